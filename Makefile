@@ -1,0 +1,149 @@
+# victimcount: plain GNU make.  See README.md.
+#
+#   make deps       install missing Debian 12 packages (needs root)
+#   make            library (static and shared) and build/victimcount
+#   make run        deps, build, run the main job on the embedded example
+#   make test       deps, build, run all CUnit suites
+#   make sanitize   the same tests under ASan + UBSan (build-san/)
+#   make valgrind   the tests under valgrind memcheck
+#   make test-slow  slow statistical studies
+#   make bench      benchmarks (figures go to bench/RESULTS.md)
+#   make lint       cppcheck and clang-tidy
+#   make format     clang-format in place
+
+# User-tunable; the project's fixed flags live in VC_CFLAGS and are always
+# added, so overriding OPT or CFLAGS cannot drop -Werror or OpenMP.
+CC ?= cc
+OPT ?= -O2 -g
+CFLAGS ?=
+LDFLAGS ?=
+BUILD ?= build
+SANITIZE ?=
+
+DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
+                  libjansson-dev libglpk-dev
+
+PKGS = gsl jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(PKG_LIBS),)
+PKG_LIBS = -lgsl -lgslcblas -lm -ljansson
+endif
+# Debian's libcsv-dev ships no .pc file.
+CSV_LIBS ?= -lcsv
+CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null)
+ifeq ($(CUNIT_LIBS),)
+CUNIT_LIBS = -lcunit
+endif
+
+WARN = -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes
+VC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fopenmp -fPIC -I. \
+            -MMD -MP $(PKG_CFLAGS)
+ifneq ($(SANITIZE),)
+VC_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+VC_LDFLAGS = -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(VC_CFLAGS) $(OPT) $(CFLAGS)
+LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
+ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard core/*.c data/*.c estimators/*.c models/*.c \
+                              report/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+
+STATIC_LIB = $(BUILD)/libvictimcount.a
+SHARED_LIB = $(BUILD)/libvictimcount.so
+CLI_BIN = $(BUILD)/victimcount
+TEST_BIN = $(BUILD)/tests/run_tests
+
+.PHONY: all deps run test test-slow sanitize valgrind bench lint format \
+        clean check-deps
+
+all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN)
+
+# Installs only what is missing; apt-get update runs only then, so a
+# machine that has everything needs neither root nor the network.
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(STATIC_LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJ)
+	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS)
+
+$(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
+	  $(CUNIT_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+EXAMPLE = data/examples/kosovo.csv
+
+run: deps
+	$(MAKE) all
+	./$(CLI_BIN) validate $(EXAMPLE)
+	./$(CLI_BIN) estimate --method chapman-pairs,chao,independence \
+	  $(EXAMPLE)
+
+# The CLI tests in the suite run $(CLI_BIN), so it is built first.
+test: deps
+	$(MAKE) all $(TEST_BIN)
+	VC_CLI=$(CLI_BIN) ./$(TEST_BIN)
+
+test-slow: test
+	VC_CLI=$(CLI_BIN) VC_SLOW=1 ./$(TEST_BIN)
+
+sanitize: deps
+	$(MAKE) BUILD=build-san SANITIZE=address,undefined OPT="-O1 -g" test
+
+valgrind: deps
+	$(MAKE) all $(TEST_BIN)
+	VC_CLI=$(CLI_BIN) valgrind --error-exitcode=1 --leak-check=full \
+	  --errors-for-leak-kinds=definite ./$(TEST_BIN)
+
+bench: deps
+	$(MAKE) all $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
+	  --suppress=missingIncludeSystem core data estimators models cli
+	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) \
+	  $(wildcard */*.h)
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

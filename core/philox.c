@@ -1,0 +1,178 @@
+/*
+ * philox.c: the Philox4x32-10 counter-based generator as a gsl_rng_type.
+ *
+ * Reference: J. K. Salmon, M. A. Moraes, R. O. Dror and D. E. Shaw (2011),
+ * "Parallel random numbers: as easy as 1, 2, 3", Proceedings of SC'11,
+ * section 3.3 (the Philox S-box, round function and key schedule) and the
+ * known-answer vectors published with Random123 (counter 0, key 0 gives
+ * 6627e8d5 e169c58d bc57ac4c 9b00dbd8).
+ *
+ * One round on counter (c0, c1, c2, c3) with key (k0, k1):
+ *   (hi0, lo0) = M0 * c0,  (hi1, lo1) = M1 * c2      (32x32 -> 64 bit)
+ *   c' = (hi1 ^ c1 ^ k0,  lo1,  hi0 ^ c3 ^ k1,  lo0)
+ * and the key is bumped by the Weyl constants (W0, W1) between rounds.
+ *
+ * Stream layout (see vc_core.h): key = vc_rng_key(seed, stratum), counter
+ * words 2 and 3 hold chain and block, words 0 and 1 the position.  A
+ * generator therefore never needs to be cloned or jumped: every (seed,
+ * stratum, chain, block) names its own disjoint sequence.
+ */
+#include <string.h>
+
+#include "core/vc_core.h"
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+#define PHILOX_ROUNDS 10
+
+typedef struct {
+    uint32_t ctr[4];  /* next counter to encrypt */
+    uint32_t key[2];
+    uint32_t out[4];  /* current output block */
+    unsigned idx;     /* next unused word of out; 4 means exhausted */
+} philox_state;
+
+static inline void philox_round(uint32_t c[4], const uint32_t k[2])
+{
+    uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
+    uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
+    uint32_t hi0 = (uint32_t)(p0 >> 32);
+    uint32_t lo0 = (uint32_t)p0;
+    uint32_t hi1 = (uint32_t)(p1 >> 32);
+    uint32_t lo1 = (uint32_t)p1;
+    c[0] = hi1 ^ c[1] ^ k[0];
+    c[1] = lo1;
+    c[2] = hi0 ^ c[3] ^ k[1];
+    c[3] = lo0;
+}
+
+void vc_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
+                      uint32_t out[4])
+{
+    uint32_t c[4] = {ctr[0], ctr[1], ctr[2], ctr[3]};
+    uint32_t k[2] = {key[0], key[1]};
+    for (int round = 0; round < PHILOX_ROUNDS; round++) {
+        if (round > 0) {
+            k[0] += PHILOX_W0;
+            k[1] += PHILOX_W1;
+        }
+        philox_round(c, k);
+    }
+    memcpy(out, c, sizeof c);
+}
+
+uint64_t vc_mix64(uint64_t x)
+{
+    /* splitmix64's finaliser: Steele, Lea & Flood (2014), "Fast splittable
+     * pseudorandom number generators", OOPSLA. */
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+uint64_t vc_rng_key(uint64_t seed, uint64_t stratum)
+{
+    /* Mixing seed and stratum separately before combining keeps seed s,
+     * stratum t from colliding with seed t, stratum s. */
+    return vc_mix64(vc_mix64(seed) ^ vc_mix64(stratum ^ 0x5851F42D4C957F2Dull));
+}
+
+uint64_t vc_hash_string(const char *s)
+{
+    if (s == NULL) {
+        return 0;
+    }
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull; /* FNV prime */
+    }
+    return vc_mix64(h);
+}
+
+static void philox_set_stream(philox_state *st, uint64_t seed,
+                              uint64_t stratum, uint32_t chain, uint32_t block)
+{
+    uint64_t key = vc_rng_key(seed, stratum);
+    st->key[0] = (uint32_t)key;
+    st->key[1] = (uint32_t)(key >> 32);
+    st->ctr[0] = 0;
+    st->ctr[1] = 0;
+    st->ctr[2] = chain;
+    st->ctr[3] = block;
+    st->idx = 4;
+}
+
+static void philox_set(void *vstate, unsigned long int s)
+{
+    philox_set_stream(vstate, (uint64_t)s, 0, 0, 0);
+}
+
+static inline uint32_t philox_next(philox_state *st)
+{
+    if (st->idx >= 4) {
+        vc_philox4x32_10(st->ctr, st->key, st->out);
+        /* advance the 64-bit position held in words 0 and 1 */
+        st->ctr[0]++;
+        if (st->ctr[0] == 0) {
+            st->ctr[1]++;
+        }
+        st->idx = 0;
+    }
+    return st->out[st->idx++];
+}
+
+static unsigned long int philox_get(void *vstate)
+{
+    return philox_next(vstate);
+}
+
+static double philox_get_double(void *vstate)
+{
+    /* 53 random bits from two outputs, so doubles have full resolution;
+     * the result lies in [0, 1). */
+    philox_state *st = vstate;
+    uint64_t hi = philox_next(st);
+    uint64_t lo = philox_next(st);
+    uint64_t bits = ((hi << 32) | lo) >> 11;
+    return (double)bits * 0x1.0p-53;
+}
+
+static const gsl_rng_type philox_type = {
+    "philox4x32-10",
+    0xffffffffUL,
+    0,
+    sizeof(philox_state),
+    &philox_set,
+    &philox_get,
+    &philox_get_double,
+};
+
+const gsl_rng_type *vc_rng_philox4x32 = &philox_type;
+
+int vc_rng_set_stream(gsl_rng *r, uint64_t seed, uint64_t stratum,
+                      uint32_t chain, uint32_t block, vc_error *err)
+{
+    if (r == NULL || r->type != vc_rng_philox4x32) {
+        return vc_error_set(err, VC_EINVAL,
+                            "vc_rng_set_stream needs a philox4x32-10 "
+                            "generator");
+    }
+    philox_set_stream(r->state, seed, stratum, chain, block);
+    return VC_OK;
+}
+
+gsl_rng *vc_rng_stream_alloc(uint64_t seed, uint64_t stratum, uint32_t chain,
+                             uint32_t block, vc_error *err)
+{
+    gsl_rng *r = gsl_rng_alloc(vc_rng_philox4x32);
+    if (r == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate a random generator");
+        return NULL;
+    }
+    philox_set_stream(r->state, seed, stratum, chain, block);
+    return r;
+}

@@ -1,0 +1,70 @@
+/*
+ * run_tests.c: the CUnit runner.  Returns non-zero when any assertion
+ * failed: the count is read before CU_cleanup_registry(), because
+ * CU_basic_run_tests() alone reports only framework errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <CUnit/Basic.h>
+#include <gsl/gsl_errno.h>
+
+#include "tests/test_util.h"
+
+const char *vc_test_refdata(void)
+{
+    const char *dir = getenv("VC_REFDATA");
+    return (dir != NULL && *dir) ? dir : "../shared/reference-data";
+}
+
+const char *vc_test_refpath(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", vc_test_refdata(), name);
+    return path;
+}
+
+const char *vc_test_cli(void)
+{
+    const char *cli = getenv("VC_CLI");
+    return (cli != NULL && *cli) ? cli : "build/victimcount";
+}
+
+int vc_test_slow(void)
+{
+    const char *slow = getenv("VC_SLOW");
+    return slow != NULL && slow[0] == '1';
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        fprintf(stderr, "cannot initialise CUnit: %s\n", CU_get_error_msg());
+        return 2;
+    }
+    int (*const suites[])(void) = {
+        vc_register_core_suite,   vc_register_data_suite,
+        vc_register_estimators_suite, vc_register_loglin_suite,
+        vc_register_models_suite, vc_register_cli_suite,
+    };
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+        if (suites[i]() != CUE_SUCCESS) {
+            fprintf(stderr, "cannot register suite %zu: %s\n", i,
+                    CU_get_error_msg());
+            CU_cleanup_registry();
+            return 2;
+        }
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_tests_failed();
+    unsigned failures = CU_get_number_of_failures();
+    unsigned run = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    printf("\n%u passed, %u failed\n", run - failed, failed);
+    if (failed > 0 || failures > 0) {
+        return 1;
+    }
+    return CU_get_error() == CUE_SUCCESS ? 0 : 1;
+}

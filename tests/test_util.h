@@ -1,0 +1,59 @@
+/*
+ * test_util.h: helpers shared by the CUnit suites.
+ */
+#ifndef VC_TEST_UTIL_H
+#define VC_TEST_UTIL_H
+
+#include <math.h>
+#include <stdio.h>
+
+#include <CUnit/CUnit.h>
+
+/*
+ * Relative comparison that prints observed against expected on failure, as
+ * GSL's gsl_test_rel does.  NaN and Inf never pass unless expected is the
+ * same non-finite value.  want == 0 falls back to an absolute check.
+ */
+#define VC_ASSERT_REL(got, want, rel)                                         \
+    do {                                                                      \
+        double vc_g_ = (double)(got);                                         \
+        double vc_w_ = (double)(want);                                        \
+        int vc_ok_;                                                           \
+        if (!isfinite(vc_g_) || !isfinite(vc_w_)) {                           \
+            vc_ok_ = (isnan(vc_g_) && isnan(vc_w_))                           \
+                     || (isinf(vc_g_) && vc_g_ == vc_w_);                     \
+        } else if (vc_w_ == 0.0) {                                            \
+            vc_ok_ = fabs(vc_g_) <= (rel);                                    \
+        } else {                                                              \
+            vc_ok_ = fabs(vc_g_ - vc_w_) <= (rel) * fabs(vc_w_);              \
+        }                                                                     \
+        if (!vc_ok_) {                                                        \
+            fprintf(stderr, "\n  %s:%d: %s = %.12g, expected %.12g (rel %g)", \
+                    __FILE__, __LINE__, #got, vc_g_, vc_w_, (double)(rel));   \
+        }                                                                     \
+        CU_ASSERT(vc_ok_);                                                    \
+    } while (0)
+
+/* Directory of the shared reference tables (../shared/reference-data from
+ * the repository root, or $VC_REFDATA). */
+const char *vc_test_refdata(void);
+
+/* Path of a file in the reference directory; static buffer. */
+const char *vc_test_refpath(const char *name);
+
+/* Path of the victimcount binary under test ($VC_CLI, default
+ * build/victimcount). */
+const char *vc_test_cli(void);
+
+/* Non-zero when slow tests were asked for (VC_SLOW=1). */
+int vc_test_slow(void);
+
+/* Suite registration, one per module; each returns a CUnit error code. */
+int vc_register_core_suite(void);
+int vc_register_data_suite(void);
+int vc_register_estimators_suite(void);
+int vc_register_loglin_suite(void);
+int vc_register_models_suite(void);
+int vc_register_cli_suite(void);
+
+#endif /* VC_TEST_UTIL_H */
