@@ -19,7 +19,7 @@
 
 /* Which confidence interval to build around an estimate. */
 typedef enum {
-    /* Log-normal interval of Chao (1987, Biometrics 43:783), eq. (13):
+    /* Log-normal interval of Chao (1987, Biometrics 43:783):
      * the number unseen f0 = N - n is taken as log-normal, so the interval
      * never goes below n observed.  The default. */
     VC_INTERVAL_LOGNORMAL = 0,
@@ -62,7 +62,7 @@ const char *vc_estimate_flag_text(unsigned flag);
  *
  * Lincoln-Petersen: N = n1 n2 / m, variance n1 n2 (n1 - m)(n2 - m) / m^3.
  * Chapman (1951): N = (n1 + 1)(n2 + 1)/(m + 1) - 1, variance of Seber
- * (1970, 1982 p. 60): (n1+1)(n2+1)(n1-m)(n2-m) / ((m+1)^2 (m+2)).
+ * (1982, section 3.1.1): (n1+1)(n2+1)(n1-m)(n2-m) / ((m+1)^2 (m+2)).
  */
 int vc_petersen_from_counts(uint64_t n1, uint64_t n2, uint64_t m, double level,
                             vc_interval_kind kind, vc_estimate *out,
@@ -100,9 +100,11 @@ int vc_chao_estimate(const vc_table *t, double level, vc_estimate *out,
 /*
  * The independence log-linear model over all J lists (Fienberg 1972):
  * log E[y_x] = u + sum_j u_j x_j on the observed cells, N = n + exp(u).
- * Fitted by Newton's method.  Errors: VC_EINVAL (level), VC_ENOMLE (a list
- * saw nobody, or saw everybody so no one was missed by it: the MLE does
- * not exist), VC_ENOTCONV, VC_ENUMERIC.
+ * Fitted through its one-dimensional likelihood equation for N (see
+ * independence.c), so any J up to VC_MAX_LISTS works.  A list that saw
+ * everybody gives N = n (flag VC_FLAG_NO_UNSEEN).  Errors: VC_EINVAL
+ * (level), VC_ENOMLE (a list saw nobody, or no one is on two lists),
+ * VC_ENUMERIC.
  */
 int vc_independence_estimate(const vc_table *t, double level,
                              vc_interval_kind kind, vc_estimate *out,

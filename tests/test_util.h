@@ -9,6 +9,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "data/vc_data.h"
+
 /*
  * Relative comparison that prints observed against expected on failure, as
  * GSL's gsl_test_rel does.  NaN and Inf never pass unless expected is the
@@ -44,6 +46,10 @@ const char *vc_test_refpath(const char *name);
 /* Path of the victimcount binary under test ($VC_CLI, default
  * build/victimcount). */
 const char *vc_test_cli(void);
+
+/* Load a reference table NAME.csv of the shared directory (0/1 list
+ * columns then count); NULL on failure.  Returned. */
+vc_table *vc_test_load_ref(const char *name);
 
 /* Non-zero when slow tests were asked for (VC_SLOW=1). */
 int vc_test_slow(void);
