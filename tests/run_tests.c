@@ -44,7 +44,8 @@ int main(void)
         return 2;
     }
     int (*const suites[])(void) = {
-        vc_register_core_suite,   vc_register_data_suite,
+        vc_register_core_suite,   vc_register_table_suite,
+        vc_register_data_suite,   vc_register_report_suite,
         vc_register_estimators_suite, vc_register_loglin_suite,
         vc_register_models_suite, vc_register_cli_suite,
     };
