@@ -1,12 +1,288 @@
 /*
- * test_cli.c: the cli suite (to be filled).
+ * test_cli.c: the victimcount binary end to end: exit statuses, JSON that
+ * parses, CSV rows, headlines, and no partial output file on failure.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <CUnit/CUnit.h>
+#include <jansson.h>
 
 #include "tests/test_util.h"
 
+static char tmpdir[256];
+static char out_path[512], err_path[512];
+
+static int setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/vc_cli_XXXXXX");
+    if (mkdtemp(tmpdir) == NULL) {
+        return -1;
+    }
+    snprintf(out_path, sizeof out_path, "%s/stdout", tmpdir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", tmpdir);
+    return 0;
+}
+
+static int teardown(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Run the CLI with args (a shell fragment); return its exit status.
+ * stdout and stderr go to out_path and err_path. */
+static int run(const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s >'%s' 2>'%s'", vc_test_cli(), args,
+             out_path, err_path);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) {
+        return -1;
+    }
+    return WEXITSTATUS(st);
+}
+
+/* The whole of a file, NUL-terminated; static buffer. */
+static const char *slurp(const char *path)
+{
+    static char buf[1 << 16];
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void test_version_help(void)
+{
+    CU_ASSERT_EQUAL(run("--version"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "victimcount 0."));
+    CU_ASSERT_EQUAL(run("--help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "estimate"));
+    CU_ASSERT_EQUAL(run("estimate --help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "Exit status"));
+    CU_ASSERT_EQUAL(run("validate --help"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "overlap"));
+}
+
+static void test_usage_errors(void)
+{
+    CU_ASSERT_EQUAL(run(""), 2);
+    CU_ASSERT_EQUAL(run("frobnicate x.csv"), 2);
+    CU_ASSERT_EQUAL(run("estimate"), 2);
+    CU_ASSERT_EQUAL(run("estimate --bogus data/examples/kosovo.csv"), 2);
+    CU_ASSERT_EQUAL(run("estimate --level 1.5 data/examples/kosovo.csv"), 2);
+    CU_ASSERT_EQUAL(run("estimate --method magic data/examples/kosovo.csv"),
+                    2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "magic"));
+    CU_ASSERT_EQUAL(run("estimate --format xml data/examples/kosovo.csv"), 2);
+    /* Chapman needs two lists: say how to pick them. */
+    CU_ASSERT_EQUAL(run("estimate --method chapman "
+                        "data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "--lists"));
+    /* An option naming a column that does not exist. */
+    CU_ASSERT_EQUAL(run("estimate --lists EXH,NOPE data/examples/kosovo.csv"),
+                    2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "NOPE"));
+}
+
+static void test_data_errors(void)
+{
+    CU_ASSERT_EQUAL(run("estimate tests/fixtures/does_not_exist.csv"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "does_not_exist.csv"));
+    CU_ASSERT_EQUAL(run("estimate tests/fixtures/cli_bad_cell.csv"), 3);
+    const char *e = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "cli_bad_cell.csv:5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "yes please"));
+    CU_ASSERT_EQUAL(run("validate tests/fixtures/cli_bad_cell.csv"), 3);
+}
+
+/* Kosovo (Ball et al. 2002): the independence model matches R's glm,
+ * N-hat 7,394.586663 (fits/glm_reference.csv). */
+static void test_json(void)
+{
+    CU_ASSERT_EQUAL_FATAL(run("estimate --method independence,chao,pairwise "
+                              "--format json data/examples/kosovo.csv"), 0);
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root,
+                                                             "version")),
+                           "0.1.0");
+    json_t *in = json_object_get(root, "input");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(in, "observed")),
+                    4400);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(in, "lists")), 4);
+    json_t *res = json_object_get(root, "results");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(res), 1 + 1 + 6);
+    json_t *ind = json_array_get(res, 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ind, "method")),
+                           "independence");
+    VC_ASSERT_REL(json_real_value(json_object_get(ind, "estimate")),
+                  7394.586663, 1e-9);
+    static const char *const fields[] = {
+        "method", "stratum", "estimate", "se", "lower", "upper", "level",
+        "interval", "observed", "warnings", "headline"};
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+            CU_ASSERT_PTR_NOT_NULL(json_object_get(json_array_get(res, i),
+                                                   fields[k]));
+        }
+    }
+    CU_ASSERT(json_is_null(json_object_get(ind, "stratum")));
+    CU_ASSERT_EQUAL(json_real_value(json_object_get(ind, "level")), 0.95);
+    const char *head = json_string_value(json_object_get(ind, "headline"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(head);
+    CU_ASSERT_PTR_NOT_NULL(strstr(head, "kosovo: 7,395 (95% CI "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(head, "about "));
+    json_t *pair = json_object_get(json_array_get(res, 2), "lists");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(pair, 0)), "EXH");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(pair, 1)), "ABA");
+    json_decref(root);
+}
+
+static void test_text_and_csv(void)
+{
+    CU_ASSERT_EQUAL(run("estimate --label 'Test area' "
+                        "tests/fixtures/cli_two_lists.csv"), 0);
+    const char *t = slurp(out_path);
+    /* Chapman: n1 = 469, n2 = 296, m = 57: (470 x 297) / 58 - 1 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "Test area: 2,406 (95% CI"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "In plain words: about "));
+    CU_ASSERT_EQUAL(run("estimate --format csv --method chapman,petersen "
+                        "tests/fixtures/cli_two_lists.csv"), 0);
+    t = slurp(out_path);
+    CU_ASSERT_EQUAL(strncmp(t, "stratum,method,lists,estimate,", 30), 0);
+    int lines = 0;
+    for (const char *p = t; *p; p++) {
+        lines += *p == '\n';
+    }
+    CU_ASSERT_EQUAL(lines, 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, ",chapman,IOM;NGO,2405.724138"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, ",petersen,IOM;NGO,2435.508772"));
+}
+
+static void test_strata(void)
+{
+    CU_ASSERT_EQUAL_FATAL(run("estimate --strata country,year -f json "
+                              "-m independence "
+                              "tests/fixtures/cli_strata.csv"), 0);
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(res), 2);
+    json_t *r0 = json_array_get(res, 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r0, "stratum")),
+                           "Kyrgyzstan 2005");
+    json_t *keys = json_object_get(r0, "stratum_keys");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(keys,
+                                                             "country")),
+                           "Kyrgyzstan");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r0, "observed")), 836);
+    const char *head = json_string_value(json_object_get(r0, "headline"));
+    CU_ASSERT_PTR_NOT_NULL(head && strstr(head, "Kyrgyzstan 2005: ")
+                               ? head : NULL);
+    json_decref(root);
+}
+
+/* No partial or stale output: a run that fails on its input leaves no
+ * file, and one that succeeds replaces the file whole. */
+static void test_atomic_output(void)
+{
+    char target[600], args[1400];
+    snprintf(target, sizeof target, "%s/result.json", tmpdir);
+    snprintf(args, sizeof args, "estimate -f json -o '%s' "
+             "tests/fixtures/cli_bad_cell.csv", target);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT(!exists(target));
+    snprintf(args, sizeof args, "estimate -f json -o '%s' "
+             "data/examples/kosovo.csv", target);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT(exists(target));
+    CU_ASSERT_EQUAL(slurp(out_path)[0], '\0');
+    json_error_t jerr;
+    json_t *root = json_load_file(target, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL(root);
+    json_decref(root);
+    /* Unwritable destination: exit 5, nothing left behind. */
+    snprintf(args, sizeof args, "estimate -o '%s/no/such/dir/x.json' "
+             "data/examples/kosovo.csv", tmpdir);
+    CU_ASSERT_EQUAL(run(args), 5);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c tmp >/dev/null", tmpdir);
+    CU_ASSERT_NOT_EQUAL(system(cmd), 0); /* no temporary files remain */
+}
+
+/* An estimate that does not exist: exit 4, the reason in the output and
+ * on stderr, and never a number. */
+static void test_no_estimate(void)
+{
+    CU_ASSERT_EQUAL(run("estimate -f json -m petersen,chapman "
+                        "tests/fixtures/cli_no_overlap.csv"), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "Chapman"));
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    json_t *p = json_array_get(res, 0);
+    CU_ASSERT(json_is_null(json_object_get(p, "estimate")));
+    CU_ASSERT(json_is_string(json_object_get(p, "error")));
+    json_t *c = json_array_get(res, 1);
+    VC_ASSERT_REL(json_real_value(json_object_get(c, "estimate")),
+                  413.0 * 240.0 - 1.0, 1e-12);
+    json_decref(root);
+    CU_ASSERT_EQUAL(run("estimate -m independence "
+                        "tests/fixtures/cli_no_overlap.csv"), 4);
+    CU_ASSERT_PTR_NULL(strstr(slurp(out_path), "nan"));
+}
+
+static void test_validate(void)
+{
+    CU_ASSERT_EQUAL(run("validate data/examples/kosovo.csv"), 0);
+    const char *t = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "4,400"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "EXH 1,910"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "0 problems"));
+    CU_ASSERT_EQUAL(run("validate tests/fixtures/cli_no_overlap.csv"), 0);
+    t = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "no one is on both IOM and NGO"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "only 2 lists"));
+}
+
 int vc_register_cli_suite(void)
 {
-    CU_pSuite s = CU_add_suite("cli", NULL, NULL);
-    return s == NULL ? CU_get_error() : CUE_SUCCESS;
+    CU_pSuite s = CU_add_suite("cli", setup, teardown);
+    if (s == NULL) {
+        return CU_get_error();
+    }
+    if (CU_add_test(s, "version and help", test_version_help) == NULL
+        || CU_add_test(s, "usage errors", test_usage_errors) == NULL
+        || CU_add_test(s, "data errors", test_data_errors) == NULL
+        || CU_add_test(s, "json", test_json) == NULL
+        || CU_add_test(s, "text and csv", test_text_and_csv) == NULL
+        || CU_add_test(s, "strata", test_strata) == NULL
+        || CU_add_test(s, "atomic output", test_atomic_output) == NULL
+        || CU_add_test(s, "no estimate", test_no_estimate) == NULL
+        || CU_add_test(s, "validate", test_validate) == NULL) {
+        return CU_get_error();
+    }
+    return CUE_SUCCESS;
 }

@@ -1,0 +1,90 @@
+/*
+ * cli.h: declarations shared by the files of the victimcount command-line
+ * tool.  Only cli/ reads argv, prints, or picks an exit status.
+ */
+#ifndef VC_CLI_H
+#define VC_CLI_H
+
+#include <stdio.h>
+
+#include "core/vc_core.h"
+#include "data/vc_data.h"
+#include "estimators/vc_estimators.h"
+
+/* Exit statuses, documented in --help. */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_INTERNAL = 1, /* a bug or an out-of-memory condition */
+    CLI_EXIT_USAGE = 2,    /* bad command line */
+    CLI_EXIT_DATA = 3,     /* input missing, unreadable or invalid */
+    CLI_EXIT_NOEST = 4,    /* an estimate does not exist for these data */
+    CLI_EXIT_OUTPUT = 5    /* the output file could not be written */
+};
+
+typedef enum { CLI_TEXT, CLI_JSON, CLI_CSV } cli_format;
+
+/* A growable array of strings split from comma-separated option values. */
+typedef struct {
+    char **v;
+    size_t n;
+} cli_strings;
+
+/* Everything a subcommand was asked to do. */
+typedef struct {
+    const char *input;      /* the CSV file */
+    const char *output;     /* NULL: stdout */
+    const char *label;      /* population name in headlines, or NULL */
+    cli_format format;
+    double level;
+    vc_interval_kind interval;
+    int round_figures;      /* 0: automatic */
+    int quiet;
+    cli_strings methods;
+    cli_strings lists, strata, merge, omit;
+    const char *count_column;
+} cli_options;
+
+/* One estimate (or failure) for one stratum and method. */
+typedef struct {
+    const vc_table *table;  /* borrowed from the dataset */
+    const char *method;     /* static */
+    int status;             /* VC_OK or the failure */
+    char error[VC_ERROR_SIZE];
+    vc_estimate est;        /* valid when status == VC_OK */
+    int two_list;           /* est.list_a/list_b name the pair */
+} cli_result;
+
+/* opts.c */
+int cli_strings_add_csv(cli_strings *s, const char *csv);
+void cli_strings_free(cli_strings *s);
+void cli_options_init(cli_options *o);
+void cli_options_free(cli_options *o);
+/* Parse the options shared by estimate and validate; returns CLI_EXIT_OK,
+ * or CLI_EXIT_USAGE after printing why; *help set when --help was given. */
+int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
+              int *help);
+void cli_read_opts(const cli_options *o, vc_read_opts *r);
+int cli_exit_for_status(int status);
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* estimate.c / validate.c */
+int cli_estimate(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+void cli_estimate_help(FILE *f);
+void cli_validate_help(FILE *f);
+
+/* output.c */
+const char *cli_population_label(const cli_options *o, const vc_dataset *d,
+                                 const vc_table *t, char *buf, size_t size);
+int cli_write_results(const cli_options *o, const vc_dataset *d,
+                      const cli_result *res, size_t nres, FILE *f);
+/* Write the bytes of buf to path atomically (temporary file, fsync,
+ * rename), or to stdout when path is NULL.  Returns CLI_EXIT_OK or
+ * CLI_EXIT_OUTPUT after printing why. */
+int cli_emit(const char *path, const char *buf, size_t len);
+
+#endif /* VC_CLI_H */

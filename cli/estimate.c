@@ -1,0 +1,289 @@
+/*
+ * estimate.c: `victimcount estimate`: read a file, run each requested
+ * method on each stratum, write the results.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* A method: its name, what it needs, and how to run it on one table.
+ * run fills rows (up to max) and returns how many, or -1 on a usage
+ * problem already reported. */
+typedef struct {
+    const char *name;
+    const char *summary;
+    int two_list;   /* needs exactly two lists */
+    int pairwise;   /* one row per pair of lists */
+} method_info;
+
+static const method_info methods[] = {
+    {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0},
+    {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
+                 "overlap)", 1, 0},
+    {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1},
+    {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0},
+    {"independence", "independence log-linear model over all lists", 0, 0},
+};
+#define NMETHODS (sizeof methods / sizeof methods[0])
+
+static const method_info *find_method(const char *name)
+{
+    for (size_t i = 0; i < NMETHODS; i++) {
+        if (strcmp(methods[i].name, name) == 0) {
+            return &methods[i];
+        }
+    }
+    return NULL;
+}
+
+void cli_estimate_help(FILE *f)
+{
+    fputs(
+        "Usage: victimcount estimate [OPTIONS] FILE\n"
+        "\n"
+        "Estimate how many people there are in all, seen and unseen, from\n"
+        "lists that each saw some of them (multiple-systems estimation).\n"
+        "FILE is a CSV with one 0/1 column per list and a count column\n"
+        "(count, freq, n or Freq) giving how many people share each pattern,\n"
+        "or one row per person without a count column (cells 0/1, yes/no,\n"
+        "y/n, true/false, x/empty).\n"
+        "\n"
+        "Methods (--method, several separated by commas):\n", f);
+    for (size_t i = 0; i < NMETHODS; i++) {
+        fprintf(f, "  %-13s %s%s\n", methods[i].name, methods[i].summary,
+                methods[i].two_list ? "; needs exactly 2 lists" : "");
+    }
+    fputs(
+        "  default: chapman with 2 lists, else independence,chao\n"
+        "\n"
+        "All methods assume a closed population (the same people could have\n"
+        "been seen by every list).  Chapman and independence also assume\n"
+        "the lists are independent; Chao gives a lower bound when some\n"
+        "people are easier to see than others.\n"
+        "\n"
+        "Options:\n"
+        "  -m, --method LIST    methods to run (see above)\n"
+        "  -f, --format FMT     text (default), json or csv\n"
+        "  -o, --output FILE    write there instead of standard output; the\n"
+        "                       file appears only when complete\n"
+        "      --level L        interval level, default 0.95\n"
+        "      --interval KIND  lognormal (default; Chao 1987, never below\n"
+        "                       the people seen) or wald\n"
+        "      --round N        quote the 'about' range at N significant\n"
+        "                       figures (default: 1, or 2 when 1 would widen\n"
+        "                       the interval by more than half)\n"
+        "      --label TEXT     name of the population in headlines\n"
+        "                       (default: the stratum, or the file name)\n"
+        "      --strata COLS    estimate separately for each value of these\n"
+        "                       columns, e.g. --strata country,year\n"
+        "      --lists COLS     use only these list columns, in this order\n"
+        "      --merge A+B      treat lists A and B as one (repeatable)\n"
+        "      --omit COLS      leave these lists out; people only they saw\n"
+        "                       become unseen\n"
+        "      --count COL      name of the count column, if not detected\n"
+        "  -q, --quiet          no notes on standard error\n"
+        "  -h, --help           this help\n"
+        "\n"
+        "Exit status:\n"
+        "  0  all estimates computed\n"
+        "  1  internal error\n"
+        "  2  usage error (bad option, unknown column or method)\n"
+        "  3  input file missing, unreadable or invalid (the message names\n"
+        "     file, line and column)\n"
+        "  4  an estimate does not exist for these data (e.g. Lincoln-\n"
+        "     Petersen with no overlap); the other results are still\n"
+        "     written, the failed ones marked with their reason\n"
+        "  5  the output file could not be written\n"
+        "\n"
+        "Examples:\n"
+        "  victimcount estimate data/examples/kosovo.csv\n"
+        "  victimcount estimate --method chapman --lists IOM,NGO file.csv\n"
+        "  victimcount estimate -m independence,chao --strata country,year \\\n"
+        "      -f json -o results.json file.csv\n", f);
+}
+
+/* Run one method on one table into res[0..]; returns the rows written. */
+static size_t run_method(const method_info *m, const vc_table *t,
+                         const cli_options *o, cli_result *res)
+{
+    size_t nrows = 1;
+    if (m->pairwise && t->J >= 2) {
+        nrows = t->J * (t->J - 1) / 2;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].table = t;
+        res[i].method = m->name;
+        res[i].two_list = m->two_list || m->pairwise;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    int status;
+    if (strcmp(m->name, "chapman") == 0 || strcmp(m->name, "petersen") == 0) {
+        if (t->J != 2) {
+            status = vc_error_set(&err, VC_EUNDEFINED,
+                                  "%s needs exactly 2 lists, and %zu of them "
+                                  "saw someone here",
+                                  m->name, t->J);
+        } else if (m->name[0] == 'c') {
+            status = vc_chapman_estimate(t, 0, 1, o->level, o->interval,
+                                         &res[0].est, &err);
+        } else {
+            status = vc_petersen_estimate(t, 0, 1, o->level, o->interval,
+                                          &res[0].est, &err);
+        }
+    } else if (m->pairwise && t->J < 2) {
+        status = vc_error_set(&err, VC_EUNDEFINED,
+                              "pairwise needs at least 2 lists, and only "
+                              "%zu saw someone here", t->J);
+    } else if (m->pairwise) {
+        vc_estimate *tmp = calloc(nrows ? nrows : 1, sizeof *tmp);
+        if (tmp == NULL) {
+            status = vc_error_set(&err, VC_ENOMEM, "out of memory");
+        } else {
+            status = vc_pairwise_chapman(t, o->level, o->interval, tmp, &err);
+            for (size_t i = 0; i < nrows && status == VC_OK; i++) {
+                res[i].est = tmp[i];
+            }
+            free(tmp);
+        }
+    } else if (strcmp(m->name, "chao") == 0) {
+        status = vc_chao_estimate(t, o->level, &res[0].est, &err);
+    } else {
+        status = vc_independence_estimate(t, o->level, o->interval,
+                                          &res[0].est, &err);
+    }
+    if (status != VC_OK) {
+        /* A failed pairwise table is reported as one row. */
+        nrows = 1;
+        res[0].status = status;
+        snprintf(res[0].error, sizeof res[0].error, "%s", err.msg);
+    }
+    return nrows;
+}
+
+int cli_estimate(int argc, char **argv)
+{
+    cli_options o;
+    cli_options_init(&o);
+    int help = 0;
+    int rc = cli_parse(argc, argv, "estimate", &o, &help);
+    if (help) {
+        cli_estimate_help(stdout);
+        cli_options_free(&o);
+        return CLI_EXIT_OK;
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_options_free(&o);
+        return rc;
+    }
+    for (size_t i = 0; i < o.methods.n; i++) {
+        if (find_method(o.methods.v[i]) == NULL) {
+            cli_error("estimate: unknown method \"%s\" (see victimcount "
+                      "estimate --help)", o.methods.v[i]);
+            cli_options_free(&o);
+            return CLI_EXIT_USAGE;
+        }
+    }
+
+    vc_read_opts ro;
+    cli_read_opts(&o, &ro);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(o.input, &ro, &err);
+    if (d == NULL) {
+        cli_error("%s", err.msg);
+        cli_options_free(&o);
+        return cli_exit_for_status(err.code);
+    }
+    if (o.methods.n == 0) {
+        const char *dflt = (d->J == 2) ? "chapman" : "independence,chao";
+        if (cli_strings_add_csv(&o.methods, dflt) != 0) {
+            vc_dataset_free(d);
+            cli_options_free(&o);
+            return CLI_EXIT_INTERNAL;
+        }
+    }
+    for (size_t i = 0; i < o.methods.n; i++) {
+        const method_info *m = find_method(o.methods.v[i]);
+        if (m->two_list && d->J != 2) {
+            cli_error("estimate: method %s needs exactly 2 lists and %s has "
+                      "%zu; pick two with --lists A,B, or use --method "
+                      "pairwise", m->name, o.input, d->J);
+            vc_dataset_free(d);
+            cli_options_free(&o);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    if (!o.quiet) {
+        for (size_t i = 0; i < d->nnotes; i++) {
+            fprintf(stderr, "note: %s\n", d->notes[i]);
+        }
+    }
+
+    /* Count rows, run, and collect. */
+    size_t cap = 0;
+    for (size_t s = 0; s < d->ntables; s++) {
+        for (size_t i = 0; i < o.methods.n; i++) {
+            const method_info *m = find_method(o.methods.v[i]);
+            size_t J = d->tables[s]->J;
+            cap += m->pairwise ? (J * (J - 1) / 2 > 0 ? J * (J - 1) / 2 : 1)
+                               : 1;
+        }
+    }
+    cli_result *res = calloc(cap ? cap : 1, sizeof *res);
+    if (res == NULL) {
+        cli_error("out of memory");
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return CLI_EXIT_INTERNAL;
+    }
+    size_t nres = 0;
+    int failed = 0;
+    for (size_t s = 0; s < d->ntables; s++) {
+        for (size_t i = 0; i < o.methods.n; i++) {
+            size_t k = run_method(find_method(o.methods.v[i]), d->tables[s],
+                                  &o, &res[nres]);
+            for (size_t r = 0; r < k; r++) {
+                failed |= res[nres + r].status != VC_OK;
+            }
+            nres += k;
+        }
+    }
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem == NULL) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    } else {
+        rc = cli_write_results(&o, d, res, nres, mem);
+        if (fclose(mem) != 0 && rc == CLI_EXIT_OK) {
+            rc = CLI_EXIT_INTERNAL;
+        }
+        if (rc == CLI_EXIT_OK) {
+            rc = cli_emit(o.output, buf, len);
+        }
+        free(buf);
+    }
+    if (rc == CLI_EXIT_OK && failed) {
+        for (size_t r = 0; r < nres; r++) {
+            if (res[r].status != VC_OK) {
+                cli_error("%s%s%s: %s", res[r].table->label
+                                            ? res[r].table->label : "",
+                          res[r].table->label ? ": " : "", res[r].method,
+                          res[r].error);
+                int code = cli_exit_for_status(res[r].status);
+                if (rc == CLI_EXIT_OK || code == CLI_EXIT_INTERNAL) {
+                    rc = code;
+                }
+            }
+        }
+    }
+    free(res);
+    vc_dataset_free(d);
+    cli_options_free(&o);
+    return rc;
+}

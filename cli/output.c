@@ -1,0 +1,426 @@
+/*
+ * output.c: results as text for people, JSON (jansson) and CSV for
+ * scripts, and the atomic write that keeps partial files from existing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "report/vc_report.h"
+
+const char *cli_population_label(const cli_options *o, const vc_dataset *d,
+                                 const vc_table *t, char *buf, size_t size)
+{
+    if (t->label != NULL) {
+        if (o->label != NULL) {
+            snprintf(buf, size, "%s, %s", o->label, t->label);
+            return buf;
+        }
+        return t->label;
+    }
+    if (o->label != NULL) {
+        return o->label;
+    }
+    /* the file's base name without its extension */
+    const char *base = strrchr(d->source, '/');
+    base = base ? base + 1 : d->source;
+    snprintf(buf, size, "%s", base);
+    char *dot = strrchr(buf, '.');
+    if (dot != NULL && dot != buf) {
+        *dot = '\0';
+    }
+    return buf;
+}
+
+/* "EXH x ABA" for two-list rows, else the method name. */
+static void row_name(const cli_result *r, char *buf, size_t size)
+{
+    if (r->two_list && r->status == VC_OK) {
+        snprintf(buf, size, "%s %s\xC3\x97%s", r->method,
+                 r->table->names[r->est.list_a],
+                 r->table->names[r->est.list_b]);
+    } else {
+        snprintf(buf, size, "%s", r->method);
+    }
+}
+
+/* Each set flag of e as words, one callback per flag. */
+static size_t flag_texts(unsigned flags, const char **out)
+{
+    size_t k = 0;
+    for (unsigned bit = 1; bit <= VC_FLAG_LAST; bit <<= 1) {
+        if (flags & bit) {
+            const char *txt = vc_estimate_flag_text(bit);
+            if (txt != NULL) {
+                out[k++] = txt;
+            }
+        }
+    }
+    return k;
+}
+
+static void write_list_names(const vc_table *t, FILE *f)
+{
+    for (size_t j = 0; j < t->J; j++) {
+        fprintf(f, "%s%s", j ? ", " : "", t->names[j]);
+    }
+}
+
+static int write_text(const cli_options *o, const vc_dataset *d,
+                      const cli_result *res, size_t nres, FILE *f)
+{
+    char num[48], lab[256];
+    size_t r = 0;
+    while (r < nres) {
+        const vc_table *t = res[r].table;
+        const char *label = cli_population_label(o, d, t, lab, sizeof lab);
+        vc_format_count((double)t->n, num, sizeof num);
+        fprintf(f, "%s: %zu lists (", label, t->J);
+        write_list_names(t, f);
+        fprintf(f, "), %s people seen", num);
+        if (t->dropped > 0) {
+            vc_format_count((double)t->dropped, num, sizeof num);
+            fprintf(f, " (%s more seen only by lists left out)", num);
+        }
+        fputs("\n\n", f);
+        char lvl[48];
+        snprintf(lvl, sizeof lvl, "%.10g%%", 100.0 * o->level);
+        fprintf(f, "  %-26s %10s %10s   %-21s %s\n", "method", "estimate",
+                "std.err.", strcat(lvl, " interval"), "interval kind");
+        size_t first = r;
+        for (; r < nres && res[r].table == t; r++) {
+            char name[128];
+            row_name(&res[r], name, sizeof name);
+            if (res[r].status != VC_OK) {
+                fprintf(f, "  %-26s no estimate: %s\n", name, res[r].error);
+                continue;
+            }
+            const vc_estimate *e = &res[r].est;
+            char est[48], se[48], lo[48], hi[48], range[112];
+            vc_format_count(e->estimate, est, sizeof est);
+            if (e->has_se) {
+                snprintf(se, sizeof se, "%.1f", e->se);
+            } else {
+                snprintf(se, sizeof se, "-");
+            }
+            vc_format_count(e->lower, lo, sizeof lo);
+            vc_format_count(e->upper, hi, sizeof hi);
+            snprintf(range, sizeof range, "%s \xE2\x80\x93 %s", lo, hi);
+            /* the en dash is 3 bytes but one column: pad by 2 more */
+            fprintf(f, "  %-26s %10s %10s   %-23s %s\n", name, est, se, range,
+                    e->interval);
+        }
+        fputc('\n', f);
+        /* Headlines and warnings for the rows of this stratum. */
+        int said_plain = 0;
+        for (size_t k = first; k < r; k++) {
+            if (res[k].status != VC_OK) {
+                continue;
+            }
+            char name[128], head[512];
+            row_name(&res[k], name, sizeof name);
+            vc_headline(label, &res[k].est, o->round_figures, head,
+                        sizeof head);
+            fprintf(f, "%s   [%s]\n", head, name);
+            if (!said_plain && strcmp(res[k].method, "pairwise") != 0) {
+                /* One sentence in plain words, for the first method that
+                 * estimates the whole population. */
+                double alo, ahi;
+                const vc_estimate *e = &res[k].est;
+                vc_about_range(e->lower, e->upper, o->round_figures, &alo,
+                               &ahi);
+                char a[48], b[48], seen[48], unseen[48];
+                vc_format_count(alo, a, sizeof a);
+                vc_format_count(ahi, b, sizeof b);
+                vc_format_count((double)t->n, seen, sizeof seen);
+                vc_format_count(e->estimate - (double)t->n, unseen,
+                                sizeof unseen);
+                fprintf(f, "  In plain words: about %s to %s people in all "
+                        "(%s method): %s were seen by at least one of the "
+                        "%zu lists, and about %s more were seen by none.\n",
+                        a, b, e->method, seen, t->J, unseen);
+                said_plain = 1;
+            }
+            const char *w[8];
+            size_t nw = flag_texts(res[k].est.flags, w);
+            for (size_t i = 0; i < nw; i++) {
+                fprintf(f, "  warning (%s): %s\n", name, w[i]);
+            }
+        }
+        if (r < nres) {
+            fputs("\n", f);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+static json_t *json_number_or_null(double x, int valid)
+{
+    return (valid && isfinite(x)) ? json_real(x) : json_null();
+}
+
+static json_t *json_string_array(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
+static int write_json(const cli_options *o, const vc_dataset *d,
+                      const cli_result *res, size_t nres, FILE *f)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "version", json_string(vc_version()));
+    json_t *in = json_object();
+    json_object_set_new(in, "file", json_string(d->source));
+    json_object_set_new(in, "format",
+                        json_string(d->aggregated ? "aggregated" : "records"));
+    json_object_set_new(in, "lists", json_string_array(d->names, d->J));
+    json_object_set_new(in, "observed", json_integer((json_int_t)d->n));
+    json_object_set_new(in, "dropped", json_integer((json_int_t)d->dropped));
+    json_t *strata = json_object();
+    json_object_set_new(strata, "columns",
+                        json_string_array(d->strata_cols, d->nstrata_cols));
+    json_object_set_new(strata, "count",
+                        json_integer((json_int_t)(d->nstrata_cols
+                                                      ? d->ntables : 0)));
+    json_object_set_new(in, "strata", strata);
+    json_object_set_new(in, "notes", json_string_array(d->notes, d->nnotes));
+    json_object_set_new(root, "input", in);
+
+    json_t *results = json_array();
+    char lab[256], head[512];
+    for (size_t r = 0; r < nres; r++) {
+        const cli_result *x = &res[r];
+        const vc_table *t = x->table;
+        const vc_estimate *e = &x->est;
+        int ok = x->status == VC_OK;
+        json_t *j = json_object();
+        json_object_set_new(j, "method", json_string(x->method));
+        json_object_set_new(j, "stratum",
+                            t->label ? json_string(t->label) : json_null());
+        if (d->nstrata_cols > 0) {
+            json_t *keys = json_object();
+            for (size_t k = 0; k < t->nkeys && k < d->nstrata_cols; k++) {
+                json_object_set_new(keys, d->strata_cols[k],
+                                    json_string(t->keys[k]));
+            }
+            json_object_set_new(j, "stratum_keys", keys);
+        }
+        if (x->two_list && ok) {
+            json_t *pair = json_array();
+            json_array_append_new(pair, json_string(t->names[e->list_a]));
+            json_array_append_new(pair, json_string(t->names[e->list_b]));
+            json_object_set_new(j, "lists", pair);
+        } else {
+            json_object_set_new(j, "lists",
+                                json_string_array(t->names, t->J));
+        }
+        json_object_set_new(j, "estimate", json_number_or_null(e->estimate,
+                                                               ok));
+        json_object_set_new(j, "se", json_number_or_null(e->se,
+                                                         ok && e->has_se));
+        json_object_set_new(j, "lower", json_number_or_null(e->lower, ok));
+        json_object_set_new(j, "upper", json_number_or_null(e->upper, ok));
+        json_object_set_new(j, "level", json_real(o->level));
+        json_object_set_new(j, "interval",
+                            ok ? json_string(e->interval) : json_null());
+        json_object_set_new(j, "observed",
+                            json_integer((json_int_t)(ok && x->two_list
+                                                          ? e->observed
+                                                          : t->n)));
+        json_t *warn = json_array();
+        const char *w[8];
+        size_t nw = ok ? flag_texts(e->flags, w) : 0;
+        for (size_t i = 0; i < nw; i++) {
+            json_array_append_new(warn, json_string(w[i]));
+        }
+        json_object_set_new(j, "warnings", warn);
+        if (ok) {
+            vc_headline(cli_population_label(o, d, t, lab, sizeof lab), e,
+                        o->round_figures, head, sizeof head);
+            json_object_set_new(j, "headline", json_string(head));
+        } else {
+            json_object_set_new(j, "headline", json_null());
+            json_object_set_new(j, "error", json_string(x->error));
+        }
+        json_array_append_new(results, j);
+    }
+    json_object_set_new(root, "results", results);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12)
+                                     | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_INTERNAL;
+}
+
+/* RFC 4180 field: quoted when it holds a delimiter, quote or newline. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') {
+            fputc('"', f);
+        }
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int write_csv(const cli_options *o, const vc_dataset *d,
+                     const cli_result *res, size_t nres, FILE *f)
+{
+    fputs("stratum,method,lists,estimate,se,lower,upper,level,interval,"
+          "observed,warnings,headline,error\n", f);
+    char lab[256], head[512], lists[1024];
+    for (size_t r = 0; r < nres; r++) {
+        const cli_result *x = &res[r];
+        const vc_table *t = x->table;
+        const vc_estimate *e = &x->est;
+        int ok = x->status == VC_OK;
+        csv_field(f, t->label);
+        fputc(',', f);
+        csv_field(f, x->method);
+        fputc(',', f);
+        lists[0] = '\0';
+        if (x->two_list && ok) {
+            snprintf(lists, sizeof lists, "%s;%s", t->names[e->list_a],
+                     t->names[e->list_b]);
+        } else {
+            size_t used = 0;
+            for (size_t j = 0; j < t->J && used < sizeof lists; j++) {
+                used += (size_t)snprintf(lists + used, sizeof lists - used,
+                                         "%s%s", j ? ";" : "", t->names[j]);
+            }
+        }
+        csv_field(f, lists);
+        if (ok) {
+            fprintf(f, ",%.10g,", e->estimate);
+            if (e->has_se) {
+                fprintf(f, "%.10g", e->se);
+            }
+            fprintf(f, ",%.10g,%.10g,", e->lower, e->upper);
+        } else {
+            fputs(",,,,", f);
+        }
+        fprintf(f, "%.10g,", o->level);
+        csv_field(f, ok ? e->interval : "");
+        fprintf(f, ",%llu,", (unsigned long long)(ok && x->two_list
+                                                      ? e->observed : t->n));
+        const char *w[8];
+        size_t nw = ok ? flag_texts(e->flags, w) : 0;
+        char warn[2048];
+        size_t used = 0;
+        warn[0] = '\0';
+        for (size_t i = 0; i < nw && used < sizeof warn; i++) {
+            used += (size_t)snprintf(warn + used, sizeof warn - used, "%s%s",
+                                     i ? "; " : "", w[i]);
+        }
+        csv_field(f, warn);
+        fputc(',', f);
+        if (ok) {
+            vc_headline(cli_population_label(o, d, t, lab, sizeof lab), e,
+                        o->round_figures, head, sizeof head);
+            csv_field(f, head);
+        }
+        fputc(',', f);
+        csv_field(f, ok ? "" : x->error);
+        fputc('\n', f);
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_write_results(const cli_options *o, const vc_dataset *d,
+                      const cli_result *res, size_t nres, FILE *f)
+{
+    switch (o->format) {
+    case CLI_JSON:
+        return write_json(o, d, res, nres, f);
+    case CLI_CSV:
+        return write_csv(o, d, res, nres, f);
+    default:
+        return write_text(o, d, res, nres, f);
+    }
+}
+
+int cli_emit(const char *path, const char *buf, size_t len)
+{
+    if (path == NULL || strcmp(path, "-") == 0) {
+        if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+            cli_error("cannot write to standard output: %s",
+                      strerror(errno));
+            return CLI_EXIT_OUTPUT;
+        }
+        return CLI_EXIT_OK;
+    }
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (tmp == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    /* The temporary file sits beside the target so rename() is atomic. */
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_error("cannot write %s: %s", path, strerror(errno));
+        free(tmp);
+        return CLI_EXIT_OUTPUT;
+    }
+    size_t off = 0;
+    int ok = 1;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            ok = 0;
+            break;
+        }
+        off += (size_t)w;
+    }
+    int saved = errno;
+    if (ok && fsync(fd) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    /* mkstemp makes the file 0600; output is ordinary data, so give it
+     * the permissions a plain fopen would, under the user's umask. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (ok && fchmod(fd, 0666 & ~mask) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (close(fd) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        unlink(tmp);
+        cli_error("cannot write %s: %s", path, strerror(saved));
+    }
+    free(tmp);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_OUTPUT;
+}
