@@ -234,6 +234,17 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* Messages and notes are one line: names and stratum values taken from
+ * quoted fields may hold line breaks or other control bytes. */
+static void one_line(char *msg)
+{
+    for (; *msg != '\0'; msg++) {
+        if ((unsigned char)*msg < 0x20 || *msg == 0x7f) {
+            *msg = '?';
+        }
+    }
+}
+
 /*
  * Record an error through vc_error_set and remember that reading failed.
  * Only the first error counts, as in vc_error itself.
@@ -254,6 +265,7 @@ static int fail(reader *r, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    one_line(msg);
     r->status = code;
     vc_error_set(r->err, code, "%s", msg);
     return code;
@@ -311,6 +323,7 @@ static int add_note(reader *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    one_line(msg);
     char *copy = dup_str(msg);
     if (copy == NULL || grow((void **)&r->notes, &r->notes_cap,
                              r->nnotes + 1, sizeof *r->notes) != 0) {
@@ -1623,9 +1636,9 @@ static vc_dataset *finish(reader *r)
                  r->source);
         } else {
             fail(r, VC_EDATA,
-                 "%s:%zu: no header: expected a line naming the columns, "
-                 "got only blank lines",
-                 r->source, r->line);
+                 "%s:1: no header: expected a line naming the columns, got "
+                 "only blank lines",
+                 r->source);
         }
         return NULL;
     }
