@@ -281,6 +281,9 @@ static int fail_nomem(reader *r)
 static void echo(char *out, size_t size, const char *s, size_t n)
 {
     size_t k = 0;
+    if (s == NULL) {
+        n = 0;
+    }
     for (size_t i = 0; i < n && k + 4 < size; i++) {
         if (i == ECHO_MAX) {
             memcpy(out + k, "...", 3);
@@ -690,7 +693,8 @@ static int assign_roles(reader *r)
         }
         r->role[r->count_col] = ROLE_COUNT;
     }
-    for (size_t s = 0; s < o->nstrata; s++) {
+    size_t nstrata = (o->strata != NULL) ? o->nstrata : 0;
+    for (size_t s = 0; s < nstrata; s++) {
         size_t c = find_column(r, o->strata[s]);
         if (c == SIZE_MAX) {
             return unknown_column(r, "stratum column", o->strata[s]);
@@ -706,7 +710,7 @@ static int assign_roles(reader *r)
         r->role[c] = ROLE_STRATUM;
         r->str_col[s] = c;
     }
-    r->nstr = o->nstrata;
+    r->nstr = nstrata;
     int selected = (o->lists != NULL && o->nlists > 0);
     for (size_t k = 0; selected && k < o->nlists; k++) {
         size_t c = find_column(r, o->lists[k]);
@@ -787,6 +791,7 @@ static int parse_merges(reader *r, uint32_t *mgroup, size_t *mfirst,
         mname[m] = name;
         name[0] = '\0';
         size_t members = 0;
+        size_t nlen = 0;
         const char *p = entry;
         for (;;) {
             const char *end = strchr(p, '+');
@@ -823,12 +828,15 @@ static int parse_merges(reader *r, uint32_t *mgroup, size_t *mfirst,
                             "%s: merge \"%s\": list \"%s\" is merged twice",
                             r->source, entry, r->colnames[r->sel_col[k]]);
             }
+            /* The name is no longer than the entry: tokens lose their
+             * spaces and keep their '+' separators. */
             if (members == 0) {
                 mfirst[m] = k;
             } else {
-                strcat(name, "+");
+                name[nlen++] = '+';
             }
-            strcat(name, tok);
+            memcpy(name + nlen, tok, n + 1);
+            nlen += n;
             mgroup[m] |= 1u << k;
             members++;
             if (end == NULL) {
@@ -1154,9 +1162,10 @@ static void on_record(int c, void *data)
             empty = r->null[i];
         }
         if (empty) {
-            if (r->nempty++ == 0) {
+            if (r->nempty == 0) {
                 r->first_empty_line = r->fline[0];
             }
+            r->nempty++;
         } else if (!r->have_header) {
             process_header(r);
         } else {
