@@ -1,12 +1,1043 @@
 /*
- * test_data.c: the data suite (to be filled).
+ * test_data.c: the data suite: CSV intake (data/csv.c) into vc_table.
+ *
+ * Known values come from the published tables in ../shared/reference-data
+ * (see SOURCES.md there); every documented malformed input has a fixture
+ * in tests/fixtures/ and a test that checks its status code and that the
+ * message names the line and the column.  Paths are relative to the
+ * repository root, where `make test` runs.
+ *
+ * The small fixtures agg_*.csv and record.csv all hold one made-up table
+ * over lists A, B, C with unrelated counts (BASE_* below), written in
+ * different ways.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <CUnit/CUnit.h>
 
+#include "data/vc_data.h"
 #include "tests/test_util.h"
+
+#define FIX "tests/fixtures/"
+
+/* The table of the agg_*.csv fixtures: pattern bit 0 = A, 1 = B, 2 = C. */
+static const uint32_t BASE_PAT[] = {1, 2, 3, 4, 5, 6, 7};
+static const uint64_t BASE_CNT[] = {23, 17, 5, 31, 7, 3, 2};
+#define BASE_NPAT 7
+#define BASE_N 88
+
+static vc_read_opts no_opts(void)
+{
+    vc_read_opts o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+/* The message must contain want; print it when it does not. */
+static void assert_msg(const vc_error *err, const char *want)
+{
+    int ok = strstr(err->msg, want) != NULL;
+    if (!ok) {
+        fprintf(stderr, "\n  message \"%s\" lacks \"%s\"", err->msg, want);
+    }
+    CU_ASSERT(ok);
+}
+
+/* Read path, which must fail with code and a message containing each of
+ * the NULL-terminated strings in want. */
+static void expect_read_error(const char *path, const vc_read_opts *o,
+                              int code, const char *const *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(path, o, &err);
+    CU_ASSERT_PTR_NULL(d);
+    vc_dataset_free(d);
+    if (err.code != code) {
+        fprintf(stderr, "\n  %s: code %d, expected %d (%s)", path, err.code,
+                code, err.msg);
+    }
+    CU_ASSERT_EQUAL(err.code, code);
+    CU_ASSERT(strchr(err.msg, '\n') == NULL);
+    for (size_t i = 0; want[i] != NULL; i++) {
+        assert_msg(&err, want[i]);
+    }
+}
+
+/* Parse text, which must fail with code and contain want. */
+static void expect_parse_error(const char *text, const vc_read_opts *o,
+                               int code, const char *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_parse(text, strlen(text), "mem.csv", o, &err);
+    CU_ASSERT_PTR_NULL(d);
+    vc_dataset_free(d);
+    if (err.code != code) {
+        fprintf(stderr, "\n  \"%.60s\": code %d, expected %d (%s)", text,
+                err.code, code, err.msg);
+    }
+    CU_ASSERT_EQUAL(err.code, code);
+    assert_msg(&err, want);
+}
+
+static vc_dataset *read_ok(const char *path, const vc_read_opts *o)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(path, o, &err);
+    if (d == NULL) {
+        fprintf(stderr, "\n  %s: %s", path, err.msg);
+    }
+    return d;
+}
+
+static vc_dataset *parse_ok(const char *text, const vc_read_opts *o)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_parse(text, strlen(text), "mem.csv", o, &err);
+    if (d == NULL) {
+        fprintf(stderr, "\n  \"%.60s\": %s", text, err.msg);
+    }
+    return d;
+}
+
+/* t holds exactly the npat (pattern, count) pairs, in canonical order. */
+static int table_is(const vc_table *t, size_t npat, const uint32_t *pat,
+                    const uint64_t *cnt)
+{
+    if (t->npat != npat) {
+        return 0;
+    }
+    uint64_t n = 0;
+    for (size_t i = 0; i < npat; i++) {
+        if (t->pattern[i] != pat[i] || t->count[i] != cnt[i]) {
+            return 0;
+        }
+        n += cnt[i];
+    }
+    return t->n == n;
+}
+
+static int names_are(char *const *names, size_t J, const char *const *want)
+{
+    for (size_t j = 0; j < J; j++) {
+        if (strcmp(names[j], want[j]) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int has_note(const vc_dataset *d, const char *want)
+{
+    for (size_t i = 0; i < d->nnotes; i++) {
+        if (strstr(d->notes[i], want) != NULL) {
+            return 1;
+        }
+    }
+    fprintf(stderr, "\n  no note contains \"%s\"", want);
+    return 0;
+}
+
+/* The count of pattern mask in t, 0 when it is absent. */
+static uint64_t count_of(const vc_table *t, uint32_t mask)
+{
+    for (size_t i = 0; i < t->npat; i++) {
+        if (t->pattern[i] == mask) {
+            return t->count[i];
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Known values from the reference tables
+ * ------------------------------------------------------------------- */
+
+/* Kosovo killings, 20 March - 22 June 1999: Ball, Betts, Scheuren,
+ * Dudukovich & Asher (2002), report to the ICTY; the example of
+ * Manrique-Vallier (2016), Biometrics 72(4):1246-1254.  Four lists, 4,400
+ * people, all 15 observable patterns present. */
+static void test_kosovo(void)
+{
+    static const char *const names[] = {"EXH", "ABA", "OSCE", "HRW"};
+    vc_read_opts o = no_opts();
+    vc_dataset *d = read_ok(vc_test_refpath("Kosovo.csv"), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_STRING_EQUAL(d->source, vc_test_refpath("Kosovo.csv"));
+    CU_ASSERT_EQUAL(d->aggregated, 1);
+    CU_ASSERT_EQUAL(d->J, 4);
+    CU_ASSERT(names_are(d->names, d->J, names));
+    CU_ASSERT_EQUAL(d->n, 4400);
+    CU_ASSERT_EQUAL(d->dropped, 0);
+    CU_ASSERT_EQUAL(d->nstrata_cols, 0);
+    CU_ASSERT_EQUAL(d->nnotes, 0);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 1);
+    const vc_table *t = d->tables[0];
+    CU_ASSERT_EQUAL(t->J, 4);
+    CU_ASSERT(names_are(t->names, t->J, names));
+    CU_ASSERT_EQUAL(t->npat, 15);
+    CU_ASSERT_EQUAL(t->n, 4400);
+    CU_ASSERT_PTR_NULL(t->label);
+    CU_ASSERT_EQUAL(t->nkeys, 0);
+    CU_ASSERT_EQUAL(count_of(t, 0x1), 1131); /* EXH only */
+    CU_ASSERT_EQUAL(count_of(t, 0x8), 306);  /* HRW only */
+    CU_ASSERT_EQUAL(count_of(t, 0x6), 217);  /* ABA and OSCE */
+    CU_ASSERT_EQUAL(count_of(t, 0xf), 27);   /* all four */
+    for (size_t i = 1; i < t->npat; i++) {
+        CU_ASSERT(t->pattern[i - 1] < t->pattern[i]);
+    }
+    vc_dataset_free(d);
+}
+
+/* UK potential victims of modern slavery, 2013: Silverman (2014), UK Home
+ * Office; Bales, Hesketh & Silverman (2015), Significance.  Six lists,
+ * 2,744 people. */
+static void test_uk(void)
+{
+    static const char *const names[] = {"LA", "NG", "PF", "GO", "GP", "NCA"};
+    vc_dataset *d = read_ok(vc_test_refpath("UKdat.csv"), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 6);
+    CU_ASSERT(names_are(d->names, d->J, names));
+    CU_ASSERT_EQUAL(d->n, 2744);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 1);
+    CU_ASSERT_EQUAL(d->tables[0]->npat, 25);
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 0x04), 907); /* PF only */
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 0x20), 57);  /* NCA only */
+    vc_dataset_free(d);
+}
+
+/*
+ * Merging PF and NCA reproduces the published 5-list table UKdat_5.csv
+ * (Silverman, Chan & Vincent 2024, Statistics and Computing 34:44), whose
+ * merged column is called PFNCA.  The tables are compared after mapping
+ * UKdat_5's lists onto the merged dataset's list order by name.
+ */
+static void test_uk_merge(void)
+{
+    static const char *const names[] = {"LA", "NG", "PF+NCA", "GO", "GP"};
+    static const char *const merge[] = {"PF+NCA"};
+    vc_read_opts o = no_opts();
+    o.merge = merge;
+    o.nmerge = 1;
+    vc_dataset *m = read_ok(vc_test_refpath("UKdat.csv"), &o);
+    vc_dataset *u5 = read_ok(vc_test_refpath("UKdat_5.csv"), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u5);
+    CU_ASSERT_EQUAL(m->J, 5);
+    CU_ASSERT(names_are(m->names, m->J, names));
+    CU_ASSERT_EQUAL(m->n, 2744);
+    CU_ASSERT_EQUAL(m->dropped, 0);
+    const vc_table *a = m->tables[0];
+    const vc_table *b = u5->tables[0];
+    CU_ASSERT_EQUAL_FATAL(b->J, 5);
+    size_t map[5];
+    for (size_t j = 0; j < 5; j++) {
+        const char *want = strcmp(b->names[j], "PFNCA") == 0 ? "PF+NCA"
+                                                             : b->names[j];
+        map[j] = 5;
+        for (size_t k = 0; k < 5; k++) {
+            if (strcmp(a->names[k], want) == 0) {
+                map[j] = k;
+            }
+        }
+        CU_ASSERT_FATAL(map[j] < 5);
+    }
+    uint32_t pat[64];
+    CU_ASSERT_FATAL(b->npat <= 64);
+    for (size_t i = 0; i < b->npat; i++) {
+        pat[i] = 0;
+        for (size_t j = 0; j < 5; j++) {
+            pat[i] |= (b->pattern[i] >> j & 1u) << map[j];
+        }
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    vc_table *bm = vc_table_from_counts(5, (const char *const *)a->names,
+                                        b->npat, pat, b->count, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bm);
+    CU_ASSERT(table_is(a, bm->npat, bm->pattern, bm->count));
+    CU_ASSERT_EQUAL(a->npat, 18);
+    vc_table_free(bm);
+    vc_dataset_free(m);
+    vc_dataset_free(u5);
+}
+
+/* Omitting NCA from UKdat.csv drops the 57 people only NCA saw (the
+ * 0,0,0,0,0,1 row of the table); the people NCA shared with another list
+ * stay, as seen by that list. */
+static void test_uk_omit(void)
+{
+    static const char *const omit[] = {"NCA"};
+    static const char *const names[] = {"LA", "NG", "PF", "GO", "GP"};
+    vc_read_opts o = no_opts();
+    o.omit = omit;
+    o.nomit = 1;
+    vc_dataset *d = read_ok(vc_test_refpath("UKdat.csv"), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 5);
+    CU_ASSERT(names_are(d->names, d->J, names));
+    CU_ASSERT_EQUAL(d->dropped, 57);
+    CU_ASSERT_EQUAL(d->tables[0]->dropped, 57);
+    CU_ASSERT_EQUAL(d->n, 2744 - 57);
+    CU_ASSERT_EQUAL(d->tables[0]->n, 2744 - 57);
+    /* PF only gains PF+NCA (31): 907 + 31. */
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 0x04), 938);
+    CU_ASSERT(has_note(d, "57 people seen only by lists left out"));
+    vc_dataset_free(d);
+}
+
+/* Selecting LA, NG, PF is the same as omitting GO, GP and NCA: the same
+ * table and the same 1,083 people dropped (2,744 - 1,661). */
+static void test_uk_select_equals_omit(void)
+{
+    static const char *const lists[] = {"LA", "NG", "PF"};
+    static const char *const omit[] = {"GO", "GP", "NCA"};
+    vc_read_opts s = no_opts();
+    s.lists = lists;
+    s.nlists = 3;
+    vc_read_opts o = no_opts();
+    o.omit = omit;
+    o.nomit = 3;
+    vc_dataset *a = read_ok(vc_test_refpath("UKdat.csv"), &s);
+    vc_dataset *b = read_ok(vc_test_refpath("UKdat.csv"), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(a->J, 3);
+    CU_ASSERT(names_are(a->names, 3, lists));
+    CU_ASSERT_EQUAL(a->n, 1661);
+    CU_ASSERT_EQUAL(a->dropped, 1083);
+    CU_ASSERT_EQUAL(b->dropped, 1083);
+    CU_ASSERT(table_is(b->tables[0], a->tables[0]->npat,
+                       a->tables[0]->pattern, a->tables[0]->count));
+    CU_ASSERT(has_note(a, "1083 people"));
+    vc_dataset_free(a);
+    vc_dataset_free(b);
+}
+
+/* The widest reference table: meadow voles, 30 occasions (Williams,
+ * Nichols & Conroy 2002), 171 animals; J = VC_MAX_LISTS is accepted. */
+static void test_wide(void)
+{
+    vc_dataset *d = read_ok(vc_test_refpath("mvole.csv"), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, VC_MAX_LISTS);
+    CU_ASSERT_EQUAL(d->n, 171);
+    vc_dataset_free(d);
+}
+
+/* ---------------------------------------------------------------------
+ * One table, many spellings
+ * ------------------------------------------------------------------- */
+
+static void check_base(const char *path, int aggregated)
+{
+    static const char *const names[] = {"A", "B", "C"};
+    vc_dataset *d = read_ok(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->aggregated, aggregated);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT(names_are(d->names, 3, names));
+    CU_ASSERT_EQUAL(d->n, BASE_N);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 1);
+    int same = table_is(d->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT);
+    if (!same) {
+        fprintf(stderr, "\n  %s: not the base table", path);
+    }
+    CU_ASSERT(same);
+    CU_ASSERT(names_are(d->tables[0]->names, 3, names));
+    vc_dataset_free(d);
+}
+
+/* Comma, semicolon, TAB, CRLF, byte-order mark, quoted fields without a
+ * final newline: all give the base table. */
+static void test_spellings(void)
+{
+    check_base(FIX "agg_basic.csv", 1);
+    check_base(FIX "agg_semicolon.csv", 1);
+    check_base(FIX "agg_tab.tsv", 1);
+    check_base(FIX "agg_crlf.csv", 1);
+    check_base(FIX "agg_bom.csv", 1);
+    check_base(FIX "agg_quoted.csv", 1);
+}
+
+/* Blank lines before, inside and after, spaces around fields, the count
+ * column first and called Freq, yes/no/x/true/false/empty cells, a
+ * duplicate pattern (summed, with a note) and a zero-count row. */
+static void test_messy(void)
+{
+    check_base(FIX "agg_messy.csv", 1);
+    vc_dataset *d = read_ok(FIX "agg_messy.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->nnotes, 1);
+    CU_ASSERT(has_note(d, "1 duplicate pattern was summed (first at line 6)"));
+    vc_dataset_free(d);
+}
+
+/* One row per person (88 rows, CRLF, mixed cell words) gives the same
+ * table as its aggregated counterpart. */
+static void test_record_level(void)
+{
+    check_base(FIX "record.csv", 0);
+}
+
+/* Record level with an id column and a fourth list D: selecting A, B, C
+ * ignores id and D, and the 11 people only D saw are dropped; keeping D
+ * and omitting it gives the same table. */
+static void test_record_selection(void)
+{
+    static const char *const abc[] = {"A", "B", "C"};
+    static const char *const abcd[] = {"A", "B", "C", "D"};
+    static const char *const omit[] = {"D"};
+    vc_read_opts s = no_opts();
+    s.lists = abc;
+    s.nlists = 3;
+    vc_dataset *a = read_ok(FIX "record_4lists.csv", &s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_EQUAL(a->aggregated, 0);
+    CU_ASSERT(table_is(a->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
+    CU_ASSERT_EQUAL(a->dropped, 11);
+    CU_ASSERT(has_note(a, "11 people"));
+    vc_dataset_free(a);
+
+    vc_read_opts o = no_opts();
+    o.lists = abcd;
+    o.nlists = 4;
+    o.omit = omit;
+    o.nomit = 1;
+    vc_dataset *b = read_ok(FIX "record_4lists.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(b->J, 3);
+    CU_ASSERT(table_is(b->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
+    CU_ASSERT_EQUAL(b->dropped, 11);
+    vc_dataset_free(b);
+
+    /* Without a selection the id column is a list: id 1 reads as a cell
+     * word, id 2 does not. */
+    static const char *const want[] = {":3:", "column \"id\"", "got \"2\"",
+                                       NULL};
+    expect_read_error(FIX "record_4lists.csv", NULL, VC_EDATA, want);
+}
+
+/* Strata in order of first appearance, labelled by their keys; list B saw
+ * nobody in Kyrgyzstan 2006 (its only B row has count 0), so that table
+ * has lists A and C, while the dataset keeps all three. */
+static void test_strata(void)
+{
+    static const char *const strata[] = {"country", "year"};
+    static const char *const abc[] = {"A", "B", "C"};
+    static const char *const ac[] = {"A", "C"};
+    vc_read_opts o = no_opts();
+    o.strata = strata;
+    o.nstrata = 2;
+    vc_dataset *d = read_ok(FIX "strata.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT(names_are(d->names, 3, abc));
+    CU_ASSERT_EQUAL_FATAL(d->nstrata_cols, 2);
+    CU_ASSERT(names_are(d->strata_cols, 2, strata));
+    CU_ASSERT_EQUAL(d->n, 56);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 3);
+    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "Kyrgyzstan 2005");
+    CU_ASSERT_STRING_EQUAL(d->tables[1]->label, "Tajikistan 2005");
+    CU_ASSERT_STRING_EQUAL(d->tables[2]->label, "Kyrgyzstan 2006");
+    CU_ASSERT_EQUAL_FATAL(d->tables[1]->nkeys, 2);
+    CU_ASSERT_STRING_EQUAL(d->tables[1]->keys[0], "Tajikistan");
+    CU_ASSERT_STRING_EQUAL(d->tables[1]->keys[1], "2005");
+    static const uint32_t p0[] = {1, 2, 4, 7};
+    static const uint64_t c0[] = {12, 9, 8, 2};
+    static const uint32_t p1[] = {1, 4, 6};
+    static const uint64_t c1[] = {7, 6, 5};
+    static const uint32_t p2[] = {1, 2};
+    static const uint64_t c2[] = {4, 3};
+    CU_ASSERT(table_is(d->tables[0], 4, p0, c0));
+    CU_ASSERT(table_is(d->tables[1], 3, p1, c1));
+    CU_ASSERT(table_is(d->tables[2], 2, p2, c2));
+    CU_ASSERT_EQUAL(d->tables[0]->J, 3);
+    CU_ASSERT_EQUAL_FATAL(d->tables[2]->J, 2);
+    CU_ASSERT(names_are(d->tables[2]->names, 2, ac));
+    CU_ASSERT(has_note(d, "stratum \"Kyrgyzstan 2006\": list \"B\""));
+    vc_dataset_free(d);
+
+    /* One stratum column, with year left out by selecting the lists. */
+    static const char *const country[] = {"country"};
+    o.strata = country;
+    o.nstrata = 1;
+    o.lists = abc;
+    o.nlists = 3;
+    d = read_ok(FIX "strata.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT_EQUAL(d->n, 56);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 2);
+    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "Kyrgyzstan");
+    CU_ASSERT_STRING_EQUAL(d->tables[1]->label, "Tajikistan");
+    static const uint32_t pk[] = {1, 2, 4, 7};
+    static const uint64_t ck[] = {16, 9, 11, 2};
+    CU_ASSERT(table_is(d->tables[0], 4, pk, ck));
+    CU_ASSERT_EQUAL(d->nnotes, 0);
+    vc_dataset_free(d);
+}
+
+/* ---------------------------------------------------------------------
+ * Small cases from memory
+ * ------------------------------------------------------------------- */
+
+/* Every accepted cell word, in several cases. */
+static void test_cell_words(void)
+{
+    const char *text = "A,B,count\n"
+                       "1,0,3\n"
+                       "YES,no,4\n"
+                       "y,N,5\n"
+                       "True,FALSE,6\n"
+                       "x,,7\n"
+                       "\"X\",\"\",8\n"
+                       "0,1,2.00\n";
+    vc_dataset *d = parse_ok(text, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    static const uint32_t pat[] = {1, 2};
+    static const uint64_t cnt[] = {33, 2};
+    CU_ASSERT(table_is(d->tables[0], 2, pat, cnt));
+    CU_ASSERT_STRING_EQUAL(d->source, "mem.csv");
+    CU_ASSERT_EQUAL(d->nnotes, 1); /* five duplicates of pattern A */
+    CU_ASSERT(has_note(d, "5 duplicate patterns were summed (first at "
+                          "line 3)"));
+    vc_dataset_free(d);
+    expect_parse_error("A,B,count\n1,0,3\nt,0,3\n", NULL, VC_EDATA,
+                       "mem.csv:3: column \"A\": expected 0 or 1");
+    expect_parse_error("A,B,count\n1,0,3\n2,0,3\n", NULL, VC_EDATA,
+                       "got \"2\"");
+    /* Quoted fields keep their spaces, so " 1" is not a cell word. */
+    expect_parse_error("A,B\n1,0\n\" 1\",0\n", NULL, VC_EDATA,
+                       "got \" 1\"");
+}
+
+/* The count column: count, freq, n or Freq in any case, or named. */
+static void test_count_column(void)
+{
+    static const uint32_t pat[] = {1, 2, 3};
+    static const uint64_t cnt[] = {4, 9, 2};
+    const char *heads[] = {"A,B,N", "A,B,FREQ", "A,B,Count", "A,B,freq"};
+    for (size_t i = 0; i < 4; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "%s\n1,0,4\n0,1,9\n1,1,2\n", heads[i]);
+        vc_dataset *d = parse_ok(text, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT_EQUAL(d->aggregated, 1);
+        CU_ASSERT_EQUAL(d->J, 2);
+        CU_ASSERT(table_is(d->tables[0], 3, pat, cnt));
+        vc_dataset_free(d);
+    }
+    vc_read_opts o = no_opts();
+    o.count_column = "w";
+    vc_dataset *d = parse_ok("w,A,B\n4,1,0\n9,0,1\n2,1,1\n", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(table_is(d->tables[0], 3, pat, cnt));
+    vc_dataset_free(d);
+    /* Unnamed, w is a list and 4 is not a cell word. */
+    expect_parse_error("w,A,B\n4,1,0\n", NULL, VC_EDATA, "column \"w\"");
+    /* Zero-count rows, the all-zero one included, are ignored. */
+    d = parse_ok("A,B,count\n0,0,0\n1,0,4\n0,1,0\n1,1,2\n0,1,9\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(table_is(d->tables[0], 3, pat, cnt));
+    CU_ASSERT_EQUAL(d->nnotes, 0);
+    vc_dataset_free(d);
+    /* The largest count is accepted. */
+    d = parse_ok("A,B,count\n1,0,18446744073709551614\n0,1,1\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, UINT64_MAX);
+    vc_dataset_free(d);
+}
+
+/* A merged list takes the place of its first-named member; merge names
+ * are the members joined by '+', spaces around them dropped. */
+static void test_merge_order(void)
+{
+    static const char *const merge[] = {"C + A"};
+    static const char *const names[] = {"B", "C+A", "D"};
+    vc_read_opts o = no_opts();
+    o.merge = merge;
+    o.nmerge = 1;
+    vc_dataset *d = parse_ok("A,B,C,D\nx,,,\n,x,,\n,,x,\n,,,x\nx,x,x,\n", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT(names_are(d->names, 3, names));
+    static const uint32_t pat[] = {1, 2, 3, 4};
+    static const uint64_t cnt[] = {1, 2, 1, 1};
+    CU_ASSERT(table_is(d->tables[0], 4, pat, cnt));
+    vc_dataset_free(d);
+}
+
+/* A row that is 0 on every selected list: with columns left out by the
+ * selection it is a person those columns saw (dropped, with a note);
+ * when the selection leaves nothing out it is an unobserved person. */
+static void test_zero_rows_and_selection(void)
+{
+    static const char *const ab[] = {"A", "B"};
+    static const char *const ba[] = {"B", "A"};
+    const char *text = "A,B,C,count\n1,0,0,4\n0,1,0,9\n0,0,1,6\n1,1,1,2\n";
+    vc_read_opts o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    vc_dataset *d = parse_ok(text, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->dropped, 6);
+    CU_ASSERT_EQUAL(d->n, 15);
+    CU_ASSERT(has_note(d, "6 people"));
+    CU_ASSERT_EQUAL(d->nnotes, 1); /* no duplicate note for a marginal */
+    vc_dataset_free(d);
+    /* Order follows the selection. */
+    o.lists = ba;
+    d = parse_ok(text, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(names_are(d->names, 2, ba));
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 1), 9); /* B only */
+    vc_dataset_free(d);
+    /* Selecting every list leaves nothing out: a zero row is an error. */
+    o.lists = ab;
+    expect_parse_error("A,B,count\n1,0,4\n0,0,1\n", &o, VC_EDATA,
+                       "mem.csv:3: columns \"A\", \"B\"");
+    /* Ignored columns may hold anything. */
+    d = parse_ok("A,note,B\nx,\"anything, at all\",\nx,17,x\n", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 2);
+    vc_dataset_free(d);
+}
+
+/* A stratum where everybody was seen only by an omitted list has no
+ * table, with a note; its people still count as dropped. */
+static void test_stratum_without_people(void)
+{
+    static const char *const strata[] = {"s"};
+    static const char *const omit[] = {"C"};
+    vc_read_opts o = no_opts();
+    o.strata = strata;
+    o.nstrata = 1;
+    o.omit = omit;
+    o.nomit = 1;
+    vc_dataset *d = parse_ok("s,A,B,C,n\nu,1,0,0,3\nv,0,0,1,5\nu,0,1,1,2\n",
+                             &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 1);
+    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "u");
+    CU_ASSERT_EQUAL(d->n, 5);
+    CU_ASSERT_EQUAL(d->dropped, 5);
+    CU_ASSERT(has_note(d, "stratum \"v\": nobody observed"));
+    vc_dataset_free(d);
+}
+
+/* Notes stay one line when a stratum value holds a line break; the
+ * table's own label keeps the value as it was. */
+static void test_notes_one_line(void)
+{
+    static const char *const strata[] = {"s"};
+    vc_read_opts o = no_opts();
+    o.strata = strata;
+    o.nstrata = 1;
+    vc_dataset *d = parse_ok("s,A,B,n\n\"u\nv\",1,0,3\nw,1,1,2\n", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 2);
+    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "u\nv");
+    CU_ASSERT_EQUAL(d->tables[0]->J, 1);
+    CU_ASSERT_EQUAL_FATAL(d->nnotes, 1);
+    CU_ASSERT_STRING_EQUAL(d->notes[0], "stratum \"u?v\": list \"B\" saw "
+                                        "nobody there and is left out of "
+                                        "its table");
+    vc_dataset_free(d);
+}
+
+/* The delimiter is the most frequent of , ; TAB outside quotes. */
+static void test_delimiter_detection(void)
+{
+    static const char *const names[] = {"a,b", "c,d"};
+    vc_dataset *d = parse_ok("\"a,b\";\"c,d\";count\n1;0;4\n0;1;9\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(names_are(d->names, 2, names));
+    CU_ASSERT_EQUAL(d->n, 13);
+    vc_dataset_free(d);
+    /* With TAB as delimiter, spaces are trimmed and TABs are not. */
+    d = parse_ok("A\tB\tcount\n 1 \t\t4\n\t 1\t 9 \n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 13);
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 1), 4);
+    vc_dataset_free(d);
+    /* An empty row of delimiters (as spreadsheets export) is skipped. */
+    d = parse_ok("A,B,count\n1,0,4\n,,\n0,1,9\n,,\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 13);
+    CU_ASSERT(has_note(d, "2 rows with every field empty skipped (first at "
+                          "line 3)"));
+    vc_dataset_free(d);
+}
+
+/* Line numbers are physical lines: CRLF, blank lines and quoted fields
+ * spanning lines do not shift them. */
+static void test_line_numbers(void)
+{
+    static const char *const strata[] = {"country"};
+    vc_read_opts o = no_opts();
+    o.strata = strata;
+    o.nstrata = 1;
+    static const char *const want[] = {FIX "bad_cell_lines.csv:8:",
+                                       "column \"B\"", "got \"maybe\"",
+                                       NULL};
+    expect_read_error(FIX "bad_cell_lines.csv", &o, VC_EDATA, want);
+    expect_parse_error("country,A,B,count\r\n\r\n\"x\r\ny\",1,0,4\r\n\r\n"
+                       "\"p\nq\",1,0,abc\r\n",
+                       &o, VC_EDATA, "mem.csv:7: column \"count\"");
+    expect_parse_error("country,A,B,count\n\n\n\"x\ny\",1,0\n", &o, VC_EDATA,
+                       "mem.csv:4: expected 4 fields");
+    expect_parse_error("country,A,B,count\n\nu,1,0,\"4\"x\n", &o, VC_EDATA,
+                       "mem.csv:3: column \"count\": malformed quoting");
+}
+
+/* ---------------------------------------------------------------------
+ * Documented errors, one fixture each
+ * ------------------------------------------------------------------- */
+
+static void test_error_fixtures(void)
+{
+    static const struct {
+        const char *file;
+        int code;
+        const char *want[4];
+    } cases[] = {
+        {"bad_cell.csv", VC_EDATA,
+         {":3:", "column \"B\"",
+          "expected 0 or 1 (or yes/no, true/false, x/empty), got \"maybe\""}},
+        {"bad_count_negative.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"-3\""}},
+        {"bad_count_fraction.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"2.5\""}},
+        {"bad_count_text.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"abc\""}},
+        {"bad_count_empty.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"\""}},
+        {"bad_count_overflow.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"99999999999999999999\""}},
+        {"bad_count_sum.csv", VC_EDATA,
+         {":3:", "column \"count\"", "add up to at most"}},
+        {"bad_fields_short.csv", VC_EDATA,
+         {":3:", "expected 4 fields", "got 3 (the row ends after column "
+                                      "\"C\")"}},
+        {"bad_fields_long.csv", VC_EDATA,
+         {":3:", "expected 4 fields", "got 5 (extra fields after column "
+                                      "\"count\")"}},
+        {"empty.csv", VC_EDATA, {":1:", "empty file"}},
+        {"blank_only.csv", VC_EDATA, {":1:", "no header"}},
+        {"no_header.csv", VC_EDATA, {":1:", "no header", "column 1"}},
+        {"header_only.csv", VC_EDATA, {":1:", "no data rows"}},
+        {"bad_dup_column.csv", VC_EDATA,
+         {":1:", "column \"A\"", "columns 1 and 3"}},
+        {"bad_empty_name.csv", VC_EDATA,
+         {":1:", "column 1", "row.names = FALSE"}},
+        {"bad_two_counts.csv", VC_EDATA, {":1:", "\"n\" and \"count\""}},
+        {"bad_one_list.csv", VC_EDATA,
+         {":1:", "1 list (\"A\")", "at least 2"}},
+        {"bad_empty_list.csv", VC_EDATA, {"list \"C\" catches nobody"}},
+        {"bad_zero_pattern.csv", VC_EDATA,
+         {":3:", "columns \"A\", \"B\"",
+          "unobserved people cannot be in the data"}},
+        {"bad_zero_record.csv", VC_EDATA,
+         {":4:", "columns \"A\", \"B\"",
+          "unobserved people cannot be in the data"}},
+        {"bad_31_lists.csv", VC_EDATA, {":1:", "31 list columns", "30"}},
+        {"bad_quote.csv", VC_EDATA,
+         {":3:", "column \"B\"", "malformed quoting"}},
+        {"bad_quote_unterminated.csv", VC_EDATA,
+         {":3:", "column \"B\"", "closing quote"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, FIX "%s", cases[i].file);
+        const char *want[5] = {path, NULL, NULL, NULL, NULL};
+        for (size_t k = 0; k < 4 && cases[i].want[k] != NULL; k++) {
+            want[k + 1] = cases[i].want[k];
+        }
+        expect_read_error(path, NULL, cases[i].code, want);
+    }
+}
+
+/* Options naming columns the header lacks, or misusing them: VC_EINVAL,
+ * with the culprit and the columns there are. */
+static void test_option_errors(void)
+{
+    static const char *const bad[] = {"A", "Q"};
+    static const char *const strata_q[] = {"Q"};
+    static const char *const strata_count[] = {"count"};
+    static const char *const merge_q[] = {"A+Q"};
+    static const char *const merge_one[] = {"A"};
+    static const char *const merge_twice[] = {"A+B", "B+C"};
+    static const char *const merge_count[] = {"A+count"};
+    static const char *const omit_q[] = {"Q"};
+    static const char *const omit_member[] = {"A"};
+    static const char *const merge_ab[] = {"A+B"};
+    static const char *const list_twice[] = {"A", "A"};
+    static const char *const want_cols[] = {
+        "\"Q\"", "the columns are \"A\", \"B\", \"C\", \"count\"", NULL};
+    const char *path = FIX "agg_basic.csv";
+
+    vc_read_opts o = no_opts();
+    o.lists = bad;
+    o.nlists = 2;
+    expect_read_error(path, &o, VC_EINVAL, want_cols);
+    o = no_opts();
+    o.strata = strata_q;
+    o.nstrata = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_cols);
+    o = no_opts();
+    o.merge = merge_q;
+    o.nmerge = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_cols);
+    o = no_opts();
+    o.omit = omit_q;
+    o.nomit = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_cols);
+    o = no_opts();
+    o.count_column = "Q";
+    expect_read_error(path, &o, VC_EINVAL, want_cols);
+
+    static const char *const want_named[] = {"\"A\"", "named twice", NULL};
+    o = no_opts();
+    o.lists = list_twice;
+    o.nlists = 2;
+    expect_read_error(path, &o, VC_EINVAL, want_named);
+    static const char *const want_count[] = {"\"count\"", "count column",
+                                             NULL};
+    o = no_opts();
+    o.strata = strata_count;
+    o.nstrata = 1;
+    o.count_column = "count";
+    expect_read_error(path, &o, VC_EINVAL, want_count);
+    o = no_opts();
+    o.merge = merge_count;
+    o.nmerge = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_count);
+    static const char *const want_one[] = {"\"A\"", "two or more", NULL};
+    o = no_opts();
+    o.merge = merge_one;
+    o.nmerge = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_one);
+    static const char *const want_twice[] = {"\"B\"", "merged twice", NULL};
+    o = no_opts();
+    o.merge = merge_twice;
+    o.nmerge = 2;
+    expect_read_error(path, &o, VC_EINVAL, want_twice);
+    static const char *const want_member[] = {"\"A\"", "merged into \"A+B\"",
+                                              NULL};
+    o = no_opts();
+    o.merge = merge_ab;
+    o.nmerge = 1;
+    o.omit = omit_member;
+    o.nomit = 1;
+    expect_read_error(path, &o, VC_EINVAL, want_member);
+    /* Merging and omitting down to one list is a data error. */
+    static const char *const omit_c[] = {"C"};
+    static const char *const want_few[] = {"1 list (\"A+B\")", NULL};
+    o.omit = omit_c;
+    expect_read_error(path, &o, VC_EDATA, want_few);
+}
+
+/* A file that cannot be opened: VC_EIO with the name and the reason. */
+static void test_cannot_open(void)
+{
+    static const char *const want[] = {FIX "no_such_file.csv",
+                                       "cannot open", "No such file",
+                                       NULL};
+    expect_read_error(FIX "no_such_file.csv", NULL, VC_EIO, want);
+}
+
+/* NULL options and a NULL error buffer are allowed; free(NULL) is a
+ * no-op; the first error in the buffer is kept. */
+static void test_nulls(void)
+{
+    vc_dataset_free(NULL);
+    const char *text = "A,B\nx,\n,x\n";
+    vc_dataset *d = vc_dataset_parse(text, strlen(text), NULL, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_STRING_EQUAL(d->source, "<input>");
+    CU_ASSERT_EQUAL(d->n, 2);
+    vc_dataset_free(d);
+    CU_ASSERT_PTR_NULL(vc_dataset_parse("", 0, "e.csv", NULL, NULL));
+    CU_ASSERT_PTR_NULL(vc_dataset_read(FIX "bad_cell.csv", NULL, NULL));
+    vc_error err;
+    vc_error_clear(&err);
+    vc_error_set(&err, VC_EINVAL, "earlier");
+    CU_ASSERT_PTR_NULL(vc_dataset_parse("", 0, "e.csv", NULL, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "earlier");
+}
+
+/* ---------------------------------------------------------------------
+ * A large record-level file, read in chunks
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+    size_t lines; /* newlines written */
+} text_buf;
+
+static void put(text_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1 << 16;
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        char *p = realloc(b->p, cap);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+    for (size_t i = 0; i < n; i++) {
+        b->lines += (s[i] == '\n');
+    }
+}
+
+static int write_file(const char *path, const text_buf *b)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return -1;
+    }
+    size_t w = fwrite(b->p, 1, b->len, f);
+    return (fclose(f) == 0 && w == b->len) ? 0 : -1;
+}
+
+/*
+ * 200,000 people over 4 lists in 3 regions, with CRLF and LF lines, blank
+ * lines, and an ignored comment column whose quoted values sometimes span
+ * two lines: far more than one read chunk.  The file read in chunks, the
+ * same bytes parsed from memory and the counts kept while writing must
+ * agree, and an error appended at the end must carry its physical line.
+ */
+static void test_large_file(void)
+{
+    static const char *const regions[] = {"north", "south", "east"};
+    static const char *const lists[] = {"A", "B", "C", "D"};
+    static const char *const strata[] = {"region"};
+    const size_t rows = 200000;
+    uint64_t want[3][16] = {{0}};
+    text_buf b = {0};
+    uint64_t x = 2385;
+    put(&b, "region,A,B,C,D,comment\r\n");
+    for (size_t i = 0; i < rows; i++) {
+        x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        unsigned pat = (unsigned)(x >> 33) % 15 + 1;
+        unsigned reg = (unsigned)(x >> 50) % 3;
+        char row[128];
+        snprintf(row, sizeof row, "%s,%s,%s,%s,%s,%s%s", regions[reg],
+                 pat & 1 ? "x" : "", pat & 2 ? "1" : "0",
+                 pat & 4 ? "yes" : "no", pat & 8 ? "TRUE" : "",
+                 (x >> 20) % 7 == 0 ? "\"two\nlines, \"\"quoted\"\"\""
+                                    : "plain",
+                 (x >> 24) % 2 ? "\r\n" : "\n");
+        put(&b, row);
+        if (i % 997 == 0) {
+            put(&b, "\r\n");
+        }
+        want[reg][pat]++;
+    }
+    char path[] = "/tmp/vc_test_data_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    CU_ASSERT_FATAL(write_file(path, &b) == 0);
+    CU_ASSERT(b.len > 4 * 65536);
+
+    vc_read_opts o = no_opts();
+    o.lists = lists;
+    o.nlists = 4;
+    o.strata = strata;
+    o.nstrata = 1;
+    vc_dataset *d = read_ok(path, &o);
+    vc_dataset *m = parse_ok(b.p, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(d->n, rows);
+    CU_ASSERT_EQUAL(d->aggregated, 0);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 3);
+    CU_ASSERT_EQUAL_FATAL(m->ntables, 3);
+    for (size_t t = 0; t < 3; t++) {
+        const vc_table *tt = d->tables[t];
+        size_t reg = 0;
+        while (reg < 3 && strcmp(tt->label, regions[reg]) != 0) {
+            reg++;
+        }
+        CU_ASSERT_FATAL(reg < 3);
+        CU_ASSERT_EQUAL(tt->npat, 15);
+        int same = 1;
+        for (size_t i = 0; i < tt->npat; i++) {
+            same &= tt->count[i] == want[reg][tt->pattern[i]];
+        }
+        CU_ASSERT(same);
+        CU_ASSERT(table_is(m->tables[t], tt->npat, tt->pattern, tt->count));
+    }
+    vc_dataset_free(d);
+    vc_dataset_free(m);
+
+    /* A bad cell on the last line. */
+    size_t line = b.lines + 1;
+    put(&b, "east,x,maybe,,,plain\n");
+    CU_ASSERT_FATAL(write_file(path, &b) == 0);
+    char where[64];
+    snprintf(where, sizeof where, ":%zu: column \"B\"", line);
+    const char *want_err[] = {path, where, NULL};
+    expect_read_error(path, &o, VC_EDATA, want_err);
+    expect_parse_error(b.p, &o, VC_EDATA, where);
+    remove(path);
+    free(b.p);
+}
 
 int vc_register_data_suite(void)
 {
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
-    return s == NULL ? CU_get_error() : CUE_SUCCESS;
+    if (s == NULL) {
+        return CU_get_error();
+    }
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"Kosovo reference table", test_kosovo},
+        {"UK 2013 reference table", test_uk},
+        {"UK merge PF+NCA equals UKdat_5", test_uk_merge},
+        {"UK omit NCA drops its only-seen", test_uk_omit},
+        {"UK selection equals omission", test_uk_select_equals_omit},
+        {"30 lists accepted", test_wide},
+        {"delimiters, CRLF, BOM, quotes", test_spellings},
+        {"blank lines, words, duplicates", test_messy},
+        {"record level equals aggregated", test_record_level},
+        {"record level selection", test_record_selection},
+        {"strata tables and labels", test_strata},
+        {"cell words", test_cell_words},
+        {"count column", test_count_column},
+        {"merge order and names", test_merge_order},
+        {"zero rows and selection", test_zero_rows_and_selection},
+        {"stratum without people", test_stratum_without_people},
+        {"notes are one line", test_notes_one_line},
+        {"delimiter detection", test_delimiter_detection},
+        {"physical line numbers", test_line_numbers},
+        {"malformed input fixtures", test_error_fixtures},
+        {"option errors", test_option_errors},
+        {"cannot open", test_cannot_open},
+        {"NULL arguments", test_nulls},
+        {"large file in chunks", test_large_file},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {
+            return CU_get_error();
+        }
+    }
+    return CUE_SUCCESS;
 }
