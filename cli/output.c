@@ -66,6 +66,20 @@ static size_t flag_texts(unsigned flags, const char **out)
     return k;
 }
 
+/* Print s left-aligned in width columns, counting UTF-8 characters, not
+ * bytes, so names with "×" or accents line up. */
+static void put_padded(FILE *f, const char *s, int width)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        cols += (*p & 0xC0) != 0x80;
+    }
+    fputs(s, f);
+    for (; cols < width; cols++) {
+        fputc(' ', f);
+    }
+}
+
 static void write_list_names(const vc_table *t, FILE *f)
 {
     for (size_t j = 0; j < t->J; j++) {
@@ -98,8 +112,10 @@ static int write_text(const cli_options *o, const vc_dataset *d,
         for (; r < nres && res[r].table == t; r++) {
             char name[128];
             row_name(&res[r], name, sizeof name);
+            fputs("  ", f);
+            put_padded(f, name, 26);
             if (res[r].status != VC_OK) {
-                fprintf(f, "  %-26s no estimate: %s\n", name, res[r].error);
+                fprintf(f, " no estimate: %s\n", res[r].error);
                 continue;
             }
             const vc_estimate *e = &res[r].est;
@@ -113,9 +129,9 @@ static int write_text(const cli_options *o, const vc_dataset *d,
             vc_format_count(e->lower, lo, sizeof lo);
             vc_format_count(e->upper, hi, sizeof hi);
             snprintf(range, sizeof range, "%s \xE2\x80\x93 %s", lo, hi);
-            /* the en dash is 3 bytes but one column: pad by 2 more */
-            fprintf(f, "  %-26s %10s %10s   %-23s %s\n", name, est, se, range,
-                    e->interval);
+            fprintf(f, " %10s %10s   ", est, se);
+            put_padded(f, range, 21);
+            fprintf(f, " %s\n", e->interval);
         }
         fputc('\n', f);
         /* Headlines and warnings for the rows of this stratum. */

@@ -2,6 +2,7 @@
  * validate.c: `victimcount validate`: read a file, say what is in it and
  * what might be a problem, estimate nothing.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,12 @@ static size_t describe(const vc_table *t, FILE *f)
     char num[48];
     size_t problems = 0;
     vc_format_count((double)t->n, num, sizeof num);
-    fprintf(f, "people seen: %s in %zu capture patterns", num, t->npat);
+    fprintf(f, "people seen: %s in %zu of the %.0f possible capture "
+            "patterns", num, t->npat, ldexp(1.0, (int)t->J) - 1.0);
     if (t->dropped > 0) {
         char dropped[48];
         vc_format_count((double)t->dropped, dropped, sizeof dropped);
-        fprintf(f, " (%s seen only by lists left out)", dropped);
+        fprintf(f, " (%s more seen only by lists left out)", dropped);
     }
     fputc('\n', f);
     size_t w = 6;

@@ -79,7 +79,7 @@ static void test_version_help(void)
     CU_ASSERT_EQUAL(run("estimate --help"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "Exit status"));
     CU_ASSERT_EQUAL(run("validate --help"), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "overlap"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "in common"));
 }
 
 static void test_usage_errors(void)
