@@ -111,8 +111,8 @@ EXAMPLE = data/examples/kosovo.csv
 run: deps
 	$(MAKE) all
 	./$(CLI_BIN) validate $(EXAMPLE)
-	./$(CLI_BIN) estimate --method independence,chao,pairwise \
-	  $(EXAMPLE)
+	./$(CLI_BIN) estimate --label "Kosovo 1999" \
+	  --method independence,chao,pairwise $(EXAMPLE)
 
 # The CLI tests in the suite run $(CLI_BIN), so it is built first.
 test: deps
