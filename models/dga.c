@@ -1,0 +1,667 @@
+/*
+ * dga.c: Bayesian model averaging over decomposable graphical models for
+ * multiple-systems estimation.
+ *
+ * References:
+ *  [1] D. Madigan and J. C. York (1997), "Bayesian methods for estimation of
+ *      the size of a closed population", Biometrika 84(1):19-31.
+ *  [2] A. P. Dawid and S. L. Lauritzen (1993), "Hyper Markov laws in the
+ *      statistical analysis of decomposable graphical models", Annals of
+ *      Statistics 21(3):1272-1317.
+ *  [3] R. E. Tarjan and M. Yannakakis (1984), "Simple linear-time
+ *      algorithms to test chordality of graphs ...", SIAM J. Comput.
+ *      13(3):566-579 (maximum cardinality search).
+ *
+ * Legend: J lists; the complete 2^J table has cells x in {0,1}^J with
+ * counts n_x, of which n_0 = n0 (people no list saw) is unknown; n people
+ * observed, N = n + n0.  A graph G on the lists is decomposable (chordal).
+ *
+ * Model [1, section 2]: given G, the cell probabilities follow the
+ * hyper-Dirichlet law of [2] that is the restriction of a Dirichlet with
+ * weight delta on every cell of the full table, so the prior on the
+ * marginal table of a complete subset S of lists is Dirichlet with weight
+ * alpha_S = delta 2^(J - |S|) on each of its 2^|S| cells (total A =
+ * delta 2^J).  The marginal likelihood of the complete table factorises
+ * over cliques C and separators S [2, eq. (22)]:
+ *     p(n | G) = N! / prod_x n_x! * prod_C D(C) / prod_S D(S),
+ *     D(S) = Gamma(A) / Gamma(A + N) * prod_c Gamma(alpha_S + n_c) /
+ *            Gamma(alpha_S),
+ * the Dirichlet-multinomial of the marginal table of S (cells c).  With a
+ * maximum-cardinality-search order v_1..v_J of G and pa_i the neighbours
+ * of v_i that come before it (a complete set when G is chordal [3]),
+ * prod_C D(C) / prod_S D(S) = prod_i D(pa_i + v_i) / D(pa_i) with
+ * D(empty) = 1, which is how it is computed here.
+ *
+ * Posterior [1, eq. (3)]: p(G, n0 | data) is proportional to
+ *     p(G) p(N) N! / n0! prod_i D(pa_i + v_i) / D(pa_i)
+ * with p(G) uniform over decomposable graphs and p(N) proportional to 1/N
+ * (or negative binomial).  Only the all-zero cell of each marginal table
+ * holds n0, so in n0 each log D(S) changes by
+ *     log D(S; n0 + 1) - log D(S; n0) = log(alpha_S + z_S + n0)
+ *                                       - log(A + n + n0),
+ * with z_S the observed people seen by no list in S: the whole grid costs
+ * one log per subset and grid point, never a log-gamma per cell.
+ *
+ * Assumptions: closed population; dependence between lists as a
+ * decomposable log-linear model with no higher-order terms than its
+ * cliques; homogeneous capture within each cell of the list-by-list table.
+ * Edge cases: a pair of lists with no one in common leaves that edge to
+ * the prior (flagged, as dga does not); a posterior whose mass reaches the
+ * top of the n0 grid is widened automatically or flagged.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sf_gamma.h>
+
+#include "models/vc_dga.h"
+
+/* Grid points per block in the posterior pass: 16 KiB of each subset's
+ * row, so the rows a block reads stay in cache. */
+#define GRID_BLOCK 2048
+/* Re-anchor the running log-sums with exact log-gamma values this often,
+ * so that rounding in the recurrence cannot drift. */
+#define ANCHOR_EVERY 1024
+/* exp() of anything below -745 is exactly 0 in double: graphs whose best
+ * log posterior is that far below the overall best contribute nothing. */
+#define LOG_UNDERFLOW 746.0
+/* Automatic grid: start at this multiple of n, the convention of the
+ * reference runs, double while the top 5% of the grid holds more than
+ * TAIL_TOL of the posterior, at most MAX_WIDEN times. */
+#define AUTO_GRID_FACTOR 25
+#define TAIL_FRACTION 0.05
+#define TAIL_TOL 1e-6
+#define MAX_WIDEN 5
+#define DEFAULT_TOP 10
+
+size_t vc_dga_edge_index(size_t a, size_t b)
+{
+    if (a > b) {
+        size_t t = a;
+        a = b;
+        b = t;
+    }
+    return b * (b - 1) / 2 + a;
+}
+
+static void adjacency(size_t J, uint32_t edges, uint32_t *adj)
+{
+    for (size_t v = 0; v < J; v++) {
+        adj[v] = 0;
+    }
+    for (size_t b = 1; b < J; b++) {
+        for (size_t a = 0; a < b; a++) {
+            if (edges >> vc_dga_edge_index(a, b) & 1u) {
+                adj[a] |= 1u << b;
+                adj[b] |= 1u << a;
+            }
+        }
+    }
+}
+
+/*
+ * Maximum cardinality search [3]: number the vertices one by one, always
+ * taking an unnumbered vertex with the most numbered neighbours (lowest
+ * index on ties).  order[i] is the i-th vertex and pa[i] its numbered
+ * neighbours at that time.  G is chordal if and only if every pa[i] is
+ * complete; returns 1 then, else 0.
+ */
+static int mcs(size_t J, const uint32_t *adj, size_t *order, uint32_t *pa)
+{
+    uint32_t numbered = 0;
+    int chordal = 1;
+    for (size_t i = 0; i < J; i++) {
+        size_t best = J;
+        int best_w = -1;
+        for (size_t v = 0; v < J; v++) {
+            if (numbered >> v & 1u) {
+                continue;
+            }
+            int w = __builtin_popcount(adj[v] & numbered);
+            if (w > best_w) {
+                best_w = w;
+                best = v;
+            }
+        }
+        order[i] = best;
+        pa[i] = adj[best] & numbered;
+        for (size_t u = 0; u < J; u++) {
+            if ((pa[i] >> u & 1u) && (pa[i] & ~(adj[u] | 1u << u)) != 0) {
+                chordal = 0;
+            }
+        }
+        numbered |= 1u << best;
+    }
+    return chordal;
+}
+
+size_t vc_dga_decomposable_graphs(size_t J, uint32_t **edges, vc_error *err)
+{
+    *edges = NULL;
+    if (J < 2 || J > 7) {
+        vc_error_set(err, VC_EINVAL,
+                     "graph enumeration needs 2 to 7 lists, not %zu", J);
+        return 0;
+    }
+    size_t npairs = J * (J - 1) / 2;
+    uint64_t total = 1ull << npairs;
+    size_t cap = 64, count = 0;
+    uint32_t *out = malloc(cap * sizeof *out);
+    if (out == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate graphs");
+        return 0;
+    }
+    uint32_t adj[32];
+    uint32_t pa[32];
+    size_t order[32];
+    for (uint64_t e = 0; e < total; e++) {
+        adjacency(J, (uint32_t)e, adj);
+        if (!mcs(J, adj, order, pa)) {
+            continue;
+        }
+        if (count == cap) {
+            cap *= 2;
+            uint32_t *grown = realloc(out, cap * sizeof *out);
+            if (grown == NULL) {
+                free(out);
+                vc_error_set(err, VC_ENOMEM, "cannot allocate graphs");
+                return 0;
+            }
+            out = grown;
+        }
+        out[count++] = (uint32_t)e;
+    }
+    *edges = out;
+    return count;
+}
+
+/* A graph as the subsets whose log D enters with coefficient +1 or -1. */
+typedef struct {
+    uint32_t edges;
+    size_t nterm;
+    uint32_t subset[2 * 32];
+    double coef[2 * 32];
+} graph_terms;
+
+static void graph_build(size_t J, uint32_t edges, graph_terms *g)
+{
+    uint32_t adj[32], pa[32];
+    size_t order[32];
+    int coef[1u << VC_DGA_MAX_EXACT_LISTS];
+    memset(coef, 0, sizeof coef);
+    adjacency(J, edges, adj);
+    mcs(J, adj, order, pa);
+    for (size_t i = 0; i < J; i++) {
+        coef[pa[i] | 1u << order[i]] += 1;
+        coef[pa[i]] -= 1; /* D(empty) = 1: its coefficient is ignored */
+    }
+    g->edges = edges;
+    g->nterm = 0;
+    for (uint32_t s = 1; s < (1u << J); s++) {
+        if (coef[s] != 0) {
+            g->subset[g->nterm] = s;
+            g->coef[g->nterm] = coef[s];
+            g->nterm++;
+        }
+    }
+}
+
+/* The maximal cliques of a chordal graph as "[A,B][B,C][D]". */
+static void graph_cliques(size_t J, uint32_t edges, char *const *names,
+                          char *buf, size_t size)
+{
+    uint32_t adj[32], pa[32], cl[32];
+    size_t order[32], ncl = 0;
+    adjacency(J, edges, adj);
+    mcs(J, adj, order, pa);
+    for (size_t i = 0; i < J; i++) {
+        uint32_t c = pa[i] | 1u << order[i];
+        int maximal = 1;
+        for (size_t k = 0; k < J; k++) {
+            uint32_t d = pa[k] | 1u << order[k];
+            if (d != c && (c & ~d) == 0) {
+                maximal = 0;
+            }
+        }
+        for (size_t k = 0; k < ncl && maximal; k++) {
+            maximal = cl[k] != c;
+        }
+        if (maximal) {
+            cl[ncl++] = c;
+        }
+    }
+    /* cliques in order of their lowest list, lists in file order */
+    for (size_t a = 0; a < ncl; a++) {
+        for (size_t b = a + 1; b < ncl; b++) {
+            if (__builtin_ctz(cl[b]) < __builtin_ctz(cl[a])) {
+                uint32_t t = cl[a];
+                cl[a] = cl[b];
+                cl[b] = t;
+            }
+        }
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < ncl && used < size; k++) {
+        used += (size_t)snprintf(buf + used, size - used, "[");
+        int first = 1;
+        for (size_t v = 0; v < J && used < size; v++) {
+            if (cl[k] >> v & 1u) {
+                used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                         first ? "" : ",", names[v]);
+                first = 0;
+            }
+        }
+        if (used < size) {
+            used += (size_t)snprintf(buf + used, size - used, "]");
+        }
+    }
+}
+
+/* Everything the posterior pass reads: per subset S of lists, log D(S)
+ * on the grid, and the part of the log posterior that no graph changes. */
+typedef struct {
+    size_t J, nsub, ngrid;
+    uint64_t n, n0_lo;
+    double *logD;   /* nsub * ngrid: logD[S * ngrid + i] */
+    double *base;   /* ngrid: log p(N) + log N! - log n0! */
+} grid_terms;
+
+static double log_prior_N(const vc_dga_opts *o, double N)
+{
+    if (o->prior == VC_DGA_PRIOR_NEGBIN) {
+        /* log of the mixture in vc_dga.h, up to a constant in N */
+        return gsl_sf_lngamma(N + o->nb_a) - gsl_sf_lngamma(N + 1.0)
+               - N * log1p(o->nb_b);
+    }
+    return -log(N);
+}
+
+static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
+                     uint64_t lo, uint64_t hi, grid_terms *g, vc_error *err)
+{
+    size_t J = t->J;
+    g->J = J;
+    g->nsub = (size_t)1 << J;
+    g->ngrid = (size_t)(hi - lo + 1);
+    g->n = t->n;
+    g->n0_lo = lo;
+    g->logD = malloc(g->nsub * g->ngrid * sizeof *g->logD);
+    g->base = malloc(g->ngrid * sizeof *g->base);
+    double *cnt = calloc(g->nsub, sizeof *cnt);
+    if (g->logD == NULL || g->base == NULL || cnt == NULL) {
+        free(cnt);
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate the n0 grid (%zu points)",
+                            g->ngrid);
+    }
+    double n = (double)t->n;
+    double A = delta * (double)g->nsub;
+    for (size_t s = 1; s < g->nsub; s++) {
+        /* marginal table of subset s: cell = pattern restricted to s */
+        memset(cnt, 0, g->nsub * sizeof *cnt);
+        for (size_t p = 0; p < t->npat; p++) {
+            cnt[t->pattern[p] & s] += (double)t->count[p];
+        }
+        double alpha = delta * ldexp(1.0, (int)(J - (size_t)
+                                               __builtin_popcount(s)));
+        double z = cnt[0];
+        /* log D(S) without the zero cell's varying part */
+        double cst = gsl_sf_lngamma(A) - gsl_sf_lngamma(alpha);
+        for (uint32_t c = (uint32_t)s; c != 0; c = (c - 1) & (uint32_t)s) {
+            if (cnt[c] > 0.0) {
+                cst += gsl_sf_lngamma(alpha + cnt[c]) - gsl_sf_lngamma(alpha);
+            }
+        }
+        double *row = g->logD + s * g->ngrid;
+        for (size_t i = 0; i < g->ngrid; i++) {
+            double n0 = (double)(lo + i);
+            if (i % ANCHOR_EVERY == 0) {
+                row[i] = cst + gsl_sf_lngamma(alpha + z + n0)
+                         - gsl_sf_lngamma(A + n + n0);
+            } else {
+                double prev = n0 - 1.0;
+                row[i] = row[i - 1] + log((alpha + z + prev) / (A + n + prev));
+            }
+        }
+    }
+    for (size_t i = 0; i < g->ngrid; i++) {
+        double n0 = (double)(lo + i);
+        double N = n + n0;
+        /* N! / n0! = Gamma(N + 1) / Gamma(n0 + 1) */
+        g->base[i] = log_prior_N(o, N) + gsl_sf_lngamma(N + 1.0)
+                     - gsl_sf_lngamma(n0 + 1.0);
+    }
+    free(cnt);
+    return VC_OK;
+}
+
+static void grid_free(grid_terms *g)
+{
+    free(g->logD);
+    free(g->base);
+    g->logD = NULL;
+    g->base = NULL;
+}
+
+/* Log posterior of graph gr on grid points [i0, i1) into row. */
+static void graph_row(const grid_terms *g, const graph_terms *gr, size_t i0,
+                      size_t i1, double *row)
+{
+    size_t len = i1 - i0;
+    memcpy(row, g->base + i0, len * sizeof *row);
+    for (size_t k = 0; k < gr->nterm; k++) {
+        const double *d = g->logD + gr->subset[k] * g->ngrid + i0;
+        double c = gr->coef[k];
+        for (size_t i = 0; i < len; i++) {
+            row[i] += c * d[i];
+        }
+    }
+}
+
+void vc_dga_result_free(vc_dga_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->post);
+    free(r->top);
+    free(r->edge_post);
+    free(r);
+}
+
+/* One exact pass over (graph, n0) on the grid [lo, hi]. */
+static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
+                               double delta, uint64_t lo, uint64_t hi,
+                               const uint32_t *edges, size_t ngraphs,
+                               vc_error *err)
+{
+    grid_terms g;
+    memset(&g, 0, sizeof g);
+    size_t nblock = 0;
+    graph_terms *gt = malloc(ngraphs * sizeof *gt);
+    double *gmax = malloc(ngraphs * sizeof *gmax);
+    vc_dga_result *r = calloc(1, sizeof *r);
+    double *gsum = NULL, *gnsum = NULL;
+    if (gt == NULL || gmax == NULL || r == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
+        goto fail;
+    }
+    if (grid_fill(t, o, delta, lo, hi, &g, err) != VC_OK) {
+        goto fail;
+    }
+    nblock = (g.ngrid + GRID_BLOCK - 1) / GRID_BLOCK;
+    gsum = calloc(nblock * ngraphs, sizeof *gsum);
+    gnsum = calloc(nblock * ngraphs, sizeof *gnsum);
+    r->post = calloc(g.ngrid, sizeof *r->post);
+    r->edge_post = calloc(t->J * t->J, sizeof *r->edge_post);
+    if (gsum == NULL || gnsum == NULL || r->post == NULL
+        || r->edge_post == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+        goto fail;
+    }
+    for (size_t k = 0; k < ngraphs; k++) {
+        graph_build(t->J, edges[k], &gt[k]);
+    }
+
+    /* Pass 1: each graph's largest log posterior over the grid. */
+#pragma omp parallel
+    {
+        double row[GRID_BLOCK];
+#pragma omp for schedule(dynamic, 4)
+        for (size_t k = 0; k < ngraphs; k++) {
+            double m = -INFINITY;
+            for (size_t i0 = 0; i0 < g.ngrid; i0 += GRID_BLOCK) {
+                size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK
+                                                      : g.ngrid;
+                graph_row(&g, &gt[k], i0, i1, row);
+                for (size_t i = 0; i < i1 - i0; i++) {
+                    m = row[i] > m ? row[i] : m;
+                }
+            }
+            gmax[k] = m;
+        }
+    }
+    double M = -INFINITY;
+    for (size_t k = 0; k < ngraphs; k++) {
+        M = gmax[k] > M ? gmax[k] : M;
+    }
+
+    /* Pass 2, by blocks of the grid: each block sums its graphs in graph
+     * order and writes only its own slots, so the result does not depend
+     * on the number of threads. */
+    double n = (double)t->n;
+#pragma omp parallel
+    {
+        double row[GRID_BLOCK];
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < nblock; b++) {
+            size_t i0 = b * GRID_BLOCK;
+            size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK : g.ngrid;
+            for (size_t k = 0; k < ngraphs; k++) {
+                if (gmax[k] < M - LOG_UNDERFLOW) {
+                    continue;
+                }
+                graph_row(&g, &gt[k], i0, i1, row);
+                double s = 0.0, sn = 0.0;
+                for (size_t i = 0; i < i1 - i0; i++) {
+                    double w = exp(row[i] - M);
+                    r->post[i0 + i] += w;
+                    s += w;
+                    sn += w * (n + (double)(lo + i0 + i));
+                }
+                gsum[b * ngraphs + k] = s;
+                gnsum[b * ngraphs + k] = sn;
+            }
+        }
+    }
+
+    /* Serial reductions in fixed order. */
+    double Z = 0.0, mean = 0.0, sq = 0.0;
+    for (size_t i = 0; i < g.ngrid; i++) {
+        Z += r->post[i];
+    }
+    for (size_t i = 0; i < g.ngrid; i++) {
+        r->post[i] /= Z;
+        double N = n + (double)(lo + i);
+        mean += r->post[i] * N;
+    }
+    for (size_t i = 0; i < g.ngrid; i++) {
+        double d = n + (double)(lo + i) - mean;
+        sq += r->post[i] * d * d;
+    }
+    double *gpost = gmax; /* reuse: graph posteriors */
+    double *gmean = malloc(ngraphs * sizeof *gmean);
+    size_t *idx = malloc(ngraphs * sizeof *idx);
+    if (gmean == NULL || idx == NULL) {
+        free(gmean);
+        free(idx);
+        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+        goto fail;
+    }
+    for (size_t k = 0; k < ngraphs; k++) {
+        double s = 0.0, sn = 0.0;
+        for (size_t b = 0; b < nblock; b++) {
+            s += gsum[b * ngraphs + k];
+            sn += gnsum[b * ngraphs + k];
+        }
+        gpost[k] = s / Z;
+        gmean[k] = s > 0.0 ? sn / s : NAN;
+        idx[k] = k;
+        for (size_t bb = 1; bb < t->J; bb++) {
+            for (size_t a = 0; a < bb; a++) {
+                if (edges[k] >> vc_dga_edge_index(a, bb) & 1u) {
+                    r->edge_post[a * t->J + bb] += gpost[k];
+                    r->edge_post[bb * t->J + a] += gpost[k];
+                }
+            }
+        }
+    }
+    /* top graphs: a stable selection sort is plenty for 822 graphs */
+    size_t ntop = o->top ? o->top : DEFAULT_TOP;
+    ntop = ntop < ngraphs ? ntop : ngraphs;
+    for (size_t a = 0; a < ntop; a++) {
+        size_t best = a;
+        for (size_t k = a + 1; k < ngraphs; k++) {
+            if (gpost[idx[k]] > gpost[idx[best]]) {
+                best = k;
+            }
+        }
+        size_t tmp = idx[a];
+        idx[a] = idx[best];
+        idx[best] = tmp;
+    }
+    r->top = calloc(ntop ? ntop : 1, sizeof *r->top);
+    if (r->top == NULL) {
+        free(gmean);
+        free(idx);
+        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+        goto fail;
+    }
+    for (size_t a = 0; a < ntop; a++) {
+        vc_dga_graph *tg = &r->top[a];
+        tg->edges = edges[idx[a]];
+        tg->posterior = gpost[idx[a]];
+        tg->mean_N = gmean[idx[a]];
+        graph_cliques(t->J, tg->edges, t->names, tg->cliques,
+                      sizeof tg->cliques);
+    }
+    free(gmean);
+    free(idx);
+
+    r->ntop = ntop;
+    r->J = t->J;
+    r->ngraphs = ngraphs;
+    r->n = t->n;
+    r->n0_lo = lo;
+    r->ngrid = g.ngrid;
+    r->delta = delta;
+    r->mean = mean;
+    r->sd = sqrt(sq);
+    r->median = vc_dga_quantile(r, 0.5);
+    size_t imode = 0;
+    for (size_t i = 1; i < g.ngrid; i++) {
+        if (r->post[i] > r->post[imode]) {
+            imode = i;
+        }
+    }
+    r->mode = n + (double)(lo + imode);
+    size_t tail0 = g.ngrid - (size_t)ceil(TAIL_FRACTION * (double)g.ngrid);
+    for (size_t i = tail0; i < g.ngrid; i++) {
+        r->tail_mass += r->post[i];
+    }
+    if (r->tail_mass > TAIL_TOL) {
+        r->flags |= VC_DGA_FLAG_GRID_TAIL;
+    }
+    grid_free(&g);
+    free(gt);
+    free(gmax);
+    free(gsum);
+    free(gnsum);
+    return r;
+
+fail:
+    grid_free(&g);
+    free(gt);
+    free(gmax);
+    free(gsum);
+    free(gnsum);
+    vc_dga_result_free(r);
+    return NULL;
+}
+
+vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
+                          vc_error *err)
+{
+    vc_dga_opts o;
+    memset(&o, 0, sizeof o);
+    if (opts != NULL) {
+        o = *opts;
+    }
+    if (t->J < 2 || t->J > VC_DGA_MAX_EXACT_LISTS) {
+        vc_error_set(err, VC_EINVAL,
+                     "graph averaging by exact enumeration handles 2 to %d "
+                     "lists, not %zu (merge or omit lists)",
+                     VC_DGA_MAX_EXACT_LISTS, t->J);
+        return NULL;
+    }
+    double delta = o.delta > 0.0 ? o.delta : ldexp(1.0, -(int)t->J);
+    if (!isfinite(delta)) {
+        vc_error_set(err, VC_EINVAL, "delta must be a positive number");
+        return NULL;
+    }
+    if (o.prior == VC_DGA_PRIOR_NEGBIN
+        && !(o.nb_a > 0.0 && o.nb_b > 0.0 && isfinite(o.nb_a)
+             && isfinite(o.nb_b))) {
+        vc_error_set(err, VC_EINVAL,
+                     "the negative binomial prior needs a > 0 and b > 0");
+        return NULL;
+    }
+    int automatic = (o.n0_hi == 0);
+    uint64_t lo = o.n0_lo;
+    uint64_t hi = automatic ? lo + AUTO_GRID_FACTOR * (t->n > 40 ? t->n : 40)
+                            : o.n0_hi;
+    if (hi < lo || (!automatic && hi - lo > 100000000u)) {
+        vc_error_set(err, VC_EINVAL,
+                     "the n0 grid %llu:%llu is empty or too large",
+                     (unsigned long long)lo, (unsigned long long)hi);
+        return NULL;
+    }
+    if (lo == 0 && t->n == 0) {
+        vc_error_set(err, VC_EINVAL, "no one was observed");
+        return NULL;
+    }
+    uint32_t *edges = NULL;
+    size_t ngraphs = vc_dga_decomposable_graphs(t->J, &edges, err);
+    if (ngraphs == 0) {
+        return NULL;
+    }
+    vc_dga_result *r = NULL;
+    for (int widen = 0;; widen++) {
+        r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs, err);
+        if (r == NULL || !automatic || !(r->flags & VC_DGA_FLAG_GRID_TAIL)
+            || widen == MAX_WIDEN) {
+            break;
+        }
+        vc_dga_result_free(r);
+        hi = lo + 2 * (hi - lo);
+    }
+    free(edges);
+    if (r != NULL) {
+        for (size_t a = 0; a < t->J; a++) {
+            for (size_t b = a + 1; b < t->J; b++) {
+                if (vc_table_overlap(t, a, b) == 0) {
+                    r->flags |= VC_DGA_FLAG_SPARSE;
+                }
+            }
+        }
+    }
+    return r;
+}
+
+double vc_dga_quantile(const vc_dga_result *r, double p)
+{
+    double cum = 0.0;
+    for (size_t i = 0; i < r->ngrid; i++) {
+        cum += r->post[i];
+        if (cum >= p) {
+            return (double)r->n + (double)(r->n0_lo + i);
+        }
+    }
+    return (double)r->n + (double)(r->n0_lo + r->ngrid - 1);
+}
+
+void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e)
+{
+    memset(e, 0, sizeof *e);
+    e->method = "dga";
+    e->estimate = r->median;
+    e->se = r->sd;
+    e->has_se = 1;
+    e->level = level;
+    e->lower = vc_dga_quantile(r, (1.0 - level) / 2.0);
+    e->upper = vc_dga_quantile(r, 1.0 - (1.0 - level) / 2.0);
+    e->interval = "equal-tailed posterior";
+    e->observed = r->n;
+}
