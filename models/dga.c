@@ -55,6 +55,7 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
+#include "core/vc_fastmath.h"
 #include "models/vc_dga.h"
 
 /* Grid points per block in the posterior pass: 16 KiB of each subset's
@@ -63,9 +64,12 @@
 /* Re-anchor the running log-sums with exact log-gamma values this often,
  * so that rounding in the recurrence cannot drift. */
 #define ANCHOR_EVERY 1024
-/* exp() of anything below -745 is exactly 0 in double: graphs whose best
- * log posterior is that far below the overall best contribute nothing. */
-#define LOG_UNDERFLOW 746.0
+/* A weight below e^-50 (2e-22) of the largest one is skipped: even 10^8
+ * such (graph, n0) points change the total by under 2e-14, far below any
+ * digit reported, and skipping them saves most of the exp() calls. */
+#define LOG_NEGLIGIBLE 50.0
+/* Stride of the coarse scan that finds a reference level for the weights. */
+#define COARSE_STRIDE 32
 /* Automatic grid: start at this multiple of n, the convention of the
  * reference runs, double while the top 5% of the grid holds more than
  * TAIL_TOL of the posterior, at most MAX_WIDEN times. */
@@ -273,9 +277,30 @@ static double log_prior_N(const vc_dga_opts *o, double N)
     if (o->prior == VC_DGA_PRIOR_NEGBIN) {
         /* log of the mixture in vc_dga.h, up to a constant in N */
         return gsl_sf_lngamma(N + o->nb_a) - gsl_sf_lngamma(N + 1.0)
-               - N * log1p(o->nb_b);
+               - N * log1p(1.0 / o->nb_b);
     }
     return -log(N);
+}
+
+/* log p(N) + log N! - log n0! at one point, exactly. */
+static double base_exact(const vc_dga_opts *o, double n, double n0)
+{
+    double N = n + n0;
+    return log_prior_N(o, N) + gsl_sf_lngamma(N + 1.0)
+           - gsl_sf_lngamma(n0 + 1.0);
+}
+
+/* base(n0 + 1) - base(n0): the ratio of Gamma functions as one log. */
+static double base_step(const vc_dga_opts *o, double n, double n0)
+{
+    double N = n + n0;
+    if (o->prior == VC_DGA_PRIOR_NEGBIN) {
+        /* (N + a) / (N + 1) * b / (1 + b) * (N + 1) / (n0 + 1) */
+        return vci_log((N + o->nb_a) * o->nb_b
+                       / ((1.0 + o->nb_b) * (n0 + 1.0)));
+    }
+    /* N / (N + 1) * (N + 1) / (n0 + 1) */
+    return vci_log(N / (n0 + 1.0));
 }
 
 static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
@@ -287,25 +312,42 @@ static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
     g->ngrid = (size_t)(hi - lo + 1);
     g->n = t->n;
     g->n0_lo = lo;
+    /* log(alpha_k + m) for subsets of size k and integers m = z + n0 in
+     * [lo, n + hi]: alpha depends only on the size of the subset, so
+     * J + 1 tables of logs serve all 2^J rows. */
+    size_t tlen = (size_t)(t->n + hi - lo + 1);
     g->logD = malloc(g->nsub * g->ngrid * sizeof *g->logD);
     g->base = malloc(g->ngrid * sizeof *g->base);
     double *cnt = calloc(g->nsub, sizeof *cnt);
-    if (g->logD == NULL || g->base == NULL || cnt == NULL) {
+    double *tab = malloc((J + 1) * tlen * sizeof *tab);
+    if (g->logD == NULL || g->base == NULL || cnt == NULL || tab == NULL) {
         free(cnt);
+        free(tab);
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate the n0 grid (%zu points)",
                             g->ngrid);
     }
     double n = (double)t->n;
     double A = delta * (double)g->nsub;
+    for (size_t k = 0; k <= J; k++) {
+        double alpha = delta * ldexp(1.0, (int)(J - k));
+        double *tk = tab + k * tlen;
+        double x0 = alpha + (double)lo;
+        int len = (int)tlen; /* int: converts to double in SIMD */
+#pragma omp simd
+        for (int m = 0; m < len; m++) {
+            tk[m] = vci_log(x0 + (double)m);
+        }
+    }
+    const double *logA = tab; /* k = 0: log(A + n + n0) at m = n + n0 */
     for (size_t s = 1; s < g->nsub; s++) {
         /* marginal table of subset s: cell = pattern restricted to s */
         memset(cnt, 0, g->nsub * sizeof *cnt);
         for (size_t p = 0; p < t->npat; p++) {
             cnt[t->pattern[p] & s] += (double)t->count[p];
         }
-        double alpha = delta * ldexp(1.0, (int)(J - (size_t)
-                                               __builtin_popcount(s)));
+        size_t k = (size_t)__builtin_popcount((unsigned)s);
+        double alpha = delta * ldexp(1.0, (int)(J - k));
         double z = cnt[0];
         /* log D(S) without the zero cell's varying part */
         double cst = gsl_sf_lngamma(A) - gsl_sf_lngamma(alpha);
@@ -315,25 +357,35 @@ static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
             }
         }
         double *row = g->logD + s * g->ngrid;
+        const double *logz = tab + k * tlen + (size_t)z;
+        const double *logn = logA + t->n;
         for (size_t i = 0; i < g->ngrid; i++) {
-            double n0 = (double)(lo + i);
             if (i % ANCHOR_EVERY == 0) {
+                double n0 = (double)(lo + i);
                 row[i] = cst + gsl_sf_lngamma(alpha + z + n0)
                          - gsl_sf_lngamma(A + n + n0);
             } else {
-                double prev = n0 - 1.0;
-                row[i] = row[i - 1] + log((alpha + z + prev) / (A + n + prev));
+                row[i] = row[i - 1] + logz[i - 1] - logn[i - 1];
             }
         }
     }
+    /* the steps first (a loop the compiler can vectorise), then the
+     * running sum, re-anchored exactly */
+    int ngrid = (int)g->ngrid;
+    double lod = (double)lo;
+#pragma omp simd
+    for (int i = 1; i < ngrid; i++) {
+        g->base[i] = base_step(o, n, lod + (double)(i - 1));
+    }
     for (size_t i = 0; i < g->ngrid; i++) {
-        double n0 = (double)(lo + i);
-        double N = n + n0;
-        /* N! / n0! = Gamma(N + 1) / Gamma(n0 + 1) */
-        g->base[i] = log_prior_N(o, N) + gsl_sf_lngamma(N + 1.0)
-                     - gsl_sf_lngamma(n0 + 1.0);
+        if (i % ANCHOR_EVERY == 0) {
+            g->base[i] = base_exact(o, n, (double)(lo + i));
+        } else {
+            g->base[i] += g->base[i - 1];
+        }
     }
     free(cnt);
+    free(tab);
     return VC_OK;
 }
 
@@ -347,17 +399,70 @@ static void grid_free(grid_terms *g)
 
 /* Log posterior of graph gr on grid points [i0, i1) into row. */
 static void graph_row(const grid_terms *g, const graph_terms *gr, size_t i0,
-                      size_t i1, double *row)
+                      size_t i1, double *restrict row)
 {
     size_t len = i1 - i0;
     memcpy(row, g->base + i0, len * sizeof *row);
     for (size_t k = 0; k < gr->nterm; k++) {
-        const double *d = g->logD + gr->subset[k] * g->ngrid + i0;
+        const double *restrict d = g->logD + gr->subset[k] * g->ngrid + i0;
         double c = gr->coef[k];
+#pragma omp simd
         for (size_t i = 0; i < len; i++) {
             row[i] += c * d[i];
         }
     }
+}
+
+/* Log posterior of graph gr at one grid point. */
+static double graph_at(const grid_terms *g, const graph_terms *gr, size_t i)
+{
+    double v = g->base[i];
+    for (size_t k = 0; k < gr->nterm; k++) {
+        v += gr->coef[k] * g->logD[gr->subset[k] * g->ngrid + i];
+    }
+    return v;
+}
+
+/*
+ * An upper bound of graph gr's log posterior on the block [i0, i1): the
+ * largest value at every COARSE_STRIDE-th point (and the last), plus half
+ * a stride times a bound on the step from one grid point to the next.
+ * Each term's step (log D(S; n0 + 1) - log D(S; n0), and the same for the
+ * prior part) is monotone in n0, so its size is largest at an end of the
+ * block.  Returns the bound; *sample_max gets the largest sampled value.
+ */
+static double graph_block_bound(const grid_terms *g, const graph_terms *gr,
+                                size_t i0, size_t i1, double *sample_max)
+{
+    double m = -INFINITY;
+    for (size_t i = i0; i < i1; i += COARSE_STRIDE) {
+        double v = graph_at(g, gr, i);
+        m = v > m ? v : m;
+    }
+    double last = graph_at(g, gr, i1 - 1);
+    m = last > m ? last : m;
+    *sample_max = m;
+    if (i1 - i0 < 2 || i1 >= g->ngrid) {
+        /* steps at the very end of the grid are not stored: fall back to
+         * the block's own two ends */
+        if (i1 - i0 < 2) {
+            return m;
+        }
+        i1 = i1 - 1;
+    }
+    double slope = 0.0;
+    size_t ends[2] = {i0, i1 - 1};
+    for (int e = 0; e < 2; e++) {
+        double s = fabs(g->base[ends[e] + 1] - g->base[ends[e]]);
+        for (size_t k = 0; k < gr->nterm; k++) {
+            const double *d = g->logD + gr->subset[k] * g->ngrid;
+            s += fabs(gr->coef[k]) * fabs(d[ends[e] + 1] - d[ends[e]]);
+        }
+        slope = s > slope ? s : slope;
+    }
+    /* the bound holds for a monotone step size; the small constant covers
+     * the re-anchoring of the running sums */
+    return m + 0.5 * COARSE_STRIDE * slope + 1e-6;
 }
 
 void vc_dga_result_free(vc_dga_result *r)
@@ -383,7 +488,7 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
     graph_terms *gt = malloc(ngraphs * sizeof *gt);
     double *gmax = malloc(ngraphs * sizeof *gmax);
     vc_dga_result *r = calloc(1, sizeof *r);
-    double *gsum = NULL, *gnsum = NULL;
+    double *gsum = NULL, *gnsum = NULL, *ubound = NULL;
     if (gt == NULL || gmax == NULL || r == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
         goto fail;
@@ -405,33 +510,50 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
         graph_build(t->J, edges[k], &gt[k]);
     }
 
-    /* Pass 1: each graph's largest log posterior over the grid. */
-#pragma omp parallel
-    {
-        double row[GRID_BLOCK];
-#pragma omp for schedule(dynamic, 4)
-        for (size_t k = 0; k < ngraphs; k++) {
-            double m = -INFINITY;
-            for (size_t i0 = 0; i0 < g.ngrid; i0 += GRID_BLOCK) {
-                size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK
-                                                      : g.ngrid;
-                graph_row(&g, &gt[k], i0, i1, row);
-                for (size_t i = 0; i < i1 - i0; i++) {
-                    m = row[i] > m ? row[i] : m;
-                }
-            }
-            gmax[k] = m;
+    /* Bounds per (graph, block) from a coarse scan; the largest sampled
+     * value is the reference level M, at most the true maximum, so weights
+     * are taken relative to it and skipping those below M -
+     * LOG_NEGLIGIBLE is safe.  Blocks whose bound is below that cut are
+     * skipped whole. */
+    ubound = malloc(ngraphs * nblock * sizeof *ubound);
+    double *smax = malloc(ngraphs * nblock * sizeof *smax);
+    if (ubound == NULL || smax == NULL) {
+        free(smax);
+        vc_error_set(err, VC_ENOMEM, "cannot allocate graph bounds");
+        goto fail;
+    }
+#pragma omp parallel for schedule(dynamic, 4)
+    for (size_t k = 0; k < ngraphs; k++) {
+        for (size_t b = 0; b < nblock; b++) {
+            size_t i0 = b * GRID_BLOCK;
+            size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK : g.ngrid;
+            ubound[k * nblock + b] = graph_block_bound(&g, &gt[k], i0, i1,
+                                                       &smax[k * nblock + b]);
         }
     }
     double M = -INFINITY;
-    for (size_t k = 0; k < ngraphs; k++) {
-        M = gmax[k] > M ? gmax[k] : M;
+    for (size_t q = 0; q < ngraphs * nblock; q++) {
+        M = smax[q] > M ? smax[q] : M;
     }
+    free(smax);
 
-    /* Pass 2, by blocks of the grid: each block sums its graphs in graph
+    /* One pass by blocks of the grid: each block sums its graphs in graph
      * order and writes only its own slots, so the result does not depend
      * on the number of threads. */
     double n = (double)t->n;
+    double cut = M - LOG_NEGLIGIBLE;
+    double top = -INFINITY;
+    for (size_t q = 0; q < ngraphs * nblock; q++) {
+        top = ubound[q] > top ? ubound[q] : top;
+    }
+    if (top - M > 600.0) {
+        /* Weights relative to M could overflow vci_exp's range: only a
+         * posterior far sharper than any table of people gives this. */
+        vc_error_set(err, VC_ENUMERIC,
+                     "graph averaging: the posterior of n0 is too sharply "
+                     "peaked for the grid scan; narrow the n0 grid");
+        goto fail;
+    }
 #pragma omp parallel
     {
         double row[GRID_BLOCK];
@@ -440,16 +562,23 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
             size_t i0 = b * GRID_BLOCK;
             size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK : g.ngrid;
             for (size_t k = 0; k < ngraphs; k++) {
-                if (gmax[k] < M - LOG_UNDERFLOW) {
+                if (ubound[k * nblock + b] < cut) {
                     continue;
                 }
                 graph_row(&g, &gt[k], i0, i1, row);
                 double s = 0.0, sn = 0.0;
-                for (size_t i = 0; i < i1 - i0; i++) {
-                    double w = exp(row[i] - M);
-                    r->post[i0 + i] += w;
+                double *post = r->post + i0;
+                double N0 = n + (double)(lo + i0);
+                int len = (int)(i1 - i0);
+                /* branch-free so that it vectorises: a weight below the
+                 * cut is computed at exp(0) and multiplied by 0 */
+#pragma omp simd reduction(+ : s, sn)
+                for (int i = 0; i < len; i++) {
+                    double keep = (double)(row[i] > cut);
+                    double w = vci_exp((row[i] - M) * keep) * keep;
+                    post[i] += w;
                     s += w;
-                    sn += w * (n + (double)(lo + i0 + i));
+                    sn += w * (N0 + (double)i);
                 }
                 gsum[b * ngraphs + k] = s;
                 gnsum[b * ngraphs + k] = sn;
@@ -471,7 +600,7 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
         double d = n + (double)(lo + i) - mean;
         sq += r->post[i] * d * d;
     }
-    double *gpost = gmax; /* reuse: graph posteriors */
+    double *gpost = gmax; /* graph posteriors */
     double *gmean = malloc(ngraphs * sizeof *gmean);
     size_t *idx = malloc(ngraphs * sizeof *idx);
     if (gmean == NULL || idx == NULL) {
@@ -559,6 +688,7 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
     free(gmax);
     free(gsum);
     free(gnsum);
+    free(ubound);
     return r;
 
 fail:
@@ -567,6 +697,7 @@ fail:
     free(gmax);
     free(gsum);
     free(gnsum);
+    free(ubound);
     vc_dga_result_free(r);
     return NULL;
 }

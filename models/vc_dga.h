@@ -33,8 +33,9 @@ typedef struct {
                           until the top of the grid carries no mass) */
     vc_dga_prior prior;
     double nb_a, nb_b; /* negative binomial: p(N) = Gamma(N + a) /
-                          (Gamma(a) N!) (b / (1 + b))^a (1 + b)^-N, a gamma
-                          (shape a, rate b) mixture of Poissons, mean a/b */
+                          (Gamma(a) N!) (1 + b)^-a (b / (1 + b))^N, a
+                          gamma (shape a, scale b) mixture of Poissons:
+                          mean a b, variance a b (1 + b) */
     size_t top;        /* how many of the most probable graphs to report;
                           0 = 10 */
 } vc_dga_opts;

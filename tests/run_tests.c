@@ -47,7 +47,8 @@ int main(void)
         vc_register_core_suite,   vc_register_table_suite,
         vc_register_data_suite,   vc_register_report_suite,
         vc_register_estimators_suite, vc_register_loglin_suite,
-        vc_register_models_suite, vc_register_cli_suite,
+        vc_register_models_suite, vc_register_dga_suite,
+        vc_register_cli_suite,
     };
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         if (suites[i]() != CUE_SUCCESS) {

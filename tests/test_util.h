@@ -63,5 +63,6 @@ int vc_register_models_suite(void);
 int vc_register_cli_suite(void);
 int vc_register_table_suite(void);
 int vc_register_report_suite(void);
+int vc_register_dga_suite(void);
 
 #endif /* VC_TEST_UTIL_H */
