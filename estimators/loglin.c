@@ -482,6 +482,7 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w)
     free(w->eta);
     free(w->eta_new);
     free(w->mu);
+    free(w->fitted);
     free(w->cell);
     free(w->H);
     free(w->b);
@@ -514,14 +515,15 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     w->eta = malloc(ncell * sizeof *w->eta);
     w->eta_new = malloc(ncell * sizeof *w->eta_new);
     w->mu = malloc(ncell * sizeof *w->mu);
+    w->fitted = malloc(ncell * sizeof *w->fitted);
     w->cell = malloc(ncell * sizeof *w->cell);
     w->H = malloc(w->maxp * w->maxp * sizeof *w->H);
     w->b = malloc(w->maxp * sizeof *w->b);
     w->beta = malloc(w->maxp * sizeof *w->beta);
     w->beta_new = malloc(w->maxp * sizeof *w->beta_new);
     if (w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
-        || w->cell == NULL || w->H == NULL || w->b == NULL || w->beta == NULL
-        || w->beta_new == NULL) {
+        || w->fitted == NULL || w->cell == NULL || w->H == NULL
+        || w->b == NULL || w->beta == NULL || w->beta_new == NULL) {
         vc_loglin_workspace_free(w);
         vc_error_set(err, VC_ENOMEM, "cannot allocate a log-linear workspace");
         return NULL;

@@ -20,6 +20,8 @@ struct vc_loglin_workspace {
     double *eta;       /* 2^J linear predictors log mu_x */
     double *eta_new;   /* 2^J trial predictors */
     double *mu;        /* 2^J fitted means */
+    double *fitted;    /* 2^J: fitted means of the last model, for callers
+                          inside the module (stepwise) */
     uint32_t *cell;    /* the cells S that take part in the fit */
     size_t ncell;      /* |S| */
     /* Parameters of the model being fitted, indexed as in

@@ -243,12 +243,13 @@ int vc_loglin_estimate(const vc_loglin_result *r, double level,
 
 /*
  * SparseMSE's forward stepwise search (Chan, Silverman & Vincent 2021,
- * sec. 3.2): from independence, add the two-list interaction whose
- * deviance drop has the smallest chi-square(1) p-value, while that p-value
- * is below pthresh; candidates whose MLE does not exist or whose N is not
- * identifiable are skipped, and so are pairs of lists that never meet.
- * result (filled) is the fit of the chosen model.  Errors as vc_loglin_fit
- * for the independence model; VC_EINVAL for pthresh outside (0, 1).
+ * sec. 3.2): from independence, repeatedly add the two-list interaction
+ * whose overlap has the smallest one-sided Poisson p-value under the
+ * current fit (select.c gives the test), while that p-value is below
+ * pthresh and the new model has an (extended) MLE with N identifiable.
+ * w (made for t->J lists) is used and overwritten.  result (filled) is the
+ * fit of the chosen model.  Errors as vc_loglin_fit for the independence
+ * model; VC_EINVAL for pthresh outside (0, 1) or a workspace for another J.
  */
 int vc_loglin_stepwise(const vc_table *t, double pthresh,
                        vc_loglin_result *result, vc_loglin_workspace *w,
