@@ -297,21 +297,29 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
  * Intervals
  * ------------------------------------------------------------------- */
 
+/* Default end of the profile search for the upper limit, as a multiple of
+ * N-hat: 3, Rcapture's default (closedpCI.t, fmaxSupCL = 3), so that an
+ * interval flagged open here is one Rcapture also cannot close. */
+#define VC_LOGLIN_PROFILE_NMAX_FACTOR 3.0
+
 /*
  * Profile-likelihood interval for N under model m (Cormack 1992, Biometrics
  * 48:567), as Rcapture's closedpCI: the set of N whose multinomial profile
  * log-likelihood lies within chi-square(1, level)/2 of its maximum; the
  * complete 2^J table, with n0 = N - n in the unobserved cell, is refitted at
- * every N.  The search for the upper end stops at N = n + n0_max_factor *
- * max(n0, 1) * ... see profile.c; when it runs off, *upper is the end of the
- * search and VC_FLAG_UPPER_OPEN is set in *flags (never an invented bound).
- * lower, upper, flags are filled.  Errors: VC_EINVAL (level), and those of
- * vc_loglin_fit.
+ * every N (profile.c).  The upper end is searched up to N_max (<= 0: the
+ * default VC_LOGLIN_PROFILE_NMAX_FACTOR * N-hat); when the profile is still
+ * above the cut there, *upper = N_max and VC_FLAG_UPPER_OPEN is set in
+ * *flags: never an invented bound.  The lower end is at least n.  w is a
+ * workspace for t->J lists (overwritten).  lower, upper, flags are filled.
+ * Errors: VC_EINVAL (level outside (0, 1), N_max not above N-hat), those of
+ * vc_loglin_fit (for the model on t, or at a trial N), VC_ENOMEM,
+ * VC_ENUMERIC.
  */
 int vc_loglin_profile_ci(const vc_table *t, const vc_loglin_model *m,
-                         double level, double *lower, double *upper,
-                         unsigned *flags, vc_loglin_workspace *w,
-                         vc_error *err);
+                         double level, double N_max, double *lower,
+                         double *upper, unsigned *flags,
+                         vc_loglin_workspace *w, vc_error *err);
 
 /* Options of the bootstrap. */
 typedef struct {

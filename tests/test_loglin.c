@@ -508,6 +508,52 @@ static void test_enumerate_threads(void)
     vc_table_free(t);
 }
 
+/* ---------------------------------------------------------------------
+ * Profile-likelihood interval
+ * ------------------------------------------------------------------- */
+
+static void test_profile_ci(void)
+{
+    vc_table *t = load_table("Korea");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(3, NULL);
+    vc_loglin_model m;
+    vc_loglin_model_parse("[12,23]", 3, NULL, &m, NULL);
+    double lo = 0.0, hi = 0.0;
+    unsigned flags = 99;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(t, &m, 0.95, 0.0, &lo, &hi, &flags,
+                                         w, &err), VC_OK);
+    /* Rcapture closedpCI.t (SOURCES.md): Korea [12,23] 128.95-226.40.  We
+     * solve the multinomial profile of Cormack (1992) to 1e-10 and get
+     * 128.987 and 226.467: 3e-4 from Rcapture's printed ends, whose own
+     * search is coarser; the tolerance says so. */
+    VC_ASSERT_REL(lo, 128.95, 5e-4);
+    VC_ASSERT_REL(hi, 226.40, 5e-4);
+    CU_ASSERT_EQUAL(flags, 0);
+    CU_ASSERT(lo < 157.1667 && hi > 157.1667);
+
+    /* A search range that ends below the upper limit is flagged, and the
+     * limit reported is the end of the range, not a bound. */
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(t, &m, 0.95, 200.0, &lo, &hi,
+                                         &flags, w, NULL), VC_OK);
+    CU_ASSERT_EQUAL(flags, VC_FLAG_UPPER_OPEN);
+    CU_ASSERT_EQUAL(hi, 200.0);
+    VC_ASSERT_REL(lo, 128.95, 5e-4);
+
+    /* Errors. */
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(t, &m, 0.0, 0.0, &lo, &hi, &flags,
+                                         w, NULL), VC_EINVAL);
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(t, &m, 0.95, 150.0, &lo, &hi,
+                                         &flags, w, NULL), VC_EINVAL);
+    vc_loglin_model_all_two_way(3, &m, NULL);
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(t, &m, 0.95, 0.0, &lo, &hi, &flags,
+                                         w, NULL), VC_ENOMLE);
+    vc_loglin_workspace_free(w);
+    vc_table_free(t);
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -524,7 +570,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "enumeration: Rcapture BIC",
                        test_enumerate_rcapture) == NULL
         || CU_add_test(s, "enumeration: thread count",
-                       test_enumerate_threads) == NULL) {
+                       test_enumerate_threads) == NULL
+        || CU_add_test(s, "profile interval", test_profile_ci) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
