@@ -347,12 +347,14 @@ typedef struct {
 /*
  * Bootstrap through model selection (Chan, Silverman & Vincent 2021,
  * sec. 3.3): every replicate redraws each observed count as Poisson with
- * that count as mean and reruns the stepwise search; the BCa acceleration
- * comes from the jackknife that removes one person at a time.  Replicate b
+ * that count as mean and reruns the stepwise search; its estimate is
+ * n + n0* (the observed n plus the replicate's dark figure, as SparseMSE);
+ * the BCa acceleration comes from the jackknife that removes one person at
+ * a time.  Replicate b
  * draws from the stream (seed, stratum, b, 0) and the replicates run in
  * parallel (OpenMP), so the result does not depend on the thread count.
  * result is filled; reps (may be NULL) is filled with the B replicate
- * estimates (0 for a failed replicate).  Errors: VC_EINVAL (B < 2, level,
+ * estimates n + n0* (0 for a failed replicate).  Errors: VC_EINVAL (B < 2, level,
  * pthresh), VC_ENOMEM, VC_EUNDEFINED (fewer than 2 replicates succeeded),
  * those of vc_loglin_stepwise on the data.
  */

@@ -554,6 +554,95 @@ static void test_profile_ci(void)
     vc_table_free(t);
 }
 
+/* ---------------------------------------------------------------------
+ * Bootstrap through stepwise selection
+ * ------------------------------------------------------------------- */
+
+/*
+ * BCa 95% ends against SparseMSE 2.0.1 with 1,000 replicates (SOURCES.md;
+ * issue 3).  We run 400 replicates (seed 1234) to keep the suite fast.
+ * Monte Carlo error: over 20 seeds at B = 400 our BCa ends had standard
+ * deviations Korea 0.1 / 29.6, Kosovo 141 / 192, UK 245 / 470, MY1997_5
+ * 1.5 / 4.2 (lower / upper), and means Korea 123.3 / 430.9, Kosovo 12,523 /
+ * 16,537, UK 9,293 / 14,308, MY1997_5 588.1 / 638.6.  A difference between
+ * a B = 400 end and a B = 1,000 end has a standard deviation of about 1.2
+ * of ours, so the tolerances below are 5 of ours (4 standard deviations of
+ * the difference), as relative errors.  Korea's lower end sits just above
+ * n = 123 because the replicates resample the dark figure only.
+ */
+static void test_bootstrap_sparsemse(void)
+{
+    struct {
+        const char *table;
+        double lower, upper;      /* SparseMSE BCa 95% */
+        double rel_lo, rel_hi;
+    } cases[] = {
+        { "Korea", 123.3, 431.6, 5 * 0.1 / 123.3, 5 * 29.6 / 431.6 },
+        { "Kosovo", 12596, 16527, 5 * 140.8 / 12596, 5 * 191.9 / 16527 },
+        { "UKdat", 9267, 14307, 5 * 245.2 / 9267, 5 * 469.9 / 14307 },
+        { "MY1997_5", 588.7, 634.8, 5 * 1.5 / 588.7, 5 * 4.2 / 634.8 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vc_table *t = load_table(cases[i].table);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        vc_loglin_boot_opts o;
+        vc_loglin_boot_opts_default(&o);
+        o.B = 400;
+        vc_loglin_boot_result r;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(vc_loglin_bootstrap(t, &o, &r, NULL, &err),
+                              VC_OK);
+        VC_ASSERT_REL(r.bca_lower, cases[i].lower, cases[i].rel_lo);
+        VC_ASSERT_REL(r.bca_upper, cases[i].upper, cases[i].rel_hi);
+        CU_ASSERT(r.bca_lower < r.N && r.N < r.bca_upper);
+        CU_ASSERT(r.pct_lower < r.pct_upper);
+        CU_ASSERT(r.bca_lower >= (double)t->n);
+        CU_ASSERT_EQUAL(r.nfailed, 0);
+        CU_ASSERT_EQUAL(r.B, 400);
+        vc_table_free(t);
+    }
+}
+
+/* Same seed, 1 and 4 threads: identical replicates and intervals; another
+ * seed: different replicates. */
+static void test_bootstrap_threads(void)
+{
+    vc_table *t = load_table("Kosovo");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_boot_opts o;
+    vc_loglin_boot_opts_default(&o);
+    o.B = 64;
+    o.seed = 20251;
+    double reps1[64], reps4[64], reps_other[64];
+    vc_loglin_boot_result r1, r4, r_other;
+    memset(&r1, 0, sizeof r1);
+    memset(&r4, 0, sizeof r4);
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r1, reps1, NULL), VC_OK);
+    omp_set_num_threads(4);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r4, reps4, NULL), VC_OK);
+    omp_set_num_threads(saved);
+    CU_ASSERT_EQUAL(memcmp(reps1, reps4, sizeof reps1), 0);
+    CU_ASSERT_EQUAL(memcmp(&r1, &r4, sizeof r1), 0);
+    o.seed = 20252;
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r_other, reps_other, NULL),
+                    VC_OK);
+    CU_ASSERT_NOT_EQUAL(memcmp(reps1, reps_other, sizeof reps1), 0);
+
+    /* Errors. */
+    o.B = 1;
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r1, NULL, NULL), VC_EINVAL);
+    o.B = 10;
+    o.level = 1.0;
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r1, NULL, NULL), VC_EINVAL);
+    o.level = 0.95;
+    o.pthresh = 0.0;
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &r1, NULL, NULL), VC_EINVAL);
+    vc_table_free(t);
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -571,7 +660,11 @@ int vc_register_loglin_suite(void)
                        test_enumerate_rcapture) == NULL
         || CU_add_test(s, "enumeration: thread count",
                        test_enumerate_threads) == NULL
-        || CU_add_test(s, "profile interval", test_profile_ci) == NULL) {
+        || CU_add_test(s, "profile interval", test_profile_ci) == NULL
+        || CU_add_test(s, "bootstrap: SparseMSE BCa",
+                       test_bootstrap_sparsemse) == NULL
+        || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
