@@ -643,6 +643,94 @@ static void test_bootstrap_threads(void)
     vc_table_free(t);
 }
 
+/* ---------------------------------------------------------------------
+ * Properties
+ * ------------------------------------------------------------------- */
+
+/* Permuting the lists (with the model) leaves N-hat unchanged; doubling
+ * every count doubles a fixed model's N-hat (to fit tolerance); N-hat is at
+ * least n.  Kosovo with [12,13,14,23,34]. */
+static void test_properties(void)
+{
+    vc_table *t = load_table("Kosovo");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(4, NULL);
+    vc_loglin_model m;
+    vc_loglin_model_parse("[12,13,14,23,34]", 4, NULL, &m, NULL);
+    vc_loglin_result base, other;
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, NULL, &base, NULL, w,
+                                        NULL), VC_OK);
+    CU_ASSERT(base.N >= (double)t->n);
+
+    /* Reverse the lists: list j becomes list 3 - j. */
+    uint32_t pat[16];
+    uint64_t cnt[16];
+    for (size_t i = 0; i < t->npat; i++) {
+        uint32_t x = t->pattern[i];
+        uint32_t r = 0;
+        for (size_t j = 0; j < 4; j++) {
+            r |= (x >> j & 1u) << (3 - j);
+        }
+        pat[i] = r;
+        cnt[i] = t->count[i];
+    }
+    const char *rnames[] = { "HRW", "OSCE", "ABA", "EXH" };
+    vc_table *tr = vc_table_from_counts(4, rnames, t->npat, pat, cnt, NULL);
+    vc_loglin_model mr;
+    /* [12,13,14,23,34] reversed: 4->1, 3->2, 2->3, 1->4. */
+    vc_loglin_model_parse("[34,24,14,23,12]", 4, NULL, &mr, NULL);
+    CU_ASSERT_EQUAL(vc_loglin_fit(tr, &mr, NULL, NULL, &other, NULL, w, NULL),
+                    VC_OK);
+    VC_ASSERT_REL(other.N, base.N, 1e-10);
+    VC_ASSERT_REL(other.deviance, base.deviance, 1e-8);
+    /* The name form names the same lists either way round. */
+    vc_loglin_model byname;
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("EXH*ABA + EXH*OSCE + EXH*HRW + "
+                                          "ABA*OSCE + OSCE*HRW", 4, rnames,
+                                          &byname, NULL), VC_OK);
+    CU_ASSERT_EQUAL(memcmp(&byname, &mr, sizeof mr), 0);
+    vc_table_free(tr);
+
+    /* Doubling the counts doubles N-hat; a warm start from the first fit
+     * gives the same answer. */
+    for (size_t i = 0; i < t->npat; i++) {
+        cnt[i] = 2 * t->count[i];
+    }
+    vc_table *td = vc_table_from_counts(4, (const char *const *)t->names,
+                                        t->npat, t->pattern, cnt, NULL);
+    CU_ASSERT_EQUAL(vc_loglin_fit(td, &m, NULL, NULL, &other, NULL, w, NULL),
+                    VC_OK);
+    VC_ASSERT_REL(other.N, 2.0 * base.N, 1e-10);
+    vc_loglin_result warm;
+    CU_ASSERT_EQUAL(vc_loglin_fit(td, &m, &base, NULL, &warm, NULL, w, NULL),
+                    VC_OK);
+    VC_ASSERT_REL(warm.N, other.N, 1e-10);
+    vc_table_free(td);
+
+    /* Fitted values: they sum to n over the observed cells (the
+     * likelihood equation of the intercept), and fitted[0] = n0. */
+    double fitted[16];
+    CU_ASSERT_EQUAL(vc_loglin_fit(t, &m, NULL, NULL, &base, fitted, w, NULL),
+                    VC_OK);
+    double sum = 0.0;
+    for (size_t x = 1; x < 16; x++) {
+        sum += fitted[x];
+    }
+    VC_ASSERT_REL(sum, (double)t->n, 1e-10);
+    VC_ASSERT_REL(fitted[0], base.n0, 1e-14);
+
+    /* The estimate the CLI prints. */
+    vc_estimate est;
+    CU_ASSERT_EQUAL(vc_loglin_estimate(&base, 0.95, &est, NULL), VC_OK);
+    CU_ASSERT_STRING_EQUAL(est.method, "loglinear");
+    VC_ASSERT_REL(est.estimate, 14341.66, 5e-7);
+    CU_ASSERT(est.lower > (double)t->n && est.lower < est.estimate);
+    CU_ASSERT(est.upper > est.estimate);
+    CU_ASSERT_EQUAL(est.observed, t->n);
+    vc_loglin_workspace_free(w);
+    vc_table_free(t);
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -664,7 +752,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "bootstrap: SparseMSE BCa",
                        test_bootstrap_sparsemse) == NULL
         || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
-               == NULL) {
+               == NULL
+        || CU_add_test(s, "properties", test_properties) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
