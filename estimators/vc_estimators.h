@@ -36,7 +36,10 @@ typedef enum {
 #define VC_FLAG_BIAS_CORRECTED 0x4u /* Chao: f2 = 0, bias-corrected form */
 #define VC_FLAG_WALD_CLIPPED   0x8u /* Wald lower end raised to n */
 #define VC_FLAG_SPARSE         0x10u /* a pair of lists never overlaps */
-#define VC_FLAG_LAST           0x10u
+#define VC_FLAG_UPPER_OPEN     0x20u /* the interval's upper end ran off
+                                        the search range: the upper limit
+                                        is that range's end, not a bound */
+#define VC_FLAG_LAST           0x20u
 
 /* One estimate.  Strings are static. */
 typedef struct {

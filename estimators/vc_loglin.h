@@ -1,8 +1,365 @@
 /*
  * vc_loglin.h: log-linear multiple-systems estimation (part of the
  * estimators module; included by vc_estimators.h).
+ *
+ * Hierarchical Poisson log-linear models on the incomplete 2^J table
+ * (Fienberg 1972, Biometrika 59:591): for every capture pattern x != 0,
+ *
+ *   log E[y_x] = u + sum_j u_j x_j + sum_{t in T} u_t prod_{j in t} x_j,
+ *
+ * where T is a set of interaction terms (subsets of two or more lists)
+ * closed under taking subsets.  The number nobody saw is n0 = exp(u) and
+ * N = n + n0.  Sparse tables are handled as Chan, Silverman & Vincent (2021,
+ * JASA 116:1297) do: an interaction whose lists never meet is fixed at minus
+ * infinity (the extended MLE), and a linear program decides whether the MLE
+ * exists and N is identifiable (Fienberg & Rinaldo 2012).
+ *
+ * Layout of this part of the module:
+ *   loglin.c     model terms, parsing and printing model strings, IRLS fit
+ *   exist.c      existence and identifiability (GLPK linear program)
+ *   select.c     stepwise selection and AIC/BIC enumeration
+ *   profile.c    profile-likelihood interval for N
+ *   bootstrap.c  bootstrap through stepwise selection, percentile and BCa
+ *
+ * Legend: J lists, cell = capture pattern as a bitmask (bit j = seen by list
+ * j), y_x observed count of cell x, mu_x fitted mean, n observed, n0 unseen,
+ * N = n + n0.  Log-scale quantities start with log_.
  */
 #ifndef VC_LOGLIN_H
 #define VC_LOGLIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/vc_core.h"
+#include "data/vc_data.h"
+/* For vc_estimate; the include guards make the cycle harmless. */
+#include "estimators/vc_estimators.h"
+
+/* More lists than this are refused by the log-linear code (VC_EINVAL): the
+ * fit works on all 2^J - 1 observable cells, 2^20 of them at this limit
+ * (about 40 MB of workspace).  Wide animal tables such as the 18-occasion
+ * rbvole data still fit the independence model. */
+#define VC_LOGLIN_MAX_LISTS 20
+
+/* Most interaction terms a model may hold.  All two- and three-way terms of
+ * 8 lists (28 + 56) fit, and so do all pairs of 20 lists (190); a model
+ * beyond this is refused with VC_EINVAL. */
+#define VC_LOGLIN_MAX_TERMS 256
+
+/* Parameters of a model: intercept, J main effects, interaction terms. */
+#define VC_LOGLIN_MAX_PARAMS (1 + VC_LOGLIN_MAX_LISTS + VC_LOGLIN_MAX_TERMS)
+
+/*
+ * A hierarchical log-linear model.  Main effects of all J lists are always
+ * in; term[] holds the interactions (masks with two or more bits), closed
+ * under subsets and sorted by order and then by mask, so two equal models
+ * compare equal field by field.  A plain value: copy it freely.
+ */
+typedef struct {
+    size_t J;
+    size_t nterms;
+    uint32_t term[VC_LOGLIN_MAX_TERMS];
+} vc_loglin_model;
+
+/* The independence model (main effects only) on J lists.  VC_EINVAL when J
+ * is 0 or above VC_LOGLIN_MAX_LISTS. */
+int vc_loglin_model_independence(size_t J, vc_loglin_model *m, vc_error *err);
+
+/* All two-list interactions on J lists.  VC_EINVAL as above. */
+int vc_loglin_model_all_two_way(size_t J, vc_loglin_model *m, vc_error *err);
+
+/*
+ * Add the interaction term (a mask of two or more lists) and every subset
+ * of it that the model lacks, keeping the model hierarchical and sorted.
+ * Adding a present term is a no-op.  VC_EINVAL: fewer than two bits, bits
+ * beyond J, or more than VC_LOGLIN_MAX_TERMS terms.
+ */
+int vc_loglin_model_add(vc_loglin_model *m, uint32_t term, vc_error *err);
+
+/* 1 when the model holds the term (a main effect counts as held), else 0. */
+int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term);
+
+/*
+ * Parse a model string for a table with J lists named names[0..J-1]
+ * (borrowed; may be NULL when only the bracket form and keywords are used).
+ * Accepted forms:
+ *   "independence", "all-two-way"         keywords (any case)
+ *   "[12,3]", "[12,13,23]"                SparseMSE's bracket form: each
+ *                                         group lists 1-based list numbers
+ *                                         (file order); J <= 9 only
+ *   "IOM*NGO + Police", "A:B + C"         list names; "*" and ":" both join
+ *                                         lists into one term
+ * Every model is made hierarchical: a term brings all its subsets (so "A:B:C"
+ * means "A*B*C").  Lists not named keep their main effects.  m is filled.
+ * Errors (VC_EINVAL, with the culprit named): empty or malformed string,
+ * unknown list name or number, a list repeated inside a term, too many
+ * terms, J out of range.
+ */
+int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
+                          vc_loglin_model *m, vc_error *err);
+
+/*
+ * Write the model into buf (size bytes, NUL-terminated) by its generators
+ * (the terms contained in no other term, and lone main effects).  names NULL:
+ * bracket form "[12,3]" (J <= 9); otherwise name form "IOM*NGO + Police".
+ * Either form parses back to the same model.  VC_EINVAL when the bracket
+ * form is asked for J > 9 or buf is too small (buf then holds a truncated,
+ * NUL-terminated string).
+ */
+int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
+                           char *buf, size_t size, vc_error *err);
+
+/* ---------------------------------------------------------------------
+ * Fitting
+ * ------------------------------------------------------------------- */
+
+/* Existence and identifiability codes of Chan, Silverman & Vincent (2021). */
+#define VC_LOGLIN_EXISTS 0       /* the (extended) MLE exists, N identifiable */
+#define VC_LOGLIN_NO_MLE 1       /* the MLE does not exist */
+#define VC_LOGLIN_NOT_IDENT 2    /* N is not identifiable */
+#define VC_LOGLIN_NO_MLE_NOT_IDENT 3
+
+/* State of one coefficient in a fit. */
+#define VC_LOGLIN_COEF_FREE 0    /* estimated, finite */
+#define VC_LOGLIN_COEF_NEGINF 1  /* fixed at minus infinity: its lists
+                                    never meet (extended MLE) */
+#define VC_LOGLIN_COEF_ALIASED 2 /* not estimable from the cells left (set
+                                    to 0, as glm reports NA) */
+
+/* Which information criterion ranks models. */
+typedef enum {
+    VC_LOGLIN_AIC = 0,  /* -2 loglik + 2 k */
+    VC_LOGLIN_BIC = 1   /* -2 loglik + k log(n), n people observed */
+} vc_loglin_criterion;
+
+/* Controls of the IRLS fit; vc_loglin_control_default gives the defaults. */
+typedef struct {
+    /* Converged when no linear predictor log mu_x moves by more than this
+     * in one step.  IRLS converges quadratically, so the step after one of
+     * 1e-9 moves by about 1e-18: far below the 1e-6 relative agreement with
+     * R's glm that the tests ask for.  Default 1e-9. */
+    double epsabs;
+    /* IRLS iterations before giving up with VC_ENOTCONV.  Default 100. */
+    size_t maxiter;
+    /* A fit still moving after this many iterations is checked with the
+     * existence linear program: when the MLE does not exist, IRLS drifts
+     * along a direction of recession for ever and this ends it early.  A
+     * fit whose MLE exists converges in well under 15 steps from the
+     * default start.  Default 15. */
+    size_t lp_after;
+} vc_loglin_control;
+
+void vc_loglin_control_default(vc_loglin_control *c);
+
+/*
+ * One fitted model.  Coefficients are indexed as parameters: 0 intercept u
+ * (log n0), 1..J main effects of lists 0..J-1, then J + 1 + i for
+ * model.term[i].  A plain value: copy it freely.
+ */
+typedef struct {
+    vc_loglin_model model;
+    int existence;            /* VC_LOGLIN_EXISTS ... (set even on error) */
+    size_t nparams;           /* 1 + J + nterms */
+    double coef[VC_LOGLIN_MAX_PARAMS]; /* -HUGE_VAL never: NEGINF ones hold
+                                          0 and are marked in coef_state */
+    double se[VC_LOGLIN_MAX_PARAMS];   /* from the inverse Fisher
+                                          information; 0 unless FREE */
+    unsigned char coef_state[VC_LOGLIN_MAX_PARAMS]; /* VC_LOGLIN_COEF_* */
+    uint64_t n;               /* people observed */
+    double n0;                /* exp(u): people no list saw */
+    double N;                 /* n + n0 */
+    double log_n0;            /* u */
+    double se_log_n0;         /* standard error of u */
+    size_t ncells;            /* 2^J - 1 observable cells */
+    size_t nfixed;            /* cells fixed at 0 by NEGINF terms */
+    size_t nneginf;           /* coefficients fixed at minus infinity */
+    size_t naliased;          /* coefficients not estimable */
+    size_t k;                 /* parameters counted in AIC and BIC and df:
+                                 nparams - naliased, as R's glm counts them
+                                 (NEGINF ones included: glm's fit tends to
+                                 the extended MLE with them in) */
+    double df;                /* ncells - k, residual degrees of freedom */
+    double deviance;          /* 2 sum y log(y/mu) - (y - mu) */
+    double loglik;            /* Poisson: sum y log mu - mu - lgamma(y+1) */
+    double aic, bic;          /* as vc_loglin_criterion */
+    size_t iterations;        /* IRLS steps taken */
+} vc_loglin_result;
+
+/* Scratch for fits on tables of J lists; reused across fits so a fit never
+ * calls malloc.  Not shared between threads. */
+typedef struct vc_loglin_workspace vc_loglin_workspace;
+
+/* Returned; free with vc_loglin_workspace_free.  VC_EINVAL for J outside
+ * 1..VC_LOGLIN_MAX_LISTS, VC_ENOMEM. */
+vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err);
+void vc_loglin_workspace_free(vc_loglin_workspace *w);
+
+/*
+ * Fit model m to table t (borrowed) by iteratively reweighted least squares
+ * (Newton's method for the Poisson log-linear model) with Cholesky solves.
+ * start (may be NULL) is an earlier result used as a warm start: its
+ * coefficients are matched to m's parameters by term, missing ones start
+ * at 0; NULL starts from mu = y + 0.1 as glm does.  control may be NULL
+ * for the defaults.  result is filled.  fitted (may be NULL) is filled with
+ * 2^J fitted means indexed by pattern; fitted[0] = n0.
+ * Errors: VC_EINVAL (t->J != m->J or out of range, w made for another J),
+ * VC_EDATA (empty table), VC_ENOMLE (codes 1 and 3; code 2 when lists that
+ * never meet are what leaves N unidentifiable, since then the finite MLE
+ * does not exist either; n0 beyond the range of a double), VC_ENOTIDENT
+ * (code 2 from the model alone, e.g. the J-way term), VC_ENOTCONV,
+ * VC_ENUMERIC.  result->existence holds the code even on error.
+ */
+int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
+                  const vc_loglin_result *start,
+                  const vc_loglin_control *control, vc_loglin_result *result,
+                  double *fitted, vc_loglin_workspace *w, vc_error *err);
+
+/*
+ * Existence and identifiability of model m on table t, by the linear
+ * program of Fienberg & Rinaldo (2012) after fixing at minus infinity the
+ * terms whose lists never meet (Chan, Silverman & Vincent 2021, sec. 2).
+ * *code is filled with VC_LOGLIN_EXISTS ... VC_LOGLIN_NO_MLE_NOT_IDENT.
+ * Errors: VC_EINVAL, VC_ENOMEM, VC_ENUMERIC (the LP solver failed).
+ */
+int vc_loglin_exist(const vc_table *t, const vc_loglin_model *m, int *code,
+                    vc_error *err);
+
+/*
+ * Fill out (method "loglinear") from a fit: N, the standard error
+ * n0 * se(u), and the Wald interval on the log scale of n0,
+ * N = n + n0 exp(+-z se(u)), which never goes below n.  Errors: VC_EINVAL
+ * (level outside (0, 1)).
+ */
+int vc_loglin_estimate(const vc_loglin_result *r, double level,
+                       vc_estimate *out, vc_error *err);
+
+/* ---------------------------------------------------------------------
+ * Model selection
+ * ------------------------------------------------------------------- */
+
+/* Default p-value threshold of the stepwise search (SparseMSE's). */
+#define VC_LOGLIN_PTHRESH 0.02
+
+/*
+ * SparseMSE's forward stepwise search (Chan, Silverman & Vincent 2021,
+ * sec. 3.2): from independence, repeatedly add the two-list interaction
+ * whose overlap has the smallest one-sided Poisson p-value under the
+ * current fit (select.c gives the test), while that p-value is below
+ * pthresh and the new model has an (extended) MLE with N identifiable.
+ * w (made for t->J lists) is used and overwritten.  result (filled) is the
+ * fit of the chosen model.  Errors as vc_loglin_fit for the independence
+ * model; VC_EINVAL for pthresh outside (0, 1) or a workspace for another J.
+ */
+int vc_loglin_stepwise(const vc_table *t, double pthresh,
+                       vc_loglin_result *result, vc_loglin_workspace *w,
+                       vc_error *err);
+
+/* One model of an enumeration. */
+typedef struct {
+    vc_loglin_model model;
+    double N;
+    double criterion;    /* AIC or BIC */
+    double weight;       /* exp(-delta/2) / sum over all models fitted */
+    double deviance;
+    double df;
+    uint64_t index;      /* bit i = pair i in the order (0,1), (0,2), ...,
+                            (1,2), ... is in the model */
+} vc_loglin_ranked;
+
+/* What an enumeration found. */
+typedef struct {
+    uint64_t nmodels;    /* 2^(J(J-1)/2) */
+    uint64_t nfitted;    /* models with an MLE and identifiable N */
+    uint64_t nrefused;   /* models without (skipped) */
+    double N_averaged;   /* weight-averaged N over the models fitted */
+    size_t ntop;         /* entries filled in top[] */
+} vc_loglin_enum_summary;
+
+/* Most pairs of lists an enumeration accepts: 2^21 models (J = 7). */
+#define VC_LOGLIN_ENUM_MAX_PAIRS 21
+
+/*
+ * Fit every model made of main effects plus any set of two-list
+ * interactions (2^(J(J-1)/2) models) and rank them by the criterion,
+ * as Rcapture's closedpMS.t with maxorder 2.  OpenMP parallel over models;
+ * the result is the same whatever the number of threads (each model writes
+ * its own slot; sums and ranking are serial, in model order; ties go to
+ * the lower index).  top (filled, ntop entries) receives the best models,
+ * best first; summary is filled.  Errors: VC_EINVAL (J < 2, more than
+ * VC_LOGLIN_ENUM_MAX_PAIRS pairs), VC_ENOMEM, VC_ENOMLE (no model fits).
+ */
+int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
+                        size_t ntop, vc_loglin_ranked *top,
+                        vc_loglin_enum_summary *summary, vc_error *err);
+
+/* ---------------------------------------------------------------------
+ * Intervals
+ * ------------------------------------------------------------------- */
+
+/* Default end of the profile search for the upper limit, as a multiple of
+ * N-hat: 3, Rcapture's default (closedpCI.t, fmaxSupCL = 3), so that an
+ * interval flagged open here is one Rcapture also cannot close. */
+#define VC_LOGLIN_PROFILE_NMAX_FACTOR 3.0
+
+/*
+ * Profile-likelihood interval for N under model m (Cormack 1992, Biometrics
+ * 48:567), as Rcapture's closedpCI: the set of N whose multinomial profile
+ * log-likelihood lies within chi-square(1, level)/2 of its maximum; the
+ * complete 2^J table, with n0 = N - n in the unobserved cell, is refitted at
+ * every N (profile.c).  The upper end is searched up to N_max (<= 0: the
+ * default VC_LOGLIN_PROFILE_NMAX_FACTOR * N-hat); when the profile is still
+ * above the cut there, *upper = N_max and VC_FLAG_UPPER_OPEN is set in
+ * *flags: never an invented bound.  The lower end is at least n.  w is a
+ * workspace for t->J lists (overwritten).  lower, upper, flags are filled.
+ * Errors: VC_EINVAL (level outside (0, 1), N_max not above N-hat), those of
+ * vc_loglin_fit (for the model on t, or at a trial N), VC_ENOMEM,
+ * VC_ENUMERIC.
+ */
+int vc_loglin_profile_ci(const vc_table *t, const vc_loglin_model *m,
+                         double level, double N_max, double *lower,
+                         double *upper, unsigned *flags,
+                         vc_loglin_workspace *w, vc_error *err);
+
+/* Options of the bootstrap. */
+typedef struct {
+    size_t B;            /* replicates; default 1000 */
+    uint64_t seed;       /* master seed */
+    uint64_t stratum;    /* stratum id for the streams (vc_hash_string) */
+    double pthresh;      /* stepwise threshold; default 0.02 */
+    double level;        /* interval level; default 0.95 */
+} vc_loglin_boot_opts;
+
+void vc_loglin_boot_opts_default(vc_loglin_boot_opts *o);
+
+/* What a bootstrap found. */
+typedef struct {
+    double N;                 /* point estimate (stepwise on the data) */
+    double pct_lower, pct_upper;  /* percentile interval */
+    double bca_lower, bca_upper;  /* BCa interval */
+    double z0;                /* bias correction */
+    double acceleration;      /* a-hat, from the grouped jackknife */
+    size_t B;                 /* replicates asked for */
+    size_t nfailed;           /* replicates whose search found no model
+                                 (left out of the quantiles) */
+} vc_loglin_boot_result;
+
+/*
+ * Bootstrap through model selection (Chan, Silverman & Vincent 2021,
+ * sec. 3.3): every replicate redraws each observed count as Poisson with
+ * that count as mean and reruns the stepwise search; its estimate is
+ * n + n0* (the observed n plus the replicate's dark figure, as SparseMSE);
+ * the BCa acceleration comes from the jackknife that removes one person at
+ * a time.  Replicate b
+ * draws from the stream (seed, stratum, b, 0) and the replicates run in
+ * parallel (OpenMP), so the result does not depend on the thread count.
+ * result is filled; reps (may be NULL) is filled with the B replicate
+ * estimates n + n0* (0 for a failed replicate).  Errors: VC_EINVAL (B < 2, level,
+ * pthresh), VC_ENOMEM, VC_EUNDEFINED (fewer than 2 replicates succeeded),
+ * those of vc_loglin_stepwise on the data.
+ */
+int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
+                        vc_loglin_boot_result *result, double *reps,
+                        vc_error *err);
 
 #endif /* VC_LOGLIN_H */

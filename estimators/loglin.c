@@ -1,0 +1,1067 @@
+/*
+ * loglin.c: hierarchical log-linear models for multiple-systems estimation:
+ * the model terms, model strings, and the Poisson fit by IRLS.
+ *
+ * Model (Fienberg 1972, Biometrika 59:591, eq. (2.1) for three lists; the
+ * general form is Bishop, Fienberg & Holland 1975, ch. 6): on the incomplete
+ * 2^J table, each observable cell x != 0 has y_x ~ Poisson(mu_x) with
+ *
+ *   log mu_x = u + sum_j u_j x_j + sum_{t in T} u_t [t subset of x],
+ *
+ * T a set of interaction terms closed under subsets (hierarchical).  The
+ * unobserved cell x = 0 has mean exp(u), so n0 = exp(u) and N = n + n0:
+ * the model is extrapolated to the cell nobody can see, which assumes the
+ * highest-order interaction (all J lists) is absent.
+ *
+ * Fit: iteratively reweighted least squares (McCullagh & Nelder 1989,
+ * sec. 2.5), which for the canonical log link is Newton's method:
+ *   z_x = eta_x + (y_x - mu_x) / mu_x,  W = diag(mu),
+ *   beta_new = (X' W X)^{-1} X' W z,
+ * solved by Cholesky (GSL).  We accumulate X' W z as
+ * sum_x (mu_x eta_x + y_x - mu_x) x_x so that a cell whose mean underflows
+ * to 0 never divides by 0.  The design matrix is never stored: cell x
+ * carries parameter t exactly when the mask of t is a subset of x.
+ *
+ * Sparse tables (Chan, Silverman & Vincent 2021, JASA 116:1297, sec. 2;
+ * Fienberg & Rinaldo 2012, Ann. Stat. 40:996): a term whose margin
+ * sum_{x superset of t} y_x is 0 has MLE minus infinity.  We fix it there
+ * (state NEGINF) and leave out every cell that contains it, whose mean is
+ * then 0, rather than letting IRLS walk a coefficient off to -30 as glm
+ * does.  On the cells left (S), the parameters that S cannot estimate are
+ * aliased (greedy Cholesky of X_S' X_S, intercept last), and N is
+ * identifiable exactly when the intercept is not aliased: otherwise a
+ * vector in the null space of X_S moves u.  Whether the MLE exists on S is
+ * a linear program (exist.c); we run it only when IRLS fails to converge,
+ * because a converged Newton iteration with positive means is itself proof
+ * that the MLE exists.
+ *
+ * Counting (to agree with R's glm, which is what Rcapture reports): the
+ * deviance and log-likelihood sum over all 2^J - 1 cells (a left-out cell
+ * has y = mu = 0 and adds nothing), and k counts the NEGINF parameters too,
+ * since glm's fit converges to the extended MLE with them in the model.
+ *
+ * Legend: J lists, x a cell (capture pattern), y_x count, mu_x mean,
+ * eta_x = log mu_x, u intercept (log n0), n observed, n0 unseen, N = n + n0.
+ */
+#include <ctype.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_sf_gamma.h>
+
+#include "estimators/loglin_impl.h"
+
+/* Linear predictors above this would overflow exp(): log(DBL_MAX) ~ 709.8. */
+#define LOG_MEAN_MAX 700.0
+
+/* Relative size of a diagonal pivot, against the column's own squared norm,
+ * below which a column of X_S counts as dependent on the earlier ones.
+ * X_S holds 0s and 1s, so true pivots are not small: 1e-9 leaves a wide
+ * margin on both sides. */
+#define ALIAS_TOL 1e-9
+
+/* ---------------------------------------------------------------------
+ * Models
+ * ------------------------------------------------------------------- */
+
+static int check_J(size_t J, vc_error *err)
+{
+    if (J < 1 || J > VC_LOGLIN_MAX_LISTS) {
+        return vc_error_set(err, VC_EINVAL,
+                            "log-linear models take 1 to %d lists, not %zu",
+                            VC_LOGLIN_MAX_LISTS, J);
+    }
+    return VC_OK;
+}
+
+int vc_loglin_model_independence(size_t J, vc_loglin_model *m, vc_error *err)
+{
+    int status = check_J(J, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    memset(m, 0, sizeof *m);
+    m->J = J;
+    return VC_OK;
+}
+
+int vc_loglin_model_all_two_way(size_t J, vc_loglin_model *m, vc_error *err)
+{
+    int status = vc_loglin_model_independence(J, m, err);
+    for (size_t a = 0; status == VC_OK && a < J; a++) {
+        for (size_t b = a + 1; status == VC_OK && b < J; b++) {
+            status = vc_loglin_model_add(m, (1u << a) | (1u << b), err);
+        }
+    }
+    return status;
+}
+
+/* Canonical order of terms: by order (number of lists), then by mask. */
+static int term_less(uint32_t a, uint32_t b)
+{
+    int pa = __builtin_popcount(a);
+    int pb = __builtin_popcount(b);
+    return pa != pb ? pa < pb : a < b;
+}
+
+int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term)
+{
+    if (__builtin_popcount(term) <= 1) {
+        return 1;
+    }
+    for (size_t i = 0; i < m->nterms; i++) {
+        if (m->term[i] == term) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Insert one term (no closure) keeping the order.  The caller checked room
+ * and absence. */
+static void insert_term(vc_loglin_model *m, uint32_t term)
+{
+    size_t i = m->nterms;
+    while (i > 0 && term_less(term, m->term[i - 1])) {
+        m->term[i] = m->term[i - 1];
+        i--;
+    }
+    m->term[i] = term;
+    m->nterms++;
+}
+
+int vc_loglin_model_add(vc_loglin_model *m, uint32_t term, vc_error *err)
+{
+    uint32_t valid = (uint32_t)((1u << m->J) - 1u);
+    if (__builtin_popcount(term) < 2 || (term & ~valid) != 0) {
+        return vc_error_set(err, VC_EINVAL,
+                            "interaction term 0x%x needs two or more of the "
+                            "%zu lists", (unsigned)term, m->J);
+    }
+    /* Every subset of term with two or more bits, by the standard
+     * submask walk s = (s - 1) & term. */
+    vc_loglin_model next = *m;
+    for (uint32_t s = term;; s = (s - 1) & term) {
+        if (__builtin_popcount(s) >= 2 && !vc_loglin_model_has(&next, s)) {
+            if (next.nterms == VC_LOGLIN_MAX_TERMS) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "a model may have at most %d "
+                                    "interaction terms",
+                                    VC_LOGLIN_MAX_TERMS);
+            }
+            insert_term(&next, s);
+        }
+        if (s == 0) {
+            break;
+        }
+    }
+    *m = next;
+    return VC_OK;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (*p != '\0' && isspace((unsigned char)*p)) {
+        p++;
+    }
+    return p;
+}
+
+/* Case-insensitive comparison of s (trimmed) with a keyword. */
+static int is_keyword(const char *s, const char *keyword)
+{
+    s = skip_space(s);
+    size_t k = strlen(keyword);
+    for (size_t i = 0; i < k; i++) {
+        if (tolower((unsigned char)s[i]) != keyword[i]) {
+            return 0;
+        }
+    }
+    return *skip_space(s + k) == '\0';
+}
+
+/* Add a term given as a mask with any number of bits: one bit is a main
+ * effect, already in. */
+static int add_group(vc_loglin_model *m, uint32_t mask, vc_error *err)
+{
+    if (__builtin_popcount(mask) < 2) {
+        return VC_OK;
+    }
+    return vc_loglin_model_add(m, mask, err);
+}
+
+/* "[12,3]": groups of 1-based list digits. */
+static int parse_bracket(const char *spec, const char *p, vc_loglin_model *m,
+                         vc_error *err)
+{
+    size_t J = m->J;
+    if (J > 9) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": the bracket form numbers lists "
+                            "with one digit, so it needs J <= 9 (here %zu); "
+                            "use list names", spec, J);
+    }
+    p = skip_space(p + 1);
+    for (;;) {
+        uint32_t mask = 0;
+        size_t ndigit = 0;
+        while (isdigit((unsigned char)*p)) {
+            int d = *p - '0';
+            if (d < 1 || (size_t)d > J) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "model \"%s\": list %d does not exist "
+                                    "(lists are 1 to %zu)", spec, d, J);
+            }
+            if (mask >> (d - 1) & 1u) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "model \"%s\": list %d repeated in a "
+                                    "term", spec, d);
+            }
+            mask |= 1u << (d - 1);
+            ndigit++;
+            p++;
+        }
+        if (ndigit == 0) {
+            return vc_error_set(err, VC_EINVAL,
+                                "model \"%s\": expected list numbers at "
+                                "\"%s\"", spec, p);
+        }
+        int status = add_group(m, mask, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        p = skip_space(p);
+        if (*p == ',') {
+            p = skip_space(p + 1);
+            continue;
+        }
+        if (*p == ']') {
+            break;
+        }
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": expected \",\" or \"]\" at \"%s\"",
+                            spec, p);
+    }
+    p = skip_space(p + 1);
+    if (*p != '\0') {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": unexpected \"%s\" after \"]\"",
+                            spec, p);
+    }
+    return VC_OK;
+}
+
+/* Index of the list whose name is the len bytes at s, or -1. */
+static int find_name(const char *s, size_t len, size_t J,
+                     const char *const *names)
+{
+    for (size_t j = 0; j < J; j++) {
+        if (strlen(names[j]) == len && memcmp(names[j], s, len) == 0) {
+            return (int)j;
+        }
+    }
+    return -1;
+}
+
+/* "IOM*NGO + Police": summands split by '+', lists joined by '*' or ':'. */
+static int parse_names(const char *spec, const char *const *names,
+                       vc_loglin_model *m, vc_error *err)
+{
+    size_t J = m->J;
+    if (names == NULL) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": list names are unknown here; use "
+                            "the bracket form such as [12,3]", spec);
+    }
+    const char *p = skip_space(spec);
+    for (;;) {
+        uint32_t mask = 0;
+        for (;;) {
+            p = skip_space(p);
+            const char *start = p;
+            while (*p != '\0' && *p != '+' && *p != '*' && *p != ':') {
+                p++;
+            }
+            const char *end = p;
+            while (end > start && isspace((unsigned char)end[-1])) {
+                end--;
+            }
+            if (end == start) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "model \"%s\": a list name is missing "
+                                    "at \"%s\"", spec, start);
+            }
+            int j = find_name(start, (size_t)(end - start), J, names);
+            if (j < 0) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "model \"%s\": no list is named "
+                                    "\"%.*s\"", spec, (int)(end - start),
+                                    start);
+            }
+            if (mask >> j & 1u) {
+                return vc_error_set(err, VC_EINVAL,
+                                    "model \"%s\": list \"%s\" repeated in "
+                                    "a term", spec, names[j]);
+            }
+            mask |= 1u << j;
+            if (*p == '*' || *p == ':') {
+                p++;
+                continue;
+            }
+            break;
+        }
+        int status = add_group(m, mask, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        if (*p == '+') {
+            p++;
+            continue;
+        }
+        return VC_OK; /* *p == '\0' */
+    }
+}
+
+int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
+                          vc_loglin_model *m, vc_error *err)
+{
+    vc_loglin_model tmp;
+    int status = vc_loglin_model_independence(J, &tmp, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (spec == NULL || *skip_space(spec) == '\0') {
+        return vc_error_set(err, VC_EINVAL, "the model string is empty");
+    }
+    if (is_keyword(spec, "independence")) {
+        *m = tmp;
+        return VC_OK;
+    }
+    if (is_keyword(spec, "all-two-way")) {
+        return vc_loglin_model_all_two_way(J, m, err);
+    }
+    const char *p = skip_space(spec);
+    if (*p == '[') {
+        status = parse_bracket(spec, p, &tmp, err);
+    } else {
+        status = parse_names(spec, names, &tmp, err);
+    }
+    if (status == VC_OK) {
+        *m = tmp;
+    }
+    return status;
+}
+
+/* Generators of a model: interaction terms in no larger term, and main
+ * effects in no interaction.  Returns their number; g has room for
+ * J + VC_LOGLIN_MAX_TERMS masks. */
+static size_t generators(const vc_loglin_model *m, uint32_t *g)
+{
+    size_t ng = 0;
+    uint32_t covered = 0;
+    for (size_t i = 0; i < m->nterms; i++) {
+        uint32_t t = m->term[i];
+        int maximal = 1;
+        for (size_t k = 0; k < m->nterms; k++) {
+            if (m->term[k] != t && (m->term[k] & t) == t) {
+                maximal = 0;
+                break;
+            }
+        }
+        covered |= t;
+        if (maximal) {
+            g[ng++] = t;
+        }
+    }
+    for (size_t j = 0; j < m->J; j++) {
+        if (!(covered >> j & 1u)) {
+            g[ng++] = 1u << j;
+        }
+    }
+    return ng;
+}
+
+/* Order generators by their lowest list, then the next, ...: "12" < "13" <
+ * "23" < "3", the order SparseMSE prints. */
+static int gen_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa;
+    uint32_t b = *(const uint32_t *)pb;
+    while (a != 0 && b != 0) {
+        int la = __builtin_ctz(a);
+        int lb = __builtin_ctz(b);
+        if (la != lb) {
+            return la < lb ? -1 : 1;
+        }
+        a &= a - 1;
+        b &= b - 1;
+    }
+    return (a != 0) - (b != 0);
+}
+
+/* Append to buf, tracking overflow in *full. */
+static void append(char *buf, size_t size, size_t *len, const char *s,
+                   int *full)
+{
+    size_t k = strlen(s);
+    if (*len + k + 1 > size) {
+        *full = 1;
+        k = size > *len + 1 ? size - *len - 1 : 0;
+    }
+    memcpy(buf + *len, s, k);
+    *len += k;
+    if (size > 0) {
+        buf[*len] = '\0';
+    }
+}
+
+int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
+                           char *buf, size_t size, vc_error *err)
+{
+    if (size == 0) {
+        return vc_error_set(err, VC_EINVAL, "no room for the model string");
+    }
+    buf[0] = '\0';
+    if (names == NULL && m->J > 9) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the bracket form needs J <= 9 (here %zu)", m->J);
+    }
+    uint32_t g[VC_LOGLIN_MAX_LISTS + VC_LOGLIN_MAX_TERMS];
+    size_t ng = generators(m, g);
+    qsort(g, ng, sizeof *g, gen_cmp);
+    size_t len = 0;
+    int full = 0;
+    if (names == NULL) {
+        append(buf, size, &len, "[", &full);
+    }
+    for (size_t i = 0; i < ng; i++) {
+        if (i > 0) {
+            append(buf, size, &len, names == NULL ? "," : " + ", &full);
+        }
+        int first = 1;
+        for (uint32_t t = g[i]; t != 0; t &= t - 1) {
+            int j = __builtin_ctz(t);
+            if (names == NULL) {
+                char digit[2] = { (char)('1' + j), '\0' };
+                append(buf, size, &len, digit, &full);
+            } else {
+                if (!first) {
+                    append(buf, size, &len, "*", &full);
+                }
+                append(buf, size, &len, names[j], &full);
+            }
+            first = 0;
+        }
+    }
+    if (names == NULL) {
+        append(buf, size, &len, "]", &full);
+    }
+    if (full) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the model string needs more than %zu bytes",
+                            size);
+    }
+    return VC_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * Workspace
+ * ------------------------------------------------------------------- */
+
+void vc_loglin_workspace_free(vc_loglin_workspace *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    free(w->y);
+    free(w->eta);
+    free(w->eta_new);
+    free(w->mu);
+    free(w->fitted);
+    free(w->cell);
+    free(w->H);
+    free(w->b);
+    free(w->beta);
+    free(w->beta_new);
+    free(w);
+}
+
+vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
+{
+    if (check_J(J, err) != VC_OK) {
+        return NULL;
+    }
+    vc_loglin_workspace *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate a log-linear workspace");
+        return NULL;
+    }
+    size_t ncell = (size_t)1 << J;
+    /* Interactions possible on J lists: 2^J - 1 - J, capped by the model
+     * limit. */
+    size_t maxterms = ncell - 1 - J;
+    if (maxterms > VC_LOGLIN_MAX_TERMS) {
+        maxterms = VC_LOGLIN_MAX_TERMS;
+    }
+    w->J = J;
+    w->ncell_all = ncell;
+    w->maxp = 1 + J + maxterms;
+    w->y = calloc(ncell, sizeof *w->y);
+    w->eta = malloc(ncell * sizeof *w->eta);
+    w->eta_new = malloc(ncell * sizeof *w->eta_new);
+    w->mu = malloc(ncell * sizeof *w->mu);
+    w->fitted = malloc(ncell * sizeof *w->fitted);
+    w->cell = malloc(ncell * sizeof *w->cell);
+    w->H = malloc(w->maxp * w->maxp * sizeof *w->H);
+    w->b = malloc(w->maxp * sizeof *w->b);
+    w->beta = malloc(w->maxp * sizeof *w->beta);
+    w->beta_new = malloc(w->maxp * sizeof *w->beta_new);
+    if (w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
+        || w->fitted == NULL || w->cell == NULL || w->H == NULL
+        || w->b == NULL || w->beta == NULL || w->beta_new == NULL) {
+        vc_loglin_workspace_free(w);
+        vc_error_set(err, VC_ENOMEM, "cannot allocate a log-linear workspace");
+        return NULL;
+    }
+    return w;
+}
+
+double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w)
+{
+    memset(w->y, 0, w->ncell_all * sizeof *w->y);
+    for (size_t i = 0; i < t->npat; i++) {
+        w->y[t->pattern[i]] = (double)t->count[i];
+    }
+    return (double)t->n;
+}
+
+void vc_loglin_control_default(vc_loglin_control *c)
+{
+    c->epsabs = 1e-9;
+    c->maxiter = 100;
+    c->lp_after = 15;
+}
+
+/* ---------------------------------------------------------------------
+ * Set-up: NEGINF terms, cells, aliasing, identifiability
+ * ------------------------------------------------------------------- */
+
+void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
+                      vc_loglin_result *res, vc_loglin_workspace *w)
+{
+    size_t J = m->J;
+    size_t p = 1 + J + m->nterms;
+    res->model = *m;
+    res->nparams = p;
+    w->np = p;
+    w->pmask[0] = 0;
+    for (size_t j = 0; j < J; j++) {
+        w->pmask[1 + j] = 1u << j;
+    }
+    for (size_t i = 0; i < m->nterms; i++) {
+        w->pmask[1 + J + i] = m->term[i];
+    }
+
+    /* Margins: sum of y over the cells containing each non-intercept
+     * parameter.  Zero margin: the term goes to minus infinity (Chan,
+     * Silverman & Vincent 2021, sec. 2.2). */
+    uint32_t dead[VC_LOGLIN_MAX_PARAMS];
+    size_t ndead = 0;
+    res->nneginf = 0;
+    w->state[0] = VC_LOGLIN_COEF_FREE;
+    for (size_t k = 1; k < p; k++) {
+        uint32_t t = w->pmask[k];
+        double margin = 0.0;
+        for (size_t x = t; x < w->ncell_all; x = (x + 1) | t) {
+            margin += y[x];
+        }
+        if (margin > 0.0) {
+            w->state[k] = VC_LOGLIN_COEF_FREE;
+        } else {
+            w->state[k] = VC_LOGLIN_COEF_NEGINF;
+            res->nneginf++;
+            dead[ndead++] = t;
+        }
+    }
+
+    /* The cells S: every observable cell not containing a NEGINF term. */
+    w->ncell = 0;
+    res->nfixed = 0;
+    for (size_t x = include0 ? 0 : 1; x < w->ncell_all; x++) {
+        int alive = 1;
+        for (size_t d = 0; d < ndead; d++) {
+            if ((x & dead[d]) == dead[d]) {
+                alive = 0;
+                break;
+            }
+        }
+        if (alive) {
+            w->cell[w->ncell++] = (uint32_t)x;
+        } else {
+            res->nfixed++;
+        }
+    }
+
+    /* Aliasing: greedy Cholesky of G = X_S' X_S over the non-NEGINF
+     * parameters, with the intercept last, so the intercept is dropped
+     * exactly when N is not identifiable.  order[] lists them. */
+    size_t order[VC_LOGLIN_MAX_PARAMS];
+    size_t q = 0;
+    for (size_t k = 1; k < p; k++) {
+        if (w->state[k] == VC_LOGLIN_COEF_FREE) {
+            order[q++] = k;
+        }
+    }
+    order[q++] = 0;
+    double *G = w->H; /* q x q, row-major, scratch */
+    for (size_t a = 0; a < q; a++) {
+        for (size_t b = 0; b <= a; b++) {
+            uint32_t both = w->pmask[order[a]] | w->pmask[order[b]];
+            double count = 0.0;
+            for (size_t s = 0; s < w->ncell; s++) {
+                count += (w->cell[s] & both) == both;
+            }
+            G[a * q + b] = count;
+        }
+    }
+    int kept_col[VC_LOGLIN_MAX_PARAMS];
+    res->naliased = 0;
+    for (size_t a = 0; a < q; a++) {
+        double norm2 = G[a * q + a];
+        /* Row a of the Cholesky factor against kept earlier columns. */
+        for (size_t b = 0; b < a; b++) {
+            if (!kept_col[b]) {
+                G[a * q + b] = 0.0;
+                continue;
+            }
+            double v = G[a * q + b];
+            for (size_t c = 0; c < b; c++) {
+                v -= G[a * q + c] * G[b * q + c];
+            }
+            G[a * q + b] = v / G[b * q + b];
+        }
+        double d = G[a * q + a];
+        for (size_t c = 0; c < a; c++) {
+            d -= G[a * q + c] * G[a * q + c];
+        }
+        if (norm2 > 0.0 && d > ALIAS_TOL * norm2) {
+            kept_col[a] = 1;
+            G[a * q + a] = sqrt(d);
+        } else {
+            kept_col[a] = 0;
+            G[a * q + a] = 1.0;
+            for (size_t c = 0; c < a; c++) {
+                G[a * q + c] = 0.0;
+            }
+            w->state[order[a]] = VC_LOGLIN_COEF_ALIASED;
+            res->naliased++;
+        }
+    }
+    w->identifiable = kept_col[q - 1];
+    w->nkept = 0;
+    for (size_t k = 0; k < p; k++) {
+        if (w->state[k] == VC_LOGLIN_COEF_FREE) {
+            w->kept[w->nkept++] = k;
+        }
+    }
+    memcpy(res->coef_state, w->state, p);
+    res->ncells = w->ncell_all - 1 + (include0 ? 1 : 0);
+    res->k = p - res->naliased;
+    res->df = (double)res->ncells - (double)res->k;
+}
+
+/* ---------------------------------------------------------------------
+ * IRLS
+ * ------------------------------------------------------------------- */
+
+/* Kept parameters active in cell x, written to act[]; returns how many. */
+static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act)
+{
+    size_t na = 0;
+    for (size_t i = 0; i < w->nkept; i++) {
+        uint32_t t = w->pmask[w->kept[i]];
+        if ((x & t) == t) {
+            act[na++] = i;
+        }
+    }
+    return na;
+}
+
+/* eta_out = X beta over S; returns the largest |eta_out - eta_ref|, or
+ * HUGE_VAL when a predictor is too large to exponentiate. */
+static double predict(const vc_loglin_workspace *w, const double *beta,
+                      const double *eta_ref, double *eta_out)
+{
+    size_t act[VC_LOGLIN_MAX_PARAMS];
+    double maxdelta = 0.0;
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        size_t na = active(w, x, act);
+        double eta = 0.0;
+        for (size_t i = 0; i < na; i++) {
+            eta += beta[act[i]];
+        }
+        if (!(eta < LOG_MEAN_MAX)) {
+            return HUGE_VAL;
+        }
+        eta_out[x] = eta;
+        double delta = fabs(eta - eta_ref[x]);
+        if (delta > maxdelta) {
+            maxdelta = delta;
+        }
+    }
+    return maxdelta;
+}
+
+/* Poisson deviance over S for predictors eta. */
+static double deviance(const double *y, const vc_loglin_workspace *w,
+                       const double *eta)
+{
+    double dev = 0.0;
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        double mu = exp(eta[x]);
+        if (y[x] > 0.0) {
+            dev += 2.0 * (y[x] * (log(y[x]) - eta[x]) - (y[x] - mu));
+        } else {
+            dev += 2.0 * mu;
+        }
+    }
+    return dev;
+}
+
+/* H = X' W X (lower triangle) and b = X' W z with W = diag(mu) over S. */
+static void accumulate(const double *y, vc_loglin_workspace *w)
+{
+    size_t p = w->nkept;
+    size_t act[VC_LOGLIN_MAX_PARAMS];
+    memset(w->H, 0, p * p * sizeof *w->H);
+    memset(w->b, 0, p * sizeof *w->b);
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        double mu = w->mu[x];
+        double wz = mu * w->eta[x] + (y[x] - mu);
+        size_t na = active(w, x, act);
+        for (size_t i = 0; i < na; i++) {
+            size_t a = act[i];
+            w->b[a] += wz;
+            double *row = w->H + a * p;
+            for (size_t j = 0; j <= i; j++) {
+                row[act[j]] += mu;
+            }
+        }
+    }
+}
+
+/* Starting values: a warm start matched by term, or glm's mu = y + 0.1. */
+static int start_values(const double *y, const vc_loglin_result *start,
+                        vc_loglin_workspace *w)
+{
+    if (start == NULL) {
+        for (size_t s = 0; s < w->ncell; s++) {
+            uint32_t x = w->cell[s];
+            w->mu[x] = y[x] + 0.1;
+            w->eta[x] = log(w->mu[x]);
+        }
+        return 0;
+    }
+    const vc_loglin_model *sm = &start->model;
+    for (size_t i = 0; i < w->nkept; i++) {
+        uint32_t t = w->pmask[w->kept[i]];
+        double v = 0.0;
+        size_t k = SIZE_MAX;
+        if (t == 0) {
+            k = 0;
+        } else if (__builtin_popcount(t) == 1) {
+            k = 1 + (size_t)__builtin_ctz(t);
+        } else {
+            for (size_t j = 0; j < sm->nterms; j++) {
+                if (sm->term[j] == t) {
+                    k = 1 + sm->J + j;
+                    break;
+                }
+            }
+        }
+        if (k < start->nparams && start->coef_state[k] == VC_LOGLIN_COEF_FREE
+            && isfinite(start->coef[k])) {
+            v = start->coef[k];
+        }
+        w->beta[i] = v;
+    }
+    /* The change against a reference is irrelevant here: compare eta with
+     * itself. */
+    if (predict(w, w->beta, w->eta, w->eta) == HUGE_VAL) {
+        return start_values(y, NULL, w);
+    }
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        w->mu[x] = exp(w->eta[x]);
+    }
+    return 1;
+}
+
+/* Fill the statistics of a converged fit. */
+static int finish(const double *y, double n, int include0,
+                  vc_loglin_result *res, double *fitted,
+                  vc_loglin_workspace *w, vc_error *err)
+{
+    size_t p = w->nkept;
+    for (size_t k = 0; k < res->nparams; k++) {
+        res->coef[k] = 0.0;
+        res->se[k] = 0.0;
+    }
+    for (size_t i = 0; i < p; i++) {
+        res->coef[w->kept[i]] = w->beta[i];
+    }
+    /* Standard errors from the inverse Fisher information at the fit. */
+    accumulate(y, w);
+    gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
+    int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
+    if (gs == GSL_SUCCESS) {
+        gs = gsl_linalg_cholesky_invert(&H.matrix);
+    }
+    if (gs != GSL_SUCCESS) {
+        return vc_error_set(err, VC_ENUMERIC,
+                            "log-linear fit: information matrix: %s",
+                            gsl_strerror(gs));
+    }
+    for (size_t i = 0; i < p; i++) {
+        res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
+    }
+
+    double dev = 0.0;
+    double loglik = 0.0;
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        double mu = w->mu[x];
+        if (y[x] > 0.0) {
+            dev += 2.0 * (y[x] * (log(y[x]) - w->eta[x]) - (y[x] - mu));
+            loglik += y[x] * w->eta[x] - mu - gsl_sf_lngamma(y[x] + 1.0);
+        } else {
+            dev += 2.0 * mu;
+            loglik -= mu;
+        }
+    }
+    res->deviance = dev;
+    res->loglik = loglik;
+    res->aic = -2.0 * loglik + 2.0 * (double)res->k;
+    res->bic = -2.0 * loglik + log(n) * (double)res->k;
+    res->log_n0 = res->coef[0];
+    res->se_log_n0 = res->se[0];
+    res->n = (uint64_t)llround(n);
+    res->n0 = exp(res->coef[0]);
+    res->N = include0 ? 0.0 : n + res->n0;
+    if (!isfinite(res->n0) || (!include0 && !isfinite(res->N))) {
+        return vc_error_set(err, VC_ENOMLE,
+                            "log-linear fit: n0 = exp(%g) is beyond the "
+                            "range of a double", res->coef[0]);
+    }
+    if (fitted != NULL) {
+        memset(fitted, 0, w->ncell_all * sizeof *fitted);
+        for (size_t s = 0; s < w->ncell; s++) {
+            fitted[w->cell[s]] = w->mu[w->cell[s]];
+        }
+        if (!include0) {
+            fitted[0] = res->n0;
+        }
+    }
+    return VC_OK;
+}
+
+/* The MLE may not exist: ask the linear program and set the code. */
+static int check_existence(const double *y, vc_loglin_result *res,
+                           vc_loglin_workspace *w, int *exists, vc_error *err)
+{
+    int status = vci_loglin_lp_exists(y, w, exists, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    res->existence = (*exists ? 0 : VC_LOGLIN_NO_MLE)
+                     + (w->identifiable ? 0 : VC_LOGLIN_NOT_IDENT);
+    return VC_OK;
+}
+
+int vci_loglin_fit_dense(const double *y, double n, int include0,
+                         const vc_loglin_model *m,
+                         const vc_loglin_result *start,
+                         const vc_loglin_control *control,
+                         vc_loglin_result *res, double *fitted,
+                         vc_loglin_workspace *w, vc_error *err)
+{
+    vc_loglin_control defaults;
+    if (control == NULL) {
+        vc_loglin_control_default(&defaults);
+        control = &defaults;
+    }
+    if (m->J != w->J) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model on %zu lists, workspace for %zu", m->J,
+                            w->J);
+    }
+    if (!(n > 0.0)) {
+        return vc_error_set(err, VC_EDATA, "the table is empty");
+    }
+    res->existence = VC_LOGLIN_EXISTS;
+    res->iterations = 0;
+    vci_loglin_setup(y, include0, m, res, w);
+    if (!w->identifiable) {
+        int exists;
+        int status = check_existence(y, res, w, &exists, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        if (!exists) {
+            return vc_error_set(err, VC_ENOMLE,
+                                "log-linear fit: the MLE does not exist "
+                                "and N is not identifiable (code 3)");
+        }
+        if (res->nneginf > 0) {
+            /* The finite MLE does not exist (a margin is zero) and the
+             * extended one leaves N free: a refusal for want of an MLE. */
+            return vc_error_set(err, VC_ENOMLE,
+                                "log-linear fit: the MLE does not exist "
+                                "(some lists never meet) and on the cells "
+                                "left N is not identifiable (code 2)");
+        }
+        return vc_error_set(err, VC_ENOTIDENT,
+                            "log-linear fit: N is not identifiable under "
+                            "this model: the cells cannot estimate the "
+                            "intercept (code 2)");
+    }
+
+    size_t p = w->nkept;
+    int have_beta = start_values(y, start, w);
+    double dev = have_beta ? deviance(y, w, w->eta) : HUGE_VAL;
+    int converged = 0;
+    int lp_done = 0;
+    for (size_t iter = 1; iter <= control->maxiter; iter++) {
+        res->iterations = iter;
+        accumulate(y, w);
+        gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
+        gsl_vector_view b = gsl_vector_view_array(w->b, p);
+        gsl_vector_view bn = gsl_vector_view_array(w->beta_new, p);
+        int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
+        if (gs == GSL_SUCCESS) {
+            gs = gsl_linalg_cholesky_solve(&H.matrix, &b.vector, &bn.vector);
+        }
+        if (gs != GSL_SUCCESS) {
+            /* A singular weighted Gram matrix with a full-rank design means
+             * means have underflowed to 0: the signature of a missing MLE. */
+            if (!lp_done) {
+                int exists;
+                int status = check_existence(y, res, w, &exists, err);
+                if (status != VC_OK) {
+                    return status;
+                }
+                if (!exists) {
+                    return vc_error_set(err, VC_ENOMLE,
+                                        "log-linear fit: the MLE does not "
+                                        "exist (code 1)");
+                }
+            }
+            return vc_error_set(err, VC_ENUMERIC,
+                                "log-linear fit: Cholesky: %s",
+                                gsl_strerror(gs));
+        }
+        double delta = predict(w, w->beta_new, w->eta, w->eta_new);
+        double dev_new = delta < HUGE_VAL ? deviance(y, w, w->eta_new)
+                                          : HUGE_VAL;
+        /* Step halving (glm's guard), only once there is a beta to fall
+         * back to: the first step from mu = y + 0.1 has none. */
+        for (int h = 0; have_beta && h < 60
+                        && !(dev_new <= dev * (1.0 + 1e-12) + 1e-12);
+             h++) {
+            for (size_t i = 0; i < p; i++) {
+                w->beta_new[i] = 0.5 * (w->beta_new[i] + w->beta[i]);
+            }
+            delta = predict(w, w->beta_new, w->eta, w->eta_new);
+            dev_new = delta < HUGE_VAL ? deviance(y, w, w->eta_new)
+                                       : HUGE_VAL;
+        }
+        if (!(dev_new < HUGE_VAL)) {
+            return vc_error_set(err, VC_ENUMERIC,
+                                "log-linear fit: no step reduces the "
+                                "deviance");
+        }
+        memcpy(w->beta, w->beta_new, p * sizeof *w->beta);
+        for (size_t s = 0; s < w->ncell; s++) {
+            uint32_t x = w->cell[s];
+            w->eta[x] = w->eta_new[x];
+            w->mu[x] = exp(w->eta[x]);
+        }
+        dev = dev_new;
+        have_beta = 1;
+        if (delta < control->epsabs) {
+            converged = 1;
+            break;
+        }
+        if (iter == control->lp_after && !lp_done) {
+            int exists;
+            int status = check_existence(y, res, w, &exists, err);
+            if (status != VC_OK) {
+                return status;
+            }
+            if (!exists) {
+                return vc_error_set(err, VC_ENOMLE,
+                                    "log-linear fit: the MLE does not "
+                                    "exist (code 1)");
+            }
+            lp_done = 1;
+        }
+    }
+    if (!converged) {
+        return vc_error_set(err, VC_ENOTCONV,
+                            "log-linear fit: no convergence in %zu "
+                            "iterations", control->maxiter);
+    }
+    return finish(y, n, include0, res, fitted, w, err);
+}
+
+int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
+                  const vc_loglin_result *start,
+                  const vc_loglin_control *control, vc_loglin_result *result,
+                  double *fitted, vc_loglin_workspace *w, vc_error *err)
+{
+    int status = check_J(t->J, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (t->J != m->J || t->J != w->J) {
+        return vc_error_set(err, VC_EINVAL,
+                            "table has %zu lists, model %zu, workspace %zu",
+                            t->J, m->J, w->J);
+    }
+    double n = vci_loglin_dense_counts(t, w);
+    return vci_loglin_fit_dense(w->y, n, 0, m, start, control, result, fitted,
+                                w, err);
+}
+
+int vc_loglin_estimate(const vc_loglin_result *r, double level,
+                       vc_estimate *out, vc_error *err)
+{
+    if (!(level > 0.0 && level < 1.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "interval level must be in (0, 1), not %g",
+                            level);
+    }
+    double z = gsl_cdf_ugaussian_Qinv(0.5 * (1.0 - level));
+    memset(out, 0, sizeof *out);
+    out->method = "loglinear";
+    out->estimate = r->N;
+    out->se = r->n0 * r->se_log_n0;
+    out->has_se = 1;
+    out->level = level;
+    out->lower = (double)r->n + r->n0 * exp(-z * r->se_log_n0);
+    out->upper = (double)r->n + r->n0 * exp(z * r->se_log_n0);
+    out->interval = "Wald on log(n0)";
+    out->observed = r->n;
+    if (r->nneginf > 0) {
+        out->flags |= VC_FLAG_SPARSE;
+    }
+    return VC_OK;
+}

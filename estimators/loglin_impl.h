@@ -1,0 +1,79 @@
+/*
+ * loglin_impl.h: declarations shared by the log-linear files of the
+ * estimators module (loglin.c, exist.c, select.c, profile.c, bootstrap.c)
+ * and their white-box tests.  Not part of the public API.
+ *
+ * The fit works on a dense count vector y[x], x = 0 .. 2^J - 1 indexed by
+ * capture pattern, so that bootstrap replicates and the complete tables of
+ * the profile likelihood need no vc_table.
+ */
+#ifndef VC_LOGLIN_IMPL_H
+#define VC_LOGLIN_IMPL_H
+
+#include "estimators/vc_estimators.h"
+
+struct vc_loglin_workspace {
+    size_t J;
+    size_t ncell_all;  /* 2^J */
+    size_t maxp;       /* most parameters a model on J lists can have */
+    double *y;         /* 2^J counts, filled from a table by vc_loglin_fit */
+    double *eta;       /* 2^J linear predictors log mu_x */
+    double *eta_new;   /* 2^J trial predictors */
+    double *mu;        /* 2^J fitted means */
+    double *fitted;    /* 2^J: fitted means of the last model, for callers
+                          inside the module (stepwise) */
+    uint32_t *cell;    /* the cells S that take part in the fit */
+    size_t ncell;      /* |S| */
+    /* Parameters of the model being fitted, indexed as in
+     * vc_loglin_result.coef. */
+    size_t np;                              /* 1 + J + nterms */
+    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept */
+    unsigned char state[VC_LOGLIN_MAX_PARAMS];
+    size_t kept[VC_LOGLIN_MAX_PARAMS];      /* FREE parameters, in order */
+    size_t nkept;
+    int identifiable;  /* the intercept is estimable from S */
+    double *H;         /* maxp^2: weighted Gram matrix, then its Cholesky */
+    double *b;         /* maxp: right-hand side */
+    double *beta;      /* maxp: coefficients of the kept parameters */
+    double *beta_new;  /* maxp */
+};
+
+/*
+ * Set up a fit of model m on counts y (2^J entries; y[0] is used only when
+ * include0, for the complete table of the profile likelihood): mark the
+ * terms whose margin is zero as NEGINF and leave out the cells they cover,
+ * mark aliased parameters, decide identifiability.  Fills the workspace and
+ * res->model, nparams, coef_state, ncells, nfixed, nneginf, naliased, k, df.
+ */
+void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
+                      vc_loglin_result *res, vc_loglin_workspace *w);
+
+/*
+ * The fit of vc_loglin_fit on dense counts y with n = sum of y over x != 0.
+ * include0: y[0] is data too (complete table); then n0 is the fitted mean
+ * of cell 0 and N = n + y[0] is not computed (res->N = 0).
+ */
+int vci_loglin_fit_dense(const double *y, double n, int include0,
+                         const vc_loglin_model *m,
+                         const vc_loglin_result *start,
+                         const vc_loglin_control *control,
+                         vc_loglin_result *res, double *fitted,
+                         vc_loglin_workspace *w, vc_error *err);
+
+/*
+ * The existence linear program on the set-up workspace: *exists is 1 when
+ * the MLE exists on the cells S (after the NEGINF terms), else 0.
+ * VC_ENOMEM or VC_ENUMERIC on solver failure.
+ */
+int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
+                         int *exists, vc_error *err);
+
+/* Fill w->y from table t (which must have w->J lists); returns n. */
+double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);
+
+/* Stepwise search on dense counts, as vc_loglin_stepwise. */
+int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
+                              double pthresh, vc_loglin_result *result,
+                              vc_loglin_workspace *w, vc_error *err);
+
+#endif /* VC_LOGLIN_IMPL_H */
