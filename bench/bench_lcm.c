@@ -1,17 +1,22 @@
 /*
- * bench_lcm.c: sweeps per second and ESS per second of the latent-class
- * sampler on Kosovo (Ball et al. 2002; counts as in
- * ../shared/reference-data/Kosovo.csv), one chain per thread and all
- * chains in parallel, plus the "floor": the time of the random variates
- * one sweep must draw, by the same generator and distributions.
+ * bench_lcm.c: speed and mixing of the latent-class sampler on Kosovo
+ * (Ball et al. 2002; counts as in ../shared/reference-data/Kosovo.csv),
+ * K* = 10, in the setting of the LCMCR figures of issue 4 (burn-in 10,000,
+ * then 20,000 traced sweeps, 5 seeds):
  *
- * Usage: bench_lcm [sweeps]   (default 200000 per chain)
+ *   1. sweeps/s of one chain on one thread;
+ *   2. bulk ESS of N per 20,000 unthinned sweeps and ESS/s (time of the
+ *      traced sweeps, burn-in excluded, as for LCMCR), one chain on one
+ *      thread, 5 seeds;
+ *   3. all chains in parallel (4 chains, OpenMP's default thread count):
+ *      total sweeps/s and ESS/s of the pooled bulk ESS.
+ *
+ * Usage: bench_lcm [sweeps]   (sweeps for part 1, default 200000)
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_randist.h>
 #include <omp.h>
 
 #include "core/vc_core.h"
@@ -31,6 +36,12 @@ static vc_table *kosovo(void)
                                 NULL);
 }
 
+static int fail(const vc_error *err)
+{
+    fprintf(stderr, "bench_lcm: %s\n", err->msg);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -41,30 +52,90 @@ int main(int argc, char **argv)
     vc_error err;
     vc_error_clear(&err);
 
-    /* one chain, one thread */
+    /* 1. one chain, one thread */
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, &err);
     gsl_rng *r = vc_rng_stream_alloc(o.seed, 0, 0, 0, &err);
     if (w == NULL || r == NULL || vc_lcm_init(w, r, &err) != VC_OK) {
-        fprintf(stderr, "bench_lcm: %s\n", err.msg);
-        return 1;
+        return fail(&err);
     }
     for (int i = 0; i < 10000; i++) {
-        vc_lcm_iterate(w, r, &err);
+        if (vc_lcm_iterate(w, r, &err) != VC_OK) {
+            return fail(&err);
+        }
     }
     double t0 = omp_get_wtime();
-    double sumN = 0;
     for (uint64_t i = 0; i < sweeps; i++) {
         if (vc_lcm_iterate(w, r, &err) != VC_OK) {
-            fprintf(stderr, "bench_lcm: %s\n", err.msg);
-            return 1;
+            return fail(&err);
         }
-        sumN += (double)vc_lcm_state_get(w)->N;
     }
     double dt = omp_get_wtime() - t0;
-    printf("kosovo K=10, 1 chain, 1 thread: %.0f sweeps/s (mean N %.0f)\n",
-           (double)sweeps / dt, sumN / (double)sweeps);
+    printf("Kosovo, K=10, 1 chain, 1 thread: %.0f sweeps/s "
+           "(%.2f us/sweep)\n",
+           (double)sweeps / dt, 1e6 * dt / (double)sweeps);
     vc_lcm_free(w);
     gsl_rng_free(r);
+
+    /* 2. ESS of N per 20,000 sweeps, one chain on one thread */
+    o.chains = 1;
+    o.thin = 1;
+    o.threads = 1;
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        o.seed = seed;
+        vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+        if (c == NULL) {
+            return fail(&err);
+        }
+        /* a round of 0 sweeps runs the burn-in only: the timing below
+         * covers the 20,000 traced sweeps, as LCMCR's figures do */
+        if (vc_lcm_chains_round(c, 0, &err) != VC_OK) {
+            return fail(&err);
+        }
+        t0 = omp_get_wtime();
+        if (vc_lcm_chains_round(c, 20000, &err) != VC_OK) {
+            return fail(&err);
+        }
+        dt = omp_get_wtime() - t0;
+        vc_lcm_summary s;
+        if (vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
+            return fail(&err);
+        }
+        printf("seed %llu: 20,000 sweeps in %.3f s; bulk ESS of N %.0f per "
+               "20,000 draws, %.0f ESS/s (median %.0f)\n",
+               (unsigned long long)seed, dt, s.N.ess_bulk,
+               s.N.ess_bulk / dt, s.N.median);
+        vc_lcm_chains_free(c);
+    }
+
+    /* 3. four chains in parallel */
+    o.chains = 4;
+    o.threads = 0;
+    o.seed = VC_LCM_DEFAULT_SEED;
+    o.thin = 10;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+    if (c == NULL) {
+        return fail(&err);
+    }
+    uint64_t per_chain = 100000;
+    if (vc_lcm_chains_round(c, 0, &err) != VC_OK) {
+        return fail(&err);
+    }
+    t0 = omp_get_wtime();
+    if (vc_lcm_chains_round(c, per_chain, &err) != VC_OK) {
+        return fail(&err);
+    }
+    dt = omp_get_wtime() - t0;
+    vc_lcm_summary s;
+    if (vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
+        return fail(&err);
+    }
+    printf("4 chains x %llu sweeps (after burn-in) on %d threads: %.2f s, "
+           "%.0f sweeps/s in all; bulk ESS %.0f, %.0f ESS/s; R-hat %.4f; "
+           "median %.0f, 95%% %.0f-%.0f\n",
+           (unsigned long long)per_chain, omp_get_max_threads(), dt,
+           4.0 * (double)per_chain / dt, s.N.ess_bulk,
+           s.N.ess_bulk / dt, s.N.rhat, s.N.median, s.N.lower, s.N.upper);
+    vc_lcm_chains_free(c);
     vc_table_free(t);
     return 0;
 }

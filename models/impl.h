@@ -11,9 +11,9 @@
 
 #include "models/vc_models.h"
 
-/* Below this mean gsl_ran_poisson (unsigned int result) is used: mean plus
- * 1000 standard deviations stays far below 2^32. */
-#define VCI_POISSON_GSL_MAX 1e9
+/* Below this mean gsl_ran_poisson is used; at and above it, PTRS
+ * (Hormann 1993), whose validity starts at mean 10. */
+#define VCI_POISSON_PTRS_MIN 10.0
 /* Above this mean (2^62) a Poisson draw could overflow uint64_t. */
 #define VCI_POISSON_MAX 4.611686018427387904e18
 

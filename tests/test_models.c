@@ -113,7 +113,7 @@ static void set_state(vc_lcm_workspace *w)
 static void test_poisson64(void)
 {
     gsl_rng *r = vc_rng_stream_alloc(2385, 0, 0, 0, NULL);
-    static const double mus[] = {3.7, 4381.5, 2.5e9, 7.3e12};
+    static const double mus[] = {3.7, 10.0, 17.3, 4381.5, 2.5e9, 7.3e12};
     for (size_t q = 0; q < sizeof mus / sizeof mus[0]; q++) {
         double mu = mus[q];
         const int draws = 20000;
