@@ -45,8 +45,9 @@
  * ------------------------------------------------------------------- */
 
 /* Defaults, each with its reason. */
-#define VC_LCM_DEFAULT_K 10          /* LCMCR's recommended truncation
-                                        (Manrique-Vallier 2016, sec. 4) */
+#define VC_LCM_DEFAULT_K 10          /* the truncation of LCMCR's Kosovo
+                                        example and of the reference
+                                        runs in issue 4 */
 #define VC_LCM_DEFAULT_ALPHA_SHAPE 0.25 /* alpha ~ Gamma(0.25, 0.25): the */
 #define VC_LCM_DEFAULT_ALPHA_RATE 0.25  /* paper's and LCMCR's prior     */
 #define VC_LCM_DEFAULT_CHAINS 4      /* the minimum Vehtari et al. (2021)
@@ -55,9 +56,9 @@
                                         runs; Kosovo forgets its start in
                                         a few thousand sweeps */
 #define VC_LCM_DEFAULT_ITERATIONS 100000 /* sweeps per chain after burn-in:
-                                        on Kosovo (one independent draw per
-                                        ~500 sweeps) 4 chains give bulk ESS
-                                        ~800, twice the convergence target */
+                                        on Kosovo 4 chains give bulk ESS
+                                        ~600-700 (bench/RESULTS.md), above
+                                        the convergence target of 400 */
 #define VC_LCM_DEFAULT_THIN 10       /* LCMCR's default thinning; adjacent
                                         sweeps are nearly identical in N */
 #define VC_LCM_DEFAULT_SEED 20160906u /* any fixed value; always reported */
