@@ -195,7 +195,9 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
  * (the first round first runs the burn-in), appending every thin-th
  * state to the chain's trace.  Splitting a run into rounds does not
  * change it: rounds of 3000 and 7000 sweeps give the same draws as one of
- * 10000.  Errors: VC_ENOMEM (growing the traces; the chains are then
+ * 10000.  A first round of 0 sweeps runs the burn-in alone (to time the
+ * sampling separately).  Errors: VC_ENOMEM (growing the traces; the
+ * chains are then
  * unchanged), VC_ENUMERIC (the first failing chain in chain order is
  * reported; the object should then be freed).
  */
