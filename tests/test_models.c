@@ -1,12 +1,1160 @@
 /*
- * test_models.c: the models suite (to be filled).
+ * test_models.c: the models suite: the latent-class sampler's full
+ * conditionals against their closed forms, the multi-chain driver's
+ * reproducibility, the diagnostics against an independent reference
+ * computation, and posterior agreement with LCMCR on Kosovo and Korea.
+ *
+ * Statistical checks use fixed seeds, so they are deterministic; their
+ * tolerances are a stated number of Monte Carlo standard errors, so a
+ * correct sampler passes for (nearly) any seed.
  */
-#include <CUnit/CUnit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <CUnit/CUnit.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sf_psi.h>
+#include <omp.h>
+
+#include "models/impl.h"
+#include "models/vc_models.h"
 #include "tests/test_util.h"
+
+/* |got - want| <= z * se, printing both on failure. */
+#define ASSERT_WITHIN_SE(got, want, se, z)                                   \
+    do {                                                                     \
+        double g_ = (got), w_ = (want), s_ = (se);                           \
+        int ok_ = fabs(g_ - w_) <= (z) * s_;                                 \
+        if (!ok_) {                                                          \
+            fprintf(stderr, "\n  %s:%d: %s = %.10g, expected %.10g +- %g",   \
+                    __FILE__, __LINE__, #got, g_, w_, (z) * s_);             \
+        }                                                                    \
+        CU_ASSERT(ok_);                                                      \
+    } while (0)
+
+/* Kosovo (Ball et al. 2002), as in ../shared/reference-data/Kosovo.csv. */
+static vc_table *kosovo_table(void)
+{
+    static const char *const names[] = {"EXH", "ABA", "OSCE", "HRW"};
+    static const uint32_t pattern[] = {1, 2, 4, 8, 3, 5, 9, 6,
+                                       10, 12, 7, 11, 13, 14, 15};
+    static const uint64_t count[] = {1131, 845, 936, 306, 177, 228, 106, 217,
+                                     31,   123, 181, 18,  42,  32,  27};
+    return vc_table_from_counts(4, names, 15, pattern, count, NULL);
+}
+
+/* Read a reference table: 0/1 list columns, then a count column. */
+static vc_table *read_reference(const char *name)
+{
+    FILE *f = fopen(vc_test_refpath(name), "r");
+    if (f == NULL) {
+        fprintf(stderr, "\n  cannot open %s", vc_test_refpath(name));
+        return NULL;
+    }
+    char line[1024];
+    size_t J = 0;
+    if (fgets(line, sizeof line, f) != NULL) {
+        for (char *p = line; *p; p++) {
+            J += *p == ',';
+        }
+    }
+    uint32_t pattern[1024];
+    uint64_t count[1024];
+    size_t npat = 0;
+    while (npat < 1024 && fgets(line, sizeof line, f) != NULL) {
+        char *p = line;
+        uint32_t mask = 0;
+        for (size_t j = 0; j < J; j++) {
+            mask |= (uint32_t)(strtoul(p, &p, 10) != 0) << j;
+            p++; /* the comma */
+        }
+        pattern[npat] = mask;
+        count[npat] = strtoull(p, NULL, 10);
+        npat++;
+    }
+    fclose(f);
+    const char *names[VC_MAX_LISTS] = {"A", "B", "C", "D", "E", "F", "G",
+                                       "H", "I", "J"};
+    return vc_table_from_counts(J, names, npat, pattern, count, NULL);
+}
+
+static vc_lcm_workspace *kosovo_workspace(vc_table **t)
+{
+    *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 3;
+    return vc_lcm_alloc(*t, &o, NULL);
+}
+
+/* Set a hand-chosen state on a J = 4, K = 3 workspace: high-entropy
+ * values, so that a missing factor cannot hide. */
+static void set_state(vc_lcm_workspace *w)
+{
+    static const double lambda[4 * 3] = {0.61, 0.085, 0.33,  0.47, 0.021,
+                                         0.29, 0.52,  0.11,  0.07, 0.385,
+                                         0.043, 0.19};
+    static const double pi[3] = {0.537, 0.291, 0.172};
+    vc_lcm_state *s = &w->state;
+    for (size_t i = 0; i < 12; i++) {
+        s->log_lambda[i] = log(lambda[i]);
+        s->log_1m_lambda[i] = log1p(-lambda[i]);
+    }
+    for (size_t k = 0; k < 3; k++) {
+        s->log_pi[k] = log(pi[k]);
+    }
+    s->alpha = 0.734;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_poisson64(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(2385, 0, 0, 0, NULL);
+    static const double mus[] = {3.7, 10.0, 17.3, 4381.5, 2.5e9, 7.3e12};
+    for (size_t q = 0; q < sizeof mus / sizeof mus[0]; q++) {
+        double mu = mus[q];
+        const int draws = 20000;
+        double sum = 0.0, ss = 0.0;
+        for (int i = 0; i < draws; i++) {
+            uint64_t k;
+            CU_ASSERT_EQUAL_FATAL(vci_ran_poisson64(r, mu, &k), VC_OK);
+            double d = (double)k - mu;
+            sum += d;
+            ss += d * d;
+        }
+        /* mean within 5 se; variance ratio within 5 se of 1 (the sample
+         * variance of a Poisson has relative sd ~ sqrt(2 / draws)) */
+        ASSERT_WITHIN_SE(sum / draws, 0.0, sqrt(mu / draws), 5.0);
+        ASSERT_WITHIN_SE(ss / draws / mu, 1.0, sqrt(2.0 / draws), 5.0);
+    }
+    uint64_t k;
+    CU_ASSERT_EQUAL(vci_ran_poisson64(r, -1.0, &k), VC_ENUMERIC);
+    CU_ASSERT_EQUAL(vci_ran_poisson64(r, 1e19, &k), VC_ENUMERIC);
+    CU_ASSERT_EQUAL(vci_ran_poisson64(r, NAN, &k), VC_ENUMERIC);
+    gsl_rng_free(r);
+}
+
+/* E[log G] = digamma(a) and Var[log G] = trigamma(a) for G ~ Gamma(a). */
+static void test_log_gamma(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(4172, 0, 0, 0, NULL);
+    static const double shapes[] = {0.0137, 0.25, 2.71};
+    for (size_t q = 0; q < 3; q++) {
+        double a = shapes[q];
+        const int draws = 100000;
+        double sum = 0.0;
+        for (int i = 0; i < draws; i++) {
+            double lg = vci_ran_log_gamma(r, a);
+            CU_ASSERT_FATAL(isfinite(lg));
+            sum += lg;
+        }
+        ASSERT_WITHIN_SE(sum / draws, gsl_sf_psi(a),
+                         sqrt(gsl_sf_psi_1(a) / draws), 5.0);
+    }
+    gsl_rng_free(r);
+}
+
+/* (e): n0 ~ NegBin(n, 1 - pi0): mean n pi0 / (1 - pi0), variance
+ * n pi0 / (1 - pi0)^2; class k's mean n pi_k q_k / (1 - pi0). */
+static void test_conditional_n0(void)
+{
+    vc_table *t;
+    vc_lcm_workspace *w = kosovo_workspace(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    set_state(w);
+    double pi0 = 0.0, pi0k[3];
+    for (size_t k = 0; k < 3; k++) {
+        double q = 1.0;
+        for (size_t j = 0; j < 4; j++) {
+            q *= exp(w->state.log_1m_lambda[j * 3 + k]);
+        }
+        pi0k[k] = exp(w->state.log_pi[k]) * q;
+        pi0 += pi0k[k];
+    }
+    VC_ASSERT_REL(vci_lcm_prob_seen(w), 1.0 - pi0, 1e-12);
+    double n = (double)t->n;
+    double mean = n * pi0 / (1.0 - pi0);
+    double var = n * pi0 / ((1.0 - pi0) * (1.0 - pi0));
+    gsl_rng *r = vc_rng_stream_alloc(77, 3, 1, 0, NULL);
+    const int draws = 40000;
+    double sum = 0.0, ss = 0.0, sumk[3] = {0, 0, 0};
+    for (int i = 0; i < draws; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_unobserved(w, r), VC_OK);
+        uint64_t tot = 0;
+        for (size_t k = 0; k < 3; k++) {
+            sumk[k] += (double)w->state.n0_class[k];
+            tot += w->state.n0_class[k];
+        }
+        CU_ASSERT_EQUAL(tot, w->state.n0);
+        double d = (double)w->state.n0 - mean;
+        sum += d;
+        ss += d * d;
+    }
+    VC_ASSERT_REL(exp(w->state.log_pi0), pi0, 1e-12);
+    ASSERT_WITHIN_SE(mean + sum / draws, mean, sqrt(var / draws), 5.0);
+    ASSERT_WITHIN_SE(ss / draws / var, 1.0, 0.02, 5.0);
+    for (size_t k = 0; k < 3; k++) {
+        double mk = n * pi0k[k] / (1.0 - pi0);
+        /* class k's count is negative binomial too: var <= mk + mk^2/n */
+        ASSERT_WITHIN_SE(sumk[k] / draws, mk,
+                         sqrt((mk + mk * mk / n) / draws), 5.0);
+    }
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* The bound n_max: draws never exceed it, and hitting it is counted. */
+static void test_bound(void)
+{
+    vc_table *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 3;
+    o.n_max = t->n + 700; /* below the unbounded mean ~1125 of set_state */
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    set_state(w);
+    gsl_rng *r = vc_rng_stream_alloc(5, 0, 0, 0, NULL);
+    for (int i = 0; i < 2000; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_unobserved(w, r), VC_OK);
+        CU_ASSERT(w->state.n0 <= 700);
+    }
+    CU_ASSERT(w->state.bound_sweeps > 0);
+    /* A bound the draws hit hard: the inversion fallback. */
+    vc_lcm_free(w);
+    o.n_max = t->n + 3;
+    w = vc_lcm_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    set_state(w);
+    for (int i = 0; i < 50; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_unobserved(w, r), VC_OK);
+        CU_ASSERT(w->state.n0 <= 3);
+    }
+    CU_ASSERT_EQUAL(w->state.bound_sweeps, 50);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
+static void test_conditional_lambda(void)
+{
+    vc_table *t;
+    vc_lcm_workspace *w = kosovo_workspace(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    static const uint64_t nobs[3] = {2417, 1893, 0};
+    static const uint64_t n0[3] = {0, 812, 5};
+    static const uint64_t seen[12] = {1301, 93, 0, 977, 402, 0,
+                                      1530, 11, 0, 239, 1488, 0};
+    for (size_t k = 0; k < 3; k++) {
+        w->nobs_class[k] = nobs[k];
+        w->state.n0_class[k] = n0[k];
+    }
+    memcpy(w->seen, seen, sizeof seen);
+    gsl_rng *r = vc_rng_stream_alloc(91, 0, 2, 0, NULL);
+    const int draws = 20000;
+    double sum[12] = {0};
+    for (int i = 0; i < draws; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_lambda(w, r), VC_OK);
+        for (size_t q = 0; q < 12; q++) {
+            double l = exp(w->state.log_lambda[q]);
+            sum[q] += l;
+            if (i == 0) {
+                VC_ASSERT_REL(l + exp(w->state.log_1m_lambda[q]), 1.0,
+                              1e-12);
+            }
+        }
+    }
+    for (size_t j = 0; j < 4; j++) {
+        for (size_t k = 0; k < 3; k++) {
+            double a = 1.0 + (double)seen[j * 3 + k];
+            double b = 1.0 + (double)(nobs[k] + n0[k] - seen[j * 3 + k]);
+            double mean = a / (a + b);
+            double var = a * b / ((a + b) * (a + b) * (a + b + 1.0));
+            ASSERT_WITHIN_SE(sum[j * 3 + k] / draws, mean,
+                             sqrt(var / draws), 5.0);
+        }
+    }
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* (c) and (d): V_k ~ Beta(1 + n_k, alpha + sum_{l>k} n_l); alpha ~
+ * Gamma(a + K - 1, b - sum log(1 - V_k)). */
+static void test_conditional_weights_alpha(void)
+{
+    vc_table *t;
+    vc_lcm_workspace *w = kosovo_workspace(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    static const uint64_t nk[3] = {37, 0, 12};
+    for (size_t k = 0; k < 3; k++) {
+        w->nobs_class[k] = nk[k];
+        w->state.n0_class[k] = 0;
+    }
+    w->state.alpha = 0.0213; /* small: the log-scale draws matter */
+    gsl_rng *r = vc_rng_stream_alloc(13, 0, 4, 0, NULL);
+    const int draws = 40000;
+    double sum_v0 = 0.0, sum_v1 = 0.0;
+    for (int i = 0; i < draws; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_weights(w, r), VC_OK);
+        double p0 = exp(w->state.log_pi[0]), p1 = exp(w->state.log_pi[1]);
+        double p2 = exp(w->state.log_pi[2]);
+        if (i == 0) {
+            VC_ASSERT_REL(p0 + p1 + p2, 1.0, 1e-12);
+        }
+        sum_v0 += p0;
+        sum_v1 += p1 / (1.0 - p0);
+    }
+    double alpha = 0.0213;
+    double a0 = 38.0, b0 = alpha + 12.0, a1 = 1.0, b1 = alpha + 12.0;
+    ASSERT_WITHIN_SE(sum_v0 / draws, a0 / (a0 + b0),
+                     sqrt(a0 * b0 / ((a0 + b0) * (a0 + b0) * (a0 + b0 + 1))
+                          / draws),
+                     5.0);
+    ASSERT_WITHIN_SE(sum_v1 / draws, a1 / (a1 + b1),
+                     sqrt(a1 * b1 / ((a1 + b1) * (a1 + b1) * (a1 + b1 + 1))
+                          / draws),
+                     5.0);
+    /* alpha given sum log(1 - V) = -7.93 */
+    w->sum_log_1m_V = -7.93;
+    double shape = 0.25 + 2.0, rate = 0.25 + 7.93, sum = 0.0;
+    for (int i = 0; i < draws; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_alpha(w, r), VC_OK);
+        sum += w->state.alpha;
+    }
+    ASSERT_WITHIN_SE(sum / draws, shape / rate,
+                     sqrt(shape / (rate * rate) / draws), 5.0);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* (a): class counts of pattern x are Multinomial(c_x, w_x). */
+static void test_conditional_observed(void)
+{
+    vc_table *t;
+    vc_lcm_workspace *w = kosovo_workspace(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    set_state(w);
+    /* expected class totals and list-by-class totals */
+    double mean[3] = {0}, var[3] = {0}, seen_mean[12] = {0};
+    for (size_t i = 0; i < t->npat; i++) {
+        double wk[3], tot = 0.0;
+        for (size_t k = 0; k < 3; k++) {
+            wk[k] = exp(w->state.log_pi[k]);
+            for (size_t j = 0; j < 4; j++) {
+                wk[k] *= (t->pattern[i] >> j & 1u)
+                             ? exp(w->state.log_lambda[j * 3 + k])
+                             : exp(w->state.log_1m_lambda[j * 3 + k]);
+            }
+            tot += wk[k];
+        }
+        for (size_t k = 0; k < 3; k++) {
+            double p = wk[k] / tot, c = (double)t->count[i];
+            mean[k] += c * p;
+            var[k] += c * p * (1.0 - p);
+            for (size_t j = 0; j < 4; j++) {
+                if (t->pattern[i] >> j & 1u) {
+                    seen_mean[j * 3 + k] += c * p;
+                }
+            }
+        }
+    }
+    gsl_rng *r = vc_rng_stream_alloc(2718, 0, 0, 0, NULL);
+    const int draws = 5000;
+    double sum[3] = {0}, seen_sum[12] = {0};
+    for (int d = 0; d < draws; d++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_sample_observed(w, r), VC_OK);
+        uint64_t tot = 0;
+        for (size_t k = 0; k < 3; k++) {
+            sum[k] += (double)w->nobs_class[k];
+            tot += w->nobs_class[k];
+        }
+        CU_ASSERT_EQUAL(tot, t->n);
+        for (size_t q = 0; q < 12; q++) {
+            seen_sum[q] += (double)w->seen[q];
+        }
+    }
+    for (size_t k = 0; k < 3; k++) {
+        ASSERT_WITHIN_SE(sum[k] / draws, mean[k], sqrt(var[k] / draws), 5.0);
+    }
+    for (size_t j = 0; j < 4; j++) {
+        double list_total = 0.0;
+        for (size_t k = 0; k < 3; k++) {
+            list_total += seen_sum[j * 3 + k] / draws;
+            /* a loose check: within 5% of the expected count */
+            VC_ASSERT_REL(seen_sum[j * 3 + k] / draws, seen_mean[j * 3 + k],
+                          0.05);
+        }
+        /* every person seen by list j is in exactly one class */
+        VC_ASSERT_REL(list_total, (double)vc_table_list_total(t, j), 1e-12);
+    }
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* Invariants of a whole sweep, on the default K. */
+static void test_sweep_invariants(void)
+{
+    vc_table *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(1, 0, 0, 0, NULL);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    for (int i = 0; i < 500; i++) {
+        CU_ASSERT_EQUAL_FATAL(vc_lcm_iterate(w, r, NULL), VC_OK);
+        const vc_lcm_state *s = vc_lcm_state_get(w);
+        uint64_t nobs = 0, n0 = 0;
+        for (size_t k = 0; k < s->K; k++) {
+            nobs += w->nobs_class[k];
+            n0 += s->n0_class[k];
+        }
+        CU_ASSERT_EQUAL(nobs, t->n);
+        CU_ASSERT_EQUAL(n0, s->n0);
+        CU_ASSERT_EQUAL(s->N, t->n + s->n0);
+        CU_ASSERT(s->occupied >= 1 && s->occupied <= s->K);
+        CU_ASSERT(s->alpha > 0.0 && isfinite(s->alpha));
+        CU_ASSERT_EQUAL(s->sweeps, (uint64_t)i + 1);
+    }
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+static void test_errors(void)
+{
+    vc_table *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_error err;
+    vc_lcm_opts_default(&o);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_lcm_alloc(NULL, &o, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+#define BAD_OPT(field, value)                                                \
+    do {                                                                     \
+        vc_lcm_opts_default(&o);                                             \
+        o.field = value;                                                     \
+        vc_error_clear(&err);                                                \
+        CU_ASSERT_PTR_NULL(vc_lcm_alloc(t, &o, &err));                       \
+        CU_ASSERT_EQUAL(err.code, VC_EINVAL);                                \
+        CU_ASSERT_PTR_NULL(vc_lcm_chains_alloc(t, &o, NULL));                \
+    } while (0)
+    BAD_OPT(K, 0);
+    BAD_OPT(alpha_shape, 0.0);
+    BAD_OPT(alpha_rate, -1.0);
+    BAD_OPT(alpha_rate, INFINITY);
+    BAD_OPT(thin, 0);
+    BAD_OPT(chains, 0);
+    BAD_OPT(level, 1.5);
+    BAD_OPT(threads, -2);
+    BAD_OPT(rhat_max, 0.99);
+    BAD_OPT(n_max, t->n);
+    BAD_OPT(n_max, t->n + 5000000000ull);
+#undef BAD_OPT
+    /* counts beyond gsl_ran_binomial's unsigned int */
+    static const uint32_t pat[] = {1, 2, 3};
+    static const uint64_t big[] = {5000000000ull, 3, 4};
+    static const char *const names[] = {"A", "B"};
+    vc_table *tb = vc_table_from_counts(2, names, 3, pat, big, NULL);
+    vc_lcm_opts_default(&o);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_lcm_alloc(tb, &o, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_table_free(tb);
+    /* nobody observed */
+    vc_table *t0 = vc_table_from_counts(2, names, 0, pat, big, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_lcm_alloc(t0, &o, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_table_free(t0);
+    /* a summary before any draw */
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    vc_lcm_summary s;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_chains_summary(c, &s, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NULL(vc_lcm_chains_trace(c, 4));
+    CU_ASSERT_PTR_NULL(vc_lcm_chains_state(c, 4));
+    vc_lcm_chains_free(c);
+    vc_lcm_chains_free(NULL);
+    vc_lcm_free(NULL);
+    /* diagnostics */
+    double x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, v;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_diag_rhat(x, 2, 3, &v, &err), VC_EINVAL);
+    double c8[8] = {2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5, 2.5};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_diag_rhat(c8, 2, 4, &v, &err), VC_EUNDEFINED);
+    CU_ASSERT_EQUAL(vc_diag_ess_bulk(c8, 2, 4, &v, NULL), VC_EUNDEFINED);
+    CU_ASSERT_EQUAL(vc_diag_ess_tail(c8, 2, 4, &v, NULL), VC_EUNDEFINED);
+    x[5] = NAN;
+    CU_ASSERT_EQUAL(vc_diag_ess_bulk(x, 2, 4, &v, NULL), VC_EINVAL);
+    x[5] = 6;
+    CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, 2, 4, 1.0, &v, NULL),
+                    VC_EINVAL);
+    vc_diag_summary ds;
+    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 4, 0.0, &ds, NULL), VC_EINVAL);
+    CU_ASSERT_EQUAL(vc_diag_summarise(c8, 2, 4, 0.9, &ds, NULL), VC_OK);
+    CU_ASSERT_EQUAL(ds.diag_defined, 0);
+    CU_ASSERT_EQUAL(ds.median, 2.5);
+    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_BOUND));
+    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_NOT_CONVERGED));
+    CU_ASSERT_PTR_NULL(vc_lcm_flag_text(0x1u));
+    vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Multi-chain driver: reproducible whatever the thread count or rounds. */
+
+static vc_lcm_chains *run_chains(const vc_table *t, int threads,
+                                 const uint64_t *rounds, size_t nrounds)
+{
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.chains = 5; /* more chains than threads, and an odd number */
+    o.burnin = 300;
+    o.thin = 7;   /* rounds that do not end on a kept draw */
+    o.seed = 8675309;
+    o.stratum = vc_hash_string("Kosovo|1999");
+    omp_set_num_threads(threads);
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    for (size_t i = 0; c != NULL && i < nrounds; i++) {
+        if (vc_lcm_chains_round(c, rounds[i], NULL) != VC_OK) {
+            vc_lcm_chains_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static int same_traces(const vc_lcm_chains *a, const vc_lcm_chains *b)
+{
+    for (size_t i = 0; i < vc_lcm_chains_count(a); i++) {
+        const vc_lcm_trace *x = vc_lcm_chains_trace(a, i);
+        const vc_lcm_trace *y = vc_lcm_chains_trace(b, i);
+        if (x->ndraws != y->ndraws
+            || memcmp(x->N, y->N, x->ndraws * sizeof *x->N) != 0
+            || memcmp(x->alpha, y->alpha, x->ndraws * sizeof *x->alpha) != 0
+            || memcmp(x->occupied, y->occupied,
+                      x->ndraws * sizeof *x->occupied)
+                   != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_chains_deterministic(void)
+{
+    vc_table *t = kosovo_table();
+    int saved = omp_get_max_threads();
+    static const uint64_t one[] = {3000};
+    static const uint64_t three[] = {1000, 1, 1999};
+    vc_lcm_chains *a = run_chains(t, 1, one, 1);
+    vc_lcm_chains *b = run_chains(t, 4, one, 1);
+    vc_lcm_chains *c = run_chains(t, 3, three, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(vc_lcm_chains_trace(a, 0)->ndraws, 3000 / 7);
+    CU_ASSERT_EQUAL(vc_lcm_chains_sweeps(c), 3000);
+    CU_ASSERT(same_traces(a, b));
+    CU_ASSERT(same_traces(a, c));
+    /* chains differ from each other (distinct streams) */
+    const vc_lcm_trace *t0 = vc_lcm_chains_trace(a, 0);
+    const vc_lcm_trace *t1 = vc_lcm_chains_trace(a, 1);
+    CU_ASSERT(memcmp(t0->N, t1->N, t0->ndraws * sizeof *t0->N) != 0);
+    /* and the summaries agree to the bit */
+    vc_lcm_summary sa, sb;
+    CU_ASSERT_EQUAL(vc_lcm_chains_summary(a, &sa, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_lcm_chains_summary(b, &sb, NULL), VC_OK);
+    CU_ASSERT(memcmp(&sa.N, &sb.N, sizeof sa.N) == 0);
+    CU_ASSERT_STRING_EQUAL(sa.rng, "philox4x32-10");
+    CU_ASSERT_EQUAL(sa.chains, 5);
+    CU_ASSERT_EQUAL(sa.draws, 3000 / 7);
+    vc_lcm_chains_free(a);
+    vc_lcm_chains_free(b);
+    vc_lcm_chains_free(c);
+    omp_set_num_threads(saved);
+    vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics against an independent, direct computation of V21's
+ * formulas: ranks by counting, autocovariances by direct sums (no FFT),
+ * Geyer's sequence written out from the paper's description. */
+
+static void ref_split(const double *x, size_t m, size_t n, double *y)
+{
+    size_t h = n / 2;
+    for (size_t c = 0; c < m; c++) {
+        for (size_t i = 0; i < h; i++) {
+            y[(2 * c) * h + i] = x[c * n + i];
+            y[(2 * c + 1) * h + i] = x[c * n + n - h + i];
+        }
+    }
+}
+
+static void ref_ranknorm(const double *x, size_t s, double *z)
+{
+    for (size_t i = 0; i < s; i++) {
+        double less = 0, equal = 0;
+        for (size_t k = 0; k < s; k++) {
+            less += x[k] < x[i];
+            equal += x[k] == x[i];
+        }
+        double rank = less + (equal + 1.0) / 2.0;
+        z[i] = gsl_cdf_ugaussian_Pinv((rank - 3.0 / 8.0)
+                                      / ((double)s - 2.0 * 3.0 / 8.0 + 1.0));
+    }
+}
+
+static double ref_rhat_classic(const double *y, size_t m, size_t n)
+{
+    double means[64], w = 0, grand = 0, b = 0;
+    for (size_t c = 0; c < m; c++) {
+        double mu = 0, v = 0;
+        for (size_t i = 0; i < n; i++) {
+            mu += y[c * n + i] / (double)n;
+        }
+        for (size_t i = 0; i < n; i++) {
+            v += (y[c * n + i] - mu) * (y[c * n + i] - mu) / (double)(n - 1);
+        }
+        means[c] = mu;
+        grand += mu / (double)m;
+        w += v / (double)m;
+    }
+    for (size_t c = 0; c < m; c++) {
+        b += (means[c] - grand) * (means[c] - grand);
+    }
+    b = b * (double)n / (double)(m - 1);
+    return sqrt(((double)(n - 1) / (double)n * w + b / (double)n) / w);
+}
+
+static double ref_median(const double *x, size_t s)
+{
+    double *c = malloc(s * sizeof *c);
+    memcpy(c, x, s * sizeof *c);
+    for (size_t i = 1; i < s; i++) { /* insertion sort */
+        double v = c[i];
+        size_t k = i;
+        while (k > 0 && c[k - 1] > v) {
+            c[k] = c[k - 1];
+            k--;
+        }
+        c[k] = v;
+    }
+    double med = s % 2 ? c[s / 2] : 0.5 * (c[s / 2 - 1] + c[s / 2]);
+    free(c);
+    return med;
+}
+
+static double ref_rhat(const double *x, size_t m, size_t n)
+{
+    size_t h = n / 2, s = 2 * m * h;
+    double *y = malloc(s * sizeof *y), *z = malloc(s * sizeof *z);
+    ref_split(x, m, n, y);
+    ref_ranknorm(y, s, z);
+    double bulk = ref_rhat_classic(z, 2 * m, h);
+    double med = ref_median(y, s);
+    for (size_t i = 0; i < s; i++) {
+        y[i] = fabs(y[i] - med);
+    }
+    ref_ranknorm(y, s, z);
+    double folded = ref_rhat_classic(z, 2 * m, h);
+    free(y);
+    free(z);
+    return bulk > folded ? bulk : folded;
+}
+
+/* V21 section 3.2, directly. */
+static double ref_ess(const double *y, size_t m, size_t n)
+{
+    double means[64], grand = 0, w = 0, bvar = 0;
+    for (size_t c = 0; c < m; c++) {
+        double mu = 0;
+        for (size_t i = 0; i < n; i++) {
+            mu += y[c * n + i] / (double)n;
+        }
+        means[c] = mu;
+        grand += mu / (double)m;
+    }
+    for (size_t c = 0; c < m; c++) {
+        bvar += (means[c] - grand) * (means[c] - grand) / (double)(m - 1);
+    }
+    /* acov(t), averaged over chains */
+    double *ac = calloc(n, sizeof *ac);
+    for (size_t c = 0; c < m; c++) {
+        for (size_t t = 0; t < n; t++) {
+            double sum = 0;
+            for (size_t i = 0; i + t < n; i++) {
+                sum += (y[c * n + i] - means[c])
+                       * (y[c * n + i + t] - means[c]);
+            }
+            ac[t] += sum / (double)n / (double)m;
+        }
+    }
+    w = ac[0] * (double)n / (double)(n - 1);
+    double var_plus = ac[0] + bvar;
+    double *rho = calloc(n + 1, sizeof *rho);
+    rho[0] = 1.0;
+    rho[1] = 1.0 - (w - ac[1]) / var_plus;
+    /* initial positive sequence: pairs while their sum is positive */
+    size_t last = 0; /* even lag of the last pair examined */
+    double pair_even = rho[0], pair_odd = rho[1];
+    while (last + 5 < n && pair_even + pair_odd > 0) {
+        last += 2;
+        pair_even = 1.0 - (w - ac[last]) / var_plus;
+        pair_odd = 1.0 - (w - ac[last + 1]) / var_plus;
+        if (pair_even + pair_odd >= 0) {
+            rho[last] = pair_even;
+            rho[last + 1] = pair_odd;
+        }
+    }
+    if (pair_even > 0) {
+        rho[last] = pair_even;
+    }
+    /* initial monotone sequence */
+    for (size_t k = 2; k + 2 <= last; k += 2) {
+        double prev = rho[k - 2] + rho[k - 1];
+        if (rho[k] + rho[k + 1] > prev) {
+            rho[k] = rho[k + 1] = prev / 2;
+        }
+    }
+    double tau = -1.0 + rho[last];
+    for (size_t k = 0; k < last; k++) {
+        tau += 2.0 * rho[k];
+    }
+    double total = (double)(m * n);
+    if (tau < 1.0 / log10(total)) {
+        tau = 1.0 / log10(total);
+    }
+    free(ac);
+    free(rho);
+    return total / tau;
+}
+
+/* Fixed synthetic chains: AR(1) with chain-specific offsets and scales,
+ * from a fixed stream, rounded to give ties in one variant. */
+static void synth_chains(double *x, size_t m, size_t n, int ties)
+{
+    gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
+    for (size_t c = 0; c < m; c++) {
+        double v = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            v = 0.83 * v + gsl_cdf_ugaussian_Pinv(gsl_rng_uniform_pos(r));
+            double d = 10.4 + 0.21 * (double)c + (1.0 + 0.37 * (double)c) * v;
+            x[c * n + i] = ties ? floor(d) : exp(d / 4.0);
+        }
+    }
+    gsl_rng_free(r);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Type-7 quantile of sorted data, written out: h = (s - 1) p. */
+static double ref_quantile(const double *sorted, size_t s, double p)
+{
+    double h = (double)(s - 1) * p;
+    double lo = floor(h);
+    size_t i = (size_t)lo;
+    return i + 1 < s ? sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i])
+                     : sorted[s - 1];
+}
+
+static double ref_ess_quantile(const double *x, size_t m, size_t n,
+                               double p)
+{
+    size_t h = n / 2, s = 2 * m * h;
+    double *y = malloc(s * sizeof *y), *srt = malloc(s * sizeof *srt);
+    ref_split(x, m, n, y);
+    memcpy(srt, y, s * sizeof *y);
+    qsort(srt, s, sizeof *srt, cmp_dbl);
+    double q = ref_quantile(srt, s, p);
+    for (size_t i = 0; i < s; i++) {
+        y[i] = y[i] <= q;
+    }
+    double ess = ref_ess(y, 2 * m, h);
+    free(y);
+    free(srt);
+    return ess;
+}
+
+static void test_diag_reference(void)
+{
+    enum { M = 4, NN = 301 }; /* odd length: the middle draw is dropped */
+    static double x[M * NN], y[M * NN], z[M * NN], srt[M * NN];
+    for (int ties = 0; ties < 2; ties++) {
+        synth_chains(x, M, NN, ties);
+        size_t h = NN / 2, s = 2 * M * h;
+        double v;
+        CU_ASSERT_EQUAL(vc_diag_rhat(x, M, NN, &v, NULL), VC_OK);
+        VC_ASSERT_REL(v, ref_rhat(x, M, NN), 1e-10);
+        CU_ASSERT(v > 1.005); /* the chains' offsets must show */
+        ref_split(x, M, NN, y);
+        ref_ranknorm(y, s, z);
+        CU_ASSERT_EQUAL(vc_diag_ess_bulk(x, M, NN, &v, NULL), VC_OK);
+        VC_ASSERT_REL(v, ref_ess(z, 2 * M, h), 1e-10);
+        CU_ASSERT_EQUAL(vc_diag_ess_basic(x, M, NN, &v, NULL), VC_OK);
+        VC_ASSERT_REL(v, ref_ess(y, 2 * M, h), 1e-10);
+        double lo = ref_ess_quantile(x, M, NN, 0.05);
+        double hi = ref_ess_quantile(x, M, NN, 0.95);
+        CU_ASSERT_EQUAL(vc_diag_ess_tail(x, M, NN, &v, NULL), VC_OK);
+        VC_ASSERT_REL(v, lo < hi ? lo : hi, 1e-10);
+        /* MCSE of the median (V21 sec. 4.4), from the reference ESS */
+        double ess = ref_ess_quantile(x, M, NN, 0.5);
+        double a = gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(-1.0),
+                                     ess * 0.5 + 1, ess * 0.5 + 1);
+        double b = gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(1.0),
+                                     ess * 0.5 + 1, ess * 0.5 + 1);
+        memcpy(srt, x, sizeof x);
+        qsort(srt, M * NN, sizeof *srt, cmp_dbl);
+        size_t i1 = (size_t)floor(a * M * NN), i2 = (size_t)ceil(b * M * NN);
+        double want = (srt[i2 - 1] - srt[(i1 < 1 ? 1 : i1) - 1]) / 2;
+        CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, M, NN, 0.5, &v, NULL),
+                        VC_OK);
+        VC_ASSERT_REL(v, want, 1e-12);
+    }
+}
+
+/* Small cases worked by hand. */
+static void test_diag_hand(void)
+{
+    /* One chain 1..8 split into {1,2,3,4} and {5,6,7,8}: ranks 1..8, so
+     * z_r = Phi^-1((r - 3/8) / 8.25); by symmetry the half means are
+     * -+ zbar with zbar = (z5 + z6 + z7 + z8) / 4, and both halves have
+     * the same variance. */
+    double x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, v;
+    double zz[8], zbar = 0, w = 0;
+    for (int r = 1; r <= 8; r++) {
+        zz[r - 1] = gsl_cdf_ugaussian_Pinv((r - 0.375) / 8.25);
+    }
+    for (int r = 4; r < 8; r++) {
+        zbar += zz[r] / 4;
+    }
+    for (int r = 4; r < 8; r++) {
+        w += (zz[r] - zbar) * (zz[r] - zbar) / 3;
+    }
+    double b_over_n = 2 * zbar * zbar; /* var of {-zbar, zbar}, divisor 1 */
+    double bulk = sqrt((0.75 * w + b_over_n) / w);
+    CU_ASSERT_EQUAL(vc_diag_rhat(x, 1, 8, &v, NULL), VC_OK);
+    /* folded: |x - 4.5| = 3.5 2.5 1.5 .5 | .5 1.5 2.5 3.5: both halves
+     * hold the same ranks, so folded R-hat = sqrt(3/4) < bulk */
+    VC_ASSERT_REL(v, bulk, 1e-12);
+
+    /* Summary of 1..10 at level 0.8: type-7 quantiles at 0.1 and 0.9 are
+     * 1 + 9 * 0.1 = 1.9 and 1 + 9 * 0.9 = 9.1; median 5.5; mean 5.5; sd
+     * sqrt(55/6); HPD holds ceil(8) = 8 draws, all windows of width 7,
+     * the first wins: [1, 8]. */
+    double d[10] = {3, 1, 4, 10, 5, 9, 2, 6, 8, 7};
+    vc_diag_summary s;
+    CU_ASSERT_EQUAL(vc_diag_summarise(d, 1, 10, 0.8, &s, NULL), VC_OK);
+    VC_ASSERT_REL(s.median, 5.5, 1e-15);
+    VC_ASSERT_REL(s.mean, 5.5, 1e-15);
+    VC_ASSERT_REL(s.sd, sqrt(55.0 / 6.0), 1e-15);
+    VC_ASSERT_REL(s.lower, 1.9, 1e-15);
+    VC_ASSERT_REL(s.upper, 9.1, 1e-15);
+    VC_ASSERT_REL(s.hpd_lower, 1, 0);
+    VC_ASSERT_REL(s.hpd_upper, 8, 0);
+    /* A skewed sample: the HPD hugs the mode. */
+    double sk[10] = {1, 1.1, 1.2, 1.3, 1.5, 1.8, 2.4, 3.5, 6, 20};
+    CU_ASSERT_EQUAL(vc_diag_summarise(sk, 1, 10, 0.5, &s, NULL), VC_OK);
+    VC_ASSERT_REL(s.hpd_lower, 1.0, 0);
+    VC_ASSERT_REL(s.hpd_upper, 1.5, 0);
+    VC_ASSERT_REL(vc_diag_quantile_sorted(sk, 10, 0.25), 1.2 + 0.25 * 0.1,
+                  1e-14);
+}
+
+/* ------------------------------------------------------------------ */
+/* Agreement with LCMCR 0.4.14 (K* = 10, alpha ~ Gamma(0.25, 0.25)),
+ * figures from issue 4: computed with 4 chains of 1,000,000 sweeps after
+ * 10,000 burn-in for Kosovo, one chain of 50,000 sweeps (ESS 1,412) for
+ * Korea.
+ *
+ * Tolerance: |ours - LCMCR| <= 4 sqrt(mcse_ours^2 + mcse_ref^2), with our
+ * MCSE from V21 sec. 4.4 and the reference's scaled from ours by the
+ * square root of the ratio of draws (same sampler, same posterior).  Four
+ * standard errors: with five quantities checked per dataset, a correct
+ * sampler fails about once in 3000 seeds. */
+
+static void check_against(const char *what, double got, double want,
+                          double mcse, double ref_scale)
+{
+    /* N is an integer: a quantile of its draws is not resolved finer
+     * than 1, so the combined se is taken as at least 1/2. */
+    double se = mcse * sqrt(1.0 + ref_scale * ref_scale);
+    se = se < 0.5 ? 0.5 : se;
+    int ok = fabs(got - want) <= 4.0 * se;
+    fprintf(stderr, "\n    %s: %.1f (LCMCR %.1f, 4 se = %.1f)%s", what, got,
+            want, 4.0 * se, ok ? "" : "  FAIL");
+    CU_ASSERT(ok);
+}
+
+static void test_kosovo_lcmcr(void)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(t->n, 4400);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.burnin = 5000;
+    o.thin = 10;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const uint64_t sweeps = 100000;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(s.N.diag_defined, 1);
+    fprintf(stderr, "\n    Kosovo: R-hat %.4f, bulk ESS %.0f, tail ESS %.0f",
+            s.N.rhat, s.N.ess_bulk, s.N.ess_tail);
+    double scale = sqrt(4.0 * (double)sweeps / 4e6);
+    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
+    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
+    check_against("2.5%", s.N.lower, 9138, s.N.mcse_lower, scale);
+    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    CU_ASSERT(s.N.rhat < 1.02);
+    CU_ASSERT(s.N.hpd_lower < s.N.lower && s.N.hpd_upper < s.N.upper);
+    vc_estimate e;
+    vc_lcm_summary_estimate(&s, &e);
+    CU_ASSERT_STRING_EQUAL(e.method, "lcm");
+    CU_ASSERT_EQUAL(e.estimate, s.N.median);
+    CU_ASSERT_EQUAL(e.observed, 4400);
+    CU_ASSERT_EQUAL(e.flags & VC_LCM_FLAG_BOUND, 0);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
+static void test_korea_lcmcr(void)
+{
+    vc_table *t = read_reference("Korea.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(t->n, 123);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.burnin = 5000;
+    o.iterations = 100000;
+    o.seed = 1945;
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_run(t, &o, &s, NULL), VC_OK);
+    fprintf(stderr, "\n    Korea: R-hat %.4f, bulk ESS %.0f, tail ESS %.0f",
+            s.N.rhat, s.N.ess_bulk, s.N.ess_tail);
+    /* reference: ESS 1,412 against our bulk ESS */
+    double scale = sqrt(s.N.ess_bulk / 1412.0);
+    check_against("median", s.N.median, 139, s.N.mcse_median, scale);
+    check_against("2.5%", s.N.lower, 124, s.N.mcse_lower, scale);
+    check_against("97.5%", s.N.upper, 208, s.N.mcse_upper, scale);
+    CU_ASSERT(s.N.lower >= 123);
+    vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Exact posterior of N on a tiny problem (K = 2, J = 3, n = 17) against
+ * the sampler.
+ *
+ * Expanding each P(x)^c_x = (pi_1 f_1(x) + pi_2 f_2(x))^c_x over the
+ * number m_x of class-1 people in cell x, and integrating lambda and pi
+ * out (conjugate), gives
+ *   p(N = n + n0 | data) ~ (1/N) N! / n0!
+ *       sum_{m, a} prod_x C(c_x, m_x) C(n0, a)
+ *       prod_{j,k} B(1 + s_jk, 1 + n_k - s_jk) F(n_1, n_2),
+ * with a the unseen people in class 1, n_k and s_jk the class sizes and
+ * list counts of the allocation, and
+ *   F(n_1, n_2) = E[V^n_1 (1 - V)^n_2] = int Gamma(alpha; 1/4, 1/4)
+ *                 alpha B(1 + n_1, alpha + n_2) d alpha,
+ * V ~ Beta(1, alpha), by quadrature.  N is bounded by n_max = n + 60 in
+ * both (the option under test too), so the support is finite. */
+
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_sf_gamma.h>
+
+/* The integrand of F after alpha = u^4, which removes the alpha^(-3/4)
+ * singularity of the Gamma(1/4) density: d alpha = 4 u^3 du. */
+static double f_integrand(double u, void *p)
+{
+    const double *nn = p;
+    double alpha = u * u * u * u;
+    if (alpha == 0.0) {
+        return nn[1] == 0.0 ? 4.0 * exp(0.25 * log(0.25)
+                                        - gsl_sf_lngamma(0.25))
+                                  / (1.0 + nn[0])
+                            : 0.0;
+    }
+    double log_c = 0.25 * log(0.25) - gsl_sf_lngamma(0.25);
+    /* Gamma density alpha^(-3/4) e^(-alpha/4) c, times alpha B(...),
+     * times 4 u^3 = 4 alpha^(3/4): alpha^(-3/4) cancels. */
+    return 4.0 * exp(log_c - 0.25 * alpha + log(alpha)
+                     + gsl_sf_lnbeta(1 + nn[0], alpha + nn[1]));
+}
+
+static void test_exact_tiny(void)
+{
+    enum { J = 3, NPAT = 7, NOBS = 17, EXTRA = 60, NMAX = NOBS + EXTRA };
+    static const uint32_t pattern[NPAT] = {1, 2, 4, 3, 5, 6, 7};
+    static const uint64_t count[NPAT] = {3, 2, 4, 2, 1, 3, 2};
+    /* F(n1, N - n1) for every N <= NMAX */
+    static double log_f[NMAX + 1][NMAX + 1];
+    gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
+    for (int N = NOBS; N <= NMAX; N++) {
+        for (int n1 = 0; n1 <= N; n1++) {
+            double nn[2] = {n1, N - n1}, val, abserr;
+            gsl_function fn = {f_integrand, nn};
+            int st = gsl_integration_qagiu(&fn, 0.0, 0.0, 1e-10, 1000, iw,
+                                           &val, &abserr);
+            CU_ASSERT_EQUAL_FATAL(st, 0);
+            log_f[n1][N - n1] = log(val);
+        }
+    }
+    gsl_integration_workspace_free(iw);
+    /* observed allocations, aggregated by (nobs_1, s_11, s_21, s_31) */
+    enum { T = 16 };
+    static double w_alloc[NOBS + 1][T][T][T];
+    memset(w_alloc, 0, sizeof w_alloc);
+    int m[NPAT] = {0};
+    for (;;) {
+        int n1 = 0, s1[J] = {0};
+        double lw = 0.0;
+        for (int x = 0; x < NPAT; x++) {
+            n1 += m[x];
+            lw += gsl_sf_lnchoose((unsigned)count[x], (unsigned)m[x]);
+            for (int j = 0; j < J; j++) {
+                s1[j] += (pattern[x] >> j & 1u) ? m[x] : 0;
+            }
+        }
+        w_alloc[n1][s1[0]][s1[1]][s1[2]] += exp(lw);
+        int x = 0;
+        while (x < NPAT && m[x] == (int)count[x]) {
+            m[x++] = 0;
+        }
+        if (x == NPAT) {
+            break;
+        }
+        m[x]++;
+    }
+    int total[J] = {8, 9, 10}; /* people seen by each list */
+    double post[EXTRA + 1], norm = 0.0, maxlog = -HUGE_VAL;
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        int N = NOBS + n0;
+        double acc = 0.0;
+        for (int o1 = 0; o1 <= NOBS; o1++) {
+            for (int a = 0; a <= n0; a++) {
+                int n1 = o1 + a, n2 = N - n1;
+                double base = gsl_sf_lnchoose(n0, a) + log_f[n1][n2];
+                for (int u = 0; u < T; u++) {
+                    for (int v = 0; v < T; v++) {
+                        for (int z = 0; z < T; z++) {
+                            double wa = w_alloc[o1][u][v][z];
+                            if (wa == 0.0) {
+                                continue;
+                            }
+                            int s[J] = {u, v, z};
+                            double lb = base;
+                            for (int j = 0; j < J; j++) {
+                                lb += gsl_sf_lnbeta(1 + s[j], 1 + n1 - s[j]);
+                                lb += gsl_sf_lnbeta(1 + total[j] - s[j],
+                                                    1 + n2 - total[j] + s[j]);
+                            }
+                            acc += wa * exp(lb + 150.0);
+                        }
+                    }
+                }
+            }
+        }
+        /* (1/N) N! / n0! = (N - 1)! / n0! */
+        post[n0] = log(acc) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
+        maxlog = post[n0] > maxlog ? post[n0] : maxlog;
+    }
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        post[n0] = exp(post[n0] - maxlog);
+        norm += post[n0];
+    }
+    double mean = 0.0, var = 0.0, p_le5 = 0.0;
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        post[n0] /= norm;
+        mean += (NOBS + n0) * post[n0];
+        p_le5 += n0 <= 5 ? post[n0] : 0.0;
+    }
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        var += (NOBS + n0 - mean) * (NOBS + n0 - mean) * post[n0];
+    }
+    /* the sampler, same model and bound */
+    static const char *const names[J] = {"A", "B", "C"};
+    vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = NMAX;
+    o.burnin = 2000;
+    o.thin = 5;
+    o.seed = 424242;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 400000, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    double hits = 0.0, draws = 0.0;
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            hits += tr->N[d] <= NOBS + 5;
+            draws += 1.0;
+        }
+    }
+    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; sampler "
+            "mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
+            mean, sqrt(var), NOBS + 5, p_le5, s.N.mean, s.N.mcse_mean,
+            hits / draws, s.N.ess_bulk);
+    ASSERT_WITHIN_SE(s.N.mean, mean, s.N.mcse_mean, 4.0);
+    /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
+    ASSERT_WITHIN_SE(hits / draws, p_le5,
+                     sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
+    CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
 
 int vc_register_models_suite(void)
 {
     CU_pSuite s = CU_add_suite("models", NULL, NULL);
-    return s == NULL ? CU_get_error() : CUE_SUCCESS;
+    if (s == NULL) {
+        return CU_get_error();
+    }
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {
+        {"Poisson draws beyond 2^32", test_poisson64},
+        {"log-gamma draws, small shapes", test_log_gamma},
+        {"conditional of n0 (negative binomial)", test_conditional_n0},
+        {"bound on N is visible", test_bound},
+        {"conditional of lambda (beta)", test_conditional_lambda},
+        {"conditionals of V and alpha", test_conditional_weights_alpha},
+        {"conditional of observed classes", test_conditional_observed},
+        {"sweep invariants", test_sweep_invariants},
+        {"errors", test_errors},
+        {"chains: thread count and rounds", test_chains_deterministic},
+        {"diagnostics vs direct reference", test_diag_reference},
+        {"diagnostics by hand", test_diag_hand},
+        {"Kosovo vs LCMCR", test_kosovo_lcmcr},
+        {"Korea vs LCMCR", test_korea_lcmcr},
+        {"exact posterior, K = 2, J = 3", test_exact_tiny},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {
+            return CU_get_error();
+        }
+    }
+    return CUE_SUCCESS;
 }

@@ -1,0 +1,616 @@
+/*
+ * diag.c: convergence diagnostics and posterior summaries of MCMC draws.
+ *
+ * Reference: A. Vehtari, A. Gelman, D. Simpson, B. Carpenter & P.-C.
+ * Burkner (2021), "Rank-normalization, folding, and localization: an
+ * improved R-hat for assessing convergence of MCMC", Bayesian Analysis
+ * 16(2):667-718 ("V21" below).  Section numbers are V21's.
+ *
+ * Legend: M chains of N draws each; S = M N draws in all; after
+ * splitting, M' = 2M chains of N' = floor(N / 2) draws (the middle draw of
+ * an odd-length chain is dropped).  theta_nm is draw n of chain m.
+ *
+ * Split R-hat (V21 sec. 3.1, after Gelman & Rubin 1992):
+ *   W = mean_m s_m^2 (within-chain variances, divisor N' - 1),
+ *   B / N' = variance of the chain means (divisor M' - 1),
+ *   var+ = (N' - 1) / N' W + B / N',   R-hat = sqrt(var+ / W).
+ * Rank normalisation (V21 sec. 4.1): replace each draw by its rank r
+ * among all S' draws (ties get their average rank) and then by
+ *   z = Phi^-1((r - 3/8) / (S' - 2 * 3/8 + 1)).
+ * Folding (sec. 4.1): zeta = |theta - median(theta)|.  The reported R-hat
+ * is the larger of the rank-normalised split R-hat of theta and of zeta.
+ *
+ * ESS (V21 sec. 3.2): with acov_m(t) = (1/N') sum_{n<N'-t} (theta_nm -
+ * mean_m)(theta_{n+t,m} - mean_m) (computed by FFT), W and var+ as above,
+ *   rho_t = 1 - (W - mean_m acov_m(t)) / var+,   rho_0 = 1,
+ * summed by Geyer's (1992) initial monotone sequence: pairs P_k = rho_2k +
+ * rho_2k+1 are summed while positive, then made non-increasing; with the
+ * last even-lag term,
+ *   tau = -1 + 2 sum_{t < T} rho_t + rho_T,  tau >= 1 / log10(S'),
+ *   ESS = S' / tau.
+ * Bulk ESS: ESS of the rank-normalised split chains (sec. 4.1).  Tail ESS:
+ * the smaller ESS of the indicators I(theta <= q_0.05) and I(theta <=
+ * q_0.95) on split chains (sec. 4.3).
+ *
+ * MCSE of a quantile (V21 sec. 4.4): with S_p the ESS of I(theta <= q_p),
+ * a_lo, a_hi the 15.87% and 84.13% quantiles of Beta(S_p p + 1,
+ * S_p (1 - p) + 1), and theta_(i) the sorted draws,
+ *   MCSE = (theta_(ceil(a_hi S)) - theta_(max(floor(a_lo S), 1))) / 2.
+ * MCSE of the mean: sd / sqrt(ESS) with the ESS of the split draws.
+ *
+ * Intervals: equal-tailed by quantiles of type 7 (Hyndman & Fan 1996, Am.
+ * Stat. 50:361); HPD as the shortest interval between order statistics
+ * holding ceil(level S) draws (Chen & Shao 1999, JCGS 8:69).
+ *
+ * Undefined cases (a constant split chain, fewer than 4 draws a chain)
+ * are VC_EUNDEFINED from the single diagnostics, and diag_defined = 0 in
+ * a summary: never a NaN.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_fft_complex.h>
+
+#include "models/impl.h"
+
+/* Probabilities one standard deviation either side of a normal median:
+ * Phi(-1) and Phi(1). */
+#define PHI_M1 0.15865525393145705
+#define PHI_P1 0.84134474606854293
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double vc_diag_quantile_sorted(const double *sorted, size_t n, double p)
+{
+    /* Hyndman & Fan (1996) type 7: h = (n - 1) p, linear between the
+     * order statistics floor(h) and floor(h) + 1 (0-based). */
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n) {
+        return sorted[n - 1];
+    }
+    return sorted[lo] + (h - (double)lo) * (sorted[lo + 1] - sorted[lo]);
+}
+
+static int check_draws(const double *x, size_t m, size_t n, vc_error *err)
+{
+    if (m < 1 || n < 4) {
+        return vc_error_set(err, VC_EINVAL,
+                            "diagnostics need at least 1 chain of 4 draws, "
+                            "got %zu of %zu",
+                            m, n);
+    }
+    for (size_t i = 0; i < m * n; i++) {
+        if (!isfinite(x[i])) {
+            return vc_error_set(err, VC_EINVAL,
+                                "draw %zu of chain %zu is not finite",
+                                i % n, i / n);
+        }
+    }
+    return VC_OK;
+}
+
+/* Split m chains of n into 2m chains of n / 2 (chain-major), into out. */
+static void split_chains(const double *x, size_t m, size_t n, double *out)
+{
+    size_t h = n / 2;
+    for (size_t c = 0; c < m; c++) {
+        memcpy(out + 2 * c * h, x + c * n, h * sizeof *x);
+        memcpy(out + (2 * c + 1) * h, x + c * n + (n - h), h * sizeof *x);
+    }
+}
+
+typedef struct {
+    double value;
+    size_t index;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->value != y->value) {
+        return (x->value > y->value) - (x->value < y->value);
+    }
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Rank-normalise s values in place (V21 sec. 4.1), average ranks for
+ * ties. */
+static int rank_normalise(double *x, size_t s, vc_error *err)
+{
+    ranked *r = malloc(s * sizeof *r);
+    if (r == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot rank %zu draws", s);
+    }
+    for (size_t i = 0; i < s; i++) {
+        r[i].value = x[i];
+        r[i].index = i;
+    }
+    qsort(r, s, sizeof *r, cmp_ranked);
+    for (size_t i = 0; i < s;) {
+        size_t j = i;
+        while (j + 1 < s && r[j + 1].value == r[i].value) {
+            j++;
+        }
+        /* ranks i+1 .. j+1 share their average */
+        double rank = 0.5 * ((double)(i + 1) + (double)(j + 1));
+        double z = gsl_cdf_ugaussian_Pinv((rank - 0.375)
+                                          / ((double)s + 0.25));
+        for (size_t k = i; k <= j; k++) {
+            x[r[k].index] = z;
+        }
+        i = j + 1;
+    }
+    free(r);
+    return VC_OK;
+}
+
+/* Split R-hat of m chains of n (already split, or not: as given). */
+static int rhat_basic(const double *x, size_t m, size_t n, double *out)
+{
+    double mean_all = 0.0, w = 0.0;
+    double *means = malloc(m * sizeof *means);
+    if (means == NULL) {
+        return VC_ENOMEM;
+    }
+    for (size_t c = 0; c < m; c++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            mean += x[c * n + i];
+        }
+        mean /= (double)n;
+        double var = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double d = x[c * n + i] - mean;
+            var += d * d;
+        }
+        var /= (double)(n - 1);
+        means[c] = mean;
+        mean_all += mean;
+        w += var;
+    }
+    mean_all /= (double)m;
+    w /= (double)m;
+    double b_over_n = 0.0;
+    for (size_t c = 0; c < m; c++) {
+        double d = means[c] - mean_all;
+        b_over_n += d * d;
+    }
+    b_over_n = m > 1 ? b_over_n / (double)(m - 1) : 0.0;
+    free(means);
+    if (!(w > 0.0)) {
+        return VC_EUNDEFINED;
+    }
+    double var_plus = (double)(n - 1) / (double)n * w + b_over_n;
+    *out = sqrt(var_plus / w);
+    return VC_OK;
+}
+
+static size_t next_pow2(size_t n)
+{
+    size_t p = 1;
+    while (p < n) {
+        p *= 2;
+    }
+    return p;
+}
+
+/*
+ * ESS of m chains of n draws as given (V21 sec. 3.2).  Autocovariances by
+ * FFT: zero-pad each centred chain to a power of two >= 2n, so the
+ * circular correlation equals the linear one.
+ */
+static int ess_basic(const double *x, size_t m, size_t n, double *out,
+                     vc_error *err)
+{
+    size_t len = next_pow2(2 * n);
+    double *data = malloc(2 * len * sizeof *data);
+    double *acov = calloc(n, sizeof *acov);  /* mean over chains */
+    double *means = malloc(m * sizeof *means);
+    double *rho = calloc(n + 1, sizeof *rho);
+    if (data == NULL || acov == NULL || means == NULL || rho == NULL) {
+        free(data);
+        free(acov);
+        free(means);
+        free(rho);
+        return vc_error_set(err, VC_ENOMEM, "cannot compute an ESS");
+    }
+    int status = VC_OK;
+    for (size_t c = 0; c < m && status == VC_OK; c++) {
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            mean += x[c * n + i];
+        }
+        mean /= (double)n;
+        means[c] = mean;
+        for (size_t i = 0; i < len; i++) {
+            data[2 * i] = i < n ? x[c * n + i] - mean : 0.0;
+            data[2 * i + 1] = 0.0;
+        }
+        int gs = gsl_fft_complex_radix2_forward(data, 1, len);
+        if (gs == GSL_SUCCESS) {
+            for (size_t i = 0; i < len; i++) {
+                double re = data[2 * i], im = data[2 * i + 1];
+                data[2 * i] = re * re + im * im;
+                data[2 * i + 1] = 0.0;
+            }
+            gs = gsl_fft_complex_radix2_inverse(data, 1, len);
+        }
+        if (gs != GSL_SUCCESS) {
+            status = vc_error_set(err, VC_ENUMERIC, "ESS: FFT: %s",
+                                  gsl_strerror(gs));
+            break;
+        }
+        for (size_t t = 0; t < n; t++) {
+            acov[t] += data[2 * t] / (double)n / (double)m;
+        }
+    }
+    if (status == VC_OK) {
+        double mean_var = acov[0] * (double)n / (double)(n - 1); /* W */
+        double var_plus = acov[0];                    /* (n-1)/n W */
+        if (m > 1) {
+            double mean_all = 0.0, v = 0.0;
+            for (size_t c = 0; c < m; c++) {
+                mean_all += means[c];
+            }
+            mean_all /= (double)m;
+            for (size_t c = 0; c < m; c++) {
+                v += (means[c] - mean_all) * (means[c] - mean_all);
+            }
+            var_plus += v / (double)(m - 1);
+        }
+        if (!(mean_var > 0.0)) {
+            status = VC_EUNDEFINED;
+        } else {
+            /* Geyer's initial positive sequence, with V21's use of the
+             * last positive even lag. */
+            size_t t = 0;
+            double even = 1.0;
+            double odd = 1.0 - (mean_var - acov[1]) / var_plus;
+            rho[0] = even;
+            rho[1] = odd;
+            while (t + 5 < n && even + odd > 0.0) {
+                t += 2;
+                even = 1.0 - (mean_var - acov[t]) / var_plus;
+                odd = 1.0 - (mean_var - acov[t + 1]) / var_plus;
+                if (even + odd >= 0.0) {
+                    rho[t] = even;
+                    rho[t + 1] = odd;
+                }
+            }
+            size_t max_t = t;
+            if (even > 0.0) {
+                rho[max_t] = even;
+            }
+            /* ... made monotone */
+            for (t = 2; t + 2 <= max_t; t += 2) {
+                if (rho[t] + rho[t + 1] > rho[t - 2] + rho[t - 1]) {
+                    rho[t] = 0.5 * (rho[t - 2] + rho[t - 1]);
+                    rho[t + 1] = rho[t];
+                }
+            }
+            double total = (double)(m * n);
+            double tau = -1.0 + rho[max_t];
+            for (t = 0; t < max_t; t++) {
+                tau += 2.0 * rho[t];
+            }
+            double tau_min = 1.0 / log10(total);
+            *out = total / (tau > tau_min ? tau : tau_min);
+        }
+    }
+    free(data);
+    free(acov);
+    free(means);
+    free(rho);
+    return status;
+}
+
+/* Scratch copy of the split chains; *h gets the split length. */
+static double *split_copy(const double *x, size_t m, size_t n, size_t *h,
+                          vc_error *err)
+{
+    *h = n / 2;
+    double *y = malloc(2 * m * *h * sizeof *y);
+    if (y == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot copy %zu draws", m * n);
+        return NULL;
+    }
+    split_chains(x, m, n, y);
+    return y;
+}
+
+static int undefined(vc_error *err, const char *what)
+{
+    return vc_error_set(err, VC_EUNDEFINED,
+                        "%s is undefined: a split chain is constant", what);
+}
+
+int vc_diag_rhat(const double *x, size_t m, size_t n, double *out,
+                 vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t h;
+    double *y = split_copy(x, m, n, &h, err);
+    double *sorted = malloc(m * n * sizeof *sorted);
+    if (y == NULL || sorted == NULL) {
+        free(y);
+        free(sorted);
+        return vc_error_set(err, VC_ENOMEM, "cannot compute R-hat");
+    }
+    size_t s = 2 * m * h;
+    /* The folded draws use the median of the draws that enter: the split
+     * chains. */
+    memcpy(sorted, y, s * sizeof *y);
+    qsort(sorted, s, sizeof *sorted, cmp_double);
+    double median = vc_diag_quantile_sorted(sorted, s, 0.5);
+    for (size_t i = 0; i < s; i++) {
+        sorted[i] = fabs(y[i] - median);
+    }
+    double bulk = 0.0, folded = 0.0;
+    status = rank_normalise(y, s, err);
+    if (status == VC_OK) {
+        status = rank_normalise(sorted, s, err);
+    }
+    if (status == VC_OK) {
+        status = rhat_basic(y, 2 * m, h, &bulk);
+    }
+    if (status == VC_OK) {
+        status = rhat_basic(sorted, 2 * m, h, &folded);
+    }
+    free(y);
+    free(sorted);
+    if (status == VC_EUNDEFINED) {
+        return undefined(err, "R-hat");
+    }
+    if (status == VC_ENOMEM) {
+        return vc_error_set(err, VC_ENOMEM, "cannot compute R-hat");
+    }
+    if (status != VC_OK) {
+        return status;
+    }
+    *out = bulk > folded ? bulk : folded;
+    return VC_OK;
+}
+
+int vc_diag_ess_bulk(const double *x, size_t m, size_t n, double *out,
+                     vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t h;
+    double *y = split_copy(x, m, n, &h, err);
+    if (y == NULL) {
+        return VC_ENOMEM;
+    }
+    status = rank_normalise(y, 2 * m * h, err);
+    if (status == VC_OK) {
+        status = ess_basic(y, 2 * m, h, out, err);
+    }
+    free(y);
+    return status == VC_EUNDEFINED ? undefined(err, "bulk ESS") : status;
+}
+
+int vc_diag_ess_basic(const double *x, size_t m, size_t n, double *out,
+                      vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t h;
+    double *y = split_copy(x, m, n, &h, err);
+    if (y == NULL) {
+        return VC_ENOMEM;
+    }
+    status = ess_basic(y, 2 * m, h, out, err);
+    free(y);
+    return status == VC_EUNDEFINED ? undefined(err, "ESS") : status;
+}
+
+/* ESS of I(theta <= q_p) on split chains (V21 sec. 4.3). */
+static int ess_quantile(const double *x, size_t m, size_t n, double p,
+                        double *out, vc_error *err)
+{
+    size_t h;
+    double *y = split_copy(x, m, n, &h, err);
+    double *sorted = malloc(m * n * sizeof *sorted);
+    if (y == NULL || sorted == NULL) {
+        free(y);
+        free(sorted);
+        return vc_error_set(err, VC_ENOMEM, "cannot compute a tail ESS");
+    }
+    size_t s = 2 * m * h;
+    memcpy(sorted, y, s * sizeof *y);
+    qsort(sorted, s, sizeof *sorted, cmp_double);
+    double q = vc_diag_quantile_sorted(sorted, s, p);
+    for (size_t i = 0; i < s; i++) {
+        y[i] = y[i] <= q ? 1.0 : 0.0;
+    }
+    int status = ess_basic(y, 2 * m, h, out, err);
+    free(y);
+    free(sorted);
+    return status;
+}
+
+int vc_diag_ess_tail(const double *x, size_t m, size_t n, double *out,
+                     vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    double lo = 0.0, hi = 0.0;
+    status = ess_quantile(x, m, n, 0.05, &lo, err);
+    if (status == VC_OK) {
+        status = ess_quantile(x, m, n, 0.95, &hi, err);
+    }
+    if (status == VC_EUNDEFINED) {
+        return undefined(err, "tail ESS");
+    }
+    if (status == VC_OK) {
+        *out = lo < hi ? lo : hi;
+    }
+    return status;
+}
+
+/* MCSE of the p-quantile given the sorted draws (V21 sec. 4.4). */
+static int mcse_quantile_sorted(const double *x, const double *sorted,
+                                size_t m, size_t n, double p, double *out,
+                                vc_error *err)
+{
+    double ess;
+    int status = ess_quantile(x, m, n, p, &ess, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t s = m * n;
+    double a = ess * p + 1.0, b = ess * (1.0 - p) + 1.0;
+    double lo = gsl_cdf_beta_Pinv(PHI_M1, a, b);
+    double hi = gsl_cdf_beta_Pinv(PHI_P1, a, b);
+    double ilo = floor(lo * (double)s), ihi = ceil(hi * (double)s);
+    size_t i1 = ilo < 1.0 ? 1 : (size_t)ilo;
+    size_t i2 = ihi > (double)s ? s : (size_t)ihi;
+    if (i2 < 1) {
+        i2 = 1;
+    }
+    /* 1-based order statistics */
+    *out = 0.5 * (sorted[i2 - 1] - sorted[i1 - 1]);
+    return VC_OK;
+}
+
+int vc_diag_mcse_quantile(const double *x, size_t m, size_t n, double p,
+                          double *out, vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (!(p > 0.0 && p < 1.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "quantile probability %g: expected in (0, 1)", p);
+    }
+    double *sorted = malloc(m * n * sizeof *sorted);
+    if (sorted == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot sort %zu draws", m * n);
+    }
+    memcpy(sorted, x, m * n * sizeof *x);
+    qsort(sorted, m * n, sizeof *sorted, cmp_double);
+    status = mcse_quantile_sorted(x, sorted, m, n, p, out, err);
+    free(sorted);
+    return status == VC_EUNDEFINED ? undefined(err, "quantile MCSE")
+                                   : status;
+}
+
+int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
+                      vc_diag_summary *out, vc_error *err)
+{
+    if (m < 1 || n < 1) {
+        return vc_error_set(err, VC_EINVAL, "no draws to summarise");
+    }
+    if (!(level > 0.0 && level < 1.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "level = %g: expected in (0, 1)", level);
+    }
+    size_t s = m * n;
+    for (size_t i = 0; i < s; i++) {
+        if (!isfinite(x[i])) {
+            return vc_error_set(err, VC_EINVAL,
+                                "draw %zu of chain %zu is not finite",
+                                i % n, i / n);
+        }
+    }
+    double *sorted = malloc(s * sizeof *sorted);
+    if (sorted == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot sort %zu draws", s);
+    }
+    memcpy(sorted, x, s * sizeof *x);
+    qsort(sorted, s, sizeof *sorted, cmp_double);
+    memset(out, 0, sizeof *out);
+    /* mean and sd by two passes, in draw order (fixed: reproducible) */
+    double mean = 0.0;
+    for (size_t i = 0; i < s; i++) {
+        mean += x[i];
+    }
+    mean /= (double)s;
+    double ss = 0.0;
+    for (size_t i = 0; i < s; i++) {
+        ss += (x[i] - mean) * (x[i] - mean);
+    }
+    out->mean = mean;
+    out->sd = s > 1 ? sqrt(ss / (double)(s - 1)) : 0.0;
+    out->median = vc_diag_quantile_sorted(sorted, s, 0.5);
+    out->level = level;
+    double plo = 0.5 * (1.0 - level), phi = 0.5 * (1.0 + level);
+    out->lower = vc_diag_quantile_sorted(sorted, s, plo);
+    out->upper = vc_diag_quantile_sorted(sorted, s, phi);
+    /* HPD: the shortest window of `keep` consecutive order statistics */
+    size_t keep = (size_t)ceil(level * (double)s);
+    if (keep < 1) {
+        keep = 1;
+    }
+    size_t best = 0;
+    for (size_t i = 1; i + keep <= s; i++) {
+        if (sorted[i + keep - 1] - sorted[i]
+            < sorted[best + keep - 1] - sorted[best]) {
+            best = i;
+        }
+    }
+    out->hpd_lower = sorted[best];
+    out->hpd_upper = sorted[best + keep - 1];
+
+    /* Diagnostics: an undefined one leaves all of them 0. */
+    vc_error local;
+    vc_error_clear(&local);
+    int status = VC_EUNDEFINED;
+    double ess_mean = 0.0;
+    if (n >= 4) {
+        status = vc_diag_rhat(x, m, n, &out->rhat, &local);
+        if (status == VC_OK) {
+            status = vc_diag_ess_bulk(x, m, n, &out->ess_bulk, &local);
+        }
+        if (status == VC_OK) {
+            status = vc_diag_ess_tail(x, m, n, &out->ess_tail, &local);
+        }
+        if (status == VC_OK) {
+            status = vc_diag_ess_basic(x, m, n, &ess_mean, &local);
+        }
+        if (status == VC_OK) {
+            status = mcse_quantile_sorted(x, sorted, m, n, 0.5,
+                                          &out->mcse_median, &local);
+        }
+        if (status == VC_OK) {
+            status = mcse_quantile_sorted(x, sorted, m, n, plo,
+                                          &out->mcse_lower, &local);
+        }
+        if (status == VC_OK) {
+            status = mcse_quantile_sorted(x, sorted, m, n, phi,
+                                          &out->mcse_upper, &local);
+        }
+    }
+    free(sorted);
+    if (status == VC_OK) {
+        out->diag_defined = 1;
+        out->mcse_mean = out->sd / sqrt(ess_mean);
+        return VC_OK;
+    }
+    if (status != VC_EUNDEFINED) {
+        return vc_error_set(err, status, "%s", local.msg);
+    }
+    out->diag_defined = 0;
+    out->rhat = out->ess_bulk = out->ess_tail = 0.0;
+    out->mcse_mean = out->mcse_median = 0.0;
+    out->mcse_lower = out->mcse_upper = 0.0;
+    return VC_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * impl.h: declarations shared between the files of models/ and their
+ * white-box tests (tests/test_models.c).  Not part of the public API.
+ */
+#ifndef VC_MODELS_IMPL_H
+#define VC_MODELS_IMPL_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "models/vc_models.h"
+
+/* Below this mean gsl_ran_poisson is used; at and above it, PTRS
+ * (Hormann 1993), whose validity starts at mean 10. */
+#define VCI_POISSON_PTRS_MIN 10.0
+/* Above this mean (2^62) a Poisson draw could overflow uint64_t. */
+#define VCI_POISSON_MAX 4.611686018427387904e18
+
+/* log of a Gamma(a, 1) draw, any a > 0, without underflow (random.c). */
+double vci_ran_log_gamma(const gsl_rng *r, double a);
+
+/* Poisson(mu) draw into *k for 0 <= mu <= VCI_POISSON_MAX; VC_ENUMERIC
+ * otherwise (random.c). */
+int vci_ran_poisson64(const gsl_rng *r, double mu, uint64_t *k);
+
+/*
+ * One chain: the state (public, vc_lcm_state) and the scratch, which is
+ * rewritten by every sweep and never changes a result.
+ */
+struct vc_lcm_workspace {
+    /* data (borrowed from the table) */
+    size_t J, K, npat;
+    const uint32_t *pattern;
+    const uint64_t *count;
+    uint64_t n;
+    /* model options */
+    double alpha_shape, alpha_rate;
+    uint64_t n_max;          /* 0: none */
+    vc_lcm_state state;
+    /* scratch */
+    double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
+    double *diff;            /* J*K: log lambda_jk - log(1 - lambda_jk) */
+    double *prob;            /* K: unnormalised class probabilities */
+    double *suffix;          /* K+1: suffix sums of prob */
+    size_t *order;           /* K: classes by decreasing pi_k */
+    uint64_t *nobs_class;    /* K: observed people allocated to class k */
+    uint64_t *seen;          /* J*K: of them, seen by list j */
+    double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
+};
+
+/* The steps of a sweep, in order (lcm.c); exposed for the tests of the
+ * full conditionals.  Each returns VC_OK or VC_ENUMERIC. */
+int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r);
+int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r);
+int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
+int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
+int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
+
+/* P(seen by at least one list) = 1 - pi0, computed as a sum of positive
+ * terms (no cancellation), and log pi0, from the current state. */
+double vci_lcm_prob_seen(const vc_lcm_workspace *w);
+
+#endif /* VC_MODELS_IMPL_H */

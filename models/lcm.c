@@ -1,0 +1,646 @@
+/*
+ * lcm.c: the Bayesian non-parametric latent class model for multiple-
+ * systems estimation, and its Gibbs sampler on sufficient statistics.
+ *
+ * References
+ *   [MV16] D. Manrique-Vallier (2016), "Bayesian population size estimation
+ *          using Dirichlet process mixtures", Biometrics 72(4):1246-1254:
+ *          section 2 (the model), section 3 (priors, truncation, the
+ *          sampler; details in its Web Appendix).
+ *   [IJ01] H. Ishwaran & L. F. James (2001), "Gibbs sampling methods for
+ *          stick-breaking priors", JASA 96:161-173, section 5.2 (the blocked
+ *          Gibbs sampler for the truncated stick-breaking prior: the
+ *          conditionals of V and alpha below).
+ *   [RC04] C. P. Robert & G. Casella (2004), Monte Carlo Statistical
+ *          Methods, 2nd ed., p. 45 (small-shape gamma draws, random.c).
+ * (Equation numbers of [MV16] are not quoted here because we could not
+ * check them against the printed paper; the formulas below are derived in
+ * full so that they can be checked on their own.)
+ *
+ * Legend
+ *   J lists, j = 1..J;  K latent classes (the truncation K*), k = 1..K;
+ *   x in {0,1}^J a capture pattern (bit j: seen by list j); c_x the number
+ *   of observed people with pattern x; n = sum_x c_x observed people;
+ *   n0 people no list saw; N = n + n0.
+ *   lambda_jk = P(list j catches a member of class k);
+ *   pi_k class weights, V_k stick-breaking fractions, alpha concentration;
+ *   q_k = prod_j (1 - lambda_jk) = P(missed by every list | class k);
+ *   pi0 = sum_k pi_k q_k = P(missed by every list).
+ *   Sufficient statistics of a sweep: n_k people in class k (observed and
+ *   unobserved), s_jk observed people in class k seen by list j (an
+ *   unobserved person is by definition seen by no list).
+ *
+ * Model [MV16, section 2]
+ *   x_i | z_i = k  ~  prod_j Bernoulli(lambda_jk)          i = 1..N
+ *   z_i            ~  Discrete(pi_1, ..., pi_K)
+ *   pi_k = V_k prod_{l<k} (1 - V_l),  V_k ~ Beta(1, alpha) for k < K,
+ *   V_K = 1 (truncated stick-breaking)
+ *   lambda_jk ~ Beta(1, 1),  alpha ~ Gamma(a, b) (shape, rate; a = b = 1/4),
+ *   p(N) ~ 1/N  on N >= n (optionally N <= n_max).
+ *   Only people with x != 0 are observed.  The assumptions: a closed
+ *   population; lists independent within a class, so dependence between
+ *   lists and heterogeneous catchability are carried by the class mixture.
+ *
+ * Full conditionals (the Gibbs sweep, in the order run)
+ *   (a) Observed allocation.  The people with pattern x are exchangeable,
+ *       so only their class counts matter:
+ *         (m_x1, ..., m_xK) ~ Multinomial(c_x; w_x1, ..., w_xK),
+ *         w_xk ~ pi_k prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j).
+ *       log w_xk = [log pi_k + sum_j log(1 - lambda_jk)]
+ *                  + sum_{j: x_j = 1} [log lambda_jk - log(1 - lambda_jk)],
+ *       normalised by its maximum before exponentiating.  Drawn by
+ *       conditional binomials, classes in decreasing w_xk (the order is a
+ *       function of the conditioning state, so the draw stays exact; this
+ *       one exhausts c_x soonest), or for small c_x by c_x categorical
+ *       draws.
+ *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn on the log scale
+ *       as G1 / (G1 + G2) with G1, G2 gamma.
+ *   (c) V_k ~ Beta(1 + n_k, alpha + sum_{l>k} n_l) for k < K [IJ01, 5.2],
+ *       log V_k and log(1 - V_k) from two log-gamma draws, so neither
+ *       underflows when alpha is small; log pi_k = log V_k +
+ *       sum_{l<k} log(1 - V_l).
+ *   (d) alpha ~ Gamma(a + K - 1, b - sum_{k<K} log(1 - V_k)) [IJ01, 5.2].
+ *   (e) The unobserved.  With the prior 1/N, the complete-data likelihood
+ *       N! / (n0! prod_x c_x!) pi0^n0 prod_x P(x)^c_x gives
+ *         p(n0 | rest) ~ (N - 1)! / n0! pi0^n0
+ *                      ~ C(n + n0 - 1, n0) pi0^n0 (1 - pi0)^n,
+ *       i.e. n0 ~ NegBin(n, 1 - pi0), mean n pi0 / (1 - pi0), and given
+ *       n0 the unobserved classes are Multinomial(n0; pi_k q_k / pi0).
+ *       We draw both at once from the Poisson-gamma form of the negative
+ *       binomial and the splitting property of the Poisson:
+ *         G ~ Gamma(n, 1) / (1 - pi0),  n0_k ~ Poisson(G pi_k q_k)
+ *       independently, n0 = sum_k n0_k.  1 - pi0 is computed as
+ *       sum_k pi_k (1 - q_k) with 1 - q_k = -expm1(sum_j log(1 -
+ *       lambda_jk)): positive terms, no cancellation even when pi0 is
+ *       within 1e-12 of 1.  With a bound n_max, the draw is repeated while
+ *       N > n_max (exact: rejection of a truncated target), and after
+ *       VCI_BOUND_TRIES rejections n0 is drawn by inversion of the
+ *       truncated negative binomial distribution function and split by a
+ *       multinomial.
+ *
+ * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
+ * not depend on n, and it allocates nothing.
+ *
+ * Edge cases: a list that saw nobody is allowed (its lambda_jk go to 0);
+ * n >= 1 is required (with n = 0 the conditional of n0 is improper).  No
+ * cap on N: a draw of N beyond 2^62 is an error (VC_ENUMERIC), never
+ * clipped.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
+#include "models/impl.h"
+
+/* Patterns seen by at most this many people are allocated person by
+ * person (one uniform each) rather than by K conditional binomials: below
+ * this a categorical draw is the cheaper of the two.  Changes the random
+ * numbers used, never the distribution. */
+#define VCI_CATEGORICAL_MAX 4
+
+/* With a bound n_max, redraw n0 at most this many times before switching
+ * to inversion of the truncated distribution function (exact either way;
+ * rejection is cheaper while the bound rarely binds). */
+#define VCI_BOUND_TRIES 64
+
+static double log_add_exp(double a, double b)
+{
+    double hi = a > b ? a : b;
+    double lo = a > b ? b : a;
+    return hi + log1p(exp(lo - hi));
+}
+
+void vc_lcm_opts_default(vc_lcm_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->K = VC_LCM_DEFAULT_K;
+    o->alpha_shape = VC_LCM_DEFAULT_ALPHA_SHAPE;
+    o->alpha_rate = VC_LCM_DEFAULT_ALPHA_RATE;
+    o->n_max = 0;
+    o->chains = VC_LCM_DEFAULT_CHAINS;
+    o->burnin = VC_LCM_DEFAULT_BURNIN;
+    o->iterations = VC_LCM_DEFAULT_ITERATIONS;
+    o->thin = VC_LCM_DEFAULT_THIN;
+    o->seed = VC_LCM_DEFAULT_SEED;
+    o->stratum = 0;
+    o->threads = 0;
+    o->level = VC_LCM_DEFAULT_LEVEL;
+    o->rhat_max = VC_LCM_DEFAULT_RHAT_MAX;
+    o->ess_min = VC_LCM_DEFAULT_ESS_MIN;
+}
+
+int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
+{
+    if (o == NULL) {
+        return vc_error_set(err, VC_EINVAL, "no LCM options given");
+    }
+    if (o->K < 1 || o->K > 10000) {
+        return vc_error_set(err, VC_EINVAL,
+                            "classes K = %zu: expected 1 to 10000", o->K);
+    }
+    if (!(o->alpha_shape > 0.0) || !isfinite(o->alpha_shape)
+        || !(o->alpha_rate > 0.0) || !isfinite(o->alpha_rate)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "alpha prior Gamma(%g, %g): shape and rate "
+                            "must be positive and finite",
+                            o->alpha_shape, o->alpha_rate);
+    }
+    if (o->chains < 1 || o->chains > UINT32_MAX) {
+        return vc_error_set(err, VC_EINVAL, "chains = %zu: expected >= 1",
+                            o->chains);
+    }
+    if (o->thin < 1) {
+        return vc_error_set(err, VC_EINVAL, "thin = 0: expected >= 1");
+    }
+    if (o->threads < 0) {
+        return vc_error_set(err, VC_EINVAL, "threads = %d: expected >= 0",
+                            o->threads);
+    }
+    if (!(o->level > 0.0 && o->level < 1.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "level = %g: expected in (0, 1)", o->level);
+    }
+    if (!(o->rhat_max > 1.0) || !(o->ess_min >= 0.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "convergence targets R-hat < %g, ESS >= %g: "
+                            "expected R-hat > 1 and ESS >= 0",
+                            o->rhat_max, o->ess_min);
+    }
+    if (t != NULL && o->n_max != 0) {
+        if (o->n_max <= t->n || o->n_max - t->n > UINT32_MAX) {
+            return vc_error_set(err, VC_EINVAL,
+                                "bound on N = %llu: expected above n = "
+                                "%llu and at most n + 2^32 - 1",
+                                (unsigned long long)o->n_max,
+                                (unsigned long long)t->n);
+        }
+    }
+    return VC_OK;
+}
+
+void vc_lcm_free(vc_lcm_workspace *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    free(w->state.log_lambda);
+    free(w->state.log_1m_lambda);
+    free(w->state.log_pi);
+    free(w->state.n0_class);
+    free(w->base);
+    free(w->diff);
+    free(w->prob);
+    free(w->suffix);
+    free(w->order);
+    free(w->nobs_class);
+    free(w->seen);
+    free(w);
+}
+
+vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
+                               vc_error *err)
+{
+    if (t == NULL) {
+        vc_error_set(err, VC_EINVAL, "no table given");
+        return NULL;
+    }
+    if (vc_lcm_opts_check(o, t, err) != VC_OK) {
+        return NULL;
+    }
+    if (t->n == 0 || t->npat == 0) {
+        vc_error_set(err, VC_EINVAL,
+                     "the table has no one observed: the latent class "
+                     "model needs n >= 1");
+        return NULL;
+    }
+    for (size_t i = 0; i < t->npat; i++) {
+        if (t->count[i] > UINT32_MAX) {
+            vc_error_set(err, VC_EINVAL,
+                         "pattern %zu has count %llu: counts above 2^32 - 1 "
+                         "are not supported",
+                         i, (unsigned long long)t->count[i]);
+            return NULL;
+        }
+    }
+    vc_lcm_workspace *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
+        return NULL;
+    }
+    size_t J = t->J, K = o->K;
+    w->J = J;
+    w->K = K;
+    w->npat = t->npat;
+    w->pattern = t->pattern;
+    w->count = t->count;
+    w->n = t->n;
+    w->alpha_shape = o->alpha_shape;
+    w->alpha_rate = o->alpha_rate;
+    w->n_max = o->n_max;
+    w->state.J = J;
+    w->state.K = K;
+    w->state.log_lambda = calloc(J * K, sizeof(double));
+    w->state.log_1m_lambda = calloc(J * K, sizeof(double));
+    w->state.log_pi = calloc(K, sizeof(double));
+    w->state.n0_class = calloc(K, sizeof(uint64_t));
+    w->base = calloc(K, sizeof(double));
+    w->diff = calloc(J * K, sizeof(double));
+    w->prob = calloc(K, sizeof(double));
+    w->suffix = calloc(K + 1, sizeof(double));
+    w->order = calloc(K, sizeof(size_t));
+    w->nobs_class = calloc(K, sizeof(uint64_t));
+    w->seen = calloc(J * K, sizeof(uint64_t));
+    if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
+        || w->state.log_pi == NULL || w->state.n0_class == NULL
+        || w->base == NULL || w->diff == NULL || w->prob == NULL
+        || w->suffix == NULL || w->order == NULL || w->nobs_class == NULL
+        || w->seen == NULL) {
+        vc_lcm_free(w);
+        vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
+        return NULL;
+    }
+    for (size_t k = 0; k < K; k++) {
+        w->order[k] = k;
+    }
+    return w;
+}
+
+const vc_lcm_state *vc_lcm_state_get(const vc_lcm_workspace *w)
+{
+    return &w->state;
+}
+
+/*
+ * Add a Multinomial(c; prob[order[0..K-1]]) draw to out (out[k] += m_k)
+ * and, when mask is non-zero, to seen[j * K + k] for every list j in mask.
+ * prob holds unnormalised non-negative weights with a positive sum.
+ */
+static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
+                            uint32_t mask, uint64_t *out)
+{
+    const size_t K = w->K, J = w->J;
+    const double *prob = w->prob;
+    const size_t *order = w->order;
+    double *suffix = w->suffix;
+    suffix[K] = 0.0;
+    for (size_t i = K; i-- > 0;) {
+        suffix[i] = suffix[i + 1] + prob[order[i]];
+    }
+    if (c <= VCI_CATEGORICAL_MAX) {
+        for (uint64_t p = 0; p < c; p++) {
+            double u = gsl_rng_uniform(r) * suffix[0];
+            size_t i = 0;
+            double acc = prob[order[0]];
+            while (u >= acc && i + 1 < K && suffix[i + 1] > 0.0) {
+                i++;
+                acc += prob[order[i]];
+            }
+            size_t k = order[i];
+            out[k]++;
+            for (size_t j = 0; j < J; j++) {
+                if (mask >> j & 1u) {
+                    w->seen[j * K + k]++;
+                }
+            }
+        }
+        return;
+    }
+    uint64_t rem = c;
+    for (size_t i = 0; i < K && rem > 0; i++) {
+        size_t k = order[i];
+        uint64_t m;
+        double p = suffix[i] > 0.0 ? prob[k] / suffix[i] : 1.0;
+        if (i + 1 == K || suffix[i + 1] <= 0.0 || p >= 1.0) {
+            m = rem;
+        } else {
+            m = gsl_ran_binomial(r, p, (unsigned int)rem);
+        }
+        rem -= m;
+        if (m == 0) {
+            continue;
+        }
+        out[k] += m;
+        for (size_t j = 0; j < J; j++) {
+            if (mask >> j & 1u) {
+                w->seen[j * K + k] += m;
+            }
+        }
+    }
+}
+
+/* Insertion sort of order[] by decreasing prob, starting from the
+ * previous order (nearly sorted already). */
+static void sort_by_prob(vc_lcm_workspace *w)
+{
+    const double *prob = w->prob;
+    size_t *order = w->order;
+    for (size_t i = 1; i < w->K; i++) {
+        size_t k = order[i];
+        size_t p = i;
+        while (p > 0 && prob[order[p - 1]] < prob[k]) {
+            order[p] = order[p - 1];
+            p--;
+        }
+        order[p] = k;
+    }
+}
+
+/* Step (a): class counts of the observed people, pattern by pattern. */
+int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t J = w->J, K = w->K;
+    const vc_lcm_state *s = &w->state;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+            w->diff[j * K + k] =
+                s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
+        }
+        w->base[k] = s->log_pi[k] + log_q0;
+    }
+    memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
+    memset(w->seen, 0, J * K * sizeof *w->seen);
+    for (size_t i = 0; i < w->npat; i++) {
+        uint32_t x = w->pattern[i];
+        double max = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            double lw = w->base[k];
+            for (size_t j = 0; j < J; j++) {
+                if (x >> j & 1u) {
+                    lw += w->diff[j * K + k];
+                }
+            }
+            w->prob[k] = lw;
+            if (lw > max) {
+                max = lw;
+            }
+        }
+        if (!isfinite(max)) {
+            return VC_ENUMERIC;
+        }
+        for (size_t k = 0; k < K; k++) {
+            w->prob[k] = exp(w->prob[k] - max);
+        }
+        sort_by_prob(w);
+        multinomial_add(r, w->count[i], w, x, w->nobs_class);
+    }
+    return VC_OK;
+}
+
+/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
+int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t J = w->J, K = w->K;
+    vc_lcm_state *s = &w->state;
+    for (size_t k = 0; k < K; k++) {
+        uint64_t nk = w->nobs_class[k] + s->n0_class[k];
+        for (size_t j = 0; j < J; j++) {
+            uint64_t sjk = w->seen[j * K + k];
+            double la, lb;
+            if (nk == 0) {
+                /* Beta(1, 1): one uniform does. */
+                double u = gsl_rng_uniform_pos(r);
+                la = log(u);
+                lb = log1p(-u);
+            } else {
+                double ga = vci_ran_log_gamma(r, 1.0 + (double)sjk);
+                double gb = vci_ran_log_gamma(r, 1.0 + (double)(nk - sjk));
+                double lsum = log_add_exp(ga, gb);
+                la = ga - lsum;
+                lb = gb - lsum;
+            }
+            if (!isfinite(la) || !isfinite(lb)) {
+                return VC_ENUMERIC;
+            }
+            s->log_lambda[j * K + k] = la;
+            s->log_1m_lambda[j * K + k] = lb;
+        }
+    }
+    return VC_OK;
+}
+
+/* Step (c): stick-breaking weights [IJ01, section 5.2]. */
+int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t K = w->K;
+    vc_lcm_state *s = &w->state;
+    uint64_t tail = 0; /* sum_{l>k} n_l */
+    for (size_t k = 0; k < K; k++) {
+        tail += w->nobs_class[k] + s->n0_class[k];
+    }
+    double cum = 0.0; /* sum_{l<k} log(1 - V_l) */
+    for (size_t k = 0; k + 1 < K; k++) {
+        uint64_t nk = w->nobs_class[k] + s->n0_class[k];
+        tail -= nk;
+        double ga = vci_ran_log_gamma(r, 1.0 + (double)nk);
+        double gb = vci_ran_log_gamma(r, s->alpha + (double)tail);
+        double lsum = log_add_exp(ga, gb);
+        double log_v = ga - lsum;
+        double log_1m_v = gb - lsum;
+        if (!isfinite(log_v) || !isfinite(log_1m_v)) {
+            return VC_ENUMERIC;
+        }
+        s->log_pi[k] = log_v + cum;
+        cum += log_1m_v;
+    }
+    s->log_pi[K - 1] = cum;
+    w->sum_log_1m_V = cum;
+    return VC_OK;
+}
+
+/* Step (d): alpha ~ Gamma(a + K - 1, b - sum_{k<K} log(1 - V_k)). */
+int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    double shape = w->alpha_shape + (double)(w->K - 1);
+    double rate = w->alpha_rate - w->sum_log_1m_V;
+    double alpha = gsl_ran_gamma(r, shape, 1.0 / rate);
+    if (!(alpha > 0.0) || !isfinite(alpha)) {
+        return VC_ENUMERIC;
+    }
+    w->state.alpha = alpha;
+    return VC_OK;
+}
+
+double vci_lcm_prob_seen(const vc_lcm_workspace *w)
+{
+    const size_t J = w->J, K = w->K;
+    const vc_lcm_state *s = &w->state;
+    double seen = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+        }
+        seen += exp(s->log_pi[k]) * -expm1(log_q0);
+    }
+    return seen;
+}
+
+/* log P(missed by all lists | class k) + log pi_k, into w->prob, and
+ * log pi0 into the state. */
+static void unseen_log_weights(vc_lcm_workspace *w)
+{
+    const size_t J = w->J, K = w->K;
+    vc_lcm_state *s = &w->state;
+    double log_pi0 = -HUGE_VAL;
+    for (size_t k = 0; k < K; k++) {
+        double lw = s->log_pi[k];
+        for (size_t j = 0; j < J; j++) {
+            lw += s->log_1m_lambda[j * K + k];
+        }
+        w->prob[k] = lw;
+        log_pi0 = k == 0 ? lw : log_add_exp(log_pi0, lw);
+    }
+    s->log_pi0 = log_pi0;
+}
+
+/*
+ * n0 ~ NegBin(n, 1 - pi0) truncated to n0 <= limit, by inversion of the
+ * distribution function: the smallest k with F(k) >= U F(limit).
+ */
+static uint64_t negbin_truncated(const gsl_rng *r, double p_seen, double n,
+                                 uint64_t limit)
+{
+    double f_limit = gsl_cdf_negative_binomial_P((unsigned int)limit,
+                                                 p_seen, n);
+    double u = gsl_rng_uniform(r) * f_limit;
+    uint64_t lo = 0, hi = limit; /* F(hi) >= u */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (gsl_cdf_negative_binomial_P((unsigned int)mid, p_seen, n) >= u) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return lo;
+}
+
+/* Step (e): n0 and the classes of the unobserved. */
+int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t K = w->K;
+    vc_lcm_state *s = &w->state;
+    double p_seen = vci_lcm_prob_seen(w);
+    if (!(p_seen > 0.0) || !isfinite(p_seen)) {
+        return VC_ENUMERIC;
+    }
+    unseen_log_weights(w);
+    uint64_t limit = w->n_max ? w->n_max - w->n : UINT64_MAX;
+    int bound_hit = 0;
+    for (int attempt = 0; attempt < VCI_BOUND_TRIES; attempt++) {
+        double g = gsl_ran_gamma(r, (double)w->n, 1.0) / p_seen;
+        if (!(g * exp(s->log_pi0) <= VCI_POISSON_MAX)) {
+            return VC_ENUMERIC;
+        }
+        uint64_t n0 = 0;
+        for (size_t k = 0; k < K; k++) {
+            int status = vci_ran_poisson64(r, g * exp(w->prob[k]),
+                                           &s->n0_class[k]);
+            if (status != VC_OK) {
+                return status;
+            }
+            n0 += s->n0_class[k];
+        }
+        if (n0 <= limit && n0 <= (uint64_t)VCI_POISSON_MAX) {
+            s->n0 = n0;
+            s->bound_sweeps += (uint64_t)bound_hit;
+            return VC_OK;
+        }
+        if (w->n_max == 0) {
+            return VC_ENUMERIC; /* beyond 2^62 with no bound asked for */
+        }
+        bound_hit = 1;
+    }
+    /* The bound binds hard: invert the truncated distribution, then split
+     * n0 over the classes by a multinomial with weights pi_k q_k. */
+    uint64_t n0 = negbin_truncated(r, p_seen, (double)w->n, limit);
+    double max = -HUGE_VAL;
+    for (size_t k = 0; k < K; k++) {
+        max = w->prob[k] > max ? w->prob[k] : max;
+    }
+    for (size_t k = 0; k < K; k++) {
+        w->prob[k] = exp(w->prob[k] - max);
+        s->n0_class[k] = 0;
+    }
+    multinomial_add(r, n0, w, 0u, s->n0_class);
+    s->n0 = n0;
+    s->bound_sweeps++;
+    return VC_OK;
+}
+
+/* N, and the classes holding anyone, after a sweep. */
+static void update_tracked(vc_lcm_workspace *w)
+{
+    vc_lcm_state *s = &w->state;
+    size_t occupied = 0;
+    for (size_t k = 0; k < w->K; k++) {
+        occupied += (w->nobs_class[k] + s->n0_class[k]) > 0;
+    }
+    s->occupied = occupied;
+    s->N = w->n + s->n0;
+}
+
+int vc_lcm_init(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
+{
+    const size_t J = w->J, K = w->K;
+    vc_lcm_state *s = &w->state;
+    /* alpha from its prior, on the log scale: a Gamma(1/4) draw can be
+     * far below the smallest double. */
+    double log_alpha = vci_ran_log_gamma(r, w->alpha_shape)
+                       - log(w->alpha_rate);
+    s->alpha = exp(log_alpha);
+    if (!(s->alpha > 0.0) || !isfinite(s->alpha)) {
+        return vc_error_set(err, VC_ENUMERIC,
+                            "LCM start: alpha = exp(%g) out of range",
+                            log_alpha);
+    }
+    /* V_k ~ Beta(1, alpha): the prior of the weights (no one allocated). */
+    memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
+    memset(w->seen, 0, J * K * sizeof *w->seen);
+    memset(s->n0_class, 0, K * sizeof *s->n0_class);
+    int status = vci_lcm_sample_weights(w, r);
+    /* lambda_jk ~ Beta(1, 1) */
+    if (status == VC_OK) {
+        status = vci_lcm_sample_lambda(w, r);
+    }
+    if (status == VC_OK) {
+        status = vci_lcm_sample_unobserved(w, r);
+    }
+    if (status != VC_OK) {
+        return vc_error_set(err, status,
+                            "LCM start: a draw from the prior is not finite");
+    }
+    s->sweeps = 0;
+    s->bound_sweeps = 0;
+    update_tracked(w);
+    return VC_OK;
+}
+
+int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
+{
+    static const char *const step[] = {
+        "class allocation of the observed", "lambda",
+        "stick-breaking weights", "alpha", "n0 (people no list saw)"};
+    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
+        vci_lcm_sample_observed, vci_lcm_sample_lambda,
+        vci_lcm_sample_weights, vci_lcm_sample_alpha,
+        vci_lcm_sample_unobserved};
+    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+        int status = sample[i](w, r);
+        if (status != VC_OK) {
+            return vc_error_set(err, status,
+                                "LCM sweep %llu: %s: a non-finite value or "
+                                "N beyond 2^62",
+                                (unsigned long long)w->state.sweeps + 1,
+                                step[i]);
+        }
+    }
+    w->state.sweeps++;
+    update_tracked(w);
+    return VC_OK;
+}
