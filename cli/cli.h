@@ -11,6 +11,8 @@
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
 
+#include <jansson.h>
+
 /* Exit statuses, documented in --help. */
 enum {
     CLI_EXIT_OK = 0,
@@ -22,6 +24,22 @@ enum {
 };
 
 typedef enum { CLI_TEXT, CLI_JSON, CLI_CSV } cli_format;
+
+/* --interval: DEFAULT lets each method use its own default. */
+typedef enum {
+    CLI_INTERVAL_DEFAULT,
+    CLI_INTERVAL_LOGNORMAL,
+    CLI_INTERVAL_WALD,
+    CLI_INTERVAL_PROFILE,
+    CLI_INTERVAL_BOOTSTRAP
+} cli_interval;
+
+/* --select for the log-linear method. */
+typedef enum {
+    CLI_SELECT_STEPWISE,
+    CLI_SELECT_AIC,
+    CLI_SELECT_BIC
+} cli_select;
 
 /* A growable array of strings split from comma-separated option values. */
 typedef struct {
@@ -36,12 +54,29 @@ typedef struct {
     const char *label;      /* population name in headlines, or NULL */
     cli_format format;
     double level;
-    vc_interval_kind interval;
+    cli_interval interval;
     int round_figures;      /* 0: automatic */
     int quiet;
     cli_strings methods;
     cli_strings lists, strata, merge, omit;
     const char *count_column;
+    uint64_t seed;
+    int threads;            /* 0: OpenMP's default */
+    /* loglinear */
+    const char *model;      /* --model, or NULL to select */
+    cli_select select;
+    double pthresh;
+    size_t bootstrap;
+    /* lcm */
+    size_t classes, chains;
+    uint64_t iterations, burnin, thin, max_iterations;
+    int until_converged;
+    const char *draws;      /* --draws FILE */
+    /* dga */
+    double delta;           /* <= 0: 2^-J */
+    uint64_t n0_lo, n0_hi;  /* n0_hi 0: automatic */
+    int prior_negbin;
+    double nb_a, nb_b;
 } cli_options;
 
 /* One estimate (or failure) for one stratum and method. */
@@ -52,6 +87,8 @@ typedef struct {
     char error[VC_ERROR_SIZE];
     vc_estimate est;        /* valid when status == VC_OK */
     int two_list;           /* est.list_a/list_b name the pair */
+    json_t *extra;          /* method-specific JSON fields, or NULL */
+    char *details;          /* method-specific text lines, or NULL */
 } cli_result;
 
 /* opts.c */
@@ -70,6 +107,16 @@ void cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* methods.c: the model-based methods, one table each.  Fill res (already
+ * zeroed, table and method set); draws (may be NULL) receives --draws CSV
+ * rows.  Return the status. */
+int cli_run_loglinear(const vc_table *t, const cli_options *o,
+                      cli_result *res);
+int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
+                FILE *draws);
+int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res);
+void cli_result_clear(cli_result *res);
 
 /* estimate.c / validate.c */
 int cli_estimate(int argc, char **argv);

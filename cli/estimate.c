@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "models/vc_models.h"
 
 /* A method: its name, what it needs, and how to run it on one table.
  * run fills rows (up to max) and returns how many, or -1 on a usage
@@ -24,6 +25,13 @@ static const method_info methods[] = {
     {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1},
     {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0},
     {"independence", "independence log-linear model over all lists", 0, 0},
+    {"loglinear", "log-linear models with interactions between lists: "
+                  "stepwise selection (SparseMSE), or --select aic|bic, or "
+                  "--model M", 0, 0},
+    {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
+            "LCMCR): MCMC, allows heterogeneity", 0, 0},
+    {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
+            "1997, as R's dga); up to 5 lists", 0, 0},
 };
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
@@ -55,12 +63,14 @@ void cli_estimate_help(FILE *f)
                 methods[i].two_list ? "; needs exactly 2 lists" : "");
     }
     fputs(
-        "  default: chapman with 2 lists, else independence,chao\n"
+        "  default: chapman with 2 lists, else loglinear,chao\n"
         "\n"
         "All methods assume a closed population (the same people could have\n"
         "been seen by every list).  Chapman and independence also assume\n"
         "the lists are independent; Chao gives a lower bound when some\n"
-        "people are easier to see than others.\n"
+        "people are easier to see than others; loglinear and dga allow\n"
+        "lists to depend on each other; lcm allows people to differ in how\n"
+        "easily they are seen.\n"
         "\n"
         "Options:\n"
         "  -m, --method LIST    methods to run (see above)\n"
@@ -68,8 +78,12 @@ void cli_estimate_help(FILE *f)
         "  -o, --output FILE    write there instead of standard output; the\n"
         "                       file appears only when complete\n"
         "      --level L        interval level, default 0.95\n"
-        "      --interval KIND  lognormal (default; Chao 1987, never below\n"
-        "                       the people seen) or wald\n"
+        "      --interval KIND  lognormal (Chao 1987, never below the people\n"
+        "                       seen; default of the classical methods),\n"
+        "                       wald, profile (profile likelihood; default\n"
+        "                       of loglinear with --model or --select\n"
+        "                       aic|bic) or bootstrap (loglinear stepwise\n"
+        "                       default: selection repeated per replicate)\n"
         "      --round N        quote the 'about' range at N significant\n"
         "                       figures (default: 1, or 2 when 1 would widen\n"
         "                       the interval by more than half)\n"
@@ -82,7 +96,39 @@ void cli_estimate_help(FILE *f)
         "      --omit COLS      leave these lists out; people only they saw\n"
         "                       become unseen\n"
         "      --count COL      name of the count column, if not detected\n"
-        "  -q, --quiet          no notes on standard error\n"
+        "      --seed S         seed of every random draw (bootstrap, MCMC);\n"
+        "                       the same seed gives the same output\n"
+        "      --threads N      OpenMP threads (never changes results)\n"
+        "\n"
+        "loglinear:\n"
+        "      --model M        fit this model: \"IOM*NGO + Police\", \"[12,3]\"\n"
+        "                       (lists numbered from 1), all-two-way,\n"
+        "                       independence\n"
+        "      --select HOW     stepwise (default; p-value threshold\n"
+        "                       --pthresh, default 0.02), aic or bic (all\n"
+        "                       models with pairwise interactions)\n"
+        "      --bootstrap B    bootstrap replicates, default 1000\n"
+        "\n"
+        "lcm:\n"
+        "      --classes K      latent classes K*, default 10\n"
+        "      --chains C       chains run in parallel, default 4\n"
+        "      --iterations I   sweeps per chain after burn-in, default\n"
+        "                       100000\n"
+        "      --burnin B       sweeps discarded first, default 10000\n"
+        "      --thin T         keep every T-th sweep, default 10\n"
+        "      --until-converged  keep sampling in rounds of I sweeps until\n"
+        "                       R-hat < 1.01 and bulk ESS >= 400, up to\n"
+        "                       --max-iterations (default 10 I)\n"
+        "      --draws FILE     write every kept draw (stratum, chain, draw,\n"
+        "                       N, alpha, occupied classes) as CSV\n"
+        "\n"
+        "dga:\n"
+        "      --delta D        prior weight per cell, default 2^-J\n"
+        "      --n0-grid LO:HI  grid of the number unseen (default 0:25n,\n"
+        "                       widened while its top holds posterior mass)\n"
+        "      --prior-n P      1/N (default) or negbin:A,B\n"
+        "\n"
+        "  -q, --quiet          no notes or progress on standard error\n"
         "  -h, --help           this help\n"
         "\n"
         "Exit status:\n"
@@ -105,7 +151,7 @@ void cli_estimate_help(FILE *f)
 
 /* Run one method on one table into res[0..]; returns the rows written. */
 static size_t run_method(const method_info *m, const vc_table *t,
-                         const cli_options *o, cli_result *res)
+                         const cli_options *o, cli_result *res, FILE *draws)
 {
     size_t nrows = 1;
     if (m->pairwise && t->J >= 2) {
@@ -117,6 +163,21 @@ static size_t run_method(const method_info *m, const vc_table *t,
         res[i].method = m->name;
         res[i].two_list = m->two_list || m->pairwise;
     }
+    if (strcmp(m->name, "loglinear") == 0) {
+        cli_run_loglinear(t, o, &res[0]);
+        return 1;
+    }
+    if (strcmp(m->name, "lcm") == 0) {
+        cli_run_lcm(t, o, &res[0], draws);
+        return 1;
+    }
+    if (strcmp(m->name, "dga") == 0) {
+        cli_run_dga(t, o, &res[0]);
+        return 1;
+    }
+    /* the classical methods' intervals */
+    vc_interval_kind kind = o->interval == CLI_INTERVAL_WALD
+                                ? VC_INTERVAL_WALD : VC_INTERVAL_LOGNORMAL;
     vc_error err;
     vc_error_clear(&err);
     int status;
@@ -127,10 +188,10 @@ static size_t run_method(const method_info *m, const vc_table *t,
                                   "saw someone here",
                                   m->name, t->J);
         } else if (m->name[0] == 'c') {
-            status = vc_chapman_estimate(t, 0, 1, o->level, o->interval,
+            status = vc_chapman_estimate(t, 0, 1, o->level, kind,
                                          &res[0].est, &err);
         } else {
-            status = vc_petersen_estimate(t, 0, 1, o->level, o->interval,
+            status = vc_petersen_estimate(t, 0, 1, o->level, kind,
                                           &res[0].est, &err);
         }
     } else if (m->pairwise && t->J < 2) {
@@ -142,7 +203,7 @@ static size_t run_method(const method_info *m, const vc_table *t,
         if (tmp == NULL) {
             status = vc_error_set(&err, VC_ENOMEM, "out of memory");
         } else {
-            status = vc_pairwise_chapman(t, o->level, o->interval, tmp, &err);
+            status = vc_pairwise_chapman(t, o->level, kind, tmp, &err);
             for (size_t i = 0; i < nrows && status == VC_OK; i++) {
                 res[i].est = tmp[i];
             }
@@ -151,8 +212,8 @@ static size_t run_method(const method_info *m, const vc_table *t,
     } else if (strcmp(m->name, "chao") == 0) {
         status = vc_chao_estimate(t, o->level, &res[0].est, &err);
     } else {
-        status = vc_independence_estimate(t, o->level, o->interval,
-                                          &res[0].est, &err);
+        status = vc_independence_estimate(t, o->level, kind, &res[0].est,
+                                          &err);
     }
     if (status != VC_OK) {
         /* A failed pairwise table is reported as one row. */
@@ -198,7 +259,7 @@ int cli_estimate(int argc, char **argv)
         return cli_exit_for_status(err.code);
     }
     if (o.methods.n == 0) {
-        const char *dflt = (d->J == 2) ? "chapman" : "independence,chao";
+        const char *dflt = (d->J == 2) ? "chapman" : "loglinear,chao";
         if (cli_strings_add_csv(&o.methods, dflt) != 0) {
             vc_dataset_free(d);
             cli_options_free(&o);
@@ -241,10 +302,24 @@ int cli_estimate(int argc, char **argv)
     }
     size_t nres = 0;
     int failed = 0;
+    char *draws_buf = NULL;
+    size_t draws_len = 0;
+    FILE *draws = NULL;
+    if (o.draws != NULL) {
+        draws = open_memstream(&draws_buf, &draws_len);
+        if (draws == NULL) {
+            cli_error("out of memory");
+            free(res);
+            vc_dataset_free(d);
+            cli_options_free(&o);
+            return CLI_EXIT_INTERNAL;
+        }
+        fputs("stratum,chain,draw,N,alpha,occupied\n", draws);
+    }
     for (size_t s = 0; s < d->ntables; s++) {
         for (size_t i = 0; i < o.methods.n; i++) {
             size_t k = run_method(find_method(o.methods.v[i]), d->tables[s],
-                                  &o, &res[nres]);
+                                  &o, &res[nres], draws);
             for (size_t r = 0; r < k; r++) {
                 failed |= res[nres + r].status != VC_OK;
             }
@@ -268,6 +343,18 @@ int cli_estimate(int argc, char **argv)
         }
         free(buf);
     }
+    if (draws != NULL) {
+        int closed = fclose(draws);
+        if (rc == CLI_EXIT_OK || rc == CLI_EXIT_NOEST) {
+            if (closed != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            } else {
+                int drc = cli_emit(o.draws, draws_buf, draws_len);
+                rc = drc != CLI_EXIT_OK ? drc : rc;
+            }
+        }
+        free(draws_buf);
+    }
     if (rc == CLI_EXIT_OK && failed) {
         for (size_t r = 0; r < nres; r++) {
             if (res[r].status != VC_OK) {
@@ -281,6 +368,9 @@ int cli_estimate(int argc, char **argv)
                 }
             }
         }
+    }
+    for (size_t r = 0; r < nres; r++) {
+        cli_result_clear(&res[r]);
     }
     free(res);
     vc_dataset_free(d);

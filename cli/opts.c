@@ -4,11 +4,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "models/vc_models.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -70,7 +72,16 @@ void cli_options_init(cli_options *o)
     memset(o, 0, sizeof *o);
     o->format = CLI_TEXT;
     o->level = 0.95;
-    o->interval = VC_INTERVAL_LOGNORMAL;
+    o->interval = CLI_INTERVAL_DEFAULT;
+    o->seed = VC_LCM_DEFAULT_SEED;
+    o->select = CLI_SELECT_STEPWISE;
+    o->pthresh = 0.02;
+    o->bootstrap = 1000;
+    o->classes = VC_LCM_DEFAULT_K;
+    o->chains = VC_LCM_DEFAULT_CHAINS;
+    o->iterations = VC_LCM_DEFAULT_ITERATIONS;
+    o->burnin = VC_LCM_DEFAULT_BURNIN;
+    o->thin = VC_LCM_DEFAULT_THIN;
 }
 
 void cli_options_free(cli_options *o)
@@ -91,8 +102,54 @@ enum {
     OPT_MERGE,
     OPT_OMIT,
     OPT_COUNT,
-    OPT_LABEL
+    OPT_LABEL,
+    OPT_SEED,
+    OPT_THREADS,
+    OPT_MODEL,
+    OPT_SELECT,
+    OPT_PTHRESH,
+    OPT_BOOTSTRAP,
+    OPT_CLASSES,
+    OPT_CHAINS,
+    OPT_ITERATIONS,
+    OPT_BURNIN,
+    OPT_THIN,
+    OPT_MAX_ITERATIONS,
+    OPT_UNTIL_CONVERGED,
+    OPT_DRAWS,
+    OPT_DELTA,
+    OPT_N0_GRID,
+    OPT_PRIOR_N
 };
+
+/* A whole number in [lo, hi]; returns 0 on success. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (*s == '-' || *s == '\0') {
+        return -1;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < lo || v > hi) {
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* A finite number in (lo, hi) exclusive; returns 0 on success. */
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v > lo && v < hi)) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help)
@@ -110,6 +167,23 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"omit", required_argument, NULL, OPT_OMIT},
         {"count", required_argument, NULL, OPT_COUNT},
         {"label", required_argument, NULL, OPT_LABEL},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"select", required_argument, NULL, OPT_SELECT},
+        {"pthresh", required_argument, NULL, OPT_PTHRESH},
+        {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
+        {"classes", required_argument, NULL, OPT_CLASSES},
+        {"chains", required_argument, NULL, OPT_CHAINS},
+        {"iterations", required_argument, NULL, OPT_ITERATIONS},
+        {"burnin", required_argument, NULL, OPT_BURNIN},
+        {"thin", required_argument, NULL, OPT_THIN},
+        {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
+        {"until-converged", no_argument, NULL, OPT_UNTIL_CONVERGED},
+        {"draws", required_argument, NULL, OPT_DRAWS},
+        {"delta", required_argument, NULL, OPT_DELTA},
+        {"n0-grid", required_argument, NULL, OPT_N0_GRID},
+        {"prior-n", required_argument, NULL, OPT_PRIOR_N},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -155,15 +229,163 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         case OPT_INTERVAL:
             if (strcmp(optarg, "lognormal") == 0
                 || strcmp(optarg, "log-normal") == 0) {
-                o->interval = VC_INTERVAL_LOGNORMAL;
+                o->interval = CLI_INTERVAL_LOGNORMAL;
             } else if (strcmp(optarg, "wald") == 0) {
-                o->interval = VC_INTERVAL_WALD;
+                o->interval = CLI_INTERVAL_WALD;
+            } else if (strcmp(optarg, "profile") == 0) {
+                o->interval = CLI_INTERVAL_PROFILE;
+            } else if (strcmp(optarg, "bootstrap") == 0) {
+                o->interval = CLI_INTERVAL_BOOTSTRAP;
             } else {
-                cli_error("%s: --interval must be lognormal or wald, not "
+                cli_error("%s: --interval must be lognormal, wald, profile "
+                          "or bootstrap, not \"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_SEED:
+            if (parse_u64(optarg, 0, UINT64_MAX, &o->seed) != 0) {
+                cli_error("%s: --seed takes a whole number >= 0, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
+        case OPT_THREADS: {
+            uint64_t v;
+            if (parse_u64(optarg, 1, 4096, &v) != 0) {
+                cli_error("%s: --threads takes a number from 1 to 4096, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            o->threads = (int)v;
+            break;
+        }
+        case OPT_MODEL:
+            o->model = optarg;
+            break;
+        case OPT_SELECT:
+            if (strcmp(optarg, "stepwise") == 0) {
+                o->select = CLI_SELECT_STEPWISE;
+            } else if (strcmp(optarg, "aic") == 0) {
+                o->select = CLI_SELECT_AIC;
+            } else if (strcmp(optarg, "bic") == 0) {
+                o->select = CLI_SELECT_BIC;
+            } else {
+                cli_error("%s: --select must be stepwise, aic or bic, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_PTHRESH:
+            if (parse_double(optarg, 0.0, 1.0, &o->pthresh) != 0) {
+                cli_error("%s: --pthresh must lie between 0 and 1, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_BOOTSTRAP:
+        case OPT_CLASSES:
+        case OPT_CHAINS: {
+            uint64_t v;
+            uint64_t lo = (c == OPT_BOOTSTRAP) ? 2 : 1;
+            uint64_t hi = (c == OPT_BOOTSTRAP) ? 10000000 : 1000;
+            if (parse_u64(optarg, lo, hi, &v) != 0) {
+                cli_error("%s: %s takes a whole number from %llu to %llu, "
+                          "not \"%s\"", cmd, argv[optind - 1],
+                          (unsigned long long)lo, (unsigned long long)hi,
+                          optarg);
+                return CLI_EXIT_USAGE;
+            }
+            if (c == OPT_BOOTSTRAP) {
+                o->bootstrap = (size_t)v;
+            } else if (c == OPT_CLASSES) {
+                o->classes = (size_t)v;
+            } else {
+                o->chains = (size_t)v;
+            }
+            break;
+        }
+        case OPT_ITERATIONS:
+        case OPT_BURNIN:
+        case OPT_THIN:
+        case OPT_MAX_ITERATIONS: {
+            uint64_t v;
+            uint64_t lo = (c == OPT_BURNIN) ? 0 : 1;
+            if (parse_u64(optarg, lo, UINT64_C(1) << 40, &v) != 0) {
+                cli_error("%s: %s takes a whole number >= %llu, not \"%s\"",
+                          cmd, argv[optind - 1], (unsigned long long)lo,
+                          optarg);
+                return CLI_EXIT_USAGE;
+            }
+            if (c == OPT_ITERATIONS) {
+                o->iterations = v;
+            } else if (c == OPT_BURNIN) {
+                o->burnin = v;
+            } else if (c == OPT_THIN) {
+                o->thin = v;
+            } else {
+                o->max_iterations = v;
+            }
+            break;
+        }
+        case OPT_UNTIL_CONVERGED:
+            o->until_converged = 1;
+            break;
+        case OPT_DRAWS:
+            o->draws = optarg;
+            break;
+        case OPT_DELTA:
+            if (parse_double(optarg, 0.0, 1e6, &o->delta) != 0) {
+                cli_error("%s: --delta must be a positive number, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_N0_GRID: {
+            char lo_s[32], hi_s[32];
+            const char *colon = strchr(optarg, ':');
+            size_t ll = colon ? (size_t)(colon - optarg) : 0;
+            if (colon == NULL || ll == 0 || ll >= sizeof lo_s
+                || strlen(colon + 1) >= sizeof hi_s) {
+                cli_error("%s: --n0-grid takes LO:HI, e.g. 0:110000, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            memcpy(lo_s, optarg, ll);
+            lo_s[ll] = '\0';
+            strcpy(hi_s, colon + 1);
+            if (parse_u64(lo_s, 0, UINT64_C(1) << 40, &o->n0_lo) != 0
+                || parse_u64(hi_s, 1, UINT64_C(1) << 40, &o->n0_hi) != 0
+                || o->n0_hi <= o->n0_lo) {
+                cli_error("%s: --n0-grid takes LO:HI with 0 <= LO < HI, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        }
+        case OPT_PRIOR_N: {
+            if (strcmp(optarg, "1/N") == 0 || strcmp(optarg, "inverse") == 0) {
+                o->prior_negbin = 0;
+                break;
+            }
+            end = NULL;
+            if (strncmp(optarg, "negbin:", 7) == 0) {
+                errno = 0;
+                o->nb_a = strtod(optarg + 7, &end);
+                if (errno == 0 && end != optarg + 7 && *end == ',') {
+                    const char *b = end + 1;
+                    o->nb_b = strtod(b, &end);
+                    if (errno == 0 && end != b && *end == '\0'
+                        && o->nb_a > 0.0 && o->nb_b > 0.0
+                        && isfinite(o->nb_a) && isfinite(o->nb_b)) {
+                        o->prior_negbin = 1;
+                        break;
+                    }
+                }
+            }
+            cli_error("%s: --prior-n takes 1/N or negbin:A,B with A, B > 0 "
+                      "(gamma shape A, scale B), not \"%s\"", cmd, optarg);
+            return CLI_EXIT_USAGE;
+        }
         case OPT_ROUND: {
             errno = 0;
             long v = strtol(optarg, &end, 10);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "models/vc_models.h"
 #include "report/vc_report.h"
 
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
@@ -55,9 +56,12 @@ static void row_name(const cli_result *r, char *buf, size_t size)
 static size_t flag_texts(unsigned flags, const char **out)
 {
     size_t k = 0;
-    for (unsigned bit = 1; bit <= VC_FLAG_LAST; bit <<= 1) {
+    for (unsigned bit = 1; bit != 0 && k < 8; bit <<= 1) {
         if (flags & bit) {
             const char *txt = vc_estimate_flag_text(bit);
+            if (txt == NULL) {
+                txt = vc_lcm_flag_text(bit);
+            }
             if (txt != NULL) {
                 out[k++] = txt;
             }
@@ -169,6 +173,15 @@ static int write_text(const cli_options *o, const vc_dataset *d,
             for (size_t i = 0; i < nw; i++) {
                 fprintf(f, "  warning (%s): %s\n", name, w[i]);
             }
+            if (res[k].details != NULL) {
+                /* indent each line by two spaces */
+                for (const char *p = res[k].details; *p;) {
+                    const char *nl = strchr(p, '\n');
+                    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                    fprintf(f, "  %.*s\n", (int)len, p);
+                    p += len + (nl != NULL);
+                }
+            }
         }
         if (r < nres) {
             fputs("\n", f);
@@ -212,6 +225,13 @@ static int write_json(const cli_options *o, const vc_dataset *d,
     json_object_set_new(in, "strata", strata);
     json_object_set_new(in, "notes", json_string_array(d->notes, d->nnotes));
     json_object_set_new(root, "input", in);
+    json_t *set = json_object();
+    json_object_set_new(set, "level", json_real(o->level));
+    json_object_set_new(set, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(set, "rng", json_string("philox4x32-10"));
+    json_object_set_new(set, "methods",
+                        json_string_array(o->methods.v, o->methods.n));
+    json_object_set_new(root, "settings", set);
 
     json_t *results = json_array();
     char lab[256], head[512];
@@ -268,6 +288,9 @@ static int write_json(const cli_options *o, const vc_dataset *d,
         } else {
             json_object_set_new(j, "headline", json_null());
             json_object_set_new(j, "error", json_string(x->error));
+        }
+        if (ok && x->extra != NULL) {
+            json_object_update(j, x->extra);
         }
         json_array_append_new(results, j);
     }

@@ -64,6 +64,10 @@ const char *vc_estimate_flag_text(unsigned flag)
                "raised to that number";
     case VC_FLAG_SPARSE:
         return "some pair of lists has no one in common";
+    case VC_FLAG_UPPER_OPEN:
+        return "the upper end of the interval ran off the search range: "
+               "the data do not bound the population from above, and the "
+               "upper figure is the search limit, not a bound";
     default:
         return NULL;
     }

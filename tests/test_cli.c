@@ -52,7 +52,7 @@ static int run(const char *args)
 /* The whole of a file, NUL-terminated; static buffer. */
 static const char *slurp(const char *path)
 {
-    static char buf[1 << 16];
+    static char buf[1 << 18];
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         buf[0] = '\0';
@@ -267,6 +267,140 @@ static void test_validate(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "only 2 lists"));
 }
 
+/* Run the CLI on a reference table: args before the file name. */
+static int run_ref(const char *args, const char *table)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s '%s'", args, vc_test_refpath(table));
+    return run(cmd);
+}
+
+static json_t *first_result(void)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    if (root == NULL) {
+        return NULL;
+    }
+    json_t *r = json_incref(json_array_get(json_object_get(root, "results"),
+                                           0));
+    json_decref(root);
+    return r;
+}
+
+/* Korea (Ball, Shin & Yang 2018): Rcapture's BIC model [12,23] gives
+ * N-hat 157.1667 with profile interval 128.95-226.40 (SOURCES.md); the
+ * JSON names the model, its terms and the existence code. */
+static void test_loglinear(void)
+{
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--model '[12,23]'", "Korea.csv"), 0);
+    json_t *r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "estimate")), 157.1667,
+                  1e-6);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "lower")), 128.95, 1e-3);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "upper")), 226.40, 1e-3);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "model")),
+                           "b*c + c*d");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "existence")), 0);
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "terms")), 2);
+    json_decref(r);
+
+    /* stepwise + bootstrap: same bytes with 1 and 2 threads */
+    char first[1 << 14];
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--bootstrap 200 --seed 7 --threads 1",
+                                  "Korea.csv"), 0);
+    snprintf(first, sizeof first, "%s", slurp(out_path));
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--bootstrap 200 --seed 7 --threads 2",
+                                  "Korea.csv"), 0);
+    CU_ASSERT_STRING_EQUAL(first, slurp(out_path));
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "estimate")), 268.7778,
+                  1e-6);
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "bootstrap"));
+    json_decref(r);
+
+    /* an impossible model is refused with the reason, never a number */
+    CU_ASSERT_EQUAL(run_ref("estimate -f json -m loglinear "
+                            "--model all-two-way", "Korea.csv"), 4);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT(json_is_null(json_object_get(r, "estimate")));
+    CU_ASSERT(json_is_string(json_object_get(r, "error")));
+    json_decref(r);
+    CU_ASSERT_EQUAL(run_ref("estimate -m loglinear --model 'b*zz'",
+                            "Korea.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "zz"));
+}
+
+/* dga 2.0.2 on Korea, delta 2^-3, n0 in 0..3075: median 159, 95% 123-432. */
+static void test_dga_cli(void)
+{
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m dga --delta 0.125 "
+                                  "--n0-grid 0:3075", "Korea.csv"), 0);
+    json_t *r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(json_real_value(json_object_get(r, "estimate")), 159.0);
+    CU_ASSERT_EQUAL(json_real_value(json_object_get(r, "lower")), 123.0);
+    CU_ASSERT_EQUAL(json_real_value(json_object_get(r, "upper")), 432.0);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "mean")), 198.80, 5e-5);
+    json_t *g = json_array_get(json_object_get(r, "graphs"), 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(g, "cliques")),
+                           "[b,c][c,d]");
+    json_decref(r);
+    CU_ASSERT_EQUAL(run_ref("estimate -m dga --n0-grid 9:3", "Korea.csv"), 2);
+    CU_ASSERT_EQUAL(run_ref("estimate -m dga", "UKdat.csv"), 2);
+}
+
+/* A short latent-class run: the JSON carries the diagnostics, --draws
+ * writes every kept draw, and the draws are the same bytes whatever the
+ * number of threads. */
+static void test_lcm_cli(void)
+{
+    char draws[600], args[1400], first[1 << 16];
+    snprintf(draws, sizeof draws, "%s/draws.csv", tmpdir);
+    snprintf(args, sizeof args, "estimate -f json -m lcm --chains 3 "
+             "--iterations 3000 --burnin 500 --thin 5 --seed 11 --threads 1 "
+             "--draws '%s'", draws);
+    CU_ASSERT_EQUAL_FATAL(run_ref(args, "Korea.csv"), 0);
+    snprintf(first, sizeof first, "%s", slurp(draws));
+    json_t *r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    json_t *d = json_object_get(r, "diagnostics");
+    static const char *const fields[] = {"rhat", "ess_bulk", "ess_tail",
+                                         "chains", "sweeps", "seconds",
+                                         "converged"};
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(d, fields[k]));
+    }
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "chains")), 3);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "sweeps")), 3000);
+    static const char *const est[] = {"estimate", "mean", "sd", "lower",
+                                      "upper", "hpd_lower", "hpd_upper"};
+    for (size_t k = 0; k < sizeof est / sizeof est[0]; k++) {
+        CU_ASSERT(json_is_real(json_object_get(r, est[k])));
+    }
+    double median = json_real_value(json_object_get(r, "estimate"));
+    CU_ASSERT(median >= 123.0 && median < 400.0);
+    json_decref(r);
+    int lines = 0;
+    for (const char *p = first; *p; p++) {
+        lines += *p == '\n';
+    }
+    CU_ASSERT_EQUAL(lines, 1 + 3 * 600);
+    CU_ASSERT_EQUAL(strncmp(first, "stratum,chain,draw,N,alpha,occupied\n",
+                            36), 0);
+    snprintf(args, sizeof args, "estimate -f json -m lcm --chains 3 "
+             "--iterations 3000 --burnin 500 --thin 5 --seed 11 --threads 3 "
+             "--draws '%s'", draws);
+    CU_ASSERT_EQUAL_FATAL(run_ref(args, "Korea.csv"), 0);
+    CU_ASSERT_STRING_EQUAL(first, slurp(draws));
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -281,7 +415,10 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "strata", test_strata) == NULL
         || CU_add_test(s, "atomic output", test_atomic_output) == NULL
         || CU_add_test(s, "no estimate", test_no_estimate) == NULL
-        || CU_add_test(s, "validate", test_validate) == NULL) {
+        || CU_add_test(s, "validate", test_validate) == NULL
+        || CU_add_test(s, "loglinear", test_loglinear) == NULL
+        || CU_add_test(s, "dga", test_dga_cli) == NULL
+        || CU_add_test(s, "lcm", test_lcm_cli) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

@@ -1,0 +1,533 @@
+/*
+ * methods.c: the model-based methods of `victimcount estimate`
+ * (log-linear, latent-class MCMC, graph averaging): run one on one table,
+ * fill the result row, and describe what was fitted in JSON and text.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "models/vc_dga.h"
+#include "models/vc_models.h"
+#include "report/vc_report.h"
+
+void cli_result_clear(cli_result *res)
+{
+    json_decref(res->extra);
+    free(res->details);
+    res->extra = NULL;
+    res->details = NULL;
+}
+
+/* Append a formatted line to res->details. */
+static void add_detail(cli_result *res, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t old = res->details ? strlen(res->details) : 0;
+    char *grown = realloc(res->details, old + strlen(line) + 2);
+    if (grown == NULL) {
+        return; /* details are a courtesy; the estimate stands */
+    }
+    memcpy(grown + old, line, strlen(line));
+    grown[old + strlen(line)] = '\n';
+    grown[old + strlen(line) + 1] = '\0';
+    res->details = grown;
+}
+
+static json_t *extra(cli_result *res)
+{
+    if (res->extra == NULL) {
+        res->extra = json_object();
+    }
+    return res->extra;
+}
+
+static json_t *real_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------
+ * Log-linear models
+ * ------------------------------------------------------------------- */
+
+/* Name of parameter p of a fit: "(Intercept)", a list, or "A:B". */
+static void param_name(const vc_table *t, const vc_loglin_result *r, size_t p,
+                       char *buf, size_t size)
+{
+    if (p == 0) {
+        snprintf(buf, size, "(Intercept)");
+        return;
+    }
+    if (p <= t->J) {
+        snprintf(buf, size, "%s", t->names[p - 1]);
+        return;
+    }
+    uint32_t term = r->model.term[p - 1 - t->J];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->J && used < size; j++) {
+        if (term >> j & 1u) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? ":" : "", t->names[j]);
+        }
+    }
+}
+
+static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
+                            const char *how, cli_result *res)
+{
+    char name[1024], brackets[512];
+    vc_error err;
+    vc_error_clear(&err);
+    vc_loglin_model_format(&r->model, (const char *const *)t->names, name,
+                           sizeof name, &err);
+    vc_error_clear(&err);
+    if (vc_loglin_model_format(&r->model, NULL, brackets, sizeof brackets,
+                               &err) != VC_OK) {
+        brackets[0] = '\0';
+    }
+    json_t *x = extra(res);
+    json_object_set_new(x, "model", json_string(name));
+    if (brackets[0]) {
+        json_object_set_new(x, "model_brackets", json_string(brackets));
+    }
+    json_object_set_new(x, "selection", json_string(how));
+    json_t *terms = json_array();
+    json_t *coef = json_object();
+    for (size_t p = 0; p < r->nparams; p++) {
+        char pn[512];
+        param_name(t, r, p, pn, sizeof pn);
+        if (p > t->J) {
+            json_array_append_new(terms, json_string(pn));
+        }
+        json_t *c = json_object();
+        const char *state = "estimated";
+        if (r->coef_state[p] == VC_LOGLIN_COEF_NEGINF) {
+            state = "minus infinity (lists never meet)";
+        } else if (r->coef_state[p] == VC_LOGLIN_COEF_ALIASED) {
+            state = "not estimable";
+        }
+        int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
+        json_object_set_new(c, "value",
+                            free_coef ? real_or_null(r->coef[p]) : json_null());
+        json_object_set_new(c, "se",
+                            free_coef ? real_or_null(r->se[p]) : json_null());
+        json_object_set_new(c, "state", json_string(state));
+        json_object_set_new(coef, pn, c);
+    }
+    json_object_set_new(x, "terms", terms);
+    json_object_set_new(x, "coefficients", coef);
+    json_object_set_new(x, "existence", json_integer(r->existence));
+    json_object_set_new(x, "deviance", real_or_null(r->deviance));
+    json_object_set_new(x, "df", real_or_null(r->df));
+    json_object_set_new(x, "aic", real_or_null(r->aic));
+    json_object_set_new(x, "bic", real_or_null(r->bic));
+    add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on %.0f "
+               "df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
+               brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
+               r->aic, r->bic);
+    if (r->nneginf > 0) {
+        add_detail(res, "%zu interaction%s between lists that never meet "
+                   "fixed at minus infinity (extended MLE)", r->nneginf,
+                   r->nneginf == 1 ? "" : "s");
+    }
+}
+
+int cli_run_loglinear(const vc_table *t, const cli_options *o,
+                      cli_result *res)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, &err);
+    if (w == NULL) {
+        snprintf(res->error, sizeof res->error, "%s", err.msg);
+        return res->status = err.code;
+    }
+    vc_loglin_result fit;
+    const char *how = "the user (--model)";
+    int status = VC_OK;
+    if (o->model != NULL) {
+        vc_loglin_model m;
+        status = vc_loglin_model_parse(o->model, t->J,
+                                       (const char *const *)t->names, &m,
+                                       &err);
+        if (status == VC_OK) {
+            status = vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w, &err);
+        }
+    } else if (o->select == CLI_SELECT_STEPWISE) {
+        how = "stepwise (SparseMSE)";
+        status = vc_loglin_stepwise(t, o->pthresh, &fit, w, &err);
+    } else {
+        vc_loglin_ranked top[5];
+        vc_loglin_enum_summary sum;
+        vc_loglin_criterion crit = o->select == CLI_SELECT_AIC
+                                       ? VC_LOGLIN_AIC : VC_LOGLIN_BIC;
+        how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
+                                    : "BIC over all pairwise models";
+        status = vc_loglin_enumerate(t, crit, 5, top, &sum, &err);
+        if (status == VC_OK) {
+            status = vc_loglin_fit(t, &top[0].model, NULL, NULL, &fit, NULL,
+                                   w, &err);
+        }
+        if (status == VC_OK) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < sum.ntop; i++) {
+                char name[1024];
+                vc_error e2;
+                vc_error_clear(&e2);
+                vc_loglin_model_format(&top[i].model,
+                                       (const char *const *)t->names, name,
+                                       sizeof name, &e2);
+                json_t *m = json_object();
+                json_object_set_new(m, "model", json_string(name));
+                json_object_set_new(m, "estimate", real_or_null(top[i].N));
+                json_object_set_new(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
+                                    real_or_null(top[i].criterion));
+                json_object_set_new(m, "weight", real_or_null(top[i].weight));
+                json_array_append_new(arr, m);
+                char est[48];
+                vc_format_count(top[i].N, est, sizeof est);
+                add_detail(res, "  %zu. %-40s N %s, %s %.2f, weight %.3f",
+                           i + 1, name, est,
+                           crit == VC_LOGLIN_AIC ? "AIC" : "BIC",
+                           top[i].criterion, top[i].weight);
+            }
+            json_object_set_new(extra(res), "top_models", arr);
+            json_object_set_new(extra(res), "models_fitted",
+                                json_integer((json_int_t)sum.nfitted));
+            json_object_set_new(extra(res), "models_refused",
+                                json_integer((json_int_t)sum.nrefused));
+        }
+    }
+    if (status == VC_OK) {
+        status = vc_loglin_estimate(&fit, o->level, &res->est, &err);
+    }
+    if (status == VC_OK) {
+        char *top_lines = res->details; /* the ranking goes after the model */
+        res->details = NULL;
+        describe_loglin(t, &fit, how, res);
+        if (top_lines != NULL) {
+            add_detail(res, "best models:");
+            add_detail(res, "%.*s", (int)strlen(top_lines) - 1, top_lines);
+            free(top_lines);
+        }
+        res->est.interval = "Wald on log n0";
+        cli_interval kind = o->interval;
+        if (kind == CLI_INTERVAL_DEFAULT) {
+            kind = (o->model == NULL && o->select == CLI_SELECT_STEPWISE)
+                       ? CLI_INTERVAL_BOOTSTRAP : CLI_INTERVAL_PROFILE;
+        }
+        if (kind == CLI_INTERVAL_PROFILE) {
+            double lo, hi;
+            unsigned flags = 0;
+            status = vc_loglin_profile_ci(t, &fit.model, o->level, 0.0, &lo,
+                                          &hi, &flags, w, &err);
+            if (status == VC_OK) {
+                res->est.lower = lo;
+                res->est.upper = hi;
+                res->est.flags |= flags;
+                res->est.interval = "profile likelihood (Cormack 1992)";
+            }
+        } else if (kind == CLI_INTERVAL_BOOTSTRAP) {
+            if (o->model != NULL || o->select != CLI_SELECT_STEPWISE) {
+                status = vc_error_set(&err, VC_EINVAL,
+                                      "the bootstrap interval repeats "
+                                      "stepwise selection in every "
+                                      "replicate: use it with --select "
+                                      "stepwise and no --model");
+            } else {
+                vc_loglin_boot_opts bo;
+                vc_loglin_boot_opts_default(&bo);
+                bo.B = o->bootstrap;
+                bo.seed = o->seed;
+                bo.stratum = vc_hash_string(t->label);
+                bo.pthresh = o->pthresh;
+                bo.level = o->level;
+                vc_loglin_boot_result br;
+                status = vc_loglin_bootstrap(t, &bo, &br, NULL, &err);
+                if (status == VC_OK) {
+                    res->est.lower = br.bca_lower;
+                    res->est.upper = br.bca_upper;
+                    res->est.interval = "bootstrap BCa through stepwise "
+                                        "selection";
+                    json_t *b = json_object();
+                    json_object_set_new(b, "replicates",
+                                        json_integer((json_int_t)br.B));
+                    json_object_set_new(b, "failed",
+                                        json_integer((json_int_t)br.nfailed));
+                    json_object_set_new(b, "seed",
+                                        json_integer((json_int_t)o->seed));
+                    json_t *pct = json_array();
+                    json_array_append_new(pct, real_or_null(br.pct_lower));
+                    json_array_append_new(pct, real_or_null(br.pct_upper));
+                    json_object_set_new(b, "percentile", pct);
+                    json_t *bca = json_array();
+                    json_array_append_new(bca, real_or_null(br.bca_lower));
+                    json_array_append_new(bca, real_or_null(br.bca_upper));
+                    json_object_set_new(b, "bca", bca);
+                    json_object_set_new(extra(res), "bootstrap", b);
+                    char a[48], c[48];
+                    vc_format_count(br.pct_lower, a, sizeof a);
+                    vc_format_count(br.pct_upper, c, sizeof c);
+                    add_detail(res, "bootstrap: %zu replicates (seed %llu), "
+                               "percentile interval %s\xE2\x80\x93%s%s",
+                               br.B, (unsigned long long)o->seed, a, c,
+                               br.nfailed ? ", some replicates failed" : "");
+                }
+            }
+        }
+    }
+    vc_loglin_workspace_free(w);
+    if (status != VC_OK) {
+        snprintf(res->error, sizeof res->error, "%s", err.msg);
+        cli_result_clear(res);
+    }
+    return res->status = status;
+}
+
+/* ---------------------------------------------------------------------
+ * Latent-class MCMC
+ * ------------------------------------------------------------------- */
+
+static void lcm_progress(const vc_table *t, uint64_t done, uint64_t total,
+                         size_t chains, double elapsed, double rhat)
+{
+    double rate = elapsed > 0.0 ? (double)(done * chains) / elapsed : 0.0;
+    double eta = (done > 0 && total > done)
+                     ? elapsed * (double)(total - done) / (double)done : 0.0;
+    fprintf(stderr, "\r\033[Klcm%s%s: %llu/%llu sweeps per chain, "
+            "%.0f sweeps/s, ETA %.0f s", t->label ? " " : "",
+            t->label ? t->label : "", (unsigned long long)done,
+            (unsigned long long)total, rate, eta);
+    if (rhat > 0.0) {
+        fprintf(stderr, ", R-hat %.3f", rhat);
+    }
+    fflush(stderr);
+}
+
+int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
+                FILE *draws)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_opts lo;
+    vc_lcm_opts_default(&lo);
+    lo.K = o->classes;
+    lo.chains = o->chains;
+    lo.burnin = o->burnin;
+    lo.iterations = o->iterations;
+    lo.thin = o->thin;
+    lo.seed = o->seed;
+    lo.stratum = vc_hash_string(t->label);
+    lo.threads = o->threads;
+    lo.level = o->level;
+    int status = vc_lcm_opts_check(&lo, t, &err);
+    vc_lcm_chains *c = NULL;
+    if (status == VC_OK) {
+        c = vc_lcm_chains_alloc(t, &lo, &err);
+        status = c ? VC_OK : err.code;
+    }
+    int show = !o->quiet && isatty(STDERR_FILENO);
+    uint64_t max_total = o->max_iterations ? o->max_iterations
+                                           : 10 * o->iterations;
+    uint64_t target = o->iterations;
+    /* Rounds of a tenth of the run, at least one thin step, so progress
+     * can be shown; rounds never change the draws. */
+    uint64_t round = target / 10 > o->thin ? target / 10 : o->thin;
+    double t0 = now_seconds();
+    vc_lcm_summary s;
+    memset(&s, 0, sizeof s);
+    double rhat = 0.0;
+    while (status == VC_OK) {
+        uint64_t done = vc_lcm_chains_sweeps(c);
+        if (done >= target) {
+            status = vc_lcm_chains_summary(c, &s, &err);
+            if (status != VC_OK || s.converged || !o->until_converged
+                || done >= max_total) {
+                break;
+            }
+            /* not converged yet: extend by the same length again */
+            target = done + o->iterations < max_total ? done + o->iterations
+                                                      : max_total;
+            rhat = s.N.rhat;
+            continue;
+        }
+        uint64_t step = target - done < round ? target - done : round;
+        status = vc_lcm_chains_round(c, step, &err);
+        if (show && status == VC_OK) {
+            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->chains,
+                         now_seconds() - t0, rhat);
+        }
+    }
+    double seconds = now_seconds() - t0;
+    if (show) {
+        fputs("\r\033[K", stderr);
+    }
+    if (status == VC_OK) {
+        vc_lcm_summary_estimate(&s, &res->est);
+        res->est.level = o->level;
+        res->est.interval = "equal-tailed posterior";
+        json_t *x = extra(res);
+        json_object_set_new(x, "mean", real_or_null(s.N.mean));
+        json_object_set_new(x, "sd", real_or_null(s.N.sd));
+        json_object_set_new(x, "hpd_lower", real_or_null(s.N.hpd_lower));
+        json_object_set_new(x, "hpd_upper", real_or_null(s.N.hpd_upper));
+        json_t *d = json_object();
+        json_object_set_new(d, "rhat", s.N.diag_defined
+                                           ? real_or_null(s.N.rhat)
+                                           : json_null());
+        json_object_set_new(d, "ess_bulk", s.N.diag_defined
+                                               ? real_or_null(s.N.ess_bulk)
+                                               : json_null());
+        json_object_set_new(d, "ess_tail", s.N.diag_defined
+                                               ? real_or_null(s.N.ess_tail)
+                                               : json_null());
+        json_object_set_new(d, "mcse_median", real_or_null(s.N.mcse_median));
+        json_object_set_new(d, "chains", json_integer((json_int_t)s.chains));
+        json_object_set_new(d, "sweeps", json_integer((json_int_t)s.sweeps));
+        json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));
+        json_object_set_new(d, "thin", json_integer((json_int_t)s.thin));
+        json_object_set_new(d, "draws", json_integer((json_int_t)s.draws));
+        json_object_set_new(d, "seconds", json_real(seconds));
+        json_object_set_new(d, "converged", json_boolean(s.converged));
+        json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
+        json_object_set_new(d, "rng", json_string(s.rng));
+        json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
+        json_object_set_new(x, "diagnostics", d);
+        char mean[48], lo_s[48], hi_s[48];
+        vc_format_count(s.N.mean, mean, sizeof mean);
+        vc_format_count(s.N.hpd_lower, lo_s, sizeof lo_s);
+        vc_format_count(s.N.hpd_upper, hi_s, sizeof hi_s);
+        add_detail(res, "posterior mean %s, sd %.1f, HPD %s\xE2\x80\x93%s; "
+                   "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
+                   "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
+                   "%llu) in %.1f s", mean, s.N.sd, lo_s, hi_s, s.N.rhat,
+                   s.N.ess_bulk, s.N.ess_tail, s.chains,
+                   (unsigned long long)s.sweeps,
+                   (unsigned long long)s.burnin, (unsigned long long)s.thin,
+                   s.K, (unsigned long long)s.seed, seconds);
+        if (!s.converged) {
+            add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
+                       "bulk ESS at least %.0f; run longer (--iterations, "
+                       "--until-converged)", lo.rhat_max, lo.ess_min);
+        }
+        if (draws != NULL) {
+            for (size_t ch = 0; ch < vc_lcm_chains_count(c); ch++) {
+                const vc_lcm_trace *tr = vc_lcm_chains_trace(c, ch);
+                for (size_t i = 0; i < tr->ndraws; i++) {
+                    fprintf(draws, "%s,%zu,%zu,%llu,%.10g,%u\n",
+                            t->label ? t->label : "", ch + 1, i + 1,
+                            (unsigned long long)tr->N[i], tr->alpha[i],
+                            (unsigned)tr->occupied[i]);
+                }
+            }
+        }
+    }
+    vc_lcm_chains_free(c);
+    if (status != VC_OK) {
+        snprintf(res->error, sizeof res->error, "%s", err.msg);
+        cli_result_clear(res);
+    }
+    return res->status = status;
+}
+
+/* ---------------------------------------------------------------------
+ * Graph averaging
+ * ------------------------------------------------------------------- */
+
+int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dga_opts d;
+    memset(&d, 0, sizeof d);
+    d.delta = o->delta;
+    d.n0_lo = o->n0_lo;
+    d.n0_hi = o->n0_hi;
+    d.prior = o->prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
+    d.nb_a = o->nb_a;
+    d.nb_b = o->nb_b;
+    d.top = 5;
+    vc_dga_result *r = vc_dga_fit(t, &d, &err);
+    if (r == NULL) {
+        snprintf(res->error, sizeof res->error, "%s", err.msg);
+        return res->status = err.code;
+    }
+    vc_dga_estimate(r, o->level, &res->est);
+    if (r->flags & VC_DGA_FLAG_SPARSE) {
+        res->est.flags |= VC_FLAG_SPARSE;
+    }
+    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
+        res->est.flags |= VC_FLAG_UPPER_OPEN;
+    }
+    json_t *x = extra(res);
+    json_object_set_new(x, "mean", real_or_null(r->mean));
+    json_object_set_new(x, "sd", real_or_null(r->sd));
+    json_object_set_new(x, "mode", real_or_null(r->mode));
+    json_object_set_new(x, "delta", real_or_null(r->delta));
+    json_t *grid = json_array();
+    json_array_append_new(grid, json_integer((json_int_t)r->n0_lo));
+    json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
+                                                          - 1)));
+    json_object_set_new(x, "n0_grid", grid);
+    json_object_set_new(x, "graphs_averaged",
+                        json_integer((json_int_t)r->ngraphs));
+    json_t *graphs = json_array();
+    char mean[48];
+    vc_format_count(r->mean, mean, sizeof mean);
+    add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
+               "decomposable graphs, delta %g, n0 grid %llu:%llu", mean,
+               r->sd, r->mode, r->ngraphs, r->delta,
+               (unsigned long long)r->n0_lo,
+               (unsigned long long)(r->n0_lo + r->ngrid - 1));
+    add_detail(res, "most probable graphs (lists in a bracket may depend "
+               "on each other):");
+    for (size_t k = 0; k < r->ntop; k++) {
+        json_t *g = json_object();
+        json_object_set_new(g, "cliques", json_string(r->top[k].cliques));
+        json_object_set_new(g, "posterior",
+                            real_or_null(r->top[k].posterior));
+        json_object_set_new(g, "mean", real_or_null(r->top[k].mean_N));
+        json_array_append_new(graphs, g);
+        char gm[48];
+        vc_format_count(r->top[k].mean_N, gm, sizeof gm);
+        add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
+                   r->top[k].cliques, gm);
+    }
+    json_object_set_new(x, "graphs", graphs);
+    json_t *edges = json_object();
+    for (size_t a = 0; a < t->J; a++) {
+        for (size_t b = a + 1; b < t->J; b++) {
+            char key[512];
+            snprintf(key, sizeof key, "%s-%s", t->names[a], t->names[b]);
+            json_object_set_new(edges, key,
+                                real_or_null(r->edge_post[a * t->J + b]));
+        }
+    }
+    json_object_set_new(x, "edge_posterior", edges);
+    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
+        add_detail(res, "WARNING: %.2g of the posterior lies in the top 5%% "
+                   "of the n0 grid: the upper end is not pinned down; widen "
+                   "--n0-grid or treat the upper figures as lower bounds",
+                   r->tail_mass);
+        json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
+    }
+    vc_dga_result_free(r);
+    return res->status = VC_OK;
+}
