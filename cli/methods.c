@@ -78,6 +78,25 @@ static void param_name(const vc_table *t, const vc_loglin_result *r, size_t p,
         snprintf(buf, size, "%s", t->names[p - 1]);
         return;
     }
+    size_t het0 = 1 + t->J + r->model.nterms;
+    if (p >= het0) {
+        switch (r->model.het) {
+        case VC_LOGLIN_HET_CHAO:
+            /* the column (k - j)_+ of eta_j */
+            snprintf(buf, size, "eta%zu", p - het0 + 2);
+            break;
+        case VC_LOGLIN_HET_POISSON:
+            snprintf(buf, size, "h=Poisson(%g)", r->model.theta);
+            break;
+        case VC_LOGLIN_HET_DARROCH:
+            snprintf(buf, size, "h=Darroch");
+            break;
+        default:
+            snprintf(buf, size, "h=Gamma(%g)", r->model.theta);
+            break;
+        }
+        return;
+    }
     uint32_t term = r->model.term[p - 1 - t->J];
     size_t used = 0;
     buf[0] = '\0';
@@ -113,7 +132,7 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     for (size_t p = 0; p < r->nparams; p++) {
         char pn[512];
         param_name(t, r, p, pn, sizeof pn);
-        if (p > t->J) {
+        if (p > t->J && p < 1 + t->J + r->model.nterms) {
             json_array_append_new(terms, json_string(pn));
         }
         json_t *c = json_object();
@@ -122,6 +141,8 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
             state = "minus infinity (lists never meet)";
         } else if (r->coef_state[p] == VC_LOGLIN_COEF_ALIASED) {
             state = "not estimable";
+        } else if (r->coef_state[p] == VC_LOGLIN_COEF_ZERO) {
+            state = "fixed at 0 (negative Chao eta)";
         }
         int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
         json_object_set_new(c, "value",
@@ -132,6 +153,21 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
         json_object_set_new(coef, pn, c);
     }
     json_object_set_new(x, "terms", terms);
+    static const char *const het_names[] = {"none", "Chao", "Poisson",
+                                            "Darroch", "Gamma"};
+    if (r->model.het != VC_LOGLIN_HET_NONE) {
+        json_t *h = json_object();
+        json_object_set_new(h, "form", json_string(het_names[r->model.het]));
+        if (r->model.het == VC_LOGLIN_HET_POISSON
+            || r->model.het == VC_LOGLIN_HET_GAMMA) {
+            json_object_set_new(h, "theta", json_real(r->model.theta));
+        }
+        if (r->model.het == VC_LOGLIN_HET_CHAO) {
+            json_object_set_new(h, "etas_fixed_at_zero",
+                                json_integer((json_int_t)r->nzero));
+        }
+        json_object_set_new(x, "heterogeneity", h);
+    }
     json_object_set_new(x, "coefficients", coef);
     json_object_set_new(x, "existence", json_integer(r->existence));
     json_object_set_new(x, "deviance", real_or_null(r->deviance));
@@ -162,9 +198,21 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
     vc_loglin_result fit;
     const char *how = "the user (--model)";
     int status = VC_OK;
-    if (o->model != NULL) {
+    if (o->heterogeneity != NULL && o->model == NULL) {
+        status = vc_error_set(&err, VC_EINVAL,
+                              "--heterogeneity adds to a model: give "
+                              "--model too (--model independence for "
+                              "Rcapture's Mth)");
+    } else if (o->model != NULL) {
         vc_loglin_model m;
-        status = vc_loglin_model_parse(o->model, t->J,
+        char spec[2048];
+        if (o->heterogeneity != NULL) {
+            snprintf(spec, sizeof spec, "%s + h=%s", o->model,
+                     o->heterogeneity);
+        } else {
+            snprintf(spec, sizeof spec, "%s", o->model);
+        }
+        status = vc_loglin_model_parse(spec, t->J,
                                        (const char *const *)t->names, &m,
                                        &err);
         if (status == VC_OK) {

@@ -35,6 +35,23 @@
  * because a converged Newton iteration with positive means is itself proof
  * that the MLE exists.
  *
+ * Heterogeneity (Rcapture's Mth models; Baillargeon & Rivest 2007, J. Stat.
+ * Softw. 19(5); Rivest & Baillargeon 2007, Biometrics 63:999): extra
+ * columns h(k_x) that depend on a cell only through k_x, the number of
+ * lists in x (vc_loglin.h lists the forms).  They are 0 at k = 0, so u is
+ * still log n0, and they enter IRLS, the aliasing check and the existence
+ * LP with their values instead of 0/1.  Chao's lower bound has one column
+ * (k - j)_+ per knot j = 2 .. J-1: log mu is then free to bend at every
+ * k >= 2, which leaves f_3 .. f_J fitted exactly and extrapolates to k = 0
+ * from k = 1 and 2 alone, the log-linear form of Chao's (1987) moment
+ * estimator.  Its eta_j is the change of slope at j, which any mixture of
+ * capture probabilities makes >= 0 (log E[p^k (1-p)^(J-k)]-type moments
+ * are log-convex in k); this parameterisation is ours, derived so, and is
+ * checked against Rcapture only on fits where no eta is negative.
+ * vc_loglin_fit fixes negative etas at 0 and refits, as Rcapture's
+ * neg = TRUE does.  Checked: Rcapture's closedp.t Mt and Mth rows (N,
+ * stderr, deviance, df, AIC) for the hare and meadow-vole examples.
+ *
  * Counting (to agree with R's glm, which is what Rcapture reports): the
  * deviance and log-likelihood sum over all 2^J - 1 cells (a left-out cell
  * has y = mu = 0 and adds nothing), and k counts the NEGINF parameters too,
@@ -46,6 +63,7 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,6 +345,166 @@ static int parse_names(const char *spec, const char *const *names,
     }
 }
 
+int vc_loglin_model_set_het(vc_loglin_model *m, int het, double theta,
+                            vc_error *err)
+{
+    if (het == VC_LOGLIN_HET_NONE) {
+        m->het = het;
+        m->theta = 0.0;
+        m->eta_zero = 0;
+        return VC_OK;
+    }
+    if (het < VC_LOGLIN_HET_CHAO || het > VC_LOGLIN_HET_GAMMA) {
+        return vc_error_set(err, VC_EINVAL, "unknown heterogeneity form %d",
+                            het);
+    }
+    if (m->J < 3) {
+        return vc_error_set(err, VC_EINVAL,
+                            "heterogeneity models need 3 or more lists "
+                            "(here %zu)", m->J);
+    }
+    if (het == VC_LOGLIN_HET_POISSON) {
+        theta = theta > 0.0 ? theta : VC_LOGLIN_POISSON_THETA;
+        if (!(theta > 1.0) || !isfinite(theta)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "the Poisson heterogeneity theta^k - 1 needs "
+                                "theta > 1, not %g", theta);
+        }
+    } else if (het == VC_LOGLIN_HET_GAMMA) {
+        theta = theta > 0.0 ? theta : VC_LOGLIN_GAMMA_THETA;
+        if (!isfinite(theta)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "the Gamma heterogeneity needs a finite "
+                                "theta > 0");
+        }
+    } else {
+        theta = 0.0;
+    }
+    m->het = het;
+    m->theta = theta;
+    m->eta_zero = 0;
+    return VC_OK;
+}
+
+size_t vc_loglin_model_nhet(const vc_loglin_model *m)
+{
+    if (m->het == VC_LOGLIN_HET_NONE) {
+        return 0;
+    }
+    return m->het == VC_LOGLIN_HET_CHAO ? m->J - 2 : 1;
+}
+
+/* Case-insensitive: does s[0..len) equal word? */
+static int word_is(const char *s, size_t len, const char *word)
+{
+    if (strlen(word) != len) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (tolower((unsigned char)s[i]) != word[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A heterogeneity summand "h=Name" or "h=Name(theta)" in s[0..len), the
+ * "h" already trimmed at the front; its form is set in m. */
+static int parse_het(const char *spec, const char *s, size_t len,
+                     vc_loglin_model *m, vc_error *err)
+{
+    while (len > 0 && isspace((unsigned char)s[len - 1])) {
+        len--;
+    }
+    const char *p = skip_space(s + 1);  /* past "h" */
+    p = skip_space(p + 1);              /* past "=" */
+    const char *end = s + len;
+    const char *name = p;
+    while (p < end && isalnum((unsigned char)*p)) {
+        p++;
+    }
+    size_t nlen = (size_t)(p - name);
+    double theta = 0.0;
+    while (p < end && isspace((unsigned char)*p)) {
+        p++;
+    }
+    if (p < end && *p == '(') {
+        char *stop;
+        theta = strtod(p + 1, &stop);
+        const char *q = skip_space(stop);
+        if (stop == p + 1 || q >= end || *q != ')' || !(theta > 0.0)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "model \"%s\": expected a positive number "
+                                "in parentheses after \"%.*s\"", spec,
+                                (int)nlen, name);
+        }
+        p = q + 1;
+        while (p < end && isspace((unsigned char)*p)) {
+            p++;
+        }
+    }
+    if (p != end) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": unexpected \"%.*s\" in the "
+                            "heterogeneity term", spec, (int)(end - p), p);
+    }
+    int het;
+    if (word_is(name, nlen, "chao") || word_is(name, nlen, "lb")) {
+        het = VC_LOGLIN_HET_CHAO;
+    } else if (word_is(name, nlen, "poisson")) {
+        het = VC_LOGLIN_HET_POISSON;
+    } else if (word_is(name, nlen, "darroch")) {
+        het = VC_LOGLIN_HET_DARROCH;
+    } else if (word_is(name, nlen, "gamma")) {
+        het = VC_LOGLIN_HET_GAMMA;
+    } else {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": heterogeneity \"%.*s\" is not "
+                            "Chao, LB, Poisson, Darroch or Gamma", spec,
+                            (int)nlen, name);
+    }
+    if (theta > 0.0 && (het == VC_LOGLIN_HET_CHAO
+                        || het == VC_LOGLIN_HET_DARROCH)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": %.*s heterogeneity takes no "
+                            "parameter", spec, (int)nlen, name);
+    }
+    return vc_loglin_model_set_het(m, het, theta, err);
+}
+
+/* Is the summand starting at s (spaces skipped) a heterogeneity term
+ * "h = ..."? */
+static int is_het_summand(const char *s)
+{
+    s = skip_space(s);
+    return (*s == 'h' || *s == 'H') && *skip_space(s + 1) == '=';
+}
+
+/* The model part of a string, heterogeneity summands removed. */
+static int parse_terms(const char *spec, const char *body, size_t J,
+                       const char *const *names, vc_loglin_model *tmp,
+                       vc_error *err)
+{
+    if (*skip_space(body) == '\0') {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": no terms besides the "
+                            "heterogeneity (write \"independence + h=...\")",
+                            spec);
+    }
+    if (is_keyword(body, "independence")) {
+        return VC_OK;
+    }
+    if (is_keyword(body, "all-two-way")) {
+        return vc_loglin_model_all_two_way(J, tmp, err);
+    }
+    const char *p = skip_space(body);
+    if (*p == '[') {
+        return parse_bracket(spec, p, tmp, err);
+    }
+    /* The name parser quotes the string it reads: the terms alone. */
+    return parse_names(body, names, tmp, err);
+}
+
 int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
                           vc_loglin_model *m, vc_error *err)
 {
@@ -338,18 +516,52 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
     if (spec == NULL || *skip_space(spec) == '\0') {
         return vc_error_set(err, VC_EINVAL, "the model string is empty");
     }
-    if (is_keyword(spec, "independence")) {
-        *m = tmp;
-        return VC_OK;
+    /* Split the summands at '+': heterogeneity ones are parsed here, the
+     * others are copied into body for the term parsers. */
+    size_t len = strlen(spec);
+    char *body = malloc(len + 1);
+    if (body == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot copy the model string");
     }
-    if (is_keyword(spec, "all-two-way")) {
-        return vc_loglin_model_all_two_way(J, m, err);
+    size_t blen = 0;
+    int nhet = 0;
+    vc_loglin_model hetm = tmp;
+    const char *s = spec;
+    for (;;) {
+        const char *end = strchr(s, '+');
+        size_t slen = end != NULL ? (size_t)(end - s) : strlen(s);
+        if (is_het_summand(s)) {
+            if (nhet++ > 0) {
+                status = vc_error_set(err, VC_EINVAL,
+                                      "model \"%s\": more than one "
+                                      "heterogeneity term", spec);
+                break;
+            }
+            status = parse_het(spec, skip_space(s),
+                               slen - (size_t)(skip_space(s) - s), &hetm,
+                               err);
+            if (status != VC_OK) {
+                break;
+            }
+        } else {
+            if (blen > 0) {
+                body[blen++] = '+';
+            }
+            memcpy(body + blen, s, slen);
+            blen += slen;
+        }
+        if (end == NULL) {
+            break;
+        }
+        s = end + 1;
     }
-    const char *p = skip_space(spec);
-    if (*p == '[') {
-        status = parse_bracket(spec, p, &tmp, err);
-    } else {
-        status = parse_names(spec, names, &tmp, err);
+    body[blen] = '\0';
+    if (status == VC_OK) {
+        status = parse_terms(spec, body, J, names, &tmp, err);
+    }
+    free(body);
+    if (status == VC_OK && nhet > 0) {
+        status = vc_loglin_model_set_het(&tmp, hetm.het, hetm.theta, err);
     }
     if (status == VC_OK) {
         *m = tmp;
@@ -461,6 +673,24 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
     if (names == NULL) {
         append(buf, size, &len, "]", &full);
     }
+    if (m->het != VC_LOGLIN_HET_NONE) {
+        char h[64];
+        switch (m->het) {
+        case VC_LOGLIN_HET_CHAO:
+            snprintf(h, sizeof h, " + h=Chao");
+            break;
+        case VC_LOGLIN_HET_POISSON:
+            snprintf(h, sizeof h, " + h=Poisson(%.17g)", m->theta);
+            break;
+        case VC_LOGLIN_HET_DARROCH:
+            snprintf(h, sizeof h, " + h=Darroch");
+            break;
+        default:
+            snprintf(h, sizeof h, " + h=Gamma(%.17g)", m->theta);
+            break;
+        }
+        append(buf, size, &len, h, &full);
+    }
     if (full) {
         return vc_error_set(err, VC_EINVAL,
                             "the model string needs more than %zu bytes",
@@ -488,6 +718,7 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w)
     free(w->b);
     free(w->beta);
     free(w->beta_new);
+    free(w->hcol);
     free(w);
 }
 
@@ -510,7 +741,7 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     }
     w->J = J;
     w->ncell_all = ncell;
-    w->maxp = 1 + J + maxterms;
+    w->maxp = 1 + J + maxterms + J;
     w->y = calloc(ncell, sizeof *w->y);
     w->eta = malloc(ncell * sizeof *w->eta);
     w->eta_new = malloc(ncell * sizeof *w->eta_new);
@@ -521,7 +752,8 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     w->b = malloc(w->maxp * sizeof *w->b);
     w->beta = malloc(w->maxp * sizeof *w->beta);
     w->beta_new = malloc(w->maxp * sizeof *w->beta_new);
-    if (w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
+    w->hcol = calloc(J * (J + 1), sizeof *w->hcol);
+    if (w->hcol == NULL || w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
         || w->fitted == NULL || w->cell == NULL || w->H == NULL
         || w->b == NULL || w->beta == NULL || w->beta_new == NULL) {
         vc_loglin_workspace_free(w);
@@ -545,6 +777,7 @@ void vc_loglin_control_default(vc_loglin_control *c)
     c->epsabs = 1e-9;
     c->maxiter = 100;
     c->lp_after = 15;
+    c->chao_nonneg = 1;
 }
 
 /* ---------------------------------------------------------------------
@@ -555,16 +788,43 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
                       vc_loglin_result *res, vc_loglin_workspace *w)
 {
     size_t J = m->J;
-    size_t p = 1 + J + m->nterms;
+    size_t nhet = vc_loglin_model_nhet(m);
+    size_t p = 1 + J + m->nterms + nhet;
     res->model = *m;
     res->nparams = p;
     w->np = p;
+    w->het0 = 1 + J + m->nterms;
     w->pmask[0] = 0;
     for (size_t j = 0; j < J; j++) {
         w->pmask[1 + j] = 1u << j;
     }
     for (size_t i = 0; i < m->nterms; i++) {
         w->pmask[1 + J + i] = m->term[i];
+    }
+    /* Heterogeneity columns as functions of k, the number of lists that saw
+     * a cell (vc_loglin.h gives the forms and their sources). */
+    for (size_t i = 0; i < nhet; i++) {
+        w->pmask[w->het0 + i] = 0;
+        for (size_t k = 0; k <= J; k++) {
+            double v = 0.0;
+            double dk = (double)k;
+            switch (m->het) {
+            case VC_LOGLIN_HET_CHAO:
+                /* column of eta_j, j = i + 2: (k - j)_+ */
+                v = k > i + 2 ? dk - (double)(i + 2) : 0.0;
+                break;
+            case VC_LOGLIN_HET_POISSON:
+                v = expm1(dk * log(m->theta));
+                break;
+            case VC_LOGLIN_HET_DARROCH:
+                v = 0.5 * dk * dk;
+                break;
+            default:
+                v = -log1p(dk / m->theta);
+                break;
+            }
+            w->hcol[i * (J + 1) + k] = v;
+        }
     }
 
     /* Margins: sum of y over the cells containing each non-intercept
@@ -574,7 +834,17 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     size_t ndead = 0;
     res->nneginf = 0;
     w->state[0] = VC_LOGLIN_COEF_FREE;
+    res->nzero = 0;
     for (size_t k = 1; k < p; k++) {
+        if (k >= w->het0) {
+            /* Heterogeneity columns have no margin of their own; a Chao eta
+             * may have been fixed at 0 by the caller. */
+            int zero = m->het == VC_LOGLIN_HET_CHAO
+                       && (m->eta_zero >> (k - w->het0 + 2) & 1u);
+            w->state[k] = zero ? VC_LOGLIN_COEF_ZERO : VC_LOGLIN_COEF_FREE;
+            res->nzero += (size_t)zero;
+            continue;
+        }
         uint32_t t = w->pmask[k];
         double margin = 0.0;
         for (size_t x = t; x < w->ncell_all; x = (x + 1) | t) {
@@ -621,10 +891,17 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     double *G = w->H; /* q x q, row-major, scratch */
     for (size_t a = 0; a < q; a++) {
         for (size_t b = 0; b <= a; b++) {
-            uint32_t both = w->pmask[order[a]] | w->pmask[order[b]];
             double count = 0.0;
-            for (size_t s = 0; s < w->ncell; s++) {
-                count += (w->cell[s] & both) == both;
+            if (order[a] >= w->het0 || order[b] >= w->het0) {
+                for (size_t s = 0; s < w->ncell; s++) {
+                    count += vci_loglin_colval(w, order[a], w->cell[s])
+                             * vci_loglin_colval(w, order[b], w->cell[s]);
+                }
+            } else {
+                uint32_t both = w->pmask[order[a]] | w->pmask[order[b]];
+                for (size_t s = 0; s < w->ncell; s++) {
+                    count += (w->cell[s] & both) == both;
+                }
             }
             G[a * q + b] = count;
         }
@@ -671,7 +948,7 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     }
     memcpy(res->coef_state, w->state, p);
     res->ncells = w->ncell_all - 1 + (include0 ? 1 : 0);
-    res->k = p - res->naliased;
+    res->k = p - res->naliased - res->nzero;
     res->df = (double)res->ncells - (double)res->k;
 }
 
@@ -679,14 +956,29 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
  * IRLS
  * ------------------------------------------------------------------- */
 
-/* Kept parameters active in cell x, written to act[]; returns how many. */
-static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act)
+/* Kept parameters active in cell x, written to act[] with their design
+ * values in val[] (1 for every parameter but the heterogeneity columns);
+ * returns how many. */
+static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act,
+                     double *val)
 {
     size_t na = 0;
     for (size_t i = 0; i < w->nkept; i++) {
-        uint32_t t = w->pmask[w->kept[i]];
+        size_t k = w->kept[i];
+        if (k >= w->het0) {
+            double v = vci_loglin_colval(w, k, x);
+            if (v != 0.0) {
+                act[na] = i;
+                val[na] = v;
+                na++;
+            }
+            continue;
+        }
+        uint32_t t = w->pmask[k];
         if ((x & t) == t) {
-            act[na++] = i;
+            act[na] = i;
+            val[na] = 1.0;
+            na++;
         }
     }
     return na;
@@ -698,13 +990,14 @@ static double predict(const vc_loglin_workspace *w, const double *beta,
                       const double *eta_ref, double *eta_out)
 {
     size_t act[VC_LOGLIN_MAX_PARAMS];
+    double val[VC_LOGLIN_MAX_PARAMS];
     double maxdelta = 0.0;
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
-        size_t na = active(w, x, act);
+        size_t na = active(w, x, act, val);
         double eta = 0.0;
         for (size_t i = 0; i < na; i++) {
-            eta += beta[act[i]];
+            eta += beta[act[i]] * val[i];
         }
         if (!(eta < LOG_MEAN_MAX)) {
             return HUGE_VAL;
@@ -740,19 +1033,21 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
 {
     size_t p = w->nkept;
     size_t act[VC_LOGLIN_MAX_PARAMS];
+    double val[VC_LOGLIN_MAX_PARAMS];
     memset(w->H, 0, p * p * sizeof *w->H);
     memset(w->b, 0, p * sizeof *w->b);
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
         double mu = w->mu[x];
         double wz = mu * w->eta[x] + (y[x] - mu);
-        size_t na = active(w, x, act);
+        size_t na = active(w, x, act, val);
         for (size_t i = 0; i < na; i++) {
             size_t a = act[i];
-            w->b[a] += wz;
+            w->b[a] += wz * val[i];
             double *row = w->H + a * p;
+            double mv = mu * val[i];
             for (size_t j = 0; j <= i; j++) {
-                row[act[j]] += mu;
+                row[act[j]] += mv * val[j];
             }
         }
     }
@@ -760,7 +1055,7 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
 
 /* Starting values: a warm start matched by term, or glm's mu = y + 0.1. */
 static int start_values(const double *y, const vc_loglin_result *start,
-                        vc_loglin_workspace *w)
+                        const vc_loglin_model *m, vc_loglin_workspace *w)
 {
     if (start == NULL) {
         for (size_t s = 0; s < w->ncell; s++) {
@@ -775,7 +1070,15 @@ static int start_values(const double *y, const vc_loglin_result *start,
         uint32_t t = w->pmask[w->kept[i]];
         double v = 0.0;
         size_t k = SIZE_MAX;
-        if (t == 0) {
+        if (w->kept[i] >= w->het0) {
+            /* A heterogeneity column: the same column of the start when it
+             * has the same form. */
+            size_t off = w->kept[i] - w->het0;
+            if (sm->het == m->het && sm->theta == m->theta
+                && off < vc_loglin_model_nhet(sm)) {
+                k = 1 + sm->J + sm->nterms + off;
+            }
+        } else if (t == 0) {
             k = 0;
         } else if (__builtin_popcount(t) == 1) {
             k = 1 + (size_t)__builtin_ctz(t);
@@ -796,7 +1099,7 @@ static int start_values(const double *y, const vc_loglin_result *start,
     /* The change against a reference is irrelevant here: compare eta with
      * itself. */
     if (predict(w, w->beta, w->eta, w->eta) == HUGE_VAL) {
-        return start_values(y, NULL, w);
+        return start_values(y, NULL, m, w);
     }
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
@@ -935,7 +1238,7 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     }
 
     size_t p = w->nkept;
-    int have_beta = start_values(y, start, w);
+    int have_beta = start_values(y, start, m, w);
     double dev = have_beta ? deviance(y, w, w->eta) : HUGE_VAL;
     int converged = 0;
     int lp_done = 0;
@@ -1036,9 +1339,41 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                             "table has %zu lists, model %zu, workspace %zu",
                             t->J, m->J, w->J);
     }
+    vc_loglin_control defaults;
+    if (control == NULL) {
+        vc_loglin_control_default(&defaults);
+        control = &defaults;
+    }
     double n = vci_loglin_dense_counts(t, w);
-    return vci_loglin_fit_dense(w->y, n, 0, m, start, control, result, fitted,
-                                w, err);
+    status = vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
+                                  fitted, w, err);
+    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
+        return status;
+    }
+    /* Chao's lower bound: an eta below 0 contradicts the mixture that
+     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
+     * neg = TRUE does, its column is removed and the model refitted; we
+     * repeat until no eta is negative (at most J - 2 rounds, since each
+     * round removes at least one column). */
+    vc_loglin_model cur = *m;
+    size_t het0 = 1 + m->J + m->nterms;
+    for (size_t round = 0; status == VC_OK && round < m->J; round++) {
+        uint32_t neg = 0;
+        for (size_t i = 0; i < vc_loglin_model_nhet(m); i++) {
+            if (result->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
+                && result->coef[het0 + i] < 0.0) {
+                neg |= 1u << (i + 2);
+            }
+        }
+        if (neg == 0) {
+            break;
+        }
+        cur.eta_zero |= neg;
+        vc_loglin_result prev = *result;
+        status = vci_loglin_fit_dense(w->y, n, 0, &cur, &prev, control,
+                                      result, fitted, w, err);
+    }
+    return status;
 }
 
 int vc_loglin_estimate(const vc_loglin_result *r, double level,

@@ -27,7 +27,12 @@ struct vc_loglin_workspace {
     /* Parameters of the model being fitted, indexed as in
      * vc_loglin_result.coef. */
     size_t np;                              /* 1 + J + nterms */
-    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept */
+    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept and the
+                                               heterogeneity columns */
+    size_t het0;       /* index of the first heterogeneity parameter (np
+                          when the model has none) */
+    double *hcol;      /* J * (J + 1): value of heterogeneity column i at a
+                          cell seen by k lists, hcol[i * (J + 1) + k] */
     unsigned char state[VC_LOGLIN_MAX_PARAMS];
     size_t kept[VC_LOGLIN_MAX_PARAMS];      /* FREE parameters, in order */
     size_t nkept;
@@ -67,6 +72,17 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
  */
 int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
                          int *exists, vc_error *err);
+
+/* Value of the design column of parameter k (as set up in w) at cell x. */
+static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
+                                       uint32_t x)
+{
+    if (k >= w->het0) {
+        return w->hcol[(k - w->het0) * (w->J + 1)
+                       + (size_t)__builtin_popcount(x)];
+    }
+    return (x & w->pmask[k]) == w->pmask[k] ? 1.0 : 0.0;
+}
 
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);
