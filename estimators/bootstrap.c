@@ -150,6 +150,9 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
         double *ystar = calloc(ncell, sizeof *ystar);
         gsl_rng *r = vc_rng_stream_alloc(o.seed, o.stratum, 0, 0, NULL);
         int ready = w != NULL && res != NULL && ystar != NULL && r != NULL;
+        if (w != NULL) {
+            w->no_se = 1; /* replicates use n0 alone */
+        }
         if (!ready) {
 #pragma omp atomic write
             alloc_failed = 1;

@@ -17,7 +17,8 @@
  * sec. 2.5), which for the canonical log link is Newton's method:
  *   z_x = eta_x + (y_x - mu_x) / mu_x,  W = diag(mu),
  *   beta_new = (X' W X)^{-1} X' W z,
- * solved by Cholesky (GSL).  We accumulate X' W z as
+ * solved by Cholesky (written out, see chol_solve; GSL inverts the
+ * information matrix for the standard errors).  We accumulate X' W z as
  * sum_x (mu_x eta_x + y_x - mu_x) x_x so that a cell whose mean underflows
  * to 0 never divides by 0.  The design matrix is never stored: cell x
  * carries parameter t exactly when the mask of t is a subset of x.
@@ -76,6 +77,11 @@
 
 /* Linear predictors above this would overflow exp(): log(DBL_MAX) ~ 709.8. */
 #define LOG_MEAN_MAX 700.0
+
+/* Most entries of the compressed design kept in a workspace: 2^20 (12 MB).
+ * All pairwise models of 6 lists need at most 64 x 22; a table of 16 lists
+ * with all pairs would need 2^16 x 137 and falls back to mask tests. */
+#define CSR_MAX_ENTRIES ((size_t)1 << 20)
 
 /* Relative size of a diagonal pivot, against the column's own squared norm,
  * below which a column of X_S counts as dependent on the earlier ones.
@@ -719,6 +725,9 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w)
     free(w->beta);
     free(w->beta_new);
     free(w->hcol);
+    free(w->arow);
+    free(w->aidx);
+    free(w->aval);
     free(w);
 }
 
@@ -753,7 +762,18 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     w->beta = malloc(w->maxp * sizeof *w->beta);
     w->beta_new = malloc(w->maxp * sizeof *w->beta_new);
     w->hcol = calloc(J * (J + 1), sizeof *w->hcol);
-    if (w->hcol == NULL || w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
+    /* Room for the compressed design: every cell with every parameter of
+     * the largest model, capped at CSR_MAX_ENTRIES (beyond it the fit
+     * tests masks instead, slower but in constant memory). */
+    w->acap = ncell * w->maxp;
+    if (w->acap > CSR_MAX_ENTRIES) {
+        w->acap = CSR_MAX_ENTRIES;
+    }
+    w->arow = malloc((ncell + 1) * sizeof *w->arow);
+    w->aidx = malloc(w->acap * sizeof *w->aidx);
+    w->aval = malloc(w->acap * sizeof *w->aval);
+    if (w->arow == NULL || w->aidx == NULL || w->aval == NULL
+        || w->hcol == NULL || w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
         || w->fitted == NULL || w->cell == NULL || w->H == NULL
         || w->b == NULL || w->beta == NULL || w->beta_new == NULL) {
         vc_loglin_workspace_free(w);
@@ -889,7 +909,53 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     }
     order[q++] = 0;
     double *G = w->H; /* q x q, row-major, scratch */
-    for (size_t a = 0; a < q; a++) {
+    /* The compressed design over the candidates (FREE parameters in
+     * parameter order: candidate c is order position c - 1, the intercept
+     * c = 0 is position q - 1). */
+    size_t cand[VC_LOGLIN_MAX_PARAMS];
+    cand[0] = 0;
+    for (size_t c = 1; c < q; c++) {
+        cand[c] = order[c - 1];
+    }
+    size_t nnz = 0;
+    w->use_csr = 1;
+    for (size_t s = 0; s < w->ncell && w->use_csr; s++) {
+        uint32_t x = w->cell[s];
+        w->arow[s] = nnz;
+        if (nnz + q > w->acap) {
+            w->use_csr = 0;
+            break;
+        }
+        for (size_t c = 0; c < q; c++) {
+            double v = vci_loglin_colval(w, cand[c], x);
+            if (v != 0.0) {
+                w->aidx[nnz] = (uint32_t)c;
+                w->aval[nnz] = v;
+                nnz++;
+            }
+        }
+    }
+    w->arow[w->ncell] = nnz;
+    if (w->use_csr) {
+        memset(G, 0, q * q * sizeof *G);
+        for (size_t s = 0; s < w->ncell; s++) {
+            for (size_t e = w->arow[s]; e < w->arow[s + 1]; e++) {
+                size_t ca = w->aidx[e];
+                size_t a = ca == 0 ? q - 1 : ca - 1;
+                for (size_t f = w->arow[s]; f <= e; f++) {
+                    size_t cb = w->aidx[f];
+                    size_t b = cb == 0 ? q - 1 : cb - 1;
+                    double v = w->aval[e] * w->aval[f];
+                    if (a >= b) {
+                        G[a * q + b] += v;
+                    } else {
+                        G[b * q + a] += v;
+                    }
+                }
+            }
+        }
+    }
+    for (size_t a = 0; a < q && !w->use_csr; a++) {
         for (size_t b = 0; b <= a; b++) {
             double count = 0.0;
             if (order[a] >= w->het0 || order[b] >= w->het0) {
@@ -946,6 +1012,29 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
             w->kept[w->nkept++] = k;
         }
     }
+    if (w->use_csr && res->naliased > 0) {
+        /* Drop the aliased candidates from the compressed design and
+         * renumber the others as kept parameters. */
+        uint32_t newidx[VC_LOGLIN_MAX_PARAMS];
+        uint32_t next = 0;
+        for (size_t c = 0; c < q; c++) {
+            newidx[c] = w->state[cand[c]] == VC_LOGLIN_COEF_FREE
+                            ? next++ : UINT32_MAX;
+        }
+        size_t out = 0;
+        for (size_t s = 0; s < w->ncell; s++) {
+            size_t start = w->arow[s];
+            w->arow[s] = out;
+            for (size_t e = start; e < w->arow[s + 1]; e++) {
+                if (newidx[w->aidx[e]] != UINT32_MAX) {
+                    w->aidx[out] = newidx[w->aidx[e]];
+                    w->aval[out] = w->aval[e];
+                    out++;
+                }
+            }
+        }
+        w->arow[w->ncell] = out;
+    }
     memcpy(res->coef_state, w->state, p);
     res->ncells = w->ncell_all - 1 + (include0 ? 1 : 0);
     res->k = p - res->naliased - res->nzero;
@@ -994,10 +1083,16 @@ static double predict(const vc_loglin_workspace *w, const double *beta,
     double maxdelta = 0.0;
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
-        size_t na = active(w, x, act, val);
         double eta = 0.0;
-        for (size_t i = 0; i < na; i++) {
-            eta += beta[act[i]] * val[i];
+        if (w->use_csr) {
+            for (size_t e = w->arow[s]; e < w->arow[s + 1]; e++) {
+                eta += beta[w->aidx[e]] * w->aval[e];
+            }
+        } else {
+            size_t na = active(w, x, act, val);
+            for (size_t i = 0; i < na; i++) {
+                eta += beta[act[i]] * val[i];
+            }
         }
         if (!(eta < LOG_MEAN_MAX)) {
             return HUGE_VAL;
@@ -1036,6 +1131,25 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
     double val[VC_LOGLIN_MAX_PARAMS];
     memset(w->H, 0, p * p * sizeof *w->H);
     memset(w->b, 0, p * sizeof *w->b);
+    if (w->use_csr) {
+        for (size_t s = 0; s < w->ncell; s++) {
+            uint32_t x = w->cell[s];
+            double mu = w->mu[x];
+            double wz = mu * w->eta[x] + (y[x] - mu);
+            const uint32_t *ai = w->aidx + w->arow[s];
+            const double *av = w->aval + w->arow[s];
+            size_t na = w->arow[s + 1] - w->arow[s];
+            for (size_t i = 0; i < na; i++) {
+                w->b[ai[i]] += wz * av[i];
+                double *row = w->H + ai[i] * p;
+                double mv = mu * av[i];
+                for (size_t j = 0; j <= i; j++) {
+                    row[ai[j]] += mv * av[j];
+                }
+            }
+        }
+        return;
+    }
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
         double mu = w->mu[x];
@@ -1051,6 +1165,54 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
             }
         }
     }
+}
+
+/*
+ * Solve H x = b for the p x p symmetric positive definite H held in the
+ * lower triangle of a row-major array, by the Cholesky factorisation
+ * H = L L' (Golub & Van Loan 2013, Algorithm 4.2.1, the row-oriented
+ * form) and two triangular solves; H is overwritten by L.  Written out
+ * because the systems here are small (p ~ 10-30) and solved tens of
+ * thousands of times: GSL's blocked gsl_linalg_cholesky_decomp1 spends
+ * more in BLAS calls than in flops at this size (a third of the time of
+ * the UK enumeration).  Returns GSL_SUCCESS, or GSL_EDOM (as GSL would)
+ * when a pivot is not positive.
+ */
+static int chol_solve(double *H, const double *b, double *x, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        double *ri = H + i * p;
+        for (size_t j = 0; j <= i; j++) {
+            const double *rj = H + j * p;
+            double v = ri[j];
+            for (size_t k = 0; k < j; k++) {
+                v -= ri[k] * rj[k];
+            }
+            if (j < i) {
+                ri[j] = v / rj[j];
+            } else if (v > 0.0) {
+                ri[i] = sqrt(v);
+            } else {
+                return GSL_EDOM;
+            }
+        }
+    }
+    for (size_t i = 0; i < p; i++) {
+        const double *ri = H + i * p;
+        double v = b[i];
+        for (size_t k = 0; k < i; k++) {
+            v -= ri[k] * x[k];
+        }
+        x[i] = v / ri[i];
+    }
+    for (size_t i = p; i-- > 0;) {
+        double v = x[i];
+        for (size_t k = i + 1; k < p; k++) {
+            v -= H[k * p + i] * x[k];
+        }
+        x[i] = v / H[i * p + i];
+    }
+    return GSL_SUCCESS;
 }
 
 /* Starting values: a warm start matched by term, or glm's mu = y + 0.1. */
@@ -1121,22 +1283,24 @@ static int finish(const double *y, double n, int include0,
     for (size_t i = 0; i < p; i++) {
         res->coef[w->kept[i]] = w->beta[i];
     }
-    /* Standard errors from the inverse Fisher information at the fit. */
-    accumulate(y, w);
-    gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
-    int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
-    if (gs == GSL_SUCCESS) {
-        gs = gsl_linalg_cholesky_invert(&H.matrix);
+    /* Standard errors from the inverse Fisher information at the fit;
+     * callers that only rank or resample models skip them (w->no_se). */
+    if (!w->no_se) {
+        accumulate(y, w);
+        gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
+        int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
+        if (gs == GSL_SUCCESS) {
+            gs = gsl_linalg_cholesky_invert(&H.matrix);
+        }
+        if (gs != GSL_SUCCESS) {
+            return vc_error_set(err, VC_ENUMERIC,
+                                "log-linear fit: information matrix: %s",
+                                gsl_strerror(gs));
+        }
+        for (size_t i = 0; i < p; i++) {
+            res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
+        }
     }
-    if (gs != GSL_SUCCESS) {
-        return vc_error_set(err, VC_ENUMERIC,
-                            "log-linear fit: information matrix: %s",
-                            gsl_strerror(gs));
-    }
-    for (size_t i = 0; i < p; i++) {
-        res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
-    }
-
     double dev = 0.0;
     double loglik = 0.0;
     for (size_t s = 0; s < w->ncell; s++) {
@@ -1245,13 +1409,7 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     for (size_t iter = 1; iter <= control->maxiter; iter++) {
         res->iterations = iter;
         accumulate(y, w);
-        gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
-        gsl_vector_view b = gsl_vector_view_array(w->b, p);
-        gsl_vector_view bn = gsl_vector_view_array(w->beta_new, p);
-        int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
-        if (gs == GSL_SUCCESS) {
-            gs = gsl_linalg_cholesky_solve(&H.matrix, &b.vector, &bn.vector);
-        }
+        int gs = chol_solve(w->H, w->b, w->beta_new, p);
         if (gs != GSL_SUCCESS) {
             /* A singular weighted Gram matrix with a full-rank design means
              * means have underflowed to 0: the signature of a missing MLE. */

@@ -37,6 +37,20 @@ struct vc_loglin_workspace {
     size_t kept[VC_LOGLIN_MAX_PARAMS];      /* FREE parameters, in order */
     size_t nkept;
     int identifiable;  /* the intercept is estimable from S */
+    /* The design on S in compressed rows: cell s (position in cell[]) has
+     * the kept parameters aidx[arow[s] .. arow[s+1]) with design values
+     * aval[...].  Built once a fit by vci_loglin_setup so that the IRLS
+     * steps never test masks; use_csr is 0 when it would not fit in acap
+     * entries (very wide tables), and the steps then test masks. */
+    size_t *arow;      /* 2^J + 1 */
+    uint32_t *aidx;    /* acap */
+    double *aval;      /* acap */
+    size_t acap;
+    int use_csr;
+    /* 1: fits leave se[] and se_log_n0 at 0 and skip inverting the
+     * information matrix (enumeration, bootstrap replicates, which never
+     * read them).  0 after vc_loglin_workspace_alloc. */
+    int no_se;
     double *H;         /* maxp^2: weighted Gram matrix, then its Cholesky */
     double *b;         /* maxp: right-hand side */
     double *beta;      /* maxp: coefficients of the kept parameters */
