@@ -185,6 +185,60 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     }
 }
 
+/* Most lists for which the JSON lists every cell's Pearson residual
+ * (1,023 cells); wider tables get only X^2 and the largest residual. */
+#define CLI_RESIDUAL_MAX_LISTS 10
+
+/* Pearson residuals of fit r (refitted to get its means) in the JSON, and
+ * X^2 with the largest residual in the details.  A courtesy: failures
+ * leave the estimate alone. */
+static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
+                               vc_loglin_workspace *w, cli_result *res)
+{
+    json_t *x = extra(res);
+    json_object_set_new(x, "pearson_chi2", real_or_null(r->pearson_chi2));
+    json_object_set_new(x, "pearson_max_abs", real_or_null(r->pearson_max));
+    add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
+               r->pearson_chi2, r->df, r->pearson_max);
+    if (t->J > CLI_RESIDUAL_MAX_LISTS) {
+        return;
+    }
+    size_t ncell = (size_t)1 << t->J;
+    double *fitted = malloc(ncell * sizeof *fitted);
+    double *resid = malloc(ncell * sizeof *resid);
+    double *obs = calloc(ncell, sizeof *obs);
+    vc_loglin_result *again = malloc(sizeof *again);
+    vc_error err;
+    vc_error_clear(&err);
+    if (fitted != NULL && resid != NULL && obs != NULL && again != NULL
+        && vc_loglin_fit(t, &r->model, r, NULL, again, fitted, w, &err)
+               == VC_OK
+        && vc_loglin_pearson(t, fitted, resid, &err) == VC_OK) {
+        for (size_t i = 0; i < t->npat; i++) {
+            obs[t->pattern[i]] = (double)t->count[i];
+        }
+        json_t *cells = json_array();
+        for (size_t c = 1; c < ncell; c++) {
+            char pat[CLI_RESIDUAL_MAX_LISTS + 1];
+            for (size_t j = 0; j < t->J; j++) {
+                pat[j] = (c >> j & 1u) ? '1' : '0';
+            }
+            pat[t->J] = '\0';
+            json_t *cell = json_object();
+            json_object_set_new(cell, "pattern", json_string(pat));
+            json_object_set_new(cell, "observed", json_real(obs[c]));
+            json_object_set_new(cell, "fitted", real_or_null(fitted[c]));
+            json_object_set_new(cell, "residual", real_or_null(resid[c]));
+            json_array_append_new(cells, cell);
+        }
+        json_object_set_new(x, "pearson_residuals", cells);
+    }
+    free(again);
+    free(obs);
+    free(resid);
+    free(fitted);
+}
+
 int cli_run_loglinear(const vc_table *t, const cli_options *o,
                       cli_result *res)
 {
@@ -270,6 +324,7 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         char *top_lines = res->details; /* the ranking goes after the model */
         res->details = NULL;
         describe_loglin(t, &fit, how, res);
+        describe_residuals(t, &fit, w, res);
         if (top_lines != NULL) {
             add_detail(res, "best models:");
             add_detail(res, "%.*s", (int)strlen(top_lines) - 1, top_lines);

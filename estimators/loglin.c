@@ -1316,6 +1316,19 @@ static int finish(const double *y, double n, int include0,
     }
     res->deviance = dev;
     res->loglik = loglik;
+    /* Pearson's X^2 and the largest residual (McCullagh & Nelder 1989,
+     * sec. 2.4.2), over the fitted cells: the others have y = mu = 0. */
+    double x2 = 0.0;
+    double rmax = 0.0;
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        double mu = w->mu[x];
+        double r = mu > 0.0 ? (y[x] - mu) / sqrt(mu) : 0.0;
+        x2 += r * r;
+        rmax = fabs(r) > rmax ? fabs(r) : rmax;
+    }
+    res->pearson_chi2 = x2;
+    res->pearson_max = rmax;
     res->aic = -2.0 * loglik + 2.0 * (double)res->k;
     res->bic = -2.0 * loglik + log(n) * (double)res->k;
     res->log_n0 = res->coef[0];
@@ -1532,6 +1545,37 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                                       result, fitted, w, err);
     }
     return status;
+}
+
+int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
+                      vc_error *err)
+{
+    int status = check_J(t->J, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t ncell = (size_t)1 << t->J;
+    memset(resid, 0, ncell * sizeof *resid);
+    /* Cells absent from t have y = 0. */
+    for (size_t x = 1; x < ncell; x++) {
+        resid[x] = fitted[x] > 0.0 ? -sqrt(fitted[x]) : 0.0;
+    }
+    for (size_t i = 0; i < t->npat; i++) {
+        uint32_t x = t->pattern[i];
+        double y = (double)t->count[i];
+        double mu = fitted[x];
+        if (!(mu > 0.0)) {
+            if (y > 0.0) {
+                return vc_error_set(err, VC_EDATA,
+                                    "Pearson residuals: cell 0x%x has %g "
+                                    "people but a fitted mean of 0",
+                                    (unsigned)x, y);
+            }
+            continue;
+        }
+        resid[x] = (y - mu) / sqrt(mu);
+    }
+    return VC_OK;
 }
 
 int vc_loglin_estimate(const vc_loglin_result *r, double level,

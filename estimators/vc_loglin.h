@@ -247,6 +247,9 @@ typedef struct {
     double deviance;          /* 2 sum y log(y/mu) - (y - mu) */
     double loglik;            /* Poisson: sum y log mu - mu - lgamma(y+1) */
     double aic, bic;          /* as vc_loglin_criterion */
+    double pearson_chi2;      /* X^2 = sum (y - mu)^2 / mu over the cells
+                                 fitted (vc_loglin_pearson gives each) */
+    double pearson_max;       /* largest |(y - mu) / sqrt(mu)| */
     size_t iterations;        /* IRLS steps taken */
 } vc_loglin_result;
 
@@ -280,6 +283,19 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                   const vc_loglin_result *start,
                   const vc_loglin_control *control, vc_loglin_result *result,
                   double *fitted, vc_loglin_workspace *w, vc_error *err);
+
+/*
+ * Pearson residuals of a fit, r_x = (y_x - mu_x) / sqrt(mu_x) (McCullagh &
+ * Nelder 1989, sec. 2.4.2; what Rcapture's boxplot.closedp shows), for
+ * every observable cell x = 1 .. 2^J - 1 of table t (borrowed), from the
+ * fitted means that vc_loglin_fit wrote (fitted, 2^J entries).  resid
+ * (filled, 2^J entries) gets r_x at index x; resid[0] = 0 (nobody is
+ * observed there).  A cell fixed at 0 by an interaction at minus infinity
+ * has y = mu = 0 and gets 0.  Errors: VC_EINVAL (J out of range), VC_EDATA
+ * (a cell with mu = 0 but y > 0, which no fit of t produces).
+ */
+int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
+                      vc_error *err);
 
 /*
  * Existence and identifiability of model m on table t, by the linear

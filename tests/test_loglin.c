@@ -719,6 +719,27 @@ static void test_properties(void)
     VC_ASSERT_REL(sum, (double)t->n, 1e-10);
     VC_ASSERT_REL(fitted[0], base.n0, 1e-14);
 
+    /* Pearson residuals: (y - mu) / sqrt(mu) cell by cell, 0 where
+     * nobody can be seen, and their squares sum to X^2. */
+    double resid[16];
+    CU_ASSERT_EQUAL(vc_loglin_pearson(t, fitted, resid, NULL), VC_OK);
+    double x2 = 0.0;
+    for (size_t x = 1; x < 16; x++) {
+        x2 += resid[x] * resid[x];
+    }
+    CU_ASSERT_EQUAL(resid[0], 0.0);
+    VC_ASSERT_REL(x2, base.pearson_chi2, 1e-12);
+    for (size_t i = 0; i < t->npat; i++) {
+        uint32_t x = t->pattern[i];
+        VC_ASSERT_REL(resid[x], ((double)t->count[i] - fitted[x])
+                                    / sqrt(fitted[x]), 1e-14);
+        CU_ASSERT(fabs(resid[x]) <= base.pearson_max * (1.0 + 1e-14));
+    }
+    double broken[16];
+    memcpy(broken, fitted, sizeof broken);
+    broken[t->pattern[0]] = 0.0;
+    CU_ASSERT_EQUAL(vc_loglin_pearson(t, broken, resid, NULL), VC_EDATA);
+
     /* The estimate the CLI prints. */
     vc_estimate est;
     CU_ASSERT_EQUAL(vc_loglin_estimate(&base, 0.95, &est, NULL), VC_OK);
