@@ -104,7 +104,7 @@ void cli_estimate_help(FILE *f)
         "loglinear:\n"
         "      --model M        fit this model: \"IOM*NGO + Police\", \"[12,3]\"\n"
         "                       (lists numbered from 1), all-two-way,\n"
-        "                       independence; a last summand \"+ h=H\" adds\n"
+        "                       independence; a summand \"+ h=H\" adds\n"
         "                       heterogeneity between people (Rcapture's\n"
         "                       Mth models): \"[12,3] + h=Chao\"\n"
         "      --heterogeneity H  the same as \"+ h=H\" in --model (needs\n"
