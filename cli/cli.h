@@ -64,6 +64,7 @@ typedef struct {
     int threads;            /* 0: OpenMP's default */
     /* loglinear */
     const char *model;      /* --model, or NULL to select */
+    const char *heterogeneity; /* --heterogeneity, added to --model */
     cli_select select;
     double pthresh;
     size_t bootstrap;

@@ -78,6 +78,25 @@ static void param_name(const vc_table *t, const vc_loglin_result *r, size_t p,
         snprintf(buf, size, "%s", t->names[p - 1]);
         return;
     }
+    size_t het0 = 1 + t->J + r->model.nterms;
+    if (p >= het0) {
+        switch (r->model.het) {
+        case VC_LOGLIN_HET_CHAO:
+            /* the column (k - j)_+ of eta_j */
+            snprintf(buf, size, "eta%zu", p - het0 + 2);
+            break;
+        case VC_LOGLIN_HET_POISSON:
+            snprintf(buf, size, "h=Poisson(%g)", r->model.theta);
+            break;
+        case VC_LOGLIN_HET_DARROCH:
+            snprintf(buf, size, "h=Darroch");
+            break;
+        default:
+            snprintf(buf, size, "h=Gamma(%g)", r->model.theta);
+            break;
+        }
+        return;
+    }
     uint32_t term = r->model.term[p - 1 - t->J];
     size_t used = 0;
     buf[0] = '\0';
@@ -113,7 +132,7 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     for (size_t p = 0; p < r->nparams; p++) {
         char pn[512];
         param_name(t, r, p, pn, sizeof pn);
-        if (p > t->J) {
+        if (p > t->J && p < 1 + t->J + r->model.nterms) {
             json_array_append_new(terms, json_string(pn));
         }
         json_t *c = json_object();
@@ -122,6 +141,8 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
             state = "minus infinity (lists never meet)";
         } else if (r->coef_state[p] == VC_LOGLIN_COEF_ALIASED) {
             state = "not estimable";
+        } else if (r->coef_state[p] == VC_LOGLIN_COEF_ZERO) {
+            state = "fixed at 0 (negative Chao eta)";
         }
         int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
         json_object_set_new(c, "value",
@@ -132,6 +153,21 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
         json_object_set_new(coef, pn, c);
     }
     json_object_set_new(x, "terms", terms);
+    static const char *const het_names[] = {"none", "Chao", "Poisson",
+                                            "Darroch", "Gamma"};
+    if (r->model.het != VC_LOGLIN_HET_NONE) {
+        json_t *h = json_object();
+        json_object_set_new(h, "form", json_string(het_names[r->model.het]));
+        if (r->model.het == VC_LOGLIN_HET_POISSON
+            || r->model.het == VC_LOGLIN_HET_GAMMA) {
+            json_object_set_new(h, "theta", json_real(r->model.theta));
+        }
+        if (r->model.het == VC_LOGLIN_HET_CHAO) {
+            json_object_set_new(h, "etas_fixed_at_zero",
+                                json_integer((json_int_t)r->nzero));
+        }
+        json_object_set_new(x, "heterogeneity", h);
+    }
     json_object_set_new(x, "coefficients", coef);
     json_object_set_new(x, "existence", json_integer(r->existence));
     json_object_set_new(x, "deviance", real_or_null(r->deviance));
@@ -149,6 +185,60 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     }
 }
 
+/* Most lists for which the JSON lists every cell's Pearson residual
+ * (1,023 cells); wider tables get only X^2 and the largest residual. */
+#define CLI_RESIDUAL_MAX_LISTS 10
+
+/* Pearson residuals of fit r (refitted to get its means) in the JSON, and
+ * X^2 with the largest residual in the details.  A courtesy: failures
+ * leave the estimate alone. */
+static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
+                               vc_loglin_workspace *w, cli_result *res)
+{
+    json_t *x = extra(res);
+    json_object_set_new(x, "pearson_chi2", real_or_null(r->pearson_chi2));
+    json_object_set_new(x, "pearson_max_abs", real_or_null(r->pearson_max));
+    add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
+               r->pearson_chi2, r->df, r->pearson_max);
+    if (t->J > CLI_RESIDUAL_MAX_LISTS) {
+        return;
+    }
+    size_t ncell = (size_t)1 << t->J;
+    double *fitted = malloc(ncell * sizeof *fitted);
+    double *resid = malloc(ncell * sizeof *resid);
+    double *obs = calloc(ncell, sizeof *obs);
+    vc_loglin_result *again = malloc(sizeof *again);
+    vc_error err;
+    vc_error_clear(&err);
+    if (fitted != NULL && resid != NULL && obs != NULL && again != NULL
+        && vc_loglin_fit(t, &r->model, r, NULL, again, fitted, w, &err)
+               == VC_OK
+        && vc_loglin_pearson(t, fitted, resid, &err) == VC_OK) {
+        for (size_t i = 0; i < t->npat; i++) {
+            obs[t->pattern[i]] = (double)t->count[i];
+        }
+        json_t *cells = json_array();
+        for (size_t c = 1; c < ncell; c++) {
+            char pat[CLI_RESIDUAL_MAX_LISTS + 1];
+            for (size_t j = 0; j < t->J; j++) {
+                pat[j] = (c >> j & 1u) ? '1' : '0';
+            }
+            pat[t->J] = '\0';
+            json_t *cell = json_object();
+            json_object_set_new(cell, "pattern", json_string(pat));
+            json_object_set_new(cell, "observed", json_real(obs[c]));
+            json_object_set_new(cell, "fitted", real_or_null(fitted[c]));
+            json_object_set_new(cell, "residual", real_or_null(resid[c]));
+            json_array_append_new(cells, cell);
+        }
+        json_object_set_new(x, "pearson_residuals", cells);
+    }
+    free(again);
+    free(obs);
+    free(resid);
+    free(fitted);
+}
+
 int cli_run_loglinear(const vc_table *t, const cli_options *o,
                       cli_result *res)
 {
@@ -162,9 +252,21 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
     vc_loglin_result fit;
     const char *how = "the user (--model)";
     int status = VC_OK;
-    if (o->model != NULL) {
+    if (o->heterogeneity != NULL && o->model == NULL) {
+        status = vc_error_set(&err, VC_EINVAL,
+                              "--heterogeneity adds to a model: give "
+                              "--model too (--model independence for "
+                              "Rcapture's Mth)");
+    } else if (o->model != NULL) {
         vc_loglin_model m;
-        status = vc_loglin_model_parse(o->model, t->J,
+        char spec[2048];
+        if (o->heterogeneity != NULL) {
+            snprintf(spec, sizeof spec, "%s + h=%s", o->model,
+                     o->heterogeneity);
+        } else {
+            snprintf(spec, sizeof spec, "%s", o->model);
+        }
+        status = vc_loglin_model_parse(spec, t->J,
                                        (const char *const *)t->names, &m,
                                        &err);
         if (status == VC_OK) {
@@ -222,6 +324,7 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         char *top_lines = res->details; /* the ranking goes after the model */
         res->details = NULL;
         describe_loglin(t, &fit, how, res);
+        describe_residuals(t, &fit, w, res);
         if (top_lines != NULL) {
             add_detail(res, "best models:");
             add_detail(res, "%.*s", (int)strlen(top_lines) - 1, top_lines);

@@ -106,6 +106,7 @@ enum {
     OPT_SEED,
     OPT_THREADS,
     OPT_MODEL,
+    OPT_HETEROGENEITY,
     OPT_SELECT,
     OPT_PTHRESH,
     OPT_BOOTSTRAP,
@@ -170,6 +171,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"model", required_argument, NULL, OPT_MODEL},
+        {"heterogeneity", required_argument, NULL, OPT_HETEROGENEITY},
         {"select", required_argument, NULL, OPT_SELECT},
         {"pthresh", required_argument, NULL, OPT_PTHRESH},
         {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
@@ -261,6 +263,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         }
         case OPT_MODEL:
             o->model = optarg;
+            break;
+        case OPT_HETEROGENEITY:
+            o->heterogeneity = optarg;
             break;
         case OPT_SELECT:
             if (strcmp(optarg, "stepwise") == 0) {

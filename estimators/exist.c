@@ -17,7 +17,8 @@
  * fix at minus infinity every interaction whose lists never meet (a zero
  * margin) and drop the cells it covers, then ask the question on the cells
  * left; we do the same (loglin.c, vci_loglin_setup), so the LP runs on S
- * and on the parameters that are not NEGINF.
+ * and on the parameters that are not NEGINF (nor Chao etas fixed at 0).
+ * Heterogeneity columns enter X with their values, not as 0/1.
  *
  * Identifiability (CSV 2021, sec. 2.3): N depends on the intercept alone,
  * which the cells S can estimate unless the intercept column of X_S lies in
@@ -68,7 +69,8 @@ int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
     size_t p = 0;
     size_t par[VC_LOGLIN_MAX_PARAMS];
     for (size_t k = 0; k < w->np; k++) {
-        if (w->state[k] != VC_LOGLIN_COEF_NEGINF) {
+        if (w->state[k] != VC_LOGLIN_COEF_NEGINF
+            && w->state[k] != VC_LOGLIN_COEF_ZERO) {
             par[p++] = k;
         }
     }
@@ -101,16 +103,16 @@ int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
     glp_set_obj_coef(lp, (int)ncol, 1.0);
     size_t ne = 0;
     for (size_t r = 0; r < p; r++) {
-        uint32_t t = w->pmask[par[r]];
         double margin = 0.0;
         for (size_t s = 0; s < w->ncell; s++) {
             uint32_t x = w->cell[s];
-            if ((x & t) == t) {
-                margin += y[x] / ymax;
+            double v = vci_loglin_colval(w, par[r], x);
+            if (v != 0.0) {
+                margin += v * y[x] / ymax;
                 ne++;
                 ia[ne] = (int)r + 1;
                 ja[ne] = (int)s + 1;
-                ar[ne] = 1.0;
+                ar[ne] = v;
             }
         }
         glp_set_row_bnds(lp, (int)r + 1, GLP_FX, margin, margin);

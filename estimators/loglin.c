@@ -17,7 +17,8 @@
  * sec. 2.5), which for the canonical log link is Newton's method:
  *   z_x = eta_x + (y_x - mu_x) / mu_x,  W = diag(mu),
  *   beta_new = (X' W X)^{-1} X' W z,
- * solved by Cholesky (GSL).  We accumulate X' W z as
+ * solved by Cholesky (written out, see chol_solve; GSL inverts the
+ * information matrix for the standard errors).  We accumulate X' W z as
  * sum_x (mu_x eta_x + y_x - mu_x) x_x so that a cell whose mean underflows
  * to 0 never divides by 0.  The design matrix is never stored: cell x
  * carries parameter t exactly when the mask of t is a subset of x.
@@ -35,6 +36,23 @@
  * because a converged Newton iteration with positive means is itself proof
  * that the MLE exists.
  *
+ * Heterogeneity (Rcapture's Mth models; Baillargeon & Rivest 2007, J. Stat.
+ * Softw. 19(5); Rivest & Baillargeon 2007, Biometrics 63:999): extra
+ * columns h(k_x) that depend on a cell only through k_x, the number of
+ * lists in x (vc_loglin.h lists the forms).  They are 0 at k = 0, so u is
+ * still log n0, and they enter IRLS, the aliasing check and the existence
+ * LP with their values instead of 0/1.  Chao's lower bound has one column
+ * (k - j)_+ per knot j = 2 .. J-1: log mu is then free to bend at every
+ * k >= 2, which leaves f_3 .. f_J fitted exactly and extrapolates to k = 0
+ * from k = 1 and 2 alone, the log-linear form of Chao's (1987) moment
+ * estimator.  Its eta_j is the change of slope at j, which any mixture of
+ * capture probabilities makes >= 0 (log E[p^k (1-p)^(J-k)]-type moments
+ * are log-convex in k); this parameterisation is ours, derived so, and is
+ * checked against Rcapture only on fits where no eta is negative.
+ * vc_loglin_fit fixes negative etas at 0 and refits, as Rcapture's
+ * neg = TRUE does.  Checked: Rcapture's closedp.t Mt and Mth rows (N,
+ * stderr, deviance, df, AIC) for the hare and meadow-vole examples.
+ *
  * Counting (to agree with R's glm, which is what Rcapture reports): the
  * deviance and log-likelihood sum over all 2^J - 1 cells (a left-out cell
  * has y = mu = 0 and adds nothing), and k counts the NEGINF parameters too,
@@ -46,6 +64,7 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +77,11 @@
 
 /* Linear predictors above this would overflow exp(): log(DBL_MAX) ~ 709.8. */
 #define LOG_MEAN_MAX 700.0
+
+/* Most entries of the compressed design kept in a workspace: 2^20 (12 MB).
+ * All pairwise models of 6 lists need at most 64 x 22; a table of 16 lists
+ * with all pairs would need 2^16 x 137 and falls back to mask tests. */
+#define CSR_MAX_ENTRIES ((size_t)1 << 20)
 
 /* Relative size of a diagonal pivot, against the column's own squared norm,
  * below which a column of X_S counts as dependent on the earlier ones.
@@ -327,6 +351,166 @@ static int parse_names(const char *spec, const char *const *names,
     }
 }
 
+int vc_loglin_model_set_het(vc_loglin_model *m, int het, double theta,
+                            vc_error *err)
+{
+    if (het == VC_LOGLIN_HET_NONE) {
+        m->het = het;
+        m->theta = 0.0;
+        m->eta_zero = 0;
+        return VC_OK;
+    }
+    if (het < VC_LOGLIN_HET_CHAO || het > VC_LOGLIN_HET_GAMMA) {
+        return vc_error_set(err, VC_EINVAL, "unknown heterogeneity form %d",
+                            het);
+    }
+    if (m->J < 3) {
+        return vc_error_set(err, VC_EINVAL,
+                            "heterogeneity models need 3 or more lists "
+                            "(here %zu)", m->J);
+    }
+    if (het == VC_LOGLIN_HET_POISSON) {
+        theta = theta > 0.0 ? theta : VC_LOGLIN_POISSON_THETA;
+        if (!(theta > 1.0) || !isfinite(theta)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "the Poisson heterogeneity theta^k - 1 needs "
+                                "theta > 1, not %g", theta);
+        }
+    } else if (het == VC_LOGLIN_HET_GAMMA) {
+        theta = theta > 0.0 ? theta : VC_LOGLIN_GAMMA_THETA;
+        if (!isfinite(theta)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "the Gamma heterogeneity needs a finite "
+                                "theta > 0");
+        }
+    } else {
+        theta = 0.0;
+    }
+    m->het = het;
+    m->theta = theta;
+    m->eta_zero = 0;
+    return VC_OK;
+}
+
+size_t vc_loglin_model_nhet(const vc_loglin_model *m)
+{
+    if (m->het == VC_LOGLIN_HET_NONE) {
+        return 0;
+    }
+    return m->het == VC_LOGLIN_HET_CHAO ? m->J - 2 : 1;
+}
+
+/* Case-insensitive: does s[0..len) equal word? */
+static int word_is(const char *s, size_t len, const char *word)
+{
+    if (strlen(word) != len) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (tolower((unsigned char)s[i]) != word[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A heterogeneity summand "h=Name" or "h=Name(theta)" in s[0..len), the
+ * "h" already trimmed at the front; its form is set in m. */
+static int parse_het(const char *spec, const char *s, size_t len,
+                     vc_loglin_model *m, vc_error *err)
+{
+    while (len > 0 && isspace((unsigned char)s[len - 1])) {
+        len--;
+    }
+    const char *p = skip_space(s + 1);  /* past "h" */
+    p = skip_space(p + 1);              /* past "=" */
+    const char *end = s + len;
+    const char *name = p;
+    while (p < end && isalnum((unsigned char)*p)) {
+        p++;
+    }
+    size_t nlen = (size_t)(p - name);
+    double theta = 0.0;
+    while (p < end && isspace((unsigned char)*p)) {
+        p++;
+    }
+    if (p < end && *p == '(') {
+        char *stop;
+        theta = strtod(p + 1, &stop);
+        const char *q = skip_space(stop);
+        if (stop == p + 1 || q >= end || *q != ')' || !(theta > 0.0)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "model \"%s\": expected a positive number "
+                                "in parentheses after \"%.*s\"", spec,
+                                (int)nlen, name);
+        }
+        p = q + 1;
+        while (p < end && isspace((unsigned char)*p)) {
+            p++;
+        }
+    }
+    if (p != end) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": unexpected \"%.*s\" in the "
+                            "heterogeneity term", spec, (int)(end - p), p);
+    }
+    int het;
+    if (word_is(name, nlen, "chao") || word_is(name, nlen, "lb")) {
+        het = VC_LOGLIN_HET_CHAO;
+    } else if (word_is(name, nlen, "poisson")) {
+        het = VC_LOGLIN_HET_POISSON;
+    } else if (word_is(name, nlen, "darroch")) {
+        het = VC_LOGLIN_HET_DARROCH;
+    } else if (word_is(name, nlen, "gamma")) {
+        het = VC_LOGLIN_HET_GAMMA;
+    } else {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": heterogeneity \"%.*s\" is not "
+                            "Chao, LB, Poisson, Darroch or Gamma", spec,
+                            (int)nlen, name);
+    }
+    if (theta > 0.0 && (het == VC_LOGLIN_HET_CHAO
+                        || het == VC_LOGLIN_HET_DARROCH)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": %.*s heterogeneity takes no "
+                            "parameter", spec, (int)nlen, name);
+    }
+    return vc_loglin_model_set_het(m, het, theta, err);
+}
+
+/* Is the summand starting at s (spaces skipped) a heterogeneity term
+ * "h = ..."? */
+static int is_het_summand(const char *s)
+{
+    s = skip_space(s);
+    return (*s == 'h' || *s == 'H') && *skip_space(s + 1) == '=';
+}
+
+/* The model part of a string, heterogeneity summands removed. */
+static int parse_terms(const char *spec, const char *body, size_t J,
+                       const char *const *names, vc_loglin_model *tmp,
+                       vc_error *err)
+{
+    if (*skip_space(body) == '\0') {
+        return vc_error_set(err, VC_EINVAL,
+                            "model \"%s\": no terms besides the "
+                            "heterogeneity (write \"independence + h=...\")",
+                            spec);
+    }
+    if (is_keyword(body, "independence")) {
+        return VC_OK;
+    }
+    if (is_keyword(body, "all-two-way")) {
+        return vc_loglin_model_all_two_way(J, tmp, err);
+    }
+    const char *p = skip_space(body);
+    if (*p == '[') {
+        return parse_bracket(spec, p, tmp, err);
+    }
+    /* The name parser quotes the string it reads: the terms alone. */
+    return parse_names(body, names, tmp, err);
+}
+
 int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
                           vc_loglin_model *m, vc_error *err)
 {
@@ -338,18 +522,52 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
     if (spec == NULL || *skip_space(spec) == '\0') {
         return vc_error_set(err, VC_EINVAL, "the model string is empty");
     }
-    if (is_keyword(spec, "independence")) {
-        *m = tmp;
-        return VC_OK;
+    /* Split the summands at '+': heterogeneity ones are parsed here, the
+     * others are copied into body for the term parsers. */
+    size_t len = strlen(spec);
+    char *body = malloc(len + 1);
+    if (body == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot copy the model string");
     }
-    if (is_keyword(spec, "all-two-way")) {
-        return vc_loglin_model_all_two_way(J, m, err);
+    size_t blen = 0;
+    int nhet = 0;
+    vc_loglin_model hetm = tmp;
+    const char *s = spec;
+    for (;;) {
+        const char *end = strchr(s, '+');
+        size_t slen = end != NULL ? (size_t)(end - s) : strlen(s);
+        if (is_het_summand(s)) {
+            if (nhet++ > 0) {
+                status = vc_error_set(err, VC_EINVAL,
+                                      "model \"%s\": more than one "
+                                      "heterogeneity term", spec);
+                break;
+            }
+            status = parse_het(spec, skip_space(s),
+                               slen - (size_t)(skip_space(s) - s), &hetm,
+                               err);
+            if (status != VC_OK) {
+                break;
+            }
+        } else {
+            if (blen > 0) {
+                body[blen++] = '+';
+            }
+            memcpy(body + blen, s, slen);
+            blen += slen;
+        }
+        if (end == NULL) {
+            break;
+        }
+        s = end + 1;
     }
-    const char *p = skip_space(spec);
-    if (*p == '[') {
-        status = parse_bracket(spec, p, &tmp, err);
-    } else {
-        status = parse_names(spec, names, &tmp, err);
+    body[blen] = '\0';
+    if (status == VC_OK) {
+        status = parse_terms(spec, body, J, names, &tmp, err);
+    }
+    free(body);
+    if (status == VC_OK && nhet > 0) {
+        status = vc_loglin_model_set_het(&tmp, hetm.het, hetm.theta, err);
     }
     if (status == VC_OK) {
         *m = tmp;
@@ -461,6 +679,24 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
     if (names == NULL) {
         append(buf, size, &len, "]", &full);
     }
+    if (m->het != VC_LOGLIN_HET_NONE) {
+        char h[64];
+        switch (m->het) {
+        case VC_LOGLIN_HET_CHAO:
+            snprintf(h, sizeof h, " + h=Chao");
+            break;
+        case VC_LOGLIN_HET_POISSON:
+            snprintf(h, sizeof h, " + h=Poisson(%.17g)", m->theta);
+            break;
+        case VC_LOGLIN_HET_DARROCH:
+            snprintf(h, sizeof h, " + h=Darroch");
+            break;
+        default:
+            snprintf(h, sizeof h, " + h=Gamma(%.17g)", m->theta);
+            break;
+        }
+        append(buf, size, &len, h, &full);
+    }
     if (full) {
         return vc_error_set(err, VC_EINVAL,
                             "the model string needs more than %zu bytes",
@@ -488,6 +724,10 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w)
     free(w->b);
     free(w->beta);
     free(w->beta_new);
+    free(w->hcol);
+    free(w->arow);
+    free(w->aidx);
+    free(w->aval);
     free(w);
 }
 
@@ -510,7 +750,7 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     }
     w->J = J;
     w->ncell_all = ncell;
-    w->maxp = 1 + J + maxterms;
+    w->maxp = 1 + J + maxterms + J;
     w->y = calloc(ncell, sizeof *w->y);
     w->eta = malloc(ncell * sizeof *w->eta);
     w->eta_new = malloc(ncell * sizeof *w->eta_new);
@@ -521,7 +761,19 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     w->b = malloc(w->maxp * sizeof *w->b);
     w->beta = malloc(w->maxp * sizeof *w->beta);
     w->beta_new = malloc(w->maxp * sizeof *w->beta_new);
-    if (w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
+    w->hcol = calloc(J * (J + 1), sizeof *w->hcol);
+    /* Room for the compressed design: every cell with every parameter of
+     * the largest model, capped at CSR_MAX_ENTRIES (beyond it the fit
+     * tests masks instead, slower but in constant memory). */
+    w->acap = ncell * w->maxp;
+    if (w->acap > CSR_MAX_ENTRIES) {
+        w->acap = CSR_MAX_ENTRIES;
+    }
+    w->arow = malloc((ncell + 1) * sizeof *w->arow);
+    w->aidx = malloc(w->acap * sizeof *w->aidx);
+    w->aval = malloc(w->acap * sizeof *w->aval);
+    if (w->arow == NULL || w->aidx == NULL || w->aval == NULL
+        || w->hcol == NULL || w->y == NULL || w->eta == NULL || w->eta_new == NULL || w->mu == NULL
         || w->fitted == NULL || w->cell == NULL || w->H == NULL
         || w->b == NULL || w->beta == NULL || w->beta_new == NULL) {
         vc_loglin_workspace_free(w);
@@ -545,6 +797,7 @@ void vc_loglin_control_default(vc_loglin_control *c)
     c->epsabs = 1e-9;
     c->maxiter = 100;
     c->lp_after = 15;
+    c->chao_nonneg = 1;
 }
 
 /* ---------------------------------------------------------------------
@@ -555,16 +808,43 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
                       vc_loglin_result *res, vc_loglin_workspace *w)
 {
     size_t J = m->J;
-    size_t p = 1 + J + m->nterms;
+    size_t nhet = vc_loglin_model_nhet(m);
+    size_t p = 1 + J + m->nterms + nhet;
     res->model = *m;
     res->nparams = p;
     w->np = p;
+    w->het0 = 1 + J + m->nterms;
     w->pmask[0] = 0;
     for (size_t j = 0; j < J; j++) {
         w->pmask[1 + j] = 1u << j;
     }
     for (size_t i = 0; i < m->nterms; i++) {
         w->pmask[1 + J + i] = m->term[i];
+    }
+    /* Heterogeneity columns as functions of k, the number of lists that saw
+     * a cell (vc_loglin.h gives the forms and their sources). */
+    for (size_t i = 0; i < nhet; i++) {
+        w->pmask[w->het0 + i] = 0;
+        for (size_t k = 0; k <= J; k++) {
+            double v = 0.0;
+            double dk = (double)k;
+            switch (m->het) {
+            case VC_LOGLIN_HET_CHAO:
+                /* column of eta_j, j = i + 2: (k - j)_+ */
+                v = k > i + 2 ? dk - (double)(i + 2) : 0.0;
+                break;
+            case VC_LOGLIN_HET_POISSON:
+                v = expm1(dk * log(m->theta));
+                break;
+            case VC_LOGLIN_HET_DARROCH:
+                v = 0.5 * dk * dk;
+                break;
+            default:
+                v = -log1p(dk / m->theta);
+                break;
+            }
+            w->hcol[i * (J + 1) + k] = v;
+        }
     }
 
     /* Margins: sum of y over the cells containing each non-intercept
@@ -574,7 +854,17 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     size_t ndead = 0;
     res->nneginf = 0;
     w->state[0] = VC_LOGLIN_COEF_FREE;
+    res->nzero = 0;
     for (size_t k = 1; k < p; k++) {
+        if (k >= w->het0) {
+            /* Heterogeneity columns have no margin of their own; a Chao eta
+             * may have been fixed at 0 by the caller. */
+            int zero = m->het == VC_LOGLIN_HET_CHAO
+                       && (m->eta_zero >> (k - w->het0 + 2) & 1u);
+            w->state[k] = zero ? VC_LOGLIN_COEF_ZERO : VC_LOGLIN_COEF_FREE;
+            res->nzero += (size_t)zero;
+            continue;
+        }
         uint32_t t = w->pmask[k];
         double margin = 0.0;
         for (size_t x = t; x < w->ncell_all; x = (x + 1) | t) {
@@ -619,12 +909,65 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     }
     order[q++] = 0;
     double *G = w->H; /* q x q, row-major, scratch */
-    for (size_t a = 0; a < q; a++) {
+    /* The compressed design over the candidates (FREE parameters in
+     * parameter order: candidate c is order position c - 1, the intercept
+     * c = 0 is position q - 1). */
+    size_t cand[VC_LOGLIN_MAX_PARAMS];
+    cand[0] = 0;
+    for (size_t c = 1; c < q; c++) {
+        cand[c] = order[c - 1];
+    }
+    size_t nnz = 0;
+    w->use_csr = 1;
+    for (size_t s = 0; s < w->ncell && w->use_csr; s++) {
+        uint32_t x = w->cell[s];
+        w->arow[s] = nnz;
+        if (nnz + q > w->acap) {
+            w->use_csr = 0;
+            break;
+        }
+        for (size_t c = 0; c < q; c++) {
+            double v = vci_loglin_colval(w, cand[c], x);
+            if (v != 0.0) {
+                w->aidx[nnz] = (uint32_t)c;
+                w->aval[nnz] = v;
+                nnz++;
+            }
+        }
+    }
+    w->arow[w->ncell] = nnz;
+    if (w->use_csr) {
+        memset(G, 0, q * q * sizeof *G);
+        for (size_t s = 0; s < w->ncell; s++) {
+            for (size_t e = w->arow[s]; e < w->arow[s + 1]; e++) {
+                size_t ca = w->aidx[e];
+                size_t a = ca == 0 ? q - 1 : ca - 1;
+                for (size_t f = w->arow[s]; f <= e; f++) {
+                    size_t cb = w->aidx[f];
+                    size_t b = cb == 0 ? q - 1 : cb - 1;
+                    double v = w->aval[e] * w->aval[f];
+                    if (a >= b) {
+                        G[a * q + b] += v;
+                    } else {
+                        G[b * q + a] += v;
+                    }
+                }
+            }
+        }
+    }
+    for (size_t a = 0; a < q && !w->use_csr; a++) {
         for (size_t b = 0; b <= a; b++) {
-            uint32_t both = w->pmask[order[a]] | w->pmask[order[b]];
             double count = 0.0;
-            for (size_t s = 0; s < w->ncell; s++) {
-                count += (w->cell[s] & both) == both;
+            if (order[a] >= w->het0 || order[b] >= w->het0) {
+                for (size_t s = 0; s < w->ncell; s++) {
+                    count += vci_loglin_colval(w, order[a], w->cell[s])
+                             * vci_loglin_colval(w, order[b], w->cell[s]);
+                }
+            } else {
+                uint32_t both = w->pmask[order[a]] | w->pmask[order[b]];
+                for (size_t s = 0; s < w->ncell; s++) {
+                    count += (w->cell[s] & both) == both;
+                }
             }
             G[a * q + b] = count;
         }
@@ -669,9 +1012,32 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
             w->kept[w->nkept++] = k;
         }
     }
+    if (w->use_csr && res->naliased > 0) {
+        /* Drop the aliased candidates from the compressed design and
+         * renumber the others as kept parameters. */
+        uint32_t newidx[VC_LOGLIN_MAX_PARAMS];
+        uint32_t next = 0;
+        for (size_t c = 0; c < q; c++) {
+            newidx[c] = w->state[cand[c]] == VC_LOGLIN_COEF_FREE
+                            ? next++ : UINT32_MAX;
+        }
+        size_t out = 0;
+        for (size_t s = 0; s < w->ncell; s++) {
+            size_t start = w->arow[s];
+            w->arow[s] = out;
+            for (size_t e = start; e < w->arow[s + 1]; e++) {
+                if (newidx[w->aidx[e]] != UINT32_MAX) {
+                    w->aidx[out] = newidx[w->aidx[e]];
+                    w->aval[out] = w->aval[e];
+                    out++;
+                }
+            }
+        }
+        w->arow[w->ncell] = out;
+    }
     memcpy(res->coef_state, w->state, p);
     res->ncells = w->ncell_all - 1 + (include0 ? 1 : 0);
-    res->k = p - res->naliased;
+    res->k = p - res->naliased - res->nzero;
     res->df = (double)res->ncells - (double)res->k;
 }
 
@@ -679,14 +1045,29 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
  * IRLS
  * ------------------------------------------------------------------- */
 
-/* Kept parameters active in cell x, written to act[]; returns how many. */
-static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act)
+/* Kept parameters active in cell x, written to act[] with their design
+ * values in val[] (1 for every parameter but the heterogeneity columns);
+ * returns how many. */
+static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act,
+                     double *val)
 {
     size_t na = 0;
     for (size_t i = 0; i < w->nkept; i++) {
-        uint32_t t = w->pmask[w->kept[i]];
+        size_t k = w->kept[i];
+        if (k >= w->het0) {
+            double v = vci_loglin_colval(w, k, x);
+            if (v != 0.0) {
+                act[na] = i;
+                val[na] = v;
+                na++;
+            }
+            continue;
+        }
+        uint32_t t = w->pmask[k];
         if ((x & t) == t) {
-            act[na++] = i;
+            act[na] = i;
+            val[na] = 1.0;
+            na++;
         }
     }
     return na;
@@ -698,13 +1079,20 @@ static double predict(const vc_loglin_workspace *w, const double *beta,
                       const double *eta_ref, double *eta_out)
 {
     size_t act[VC_LOGLIN_MAX_PARAMS];
+    double val[VC_LOGLIN_MAX_PARAMS];
     double maxdelta = 0.0;
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
-        size_t na = active(w, x, act);
         double eta = 0.0;
-        for (size_t i = 0; i < na; i++) {
-            eta += beta[act[i]];
+        if (w->use_csr) {
+            for (size_t e = w->arow[s]; e < w->arow[s + 1]; e++) {
+                eta += beta[w->aidx[e]] * w->aval[e];
+            }
+        } else {
+            size_t na = active(w, x, act, val);
+            for (size_t i = 0; i < na; i++) {
+                eta += beta[act[i]] * val[i];
+            }
         }
         if (!(eta < LOG_MEAN_MAX)) {
             return HUGE_VAL;
@@ -740,27 +1128,96 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
 {
     size_t p = w->nkept;
     size_t act[VC_LOGLIN_MAX_PARAMS];
+    double val[VC_LOGLIN_MAX_PARAMS];
     memset(w->H, 0, p * p * sizeof *w->H);
     memset(w->b, 0, p * sizeof *w->b);
+    if (w->use_csr) {
+        for (size_t s = 0; s < w->ncell; s++) {
+            uint32_t x = w->cell[s];
+            double mu = w->mu[x];
+            double wz = mu * w->eta[x] + (y[x] - mu);
+            const uint32_t *ai = w->aidx + w->arow[s];
+            const double *av = w->aval + w->arow[s];
+            size_t na = w->arow[s + 1] - w->arow[s];
+            for (size_t i = 0; i < na; i++) {
+                w->b[ai[i]] += wz * av[i];
+                double *row = w->H + ai[i] * p;
+                double mv = mu * av[i];
+                for (size_t j = 0; j <= i; j++) {
+                    row[ai[j]] += mv * av[j];
+                }
+            }
+        }
+        return;
+    }
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
         double mu = w->mu[x];
         double wz = mu * w->eta[x] + (y[x] - mu);
-        size_t na = active(w, x, act);
+        size_t na = active(w, x, act, val);
         for (size_t i = 0; i < na; i++) {
             size_t a = act[i];
-            w->b[a] += wz;
+            w->b[a] += wz * val[i];
             double *row = w->H + a * p;
+            double mv = mu * val[i];
             for (size_t j = 0; j <= i; j++) {
-                row[act[j]] += mu;
+                row[act[j]] += mv * val[j];
             }
         }
     }
 }
 
+/*
+ * Solve H x = b for the p x p symmetric positive definite H held in the
+ * lower triangle of a row-major array, by the Cholesky factorisation
+ * H = L L' (Golub & Van Loan 2013, Algorithm 4.2.1, the row-oriented
+ * form) and two triangular solves; H is overwritten by L.  Written out
+ * because the systems here are small (p ~ 10-30) and solved tens of
+ * thousands of times: GSL's blocked gsl_linalg_cholesky_decomp1 spends
+ * more in BLAS calls than in flops at this size (a third of the time of
+ * the UK enumeration).  Returns GSL_SUCCESS, or GSL_EDOM (as GSL would)
+ * when a pivot is not positive.
+ */
+static int chol_solve(double *H, const double *b, double *x, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        double *ri = H + i * p;
+        for (size_t j = 0; j <= i; j++) {
+            const double *rj = H + j * p;
+            double v = ri[j];
+            for (size_t k = 0; k < j; k++) {
+                v -= ri[k] * rj[k];
+            }
+            if (j < i) {
+                ri[j] = v / rj[j];
+            } else if (v > 0.0) {
+                ri[i] = sqrt(v);
+            } else {
+                return GSL_EDOM;
+            }
+        }
+    }
+    for (size_t i = 0; i < p; i++) {
+        const double *ri = H + i * p;
+        double v = b[i];
+        for (size_t k = 0; k < i; k++) {
+            v -= ri[k] * x[k];
+        }
+        x[i] = v / ri[i];
+    }
+    for (size_t i = p; i-- > 0;) {
+        double v = x[i];
+        for (size_t k = i + 1; k < p; k++) {
+            v -= H[k * p + i] * x[k];
+        }
+        x[i] = v / H[i * p + i];
+    }
+    return GSL_SUCCESS;
+}
+
 /* Starting values: a warm start matched by term, or glm's mu = y + 0.1. */
 static int start_values(const double *y, const vc_loglin_result *start,
-                        vc_loglin_workspace *w)
+                        const vc_loglin_model *m, vc_loglin_workspace *w)
 {
     if (start == NULL) {
         for (size_t s = 0; s < w->ncell; s++) {
@@ -775,7 +1232,15 @@ static int start_values(const double *y, const vc_loglin_result *start,
         uint32_t t = w->pmask[w->kept[i]];
         double v = 0.0;
         size_t k = SIZE_MAX;
-        if (t == 0) {
+        if (w->kept[i] >= w->het0) {
+            /* A heterogeneity column: the same column of the start when it
+             * has the same form. */
+            size_t off = w->kept[i] - w->het0;
+            if (sm->het == m->het && sm->theta == m->theta
+                && off < vc_loglin_model_nhet(sm)) {
+                k = 1 + sm->J + sm->nterms + off;
+            }
+        } else if (t == 0) {
             k = 0;
         } else if (__builtin_popcount(t) == 1) {
             k = 1 + (size_t)__builtin_ctz(t);
@@ -796,7 +1261,7 @@ static int start_values(const double *y, const vc_loglin_result *start,
     /* The change against a reference is irrelevant here: compare eta with
      * itself. */
     if (predict(w, w->beta, w->eta, w->eta) == HUGE_VAL) {
-        return start_values(y, NULL, w);
+        return start_values(y, NULL, m, w);
     }
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
@@ -818,22 +1283,24 @@ static int finish(const double *y, double n, int include0,
     for (size_t i = 0; i < p; i++) {
         res->coef[w->kept[i]] = w->beta[i];
     }
-    /* Standard errors from the inverse Fisher information at the fit. */
-    accumulate(y, w);
-    gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
-    int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
-    if (gs == GSL_SUCCESS) {
-        gs = gsl_linalg_cholesky_invert(&H.matrix);
+    /* Standard errors from the inverse Fisher information at the fit;
+     * callers that only rank or resample models skip them (w->no_se). */
+    if (!w->no_se) {
+        accumulate(y, w);
+        gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
+        int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
+        if (gs == GSL_SUCCESS) {
+            gs = gsl_linalg_cholesky_invert(&H.matrix);
+        }
+        if (gs != GSL_SUCCESS) {
+            return vc_error_set(err, VC_ENUMERIC,
+                                "log-linear fit: information matrix: %s",
+                                gsl_strerror(gs));
+        }
+        for (size_t i = 0; i < p; i++) {
+            res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
+        }
     }
-    if (gs != GSL_SUCCESS) {
-        return vc_error_set(err, VC_ENUMERIC,
-                            "log-linear fit: information matrix: %s",
-                            gsl_strerror(gs));
-    }
-    for (size_t i = 0; i < p; i++) {
-        res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
-    }
-
     double dev = 0.0;
     double loglik = 0.0;
     for (size_t s = 0; s < w->ncell; s++) {
@@ -849,6 +1316,19 @@ static int finish(const double *y, double n, int include0,
     }
     res->deviance = dev;
     res->loglik = loglik;
+    /* Pearson's X^2 and the largest residual (McCullagh & Nelder 1989,
+     * sec. 2.4.2), over the fitted cells: the others have y = mu = 0. */
+    double x2 = 0.0;
+    double rmax = 0.0;
+    for (size_t s = 0; s < w->ncell; s++) {
+        uint32_t x = w->cell[s];
+        double mu = w->mu[x];
+        double r = mu > 0.0 ? (y[x] - mu) / sqrt(mu) : 0.0;
+        x2 += r * r;
+        rmax = fabs(r) > rmax ? fabs(r) : rmax;
+    }
+    res->pearson_chi2 = x2;
+    res->pearson_max = rmax;
     res->aic = -2.0 * loglik + 2.0 * (double)res->k;
     res->bic = -2.0 * loglik + log(n) * (double)res->k;
     res->log_n0 = res->coef[0];
@@ -935,20 +1415,14 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     }
 
     size_t p = w->nkept;
-    int have_beta = start_values(y, start, w);
+    int have_beta = start_values(y, start, m, w);
     double dev = have_beta ? deviance(y, w, w->eta) : HUGE_VAL;
     int converged = 0;
     int lp_done = 0;
     for (size_t iter = 1; iter <= control->maxiter; iter++) {
         res->iterations = iter;
         accumulate(y, w);
-        gsl_matrix_view H = gsl_matrix_view_array(w->H, p, p);
-        gsl_vector_view b = gsl_vector_view_array(w->b, p);
-        gsl_vector_view bn = gsl_vector_view_array(w->beta_new, p);
-        int gs = gsl_linalg_cholesky_decomp1(&H.matrix);
-        if (gs == GSL_SUCCESS) {
-            gs = gsl_linalg_cholesky_solve(&H.matrix, &b.vector, &bn.vector);
-        }
+        int gs = chol_solve(w->H, w->b, w->beta_new, p);
         if (gs != GSL_SUCCESS) {
             /* A singular weighted Gram matrix with a full-rank design means
              * means have underflowed to 0: the signature of a missing MLE. */
@@ -1036,9 +1510,72 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                             "table has %zu lists, model %zu, workspace %zu",
                             t->J, m->J, w->J);
     }
+    vc_loglin_control defaults;
+    if (control == NULL) {
+        vc_loglin_control_default(&defaults);
+        control = &defaults;
+    }
     double n = vci_loglin_dense_counts(t, w);
-    return vci_loglin_fit_dense(w->y, n, 0, m, start, control, result, fitted,
-                                w, err);
+    status = vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
+                                  fitted, w, err);
+    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
+        return status;
+    }
+    /* Chao's lower bound: an eta below 0 contradicts the mixture that
+     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
+     * neg = TRUE does, its column is removed and the model refitted; we
+     * repeat until no eta is negative (at most J - 2 rounds, since each
+     * round removes at least one column). */
+    vc_loglin_model cur = *m;
+    size_t het0 = 1 + m->J + m->nterms;
+    for (size_t round = 0; status == VC_OK && round < m->J; round++) {
+        uint32_t neg = 0;
+        for (size_t i = 0; i < vc_loglin_model_nhet(m); i++) {
+            if (result->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
+                && result->coef[het0 + i] < 0.0) {
+                neg |= 1u << (i + 2);
+            }
+        }
+        if (neg == 0) {
+            break;
+        }
+        cur.eta_zero |= neg;
+        vc_loglin_result prev = *result;
+        status = vci_loglin_fit_dense(w->y, n, 0, &cur, &prev, control,
+                                      result, fitted, w, err);
+    }
+    return status;
+}
+
+int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
+                      vc_error *err)
+{
+    int status = check_J(t->J, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t ncell = (size_t)1 << t->J;
+    memset(resid, 0, ncell * sizeof *resid);
+    /* Cells absent from t have y = 0. */
+    for (size_t x = 1; x < ncell; x++) {
+        resid[x] = fitted[x] > 0.0 ? -sqrt(fitted[x]) : 0.0;
+    }
+    for (size_t i = 0; i < t->npat; i++) {
+        uint32_t x = t->pattern[i];
+        double y = (double)t->count[i];
+        double mu = fitted[x];
+        if (!(mu > 0.0)) {
+            if (y > 0.0) {
+                return vc_error_set(err, VC_EDATA,
+                                    "Pearson residuals: cell 0x%x has %g "
+                                    "people but a fitted mean of 0",
+                                    (unsigned)x, y);
+            }
+            continue;
+        }
+        resid[x] = (y - mu) / sqrt(mu);
+    }
+    return VC_OK;
 }
 
 int vc_loglin_estimate(const vc_loglin_result *r, double level,

@@ -27,11 +27,30 @@ struct vc_loglin_workspace {
     /* Parameters of the model being fitted, indexed as in
      * vc_loglin_result.coef. */
     size_t np;                              /* 1 + J + nterms */
-    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept */
+    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept and the
+                                               heterogeneity columns */
+    size_t het0;       /* index of the first heterogeneity parameter (np
+                          when the model has none) */
+    double *hcol;      /* J * (J + 1): value of heterogeneity column i at a
+                          cell seen by k lists, hcol[i * (J + 1) + k] */
     unsigned char state[VC_LOGLIN_MAX_PARAMS];
     size_t kept[VC_LOGLIN_MAX_PARAMS];      /* FREE parameters, in order */
     size_t nkept;
     int identifiable;  /* the intercept is estimable from S */
+    /* The design on S in compressed rows: cell s (position in cell[]) has
+     * the kept parameters aidx[arow[s] .. arow[s+1]) with design values
+     * aval[...].  Built once a fit by vci_loglin_setup so that the IRLS
+     * steps never test masks; use_csr is 0 when it would not fit in acap
+     * entries (very wide tables), and the steps then test masks. */
+    size_t *arow;      /* 2^J + 1 */
+    uint32_t *aidx;    /* acap */
+    double *aval;      /* acap */
+    size_t acap;
+    int use_csr;
+    /* 1: fits leave se[] and se_log_n0 at 0 and skip inverting the
+     * information matrix (enumeration, bootstrap replicates, which never
+     * read them).  0 after vc_loglin_workspace_alloc. */
+    int no_se;
     double *H;         /* maxp^2: weighted Gram matrix, then its Cholesky */
     double *b;         /* maxp: right-hand side */
     double *beta;      /* maxp: coefficients of the kept parameters */
@@ -67,6 +86,17 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
  */
 int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
                          int *exists, vc_error *err);
+
+/* Value of the design column of parameter k (as set up in w) at cell x. */
+static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
+                                       uint32_t x)
+{
+    if (k >= w->het0) {
+        return w->hcol[(k - w->het0) * (w->J + 1)
+                       + (size_t)__builtin_popcount(x)];
+    }
+    return (x & w->pmask[k]) == w->pmask[k] ? 1.0 : 0.0;
+}
 
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);

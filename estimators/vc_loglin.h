@@ -47,20 +47,69 @@
  * beyond this is refused with VC_EINVAL. */
 #define VC_LOGLIN_MAX_TERMS 256
 
-/* Parameters of a model: intercept, J main effects, interaction terms. */
-#define VC_LOGLIN_MAX_PARAMS (1 + VC_LOGLIN_MAX_LISTS + VC_LOGLIN_MAX_TERMS)
+/* Parameters of a model: intercept, J main effects, interaction terms,
+ * and at most J - 2 heterogeneity columns (Chao's lower bound). */
+#define VC_LOGLIN_MAX_PARAMS \
+    (1 + VC_LOGLIN_MAX_LISTS + VC_LOGLIN_MAX_TERMS + VC_LOGLIN_MAX_LISTS)
+
+/*
+ * Heterogeneity of capture probabilities between people, as Rcapture's
+ * closedp.t / closedpCI.t model it for Mth (Baillargeon & Rivest 2007,
+ * J. Stat. Softw. 19(5), sec. 2; Rivest & Baillargeon 2007, Biometrics
+ * 63:999; Rivest 2011): extra columns of the design that depend on a cell
+ * only through k, the number of lists that saw it.  With theta the form's
+ * parameter:
+ *   CHAO     Chao's lower bound ("LB"): J - 2 columns (k - j)_+ for
+ *            j = 2 .. J-1, one eta per column; eta_j is the jump in slope of
+ *            log mu at k = j, which a mixture of capture probabilities makes
+ *            >= 0, so negative etas are fixed at 0 (Rcapture's neg = TRUE)
+ *   POISSON  theta^k - 1           (Rcapture "Poisson2": theta = 2)
+ *   DARROCH  k^2 / 2               (Darroch et al. 1993)
+ *   GAMMA    -log(theta + k) + log(theta)   (Rcapture "Gamma3.5")
+ * Every column is 0 at k = 0, so the intercept stays log n0.
+ */
+typedef enum {
+    VC_LOGLIN_HET_NONE = 0,
+    VC_LOGLIN_HET_CHAO = 1,
+    VC_LOGLIN_HET_POISSON = 2,
+    VC_LOGLIN_HET_DARROCH = 3,
+    VC_LOGLIN_HET_GAMMA = 4
+} vc_loglin_het;
+
+/* Default theta of the Poisson and Gamma forms (Rcapture's). */
+#define VC_LOGLIN_POISSON_THETA 2.0
+#define VC_LOGLIN_GAMMA_THETA 3.5
 
 /*
  * A hierarchical log-linear model.  Main effects of all J lists are always
  * in; term[] holds the interactions (masks with two or more bits), closed
  * under subsets and sorted by order and then by mask, so two equal models
- * compare equal field by field.  A plain value: copy it freely.
+ * compare equal field by field.  het adds heterogeneity columns (theta is
+ * their parameter, 0 when the form has none); eta_zero has bit j set when
+ * Chao's eta_j is fixed at 0 (vc_loglin_fit sets it; 0 otherwise).  A plain
+ * value: copy it freely.
  */
 typedef struct {
     size_t J;
     size_t nterms;
     uint32_t term[VC_LOGLIN_MAX_TERMS];
+    int het;             /* vc_loglin_het */
+    double theta;
+    uint32_t eta_zero;
 } vc_loglin_model;
+
+/*
+ * Give model m the heterogeneity form het with parameter theta (ignored by
+ * CHAO and DARROCH; <= 0 picks the default of POISSON and GAMMA).
+ * VC_EINVAL: unknown form, J < 3 (the columns would be confounded with the
+ * main effects), POISSON theta not above 1, GAMMA theta not positive.
+ */
+int vc_loglin_model_set_het(vc_loglin_model *m, int het, double theta,
+                            vc_error *err);
+
+/* Number of heterogeneity parameters of model m: J - 2 for CHAO, 1 for the
+ * other forms, 0 without. */
+size_t vc_loglin_model_nhet(const vc_loglin_model *m);
 
 /* The independence model (main effects only) on J lists.  VC_EINVAL when J
  * is 0 or above VC_LOGLIN_MAX_LISTS. */
@@ -90,11 +139,16 @@ int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term);
  *                                         (file order); J <= 9 only
  *   "IOM*NGO + Police", "A:B + C"         list names; "*" and ":" both join
  *                                         lists into one term
+ * and any of these followed by one heterogeneity summand (Rcapture's h):
+ *   "+ h=Chao" (or "h=LB"), "+ h=Poisson", "+ h=Poisson(3)", "+ h=Darroch",
+ *   "+ h=Gamma", "+ h=Gamma(2.5)"        names in any case; theta in
+ *                                         parentheses, defaults 2 and 3.5
+ * e.g. "[13,2] + h=Chao", "independence + h=Darroch".
  * Every model is made hierarchical: a term brings all its subsets (so "A:B:C"
  * means "A*B*C").  Lists not named keep their main effects.  m is filled.
  * Errors (VC_EINVAL, with the culprit named): empty or malformed string,
  * unknown list name or number, a list repeated inside a term, too many
- * terms, J out of range.
+ * terms, J out of range, unknown or repeated heterogeneity, a bad theta.
  */
 int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
                           vc_loglin_model *m, vc_error *err);
@@ -105,7 +159,8 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
  * bracket form "[12,3]" (J <= 9); otherwise name form "IOM*NGO + Police".
  * Either form parses back to the same model.  VC_EINVAL when the bracket
  * form is asked for J > 9 or buf is too small (buf then holds a truncated,
- * NUL-terminated string).
+ * NUL-terminated string).  Heterogeneity is appended as " + h=Chao",
+ * " + h=Poisson(2)" etc.
  */
 int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
                            char *buf, size_t size, vc_error *err);
@@ -126,6 +181,9 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
                                     never meet (extended MLE) */
 #define VC_LOGLIN_COEF_ALIASED 2 /* not estimable from the cells left (set
                                     to 0, as glm reports NA) */
+#define VC_LOGLIN_COEF_ZERO 3    /* a Chao eta fixed at 0 because its
+                                    estimate was negative (its column is
+                                    left out, as Rcapture does) */
 
 /* Which information criterion ranks models. */
 typedef enum {
@@ -148,6 +206,9 @@ typedef struct {
      * fit whose MLE exists converges in well under 15 steps from the
      * default start.  Default 15. */
     size_t lp_after;
+    /* Chao's lower bound: refit with every negative eta fixed at 0 until
+     * none is left (Rcapture's neg = TRUE).  Default 1. */
+    int chao_nonneg;
 } vc_loglin_control;
 
 void vc_loglin_control_default(vc_loglin_control *c);
@@ -155,7 +216,8 @@ void vc_loglin_control_default(vc_loglin_control *c);
 /*
  * One fitted model.  Coefficients are indexed as parameters: 0 intercept u
  * (log n0), 1..J main effects of lists 0..J-1, then J + 1 + i for
- * model.term[i].  A plain value: copy it freely.
+ * model.term[i], then J + 1 + nterms + i for heterogeneity column i (for
+ * CHAO, column i is eta_{i+2}).  A plain value: copy it freely.
  */
 typedef struct {
     vc_loglin_model model;
@@ -175,14 +237,19 @@ typedef struct {
     size_t nfixed;            /* cells fixed at 0 by NEGINF terms */
     size_t nneginf;           /* coefficients fixed at minus infinity */
     size_t naliased;          /* coefficients not estimable */
+    size_t nzero;             /* Chao etas fixed at 0 */
     size_t k;                 /* parameters counted in AIC and BIC and df:
-                                 nparams - naliased, as R's glm counts them
+                                 nparams - naliased - nzero, as R's glm
+                                 counts them
                                  (NEGINF ones included: glm's fit tends to
                                  the extended MLE with them in) */
     double df;                /* ncells - k, residual degrees of freedom */
     double deviance;          /* 2 sum y log(y/mu) - (y - mu) */
     double loglik;            /* Poisson: sum y log mu - mu - lgamma(y+1) */
     double aic, bic;          /* as vc_loglin_criterion */
+    double pearson_chi2;      /* X^2 = sum (y - mu)^2 / mu over the cells
+                                 fitted (vc_loglin_pearson gives each) */
+    double pearson_max;       /* largest |(y - mu) / sqrt(mu)| */
     size_t iterations;        /* IRLS steps taken */
 } vc_loglin_result;
 
@@ -202,7 +269,9 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w);
  * coefficients are matched to m's parameters by term, missing ones start
  * at 0; NULL starts from mu = y + 0.1 as glm does.  control may be NULL
  * for the defaults.  result is filled.  fitted (may be NULL) is filled with
- * 2^J fitted means indexed by pattern; fitted[0] = n0.
+ * 2^J fitted means indexed by pattern; fitted[0] = n0.  For Chao's lower
+ * bound (with control->chao_nonneg) the fit is repeated with negative etas
+ * fixed at 0 until none is negative; result->model.eta_zero says which.
  * Errors: VC_EINVAL (t->J != m->J or out of range, w made for another J),
  * VC_EDATA (empty table), VC_ENOMLE (codes 1 and 3; code 2 when lists that
  * never meet are what leaves N unidentifiable, since then the finite MLE
@@ -214,6 +283,19 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                   const vc_loglin_result *start,
                   const vc_loglin_control *control, vc_loglin_result *result,
                   double *fitted, vc_loglin_workspace *w, vc_error *err);
+
+/*
+ * Pearson residuals of a fit, r_x = (y_x - mu_x) / sqrt(mu_x) (McCullagh &
+ * Nelder 1989, sec. 2.4.2; what Rcapture's boxplot.closedp shows), for
+ * every observable cell x = 1 .. 2^J - 1 of table t (borrowed), from the
+ * fitted means that vc_loglin_fit wrote (fitted, 2^J entries).  resid
+ * (filled, 2^J entries) gets r_x at index x; resid[0] = 0 (nobody is
+ * observed there).  A cell fixed at 0 by an interaction at minus infinity
+ * has y = mu = 0 and gets 0.  Errors: VC_EINVAL (J out of range), VC_EDATA
+ * (a cell with mu = 0 but y > 0, which no fit of t produces).
+ */
+int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
+                      vc_error *err);
 
 /*
  * Existence and identifiability of model m on table t, by the linear

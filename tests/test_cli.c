@@ -305,7 +305,32 @@ static void test_loglinear(void)
                            "b*c + c*d");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "existence")), 0);
     CU_ASSERT_EQUAL(json_array_size(json_object_get(r, "terms")), 2);
+    /* Pearson residuals: one per observable cell, X^2 their squares */
+    json_t *cells = json_object_get(r, "pearson_residuals");
+    CU_ASSERT_EQUAL(json_array_size(cells), 7);
+    double x2 = 0.0;
+    for (size_t i = 0; i < json_array_size(cells); i++) {
+        double e = json_real_value(json_object_get(json_array_get(cells, i),
+                                                   "residual"));
+        x2 += e * e;
+    }
+    VC_ASSERT_REL(x2, json_real_value(json_object_get(r, "pearson_chi2")),
+                  1e-9);
     json_decref(r);
+
+    /* heterogeneity: Rcapture's Mth Poisson2 on the hare data, 81.1 */
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--model independence --heterogeneity "
+                                  "poisson --interval wald", "hare.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r, "estimate")),
+                           81.1, 0.05);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "model")),
+                           "c1 + c2 + c3 + c4 + c5 + c6 + h=Poisson(2)");
+    json_decref(r);
+    CU_ASSERT_EQUAL(run_ref("estimate -f json -m loglinear --heterogeneity "
+                            "chao", "hare.csv"), 2);
 
     /* stepwise + bootstrap: same bytes with 1 and 2 threads */
     char first[1 << 14];

@@ -719,6 +719,27 @@ static void test_properties(void)
     VC_ASSERT_REL(sum, (double)t->n, 1e-10);
     VC_ASSERT_REL(fitted[0], base.n0, 1e-14);
 
+    /* Pearson residuals: (y - mu) / sqrt(mu) cell by cell, 0 where
+     * nobody can be seen, and their squares sum to X^2. */
+    double resid[16];
+    CU_ASSERT_EQUAL(vc_loglin_pearson(t, fitted, resid, NULL), VC_OK);
+    double x2 = 0.0;
+    for (size_t x = 1; x < 16; x++) {
+        x2 += resid[x] * resid[x];
+    }
+    CU_ASSERT_EQUAL(resid[0], 0.0);
+    VC_ASSERT_REL(x2, base.pearson_chi2, 1e-12);
+    for (size_t i = 0; i < t->npat; i++) {
+        uint32_t x = t->pattern[i];
+        VC_ASSERT_REL(resid[x], ((double)t->count[i] - fitted[x])
+                                    / sqrt(fitted[x]), 1e-14);
+        CU_ASSERT(fabs(resid[x]) <= base.pearson_max * (1.0 + 1e-14));
+    }
+    double broken[16];
+    memcpy(broken, fitted, sizeof broken);
+    broken[t->pattern[0]] = 0.0;
+    CU_ASSERT_EQUAL(vc_loglin_pearson(t, broken, resid, NULL), VC_EDATA);
+
     /* The estimate the CLI prints. */
     vc_estimate est;
     CU_ASSERT_EQUAL(vc_loglin_estimate(&base, 0.95, &est, NULL), VC_OK);
@@ -727,6 +748,221 @@ static void test_properties(void)
     CU_ASSERT(est.lower > (double)t->n && est.lower < est.estimate);
     CU_ASSERT(est.upper > est.estimate);
     CU_ASSERT_EQUAL(est.observed, t->n);
+    vc_loglin_workspace_free(w);
+    vc_table_free(t);
+}
+
+/* ---------------------------------------------------------------------
+ * Heterogeneity models (Rcapture's Mth forms)
+ * ------------------------------------------------------------------- */
+
+/* Period 3 of the meadow vole data: columns 11-15 of mvole (Rcapture's
+ * mvole[, 11:15]); people seen only outside them drop out. */
+static vc_table *load_mvole3(void)
+{
+    vc_table *t = load_table("mvole");
+    if (t == NULL) {
+        return NULL;
+    }
+    uint64_t c[32] = { 0 };
+    for (size_t i = 0; i < t->npat; i++) {
+        c[t->pattern[i] >> 10 & 31u] += t->count[i];
+    }
+    uint32_t pat[31];
+    uint64_t cnt[31];
+    size_t np = 0;
+    for (uint32_t x = 1; x < 32; x++) {
+        if (c[x] > 0) {
+            pat[np] = x;
+            cnt[np] = c[x];
+            np++;
+        }
+    }
+    const char *names[] = { "c11", "c12", "c13", "c14", "c15" };
+    vc_table_free(t);
+    return vc_table_from_counts(5, names, np, pat, cnt, NULL);
+}
+
+/*
+ * Rcapture's closedp.t tables for the snowshoe hare data and period 3 of
+ * the meadow vole data, as printed in Rcapture's own example output
+ * (cran/Rcapture, tests/Examples/Rcapture-Ex.Rout.save, the examples of
+ * ?closedp; the same hare table is in the JSS paper, Baillargeon & Rivest
+ * 2007, sec. 2.1): rows Mt and Mth Chao (LB), Mth Poisson2, Mth Darroch,
+ * Mth Gamma3.5.  Rcapture prints abundance and stderr to 1 decimal,
+ * deviance and AIC to 3, so the tolerances are half a printed unit.
+ * Rcapture's stderr is the multinomial one, var_p(N-hat) - N (JSS paper,
+ * sec. 2.1, after Sanathanan 1972); sqrt((n0 se(u))^2 + n0) reproduces
+ * every printed value, so that is what we compare.  In none of these fits
+ * is an eta negative (the df say so), so the Chao rows do not depend on
+ * how the eta columns are parameterised.
+ */
+static void test_heterogeneity_rcapture(void)
+{
+    struct {
+        int mvole;          /* 0 hare, 1 mvole period 3 */
+        const char *model;
+        double N, stderr_, dev, df, aic;
+    } cases[] = {
+        { 0, "independence", 75.1, 3.4, 58.314, 56, 154.505 },
+        { 0, "independence + h=Chao", 79.6, 6.3, 47.115, 52, 151.305 },
+        { 0, "independence + h=Poisson", 81.1, 5.6, 48.137, 55, 146.327 },
+        { 0, "independence + h=Darroch", 90.5, 11.7, 50.706, 55, 148.896 },
+        { 0, "independence + h=Gamma", 101.6, 22.4, 51.956, 55, 150.147 },
+        { 1, "independence", 50.9, 1.6, 61.208, 25, 125.138 },
+        { 1, "independence + h=LB", 71.0, 13.7, 26.120, 22, 96.051 },
+        { 1, "independence + h=Poisson(2)", 60.5, 6.1, 30.652, 24, 96.582 },
+        { 1, "independence + h=Darroch", 93.1, 26.6, 27.178, 24, 93.108 },
+        { 1, "independence + h=Gamma(3.5)", 209.9, 124.3, 26.539, 24,
+          92.470 },
+    };
+    vc_table *tab[2] = { load_table("hare"), load_mvole3() };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab[0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab[1]);
+    CU_ASSERT_EQUAL(tab[0]->n, 68);
+    CU_ASSERT_EQUAL(tab[1]->n, 49);  /* Rcapture: 49 captured units */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vc_table *t = tab[cases[i].mvole];
+        vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, NULL);
+        vc_loglin_model m;
+        vc_loglin_result r;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(vc_loglin_model_parse(cases[i].model, t->J,
+                                                    NULL, &m, &err), VC_OK);
+        CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, NULL, &r, NULL, w,
+                                            &err), VC_OK);
+        double se = sqrt(r.n0 * r.se_log_n0 * r.n0 * r.se_log_n0 + r.n0);
+        if (fabs(r.N - cases[i].N) > 0.05) {
+            fprintf(stderr, "\n  %s %s: N %.3f", cases[i].mvole ? "mvole3"
+                    : "hare", cases[i].model, r.N);
+        }
+        CU_ASSERT_DOUBLE_EQUAL(r.N, cases[i].N, 0.05);
+        CU_ASSERT_DOUBLE_EQUAL(se, cases[i].stderr_, 0.05);
+        CU_ASSERT_DOUBLE_EQUAL(r.deviance, cases[i].dev, 0.0005);
+        CU_ASSERT_EQUAL(r.df, cases[i].df);
+        CU_ASSERT_DOUBLE_EQUAL(r.aic, cases[i].aic, 0.0005);
+        CU_ASSERT_EQUAL(r.nzero, 0);
+        vc_loglin_workspace_free(w);
+    }
+    vc_table_free(tab[0]);
+    vc_table_free(tab[1]);
+}
+
+/* Properties of the heterogeneity models: Chao's negative etas are fixed
+ * at 0 (and only with chao_nonneg); all etas at 0 is Mt; model strings
+ * round-trip; doubling the counts doubles N-hat; errors. */
+static void test_heterogeneity_properties(void)
+{
+    /* Four lists; every cell seen by k lists holds c[k] people, with
+     * log c[k] = 3.91, 2.48, 1.61, 0: convex at k = 2, concave at k = 3,
+     * so eta_2 > 0 and eta_3 < 0. */
+    const uint64_t by_k[5] = { 0, 50, 12, 5, 1 };
+    uint32_t pat[15];
+    uint64_t cnt[15];
+    for (uint32_t x = 1; x < 16; x++) {
+        pat[x - 1] = x;
+        cnt[x - 1] = by_k[__builtin_popcount(x)] + (x == 3 ? 7 : 0);
+    }
+    const char *names[] = { "A", "B", "C", "D" };
+    vc_table *t = vc_table_from_counts(4, names, 15, pat, cnt, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(4, NULL);
+    vc_loglin_model m;
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("A + B + C + D + h=Chao", 4, names,
+                                          &m, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_nhet(&m), 2);
+    vc_loglin_control c;
+    vc_loglin_control_default(&c);
+    c.chao_nonneg = 0;
+    vc_loglin_result free_fit, fit;
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, &c, &free_fit, NULL, w,
+                                        NULL), VC_OK);
+    size_t het0 = 1 + 4 + m.nterms;
+    CU_ASSERT(free_fit.coef[het0] > 0.0);
+    CU_ASSERT(free_fit.coef[het0 + 1] < 0.0);
+    CU_ASSERT_EQUAL(free_fit.df, 15.0 - 7.0);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w,
+                                        NULL), VC_OK);
+    CU_ASSERT_EQUAL(fit.nzero, 1);
+    CU_ASSERT_EQUAL(fit.model.eta_zero, 1u << 3);
+    CU_ASSERT_EQUAL(fit.coef_state[het0 + 1], VC_LOGLIN_COEF_ZERO);
+    CU_ASSERT_EQUAL(fit.coef[het0 + 1], 0.0);
+    CU_ASSERT(fit.coef[het0] >= 0.0);
+    CU_ASSERT_EQUAL(fit.df, 15.0 - 6.0);
+    CU_ASSERT(fit.deviance >= free_fit.deviance);
+    /* Refitting the constrained model gives the same fit. */
+    vc_loglin_result again;
+    CU_ASSERT_EQUAL(vc_loglin_fit(t, &fit.model, NULL, NULL, &again, NULL, w,
+                                  NULL), VC_OK);
+    VC_ASSERT_REL(again.N, fit.N, 1e-10);
+
+    /* Every eta at 0 is Mt, the independence model. */
+    vc_loglin_model all0 = m;
+    all0.eta_zero = (1u << 2) | (1u << 3);
+    vc_loglin_model ind;
+    vc_loglin_model_independence(4, &ind, NULL);
+    vc_loglin_result r0, ri;
+    CU_ASSERT_EQUAL(vc_loglin_fit(t, &all0, NULL, NULL, &r0, NULL, w, NULL),
+                    VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_fit(t, &ind, NULL, NULL, &ri, NULL, w, NULL),
+                    VC_OK);
+    VC_ASSERT_REL(r0.N, ri.N, 1e-10);
+    VC_ASSERT_REL(r0.deviance, ri.deviance, 1e-8);
+    CU_ASSERT_EQUAL(r0.df, ri.df);
+
+    /* Doubling the counts doubles N-hat (Darroch, with an interaction). */
+    vc_loglin_model md;
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("[12,3,4] + h=darroch", 4, NULL,
+                                          &md, NULL), VC_OK);
+    vc_loglin_result a, b;
+    CU_ASSERT_EQUAL(vc_loglin_fit(t, &md, NULL, NULL, &a, NULL, w, NULL),
+                    VC_OK);
+    for (size_t i = 0; i < 15; i++) {
+        cnt[i] *= 2;
+    }
+    vc_table *t2 = vc_table_from_counts(4, names, 15, pat, cnt, NULL);
+    CU_ASSERT_EQUAL(vc_loglin_fit(t2, &md, NULL, NULL, &b, NULL, w, NULL),
+                    VC_OK);
+    VC_ASSERT_REL(b.N, 2.0 * a.N, 1e-9);
+    vc_table_free(t2);
+
+    /* Round trips of the model strings. */
+    const char *specs[] = { "[12,3,4] + h=Chao", "[1,2,3,4] + h=Poisson(2)",
+                            "[1,2,34] + h=Gamma(2.5)", "[1,2,3,4] + h=Darroch" };
+    for (size_t i = 0; i < 4; i++) {
+        vc_loglin_model p1, p2;
+        char buf[128];
+        CU_ASSERT_EQUAL(vc_loglin_model_parse(specs[i], 4, NULL, &p1, NULL),
+                        VC_OK);
+        CU_ASSERT_EQUAL(vc_loglin_model_format(&p1, NULL, buf, sizeof buf,
+                                               NULL), VC_OK);
+        CU_ASSERT_STRING_EQUAL(buf, specs[i]);
+        CU_ASSERT_EQUAL(vc_loglin_model_parse(buf, 4, NULL, &p2, NULL),
+                        VC_OK);
+        CU_ASSERT_EQUAL(memcmp(&p1, &p2, sizeof p1), 0);
+    }
+    vc_loglin_model p3, p4;
+    vc_loglin_model_parse("h = poisson + A*B", 4, names, &p3, NULL);
+    vc_loglin_model_parse("[12,3,4] + h=Poisson(2)", 4, NULL, &p4, NULL);
+    CU_ASSERT_EQUAL(memcmp(&p3, &p4, sizeof p3), 0);
+
+    /* Errors. */
+    const char *bad[] = { "h=Chao", "[12] + h=Chao + h=Darroch",
+                          "independence + h=Weibull", "[1,2,3,4] + h=Chao(2)",
+                          "[1,2,3,4] + h=Poisson(1)", "[1,2,3,4] + h=Gamma(",
+                          "[1,2,3,4] + h=Gamma(2) x" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vc_loglin_model mm;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_loglin_model_parse(bad[i], 4, NULL, &mm, &err),
+                        VC_EINVAL);
+        CU_ASSERT(strstr(err.msg, bad[i]) != NULL || err.msg[0] != '\0');
+    }
+    vc_loglin_model two;
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("independence + h=Chao", 2, NULL,
+                                          &two, NULL), VC_EINVAL);
     vc_loglin_workspace_free(w);
     vc_table_free(t);
 }
@@ -753,7 +989,11 @@ int vc_register_loglin_suite(void)
                        test_bootstrap_sparsemse) == NULL
         || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
                == NULL
-        || CU_add_test(s, "properties", test_properties) == NULL) {
+        || CU_add_test(s, "properties", test_properties) == NULL
+        || CU_add_test(s, "heterogeneity: Rcapture closedp.t",
+                       test_heterogeneity_rcapture) == NULL
+        || CU_add_test(s, "heterogeneity: properties",
+                       test_heterogeneity_properties) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
