@@ -131,6 +131,10 @@ typedef struct {
     uint32_t *edges;         /* trace */
     double *mean_N;
     double *scratch;         /* vci_dga_eval_scratch doubles */
+    graph_cache near;        /* the chain's own copy of the entries it has
+                                met: looked up without a lock, so chains
+                                touch the shared cache only for graphs
+                                new to them */
     int status;
     vc_error err;
 } dga_chain;
@@ -266,14 +270,35 @@ static int cache_insert(graph_cache *h, const graph_entry *e, vc_error *err)
     return VC_OK;
 }
 
+static int graph_get_shared(vc_dga_chains *c, uint32_t edges,
+                            double *scratch, graph_entry *out,
+                            vc_error *err);
+
 /*
- * The figures of graph `edges` into *out: from the cache, or computed
+ * The figures of graph `edges` into *out: from the chain's own cache, the
+ * shared cache, or computed
  * (its grid rows filled under the grid lock, then one pass over the grid
  * without any lock) and added.  Two chains may compute the same new graph
  * at once; both get the same figures and the first insert wins.
  */
-static int graph_get(vc_dga_chains *c, uint32_t edges, double *scratch,
+static int graph_get(vc_dga_chains *c, dga_chain *ch, uint32_t edges,
                      graph_entry *out, vc_error *err)
+{
+    size_t j = cache_find(&ch->near, edges);
+    if (ch->near.slot[j] != 0) {
+        *out = ch->near.entry[ch->near.slot[j] - 1];
+        return VC_OK;
+    }
+    int status = graph_get_shared(c, edges, ch->scratch, out, err);
+    if (status == VC_OK) {
+        status = cache_insert(&ch->near, out, err);
+    }
+    return status;
+}
+
+/* The shared half of graph_get. */
+static int graph_get_shared(vc_dga_chains *c, uint32_t edges,
+                            double *scratch, graph_entry *out, vc_error *err)
 {
     omp_set_lock(&c->cache_lock);
     size_t i = cache_find(&c->cache, edges);
@@ -326,6 +351,8 @@ void vc_dga_chains_free(vc_dga_chains *c)
         free(ch->edges);
         free(ch->mean_N);
         free(ch->scratch);
+        free(ch->near.slot);
+        free(ch->near.entry);
     }
     free(c->chain);
     free(c->cache.slot);
@@ -362,7 +389,7 @@ static int mh_step(vc_dga_chains *c, dga_chain *ch, vc_error *err)
     uint32_t prop = cur->edges ^ (1u << cur->moves[u]);
     double v = gsl_rng_uniform_pos(ch->r);
     graph_entry next;
-    int status = graph_get(c, prop, ch->scratch, &next, err);
+    int status = graph_get(c, ch, prop, &next, err);
     if (status != VC_OK) {
         return status;
     }
@@ -434,7 +461,12 @@ vc_dga_chains *vc_dga_chains_alloc(const vc_table *t, const vc_dga_opts *o,
         dga_chain *ch = &c->chain[k];
         ch->r = vc_rng_stream_alloc(mm.seed, mm.stratum, (uint32_t)k, 0, err);
         ch->scratch = malloc(nscratch * sizeof *ch->scratch);
-        if (ch->r == NULL || ch->scratch == NULL) {
+        ch->near.nslot = 256;
+        ch->near.cap = ch->near.nslot / 2;
+        ch->near.slot = calloc(ch->near.nslot, sizeof *ch->near.slot);
+        ch->near.entry = malloc(ch->near.cap * sizeof *ch->near.entry);
+        if (ch->r == NULL || ch->scratch == NULL || ch->near.slot == NULL
+            || ch->near.entry == NULL) {
             vc_error_set(err, VC_ENOMEM, "cannot allocate graph chains");
             vc_dga_chains_free(c);
             return NULL;
@@ -447,7 +479,7 @@ vc_dga_chains *vc_dga_chains_alloc(const vc_table *t, const vc_dga_opts *o,
             size_t nm = vci_dga_legal_moves(c->J, edges, moves);
             edges ^= 1u << moves[gsl_rng_uniform_int(ch->r, nm)];
         }
-        if (graph_get(c, edges, ch->scratch, &ch->cur, err) != VC_OK) {
+        if (graph_get(c, ch, edges, &ch->cur, err) != VC_OK) {
             vc_dga_chains_free(c);
             return NULL;
         }
