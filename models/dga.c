@@ -42,6 +42,15 @@
  * with z_S the observed people seen by no list in S: the whole grid costs
  * one log per subset and grid point, never a log-gamma per cell.
  *
+ * Organisation: the per-subset rows of log D on the grid live in a
+ * vci_dga_grid and are filled on demand (a graph reads only its cliques
+ * and separators); vci_dga_average is the posterior pass over a list of
+ * graphs, with optional prior weights per graph, and serves both exact
+ * enumeration (all decomposable graphs, uniform weights) and the MCMC of
+ * dga_mcmc.c (the distinct graphs visited, weighted by their visit
+ * frequencies); vci_dga_graph_eval sums one graph's weights over the grid
+ * for the chain's acceptance ratio.  dga_impl.h declares the shared parts.
+ *
  * Assumptions: closed population; dependence between lists as a
  * decomposable log-linear model with no higher-order terms than its
  * cliques; homogeneous capture within each cell of the list-by-list table.
