@@ -657,7 +657,9 @@ vc_dga_result *vc_dga_chains_result(const vc_dga_chains *c, vc_error *err)
     for (size_t a = 0; a < r->ntop; a++) {
         uint32_t *hit = bsearch(&r->top[a].edges, distinct, nd,
                                 sizeof *distinct, cmp_u32);
-        r->top[a].renormalised = exp(log_Z[hit - distinct] - lmax) / zsum;
+        /* the top graphs are among the distinct ones: always found */
+        r->top[a].renormalised =
+            hit ? exp(log_Z[hit - distinct] - lmax) / zsum : NAN;
     }
 
     vc_dga_mcmc_info *mc = &r->mc;
