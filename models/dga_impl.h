@@ -31,6 +31,9 @@ typedef struct {
     size_t tlen;
     double *tab;        /* (J + 1) * tlen: log(alpha_k + lo + m) */
     double **logD;      /* nsub rows of ngrid, NULL until filled */
+    double **rowmem;    /* nsub: the allocation holding each row */
+    double *pool;       /* NULL, or nsub * ngrid doubles for all rows (set
+                           by the caller after init; row s at s * ngrid) */
     double *base;       /* ngrid: log p(N) + log N! - log n0! */
 } vci_dga_grid;
 
