@@ -78,6 +78,7 @@ typedef struct {
     uint64_t n0_lo, n0_hi;  /* n0_hi 0: automatic */
     int prior_negbin;
     double nb_a, nb_b;
+    int dga_mcmc;           /* --dga-mcmc: MCMC over graphs even for J <= 5 */
 } cli_options;
 
 /* One estimate (or failure) for one stratum and method. */

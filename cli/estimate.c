@@ -31,7 +31,8 @@ static const method_info methods[] = {
     {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
             "LCMCR): MCMC, allows heterogeneity", 0, 0},
     {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
-            "1997, as R's dga); up to 5 lists", 0, 0},
+            "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
+            "to 8", 0, 0},
 };
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
@@ -131,12 +132,22 @@ void cli_estimate_help(FILE *f)
         "                       --max-iterations (default 10 I)\n"
         "      --draws FILE     write every kept draw (stratum, chain, draw,\n"
         "                       N, alpha, occupied classes) as CSV\n"
-        "\n"
+        "\n", f);
+    /* a second literal: ISO C guarantees strings of 4095 bytes only */
+    fputs(
         "dga:\n"
         "      --delta D        prior weight per cell, default 2^-J\n"
         "      --n0-grid LO:HI  grid of the number unseen (default 0:25n,\n"
         "                       widened while its top holds posterior mass)\n"
         "      --prior-n P      1/N (default) or negbin:A,B\n"
+        "      --dga-mcmc       MCMC over graphs (Giudici & Green 1999) even\n"
+        "                       with 5 lists or fewer, where every graph is\n"
+        "                       otherwise enumerated; with 6 to 8 lists MCMC\n"
+        "                       is the only way.  It takes --chains,\n"
+        "                       --iterations, --burnin, --thin and --seed as\n"
+        "                       lcm (a sweep is one proposal per pair of\n"
+        "                       lists) and reports R-hat and bulk ESS of\n"
+        "                       E(N | graph) and of the number of edges\n"
         "\n"
         "  -q, --quiet          no notes or progress on standard error\n"
         "  -h, --help           this help\n"

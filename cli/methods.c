@@ -567,12 +567,30 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     d.nb_a = o->nb_a;
     d.nb_b = o->nb_b;
     d.top = 5;
-    vc_dga_result *r = vc_dga_fit(t, &d, &err);
+    /* Every graph is enumerated up to 5 lists; beyond, or when asked,
+     * MCMC over graphs with the lcm method's run options. */
+    int mcmc = o->dga_mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
+    vc_dga_mcmc_opts m;
+    vc_dga_mcmc_opts_default(&m);
+    m.chains = o->chains;
+    m.burnin = o->burnin;
+    m.iterations = o->iterations;
+    m.thin = o->thin;
+    m.seed = o->seed;
+    m.stratum = vc_hash_string(t->label);
+    m.threads = o->threads;
+    double t0 = now_seconds();
+    vc_dga_result *r = mcmc ? vc_dga_mcmc_fit(t, &d, &m, &err)
+                            : vc_dga_fit(t, &d, &err);
+    double seconds = now_seconds() - t0;
     if (r == NULL) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);
         return res->status = err.code;
     }
     vc_dga_estimate(r, o->level, &res->est);
+    if (r->flags & VC_DGA_FLAG_NOT_CONVERGED) {
+        res->est.flags |= VC_LCM_FLAG_NOT_CONVERGED;
+    }
     if (r->flags & VC_DGA_FLAG_SPARSE) {
         res->est.flags |= VC_FLAG_SPARSE;
     }
@@ -589,16 +607,67 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
                                                           - 1)));
     json_object_set_new(x, "n0_grid", grid);
+    json_object_set_new(x, "search", json_string(mcmc ? "mcmc" : "exact"));
     json_object_set_new(x, "graphs_averaged",
                         json_integer((json_int_t)r->ngraphs));
     json_t *graphs = json_array();
     char mean[48];
     vc_format_count(r->mean, mean, sizeof mean);
     add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
-               "decomposable graphs, delta %g, n0 grid %llu:%llu", mean,
-               r->sd, r->mode, r->ngraphs, r->delta,
+               "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
+               r->sd, r->mode, r->ngraphs, mcmc ? " visited" : "", r->delta,
                (unsigned long long)r->n0_lo,
                (unsigned long long)(r->n0_lo + r->ngrid - 1));
+    if (mcmc) {
+        const vc_dga_mcmc_info *mc = &r->mc;
+        json_t *dg = json_object();
+        json_object_set_new(dg, "rhat", mc->diag_defined
+                                            ? real_or_null(mc->rhat_N)
+                                            : json_null());
+        json_object_set_new(dg, "ess_bulk", mc->diag_defined
+                                                ? real_or_null(mc->ess_N)
+                                                : json_null());
+        json_object_set_new(dg, "rhat_edges",
+                            mc->diag_defined ? real_or_null(mc->rhat_edges)
+                                             : json_null());
+        json_object_set_new(dg, "ess_bulk_edges",
+                            mc->diag_defined ? real_or_null(mc->ess_edges)
+                                             : json_null());
+        json_object_set_new(dg, "chains",
+                            json_integer((json_int_t)mc->chains));
+        json_object_set_new(dg, "sweeps",
+                            json_integer((json_int_t)mc->sweeps));
+        json_object_set_new(dg, "burnin",
+                            json_integer((json_int_t)mc->burnin));
+        json_object_set_new(dg, "thin", json_integer((json_int_t)mc->thin));
+        json_object_set_new(dg, "draws", json_integer((json_int_t)mc->draws));
+        json_object_set_new(dg, "acceptance", real_or_null(mc->acceptance));
+        json_object_set_new(dg, "graphs_visited",
+                            json_integer((json_int_t)mc->visited));
+        json_object_set_new(dg, "graphs_evaluated",
+                            json_integer((json_int_t)mc->evaluated));
+        json_object_set_new(dg, "seconds", json_real(seconds));
+        json_object_set_new(dg, "converged", json_boolean(mc->converged));
+        json_object_set_new(dg, "seed", json_integer((json_int_t)mc->seed));
+        json_object_set_new(dg, "rng", json_string(mc->rng));
+        json_object_set_new(x, "diagnostics", dg);
+        add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
+                   "E(N | graph); R-hat %.4f, bulk ESS %.0f of the number "
+                   "of edges; %zu chains x %llu sweeps (burn-in %llu, thin "
+                   "%llu, seed %llu), acceptance %.3f, %zu graphs "
+                   "evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
+                   mc->rhat_edges, mc->ess_edges, mc->chains,
+                   (unsigned long long)mc->sweeps,
+                   (unsigned long long)mc->burnin,
+                   (unsigned long long)mc->thin,
+                   (unsigned long long)mc->seed, mc->acceptance,
+                   mc->evaluated, seconds);
+        if (!mc->converged) {
+            add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
+                       "bulk ESS at least %.0f; run longer (--iterations)",
+                       m.rhat_max, m.ess_min);
+        }
+    }
     add_detail(res, "most probable graphs (lists in a bracket may depend "
                "on each other):");
     for (size_t k = 0; k < r->ntop; k++) {
@@ -607,6 +676,10 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         json_object_set_new(g, "posterior",
                             real_or_null(r->top[k].posterior));
         json_object_set_new(g, "mean", real_or_null(r->top[k].mean_N));
+        if (mcmc) {
+            json_object_set_new(g, "renormalised",
+                                real_or_null(r->top[k].renormalised));
+        }
         json_array_append_new(graphs, g);
         char gm[48];
         vc_format_count(r->top[k].mean_N, gm, sizeof gm);

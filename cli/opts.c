@@ -120,7 +120,8 @@ enum {
     OPT_DRAWS,
     OPT_DELTA,
     OPT_N0_GRID,
-    OPT_PRIOR_N
+    OPT_PRIOR_N,
+    OPT_DGA_MCMC
 };
 
 /* A whole number in [lo, hi]; returns 0 on success. */
@@ -186,6 +187,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"delta", required_argument, NULL, OPT_DELTA},
         {"n0-grid", required_argument, NULL, OPT_N0_GRID},
         {"prior-n", required_argument, NULL, OPT_PRIOR_N},
+        {"dga-mcmc", no_argument, NULL, OPT_DGA_MCMC},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -334,6 +336,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         }
         case OPT_UNTIL_CONVERGED:
             o->until_converged = 1;
+            break;
+        case OPT_DGA_MCMC:
+            o->dga_mcmc = 1;
             break;
         case OPT_DRAWS:
             o->draws = optarg;

@@ -42,6 +42,15 @@
  * with z_S the observed people seen by no list in S: the whole grid costs
  * one log per subset and grid point, never a log-gamma per cell.
  *
+ * Organisation: the per-subset rows of log D on the grid live in a
+ * vci_dga_grid and are filled on demand (a graph reads only its cliques
+ * and separators); vci_dga_average is the posterior pass over a list of
+ * graphs, with optional prior weights per graph, and serves both exact
+ * enumeration (all decomposable graphs, uniform weights) and the MCMC of
+ * dga_mcmc.c (the distinct graphs visited, weighted by their visit
+ * frequencies); vci_dga_graph_eval sums one graph's weights over the grid
+ * for the chain's acceptance ratio.  dga_impl.h declares the shared parts.
+ *
  * Assumptions: closed population; dependence between lists as a
  * decomposable log-linear model with no higher-order terms than its
  * cliques; homogeneous capture within each cell of the list-by-list table.
@@ -56,7 +65,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "core/vc_fastmath.h"
-#include "models/vc_dga.h"
+#include "models/dga_impl.h"
 
 /* Grid points per block in the posterior pass: 16 KiB of each subset's
  * row, so the rows a block reads stay in cache. */
@@ -70,13 +79,16 @@
 #define LOG_NEGLIGIBLE 50.0
 /* Stride of the coarse scan that finds a reference level for the weights. */
 #define COARSE_STRIDE 32
+/* Row s of the grid starts (s % ROW_SKEWS) * ROW_SKEW doubles into its
+ * allocation: 9 doubles, 72 bytes, moves it to other cache sets. */
+#define ROW_SKEW 9
+#define ROW_SKEWS 32
 /* Automatic grid: start at this multiple of n, the convention of the
  * reference runs, double while the top 5% of the grid holds more than
- * TAIL_TOL of the posterior, at most MAX_WIDEN times. */
+ * TAIL_TOL of the posterior, at most VCI_DGA_MAX_WIDEN times. */
 #define AUTO_GRID_FACTOR 25
 #define TAIL_FRACTION 0.05
 #define TAIL_TOL 1e-6
-#define MAX_WIDEN 5
 #define DEFAULT_TOP 10
 
 size_t vc_dga_edge_index(size_t a, size_t b)
@@ -89,7 +101,7 @@ size_t vc_dga_edge_index(size_t a, size_t b)
     return b * (b - 1) / 2 + a;
 }
 
-static void adjacency(size_t J, uint32_t edges, uint32_t *adj)
+void vci_dga_adjacency(size_t J, uint32_t edges, uint32_t *adj)
 {
     for (size_t v = 0; v < J; v++) {
         adj[v] = 0;
@@ -111,7 +123,7 @@ static void adjacency(size_t J, uint32_t edges, uint32_t *adj)
  * neighbours at that time.  G is chordal if and only if every pa[i] is
  * complete; returns 1 then, else 0.
  */
-static int mcs(size_t J, const uint32_t *adj, size_t *order, uint32_t *pa)
+int vci_dga_mcs(size_t J, const uint32_t *adj, size_t *order, uint32_t *pa)
 {
     uint32_t numbered = 0;
     int chordal = 1;
@@ -160,8 +172,8 @@ size_t vc_dga_decomposable_graphs(size_t J, uint32_t **edges, vc_error *err)
     uint32_t pa[32];
     size_t order[32];
     for (uint64_t e = 0; e < total; e++) {
-        adjacency(J, (uint32_t)e, adj);
-        if (!mcs(J, adj, order, pa)) {
+        vci_dga_adjacency(J, (uint32_t)e, adj);
+        if (!vci_dga_mcs(J, adj, order, pa)) {
             continue;
         }
         if (count == cap) {
@@ -180,25 +192,14 @@ size_t vc_dga_decomposable_graphs(size_t J, uint32_t **edges, vc_error *err)
     return count;
 }
 
-/* A graph as the subsets whose log D enters with coefficient +1 or -1. */
-typedef struct {
-    uint32_t edges;
-    size_t nterm;
-    uint32_t subset[2 * 32];
-    double coef[2 * 32];
-    size_t nfactor;        /* J: one factor per vertex in MCS order */
-    uint32_t factor[32];   /* factor i is log D(pa_i + v_i) - log D(pa_i),
-                              stored as v_i * 2^J + pa_i (see block_factors) */
-} graph_terms;
-
-static void graph_build(size_t J, uint32_t edges, graph_terms *g)
+void vci_dga_terms_build(size_t J, uint32_t edges, vci_dga_terms *g)
 {
     uint32_t adj[32], pa[32];
     size_t order[32];
-    int coef[1u << VC_DGA_MAX_EXACT_LISTS];
+    int coef[1u << VC_DGA_MAX_LISTS];
     memset(coef, 0, sizeof coef);
-    adjacency(J, edges, adj);
-    mcs(J, adj, order, pa);
+    vci_dga_adjacency(J, edges, adj);
+    vci_dga_mcs(J, adj, order, pa);
     for (size_t i = 0; i < J; i++) {
         coef[pa[i] | 1u << order[i]] += 1;
         coef[pa[i]] -= 1; /* D(empty) = 1: its coefficient is ignored */
@@ -221,13 +222,13 @@ static void graph_build(size_t J, uint32_t edges, graph_terms *g)
 }
 
 /* The maximal cliques of a chordal graph as "[A,B][B,C][D]". */
-static void graph_cliques(size_t J, uint32_t edges, char *const *names,
+void vci_dga_cliques(size_t J, uint32_t edges, char *const *names,
                           char *buf, size_t size)
 {
     uint32_t adj[32], pa[32], cl[32];
     size_t order[32], ncl = 0;
-    adjacency(J, edges, adj);
-    mcs(J, adj, order, pa);
+    vci_dga_adjacency(J, edges, adj);
+    vci_dga_mcs(J, adj, order, pa);
     for (size_t i = 0; i < J; i++) {
         uint32_t c = pa[i] | 1u << order[i];
         int maximal = 1;
@@ -271,15 +272,6 @@ static void graph_cliques(size_t J, uint32_t edges, char *const *names,
         }
     }
 }
-
-/* Everything the posterior pass reads: per subset S of lists, log D(S)
- * on the grid, and the part of the log posterior that no graph changes. */
-typedef struct {
-    size_t J, nsub, ngrid;
-    uint64_t n, n0_lo;
-    double *logD;   /* nsub * ngrid: logD[S * ngrid + i] */
-    double *base;   /* ngrid: log p(N) + log N! - log n0! */
-} grid_terms;
 
 static double log_prior_N(const vc_dga_opts *o, double N)
 {
@@ -345,72 +337,44 @@ static double base_step(const vc_dga_opts *o, double n, double n0)
     return vci_log(N / (n0 + 1.0));
 }
 
-static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
-                     uint64_t lo, uint64_t hi, grid_terms *g, vc_error *err)
+int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
+                      uint64_t lo, uint64_t hi, vci_dga_grid *g,
+                      vc_error *err)
 {
     size_t J = t->J;
+    memset(g, 0, sizeof *g);
     g->J = J;
     g->nsub = (size_t)1 << J;
     g->ngrid = (size_t)(hi - lo + 1);
     g->n = t->n;
     g->n0_lo = lo;
+    g->delta = delta;
+    g->A = delta * (double)g->nsub;
+    g->t = t;
     /* log(alpha_k + m) for subsets of size k and integers m = z + n0 in
      * [lo, n + hi]: alpha depends only on the size of the subset, so
      * J + 1 tables of logs serve all 2^J rows. */
-    size_t tlen = (size_t)(t->n + hi - lo + 1);
-    g->logD = malloc(g->nsub * g->ngrid * sizeof *g->logD);
+    g->tlen = (size_t)(t->n + hi - lo + 1);
+    g->logD = calloc(g->nsub, sizeof *g->logD);
+    g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
     g->base = malloc(g->ngrid * sizeof *g->base);
-    double *cnt = calloc(g->nsub, sizeof *cnt);
-    double *tab = malloc((J + 1) * tlen * sizeof *tab);
-    if (g->logD == NULL || g->base == NULL || cnt == NULL || tab == NULL) {
-        free(cnt);
-        free(tab);
+    g->tab = malloc((J + 1) * g->tlen * sizeof *g->tab);
+    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
+        || g->tab == NULL) {
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate the n0 grid (%zu points)",
                             g->ngrid);
     }
     double n = (double)t->n;
-    double A = delta * (double)g->nsub;
     for (size_t k = 0; k <= J; k++) {
         double alpha = delta * ldexp(1.0, (int)(J - k));
-        double *tk = tab + k * tlen;
+        double *tk = g->tab + k * g->tlen;
         double x0 = alpha + (double)lo;
-        int len = (int)tlen; /* int: converts to double in SIMD */
+        int len = (int)g->tlen; /* int: converts to double in SIMD */
 #pragma omp simd
         for (int m = 0; m < len; m++) {
             tk[m] = vci_log(x0 + (double)m);
         }
-    }
-    const double *logA = tab; /* k = 0: log(A + n + n0) at m = n + n0 */
-    for (size_t s = 1; s < g->nsub; s++) {
-        /* marginal table of subset s: cell = pattern restricted to s */
-        memset(cnt, 0, g->nsub * sizeof *cnt);
-        for (size_t p = 0; p < t->npat; p++) {
-            cnt[t->pattern[p] & s] += (double)t->count[p];
-        }
-        size_t k = (size_t)__builtin_popcount((unsigned)s);
-        double alpha = delta * ldexp(1.0, (int)(J - k));
-        double z = cnt[0];
-        /* log D(S) without the zero cell's varying part */
-        double cst = gsl_sf_lngamma(A) - gsl_sf_lngamma(alpha);
-        for (uint32_t c = (uint32_t)s; c != 0; c = (c - 1) & (uint32_t)s) {
-            if (cnt[c] > 0.0) {
-                cst += gsl_sf_lngamma(alpha + cnt[c]) - gsl_sf_lngamma(alpha);
-            }
-        }
-        double *row = g->logD + s * g->ngrid;
-        const double *logz = tab + k * tlen + (size_t)z;
-        const double *logn = logA + t->n;
-        /* steps, exact anchors, then running sums */
-        for (size_t i = 1; i < g->ngrid; i++) {
-            row[i] = logz[i - 1] - logn[i - 1];
-        }
-        for (size_t i = 0; i < g->ngrid; i += ANCHOR_EVERY) {
-            double n0 = (double)(lo + i);
-            row[i] = cst + gsl_sf_lngamma(alpha + z + n0)
-                     - gsl_sf_lngamma(A + n + n0);
-        }
-        segmented_prefix_sum(row, g->ngrid);
     }
     /* the steps first (a loop the compiler can vectorise), then the
      * running sum, re-anchored exactly */
@@ -424,56 +388,124 @@ static int grid_fill(const vc_table *t, const vc_dga_opts *o, double delta,
         g->base[i] = base_exact(o, n, (double)(lo + i));
     }
     segmented_prefix_sum(g->base, g->ngrid);
-    free(cnt);
-    free(tab);
     return VC_OK;
 }
 
-static void grid_free(grid_terms *g)
+int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err)
 {
+    if (g->logD[s] != NULL) {
+        return VC_OK;
+    }
+    /* Rows of this size come from their own pages, all at the same
+     * offset in a page: rows read side by side would then compete for the
+     * same cache sets.  Each row starts ROW_SKEW doubles further on. */
+    size_t skew = (size_t)(s % ROW_SKEWS) * ROW_SKEW;
+    double *mem = g->pool ? NULL : malloc((g->ngrid + skew) * sizeof *mem);
+    double *row = g->pool ? g->pool + s * g->ngrid : mem ? mem + skew : NULL;
+    if (row == NULL) {
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate the n0 grid (%zu points)",
+                            g->ngrid);
+    }
+    size_t J = g->J;
+    const vc_table *t = g->t;
+    /* marginal table of subset s: cell = pattern restricted to s */
+    double cnt[1u << VC_DGA_MAX_LISTS];
+    memset(cnt, 0, g->nsub * sizeof *cnt);
+    for (size_t p = 0; p < t->npat; p++) {
+        cnt[t->pattern[p] & s] += (double)t->count[p];
+    }
+    size_t k = (size_t)__builtin_popcount((unsigned)s);
+    double alpha = g->delta * ldexp(1.0, (int)(J - k));
+    double z = cnt[0];
+    double n = (double)g->n;
+    double A = g->A;
+    uint64_t lo = g->n0_lo;
+    /* log D(S) without the zero cell's varying part */
+    double cst = gsl_sf_lngamma(A) - gsl_sf_lngamma(alpha);
+    for (uint32_t c = s; c != 0; c = (c - 1) & s) {
+        if (cnt[c] > 0.0) {
+            cst += gsl_sf_lngamma(alpha + cnt[c]) - gsl_sf_lngamma(alpha);
+        }
+    }
+    const double *logz = g->tab + k * g->tlen + (size_t)z;
+    const double *logn = g->tab + g->n; /* k = 0: log(A + n + n0) */
+    /* steps, exact anchors, then running sums */
+    for (size_t i = 1; i < g->ngrid; i++) {
+        row[i] = logz[i - 1] - logn[i - 1];
+    }
+    for (size_t i = 0; i < g->ngrid; i += ANCHOR_EVERY) {
+        double n0 = (double)(lo + i);
+        row[i] = cst + gsl_sf_lngamma(alpha + z + n0)
+                 - gsl_sf_lngamma(A + n + n0);
+    }
+    segmented_prefix_sum(row, g->ngrid);
+    g->logD[s] = row;
+    g->rowmem[s] = mem;
+    return VC_OK;
+}
+
+int vci_dga_grid_has_rows(const vci_dga_grid *g, const vci_dga_terms *gr)
+{
+    for (size_t k = 0; k < gr->nterm; k++) {
+        if (g->logD[gr->subset[k]] == NULL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void vci_dga_grid_free(vci_dga_grid *g)
+{
+    if (g->rowmem != NULL) {
+        for (size_t s = 0; s < g->nsub; s++) {
+            free(g->rowmem[s]);
+        }
+    }
+    free(g->rowmem);
+    free(g->pool);
     free(g->logD);
+    g->pool = NULL;
+    g->rowmem = NULL;
     free(g->base);
+    free(g->tab);
     g->logD = NULL;
     g->base = NULL;
+    g->tab = NULL;
 }
 
 /*
- * The factors of every graph on the block [i0, i0 + len): row v * 2^J + pa
- * of fac holds log D(pa + v) - log D(pa) for each (v, pa) some graph uses
- * (used[] marks them), with the prior part base folded into the factors
- * whose pa is empty (every graph's first vertex has one); row v * 2^J +
- * 2^v holds log D({v}) alone, for the first vertex of a further connected
- * component.
+ * The factors of every graph on the block [i0, i0 + len): row q of fac
+ * holds factor ufac[q] = v * 2^J + pa, that is log D(pa + v) - log D(pa),
+ * for each (v, pa) some graph uses, with the prior part base folded into
+ * the factors whose pa is empty (every graph's first vertex has one); the
+ * code v * 2^J + 2^v stands for log D({v}) alone, for the first vertex of
+ * a further connected component.
  * A graph's log posterior is then the plain sum of its J factor rows:
  * J - 1 additions a point instead of a multiply-add per subset.
  */
 static inline __attribute__((always_inline)) void
-block_factors(const grid_terms *g, const unsigned char *used,
-                          size_t i0, size_t len, double *restrict fac)
+block_factors(const vci_dga_grid *g, const uint32_t *ufac, size_t nused,
+              size_t i0, size_t len, double *restrict fac)
 {
-    size_t nsub = g->nsub;
-    for (size_t v = 0; v < g->J; v++) {
-        for (size_t pa = 0; pa < nsub; pa++) {
-            size_t f = (v << g->J) | pa;
-            if (!used[f]) {
-                continue;
+    uint32_t pmask = (uint32_t)g->nsub - 1;
+    for (size_t q = 0; q < nused; q++) {
+        size_t v = ufac[q] >> g->J;
+        size_t pa = ufac[q] & pmask;
+        double *restrict out = fac + q * len;
+        const double *hi = g->logD[(size_t)1 << v | pa] + i0;
+        const double *lo = pa ? g->logD[pa] + i0 : g->base + i0;
+        if (pa == (size_t)1 << v) {
+            memcpy(out, hi, len * sizeof *out);
+        } else if (pa == 0) {
+#pragma omp simd
+            for (size_t i = 0; i < len; i++) {
+                out[i] = hi[i] + lo[i];
             }
-            double *restrict out = fac + f * len;
-            const double *hi = g->logD + ((size_t)1 << v | pa) * g->ngrid + i0;
-            const double *lo = pa ? g->logD + pa * g->ngrid + i0
-                                  : g->base + i0;
-            if (pa == (size_t)1 << v) {
-                memcpy(out, hi, len * sizeof *out);
-            } else if (pa == 0) {
+        } else {
 #pragma omp simd
-                for (size_t i = 0; i < len; i++) {
-                    out[i] = hi[i] + lo[i];
-                }
-            } else {
-#pragma omp simd
-                for (size_t i = 0; i < len; i++) {
-                    out[i] = hi[i] - lo[i];
-                }
+            for (size_t i = 0; i < len; i++) {
+                out[i] = hi[i] - lo[i];
             }
         }
     }
@@ -481,13 +513,13 @@ block_factors(const grid_terms *g, const unsigned char *used,
 
 /* Log posterior of graph gr on the block into row, from its factors. */
 static inline __attribute__((always_inline)) void
-graph_row(const graph_terms *gr, const double *fac, size_t len,
+graph_row(const vci_dga_terms *gr, const double *fac, size_t len,
                       double *restrict row)
 {
-    const double *f0 = fac + gr->factor[0] * len;
+    const double *f0 = fac + gr->slot[0] * len;
     memcpy(row, f0, len * sizeof *row);
     for (size_t k = 1; k < gr->nfactor; k++) {
-        const double *restrict f = fac + gr->factor[k] * len;
+        const double *restrict f = fac + gr->slot[k] * len;
 #pragma omp simd
         for (size_t i = 0; i < len; i++) {
             row[i] += f[i];
@@ -496,11 +528,12 @@ graph_row(const graph_terms *gr, const double *fac, size_t len,
 }
 
 /* Log posterior of graph gr at one grid point. */
-static double graph_at(const grid_terms *g, const graph_terms *gr, size_t i)
+static double graph_at(const vci_dga_grid *g, const vci_dga_terms *gr,
+                       size_t i)
 {
     double v = g->base[i];
     for (size_t k = 0; k < gr->nterm; k++) {
-        v += gr->coef[k] * g->logD[gr->subset[k] * g->ngrid + i];
+        v += gr->coef[k] * g->logD[gr->subset[k]][i];
     }
     return v;
 }
@@ -513,8 +546,9 @@ static double graph_at(const grid_terms *g, const graph_terms *gr, size_t i)
  * prior part) is monotone in n0, so its size is largest at an end of the
  * block.  Returns the bound; *sample_max gets the largest sampled value.
  */
-static double graph_block_bound(const grid_terms *g, const graph_terms *gr,
-                                size_t i0, size_t i1, double *sample_max)
+static double graph_block_bound(const vci_dga_grid *g,
+                                const vci_dga_terms *gr, size_t i0,
+                                size_t i1, double *sample_max)
 {
     double m = -INFINITY;
     for (size_t i = i0; i < i1; i += COARSE_STRIDE) {
@@ -537,7 +571,7 @@ static double graph_block_bound(const grid_terms *g, const graph_terms *gr,
     for (int e = 0; e < 2; e++) {
         double s = fabs(g->base[ends[e] + 1] - g->base[ends[e]]);
         for (size_t k = 0; k < gr->nterm; k++) {
-            const double *d = g->logD + gr->subset[k] * g->ngrid;
+            const double *d = g->logD[gr->subset[k]];
             s += fabs(gr->coef[k]) * fabs(d[ends[e] + 1] - d[ends[e]]);
         }
         slope = s > slope ? s : slope;
@@ -563,33 +597,38 @@ static double graph_block_bound(const grid_terms *g, const graph_terms *gr,
 
 /*
  * The weights of every graph on one block of the grid, [i0, i0 + len):
- * for each graph whose bound (ubound[k * stride]) reaches the cut, its log
- * posterior row, weights exp(row - M) for the points above the cut, added
- * to post in graph order, and the graph's sums of weights and of weight
- * times N into gsum[k], gnsum[k].  N0 is N at the block's first point.
+ * for each graph whose bound (ubound[k * stride]) plus its log prior
+ * weight (lgw[k], or 0 when lgw is NULL) reaches the cut, its log
+ * posterior row, weights exp(row + lgw[k] - M) for the points above the
+ * cut, added to post in graph order, and the graph's sums of weights and
+ * of weight times N into gsum[k], gnsum[k].  N0 is N at the block's first
+ * point.
  */
 VC_HOT_CLONES
-static void block_sum(const grid_terms *g, const graph_terms *gt,
-                      size_t ngraphs, const unsigned char *used,
-                      const double *ubound, size_t stride, size_t i0,
-                      size_t len, double M, double cut, double N0,
+static void block_sum(const vci_dga_grid *g, const vci_dga_terms *gt,
+                      size_t ngraphs, const uint32_t *ufac, size_t nused,
+                      const double *lgw, const double *ubound, size_t stride,
+                      size_t i0, size_t len, double M, double cut, double N0,
                       double *fac, double *row, double *post, double *gsum,
                       double *gnsum)
 {
-    block_factors(g, used, i0, len, fac);
+    block_factors(g, ufac, nused, i0, len, fac);
     for (size_t k = 0; k < ngraphs; k++) {
-        if (ubound[k * stride] < cut) {
+        double lw = lgw ? lgw[k] : 0.0;
+        if (ubound[k * stride] + lw < cut) {
             continue;
         }
         graph_row(&gt[k], fac, len, row);
+        /* with lw = 0 these are M and cut exactly */
+        double Mk = M - lw, cutk = cut - lw;
         double s = 0.0, sn = 0.0;
         int n = (int)len;
         /* branch-free so that it vectorises: a weight below the cut is
          * computed at exp(0) and multiplied by 0 */
 #pragma omp simd reduction(+ : s, sn)
         for (int i = 0; i < n; i++) {
-            double keep = (double)(row[i] > cut);
-            double w = vci_exp((row[i] - M) * keep) * keep;
+            double keep = (double)(row[i] > cutk);
+            double w = vci_exp((row[i] - Mk) * keep) * keep;
             post[i] += w;
             s += w;
             sn += w * (N0 + (double)i);
@@ -597,6 +636,59 @@ static void block_sum(const grid_terms *g, const graph_terms *gt,
         gsum[k] = s;
         gnsum[k] = sn;
     }
+}
+
+size_t vci_dga_eval_scratch(const vci_dga_grid *g)
+{
+    return (g->ngrid + GRID_BLOCK - 1) / GRID_BLOCK + GRID_BLOCK;
+}
+
+void vci_dga_graph_eval(const vci_dga_grid *g, const vci_dga_terms *gr,
+                        double *scratch, double *log_Z, double *mean_N)
+{
+    size_t nblock = (g->ngrid + GRID_BLOCK - 1) / GRID_BLOCK;
+    double *ub = scratch, *row = scratch + nblock;
+    /* the coarse scan of the exact pass, for this graph alone: its
+     * largest sampled value is the reference level */
+    double M = -INFINITY;
+    for (size_t b = 0; b < nblock; b++) {
+        size_t i0 = b * GRID_BLOCK;
+        size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
+        double m;
+        ub[b] = graph_block_bound(g, gr, i0, i1, &m);
+        M = m > M ? m : M;
+    }
+    double cut = M - LOG_NEGLIGIBLE;
+    double s = 0.0, sn = 0.0;
+    double n = (double)g->n;
+    for (size_t b = 0; b < nblock; b++) {
+        if (ub[b] < cut) {
+            continue;
+        }
+        size_t i0 = b * GRID_BLOCK;
+        int len = (int)(i0 + GRID_BLOCK < g->ngrid ? GRID_BLOCK
+                                                   : g->ngrid - i0);
+        memcpy(row, g->base + i0, (size_t)len * sizeof *row);
+        for (size_t k = 0; k < gr->nterm; k++) {
+            const double *restrict d = g->logD[gr->subset[k]] + i0;
+            double c = gr->coef[k];
+#pragma omp simd
+            for (int i = 0; i < len; i++) {
+                row[i] += c * d[i];
+            }
+        }
+        double N0 = n + (double)(g->n0_lo + i0);
+#pragma omp simd reduction(+ : s, sn)
+        for (int i = 0; i < len; i++) {
+            double keep = (double)(row[i] > cut);
+            double w = vci_exp((row[i] - M) * keep) * keep;
+            s += w;
+            sn += w * (N0 + (double)i);
+        }
+    }
+    /* s >= 1: the point that gave M is summed */
+    *log_Z = M + log(s);
+    *mean_N = sn / s;
 }
 
 void vc_dga_result_free(vc_dga_result *r)
@@ -610,38 +702,35 @@ void vc_dga_result_free(vc_dga_result *r)
     free(r);
 }
 
-/* One exact pass over (graph, n0) on the grid [lo, hi]. */
-static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
-                               double delta, uint64_t lo, uint64_t hi,
-                               const uint32_t *edges, size_t ngraphs,
-                               vc_error *err)
+/* One pass over (graph, n0) on the grid: see dga_impl.h. */
+vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
+                               const uint32_t *edges, const double *log_gw,
+                               size_t ngraphs, vc_error *err)
 {
-    grid_terms g;
-    memset(&g, 0, sizeof g);
+    size_t J = g->J;
+    uint64_t lo = g->n0_lo;
     size_t nblock = 0;
-    graph_terms *gt = malloc(ngraphs * sizeof *gt);
+    vci_dga_terms *gt = malloc(ngraphs * sizeof *gt);
     double *gmax = malloc(ngraphs * sizeof *gmax);
     vc_dga_result *r = calloc(1, sizeof *r);
     double *gsum = NULL, *gnsum = NULL, *ubound = NULL;
+    uint32_t *fmap = NULL, *ufac = NULL;
     if (gt == NULL || gmax == NULL || r == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
         goto fail;
     }
-    if (grid_fill(t, o, delta, lo, hi, &g, err) != VC_OK) {
-        goto fail;
-    }
-    nblock = (g.ngrid + GRID_BLOCK - 1) / GRID_BLOCK;
+    nblock = (g->ngrid + GRID_BLOCK - 1) / GRID_BLOCK;
     gsum = calloc(nblock * ngraphs, sizeof *gsum);
     gnsum = calloc(nblock * ngraphs, sizeof *gnsum);
-    r->post = calloc(g.ngrid, sizeof *r->post);
-    r->edge_post = calloc(t->J * t->J, sizeof *r->edge_post);
+    r->post = calloc(g->ngrid, sizeof *r->post);
+    r->edge_post = calloc(J * J, sizeof *r->edge_post);
     if (gsum == NULL || gnsum == NULL || r->post == NULL
         || r->edge_post == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
         goto fail;
     }
     for (size_t k = 0; k < ngraphs; k++) {
-        graph_build(t->J, edges[k], &gt[k]);
+        vci_dga_terms_build(J, edges[k], &gt[k]);
     }
 
     /* Bounds per (graph, block) from a coarse scan; the largest sampled
@@ -660,26 +749,25 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
     for (size_t k = 0; k < ngraphs; k++) {
         for (size_t b = 0; b < nblock; b++) {
             size_t i0 = b * GRID_BLOCK;
-            size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK : g.ngrid;
-            ubound[k * nblock + b] = graph_block_bound(&g, &gt[k], i0, i1,
+            size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
+            ubound[k * nblock + b] = graph_block_bound(g, &gt[k], i0, i1,
                                                        &smax[k * nblock + b]);
         }
     }
-    double M = -INFINITY;
+    /* A graph's prior weight shifts all its values alike. */
+    double M = -INFINITY, top = -INFINITY;
     for (size_t q = 0; q < ngraphs * nblock; q++) {
-        M = smax[q] > M ? smax[q] : M;
+        double lw = log_gw ? log_gw[q / nblock] : 0.0;
+        M = smax[q] + lw > M ? smax[q] + lw : M;
+        top = ubound[q] + lw > top ? ubound[q] + lw : top;
     }
     free(smax);
 
     /* One pass by blocks of the grid: each block sums its graphs in graph
      * order and writes only its own slots, so the result does not depend
      * on the number of threads. */
-    double n = (double)t->n;
+    double n = (double)g->n;
     double cut = M - LOG_NEGLIGIBLE;
-    double top = -INFINITY;
-    for (size_t q = 0; q < ngraphs * nblock; q++) {
-        top = ubound[q] > top ? ubound[q] : top;
-    }
     if (top - M > 600.0) {
         /* Weights relative to M could overflow vci_exp's range: only a
          * posterior far sharper than any table of people gives this. */
@@ -688,21 +776,39 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
                      "peaked for the grid scan; narrow the n0 grid");
         goto fail;
     }
-    unsigned char *used = calloc(t->J << t->J, 1);
-    if (used == NULL) {
+    /* The factors some graph uses, numbered compactly in the order of
+     * their codes. */
+    fmap = malloc((J << J) * sizeof *fmap);
+    ufac = malloc((J << J) * sizeof *ufac);
+    if (fmap == NULL || ufac == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
         goto fail;
     }
+    for (size_t f = 0; f < (J << J); f++) {
+        fmap[f] = 0;
+    }
     for (size_t k = 0; k < ngraphs; k++) {
         for (size_t q = 0; q < gt[k].nfactor; q++) {
-            used[gt[k].factor[q]] = 1;
+            fmap[gt[k].factor[q]] = 1;
+        }
+    }
+    size_t nused = 0;
+    for (size_t f = 0; f < (J << J); f++) {
+        if (fmap[f]) {
+            fmap[f] = (uint32_t)nused;
+            ufac[nused++] = (uint32_t)f;
+        }
+    }
+    for (size_t k = 0; k < ngraphs; k++) {
+        for (size_t q = 0; q < gt[k].nfactor; q++) {
+            gt[k].slot[q] = fmap[gt[k].factor[q]];
         }
     }
     int alloc_failed = 0;
 #pragma omp parallel
     {
         double row[GRID_BLOCK];
-        double *fac = malloc((t->J << t->J) * GRID_BLOCK * sizeof *fac);
+        double *fac = malloc(nused * GRID_BLOCK * sizeof *fac);
         if (fac == NULL) {
 #pragma omp atomic write
             alloc_failed = 1;
@@ -710,21 +816,22 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < nblock; b++) {
             size_t i0 = b * GRID_BLOCK;
-            size_t i1 = i0 + GRID_BLOCK < g.ngrid ? i0 + GRID_BLOCK : g.ngrid;
+            size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
             int any = 0;
             for (size_t k = 0; k < ngraphs && !any; k++) {
-                any = ubound[k * nblock + b] >= cut;
+                double lw = log_gw ? log_gw[k] : 0.0;
+                any = ubound[k * nblock + b] + lw >= cut;
             }
             if (fac == NULL || !any) {
                 continue;
             }
-            block_sum(&g, gt, ngraphs, used, ubound + b, nblock, i0,
-                      i1 - i0, M, cut, n + (double)(lo + i0), fac, row,
-                      r->post + i0, gsum + b * ngraphs, gnsum + b * ngraphs);
+            block_sum(g, gt, ngraphs, ufac, nused, log_gw, ubound + b,
+                      nblock, i0, i1 - i0, M, cut, n + (double)(lo + i0),
+                      fac, row, r->post + i0, gsum + b * ngraphs,
+                      gnsum + b * ngraphs);
         }
         free(fac);
     }
-    free(used);
     if (alloc_failed) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
         goto fail;
@@ -732,15 +839,15 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
 
     /* Serial reductions in fixed order. */
     double Z = 0.0, mean = 0.0, sq = 0.0;
-    for (size_t i = 0; i < g.ngrid; i++) {
+    for (size_t i = 0; i < g->ngrid; i++) {
         Z += r->post[i];
     }
-    for (size_t i = 0; i < g.ngrid; i++) {
+    for (size_t i = 0; i < g->ngrid; i++) {
         r->post[i] /= Z;
         double N = n + (double)(lo + i);
         mean += r->post[i] * N;
     }
-    for (size_t i = 0; i < g.ngrid; i++) {
+    for (size_t i = 0; i < g->ngrid; i++) {
         double d = n + (double)(lo + i) - mean;
         sq += r->post[i] * d * d;
     }
@@ -762,11 +869,11 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
         gpost[k] = s / Z;
         gmean[k] = s > 0.0 ? sn / s : NAN;
         idx[k] = k;
-        for (size_t bb = 1; bb < t->J; bb++) {
+        for (size_t bb = 1; bb < J; bb++) {
             for (size_t a = 0; a < bb; a++) {
                 if (edges[k] >> vc_dga_edge_index(a, bb) & 1u) {
-                    r->edge_post[a * t->J + bb] += gpost[k];
-                    r->edge_post[bb * t->J + a] += gpost[k];
+                    r->edge_post[a * J + bb] += gpost[k];
+                    r->edge_post[bb * J + a] += gpost[k];
                 }
             }
         }
@@ -796,38 +903,33 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
         vc_dga_graph *tg = &r->top[a];
         tg->edges = edges[idx[a]];
         tg->posterior = gpost[idx[a]];
+        tg->renormalised = gpost[idx[a]];
         tg->mean_N = gmean[idx[a]];
-        graph_cliques(t->J, tg->edges, t->names, tg->cliques,
+        vci_dga_cliques(J, tg->edges, g->t->names, tg->cliques,
                       sizeof tg->cliques);
     }
     free(gmean);
     free(idx);
 
     r->ntop = ntop;
-    r->J = t->J;
+    r->J = J;
     r->ngraphs = ngraphs;
-    r->n = t->n;
+    r->n = g->n;
     r->n0_lo = lo;
-    r->ngrid = g.ngrid;
-    r->delta = delta;
+    r->ngrid = g->ngrid;
+    r->delta = g->delta;
     r->mean = mean;
     r->sd = sqrt(sq);
     r->median = vc_dga_quantile(r, 0.5);
     size_t imode = 0;
-    for (size_t i = 1; i < g.ngrid; i++) {
+    for (size_t i = 1; i < g->ngrid; i++) {
         if (r->post[i] > r->post[imode]) {
             imode = i;
         }
     }
     r->mode = n + (double)(lo + imode);
-    size_t tail0 = g.ngrid - (size_t)ceil(TAIL_FRACTION * (double)g.ngrid);
-    for (size_t i = tail0; i < g.ngrid; i++) {
-        r->tail_mass += r->post[i];
-    }
-    if (r->tail_mass > TAIL_TOL) {
-        r->flags |= VC_DGA_FLAG_GRID_TAIL;
-    }
-    grid_free(&g);
+    free(fmap);
+    free(ufac);
     free(gt);
     free(gmax);
     free(gsum);
@@ -836,7 +938,8 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
     return r;
 
 fail:
-    grid_free(&g);
+    free(fmap);
+    free(ufac);
     free(gt);
     free(gmax);
     free(gsum);
@@ -846,47 +949,105 @@ fail:
     return NULL;
 }
 
+int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
+                  vc_dga_opts *o, double *delta, uint64_t *lo, uint64_t *hi,
+                  vc_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (opts != NULL) {
+        *o = *opts;
+    }
+    if (t->J < 2 || t->J > maxJ) {
+        return vc_error_set(err, VC_EINVAL,
+                            "graph averaging %s handles 2 to %zu lists, not "
+                            "%zu (merge or omit lists)",
+                            maxJ == VC_DGA_MAX_EXACT_LISTS
+                                ? "by exact enumeration" : "by MCMC",
+                            maxJ, t->J);
+    }
+    *delta = o->delta > 0.0 ? o->delta : ldexp(1.0, -(int)t->J);
+    if (!isfinite(*delta)) {
+        return vc_error_set(err, VC_EINVAL, "delta must be a positive number");
+    }
+    if (o->prior == VC_DGA_PRIOR_NEGBIN
+        && !(o->nb_a > 0.0 && o->nb_b > 0.0 && isfinite(o->nb_a)
+             && isfinite(o->nb_b))) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the negative binomial prior needs a > 0 and "
+                            "b > 0");
+    }
+    int automatic = (o->n0_hi == 0);
+    *lo = o->n0_lo;
+    *hi = automatic ? *lo + AUTO_GRID_FACTOR * (t->n > 40 ? t->n : 40)
+                    : o->n0_hi;
+    if (*hi < *lo || (!automatic && *hi - *lo > 100000000u)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the n0 grid %llu:%llu is empty or too large",
+                            (unsigned long long)*lo,
+                            (unsigned long long)*hi);
+    }
+    if (*lo == 0 && t->n == 0) {
+        return vc_error_set(err, VC_EINVAL, "no one was observed");
+    }
+    return VC_OK;
+}
+
+void vci_dga_finish(const vc_table *t, vc_dga_result *r)
+{
+    size_t tail0 = r->ngrid - (size_t)ceil(TAIL_FRACTION * (double)r->ngrid);
+    r->tail_mass = 0.0;
+    for (size_t i = tail0; i < r->ngrid; i++) {
+        r->tail_mass += r->post[i];
+    }
+    if (r->tail_mass > TAIL_TOL) {
+        r->flags |= VC_DGA_FLAG_GRID_TAIL;
+    }
+    for (size_t a = 0; a < t->J; a++) {
+        for (size_t b = a + 1; b < t->J; b++) {
+            if (vc_table_overlap(t, a, b) == 0) {
+                r->flags |= VC_DGA_FLAG_SPARSE;
+            }
+        }
+    }
+}
+
+/* The exact pass on the grid [lo, hi] over the given graphs. */
+static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
+                               double delta, uint64_t lo, uint64_t hi,
+                               const uint32_t *edges, size_t ngraphs,
+                               vc_error *err)
+{
+    vci_dga_grid g;
+    vc_dga_result *r = NULL;
+    if (vci_dga_grid_init(t, o, delta, lo, hi, &g, err) == VC_OK) {
+        /* every row is needed: one block, as the allocator likes best */
+        g.pool = malloc(g.nsub * g.ngrid * sizeof *g.pool);
+        int status = g.pool ? VC_OK
+                            : vc_error_set(err, VC_ENOMEM,
+                                           "cannot allocate the n0 grid "
+                                           "(%zu points)", g.ngrid);
+        for (uint32_t s = 1; s < g.nsub && status == VC_OK; s++) {
+            status = vci_dga_grid_row(&g, s, err);
+        }
+        if (status == VC_OK) {
+            r = vci_dga_average(&g, o, edges, NULL, ngraphs, err);
+        }
+    }
+    vci_dga_grid_free(&g);
+    return r;
+}
+
 vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
                           vc_error *err)
 {
     vc_dga_opts o;
-    memset(&o, 0, sizeof o);
-    if (opts != NULL) {
-        o = *opts;
-    }
-    if (t->J < 2 || t->J > VC_DGA_MAX_EXACT_LISTS) {
-        vc_error_set(err, VC_EINVAL,
-                     "graph averaging by exact enumeration handles 2 to %d "
-                     "lists, not %zu (merge or omit lists)",
-                     VC_DGA_MAX_EXACT_LISTS, t->J);
-        return NULL;
-    }
-    double delta = o.delta > 0.0 ? o.delta : ldexp(1.0, -(int)t->J);
-    if (!isfinite(delta)) {
-        vc_error_set(err, VC_EINVAL, "delta must be a positive number");
-        return NULL;
-    }
-    if (o.prior == VC_DGA_PRIOR_NEGBIN
-        && !(o.nb_a > 0.0 && o.nb_b > 0.0 && isfinite(o.nb_a)
-             && isfinite(o.nb_b))) {
-        vc_error_set(err, VC_EINVAL,
-                     "the negative binomial prior needs a > 0 and b > 0");
+    double delta;
+    uint64_t lo, hi;
+    if (vci_dga_setup(t, opts, VC_DGA_MAX_EXACT_LISTS, &o, &delta, &lo, &hi,
+                      err) != VC_OK) {
         return NULL;
     }
     int automatic = (o.n0_hi == 0);
-    uint64_t lo = o.n0_lo;
-    uint64_t hi = automatic ? lo + AUTO_GRID_FACTOR * (t->n > 40 ? t->n : 40)
-                            : o.n0_hi;
-    if (hi < lo || (!automatic && hi - lo > 100000000u)) {
-        vc_error_set(err, VC_EINVAL,
-                     "the n0 grid %llu:%llu is empty or too large",
-                     (unsigned long long)lo, (unsigned long long)hi);
-        return NULL;
-    }
-    if (lo == 0 && t->n == 0) {
-        vc_error_set(err, VC_EINVAL, "no one was observed");
-        return NULL;
-    }
     uint32_t *edges = NULL;
     size_t ngraphs = vc_dga_decomposable_graphs(t->J, &edges, err);
     if (ngraphs == 0) {
@@ -895,23 +1056,17 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
     vc_dga_result *r = NULL;
     for (int widen = 0;; widen++) {
         r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs, err);
+        if (r != NULL) {
+            vci_dga_finish(t, r);
+        }
         if (r == NULL || !automatic || !(r->flags & VC_DGA_FLAG_GRID_TAIL)
-            || widen == MAX_WIDEN) {
+            || widen == VCI_DGA_MAX_WIDEN) {
             break;
         }
         vc_dga_result_free(r);
         hi = lo + 2 * (hi - lo);
     }
     free(edges);
-    if (r != NULL) {
-        for (size_t a = 0; a < t->J; a++) {
-            for (size_t b = a + 1; b < t->J; b++) {
-                if (vc_table_overlap(t, a, b) == 0) {
-                    r->flags |= VC_DGA_FLAG_SPARSE;
-                }
-            }
-        }
-    }
     return r;
 }
 

@@ -378,7 +378,65 @@ static void test_dga_cli(void)
                            "[b,c][c,d]");
     json_decref(r);
     CU_ASSERT_EQUAL(run_ref("estimate -m dga --n0-grid 9:3", "Korea.csv"), 2);
-    CU_ASSERT_EQUAL(run_ref("estimate -m dga", "UKdat.csv"), 2);
+    CU_ASSERT_EQUAL(run_ref("estimate -m dga", "rbvole.csv"), 2);
+}
+
+/* UK 2013, 6 lists: beyond exact enumeration, so MCMC over graphs, with a
+ * short run.  The JSON carries the graphs, edge posteriors and the
+ * diagnostics; the figures do not depend on the thread count.  (The
+ * Home Office put the number at 10,000-13,000.) */
+static void test_dga_mcmc_cli(void)
+{
+    const char *args = "estimate -f json -m dga --iterations 2000 "
+                       "--burnin 200 --thin 1 --chains 4 --seed 5";
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s --threads 1", args);
+    CU_ASSERT_EQUAL_FATAL(run_ref(cmd, "UKdat.csv"), 0);
+    json_t *r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    double est = json_real_value(json_object_get(r, "estimate"));
+    double mean = json_real_value(json_object_get(r, "mean"));
+    CU_ASSERT(est > 10000.0 && est < 16000.0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "search")),
+                           "mcmc");
+    json_t *d = json_object_get(r, "diagnostics");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "chains")), 4);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "sweeps")), 2000);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "draws")), 2000);
+    CU_ASSERT(json_is_boolean(json_object_get(d, "converged")));
+    CU_ASSERT(json_is_real(json_object_get(d, "rhat")));
+    CU_ASSERT(json_is_real(json_object_get(d, "ess_bulk")));
+    double rhat = json_real_value(json_object_get(d, "rhat"));
+    json_t *g = json_array_get(json_object_get(r, "graphs"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT(json_is_real(json_object_get(g, "renormalised")));
+    CU_ASSERT(json_real_value(json_object_get(g, "posterior")) > 0.0);
+    CU_ASSERT_EQUAL(json_object_size(json_object_get(r, "edge_posterior")),
+                    15);
+    json_decref(r);
+    snprintf(cmd, sizeof cmd, "%s --threads 2", args);
+    CU_ASSERT_EQUAL_FATAL(run_ref(cmd, "UKdat.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT(json_real_value(json_object_get(r, "estimate")) == est);
+    CU_ASSERT(json_real_value(json_object_get(r, "mean")) == mean);
+    d = json_object_get(r, "diagnostics");
+    CU_ASSERT(json_real_value(json_object_get(d, "rhat")) == rhat);
+    json_decref(r);
+
+    /* --dga-mcmc forces MCMC on 3 lists; Korea's exact median is 159 */
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m dga --dga-mcmc "
+                                  "--delta 0.125 --n0-grid 0:3075 "
+                                  "--iterations 3000 --burnin 300 --thin 1",
+                                  "Korea.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "search")),
+                           "mcmc");
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "estimate")), 159.0,
+                  0.05);
+    json_decref(r);
 }
 
 /* A short latent-class run: the JSON carries the diagnostics, --draws
@@ -443,6 +501,7 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "validate", test_validate) == NULL
         || CU_add_test(s, "loglinear", test_loglinear) == NULL
         || CU_add_test(s, "dga", test_dga_cli) == NULL
+        || CU_add_test(s, "dga MCMC", test_dga_mcmc_cli) == NULL
         || CU_add_test(s, "lcm", test_lcm_cli) == NULL) {
         return CU_get_error();
     }

@@ -11,7 +11,9 @@
 
 #include <CUnit/CUnit.h>
 
+#include "models/dga_impl.h"
 #include "models/vc_dga.h"
+#include "models/vc_models.h"
 #include "tests/test_util.h"
 
 /* Chordal graphs on J labelled vertices: OEIS A058862 (1, 2, 8, 61, 822). */
@@ -207,6 +209,317 @@ static void test_dga_negbin(void)
     vc_table_free(t);
 }
 
+/* ---------------------------------------------------------------------
+ * MCMC over graphs (models/dga_mcmc.c)
+ * ------------------------------------------------------------------- */
+
+/* The bit-operation conditions for a legal move (common neighbours
+ * complete for a removal, separating for an addition) against maximum
+ * cardinality search on the toggled graph, for every chordal graph on 3
+ * to 6 lists; and 18,154 chordal graphs on 6 (OEIS A058862). */
+static void test_legal_moves(void)
+{
+    for (size_t J = 3; J <= 6; J++) {
+        uint32_t *edges = NULL;
+        vc_error err;
+        vc_error_clear(&err);
+        size_t n = vc_dga_decomposable_graphs(J, &edges, &err);
+        if (J == 6) {
+            CU_ASSERT_EQUAL(n, 18154);
+        }
+        size_t npairs = J * (J - 1) / 2, bad = 0;
+        for (size_t k = 0; k < n; k++) {
+            uint8_t moves[28];
+            size_t m = vci_dga_legal_moves(J, edges[k], moves);
+            size_t want = 0;
+            for (size_t e = 0; e < npairs; e++) {
+                uint32_t adj[8], pa[8];
+                size_t order[8];
+                vci_dga_adjacency(J, edges[k] ^ (1u << e), adj);
+                int chordal = vci_dga_mcs(J, adj, order, pa);
+                int listed = 0;
+                for (size_t q = 0; q < m; q++) {
+                    listed |= moves[q] == e;
+                }
+                bad += chordal != listed;
+                want += (size_t)chordal;
+            }
+            bad += m != want;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        free(edges);
+    }
+}
+
+/* With a flat target the Hastings ratio m(G) / m(G') alone must make the
+ * uniform-over-legal-moves walk uniform over the 61 chordal graphs on 4
+ * lists (without it, graphs with many legal moves are over-visited).
+ * 610,000 steps: each graph expects 10,000 visits; a chi-square on 60 df
+ * has mean 60 and sd 11, and the walk's autocorrelation (a few steps)
+ * inflates it a little: 200 is far beyond chance. */
+static void test_flat_target_uniform(void)
+{
+    uint32_t *edges = NULL;
+    vc_error err;
+    vc_error_clear(&err);
+    size_t n = vc_dga_decomposable_graphs(4, &edges, &err);
+    CU_ASSERT_EQUAL_FATAL(n, 61);
+    gsl_rng *r = vc_rng_stream_alloc(2385, 7, 0, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    size_t counts[64] = {0}, steps = 610000;
+    uint32_t g = 0;
+    uint8_t moves[6], next_moves[6];
+    size_t m = vci_dga_legal_moves(4, g, moves);
+    for (size_t s = 0; s < steps; s++) {
+        uint32_t prop = g ^ (1u << moves[gsl_rng_uniform_int(r, m)]);
+        size_t m2 = vci_dga_legal_moves(4, prop, next_moves);
+        if (gsl_rng_uniform(r) < (double)m / (double)m2) {
+            g = prop;
+            m = m2;
+            memcpy(moves, next_moves, sizeof moves);
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (edges[k] == g) {
+                counts[k]++;
+                break;
+            }
+        }
+    }
+    double chi2 = 0.0, want = (double)steps / (double)n;
+    for (size_t k = 0; k < n; k++) {
+        chi2 += ((double)counts[k] - want) * ((double)counts[k] - want)
+                / want;
+    }
+    if (!(chi2 < 200.0)) {
+        fprintf(stderr, "\n  flat target: chi-square %.1f on 60 df", chi2);
+    }
+    CU_ASSERT(chi2 < 200.0);
+    gsl_rng_free(r);
+    free(edges);
+}
+
+static vc_dga_chains *run_chains(const vc_table *t, const vc_dga_opts *o,
+                                 int threads, uint64_t sweeps)
+{
+    vc_dga_mcmc_opts m;
+    vc_dga_mcmc_opts_default(&m);
+    m.burnin = 500;
+    m.thin = 1;
+    m.threads = threads;
+    m.seed = 2385;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dga_chains *c = vc_dga_chains_alloc(t, o, &m, &err);
+    CU_ASSERT_PTR_NOT_NULL(c);
+    if (c != NULL) {
+        CU_ASSERT_EQUAL(vc_dga_chains_round(c, sweeps, &err), VC_OK);
+    }
+    return c;
+}
+
+/* Basic ESS of the 0/1 trace "the draw is on graph e". */
+static double indicator_ess(const vc_dga_chains *c, uint32_t e, double *p)
+{
+    const uint32_t *ed;
+    const double *mn;
+    size_t n = vc_dga_chains_trace(c, 0, &ed, &mn);
+    double *x = malloc(4 * n * sizeof *x);
+    double s = 0.0;
+    for (size_t k = 0; k < 4; k++) {
+        vc_dga_chains_trace(c, k, &ed, &mn);
+        for (size_t i = 0; i < n; i++) {
+            x[k * n + i] = ed[i] == e;
+            s += x[k * n + i];
+        }
+    }
+    *p = s / (double)(4 * n);
+    double ess = 0.0;
+    vc_error err;
+    vc_error_clear(&err);
+    if (vc_diag_ess_basic(x, 4, n, &ess, &err) != VC_OK) {
+        ess = 0.0;
+    }
+    free(x);
+    return ess;
+}
+
+/* MCMC against exact enumeration (the dga 2.0.2 reference settings of
+ * test_dga_reference): each graph's share of the draws within 5 Monte
+ * Carlo standard errors (binomial sd over the indicator's ESS, floored at
+ * 50 effective draws) of its exact posterior, and the model-averaged
+ * mean of N within 5 MCSE of E(N | G) draws. */
+static void test_mcmc_matches_exact(void)
+{
+    static const struct {
+        const char *file;
+        double delta;
+        uint64_t hi, sweeps;
+    } cases[] = {
+        {"Kosovo.csv", 1.0 / 16, 110000, 3000},
+        {"MY1997_5.csv", 1.0 / 32, 13425, 3000},
+    };
+    for (size_t q = 0; q < 2; q++) {
+        vc_table *t = vc_test_load_ref(cases[q].file);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        vc_dga_opts o;
+        memset(&o, 0, sizeof o);
+        o.delta = cases[q].delta;
+        o.n0_hi = cases[q].hi;
+        o.top = 10;
+        vc_error err;
+        vc_error_clear(&err);
+        vc_dga_result *ex = vc_dga_fit(t, &o, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+        vc_dga_chains *c = run_chains(t, &o, 0, cases[q].sweeps);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        vc_dga_result *mc = vc_dga_chains_result(c, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
+        CU_ASSERT(mc->mcmc && mc->mc.converged);
+        CU_ASSERT_EQUAL(mc->mc.chains, 4);
+        CU_ASSERT_EQUAL(mc->mc.draws, cases[q].sweeps);
+        for (size_t k = 0; k < ex->ntop; k++) {
+            double p;
+            double ess = indicator_ess(c, ex->top[k].edges, &p);
+            ess = ess > 50.0 ? ess : 50.0;
+            double pe = ex->top[k].posterior;
+            double tol = 5.0 * sqrt(pe * (1.0 - pe) / ess) + 1e-3;
+            if (fabs(p - pe) > tol) {
+                fprintf(stderr, "\n  %s %s: MCMC %.4f, exact %.4f (tol %.4f)",
+                        cases[q].file, ex->top[k].cliques, p, pe, tol);
+            }
+            CU_ASSERT(fabs(p - pe) <= tol);
+        }
+        /* E(N | G) of the draws: its mean is the model-averaged mean */
+        const uint32_t *ed;
+        const double *mn;
+        size_t n = vc_dga_chains_trace(c, 0, &ed, &mn);
+        double *x = malloc(4 * n * sizeof *x);
+        double s = 0.0, ss = 0.0;
+        for (size_t k = 0; k < 4; k++) {
+            vc_dga_chains_trace(c, k, &ed, &mn);
+            memcpy(x + k * n, mn, n * sizeof *x);
+        }
+        for (size_t i = 0; i < 4 * n; i++) {
+            s += x[i];
+        }
+        double mean = s / (double)(4 * n);
+        for (size_t i = 0; i < 4 * n; i++) {
+            ss += (x[i] - mean) * (x[i] - mean);
+        }
+        double ess = 0.0;
+        CU_ASSERT_EQUAL(vc_diag_ess_basic(x, 4, n, &ess, &err), VC_OK);
+        double mcse = sqrt(ss / (double)(4 * n) / (ess > 50.0 ? ess : 50.0));
+        VC_ASSERT_REL(mc->mean, mean, 1e-9);
+        if (fabs(mc->mean - ex->mean) > 5.0 * mcse + 1e-9 * ex->mean) {
+            fprintf(stderr, "\n  %s: MCMC mean %.3f, exact %.3f (MCSE %.3f)",
+                    cases[q].file, mc->mean, ex->mean, mcse);
+        }
+        CU_ASSERT(fabs(mc->mean - ex->mean) <= 5.0 * mcse + 1e-9 * ex->mean);
+        /* the renormalised weights of well-visited graphs are exact up to
+         * the mass of the graphs never visited */
+        VC_ASSERT_REL(mc->top[0].renormalised, ex->top[0].posterior, 0.01);
+        free(x);
+        vc_dga_chains_free(c);
+        vc_dga_result_free(mc);
+        vc_dga_result_free(ex);
+        vc_table_free(t);
+    }
+}
+
+/* The same job on 1 and 4 threads, and in two rounds instead of one,
+ * gives the same bytes (UK, 6 lists: beyond exact enumeration). */
+static void test_mcmc_reproducible(void)
+{
+    vc_table *t = vc_test_load_ref("UKdat.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_dga_opts o;
+    memset(&o, 0, sizeof o);
+    vc_dga_chains *c1 = run_chains(t, &o, 1, 1000);
+    vc_dga_chains *c4 = run_chains(t, &o, 4, 600);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c4);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_dga_chains_round(c4, 400, &err), VC_OK);
+    for (size_t k = 0; k < 4; k++) {
+        const uint32_t *e1, *e4;
+        const double *m1, *m4;
+        size_t n1 = vc_dga_chains_trace(c1, k, &e1, &m1);
+        size_t n4 = vc_dga_chains_trace(c4, k, &e4, &m4);
+        CU_ASSERT_EQUAL_FATAL(n1, 1000);
+        CU_ASSERT_EQUAL_FATAL(n4, 1000);
+        CU_ASSERT(memcmp(e1, e4, n1 * sizeof *e1) == 0);
+        CU_ASSERT(memcmp(m1, m4, n1 * sizeof *m1) == 0);
+    }
+    /* chains start apart: not all on one graph */
+    const uint32_t *ea, *eb;
+    const double *ma, *mb;
+    vc_dga_chains_trace(c1, 0, &ea, &ma);
+    vc_dga_chains_trace(c1, 1, &eb, &mb);
+    CU_ASSERT(memcmp(ea, eb, 1000 * sizeof *ea) != 0);
+    vc_dga_result *r1 = vc_dga_chains_result(c1, &err);
+    vc_dga_result *r4 = vc_dga_chains_result(c4, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r4);
+    CU_ASSERT_EQUAL(r1->ngrid, r4->ngrid);
+    CU_ASSERT(memcmp(r1->post, r4->post, r1->ngrid * sizeof *r1->post)
+              == 0);
+    CU_ASSERT(r1->mean == r4->mean && r1->mc.rhat_N == r4->mc.rhat_N);
+    CU_ASSERT_STRING_EQUAL(r1->top[0].cliques, r4->top[0].cliques);
+    CU_ASSERT_EQUAL(r1->J, 6);
+    CU_ASSERT(r1->mc.visited >= 10 && r1->mc.evaluated >= r1->mc.visited);
+    CU_ASSERT(r1->mc.acceptance > 0.01 && r1->mc.acceptance < 0.9);
+    /* UK 2013: the Home Office put it at 10,000-13,000 */
+    CU_ASSERT(r1->median > 10000.0 && r1->median < 16000.0);
+    double sum = 0.0;
+    for (size_t a = 0; a < 6; a++) {
+        for (size_t b = a + 1; b < 6; b++) {
+            CU_ASSERT(r1->edge_post[a * 6 + b] >= 0.0
+                      && r1->edge_post[a * 6 + b] <= 1.0 + 1e-12);
+            sum += r1->edge_post[a * 6 + b];
+        }
+    }
+    CU_ASSERT(sum > 0.0);
+    vc_dga_result_free(r1);
+    vc_dga_result_free(r4);
+    vc_dga_chains_free(c1);
+    vc_dga_chains_free(c4);
+    vc_table_free(t);
+}
+
+static void test_mcmc_errors(void)
+{
+    vc_table *t = vc_test_load_ref("rbvole.csv"); /* 18 occasions */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_mcmc_fit(t, NULL, NULL, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_table_free(t);
+    t = vc_test_load_ref("Korea.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_dga_mcmc_opts m;
+    vc_dga_mcmc_opts_default(&m);
+    m.chains = 0;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    m.chains = 2;
+    m.thin = 0;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    m.thin = 1;
+    vc_error_clear(&err);
+    vc_dga_chains *c = vc_dga_chains_alloc(t, NULL, &m, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_result(c, &err)); /* no draws yet */
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_dga_chains_free(c);
+    vc_dga_chains_free(NULL);
+    vc_table_free(t);
+}
+
 int vc_register_dga_suite(void)
 {
     CU_pSuite s = CU_add_suite("dga", NULL, NULL);
@@ -218,8 +531,16 @@ int vc_register_dga_suite(void)
         || CU_add_test(s, "cliques, auto grid, permutation",
                        test_dga_cliques_and_auto_grid) == NULL
         || CU_add_test(s, "errors and grid tail", test_dga_errors) == NULL
-        || CU_add_test(s, "negative binomial prior", test_dga_negbin)
-               == NULL) {
+        || CU_add_test(s, "negative binomial prior", test_dga_negbin) == NULL
+        || CU_add_test(s, "legal moves against MCS", test_legal_moves)
+               == NULL
+        || CU_add_test(s, "MH walk uniform on a flat target",
+                       test_flat_target_uniform) == NULL
+        || CU_add_test(s, "MCMC matches exact enumeration",
+                       test_mcmc_matches_exact) == NULL
+        || CU_add_test(s, "MCMC reproducible, 6 lists",
+                       test_mcmc_reproducible) == NULL
+        || CU_add_test(s, "MCMC errors", test_mcmc_errors) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

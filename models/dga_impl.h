@@ -1,0 +1,136 @@
+/*
+ * dga_impl.h: declarations shared between the graph-averaging files of
+ * models/ (dga.c: exact enumeration and the posterior pass; dga_mcmc.c:
+ * MCMC over decomposable graphs) and their white-box tests.  Not part of
+ * the public API.
+ *
+ * Legend as in dga.c: J lists, subsets S of lists as bit masks, n0 on the
+ * grid n0_lo + i, i < ngrid; log D(S) the Dirichlet-multinomial marginal
+ * likelihood of the marginal table of S.
+ */
+#ifndef VC_DGA_IMPL_H
+#define VC_DGA_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/vc_dga.h"
+
+/*
+ * Everything the posterior pass reads: per subset S of lists, log D(S) on
+ * the grid (rows filled on demand: a graph reads only its cliques and
+ * separators, and with 8 lists most of the 256 subsets are never used),
+ * and the part of the log posterior that no graph changes.
+ */
+typedef struct {
+    size_t J, nsub, ngrid;
+    uint64_t n, n0_lo;
+    double delta;
+    double A;           /* delta 2^J, the total prior weight */
+    const vc_table *t;  /* borrowed: the marginal tables come from it */
+    size_t tlen;
+    double *tab;        /* (J + 1) * tlen: log(alpha_k + lo + m) */
+    double **logD;      /* nsub rows of ngrid, NULL until filled */
+    double **rowmem;    /* nsub: the allocation holding each row */
+    double *pool;       /* NULL, or nsub * ngrid doubles for all rows (set
+                           by the caller after init; row s at s * ngrid) */
+    double *base;       /* ngrid: log p(N) + log N! - log n0! */
+} vci_dga_grid;
+
+/* A graph as the subsets whose log D enters with coefficient +1 or -1,
+ * and as J factors (see dga.c, block_factors). */
+typedef struct {
+    uint32_t edges;
+    size_t nterm;
+    uint32_t subset[2 * VC_DGA_MAX_LISTS];
+    double coef[2 * VC_DGA_MAX_LISTS];
+    size_t nfactor;                    /* J: one per vertex in MCS order */
+    uint32_t factor[VC_DGA_MAX_LISTS]; /* v_i * 2^J + pa_i code */
+    uint32_t slot[VC_DGA_MAX_LISTS];   /* compact row of each factor in a
+                                          pass's factor table */
+} vci_dga_terms;
+
+/* Adjacency masks adj[v] of the graph with edge mask edges. */
+void vci_dga_adjacency(size_t J, uint32_t edges, uint32_t *adj);
+
+/* Maximum cardinality search (Tarjan & Yannakakis 1984): 1 when the graph
+ * is chordal; order and pa as in dga.c. */
+int vci_dga_mcs(size_t J, const uint32_t *adj, size_t *order, uint32_t *pa);
+
+/* The terms of a chordal graph. */
+void vci_dga_terms_build(size_t J, uint32_t edges, vci_dga_terms *g);
+
+/* The maximal cliques of a chordal graph as "[A,B][B,C][D]". */
+void vci_dga_cliques(size_t J, uint32_t edges, char *const *names,
+                     char *buf, size_t size);
+
+/*
+ * Set up the grid [lo, hi] for table t (borrowed) with no rows filled.
+ * Errors: VC_ENOMEM.  On failure g is safe to vci_dga_grid_free.
+ */
+int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
+                      uint64_t lo, uint64_t hi, vci_dga_grid *g,
+                      vc_error *err);
+
+/* Fill row s (1 <= s < nsub) if it is not filled yet.  Not thread-safe:
+ * the caller serialises calls on one grid.  Errors: VC_ENOMEM. */
+int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err);
+
+/* 1 when every row graph gr reads is filled. */
+int vci_dga_grid_has_rows(const vci_dga_grid *g, const vci_dga_terms *gr);
+
+void vci_dga_grid_free(vci_dga_grid *g);
+
+/*
+ * The marginal posterior of one graph with n0 summed out on the grid:
+ * *log_Z = log sum_i exp(log p(G, n0_i | data)) (unnormalised, on the
+ * common scale of every graph on this grid, so differences are log Bayes
+ * factors) and *mean_N = E(N | G, data).  Points more than e^-50 below the
+ * graph's largest are skipped by blocks, as in the exact pass.  Needs the
+ * graph's rows; reads the grid only (thread-safe).  scratch: at least
+ * vci_dga_eval_scratch(g) doubles.
+ */
+void vci_dga_graph_eval(const vci_dga_grid *g, const vci_dga_terms *gr,
+                        double *scratch, double *log_Z, double *mean_N);
+
+/* Doubles of scratch vci_dga_graph_eval needs on grid g. */
+size_t vci_dga_eval_scratch(const vci_dga_grid *g);
+
+/*
+ * The posterior over (graph, n0) restricted to the ngraphs graphs edges[]
+ * with prior weights exp(log_gw[k]) (NULL: uniform), into a result with
+ * the grid, moments, top graphs and edge posteriors filled (not the
+ * flags for sparse overlap).  Every row of every graph must be filled.
+ * Parallel over blocks of the grid, each block summing its graphs in the
+ * given order: the result does not depend on the thread count.  Errors:
+ * VC_ENOMEM, VC_ENUMERIC.  Returned.
+ */
+vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
+                               const uint32_t *edges, const double *log_gw,
+                               size_t ngraphs, vc_error *err);
+
+/* The automatic grid is doubled at most this many times. */
+#define VCI_DGA_MAX_WIDEN 5
+
+/*
+ * Check opts (may be NULL: defaults) against table t for a method that
+ * handles up to maxJ lists; fill *o (a copy with defaults), *delta and the
+ * first grid [*lo, *hi] (automatic or given).  Errors: VC_EINVAL.
+ */
+int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
+                  vc_dga_opts *o, double *delta, uint64_t *lo, uint64_t *hi,
+                  vc_error *err);
+
+/* Fill r's tail mass and the flags VC_DGA_FLAG_GRID_TAIL and
+ * VC_DGA_FLAG_SPARSE. */
+void vci_dga_finish(const vc_table *t, vc_dga_result *r);
+
+/*
+ * The single-edge moves that keep a chordal graph chordal (see
+ * dga_mcmc.c): fills moves[] (at least J(J-1)/2 slots) with the edge
+ * indices whose toggling is legal, in increasing order; returns their
+ * number.
+ */
+size_t vci_dga_legal_moves(size_t J, uint32_t edges, uint8_t *moves);
+
+#endif /* VC_DGA_IMPL_H */
