@@ -49,8 +49,8 @@ ALL_CFLAGS = $(VC_CFLAGS) $(OPT) $(CFLAGS)
 LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
 ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard core/*.c data/*.c estimators/*.c models/*.c \
-                              report/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
+                              models/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))

@@ -124,6 +124,10 @@ int cli_validate(int argc, char **argv);
 void cli_estimate_help(FILE *f);
 void cli_validate_help(FILE *f);
 
+/* simulate.c */
+int cli_simulate(int argc, char **argv);
+void cli_simulate_help(FILE *f);
+
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
                                  const vc_table *t, char *buf, size_t size);
