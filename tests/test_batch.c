@@ -88,6 +88,21 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Non-zero when the two files exist and hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    size_t la = 0, lb = 0;
+    char *x = slurp(a, &la);
+    char *y = slurp(b, &lb);
+    int same = x != NULL && y != NULL && la == lb && memcmp(x, y, la) == 0;
+    if (!same) {
+        fprintf(stderr, "\n  %s and %s differ", a, b);
+    }
+    free(x);
+    free(y);
+    return same;
+}
+
 #define SIM_ARGS                                                             \
     "--lists IOM,NGO,Police --capture 0.09,0.07,0.06 --classes "           \
     "0.7:-0.4,0.3:0.9 --referral 'NGO>Police:0.3' --strata country,year "  \
@@ -171,13 +186,52 @@ static void test_simulate(void)
                        vc_test_cli()), 2);
 }
 
+
+/* data/examples/central-asia.csv is what the command in its sidecar .md
+ * writes: the command is read from the .md, pointed at the temporary
+ * directory, run, and the bytes compared. */
+static void test_example_reproducible(void)
+{
+    char *md = slurp("data/examples/central-asia.md", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    const char *start = strstr(md, "build/victimcount simulate");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+    /* the command runs to the first line not ending in a backslash */
+    char cmd[4096];
+    size_t k = 0;
+    const char *prefix = "build/";
+    for (const char *p = start; *p && k + 64 < sizeof cmd; p++) {
+        if (*p == '\n' && p > start && p[-1] != '\\') {
+            break;
+        }
+        if (strncmp(p, "data/examples/central-asia", 26) == 0) {
+            k += (size_t)snprintf(cmd + k, sizeof cmd - k, "%s/ca", tmpdir);
+            p += 25;
+            continue;
+        }
+        cmd[k++] = *p;
+    }
+    cmd[k] = '\0';
+    free(md);
+    /* run the binary under test rather than build/victimcount */
+    const char *rest = cmd + strlen(prefix) + strlen("victimcount");
+    CU_ASSERT_EQUAL_FATAL(sh("%s%s", vc_test_cli(), rest), 0);
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/ca.csv", tmpdir);
+    CU_ASSERT(same_bytes(a, "data/examples/central-asia.csv"));
+    snprintf(b, sizeof b, "%s/ca-truth.csv", tmpdir);
+    CU_ASSERT(same_bytes(b, "data/examples/central-asia-truth.csv"));
+}
+
 int vc_register_batch_suite(void)
 {
     CU_pSuite s = CU_add_suite("batch", setup, teardown);
     if (s == NULL) {
         return CU_get_error();
     }
-    if (CU_add_test(s, "simulate", test_simulate) == NULL) {
+    if (CU_add_test(s, "simulate", test_simulate) == NULL
+        || CU_add_test(s, "central-asia example reproducible",
+                       test_example_reproducible) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
