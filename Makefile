@@ -21,13 +21,14 @@ BUILD ?= build
 SANITIZE ?=
 
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
-                  libjansson-dev libglpk-dev
+                  libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
+                  fonts-dejavu-core
 
-PKGS = gsl jansson
+PKGS = gsl jansson cairo nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-PKG_LIBS = -lgsl -lgslcblas -lm -ljansson
+PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle
 endif
 # Debian's libcsv-dev ships no .pc file.
 CSV_LIBS ?= -lcsv

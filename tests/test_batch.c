@@ -223,6 +223,206 @@ static void test_example_reproducible(void)
     CU_ASSERT(same_bytes(b, "data/examples/central-asia-truth.csv"));
 }
 
+/* Options that make a batch of the Central Asia example take a few
+ * seconds: short chains and bootstrap, every method. */
+#define BATCH_FAST                                                           \
+    "--strata country,year --iterations 1000 --burnin 200 --bootstrap 50 "  \
+    "-q"
+
+static int batch(const char *dir, const char *extra)
+{
+    return sh("%s batch data/examples/central-asia.csv " BATCH_FAST
+              " %s --out %s/%s >%s/%s.out 2>%s/%s.err", vc_test_cli(), extra,
+              tmpdir, dir, tmpdir, dir, tmpdir, dir);
+}
+
+static int same_output(const char *a, const char *b)
+{
+    static const char *const files[] = {"results.csv", "results.json",
+                                        "report.html"};
+    int same = 1;
+    for (size_t i = 0; i < 3; i++) {
+        char pa[600], pb[600];
+        snprintf(pa, sizeof pa, "%s/%s/%s", tmpdir, a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s/%s", tmpdir, b, files[i]);
+        same &= same_bytes(pa, pb);
+    }
+    return same;
+}
+
+/* A full batch: every stratum and method in results.json with its keys,
+ * a report with figures, headlines on standard output; then the same with
+ * one thread gives the same bytes, and a re-run computes nothing and
+ * changes nothing. */
+static void test_batch_outputs(void)
+{
+    CU_ASSERT_EQUAL_FATAL(batch("full", "--methods chapman,loglinear,lcm,dga "
+                                        "--sensitivity omit-each"), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/full/results.json", tmpdir);
+    json_t *root = json_load_file(path, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    /* 9 strata x (3 chapman pairs + 3 methods) main rows, and for each of
+     * the 3 variants: 1 chapman row (2 lists) + 3 methods */
+    CU_ASSERT_EQUAL(json_array_size(res), 9 * (6 + 3 * 4));
+    size_t ok = 0, sens = 0;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *r = json_array_get(res, i);
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(r,
+                                                               "stratum_keys"),
+                                               "country"));
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "variant"));
+        ok += json_is_number(json_object_get(r, "estimate"));
+        sens += json_object_get(r, "sensitivity") != NULL;
+        /* a row without an estimate says why */
+        if (!json_is_number(json_object_get(r, "estimate"))) {
+            const char *e = json_string_value(json_object_get(r, "error"));
+            CU_ASSERT(e != NULL && strlen(e) > 10);
+        }
+    }
+    CU_ASSERT(ok >= 9 * 6);
+    CU_ASSERT(sens >= 9 * 3);
+    json_decref(root);
+    snprintf(path, sizeof path, "%s/full/report.html", tmpdir);
+    char *html = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    size_t imgs = 0;
+    for (const char *p = html; (p = strstr(p, "<img")) != NULL; p++) {
+        imgs++;
+    }
+    /* forest + per stratum the lcm and dga posteriors and a trace */
+    CU_ASSERT_EQUAL(imgs, 1 + 9 * 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "data:image/png;base64,iVBORw0KG"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "Tajikistan 2005: about "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<details>"));
+    CU_ASSERT_PTR_NULL(strstr(html, "<script"));
+    free(html);
+    snprintf(path, sizeof path, "%s/full.out", tmpdir);
+    char *out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Kyrgyz Republic 2004: about "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "report: "));
+    free(out);
+
+    /* one thread, a fresh directory: the same bytes */
+    CU_ASSERT_EQUAL_FATAL(sh("OMP_NUM_THREADS=1 %s batch "
+                             "data/examples/central-asia.csv " BATCH_FAST
+                             " --methods chapman,loglinear,lcm,dga "
+                             "--sensitivity omit-each --out %s/one "
+                             ">/dev/null 2>&1", vc_test_cli(), tmpdir), 0);
+    CU_ASSERT(same_output("full", "one"));
+    /* a re-run finds every unit cached: same bytes, no new unit files */
+    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n1", tmpdir, tmpdir),
+                    0);
+    CU_ASSERT_EQUAL_FATAL(batch("full", "--methods chapman,loglinear,lcm,"
+                                        "dga --sensitivity omit-each "
+                                        "--resume"), 0);
+    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n2", tmpdir, tmpdir),
+                    0);
+    char n1[600], n2[600];
+    snprintf(n1, sizeof n1, "%s/n1", tmpdir);
+    snprintf(n2, sizeof n2, "%s/n2", tmpdir);
+    CU_ASSERT(same_bytes(n1, n2));
+    CU_ASSERT(same_output("full", "one"));
+}
+
+/* A stratum's rows do not depend on which other strata are in the file. */
+static void test_batch_subset(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
+                             "grep '^Tajikistan,2005' "
+                             "data/examples/central-asia.csv) > %s/taj.csv",
+                             tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/taj.csv " BATCH_FAST
+                             " --methods loglinear,lcm --out %s/taj "
+                             ">/dev/null 2>&1", vc_test_cli(), tmpdir,
+                             tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(batch("all2", "--methods loglinear,lcm"), 0);
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/taj/results.json", tmpdir);
+    snprintf(pb, sizeof pb, "%s/all2/results.json", tmpdir);
+    json_t *a = json_load_file(pa, 0, NULL);
+    json_t *b = json_load_file(pb, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    json_t *ra = json_object_get(a, "results");
+    json_t *rb = json_object_get(b, "results");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(ra), 2);
+    size_t matched = 0;
+    for (size_t i = 0; i < json_array_size(rb); i++) {
+        json_t *r = json_array_get(rb, i);
+        const char *st = json_string_value(json_object_get(r, "stratum"));
+        if (st != NULL && strcmp(st, "Tajikistan 2005") == 0) {
+            CU_ASSERT(json_equal(r, json_array_get(ra, matched)));
+            matched++;
+        }
+    }
+    CU_ASSERT_EQUAL(matched, 2);
+    json_decref(a);
+    json_decref(b);
+}
+
+/* Killed with SIGKILL after random delays, again and again, then run to
+ * the end: the same bytes as a run never interrupted.  The delays come
+ * from a fixed linear congruential sequence, so the test is repeatable. */
+static void test_batch_kill_resume(void)
+{
+    const char *methods = "--methods chapman,loglinear,lcm";
+    CU_ASSERT_EQUAL_FATAL(batch("ref", methods), 0);
+    uint64_t x = 2385;
+    int kills = 0, rc = -1;
+    for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        double delay = 0.05 + 0.45 * (double)(x >> 11) / 9007199254740992.0;
+        if (attempt == 39) {
+            delay = 600.0;
+        }
+        rc = sh("timeout -s KILL %.3f %s batch "
+                "data/examples/central-asia.csv " BATCH_FAST
+                " %s --out %s/killed >/dev/null 2>&1", delay, vc_test_cli(),
+                methods, tmpdir);
+        kills += rc == 137;
+        CU_ASSERT(rc == 0 || rc == 137);
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(kills >= 1);
+    CU_ASSERT(same_output("ref", "killed"));
+}
+
+/* A stratum that cannot be estimated gets rows that say why; the batch
+ * still succeeds. */
+static void test_batch_bad_stratum(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/batch_strata.csv "
+                             "--strata region --methods chapman,loglinear "
+                             "-q --out %s/bad > %s/bad.out 2>&1",
+                             vc_test_cli(), tmpdir, tmpdir), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad/results.csv", tmpdir);
+    char *csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    /* South: only IOM saw anyone */
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "South,South,chapman"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "only 1 list saw anyone here"));
+    /* East: three lists that never meet: no log-linear MLE */
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "East,East,loglinear"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/bad.out", tmpdir);
+    char *out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "South: no estimate") ? out
+                                                                   : NULL);
+    free(out);
+    /* usage */
+    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv >/dev/null "
+                       "2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s estimate --out x tests/fixtures/batch_strata.csv "
+                       ">/dev/null 2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s batch --sensitivity sideways --out %s/u "
+                       "tests/fixtures/batch_strata.csv >/dev/null 2>&1",
+                       vc_test_cli(), tmpdir), 2);
+}
+
 int vc_register_batch_suite(void)
 {
     CU_pSuite s = CU_add_suite("batch", setup, teardown);
@@ -231,7 +431,15 @@ int vc_register_batch_suite(void)
     }
     if (CU_add_test(s, "simulate", test_simulate) == NULL
         || CU_add_test(s, "central-asia example reproducible",
-                       test_example_reproducible) == NULL) {
+                       test_example_reproducible) == NULL
+        || CU_add_test(s, "batch outputs, threads, re-run",
+                       test_batch_outputs) == NULL
+        || CU_add_test(s, "batch: strata independent of each other",
+                       test_batch_subset) == NULL
+        || CU_add_test(s, "batch: SIGKILL and resume",
+                       test_batch_kill_resume) == NULL
+        || CU_add_test(s, "batch: strata that cannot be estimated",
+                       test_batch_bad_stratum) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
