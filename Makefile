@@ -24,6 +24,9 @@ DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
                   fonts-dejavu-core
 
+# Only `make test-slow` needs these (it opens the report in a browser).
+SLOW_DEBIAN_PACKAGES = chromium
+
 PKGS = gsl jansson cairo nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -66,7 +69,7 @@ SHARED_LIB = $(BUILD)/libvictimcount.so
 CLI_BIN = $(BUILD)/victimcount
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps run test test-slow sanitize valgrind bench lint format \
+.PHONY: all deps deps-slow run test test-slow sanitize valgrind bench lint format \
         clean check-deps
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN)
@@ -84,6 +87,9 @@ deps:
 	  apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+deps-slow:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(SLOW_DEBIAN_PACKAGES)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -120,7 +126,7 @@ test: deps
 	$(MAKE) all $(TEST_BIN)
 	VC_CLI=$(CLI_BIN) ./$(TEST_BIN)
 
-test-slow: test
+test-slow: test deps-slow
 	VC_CLI=$(CLI_BIN) VC_SLOW=1 ./$(TEST_BIN)
 
 sanitize: deps

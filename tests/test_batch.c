@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
+#include <cairo.h>
 #include <jansson.h>
 
 #include "data/vc_data.h"
@@ -423,6 +424,77 @@ static void test_batch_bad_stratum(void)
                        vc_test_cli(), tmpdir), 2);
 }
 
+/* Slow: the report opened in headless Chromium (Debian's chromium; make
+ * test-slow installs it).  The DOM after loading must hold every figure
+ * as an image and the headlines; the console must show no error; and a
+ * screenshot must show coloured pixels (the figures' intervals), not a
+ * blank page. */
+static void test_report_in_chromium(void)
+{
+    if (!vc_test_slow()) {
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(batch("chr", "--methods chapman,loglinear,lcm,dga"),
+                          0);
+    const char *chromium = getenv("VC_CHROMIUM");
+    if (chromium == NULL || *chromium == '\0') {
+        chromium = "chromium";
+    }
+    char flags[1200];
+    snprintf(flags, sizeof flags,
+             "--headless --no-sandbox --disable-gpu "
+             "--disable-background-networking --disable-component-update "
+             "--disable-sync --no-first-run --enable-logging=stderr "
+             "--user-data-dir=%s/chromium-profile", tmpdir);
+    CU_ASSERT_EQUAL_FATAL(sh("%s %s --dump-dom file://%s/chr/report.html "
+                             ">%s/dom.html 2>%s/chromium.err", chromium,
+                             flags, tmpdir, tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s %s --window-size=1000,3000 "
+                             "--screenshot=%s/shot.png "
+                             "file://%s/chr/report.html >/dev/null "
+                             "2>>%s/chromium.err", chromium, flags, tmpdir,
+                             tmpdir, tmpdir), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/dom.html", tmpdir);
+    char *dom = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dom);
+    size_t imgs = 0;
+    for (const char *p = dom; (p = strstr(p, "<img class=\"fig\"")) != NULL;
+         p++) {
+        imgs++;
+    }
+    CU_ASSERT_EQUAL(imgs, 1 + 9 * 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom, "Kazakhstan 2004: about "));
+    free(dom);
+    snprintf(path, sizeof path, "%s/chromium.err", tmpdir);
+    char *log = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+    CU_ASSERT_PTR_NULL(strstr(log, "CONSOLE"));
+    CU_ASSERT_PTR_NULL(strstr(log, "Uncaught"));
+    CU_ASSERT_PTR_NULL(strstr(log, "Not allowed to load"));
+    free(log);
+    snprintf(path, sizeof path, "%s/shot.png", tmpdir);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    CU_ASSERT_EQUAL_FATAL(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(img);
+    int h = cairo_image_surface_get_height(img);
+    int stride = cairo_image_surface_get_stride(img);
+    const unsigned char *px = cairo_image_surface_get_data(img);
+    size_t coloured = 0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            const unsigned char *q = px + (size_t)y * (size_t)stride
+                                     + 4 * (size_t)x;
+            int spread = abs(q[0] - q[1]) + abs(q[1] - q[2]);
+            coloured += spread > 60;
+        }
+    }
+    /* the forest plot's coloured bars and dots cover thousands of pixels */
+    CU_ASSERT(w >= 800 && h >= 1000);
+    CU_ASSERT(coloured > 2000);
+    cairo_surface_destroy(img);
+}
+
 int vc_register_batch_suite(void)
 {
     CU_pSuite s = CU_add_suite("batch", setup, teardown);
@@ -439,7 +511,9 @@ int vc_register_batch_suite(void)
         || CU_add_test(s, "batch: SIGKILL and resume",
                        test_batch_kill_resume) == NULL
         || CU_add_test(s, "batch: strata that cannot be estimated",
-                       test_batch_bad_stratum) == NULL) {
+                       test_batch_bad_stratum) == NULL
+        || CU_add_test(s, "report in headless Chromium (slow)",
+                       test_report_in_chromium) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
