@@ -2,7 +2,7 @@
 #
 #   make deps       install missing Debian 12 packages (needs root)
 #   make            library (static and shared) and build/victimcount
-#   make run        deps, build, run the main job on the embedded example
+#   make run        deps, build, batch the embedded example, write a report
 #   make test       deps, build, run all CUnit suites
 #   make sanitize   the same tests under ASan + UBSan (build-san/)
 #   make valgrind   the tests under valgrind memcheck
@@ -113,13 +113,17 @@ $(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
-EXAMPLE = data/examples/kosovo.csv
+EXAMPLE = data/examples/central-asia.csv
+RUN_DIR = $(BUILD)/central-asia
 
+# The embedded example: the SYNTHETIC Central Asia lists, every stratum
+# with three methods; lcm at 20,000 sweeps per chain so the whole batch
+# takes seconds on two cores.
 run: deps
 	$(MAKE) all
-	./$(CLI_BIN) validate $(EXAMPLE)
-	./$(CLI_BIN) estimate --label "Kosovo 1999" \
-	  --method independence,chao,pairwise $(EXAMPLE)
+	./$(CLI_BIN) batch $(EXAMPLE) --strata country,year \
+	  --methods chapman,loglinear,lcm --iterations 20000 --burnin 5000 \
+	  --out $(RUN_DIR)
 
 # The CLI tests in the suite run $(CLI_BIN), so it is built first.
 test: deps
@@ -143,7 +147,8 @@ bench: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
-	  --suppress=missingIncludeSystem core data estimators models cli
+	  --suppress=missingIncludeSystem core data sim estimators models \
+	  report cli
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
 
 format:
