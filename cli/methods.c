@@ -1,7 +1,10 @@
 /*
- * methods.c: the model-based methods of `victimcount estimate`
- * (log-linear, latent-class MCMC, graph averaging): run one on one table,
- * fill the result row, and describe what was fitted in JSON and text.
+ * methods.c: the methods of `victimcount estimate` and `batch`: the table
+ * of methods, cli_run_method (any method on one table, shared by both
+ * commands), and the model-based methods (log-linear, latent-class MCMC,
+ * graph averaging): run one on one table, fill the result row, and
+ * describe what was fitted in JSON and text (and, for the batch's report,
+ * what its figures draw).
  */
 #include <math.h>
 #include <stdarg.h>

@@ -49,8 +49,8 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
     const char *label = cli_population_label(o, d, t, lab, sizeof lab);
     vc_format_count((double)t->n, seen, sizeof seen);
     if (best == NULL) {
-        snprintf(buf, size, "%s: no estimate, %zu lists, %s people seen",
-                 label, t->J, seen);
+        snprintf(buf, size, "%s: no estimate, %zu list%s, %s people seen",
+                 label, t->J, t->J == 1 ? "" : "s", seen);
         return;
     }
     const vc_estimate *e = &best->est;

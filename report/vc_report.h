@@ -1,7 +1,8 @@
 /*
- * vc_report.h: numbers and sentences for people: thousands separators, the
- * rounded "about" range, and the one-line headline of an estimate.  Writes
- * into caller buffers; never prints.
+ * vc_report.h: numbers, sentences and figures for people: thousands
+ * separators, the rounded "about" range, the one-line headline of an
+ * estimate, and plots drawn with cairo as PNG in memory.  Writes into
+ * caller buffers or returned memory; never prints.
  */
 #ifndef VC_REPORT_H
 #define VC_REPORT_H
