@@ -79,6 +79,15 @@ typedef struct {
     int prior_negbin;
     double nb_a, nb_b;
     int dga_mcmc;           /* --dga-mcmc: MCMC over graphs even for J <= 5 */
+    /* batch */
+    const char *out_dir;    /* --out DIR */
+    int sensitivity;        /* --sensitivity omit-each */
+    int resume;             /* --resume (re-running resumes anyway) */
+    /* set by batch for the method runners, never by an option */
+    int figures;            /* keep what the report draws (draws of N,
+                               posterior grid) in cli_result.figures */
+    int no_timing;          /* leave run times out of results, so a
+                               result depends on its inputs alone */
 } cli_options;
 
 /* One estimate (or failure) for one stratum and method. */
@@ -91,6 +100,14 @@ typedef struct {
     int two_list;           /* est.list_a/list_b name the pair */
     json_t *extra;          /* method-specific JSON fields, or NULL */
     char *details;          /* method-specific text lines, or NULL */
+    json_t *figures;        /* what the report draws (o->figures), or
+                               NULL */
+    /* batch */
+    const char *variant;    /* NULL: all lists; else e.g. "without IOM" */
+    int has_sensitivity;    /* sens_lo/hi hold the range of the estimates
+                               of the --sensitivity variants */
+    double sens_lo, sens_hi;
+    size_t nsens;           /* variants that gave an estimate */
 } cli_result;
 
 /* opts.c */
@@ -98,7 +115,8 @@ int cli_strings_add_csv(cli_strings *s, const char *csv);
 void cli_strings_free(cli_strings *s);
 void cli_options_init(cli_options *o);
 void cli_options_free(cli_options *o);
-/* Parse the options shared by estimate and validate; returns CLI_EXIT_OK,
+/* Parse the options shared by estimate, validate and batch (the batch
+ * options are refused by the others); returns CLI_EXIT_OK,
  * or CLI_EXIT_USAGE after printing why; *help set when --help was given. */
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
@@ -109,6 +127,27 @@ void cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* A method: its name, what it needs. */
+typedef struct {
+    const char *name;
+    const char *summary;
+    int two_list;   /* needs exactly two lists */
+    int pairwise;   /* one row per pair of lists */
+} cli_method;
+
+/* methods.c: the method table; NULL for an unknown name. */
+const cli_method *cli_method_find(const char *name);
+void cli_methods_help(FILE *f);
+/* Rows that m writes on a table of J lists (pairwise: one per pair). */
+size_t cli_method_rows(const cli_method *m, size_t J);
+/* Run m on table t (borrowed; must outlive res) into res[0 ..
+ * cli_method_rows - 1] (filled; each must be cleared with
+ * cli_result_clear); returns the rows written: one when the method
+ * failed, with res[0].status and res[0].error saying why.  draws (may be
+ * NULL) receives lcm's --draws CSV rows. */
+size_t cli_run_method(const cli_method *m, const vc_table *t,
+                      const cli_options *o, cli_result *res, FILE *draws);
 
 /* methods.c: the model-based methods, one table each.  Fill res (already
  * zeroed, table and method set); draws (may be NULL) receives --draws CSV
@@ -125,6 +164,26 @@ int cli_estimate(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 void cli_estimate_help(FILE *f);
 void cli_validate_help(FILE *f);
+
+/* batch.c */
+int cli_batch(int argc, char **argv);
+void cli_batch_help(FILE *f);
+
+/* report.c: the batch's HTML report (rows as cli_write_results takes
+ * them, variants and sensitivity filled), and the per-stratum headline in
+ * words.  cli_stratum_best: the first row of table t (not a variant) that
+ * used every list and gave an estimate, or NULL. */
+int cli_write_report(const cli_options *o, const vc_dataset *d,
+                     const cli_result *res, size_t nres, FILE *f);
+const cli_result *cli_stratum_best(const vc_table *t, const cli_result *res,
+                                   size_t nres);
+void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
+                          const vc_table *t, const cli_result *best,
+                          char *buf, size_t size);
+
+/* simulate.c */
+int cli_simulate(int argc, char **argv);
+void cli_simulate_help(FILE *f);
 
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,

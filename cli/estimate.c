@@ -8,44 +8,6 @@
 #include "cli/cli.h"
 #include "models/vc_models.h"
 
-/* A method: its name, what it needs, and how to run it on one table.
- * run fills rows (up to max) and returns how many, or -1 on a usage
- * problem already reported. */
-typedef struct {
-    const char *name;
-    const char *summary;
-    int two_list;   /* needs exactly two lists */
-    int pairwise;   /* one row per pair of lists */
-} method_info;
-
-static const method_info methods[] = {
-    {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0},
-    {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
-                 "overlap)", 1, 0},
-    {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1},
-    {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0},
-    {"independence", "independence log-linear model over all lists", 0, 0},
-    {"loglinear", "log-linear models with interactions between lists: "
-                  "stepwise selection (SparseMSE), or --select aic|bic, or "
-                  "--model M", 0, 0},
-    {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
-            "LCMCR): MCMC, allows heterogeneity", 0, 0},
-    {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
-            "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
-            "to 8", 0, 0},
-};
-#define NMETHODS (sizeof methods / sizeof methods[0])
-
-static const method_info *find_method(const char *name)
-{
-    for (size_t i = 0; i < NMETHODS; i++) {
-        if (strcmp(methods[i].name, name) == 0) {
-            return &methods[i];
-        }
-    }
-    return NULL;
-}
-
 void cli_estimate_help(FILE *f)
 {
     fputs(
@@ -59,10 +21,7 @@ void cli_estimate_help(FILE *f)
         "y/n, true/false, x/empty).\n"
         "\n"
         "Methods (--method, several separated by commas):\n", f);
-    for (size_t i = 0; i < NMETHODS; i++) {
-        fprintf(f, "  %-13s %s%s\n", methods[i].name, methods[i].summary,
-                methods[i].two_list ? "; needs exactly 2 lists" : "");
-    }
+    cli_methods_help(f);
     fputs(
         "  default: chapman with 2 lists, else loglinear,chao\n"
         "\n"
@@ -170,81 +129,6 @@ void cli_estimate_help(FILE *f)
         "      -f json -o results.json file.csv\n", f);
 }
 
-/* Run one method on one table into res[0..]; returns the rows written. */
-static size_t run_method(const method_info *m, const vc_table *t,
-                         const cli_options *o, cli_result *res, FILE *draws)
-{
-    size_t nrows = 1;
-    if (m->pairwise && t->J >= 2) {
-        nrows = t->J * (t->J - 1) / 2;
-    }
-    for (size_t i = 0; i < nrows; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].table = t;
-        res[i].method = m->name;
-        res[i].two_list = m->two_list || m->pairwise;
-    }
-    if (strcmp(m->name, "loglinear") == 0) {
-        cli_run_loglinear(t, o, &res[0]);
-        return 1;
-    }
-    if (strcmp(m->name, "lcm") == 0) {
-        cli_run_lcm(t, o, &res[0], draws);
-        return 1;
-    }
-    if (strcmp(m->name, "dga") == 0) {
-        cli_run_dga(t, o, &res[0]);
-        return 1;
-    }
-    /* the classical methods' intervals */
-    vc_interval_kind kind = o->interval == CLI_INTERVAL_WALD
-                                ? VC_INTERVAL_WALD : VC_INTERVAL_LOGNORMAL;
-    vc_error err;
-    vc_error_clear(&err);
-    int status;
-    if (strcmp(m->name, "chapman") == 0 || strcmp(m->name, "petersen") == 0) {
-        if (t->J != 2) {
-            status = vc_error_set(&err, VC_EUNDEFINED,
-                                  "%s needs exactly 2 lists, and %zu of them "
-                                  "saw someone here",
-                                  m->name, t->J);
-        } else if (m->name[0] == 'c') {
-            status = vc_chapman_estimate(t, 0, 1, o->level, kind,
-                                         &res[0].est, &err);
-        } else {
-            status = vc_petersen_estimate(t, 0, 1, o->level, kind,
-                                          &res[0].est, &err);
-        }
-    } else if (m->pairwise && t->J < 2) {
-        status = vc_error_set(&err, VC_EUNDEFINED,
-                              "pairwise needs at least 2 lists, and only "
-                              "%zu saw someone here", t->J);
-    } else if (m->pairwise) {
-        vc_estimate *tmp = calloc(nrows ? nrows : 1, sizeof *tmp);
-        if (tmp == NULL) {
-            status = vc_error_set(&err, VC_ENOMEM, "out of memory");
-        } else {
-            status = vc_pairwise_chapman(t, o->level, kind, tmp, &err);
-            for (size_t i = 0; i < nrows && status == VC_OK; i++) {
-                res[i].est = tmp[i];
-            }
-            free(tmp);
-        }
-    } else if (strcmp(m->name, "chao") == 0) {
-        status = vc_chao_estimate(t, o->level, &res[0].est, &err);
-    } else {
-        status = vc_independence_estimate(t, o->level, kind, &res[0].est,
-                                          &err);
-    }
-    if (status != VC_OK) {
-        /* A failed pairwise table is reported as one row. */
-        nrows = 1;
-        res[0].status = status;
-        snprintf(res[0].error, sizeof res[0].error, "%s", err.msg);
-    }
-    return nrows;
-}
-
 int cli_estimate(int argc, char **argv)
 {
     cli_options o;
@@ -261,7 +145,7 @@ int cli_estimate(int argc, char **argv)
         return rc;
     }
     for (size_t i = 0; i < o.methods.n; i++) {
-        if (find_method(o.methods.v[i]) == NULL) {
+        if (cli_method_find(o.methods.v[i]) == NULL) {
             cli_error("estimate: unknown method \"%s\" (see victimcount "
                       "estimate --help)", o.methods.v[i]);
             cli_options_free(&o);
@@ -288,7 +172,7 @@ int cli_estimate(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < o.methods.n; i++) {
-        const method_info *m = find_method(o.methods.v[i]);
+        const cli_method *m = cli_method_find(o.methods.v[i]);
         if (m->two_list && d->J != 2) {
             cli_error("estimate: method %s needs exactly 2 lists and %s has "
                       "%zu; pick two with --lists A,B, or use --method "
@@ -308,10 +192,8 @@ int cli_estimate(int argc, char **argv)
     size_t cap = 0;
     for (size_t s = 0; s < d->ntables; s++) {
         for (size_t i = 0; i < o.methods.n; i++) {
-            const method_info *m = find_method(o.methods.v[i]);
-            size_t J = d->tables[s]->J;
-            cap += m->pairwise ? (J * (J - 1) / 2 > 0 ? J * (J - 1) / 2 : 1)
-                               : 1;
+            cap += cli_method_rows(cli_method_find(o.methods.v[i]),
+                                   d->tables[s]->J);
         }
     }
     cli_result *res = calloc(cap ? cap : 1, sizeof *res);
@@ -339,7 +221,7 @@ int cli_estimate(int argc, char **argv)
     }
     for (size_t s = 0; s < d->ntables; s++) {
         for (size_t i = 0; i < o.methods.n; i++) {
-            size_t k = run_method(find_method(o.methods.v[i]), d->tables[s],
+            size_t k = cli_run_method(cli_method_find(o.methods.v[i]), d->tables[s],
                                   &o, &res[nres], draws);
             for (size_t r = 0; r < k; r++) {
                 failed |= res[nres + r].status != VC_OK;

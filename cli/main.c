@@ -21,6 +21,10 @@ static void usage(FILE *f)
         "  estimate   estimate the population size (victimcount estimate "
         "--help)\n"
         "  validate   check and describe an input file, estimate nothing\n"
+        "  batch      every stratum with every method, results and an\n"
+        "             HTML report in a directory (victimcount batch --help)\n"
+        "  simulate   draw populations of known size, write them as input\n"
+        "             (victimcount simulate --help)\n"
         "\n"
         "  victimcount --version   print the version\n"
         "  victimcount --help      this help\n"
@@ -62,6 +66,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "validate") == 0) {
         return cli_validate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "batch") == 0) {
+        return cli_batch(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "simulate") == 0) {
+        return cli_simulate(argc - 1, argv + 1);
     }
     cli_error("unknown command \"%s\" (see victimcount --help)", cmd);
     return CLI_EXIT_USAGE;

@@ -1,7 +1,10 @@
 /*
- * methods.c: the model-based methods of `victimcount estimate`
- * (log-linear, latent-class MCMC, graph averaging): run one on one table,
- * fill the result row, and describe what was fitted in JSON and text.
+ * methods.c: the methods of `victimcount estimate` and `batch`: the table
+ * of methods, cli_run_method (any method on one table, shared by both
+ * commands), and the model-based methods (log-linear, latent-class MCMC,
+ * graph averaging): run one on one table, fill the result row, and
+ * describe what was fitted in JSON and text (and, for the batch's report,
+ * what its figures draw).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -15,11 +18,135 @@
 #include "models/vc_models.h"
 #include "report/vc_report.h"
 
+/* ---------------------------------------------------------------------
+ * The methods and how to run one on one table (estimate and batch)
+ * ------------------------------------------------------------------- */
+
+static const cli_method methods[] = {
+    {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0},
+    {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
+                 "overlap)", 1, 0},
+    {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1},
+    {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0},
+    {"independence", "independence log-linear model over all lists", 0, 0},
+    {"loglinear", "log-linear models with interactions between lists: "
+                  "stepwise selection (SparseMSE), or --select aic|bic, or "
+                  "--model M", 0, 0},
+    {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
+            "LCMCR): MCMC, allows heterogeneity", 0, 0},
+    {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
+            "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
+            "to 8", 0, 0},
+};
+#define NMETHODS (sizeof methods / sizeof methods[0])
+
+const cli_method *cli_method_find(const char *name)
+{
+    for (size_t i = 0; i < NMETHODS; i++) {
+        if (strcmp(methods[i].name, name) == 0) {
+            return &methods[i];
+        }
+    }
+    return NULL;
+}
+
+void cli_methods_help(FILE *f)
+{
+    for (size_t i = 0; i < NMETHODS; i++) {
+        fprintf(f, "  %-13s %s%s\n", methods[i].name, methods[i].summary,
+                methods[i].two_list ? "; needs exactly 2 lists" : "");
+    }
+}
+
+size_t cli_method_rows(const cli_method *m, size_t J)
+{
+    if (m->pairwise && J >= 3) {
+        return J * (J - 1) / 2;
+    }
+    return 1;
+}
+
+size_t cli_run_method(const cli_method *m, const vc_table *t,
+                         const cli_options *o, cli_result *res, FILE *draws)
+{
+    size_t nrows = 1;
+    if (m->pairwise && t->J >= 2) {
+        nrows = t->J * (t->J - 1) / 2;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].table = t;
+        res[i].method = m->name;
+        res[i].two_list = m->two_list || m->pairwise;
+    }
+    if (strcmp(m->name, "loglinear") == 0) {
+        cli_run_loglinear(t, o, &res[0]);
+        return 1;
+    }
+    if (strcmp(m->name, "lcm") == 0) {
+        cli_run_lcm(t, o, &res[0], draws);
+        return 1;
+    }
+    if (strcmp(m->name, "dga") == 0) {
+        cli_run_dga(t, o, &res[0]);
+        return 1;
+    }
+    /* the classical methods' intervals */
+    vc_interval_kind kind = o->interval == CLI_INTERVAL_WALD
+                                ? VC_INTERVAL_WALD : VC_INTERVAL_LOGNORMAL;
+    vc_error err;
+    vc_error_clear(&err);
+    int status;
+    if (strcmp(m->name, "chapman") == 0 || strcmp(m->name, "petersen") == 0) {
+        if (t->J != 2) {
+            status = vc_error_set(&err, VC_EUNDEFINED,
+                                  "%s needs exactly 2 lists, and %zu of them "
+                                  "saw someone here",
+                                  m->name, t->J);
+        } else if (m->name[0] == 'c') {
+            status = vc_chapman_estimate(t, 0, 1, o->level, kind,
+                                         &res[0].est, &err);
+        } else {
+            status = vc_petersen_estimate(t, 0, 1, o->level, kind,
+                                          &res[0].est, &err);
+        }
+    } else if (m->pairwise && t->J < 2) {
+        status = vc_error_set(&err, VC_EUNDEFINED,
+                              "pairwise needs at least 2 lists, and only "
+                              "%zu saw someone here", t->J);
+    } else if (m->pairwise) {
+        vc_estimate *tmp = calloc(nrows ? nrows : 1, sizeof *tmp);
+        if (tmp == NULL) {
+            status = vc_error_set(&err, VC_ENOMEM, "out of memory");
+        } else {
+            status = vc_pairwise_chapman(t, o->level, kind, tmp, &err);
+            for (size_t i = 0; i < nrows && status == VC_OK; i++) {
+                res[i].est = tmp[i];
+            }
+            free(tmp);
+        }
+    } else if (strcmp(m->name, "chao") == 0) {
+        status = vc_chao_estimate(t, o->level, &res[0].est, &err);
+    } else {
+        status = vc_independence_estimate(t, o->level, kind, &res[0].est,
+                                          &err);
+    }
+    if (status != VC_OK) {
+        /* A failed pairwise table is reported as one row. */
+        nrows = 1;
+        res[0].status = status;
+        snprintf(res[0].error, sizeof res[0].error, "%s", err.msg);
+    }
+    return nrows;
+}
+
 void cli_result_clear(cli_result *res)
 {
     json_decref(res->extra);
+    json_decref(res->figures);
     free(res->details);
     res->extra = NULL;
+    res->figures = NULL;
     res->details = NULL;
 }
 
@@ -424,6 +551,35 @@ static void lcm_progress(const vc_table *t, uint64_t done, uint64_t total,
     fflush(stderr);
 }
 
+/* The draws of N per chain for the report's posterior and trace plots,
+ * every k-th draw so that a chain keeps at most CLI_FIGURE_DRAWS: enough
+ * for a histogram and a trace, small enough for the batch cache. */
+#define CLI_FIGURE_DRAWS 2000
+
+static json_t *lcm_figures(const vc_lcm_chains *c)
+{
+    json_t *fig = json_object();
+    json_t *chains = json_array();
+    size_t step = 1;
+    for (size_t ch = 0; ch < vc_lcm_chains_count(c); ch++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, ch);
+        size_t k = (tr->ndraws + CLI_FIGURE_DRAWS - 1) / CLI_FIGURE_DRAWS;
+        step = k > step ? k : step;
+    }
+    for (size_t ch = 0; ch < vc_lcm_chains_count(c); ch++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, ch);
+        json_t *a = json_array();
+        for (size_t i = 0; i < tr->ndraws; i += step) {
+            json_array_append_new(a, json_integer((json_int_t)tr->N[i]));
+        }
+        json_array_append_new(chains, a);
+    }
+    json_object_set_new(fig, "kind", json_string("draws"));
+    json_object_set_new(fig, "every", json_integer((json_int_t)step));
+    json_object_set_new(fig, "chains", chains);
+    return fig;
+}
+
 int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                 FILE *draws)
 {
@@ -507,7 +663,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));
         json_object_set_new(d, "thin", json_integer((json_int_t)s.thin));
         json_object_set_new(d, "draws", json_integer((json_int_t)s.draws));
-        json_object_set_new(d, "seconds", json_real(seconds));
+        if (!o->no_timing) {
+            json_object_set_new(d, "seconds", json_real(seconds));
+        }
         json_object_set_new(d, "converged", json_boolean(s.converged));
         json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
         json_object_set_new(d, "rng", json_string(s.rng));
@@ -517,14 +675,21 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         vc_format_count(s.N.mean, mean, sizeof mean);
         vc_format_count(s.N.hpd_lower, lo_s, sizeof lo_s);
         vc_format_count(s.N.hpd_upper, hi_s, sizeof hi_s);
+        char took[48] = "";
+        if (!o->no_timing) {
+            snprintf(took, sizeof took, " in %.1f s", seconds);
+        }
         add_detail(res, "posterior mean %s, sd %.1f, HPD %s\xE2\x80\x93%s; "
                    "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
                    "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
-                   "%llu) in %.1f s", mean, s.N.sd, lo_s, hi_s, s.N.rhat,
+                   "%llu)%s", mean, s.N.sd, lo_s, hi_s, s.N.rhat,
                    s.N.ess_bulk, s.N.ess_tail, s.chains,
                    (unsigned long long)s.sweeps,
                    (unsigned long long)s.burnin, (unsigned long long)s.thin,
-                   s.K, (unsigned long long)s.seed, seconds);
+                   s.K, (unsigned long long)s.seed, took);
+        if (o->figures) {
+            res->figures = lcm_figures(c);
+        }
         if (!s.converged) {
             add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
                        "bulk ESS at least %.0f; run longer (--iterations, "
@@ -553,6 +718,38 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
 /* ---------------------------------------------------------------------
  * Graph averaging
  * ------------------------------------------------------------------- */
+
+/* The posterior of N on the grid for the report, trimmed to where it
+ * holds all but 1e-6 of its mass at each end, in at most
+ * CLI_FIGURE_DRAWS bins of equal width. */
+static json_t *dga_figures(const vc_dga_result *r)
+{
+    size_t lo = 0, hi = r->ngrid;
+    double acc = 0.0;
+    while (lo + 1 < r->ngrid && acc + r->post[lo] < 1e-6) {
+        acc += r->post[lo++];
+    }
+    acc = 0.0;
+    while (hi > lo + 1 && acc + r->post[hi - 1] < 1e-6) {
+        acc += r->post[--hi];
+    }
+    size_t width = (hi - lo + CLI_FIGURE_DRAWS - 1) / CLI_FIGURE_DRAWS;
+    json_t *fig = json_object();
+    json_t *mass = json_array();
+    for (size_t i = lo; i < hi; i += width) {
+        double m = 0.0;
+        for (size_t k = i; k < i + width && k < hi; k++) {
+            m += r->post[k];
+        }
+        json_array_append_new(mass, json_real(m));
+    }
+    json_object_set_new(fig, "kind", json_string("grid"));
+    json_object_set_new(fig, "first",
+                        json_integer((json_int_t)(r->n + r->n0_lo + lo)));
+    json_object_set_new(fig, "width", json_integer((json_int_t)width));
+    json_object_set_new(fig, "mass", mass);
+    return fig;
+}
 
 int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
 {
@@ -687,6 +884,9 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
                    r->top[k].cliques, gm);
     }
     json_object_set_new(x, "graphs", graphs);
+    if (o->figures) {
+        res->figures = dga_figures(r);
+    }
     json_t *edges = json_object();
     for (size_t a = 0; a < t->J; a++) {
         for (size_t b = a + 1; b < t->J; b++) {

@@ -121,7 +121,10 @@ enum {
     OPT_DELTA,
     OPT_N0_GRID,
     OPT_PRIOR_N,
-    OPT_DGA_MCMC
+    OPT_DGA_MCMC,
+    OPT_OUT,
+    OPT_SENSITIVITY,
+    OPT_RESUME
 };
 
 /* A whole number in [lo, hi]; returns 0 on success. */
@@ -158,6 +161,10 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
 {
     static const struct option longopts[] = {
         {"method", required_argument, NULL, 'm'},
+        {"methods", required_argument, NULL, 'm'},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"sensitivity", required_argument, NULL, OPT_SENSITIVITY},
+        {"resume", no_argument, NULL, OPT_RESUME},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"level", required_argument, NULL, OPT_LEVEL},
@@ -423,6 +430,26 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         }
         case OPT_COUNT:
             o->count_column = optarg;
+            break;
+        case OPT_OUT:
+        case OPT_SENSITIVITY:
+        case OPT_RESUME:
+            if (strcmp(cmd, "batch") != 0) {
+                cli_error("%s: %s is an option of victimcount batch", cmd,
+                          argv[optind - 1]);
+                return CLI_EXIT_USAGE;
+            }
+            if (c == OPT_OUT) {
+                o->out_dir = optarg;
+            } else if (c == OPT_RESUME) {
+                o->resume = 1;
+            } else if (strcmp(optarg, "omit-each") == 0) {
+                o->sensitivity = 1;
+            } else {
+                cli_error("%s: --sensitivity takes omit-each, not \"%s\"",
+                          cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
             break;
         case OPT_LABEL:
             o->label = optarg;

@@ -289,6 +289,20 @@ static int write_json(const cli_options *o, const vc_dataset *d,
             json_object_set_new(j, "headline", json_null());
             json_object_set_new(j, "error", json_string(x->error));
         }
+        if (o->out_dir != NULL) {
+            json_object_set_new(j, "variant",
+                                json_string(x->variant ? x->variant
+                                                       : "all lists"));
+        }
+        if (ok && x->has_sensitivity) {
+            json_t *s = json_object();
+            json_object_set_new(s, "kind", json_string("omit-each"));
+            json_object_set_new(s, "lower", json_real(x->sens_lo));
+            json_object_set_new(s, "upper", json_real(x->sens_hi));
+            json_object_set_new(s, "variants",
+                                json_integer((json_int_t)x->nsens));
+            json_object_set_new(j, "sensitivity", s);
+        }
         if (ok && x->extra != NULL) {
             json_object_update(j, x->extra);
         }
@@ -325,14 +339,29 @@ static void csv_field(FILE *f, const char *s)
 static int write_csv(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres, FILE *f)
 {
+    /* The batch puts the stratum keys first and the variant and the
+     * sensitivity range last; estimate keeps its columns. */
+    int batch = o->out_dir != NULL;
+    if (batch) {
+        for (size_t k = 0; k < d->nstrata_cols; k++) {
+            csv_field(f, d->strata_cols[k]);
+            fputc(',', f);
+        }
+    }
     fputs("stratum,method,lists,estimate,se,lower,upper,level,interval,"
-          "observed,warnings,headline,error\n", f);
+          "observed,warnings,headline,error", f);
+    fputs(batch ? ",variant,sensitivity_lower,sensitivity_upper\n" : "\n",
+          f);
     char lab[256], head[512], lists[1024];
     for (size_t r = 0; r < nres; r++) {
         const cli_result *x = &res[r];
         const vc_table *t = x->table;
         const vc_estimate *e = &x->est;
         int ok = x->status == VC_OK;
+        for (size_t k = 0; batch && k < d->nstrata_cols; k++) {
+            csv_field(f, k < t->nkeys ? t->keys[k] : "");
+            fputc(',', f);
+        }
         csv_field(f, t->label);
         fputc(',', f);
         csv_field(f, x->method);
@@ -380,6 +409,15 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
         }
         fputc(',', f);
         csv_field(f, ok ? "" : x->error);
+        if (batch) {
+            fputc(',', f);
+            csv_field(f, x->variant ? x->variant : "all lists");
+            if (ok && x->has_sensitivity) {
+                fprintf(f, ",%.10g,%.10g", x->sens_lo, x->sens_hi);
+            } else {
+                fputs(",,", f);
+            }
+        }
         fputc('\n', f);
     }
     return CLI_EXIT_OK;
@@ -442,8 +480,14 @@ int cli_emit(const char *path, const char *buf, size_t len)
     }
     /* mkstemp makes the file 0600; output is ordinary data, so give it
      * the permissions a plain fopen would, under the user's umask. */
-    mode_t mask = umask(0);
-    umask(mask);
+    mode_t mask;
+    /* umask can only be read by setting it: one thread at a time (the
+     * batch writes its units from several) */
+#pragma omp critical(cli_umask)
+    {
+        mask = umask(0);
+        umask(mask);
+    }
     if (ok && fchmod(fd, 0666 & ~mask) != 0) {
         ok = 0;
         saved = errno;
@@ -455,6 +499,20 @@ int cli_emit(const char *path, const char *buf, size_t len)
     if (ok && rename(tmp, path) != 0) {
         ok = 0;
         saved = errno;
+    }
+    if (ok) {
+        /* The rename is durable only once the directory is on disk. */
+        char *dir = strdup(path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash != NULL) {
+            *(slash == dir ? slash + 1 : slash) = '\0';
+        }
+        int dfd = dir ? open(slash ? dir : ".", O_RDONLY | O_DIRECTORY) : -1;
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
     }
     if (!ok) {
         unlink(tmp);

@@ -1,7 +1,8 @@
 /*
- * vc_report.h: numbers and sentences for people: thousands separators, the
- * rounded "about" range, and the one-line headline of an estimate.  Writes
- * into caller buffers; never prints.
+ * vc_report.h: numbers, sentences and figures for people: thousands
+ * separators, the rounded "about" range, the one-line headline of an
+ * estimate, and plots drawn with cairo as PNG in memory.  Writes into
+ * caller buffers or returned memory; never prints.
  */
 #ifndef VC_REPORT_H
 #define VC_REPORT_H
@@ -36,5 +37,47 @@ void vc_about_range(double lower, double upper, int figures, double *lo,
  */
 size_t vc_headline(const char *label, const vc_estimate *e, int figures,
                    char *buf, size_t size);
+
+/* ---------------------------------------------------------------------
+ * Figures (report/plot.c), drawn with cairo into PNG images in memory, for
+ * a report to embed.  Each returns VC_OK and sets *png (returned: free()
+ * it) and *len, or an error: VC_EINVAL (nothing to draw, non-finite
+ * values), VC_ENOMEM, VC_ENUMERIC (cairo failed; its message attached).
+ * Equal inputs give equal bytes.
+ * ------------------------------------------------------------------- */
+
+/* One row of a forest plot: an estimate and its interval. */
+typedef struct {
+    const char *group;   /* heading of a block of rows (a stratum); a new
+                            heading starts when it changes; borrowed */
+    const char *label;   /* the row's name (a method); borrowed */
+    double estimate, lower, upper;
+    int missing;         /* no estimate: the label alone, marked */
+    unsigned color;      /* 0xRRGGBB */
+} vc_plot_interval;
+
+/*
+ * Intervals as horizontal bars with a dot at the estimate, rows grouped
+ * under headings, on a logarithmic axis (estimates of strata of very
+ * different sizes stay legible side by side).  xlabel names the axis.
+ */
+int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
+                   unsigned char **png, size_t *len, vc_error *err);
+
+/*
+ * A posterior as bars: bar i spans [x0 + i width, x0 + (i + 1) width) with
+ * height mass[i] (any scale).  The interval [lo, hi] is shaded and mark
+ * (e.g. the median) drawn as a line; NAN leaves either out.
+ */
+int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
+                      double lo, double hi, double mark, const char *xlabel,
+                      unsigned char **png, size_t *len, vc_error *err);
+
+/*
+ * Trace plot of m chains of n draws each, chain-major (y[c * n + i]), one
+ * colour per chain.
+ */
+int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
+                   unsigned char **png, size_t *len, vc_error *err);
 
 #endif /* VC_REPORT_H */

@@ -1,6 +1,8 @@
 /*
  * test_report.c: numbers and headlines for people.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -76,6 +78,52 @@ static void test_headline(void)
                                 "about 3,000\xE2\x80\x93" "4,000");
 }
 
+static int is_png(const unsigned char *p, size_t len)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n',
+                                         0x1A, '\n'};
+    return p != NULL && len > 8 && memcmp(p, sig, 8) == 0;
+}
+
+/* Each figure is a PNG, equal inputs give equal bytes, and bad input is
+ * refused with VC_EINVAL. */
+static void test_plots(void)
+{
+    vc_plot_interval rows[3] = {
+        {"Tajikistan 2005", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2},
+        {"Tajikistan 2005", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00},
+        {"Kazakhstan 2005", "dga", 0, 0, 0, 1, 0x009E73},
+    };
+    unsigned char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &a, &la, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &b, &lb, NULL), VC_OK);
+    CU_ASSERT(is_png(a, la));
+    CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+    free(a);
+    free(b);
+    rows[0].upper = NAN;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &a, &la, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "row 1"));
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 0, "N", &a, &la, NULL), VC_EINVAL);
+
+    double mass[5] = {0.1, 0.3, 0.385, 0.2, 0.015};
+    CU_ASSERT_EQUAL(vc_plot_posterior(900.5, 25.0, mass, 5, 930, 1010, 961,
+                                      "N", &a, &la, NULL), VC_OK);
+    CU_ASSERT(is_png(a, la));
+    free(a);
+    mass[2] = -1.0;
+    CU_ASSERT_EQUAL(vc_plot_posterior(900.5, 25.0, mass, 5, NAN, NAN, NAN,
+                                      "N", &a, &la, NULL), VC_EINVAL);
+    double y[8] = {1010, 1022, 998, 1005, 1101, 1087, 1093, 1070};
+    CU_ASSERT_EQUAL(vc_plot_traces(y, 2, 4, "N", &a, &la, NULL), VC_OK);
+    CU_ASSERT(is_png(a, la));
+    free(a);
+    CU_ASSERT_EQUAL(vc_plot_traces(y, 2, 1, "N", &a, &la, NULL), VC_EINVAL);
+}
+
 int vc_register_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -84,7 +132,8 @@ int vc_register_report_suite(void)
     }
     if (CU_add_test(s, "format count", test_format_count) == NULL
         || CU_add_test(s, "about range", test_about_range) == NULL
-        || CU_add_test(s, "headline", test_headline) == NULL) {
+        || CU_add_test(s, "headline", test_headline) == NULL
+        || CU_add_test(s, "figures (cairo)", test_plots) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

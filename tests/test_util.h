@@ -64,5 +64,7 @@ int vc_register_cli_suite(void);
 int vc_register_table_suite(void);
 int vc_register_report_suite(void);
 int vc_register_dga_suite(void);
+int vc_register_sim_suite(void);
+int vc_register_batch_suite(void);
 
 #endif /* VC_TEST_UTIL_H */

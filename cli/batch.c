@@ -1,0 +1,722 @@
+/*
+ * batch.c: `victimcount batch`: every stratum with every method, in
+ * parallel, durable and resumable, with results.csv, results.json and
+ * report.html in one directory.
+ *
+ * The unit of work is (stratum, method, variant): variant is "all lists"
+ * or, with --sensitivity omit-each, one list left out.  Each unit is
+ * independent of every other: its random streams are keyed by the seed and
+ * the stratum's label (the lcm and loglinear runners use
+ * vc_hash_string(label) as the stream's stratum id), never by its position
+ * in the file or the thread that runs it.
+ *
+ * A finished unit is written atomically (temporary file, fsync, rename,
+ * fsync of the directory) to DIR/cache/<sha256>.json, where the hash is
+ * over a canonical text of everything the unit's result depends on: the
+ * engine version, the method and its settings, the seed, the stratum
+ * label and the table itself (list names, patterns, counts).  A later run
+ * finds the file by the same hash and does not recompute it; a changed
+ * setting or table gives another hash, so a stale result is never reused.
+ * The outputs are always assembled from the cached files, in file order,
+ * so a run killed at any moment and run again ends with the same bytes as
+ * a run never interrupted.
+ *
+ * Results carry no run times: a result depends on its inputs alone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nettle/sha2.h>
+#include <omp.h>
+
+#include "cli/cli.h"
+#include "report/vc_report.h"
+
+/* Bump when the layout of a unit file changes, so that old files are
+ * never read as new ones (it is part of every unit's hash). */
+#define BATCH_UNIT_FORMAT 1
+
+void cli_batch_help(FILE *f)
+{
+    fputs(
+        "Usage: victimcount batch FILE --out DIR [OPTIONS]\n"
+        "\n"
+        "Estimate every stratum of FILE with every method, in parallel,\n"
+        "and write DIR/results.csv, DIR/results.json and DIR/report.html\n"
+        "(one self-contained page with headlines, tables and figures).\n"
+        "\n"
+        "Options (and every option of `victimcount estimate`, applied to\n"
+        "each method):\n"
+        "      --out DIR          where results and the cache go (required)\n"
+        "      --strata COLS      estimate separately for each value of these\n"
+        "                         columns, e.g. --strata country,year\n"
+        "  -m, --methods LIST     methods, default chapman,loglinear,lcm,dga\n"
+        "                         (chapman on more than two lists gives\n"
+        "                         Chapman for each pair)\n"
+        "      --seed S           every stratum's random streams derive from\n"
+        "                         S and the stratum's name, so results do not\n"
+        "                         depend on order, threads or the other\n"
+        "                         strata in the file\n"
+        "      --sensitivity omit-each  rerun each method with each list\n"
+        "                         left out and report the spread\n"
+        "      --resume           skip finished units (re-running does so\n"
+        "                         anyway: finished units are cached in\n"
+        "                         DIR/cache, keyed by table, method settings,\n"
+        "                         seed and engine version)\n"
+        "      --threads N        strata run in parallel on N threads\n"
+        "  -q, --quiet            no progress on standard error\n"
+        "\n"
+        "Standard output gets one headline per stratum and the report's\n"
+        "path; standard error shows progress when it is a terminal.\n"
+        "\n"
+        "Exit status: 0 when every unit ran and the outputs were written\n"
+        "(a unit without an estimate has a row saying why), 2 usage, 3\n"
+        "invalid input, 5 outputs not written, 1 internal error.\n"
+        "\n"
+        "Example:\n"
+        "  victimcount batch data/examples/central-asia.csv --strata\n"
+        "      country,year --methods chapman,loglinear,lcm --out results\n",
+        f);
+}
+
+/* One unit of work. */
+typedef struct {
+    size_t stratum;          /* index into d->tables */
+    const cli_method *m;
+    long omit;               /* -1: all lists; else the list left out */
+    vc_table *own;           /* the table without list `omit` (owned) */
+    const vc_table *t;       /* the table the unit estimates */
+    char variant[256];       /* "" or "without IOM" */
+    char key[2 * SHA256_DIGEST_SIZE + 1];
+    char path[4096 + 80];    /* DIR/cache/<key>.json */
+    json_t *loaded;          /* the unit file's contents */
+} batch_unit;
+
+/* The settings of m that can change its result, as canonical text. */
+static void method_settings(const cli_method *m, const cli_options *o,
+                            FILE *f)
+{
+    fprintf(f, "level %.17g\ninterval %d\n", o->level, (int)o->interval);
+    if (strcmp(m->name, "loglinear") == 0) {
+        fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
+                o->model ? o->model : "", (int)o->select, o->pthresh,
+                o->bootstrap);
+    } else if (strcmp(m->name, "lcm") == 0) {
+        fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
+                "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
+                o->classes, o->chains, (unsigned long long)o->iterations,
+                (unsigned long long)o->burnin, (unsigned long long)o->thin,
+                (unsigned long long)o->max_iterations, o->until_converged);
+    } else if (strcmp(m->name, "dga") == 0) {
+        fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
+                o->delta, (unsigned long long)o->n0_lo,
+                (unsigned long long)o->n0_hi, o->prior_negbin, o->nb_a,
+                o->nb_b);
+    }
+}
+
+/* SHA-256 of the canonical description of unit u, as hex. */
+static int unit_key(batch_unit *u, const cli_options *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        return -1;
+    }
+    const vc_table *t = u->t;
+    fprintf(f, "victimcount batch unit %d\nengine %s\nmethod %s\n"
+            "variant %s\nseed %llu\n", BATCH_UNIT_FORMAT, vc_version(),
+            u->m->name, u->variant, (unsigned long long)o->seed);
+    method_settings(u->m, o, f);
+    /* the label keys the random streams, so it is part of the input */
+    fprintf(f, "label %zu %s\nlists %zu\n", t->label ? strlen(t->label) : 0,
+            t->label ? t->label : "", t->J);
+    for (size_t j = 0; j < t->J; j++) {
+        fprintf(f, "%zu %s\n", strlen(t->names[j]), t->names[j]);
+    }
+    fprintf(f, "patterns %zu\n", t->npat);
+    for (size_t i = 0; i < t->npat; i++) {
+        fprintf(f, "%lx %llu\n", (unsigned long)t->pattern[i],
+                (unsigned long long)t->count[i]);
+    }
+    fprintf(f, "dropped %llu\n", (unsigned long long)t->dropped);
+    if (fclose(f) != 0) {
+        free(buf);
+        return -1;
+    }
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)buf);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    free(buf);
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+        snprintf(u->key + 2 * i, 3, "%02x", digest[i]);
+    }
+    return 0;
+}
+
+static json_t *real_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static double real_of(const json_t *j)
+{
+    return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+/* A result row as JSON for the unit file: every field, doubles exact. */
+static json_t *row_to_json(const cli_result *r)
+{
+    const vc_estimate *e = &r->est;
+    json_t *j = json_object();
+    json_object_set_new(j, "status", json_integer(r->status));
+    json_object_set_new(j, "error", json_string(r->error));
+    json_object_set_new(j, "two_list", json_boolean(r->two_list));
+    json_t *x = json_object();
+    json_object_set_new(x, "method", json_string(e->method ? e->method
+                                                           : ""));
+    json_object_set_new(x, "estimate", real_or_null(e->estimate));
+    json_object_set_new(x, "se", real_or_null(e->se));
+    json_object_set_new(x, "has_se", json_boolean(e->has_se));
+    json_object_set_new(x, "level", real_or_null(e->level));
+    json_object_set_new(x, "lower", real_or_null(e->lower));
+    json_object_set_new(x, "upper", real_or_null(e->upper));
+    json_object_set_new(x, "interval", json_string(e->interval ? e->interval
+                                                               : ""));
+    json_object_set_new(x, "observed", json_integer((json_int_t)e->observed));
+    json_object_set_new(x, "list_a", json_integer((json_int_t)e->list_a));
+    json_object_set_new(x, "list_b", json_integer((json_int_t)e->list_b));
+    json_object_set_new(x, "flags", json_integer((json_int_t)e->flags));
+    json_object_set_new(j, "est", x);
+    json_object_set(j, "extra", r->extra ? r->extra : json_null());
+    json_object_set_new(j, "details", r->details ? json_string(r->details)
+                                                 : json_null());
+    json_object_set(j, "figures", r->figures ? r->figures : json_null());
+    return j;
+}
+
+/* The row back from JSON.  Strings and objects are borrowed from j, which
+ * must outlive the row; the row must not be cli_result_clear'ed. */
+static void row_from_json(const json_t *j, const vc_table *t,
+                          const char *method, cli_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->table = t;
+    r->method = method;
+    r->status = (int)json_integer_value(json_object_get(j, "status"));
+    const char *err = json_string_value(json_object_get(j, "error"));
+    snprintf(r->error, sizeof r->error, "%s", err ? err : "");
+    r->two_list = json_is_true(json_object_get(j, "two_list"));
+    const json_t *x = json_object_get(j, "est");
+    vc_estimate *e = &r->est;
+    e->method = json_string_value(json_object_get(x, "method"));
+    e->estimate = real_of(json_object_get(x, "estimate"));
+    e->se = real_of(json_object_get(x, "se"));
+    e->has_se = json_is_true(json_object_get(x, "has_se"));
+    e->level = real_of(json_object_get(x, "level"));
+    e->lower = real_of(json_object_get(x, "lower"));
+    e->upper = real_of(json_object_get(x, "upper"));
+    e->interval = json_string_value(json_object_get(x, "interval"));
+    e->observed = (uint64_t)json_integer_value(json_object_get(x,
+                                                               "observed"));
+    e->list_a = (size_t)json_integer_value(json_object_get(x, "list_a"));
+    e->list_b = (size_t)json_integer_value(json_object_get(x, "list_b"));
+    e->flags = (unsigned)json_integer_value(json_object_get(x, "flags"));
+    json_t *extra = json_object_get(j, "extra");
+    r->extra = json_is_object(extra) ? extra : NULL;
+    json_t *fig = json_object_get(j, "figures");
+    r->figures = json_is_object(fig) ? fig : NULL;
+    r->details = (char *)json_string_value(json_object_get(j, "details"));
+}
+
+/* Run unit u and return its file's contents (returned; json_decref), or
+ * NULL when out of memory. */
+static json_t *run_unit(const batch_unit *u, const cli_options *o)
+{
+    size_t J = u->t->J;
+    const cli_method *m = u->m;
+    /* Chapman on more than two lists: Chapman for each pair. */
+    if (m->two_list && J > 2 && strcmp(m->name, "chapman") == 0) {
+        m = cli_method_find("pairwise");
+    }
+    size_t cap = cli_method_rows(m, J);
+    cli_result *res = calloc(cap, sizeof *res);
+    if (res == NULL) {
+        return NULL;
+    }
+    size_t nrows;
+    if (J < 2) {
+        nrows = 1;
+        res[0].table = u->t;
+        res[0].method = u->m->name;
+        res[0].status = VC_EUNDEFINED;
+        snprintf(res[0].error, sizeof res[0].error,
+                 "only %zu list saw anyone here; at least 2 are needed (3 "
+                 "for loglinear, lcm and dga)", J);
+    } else {
+        nrows = cli_run_method(m, u->t, o, res, NULL);
+    }
+    json_t *unit = json_object();
+    json_object_set_new(unit, "key", json_string(u->key));
+    json_object_set_new(unit, "engine", json_string(vc_version()));
+    json_object_set_new(unit, "stratum", u->t->label
+                                             ? json_string(u->t->label)
+                                             : json_null());
+    json_object_set_new(unit, "method", json_string(u->m->name));
+    json_object_set_new(unit, "variant", json_string(u->variant));
+    json_t *rows = json_array();
+    for (size_t i = 0; i < nrows; i++) {
+        json_array_append_new(rows, row_to_json(&res[i]));
+        cli_result_clear(&res[i]);
+    }
+    json_object_set_new(unit, "rows", rows);
+    free(res);
+    return unit;
+}
+
+/* Load u's file when it exists and is a finished unit with u's key. */
+static json_t *load_unit(const batch_unit *u)
+{
+    json_t *j = json_load_file(u->path, 0, NULL);
+    if (j == NULL) {
+        return NULL;
+    }
+    const char *key = json_string_value(json_object_get(j, "key"));
+    if (key == NULL || strcmp(key, u->key) != 0
+        || !json_is_array(json_object_get(j, "rows"))
+        || json_array_size(json_object_get(j, "rows")) == 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void show_progress(size_t done, size_t total, size_t sdone,
+                          size_t stotal, double elapsed)
+{
+    fprintf(stderr, "\r\033[Kbatch: %zu/%zu units, %zu/%zu strata done",
+            done, total, sdone, stotal);
+    if (done > 0 && done < total) {
+        double eta = elapsed * (double)(total - done) / (double)done;
+        fprintf(stderr, ", ETA %.0f s", eta);
+    }
+    fflush(stderr);
+}
+
+/* mkdir -p for one level; an existing directory is fine. */
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return 0;
+        }
+        errno = ENOTDIR;
+    }
+    return -1;
+}
+
+/* Remove temporary files a killed run left in the cache (cli_emit names
+ * them NAME.tmp.XXXXXX); the finished units are never touched. */
+static void remove_stale_temporaries(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (strstr(e->d_name, ".json.tmp.") != NULL) {
+            char p[4096 + 260];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(dp);
+}
+
+/* The sensitivity range of each main row: min and max of the estimates of
+ * the same method on the variants of the same stratum. */
+static void fill_sensitivity(cli_result *rows, const size_t *row_unit,
+                             const batch_unit *units, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const batch_unit *u = &units[row_unit[r]];
+        if (u->omit >= 0 || rows[r].status != VC_OK || rows[r].two_list) {
+            continue;
+        }
+        for (size_t k = 0; k < nrows; k++) {
+            const batch_unit *v = &units[row_unit[k]];
+            if (v->omit < 0 || v->stratum != u->stratum || v->m != u->m
+                || rows[k].status != VC_OK || rows[k].two_list) {
+                continue;
+            }
+            double x = rows[k].est.estimate;
+            if (rows[r].nsens == 0 || x < rows[r].sens_lo) {
+                rows[r].sens_lo = x;
+            }
+            if (rows[r].nsens == 0 || x > rows[r].sens_hi) {
+                rows[r].sens_hi = x;
+            }
+            rows[r].nsens++;
+            rows[r].has_sensitivity = 1;
+        }
+    }
+}
+
+/* Write one output file of DIR through a writer; CLI_EXIT_* */
+static int write_output(const char *dir, const char *name,
+                        const cli_options *o, const vc_dataset *d,
+                        const cli_result *rows, size_t nrows,
+                        int (*writer)(const cli_options *,
+                                      const vc_dataset *,
+                                      const cli_result *, size_t, FILE *))
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    int rc = writer(o, d, rows, nrows, f);
+    if (fclose(f) != 0 && rc == CLI_EXIT_OK) {
+        rc = CLI_EXIT_INTERNAL;
+    }
+    if (rc == CLI_EXIT_OK) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        rc = cli_emit(path, buf, len);
+    }
+    free(buf);
+    return rc;
+}
+
+static int write_csv_output(const cli_options *o, const vc_dataset *d,
+                            const cli_result *rows, size_t nrows, FILE *f)
+{
+    cli_options c = *o;
+    c.format = CLI_CSV;
+    return cli_write_results(&c, d, rows, nrows, f);
+}
+
+static int write_json_output(const cli_options *o, const vc_dataset *d,
+                             const cli_result *rows, size_t nrows, FILE *f)
+{
+    cli_options c = *o;
+    c.format = CLI_JSON;
+    return cli_write_results(&c, d, rows, nrows, f);
+}
+
+/* Per stratum, the headline of the first method (in --methods order)
+ * that used every list and gave an estimate. */
+static void print_headlines(const cli_options *o, const vc_dataset *d,
+                            const cli_result *rows, size_t nrows)
+{
+    for (size_t s = 0; s < d->ntables; s++) {
+        const vc_table *t = d->tables[s];
+        char head[1024];
+        const cli_result *best = cli_stratum_best(t, rows, nrows);
+        cli_stratum_headline(o, d, t, best, head, sizeof head);
+        printf("%s\n", head);
+    }
+}
+
+int cli_batch(int argc, char **argv)
+{
+    cli_options o;
+    cli_options_init(&o);
+    int help = 0;
+    int rc = cli_parse(argc, argv, "batch", &o, &help);
+    if (help) {
+        cli_batch_help(stdout);
+        cli_options_free(&o);
+        return CLI_EXIT_OK;
+    }
+    if (rc == CLI_EXIT_OK && o.out_dir == NULL) {
+        cli_error("batch: --out DIR is required (results, report and the "
+                  "cache go there)");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && (o.draws != NULL || o.output != NULL)) {
+        cli_error("batch: --draws and --output belong to estimate; batch "
+                  "writes everything into --out DIR");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && o.methods.n == 0
+        && cli_strings_add_csv(&o.methods, "chapman,loglinear,lcm,dga")
+               != 0) {
+        rc = CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < o.methods.n; i++) {
+        if (cli_method_find(o.methods.v[i]) == NULL) {
+            cli_error("batch: unknown method \"%s\" (see victimcount "
+                      "estimate --help)", o.methods.v[i]);
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_options_free(&o);
+        return rc;
+    }
+    vc_read_opts ro;
+    cli_read_opts(&o, &ro);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(o.input, &ro, &err);
+    if (d == NULL) {
+        cli_error("%s", err.msg);
+        cli_options_free(&o);
+        return cli_exit_for_status(err.code);
+    }
+    if (!o.quiet) {
+        for (size_t i = 0; i < d->nnotes; i++) {
+            fprintf(stderr, "note: %s\n", d->notes[i]);
+        }
+    }
+    char cache[4096];
+    if (strlen(o.out_dir) > 4000) {
+        cli_error("batch: --out DIR is too long");
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(cache, sizeof cache, "%s/cache", o.out_dir);
+    if (make_dir(o.out_dir) != 0 || make_dir(cache) != 0) {
+        cli_error("batch: cannot create %s: %s", cache, strerror(errno));
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return CLI_EXIT_OUTPUT;
+    }
+    remove_stale_temporaries(cache);
+
+    /* The units, in output order: stratum, method, variant. */
+    size_t cap = 0;
+    for (size_t s = 0; s < d->ntables; s++) {
+        size_t J = d->tables[s]->J;
+        cap += o.methods.n * (1 + (o.sensitivity && J >= 3 ? J : 0));
+    }
+    batch_unit *units = calloc(cap ? cap : 1, sizeof *units);
+    if (units == NULL) {
+        cli_error("out of memory");
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return CLI_EXIT_INTERNAL;
+    }
+    size_t nunits = 0;
+    for (size_t s = 0; s < d->ntables && rc == CLI_EXIT_OK; s++) {
+        const vc_table *t = d->tables[s];
+        for (size_t i = 0; i < o.methods.n && rc == CLI_EXIT_OK; i++) {
+            long nvar = (o.sensitivity && t->J >= 3) ? (long)t->J : 0;
+            for (long v = -1; v < nvar && rc == CLI_EXIT_OK; v++) {
+                batch_unit *u = &units[nunits++];
+                u->stratum = s;
+                u->m = cli_method_find(o.methods.v[i]);
+                u->omit = v;
+                u->t = t;
+                if (v >= 0) {
+                    uint32_t group[VC_MAX_LISTS];
+                    const char *names[VC_MAX_LISTS];
+                    size_t k = 0;
+                    for (size_t j = 0; j < t->J; j++) {
+                        if ((long)j != v) {
+                            group[k] = 1u << j;
+                            names[k++] = t->names[j];
+                        }
+                    }
+                    u->own = vc_table_collapse(t, k, group, names, &err);
+                    if (u->own == NULL) {
+                        cli_error("%s", err.msg);
+                        rc = CLI_EXIT_INTERNAL;
+                        break;
+                    }
+                    u->t = u->own;
+                    snprintf(u->variant, sizeof u->variant, "without %s",
+                             t->names[v]);
+                }
+                if (unit_key(u, &o) != 0) {
+                    cli_error("out of memory");
+                    rc = CLI_EXIT_INTERNAL;
+                    break;
+                }
+                snprintf(u->path, sizeof u->path, "%s/%s.json", cache,
+                         u->key);
+            }
+        }
+    }
+
+    /* What is left to do. */
+    size_t *todo = calloc(nunits ? nunits : 1, sizeof *todo);
+    size_t *left = calloc(d->ntables ? d->ntables : 1, sizeof *left);
+    size_t ntodo = 0;
+    if (rc == CLI_EXIT_OK && (todo == NULL || left == NULL)) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
+        json_t *j = load_unit(&units[i]);
+        if (j == NULL) {
+            todo[ntodo++] = i;
+            left[units[i].stratum]++;
+        }
+        json_decref(j);
+    }
+    size_t sdone = 0;
+    for (size_t s = 0; s < d->ntables; s++) {
+        sdone += left != NULL && left[s] == 0;
+    }
+
+    /* Run them: strata in parallel, each unit's own methods serial inside
+     * (nested parallelism would oversubscribe the cores; the results are
+     * the same either way).  With fewer units than threads, the units run
+     * one after the other and use the threads inside. */
+    int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    int outer = (size_t)threads < ntodo ? threads : (int)ntodo;
+    if (outer > 1) {
+        omp_set_max_active_levels(1);
+    }
+    cli_options mo = o;
+    mo.quiet = 1;        /* the batch shows its own progress */
+    mo.figures = 1;
+    mo.no_timing = 1;
+    mo.threads = outer > 1 ? 1 : o.threads;
+    int show = !o.quiet && isatty(STDERR_FILENO);
+    double t0 = now_seconds();
+    size_t done = 0;
+    int stop = 0; /* a unit file could not be written: run no more */
+    if (show && rc == CLI_EXIT_OK) {
+        show_progress(nunits - ntodo, nunits, sdone, d->ntables, 0.0);
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer > 1 ? outer : 1) if (rc == CLI_EXIT_OK && outer > 1)
+    for (size_t i = 0; i < ntodo; i++) {
+        int stopped;
+#pragma omp atomic read
+        stopped = stop;
+        if (stopped) {
+            continue;
+        }
+        const batch_unit *u = &units[todo[i]];
+        json_t *unit = run_unit(u, &mo);
+        char *text = unit ? json_dumps(unit, JSON_INDENT(1)
+                                                 | JSON_PRESERVE_ORDER
+                                                 | JSON_REAL_PRECISION(17))
+                          : NULL;
+        json_decref(unit);
+        /* cli_emit is safe to call from several threads at once; the
+         * fsyncs then overlap */
+        int wrc = CLI_EXIT_INTERNAL;
+        if (text == NULL) {
+            cli_error("out of memory");
+        } else {
+            wrc = cli_emit(u->path, text, strlen(text));
+        }
+#pragma omp critical(batch_progress)
+        {
+            if (wrc != CLI_EXIT_OK) {
+#pragma omp atomic write
+                stop = wrc;
+            }
+            done++;
+            if (--left[u->stratum] == 0) {
+                sdone++;
+            }
+            if (show) {
+                show_progress(nunits - ntodo + done, nunits, sdone,
+                              d->ntables, now_seconds() - t0);
+            }
+        }
+        free(text);
+    }
+    if (show) {
+        fputs("\r\033[K", stderr);
+    }
+    if (stop != 0) {
+        rc = stop;
+    }
+
+    /* Assemble every output from the cache, in unit order. */
+    size_t nrows = 0, rcap = 0;
+    cli_result *rows = NULL;
+    size_t *row_unit = NULL;
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
+        units[i].loaded = load_unit(&units[i]);
+        if (units[i].loaded == NULL) {
+            cli_error("batch: cannot read back %s", units[i].path);
+            rc = CLI_EXIT_OUTPUT;
+            break;
+        }
+        rcap += json_array_size(json_object_get(units[i].loaded, "rows"));
+    }
+    if (rc == CLI_EXIT_OK) {
+        rows = calloc(rcap ? rcap : 1, sizeof *rows);
+        row_unit = calloc(rcap ? rcap : 1, sizeof *row_unit);
+        if (rows == NULL || row_unit == NULL) {
+            cli_error("out of memory");
+            rc = CLI_EXIT_INTERNAL;
+        }
+    }
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
+        const json_t *a = json_object_get(units[i].loaded, "rows");
+        for (size_t k = 0; k < json_array_size(a); k++) {
+            row_from_json(json_array_get(a, k), units[i].t,
+                          units[i].m->name, &rows[nrows]);
+            rows[nrows].variant = units[i].omit >= 0 ? units[i].variant
+                                                     : NULL;
+            row_unit[nrows++] = i;
+        }
+    }
+    if (rc == CLI_EXIT_OK) {
+        fill_sensitivity(rows, row_unit, units, nrows);
+        rc = write_output(o.out_dir, "results.csv", &o, d, rows, nrows,
+                          write_csv_output);
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = write_output(o.out_dir, "results.json", &o, d, rows, nrows,
+                          write_json_output);
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = write_output(o.out_dir, "report.html", &o, d, rows, nrows,
+                          cli_write_report);
+    }
+    if (rc == CLI_EXIT_OK) {
+        print_headlines(&o, d, rows, nrows);
+        printf("report: %s/report.html\n", o.out_dir);
+        size_t nofail = 0;
+        for (size_t r = 0; r < nrows; r++) {
+            nofail += rows[r].status != VC_OK;
+        }
+        if (nofail > 0 && !o.quiet) {
+            fprintf(stderr, "note: %zu of %zu results have no estimate; "
+                    "their rows say why\n", nofail, nrows);
+        }
+    }
+    free(rows);
+    free(row_unit);
+    for (size_t i = 0; i < nunits; i++) {
+        vc_table_free(units[i].own);
+        json_decref(units[i].loaded);
+    }
+    free(units);
+    free(todo);
+    free(left);
+    vc_dataset_free(d);
+    cli_options_free(&o);
+    return rc;
+}

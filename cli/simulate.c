@@ -1,0 +1,559 @@
+/*
+ * simulate.c: `victimcount simulate`: draw closed populations of known
+ * size with the sim module and write them in the input format, with a
+ * truth file giving each stratum's N.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "models/vc_models.h"
+#include "sim/vc_sim.h"
+
+void cli_simulate_help(FILE *f)
+{
+    fputs(
+        "Usage: victimcount simulate [OPTIONS]\n"
+        "\n"
+        "Draw closed populations of known size N and write what the lists\n"
+        "saw as a CSV in the input format of `estimate` and `batch`, plus a\n"
+        "truth file with each stratum's N.  Person i is caught by list j\n"
+        "with probability logistic(logit(p_j) + c_k + eta_i): p_j the list's\n"
+        "capture probability, c_k the log-odds shift of the person's latent\n"
+        "class, eta_i ~ N(0, sd^2) a personal propensity; then referrals\n"
+        "put some people of one list on another.  The same seed gives the\n"
+        "same file; each stratum draws from its own stream, keyed by its\n"
+        "label, so adding strata never changes the others.\n"
+        "\n"
+        "Options:\n"
+        "      --lists A,B,C      list names (required)\n"
+        "      --capture P,P,P    each list's capture probability (required)\n"
+        "      --N N              population size (one unstratified\n"
+        "                         population)\n"
+        "      --strata COLS      stratum column names, e.g. country,year\n"
+        "      --stratum K,K:N[:ODDS]  one stratum: its keys (one per\n"
+        "                         --strata column), its size N and\n"
+        "                         optionally a multiplier of every list's\n"
+        "                         capture odds there; repeatable\n"
+        "      --classes W:C,W:C  latent classes: weight W and log-odds\n"
+        "                         shift C of each (e.g. 0.7:-0.5,0.3:1.2)\n"
+        "      --propensity-sd S  sd of the personal log-odds propensity\n"
+        "      --referral A>B:R   a person on list A but not on B is put on\n"
+        "                         B with probability R; repeatable, applied\n"
+        "                         in order\n"
+        "      --seed S           seed of the draws (default 20160906)\n"
+        "      --records          one row per person instead of one row per\n"
+        "                         capture pattern with a count\n"
+        "  -o, --output FILE      the data (default standard output)\n"
+        "      --truth FILE       write the truth: strata, N, observed,\n"
+        "                         unseen, expected share unseen\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "Example:\n"
+        "  victimcount simulate --lists IOM,NGO,Police --capture\n"
+        "      0.08,0.06,0.05 --strata country,year --stratum Tajikistan,2005:\n"
+        "      1500 --referral NGO>Police:0.3 -o sim.csv --truth truth.csv\n",
+        f);
+}
+
+typedef struct {
+    char *keys;   /* "Kazakhstan,2003" as given */
+    uint64_t N;
+    double odds;
+} sim_stratum;
+
+enum {
+    SIM_LISTS = 300,
+    SIM_CAPTURE,
+    SIM_N,
+    SIM_STRATA,
+    SIM_STRATUM,
+    SIM_CLASSES,
+    SIM_SD,
+    SIM_REFERRAL,
+    SIM_SEED,
+    SIM_RECORDS,
+    SIM_TRUTH
+};
+
+/* Parse "a,b,c" doubles into v (at most max); returns the count or -1. */
+static int parse_doubles(const char *s, double *v, size_t max)
+{
+    size_t n = 0;
+    const char *p = s;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        double x = strtod(p, &end);
+        if (errno != 0 || end == p || n >= max || !isfinite(x)) {
+            return -1;
+        }
+        v[n++] = x;
+        if (*end == '\0') {
+            return (int)n;
+        }
+        if (*end != ',') {
+            return -1;
+        }
+        p = end + 1;
+    }
+}
+
+static int parse_count(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (*s == '-' || *s == '\0') {
+        return -1;
+    }
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || (*end != '\0' && *end != ':') || v > (1ull << 40)) {
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static long find_list(const cli_strings *lists, const char *name, size_t len)
+{
+    for (size_t j = 0; j < lists->n; j++) {
+        if (strlen(lists->v[j]) == len
+            && strncmp(lists->v[j], name, len) == 0) {
+            return (long)j;
+        }
+    }
+    return -1;
+}
+
+/* RFC 4180 field. */
+static void put_field(FILE *f, const char *s, size_t len)
+{
+    int quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (strchr(",\"\r\n", s[i]) != NULL) {
+            quote = 1;
+        }
+    }
+    if (quote) {
+        fputc('"', f);
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            fputc('"', f);
+        }
+        fputc(s[i], f);
+    }
+    if (quote) {
+        fputc('"', f);
+    }
+}
+
+/* Write the stratum keys "a,b" as CSV fields followed by a comma. */
+static void put_keys(FILE *f, const char *keys)
+{
+    if (keys == NULL) {
+        return;
+    }
+    const char *p = keys;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        put_field(f, p, len);
+        fputc(',', f);
+        if (comma == NULL) {
+            return;
+        }
+        p = comma + 1;
+    }
+}
+
+/* The stratum label as vc_table_set_stratum forms it: keys joined by
+ * spaces, so a stratum's stream id is the same here and in `batch`. */
+static void stratum_label(const char *keys, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", keys ? keys : "");
+    for (char *p = buf; *p; p++) {
+        if (*p == ',') {
+            *p = ' ';
+        }
+    }
+}
+
+int cli_simulate(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"lists", required_argument, NULL, SIM_LISTS},
+        {"capture", required_argument, NULL, SIM_CAPTURE},
+        {"N", required_argument, NULL, SIM_N},
+        {"strata", required_argument, NULL, SIM_STRATA},
+        {"stratum", required_argument, NULL, SIM_STRATUM},
+        {"classes", required_argument, NULL, SIM_CLASSES},
+        {"propensity-sd", required_argument, NULL, SIM_SD},
+        {"referral", required_argument, NULL, SIM_REFERRAL},
+        {"seed", required_argument, NULL, SIM_SEED},
+        {"records", no_argument, NULL, SIM_RECORDS},
+        {"output", required_argument, NULL, 'o'},
+        {"truth", required_argument, NULL, SIM_TRUTH},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_strings lists = {NULL, 0}, strata = {NULL, 0}, refs = {NULL, 0};
+    sim_stratum *st = NULL;
+    size_t nst = 0;
+    vc_sim_model m;
+    memset(&m, 0, sizeof m);
+    double capture[VC_SIM_MAX_LISTS];
+    int ncapture = 0;
+    uint64_t N = 0, seed = VC_LCM_DEFAULT_SEED;
+    int have_N = 0, records = 0;
+    const char *output = NULL, *truth = NULL;
+    int rc = CLI_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while (rc == CLI_EXIT_OK
+           && (c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case SIM_LISTS:
+            if (cli_strings_add_csv(&lists, optarg) != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            }
+            break;
+        case SIM_CAPTURE:
+            ncapture = parse_doubles(optarg, capture, VC_SIM_MAX_LISTS);
+            if (ncapture < 0) {
+                cli_error("simulate: --capture takes up to %d probabilities "
+                          "separated by commas, not \"%s\"",
+                          VC_SIM_MAX_LISTS, optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            break;
+        case SIM_N:
+            if (parse_count(optarg, &N) != 0 || strchr(optarg, ':')) {
+                cli_error("simulate: --N takes a whole number, not \"%s\"",
+                          optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            have_N = 1;
+            break;
+        case SIM_STRATA:
+            if (cli_strings_add_csv(&strata, optarg) != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            }
+            break;
+        case SIM_STRATUM: {
+            const char *colon = strchr(optarg, ':');
+            sim_stratum s = {NULL, 0, 1.0};
+            if (colon == NULL || colon == optarg
+                || parse_count(colon + 1, &s.N) != 0) {
+                cli_error("simulate: --stratum takes KEYS:N[:ODDS], e.g. "
+                          "Kazakhstan,2003:5000, not \"%s\"", optarg);
+                rc = CLI_EXIT_USAGE;
+                break;
+            }
+            const char *odds = strchr(colon + 1, ':');
+            if (odds != NULL) {
+                char *end = NULL;
+                errno = 0;
+                s.odds = strtod(odds + 1, &end);
+                if (errno != 0 || end == odds + 1 || *end != '\0'
+                    || !(s.odds > 0.0) || !isfinite(s.odds)) {
+                    cli_error("simulate: the odds multiplier in --stratum "
+                              "\"%s\" must be a positive number", optarg);
+                    rc = CLI_EXIT_USAGE;
+                    break;
+                }
+            }
+            s.keys = strndup(optarg, (size_t)(colon - optarg));
+            sim_stratum *grown = realloc(st, (nst + 1) * sizeof *st);
+            if (s.keys == NULL || grown == NULL) {
+                free(s.keys);
+                rc = CLI_EXIT_INTERNAL;
+                break;
+            }
+            st = grown;
+            st[nst++] = s;
+            break;
+        }
+        case SIM_CLASSES: {
+            const char *p = optarg;
+            m.K = 0;
+            for (;;) {
+                char *end = NULL;
+                errno = 0;
+                double w = strtod(p, &end);
+                double shift = 0.0;
+                int ok = errno == 0 && end != p && *end == ':'
+                         && m.K < VC_SIM_MAX_CLASSES;
+                if (ok) {
+                    const char *q = end + 1;
+                    shift = strtod(q, &end);
+                    ok = errno == 0 && end != q
+                         && (*end == ',' || *end == '\0');
+                }
+                if (!ok) {
+                    cli_error("simulate: --classes takes WEIGHT:SHIFT pairs "
+                              "separated by commas (at most %d), not \"%s\"",
+                              VC_SIM_MAX_CLASSES, optarg);
+                    rc = CLI_EXIT_USAGE;
+                    break;
+                }
+                m.class_weight[m.K] = w;
+                m.class_shift[m.K] = shift;
+                m.K++;
+                if (*end == '\0') {
+                    break;
+                }
+                p = end + 1;
+            }
+            break;
+        }
+        case SIM_SD: {
+            char *end = NULL;
+            errno = 0;
+            m.sigma = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0') {
+                cli_error("simulate: --propensity-sd takes a number, not "
+                          "\"%s\"", optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            break;
+        }
+        case SIM_REFERRAL: {
+            char *copy = strdup(optarg);
+            char **grown = realloc(refs.v, (refs.n + 1) * sizeof *grown);
+            if (copy == NULL || grown == NULL) {
+                free(copy);
+                rc = CLI_EXIT_INTERNAL;
+                break;
+            }
+            refs.v = grown;
+            refs.v[refs.n++] = copy;
+            break;
+        }
+        case SIM_SEED: {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0'
+                || optarg[0] == '-') {
+                cli_error("simulate: --seed takes a whole number >= 0, not "
+                          "\"%s\"", optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            seed = (uint64_t)v;
+            break;
+        }
+        case SIM_RECORDS:
+            records = 1;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case SIM_TRUTH:
+            truth = optarg;
+            break;
+        case 'h':
+            cli_simulate_help(stdout);
+            rc = -1;
+            break;
+        case ':':
+            cli_error("simulate: option %s needs a value (see victimcount "
+                      "simulate --help)", argv[optind - 1]);
+            rc = CLI_EXIT_USAGE;
+            break;
+        default:
+            cli_error("simulate: unknown option %s (see victimcount "
+                      "simulate --help)", argv[optind - 1]);
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+    }
+    if (rc == CLI_EXIT_OK && optind != argc) {
+        cli_error("simulate: takes no FILE argument (use -o FILE)");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && lists.n == 0) {
+        cli_error("simulate: --lists is required, e.g. --lists IOM,NGO,"
+                  "Police");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && (size_t)ncapture != lists.n) {
+        cli_error("simulate: --capture needs one probability per list (%zu "
+                  "lists, %d probabilities)", lists.n, ncapture);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && (have_N == (nst > 0))) {
+        cli_error("simulate: give either --N (one population) or one "
+                  "--stratum per stratum, not both or neither");
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && nst > 0) {
+        for (size_t s = 0; s < nst && rc == CLI_EXIT_OK; s++) {
+            size_t nkeys = 1;
+            for (const char *p = st[s].keys; *p; p++) {
+                nkeys += *p == ',';
+            }
+            if (nkeys != strata.n) {
+                cli_error("simulate: --stratum %s has %zu key%s and --strata "
+                          "names %zu column%s", st[s].keys, nkeys,
+                          nkeys == 1 ? "" : "s", strata.n,
+                          strata.n == 1 ? "" : "s");
+                rc = CLI_EXIT_USAGE;
+            }
+        }
+    }
+    if (rc == CLI_EXIT_OK) {
+        m.J = lists.n;
+        for (size_t j = 0; j < lists.n && j < VC_SIM_MAX_LISTS; j++) {
+            m.p[j] = capture[j];
+        }
+        for (size_t i = 0; i < refs.n && rc == CLI_EXIT_OK; i++) {
+            const char *s = refs.v[i];
+            const char *gt = strchr(s, '>');
+            const char *colon = gt ? strchr(gt, ':') : NULL;
+            long a = gt ? find_list(&lists, s, (size_t)(gt - s)) : -1;
+            long b = colon ? find_list(&lists, gt + 1,
+                                       (size_t)(colon - gt - 1)) : -1;
+            char *end = NULL;
+            double r = colon ? strtod(colon + 1, &end) : -1.0;
+            if (a < 0 || b < 0 || end == colon + 1 || *end != '\0'
+                || m.nref >= VC_SIM_MAX_REFERRALS) {
+                cli_error("simulate: --referral takes FROM>TO:PROB with two "
+                          "of the --lists names, e.g. NGO>Police:0.3, not "
+                          "\"%s\"", s);
+                rc = CLI_EXIT_USAGE;
+                break;
+            }
+            m.ref[m.nref].from = (size_t)a;
+            m.ref[m.nref].to = (size_t)b;
+            m.ref[m.nref].prob = r;
+            m.nref++;
+        }
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    if (rc == CLI_EXIT_OK && vc_sim_model_check(&m, &err) != VC_OK) {
+        cli_error("simulate: %s", err.msg);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && nst == 0) {
+        st = calloc(1, sizeof *st);
+        if (st == NULL) {
+            rc = CLI_EXIT_INTERNAL;
+        } else {
+            st[0].N = N;
+            st[0].odds = 1.0;
+            nst = 1;
+        }
+    }
+
+    char *buf = NULL, *tbuf = NULL;
+    size_t len = 0, tlen = 0;
+    FILE *out = NULL, *tout = NULL;
+    size_t npat = (size_t)1 << (m.J < VC_SIM_MAX_LISTS ? m.J : 0);
+    uint64_t *count = NULL;
+    double *prob = NULL;
+    if (rc == CLI_EXIT_OK) {
+        out = open_memstream(&buf, &len);
+        tout = open_memstream(&tbuf, &tlen);
+        count = malloc(npat * sizeof *count);
+        prob = malloc(npat * sizeof *prob);
+        if (out == NULL || tout == NULL || count == NULL || prob == NULL) {
+            cli_error("out of memory");
+            rc = CLI_EXIT_INTERNAL;
+        }
+    }
+    if (rc == CLI_EXIT_OK) {
+        for (size_t k = 0; k < strata.n; k++) {
+            put_field(out, strata.v[k], strlen(strata.v[k]));
+            fputc(',', out);
+            put_field(tout, strata.v[k], strlen(strata.v[k]));
+            fputc(',', tout);
+        }
+        for (size_t j = 0; j < m.J; j++) {
+            put_field(out, lists.v[j], strlen(lists.v[j]));
+            fputs(j + 1 < m.J || !records ? "," : "\n", out);
+        }
+        if (!records) {
+            fputs("count\n", out);
+        }
+        fputs("N,observed,unseen,expected_share_unseen,seed\n", tout);
+    }
+    for (size_t s = 0; s < nst && rc == CLI_EXIT_OK; s++) {
+        vc_sim_model ms = m;
+        char label[1024];
+        stratum_label(st[s].keys, label, sizeof label);
+        gsl_rng *r = NULL;
+        int status = vc_sim_model_scale(&ms, st[s].odds, &err);
+        if (status == VC_OK) {
+            status = vc_sim_pattern_probs(&ms, prob, &err);
+        }
+        if (status == VC_OK) {
+            r = vc_rng_stream_alloc(seed, vc_hash_string(st[s].keys ? label
+                                                                    : NULL),
+                                    0, 0, &err);
+            status = r ? VC_OK : err.code;
+        }
+        if (status == VC_OK) {
+            status = vc_sim_draw(&ms, st[s].N, r, count, &err);
+        }
+        gsl_rng_free(r);
+        if (status != VC_OK) {
+            cli_error("simulate: %s", err.msg);
+            rc = cli_exit_for_status(status);
+            break;
+        }
+        for (size_t x = 1; x < npat; x++) {
+            uint64_t reps = records ? count[x] : (count[x] > 0);
+            for (uint64_t i = 0; i < reps; i++) {
+                put_keys(out, st[s].keys);
+                for (size_t j = 0; j < m.J; j++) {
+                    fprintf(out, "%u%s", (unsigned)(x >> j & 1u),
+                            j + 1 < m.J || !records ? "," : "\n");
+                }
+                if (!records) {
+                    fprintf(out, "%llu\n", (unsigned long long)count[x]);
+                }
+            }
+        }
+        put_keys(tout, st[s].keys);
+        fprintf(tout, "%llu,%llu,%llu,%.6f,%llu\n",
+                (unsigned long long)st[s].N,
+                (unsigned long long)(st[s].N - count[0]),
+                (unsigned long long)count[0], prob[0],
+                (unsigned long long)seed);
+    }
+    int closed = 0;
+    if (out != NULL) {
+        closed |= fclose(out);
+    }
+    if (tout != NULL) {
+        closed |= fclose(tout);
+    }
+    if (rc == CLI_EXIT_OK && closed != 0) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_emit(output, buf, len);
+    }
+    if (rc == CLI_EXIT_OK && truth != NULL) {
+        rc = cli_emit(truth, tbuf, tlen);
+    }
+    free(buf);
+    free(tbuf);
+    free(count);
+    free(prob);
+    for (size_t s = 0; s < nst; s++) {
+        free(st[s].keys);
+    }
+    free(st);
+    cli_strings_free(&lists);
+    cli_strings_free(&strata);
+    cli_strings_free(&refs);
+    return rc < 0 ? CLI_EXIT_OK : rc;
+}

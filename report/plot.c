@@ -1,0 +1,400 @@
+/*
+ * plot.c: the report's figures, drawn with cairo (https://cairographics.org)
+ * on an image surface and encoded as PNG in memory.
+ *
+ * Why cairo: a maintained 2-D library (Debian's libcairo2) that
+ * antialiases lines and text and writes PNG itself, so the report embeds
+ * real images rather than hand-assembled SVG strings.  Text uses cairo's
+ * simple text API with the "DejaVu Sans" face (fontconfig picks a
+ * substitute when it is missing).
+ *
+ * Axis ticks are "nice" numbers 1, 2, 5 x 10^k (Heckbert 1990, "Nice
+ * numbers for graph labels", Graphics Gems I), on a linear axis or, for
+ * the forest plot, on a logarithmic one.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo.h>
+
+#include "report/vc_report.h"
+
+/* Size of every figure in pixels at scale 1; drawn at PLOT_SCALE for
+ * sharper text on high-density screens (the HTML shows them at 1x). */
+#define PLOT_WIDTH 860
+#define PLOT_SCALE 1.5
+#define PLOT_FONT "DejaVu Sans"
+#define PLOT_TAU 6.283185307179586 /* 2 pi: a full circle */
+
+/* PNG bytes collected from cairo's stream writer. */
+typedef struct {
+    unsigned char *buf;
+    size_t len, cap;
+    int failed;
+} png_sink;
+
+static cairo_status_t sink_write(void *closure, const unsigned char *data,
+                                 unsigned int length)
+{
+    png_sink *s = closure;
+    if (s->len + length > s->cap) {
+        size_t cap = 2 * s->cap + length + 4096;
+        unsigned char *g = realloc(s->buf, cap);
+        if (g == NULL) {
+            s->failed = 1;
+            return CAIRO_STATUS_NO_MEMORY;
+        }
+        s->buf = g;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, data, length);
+    s->len += length;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* A canvas: surface and context at PLOT_SCALE, white background. */
+typedef struct {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    double w, h;
+} canvas;
+
+static int canvas_open(canvas *c, double w, double h, vc_error *err)
+{
+    c->w = w;
+    c->h = h;
+    c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+                                            (int)(w * PLOT_SCALE),
+                                            (int)(h * PLOT_SCALE));
+    c->cr = cairo_create(c->surface);
+    cairo_status_t st = cairo_status(c->cr);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(c->cr);
+        cairo_surface_destroy(c->surface);
+        return vc_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? VC_ENOMEM
+                                                              : VC_ENUMERIC,
+                            "cairo: %s", cairo_status_to_string(st));
+    }
+    cairo_scale(c->cr, PLOT_SCALE, PLOT_SCALE);
+    cairo_set_source_rgb(c->cr, 1, 1, 1);
+    cairo_paint(c->cr);
+    cairo_select_font_face(c->cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
+                           CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(c->cr, 12);
+    cairo_set_line_width(c->cr, 1);
+    return VC_OK;
+}
+
+static int canvas_close(canvas *c, unsigned char **png, size_t *len,
+                        vc_error *err)
+{
+    png_sink s = {NULL, 0, 0, 0};
+    cairo_status_t st = cairo_status(c->cr);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(c->surface);
+        st = cairo_surface_write_to_png_stream(c->surface, sink_write, &s);
+    }
+    cairo_destroy(c->cr);
+    cairo_surface_destroy(c->surface);
+    if (st != CAIRO_STATUS_SUCCESS || s.failed) {
+        free(s.buf);
+        return vc_error_set(err, s.failed || st == CAIRO_STATUS_NO_MEMORY
+                                     ? VC_ENOMEM : VC_ENUMERIC,
+                            "cairo: %s", cairo_status_to_string(st));
+    }
+    *png = s.buf;
+    *len = s.len;
+    return VC_OK;
+}
+
+static void set_rgb(cairo_t *cr, unsigned rgb)
+{
+    cairo_set_source_rgb(cr, (double)(rgb >> 16 & 0xFF) / 255.0,
+                         (double)(rgb >> 8 & 0xFF) / 255.0,
+                         (double)(rgb & 0xFF) / 255.0);
+}
+
+/* Text with its left (align 0), centre (0.5) or right (1) end at x and
+ * its baseline at y. */
+static void text_at(cairo_t *cr, double x, double y, double align,
+                    const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    cairo_move_to(cr, x - align * e.x_advance, y);
+    cairo_show_text(cr, s);
+}
+
+/* The nice number nearest x from above (1, 2, 5 x 10^k). */
+static double nice_step(double range, int ticks)
+{
+    double raw = range / ticks;
+    double p = pow(10.0, floor(log10(raw)));
+    double f = raw / p;
+    double nice = f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 5.0 ? 5.0 : 10.0;
+    return nice * p;
+}
+
+static int finite3(double a, double b, double c)
+{
+    return isfinite(a) && isfinite(b) && isfinite(c);
+}
+
+int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
+                   unsigned char **png, size_t *len, vc_error *err)
+{
+    double lo = INFINITY, hi = 0.0;
+    size_t ngroups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0) {
+            ngroups++;
+        }
+        if (rows[i].missing) {
+            continue;
+        }
+        if (!finite3(rows[i].estimate, rows[i].lower, rows[i].upper)
+            || !(rows[i].lower > 0.0)) {
+            return vc_error_set(err, VC_EINVAL,
+                                "forest plot: row %zu has a non-finite or "
+                                "non-positive interval", i + 1);
+        }
+        lo = fmin(lo, rows[i].lower);
+        hi = fmax(hi, rows[i].upper);
+    }
+    if (n == 0 || !(hi > 0.0)) {
+        return vc_error_set(err, VC_EINVAL, "forest plot: nothing to draw");
+    }
+    /* The axis spans whole 1-2-5 steps around the data, in log10. */
+    static const double steps[] = {1, 2, 5};
+    /* the axis runs from the 1-2-5 value below lo to the one above hi */
+    double a = floor(log10(lo)), b = ceil(log10(hi));
+    for (size_t k = 3; k-- > 0;) {
+        if (steps[k] * pow(10.0, a) <= lo) {
+            a = log10(steps[k] * pow(10.0, a));
+            break;
+        }
+    }
+    for (size_t k = 0; k < 3; k++) {
+        if (steps[k] * pow(10.0, b - 1.0) >= hi) {
+            b = log10(steps[k] * pow(10.0, b - 1.0));
+            break;
+        }
+    }
+    if (b - a < 0.3) {
+        b = a + 1.0;
+    }
+    const double row_h = 18, head_h = 24, top = 16, bottom = 48;
+    const double left = 250, right = 24;
+    double h = top + bottom + (double)n * row_h + (double)ngroups * head_h;
+    canvas c;
+    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    cairo_t *cr = c.cr;
+    double x0 = left, x1 = PLOT_WIDTH - right;
+    double plot_bottom = h - bottom;
+#define XPOS(v) (x0 + (log10(v) - a) / (b - a) * (x1 - x0))
+    /* grid and tick labels */
+    char num[48];
+    for (double e = floor(a + 1e-9); e <= b; e += 1.0) {
+        for (size_t k = 0; k < 3; k++) {
+            double v = steps[k] * pow(10.0, e);
+            if (log10(v) > b + 1e-9) {
+                break;
+            }
+            if (log10(v) < a - 1e-9) {
+                continue;
+            }
+            double x = XPOS(v);
+            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+            cairo_move_to(cr, x, top);
+            cairo_line_to(cr, x, plot_bottom);
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            vc_format_count(v, num, sizeof num);
+            text_at(cr, x, plot_bottom + 16, 0.5, num);
+        }
+    }
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, (x0 + x1) / 2, h - 12, 0.5, xlabel ? xlabel : "");
+    /* rows */
+    double y = top;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(rows[i].group, rows[i - 1].group) != 0) {
+            y += head_h;
+            cairo_select_font_face(cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
+                                   CAIRO_FONT_WEIGHT_BOLD);
+            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+            text_at(cr, 8, y - 6, 0.0, rows[i].group);
+            cairo_select_font_face(cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
+                                   CAIRO_FONT_WEIGHT_NORMAL);
+        }
+        double yc = y + row_h / 2;
+        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+        text_at(cr, 20, yc + 4, 0.0, rows[i].label);
+        if (rows[i].missing) {
+            cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
+            text_at(cr, x0 + 4, yc + 4, 0.0, "no estimate");
+        } else {
+            set_rgb(cr, rows[i].color);
+            cairo_set_line_width(cr, 2.5);
+            cairo_move_to(cr, XPOS(rows[i].lower), yc);
+            cairo_line_to(cr, XPOS(rows[i].upper), yc);
+            cairo_stroke(cr);
+            cairo_arc(cr, XPOS(rows[i].estimate), yc, 4.5, 0, PLOT_TAU);
+            cairo_fill(cr);
+            cairo_set_line_width(cr, 1);
+        }
+        y += row_h;
+    }
+#undef XPOS
+    return canvas_close(&c, png, len, err);
+}
+
+/* A linear axis from lo to hi along [p0, p1] with nice ticks; labels
+ * below (horizontal axis) or left (vertical). */
+static void linear_axis(cairo_t *cr, double lo, double hi, double p0,
+                        double p1, double across0, double across1,
+                        int horizontal)
+{
+    double step = nice_step(hi - lo, 6);
+    char num[48];
+    for (double v = ceil(lo / step) * step; v <= hi + 1e-9 * step;
+         v += step) {
+        double p = p0 + (v - lo) / (hi - lo) * (p1 - p0);
+        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+        if (horizontal) {
+            cairo_move_to(cr, p, across0);
+            cairo_line_to(cr, p, across1);
+        } else {
+            cairo_move_to(cr, across0, p);
+            cairo_line_to(cr, across1, p);
+        }
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        vc_format_count(v, num, sizeof num);
+        if (horizontal) {
+            text_at(cr, p, across1 + 16, 0.5, num);
+        } else {
+            text_at(cr, across0 - 6, p + 4, 1.0, num);
+        }
+    }
+}
+
+int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
+                      double lo, double hi, double mark, const char *xlabel,
+                      unsigned char **png, size_t *len, vc_error *err)
+{
+    double top_mass = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(mass[i]) || mass[i] < 0.0) {
+            return vc_error_set(err, VC_EINVAL,
+                                "posterior plot: bar %zu is %g", i + 1,
+                                mass[i]);
+        }
+        top_mass = fmax(top_mass, mass[i]);
+    }
+    if (n == 0 || !(width > 0.0) || !isfinite(x0) || !(top_mass > 0.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "posterior plot: nothing to draw");
+    }
+    const double h = 240, left = 30, right = 24, top = 14, bottom = 48;
+    canvas c;
+    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    cairo_t *cr = c.cr;
+    double px0 = left, px1 = PLOT_WIDTH - right;
+    double py0 = top, py1 = h - bottom;
+    double xlo = x0, xhi = x0 + width * (double)n;
+#define XPOS(v) (px0 + ((v) - xlo) / (xhi - xlo) * (px1 - px0))
+    linear_axis(cr, xlo, xhi, px0, px1, py0, py1, 1);
+    if (isfinite(lo) && isfinite(hi) && hi > lo) {
+        cairo_set_source_rgb(cr, 0.87, 0.92, 0.98);
+        double a = XPOS(fmax(lo, xlo)), b = XPOS(fmin(hi, xhi));
+        cairo_rectangle(cr, a, py0, b - a, py1 - py0);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.16, 0.38, 0.66);
+    for (size_t i = 0; i < n; i++) {
+        double a = XPOS(x0 + width * (double)i);
+        double b = XPOS(x0 + width * (double)(i + 1));
+        double bh = mass[i] / top_mass * (py1 - py0);
+        cairo_rectangle(cr, a, py1 - bh, fmax(b - a, 0.6), bh);
+    }
+    cairo_fill(cr);
+    if (isfinite(mark)) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        cairo_set_line_width(cr, 2);
+        cairo_move_to(cr, XPOS(mark), py0);
+        cairo_line_to(cr, XPOS(mark), py1);
+        cairo_stroke(cr);
+        cairo_set_line_width(cr, 1);
+    }
+#undef XPOS
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_move_to(cr, px0, py1);
+    cairo_line_to(cr, px1, py1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, (px0 + px1) / 2, h - 12, 0.5, xlabel ? xlabel : "");
+    return canvas_close(&c, png, len, err);
+}
+
+int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
+                   unsigned char **png, size_t *len, vc_error *err)
+{
+    /* a qualitative palette (Okabe & Ito 2008), distinguishable by people
+     * with colour-vision deficiencies */
+    static const unsigned palette[] = {0x0072B2, 0xD55E00, 0x009E73,
+                                       0xCC79A7, 0xE69F00, 0x56B4E9,
+                                       0x000000, 0xF0E442};
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m * n; i++) {
+        if (!isfinite(y[i])) {
+            return vc_error_set(err, VC_EINVAL,
+                                "trace plot: draw %zu is not finite", i + 1);
+        }
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+    }
+    if (m == 0 || n < 2) {
+        return vc_error_set(err, VC_EINVAL, "trace plot: nothing to draw");
+    }
+    if (!(hi > lo)) {
+        hi = lo + 1.0;
+    }
+    const double h = 220, left = 70, right = 24, top = 14, bottom = 40;
+    canvas c;
+    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    cairo_t *cr = c.cr;
+    double px0 = left, px1 = PLOT_WIDTH - right;
+    double py0 = top, py1 = h - bottom;
+    linear_axis(cr, lo, hi, py1, py0, px0, px1, 0);
+    cairo_set_line_width(cr, 0.8);
+    for (size_t ch = 0; ch < m; ch++) {
+        set_rgb(cr, palette[ch % (sizeof palette / sizeof palette[0])]);
+        for (size_t i = 0; i < n; i++) {
+            double x = px0 + (double)i / (double)(n - 1) * (px1 - px0);
+            double v = py1 - (y[ch * n + i] - lo) / (hi - lo) * (py1 - py0);
+            if (i == 0) {
+                cairo_move_to(cr, x, v);
+            } else {
+                cairo_line_to(cr, x, v);
+            }
+        }
+        cairo_stroke(cr);
+    }
+    cairo_set_line_width(cr, 1);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, (px0 + px1) / 2, h - 10, 0.5,
+            "kept draw, in order (one colour per chain)");
+    text_at(cr, 8, 12, 0.0, ylabel ? ylabel : "");
+    return canvas_close(&c, png, len, err);
+}

@@ -1,0 +1,520 @@
+/*
+ * test_batch.c: `victimcount simulate` and `victimcount batch` end to end:
+ * simulated files that read back as drawn, batches whose results do not
+ * depend on order, threads or interruption, and the report.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+#include <cairo.h>
+#include <jansson.h>
+
+#include "data/vc_data.h"
+#include "tests/test_util.h"
+
+static char tmpdir[256];
+
+static int setup(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/vc_batch_XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int teardown(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Run a shell command line with %s-style arguments; return its exit
+ * status, or -1 when it did not exit normally. */
+static int sh(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    if (st == -1 || !WIFEXITED(st)) {
+        return -1;
+    }
+    return WEXITSTATUS(st);
+}
+
+/* The whole of a file, or NULL.  Returned; free(). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = 2 * cap + 8192;
+            char *g = realloc(buf, cap);
+            if (g == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = g;
+        }
+        size_t k = fread(buf + n, 1, 4096, f);
+        n += k;
+        if (k == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len != NULL) {
+        *len = n;
+    }
+    return buf;
+}
+
+/* Non-zero when the two files exist and hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    size_t la = 0, lb = 0;
+    char *x = slurp(a, &la);
+    char *y = slurp(b, &lb);
+    int same = x != NULL && y != NULL && la == lb && memcmp(x, y, la) == 0;
+    if (!same) {
+        fprintf(stderr, "\n  %s and %s differ", a, b);
+    }
+    free(x);
+    free(y);
+    return same;
+}
+
+#define SIM_ARGS                                                             \
+    "--lists IOM,NGO,Police --capture 0.09,0.07,0.06 --classes "           \
+    "0.7:-0.4,0.3:0.9 --referral 'NGO>Police:0.3' --strata country,year "  \
+    "--seed 2385"
+
+/* Aggregated and record-level output read back into the same tables, the
+ * truth file's observed counts match, and a stratum's draws do not depend
+ * on which other strata were simulated with it. */
+static void test_simulate(void)
+{
+    CU_ASSERT_EQUAL_FATAL(
+        sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
+           "--stratum Kazakhstan,2004:5000:0.8 -o %s/agg.csv --truth "
+           "%s/truth.csv", vc_test_cli(), tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
+           "--stratum Kazakhstan,2004:5000:0.8 --records -o %s/rec.csv",
+           vc_test_cli(), tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(
+        sh("%s simulate " SIM_ARGS " --stratum Kazakhstan,2004:5000:0.8 "
+           "-o %s/one.csv", vc_test_cli(), tmpdir), 0);
+    char p1[512], p2[512], p3[512], pt[512];
+    snprintf(p1, sizeof p1, "%s/agg.csv", tmpdir);
+    snprintf(p2, sizeof p2, "%s/rec.csv", tmpdir);
+    snprintf(p3, sizeof p3, "%s/one.csv", tmpdir);
+    snprintf(pt, sizeof pt, "%s/truth.csv", tmpdir);
+    const char *strata[] = {"country", "year"};
+    vc_read_opts ro;
+    memset(&ro, 0, sizeof ro);
+    ro.strata = strata;
+    ro.nstrata = 2;
+    vc_dataset *a = vc_dataset_read(p1, &ro, NULL);
+    vc_dataset *b = vc_dataset_read(p2, &ro, NULL);
+    vc_dataset *c = vc_dataset_read(p3, &ro, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_TRUE(a->aggregated);
+    CU_ASSERT_FALSE(b->aggregated);
+    CU_ASSERT_EQUAL_FATAL(a->ntables, 2);
+    CU_ASSERT_EQUAL_FATAL(b->ntables, 2);
+    for (size_t s = 0; s < 2; s++) {
+        const vc_table *x = a->tables[s], *y = b->tables[s];
+        CU_ASSERT_EQUAL(x->n, y->n);
+        CU_ASSERT_EQUAL_FATAL(x->npat, y->npat);
+        CU_ASSERT_EQUAL(memcmp(x->pattern, y->pattern,
+                               x->npat * sizeof *x->pattern), 0);
+        CU_ASSERT_EQUAL(memcmp(x->count, y->count,
+                               x->npat * sizeof *x->count), 0);
+    }
+    /* Kazakhstan alone draws what it drew next to Tajikistan */
+    CU_ASSERT_EQUAL_FATAL(c->ntables, 1);
+    CU_ASSERT_STRING_EQUAL(c->tables[0]->label, "Kazakhstan 2004");
+    CU_ASSERT_EQUAL(c->tables[0]->n, a->tables[1]->n);
+    CU_ASSERT_EQUAL(memcmp(c->tables[0]->count, a->tables[1]->count,
+                           c->tables[0]->npat * sizeof(uint64_t)), 0);
+    char *truth = slurp(pt, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(truth);
+    char want[256];
+    snprintf(want, sizeof want, "Kazakhstan,2004,5000,%llu,%llu,",
+             (unsigned long long)a->tables[1]->n,
+             (unsigned long long)(5000 - a->tables[1]->n));
+    CU_ASSERT_PTR_NOT_NULL(strstr(truth, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(truth, "country,year,N,observed,unseen"));
+    free(truth);
+    vc_dataset_free(a);
+    vc_dataset_free(b);
+    vc_dataset_free(c);
+    /* usage errors */
+    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5 --N 10 "
+                       ">/dev/null 2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,1.5 --N 10 "
+                       ">/dev/null 2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 "
+                       ">/dev/null 2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 --N 9 "
+                       "--referral 'A>C:0.5' >/dev/null 2>&1",
+                       vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 --strata "
+                       "x,y --stratum a:10 >/dev/null 2>&1",
+                       vc_test_cli()), 2);
+}
+
+
+/* data/examples/central-asia.csv is what the command in its sidecar .md
+ * writes: the command is read from the .md, pointed at the temporary
+ * directory, run, and the bytes compared. */
+static void test_example_reproducible(void)
+{
+    char *md = slurp("data/examples/central-asia.md", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+    const char *start = strstr(md, "build/victimcount simulate");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(start);
+    /* the command runs to the first line not ending in a backslash */
+    char cmd[4096];
+    size_t k = 0;
+    const char *prefix = "build/";
+    for (const char *p = start; *p && k + 64 < sizeof cmd; p++) {
+        if (*p == '\n' && p > start && p[-1] != '\\') {
+            break;
+        }
+        if (strncmp(p, "data/examples/central-asia", 26) == 0) {
+            k += (size_t)snprintf(cmd + k, sizeof cmd - k, "%s/ca", tmpdir);
+            p += 25;
+            continue;
+        }
+        cmd[k++] = *p;
+    }
+    cmd[k] = '\0';
+    free(md);
+    /* run the binary under test rather than build/victimcount */
+    const char *rest = cmd + strlen(prefix) + strlen("victimcount");
+    CU_ASSERT_EQUAL_FATAL(sh("%s%s", vc_test_cli(), rest), 0);
+    char a[512], b[512];
+    snprintf(a, sizeof a, "%s/ca.csv", tmpdir);
+    CU_ASSERT(same_bytes(a, "data/examples/central-asia.csv"));
+    snprintf(b, sizeof b, "%s/ca-truth.csv", tmpdir);
+    CU_ASSERT(same_bytes(b, "data/examples/central-asia-truth.csv"));
+}
+
+/* Options that make a batch of the Central Asia example take a few
+ * seconds: short chains and bootstrap, every method. */
+#define BATCH_FAST                                                           \
+    "--strata country,year --iterations 1000 --burnin 200 --bootstrap 50 "  \
+    "-q"
+
+static int batch(const char *dir, const char *extra)
+{
+    return sh("%s batch data/examples/central-asia.csv " BATCH_FAST
+              " %s --out %s/%s >%s/%s.out 2>%s/%s.err", vc_test_cli(), extra,
+              tmpdir, dir, tmpdir, dir, tmpdir, dir);
+}
+
+static int same_output(const char *a, const char *b)
+{
+    static const char *const files[] = {"results.csv", "results.json",
+                                        "report.html"};
+    int same = 1;
+    for (size_t i = 0; i < 3; i++) {
+        char pa[600], pb[600];
+        snprintf(pa, sizeof pa, "%s/%s/%s", tmpdir, a, files[i]);
+        snprintf(pb, sizeof pb, "%s/%s/%s", tmpdir, b, files[i]);
+        same &= same_bytes(pa, pb);
+    }
+    return same;
+}
+
+/* A full batch: every stratum and method in results.json with its keys,
+ * a report with figures, headlines on standard output; then the same with
+ * one thread gives the same bytes, and a re-run computes nothing and
+ * changes nothing. */
+static void test_batch_outputs(void)
+{
+    CU_ASSERT_EQUAL_FATAL(batch("full", "--methods chapman,loglinear,lcm,dga "
+                                        "--sensitivity omit-each"), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/full/results.json", tmpdir);
+    json_t *root = json_load_file(path, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    /* 9 strata x (3 chapman pairs + 3 methods) main rows, and for each of
+     * the 3 variants: 1 chapman row (2 lists) + 3 methods */
+    CU_ASSERT_EQUAL(json_array_size(res), 9 * (6 + 3 * 4));
+    size_t ok = 0, sens = 0;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *r = json_array_get(res, i);
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(r,
+                                                               "stratum_keys"),
+                                               "country"));
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "variant"));
+        ok += json_is_number(json_object_get(r, "estimate"));
+        sens += json_object_get(r, "sensitivity") != NULL;
+        /* a row without an estimate says why */
+        if (!json_is_number(json_object_get(r, "estimate"))) {
+            const char *e = json_string_value(json_object_get(r, "error"));
+            CU_ASSERT(e != NULL && strlen(e) > 10);
+        }
+    }
+    CU_ASSERT(ok >= 9 * 6);
+    CU_ASSERT(sens >= 9 * 3);
+    json_decref(root);
+    snprintf(path, sizeof path, "%s/full/report.html", tmpdir);
+    char *html = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    size_t imgs = 0;
+    for (const char *p = html; (p = strstr(p, "<img")) != NULL; p++) {
+        imgs++;
+    }
+    /* forest + per stratum the lcm and dga posteriors and a trace */
+    CU_ASSERT_EQUAL(imgs, 1 + 9 * 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "data:image/png;base64,iVBORw0KG"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "Tajikistan 2005: about "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<details>"));
+    CU_ASSERT_PTR_NULL(strstr(html, "<script"));
+    free(html);
+    snprintf(path, sizeof path, "%s/full.out", tmpdir);
+    char *out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Kyrgyz Republic 2004: about "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "report: "));
+    free(out);
+
+    /* one thread, a fresh directory: the same bytes */
+    CU_ASSERT_EQUAL_FATAL(sh("OMP_NUM_THREADS=1 %s batch "
+                             "data/examples/central-asia.csv " BATCH_FAST
+                             " --methods chapman,loglinear,lcm,dga "
+                             "--sensitivity omit-each --out %s/one "
+                             ">/dev/null 2>&1", vc_test_cli(), tmpdir), 0);
+    CU_ASSERT(same_output("full", "one"));
+    /* a re-run finds every unit cached: same bytes, no new unit files */
+    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n1", tmpdir, tmpdir),
+                    0);
+    CU_ASSERT_EQUAL_FATAL(batch("full", "--methods chapman,loglinear,lcm,"
+                                        "dga --sensitivity omit-each "
+                                        "--resume"), 0);
+    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n2", tmpdir, tmpdir),
+                    0);
+    char n1[600], n2[600];
+    snprintf(n1, sizeof n1, "%s/n1", tmpdir);
+    snprintf(n2, sizeof n2, "%s/n2", tmpdir);
+    CU_ASSERT(same_bytes(n1, n2));
+    CU_ASSERT(same_output("full", "one"));
+}
+
+/* A stratum's rows do not depend on which other strata are in the file. */
+static void test_batch_subset(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
+                             "grep '^Tajikistan,2005' "
+                             "data/examples/central-asia.csv) > %s/taj.csv",
+                             tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/taj.csv " BATCH_FAST
+                             " --methods loglinear,lcm --out %s/taj "
+                             ">/dev/null 2>&1", vc_test_cli(), tmpdir,
+                             tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(batch("all2", "--methods loglinear,lcm"), 0);
+    char pa[600], pb[600];
+    snprintf(pa, sizeof pa, "%s/taj/results.json", tmpdir);
+    snprintf(pb, sizeof pb, "%s/all2/results.json", tmpdir);
+    json_t *a = json_load_file(pa, 0, NULL);
+    json_t *b = json_load_file(pb, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    json_t *ra = json_object_get(a, "results");
+    json_t *rb = json_object_get(b, "results");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(ra), 2);
+    size_t matched = 0;
+    for (size_t i = 0; i < json_array_size(rb); i++) {
+        json_t *r = json_array_get(rb, i);
+        const char *st = json_string_value(json_object_get(r, "stratum"));
+        if (st != NULL && strcmp(st, "Tajikistan 2005") == 0) {
+            CU_ASSERT(json_equal(r, json_array_get(ra, matched)));
+            matched++;
+        }
+    }
+    CU_ASSERT_EQUAL(matched, 2);
+    json_decref(a);
+    json_decref(b);
+}
+
+/* Killed with SIGKILL after random delays, again and again, then run to
+ * the end: the same bytes as a run never interrupted.  The delays come
+ * from a fixed linear congruential sequence, so the test is repeatable. */
+static void test_batch_kill_resume(void)
+{
+    const char *methods = "--methods chapman,loglinear,lcm";
+    CU_ASSERT_EQUAL_FATAL(batch("ref", methods), 0);
+    uint64_t x = 2385;
+    int kills = 0, rc = -1;
+    for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        double delay = 0.05 + 0.45 * (double)(x >> 11) / 9007199254740992.0;
+        if (attempt == 39) {
+            delay = 600.0;
+        }
+        rc = sh("timeout -s KILL %.3f %s batch "
+                "data/examples/central-asia.csv " BATCH_FAST
+                " %s --out %s/killed >/dev/null 2>&1", delay, vc_test_cli(),
+                methods, tmpdir);
+        kills += rc == 137;
+        CU_ASSERT(rc == 0 || rc == 137);
+    }
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT(kills >= 1);
+    CU_ASSERT(same_output("ref", "killed"));
+}
+
+/* A stratum that cannot be estimated gets rows that say why; the batch
+ * still succeeds. */
+static void test_batch_bad_stratum(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/batch_strata.csv "
+                             "--strata region --methods chapman,loglinear "
+                             "-q --out %s/bad > %s/bad.out 2>&1",
+                             vc_test_cli(), tmpdir, tmpdir), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/bad/results.csv", tmpdir);
+    char *csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    /* South: only IOM saw anyone */
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "South,South,chapman"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "only 1 list saw anyone here"));
+    /* East: three lists that never meet: no log-linear MLE */
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "East,East,loglinear"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/bad.out", tmpdir);
+    char *out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "South: no estimate") ? out
+                                                                   : NULL);
+    free(out);
+    /* usage */
+    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv >/dev/null "
+                       "2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s estimate --out x tests/fixtures/batch_strata.csv "
+                       ">/dev/null 2>&1", vc_test_cli()), 2);
+    CU_ASSERT_EQUAL(sh("%s batch --sensitivity sideways --out %s/u "
+                       "tests/fixtures/batch_strata.csv >/dev/null 2>&1",
+                       vc_test_cli(), tmpdir), 2);
+}
+
+/* Slow: the report opened in headless Chromium (Debian's chromium; make
+ * test-slow installs it).  The DOM after loading must hold every figure
+ * as an image and the headlines; the console must show no error; and a
+ * screenshot must show coloured pixels (the figures' intervals), not a
+ * blank page. */
+static void test_report_in_chromium(void)
+{
+    if (!vc_test_slow()) {
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(batch("chr", "--methods chapman,loglinear,lcm,dga"),
+                          0);
+    const char *chromium = getenv("VC_CHROMIUM");
+    if (chromium == NULL || *chromium == '\0') {
+        chromium = "chromium";
+    }
+    char flags[1200];
+    snprintf(flags, sizeof flags,
+             "--headless --no-sandbox --disable-gpu "
+             "--disable-background-networking --disable-component-update "
+             "--disable-sync --no-first-run --enable-logging=stderr "
+             "--user-data-dir=%s/chromium-profile", tmpdir);
+    CU_ASSERT_EQUAL_FATAL(sh("%s %s --dump-dom file://%s/chr/report.html "
+                             ">%s/dom.html 2>%s/chromium.err", chromium,
+                             flags, tmpdir, tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s %s --window-size=1000,3000 "
+                             "--screenshot=%s/shot.png "
+                             "file://%s/chr/report.html >/dev/null "
+                             "2>>%s/chromium.err", chromium, flags, tmpdir,
+                             tmpdir, tmpdir), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/dom.html", tmpdir);
+    char *dom = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dom);
+    size_t imgs = 0;
+    for (const char *p = dom; (p = strstr(p, "<img class=\"fig\"")) != NULL;
+         p++) {
+        imgs++;
+    }
+    CU_ASSERT_EQUAL(imgs, 1 + 9 * 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dom, "Kazakhstan 2004: about "));
+    free(dom);
+    snprintf(path, sizeof path, "%s/chromium.err", tmpdir);
+    char *log = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+    CU_ASSERT_PTR_NULL(strstr(log, "CONSOLE"));
+    CU_ASSERT_PTR_NULL(strstr(log, "Uncaught"));
+    CU_ASSERT_PTR_NULL(strstr(log, "Not allowed to load"));
+    free(log);
+    snprintf(path, sizeof path, "%s/shot.png", tmpdir);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+    CU_ASSERT_EQUAL_FATAL(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(img);
+    int h = cairo_image_surface_get_height(img);
+    int stride = cairo_image_surface_get_stride(img);
+    const unsigned char *px = cairo_image_surface_get_data(img);
+    size_t coloured = 0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            const unsigned char *q = px + (size_t)y * (size_t)stride
+                                     + 4 * (size_t)x;
+            int spread = abs(q[0] - q[1]) + abs(q[1] - q[2]);
+            coloured += spread > 60;
+        }
+    }
+    /* the forest plot's coloured bars and dots cover thousands of pixels */
+    CU_ASSERT(w >= 800 && h >= 1000);
+    CU_ASSERT(coloured > 2000);
+    cairo_surface_destroy(img);
+}
+
+int vc_register_batch_suite(void)
+{
+    CU_pSuite s = CU_add_suite("batch", setup, teardown);
+    if (s == NULL) {
+        return CU_get_error();
+    }
+    if (CU_add_test(s, "simulate", test_simulate) == NULL
+        || CU_add_test(s, "central-asia example reproducible",
+                       test_example_reproducible) == NULL
+        || CU_add_test(s, "batch outputs, threads, re-run",
+                       test_batch_outputs) == NULL
+        || CU_add_test(s, "batch: strata independent of each other",
+                       test_batch_subset) == NULL
+        || CU_add_test(s, "batch: SIGKILL and resume",
+                       test_batch_kill_resume) == NULL
+        || CU_add_test(s, "batch: strata that cannot be estimated",
+                       test_batch_bad_stratum) == NULL
+        || CU_add_test(s, "report in headless Chromium (slow)",
+                       test_report_in_chromium) == NULL) {
+        return CU_get_error();
+    }
+    return CUE_SUCCESS;
+}
