@@ -58,6 +58,8 @@ struct vc_lcm_workspace {
     /* model options */
     double alpha_shape, alpha_rate;
     uint64_t n_max;          /* 0: none */
+    double beta;             /* inverse temperature of the tempered target
+                                (lcm.c); 1 = the posterior */
     vc_lcm_state state;
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
@@ -79,6 +81,15 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
+
+/* log pi_beta(theta) of the state s (theta only; any workspace on the
+ * same table and K; w->prob is used as scratch), up to the prior and a constant: sum_x c_x log sum_k
+ * (pi_k f_k(x))^beta - beta n log(1 - pi0) (lcm.c, "Tempering"). */
+double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
+                            double beta);
+
+/* Step (e) again, then N and the occupied classes (after an exchange). */
+int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
 
 /* P(seen by at least one list) = 1 - pi0, computed as a sum of positive
  * terms (no cancellation), and log pi0, from the current state. */

@@ -81,6 +81,43 @@
  *       truncated negative binomial distribution function and split by a
  *       multinomial.
  *
+ * Tempering (parallel tempering, models/chains.c; Geyer 1991)
+ *   With p(N) ~ 1/N, summing the complete-data posterior over n0 and the
+ *   unobserved classes leaves p(theta | data) ~ p(theta) prod_x [P(x) /
+ *   (1 - pi0)]^c_x: the likelihood of the observed patterns given that
+ *   they were observed.  A replica at inverse temperature beta in (0, 1]
+ *   targets the joint
+ *     pi_beta(theta, z, n0, z0) ~ p(theta) prod_{i observed} [pi_{z_i}
+ *         f_{z_i}(x_i)]^beta  Gamma(beta n + n0) / (Gamma(beta n) n0!)
+ *         prod_{i unobserved} pi_{z_i} q_{z_i},
+ *   f_k(x) = prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j): the complete-
+ *   data likelihood of the observed people is tempered; the unobserved
+ *   part is the negative binomial series sum_n0 Gamma(m + n0) / (Gamma(m)
+ *   n0!) pi0^n0 = (1 - pi0)^-m with m = beta n, so summing out (n0, z0)
+ *   gives p(theta) [prod_i sum_k ...]-tempered terms times (1 - pi0)^(-beta
+ *   n), a proper density (prior proper, tempered terms bounded).  At beta
+ *   = 1, Gamma(n + n0) / (Gamma(n) n0!) ~ (N - 1)! / n0! = (1/N) N! / n0!:
+ *   the model above exactly, so the cold replica targets the posterior.
+ *   Every conditional stays conjugate, with observed people counting beta
+ *   and unobserved people 1:
+ *     (a) w_xk ~ (pi_k f_k(x))^beta;
+ *     (b) lambda_jk ~ Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k);
+ *     (c) V_k with class sizes beta nobs_k + n0_k;   (d) unchanged;
+ *     (e) n0 ~ NegBin(beta n, 1 - pi0) (gamma shape beta n), classes as
+ *         before.
+ *   Exchanges between replicas use the marginal of theta, z and (n0, z0)
+ *   summed out:
+ *     log pi_beta(theta) = log p(theta) + sum_x c_x log sum_k (pi_k
+ *                          f_k(x))^beta - beta n log(1 - pi0) + const(beta)
+ *   (vci_lcm_log_tempered, without the prior, which cancels).  The
+ *   complete-data likelihood would carry the allocation of all n people
+ *   and vary far too much between sweeps for any exchange to pass (on UK,
+ *   none did in 20,000 tries).  After an accepted exchange, (n0, z0) of
+ *   both replicas is redrawn from its conditional given the new theta, so
+ *   the move is a Metropolis step on the marginal of theta followed by a
+ *   Gibbs step.  The class counts of the observed people move with theta
+ *   (they are redrawn at the start of the next sweep anyway).
+ *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
  *
@@ -124,6 +161,9 @@ void vc_lcm_opts_default(vc_lcm_opts *o)
     o->alpha_shape = VC_LCM_DEFAULT_ALPHA_SHAPE;
     o->alpha_rate = VC_LCM_DEFAULT_ALPHA_RATE;
     o->n_max = 0;
+    o->sampler = VC_LCM_DEFAULT_SAMPLER;
+    o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
+    o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;
@@ -155,6 +195,20 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
     if (o->chains < 1 || o->chains > UINT32_MAX) {
         return vc_error_set(err, VC_EINVAL, "chains = %zu: expected >= 1",
                             o->chains);
+    }
+    if (o->sampler != VC_LCM_SAMPLER_GIBBS
+        && o->sampler != VC_LCM_SAMPLER_TEMPERING) {
+        return vc_error_set(err, VC_EINVAL, "sampler = %d: expected %d "
+                            "(gibbs) or %d (tempering)", o->sampler,
+                            VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING);
+    }
+    if (o->sampler == VC_LCM_SAMPLER_TEMPERING
+        && (o->temperatures < 2 || o->temperatures > 64
+            || !(o->beta_min > 0.0 && o->beta_min < 1.0))) {
+        return vc_error_set(err, VC_EINVAL,
+                            "tempering with %zu temperatures down to beta "
+                            "= %g: expected 2 to 64 temperatures and beta "
+                            "in (0, 1)", o->temperatures, o->beta_min);
     }
     if (o->thin < 1) {
         return vc_error_set(err, VC_EINVAL, "thin = 0: expected >= 1");
@@ -244,6 +298,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->alpha_shape = o->alpha_shape;
     w->alpha_rate = o->alpha_rate;
     w->n_max = o->n_max;
+    w->beta = 1.0;
     w->state.J = J;
     w->state.K = K;
     w->state.log_lambda = calloc(J * K, sizeof(double));
@@ -378,6 +433,7 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
     double *prob = w->prob;
+    const double beta = w->beta;
     for (size_t i = 0; i < w->npat; i++) {
         uint32_t x = w->pattern[i];
         /* log weights, list by list so the loops over k vectorise */
@@ -393,6 +449,7 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
         }
         double max = -HUGE_VAL;
         for (size_t k = 0; k < K; k++) {
+            prob[k] *= beta; /* tempering: (pi_k f_k(x))^beta */
             max = prob[k] > max ? prob[k] : max;
         }
         if (!isfinite(max)) {
@@ -413,15 +470,18 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     return VC_OK;
 }
 
-/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
+/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk); tempered,
+ * Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k). */
 int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K;
     vc_lcm_state *s = &w->state;
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = w->nobs_class[k] + s->n0_class[k];
+        double nobs_t = w->beta * (double)w->nobs_class[k];
+        double n0k = (double)s->n0_class[k];
         for (size_t j = 0; j < J; j++) {
-            uint64_t sjk = w->seen[j * K + k];
+            double sjk_t = w->beta * (double)w->seen[j * K + k];
             double la, lb;
             if (nk == 0) {
                 /* Beta(1, 1): one uniform does. */
@@ -433,8 +493,8 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
                  * 1 - lambda by subtraction) */
-                double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
-                double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
+                double ga = vci_ran_gamma(r, 1.0 + sjk_t);
+                double gb = vci_ran_gamma(r, 1.0 + (nobs_t - sjk_t) + n0k);
                 double lsum = vci_log(ga + gb);
                 la = vci_log(ga) - lsum;
                 lb = vci_log(gb) - lsum;
@@ -454,25 +514,29 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t K = w->K;
     vc_lcm_state *s = &w->state;
-    uint64_t tail = 0; /* sum_{l>k} n_l */
-    for (size_t k = 0; k < K; k++) {
-        tail += w->nobs_class[k] + s->n0_class[k];
+    /* class sizes n_k (tempered: beta nobs_k + n0_k) and their suffix
+     * sums, summed from the end so that no subtraction leaves a rounding
+     * residue where the tail is empty */
+    double *tail = w->suffix; /* tail[k] = sum_{l>=k} n_l */
+    tail[K] = 0.0;
+    for (size_t k = K; k-- > 0;) {
+        tail[k] = tail[k + 1] + w->beta * (double)w->nobs_class[k]
+                  + (double)s->n0_class[k];
     }
     double cum = 0.0; /* sum_{l<k} log(1 - V_l) */
     for (size_t k = 0; k + 1 < K; k++) {
-        uint64_t nk = w->nobs_class[k] + s->n0_class[k];
-        tail -= nk;
-        double shape_b = s->alpha + (double)tail;
+        double nk = w->beta * (double)w->nobs_class[k] + (double)s->n0_class[k];
+        double shape_b = s->alpha + tail[k + 1];
         double log_v, log_1m_v;
         if (shape_b >= 1.0) {
             /* no underflow possible: the linear scale, as for lambda */
-            double ga = vci_ran_gamma(r, 1.0 + (double)nk);
+            double ga = vci_ran_gamma(r, 1.0 + nk);
             double gb = vci_ran_gamma(r, shape_b);
             double lsum = vci_log(ga + gb);
             log_v = vci_log(ga) - lsum;
             log_1m_v = vci_log(gb) - lsum;
         } else {
-            double ga = vci_ran_log_gamma(r, 1.0 + (double)nk);
+            double ga = vci_ran_log_gamma(r, 1.0 + nk);
             double gb = vci_ran_log_gamma(r, shape_b);
             double lsum = log_add_exp(ga, gb);
             log_v = ga - lsum;
@@ -579,7 +643,7 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     uint64_t limit = w->n_max ? w->n_max - w->n : UINT64_MAX;
     int bound_hit = 0;
     for (int attempt = 0; attempt < VCI_BOUND_TRIES; attempt++) {
-        double g = vci_ran_gamma(r, (double)w->n) / p_seen;
+        double g = vci_ran_gamma(r, w->beta * (double)w->n) / p_seen;
         if (!(g * exp(s->log_pi0) <= VCI_POISSON_MAX)) {
             return VC_ENUMERIC;
         }
@@ -606,7 +670,7 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     /* The bound binds hard: invert the truncated distribution, then split
      * n0 over the classes by a multinomial with weights pi_k q_k (already
      * in w->prob, normalised by their maximum). */
-    uint64_t n0 = negbin_truncated(r, p_seen, (double)w->n, limit);
+    uint64_t n0 = negbin_truncated(r, p_seen, w->beta * (double)w->n, limit);
     for (size_t k = 0; k < K; k++) {
         s->n0_class[k] = 0;
     }
@@ -616,6 +680,53 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     s->n0 = n0;
     s->bound_sweeps++;
     return VC_OK;
+}
+
+double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
+                            double beta)
+{
+    const size_t J = w->J, K = w->K;
+    double *lw = w->prob; /* scratch */
+    double total = 0.0;
+    for (size_t i = 0; i < w->npat; i++) {
+        uint32_t x = w->pattern[i];
+        double max = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            double l = s->log_pi[k];
+            for (size_t j = 0; j < J; j++) {
+                l += (x >> j & 1u) ? s->log_lambda[j * K + k]
+                                   : s->log_1m_lambda[j * K + k];
+            }
+            lw[k] = beta * l;
+            max = lw[k] > max ? lw[k] : max;
+        }
+        double sum = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            sum += exp(lw[k] - max);
+        }
+        total += (double)w->count[i] * (max + log(sum));
+    }
+    /* 1 - pi0 as a sum of positive terms (vci_lcm_prob_seen) */
+    double seen = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+        }
+        seen += exp(s->log_pi[k]) * -expm1(log_q0);
+    }
+    return total - beta * (double)w->n * log(seen);
+}
+
+static void update_tracked(vc_lcm_workspace *w);
+
+int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    int status = vci_lcm_sample_unobserved(w, r);
+    if (status == VC_OK) {
+        update_tracked(w);
+    }
+    return status;
 }
 
 /* N, and the classes holding anyone, after a sweep. */

@@ -689,11 +689,14 @@ static void test_errors(void)
 /* ------------------------------------------------------------------ */
 /* Multi-chain driver: reproducible whatever the thread count or rounds. */
 
+static int chains_sampler = VC_LCM_SAMPLER_GIBBS;
+
 static vc_lcm_chains *run_chains(const vc_table *t, int threads,
                                  const uint64_t *rounds, size_t nrounds)
 {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = chains_sampler;
     o.chains = 5; /* more chains than threads, and an odd number */
     o.burnin = 300;
     o.thin = 7;   /* rounds that do not end on a kept draw */
@@ -727,7 +730,7 @@ static int same_traces(const vc_lcm_chains *a, const vc_lcm_chains *b)
     return 1;
 }
 
-static void test_chains_deterministic(void)
+static void chains_deterministic(void)
 {
     vc_table *t = kosovo_table();
     int saved = omp_get_max_threads();
@@ -760,6 +763,16 @@ static void test_chains_deterministic(void)
     vc_lcm_chains_free(c);
     omp_set_num_threads(saved);
     vc_table_free(t);
+}
+
+static void test_chains_deterministic(void)
+{
+    chains_sampler = VC_LCM_SAMPLER_GIBBS;
+    chains_deterministic();
+    /* parallel tempering: replicas, exchanges and their streams too */
+    chains_sampler = VC_LCM_SAMPLER_TEMPERING;
+    chains_deterministic();
+    chains_sampler = VC_LCM_SAMPLER_GIBBS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1264,19 +1277,25 @@ static void test_exact_tiny(void)
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         var += (NOBS + n0 - mean) * (NOBS + n0 - mean) * post[n0];
     }
-    /* the sampler, same model and bound */
+    /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    for (int sampler = 0; sampler < 2; sampler++) {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    /* tempering: a ladder down to beta = 0.2, where the replicas move
+     * freely, and a quarter of the sweeps (each is 4 sweeps' work) */
     o.K = 2;
     o.n_max = NMAX;
     o.burnin = 2000;
     o.thin = 5;
     o.seed = 424242;
+    o.beta_min = 0.2;
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 400000, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sampler ? 100000 : 400000,
+                                              NULL), VC_OK);
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     double hits = 0.0, draws = 0.0;
@@ -1287,16 +1306,17 @@ static void test_exact_tiny(void)
             draws += 1.0;
         }
     }
-    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; sampler "
+    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; %s "
             "mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
-            mean, sqrt(var), NOBS + 5, p_le5, s.N.mean, s.N.mcse_mean,
-            hits / draws, s.N.ess_bulk);
+            mean, sqrt(var), NOBS + 5, p_le5, s.sampler, s.N.mean,
+            s.N.mcse_mean, hits / draws, s.N.ess_bulk);
     ASSERT_WITHIN_SE(s.N.mean, mean, s.N.mcse_mean, 4.0);
     /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     vc_lcm_chains_free(c);
+    }
     vc_table_free(t);
 }
 
