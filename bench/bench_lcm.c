@@ -11,7 +11,19 @@
  *   3. all chains in parallel (4 chains, OpenMP's default thread count):
  *      total sweeps/s and ESS/s of the pooled bulk ESS.
  *
- * Usage: bench_lcm [sweeps]   (sweeps for part 1, default 200000)
+ *   0. the floor: the random variates one Kosovo sweep draws, timed alone
+ *      by the same generator and variate functions (white-box, through
+ *      models/impl.h).  Counted per sweep on Kosovo (temporary counters,
+ *      200,000 sweeps): 47.9 binomials (27.1 by inversion, mean n p 4.0;
+ *      20.8 by BTRD, mean n over all 116), 76.6 gammas (lambda and V;
+ *      shapes mostly 1 + a count), 10 Poissons (n0 by class, means in the
+ *      hundreds: PTRS), 30.5 categorical draws (one uniform each).  The
+ *      floor loop draws that mix at representative parameters:
+ *      27 x Binomial(20, 0.2), 21 x Binomial(300, 0.3), 77 x Gamma(1 +
+ *      86.3), 10 x Poisson(600), 31 uniforms.  Reported: sweep time / floor.
+ *
+ * Usage: bench_lcm [sweeps [speed]]   (sweeps for parts 0-1, default
+ * 200000; a second argument "speed" stops after part 1)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +33,7 @@
 
 #include "core/vc_core.h"
 #include "data/vc_data.h"
+#include "models/impl.h"
 #include "models/vc_models.h"
 
 static const uint32_t kosovo_pattern[] = {1, 2, 4, 8, 3, 5, 9, 6,
@@ -34,6 +47,35 @@ static vc_table *kosovo(void)
     static const char *const names[] = {"EXH", "ABA", "OSCE", "HRW"};
     return vc_table_from_counts(4, names, 15, kosovo_pattern, kosovo_count,
                                 NULL);
+}
+
+/* Part 0: seconds for `sweeps` sweeps' worth of variates. */
+static double floor_seconds(const gsl_rng *r, uint64_t sweeps)
+{
+    double sink = 0.0;
+    double t0 = omp_get_wtime();
+    for (uint64_t i = 0; i < sweeps; i++) {
+        for (int b = 0; b < 27; b++) {
+            sink += (double)vci_ran_binomial(r, 0.2, 20);
+        }
+        for (int b = 0; b < 21; b++) {
+            sink += (double)vci_ran_binomial(r, 0.3, 300);
+        }
+        for (int g = 0; g < 77; g++) {
+            sink += vci_ran_gamma(r, 87.3);
+        }
+        for (int p = 0; p < 10; p++) {
+            uint64_t k;
+            vci_ran_poisson64(r, 600.0, &k);
+            sink += (double)k;
+        }
+        for (int u = 0; u < 31; u++) {
+            sink += vci_ran_uniform(r);
+        }
+    }
+    double dt = omp_get_wtime() - t0;
+    /* keep the draws alive */
+    return sink > 0.0 ? dt : -dt;
 }
 
 static int fail(const vc_error *err)
@@ -51,6 +93,16 @@ int main(int argc, char **argv)
     vc_lcm_opts_default(&o);
     vc_error err;
     vc_error_clear(&err);
+
+    /* 0. the floor */
+    gsl_rng *rf = vc_rng_stream_alloc(o.seed, 0, 99, 0, &err);
+    if (rf == NULL) {
+        return fail(&err);
+    }
+    double floor_dt = floor_seconds(rf, sweeps);
+    gsl_rng_free(rf);
+    printf("floor (variates of one Kosovo sweep): %.2f us/sweep\n",
+           1e6 * floor_dt / (double)sweeps);
 
     /* 1. one chain, one thread */
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, &err);
@@ -71,10 +123,15 @@ int main(int argc, char **argv)
     }
     double dt = omp_get_wtime() - t0;
     printf("Kosovo, K=10, 1 chain, 1 thread: %.0f sweeps/s "
-           "(%.2f us/sweep)\n",
-           (double)sweeps / dt, 1e6 * dt / (double)sweeps);
+           "(%.2f us/sweep; %.2f x the floor; %.2f x LCMCR's 58,000)\n",
+           (double)sweeps / dt, 1e6 * dt / (double)sweeps, dt / floor_dt,
+           (double)sweeps / dt / 58000.0);
     vc_lcm_free(w);
     gsl_rng_free(r);
+    if (argc > 2) {
+        vc_table_free(t);
+        return 0;
+    }
 
     /* 2. ESS of N per 20,000 sweeps, one chain on one thread */
     o.chains = 1;

@@ -70,6 +70,7 @@ typedef struct {
     size_t bootstrap;
     /* lcm */
     size_t classes, chains;
+    int sampler;              /* VC_LCM_SAMPLER_* */
     uint64_t iterations, burnin, thin, max_iterations;
     int until_converged;
     const char *draws;      /* --draws FILE */

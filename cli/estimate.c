@@ -78,9 +78,12 @@ void cli_estimate_help(FILE *f)
         "                       --pthresh, default 0.02), aic or bic (all\n"
         "                       models with pairwise interactions)\n"
         "      --bootstrap B    bootstrap replicates, default 1000\n"
-        "\n"
+        "\n", f);
+    fputs(
         "lcm:\n"
         "      --classes K      latent classes K*, default 10\n"
+        "      --sampler S      gibbs (default) or tempering (parallel\n"
+        "                       tempering, 4 replicas per chain)\n"
         "      --chains C       chains run in parallel, default 4\n"
         "      --iterations I   sweeps per chain after burn-in, default\n"
         "                       100000\n"

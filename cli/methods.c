@@ -588,6 +588,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
     vc_lcm_opts lo;
     vc_lcm_opts_default(&lo);
     lo.K = o->classes;
+    lo.sampler = o->sampler;
     lo.chains = o->chains;
     lo.burnin = o->burnin;
     lo.iterations = o->iterations;
@@ -669,6 +670,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         json_object_set_new(d, "converged", json_boolean(s.converged));
         json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
         json_object_set_new(d, "rng", json_string(s.rng));
+        json_object_set_new(d, "sampler", json_string(s.sampler));
+        json_object_set_new(d, "temperatures",
+                            json_integer((json_int_t)s.temperatures));
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
         json_object_set_new(x, "diagnostics", d);
         char mean[48], lo_s[48], hi_s[48];

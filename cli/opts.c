@@ -78,6 +78,7 @@ void cli_options_init(cli_options *o)
     o->pthresh = 0.02;
     o->bootstrap = 1000;
     o->classes = VC_LCM_DEFAULT_K;
+    o->sampler = VC_LCM_DEFAULT_SAMPLER;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
@@ -111,6 +112,7 @@ enum {
     OPT_PTHRESH,
     OPT_BOOTSTRAP,
     OPT_CLASSES,
+    OPT_SAMPLER,
     OPT_CHAINS,
     OPT_ITERATIONS,
     OPT_BURNIN,
@@ -184,6 +186,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"pthresh", required_argument, NULL, OPT_PTHRESH},
         {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
         {"classes", required_argument, NULL, OPT_CLASSES},
+        {"sampler", required_argument, NULL, OPT_SAMPLER},
         {"chains", required_argument, NULL, OPT_CHAINS},
         {"iterations", required_argument, NULL, OPT_ITERATIONS},
         {"burnin", required_argument, NULL, OPT_BURNIN},
@@ -292,6 +295,17 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         case OPT_PTHRESH:
             if (parse_double(optarg, 0.0, 1.0, &o->pthresh) != 0) {
                 cli_error("%s: --pthresh must lie between 0 and 1, not "
+                          "\"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_SAMPLER:
+            if (strcmp(optarg, "gibbs") == 0) {
+                o->sampler = VC_LCM_SAMPLER_GIBBS;
+            } else if (strcmp(optarg, "tempering") == 0) {
+                o->sampler = VC_LCM_SAMPLER_TEMPERING;
+            } else {
+                cli_error("%s: --sampler takes gibbs or tempering, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }

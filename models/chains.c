@@ -11,9 +11,29 @@
  * therefore bit-identical whatever the number of threads, and whatever
  * the split of a run into rounds, since a chain is one sequential stream.
  *
+ * Parallel tempering (o->sampler == VC_LCM_SAMPLER_TEMPERING; Geyer 1991,
+ * "Markov chain Monte Carlo maximum likelihood", Computing Science and
+ * Statistics 23:156-163): chain c holds R = o->temperatures replicas at
+ * inverse temperatures beta_r = beta_min^(r / (R - 1)), r = 0..R-1
+ * (replica 0 is the posterior).  Replica r draws from stream (seed,
+ * stratum, c, r); the exchanges from stream (seed, stratum, c,
+ * VCI_SWAP_BLOCK).  After each sweep of all replicas, the pairs (r, r+1)
+ * with r even (after even-numbered sweeps) or odd (after odd ones) propose
+ * to exchange their states, accepted with probability min(1, A),
+ *   log A = l_r(theta_s) + l_s(theta_r) - l_r(theta_r) - l_s(theta_s),
+ * s = r + 1, l_b = log pi_b(theta) the tempered marginal of theta
+ * (vci_lcm_log_tempered; models/lcm.c, "Tempering"), then (n0, z0) of
+ * both redrawn given their new theta: a Metropolis move on the product of
+ * the replicas' targets, so each replica keeps its own, and replica 0 the
+ * posterior.  The deterministic
+ * even/odd schedule (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321)
+ * moves states along the ladder faster than random pairs.  Everything a
+ * chain does stays inside its own replicas and streams.
+ *
  * Trace storage grows before each parallel region, to the exact number
  * of draws the round will keep, so no thread allocates.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +41,22 @@
 
 #include "models/impl.h"
 
+/* The block number of the exchange streams: far above any replica. */
+#define VCI_SWAP_BLOCK 0x80000000u
+
 struct vc_lcm_chains {
     const vc_table *t;        /* borrowed */
     vc_lcm_opts o;
     size_t nchains;
-    vc_lcm_workspace **w;     /* nchains */
-    gsl_rng **r;              /* nchains */
+    size_t R;                 /* replicas per chain (1 under Gibbs) */
+    double *beta;             /* R: inverse temperatures, beta[0] = 1 */
+    vc_lcm_workspace **w;     /* nchains * R, chain-major */
+    gsl_rng **r;              /* nchains * R */
+    gsl_rng **rs;             /* nchains: exchange streams */
+    uint64_t *swap_tried;     /* nchains * (R - 1) */
+    uint64_t *swap_done;      /* nchains * (R - 1) */
+    uint64_t steps;           /* steps of every chain since the start,
+                                 burn-in included (the even/odd clock) */
     vc_lcm_trace *trace;      /* nchains */
     size_t cap;               /* capacity of each trace */
     uint64_t sweeps;          /* sweeps per chain after burn-in */
@@ -41,12 +71,17 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     if (c == NULL) {
         return;
     }
-    for (size_t i = 0; i < c->nchains; i++) {
+    for (size_t i = 0; i < c->nchains * c->R; i++) {
         if (c->w != NULL) {
             vc_lcm_free(c->w[i]);
         }
         if (c->r != NULL && c->r[i] != NULL) {
             gsl_rng_free(c->r[i]);
+        }
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
+        if (c->rs != NULL && c->rs[i] != NULL) {
+            gsl_rng_free(c->rs[i]);
         }
         if (c->trace != NULL) {
             free(c->trace[i].N);
@@ -56,6 +91,10 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     }
     free(c->w);
     free(c->r);
+    free(c->rs);
+    free(c->beta);
+    free(c->swap_tried);
+    free(c->swap_done);
     free(c->trace);
     free(c->status);
     free(c->errs);
@@ -80,31 +119,55 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->t = t;
     c->o = *o;
     c->nchains = o->chains;
-    c->w = calloc(c->nchains, sizeof *c->w);
-    c->r = calloc(c->nchains, sizeof *c->r);
+    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING ? o->temperatures : 1;
+    size_t nw = c->nchains * c->R;
+    c->w = calloc(nw, sizeof *c->w);
+    c->r = calloc(nw, sizeof *c->r);
+    c->rs = calloc(c->nchains, sizeof *c->rs);
+    c->beta = calloc(c->R, sizeof *c->beta);
+    c->swap_tried = calloc(c->nchains * c->R, sizeof *c->swap_tried);
+    c->swap_done = calloc(c->nchains * c->R, sizeof *c->swap_done);
     c->trace = calloc(c->nchains, sizeof *c->trace);
     c->status = calloc(c->nchains, sizeof *c->status);
     c->errs = calloc(c->nchains, sizeof *c->errs);
     if (c->w == NULL || c->r == NULL || c->trace == NULL
-        || c->status == NULL || c->errs == NULL) {
+        || c->status == NULL || c->errs == NULL || c->rs == NULL
+        || c->beta == NULL || c->swap_tried == NULL
+        || c->swap_done == NULL) {
         vc_lcm_chains_free(c);
         vc_error_set(err, VC_ENOMEM, "cannot allocate LCM chains");
         return NULL;
     }
-    for (size_t i = 0; i < c->nchains; i++) {
+    /* the geometric ladder; beta[0] = 1 exactly */
+    for (size_t q = 0; q < c->R; q++) {
+        c->beta[q] = q == 0 ? 1.0
+                            : pow(o->beta_min, (double)q / (double)(c->R - 1));
+    }
+    for (size_t i = 0; i < nw; i++) {
+        size_t chain = i / c->R, q = i % c->R;
         c->w[i] = vc_lcm_alloc(t, o, err);
         if (c->w[i] == NULL) {
             vc_lcm_chains_free(c);
             return NULL;
         }
-        c->r[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)i, 0,
-                                      err);
+        c->w[i]->beta = c->beta[q];
+        c->r[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)chain,
+                                      (uint32_t)q, err);
         if (c->r[i] == NULL) {
             vc_lcm_chains_free(c);
             return NULL;
         }
-        /* Initialisation is cheap; done serially, in chain order. */
+        /* Initialisation is cheap; done serially, in chain order.  Every
+         * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {
+            vc_lcm_chains_free(c);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
+        c->rs[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)i,
+                                       VCI_SWAP_BLOCK, err);
+        if (c->rs[i] == NULL) {
             vc_lcm_chains_free(c);
             return NULL;
         }
@@ -147,19 +210,82 @@ static int traces_reserve(vc_lcm_chains *c, size_t need, vc_error *err)
     return VC_OK;
 }
 
-/* Run chain i: burn-in if due, then `sweeps` sweeps, recording every
- * thin-th.  Touches only chain i's objects. */
-static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps)
+/* Exchange the states of two replicas (their sweep counters stay). */
+static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
 {
-    vc_lcm_workspace *w = c->w[i];
-    const gsl_rng *r = c->r[i];
+    vc_lcm_state sa = a->state;
+    uint64_t sweeps_a = a->state.sweeps, bound_a = a->state.bound_sweeps;
+    uint64_t sweeps_b = b->state.sweeps, bound_b = b->state.bound_sweeps;
+    a->state = b->state;
+    b->state = sa;
+    a->state.sweeps = sweeps_a;
+    a->state.bound_sweeps = bound_a;
+    b->state.sweeps = sweeps_b;
+    b->state.bound_sweeps = bound_b;
+    uint64_t *p = a->nobs_class;
+    a->nobs_class = b->nobs_class;
+    b->nobs_class = p;
+    p = a->seen;
+    a->seen = b->seen;
+    b->seen = p;
+}
+
+/* One step of chain i: a sweep of every replica, then (tempering) the
+ * exchanges of the even or odd pairs.  Touches only chain i's objects. */
+static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
+                         vc_error *err)
+{
+    const size_t R = c->R;
+    vc_lcm_workspace **w = c->w + i * R;
+    for (size_t q = 0; q < R; q++) {
+        int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        if (status != VC_OK) {
+            return status;
+        }
+    }
+    if (R > 1) {
+        for (size_t q = step % 2; q + 1 < R; q += 2) {
+            vc_lcm_workspace *a = w[q], *b = w[q + 1];
+            double ba = c->beta[q], bb = c->beta[q + 1];
+            double log_acc = vci_lcm_log_tempered(a, &b->state, ba)
+                             + vci_lcm_log_tempered(b, &a->state, bb)
+                             - vci_lcm_log_tempered(a, &a->state, ba)
+                             - vci_lcm_log_tempered(b, &b->state, bb);
+            c->swap_tried[i * R + q]++;
+            if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
+                swap_states(a, b);
+                c->swap_done[i * R + q]++;
+                /* (n0, z0) given the new theta, each at its own beta */
+                int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
+                if (status == VC_OK) {
+                    status = vci_lcm_resample_unobserved(
+                        b, c->r[i * R + q + 1]);
+                }
+                if (status != VC_OK) {
+                    return vc_error_set(err, status, "exchange of replicas "
+                                        "%zu and %zu: n0 not finite", q,
+                                        q + 1);
+                }
+            }
+        }
+    }
+    return VC_OK;
+}
+
+/* Run chain i: burn-in if due, then `sweeps` sweeps, recording every
+ * thin-th.  Touches only chain i's objects.  The even/odd clock of the
+ * exchanges is the chain's step count, the same for every chain. */
+static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps,
+                      uint64_t steps0)
+{
     vc_error *err = &c->errs[i];
     vc_lcm_trace *tr = &c->trace[i];
-    const vc_lcm_state *s = vc_lcm_state_get(w);
+    const vc_lcm_state *s = vc_lcm_state_get(c->w[i * c->R]);
     c->status[i] = VC_OK;
+    uint64_t steps = steps0;
     if (!c->burned) {
         for (uint64_t b = 0; b < c->o.burnin; b++) {
-            int status = vc_lcm_iterate(w, r, err);
+            int status = chain_step_at(c, i, steps++, err);
             if (status != VC_OK) {
                 c->status[i] = status;
                 return;
@@ -167,11 +293,13 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps)
         }
     }
     for (uint64_t k = 1; k <= sweeps; k++) {
-        int status = vc_lcm_iterate(w, r, err);
+        int status = chain_step_at(c, i, steps++, err);
         if (status != VC_OK) {
             c->status[i] = status;
             return;
         }
+        /* the state pointer moves with a swap: read replica 0 afresh */
+        s = vc_lcm_state_get(c->w[i * c->R]);
         if ((c->sweeps + k) % c->o.thin == 0) {
             tr->N[tr->ndraws] = s->N;
             tr->alpha[tr->ndraws] = s->alpha;
@@ -216,8 +344,9 @@ int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
      * runs a chain, never what the chain draws. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (size_t i = 0; i < c->nchains; i++) {
-        run_chain(c, i, sweeps);
+        run_chain(c, i, sweeps, c->steps);
     }
+    c->steps += sweeps + (c->burned ? 0 : c->o.burnin);
     c->burned = 1;
     c->sweeps += sweeps;
     for (size_t i = 0; i < c->nchains; i++) {
@@ -247,7 +376,22 @@ const vc_lcm_trace *vc_lcm_chains_trace(const vc_lcm_chains *c, size_t chain)
 
 const vc_lcm_state *vc_lcm_chains_state(const vc_lcm_chains *c, size_t chain)
 {
-    return chain < c->nchains ? vc_lcm_state_get(c->w[chain]) : NULL;
+    return chain < c->nchains ? vc_lcm_state_get(c->w[chain * c->R]) : NULL;
+}
+
+size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
+                                size_t size)
+{
+    size_t pairs = c->R - 1;
+    for (size_t q = 0; q < pairs && q < size; q++) {
+        uint64_t tried = 0, done = 0;
+        for (size_t i = 0; i < c->nchains; i++) {
+            tried += c->swap_tried[i * c->R + q];
+            done += c->swap_done[i * c->R + q];
+        }
+        rate[q] = tried ? (double)done / (double)tried : 0.0;
+    }
+    return pairs;
 }
 
 const char *vc_lcm_flag_text(unsigned flag)
@@ -301,12 +445,17 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
     s->converged = s->N.diag_defined && s->N.rhat < c->o.rhat_max
                    && s->N.ess_bulk >= c->o.ess_min;
     for (size_t i = 0; i < m; i++) {
-        s->bound_sweeps += vc_lcm_state_get(c->w[i])->bound_sweeps;
+        /* the cold replica's workspace counts its own sweeps (the counter
+         * stays with the workspace when states are exchanged) */
+        s->bound_sweeps += c->w[i * c->R]->state.bound_sweeps;
     }
     s->flags = (s->converged ? 0u : VC_LCM_FLAG_NOT_CONVERGED)
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
+    s->sampler = c->R > 1 ? "tempering" : "gibbs";
+    s->temperatures = c->R;
+    s->beta_min = c->R > 1 ? c->beta[c->R - 1] : 1.0;
     s->version = vc_version();
     s->seed = c->o.seed;
     s->stratum = c->o.stratum;

@@ -480,11 +480,10 @@ static int mcse_quantile_sorted(const double *x, const double *sorted,
     double lo = gsl_cdf_beta_Pinv(PHI_M1, a, b);
     double hi = gsl_cdf_beta_Pinv(PHI_P1, a, b);
     double ilo = floor(lo * (double)s), ihi = ceil(hi * (double)s);
-    size_t i1 = ilo < 1.0 ? 1 : (size_t)ilo;
-    size_t i2 = ihi > (double)s ? s : (size_t)ihi;
-    if (i2 < 1) {
-        i2 = 1;
-    }
+    /* clamp to [1, s]; written so that a NaN (an undefined ESS) lands
+     * on the ends instead of an out-of-range conversion */
+    size_t i1 = !(ilo >= 1.0) ? 1 : ilo > (double)s ? s : (size_t)ilo;
+    size_t i2 = !(ihi >= 1.0) ? 1 : ihi > (double)s ? s : (size_t)ihi;
     /* 1-based order statistics */
     *out = 0.5 * (sorted[i2 - 1] - sorted[i1 - 1]);
     return VC_OK;

@@ -17,6 +17,27 @@
 /* Above this mean (2^62) a Poisson draw could overflow uint64_t. */
 #define VCI_POISSON_MAX 4.611686018427387904e18
 
+/*
+ * A uniform in (0, 1) from one 32-bit output, (x + 1/2) 2^-32, for
+ * generators whose outputs span [0, 2^32 - 1] (Philox, mt19937); any
+ * other generator falls back to gsl_rng_uniform_pos.  Called through the
+ * type's function pointer directly: no call into libgsl.
+ */
+static inline double vci_ran_uniform(const gsl_rng *r)
+{
+    if (r->type->min == 0 && r->type->max == 0xffffffffUL) {
+        return ((double)r->type->get(r->state) + 0.5) * 0x1p-32;
+    }
+    return gsl_rng_uniform_pos(r);
+}
+
+/* Gamma(a, 1) draw, a > 0 (random.c: Marsaglia & Tsang 2000). */
+double vci_ran_gamma(const gsl_rng *r, double a);
+
+/* Binomial(n, p) draw, exact, for 0 <= p <= 1 and n < 2^53 (random.c:
+ * inversion or BTRD, Hormann 1993). */
+uint64_t vci_ran_binomial(const gsl_rng *r, double p, uint64_t n);
+
 /* log of a Gamma(a, 1) draw, any a > 0, without underflow (random.c). */
 double vci_ran_log_gamma(const gsl_rng *r, double a);
 
@@ -37,13 +58,17 @@ struct vc_lcm_workspace {
     /* model options */
     double alpha_shape, alpha_rate;
     uint64_t n_max;          /* 0: none */
+    double beta;             /* inverse temperature of the tempered target
+                                (lcm.c); 1 = the posterior */
     vc_lcm_state state;
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
     double *diff;            /* J*K: log lambda_jk - log(1 - lambda_jk) */
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
-    size_t *order;           /* K: classes by decreasing pi_k */
+    size_t *order;           /* (npat + 1) * K: per observed pattern, then
+                                for the unobserved, the classes by
+                                decreasing weight (ties by index) */
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
@@ -56,6 +81,15 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
+
+/* log pi_beta(theta) of the state s (theta only; any workspace on the
+ * same table and K; w->prob is used as scratch), up to the prior and a constant: sum_x c_x log sum_k
+ * (pi_k f_k(x))^beta - beta n log(1 - pi0) (lcm.c, "Tempering"). */
+double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
+                            double beta);
+
+/* Step (e) again, then N and the occupied classes (after an exchange). */
+int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
 
 /* P(seen by at least one list) = 1 - pi0, computed as a sum of positive
  * terms (no cancellation), and log pi0, from the current state. */

@@ -51,13 +51,16 @@
  *       normalised by its maximum before exponentiating.  Drawn by
  *       conditional binomials, classes in decreasing w_xk (the order is a
  *       function of the conditioning state, so the draw stays exact; this
- *       one exhausts c_x soonest), or for small c_x by c_x categorical
+ *       one exhausts c_x soonest), the last few people by categorical
  *       draws.
- *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn on the log scale
- *       as G1 / (G1 + G2) with G1, G2 gamma.
+ *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn as G1 / (G1 + G2)
+ *       with G1, G2 gamma; both shapes are >= 1, so neither draw can
+ *       underflow, and log lambda = log G1 - log(G1 + G2), log(1 -
+ *       lambda) = log G2 - log(G1 + G2) (no subtraction from 1).
  *   (c) V_k ~ Beta(1 + n_k, alpha + sum_{l>k} n_l) for k < K [IJ01, 5.2],
- *       log V_k and log(1 - V_k) from two log-gamma draws, so neither
- *       underflows when alpha is small; log pi_k = log V_k +
+ *       log V_k and log(1 - V_k) as for lambda when both shapes
+ *       are >= 1, else from two log-gamma draws, so neither underflows
+ *       when alpha is small; log pi_k = log V_k +
  *       sum_{l<k} log(1 - V_l).
  *   (d) alpha ~ Gamma(a + K - 1, b - sum_{k<K} log(1 - V_k)) [IJ01, 5.2].
  *   (e) The unobserved.  With the prior 1/N, the complete-data likelihood
@@ -78,6 +81,43 @@
  *       truncated negative binomial distribution function and split by a
  *       multinomial.
  *
+ * Tempering (parallel tempering, models/chains.c; Geyer 1991)
+ *   With p(N) ~ 1/N, summing the complete-data posterior over n0 and the
+ *   unobserved classes leaves p(theta | data) ~ p(theta) prod_x [P(x) /
+ *   (1 - pi0)]^c_x: the likelihood of the observed patterns given that
+ *   they were observed.  A replica at inverse temperature beta in (0, 1]
+ *   targets the joint
+ *     pi_beta(theta, z, n0, z0) ~ p(theta) prod_{i observed} [pi_{z_i}
+ *         f_{z_i}(x_i)]^beta  Gamma(beta n + n0) / (Gamma(beta n) n0!)
+ *         prod_{i unobserved} pi_{z_i} q_{z_i},
+ *   f_k(x) = prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j): the complete-
+ *   data likelihood of the observed people is tempered; the unobserved
+ *   part is the negative binomial series sum_n0 Gamma(m + n0) / (Gamma(m)
+ *   n0!) pi0^n0 = (1 - pi0)^-m with m = beta n, so summing out (n0, z0)
+ *   gives p(theta) [prod_i sum_k ...]-tempered terms times (1 - pi0)^(-beta
+ *   n), a proper density (prior proper, tempered terms bounded).  At beta
+ *   = 1, Gamma(n + n0) / (Gamma(n) n0!) ~ (N - 1)! / n0! = (1/N) N! / n0!:
+ *   the model above exactly, so the cold replica targets the posterior.
+ *   Every conditional stays conjugate, with observed people counting beta
+ *   and unobserved people 1:
+ *     (a) w_xk ~ (pi_k f_k(x))^beta;
+ *     (b) lambda_jk ~ Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k);
+ *     (c) V_k with class sizes beta nobs_k + n0_k;   (d) unchanged;
+ *     (e) n0 ~ NegBin(beta n, 1 - pi0) (gamma shape beta n), classes as
+ *         before.
+ *   Exchanges between replicas use the marginal of theta, z and (n0, z0)
+ *   summed out:
+ *     log pi_beta(theta) = log p(theta) + sum_x c_x log sum_k (pi_k
+ *                          f_k(x))^beta - beta n log(1 - pi0) + const(beta)
+ *   (vci_lcm_log_tempered, without the prior, which cancels).  The
+ *   complete-data likelihood would carry the allocation of all n people
+ *   and vary far too much between sweeps for any exchange to pass (on UK,
+ *   none did in 20,000 tries).  After an accepted exchange, (n0, z0) of
+ *   both replicas is redrawn from its conditional given the new theta, so
+ *   the move is a Metropolis step on the marginal of theta followed by a
+ *   Gibbs step.  The class counts of the observed people move with theta
+ *   (they are redrawn at the start of the next sweep anyway).
+ *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
  *
@@ -93,12 +133,13 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
+#include "core/vc_fastmath.h"
 #include "models/impl.h"
 
-/* Patterns seen by at most this many people are allocated person by
- * person (one uniform each) rather than by K conditional binomials: below
- * this a categorical draw is the cheaper of the two.  Changes the random
- * numbers used, never the distribution. */
+/* Once at most this many people of a pattern are left to allocate, they
+ * are placed person by person (one uniform and a short linear search each)
+ * rather than by further conditional binomials; on Kosovo any value from 4
+ * to 24 gives the same speed within noise (bench/RESULTS.md).  Changes the random numbers used, never the distribution. */
 #define VCI_CATEGORICAL_MAX 4
 
 /* With a bound n_max, redraw n0 at most this many times before switching
@@ -120,6 +161,9 @@ void vc_lcm_opts_default(vc_lcm_opts *o)
     o->alpha_shape = VC_LCM_DEFAULT_ALPHA_SHAPE;
     o->alpha_rate = VC_LCM_DEFAULT_ALPHA_RATE;
     o->n_max = 0;
+    o->sampler = VC_LCM_DEFAULT_SAMPLER;
+    o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
+    o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;
@@ -151,6 +195,20 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
     if (o->chains < 1 || o->chains > UINT32_MAX) {
         return vc_error_set(err, VC_EINVAL, "chains = %zu: expected >= 1",
                             o->chains);
+    }
+    if (o->sampler != VC_LCM_SAMPLER_GIBBS
+        && o->sampler != VC_LCM_SAMPLER_TEMPERING) {
+        return vc_error_set(err, VC_EINVAL, "sampler = %d: expected %d "
+                            "(gibbs) or %d (tempering)", o->sampler,
+                            VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING);
+    }
+    if (o->sampler == VC_LCM_SAMPLER_TEMPERING
+        && (o->temperatures < 2 || o->temperatures > 64
+            || !(o->beta_min > 0.0 && o->beta_min < 1.0))) {
+        return vc_error_set(err, VC_EINVAL,
+                            "tempering with %zu temperatures down to beta "
+                            "= %g: expected 2 to 64 temperatures and beta "
+                            "in (0, 1)", o->temperatures, o->beta_min);
     }
     if (o->thin < 1) {
         return vc_error_set(err, VC_EINVAL, "thin = 0: expected >= 1");
@@ -240,6 +298,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->alpha_shape = o->alpha_shape;
     w->alpha_rate = o->alpha_rate;
     w->n_max = o->n_max;
+    w->beta = 1.0;
     w->state.J = J;
     w->state.K = K;
     w->state.log_lambda = calloc(J * K, sizeof(double));
@@ -250,7 +309,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->diff = calloc(J * K, sizeof(double));
     w->prob = calloc(K, sizeof(double));
     w->suffix = calloc(K + 1, sizeof(double));
-    w->order = calloc(K, sizeof(size_t));
+    w->order = calloc((t->npat + 1) * K, sizeof(size_t));
     w->nobs_class = calloc(K, sizeof(uint64_t));
     w->seen = calloc(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
@@ -262,8 +321,8 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
         vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
         return NULL;
     }
-    for (size_t k = 0; k < K; k++) {
-        w->order[k] = k;
+    for (size_t i = 0; i < (t->npat + 1) * K; i++) {
+        w->order[i] = i % K;
     }
     return w;
 }
@@ -273,74 +332,83 @@ const vc_lcm_state *vc_lcm_state_get(const vc_lcm_workspace *w)
     return &w->state;
 }
 
+/* Count m people into class k (and, for every list j in mask, into
+ * seen[j * K + k]). */
+static inline void allocate(vc_lcm_workspace *w, size_t k, uint64_t m,
+                            uint32_t mask, uint64_t *out)
+{
+    const size_t K = w->K, J = w->J;
+    out[k] += m;
+    for (size_t j = 0; j < J; j++) {
+        if (mask >> j & 1u) {
+            w->seen[j * K + k] += m;
+        }
+    }
+}
+
 /*
  * Add a Multinomial(c; prob[order[0..K-1]]) draw to out (out[k] += m_k)
  * and, when mask is non-zero, to seen[j * K + k] for every list j in mask.
  * prob holds unnormalised non-negative weights with a positive sum.
+ *
+ * Conditional binomials in the given order: m_(i) ~ Binomial(rem, prob_(i)
+ * / sum_{l >= i} prob_(l)).  Once at most VCI_CATEGORICAL_MAX people are
+ * left, they are placed one by one by categorical draws over the classes
+ * not yet visited: given the earlier counts the rest is Multinomial(rem;
+ * the remaining weights), so either way of drawing it is exact.
  */
 static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
-                            uint32_t mask, uint64_t *out)
+                            const size_t *order, uint32_t mask, uint64_t *out)
 {
-    const size_t K = w->K, J = w->J;
+    const size_t K = w->K;
     const double *prob = w->prob;
-    const size_t *order = w->order;
     double *suffix = w->suffix;
     suffix[K] = 0.0;
     for (size_t i = K; i-- > 0;) {
         suffix[i] = suffix[i + 1] + prob[order[i]];
     }
-    if (c <= VCI_CATEGORICAL_MAX) {
-        for (uint64_t p = 0; p < c; p++) {
-            double u = gsl_rng_uniform(r) * suffix[0];
-            size_t i = 0;
-            double acc = prob[order[0]];
-            while (u >= acc && i + 1 < K && suffix[i + 1] > 0.0) {
-                i++;
-                acc += prob[order[i]];
-            }
-            size_t k = order[i];
-            out[k]++;
-            for (size_t j = 0; j < J; j++) {
-                if (mask >> j & 1u) {
-                    w->seen[j * K + k]++;
-                }
-            }
-        }
-        return;
-    }
     uint64_t rem = c;
-    for (size_t i = 0; i < K && rem > 0; i++) {
+    size_t i = 0;
+    for (; i < K && rem > VCI_CATEGORICAL_MAX; i++) {
         size_t k = order[i];
         uint64_t m;
         double p = suffix[i] > 0.0 ? prob[k] / suffix[i] : 1.0;
         if (i + 1 == K || suffix[i + 1] <= 0.0 || p >= 1.0) {
             m = rem;
         } else {
-            m = gsl_ran_binomial(r, p, (unsigned int)rem);
+            m = vci_ran_binomial(r, p, rem);
         }
         rem -= m;
-        if (m == 0) {
-            continue;
+        if (m > 0) {
+            allocate(w, k, m, mask, out);
         }
-        out[k] += m;
-        for (size_t j = 0; j < J; j++) {
-            if (mask >> j & 1u) {
-                w->seen[j * K + k] += m;
-            }
+    }
+    /* the last few people, one categorical draw each over classes i.. */
+    for (; rem > 0; rem--) {
+        double u = vci_ran_uniform(r) * suffix[i];
+        size_t l = i;
+        double acc = prob[order[l]];
+        while (u >= acc && l + 1 < K && suffix[l + 1] > 0.0) {
+            l++;
+            acc += prob[order[l]];
         }
+        allocate(w, order[l], 1, mask, out);
     }
 }
 
-/* Insertion sort of order[] by decreasing prob, starting from the
- * previous order (nearly sorted already). */
-static void sort_by_prob(vc_lcm_workspace *w)
+/* Insertion sort of order[] by decreasing prob, ties by increasing class
+ * index: a total order, so the result does not depend on the order it
+ * starts from (the same pattern's in the previous sweep, nearly sorted
+ * already), and this scratch array never changes a result. */
+static void sort_by_prob(vc_lcm_workspace *w, size_t *order)
 {
     const double *prob = w->prob;
-    size_t *order = w->order;
     for (size_t i = 1; i < w->K; i++) {
         size_t k = order[i];
         size_t p = i;
-        while (p > 0 && prob[order[p - 1]] < prob[k]) {
+        while (p > 0
+               && (prob[order[p - 1]] < prob[k]
+                   || (prob[order[p - 1]] == prob[k] && order[p - 1] > k))) {
             order[p] = order[p - 1];
             p--;
         }
@@ -364,54 +432,72 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     }
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
+    double *prob = w->prob;
+    const double beta = w->beta;
     for (size_t i = 0; i < w->npat; i++) {
         uint32_t x = w->pattern[i];
-        double max = -HUGE_VAL;
-        for (size_t k = 0; k < K; k++) {
-            double lw = w->base[k];
-            for (size_t j = 0; j < J; j++) {
-                if (x >> j & 1u) {
-                    lw += w->diff[j * K + k];
+        /* log weights, list by list so the loops over k vectorise */
+        memcpy(prob, w->base, K * sizeof *prob);
+        for (size_t j = 0; j < J; j++) {
+            if (x >> j & 1u) {
+                const double *d = w->diff + j * K;
+#pragma omp simd
+                for (size_t k = 0; k < K; k++) {
+                    prob[k] += d[k];
                 }
             }
-            w->prob[k] = lw;
-            if (lw > max) {
-                max = lw;
-            }
+        }
+        double max = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            prob[k] *= beta; /* tempering: (pi_k f_k(x))^beta */
+            max = prob[k] > max ? prob[k] : max;
         }
         if (!isfinite(max)) {
             return VC_ENUMERIC;
         }
+#pragma omp simd
         for (size_t k = 0; k < K; k++) {
-            w->prob[k] = exp(w->prob[k] - max);
+            /* vci_exp wants its argument in [-708, 709]; a class
+             * exp(-708) times less likely than the best is as good as
+             * impossible, and still drawn exactly */
+            double d = prob[k] - max;
+            prob[k] = vci_exp(d > -708.0 ? d : -708.0);
         }
-        sort_by_prob(w);
-        multinomial_add(r, w->count[i], w, x, w->nobs_class);
+        size_t *order = w->order + i * K;
+        sort_by_prob(w, order);
+        multinomial_add(r, w->count[i], w, order, x, w->nobs_class);
     }
     return VC_OK;
 }
 
-/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
+/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk); tempered,
+ * Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k). */
 int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K;
     vc_lcm_state *s = &w->state;
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = w->nobs_class[k] + s->n0_class[k];
+        double nobs_t = w->beta * (double)w->nobs_class[k];
+        double n0k = (double)s->n0_class[k];
         for (size_t j = 0; j < J; j++) {
-            uint64_t sjk = w->seen[j * K + k];
+            double sjk_t = w->beta * (double)w->seen[j * K + k];
             double la, lb;
             if (nk == 0) {
                 /* Beta(1, 1): one uniform does. */
-                double u = gsl_rng_uniform_pos(r);
-                la = log(u);
-                lb = log1p(-u);
+                /* 1 - u is exact for a 32-bit uniform */
+                double u = vci_ran_uniform(r);
+                la = vci_log(u);
+                lb = vci_log(1.0 - u);
             } else {
-                double ga = vci_ran_log_gamma(r, 1.0 + (double)sjk);
-                double gb = vci_ran_log_gamma(r, 1.0 + (double)(nk - sjk));
-                double lsum = log_add_exp(ga, gb);
-                la = ga - lsum;
-                lb = gb - lsum;
+                /* both shapes >= 1: the gamma draws cannot underflow, so
+                 * G1 / (G1 + G2) on the linear scale, logged (no log of
+                 * 1 - lambda by subtraction) */
+                double ga = vci_ran_gamma(r, 1.0 + sjk_t);
+                double gb = vci_ran_gamma(r, 1.0 + (nobs_t - sjk_t) + n0k);
+                double lsum = vci_log(ga + gb);
+                la = vci_log(ga) - lsum;
+                lb = vci_log(gb) - lsum;
             }
             if (!isfinite(la) || !isfinite(lb)) {
                 return VC_ENUMERIC;
@@ -428,19 +514,34 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t K = w->K;
     vc_lcm_state *s = &w->state;
-    uint64_t tail = 0; /* sum_{l>k} n_l */
-    for (size_t k = 0; k < K; k++) {
-        tail += w->nobs_class[k] + s->n0_class[k];
+    /* class sizes n_k (tempered: beta nobs_k + n0_k) and their suffix
+     * sums, summed from the end so that no subtraction leaves a rounding
+     * residue where the tail is empty */
+    double *tail = w->suffix; /* tail[k] = sum_{l>=k} n_l */
+    tail[K] = 0.0;
+    for (size_t k = K; k-- > 0;) {
+        tail[k] = tail[k + 1] + w->beta * (double)w->nobs_class[k]
+                  + (double)s->n0_class[k];
     }
     double cum = 0.0; /* sum_{l<k} log(1 - V_l) */
     for (size_t k = 0; k + 1 < K; k++) {
-        uint64_t nk = w->nobs_class[k] + s->n0_class[k];
-        tail -= nk;
-        double ga = vci_ran_log_gamma(r, 1.0 + (double)nk);
-        double gb = vci_ran_log_gamma(r, s->alpha + (double)tail);
-        double lsum = log_add_exp(ga, gb);
-        double log_v = ga - lsum;
-        double log_1m_v = gb - lsum;
+        double nk = w->beta * (double)w->nobs_class[k] + (double)s->n0_class[k];
+        double shape_b = s->alpha + tail[k + 1];
+        double log_v, log_1m_v;
+        if (shape_b >= 1.0) {
+            /* no underflow possible: the linear scale, as for lambda */
+            double ga = vci_ran_gamma(r, 1.0 + nk);
+            double gb = vci_ran_gamma(r, shape_b);
+            double lsum = vci_log(ga + gb);
+            log_v = vci_log(ga) - lsum;
+            log_1m_v = vci_log(gb) - lsum;
+        } else {
+            double ga = vci_ran_log_gamma(r, 1.0 + nk);
+            double gb = vci_ran_log_gamma(r, shape_b);
+            double lsum = log_add_exp(ga, gb);
+            log_v = ga - lsum;
+            log_1m_v = gb - lsum;
+        }
         if (!isfinite(log_v) || !isfinite(log_1m_v)) {
             return VC_ENUMERIC;
         }
@@ -457,7 +558,7 @@ int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r)
 {
     double shape = w->alpha_shape + (double)(w->K - 1);
     double rate = w->alpha_rate - w->sum_log_1m_V;
-    double alpha = gsl_ran_gamma(r, shape, 1.0 / rate);
+    double alpha = vci_ran_gamma(r, shape) / rate;
     if (!(alpha > 0.0) || !isfinite(alpha)) {
         return VC_ENUMERIC;
     }
@@ -480,22 +581,30 @@ double vci_lcm_prob_seen(const vc_lcm_workspace *w)
     return seen;
 }
 
-/* log P(missed by all lists | class k) + log pi_k, into w->prob, and
- * log pi0 into the state. */
-static void unseen_log_weights(vc_lcm_workspace *w)
+/* pi_k q_k / max_l (pi_l q_l) into w->prob (q_k = P(missed by all lists |
+ * class k)), log pi0 into the state; returns log max_l (pi_l q_l).  One
+ * exp per class, normalised by the maximum. */
+static double unseen_weights(vc_lcm_workspace *w)
 {
     const size_t J = w->J, K = w->K;
     vc_lcm_state *s = &w->state;
-    double log_pi0 = -HUGE_VAL;
+    double max = -HUGE_VAL;
     for (size_t k = 0; k < K; k++) {
         double lw = s->log_pi[k];
         for (size_t j = 0; j < J; j++) {
             lw += s->log_1m_lambda[j * K + k];
         }
         w->prob[k] = lw;
-        log_pi0 = k == 0 ? lw : log_add_exp(log_pi0, lw);
+        max = lw > max ? lw : max;
     }
-    s->log_pi0 = log_pi0;
+    double sum = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double d = w->prob[k] - max;
+        w->prob[k] = vci_exp(d > -708.0 ? d : -708.0);
+        sum += w->prob[k];
+    }
+    s->log_pi0 = max + log(sum);
+    return max;
 }
 
 /*
@@ -529,17 +638,19 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     if (!(p_seen > 0.0) || !isfinite(p_seen)) {
         return VC_ENUMERIC;
     }
-    unseen_log_weights(w);
+    double log_max = unseen_weights(w);
+    double scale_max = exp(log_max);
     uint64_t limit = w->n_max ? w->n_max - w->n : UINT64_MAX;
     int bound_hit = 0;
     for (int attempt = 0; attempt < VCI_BOUND_TRIES; attempt++) {
-        double g = gsl_ran_gamma(r, (double)w->n, 1.0) / p_seen;
+        double g = vci_ran_gamma(r, w->beta * (double)w->n) / p_seen;
         if (!(g * exp(s->log_pi0) <= VCI_POISSON_MAX)) {
             return VC_ENUMERIC;
         }
+        double scale = g * scale_max;
         uint64_t n0 = 0;
         for (size_t k = 0; k < K; k++) {
-            int status = vci_ran_poisson64(r, g * exp(w->prob[k]),
+            int status = vci_ran_poisson64(r, scale * w->prob[k],
                                            &s->n0_class[k]);
             if (status != VC_OK) {
                 return status;
@@ -557,20 +668,65 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
         bound_hit = 1;
     }
     /* The bound binds hard: invert the truncated distribution, then split
-     * n0 over the classes by a multinomial with weights pi_k q_k. */
-    uint64_t n0 = negbin_truncated(r, p_seen, (double)w->n, limit);
-    double max = -HUGE_VAL;
+     * n0 over the classes by a multinomial with weights pi_k q_k (already
+     * in w->prob, normalised by their maximum). */
+    uint64_t n0 = negbin_truncated(r, p_seen, w->beta * (double)w->n, limit);
     for (size_t k = 0; k < K; k++) {
-        max = w->prob[k] > max ? w->prob[k] : max;
-    }
-    for (size_t k = 0; k < K; k++) {
-        w->prob[k] = exp(w->prob[k] - max);
         s->n0_class[k] = 0;
     }
-    multinomial_add(r, n0, w, 0u, s->n0_class);
+    size_t *order = w->order + w->npat * K;
+    sort_by_prob(w, order);
+    multinomial_add(r, n0, w, order, 0u, s->n0_class);
     s->n0 = n0;
     s->bound_sweeps++;
     return VC_OK;
+}
+
+double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
+                            double beta)
+{
+    const size_t J = w->J, K = w->K;
+    double *lw = w->prob; /* scratch */
+    double total = 0.0;
+    for (size_t i = 0; i < w->npat; i++) {
+        uint32_t x = w->pattern[i];
+        double max = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            double l = s->log_pi[k];
+            for (size_t j = 0; j < J; j++) {
+                l += (x >> j & 1u) ? s->log_lambda[j * K + k]
+                                   : s->log_1m_lambda[j * K + k];
+            }
+            lw[k] = beta * l;
+            max = lw[k] > max ? lw[k] : max;
+        }
+        double sum = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            sum += exp(lw[k] - max);
+        }
+        total += (double)w->count[i] * (max + log(sum));
+    }
+    /* 1 - pi0 as a sum of positive terms (vci_lcm_prob_seen) */
+    double seen = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+        }
+        seen += exp(s->log_pi[k]) * -expm1(log_q0);
+    }
+    return total - beta * (double)w->n * log(seen);
+}
+
+static void update_tracked(vc_lcm_workspace *w);
+
+int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    int status = vci_lcm_sample_unobserved(w, r);
+    if (status == VC_OK) {
+        update_tracked(w);
+    }
+    return status;
 }
 
 /* N, and the classes holding anyone, after a sweep. */

@@ -2,7 +2,17 @@
  * random.c: the two random variates the latent-class sampler needs beyond
  * what GSL offers.
  *
- * 1. log Gamma(a) draws for any shape a > 0.  A stick-breaking weight
+ * 0. Uniforms from one 32-bit output, (u + 1/2) 2^-32 in (0, 1), where
+ *    32 bits of resolution suffice (every acceptance test and inversion
+ *    below): half the generator work of gsl_rng_uniform's 53-bit doubles.
+ *
+ * 1. Gamma(a) draws by Marsaglia & Tsang (2000, "A simple method for
+ *    generating gamma variables", ACM TOMS 26:363-372, section 2): for
+ *    a >= 1, with d = a - 1/3 and c = 1/sqrt(9 d), draw x ~ N(0, 1) and
+ *    v = (1 + c x)^3 until v > 0 and U < 1 - 0.0331 x^4 (the squeeze) or
+ *    log U < x^2/2 + d - d v + d log v; return d v.
+ *
+ *    log Gamma(a) draws for any shape a > 0.  A stick-breaking weight
  *    V ~ Beta(1, alpha) with a small alpha, or a Gamma(alpha) part of it,
  *    underflows to exactly 0 or 1 on the linear scale, and the log of
  *    1 - V then becomes -Inf.  For a < 1 we use the identity
@@ -12,10 +22,23 @@
  *    p. 45, exercise 2.19; also Marsaglia & Tsang 2000, ACM TOMS 26:363,
  *    section 6) and return log X + log(U) / a, which never underflows.
  *
- * 2. Poisson draws whose mean may exceed the range of gsl_ran_poisson's
+ * 2. Binomial(n, p) draws, exact, for n up to 2^53 (the class allocation
+ *    of a sweep draws some 60 of them).  With p' = min(p, 1 - p) (drawing
+ *    n - X for p > 1/2): when n p' < 10, inversion by sequential search
+ *    from 0 with the ratio f(k)/f(k-1) = ((n + 1) r / k - r), r = p'/(1 -
+ *    p') (Devroye 1986, Non-Uniform Random Variate Generation, section
+ *    X.4.3, "inversion"); expected cost n p' + 1 steps and one uniform.
+ *    Otherwise BTRD, the transformed rejection method with decomposition of
+ *    Hormann (1993, "The generation of binomial random variates", Journal
+ *    of Statistical Computation and Simulation 46:101-110, algorithm BTRD,
+ *    valid for n p' >= 10), whose constants (a, b, c, alpha, v_r) and steps
+ *    1-3.4 are named as in the paper below.
+ *
+ * 3. Poisson draws whose mean may exceed the range of gsl_ran_poisson's
  *    unsigned int result.  The number of people no list saw has no upper
  *    bound under p(N) ~ 1/N, so a chain can visit n0 > 2^32.  For means
- *    below VCI_POISSON_PTRS_MIN we call gsl_ran_poisson (exact); above, the
+ *    below VCI_POISSON_PTRS_MIN we use inversion by sequential search
+ *    (Devroye 1986, section X.3.3; one uniform, mean + 1 steps); above, the
  *    transformed rejection method PTRS of Hormann (1993, "The transformed
  *    rejection method for generating Poisson random variables", Insurance:
  *    Mathematics and Economics 12:39-45, algorithm PTRS, valid for mean
@@ -35,17 +58,202 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
 
+#include "core/vc_fastmath.h"
 #include "models/impl.h"
+
+double vci_ran_gamma(const gsl_rng *r, double a)
+{
+    if (a < 1.0) {
+        /* Robert & Casella (2004), p. 45; may underflow to 0 for tiny a,
+         * which is why the sampler uses vci_ran_log_gamma there. */
+        return vci_ran_gamma(r, a + 1.0)
+               * pow(vci_ran_uniform(r), 1.0 / a);
+    }
+    /* Marsaglia & Tsang (2000), section 2. */
+    double d = a - 1.0 / 3.0;
+    double c = 1.0 / sqrt(9.0 * d);
+    for (;;) {
+        double x, v;
+        do {
+            x = gsl_ran_gaussian_ziggurat(r, 1.0);
+            v = 1.0 + c * x;
+        } while (v <= 0.0);
+        v = v * v * v;
+        double u = vci_ran_uniform(r);
+        double x2 = x * x;
+        if (u < 1.0 - 0.0331 * x2 * x2) {
+            return d * v;
+        }
+        /* the rare full test: libm's log, which also covers subnormal v */
+        if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) {
+            return d * v;
+        }
+    }
+}
 
 double vci_ran_log_gamma(const gsl_rng *r, double a)
 {
     if (a >= 1.0) {
-        return log(gsl_ran_gamma(r, a, 1.0));
+        return vci_log(vci_ran_gamma(r, a));
     }
     /* Robert & Casella (2004), p. 45: Gamma(a) = Gamma(a + 1) U^(1/a). */
-    double x = gsl_ran_gamma(r, a + 1.0, 1.0);
-    double u = gsl_rng_uniform_pos(r);
-    return log(x) + log(u) / a;
+    double x = vci_ran_gamma(r, a + 1.0);
+    double u = vci_ran_uniform(r);
+    return vci_log(x) + vci_log(u) / a;
+}
+
+/* Hormann (1993): f_c(k) = log k! - [(k + 1/2) log(k + 1) - (k + 1) +
+ * log(2 pi) / 2], the correction term of Stirling's formula; by lgamma
+ * for k < 10, else by the series the paper gives. */
+static double binom_fc(double k)
+{
+    if (k < 10.0) {
+        return lgamma(k + 1.0) - (k + 0.5) * log(k + 1.0) + (k + 1.0)
+               - 0.5 * log(2.0 * M_PI);
+    }
+    double k1 = k + 1.0;
+    double k1sq = k1 * k1;
+    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * k1sq)) / k1sq) / k1;
+}
+
+/* 1/x for x < RECIP_MAX, exact to rounding (constant expressions). */
+static const double recip[] = {
+    0.0, 1.0 / 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5,
+    1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10, 1.0 / 11,
+    1.0 / 12, 1.0 / 13, 1.0 / 14, 1.0 / 15, 1.0 / 16, 1.0 / 17,
+    1.0 / 18, 1.0 / 19, 1.0 / 20, 1.0 / 21, 1.0 / 22, 1.0 / 23,
+    1.0 / 24, 1.0 / 25, 1.0 / 26, 1.0 / 27, 1.0 / 28, 1.0 / 29,
+    1.0 / 30, 1.0 / 31};
+#define RECIP_MAX 32.0
+
+/* Binomial(n, p) for p <= 1/2, n p < 10, by inversion (sequential search
+ * from 0).  A u left over by rounding beyond the total mass restarts. */
+static uint64_t binom_inversion(const gsl_rng *r, double n, double p)
+{
+    double q = 1.0 - p;
+    double s = p / q;
+    double a = (n + 1.0) * s;
+    /* q >= 1/2 is within 2^-52 relative of 1 - p, so f0 = q^n is accurate
+     * to n 2^-52 relative: far below what any draw can resolve */
+    double f0 = vci_exp(n * vci_log(q));
+    for (;;) {
+        double u = vci_ran_uniform(r);
+        double f = f0;
+        double x = 0.0;
+        while (u > f) {
+            u -= f;
+            x += 1.0;
+            if (x > n) {
+                break;
+            }
+            /* a reciprocal from the table spares a division (a chain of
+             * them is most of the cost) for the usual short searches */
+            f *= (x < RECIP_MAX ? a * recip[(size_t)x] : a / x) - s;
+        }
+        if (x <= n) {
+            return (uint64_t)x;
+        }
+    }
+}
+
+/* Binomial(n, p) for p <= 1/2, n p >= 10: Hormann (1993), BTRD. */
+static uint64_t binom_btrd(const gsl_rng *r, double n, double p)
+{
+    /* setup (step 0) */
+    double q = 1.0 - p;
+    double npq = n * p * q;
+    double spq = sqrt(npq);
+    double b = 1.15 + 2.53 * spq;
+    double inv_b = 1.0 / b;
+    double a = -0.0873 + 0.0248 * b + 0.01 * p;
+    double c = n * p + 0.5;
+    double v_r = 0.92 - 4.2 * inv_b;
+    double inv_v_r = 1.0 / v_r;
+    double u_rv_r = 0.86 * v_r;
+    for (;;) {
+        /* step 1: the central region, accepted at once */
+        double v = vci_ran_uniform(r);
+        double u;
+        if (v <= u_rv_r) {
+            u = v * inv_v_r - 0.43;
+            return (uint64_t)floor((2.0 * a / (0.5 - fabs(u)) + b) * u + c);
+        }
+        /* step 2: a point (u, v) under the hat */
+        if (v >= v_r) {
+            u = vci_ran_uniform(r) - 0.5;
+        } else {
+            u = v * inv_v_r - 0.93;
+            u = (u < 0.0 ? -0.5 : 0.5) - u;
+            v = vci_ran_uniform(r) * v_r;
+        }
+        /* step 3.0 (the constants needed from here on are set up only
+         * now: most draws end in step 1) */
+        double m = floor((n + 1.0) * p);
+        double rr = p / q;
+        double nr = (n + 1.0) * rr;
+        double alpha = (2.83 + 5.1 * inv_b) * spq;
+        double us = 0.5 - fabs(u);
+        double k = floor((2.0 * a / us + b) * u + c);
+        if (k < 0.0 || k > n) {
+            continue;
+        }
+        v = v * alpha / (a / (us * us) + b);
+        double km = fabs(k - m);
+        if (km <= 15.0) {
+            /* step 3.1: f(k)/f(m) by the recursion of the pmf */
+            double f = 1.0;
+            if (m < k) {
+                for (double i = m + 1.0; i <= k; i += 1.0) {
+                    f *= nr / i - rr;
+                }
+            } else if (m > k) {
+                for (double i = k + 1.0; i <= m; i += 1.0) {
+                    v *= nr / i - rr;
+                }
+            }
+            if (v <= f) {
+                return (uint64_t)k;
+            }
+            continue;
+        }
+        /* step 3.2: squeeze on the log scale */
+        v = log(v);
+        double rho =
+            (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+        double t = -km * km / (2.0 * npq);
+        if (v < t - rho) {
+            return (uint64_t)k;
+        }
+        if (v > t + rho) {
+            continue;
+        }
+        /* steps 3.3-3.4: the exact log ratio f(k)/f(m) */
+        double nm = n - m + 1.0;
+        double h = (m + 0.5) * log((m + 1.0) / (rr * nm)) + binom_fc(m)
+                   + binom_fc(n - m);
+        double nk = n - k + 1.0;
+        if (v <= h + (n + 1.0) * log(nm / nk)
+                     + (k + 0.5) * log(nk * rr / (k + 1.0)) - binom_fc(k)
+                     - binom_fc(n - k)) {
+            return (uint64_t)k;
+        }
+    }
+}
+
+uint64_t vci_ran_binomial(const gsl_rng *r, double p, uint64_t n)
+{
+    if (n == 0 || !(p > 0.0)) {
+        return 0;
+    }
+    if (p >= 1.0) {
+        return n;
+    }
+    int flip = p > 0.5;
+    double pp = flip ? 1.0 - p : p;
+    double nd = (double)n;
+    uint64_t x = nd * pp < 10.0 ? binom_inversion(r, nd, pp)
+                                : binom_btrd(r, nd, pp);
+    return flip ? n - x : x;
 }
 
 /* Loader (2000), section 2: bd0(x, np) = x log(x / np) + np - x, without
@@ -95,8 +303,25 @@ int vci_ran_poisson64(const gsl_rng *r, double mu, uint64_t *k)
         return VC_ENUMERIC;
     }
     if (mu < VCI_POISSON_PTRS_MIN) {
-        *k = gsl_ran_poisson(r, mu);
-        return VC_OK;
+        /* inversion by sequential search; a u left over by rounding beyond
+         * the total mass restarts (exact up to rounding) */
+        double f0 = exp(-mu);
+        for (;;) {
+            double u = vci_ran_uniform(r);
+            double f = f0;
+            uint64_t x = 0;
+            /* 1000 steps: beyond them the Poisson(mu < 10) mass is below
+             * 1e-1000 and f has underflowed, so the loop must stop */
+            while (u > f && x < 1000) {
+                u -= f;
+                x++;
+                f *= mu / (double)x;
+            }
+            if (u <= f) {
+                *k = x;
+                return VC_OK;
+            }
+        }
     }
     /* Hormann (1993), algorithm PTRS. */
     double smu = sqrt(mu);
@@ -105,8 +330,8 @@ int vci_ran_poisson64(const gsl_rng *r, double mu, uint64_t *k)
     double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
     double vr = 0.9277 - 3.6224 / (b - 2.0);
     for (;;) {
-        double u = gsl_rng_uniform(r) - 0.5;
-        double v = gsl_rng_uniform_pos(r);
+        double u = vci_ran_uniform(r) - 0.5;
+        double v = vci_ran_uniform(r);
         double us = 0.5 - fabs(u);
         double kd = floor((2.0 * a / us + b) * u + mu + 0.43);
         if (us >= 0.07 && v <= vr) {

@@ -66,6 +66,21 @@
 #define VC_LCM_DEFAULT_RHAT_MAX 1.01 /* Vehtari et al. (2021), sec. 4 */
 #define VC_LCM_DEFAULT_ESS_MIN 400.0 /* 100 per chain for 4 chains, ibid. */
 
+/* Samplers (vc_lcm_opts.sampler). */
+#define VC_LCM_SAMPLER_GIBBS 0     /* the plain Gibbs sweep (models/lcm.c) */
+#define VC_LCM_SAMPLER_TEMPERING 1 /* parallel tempering: each chain runs
+                                      `temperatures` replicas of the Gibbs
+                                      sweep at a geometric ladder of
+                                      inverse temperatures from 1 down to
+                                      beta_min, exchanging states between
+                                      neighbours (Geyer 1991); the draws
+                                      are those of the beta = 1 replica,
+                                      which targets the posterior exactly
+                                      (models/lcm.c, "Tempering") */
+#define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_GIBBS
+#define VC_LCM_DEFAULT_TEMPERATURES 4
+#define VC_LCM_DEFAULT_BETA_MIN 0.3
+
 typedef struct {
     /* the model */
     size_t K;              /* truncation K* of the stick-breaking prior,
@@ -80,6 +95,10 @@ typedef struct {
                               flagged (VC_LCM_FLAG_BOUND).  When set, must
                               satisfy n < n_max <= n + 2^32 - 1. */
     /* the run */
+    int sampler;           /* VC_LCM_SAMPLER_* */
+    size_t temperatures;   /* replicas per chain under tempering, 2 to 64 */
+    double beta_min;       /* inverse temperature of the hottest replica,
+                              in (0, 1) */
     size_t chains;         /* number of chains, >= 1 */
     uint64_t burnin;       /* sweeps per chain discarded before any draw */
     uint64_t iterations;   /* sweeps per chain after burn-in (vc_lcm_run;
@@ -205,6 +224,14 @@ int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err);
 
 size_t vc_lcm_chains_count(const vc_lcm_chains *c);
 
+/*
+ * Exchange acceptance rates of a tempering run, pooled over chains: rate
+ * [r] for the pair of replicas (r, r + 1), r < temperatures - 1 (filled).
+ * Returns the number of pairs (0 under plain Gibbs).
+ */
+size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
+                                size_t size);
+
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);
 
@@ -304,6 +331,9 @@ typedef struct {
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
     const char *rng;            /* generator name (static) */
+    const char *sampler;        /* "gibbs" or "tempering" (static) */
+    size_t temperatures;        /* replicas per chain (1 under Gibbs) */
+    double beta_min;
     const char *version;        /* library version (static) */
     uint64_t seed, stratum;
     size_t chains, K;

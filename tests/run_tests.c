@@ -36,7 +36,8 @@ int vc_test_slow(void)
     return slow != NULL && slow[0] == '1';
 }
 
-int main(void)
+/* run_tests [SUITE]: all suites, or only the one named (e.g. models). */
+int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (CU_initialize_registry() != CUE_SUCCESS) {
@@ -60,7 +61,17 @@ int main(void)
         }
     }
     CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
+    if (argc > 1) {
+        CU_pSuite only = CU_get_suite(argv[1]);
+        if (only == NULL) {
+            fprintf(stderr, "no suite named %s\n", argv[1]);
+            CU_cleanup_registry();
+            return 2;
+        }
+        CU_basic_run_suite(only);
+    } else {
+        CU_basic_run_tests();
+    }
     unsigned failed = CU_get_number_of_tests_failed();
     unsigned failures = CU_get_number_of_failures();
     unsigned run = CU_get_number_of_tests_run();

@@ -15,6 +15,7 @@
 
 #include <CUnit/CUnit.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_psi.h>
 #include <omp.h>
 
@@ -134,6 +135,180 @@ static void test_poisson64(void)
     CU_ASSERT_EQUAL(vci_ran_poisson64(r, -1.0, &k), VC_ENUMERIC);
     CU_ASSERT_EQUAL(vci_ran_poisson64(r, 1e19, &k), VC_ENUMERIC);
     CU_ASSERT_EQUAL(vci_ran_poisson64(r, NAN, &k), VC_ENUMERIC);
+    gsl_rng_free(r);
+}
+
+/*
+ * Chi-square goodness of fit of `draws` counts obs[0..ncell-1] against
+ * probabilities prob[] (summing to 1), cells with expectation below 5
+ * pooled into their neighbour; fails when the statistic exceeds its
+ * 1 - 1e-4 quantile (so a correct generator fails one run in 10,000).
+ */
+static void assert_chisq(const double *obs, const double *prob, size_t ncell,
+                         double draws, const char *what)
+{
+    double rest = 0.0; /* expected draws in cells i..ncell-1 */
+    for (size_t i = 0; i < ncell; i++) {
+        rest += prob[i] * draws;
+    }
+    double stat = 0.0, o = 0.0, e = 0.0;
+    size_t df = 0;
+    for (size_t i = 0; i < ncell; i++) {
+        o += obs[i];
+        e += prob[i] * draws;
+        rest -= prob[i] * draws;
+        /* close a pooled cell once it expects 5 draws and what is left
+         * expects 5 more; the last cell takes the remainder */
+        if ((e >= 5.0 && rest >= 5.0) || i + 1 == ncell) {
+            stat += (o - e) * (o - e) / e;
+            df++;
+            o = e = 0.0;
+        }
+    }
+    double crit = gsl_cdf_chisq_Qinv(1e-4, (double)(df - 1));
+    if (!(stat <= crit)) {
+        fprintf(stderr, "\n  %s: chi-square %.1f on %zu df, limit %.1f",
+                what, stat, df - 1, crit);
+    }
+    CU_ASSERT(stat <= crit);
+}
+
+/* Binomial draws (inversion, BTRD, and p > 1/2 by symmetry) against the
+ * exact probability function: mean, variance and chi-square. */
+static void test_binomial(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(8613, 0, 0, 0, NULL);
+    static const struct {
+        uint64_t n;
+        double p;
+    } cases[] = {{1, 0.385},    {7, 0.0137},  {33, 0.27},   {19, 0.5},
+                 {1131, 0.0071}, {57, 0.238}, {1131, 0.713}, {845, 0.4997},
+                 {30000, 0.0123}, {4400, 0.9931}, {2000000, 0.31}};
+    const int draws = 100000;
+    static double obs[4096], prob[4096];
+    for (size_t q = 0; q < sizeof cases / sizeof cases[0]; q++) {
+        uint64_t n = cases[q].n;
+        double p = cases[q].p;
+        double mu = (double)n * p, sd = sqrt(mu * (1 - p));
+        /* cells: k in [lo, lo + 4095] around the mean, tails pooled */
+        double lo_d = floor(mu - 2048.0);
+        uint64_t lo = lo_d > 0.0 ? (uint64_t)lo_d : 0;
+        size_t ncell = n - lo + 1 < 4096 ? (size_t)(n - lo + 1) : 4096;
+        memset(obs, 0, sizeof obs);
+        for (size_t i = 0; i < ncell; i++) {
+            prob[i] = gsl_ran_binomial_pdf((unsigned)(lo + i), p,
+                                           (unsigned)n);
+        }
+        /* the end cells hold the tails */
+        prob[0] = gsl_cdf_binomial_P((unsigned)lo, p, (unsigned)n);
+        prob[ncell - 1] = gsl_cdf_binomial_Q((unsigned)(lo + ncell - 2), p,
+                                             (unsigned)n);
+        double sum = 0.0, ss = 0.0;
+        for (int i = 0; i < draws; i++) {
+            uint64_t k = vci_ran_binomial(r, p, n);
+            CU_ASSERT_FATAL(k <= n);
+            double d = (double)k - mu;
+            sum += d;
+            ss += d * d;
+            size_t cell = k < lo ? 0 : (size_t)(k - lo);
+            obs[cell < ncell ? cell : ncell - 1] += 1.0;
+        }
+        ASSERT_WITHIN_SE(sum / draws, 0.0, sd / sqrt(draws), 5.0);
+        ASSERT_WITHIN_SE(ss / draws / (sd * sd), 1.0, sqrt(2.0 / draws),
+                         6.0);
+        char what[64];
+        snprintf(what, sizeof what, "Binomial(%llu, %g)",
+                 (unsigned long long)n, p);
+        assert_chisq(obs, prob, ncell, draws, what);
+    }
+    CU_ASSERT_EQUAL(vci_ran_binomial(r, 0.0, 17), 0);
+    CU_ASSERT_EQUAL(vci_ran_binomial(r, 1.0, 17), 17);
+    CU_ASSERT_EQUAL(vci_ran_binomial(r, 0.3, 0), 0);
+    gsl_rng_free(r);
+}
+
+/* Gamma draws: mean, variance, and chi-square on 20 cells of equal
+ * probability under the exact distribution function. */
+static void test_gamma(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(5521, 0, 0, 0, NULL);
+    static const double shapes[] = {0.25, 1.0, 1.0 + 2.385, 47.3, 4401.0};
+    const int draws = 100000;
+    enum { CELLS = 20 };
+    for (size_t q = 0; q < sizeof shapes / sizeof shapes[0]; q++) {
+        double a = shapes[q];
+        double obs[CELLS] = {0}, prob[CELLS];
+        double sum = 0.0, ss = 0.0;
+        for (int i = 0; i < draws; i++) {
+            double g = vci_ran_gamma(r, a);
+            CU_ASSERT_FATAL(g >= 0.0 && isfinite(g));
+            sum += g - a;
+            ss += (g - a) * (g - a);
+            double u = gsl_cdf_gamma_P(g, a, 1.0);
+            int cell = (int)(u * CELLS);
+            obs[cell < CELLS ? cell : CELLS - 1] += 1.0;
+        }
+        for (int c = 0; c < CELLS; c++) {
+            prob[c] = 1.0 / CELLS;
+        }
+        ASSERT_WITHIN_SE(sum / draws, 0.0, sqrt(a / draws), 5.0);
+        /* Var of (g - a)^2 is 2 a^2 + 6 a */
+        ASSERT_WITHIN_SE(ss / draws, a, sqrt((2 * a * a + 6 * a) / draws),
+                         6.0);
+        char what[64];
+        snprintf(what, sizeof what, "Gamma(%g)", a);
+        assert_chisq(obs, prob, CELLS, draws, what);
+    }
+    gsl_rng_free(r);
+}
+
+/* The 32-bit uniform: in (0, 1), mean 1/2, and flat on 64 cells. */
+static void test_uniform32(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(99, 0, 0, 0, NULL);
+    enum { CELLS = 64 };
+    double obs[CELLS] = {0}, prob[CELLS];
+    const int draws = 200000;
+    double sum = 0.0;
+    for (int i = 0; i < draws; i++) {
+        double u = vci_ran_uniform(r);
+        CU_ASSERT_FATAL(u > 0.0 && u < 1.0);
+        sum += u - 0.5;
+        obs[(int)(u * CELLS)] += 1.0;
+    }
+    for (int c = 0; c < CELLS; c++) {
+        prob[c] = 1.0 / CELLS;
+    }
+    ASSERT_WITHIN_SE(sum / draws, 0.0, sqrt(1.0 / 12.0 / draws), 5.0);
+    assert_chisq(obs, prob, CELLS, draws, "uniform");
+    gsl_rng_free(r);
+}
+
+/* Poisson draws by inversion (mean < 10) and PTRS: chi-square against
+ * the exact probability function. */
+static void test_poisson_fit(void)
+{
+    gsl_rng *r = vc_rng_stream_alloc(1234, 5, 0, 0, NULL);
+    static const double mus[] = {0.0173, 0.77, 3.7, 9.99, 10.0, 17.3, 438.5};
+    const int draws = 100000;
+    static double obs[2048], prob[2048];
+    for (size_t q = 0; q < sizeof mus / sizeof mus[0]; q++) {
+        double mu = mus[q];
+        size_t ncell = (size_t)(mu + 10.0 * sqrt(mu) + 20.0);
+        memset(obs, 0, sizeof obs);
+        for (size_t i = 0; i < ncell; i++) {
+            prob[i] = gsl_ran_poisson_pdf((unsigned)i, mu);
+        }
+        prob[ncell - 1] = gsl_cdf_poisson_Q((unsigned)(ncell - 2), mu);
+        for (int i = 0; i < draws; i++) {
+            uint64_t k;
+            CU_ASSERT_EQUAL_FATAL(vci_ran_poisson64(r, mu, &k), VC_OK);
+            obs[k < ncell ? k : ncell - 1] += 1.0;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "Poisson(%g)", mu);
+        assert_chisq(obs, prob, ncell, draws, what);
+    }
     gsl_rng_free(r);
 }
 
@@ -514,11 +689,14 @@ static void test_errors(void)
 /* ------------------------------------------------------------------ */
 /* Multi-chain driver: reproducible whatever the thread count or rounds. */
 
+static int chains_sampler = VC_LCM_SAMPLER_GIBBS;
+
 static vc_lcm_chains *run_chains(const vc_table *t, int threads,
                                  const uint64_t *rounds, size_t nrounds)
 {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = chains_sampler;
     o.chains = 5; /* more chains than threads, and an odd number */
     o.burnin = 300;
     o.thin = 7;   /* rounds that do not end on a kept draw */
@@ -552,7 +730,7 @@ static int same_traces(const vc_lcm_chains *a, const vc_lcm_chains *b)
     return 1;
 }
 
-static void test_chains_deterministic(void)
+static void chains_deterministic(void)
 {
     vc_table *t = kosovo_table();
     int saved = omp_get_max_threads();
@@ -585,6 +763,16 @@ static void test_chains_deterministic(void)
     vc_lcm_chains_free(c);
     omp_set_num_threads(saved);
     vc_table_free(t);
+}
+
+static void test_chains_deterministic(void)
+{
+    chains_sampler = VC_LCM_SAMPLER_GIBBS;
+    chains_deterministic();
+    /* parallel tempering: replicas, exchanges and their streams too */
+    chains_sampler = VC_LCM_SAMPLER_TEMPERING;
+    chains_deterministic();
+    chains_sampler = VC_LCM_SAMPLER_GIBBS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1089,19 +1277,25 @@ static void test_exact_tiny(void)
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         var += (NOBS + n0 - mean) * (NOBS + n0 - mean) * post[n0];
     }
-    /* the sampler, same model and bound */
+    /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    for (int sampler = 0; sampler < 2; sampler++) {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    /* tempering: a ladder down to beta = 0.2, where the replicas move
+     * freely, and a quarter of the sweeps (each is 4 sweeps' work) */
     o.K = 2;
     o.n_max = NMAX;
     o.burnin = 2000;
     o.thin = 5;
     o.seed = 424242;
+    o.beta_min = 0.2;
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 400000, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sampler ? 100000 : 400000,
+                                              NULL), VC_OK);
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     double hits = 0.0, draws = 0.0;
@@ -1112,16 +1306,17 @@ static void test_exact_tiny(void)
             draws += 1.0;
         }
     }
-    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; sampler "
+    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; %s "
             "mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
-            mean, sqrt(var), NOBS + 5, p_le5, s.N.mean, s.N.mcse_mean,
-            hits / draws, s.N.ess_bulk);
+            mean, sqrt(var), NOBS + 5, p_le5, s.sampler, s.N.mean,
+            s.N.mcse_mean, hits / draws, s.N.ess_bulk);
     ASSERT_WITHIN_SE(s.N.mean, mean, s.N.mcse_mean, 4.0);
     /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     vc_lcm_chains_free(c);
+    }
     vc_table_free(t);
 }
 
@@ -1137,6 +1332,10 @@ int vc_register_models_suite(void)
     } tests[] = {
         {"Poisson draws beyond 2^32", test_poisson64},
         {"log-gamma draws, small shapes", test_log_gamma},
+        {"binomial draws (inversion, BTRD)", test_binomial},
+        {"gamma draws (Marsaglia-Tsang)", test_gamma},
+        {"32-bit uniforms", test_uniform32},
+        {"Poisson draws, goodness of fit", test_poisson_fit},
         {"conditional of n0 (negative binomial)", test_conditional_n0},
         {"bound on N is visible", test_bound},
         {"conditional of lambda (beta)", test_conditional_lambda},
