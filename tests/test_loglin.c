@@ -967,6 +967,91 @@ static void test_heterogeneity_properties(void)
     vc_table_free(t);
 }
 
+/* ---------------------------------------------------------------------
+ * Equal capture probabilities: M0 and the Mh forms
+ * ------------------------------------------------------------------- */
+
+/*
+ * Rcapture's closedp.t rows M0, Mh Chao (LB), Mh Poisson2, Mh Darroch and
+ * Mh Gamma3.5 for the hare and period 3 of the meadow vole data, from the
+ * same tables as test_heterogeneity_rcapture (cran/Rcapture,
+ * tests/Examples/Rcapture-Ex.Rout.save, examples of ?closedp; the hare
+ * table also in Baillargeon & Rivest 2007, sec. 2.1), and the M0 row of
+ * Seber's (1982, p. 107) two-sample example in the same file (closedp.t of
+ * 11: 167, 10: 781, 01: 254).  Tolerances and the multinomial stderr as
+ * there.  Rcapture's Mh Chao has J - 2 etas on top of the k column
+ * (R/Xclosedp.r: columns pmax(k - j + 1, 0), j = 3..t): on the hare data
+ * one of them is negative and fixed at 0 (neg = TRUE), so the df is 58,
+ * not 57; nzero says how many we fixed.
+ */
+static void test_m0_rcapture(void)
+{
+    struct {
+        int table;          /* 0 hare, 1 mvole period 3, 2 Seber p. 107 */
+        const char *model;
+        double N, stderr_, dev, df, aic;
+        size_t nzero;
+    } cases[] = {
+        { 0, "M0", 75.4, 3.5, 68.516, 61, 154.707, 0 },
+        { 0, "M0 + h=Chao", 79.8, 6.4, 58.023, 58, 150.214, 1 },
+        { 0, "M0 + h=Poisson", 81.5, 5.7, 59.107, 60, 147.298, 0 },
+        { 0, "M0 + h=Darroch", 90.4, 11.6, 61.600, 60, 149.791, 0 },
+        { 0, "M0 + h=Gamma", 100.6, 21.7, 62.771, 60, 150.961, 0 },
+        { 1, "m0", 51.1, 1.6, 66.964, 29, 122.895, 0 },
+        { 1, "M0 + h=LB", 71.9, 14.2, 33.556, 26, 95.486, 0 },
+        { 1, "M0 + h=Poisson(2)", 61.0, 6.3, 37.902, 28, 95.833, 0 },
+        { 1, "M0 + h=Darroch", 93.2, 26.7, 34.611, 28, 92.541, 0 },
+        { 1, "M0 + h=Gamma(3.5)", 203.2, 119.1, 33.984, 28, 91.915, 0 },
+        { 2, "M0", 2805.6, 164.1, 281.334, 1, 308.166, 0 },
+    };
+    const uint32_t seber_pat[3] = { 3, 1, 2 };
+    const uint64_t seber_cnt[3] = { 167, 781, 254 };
+    const char *seber_names[] = { "A", "B" };
+    vc_table *tab[3] = { load_table("hare"), load_mvole3(),
+                         vc_table_from_counts(2, seber_names, 3, seber_pat,
+                                              seber_cnt, NULL) };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab[0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab[1]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tab[2]);
+    CU_ASSERT_EQUAL(tab[2]->n, 1202);  /* Rcapture: 1202 captured units */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vc_table *t = tab[cases[i].table];
+        vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, NULL);
+        vc_loglin_model m;
+        vc_loglin_result r;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(vc_loglin_model_parse(cases[i].model, t->J,
+                                                    NULL, &m, &err), VC_OK);
+        CU_ASSERT_EQUAL(m.common, 1);
+        CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, NULL, &r, NULL, w,
+                                            &err), VC_OK);
+        double se = sqrt(r.n0 * r.se_log_n0 * r.n0 * r.se_log_n0 + r.n0);
+        if (fabs(r.N - cases[i].N) > 0.05
+            || fabs(r.deviance - cases[i].dev) > 0.0005) {
+            fprintf(stderr, "\n  table %d %s: N %.3f se %.3f dev %.4f df %g "
+                    "AIC %.4f", cases[i].table, cases[i].model, r.N, se,
+                    r.deviance, r.df, r.aic);
+        }
+        CU_ASSERT_DOUBLE_EQUAL(r.N, cases[i].N, 0.05);
+        CU_ASSERT_DOUBLE_EQUAL(se, cases[i].stderr_, 0.05);
+        CU_ASSERT_DOUBLE_EQUAL(r.deviance, cases[i].dev, 0.0005);
+        CU_ASSERT_EQUAL(r.df, cases[i].df);
+        CU_ASSERT_DOUBLE_EQUAL(r.aic, cases[i].aic, 0.0005);
+        CU_ASSERT_EQUAL(r.nzero, cases[i].nzero);
+        /* Every list's main effect is the common one. */
+        for (size_t j = 2; j <= t->J; j++) {
+            CU_ASSERT_EQUAL(r.coef_state[j], VC_LOGLIN_COEF_TIED);
+            CU_ASSERT_EQUAL(r.coef[j], r.coef[1]);
+        }
+        CU_ASSERT_EQUAL(r.coef_state[1], VC_LOGLIN_COEF_FREE);
+        vc_loglin_workspace_free(w);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        vc_table_free(tab[i]);
+    }
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -993,7 +1078,9 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "heterogeneity: Rcapture closedp.t",
                        test_heterogeneity_rcapture) == NULL
         || CU_add_test(s, "heterogeneity: properties",
-                       test_heterogeneity_properties) == NULL) {
+                       test_heterogeneity_properties) == NULL
+        || CU_add_test(s, "M0 and Mh: Rcapture closedp.t", test_m0_rcapture)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
