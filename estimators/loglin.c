@@ -569,6 +569,8 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
     }
     size_t blen = 0;
     int nhet = 0;
+    size_t nbody = 0;
+    int saw_m0 = 0;
     vc_loglin_model hetm = tmp;
     const char *s = spec;
     for (;;) {
@@ -593,6 +595,13 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
             }
             memcpy(body + blen, s, slen);
             blen += slen;
+            nbody++;
+            const char *w0 = skip_space(s);
+            size_t wlen = slen - (size_t)(w0 - s);
+            while (wlen > 0 && isspace((unsigned char)w0[wlen - 1])) {
+                wlen--;
+            }
+            saw_m0 |= word_is(w0, wlen, "m0");
         }
         if (end == NULL) {
             break;
@@ -600,6 +609,12 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
         s = end + 1;
     }
     body[blen] = '\0';
+    if (status == VC_OK && saw_m0 && nbody > 1) {
+        status = vc_error_set(err, VC_EINVAL,
+                              "model \"%s\": M0 (one main effect for all "
+                              "lists) takes no interaction terms; write "
+                              "\"M0\" or \"M0 + h=...\"", spec);
+    }
     if (status == VC_OK) {
         status = parse_terms(spec, body, J, names, &tmp, err);
     }
@@ -1429,18 +1444,12 @@ static int check_existence(const double *y, vc_loglin_result *res,
     return VC_OK;
 }
 
-int vci_loglin_fit_dense(const double *y, double n, int include0,
-                         const vc_loglin_model *m,
-                         const vc_loglin_result *start,
-                         const vc_loglin_control *control,
-                         vc_loglin_result *res, double *fitted,
-                         vc_loglin_workspace *w, vc_error *err)
+/* One IRLS fit of model m as it stands (no refits for Chao's etas). */
+static int fit_once(const double *y, double n, int include0,
+                    const vc_loglin_model *m, const vc_loglin_result *start,
+                    const vc_loglin_control *control, vc_loglin_result *res,
+                    double *fitted, vc_loglin_workspace *w, vc_error *err)
 {
-    vc_loglin_control defaults;
-    if (control == NULL) {
-        vc_loglin_control_default(&defaults);
-        control = &defaults;
-    }
     if (m->J != w->J) {
         return vc_error_set(err, VC_EINVAL,
                             "model on %zu lists, workspace for %zu", m->J,
@@ -1564,6 +1573,51 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     return finish(y, n, include0, res, fitted, w, err);
 }
 
+int vci_loglin_fit_dense(const double *y, double n, int include0,
+                         const vc_loglin_model *m,
+                         const vc_loglin_result *start,
+                         const vc_loglin_control *control,
+                         vc_loglin_result *res, double *fitted,
+                         vc_loglin_workspace *w, vc_error *err)
+{
+    vc_loglin_control defaults;
+    if (control == NULL) {
+        vc_loglin_control_default(&defaults);
+        control = &defaults;
+    }
+    int status = fit_once(y, n, include0, m, start, control, res, fitted, w,
+                          err);
+    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
+        return status;
+    }
+    /* Chao's lower bound: an eta below 0 contradicts the mixture that
+     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
+     * neg = TRUE does (its Chao.neg), the column of the first negative eta
+     * is removed and the model refitted, until no eta is negative: at most
+     * J - 2 rounds.  Removing one at a time matters when several are
+     * negative: the others may turn positive once the first is gone. */
+    vc_loglin_model cur = *m;
+    size_t het0 = 1 + m->J + m->nterms;
+    size_t nhet = vc_loglin_model_nhet(m);
+    for (size_t round = 0; status == VC_OK && round < nhet; round++) {
+        uint32_t neg = 0;
+        for (size_t i = 0; i < nhet && neg == 0; i++) {
+            if (res->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
+                && res->coef[het0 + i] < 0.0) {
+                neg = 1u << (i + 2);
+            }
+        }
+        if (neg == 0) {
+            break;
+        }
+        cur.eta_zero |= neg;
+        vc_loglin_result prev = *res;
+        status = fit_once(y, n, include0, &cur, &prev, control, res, fitted,
+                          w, err);
+    }
+    return status;
+}
+
 int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                   const vc_loglin_result *start,
                   const vc_loglin_control *control, vc_loglin_result *result,
@@ -1578,41 +1632,9 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                             "table has %zu lists, model %zu, workspace %zu",
                             t->J, m->J, w->J);
     }
-    vc_loglin_control defaults;
-    if (control == NULL) {
-        vc_loglin_control_default(&defaults);
-        control = &defaults;
-    }
     double n = vci_loglin_dense_counts(t, w);
-    status = vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
-                                  fitted, w, err);
-    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
-        return status;
-    }
-    /* Chao's lower bound: an eta below 0 contradicts the mixture that
-     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
-     * neg = TRUE does, its column is removed and the model refitted; we
-     * repeat until no eta is negative (at most J - 2 rounds, since each
-     * round removes at least one column). */
-    vc_loglin_model cur = *m;
-    size_t het0 = 1 + m->J + m->nterms;
-    for (size_t round = 0; status == VC_OK && round < m->J; round++) {
-        uint32_t neg = 0;
-        for (size_t i = 0; i < vc_loglin_model_nhet(m); i++) {
-            if (result->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
-                && result->coef[het0 + i] < 0.0) {
-                neg |= 1u << (i + 2);
-            }
-        }
-        if (neg == 0) {
-            break;
-        }
-        cur.eta_zero |= neg;
-        vc_loglin_result prev = *result;
-        status = vci_loglin_fit_dense(w->y, n, 0, &cur, &prev, control,
-                                      result, fitted, w, err);
-    }
-    return status;
+    return vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
+                                fitted, w, err);
 }
 
 int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,

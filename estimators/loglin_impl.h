@@ -71,9 +71,10 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
                       vc_loglin_result *res, vc_loglin_workspace *w);
 
 /*
- * The fit of vc_loglin_fit on dense counts y with n = sum of y over x != 0.
- * include0: y[0] is data too (complete table); then n0 is the fitted mean
- * of cell 0 and N = n + y[0] is not computed (res->N = 0).
+ * The fit of vc_loglin_fit on dense counts y with n = sum of y over x != 0,
+ * refits for negative Chao etas included.  include0: y[0] is data too
+ * (complete table); then n0 is the fitted mean of cell 0 and N = n + y[0]
+ * is not computed (res->N = 0).
  */
 int vci_loglin_fit_dense(const double *y, double n, int include0,
                          const vc_loglin_model *m,

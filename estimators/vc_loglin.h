@@ -229,8 +229,8 @@ typedef struct {
      * fit whose MLE exists converges in well under 15 steps from the
      * default start.  Default 15. */
     size_t lp_after;
-    /* Chao's lower bound: refit with every negative eta fixed at 0 until
-     * none is left (Rcapture's neg = TRUE).  Default 1. */
+    /* Chao's lower bound: fix the first negative eta at 0 and refit, until
+     * none is negative (Rcapture's neg = TRUE).  Default 1. */
     int chao_nonneg;
 } vc_loglin_control;
 
@@ -295,8 +295,9 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w);
  * at 0; NULL starts from mu = y + 0.1 as glm does.  control may be NULL
  * for the defaults.  result is filled.  fitted (may be NULL) is filled with
  * 2^J fitted means indexed by pattern; fitted[0] = n0.  For Chao's lower
- * bound (with control->chao_nonneg) the fit is repeated with negative etas
- * fixed at 0 until none is negative; result->model.eta_zero says which.
+ * bound (with control->chao_nonneg) the fit is repeated with the first
+ * negative eta fixed at 0 until none is negative, as Rcapture does;
+ * result->model.eta_zero says which were fixed.
  * Errors: VC_EINVAL (t->J != m->J or out of range, w made for another J),
  * VC_EDATA (empty table), VC_ENOMLE (codes 1 and 3; code 2 when lists that
  * never meet are what leaves N unidentifiable, since then the finite MLE
@@ -414,7 +415,10 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
  * 48:567), as Rcapture's closedpCI: the set of N whose multinomial profile
  * log-likelihood lies within chi-square(1, level)/2 of its maximum; the
  * complete 2^J table, with n0 = N - n in the unobserved cell, is refitted at
- * every N (profile.c).  The upper end is searched up to N_max (<= 0: the
+ * every N (profile.c; Chao etas that go negative there are fixed at 0 as
+ * in vc_loglin_fit, starting from m at every N, as Rcapture does, so pass
+ * the model asked for rather than a fit's result->model if Rcapture's
+ * figures are wanted).  The upper end is searched up to N_max (<= 0: the
  * default VC_LOGLIN_PROFILE_NMAX_FACTOR * N-hat); when the profile is still
  * above the cut there, *upper = N_max and VC_FLAG_UPPER_OPEN is set in
  * *flags: never an invented bound.  The lower end is at least n.  w is a
