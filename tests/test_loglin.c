@@ -1233,8 +1233,8 @@ static void test_m0_properties(void)
  * published interval with a heterogeneity column is Mth Poisson2 on the
  * hare data, 71.8-93.8 (the closedpCI.t example in Rcapture-Ex.Rout.save;
  * the JSS paper, sec. 2.1, computes the same interval), the same column on
- * the Mt design: checked to the printed digit.  Otherwise: properties (the interval holds N-hat and
- * narrows with the level).
+ * the Mt design: checked to the printed digit.  Otherwise: properties
+ * (the interval holds N-hat and narrows with the level).
  */
 static void test_m0_profile(void)
 {
