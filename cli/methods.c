@@ -193,12 +193,17 @@ static double now_seconds(void)
  * Log-linear models
  * ------------------------------------------------------------------- */
 
-/* Name of parameter p of a fit: "(Intercept)", a list, or "A:B". */
+/* Name of parameter p of a fit: "(Intercept)", a list, "A:B", or for M0
+ * the common main effect, whose column is k, the number of lists. */
 static void param_name(const vc_table *t, const vc_loglin_result *r, size_t p,
                        char *buf, size_t size)
 {
     if (p == 0) {
         snprintf(buf, size, "(Intercept)");
+        return;
+    }
+    if (p == 1 && r->model.common) {
+        snprintf(buf, size, "k (all lists, M0)");
         return;
     }
     if (p <= t->J) {
@@ -245,8 +250,9 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
                            sizeof name, &err);
     vc_error_clear(&err);
     if (vc_loglin_model_format(&r->model, NULL, brackets, sizeof brackets,
-                               &err) != VC_OK) {
-        brackets[0] = '\0';
+                               &err) != VC_OK
+        || strcmp(brackets, name) == 0) {
+        brackets[0] = '\0'; /* none, or nothing new (M0) */
     }
     json_t *x = extra(res);
     json_object_set_new(x, "model", json_string(name));
@@ -258,6 +264,9 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     json_t *coef = json_object();
     for (size_t p = 0; p < r->nparams; p++) {
         char pn[512];
+        if (r->coef_state[p] == VC_LOGLIN_COEF_TIED) {
+            continue; /* M0: the common main effect stands for them */
+        }
         param_name(t, r, p, pn, sizeof pn);
         if (p > t->J && p < 1 + t->J + r->model.nterms) {
             json_array_append_new(terms, json_string(pn));
@@ -377,13 +386,17 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         return res->status = err.code;
     }
     vc_loglin_result fit;
+    /* The model the profile refits at every N: the one asked for, so that
+     * Chao etas are fixed at 0 afresh at each N, as Rcapture does. */
+    vc_loglin_model asked;
+    int have_asked = 0;
     const char *how = "the user (--model)";
     int status = VC_OK;
     if (o->heterogeneity != NULL && o->model == NULL) {
         status = vc_error_set(&err, VC_EINVAL,
                               "--heterogeneity adds to a model: give "
                               "--model too (--model independence for "
-                              "Rcapture's Mth)");
+                              "Rcapture's Mth, --model M0 for Mh)");
     } else if (o->model != NULL) {
         vc_loglin_model m;
         char spec[2048];
@@ -397,6 +410,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                                        (const char *const *)t->names, &m,
                                        &err);
         if (status == VC_OK) {
+            asked = m;
+            have_asked = 1;
             status = vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w, &err);
         }
     } else if (o->select == CLI_SELECT_STEPWISE) {
@@ -466,8 +481,9 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         if (kind == CLI_INTERVAL_PROFILE) {
             double lo, hi;
             unsigned flags = 0;
-            status = vc_loglin_profile_ci(t, &fit.model, o->level, 0.0, &lo,
-                                          &hi, &flags, w, &err);
+            status = vc_loglin_profile_ci(t, have_asked ? &asked : &fit.model,
+                                          o->level, 0.0, &lo, &hi, &flags, w,
+                                          &err);
             if (status == VC_OK) {
                 res->est.lower = lo;
                 res->est.upper = hi;

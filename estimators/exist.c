@@ -17,8 +17,9 @@
  * fix at minus infinity every interaction whose lists never meet (a zero
  * margin) and drop the cells it covers, then ask the question on the cells
  * left; we do the same (loglin.c, vci_loglin_setup), so the LP runs on S
- * and on the parameters that are not NEGINF (nor Chao etas fixed at 0).
- * Heterogeneity columns enter X with their values, not as 0/1.
+ * and on the parameters that are not NEGINF (nor Chao etas fixed at 0, nor
+ * the main effects an M0 model ties to its common one).  Heterogeneity
+ * columns and M0's column k_x enter X with their values, not as 0/1.
  *
  * Identifiability (CSV 2021, sec. 2.3): N depends on the intercept alone,
  * which the cells S can estimate unless the intercept column of X_S lies in
@@ -70,7 +71,8 @@ int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
     size_t par[VC_LOGLIN_MAX_PARAMS];
     for (size_t k = 0; k < w->np; k++) {
         if (w->state[k] != VC_LOGLIN_COEF_NEGINF
-            && w->state[k] != VC_LOGLIN_COEF_ZERO) {
+            && w->state[k] != VC_LOGLIN_COEF_ZERO
+            && w->state[k] != VC_LOGLIN_COEF_TIED) {
             par[p++] = k;
         }
     }

@@ -53,6 +53,26 @@
  * neg = TRUE does.  Checked: Rcapture's closedp.t Mt and Mth rows (N,
  * stderr, deviance, df, AIC) for the hare and meadow-vole examples.
  *
+ * Equal capture probabilities (Rcapture's M0 and, with the columns above,
+ * its Mh models; Otis, Burnham, White & Anderson 1978, Wildl. Monogr. 62;
+ * Baillargeon & Rivest 2007, sec. 2, "Models fitting"): a person is seen
+ * by each list with the same probability p, so
+ * mu_x = N (1 - p)^J (p / (1 - p))^k_x and
+ *   log mu_x = u + beta k_x,   beta = log(p / (1 - p)),  u = log n0,
+ * one column k_x = |x| in place of the J main effects (the JSS paper's
+ * design for M0: a column of ones and a column of sum_j omega_j).  We keep
+ * the parameter layout of the other models so that code indexing terms
+ * and heterogeneity columns needs no second case: parameter 1 carries the
+ * column k_x and parameters 2..J are TIED to it.  Rcapture's Mh Chao puts
+ * the same J - 2 eta columns (k - j)_+, j = 2 .. J-1, on top of k_x
+ * (Rivest & Baillargeon 2007, Biometrics 63:999): log mu is then free at
+ * every k >= 1, so the totals f_k of the people seen k times are fitted
+ * exactly, and log mu_0 = 2 log mu_1 - log mu_2 (mu_k the mean of one cell
+ * seen k times, f_k / C(J, k)) gives n0 = (J - 1) f_1^2 / (2 J f_2),
+ * Chao's (1987) moment estimator, as long as no eta is negative.
+ * Checked: the closedp.t rows M0 and Mh (N, stderr, deviance, df, AIC)
+ * for the hare and meadow-vole examples.
+ *
  * Counting (to agree with R's glm, which is what Rcapture reports): the
  * deviance and log-likelihood sum over all 2^J - 1 cells (a left-out cell
  * has y = mu = 0 and adds nothing), and k counts the NEGINF parameters too,
@@ -114,6 +134,15 @@ int vc_loglin_model_independence(size_t J, vc_loglin_model *m, vc_error *err)
     return VC_OK;
 }
 
+int vc_loglin_model_m0(size_t J, vc_loglin_model *m, vc_error *err)
+{
+    int status = vc_loglin_model_independence(J, m, err);
+    if (status == VC_OK) {
+        m->common = 1;
+    }
+    return status;
+}
+
 int vc_loglin_model_all_two_way(size_t J, vc_loglin_model *m, vc_error *err)
 {
     int status = vc_loglin_model_independence(J, m, err);
@@ -162,6 +191,11 @@ static void insert_term(vc_loglin_model *m, uint32_t term)
 int vc_loglin_model_add(vc_loglin_model *m, uint32_t term, vc_error *err)
 {
     uint32_t valid = (uint32_t)((1u << m->J) - 1u);
+    if (m->common) {
+        return vc_error_set(err, VC_EINVAL,
+                            "M0 (one main effect for all lists) takes no "
+                            "interaction terms");
+    }
     if (__builtin_popcount(term) < 2 || (term & ~valid) != 0) {
         return vc_error_set(err, VC_EINVAL,
                             "interaction term 0x%x needs two or more of the "
@@ -494,7 +528,8 @@ static int parse_terms(const char *spec, const char *body, size_t J,
     if (*skip_space(body) == '\0') {
         return vc_error_set(err, VC_EINVAL,
                             "model \"%s\": no terms besides the "
-                            "heterogeneity (write \"independence + h=...\")",
+                            "heterogeneity (write \"independence + h=...\" "
+                            "or \"M0 + h=...\")",
                             spec);
     }
     if (is_keyword(body, "independence")) {
@@ -502,6 +537,9 @@ static int parse_terms(const char *spec, const char *body, size_t J,
     }
     if (is_keyword(body, "all-two-way")) {
         return vc_loglin_model_all_two_way(J, tmp, err);
+    }
+    if (is_keyword(body, "m0")) {
+        return vc_loglin_model_m0(J, tmp, err);
     }
     const char *p = skip_space(body);
     if (*p == '[') {
@@ -531,6 +569,8 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
     }
     size_t blen = 0;
     int nhet = 0;
+    size_t nbody = 0;
+    int saw_m0 = 0;
     vc_loglin_model hetm = tmp;
     const char *s = spec;
     for (;;) {
@@ -555,6 +595,13 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
             }
             memcpy(body + blen, s, slen);
             blen += slen;
+            nbody++;
+            const char *w0 = skip_space(s);
+            size_t wlen = slen - (size_t)(w0 - s);
+            while (wlen > 0 && isspace((unsigned char)w0[wlen - 1])) {
+                wlen--;
+            }
+            saw_m0 |= word_is(w0, wlen, "m0");
         }
         if (end == NULL) {
             break;
@@ -562,6 +609,12 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
         s = end + 1;
     }
     body[blen] = '\0';
+    if (status == VC_OK && saw_m0 && nbody > 1) {
+        status = vc_error_set(err, VC_EINVAL,
+                              "model \"%s\": M0 (one main effect for all "
+                              "lists) takes no interaction terms; write "
+                              "\"M0\" or \"M0 + h=...\"", spec);
+    }
     if (status == VC_OK) {
         status = parse_terms(spec, body, J, names, &tmp, err);
     }
@@ -645,16 +698,19 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
         return vc_error_set(err, VC_EINVAL, "no room for the model string");
     }
     buf[0] = '\0';
-    if (names == NULL && m->J > 9) {
+    if (names == NULL && m->J > 9 && !m->common) {
         return vc_error_set(err, VC_EINVAL,
                             "the bracket form needs J <= 9 (here %zu)", m->J);
     }
     uint32_t g[VC_LOGLIN_MAX_LISTS + VC_LOGLIN_MAX_TERMS];
-    size_t ng = generators(m, g);
+    /* M0 has no generators to list: its keyword stands for the model. */
+    size_t ng = m->common ? 0 : generators(m, g);
     qsort(g, ng, sizeof *g, gen_cmp);
     size_t len = 0;
     int full = 0;
-    if (names == NULL) {
+    if (m->common) {
+        append(buf, size, &len, "M0", &full);
+    } else if (names == NULL) {
         append(buf, size, &len, "[", &full);
     }
     for (size_t i = 0; i < ng; i++) {
@@ -676,7 +732,7 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
             first = 0;
         }
     }
-    if (names == NULL) {
+    if (names == NULL && !m->common) {
         append(buf, size, &len, "]", &full);
     }
     if (m->het != VC_LOGLIN_HET_NONE) {
@@ -814,9 +870,15 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     res->nparams = p;
     w->np = p;
     w->het0 = 1 + J + m->nterms;
+    w->common = m->common;
     w->pmask[0] = 0;
     for (size_t j = 0; j < J; j++) {
         w->pmask[1 + j] = 1u << j;
+    }
+    if (m->common) {
+        /* M0: the column of the common main effect is k_x
+         * (vci_loglin_colval), not an indicator. */
+        w->pmask[1] = 0;
     }
     for (size_t i = 0; i < m->nterms; i++) {
         w->pmask[1 + J + i] = m->term[i];
@@ -863,6 +925,12 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
                        && (m->eta_zero >> (k - w->het0 + 2) & 1u);
             w->state[k] = zero ? VC_LOGLIN_COEF_ZERO : VC_LOGLIN_COEF_FREE;
             res->nzero += (size_t)zero;
+            continue;
+        }
+        if (m->common && k <= J) {
+            /* M0: one main effect, whose margin sum_x k_x y_x is positive
+             * whenever anyone was seen; the others are tied to it. */
+            w->state[k] = k == 1 ? VC_LOGLIN_COEF_FREE : VC_LOGLIN_COEF_TIED;
             continue;
         }
         uint32_t t = w->pmask[k];
@@ -958,7 +1026,8 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     for (size_t a = 0; a < q && !w->use_csr; a++) {
         for (size_t b = 0; b <= a; b++) {
             double count = 0.0;
-            if (order[a] >= w->het0 || order[b] >= w->het0) {
+            if (vci_loglin_valued(w, order[a])
+                || vci_loglin_valued(w, order[b])) {
                 for (size_t s = 0; s < w->ncell; s++) {
                     count += vci_loglin_colval(w, order[a], w->cell[s])
                              * vci_loglin_colval(w, order[b], w->cell[s]);
@@ -1037,7 +1106,7 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     }
     memcpy(res->coef_state, w->state, p);
     res->ncells = w->ncell_all - 1 + (include0 ? 1 : 0);
-    res->k = p - res->naliased - res->nzero;
+    res->k = p - res->naliased - res->nzero - (m->common ? J - 1 : 0);
     res->df = (double)res->ncells - (double)res->k;
 }
 
@@ -1054,7 +1123,7 @@ static size_t active(const vc_loglin_workspace *w, uint32_t x, size_t *act,
     size_t na = 0;
     for (size_t i = 0; i < w->nkept; i++) {
         size_t k = w->kept[i];
-        if (k >= w->het0) {
+        if (vci_loglin_valued(w, k)) {
             double v = vci_loglin_colval(w, k, x);
             if (v != 0.0) {
                 act[na] = i;
@@ -1240,6 +1309,9 @@ static int start_values(const double *y, const vc_loglin_result *start,
                 && off < vc_loglin_model_nhet(sm)) {
                 k = 1 + sm->J + sm->nterms + off;
             }
+        } else if (w->common && w->kept[i] == 1) {
+            /* M0's common main effect: only from another M0 fit. */
+            k = sm->common ? 1 : SIZE_MAX;
         } else if (t == 0) {
             k = 0;
         } else if (__builtin_popcount(t) == 1) {
@@ -1283,6 +1355,7 @@ static int finish(const double *y, double n, int include0,
     for (size_t i = 0; i < p; i++) {
         res->coef[w->kept[i]] = w->beta[i];
     }
+    int tied = w->common && res->coef_state[1] == VC_LOGLIN_COEF_FREE;
     /* Standard errors from the inverse Fisher information at the fit;
      * callers that only rank or resample models skip them (w->no_se). */
     if (!w->no_se) {
@@ -1300,6 +1373,11 @@ static int finish(const double *y, double n, int include0,
         for (size_t i = 0; i < p; i++) {
             res->se[w->kept[i]] = sqrt(w->H[i * p + i]);
         }
+    }
+    /* M0: every list's main effect is the common one. */
+    for (size_t j = 2; tied && j <= w->J; j++) {
+        res->coef[j] = res->coef[1];
+        res->se[j] = res->se[1];
     }
     double dev = 0.0;
     double loglik = 0.0;
@@ -1366,18 +1444,12 @@ static int check_existence(const double *y, vc_loglin_result *res,
     return VC_OK;
 }
 
-int vci_loglin_fit_dense(const double *y, double n, int include0,
-                         const vc_loglin_model *m,
-                         const vc_loglin_result *start,
-                         const vc_loglin_control *control,
-                         vc_loglin_result *res, double *fitted,
-                         vc_loglin_workspace *w, vc_error *err)
+/* One IRLS fit of model m as it stands (no refits for Chao's etas). */
+static int fit_once(const double *y, double n, int include0,
+                    const vc_loglin_model *m, const vc_loglin_result *start,
+                    const vc_loglin_control *control, vc_loglin_result *res,
+                    double *fitted, vc_loglin_workspace *w, vc_error *err)
 {
-    vc_loglin_control defaults;
-    if (control == NULL) {
-        vc_loglin_control_default(&defaults);
-        control = &defaults;
-    }
     if (m->J != w->J) {
         return vc_error_set(err, VC_EINVAL,
                             "model on %zu lists, workspace for %zu", m->J,
@@ -1385,6 +1457,11 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     }
     if (!(n > 0.0)) {
         return vc_error_set(err, VC_EDATA, "the table is empty");
+    }
+    if (m->common && m->nterms > 0) {
+        return vc_error_set(err, VC_EINVAL,
+                            "M0 (one main effect for all lists) takes no "
+                            "interaction terms");
     }
     res->existence = VC_LOGLIN_EXISTS;
     res->iterations = 0;
@@ -1496,6 +1573,51 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
     return finish(y, n, include0, res, fitted, w, err);
 }
 
+int vci_loglin_fit_dense(const double *y, double n, int include0,
+                         const vc_loglin_model *m,
+                         const vc_loglin_result *start,
+                         const vc_loglin_control *control,
+                         vc_loglin_result *res, double *fitted,
+                         vc_loglin_workspace *w, vc_error *err)
+{
+    vc_loglin_control defaults;
+    if (control == NULL) {
+        vc_loglin_control_default(&defaults);
+        control = &defaults;
+    }
+    int status = fit_once(y, n, include0, m, start, control, res, fitted, w,
+                          err);
+    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
+        return status;
+    }
+    /* Chao's lower bound: an eta below 0 contradicts the mixture that
+     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
+     * neg = TRUE does (its Chao.neg), the column of the first negative eta
+     * is removed and the model refitted, until no eta is negative: at most
+     * J - 2 rounds.  Removing one at a time matters when several are
+     * negative: the others may turn positive once the first is gone. */
+    vc_loglin_model cur = *m;
+    size_t het0 = 1 + m->J + m->nterms;
+    size_t nhet = vc_loglin_model_nhet(m);
+    for (size_t round = 0; status == VC_OK && round < nhet; round++) {
+        uint32_t neg = 0;
+        for (size_t i = 0; i < nhet && neg == 0; i++) {
+            if (res->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
+                && res->coef[het0 + i] < 0.0) {
+                neg = 1u << (i + 2);
+            }
+        }
+        if (neg == 0) {
+            break;
+        }
+        cur.eta_zero |= neg;
+        vc_loglin_result prev = *res;
+        status = fit_once(y, n, include0, &cur, &prev, control, res, fitted,
+                          w, err);
+    }
+    return status;
+}
+
 int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                   const vc_loglin_result *start,
                   const vc_loglin_control *control, vc_loglin_result *result,
@@ -1510,41 +1632,9 @@ int vc_loglin_fit(const vc_table *t, const vc_loglin_model *m,
                             "table has %zu lists, model %zu, workspace %zu",
                             t->J, m->J, w->J);
     }
-    vc_loglin_control defaults;
-    if (control == NULL) {
-        vc_loglin_control_default(&defaults);
-        control = &defaults;
-    }
     double n = vci_loglin_dense_counts(t, w);
-    status = vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
-                                  fitted, w, err);
-    if (m->het != VC_LOGLIN_HET_CHAO || !control->chao_nonneg) {
-        return status;
-    }
-    /* Chao's lower bound: an eta below 0 contradicts the mixture that
-     * motivates the model (Rivest & Baillargeon 2007), so, as Rcapture's
-     * neg = TRUE does, its column is removed and the model refitted; we
-     * repeat until no eta is negative (at most J - 2 rounds, since each
-     * round removes at least one column). */
-    vc_loglin_model cur = *m;
-    size_t het0 = 1 + m->J + m->nterms;
-    for (size_t round = 0; status == VC_OK && round < m->J; round++) {
-        uint32_t neg = 0;
-        for (size_t i = 0; i < vc_loglin_model_nhet(m); i++) {
-            if (result->coef_state[het0 + i] == VC_LOGLIN_COEF_FREE
-                && result->coef[het0 + i] < 0.0) {
-                neg |= 1u << (i + 2);
-            }
-        }
-        if (neg == 0) {
-            break;
-        }
-        cur.eta_zero |= neg;
-        vc_loglin_result prev = *result;
-        status = vci_loglin_fit_dense(w->y, n, 0, &cur, &prev, control,
-                                      result, fitted, w, err);
-    }
-    return status;
+    return vci_loglin_fit_dense(w->y, n, 0, m, start, control, result,
+                                fitted, w, err);
 }
 
 int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,

@@ -26,9 +26,12 @@ struct vc_loglin_workspace {
     size_t ncell;      /* |S| */
     /* Parameters of the model being fitted, indexed as in
      * vc_loglin_result.coef. */
-    size_t np;                              /* 1 + J + nterms */
-    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept and the
-                                               heterogeneity columns */
+    size_t np;                              /* 1 + J + nterms + nhet */
+    uint32_t pmask[VC_LOGLIN_MAX_PARAMS];   /* 0 for the intercept, the
+                                               heterogeneity columns and
+                                               the common main effect */
+    int common;        /* the model is M0: parameter 1 has column k_x and
+                          parameters 2..J are TIED to it */
     size_t het0;       /* index of the first heterogeneity parameter (np
                           when the model has none) */
     double *hcol;      /* J * (J + 1): value of heterogeneity column i at a
@@ -68,9 +71,10 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
                       vc_loglin_result *res, vc_loglin_workspace *w);
 
 /*
- * The fit of vc_loglin_fit on dense counts y with n = sum of y over x != 0.
- * include0: y[0] is data too (complete table); then n0 is the fitted mean
- * of cell 0 and N = n + y[0] is not computed (res->N = 0).
+ * The fit of vc_loglin_fit on dense counts y with n = sum of y over x != 0,
+ * refits for negative Chao etas included.  include0: y[0] is data too
+ * (complete table); then n0 is the fitted mean of cell 0 and N = n + y[0]
+ * is not computed (res->N = 0).
  */
 int vci_loglin_fit_dense(const double *y, double n, int include0,
                          const vc_loglin_model *m,
@@ -87,6 +91,14 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
 int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
                          int *exists, vc_error *err);
 
+/* 1 when parameter k (as set up in w) has a design column of general
+ * values (heterogeneity, M0's k_x) rather than the 0/1 indicator of
+ * pmask[k]. */
+static inline int vci_loglin_valued(const vc_loglin_workspace *w, size_t k)
+{
+    return k >= w->het0 || (w->common && k == 1);
+}
+
 /* Value of the design column of parameter k (as set up in w) at cell x. */
 static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
                                        uint32_t x)
@@ -94,6 +106,9 @@ static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
     if (k >= w->het0) {
         return w->hcol[(k - w->het0) * (w->J + 1)
                        + (size_t)__builtin_popcount(x)];
+    }
+    if (w->common && k == 1) {
+        return (double)__builtin_popcount(x);
     }
     return (x & w->pmask[k]) == w->pmask[k] ? 1.0 : 0.0;
 }

@@ -18,6 +18,14 @@
  * the reals as in Rcapture.  The interval at level 1 - alpha is
  * {N : 2 (max l - l(N)) <= chi-square_1(1 - alpha)}.
  *
+ * At every N the model is model m as given: for Chao's lower bound the
+ * negative etas of that complete-table fit are fixed at 0 one at a time
+ * (vci_loglin_fit_dense), as Rcapture's closedpCI does inside its profile
+ * function (Chao.neg at every trial N), so the etas fixed may differ from
+ * those of the fit to the incomplete table.  M0 and Mh models (one main
+ * effect for all lists) are profiled like any other: only the design
+ * differs.
+ *
  * Search: the maximum by golden-section search around the MLE of the
  * incomplete table (they differ only by the multinomial terms); each end by
  * Brent's method (GSL) on a bracket found by doubling n0 upward.  The upper

@@ -54,7 +54,8 @@
 
 /*
  * Heterogeneity of capture probabilities between people, as Rcapture's
- * closedp.t / closedpCI.t model it for Mth (Baillargeon & Rivest 2007,
+ * closedp.t / closedpCI.t model it for Mth, and for Mh on an M0 model
+ * (vc_loglin_model.common) (Baillargeon & Rivest 2007,
  * J. Stat. Softw. 19(5), sec. 2; Rivest & Baillargeon 2007, Biometrics
  * 63:999; Rivest 2011): extra columns of the design that depend on a cell
  * only through k, the number of lists that saw it.  With theta the form's
@@ -86,8 +87,16 @@ typedef enum {
  * under subsets and sorted by order and then by mask, so two equal models
  * compare equal field by field.  het adds heterogeneity columns (theta is
  * their parameter, 0 when the form has none); eta_zero has bit j set when
- * Chao's eta_j is fixed at 0 (vc_loglin_fit sets it; 0 otherwise).  A plain
- * value: copy it freely.
+ * Chao's eta_j is fixed at 0 (vc_loglin_fit sets it; 0 otherwise).
+ *
+ * common = 1 gives every list the same main effect: Rcapture's M0 (one
+ * capture probability p for every list and person, so log mu_x = u +
+ * beta k_x with k_x the number of lists in x and beta = log(p / (1 - p));
+ * Otis et al. 1978; Baillargeon & Rivest 2007, sec. 2), and with het its
+ * Mh models (closedp.0 / closedp.t rows "Mh Chao (LB)", "Mh Poisson2",
+ * ...).  The J main effects are then one parameter with design column k_x.
+ * Such a model has no interaction terms (nterms = 0; vc_loglin_model_add
+ * refuses them).  A plain value: copy it freely.
  */
 typedef struct {
     size_t J;
@@ -96,6 +105,7 @@ typedef struct {
     int het;             /* vc_loglin_het */
     double theta;
     uint32_t eta_zero;
+    int common;          /* 1: one main effect shared by all lists (M0) */
 } vc_loglin_model;
 
 /*
@@ -118,11 +128,15 @@ int vc_loglin_model_independence(size_t J, vc_loglin_model *m, vc_error *err);
 /* All two-list interactions on J lists.  VC_EINVAL as above. */
 int vc_loglin_model_all_two_way(size_t J, vc_loglin_model *m, vc_error *err);
 
+/* The model M0 on J lists (common = 1, no interactions): every list has
+ * the same capture probability.  VC_EINVAL as above. */
+int vc_loglin_model_m0(size_t J, vc_loglin_model *m, vc_error *err);
+
 /*
  * Add the interaction term (a mask of two or more lists) and every subset
  * of it that the model lacks, keeping the model hierarchical and sorted.
  * Adding a present term is a no-op.  VC_EINVAL: fewer than two bits, bits
- * beyond J, or more than VC_LOGLIN_MAX_TERMS terms.
+ * beyond J, more than VC_LOGLIN_MAX_TERMS terms, or an M0 model (common).
  */
 int vc_loglin_model_add(vc_loglin_model *m, uint32_t term, vc_error *err);
 
@@ -134,6 +148,9 @@ int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term);
  * (borrowed; may be NULL when only the bracket form and keywords are used).
  * Accepted forms:
  *   "independence", "all-two-way"         keywords (any case)
+ *   "M0"                                  keyword (any case): one main
+ *                                         effect shared by all lists
+ *                                         (Rcapture's M0; no interactions)
  *   "[12,3]", "[12,13,23]"                SparseMSE's bracket form: each
  *                                         group lists 1-based list numbers
  *                                         (file order); J <= 9 only
@@ -143,7 +160,9 @@ int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term);
  *   "+ h=Chao" (or "h=LB"), "+ h=Poisson", "+ h=Poisson(3)", "+ h=Darroch",
  *   "+ h=Gamma", "+ h=Gamma(2.5)"        names in any case; theta in
  *                                         parentheses, defaults 2 and 3.5
- * e.g. "[13,2] + h=Chao", "independence + h=Darroch".
+ * e.g. "[13,2] + h=Chao", "independence + h=Darroch" (Rcapture's Mth
+ * Darroch), "M0 + h=Poisson" (Rcapture's Mh Poisson2).  A keyword wins
+ * over a list of the same name.
  * Every model is made hierarchical: a term brings all its subsets (so "A:B:C"
  * means "A*B*C").  Lists not named keep their main effects.  m is filled.
  * Errors (VC_EINVAL, with the culprit named): empty or malformed string,
@@ -159,8 +178,8 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
  * bracket form "[12,3]" (J <= 9); otherwise name form "IOM*NGO + Police".
  * Either form parses back to the same model.  VC_EINVAL when the bracket
  * form is asked for J > 9 or buf is too small (buf then holds a truncated,
- * NUL-terminated string).  Heterogeneity is appended as " + h=Chao",
- * " + h=Poisson(2)" etc.
+ * NUL-terminated string).  An M0 model (common) is "M0" in both forms.
+ * Heterogeneity is appended as " + h=Chao", " + h=Poisson(2)" etc.
  */
 int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
                            char *buf, size_t size, vc_error *err);
@@ -184,6 +203,10 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
 #define VC_LOGLIN_COEF_ZERO 3    /* a Chao eta fixed at 0 because its
                                     estimate was negative (its column is
                                     left out, as Rcapture does) */
+#define VC_LOGLIN_COEF_TIED 4    /* main effect of lists 2..J of an M0
+                                    model: equal to coef[1], the common
+                                    main effect, and not a parameter of its
+                                    own (coef and se hold coef[1]'s) */
 
 /* Which information criterion ranks models. */
 typedef enum {
@@ -206,8 +229,8 @@ typedef struct {
      * fit whose MLE exists converges in well under 15 steps from the
      * default start.  Default 15. */
     size_t lp_after;
-    /* Chao's lower bound: refit with every negative eta fixed at 0 until
-     * none is left (Rcapture's neg = TRUE).  Default 1. */
+    /* Chao's lower bound: fix the first negative eta at 0 and refit, until
+     * none is negative (Rcapture's neg = TRUE).  Default 1. */
     int chao_nonneg;
 } vc_loglin_control;
 
@@ -217,12 +240,14 @@ void vc_loglin_control_default(vc_loglin_control *c);
  * One fitted model.  Coefficients are indexed as parameters: 0 intercept u
  * (log n0), 1..J main effects of lists 0..J-1, then J + 1 + i for
  * model.term[i], then J + 1 + nterms + i for heterogeneity column i (for
- * CHAO, column i is eta_{i+2}).  A plain value: copy it freely.
+ * CHAO, column i is eta_{i+2}).  In an M0 model (model.common) parameter 1
+ * is the common main effect beta, whose design column is k_x, and 2..J are
+ * TIED to it.  A plain value: copy it freely.
  */
 typedef struct {
     vc_loglin_model model;
     int existence;            /* VC_LOGLIN_EXISTS ... (set even on error) */
-    size_t nparams;           /* 1 + J + nterms */
+    size_t nparams;           /* 1 + J + nterms + heterogeneity columns */
     double coef[VC_LOGLIN_MAX_PARAMS]; /* -HUGE_VAL never: NEGINF ones hold
                                           0 and are marked in coef_state */
     double se[VC_LOGLIN_MAX_PARAMS];   /* from the inverse Fisher
@@ -239,8 +264,8 @@ typedef struct {
     size_t naliased;          /* coefficients not estimable */
     size_t nzero;             /* Chao etas fixed at 0 */
     size_t k;                 /* parameters counted in AIC and BIC and df:
-                                 nparams - naliased - nzero, as R's glm
-                                 counts them
+                                 nparams - naliased - nzero - (J - 1 TIED
+                                 ones of M0), as R's glm counts them
                                  (NEGINF ones included: glm's fit tends to
                                  the extended MLE with them in) */
     double df;                /* ncells - k, residual degrees of freedom */
@@ -270,8 +295,9 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w);
  * at 0; NULL starts from mu = y + 0.1 as glm does.  control may be NULL
  * for the defaults.  result is filled.  fitted (may be NULL) is filled with
  * 2^J fitted means indexed by pattern; fitted[0] = n0.  For Chao's lower
- * bound (with control->chao_nonneg) the fit is repeated with negative etas
- * fixed at 0 until none is negative; result->model.eta_zero says which.
+ * bound (with control->chao_nonneg) the fit is repeated with the first
+ * negative eta fixed at 0 until none is negative, as Rcapture does;
+ * result->model.eta_zero says which were fixed.
  * Errors: VC_EINVAL (t->J != m->J or out of range, w made for another J),
  * VC_EDATA (empty table), VC_ENOMLE (codes 1 and 3; code 2 when lists that
  * never meet are what leaves N unidentifiable, since then the finite MLE
@@ -389,7 +415,10 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
  * 48:567), as Rcapture's closedpCI: the set of N whose multinomial profile
  * log-likelihood lies within chi-square(1, level)/2 of its maximum; the
  * complete 2^J table, with n0 = N - n in the unobserved cell, is refitted at
- * every N (profile.c).  The upper end is searched up to N_max (<= 0: the
+ * every N (profile.c; Chao etas that go negative there are fixed at 0 as
+ * in vc_loglin_fit, starting from m at every N, as Rcapture does, so pass
+ * the model asked for rather than a fit's result->model if Rcapture's
+ * figures are wanted).  The upper end is searched up to N_max (<= 0: the
  * default VC_LOGLIN_PROFILE_NMAX_FACTOR * N-hat); when the profile is still
  * above the cut there, *upper = N_max and VC_FLAG_UPPER_OPEN is set in
  * *flags: never an invented bound.  The lower end is at least n.  w is a

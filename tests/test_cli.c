@@ -332,6 +332,39 @@ static void test_loglinear(void)
     CU_ASSERT_EQUAL(run_ref("estimate -f json -m loglinear --heterogeneity "
                             "chao", "hare.csv"), 2);
 
+    /* M0 with heterogeneity: Rcapture's Mh Poisson2 on the hare data, 81.5
+     * (closedp.t example output); one coefficient for all lists; the
+     * profile interval of M0 starts at 69 as Rcapture's own test asks
+     * (test_loglin.c, test_m0_profile). */
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--model M0 --heterogeneity poisson "
+                                  "--interval wald", "hare.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r, "estimate")),
+                           81.5, 0.05);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "model")),
+                           "M0 + h=Poisson(2)");
+    json_t *coef = json_object_get(r, "coefficients");
+    CU_ASSERT_EQUAL(json_object_size(coef), 3);
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(coef, "k (all lists, M0)"));
+    CU_ASSERT_PTR_NULL(json_object_get(coef, "c2"));
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r, "df")), 60.0,
+                           0.0);
+    json_decref(r);
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
+                                  "--model m0", "hare.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r, "estimate")),
+                           75.4, 0.05);
+    CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r, "lower")), 69.0,
+                           0.5);
+    json_decref(r);
+    CU_ASSERT_EQUAL(run_ref("estimate -m loglinear --model 'M0 + [12]'",
+                            "hare.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "M0"));
+
     /* stepwise + bootstrap: same bytes with 1 and 2 threads */
     char first[1 << 14];
     CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m loglinear "
