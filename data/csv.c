@@ -1032,10 +1032,17 @@ static int process_row(reader *r)
         int v = parse_cell(s, r->len[c]);
         if (v < 0) {
             echo(got, sizeof got, s, r->len[c]);
+            /* Without --lists every column is taken for a list, so a name
+             * or id column lands here: say how to leave it out. */
+            int chosen = r->opts->lists != NULL && r->opts->nlists > 0;
             return fail(r, VC_EDATA,
                         "%s:%zu: column \"%s\": expected 0 or 1 (or yes/no, "
-                        "true/false, x/empty), got \"%s\"",
-                        r->source, r->fline[c], r->colnames[c], got);
+                        "true/false, x/empty), got \"%s\"%s%s%s",
+                        r->source, r->fline[c], r->colnames[c], got,
+                        chosen ? "" : "; if \"",
+                        chosen ? "" : r->colnames[c],
+                        chosen ? "" : "\" is not a list, name the list "
+                                      "columns with --lists");
         }
         mask |= (uint32_t)v << k;
     }
