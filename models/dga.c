@@ -67,6 +67,20 @@
 #include "core/vc_fastmath.h"
 #include "models/dga_impl.h"
 
+/*
+ * On machines with AVX2 the hot loops (VC_HOT_CLONES) are also compiled
+ * for it and chosen at load time (GCC's function multi-versioning): twice the doubles
+ * per instruction.  The arithmetic is the same IEEE operations in the same
+ * order (ISO C mode keeps a * b + c uncontracted), so the results do not
+ * depend on which version runs.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
+    && !defined(__SANITIZE_ADDRESS__)
+#define VC_HOT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VC_HOT_CLONES
+#endif
+
 /* Grid points per block in the posterior pass: 16 KiB of each subset's
  * row, so the rows a block reads stay in cache. */
 #define GRID_BLOCK 2048
@@ -337,6 +351,16 @@ static double base_step(const vc_dga_opts *o, double n, double n0)
     return vci_log(N / (n0 + 1.0));
 }
 
+/* tk[m] = log(x0 + m) for m < len (int: converts to double in SIMD). */
+VC_HOT_CLONES
+static void fill_log_table(double *restrict tk, double x0, int len)
+{
+#pragma omp simd
+    for (int m = 0; m < len; m++) {
+        tk[m] = vci_log(x0 + (double)m);
+    }
+}
+
 int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
                       uint64_t lo, uint64_t hi, vci_dga_grid *g,
                       vc_error *err)
@@ -368,13 +392,8 @@ int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
     double n = (double)t->n;
     for (size_t k = 0; k <= J; k++) {
         double alpha = delta * ldexp(1.0, (int)(J - k));
-        double *tk = g->tab + k * g->tlen;
-        double x0 = alpha + (double)lo;
-        int len = (int)g->tlen; /* int: converts to double in SIMD */
-#pragma omp simd
-        for (int m = 0; m < len; m++) {
-            tk[m] = vci_log(x0 + (double)m);
-        }
+        fill_log_table(g->tab + k * g->tlen, alpha + (double)lo,
+                       (int)g->tlen);
     }
     /* the steps first (a loop the compiler can vectorise), then the
      * running sum, re-anchored exactly */
@@ -581,19 +600,6 @@ static double graph_block_bound(const vci_dga_grid *g,
     return m + 0.5 * COARSE_STRIDE * slope + 1e-6;
 }
 
-/*
- * On machines with AVX2 the block loop below is also compiled for it and
- * chosen at load time (GCC's function multi-versioning): twice the doubles
- * per instruction.  The arithmetic is the same IEEE operations in the same
- * order (ISO C mode keeps a * b + c uncontracted), so the results do not
- * depend on which version runs.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) \
-    && !defined(__SANITIZE_ADDRESS__)
-#define VC_HOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VC_HOT_CLONES
-#endif
 
 /*
  * The weights of every graph on one block of the grid, [i0, i0 + len):
