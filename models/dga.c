@@ -69,8 +69,8 @@
 
 /*
  * On machines with AVX2 the hot loops (VC_HOT_CLONES) are also compiled
- * for it and chosen at load time (GCC's function multi-versioning): twice the doubles
- * per instruction.  The arithmetic is the same IEEE operations in the same
+ * for it and chosen at load time (GCC's function multi-versioning): twice
+ * the doubles per instruction.  The arithmetic is the same IEEE operations in the same
  * order (ISO C mode keeps a * b + c uncontracted), so the results do not
  * depend on which version runs.
  */
