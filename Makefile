@@ -8,6 +8,8 @@
 #   make valgrind   the tests under valgrind memcheck
 #   make test-slow  slow statistical studies
 #   make bench      benchmarks (figures go to bench/RESULTS.md)
+#   make coverage   bias, RMSE and interval coverage of every method on
+#                   simulated populations (bench/COVERAGE.md; minutes)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
 
@@ -57,20 +59,21 @@ LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
                               models/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
-BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
+COVERAGE_BIN = $(BUILD)/bench/coverage_summary
 
 STATIC_LIB = $(BUILD)/libvictimcount.a
 SHARED_LIB = $(BUILD)/libvictimcount.so
 CLI_BIN = $(BUILD)/victimcount
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow run test test-slow sanitize valgrind bench lint format \
-        clean check-deps
+.PHONY: all deps deps-slow run test test-slow sanitize valgrind bench \
+        coverage lint format clean check-deps
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN)
 
@@ -147,6 +150,17 @@ valgrind: deps
 bench: deps
 	$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
+# The coverage study: REPS populations per scenario (default 200) through
+# `victimcount batch`; resumable (its cache is build/coverage/*/cache) and
+# never part of `make test`.  REPS, SEED, THREADS, BOOT and LCM pass
+# through to bench/coverage.sh; the tables go to
+# $(COVERAGE_OUT)/coverage.md.
+COVERAGE_OUT ?= $(BUILD)/coverage
+coverage: deps
+	$(MAKE) all $(COVERAGE_BIN)
+	VC=$(CLI_BIN) SUMMARY=$(COVERAGE_BIN) OUT=$(COVERAGE_OUT) \
+	  sh bench/coverage.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \

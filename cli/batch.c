@@ -4,7 +4,17 @@
  * report.html in one directory.
  *
  * The unit of work is (stratum, method, variant): variant is "all lists"
- * or, with --sensitivity omit-each, one list left out.  Each unit is
+ * or, with --sensitivity, the stratum's table changed in one way: one list
+ * left out (omit-each), or two or more lists merged into one (merge-pairs,
+ * merge:A+B).  Each variant estimates under other assumptions about the
+ * lists (a list left out cannot bias the others through its dependence on
+ * them; merged lists may depend on each other in any way), so the spread
+ * of a method's estimates over the variants of one kind, reported next to
+ * its main estimate, shows how much the estimate leans on each list and on
+ * the lists being independent of each other.  A merged list keeps the
+ * place of its first member and is named by its members in file order, so
+ * merge:NGO+IOM and merge-pairs give the same unit (and share its cache
+ * file).  Each unit is
  * independent of every other: its random streams are keyed by the seed and
  * the stratum's label (the lcm and loglinear runners use
  * vc_hash_string(label) as the stream's stratum id), never by its position
@@ -64,8 +74,22 @@ void cli_batch_help(FILE *f)
         "                         S and the stratum's name, so results do not\n"
         "                         depend on order, threads or the other\n"
         "                         strata in the file\n"
-        "      --sensitivity omit-each  rerun each method with each list\n"
-        "                         left out and report the spread\n"
+        "      --sensitivity KINDS  rerun each method on variants of each\n"
+        "                         stratum's table and report, next to its\n"
+        "                         main estimate, the range of its estimates\n"
+        "                         over the variants of each kind; KINDS is\n"
+        "                         one or more of, separated by commas:\n"
+        "                           omit-each    each list left out in turn\n"
+        "                           merge-pairs  each pair of lists merged\n"
+        "                                        into one list\n"
+        "                           merge:A+B    lists A and B (or more:\n"
+        "                                        A+B+C) merged into one\n"
+        "                         (repeatable).  Variants need 3 or more\n"
+        "                         lists; a variant left with 2 lists gets\n"
+        "                         only chapman.  The spreads are columns\n"
+        "                         omit_lower/omit_upper and merge_lower/\n"
+        "                         merge_upper of results.csv, \"sensitivity\"\n"
+        "                         in results.json, and columns of the report\n"
         "      --resume           skip finished units (re-running does so\n"
         "                         anyway: finished units are cached in\n"
         "                         DIR/cache, keyed by table, method settings,\n"
@@ -82,7 +106,10 @@ void cli_batch_help(FILE *f)
         "\n"
         "Example:\n"
         "  victimcount batch data/examples/central-asia.csv --strata\n"
-        "      country,year --methods chapman,loglinear,lcm --out results\n",
+        "      country,year --methods chapman,loglinear,lcm --out results\n"
+        "  victimcount batch data/examples/central-asia.csv --strata\n"
+        "      country,year --methods loglinear --sensitivity\n"
+        "      omit-each,merge:NGO+Police --out results\n",
         f);
 }
 
@@ -90,14 +117,27 @@ void cli_batch_help(FILE *f)
 typedef struct {
     size_t stratum;          /* index into d->tables */
     const cli_method *m;
-    long omit;               /* -1: all lists; else the list left out */
-    vc_table *own;           /* the table without list `omit` (owned) */
+    int kind;                /* -1: all lists; else the CLI_SENS_* kind of
+                                the variant */
+    uint32_t mask;           /* omit: the list left out; merge: the lists
+                                merged (bits of the stratum's table) */
+    vc_table *own;           /* the variant's table (owned) */
     const vc_table *t;       /* the table the unit estimates */
-    char variant[256];       /* "" or "without IOM" */
+    char variant[1024];      /* "", "without IOM" or "IOM+NGO merged" */
+    char why[VC_ERROR_SIZE]; /* not "": the variant cannot be formed in
+                                this stratum, and this says why */
     char key[2 * SHA256_DIGEST_SIZE + 1];
     char path[4096 + 80];    /* DIR/cache/<key>.json */
     json_t *loaded;          /* the unit file's contents */
 } batch_unit;
+
+/* A variant of one stratum's table, before it is paired with methods. */
+typedef struct {
+    int kind;                /* CLI_SENS_* */
+    uint32_t mask;
+    char variant[1024];
+    char why[VC_ERROR_SIZE];
+} batch_variant;
 
 /* The settings of m that can change its result, as canonical text. */
 static void method_settings(const cli_method *m, const cli_options *o,
@@ -120,6 +160,197 @@ static void method_settings(const cli_method *m, const cli_options *o,
                 (unsigned long long)o->n0_hi, o->prior_negbin, o->nb_a,
                 o->nb_b);
     }
+}
+
+/* Index of the list called name (len bytes) in t, or -1. */
+static long table_list(const vc_table *t, const char *name, size_t len)
+{
+    for (size_t j = 0; j < t->J; j++) {
+        if (strlen(t->names[j]) == len && strncmp(t->names[j], name, len)
+                                              == 0) {
+            return (long)j;
+        }
+    }
+    return -1;
+}
+
+/* The names of the lists in mask, in t's order, joined by "+". */
+static void merged_name(const vc_table *t, uint32_t mask, char *buf,
+                        size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->J && used < size; j++) {
+        if (mask >> j & 1u) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? "+" : "", t->names[j]);
+        }
+    }
+}
+
+/* Every name in each --sensitivity merge:A+B must be a list of the file,
+ * and none twice; CLI_EXIT_OK or CLI_EXIT_USAGE after saying why. */
+static int check_merges(const vc_dataset *d, const cli_options *o)
+{
+    for (size_t i = 0; i < o->sens_merge.n; i++) {
+        const char *spec = o->sens_merge.v[i];
+        uint64_t seen = 0;
+        for (const char *p = spec;;) {
+            const char *plus = strchr(p, '+');
+            size_t len = plus ? (size_t)(plus - p) : strlen(p);
+            long j = -1;
+            for (size_t k = 0; k < d->J && j < 0; k++) {
+                if (strlen(d->names[k]) == len
+                    && strncmp(d->names[k], p, len) == 0) {
+                    j = (long)k;
+                }
+            }
+            if (j < 0) {
+                cli_error("batch: --sensitivity merge:%s: \"%.*s\" is not "
+                          "one of the lists of %s", spec, (int)len, p,
+                          d->source);
+                return CLI_EXIT_USAGE;
+            }
+            if (seen >> j & 1u) {
+                cli_error("batch: --sensitivity merge:%s names \"%.*s\" "
+                          "twice", spec, (int)len, p);
+                return CLI_EXIT_USAGE;
+            }
+            seen |= UINT64_C(1) << j;
+            if (plus == NULL) {
+                break;
+            }
+            p = plus + 1;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Room for the variants of a table of J lists. */
+static size_t variants_cap(size_t J, const cli_options *o)
+{
+    return J + J * (J - 1) / 2 + o->sens_merge.n;
+}
+
+/* Append a merge variant of the lists in mask to v unless one with the
+ * same mask is there already; returns the new count. */
+static size_t add_merge(const vc_table *t, uint32_t mask, batch_variant *v,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].kind == CLI_SENS_MERGE && v[i].mask == mask
+            && v[i].why[0] == '\0') {
+            return n;
+        }
+    }
+    batch_variant *x = &v[n];
+    memset(x, 0, sizeof *x);
+    x->kind = CLI_SENS_MERGE;
+    x->mask = mask;
+    char name[sizeof x->variant - 8];
+    merged_name(t, mask, name, sizeof name);
+    snprintf(x->variant, sizeof x->variant, "%s merged", name);
+    size_t merged = 0;
+    for (size_t j = 0; j < t->J; j++) {
+        merged += mask >> j & 1u;
+    }
+    if (t->J - merged + 1 < 2) {
+        snprintf(x->why, sizeof x->why, "merging %.400s leaves one list; at "
+                 "least 2 are needed", name);
+    }
+    return n + 1;
+}
+
+/* The variants of table t that o asks for, in output order and without
+ * repeats: each list left out (omit-each), each pair of lists merged
+ * (merge-pairs), then each merge:A+B as given.  v has room for
+ * variants_cap(t->J, o); returns how many were written. */
+static size_t stratum_variants(const vc_table *t, const cli_options *o,
+                               batch_variant *v)
+{
+    size_t n = 0;
+    size_t J = t->J;
+    /* Leaving out one of three or more lists keeps two or more; with two
+     * lists a variant would have one. */
+    if ((o->sensitivity & CLI_SENS_OMIT_EACH) && J >= 3) {
+        for (size_t j = 0; j < J; j++) {
+            memset(&v[n], 0, sizeof v[n]);
+            v[n].kind = CLI_SENS_OMIT;
+            v[n].mask = 1u << j;
+            snprintf(v[n].variant, sizeof v[n].variant, "without %s",
+                     t->names[j]);
+            n++;
+        }
+    }
+    if ((o->sensitivity & CLI_SENS_MERGE_PAIRS) && J >= 3) {
+        for (size_t a = 0; a < J; a++) {
+            for (size_t b = a + 1; b < J; b++) {
+                n = add_merge(t, (1u << a) | (1u << b), v, n);
+            }
+        }
+    }
+    for (size_t i = 0; i < o->sens_merge.n; i++) {
+        const char *spec = o->sens_merge.v[i];
+        uint32_t mask = 0;
+        const char *absent = NULL;
+        size_t absent_len = 0;
+        for (const char *p = spec;;) {
+            const char *plus = strchr(p, '+');
+            size_t len = plus ? (size_t)(plus - p) : strlen(p);
+            long j = table_list(t, p, len);
+            if (j < 0 && absent == NULL) {
+                absent = p;
+                absent_len = len;
+            } else if (j >= 0) {
+                mask |= 1u << j;
+            }
+            if (plus == NULL) {
+                break;
+            }
+            p = plus + 1;
+        }
+        if (absent == NULL) {
+            n = add_merge(t, mask, v, n);
+            continue;
+        }
+        /* check_merges made sure the list is in the file: here it saw
+         * nobody, so this stratum has no such variant, and its row says
+         * so */
+        memset(&v[n], 0, sizeof v[n]);
+        v[n].kind = CLI_SENS_MERGE;
+        v[n].mask = mask;
+        snprintf(v[n].variant, sizeof v[n].variant, "%s merged", spec);
+        snprintf(v[n].why, sizeof v[n].why, "cannot merge %.300s here: %.*s "
+                 "saw nobody in this stratum", spec, (int)absent_len,
+                 absent);
+        n++;
+    }
+    return n;
+}
+
+/* The table of variant v of t: returned (vc_table_free), or NULL with
+ * err set. */
+static vc_table *variant_table(const vc_table *t, const batch_variant *v,
+                               vc_error *err)
+{
+    uint32_t group[VC_MAX_LISTS];
+    const char *names[VC_MAX_LISTS];
+    char merged[sizeof v->variant];
+    merged_name(t, v->mask, merged, sizeof merged);
+    uint32_t first = v->mask & (~v->mask + 1u);
+    size_t k = 0;
+    for (size_t j = 0; j < t->J; j++) {
+        uint32_t bit = 1u << j;
+        if ((v->mask & bit) == 0) {
+            group[k] = bit;
+            names[k++] = t->names[j];
+        } else if (v->kind == CLI_SENS_MERGE && bit == first) {
+            /* the merged list takes the place of its first member */
+            group[k] = v->mask;
+            names[k++] = merged;
+        }
+    }
+    return vc_table_collapse(t, k, group, names, err);
 }
 
 /* SHA-256 of the canonical description of unit u, as hex. */
@@ -255,7 +486,13 @@ static json_t *run_unit(const batch_unit *u, const cli_options *o)
         return NULL;
     }
     size_t nrows;
-    if (J < 2) {
+    if (u->why[0] != '\0') {
+        nrows = 1;
+        res[0].table = u->t;
+        res[0].method = u->m->name;
+        res[0].status = VC_EUNDEFINED;
+        snprintf(res[0].error, sizeof res[0].error, "%s", u->why);
+    } else if (J < 2) {
         nrows = 1;
         res[0].table = u->t;
         res[0].method = u->m->name;
@@ -352,31 +589,34 @@ static void remove_stale_temporaries(const char *dir)
     closedir(dp);
 }
 
-/* The sensitivity range of each main row: min and max of the estimates of
- * the same method on the variants of the same stratum. */
+/* The sensitivity spreads of each main row: per kind of variant, min and
+ * max of the estimates of the same method on the variants of that kind
+ * of the same stratum.  Pairwise (two-list) rows have no spread: their
+ * variants estimate other pairs. */
 static void fill_sensitivity(cli_result *rows, const size_t *row_unit,
                              const batch_unit *units, size_t nrows)
 {
     for (size_t r = 0; r < nrows; r++) {
         const batch_unit *u = &units[row_unit[r]];
-        if (u->omit >= 0 || rows[r].status != VC_OK || rows[r].two_list) {
+        if (u->kind >= 0 || rows[r].status != VC_OK || rows[r].two_list) {
             continue;
         }
         for (size_t k = 0; k < nrows; k++) {
             const batch_unit *v = &units[row_unit[k]];
-            if (v->omit < 0 || v->stratum != u->stratum || v->m != u->m
+            if (v->kind < 0 || v->stratum != u->stratum || v->m != u->m
                 || rows[k].status != VC_OK || rows[k].two_list) {
                 continue;
             }
+            cli_spread *sp = &rows[r].sens[v->kind];
             double x = rows[k].est.estimate;
-            if (rows[r].nsens == 0 || x < rows[r].sens_lo) {
-                rows[r].sens_lo = x;
+            if (!sp->has || x < sp->lo) {
+                sp->lo = x;
             }
-            if (rows[r].nsens == 0 || x > rows[r].sens_hi) {
-                rows[r].sens_hi = x;
+            if (!sp->has || x > sp->hi) {
+                sp->hi = x;
             }
-            rows[r].nsens++;
-            rows[r].has_sensitivity = 1;
+            sp->n++;
+            sp->has = 1;
         }
     }
 }
@@ -486,6 +726,12 @@ int cli_batch(int argc, char **argv)
         cli_options_free(&o);
         return cli_exit_for_status(err.code);
     }
+    rc = check_merges(d, &o);
+    if (rc != CLI_EXIT_OK) {
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return rc;
+    }
     if (!o.quiet) {
         for (size_t i = 0; i < d->nnotes; i++) {
             fprintf(stderr, "note: %s\n", d->notes[i]);
@@ -508,48 +754,45 @@ int cli_batch(int argc, char **argv)
     remove_stale_temporaries(cache);
 
     /* The units, in output order: stratum, method, variant. */
-    size_t cap = 0;
+    size_t cap = 0, vcap = 1;
     for (size_t s = 0; s < d->ntables; s++) {
-        size_t J = d->tables[s]->J;
-        cap += o.methods.n * (1 + (o.sensitivity && J >= 3 ? J : 0));
+        size_t nv = variants_cap(d->tables[s]->J, &o);
+        cap += o.methods.n * (1 + nv);
+        vcap = nv > vcap ? nv : vcap;
     }
     batch_unit *units = calloc(cap ? cap : 1, sizeof *units);
-    if (units == NULL) {
+    batch_variant *var = calloc(vcap, sizeof *var);
+    if (units == NULL || var == NULL) {
         cli_error("out of memory");
-        vc_dataset_free(d);
-        cli_options_free(&o);
-        return CLI_EXIT_INTERNAL;
+        rc = CLI_EXIT_INTERNAL;
     }
     size_t nunits = 0;
     for (size_t s = 0; s < d->ntables && rc == CLI_EXIT_OK; s++) {
         const vc_table *t = d->tables[s];
+        size_t nvar = stratum_variants(t, &o, var);
         for (size_t i = 0; i < o.methods.n && rc == CLI_EXIT_OK; i++) {
-            long nvar = (o.sensitivity && t->J >= 3) ? (long)t->J : 0;
-            for (long v = -1; v < nvar && rc == CLI_EXIT_OK; v++) {
+            for (long v = -1; v < (long)nvar && rc == CLI_EXIT_OK; v++) {
                 batch_unit *u = &units[nunits++];
                 u->stratum = s;
                 u->m = cli_method_find(o.methods.v[i]);
-                u->omit = v;
+                u->kind = -1;
                 u->t = t;
                 if (v >= 0) {
-                    uint32_t group[VC_MAX_LISTS];
-                    const char *names[VC_MAX_LISTS];
-                    size_t k = 0;
-                    for (size_t j = 0; j < t->J; j++) {
-                        if ((long)j != v) {
-                            group[k] = 1u << j;
-                            names[k++] = t->names[j];
+                    const batch_variant *x = &var[v];
+                    u->kind = x->kind;
+                    u->mask = x->mask;
+                    snprintf(u->variant, sizeof u->variant, "%s",
+                             x->variant);
+                    snprintf(u->why, sizeof u->why, "%s", x->why);
+                    if (x->why[0] == '\0') {
+                        u->own = variant_table(t, x, &err);
+                        if (u->own == NULL) {
+                            cli_error("%s", err.msg);
+                            rc = CLI_EXIT_INTERNAL;
+                            break;
                         }
+                        u->t = u->own;
                     }
-                    u->own = vc_table_collapse(t, k, group, names, &err);
-                    if (u->own == NULL) {
-                        cli_error("%s", err.msg);
-                        rc = CLI_EXIT_INTERNAL;
-                        break;
-                    }
-                    u->t = u->own;
-                    snprintf(u->variant, sizeof u->variant, "without %s",
-                             t->names[v]);
                 }
                 if (unit_key(u, &o) != 0) {
                     cli_error("out of memory");
@@ -561,6 +804,7 @@ int cli_batch(int argc, char **argv)
             }
         }
     }
+    free(var);
 
     /* What is left to do. */
     size_t *todo = calloc(nunits ? nunits : 1, sizeof *todo);
@@ -677,8 +921,10 @@ int cli_batch(int argc, char **argv)
         for (size_t k = 0; k < json_array_size(a); k++) {
             row_from_json(json_array_get(a, k), units[i].t,
                           units[i].m->name, &rows[nrows]);
-            rows[nrows].variant = units[i].omit >= 0 ? units[i].variant
+            rows[nrows].variant = units[i].kind >= 0 ? units[i].variant
                                                      : NULL;
+            rows[nrows].variant_kind = units[i].kind;
+            rows[nrows].base = d->tables[units[i].stratum];
             row_unit[nrows++] = i;
         }
     }

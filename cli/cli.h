@@ -47,6 +47,25 @@ typedef struct {
     size_t n;
 } cli_strings;
 
+/* --sensitivity: the kinds of variant a batch reruns every method on, as
+ * bits of cli_options.sensitivity, and the index of each kind's spread in
+ * cli_result.sens. */
+enum {
+    CLI_SENS_OMIT = 0,   /* omit-each: each list left out in turn */
+    CLI_SENS_MERGE = 1,  /* merge-pairs and merge:A+B: lists merged into
+                            one */
+    CLI_SENS_KINDS = 2
+};
+#define CLI_SENS_OMIT_EACH 1u   /* --sensitivity omit-each */
+#define CLI_SENS_MERGE_PAIRS 2u /* --sensitivity merge-pairs */
+
+/* The range of a method's estimates over the variants of one kind. */
+typedef struct {
+    int has;        /* at least one variant gave an estimate */
+    double lo, hi;  /* smallest and largest of those estimates */
+    size_t n;       /* variants that gave an estimate */
+} cli_spread;
+
 /* Everything a subcommand was asked to do. */
 typedef struct {
     const char *input;      /* the CSV file */
@@ -82,7 +101,9 @@ typedef struct {
     int dga_mcmc;           /* --dga-mcmc: MCMC over graphs even for J <= 5 */
     /* batch */
     const char *out_dir;    /* --out DIR */
-    int sensitivity;        /* --sensitivity omit-each */
+    unsigned sensitivity;   /* CLI_SENS_OMIT_EACH | CLI_SENS_MERGE_PAIRS */
+    cli_strings sens_merge; /* each "A+B[+C...]" of --sensitivity
+                               merge:A+B */
     int resume;             /* --resume (re-running resumes anyway) */
     /* set by batch for the method runners, never by an option */
     int figures;            /* keep what the report draws (draws of N,
@@ -104,11 +125,14 @@ typedef struct {
     json_t *figures;        /* what the report draws (o->figures), or
                                NULL */
     /* batch */
-    const char *variant;    /* NULL: all lists; else e.g. "without IOM" */
-    int has_sensitivity;    /* sens_lo/hi hold the range of the estimates
-                               of the --sensitivity variants */
-    double sens_lo, sens_hi;
-    size_t nsens;           /* variants that gave an estimate */
+    const char *variant;    /* NULL: all lists; else e.g. "without IOM"
+                               or "IOM+NGO merged" */
+    int variant_kind;       /* CLI_SENS_* of a variant row */
+    const vc_table *base;   /* of a variant row: the stratum's own table
+                               (borrowed), which `table` was derived from */
+    cli_spread sens[CLI_SENS_KINDS]; /* of a main row: the spread of the
+                               same method's estimates on the stratum's
+                               variants of each kind */
 } cli_result;
 
 /* opts.c */

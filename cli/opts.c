@@ -92,6 +92,43 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->strata);
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
+    cli_strings_free(&o->sens_merge);
+}
+
+/* One or more comma-separated --sensitivity kinds into o; returns
+ * CLI_EXIT_OK or CLI_EXIT_USAGE after printing why. */
+static int parse_sensitivity(const char *cmd, const char *arg,
+                             cli_options *o)
+{
+    cli_strings kinds = {NULL, 0};
+    if (cli_strings_add_csv(&kinds, arg) != 0) {
+        cli_strings_free(&kinds);
+        return CLI_EXIT_INTERNAL;
+    }
+    int rc = kinds.n > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    for (size_t i = 0; i < kinds.n && rc == CLI_EXIT_OK; i++) {
+        const char *k = kinds.v[i];
+        if (strcmp(k, "omit-each") == 0) {
+            o->sensitivity |= CLI_SENS_OMIT_EACH;
+        } else if (strcmp(k, "merge-pairs") == 0) {
+            o->sensitivity |= CLI_SENS_MERGE_PAIRS;
+        } else if (strncmp(k, "merge:", 6) == 0 && strchr(k + 6, '+') != NULL
+                   && k[6] != '+' && k[strlen(k) - 1] != '+'
+                   && strstr(k, "++") == NULL) {
+            if (cli_strings_add_csv(&o->sens_merge, k + 6) != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            }
+        } else {
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    if (rc == CLI_EXIT_USAGE) {
+        cli_error("%s: --sensitivity takes omit-each, merge-pairs or "
+                  "merge:A+B (two or more list names joined by +), "
+                  "separated by commas, not \"%s\"", cmd, arg);
+    }
+    cli_strings_free(&kinds);
+    return rc;
 }
 
 enum {
@@ -457,12 +494,11 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 o->out_dir = optarg;
             } else if (c == OPT_RESUME) {
                 o->resume = 1;
-            } else if (strcmp(optarg, "omit-each") == 0) {
-                o->sensitivity = 1;
             } else {
-                cli_error("%s: --sensitivity takes omit-each, not \"%s\"",
-                          cmd, optarg);
-                return CLI_EXIT_USAGE;
+                int src = parse_sensitivity(cmd, optarg, o);
+                if (src != CLI_EXIT_OK) {
+                    return src;
+                }
             }
             break;
         case OPT_LABEL:

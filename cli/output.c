@@ -294,14 +294,25 @@ static int write_json(const cli_options *o, const vc_dataset *d,
                                 json_string(x->variant ? x->variant
                                                        : "all lists"));
         }
-        if (ok && x->has_sensitivity) {
+        /* one object per kind of variant that gave estimates */
+        static const char *const kinds[CLI_SENS_KINDS] = {"omit", "merge"};
+        json_t *sens = NULL;
+        for (size_t k = 0; ok && k < CLI_SENS_KINDS; k++) {
+            const cli_spread *sp = &x->sens[k];
+            if (!sp->has) {
+                continue;
+            }
+            if (sens == NULL) {
+                sens = json_object();
+            }
             json_t *s = json_object();
-            json_object_set_new(s, "kind", json_string("omit-each"));
-            json_object_set_new(s, "lower", json_real(x->sens_lo));
-            json_object_set_new(s, "upper", json_real(x->sens_hi));
-            json_object_set_new(s, "variants",
-                                json_integer((json_int_t)x->nsens));
-            json_object_set_new(j, "sensitivity", s);
+            json_object_set_new(s, "lower", json_real(sp->lo));
+            json_object_set_new(s, "upper", json_real(sp->hi));
+            json_object_set_new(s, "variants", json_integer((json_int_t)sp->n));
+            json_object_set_new(sens, kinds[k], s);
+        }
+        if (sens != NULL) {
+            json_object_set_new(j, "sensitivity", sens);
         }
         if (ok && x->extra != NULL) {
             json_object_update(j, x->extra);
@@ -340,7 +351,8 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres, FILE *f)
 {
     /* The batch puts the stratum keys first and the variant and the
-     * sensitivity range last; estimate keeps its columns. */
+     * sensitivity spreads (list left out; lists merged) last; estimate
+     * keeps its columns. */
     int batch = o->out_dir != NULL;
     if (batch) {
         for (size_t k = 0; k < d->nstrata_cols; k++) {
@@ -350,8 +362,8 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
     }
     fputs("stratum,method,lists,estimate,se,lower,upper,level,interval,"
           "observed,warnings,headline,error", f);
-    fputs(batch ? ",variant,sensitivity_lower,sensitivity_upper\n" : "\n",
-          f);
+    fputs(batch ? ",variant,omit_lower,omit_upper,merge_lower,merge_upper\n"
+                : "\n", f);
     char lab[256], head[512], lists[1024];
     for (size_t r = 0; r < nres; r++) {
         const cli_result *x = &res[r];
@@ -412,10 +424,12 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
         if (batch) {
             fputc(',', f);
             csv_field(f, x->variant ? x->variant : "all lists");
-            if (ok && x->has_sensitivity) {
-                fprintf(f, ",%.10g,%.10g", x->sens_lo, x->sens_hi);
-            } else {
-                fputs(",,", f);
+            for (size_t k = 0; k < CLI_SENS_KINDS; k++) {
+                if (ok && x->sens[k].has) {
+                    fprintf(f, ",%.10g,%.10g", x->sens[k].lo, x->sens[k].hi);
+                } else {
+                    fputs(",,", f);
+                }
             }
         }
         fputc('\n', f);

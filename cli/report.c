@@ -34,7 +34,8 @@ static const char *first_error(const vc_table *t, const cli_result *res,
                                size_t nres)
 {
     for (size_t r = 0; r < nres; r++) {
-        if (res[r].table == t && res[r].status != VC_OK) {
+        if (res[r].table == t && res[r].variant == NULL
+            && res[r].status != VC_OK) {
             return res[r].error;
         }
     }
@@ -352,6 +353,48 @@ static void diagnostics(FILE *f, const cli_result *r)
     fputs("</details>\n", f);
 }
 
+/* The estimates of every --sensitivity variant of stratum t, behind a
+ * fold: which list, left out or merged, moves which method. */
+static void variant_table(FILE *f, const vc_table *t, const cli_result *res,
+                          size_t nres)
+{
+    int any = 0;
+    for (size_t r = 0; r < nres; r++) {
+        const cli_result *x = &res[r];
+        if (x->variant == NULL || x->base != t) {
+            continue;
+        }
+        if (!any) {
+            fputs("<details><summary>Estimates with lists left out or "
+                  "merged</summary>\n<table><tr><th>lists</th><th>method"
+                  "</th><th>estimate</th><th>interval</th></tr>\n", f);
+            any = 1;
+        }
+        char name[128];
+        row_label(x, name, sizeof name);
+        fputs("<tr><td>", f);
+        put_html(f, x->variant);
+        fputs("</td><td>", f);
+        put_html(f, name);
+        fputs("</td>", f);
+        if (x->status != VC_OK) {
+            fputs("<td colspan=\"2\" class=\"warn\">", f);
+            put_html(f, x->error);
+            fputs("</td></tr>\n", f);
+            continue;
+        }
+        char est[48], lo[48], hi[48];
+        vc_format_count(x->est.estimate, est, sizeof est);
+        vc_format_count(x->est.lower, lo, sizeof lo);
+        vc_format_count(x->est.upper, hi, sizeof hi);
+        fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s\xE2\x80"
+                "\x93%s</td></tr>\n", est, lo, hi);
+    }
+    if (any) {
+        fputs("</table>\n</details>\n", f);
+    }
+}
+
 static void stratum_section(FILE *f, const cli_options *o,
                             const vc_dataset *d, const vc_table *t,
                             const cli_result *res, size_t nres)
@@ -387,9 +430,16 @@ static void stratum_section(FILE *f, const cli_options *o,
         fprintf(f, " %s", num);
     }
     fputs(" people.</p>\n", f);
+    /* a spread column for each kind of --sensitivity variant asked for */
+    int show[CLI_SENS_KINDS];
+    show[CLI_SENS_OMIT] = (o->sensitivity & CLI_SENS_OMIT_EACH) != 0;
+    show[CLI_SENS_MERGE] = (o->sensitivity & CLI_SENS_MERGE_PAIRS) != 0
+                           || o->sens_merge.n > 0;
     fprintf(f, "<table><tr><th>method</th><th>estimate</th><th>%.10g%% "
-            "interval</th><th>kind of interval</th><th>without one list"
-            "</th><th>warnings</th></tr>\n", 100.0 * o->level);
+            "interval</th><th>kind of interval</th>%s%s<th>warnings</th>"
+            "</tr>\n", 100.0 * o->level,
+            show[CLI_SENS_OMIT] ? "<th>without one list</th>" : "",
+            show[CLI_SENS_MERGE] ? "<th>lists merged</th>" : "");
     for (size_t r = 0; r < nres; r++) {
         const cli_result *x = &res[r];
         if (x->table != t || x->variant != NULL) {
@@ -401,8 +451,8 @@ static void stratum_section(FILE *f, const cli_options *o,
         put_html(f, name);
         fputs("</td>", f);
         if (x->status != VC_OK) {
-            fputs("<td colspan=\"4\">no estimate</td><td class=\"warn\">",
-                  f);
+            fprintf(f, "<td colspan=\"%d\">no estimate</td><td "
+                    "class=\"warn\">", 3 + show[0] + show[1]);
             put_html(f, x->error);
             fputs("</td></tr>\n", f);
             continue;
@@ -414,15 +464,22 @@ static void stratum_section(FILE *f, const cli_options *o,
         fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s\xE2\x80"
                 "\x93%s</td><td>", est, lo, hi);
         put_html(f, x->est.interval);
-        fputs("</td><td class=\"num\">", f);
-        if (x->has_sensitivity) {
-            vc_format_count(x->sens_lo, lo, sizeof lo);
-            vc_format_count(x->sens_hi, hi, sizeof hi);
-            fprintf(f, "%s\xE2\x80\x93%s", lo, hi);
-        } else {
-            fputs("&ndash;", f);
+        fputs("</td>", f);
+        for (size_t k = 0; k < CLI_SENS_KINDS; k++) {
+            if (!show[k]) {
+                continue;
+            }
+            fputs("<td class=\"num\">", f);
+            if (x->sens[k].has) {
+                vc_format_count(x->sens[k].lo, lo, sizeof lo);
+                vc_format_count(x->sens[k].hi, hi, sizeof hi);
+                fprintf(f, "%s\xE2\x80\x93%s", lo, hi);
+            } else {
+                fputs("&ndash;", f);
+            }
+            fputs("</td>", f);
         }
-        fputs("</td><td class=\"warn\">", f);
+        fputs("<td class=\"warn\">", f);
         const char *w[8];
         size_t nw = warnings_of(x->est.flags, w, 8);
         for (size_t i = 0; i < nw; i++) {
@@ -432,6 +489,22 @@ static void stratum_section(FILE *f, const cli_options *o,
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    if (show[CLI_SENS_OMIT] || show[CLI_SENS_MERGE]) {
+        fputs("<p class=\"note\">", f);
+        if (show[CLI_SENS_OMIT]) {
+            fputs("<em>Without one list</em>: the lowest and highest "
+                  "estimate of the same method with each list left out in "
+                  "turn. ", f);
+        }
+        if (show[CLI_SENS_MERGE]) {
+            fputs("<em>Lists merged</em>: the same with lists merged into "
+                  "one, which allows any dependence between them. ", f);
+        }
+        fputs("A wide range means the estimate leans on one list, or on "
+              "assumptions about how the lists depend on each other.</p>\n",
+              f);
+        variant_table(f, t, res, nres);
+    }
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK && res[r].figures != NULL) {
@@ -467,6 +540,7 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "img.fig{width:100%;max-width:860px;height:auto;display:block;"
           "margin:.5em 0}\npre{white-space:pre-wrap;font-size:.85em}\n"
           "summary{cursor:pointer;color:#0b5394}\n"
+          ".note{font-size:.9em;color:#444}\n"
           "</style>\n</head>\n<body>\n", f);
     fputs("<h1>How many people in all? Estimates from overlapping lists"
           "</h1>\n<p>Input <code>", f);

@@ -391,6 +391,130 @@ static void test_batch_kill_resume(void)
     CU_ASSERT(same_output("ref", "killed"));
 }
 
+/* Options of the merge tests: four simulated lists in three strata, so
+ * that a table with two lists merged still has three, and every method
+ * has variants to spread over. */
+#define MERGE_METHODS                                                        \
+    "--strata region --methods independence,loglinear,lcm --iterations "    \
+    "1000 --burnin 200 --bootstrap 50 -q"
+
+static int merge_batch(const char *dir, const char *sens, const char *env)
+{
+    return sh("%s %s batch %s/m4.csv " MERGE_METHODS " --sensitivity %s "
+              "--out %s/%s >/dev/null 2>%s/%s.err", env, vc_test_cli(),
+              tmpdir, sens, tmpdir, dir, tmpdir, dir);
+}
+
+/* --sensitivity merge-pairs and merge:A+B: every pair of lists merged
+ * into one and rerun, the spread next to each main estimate in
+ * results.csv, results.json and the report; a user-given merge is the
+ * same unit as the pair (names in file order), so its cache file is
+ * reused, not recomputed; one thread gives the same bytes. */
+static void test_batch_merge(void)
+{
+    CU_ASSERT_EQUAL_FATAL(
+        sh("%s simulate --lists IOM,NGO,Police,Shelter --capture "
+           "0.2,0.15,0.1,0.12 --referral 'NGO>Police:0.3' --strata region "
+           "--stratum North:1500 --stratum South:800 --stratum East:600 "
+           "--seed 2385 -o %s/m4.csv", vc_test_cli(), tmpdir), 0);
+    /* one user-given merge, named out of file order */
+    CU_ASSERT_EQUAL_FATAL(merge_batch("mg", "merge:NGO+IOM", ""), 0);
+    CU_ASSERT_EQUAL(sh("ls -i %s/mg/cache | sort > %s/mg.i1", tmpdir,
+                       tmpdir), 0);
+    /* 3 strata x 3 methods x (all lists + 1 merge) */
+    CU_ASSERT_EQUAL(sh("test $(wc -l < %s/mg.i1) -eq 18", tmpdir), 0);
+    /* every kind at once: the 18 units are reused, not rewritten (same
+     * inodes: a rewrite renames a new file into place), and the
+     * NGO+IOM merge is the IOM+NGO pair: 3 x 3 x (1 + 4 + 6) units */
+    const char *all = "omit-each,merge-pairs --sensitivity merge:NGO+IOM";
+    CU_ASSERT_EQUAL_FATAL(merge_batch("mg", all, ""), 0);
+    CU_ASSERT_EQUAL(sh("ls -i %s/mg/cache | sort > %s/mg.i2", tmpdir,
+                       tmpdir), 0);
+    CU_ASSERT_EQUAL(sh("test $(wc -l < %s/mg.i2) -eq 99", tmpdir), 0);
+    CU_ASSERT_EQUAL(sh("test -z \"$(comm -23 %s/mg.i1 %s/mg.i2)\"", tmpdir,
+                       tmpdir), 0);
+    /* one thread, a fresh directory: the same bytes */
+    CU_ASSERT_EQUAL_FATAL(merge_batch("mg1", all, "OMP_NUM_THREADS=1"), 0);
+    CU_ASSERT(same_output("mg", "mg1"));
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/mg/results.json", tmpdir);
+    json_t *root = json_load_file(path, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    CU_ASSERT_EQUAL(json_array_size(res), 99);
+    size_t spread = 0, merged = 0;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *r = json_array_get(res, i);
+        const char *v = json_string_value(json_object_get(r, "variant"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        merged += strstr(v, " merged") != NULL;
+        json_t *sp = json_object_get(r, "sensitivity");
+        if (sp == NULL) {
+            continue;
+        }
+        CU_ASSERT_STRING_EQUAL(v, "all lists");
+        json_t *m = json_object_get(sp, "merge");
+        json_t *o = json_object_get(sp, "omit");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "variants")),
+                        6);
+        CU_ASSERT_EQUAL(json_integer_value(json_object_get(o, "variants")),
+                        4);
+        double lo = json_number_value(json_object_get(m, "lower"));
+        double hi = json_number_value(json_object_get(m, "upper"));
+        CU_ASSERT(lo > 0.0 && lo <= hi);
+        spread++;
+    }
+    /* every stratum and method has a spread; 6 merge variants each */
+    CU_ASSERT_EQUAL(spread, 9);
+    CU_ASSERT_EQUAL(merged, 9 * 6);
+    json_decref(root);
+    snprintf(path, sizeof path, "%s/mg/results.csv", tmpdir);
+    char *csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",variant,omit_lower,omit_upper,"
+                                       "merge_lower,merge_upper\n"));
+    /* the merged list named in file order, in its first member's place */
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "IOM+NGO;Police;Shelter,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "IOM;NGO+Police;Shelter,"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/mg/report.html", tmpdir);
+    char *html = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<th>without one list</th><th>"
+                                        "lists merged</th>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>NGO+Shelter merged</td>"));
+    free(html);
+
+    /* a list that saw nobody in a stratum: that stratum's rows say so;
+     * merging every list leaves one: the rows say so */
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/batch_strata.csv "
+                             "--strata region --methods chapman -q "
+                             "--sensitivity merge:NGO+Police,merge:IOM+NGO"
+                             "+Police --out %s/mgbad >/dev/null 2>&1",
+                             vc_test_cli(), tmpdir), 0);
+    snprintf(path, sizeof path, "%s/mgbad/results.csv", tmpdir);
+    csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "cannot merge NGO+Police here: NGO "
+                                       "saw nobody in this stratum"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "merging IOM+NGO+Police leaves one "
+                                       "list"));
+    free(csv);
+    /* usage: unknown list, one list, a list twice, an unknown kind */
+    static const char *const bad[] = {"merge:IOM+Nope", "merge:IOM",
+                                      "merge:IOM+IOM", "merge:+IOM",
+                                      "merge-each"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv "
+                           "--strata region --sensitivity %s --out %s/u "
+                           ">/dev/null 2>&1", vc_test_cli(), bad[i], tmpdir),
+                        2);
+    }
+}
+
 /* A stratum that cannot be estimated gets rows that say why; the batch
  * still succeeds. */
 static void test_batch_bad_stratum(void)
@@ -510,6 +634,8 @@ int vc_register_batch_suite(void)
                        test_batch_subset) == NULL
         || CU_add_test(s, "batch: SIGKILL and resume",
                        test_batch_kill_resume) == NULL
+        || CU_add_test(s, "batch: --sensitivity merge-pairs, merge:A+B",
+                       test_batch_merge) == NULL
         || CU_add_test(s, "batch: strata that cannot be estimated",
                        test_batch_bad_stratum) == NULL
         || CU_add_test(s, "report in headless Chromium (slow)",
