@@ -93,8 +93,9 @@ int vc_pairwise_chapman(const vc_table *t, double level, vc_interval_kind kind,
 
 /*
  * Chao's (1987) lower bound under heterogeneous capture probabilities:
- * N = n + f1^2 / (2 f2), with f_k people seen by exactly k lists; when
- * f2 = 0 the bias-corrected form n + f1 (f1 - 1) / 2 (Chao 2005).  Always a
+ * N = n + A f1^2 / (2 f2), with f_k people seen by exactly k of the J
+ * lists and A = (J - 1) / J; when f2 = 0 the bias-corrected form
+ * n + A f1 (f1 - 1) / 2 (Chao 2005).  See chao.c.  Always a
  * log-normal interval.  Errors: VC_EINVAL (level).
  */
 int vc_chao_estimate(const vc_table *t, double level, vc_estimate *out,

@@ -12,6 +12,7 @@
 #include <CUnit/CUnit.h>
 #include <jansson.h>
 
+#include "core/vc_core.h"
 #include "tests/test_util.h"
 
 static char tmpdir[256];
@@ -125,7 +126,7 @@ static void test_json(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(root);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(root,
                                                              "version")),
-                           "0.1.0");
+                           VC_VERSION);
     json_t *in = json_object_get(root, "input");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(in, "observed")),
                     4400);

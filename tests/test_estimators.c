@@ -155,8 +155,8 @@ static void test_independence_two_lists(void)
 }
 
 /* Chao (1987) by hand on the Korea table (Ball, Shin & Yang 2018): f1 = 51,
- * f2 = 60, n = 123, so N = 123 + 51^2 / 120 = 144.675 and
- * var = 60 (r^4/4 + r^3 + r^2/2), r = 0.85. */
+ * f2 = 60, n = 123, J = 3 lists so A = 2/3: N = 123 + A 51^2 / 120 =
+ * 137.45 and var = 60 (A^2 r^4/4 + A^2 r^3 + A r^2/2), r = 0.85. */
 static void test_chao_korea(void)
 {
     vc_table *t = vc_test_load_ref("Korea.csv");
@@ -165,12 +165,13 @@ static void test_chao_korea(void)
     vc_error err;
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_chao_estimate(t, 0.95, &e, &err), VC_OK);
-    VC_ASSERT_REL(e.estimate, 144.675, 1e-12);
-    double r = 0.85;
-    VC_ASSERT_REL(e.se, sqrt(60.0 * (pow(r, 4) / 4 + pow(r, 3) + r * r / 2)),
+    double A = 2.0 / 3.0, r = 0.85;
+    VC_ASSERT_REL(e.estimate, 137.45, 1e-12);
+    VC_ASSERT_REL(e.se, sqrt(60.0 * (A * A * pow(r, 4) / 4
+                                     + A * A * pow(r, 3) + A * r * r / 2)),
                   1e-12);
     /* log-normal interval: n + f0 / C, n + f0 C */
-    double f0 = 21.675, z = 1.959963984540054;
+    double f0 = 14.45, z = 1.959963984540054;
     double C = exp(z * sqrt(log(1.0 + e.se * e.se / (f0 * f0))));
     VC_ASSERT_REL(e.lower, 123.0 + f0 / C, 1e-12);
     VC_ASSERT_REL(e.upper, 123.0 + f0 * C, 1e-12);
@@ -178,7 +179,8 @@ static void test_chao_korea(void)
     vc_table_free(t);
 }
 
-/* f2 = 0: the bias-corrected form n + f1 (f1 - 1) / 2 (Chao 2005). */
+/* f2 = 0: the bias-corrected form n + A f1 (f1 - 1) / 2 (Chao 2005),
+ * A = (J - 1)/J = 2/3 for these three lists. */
 static void test_chao_bias_corrected(void)
 {
     static const char *const names[] = {"A", "B", "C"};
@@ -190,11 +192,12 @@ static void test_chao_bias_corrected(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     vc_estimate e;
     CU_ASSERT_EQUAL(vc_chao_estimate(t, 0.95, &e, &err), VC_OK);
-    VC_ASSERT_REL(e.estimate, 28.0 + 25.0 * 24.0 / 2.0, 1e-12);
+    double A = 2.0 / 3.0;
+    VC_ASSERT_REL(e.estimate, 28.0 + A * 25.0 * 24.0 / 2.0, 1e-12);
     CU_ASSERT(e.flags & VC_FLAG_BIAS_CORRECTED);
     double N = e.estimate;
-    double v = 25.0 * 24.0 / 2.0 + 25.0 * 49.0 * 49.0 / 4.0
-               - pow(25.0, 4) / (4.0 * N);
+    double v = A * 25.0 * 24.0 / 2.0 + A * A * 25.0 * 49.0 * 49.0 / 4.0
+               - A * A * pow(25.0, 4) / (4.0 * N);
     VC_ASSERT_REL(e.se, sqrt(v), 1e-12);
     vc_table_free(t);
 }
