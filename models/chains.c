@@ -14,21 +14,25 @@
  * Parallel tempering (o->sampler == VC_LCM_SAMPLER_TEMPERING; Geyer 1991,
  * "Markov chain Monte Carlo maximum likelihood", Computing Science and
  * Statistics 23:156-163): chain c holds R = o->temperatures replicas at
- * inverse temperatures beta_r = beta_min^(r / (R - 1)), r = 0..R-1
- * (replica 0 is the posterior).  Replica r draws from stream (seed,
- * stratum, c, r); the exchanges from stream (seed, stratum, c,
- * VCI_SWAP_BLOCK).  After each sweep of all replicas, the pairs (r, r+1)
- * with r even (after even-numbered sweeps) or odd (after odd ones) propose
- * to exchange their states, accepted with probability min(1, A),
+ * "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
+ * samples the posterior given the thinned table round(beta_r c_x) (data
+ * tempering, models/lcm.c, "Tempering"); replica 0 has the table itself
+ * and gives the draws.  Replica r draws from stream (seed, stratum, c, r);
+ * the exchanges from stream (seed, stratum, c, VCI_SWAP_BLOCK).  Each step
+ * of a chain first proposes exchanges between the pairs (r, r+1) with r
+ * even (at even-numbered steps) or odd (at odd ones), accepted with
+ * probability min(1, A),
  *   log A = l_r(theta_s) + l_s(theta_r) - l_r(theta_r) - l_s(theta_s),
- * s = r + 1, l_b = log pi_b(theta) the tempered marginal of theta
- * (vci_lcm_log_tempered; models/lcm.c, "Tempering"), then (n0, z0) of
- * both redrawn given their new theta: a Metropolis move on the product of
- * the replicas' targets, so each replica keeps its own, and replica 0 the
- * posterior.  The deterministic
- * even/odd schedule (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321)
- * moves states along the ladder faster than random pairs.  Everything a
- * chain does stays inside its own replicas and streams.
+ * s = r + 1, l_r the log marginal likelihood of theta on replica r's
+ * table (vci_lcm_log_marginal), after which (n0, z0) of both replicas is
+ * redrawn given their new theta; then it runs one Gibbs sweep of every
+ * replica.  Each exchange is a Metropolis move on the product of the
+ * replicas' targets, so each replica keeps its own, and replica 0 the
+ * posterior; the kept draws are taken after the sweeps, so every recorded
+ * state is a complete Gibbs state.  The deterministic even/odd schedule
+ * (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321) moves states along
+ * the ladder faster than random pairs.  Everything a chain does stays
+ * inside its own replicas and streams.
  *
  * Trace storage grows before each parallel region, to the exact number
  * of draws the round will keep, so no thread allocates.
@@ -49,7 +53,9 @@ struct vc_lcm_chains {
     vc_lcm_opts o;
     size_t nchains;
     size_t R;                 /* replicas per chain (1 under Gibbs) */
-    double *beta;             /* R: inverse temperatures, beta[0] = 1 */
+    double *beta;             /* R: temperatures, beta[0] = 1 */
+    uint64_t *counts;         /* R * npat: each replica's thinned table */
+    double *log_p;            /* nchains * 2 * npat: exchange scratch */
     vc_lcm_workspace **w;     /* nchains * R, chain-major */
     gsl_rng **r;              /* nchains * R */
     gsl_rng **rs;             /* nchains: exchange streams */
@@ -65,6 +71,48 @@ struct vc_lcm_chains {
     int *status;              /* nchains, per round */
     vc_error *errs;           /* nchains, per round */
 };
+
+/* Replica q's table: counts round(beta_q c_x) (replica 0: the table
+ * itself).  A table thinned to nobody keeps one person in its largest
+ * cell, since the model needs n >= 1. */
+static void set_tables(vc_lcm_chains *c)
+{
+    const size_t npat = c->t->npat;
+    for (size_t q = 0; q < c->R; q++) {
+        uint64_t *cnt = c->counts + q * npat;
+        uint64_t n = 0;
+        size_t big = 0;
+        for (size_t x = 0; x < npat; x++) {
+            cnt[x] = q == 0 ? c->t->count[x]
+                            : (uint64_t)floor(c->beta[q]
+                                              * (double)c->t->count[x]
+                                              + 0.5);
+            n += cnt[x];
+            big = c->t->count[x] > c->t->count[big] ? x : big;
+        }
+        if (n == 0) {
+            cnt[big] = 1;
+        }
+    }
+}
+
+/* Point workspace w at replica q's table.  With a bound, every replica
+ * keeps the same bound on n0 (n_max - n), so the bound's limit stays in
+ * range whatever the thinning. */
+static void use_table(vc_lcm_chains *c, vc_lcm_workspace *w, size_t q)
+{
+    const size_t npat = c->t->npat;
+    const uint64_t *cnt = c->counts + q * npat;
+    uint64_t n = 0;
+    for (size_t x = 0; x < npat; x++) {
+        n += cnt[x];
+    }
+    w->count = cnt;
+    if (c->o.n_max != 0) {
+        w->n_max = c->o.n_max - c->t->n + n;
+    }
+    w->n = n;
+}
 
 void vc_lcm_chains_free(vc_lcm_chains *c)
 {
@@ -93,6 +141,8 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     free(c->r);
     free(c->rs);
     free(c->beta);
+    free(c->counts);
+    free(c->log_p);
     free(c->swap_tried);
     free(c->swap_done);
     free(c->trace);
@@ -125,6 +175,8 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->r = calloc(nw, sizeof *c->r);
     c->rs = calloc(c->nchains, sizeof *c->rs);
     c->beta = calloc(c->R, sizeof *c->beta);
+    c->counts = calloc(c->R * t->npat, sizeof *c->counts);
+    c->log_p = calloc(c->nchains * 2 * t->npat, sizeof *c->log_p);
     c->swap_tried = calloc(c->nchains * c->R, sizeof *c->swap_tried);
     c->swap_done = calloc(c->nchains * c->R, sizeof *c->swap_done);
     c->trace = calloc(c->nchains, sizeof *c->trace);
@@ -132,7 +184,8 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->errs = calloc(c->nchains, sizeof *c->errs);
     if (c->w == NULL || c->r == NULL || c->trace == NULL
         || c->status == NULL || c->errs == NULL || c->rs == NULL
-        || c->beta == NULL || c->swap_tried == NULL
+        || c->beta == NULL || c->counts == NULL || c->log_p == NULL
+        || c->swap_tried == NULL
         || c->swap_done == NULL) {
         vc_lcm_chains_free(c);
         vc_error_set(err, VC_ENOMEM, "cannot allocate LCM chains");
@@ -143,6 +196,7 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
         c->beta[q] = q == 0 ? 1.0
                             : pow(o->beta_min, (double)q / (double)(c->R - 1));
     }
+    set_tables(c);
     for (size_t i = 0; i < nw; i++) {
         size_t chain = i / c->R, q = i % c->R;
         c->w[i] = vc_lcm_alloc(t, o, err);
@@ -150,7 +204,7 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
-        c->w[i]->beta = c->beta[q];
+        use_table(c, c->w[i], q);
         c->r[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)chain,
                                       (uint32_t)q, err);
         if (c->r[i] == NULL) {
@@ -230,43 +284,42 @@ static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
     b->seen = p;
 }
 
-/* One step of chain i: a sweep of every replica, then (tempering) the
- * exchanges of the even or odd pairs.  Touches only chain i's objects. */
+/* One step of chain i: (tempering) the exchanges of the even or odd
+ * pairs, then a sweep of every replica.  Touches only chain i's
+ * objects. */
 static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                          vc_error *err)
 {
-    const size_t R = c->R;
+    const size_t R = c->R, npat = c->t->npat;
     vc_lcm_workspace **w = c->w + i * R;
+    double *lp_a = c->log_p + i * 2 * npat, *lp_b = lp_a + npat;
+    for (size_t q = step % 2; R > 1 && q + 1 < R; q += 2) {
+        vc_lcm_workspace *a = w[q], *b = w[q + 1];
+        double ls_a = vci_lcm_log_pattern_probs(a, &a->state, lp_a);
+        double ls_b = vci_lcm_log_pattern_probs(b, &b->state, lp_b);
+        double log_acc = vci_lcm_log_marginal(a, lp_b, ls_b)
+                         + vci_lcm_log_marginal(b, lp_a, ls_a)
+                         - vci_lcm_log_marginal(a, lp_a, ls_a)
+                         - vci_lcm_log_marginal(b, lp_b, ls_b);
+        c->swap_tried[i * R + q]++;
+        if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
+            swap_states(a, b);
+            c->swap_done[i * R + q]++;
+            /* (n0, z0) given the new theta, each on its own table */
+            int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
+            if (status == VC_OK) {
+                status = vci_lcm_resample_unobserved(b, c->r[i * R + q + 1]);
+            }
+            if (status != VC_OK) {
+                return vc_error_set(err, status, "exchange of replicas "
+                                    "%zu and %zu: n0 not finite", q, q + 1);
+            }
+        }
+    }
     for (size_t q = 0; q < R; q++) {
         int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
         if (status != VC_OK) {
             return status;
-        }
-    }
-    if (R > 1) {
-        for (size_t q = step % 2; q + 1 < R; q += 2) {
-            vc_lcm_workspace *a = w[q], *b = w[q + 1];
-            double ba = c->beta[q], bb = c->beta[q + 1];
-            double log_acc = vci_lcm_log_tempered(a, &b->state, ba)
-                             + vci_lcm_log_tempered(b, &a->state, bb)
-                             - vci_lcm_log_tempered(a, &a->state, ba)
-                             - vci_lcm_log_tempered(b, &b->state, bb);
-            c->swap_tried[i * R + q]++;
-            if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
-                swap_states(a, b);
-                c->swap_done[i * R + q]++;
-                /* (n0, z0) given the new theta, each at its own beta */
-                int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
-                if (status == VC_OK) {
-                    status = vci_lcm_resample_unobserved(
-                        b, c->r[i * R + q + 1]);
-                }
-                if (status != VC_OK) {
-                    return vc_error_set(err, status, "exchange of replicas "
-                                        "%zu and %zu: n0 not finite", q,
-                                        q + 1);
-                }
-            }
         }
     }
     return VC_OK;

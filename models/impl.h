@@ -53,13 +53,12 @@ struct vc_lcm_workspace {
     /* data (borrowed from the table) */
     size_t J, K, npat;
     const uint32_t *pattern;
-    const uint64_t *count;
-    uint64_t n;
+    const uint64_t *count;   /* the table's counts, or a tempered
+                                replica's thinned counts (chains.c) */
+    uint64_t n;              /* sum of count */
     /* model options */
     double alpha_shape, alpha_rate;
     uint64_t n_max;          /* 0: none */
-    double beta;             /* inverse temperature of the tempered target
-                                (lcm.c); 1 = the posterior */
     vc_lcm_state state;
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
@@ -82,11 +81,22 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
 
-/* log pi_beta(theta) of the state s (theta only; any workspace on the
- * same table and K; w->prob is used as scratch), up to the prior and a constant: sum_x c_x log sum_k
- * (pi_k f_k(x))^beta - beta n log(1 - pi0) (lcm.c, "Tempering"). */
-double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
-                            double beta);
+/* Classes handled at a time by vci_lcm_log_pattern_probs (a stack
+ * array; any K works). */
+#define VCI_LOGLIK_KMAX 64
+
+/* log P(x | theta) for each pattern x of w's table into log_p[npat]
+ * (filled), P(x) = sum_k pi_k f_k(x), at the state s (any state on the
+ * same lists and K); returns log(1 - pi0). */
+double vci_lcm_log_pattern_probs(const vc_lcm_workspace *w,
+                                 const vc_lcm_state *s, double *log_p);
+
+/* The log marginal likelihood of theta on w's counts (allocations and n0
+ * summed out, prior excluded), from vci_lcm_log_pattern_probs' output:
+ * sum_x c_x log P(x) - n log(1 - pi0), plus the log mass the bound n_max
+ * keeps when set (lcm.c, "Tempering"). */
+double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
+                            double log_seen);
 
 /* Step (e) again, then N and the occupied classes (after an exchange). */
 int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);

@@ -83,40 +83,36 @@
  *
  * Tempering (parallel tempering, models/chains.c; Geyer 1991)
  *   With p(N) ~ 1/N, summing the complete-data posterior over n0 and the
- *   unobserved classes leaves p(theta | data) ~ p(theta) prod_x [P(x) /
- *   (1 - pi0)]^c_x: the likelihood of the observed patterns given that
- *   they were observed.  A replica at inverse temperature beta in (0, 1]
- *   targets the joint
- *     pi_beta(theta, z, n0, z0) ~ p(theta) prod_{i observed} [pi_{z_i}
- *         f_{z_i}(x_i)]^beta  Gamma(beta n + n0) / (Gamma(beta n) n0!)
- *         prod_{i unobserved} pi_{z_i} q_{z_i},
- *   f_k(x) = prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j): the complete-
- *   data likelihood of the observed people is tempered; the unobserved
- *   part is the negative binomial series sum_n0 Gamma(m + n0) / (Gamma(m)
- *   n0!) pi0^n0 = (1 - pi0)^-m with m = beta n, so summing out (n0, z0)
- *   gives p(theta) [prod_i sum_k ...]-tempered terms times (1 - pi0)^(-beta
- *   n), a proper density (prior proper, tempered terms bounded).  At beta
- *   = 1, Gamma(n + n0) / (Gamma(n) n0!) ~ (N - 1)! / n0! = (1/N) N! / n0!:
- *   the model above exactly, so the cold replica targets the posterior.
- *   Every conditional stays conjugate, with observed people counting beta
- *   and unobserved people 1:
- *     (a) w_xk ~ (pi_k f_k(x))^beta;
- *     (b) lambda_jk ~ Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k);
- *     (c) V_k with class sizes beta nobs_k + n0_k;   (d) unchanged;
- *     (e) n0 ~ NegBin(beta n, 1 - pi0) (gamma shape beta n), classes as
- *         before.
- *   Exchanges between replicas use the marginal of theta, z and (n0, z0)
+ *   unobserved classes leaves
+ *     p(theta | c) ~ p(theta) prod_x [P(x) / (1 - pi0)]^c_x,
+ *   P(x) = sum_k pi_k f_k(x), f_k(x) = prod_j lambda_jk^x_j (1 -
+ *   lambda_jk)^(1 - x_j): the likelihood of the observed patterns given
+ *   that they were observed.  A replica at "temperature" beta targets the
+ *   same posterior given a thinned table, counts c^beta_x = round(beta
+ *   c_x) (data tempering: approximately the power posterior p(theta)
+ *   L(theta)^beta, exactly a posterior of this model, so the Gibbs sweep
+ *   above samples it unchanged, on its own table).  Exchanges between two
+ *   replicas a, b use the marginal of theta, with allocations and (n0, z0)
  *   summed out:
- *     log pi_beta(theta) = log p(theta) + sum_x c_x log sum_k (pi_k
- *                          f_k(x))^beta - beta n log(1 - pi0) + const(beta)
- *   (vci_lcm_log_tempered, without the prior, which cancels).  The
- *   complete-data likelihood would carry the allocation of all n people
- *   and vary far too much between sweeps for any exchange to pass (on UK,
- *   none did in 20,000 tries).  After an accepted exchange, (n0, z0) of
- *   both replicas is redrawn from its conditional given the new theta, so
- *   the move is a Metropolis step on the marginal of theta followed by a
- *   Gibbs step.  The class counts of the observed people move with theta
- *   (they are redrawn at the start of the next sweep anyway).
+ *     log A = sum_x (c^a_x - c^b_x) (log P_b(x) - log P_a(x))
+ *             - (n^a - n^b) (log(1 - pi0_b) - log(1 - pi0_a))
+ *   (P_a: P(x) at replica a's theta), plus, with a bound n0 <= n_max - n,
+ *   the log of the truncated negative binomial mass P(NegBin(n^r, 1 -
+ *   pi0) <= n_max - n) of each replica r (vci_lcm_log_marginal).  After an
+ *   accepted exchange, (n0, z0) of both replicas is redrawn from its
+ *   conditional given the new theta, so the move is a Metropolis step on
+ *   the marginal of theta followed by a Gibbs step; the class counts of
+ *   the observed people are redrawn by the next sweep.
+ *   An earlier version tempered the complete-data likelihood of the
+ *   observed people, (pi_k f_k(x))^beta.  That family is not close to a
+ *   power posterior: for beta near 1, log sum_k (pi_k f_k(x))^beta ~ beta
+ *   log P(x) + (1 - beta) H_x, H_x the entropy of the class allocation of
+ *   pattern x, and sum_x c_x H_x is of order n (thousands of nats on UK)
+ *   and varies strongly with theta (two near-identical classes double
+ *   it), so replicas at beta = 1 and 0.95 exchanged 1-2% of the time.
+ *   Data tempering has no such term: its energy is the observed-data log
+ *   likelihood, whose posterior spread grows with the number of
+ *   parameters, not with n (bench/RESULTS.md).
  *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
@@ -298,7 +294,6 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->alpha_shape = o->alpha_shape;
     w->alpha_rate = o->alpha_rate;
     w->n_max = o->n_max;
-    w->beta = 1.0;
     w->state.J = J;
     w->state.K = K;
     w->state.log_lambda = calloc(J * K, sizeof(double));
@@ -433,7 +428,6 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
     double *prob = w->prob;
-    const double beta = w->beta;
     for (size_t i = 0; i < w->npat; i++) {
         uint32_t x = w->pattern[i];
         /* log weights, list by list so the loops over k vectorise */
@@ -449,7 +443,6 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
         }
         double max = -HUGE_VAL;
         for (size_t k = 0; k < K; k++) {
-            prob[k] *= beta; /* tempering: (pi_k f_k(x))^beta */
             max = prob[k] > max ? prob[k] : max;
         }
         if (!isfinite(max)) {
@@ -470,18 +463,15 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     return VC_OK;
 }
 
-/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk); tempered,
- * Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k). */
+/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
 int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K;
     vc_lcm_state *s = &w->state;
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = w->nobs_class[k] + s->n0_class[k];
-        double nobs_t = w->beta * (double)w->nobs_class[k];
-        double n0k = (double)s->n0_class[k];
         for (size_t j = 0; j < J; j++) {
-            double sjk_t = w->beta * (double)w->seen[j * K + k];
+            uint64_t sjk = w->seen[j * K + k];
             double la, lb;
             if (nk == 0) {
                 /* Beta(1, 1): one uniform does. */
@@ -493,8 +483,8 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
                  * 1 - lambda by subtraction) */
-                double ga = vci_ran_gamma(r, 1.0 + sjk_t);
-                double gb = vci_ran_gamma(r, 1.0 + (nobs_t - sjk_t) + n0k);
+                double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
+                double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
                 double lsum = vci_log(ga + gb);
                 la = vci_log(ga) - lsum;
                 lb = vci_log(gb) - lsum;
@@ -514,18 +504,18 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t K = w->K;
     vc_lcm_state *s = &w->state;
-    /* class sizes n_k (tempered: beta nobs_k + n0_k) and their suffix
+    /* class sizes n_k = nobs_k + n0_k and their suffix
      * sums, summed from the end so that no subtraction leaves a rounding
      * residue where the tail is empty */
     double *tail = w->suffix; /* tail[k] = sum_{l>=k} n_l */
     tail[K] = 0.0;
     for (size_t k = K; k-- > 0;) {
-        tail[k] = tail[k + 1] + w->beta * (double)w->nobs_class[k]
-                  + (double)s->n0_class[k];
+        tail[k] = tail[k + 1]
+                  + (double)(w->nobs_class[k] + s->n0_class[k]);
     }
     double cum = 0.0; /* sum_{l<k} log(1 - V_l) */
     for (size_t k = 0; k + 1 < K; k++) {
-        double nk = w->beta * (double)w->nobs_class[k] + (double)s->n0_class[k];
+        double nk = (double)(w->nobs_class[k] + s->n0_class[k]);
         double shape_b = s->alpha + tail[k + 1];
         double log_v, log_1m_v;
         if (shape_b >= 1.0) {
@@ -643,7 +633,7 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     uint64_t limit = w->n_max ? w->n_max - w->n : UINT64_MAX;
     int bound_hit = 0;
     for (int attempt = 0; attempt < VCI_BOUND_TRIES; attempt++) {
-        double g = vci_ran_gamma(r, w->beta * (double)w->n) / p_seen;
+        double g = vci_ran_gamma(r, (double)w->n) / p_seen;
         if (!(g * exp(s->log_pi0) <= VCI_POISSON_MAX)) {
             return VC_ENUMERIC;
         }
@@ -670,7 +660,7 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     /* The bound binds hard: invert the truncated distribution, then split
      * n0 over the classes by a multinomial with weights pi_k q_k (already
      * in w->prob, normalised by their maximum). */
-    uint64_t n0 = negbin_truncated(r, p_seen, w->beta * (double)w->n, limit);
+    uint64_t n0 = negbin_truncated(r, p_seen, (double)w->n, limit);
     for (size_t k = 0; k < K; k++) {
         s->n0_class[k] = 0;
     }
@@ -682,29 +672,35 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     return VC_OK;
 }
 
-double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
-                            double beta)
+double vci_lcm_log_pattern_probs(const vc_lcm_workspace *w,
+                                 const vc_lcm_state *s, double *log_p)
 {
     const size_t J = w->J, K = w->K;
-    double *lw = w->prob; /* scratch */
-    double total = 0.0;
     for (size_t i = 0; i < w->npat; i++) {
         uint32_t x = w->pattern[i];
         double max = -HUGE_VAL;
-        for (size_t k = 0; k < K; k++) {
-            double l = s->log_pi[k];
-            for (size_t j = 0; j < J; j++) {
-                l += (x >> j & 1u) ? s->log_lambda[j * K + k]
-                                   : s->log_1m_lambda[j * K + k];
+        double lw[VCI_LOGLIK_KMAX];
+        double total = -HUGE_VAL;
+        /* classes in chunks, so any K works with a fixed stack array */
+        for (size_t k0 = 0; k0 < K; k0 += VCI_LOGLIK_KMAX) {
+            size_t kn = K - k0 < VCI_LOGLIK_KMAX ? K - k0 : VCI_LOGLIK_KMAX;
+            max = -HUGE_VAL;
+            for (size_t k = 0; k < kn; k++) {
+                double l = s->log_pi[k0 + k];
+                for (size_t j = 0; j < J; j++) {
+                    l += (x >> j & 1u) ? s->log_lambda[j * K + k0 + k]
+                                       : s->log_1m_lambda[j * K + k0 + k];
+                }
+                lw[k] = l;
+                max = l > max ? l : max;
             }
-            lw[k] = beta * l;
-            max = lw[k] > max ? lw[k] : max;
+            double sum = 0.0;
+            for (size_t k = 0; k < kn; k++) {
+                sum += exp(lw[k] - max);
+            }
+            total = log_add_exp(total, max + log(sum));
         }
-        double sum = 0.0;
-        for (size_t k = 0; k < K; k++) {
-            sum += exp(lw[k] - max);
-        }
-        total += (double)w->count[i] * (max + log(sum));
+        log_p[i] = total;
     }
     /* 1 - pi0 as a sum of positive terms (vci_lcm_prob_seen) */
     double seen = 0.0;
@@ -715,7 +711,26 @@ double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
         }
         seen += exp(s->log_pi[k]) * -expm1(log_q0);
     }
-    return total - beta * (double)w->n * log(seen);
+    return log(seen);
+}
+
+double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
+                            double log_seen)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < w->npat; i++) {
+        if (w->count[i] > 0) {
+            total += (double)w->count[i] * log_p[i];
+        }
+    }
+    total -= (double)w->n * log_seen;
+    if (w->n_max != 0) {
+        /* sum_{n0 <= limit} C(n + n0 - 1, n0) pi0^n0 (1 - pi0)^n: the
+         * mass the bound keeps (lcm.c, "Tempering") */
+        total += log(gsl_cdf_negative_binomial_P(
+            (unsigned int)(w->n_max - w->n), exp(log_seen), (double)w->n));
+    }
+    return total;
 }
 
 static void update_tracked(vc_lcm_workspace *w);
