@@ -45,6 +45,11 @@
 
 #include "models/impl.h"
 
+/* Adaptations of the tempering ladder during the burn-in (burn_in):
+ * on UK, 3 left a pair with 10-20% exchanges where 5 give 30-50%
+ * (bench/RESULTS.md); each round costs one serial pass over the chains. */
+#define VCI_LADDER_ROUNDS 5
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -325,24 +330,22 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
     return VC_OK;
 }
 
-/* Run chain i: burn-in if due, then `sweeps` sweeps, recording every
- * thin-th.  Touches only chain i's objects.  The even/odd clock of the
- * exchanges is the chain's step count, the same for every chain. */
-static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps,
-                      uint64_t steps0)
+/* Run chain i: `burn` burn-in steps, then `sweeps` sweeps, recording
+ * every thin-th.  Touches only chain i's objects.  The even/odd clock of
+ * the exchanges is the chain's step count, the same for every chain. */
+static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
+                      uint64_t sweeps, uint64_t steps0)
 {
     vc_error *err = &c->errs[i];
     vc_lcm_trace *tr = &c->trace[i];
     const vc_lcm_state *s = vc_lcm_state_get(c->w[i * c->R]);
     c->status[i] = VC_OK;
     uint64_t steps = steps0;
-    if (!c->burned) {
-        for (uint64_t b = 0; b < c->o.burnin; b++) {
-            int status = chain_step_at(c, i, steps++, err);
-            if (status != VC_OK) {
-                c->status[i] = status;
-                return;
-            }
+    for (uint64_t b = 0; b < burn; b++) {
+        int status = chain_step_at(c, i, steps++, err);
+        if (status != VC_OK) {
+            c->status[i] = status;
+            return;
         }
     }
     for (uint64_t k = 1; k <= sweeps; k++) {
@@ -360,6 +363,128 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps,
             tr->ndraws++;
         }
     }
+}
+
+/* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in
+ * parallel; one chain per iteration, so the schedule decides only which
+ * thread runs a chain, never what the chain draws.  Returns the first
+ * failing chain's status. */
+static int run_all(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
+                   vc_error *err)
+{
+    for (size_t i = 0; i < c->nchains; i++) {
+        vc_error_clear(&c->errs[i]);
+    }
+    int nthreads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
+    if ((size_t)nthreads > c->nchains) {
+        nthreads = (int)c->nchains;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (size_t i = 0; i < c->nchains; i++) {
+        run_chain(c, i, burn, sweeps, c->steps);
+    }
+    c->steps += burn + sweeps;
+    for (size_t i = 0; i < c->nchains; i++) {
+        if (c->status[i] != VC_OK) {
+            c->failed = 1;
+            return vc_error_set(err, c->status[i], "chain %zu: %s", i,
+                                c->errs[i].msg);
+        }
+    }
+    return VC_OK;
+}
+
+/*
+ * Adapt the ladder to the exchange rates seen since the last call
+ * (Syed, Bouchard-Cote, Deligiannidis & Doucet 2022, JRSS B 84:321,
+ * section 5.3): with r_q the pooled rejection rate of pair (q, q+1),
+ * the cumulative barrier Lambda(beta_q) = sum_{p<q} r_p, interpolated
+ * linearly in log beta, is split into R - 1 equal parts, which equalises
+ * the rejection rates of the next ladder.  The ends (1 and beta_min) stay.
+ * A rejection rate is estimated as (rejections + 1/2) / (tries + 1), so
+ * a pair that always exchanged still spans a little barrier and no two
+ * temperatures merge.  Then every replica's table follows its new
+ * temperature and (n0, z0) is redrawn on it, and the counters restart.
+ * Serial, in chain order: the result does not depend on the threads.
+ */
+static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
+{
+    const size_t R = c->R;
+    double lambda[64 + 1], next[64];
+    lambda[0] = 0.0;
+    for (size_t q = 0; q + 1 < R; q++) {
+        uint64_t tried = 0, done = 0;
+        for (size_t i = 0; i < c->nchains; i++) {
+            tried += c->swap_tried[i * R + q];
+            done += c->swap_done[i * R + q];
+        }
+        lambda[q + 1] = lambda[q]
+                        + ((double)(tried - done) + 0.5) / ((double)tried + 1.0);
+    }
+    next[0] = 1.0;
+    next[R - 1] = c->beta[R - 1];
+    size_t seg = 0;
+    for (size_t q = 1; q + 1 < R; q++) {
+        double target = lambda[R - 1] * (double)q / (double)(R - 1);
+        while (seg + 2 < R && lambda[seg + 1] < target) {
+            seg++;
+        }
+        double f = (target - lambda[seg]) / (lambda[seg + 1] - lambda[seg]);
+        next[q] = exp((1.0 - f) * log(c->beta[seg])
+                      + f * log(c->beta[seg + 1]));
+    }
+    memcpy(c->beta, next, R * sizeof *next);
+    set_tables(c);
+    for (size_t i = 0; i < c->nchains * R; i++) {
+        use_table(c, c->w[i], i % R);
+        int status = vci_lcm_resample_unobserved(c->w[i], c->r[i]);
+        if (status != VC_OK) {
+            c->failed = 1;
+            return vc_error_set(err, status, "chain %zu: adapting the "
+                                "ladder: n0 not finite", i / R);
+        }
+    }
+    memset(c->swap_tried, 0, c->nchains * R * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, c->nchains * R * sizeof *c->swap_done);
+    return VC_OK;
+}
+
+/*
+ * The burn-in.  Under tempering with o.adapt_ladder, the ladder is
+ * adapted VCI_LADDER_ROUNDS times, after 1/2^VCI_LADDER_ROUNDS, ..., 1/4
+ * and 1/2 of it (each time from the rates of the stretch since the
+ * previous adaptation: rounds of doubling length, as Syed et al. 2022,
+ * Algorithm 4, so the later, longer rounds refine with less noise), then
+ * frozen: the second half of
+ * the burn-in and every kept sweep run on a fixed ladder, so the kept
+ * draws come from a time-homogeneous Markov chain that leaves the
+ * posterior invariant; the adaptation only chose its temperatures.  The
+ * exchange counters restart after the burn-in, so the reported rates are
+ * those of the frozen ladder.
+ */
+static int burn_in(vc_lcm_chains *c, vc_error *err)
+{
+    uint64_t b = c->o.burnin, done = 0;
+    if (c->R > 2 && c->o.adapt_ladder) {
+        for (int phase = VCI_LADDER_ROUNDS; phase >= 1; phase--) {
+            uint64_t until = b >> phase;
+            int status = run_all(c, until - done, 0, err);
+            if (status == VC_OK && until > done) {
+                status = adapt_ladder(c, err);
+            }
+            if (status != VC_OK) {
+                return status;
+            }
+            done = until;
+        }
+    }
+    int status = run_all(c, b - done, 0, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    memset(c->swap_tried, 0, c->nchains * c->R * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, c->nchains * c->R * sizeof *c->swap_done);
+    return VC_OK;
 }
 
 int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
@@ -386,29 +511,18 @@ int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
     if (status != VC_OK) {
         return status;
     }
-    for (size_t i = 0; i < c->nchains; i++) {
-        vc_error_clear(&c->errs[i]);
-    }
-    int nthreads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
-    if ((size_t)nthreads > c->nchains) {
-        nthreads = (int)c->nchains;
-    }
-    /* One chain per iteration; the schedule decides only which thread
-     * runs a chain, never what the chain draws. */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t i = 0; i < c->nchains; i++) {
-        run_chain(c, i, sweeps, c->steps);
-    }
-    c->steps += sweeps + (c->burned ? 0 : c->o.burnin);
-    c->burned = 1;
-    c->sweeps += sweeps;
-    for (size_t i = 0; i < c->nchains; i++) {
-        if (c->status[i] != VC_OK) {
-            c->failed = 1;
-            return vc_error_set(err, c->status[i], "chain %zu: %s", i,
-                                c->errs[i].msg);
+    if (!c->burned) {
+        status = burn_in(c, err);
+        if (status != VC_OK) {
+            return status;
         }
+        c->burned = 1;
     }
+    status = run_all(c, 0, sweeps, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    c->sweeps += sweeps;
     return VC_OK;
 }
 
@@ -430,6 +544,15 @@ const vc_lcm_trace *vc_lcm_chains_trace(const vc_lcm_chains *c, size_t chain)
 const vc_lcm_state *vc_lcm_chains_state(const vc_lcm_chains *c, size_t chain)
 {
     return chain < c->nchains ? vc_lcm_state_get(c->w[chain * c->R]) : NULL;
+}
+
+size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
+                            size_t size)
+{
+    for (size_t q = 0; q < c->R && q < size; q++) {
+        beta[q] = c->beta[q];
+    }
+    return c->R;
 }
 
 size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,

@@ -160,6 +160,7 @@ void vc_lcm_opts_default(vc_lcm_opts *o)
     o->sampler = VC_LCM_DEFAULT_SAMPLER;
     o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
     o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
+    o->adapt_ladder = 1;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;

@@ -1284,8 +1284,10 @@ static void test_exact_tiny(void)
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
     o.sampler = sampler;
-    /* tempering: a ladder down to beta = 0.2, where the replicas move
-     * freely, and a quarter of the sweeps (each is 4 sweeps' work) */
+    /* tempering: 4 replicas on tables thinned down to 0.2 of the counts,
+     * the ladder adapted in the burn-in, and a quarter of the sweeps
+     * (each is 4 sweeps' work) */
+    o.temperatures = 4;
     o.K = 2;
     o.n_max = NMAX;
     o.burnin = 2000;
@@ -1315,6 +1317,14 @@ static void test_exact_tiny(void)
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    if (sampler) {
+        /* the adapted ladder: from 1 down to beta_min, decreasing */
+        double beta[4];
+        CU_ASSERT_EQUAL(vc_lcm_chains_ladder(c, beta, 4), 4);
+        CU_ASSERT_EQUAL(beta[0], 1.0);
+        CU_ASSERT_EQUAL(beta[3], 0.2);
+        CU_ASSERT(beta[1] < 1.0 && beta[2] < beta[1] && beta[2] > 0.2);
+    }
     vc_lcm_chains_free(c);
     }
     vc_table_free(t);
