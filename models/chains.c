@@ -34,6 +34,13 @@
  * the ladder faster than random pairs.  Everything a chain does stays
  * inside its own replicas and streams.
  *
+ * Large tables (models/impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
+ * or more): the allocation step of each replica is split into fixed
+ * blocks of patterns, each with its own stream (seed, stratum, c,
+ * VCI_BLOCK_STREAM(r, b)), run by a nested OpenMP loop.  The blocks and
+ * their streams depend on the table alone, so the draws are the same
+ * whatever the number of threads at either level.
+ *
  * Trace storage grows before each parallel region, to the exact number
  * of draws the round will keep, so no thread allocates.
  */
@@ -210,6 +217,13 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             return NULL;
         }
         use_table(c, c->w[i], q);
+        if (t->npat >= VCI_BLOCK_MIN_PATTERNS
+            && vci_lcm_use_blocks(c->w[i], VCI_BLOCK_PATTERNS, o->seed,
+                                  o->stratum, (uint32_t)chain, (uint32_t)q,
+                                  o->threads, err) != VC_OK) {
+            vc_lcm_chains_free(c);
+            return NULL;
+        }
         c->r[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)chain,
                                       (uint32_t)q, err);
         if (c->r[i] == NULL) {

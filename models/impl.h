@@ -71,7 +71,45 @@ struct vc_lcm_workspace {
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
+    /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
+     * draws from the sweep's generator */
+    size_t nblocks, block_size;
+    int block_threads;       /* 0: OpenMP's default */
+    gsl_rng **block_r;       /* nblocks: stream of each block (owned) */
+    double *block_prob;      /* nblocks * K */
+    double *block_suffix;    /* nblocks * (K + 1) */
+    uint64_t *block_nobs;    /* nblocks * K: partial class counts */
+    uint64_t *block_seen;    /* nblocks * J * K */
+    int *block_status;       /* nblocks */
 };
+
+/*
+ * Blocked allocation: tables with at least VCI_BLOCK_MIN_PATTERNS distinct
+ * observed patterns split step (a) into blocks of VCI_BLOCK_PATTERNS
+ * consecutive patterns, each drawing from its own Philox stream, run in
+ * parallel with OpenMP (models/chains.c turns it on).  256 patterns of K
+ * = 10 classes are ~50 us of work, enough to amortise a thread hand-off;
+ * below 2,048 patterns (11 lists or fewer, in practice) the chains
+ * already keep the cores busy and a sweep is too short to split.
+ *
+ * The stream of block b of replica q is (seed, stratum, chain,
+ * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
+ * so it differs from every replica's own stream (block word q < 64) and
+ * from the exchange stream (0x80000000).
+ */
+#define VCI_BLOCK_PATTERNS 256
+#define VCI_BLOCK_MIN_PATTERNS 2048
+#define VCI_BLOCK_MAX (1u << 23)
+#define VCI_BLOCK_STREAM(q, b) \
+    (0x40000000u | ((uint32_t)(q) << 23) | (uint32_t)(b))
+
+/* Give w blocks of block_size patterns with streams (seed, stratum, chain,
+ * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: OpenMP's
+ * default; never changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
+ * then still safe to free). */
+int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
+                       uint64_t seed, uint64_t stratum, uint32_t chain,
+                       uint32_t replica, int threads, vc_error *err);
 
 /* The steps of a sweep, in order (lcm.c); exposed for the tests of the
  * full conditionals.  Each returns VC_OK or VC_ENUMERIC. */

@@ -128,6 +128,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <omp.h>
 
 #include "core/vc_fastmath.h"
 #include "models/impl.h"
@@ -252,6 +253,17 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->order);
     free(w->nobs_class);
     free(w->seen);
+    for (size_t b = 0; b < w->nblocks; b++) {
+        if (w->block_r[b] != NULL) {
+            gsl_rng_free(w->block_r[b]);
+        }
+    }
+    free(w->block_r);
+    free(w->block_prob);
+    free(w->block_suffix);
+    free(w->block_nobs);
+    free(w->block_seen);
+    free(w->block_status);
     free(w);
 }
 
@@ -328,24 +340,34 @@ const vc_lcm_state *vc_lcm_state_get(const vc_lcm_workspace *w)
     return &w->state;
 }
 
+/* Scratch of one allocation pass: the weights, their suffix sums, and
+ * the counts it adds to (the workspace's own, or a block's). */
+typedef struct {
+    double *prob;      /* K */
+    double *suffix;    /* K + 1 */
+    uint64_t *out;     /* K: people per class */
+    uint64_t *seen;    /* J*K: of them, seen by list j (may be unused) */
+} alloc_scratch;
+
 /* Count m people into class k (and, for every list j in mask, into
  * seen[j * K + k]). */
-static inline void allocate(vc_lcm_workspace *w, size_t k, uint64_t m,
-                            uint32_t mask, uint64_t *out)
+static inline void allocate(const vc_lcm_workspace *w, alloc_scratch *a,
+                            size_t k, uint64_t m, uint32_t mask)
 {
     const size_t K = w->K, J = w->J;
-    out[k] += m;
+    a->out[k] += m;
     for (size_t j = 0; j < J; j++) {
         if (mask >> j & 1u) {
-            w->seen[j * K + k] += m;
+            a->seen[j * K + k] += m;
         }
     }
 }
 
 /*
- * Add a Multinomial(c; prob[order[0..K-1]]) draw to out (out[k] += m_k)
- * and, when mask is non-zero, to seen[j * K + k] for every list j in mask.
- * prob holds unnormalised non-negative weights with a positive sum.
+ * Add a Multinomial(c; prob[order[0..K-1]]) draw to a->out (out[k] += m_k)
+ * and, when mask is non-zero, to a->seen[j * K + k] for every list j in
+ * mask.  a->prob holds unnormalised non-negative weights with a positive
+ * sum.
  *
  * Conditional binomials in the given order: m_(i) ~ Binomial(rem, prob_(i)
  * / sum_{l >= i} prob_(l)).  Once at most VCI_CATEGORICAL_MAX people are
@@ -353,12 +375,13 @@ static inline void allocate(vc_lcm_workspace *w, size_t k, uint64_t m,
  * not yet visited: given the earlier counts the rest is Multinomial(rem;
  * the remaining weights), so either way of drawing it is exact.
  */
-static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
-                            const size_t *order, uint32_t mask, uint64_t *out)
+static void multinomial_add(const gsl_rng *r, uint64_t c,
+                            const vc_lcm_workspace *w, alloc_scratch *a,
+                            const size_t *order, uint32_t mask)
 {
     const size_t K = w->K;
-    const double *prob = w->prob;
-    double *suffix = w->suffix;
+    const double *prob = a->prob;
+    double *suffix = a->suffix;
     suffix[K] = 0.0;
     for (size_t i = K; i-- > 0;) {
         suffix[i] = suffix[i + 1] + prob[order[i]];
@@ -376,7 +399,7 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
         }
         rem -= m;
         if (m > 0) {
-            allocate(w, k, m, mask, out);
+            allocate(w, a, k, m, mask);
         }
     }
     /* the last few people, one categorical draw each over classes i.. */
@@ -388,7 +411,7 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
             l++;
             acc += prob[order[l]];
         }
-        allocate(w, order[l], 1, mask, out);
+        allocate(w, a, order[l], 1, mask);
     }
 }
 
@@ -396,10 +419,9 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
  * index: a total order, so the result does not depend on the order it
  * starts from (the same pattern's in the previous sweep, nearly sorted
  * already), and this scratch array never changes a result. */
-static void sort_by_prob(vc_lcm_workspace *w, size_t *order)
+static void sort_by_prob(size_t K, const double *prob, size_t *order)
 {
-    const double *prob = w->prob;
-    for (size_t i = 1; i < w->K; i++) {
+    for (size_t i = 1; i < K; i++) {
         size_t k = order[i];
         size_t p = i;
         while (p > 0
@@ -412,25 +434,18 @@ static void sort_by_prob(vc_lcm_workspace *w, size_t *order)
     }
 }
 
-/* Step (a): class counts of the observed people, pattern by pattern. */
-int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
+/* Step (a) for the observed patterns first .. end - 1, from w->base and
+ * w->diff, into a's counts. */
+static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
+                             size_t first, size_t end, alloc_scratch *a)
 {
     const size_t J = w->J, K = w->K;
-    const vc_lcm_state *s = &w->state;
-    for (size_t k = 0; k < K; k++) {
-        double log_q0 = 0.0;
-        for (size_t j = 0; j < J; j++) {
-            log_q0 += s->log_1m_lambda[j * K + k];
-            w->diff[j * K + k] =
-                s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
-        }
-        w->base[k] = s->log_pi[k] + log_q0;
-    }
-    memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
-    memset(w->seen, 0, J * K * sizeof *w->seen);
-    double *prob = w->prob;
-    for (size_t i = 0; i < w->npat; i++) {
+    double *prob = a->prob;
+    for (size_t i = first; i < end; i++) {
         uint32_t x = w->pattern[i];
+        if (w->count[i] == 0) {
+            continue; /* a tempered replica's empty cell */
+        }
         /* log weights, list by list so the loops over k vectorise */
         memcpy(prob, w->base, K * sizeof *prob);
         for (size_t j = 0; j < J; j++) {
@@ -458,9 +473,105 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
             prob[k] = vci_exp(d > -708.0 ? d : -708.0);
         }
         size_t *order = w->order + i * K;
-        sort_by_prob(w, order);
-        multinomial_add(r, w->count[i], w, order, x, w->nobs_class);
+        sort_by_prob(K, prob, order);
+        multinomial_add(r, w->count[i], w, a, order, x);
     }
+    return VC_OK;
+}
+
+/* Step (a): class counts of the observed people, pattern by pattern; in
+ * fixed blocks of patterns with their own streams when the workspace has
+ * them (vci_lcm_use_blocks). */
+int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t J = w->J, K = w->K;
+    const vc_lcm_state *s = &w->state;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+            w->diff[j * K + k] =
+                s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
+        }
+        w->base[k] = s->log_pi[k] + log_q0;
+    }
+    memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
+    memset(w->seen, 0, J * K * sizeof *w->seen);
+    if (w->nblocks == 0) {
+        alloc_scratch a = {w->prob, w->suffix, w->nobs_class, w->seen};
+        return allocate_patterns(w, r, 0, w->npat, &a);
+    }
+    /* Each block draws from its own stream and counts into its own
+     * arrays; the partial counts are added afterwards in block order
+     * (integers: exact in any order).  Which thread runs a block never
+     * changes what it draws.  Inside a parallel region of chains this
+     * nested region runs on one thread unless nesting is enabled. */
+    const size_t nb = w->nblocks, B = w->block_size;
+    int threads = w->block_threads > 0 ? w->block_threads
+                                       : omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(threads) if (nb > 1)
+    for (size_t b = 0; b < nb; b++) {
+        alloc_scratch a = {w->block_prob + b * K,
+                           w->block_suffix + b * (K + 1),
+                           w->block_nobs + b * K, w->block_seen + b * J * K};
+        memset(a.out, 0, K * sizeof *a.out);
+        memset(a.seen, 0, J * K * sizeof *a.seen);
+        size_t end = (b + 1) * B < w->npat ? (b + 1) * B : w->npat;
+        w->block_status[b] = allocate_patterns(w, w->block_r[b], b * B,
+                                               end, &a);
+    }
+    for (size_t b = 0; b < nb; b++) {
+        if (w->block_status[b] != VC_OK) {
+            return w->block_status[b];
+        }
+        for (size_t k = 0; k < K; k++) {
+            w->nobs_class[k] += w->block_nobs[b * K + k];
+        }
+        for (size_t jk = 0; jk < J * K; jk++) {
+            w->seen[jk] += w->block_seen[b * J * K + jk];
+        }
+    }
+    return VC_OK;
+}
+
+int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
+                       uint64_t seed, uint64_t stratum, uint32_t chain,
+                       uint32_t replica, int threads, vc_error *err)
+{
+    const size_t J = w->J, K = w->K;
+    if (block_size == 0 || replica >= 64) {
+        return vc_error_set(err, VC_EINVAL, "blocks of %zu patterns for "
+                            "replica %u: expected >= 1 and < 64",
+                            block_size, (unsigned)replica);
+    }
+    size_t nb = (w->npat + block_size - 1) / block_size;
+    if (nb > VCI_BLOCK_MAX) {
+        return vc_error_set(err, VC_EINVAL, "%zu blocks of patterns: at "
+                            "most %u", nb, (unsigned)VCI_BLOCK_MAX);
+    }
+    w->block_r = calloc(nb, sizeof *w->block_r);
+    w->block_prob = calloc(nb * K, sizeof *w->block_prob);
+    w->block_suffix = calloc(nb * (K + 1), sizeof *w->block_suffix);
+    w->block_nobs = calloc(nb * K, sizeof *w->block_nobs);
+    w->block_seen = calloc(nb * J * K, sizeof *w->block_seen);
+    w->block_status = calloc(nb, sizeof *w->block_status);
+    if (w->block_r == NULL || w->block_prob == NULL
+        || w->block_suffix == NULL || w->block_nobs == NULL
+        || w->block_seen == NULL || w->block_status == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate %zu blocks "
+                            "of patterns", nb);
+    }
+    w->nblocks = nb; /* from here on vc_lcm_free frees the streams */
+    for (size_t b = 0; b < nb; b++) {
+        w->block_r[b] = vc_rng_stream_alloc(seed, stratum, chain,
+                                            VCI_BLOCK_STREAM(replica, b),
+                                            err);
+        if (w->block_r[b] == NULL) {
+            return VC_ENOMEM;
+        }
+    }
+    w->block_size = block_size;
+    w->block_threads = threads;
     return VC_OK;
 }
 
@@ -666,8 +777,9 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
         s->n0_class[k] = 0;
     }
     size_t *order = w->order + w->npat * K;
-    sort_by_prob(w, order);
-    multinomial_add(r, n0, w, order, 0u, s->n0_class);
+    sort_by_prob(K, w->prob, order);
+    alloc_scratch a = {w->prob, w->suffix, s->n0_class, NULL};
+    multinomial_add(r, n0, w, &a, order, 0u);
     s->n0 = n0;
     s->bound_sweeps++;
     return VC_OK;

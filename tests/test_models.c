@@ -21,6 +21,7 @@
 
 #include "models/impl.h"
 #include "models/vc_models.h"
+#include "sim/vc_sim.h"
 #include "tests/test_util.h"
 
 /* |got - want| <= z * se, printing both on failure. */
@@ -776,6 +777,125 @@ static void test_chains_deterministic(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Blocked allocation on a large table: a simulated population caught by
+ * 14 lists (thousands of distinct patterns, so blocks of 256 with their
+ * own streams), run with 1 and 3 threads, and with nested parallelism
+ * (chains and blocks both parallel) on or off: the draws must be the same
+ * bytes every time. */
+
+static vc_table *sim_table_14(void)
+{
+    enum { J = 14 };
+    vc_sim_model m;
+    memset(&m, 0, sizeof m);
+    m.J = J;
+    for (size_t j = 0; j < J; j++) {
+        m.p[j] = 0.18 + 0.023 * (double)j;
+    }
+    m.K = 2;
+    m.class_weight[0] = 0.7;
+    m.class_weight[1] = 0.3;
+    m.class_shift[0] = 0.0;
+    m.class_shift[1] = -1.385;
+    uint64_t *count = calloc((size_t)1 << J, sizeof *count);
+    uint32_t *pattern = calloc((size_t)1 << J, sizeof *pattern);
+    uint64_t *cnt = calloc((size_t)1 << J, sizeof *cnt);
+    gsl_rng *r = vc_rng_stream_alloc(14, 0, 0, 0, NULL);
+    vc_table *t = NULL;
+    if (count != NULL && pattern != NULL && cnt != NULL && r != NULL
+        && vc_sim_draw(&m, 12000, r, count, NULL) == VC_OK) {
+        size_t npat = 0;
+        for (uint32_t x = 1; x < (1u << J); x++) {
+            if (count[x] > 0) {
+                pattern[npat] = x;
+                cnt[npat++] = count[x];
+            }
+        }
+        static const char *const names[J] = {"A", "B", "C", "D", "E", "F",
+                                             "G", "H", "I", "J", "K", "L",
+                                             "M", "N"};
+        t = vc_table_from_counts(J, names, npat, pattern, cnt, NULL);
+    }
+    gsl_rng_free(r);
+    free(count);
+    free(pattern);
+    free(cnt);
+    return t;
+}
+
+static vc_lcm_chains *run_blocked(const vc_table *t, int sampler,
+                                  int threads, int nested)
+{
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.temperatures = 3;
+    o.chains = 2;
+    o.burnin = 16;
+    o.thin = 1;
+    o.seed = 31337;
+    o.threads = threads;
+    omp_set_max_active_levels(nested ? 2 : 1);
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    if (c != NULL && vc_lcm_chains_round(c, 24, NULL) != VC_OK) {
+        vc_lcm_chains_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static int same_states(const vc_lcm_chains *a, const vc_lcm_chains *b)
+{
+    for (size_t i = 0; i < vc_lcm_chains_count(a); i++) {
+        const vc_lcm_state *x = vc_lcm_chains_state(a, i);
+        const vc_lcm_state *y = vc_lcm_chains_state(b, i);
+        if (memcmp(x->log_lambda, y->log_lambda,
+                   x->J * x->K * sizeof *x->log_lambda) != 0
+            || memcmp(x->log_pi, y->log_pi, x->K * sizeof *x->log_pi) != 0
+            || x->N != y->N || x->alpha != y->alpha) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_blocked_allocation(void)
+{
+    vc_table *t = sim_table_14();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_FATAL(t->npat >= VCI_BLOCK_MIN_PATTERNS);
+    int saved = omp_get_max_active_levels();
+    for (int sampler = 0; sampler < 2; sampler++) {
+        vc_lcm_chains *a = run_blocked(t, sampler, 1, 0);
+        vc_lcm_chains *b = run_blocked(t, sampler, 3, 0);
+        vc_lcm_chains *c = run_blocked(t, sampler, 3, 1);
+        vc_lcm_chains *d = run_blocked(t, sampler, 1, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT(same_traces(a, b));
+        CU_ASSERT(same_traces(a, c));
+        CU_ASSERT(same_traces(a, d));
+        CU_ASSERT(same_states(a, b));
+        CU_ASSERT(same_states(a, c));
+        CU_ASSERT(same_states(a, d));
+        /* the chains moved, and differ from each other */
+        const vc_lcm_trace *t0 = vc_lcm_chains_trace(a, 0);
+        const vc_lcm_trace *t1 = vc_lcm_chains_trace(a, 1);
+        CU_ASSERT_EQUAL(t0->ndraws, 24);
+        CU_ASSERT(memcmp(t0->N, t1->N, t0->ndraws * sizeof *t0->N) != 0);
+        CU_ASSERT(t0->N[0] != t0->N[23]);
+        vc_lcm_chains_free(a);
+        vc_lcm_chains_free(b);
+        vc_lcm_chains_free(c);
+        vc_lcm_chains_free(d);
+    }
+    omp_set_max_active_levels(saved);
+    vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
 /* Diagnostics against an independent, direct computation of V21's
  * formulas: ranks by counting, autocovariances by direct sums (no FFT),
  * Geyer's sequence written out from the paper's description. */
@@ -1354,6 +1474,7 @@ int vc_register_models_suite(void)
         {"sweep invariants", test_sweep_invariants},
         {"errors", test_errors},
         {"chains: thread count and rounds", test_chains_deterministic},
+        {"blocked allocation: threads, nesting", test_blocked_allocation},
         {"diagnostics vs direct reference", test_diag_reference},
         {"diagnostics by hand", test_diag_hand},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
