@@ -1245,6 +1245,42 @@ static void test_kosovo_lcmcr(void)
     vc_table_free(t);
 }
 
+/* Tempering on Kosovo against LCMCR's reference.  On small tables a
+ * Gibbs sweep after each exchange nearly erases any error in the exchange
+ * step (a reversed acceptance passed the exact K = 2, J = 3 check); on
+ * Kosovo one sweep moves N little, so a wrong exchange pulls the cold
+ * replica towards the thinned tables' wider posteriors and fails here. */
+static void test_kosovo_tempering(void)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_TEMPERING;
+    o.temperatures = 4;
+    o.burnin = 4000;
+    o.thin = 10;
+    o.seed = 1999;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const uint64_t sweeps = 15000;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    double rate[3];
+    CU_ASSERT_EQUAL(vc_lcm_chains_swap_rates(c, rate, 3), 3);
+    fprintf(stderr, "\n    Kosovo, tempering: R-hat %.4f, bulk ESS %.0f, "
+            "exchange rates %.2f %.2f %.2f", s.N.rhat, s.N.ess_bulk, rate[0],
+            rate[1], rate[2]);
+    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
+    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
+    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
+    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    CU_ASSERT_STRING_EQUAL(s.sampler, "tempering");
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
 static void test_korea_lcmcr(void)
 {
     vc_table *t = read_reference("Korea.csv");
@@ -1711,6 +1747,7 @@ int vc_register_models_suite(void)
         {"diagnostics vs direct reference", test_diag_reference},
         {"diagnostics by hand", test_diag_hand},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
+        {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"simulation-based calibration (slow)", test_sbc},
