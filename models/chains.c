@@ -52,9 +52,12 @@
 
 #include "models/impl.h"
 
-/* Adaptations of the tempering ladder during the burn-in (burn_in):
- * on UK, 3 left a pair with 10-20% exchanges where 5 give 30-50%
- * (bench/RESULTS.md); each round costs one serial pass over the chains. */
+/* Adaptations of the tempering ladder during the burn-in (burn_in), in
+ * rounds of doubling length.  On UK, 3 and 5 rounds both leave 15-20%
+ * exchanges across the table thinned to ~0.5, where the posterior changes
+ * abruptly and no spacing helps (bench/RESULTS.md); elsewhere 5 rounds
+ * bring the pairs to 35-70%.  Each round costs one serial pass over the
+ * chains. */
 #define VCI_LADDER_ROUNDS 5
 
 /* The block number of the exchange streams: far above any replica. */

@@ -88,9 +88,12 @@ struct vc_lcm_workspace {
  * observed patterns split step (a) into blocks of VCI_BLOCK_PATTERNS
  * consecutive patterns, each drawing from its own Philox stream, run in
  * parallel with OpenMP (models/chains.c turns it on).  256 patterns of K
- * = 10 classes are ~50 us of work, enough to amortise a thread hand-off;
- * below 2,048 patterns (11 lists or fewer, in practice) the chains
- * already keep the cores busy and a sweep is too short to split.
+ * = 10 classes are ~70 us of work (a sweep of a 14-list table with 3,148
+ * patterns takes 0.86 ms), enough to amortise a thread hand-off on idle
+ * cores; below 2,048 patterns (11 lists or fewer, in practice) a sweep is
+ * too short to split.  On cores taken by other processes, spinning
+ * threads make the split slower (bench/RESULTS.md): OMP_WAIT_POLICY=
+ * passive or one thread avoids that, and neither changes the draws.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
