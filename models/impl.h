@@ -74,7 +74,7 @@ struct vc_lcm_workspace {
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
     size_t nblocks, block_size;
-    int block_threads;       /* 0: OpenMP's default */
+    int block_threads;       /* threads for the blocks; 0: one */
     gsl_rng **block_r;       /* nblocks: stream of each block (owned) */
     double *block_prob;      /* nblocks * K */
     double *block_suffix;    /* nblocks * (K + 1) */
@@ -91,9 +91,11 @@ struct vc_lcm_workspace {
  * = 10 classes are ~70 us of work (a sweep of a 14-list table with 3,148
  * patterns takes 0.86 ms), enough to amortise a thread hand-off on idle
  * cores; below 2,048 patterns (11 lists or fewer, in practice) a sweep is
- * too short to split.  On cores taken by other processes, spinning
- * threads make the split slower (bench/RESULTS.md): OMP_WAIT_POLICY=
- * passive or one thread avoids that, and neither changes the draws.
+ * too short to split.  The blocks run on several threads only when the
+ * caller asked for a thread count (vc_lcm_opts.threads > 0): on cores
+ * taken by other processes a parallel region every ~1 ms waits for a
+ * descheduled thread at each barrier, and a 14-list sweep became ten
+ * times slower (bench/RESULTS.md).  The draws are the same either way.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
@@ -107,8 +109,8 @@ struct vc_lcm_workspace {
     (0x40000000u | ((uint32_t)(q) << 23) | (uint32_t)(b))
 
 /* Give w blocks of block_size patterns with streams (seed, stratum, chain,
- * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: OpenMP's
- * default; never changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
+ * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: one; never
+ * changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
  * then still safe to free). */
 int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
                        uint64_t seed, uint64_t stratum, uint32_t chain,

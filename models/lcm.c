@@ -507,8 +507,7 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
      * changes what it draws.  Inside a parallel region of chains this
      * nested region runs on one thread unless nesting is enabled. */
     const size_t nb = w->nblocks, B = w->block_size;
-    int threads = w->block_threads > 0 ? w->block_threads
-                                       : omp_get_max_threads();
+    int threads = w->block_threads > 0 ? w->block_threads : 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (nb > 1)
     for (size_t b = 0; b < nb; b++) {
         alloc_scratch a = {w->block_prob + b * K,

@@ -120,7 +120,12 @@ typedef struct {
                               of the stream key, so strata of one job draw
                               independent numbers whatever order they run */
     int threads;           /* OpenMP threads for the chains; 0 = OpenMP's
-                              default.  Never changes the results. */
+                              default.  With >= 2,048 distinct patterns,
+                              also the threads of each chain's blocks of
+                              patterns (0: one; nested parallelism must
+                              be enabled for blocks and chains to run in
+                              parallel together).  Never changes the
+                              results. */
     /* the report */
     double level;          /* interval level in (0, 1) */
     double rhat_max;       /* converged when R-hat < rhat_max ... */
