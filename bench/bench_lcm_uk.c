@@ -69,14 +69,32 @@ int main(int argc, char **argv)
             printf(" %.2f", rate[q]);
         }
     }
-    printf("\n  chain medians:");
+    double beta[64];
+    size_t R = vc_lcm_chains_ladder(c, beta, 64);
+    if (R > 1) {
+        printf("\n  ladder");
+        for (size_t q = 0; q < R; q++) {
+            printf(" %.3f", beta[q]);
+        }
+    }
+    printf("\n  chain medians (share of draws with N < 10,000; moves between "
+           "N < 8,000 and N > 14,000):");
     for (size_t i = 0; i < 4; i++) {
         const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
         double *x = malloc(tr->ndraws * sizeof *x);
         for (size_t d = 0; d < tr->ndraws; d++) {
             x[d] = (double)tr->N[d];
         }
-        printf(" %.0f", bench_median(x, tr->ndraws));
+        size_t low = 0, moves = 0;
+        int mode = -1;
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            low += x[d] < 10000.0;
+            int now = x[d] < 8000.0 ? 0 : x[d] > 14000.0 ? 1 : mode;
+            moves += mode >= 0 && now != mode;
+            mode = now;
+        }
+        printf(" %.0f (%.2f; %zu)", bench_median(x, tr->ndraws),
+               (double)low / (double)tr->ndraws, moves);
         free(x);
     }
     printf("\n");

@@ -90,6 +90,9 @@ typedef struct {
     /* lcm */
     size_t classes, chains;
     int sampler;              /* VC_LCM_SAMPLER_* */
+    size_t temperatures;      /* --temperatures: replicas per chain */
+    double beta_min;          /* --beta-min: the hottest replica */
+    int fixed_ladder;         /* --fixed-ladder: no adaptation */
     uint64_t iterations, burnin, thin, max_iterations;
     int until_converged;
     const char *draws;      /* --draws FILE */

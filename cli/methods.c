@@ -605,6 +605,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
     vc_lcm_opts_default(&lo);
     lo.K = o->classes;
     lo.sampler = o->sampler;
+    lo.temperatures = o->temperatures;
+    lo.beta_min = o->beta_min;
+    lo.adapt_ladder = !o->fixed_ladder;
     lo.chains = o->chains;
     lo.burnin = o->burnin;
     lo.iterations = o->iterations;
@@ -689,6 +692,22 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         json_object_set_new(d, "sampler", json_string(s.sampler));
         json_object_set_new(d, "temperatures",
                             json_integer((json_int_t)s.temperatures));
+        if (s.temperatures > 1) {
+            /* the ladder as run (adapted during the burn-in) and the
+             * exchange rates of its pairs after the burn-in */
+            double beta[64], rate[64];
+            size_t nb = vc_lcm_chains_ladder(c, beta, 64);
+            size_t nr = vc_lcm_chains_swap_rates(c, rate, 64);
+            json_t *jb = json_array(), *jr = json_array();
+            for (size_t q = 0; q < nb && q < 64; q++) {
+                json_array_append_new(jb, json_real(beta[q]));
+            }
+            for (size_t q = 0; q < nr && q < 64; q++) {
+                json_array_append_new(jr, json_real(rate[q]));
+            }
+            json_object_set_new(d, "ladder", jb);
+            json_object_set_new(d, "exchange_rates", jr);
+        }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
         json_object_set_new(x, "diagnostics", d);
         char mean[48], lo_s[48], hi_s[48];

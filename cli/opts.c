@@ -79,6 +79,8 @@ void cli_options_init(cli_options *o)
     o->bootstrap = 1000;
     o->classes = VC_LCM_DEFAULT_K;
     o->sampler = VC_LCM_DEFAULT_SAMPLER;
+    o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
+    o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
@@ -150,6 +152,9 @@ enum {
     OPT_BOOTSTRAP,
     OPT_CLASSES,
     OPT_SAMPLER,
+    OPT_TEMPERATURES,
+    OPT_BETA_MIN,
+    OPT_FIXED_LADDER,
     OPT_CHAINS,
     OPT_ITERATIONS,
     OPT_BURNIN,
@@ -224,6 +229,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
         {"classes", required_argument, NULL, OPT_CLASSES},
         {"sampler", required_argument, NULL, OPT_SAMPLER},
+        {"temperatures", required_argument, NULL, OPT_TEMPERATURES},
+        {"beta-min", required_argument, NULL, OPT_BETA_MIN},
+        {"fixed-ladder", no_argument, NULL, OPT_FIXED_LADDER},
         {"chains", required_argument, NULL, OPT_CHAINS},
         {"iterations", required_argument, NULL, OPT_ITERATIONS},
         {"burnin", required_argument, NULL, OPT_BURNIN},
@@ -346,6 +354,26 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }
+            break;
+        case OPT_TEMPERATURES: {
+            uint64_t v;
+            if (parse_u64(optarg, 2, 64, &v) != 0) {
+                cli_error("%s: --temperatures takes a whole number from 2 "
+                          "to 64, not \"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            o->temperatures = (size_t)v;
+            break;
+        }
+        case OPT_BETA_MIN:
+            if (parse_double(optarg, 0.0, 1.0, &o->beta_min) != 0) {
+                cli_error("%s: --beta-min must lie strictly between 0 and 1, "
+                          "not \"%s\"", cmd, optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
+        case OPT_FIXED_LADDER:
+            o->fixed_ladder = 1;
             break;
         case OPT_BOOTSTRAP:
         case OPT_CLASSES:

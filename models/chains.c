@@ -14,21 +14,32 @@
  * Parallel tempering (o->sampler == VC_LCM_SAMPLER_TEMPERING; Geyer 1991,
  * "Markov chain Monte Carlo maximum likelihood", Computing Science and
  * Statistics 23:156-163): chain c holds R = o->temperatures replicas at
- * inverse temperatures beta_r = beta_min^(r / (R - 1)), r = 0..R-1
- * (replica 0 is the posterior).  Replica r draws from stream (seed,
- * stratum, c, r); the exchanges from stream (seed, stratum, c,
- * VCI_SWAP_BLOCK).  After each sweep of all replicas, the pairs (r, r+1)
- * with r even (after even-numbered sweeps) or odd (after odd ones) propose
- * to exchange their states, accepted with probability min(1, A),
+ * "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
+ * samples the posterior given the thinned table round(beta_r c_x) (data
+ * tempering, models/lcm.c, "Tempering"); replica 0 has the table itself
+ * and gives the draws.  Replica r draws from stream (seed, stratum, c, r);
+ * the exchanges from stream (seed, stratum, c, VCI_SWAP_BLOCK).  Each step
+ * of a chain first proposes exchanges between the pairs (r, r+1) with r
+ * even (at even-numbered steps) or odd (at odd ones), accepted with
+ * probability min(1, A),
  *   log A = l_r(theta_s) + l_s(theta_r) - l_r(theta_r) - l_s(theta_s),
- * s = r + 1, l_b = log pi_b(theta) the tempered marginal of theta
- * (vci_lcm_log_tempered; models/lcm.c, "Tempering"), then (n0, z0) of
- * both redrawn given their new theta: a Metropolis move on the product of
- * the replicas' targets, so each replica keeps its own, and replica 0 the
- * posterior.  The deterministic
- * even/odd schedule (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321)
- * moves states along the ladder faster than random pairs.  Everything a
- * chain does stays inside its own replicas and streams.
+ * s = r + 1, l_r the log marginal likelihood of theta on replica r's
+ * table (vci_lcm_log_marginal), after which (n0, z0) of both replicas is
+ * redrawn given their new theta; then it runs one Gibbs sweep of every
+ * replica.  Each exchange is a Metropolis move on the product of the
+ * replicas' targets, so each replica keeps its own, and replica 0 the
+ * posterior; the kept draws are taken after the sweeps, so every recorded
+ * state is a complete Gibbs state.  The deterministic even/odd schedule
+ * (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321) moves states along
+ * the ladder faster than random pairs.  Everything a chain does stays
+ * inside its own replicas and streams.
+ *
+ * Large tables (models/impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
+ * or more): the allocation step of each replica is split into fixed
+ * blocks of patterns, each with its own stream (seed, stratum, c,
+ * VCI_BLOCK_STREAM(r, b)), run by a nested OpenMP loop.  The blocks and
+ * their streams depend on the table alone, so the draws are the same
+ * whatever the number of threads at either level.
  *
  * Trace storage grows before each parallel region, to the exact number
  * of draws the round will keep, so no thread allocates.
@@ -41,6 +52,14 @@
 
 #include "models/impl.h"
 
+/* Adaptations of the tempering ladder during the burn-in (burn_in), in
+ * rounds of doubling length.  On UK, 3 and 5 rounds both leave 15-20%
+ * exchanges across the table thinned to ~0.5, where the posterior changes
+ * abruptly and no spacing helps (bench/RESULTS.md); elsewhere 5 rounds
+ * bring the pairs to 35-70%.  Each round costs one serial pass over the
+ * chains. */
+#define VCI_LADDER_ROUNDS 5
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -49,7 +68,9 @@ struct vc_lcm_chains {
     vc_lcm_opts o;
     size_t nchains;
     size_t R;                 /* replicas per chain (1 under Gibbs) */
-    double *beta;             /* R: inverse temperatures, beta[0] = 1 */
+    double *beta;             /* R: temperatures, beta[0] = 1 */
+    uint64_t *counts;         /* R * npat: each replica's thinned table */
+    double *log_p;            /* nchains * 2 * npat: exchange scratch */
     vc_lcm_workspace **w;     /* nchains * R, chain-major */
     gsl_rng **r;              /* nchains * R */
     gsl_rng **rs;             /* nchains: exchange streams */
@@ -65,6 +86,48 @@ struct vc_lcm_chains {
     int *status;              /* nchains, per round */
     vc_error *errs;           /* nchains, per round */
 };
+
+/* Replica q's table: counts round(beta_q c_x) (replica 0: the table
+ * itself).  A table thinned to nobody keeps one person in its largest
+ * cell, since the model needs n >= 1. */
+static void set_tables(vc_lcm_chains *c)
+{
+    const size_t npat = c->t->npat;
+    for (size_t q = 0; q < c->R; q++) {
+        uint64_t *cnt = c->counts + q * npat;
+        uint64_t n = 0;
+        size_t big = 0;
+        for (size_t x = 0; x < npat; x++) {
+            cnt[x] = q == 0 ? c->t->count[x]
+                            : (uint64_t)floor(c->beta[q]
+                                              * (double)c->t->count[x]
+                                              + 0.5);
+            n += cnt[x];
+            big = c->t->count[x] > c->t->count[big] ? x : big;
+        }
+        if (n == 0) {
+            cnt[big] = 1;
+        }
+    }
+}
+
+/* Point workspace w at replica q's table.  With a bound, every replica
+ * keeps the same bound on n0 (n_max - n), so the bound's limit stays in
+ * range whatever the thinning. */
+static void use_table(vc_lcm_chains *c, vc_lcm_workspace *w, size_t q)
+{
+    const size_t npat = c->t->npat;
+    const uint64_t *cnt = c->counts + q * npat;
+    uint64_t n = 0;
+    for (size_t x = 0; x < npat; x++) {
+        n += cnt[x];
+    }
+    w->count = cnt;
+    if (c->o.n_max != 0) {
+        w->n_max = c->o.n_max - c->t->n + n;
+    }
+    w->n = n;
+}
 
 void vc_lcm_chains_free(vc_lcm_chains *c)
 {
@@ -93,6 +156,8 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     free(c->r);
     free(c->rs);
     free(c->beta);
+    free(c->counts);
+    free(c->log_p);
     free(c->swap_tried);
     free(c->swap_done);
     free(c->trace);
@@ -125,6 +190,8 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->r = calloc(nw, sizeof *c->r);
     c->rs = calloc(c->nchains, sizeof *c->rs);
     c->beta = calloc(c->R, sizeof *c->beta);
+    c->counts = calloc(c->R * t->npat, sizeof *c->counts);
+    c->log_p = calloc(c->nchains * 2 * t->npat, sizeof *c->log_p);
     c->swap_tried = calloc(c->nchains * c->R, sizeof *c->swap_tried);
     c->swap_done = calloc(c->nchains * c->R, sizeof *c->swap_done);
     c->trace = calloc(c->nchains, sizeof *c->trace);
@@ -132,7 +199,8 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->errs = calloc(c->nchains, sizeof *c->errs);
     if (c->w == NULL || c->r == NULL || c->trace == NULL
         || c->status == NULL || c->errs == NULL || c->rs == NULL
-        || c->beta == NULL || c->swap_tried == NULL
+        || c->beta == NULL || c->counts == NULL || c->log_p == NULL
+        || c->swap_tried == NULL
         || c->swap_done == NULL) {
         vc_lcm_chains_free(c);
         vc_error_set(err, VC_ENOMEM, "cannot allocate LCM chains");
@@ -143,6 +211,7 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
         c->beta[q] = q == 0 ? 1.0
                             : pow(o->beta_min, (double)q / (double)(c->R - 1));
     }
+    set_tables(c);
     for (size_t i = 0; i < nw; i++) {
         size_t chain = i / c->R, q = i % c->R;
         c->w[i] = vc_lcm_alloc(t, o, err);
@@ -150,7 +219,14 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
-        c->w[i]->beta = c->beta[q];
+        use_table(c, c->w[i], q);
+        if (t->npat >= VCI_BLOCK_MIN_PATTERNS
+            && vci_lcm_use_blocks(c->w[i], VCI_BLOCK_PATTERNS, o->seed,
+                                  o->stratum, (uint32_t)chain, (uint32_t)q,
+                                  o->threads, err) != VC_OK) {
+            vc_lcm_chains_free(c);
+            return NULL;
+        }
         c->r[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)chain,
                                       (uint32_t)q, err);
         if (c->r[i] == NULL) {
@@ -230,66 +306,63 @@ static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
     b->seen = p;
 }
 
-/* One step of chain i: a sweep of every replica, then (tempering) the
- * exchanges of the even or odd pairs.  Touches only chain i's objects. */
+/* One step of chain i: (tempering) the exchanges of the even or odd
+ * pairs, then a sweep of every replica.  Touches only chain i's
+ * objects. */
 static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                          vc_error *err)
 {
-    const size_t R = c->R;
+    const size_t R = c->R, npat = c->t->npat;
     vc_lcm_workspace **w = c->w + i * R;
+    double *lp_a = c->log_p + i * 2 * npat, *lp_b = lp_a + npat;
+    for (size_t q = step % 2; R > 1 && q + 1 < R; q += 2) {
+        vc_lcm_workspace *a = w[q], *b = w[q + 1];
+        double ls_a = vci_lcm_log_pattern_probs(a, &a->state, lp_a);
+        double ls_b = vci_lcm_log_pattern_probs(b, &b->state, lp_b);
+        double log_acc = vci_lcm_log_marginal(a, lp_b, ls_b)
+                         + vci_lcm_log_marginal(b, lp_a, ls_a)
+                         - vci_lcm_log_marginal(a, lp_a, ls_a)
+                         - vci_lcm_log_marginal(b, lp_b, ls_b);
+        c->swap_tried[i * R + q]++;
+        if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
+            swap_states(a, b);
+            c->swap_done[i * R + q]++;
+            /* (n0, z0) given the new theta, each on its own table */
+            int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
+            if (status == VC_OK) {
+                status = vci_lcm_resample_unobserved(b, c->r[i * R + q + 1]);
+            }
+            if (status != VC_OK) {
+                return vc_error_set(err, status, "exchange of replicas "
+                                    "%zu and %zu: n0 not finite", q, q + 1);
+            }
+        }
+    }
     for (size_t q = 0; q < R; q++) {
         int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
         if (status != VC_OK) {
             return status;
         }
     }
-    if (R > 1) {
-        for (size_t q = step % 2; q + 1 < R; q += 2) {
-            vc_lcm_workspace *a = w[q], *b = w[q + 1];
-            double ba = c->beta[q], bb = c->beta[q + 1];
-            double log_acc = vci_lcm_log_tempered(a, &b->state, ba)
-                             + vci_lcm_log_tempered(b, &a->state, bb)
-                             - vci_lcm_log_tempered(a, &a->state, ba)
-                             - vci_lcm_log_tempered(b, &b->state, bb);
-            c->swap_tried[i * R + q]++;
-            if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
-                swap_states(a, b);
-                c->swap_done[i * R + q]++;
-                /* (n0, z0) given the new theta, each at its own beta */
-                int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
-                if (status == VC_OK) {
-                    status = vci_lcm_resample_unobserved(
-                        b, c->r[i * R + q + 1]);
-                }
-                if (status != VC_OK) {
-                    return vc_error_set(err, status, "exchange of replicas "
-                                        "%zu and %zu: n0 not finite", q,
-                                        q + 1);
-                }
-            }
-        }
-    }
     return VC_OK;
 }
 
-/* Run chain i: burn-in if due, then `sweeps` sweeps, recording every
- * thin-th.  Touches only chain i's objects.  The even/odd clock of the
- * exchanges is the chain's step count, the same for every chain. */
-static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps,
-                      uint64_t steps0)
+/* Run chain i: `burn` burn-in steps, then `sweeps` sweeps, recording
+ * every thin-th.  Touches only chain i's objects.  The even/odd clock of
+ * the exchanges is the chain's step count, the same for every chain. */
+static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
+                      uint64_t sweeps, uint64_t steps0)
 {
     vc_error *err = &c->errs[i];
     vc_lcm_trace *tr = &c->trace[i];
     const vc_lcm_state *s = vc_lcm_state_get(c->w[i * c->R]);
     c->status[i] = VC_OK;
     uint64_t steps = steps0;
-    if (!c->burned) {
-        for (uint64_t b = 0; b < c->o.burnin; b++) {
-            int status = chain_step_at(c, i, steps++, err);
-            if (status != VC_OK) {
-                c->status[i] = status;
-                return;
-            }
+    for (uint64_t b = 0; b < burn; b++) {
+        int status = chain_step_at(c, i, steps++, err);
+        if (status != VC_OK) {
+            c->status[i] = status;
+            return;
         }
     }
     for (uint64_t k = 1; k <= sweeps; k++) {
@@ -307,6 +380,128 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t sweeps,
             tr->ndraws++;
         }
     }
+}
+
+/* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in
+ * parallel; one chain per iteration, so the schedule decides only which
+ * thread runs a chain, never what the chain draws.  Returns the first
+ * failing chain's status. */
+static int run_all(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
+                   vc_error *err)
+{
+    for (size_t i = 0; i < c->nchains; i++) {
+        vc_error_clear(&c->errs[i]);
+    }
+    int nthreads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
+    if ((size_t)nthreads > c->nchains) {
+        nthreads = (int)c->nchains;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (size_t i = 0; i < c->nchains; i++) {
+        run_chain(c, i, burn, sweeps, c->steps);
+    }
+    c->steps += burn + sweeps;
+    for (size_t i = 0; i < c->nchains; i++) {
+        if (c->status[i] != VC_OK) {
+            c->failed = 1;
+            return vc_error_set(err, c->status[i], "chain %zu: %s", i,
+                                c->errs[i].msg);
+        }
+    }
+    return VC_OK;
+}
+
+/*
+ * Adapt the ladder to the exchange rates seen since the last call
+ * (Syed, Bouchard-Cote, Deligiannidis & Doucet 2022, JRSS B 84:321,
+ * section 5.3): with r_q the pooled rejection rate of pair (q, q+1),
+ * the cumulative barrier Lambda(beta_q) = sum_{p<q} r_p, interpolated
+ * linearly in log beta, is split into R - 1 equal parts, which equalises
+ * the rejection rates of the next ladder.  The ends (1 and beta_min) stay.
+ * A rejection rate is estimated as (rejections + 1/2) / (tries + 1), so
+ * a pair that always exchanged still spans a little barrier and no two
+ * temperatures merge.  Then every replica's table follows its new
+ * temperature and (n0, z0) is redrawn on it, and the counters restart.
+ * Serial, in chain order: the result does not depend on the threads.
+ */
+static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
+{
+    const size_t R = c->R;
+    double lambda[64 + 1], next[64];
+    lambda[0] = 0.0;
+    for (size_t q = 0; q + 1 < R; q++) {
+        uint64_t tried = 0, done = 0;
+        for (size_t i = 0; i < c->nchains; i++) {
+            tried += c->swap_tried[i * R + q];
+            done += c->swap_done[i * R + q];
+        }
+        lambda[q + 1] = lambda[q]
+                        + ((double)(tried - done) + 0.5) / ((double)tried + 1.0);
+    }
+    next[0] = 1.0;
+    next[R - 1] = c->beta[R - 1];
+    size_t seg = 0;
+    for (size_t q = 1; q + 1 < R; q++) {
+        double target = lambda[R - 1] * (double)q / (double)(R - 1);
+        while (seg + 2 < R && lambda[seg + 1] < target) {
+            seg++;
+        }
+        double f = (target - lambda[seg]) / (lambda[seg + 1] - lambda[seg]);
+        next[q] = exp((1.0 - f) * log(c->beta[seg])
+                      + f * log(c->beta[seg + 1]));
+    }
+    memcpy(c->beta, next, R * sizeof *next);
+    set_tables(c);
+    for (size_t i = 0; i < c->nchains * R; i++) {
+        use_table(c, c->w[i], i % R);
+        int status = vci_lcm_resample_unobserved(c->w[i], c->r[i]);
+        if (status != VC_OK) {
+            c->failed = 1;
+            return vc_error_set(err, status, "chain %zu: adapting the "
+                                "ladder: n0 not finite", i / R);
+        }
+    }
+    memset(c->swap_tried, 0, c->nchains * R * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, c->nchains * R * sizeof *c->swap_done);
+    return VC_OK;
+}
+
+/*
+ * The burn-in.  Under tempering with o.adapt_ladder, the ladder is
+ * adapted VCI_LADDER_ROUNDS times, after 1/2^VCI_LADDER_ROUNDS, ..., 1/4
+ * and 1/2 of it (each time from the rates of the stretch since the
+ * previous adaptation: rounds of doubling length, as Syed et al. 2022,
+ * Algorithm 4, so the later, longer rounds refine with less noise), then
+ * frozen: the second half of
+ * the burn-in and every kept sweep run on a fixed ladder, so the kept
+ * draws come from a time-homogeneous Markov chain that leaves the
+ * posterior invariant; the adaptation only chose its temperatures.  The
+ * exchange counters restart after the burn-in, so the reported rates are
+ * those of the frozen ladder.
+ */
+static int burn_in(vc_lcm_chains *c, vc_error *err)
+{
+    uint64_t b = c->o.burnin, done = 0;
+    if (c->R > 2 && c->o.adapt_ladder) {
+        for (int phase = VCI_LADDER_ROUNDS; phase >= 1; phase--) {
+            uint64_t until = b >> phase;
+            int status = run_all(c, until - done, 0, err);
+            if (status == VC_OK && until > done) {
+                status = adapt_ladder(c, err);
+            }
+            if (status != VC_OK) {
+                return status;
+            }
+            done = until;
+        }
+    }
+    int status = run_all(c, b - done, 0, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    memset(c->swap_tried, 0, c->nchains * c->R * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, c->nchains * c->R * sizeof *c->swap_done);
+    return VC_OK;
 }
 
 int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
@@ -333,29 +528,18 @@ int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
     if (status != VC_OK) {
         return status;
     }
-    for (size_t i = 0; i < c->nchains; i++) {
-        vc_error_clear(&c->errs[i]);
-    }
-    int nthreads = c->o.threads > 0 ? c->o.threads : omp_get_max_threads();
-    if ((size_t)nthreads > c->nchains) {
-        nthreads = (int)c->nchains;
-    }
-    /* One chain per iteration; the schedule decides only which thread
-     * runs a chain, never what the chain draws. */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t i = 0; i < c->nchains; i++) {
-        run_chain(c, i, sweeps, c->steps);
-    }
-    c->steps += sweeps + (c->burned ? 0 : c->o.burnin);
-    c->burned = 1;
-    c->sweeps += sweeps;
-    for (size_t i = 0; i < c->nchains; i++) {
-        if (c->status[i] != VC_OK) {
-            c->failed = 1;
-            return vc_error_set(err, c->status[i], "chain %zu: %s", i,
-                                c->errs[i].msg);
+    if (!c->burned) {
+        status = burn_in(c, err);
+        if (status != VC_OK) {
+            return status;
         }
+        c->burned = 1;
     }
+    status = run_all(c, 0, sweeps, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    c->sweeps += sweeps;
     return VC_OK;
 }
 
@@ -377,6 +561,15 @@ const vc_lcm_trace *vc_lcm_chains_trace(const vc_lcm_chains *c, size_t chain)
 const vc_lcm_state *vc_lcm_chains_state(const vc_lcm_chains *c, size_t chain)
 {
     return chain < c->nchains ? vc_lcm_state_get(c->w[chain * c->R]) : NULL;
+}
+
+size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
+                            size_t size)
+{
+    for (size_t q = 0; q < c->R && q < size; q++) {
+        beta[q] = c->beta[q];
+    }
+    return c->R;
 }
 
 size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,

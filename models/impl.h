@@ -53,13 +53,12 @@ struct vc_lcm_workspace {
     /* data (borrowed from the table) */
     size_t J, K, npat;
     const uint32_t *pattern;
-    const uint64_t *count;
-    uint64_t n;
+    const uint64_t *count;   /* the table's counts, or a tempered
+                                replica's thinned counts (chains.c) */
+    uint64_t n;              /* sum of count */
     /* model options */
     double alpha_shape, alpha_rate;
     uint64_t n_max;          /* 0: none */
-    double beta;             /* inverse temperature of the tempered target
-                                (lcm.c); 1 = the posterior */
     vc_lcm_state state;
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
@@ -72,7 +71,50 @@ struct vc_lcm_workspace {
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
+    /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
+     * draws from the sweep's generator */
+    size_t nblocks, block_size;
+    int block_threads;       /* threads for the blocks; 0: one */
+    gsl_rng **block_r;       /* nblocks: stream of each block (owned) */
+    double *block_prob;      /* nblocks * K */
+    double *block_suffix;    /* nblocks * (K + 1) */
+    uint64_t *block_nobs;    /* nblocks * K: partial class counts */
+    uint64_t *block_seen;    /* nblocks * J * K */
+    int *block_status;       /* nblocks */
 };
+
+/*
+ * Blocked allocation: tables with at least VCI_BLOCK_MIN_PATTERNS distinct
+ * observed patterns split step (a) into blocks of VCI_BLOCK_PATTERNS
+ * consecutive patterns, each drawing from its own Philox stream, run in
+ * parallel with OpenMP (models/chains.c turns it on).  256 patterns of K
+ * = 10 classes are ~70 us of work (a sweep of a 14-list table with 3,148
+ * patterns takes 0.86 ms), enough to amortise a thread hand-off on idle
+ * cores; below 2,048 patterns (11 lists or fewer, in practice) a sweep is
+ * too short to split.  The blocks run on several threads only when the
+ * caller asked for a thread count (vc_lcm_opts.threads > 0): on cores
+ * taken by other processes a parallel region every ~1 ms waits for a
+ * descheduled thread at each barrier, and a 14-list sweep became ten
+ * times slower (bench/RESULTS.md).  The draws are the same either way.
+ *
+ * The stream of block b of replica q is (seed, stratum, chain,
+ * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
+ * so it differs from every replica's own stream (block word q < 64) and
+ * from the exchange stream (0x80000000).
+ */
+#define VCI_BLOCK_PATTERNS 256
+#define VCI_BLOCK_MIN_PATTERNS 2048
+#define VCI_BLOCK_MAX (1u << 23)
+#define VCI_BLOCK_STREAM(q, b) \
+    (0x40000000u | ((uint32_t)(q) << 23) | (uint32_t)(b))
+
+/* Give w blocks of block_size patterns with streams (seed, stratum, chain,
+ * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: one; never
+ * changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
+ * then still safe to free). */
+int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
+                       uint64_t seed, uint64_t stratum, uint32_t chain,
+                       uint32_t replica, int threads, vc_error *err);
 
 /* The steps of a sweep, in order (lcm.c); exposed for the tests of the
  * full conditionals.  Each returns VC_OK or VC_ENUMERIC. */
@@ -82,11 +124,22 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
 
-/* log pi_beta(theta) of the state s (theta only; any workspace on the
- * same table and K; w->prob is used as scratch), up to the prior and a constant: sum_x c_x log sum_k
- * (pi_k f_k(x))^beta - beta n log(1 - pi0) (lcm.c, "Tempering"). */
-double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
-                            double beta);
+/* Classes handled at a time by vci_lcm_log_pattern_probs (a stack
+ * array; any K works). */
+#define VCI_LOGLIK_KMAX 64
+
+/* log P(x | theta) for each pattern x of w's table into log_p[npat]
+ * (filled), P(x) = sum_k pi_k f_k(x), at the state s (any state on the
+ * same lists and K); returns log(1 - pi0). */
+double vci_lcm_log_pattern_probs(const vc_lcm_workspace *w,
+                                 const vc_lcm_state *s, double *log_p);
+
+/* The log marginal likelihood of theta on w's counts (allocations and n0
+ * summed out, prior excluded), from vci_lcm_log_pattern_probs' output:
+ * sum_x c_x log P(x) - n log(1 - pi0), plus the log mass the bound n_max
+ * keeps when set (lcm.c, "Tempering"). */
+double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
+                            double log_seen);
 
 /* Step (e) again, then N and the occupied classes (after an exchange). */
 int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);

@@ -83,40 +83,36 @@
  *
  * Tempering (parallel tempering, models/chains.c; Geyer 1991)
  *   With p(N) ~ 1/N, summing the complete-data posterior over n0 and the
- *   unobserved classes leaves p(theta | data) ~ p(theta) prod_x [P(x) /
- *   (1 - pi0)]^c_x: the likelihood of the observed patterns given that
- *   they were observed.  A replica at inverse temperature beta in (0, 1]
- *   targets the joint
- *     pi_beta(theta, z, n0, z0) ~ p(theta) prod_{i observed} [pi_{z_i}
- *         f_{z_i}(x_i)]^beta  Gamma(beta n + n0) / (Gamma(beta n) n0!)
- *         prod_{i unobserved} pi_{z_i} q_{z_i},
- *   f_k(x) = prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j): the complete-
- *   data likelihood of the observed people is tempered; the unobserved
- *   part is the negative binomial series sum_n0 Gamma(m + n0) / (Gamma(m)
- *   n0!) pi0^n0 = (1 - pi0)^-m with m = beta n, so summing out (n0, z0)
- *   gives p(theta) [prod_i sum_k ...]-tempered terms times (1 - pi0)^(-beta
- *   n), a proper density (prior proper, tempered terms bounded).  At beta
- *   = 1, Gamma(n + n0) / (Gamma(n) n0!) ~ (N - 1)! / n0! = (1/N) N! / n0!:
- *   the model above exactly, so the cold replica targets the posterior.
- *   Every conditional stays conjugate, with observed people counting beta
- *   and unobserved people 1:
- *     (a) w_xk ~ (pi_k f_k(x))^beta;
- *     (b) lambda_jk ~ Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k);
- *     (c) V_k with class sizes beta nobs_k + n0_k;   (d) unchanged;
- *     (e) n0 ~ NegBin(beta n, 1 - pi0) (gamma shape beta n), classes as
- *         before.
- *   Exchanges between replicas use the marginal of theta, z and (n0, z0)
+ *   unobserved classes leaves
+ *     p(theta | c) ~ p(theta) prod_x [P(x) / (1 - pi0)]^c_x,
+ *   P(x) = sum_k pi_k f_k(x), f_k(x) = prod_j lambda_jk^x_j (1 -
+ *   lambda_jk)^(1 - x_j): the likelihood of the observed patterns given
+ *   that they were observed.  A replica at "temperature" beta targets the
+ *   same posterior given a thinned table, counts c^beta_x = round(beta
+ *   c_x) (data tempering: approximately the power posterior p(theta)
+ *   L(theta)^beta, exactly a posterior of this model, so the Gibbs sweep
+ *   above samples it unchanged, on its own table).  Exchanges between two
+ *   replicas a, b use the marginal of theta, with allocations and (n0, z0)
  *   summed out:
- *     log pi_beta(theta) = log p(theta) + sum_x c_x log sum_k (pi_k
- *                          f_k(x))^beta - beta n log(1 - pi0) + const(beta)
- *   (vci_lcm_log_tempered, without the prior, which cancels).  The
- *   complete-data likelihood would carry the allocation of all n people
- *   and vary far too much between sweeps for any exchange to pass (on UK,
- *   none did in 20,000 tries).  After an accepted exchange, (n0, z0) of
- *   both replicas is redrawn from its conditional given the new theta, so
- *   the move is a Metropolis step on the marginal of theta followed by a
- *   Gibbs step.  The class counts of the observed people move with theta
- *   (they are redrawn at the start of the next sweep anyway).
+ *     log A = sum_x (c^a_x - c^b_x) (log P_b(x) - log P_a(x))
+ *             - (n^a - n^b) (log(1 - pi0_b) - log(1 - pi0_a))
+ *   (P_a: P(x) at replica a's theta), plus, with a bound n0 <= n_max - n,
+ *   the log of the truncated negative binomial mass P(NegBin(n^r, 1 -
+ *   pi0) <= n_max - n) of each replica r (vci_lcm_log_marginal).  After an
+ *   accepted exchange, (n0, z0) of both replicas is redrawn from its
+ *   conditional given the new theta, so the move is a Metropolis step on
+ *   the marginal of theta followed by a Gibbs step; the class counts of
+ *   the observed people are redrawn by the next sweep.
+ *   An earlier version tempered the complete-data likelihood of the
+ *   observed people, (pi_k f_k(x))^beta.  That family is not close to a
+ *   power posterior: for beta near 1, log sum_k (pi_k f_k(x))^beta ~ beta
+ *   log P(x) + (1 - beta) H_x, H_x the entropy of the class allocation of
+ *   pattern x, and sum_x c_x H_x is of order n (thousands of nats on UK)
+ *   and varies strongly with theta (two near-identical classes double
+ *   it), so replicas at beta = 1 and 0.95 exchanged 1-2% of the time.
+ *   Data tempering has no such term: its energy is the observed-data log
+ *   likelihood, whose posterior spread grows with the number of
+ *   parameters, not with n (bench/RESULTS.md).
  *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
@@ -132,6 +128,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <omp.h>
 
 #include "core/vc_fastmath.h"
 #include "models/impl.h"
@@ -164,6 +161,7 @@ void vc_lcm_opts_default(vc_lcm_opts *o)
     o->sampler = VC_LCM_DEFAULT_SAMPLER;
     o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
     o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
+    o->adapt_ladder = 1;
     o->chains = VC_LCM_DEFAULT_CHAINS;
     o->burnin = VC_LCM_DEFAULT_BURNIN;
     o->iterations = VC_LCM_DEFAULT_ITERATIONS;
@@ -255,6 +253,17 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->order);
     free(w->nobs_class);
     free(w->seen);
+    for (size_t b = 0; b < w->nblocks; b++) {
+        if (w->block_r[b] != NULL) {
+            gsl_rng_free(w->block_r[b]);
+        }
+    }
+    free(w->block_r);
+    free(w->block_prob);
+    free(w->block_suffix);
+    free(w->block_nobs);
+    free(w->block_seen);
+    free(w->block_status);
     free(w);
 }
 
@@ -298,7 +307,6 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->alpha_shape = o->alpha_shape;
     w->alpha_rate = o->alpha_rate;
     w->n_max = o->n_max;
-    w->beta = 1.0;
     w->state.J = J;
     w->state.K = K;
     w->state.log_lambda = calloc(J * K, sizeof(double));
@@ -332,24 +340,34 @@ const vc_lcm_state *vc_lcm_state_get(const vc_lcm_workspace *w)
     return &w->state;
 }
 
+/* Scratch of one allocation pass: the weights, their suffix sums, and
+ * the counts it adds to (the workspace's own, or a block's). */
+typedef struct {
+    double *prob;      /* K */
+    double *suffix;    /* K + 1 */
+    uint64_t *out;     /* K: people per class */
+    uint64_t *seen;    /* J*K: of them, seen by list j (may be unused) */
+} alloc_scratch;
+
 /* Count m people into class k (and, for every list j in mask, into
  * seen[j * K + k]). */
-static inline void allocate(vc_lcm_workspace *w, size_t k, uint64_t m,
-                            uint32_t mask, uint64_t *out)
+static inline void allocate(const vc_lcm_workspace *w, alloc_scratch *a,
+                            size_t k, uint64_t m, uint32_t mask)
 {
     const size_t K = w->K, J = w->J;
-    out[k] += m;
+    a->out[k] += m;
     for (size_t j = 0; j < J; j++) {
         if (mask >> j & 1u) {
-            w->seen[j * K + k] += m;
+            a->seen[j * K + k] += m;
         }
     }
 }
 
 /*
- * Add a Multinomial(c; prob[order[0..K-1]]) draw to out (out[k] += m_k)
- * and, when mask is non-zero, to seen[j * K + k] for every list j in mask.
- * prob holds unnormalised non-negative weights with a positive sum.
+ * Add a Multinomial(c; prob[order[0..K-1]]) draw to a->out (out[k] += m_k)
+ * and, when mask is non-zero, to a->seen[j * K + k] for every list j in
+ * mask.  a->prob holds unnormalised non-negative weights with a positive
+ * sum.
  *
  * Conditional binomials in the given order: m_(i) ~ Binomial(rem, prob_(i)
  * / sum_{l >= i} prob_(l)).  Once at most VCI_CATEGORICAL_MAX people are
@@ -357,12 +375,13 @@ static inline void allocate(vc_lcm_workspace *w, size_t k, uint64_t m,
  * not yet visited: given the earlier counts the rest is Multinomial(rem;
  * the remaining weights), so either way of drawing it is exact.
  */
-static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
-                            const size_t *order, uint32_t mask, uint64_t *out)
+static void multinomial_add(const gsl_rng *r, uint64_t c,
+                            const vc_lcm_workspace *w, alloc_scratch *a,
+                            const size_t *order, uint32_t mask)
 {
     const size_t K = w->K;
-    const double *prob = w->prob;
-    double *suffix = w->suffix;
+    const double *prob = a->prob;
+    double *suffix = a->suffix;
     suffix[K] = 0.0;
     for (size_t i = K; i-- > 0;) {
         suffix[i] = suffix[i + 1] + prob[order[i]];
@@ -380,7 +399,7 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
         }
         rem -= m;
         if (m > 0) {
-            allocate(w, k, m, mask, out);
+            allocate(w, a, k, m, mask);
         }
     }
     /* the last few people, one categorical draw each over classes i.. */
@@ -392,7 +411,7 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
             l++;
             acc += prob[order[l]];
         }
-        allocate(w, order[l], 1, mask, out);
+        allocate(w, a, order[l], 1, mask);
     }
 }
 
@@ -400,10 +419,9 @@ static void multinomial_add(const gsl_rng *r, uint64_t c, vc_lcm_workspace *w,
  * index: a total order, so the result does not depend on the order it
  * starts from (the same pattern's in the previous sweep, nearly sorted
  * already), and this scratch array never changes a result. */
-static void sort_by_prob(vc_lcm_workspace *w, size_t *order)
+static void sort_by_prob(size_t K, const double *prob, size_t *order)
 {
-    const double *prob = w->prob;
-    for (size_t i = 1; i < w->K; i++) {
+    for (size_t i = 1; i < K; i++) {
         size_t k = order[i];
         size_t p = i;
         while (p > 0
@@ -416,7 +434,54 @@ static void sort_by_prob(vc_lcm_workspace *w, size_t *order)
     }
 }
 
-/* Step (a): class counts of the observed people, pattern by pattern. */
+/* Step (a) for the observed patterns first .. end - 1, from w->base and
+ * w->diff, into a's counts. */
+static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
+                             size_t first, size_t end, alloc_scratch *a)
+{
+    const size_t J = w->J, K = w->K;
+    double *prob = a->prob;
+    for (size_t i = first; i < end; i++) {
+        uint32_t x = w->pattern[i];
+        if (w->count[i] == 0) {
+            continue; /* a tempered replica's empty cell */
+        }
+        /* log weights, list by list so the loops over k vectorise */
+        memcpy(prob, w->base, K * sizeof *prob);
+        for (size_t j = 0; j < J; j++) {
+            if (x >> j & 1u) {
+                const double *d = w->diff + j * K;
+#pragma omp simd
+                for (size_t k = 0; k < K; k++) {
+                    prob[k] += d[k];
+                }
+            }
+        }
+        double max = -HUGE_VAL;
+        for (size_t k = 0; k < K; k++) {
+            max = prob[k] > max ? prob[k] : max;
+        }
+        if (!isfinite(max)) {
+            return VC_ENUMERIC;
+        }
+#pragma omp simd
+        for (size_t k = 0; k < K; k++) {
+            /* vci_exp wants its argument in [-708, 709]; a class
+             * exp(-708) times less likely than the best is as good as
+             * impossible, and still drawn exactly */
+            double d = prob[k] - max;
+            prob[k] = vci_exp(d > -708.0 ? d : -708.0);
+        }
+        size_t *order = w->order + i * K;
+        sort_by_prob(K, prob, order);
+        multinomial_add(r, w->count[i], w, a, order, x);
+    }
+    return VC_OK;
+}
+
+/* Step (a): class counts of the observed people, pattern by pattern; in
+ * fixed blocks of patterns with their own streams when the workspace has
+ * them (vci_lcm_use_blocks). */
 int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K;
@@ -432,56 +497,92 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     }
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
-    double *prob = w->prob;
-    const double beta = w->beta;
-    for (size_t i = 0; i < w->npat; i++) {
-        uint32_t x = w->pattern[i];
-        /* log weights, list by list so the loops over k vectorise */
-        memcpy(prob, w->base, K * sizeof *prob);
-        for (size_t j = 0; j < J; j++) {
-            if (x >> j & 1u) {
-                const double *d = w->diff + j * K;
-#pragma omp simd
-                for (size_t k = 0; k < K; k++) {
-                    prob[k] += d[k];
-                }
-            }
+    if (w->nblocks == 0) {
+        alloc_scratch a = {w->prob, w->suffix, w->nobs_class, w->seen};
+        return allocate_patterns(w, r, 0, w->npat, &a);
+    }
+    /* Each block draws from its own stream and counts into its own
+     * arrays; the partial counts are added afterwards in block order
+     * (integers: exact in any order).  Which thread runs a block never
+     * changes what it draws.  Inside a parallel region of chains this
+     * nested region runs on one thread unless nesting is enabled. */
+    const size_t nb = w->nblocks, B = w->block_size;
+    int threads = w->block_threads > 0 ? w->block_threads : 1;
+#pragma omp parallel for schedule(static) num_threads(threads) if (nb > 1)
+    for (size_t b = 0; b < nb; b++) {
+        alloc_scratch a = {w->block_prob + b * K,
+                           w->block_suffix + b * (K + 1),
+                           w->block_nobs + b * K, w->block_seen + b * J * K};
+        memset(a.out, 0, K * sizeof *a.out);
+        memset(a.seen, 0, J * K * sizeof *a.seen);
+        size_t end = (b + 1) * B < w->npat ? (b + 1) * B : w->npat;
+        w->block_status[b] = allocate_patterns(w, w->block_r[b], b * B,
+                                               end, &a);
+    }
+    for (size_t b = 0; b < nb; b++) {
+        if (w->block_status[b] != VC_OK) {
+            return w->block_status[b];
         }
-        double max = -HUGE_VAL;
         for (size_t k = 0; k < K; k++) {
-            prob[k] *= beta; /* tempering: (pi_k f_k(x))^beta */
-            max = prob[k] > max ? prob[k] : max;
+            w->nobs_class[k] += w->block_nobs[b * K + k];
         }
-        if (!isfinite(max)) {
-            return VC_ENUMERIC;
+        for (size_t jk = 0; jk < J * K; jk++) {
+            w->seen[jk] += w->block_seen[b * J * K + jk];
         }
-#pragma omp simd
-        for (size_t k = 0; k < K; k++) {
-            /* vci_exp wants its argument in [-708, 709]; a class
-             * exp(-708) times less likely than the best is as good as
-             * impossible, and still drawn exactly */
-            double d = prob[k] - max;
-            prob[k] = vci_exp(d > -708.0 ? d : -708.0);
-        }
-        size_t *order = w->order + i * K;
-        sort_by_prob(w, order);
-        multinomial_add(r, w->count[i], w, order, x, w->nobs_class);
     }
     return VC_OK;
 }
 
-/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk); tempered,
- * Beta(1 + beta s_jk, 1 + beta (nobs_k - s_jk) + n0_k). */
+int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
+                       uint64_t seed, uint64_t stratum, uint32_t chain,
+                       uint32_t replica, int threads, vc_error *err)
+{
+    const size_t J = w->J, K = w->K;
+    if (block_size == 0 || replica >= 64) {
+        return vc_error_set(err, VC_EINVAL, "blocks of %zu patterns for "
+                            "replica %u: expected >= 1 and < 64",
+                            block_size, (unsigned)replica);
+    }
+    size_t nb = (w->npat + block_size - 1) / block_size;
+    if (nb > VCI_BLOCK_MAX) {
+        return vc_error_set(err, VC_EINVAL, "%zu blocks of patterns: at "
+                            "most %u", nb, (unsigned)VCI_BLOCK_MAX);
+    }
+    w->block_r = calloc(nb, sizeof *w->block_r);
+    w->block_prob = calloc(nb * K, sizeof *w->block_prob);
+    w->block_suffix = calloc(nb * (K + 1), sizeof *w->block_suffix);
+    w->block_nobs = calloc(nb * K, sizeof *w->block_nobs);
+    w->block_seen = calloc(nb * J * K, sizeof *w->block_seen);
+    w->block_status = calloc(nb, sizeof *w->block_status);
+    if (w->block_r == NULL || w->block_prob == NULL
+        || w->block_suffix == NULL || w->block_nobs == NULL
+        || w->block_seen == NULL || w->block_status == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate %zu blocks "
+                            "of patterns", nb);
+    }
+    w->nblocks = nb; /* from here on vc_lcm_free frees the streams */
+    for (size_t b = 0; b < nb; b++) {
+        w->block_r[b] = vc_rng_stream_alloc(seed, stratum, chain,
+                                            VCI_BLOCK_STREAM(replica, b),
+                                            err);
+        if (w->block_r[b] == NULL) {
+            return VC_ENOMEM;
+        }
+    }
+    w->block_size = block_size;
+    w->block_threads = threads;
+    return VC_OK;
+}
+
+/* Step (b): lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk). */
 int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K;
     vc_lcm_state *s = &w->state;
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = w->nobs_class[k] + s->n0_class[k];
-        double nobs_t = w->beta * (double)w->nobs_class[k];
-        double n0k = (double)s->n0_class[k];
         for (size_t j = 0; j < J; j++) {
-            double sjk_t = w->beta * (double)w->seen[j * K + k];
+            uint64_t sjk = w->seen[j * K + k];
             double la, lb;
             if (nk == 0) {
                 /* Beta(1, 1): one uniform does. */
@@ -493,8 +594,8 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
                  * 1 - lambda by subtraction) */
-                double ga = vci_ran_gamma(r, 1.0 + sjk_t);
-                double gb = vci_ran_gamma(r, 1.0 + (nobs_t - sjk_t) + n0k);
+                double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
+                double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
                 double lsum = vci_log(ga + gb);
                 la = vci_log(ga) - lsum;
                 lb = vci_log(gb) - lsum;
@@ -514,18 +615,18 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t K = w->K;
     vc_lcm_state *s = &w->state;
-    /* class sizes n_k (tempered: beta nobs_k + n0_k) and their suffix
+    /* class sizes n_k = nobs_k + n0_k and their suffix
      * sums, summed from the end so that no subtraction leaves a rounding
      * residue where the tail is empty */
     double *tail = w->suffix; /* tail[k] = sum_{l>=k} n_l */
     tail[K] = 0.0;
     for (size_t k = K; k-- > 0;) {
-        tail[k] = tail[k + 1] + w->beta * (double)w->nobs_class[k]
-                  + (double)s->n0_class[k];
+        tail[k] = tail[k + 1]
+                  + (double)(w->nobs_class[k] + s->n0_class[k]);
     }
     double cum = 0.0; /* sum_{l<k} log(1 - V_l) */
     for (size_t k = 0; k + 1 < K; k++) {
-        double nk = w->beta * (double)w->nobs_class[k] + (double)s->n0_class[k];
+        double nk = (double)(w->nobs_class[k] + s->n0_class[k]);
         double shape_b = s->alpha + tail[k + 1];
         double log_v, log_1m_v;
         if (shape_b >= 1.0) {
@@ -643,7 +744,7 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     uint64_t limit = w->n_max ? w->n_max - w->n : UINT64_MAX;
     int bound_hit = 0;
     for (int attempt = 0; attempt < VCI_BOUND_TRIES; attempt++) {
-        double g = vci_ran_gamma(r, w->beta * (double)w->n) / p_seen;
+        double g = vci_ran_gamma(r, (double)w->n) / p_seen;
         if (!(g * exp(s->log_pi0) <= VCI_POISSON_MAX)) {
             return VC_ENUMERIC;
         }
@@ -670,41 +771,48 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     /* The bound binds hard: invert the truncated distribution, then split
      * n0 over the classes by a multinomial with weights pi_k q_k (already
      * in w->prob, normalised by their maximum). */
-    uint64_t n0 = negbin_truncated(r, p_seen, w->beta * (double)w->n, limit);
+    uint64_t n0 = negbin_truncated(r, p_seen, (double)w->n, limit);
     for (size_t k = 0; k < K; k++) {
         s->n0_class[k] = 0;
     }
     size_t *order = w->order + w->npat * K;
-    sort_by_prob(w, order);
-    multinomial_add(r, n0, w, order, 0u, s->n0_class);
+    sort_by_prob(K, w->prob, order);
+    alloc_scratch a = {w->prob, w->suffix, s->n0_class, NULL};
+    multinomial_add(r, n0, w, &a, order, 0u);
     s->n0 = n0;
     s->bound_sweeps++;
     return VC_OK;
 }
 
-double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
-                            double beta)
+double vci_lcm_log_pattern_probs(const vc_lcm_workspace *w,
+                                 const vc_lcm_state *s, double *log_p)
 {
     const size_t J = w->J, K = w->K;
-    double *lw = w->prob; /* scratch */
-    double total = 0.0;
     for (size_t i = 0; i < w->npat; i++) {
         uint32_t x = w->pattern[i];
         double max = -HUGE_VAL;
-        for (size_t k = 0; k < K; k++) {
-            double l = s->log_pi[k];
-            for (size_t j = 0; j < J; j++) {
-                l += (x >> j & 1u) ? s->log_lambda[j * K + k]
-                                   : s->log_1m_lambda[j * K + k];
+        double lw[VCI_LOGLIK_KMAX];
+        double total = -HUGE_VAL;
+        /* classes in chunks, so any K works with a fixed stack array */
+        for (size_t k0 = 0; k0 < K; k0 += VCI_LOGLIK_KMAX) {
+            size_t kn = K - k0 < VCI_LOGLIK_KMAX ? K - k0 : VCI_LOGLIK_KMAX;
+            max = -HUGE_VAL;
+            for (size_t k = 0; k < kn; k++) {
+                double l = s->log_pi[k0 + k];
+                for (size_t j = 0; j < J; j++) {
+                    l += (x >> j & 1u) ? s->log_lambda[j * K + k0 + k]
+                                       : s->log_1m_lambda[j * K + k0 + k];
+                }
+                lw[k] = l;
+                max = l > max ? l : max;
             }
-            lw[k] = beta * l;
-            max = lw[k] > max ? lw[k] : max;
+            double sum = 0.0;
+            for (size_t k = 0; k < kn; k++) {
+                sum += exp(lw[k] - max);
+            }
+            total = log_add_exp(total, max + log(sum));
         }
-        double sum = 0.0;
-        for (size_t k = 0; k < K; k++) {
-            sum += exp(lw[k] - max);
-        }
-        total += (double)w->count[i] * (max + log(sum));
+        log_p[i] = total;
     }
     /* 1 - pi0 as a sum of positive terms (vci_lcm_prob_seen) */
     double seen = 0.0;
@@ -715,7 +823,26 @@ double vci_lcm_log_tempered(vc_lcm_workspace *w, const vc_lcm_state *s,
         }
         seen += exp(s->log_pi[k]) * -expm1(log_q0);
     }
-    return total - beta * (double)w->n * log(seen);
+    return log(seen);
+}
+
+double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
+                            double log_seen)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < w->npat; i++) {
+        if (w->count[i] > 0) {
+            total += (double)w->count[i] * log_p[i];
+        }
+    }
+    total -= (double)w->n * log_seen;
+    if (w->n_max != 0) {
+        /* sum_{n0 <= limit} C(n + n0 - 1, n0) pi0^n0 (1 - pi0)^n: the
+         * mass the bound keeps (lcm.c, "Tempering") */
+        total += log(gsl_cdf_negative_binomial_P(
+            (unsigned int)(w->n_max - w->n), exp(log_seen), (double)w->n));
+    }
+    return total;
 }
 
 static void update_tracked(vc_lcm_workspace *w);

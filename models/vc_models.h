@@ -70,16 +70,23 @@
 #define VC_LCM_SAMPLER_GIBBS 0     /* the plain Gibbs sweep (models/lcm.c) */
 #define VC_LCM_SAMPLER_TEMPERING 1 /* parallel tempering: each chain runs
                                       `temperatures` replicas of the Gibbs
-                                      sweep at a geometric ladder of
-                                      inverse temperatures from 1 down to
-                                      beta_min, exchanging states between
+                                      sweep, replica r on the table thinned
+                                      to the fraction beta_r (1 down to
+                                      beta_min), exchanging states between
                                       neighbours (Geyer 1991); the draws
-                                      are those of the beta = 1 replica,
+                                      are those of the full-table replica,
                                       which targets the posterior exactly
                                       (models/lcm.c, "Tempering") */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_GIBBS
-#define VC_LCM_DEFAULT_TEMPERATURES 4
-#define VC_LCM_DEFAULT_BETA_MIN 0.3
+#define VC_LCM_DEFAULT_TEMPERATURES 8 /* with beta_min 0.25: on UK the
+                                      adapted ladder then exchanges
+                                      15-55% of the time between every
+                                      pair, and reaches R-hat < 1.01
+                                      (bench/RESULTS.md); each replica
+                                      costs a sweep */
+#define VC_LCM_DEFAULT_BETA_MIN 0.25 /* below the fraction near 0.5 where
+                                      the UK posterior changes shape
+                                      abruptly, so the ladder spans it */
 
 typedef struct {
     /* the model */
@@ -97,8 +104,12 @@ typedef struct {
     /* the run */
     int sampler;           /* VC_LCM_SAMPLER_* */
     size_t temperatures;   /* replicas per chain under tempering, 2 to 64 */
-    double beta_min;       /* inverse temperature of the hottest replica,
-                              in (0, 1) */
+    double beta_min;       /* temperature of the hottest replica, in
+                              (0, 1): the fraction of the table it sees */
+    int adapt_ladder;      /* 1 (default): tempering adapts the ladder
+                              between 1 and beta_min during the first half
+                              of the burn-in, then freezes it
+                              (models/chains.c); 0: geometric ladder */
     size_t chains;         /* number of chains, >= 1 */
     uint64_t burnin;       /* sweeps per chain discarded before any draw */
     uint64_t iterations;   /* sweeps per chain after burn-in (vc_lcm_run;
@@ -109,7 +120,12 @@ typedef struct {
                               of the stream key, so strata of one job draw
                               independent numbers whatever order they run */
     int threads;           /* OpenMP threads for the chains; 0 = OpenMP's
-                              default.  Never changes the results. */
+                              default.  With >= 2,048 distinct patterns,
+                              also the threads of each chain's blocks of
+                              patterns (0: one; nested parallelism must
+                              be enabled for blocks and chains to run in
+                              parallel together).  Never changes the
+                              results. */
     /* the report */
     double level;          /* interval level in (0, 1) */
     double rhat_max;       /* converged when R-hat < rhat_max ... */
@@ -231,6 +247,14 @@ size_t vc_lcm_chains_count(const vc_lcm_chains *c);
  */
 size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
                                 size_t size);
+
+/*
+ * The ladder of temperatures (after adaptation, once the burn-in has run):
+ * beta[q] for q < temperatures (filled, up to size).  Returns the number
+ * of replicas (1 under plain Gibbs, whose ladder is {1}).
+ */
+size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
+                            size_t size);
 
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);

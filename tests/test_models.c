@@ -21,6 +21,7 @@
 
 #include "models/impl.h"
 #include "models/vc_models.h"
+#include "sim/vc_sim.h"
 #include "tests/test_util.h"
 
 /* |got - want| <= z * se, printing both on failure. */
@@ -776,6 +777,125 @@ static void test_chains_deterministic(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Blocked allocation on a large table: a simulated population caught by
+ * 14 lists (thousands of distinct patterns, so blocks of 256 with their
+ * own streams), run with 1 and 3 threads, and with nested parallelism
+ * (chains and blocks both parallel) on or off: the draws must be the same
+ * bytes every time. */
+
+static vc_table *sim_table_14(void)
+{
+    enum { J = 14 };
+    vc_sim_model m;
+    memset(&m, 0, sizeof m);
+    m.J = J;
+    for (size_t j = 0; j < J; j++) {
+        m.p[j] = 0.18 + 0.023 * (double)j;
+    }
+    m.K = 2;
+    m.class_weight[0] = 0.7;
+    m.class_weight[1] = 0.3;
+    m.class_shift[0] = 0.0;
+    m.class_shift[1] = -1.385;
+    uint64_t *count = calloc((size_t)1 << J, sizeof *count);
+    uint32_t *pattern = calloc((size_t)1 << J, sizeof *pattern);
+    uint64_t *cnt = calloc((size_t)1 << J, sizeof *cnt);
+    gsl_rng *r = vc_rng_stream_alloc(14, 0, 0, 0, NULL);
+    vc_table *t = NULL;
+    if (count != NULL && pattern != NULL && cnt != NULL && r != NULL
+        && vc_sim_draw(&m, 12000, r, count, NULL) == VC_OK) {
+        size_t npat = 0;
+        for (uint32_t x = 1; x < (1u << J); x++) {
+            if (count[x] > 0) {
+                pattern[npat] = x;
+                cnt[npat++] = count[x];
+            }
+        }
+        static const char *const names[J] = {"A", "B", "C", "D", "E", "F",
+                                             "G", "H", "I", "J", "K", "L",
+                                             "M", "N"};
+        t = vc_table_from_counts(J, names, npat, pattern, cnt, NULL);
+    }
+    gsl_rng_free(r);
+    free(count);
+    free(pattern);
+    free(cnt);
+    return t;
+}
+
+static vc_lcm_chains *run_blocked(const vc_table *t, int sampler,
+                                  int threads, int nested)
+{
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.temperatures = 3;
+    o.chains = 2;
+    o.burnin = 16;
+    o.thin = 1;
+    o.seed = 31337;
+    o.threads = threads;
+    omp_set_max_active_levels(nested ? 2 : 1);
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    if (c != NULL && vc_lcm_chains_round(c, 24, NULL) != VC_OK) {
+        vc_lcm_chains_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static int same_states(const vc_lcm_chains *a, const vc_lcm_chains *b)
+{
+    for (size_t i = 0; i < vc_lcm_chains_count(a); i++) {
+        const vc_lcm_state *x = vc_lcm_chains_state(a, i);
+        const vc_lcm_state *y = vc_lcm_chains_state(b, i);
+        if (memcmp(x->log_lambda, y->log_lambda,
+                   x->J * x->K * sizeof *x->log_lambda) != 0
+            || memcmp(x->log_pi, y->log_pi, x->K * sizeof *x->log_pi) != 0
+            || x->N != y->N || x->alpha != y->alpha) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_blocked_allocation(void)
+{
+    vc_table *t = sim_table_14();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_FATAL(t->npat >= VCI_BLOCK_MIN_PATTERNS);
+    int saved = omp_get_max_active_levels();
+    for (int sampler = 0; sampler < 2; sampler++) {
+        vc_lcm_chains *a = run_blocked(t, sampler, 1, 0);
+        vc_lcm_chains *b = run_blocked(t, sampler, 3, 0);
+        vc_lcm_chains *c = run_blocked(t, sampler, 3, 1);
+        vc_lcm_chains *d = run_blocked(t, sampler, 1, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT(same_traces(a, b));
+        CU_ASSERT(same_traces(a, c));
+        CU_ASSERT(same_traces(a, d));
+        CU_ASSERT(same_states(a, b));
+        CU_ASSERT(same_states(a, c));
+        CU_ASSERT(same_states(a, d));
+        /* the chains moved, and differ from each other */
+        const vc_lcm_trace *t0 = vc_lcm_chains_trace(a, 0);
+        const vc_lcm_trace *t1 = vc_lcm_chains_trace(a, 1);
+        CU_ASSERT_EQUAL(t0->ndraws, 24);
+        CU_ASSERT(memcmp(t0->N, t1->N, t0->ndraws * sizeof *t0->N) != 0);
+        CU_ASSERT(t0->N[0] != t0->N[23]);
+        vc_lcm_chains_free(a);
+        vc_lcm_chains_free(b);
+        vc_lcm_chains_free(c);
+        vc_lcm_chains_free(d);
+    }
+    omp_set_max_active_levels(saved);
+    vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
 /* Diagnostics against an independent, direct computation of V21's
  * formulas: ranks by counting, autocovariances by direct sums (no FFT),
  * Geyer's sequence written out from the paper's description. */
@@ -1125,6 +1245,42 @@ static void test_kosovo_lcmcr(void)
     vc_table_free(t);
 }
 
+/* Tempering on Kosovo against LCMCR's reference.  On small tables a
+ * Gibbs sweep after each exchange nearly erases any error in the exchange
+ * step (a reversed acceptance passed the exact K = 2, J = 3 check); on
+ * Kosovo one sweep moves N little, so a wrong exchange pulls the cold
+ * replica towards the thinned tables' wider posteriors and fails here. */
+static void test_kosovo_tempering(void)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_TEMPERING;
+    o.temperatures = 4;
+    o.burnin = 4000;
+    o.thin = 10;
+    o.seed = 1999;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const uint64_t sweeps = 15000;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    double rate[3];
+    CU_ASSERT_EQUAL(vc_lcm_chains_swap_rates(c, rate, 3), 3);
+    fprintf(stderr, "\n    Kosovo, tempering: R-hat %.4f, bulk ESS %.0f, "
+            "exchange rates %.2f %.2f %.2f", s.N.rhat, s.N.ess_bulk, rate[0],
+            rate[1], rate[2]);
+    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
+    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
+    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
+    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    CU_ASSERT_STRING_EQUAL(s.sampler, "tempering");
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
 static void test_korea_lcmcr(void)
 {
     vc_table *t = read_reference("Korea.csv");
@@ -1284,8 +1440,10 @@ static void test_exact_tiny(void)
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
     o.sampler = sampler;
-    /* tempering: a ladder down to beta = 0.2, where the replicas move
-     * freely, and a quarter of the sweeps (each is 4 sweeps' work) */
+    /* tempering: 4 replicas on tables thinned down to 0.2 of the counts,
+     * the ladder adapted in the burn-in, and a quarter of the sweeps
+     * (each is 4 sweeps' work) */
+    o.temperatures = 4;
     o.K = 2;
     o.n_max = NMAX;
     o.burnin = 2000;
@@ -1315,9 +1473,250 @@ static void test_exact_tiny(void)
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    if (sampler) {
+        /* the adapted ladder: from 1 down to beta_min, decreasing */
+        double beta[4];
+        CU_ASSERT_EQUAL(vc_lcm_chains_ladder(c, beta, 4), 4);
+        CU_ASSERT_EQUAL(beta[0], 1.0);
+        CU_ASSERT_EQUAL(beta[3], 0.2);
+        CU_ASSERT(beta[1] < 1.0 && beta[2] < beta[1] && beta[2] > 0.2);
+    }
     vc_lcm_chains_free(c);
     }
     vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* make test-slow: simulation-based calibration (Talts, Betancourt,
+ * Simpson, Vehtari & Gelman 2018, "Validating Bayesian inference
+ * algorithms with simulation-based calibration", arXiv:1804.06788) and
+ * interval coverage, for each sampler.
+ *
+ * SBC needs a proper prior, and p(N) ~ 1/N is not one.  With the bound
+ * option it becomes one: N ~ 1/N on 1..SBC_NMAX, and the sampler's
+ * posterior under n_max = SBC_NMAX (1/N on n..SBC_NMAX, the likelihood
+ * being 0 below n) is exactly the posterior under that prior.  Each
+ * replicate draws alpha, the stick-breaking weights and lambda from their
+ * priors (K = SBC_K classes, J = SBC_J lists), N from its prior, the 2^J
+ * pattern counts from the multinomial, and runs one chain.  Replicates in
+ * which nobody (or everybody, where the bound leaves no room) was seen are
+ * redrawn: conditioning the joint on an event of the data leaves the
+ * posterior of every kept data set unchanged, so SBC still holds.
+ *
+ * N up to 20,000 rather than a few hundred: with small tables, thinned
+ * replicas barely differ from the full one, and a tempering exchange with
+ * its sign reversed passed SBC at N <= 400 (1,000 replicates).
+ *
+ * Checks, over SBC_REPS replicates: the rank of the true N (and alpha)
+ * among SBC_L thinned posterior draws (ties broken at random, as Talts et
+ * al. advise for discrete parameters) is uniform on 0..SBC_L, by a
+ * chi-square test on 10 bins at the 0.1% level; and the 95% equal-tailed
+ * interval of N (from all kept draws) covers the true N, judged by the
+ * randomised PIT, in a number of replicates inside the 3-sigma binomial
+ * band around 0.95 SBC_REPS (with the truth drawn from the prior, Bayesian
+ * intervals cover exactly at their level on average), and the reported
+ * interval itself at least that often. */
+
+enum { SBC_J = 4, SBC_K = 3, SBC_NMAX = 20000, SBC_REPS = 500, SBC_L = 99,
+       SBC_DRAWS = 990, SBC_BINS = 10, SBC_BURNIN = 2000, SBC_THIN = 20 };
+
+typedef struct {
+    int rank_N, rank_alpha;
+    int covered;       /* the reported 95% interval holds the true N */
+    int covered_pit;   /* the randomised PIT is in (0.025, 0.975) */
+    int status;
+} sbc_result;
+
+/* One replicate of SBC for `sampler`, from stream (seed, rep). */
+static sbc_result sbc_replicate(int sampler, uint32_t rep)
+{
+    sbc_result out = {0, 0, 0, 0, VC_OK};
+    gsl_rng *r = vc_rng_stream_alloc(20180406, (uint64_t)sampler, rep, 0,
+                                     NULL);
+    static const char *const names[SBC_J] = {"A", "B", "C", "D"};
+    /* the prior CDF of N ~ 1/N on 1..SBC_NMAX */
+    double cdf[SBC_NMAX + 1], h = 0.0;
+    cdf[0] = 0.0;
+    for (int N = 1; N <= SBC_NMAX; N++) {
+        h += 1.0 / N;
+        cdf[N] = h;
+    }
+    for (;;) {
+        double log_alpha = vci_ran_log_gamma(r, VC_LCM_DEFAULT_ALPHA_SHAPE)
+                           - log(VC_LCM_DEFAULT_ALPHA_RATE);
+        double pi[SBC_K], rest = 1.0, lambda[SBC_J][SBC_K];
+        for (int k = 0; k < SBC_K; k++) {
+            /* V ~ Beta(1, alpha), by inversion: 1 - U^(1/alpha), which
+             * is 1 to double precision when alpha is tiny */
+            double v = k + 1 < SBC_K
+                           ? -expm1(log(vci_ran_uniform(r)) / exp(log_alpha))
+                           : 1.0;
+            pi[k] = rest * v;
+            rest *= 1.0 - v;
+        }
+        for (int j = 0; j < SBC_J; j++) {
+            for (int k = 0; k < SBC_K; k++) {
+                lambda[j][k] = vci_ran_uniform(r);
+            }
+        }
+        double u = vci_ran_uniform(r) * h;
+        int N = 1;
+        while (cdf[N] < u) {
+            N++;
+        }
+        double p[1 << SBC_J];
+        for (uint32_t x = 0; x < (1u << SBC_J); x++) {
+            p[x] = 0.0;
+            for (int k = 0; k < SBC_K; k++) {
+                double f = pi[k];
+                for (int j = 0; j < SBC_J; j++) {
+                    f *= (x >> j & 1u) ? lambda[j][k] : 1.0 - lambda[j][k];
+                }
+                p[x] += f;
+            }
+        }
+        unsigned int cnt[1 << SBC_J];
+        gsl_ran_multinomial(r, 1 << SBC_J, (unsigned)N, p, cnt);
+        uint32_t pat[1 << SBC_J];
+        uint64_t c64[1 << SBC_J];
+        uint64_t n = 0;
+        size_t npat = 0;
+        for (uint32_t x = 1; x < (1u << SBC_J); x++) {
+            if (cnt[x] > 0) {
+                pat[npat] = x;
+                c64[npat++] = cnt[x];
+                n += cnt[x];
+            }
+        }
+        if (n == 0 || n >= SBC_NMAX) {
+            continue; /* redraw (see above) */
+        }
+        vc_table *t = vc_table_from_counts(SBC_J, names, npat, pat, c64,
+                                           NULL);
+        vc_lcm_opts o;
+        vc_lcm_opts_default(&o);
+        o.sampler = sampler;
+        o.K = SBC_K;
+        o.temperatures = 3; /* the least with an adapted ladder */
+        o.n_max = SBC_NMAX;
+        o.chains = 1;
+        o.threads = 1;
+        /* long enough for alpha: with 500 burn-in sweeps and thin 4, the
+         * ranks of alpha were far from uniform (chi2 83 on 9 df), with
+         * 5,000 and thin 40 uniform (chi2 5.8); N was uniform either way
+         * (bench/RESULTS.md) */
+        o.burnin = SBC_BURNIN;
+        o.thin = SBC_THIN;
+        o.seed = 1000 + rep;
+        vc_lcm_chains *c = t ? vc_lcm_chains_alloc(t, &o, NULL) : NULL;
+        if (c == NULL || vc_lcm_chains_round(c, SBC_THIN * SBC_DRAWS, NULL) != VC_OK
+            || vc_lcm_chains_trace(c, 0)->ndraws != SBC_DRAWS) {
+            out.status = VC_ENUMERIC;
+        } else {
+            const vc_lcm_trace *tr = vc_lcm_chains_trace(c, 0);
+            double alpha = exp(log_alpha);
+            int lessN = 0, tieN = 0, lessA = 0;
+            for (int l = 0; l < SBC_L; l++) {
+                size_t d = (size_t)(l + 1) * (SBC_DRAWS / SBC_L) - 1;
+                lessN += tr->N[d] < (uint64_t)N;
+                tieN += tr->N[d] == (uint64_t)N;
+                lessA += tr->alpha[d] < alpha;
+            }
+            /* ties: a uniform position among the tied draws */
+            out.rank_N = lessN
+                         + (int)floor(vci_ran_uniform(r) * (tieN + 1));
+            out.rank_alpha = lessA;
+            /* the randomised probability integral transform of the true
+             * N over all kept draws: exactly uniform for a correct
+             * sampler even though N is discrete, unlike the coverage of
+             * the reported interval, which includes its end points and
+             * so covers more often when the posterior sits on few
+             * values (small N) */
+            int less = 0, tie = 0;
+            for (size_t d = 0; d < SBC_DRAWS; d++) {
+                less += tr->N[d] < (uint64_t)N;
+                tie += tr->N[d] == (uint64_t)N;
+            }
+            double pit = (less + vci_ran_uniform(r) * (tie + 1))
+                         / (SBC_DRAWS + 1.0);
+            out.covered_pit = pit > 0.025 && pit < 0.975;
+            double *x = malloc(SBC_DRAWS * sizeof *x);
+            if (x != NULL) {
+                for (size_t d = 0; d < SBC_DRAWS; d++) {
+                    x[d] = (double)tr->N[d];
+                }
+                vc_diag_summary sm;
+                if (vc_diag_summarise(x, 1, SBC_DRAWS, 0.95, &sm, NULL)
+                    == VC_OK) {
+                    out.covered = sm.lower <= N && N <= sm.upper;
+                }
+                free(x);
+            }
+        }
+        vc_lcm_chains_free(c);
+        vc_table_free(t);
+        break;
+    }
+    gsl_rng_free(r);
+    return out;
+}
+
+static double sbc_chisq(const int *rank)
+{
+    double bins[SBC_BINS] = {0};
+    for (int i = 0; i < SBC_REPS; i++) {
+        bins[rank[i] * SBC_BINS / (SBC_L + 1)] += 1.0;
+    }
+    double e = (double)SBC_REPS / SBC_BINS, chi = 0.0;
+    for (int b = 0; b < SBC_BINS; b++) {
+        chi += (bins[b] - e) * (bins[b] - e) / e;
+    }
+    return chi;
+}
+
+static void test_sbc(void)
+{
+    if (!vc_test_slow()) {
+        return;
+    }
+    static const char *const sampler_name[2] = {"gibbs", "tempering"};
+    for (int sampler = 0; sampler < 2; sampler++) {
+        static sbc_result res[SBC_REPS];
+        double t0 = omp_get_wtime();
+        /* replicates in parallel; each writes its own slot */
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int i = 0; i < SBC_REPS; i++) {
+            res[i] = sbc_replicate(sampler, (uint32_t)i);
+        }
+        int rankN[SBC_REPS], rankA[SBC_REPS], covered = 0, bad = 0;
+        int covered_pit = 0;
+        for (int i = 0; i < SBC_REPS; i++) {
+            rankN[i] = res[i].rank_N;
+            rankA[i] = res[i].rank_alpha;
+            covered += res[i].covered;
+            covered_pit += res[i].covered_pit;
+            bad += res[i].status != VC_OK;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        double chiN = sbc_chisq(rankN), chiA = sbc_chisq(rankA);
+        double pN = gsl_cdf_chisq_Q(chiN, SBC_BINS - 1);
+        double pA = gsl_cdf_chisq_Q(chiA, SBC_BINS - 1);
+        double mean = 0.95 * SBC_REPS;
+        double sd = sqrt(SBC_REPS * 0.95 * 0.05);
+        fprintf(stderr, "\n    SBC %s, %d replicates in %.1f s: rank of N "
+                "chi2 %.1f (p %.3f), of alpha chi2 %.1f (p %.3f); 95%% "
+                "intervals cover N in %d, by randomised PIT in %d (band "
+                "%.0f-%.0f)",
+                sampler_name[sampler], SBC_REPS, omp_get_wtime() - t0, chiN,
+                pN, chiA, pA, covered, covered_pit, ceil(mean - 3 * sd),
+                floor(mean + 3 * sd));
+        CU_ASSERT(pN > 0.001);
+        CU_ASSERT(pA > 0.001);
+        CU_ASSERT(covered_pit >= mean - 3 * sd
+                  && covered_pit <= mean + 3 * sd);
+        /* the reported interval: at least its level (discreteness) */
+        CU_ASSERT(covered >= mean - 3 * sd);
+    }
 }
 
 int vc_register_models_suite(void)
@@ -1344,11 +1743,14 @@ int vc_register_models_suite(void)
         {"sweep invariants", test_sweep_invariants},
         {"errors", test_errors},
         {"chains: thread count and rounds", test_chains_deterministic},
+        {"blocked allocation: threads, nesting", test_blocked_allocation},
         {"diagnostics vs direct reference", test_diag_reference},
         {"diagnostics by hand", test_diag_hand},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
+        {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
+        {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {
