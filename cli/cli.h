@@ -160,6 +160,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
 int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res);
 void cli_result_clear(cli_result *res);
 
+/* dispatch.c: run the command in argv[1]; returns the exit status. */
+int cli_main(int argc, char **argv);
+
 /* estimate.c / validate.c */
 int cli_estimate(int argc, char **argv);
 int cli_validate(int argc, char **argv);
