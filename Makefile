@@ -7,7 +7,8 @@
 #   make sanitize   the same tests under ASan + UBSan (build-san/)
 #   make valgrind   the tests under valgrind memcheck
 #   make test-slow  slow statistical studies
-#   make bench      benchmarks (figures go to bench/RESULTS.md)
+#   make bench      benchmarks (figures go to bench/RESULTS.md); bench/scaling.sh
+#                   the scaling sweeps (make deps-bench installs gnuplot)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
 
@@ -183,8 +184,8 @@ lint:
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) \
-	  $(wildcard */*.h)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(MPI_SRC) $(TEST_SRC) \
+	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:
 	rm -rf build build-san

@@ -22,7 +22,7 @@
  * seed and the stratum's label, never by a rank.
  *
  * With one rank the master computes the units itself, on its OpenMP
- * threads, with cli_batch_run_local.  With more, the master computes
+ * threads, with cli_batch_run_local, exactly as `victimcount batch`.  With more, the master computes
  * nothing: it polls with MPI_Iprobe and sleeps between polls (Open MPI's
  * blocking receive spins a core), so start one rank more than the
  * workers you want; it costs almost no CPU.
@@ -420,7 +420,12 @@ int cli_mpi_batch(int argc, char **argv)
             sig_busy[r] = -1;
         }
         sig_done = (sig_atomic_t)cli_batch_ndone(p);
-        catch_signals();
+        /* alone, rank 0 runs the units as `victimcount batch` does, and
+         * like it leaves signals alone (its threads keep no per-unit
+         * record for a handler to read) */
+        if (size > 1) {
+            catch_signals();
+        }
         rc = size == 1 ? cli_batch_run_local(p) : master(p, size);
         if (rc == CLI_EXIT_OK) {
             rc = cli_batch_assemble(p);
