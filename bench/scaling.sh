@@ -30,9 +30,11 @@
 #    unit with one thread per worker.  Ideal: the time stays flat.
 #
 # Times are wall-clock seconds of the whole command (read, sample,
-# summarise).  Each run records the 1-minute load average before it, as
-# other work on the machine slows a run down and the median cannot hide
-# that entirely.
+# summarise), and the CPU seconds (user + system) it used.  Each run
+# records the 1-minute load average before it, as other work on the
+# machine slows a run down and the median cannot hide that entirely; CPU
+# seconds that stay flat while wall time does not scale point at other
+# load, not at overhead of ours.
 set -eu
 
 nproc=$(nproc)
@@ -64,7 +66,7 @@ for b in "$vc" "$vcmpi"; do
 done
 mkdir -p "$out"
 raw=$out/times.csv
-echo "sweep,x,repeat,seconds,load" > "$raw"
+echo "sweep,x,repeat,seconds,load,cpu" > "$raw"
 
 maxt=1
 for t in $threads; do [ "$t" -gt "$maxt" ] && maxt=$t; done
@@ -74,6 +76,16 @@ strata_per_worker=${STRATA_PER_WORKER:-4}
 
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
+# CPU seconds (user + system) of this shell's finished children so far:
+# the second line of the POSIX `times`, "XmY.YYs XmY.YYs".  `times` must
+# run in this shell, not in a $(...) subshell, which has no children yet.
+cpu() {
+    times > "$out/times.txt"
+    awk 'NR == 2 {
+        n = split($0, f, /[ms ]+/); t = 0
+        for (i = 1; i + 1 <= n; i += 2) t += 60 * f[i] + f[i + 1]
+        printf "%.3f", t }' "$out/times.txt" > "$out/cpu.txt"
+}
 
 # time_run SWEEP X CMD...: run CMD REPEATS times, append to $raw
 time_run() {
@@ -82,6 +94,8 @@ time_run() {
     i=1
     while [ "$i" -le "$repeats" ]; do
         l=$(load)
+        cpu
+        c0=$(cat "$out/cpu.txt")
         t0=$(now)
         "$@" > "$out/last.out" 2> "$out/last.err" || {
             echo "scaling.sh: failed: $*" >&2
@@ -89,9 +103,12 @@ time_run() {
             exit 1
         }
         t1=$(now)
+        cpu
+        c1=$(cat "$out/cpu.txt")
         s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
-        echo "$sweep,$x,$i,$s,$l" >> "$raw"
-        echo "  $sweep x=$x run $i: $s s (load $l)" >&2
+        c=$(echo "$c0 $c1" | awk '{printf "%.2f", $2 - $1}')
+        echo "$sweep,$x,$i,$s,$l,$c" >> "$raw"
+        echo "  $sweep x=$x run $i: $s s, cpu $c s (load $l)" >&2
         i=$((i + 1))
     done
 }
@@ -135,6 +152,8 @@ for w in $workers; do
     while [ "$i" -le "$repeats" ]; do
         rm -rf "$out/weak$w"
         l=$(load)
+        cpu
+        c0=$(cat "$out/cpu.txt")
         t0=$(now)
         OMP_NUM_THREADS=1 mpirun $asroot --oversubscribe --bind-to none \
             --mca plm isolated --mca btl self,vader -np $((w + 1)) \
@@ -146,17 +165,20 @@ for w in $workers; do
             exit 1
         }
         t1=$(now)
+        cpu
+        c1=$(cat "$out/cpu.txt")
         s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
-        echo "weak,$w,$i,$s,$l" >> "$raw"
-        echo "  weak workers=$w run $i: $s s (load $l)" >&2
+        c=$(echo "$c0 $c1" | awk '{printf "%.2f", $2 - $1}')
+        echo "weak,$w,$i,$s,$l,$c" >> "$raw"
+        echo "  weak workers=$w run $i: $s s, cpu $c s (load $l)" >&2
         i=$((i + 1))
     done
 done
 
 # medians, speed-up and efficiency against ideal
-cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+model=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 {
-    echo "Machine: \`nproc\` = $nproc, $cpu; $(date -u +%Y-%m-%d)."
+    echo "Machine: \`nproc\` = $nproc, $model; $(date -u +%Y-%m-%d)."
     echo "Median of $repeats runs; load = 1-minute load average before"
     echo "each run (min-max over the runs of the point)."
     echo
@@ -164,14 +186,14 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
     NR == 1 { next }
     {
         k = $1 SUBSEP $2
-        n[k]++; v[k, n[k]] = $4
+        n[k]++; v[k, n[k]] = $4; u[k, n[k]] = $6
         if (!(k in lo) || $5 < lo[k]) lo[k] = $5
         if (!(k in hi) || $5 > hi[k]) hi[k] = $5
         if (!(($1, $2) in seen)) { seen[$1, $2] = 1; xs[$1] = xs[$1] " " $2 }
     }
-    function median(k,    m, i, j, t, a) {
+    function median(k, cpu,    m, i, j, t, a) {
         m = n[k]
-        for (i = 1; i <= m; i++) a[i] = v[k, i]
+        for (i = 1; i <= m; i++) a[i] = cpu ? u[k, i] : v[k, i]
         for (i = 1; i <= m; i++)
             for (j = i + 1; j <= m; j++)
                 if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -179,18 +201,18 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
     }
     function table(sweep, title, xname, weak,    c, x, i, t, t1, s, e) {
         print "### " title; print ""
-        print "| " xname " | median s | runs s | speed-up | efficiency | load |"
-        print "|---|---|---|---|---|---|"
+        print "| " xname " | median s | runs s | speed-up | efficiency | CPU s (median) | load |"
+        print "|---|---|---|---|---|---|---|"
         c = split(substr(xs[sweep], 2), x, " ")
-        t1 = median(sweep SUBSEP x[1])
+        t1 = median(sweep SUBSEP x[1], 0)
         for (i = 1; i <= c; i++) {
-            k = sweep SUBSEP x[i]; t = median(k)
+            k = sweep SUBSEP x[i]; t = median(k, 0)
             runs = ""
             for (j = 1; j <= n[k]; j++) runs = runs (j > 1 ? ", " : "") v[k, j]
             if (weak) { s = t1 / t * x[i] / x[1]; e = t1 / t }
             else { s = t1 / t; e = s * x[1] / x[i] }
-            printf "| %s | %.2f | %s | %.2fx | %.0f%% | %s-%s |\n", \
-                x[i], t, runs, s, 100 * e, lo[k], hi[k]
+            printf "| %s | %.2f | %s | %.2fx | %.0f%% | %.1f | %s-%s |\n", \
+                x[i], t, runs, s, 100 * e, median(k, 1), lo[k], hi[k]
             printf "%s %s %.4f %.4f\n", sweep, x[i], s, e > "/dev/stderr"
         }
         print ""
@@ -210,7 +232,7 @@ if command -v gnuplot > /dev/null 2>&1; then
     gnuplot <<EOF
 set terminal pngcairo size 1100,450 font "DejaVu Sans,10"
 set output "$out/scaling.png"
-set multiplot layout 1,2 title "victimcount scaling, $nproc cores: $cpu"
+set multiplot layout 1,2 title "victimcount scaling, $nproc cores: $model"
 set key top left
 set grid
 set xlabel "threads"
