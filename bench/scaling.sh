@@ -70,6 +70,8 @@ echo "sweep,x,repeat,seconds,load,cpu" > "$raw"
 
 maxt=1
 for t in $threads; do [ "$t" -gt "$maxt" ] && maxt=$t; done
+maxw=1
+for w in $workers; do [ "$w" -gt "$maxw" ] && maxw=$w; done
 chains=16
 [ "$maxt" -gt "$chains" ] && chains=$maxt
 strata_per_worker=${STRATA_PER_WORKER:-4}
@@ -245,8 +247,7 @@ plot x title "ideal" with lines dashtype 2 lc rgb "gray", \
 set xlabel "MPI workers (strata per worker constant)"
 set ylabel "weak-scaling efficiency T(1)/T(W)"
 set yrange [0:1.2]
-unset xrange
-set xrange [0:*]
+set xrange [0:$maxw + 1]
 plot 1 title "ideal" with lines dashtype 2 lc rgb "gray", \
      "$out/weak.dat" using 2:4 title "batch, lcm units" with linespoints lw 2 pt 7
 unset multiplot
