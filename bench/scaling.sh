@@ -89,56 +89,35 @@ cpu() {
         printf "%.3f", t }' "$out/times.txt" > "$out/cpu.txt"
 }
 
-# time_run SWEEP X CMD...: run CMD REPEATS times, append to $raw
-time_run() {
-    sweep=$1 x=$2
-    shift 2
-    i=1
-    while [ "$i" -le "$repeats" ]; do
-        l=$(load)
-        cpu
-        c0=$(cat "$out/cpu.txt")
-        t0=$(now)
-        "$@" > "$out/last.out" 2> "$out/last.err" || {
-            echo "scaling.sh: failed: $*" >&2
-            cat "$out/last.err" >&2
-            exit 1
-        }
-        t1=$(now)
-        cpu
-        c1=$(cat "$out/cpu.txt")
-        s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
-        c=$(echo "$c0 $c1" | awk '{printf "%.2f", $2 - $1}')
-        echo "$sweep,$x,$i,$s,$l,$c" >> "$raw"
-        echo "  $sweep x=$x run $i: $s s, cpu $c s (load $l)" >&2
-        i=$((i + 1))
-    done
+# one_run SWEEP X REPEAT CMD...: run CMD once, append its times to $raw
+one_run() {
+    sweep=$1 x=$2 i=$3
+    shift 3
+    l=$(load)
+    cpu
+    c0=$(cat "$out/cpu.txt")
+    t0=$(now)
+    "$@" > "$out/last.out" 2> "$out/last.err" || {
+        echo "scaling.sh: failed: $*" >&2
+        cat "$out/last.err" >&2
+        exit 1
+    }
+    t1=$(now)
+    cpu
+    c1=$(cat "$out/cpu.txt")
+    s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
+    c=$(echo "$c0 $c1" | awk '{printf "%.2f", $2 - $1}')
+    echo "$sweep,$x,$i,$s,$l,$c" >> "$raw"
+    echo "  $sweep x=$x run $i: $s s, cpu $c s (load $l)" >&2
 }
 
-# the inputs, simulated with fixed seeds
+# The inputs, simulated with fixed seeds.
 lists14=L1,L2,L3,L4,L5,L6,L7,L8,L9,L10,L11,L12,L13,L14
 cap14=0.03,0.04,0.05,0.06,0.02,0.03,0.04,0.05,0.06,0.02,0.03,0.04,0.05,0.06
 "$vc" simulate --lists A,B,C,D,E --capture 0.2,0.15,0.1,0.12,0.18 \
     --N 5000 --classes 0.7:-0.4,0.3:0.9 --seed 11 -o "$out/five.csv"
 "$vc" simulate --lists "$lists14" --capture "$cap14" --N 200000 \
     --classes 0.7:-0.4,0.3:0.9 --seed 5 -o "$out/big14.csv"
-
-echo "strong scaling, $chains chains of lcm: threads $threads" >&2
-for t in $threads; do
-    time_run chains "$t" "$vc" estimate -m lcm --chains "$chains" \
-        --threads "$t" --iterations 20000 --burnin 2000 "$out/five.csv"
-done
-
-echo "strong scaling, one chain on 14 lists: threads $threads" >&2
-for t in $threads; do
-    time_run onechain "$t" "$vc" estimate -m lcm --chains 1 --threads "$t" \
-        --iterations 3000 --burnin 500 "$out/big14.csv"
-done
-
-echo "weak scaling, batch with $strata_per_worker strata per worker:" \
-     "workers $workers" >&2
-asroot=""
-[ "$(id -u)" -eq 0 ] && asroot=--allow-run-as-root
 for w in $workers; do
     n=$((w * strata_per_worker))
     set --
@@ -150,31 +129,45 @@ for w in $workers; do
     "$vc" simulate --lists A,B,C,D,E --capture 0.2,0.15,0.1,0.12,0.18 \
         --classes 0.7:-0.4,0.3:0.9 --strata stratum "$@" --seed 13 \
         -o "$out/weak$w.csv"
-    i=1
-    while [ "$i" -le "$repeats" ]; do
-        rm -rf "$out/weak$w"
-        l=$(load)
-        cpu
-        c0=$(cat "$out/cpu.txt")
-        t0=$(now)
-        OMP_NUM_THREADS=1 mpirun $asroot --oversubscribe --bind-to none \
-            --mca plm isolated --mca btl self,vader -np $((w + 1)) \
-            "$vcmpi" batch "$out/weak$w.csv" --strata stratum --methods lcm \
-            --chains 4 --iterations 10000 --burnin 1000 -q \
-            --out "$out/weak$w" > "$out/last.out" 2> "$out/last.err" || {
-            echo "scaling.sh: mpirun failed" >&2
-            cat "$out/last.err" >&2
-            exit 1
-        }
-        t1=$(now)
-        cpu
-        c1=$(cat "$out/cpu.txt")
-        s=$(echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}')
-        c=$(echo "$c0 $c1" | awk '{printf "%.2f", $2 - $1}')
-        echo "weak,$w,$i,$s,$l,$c" >> "$raw"
-        echo "  weak workers=$w run $i: $s s, cpu $c s (load $l)" >&2
-        i=$((i + 1))
+done
+asroot=""
+[ "$(id -u)" -eq 0 ] && asroot=--allow-run-as-root
+
+# The points of a sweep take turns within each repeat, so that a change
+# in the machine's other load falls on all of them alike.
+echo "strong scaling, $chains chains of lcm: threads $threads" >&2
+i=1
+while [ "$i" -le "$repeats" ]; do
+    for t in $threads; do
+        one_run chains "$t" "$i" "$vc" estimate -m lcm --chains "$chains" \
+            --threads "$t" --iterations 20000 --burnin 2000 "$out/five.csv"
     done
+    i=$((i + 1))
+done
+
+echo "strong scaling, one chain on 14 lists: threads $threads" >&2
+i=1
+while [ "$i" -le "$repeats" ]; do
+    for t in $threads; do
+        one_run onechain "$t" "$i" "$vc" estimate -m lcm --chains 1 \
+            --threads "$t" --iterations 3000 --burnin 500 "$out/big14.csv"
+    done
+    i=$((i + 1))
+done
+
+echo "weak scaling, batch with $strata_per_worker strata per worker:" \
+     "workers $workers" >&2
+i=1
+while [ "$i" -le "$repeats" ]; do
+    for w in $workers; do
+        rm -rf "$out/weak$w"
+        one_run weak "$w" "$i" env OMP_NUM_THREADS=1 mpirun $asroot \
+            --oversubscribe --bind-to none --mca plm isolated \
+            --mca btl self,vader -np $((w + 1)) "$vcmpi" batch \
+            "$out/weak$w.csv" --strata stratum --methods lcm --chains 4 \
+            --iterations 10000 --burnin 1000 -q --out "$out/weak$w"
+    done
+    i=$((i + 1))
 done
 
 # medians, speed-up and efficiency against ideal
