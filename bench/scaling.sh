@@ -2,6 +2,7 @@
 # scaling.sh: strong and weak scaling of victimcount on this machine.
 #
 #   bench/scaling.sh [-t "THREADS"] [-r "WORKERS"] [-n REPEATS] [-o DIR]
+#                    [-s "SWEEPS"]
 #
 #   -t  thread counts of the strong-scaling sweeps (default: 1 2 4 ...
 #       up to nproc, and nproc)
@@ -9,6 +10,7 @@
 #   -n  runs per point; the tables give the median (default 3)
 #   -o  where the raw times, the table and the plot go
 #       (default build/scaling)
+#   -s  which sweeps, of chains, onechain and weak (default all three)
 #
 # Run from the repository root after `make all` (and `make deps-bench`
 # for the plot, which needs gnuplot).  Every input is simulated here by
@@ -48,13 +50,15 @@ threads="$threads $nproc"
 workers=""
 repeats=3
 out=build/scaling
-while getopts "t:r:n:o:h" opt; do
+sweeps="chains onechain weak"
+while getopts "t:r:n:o:s:h" opt; do
     case $opt in
     t) threads=$OPTARG ;;
     r) workers=$OPTARG ;;
     n) repeats=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    s) sweeps=$OPTARG ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
     esac
 done
 [ -n "$workers" ] || workers=$threads
@@ -135,9 +139,11 @@ asroot=""
 
 # The points of a sweep take turns within each repeat, so that a change
 # in the machine's other load falls on all of them alike.
-echo "strong scaling, $chains chains of lcm: threads $threads" >&2
+want() { case " $sweeps " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+want chains && echo "strong scaling, $chains chains of lcm: threads $threads" >&2
 i=1
-while [ "$i" -le "$repeats" ]; do
+while want chains && [ "$i" -le "$repeats" ]; do
     for t in $threads; do
         one_run chains "$t" "$i" "$vc" estimate -m lcm --chains "$chains" \
             --threads "$t" --iterations 20000 --burnin 2000 "$out/five.csv"
@@ -145,9 +151,9 @@ while [ "$i" -le "$repeats" ]; do
     i=$((i + 1))
 done
 
-echo "strong scaling, one chain on 14 lists: threads $threads" >&2
+want onechain && echo "strong scaling, one chain on 14 lists: threads $threads" >&2
 i=1
-while [ "$i" -le "$repeats" ]; do
+while want onechain && [ "$i" -le "$repeats" ]; do
     for t in $threads; do
         one_run onechain "$t" "$i" "$vc" estimate -m lcm --chains 1 \
             --threads "$t" --iterations 3000 --burnin 500 "$out/big14.csv"
@@ -155,10 +161,10 @@ while [ "$i" -le "$repeats" ]; do
     i=$((i + 1))
 done
 
-echo "weak scaling, batch with $strata_per_worker strata per worker:" \
-     "workers $workers" >&2
+want weak && echo "weak scaling, batch with $strata_per_worker strata" \
+    "per worker: workers $workers" >&2
 i=1
-while [ "$i" -le "$repeats" ]; do
+while want weak && [ "$i" -le "$repeats" ]; do
     for w in $workers; do
         rm -rf "$out/weak$w"
         one_run weak "$w" "$i" env OMP_NUM_THREADS=1 mpirun $asroot \
@@ -195,6 +201,7 @@ model=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
         return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
     }
     function table(sweep, title, xname, weak,    c, x, i, t, t1, s, e) {
+        if (!(sweep in xs)) return
         print "### " title; print ""
         print "| " xname " | median s | runs s | speed-up | efficiency | CPU s (median) | load |"
         print "|---|---|---|---|---|---|---|"
@@ -222,9 +229,9 @@ cat "$out/scaling.md"
 
 if command -v gnuplot > /dev/null 2>&1; then
     for s in chains onechain weak; do
-        grep "^$s " "$out/points.txt" > "$out/$s.dat"
+        grep "^$s " "$out/points.txt" > "$out/$s.dat" || true
     done
-    gnuplot <<EOF
+    gnuplot <<EOF || echo "scaling.sh: gnuplot failed (a sweep left out?)" >&2
 set terminal pngcairo size 1100,450 font "DejaVu Sans,10"
 set output "$out/scaling.png"
 set multiplot layout 1,2 title "victimcount scaling, $nproc cores: $model"
