@@ -8,6 +8,8 @@
 #   make valgrind   the tests under valgrind memcheck
 #   make test-slow  slow statistical studies
 #   make bench      benchmarks (figures go to bench/RESULTS.md)
+#   make scaling    bench/scaling.sh: strong and weak scaling sweeps
+#                   (make deps-bench installs gnuplot for the plot)
 #   make coverage   bias, RMSE and interval coverage of every method on
 #                   simulated populations (bench/COVERAGE.md; minutes)
 #   make lint       cppcheck and clang-tidy
@@ -24,10 +26,12 @@ SANITIZE ?=
 
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
-                  fonts-dejavu-core
+                  fonts-dejavu-core openmpi-bin libopenmpi-dev
 
 # Only `make test-slow` needs these (it opens the report in a browser).
 SLOW_DEBIAN_PACKAGES = chromium
+# Only bench/scaling.sh needs these (it plots with gnuplot).
+BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
 PKGS = gsl jansson cairo nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -37,6 +41,14 @@ PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle
 endif
 # Debian's libcsv-dev ships no .pc file.
 CSV_LIBS ?= -lcsv
+# Open MPI, for build/victimcount-mpi only (cli/mpi/); its headers as
+# system headers, so our -Werror -Wpedantic does not judge them.
+MPI_CFLAGS := $(patsubst -I%,-isystem %,\
+                $(shell pkg-config --cflags ompi-c 2>/dev/null))
+MPI_LIBS := $(shell pkg-config --libs ompi-c 2>/dev/null)
+ifeq ($(MPI_LIBS),)
+MPI_LIBS = -lmpi
+endif
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null)
 ifeq ($(CUNIT_LIBS),)
 CUNIT_LIBS = -lcunit
@@ -58,11 +70,13 @@ ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
                               models/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
+MPI_SRC := $(sort $(wildcard cli/mpi/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 COVERAGE_BIN = $(BUILD)/bench/coverage_summary
@@ -70,12 +84,13 @@ COVERAGE_BIN = $(BUILD)/bench/coverage_summary
 STATIC_LIB = $(BUILD)/libvictimcount.a
 SHARED_LIB = $(BUILD)/libvictimcount.so
 CLI_BIN = $(BUILD)/victimcount
+MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow run test test-slow sanitize valgrind bench \
-        coverage lint format clean check-deps
+.PHONY: all deps deps-slow deps-bench run test test-slow sanitize valgrind \
+        bench scaling coverage lint format clean check-deps
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN)
+all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
 # Installs only what is missing; apt-get update runs only then, so a
 # machine that has everything needs neither root nor the network.
@@ -94,9 +109,16 @@ deps:
 deps-slow:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(SLOW_DEBIAN_PACKAGES)"
 
+deps-bench:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/cli/mpi/%.o: cli/mpi/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
 
 $(STATIC_LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -108,6 +130,13 @@ $(SHARED_LIB): $(LIB_OBJ)
 
 $(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS)
+
+# The MPI build of the CLI: the same objects with another main().
+$(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
+            $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MPI_OBJ) \
+	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
+	  $(MPI_LIBS)
 
 $(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
@@ -128,13 +157,14 @@ run: deps
 	  --methods chapman,loglinear,lcm --iterations 20000 --burnin 5000 \
 	  --out $(RUN_DIR)
 
-# The CLI tests in the suite run $(CLI_BIN), so it is built first.
+# The CLI tests in the suite run $(CLI_BIN) and, under mpirun,
+# $(MPI_BIN), so they are built first.
 test: deps
 	$(MAKE) all $(TEST_BIN)
-	VC_CLI=$(CLI_BIN) ./$(TEST_BIN)
+	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) ./$(TEST_BIN)
 
 test-slow: test deps-slow
-	VC_CLI=$(CLI_BIN) VC_SLOW=1 ./$(TEST_BIN)
+	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_SLOW=1 ./$(TEST_BIN)
 
 # fontconfig's process-wide cache (through cairo) is never freed: see
 # tests/lsan.supp.
@@ -144,12 +174,21 @@ sanitize: deps
 
 valgrind: deps
 	$(MAKE) all $(TEST_BIN)
-	VC_CLI=$(CLI_BIN) valgrind --error-exitcode=1 --leak-check=full \
+	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) valgrind --error-exitcode=1 --leak-check=full \
 	  --errors-for-leak-kinds=definite ./$(TEST_BIN)
 
 bench: deps
 	$(MAKE) all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; ./$$b || exit 1; done
+
+# The scaling sweeps of bench/scaling.sh (strong: threads; weak: MPI
+# workers); never part of `make test`.  SCALING_ARGS pass through, e.g.
+# make scaling SCALING_ARGS='-n 5 -s weak'; the figures go to
+# build/scaling (bench/RESULTS.md has those measured).
+scaling: deps deps-bench
+	$(MAKE) all
+	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) \
+	  sh bench/scaling.sh $(SCALING_ARGS)
 
 # The coverage study: REPS populations per scenario (default 200) through
 # `victimcount batch`; resumable (its cache is build/coverage/*/cache) and
@@ -169,10 +208,10 @@ lint:
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) \
-	  $(wildcard */*.h)
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(MPI_SRC) $(TEST_SRC) \
+	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -100,6 +100,14 @@ void cli_batch_help(FILE *f)
         "Standard output gets one headline per stratum and the report's\n"
         "path; standard error shows progress when it is a terminal.\n"
         "\n"
+        "Across ranks of an MPI job (build/victimcount-mpi, the same\n"
+        "options): mpirun --bind-to none -np W+1 victimcount-mpi batch ...\n"
+        "Rank 0 schedules units and writes the cache and the outputs; W\n"
+        "workers compute one unit at a time with their OpenMP threads\n"
+        "(set OMP_NUM_THREADS or --threads so W x threads fits the cores);\n"
+        "FILE must be readable at the same path on every machine.  The\n"
+        "outputs are the bytes of a single-process batch.\n"
+        "\n"
         "Exit status: 0 when every unit ran and the outputs were written\n"
         "(a unit without an estimate has a row saying why), 2 usage, 3\n"
         "invalid input, 5 outputs not written, 1 internal error.\n"
@@ -128,6 +136,7 @@ typedef struct {
                                 this stratum, and this says why */
     char key[2 * SHA256_DIGEST_SIZE + 1];
     char path[4096 + 80];    /* DIR/cache/<key>.json */
+    char name[1400];         /* "Kazakhstan 2004, lcm, without IOM" */
     json_t *loaded;          /* the unit file's contents */
 } batch_unit;
 
@@ -138,6 +147,23 @@ typedef struct {
     char variant[1024];
     char why[VC_ERROR_SIZE];
 } batch_variant;
+
+/* A batch: its options, its data and its units in output order (stratum,
+ * method, variant), and on the rank that writes, what is left to do. */
+struct cli_batch_plan {
+    cli_options o;           /* as parsed */
+    cli_options mo;          /* what each method runner gets */
+    vc_dataset *d;
+    batch_unit *units;
+    size_t nunits;
+    char cache[4096];        /* DIR/cache */
+    size_t *todo;            /* units not in the cache, in unit order */
+    size_t ntodo;
+    size_t *left;            /* per stratum, its units not yet done */
+    size_t done, sdone;      /* units and strata finished */
+    cli_progress progress;
+    double t0;
+};
 
 /* The settings of m that can change its result, as canonical text. */
 static void method_settings(const cli_method *m, const cli_options *o,
@@ -470,10 +496,16 @@ static void row_from_json(const json_t *j, const vc_table *t,
     r->details = (char *)json_string_value(json_object_get(j, "details"));
 }
 
-/* Run unit u and return its file's contents (returned; json_decref), or
- * NULL when out of memory. */
-static json_t *run_unit(const batch_unit *u, const cli_options *o)
+/* Compute unit i of p with `threads` OpenMP threads inside it (0:
+ * OpenMP's default) and return its file's contents (returned;
+ * json_decref), or NULL when out of memory.  The same function runs the
+ * unit whether a thread of cli_batch or an MPI worker asks. */
+json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
+                               int threads)
 {
+    const batch_unit *u = &p->units[i];
+    cli_options mo = p->mo;
+    mo.threads = threads;
     size_t J = u->t->J;
     const cli_method *m = u->m;
     /* Chapman on more than two lists: Chapman for each pair. */
@@ -501,7 +533,7 @@ static json_t *run_unit(const batch_unit *u, const cli_options *o)
                  "only %zu list saw anyone here; at least 2 are needed (3 "
                  "for loglinear, lcm and dga)", J);
     } else {
-        nrows = cli_run_method(m, u->t, o, res, NULL);
+        nrows = cli_run_method(m, u->t, &mo, res, NULL);
     }
     json_t *unit = json_object();
     json_object_set_new(unit, "key", json_string(u->key));
@@ -512,30 +544,45 @@ static json_t *run_unit(const batch_unit *u, const cli_options *o)
     json_object_set_new(unit, "method", json_string(u->m->name));
     json_object_set_new(unit, "variant", json_string(u->variant));
     json_t *rows = json_array();
-    for (size_t i = 0; i < nrows; i++) {
-        json_array_append_new(rows, row_to_json(&res[i]));
-        cli_result_clear(&res[i]);
+    for (size_t k = 0; k < nrows; k++) {
+        json_array_append_new(rows, row_to_json(&res[k]));
+        cli_result_clear(&res[k]);
     }
     json_object_set_new(unit, "rows", rows);
     free(res);
     return unit;
 }
 
-/* Load u's file when it exists and is a finished unit with u's key. */
-static json_t *load_unit(const batch_unit *u)
+/* The bytes of a unit file: doubles with 17 digits, so they read back
+ * exactly, and keys in insertion order, so the bytes depend on the
+ * result alone. */
+char *cli_batch_unit_serialise(const json_t *unit)
 {
-    json_t *j = json_load_file(u->path, 0, NULL);
+    return json_dumps(unit, JSON_INDENT(1) | JSON_PRESERVE_ORDER
+                                | JSON_REAL_PRECISION(17));
+}
+
+/* A unit file's contents when text is a finished unit with key; else
+ * NULL.  Returned; json_decref. */
+static json_t *unit_check(json_t *j, const char *key)
+{
     if (j == NULL) {
         return NULL;
     }
-    const char *key = json_string_value(json_object_get(j, "key"));
-    if (key == NULL || strcmp(key, u->key) != 0
+    const char *k = json_string_value(json_object_get(j, "key"));
+    if (k == NULL || strcmp(k, key) != 0
         || !json_is_array(json_object_get(j, "rows"))
         || json_array_size(json_object_get(j, "rows")) == 0) {
         json_decref(j);
         return NULL;
     }
     return j;
+}
+
+/* Load u's file when it exists and is a finished unit with u's key. */
+static json_t *load_unit(const batch_unit *u)
+{
+    return unit_check(json_load_file(u->path, 0, NULL), u->key);
 }
 
 static double now_seconds(void)
@@ -545,14 +592,31 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void show_progress(size_t done, size_t total, size_t sdone,
-                          size_t stotal, double elapsed)
+/* The progress display: on a terminal one line rewritten in place; as
+ * lines (a log, or mpirun's forwarded standard error) one line per
+ * finished unit, naming it and who computed it. */
+static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
 {
-    fprintf(stderr, "\r\033[Kbatch: %zu/%zu units, %zu/%zu strata done",
-            done, total, sdone, stotal);
-    if (done > 0 && done < total) {
-        double eta = elapsed * (double)(total - done) / (double)done;
+    size_t total = p->nunits;
+    size_t done = p->nunits - p->ntodo + p->done;
+    double elapsed = now_seconds() - p->t0;
+    if (p->progress == CLI_PROGRESS_TTY) {
+        fprintf(stderr, "\r\033[Kbatch: %zu/%zu units, %zu/%zu strata done",
+                done, total, p->sdone, p->d->ntables);
+    } else if (p->progress == CLI_PROGRESS_LINES && i < p->nunits) {
+        fprintf(stderr, "batch: %zu/%zu units, %zu/%zu strata done "
+                "(%s%s%s, %.1f s)", done, total, p->sdone, p->d->ntables,
+                p->units[i].name, by ? ", " : "", by ? by : "", elapsed);
+    } else {
+        return;
+    }
+    if (p->done > 0 && p->done < p->ntodo) {
+        double eta = elapsed * (double)(p->ntodo - p->done)
+                     / (double)p->done;
         fprintf(stderr, ", ETA %.0f s", eta);
+    }
+    if (p->progress == CLI_PROGRESS_LINES) {
+        fputc('\n', stderr);
     }
     fflush(stderr);
 }
@@ -679,102 +743,69 @@ static void print_headlines(const cli_options *o, const vc_dataset *d,
     }
 }
 
-int cli_batch(int argc, char **argv)
+/* The batch's checks of its options, then the default methods. */
+static int check_options(cli_options *o)
 {
-    cli_options o;
-    cli_options_init(&o);
-    int help = 0;
-    int rc = cli_parse(argc, argv, "batch", &o, &help);
-    if (help) {
-        cli_batch_help(stdout);
-        cli_options_free(&o);
-        return CLI_EXIT_OK;
-    }
-    if (rc == CLI_EXIT_OK && o.out_dir == NULL) {
+    if (o->out_dir == NULL) {
         cli_error("batch: --out DIR is required (results, report and the "
                   "cache go there)");
-        rc = CLI_EXIT_USAGE;
-    }
-    if (rc == CLI_EXIT_OK && (o.draws != NULL || o.output != NULL)) {
-        cli_error("batch: --draws and --output belong to estimate; batch "
-                  "writes everything into --out DIR");
-        rc = CLI_EXIT_USAGE;
-    }
-    if (rc == CLI_EXIT_OK && o.methods.n == 0
-        && cli_strings_add_csv(&o.methods, "chapman,loglinear,lcm,dga")
-               != 0) {
-        rc = CLI_EXIT_INTERNAL;
-    }
-    for (size_t i = 0; rc == CLI_EXIT_OK && i < o.methods.n; i++) {
-        if (cli_method_find(o.methods.v[i]) == NULL) {
-            cli_error("batch: unknown method \"%s\" (see victimcount "
-                      "estimate --help)", o.methods.v[i]);
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    if (rc != CLI_EXIT_OK) {
-        cli_options_free(&o);
-        return rc;
-    }
-    vc_read_opts ro;
-    cli_read_opts(&o, &ro);
-    vc_error err;
-    vc_error_clear(&err);
-    vc_dataset *d = vc_dataset_read(o.input, &ro, &err);
-    if (d == NULL) {
-        cli_error("%s", err.msg);
-        cli_options_free(&o);
-        return cli_exit_for_status(err.code);
-    }
-    rc = check_merges(d, &o);
-    if (rc != CLI_EXIT_OK) {
-        vc_dataset_free(d);
-        cli_options_free(&o);
-        return rc;
-    }
-    if (!o.quiet) {
-        for (size_t i = 0; i < d->nnotes; i++) {
-            fprintf(stderr, "note: %s\n", d->notes[i]);
-        }
-    }
-    char cache[4096];
-    if (strlen(o.out_dir) > 4000) {
-        cli_error("batch: --out DIR is too long");
-        vc_dataset_free(d);
-        cli_options_free(&o);
         return CLI_EXIT_USAGE;
     }
-    snprintf(cache, sizeof cache, "%s/cache", o.out_dir);
-    if (make_dir(o.out_dir) != 0 || make_dir(cache) != 0) {
-        cli_error("batch: cannot create %s: %s", cache, strerror(errno));
-        vc_dataset_free(d);
-        cli_options_free(&o);
-        return CLI_EXIT_OUTPUT;
+    if (o->draws != NULL || o->output != NULL) {
+        cli_error("batch: --draws and --output belong to estimate; batch "
+                  "writes everything into --out DIR");
+        return CLI_EXIT_USAGE;
     }
-    remove_stale_temporaries(cache);
+    if (strlen(o->out_dir) > 4000) {
+        cli_error("batch: --out DIR is too long");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->methods.n == 0
+        && cli_strings_add_csv(&o->methods, "chapman,loglinear,lcm,dga")
+               != 0) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < o->methods.n; i++) {
+        if (cli_method_find(o->methods.v[i]) == NULL) {
+            cli_error("batch: unknown method \"%s\" (see victimcount "
+                      "estimate --help)", o->methods.v[i]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
 
-    /* The units, in output order: stratum, method, variant. */
+/* Enumerate p's units in output order: stratum, method, variant (the
+ * variants of each stratum from stratum_variants, the same list for every
+ * method). */
+static int enumerate_units(cli_batch_plan *p)
+{
+    const cli_options *o = &p->o;
+    const vc_dataset *d = p->d;
     size_t cap = 0, vcap = 1;
     for (size_t s = 0; s < d->ntables; s++) {
-        size_t nv = variants_cap(d->tables[s]->J, &o);
-        cap += o.methods.n * (1 + nv);
+        size_t nv = variants_cap(d->tables[s]->J, o);
+        cap += o->methods.n * (1 + nv);
         vcap = nv > vcap ? nv : vcap;
     }
-    batch_unit *units = calloc(cap ? cap : 1, sizeof *units);
+    p->units = calloc(cap ? cap : 1, sizeof *p->units);
     batch_variant *var = calloc(vcap, sizeof *var);
-    if (units == NULL || var == NULL) {
+    if (p->units == NULL || var == NULL) {
+        free(var);
         cli_error("out of memory");
-        rc = CLI_EXIT_INTERNAL;
+        return CLI_EXIT_INTERNAL;
     }
-    size_t nunits = 0;
-    for (size_t s = 0; s < d->ntables && rc == CLI_EXIT_OK; s++) {
+    vc_error err;
+    vc_error_clear(&err);
+    for (size_t s = 0; s < d->ntables; s++) {
         const vc_table *t = d->tables[s];
-        size_t nvar = stratum_variants(t, &o, var);
-        for (size_t i = 0; i < o.methods.n && rc == CLI_EXIT_OK; i++) {
-            for (long v = -1; v < (long)nvar && rc == CLI_EXIT_OK; v++) {
-                batch_unit *u = &units[nunits++];
+        size_t nvar = stratum_variants(t, o, var);
+        for (size_t i = 0; i < o->methods.n; i++) {
+            for (long v = -1; v < (long)nvar; v++) {
+                batch_unit *u = &p->units[p->nunits++];
                 u->stratum = s;
-                u->m = cli_method_find(o.methods.v[i]);
+                u->m = cli_method_find(o->methods.v[i]);
                 u->kind = -1;
                 u->t = t;
                 if (v >= 0) {
@@ -788,125 +819,265 @@ int cli_batch(int argc, char **argv)
                         u->own = variant_table(t, x, &err);
                         if (u->own == NULL) {
                             cli_error("%s", err.msg);
-                            rc = CLI_EXIT_INTERNAL;
-                            break;
+                            free(var);
+                            return CLI_EXIT_INTERNAL;
                         }
                         u->t = u->own;
                     }
                 }
-                if (unit_key(u, &o) != 0) {
+                if (unit_key(u, o) != 0) {
                     cli_error("out of memory");
-                    rc = CLI_EXIT_INTERNAL;
-                    break;
+                    free(var);
+                    return CLI_EXIT_INTERNAL;
                 }
-                snprintf(u->path, sizeof u->path, "%s/%s.json", cache,
+                snprintf(u->path, sizeof u->path, "%s/%s.json", p->cache,
                          u->key);
+                char lab[256];
+                snprintf(u->name, sizeof u->name, "%s, %s, %s",
+                         cli_population_label(o, d, t, lab, sizeof lab),
+                         u->m->name, v >= 0 ? u->variant : "all lists");
             }
         }
     }
     free(var);
+    return CLI_EXIT_OK;
+}
 
-    /* What is left to do. */
-    size_t *todo = calloc(nunits ? nunits : 1, sizeof *todo);
-    size_t *left = calloc(d->ntables ? d->ntables : 1, sizeof *left);
-    size_t ntodo = 0;
-    if (rc == CLI_EXIT_OK && (todo == NULL || left == NULL)) {
+int cli_batch_plan_alloc(int argc, char **argv, int quiet,
+                         cli_batch_plan **plan)
+{
+    *plan = NULL;
+    cli_batch_plan *p = calloc(1, sizeof *p);
+    if (p == NULL) {
         cli_error("out of memory");
-        rc = CLI_EXIT_INTERNAL;
+        return CLI_EXIT_INTERNAL;
     }
-    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
-        json_t *j = load_unit(&units[i]);
+    cli_options_init(&p->o);
+    int help = 0;
+    int rc = cli_parse(argc, argv, "batch", &p->o, &help);
+    if (help) {
+        cli_batch_help(stdout);
+        cli_batch_plan_free(p);
+        return CLI_EXIT_OK;
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = check_options(&p->o);
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    vc_read_opts ro;
+    cli_read_opts(&p->o, &ro);
+    vc_error err;
+    vc_error_clear(&err);
+    p->d = vc_dataset_read(p->o.input, &ro, &err);
+    if (p->d == NULL) {
+        cli_error("%s", err.msg);
+        cli_batch_plan_free(p);
+        return cli_exit_for_status(err.code);
+    }
+    rc = check_merges(p->d, &p->o);
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    if (!p->o.quiet && !quiet) {
+        for (size_t i = 0; i < p->d->nnotes; i++) {
+            fprintf(stderr, "note: %s\n", p->d->notes[i]);
+        }
+    }
+    snprintf(p->cache, sizeof p->cache, "%s/cache", p->o.out_dir);
+    p->mo = p->o;
+    p->mo.quiet = 1;        /* the batch shows its own progress */
+    p->mo.figures = 1;
+    p->mo.no_timing = 1;
+    rc = enumerate_units(p);
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    *plan = p;
+    return CLI_EXIT_OK;
+}
+
+void cli_batch_plan_free(cli_batch_plan *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < p->nunits; i++) {
+        vc_table_free(p->units[i].own);
+        json_decref(p->units[i].loaded);
+    }
+    free(p->units);
+    free(p->todo);
+    free(p->left);
+    vc_dataset_free(p->d);
+    cli_options_free(&p->o);
+    free(p);
+}
+
+const cli_options *cli_batch_options(const cli_batch_plan *p)
+{
+    return &p->o;
+}
+
+size_t cli_batch_nunits(const cli_batch_plan *p)
+{
+    return p->nunits;
+}
+
+const char *cli_batch_unit_key(const cli_batch_plan *p, size_t i)
+{
+    return p->units[i].key;
+}
+
+const char *cli_batch_unit_name(const cli_batch_plan *p, size_t i)
+{
+    return p->units[i].name;
+}
+
+int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
+{
+    if (make_dir(p->o.out_dir) != 0 || make_dir(p->cache) != 0) {
+        cli_error("batch: cannot create %s: %s", p->cache, strerror(errno));
+        return CLI_EXIT_OUTPUT;
+    }
+    remove_stale_temporaries(p->cache);
+    p->todo = calloc(p->nunits ? p->nunits : 1, sizeof *p->todo);
+    p->left = calloc(p->d->ntables ? p->d->ntables : 1, sizeof *p->left);
+    if (p->todo == NULL || p->left == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < p->nunits; i++) {
+        json_t *j = load_unit(&p->units[i]);
         if (j == NULL) {
-            todo[ntodo++] = i;
-            left[units[i].stratum]++;
+            p->todo[p->ntodo++] = i;
+            p->left[p->units[i].stratum]++;
         }
         json_decref(j);
     }
-    size_t sdone = 0;
-    for (size_t s = 0; s < d->ntables; s++) {
-        sdone += left != NULL && left[s] == 0;
+    for (size_t s = 0; s < p->d->ntables; s++) {
+        p->sdone += p->left[s] == 0;
     }
+    p->progress = p->o.quiet ? CLI_PROGRESS_NONE : progress;
+    p->t0 = now_seconds();
+    if (p->progress == CLI_PROGRESS_TTY) {
+        show_progress(p, p->nunits, NULL);
+    }
+    return CLI_EXIT_OK;
+}
 
-    /* Run them: strata in parallel, each unit's own methods serial inside
-     * (nested parallelism would oversubscribe the cores; the results are
-     * the same either way).  With fewer units than threads, the units run
-     * one after the other and use the threads inside. */
-    int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+size_t cli_batch_todo(const cli_batch_plan *p, const size_t **todo)
+{
+    *todo = p->todo;
+    return p->ntodo;
+}
+
+int cli_batch_unit_store(const cli_batch_plan *p, size_t i, const char *text,
+                         size_t len)
+{
+    const batch_unit *u = &p->units[i];
+    json_t *j = unit_check(json_loadb(text, len, 0, NULL), u->key);
+    if (j == NULL) {
+        cli_error("batch: the result of unit %s is not a finished unit "
+                  "with key %s", u->name, u->key);
+        return CLI_EXIT_INTERNAL;
+    }
+    json_decref(j);
+    /* cli_emit is safe to call from several threads at once; the fsyncs
+     * then overlap */
+    return cli_emit(u->path, text, len);
+}
+
+void cli_batch_unit_done(cli_batch_plan *p, size_t i, const char *by)
+{
+    p->done++;
+    if (--p->left[p->units[i].stratum] == 0) {
+        p->sdone++;
+    }
+    show_progress(p, i, by);
+}
+
+size_t cli_batch_ndone(const cli_batch_plan *p)
+{
+    return p->nunits - p->ntodo + p->done;
+}
+
+int cli_batch_run_local(cli_batch_plan *p)
+{
+    /* Strata in parallel, each unit's own methods serial inside (nested
+     * parallelism would oversubscribe the cores; the results are the same
+     * either way).  With fewer units than threads, the units run one after
+     * the other and use the threads inside. */
+    const cli_options *o = &p->o;
+    size_t ntodo = p->ntodo;
+    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     int outer = (size_t)threads < ntodo ? threads : (int)ntodo;
     if (outer > 1) {
         omp_set_max_active_levels(1);
     }
-    cli_options mo = o;
-    mo.quiet = 1;        /* the batch shows its own progress */
-    mo.figures = 1;
-    mo.no_timing = 1;
-    mo.threads = outer > 1 ? 1 : o.threads;
-    int show = !o.quiet && isatty(STDERR_FILENO);
-    double t0 = now_seconds();
-    size_t done = 0;
+    int inner = outer > 1 ? 1 : o->threads;
     int stop = 0; /* a unit file could not be written: run no more */
-    if (show && rc == CLI_EXIT_OK) {
-        show_progress(nunits - ntodo, nunits, sdone, d->ntables, 0.0);
-    }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(outer > 1 ? outer : 1) if (rc == CLI_EXIT_OK && outer > 1)
-    for (size_t i = 0; i < ntodo; i++) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer > 1 ? outer : 1) if (outer > 1)
+    for (size_t k = 0; k < ntodo; k++) {
         int stopped;
 #pragma omp atomic read
         stopped = stop;
         if (stopped) {
             continue;
         }
-        const batch_unit *u = &units[todo[i]];
-        json_t *unit = run_unit(u, &mo);
-        char *text = unit ? json_dumps(unit, JSON_INDENT(1)
-                                                 | JSON_PRESERVE_ORDER
-                                                 | JSON_REAL_PRECISION(17))
-                          : NULL;
+        size_t i = p->todo[k];
+        json_t *unit = cli_batch_unit_compute(p, i, inner);
+        char *text = unit ? cli_batch_unit_serialise(unit) : NULL;
         json_decref(unit);
-        /* cli_emit is safe to call from several threads at once; the
-         * fsyncs then overlap */
         int wrc = CLI_EXIT_INTERNAL;
         if (text == NULL) {
-            cli_error("out of memory");
+            cli_error("batch: out of memory in unit %s", p->units[i].name);
         } else {
-            wrc = cli_emit(u->path, text, strlen(text));
+            wrc = cli_batch_unit_store(p, i, text, strlen(text));
         }
+        free(text);
 #pragma omp critical(batch_progress)
         {
             if (wrc != CLI_EXIT_OK) {
 #pragma omp atomic write
                 stop = wrc;
             }
-            done++;
-            if (--left[u->stratum] == 0) {
-                sdone++;
-            }
-            if (show) {
-                show_progress(nunits - ntodo + done, nunits, sdone,
-                              d->ntables, now_seconds() - t0);
-            }
+            cli_batch_unit_done(p, i, NULL);
         }
-        free(text);
     }
-    if (show) {
+    cli_batch_progress_end(p);
+    return stop;
+}
+
+void cli_batch_progress_end(const cli_batch_plan *p)
+{
+    if (p->progress == CLI_PROGRESS_TTY) {
         fputs("\r\033[K", stderr);
     }
-    if (stop != 0) {
-        rc = stop;
-    }
+}
 
-    /* Assemble every output from the cache, in unit order. */
+int cli_batch_assemble(cli_batch_plan *p)
+{
+    const cli_options *o = &p->o;
+    /* Every output from the cache, in unit order. */
+    int rc = CLI_EXIT_OK;
     size_t nrows = 0, rcap = 0;
     cli_result *rows = NULL;
     size_t *row_unit = NULL;
-    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
-        units[i].loaded = load_unit(&units[i]);
-        if (units[i].loaded == NULL) {
-            cli_error("batch: cannot read back %s", units[i].path);
+    for (size_t i = 0; i < p->nunits; i++) {
+        batch_unit *u = &p->units[i];
+        u->loaded = load_unit(u);
+        if (u->loaded == NULL) {
+            cli_error("batch: cannot read back %s (unit %s)", u->path,
+                      u->name);
             rc = CLI_EXIT_OUTPUT;
             break;
         }
-        rcap += json_array_size(json_object_get(units[i].loaded, "rows"));
+        rcap += json_array_size(json_object_get(u->loaded, "rows"));
     }
     if (rc == CLI_EXIT_OK) {
         rows = calloc(rcap ? rcap : 1, sizeof *rows);
@@ -916,53 +1087,64 @@ int cli_batch(int argc, char **argv)
             rc = CLI_EXIT_INTERNAL;
         }
     }
-    for (size_t i = 0; rc == CLI_EXIT_OK && i < nunits; i++) {
-        const json_t *a = json_object_get(units[i].loaded, "rows");
+    for (size_t i = 0; rc == CLI_EXIT_OK && i < p->nunits; i++) {
+        const batch_unit *u = &p->units[i];
+        const json_t *a = json_object_get(u->loaded, "rows");
         for (size_t k = 0; k < json_array_size(a); k++) {
-            row_from_json(json_array_get(a, k), units[i].t,
-                          units[i].m->name, &rows[nrows]);
-            rows[nrows].variant = units[i].kind >= 0 ? units[i].variant
-                                                     : NULL;
-            rows[nrows].variant_kind = units[i].kind;
-            rows[nrows].base = d->tables[units[i].stratum];
+            row_from_json(json_array_get(a, k), u->t, u->m->name,
+                          &rows[nrows]);
+            rows[nrows].variant = u->kind >= 0 ? u->variant : NULL;
+            rows[nrows].variant_kind = u->kind;
+            rows[nrows].base = p->d->tables[u->stratum];
             row_unit[nrows++] = i;
         }
     }
+    const vc_dataset *d = p->d;
     if (rc == CLI_EXIT_OK) {
-        fill_sensitivity(rows, row_unit, units, nrows);
-        rc = write_output(o.out_dir, "results.csv", &o, d, rows, nrows,
+        fill_sensitivity(rows, row_unit, p->units, nrows);
+        rc = write_output(o->out_dir, "results.csv", o, d, rows, nrows,
                           write_csv_output);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = write_output(o.out_dir, "results.json", &o, d, rows, nrows,
+        rc = write_output(o->out_dir, "results.json", o, d, rows, nrows,
                           write_json_output);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = write_output(o.out_dir, "report.html", &o, d, rows, nrows,
+        rc = write_output(o->out_dir, "report.html", o, d, rows, nrows,
                           cli_write_report);
     }
     if (rc == CLI_EXIT_OK) {
-        print_headlines(&o, d, rows, nrows);
-        printf("report: %s/report.html\n", o.out_dir);
+        print_headlines(o, d, rows, nrows);
+        printf("report: %s/report.html\n", o->out_dir);
         size_t nofail = 0;
         for (size_t r = 0; r < nrows; r++) {
             nofail += rows[r].status != VC_OK;
         }
-        if (nofail > 0 && !o.quiet) {
+        if (nofail > 0 && !o->quiet) {
             fprintf(stderr, "note: %zu of %zu results have no estimate; "
                     "their rows say why\n", nofail, nrows);
         }
     }
     free(rows);
     free(row_unit);
-    for (size_t i = 0; i < nunits; i++) {
-        vc_table_free(units[i].own);
-        json_decref(units[i].loaded);
+    return rc;
+}
+
+int cli_batch(int argc, char **argv)
+{
+    cli_batch_plan *p;
+    int rc = cli_batch_plan_alloc(argc, argv, 0, &p);
+    if (p == NULL) {
+        return rc;
     }
-    free(units);
-    free(todo);
-    free(left);
-    vc_dataset_free(d);
-    cli_options_free(&o);
+    rc = cli_batch_open_cache(p, isatty(STDERR_FILENO) ? CLI_PROGRESS_TTY
+                                                        : CLI_PROGRESS_NONE);
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_batch_run_local(p);
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = cli_batch_assemble(p);
+    }
+    cli_batch_plan_free(p);
     return rc;
 }

@@ -187,6 +187,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
 int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res);
 void cli_result_clear(cli_result *res);
 
+/* dispatch.c: run the command in argv[1]; returns the exit status. */
+int cli_main(int argc, char **argv);
+
 /* estimate.c / validate.c */
 int cli_estimate(int argc, char **argv);
 int cli_validate(int argc, char **argv);
@@ -196,6 +199,68 @@ void cli_validate_help(FILE *f);
 /* batch.c */
 int cli_batch(int argc, char **argv);
 void cli_batch_help(FILE *f);
+
+/* batch.c: a batch in steps, so that cli_batch (threads of one process)
+ * and the MPI driver (cli/mpi/, ranks across machines) share everything
+ * but the loop that hands out units.  A unit is (stratum, method,
+ * variant); units are numbered 0 .. cli_batch_nunits - 1 in output order,
+ * the same on every process that reads the same file with the same
+ * options. */
+typedef struct cli_batch_plan cli_batch_plan;
+
+typedef enum {
+    CLI_PROGRESS_NONE,
+    CLI_PROGRESS_TTY,   /* one line on a terminal, rewritten in place */
+    CLI_PROGRESS_LINES  /* one line per finished unit, naming it */
+} cli_progress;
+
+/* Parse batch's options (argv[0] is "batch"), read FILE and enumerate the
+ * units with their cache keys; nothing is written.  *plan is returned
+ * (cli_batch_plan_free), or NULL with the exit status, after printing
+ * why, or after printing --help (status CLI_EXIT_OK).  quiet: do not
+ * print the file's notes (every rank but one reads the file). */
+int cli_batch_plan_alloc(int argc, char **argv, int quiet,
+                         cli_batch_plan **plan);
+void cli_batch_plan_free(cli_batch_plan *p);
+const cli_options *cli_batch_options(const cli_batch_plan *p);
+size_t cli_batch_nunits(const cli_batch_plan *p);
+/* Unit i's cache key (SHA-256 hex) and its name for messages, such as
+ * "Kazakhstan 2004, lcm, without IOM" (both borrowed from p). */
+const char *cli_batch_unit_key(const cli_batch_plan *p, size_t i);
+const char *cli_batch_unit_name(const cli_batch_plan *p, size_t i);
+/* The writing side: create DIR/cache, remove temporaries a killed run
+ * left, find the units not yet cached and start the progress display
+ * (NONE under --quiet whatever is asked).  CLI_EXIT_*. */
+int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress);
+/* The units left to do, in unit order (*todo borrowed from p). */
+size_t cli_batch_todo(const cli_batch_plan *p, const size_t **todo);
+/* Compute unit i with `threads` OpenMP threads inside (0: OpenMP's
+ * default) and return its unit file as JSON (returned; json_decref), or
+ * NULL when out of memory.  Results do not depend on threads. */
+json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
+                               int threads);
+/* The bytes of a unit file (returned; free), or NULL when out of
+ * memory. */
+char *cli_batch_unit_serialise(const json_t *unit);
+/* Check that text[0 .. len - 1] is unit i's finished file and write it
+ * into the cache atomically; safe from several threads.  CLI_EXIT_*,
+ * after printing why. */
+int cli_batch_unit_store(const cli_batch_plan *p, size_t i, const char *text,
+                         size_t len);
+/* Count unit i as done and show progress; `by` (may be NULL) says who
+ * computed it, e.g. "rank 2".  One caller at a time. */
+void cli_batch_unit_done(cli_batch_plan *p, size_t i, const char *by);
+/* Units finished, cached before this run or since. */
+size_t cli_batch_ndone(const cli_batch_plan *p);
+/* Clear the terminal's progress line. */
+void cli_batch_progress_end(const cli_batch_plan *p);
+/* Compute and store every unit left, on this process's OpenMP threads.
+ * CLI_EXIT_*. */
+int cli_batch_run_local(cli_batch_plan *p);
+/* Read every unit back from the cache and write results.csv,
+ * results.json and report.html, then the headlines on standard output.
+ * CLI_EXIT_*. */
+int cli_batch_assemble(cli_batch_plan *p);
 
 /* report.c: the batch's HTML report (rows as cli_write_results takes
  * them, variants and sensitivity filled), and the per-stratum headline in

@@ -1,78 +1,13 @@
 /*
- * main.c: the victimcount command: subcommand dispatch, --help and
- * --version.  The work is in the library; this file only routes.
+ * main.c: the victimcount command; the routing is in dispatch.c.
  */
-#include <stdio.h>
-#include <string.h>
-
 #include <gsl/gsl_errno.h>
 
 #include "cli/cli.h"
-
-static void usage(FILE *f)
-{
-    fputs(
-        "victimcount: how many people are there in all, seen and unseen,\n"
-        "estimated from overlapping lists (multiple-systems estimation).\n"
-        "\n"
-        "Usage: victimcount COMMAND [OPTIONS] FILE\n"
-        "\n"
-        "Commands:\n"
-        "  estimate   estimate the population size (victimcount estimate "
-        "--help)\n"
-        "  validate   check and describe an input file, estimate nothing\n"
-        "  batch      every stratum with every method, results and an\n"
-        "             HTML report in a directory (victimcount batch --help)\n"
-        "  simulate   draw populations of known size, write them as input\n"
-        "             (victimcount simulate --help)\n"
-        "\n"
-        "  victimcount --version   print the version\n"
-        "  victimcount --help      this help\n"
-        "\n"
-        "Input: a CSV file with one column per list (0/1, yes/no, x/empty)\n"
-        "and either a count column (count, freq, n or Freq: how many people\n"
-        "share that row's pattern) or one row per person.  Example:\n"
-        "\n"
-        "  IOM,NGO,Police,count\n"
-        "  1,0,0,412\n"
-        "  0,1,0,239\n"
-        "  1,1,0,57\n"
-        "  ...\n"
-        "\n"
-        "Exit status: 0 ok, 2 usage, 3 invalid data, 4 estimate does not\n"
-        "exist, 5 output not written, 1 internal error.\n", f);
-}
 
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks every status. */
     gsl_set_error_handler_off();
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0
-        || strcmp(cmd, "help") == 0) {
-        usage(stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("victimcount %s\n", vc_version());
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(cmd, "estimate") == 0) {
-        return cli_estimate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "validate") == 0) {
-        return cli_validate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "batch") == 0) {
-        return cli_batch(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "simulate") == 0) {
-        return cli_simulate(argc - 1, argv + 1);
-    }
-    cli_error("unknown command \"%s\" (see victimcount --help)", cmd);
-    return CLI_EXIT_USAGE;
+    return cli_main(argc, argv);
 }

@@ -30,6 +30,12 @@ const char *vc_test_cli(void)
     return (cli != NULL && *cli) ? cli : "build/victimcount";
 }
 
+const char *vc_test_mpi_cli(void)
+{
+    const char *cli = getenv("VC_MPI_CLI");
+    return (cli != NULL && *cli) ? cli : "build/victimcount-mpi";
+}
+
 int vc_test_slow(void)
 {
     const char *slow = getenv("VC_SLOW");

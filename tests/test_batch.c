@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -548,6 +552,261 @@ static void test_batch_bad_stratum(void)
                        vc_test_cli(), tmpdir), 2);
 }
 
+/* The MPI batch (build/victimcount-mpi under mpirun) on localhost: no
+ * ssh (plm isolated), shared memory only, as root in a container, more
+ * ranks than cores, and each rank free to use every core for OpenMP
+ * (--bind-to none; Open MPI binds a rank to one core by default).  For
+ * `make sanitize`: Open MPI's components stay loaded and ASan unwinds
+ * malloc stacks in full, so that Open MPI's own allocations, never freed
+ * at exit, are recognised by tests/lsan.supp (Open MPI is built without
+ * frame pointers: with the fast unwinder its stacks end after one
+ * frame).  Both settings are ignored without a sanitizer. */
+#define MPIRUN                                                               \
+    "mpirun --allow-run-as-root --oversubscribe --bind-to none --mca plm "  \
+    "isolated --mca btl self,vader --mca "                                  \
+    "mca_base_component_disable_dlclose 1 -x "                              \
+    "ASAN_OPTIONS=fast_unwind_on_malloc=0"
+
+/* Options of every MPI test's batch (of four strata of the example). */
+#define MPI_ARGS "--strata country,year --bootstrap 50 --seed 2385 -q"
+
+/* Every method but dga, and the sensitivity variants: 48 units, from
+ * microseconds (Chapman) to a short lcm. */
+#define MPI_QUICK                                                            \
+    "--methods chapman,loglinear,lcm --iterations 1000 --burnin 200 "       \
+    "--sensitivity omit-each"
+
+/* The merge variants too, on the cheap methods: each list left out, each
+ * pair merged, and a user-given merge that is one of the pairs (the same
+ * unit, so the same cache file). */
+#define MPI_MERGE                                                            \
+    "--methods chapman,loglinear --sensitivity omit-each,merge-pairs "      \
+    "--sensitivity merge:Police+NGO"
+
+/* Non-zero when mpirun is on the PATH; else says why the MPI tests do
+ * nothing (make deps installs it, so in CI they run). */
+static int have_mpirun(void)
+{
+    if (sh("command -v mpirun >/dev/null 2>&1") == 0) {
+        return 1;
+    }
+    fprintf(stderr, "\n  mpirun not found: MPI batch tests skipped (make "
+            "deps installs openmpi-bin) ");
+    return 0;
+}
+
+static int make_small_input(void)
+{
+    return sh("(head -1 data/examples/central-asia.csv; grep -E "
+              "'^(Kazakhstan|Tajikistan,2005)' "
+              "data/examples/central-asia.csv) > %s/small.csv", tmpdir);
+}
+
+static int mpi_batch(int np, const char *dir, const char *extra)
+{
+    return sh(MPIRUN " -np %d %s batch %s/small.csv " MPI_ARGS " %s --out "
+              "%s/%s >%s/%s.out 2>%s/%s.err", np, vc_test_mpi_cli(), tmpdir,
+              extra, tmpdir, dir, tmpdir, dir, tmpdir, dir);
+}
+
+/* The same bytes in results.csv, results.json and report.html as the
+ * single-process batch with the same seed, for 1, 2 and 3 ranks, with
+ * omit-each variants and with merge variants; a re-run finds every unit
+ * cached and changes nothing. */
+static void test_mpi_identical(void)
+{
+    if (!have_mpirun()) {
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
+                             " --out %s/mref >/dev/null 2>&1", vc_test_cli(),
+                             tmpdir, tmpdir), 0);
+    static const char *const dirs[] = {"mnp1", "mnp2", "mnp3"};
+    for (int np = 1; np <= 3; np++) {
+        CU_ASSERT_EQUAL(mpi_batch(np, dirs[np - 1], MPI_QUICK), 0);
+        CU_ASSERT(same_output("mref", dirs[np - 1]));
+    }
+    /* the headlines on the master's standard output, once */
+    char path[600];
+    snprintf(path, sizeof path, "%s/mnp3.out", tmpdir);
+    char *out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    const char *first = strstr(out, "Tajikistan 2005: about ");
+    CU_ASSERT(first != NULL && strstr(first + 1, "Tajikistan 2005:") == NULL);
+    free(out);
+    CU_ASSERT_EQUAL(mpi_batch(2, "mnp3", MPI_QUICK " --resume"), 0);
+    CU_ASSERT(same_output("mref", "mnp3"));
+    /* merged lists: the variants travel to the workers as unit indices,
+     * so the workers must enumerate them as the master does */
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " " MPI_MERGE
+                             " --out %s/mmref >/dev/null 2>&1",
+                             vc_test_cli(), tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL(mpi_batch(3, "mmnp3", MPI_MERGE), 0);
+    CU_ASSERT(same_output("mmref", "mmnp3"));
+    snprintf(path, sizeof path, "%s/mmnp3/results.csv", tmpdir);
+    out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "NGO+Police merged"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "without IOM"));
+    free(out);
+}
+
+/* The pid of the child of parent that is MPI rank `rank`, or -1: Open
+ * MPI puts OMPI_COMM_WORLD_RANK in each rank's environment. */
+static pid_t rank_pid(pid_t parent, int rank)
+{
+    DIR *dp = opendir("/proc");
+    if (dp == NULL) {
+        return -1;
+    }
+    char want[64];
+    int wlen = snprintf(want, sizeof want, "OMPI_COMM_WORLD_RANK=%d", rank);
+    pid_t found = -1;
+    struct dirent *e;
+    while (found < 0 && (e = readdir(dp)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0) {
+            continue;
+        }
+        char path[300];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        char *stat = slurp(path, NULL);
+        /* pid (comm) state ppid ...; comm may hold spaces, so from the
+         * last ')' */
+        const char *rp = stat ? strrchr(stat, ')') : NULL;
+        long ppid = -1;
+        if (rp != NULL) {
+            sscanf(rp + 1, " %*c %ld", &ppid);
+        }
+        free(stat);
+        if (ppid != (long)parent) {
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+        size_t len = 0;
+        char *env = slurp(path, &len);
+        for (size_t off = 0; env != NULL && off < len;
+             off += strlen(env + off) + 1) {
+            if (strncmp(env + off, want, (size_t)wlen) == 0
+                && env[off + (size_t)wlen] == '\0') {
+                found = (pid_t)pid;
+                break;
+            }
+        }
+        free(env);
+    }
+    closedir(dp);
+    return found;
+}
+
+static int count_units(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s/cache", tmpdir, dir);
+    DIR *dp = opendir(path);
+    if (dp == NULL) {
+        return 0;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        size_t l = strlen(e->d_name);
+        n += l > 5 && strcmp(e->d_name + l - 5, ".json") == 0;
+    }
+    closedir(dp);
+    return n;
+}
+
+/* A worker killed with SIGKILL in the middle of a unit: the job stops
+ * with a message naming the rank and its unit, the finished units stay
+ * in the cache, and running the same command again ends with the bytes
+ * of a run never interrupted. */
+static void test_mpi_kill_resume(void)
+{
+    if (!have_mpirun()) {
+        return;
+    }
+    /* long enough chains that rank 1 is inside an lcm unit when killed */
+    const char *slow = "--iterations 15000 --burnin 1000 --chains 2 "
+                       "--methods chapman,lcm";
+    CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec " MPIRUN " -np 3 %s batch %s/small.csv "
+             MPI_ARGS " %s --out %s/mkill >%s/mkill.out 2>%s/mkill.err",
+             vc_test_mpi_cli(), tmpdir, slow, tmpdir, tmpdir, tmpdir);
+    pid_t m = fork();
+    CU_ASSERT_FATAL(m >= 0);
+    if (m == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    /* wait for the first finished unit, then kill rank 1 */
+    pid_t victim = -1;
+    for (int i = 0; i < 400 && victim < 0; i++) {
+        struct timespec ts = {0, 25000000L};
+        nanosleep(&ts, NULL);
+        if (count_units("mkill") >= 1) {
+            victim = rank_pid(m, 1);
+        }
+    }
+    CU_ASSERT(victim > 0);
+    if (victim > 0) {
+        kill(victim, SIGKILL);
+    }
+    int st = 0;
+    waitpid(m, &st, 0);
+    CU_ASSERT(!WIFEXITED(st) || WEXITSTATUS(st) != 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/mkill.err", tmpdir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "rank 1 was computing unit "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "run the same command again to "
+                                       "resume"));
+    if (strstr(err, "rank 1 was computing unit ") == NULL) {
+        fprintf(stderr, "\n%s", err);
+    }
+    free(err);
+    int kept = count_units("mkill");
+    CU_ASSERT(kept >= 1 && kept < 8);
+    /* resume; the reference is the single-process batch */
+    CU_ASSERT_EQUAL(mpi_batch(3, "mkill", slow), 0);
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " %s --out "
+                             "%s/mkref >/dev/null 2>&1", vc_test_cli(),
+                             tmpdir, slow, tmpdir), 0);
+    CU_ASSERT(same_output("mkref", "mkill"));
+}
+
+/* A worker that reads another file or gets other options than the
+ * master (here another seed, through mpirun's per-rank command lines)
+ * refuses its unit; the master names the rank and the unit and stops. */
+static void test_mpi_worker_failure(void)
+{
+    if (!have_mpirun()) {
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
+    int rc = sh(MPIRUN " -np 2 %s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
+                " --out %s/mfail : -np 1 %s batch %s/small.csv " MPI_ARGS
+                " " MPI_QUICK " --seed 1 --out %s/mfail >/dev/null "
+                "2>%s/mfail.err",
+                vc_test_mpi_cli(), tmpdir, tmpdir, vc_test_mpi_cli(), tmpdir,
+                tmpdir, tmpdir);
+    CU_ASSERT(rc != 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/mfail.err", tmpdir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "batch: rank 2 failed on unit "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "differ between machines"));
+    free(err);
+    /* no outputs from a failed batch */
+    snprintf(path, sizeof path, "%s/mfail/results.csv", tmpdir);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+}
+
 /* Slow: the report opened in headless Chromium (Debian's chromium; make
  * test-slow installs it).  The DOM after loading must hold every figure
  * as an image and the headlines; the console must show no error; and a
@@ -638,6 +897,12 @@ int vc_register_batch_suite(void)
                        test_batch_merge) == NULL
         || CU_add_test(s, "batch: strata that cannot be estimated",
                        test_batch_bad_stratum) == NULL
+        || CU_add_test(s, "mpi: same bytes with 1, 2 and 3 ranks",
+                       test_mpi_identical) == NULL
+        || CU_add_test(s, "mpi: worker killed, resume",
+                       test_mpi_kill_resume) == NULL
+        || CU_add_test(s, "mpi: a worker's failure names its unit",
+                       test_mpi_worker_failure) == NULL
         || CU_add_test(s, "report in headless Chromium (slow)",
                        test_report_in_chromium) == NULL) {
         return CU_get_error();

@@ -47,6 +47,10 @@ const char *vc_test_refpath(const char *name);
  * build/victimcount). */
 const char *vc_test_cli(void);
 
+/* Path of the MPI build under test ($VC_MPI_CLI, default
+ * build/victimcount-mpi), run under mpirun. */
+const char *vc_test_mpi_cli(void);
+
 /* Load a reference table NAME.csv of the shared directory (0/1 list
  * columns then count); NULL on failure.  Returned. */
 vc_table *vc_test_load_ref(const char *name);
