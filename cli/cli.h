@@ -149,6 +149,11 @@ void cli_options_free(cli_options *o);
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
 void cli_read_opts(const cli_options *o, vc_read_opts *r);
+/* The common start of a subcommand: initialise o and parse argv; print
+ * help(stdout) for --help.  When *done is set the caller returns the
+ * result at once (o already freed): after --help, or a usage error. */
+int cli_start(int argc, char **argv, const char *cmd, void (*help)(FILE *),
+              cli_options *o, int *done);
 int cli_exit_for_status(int status);
 void cli_error(const char *fmt, ...)
 #if defined(__GNUC__)

@@ -150,16 +150,9 @@ void cli_estimate_help(FILE *f)
 int cli_estimate(int argc, char **argv)
 {
     cli_options o;
-    cli_options_init(&o);
-    int help = 0;
-    int rc = cli_parse(argc, argv, "estimate", &o, &help);
-    if (help) {
-        cli_estimate_help(stdout);
-        cli_options_free(&o);
-        return CLI_EXIT_OK;
-    }
-    if (rc != CLI_EXIT_OK) {
-        cli_options_free(&o);
+    int done = 0;
+    int rc = cli_start(argc, argv, "estimate", cli_estimate_help, &o, &done);
+    if (done) {
         return rc;
     }
     for (size_t i = 0; i < o.methods.n; i++) {

@@ -590,3 +590,20 @@ int cli_exit_for_status(int status)
         return CLI_EXIT_INTERNAL;
     }
 }
+
+int cli_start(int argc, char **argv, const char *cmd, void (*help)(FILE *),
+              cli_options *o, int *done)
+{
+    cli_options_init(o);
+    int wants_help = 0;
+    int rc = cli_parse(argc, argv, cmd, o, &wants_help);
+    *done = wants_help || rc != CLI_EXIT_OK;
+    if (wants_help) {
+        help(stdout);
+        rc = CLI_EXIT_OK;
+    }
+    if (*done) {
+        cli_options_free(o);
+    }
+    return rc;
+}

@@ -93,16 +93,9 @@ static size_t describe(const vc_table *t, FILE *f)
 int cli_validate(int argc, char **argv)
 {
     cli_options o;
-    cli_options_init(&o);
-    int help = 0;
-    int rc = cli_parse(argc, argv, "validate", &o, &help);
-    if (help) {
-        cli_validate_help(stdout);
-        cli_options_free(&o);
-        return CLI_EXIT_OK;
-    }
-    if (rc != CLI_EXIT_OK) {
-        cli_options_free(&o);
+    int done = 0;
+    int rc = cli_start(argc, argv, "validate", cli_validate_help, &o, &done);
+    if (done) {
         return rc;
     }
     vc_read_opts ro;
