@@ -7,6 +7,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "core/vc_core.h"
+#include "core/vc_fastmath.h"
 #include "tests/test_util.h"
 
 /* Known-answer vectors of Philox4x32-10: Salmon et al. (2011), as
@@ -136,6 +137,33 @@ static void test_hash(void)
     CU_ASSERT_NOT_EQUAL(vc_rng_key(1, 2), vc_rng_key(2, 1));
 }
 
+/* vci_exp and vci_log (core/vc_fastmath.h) agree with the C library to a
+ * few units in the last place over their documented ranges. */
+static void test_fastmath(void)
+{
+    double worst_exp = 0.0, worst_log = 0.0;
+    for (double x = -708.0; x < 709.0; x += 0.0137) {
+        double want = exp(x);
+        double rel = fabs(vci_exp(x) - want) / want;
+        worst_exp = rel > worst_exp ? rel : worst_exp;
+    }
+    for (double x = 1e-300; x < 1e300; x *= 1.0173) {
+        double want = log(x);
+        double err = fabs(vci_log(x) - want);
+        /* relative, except near log(1) = 0 where absolute is what counts */
+        double rel = err / (fabs(want) > 1.0 ? fabs(want) : 1.0);
+        worst_log = rel > worst_log ? rel : worst_log;
+    }
+    CU_ASSERT(worst_exp < 1e-15);
+    CU_ASSERT(worst_log < 1e-15);
+    CU_ASSERT_EQUAL(vci_log(1.0), 0.0);
+    CU_ASSERT_EQUAL(vci_exp(0.0), 1.0);
+    if (worst_exp >= 1e-15 || worst_log >= 1e-15) {
+        fprintf(stderr, "\n  fastmath: worst relative error exp %.3g, "
+                "log %.3g", worst_exp, worst_log);
+    }
+}
+
 int vc_register_core_suite(void)
 {
     CU_pSuite s = CU_add_suite("core", NULL, NULL);
@@ -146,7 +174,8 @@ int vc_register_core_suite(void)
         || CU_add_test(s, "error buffer", test_error_first_wins) == NULL
         || CU_add_test(s, "streams", test_streams) == NULL
         || CU_add_test(s, "uniform moments", test_uniform_moments) == NULL
-        || CU_add_test(s, "string hash", test_hash) == NULL) {
+        || CU_add_test(s, "string hash", test_hash) == NULL
+        || CU_add_test(s, "fast exp and log", test_fastmath) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
