@@ -404,27 +404,40 @@ static int mh_step(vc_dga_chains *c, dga_chain *ch, vc_error *err)
     return VC_OK;
 }
 
+/*
+ * What both entry points check and settle first: a table, the grid and
+ * prior options (vci_dga_setup: oo, delta, lo, hi filled), and the MCMC
+ * options (m, or the defaults when NULL, copied into mm and checked).
+ */
+static int mcmc_prepare(const vc_table *t, const vc_dga_opts *o,
+                        const vc_dga_mcmc_opts *m, vc_dga_opts *oo,
+                        double *delta, uint64_t *lo, uint64_t *hi,
+                        vc_dga_mcmc_opts *mm, vc_error *err)
+{
+    if (t == NULL) {
+        return vc_error_set(err, VC_EINVAL, "no table given");
+    }
+    int status = vci_dga_setup(t, o, VC_DGA_MAX_LISTS, oo, delta, lo, hi,
+                               err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (m == NULL) {
+        vc_dga_mcmc_opts_default(mm);
+    } else {
+        *mm = *m;
+    }
+    return check_mcmc_opts(mm, err);
+}
+
 vc_dga_chains *vc_dga_chains_alloc(const vc_table *t, const vc_dga_opts *o,
                                    const vc_dga_mcmc_opts *m, vc_error *err)
 {
     vc_dga_opts oo;
+    vc_dga_mcmc_opts mm;
     double delta;
     uint64_t lo, hi;
-    if (t == NULL) {
-        vc_error_set(err, VC_EINVAL, "no table given");
-        return NULL;
-    }
-    if (vci_dga_setup(t, o, VC_DGA_MAX_LISTS, &oo, &delta, &lo, &hi, err)
-        != VC_OK) {
-        return NULL;
-    }
-    vc_dga_mcmc_opts mm;
-    if (m == NULL) {
-        vc_dga_mcmc_opts_default(&mm);
-    } else {
-        mm = *m;
-    }
-    if (check_mcmc_opts(&mm, err) != VC_OK) {
+    if (mcmc_prepare(t, o, m, &oo, &delta, &lo, &hi, &mm, err) != VC_OK) {
         return NULL;
     }
     vc_dga_chains *c = calloc(1, sizeof *c);
@@ -723,21 +736,11 @@ vc_dga_result *vc_dga_mcmc_fit(const vc_table *t, const vc_dga_opts *o,
                                const vc_dga_mcmc_opts *m, vc_error *err)
 {
     vc_dga_opts oo;
+    vc_dga_mcmc_opts mm;
     double delta;
     uint64_t lo, hi;
-    if (t == NULL) {
-        vc_error_set(err, VC_EINVAL, "no table given");
+    if (mcmc_prepare(t, o, m, &oo, &delta, &lo, &hi, &mm, err) != VC_OK) {
         return NULL;
-    }
-    if (vci_dga_setup(t, o, VC_DGA_MAX_LISTS, &oo, &delta, &lo, &hi, err)
-        != VC_OK) {
-        return NULL;
-    }
-    vc_dga_mcmc_opts mm;
-    if (m == NULL) {
-        vc_dga_mcmc_opts_default(&mm);
-    } else {
-        mm = *m;
     }
     int automatic = (oo.n0_hi == 0);
     vc_dga_result *r = NULL;
