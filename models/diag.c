@@ -332,6 +332,15 @@ static int undefined(vc_error *err, const char *what)
                         "%s is undefined: a split chain is constant", what);
 }
 
+/* Quantile p of the s values y, sorting a copy in scratch (s doubles). */
+static double quantile_of(const double *y, size_t s, double p,
+                          double *scratch)
+{
+    memcpy(scratch, y, s * sizeof *y);
+    qsort(scratch, s, sizeof *scratch, cmp_double);
+    return vc_diag_quantile_sorted(scratch, s, p);
+}
+
 int vc_diag_rhat(const double *x, size_t m, size_t n, double *out,
                  vc_error *err)
 {
@@ -350,9 +359,7 @@ int vc_diag_rhat(const double *x, size_t m, size_t n, double *out,
     size_t s = 2 * m * h;
     /* The folded draws use the median of the draws that enter: the split
      * chains. */
-    memcpy(sorted, y, s * sizeof *y);
-    qsort(sorted, s, sizeof *sorted, cmp_double);
-    double median = vc_diag_quantile_sorted(sorted, s, 0.5);
+    double median = quantile_of(y, s, 0.5, sorted);
     for (size_t i = 0; i < s; i++) {
         sorted[i] = fabs(y[i] - median);
     }
@@ -432,9 +439,7 @@ static int ess_quantile(const double *x, size_t m, size_t n, double p,
         return vc_error_set(err, VC_ENOMEM, "cannot compute a tail ESS");
     }
     size_t s = 2 * m * h;
-    memcpy(sorted, y, s * sizeof *y);
-    qsort(sorted, s, sizeof *sorted, cmp_double);
-    double q = vc_diag_quantile_sorted(sorted, s, p);
+    double q = quantile_of(y, s, p, sorted);
     for (size_t i = 0; i < s; i++) {
         y[i] = y[i] <= q ? 1.0 : 0.0;
     }
