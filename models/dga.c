@@ -43,8 +43,11 @@
  * one log per subset and grid point, never a log-gamma per cell.
  *
  * Organisation: the per-subset rows of log D on the grid live in a
- * vci_dga_grid and are filled on demand (a graph reads only its cliques
- * and separators); vci_dga_average is the posterior pass over a list of
+ * vci_dga_grid and are filled on demand: whole rows for the MCMC (a graph
+ * reads only its cliques and separators), and for exact enumeration only
+ * the blocks of the grid where a graph that reads them has weight, found
+ * from exact values at three points a block and the convexity of each
+ * term (see probe_bound); vci_dga_average is the posterior pass over a list of
  * graphs, with optional prior weights per graph, and serves both exact
  * enumeration (all decomposable graphs, uniform weights) and the MCMC of
  * dga_mcmc.c (the distinct graphs visited, weighted by their visit
@@ -81,8 +84,9 @@
 #define VC_HOT_CLONES
 #endif
 
-/* Grid points per block in the posterior pass: 16 KiB of each subset's
- * row, so the rows a block reads stay in cache. */
+/* Grid points per block of one graph's sum (vci_dga_graph_eval, for the
+ * MCMC): 16 KiB of each subset's row, so the rows it reads stay in
+ * cache. */
 #define GRID_BLOCK 2048
 /* Re-anchor the running log-sums with exact log-gamma values this often,
  * so that rounding in the recurrence cannot drift. */
@@ -93,6 +97,18 @@
 #define LOG_NEGLIGIBLE 50.0
 /* Stride of the coarse scan that finds a reference level for the weights. */
 #define COARSE_STRIDE 32
+/* Grid points per block of the posterior pass of vci_dga_average: a
+ * block's factor rows (up to J 2^(J-1) of them) stay in the second-level
+ * cache. */
+#define AVG_BLOCK 512
+/* A block whose bound from the probes lies more than this above the
+ * values sampled there (strong curvature: small n0) is bounded again from
+ * its rows, every COARSE_STRIDE points. */
+#define REFINE_GAP 8.0
+/* Factors varying by more than this (in log) over a block, or graphs whose
+ * factors together do, are summed by exp of the sum, not by products of
+ * exps: keeps every product of J factors within the range of a double. */
+#define EXP_RANGE 600.0
 /* Row s of the grid starts (s % ROW_SKEWS) * ROW_SKEW doubles into its
  * allocation: 9 doubles, 72 bytes, moves it to other cache sets. */
 #define ROW_SKEW 9
@@ -361,8 +377,41 @@ static void fill_log_table(double *restrict tk, double x0, int len)
     }
 }
 
+/* alpha_S = delta 2^(J - |S|), the prior weight of each cell of S's
+ * marginal table. */
+static double subset_alpha(const vci_dga_grid *g, uint32_t s)
+{
+    return g->delta * ldexp(1.0, (int)g->J - __builtin_popcount((unsigned)s));
+}
+
+/* z_S and the part of log D(S) that does not change with n0: log D(S) =
+ * cst + lgamma(alpha_S + z_S + n0) - lgamma(A + n + n0). */
+static void subset_consts(vci_dga_grid *g, uint32_t s)
+{
+    if (g->cdone[s]) {
+        return;
+    }
+    const vc_table *t = g->t;
+    /* marginal table of subset s: cell = pattern restricted to s */
+    double cnt[1u << VC_DGA_MAX_LISTS];
+    memset(cnt, 0, g->nsub * sizeof *cnt);
+    for (size_t p = 0; p < t->npat; p++) {
+        cnt[t->pattern[p] & s] += (double)t->count[p];
+    }
+    double alpha = subset_alpha(g, s);
+    double cst = gsl_sf_lngamma(g->A) - gsl_sf_lngamma(alpha);
+    for (uint32_t c = s; c != 0; c = (c - 1) & s) {
+        if (cnt[c] > 0.0) {
+            cst += gsl_sf_lngamma(alpha + cnt[c]) - gsl_sf_lngamma(alpha);
+        }
+    }
+    g->zs[s] = cnt[0];
+    g->cst[s] = cst;
+    g->cdone[s] = 1;
+}
+
 int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
-                      uint64_t lo, uint64_t hi, vci_dga_grid *g,
+                      uint64_t lo, uint64_t hi, int lazy, vci_dga_grid *g,
                       vc_error *err)
 {
     size_t J = t->J;
@@ -375,16 +424,45 @@ int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
     g->delta = delta;
     g->A = delta * (double)g->nsub;
     g->t = t;
+    g->o = o;
+    g->lazy = lazy;
+    g->logD = calloc(g->nsub, sizeof *g->logD);
+    g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
+    g->base = malloc(g->ngrid * sizeof *g->base);
+    g->zs = calloc(g->nsub, sizeof *g->zs);
+    g->cst = calloc(g->nsub, sizeof *g->cst);
+    g->cdone = calloc(g->nsub, 1);
+    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
+        || g->zs == NULL || g->cst == NULL || g->cdone == NULL) {
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate the n0 grid (%zu points)",
+                            g->ngrid);
+    }
+    if (lazy) {
+        /* one allocation for all rows (filled block by block), each
+         * ROW_SKEW doubles longer than the grid so that rows read side by
+         * side fall in other cache sets */
+        size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+        size_t stride = g->ngrid + ROW_SKEW;
+        g->pool = malloc(g->nsub * stride * sizeof *g->pool);
+        g->bfilled = calloc(nblock * g->nsub, 1);
+        if (g->pool == NULL || g->bfilled == NULL) {
+            return vc_error_set(err, VC_ENOMEM,
+                                "cannot allocate the n0 grid (%zu points)",
+                                g->ngrid);
+        }
+        for (uint32_t s = 1; s < g->nsub; s++) {
+            subset_consts(g, s);
+            g->logD[s] = g->pool + s * stride;
+        }
+        return VC_OK;
+    }
     /* log(alpha_k + m) for subsets of size k and integers m = z + n0 in
      * [lo, n + hi]: alpha depends only on the size of the subset, so
      * J + 1 tables of logs serve all 2^J rows. */
     g->tlen = (size_t)(t->n + hi - lo + 1);
-    g->logD = calloc(g->nsub, sizeof *g->logD);
-    g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
-    g->base = malloc(g->ngrid * sizeof *g->base);
     g->tab = malloc((J + 1) * g->tlen * sizeof *g->tab);
-    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
-        || g->tab == NULL) {
+    if (g->tab == NULL) {
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate the n0 grid (%zu points)",
                             g->ngrid);
@@ -419,34 +497,21 @@ int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err)
      * offset in a page: rows read side by side would then compete for the
      * same cache sets.  Each row starts ROW_SKEW doubles further on. */
     size_t skew = (size_t)(s % ROW_SKEWS) * ROW_SKEW;
-    double *mem = g->pool ? NULL : malloc((g->ngrid + skew) * sizeof *mem);
-    double *row = g->pool ? g->pool + s * g->ngrid : mem ? mem + skew : NULL;
+    double *mem = malloc((g->ngrid + skew) * sizeof *mem);
+    double *row = mem ? mem + skew : NULL;
     if (row == NULL) {
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate the n0 grid (%zu points)",
                             g->ngrid);
     }
-    size_t J = g->J;
-    const vc_table *t = g->t;
-    /* marginal table of subset s: cell = pattern restricted to s */
-    double cnt[1u << VC_DGA_MAX_LISTS];
-    memset(cnt, 0, g->nsub * sizeof *cnt);
-    for (size_t p = 0; p < t->npat; p++) {
-        cnt[t->pattern[p] & s] += (double)t->count[p];
-    }
+    subset_consts(g, s);
     size_t k = (size_t)__builtin_popcount((unsigned)s);
-    double alpha = g->delta * ldexp(1.0, (int)(J - k));
-    double z = cnt[0];
+    double alpha = subset_alpha(g, s);
+    double z = g->zs[s];
     double n = (double)g->n;
     double A = g->A;
     uint64_t lo = g->n0_lo;
-    /* log D(S) without the zero cell's varying part */
-    double cst = gsl_sf_lngamma(A) - gsl_sf_lngamma(alpha);
-    for (uint32_t c = s; c != 0; c = (c - 1) & s) {
-        if (cnt[c] > 0.0) {
-            cst += gsl_sf_lngamma(alpha + cnt[c]) - gsl_sf_lngamma(alpha);
-        }
-    }
+    double cst = g->cst[s];
     const double *logz = g->tab + k * g->tlen + (size_t)z;
     const double *logn = g->tab + g->n; /* k = 0: log(A + n + n0) */
     /* steps, exact anchors, then running sums */
@@ -462,6 +527,74 @@ int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err)
     g->logD[s] = row;
     g->rowmem[s] = mem;
     return VC_OK;
+}
+
+/*
+ * Lazy grids: fill the rows subs[0..nsubs) (0: the base) on the block
+ * [i0, i0 + len) with an exact value at i0 and running sums of the steps
+ * after it.  Threads fill different blocks; a row of a block is filled
+ * once.
+ */
+VC_HOT_CLONES
+static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
+                      const uint32_t *subs, size_t nsubs,
+                      double *restrict logA)
+{
+    double n = (double)g->n;
+    double n00 = (double)(g->n0_lo + i0);
+    /* logA[i] = log(A + n + n0_i), shared by every subset's step */
+#pragma omp simd
+    for (int i = 0; i < len; i++) {
+        logA[i] = vci_log(g->A + n + n00 + (double)i);
+    }
+    for (size_t j = 0; j < nsubs; j++) {
+        uint32_t s = subs[j];
+        if (s == 0) {
+            double *restrict base = g->base + i0;
+            base[0] = base_exact(g->o, n, n00);
+#pragma omp simd
+            for (int i = 1; i < len; i++) {
+                base[i] = base_step(g->o, n, n00 + (double)(i - 1));
+            }
+            continue;
+        }
+        double *restrict row = g->logD[s] + i0;
+        double x0 = subset_alpha(g, s) + g->zs[s] + n00;
+        row[0] = g->cst[s] + gsl_sf_lngamma(x0)
+                 - gsl_sf_lngamma(g->A + n + n00);
+#pragma omp simd
+        for (int i = 1; i < len; i++) {
+            row[i] = vci_log(x0 + (double)(i - 1)) - logA[i - 1];
+        }
+    }
+    /* running sums, four rows side by side so that the adds of one point
+     * in different rows do not wait on each other */
+    size_t j = 0;
+    for (; j + 4 <= nsubs; j += 4) {
+        double *restrict p0 = subs[j] ? g->logD[subs[j]] + i0 : g->base + i0;
+        double *restrict p1 = g->logD[subs[j + 1]] + i0;
+        double *restrict p2 = g->logD[subs[j + 2]] + i0;
+        double *restrict p3 = g->logD[subs[j + 3]] + i0;
+        double a0 = p0[0], a1 = p1[0], a2 = p2[0], a3 = p3[0];
+        for (int i = 1; i < len; i++) {
+            a0 += p0[i];
+            a1 += p1[i];
+            a2 += p2[i];
+            a3 += p3[i];
+            p0[i] = a0;
+            p1[i] = a1;
+            p2[i] = a2;
+            p3[i] = a3;
+        }
+    }
+    for (; j < nsubs; j++) {
+        double *restrict p = subs[j] ? g->logD[subs[j]] + i0 : g->base + i0;
+        double a = p[0];
+        for (int i = 1; i < len; i++) {
+            a += p[i];
+            p[i] = a;
+        }
+    }
 }
 
 int vci_dga_grid_has_rows(const vci_dga_grid *g, const vci_dga_terms *gr)
@@ -488,6 +621,14 @@ void vci_dga_grid_free(vci_dga_grid *g)
     g->rowmem = NULL;
     free(g->base);
     free(g->tab);
+    free(g->zs);
+    free(g->cst);
+    free(g->cdone);
+    free(g->bfilled);
+    g->zs = NULL;
+    g->cst = NULL;
+    g->cdone = NULL;
+    g->bfilled = NULL;
     g->logD = NULL;
     g->base = NULL;
     g->tab = NULL;
@@ -504,14 +645,18 @@ void vci_dga_grid_free(vci_dga_grid *g)
  * J - 1 additions a point instead of a multiply-add per subset.
  */
 static inline __attribute__((always_inline)) void
-block_factors(const vci_dga_grid *g, const uint32_t *ufac, size_t nused,
-              size_t i0, size_t len, double *restrict fac)
+block_factors(const vci_dga_grid *g, const uint32_t *ufac,
+              const unsigned char *need, size_t nused, size_t i0,
+              size_t len, size_t stride, double *restrict fac)
 {
     uint32_t pmask = (uint32_t)g->nsub - 1;
     for (size_t q = 0; q < nused; q++) {
+        if (!need[q]) {
+            continue;
+        }
         size_t v = ufac[q] >> g->J;
         size_t pa = ufac[q] & pmask;
-        double *restrict out = fac + q * len;
+        double *restrict out = fac + q * stride;
         const double *hi = g->logD[(size_t)1 << v | pa] + i0;
         const double *lo = pa ? g->logD[pa] + i0 : g->base + i0;
         if (pa == (size_t)1 << v) {
@@ -538,28 +683,60 @@ block_factors(const vci_dga_grid *g, const uint32_t *ufac, size_t nused,
  */
 static inline __attribute__((always_inline)) void
 graph_row(const vci_dga_terms *gr, const double *fac, size_t len,
-          double *restrict row)
+          size_t stride, double *restrict row)
 {
-    const double *restrict f0 = fac + gr->slot[0] * len;
-    const double *restrict f1 = fac + gr->slot[1] * len;
+    const double *restrict f0 = fac + gr->slot[0] * stride;
+    const double *restrict f1 = fac + gr->slot[1] * stride;
 #pragma omp simd
     for (size_t i = 0; i < len; i++) {
         row[i] = f0[i] + f1[i];
     }
     size_t k = 2;
     for (; k + 1 < gr->nfactor; k += 2) {
-        const double *restrict fa = fac + gr->slot[k] * len;
-        const double *restrict fb = fac + gr->slot[k + 1] * len;
+        const double *restrict fa = fac + gr->slot[k] * stride;
+        const double *restrict fb = fac + gr->slot[k + 1] * stride;
 #pragma omp simd
         for (size_t i = 0; i < len; i++) {
             row[i] = (row[i] + fa[i]) + fb[i];
         }
     }
     if (k < gr->nfactor) {
-        const double *restrict f = fac + gr->slot[k] * len;
+        const double *restrict f = fac + gr->slot[k] * stride;
 #pragma omp simd
         for (size_t i = 0; i < len; i++) {
             row[i] += f[i];
+        }
+    }
+}
+
+/*
+ * The same graph as a product: row = sc * e_0 * e_1 * ... with e_q the
+ * factor rows as exp(f_q - c_q) (see block_sum), two factors a pass.
+ */
+static inline __attribute__((always_inline)) void
+graph_prod(const vci_dga_terms *gr, const double *efac, size_t len,
+           size_t stride, double sc, double *restrict row)
+{
+    const double *restrict f0 = efac + gr->slot[0] * stride;
+    const double *restrict f1 = efac + gr->slot[1] * stride;
+#pragma omp simd
+    for (size_t i = 0; i < len; i++) {
+        row[i] = (sc * f0[i]) * f1[i];
+    }
+    size_t k = 2;
+    for (; k + 1 < gr->nfactor; k += 2) {
+        const double *restrict fa = efac + gr->slot[k] * stride;
+        const double *restrict fb = efac + gr->slot[k + 1] * stride;
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            row[i] = (row[i] * fa[i]) * fb[i];
+        }
+    }
+    if (k < gr->nfactor) {
+        const double *restrict f = efac + gr->slot[k] * stride;
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            row[i] *= f[i];
         }
     }
 }
@@ -595,16 +772,13 @@ static double graph_block_bound(const vci_dga_grid *g,
     double last = graph_at(g, gr, i1 - 1);
     m = last > m ? last : m;
     *sample_max = m;
-    if (i1 - i0 < 2 || i1 >= g->ngrid) {
-        /* steps at the very end of the grid are not stored: fall back to
-         * the block's own two ends */
-        if (i1 - i0 < 2) {
-            return m;
-        }
-        i1 = i1 - 1;
+    if (i1 - i0 < 2) {
+        return m;
     }
+    /* the steps between points of the block: from i0 to i1 - 2 (a bound
+     * reads only its own block, which lazy grids fill one at a time) */
     double slope = 0.0;
-    size_t ends[2] = {i0, i1 - 1};
+    size_t ends[2] = {i0, i1 - 2};
     for (int e = 0; e < 2; e++) {
         double s = fabs(g->base[ends[e] + 1] - g->base[ends[e]]);
         for (size_t k = 0; k < gr->nterm; k++) {
@@ -620,42 +794,113 @@ static double graph_block_bound(const vci_dga_grid *g,
 
 
 /*
+ * Everything one thread needs for one block of the posterior pass.
+ * Factor q's row is fac + q * stride (its log values) and efac + q *
+ * stride (exp(fac - cq[q]), when vq[q] <= EXP_RANGE).
+ */
+typedef struct {
+    double *fac, *efac, *row;
+    double *cq, *vq;
+    unsigned char *need;
+    uint32_t *subs; /* 2 nused: the rows the needed factors read */
+    size_t stride;
+} block_work;
+
+/*
  * The weights of every graph on one block of the grid, [i0, i0 + len):
- * for each graph whose bound (ubound[k * stride]) plus its log prior
- * weight (lgw[k], or 0 when lgw is NULL) reaches the cut, its log
- * posterior row, weights exp(row + lgw[k] - M) for the points above the
- * cut, added to post in graph order, and the graph's sums of weights and
- * of weight times N into gsum[k], gnsum[k].  N0 is N at the block's first
- * point.
+ * for each graph whose bound (ubound[k * nblock]) plus its log prior
+ * weight (lgw[k], or 0 when lgw is NULL) reaches the cut, its weights
+ * exp(log posterior + lgw[k] - M) for the points above the cut, added to
+ * post in graph order, and the graph's sums of weights and of weight
+ * times N into gsum[k], gnsum[k].  N0 is N at the block's first point.
+ *
+ * A graph's log posterior is the sum of its J factor rows f_q, so its
+ * weight is exp(c - M) prod_q exp(f_q - c_q) with c = sum_q c_q: one exp
+ * per factor row and point, shared by every graph that uses the factor,
+ * and J multiplications per graph and point, instead of one exp per graph
+ * and point.  c_q is f_q at the block's middle and v_q bounds |f_q - c_q|
+ * on the block; a graph whose v_q add up to at most EXP_RANGE has every
+ * partial product within e^(+-EXP_RANGE), where a double is exact to its
+ * last bits, so the weights agree with exp of the sum to rounding.  Other
+ * graphs (steep factors: small n0) take exp of the sum.
  */
 VC_HOT_CLONES
 static void block_sum(const vci_dga_grid *g, const vci_dga_terms *gt,
                       size_t ngraphs, const uint32_t *ufac, size_t nused,
-                      const double *lgw, const double *ubound, size_t stride,
+                      const double *lgw, const double *ubound, size_t nblock,
                       size_t i0, size_t len, double M, double cut, double N0,
-                      double *fac, double *row, double *post, double *gsum,
+                      block_work *w, double *post, double *gsum,
                       double *gnsum)
 {
-    block_factors(g, ufac, nused, i0, len, fac);
-    for (size_t k = 0; k < ngraphs; k++) {
-        double lw = lgw ? lgw[k] : 0.0;
-        if (ubound[k * stride] + lw < cut) {
+    size_t stride = w->stride;
+    block_factors(g, ufac, w->need, nused, i0, len, stride, w->fac);
+    int n = (int)len;
+    size_t mid = (len - 1) / 2;
+    for (size_t q = 0; q < nused; q++) {
+        if (!w->need[q]) {
             continue;
         }
-        graph_row(&gt[k], fac, len, row);
+        const double *restrict f = w->fac + q * stride;
+        double *restrict e = w->efac + q * stride;
+        double c = f[mid], lo = 0.0, hi = 0.0;
+#pragma omp simd reduction(min : lo) reduction(max : hi)
+        for (int i = 0; i < n; i++) {
+            double d = f[i] - c;
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+        }
+        double v = hi > -lo ? hi : -lo;
+        w->cq[q] = c;
+        w->vq[q] = v;
+        if (v <= EXP_RANGE) {
+#pragma omp simd
+            for (int i = 0; i < n; i++) {
+                e[i] = vci_exp(f[i] - c);
+            }
+        }
+    }
+    double thr = exp(cut - M); /* e^-LOG_NEGLIGIBLE */
+    double *restrict row = w->row;
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = lgw ? lgw[k] : 0.0;
+        if (ubound[k * nblock] + lw < cut) {
+            continue;
+        }
+        const vci_dga_terms *gr = &gt[k];
+        double c = 0.0, v = 0.0;
+        for (size_t q = 0; q < gr->nfactor; q++) {
+            c += w->cq[gr->slot[q]];
+            v += w->vq[gr->slot[q]];
+        }
         /* with lw = 0 these are M and cut exactly */
         double Mk = M - lw, cutk = cut - lw;
+        if (c + v < cutk) {
+            /* every point of the block is below the cut */
+            continue;
+        }
         double s = 0.0, sn = 0.0;
-        int n = (int)len;
-        /* branch-free so that it vectorises: a weight below the cut is
-         * computed at exp(0) and multiplied by 0 */
+        double t = c - Mk;
+        if (v <= EXP_RANGE && t >= -EXP_RANGE && t <= 50.0) {
+            graph_prod(gr, w->efac, len, stride, exp(t), row);
 #pragma omp simd reduction(+ : s, sn)
-        for (int i = 0; i < n; i++) {
-            double keep = (double)(row[i] > cutk);
-            double w = vci_exp((row[i] - Mk) * keep) * keep;
-            post[i] += w;
-            s += w;
-            sn += w * (N0 + (double)i);
+            for (int i = 0; i < n; i++) {
+                double x = row[i] > thr ? row[i] : 0.0;
+                post[i] += x;
+                s += x;
+                sn += x * (N0 + (double)i);
+            }
+        } else {
+            graph_row(gr, w->fac, len, stride, row);
+            /* branch-free so that it vectorises: a weight below the cut
+             * is computed at exp(0) and multiplied by 0 */
+#pragma omp simd reduction(+ : s, sn)
+            for (int i = 0; i < n; i++) {
+                double keep = (double)(row[i] > cutk);
+                double x = vci_exp((row[i] - Mk) * keep) * keep;
+                post[i] += x;
+                s += x;
+                sn += x * (N0 + (double)i);
+            }
         }
         gsum[k] = s;
         gnsum[k] = sn;
@@ -726,30 +971,165 @@ void vc_dga_result_free(vc_dga_result *r)
     free(r);
 }
 
-/* One pass over (graph, n0) on the grid: see dga_impl.h. */
+/* log Gamma(x), x > 0: Stirling's series to x^-7 for x >= 16 (absolute
+ * error below 1e-13; Abramowitz & Stegun 6.1.40), GSL below.  For the
+ * bounds of the posterior pass only, never for a reported value. */
+static double lgamma_fast(double x)
+{
+    if (x < 16.0) {
+        return gsl_sf_lngamma(x);
+    }
+    double r = 1.0 / x, r2 = r * r;
+    double ser = r * (1.0 / 12.0
+                      - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0
+                                                  - r2 / 1680.0)));
+    return (x - 0.5) * log(x) - x + 0.91893853320467274178 + ser;
+}
+
+/* One term's values at a block's first, middle and last points and its
+ * step after the middle point. */
+typedef struct {
+    double a, m, b, dm;
+} probe;
+
+/* Term s at n0: log D(S) for s > 0, the base for s = 0. */
+static double probe_value(const vci_dga_grid *g, uint32_t s, double n0)
+{
+    double n = (double)g->n;
+    if (s == 0) {
+        return log_prior_N(g->o, n + n0) + lgamma_fast(n + n0 + 1.0)
+               - lgamma_fast(n0 + 1.0);
+    }
+    return g->cst[s] + lgamma_fast(subset_alpha(g, s) + g->zs[s] + n0)
+           - lgamma_fast(g->A + n + n0);
+}
+
+static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
+{
+    double n = (double)g->n;
+    if (s == 0) {
+        return base_step(g->o, n, n0);
+    }
+    double a = g->A + n + n0;
+    return log1p(-(g->A + n - subset_alpha(g, s) - g->zs[s]) / a);
+}
+
+/* The points of block b: first i0, last i1 - 1 (exclusive end i1). */
+static void block_span(const vci_dga_grid *g, size_t b, size_t *i0,
+                       size_t *i1)
+{
+    *i0 = b * AVG_BLOCK;
+    *i1 = *i0 + AVG_BLOCK < g->ngrid ? *i0 + AVG_BLOCK : g->ngrid;
+}
+
+/*
+ * An upper bound of graph gr's log posterior on a block from its terms'
+ * probes pb (pb[0] the base): every log D(S) is convex in n0 (its step,
+ * log((alpha_S + z_S + n0) / (A + n + n0)), increases, as alpha_S + z_S <=
+ * A + n) and the base is concave (its step log(N / (n0 + 1)), or with the
+ * negative binomial prior log((N + a) b / ((1 + b)(n0 + 1))), decreases).
+ * A convex term lies below its chord; a concave one below its tangent at
+ * the middle point m, T(i) <= T(m) + (i - m) (T(m + 1) - T(m)) on both
+ * sides of m.  The sum of chords and tangents is linear, so it is largest
+ * at an end.  *smax gets the largest of the values at the three probes.
+ */
+static double probe_bound(const vci_dga_terms *gr, const probe *pb,
+                          double ha, double hb, double *smax)
+{
+    double la = pb[0].m - ha * pb[0].dm, lb = pb[0].m + hb * pb[0].dm;
+    double va = pb[0].a, vm = pb[0].m, vb = pb[0].b;
+    for (size_t k = 0; k < gr->nterm; k++) {
+        double c = gr->coef[k];
+        const probe *p = &pb[gr->subset[k]];
+        va += c * p->a;
+        vm += c * p->m;
+        vb += c * p->b;
+        if (c > 0.0) {
+            la += c * p->a;
+            lb += c * p->b;
+        } else {
+            la += c * (p->m - ha * p->dm);
+            lb += c * (p->m + hb * p->dm);
+        }
+    }
+    double m = va > vm ? va : vm;
+    *smax = m > vb ? m : vb;
+    /* the slack covers rounding in the rows' running sums */
+    return (la > lb ? la : lb) + 1e-3;
+}
+
+/* Lazy grids: fill the rows subs[0..nsubs) (0: the base; repeats allowed)
+ * of block b that are not filled yet. */
+static void ensure_rows(const vci_dga_grid *g, size_t b, const uint32_t *subs,
+                        size_t nsubs, double *logA)
+{
+    if (!g->lazy) {
+        return;
+    }
+    unsigned char *done = g->bfilled + b * g->nsub;
+    uint32_t todo[1u << VC_DGA_MAX_LISTS];
+    size_t m = 0;
+    /* the base first: fill_rows takes it only in the first slot */
+    for (size_t j = 0; j < nsubs; j++) {
+        if (subs[j] == 0 && !done[0]) {
+            done[0] = 1;
+            todo[m++] = 0;
+        }
+    }
+    for (size_t j = 0; j < nsubs; j++) {
+        if (!done[subs[j]]) {
+            done[subs[j]] = 1;
+            todo[m++] = subs[j];
+        }
+    }
+    if (m > 0) {
+        size_t i0, i1;
+        block_span(g, b, &i0, &i1);
+        fill_rows(g, i0, (int)(i1 - i0), todo, m, logA);
+    }
+}
+
+/*
+ * One pass over (graph, n0) on the grid: see dga_impl.h.  Phases:
+ * (1) probes: every term's exact values at three points of each block of
+ *     AVG_BLOCK points, and the bounds of every graph on every block from
+ *     them (probe_bound); the largest sampled value is the reference level
+ *     M, at most the true maximum, so weights are taken relative to it and
+ *     skipping those below M - LOG_NEGLIGIBLE is safe;
+ * (2) blocks whose probe bound is loose (strong curvature, small n0) are
+ *     bounded again from their rows, every COARSE_STRIDE points;
+ * (3) the sum, block by block, over the graphs whose bound reaches the
+ *     cut.  Lazy grids fill a block's rows only in (2) or (3), so blocks
+ *     where no graph has weight cost only their probes.
+ */
 vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
                                const uint32_t *edges, const double *log_gw,
                                size_t ngraphs, vc_error *err)
 {
     size_t J = g->J;
     uint64_t lo = g->n0_lo;
-    size_t nblock = 0;
+    size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+    size_t nsub = g->nsub;
     vci_dga_terms *gt = malloc(ngraphs * sizeof *gt);
     double *gmax = malloc(ngraphs * sizeof *gmax);
     vc_dga_result *r = calloc(1, sizeof *r);
-    double *gsum = NULL, *gnsum = NULL, *ubound = NULL;
+    double *gsum = NULL, *gnsum = NULL, *ubound = NULL, *smax = NULL;
     uint32_t *fmap = NULL, *ufac = NULL;
+    probe *pb = NULL;
     if (gt == NULL || gmax == NULL || r == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
         goto fail;
     }
-    nblock = (g->ngrid + GRID_BLOCK - 1) / GRID_BLOCK;
     gsum = calloc(nblock * ngraphs, sizeof *gsum);
     gnsum = calloc(nblock * ngraphs, sizeof *gnsum);
     r->post = calloc(g->ngrid, sizeof *r->post);
     r->edge_post = calloc(J * J, sizeof *r->edge_post);
+    ubound = malloc(ngraphs * nblock * sizeof *ubound);
+    smax = malloc(ngraphs * nblock * sizeof *smax);
+    pb = malloc(nblock * nsub * sizeof *pb);
     if (gsum == NULL || gnsum == NULL || r->post == NULL
-        || r->edge_post == NULL) {
+        || r->edge_post == NULL || ubound == NULL || smax == NULL
+        || pb == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
         goto fail;
     }
@@ -757,42 +1137,91 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         vci_dga_terms_build(J, edges[k], &gt[k]);
     }
 
-    /* Bounds per (graph, block) from a coarse scan; the largest sampled
-     * value is the reference level M, at most the true maximum, so weights
-     * are taken relative to it and skipping those below M -
-     * LOG_NEGLIGIBLE is safe.  Blocks whose bound is below that cut are
-     * skipped whole. */
-    ubound = malloc(ngraphs * nblock * sizeof *ubound);
-    double *smax = malloc(ngraphs * nblock * sizeof *smax);
-    if (ubound == NULL || smax == NULL) {
-        free(smax);
-        vc_error_set(err, VC_ENOMEM, "cannot allocate graph bounds");
-        goto fail;
+    /* (1) probes of every term a graph can read (subsets with their
+     * constants set: all of them on lazy grids, the filled rows
+     * otherwise), then bounds */
+#pragma omp parallel for schedule(dynamic, 8)
+    for (size_t b = 0; b < nblock; b++) {
+        size_t i0, i1;
+        block_span(g, b, &i0, &i1);
+        size_t im = i0 + (i1 - 1 - i0) / 2;
+        double na = (double)(lo + i0), nb = (double)(lo + i1 - 1);
+        double nm = (double)(lo + im);
+        for (uint32_t s = 0; s < nsub; s++) {
+            probe *p = &pb[b * nsub + s];
+            if (s > 0 && !g->cdone[s]) {
+                continue;
+            }
+            p->a = probe_value(g, s, na);
+            p->m = probe_value(g, s, nm);
+            p->b = probe_value(g, s, nb);
+            p->dm = probe_step(g, s, nm);
+        }
     }
 #pragma omp parallel for schedule(dynamic, 4)
     for (size_t k = 0; k < ngraphs; k++) {
         for (size_t b = 0; b < nblock; b++) {
-            size_t i0 = b * GRID_BLOCK;
-            size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
-            ubound[k * nblock + b] = graph_block_bound(g, &gt[k], i0, i1,
-                                                       &smax[k * nblock + b]);
+            size_t i0, i1;
+            block_span(g, b, &i0, &i1);
+            double ha = (double)((i1 - 1 - i0) / 2);
+            double hb = (double)(i1 - 1 - i0) - ha;
+            ubound[k * nblock + b] = probe_bound(&gt[k], pb + b * nsub, ha,
+                                                 hb, &smax[k * nblock + b]);
         }
     }
     /* A graph's prior weight shifts all its values alike. */
-    double M = -INFINITY, top = -INFINITY;
+    double M = -INFINITY;
+    for (size_t q = 0; q < ngraphs * nblock; q++) {
+        double lw = log_gw ? log_gw[q / nblock] : 0.0;
+        M = smax[q] + lw > M ? smax[q] + lw : M;
+    }
+
+    /* (2) loose bounds that matter, again from the rows */
+    int alloc_failed = 0;
+    double cut = M - LOG_NEGLIGIBLE;
+#pragma omp parallel
+    {
+        double *logA = malloc(AVG_BLOCK * sizeof *logA);
+        if (logA == NULL) {
+#pragma omp atomic write
+            alloc_failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < nblock; b++) {
+            size_t i0, i1;
+            block_span(g, b, &i0, &i1);
+            for (size_t k = 0; k < ngraphs && logA != NULL; k++) {
+                size_t q = k * nblock + b;
+                double lw = log_gw ? log_gw[k] : 0.0;
+                if (ubound[q] + lw < cut || ubound[q] - smax[q] <= REFINE_GAP) {
+                    continue;
+                }
+                uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+                subs[0] = 0;
+                for (size_t t = 0; t < gt[k].nterm; t++) {
+                    subs[t + 1] = gt[k].subset[t];
+                }
+                ensure_rows(g, b, subs, gt[k].nterm + 1, logA);
+                double m;
+                double ub = graph_block_bound(g, &gt[k], i0, i1, &m);
+                ubound[q] = ub < ubound[q] ? ub : ubound[q];
+                smax[q] = m > smax[q] ? m : smax[q];
+            }
+        }
+        free(logA);
+    }
+    if (alloc_failed) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+        goto fail;
+    }
+    double top = -INFINITY;
     for (size_t q = 0; q < ngraphs * nblock; q++) {
         double lw = log_gw ? log_gw[q / nblock] : 0.0;
         M = smax[q] + lw > M ? smax[q] + lw : M;
         top = ubound[q] + lw > top ? ubound[q] + lw : top;
     }
-    free(smax);
-
-    /* One pass by blocks of the grid: each block sums its graphs in graph
-     * order and writes only its own slots, so the result does not depend
-     * on the number of threads. */
-    double n = (double)g->n;
-    double cut = M - LOG_NEGLIGIBLE;
-    if (top - M > 600.0) {
+    cut = M - LOG_NEGLIGIBLE;
+    if (top - M > EXP_RANGE) {
         /* Weights relative to M could overflow vci_exp's range: only a
          * posterior far sharper than any table of people gives this. */
         vc_error_set(err, VC_ENUMERIC,
@@ -828,33 +1257,73 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
             gt[k].slot[q] = fmap[gt[k].factor[q]];
         }
     }
-    int alloc_failed = 0;
+
+    /* (3) one pass by blocks of the grid: each block sums its graphs in
+     * graph order and writes only its own slots, so the result does not
+     * depend on the number of threads. */
+    double n = (double)g->n;
 #pragma omp parallel
     {
-        double row[GRID_BLOCK];
-        double *fac = malloc(nused * GRID_BLOCK * sizeof *fac);
-        if (fac == NULL) {
+        block_work w;
+        /* rows a little longer than a block, so that rows read side by
+         * side do not share cache sets */
+        w.stride = AVG_BLOCK + 8;
+        w.fac = malloc(2 * nused * w.stride * sizeof *w.fac);
+        w.efac = w.fac ? w.fac + nused * w.stride : NULL;
+        w.row = malloc(AVG_BLOCK * sizeof *w.row);
+        w.cq = malloc(2 * nused * sizeof *w.cq);
+        w.vq = w.cq ? w.cq + nused : NULL;
+        w.need = malloc(nused);
+        w.subs = malloc(2 * nused * sizeof *w.subs);
+        double *logA = malloc(AVG_BLOCK * sizeof *logA);
+        int ok = w.fac && w.row && w.cq && w.need && w.subs && logA;
+        if (!ok) {
 #pragma omp atomic write
             alloc_failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < nblock; b++) {
-            size_t i0 = b * GRID_BLOCK;
-            size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
+            size_t i0, i1;
+            block_span(g, b, &i0, &i1);
+            /* the factors of the graphs that reach the cut here, and the
+             * rows of those factors */
             int any = 0;
-            for (size_t k = 0; k < ngraphs && !any; k++) {
-                double lw = log_gw ? log_gw[k] : 0.0;
-                any = ubound[k * nblock + b] + lw >= cut;
+            if (ok) {
+                memset(w.need, 0, nused);
             }
-            if (fac == NULL || !any) {
+            for (size_t k = 0; k < ngraphs && ok; k++) {
+                double lw = log_gw ? log_gw[k] : 0.0;
+                if (ubound[k * nblock + b] + lw >= cut) {
+                    any = 1;
+                    for (size_t q = 0; q < gt[k].nfactor; q++) {
+                        w.need[gt[k].slot[q]] = 1;
+                    }
+                }
+            }
+            if (!any) {
                 continue;
             }
+            size_t nsubs = 0;
+            uint32_t pmask = (uint32_t)nsub - 1;
+            for (size_t q = 0; q < nused; q++) {
+                if (w.need[q]) {
+                    uint32_t v = ufac[q] >> J, pa = ufac[q] & pmask;
+                    w.subs[nsubs++] = 1u << v | pa;
+                    w.subs[nsubs++] = pa; /* 0: the base */
+                }
+            }
+            ensure_rows(g, b, w.subs, nsubs, logA);
             block_sum(g, gt, ngraphs, ufac, nused, log_gw, ubound + b,
                       nblock, i0, i1 - i0, M, cut, n + (double)(lo + i0),
-                      fac, row, r->post + i0, gsum + b * ngraphs,
+                      &w, r->post + i0, gsum + b * ngraphs,
                       gnsum + b * ngraphs);
         }
-        free(fac);
+        free(w.fac);
+        free(w.row);
+        free(w.cq);
+        free(w.need);
+        free(w.subs);
+        free(logA);
     }
     if (alloc_failed) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
@@ -959,6 +1428,8 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     free(gsum);
     free(gnsum);
     free(ubound);
+    free(smax);
+    free(pb);
     return r;
 
 fail:
@@ -969,6 +1440,8 @@ fail:
     free(gsum);
     free(gnsum);
     free(ubound);
+    free(smax);
+    free(pb);
     vc_dga_result_free(r);
     return NULL;
 }
@@ -1043,19 +1516,8 @@ static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
 {
     vci_dga_grid g;
     vc_dga_result *r = NULL;
-    if (vci_dga_grid_init(t, o, delta, lo, hi, &g, err) == VC_OK) {
-        /* every row is needed: one block, as the allocator likes best */
-        g.pool = malloc(g.nsub * g.ngrid * sizeof *g.pool);
-        int status = g.pool ? VC_OK
-                            : vc_error_set(err, VC_ENOMEM,
-                                           "cannot allocate the n0 grid "
-                                           "(%zu points)", g.ngrid);
-        for (uint32_t s = 1; s < g.nsub && status == VC_OK; s++) {
-            status = vci_dga_grid_row(&g, s, err);
-        }
-        if (status == VC_OK) {
-            r = vci_dga_average(&g, o, edges, NULL, ngraphs, err);
-        }
+    if (vci_dga_grid_init(t, o, delta, lo, hi, 1, &g, err) == VC_OK) {
+        r = vci_dga_average(&g, o, edges, NULL, ngraphs, err);
     }
     vci_dga_grid_free(&g);
     return r;

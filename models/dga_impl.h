@@ -35,6 +35,13 @@ typedef struct {
     double *pool;       /* NULL, or nsub * ngrid doubles for all rows (set
                            by the caller after init; row s at s * ngrid) */
     double *base;       /* ngrid: log p(N) + log N! - log n0! */
+    const vc_dga_opts *o; /* borrowed: the prior on N */
+    double *zs;         /* nsub: z_S, observed people seen by no list of S */
+    double *cst;        /* nsub: log D(S) less its zero cell's varying part */
+    unsigned char *cdone; /* nsub: zs[S] and cst[S] are set */
+    int lazy;           /* rows and base live in pool but are filled block by
+                           block, by vci_dga_average, where it needs them */
+    unsigned char *bfilled; /* lazy: per block of the pass, rows filled */
 } vci_dga_grid;
 
 /* A graph as the subsets whose log D enters with coefficient +1 or -1,
@@ -65,15 +72,20 @@ void vci_dga_cliques(size_t J, uint32_t edges, char *const *names,
                      char *buf, size_t size);
 
 /*
- * Set up the grid [lo, hi] for table t (borrowed) with no rows filled.
+ * Set up the grid [lo, hi] for table t and prior o (both borrowed) with no
+ * rows filled.  lazy = 0: rows are filled whole by vci_dga_grid_row (the
+ * MCMC, which meets subsets one graph at a time); lazy = 1: every subset's
+ * constants are set now and vci_dga_average fills the rows only on the
+ * blocks of the grid where some graph has weight (exact enumeration).
  * Errors: VC_ENOMEM.  On failure g is safe to vci_dga_grid_free.
  */
 int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
-                      uint64_t lo, uint64_t hi, vci_dga_grid *g,
+                      uint64_t lo, uint64_t hi, int lazy, vci_dga_grid *g,
                       vc_error *err);
 
-/* Fill row s (1 <= s < nsub) if it is not filled yet.  Not thread-safe:
- * the caller serialises calls on one grid.  Errors: VC_ENOMEM. */
+/* Fill row s (1 <= s < nsub) if it is not filled yet (not lazy grids).
+ * Not thread-safe: the caller serialises calls on one grid.  Errors:
+ * VC_ENOMEM. */
 int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err);
 
 /* 1 when every row graph gr reads is filled. */
@@ -100,8 +112,9 @@ size_t vci_dga_eval_scratch(const vci_dga_grid *g);
  * The posterior over (graph, n0) restricted to the ngraphs graphs edges[]
  * with prior weights exp(log_gw[k]) (NULL: uniform), into a result with
  * the grid, moments, top graphs and edge posteriors filled (not the
- * flags for sparse overlap).  Every row of every graph must be filled.
- * Parallel over blocks of the grid, each block summing its graphs in the
+ * flags for sparse overlap).  Every row of every graph must be filled, or
+ * the grid lazy.  Parallel over blocks of the grid, each block summing its
+ * graphs in the
  * given order: the result does not depend on the thread count.  Errors:
  * VC_ENOMEM, VC_ENUMERIC.  Returned.
  */

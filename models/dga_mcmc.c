@@ -455,7 +455,7 @@ vc_dga_chains *vc_dga_chains_alloc(const vc_table *t, const vc_dga_opts *o,
     omp_init_lock(&c->cache_lock);
     omp_init_lock(&c->grid_lock);
     c->locks = 1;
-    if (vci_dga_grid_init(t, &c->o, delta, lo, hi, &c->grid, err) != VC_OK) {
+    if (vci_dga_grid_init(t, &c->o, delta, lo, hi, 0, &c->grid, err) != VC_OK) {
         vc_dga_chains_free(c);
         return NULL;
     }
