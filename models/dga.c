@@ -617,21 +617,14 @@ void vci_dga_grid_free(vci_dga_grid *g)
     free(g->rowmem);
     free(g->pool);
     free(g->logD);
-    g->pool = NULL;
-    g->rowmem = NULL;
     free(g->base);
     free(g->tab);
     free(g->zs);
     free(g->cst);
     free(g->cdone);
     free(g->bfilled);
-    g->zs = NULL;
-    g->cst = NULL;
-    g->cdone = NULL;
-    g->bfilled = NULL;
-    g->logD = NULL;
-    g->base = NULL;
-    g->tab = NULL;
+    /* safe to free again */
+    memset(g, 0, sizeof *g);
 }
 
 /*
