@@ -588,17 +588,17 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 /* Beta(1, 1): one uniform does. */
                 /* 1 - u is exact for a 32-bit uniform */
                 double u = vci_ran_uniform(r);
-                la = vci_log(u);
-                lb = vci_log(1.0 - u);
+                la = log(u);
+                lb = log(1.0 - u);
             } else {
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
                  * 1 - lambda by subtraction) */
                 double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
                 double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
-                double lsum = vci_log(ga + gb);
-                la = vci_log(ga) - lsum;
-                lb = vci_log(gb) - lsum;
+                double lsum = log(ga + gb);
+                la = log(ga) - lsum;
+                lb = log(gb) - lsum;
             }
             if (!isfinite(la) || !isfinite(lb)) {
                 return VC_ENUMERIC;
@@ -633,9 +633,9 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
             /* no underflow possible: the linear scale, as for lambda */
             double ga = vci_ran_gamma(r, 1.0 + nk);
             double gb = vci_ran_gamma(r, shape_b);
-            double lsum = vci_log(ga + gb);
-            log_v = vci_log(ga) - lsum;
-            log_1m_v = vci_log(gb) - lsum;
+            double lsum = log(ga + gb);
+            log_v = log(ga) - lsum;
+            log_1m_v = log(gb) - lsum;
         } else {
             double ga = vci_ran_log_gamma(r, 1.0 + nk);
             double gb = vci_ran_log_gamma(r, shape_b);
