@@ -464,13 +464,17 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
         if (!isfinite(max)) {
             return VC_ENUMERIC;
         }
+        /* vci_exp wants its argument in [-708, 709]; a class exp(-708)
+         * times less likely than the best is as good as impossible, and
+         * is drawn with weight 2^-1022 (about exp(-708)).  Branch-free, as
+         * in dga.c, so that the loop vectorises (a comparison of a
+         * computed difference made GCC branch). */
+        double cut = max - 708.0;
 #pragma omp simd
         for (size_t k = 0; k < K; k++) {
-            /* vci_exp wants its argument in [-708, 709]; a class
-             * exp(-708) times less likely than the best is as good as
-             * impossible, and still drawn exactly */
-            double d = prob[k] - max;
-            prob[k] = vci_exp(d > -708.0 ? d : -708.0);
+            double keep = (double)(prob[k] > cut);
+            prob[k] = vci_exp((prob[k] - max) * keep) * keep
+                      + (1.0 - keep) * 0x1p-1022;
         }
         size_t *order = w->order + i * K;
         sort_by_prob(K, prob, order);
