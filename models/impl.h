@@ -34,6 +34,12 @@ static inline double vci_ran_uniform(const gsl_rng *r)
 /* Gamma(a, 1) draw, a > 0 (random.c: Marsaglia & Tsang 2000). */
 double vci_ran_gamma(const gsl_rng *r, double a);
 
+/* log V and log(1 - V) of a Beta(1, b) draw, b > 0, into *log_v and
+ * *log_1m_v (filled), by inversion: one uniform, never -Inf (random.c).
+ * Swap the outputs for a Beta(b, 1) draw. */
+void vci_ran_log_beta1(const gsl_rng *r, double b, double *log_v,
+                       double *log_1m_v);
+
 /* Binomial(n, p) draw, exact, for 0 <= p <= 1 and n < 2^53 (random.c:
  * inversion or BTRD, Hormann 1993). */
 uint64_t vci_ran_binomial(const gsl_rng *r, double p, uint64_t n);

@@ -55,13 +55,16 @@
  *       draws.
  *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn as G1 / (G1 + G2)
  *       with G1, G2 gamma; both shapes are >= 1, so neither draw can
- *       underflow, and log lambda = log G1 - log(G1 + G2), log(1 -
- *       lambda) = log G2 - log(G1 + G2) (no subtraction from 1).
+ *       underflow, and log lambda = log(G1 / (G1 + G2)), log(1 -
+ *       lambda) = log(G2 / (G1 + G2)) (no subtraction from 1).  When
+ *       one shape is 1 (s_jk = 0 or s_jk = n_k, empty classes included)
+ *       by inversion from one uniform instead (random.c, Beta(1, b)).
  *   (c) V_k ~ Beta(1 + n_k, alpha + sum_{l>k} n_l) for k < K [IJ01, 5.2],
- *       log V_k and log(1 - V_k) as for lambda when both shapes
- *       are >= 1, else from two log-gamma draws, so neither underflows
- *       when alpha is small; log pi_k = log V_k +
- *       sum_{l<k} log(1 - V_l).
+ *       for an empty class (n_k = 0) by inversion from one uniform on
+ *       the log scale (random.c, Beta(1, b)); otherwise log V_k and
+ *       log(1 - V_k) as for lambda when both shapes are >= 1, else from
+ *       two log-gamma draws, so neither underflows when alpha is small;
+ *       log pi_k = log V_k + sum_{l<k} log(1 - V_l).
  *   (d) alpha ~ Gamma(a + K - 1, b - sum_{k<K} log(1 - V_k)) [IJ01, 5.2].
  *   (e) The unobserved.  With the prior 1/N, the complete-data likelihood
  *       N! / (n0! prod_x c_x!) pi0^n0 prod_x P(x)^c_x gives
@@ -594,15 +597,22 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 double u = vci_ran_uniform(r);
                 la = log(u);
                 lb = log(1.0 - u);
+            } else if (sjk == 0) {
+                /* Beta(1, 1 + n_k): one uniform, by inversion */
+                vci_ran_log_beta1(r, 1.0 + (double)nk, &la, &lb);
+            } else if (sjk == nk) {
+                /* Beta(1 + n_k, 1), the same with the roles swapped */
+                vci_ran_log_beta1(r, 1.0 + (double)nk, &lb, &la);
             } else {
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
-                 * 1 - lambda by subtraction) */
+                 * 1 - lambda by subtraction); two logs of the ratios
+                 * rather than three of G1, G2 and their sum */
                 double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
                 double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
-                double lsum = log(ga + gb);
-                la = log(ga) - lsum;
-                lb = log(gb) - lsum;
+                double inv = 1.0 / (ga + gb);
+                la = log(ga * inv);
+                lb = log(gb * inv);
             }
             if (!isfinite(la) || !isfinite(lb)) {
                 return VC_ENUMERIC;
@@ -633,13 +643,17 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
         double nk = (double)(w->nobs_class[k] + s->n0_class[k]);
         double shape_b = s->alpha + tail[k + 1];
         double log_v, log_1m_v;
-        if (shape_b >= 1.0) {
+        if (nk == 0.0) {
+            /* Beta(1, shape_b), any shape_b > 0: one uniform, by
+             * inversion on the log scale */
+            vci_ran_log_beta1(r, shape_b, &log_v, &log_1m_v);
+        } else if (shape_b >= 1.0) {
             /* no underflow possible: the linear scale, as for lambda */
             double ga = vci_ran_gamma(r, 1.0 + nk);
             double gb = vci_ran_gamma(r, shape_b);
-            double lsum = log(ga + gb);
-            log_v = log(ga) - lsum;
-            log_1m_v = log(gb) - lsum;
+            double inv = 1.0 / (ga + gb);
+            log_v = log(ga * inv);
+            log_1m_v = log(gb * inv);
         } else {
             double ga = vci_ran_log_gamma(r, 1.0 + nk);
             double gb = vci_ran_log_gamma(r, shape_b);

@@ -22,6 +22,15 @@
  *    p. 45, exercise 2.19; also Marsaglia & Tsang 2000, ACM TOMS 26:363,
  *    section 6) and return log X + log(U) / a, which never underflows.
  *
+ *    Beta(1, b) draws on the log scale, any b > 0, by inversion of the
+ *    distribution function F(v) = 1 - (1 - v)^b (Devroye 1986, section
+ *    IX.4.4, the "Beta(1, b)" case of the power family): 1 - V = U^(1/b),
+ *    so log(1 - V) = log(U) / b and log V = log(-expm1(log(U) / b)); one
+ *    uniform where two gamma draws were taken, and exact on the log
+ *    scale however small b (alpha) or large (a class of thousands).
+ *    A list that saw no one of an occupied class, a stick-breaking
+ *    weight of an empty class: Beta(1 + 0, ...) is the common case.
+ *
  * 2. Binomial(n, p) draws, exact, for n up to 2^53 (the class allocation
  *    of a sweep draws some 60 of them).  With p' = min(p, 1 - p) (drawing
  *    n - X for p > 1/2): when n p' < 10, inversion by sequential search
@@ -105,6 +114,16 @@ double vci_ran_log_gamma(const gsl_rng *r, double a)
     double x = vci_ran_gamma(r, a + 1.0);
     double u = vci_ran_uniform(r);
     return log(x) + log(u) / a;
+}
+
+void vci_ran_log_beta1(const gsl_rng *r, double b, double *log_v,
+                       double *log_1m_v)
+{
+    /* Devroye (1986), IX.4.4: 1 - V = U^(1/b).  log U is in [-22.2,
+     * -1.2e-10] for a 32-bit uniform, so t < 0 and -expm1(t) > 0 */
+    double t = log(vci_ran_uniform(r)) / b;
+    *log_1m_v = t;
+    *log_v = log(-expm1(t));
 }
 
 /* Hormann (1993): f_c(k) = log k! - [(k + 1/2) log(k + 1) - (k + 1) +
