@@ -69,6 +69,10 @@ struct vc_lcm_workspace {
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
     double *diff;            /* J*K: log lambda_jk - log(1 - lambda_jk) */
+    int linear;              /* this sweep's step (a) on the linear scale
+                                (lcm.c, vci_lcm_sample_observed) */
+    double *ebase;           /* K: exp(base_k - max_l base_l), if linear */
+    double *ediff;           /* J*K: exp(diff_jk), if linear */
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
     size_t *order;           /* (npat + 1) * K: per observed pattern, then

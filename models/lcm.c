@@ -251,6 +251,8 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->state.n0_class);
     free(w->base);
     free(w->diff);
+    free(w->ebase);
+    free(w->ediff);
     free(w->prob);
     free(w->suffix);
     free(w->order);
@@ -318,6 +320,8 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->state.n0_class = calloc(K, sizeof(uint64_t));
     w->base = calloc(K, sizeof(double));
     w->diff = calloc(J * K, sizeof(double));
+    w->ebase = calloc(K, sizeof(double));
+    w->ediff = calloc(J * K, sizeof(double));
     w->prob = calloc(K, sizeof(double));
     w->suffix = calloc(K + 1, sizeof(double));
     w->order = calloc((t->npat + 1) * K, sizeof(size_t));
@@ -325,7 +329,8 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->seen = calloc(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
         || w->state.log_pi == NULL || w->state.n0_class == NULL
-        || w->base == NULL || w->diff == NULL || w->prob == NULL
+        || w->base == NULL || w->diff == NULL || w->ebase == NULL
+        || w->ediff == NULL || w->prob == NULL
         || w->suffix == NULL || w->order == NULL || w->nobs_class == NULL
         || w->seen == NULL) {
         vc_lcm_free(w);
@@ -438,7 +443,7 @@ static void sort_by_prob(size_t K, const double *prob, size_t *order)
 }
 
 /* Step (a) for the observed patterns first .. end - 1, from w->base and
- * w->diff, into a's counts. */
+ * w->diff (or, when w->linear, w->ebase and w->ediff), into a's counts. */
 static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
                              size_t first, size_t end, alloc_scratch *a)
 {
@@ -448,6 +453,23 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
         uint32_t x = w->pattern[i];
         if (w->count[i] == 0) {
             continue; /* a tempered replica's empty cell */
+        }
+        if (w->linear) {
+            /* weights as products of the sweep's factors: no exp here */
+            memcpy(prob, w->ebase, K * sizeof *prob);
+            for (size_t j = 0; j < J; j++) {
+                if (x >> j & 1u) {
+                    const double *d = w->ediff + j * K;
+#pragma omp simd
+                    for (size_t k = 0; k < K; k++) {
+                        prob[k] *= d[k];
+                    }
+                }
+            }
+            size_t *order = w->order + i * K;
+            sort_by_prob(K, prob, order);
+            multinomial_add(r, w->count[i], w, a, order, x);
+            continue;
         }
         /* log weights, list by list so the loops over k vectorise */
         memcpy(prob, w->base, K * sizeof *prob);
@@ -501,6 +523,40 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
                 s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
         }
         w->base[k] = s->log_pi[k] + log_q0;
+    }
+    /* The linear scale, when it is safe: with M = max_k base_k, the
+     * weights of pattern x are w_xk = exp(base_k - M) prod_{j: x_j = 1}
+     * exp(diff_jk), J + 1 exps a class a sweep instead of one a class a
+     * pattern.  Safe when every factor exp(base_k - M) >= e^-600 and
+     * D = sum_j max_k |diff_jk| <= 100: then every partial product lies
+     * in [e^-700, e^100], a normal double, so each weight is exact to a
+     * few roundings (the log scale below clamps classes e^-708 below the
+     * best instead).  Otherwise (extreme lambda or tiny pi_k) the sweep
+     * uses the log scale.  Either way the weights are the same numbers up
+     * to rounding; Kosovo never leaves the linear scale. */
+    double M = -HUGE_VAL, lo = HUGE_VAL, D = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        M = w->base[k] > M ? w->base[k] : M;
+        lo = w->base[k] < lo ? w->base[k] : lo;
+    }
+    for (size_t j = 0; j < J; j++) {
+        double dmax = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            double d = fabs(w->diff[j * K + k]);
+            dmax = d > dmax ? d : dmax;
+        }
+        D += dmax;
+    }
+    w->linear = isfinite(M) && lo - M >= -600.0 && D <= 100.0;
+    if (w->linear) {
+#pragma omp simd
+        for (size_t k = 0; k < K; k++) {
+            w->ebase[k] = vci_exp(w->base[k] - M);
+        }
+#pragma omp simd
+        for (size_t jk = 0; jk < J * K; jk++) {
+            w->ediff[jk] = vci_exp(w->diff[jk]);
+        }
     }
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
