@@ -158,8 +158,19 @@ static uint64_t binom_inversion(const gsl_rng *r, double n, double p)
     double s = p / q;
     double a = (n + 1.0) * s;
     /* q >= 1/2 is within 2^-52 relative of 1 - p, so f0 = q^n is accurate
-     * to n 2^-52 relative: far below what any draw can resolve */
-    double f0 = exp(n * log(q));
+     * to n 2^-52 relative: far below what any draw can resolve.  By
+     * repeated squaring (Knuth, TAOCP vol. 2, section 4.6.3, algorithm A):
+     * a few dependent multiplications instead of a log and an exp.  n p <
+     * 10 and p <= 1/2 keep q^n >= exp(-n p / q) > e^-20, so it cannot
+     * underflow. */
+    double f0 = 1.0;
+    double sq = q;
+    for (uint64_t e = (uint64_t)n; e > 0; e >>= 1) {
+        if (e & 1u) {
+            f0 *= sq;
+        }
+        sq *= sq;
+    }
     for (;;) {
         double u = vci_ran_uniform(r);
         double f = f0;
@@ -224,19 +235,30 @@ static uint64_t binom_btrd(const gsl_rng *r, double n, double p)
         v = v * alpha / (a / (us * us) + b);
         double km = fabs(k - m);
         if (km <= 15.0) {
-            /* step 3.1: f(k)/f(m) by the recursion of the pmf */
-            double f = 1.0;
+            /* step 3.1: f(k)/f(m) by the recursion of the pmf, f(i) /
+             * f(i - 1) = nr / i - rr = (nr - rr i) / i, as a ratio of two
+             * products compared without a division (a division a factor
+             * made this loop the slowest part of the sampler); at most 15
+             * factors below 2^53 each cannot overflow */
+            double num = 1.0, den = 1.0;
             if (m < k) {
                 for (double i = m + 1.0; i <= k; i += 1.0) {
-                    f *= nr / i - rr;
+                    num *= nr - rr * i;
+                    den *= i;
                 }
-            } else if (m > k) {
+                /* accept if v <= num / den */
+                if (v * den <= num) {
+                    return (uint64_t)k;
+                }
+            } else {
                 for (double i = k + 1.0; i <= m; i += 1.0) {
-                    v *= nr / i - rr;
+                    num *= nr - rr * i;
+                    den *= i;
                 }
-            }
-            if (v <= f) {
-                return (uint64_t)k;
+                /* accept if v num / den <= 1 (num = den = 1 when k = m) */
+                if (v * num <= den) {
+                    return (uint64_t)k;
+                }
             }
             continue;
         }
