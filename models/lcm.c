@@ -362,12 +362,11 @@ typedef struct {
 static inline void allocate(const vc_lcm_workspace *w, alloc_scratch *a,
                             size_t k, uint64_t m, uint32_t mask)
 {
-    const size_t K = w->K, J = w->J;
+    const size_t K = w->K;
     a->out[k] += m;
-    for (size_t j = 0; j < J; j++) {
-        if (mask >> j & 1u) {
-            a->seen[j * K + k] += m;
-        }
+    /* the lists in mask, lowest first, one per set bit */
+    for (uint32_t b = mask; b != 0; b &= b - 1) {
+        a->seen[(size_t)__builtin_ctz(b) * K + k] += m;
     }
 }
 
