@@ -166,9 +166,9 @@ static uint64_t binom_inversion(const gsl_rng *r, double n, double p)
     double f0 = 1.0;
     double sq = q;
     for (uint64_t e = (uint64_t)n; e > 0; e >>= 1) {
-        if (e & 1u) {
-            f0 *= sq;
-        }
+        /* a select, not a branch on the bits of n (mispredicted) */
+        const double pick[2] = {1.0, sq};
+        f0 *= pick[e & 1u];
         sq *= sq;
     }
     for (;;) {
