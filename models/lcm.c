@@ -48,7 +48,10 @@
  *         w_xk ~ pi_k prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j).
  *       log w_xk = [log pi_k + sum_j log(1 - lambda_jk)]
  *                  + sum_{j: x_j = 1} [log lambda_jk - log(1 - lambda_jk)],
- *       normalised by its maximum before exponentiating.  Drawn by
+ *       normalised by its maximum before exponentiating; or, when every
+ *       partial product is a normal double (vci_lcm_sample_observed),
+ *       as w_xk = exp(base_k - max_l base_l) prod_{j: x_j = 1}
+ *       exp(diff_jk) from J + 1 exps a class a sweep.  Drawn by
  *       conditional binomials, classes in decreasing w_xk (the order is a
  *       function of the conditioning state, so the draw stays exact; this
  *       one exhausts c_x soonest), the last few people by categorical
