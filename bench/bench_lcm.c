@@ -14,19 +14,25 @@
  *   0. the floor: the random variates one Kosovo sweep draws, timed alone
  *      by the same generator and variate functions (white-box, through
  *      models/impl.h).  Counted per sweep on Kosovo (temporary counters,
- *      200,000 sweeps): 47.9 binomials (27.1 by inversion, mean n p 4.0;
- *      20.8 by BTRD, mean n over all 116), 76.6 gammas (lambda and V;
- *      shapes mostly 1 + a count), 10 Poissons (n0 by class, means in the
- *      hundreds: PTRS), 30.5 categorical draws (one uniform each).  The
- *      floor loop draws that mix at representative parameters:
- *      27 x Binomial(20, 0.2), 21 x Binomial(300, 0.3), 77 x Gamma(1 +
- *      86.3), 10 x Poisson(600), 31 uniforms.  Reported: sweep time / floor.
+ *      200,000 sweeps, version 0.2.1): 49.8 binomials (28.0 by inversion,
+ *      mean n 21.9, mean n p 4.05; 21.9 by BTRD, mean n 232, mean n p
+ *      51), 65.7 gammas (lambda and V; shapes mostly 1 + a count), 6.2
+ *      Beta(1, b) draws by inversion, 10 Poissons (n0 by class: 2.9 by
+ *      PTRS, means in the hundreds, the rest by inversion, means below
+ *      10), 30.9 categorical draws and 11.0 Beta(1, 1) lambdas of empty
+ *      classes (one uniform each).  The floor loop draws that mix at
+ *      representative parameters: 28 x Binomial(22, 0.184), 22 x
+ *      Binomial(232, 0.22), 66 x Gamma(87.3), 6 x Beta(1, 87.3), 3 x
+ *      Poisson(600), 7 x Poisson(1), 42 uniforms.  Reported: sweep time /
+ *      floor, in wall and in CPU time of the thread (the development
+ *      machine is shared: CPU time is the steadier of the two).
  *
  * Usage: bench_lcm [sweeps [speed]]   (sweeps for parts 0-1, default
  * 200000; a second argument "speed" stops after part 1)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <gsl/gsl_errno.h>
 #include <omp.h>
@@ -49,33 +55,48 @@ static vc_table *kosovo(void)
                                 NULL);
 }
 
-/* Part 0: seconds for `sweeps` sweeps' worth of variates. */
-static double floor_seconds(const gsl_rng *r, uint64_t sweeps)
+/* CPU seconds of the calling thread. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Part 0: wall seconds (and CPU seconds in *cpu) for `sweeps` sweeps'
+ * worth of variates. */
+static double floor_seconds(const gsl_rng *r, uint64_t sweeps, double *cpu)
 {
     double sink = 0.0;
-    double t0 = omp_get_wtime();
+    double t0 = omp_get_wtime(), c0 = cpu_seconds();
     for (uint64_t i = 0; i < sweeps; i++) {
-        for (int b = 0; b < 27; b++) {
-            sink += (double)vci_ran_binomial(r, 0.2, 20);
+        for (int b = 0; b < 28; b++) {
+            sink += (double)vci_ran_binomial(r, 0.184, 22);
         }
-        for (int b = 0; b < 21; b++) {
-            sink += (double)vci_ran_binomial(r, 0.3, 300);
+        for (int b = 0; b < 22; b++) {
+            sink += (double)vci_ran_binomial(r, 0.22, 232);
         }
-        for (int g = 0; g < 77; g++) {
+        for (int g = 0; g < 66; g++) {
             sink += vci_ran_gamma(r, 87.3);
+        }
+        for (int g = 0; g < 6; g++) {
+            double lv, l1;
+            vci_ran_log_beta1(r, 87.3, &lv, &l1);
+            sink += lv + l1;
         }
         for (int p = 0; p < 10; p++) {
             uint64_t k;
-            vci_ran_poisson64(r, 600.0, &k);
+            vci_ran_poisson64(r, p < 3 ? 600.0 : 1.0, &k);
             sink += (double)k;
         }
-        for (int u = 0; u < 31; u++) {
+        for (int u = 0; u < 42; u++) {
             sink += vci_ran_uniform(r);
         }
     }
     double dt = omp_get_wtime() - t0;
+    *cpu = cpu_seconds() - c0;
     /* keep the draws alive */
-    return sink > 0.0 ? dt : -dt;
+    return sink != 0.0 ? dt : -dt;
 }
 
 static int fail(const vc_error *err)
@@ -99,10 +120,12 @@ int main(int argc, char **argv)
     if (rf == NULL) {
         return fail(&err);
     }
-    double floor_dt = floor_seconds(rf, sweeps);
+    double floor_cpu;
+    double floor_dt = floor_seconds(rf, sweeps, &floor_cpu);
     gsl_rng_free(rf);
-    printf("floor (variates of one Kosovo sweep): %.2f us/sweep\n",
-           1e6 * floor_dt / (double)sweeps);
+    printf("floor (variates of one Kosovo sweep): %.2f us/sweep "
+           "(CPU %.2f)\n", 1e6 * floor_dt / (double)sweeps,
+           1e6 * floor_cpu / (double)sweeps);
 
     /* 1. one chain, one thread */
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, &err);
@@ -115,17 +138,21 @@ int main(int argc, char **argv)
             return fail(&err);
         }
     }
-    double t0 = omp_get_wtime();
+    double t0 = omp_get_wtime(), c0 = cpu_seconds();
     for (uint64_t i = 0; i < sweeps; i++) {
         if (vc_lcm_iterate(w, r, &err) != VC_OK) {
             return fail(&err);
         }
     }
-    double dt = omp_get_wtime() - t0;
+    double dt = omp_get_wtime() - t0, dc = cpu_seconds() - c0;
     printf("Kosovo, K=10, 1 chain, 1 thread: %.0f sweeps/s "
            "(%.2f us/sweep; %.2f x the floor; %.2f x LCMCR's 58,000)\n",
            (double)sweeps / dt, 1e6 * dt / (double)sweeps, dt / floor_dt,
            (double)sweeps / dt / 58000.0);
+    printf("  CPU time: %.0f sweeps/s (%.2f us/sweep; %.2f x the floor; "
+           "%.2f x LCMCR's 58,000)\n", (double)sweeps / dc,
+           1e6 * dc / (double)sweeps, dc / floor_cpu,
+           (double)sweeps / dc / 58000.0);
     vc_lcm_free(w);
     gsl_rng_free(r);
     if (argc > 2) {

@@ -27,11 +27,19 @@
 #define PHILOX_W1 0xBB67AE85u
 #define PHILOX_ROUNDS 10
 
+/* Blocks encrypted at a time: four independent blocks, interleaved round
+ * by round, keep the multipliers busy where one block's ten dependent
+ * rounds would leave them waiting (one block took ~19 ns inside a
+ * latent-class sweep; bench/RESULTS.md).  The words come out in the same
+ * order as block by block, so the streams do not change. */
+#define PHILOX_BATCH 4
+
 typedef struct {
     uint32_t ctr[4];  /* next counter to encrypt */
     uint32_t key[2];
-    uint32_t out[4];  /* current output block */
-    unsigned idx;     /* next unused word of out; 4 means exhausted */
+    uint32_t out[4 * PHILOX_BATCH]; /* current output blocks, in order */
+    unsigned idx;     /* next unused word of out; 4 * PHILOX_BATCH means
+                         exhausted */
 } philox_state;
 
 static inline void philox_round(uint32_t c[4], const uint32_t k[2])
@@ -61,6 +69,44 @@ void vc_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
         philox_round(c, k);
     }
     memcpy(out, c, sizeof c);
+}
+
+/* PHILOX_BATCH consecutive blocks from counter ctr (position in words 0
+ * and 1, carried as one 64-bit number): the rounds of vc_philox4x32_10,
+ * each applied to all the blocks before the next. */
+static void philox_batch(const uint32_t ctr[4], const uint32_t key[2],
+                         uint32_t out[4 * PHILOX_BATCH])
+{
+    uint32_t c0[PHILOX_BATCH], c1[PHILOX_BATCH], c2[PHILOX_BATCH],
+        c3[PHILOX_BATCH];
+    uint64_t pos = (uint64_t)ctr[0] | (uint64_t)ctr[1] << 32;
+    for (int b = 0; b < PHILOX_BATCH; b++) {
+        c0[b] = (uint32_t)(pos + (uint64_t)b);
+        c1[b] = (uint32_t)((pos + (uint64_t)b) >> 32);
+        c2[b] = ctr[2];
+        c3[b] = ctr[3];
+    }
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < PHILOX_ROUNDS; round++) {
+        if (round > 0) {
+            k0 += PHILOX_W0;
+            k1 += PHILOX_W1;
+        }
+        for (int b = 0; b < PHILOX_BATCH; b++) {
+            uint64_t p0 = (uint64_t)PHILOX_M0 * c0[b];
+            uint64_t p1 = (uint64_t)PHILOX_M1 * c2[b];
+            c0[b] = (uint32_t)(p1 >> 32) ^ c1[b] ^ k0;
+            c1[b] = (uint32_t)p1;
+            c2[b] = (uint32_t)(p0 >> 32) ^ c3[b] ^ k1;
+            c3[b] = (uint32_t)p0;
+        }
+    }
+    for (int b = 0; b < PHILOX_BATCH; b++) {
+        out[4 * b] = c0[b];
+        out[4 * b + 1] = c1[b];
+        out[4 * b + 2] = c2[b];
+        out[4 * b + 3] = c3[b];
+    }
 }
 
 uint64_t vc_mix64(uint64_t x)
@@ -103,7 +149,7 @@ static void philox_set_stream(philox_state *st, uint64_t seed,
     st->ctr[1] = 0;
     st->ctr[2] = chain;
     st->ctr[3] = block;
-    st->idx = 4;
+    st->idx = 4 * PHILOX_BATCH;
 }
 
 static void philox_set(void *vstate, unsigned long int s)
@@ -113,13 +159,13 @@ static void philox_set(void *vstate, unsigned long int s)
 
 static inline uint32_t philox_next(philox_state *st)
 {
-    if (st->idx >= 4) {
-        vc_philox4x32_10(st->ctr, st->key, st->out);
+    if (st->idx >= 4 * PHILOX_BATCH) {
+        philox_batch(st->ctr, st->key, st->out);
         /* advance the 64-bit position held in words 0 and 1 */
-        st->ctr[0]++;
-        if (st->ctr[0] == 0) {
-            st->ctr[1]++;
-        }
+        uint64_t pos = (uint64_t)st->ctr[0] | (uint64_t)st->ctr[1] << 32;
+        pos += PHILOX_BATCH;
+        st->ctr[0] = (uint32_t)pos;
+        st->ctr[1] = (uint32_t)(pos >> 32);
         st->idx = 0;
     }
     return st->out[st->idx++];

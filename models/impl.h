@@ -34,6 +34,12 @@ static inline double vci_ran_uniform(const gsl_rng *r)
 /* Gamma(a, 1) draw, a > 0 (random.c: Marsaglia & Tsang 2000). */
 double vci_ran_gamma(const gsl_rng *r, double a);
 
+/* log V and log(1 - V) of a Beta(1, b) draw, b > 0, into *log_v and
+ * *log_1m_v (filled), by inversion: one uniform, never -Inf (random.c).
+ * Swap the outputs for a Beta(b, 1) draw. */
+void vci_ran_log_beta1(const gsl_rng *r, double b, double *log_v,
+                       double *log_1m_v);
+
 /* Binomial(n, p) draw, exact, for 0 <= p <= 1 and n < 2^53 (random.c:
  * inversion or BTRD, Hormann 1993). */
 uint64_t vci_ran_binomial(const gsl_rng *r, double p, uint64_t n);
@@ -63,6 +69,10 @@ struct vc_lcm_workspace {
     /* scratch */
     double *base;            /* K: log pi_k + sum_j log(1 - lambda_jk) */
     double *diff;            /* J*K: log lambda_jk - log(1 - lambda_jk) */
+    int linear;              /* this sweep's step (a) on the linear scale
+                                (lcm.c, vci_lcm_sample_observed) */
+    double *ebase;           /* K: exp(base_k - max_l base_l), if linear */
+    double *ediff;           /* J*K: exp(diff_jk), if linear */
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
     size_t *order;           /* (npat + 1) * K: per observed pattern, then

@@ -48,20 +48,26 @@
  *         w_xk ~ pi_k prod_j lambda_jk^x_j (1 - lambda_jk)^(1 - x_j).
  *       log w_xk = [log pi_k + sum_j log(1 - lambda_jk)]
  *                  + sum_{j: x_j = 1} [log lambda_jk - log(1 - lambda_jk)],
- *       normalised by its maximum before exponentiating.  Drawn by
+ *       normalised by its maximum before exponentiating; or, when every
+ *       partial product is a normal double (vci_lcm_sample_observed),
+ *       as w_xk = exp(base_k - max_l base_l) prod_{j: x_j = 1}
+ *       exp(diff_jk) from J + 1 exps a class a sweep.  Drawn by
  *       conditional binomials, classes in decreasing w_xk (the order is a
  *       function of the conditioning state, so the draw stays exact; this
  *       one exhausts c_x soonest), the last few people by categorical
  *       draws.
  *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn as G1 / (G1 + G2)
  *       with G1, G2 gamma; both shapes are >= 1, so neither draw can
- *       underflow, and log lambda = log G1 - log(G1 + G2), log(1 -
- *       lambda) = log G2 - log(G1 + G2) (no subtraction from 1).
+ *       underflow, and log lambda = log(G1 / (G1 + G2)), log(1 -
+ *       lambda) = log(G2 / (G1 + G2)) (no subtraction from 1).  When
+ *       one shape is 1 (s_jk = 0 or s_jk = n_k, empty classes included)
+ *       by inversion from one uniform instead (random.c, Beta(1, b)).
  *   (c) V_k ~ Beta(1 + n_k, alpha + sum_{l>k} n_l) for k < K [IJ01, 5.2],
- *       log V_k and log(1 - V_k) as for lambda when both shapes
- *       are >= 1, else from two log-gamma draws, so neither underflows
- *       when alpha is small; log pi_k = log V_k +
- *       sum_{l<k} log(1 - V_l).
+ *       for an empty class (n_k = 0) by inversion from one uniform on
+ *       the log scale (random.c, Beta(1, b)); otherwise log V_k and
+ *       log(1 - V_k) as for lambda when both shapes are >= 1, else from
+ *       two log-gamma draws, so neither underflows when alpha is small;
+ *       log pi_k = log V_k + sum_{l<k} log(1 - V_l).
  *   (d) alpha ~ Gamma(a + K - 1, b - sum_{k<K} log(1 - V_k)) [IJ01, 5.2].
  *   (e) The unobserved.  With the prior 1/N, the complete-data likelihood
  *       N! / (n0! prod_x c_x!) pi0^n0 prod_x P(x)^c_x gives
@@ -248,6 +254,8 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->state.n0_class);
     free(w->base);
     free(w->diff);
+    free(w->ebase);
+    free(w->ediff);
     free(w->prob);
     free(w->suffix);
     free(w->order);
@@ -315,6 +323,8 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->state.n0_class = calloc(K, sizeof(uint64_t));
     w->base = calloc(K, sizeof(double));
     w->diff = calloc(J * K, sizeof(double));
+    w->ebase = calloc(K, sizeof(double));
+    w->ediff = calloc(J * K, sizeof(double));
     w->prob = calloc(K, sizeof(double));
     w->suffix = calloc(K + 1, sizeof(double));
     w->order = calloc((t->npat + 1) * K, sizeof(size_t));
@@ -322,7 +332,8 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->seen = calloc(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
         || w->state.log_pi == NULL || w->state.n0_class == NULL
-        || w->base == NULL || w->diff == NULL || w->prob == NULL
+        || w->base == NULL || w->diff == NULL || w->ebase == NULL
+        || w->ediff == NULL || w->prob == NULL
         || w->suffix == NULL || w->order == NULL || w->nobs_class == NULL
         || w->seen == NULL) {
         vc_lcm_free(w);
@@ -354,12 +365,11 @@ typedef struct {
 static inline void allocate(const vc_lcm_workspace *w, alloc_scratch *a,
                             size_t k, uint64_t m, uint32_t mask)
 {
-    const size_t K = w->K, J = w->J;
+    const size_t K = w->K;
     a->out[k] += m;
-    for (size_t j = 0; j < J; j++) {
-        if (mask >> j & 1u) {
-            a->seen[j * K + k] += m;
-        }
+    /* the lists in mask, lowest first, one per set bit */
+    for (uint32_t b = mask; b != 0; b &= b - 1) {
+        a->seen[(size_t)__builtin_ctz(b) * K + k] += m;
     }
 }
 
@@ -435,7 +445,7 @@ static void sort_by_prob(size_t K, const double *prob, size_t *order)
 }
 
 /* Step (a) for the observed patterns first .. end - 1, from w->base and
- * w->diff, into a's counts. */
+ * w->diff (or, when w->linear, w->ebase and w->ediff), into a's counts. */
 static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
                              size_t first, size_t end, alloc_scratch *a)
 {
@@ -445,6 +455,23 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
         uint32_t x = w->pattern[i];
         if (w->count[i] == 0) {
             continue; /* a tempered replica's empty cell */
+        }
+        if (w->linear) {
+            /* weights as products of the sweep's factors: no exp here */
+            memcpy(prob, w->ebase, K * sizeof *prob);
+            for (size_t j = 0; j < J; j++) {
+                if (x >> j & 1u) {
+                    const double *d = w->ediff + j * K;
+#pragma omp simd
+                    for (size_t k = 0; k < K; k++) {
+                        prob[k] *= d[k];
+                    }
+                }
+            }
+            size_t *order = w->order + i * K;
+            sort_by_prob(K, prob, order);
+            multinomial_add(r, w->count[i], w, a, order, x);
+            continue;
         }
         /* log weights, list by list so the loops over k vectorise */
         memcpy(prob, w->base, K * sizeof *prob);
@@ -464,13 +491,17 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
         if (!isfinite(max)) {
             return VC_ENUMERIC;
         }
+        /* vci_exp wants its argument in [-708, 709]; a class exp(-708)
+         * times less likely than the best is as good as impossible, and
+         * is drawn with weight 2^-1022 (about exp(-708)).  Branch-free, as
+         * in dga.c, so that the loop vectorises (a comparison of a
+         * computed difference made GCC branch). */
+        double cut = max - 708.0;
 #pragma omp simd
         for (size_t k = 0; k < K; k++) {
-            /* vci_exp wants its argument in [-708, 709]; a class
-             * exp(-708) times less likely than the best is as good as
-             * impossible, and still drawn exactly */
-            double d = prob[k] - max;
-            prob[k] = vci_exp(d > -708.0 ? d : -708.0);
+            double keep = (double)(prob[k] > cut);
+            prob[k] = vci_exp((prob[k] - max) * keep) * keep
+                      + (1.0 - keep) * 0x1p-1022;
         }
         size_t *order = w->order + i * K;
         sort_by_prob(K, prob, order);
@@ -494,6 +525,40 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
                 s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
         }
         w->base[k] = s->log_pi[k] + log_q0;
+    }
+    /* The linear scale, when it is safe: with M = max_k base_k, the
+     * weights of pattern x are w_xk = exp(base_k - M) prod_{j: x_j = 1}
+     * exp(diff_jk), J + 1 exps a class a sweep instead of one a class a
+     * pattern.  Safe when every factor exp(base_k - M) >= e^-600 and
+     * D = sum_j max_k |diff_jk| <= 100: then every partial product lies
+     * in [e^-700, e^100], a normal double, so each weight is exact to a
+     * few roundings (the log scale below clamps classes e^-708 below the
+     * best instead).  Otherwise (extreme lambda or tiny pi_k) the sweep
+     * uses the log scale.  Either way the weights are the same numbers up
+     * to rounding; Kosovo never leaves the linear scale. */
+    double M = -HUGE_VAL, lo = HUGE_VAL, D = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        M = w->base[k] > M ? w->base[k] : M;
+        lo = w->base[k] < lo ? w->base[k] : lo;
+    }
+    for (size_t j = 0; j < J; j++) {
+        double dmax = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            double d = fabs(w->diff[j * K + k]);
+            dmax = d > dmax ? d : dmax;
+        }
+        D += dmax;
+    }
+    w->linear = isfinite(M) && lo - M >= -600.0 && D <= 100.0;
+    if (w->linear) {
+#pragma omp simd
+        for (size_t k = 0; k < K; k++) {
+            w->ebase[k] = vci_exp(w->base[k] - M);
+        }
+#pragma omp simd
+        for (size_t jk = 0; jk < J * K; jk++) {
+            w->ediff[jk] = vci_exp(w->diff[jk]);
+        }
     }
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
@@ -588,17 +653,24 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r)
                 /* Beta(1, 1): one uniform does. */
                 /* 1 - u is exact for a 32-bit uniform */
                 double u = vci_ran_uniform(r);
-                la = vci_log(u);
-                lb = vci_log(1.0 - u);
+                la = log(u);
+                lb = log(1.0 - u);
+            } else if (sjk == 0) {
+                /* Beta(1, 1 + n_k): one uniform, by inversion */
+                vci_ran_log_beta1(r, 1.0 + (double)nk, &la, &lb);
+            } else if (sjk == nk) {
+                /* Beta(1 + n_k, 1), the same with the roles swapped */
+                vci_ran_log_beta1(r, 1.0 + (double)nk, &lb, &la);
             } else {
                 /* both shapes >= 1: the gamma draws cannot underflow, so
                  * G1 / (G1 + G2) on the linear scale, logged (no log of
-                 * 1 - lambda by subtraction) */
+                 * 1 - lambda by subtraction); two logs of the ratios
+                 * rather than three of G1, G2 and their sum */
                 double ga = vci_ran_gamma(r, 1.0 + (double)sjk);
                 double gb = vci_ran_gamma(r, 1.0 + (double)(nk - sjk));
-                double lsum = vci_log(ga + gb);
-                la = vci_log(ga) - lsum;
-                lb = vci_log(gb) - lsum;
+                double inv = 1.0 / (ga + gb);
+                la = log(ga * inv);
+                lb = log(gb * inv);
             }
             if (!isfinite(la) || !isfinite(lb)) {
                 return VC_ENUMERIC;
@@ -629,13 +701,17 @@ int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r)
         double nk = (double)(w->nobs_class[k] + s->n0_class[k]);
         double shape_b = s->alpha + tail[k + 1];
         double log_v, log_1m_v;
-        if (shape_b >= 1.0) {
+        if (nk == 0.0) {
+            /* Beta(1, shape_b), any shape_b > 0: one uniform, by
+             * inversion on the log scale */
+            vci_ran_log_beta1(r, shape_b, &log_v, &log_1m_v);
+        } else if (shape_b >= 1.0) {
             /* no underflow possible: the linear scale, as for lambda */
             double ga = vci_ran_gamma(r, 1.0 + nk);
             double gb = vci_ran_gamma(r, shape_b);
-            double lsum = vci_log(ga + gb);
-            log_v = vci_log(ga) - lsum;
-            log_1m_v = vci_log(gb) - lsum;
+            double inv = 1.0 / (ga + gb);
+            log_v = log(ga * inv);
+            log_1m_v = log(gb * inv);
         } else {
             double ga = vci_ran_log_gamma(r, 1.0 + nk);
             double gb = vci_ran_log_gamma(r, shape_b);

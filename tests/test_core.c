@@ -100,6 +100,28 @@ static void test_streams(void)
     gsl_rng_free(e);
 }
 
+/* The generator encrypts several blocks at a time (philox.c); its words
+ * are still those of vc_philox4x32_10 on consecutive counters (position
+ * in words 0 and 1, chain in word 2, block in word 3), in order. */
+static void test_stream_blocks(void)
+{
+    vc_error err;
+    gsl_rng *r = vc_rng_stream_alloc(2385, 7, 3, 5, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    uint64_t key = vc_rng_key(2385, 7);
+    uint32_t k[2] = {(uint32_t)key, (uint32_t)(key >> 32)};
+    int same = 1;
+    for (uint32_t pos = 0; pos < 37; pos++) {
+        uint32_t ctr[4] = {pos, 0, 3, 5}, out[4];
+        vc_philox4x32_10(ctr, k, out);
+        for (int i = 0; i < 4; i++) {
+            same &= (gsl_rng_get(r) == out[i]);
+        }
+    }
+    CU_ASSERT(same);
+    gsl_rng_free(r);
+}
+
 /* Uniform doubles lie in [0, 1) with mean 1/2 and variance 1/12 within
  * 4 standard errors (GSL randist/test.c's moment check). */
 static void test_uniform_moments(void)
@@ -171,6 +193,8 @@ int vc_register_core_suite(void)
         return CU_get_error();
     }
     if (CU_add_test(s, "philox known answers", test_philox_kat) == NULL
+        || CU_add_test(s, "philox stream = consecutive blocks",
+                       test_stream_blocks) == NULL
         || CU_add_test(s, "error buffer", test_error_first_wins) == NULL
         || CU_add_test(s, "streams", test_streams) == NULL
         || CU_add_test(s, "uniform moments", test_uniform_moments) == NULL
