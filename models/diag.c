@@ -470,6 +470,27 @@ int vc_diag_ess_tail(const double *x, size_t m, size_t n, double *out,
     return status;
 }
 
+/* The P-quantile of Beta(a, b).  GSL's inversion sometimes fails to
+ * converge and returns NaN (e.g. P = Phi(1), a = 28, b = 1054): then by
+ * bisection on GSL's distribution function, which is reliable. */
+static double beta_quantile(double P, double a, double b)
+{
+    double x = gsl_cdf_beta_Pinv(P, a, b);
+    if (x >= 0.0 && x <= 1.0) {
+        return x;
+    }
+    double lo = 0.0, hi = 1.0;
+    for (int it = 0; it < 60; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (gsl_cdf_beta_P(mid, a, b) < P) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return 0.5 * (lo + hi);
+}
+
 /* MCSE of the p-quantile given the sorted draws (V21 sec. 4.4). */
 static int mcse_quantile_sorted(const double *x, const double *sorted,
                                 size_t m, size_t n, double p, double *out,
@@ -482,8 +503,8 @@ static int mcse_quantile_sorted(const double *x, const double *sorted,
     }
     size_t s = m * n;
     double a = ess * p + 1.0, b = ess * (1.0 - p) + 1.0;
-    double lo = gsl_cdf_beta_Pinv(PHI_M1, a, b);
-    double hi = gsl_cdf_beta_Pinv(PHI_P1, a, b);
+    double lo = beta_quantile(PHI_M1, a, b);
+    double hi = beta_quantile(PHI_P1, a, b);
     double ilo = floor(lo * (double)s), ihi = ceil(hi * (double)s);
     /* clamp to [1, s]; written so that a NaN (an undefined ESS) lands
      * on the ends instead of an out-of-range conversion */
