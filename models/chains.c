@@ -60,6 +60,14 @@
  * chains. */
 #define VCI_LADDER_ROUNDS 5
 
+/* Split-merge (o->sampler == VC_LCM_SAMPLER_SPLITMERGE,
+ * models/splitmerge.c): every VCI_SM_EVERY-th step of a chain is a sweep
+ * with VCI_SM_MOVES split-merge proposals (each followed by a label swap)
+ * between its steps (a) and (b); the other steps are plain Gibbs sweeps.
+ * The proposals draw from the chain's own stream. */
+#define VCI_SM_EVERY 1
+#define VCI_SM_MOVES 1
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -78,6 +86,8 @@ struct vc_lcm_chains {
     uint64_t *swap_done;      /* nchains * (R - 1) */
     uint64_t steps;           /* steps of every chain since the start,
                                  burn-in included (the even/odd clock) */
+    vci_sm **sm;              /* nchains: split-merge scratch (NULL
+                                 unless that sampler) */
     vc_lcm_trace *trace;      /* nchains */
     size_t cap;               /* capacity of each trace */
     uint64_t sweeps;          /* sweeps per chain after burn-in */
@@ -146,12 +156,16 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
         if (c->rs != NULL && c->rs[i] != NULL) {
             gsl_rng_free(c->rs[i]);
         }
+        if (c->sm != NULL) {
+            vci_sm_free(c->sm[i]);
+        }
         if (c->trace != NULL) {
             free(c->trace[i].N);
             free(c->trace[i].alpha);
             free(c->trace[i].occupied);
         }
     }
+    free(c->sm);
     free(c->w);
     free(c->r);
     free(c->rs);
@@ -237,6 +251,21 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
          * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {
             vc_lcm_chains_free(c);
+            return NULL;
+        }
+    }
+    if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE) {
+        c->sm = calloc(c->nchains, sizeof *c->sm);
+        for (size_t i = 0; c->sm != NULL && i < c->nchains; i++) {
+            c->sm[i] = vci_sm_alloc(c->w[i * c->R]);
+            if (c->sm[i] == NULL) {
+                break;
+            }
+        }
+        if (c->sm == NULL || c->sm[c->nchains - 1] == NULL) {
+            vc_lcm_chains_free(c);
+            vc_error_set(err, VC_ENOMEM, "cannot allocate split-merge "
+                         "scratch");
             return NULL;
         }
     }
@@ -337,6 +366,10 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                                     "%zu and %zu: n0 not finite", q, q + 1);
             }
         }
+    }
+    if (c->sm != NULL && step % VCI_SM_EVERY == 0) {
+        return vci_lcm_iterate_splitmerge(w[0], c->r[i * R], c->sm[i],
+                                          VCI_SM_MOVES, err);
     }
     for (size_t q = 0; q < R; q++) {
         int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
@@ -587,6 +620,20 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
     return pairs;
 }
 
+size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
+                                       uint64_t counts[7])
+{
+    memset(counts, 0, 7 * sizeof *counts);
+    for (size_t i = 0; c->sm != NULL && i < c->nchains; i++) {
+        uint64_t one[7];
+        vci_sm_counts(c->sm[i], one);
+        for (int q = 0; q < 7; q++) {
+            counts[q] += one[q];
+        }
+    }
+    return c->sm != NULL ? 7 : 0;
+}
+
 const char *vc_lcm_flag_text(unsigned flag)
 {
     switch (flag) {
@@ -646,7 +693,9 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
-    s->sampler = c->R > 1 ? "tempering" : "gibbs";
+    s->sampler = c->R > 1      ? "tempering"
+                 : c->sm != NULL ? "splitmerge"
+                                 : "gibbs";
     s->temperatures = c->R;
     s->beta_min = c->R > 1 ? c->beta[c->R - 1] : 1.0;
     s->version = vc_version();

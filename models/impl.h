@@ -148,4 +148,32 @@ int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
  * terms (no cancellation), and log pi0, from the current state. */
 double vci_lcm_prob_seen(const vc_lcm_workspace *w);
 
+/* Step (a), also writing the class counts of each observed pattern:
+ * cells[i * K + k] (filled, npat * K) people of pattern i in class k. */
+int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
+                                  uint64_t *cells);
+
+/*
+ * Split-merge moves on the class allocation (models/splitmerge.c): the
+ * scratch of one chain, allocated at chain setup, and its counters.
+ */
+typedef struct vci_sm vci_sm;
+
+/* Scratch for workspace w's table and K (sizes only; w is not kept).
+ * NULL on allocation failure. */
+vci_sm *vci_sm_alloc(const vc_lcm_workspace *w);
+void vci_sm_free(vci_sm *sm);
+
+/* One sweep with split-merge proposals: step (a) keeping the per-pattern
+ * class counts, `moves` split-merge proposals on the allocation of all N
+ * people (lambda and V integrated out, N and alpha fixed), then steps
+ * (b)-(e) as vc_lcm_iterate.  Errors: VC_ENUMERIC. */
+int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
+                               vci_sm *sm, size_t moves, vc_error *err);
+
+/* Proposals tried and accepted so far (filled), as
+ * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,
+ * accepted, splits impossible, label swaps tried, accepted. */
+void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
+
 #endif /* VC_MODELS_IMPL_H */
