@@ -1,17 +1,23 @@
 /*
- * splitmerge.c: split-merge Metropolis-Hastings moves on the class
- * allocation of the latent class model (models/lcm.c), and label swaps,
- * for `--sampler splitmerge`.
+ * splitmerge.c: split-merge Metropolis-Hastings moves on the latent
+ * classes of the latent class model (models/lcm.c), with the number of
+ * unseen people, and label swaps, for `--sampler splitmerge`.
  *
  * References
  *   [JN04] S. Jain & R. M. Neal (2004), "A split-merge Markov chain Monte
  *          Carlo procedure for the Dirichlet process mixture model",
  *          Journal of Computational and Graphical Statistics 13:158-182:
- *          section 3 (the restricted Gibbs sampling split-merge
- *          procedure), eq. (3.7) (acceptance of a split), eq. (3.8)
- *          (proposal density: product of restricted Gibbs transition
- *          probabilities from the launch state), and the merge
- *          acceptance that follows it in the same section.
+ *          section 3 (split-merge Metropolis-Hastings with the class
+ *          parameters integrated out; the acceptance probability
+ *          min(1, [q(c | c*) / q(c* | c)] [P(c*) / P(c)] [L(c*) / L(c)]),
+ *          eq. (3.1), with the proposal density the product of the
+ *          probabilities of the allocation steps that produced c*).
+ *   [D03]  D. B. Dahl (2003), "An improved merge-split sampler for
+ *          conjugate Dirichlet process mixture models", Technical Report
+ *          1086, Department of Statistics, University of Wisconsin:
+ *          sequential allocation of the items of the two classes, each
+ *          given the items placed before it (instead of [JN04]'s launch
+ *          state and restricted Gibbs scan).
  *   [PR08] O. Papaspiliopoulos & G. O. Roberts (2008), "Retrospective
  *          Markov chain Monte Carlo methods for Dirichlet process
  *          hierarchical models", Biometrika 95:169-186, section 3.4 (label
@@ -22,39 +28,41 @@
  *          (the truncated stick-breaking prior).
  *
  * Why: on the UK 6-list table Gibbs chains sit for hundreds of thousands
- * of sweeps in configurations of classes that differ in which classes
- * exist and which people they hold, not merely in N (bench/RESULTS.md,
- * "UK ... target not met").  A Gibbs sweep moves people between classes
- * one conditional draw at a time given lambda and pi; a split or merge
- * creates or removes a whole class at once, with lambda and V integrated
- * out so that the new class needs no proposed parameters.
+ * of sweeps in configurations that differ in which classes exist and
+ * whom they hold (a class of people only list GP sees, with some 1,500
+ * unseen members, in one chain and not in another), and N moves with the
+ * configuration (bench/RESULTS.md).  A Gibbs sweep moves people between
+ * classes one conditional draw at a time given lambda and pi; a split or
+ * merge creates or removes a class in one step, with lambda and V
+ * integrated out so that the new class needs no proposed parameters, and
+ * redraws the unseen people of the classes involved, so N moves with it
+ * (a first version with N fixed accepted 1 in 3,000-10,000 proposals on
+ * UK: the new configuration needs a different N).
  *
  * The state the move acts on.  After step (a) of a sweep the chain holds
- * the class counts m_xk of every observed pattern x, the classes n0_k of
- * the n0 people no list saw (drawn by step (e) of the previous sweep),
- * lambda, V and alpha.  Steps (b) and (c) then draw lambda and V afresh
- * from their full conditionals given the counts.  A move that leaves the
- * marginal p(m, n0_. | alpha, N, c) invariant (lambda and V summed out),
- * placed between (a) and (b), therefore leaves the joint posterior
- * invariant: it ignores the old lambda and V, which (b) and (c) replace
- * by a draw from their conditional given the new counts.  N, n0 and
- * alpha stay fixed during the move; the unseen are treated as one more
- * row of the table, pattern 0 with count n0 ("row P" below), so a split
- * can hand unseen people to a new class as well as seen ones.
+ * the class counts m_xk of every observed pattern x, the classes m_0k of
+ * the n0 people no list saw (drawn by step (e) of the previous sweep;
+ * "row 0" below, the unseen as one more row of the table), lambda, V and
+ * alpha.  Steps (b) and (c) then draw lambda and V afresh from their full
+ * conditionals given the counts, and (e) draws n0 afresh given theta.  A
+ * move that leaves p(m, N | alpha, c) invariant (lambda and V integrated
+ * out, N = n + sum_k m_0k), placed between (a) and (b), therefore leaves
+ * the joint posterior invariant: it ignores the old lambda and V, which
+ * (b) and (c) replace by a draw from their conditional given the new
+ * counts.  alpha stays fixed during the move.
  *
- * Target.  Think of the N people as labelled, person i with pattern x_i
- * and class z_i.  With lambda_jk ~ Beta(1, 1) and V_k ~ Beta(1, alpha)
- * integrated out,
- *   p(z | alpha, N, c) ~ prod_k prod_j B(1 + s_jk, 1 + n_k - s_jk)
- *                        prod_{k<K} B(1 + n_k, alpha + T_{k+1}),     (1)
- * n_k people in class k, s_jk of them seen by list j, T_k = sum_{l>=k}
- * n_l, B the beta function: E[V^a (1 - V)^b] = B(1 + a, alpha + b) /
- * B(1, alpha) for each stick, and pi_k^{n_k} = V_k^{n_k} prod_{l<k} (1 -
- * V_l)^{n_k} collects the exponent T_{k+1} on 1 - V_k [IJ01].  (1) does
- * not depend on which people of a pattern are in which class, only on the
- * counts; the factor N! / (n0! prod_x c_x!) of the complete-data
- * likelihood is constant given N.  Adding one person of pattern x to
- * class k multiplies (1) by the predictive
+ * Target.  With p(N) ~ 1/N, the multinomial law of the N people over the
+ * cells (x, k), cell probabilities pi_k f_k(x), and lambda_jk ~ Beta(1,
+ * 1), V_k ~ Beta(1, alpha) integrated out,
+ *   p(m, N | alpha, c) ~ (N - 1)! / prod_{x,k} m_xk!
+ *                        prod_k prod_j B(1 + s_jk, 1 + n_k - s_jk)
+ *                        prod_{k<K} B(1 + n_k, alpha + T_{k+1}),       (1)
+ * on the counts with row sums c_x for the observed x (and N <= n_max with
+ * a bound), n_k people in class k, s_jk of them seen by list j, T_k =
+ * sum_{l>=k} n_l, B the beta function: E[V^a (1 - V)^b] = B(1 + a, alpha
+ * + b) / B(1, alpha) for each stick [IJ01], and (1/N) N! / prod_x c_x!
+ * ... = (N - 1)! / ... up to constants.  Adding one person of pattern x
+ * to class k multiplies the last two lines of (1) by the predictive
  *   w_k(x) = E[pi_k | n] prod_j ((1 + s_jk) / (2 + n_k))^x_j
  *                              ((1 + n_k - s_jk) / (2 + n_k))^(1 - x_j), (2)
  *   E[pi_k | n] = (1 + n_k) / (1 + alpha + T_k)
@@ -62,94 +70,89 @@
  * (for the last class k = K the first factor is 1), from B(a + 1, b) /
  * B(a, b) = a / (a + b) and B(a, b + 1) / B(a, b) = b / (a + b).
  *
- * The move [JN04, section 3], on labelled people:
- *   1. Pick an ordered pair of distinct people (i, j) uniformly, 1 / (N
- *      (N - 1)) (an index uniform on 0..N-1 by exact rejection, then the
- *      cell holding it).
- *   2. If z_i = z_j = A: propose a split.  With E empty classes (E = 0:
- *      no split is possible, nothing happens), pick B uniformly among
- *      them, probability 1/E.  Else propose a merge of A = z_i and B =
- *      z_j into A.  S is the set of people in A and B.
- *   3. Launch state [JN04]: i in A, j in B, every other person of S in A
- *      or B with probability 1/2 each, then VCI_SM_SCANS restricted scans.
- *   4. A restricted scan reallocates the people of S, except i and j,
- *      between A and B, given everyone else, row by row (the observed
- *      patterns in table order, then the unseen).  The free people of a
- *      row are first all taken out of A and B, then put back in chunks
- *      of sizes 1, 1, 2, 4, 8, ... (each the number already put back): a
- *      chunk of c people goes to A person by person independently with
- *      p = w_A(x) / (w_A(x) + w_B(x)) from (2) at the counts of that
- *      moment, i.e. Binomial(c, p) of them.  Restricted Gibbs [JN04]
- *      updates one person at a time; a chunk is its block version, and
- *      the doubling keeps the cost at O(log c_x) per row while the first
- *      people of a row, whose placement decides the rest, still go one by
- *      one.  On the unseen row (some 17,000 people on UK) per-person
- *      updates would cost a thousand sweeps.  Any kernel whose transition
- *      probability can be computed serves [JN04, section 3: the launch
- *      state and the final scan only have to be constructible and their
- *      probability evaluable]; this one's is, on labelled people,
- *        q(L -> z') = prod_rows prod_chunks p^b (1 - p)^(c - b),      (3)
- *      b the chunk's people placed in A.
- *   5. Split: the proposal z' is one more scan from the launch state,
- *      with q(z' | z) = (1/E) q(L -> z') [JN04, eq. (3.8)]; the reverse
- *      merge is deterministic, so [JN04, eq. (3.7)]
- *        log a = log p(z') - log p(z) - log q(L -> z') + log E.
- *      Merge: z' puts all of S in A; the reverse split from z' would pick
- *      B among E' = E + 1 empty classes and would have to reach z from
- *      the same launch state (the launch depends only on S, i, j, A, B
- *      and the other classes, the same in both directions), so
- *        log a = log p(z') - log p(z) + log q(L -> z) - log E'.
- *      q(L -> z) is (3) evaluated at the current split z, scanned in the
- *      same chunks.
- * Counts instead of labels.  The sampler stores counts only.  Given the
- * counts, every labelled allocation with those counts is equally likely
- * under (1), so a uniformly random one may be drawn whenever labels are
- * needed (a Gibbs step in the labelled space); and the move's
- * probabilities depend on the labels only through which free people of a
- * row are in which chunk.  For q(L -> z) the chunk counts of z are
- * therefore drawn from the multivariate hypergeometric distribution
- * (chunk by chunk, each a hypergeometric draw).  The move commutes with
- * permutations of the people within a row, so its image on counts is a
- * Markov kernel that keeps the count posterior.
+ * The move, on counts.
+ *   1. Pick an ordered pair of distinct labels (A, B), each pair with
+ *      probability 1 / (K (K - 1)).  A empty: nothing happens.  B empty:
+ *      propose to split A into A and B.  Both occupied: propose to merge
+ *      B into A.  The reverse of a split of A into (A, B) is the merge of
+ *      the pair (A, B) and vice versa, each picked with the same
+ *      probability, which cancels.
+ *   2. Split (the sequential allocation of [D03], by rows): take all
+ *      people of A out; then for each observed row x, in a uniformly
+ *      random order (its probability is the same both ways and cancels),
+ *      draw how many of the row's r_x people of A go to A, the rest to B,
+ *      from the exact conditional of (1) given the rows placed so far,
+ *        P(a) ~ C(r_x, a) prod of the (2)-weights of adding them,
+ *      by inversion from log P(a + 1) - log P(a) (row_step); rows of at
+ *      most VCI_SM_FULL people over all of 0..r_x.  Then the unseen of A,
+ *      u_A, and of B, u_B (given u_A), each from its conditional under
+ *      (1) with N = N_rest + u (N_rest: everyone outside A and B's
+ *      unseen), the factor (N - 1)! included:
+ *        P(u + 1) / P(u) = (N_rest + u) / (u + 1) w_k(0)             (3)
+ *      (place_unseen), restricted to a window around the mode, where log
+ *      P falls at most VCI_SM_WINDOW below the mode, and to N <= n_max.
+ *      The window is a deterministic function of the counts, used alike
+ *      in both directions, so the truncation costs acceptance, never
+ *      exactness (an outcome outside has q = 0).  A split that leaves A
+ *      or B empty is rejected (its reverse would not be a merge).
+ *      q(split) = prod_rows P(a_x) P(u_A) P(u_B).
+ *   3. Merge: every observed person of A and B into A, and the unseen of
+ *      the merged class from (3) with B empty: q(merge) = P(u).
+ *   4. Accept a split with
+ *        log a = log p(split) - log p(merged) + log q(merge) - log q(split)
+ *      [JN04, eq. (3.1)], q(merge) the density of the merge from the
+ *      proposed split back to the current state (its unseen count); and a
+ *      merge with the same ratio the other way, q(split) then the density
+ *      of the sequential allocation reaching the current split: the same
+ *      steps with the current counts in place of draws.
  *
  * Label swaps [PR08]: the prior (1) is not symmetric in the labels, so a
  * state and its relabelling can have very different weights, and Gibbs
  * changes the order of the classes only slowly.  Each move is followed by
  * a proposal to exchange the contents of two adjacent classes l, l + 1
- * (l uniform), a symmetric proposal accepted with min(1, p(z') / p(z)),
- * where only the stick terms of (1) change.
+ * (l uniform), symmetric, accepted with min(1, p(z') / p(z)), where only
+ * the stick terms of (1) change.
  *
- * Edge cases: rows with more than 2^32 - 1 people of S (hypergeometric
- * draws take unsigned int) make the move do nothing, as does N < 2.  The
- * move allocates nothing; its scratch is set up with the chain.
+ * Edge cases: observed rows above 2^32 - 1 people are not possible (the
+ * table's counts are checked); with fewer than two labels nothing moves.
+ * The move allocates nothing; its scratch is set up with the chain.
  */
-#include <float.h>
 #include <math.h>
+#ifdef VC_SM_DEBUG
+#include <stdio.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
-#include "core/vc_fastmath.h"
 #include "models/impl.h"
 
-/* Restricted scans from the random start to the launch state [JN04 use
- * a few; each costs about one Gibbs sweep on UK].  More scans give
- * better-placed splits at a higher price per move. */
-#define VCI_SM_SCANS 3
+/* Rows with at most this many people of the two classes draw from their
+ * whole conditional; larger ones (and the unseen) from a window around
+ * the mode at most this wide.  On UK every observed row is below it
+ * (907 people at most); the unseen window is some 10 standard deviations
+ * wide. */
+#define VCI_SM_FULL 4096
+
+/* The window of a proposal: log P down by this much from the mode, a
+ * mass ratio e^-40 ~ 4e-18 at each end. */
+#define VCI_SM_WINDOW 40.0
 
 struct vci_sm {
     size_t J, K, rows;   /* rows = npat + 1: the patterns, then the unseen */
     uint32_t *pat;       /* rows: capture pattern of each row (unseen: 0) */
     uint64_t *cells;     /* rows * K: people of row x in class k */
-    uint64_t *ntot;      /* K: n_k, kept equal to the column sums */
+    uint64_t *ntot;      /* K: n_k (A and B: as placed so far) */
     double *tail;        /* K + 1: T_k */
-    uint64_t *r_row;     /* rows: people of S in row x */
-    uint64_t *f_row;     /* rows: of them free (neither i nor j) */
-    uint64_t *a_row;     /* rows: free people in A, the scan's state */
-    uint64_t *a_orig;    /* rows: free people in A in the current split */
+    uint64_t *r_row;     /* rows: people of A and B in row x */
+    uint64_t *a_orig;    /* rows: of them in A now */
+    uint64_t *a_new;     /* rows: in A in the proposal (B: the rest,
+                            except the unseen row: b_new) */
+    uint64_t b_new;      /* unseen in B in the proposal */
     uint64_t *sA, *sB;   /* J: people of A, B seen by list j */
+    double *lw;          /* VCI_SM_FULL + 2: a row's log weights */
+    size_t *perm;        /* rows - 1: order of the observed rows */
     uint64_t counts[7];  /* vci_sm_counts */
 };
 
@@ -163,11 +166,12 @@ void vci_sm_free(vci_sm *sm)
     free(sm->ntot);
     free(sm->tail);
     free(sm->r_row);
-    free(sm->f_row);
-    free(sm->a_row);
     free(sm->a_orig);
+    free(sm->a_new);
     free(sm->sA);
     free(sm->sB);
+    free(sm->lw);
+    free(sm->perm);
     free(sm);
 }
 
@@ -186,15 +190,16 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w)
     sm->ntot = calloc(K, sizeof *sm->ntot);
     sm->tail = calloc(K + 1, sizeof *sm->tail);
     sm->r_row = calloc(rows, sizeof *sm->r_row);
-    sm->f_row = calloc(rows, sizeof *sm->f_row);
-    sm->a_row = calloc(rows, sizeof *sm->a_row);
     sm->a_orig = calloc(rows, sizeof *sm->a_orig);
+    sm->a_new = calloc(rows, sizeof *sm->a_new);
     sm->sA = calloc(J, sizeof *sm->sA);
     sm->sB = calloc(J, sizeof *sm->sB);
+    sm->lw = calloc(VCI_SM_FULL + 2, sizeof *sm->lw);
+    sm->perm = calloc(rows, sizeof *sm->perm);
     if (sm->pat == NULL || sm->cells == NULL || sm->ntot == NULL
-        || sm->tail == NULL || sm->r_row == NULL || sm->f_row == NULL
-        || sm->a_row == NULL || sm->a_orig == NULL || sm->sA == NULL
-        || sm->sB == NULL) {
+        || sm->tail == NULL || sm->r_row == NULL || sm->a_orig == NULL
+        || sm->a_new == NULL || sm->sA == NULL || sm->sB == NULL
+        || sm->lw == NULL || sm->perm == NULL) {
         vci_sm_free(sm);
         return NULL;
     }
@@ -237,46 +242,6 @@ static void tails(vci_sm *sm)
     }
 }
 
-/* log E[pi_k | n] of (2), for classes A and B at once; tails() done.
- * Only the proposal uses it, in both directions alike, so the floor
- * that keeps vci_log's argument normal cannot bias the move. */
-static void log_stick_pred(const vci_sm *sm, double alpha, size_t A,
-                           size_t B, double *lA, double *lB)
-{
-    const size_t K = sm->K;
-    const double *T = sm->tail;
-    *lA = 0.0;
-    *lB = 0.0;
-    double cum = 0.0; /* sum_{l<k} log((alpha + T_{l+1}) / (1 + alpha + T_l)) */
-    for (size_t k = 0; k < K; k++) {
-        double here = k + 1 < K ? vci_log((1.0 + (double)sm->ntot[k])
-                                          / (1.0 + alpha + T[k]))
-                                : 0.0;
-        if (k == A) {
-            *lA = cum + here;
-        }
-        if (k == B) {
-            *lB = cum + here;
-        }
-        if (k + 1 < K) {
-            double ratio = (alpha + T[k + 1]) / (1.0 + alpha + T[k]);
-            cum += vci_log(ratio > DBL_MIN ? ratio : DBL_MIN);
-        }
-    }
-}
-
-/* log of the list part of (2) for pattern x in a class of n people, s_j
- * of them seen by list j. */
-static double log_profile(size_t J, uint32_t x, uint64_t n, const uint64_t *s)
-{
-    double nn = (double)n, t = 0.0;
-    for (size_t j = 0; j < J; j++) {
-        double sj = (double)s[j];
-        t += vci_log((x >> j & 1u) ? 1.0 + sj : 1.0 + nn - sj);
-    }
-    return t - (double)J * vci_log(2.0 + nn);
-}
-
 /* Put m people of row x into class k (add = 1) or take them out (add =
  * 0), with k's list counts s (sm->sA or sm->sB). */
 static void move_people(vci_sm *sm, size_t x, size_t k, uint64_t *s,
@@ -295,20 +260,46 @@ static void move_people(vci_sm *sm, size_t x, size_t k, uint64_t *s,
     }
 }
 
-/* log (1) up to terms that do not depend on how S is split between A and
- * B: the list terms of A and B and all the stick terms, at sm->ntot and
- * sm->sA, sm->sB. */
-static double log_target(vci_sm *sm, double alpha, size_t A, size_t B)
+/* Load class A with inA[x] and class B with inB[x] people of each row x
+ * (inB == NULL: B empty), and their list counts. */
+static void load(vci_sm *sm, size_t A, size_t B, const uint64_t *inA,
+                 const uint64_t *inB)
+{
+    sm->ntot[A] = 0;
+    sm->ntot[B] = 0;
+    memset(sm->sA, 0, sm->J * sizeof *sm->sA);
+    memset(sm->sB, 0, sm->J * sizeof *sm->sB);
+    for (size_t x = 0; x < sm->rows; x++) {
+        move_people(sm, x, A, sm->sA, inA[x], 1);
+        if (inB != NULL) {
+            move_people(sm, x, B, sm->sB, inB[x], 1);
+        }
+    }
+}
+
+/* log (1) up to terms that do not depend on the contents of A and B or
+ * on their unseen: (N - 1)!, the cells of A and B, their list terms and
+ * all the stick terms, at sm->ntot, sm->sA, sm->sB (load) and the cell
+ * counts inA, inB (inB NULL: B empty). */
+static double log_target(vci_sm *sm, double alpha, size_t A, size_t B,
+                         const uint64_t *inA, const uint64_t *inB)
 {
     const size_t J = sm->J, K = sm->K;
-    double t = 0.0;
     double nA = (double)sm->ntot[A], nB = (double)sm->ntot[B];
+    double t = 0.0;
     for (size_t j = 0; j < J; j++) {
         double a = (double)sm->sA[j], b = (double)sm->sB[j];
         t += gsl_sf_lnbeta(1.0 + a, 1.0 + nA - a)
              + gsl_sf_lnbeta(1.0 + b, 1.0 + nB - b);
     }
+    for (size_t x = 0; x < sm->rows; x++) {
+        t -= lgamma((double)inA[x] + 1.0);
+        if (inB != NULL) {
+            t -= lgamma((double)inB[x] + 1.0);
+        }
+    }
     tails(sm);
+    t += lgamma(sm->tail[0]); /* (N - 1)!, N = T_0 >= n >= 1 */
     for (size_t k = 0; k + 1 < K; k++) {
         t += gsl_sf_lnbeta(1.0 + (double)sm->ntot[k],
                            alpha + sm->tail[k + 1]);
@@ -316,95 +307,287 @@ static double log_target(vci_sm *sm, double alpha, size_t A, size_t B)
     return t;
 }
 
-/* Class sizes and list counts of A and B from the per-row split: row x
- * holds a[x] + [x == xi] people in A and f[x] - a[x] + [x == xj] in B
- * (a == NULL: all of S in A). */
-static void set_split(vci_sm *sm, size_t A, size_t B, const uint64_t *a,
-                      size_t xi, size_t xj)
+/* E[pi_A | n] and E[pi_B | n] of (2), with A and B at nA, nB people and
+ * the other classes at sm->ntot. */
+static void stick_pred(const vci_sm *sm, double alpha, size_t A, size_t B,
+                       double nA, double nB, double *eA, double *eB)
 {
+    const size_t K = sm->K;
+    double total = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        total += k == A ? nA : k == B ? nB : (double)sm->ntot[k];
+    }
+    double acc = 1.0, Tk = total;
+    *eA = 0.0;
+    *eB = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        double nk = k == A ? nA : k == B ? nB : (double)sm->ntot[k];
+        double Tk1 = Tk - nk > 0.0 ? Tk - nk : 0.0; /* T_{k+1} */
+        double here = k + 1 < K ? (1.0 + nk) / (1.0 + alpha + Tk) : 1.0;
+        if (k == A) {
+            *eA = acc * here;
+        }
+        if (k == B) {
+            *eB = acc * here;
+        }
+        if (k + 1 < K) {
+            acc *= (alpha + Tk1) / (1.0 + alpha + Tk);
+        }
+        Tk = Tk1;
+    }
+}
+
+/* log P(a + 1) - log P(a) for an observed row of pattern x with f people
+ * to place, at a of them in A and f - 1 - a in B on top of the counts
+ * placed so far (sm->ntot, sA, sB): log((f - a) / (a + 1)) + log w_A(x)
+ * - log w_B(x), (2).  On the linear scale with one log; the log scale
+ * when that over- or underflows. */
+static double row_step(const vci_sm *sm, double alpha, size_t A, size_t B,
+                       uint32_t x, uint64_t f, uint64_t a)
+{
+    const size_t J = sm->J;
+    double nA = (double)(sm->ntot[A] + a);
+    double nB = (double)(sm->ntot[B] + (f - 1 - a));
+    double eA, eB;
+    stick_pred(sm, alpha, A, B, nA, nB, &eA, &eB);
+    double ratio = (double)(f - a) / (double)(a + 1) * (eA / eB);
+    for (size_t j = 0; j < J; j++) {
+        int in = x >> j & 1u;
+        double sa = (double)sm->sA[j] + (in ? (double)a : 0.0);
+        double sb = (double)sm->sB[j] + (in ? (double)(f - 1 - a) : 0.0);
+        double ua = in ? 1.0 + sa : 1.0 + nA - sa;
+        double ub = in ? 1.0 + sb : 1.0 + nB - sb;
+        ratio *= (ua * (2.0 + nB)) / (ub * (2.0 + nA));
+    }
+    if (ratio > 0.0 && ratio < HUGE_VAL) {
+        return log(ratio);
+    }
+    double l = log((double)(f - a)) - log((double)(a + 1)) + log(eA)
+               - log(eB);
+    for (size_t j = 0; j < J; j++) {
+        int in = x >> j & 1u;
+        double sa = (double)sm->sA[j] + (in ? (double)a : 0.0);
+        double sb = (double)sm->sB[j] + (in ? (double)(f - 1 - a) : 0.0);
+        l += log(in ? 1.0 + sa : 1.0 + nA - sa)
+             - log(in ? 1.0 + sb : 1.0 + nB - sb) + log(2.0 + nB)
+             - log(2.0 + nA);
+    }
+    return l;
+}
+
+/* log P(u + 1) - log P(u) of (3): u unseen people in class k (A, whose
+ * list counts are s) on top of sm->ntot, N_rest + u people in all. */
+static double unseen_step(const vci_sm *sm, double alpha, size_t A,
+                          size_t B, int in_b, const uint64_t *s,
+                          double n_rest, uint64_t u)
+{
+    const size_t J = sm->J;
+    double nk = (double)(sm->ntot[in_b ? B : A] + u);
+    double eA, eB;
+    stick_pred(sm, alpha, A, B,
+               in_b ? (double)sm->ntot[A] : nk,
+               in_b ? nk : (double)sm->ntot[B], &eA, &eB);
+    double e = in_b ? eB : eA;
+    double l = log((n_rest + (double)u) / ((double)u + 1.0)) + log(e);
+    double prod = 1.0;
+    for (size_t j = 0; j < J; j++) {
+        prod *= (1.0 + nk - (double)s[j]) / (2.0 + nk); /* in (0, 1) */
+    }
+    if (prod > 0.0) {
+        return l + log(prod);
+    }
+    for (size_t j = 0; j < J; j++) {
+        l += log(1.0 + nk - (double)s[j]) - log(2.0 + nk);
+    }
+    return l;
+}
+
+/* Step functions of the two kinds of conditional. */
+typedef struct {
+    int unseen;        /* 0: an observed row (row_step), 1: (3) */
+    size_t A, B;
+    uint32_t x;        /* row: pattern */
+    uint64_t f;        /* row: people to place */
+    int in_b;          /* unseen: of class B (else A) */
+    double n_rest;     /* unseen: N_rest */
+} step_fn;
+
+static double step_at(const vci_sm *sm, double alpha, const step_fn *g,
+                      uint64_t a)
+{
+    if (g->unseen) {
+        return unseen_step(sm, alpha, g->A, g->B, g->in_b,
+                           g->in_b ? sm->sB : sm->sA, g->n_rest, a);
+    }
+    return row_step(sm, alpha, g->A, g->B, g->x, g->f, a);
+}
+
+/*
+ * Draw a from the distribution on 0..amax with log P(a + 1) - log P(a) =
+ * step_at(a), or (want != UINT64_MAX) take a = want; add log P(a) to
+ * *logq.  With amax <= VCI_SM_FULL the whole range; otherwise the mode
+ * a* (the first a whose step is negative, by doubling then bisection:
+ * exact for a unimodal P, and a deterministic choice otherwise, which
+ * keeps the proposal valid) and a window around it where log P stays
+ * within VCI_SM_WINDOW of log P(a*), at most VCI_SM_FULL / 2 each side.
+ * Returns a, or UINT64_MAX when `want` lies outside the window (q = 0).
+ */
+static uint64_t draw_count(vci_sm *sm, const gsl_rng *r, double alpha,
+                           const step_fn *g, uint64_t amax, uint64_t want,
+                           double *logq)
+{
+    uint64_t lo = 0, hi = amax;
+    if (amax > VCI_SM_FULL) {
+        uint64_t l = 0, h = 1;
+        while (h < amax && step_at(sm, alpha, g, h - 1) >= 0.0) {
+            l = h;
+            h = h > amax / 2 ? amax : 2 * h;
+        }
+        while (l < h) { /* first a in [l, h] with a negative step */
+            uint64_t mid = l + (h - l) / 2;
+            if (step_at(sm, alpha, g, mid) < 0.0) {
+                h = mid;
+            } else {
+                l = mid + 1;
+            }
+        }
+        double drop = 0.0;
+        lo = l;
+        while (lo > 0 && drop > -VCI_SM_WINDOW && l - lo < VCI_SM_FULL / 2) {
+            drop -= step_at(sm, alpha, g, lo - 1);
+            lo--;
+        }
+        drop = 0.0;
+        hi = l;
+        while (hi < amax && drop > -VCI_SM_WINDOW
+               && hi - l < VCI_SM_FULL / 2) {
+            drop += step_at(sm, alpha, g, hi);
+            hi++;
+        }
+    }
+    double *lw = sm->lw;
+    lw[0] = 0.0;
+    double max = 0.0;
+    for (uint64_t a = lo; a < hi; a++) {
+        lw[a - lo + 1] = lw[a - lo] + step_at(sm, alpha, g, a);
+        max = lw[a - lo + 1] > max ? lw[a - lo + 1] : max;
+    }
+    double sum = 0.0;
+    for (uint64_t a = lo; a <= hi; a++) {
+        sum += exp(lw[a - lo] - max);
+    }
+    uint64_t a;
+    if (want != UINT64_MAX) {
+        if (want < lo || want > hi) {
+            return UINT64_MAX;
+        }
+        a = want;
+    } else {
+        double u = vci_ran_uniform(r) * sum, acc = 0.0;
+        for (a = lo; a < hi; a++) {
+            acc += exp(lw[a - lo] - max);
+            if (u < acc) {
+                break;
+            }
+        }
+    }
+    *logq += lw[a - lo] - max - log(sum);
+    return a;
+}
+
+/*
+ * Step 2 above: the sequential allocation of the people of A and B (row
+ * totals sm->r_row) into A and B: seed i (row xi) in A, seed j (row xj)
+ * in B, then the other observed people row by row in the order sm->perm,
+ * then the unseen of A, then of B, at most umax unseen in all.  force ==
+ * 0: draws, A's cells left in sm->a_new, B's unseen in sm->b_new (B's
+ * observed cells are r_row - a_new); force == 1: follows the current
+ * split (sm->cells).  Adds log q to *logq.  Returns 0 when a forced
+ * count lies outside its window, else 1.
+ */
+static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
+                          size_t A, size_t B, size_t xi, size_t xj,
+                          double n_rest, uint64_t umax, int force,
+                          double *logq)
+{
+    const size_t K = sm->K, P = sm->rows - 1;
     sm->ntot[A] = 0;
     sm->ntot[B] = 0;
     memset(sm->sA, 0, sm->J * sizeof *sm->sA);
     memset(sm->sB, 0, sm->J * sizeof *sm->sB);
-    for (size_t x = 0; x < sm->rows; x++) {
-        uint64_t inA, inB;
-        if (a == NULL) {
-            inA = sm->r_row[x];
-            inB = 0;
-        } else {
-            inA = a[x] + (x == xi);
-            inB = sm->f_row[x] - a[x] + (x == xj);
-        }
-        move_people(sm, x, A, sm->sA, inA, 1);
-        move_people(sm, x, B, sm->sB, inB, 1);
-    }
-}
-
-/* Scan modes. */
-enum { SCAN_DRAW, SCAN_PROPOSE, SCAN_FORCE };
-
-/*
- * One restricted scan (step 4 above) from the split in sm->a_row (with
- * ntot, sA, sB matching it), leaving the new split there.  SCAN_PROPOSE
- * adds log q of the outcome, (3), to *logq; SCAN_FORCE makes the outcome
- * sm->a_orig (chunk counts drawn hypergeometrically) and adds its log q.
- */
-static void restricted_scan(vci_sm *sm, const gsl_rng *r, double alpha,
-                            size_t A, size_t B, int mode, double *logq)
-{
-    const size_t J = sm->J;
-    for (size_t x = 0; x < sm->rows; x++) {
-        uint64_t f = sm->f_row[x];
+    move_people(sm, xi, A, sm->sA, 1, 1);
+    move_people(sm, xj, B, sm->sB, 1, 1);
+    for (size_t q = 0; q < P; q++) {
+        size_t x = sm->perm[q];
+        uint64_t seeds = (uint64_t)(x == xi) + (uint64_t)(x == xj);
+        uint64_t f = sm->r_row[x] - seeds;
         if (f == 0) {
+            sm->a_new[x] = x == xi;
             continue;
         }
-        uint64_t a = sm->a_row[x];
-        move_people(sm, x, A, sm->sA, a, 0);
-        move_people(sm, x, B, sm->sB, f - a, 0);
-        uint64_t done = 0, inA = 0, want = mode == SCAN_FORCE ? sm->a_orig[x]
-                                                              : 0;
-        while (done < f) {
-            uint64_t c = done == 0 ? 1 : done;
-            c = c < f - done ? c : f - done;
-            double lA, lB;
-            tails(sm);
-            log_stick_pred(sm, alpha, A, B, &lA, &lB);
-            lA += log_profile(J, sm->pat[x], sm->ntot[A], sm->sA);
-            lB += log_profile(J, sm->pat[x], sm->ntot[B], sm->sB);
-            double hi = lA > lB ? lA : lB;
-            double lse = hi + log1p(exp(-fabs(lA - lB)));
-            double lp = lA - lse, lq = lB - lse; /* log p, log(1 - p) */
-            uint64_t b;
-            if (mode == SCAN_FORCE) {
-                /* which of the `want` people of the current split still
-                 * to place fall in this chunk: hypergeometric */
-                uint64_t left = f - done;
-                b = c == left ? want
-                              : gsl_ran_hypergeometric(
-                                    r, (unsigned)want,
-                                    (unsigned)(left - want), (unsigned)c);
-                want -= b;
-            } else {
-                b = vci_ran_binomial(r, exp(lp), c);
-            }
-            if (logq != NULL) {
-                *logq += (b > 0 ? (double)b * lp : 0.0)
-                         + (c - b > 0 ? (double)(c - b) * lq : 0.0);
-            }
-            move_people(sm, x, A, sm->sA, b, 1);
-            move_people(sm, x, B, sm->sB, c - b, 1);
-            inA += b;
-            done += c;
+        step_fn g = {0, A, B, sm->pat[x], f, 0, 0.0};
+        uint64_t want = force ? sm->cells[x * K + A] - (x == xi)
+                              : UINT64_MAX;
+        uint64_t a = draw_count(sm, r, alpha, &g, f, want, logq);
+        if (a == UINT64_MAX) {
+            return 0;
         }
-        sm->a_row[x] = inA;
+        sm->a_new[x] = a + (x == xi);
+        move_people(sm, x, A, sm->sA, a, 1);
+        move_people(sm, x, B, sm->sB, f - a, 1);
     }
+    step_fn g = {1, A, B, 0u, 0, 0, n_rest};
+    uint64_t uA = draw_count(sm, r, alpha, &g, umax,
+                             force ? sm->cells[P * K + A] : UINT64_MAX, logq);
+    if (uA == UINT64_MAX) {
+        return 0;
+    }
+    sm->ntot[A] += uA;
+    g.in_b = 1;
+    g.n_rest = n_rest + (double)uA;
+    uint64_t uB = draw_count(sm, r, alpha, &g, umax - uA,
+                             force ? sm->cells[P * K + B] : UINT64_MAX, logq);
+    if (uB == UINT64_MAX) {
+        return 0;
+    }
+    sm->ntot[B] += uB;
+    sm->a_new[P] = uA;
+    sm->b_new = uB;
+    return 1;
 }
 
-/* Cell of the person with index u (0-based, people ordered by row then
- * class), skipping one person of cell `skip` (rows * K: none). */
+/* Step 3 above: all observed people of A and B in A (sm->r_row), B
+ * empty, the unseen of A drawn (want == UINT64_MAX) or forced to `want`,
+ * into *u.  Adds log q to *logq; 0 when `want` lies outside the
+ * window. */
+static int allocate_merge(vci_sm *sm, const gsl_rng *r, double alpha,
+                          size_t A, size_t B, double n_rest, uint64_t umax,
+                          uint64_t want, uint64_t *u_out, double *logq)
+{
+    const size_t P = sm->rows - 1;
+    sm->ntot[A] = 0;
+    sm->ntot[B] = 0;
+    memset(sm->sA, 0, sm->J * sizeof *sm->sA);
+    memset(sm->sB, 0, sm->J * sizeof *sm->sB);
+    for (size_t x = 0; x < P; x++) {
+        move_people(sm, x, A, sm->sA, sm->r_row[x], 1);
+    }
+    step_fn g = {1, A, B, 0u, 0, 0, n_rest};
+    uint64_t u = draw_count(sm, r, alpha, &g, umax, want, logq);
+    if (u == UINT64_MAX) {
+        return 0;
+    }
+    sm->ntot[A] += u;
+    *u_out = u;
+    return 1;
+}
+
+/* Cell of the observed person with index u (0-based, people ordered by
+ * row then class; the unseen row is not counted), skipping one person of
+ * cell `skip` (rows * K: none). */
 static size_t find_person(const vci_sm *sm, uint64_t u, size_t skip)
 {
-    size_t ncell = sm->rows * sm->K;
+    size_t ncell = (sm->rows - 1) * sm->K;
     for (size_t q = 0; q < ncell; q++) {
         uint64_t m = sm->cells[q] - (q == skip);
         if (u < m) {
@@ -412,27 +595,34 @@ static size_t find_person(const vci_sm *sm, uint64_t u, size_t skip)
         }
         u -= m;
     }
-    return ncell - 1; /* not reached: u < N */
+    return ncell - 1; /* not reached: u < n */
 }
 
-/* One split-merge proposal on sm->cells (steps 1-5 above). */
-static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha)
+/* One split-merge proposal on sm->cells (steps 1-4 above); unseen_max:
+ * the most unseen people allowed in all (n_max - n, or 2^62). */
+static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
+                        uint64_t unseen_max)
 {
-    const size_t K = sm->K, rows = sm->rows;
-    uint64_t N = 0;
+    const size_t K = sm->K, rows = sm->rows, P = rows - 1;
+    if (K < 2) {
+        return;
+    }
+    uint64_t n = 0, n0 = 0; /* observed, unseen */
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = 0;
         for (size_t x = 0; x < rows; x++) {
             nk += sm->cells[x * K + k];
         }
         sm->ntot[k] = nk;
-        N += nk;
+        n0 += sm->cells[P * K + k];
+        n += nk - sm->cells[P * K + k];
     }
-    if (N < 2) {
+    if (n < 2) {
         return;
     }
-    size_t ci = find_person(sm, uniform_index(r, N), rows * K);
-    size_t cj = find_person(sm, uniform_index(r, N - 1), ci);
+    /* step 1: the seeds, and the classes */
+    size_t ci = find_person(sm, uniform_index(r, n), rows * K);
+    size_t cj = find_person(sm, uniform_index(r, n - 1), ci);
     size_t xi = ci / K, A = ci % K, xj = cj / K, B = cj % K;
     int split = A == B;
     size_t empty = 0;
@@ -452,51 +642,128 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha)
             }
         }
     }
+    sm->counts[split ? 0 : 2]++;
     for (size_t x = 0; x < rows; x++) {
-        uint64_t rx = sm->cells[x * K + A] + (split ? 0 : sm->cells[x * K + B]);
-        if (rx > UINT32_MAX) {
+        sm->r_row[x] = sm->cells[x * K + A] + sm->cells[x * K + B];
+        sm->a_orig[x] = sm->cells[x * K + A];
+    }
+    uint64_t u_now = sm->r_row[P];
+    double N = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        N += (double)sm->ntot[k];
+    }
+    double n_rest = N - (double)u_now; /* >= n >= 1 */
+    uint64_t umax = unseen_max - (n0 - u_now);
+    /* the current state's log target */
+    double log_now;
+    if (split) {
+        load(sm, A, B, sm->a_orig, NULL);
+        log_now = log_target(sm, alpha, A, B, sm->a_orig, NULL);
+    } else {
+        uint64_t *inB = sm->a_new; /* scratch: the current B */
+        for (size_t x = 0; x < rows; x++) {
+            inB[x] = sm->cells[x * K + B];
+        }
+        load(sm, A, B, sm->a_orig, inB);
+        log_now = log_target(sm, alpha, A, B, sm->a_orig, inB);
+    }
+    /* the seeds' rows first, then the other observed rows in a
+     * uniformly random order (Fisher-Yates); the rule depends on xi and
+     * xj only, the same in both directions */
+    size_t first = 0;
+    sm->perm[first++] = xi;
+    if (xj != xi) {
+        sm->perm[first++] = xj;
+    }
+    for (size_t x = 0; x < P; x++) {
+        if (x != xi && x != xj) {
+            sm->perm[first++] = x;
+        }
+    }
+    size_t fixed = xj != xi ? 2 : 1;
+    for (size_t q = P; q-- > fixed + 1;) {
+        size_t e = fixed + (size_t)uniform_index(r, q + 1 - fixed);
+        size_t t = sm->perm[q];
+        sm->perm[q] = sm->perm[e];
+        sm->perm[e] = t;
+    }
+    /* log of the seeds' selection probability times n (n - 1) (step 1),
+     * now (sel_now) and in the proposed state (sel_new) */
+    double sel_now, sel_new;
+    double log_q_split = 0.0, log_q_merge = 0.0, log_new;
+    if (split) {
+        allocate_split(sm, r, alpha, A, B, xi, xj, n_rest, umax, 0,
+                       &log_q_split);
+        /* A's cells in a_new, B's in a_orig (the current A's cells are
+         * r_row, so a_orig is free) */
+        for (size_t x = 0; x < P; x++) {
+            sm->a_orig[x] = sm->r_row[x] - sm->a_new[x];
+        }
+        sm->a_orig[P] = sm->b_new;
+        load(sm, A, B, sm->a_new, sm->a_orig);
+        log_new = log_target(sm, alpha, A, B, sm->a_new, sm->a_orig);
+        /* the reverse merge's density of the current unseen count */
+        uint64_t u_back;
+        if (!allocate_merge(sm, r, alpha, A, B, n_rest, umax, u_now,
+                            &u_back, &log_q_merge)) {
             return;
         }
-        sm->r_row[x] = rx;
-        sm->f_row[x] = rx - (x == xi) - (x == xj);
-        sm->a_orig[x] = split ? 0 : sm->cells[x * K + A] - (x == xi);
+        sel_now = log((double)sm->cells[xi * K + A])
+                  + log((double)(sm->cells[xj * K + A] - (xi == xj)))
+                  - log((double)empty);
+        sel_new = log((double)sm->a_new[xi])
+                  + log((double)(sm->r_row[xj] - sm->a_new[xj]));
+        double log_acc = log_new - log_now + log_q_merge - log_q_split
+                         + sel_new - sel_now;
+#ifdef VC_SM_DEBUG
+        fprintf(stderr, "S dpi %.1f qm %.1f qs %.1f acc %.1f nA %llu nB %llu uA %llu uB %llu unow %llu\n", log_new - log_now, log_q_merge, log_q_split, log_acc, (unsigned long long)(sm->a_new[P]), (unsigned long long)sm->b_new, (unsigned long long)sm->a_new[P], (unsigned long long)sm->b_new, (unsigned long long)u_now);
+#endif
+        if (!(log_acc >= 0.0 || vci_ran_uniform(r) < exp(log_acc))) {
+            return;
+        }
+        sm->counts[1]++;
+        for (size_t x = 0; x < rows; x++) {
+            sm->cells[x * K + A] = sm->a_new[x];
+            sm->cells[x * K + B] = sm->a_orig[x];
+        }
+        return;
     }
-    sm->counts[split ? 0 : 2]++;
-    /* the current state's log target */
-    set_split(sm, A, B, split ? NULL : sm->a_orig, xi, xj);
-    double log_now = log_target(sm, alpha, A, B);
-    /* launch state: a random split, then restricted scans */
-    for (size_t x = 0; x < rows; x++) {
-        sm->a_row[x] = vci_ran_binomial(r, 0.5, sm->f_row[x]);
+    /* merge: the proposal first, then the reverse split's density */
+    uint64_t u_new;
+    if (!allocate_merge(sm, r, alpha, A, B, n_rest, umax, UINT64_MAX,
+                        &u_new, &log_q_merge)) {
+        return;
     }
-    set_split(sm, A, B, sm->a_row, xi, xj);
-    for (int s = 0; s < VCI_SM_SCANS; s++) {
-        restricted_scan(sm, r, alpha, A, B, SCAN_DRAW, NULL);
+    for (size_t x = 0; x < P; x++) {
+        sm->a_new[x] = sm->r_row[x];
     }
-    double logq = 0.0, log_acc;
-    if (split) {
-        restricted_scan(sm, r, alpha, A, B, SCAN_PROPOSE, &logq);
-        double log_new = log_target(sm, alpha, A, B);
-        log_acc = log_new - log_now - logq + log((double)empty);
-    } else {
-        restricted_scan(sm, r, alpha, A, B, SCAN_FORCE, &logq);
-        set_split(sm, A, B, NULL, xi, xj);
-        double log_new = log_target(sm, alpha, A, B);
-        log_acc = log_new - log_now + logq - log((double)(empty + 1));
+    sm->a_new[P] = u_new;
+    load(sm, A, B, sm->a_new, NULL);
+    log_new = log_target(sm, alpha, A, B, sm->a_new, NULL);
+    if (!allocate_split(sm, r, alpha, A, B, xi, xj, n_rest, umax, 1,
+                        &log_q_split)) {
+        return;
     }
+    sel_now = log((double)sm->cells[xi * K + A])
+              + log((double)sm->cells[xj * K + B]);
+    sel_new = log((double)sm->r_row[xi])
+              + log((double)(sm->r_row[xj] - (xi == xj)))
+              - log((double)(empty + 1));
+    double log_acc = log_new - log_now + log_q_split - log_q_merge
+                     + sel_new - sel_now;
+#ifdef VC_SM_DEBUG
+    fprintf(stderr, "M dpi %.1f qs %.1f qm %.1f acc %.1f unew %llu unow %llu\n", log_new - log_now, log_q_split, log_q_merge, log_acc, (unsigned long long)u_new, (unsigned long long)u_now);
+#endif
     if (!(log_acc >= 0.0 || vci_ran_uniform(r) < exp(log_acc))) {
         return;
     }
-    sm->counts[split ? 1 : 3]++;
-    for (size_t x = 0; x < rows; x++) {
-        if (split) {
-            sm->cells[x * K + A] = sm->a_row[x] + (x == xi);
-            sm->cells[x * K + B] = sm->f_row[x] - sm->a_row[x] + (x == xj);
-        } else {
-            sm->cells[x * K + A] = sm->r_row[x];
-            sm->cells[x * K + B] = 0;
-        }
+    sm->counts[3]++;
+    for (size_t x = 0; x < P; x++) {
+        sm->cells[x * K + A] = sm->r_row[x];
+        sm->cells[x * K + B] = 0;
     }
+    sm->cells[P * K + A] = u_new;
+    sm->cells[P * K + B] = 0;
 }
 
 /* Sum of the stick terms of (1) at sm->ntot. */
@@ -511,7 +778,7 @@ static double log_sticks(vci_sm *sm, double alpha)
     return t;
 }
 
-/* Exchange the contents of classes l and l + 1 [PR08]; the list terms of
+/* Exchange the contents of classes l and l + 1 [PR08]; the other terms of
  * (1) are unchanged (the same classes, relabelled). */
 static void label_swap(vci_sm *sm, const gsl_rng *r, double alpha)
 {
@@ -560,12 +827,15 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
                             (unsigned long long)s->sweeps + 1);
     }
     memcpy(sm->cells + P * K, s->n0_class, K * sizeof *s->n0_class);
+    uint64_t unseen_max = w->n_max != 0 ? w->n_max - w->n
+                                        : (uint64_t)1 << 62;
     for (size_t m = 0; m < moves; m++) {
-        split_merge(sm, r, s->alpha);
+        split_merge(sm, r, s->alpha, unseen_max);
         label_swap(sm, r, s->alpha);
     }
     /* the counts back into the sweep's sufficient statistics */
     memset(w->seen, 0, J * K * sizeof *w->seen);
+    uint64_t n0 = 0;
     for (size_t k = 0; k < K; k++) {
         uint64_t nk = 0;
         for (size_t x = 0; x < P; x++) {
@@ -579,7 +849,10 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
         }
         w->nobs_class[k] = nk;
         s->n0_class[k] = sm->cells[P * K + k];
+        n0 += s->n0_class[k];
     }
+    s->n0 = n0;
+    s->N = w->n + n0;
     static const char *const step[] = {"lambda", "stick-breaking weights",
                                        "alpha", "n0 (people no list saw)"};
     int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {

@@ -1436,7 +1436,7 @@ static void test_exact_tiny(void)
     /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
-    for (int sampler = 0; sampler < 2; sampler++) {
+    for (int sampler = 0; sampler < 3; sampler++) {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
     o.sampler = sampler;
@@ -1452,8 +1452,12 @@ static void test_exact_tiny(void)
     o.beta_min = 0.2;
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sampler ? 100000 : 400000,
-                                              NULL), VC_OK);
+    /* tempering: a quarter of the sweeps (each is 4 sweeps' work) */
+    CU_ASSERT_EQUAL_FATAL(
+        vc_lcm_chains_round(c, sampler == VC_LCM_SAMPLER_TEMPERING ? 100000
+                                                                    : 400000,
+                            NULL),
+        VC_OK);
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     double hits = 0.0, draws = 0.0;
@@ -1473,7 +1477,17 @@ static void test_exact_tiny(void)
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
-    if (sampler) {
+    if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
+        uint64_t sm[7];
+        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, sm), 7);
+        fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu, swaps "
+                "%llu/%llu", (unsigned long long)sm[1],
+                (unsigned long long)sm[0], (unsigned long long)sm[3],
+                (unsigned long long)sm[2], (unsigned long long)sm[6],
+                (unsigned long long)sm[5]);
+        CU_ASSERT(sm[1] > 1000 && sm[3] > 1000); /* the moves do move */
+    }
+    if (sampler == VC_LCM_SAMPLER_TEMPERING) {
         /* the adapted ladder: from 1 down to beta_min, decreasing */
         double beta[4];
         CU_ASSERT_EQUAL(vc_lcm_chains_ladder(c, beta, 4), 4);
