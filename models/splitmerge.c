@@ -152,7 +152,11 @@ struct vci_sm {
     uint64_t b_new;      /* unseen in B in the proposal */
     uint64_t *sA, *sB;   /* J: people of A, B seen by list j */
     double *lw;          /* VCI_SM_FULL + 2: a row's log weights */
-    size_t *perm;        /* rows - 1: order of the observed rows */
+    uint32_t *seq;       /* n: rows of the free observed people, in the
+                            order they are placed */
+    uint64_t nseq;
+    uint64_t *left, *left_a; /* rows: people of the row still to place,
+                            and (merge) of them in A now */
     uint64_t counts[7];  /* vci_sm_counts */
 };
 
@@ -171,7 +175,9 @@ void vci_sm_free(vci_sm *sm)
     free(sm->sA);
     free(sm->sB);
     free(sm->lw);
-    free(sm->perm);
+    free(sm->seq);
+    free(sm->left);
+    free(sm->left_a);
     free(sm);
 }
 
@@ -195,11 +201,14 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w)
     sm->sA = calloc(J, sizeof *sm->sA);
     sm->sB = calloc(J, sizeof *sm->sB);
     sm->lw = calloc(VCI_SM_FULL + 2, sizeof *sm->lw);
-    sm->perm = calloc(rows, sizeof *sm->perm);
+    sm->seq = calloc(w->n, sizeof *sm->seq);
+    sm->left = calloc(rows, sizeof *sm->left);
+    sm->left_a = calloc(rows, sizeof *sm->left_a);
     if (sm->pat == NULL || sm->cells == NULL || sm->ntot == NULL
         || sm->tail == NULL || sm->r_row == NULL || sm->a_orig == NULL
         || sm->a_new == NULL || sm->sA == NULL || sm->sB == NULL
-        || sm->lw == NULL || sm->perm == NULL) {
+        || sm->lw == NULL || sm->seq == NULL || sm->left == NULL
+        || sm->left_a == NULL) {
         vci_sm_free(sm);
         return NULL;
     }
@@ -292,11 +301,12 @@ static double log_target(vci_sm *sm, double alpha, size_t A, size_t B,
         t += gsl_sf_lnbeta(1.0 + a, 1.0 + nA - a)
              + gsl_sf_lnbeta(1.0 + b, 1.0 + nB - b);
     }
-    for (size_t x = 0; x < sm->rows; x++) {
-        t -= lgamma((double)inA[x] + 1.0);
-        if (inB != NULL) {
-            t -= lgamma((double)inB[x] + 1.0);
-        }
+    /* observed people are labelled (each labelling of the counts
+     * equally likely), the unseen are counted: 1 / m_0k! */
+    size_t P = sm->rows - 1;
+    t -= lgamma((double)inA[P] + 1.0);
+    if (inB != NULL) {
+        t -= lgamma((double)inB[P] + 1.0);
     }
     tails(sm);
     t += lgamma(sm->tail[0]); /* (N - 1)!, N = T_0 >= n >= 1 */
@@ -517,24 +527,32 @@ static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
     memset(sm->sB, 0, sm->J * sizeof *sm->sB);
     move_people(sm, xi, A, sm->sA, 1, 1);
     move_people(sm, xj, B, sm->sB, 1, 1);
-    for (size_t q = 0; q < P; q++) {
-        size_t x = sm->perm[q];
-        uint64_t seeds = (uint64_t)(x == xi) + (uint64_t)(x == xj);
-        uint64_t f = sm->r_row[x] - seeds;
-        if (f == 0) {
-            sm->a_new[x] = x == xi;
-            continue;
+    /* the free observed people, one at a time in the order sm->seq */
+    for (size_t x = 0; x < P; x++) {
+        sm->a_new[x] = x == xi;
+        sm->left[x] = sm->r_row[x] - (x == xi) - (x == xj);
+        sm->left_a[x] = force ? sm->cells[x * K + A] - (x == xi) : 0;
+    }
+    for (uint64_t t = 0; t < sm->nseq; t++) {
+        size_t x = sm->seq[t];
+        double d = row_step(sm, alpha, A, B, sm->pat[x], 1, 0);
+        double l1 = log1p(exp(-fabs(d)));
+        double lp = d >= 0.0 ? -l1 : d - l1;       /* log p(A) */
+        double lq = d >= 0.0 ? -d - l1 : -l1;      /* log p(B) */
+        int to_a;
+        if (force) {
+            /* in a uniformly random labelling of the current split, is
+             * this person one of the row's people in A? */
+            to_a = vci_ran_uniform(r) * (double)sm->left[x]
+                   < (double)sm->left_a[x];
+            sm->left_a[x] -= (uint64_t)to_a;
+        } else {
+            to_a = vci_ran_uniform(r) < exp(lp);
         }
-        step_fn g = {0, A, B, sm->pat[x], f, 0, 0.0};
-        uint64_t want = force ? sm->cells[x * K + A] - (x == xi)
-                              : UINT64_MAX;
-        uint64_t a = draw_count(sm, r, alpha, &g, f, want, logq);
-        if (a == UINT64_MAX) {
-            return 0;
-        }
-        sm->a_new[x] = a + (x == xi);
-        move_people(sm, x, A, sm->sA, a, 1);
-        move_people(sm, x, B, sm->sB, f - a, 1);
+        sm->left[x]--;
+        *logq += to_a ? lp : lq;
+        sm->a_new[x] += (uint64_t)to_a;
+        move_people(sm, x, to_a ? A : B, to_a ? sm->sA : sm->sB, 1, 1);
     }
     step_fn g = {1, A, B, 0u, 0, 0, n_rest};
     uint64_t uA = draw_count(sm, r, alpha, &g, umax,
@@ -667,28 +685,25 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
         load(sm, A, B, sm->a_orig, inB);
         log_now = log_target(sm, alpha, A, B, sm->a_orig, inB);
     }
-    /* the seeds' rows first, then the other observed rows in a
-     * uniformly random order (Fisher-Yates); the rule depends on xi and
-     * xj only, the same in both directions */
-    size_t first = 0;
-    sm->perm[first++] = xi;
-    if (xj != xi) {
-        sm->perm[first++] = xj;
-    }
+    /* the free observed people of A and B in a uniformly random order
+     * (Fisher-Yates on their rows), the same law in both directions */
+    uint64_t F = 0;
     for (size_t x = 0; x < P; x++) {
-        if (x != xi && x != xj) {
-            sm->perm[first++] = x;
+        uint64_t f = sm->r_row[x] - (x == xi) - (x == xj);
+        for (uint64_t q = 0; q < f; q++) {
+            sm->seq[F++] = x;
         }
     }
-    size_t fixed = xj != xi ? 2 : 1;
-    for (size_t q = P; q-- > fixed + 1;) {
-        size_t e = fixed + (size_t)uniform_index(r, q + 1 - fixed);
-        size_t t = sm->perm[q];
-        sm->perm[q] = sm->perm[e];
-        sm->perm[e] = t;
+    for (uint64_t q = F; q-- > 1;) {
+        uint64_t e = gsl_rng_uniform_int(r, (unsigned long)(q + 1));
+        uint32_t t = sm->seq[q];
+        sm->seq[q] = sm->seq[e];
+        sm->seq[e] = t;
     }
-    /* log of the seeds' selection probability times n (n - 1) (step 1),
-     * now (sel_now) and in the proposed state (sel_new) */
+    sm->nseq = F;
+    /* log of the selection probability of the labels (step 1) times
+     * n (n - 1), the seeds' (uniform on labelled people), now and in the
+     * proposed state */
     double sel_now, sel_new;
     double log_q_split = 0.0, log_q_merge = 0.0, log_new;
     if (split) {
@@ -708,11 +723,8 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
                             &u_back, &log_q_merge)) {
             return;
         }
-        sel_now = log((double)sm->cells[xi * K + A])
-                  + log((double)(sm->cells[xj * K + A] - (xi == xj)))
-                  - log((double)empty);
-        sel_new = log((double)sm->a_new[xi])
-                  + log((double)(sm->r_row[xj] - sm->a_new[xj]));
+        sel_now = -log((double)empty);
+        sel_new = 0.0;
         double log_acc = log_new - log_now + log_q_merge - log_q_split
                          + sel_new - sel_now;
 #ifdef VC_SM_DEBUG
@@ -744,11 +756,8 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
                         &log_q_split)) {
         return;
     }
-    sel_now = log((double)sm->cells[xi * K + A])
-              + log((double)sm->cells[xj * K + B]);
-    sel_new = log((double)sm->r_row[xi])
-              + log((double)(sm->r_row[xj] - (xi == xj)))
-              - log((double)(empty + 1));
+    sel_now = 0.0;
+    sel_new = -log((double)(empty + 1));
     double log_acc = log_new - log_now + log_q_split - log_q_merge
                      + sel_new - sel_now;
 #ifdef VC_SM_DEBUG
