@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge [sweeps "
+        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge|tempering-splitmerge [sweeps "
                         "[seed [temperatures [beta_min [burnin]]]]]\n");
         return 2;
     }
@@ -36,7 +36,9 @@ int main(int argc, char **argv)
     }
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
-    o.sampler = strcmp(argv[1], "tempering") == 0    ? VC_LCM_SAMPLER_TEMPERING
+    o.sampler = strcmp(argv[1], "tempering-splitmerge") == 0
+                    ? VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+                : strcmp(argv[1], "tempering") == 0    ? VC_LCM_SAMPLER_TEMPERING
                 : strcmp(argv[1], "splitmerge") == 0 ? VC_LCM_SAMPLER_SPLITMERGE
                                                      : VC_LCM_SAMPLER_GIBBS;
     uint64_t sweeps = argc > 2 ? strtoull(argv[2], NULL, 10) : 20000;
@@ -76,9 +78,9 @@ int main(int argc, char **argv)
         }
     }
     uint64_t smc[7];
-    if (vc_lcm_chains_splitmerge_counts(c, smc) > 0) {
-        printf("\n  splits %llu/%llu (%.4f), merges %llu/%llu (%.4f), no "
-               "room %llu, label swaps %llu/%llu",
+    for (size_t q = 0; vc_lcm_chains_splitmerge_counts(c, q, smc) > 0; q++) {
+        printf("\n  replica %zu: splits %llu/%llu (%.4f), merges %llu/%llu "
+               "(%.4f), no room %llu, label swaps %llu/%llu", q,
                (unsigned long long)smc[1], (unsigned long long)smc[0],
                smc[0] ? (double)smc[1] / (double)smc[0] : 0.0,
                (unsigned long long)smc[3], (unsigned long long)smc[2],

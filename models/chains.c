@@ -65,7 +65,7 @@
  * with VCI_SM_MOVES split-merge proposals (each followed by a label swap)
  * between its steps (a) and (b); the other steps are plain Gibbs sweeps.
  * The proposals draw from the chain's own stream. */
-#define VCI_SM_EVERY 1
+#define VCI_SM_EVERY 10
 #define VCI_SM_MOVES 1
 
 /* The block number of the exchange streams: far above any replica. */
@@ -148,6 +148,9 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
         if (c->w != NULL) {
             vc_lcm_free(c->w[i]);
         }
+        if (c->sm != NULL) {
+            vci_sm_free(c->sm[i]);
+        }
         if (c->r != NULL && c->r[i] != NULL) {
             gsl_rng_free(c->r[i]);
         }
@@ -155,9 +158,6 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     for (size_t i = 0; i < c->nchains; i++) {
         if (c->rs != NULL && c->rs[i] != NULL) {
             gsl_rng_free(c->rs[i]);
-        }
-        if (c->sm != NULL) {
-            vci_sm_free(c->sm[i]);
         }
         if (c->trace != NULL) {
             free(c->trace[i].N);
@@ -198,7 +198,10 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->t = t;
     c->o = *o;
     c->nchains = o->chains;
-    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING ? o->temperatures : 1;
+    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING
+                   || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+               ? o->temperatures
+               : 1;
     size_t nw = c->nchains * c->R;
     c->w = calloc(nw, sizeof *c->w);
     c->r = calloc(nw, sizeof *c->r);
@@ -254,15 +257,16 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             return NULL;
         }
     }
-    if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE) {
-        c->sm = calloc(c->nchains, sizeof *c->sm);
-        for (size_t i = 0; c->sm != NULL && i < c->nchains; i++) {
-            c->sm[i] = vci_sm_alloc(c->w[i * c->R]);
+    if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE
+        || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE) {
+        c->sm = calloc(nw, sizeof *c->sm);
+        for (size_t i = 0; c->sm != NULL && i < nw; i++) {
+            c->sm[i] = vci_sm_alloc(c->w[i], t->n);
             if (c->sm[i] == NULL) {
                 break;
             }
         }
-        if (c->sm == NULL || c->sm[c->nchains - 1] == NULL) {
+        if (c->sm == NULL || c->sm[nw - 1] == NULL) {
             vc_lcm_chains_free(c);
             vc_error_set(err, VC_ENOMEM, "cannot allocate split-merge "
                          "scratch");
@@ -367,12 +371,12 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
             }
         }
     }
-    if (c->sm != NULL && step % VCI_SM_EVERY == 0) {
-        return vci_lcm_iterate_splitmerge(w[0], c->r[i * R], c->sm[i],
-                                          VCI_SM_MOVES, err);
-    }
+    int sm_step = c->sm != NULL && step % VCI_SM_EVERY == 0;
     for (size_t q = 0; q < R; q++) {
-        int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        int status = sm_step ? vci_lcm_iterate_splitmerge(
+                                   w[q], c->r[i * R + q], c->sm[i * R + q],
+                                   VCI_SM_MOVES, err)
+                             : vc_lcm_iterate(w[q], c->r[i * R + q], err);
         if (status != VC_OK) {
             return status;
         }
@@ -621,17 +625,20 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
 }
 
 size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
-                                       uint64_t counts[7])
+                                       size_t replica, uint64_t counts[7])
 {
     memset(counts, 0, 7 * sizeof *counts);
-    for (size_t i = 0; c->sm != NULL && i < c->nchains; i++) {
+    if (c->sm == NULL || replica >= c->R) {
+        return 0;
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
         uint64_t one[7];
-        vci_sm_counts(c->sm[i], one);
+        vci_sm_counts(c->sm[i * c->R + replica], one);
         for (int q = 0; q < 7; q++) {
             counts[q] += one[q];
         }
     }
-    return c->sm != NULL ? 7 : 0;
+    return 7;
 }
 
 const char *vc_lcm_flag_text(unsigned flag)
@@ -693,7 +700,8 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
-    s->sampler = c->R > 1      ? "tempering"
+    s->sampler = c->R > 1 ? (c->sm != NULL ? "tempering-splitmerge"
+                                           : "tempering")
                  : c->sm != NULL ? "splitmerge"
                                  : "gibbs";
     s->temperatures = c->R;

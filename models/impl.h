@@ -159,9 +159,11 @@ int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
  */
 typedef struct vci_sm vci_sm;
 
-/* Scratch for workspace w's table and K (sizes only; w is not kept).
- * NULL on allocation failure. */
-vci_sm *vci_sm_alloc(const vc_lcm_workspace *w);
+/* Scratch for workspace w's patterns and K, for tables of at most
+ * n_obs observed people (a tempered replica's table changes with its
+ * temperature; pass the full table's n); w is not kept.  NULL on
+ * allocation failure. */
+vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs);
 void vci_sm_free(vci_sm *sm);
 
 /* One sweep with split-merge proposals: step (a) keeping the per-pattern

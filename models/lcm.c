@@ -196,14 +196,18 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
     }
     if (o->sampler != VC_LCM_SAMPLER_GIBBS
         && o->sampler != VC_LCM_SAMPLER_TEMPERING
-        && o->sampler != VC_LCM_SAMPLER_SPLITMERGE) {
+        && o->sampler != VC_LCM_SAMPLER_SPLITMERGE
+        && o->sampler != VC_LCM_SAMPLER_TEMPERING_SPLITMERGE) {
         return vc_error_set(err, VC_EINVAL, "sampler = %d: expected %d "
-                            "(gibbs), %d (tempering) or %d (splitmerge)",
+                            "(gibbs), %d (tempering), %d (splitmerge) or "
+                            "%d (tempering-splitmerge)",
                             o->sampler, VC_LCM_SAMPLER_GIBBS,
                             VC_LCM_SAMPLER_TEMPERING,
-                            VC_LCM_SAMPLER_SPLITMERGE);
+                            VC_LCM_SAMPLER_SPLITMERGE,
+                            VC_LCM_SAMPLER_TEMPERING_SPLITMERGE);
     }
-    if (o->sampler == VC_LCM_SAMPLER_TEMPERING
+    if ((o->sampler == VC_LCM_SAMPLER_TEMPERING
+         || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE)
         && (o->temperatures < 2 || o->temperatures > 64
             || !(o->beta_min > 0.0 && o->beta_min < 1.0))) {
         return vc_error_set(err, VC_EINVAL,

@@ -181,7 +181,7 @@ void vci_sm_free(vci_sm *sm)
     free(sm);
 }
 
-vci_sm *vci_sm_alloc(const vc_lcm_workspace *w)
+vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs)
 {
     vci_sm *sm = calloc(1, sizeof *sm);
     if (sm == NULL) {
@@ -201,7 +201,7 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w)
     sm->sA = calloc(J, sizeof *sm->sA);
     sm->sB = calloc(J, sizeof *sm->sB);
     sm->lw = calloc(VCI_SM_FULL + 2, sizeof *sm->lw);
-    sm->seq = calloc(w->n, sizeof *sm->seq);
+    sm->seq = calloc(n_obs > 0 ? n_obs : 1, sizeof *sm->seq);
     sm->left = calloc(rows, sizeof *sm->left);
     sm->left_a = calloc(rows, sizeof *sm->left_a);
     if (sm->pat == NULL || sm->cells == NULL || sm->ntot == NULL

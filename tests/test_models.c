@@ -1281,6 +1281,49 @@ static void test_kosovo_tempering(void)
     vc_table_free(t);
 }
 
+/* Split-merge sweeps (and tempering with them) on Kosovo against
+ * LCMCR's reference: the moves rarely succeed on a table this large, so
+ * what this checks is that the sweep around them (step (a) keeping cells,
+ * the counts written back, N changed by an accepted move) keeps the
+ * posterior; a wrong acceptance ratio that lets through bad moves moves
+ * the quantiles (bench/RESULTS.md, "Split-merge"). */
+static void kosovo_splitmerge(int sampler, uint64_t sweeps)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.temperatures = 4;
+    o.burnin = 4000;
+    o.thin = 10;
+    o.seed = 2004;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    uint64_t sm[7];
+    CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
+    fprintf(stderr, "\n    Kosovo, %s: R-hat %.4f, bulk ESS %.0f, splits "
+            "%llu/%llu, merges %llu/%llu", s.sampler, s.N.rhat,
+            s.N.ess_bulk, (unsigned long long)sm[1],
+            (unsigned long long)sm[0], (unsigned long long)sm[3],
+            (unsigned long long)sm[2]);
+    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
+    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
+    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
+    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    CU_ASSERT(sm[0] + sm[2] > 0);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
+static void test_kosovo_splitmerge(void)
+{
+    kosovo_splitmerge(VC_LCM_SAMPLER_SPLITMERGE, 30000);
+}
+
 static void test_korea_lcmcr(void)
 {
     vc_table *t = read_reference("Korea.csv");
@@ -1452,10 +1495,11 @@ static void test_exact_tiny(void)
     o.beta_min = 0.2;
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    /* tempering: a quarter of the sweeps (each is 4 sweeps' work) */
+    /* tempering: a quarter of the sweeps (each is 4 sweeps' work);
+     * splitmerge: the same, its move is checked on its own below */
     CU_ASSERT_EQUAL_FATAL(
-        vc_lcm_chains_round(c, sampler == VC_LCM_SAMPLER_TEMPERING ? 100000
-                                                                    : 400000,
+        vc_lcm_chains_round(c, sampler == VC_LCM_SAMPLER_GIBBS ? 400000
+                                                                : 100000,
                             NULL),
         VC_OK);
     vc_lcm_summary s;
@@ -1479,13 +1523,13 @@ static void test_exact_tiny(void)
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
         uint64_t sm[7];
-        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, sm), 7);
+        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
         fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu, swaps "
                 "%llu/%llu", (unsigned long long)sm[1],
                 (unsigned long long)sm[0], (unsigned long long)sm[3],
                 (unsigned long long)sm[2], (unsigned long long)sm[6],
                 (unsigned long long)sm[5]);
-        CU_ASSERT(sm[1] > 1000 && sm[3] > 1000); /* the moves do move */
+        CU_ASSERT(sm[1] > 100 && sm[3] > 100); /* the moves do move */
     }
     if (sampler == VC_LCM_SAMPLER_TEMPERING) {
         /* the adapted ladder: from 1 down to beta_min, decreasing */
@@ -1497,6 +1541,51 @@ static void test_exact_tiny(void)
     }
     vc_lcm_chains_free(c);
     }
+    /* The split-merge move itself at every sweep (the driver proposes one
+     * every tenth sweep): one chain, three proposals and label swaps a
+     * sweep, 400,000 sweeps, the se from the chain's own ESS. */
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = NMAX;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    vci_sm *sm = vci_sm_alloc(w, t->n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    enum { BURN = 2000, KEEP = 80000, THIN = 5 };
+    double *x = malloc(KEEP * sizeof *x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    double hits = 0.0;
+    for (int i = 0; i < BURN + KEEP * THIN; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL),
+                              VC_OK);
+        if (i >= BURN && (i - BURN) % THIN == 0) {
+            double N = (double)vc_lcm_state_get(w)->N;
+            x[(i - BURN) / THIN] = N;
+            hits += N <= NOBS + 5;
+        }
+    }
+    vc_diag_summary d;
+    CU_ASSERT_EQUAL_FATAL(vc_diag_summarise(x, 1, KEEP, 0.95, &d, NULL),
+                          VC_OK);
+    uint64_t cnt[7];
+    vci_sm_counts(sm, cnt);
+    fprintf(stderr, "\n    split-merge every sweep: mean %.4f (mcse %.4f) "
+            "P %.4f, ESS %.0f; splits %llu/%llu, merges %llu/%llu", d.mean,
+            d.mcse_mean, hits / KEEP, d.ess_bulk, (unsigned long long)cnt[1],
+            (unsigned long long)cnt[0], (unsigned long long)cnt[3],
+            (unsigned long long)cnt[2]);
+    ASSERT_WITHIN_SE(d.mean, mean, d.mcse_mean, 4.0);
+    ASSERT_WITHIN_SE(hits / KEEP, p_le5,
+                     sqrt(p_le5 * (1 - p_le5) / d.ess_bulk), 4.0);
+    CU_ASSERT(cnt[1] > 10000 && cnt[3] > 10000);
+    free(x);
+    vci_sm_free(sm);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
     vc_table_free(t);
 }
 
@@ -1762,6 +1851,7 @@ int vc_register_models_suite(void)
         {"diagnostics by hand", test_diag_hand},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
+        {"Kosovo, splitmerge vs LCMCR", test_kosovo_splitmerge},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"simulation-based calibration (slow)", test_sbc},
