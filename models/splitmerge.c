@@ -53,16 +53,21 @@
  *
  * Target.  With p(N) ~ 1/N, the multinomial law of the N people over the
  * cells (x, k), cell probabilities pi_k f_k(x), and lambda_jk ~ Beta(1,
- * 1), V_k ~ Beta(1, alpha) integrated out,
+ * 1), V_k ~ Beta(1, alpha) integrated out, the counts have
  *   p(m, N | alpha, c) ~ (N - 1)! / prod_{x,k} m_xk!
  *                        prod_k prod_j B(1 + s_jk, 1 + n_k - s_jk)
- *                        prod_{k<K} B(1 + n_k, alpha + T_{k+1}),       (1)
+ *                        prod_{k<K} B(1 + n_k, alpha + T_{k+1})        (1)
  * on the counts with row sums c_x for the observed x (and N <= n_max with
  * a bound), n_k people in class k, s_jk of them seen by list j, T_k =
  * sum_{l>=k} n_l, B the beta function: E[V^a (1 - V)^b] = B(1 + a, alpha
- * + b) / B(1, alpha) for each stick [IJ01], and (1/N) N! / prod_x c_x!
- * ... = (N - 1)! / ... up to constants.  Adding one person of pattern x
- * to class k multiplies the last two lines of (1) by the predictive
+ * + b) / B(1, alpha) for each stick [IJ01]; (1/N) N! / (n0! prod_x c_x!)
+ * times the multinomial coefficients of the rows gives the first line up
+ * to constants.  The observed people are treated as labelled: given the
+ * counts every labelling is equally likely, so a labelled allocation z of
+ * the observed has p(z, m_0., N) = (1) prod_{x,k} m_xk! / prod_x c_x!,
+ * i.e. (1) without the observed cells' factorials; the unseen stay
+ * counts.  Adding one person of pattern x to class k multiplies the last
+ * two lines of (1) by the predictive
  *   w_k(x) = E[pi_k | n] prod_j ((1 + s_jk) / (2 + n_k))^x_j
  *                              ((1 + n_k - s_jk) / (2 + n_k))^(1 - x_j), (2)
  *   E[pi_k | n] = (1 + n_k) / (1 + alpha + T_k)
@@ -70,41 +75,49 @@
  * (for the last class k = K the first factor is 1), from B(a + 1, b) /
  * B(a, b) = a / (a + b) and B(a, b + 1) / B(a, b) = b / (a + b).
  *
- * The move, on counts.
- *   1. Pick an ordered pair of distinct labels (A, B), each pair with
- *      probability 1 / (K (K - 1)).  A empty: nothing happens.  B empty:
- *      propose to split A into A and B.  Both occupied: propose to merge
- *      B into A.  The reverse of a split of A into (A, B) is the merge of
- *      the pair (A, B) and vice versa, each picked with the same
- *      probability, which cancels.
- *   2. Split (the sequential allocation of [D03], by rows): take all
- *      people of A out; then for each observed row x, in a uniformly
- *      random order (its probability is the same both ways and cancels),
- *      draw how many of the row's r_x people of A go to A, the rest to B,
- *      from the exact conditional of (1) given the rows placed so far,
- *        P(a) ~ C(r_x, a) prod of the (2)-weights of adding them,
- *      by inversion from log P(a + 1) - log P(a) (row_step); rows of at
- *      most VCI_SM_FULL people over all of 0..r_x.  Then the unseen of A,
- *      u_A, and of B, u_B (given u_A), each from its conditional under
- *      (1) with N = N_rest + u (N_rest: everyone outside A and B's
- *      unseen), the factor (N - 1)! included:
+ * The move.
+ *   1. Seeds [JN04, D03]: an ordered pair of distinct observed people (i,
+ *      j), uniformly (probability 1 / (n (n - 1)) in both directions);
+ *      A = z_i.  If z_j = A, propose a split of A: B uniform among the E
+ *      empty classes (E = 0: nothing happens), probability 1/E.  Else
+ *      propose to merge B = z_j into A.  S: the people of A and B.
+ *   2. Split by sequential allocation [D03]: i in A, j in B, the other
+ *      observed people of S out; then these, one at a time in a uniformly
+ *      random order (the same law both ways), each to A with probability
+ *      p = w_A(x) / (w_A(x) + w_B(x)) from (2) at the counts placed so
+ *      far; then the unseen of A, u_A, and of B, u_B (given u_A), each as
+ *      a block from its exact conditional under (1) with N = N_rest + u
+ *      (N_rest: everyone but the unseen of A and B), the factor (N - 1)!
+ *      included:
  *        P(u + 1) / P(u) = (N_rest + u) / (u + 1) w_k(0)             (3)
- *      (place_unseen), restricted to a window around the mode, where log
- *      P falls at most VCI_SM_WINDOW below the mode, and to N <= n_max.
- *      The window is a deterministic function of the counts, used alike
- *      in both directions, so the truncation costs acceptance, never
- *      exactness (an outcome outside has q = 0).  A split that leaves A
- *      or B empty is rejected (its reverse would not be a merge).
- *      q(split) = prod_rows P(a_x) P(u_A) P(u_B).
- *   3. Merge: every observed person of A and B into A, and the unseen of
- *      the merged class from (3) with B empty: q(merge) = P(u).
+ *      (unseen_step), restricted to a window around its mode where log P
+ *      is within VCI_SM_WINDOW of the maximum, and to N <= n_max.  The
+ *      window is a deterministic function of the counts, used alike in
+ *      both directions, so the truncation costs acceptance, never
+ *      exactness (an outcome outside it has q = 0).
+ *      q(split) = (1/E) prod_people p or 1 - p  P(u_A) P(u_B).
+ *   3. Merge: every observed person of S into A, and the unseen of the
+ *      merged class from (3) with B empty: q(merge) = P(u).  The merge is
+ *      not deterministic, since N changes with it.
  *   4. Accept a split with
  *        log a = log p(split) - log p(merged) + log q(merge) - log q(split)
- *      [JN04, eq. (3.1)], q(merge) the density of the merge from the
- *      proposed split back to the current state (its unseen count); and a
- *      merge with the same ratio the other way, q(split) then the density
- *      of the sequential allocation reaching the current split: the same
- *      steps with the current counts in place of draws.
+ *      [JN04, eq. (3.1); Metropolis-Hastings on the extended space of
+ *      the state and the seeds], q(merge) the density of the merge from
+ *      the proposed split back to the current state (its unseen count),
+ *      with E of the current state; a merge with the same ratio the other
+ *      way, q(split) the density of the sequential allocation reaching
+ *      the current split, with E + 1 empty classes after the merge.  For
+ *      that density the current split must be given as a labelling: each
+ *      labelling is equally likely given the counts, so it is drawn as
+ *      the allocation goes, person by person (is the next person of row x
+ *      one of the row's current members of A? with probability the number
+ *      of them left over the people of the row left).
+ *   Observed people one at a time cost O(|S| (J + K)); an earlier version
+ *   placed whole rows from their exact conditionals (O(log |S|) each)
+ *   but, started from two seeds, it put nearly every row entirely in one
+ *   class, while the posterior's classes share patterns: the merges'
+ *   reverse densities were e^-300 to e^-1000 (one at a time: e^-40 to
+ *   e^-120) on UK.
  *
  * Label swaps [PR08]: the prior (1) is not symmetric in the labels, so a
  * state and its relabelling can have very different weights, and Gibbs
@@ -128,11 +141,10 @@
 
 #include "models/impl.h"
 
-/* Rows with at most this many people of the two classes draw from their
- * whole conditional; larger ones (and the unseen) from a window around
- * the mode at most this wide.  On UK every observed row is below it
- * (907 people at most); the unseen window is some 10 standard deviations
- * wide. */
+/* The unseen of a class are drawn from their whole conditional when
+ * their range (with a bound n_max) has at most this many values, else
+ * from a window around the mode at most this wide (the cost of a move is
+ * mostly these windows: one evaluation of (3) per value). */
 #define VCI_SM_FULL 4096
 
 /* The window of a proposal: log P down by this much from the mode, a
@@ -347,24 +359,20 @@ static void stick_pred(const vci_sm *sm, double alpha, size_t A, size_t B,
     }
 }
 
-/* log P(a + 1) - log P(a) for an observed row of pattern x with f people
- * to place, at a of them in A and f - 1 - a in B on top of the counts
- * placed so far (sm->ntot, sA, sB): log((f - a) / (a + 1)) + log w_A(x)
- * - log w_B(x), (2).  On the linear scale with one log; the log scale
- * when that over- or underflows. */
-static double row_step(const vci_sm *sm, double alpha, size_t A, size_t B,
-                       uint32_t x, uint64_t f, uint64_t a)
+/* log w_A(x) - log w_B(x) of (2) for one more person of pattern x, at
+ * the counts placed so far (sm->ntot, sA, sB).  On the linear scale
+ * with one log; on the log scale when that over- or underflows. */
+static double log_odds(const vci_sm *sm, double alpha, size_t A, size_t B,
+                       uint32_t x)
 {
     const size_t J = sm->J;
-    double nA = (double)(sm->ntot[A] + a);
-    double nB = (double)(sm->ntot[B] + (f - 1 - a));
+    double nA = (double)sm->ntot[A], nB = (double)sm->ntot[B];
     double eA, eB;
     stick_pred(sm, alpha, A, B, nA, nB, &eA, &eB);
-    double ratio = (double)(f - a) / (double)(a + 1) * (eA / eB);
+    double ratio = eA / eB;
     for (size_t j = 0; j < J; j++) {
         int in = x >> j & 1u;
-        double sa = (double)sm->sA[j] + (in ? (double)a : 0.0);
-        double sb = (double)sm->sB[j] + (in ? (double)(f - 1 - a) : 0.0);
+        double sa = (double)sm->sA[j], sb = (double)sm->sB[j];
         double ua = in ? 1.0 + sa : 1.0 + nA - sa;
         double ub = in ? 1.0 + sb : 1.0 + nB - sb;
         ratio *= (ua * (2.0 + nB)) / (ub * (2.0 + nA));
@@ -372,12 +380,10 @@ static double row_step(const vci_sm *sm, double alpha, size_t A, size_t B,
     if (ratio > 0.0 && ratio < HUGE_VAL) {
         return log(ratio);
     }
-    double l = log((double)(f - a)) - log((double)(a + 1)) + log(eA)
-               - log(eB);
+    double l = log(eA) - log(eB);
     for (size_t j = 0; j < J; j++) {
         int in = x >> j & 1u;
-        double sa = (double)sm->sA[j] + (in ? (double)a : 0.0);
-        double sb = (double)sm->sB[j] + (in ? (double)(f - 1 - a) : 0.0);
+        double sa = (double)sm->sA[j], sb = (double)sm->sB[j];
         l += log(in ? 1.0 + sa : 1.0 + nA - sa)
              - log(in ? 1.0 + sb : 1.0 + nB - sb) + log(2.0 + nB)
              - log(2.0 + nA);
@@ -412,24 +418,19 @@ static double unseen_step(const vci_sm *sm, double alpha, size_t A,
     return l;
 }
 
-/* Step functions of the two kinds of conditional. */
+/* The unseen of class A (in_b = 0) or B (in_b = 1), with N_rest
+ * people besides them: the arguments of unseen_step. */
 typedef struct {
-    int unseen;        /* 0: an observed row (row_step), 1: (3) */
     size_t A, B;
-    uint32_t x;        /* row: pattern */
-    uint64_t f;        /* row: people to place */
-    int in_b;          /* unseen: of class B (else A) */
-    double n_rest;     /* unseen: N_rest */
-} step_fn;
+    int in_b;
+    double n_rest;
+} unseen_fn;
 
-static double step_at(const vci_sm *sm, double alpha, const step_fn *g,
-                      uint64_t a)
+static double step_at(const vci_sm *sm, double alpha, const unseen_fn *g,
+                      uint64_t u)
 {
-    if (g->unseen) {
-        return unseen_step(sm, alpha, g->A, g->B, g->in_b,
-                           g->in_b ? sm->sB : sm->sA, g->n_rest, a);
-    }
-    return row_step(sm, alpha, g->A, g->B, g->x, g->f, a);
+    return unseen_step(sm, alpha, g->A, g->B, g->in_b,
+                       g->in_b ? sm->sB : sm->sA, g->n_rest, u);
 }
 
 /*
@@ -443,7 +444,7 @@ static double step_at(const vci_sm *sm, double alpha, const step_fn *g,
  * Returns a, or UINT64_MAX when `want` lies outside the window (q = 0).
  */
 static uint64_t draw_count(vci_sm *sm, const gsl_rng *r, double alpha,
-                           const step_fn *g, uint64_t amax, uint64_t want,
+                           const unseen_fn *g, uint64_t amax, uint64_t want,
                            double *logq)
 {
     uint64_t lo = 0, hi = amax;
@@ -535,7 +536,7 @@ static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
     }
     for (uint64_t t = 0; t < sm->nseq; t++) {
         size_t x = sm->seq[t];
-        double d = row_step(sm, alpha, A, B, sm->pat[x], 1, 0);
+        double d = log_odds(sm, alpha, A, B, sm->pat[x]);
         double l1 = log1p(exp(-fabs(d)));
         double lp = d >= 0.0 ? -l1 : d - l1;       /* log p(A) */
         double lq = d >= 0.0 ? -d - l1 : -l1;      /* log p(B) */
@@ -554,7 +555,7 @@ static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
         sm->a_new[x] += (uint64_t)to_a;
         move_people(sm, x, to_a ? A : B, to_a ? sm->sA : sm->sB, 1, 1);
     }
-    step_fn g = {1, A, B, 0u, 0, 0, n_rest};
+    unseen_fn g = {A, B, 0, n_rest};
     uint64_t uA = draw_count(sm, r, alpha, &g, umax,
                              force ? sm->cells[P * K + A] : UINT64_MAX, logq);
     if (uA == UINT64_MAX) {
@@ -590,7 +591,7 @@ static int allocate_merge(vci_sm *sm, const gsl_rng *r, double alpha,
     for (size_t x = 0; x < P; x++) {
         move_people(sm, x, A, sm->sA, sm->r_row[x], 1);
     }
-    step_fn g = {1, A, B, 0u, 0, 0, n_rest};
+    unseen_fn g = {A, B, 0, n_rest};
     uint64_t u = draw_count(sm, r, alpha, &g, umax, want, logq);
     if (u == UINT64_MAX) {
         return 0;
