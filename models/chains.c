@@ -60,12 +60,16 @@
  * chains. */
 #define VCI_LADDER_ROUNDS 5
 
-/* Split-merge (o->sampler == VC_LCM_SAMPLER_SPLITMERGE,
- * models/splitmerge.c): every VCI_SM_EVERY-th step of a chain is a sweep
- * with VCI_SM_MOVES split-merge proposals (each followed by a label swap)
- * between its steps (a) and (b); the other steps are plain Gibbs sweeps.
- * The proposals draw from the chain's own stream. */
-#define VCI_SM_EVERY 10
+/* Split-merge (o->sampler == VC_LCM_SAMPLER_SPLITMERGE or
+ * VC_LCM_SAMPLER_TEMPERING_SPLITMERGE, models/splitmerge.c): every sweep
+ * proposes label swaps of adjacent classes; every VCI_SM_EVERY-th step
+ * of a chain also makes VCI_SM_MOVES split-merge proposals between its
+ * steps (a) and (b).  A proposal costs about 1 ms on UK (some 70 Gibbs
+ * sweeps) and is accepted about once in 3,000 there; every 10th step
+ * made a run ten times slower for the same ESS, every 100th adds about
+ * 15% (bench/RESULTS.md).  The moves draw from the chain's (replica's)
+ * own stream. */
+#define VCI_SM_EVERY 100
 #define VCI_SM_MOVES 1
 
 /* The block number of the exchange streams: far above any replica. */
@@ -371,12 +375,18 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
             }
         }
     }
-    int sm_step = c->sm != NULL && step % VCI_SM_EVERY == 0;
     for (size_t q = 0; q < R; q++) {
-        int status = sm_step ? vci_lcm_iterate_splitmerge(
-                                   w[q], c->r[i * R + q], c->sm[i * R + q],
-                                   VCI_SM_MOVES, err)
-                             : vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        int status;
+        if (c->sm == NULL) {
+            status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        } else if (step % VCI_SM_EVERY == 0) {
+            status = vci_lcm_iterate_splitmerge(w[q], c->r[i * R + q],
+                                                c->sm[i * R + q],
+                                                VCI_SM_MOVES, err);
+        } else {
+            status = vci_lcm_iterate_swaps(w[q], c->r[i * R + q],
+                                           c->sm[i * R + q], err);
+        }
         if (status != VC_OK) {
             return status;
         }

@@ -167,11 +167,18 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs);
 void vci_sm_free(vci_sm *sm);
 
 /* One sweep with split-merge proposals: step (a) keeping the per-pattern
- * class counts, `moves` split-merge proposals on the allocation of all N
- * people (lambda and V integrated out, N and alpha fixed), then steps
- * (b)-(e) as vc_lcm_iterate.  Errors: VC_ENUMERIC. */
+ * class counts, `moves` split-merge proposals on the allocation and the
+ * unseen (lambda and V integrated out, alpha fixed; N may change), the
+ * label swaps of vci_lcm_iterate_swaps, then steps (b)-(e) as
+ * vc_lcm_iterate.  Errors: VC_ENUMERIC. */
 int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
                                vci_sm *sm, size_t moves, vc_error *err);
+
+/* One sweep with label swaps: step (a), a proposal to exchange the
+ * contents of each pair of adjacent classes (Papaspiliopoulos & Roberts
+ * 2008), then steps (b)-(e).  Errors: VC_ENUMERIC. */
+int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
+                          vc_error *err);
 
 /* Proposals tried and accepted so far (filled), as
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,

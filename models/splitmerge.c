@@ -119,15 +119,22 @@
  *   reverse densities were e^-300 to e^-1000 (one at a time: e^-40 to
  *   e^-120) on UK.
  *
- * Label swaps [PR08]: the prior (1) is not symmetric in the labels, so a
+ * Label swaps [PR08]: the prior (1) is not symmetric in the labels (the
+ * stick-breaking weights favour large classes at small labels), so a
  * state and its relabelling can have very different weights, and Gibbs
- * changes the order of the classes only slowly.  Each move is followed by
- * a proposal to exchange the contents of two adjacent classes l, l + 1
- * (l uniform), symmetric, accepted with min(1, p(z') / p(z)), where only
- * the stick terms of (1) change.
+ * changes the order of the classes only slowly.  Every sweep of the
+ * sampler proposes, after step (a), to exchange the contents of each
+ * pair of adjacent classes in turn (label_swaps), a symmetric proposal
+ * accepted with min(1, p(z') / p(z)), where only two stick terms of (1)
+ * change.  On UK these swaps, not the split-merge proposals, are what
+ * mixes the configurations near N = 19,300 and 23,000 that hold Gibbs
+ * chains for a million sweeps: with the split-merge proposals switched
+ * off, the swaps alone gave R-hat 1.0012 and bulk ESS 1,580 in 100,000
+ * sweeps where Gibbs gave 1.036 and 92 (bench/RESULTS.md).
  *
- * Edge cases: observed rows above 2^32 - 1 people are not possible (the
- * table's counts are checked); with fewer than two labels nothing moves.
+ * Edge cases: rows above 2^32 - 1 observed people are not possible (the
+ * table's counts are checked); with fewer than two classes, or fewer
+ * than two observed people, nothing moves.
  * The move allocates nothing; its scratch is set up with the chain.
  */
 #include <math.h>
@@ -776,53 +783,99 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
     sm->cells[P * K + B] = 0;
 }
 
-/* Sum of the stick terms of (1) at sm->ntot. */
-static double log_sticks(vci_sm *sm, double alpha)
+/*
+ * Label swaps [PR08] on the sufficient statistics of a sweep: for each
+ * adjacent pair (l, l + 1), l = 0..K-2 in turn, propose to exchange the
+ * two classes' contents (observed and unseen counts, list counts),
+ * accepted with min(1, p(z') / p(z)) under (1).  Only the stick terms of
+ * l and l + 1 change: with T = T_{l+2},
+ *   before: B(1 + n_l, alpha + n_{l+1} + T) B(1 + n_{l+1}, alpha + T)
+ *   after:  B(1 + n_{l+1}, alpha + n_l + T) B(1 + n_l, alpha + T)
+ * (for l + 1 = K, the last class, only the first factor, T = 0).  Each
+ * swap is a Metropolis step with a symmetric proposal, so the sequence
+ * keeps (1); lambda and V are redrawn after it by steps (b), (c).
+ */
+static void label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
+                        uint64_t counts[7])
 {
-    double t = 0.0;
-    tails(sm);
-    for (size_t k = 0; k + 1 < sm->K; k++) {
-        t += gsl_sf_lnbeta(1.0 + (double)sm->ntot[k],
-                           alpha + sm->tail[k + 1]);
-    }
-    return t;
-}
-
-/* Exchange the contents of classes l and l + 1 [PR08]; the other terms of
- * (1) are unchanged (the same classes, relabelled). */
-static void label_swap(vci_sm *sm, const gsl_rng *r, double alpha)
-{
-    const size_t K = sm->K, rows = sm->rows;
+    const size_t J = w->J, K = w->K;
+    vc_lcm_state *s = &w->state;
+    double alpha = s->alpha, T = 0.0; /* T_{l+2} */
     if (K < 2) {
         return;
     }
-    size_t l = (size_t)uniform_index(r, K - 1);
-    for (size_t k = 0; k < K; k++) {
-        uint64_t nk = 0;
-        for (size_t x = 0; x < rows; x++) {
-            nk += sm->cells[x * K + k];
+    /* from the end, so that T_{l+2} is known for each l */
+    for (size_t l = K - 1; l-- > 0;) {
+        double nl = (double)(w->nobs_class[l] + s->n0_class[l]);
+        double nm = (double)(w->nobs_class[l + 1] + s->n0_class[l + 1]);
+        if (nl == nm) {
+            T += nm;
+            continue;
         }
-        sm->ntot[k] = nk;
+        double before = gsl_sf_lnbeta(1.0 + nl, alpha + nm + T);
+        double after = gsl_sf_lnbeta(1.0 + nm, alpha + nl + T);
+        if (l + 2 < K) {
+            before += gsl_sf_lnbeta(1.0 + nm, alpha + T);
+            after += gsl_sf_lnbeta(1.0 + nl, alpha + T);
+        }
+        counts[5]++;
+        double log_acc = after - before;
+        if (log_acc >= 0.0 || vci_ran_uniform(r) < exp(log_acc)) {
+            counts[6]++;
+            uint64_t t = w->nobs_class[l];
+            w->nobs_class[l] = w->nobs_class[l + 1];
+            w->nobs_class[l + 1] = t;
+            t = s->n0_class[l];
+            s->n0_class[l] = s->n0_class[l + 1];
+            s->n0_class[l + 1] = t;
+            for (size_t j = 0; j < J; j++) {
+                t = w->seen[j * K + l];
+                w->seen[j * K + l] = w->seen[j * K + l + 1];
+                w->seen[j * K + l + 1] = t;
+            }
+            nl = nm; /* class l + 1 now holds the old class l */
+        } else {
+            nl = nm;
+        }
+        /* T_{l+1} = n_{l+1} + T_{l+2}, whichever class is there now */
+        T += nl;
     }
-    if (sm->ntot[l] == sm->ntot[l + 1]) {
-        return; /* the same weight either way */
+}
+
+/* Steps (b)-(e) of a sweep after (a) and the moves. */
+static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
+                        vc_error *err)
+{
+    vc_lcm_state *s = &w->state;
+    static const char *const step[] = {"lambda", "stick-breaking weights",
+                                       "alpha", "n0 (people no list saw)"};
+    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
+        vci_lcm_sample_lambda, vci_lcm_sample_weights, vci_lcm_sample_alpha,
+        vci_lcm_resample_unobserved};
+    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+        int status = sample[i](w, r);
+        if (status != VC_OK) {
+            return vc_error_set(err, status,
+                                "LCM sweep %llu (split-merge): %s: a "
+                                "non-finite value or N beyond 2^62",
+                                (unsigned long long)s->sweeps + 1, step[i]);
+        }
     }
-    sm->counts[5]++;
-    double before = log_sticks(sm, alpha);
-    uint64_t t = sm->ntot[l];
-    sm->ntot[l] = sm->ntot[l + 1];
-    sm->ntot[l + 1] = t;
-    double log_acc = log_sticks(sm, alpha) - before;
-    if (!(log_acc >= 0.0 || vci_ran_uniform(r) < exp(log_acc))) {
-        return;
+    s->sweeps++;
+    return VC_OK;
+}
+
+int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
+                          vc_error *err)
+{
+    int status = vci_lcm_sample_observed(w, r);
+    if (status != VC_OK) {
+        return vc_error_set(err, status, "LCM sweep %llu: class allocation "
+                            "of the observed: a non-finite value",
+                            (unsigned long long)w->state.sweeps + 1);
     }
-    sm->counts[6]++;
-    for (size_t x = 0; x < rows; x++) {
-        uint64_t *c = sm->cells + x * K;
-        t = c[l];
-        c[l] = c[l + 1];
-        c[l + 1] = t;
-    }
+    label_swaps(w, r, sm->counts);
+    return finish_sweep(w, r, err);
 }
 
 int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
@@ -841,7 +894,6 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
                                         : (uint64_t)1 << 62;
     for (size_t m = 0; m < moves; m++) {
         split_merge(sm, r, s->alpha, unseen_max);
-        label_swap(sm, r, s->alpha);
     }
     /* the counts back into the sweep's sufficient statistics */
     memset(w->seen, 0, J * K * sizeof *w->seen);
@@ -863,20 +915,6 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
     }
     s->n0 = n0;
     s->N = w->n + n0;
-    static const char *const step[] = {"lambda", "stick-breaking weights",
-                                       "alpha", "n0 (people no list saw)"};
-    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
-        vci_lcm_sample_lambda, vci_lcm_sample_weights, vci_lcm_sample_alpha,
-        vci_lcm_resample_unobserved};
-    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-        status = sample[i](w, r);
-        if (status != VC_OK) {
-            return vc_error_set(err, status,
-                                "LCM sweep %llu (split-merge): %s: a "
-                                "non-finite value or N beyond 2^62",
-                                (unsigned long long)s->sweeps + 1, step[i]);
-        }
-    }
-    s->sweeps++;
-    return VC_OK;
+    label_swaps(w, r, sm->counts);
+    return finish_sweep(w, r, err);
 }

@@ -77,10 +77,13 @@
                                       are those of the full-table replica,
                                       which targets the posterior exactly
                                       (models/lcm.c, "Tempering") */
-#define VC_LCM_SAMPLER_SPLITMERGE 2 /* Gibbs sweeps with split-merge
-                                      proposals on the class allocation
-                                      (Jain & Neal 2004) and label swaps
-                                      between them (models/splitmerge.c) */
+#define VC_LCM_SAMPLER_SPLITMERGE 2 /* Gibbs sweeps with label swaps of
+                                      adjacent classes in each
+                                      (Papaspiliopoulos & Roberts 2008)
+                                      and, every 100th sweep, a split-
+                                      merge proposal on the classes and N
+                                      (Jain & Neal 2004; Dahl 2003);
+                                      models/splitmerge.c */
 #define VC_LCM_SAMPLER_TEMPERING_SPLITMERGE 3 /* parallel tempering whose
                                       replicas run the splitmerge sweeps */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_GIBBS

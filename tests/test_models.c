@@ -773,6 +773,11 @@ static void test_chains_deterministic(void)
     /* parallel tempering: replicas, exchanges and their streams too */
     chains_sampler = VC_LCM_SAMPLER_TEMPERING;
     chains_deterministic();
+    /* split-merge proposals and label swaps, alone and in replicas */
+    chains_sampler = VC_LCM_SAMPLER_SPLITMERGE;
+    chains_deterministic();
+    chains_sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
+    chains_deterministic();
     chains_sampler = VC_LCM_SAMPLER_GIBBS;
 }
 
