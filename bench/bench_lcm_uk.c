@@ -8,7 +8,8 @@
  *
  * Usage: bench_lcm_uk SAMPLER [SWEEPS [SEED [TEMPERATURES [BETA_MIN
  *                     [BURNIN]]]]]
- *   SAMPLER gibbs, tempering or splitmerge; SWEEPS per chain after burn-in (default
+ *   SAMPLER gibbs, tempering, splitmerge or tempering-splitmerge; SWEEPS
+ *   per chain after burn-in (default
  *   20000); defaults otherwise those of vc_lcm_opts_default, thin 10.
  */
 #include <stdio.h>
@@ -26,8 +27,9 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge|tempering-splitmerge [sweeps "
-                        "[seed [temperatures [beta_min [burnin]]]]]\n");
+        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge|"
+                        "tempering-splitmerge [sweeps [seed [temperatures "
+                        "[beta_min [burnin]]]]]\n");
         return 2;
     }
     vc_table *t = bench_table("UKdat.csv");
@@ -36,11 +38,12 @@ int main(int argc, char **argv)
     }
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
-    o.sampler = strcmp(argv[1], "tempering-splitmerge") == 0
+    const char *name = argv[1];
+    o.sampler = strcmp(name, "tempering-splitmerge") == 0
                     ? VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
-                : strcmp(argv[1], "tempering") == 0    ? VC_LCM_SAMPLER_TEMPERING
-                : strcmp(argv[1], "splitmerge") == 0 ? VC_LCM_SAMPLER_SPLITMERGE
-                                                     : VC_LCM_SAMPLER_GIBBS;
+                : strcmp(name, "tempering") == 0  ? VC_LCM_SAMPLER_TEMPERING
+                : strcmp(name, "splitmerge") == 0 ? VC_LCM_SAMPLER_SPLITMERGE
+                                                  : VC_LCM_SAMPLER_GIBBS;
     uint64_t sweeps = argc > 2 ? strtoull(argv[2], NULL, 10) : 20000;
     o.seed = argc > 3 ? strtoull(argv[3], NULL, 10) : o.seed;
     o.temperatures = argc > 4 ? strtoul(argv[4], NULL, 10) : o.temperatures;
@@ -60,7 +63,8 @@ int main(int argc, char **argv)
     struct timespec cpu;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
     printf("UK %s R=%zu beta_min=%g seed %llu: %llu+%llu sweeps x 4 chains "
-           "in %.1f s wall, %.1f s CPU (%d threads); R-hat %.4f, bulk ESS %.0f, tail ESS "
+           "in %.1f s wall, %.1f s CPU (%d threads); R-hat %.4f, bulk ESS "
+           "%.0f, tail ESS "
            "%.0f; median %.0f mean %.0f 95%% %.0f-%.0f",
            s.sampler, s.temperatures, s.beta_min,
            (unsigned long long)o.seed, (unsigned long long)o.burnin,
