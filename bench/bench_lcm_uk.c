@@ -8,12 +8,14 @@
  *
  * Usage: bench_lcm_uk SAMPLER [SWEEPS [SEED [TEMPERATURES [BETA_MIN
  *                     [BURNIN]]]]]
- *   SAMPLER gibbs or tempering; SWEEPS per chain after burn-in (default
+ *   SAMPLER gibbs, tempering, splitmerge or tempering-splitmerge; SWEEPS
+ *   per chain after burn-in (default
  *   20000); defaults otherwise those of vc_lcm_opts_default, thin 10.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gsl/gsl_errno.h>
 #include <omp.h>
@@ -25,8 +27,9 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering [sweeps "
-                        "[seed [temperatures [beta_min [burnin]]]]]\n");
+        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge|"
+                        "tempering-splitmerge [sweeps [seed [temperatures "
+                        "[beta_min [burnin]]]]]\n");
         return 2;
     }
     vc_table *t = bench_table("UKdat.csv");
@@ -35,8 +38,12 @@ int main(int argc, char **argv)
     }
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
-    o.sampler = strcmp(argv[1], "tempering") == 0 ? VC_LCM_SAMPLER_TEMPERING
-                                                   : VC_LCM_SAMPLER_GIBBS;
+    const char *name = argv[1];
+    o.sampler = strcmp(name, "tempering-splitmerge") == 0
+                    ? VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+                : strcmp(name, "tempering") == 0  ? VC_LCM_SAMPLER_TEMPERING
+                : strcmp(name, "splitmerge") == 0 ? VC_LCM_SAMPLER_SPLITMERGE
+                                                  : VC_LCM_SAMPLER_GIBBS;
     uint64_t sweeps = argc > 2 ? strtoull(argv[2], NULL, 10) : 20000;
     o.seed = argc > 3 ? strtoull(argv[3], NULL, 10) : o.seed;
     o.temperatures = argc > 4 ? strtoul(argv[4], NULL, 10) : o.temperatures;
@@ -53,12 +60,17 @@ int main(int argc, char **argv)
         return 1;
     }
     double dt = omp_get_wtime() - t0;
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
     printf("UK %s R=%zu beta_min=%g seed %llu: %llu+%llu sweeps x 4 chains "
-           "in %.1f s (%d threads); R-hat %.4f, bulk ESS %.0f, tail ESS "
+           "in %.1f s wall, %.1f s CPU (%d threads); R-hat %.4f, bulk ESS "
+           "%.0f, tail ESS "
            "%.0f; median %.0f mean %.0f 95%% %.0f-%.0f",
            s.sampler, s.temperatures, s.beta_min,
            (unsigned long long)o.seed, (unsigned long long)o.burnin,
-           (unsigned long long)sweeps, dt, omp_get_max_threads(), s.N.rhat,
+           (unsigned long long)sweeps, dt,
+           (double)cpu.tv_sec + 1e-9 * (double)cpu.tv_nsec,
+           omp_get_max_threads(), s.N.rhat,
            s.N.ess_bulk, s.N.ess_tail, s.N.median, s.N.mean, s.N.lower,
            s.N.upper);
     double rate[64];
@@ -68,6 +80,17 @@ int main(int argc, char **argv)
         for (size_t q = 0; q < pairs; q++) {
             printf(" %.2f", rate[q]);
         }
+    }
+    uint64_t smc[7];
+    for (size_t q = 0; vc_lcm_chains_splitmerge_counts(c, q, smc) > 0; q++) {
+        printf("\n  replica %zu: splits %llu/%llu (%.4f), merges %llu/%llu "
+               "(%.4f), no room %llu, label swaps %llu/%llu", q,
+               (unsigned long long)smc[1], (unsigned long long)smc[0],
+               smc[0] ? (double)smc[1] / (double)smc[0] : 0.0,
+               (unsigned long long)smc[3], (unsigned long long)smc[2],
+               smc[2] ? (double)smc[3] / (double)smc[2] : 0.0,
+               (unsigned long long)smc[4], (unsigned long long)smc[6],
+               (unsigned long long)smc[5]);
     }
     double beta[64];
     size_t R = vc_lcm_chains_ladder(c, beta, 64);

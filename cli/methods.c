@@ -708,6 +708,20 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_object_set_new(d, "ladder", jb);
             json_object_set_new(d, "exchange_rates", jr);
         }
+        uint64_t smc[7];
+        if (vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0) {
+            /* the full-table replica's proposals, burn-in included */
+            json_t *js = json_object();
+            static const char *const key[7] = {
+                "splits_proposed", "splits_accepted", "merges_proposed",
+                "merges_accepted", "splits_no_empty_class",
+                "label_swaps_proposed", "label_swaps_accepted"};
+            for (int q = 0; q < 7; q++) {
+                json_object_set_new(js, key[q],
+                                    json_integer((json_int_t)smc[q]));
+            }
+            json_object_set_new(d, "splitmerge", js);
+        }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
         json_object_set_new(x, "diagnostics", d);
         char mean[48], lo_s[48], hi_s[48];

@@ -349,8 +349,13 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 o->sampler = VC_LCM_SAMPLER_GIBBS;
             } else if (strcmp(optarg, "tempering") == 0) {
                 o->sampler = VC_LCM_SAMPLER_TEMPERING;
+            } else if (strcmp(optarg, "splitmerge") == 0) {
+                o->sampler = VC_LCM_SAMPLER_SPLITMERGE;
+            } else if (strcmp(optarg, "tempering-splitmerge") == 0) {
+                o->sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
             } else {
-                cli_error("%s: --sampler takes gibbs or tempering, not "
+                cli_error("%s: --sampler takes gibbs, tempering, splitmerge "
+                          "or tempering-splitmerge, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }

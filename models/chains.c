@@ -60,6 +60,18 @@
  * chains. */
 #define VCI_LADDER_ROUNDS 5
 
+/* Split-merge (o->sampler == VC_LCM_SAMPLER_SPLITMERGE or
+ * VC_LCM_SAMPLER_TEMPERING_SPLITMERGE, models/splitmerge.c): every sweep
+ * proposes label swaps of adjacent classes; every VCI_SM_EVERY-th step
+ * of a chain also makes VCI_SM_MOVES split-merge proposals between its
+ * steps (a) and (b).  A proposal costs about 1 ms on UK (some 70 Gibbs
+ * sweeps) and is accepted about once in 3,000 there; every 10th step
+ * made a run ten times slower for the same ESS, every 100th adds about
+ * 15% (bench/RESULTS.md).  The moves draw from the chain's (replica's)
+ * own stream. */
+#define VCI_SM_EVERY 100
+#define VCI_SM_MOVES 1
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -78,6 +90,8 @@ struct vc_lcm_chains {
     uint64_t *swap_done;      /* nchains * (R - 1) */
     uint64_t steps;           /* steps of every chain since the start,
                                  burn-in included (the even/odd clock) */
+    vci_sm **sm;              /* nchains: split-merge scratch (NULL
+                                 unless that sampler) */
     vc_lcm_trace *trace;      /* nchains */
     size_t cap;               /* capacity of each trace */
     uint64_t sweeps;          /* sweeps per chain after burn-in */
@@ -138,6 +152,9 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
         if (c->w != NULL) {
             vc_lcm_free(c->w[i]);
         }
+        if (c->sm != NULL) {
+            vci_sm_free(c->sm[i]);
+        }
         if (c->r != NULL && c->r[i] != NULL) {
             gsl_rng_free(c->r[i]);
         }
@@ -152,6 +169,7 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
             free(c->trace[i].occupied);
         }
     }
+    free(c->sm);
     free(c->w);
     free(c->r);
     free(c->rs);
@@ -184,7 +202,10 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->t = t;
     c->o = *o;
     c->nchains = o->chains;
-    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING ? o->temperatures : 1;
+    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING
+                   || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+               ? o->temperatures
+               : 1;
     size_t nw = c->nchains * c->R;
     c->w = calloc(nw, sizeof *c->w);
     c->r = calloc(nw, sizeof *c->r);
@@ -237,6 +258,22 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
          * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {
             vc_lcm_chains_free(c);
+            return NULL;
+        }
+    }
+    if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE
+        || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE) {
+        c->sm = calloc(nw, sizeof *c->sm);
+        for (size_t i = 0; c->sm != NULL && i < nw; i++) {
+            c->sm[i] = vci_sm_alloc(c->w[i], t->n);
+            if (c->sm[i] == NULL) {
+                break;
+            }
+        }
+        if (c->sm == NULL || c->sm[nw - 1] == NULL) {
+            vc_lcm_chains_free(c);
+            vc_error_set(err, VC_ENOMEM, "cannot allocate split-merge "
+                         "scratch");
             return NULL;
         }
     }
@@ -339,7 +376,17 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
         }
     }
     for (size_t q = 0; q < R; q++) {
-        int status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        int status;
+        if (c->sm == NULL) {
+            status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
+        } else if (step % VCI_SM_EVERY == 0) {
+            status = vci_lcm_iterate_splitmerge(w[q], c->r[i * R + q],
+                                                c->sm[i * R + q],
+                                                VCI_SM_MOVES, err);
+        } else {
+            status = vci_lcm_iterate_swaps(w[q], c->r[i * R + q],
+                                           c->sm[i * R + q], err);
+        }
         if (status != VC_OK) {
             return status;
         }
@@ -587,6 +634,23 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
     return pairs;
 }
 
+size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
+                                       size_t replica, uint64_t counts[7])
+{
+    memset(counts, 0, 7 * sizeof *counts);
+    if (c->sm == NULL || replica >= c->R) {
+        return 0;
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
+        uint64_t one[7];
+        vci_sm_counts(c->sm[i * c->R + replica], one);
+        for (int q = 0; q < 7; q++) {
+            counts[q] += one[q];
+        }
+    }
+    return 7;
+}
+
 const char *vc_lcm_flag_text(unsigned flag)
 {
     switch (flag) {
@@ -646,7 +710,10 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
-    s->sampler = c->R > 1 ? "tempering" : "gibbs";
+    s->sampler = c->R > 1 ? (c->sm != NULL ? "tempering-splitmerge"
+                                           : "tempering")
+                 : c->sm != NULL ? "splitmerge"
+                                 : "gibbs";
     s->temperatures = c->R;
     s->beta_min = c->R > 1 ? c->beta[c->R - 1] : 1.0;
     s->version = vc_version();

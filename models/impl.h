@@ -158,4 +158,41 @@ int vci_lcm_resample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
  * terms (no cancellation), and log pi0, from the current state. */
 double vci_lcm_prob_seen(const vc_lcm_workspace *w);
 
+/* Step (a), also writing the class counts of each observed pattern:
+ * cells[i * K + k] (filled, npat * K) people of pattern i in class k. */
+int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
+                                  uint64_t *cells);
+
+/*
+ * Split-merge moves on the class allocation (models/splitmerge.c): the
+ * scratch of one chain, allocated at chain setup, and its counters.
+ */
+typedef struct vci_sm vci_sm;
+
+/* Scratch for workspace w's patterns and K, for tables of at most
+ * n_obs observed people (a tempered replica's table changes with its
+ * temperature; pass the full table's n); w is not kept.  NULL on
+ * allocation failure. */
+vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs);
+void vci_sm_free(vci_sm *sm);
+
+/* One sweep with split-merge proposals: step (a) keeping the per-pattern
+ * class counts, `moves` split-merge proposals on the allocation and the
+ * unseen (lambda and V integrated out, alpha fixed; N may change), the
+ * label swaps of vci_lcm_iterate_swaps, then steps (b)-(e) as
+ * vc_lcm_iterate.  Errors: VC_ENUMERIC. */
+int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
+                               vci_sm *sm, size_t moves, vc_error *err);
+
+/* One sweep with label swaps: step (a), a proposal to exchange the
+ * contents of each pair of adjacent classes (Papaspiliopoulos & Roberts
+ * 2008), then steps (b)-(e).  Errors: VC_ENUMERIC. */
+int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
+                          vc_error *err);
+
+/* Proposals tried and accepted so far (filled), as
+ * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,
+ * accepted, splits impossible, label swaps tried, accepted. */
+void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
+
 #endif /* VC_MODELS_IMPL_H */

@@ -201,12 +201,19 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
                             o->chains);
     }
     if (o->sampler != VC_LCM_SAMPLER_GIBBS
-        && o->sampler != VC_LCM_SAMPLER_TEMPERING) {
+        && o->sampler != VC_LCM_SAMPLER_TEMPERING
+        && o->sampler != VC_LCM_SAMPLER_SPLITMERGE
+        && o->sampler != VC_LCM_SAMPLER_TEMPERING_SPLITMERGE) {
         return vc_error_set(err, VC_EINVAL, "sampler = %d: expected %d "
-                            "(gibbs) or %d (tempering)", o->sampler,
-                            VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING);
+                            "(gibbs), %d (tempering), %d (splitmerge) or "
+                            "%d (tempering-splitmerge)",
+                            o->sampler, VC_LCM_SAMPLER_GIBBS,
+                            VC_LCM_SAMPLER_TEMPERING,
+                            VC_LCM_SAMPLER_SPLITMERGE,
+                            VC_LCM_SAMPLER_TEMPERING_SPLITMERGE);
     }
-    if (o->sampler == VC_LCM_SAMPLER_TEMPERING
+    if ((o->sampler == VC_LCM_SAMPLER_TEMPERING
+         || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE)
         && (o->temperatures < 2 || o->temperatures > 64
             || !(o->beta_min > 0.0 && o->beta_min < 1.0))) {
         return vc_error_set(err, VC_EINVAL,
@@ -1001,5 +1008,43 @@ int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
     }
     w->state.sweeps++;
     update_tracked(w);
+    return VC_OK;
+}
+
+/* Step (a) with the class counts of every observed pattern kept
+ * (cells[i * K + k] = m_ik), for the split-merge move
+ * (models/splitmerge.c).  The same conditional as
+ * vci_lcm_sample_observed, always on the sweep's own generator (no
+ * blocks): exact either way, only the random numbers differ. */
+int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
+                                  uint64_t *cells)
+{
+    const size_t J = w->J, K = w->K;
+    const vc_lcm_state *s = &w->state;
+    for (size_t k = 0; k < K; k++) {
+        double log_q0 = 0.0;
+        for (size_t j = 0; j < J; j++) {
+            log_q0 += s->log_1m_lambda[j * K + k];
+            w->diff[j * K + k] =
+                s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
+        }
+        w->base[k] = s->log_pi[k] + log_q0;
+    }
+    memset(w->seen, 0, J * K * sizeof *w->seen);
+    memset(cells, 0, w->npat * K * sizeof *cells);
+    for (size_t i = 0; i < w->npat; i++) {
+        alloc_scratch a = {w->prob, w->suffix, cells + i * K, w->seen};
+        int status = allocate_patterns(w, r, i, i + 1, &a);
+        if (status != VC_OK) {
+            return status;
+        }
+    }
+    for (size_t k = 0; k < K; k++) {
+        uint64_t nk = 0;
+        for (size_t i = 0; i < w->npat; i++) {
+            nk += cells[i * K + k];
+        }
+        w->nobs_class[k] = nk;
+    }
     return VC_OK;
 }

@@ -77,6 +77,15 @@
                                       are those of the full-table replica,
                                       which targets the posterior exactly
                                       (models/lcm.c, "Tempering") */
+#define VC_LCM_SAMPLER_SPLITMERGE 2 /* Gibbs sweeps with label swaps of
+                                      adjacent classes in each
+                                      (Papaspiliopoulos & Roberts 2008)
+                                      and, every 100th sweep, a split-
+                                      merge proposal on the classes and N
+                                      (Jain & Neal 2004; Dahl 2003);
+                                      models/splitmerge.c */
+#define VC_LCM_SAMPLER_TEMPERING_SPLITMERGE 3 /* parallel tempering whose
+                                      replicas run the splitmerge sweeps */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_GIBBS
 #define VC_LCM_DEFAULT_TEMPERATURES 8 /* with beta_min 0.25: on UK the
                                       adapted ladder then exchanges
@@ -256,6 +265,17 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
 size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
                             size_t size);
 
+/*
+ * Split-merge counters of replica `replica` (0: the full table; 0 unless
+ * tempering-splitmerge), pooled over chains, burn-in included (filled):
+ * counts[0] splits proposed, [1] accepted, [2] merges proposed, [3]
+ * accepted, [4] splits impossible (no empty class), [5] label swaps
+ * proposed, [6] accepted.  Returns 7, or 0 (all zero) under a sampler
+ * without split-merge moves or for a replica that does not exist.
+ */
+size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
+                                       size_t replica, uint64_t counts[7]);
+
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);
 
@@ -355,7 +375,8 @@ typedef struct {
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
     const char *rng;            /* generator name (static) */
-    const char *sampler;        /* "gibbs" or "tempering" (static) */
+    const char *sampler;        /* "gibbs", "tempering", "splitmerge" or
+                                   "tempering-splitmerge" (static) */
     size_t temperatures;        /* replicas per chain (1 under Gibbs) */
     double beta_min;
     const char *version;        /* library version (static) */

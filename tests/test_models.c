@@ -853,6 +853,11 @@ static void test_chains_deterministic(void)
     /* parallel tempering: replicas, exchanges and their streams too */
     chains_sampler = VC_LCM_SAMPLER_TEMPERING;
     chains_deterministic();
+    /* split-merge proposals and label swaps, alone and in replicas */
+    chains_sampler = VC_LCM_SAMPLER_SPLITMERGE;
+    chains_deterministic();
+    chains_sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
+    chains_deterministic();
     chains_sampler = VC_LCM_SAMPLER_GIBBS;
 }
 
@@ -1406,6 +1411,49 @@ static void test_kosovo_tempering(void)
     vc_table_free(t);
 }
 
+/* Split-merge sweeps (and tempering with them) on Kosovo against
+ * LCMCR's reference: the moves rarely succeed on a table this large, so
+ * what this checks is that the sweep around them (step (a) keeping cells,
+ * the counts written back, N changed by an accepted move) keeps the
+ * posterior; without the factor (N - 1)! in the target the median was
+ * 6,899 (bench/RESULTS.md, "Split-merge"). */
+static void kosovo_splitmerge(int sampler, uint64_t sweeps)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.temperatures = 4;
+    o.burnin = 4000;
+    o.thin = 10;
+    o.seed = 2004;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    uint64_t sm[7];
+    CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
+    fprintf(stderr, "\n    Kosovo, %s: R-hat %.4f, bulk ESS %.0f, splits "
+            "%llu/%llu, merges %llu/%llu", s.sampler, s.N.rhat,
+            s.N.ess_bulk, (unsigned long long)sm[1],
+            (unsigned long long)sm[0], (unsigned long long)sm[3],
+            (unsigned long long)sm[2]);
+    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
+    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
+    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
+    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    CU_ASSERT(sm[0] + sm[2] > 0);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
+static void test_kosovo_splitmerge(void)
+{
+    kosovo_splitmerge(VC_LCM_SAMPLER_SPLITMERGE, 20000);
+}
+
 static void test_korea_lcmcr(void)
 {
     vc_table *t = read_reference("Korea.csv");
@@ -1513,10 +1561,13 @@ static void test_exact_tiny(void)
         m[x]++;
     }
     int total[J] = {8, 9, 10}; /* people seen by each list */
-    double post[EXTRA + 1], norm = 0.0, maxlog = -HUGE_VAL;
+    /* post1: the part with everyone in one class (n_1 = 0 or n_2 = 0),
+     * for P(one class occupied), which depends on how the people are
+     * split between the classes much more than N does */
+    double post[EXTRA + 1], post1[EXTRA + 1], norm = 0.0, maxlog = -HUGE_VAL;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         int N = NOBS + n0;
-        double acc = 0.0;
+        double acc = 0.0, acc1 = 0.0;
         for (int o1 = 0; o1 <= NOBS; o1++) {
             for (int a = 0; a <= n0; a++) {
                 int n1 = o1 + a, n2 = N - n1;
@@ -1536,6 +1587,9 @@ static void test_exact_tiny(void)
                                                     1 + n2 - total[j] + s[j]);
                             }
                             acc += wa * exp(lb + 150.0);
+                            if (n1 == 0 || n2 == 0) {
+                                acc1 += wa * exp(lb + 150.0);
+                            }
                         }
                     }
                 }
@@ -1543,12 +1597,16 @@ static void test_exact_tiny(void)
         }
         /* (1/N) N! / n0! = (N - 1)! / n0! */
         post[n0] = log(acc) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
+        post1[n0] = log(acc1) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
         maxlog = post[n0] > maxlog ? post[n0] : maxlog;
     }
+    double p_one = 0.0; /* P(one class occupied) */
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post[n0] = exp(post[n0] - maxlog);
+        p_one += exp(post1[n0] - maxlog);
         norm += post[n0];
     }
+    p_one /= norm;
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post[n0] /= norm;
@@ -1561,7 +1619,7 @@ static void test_exact_tiny(void)
     /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
-    for (int sampler = 0; sampler < 2; sampler++) {
+    for (int sampler = 0; sampler < 3; sampler++) {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
     o.sampler = sampler;
@@ -1577,8 +1635,13 @@ static void test_exact_tiny(void)
     o.beta_min = 0.2;
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sampler ? 100000 : 400000,
-                                              NULL), VC_OK);
+    /* tempering: a quarter of the sweeps (each is 4 sweeps' work);
+     * splitmerge: the same, its move is checked on its own below */
+    CU_ASSERT_EQUAL_FATAL(
+        vc_lcm_chains_round(c, sampler == VC_LCM_SAMPLER_GIBBS ? 400000
+                                                                : 100000,
+                            NULL),
+        VC_OK);
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     double hits = 0.0, draws = 0.0;
@@ -1597,8 +1660,38 @@ static void test_exact_tiny(void)
     /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
     ASSERT_WITHIN_SE(hits / draws, p_le5,
                      sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
+    /* P(one class occupied): binomial se inflated by draws / ESS */
+    double one = 0.0, ess_one = 0.0;
+    double *ind = malloc(s.chains * s.draws * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            one += tr->occupied[d] == 1;
+            ind[i * s.draws + d] = tr->occupied[d] == 1;
+        }
+    }
+    /* the ESS of the indicator itself (a two-valued quantity has no
+     * tail ESS, so s.occupied's diagnostics are undefined) */
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_one,
+                                      NULL), VC_OK);
+    free(ind);
+    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
+            one / draws, p_one, ess_one);
+    ASSERT_WITHIN_SE(one / draws, p_one,
+                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
-    if (sampler) {
+    if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
+        uint64_t sm[7];
+        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
+        fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu, swaps "
+                "%llu/%llu", (unsigned long long)sm[1],
+                (unsigned long long)sm[0], (unsigned long long)sm[3],
+                (unsigned long long)sm[2], (unsigned long long)sm[6],
+                (unsigned long long)sm[5]);
+        CU_ASSERT(sm[1] > 100 && sm[3] > 100); /* the moves do move */
+    }
+    if (sampler == VC_LCM_SAMPLER_TEMPERING) {
         /* the adapted ladder: from 1 down to beta_min, decreasing */
         double beta[4];
         CU_ASSERT_EQUAL(vc_lcm_chains_ladder(c, beta, 4), 4);
@@ -1608,6 +1701,168 @@ static void test_exact_tiny(void)
     }
     vc_lcm_chains_free(c);
     }
+    /* The split-merge move itself at every sweep (the driver proposes one
+     * every tenth sweep): one chain, three proposals and label swaps a
+     * sweep, 200,000 sweeps, the se from the chain's own ESS.  With the
+     * sign of log q(merge) reversed in the split's acceptance, P(one
+     * class) was 0.11 against the exact 0.41, the mean of N 1.8 se off. */
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = NMAX;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    vci_sm *sm = vci_sm_alloc(w, t->n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    enum { BURN = 2000, KEEP = 40000, THIN = 5 };
+    double *x = malloc(KEEP * sizeof *x), *occ = malloc(KEEP * sizeof *occ);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
+    double hits = 0.0, one = 0.0;
+    for (int i = 0; i < BURN + KEEP * THIN; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL),
+                              VC_OK);
+        if (i >= BURN && (i - BURN) % THIN == 0) {
+            double N = (double)vc_lcm_state_get(w)->N;
+            x[(i - BURN) / THIN] = N;
+            hits += N <= NOBS + 5;
+            occ[(i - BURN) / THIN] = vc_lcm_state_get(w)->occupied == 1;
+            one += vc_lcm_state_get(w)->occupied == 1;
+        }
+    }
+    vc_diag_summary d;
+    double ess_one = 0.0;
+    CU_ASSERT_EQUAL_FATAL(vc_diag_summarise(x, 1, KEEP, 0.95, &d, NULL),
+                          VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_diag_ess_basic(occ, 1, KEEP, &ess_one, NULL),
+                          VC_OK);
+    uint64_t cnt[7];
+    vci_sm_counts(sm, cnt);
+    fprintf(stderr, "\n    split-merge every sweep: mean %.4f (mcse %.4f) "
+            "P %.4f, ESS %.0f; splits %llu/%llu, merges %llu/%llu", d.mean,
+            d.mcse_mean, hits / KEEP, d.ess_bulk, (unsigned long long)cnt[1],
+            (unsigned long long)cnt[0], (unsigned long long)cnt[3],
+            (unsigned long long)cnt[2]);
+    ASSERT_WITHIN_SE(d.mean, mean, d.mcse_mean, 4.0);
+    ASSERT_WITHIN_SE(hits / KEEP, p_le5,
+                     sqrt(p_le5 * (1 - p_le5) / d.ess_bulk), 4.0);
+    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
+            one / KEEP, p_one, ess_one);
+    ASSERT_WITHIN_SE(one / KEEP, p_one,
+                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
+    CU_ASSERT(cnt[1] > 5000 && cnt[3] > 5000);
+    free(x);
+    free(occ);
+    vci_sm_free(sm);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+/* Split-merge against Gibbs with K = 4 classes on the table of the exact
+ * check (there is no exact reference for K > 2 here): with K = 2 a
+ * split always has exactly one empty class to choose, so a wrong factor
+ * 1/E in the acceptance cannot show there; with K = 4 it changes how many
+ * classes are occupied (without it, P(at most one) was 0.547 against
+ * Gibbs' 0.277, while the mean of N did not move).  Gibbs: 4 chains of
+ * 50,000 sweeps; split-merge: one chain of 200,000 sweeps with three
+ * proposals each.  Compared: the
+ * probabilities of at most one and at most two occupied classes and the
+ * mean of N, within 4.5 combined standard errors (ESS of each
+ * indicator). */
+static void sm_k4_stats(const double *occ, const double *N, size_t m,
+                        size_t n, double out[3], double se[3])
+{
+    double *ind = malloc(m * n * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (int q = 0; q < 2; q++) {
+        double sum = 0.0, ess = 0.0;
+        for (size_t i = 0; i < m * n; i++) {
+            ind[i] = occ[i] <= (double)(q + 1);
+            sum += ind[i];
+        }
+        CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, m, n, &ess, NULL), VC_OK);
+        out[q] = sum / (double)(m * n);
+        se[q] = sqrt(out[q] * (1.0 - out[q]) / ess);
+    }
+    vc_diag_summary d;
+    CU_ASSERT_EQUAL(vc_diag_summarise(N, m, n, 0.95, &d, NULL), VC_OK);
+    out[2] = d.mean;
+    se[2] = d.mcse_mean;
+    free(ind);
+}
+
+static void test_splitmerge_vs_gibbs_k4(void)
+{
+    enum { J = 3, NPAT = 7, KEEP = 10000, THIN = 5 };
+    static const uint32_t pattern[NPAT] = {1, 2, 4, 3, 5, 6, 7};
+    static const uint64_t count[NPAT] = {3, 2, 4, 2, 1, 3, 2};
+    static const char *const names[J] = {"A", "B", "C"};
+    vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 4;
+    o.n_max = 17 + 60;
+    o.burnin = 2000;
+    o.thin = THIN;
+    o.seed = 4444;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, KEEP * THIN, NULL), VC_OK);
+    double *occ = malloc(4 * KEEP * sizeof *occ);
+    double *N = malloc(4 * KEEP * sizeof *N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(N);
+    for (size_t i = 0; i < 4; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < KEEP; d++) {
+            occ[i * KEEP + d] = tr->occupied[d];
+            N[i * KEEP + d] = (double)tr->N[d];
+        }
+    }
+    double g[3], g_se[3];
+    sm_k4_stats(occ, N, 4, KEEP, g, g_se);
+    vc_lcm_chains_free(c);
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(4445, 0, 0, 0, NULL);
+    vci_sm *sm = w != NULL ? vci_sm_alloc(w, t->n) : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    for (int i = 0; i < 2000 + 4 * KEEP * THIN; i++) {
+        CU_ASSERT_EQUAL_FATAL(vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL),
+                              VC_OK);
+        if (i >= 2000 && (i - 2000) % THIN == 0) {
+            const vc_lcm_state *st = vc_lcm_state_get(w);
+            occ[(i - 2000) / THIN] = (double)st->occupied;
+            N[(i - 2000) / THIN] = (double)st->N;
+        }
+    }
+    double m[3], m_se[3];
+    sm_k4_stats(occ, N, 1, 4 * KEEP, m, m_se);
+    uint64_t cnt[7];
+    vci_sm_counts(sm, cnt);
+    static const char *const what[3] = {"P(occupied <= 1)",
+                                        "P(occupied <= 2)", "mean N"};
+    for (int q = 0; q < 3; q++) {
+        double se = sqrt(g_se[q] * g_se[q] + m_se[q] * m_se[q]);
+        fprintf(stderr, "\n    K = 4, %s: gibbs %.4f, split-merge %.4f "
+                "(4.5 se = %.4f)", what[q], g[q], m[q], 4.5 * se);
+        CU_ASSERT(fabs(g[q] - m[q]) <= 4.5 * se);
+    }
+    fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu",
+            (unsigned long long)cnt[1], (unsigned long long)cnt[0],
+            (unsigned long long)cnt[3], (unsigned long long)cnt[2]);
+    CU_ASSERT(cnt[1] > 1000 && cnt[3] > 1000);
+    free(occ);
+    free(N);
+    vci_sm_free(sm);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
     vc_table_free(t);
 }
 
@@ -1875,8 +2130,10 @@ int vc_register_models_suite(void)
         {"quantile MCSE of discrete draws", test_diag_mcse_discrete},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
+        {"Kosovo, splitmerge vs LCMCR", test_kosovo_splitmerge},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
+        {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
