@@ -517,10 +517,10 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
     return VC_OK;
 }
 
-/* Step (a): class counts of the observed people, pattern by pattern; in
- * fixed blocks of patterns with their own streams when the workspace has
- * them (vci_lcm_use_blocks). */
-int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
+/* The class weights of step (a) from the current state: base and diff,
+ * and on the linear scale ebase and ediff when that is safe (w->linear).
+ * Every allocation of the observed people starts here. */
+static void prepare_weights(vc_lcm_workspace *w)
 {
     const size_t J = w->J, K = w->K;
     const vc_lcm_state *s = &w->state;
@@ -567,6 +567,15 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
             w->ediff[jk] = vci_exp(w->diff[jk]);
         }
     }
+}
+
+/* Step (a): class counts of the observed people, pattern by pattern; in
+ * fixed blocks of patterns with their own streams when the workspace has
+ * them (vci_lcm_use_blocks). */
+int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    const size_t J = w->J, K = w->K;
+    prepare_weights(w);
     memset(w->nobs_class, 0, K * sizeof *w->nobs_class);
     memset(w->seen, 0, J * K * sizeof *w->seen);
     if (w->nblocks == 0) {
@@ -1020,16 +1029,7 @@ int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
                                   uint64_t *cells)
 {
     const size_t J = w->J, K = w->K;
-    const vc_lcm_state *s = &w->state;
-    for (size_t k = 0; k < K; k++) {
-        double log_q0 = 0.0;
-        for (size_t j = 0; j < J; j++) {
-            log_q0 += s->log_1m_lambda[j * K + k];
-            w->diff[j * K + k] =
-                s->log_lambda[j * K + k] - s->log_1m_lambda[j * K + k];
-        }
-        w->base[k] = s->log_pi[k] + log_q0;
-    }
+    prepare_weights(w);
     memset(w->seen, 0, J * K * sizeof *w->seen);
     memset(cells, 0, w->npat * K * sizeof *cells);
     for (size_t i = 0; i < w->npat; i++) {

@@ -369,17 +369,26 @@ static void test_batch_subset(void)
 }
 
 /* Killed with SIGKILL after random delays, again and again, then run to
- * the end: the same bytes as a run never interrupted.  The delays come
- * from a fixed linear congruential sequence, so the test is repeatable. */
+ * the end: the same bytes as a run never interrupted.  The delays are
+ * fractions 0.1-0.9 of the uninterrupted run's wall time (so that kills
+ * land inside the run however fast the machine or the code), drawn from a
+ * fixed linear congruential sequence. */
 static void test_batch_kill_resume(void)
 {
     const char *methods = "--methods chapman,loglinear,lcm";
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     CU_ASSERT_EQUAL_FATAL(batch("ref", methods), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double full = (double)(t1.tv_sec - t0.tv_sec)
+                  + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     uint64_t x = 2385;
     int kills = 0, rc = -1;
     for (int attempt = 0; attempt < 40 && rc != 0; attempt++) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
-        double delay = 0.05 + 0.45 * (double)(x >> 11) / 9007199254740992.0;
+        double delay = full * (0.1 + 0.8 * (double)(x >> 11)
+                                         / 9007199254740992.0);
+        delay = delay < 0.01 ? 0.01 : delay;
         if (attempt == 39) {
             delay = 600.0;
         }
@@ -391,6 +400,7 @@ static void test_batch_kill_resume(void)
         CU_ASSERT(rc == 0 || rc == 137);
     }
     CU_ASSERT_EQUAL(rc, 0);
+    fprintf(stderr, "\n    run %.2f s, killed %d times", full, kills);
     CU_ASSERT(kills >= 1);
     CU_ASSERT(same_output("ref", "killed"));
 }
