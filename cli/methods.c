@@ -744,9 +744,14 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             res->figures = lcm_figures(c);
         }
         if (!s.converged) {
+            int gibbs = strcmp(s.sampler, "gibbs") == 0;
             add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
                        "bulk ESS at least %.0f; run longer (--iterations, "
-                       "--until-converged)", lo.rhat_max, lo.ess_min);
+                       "--until-converged)%s", lo.rhat_max, lo.ess_min,
+                       gibbs ? ", or use --sampler splitmerge, whose label "
+                               "swaps and split-merge moves let chains "
+                               "leave modes where Gibbs chains stall"
+                             : "");
         }
         if (draws != NULL) {
             for (size_t ch = 0; ch < vc_lcm_chains_count(c); ch++) {

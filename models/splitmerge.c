@@ -811,15 +811,22 @@ static void label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
             T += nm;
             continue;
         }
-        double before = gsl_sf_lnbeta(1.0 + nl, alpha + nm + T);
-        double after = gsl_sf_lnbeta(1.0 + nm, alpha + nl + T);
+        /* With B(a, b) = Gamma(a) Gamma(b) / Gamma(a + b), the Gamma
+         * functions of 1 + n_l, 1 + n_{l+1} and of the sums cancel, and
+         * Gamma(x + 1) / Gamma(x) = x leaves, for l + 2 < K,
+         *   after / before = (alpha + T + n_{l+1}) / (alpha + T + n_l),
+         * no log-gamma at all; for the last pair, T = 0,
+         *   after / before = Gamma(1 + n_{l+1}) Gamma(alpha + n_l)
+         *                    / (Gamma(1 + n_l) Gamma(alpha + n_{l+1})). */
+        double ratio;
         if (l + 2 < K) {
-            before += gsl_sf_lnbeta(1.0 + nm, alpha + T);
-            after += gsl_sf_lnbeta(1.0 + nl, alpha + T);
+            ratio = (alpha + T + nm) / (alpha + T + nl);
+        } else {
+            ratio = exp(lgamma(1.0 + nm) + lgamma(alpha + nl)
+                        - lgamma(1.0 + nl) - lgamma(alpha + nm));
         }
         counts[5]++;
-        double log_acc = after - before;
-        if (log_acc >= 0.0 || vci_ran_uniform(r) < exp(log_acc)) {
+        if (ratio >= 1.0 || vci_ran_uniform(r) < ratio) {
             counts[6]++;
             uint64_t t = w->nobs_class[l];
             w->nobs_class[l] = w->nobs_class[l + 1];
