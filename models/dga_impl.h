@@ -29,11 +29,12 @@ typedef struct {
     double A;           /* delta 2^J, the total prior weight */
     const vc_table *t;  /* borrowed: the marginal tables come from it */
     size_t tlen;
-    double *tab;        /* (J + 1) * tlen: log(alpha_k + lo + m) */
-    double **logD;      /* nsub rows of ngrid, NULL until filled */
-    double **rowmem;    /* nsub: the allocation holding each row */
-    double *pool;       /* NULL, or nsub * ngrid doubles for all rows (set
-                           by the caller after init; row s at s * ngrid) */
+    double *tab;        /* (J + 1) * tlen: log(alpha_k + lo + m); not
+                           lazy grids only */
+    double **logD;      /* nsub rows of ngrid, NULL until filled (lazy
+                           grids: set at init, into pool) */
+    double **rowmem;    /* nsub: the allocation holding each row (not lazy) */
+    double *pool;       /* lazy grids: one allocation for all rows */
     double *base;       /* ngrid: log p(N) + log N! - log n0! */
     const vc_dga_opts *o; /* borrowed: the prior on N */
     double *zs;         /* nsub: z_S, observed people seen by no list of S */
