@@ -88,9 +88,6 @@
  * MCMC): 16 KiB of each subset's row, so the rows it reads stay in
  * cache. */
 #define GRID_BLOCK 2048
-/* Re-anchor the running log-sums with exact log-gamma values this often,
- * so that rounding in the recurrence cannot drift. */
-#define ANCHOR_EVERY 1024
 /* A weight below e^-50 (2e-22) of the largest one is skipped: even 10^8
  * such (graph, n0) points change the total by under 2e-14, far below any
  * digit reported, and skipping them saves most of the exp() calls. */
@@ -313,39 +310,6 @@ static double log_prior_N(const vc_dga_opts *o, double N)
     return -log(N);
 }
 
-/*
- * Turn steps into running sums in place, restarting at every multiple of
- * ANCHOR_EVERY (where x already holds an exact value): x[i] += x[i - 1].
- * The segments are independent, so they advance side by side: the adds of
- * one position in every segment do not wait on each other, where one long
- * chain would wait for each add in turn.
- */
-static void segmented_prefix_sum(double *x, size_t len)
-{
-    /* four segments at a time: enough adds in flight to hide an add's
-     * latency, few enough pages to stay in the TLB */
-    enum { SIDE = 4 };
-    size_t nfull = len / ANCHOR_EVERY;
-    size_t seg = 0;
-    for (; seg + SIDE <= nfull; seg += SIDE) {
-        double *p0 = x + seg * ANCHOR_EVERY;
-        for (size_t j = 1; j < ANCHOR_EVERY; j++) {
-            for (size_t q = 0; q < SIDE; q++) {
-                p0[q * ANCHOR_EVERY + j] += p0[q * ANCHOR_EVERY + j - 1];
-            }
-        }
-    }
-    for (; seg < nfull; seg++) {
-        double *p0 = x + seg * ANCHOR_EVERY;
-        for (size_t j = 1; j < ANCHOR_EVERY; j++) {
-            p0[j] += p0[j - 1];
-        }
-    }
-    for (size_t i = nfull * ANCHOR_EVERY + 1; i < len; i++) {
-        x[i] += x[i - 1];
-    }
-}
-
 /* log p(N) + log N! - log n0! at one point, exactly. */
 static double base_exact(const vc_dga_opts *o, double n, double n0)
 {
@@ -365,16 +329,6 @@ static double base_step(const vc_dga_opts *o, double n, double n0)
     }
     /* N / (N + 1) * (N + 1) / (n0 + 1) */
     return vci_log(N / (n0 + 1.0));
-}
-
-/* tk[m] = log(x0 + m) for m < len (int: converts to double in SIMD). */
-VC_HOT_CLONES
-static void fill_log_table(double *restrict tk, double x0, int len)
-{
-#pragma omp simd
-    for (int m = 0; m < len; m++) {
-        tk[m] = vci_log(x0 + (double)m);
-    }
 }
 
 /* alpha_S = delta 2^(J - |S|), the prior weight of each cell of S's
@@ -410,130 +364,12 @@ static void subset_consts(vci_dga_grid *g, uint32_t s)
     g->cdone[s] = 1;
 }
 
-int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
-                      uint64_t lo, uint64_t hi, int lazy, vci_dga_grid *g,
-                      vc_error *err)
-{
-    size_t J = t->J;
-    memset(g, 0, sizeof *g);
-    g->J = J;
-    g->nsub = (size_t)1 << J;
-    g->ngrid = (size_t)(hi - lo + 1);
-    g->n = t->n;
-    g->n0_lo = lo;
-    g->delta = delta;
-    g->A = delta * (double)g->nsub;
-    g->t = t;
-    g->o = o;
-    g->lazy = lazy;
-    g->logD = calloc(g->nsub, sizeof *g->logD);
-    g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
-    g->base = malloc(g->ngrid * sizeof *g->base);
-    g->zs = calloc(g->nsub, sizeof *g->zs);
-    g->cst = calloc(g->nsub, sizeof *g->cst);
-    g->cdone = calloc(g->nsub, 1);
-    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
-        || g->zs == NULL || g->cst == NULL || g->cdone == NULL) {
-        return vc_error_set(err, VC_ENOMEM,
-                            "cannot allocate the n0 grid (%zu points)",
-                            g->ngrid);
-    }
-    if (lazy) {
-        /* one allocation for all rows (filled block by block), each
-         * ROW_SKEW doubles longer than the grid so that rows read side by
-         * side fall in other cache sets */
-        size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-        size_t stride = g->ngrid + ROW_SKEW;
-        g->pool = malloc(g->nsub * stride * sizeof *g->pool);
-        g->bfilled = calloc(nblock * g->nsub, 1);
-        if (g->pool == NULL || g->bfilled == NULL) {
-            return vc_error_set(err, VC_ENOMEM,
-                                "cannot allocate the n0 grid (%zu points)",
-                                g->ngrid);
-        }
-        for (uint32_t s = 1; s < g->nsub; s++) {
-            subset_consts(g, s);
-            g->logD[s] = g->pool + s * stride;
-        }
-        return VC_OK;
-    }
-    /* log(alpha_k + m) for subsets of size k and integers m = z + n0 in
-     * [lo, n + hi]: alpha depends only on the size of the subset, so
-     * J + 1 tables of logs serve all 2^J rows. */
-    g->tlen = (size_t)(t->n + hi - lo + 1);
-    g->tab = malloc((J + 1) * g->tlen * sizeof *g->tab);
-    if (g->tab == NULL) {
-        return vc_error_set(err, VC_ENOMEM,
-                            "cannot allocate the n0 grid (%zu points)",
-                            g->ngrid);
-    }
-    double n = (double)t->n;
-    for (size_t k = 0; k <= J; k++) {
-        double alpha = delta * ldexp(1.0, (int)(J - k));
-        fill_log_table(g->tab + k * g->tlen, alpha + (double)lo,
-                       (int)g->tlen);
-    }
-    /* the steps first (a loop the compiler can vectorise), then the
-     * running sum, re-anchored exactly */
-    int ngrid = (int)g->ngrid;
-    double lod = (double)lo;
-#pragma omp simd
-    for (int i = 1; i < ngrid; i++) {
-        g->base[i] = base_step(o, n, lod + (double)(i - 1));
-    }
-    for (size_t i = 0; i < g->ngrid; i += ANCHOR_EVERY) {
-        g->base[i] = base_exact(o, n, (double)(lo + i));
-    }
-    segmented_prefix_sum(g->base, g->ngrid);
-    return VC_OK;
-}
-
-int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err)
-{
-    if (g->logD[s] != NULL) {
-        return VC_OK;
-    }
-    /* Rows of this size come from their own pages, all at the same
-     * offset in a page: rows read side by side would then compete for the
-     * same cache sets.  Each row starts ROW_SKEW doubles further on. */
-    size_t skew = (size_t)(s % ROW_SKEWS) * ROW_SKEW;
-    double *mem = malloc((g->ngrid + skew) * sizeof *mem);
-    double *row = mem ? mem + skew : NULL;
-    if (row == NULL) {
-        return vc_error_set(err, VC_ENOMEM,
-                            "cannot allocate the n0 grid (%zu points)",
-                            g->ngrid);
-    }
-    subset_consts(g, s);
-    size_t k = (size_t)__builtin_popcount((unsigned)s);
-    double alpha = subset_alpha(g, s);
-    double z = g->zs[s];
-    double n = (double)g->n;
-    double A = g->A;
-    uint64_t lo = g->n0_lo;
-    double cst = g->cst[s];
-    const double *logz = g->tab + k * g->tlen + (size_t)z;
-    const double *logn = g->tab + g->n; /* k = 0: log(A + n + n0) */
-    /* steps, exact anchors, then running sums */
-    for (size_t i = 1; i < g->ngrid; i++) {
-        row[i] = logz[i - 1] - logn[i - 1];
-    }
-    for (size_t i = 0; i < g->ngrid; i += ANCHOR_EVERY) {
-        double n0 = (double)(lo + i);
-        row[i] = cst + gsl_sf_lngamma(alpha + z + n0)
-                 - gsl_sf_lngamma(A + n + n0);
-    }
-    segmented_prefix_sum(row, g->ngrid);
-    g->logD[s] = row;
-    g->rowmem[s] = mem;
-    return VC_OK;
-}
-
 /*
- * Lazy grids: fill the rows subs[0..nsubs) (0: the base) on the block
- * [i0, i0 + len) with an exact value at i0 and running sums of the steps
- * after it.  Threads fill different blocks; a row of a block is filled
- * once.
+ * Fill the rows subs[0..nsubs) (0: the base, first if present) on the
+ * block [i0, i0 + len) with an exact value at i0 and running sums of the
+ * steps after it, so rounding cannot drift beyond a block.  Lazy grids
+ * fill the blocks they need (threads fill different blocks, a row of a
+ * block once); whole rows are filled block by block.
  */
 VC_HOT_CLONES
 static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
@@ -597,14 +433,88 @@ static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
     }
 }
 
-int vci_dga_grid_has_rows(const vci_dga_grid *g, const vci_dga_terms *gr)
+/* Fill row s (0: the base) over the whole grid, block by block. */
+static void fill_whole(const vci_dga_grid *g, uint32_t s)
 {
-    for (size_t k = 0; k < gr->nterm; k++) {
-        if (g->logD[gr->subset[k]] == NULL) {
-            return 0;
-        }
+    double logA[AVG_BLOCK];
+    for (size_t i0 = 0; i0 < g->ngrid; i0 += AVG_BLOCK) {
+        size_t len = g->ngrid - i0 < AVG_BLOCK ? g->ngrid - i0 : AVG_BLOCK;
+        fill_rows(g, i0, (int)len, &s, 1, logA);
     }
-    return 1;
+}
+
+int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
+                      uint64_t lo, uint64_t hi, int lazy, vci_dga_grid *g,
+                      vc_error *err)
+{
+    size_t J = t->J;
+    memset(g, 0, sizeof *g);
+    g->J = J;
+    g->nsub = (size_t)1 << J;
+    g->ngrid = (size_t)(hi - lo + 1);
+    g->n = t->n;
+    g->n0_lo = lo;
+    g->delta = delta;
+    g->A = delta * (double)g->nsub;
+    g->t = t;
+    g->o = o;
+    g->lazy = lazy;
+    g->logD = calloc(g->nsub, sizeof *g->logD);
+    g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
+    g->base = malloc(g->ngrid * sizeof *g->base);
+    g->zs = calloc(g->nsub, sizeof *g->zs);
+    g->cst = calloc(g->nsub, sizeof *g->cst);
+    g->cdone = calloc(g->nsub, 1);
+    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
+        || g->zs == NULL || g->cst == NULL || g->cdone == NULL) {
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate the n0 grid (%zu points)",
+                            g->ngrid);
+    }
+    if (lazy) {
+        /* one allocation for all rows (filled block by block), each
+         * ROW_SKEW doubles longer than the grid so that rows read side by
+         * side fall in other cache sets */
+        size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+        size_t stride = g->ngrid + ROW_SKEW;
+        g->pool = malloc(g->nsub * stride * sizeof *g->pool);
+        g->bfilled = calloc(nblock * g->nsub, 1);
+        if (g->pool == NULL || g->bfilled == NULL) {
+            return vc_error_set(err, VC_ENOMEM,
+                                "cannot allocate the n0 grid (%zu points)",
+                                g->ngrid);
+        }
+        for (uint32_t s = 1; s < g->nsub; s++) {
+            subset_consts(g, s);
+            g->logD[s] = g->pool + s * stride;
+        }
+        return VC_OK;
+    }
+    fill_whole(g, 0);
+    return VC_OK;
+}
+
+int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err)
+{
+    if (g->logD[s] != NULL) {
+        return VC_OK;
+    }
+    /* Rows of this size come from their own pages, all at the same
+     * offset in a page: rows read side by side would then compete for the
+     * same cache sets.  Each row starts ROW_SKEW doubles further on. */
+    size_t skew = (size_t)(s % ROW_SKEWS) * ROW_SKEW;
+    double *mem = malloc((g->ngrid + skew) * sizeof *mem);
+    double *row = mem ? mem + skew : NULL;
+    if (row == NULL) {
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate the n0 grid (%zu points)",
+                            g->ngrid);
+    }
+    subset_consts(g, s);
+    g->logD[s] = row;
+    fill_whole(g, s);
+    g->rowmem[s] = mem;
+    return VC_OK;
 }
 
 void vci_dga_grid_free(vci_dga_grid *g)
@@ -618,7 +528,6 @@ void vci_dga_grid_free(vci_dga_grid *g)
     free(g->pool);
     free(g->logD);
     free(g->base);
-    free(g->tab);
     free(g->zs);
     free(g->cst);
     free(g->cdone);

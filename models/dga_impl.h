@@ -28,9 +28,6 @@ typedef struct {
     double delta;
     double A;           /* delta 2^J, the total prior weight */
     const vc_table *t;  /* borrowed: the marginal tables come from it */
-    size_t tlen;
-    double *tab;        /* (J + 1) * tlen: log(alpha_k + lo + m); not
-                           lazy grids only */
     double **logD;      /* nsub rows of ngrid, NULL until filled (lazy
                            grids: set at init, into pool) */
     double **rowmem;    /* nsub: the allocation holding each row (not lazy) */
@@ -88,9 +85,6 @@ int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
  * Not thread-safe: the caller serialises calls on one grid.  Errors:
  * VC_ENOMEM. */
 int vci_dga_grid_row(vci_dga_grid *g, uint32_t s, vc_error *err);
-
-/* 1 when every row graph gr reads is filled. */
-int vci_dga_grid_has_rows(const vci_dga_grid *g, const vci_dga_terms *gr);
 
 void vci_dga_grid_free(vci_dga_grid *g);
 
