@@ -991,6 +991,19 @@ static void ensure_rows(const vci_dga_grid *g, size_t b, const uint32_t *subs,
     }
 }
 
+/* max over graphs k and blocks b of v[k * nblock + b] + lgw[k] (lgw NULL:
+ * 0): a graph's prior weight shifts all its values alike. */
+static double largest_weighted(const double *v, const double *lgw,
+                               size_t ngraphs, size_t nblock)
+{
+    double m = -INFINITY;
+    for (size_t q = 0; q < ngraphs * nblock; q++) {
+        double x = v[q] + (lgw ? lgw[q / nblock] : 0.0);
+        m = x > m ? x : m;
+    }
+    return m;
+}
+
 /*
  * One pass over (graph, n0) on the grid: see dga_impl.h.  Phases:
  * (1) probes: every term's exact values at three points of each block of
@@ -1071,12 +1084,7 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
                                                  hb, &smax[k * nblock + b]);
         }
     }
-    /* A graph's prior weight shifts all its values alike. */
-    double M = -INFINITY;
-    for (size_t q = 0; q < ngraphs * nblock; q++) {
-        double lw = log_gw ? log_gw[q / nblock] : 0.0;
-        M = smax[q] + lw > M ? smax[q] + lw : M;
-    }
+    double M = largest_weighted(smax, log_gw, ngraphs, nblock);
 
     /* (2) loose bounds that matter, again from the rows */
     int alloc_failed = 0;
@@ -1116,12 +1124,8 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
         goto fail;
     }
-    double top = -INFINITY;
-    for (size_t q = 0; q < ngraphs * nblock; q++) {
-        double lw = log_gw ? log_gw[q / nblock] : 0.0;
-        M = smax[q] + lw > M ? smax[q] + lw : M;
-        top = ubound[q] + lw > top ? ubound[q] + lw : top;
-    }
+    M = largest_weighted(smax, log_gw, ngraphs, nblock);
+    double top = largest_weighted(ubound, log_gw, ngraphs, nblock);
     cut = M - LOG_NEGLIGIBLE;
     if (top - M > EXP_RANGE) {
         /* Weights relative to M could overflow vci_exp's range: only a
