@@ -1368,6 +1368,36 @@ static void test_kosovo_lcmcr(void)
     vc_table_free(t);
 }
 
+/* Kosovo with 4 chains (4 replicas where the sampler tempers), burn-in
+ * 4,000, thin 10: one round of `sweeps`, summarised into *s. */
+static vc_lcm_chains *kosovo_run(const vc_table *t, int sampler,
+                                 uint64_t seed, uint64_t sweeps,
+                                 vc_lcm_summary *s)
+{
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.temperatures = 4;
+    o.burnin = 4000;
+    o.thin = 10;
+    o.seed = seed;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, s, NULL), VC_OK);
+    return c;
+}
+
+/* Median, mean and 97.5% point against LCMCR's, with the reference's MCSE
+ * scaled as in test_kosovo_lcmcr. */
+static void check_kosovo(const vc_lcm_summary *s)
+{
+    double scale = sqrt(4.0 * 100000.0 / 4e6);
+    check_against("median", s->N.median, 10464, s->N.mcse_median, scale);
+    check_against("mean", s->N.mean, 10740, s->N.mcse_mean, scale);
+    check_against("97.5%", s->N.upper, 14007, s->N.mcse_upper, scale);
+}
+
 /* Tempering on Kosovo against LCMCR's reference.  On small tables a
  * Gibbs sweep after each exchange nearly erases any error in the exchange
  * step (a reversed acceptance passed the exact K = 2, J = 3 check); on
@@ -1377,12 +1407,6 @@ static void test_kosovo_tempering(void)
 {
     vc_table *t = read_reference("Kosovo.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    vc_lcm_opts o;
-    vc_lcm_opts_default(&o);
-    o.sampler = VC_LCM_SAMPLER_TEMPERING;
-    o.temperatures = 4;
-    o.burnin = 4000;
-    o.thin = 10;
     /* Seed 1999 until step (a) moved to the linear scale (version
      * 0.2.1), which changed the draws: there its mean, 10,553, fell 2.8
      * MCSE below the long-run mean and just outside the band (10,740 -
@@ -1390,22 +1414,15 @@ static void test_kosovo_tempering(void)
      * sampler before and after that change gave means 10,659 and 10,665,
      * medians 10,416 and 10,419 (bench/RESULTS.md, branch lcmfast), so
      * the next seed is used. */
-    o.seed = 2000;
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    const uint64_t sweeps = 15000;
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
     vc_lcm_summary s;
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_TEMPERING, 2000, 15000,
+                                  &s);
     double rate[3];
     CU_ASSERT_EQUAL(vc_lcm_chains_swap_rates(c, rate, 3), 3);
     fprintf(stderr, "\n    Kosovo, tempering: R-hat %.4f, bulk ESS %.0f, "
             "exchange rates %.2f %.2f %.2f", s.N.rhat, s.N.ess_bulk, rate[0],
             rate[1], rate[2]);
-    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
-    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
-    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
-    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    check_kosovo(&s);
     CU_ASSERT_STRING_EQUAL(s.sampler, "tempering");
     vc_lcm_chains_free(c);
     vc_table_free(t);
@@ -1421,18 +1438,8 @@ static void kosovo_splitmerge(int sampler, uint64_t sweeps)
 {
     vc_table *t = read_reference("Kosovo.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    vc_lcm_opts o;
-    vc_lcm_opts_default(&o);
-    o.sampler = sampler;
-    o.temperatures = 4;
-    o.burnin = 4000;
-    o.thin = 10;
-    o.seed = 2004;
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
     vc_lcm_summary s;
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    vc_lcm_chains *c = kosovo_run(t, sampler, 2004, sweeps, &s);
     uint64_t sm[7];
     CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
     fprintf(stderr, "\n    Kosovo, %s: R-hat %.4f, bulk ESS %.0f, splits "
@@ -1440,10 +1447,7 @@ static void kosovo_splitmerge(int sampler, uint64_t sweeps)
             s.N.ess_bulk, (unsigned long long)sm[1],
             (unsigned long long)sm[0], (unsigned long long)sm[3],
             (unsigned long long)sm[2]);
-    double scale = sqrt(4.0 * 100000.0 / 4e6); /* reference: as above */
-    check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
-    check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
-    check_against("97.5%", s.N.upper, 14007, s.N.mcse_upper, scale);
+    check_kosovo(&s);
     CU_ASSERT(sm[0] + sm[2] > 0);
     vc_lcm_chains_free(c);
     vc_table_free(t);
