@@ -9,7 +9,10 @@
  *      traced sweeps, burn-in excluded, as for LCMCR), one chain on one
  *      thread, 5 seeds;
  *   3. all chains in parallel (4 chains, OpenMP's default thread count):
- *      total sweeps/s and ESS/s of the pooled bulk ESS.
+ *      total sweeps/s and ESS/s of the pooled bulk ESS, 5 seeds.
+ *   Parts 2 and 3 run for the plain Gibbs sweep and for the hybrid
+ *   sampler (the default: a move of the unseen, label swaps, split-merge
+ *   every 1,000th sweep); part 1b times the hybrid sweep.
  *
  *   0. the floor: the random variates one Kosovo sweep draws, timed alone
  *      by the same generator and variate functions (white-box, through
@@ -27,8 +30,8 @@
  *      floor, in wall and in CPU time of the thread (the development
  *      machine is shared: CPU time is the steadier of the two).
  *
- * Usage: bench_lcm [sweeps [speed]]   (sweeps for parts 0-1, default
- * 200000; a second argument "speed" stops after part 1)
+ * Usage: bench_lcm [sweeps [speed]]   (sweeps for parts 0-1b, default
+ * 200000; a second argument "speed" stops after part 1b)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,8 +113,9 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     uint64_t sweeps = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
     vc_table *t = kosovo();
-    vc_lcm_opts o;
+    vc_lcm_opts o, o0;
     vc_lcm_opts_default(&o);
+    o0 = o;
     vc_error err;
     vc_error_clear(&err);
 
@@ -155,11 +159,42 @@ int main(int argc, char **argv)
            (double)sweeps / dc / 58000.0);
     vc_lcm_free(w);
     gsl_rng_free(r);
+
+    /* 1b. the hybrid sweep: the same with a move of the unseen a sweep
+     * and label swaps (split-merge every 1,000th), through the driver */
+    {
+        vc_lcm_opts oh = o;
+        oh.sampler = VC_LCM_SAMPLER_HYBRID;
+        oh.chains = 1;
+        oh.threads = 1;
+        oh.burnin = 10000;
+        oh.thin = 1000;
+        vc_lcm_chains *ch = vc_lcm_chains_alloc(t, &oh, &err);
+        if (ch == NULL || vc_lcm_chains_round(ch, 0, &err) != VC_OK) {
+            return fail(&err);
+        }
+        t0 = omp_get_wtime();
+        if (vc_lcm_chains_round(ch, sweeps, &err) != VC_OK) {
+            return fail(&err);
+        }
+        dt = omp_get_wtime() - t0;
+        printf("Kosovo, K=10, 1 chain, 1 thread, hybrid: %.0f sweeps/s "
+               "(%.2f us/sweep; %.2f x the floor)\n",
+               (double)sweeps / dt, 1e6 * dt / (double)sweeps,
+               dt / floor_dt);
+        vc_lcm_chains_free(ch);
+    }
     if (argc > 2) {
         vc_table_free(t);
         return 0;
     }
 
+    static const int samplers[] = {VC_LCM_SAMPLER_GIBBS,
+                                   VC_LCM_SAMPLER_HYBRID};
+    for (size_t si = 0; si < 2; si++) {
+    const char *name = si == 0 ? "gibbs" : "hybrid";
+    o = o0;
+    o.sampler = samplers[si];
     /* 2. ESS of N per 20,000 sweeps, one chain on one thread */
     o.chains = 1;
     o.thin = 1;
@@ -184,42 +219,47 @@ int main(int argc, char **argv)
         if (vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
             return fail(&err);
         }
-        printf("seed %llu: 20,000 sweeps in %.3f s; bulk ESS of N %.0f per "
-               "20,000 draws, %.0f ESS/s (median %.0f)\n",
+        printf("%s, seed %llu: 20,000 sweeps in %.3f s; bulk ESS of N %.0f "
+               "per 20,000 draws, %.0f ESS/s (median %.0f)\n", name,
                (unsigned long long)seed, dt, s.N.ess_bulk,
                s.N.ess_bulk / dt, s.N.median);
         vc_lcm_chains_free(c);
     }
 
-    /* 3. four chains in parallel */
+    /* 3. four chains in parallel, seeds 1-5 */
     o.chains = 4;
     o.threads = 0;
-    o.seed = VC_LCM_DEFAULT_SEED;
     o.thin = 10;
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
-    if (c == NULL) {
-        return fail(&err);
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        o.seed = seed;
+        vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+        if (c == NULL) {
+            return fail(&err);
+        }
+        uint64_t per_chain = 100000;
+        if (vc_lcm_chains_round(c, 0, &err) != VC_OK) {
+            return fail(&err);
+        }
+        t0 = omp_get_wtime();
+        if (vc_lcm_chains_round(c, per_chain, &err) != VC_OK) {
+            return fail(&err);
+        }
+        dt = omp_get_wtime() - t0;
+        vc_lcm_summary s;
+        if (vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
+            return fail(&err);
+        }
+        printf("%s, seed %llu, 4 chains x %llu sweeps (after burn-in) on "
+               "%d threads: %.2f s, %.0f sweeps/s in all; bulk ESS %.0f, "
+               "%.0f ESS/s; R-hat %.4f; median %.0f, 95%% %.0f-%.0f\n",
+               name, (unsigned long long)seed,
+               (unsigned long long)per_chain, omp_get_max_threads(), dt,
+               4.0 * (double)per_chain / dt, s.N.ess_bulk,
+               s.N.ess_bulk / dt, s.N.rhat, s.N.median, s.N.lower,
+               s.N.upper);
+        vc_lcm_chains_free(c);
     }
-    uint64_t per_chain = 100000;
-    if (vc_lcm_chains_round(c, 0, &err) != VC_OK) {
-        return fail(&err);
     }
-    t0 = omp_get_wtime();
-    if (vc_lcm_chains_round(c, per_chain, &err) != VC_OK) {
-        return fail(&err);
-    }
-    dt = omp_get_wtime() - t0;
-    vc_lcm_summary s;
-    if (vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
-        return fail(&err);
-    }
-    printf("4 chains x %llu sweeps (after burn-in) on %d threads: %.2f s, "
-           "%.0f sweeps/s in all; bulk ESS %.0f, %.0f ESS/s; R-hat %.4f; "
-           "median %.0f, 95%% %.0f-%.0f\n",
-           (unsigned long long)per_chain, omp_get_max_threads(), dt,
-           4.0 * (double)per_chain / dt, s.N.ess_bulk,
-           s.N.ess_bulk / dt, s.N.rhat, s.N.median, s.N.lower, s.N.upper);
-    vc_lcm_chains_free(c);
     vc_table_free(t);
     return 0;
 }

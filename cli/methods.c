@@ -722,6 +722,15 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             }
             json_object_set_new(d, "splitmerge", js);
         }
+        uint64_t umv[2];
+        if (vc_lcm_chains_unseen_counts(c, umv) > 0) {
+            json_t *ju = json_object();
+            json_object_set_new(ju, "proposed",
+                                json_integer((json_int_t)umv[0]));
+            json_object_set_new(ju, "accepted",
+                                json_integer((json_int_t)umv[1]));
+            json_object_set_new(d, "unseen_moves", ju);
+        }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
         json_object_set_new(x, "diagnostics", d);
         char mean[48], lo_s[48], hi_s[48];
@@ -748,9 +757,10 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
                        "bulk ESS at least %.0f; run longer (--iterations, "
                        "--until-converged)%s", lo.rhat_max, lo.ess_min,
-                       gibbs ? ", or use --sampler splitmerge, whose label "
-                               "swaps and split-merge moves let chains "
-                               "leave modes where Gibbs chains stall"
+                       gibbs ? ", or use the default --sampler hybrid, "
+                               "whose moves of the unseen, label swaps and "
+                               "split-merge proposals let chains leave "
+                               "modes where Gibbs chains stall"
                              : "");
         }
         if (draws != NULL) {

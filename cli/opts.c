@@ -353,9 +353,11 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 o->sampler = VC_LCM_SAMPLER_SPLITMERGE;
             } else if (strcmp(optarg, "tempering-splitmerge") == 0) {
                 o->sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
+            } else if (strcmp(optarg, "hybrid") == 0) {
+                o->sampler = VC_LCM_SAMPLER_HYBRID;
             } else {
-                cli_error("%s: --sampler takes gibbs, tempering, splitmerge "
-                          "or tempering-splitmerge, not "
+                cli_error("%s: --sampler takes hybrid, gibbs, tempering, "
+                          "splitmerge or tempering-splitmerge, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }

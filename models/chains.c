@@ -72,6 +72,13 @@
 #define VCI_SM_EVERY 100
 #define VCI_SM_MOVES 1
 
+/* Hybrid (o->sampler == VC_LCM_SAMPLER_HYBRID): the splitmerge sweeps
+ * with one move of the unseen of a class (models/lcm.c, step (a')) each,
+ * and a split-merge proposal only every VCI_HYBRID_SM_EVERY-th step: on
+ * Kosovo, where Gibbs mixes, a proposal every 100th sweep doubled the
+ * cost of a sweep without more ESS a sweep; on UK ... (bench/RESULTS.md). */
+#define VCI_HYBRID_SM_EVERY 1000
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -92,6 +99,7 @@ struct vc_lcm_chains {
                                  burn-in included (the even/odd clock) */
     vci_sm **sm;              /* nchains: split-merge scratch (NULL
                                  unless that sampler) */
+    uint64_t sm_every;        /* a split-merge step every sm_every-th */
     vc_lcm_trace *trace;      /* nchains */
     size_t cap;               /* capacity of each trace */
     uint64_t sweeps;          /* sweeps per chain after burn-in */
@@ -254,6 +262,7 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
+        c->w[i]->unseen_moves = o->sampler == VC_LCM_SAMPLER_HYBRID;
         /* Initialisation is cheap; done serially, in chain order.  Every
          * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {
@@ -262,7 +271,11 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
         }
     }
     if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE
-        || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE) {
+        || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+        || o->sampler == VC_LCM_SAMPLER_HYBRID) {
+        c->sm_every = o->sampler == VC_LCM_SAMPLER_HYBRID
+                          ? VCI_HYBRID_SM_EVERY
+                          : VCI_SM_EVERY;
         c->sm = calloc(nw, sizeof *c->sm);
         for (size_t i = 0; c->sm != NULL && i < nw; i++) {
             c->sm[i] = vci_sm_alloc(c->w[i], t->n);
@@ -379,7 +392,7 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
         int status;
         if (c->sm == NULL) {
             status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
-        } else if (step % VCI_SM_EVERY == 0) {
+        } else if (step % c->sm_every == 0) {
             status = vci_lcm_iterate_splitmerge(w[q], c->r[i * R + q],
                                                 c->sm[i * R + q],
                                                 VCI_SM_MOVES, err);
@@ -651,6 +664,20 @@ size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
     return 7;
 }
 
+size_t vc_lcm_chains_unseen_counts(const vc_lcm_chains *c,
+                                   uint64_t counts[2])
+{
+    counts[0] = counts[1] = 0;
+    if (c->o.sampler != VC_LCM_SAMPLER_HYBRID) {
+        return 0;
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
+        counts[0] += c->w[i * c->R]->unseen_tried;
+        counts[1] += c->w[i * c->R]->unseen_done;
+    }
+    return 2;
+}
+
 const char *vc_lcm_flag_text(unsigned flag)
 {
     switch (flag) {
@@ -710,8 +737,9 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
-    s->sampler = c->R > 1 ? (c->sm != NULL ? "tempering-splitmerge"
-                                           : "tempering")
+    s->sampler = c->o.sampler == VC_LCM_SAMPLER_HYBRID ? "hybrid"
+                 : c->R > 1 ? (c->sm != NULL ? "tempering-splitmerge"
+                                             : "tempering")
                  : c->sm != NULL ? "splitmerge"
                                  : "gibbs";
     s->temperatures = c->R;

@@ -69,6 +69,7 @@
 
 #include "core/vc_fastmath.h"
 #include "models/dga_impl.h"
+#include "models/impl.h"
 
 /*
  * On machines with AVX2 the hot loops (VC_HOT_CLONES) are also compiled
@@ -873,21 +874,6 @@ void vc_dga_result_free(vc_dga_result *r)
     free(r);
 }
 
-/* log Gamma(x), x > 0: Stirling's series to x^-7 for x >= 16 (absolute
- * error below 1e-13; Abramowitz & Stegun 6.1.40), GSL below.  For the
- * bounds of the posterior pass only, never for a reported value. */
-static double lgamma_fast(double x)
-{
-    if (x < 16.0) {
-        return gsl_sf_lngamma(x);
-    }
-    double r = 1.0 / x, r2 = r * r;
-    double ser = r * (1.0 / 12.0
-                      - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0
-                                                  - r2 / 1680.0)));
-    return (x - 0.5) * log(x) - x + 0.91893853320467274178 + ser;
-}
-
 /* One term's values at a block's first, middle and last points and its
  * step after the middle point. */
 typedef struct {
@@ -899,11 +885,11 @@ static double probe_value(const vci_dga_grid *g, uint32_t s, double n0)
 {
     double n = (double)g->n;
     if (s == 0) {
-        return log_prior_N(g->o, n + n0) + lgamma_fast(n + n0 + 1.0)
-               - lgamma_fast(n0 + 1.0);
+        return log_prior_N(g->o, n + n0) + vci_lgamma(n + n0 + 1.0)
+               - vci_lgamma(n0 + 1.0);
     }
-    return g->cst[s] + lgamma_fast(subset_alpha(g, s) + g->zs[s] + n0)
-           - lgamma_fast(g->A + n + n0);
+    return g->cst[s] + vci_lgamma(subset_alpha(g, s) + g->zs[s] + n0)
+           - vci_lgamma(g->A + n + n0);
 }
 
 static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)

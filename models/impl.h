@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
+#include <math.h>
+
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_sf_gamma.h>
 
 #include "models/vc_models.h"
 
@@ -81,6 +84,10 @@ struct vc_lcm_workspace {
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
+    /* (a'), lcm.c: proposals on the unseen of a class a sweep (0: none,
+     * the plain Gibbs sweep), and the proposals tried and accepted */
+    unsigned unseen_moves;
+    uint64_t unseen_tried, unseen_done;
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
     size_t nblocks, block_size;
@@ -133,6 +140,34 @@ int vci_lcm_sample_lambda(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_weights(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
+
+/* Step (a'), lcm.c: one Metropolis-Hastings proposal on the unseen of one
+ * class, lambda and V integrated out; between steps (a) and (b) only.
+ * Returns VC_OK or VC_ENUMERIC. */
+int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
+
+/* The half-width of (a')'s proposal in units of sqrt(m_0k + 1): on
+ * Kosovo 2 to 10 do alike and 20 is worse (bench/RESULTS.md). */
+#define VCI_UNSEEN_STEP 5.0
+
+/*
+ * log Gamma(x), x > 0: Stirling's series to x^-7 for x >= 16 (absolute
+ * error below 1e-13; Abramowitz & Stegun 6.1.40), GSL below.  For the
+ * bounds of dga.c's posterior pass and the acceptance ratios of (a'),
+ * never for a reported value; unlike lgamma(3) it writes no global
+ * (signgam), so chains may call it in parallel.
+ */
+static inline double vci_lgamma(double x)
+{
+    if (x < 16.0) {
+        return gsl_sf_lngamma(x);
+    }
+    double r = 1.0 / x, r2 = r * r;
+    double ser = r * (1.0 / 12.0
+                      - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0
+                                                  - r2 / 1680.0)));
+    return (x - 0.5) * log(x) - x + 0.91893853320467274178 + ser;
+}
 
 /* Classes handled at a time by vci_lcm_log_pattern_probs (a stack
  * array; any K works). */
@@ -189,6 +224,14 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
  * 2008), then steps (b)-(e).  Errors: VC_ENUMERIC. */
 int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
                           vc_error *err);
+
+/* The label swaps alone, after step (a): each pair of adjacent classes
+ * in turn, from the last, its contents (observed and unseen counts, list
+ * counts) exchanged with probability min(1, p(swapped) / p(current))
+ * under the stick-breaking prior; counts[5] and [6] count the
+ * proposals and acceptances. */
+void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
+                        uint64_t counts[7]);
 
 /* Proposals tried and accepted so far (filled), as
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,

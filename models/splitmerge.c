@@ -794,7 +794,7 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
  * swap is a Metropolis step with a symmetric proposal, so the sequence
  * keeps (1); lambda and V are redrawn after it by steps (b), (c).
  */
-static void label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
+void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
                         uint64_t counts[7])
 {
     const size_t J = w->J, K = w->K;
@@ -822,10 +822,12 @@ static void label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
         if (l + 2 < K) {
             ratio = (alpha + T + nm) / (alpha + T + nl);
         } else {
-            ratio = exp(lgamma(1.0 + nm) + lgamma(alpha + nl)
-                        - lgamma(1.0 + nl) - lgamma(alpha + nm));
+            ratio = exp(vci_lgamma(1.0 + nm) + vci_lgamma(alpha + nl)
+                        - vci_lgamma(1.0 + nl) - vci_lgamma(alpha + nm));
         }
         counts[5]++;
+        /* the class now at l + 1: the old class l if swapped */
+        double next = nm;
         if (ratio >= 1.0 || vci_ran_uniform(r) < ratio) {
             counts[6]++;
             uint64_t t = w->nobs_class[l];
@@ -839,20 +841,30 @@ static void label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
                 w->seen[j * K + l] = w->seen[j * K + l + 1];
                 w->seen[j * K + l + 1] = t;
             }
-            nl = nm; /* class l + 1 now holds the old class l */
-        } else {
-            nl = nm;
+            next = nl;
         }
-        /* T_{l+1} = n_{l+1} + T_{l+2}, whichever class is there now */
-        T += nl;
+        /* T_{l+1} = n_{l+1} + T_{l+2}, whichever class is there now.
+         * (Until version 0.3.0 this added n_{l+1} of before the swap
+         * also after an accepted swap, so the next pair's ratio used a
+         * wrong T_{l+2}.) */
+        T += next;
     }
 }
 
-/* Steps (b)-(e) of a sweep after (a) and the moves. */
+/* The moves of the unseen (a', lcm.c) when the chain makes them, then
+ * steps (b)-(e) of a sweep, after (a) and the other moves. */
 static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
                         vc_error *err)
 {
     vc_lcm_state *s = &w->state;
+    for (unsigned m = 0; m < w->unseen_moves; m++) {
+        int status = vci_lcm_move_unseen(w, r); /* (a'), lcm.c */
+        if (status != VC_OK) {
+            return vc_error_set(err, status, "LCM sweep %llu: move of the "
+                                "unseen: a non-finite value",
+                                (unsigned long long)s->sweeps + 1);
+        }
+    }
     static const char *const step[] = {"lambda", "stick-breaking weights",
                                        "alpha", "n0 (people no list saw)"};
     int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
@@ -880,7 +892,7 @@ int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
                             "of the observed: a non-finite value",
                             (unsigned long long)w->state.sweeps + 1);
     }
-    label_swaps(w, r, sm->counts);
+    vci_sm_label_swaps(w, r, sm->counts);
     return finish_sweep(w, r, err);
 }
 
@@ -921,6 +933,6 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
     }
     s->n0 = n0;
     s->N = w->n + n0;
-    label_swaps(w, r, sm->counts);
+    vci_sm_label_swaps(w, r, sm->counts);
     return finish_sweep(w, r, err);
 }

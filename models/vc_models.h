@@ -86,7 +86,12 @@
                                       models/splitmerge.c */
 #define VC_LCM_SAMPLER_TEMPERING_SPLITMERGE 3 /* parallel tempering whose
                                       replicas run the splitmerge sweeps */
-#define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_GIBBS
+#define VC_LCM_SAMPLER_HYBRID 4    /* the splitmerge sweeps (label swaps,
+                                      split-merge every 1,000th sweep)
+                                      with a move of the unseen of one
+                                      class each, lambda and V integrated
+                                      out (models/lcm.c, step (a')) */
+#define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_HYBRID
 #define VC_LCM_DEFAULT_TEMPERATURES 8 /* with beta_min 0.25: on UK the
                                       adapted ladder then exchanges
                                       15-55% of the time between every
@@ -276,6 +281,14 @@ size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
 size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
                                        size_t replica, uint64_t counts[7]);
 
+/*
+ * Moves of the unseen (hybrid; models/lcm.c, step (a')), pooled over
+ * chains, burn-in included (filled): counts[0] proposed, [1] accepted.
+ * Returns 2, or 0 (both zero) under a sampler without the move.
+ */
+size_t vc_lcm_chains_unseen_counts(const vc_lcm_chains *c,
+                                   uint64_t counts[2]);
+
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);
 
@@ -375,8 +388,9 @@ typedef struct {
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
     const char *rng;            /* generator name (static) */
-    const char *sampler;        /* "gibbs", "tempering", "splitmerge" or
-                                   "tempering-splitmerge" (static) */
+    const char *sampler;        /* "gibbs", "tempering", "splitmerge",
+                                   "tempering-splitmerge" or "hybrid"
+                                   (static) */
     size_t temperatures;        /* replicas per chain (1 under Gibbs) */
     double beta_min;
     const char *version;        /* library version (static) */

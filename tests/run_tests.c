@@ -42,7 +42,8 @@ int vc_test_slow(void)
     return slow != NULL && slow[0] == '1';
 }
 
-/* run_tests [SUITE]: all suites, or only the one named (e.g. models). */
+/* run_tests [SUITE [TEST]]: all suites, only the one named (e.g. models),
+ * or one test of it by its name (e.g. models "sweep invariants"). */
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -74,7 +75,19 @@ int main(int argc, char **argv)
             CU_cleanup_registry();
             return 2;
         }
-        CU_basic_run_suite(only);
+        if (argc > 2) {
+            /* one test of the suite, by its name */
+            CU_pTest test = CU_get_test(only, argv[2]);
+            if (test == NULL) {
+                fprintf(stderr, "no test named \"%s\" in suite %s\n",
+                        argv[2], argv[1]);
+                CU_cleanup_registry();
+                return 2;
+            }
+            CU_basic_run_test(only, test);
+        } else {
+            CU_basic_run_suite(only);
+        }
     } else {
         CU_basic_run_tests();
     }

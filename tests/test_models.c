@@ -858,6 +858,9 @@ static void test_chains_deterministic(void)
     chains_deterministic();
     chains_sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
     chains_deterministic();
+    /* and with the moves of the unseen */
+    chains_sampler = VC_LCM_SAMPLER_HYBRID;
+    chains_deterministic();
     chains_sampler = VC_LCM_SAMPLER_GIBBS;
 }
 
@@ -1458,6 +1461,28 @@ static void test_kosovo_splitmerge(void)
     kosovo_splitmerge(VC_LCM_SAMPLER_SPLITMERGE, 20000);
 }
 
+/* The hybrid sampler on Kosovo against LCMCR's reference: the moves of
+ * the unseen change N by hundreds at a time, so an error in their
+ * acceptance shows in the median and the upper tail. */
+static void test_kosovo_hybrid(void)
+{
+    vc_table *t = read_reference("Kosovo.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_summary s;
+    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_HYBRID, 2026, 30000,
+                                  &s);
+    uint64_t um[2];
+    CU_ASSERT_EQUAL(vc_lcm_chains_unseen_counts(c, um), 2);
+    fprintf(stderr, "\n    Kosovo, hybrid: R-hat %.4f, bulk ESS %.0f, "
+            "unseen moves %llu/%llu", s.N.rhat, s.N.ess_bulk,
+            (unsigned long long)um[1], (unsigned long long)um[0]);
+    check_kosovo(&s);
+    CU_ASSERT_STRING_EQUAL(s.sampler, "hybrid");
+    CU_ASSERT(um[1] > um[0] / 10);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
 static void test_korea_lcmcr(void)
 {
     vc_table *t = read_reference("Korea.csv");
@@ -1479,6 +1504,81 @@ static void test_korea_lcmcr(void)
     check_against("97.5%", s.N.upper, 208, s.N.mcse_upper, scale);
     CU_ASSERT(s.N.lower >= 123);
     vc_table_free(t);
+}
+
+/* One chain on the table of the exact check (K = 2, n_max = nmax), 2,000
+ * burn-in and 200,000 sweeps, each with three split-merge proposals and
+ * label swaps (splitmerge = 1) or with five moves of the unseen (0);
+ * its mean of N, P(N <= n + 5) and P(one class occupied) against the
+ * exact values, within 4 se of the chain's own ESS. */
+static void exact_tiny_move(const vc_table *t, int splitmerge, int nobs,
+                            int nmax, double mean, double p_le5,
+                            double p_one)
+{
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = (uint64_t)nmax;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    vci_sm *sm = vci_sm_alloc(w, t->n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    w->unseen_moves = splitmerge ? 0 : 5;
+    enum { BURN = 2000, KEEP = 40000, THIN = 5 };
+    double *x = malloc(KEEP * sizeof *x), *occ = malloc(KEEP * sizeof *occ);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
+    double hits = 0.0, one = 0.0;
+    for (int i = 0; i < BURN + KEEP * THIN; i++) {
+        CU_ASSERT_EQUAL_FATAL(
+            splitmerge ? vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL)
+                       : vc_lcm_iterate(w, r, NULL),
+            VC_OK);
+        if (i >= BURN && (i - BURN) % THIN == 0) {
+            double N = (double)vc_lcm_state_get(w)->N;
+            x[(i - BURN) / THIN] = N;
+            hits += N <= nobs + 5;
+            occ[(i - BURN) / THIN] = vc_lcm_state_get(w)->occupied == 1;
+            one += vc_lcm_state_get(w)->occupied == 1;
+        }
+    }
+    vc_diag_summary d;
+    double ess_one = 0.0;
+    CU_ASSERT_EQUAL_FATAL(vc_diag_summarise(x, 1, KEEP, 0.95, &d, NULL),
+                          VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_diag_ess_basic(occ, 1, KEEP, &ess_one, NULL),
+                          VC_OK);
+    uint64_t cnt[7];
+    vci_sm_counts(sm, cnt);
+    fprintf(stderr, "\n    %s: mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
+            splitmerge ? "split-merge every sweep" : "unseen moves",
+            d.mean, d.mcse_mean, hits / KEEP, d.ess_bulk);
+    if (splitmerge) {
+        fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu",
+                (unsigned long long)cnt[1], (unsigned long long)cnt[0],
+                (unsigned long long)cnt[3], (unsigned long long)cnt[2]);
+        CU_ASSERT(cnt[1] > 5000 && cnt[3] > 5000);
+    } else {
+        fprintf(stderr, "; accepted %llu/%llu",
+                (unsigned long long)w->unseen_done,
+                (unsigned long long)w->unseen_tried);
+        CU_ASSERT(w->unseen_done > w->unseen_tried / 10);
+    }
+    ASSERT_WITHIN_SE(d.mean, mean, d.mcse_mean, 4.0);
+    ASSERT_WITHIN_SE(hits / KEEP, p_le5,
+                     sqrt(p_le5 * (1 - p_le5) / d.ess_bulk), 4.0);
+    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
+            one / KEEP, p_one, ess_one);
+    ASSERT_WITHIN_SE(one / KEEP, p_one,
+                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
+    free(x);
+    free(occ);
+    vci_sm_free(sm);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1623,7 +1723,11 @@ static void test_exact_tiny(void)
     /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
-    for (int sampler = 0; sampler < 3; sampler++) {
+    static const int samplers[] = {
+        VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING,
+        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_HYBRID};
+    for (size_t si = 0; si < sizeof samplers / sizeof *samplers; si++) {
+    int sampler = samplers[si];
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
     o.sampler = sampler;
@@ -1685,6 +1789,13 @@ static void test_exact_tiny(void)
     ASSERT_WITHIN_SE(one / draws, p_one,
                      sqrt(p_one * (1 - p_one) / ess_one), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    if (sampler == VC_LCM_SAMPLER_HYBRID) {
+        uint64_t um[2];
+        CU_ASSERT_EQUAL(vc_lcm_chains_unseen_counts(c, um), 2);
+        fprintf(stderr, "; unseen moves %llu/%llu",
+                (unsigned long long)um[1], (unsigned long long)um[0]);
+        CU_ASSERT(um[1] > um[0] / 10); /* the move does move */
+    }
     if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
         uint64_t sm[7];
         CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
@@ -1707,60 +1818,82 @@ static void test_exact_tiny(void)
     }
     /* The split-merge move itself at every sweep (the driver proposes one
      * every tenth sweep): one chain, three proposals and label swaps a
-     * sweep, 200,000 sweeps, the se from the chain's own ESS.  With the
-     * sign of log q(merge) reversed in the split's acceptance, P(one
-     * class) was 0.11 against the exact 0.41, the mean of N 1.8 se off. */
+     * sweep, the se from the chain's own ESS.  With the sign of log
+     * q(merge) reversed in the split's acceptance, P(one class) was 0.11
+     * against the exact 0.41, the mean of N 1.8 se off. */
+    exact_tiny_move(t, 1, NOBS, NMAX, mean, p_le5, p_one);
+    /* The move of the unseen (step (a')) five times a Gibbs sweep, no
+     * other move: the bound n_max rejects its proposals beyond N = n +
+     * 60.  With the factor (m_0k' + 1) / (m_0k + 1) of the choice of the
+     * class left out of the acceptance, the mean of N was 32.9 against
+     * the exact 31.0 (some 30 se). */
+    exact_tiny_move(t, 0, NOBS, NMAX, mean, p_le5, p_one);
+    vc_table_free(t);
+}
+
+/* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
+ * sizes must come out with the stick-breaking prior's probabilities,
+ * prod_{k<K-1} B(1 + n_k, alpha + T_{k+1}) (models/splitmerge.c, (1)).
+ * Three sizes make the second pair's ratio depend on T_3 after the first
+ * pair's decision: with the size of the class before the swap kept in T
+ * (the bug fixed in version 0.3.0) two orderings came out at 0.029 and
+ * 0.035 against the exact 0.048 and 0.072; now within 0.0005. */
+static void test_label_swaps_orderings(void)
+{
+    vc_table *t = kosovo_table();
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
-    o.K = 2;
-    o.n_max = NMAX;
+    o.K = 3;
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
-    gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(77, 0, 0, 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    vci_sm *sm = vci_sm_alloc(w, t->n);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
-    enum { BURN = 2000, KEEP = 40000, THIN = 5 };
-    double *x = malloc(KEEP * sizeof *x), *occ = malloc(KEEP * sizeof *occ);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
-    double hits = 0.0, one = 0.0;
-    for (int i = 0; i < BURN + KEEP * THIN; i++) {
-        CU_ASSERT_EQUAL_FATAL(vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL),
-                              VC_OK);
-        if (i >= BURN && (i - BURN) % THIN == 0) {
-            double N = (double)vc_lcm_state_get(w)->N;
-            x[(i - BURN) / THIN] = N;
-            hits += N <= NOBS + 5;
-            occ[(i - BURN) / THIN] = vc_lcm_state_get(w)->occupied == 1;
-            one += vc_lcm_state_get(w)->occupied == 1;
+    static const uint64_t size[3] = {1, 5, 20};
+    const double alpha = 0.7;
+    w->state.alpha = alpha;
+    for (size_t k = 0; k < 3; k++) {
+        w->nobs_class[k] = size[k];
+        w->state.n0_class[k] = 0;
+    }
+    memset(w->seen, 0, t->J * 3 * sizeof *w->seen);
+    /* exact probabilities of the 6 orderings, indexed by the size at
+     * positions 0 and 1 */
+    double p[3][3] = {{0}}, norm = 0.0;
+    for (int a = 0; a < 3; a++) {
+        for (int b = 0; b < 3; b++) {
+            if (a == b) {
+                continue;
+            }
+            int c = 3 - a - b;
+            double n0 = (double)size[a], n1 = (double)size[b];
+            double n2 = (double)size[c];
+            p[a][b] = exp(gsl_sf_lnbeta(1.0 + n0, alpha + n1 + n2)
+                          + gsl_sf_lnbeta(1.0 + n1, alpha + n2));
+            norm += p[a][b];
         }
     }
-    vc_diag_summary d;
-    double ess_one = 0.0;
-    CU_ASSERT_EQUAL_FATAL(vc_diag_summarise(x, 1, KEEP, 0.95, &d, NULL),
-                          VC_OK);
-    CU_ASSERT_EQUAL_FATAL(vc_diag_ess_basic(occ, 1, KEEP, &ess_one, NULL),
-                          VC_OK);
-    uint64_t cnt[7];
-    vci_sm_counts(sm, cnt);
-    fprintf(stderr, "\n    split-merge every sweep: mean %.4f (mcse %.4f) "
-            "P %.4f, ESS %.0f; splits %llu/%llu, merges %llu/%llu", d.mean,
-            d.mcse_mean, hits / KEEP, d.ess_bulk, (unsigned long long)cnt[1],
-            (unsigned long long)cnt[0], (unsigned long long)cnt[3],
-            (unsigned long long)cnt[2]);
-    ASSERT_WITHIN_SE(d.mean, mean, d.mcse_mean, 4.0);
-    ASSERT_WITHIN_SE(hits / KEEP, p_le5,
-                     sqrt(p_le5 * (1 - p_le5) / d.ess_bulk), 4.0);
-    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
-            one / KEEP, p_one, ess_one);
-    ASSERT_WITHIN_SE(one / KEEP, p_one,
-                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
-    CU_ASSERT(cnt[1] > 5000 && cnt[3] > 5000);
-    free(x);
-    free(occ);
-    vci_sm_free(sm);
+    enum { ROUNDS = 400000 };
+    double freq[3][3] = {{0}};
+    uint64_t counts[7] = {0};
+    for (int i = 0; i < ROUNDS; i++) {
+        vci_sm_label_swaps(w, r, counts);
+        int a = -1, b = -1;
+        for (int q = 0; q < 3; q++) {
+            a = w->nobs_class[0] == size[q] ? q : a;
+            b = w->nobs_class[1] == size[q] ? q : b;
+        }
+        CU_ASSERT_FATAL(a >= 0 && b >= 0 && a != b);
+        freq[a][b] += 1.0 / ROUNDS;
+    }
+    fprintf(stderr, "\n    orderings (exact / swaps):");
+    for (int a = 0; a < 3; a++) {
+        for (int b = 0; b < 3; b++) {
+            if (a != b) {
+                fprintf(stderr, " %.4f/%.4f", p[a][b] / norm, freq[a][b]);
+                CU_ASSERT(fabs(freq[a][b] - p[a][b] / norm) < 0.006);
+            }
+        }
+    }
     gsl_rng_free(r);
     vc_lcm_free(w);
     vc_table_free(t);
@@ -2135,9 +2268,11 @@ int vc_register_models_suite(void)
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
         {"Kosovo, splitmerge vs LCMCR", test_kosovo_splitmerge},
+        {"Kosovo, hybrid vs LCMCR", test_kosovo_hybrid},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
+        {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
