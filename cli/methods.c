@@ -722,14 +722,18 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             }
             json_object_set_new(d, "splitmerge", js);
         }
-        uint64_t umv[2];
-        if (vc_lcm_chains_unseen_counts(c, umv) > 0) {
-            json_t *ju = json_object();
-            json_object_set_new(ju, "proposed",
-                                json_integer((json_int_t)umv[0]));
-            json_object_set_new(ju, "accepted",
-                                json_integer((json_int_t)umv[1]));
-            json_object_set_new(d, "unseen_moves", ju);
+        uint64_t hc[4];
+        if (vc_lcm_chains_hybrid_counts(c, hc) > 0) {
+            /* the hybrid's moves, burn-in included */
+            static const char *const key[2] = {"unseen_moves", "flips"};
+            for (int q = 0; q < 2; q++) {
+                json_t *ju = json_object();
+                json_object_set_new(ju, "proposed",
+                                    json_integer((json_int_t)hc[2 * q]));
+                json_object_set_new(ju, "accepted",
+                                    json_integer((json_int_t)hc[2 * q + 1]));
+                json_object_set_new(d, key[q], ju);
+            }
         }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
         json_object_set_new(x, "diagnostics", d);

@@ -73,10 +73,12 @@
 #define VCI_SM_MOVES 1
 
 /* Hybrid (o->sampler == VC_LCM_SAMPLER_HYBRID): the splitmerge sweeps
- * with one move of the unseen of a class (models/lcm.c, step (a')) each,
- * and a split-merge proposal only every VCI_HYBRID_SM_EVERY-th step: on
- * Kosovo, where Gibbs mixes, a proposal every 100th sweep doubled the
- * cost of a sweep without more ESS a sweep; on UK ... (bench/RESULTS.md). */
+ * with, after the label swaps, the flip of classes 0 and K - 1 with alpha
+ * (models/splitmerge.c) and one move of the unseen of a class
+ * (models/lcm.c, step (a')), and a split-merge proposal only every
+ * VCI_HYBRID_SM_EVERY-th step: a proposal costs about 1 ms on Kosovo,
+ * some 100 sweeps, and every 100th step doubled the cost of a sweep there
+ * without more ESS a sweep (bench/RESULTS.md). */
 #define VCI_HYBRID_SM_EVERY 1000
 
 /* The block number of the exchange streams: far above any replica. */
@@ -664,18 +666,21 @@ size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
     return 7;
 }
 
-size_t vc_lcm_chains_unseen_counts(const vc_lcm_chains *c,
-                                   uint64_t counts[2])
+size_t vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
+                                   uint64_t counts[4])
 {
-    counts[0] = counts[1] = 0;
+    memset(counts, 0, 4 * sizeof *counts);
     if (c->o.sampler != VC_LCM_SAMPLER_HYBRID) {
         return 0;
     }
     for (size_t i = 0; i < c->nchains; i++) {
-        counts[0] += c->w[i * c->R]->unseen_tried;
-        counts[1] += c->w[i * c->R]->unseen_done;
+        const vc_lcm_workspace *w = c->w[i * c->R];
+        counts[0] += w->unseen_tried;
+        counts[1] += w->unseen_done;
+        counts[2] += w->flip[0];
+        counts[3] += w->flip[1];
     }
-    return 2;
+    return 4;
 }
 
 const char *vc_lcm_flag_text(unsigned flag)

@@ -88,6 +88,9 @@ struct vc_lcm_workspace {
      * the plain Gibbs sweep), and the proposals tried and accepted */
     unsigned unseen_moves;
     uint64_t unseen_tried, unseen_done;
+    /* the flip of splitmerge.c (hybrid only: with unseen_moves): tried,
+     * accepted */
+    uint64_t flip[2];
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
     size_t nblocks, block_size;
@@ -232,6 +235,14 @@ int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
  * proposals and acceptances. */
 void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
                         uint64_t counts[7]);
+
+/* The flip: classes 0 and K - 1 exchanged and log alpha moved by a
+ * uniform step of at most VCI_FLIP_LOG_ALPHA, together, a Metropolis-
+ * Hastings step under (1) of splitmerge.c with V integrated out and
+ * alpha's prior; counts[0] proposals, [1] acceptances. */
+void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
+                       uint64_t counts[2]);
+#define VCI_FLIP_LOG_ALPHA 4.0
 
 /* Proposals tried and accepted so far (filled), as
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,

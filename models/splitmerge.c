@@ -139,6 +139,28 @@
  * off, the swaps alone gave R-hat 1.0012 and bulk ESS 1,580 in 100,000
  * sweeps where Gibbs gave 1.036 and 92 (bench/RESULTS.md).
  *
+ * The flip (hybrid sampler only; vci_sm_flip_alpha).  On UK a chain can
+ * start, and stay for a million sweeps, in a configuration where one
+ * class holds some 90% of N at the last label K, V_K = 1, behind eight or
+ * nine classes of a few people each, with alpha near 20-30 (N near 5,000
+ * to 15,000; the "region near 5,400" of issue 4).  Label swaps cannot
+ * move that class forward: with alpha = 30 the ratio of the last pair is
+ * Gamma(1 + n_K) Gamma(alpha + n_{K-1}) / (Gamma(1 + n_{K-1}) Gamma(alpha
+ * + n_K)), about e^-200; and alpha stays large because every stick in
+ * front of the big class is tiny.  The flip exchanges the contents of
+ * classes 1 and K and moves log alpha by a uniform step in [-4, 4] in one
+ * Metropolis-Hastings step under (1) with V integrated out, including
+ * alpha's Gamma(a, b) prior:
+ *   log p = (a - 1) log alpha - b alpha
+ *           + sum_{k<K} [log alpha + log B(1 + n_k, alpha + T_{k+1})]
+ * (B(1, alpha) = 1 / alpha), and the Jacobian alpha' / alpha of the step
+ * on log alpha; the proposal is its own inverse up to the symmetric step,
+ * so log a = log p' - log p + log(alpha' / alpha).  Step (c) then draws V
+ * given the new alpha and counts, and (d) alpha given V.  On UK seed 6 it
+ * took the chain out of that region in its first 20,000 sweeps (one flip
+ * accepted); elsewhere it is rarely accepted and costs about 2K
+ * log-gamma functions a sweep.
+ *
  * Edge cases: rows above 2^32 - 1 observed people are not possible (the
  * table's counts are checked); with fewer than two classes, fewer than
  * two or more than 2^32 - 1 observed people, no split-merge is
@@ -851,12 +873,78 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
     }
 }
 
+/* The stick terms of (1) with alpha's Gamma(a, b) prior: sum over k <
+ * K - 1 of log alpha + log B(1 + n_k, alpha + T_{k+1}) (B(1, alpha) =
+ * 1 / alpha), plus (a - 1) log alpha - b alpha, for the class sizes n[]
+ * in the order given. */
+static double stick_log_target(const double *n, size_t K, double alpha,
+                               double a, double b)
+{
+    double T = 0.0, t = (a - 1.0) * log(alpha) - b * alpha;
+    for (size_t k = K; k-- > 0;) {
+        if (k + 1 < K) {
+            t += log(alpha) + vci_lgamma(1.0 + n[k])
+                 + vci_lgamma(alpha + T) - vci_lgamma(1.0 + n[k] + alpha + T);
+        }
+        T += n[k];
+    }
+    return t;
+}
+
+void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
+                       uint64_t counts[2])
+{
+    const size_t J = w->J, K = w->K;
+    vc_lcm_state *s = &w->state;
+    double n[VCI_LOGLIK_KMAX], nf[VCI_LOGLIK_KMAX];
+    if (K < 2 || K > VCI_LOGLIK_KMAX) {
+        return;
+    }
+    for (size_t k = 0; k < K; k++) {
+        n[k] = nf[k] = (double)(w->nobs_class[k] + s->n0_class[k]);
+    }
+    nf[0] = n[K - 1];
+    nf[K - 1] = n[0];
+    double eps = VCI_FLIP_LOG_ALPHA * (2.0 * vci_ran_uniform(r) - 1.0);
+    double u = vci_ran_uniform(r);
+    double alpha = s->alpha, alpha1 = alpha * exp(eps);
+    counts[0]++;
+    if (!(alpha1 > 0.0) || !isfinite(alpha1)) {
+        return;
+    }
+    double log_a = stick_log_target(nf, K, alpha1, w->alpha_shape,
+                                    w->alpha_rate)
+                   - stick_log_target(n, K, alpha, w->alpha_shape,
+                                      w->alpha_rate)
+                   + eps; /* the Jacobian alpha' / alpha of log alpha */
+    if (!(log_a >= 0.0 || log(u) < log_a)) {
+        return;
+    }
+    counts[1]++;
+    s->alpha = alpha1;
+    size_t a = 0, b = K - 1;
+    uint64_t t = w->nobs_class[a];
+    w->nobs_class[a] = w->nobs_class[b];
+    w->nobs_class[b] = t;
+    t = s->n0_class[a];
+    s->n0_class[a] = s->n0_class[b];
+    s->n0_class[b] = t;
+    for (size_t j = 0; j < J; j++) {
+        t = w->seen[j * K + a];
+        w->seen[j * K + a] = w->seen[j * K + b];
+        w->seen[j * K + b] = t;
+    }
+}
+
 /* The moves of the unseen (a', lcm.c) when the chain makes them, then
  * steps (b)-(e) of a sweep, after (a) and the other moves. */
 static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
                         vc_error *err)
 {
     vc_lcm_state *s = &w->state;
+    if (w->unseen_moves > 0) {
+        vci_sm_flip_alpha(w, r, w->flip);
+    }
     for (unsigned m = 0; m < w->unseen_moves; m++) {
         int status = vci_lcm_move_unseen(w, r); /* (a'), lcm.c */
         if (status != VC_OK) {

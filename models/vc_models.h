@@ -88,9 +88,12 @@
                                       replicas run the splitmerge sweeps */
 #define VC_LCM_SAMPLER_HYBRID 4    /* the splitmerge sweeps (label swaps,
                                       split-merge every 1,000th sweep)
-                                      with a move of the unseen of one
-                                      class each, lambda and V integrated
-                                      out (models/lcm.c, step (a')) */
+                                      with, each, a flip of the first and
+                                      last classes with alpha and a move
+                                      of the unseen of one class, lambda
+                                      and V integrated out
+                                      (models/splitmerge.c, models/lcm.c,
+                                      step (a')) */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_HYBRID
 #define VC_LCM_DEFAULT_TEMPERATURES 8 /* with beta_min 0.25: on UK the
                                       adapted ladder then exchanges
@@ -282,12 +285,14 @@ size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
                                        size_t replica, uint64_t counts[7]);
 
 /*
- * Moves of the unseen (hybrid; models/lcm.c, step (a')), pooled over
- * chains, burn-in included (filled): counts[0] proposed, [1] accepted.
- * Returns 2, or 0 (both zero) under a sampler without the move.
+ * Counters of the hybrid sampler's own moves, pooled over chains, burn-in
+ * included (filled): counts[0] moves of the unseen proposed (models/lcm.c,
+ * step (a')), [1] accepted, [2] flips of classes 0 and K - 1 with alpha
+ * proposed (models/splitmerge.c), [3] accepted.  Returns 4, or 0 (all
+ * zero) under another sampler.
  */
-size_t vc_lcm_chains_unseen_counts(const vc_lcm_chains *c,
-                                   uint64_t counts[2]);
+size_t vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
+                                   uint64_t counts[4]);
 
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);

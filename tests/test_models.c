@@ -1471,8 +1471,8 @@ static void test_kosovo_hybrid(void)
     vc_lcm_summary s;
     vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_HYBRID, 2026, 30000,
                                   &s);
-    uint64_t um[2];
-    CU_ASSERT_EQUAL(vc_lcm_chains_unseen_counts(c, um), 2);
+    uint64_t um[4];
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, um), 4);
     fprintf(stderr, "\n    Kosovo, hybrid: R-hat %.4f, bulk ESS %.0f, "
             "unseen moves %llu/%llu", s.N.rhat, s.N.ess_bulk,
             (unsigned long long)um[1], (unsigned long long)um[0]);
@@ -1790,8 +1790,8 @@ static void test_exact_tiny(void)
                      sqrt(p_one * (1 - p_one) / ess_one), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
-        uint64_t um[2];
-        CU_ASSERT_EQUAL(vc_lcm_chains_unseen_counts(c, um), 2);
+        uint64_t um[4];
+        CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, um), 4);
         fprintf(stderr, "; unseen moves %llu/%llu",
                 (unsigned long long)um[1], (unsigned long long)um[0]);
         CU_ASSERT(um[1] > um[0] / 10); /* the move does move */
@@ -2196,8 +2196,16 @@ static void test_sbc(void)
     if (!vc_test_slow()) {
         return;
     }
-    static const char *const sampler_name[2] = {"gibbs", "tempering"};
-    for (int sampler = 0; sampler < 2; sampler++) {
+    /* every sampler; its name as the summary gives it */
+    static const int samplers[] = {
+        VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING,
+        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_TEMPERING_SPLITMERGE,
+        VC_LCM_SAMPLER_HYBRID};
+    static const char *const sampler_name[] = {
+        "gibbs", "tempering", "splitmerge", "tempering-splitmerge",
+        "hybrid"};
+    for (size_t si = 0; si < sizeof samplers / sizeof *samplers; si++) {
+        int sampler = samplers[si];
         static sbc_result res[SBC_REPS];
         double t0 = omp_get_wtime();
         /* replicates in parallel; each writes its own slot */
@@ -2224,7 +2232,7 @@ static void test_sbc(void)
                 "chi2 %.1f (p %.3f), of alpha chi2 %.1f (p %.3f); 95%% "
                 "intervals cover N in %d, by randomised PIT in %d (band "
                 "%.0f-%.0f)",
-                sampler_name[sampler], SBC_REPS, omp_get_wtime() - t0, chiN,
+                sampler_name[si], SBC_REPS, omp_get_wtime() - t0, chiN,
                 pN, chiA, pA, covered, covered_pit, ceil(mean - 3 * sd),
                 floor(mean + 3 * sd));
         CU_ASSERT(pN > 0.001);
