@@ -150,8 +150,10 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
 int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
 
 /* The half-width of (a')'s proposal in units of sqrt(m_0k + 1): on
- * Kosovo 2 to 10 do alike and 20 is worse (bench/RESULTS.md). */
-#define VCI_UNSEEN_STEP 5.0
+ * Kosovo under the hybrid sampler 8 chains of 500,000 sweeps needed 492-
+ * 573 sweeps per ESS of N with 5, 465-477 with 10, 403-459 with 20 and
+ * 380-486 with 40 (bench/RESULTS.md). */
+#define VCI_UNSEEN_STEP 20.0
 
 /*
  * log Gamma(x), x > 0: Stirling's series to x^-7 for x >= 16 (absolute
@@ -243,6 +245,11 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
 void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                        uint64_t counts[2]);
 #define VCI_FLIP_LOG_ALPHA 4.0
+/* The hybrid proposes a flip every VCI_FLIP_EVERY-th sweep of a chain:
+ * on Kosovo one is accepted about once in 600 proposals, and flips every
+ * sweep made a sweep some 10% dearer and the ESS of N a sweep no better
+ * (bench/RESULTS.md); escaping the UK region needs one accepted flip. */
+#define VCI_FLIP_EVERY 10
 
 /* Proposals tried and accepted so far (filled), as
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,

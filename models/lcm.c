@@ -434,13 +434,43 @@ static void multinomial_add(const gsl_rng *r, uint64_t c,
     }
 }
 
-/* Insertion sort of order[] by decreasing prob, ties by increasing class
- * index: a total order, so the result does not depend on the order it
- * starts from (the same pattern's in the previous sweep, nearly sorted
- * already), and this scratch array never changes a result. */
+/* The order in which multinomial_add visits the classes: those whose
+ * weight is at least VCI_ORDER_CUT times the largest by decreasing
+ * weight, ties by increasing class index; after them the others by
+ * increasing index.  A function of prob alone (so of the conditioning
+ * state; the draw stays exact in any such order), whatever order[] held
+ * before: the classes above the cut are taken in their previous order
+ * (the same pattern's in the previous sweep, nearly sorted already) and
+ * insertion-sorted.  Sorting only the classes that matter keeps the
+ * empty classes, whose weights change order every sweep, out of the sort
+ * (bench/RESULTS.md).  For K above VCI_LOGLIK_KMAX every class is
+ * sorted. */
+#define VCI_ORDER_CUT 0x1p-40
 static void sort_by_prob(size_t K, const double *prob, size_t *order)
 {
-    for (size_t i = 1; i < K; i++) {
+    size_t n = K;
+    if (K <= VCI_LOGLIK_KMAX) {
+        double max = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            max = prob[k] > max ? prob[k] : max;
+        }
+        double cut = max * VCI_ORDER_CUT;
+        size_t prev[VCI_LOGLIK_KMAX];
+        memcpy(prev, order, K * sizeof *order);
+        n = 0;
+        for (size_t i = 0; i < K; i++) {
+            if (prob[prev[i]] >= cut) {
+                order[n++] = prev[i];
+            }
+        }
+        size_t rest = n;
+        for (size_t k = 0; k < K; k++) {
+            if (prob[k] < cut) {
+                order[rest++] = k;
+            }
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
         size_t k = order[i];
         size_t p = i;
         while (p > 0

@@ -942,7 +942,7 @@ static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
                         vc_error *err)
 {
     vc_lcm_state *s = &w->state;
-    if (w->unseen_moves > 0) {
+    if (w->unseen_moves > 0 && s->sweeps % VCI_FLIP_EVERY == 0) {
         vci_sm_flip_alpha(w, r, w->flip);
     }
     for (unsigned m = 0; m < w->unseen_moves; m++) {

@@ -1352,8 +1352,15 @@ static void test_kosovo_lcmcr(void)
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     CU_ASSERT_EQUAL(s.N.diag_defined, 1);
-    fprintf(stderr, "\n    Kosovo: R-hat %.4f, bulk ESS %.0f, tail ESS %.0f",
-            s.N.rhat, s.N.ess_bulk, s.N.ess_tail);
+    uint64_t hc[4];
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 4);
+    CU_ASSERT_STRING_EQUAL(s.sampler, "hybrid"); /* the default */
+    fprintf(stderr, "\n    Kosovo: R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; "
+            "unseen moves %llu/%llu, flips %llu/%llu", s.N.rhat,
+            s.N.ess_bulk, s.N.ess_tail, (unsigned long long)hc[1],
+            (unsigned long long)hc[0], (unsigned long long)hc[3],
+            (unsigned long long)hc[2]);
+    CU_ASSERT(hc[1] > hc[0] / 10); /* the moves do move */
     double scale = sqrt(4.0 * (double)sweeps / 4e6);
     check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
     check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
@@ -1461,24 +1468,21 @@ static void test_kosovo_splitmerge(void)
     kosovo_splitmerge(VC_LCM_SAMPLER_SPLITMERGE, 20000);
 }
 
-/* The hybrid sampler on Kosovo against LCMCR's reference: the moves of
- * the unseen change N by hundreds at a time, so an error in their
- * acceptance shows in the median and the upper tail. */
-static void test_kosovo_hybrid(void)
+/* The plain Gibbs sweep (LCMCR's sampler) on Kosovo against LCMCR's
+ * reference; "Kosovo vs LCMCR" runs the default, hybrid. */
+static void test_kosovo_gibbs(void)
 {
     vc_table *t = read_reference("Kosovo.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     vc_lcm_summary s;
-    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_HYBRID, 2026, 30000,
+    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_GIBBS, 2026, 30000,
                                   &s);
-    uint64_t um[4];
-    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, um), 4);
-    fprintf(stderr, "\n    Kosovo, hybrid: R-hat %.4f, bulk ESS %.0f, "
-            "unseen moves %llu/%llu", s.N.rhat, s.N.ess_bulk,
-            (unsigned long long)um[1], (unsigned long long)um[0]);
+    uint64_t hc[4];
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 0);
+    fprintf(stderr, "\n    Kosovo, gibbs: R-hat %.4f, bulk ESS %.0f",
+            s.N.rhat, s.N.ess_bulk);
     check_kosovo(&s);
-    CU_ASSERT_STRING_EQUAL(s.sampler, "hybrid");
-    CU_ASSERT(um[1] > um[0] / 10);
+    CU_ASSERT_STRING_EQUAL(s.sampler, "gibbs");
     vc_lcm_chains_free(c);
     vc_table_free(t);
 }
@@ -1565,7 +1569,9 @@ static void exact_tiny_move(const vc_table *t, int splitmerge, int nobs,
         fprintf(stderr, "; accepted %llu/%llu",
                 (unsigned long long)w->unseen_done,
                 (unsigned long long)w->unseen_tried);
-        CU_ASSERT(w->unseen_done > w->unseen_tried / 10);
+        /* steps of 20 sqrt(m_0k + 1) on a table where n0 <= 60: few
+         * are accepted (6%), enough to test them */
+        CU_ASSERT(w->unseen_done > w->unseen_tried / 50);
     }
     ASSERT_WITHIN_SE(d.mean, mean, d.mcse_mean, 4.0);
     ASSERT_WITHIN_SE(hits / KEEP, p_le5,
@@ -1794,7 +1800,7 @@ static void test_exact_tiny(void)
         CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, um), 4);
         fprintf(stderr, "; unseen moves %llu/%llu",
                 (unsigned long long)um[1], (unsigned long long)um[0]);
-        CU_ASSERT(um[1] > um[0] / 10); /* the move does move */
+        CU_ASSERT(um[1] > um[0] / 50); /* the move does move */
     }
     if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
         uint64_t sm[7];
@@ -1942,6 +1948,7 @@ static void test_splitmerge_vs_gibbs_k4(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_GIBBS;
     o.K = 4;
     o.n_max = 17 + 60;
     o.burnin = 2000;
@@ -1995,6 +2002,34 @@ static void test_splitmerge_vs_gibbs_k4(void)
             (unsigned long long)cnt[1], (unsigned long long)cnt[0],
             (unsigned long long)cnt[3], (unsigned long long)cnt[2]);
     CU_ASSERT(cnt[1] > 1000 && cnt[3] > 1000);
+    /* the hybrid sampler, 4 chains as Gibbs: with K = 4 its flip of
+     * classes 1 and 4 with alpha changes which classes hold people */
+    o.sampler = VC_LCM_SAMPLER_HYBRID;
+    o.seed = 4446;
+    c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, KEEP * THIN, NULL), VC_OK);
+    for (size_t i = 0; i < 4; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < KEEP; d++) {
+            occ[i * KEEP + d] = tr->occupied[d];
+            N[i * KEEP + d] = (double)tr->N[d];
+        }
+    }
+    sm_k4_stats(occ, N, 4, KEEP, m, m_se);
+    uint64_t hc[4];
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 4);
+    for (int q = 0; q < 3; q++) {
+        double se = sqrt(g_se[q] * g_se[q] + m_se[q] * m_se[q]);
+        fprintf(stderr, "\n    K = 4, %s: gibbs %.4f, hybrid %.4f "
+                "(4.5 se = %.4f)", what[q], g[q], m[q], 4.5 * se);
+        CU_ASSERT(fabs(g[q] - m[q]) <= 4.5 * se);
+    }
+    fprintf(stderr, "; flips %llu/%llu, unseen moves %llu/%llu",
+            (unsigned long long)hc[3], (unsigned long long)hc[2],
+            (unsigned long long)hc[1], (unsigned long long)hc[0]);
+    CU_ASSERT(hc[3] > 100);
+    vc_lcm_chains_free(c);
     free(occ);
     free(N);
     vci_sm_free(sm);
@@ -2276,7 +2311,7 @@ int vc_register_models_suite(void)
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
         {"Kosovo, splitmerge vs LCMCR", test_kosovo_splitmerge},
-        {"Kosovo, hybrid vs LCMCR", test_kosovo_hybrid},
+        {"Kosovo, gibbs vs LCMCR", test_kosovo_gibbs},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
