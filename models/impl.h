@@ -79,8 +79,8 @@ struct vc_lcm_workspace {
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
     size_t *order;           /* (npat + 1) * K: per observed pattern, then
-                                for the unobserved, the classes by
-                                decreasing weight (ties by index) */
+                                for the unseen, the order in which the
+                                classes are drawn (lcm.c, order_classes) */
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */

@@ -1469,13 +1469,15 @@ static void test_kosovo_splitmerge(void)
 }
 
 /* The plain Gibbs sweep (LCMCR's sampler) on Kosovo against LCMCR's
- * reference; "Kosovo vs LCMCR" runs the default, hybrid. */
+ * reference, 4 x 100,000 sweeps as "Kosovo vs LCMCR", which runs the
+ * default, hybrid.  (4 x 30,000 Gibbs sweeps were too few: on seed 2026
+ * R-hat 1.069, bulk ESS 52, 97.5% point 12,911.) */
 static void test_kosovo_gibbs(void)
 {
     vc_table *t = read_reference("Kosovo.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     vc_lcm_summary s;
-    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_GIBBS, 2026, 30000,
+    vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_GIBBS, 2026, 100000,
                                   &s);
     uint64_t hc[4];
     CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 0);
