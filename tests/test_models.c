@@ -1940,6 +1940,44 @@ static void sm_k4_stats(const double *occ, const double *N, size_t m,
     free(ind);
 }
 
+/* Four chains of the driver with options o on t, KEEP kept draws each
+ * (occ and N: 4 * KEEP scratch), into sm_k4_stats' out and se; returns
+ * the chains (the caller frees them). */
+static vc_lcm_chains *k4_chains(const vc_table *t, const vc_lcm_opts *o,
+                                size_t keep, double *occ, double *N,
+                                double out[3], double se[3])
+{
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, keep * o->thin, NULL),
+                          VC_OK);
+    for (size_t i = 0; i < 4; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < keep; d++) {
+            occ[i * keep + d] = tr->occupied[d];
+            N[i * keep + d] = (double)tr->N[d];
+        }
+    }
+    sm_k4_stats(occ, N, 4, keep, out, se);
+    return c;
+}
+
+/* The three statistics of a sampler against Gibbs', within 4.5 combined
+ * standard errors. */
+static void k4_compare(const char *name, const double g[3],
+                       const double g_se[3], const double m[3],
+                       const double m_se[3])
+{
+    static const char *const what[3] = {"P(occupied <= 1)",
+                                        "P(occupied <= 2)", "mean N"};
+    for (int q = 0; q < 3; q++) {
+        double se = sqrt(g_se[q] * g_se[q] + m_se[q] * m_se[q]);
+        fprintf(stderr, "\n    K = 4, %s: gibbs %.4f, %s %.4f "
+                "(4.5 se = %.4f)", what[q], g[q], name, m[q], 4.5 * se);
+        CU_ASSERT(fabs(g[q] - m[q]) <= 4.5 * se);
+    }
+}
+
 static void test_splitmerge_vs_gibbs_k4(void)
 {
     enum { J = 3, NPAT = 7, KEEP = 10000, THIN = 5 };
@@ -1956,23 +1994,12 @@ static void test_splitmerge_vs_gibbs_k4(void)
     o.burnin = 2000;
     o.thin = THIN;
     o.seed = 4444;
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, KEEP * THIN, NULL), VC_OK);
     double *occ = malloc(4 * KEEP * sizeof *occ);
     double *N = malloc(4 * KEEP * sizeof *N);
     CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
     CU_ASSERT_PTR_NOT_NULL_FATAL(N);
-    for (size_t i = 0; i < 4; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < KEEP; d++) {
-            occ[i * KEEP + d] = tr->occupied[d];
-            N[i * KEEP + d] = (double)tr->N[d];
-        }
-    }
     double g[3], g_se[3];
-    sm_k4_stats(occ, N, 4, KEEP, g, g_se);
-    vc_lcm_chains_free(c);
+    vc_lcm_chains_free(k4_chains(t, &o, KEEP, occ, N, g, g_se));
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
     gsl_rng *r = vc_rng_stream_alloc(4445, 0, 0, 0, NULL);
     vci_sm *sm = w != NULL ? vci_sm_alloc(w, t->n) : NULL;
@@ -1992,14 +2019,7 @@ static void test_splitmerge_vs_gibbs_k4(void)
     sm_k4_stats(occ, N, 1, 4 * KEEP, m, m_se);
     uint64_t cnt[7];
     vci_sm_counts(sm, cnt);
-    static const char *const what[3] = {"P(occupied <= 1)",
-                                        "P(occupied <= 2)", "mean N"};
-    for (int q = 0; q < 3; q++) {
-        double se = sqrt(g_se[q] * g_se[q] + m_se[q] * m_se[q]);
-        fprintf(stderr, "\n    K = 4, %s: gibbs %.4f, split-merge %.4f "
-                "(4.5 se = %.4f)", what[q], g[q], m[q], 4.5 * se);
-        CU_ASSERT(fabs(g[q] - m[q]) <= 4.5 * se);
-    }
+    k4_compare("split-merge", g, g_se, m, m_se);
     fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu",
             (unsigned long long)cnt[1], (unsigned long long)cnt[0],
             (unsigned long long)cnt[3], (unsigned long long)cnt[2]);
@@ -2008,25 +2028,10 @@ static void test_splitmerge_vs_gibbs_k4(void)
      * classes 1 and 4 with alpha changes which classes hold people */
     o.sampler = VC_LCM_SAMPLER_HYBRID;
     o.seed = 4446;
-    c = vc_lcm_chains_alloc(t, &o, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, KEEP * THIN, NULL), VC_OK);
-    for (size_t i = 0; i < 4; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < KEEP; d++) {
-            occ[i * KEEP + d] = tr->occupied[d];
-            N[i * KEEP + d] = (double)tr->N[d];
-        }
-    }
-    sm_k4_stats(occ, N, 4, KEEP, m, m_se);
+    vc_lcm_chains *c = k4_chains(t, &o, KEEP, occ, N, m, m_se);
     uint64_t hc[4];
     CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 4);
-    for (int q = 0; q < 3; q++) {
-        double se = sqrt(g_se[q] * g_se[q] + m_se[q] * m_se[q]);
-        fprintf(stderr, "\n    K = 4, %s: gibbs %.4f, hybrid %.4f "
-                "(4.5 se = %.4f)", what[q], g[q], m[q], 4.5 * se);
-        CU_ASSERT(fabs(g[q] - m[q]) <= 4.5 * se);
-    }
+    k4_compare("hybrid", g, g_se, m, m_se);
     fprintf(stderr, "; flips %llu/%llu, unseen moves %llu/%llu",
             (unsigned long long)hc[3], (unsigned long long)hc[2],
             (unsigned long long)hc[1], (unsigned long long)hc[0]);
