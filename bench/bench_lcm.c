@@ -11,8 +11,8 @@
  *   3. all chains in parallel (4 chains, OpenMP's default thread count):
  *      total sweeps/s and ESS/s of the pooled bulk ESS, 5 seeds.
  *   Parts 2 and 3 run for the plain Gibbs sweep and for the hybrid
- *   sampler (the default: a move of the unseen, label swaps, split-merge
- *   every 1,000th sweep); part 1b times the hybrid sweep.
+ *   sampler (the default: a move of the unseen, label swaps, the flip,
+ *   split-merge every 10,000th sweep); part 1b times the hybrid sweep.
  *
  *   0. the floor: the random variates one Kosovo sweep draws, timed alone
  *      by the same generator and variate functions (white-box, through
@@ -165,7 +165,8 @@ int main(int argc, char **argv)
     gsl_rng_free(r);
 
     /* 1b. the hybrid sweep: the same with a move of the unseen a sweep
-     * and label swaps (split-merge every 1,000th), through the driver */
+     * and label swaps (the flip every 10th, split-merge every 10,000th),
+     * through the driver */
     {
         vc_lcm_opts oh = o;
         oh.sampler = VC_LCM_SAMPLER_HYBRID;

@@ -93,7 +93,7 @@ void cli_estimate_help(FILE *f)
         "                       hundreds at a time) and label swaps of\n"
         "                       adjacent classes; every 10th with a flip of\n"
         "                       the first and last classes with alpha, and\n"
-        "                       every 1,000th with a split-merge proposal.\n"
+        "                       every 10,000th with a split-merge proposal.\n"
         "                       On Kosovo about 1.8x the ESS of N a sweep\n"
         "                       of gibbs; on UK it converges where Gibbs\n"
         "                       chains stall (bench/RESULTS.md; JSON:\n"

@@ -87,7 +87,7 @@
 #define VC_LCM_SAMPLER_TEMPERING_SPLITMERGE 3 /* parallel tempering whose
                                       replicas run the splitmerge sweeps */
 #define VC_LCM_SAMPLER_HYBRID 4    /* the splitmerge sweeps (label swaps,
-                                      split-merge every 1,000th sweep)
+                                      split-merge every 10,000th sweep)
                                       with, each, a flip of the first and
                                       last classes with alpha and a move
                                       of the unseen of one class, lambda
