@@ -102,6 +102,10 @@ static void test_usage_errors(void)
     CU_ASSERT_EQUAL(run("estimate --lists EXH,NOPE data/examples/kosovo.csv"),
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "NOPE"));
+    /* An unknown sampler: the message lists the ones there are. */
+    CU_ASSERT_EQUAL(run("estimate -m lcm --sampler metropolis "
+                        "data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "hybrid"));
 }
 
 static void test_data_errors(void)
@@ -496,6 +500,19 @@ static void test_lcm_cli(void)
     }
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "chains")), 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "sweeps")), 3000);
+    /* the default sampler and its moves, burn-in included: one move of
+     * the unseen a sweep, a flip every 10th */
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(d, "sampler")), "hybrid");
+    json_t *um = json_object_get(d, "unseen_moves");
+    json_t *fl = json_object_get(d, "flips");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(um, "proposed")),
+                    3 * 3500);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(fl, "proposed")),
+                    3 * 350);
+    CU_ASSERT(json_integer_value(json_object_get(um, "accepted")) > 0);
+    CU_ASSERT(json_integer_value(json_object_get(um, "accepted"))
+              <= 3 * 3500);
     static const char *const est[] = {"estimate", "mean", "sd", "lower",
                                       "upper", "hpd_lower", "hpd_upper"};
     for (size_t k = 0; k < sizeof est / sizeof est[0]; k++) {
@@ -516,6 +533,20 @@ static void test_lcm_cli(void)
              "--draws '%s'", draws);
     CU_ASSERT_EQUAL_FATAL(run_ref(args, "Korea.csv"), 0);
     CU_ASSERT_STRING_EQUAL(first, slurp(draws));
+    /* LCMCR's plain sweep on request: no moves of its own to report */
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m lcm --sampler gibbs "
+                                  "--chains 2 --iterations 1000 --burnin "
+                                  "200 --seed 11",
+                                  "Korea.csv"),
+                          0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    d = json_object_get(r, "diagnostics");
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(d, "sampler")), "gibbs");
+    CU_ASSERT_PTR_NULL(json_object_get(d, "unseen_moves"));
+    CU_ASSERT_PTR_NULL(json_object_get(d, "flips"));
+    json_decref(r);
 }
 
 int vc_register_cli_suite(void)
