@@ -978,8 +978,11 @@ double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
  * / (n0' + K) and needs |d| <= D_k' (else q = 0: rejected), so
  *   log a = log (1)' - log (1) + log[(m_0k' + 1) / (m_0k + 1)]
  *           + log[(n0 + K) / (n0' + K)] + log(D_k / D_k').
- * m_0k' < 0, N' > n_max (with a bound) and n0' beyond 2^62 have target 0:
- * rejected.  Only the terms of (1) that contain m_0k change (N, the cell
+ * m_0k' < 0 and N' > n_max (with a bound) have target 0: rejected; so
+ * is any move from or to n0 beyond 2^52, where the counts would not be
+ * exact in a double (both ways, so the move stays reversible; a
+ * restriction of the move, not of the target: the Gibbs steps still reach
+ * such n0).  Only the terms of (1) that contain m_0k change (N, the cell
  * m_0k, class k's J list terms, and the stick terms of the classes up to
  * k, through T_l = sum_{i>=l} n_i):
  *   (N - 1)!:       lgamma(N + d) - lgamma(N)
@@ -1048,7 +1051,10 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r)
     double u_acc = vci_ran_uniform(r);
     w->unseen_tried++;
     double m1 = m + d, n01 = n0 + d;
-    if (m1 < 0.0 || n01 > VCI_POISSON_MAX
+    /* beyond 2^52 unseen the counts would not be exact in a double: no
+     * move from or to there (both ways, so the move stays reversible;
+     * the Gibbs steps still run) */
+    if (m1 < 0.0 || n0 > 0x1p52 || n01 > 0x1p52
         || (w->n_max != 0 && (double)w->n + n01 > (double)w->n_max)) {
         return VC_OK;
     }
