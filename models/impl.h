@@ -241,7 +241,8 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
 /* The flip: classes 0 and K - 1 exchanged and log alpha moved by a
  * uniform step of at most VCI_FLIP_LOG_ALPHA, together, a Metropolis-
  * Hastings step under (1) of splitmerge.c with V integrated out and
- * alpha's prior; counts[0] proposals, [1] acceptances. */
+ * alpha's prior; counts[0] proposals, [1] acceptances.  Nothing for K <
+ * 2 or K > VCI_LOGLIK_KMAX (stack scratch). */
 void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                        uint64_t counts[2]);
 #define VCI_FLIP_LOG_ALPHA 4.0
