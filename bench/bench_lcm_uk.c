@@ -27,9 +27,9 @@ int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_lcm_uk gibbs|tempering|splitmerge|"
-                        "tempering-splitmerge [sweeps [seed [temperatures "
-                        "[beta_min [burnin]]]]]\n");
+        fprintf(stderr, "usage: bench_lcm_uk hybrid|gibbs|tempering|"
+                        "splitmerge|tempering-splitmerge [sweeps [seed "
+                        "[temperatures [beta_min [burnin]]]]]\n");
         return 2;
     }
     vc_table *t = bench_table("UKdat.csv");
@@ -43,6 +43,7 @@ int main(int argc, char **argv)
                     ? VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
                 : strcmp(name, "tempering") == 0  ? VC_LCM_SAMPLER_TEMPERING
                 : strcmp(name, "splitmerge") == 0 ? VC_LCM_SAMPLER_SPLITMERGE
+                : strcmp(name, "hybrid") == 0     ? VC_LCM_SAMPLER_HYBRID
                                                   : VC_LCM_SAMPLER_GIBBS;
     uint64_t sweeps = argc > 2 ? strtoull(argv[2], NULL, 10) : 20000;
     o.seed = argc > 3 ? strtoull(argv[3], NULL, 10) : o.seed;
