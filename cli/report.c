@@ -91,6 +91,17 @@ static void put_html(FILE *f, const char *s)
     }
 }
 
+/* Two table cells: the estimate, and the interval as "lower–upper". */
+static void put_estimate_cells(FILE *f, const vc_estimate *e)
+{
+    char est[48], lo[48], hi[48];
+    vc_format_count(e->estimate, est, sizeof est);
+    vc_format_count(e->lower, lo, sizeof lo);
+    vc_format_count(e->upper, hi, sizeof hi);
+    fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s\xE2\x80"
+            "\x93%s</td>", est, lo, hi);
+}
+
 /* An <img> holding png as a data URI; frees png. */
 static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
 {
@@ -383,12 +394,8 @@ static void variant_table(FILE *f, const vc_table *t, const cli_result *res,
             fputs("</td></tr>\n", f);
             continue;
         }
-        char est[48], lo[48], hi[48];
-        vc_format_count(x->est.estimate, est, sizeof est);
-        vc_format_count(x->est.lower, lo, sizeof lo);
-        vc_format_count(x->est.upper, hi, sizeof hi);
-        fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s\xE2\x80"
-                "\x93%s</td></tr>\n", est, lo, hi);
+        put_estimate_cells(f, &x->est);
+        fputs("</tr>\n", f);
     }
     if (any) {
         fputs("</table>\n</details>\n", f);
@@ -457,12 +464,8 @@ static void stratum_section(FILE *f, const cli_options *o,
             fputs("</td></tr>\n", f);
             continue;
         }
-        char est[48], lo[48], hi[48];
-        vc_format_count(x->est.estimate, est, sizeof est);
-        vc_format_count(x->est.lower, lo, sizeof lo);
-        vc_format_count(x->est.upper, hi, sizeof hi);
-        fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s\xE2\x80"
-                "\x93%s</td><td>", est, lo, hi);
+        put_estimate_cells(f, &x->est);
+        fputs("<td>", f);
         put_html(f, x->est.interval);
         fputs("</td>", f);
         for (size_t k = 0; k < CLI_SENS_KINDS; k++) {
@@ -471,6 +474,7 @@ static void stratum_section(FILE *f, const cli_options *o,
             }
             fputs("<td class=\"num\">", f);
             if (x->sens[k].has) {
+                char lo[48], hi[48];
                 vc_format_count(x->sens[k].lo, lo, sizeof lo);
                 vc_format_count(x->sens[k].hi, hi, sizeof hi);
                 fprintf(f, "%s\xE2\x80\x93%s", lo, hi);

@@ -267,7 +267,10 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
-        c->w[i]->unseen_moves = o->sampler == VC_LCM_SAMPLER_HYBRID;
+        if (o->sampler == VC_LCM_SAMPLER_HYBRID) {
+            c->w[i]->unseen_moves = 1;
+            c->w[i]->flip_every = VCI_FLIP_EVERY;
+        }
         /* Initialisation is cheap; done serially, in chain order.  Every
          * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {

@@ -78,9 +78,6 @@ struct vc_lcm_workspace {
     double *ediff;           /* J*K: exp(diff_jk), if linear */
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
-    size_t *order;           /* (npat + 1) * K: per observed pattern, then
-                                for the unseen, the order in which the
-                                classes are drawn (lcm.c, order_classes) */
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
@@ -88,8 +85,9 @@ struct vc_lcm_workspace {
      * the plain Gibbs sweep), and the proposals tried and accepted */
     unsigned unseen_moves;
     uint64_t unseen_tried, unseen_done;
-    /* the flip of splitmerge.c (hybrid only: with unseen_moves): tried,
-     * accepted */
+    /* the flip of splitmerge.c: every flip_every-th sweep (0: never;
+     * the hybrid sampler), and the flips tried and accepted */
+    unsigned flip_every;
     uint64_t flip[2];
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
@@ -246,8 +244,8 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
 void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                        uint64_t counts[2]);
 #define VCI_FLIP_LOG_ALPHA 4.0
-/* The hybrid proposes a flip every VCI_FLIP_EVERY-th sweep of a chain:
- * on Kosovo one is accepted about once in 600 proposals, and flips every
+/* The hybrid sets flip_every to VCI_FLIP_EVERY: on Kosovo a flip is
+ * accepted about once in 600 proposals, and flips every
  * sweep made a sweep some 10% dearer and the ESS of N a sweep no better
  * (bench/RESULTS.md); escaping the UK region needs one accepted flip. */
 #define VCI_FLIP_EVERY 10

@@ -54,8 +54,8 @@
  *       exp(diff_jk) from J + 1 exps a class a sweep.  Drawn by
  *       conditional binomials, the class of largest w_xk first, then
  *       the others by index (the order is a function of the
- *       conditioning state, so the draw stays exact; order_classes), the
- *       last few people by categorical draws.
+ *       conditioning state, so the draw stays exact; multinomial_add),
+ *       the last few people by categorical draws.
  *   (a') Hybrid sampler only (vc_lcm_workspace.unseen_moves): a
  *       Metropolis-Hastings move of one class's unseen count with lambda
  *       and V integrated out (vci_lcm_move_unseen, below).
@@ -270,7 +270,6 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->ediff);
     free(w->prob);
     free(w->suffix);
-    free(w->order);
     free(w->nobs_class);
     free(w->seen);
     for (size_t b = 0; b < w->nblocks; b++) {
@@ -339,21 +338,17 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->ediff = calloc(J * K, sizeof(double));
     w->prob = calloc(K, sizeof(double));
     w->suffix = calloc(K + 1, sizeof(double));
-    w->order = calloc((t->npat + 1) * K, sizeof(size_t));
     w->nobs_class = calloc(K, sizeof(uint64_t));
     w->seen = calloc(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
         || w->state.log_pi == NULL || w->state.n0_class == NULL
         || w->base == NULL || w->diff == NULL || w->ebase == NULL
         || w->ediff == NULL || w->prob == NULL
-        || w->suffix == NULL || w->order == NULL || w->nobs_class == NULL
+        || w->suffix == NULL || w->nobs_class == NULL
         || w->seen == NULL) {
         vc_lcm_free(w);
         vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
         return NULL;
-    }
-    for (size_t i = 0; i < (t->npat + 1) * K; i++) {
-        w->order[i] = i % K;
     }
     return w;
 }
@@ -385,33 +380,45 @@ static inline void allocate(const vc_lcm_workspace *w, alloc_scratch *a,
     }
 }
 
+/* The i-th class multinomial_add visits: `first`, then the others by
+ * increasing index. */
+static inline size_t visit(size_t i, size_t first)
+{
+    return i == 0 ? first : i - 1 < first ? i - 1 : i;
+}
+
 /*
- * Add a Multinomial(c; prob[order[0..K-1]]) draw to a->out (out[k] += m_k)
- * and, when mask is non-zero, to a->seen[j * K + k] for every list j in
- * mask.  a->prob holds unnormalised non-negative weights with a positive
- * sum.
+ * Add a Multinomial(c; prob[0..K-1]) draw to a->out (out[k] += m_k) and,
+ * when mask is non-zero, to a->seen[j * K + k] for every list j in mask.
+ * a->prob holds unnormalised non-negative weights with a positive sum.
  *
- * Conditional binomials in the given order: m_(i) ~ Binomial(rem, prob_(i)
- * / sum_{l >= i} prob_(l)).  Once at most VCI_CATEGORICAL_MAX people are
- * left, they are placed one by one by categorical draws over the classes
- * not yet visited: given the earlier counts the rest is Multinomial(rem;
- * the remaining weights), so either way of drawing it is exact.
+ * Conditional binomials, the classes in the order of visit(., first):
+ * m_(i) ~ Binomial(rem, prob_(i) / sum_{l >= i} prob_(l)).  Once at most
+ * VCI_CATEGORICAL_MAX people are left, they are placed one by one by
+ * categorical draws over the classes not yet visited: given the earlier
+ * counts the rest is Multinomial(rem; the remaining weights), so either
+ * way of drawing it is exact.  With first the class of largest weight
+ * (largest_class), the first binomial takes most of the people; a full
+ * sort by weight saved few binomials and cost more than it saved, since
+ * the weights of the empty classes change order every sweep (Kosovo,
+ * whole runs of the CLI: 7% less CPU time; bench/RESULTS.md).  The order
+ * is a function of the conditioning state, so the draw stays exact.
  */
 static void multinomial_add(const gsl_rng *r, uint64_t c,
                             const vc_lcm_workspace *w, alloc_scratch *a,
-                            const size_t *order, uint32_t mask)
+                            size_t first, uint32_t mask)
 {
     const size_t K = w->K;
     const double *prob = a->prob;
     double *suffix = a->suffix;
     suffix[K] = 0.0;
     for (size_t i = K; i-- > 0;) {
-        suffix[i] = suffix[i + 1] + prob[order[i]];
+        suffix[i] = suffix[i + 1] + prob[visit(i, first)];
     }
     uint64_t rem = c;
     size_t i = 0;
     for (; i < K && rem > VCI_CATEGORICAL_MAX; i++) {
-        size_t k = order[i];
+        size_t k = visit(i, first);
         uint64_t m;
         double p = suffix[i] > 0.0 ? prob[k] / suffix[i] : 1.0;
         if (i + 1 == K || suffix[i + 1] <= 0.0 || p >= 1.0) {
@@ -428,36 +435,23 @@ static void multinomial_add(const gsl_rng *r, uint64_t c,
     for (; rem > 0; rem--) {
         double u = vci_ran_uniform(r) * suffix[i];
         size_t l = i;
-        double acc = prob[order[l]];
+        double acc = prob[visit(l, first)];
         while (u >= acc && l + 1 < K && suffix[l + 1] > 0.0) {
             l++;
-            acc += prob[order[l]];
+            acc += prob[visit(l, first)];
         }
-        allocate(w, a, order[l], 1, mask);
+        allocate(w, a, visit(l, first), 1, mask);
     }
 }
 
-/* The order in which multinomial_add visits the classes: the class of
- * largest weight first (the lowest index among equals), then the others
- * by increasing index.  A function of prob alone, so of the conditioning
- * state: the draw is exact in any such order.  The largest class first
- * takes most of the people in the first binomial; a full sort by weight
- * saved few binomials and cost more than it saved, since the weights of
- * the empty classes change order every sweep (Kosovo, whole runs of the
- * CLI: 7% less CPU time; bench/RESULTS.md). */
-static void order_classes(size_t K, const double *prob, size_t *order)
+/* The class of largest weight, the lowest index among equals. */
+static size_t largest_class(size_t K, const double *prob)
 {
     size_t best = 0;
     for (size_t k = 1; k < K; k++) {
         best = prob[k] > prob[best] ? k : best;
     }
-    order[0] = best;
-    size_t q = 1;
-    for (size_t k = 0; k < K; k++) {
-        if (k != best) {
-            order[q++] = k;
-        }
-    }
+    return best;
 }
 
 /* Step (a) for the observed patterns first .. end - 1, from w->base and
@@ -484,44 +478,37 @@ static int allocate_patterns(vc_lcm_workspace *w, const gsl_rng *r,
                     }
                 }
             }
-            size_t *order = w->order + i * K;
-            order_classes(K, prob, order);
-            multinomial_add(r, w->count[i], w, a, order, x);
-            continue;
-        }
-        /* log weights, list by list so the loops over k vectorise */
-        memcpy(prob, w->base, K * sizeof *prob);
-        for (size_t j = 0; j < J; j++) {
-            if (x >> j & 1u) {
-                const double *d = w->diff + j * K;
+        } else {
+            /* log weights, list by list so the loops over k vectorise */
+            memcpy(prob, w->base, K * sizeof *prob);
+            for (size_t j = 0; j < J; j++) {
+                if (x >> j & 1u) {
+                    const double *d = w->diff + j * K;
 #pragma omp simd
-                for (size_t k = 0; k < K; k++) {
-                    prob[k] += d[k];
+                    for (size_t k = 0; k < K; k++) {
+                        prob[k] += d[k];
+                    }
                 }
             }
-        }
-        double max = -HUGE_VAL;
-        for (size_t k = 0; k < K; k++) {
-            max = prob[k] > max ? prob[k] : max;
-        }
-        if (!isfinite(max)) {
-            return VC_ENUMERIC;
-        }
-        /* vci_exp wants its argument in [-708, 709]; a class exp(-708)
-         * times less likely than the best is as good as impossible, and
-         * is drawn with weight 2^-1022 (about exp(-708)).  Branch-free, as
-         * in dga.c, so that the loop vectorises (a comparison of a
-         * computed difference made GCC branch). */
-        double cut = max - 708.0;
+            double max = prob[largest_class(K, prob)];
+            if (!isfinite(max)) {
+                return VC_ENUMERIC;
+            }
+            /* vci_exp wants its argument in [-708, 709]; a class
+             * exp(-708) times less likely than the best is as good as
+             * impossible, and is drawn with weight 2^-1022 (about
+             * exp(-708)).  Branch-free, as in dga.c, so that the loop
+             * vectorises (a comparison of a computed difference made GCC
+             * branch). */
+            double cut = max - 708.0;
 #pragma omp simd
-        for (size_t k = 0; k < K; k++) {
-            double keep = (double)(prob[k] > cut);
-            prob[k] = vci_exp((prob[k] - max) * keep) * keep
-                      + (1.0 - keep) * 0x1p-1022;
+            for (size_t k = 0; k < K; k++) {
+                double keep = (double)(prob[k] > cut);
+                prob[k] = vci_exp((prob[k] - max) * keep) * keep
+                          + (1.0 - keep) * 0x1p-1022;
+            }
         }
-        size_t *order = w->order + i * K;
-        order_classes(K, prob, order);
-        multinomial_add(r, w->count[i], w, a, order, x);
+        multinomial_add(r, w->count[i], w, a, largest_class(K, prob), x);
     }
     return VC_OK;
 }
@@ -876,10 +863,8 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     for (size_t k = 0; k < K; k++) {
         s->n0_class[k] = 0;
     }
-    size_t *order = w->order + w->npat * K;
-    order_classes(K, w->prob, order);
     alloc_scratch a = {w->prob, w->suffix, s->n0_class, NULL};
-    multinomial_add(r, n0, w, &a, order, 0u);
+    multinomial_add(r, n0, w, &a, largest_class(K, w->prob), 0u);
     s->n0 = n0;
     s->bound_sweeps++;
     return VC_OK;
@@ -1135,21 +1120,27 @@ int vc_lcm_init(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
     return VC_OK;
 }
 
+/* Step (a), then the moves (a') the workspace asks for. */
+static int sample_observed_moves(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    int status = vci_lcm_sample_observed(w, r);
+    for (unsigned m = 0; status == VC_OK && m < w->unseen_moves; m++) {
+        status = vci_lcm_move_unseen(w, r);
+    }
+    return status;
+}
+
 int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
 {
     static const char *const step[] = {
         "class allocation of the observed", "lambda",
         "stick-breaking weights", "alpha", "n0 (people no list saw)"};
     int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
-        vci_lcm_sample_observed, vci_lcm_sample_lambda,
+        sample_observed_moves, vci_lcm_sample_lambda,
         vci_lcm_sample_weights, vci_lcm_sample_alpha,
         vci_lcm_sample_unobserved};
     for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
         int status = sample[i](w, r);
-        for (unsigned m = 0; i == 0 && status == VC_OK && m < w->unseen_moves;
-             m++) {
-            status = vci_lcm_move_unseen(w, r); /* (a') */
-        }
         if (status != VC_OK) {
             return vc_error_set(err, status,
                                 "LCM sweep %llu: %s: a non-finite value or "

@@ -804,6 +804,24 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
     sm->cells[P * K + B] = 0;
 }
 
+/* Exchange the contents of classes a and b: their observed and unseen
+ * counts and list counts (the label swaps and the flip). */
+static void swap_classes(vc_lcm_workspace *w, size_t a, size_t b)
+{
+    const size_t J = w->J, K = w->K;
+    uint64_t t = w->nobs_class[a];
+    w->nobs_class[a] = w->nobs_class[b];
+    w->nobs_class[b] = t;
+    t = w->state.n0_class[a];
+    w->state.n0_class[a] = w->state.n0_class[b];
+    w->state.n0_class[b] = t;
+    for (size_t j = 0; j < J; j++) {
+        t = w->seen[j * K + a];
+        w->seen[j * K + a] = w->seen[j * K + b];
+        w->seen[j * K + b] = t;
+    }
+}
+
 /*
  * Label swaps [PR08] on the sufficient statistics of a sweep: for each
  * adjacent pair (l, l + 1), l = 0..K-2 in turn, propose to exchange the
@@ -819,7 +837,7 @@ static void split_merge(vci_sm *sm, const gsl_rng *r, double alpha,
 void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
                         uint64_t counts[7])
 {
-    const size_t J = w->J, K = w->K;
+    const size_t K = w->K;
     vc_lcm_state *s = &w->state;
     double alpha = s->alpha, T = 0.0; /* T_{l+2} */
     if (K < 2) {
@@ -852,17 +870,7 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
         double next = nm;
         if (ratio >= 1.0 || vci_ran_uniform(r) < ratio) {
             counts[6]++;
-            uint64_t t = w->nobs_class[l];
-            w->nobs_class[l] = w->nobs_class[l + 1];
-            w->nobs_class[l + 1] = t;
-            t = s->n0_class[l];
-            s->n0_class[l] = s->n0_class[l + 1];
-            s->n0_class[l + 1] = t;
-            for (size_t j = 0; j < J; j++) {
-                t = w->seen[j * K + l];
-                w->seen[j * K + l] = w->seen[j * K + l + 1];
-                w->seen[j * K + l + 1] = t;
-            }
+            swap_classes(w, l, l + 1);
             next = nl;
         }
         /* T_{l+1} = n_{l+1} + T_{l+2}, whichever class is there now.
@@ -894,7 +902,7 @@ static double stick_log_target(const double *n, size_t K, double alpha,
 void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                        uint64_t counts[2])
 {
-    const size_t J = w->J, K = w->K;
+    const size_t K = w->K;
     vc_lcm_state *s = &w->state;
     double n[VCI_LOGLIK_KMAX], nf[VCI_LOGLIK_KMAX];
     if (K < 2 || K > VCI_LOGLIK_KMAX) {
@@ -922,27 +930,16 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
     }
     counts[1]++;
     s->alpha = alpha1;
-    size_t a = 0, b = K - 1;
-    uint64_t t = w->nobs_class[a];
-    w->nobs_class[a] = w->nobs_class[b];
-    w->nobs_class[b] = t;
-    t = s->n0_class[a];
-    s->n0_class[a] = s->n0_class[b];
-    s->n0_class[b] = t;
-    for (size_t j = 0; j < J; j++) {
-        t = w->seen[j * K + a];
-        w->seen[j * K + a] = w->seen[j * K + b];
-        w->seen[j * K + b] = t;
-    }
+    swap_classes(w, 0, K - 1);
 }
 
-/* The moves of the unseen (a', lcm.c) when the chain makes them, then
- * steps (b)-(e) of a sweep, after (a) and the other moves. */
+/* The flip and the moves of the unseen (a', lcm.c) when the chain makes
+ * them, then steps (b)-(e) of a sweep, after (a) and the other moves. */
 static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
                         vc_error *err)
 {
     vc_lcm_state *s = &w->state;
-    if (w->unseen_moves > 0 && s->sweeps % VCI_FLIP_EVERY == 0) {
+    if (w->flip_every > 0 && s->sweeps % w->flip_every == 0) {
         vci_sm_flip_alpha(w, r, w->flip);
     }
     for (unsigned m = 0; m < w->unseen_moves; m++) {
