@@ -17,6 +17,7 @@
  * generator therefore never needs to be cloned or jumped: every (seed,
  * stratum, chain, block) names its own disjoint sequence.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/vc_core.h"
@@ -214,11 +215,23 @@ int vc_rng_set_stream(gsl_rng *r, uint64_t seed, uint64_t stratum,
 gsl_rng *vc_rng_stream_alloc(uint64_t seed, uint64_t stratum, uint32_t chain,
                              uint32_t block, vc_error *err)
 {
-    gsl_rng *r = gsl_rng_alloc(vc_rng_philox4x32);
-    if (r == NULL) {
+    /* As gsl_rng_alloc, but the generator and its state each on cache
+     * lines of their own (RNG_LINE-aligned, padded): the state is written
+     * at every draw, and the streams of chains that different threads run
+     * must not share a line (false sharing).  gsl_rng_free frees both. */
+    enum { RNG_LINE = 128 };
+    size_t bytes = (sizeof(philox_state) + RNG_LINE - 1) / RNG_LINE * RNG_LINE;
+    gsl_rng *r = aligned_alloc(RNG_LINE, RNG_LINE);
+    void *state = aligned_alloc(RNG_LINE, bytes);
+    if (r == NULL || state == NULL) {
+        free(r);
+        free(state);
         vc_error_set(err, VC_ENOMEM, "cannot allocate a random generator");
         return NULL;
     }
+    memset(state, 0, bytes);
+    r->type = vc_rng_philox4x32;
+    r->state = state;
     philox_set_stream(r->state, seed, stratum, chain, block);
     return r;
 }

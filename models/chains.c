@@ -94,12 +94,13 @@ struct vc_lcm_chains {
     size_t R;                 /* replicas per chain (1 under Gibbs) */
     double *beta;             /* R: temperatures, beta[0] = 1 */
     uint64_t *counts;         /* R * npat: each replica's thinned table */
-    double *log_p;            /* nchains * 2 * npat: exchange scratch */
+    double *log_p;            /* nchains * vci_lines(2 * npat): exchange
+                                 scratch, each chain's on its own lines */
     vc_lcm_workspace **w;     /* nchains * R, chain-major */
     gsl_rng **r;              /* nchains * R */
     gsl_rng **rs;             /* nchains: exchange streams */
-    uint64_t *swap_tried;     /* nchains * (R - 1) */
-    uint64_t *swap_done;      /* nchains * (R - 1) */
+    uint64_t *swap_tried;     /* nchains * vci_lines(R): exchanges of */
+    uint64_t *swap_done;      /* pair q of chain i at i * vci_lines(R) + q */
     uint64_t steps;           /* steps of every chain since the start,
                                  burn-in included (the even/odd clock) */
     vci_sm **sm;              /* nchains: split-merge scratch (NULL
@@ -225,9 +226,14 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->rs = calloc(c->nchains, sizeof *c->rs);
     c->beta = calloc(c->R, sizeof *c->beta);
     c->counts = calloc(c->R * t->npat, sizeof *c->counts);
-    c->log_p = calloc(c->nchains * 2 * t->npat, sizeof *c->log_p);
-    c->swap_tried = calloc(c->nchains * c->R, sizeof *c->swap_tried);
-    c->swap_done = calloc(c->nchains * c->R, sizeof *c->swap_done);
+    /* per-chain parts that the chains' threads write: on lines of their
+     * own (models/impl.h, vci_lines) */
+    c->log_p = vci_calloc_lines(c->nchains * vci_lines(2 * t->npat),
+                                sizeof *c->log_p);
+    c->swap_tried = vci_calloc_lines(c->nchains * vci_lines(c->R),
+                                     sizeof *c->swap_tried);
+    c->swap_done = vci_calloc_lines(c->nchains * vci_lines(c->R),
+                                    sizeof *c->swap_done);
     c->trace = calloc(c->nchains, sizeof *c->trace);
     c->status = calloc(c->nchains, sizeof *c->status);
     c->errs = calloc(c->nchains, sizeof *c->errs);
@@ -372,7 +378,7 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
 {
     const size_t R = c->R, npat = c->t->npat;
     vc_lcm_workspace **w = c->w + i * R;
-    double *lp_a = c->log_p + i * 2 * npat, *lp_b = lp_a + npat;
+    double *lp_a = c->log_p + i * vci_lines(2 * npat), *lp_b = lp_a + npat;
     for (size_t q = step % 2; R > 1 && q + 1 < R; q += 2) {
         vc_lcm_workspace *a = w[q], *b = w[q + 1];
         double ls_a = vci_lcm_log_pattern_probs(a, &a->state, lp_a);
@@ -381,10 +387,10 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                          + vci_lcm_log_marginal(b, lp_a, ls_a)
                          - vci_lcm_log_marginal(a, lp_a, ls_a)
                          - vci_lcm_log_marginal(b, lp_b, ls_b);
-        c->swap_tried[i * R + q]++;
+        c->swap_tried[i * vci_lines(R) + q]++;
         if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
             swap_states(a, b);
-            c->swap_done[i * R + q]++;
+            c->swap_done[i * vci_lines(R) + q]++;
             /* (n0, z0) given the new theta, each on its own table */
             int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
             if (status == VC_OK) {
@@ -433,21 +439,27 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
             return;
         }
     }
+    /* the count of draws is kept here and stored once at the end: the
+     * chains' traces are neighbours in memory, and a count written at
+     * every sweep would share a cache line with the next chain's */
+    size_t nd = tr->ndraws;
     for (uint64_t k = 1; k <= sweeps; k++) {
         int status = chain_step_at(c, i, steps++, err);
         if (status != VC_OK) {
+            tr->ndraws = nd;
             c->status[i] = status;
             return;
         }
         /* the state pointer moves with a swap: read replica 0 afresh */
         s = vc_lcm_state_get(c->w[i * c->R]);
         if ((c->sweeps + k) % c->o.thin == 0) {
-            tr->N[tr->ndraws] = s->N;
-            tr->alpha[tr->ndraws] = s->alpha;
-            tr->occupied[tr->ndraws] = (uint32_t)s->occupied;
-            tr->ndraws++;
+            tr->N[nd] = s->N;
+            tr->alpha[nd] = s->alpha;
+            tr->occupied[nd] = (uint32_t)s->occupied;
+            nd++;
         }
     }
+    tr->ndraws = nd;
 }
 
 /* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in
@@ -500,8 +512,8 @@ static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
     for (size_t q = 0; q + 1 < R; q++) {
         uint64_t tried = 0, done = 0;
         for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[i * R + q];
-            done += c->swap_done[i * R + q];
+            tried += c->swap_tried[i * vci_lines(R) + q];
+            done += c->swap_done[i * vci_lines(R) + q];
         }
         lambda[q + 1] = lambda[q]
                         + ((double)(tried - done) + 0.5) / ((double)tried + 1.0);
@@ -529,8 +541,9 @@ static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
                                 "ladder: n0 not finite", i / R);
         }
     }
-    memset(c->swap_tried, 0, c->nchains * R * sizeof *c->swap_tried);
-    memset(c->swap_done, 0, c->nchains * R * sizeof *c->swap_done);
+    memset(c->swap_tried, 0,
+           c->nchains * vci_lines(R) * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, c->nchains * vci_lines(R) * sizeof *c->swap_done);
     return VC_OK;
 }
 
@@ -567,8 +580,10 @@ static int burn_in(vc_lcm_chains *c, vc_error *err)
     if (status != VC_OK) {
         return status;
     }
-    memset(c->swap_tried, 0, c->nchains * c->R * sizeof *c->swap_tried);
-    memset(c->swap_done, 0, c->nchains * c->R * sizeof *c->swap_done);
+    memset(c->swap_tried, 0,
+           c->nchains * vci_lines(c->R) * sizeof *c->swap_tried);
+    memset(c->swap_done, 0,
+           c->nchains * vci_lines(c->R) * sizeof *c->swap_done);
     return VC_OK;
 }
 
@@ -647,8 +662,8 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
     for (size_t q = 0; q < pairs && q < size; q++) {
         uint64_t tried = 0, done = 0;
         for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[i * c->R + q];
-            done += c->swap_done[i * c->R + q];
+            tried += c->swap_tried[i * vci_lines(c->R) + q];
+            done += c->swap_done[i * vci_lines(c->R) + q];
         }
         rate[q] = tried ? (double)done / (double)tried : 0.0;
     }
@@ -731,7 +746,8 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
         }
         vc_diag_summary *out = q == 0 ? &s->N : q == 1 ? &s->alpha
                                                        : &s->occupied;
-        status = vc_diag_summarise(x, m, n, c->o.level, out, err);
+        status = vci_diag_summarise(x, m, n, c->o.level, c->o.threads, out,
+                                    err);
     }
     free(x);
     if (status != VC_OK) {

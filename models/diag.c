@@ -52,7 +52,9 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_fft_complex.h>
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
+#include <omp.h>
 
 #include "models/impl.h"
 
@@ -205,53 +207,88 @@ static size_t next_pow2(size_t n)
 /*
  * ESS of m chains of n draws as given (V21 sec. 3.2).  Autocovariances by
  * FFT: zero-pad each centred chain to a power of two >= 2n, so the
- * circular correlation equals the linear one.
+ * circular correlation equals the linear one (real transforms: the
+ * power spectrum of a real sequence, back to its autocorrelation).  The
+ * chains' transforms run on `threads` threads (0: OpenMP's default),
+ * each chain's autocovariances into its own row, summed afterwards in
+ * chain order: the same result whatever the thread count.
  */
-static int ess_basic(const double *x, size_t m, size_t n, double *out,
-                     vc_error *err)
+static int ess_basic(const double *x, size_t m, size_t n, int threads,
+                     double *out, vc_error *err)
 {
     size_t len = next_pow2(2 * n);
-    double *data = malloc(2 * len * sizeof *data);
+    double *acov_c = malloc(m * n * sizeof *acov_c); /* chain c: row c */
     double *acov = calloc(n, sizeof *acov);  /* mean over chains */
     double *means = malloc(m * sizeof *means);
     double *rho = calloc(n + 1, sizeof *rho);
-    if (data == NULL || acov == NULL || means == NULL || rho == NULL) {
-        free(data);
+    if (acov_c == NULL || acov == NULL || means == NULL || rho == NULL) {
+        free(acov_c);
         free(acov);
         free(means);
         free(rho);
         return vc_error_set(err, VC_ENOMEM, "cannot compute an ESS");
     }
-    int status = VC_OK;
-    for (size_t c = 0; c < m && status == VC_OK; c++) {
-        double mean = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            mean += x[c * n + i];
-        }
-        mean /= (double)n;
-        means[c] = mean;
-        for (size_t i = 0; i < len; i++) {
-            data[2 * i] = i < n ? x[c * n + i] - mean : 0.0;
-            data[2 * i + 1] = 0.0;
-        }
-        int gs = gsl_fft_complex_radix2_forward(data, 1, len);
-        if (gs == GSL_SUCCESS) {
-            for (size_t i = 0; i < len; i++) {
-                double re = data[2 * i], im = data[2 * i + 1];
-                data[2 * i] = re * re + im * im;
-                data[2 * i + 1] = 0.0;
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+    if ((size_t)nt > m) {
+        nt = (int)m;
+    }
+    int failed = GSL_SUCCESS;
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        double *data = malloc(len * sizeof *data);
+        int mine = data == NULL ? GSL_ENOMEM : GSL_SUCCESS;
+#pragma omp for schedule(static)
+        for (size_t c = 0; c < m; c++) {
+            if (mine != GSL_SUCCESS) {
+                continue;
             }
-            gs = gsl_fft_complex_radix2_inverse(data, 1, len);
+            double mean = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                mean += x[c * n + i];
+            }
+            mean /= (double)n;
+            means[c] = mean;
+            for (size_t i = 0; i < len; i++) {
+                data[i] = i < n ? x[c * n + i] - mean : 0.0;
+            }
+            /* halfcomplex result: data[k] = Re z_k (k <= len/2), data[len
+             * - k] = Im z_k (0 < k < len/2) */
+            mine = gsl_fft_real_radix2_transform(data, 1, len);
+            if (mine != GSL_SUCCESS) {
+                continue;
+            }
+            data[0] *= data[0];
+            data[len / 2] *= data[len / 2];
+            for (size_t k = 1; k < len / 2; k++) {
+                double re = data[k], im = data[len - k];
+                data[k] = re * re + im * im;
+                data[len - k] = 0.0;
+            }
+            mine = gsl_fft_halfcomplex_radix2_inverse(data, 1, len);
+            if (mine == GSL_SUCCESS) {
+                memcpy(acov_c + c * n, data, n * sizeof *data);
+            }
         }
-        if (gs != GSL_SUCCESS) {
-            status = vc_error_set(err, VC_ENUMERIC, "ESS: FFT: %s",
-                                  gsl_strerror(gs));
-            break;
+        if (mine != GSL_SUCCESS) {
+#pragma omp critical(vc_diag_ess)
+            failed = mine;
         }
-        for (size_t t = 0; t < n; t++) {
-            acov[t] += data[2 * t] / (double)n / (double)m;
+        free(data);
+    }
+    int status = VC_OK;
+    if (failed == GSL_ENOMEM) {
+        status = vc_error_set(err, VC_ENOMEM, "cannot compute an ESS");
+    } else if (failed != GSL_SUCCESS) {
+        status = vc_error_set(err, VC_ENUMERIC, "ESS: FFT: %s",
+                              gsl_strerror(failed));
+    } else {
+        for (size_t c = 0; c < m; c++) {
+            for (size_t t = 0; t < n; t++) {
+                acov[t] += acov_c[c * n + t] / (double)n / (double)m;
+            }
         }
     }
+    free(acov_c);
     if (status == VC_OK) {
         double mean_var = acov[0] * (double)n / (double)(n - 1); /* W */
         double var_plus = acov[0];                    /* (n-1)/n W */
@@ -305,7 +342,6 @@ static int ess_basic(const double *x, size_t m, size_t n, double *out,
             *out = total / (tau > tau_min ? tau : tau_min);
         }
     }
-    free(data);
     free(acov);
     free(means);
     free(rho);
@@ -341,52 +377,78 @@ static double quantile_of(const double *y, size_t s, double p,
     return vc_diag_quantile_sorted(scratch, s, p);
 }
 
-int vc_diag_rhat(const double *x, size_t m, size_t n, double *out,
-                 vc_error *err)
+/* Quantile p of the split chains y (s = m' n' values) of draws x (m
+ * chains of n): from `sorted`, the sorted m n draws of x, when given and
+ * n is even (then the split chains hold exactly the draws of x), else by
+ * sorting a copy of y into scratch. */
+static double split_quantile(const double *y, size_t s, size_t n,
+                             const double *sorted, double p,
+                             double *scratch)
 {
-    int status = check_draws(x, m, n, err);
-    if (status != VC_OK) {
-        return status;
+    if (sorted != NULL && n % 2 == 0) {
+        return vc_diag_quantile_sorted(sorted, s, p);
     }
+    return quantile_of(y, s, p, scratch);
+}
+
+/*
+ * R-hat of x (m chains of n) in *rhat and, when ess_bulk is not NULL, the
+ * bulk ESS in *ess_bulk: both use the same rank-normalised split chains.
+ * sorted: the sorted draws of x, or NULL.  Errors: VC_EUNDEFINED (a
+ * constant split chain), VC_ENOMEM, those of ess_basic.
+ */
+static int rhat_and_bulk(const double *x, size_t m, size_t n,
+                         const double *sorted, int threads, double *rhat,
+                         double *ess_bulk, vc_error *err)
+{
     size_t h;
     double *y = split_copy(x, m, n, &h, err);
-    double *sorted = malloc(m * n * sizeof *sorted);
-    if (y == NULL || sorted == NULL) {
+    double *folded = malloc(m * n * sizeof *folded);
+    if (y == NULL || folded == NULL) {
         free(y);
-        free(sorted);
+        free(folded);
         return vc_error_set(err, VC_ENOMEM, "cannot compute R-hat");
     }
     size_t s = 2 * m * h;
     /* The folded draws use the median of the draws that enter: the split
      * chains. */
-    double median = quantile_of(y, s, 0.5, sorted);
+    double median = split_quantile(y, s, n, sorted, 0.5, folded);
     for (size_t i = 0; i < s; i++) {
-        sorted[i] = fabs(y[i] - median);
+        folded[i] = fabs(y[i] - median);
     }
-    double bulk = 0.0, folded = 0.0;
-    status = rank_normalise(y, s, err);
+    double bulk = 0.0, fold = 0.0;
+    int status = rank_normalise(y, s, err);
     if (status == VC_OK) {
-        status = rank_normalise(sorted, s, err);
+        status = rank_normalise(folded, s, err);
     }
     if (status == VC_OK) {
         status = rhat_basic(y, 2 * m, h, &bulk);
     }
     if (status == VC_OK) {
-        status = rhat_basic(sorted, 2 * m, h, &folded);
+        status = rhat_basic(folded, 2 * m, h, &fold);
+    }
+    if (status == VC_OK) {
+        *rhat = bulk > fold ? bulk : fold;
+    }
+    if (status == VC_OK && ess_bulk != NULL) {
+        status = ess_basic(y, 2 * m, h, threads, ess_bulk, err);
     }
     free(y);
-    free(sorted);
-    if (status == VC_EUNDEFINED) {
-        return undefined(err, "R-hat");
-    }
+    free(folded);
     if (status == VC_ENOMEM) {
         return vc_error_set(err, VC_ENOMEM, "cannot compute R-hat");
     }
-    if (status != VC_OK) {
-        return status;
+    return status;
+}
+
+int vc_diag_rhat(const double *x, size_t m, size_t n, double *out,
+                 vc_error *err)
+{
+    int status = check_draws(x, m, n, err);
+    if (status == VC_OK) {
+        status = rhat_and_bulk(x, m, n, NULL, 0, out, NULL, err);
     }
-    *out = bulk > folded ? bulk : folded;
-    return VC_OK;
+    return status == VC_EUNDEFINED ? undefined(err, "R-hat") : status;
 }
 
 int vc_diag_ess_bulk(const double *x, size_t m, size_t n, double *out,
@@ -403,7 +465,7 @@ int vc_diag_ess_bulk(const double *x, size_t m, size_t n, double *out,
     }
     status = rank_normalise(y, 2 * m * h, err);
     if (status == VC_OK) {
-        status = ess_basic(y, 2 * m, h, out, err);
+        status = ess_basic(y, 2 * m, h, 0, out, err);
     }
     free(y);
     return status == VC_EUNDEFINED ? undefined(err, "bulk ESS") : status;
@@ -421,14 +483,16 @@ int vc_diag_ess_basic(const double *x, size_t m, size_t n, double *out,
     if (y == NULL) {
         return VC_ENOMEM;
     }
-    status = ess_basic(y, 2 * m, h, out, err);
+    status = ess_basic(y, 2 * m, h, 0, out, err);
     free(y);
     return status == VC_EUNDEFINED ? undefined(err, "ESS") : status;
 }
 
-/* ESS of I(theta <= q_p) on split chains (V21 sec. 4.3). */
+/* ESS of I(theta <= q_p) on split chains (V21 sec. 4.3); sorted: the
+ * sorted draws of x, or NULL. */
 static int ess_quantile(const double *x, size_t m, size_t n, double p,
-                        double *out, vc_error *err)
+                        const double *sorted_x, int threads, double *out,
+                        vc_error *err)
 {
     size_t h;
     double *y = split_copy(x, m, n, &h, err);
@@ -439,13 +503,28 @@ static int ess_quantile(const double *x, size_t m, size_t n, double p,
         return vc_error_set(err, VC_ENOMEM, "cannot compute a tail ESS");
     }
     size_t s = 2 * m * h;
-    double q = quantile_of(y, s, p, sorted);
+    double q = split_quantile(y, s, n, sorted_x, p, sorted);
     for (size_t i = 0; i < s; i++) {
         y[i] = y[i] <= q ? 1.0 : 0.0;
     }
-    int status = ess_basic(y, 2 * m, h, out, err);
+    int status = ess_basic(y, 2 * m, h, threads, out, err);
     free(y);
     free(sorted);
+    return status;
+}
+
+static int ess_tail(const double *x, size_t m, size_t n,
+                    const double *sorted, int threads, double *out,
+                    vc_error *err)
+{
+    double lo = 0.0, hi = 0.0;
+    int status = ess_quantile(x, m, n, 0.05, sorted, threads, &lo, err);
+    if (status == VC_OK) {
+        status = ess_quantile(x, m, n, 0.95, sorted, threads, &hi, err);
+    }
+    if (status == VC_OK) {
+        *out = lo < hi ? lo : hi;
+    }
     return status;
 }
 
@@ -453,21 +532,10 @@ int vc_diag_ess_tail(const double *x, size_t m, size_t n, double *out,
                      vc_error *err)
 {
     int status = check_draws(x, m, n, err);
-    if (status != VC_OK) {
-        return status;
-    }
-    double lo = 0.0, hi = 0.0;
-    status = ess_quantile(x, m, n, 0.05, &lo, err);
     if (status == VC_OK) {
-        status = ess_quantile(x, m, n, 0.95, &hi, err);
+        status = ess_tail(x, m, n, NULL, 0, out, err);
     }
-    if (status == VC_EUNDEFINED) {
-        return undefined(err, "tail ESS");
-    }
-    if (status == VC_OK) {
-        *out = lo < hi ? lo : hi;
-    }
-    return status;
+    return status == VC_EUNDEFINED ? undefined(err, "tail ESS") : status;
 }
 
 /* The P-quantile of Beta(a, b).  GSL's inversion sometimes fails to
@@ -493,11 +561,11 @@ static double beta_quantile(double P, double a, double b)
 
 /* MCSE of the p-quantile given the sorted draws (V21 sec. 4.4). */
 static int mcse_quantile_sorted(const double *x, const double *sorted,
-                                size_t m, size_t n, double p, double *out,
-                                vc_error *err)
+                                size_t m, size_t n, double p, int threads,
+                                double *out, vc_error *err)
 {
     double ess;
-    int status = ess_quantile(x, m, n, p, &ess, err);
+    int status = ess_quantile(x, m, n, p, sorted, threads, &ess, err);
     if (status != VC_OK) {
         return status;
     }
@@ -532,7 +600,7 @@ int vc_diag_mcse_quantile(const double *x, size_t m, size_t n, double p,
     }
     memcpy(sorted, x, m * n * sizeof *x);
     qsort(sorted, m * n, sizeof *sorted, cmp_double);
-    status = mcse_quantile_sorted(x, sorted, m, n, p, out, err);
+    status = mcse_quantile_sorted(x, sorted, m, n, p, 0, out, err);
     free(sorted);
     return status == VC_EUNDEFINED ? undefined(err, "quantile MCSE")
                                    : status;
@@ -540,6 +608,12 @@ int vc_diag_mcse_quantile(const double *x, size_t m, size_t n, double p,
 
 int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                       vc_diag_summary *out, vc_error *err)
+{
+    return vci_diag_summarise(x, m, n, level, 0, out, err);
+}
+
+int vci_diag_summarise(const double *x, size_t m, size_t n, double level,
+                       int threads, vc_diag_summary *out, vc_error *err)
 {
     if (m < 1 || n < 1) {
         return vc_error_set(err, VC_EINVAL, "no draws to summarise");
@@ -601,26 +675,34 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
     int status = VC_EUNDEFINED;
     double ess_mean = 0.0;
     if (n >= 4) {
-        status = vc_diag_rhat(x, m, n, &out->rhat, &local);
+        /* the sorted draws stand in for the sorted split chains when n
+         * is even, and R-hat and the bulk ESS share one rank
+         * normalisation: the same figures as vc_diag_rhat, ..., with
+         * fewer sorts */
+        status = rhat_and_bulk(x, m, n, sorted, threads, &out->rhat,
+                               &out->ess_bulk, &local);
         if (status == VC_OK) {
-            status = vc_diag_ess_bulk(x, m, n, &out->ess_bulk, &local);
+            status = ess_tail(x, m, n, sorted, threads, &out->ess_tail,
+                              &local);
         }
         if (status == VC_OK) {
-            status = vc_diag_ess_tail(x, m, n, &out->ess_tail, &local);
+            size_t h;
+            double *y = split_copy(x, m, n, &h, &local);
+            status = y == NULL ? VC_ENOMEM
+                               : ess_basic(y, 2 * m, h, threads, &ess_mean,
+                                           &local);
+            free(y);
         }
         if (status == VC_OK) {
-            status = vc_diag_ess_basic(x, m, n, &ess_mean, &local);
-        }
-        if (status == VC_OK) {
-            status = mcse_quantile_sorted(x, sorted, m, n, 0.5,
+            status = mcse_quantile_sorted(x, sorted, m, n, 0.5, threads,
                                           &out->mcse_median, &local);
         }
         if (status == VC_OK) {
-            status = mcse_quantile_sorted(x, sorted, m, n, plo,
+            status = mcse_quantile_sorted(x, sorted, m, n, plo, threads,
                                           &out->mcse_lower, &local);
         }
         if (status == VC_OK) {
-            status = mcse_quantile_sorted(x, sorted, m, n, phi,
+            status = mcse_quantile_sorted(x, sorted, m, n, phi, threads,
                                           &out->mcse_upper, &local);
         }
     }

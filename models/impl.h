@@ -6,6 +6,8 @@
 #define VC_MODELS_IMPL_H
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <math.h>
 
@@ -152,6 +154,44 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
  * 573 sweeps per ESS of N with 5, 465-477 with 10, 403-459 with 20 and
  * 380-486 with 40 (bench/RESULTS.md). */
 #define VCI_UNSEEN_STEP 20.0
+
+/* vc_diag_summarise with the chains' FFTs on `threads` threads (0:
+ * OpenMP's default); the result does not depend on it (models/diag.c). */
+int vci_diag_summarise(const double *x, size_t m, size_t n, double level,
+                       int threads, vc_diag_summary *out, vc_error *err);
+
+/*
+ * Memory of one chain (or one block of patterns) that its thread writes
+ * in every sweep: VCI_LINE-aligned and padded to whole lines, so that no
+ * two chains run by different threads share a cache line (false sharing:
+ * each write would take the line from the other core; on a 16-core
+ * machine that more than doubled the time of 16 chains).  128 bytes: a
+ * line and the neighbour that Intel's adjacent-line prefetcher pairs it
+ * with.  vci_lines(n) rounds a count of 8-byte elements up to whole
+ * lines, the stride between the blocks' or chains' parts of one array.
+ * Zeroed, freed with free(); NULL when out of memory or n * size
+ * overflows.
+ */
+#define VCI_LINE 128
+
+static inline size_t vci_lines(size_t n)
+{
+    const size_t per = VCI_LINE / 8;
+    return (n + per - 1) / per * per;
+}
+
+static inline void *vci_calloc_lines(size_t n, size_t size)
+{
+    if (size != 0 && n > (SIZE_MAX - VCI_LINE) / size) {
+        return NULL;
+    }
+    size_t bytes = (n * size + VCI_LINE - 1) / VCI_LINE * VCI_LINE;
+    void *p = aligned_alloc(VCI_LINE, bytes > 0 ? bytes : VCI_LINE);
+    if (p != NULL) {
+        memset(p, 0, bytes > 0 ? bytes : VCI_LINE);
+    }
+    return p;
+}
 
 /*
  * log Gamma(x), x > 0: Stirling's series to x^-7 for x >= 16 (absolute

@@ -311,7 +311,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
             return NULL;
         }
     }
-    vc_lcm_workspace *w = calloc(1, sizeof *w);
+    vc_lcm_workspace *w = vci_calloc_lines(1, sizeof *w);
     if (w == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
         return NULL;
@@ -328,18 +328,18 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->n_max = o->n_max;
     w->state.J = J;
     w->state.K = K;
-    w->state.log_lambda = calloc(J * K, sizeof(double));
-    w->state.log_1m_lambda = calloc(J * K, sizeof(double));
-    w->state.log_pi = calloc(K, sizeof(double));
-    w->state.n0_class = calloc(K, sizeof(uint64_t));
-    w->base = calloc(K, sizeof(double));
-    w->diff = calloc(J * K, sizeof(double));
-    w->ebase = calloc(K, sizeof(double));
-    w->ediff = calloc(J * K, sizeof(double));
-    w->prob = calloc(K, sizeof(double));
-    w->suffix = calloc(K + 1, sizeof(double));
-    w->nobs_class = calloc(K, sizeof(uint64_t));
-    w->seen = calloc(J * K, sizeof(uint64_t));
+    w->state.log_lambda = vci_calloc_lines(J * K, sizeof(double));
+    w->state.log_1m_lambda = vci_calloc_lines(J * K, sizeof(double));
+    w->state.log_pi = vci_calloc_lines(K, sizeof(double));
+    w->state.n0_class = vci_calloc_lines(K, sizeof(uint64_t));
+    w->base = vci_calloc_lines(K, sizeof(double));
+    w->diff = vci_calloc_lines(J * K, sizeof(double));
+    w->ebase = vci_calloc_lines(K, sizeof(double));
+    w->ediff = vci_calloc_lines(J * K, sizeof(double));
+    w->prob = vci_calloc_lines(K, sizeof(double));
+    w->suffix = vci_calloc_lines(K + 1, sizeof(double));
+    w->nobs_class = vci_calloc_lines(K, sizeof(uint64_t));
+    w->seen = vci_calloc_lines(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
         || w->state.log_pi == NULL || w->state.n0_class == NULL
         || w->base == NULL || w->diff == NULL || w->ebase == NULL
@@ -587,9 +587,10 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     int threads = w->block_threads > 0 ? w->block_threads : 1;
 #pragma omp parallel for schedule(static) num_threads(threads) if (nb > 1)
     for (size_t b = 0; b < nb; b++) {
-        alloc_scratch a = {w->block_prob + b * K,
-                           w->block_suffix + b * (K + 1),
-                           w->block_nobs + b * K, w->block_seen + b * J * K};
+        alloc_scratch a = {w->block_prob + b * vci_lines(K),
+                           w->block_suffix + b * vci_lines(K + 1),
+                           w->block_nobs + b * vci_lines(K),
+                           w->block_seen + b * vci_lines(J * K)};
         memset(a.out, 0, K * sizeof *a.out);
         memset(a.seen, 0, J * K * sizeof *a.seen);
         size_t end = (b + 1) * B < w->npat ? (b + 1) * B : w->npat;
@@ -601,10 +602,10 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
             return w->block_status[b];
         }
         for (size_t k = 0; k < K; k++) {
-            w->nobs_class[k] += w->block_nobs[b * K + k];
+            w->nobs_class[k] += w->block_nobs[b * vci_lines(K) + k];
         }
         for (size_t jk = 0; jk < J * K; jk++) {
-            w->seen[jk] += w->block_seen[b * J * K + jk];
+            w->seen[jk] += w->block_seen[b * vci_lines(J * K) + jk];
         }
     }
     return VC_OK;
@@ -625,11 +626,14 @@ int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
         return vc_error_set(err, VC_EINVAL, "%zu blocks of patterns: at "
                             "most %u", nb, (unsigned)VCI_BLOCK_MAX);
     }
+    /* each block's scratch on lines of its own (vci_lines) */
     w->block_r = calloc(nb, sizeof *w->block_r);
-    w->block_prob = calloc(nb * K, sizeof *w->block_prob);
-    w->block_suffix = calloc(nb * (K + 1), sizeof *w->block_suffix);
-    w->block_nobs = calloc(nb * K, sizeof *w->block_nobs);
-    w->block_seen = calloc(nb * J * K, sizeof *w->block_seen);
+    w->block_prob = vci_calloc_lines(nb * vci_lines(K), sizeof(double));
+    w->block_suffix = vci_calloc_lines(nb * vci_lines(K + 1),
+                                       sizeof(double));
+    w->block_nobs = vci_calloc_lines(nb * vci_lines(K), sizeof(uint64_t));
+    w->block_seen = vci_calloc_lines(nb * vci_lines(J * K),
+                                     sizeof(uint64_t));
     w->block_status = calloc(nb, sizeof *w->block_status);
     if (w->block_r == NULL || w->block_prob == NULL
         || w->block_suffix == NULL || w->block_nobs == NULL

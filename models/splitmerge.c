@@ -229,7 +229,7 @@ void vci_sm_free(vci_sm *sm)
 
 vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs)
 {
-    vci_sm *sm = calloc(1, sizeof *sm);
+    vci_sm *sm = vci_calloc_lines(1, sizeof *sm);
     if (sm == NULL) {
         return NULL;
     }
@@ -237,19 +237,19 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs)
     sm->J = J;
     sm->K = K;
     sm->rows = rows;
-    sm->pat = calloc(rows, sizeof *sm->pat);
-    sm->cells = calloc(rows * K, sizeof *sm->cells);
-    sm->ntot = calloc(K, sizeof *sm->ntot);
-    sm->tail = calloc(K + 1, sizeof *sm->tail);
-    sm->r_row = calloc(rows, sizeof *sm->r_row);
-    sm->a_orig = calloc(rows, sizeof *sm->a_orig);
-    sm->a_new = calloc(rows, sizeof *sm->a_new);
-    sm->sA = calloc(J, sizeof *sm->sA);
-    sm->sB = calloc(J, sizeof *sm->sB);
-    sm->lw = calloc(VCI_SM_FULL + 2, sizeof *sm->lw);
-    sm->seq = calloc(n_obs > 0 ? n_obs : 1, sizeof *sm->seq);
-    sm->left = calloc(rows, sizeof *sm->left);
-    sm->left_a = calloc(rows, sizeof *sm->left_a);
+    sm->pat = vci_calloc_lines(rows, sizeof *sm->pat);
+    sm->cells = vci_calloc_lines(rows * K, sizeof *sm->cells);
+    sm->ntot = vci_calloc_lines(K, sizeof *sm->ntot);
+    sm->tail = vci_calloc_lines(K + 1, sizeof *sm->tail);
+    sm->r_row = vci_calloc_lines(rows, sizeof *sm->r_row);
+    sm->a_orig = vci_calloc_lines(rows, sizeof *sm->a_orig);
+    sm->a_new = vci_calloc_lines(rows, sizeof *sm->a_new);
+    sm->sA = vci_calloc_lines(J, sizeof *sm->sA);
+    sm->sB = vci_calloc_lines(J, sizeof *sm->sB);
+    sm->lw = vci_calloc_lines(VCI_SM_FULL + 2, sizeof *sm->lw);
+    sm->seq = vci_calloc_lines(n_obs > 0 ? n_obs : 1, sizeof *sm->seq);
+    sm->left = vci_calloc_lines(rows, sizeof *sm->left);
+    sm->left_a = vci_calloc_lines(rows, sizeof *sm->left_a);
     if (sm->pat == NULL || sm->cells == NULL || sm->ntot == NULL
         || sm->tail == NULL || sm->r_row == NULL || sm->a_orig == NULL
         || sm->a_new == NULL || sm->sA == NULL || sm->sB == NULL

@@ -1225,6 +1225,47 @@ static void test_diag_reference(void)
     }
 }
 
+/*
+ * vc_diag_summarise shares work between the diagnostics (the sorted draws
+ * stand in for the sorted split chains when n is even; R-hat and the bulk
+ * ESS share one rank normalisation) and runs the chains' FFTs on several
+ * threads: the figures must be exactly those of the single diagnostics,
+ * whatever the thread count, for even and odd chain lengths.
+ */
+static void test_diag_summary_shared(void)
+{
+    enum { M = 5, NMAX = 301 };
+    static double x[M * NMAX];
+    for (size_t nn = 300; nn <= 301; nn++) {
+        for (int ties = 0; ties < 2; ties++) {
+            synth_chains(x, M, nn, ties);
+            double rhat, bulk, tail, med, lo, hi;
+            CU_ASSERT_EQUAL(vc_diag_rhat(x, M, nn, &rhat, NULL), VC_OK);
+            CU_ASSERT_EQUAL(vc_diag_ess_bulk(x, M, nn, &bulk, NULL), VC_OK);
+            CU_ASSERT_EQUAL(vc_diag_ess_tail(x, M, nn, &tail, NULL), VC_OK);
+            CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, M, nn, 0.5, &med, NULL),
+                            VC_OK);
+            CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, M, nn, 0.05, &lo, NULL),
+                            VC_OK);
+            CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, M, nn, 0.95, &hi, NULL),
+                            VC_OK);
+            for (int threads = 1; threads <= 3; threads++) {
+                vc_diag_summary d;
+                CU_ASSERT_EQUAL_FATAL(vci_diag_summarise(x, M, nn, 0.9,
+                                                         threads, &d, NULL),
+                                      VC_OK);
+                CU_ASSERT(d.diag_defined);
+                CU_ASSERT_EQUAL(d.rhat, rhat);
+                CU_ASSERT_EQUAL(d.ess_bulk, bulk);
+                CU_ASSERT_EQUAL(d.ess_tail, tail);
+                CU_ASSERT_EQUAL(d.mcse_median, med);
+                CU_ASSERT_EQUAL(d.mcse_lower, lo);
+                CU_ASSERT_EQUAL(d.mcse_upper, hi);
+            }
+        }
+    }
+}
+
 /* Small cases worked by hand. */
 /*
  * MCSE of quantiles of discrete, autocorrelated draws (N is an integer):
@@ -2314,6 +2355,7 @@ int vc_register_models_suite(void)
         {"blocked allocation: threads, nesting", test_blocked_allocation},
         {"diagnostics vs direct reference", test_diag_reference},
         {"diagnostics by hand", test_diag_hand},
+        {"summary: shared sorts, any thread count", test_diag_summary_shared},
         {"quantile MCSE of discrete draws", test_diag_mcse_discrete},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
