@@ -115,7 +115,12 @@ struct vc_lcm_workspace {
  * caller asked for a thread count (vc_lcm_opts.threads > 0): on cores
  * taken by other processes a parallel region every ~1 ms waits for a
  * descheduled thread at each barrier, and a 14-list sweep became ten
- * times slower (bench/RESULTS.md).  The draws are the same either way.
+ * times slower (bench/RESULTS.md).  And at most one thread per
+ * VCI_BLOCKS_PER_THREAD blocks: on a 16-core machine a 4,432-pattern
+ * table (18 blocks) ran fastest on 4 threads (1.48 s) and took 3.6 s on
+ * 16, slower than on one (2.5 s), the hand-off of a region every sweep
+ * costing more than its share of the work.  The draws are the same
+ * whatever the thread count.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
@@ -124,13 +129,14 @@ struct vc_lcm_workspace {
  */
 #define VCI_BLOCK_PATTERNS 256
 #define VCI_BLOCK_MIN_PATTERNS 2048
+#define VCI_BLOCKS_PER_THREAD 4
 #define VCI_BLOCK_MAX (1u << 23)
 #define VCI_BLOCK_STREAM(q, b) \
     (0x40000000u | ((uint32_t)(q) << 23) | (uint32_t)(b))
 
 /* Give w blocks of block_size patterns with streams (seed, stratum, chain,
- * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: one; never
- * changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
+ * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: one; at
+ * most one per VCI_BLOCKS_PER_THREAD blocks; never changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
  * then still safe to free). */
 int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
                        uint64_t seed, uint64_t stratum, uint32_t chain,

@@ -651,7 +651,10 @@ int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
         }
     }
     w->block_size = block_size;
-    w->block_threads = threads;
+    size_t most = nb / VCI_BLOCKS_PER_THREAD > 0 ? nb / VCI_BLOCKS_PER_THREAD
+                                                 : 1;
+    w->block_threads = threads > 0 && (size_t)threads > most ? (int)most
+                                                             : threads;
     return VC_OK;
 }
 
