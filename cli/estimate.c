@@ -58,7 +58,11 @@ void cli_estimate_help(FILE *f)
         "      --count COL      name of the count column, if not detected\n"
         "      --seed S         seed of every random draw (bootstrap, MCMC);\n"
         "                       the same seed gives the same output\n"
-        "      --threads N      OpenMP threads (never changes results)\n"
+        "      --threads N      OpenMP threads (never changes results;\n"
+        "                       default: all cores).  lcm runs its chains\n"
+        "                       in parallel; one chain of a table with\n"
+        "                       2,048 or more patterns splits its work\n"
+        "                       into blocks only when N is given\n"
         "\n", f);
     fputs(
         "loglinear:\n"
