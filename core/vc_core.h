@@ -13,7 +13,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#define VC_VERSION "0.3.0"
+#define VC_VERSION "0.3.1"
 
 /*
  * Status codes.  Append-only: never renumber or reuse a value, so that

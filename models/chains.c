@@ -274,7 +274,7 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             return NULL;
         }
         if (o->sampler == VC_LCM_SAMPLER_HYBRID) {
-            c->w[i]->unseen_moves = 1;
+            c->w[i]->unseen_moves = VCI_UNSEEN_MOVES;
             c->w[i]->flip_every = VCI_FLIP_EVERY;
         }
         /* Initialisation is cheap; done serially, in chain order.  Every

@@ -161,6 +161,12 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
  * 380-486 with 40 (bench/RESULTS.md). */
 #define VCI_UNSEEN_STEP 20.0
 
+/* Proposals of (a') a sweep in the hybrid sampler: on Kosovo (8 chains x
+ * 500,000 sweeps, seeds 1-6) sweeps per ESS of N averaged 442 with one,
+ * 342 with 3 (3% dearer sweeps), about 370 with 6 (9% dearer) and 340
+ * with 10 (18% dearer) (bench/RESULTS.md). */
+#define VCI_UNSEEN_MOVES 3
+
 /* vc_diag_summarise with the chains' FFTs on `threads` threads (0:
  * OpenMP's default); the result does not depend on it (models/diag.c). */
 int vci_diag_summarise(const double *x, size_t m, size_t n, double level,

@@ -500,19 +500,19 @@ static void test_lcm_cli(void)
     }
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "chains")), 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "sweeps")), 3000);
-    /* the default sampler and its moves, burn-in included: one move of
-     * the unseen a sweep, a flip every 10th */
+    /* the default sampler and its moves, burn-in included: three moves
+     * of the unseen a sweep (VCI_UNSEEN_MOVES), a flip every 10th */
     CU_ASSERT_STRING_EQUAL(
         json_string_value(json_object_get(d, "sampler")), "hybrid");
     json_t *um = json_object_get(d, "unseen_moves");
     json_t *fl = json_object_get(d, "flips");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(um, "proposed")),
-                    3 * 3500);
+                    3 * 3500 * 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(fl, "proposed")),
                     3 * 350);
     CU_ASSERT(json_integer_value(json_object_get(um, "accepted")) > 0);
     CU_ASSERT(json_integer_value(json_object_get(um, "accepted"))
-              <= 3 * 3500);
+              <= 3 * 3500 * 3);
     static const char *const est[] = {"estimate", "mean", "sd", "lower",
                                       "upper", "hpd_lower", "hpd_upper"};
     for (size_t k = 0; k < sizeof est / sizeof est[0]; k++) {
