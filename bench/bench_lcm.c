@@ -11,7 +11,7 @@
  *   3. all chains in parallel (4 chains, OpenMP's default thread count):
  *      total sweeps/s and ESS/s of the pooled bulk ESS, 5 seeds.
  *   Parts 2 and 3 run for the plain Gibbs sweep and for the hybrid
- *   sampler (the default: a move of the unseen, label swaps, the flip,
+ *   sampler (the default: three moves of the unseen, label swaps, the flip,
  *   split-merge every 10,000th sweep); part 1b times the hybrid sweep.
  *
  *   0. the floor: the random variates one Kosovo sweep draws, timed alone
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
     vc_lcm_free(w);
     gsl_rng_free(r);
 
-    /* 1b. the hybrid sweep: the same with a move of the unseen a sweep
+    /* 1b. the hybrid sweep: the same with moves of the unseen
      * and label swaps (the flip every 10th, split-merge every 10,000th),
      * through the driver */
     {

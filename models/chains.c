@@ -74,8 +74,8 @@
 
 /* Hybrid (o->sampler == VC_LCM_SAMPLER_HYBRID): the splitmerge sweeps
  * with, after the label swaps, the flip of classes 0 and K - 1 with alpha
- * (models/splitmerge.c) and one move of the unseen of a class
- * (models/lcm.c, step (a')), and a split-merge proposal only every
+ * (models/splitmerge.c) and VCI_UNSEEN_MOVES moves of the unseen of a
+ * class (models/lcm.c, step (a')), and a split-merge proposal only every
  * VCI_HYBRID_SM_EVERY-th step.  A proposal costs about 1 ms on Kosovo,
  * some 100 sweeps: every 1,000th step cost 7% of the CPU time, and on UK
  * 12 of 12 seeds converged in the first 100,000 sweeps without any (12
