@@ -961,8 +961,8 @@ double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
  * partially collapsed Gibbs step; van Dyk & Park 2008, JASA 103:790).
  * Measured on Kosovo, with the label swaps of the hybrid sampler, one
  * move a sweep cuts the sweeps per effective draw of N from about 800 to
- * 400-490, three (VCI_UNSEEN_MOVES) to 280-394, at about 0.3 us a move
- * (bench/RESULTS.md).
+ * 400-490, three (VCI_UNSEEN_MOVES) to 280-394; a move costs about
+ * 0.1-0.15 us (bench/RESULTS.md).
  *
  * The proposal.  Class k with probability (m_0k + 1) / (n0 + K) (the
  * classes that hold the unseen are the ones worth moving), then m_0k' =
