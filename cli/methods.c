@@ -683,6 +683,9 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                                                ? real_or_null(s.N.ess_tail)
                                                : json_null());
         json_object_set_new(d, "mcse_median", real_or_null(s.N.mcse_median));
+        /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
+        json_object_set_new(d, "mcse_lower", real_or_null(s.N.mcse_lower));
+        json_object_set_new(d, "mcse_upper", real_or_null(s.N.mcse_upper));
         json_object_set_new(d, "chains", json_integer((json_int_t)s.chains));
         json_object_set_new(d, "sweeps", json_integer((json_int_t)s.sweeps));
         json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));

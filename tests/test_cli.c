@@ -492,9 +492,9 @@ static void test_lcm_cli(void)
     json_t *r = first_result();
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     json_t *d = json_object_get(r, "diagnostics");
-    static const char *const fields[] = {"rhat", "ess_bulk", "ess_tail",
-                                         "chains", "sweeps", "seconds",
-                                         "converged"};
+    static const char *const fields[] = {
+        "rhat",    "ess_bulk", "ess_tail",  "mcse_median", "mcse_lower",
+        "mcse_upper", "chains", "sweeps", "seconds",     "converged"};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
         CU_ASSERT_PTR_NOT_NULL(json_object_get(d, fields[k]));
     }
