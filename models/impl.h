@@ -136,8 +136,8 @@ struct vc_lcm_workspace {
 
 /* Give w blocks of block_size patterns with streams (seed, stratum, chain,
  * VCI_BLOCK_STREAM(replica, b)), run on `threads` threads (0: one; at
- * most one per VCI_BLOCKS_PER_THREAD blocks; never changes the draws).  Errors: VC_EINVAL, VC_ENOMEM (w is
- * then still safe to free). */
+ * most one per VCI_BLOCKS_PER_THREAD blocks; never changes the draws).
+ * Errors: VC_EINVAL, VC_ENOMEM (w is then still safe to free). */
 int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
                        uint64_t seed, uint64_t stratum, uint32_t chain,
                        uint32_t replica, int threads, vc_error *err);
