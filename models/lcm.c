@@ -581,11 +581,14 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
     /* Each block draws from its own stream and counts into its own
      * arrays; the partial counts are added afterwards in block order
      * (integers: exact in any order).  Which thread runs a block never
-     * changes what it draws.  Inside a parallel region of chains this
+     * changes what it draws, so blocks go to threads as they free up
+     * (their work varies with the patterns' counts; on the 4,432-pattern
+     * table of bench/scaling.sh, 2 threads: 1.26-1.30 s against 1.33-1.38
+     * s with a static split).  Inside a parallel region of chains this
      * nested region runs on one thread unless nesting is enabled. */
     const size_t nb = w->nblocks, B = w->block_size;
     int threads = w->block_threads > 0 ? w->block_threads : 1;
-#pragma omp parallel for schedule(static) num_threads(threads) if (nb > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (nb > 1)
     for (size_t b = 0; b < nb; b++) {
         alloc_scratch a = {w->block_prob + b * vci_lines(K),
                            w->block_suffix + b * vci_lines(K + 1),
