@@ -1266,6 +1266,44 @@ static void test_diag_summary_shared(void)
     }
 }
 
+/*
+ * The summary sorts by a radix sort on the bits of the doubles: values of
+ * both signs, -0 and +0, ties, and magnitudes from 1e-300 to 1e300 must
+ * come out as qsort orders them (quantiles, HPD) and rank as the
+ * reference ranking does (R-hat).
+ */
+static void test_diag_sort_values(void)
+{
+    enum { M = 3, NN = 200 };
+    static double x[M * NN], srt[M * NN];
+    gsl_rng *r = vc_rng_stream_alloc(4242, 0, 0, 0, NULL);
+    static const double special[] = {-0.0, 0.0, 1e-300, -1e-300, 1e300,
+                                     -1e300, -2.5, 2.5, 3.0, -3.0};
+    for (size_t i = 0; i < M * NN; i++) {
+        double u = gsl_rng_uniform(r);
+        x[i] = u < 0.2   ? special[gsl_rng_uniform_int(r, 10)]
+               : u < 0.5 ? floor(8.0 * gsl_rng_uniform(r)) - 4.0
+                         : (gsl_rng_uniform(r) - 0.5) * 1e6;
+    }
+    gsl_rng_free(r);
+    memcpy(srt, x, sizeof x);
+    qsort(srt, M * NN, sizeof *srt, cmp_dbl);
+    vc_diag_summary d;
+    CU_ASSERT_EQUAL_FATAL(vc_diag_summarise(x, M, NN, 0.8, &d, NULL), VC_OK);
+    CU_ASSERT_EQUAL(d.median, vc_diag_quantile_sorted(srt, M * NN, 0.5));
+    CU_ASSERT_EQUAL(d.lower, vc_diag_quantile_sorted(srt, M * NN, 0.1));
+    CU_ASSERT_EQUAL(d.upper, vc_diag_quantile_sorted(srt, M * NN, 0.9));
+    size_t keep = (size_t)ceil(0.8 * (double)(M * NN)), best = 0;
+    for (size_t i = 1; i + keep <= M * NN; i++) {
+        if (srt[i + keep - 1] - srt[i] < srt[best + keep - 1] - srt[best]) {
+            best = i;
+        }
+    }
+    CU_ASSERT_EQUAL(d.hpd_lower, srt[best]);
+    CU_ASSERT_EQUAL(d.hpd_upper, srt[best + keep - 1]);
+    VC_ASSERT_REL(d.rhat, ref_rhat(x, M, NN), 1e-10);
+}
+
 /* Small cases worked by hand. */
 /*
  * MCSE of quantiles of discrete, autocorrelated draws (N is an integer):
@@ -2356,6 +2394,7 @@ int vc_register_models_suite(void)
         {"diagnostics vs direct reference", test_diag_reference},
         {"diagnostics by hand", test_diag_hand},
         {"summary: shared sorts, any thread count", test_diag_summary_shared},
+        {"summary: sorting negatives, zeros, ties", test_diag_sort_values},
         {"quantile MCSE of discrete draws", test_diag_mcse_discrete},
         {"Kosovo vs LCMCR", test_kosovo_lcmcr},
         {"Kosovo, tempering vs LCMCR", test_kosovo_tempering},
