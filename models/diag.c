@@ -584,8 +584,10 @@ static int ess_quantile(const double *x, size_t m, size_t n, double p,
 {
     size_t h;
     double *y = split_copy(x, m, n, &h, err);
-    double *sorted = malloc(m * n * sizeof *sorted);
-    if (y == NULL || sorted == NULL) {
+    /* scratch for sorting the split chains, unless sorted_x serves */
+    int need = sorted_x == NULL || n % 2 != 0;
+    double *sorted = need ? malloc(m * n * sizeof *sorted) : NULL;
+    if (y == NULL || (need && sorted == NULL)) {
         free(y);
         free(sorted);
         return vc_error_set(err, VC_ENOMEM, "cannot compute a tail ESS");
