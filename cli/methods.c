@@ -567,34 +567,6 @@ static void lcm_progress(const vc_table *t, uint64_t done, uint64_t total,
     fflush(stderr);
 }
 
-/* R-hat of N over the draws kept so far, for the progress line; 0 when
- * it is not defined yet (fewer than 4 draws a chain, a constant split
- * chain) or memory is short. */
-static double current_rhat(const vc_lcm_chains *c)
-{
-    size_t m = vc_lcm_chains_count(c);
-    size_t n = m > 0 ? vc_lcm_chains_trace(c, 0)->ndraws : 0;
-    if (n < 4) {
-        return 0.0;
-    }
-    double *x = malloc(m * n * sizeof *x);
-    if (x == NULL) {
-        return 0.0;
-    }
-    for (size_t i = 0; i < m; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < n; d++) {
-            x[i * n + d] = (double)tr->N[d];
-        }
-    }
-    double rhat = 0.0;
-    if (vc_diag_rhat(x, m, n, &rhat, NULL) != VC_OK) {
-        rhat = 0.0;
-    }
-    free(x);
-    return rhat;
-}
-
 /* The draws of N per chain for the report's posterior and trace plots,
  * every k-th draw so that a chain keeps at most CLI_FIGURE_DRAWS: enough
  * for a histogram and a trace, small enough for the batch cache. */
@@ -683,7 +655,10 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         uint64_t step = target - done < round ? target - done : round;
         status = vc_lcm_chains_round(c, step, &err);
         if (show && status == VC_OK) {
-            rhat = current_rhat(c);
+            /* the current R-hat of N; none (0) until it is defined */
+            if (vc_lcm_chains_rhat(c, &rhat, NULL) != VC_OK) {
+                rhat = 0.0;
+            }
             lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->chains,
                          now_seconds() - t0, rhat);
         }

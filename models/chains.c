@@ -370,6 +370,21 @@ static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
     b->seen = p;
 }
 
+/* Exchange counters of pair q of chain i: each chain's counters on
+ * cache lines of their own (models/impl.h, vci_lines). */
+static size_t swap_at(const vc_lcm_chains *c, size_t i, size_t q)
+{
+    return i * vci_lines(c->R) + q;
+}
+
+/* Restart the exchange counters of every chain. */
+static void swap_counts_clear(vc_lcm_chains *c)
+{
+    size_t len = c->nchains * vci_lines(c->R);
+    memset(c->swap_tried, 0, len * sizeof *c->swap_tried);
+    memset(c->swap_done, 0, len * sizeof *c->swap_done);
+}
+
 /* One step of chain i: (tempering) the exchanges of the even or odd
  * pairs, then a sweep of every replica.  Touches only chain i's
  * objects. */
@@ -387,10 +402,10 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                          + vci_lcm_log_marginal(b, lp_a, ls_a)
                          - vci_lcm_log_marginal(a, lp_a, ls_a)
                          - vci_lcm_log_marginal(b, lp_b, ls_b);
-        c->swap_tried[i * vci_lines(R) + q]++;
+        c->swap_tried[swap_at(c, i, q)]++;
         if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
             swap_states(a, b);
-            c->swap_done[i * vci_lines(R) + q]++;
+            c->swap_done[swap_at(c, i, q)]++;
             /* (n0, z0) given the new theta, each on its own table */
             int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
             if (status == VC_OK) {
@@ -512,8 +527,8 @@ static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
     for (size_t q = 0; q + 1 < R; q++) {
         uint64_t tried = 0, done = 0;
         for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[i * vci_lines(R) + q];
-            done += c->swap_done[i * vci_lines(R) + q];
+            tried += c->swap_tried[swap_at(c, i, q)];
+            done += c->swap_done[swap_at(c, i, q)];
         }
         lambda[q + 1] = lambda[q]
                         + ((double)(tried - done) + 0.5) / ((double)tried + 1.0);
@@ -541,9 +556,7 @@ static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
                                 "ladder: n0 not finite", i / R);
         }
     }
-    memset(c->swap_tried, 0,
-           c->nchains * vci_lines(R) * sizeof *c->swap_tried);
-    memset(c->swap_done, 0, c->nchains * vci_lines(R) * sizeof *c->swap_done);
+    swap_counts_clear(c);
     return VC_OK;
 }
 
@@ -580,10 +593,7 @@ static int burn_in(vc_lcm_chains *c, vc_error *err)
     if (status != VC_OK) {
         return status;
     }
-    memset(c->swap_tried, 0,
-           c->nchains * vci_lines(c->R) * sizeof *c->swap_tried);
-    memset(c->swap_done, 0,
-           c->nchains * vci_lines(c->R) * sizeof *c->swap_done);
+    swap_counts_clear(c);
     return VC_OK;
 }
 
@@ -662,8 +672,8 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
     for (size_t q = 0; q < pairs && q < size; q++) {
         uint64_t tried = 0, done = 0;
         for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[i * vci_lines(c->R) + q];
-            done += c->swap_done[i * vci_lines(c->R) + q];
+            tried += c->swap_tried[swap_at(c, i, q)];
+            done += c->swap_done[swap_at(c, i, q)];
         }
         rate[q] = tried ? (double)done / (double)tried : 0.0;
     }
@@ -718,6 +728,37 @@ const char *vc_lcm_flag_text(unsigned flag)
     }
 }
 
+/* The kept draws of quantity q (0: N, 1: alpha, 2: occupied classes)
+ * into x, chain-major: m chains of n draws. */
+static void gather(const vc_lcm_chains *c, int q, size_t n, double *x)
+{
+    for (size_t i = 0; i < c->nchains; i++) {
+        const vc_lcm_trace *tr = &c->trace[i];
+        for (size_t d = 0; d < n; d++) {
+            x[i * n + d] = q == 0   ? (double)tr->N[d]
+                           : q == 1 ? tr->alpha[d]
+                                    : (double)tr->occupied[d];
+        }
+    }
+}
+
+int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err)
+{
+    size_t m = c->nchains, n = c->trace[0].ndraws;
+    if (n < 4) {
+        return vc_error_set(err, VC_EUNDEFINED, "R-hat needs 4 draws a "
+                            "chain, %zu so far", n);
+    }
+    double *x = malloc(m * n * sizeof *x);
+    if (x == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot copy %zu draws", m * n);
+    }
+    gather(c, 0, n, x);
+    int status = vc_diag_rhat(x, m, n, rhat, err);
+    free(x);
+    return status;
+}
+
 int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                           vc_error *err)
 {
@@ -736,14 +777,7 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
     memset(s, 0, sizeof *s);
     int status = VC_OK;
     for (int q = 0; q < 3 && status == VC_OK; q++) {
-        for (size_t i = 0; i < m; i++) {
-            const vc_lcm_trace *tr = &c->trace[i];
-            for (size_t d = 0; d < n; d++) {
-                x[i * n + d] = q == 0   ? (double)tr->N[d]
-                               : q == 1 ? tr->alpha[d]
-                                        : (double)tr->occupied[d];
-            }
-        }
+        gather(c, q, n, x);
         vc_diag_summary *out = q == 0 ? &s->N : q == 1 ? &s->alpha
                                                        : &s->occupied;
         status = vci_diag_summarise(x, m, n, c->o.level, c->o.threads, out,

@@ -155,6 +155,10 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
  * Returns VC_OK or VC_ENUMERIC. */
 int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
 
+/* The w->unseen_moves moves (a') of a sweep, in turn; the first status
+ * that is not VC_OK. */
+int vci_lcm_moves_unseen(vc_lcm_workspace *w, const gsl_rng *r);
+
 /* The half-width of (a')'s proposal in units of sqrt(m_0k + 1): on
  * Kosovo under the hybrid sampler 8 chains of 500,000 sweeps needed 492-
  * 573 sweeps per ESS of N with 5, 465-477 with 10, 403-459 with 20 and
@@ -198,9 +202,12 @@ static inline void *vci_calloc_lines(size_t n, size_t size)
         return NULL;
     }
     size_t bytes = (n * size + VCI_LINE - 1) / VCI_LINE * VCI_LINE;
-    void *p = aligned_alloc(VCI_LINE, bytes > 0 ? bytes : VCI_LINE);
+    if (bytes == 0) {
+        bytes = VCI_LINE; /* never a zero-size allocation */
+    }
+    void *p = aligned_alloc(VCI_LINE, bytes);
     if (p != NULL) {
-        memset(p, 0, bytes > 0 ? bytes : VCI_LINE);
+        memset(p, 0, bytes);
     }
     return p;
 }

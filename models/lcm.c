@@ -1131,14 +1131,20 @@ int vc_lcm_init(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
     return VC_OK;
 }
 
-/* Step (a), then the moves (a') the workspace asks for. */
-static int sample_observed_moves(vc_lcm_workspace *w, const gsl_rng *r)
+int vci_lcm_moves_unseen(vc_lcm_workspace *w, const gsl_rng *r)
 {
-    int status = vci_lcm_sample_observed(w, r);
+    int status = VC_OK;
     for (unsigned m = 0; status == VC_OK && m < w->unseen_moves; m++) {
         status = vci_lcm_move_unseen(w, r);
     }
     return status;
+}
+
+/* Step (a), then the moves (a') the workspace asks for. */
+static int sample_observed_moves(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    int status = vci_lcm_sample_observed(w, r);
+    return status == VC_OK ? vci_lcm_moves_unseen(w, r) : status;
 }
 
 int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)

@@ -888,10 +888,11 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
 static double stick_log_target(const double *n, size_t K, double alpha,
                                double a, double b)
 {
-    double T = 0.0, t = (a - 1.0) * log(alpha) - b * alpha;
+    double log_alpha = log(alpha);
+    double T = 0.0, t = (a - 1.0) * log_alpha - b * alpha;
     for (size_t k = K; k-- > 0;) {
         if (k + 1 < K) {
-            t += log(alpha) + vci_lgamma(1.0 + n[k])
+            t += log_alpha + vci_lgamma(1.0 + n[k])
                  + vci_lgamma(alpha + T) - vci_lgamma(1.0 + n[k] + alpha + T);
         }
         T += n[k];
@@ -942,13 +943,11 @@ static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
     if (w->flip_every > 0 && s->sweeps % w->flip_every == 0) {
         vci_sm_flip_alpha(w, r, w->flip);
     }
-    for (unsigned m = 0; m < w->unseen_moves; m++) {
-        int status = vci_lcm_move_unseen(w, r); /* (a'), lcm.c */
-        if (status != VC_OK) {
-            return vc_error_set(err, status, "LCM sweep %llu: move of the "
-                                "unseen: a non-finite value",
-                                (unsigned long long)s->sweeps + 1);
-        }
+    int status = vci_lcm_moves_unseen(w, r); /* (a'), lcm.c */
+    if (status != VC_OK) {
+        return vc_error_set(err, status, "LCM sweep %llu: move of the "
+                            "unseen: a non-finite value",
+                            (unsigned long long)s->sweeps + 1);
     }
     static const char *const step[] = {"lambda", "stick-breaking weights",
                                        "alpha", "n0 (people no list saw)"};
@@ -956,7 +955,7 @@ static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
         vci_lcm_sample_lambda, vci_lcm_sample_weights, vci_lcm_sample_alpha,
         vci_lcm_resample_unobserved};
     for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-        int status = sample[i](w, r);
+        status = sample[i](w, r);
         if (status != VC_OK) {
             return vc_error_set(err, status,
                                 "LCM sweep %llu (split-merge): %s: a "

@@ -88,10 +88,11 @@
                                       replicas run the splitmerge sweeps */
 #define VC_LCM_SAMPLER_HYBRID 4    /* the splitmerge sweeps (label swaps,
                                       split-merge every 10,000th sweep)
-                                      with, each, a flip of the first and
-                                      last classes with alpha and a move
-                                      of the unseen of one class, lambda
-                                      and V integrated out
+                                      with, each, three moves of the
+                                      unseen of a class, lambda and V
+                                      integrated out, and every 10th a
+                                      flip of the first and last classes
+                                      with alpha
                                       (models/splitmerge.c, models/lcm.c,
                                       step (a')) */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_HYBRID
@@ -405,6 +406,14 @@ typedef struct {
     size_t draws;               /* kept draws per chain */
     uint64_t bound_sweeps;      /* over all chains */
 } vc_lcm_summary;
+
+/*
+ * Rank-normalised split R-hat of N over the draws kept so far (as in the
+ * summary, without the rest of it: for progress lines).  Errors:
+ * VC_EUNDEFINED (fewer than 4 draws a chain, or a constant split chain),
+ * VC_ENOMEM.
+ */
+int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err);
 
 /*
  * Summarise the chains so far.  Errors: VC_EINVAL (no draws yet),
