@@ -587,13 +587,14 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
      * s with a static split).  Inside a parallel region of chains this
      * nested region runs on one thread unless nesting is enabled. */
     const size_t nb = w->nblocks, B = w->block_size;
+    /* each block's part of the scratch arrays, on lines of its own */
+    const size_t sK = vci_lines(K), sK1 = vci_lines(K + 1),
+                 sJK = vci_lines(J * K);
     int threads = w->block_threads > 0 ? w->block_threads : 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (nb > 1)
     for (size_t b = 0; b < nb; b++) {
-        alloc_scratch a = {w->block_prob + b * vci_lines(K),
-                           w->block_suffix + b * vci_lines(K + 1),
-                           w->block_nobs + b * vci_lines(K),
-                           w->block_seen + b * vci_lines(J * K)};
+        alloc_scratch a = {w->block_prob + b * sK, w->block_suffix + b * sK1,
+                           w->block_nobs + b * sK, w->block_seen + b * sJK};
         memset(a.out, 0, K * sizeof *a.out);
         memset(a.seen, 0, J * K * sizeof *a.seen);
         size_t end = (b + 1) * B < w->npat ? (b + 1) * B : w->npat;
@@ -605,10 +606,10 @@ int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r)
             return w->block_status[b];
         }
         for (size_t k = 0; k < K; k++) {
-            w->nobs_class[k] += w->block_nobs[b * vci_lines(K) + k];
+            w->nobs_class[k] += w->block_nobs[b * sK + k];
         }
         for (size_t jk = 0; jk < J * K; jk++) {
-            w->seen[jk] += w->block_seen[b * vci_lines(J * K) + jk];
+            w->seen[jk] += w->block_seen[b * sJK + jk];
         }
     }
     return VC_OK;
