@@ -30,13 +30,13 @@ static inline double bench_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* A reference table from ../shared/reference-data (or $VC_REFDATA). */
+/* A reference table from data/reference (or $VC_REFDATA). */
 static inline vc_table *bench_table(const char *name)
 {
     const char *dir = getenv("VC_REFDATA");
     char path[1024];
     snprintf(path, sizeof path, "%s/%s",
-             dir && *dir ? dir : "../shared/reference-data", name);
+             dir && *dir ? dir : "data/reference", name);
     vc_read_opts o = {0};
     vc_error err;
     vc_error_clear(&err);

@@ -1,6 +1,6 @@
 /*
  * bench_lcm.c: speed and mixing of the latent-class sampler on Kosovo
- * (Ball et al. 2002; counts as in ../shared/reference-data/Kosovo.csv),
+ * (Ball et al. 2002; counts as in data/reference/Kosovo.csv),
  * K* = 10, in the setting of the LCMCR figures of issue 4 (burn-in 10,000,
  * then 20,000 traced sweeps, 5 seeds):
  *

@@ -1,6 +1,6 @@
 /*
  * bench_lcm_uk.c: mixing of the latent-class samplers on the UK 6-list
- * table (../shared/reference-data/UKdat.csv), where plain Gibbs is
+ * table (data/reference/UKdat.csv), where plain Gibbs is
  * metastable (issue 4: modes near N = 19,300 and 23,000).  Runs 4 chains
  * from dispersed starts (OpenMP's default thread count) and prints R-hat,
  * bulk and tail ESS of N, the posterior summary, exchange rates and the

@@ -14,7 +14,7 @@
 const char *vc_test_refdata(void)
 {
     const char *dir = getenv("VC_REFDATA");
-    return (dir != NULL && *dir) ? dir : "../shared/reference-data";
+    return (dir != NULL && *dir) ? dir : "data/reference";
 }
 
 const char *vc_test_refpath(const char *name)

@@ -1,7 +1,7 @@
 /*
  * test_data.c: the data suite: CSV intake (data/csv.c) into vc_table.
  *
- * Known values come from the published tables in ../shared/reference-data
+ * Known values come from the published tables in data/reference
  * (see SOURCES.md there); every documented malformed input has a fixture
  * in tests/fixtures/ and a test that checks its status code and that the
  * message names the line and the column.  Paths are relative to the

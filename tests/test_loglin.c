@@ -2,7 +2,7 @@
  * test_loglin.c: the loglin suite: log-linear models, existence checks,
  * model selection and intervals (estimators/vc_loglin.h).
  *
- * Reference figures come from ../shared/reference-data (SOURCES.md there):
+ * Reference figures come from data/reference (SOURCES.md there):
  * R 4.2.2 glm() fits in fits/glm_reference.csv, SparseMSE 2.0.1 and
  * Rcapture results as listed in SOURCES.md; each test names its source.
  */

@@ -36,7 +36,7 @@
         CU_ASSERT(ok_);                                                      \
     } while (0)
 
-/* Kosovo (Ball et al. 2002), as in ../shared/reference-data/Kosovo.csv. */
+/* Kosovo (Ball et al. 2002), as in data/reference/Kosovo.csv. */
 static vc_table *kosovo_table(void)
 {
     static const char *const names[] = {"EXH", "ABA", "OSCE", "HRW"};

@@ -1,6 +1,6 @@
 /*
  * test_util.c: a minimal reader for the reference tables of
- * ../shared/reference-data (0/1 list columns, then count), independent of
+ * data/reference (0/1 list columns, then count), independent of
  * the library's CSV reader so that estimator tests do not depend on it.
  */
 #include <stdio.h>

@@ -36,7 +36,7 @@
         CU_ASSERT(vc_ok_);                                                    \
     } while (0)
 
-/* Directory of the shared reference tables (../shared/reference-data from
+/* Directory of the reference tables (data/reference from
  * the repository root, or $VC_REFDATA). */
 const char *vc_test_refdata(void);
 
