@@ -283,6 +283,12 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
 
+/* serve.c: the intake service (serve/) and its administration */
+int cli_serve(int argc, char **argv);
+int cli_admin(int argc, char **argv);
+void cli_serve_help(FILE *f);
+void cli_admin_help(FILE *f);
+
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
                                  const vc_table *t, char *buf, size_t size);
