@@ -133,6 +133,19 @@ enum MHD_Result vcsi_error(struct MHD_Connection *c, unsigned status,
     return vcsi_reply_json(c, status, doc);
 }
 
+void vcsi_ascii_if_needed(char *s)
+{
+    json_t *probe = json_string(s);
+    if (probe == NULL) {
+        for (; *s; s++) {
+            if ((unsigned char)*s >= 0x80) {
+                *s = '?';
+            }
+        }
+    }
+    json_decref(probe);
+}
+
 /* The office behind "Authorization: Bearer TOKEN": 1, or 0. */
 static int authenticate(vcs_server *srv, struct MHD_Connection *c,
                         vcs_office *o)
@@ -185,6 +198,10 @@ static enum MHD_Result post_submission(vcs_server *srv,
     vcs_check chk;
     vcsi_check_upload(rq->body ? rq->body : "", rq->len, strata, &chk);
     if (!chk.ok) {
+        /* the message quotes the file, which may not be UTF-8: such
+         * bytes are shown as '?' rather than lose the answer */
+        vcsi_ascii_if_needed(chk.message);
+        vcsi_ascii_if_needed(chk.column);
         json_t *doc = json_pack("{s:s, s:s}", "error", "invalid input",
                                 "message", chk.message);
         if (doc != NULL) {
@@ -392,13 +409,27 @@ static enum MHD_Result api(vcs_server *srv, struct MHD_Connection *c,
         return vcsi_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                           "method not allowed", NULL);
     }
-    if (split_id(url, "/api/v1/submissions/", id, &rest) && *rest == '\0') {
+    if (split_id(url, "/api/v1/submissions/", id, &rest)
+        && (*rest == '\0' || strcmp(rest, "/csv") == 0)) {
         if (!get) {
             return vcsi_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                               "method not allowed", NULL);
         }
-        json_t *doc = vcsi_submission_get(srv->store, &o, id, 0);
-        return doc ? vcsi_reply_json(c, MHD_HTTP_OK, doc) : not_found(c);
+        json_t *doc = vcsi_submission_get(srv->store, &o, id, *rest != '\0');
+        if (doc == NULL || *rest == '\0') {
+            return doc ? vcsi_reply_json(c, MHD_HTTP_OK, doc) : not_found(c);
+        }
+        /* /csv: the file as it was received, byte for byte */
+        json_t *b = json_object_get(doc, "body");
+        size_t n = json_string_length(b);
+        char *csv = malloc(n + 1);
+        if (csv != NULL) {
+            memcpy(csv, json_string_value(b), n);
+        }
+        json_decref(doc);
+        return csv ? vcsi_reply(c, MHD_HTTP_OK, "text/csv; charset=utf-8",
+                                csv, n, NULL, NULL)
+                   : MHD_NO;
     }
     if (strcmp(url, "/api/v1/estimates") == 0) {
         if (get) {

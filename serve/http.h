@@ -47,6 +47,10 @@ enum MHD_Result vcsi_error(struct MHD_Connection *c, unsigned status,
  * office, lists, strata, people_seen, warnings. */
 json_t *vcsi_submission_public(json_t *doc);
 
+/* Replace bytes of s that are not valid UTF-8 text by '?' (all bytes
+ * over 0x7f, when s is not valid UTF-8). */
+void vcsi_ascii_if_needed(char *s);
+
 /* web.c: the pages, for every path outside /api/ and /healthz. */
 enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
                          const char *url, const char *method,

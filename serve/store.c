@@ -788,11 +788,12 @@ static json_t *submission_doc(sqlite3_stmt *st, int with_body)
         strata ? json_string(strata) : json_null(), "validation",
         summary ? summary : json_object());
     if (doc != NULL && with_body) {
+        /* the bytes as received, whatever their encoding: never dumped
+         * as JSON, only handed back as they are */
         json_object_set_new(doc, "body",
-                            json_stringn((const char *)sqlite3_column_blob(
-                                             st, 7),
-                                         (size_t)sqlite3_column_bytes(st,
-                                                                      7)));
+                            json_stringn_nocheck(
+                                (const char *)sqlite3_column_blob(st, 7),
+                                (size_t)sqlite3_column_bytes(st, 7)));
     }
     return doc;
 }
@@ -874,14 +875,15 @@ json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
             }
             const char *strata = (const char *)sqlite3_column_text(st, 2);
             json_array_append_new(
-                a, json_pack("{s:s, s:s, s:o, s:s%, s:s}", "id", id,
+                a, json_pack("{s:s, s:s, s:o, s:o, s:s}", "id", id,
                              "office",
                              (const char *)sqlite3_column_text(st, 1),
                              "strata",
                              strata ? json_string(strata) : json_null(),
                              "body",
-                             (const char *)sqlite3_column_blob(st, 3),
-                             (size_t)sqlite3_column_bytes(st, 3),
+                             json_stringn_nocheck(
+                                 (const char *)sqlite3_column_blob(st, 3),
+                                 (size_t)sqlite3_column_bytes(st, 3)),
                              "created",
                              (const char *)sqlite3_column_text(st, 4)));
         }
