@@ -737,6 +737,99 @@ static void test_kill9_keeps_accepted(void)
     }
 }
 
+/* Read a whole file (returned) or NULL. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b != NULL && fread(b, 1, (size_t)n, f) == (size_t)n) {
+        b[n] = '\0';
+    } else {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    return b;
+}
+
+/* Start an estimate as the analyst; its id into id (64). */
+static int start_estimate(const char *req, char *id)
+{
+    response r;
+    http("POST", "/api/v1/estimates", tok_an, "application/json", "", req,
+         strlen(req), &r);
+    json_t *j = json_of(&r);
+    int ok = r.status == 202 && j != NULL;
+    if (ok) {
+        snprintf(id, 64, "%s", json_string_value(json_object_get(j, "id")));
+    }
+    json_decref(j);
+    free_response(&r);
+    return ok ? 0 : -1;
+}
+
+/* kill -9 while an estimate runs: after the restart it finishes, with
+ * the results an uninterrupted run gives. */
+static void test_kill9_resumes_estimate(void)
+{
+    char path[400];
+    snprintf(path, sizeof path, "data/examples/central-asia.csv");
+    char *csv = read_file(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    char tok[64];
+    CU_ASSERT_EQUAL_FATAL(add_office("tj-iom", "Tajikistan", "office", tok),
+                          0);
+    response r;
+    http("POST", "/api/v1/submissions", tok, "text/csv",
+         "X-Strata: country, year\r\n", csv, strlen(csv), &r);
+    CU_ASSERT_EQUAL_FATAL(r.status, 201);
+    free_response(&r);
+    free(csv);
+    /* lcm only in the slow tests: a minute on two cores */
+    const char *req = vc_test_slow()
+                          ? "{\"country\": \"Tajikistan\", \"methods\": "
+                            "[\"loglinear\", \"dga\", \"lcm\"], \"seed\": 5}"
+                          : "{\"country\": \"Tajikistan\", \"methods\": "
+                            "[\"loglinear\", \"dga\"], \"seed\": 5}";
+    char first[64], second[64];
+    CU_ASSERT_EQUAL_FATAL(start_estimate(req, first), 0);
+    /* wait (bounded) until it runs, then kill the server */
+    snprintf(path, sizeof path, "/api/v1/estimates/%s", first);
+    for (int i = 0; i < 100; i++) {
+        get(path, tok_an, &r);
+        int running = r.body && strstr(r.body, "\"running\"") != NULL;
+        free_response(&r);
+        if (running) {
+            break;
+        }
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {0, 200000000};
+    nanosleep(&ts, NULL);
+    stop_server(SIGKILL);
+    CU_ASSERT_EQUAL_FATAL(start_server(""), 0);
+    json_t *a = wait_estimate(first);
+    CU_ASSERT_EQUAL_FATAL(start_estimate(req, second), 0);
+    json_t *b = wait_estimate(second);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "status")),
+                           "done");
+    json_t *ra = json_object_get(json_object_get(a, "results"), "results");
+    json_t *rb = json_object_get(json_object_get(b, "results"), "results");
+    CU_ASSERT(json_array_size(ra) > 0);
+    CU_ASSERT(json_equal(ra, rb));
+    json_decref(a);
+    json_decref(b);
+}
+
 int vc_register_serve_suite(void)
 {
     CU_pSuite s = CU_add_suite("serve", setup, teardown);
@@ -755,7 +848,9 @@ int vc_register_serve_suite(void)
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
         || CU_add_test(s, "kill -9 keeps every accepted upload",
-                       test_kill9_keeps_accepted) == NULL) {
+                       test_kill9_keeps_accepted) == NULL
+        || CU_add_test(s, "kill -9 during an estimate: it resumes",
+                       test_kill9_resumes_estimate) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
