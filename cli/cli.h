@@ -262,6 +262,10 @@ void cli_batch_progress_end(const cli_batch_plan *p);
 /* Compute and store every unit left, on this process's OpenMP threads.
  * CLI_EXIT_*. */
 int cli_batch_run_local(cli_batch_plan *p);
+/* Send the headlines (and the report's path) that cli_batch_assemble
+ * writes to f instead of standard output (the intake service keeps
+ * them with the estimate). */
+void cli_batch_set_headlines(cli_batch_plan *p, FILE *f);
 /* Read every unit back from the cache and write results.csv,
  * results.json and report.html, then the headlines on standard output.
  * CLI_EXIT_*. */

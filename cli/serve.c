@@ -289,7 +289,7 @@ static int read_output(const char *path, char **out, vc_error *err)
 static int run_estimate(void *ctx, const char *input, const char *dir,
                         const char *methods, uint64_t seed,
                         char **results_json, char **report_html,
-                        vc_error *err)
+                        char **headlines, vc_error *err)
 {
     (void)ctx;
     char seedtxt[32];
@@ -307,6 +307,14 @@ static int run_estimate(void *ctx, const char *input, const char *dir,
                             "(exit status %d; the server's log says why)",
                             rc);
     }
+    char *heads = NULL;
+    size_t hlen = 0;
+    FILE *hf = open_memstream(&heads, &hlen);
+    if (hf == NULL) {
+        cli_batch_plan_free(p);
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    cli_batch_set_headlines(p, hf);
     rc = cli_batch_open_cache(p, CLI_PROGRESS_NONE);
     if (rc == CLI_EXIT_OK) {
         rc = cli_batch_run_local(p);
@@ -315,7 +323,19 @@ static int run_estimate(void *ctx, const char *input, const char *dir,
         rc = cli_batch_assemble(p);
     }
     cli_batch_plan_free(p);
+    fclose(hf);
+    /* the last line names the report's file: not a headline */
+    char *last = hlen > 1 ? strstr(heads, "report: ") : NULL;
+    while (last != NULL && last != heads && last[-1] != '\n') {
+        last = strstr(last + 1, "report: ");
+    }
+    if (last != NULL) {
+        *last = '\0';
+    }
+    *headlines = heads;
     if (rc != CLI_EXIT_OK) {
+        free(heads);
+        *headlines = NULL;
         return vc_error_set(err, VC_EIO, "the batch failed (exit status "
                             "%d; the server's log says why)", rc);
     }

@@ -394,7 +394,7 @@ static void run_one(vcs_worker *w, const char *id, const char *text)
             }
         }
     }
-    char *results = NULL, *report = NULL;
+    char *results = NULL, *report = NULL, *headlines = NULL;
     if (rc == VC_OK) {
         char methods[1024] = "";
         size_t i;
@@ -408,11 +408,11 @@ static void run_one(vcs_worker *w, const char *id, const char *text)
         uint64_t seed = (uint64_t)json_integer_value(json_object_get(req,
                                                                      "seed"));
         rc = c->run_estimate(c->run_ctx, input, dir, methods, seed,
-                             &results, &report, &err);
+                             &results, &report, &headlines, &err);
     }
     vcsi_estimate_finish(w->store, id, rc == VC_OK ? "done" : "failed",
                          rc == VC_OK ? NULL : err.msg, summary, results,
-                         report);
+                         report, headlines);
     if (c->log != NULL) {
         char line[VC_ERROR_SIZE + 100];
         snprintf(line, sizeof line, "estimate %s: %s%s", id,
@@ -423,6 +423,7 @@ static void run_one(vcs_worker *w, const char *id, const char *text)
     free(summary);
     free(results);
     free(report);
+    free(headlines);
     json_decref(req);
 }
 

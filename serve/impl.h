@@ -117,7 +117,8 @@ int vcsi_estimate_publish(vcs_store *s, const vcs_office *o, const char *id,
 int vcsi_estimate_next(vcs_store *s, char id[40], char **request);
 int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
                          const char *error, const char *summary,
-                         const char *results, const char *report);
+                         const char *results, const char *report,
+                         const char *headlines);
 /* At start: estimates a killed server left running are queued again
  * (their batch cache keeps what they had finished). */
 int vcsi_estimates_requeue(vcs_store *s);

@@ -79,6 +79,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " summary TEXT,"
     " result TEXT,"
     " report TEXT,"
+    " headlines TEXT,"
     " published INTEGER NOT NULL DEFAULT 0,"
     " created TEXT NOT NULL,"
     " updated TEXT NOT NULL);"
@@ -967,6 +968,16 @@ static json_t *estimate_doc(sqlite3_stmt *st, int full)
                                 st, 9)));
     }
     if (strcmp(status, "done") == 0) {
+        /* the headlines in words, one per stratum, then the batch's
+         * results.json document */
+        json_t *h = json_array();
+        const char *t = (const char *)sqlite3_column_text(st, 12);
+        while (h != NULL && t != NULL && *t) {
+            size_t n = strcspn(t, "\n");
+            json_array_append_new(h, json_stringn(t, n));
+            t += n + (t[n] == '\n');
+        }
+        json_object_set_new(doc, "headlines", h);
         json_object_set_new(doc, "results", json_column(st, 10));
     }
     return doc;
@@ -986,7 +997,8 @@ json_t *vcsi_estimate_get(vcs_store *s, const vcs_office *o,
     json_t *doc = NULL;
     if (sqlite3_prepare_v2(r, "SELECT id, analyst, country, status, "
                               "published, created, updated, request, "
-                              "summary, error, result, report FROM "
+                              "summary, error, result, report, headlines "
+                              "FROM "
                               "estimates WHERE id = ?1 AND "
                               ESTIMATE_VISIBLE, -1, &st, NULL)
         == SQLITE_OK) {
@@ -1099,7 +1111,8 @@ int vcsi_estimate_next(vcs_store *s, char id[40], char **request)
 
 int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
                          const char *error, const char *summary,
-                         const char *results, const char *report)
+                         const char *results, const char *report,
+                         const char *headlines)
 {
     char now[32];
     vcsi_now(now);
@@ -1109,7 +1122,7 @@ int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
     if (rc == VC_OK
         && sqlite3_prepare_v2(w, "UPDATE estimates SET status = ?, error = "
                                  "?, summary = ?, result = ?, report = ?, "
-                                 "updated = ? WHERE id = ?", -1, &st, NULL)
+                                 "headlines = ?, updated = ? WHERE id = ?", -1, &st, NULL)
                != SQLITE_OK) {
         rc = VC_EIO;
     }
@@ -1119,8 +1132,9 @@ int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
         bind_text(st, 3, summary);
         bind_text(st, 4, results);
         bind_text(st, 5, report);
-        bind_text(st, 6, now);
-        bind_text(st, 7, id);
+        bind_text(st, 6, headlines);
+        bind_text(st, 7, now);
+        bind_text(st, 8, id);
         rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK : VC_EIO;
     }
     sqlite3_finalize(st);

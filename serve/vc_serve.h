@@ -72,12 +72,14 @@ int vcs_audit_each(vcs_store *s, const char *since,
  * "count" column) with these methods (comma
  * separated) and seed into dir (its cache lives in dir/cache, so a second
  * call after a restart resumes), then return dir/results.json's and
- * dir/report.html's bytes (malloc'ed, NUL-terminated).  VC_OK, or a
+ * dir/report.html's bytes and the headlines in words, one line per
+ * stratum (all malloc'ed, NUL-terminated).  VC_OK, or a
  * status with msg set. */
 typedef int (*vcs_run_estimate)(void *ctx, const char *input,
                                 const char *dir, const char *methods,
                                 uint64_t seed, char **results_json,
-                                char **report_html, vc_error *err);
+                                char **report_html, char **headlines,
+                                vc_error *err);
 
 /* The server's configuration (vcs_config_init sets the defaults). */
 typedef struct {
