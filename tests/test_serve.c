@@ -146,6 +146,7 @@ typedef struct {
     int status;
     char *body;
     size_t len;
+    char head[4096]; /* the status line and headers */
 } response;
 
 /* Read a whole response from fd (the request asked Connection: close). */
@@ -175,6 +176,10 @@ static int read_response(int fd, response *r)
     sscanf(buf, "HTTP/1.%*d %d", &r->status);
     char *b = strstr(buf, "\r\n\r\n");
     b = b ? b + 4 : buf + len;
+    size_t hl = (size_t)(b - buf) < sizeof r->head ? (size_t)(b - buf)
+                                                   : sizeof r->head - 1;
+    memcpy(r->head, buf, hl);
+    r->head[hl] = '\0';
     r->len = len - (size_t)(b - buf);
     r->body = malloc(r->len + 1);
     memcpy(r->body, b, r->len);
@@ -830,6 +835,93 @@ static void test_kill9_resumes_estimate(void)
     json_decref(b);
 }
 
+/* The value of the page's hidden csrf field into out (64). */
+static void csrf_field(const char *html, char *out)
+{
+    out[0] = '\0';
+    const char *p = html ? strstr(html, "name=\"csrf\" value=\"") : NULL;
+    if (p != NULL) {
+        p += strlen("name=\"csrf\" value=\"");
+        size_t n = strcspn(p, "\"");
+        if (n < 64) {
+            memcpy(out, p, n);
+            out[n] = '\0';
+        }
+    }
+}
+
+/* POST a multipart form with a csrf field and a file. */
+static void post_upload(const char *cookie, const char *csrf,
+                        const char *file, response *r)
+{
+    char body[4096], h[256];
+    snprintf(body, sizeof body,
+             "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n"
+             "\r\n%s\r\n--XyZ\r\nContent-Disposition: form-data; "
+             "name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv"
+             "\r\n\r\n%s\r\n--XyZ--\r\n", csrf, file);
+    snprintf(h, sizeof h, "Cookie: %s\r\n", cookie);
+    http("POST", "/upload", NULL, "multipart/form-data; boundary=XyZ", h,
+         body, strlen(body), r);
+}
+
+static void test_web_pages(void)
+{
+    response r;
+    get("/", NULL, &r);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "name=\"viewport\""));
+    CU_ASSERT_PTR_NULL(strstr(r.body, "<script"));
+    free_response(&r);
+    char form[256];
+    snprintf(form, sizeof form, "token=%s", "wrong");
+    http("POST", "/signin", NULL, "application/x-www-form-urlencoded", "",
+         form, strlen(form), &r);
+    CU_ASSERT_EQUAL(r.status, 401);
+    free_response(&r);
+    snprintf(form, sizeof form, "token=%s", tok_a);
+    http("POST", "/signin", NULL, "application/x-www-form-urlencoded", "",
+         form, strlen(form), &r);
+    CU_ASSERT_EQUAL(r.status, 303);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "HttpOnly"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.head, "SameSite=Strict"));
+    char cookie[128] = "";
+    const char *c = strstr(r.head, "vc_session=");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    snprintf(cookie, sizeof cookie, "%.*s", (int)strcspn(c, ";\r"), c);
+    free_response(&r);
+    char h[256];
+    snprintf(h, sizeof h, "Cookie: %s\r\n", cookie);
+    http("GET", "/", NULL, NULL, h, NULL, 0, &r);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "kz-iom"));
+    char csrf[64];
+    csrf_field(r.body, csrf);
+    CU_ASSERT(strlen(csrf) > 20);
+    free_response(&r);
+    /* no CSRF token, no upload */
+    post_upload(cookie, "forged", csv_a, &r);
+    CU_ASSERT_EQUAL(r.status, 403);
+    free_response(&r);
+    post_upload(cookie, csrf, csv_a, &r);
+    CU_ASSERT_EQUAL(r.status, 201);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "File accepted"));
+    free_response(&r);
+    post_upload(cookie, csrf, "A,B,C,count\n1,0,0,5\n0,maybe,1,3\n", &r);
+    CU_ASSERT_EQUAL(r.status, 422);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "Line 3, column B"));
+    free_response(&r);
+    /* signing out ends the session */
+    snprintf(form, sizeof form, "csrf=%s", csrf);
+    http("POST", "/signout", NULL, "application/x-www-form-urlencoded", h,
+         form, strlen(form), &r);
+    CU_ASSERT_EQUAL(r.status, 303);
+    free_response(&r);
+    http("GET", "/", NULL, NULL, h, NULL, 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body ? r.body : "", "Sign in"));
+    free_response(&r);
+}
+
 int vc_register_serve_suite(void)
 {
     CU_pSuite s = CU_add_suite("serve", setup, teardown);
@@ -847,6 +939,8 @@ int vc_register_serve_suite(void)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
+        || CU_add_test(s, "web pages: sign in, CSRF, upload",
+                       test_web_pages) == NULL
         || CU_add_test(s, "kill -9 keeps every accepted upload",
                        test_kill9_keeps_accepted) == NULL
         || CU_add_test(s, "kill -9 during an estimate: it resumes",
