@@ -18,6 +18,8 @@
 #define VCS_HASH_SIZE SHA256_DIGEST_SIZE
 #define VCS_NREADERS 8
 
+typedef struct sub_job sub_job;
+
 struct vcs_store {
     char *path;
     sqlite3 *w;                       /* the single writer */
@@ -26,6 +28,10 @@ struct vcs_store {
     pthread_mutex_t rlock[VCS_NREADERS];
     unsigned rnext;                   /* round robin start (racy: a hint) */
     uint8_t key[VCS_HASH_SIZE];       /* the keyed hash's key */
+    pthread_mutex_t group_lock;       /* the group commit of submissions */
+    pthread_cond_t group_cond;
+    sub_job *group_head;              /* waiting for the next commit */
+    int group_leading;                /* a commit is under way */
 };
 
 /* An authenticated caller. */

@@ -270,6 +270,8 @@ int vcs_store_open(const char *path, vcs_store **store, vc_error *err)
         return vc_error_set(err, VC_ENOMEM, "out of memory");
     }
     pthread_mutex_init(&s->wlock, NULL);
+    pthread_mutex_init(&s->group_lock, NULL);
+    pthread_cond_init(&s->group_cond, NULL);
     for (unsigned i = 0; i < VCS_NREADERS; i++) {
         pthread_mutex_init(&s->rlock[i], NULL);
     }
@@ -313,6 +315,8 @@ void vcs_store_close(vcs_store *s)
     }
     sqlite3_close_v2(s->w);
     pthread_mutex_destroy(&s->wlock);
+    pthread_mutex_destroy(&s->group_lock);
+    pthread_cond_destroy(&s->group_cond);
     memset(s->key, 0, sizeof s->key);
     free(s->path);
     free(s);
@@ -697,26 +701,27 @@ void vcsi_session_delete(vcs_store *s, const char *token)
     vcsi_writer_unlock(s);
 }
 
-int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
-                        const char *body, size_t len, const char *strata,
-                        const char *summary, const char *client,
-                        char id[40], vcs_sub_outcome *outcome,
-                        vc_error *err)
+/* One submission waiting for the group commit. */
+struct sub_job {
+    const vcs_office *o;
+    const char *idem, *body, *strata, *summary, *client;
+    size_t len;
+    char sha[65], fresh[37], now[32];
+    char *id;
+    vcs_sub_outcome *outcome;
+    int rc;
+    int done;
+    struct sub_job *next;
+};
+
+/* Store one job inside the open transaction (its own savepoint, so a
+ * failure undoes this job alone). */
+static int sub_job_run(sqlite3 *w, sub_job *j, vc_error *err)
 {
-    char sha[65];
-    vcsi_sha256_hex(body, len, sha);
-    char fresh[37];
-    int rc = vcsi_uuid(fresh, err);
-    if (rc != VC_OK) {
-        return rc;
-    }
-    char now[32];
-    vcsi_now(now);
-    sqlite3 *w = vcsi_writer_lock(s);
-    rc = begin(w, err);
+    int rc = exec(w, "SAVEPOINT job", err);
     sqlite3_stmt *st = NULL;
     int found = 0;
-    if (rc == VC_OK && idem != NULL) {
+    if (rc == VC_OK && j->idem != NULL) {
         /* the idempotency key is the office's own: another office's use
          * of the same key is another submission, so it reveals nothing */
         if (sqlite3_prepare_v2(w, "SELECT id, sha256 FROM submissions "
@@ -724,15 +729,17 @@ int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
                                NULL) != SQLITE_OK) {
             rc = vcsi_db_error(w, "submission", err);
         } else {
-            bind_text(st, 1, o->name);
-            bind_text(st, 2, idem);
+            bind_text(st, 1, j->o->name);
+            bind_text(st, 2, j->idem);
             int s3 = sqlite3_step(st);
             if (s3 == SQLITE_ROW) {
                 found = 1;
-                snprintf(id, 40, "%s", sqlite3_column_text(st, 0));
-                *outcome = strcmp((const char *)sqlite3_column_text(st, 1),
-                                  sha) == 0 ? VCS_SUB_SAME
-                                            : VCS_SUB_CONFLICT;
+                snprintf(j->id, 40, "%s", sqlite3_column_text(st, 0));
+                *j->outcome = strcmp((const char *)sqlite3_column_text(st,
+                                                                       1),
+                                     j->sha) == 0
+                                  ? VCS_SUB_SAME
+                                  : VCS_SUB_CONFLICT;
             } else if (s3 != SQLITE_DONE) {
                 rc = vcsi_db_error(w, "submission", err);
             }
@@ -747,29 +754,111 @@ int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
                                -1, &st, NULL) != SQLITE_OK) {
             rc = vcsi_db_error(w, "submission", err);
         } else {
-            bind_text(st, 1, fresh);
-            bind_text(st, 2, o->name);
-            bind_text(st, 3, idem);
-            sqlite3_bind_blob(st, 4, body, (int)len, SQLITE_STATIC);
-            bind_text(st, 5, sha);
-            bind_text(st, 6, strata);
-            bind_text(st, 7, summary);
-            bind_text(st, 8, now);
+            bind_text(st, 1, j->fresh);
+            bind_text(st, 2, j->o->name);
+            bind_text(st, 3, j->idem);
+            sqlite3_bind_blob(st, 4, j->body, (int)j->len, SQLITE_STATIC);
+            bind_text(st, 5, j->sha);
+            bind_text(st, 6, j->strata);
+            bind_text(st, 7, j->summary);
+            bind_text(st, 8, j->now);
             if (sqlite3_step(st) != SQLITE_DONE) {
                 rc = vcsi_db_error(w, "submission", err);
             }
         }
         sqlite3_finalize(st);
         if (rc == VC_OK) {
-            snprintf(id, 40, "%s", fresh);
-            *outcome = VCS_SUB_CREATED;
-            rc = vcsi_audit(w, o->name, "submission.create", fresh, client,
-                            err);
+            snprintf(j->id, 40, "%s", j->fresh);
+            *j->outcome = VCS_SUB_CREATED;
+            rc = vcsi_audit(w, j->o->name, "submission.create", j->fresh,
+                            j->client, err);
         }
     }
-    rc = commit(w, rc, err);
-    vcsi_writer_unlock(s);
+    if (rc == VC_OK) {
+        rc = exec(w, "RELEASE job", err);
+    } else {
+        sqlite3_exec(w, "ROLLBACK TO job; RELEASE job", NULL, NULL, NULL);
+    }
     return rc;
+}
+
+/* Group commit: with synchronous=FULL every COMMIT waits for the disk,
+ * so submissions that arrive while one commit is under way are gathered
+ * and stored by the next in one transaction, one sync for all of them.
+ * The caller that finds no commit under way leads: it takes every job
+ * waiting, commits them under the writer lock, and wakes their callers;
+ * no extra thread is needed, and no caller is answered before its own
+ * row is on disk. */
+static void group_commit(vcs_store *s, sub_job *batch)
+{
+    sqlite3 *w = vcsi_writer_lock(s);
+    int rc = begin(w, NULL);
+    for (sub_job *j = batch; j != NULL; j = j->next) {
+        j->rc = rc == VC_OK ? sub_job_run(w, j, NULL) : rc;
+    }
+    if (rc == VC_OK) {
+        rc = exec(w, "COMMIT", NULL);
+        if (rc != VC_OK) {
+            sqlite3_exec(w, "ROLLBACK", NULL, NULL, NULL);
+            for (sub_job *j = batch; j != NULL; j = j->next) {
+                j->rc = rc;
+            }
+        }
+    }
+    vcsi_writer_unlock(s);
+}
+
+int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
+                        const char *body, size_t len, const char *strata,
+                        const char *summary, const char *client,
+                        char id[40], vcs_sub_outcome *outcome,
+                        vc_error *err)
+{
+    sub_job job;
+    memset(&job, 0, sizeof job);
+    job.o = o;
+    job.idem = idem;
+    job.body = body;
+    job.len = len;
+    job.strata = strata;
+    job.summary = summary;
+    job.client = client;
+    job.id = id;
+    job.outcome = outcome;
+    vcsi_sha256_hex(body, len, job.sha);
+    int rc = vcsi_uuid(job.fresh, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    vcsi_now(job.now);
+    pthread_mutex_lock(&s->group_lock);
+    job.next = s->group_head;
+    s->group_head = &job;
+    while (!job.done) {
+        if (s->group_leading) {
+            pthread_cond_wait(&s->group_cond, &s->group_lock);
+            continue;
+        }
+        s->group_leading = 1;
+        sub_job *batch = s->group_head;
+        s->group_head = NULL;
+        pthread_mutex_unlock(&s->group_lock);
+        group_commit(s, batch);
+        pthread_mutex_lock(&s->group_lock);
+        for (sub_job *j = batch; j != NULL;) {
+            sub_job *next = j->next;
+            j->done = 1; /* j may be gone once its caller wakes */
+            j = next;
+        }
+        s->group_leading = 0;
+        pthread_cond_broadcast(&s->group_cond);
+    }
+    pthread_mutex_unlock(&s->group_lock);
+    if (job.rc != VC_OK) {
+        return vc_error_set(err, job.rc, "store: the submission could not "
+                            "be stored");
+    }
+    return VC_OK;
 }
 
 /* The row's document: seq-less columns (id, office, created, bytes,
