@@ -12,7 +12,9 @@
  *      runs the threads GET /api/v1/estimates/{id} for a fixed time.
  * Prints requests/s and the p50/p99 latency of each phase.
  *
- *   build/bench/bench_serve [CLIENTS [UPLOADS [STATUS_SECONDS]]]
+ *   build/bench/bench_serve [CLIENTS [UPLOADS [STATUS_SECONDS [WORKERS]]]]
+ *
+ * WORKERS is the server's --workers (default 16, its default).
  *
  * $VC_CLI names the binary (default build/victimcount).  Loopback only;
  * every loop is bounded in count or time.
@@ -216,6 +218,7 @@ int main(int argc, char **argv)
     int k = argc > 1 ? atoi(argv[1]) : 4;
     long uploads = argc > 2 ? atol(argv[2]) : 4000;
     double secs = argc > 3 ? atof(argv[3]) : 5.0;
+    int workers = argc > 4 ? atoi(argv[4]) : 16;
     k = k < 1 ? 1 : k > 64 ? 64 : k;
     const char *cli = getenv("VC_CLI") ? getenv("VC_CLI")
                                        : "build/victimcount";
@@ -247,7 +250,8 @@ int main(int argc, char **argv)
     pid_t srv = fork();
     if (srv == 0) {
         snprintf(cmd, sizeof cmd, "exec %s serve --db %s/db --listen "
-                 "127.0.0.1:0 > %s 2> %s/server.err", cli, dir, out, dir);
+                 "127.0.0.1:0 --workers %d > %s 2> %s/server.err", cli, dir,
+                 workers, out, dir);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
@@ -269,9 +273,9 @@ int main(int argc, char **argv)
         kill(srv, SIGTERM);
         return 1;
     }
-    printf("victimcount serve on 127.0.0.1:%u, %d client threads, body %zu "
-           "bytes (3 lists, 9 strata), synchronous=FULL\n", port, k,
-           body_len);
+    printf("victimcount serve on 127.0.0.1:%u (--workers %d), %d client "
+           "threads, body %zu bytes (3 lists, 9 strata), synchronous=FULL\n",
+           port, workers, k, body_len);
     phase("uploads", 1, k, uploads / k, 0, (size_t)(uploads / k) + 1);
     /* an estimate that runs for a while: lcm over the 9 strata */
     snprintf(cmd, sizeof cmd, "curl -s -H 'Authorization: Bearer %s' -H "

@@ -661,7 +661,7 @@ void vcs_config_init(vcs_config *c)
     memset(c, 0, sizeof *c);
     c->listen_addr = "127.0.0.1";
     c->port = 8480;
-    c->workers = 4;
+    c->workers = 16;
     c->max_upload = 10u * 1000u * 1000u;
     c->timeout_s = 30;
     c->per_ip = 32;
