@@ -29,8 +29,10 @@ DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   fonts-dejavu-core openmpi-bin libopenmpi-dev \
                   libmicrohttpd-dev libsqlite3-dev curl
 
-# Only `make test-slow` needs these (it opens the report in a browser).
-SLOW_DEBIAN_PACKAGES = chromium
+# Only `make test-slow` needs these (it opens the report in a browser, and
+# drives the intake service's pages with it through the DevTools protocol
+# from node).
+SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
@@ -177,6 +179,7 @@ test: deps
 
 test-slow: test deps-slow
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_SLOW=1 ./$(TEST_BIN)
+	VC_CLI=$(CLI_BIN) sh tests/browser/serve_browser.sh
 
 # fontconfig's process-wide cache (through cairo) is never freed: see
 # tests/lsan.supp.
@@ -216,11 +219,12 @@ coverage: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report cli
-	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
+	  report cli serve
+	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
+	  $(PKG_CFLAGS)
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(MPI_SRC) $(TEST_SRC) \
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) $(MPI_SRC) $(TEST_SRC) \
 	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:

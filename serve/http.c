@@ -534,10 +534,13 @@ static int refuse_early(vcs_server *srv, struct MHD_Connection *c,
         }
         char type[64];
         vcsi_media_type(c, type, sizeof type);
-        const char *want = strcmp(url, "/api/v1/submissions") == 0
-                               ? "text/csv"
-                               : "application/json";
-        if (strcmp(type, want) != 0) {
+        int csv = strcmp(url, "/api/v1/submissions") == 0;
+        const char *want = csv ? "text/csv" : "application/json";
+        /* a POST without a body (publish) needs no media type */
+        const char *te = MHD_lookup_connection_value(
+            c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        int has_body = te != NULL || (cl != NULL && strtoull(cl, NULL, 10) > 0);
+        if ((csv || has_body) && strcmp(type, want) != 0) {
             char msg[128];
             snprintf(msg, sizeof msg, "send Content-Type: %s", want);
             vcsi_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
