@@ -27,7 +27,7 @@ SANITIZE ?=
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
                   fonts-dejavu-core openmpi-bin libopenmpi-dev \
-                  libmicrohttpd-dev libsqlite3-dev curl
+                  libmicrohttpd-dev libsqlite3-dev curl openssl
 
 # Only `make test-slow` needs these (it opens the report in a browser, and
 # drives the intake service's pages with it through the DevTools protocol

@@ -279,10 +279,16 @@ int vcs_store_open(const char *path, vcs_store **store, vc_error *err)
     if (rc == VC_OK) {
         /* journal_size_limit: after a checkpoint the WAL file is cut back
          * to 4 MiB, so one burst does not leave a large file behind */
-        rc = exec(s->w, "PRAGMA journal_mode = WAL;"
-                        "PRAGMA synchronous = FULL;"
-                        "PRAGMA foreign_keys = ON;"
-                        "PRAGMA journal_size_limit = 4194304;", err);
+        vc_error why;
+        vc_error_clear(&why);
+        if (exec(s->w, "PRAGMA journal_mode = WAL;"
+                       "PRAGMA synchronous = FULL;"
+                       "PRAGMA foreign_keys = ON;"
+                       "PRAGMA journal_size_limit = 4194304;", &why)
+            != VC_OK) {
+            rc = vc_error_set(err, VC_EIO, "cannot use %s as a victimcount "
+                              "store: %s", path, why.msg);
+        }
     }
     if (rc == VC_OK) {
         rc = migrate(s->w, path, err);

@@ -320,6 +320,75 @@ static void test_health_and_auth(void)
     CU_ASSERT_EQUAL(sh(cmd), 2);
 }
 
+static void test_command_line(void)
+{
+    char cmd[2048];
+    /* beyond loopback without TLS: a warning (192.0.2.1 is TEST-NET-1, not
+     * an address of this machine, so nothing is ever bound) */
+    snprintf(cmd, sizeof cmd, "%s serve --db %s --listen 192.0.2.1:0 "
+             "2> %s/warn.txt", vc_test_cli(), db, dir);
+    CU_ASSERT_EQUAL(sh(cmd), 5);
+    snprintf(cmd, sizeof cmd, "grep -q 'warning: listening on 192.0.2.1 "
+             "without TLS' %s/warn.txt", dir);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    const char *usage[] = {"serve --listen nowhere", "serve --workers 0",
+                           "serve --max-upload -5", "serve --tls-cert x",
+                           "serve extra", "admin", "admin nothing",
+                           "admin add-office --office x",
+                           "admin revoke --country y"};
+    for (size_t i = 0; i < sizeof usage / sizeof usage[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s --db %s 2>/dev/null",
+                 vc_test_cli(), usage[i], db);
+        CU_ASSERT_EQUAL(sh(cmd), 2);
+    }
+    /* the name is taken */
+    snprintf(cmd, sizeof cmd, "%s admin add-office --db %s --office kz-iom "
+             "--country X > /dev/null 2>&1", vc_test_cli(), db);
+    CU_ASSERT_EQUAL(sh(cmd), 2);
+    /* a file that is not a store is refused, not overwritten */
+    snprintf(cmd, sizeof cmd, "echo text > %s/not.db && %s admin audit --db "
+             "%s/not.db 2>/dev/null", dir, vc_test_cli(), dir);
+    CU_ASSERT_EQUAL(sh(cmd), 3);
+    /* audit --since: a date in the future lists nothing, the past all */
+    snprintf(cmd, sizeof cmd, "test -z \"$(%s admin audit --db %s --since "
+             "2999-01-01)\" && %s admin audit --db %s --since 2000-01-01 | "
+             "grep -q office.create", vc_test_cli(), db, vc_test_cli(), db);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    /* the database and its key are for the server's user alone */
+    struct stat st;
+    char key[400];
+    snprintf(key, sizeof key, "%s.key", db);
+    CU_ASSERT(stat(db, &st) == 0 && (st.st_mode & 077) == 0);
+    CU_ASSERT(stat(key, &st) == 0 && (st.st_mode & 077) == 0
+              && st.st_size == 32);
+}
+
+static void test_tls(void)
+{
+    /* a self-signed certificate for 127.0.0.1; the server speaks HTTPS
+     * on it and nothing else */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes "
+             "-keyout %s/key.pem -out %s/cert.pem -days 1 -subj "
+             "/CN=127.0.0.1 > /dev/null 2>&1", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+    unsigned plain = port;
+    pid_t plain_server = server;
+    char extra[700];
+    snprintf(extra, sizeof extra, "--tls-cert %s/cert.pem --tls-key "
+             "%s/key.pem", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(start_server(extra), 0);
+    snprintf(cmd, sizeof cmd, "curl -s --max-time 10 --cacert %s/cert.pem "
+             "https://127.0.0.1:%u/healthz | grep -q ok", dir, port);
+    CU_ASSERT_EQUAL(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "curl -s --max-time 10 "
+             "http://127.0.0.1:%u/healthz | grep -q ok", port);
+    CU_ASSERT_NOT_EQUAL(sh(cmd), 0);
+    stop_server(SIGTERM);
+    server = plain_server;
+    port = plain;
+}
+
 static void test_submission_and_idempotency(void)
 {
     response r;
@@ -930,6 +999,9 @@ int vc_register_serve_suite(void)
     }
     if (CU_add_test(s, "healthz and authentication",
                     test_health_and_auth) == NULL
+        || CU_add_test(s, "command line: warnings, usage, audit, modes",
+                       test_command_line) == NULL
+        || CU_add_test(s, "TLS", test_tls) == NULL
         || CU_add_test(s, "submission, idempotency",
                        test_submission_and_idempotency) == NULL
         || CU_add_test(s, "invalid file: 422 worded as validate",
