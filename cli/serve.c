@@ -16,7 +16,7 @@
 #include <pthread.h>
 
 #include "cli/cli.h"
-#include "serve/vc_serve.h"
+#include "serve/serve.h"
 
 void cli_serve_help(FILE *f)
 {

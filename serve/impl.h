@@ -13,7 +13,7 @@
 #include <nettle/sha2.h>
 #include <sqlite3.h>
 
-#include "serve/vc_serve.h"
+#include "serve/serve.h"
 
 #define VCS_HASH_SIZE SHA256_DIGEST_SIZE
 #define VCS_NREADERS 8

@@ -1,11 +1,12 @@
 /*
- * vc_serve.h: the intake service behind `victimcount serve` and
+ * serve.h: the intake service behind `victimcount serve` and
  * `victimcount admin`: a durable store (SQLite), per-office tokens, and an
  * HTTP API (libmicrohttpd) through which field offices submit overlap
  * tables and analysts run estimates over them.
  *
  * The service is not part of libvictimcount's estimation API; it is linked
- * into the victimcount binary only.  Like the library it never prints or
+ * into the victimcount binary only, so this header is not a vc_*.h: it is
+ * neither installed nor part of the umbrella header.  Like the library it never prints or
  * exits: errors come back as VC_* status codes with a one-line message in
  * a vc_error, and what the server has to say while it runs (one line per
  * request, estimate progress) goes through the log callback of its
@@ -16,8 +17,8 @@
  * writer), reads use a small pool of read connections; estimates run on
  * their own worker thread(s) through the run_estimate callback.
  */
-#ifndef VC_SERVE_H
-#define VC_SERVE_H
+#ifndef VC_SERVE_SERVE_H
+#define VC_SERVE_SERVE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -117,4 +118,4 @@ unsigned vcs_server_port(const vcs_server *srv);
  * store, the caller must not close the store but end the process. */
 int vcs_server_stop(vcs_server *srv);
 
-#endif /* VC_SERVE_H */
+#endif /* VC_SERVE_SERVE_H */
