@@ -109,11 +109,11 @@ SONAME = libvictimcount.so.$(SOVERSION)
 STATIC_LIB = $(BUILD)/libvictimcount.a
 SHARED_LIB = $(BUILD)/libvictimcount.so
 SHARED_REAL = $(BUILD)/libvictimcount.so.$(VERSION)
-# What `make install` ships: the public vc_*.h headers (internal headers
-# are *impl.h, fastmath.h and cli/), the umbrella header, the pkg-config
-# file and the man page.
-PUBLIC_HEADERS := $(sort $(wildcard core/vc_*.h data/vc_*.h sim/vc_*.h \
-                    estimators/vc_*.h models/vc_*.h report/vc_*.h))
+# What `make install` ships: the public headers, every MODULE/vc_*.h
+# (internal ones are *impl.h, core/fastmath.h and cli/cli.h), the
+# umbrella header dist/victimcount.h, which includes them all, the
+# pkg-config file and the man page.
+PUBLIC_HEADERS := $(sort $(wildcard */vc_*.h))
 PC_FILE = $(BUILD)/victimcount.pc
 MAN_PAGE = $(BUILD)/victimcount.1
 CLI_BIN = $(BUILD)/victimcount

@@ -29,8 +29,13 @@ step() {
 
 version=$(sed -n 's/^#define VC_VERSION "\([^"]*\)".*/\1/p' core/vc_core.h)
 major=${version%%.*}
-headers=$(ls core/vc_*.h data/vc_*.h sim/vc_*.h estimators/vc_*.h \
-             models/vc_*.h report/vc_*.h)
+# The public headers, as the Makefile's PUBLIC_HEADERS: every
+# MODULE/vc_*.h; the umbrella header must include each of them.
+headers=$(LC_ALL=C ls */vc_*.h)
+for h in $headers; do
+    grep -q "^#include \"$h\"\$" dist/victimcount.h \
+        || fail "dist/victimcount.h does not include $h"
+done
 
 # The files an installation must hold, relative to PREFIX, sorted.
 expected() {
