@@ -387,9 +387,10 @@ static void test_record_level(void)
     check_base(FIX "record.csv", 0);
 }
 
-/* Record level with an id column and a fourth list D: selecting A, B, C
- * ignores id and D, and the 11 people only D saw are dropped; keeping D
- * and omitting it gives the same table. */
+/* Record level with a fourth list D: selecting A, B, C leaves D out, and
+ * the 11 people only D saw are dropped; keeping D and omitting it gives
+ * the same table.  An id column is refused with or without a selection:
+ * it is neither a list, the count nor a stratum. */
 static void test_record_selection(void)
 {
     static const char *const abc[] = {"A", "B", "C"};
@@ -398,7 +399,7 @@ static void test_record_selection(void)
     vc_read_opts s = no_opts();
     s.lists = abc;
     s.nlists = 3;
-    vc_dataset *a = read_ok(FIX "record_4lists.csv", &s);
+    vc_dataset *a = read_ok(FIX "record_4lists_noid.csv", &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_EQUAL(a->aggregated, 0);
     CU_ASSERT(table_is(a->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
@@ -411,18 +412,28 @@ static void test_record_selection(void)
     o.nlists = 4;
     o.omit = omit;
     o.nomit = 1;
-    vc_dataset *b = read_ok(FIX "record_4lists.csv", &o);
+    vc_dataset *b = read_ok(FIX "record_4lists_noid.csv", &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(b->J, 3);
     CU_ASSERT(table_is(b->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
     CU_ASSERT_EQUAL(b->dropped, 11);
     vc_dataset_free(b);
 
-    /* Without a selection the id column is a list: id 1 reads as a cell
-     * word, id 2 does not. */
+    /* The id column is taken for a list: id 1 reads as a cell word, id 2
+     * does not; the advice names the column, which may be the count. */
     static const char *const want[] = {":3:", "column \"id\"", "got \"2\"",
                                        NULL};
-    expect_read_error(FIX "record_4lists.csv", NULL, VC_EDATA, want);
+    vc_read_advice adv;
+    o = no_opts();
+    o.advice = &adv;
+    expect_read_error(FIX "record_4lists.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "id");
+    CU_ASSERT_EQUAL(adv.may_be_count, 1);
+    s.advice = &adv;
+    expect_read_error(FIX "record_4lists.csv", &s, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "id");
 }
 
 /* Strata in order of first appearance, labelled by their keys; list B saw
@@ -465,24 +476,24 @@ static void test_strata(void)
     CU_ASSERT(has_note(d, "stratum \"Kyrgyzstan 2006\": list \"B\""));
     vc_dataset_free(d);
 
-    /* One stratum column, with year left out by selecting the lists. */
+    /* One stratum column: year is not dropped silently, even when the
+     * lists are selected; the file has a count column, so the advice is
+     * a stratum or nothing. */
     static const char *const country[] = {"country"};
+    static const char *const want[] = {
+        FIX "strata.csv:2:", "column \"year\"", "got \"2005\"", NULL};
+    vc_read_advice adv;
     o.strata = country;
     o.nstrata = 1;
+    o.advice = &adv;
+    expect_read_error(FIX "strata.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "year");
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
     o.lists = abc;
     o.nlists = 3;
-    d = read_ok(FIX "strata.csv", &o);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    CU_ASSERT_EQUAL(d->J, 3);
-    CU_ASSERT_EQUAL(d->n, 56);
-    CU_ASSERT_EQUAL_FATAL(d->ntables, 2);
-    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "Kyrgyzstan");
-    CU_ASSERT_STRING_EQUAL(d->tables[1]->label, "Tajikistan");
-    static const uint32_t pk[] = {1, 2, 4, 7};
-    static const uint64_t ck[] = {16, 9, 11, 2};
-    CU_ASSERT(table_is(d->tables[0], 4, pk, ck));
-    CU_ASSERT_EQUAL(d->nnotes, 0);
-    vc_dataset_free(d);
+    expect_read_error(FIX "strata.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
 }
 
 /* ---------------------------------------------------------------------
@@ -604,11 +615,24 @@ static void test_zero_rows_and_selection(void)
     o.lists = ab;
     expect_parse_error("A,B,count\n1,0,4\n0,0,1\n", &o, VC_EDATA,
                        "mem.csv:3: columns \"A\", \"B\"");
-    /* Ignored columns may hold anything. */
-    d = parse_ok("A,note,B\nx,\"anything, at all\",\nx,17,x\n", &o);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    CU_ASSERT_EQUAL(d->n, 2);
-    vc_dataset_free(d);
+    /* A column the selection leaves out is still a list of the file:
+     * anything else in it is refused, never ignored. */
+    vc_read_advice adv;
+    o.advice = &adv;
+    expect_parse_error("A,note,B\nx,\"anything, at all\",\nx,17,x\n", &o,
+                       VC_EDATA, "mem.csv:2: column \"note\": expected 0 or 1");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "note");
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
+    /* A list named by the selection gets no advice on its role. */
+    expect_parse_error("A,B\nx,\nx,17\n", &o, VC_EDATA,
+                       "mem.csv:3: column \"B\"");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_NONE);
+    /* A zero row is refused whatever the selection: 0 on A and B and on
+     * C, which the selection leaves out. */
+    expect_parse_error("A,B,C,count\n1,0,0,4\n0,0,0,2\n", &o, VC_EDATA,
+                       "mem.csv:3: columns \"A\", \"B\", \"C\": expected at "
+                       "least one 1");
 }
 
 /* A stratum where everybody was seen only by an omitted list has no
@@ -925,9 +949,9 @@ static void test_large_file(void)
 {
     static const char *const regions[] = {"north", "south", "east"};
     static const char *const lists[] = {"A", "B", "C", "D"};
-    static const char *const strata[] = {"region"};
+    static const char *const strata[] = {"region", "comment"};
     const size_t rows = 200000;
-    uint64_t want[3][16] = {{0}};
+    uint64_t want[3][2][16] = {{{0}}};
     text_buf b = {0};
     uint64_t x = 2385;
     put(&b, "region,A,B,C,D,comment\r\n");
@@ -935,18 +959,18 @@ static void test_large_file(void)
         x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
         unsigned pat = (unsigned)(x >> 33) % 15 + 1;
         unsigned reg = (unsigned)(x >> 50) % 3;
+        unsigned quoted = (x >> 20) % 7 == 0;
         char row[128];
         snprintf(row, sizeof row, "%s,%s,%s,%s,%s,%s%s", regions[reg],
                  pat & 1 ? "x" : "", pat & 2 ? "1" : "0",
                  pat & 4 ? "yes" : "no", pat & 8 ? "TRUE" : "",
-                 (x >> 20) % 7 == 0 ? "\"two\nlines, \"\"quoted\"\"\""
-                                    : "plain",
+                 quoted ? "\"two\nlines, \"\"quoted\"\"\"" : "plain",
                  (x >> 24) % 2 ? "\r\n" : "\n");
         put(&b, row);
         if (i % 997 == 0) {
             put(&b, "\r\n");
         }
-        want[reg][pat]++;
+        want[reg][quoted][pat]++;
     }
     char path[] = "/tmp/vc_test_data_XXXXXX";
     int fd = mkstemp(path);
@@ -959,26 +983,27 @@ static void test_large_file(void)
     o.lists = lists;
     o.nlists = 4;
     o.strata = strata;
-    o.nstrata = 1;
+    o.nstrata = 2;
     vc_dataset *d = read_ok(path, &o);
     vc_dataset *m = parse_ok(b.p, &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(d->n, rows);
     CU_ASSERT_EQUAL(d->aggregated, 0);
-    CU_ASSERT_EQUAL_FATAL(d->ntables, 3);
-    CU_ASSERT_EQUAL_FATAL(m->ntables, 3);
-    for (size_t t = 0; t < 3; t++) {
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 6);
+    CU_ASSERT_EQUAL_FATAL(m->ntables, 6);
+    for (size_t t = 0; t < 6; t++) {
         const vc_table *tt = d->tables[t];
         size_t reg = 0;
-        while (reg < 3 && strcmp(tt->label, regions[reg]) != 0) {
+        while (reg < 3 && strcmp(tt->keys[0], regions[reg]) != 0) {
             reg++;
         }
         CU_ASSERT_FATAL(reg < 3);
+        size_t quoted = strcmp(tt->keys[1], "plain") != 0;
         CU_ASSERT_EQUAL(tt->npat, 15);
         int same = 1;
         for (size_t i = 0; i < tt->npat; i++) {
-            same &= tt->count[i] == want[reg][tt->pattern[i]];
+            same &= tt->count[i] == want[reg][quoted][tt->pattern[i]];
         }
         CU_ASSERT(same);
         CU_ASSERT(table_is(m->tables[t], tt->npat, tt->pattern, tt->count));
