@@ -618,8 +618,17 @@ static void shell_word(const char *name, char *out, size_t size)
 static void print_read_error(const vc_error *err, const vc_read_advice *a)
 {
     char word[2 * VC_ERROR_SIZE + 8];
+    int typable = 1; /* a name with a line break cannot be an option */
+    for (const unsigned char *p = (const unsigned char *)a->column; *p; p++) {
+        typable = typable && *p >= 0x20 && *p != 0x7f;
+    }
     switch (a->kind) {
     case VC_ADVICE_COLUMN:
+        if (!typable) {
+            cli_error("%s; name the column with --count or --strata, or "
+                      "remove it from the file", err->msg);
+            break;
+        }
         shell_word(a->column, word, sizeof word);
         if (a->may_be_count) {
             cli_error("%s; if \"%s\" gives the number of people with each "

@@ -120,8 +120,7 @@ static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
 
 /* What a column is used for.  ROLE_UNSELECTED: a list of the file that the
  * selection leaves out (its cells are checked all the same). */
-enum { ROLE_IGNORE = 0, ROLE_LIST, ROLE_COUNT, ROLE_STRATUM,
-       ROLE_UNSELECTED };
+enum { ROLE_IGNORE = 0, ROLE_LIST, ROLE_COUNT, ROLE_STRATUM, ROLE_UNSELECTED };
 
 /*
  * Open-addressing hash map from capture pattern to count.  The all-zero

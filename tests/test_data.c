@@ -953,9 +953,10 @@ static int write_file(const char *path, const text_buf *b)
 /*
  * 200,000 people over 4 lists in 3 regions, with CRLF and LF lines, blank
  * lines, and a second stratum column, comment, whose quoted values
- * sometimes span two lines: far more than one read chunk.  The file read in chunks, the
- * same bytes parsed from memory and the counts kept while writing must
- * agree, and an error appended at the end must carry its physical line.
+ * sometimes span two lines: far more than one read chunk.  The file read
+ * in chunks, the same bytes parsed from memory and the counts kept while
+ * writing must agree, and an error appended at the end must carry its
+ * physical line.
  */
 static void test_large_file(void)
 {
