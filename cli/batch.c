@@ -67,6 +67,10 @@ void cli_batch_help(FILE *f)
         "      --out DIR          where results and the cache go (required)\n"
         "      --strata COLS      estimate separately for each value of these\n"
         "                         columns, e.g. --strata country,year\n"
+        "      --count COL        the count column, when it is not named\n"
+        "                         count, freq, n or Freq\n"
+        "      --encoding NAME    the file's encoding when it is not UTF-8\n"
+        "                         (cp1251, koi8-r, latin1, utf-16, ...)\n"
         "  -m, --methods LIST     methods, default chapman,loglinear,lcm,dga\n"
         "                         (chapman on more than two lists gives\n"
         "                         Chapman for each pair)\n"
@@ -874,15 +878,10 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
         cli_batch_plan_free(p);
         return rc;
     }
-    vc_read_opts ro;
-    cli_read_opts(&p->o, &ro);
-    vc_error err;
-    vc_error_clear(&err);
-    p->d = vc_dataset_read(p->o.input, &ro, &err);
+    p->d = cli_read_dataset(&p->o, &rc);
     if (p->d == NULL) {
-        cli_error("%s", err.msg);
         cli_batch_plan_free(p);
-        return cli_exit_for_status(err.code);
+        return rc;
     }
     rc = check_merges(p->d, &p->o);
     if (rc != CLI_EXIT_OK) {

@@ -79,6 +79,7 @@ typedef struct {
     cli_strings methods;
     cli_strings lists, strata, merge, omit;
     const char *count_column;
+    const char *encoding;   /* --encoding NAME, or NULL */
     uint64_t seed;
     int threads;            /* 0: OpenMP's default */
     /* loglinear */
@@ -149,6 +150,10 @@ void cli_options_free(cli_options *o);
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
 void cli_read_opts(const cli_options *o, vc_read_opts *r);
+/* Read o->input with o's reading options.  The dataset is returned (*rc
+ * CLI_EXIT_OK), or NULL after printing why, with the library's advice
+ * worded as this tool's options, and *rc the exit status. */
+vc_dataset *cli_read_dataset(const cli_options *o, int *rc);
 /* The common start of a subcommand: initialise o and parse argv; print
  * help(stdout) for --help.  When *done is set the caller returns the
  * result at once (o already freed): after --help, or a usage error. */
