@@ -154,6 +154,10 @@ void cli_read_opts(const cli_options *o, vc_read_opts *r);
  * CLI_EXIT_OK), or NULL after printing why, with the library's advice
  * worded as this tool's options, and *rc the exit status. */
 vc_dataset *cli_read_dataset(const cli_options *o, int *rc);
+/* The message cli_read_dataset prints for a refused file (without the
+ * "victimcount: " prefix), into buf; the intake service answers with it. */
+void cli_word_read_error(const vc_error *err, const vc_read_advice *a,
+                         char *buf, size_t size);
 /* The common start of a subcommand: initialise o and parse argv; print
  * help(stdout) for --help.  When *done is set the caller returns the
  * result at once (o already freed): after --help, or a usage error. */

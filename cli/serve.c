@@ -486,6 +486,7 @@ int cli_serve(int argc, char **argv)
     cfg.estimates_dir = estdir;
     cfg.run_estimate = run_estimate;
     cfg.method_known = method_known;
+    cfg.word_read_error = cli_word_read_error;
     cfg.log = log_line;
     vcs_store *s;
     int rc = open_store(db, &s);

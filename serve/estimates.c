@@ -129,6 +129,7 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
         memset(&ro, 0, sizeof ro);
         ro.strata = cols;
         ro.nstrata = ncols;
+        ro.encoding = json_string_value(json_object_get(sub, "encoding"));
         sets[i] = vc_dataset_parse(body, blen, id, &ro, err);
         free(copy);
         if (sets[i] == NULL) {

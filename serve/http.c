@@ -146,6 +146,32 @@ void vcsi_ascii_if_needed(char *s)
     json_decref(probe);
 }
 
+/* The charset parameter of the Content-Type, lower case ("" when
+ * absent or UTF-8, which is the default anyway). */
+void vcsi_charset(struct MHD_Connection *c, char *out, size_t size)
+{
+    out[0] = '\0';
+    const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *p = t ? strstr(t, "charset=") : NULL;
+    if (p == NULL) {
+        return;
+    }
+    p += 8;
+    if (*p == '"') {
+        p++;
+    }
+    size_t n = 0;
+    while (p[n] && p[n] != '"' && p[n] != ';' && p[n] != ' ' && n + 1 < size) {
+        out[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
+        n++;
+    }
+    out[n] = '\0';
+    if (strcmp(out, "utf-8") == 0 || strcmp(out, "utf8") == 0) {
+        out[0] = '\0';
+    }
+}
+
 /* The office behind "Authorization: Bearer TOKEN": 1, or 0. */
 static int authenticate(vcs_server *srv, struct MHD_Connection *c,
                         vcs_office *o)
@@ -195,12 +221,17 @@ static enum MHD_Result post_submission(vcs_server *srv,
     }
     const char *strata = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                      "X-Strata");
+    char charset[64];
+    vcsi_charset(c, charset, sizeof charset);
+    const char *encoding = charset[0] ? charset : NULL;
     vcs_check chk;
-    vcsi_check_upload(rq->body ? rq->body : "", rq->len, strata, &chk);
+    vcsi_check_upload(rq->body ? rq->body : "", rq->len, strata, encoding,
+                      srv->cfg.word_read_error, &chk);
     if (!chk.ok) {
         /* the message quotes the file, which may not be UTF-8: such
          * bytes are shown as '?' rather than lose the answer */
         vcsi_ascii_if_needed(chk.message);
+        vcsi_ascii_if_needed(chk.hint);
         vcsi_ascii_if_needed(chk.column);
         json_t *doc = json_pack("{s:s, s:s}", "error", "invalid input",
                                 "message", chk.message);
@@ -211,6 +242,9 @@ static enum MHD_Result post_submission(vcs_server *srv,
             json_object_set_new(doc, "column",
                                 chk.column[0] ? json_string(chk.column)
                                               : json_null());
+            if (chk.hint[0]) {
+                json_object_set_new(doc, "hint", json_string(chk.hint));
+            }
         }
         /* the rejection is audited, the file is not kept */
         sqlite3 *w = vcsi_writer_lock(srv->store);
@@ -227,7 +261,8 @@ static enum MHD_Result post_submission(vcs_server *srv,
     int rc = summary ? vcsi_submission_put(srv->store, o, idem, rq->body
                                                                  ? rq->body
                                                                  : "",
-                                           rq->len, strata, summary, client,
+                                           rq->len, strata, encoding,
+                                           summary, client,
                                            id, &outcome, &err)
                      : VC_ENOMEM;
     free(summary);
@@ -277,8 +312,27 @@ static enum MHD_Result post_estimate(vcs_server *srv,
     json_t *req = json_loadb(rq->body ? rq->body : "", rq->len,
                              JSON_REJECT_DUPLICATES, &jerr);
     const char *why = NULL;
-    if (!json_is_object(req)) {
+    char msg[300];
+    if (req == NULL) {
+        snprintf(msg, sizeof msg, "the body is not JSON: %s (line %d, "
+                 "column %d)", jerr.text, jerr.line, jerr.column);
+        why = msg;
+    } else if (!json_is_object(req)) {
         why = "the body must be a JSON object";
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(req, key, val)
+    {
+        /* what is not understood is refused, not ignored */
+        if (why == NULL && strcmp(key, "country") != 0
+            && strcmp(key, "period") != 0 && strcmp(key, "submissions") != 0
+            && strcmp(key, "methods") != 0 && strcmp(key, "seed") != 0) {
+            snprintf(msg, sizeof msg, "unknown field \"%.100s\" (the fields "
+                     "are country, period, submissions, methods, seed)",
+                     key);
+            why = msg;
+        }
     }
     json_t *country = json_object_get(req, "country");
     json_t *period = json_object_get(req, "period");

@@ -33,6 +33,7 @@ void vcsi_log(vcs_server *srv, const char *fmt, ...)
     ;
 void vcsi_client_addr(struct MHD_Connection *c, char *out, size_t size);
 void vcsi_media_type(struct MHD_Connection *c, char *out, size_t size);
+void vcsi_charset(struct MHD_Connection *c, char *out, size_t size);
 /* Queue body (malloc'ed; taken) with status and content type, and one
  * extra header when extra_name is not NULL. */
 enum MHD_Result vcsi_reply(struct MHD_Connection *c, unsigned status,

@@ -96,7 +96,7 @@ typedef enum {
  * The audit record goes in the same transaction. */
 int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
                         const char *body, size_t len, const char *strata,
-                        const char *summary, const char *client,
+                        const char *encoding, const char *summary, const char *client,
                         char id[40], vcs_sub_outcome *outcome,
                         vc_error *err);
 /* The submission's document ({"id", "office", "created", ..., and its
@@ -129,7 +129,7 @@ int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
  * (their batch cache keeps what they had finished). */
 int vcsi_estimates_requeue(vcs_store *s);
 /* The submissions an estimate may use: of offices of country, newest
- * first, as (id, office, strata, body). */
+ * first, as (id, office, strata, encoding, body). */
 json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
                                     const json_t *ids);
 
@@ -145,16 +145,25 @@ void vcsi_worker_wake(vcs_worker *w);
 int vcsi_worker_stop(vcs_worker *w);
 
 /* intake.c: validate an upload as `victimcount validate` reads files. */
+#define VCS_MESSAGE_SIZE (4 * VC_ERROR_SIZE + 256)
 typedef struct {
     int ok;
-    char message[VC_ERROR_SIZE];  /* when !ok: as validate words it */
+    char message[VCS_MESSAGE_SIZE]; /* when !ok: as validate words it */
+    char plain[VC_ERROR_SIZE];    /* when !ok: the reader's message alone */
+    char hint[VCS_MESSAGE_SIZE];  /* when !ok: what to do, in the
+                                     service's terms (or "") */
     long line;                    /* 0: none */
     char column[256];             /* "": none */
     json_t *summary;              /* when ok: lists, strata, people_seen,
                                      warnings */
 } vcs_check;
-/* strata: comma-separated stratum columns, or NULL. */
+/* strata: comma-separated stratum columns, or NULL; encoding: the
+ * file's character set (any name iconv knows), or NULL for UTF-8; word:
+ * the command's wording of a refusal, or NULL. */
 void vcsi_check_upload(const char *body, size_t len, const char *strata,
+                       const char *encoding,
+                       void (*word)(const vc_error *, const vc_read_advice *,
+                                    char *, size_t),
                        vcs_check *c);
 void vcsi_check_free(vcs_check *c);
 /* The source name uploads have in messages. */

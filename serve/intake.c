@@ -105,7 +105,42 @@ static void table_warnings(const vc_table *t, json_t *w)
     }
 }
 
+/* What to do about a refused file, in the service's terms. */
+static void service_hint(const vc_read_advice *a, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    switch (a->kind) {
+    case VC_ADVICE_COLUMN:
+        if (a->may_be_count) {
+            snprintf(buf, size, "if \"%s\" gives the number of people with "
+                     "each row's pattern, call the column count; if it is "
+                     "a stratum, name it as a stratum column (X-Strata: "
+                     "%s); else remove the column from the file",
+                     a->column, a->column);
+        } else {
+            snprintf(buf, size, "if \"%s\" is a stratum, name it as a "
+                     "stratum column (X-Strata: %s); else remove the column "
+                     "from the file", a->column, a->column);
+        }
+        break;
+    case VC_ADVICE_ENCODING:
+        snprintf(buf, size, "save the file as UTF-8, or name its encoding "
+                 "in the Content-Type (for example text/csv; "
+                 "charset=cp1251)");
+        break;
+    case VC_ADVICE_ENCODING_NAME:
+        snprintf(buf, size, "the charset of the Content-Type is not one the "
+                 "server knows (iconv -l lists them)");
+        break;
+    default:
+        break;
+    }
+}
+
 void vcsi_check_upload(const char *body, size_t len, const char *strata,
+                       const char *encoding,
+                       void (*word)(const vc_error *, const vc_read_advice *,
+                                    char *, size_t),
                        vcs_check *c)
 {
     memset(c, 0, sizeof *c);
@@ -117,6 +152,8 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
         if (ncols > 16) {
             snprintf(c->message, sizeof c->message, "X-Strata names more "
                      "than 16 stratum columns");
+            snprintf(c->plain, sizeof c->plain, "X-Strata names more than "
+                     "16 stratum columns");
             free(copy);
             return;
         }
@@ -125,12 +162,22 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
     memset(&ro, 0, sizeof ro);
     ro.strata = (const char *const *)cols;
     ro.nstrata = ncols;
+    ro.encoding = encoding;
+    vc_read_advice advice;
+    memset(&advice, 0, sizeof advice);
+    ro.advice = &advice;
     vc_error err;
     vc_error_clear(&err);
     vc_dataset *d = vc_dataset_parse(body, len, VCS_UPLOAD_SOURCE, &ro, &err);
     free(copy);
     if (d == NULL) {
-        snprintf(c->message, sizeof c->message, "%s", err.msg);
+        snprintf(c->plain, sizeof c->plain, "%s", err.msg);
+        if (word != NULL) {
+            word(&err, &advice, c->message, sizeof c->message);
+        } else {
+            snprintf(c->message, sizeof c->message, "%s", err.msg);
+        }
+        service_hint(&advice, c->hint, sizeof c->hint);
         locate(err.msg, &c->line, c->column, sizeof c->column);
         return;
     }
@@ -157,6 +204,7 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
     c->ok = c->summary != NULL;
     if (!c->ok) {
         snprintf(c->message, sizeof c->message, "out of memory");
+        snprintf(c->plain, sizeof c->plain, "out of memory");
     }
     vc_dataset_free(d);
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/vc_core.h"
+#include "data/vc_data.h"
 
 /* Bytes of a token (256 random bits) and of its text form: unpadded
  * URL-safe base64 (RFC 4648, section 5) of 32 bytes is 43 characters. */
@@ -99,6 +100,10 @@ typedef struct {
     vcs_run_estimate run_estimate; /* NULL: estimates stay queued */
     void *run_ctx;
     int (*method_known)(const char *name); /* NULL: any name */
+    /* words a refused file's message as `victimcount validate` does
+     * (NULL: the library's message) */
+    void (*word_read_error)(const vc_error *err, const vc_read_advice *a,
+                            char *buf, size_t size);
     void (*log)(void *ctx, const char *line); /* may be NULL */
     void *log_ctx;
 } vcs_config;

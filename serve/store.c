@@ -64,6 +64,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
     " body BLOB NOT NULL,"
     " sha256 TEXT NOT NULL,"
     " strata TEXT,"
+    " encoding TEXT,"
     " summary TEXT NOT NULL,"
     " created TEXT NOT NULL,"
     " UNIQUE (office, idem));"
@@ -710,7 +711,7 @@ void vcsi_session_delete(vcs_store *s, const char *token)
 /* One submission waiting for the group commit. */
 struct sub_job {
     const vcs_office *o;
-    const char *idem, *body, *strata, *summary, *client;
+    const char *idem, *body, *strata, *encoding, *summary, *client;
     size_t len;
     char sha[65], fresh[37], now[32];
     char *id;
@@ -756,7 +757,8 @@ static int sub_job_run(sqlite3 *w, sub_job *j, vc_error *err)
     if (rc == VC_OK && !found) {
         if (sqlite3_prepare_v2(w, "INSERT INTO submissions (id, office, "
                                   "idem, body, sha256, strata, summary, "
-                                  "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  "created, encoding) VALUES (?, ?, ?, ?, ?, "
+                                  "?, ?, ?, ?)",
                                -1, &st, NULL) != SQLITE_OK) {
             rc = vcsi_db_error(w, "submission", err);
         } else {
@@ -768,6 +770,7 @@ static int sub_job_run(sqlite3 *w, sub_job *j, vc_error *err)
             bind_text(st, 6, j->strata);
             bind_text(st, 7, j->summary);
             bind_text(st, 8, j->now);
+            bind_text(st, 9, j->encoding);
             if (sqlite3_step(st) != SQLITE_DONE) {
                 rc = vcsi_db_error(w, "submission", err);
             }
@@ -816,9 +819,9 @@ static void group_commit(vcs_store *s, sub_job *batch)
 
 int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
                         const char *body, size_t len, const char *strata,
-                        const char *summary, const char *client,
-                        char id[40], vcs_sub_outcome *outcome,
-                        vc_error *err)
+                        const char *encoding, const char *summary,
+                        const char *client, char id[40],
+                        vcs_sub_outcome *outcome, vc_error *err)
 {
     sub_job job;
     memset(&job, 0, sizeof job);
@@ -827,6 +830,7 @@ int vcsi_submission_put(vcs_store *s, const vcs_office *o, const char *idem,
     job.body = body;
     job.len = len;
     job.strata = strata;
+    job.encoding = encoding;
     job.summary = summary;
     job.client = client;
     job.id = id;
@@ -949,7 +953,7 @@ json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
     json_t *a = json_array();
     if (a != NULL
         && sqlite3_prepare_v2(r, "SELECT s.id, s.office, s.strata, s.body, "
-                                 "s.created FROM submissions s JOIN offices "
+                                 "s.created, s.encoding FROM submissions s JOIN offices "
                                  "o ON o.name = s.office WHERE o.country = "
                                  "? ORDER BY s.seq DESC", -1, &st, NULL)
                == SQLITE_OK) {
@@ -970,8 +974,10 @@ json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
                 }
             }
             const char *strata = (const char *)sqlite3_column_text(st, 2);
+            const char *enc = (const char *)sqlite3_column_text(st, 5);
             json_array_append_new(
-                a, json_pack("{s:s, s:s, s:o, s:o, s:s}", "id", id,
+                a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s}", "id", id,
+                             "encoding", enc ? json_string(enc) : json_null(),
                              "office",
                              (const char *)sqlite3_column_text(st, 1),
                              "strata",

@@ -432,7 +432,8 @@ static enum MHD_Result upload(vcs_server *srv, struct MHD_Connection *c,
     unsigned status = MHD_HTTP_OK;
     vcs_check chk;
     const char *strata = f->strata[0] ? f->strata : NULL;
-    vcsi_check_upload(f->file ? f->file : "", f->flen, strata, &chk);
+    vcsi_check_upload(f->file ? f->file : "", f->flen, strata, NULL, NULL,
+                      &chk);
     if (!chk.ok) {
         status = MHD_HTTP_UNPROCESSABLE_CONTENT;
         sqlite3 *w = vcsi_writer_lock(srv->store);
@@ -448,7 +449,11 @@ static enum MHD_Result upload(vcs_server *srv, struct MHD_Connection *c,
             }
             fputs(":</strong> ", p.f);
         }
-        esc(p.f, chk.message);
+        esc(p.f, chk.plain);
+        if (chk.hint[0]) {
+            fputs("</p><p>", p.f);
+            esc(p.f, chk.hint);
+        }
         fputs("</p></div><p>Nothing was stored. Correct the file and "
               "submit it again.</p>", p.f);
     } else {
@@ -461,7 +466,7 @@ static enum MHD_Result upload(vcs_server *srv, struct MHD_Connection *c,
         int rc = summary ? vcsi_submission_put(srv->store, o,
                                                f->sid[0] ? f->sid : NULL,
                                                f->file, f->flen, strata,
-                                               summary, client, id,
+                                               NULL, summary, client, id,
                                                &outcome, &err)
                          : VC_ENOMEM;
         free(summary);

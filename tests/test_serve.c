@@ -434,6 +434,21 @@ static void test_submission_and_idempotency(void)
     free_response(&r);
     json_decref(j);
     free(first);
+    /* another encoding, named by the Content-Type's charset */
+    static const char cp1251[] = "\xd1\xef\xe8\xf1\xee\xea" "1,NGO,count\n"
+                                 "1,0,5\n0,1,4\n1,1,2\n";
+    http("POST", "/api/v1/submissions", tok_a, "text/csv", "", cp1251,
+         strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 422);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body ? r.body : "", "charset="));
+    free_response(&r);
+    http("POST", "/api/v1/submissions", tok_a, "text/csv; charset=cp1251",
+         "", cp1251, strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 201);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body ? r.body : "",
+                                  "\xd0\xa1\xd0\xbf\xd0\xb8\xd1\x81\xd0\xbe"
+                                  "\xd0\xba" "1"));
+    free_response(&r);
     /* strata through X-Strata */
     static const char strat[] =
         "year,IOM,NGO,count\n2004,1,0,5\n2004,0,1,4\n2004,1,1,2\n"
@@ -614,10 +629,39 @@ static void test_isolation_and_estimates(void)
          strlen(req), &r);
     CU_ASSERT_EQUAL(r.status, 403);
     free_response(&r);
-    http("POST", "/api/v1/estimates", tok_an, "application/json", "",
-         "{\"country\": \"Kazakhstan\"}", 25, &r);
-    CU_ASSERT_EQUAL(r.status, 400);
+    const char *refused[] = {
+        "{\"country\": \"Kazakhstan\"}",
+        "{\"country\": \"Kazakhstan\", \"methods\": [\"bogus\"]}",
+        "{\"country\": \"Kazakhstan\", \"methods\": [\"chapman\"], "
+        "\"seeds\": 3}",
+        "{\"country\": \"Kazakhstan\", \"methods\": [\"chapman\"], "
+        "\"seed\": -1}",
+        "[1, 2]", "not json"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        http("POST", "/api/v1/estimates", tok_an, "application/json", "",
+             refused[i], strlen(refused[i]), &r);
+        CU_ASSERT_EQUAL(r.status, 400);
+        free_response(&r);
+    }
+    /* nothing to estimate: the estimate fails, saying why */
+    const char *none = "{\"country\": \"Nowhere\", \"methods\": "
+                       "[\"chapman\"]}";
+    char failed[64];
+    http("POST", "/api/v1/estimates", tok_an, "application/json", "", none,
+         strlen(none), &r);
+    CU_ASSERT_EQUAL_FATAL(r.status, 202);
+    j = json_of(&r);
+    snprintf(failed, sizeof failed, "%s",
+             json_string_value(json_object_get(j, "id")));
+    json_decref(j);
     free_response(&r);
+    j = wait_estimate(failed);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+                           "failed");
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(j,
+                                                                    "error")),
+                                  "Nowhere"));
+    json_decref(j);
     http("POST", "/api/v1/estimates", tok_an, "application/json", "", req,
          strlen(req), &r);
     CU_ASSERT_EQUAL_FATAL(r.status, 202);
@@ -651,6 +695,12 @@ static void test_isolation_and_estimates(void)
         }
     }
     CU_ASSERT(winner != NULL && strcmp(winner, sub) == 0);
+    if (winner == NULL || strcmp(winner, sub) != 0) {
+        char *t = json_dumps(json_object_get(done, "submissions"), 0);
+        fprintf(stderr, "\n  newest %s; submissions of the estimate: %s", sub,
+                t);
+        free(t);
+    }
     CU_ASSERT(json_array_size(json_object_get(
                   json_object_get(done, "submissions"), "superseded"))
               > 0);
@@ -737,9 +787,16 @@ static void test_isolation_and_estimates(void)
     }
     const char *tokens[] = {tok_a, tok_b, tok_c, tok_an};
     for (size_t i = 0; i < 4; i++) {
-        snprintf(cmd, sizeof cmd, "grep -q '%s' %s %s/server.err", tokens[i],
-                 out, dir);
-        CU_ASSERT_EQUAL(sh(cmd), 1);
+        snprintf(cmd, sizeof cmd, "grep -q -e '%s' %s %s/server.err",
+                 tokens[i], out, dir);
+        int found = sh(cmd);
+        CU_ASSERT_EQUAL(found, 1);
+        if (found != 1) {
+            fprintf(stderr, "\n  grep for a token gave %d", found);
+            snprintf(cmd, sizeof cmd, "grep -e '%s' %s %s/server.err >&2",
+                     tokens[i], out, dir);
+            sh(cmd);
+        }
     }
 }
 
