@@ -39,6 +39,7 @@ typedef struct {
     size_t len, cap;
     int too_big;         /* the body passed the cap: answered 413 */
     size_t discarded;
+    size_t received;     /* body bytes so far */
     int answered;        /* a response was queued before the body */
     struct timespec t0;
 } request;
@@ -629,6 +630,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        rq->received += n;
+        /* The idle timeout does not stop a client that trickles a byte
+         * now and then (slowloris): past the timeout, a body must have
+         * come at 1 KiB/s on average, or the connection is cut. */
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double elapsed = (double)(t.tv_sec - rq->t0.tv_sec)
+                         + 1e-9 * (double)(t.tv_nsec - rq->t0.tv_nsec);
+        if (elapsed > srv->cfg.timeout_s
+            && (double)rq->received < 1024.0 * elapsed) {
+            vcsi_log(srv, "cut off a client sending its body at %.0f "
+                     "bytes/s", (double)rq->received / elapsed);
+            return MHD_NO;
+        }
         if (rq->answered) {
             return MHD_YES;
         }

@@ -389,6 +389,39 @@ static void test_tls(void)
     port = plain;
 }
 
+static void test_slow_body_cut_off(void)
+{
+    /* headers at once, then the body a few bytes at a time: each byte
+     * resets the idle timeout, so the server cuts the connection on the
+     * body's rate (1 KiB/s past --timeout, 2 s here) */
+    int fd = connect_local();
+    CU_ASSERT_FATAL(fd >= 0);
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\n"
+                     "Authorization: Bearer %s\r\nContent-Type: text/csv\r\n"
+                     "Content-Length: 100000\r\n\r\nIOM,NGO,count\n", tok_a);
+    send_all(fd, head, (size_t)n);
+    time_t t0 = time(NULL);
+    int cut = 0;
+    for (int i = 0; i < 40 && !cut; i++) { /* at most 10 s */
+        struct timespec ts = {0, 250000000};
+        nanosleep(&ts, NULL);
+        cut = send_all(fd, "1,0,1\n", 6) != 0;
+        char c;
+        struct timeval tv = {0, 1000};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        cut = cut || recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+    }
+    CU_ASSERT(cut);
+    CU_ASSERT(time(NULL) - t0 <= 8);
+    close(fd);
+    response r;
+    get("/healthz", NULL, &r);
+    CU_ASSERT_EQUAL(r.status, 200);
+    free_response(&r);
+}
+
 static void test_submission_and_idempotency(void)
 {
     response r;
@@ -1065,6 +1098,8 @@ int vc_register_serve_suite(void)
                        test_invalid_as_validate) == NULL
         || CU_add_test(s, "limits: 413, 415, headers", test_limits) == NULL
         || CU_add_test(s, "slow client cut off", test_slow_client_cut_off)
+               == NULL
+        || CU_add_test(s, "slow body cut off", test_slow_body_cut_off)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
