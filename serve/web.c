@@ -531,9 +531,48 @@ static enum MHD_Result estimate_page(vcs_server *srv,
         fputs("/report\">The full report</a> (methods, intervals, "
               "figures)</p>", p.f);
     }
+    if (o->analyst && json_object_get(doc, "results") != NULL
+        && !json_is_true(json_object_get(doc, "published"))) {
+        fputs("<form method=\"post\" action=\"/estimates/", p.f);
+        esc(p.f, id);
+        fputs("/publish\"><input type=\"hidden\" name=\"csrf\" value=\"",
+              p.f);
+        esc(p.f, csrf);
+        fputs("\"><p><button>Publish: the offices of this country will "
+              "see it</button></p></form>", p.f);
+    }
     fputs("<p><a href=\"/\">Home</a></p>", p.f);
     json_decref(doc);
     return page_send(&p, c, MHD_HTTP_OK, NULL);
+}
+
+/* Is url "/estimates/ID" + rest?  The ID into id. */
+static int estimate_path(const char *url, const char *rest, char *id,
+                         size_t size)
+{
+    const char *pre = "/estimates/";
+    size_t pl = strlen(pre);
+    if (strncmp(url, pre, pl) != 0) {
+        return 0;
+    }
+    size_t n = strcspn(url + pl, "/");
+    if (n == 0 || n >= size || strcmp(url + pl + n, rest) != 0) {
+        return 0;
+    }
+    memcpy(id, url + pl, n);
+    id[n] = '\0';
+    return 1;
+}
+
+static enum MHD_Result not_found_page(struct MHD_Connection *c,
+                                      const vcs_office *o, const char *csrf)
+{
+    page p;
+    if (page_open(&p, "Not found", o, csrf) != 0) {
+        return MHD_NO;
+    }
+    fputs("<h1>Not found</h1><p><a href=\"/\">Home</a></p>", p.f);
+    return page_send(&p, c, MHD_HTTP_NOT_FOUND, NULL);
 }
 
 enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
@@ -586,7 +625,10 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
     if (!in) {
         return redirect(c, "/", NULL);
     }
-    if (post && (strcmp(url, "/signout") == 0 || strcmp(url, "/upload") == 0)) {
+    char pub[128];
+    int publish = post && estimate_path(url, "/publish", pub, sizeof pub);
+    if (post && (strcmp(url, "/signout") == 0 || strcmp(url, "/upload") == 0
+                 || publish)) {
         form f;
         if (parse_form(c, body, len, &f) != 0 || !csrf_ok(&f, csrf)) {
             free(f.file);
@@ -604,6 +646,18 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
             vcsi_session_delete(srv->store, session);
             r = redirect(c, "/", COOKIE "=; Path=/; HttpOnly; "
                                         "SameSite=Strict; Max-Age=0");
+        } else if (publish) {
+            /* analysts only; another's or a missing estimate: not found */
+            json_t *doc = o.analyst ? vcsi_estimate_get(srv->store, &o, pub,
+                                                        0)
+                                    : NULL;
+            int ok = doc != NULL
+                     && vcsi_estimate_publish(srv->store, &o, pub, client,
+                                              NULL) == VC_OK;
+            json_decref(doc);
+            char where[160];
+            snprintf(where, sizeof where, "/estimates/%s", pub);
+            r = ok ? redirect(c, where, NULL) : not_found_page(c, &o, csrf);
         } else {
             r = upload(srv, c, &o, csrf, &f, client);
         }
@@ -611,39 +665,22 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
         return r;
     }
     char id[128];
-    const char *pre = "/estimates/";
-    size_t pl = strlen(pre);
-    if (get && strncmp(url, pre, pl) == 0) {
-        size_t n = strcspn(url + pl, "/");
-        if (n > 0 && n < sizeof id) {
-            memcpy(id, url + pl, n);
-            id[n] = '\0';
-            const char *rest = url + pl + n;
-            if (*rest == '\0') {
-                return estimate_page(srv, c, &o, csrf, id);
-            }
-            if (strcmp(rest, "/report") == 0) {
-                json_t *doc = vcsi_estimate_get(srv->store, &o, id, 1);
-                if (json_is_string(doc)) {
-                    char *html = strdup(json_string_value(doc));
-                    json_decref(doc);
-                    return html ? vcsi_reply(c, MHD_HTTP_OK,
-                                             "text/html; charset=utf-8",
-                                             html, strlen(html),
-                                             "Content-Security-Policy",
-                                             "default-src 'none'; "
-                                             "style-src 'unsafe-inline'; "
-                                             "img-src data:")
-                                : MHD_NO;
-                }
-                json_decref(doc);
-            }
+    if (get && estimate_path(url, "", id, sizeof id)) {
+        return estimate_page(srv, c, &o, csrf, id);
+    }
+    if (get && estimate_path(url, "/report", id, sizeof id)) {
+        json_t *doc = vcsi_estimate_get(srv->store, &o, id, 1);
+        if (json_is_string(doc)) {
+            char *html = strdup(json_string_value(doc));
+            json_decref(doc);
+            return html ? vcsi_reply(c, MHD_HTTP_OK,
+                                     "text/html; charset=utf-8", html,
+                                     strlen(html), "Content-Security-Policy",
+                                     "default-src 'none'; style-src "
+                                     "'unsafe-inline'; img-src data:")
+                        : MHD_NO;
         }
+        json_decref(doc);
     }
-    page p;
-    if (page_open(&p, "Not found", &o, csrf) != 0) {
-        return MHD_NO;
-    }
-    fputs("<h1>Not found</h1><p><a href=\"/\">Home</a></p>", p.f);
-    return page_send(&p, c, MHD_HTTP_NOT_FOUND, NULL);
+    return not_found_page(c, &o, csrf);
 }

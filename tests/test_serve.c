@@ -1081,6 +1081,71 @@ static void test_web_pages(void)
     free_response(&r);
 }
 
+/* Sign in through the form; the cookie header line into h (256). */
+static int web_sign_in(const char *token, char *h, char *csrf)
+{
+    char form[256];
+    response r;
+    snprintf(form, sizeof form, "token=%s", token);
+    http("POST", "/signin", NULL, "application/x-www-form-urlencoded", "",
+         form, strlen(form), &r);
+    const char *c = strstr(r.head, "vc_session=");
+    if (r.status != 303 || c == NULL) {
+        free_response(&r);
+        return -1;
+    }
+    snprintf(h, 256, "Cookie: %.*s\r\n", (int)strcspn(c, ";\r"), c);
+    free_response(&r);
+    http("GET", "/", NULL, NULL, h, NULL, 0, &r);
+    csrf_field(r.body, csrf);
+    free_response(&r);
+    return csrf[0] ? 0 : -1;
+}
+
+static void test_web_publish(void)
+{
+    const char *req = "{\"country\": \"Kazakhstan\", \"methods\": "
+                      "[\"chapman\"]}";
+    char id[64];
+    CU_ASSERT_EQUAL_FATAL(start_estimate(req, id), 0);
+    json_t *done = wait_estimate(id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    json_decref(done);
+    char h_an[256], csrf_an[64], h_a[256], csrf_a[64], path[256], form[128];
+    CU_ASSERT_EQUAL_FATAL(web_sign_in(tok_an, h_an, csrf_an), 0);
+    CU_ASSERT_EQUAL_FATAL(web_sign_in(tok_a, h_a, csrf_a), 0);
+    response r;
+    snprintf(path, sizeof path, "/estimates/%s", id);
+    http("GET", path, NULL, NULL, h_an, NULL, 0, &r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body ? r.body : "", "/publish\""));
+    free_response(&r);
+    /* the office cannot see it yet, nor publish it */
+    http("GET", path, NULL, NULL, h_a, NULL, 0, &r);
+    CU_ASSERT_EQUAL(r.status, 404);
+    free_response(&r);
+    snprintf(path, sizeof path, "/estimates/%s/publish", id);
+    snprintf(form, sizeof form, "csrf=%s", csrf_a);
+    http("POST", path, NULL, "application/x-www-form-urlencoded", h_a, form,
+         strlen(form), &r);
+    CU_ASSERT_EQUAL(r.status, 404);
+    free_response(&r);
+    /* the analyst's form without its CSRF token is refused */
+    http("POST", path, NULL, "application/x-www-form-urlencoded", h_an,
+         "csrf=x", 6, &r);
+    CU_ASSERT_EQUAL(r.status, 403);
+    free_response(&r);
+    snprintf(form, sizeof form, "csrf=%s", csrf_an);
+    http("POST", path, NULL, "application/x-www-form-urlencoded", h_an, form,
+         strlen(form), &r);
+    CU_ASSERT_EQUAL(r.status, 303);
+    free_response(&r);
+    snprintf(path, sizeof path, "/estimates/%s", id);
+    http("GET", path, NULL, NULL, h_a, NULL, 0, &r);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body ? r.body : "", "published"));
+    free_response(&r);
+}
+
 int vc_register_serve_suite(void)
 {
     CU_pSuite s = CU_add_suite("serve", setup, teardown);
@@ -1105,6 +1170,8 @@ int vc_register_serve_suite(void)
                        test_isolation_and_estimates) == NULL
         || CU_add_test(s, "web pages: sign in, CSRF, upload",
                        test_web_pages) == NULL
+        || CU_add_test(s, "web pages: analyst publishes", test_web_publish)
+               == NULL
         || CU_add_test(s, "kill -9 keeps every accepted upload",
                        test_kill9_keeps_accepted) == NULL
         || CU_add_test(s, "kill -9 during an estimate: it resumes",
