@@ -150,8 +150,9 @@ typedef struct {
     int ok;
     char message[VCS_MESSAGE_SIZE]; /* when !ok: as validate words it */
     char plain[VC_ERROR_SIZE];    /* when !ok: the reader's message alone */
-    char hint[VCS_MESSAGE_SIZE];  /* when !ok: what to do, in the
-                                     service's terms (or "") */
+    char hint[VCS_MESSAGE_SIZE];  /* when !ok: what to do, in the API's
+                                     terms (or "") */
+    char web_hint[VCS_MESSAGE_SIZE]; /* the same in the upload form's */
     long line;                    /* 0: none */
     char column[256];             /* "": none */
     json_t *summary;              /* when ok: lists, strata, people_seen,

@@ -105,28 +105,34 @@ static void table_warnings(const vc_table *t, json_t *w)
     }
 }
 
-/* What to do about a refused file, in the service's terms. */
-static void service_hint(const vc_read_advice *a, char *buf, size_t size)
+/* What to do about a refused file, in the terms of the API (web 0) or
+ * of the upload form (web 1). */
+static void service_hint(const vc_read_advice *a, int web, char *buf,
+                         size_t size)
 {
+    char strat[300];
+    snprintf(strat, sizeof strat, web ? "enter %.200s under Stratum "
+             "columns" : "X-Strata: %.200s", a->column);
     buf[0] = '\0';
     switch (a->kind) {
     case VC_ADVICE_COLUMN:
         if (a->may_be_count) {
             snprintf(buf, size, "if \"%s\" gives the number of people with "
                      "each row's pattern, call the column count; if it is "
-                     "a stratum, name it as a stratum column (X-Strata: "
-                     "%s); else remove the column from the file",
-                     a->column, a->column);
+                     "a stratum, name it as a stratum column (%s); else "
+                     "remove the column from the file", a->column, strat);
         } else {
             snprintf(buf, size, "if \"%s\" is a stratum, name it as a "
-                     "stratum column (X-Strata: %s); else remove the column "
-                     "from the file", a->column, a->column);
+                     "stratum column (%s); else remove the column from the "
+                     "file", a->column, strat);
         }
         break;
     case VC_ADVICE_ENCODING:
-        snprintf(buf, size, "save the file as UTF-8, or name its encoding "
-                 "in the Content-Type (for example text/csv; "
-                 "charset=cp1251)");
+        snprintf(buf, size, web ? "save the file as UTF-8 (in a spreadsheet: "
+                                  "Save As, CSV UTF-8) and upload it again"
+                                : "save the file as UTF-8, or name its "
+                                  "encoding in the Content-Type (for example "
+                                  "text/csv; charset=cp1251)");
         break;
     case VC_ADVICE_ENCODING_NAME:
         snprintf(buf, size, "the charset of the Content-Type is not one the "
@@ -177,7 +183,8 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
         } else {
             snprintf(c->message, sizeof c->message, "%s", err.msg);
         }
-        service_hint(&advice, c->hint, sizeof c->hint);
+        service_hint(&advice, 0, c->hint, sizeof c->hint);
+        service_hint(&advice, 1, c->web_hint, sizeof c->web_hint);
         locate(err.msg, &c->line, c->column, sizeof c->column);
         return;
     }

@@ -450,9 +450,9 @@ static enum MHD_Result upload(vcs_server *srv, struct MHD_Connection *c,
             fputs(":</strong> ", p.f);
         }
         esc(p.f, chk.plain);
-        if (chk.hint[0]) {
+        if (chk.web_hint[0]) {
             fputs("</p><p>", p.f);
-            esc(p.f, chk.hint);
+            esc(p.f, chk.web_hint);
         }
         fputs("</p></div><p>Nothing was stored. Correct the file and "
               "submit it again.</p>", p.f);
