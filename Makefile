@@ -45,10 +45,13 @@ LDCONFIG ?= ldconfig
 
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
-                  fonts-dejavu-core openmpi-bin libopenmpi-dev git
+                  fonts-dejavu-core openmpi-bin libopenmpi-dev git \
+                  libmicrohttpd-dev libsqlite3-dev curl openssl
 
-# Only `make test-slow` needs these (it opens the report in a browser).
-SLOW_DEBIAN_PACKAGES = chromium
+# Only `make test-slow` needs these (it opens the report in a browser, and
+# drives the intake service's pages with it through the DevTools protocol
+# from node).
+SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
@@ -67,6 +70,13 @@ MPI_CFLAGS := $(patsubst -I%,-isystem %,\
 MPI_LIBS := $(shell pkg-config --libs ompi-c 2>/dev/null)
 ifeq ($(MPI_LIBS),)
 MPI_LIBS = -lmpi
+endif
+# The intake service (serve/, `victimcount serve`): libmicrohttpd for HTTP,
+# SQLite for the store.  Debian 12's libmicrohttpd 0.9.75-6 carries the
+# fix for CVE-2023-27371 (its changelog.Debian says so).
+SERVE_LIBS := $(shell pkg-config --libs libmicrohttpd sqlite3 2>/dev/null)
+ifeq ($(SERVE_LIBS),)
+SERVE_LIBS = -lmicrohttpd -lsqlite3
 endif
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null)
 ifeq ($(CUNIT_LIBS),)
@@ -89,12 +99,15 @@ ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
                               models/*.c report/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
+# The service is not part of the library: its objects go into the
+# victimcount binaries only.
+SERVE_SRC := $(sort $(wildcard serve/*.c))
 MPI_SRC := $(sort $(wildcard cli/mpi/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o) $(SERVE_SRC:%.c=$(BUILD)/%.o)
 MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
@@ -172,14 +185,15 @@ $(SHARED_LIB): $(SHARED_REAL)
 	ln -sf $(notdir $<) $@
 
 $(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS) \
+	  $(SERVE_LIBS) -lpthread
 
 # The MPI build of the CLI: the same objects with another main().
 $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
             $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MPI_OBJ) \
 	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
-	  $(MPI_LIBS)
+	  $(SERVE_LIBS) $(MPI_LIBS)
 
 $(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
@@ -286,6 +300,7 @@ uninstall:
 
 test-slow: test deps-slow
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_SLOW=1 ./$(TEST_BIN)
+	VC_CLI=$(CLI_BIN) sh tests/browser/serve_browser.sh
 
 # fontconfig's process-wide cache (through cairo) is never freed: see
 # tests/lsan.supp.
@@ -325,11 +340,12 @@ coverage: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report cli
-	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
+	  report cli serve
+	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
+	  $(PKG_CFLAGS)
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(MPI_SRC) $(TEST_SRC) \
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) $(MPI_SRC) $(TEST_SRC) \
 	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:

@@ -25,6 +25,10 @@ static void usage(FILE *f)
         "             HTML report in a directory (victimcount batch --help)\n"
         "  simulate   draw populations of known size, write them as input\n"
         "             (victimcount simulate --help)\n"
+        "  serve      the intake service: offices submit files over HTTP\n"
+        "             (victimcount serve --help)\n"
+        "  admin      offices, tokens and the audit log of the service\n"
+        "             (victimcount admin --help)\n"
         "\n"
         "  victimcount --version   print the version\n"
         "  victimcount --help      this help\n"
@@ -70,6 +74,12 @@ int cli_main(int argc, char **argv)
     }
     if (strcmp(cmd, "simulate") == 0) {
         return cli_simulate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "serve") == 0) {
+        return cli_serve(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "admin") == 0) {
+        return cli_admin(argc - 1, argv + 1);
     }
     cli_error("unknown command \"%s\" (see victimcount --help)", cmd);
     return CLI_EXIT_USAGE;

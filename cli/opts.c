@@ -614,8 +614,9 @@ static void shell_word(const char *name, char *out, size_t size)
 }
 
 /* The library's advice on a refused file, worded as this tool's options
- * (the library never names them). */
-static void print_read_error(const vc_error *err, const vc_read_advice *a)
+ * (the library never names them), into buf. */
+void cli_word_read_error(const vc_error *err, const vc_read_advice *a,
+                         char *buf, size_t size)
 {
     char word[2 * VC_ERROR_SIZE + 8];
     int typable = 1; /* a name with a line break cannot be an option */
@@ -625,36 +626,43 @@ static void print_read_error(const vc_error *err, const vc_read_advice *a)
     switch (a->kind) {
     case VC_ADVICE_COLUMN:
         if (!typable) {
-            cli_error("%s; name the column with --count or --strata, or "
-                      "remove it from the file", err->msg);
+            snprintf(buf, size, "%s; name the column with --count or "
+                     "--strata, or remove it from the file", err->msg);
             break;
         }
         shell_word(a->column, word, sizeof word);
         if (a->may_be_count) {
-            cli_error("%s; if \"%s\" gives the number of people with each "
-                      "row's pattern, name it with --count %s; if it is a "
-                      "stratum, with --strata %s; else remove the column "
-                      "from the file",
-                      err->msg, a->column, word, word);
+            snprintf(buf, size, "%s; if \"%s\" gives the number of people "
+                     "with each row's pattern, name it with --count %s; if "
+                     "it is a stratum, with --strata %s; else remove the "
+                     "column from the file",
+                     err->msg, a->column, word, word);
         } else {
-            cli_error("%s; if \"%s\" is a stratum, name it with --strata "
-                      "%s; else remove the column from the file",
-                      err->msg, a->column, word);
+            snprintf(buf, size, "%s; if \"%s\" is a stratum, name it with "
+                     "--strata %s; else remove the column from the file",
+                     err->msg, a->column, word);
         }
         break;
     case VC_ADVICE_ENCODING:
-        cli_error("%s; name the encoding with --encoding NAME (cp1251, "
-                  "koi8-r, latin1, utf-16le, ...: iconv -l lists every "
-                  "name)", err->msg);
+        snprintf(buf, size, "%s; name the encoding with --encoding NAME "
+                 "(cp1251, koi8-r, latin1, utf-16le, ...: iconv -l lists "
+                 "every name)", err->msg);
         break;
     case VC_ADVICE_ENCODING_NAME:
-        cli_error("%s; iconv -l lists every name --encoding takes",
-                  err->msg);
+        snprintf(buf, size, "%s; iconv -l lists every name --encoding "
+                 "takes", err->msg);
         break;
     default:
-        cli_error("%s", err->msg);
+        snprintf(buf, size, "%s", err->msg);
         break;
     }
+}
+
+static void print_read_error(const vc_error *err, const vc_read_advice *a)
+{
+    char buf[4 * VC_ERROR_SIZE + 256];
+    cli_word_read_error(err, a, buf, sizeof buf);
+    cli_error("%s", buf);
 }
 
 vc_dataset *cli_read_dataset(const cli_options *o, int *rc)
