@@ -15,6 +15,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "models/vc_models.h"
+#include "models/vc_umbrella.h"
 
 /* Below this mean gsl_ran_poisson is used; at and above it, PTRS
  * (Hormann 1993), whose validity starts at mean 10. */
@@ -91,6 +92,17 @@ struct vc_lcm_workspace {
      * the hybrid sampler), and the flips tried and accepted */
     unsigned flip_every;
     uint64_t flip[2];
+    /* umbrella sampling (models/umbrella.c): the target is the
+     * posterior times exp(bias[i]), i the bin of log N (bins of width
+     * bias_width from bias_lo, the end bins extended outwards); NULL:
+     * none.  Steps (e) and (a') then correct their proposals by
+     * exp(b(N') - b(N)) (vci_lcm_bias_at).  n0_prev: K, the unseen
+     * classes before a proposal of (e), restored on rejection. */
+    const double *bias;
+    size_t bias_bins;
+    double bias_lo, bias_width;
+    uint64_t *n0_prev;
+    uint64_t bias_tried, bias_done; /* proposals of (e), accepted */
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
     size_t nblocks, block_size;
@@ -102,6 +114,23 @@ struct vc_lcm_workspace {
     uint64_t *block_seen;    /* nblocks * J * K */
     int *block_status;       /* nblocks */
 };
+
+/* The bin of log N in w's bias (the end bins extended outwards). */
+static inline size_t vci_lcm_bias_bin(const vc_lcm_workspace *w, double N)
+{
+    double x = (log(N) - w->bias_lo) / w->bias_width;
+    if (!(x > 0.0)) {
+        return 0;
+    }
+    return x >= (double)(w->bias_bins - 1) ? w->bias_bins - 1 : (size_t)x;
+}
+
+/* The log weight umbrella sampling adds to the target at N (0 without a
+ * bias). */
+static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N)
+{
+    return w->bias == NULL ? 0.0 : w->bias[vci_lcm_bias_bin(w, N)];
+}
 
 /*
  * Blocked allocation: tables with at least VCI_BLOCK_MIN_PATTERNS distinct
@@ -313,5 +342,13 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,
  * accepted, splits impossible, label swaps tried, accepted. */
 void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
+
+/* vc_lcm_umbrella_run with a fixed log factor tilt[bins] (NULL: none) on
+ * the target by bin of log N, which the weights do not undo: the chains
+ * then estimate the posterior times exp(tilt) (models/umbrella.c; tests
+ * build a target with two regions of N this way). */
+vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
+                                      const vc_lcm_umbrella_opts *uo,
+                                      const double *tilt, vc_error *err);
 
 #endif /* VC_MODELS_IMPL_H */

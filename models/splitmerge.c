@@ -985,6 +985,11 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
 {
     const size_t J = w->J, K = w->K, P = w->npat;
     vc_lcm_state *s = &w->state;
+    if (w->bias != NULL) {
+        /* its acceptance ratio has no bias term (umbrella.c) */
+        return vc_error_set(err, VC_EINVAL, "split-merge moves with a "
+                            "bias on N are not supported");
+    }
     int status = vci_lcm_sample_observed_cells(w, r, sm->cells);
     if (status != VC_OK) {
         return vc_error_set(err, status, "LCM sweep %llu: class allocation "

@@ -1707,11 +1707,19 @@ static double f_integrand(double u, void *p)
                      + gsl_sf_lnbeta(1 + nn[0], alpha + nn[1]));
 }
 
-static void test_exact_tiny(void)
+enum { TINY_J = 3, TINY_NPAT = 7, TINY_NOBS = 17, TINY_EXTRA = 60,
+       TINY_NMAX = TINY_NOBS + TINY_EXTRA };
+static const uint32_t tiny_pattern[TINY_NPAT] = {1, 2, 4, 3, 5, 6, 7};
+static const uint64_t tiny_count[TINY_NPAT] = {3, 2, 4, 2, 1, 3, 2};
+
+/* The exact posterior of N on the tiny table, post[n0] for n0 = 0 ..
+ * TINY_EXTRA (filled, normalised), and P(one class occupied). */
+static void tiny_exact_posterior(double *post_out, double *p_one_out)
 {
-    enum { J = 3, NPAT = 7, NOBS = 17, EXTRA = 60, NMAX = NOBS + EXTRA };
-    static const uint32_t pattern[NPAT] = {1, 2, 4, 3, 5, 6, 7};
-    static const uint64_t count[NPAT] = {3, 2, 4, 2, 1, 3, 2};
+    enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
+           EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
+    const uint32_t *pattern = tiny_pattern;
+    const uint64_t *count = tiny_count;
     /* F(n1, N - n1) for every N <= NMAX */
     static double log_f[NMAX + 1][NMAX + 1];
     gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
@@ -1798,9 +1806,22 @@ static void test_exact_tiny(void)
         norm += post[n0];
     }
     p_one /= norm;
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        post_out[n0] = post[n0] / norm;
+    }
+    *p_one_out = p_one;
+}
+
+static void test_exact_tiny(void)
+{
+    enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
+           EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
+    const uint32_t *pattern = tiny_pattern;
+    const uint64_t *count = tiny_count;
+    double post[EXTRA + 1], p_one;
+    tiny_exact_posterior(post, &p_one);
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
-        post[n0] /= norm;
         mean += (NOBS + n0) * post[n0];
         p_le5 += n0 <= 5 ? post[n0] : 0.0;
     }
