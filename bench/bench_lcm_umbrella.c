@@ -8,7 +8,8 @@
  * Monte Carlo error (the chains' sd / sqrt(chains)).
  *
  * Usage: bench_lcm_umbrella [TABLE [CHAINS [SWEEPS [STAGE_SWEEPS [STAGES
- *                            [SEED [N_LO [N_HI [K]]]]]]]]]
+ *                            [SEED [N_LO [N_HI [K [BINS [ALPHA_BINS
+ *                            [ALPHA_LO [ALPHA_HI]]]]]]]]]]]]]
  *   TABLE a file of data/reference (default UKdat.csv); the defaults
  *   otherwise those of vc_lcm_umbrella_opts_default and
  *   vc_lcm_opts_default.  This is a verification instrument, not an
@@ -48,6 +49,10 @@ int main(int argc, char **argv)
     u.n_lo = argc > 7 ? strtod(argv[7], NULL) : u.n_lo;
     u.n_hi = argc > 8 ? strtod(argv[8], NULL) : u.n_hi;
     o.K = argc > 9 ? strtoul(argv[9], NULL, 10) : o.K;
+    u.bins = argc > 10 ? strtoul(argv[10], NULL, 10) : u.bins;
+    u.alpha_bins = argc > 11 ? strtoul(argv[11], NULL, 10) : u.alpha_bins;
+    u.alpha_lo = argc > 12 ? strtod(argv[12], NULL) : u.alpha_lo;
+    u.alpha_hi = argc > 13 ? strtod(argv[13], NULL) : u.alpha_hi;
     vc_error err;
     vc_error_clear(&err);
     double t0 = omp_get_wtime();
@@ -105,13 +110,22 @@ int main(int argc, char **argv)
            "q50 %.0f (%.0f)  q97.5 %.0f (%.0f)\n",
            e15, se15, e10, se10, e025, se025, e50, se50, e975, se975);
     /* the fitted free energy of chain 0: -b ~ log p(log N) + const */
-    size_t bins;
-    double lo, width;
-    const double *b = vc_lcm_umbrella_bias(um, 0, &bins, &lo, &width);
-    printf("chain 0's -bias by bin (log density of log N + const):\n");
+    size_t bins, bins_a;
+    double lo, width, lo_a, width_a;
+    const double *b = vc_lcm_umbrella_bias(um, 0, &bins, &lo, &width,
+                                           &bins_a, &lo_a, &width_a);
+    printf("chain 0's -bias by cell (log density of (log N, log alpha) + "
+           "const); rows N, columns alpha:\n          ");
+    for (size_t j = 0; j < bins_a; j++) {
+        printf(" %6.2g", exp(lo_a + width_a * ((double)j + 0.5)));
+    }
+    printf("\n");
     for (size_t k = 0; k < bins; k++) {
-        printf("  N %7.0f  %8.2f\n", exp(lo + width * ((double)k + 0.5)),
-               -b[k]);
+        printf("  N %6.0f", exp(lo + width * ((double)k + 0.5)));
+        for (size_t j = 0; j < bins_a; j++) {
+            printf(" %6.1f", -b[k * bins_a + j]);
+        }
+        printf("\n");
     }
     free(s15);
     free(s10);

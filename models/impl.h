@@ -93,14 +93,16 @@ struct vc_lcm_workspace {
     unsigned flip_every;
     uint64_t flip[2];
     /* umbrella sampling (models/umbrella.c): the target is the
-     * posterior times exp(bias[i]), i the bin of log N (bins of width
-     * bias_width from bias_lo, the end bins extended outwards); NULL:
-     * none.  Steps (e) and (a') then correct their proposals by
-     * exp(b(N') - b(N)) (vci_lcm_bias_at).  n0_prev: K, the unseen
-     * classes before a proposal of (e), restored on rejection. */
+     * posterior times exp(bias[i * bias_bins_a + j]), i the bin of log N
+     * (bins of width bias_width from bias_lo), j that of log alpha
+     * (bias_width_a from bias_lo_a), the end bins extended outwards;
+     * NULL: none.  Steps (e), (a') (N) and (d) and the flip (alpha) then
+     * correct their proposals by the ratio of exp(b) (vci_lcm_bias_at).
+     * n0_prev: K, the unseen classes before a proposal of (e), restored
+     * on rejection. */
     const double *bias;
-    size_t bias_bins;
-    double bias_lo, bias_width;
+    size_t bias_bins, bias_bins_a;
+    double bias_lo, bias_width, bias_lo_a, bias_width_a;
     uint64_t *n0_prev;
     uint64_t bias_tried, bias_done; /* proposals of (e), accepted */
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
@@ -115,21 +117,34 @@ struct vc_lcm_workspace {
     int *block_status;       /* nblocks */
 };
 
-/* The bin of log N in w's bias (the end bins extended outwards). */
-static inline size_t vci_lcm_bias_bin(const vc_lcm_workspace *w, double N)
+/* The bin of log x among `bins` bins of width `width` from lo (the end
+ * bins extended outwards). */
+static inline size_t vci_bias_bin(double x, double lo, double width,
+                                  size_t bins)
 {
-    double x = (log(N) - w->bias_lo) / w->bias_width;
-    if (!(x > 0.0)) {
+    double v = (log(x) - lo) / width;
+    if (!(v > 0.0) || bins < 2) {
         return 0;
     }
-    return x >= (double)(w->bias_bins - 1) ? w->bias_bins - 1 : (size_t)x;
+    return v >= (double)(bins - 1) ? bins - 1 : (size_t)v;
 }
 
-/* The log weight umbrella sampling adds to the target at N (0 without a
- * bias). */
-static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N)
+/* The cell of (N, alpha) in w's bias. */
+static inline size_t vci_lcm_bias_cell(const vc_lcm_workspace *w, double N,
+                                       double alpha)
 {
-    return w->bias == NULL ? 0.0 : w->bias[vci_lcm_bias_bin(w, N)];
+    return vci_bias_bin(N, w->bias_lo, w->bias_width, w->bias_bins)
+               * w->bias_bins_a
+           + vci_bias_bin(alpha, w->bias_lo_a, w->bias_width_a,
+                          w->bias_bins_a);
+}
+
+/* The log weight umbrella sampling adds to the target at (N, alpha) (0
+ * without a bias). */
+static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N,
+                                     double alpha)
+{
+    return w->bias == NULL ? 0.0 : w->bias[vci_lcm_bias_cell(w, N, alpha)];
 }
 
 /*

@@ -765,6 +765,16 @@ int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r)
     if (!(alpha > 0.0) || !isfinite(alpha)) {
         return VC_ENUMERIC;
     }
+    if (w->bias != NULL) {
+        /* umbrella sampling: the conditional draw as an independence
+         * proposal for the biased conditional, as in step (e) */
+        double N = (double)(w->n + w->state.n0);
+        double log_a = vci_lcm_bias_at(w, N, alpha)
+                       - vci_lcm_bias_at(w, N, w->state.alpha);
+        if (!(log_a >= 0.0 || log(vci_ran_uniform(r)) < log_a)) {
+            return VC_OK;
+        }
+    }
     w->state.alpha = alpha;
     return VC_OK;
 }
@@ -902,8 +912,8 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     if (status != VC_OK) {
         return status;
     }
-    double log_a = vci_lcm_bias_at(w, (double)(w->n + s->n0))
-                   - vci_lcm_bias_at(w, (double)(w->n + n0));
+    double log_a = vci_lcm_bias_at(w, (double)(w->n + s->n0), s->alpha)
+                   - vci_lcm_bias_at(w, (double)(w->n + n0), s->alpha);
     w->bias_tried++;
     if (log_a >= 0.0 || log(vci_ran_uniform(r)) < log_a) {
         w->bias_done++;
@@ -1095,8 +1105,8 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r)
     double log_a = unseen_log_ratio(w, k, d) + log((m1 + 1.0) / (m + 1.0))
                    + log((n0 + (double)K) / (n01 + (double)K))
                    + log(D / D1)
-                   + vci_lcm_bias_at(w, (double)w->n + n01)
-                   - vci_lcm_bias_at(w, (double)w->n + n0);
+                   + vci_lcm_bias_at(w, (double)w->n + n01, s->alpha)
+                   - vci_lcm_bias_at(w, (double)w->n + n0, s->alpha);
     if (!isfinite(log_a)) {
         return VC_ENUMERIC;
     }

@@ -925,7 +925,9 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                                     w->alpha_rate)
                    - stick_log_target(n, K, alpha, w->alpha_shape,
                                       w->alpha_rate)
-                   + eps; /* the Jacobian alpha' / alpha of log alpha */
+                   + eps /* the Jacobian alpha' / alpha of log alpha */
+                   + vci_lcm_bias_at(w, (double)(w->n + s->n0), alpha1)
+                   - vci_lcm_bias_at(w, (double)(w->n + s->n0), alpha);
     if (!(log_a >= 0.0 || log(u) < log_a)) {
         return;
     }

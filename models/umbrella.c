@@ -64,9 +64,11 @@
 #include "models/vc_umbrella.h"
 
 struct vc_lcm_umbrella {
-    size_t chains, bins;
-    double lo, width;
-    double *bias;        /* chains * bins: fitted (the adaptive part) */
+    size_t chains, bins, bins_a, cells; /* cells = bins * bins_a */
+    double lo, width, lo_a, width_a;
+    double *bias;        /* chains * cells: fitted (the adaptive part),
+                            cell i * bins_a + j for bin i of log N and j
+                            of log alpha */
     size_t *ndraws;      /* chains */
     uint64_t **N;        /* chains: kept draws */
     double **alpha;
@@ -84,6 +86,9 @@ void vc_lcm_umbrella_opts_default(vc_lcm_umbrella_opts *u)
     u->stage_sweeps = 5000;
     u->adapt_max = 2000000;
     u->flat = 0.3;
+    u->alpha_bins = 1;
+    u->alpha_lo = 0.01;
+    u->alpha_hi = 100.0;
     u->sweeps = 200000;
     u->thin = 10;
 }
@@ -136,7 +141,7 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
                      const vc_lcm_opts *o, const vc_lcm_umbrella_opts *uo,
                      const double *tilt, vc_error *err)
 {
-    const size_t B = u->bins;
+    const size_t B = u->cells;
     double *b = u->bias + i * B;
     double *eff = calloc(B, sizeof *eff); /* tilt + b: the chain's bias */
     uint64_t *hist = calloc(B, sizeof *hist); /* visits in this stage */
@@ -158,13 +163,17 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
     w->unseen_moves = VCI_UNSEEN_MOVES;
     w->flip_every = VCI_FLIP_EVERY;
     w->bias = eff;
-    w->bias_bins = B;
+    w->bias_bins = u->bins;
     w->bias_lo = u->lo;
     w->bias_width = u->width;
+    w->bias_bins_a = u->bins_a;
+    w->bias_lo_a = u->lo_a;
+    w->bias_width_a = u->width_a;
     for (size_t k = 0; k < B; k++) {
         eff[k] = tilt != NULL ? tilt[k] : 0.0;
     }
-    const double hi = u->lo + u->width * (double)B;
+    const double hi = u->lo + u->width * (double)u->bins;
+    const double hi_a = u->lo_a + u->width_a * (double)u->bins_a;
     uint64_t spent = 0;
     unsigned s = 0;
     for (; s < uo->stages && spent < uo->adapt_max; s++) {
@@ -178,8 +187,11 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
                     goto done;
                 }
                 double x = log((double)w->state.N);
-                if (x >= u->lo && x < hi) {
-                    size_t k = vci_lcm_bias_bin(w, (double)w->state.N);
+                double y = log(w->state.alpha);
+                if ((u->bins < 2 || (x >= u->lo && x < hi))
+                    && (u->bins_a < 2 || (y >= u->lo_a && y < hi_a))) {
+                    size_t k = vci_lcm_bias_cell(w, (double)w->state.N,
+                                                 w->state.alpha);
                     b[k] -= step;
                     eff[k] -= step;
                     hist[k]++;
@@ -224,7 +236,7 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
             double N = (double)w->state.N;
             u->N[i][d] = w->state.N;
             u->alpha[i][d] = w->state.alpha;
-            u->log_w[i][d] = -b[vci_lcm_bias_bin(w, N)];
+            u->log_w[i][d] = -b[vci_lcm_bias_cell(w, N, w->state.alpha)];
             d++;
         }
     }
@@ -266,15 +278,20 @@ vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
                   : o->n_max != 0 ? (double)o->n_max + 1.0
                                   : 30.0 * (double)t->n;
     if (uo->chains < 2 || uo->chains > UINT32_MAX || uo->bins < 1
-        || uo->bins > 100000 || uo->thin < 1 || uo->stages > 60
+        || uo->bins > 100000 || uo->alpha_bins < 1
+        || uo->alpha_bins > 100000 / uo->bins
+        || !(uo->alpha_lo > 0.0 && uo->alpha_hi > uo->alpha_lo)
+        || !isfinite(uo->alpha_hi) || uo->thin < 1 || uo->stages > 60
         || uo->stage_sweeps < 1 || !(uo->flat >= 0.0 && uo->flat < 1.0)
         || !(n_lo >= 1.0) || !(n_hi > n_lo) || !isfinite(n_hi)) {
         vc_error_set(err, VC_EINVAL, "umbrella sampling: %zu chains, %zu "
-                     "bins, thin %llu, %u stages, N from %g to %g: expected "
-                     ">= 2 chains, 1 to 100000 bins, thin >= 1, at most 60 "
-                     "stages, 1 <= N low < N high",
-                     uo->chains, uo->bins, (unsigned long long)uo->thin,
-                     uo->stages, n_lo, n_hi);
+                     "x %zu bins, thin %llu, %u stages, N from %g to %g, "
+                     "alpha from %g to %g: expected >= 2 chains, 1 to "
+                     "100000 cells, thin >= 1, at most 60 stages, 1 <= N "
+                     "low < N high, 0 < alpha low < alpha high",
+                     uo->chains, uo->bins, uo->alpha_bins,
+                     (unsigned long long)uo->thin, uo->stages, n_lo, n_hi,
+                     uo->alpha_lo, uo->alpha_hi);
         return NULL;
     }
     if (uo->sweeps / uo->thin < 1) {
@@ -294,7 +311,12 @@ vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
     u->bins = uo->bins;
     u->lo = log(n_lo);
     u->width = (log(n_hi) - log(n_lo)) / (double)uo->bins;
-    u->bias = calloc(m * uo->bins, sizeof *u->bias);
+    u->bins_a = uo->alpha_bins;
+    u->lo_a = log(uo->alpha_lo);
+    u->width_a = (log(uo->alpha_hi) - log(uo->alpha_lo))
+                 / (double)uo->alpha_bins;
+    u->cells = uo->bins * uo->alpha_bins;
+    u->bias = calloc(m * u->cells, sizeof *u->bias);
     u->ndraws = calloc(m, sizeof *u->ndraws);
     u->N = calloc(m, sizeof *u->N);
     u->alpha = calloc(m, sizeof *u->alpha);
@@ -479,12 +501,17 @@ size_t vc_lcm_umbrella_draws(const vc_lcm_umbrella *u, size_t chain,
 }
 
 const double *vc_lcm_umbrella_bias(const vc_lcm_umbrella *u, size_t chain,
-                                   size_t *bins, double *lo, double *width)
+                                   size_t *bins, double *lo, double *width,
+                                   size_t *bins_a, double *lo_a,
+                                   double *width_a)
 {
     *bins = u->bins;
     *lo = u->lo;
     *width = u->width;
-    return u->bias + chain * u->bins;
+    *bins_a = u->bins_a;
+    *lo_a = u->lo_a;
+    *width_a = u->width_a;
+    return u->bias + chain * u->cells;
 }
 
 void vc_lcm_umbrella_adaptation(const vc_lcm_umbrella *u, size_t chain,

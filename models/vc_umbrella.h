@@ -5,9 +5,10 @@
  * crossing between regions by themselves.
  *
  * Each of `chains` independent chains targets the posterior times a bias
- * exp(b(log N)) that flattens the distribution of log N over a range (b
- * fitted by the chain itself in a Wang-Landau phase, then fixed), and its
- * draws are reweighted by exp(-b(log N)).  Each chain's estimates are
+ * exp(b(log N, log alpha)) that flattens the distribution of log N (and,
+ * optionally, of log alpha) over a range (b fitted by the chain itself
+ * in a Wang-Landau phase, then fixed), and its draws are reweighted by
+ * exp(-b).  Each chain's estimates are
  * self-normalised importance-sampling estimates; the reported estimate is
  * their mean over the chains and its Monte Carlo error the chains'
  * standard deviation over sqrt(chains), which needs no estimate of the
@@ -26,7 +27,12 @@ typedef struct {
     size_t chains;         /* independent chains, >= 2 (default 8) */
     double n_lo, n_hi;     /* the range of N the bias flattens, n_lo < n_hi;
                               0: n (the observed) and 30 n (or n_max) */
-    size_t bins;           /* bins of log N over the range (default 60) */
+    size_t bins;           /* bins of log N over the range (default 60;
+                              1: no bias on N) */
+    size_t alpha_bins;     /* bins of log alpha (default 1: no bias on
+                              alpha); the bias is a table over the bins
+                              of log N times those of log alpha */
+    double alpha_lo, alpha_hi; /* their range (default 0.01 to 100) */
     unsigned stages;       /* Wang-Landau stages (default 10): in stage s
                               each sweep lowers the bias of the current
                               bin by 2^-s, until the stage's histogram of
@@ -85,10 +91,14 @@ size_t vc_lcm_umbrella_draws(const vc_lcm_umbrella *u, size_t chain,
                              const uint64_t **N, const double **alpha,
                              const double **log_w);
 
-/* Chain i's fitted bias (bins values) and its bins: log N from *lo in
- * steps of *width; the end bins extend outwards. */
+/* Chain i's fitted bias (bins * bins_a values, [i * bins_a + j] for bin
+ * i of log N and j of log alpha) and its bins: log N from *lo in steps
+ * of *width, log alpha from *lo_a in steps of *width_a; the end bins
+ * extend outwards. */
 const double *vc_lcm_umbrella_bias(const vc_lcm_umbrella *u, size_t chain,
-                                   size_t *bins, double *lo, double *width);
+                                   size_t *bins, double *lo, double *width,
+                                   size_t *bins_a, double *lo_a,
+                                   double *width_a);
 
 /* Chain i's adaptive phase: its sweeps, and the stages that ended with a
  * flat histogram (fewer than the stages asked for: the bias was not

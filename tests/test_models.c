@@ -1939,6 +1939,109 @@ static void test_exact_tiny(void)
     vc_table_free(t);
 }
 
+/* ------------------------------------------------------------------ */
+/* Umbrella sampling (models/umbrella.c) on the exact check's table: 8
+ * independent chains, each fitting its own bias, must give P(N < x)
+ * within 5 se (the se from the chains' spread) of the exact posterior,
+ * or of the exact posterior times exp(tilt) when a fixed tilt by bin of
+ * log N is imposed on the target (vci_lcm_umbrella_run). */
+static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
+                          size_t alpha_bins, double trips_lo,
+                          double trips_hi)
+{
+    static double post[TINY_EXTRA + 1];
+    static int have;
+    if (!have) {
+        double p_one;
+        tiny_exact_posterior(post, &p_one);
+        have = 1;
+    }
+    static const char *const names[TINY_J] = {"A", "B", "C"};
+    vc_table *t = vc_table_from_counts(TINY_J, names, TINY_NPAT,
+                                       tiny_pattern, tiny_count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = TINY_NMAX;
+    o.seed = 2121;
+    vc_lcm_umbrella_opts u;
+    vc_lcm_umbrella_opts_default(&u);
+    u.chains = 8;
+    u.n_lo = TINY_NOBS;
+    u.n_hi = TINY_NMAX + 1;
+    u.bins = bins;
+    u.alpha_bins = alpha_bins;
+    u.alpha_lo = 0.05;
+    u.alpha_hi = 20.0;
+    u.stages = 8;
+    u.stage_sweeps = 2000;
+    u.sweeps = 60000;
+    u.thin = 5;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_umbrella *um = vci_lcm_umbrella_run(t, &o, &u, tilt, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(um);
+    /* the target: the exact posterior times exp(tilt) by bin of log N,
+     * the bins as the library computes them */
+    double target[TINY_EXTRA + 1], norm = 0.0;
+    double lo = log((double)TINY_NOBS);
+    double width = (log(TINY_NMAX + 1.0) - lo) / (double)bins;
+    for (int n0 = 0; n0 <= TINY_EXTRA; n0++) {
+        size_t k = vci_bias_bin((double)(TINY_NOBS + n0), lo, width, bins);
+        target[n0] = post[n0] * exp(tilt != NULL ? tilt[k] : 0.0);
+        norm += target[n0];
+    }
+    fprintf(stderr, "\n    %s:", what);
+    static const int cuts[] = {19, 21, 24, 28, 33, 40, 50};
+    for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+        double exact = 0.0, est, se;
+        for (int n0 = 0; TINY_NOBS + n0 < cuts[c]; n0++) {
+            exact += target[n0] / norm;
+        }
+        vc_lcm_umbrella_share(um, cuts[c], &est, &se, NULL);
+        fprintf(stderr, " P(N<%d) %.4f (%.4f) exact %.4f;", cuts[c], est,
+                se, exact);
+        ASSERT_WITHIN_SE(est, exact, se, 5.0);
+        CU_ASSERT(se > 0.0 && se < 0.02);
+    }
+    uint64_t least = UINT64_MAX;
+    for (size_t i = 0; i < vc_lcm_umbrella_chains(um); i++) {
+        uint64_t tr = vc_lcm_umbrella_trips(um, i, trips_lo, trips_hi);
+        least = tr < least ? tr : least;
+        uint64_t sw;
+        unsigned st;
+        vc_lcm_umbrella_adaptation(um, i, &sw, &st);
+        CU_ASSERT_EQUAL(st, u.stages); /* every stage ended flat */
+    }
+    fprintf(stderr, " round trips N < %g to N >= %g: at least %llu a chain",
+            trips_lo, trips_hi, (unsigned long long)least);
+    CU_ASSERT(least >= 20);
+    vc_lcm_umbrella_free(um);
+    vc_table_free(t);
+}
+
+static void test_umbrella_exact(void)
+{
+    /* the posterior itself, bias on log N */
+    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0);
+    /* bias on log N and log alpha together (steps (d) and the flip
+     * corrected too) */
+    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0);
+    /* two regions: the target times e^-9 for N in the bins from about
+     * 27 to 40 and e^6 above, a valley between two regions of comparable
+     * weight (about 0.47 above N = 40), which the umbrella must recover */
+    enum { B = 12 };
+    double tilt[B] = {0};
+    double lo = log((double)TINY_NOBS);
+    double width = (log(TINY_NMAX + 1.0) - lo) / B;
+    for (size_t k = 0; k < B; k++) {
+        double mid = exp(lo + width * ((double)k + 0.5));
+        tilt[k] = mid > 27.0 && mid < 40.0 ? -9.0 : mid >= 40.0 ? 6.0 : 0.0;
+    }
+    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0);
+}
+
 /* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
  * sizes must come out with the stick-breaking prior's probabilities,
  * prod_{k<K-1} B(1 + n_k, alpha + T_{k+1}) (models/splitmerge.c, (1)).
@@ -2425,6 +2528,7 @@ int vc_register_models_suite(void)
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
+        {"umbrella sampling vs exact posterior", test_umbrella_exact},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
