@@ -379,6 +379,17 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                                             ess_min, or undefined */
 #define VC_LCM_FLAG_BOUND 0x200u         /* a draw of N was held back by
                                             the n_max bound */
+#define VC_LCM_FLAG_TAILS 0x400u         /* the chains disagree on the
+                                            share of their draws beyond
+                                            the interval's ends (a region
+                                            some chains visit and others
+                                            do not; issue 21): the run is
+                                            not converged either */
+
+/* Below this p-value the chains' tail shares disagree
+ * (VC_LCM_FLAG_TAILS): one in a thousand runs of a converged sampler
+ * is flagged by chance, per tail. */
+#define VC_LCM_TAIL_P_MIN 1e-3
 
 /* Plain-words description of one VC_LCM_FLAG_* bit (static), or NULL. */
 const char *vc_lcm_flag_text(unsigned flag);
@@ -388,8 +399,18 @@ typedef struct {
     vc_diag_summary N;          /* population size: the estimand */
     vc_diag_summary alpha;
     vc_diag_summary occupied;   /* number of occupied classes */
-    int converged;              /* N's R-hat < rhat_max and bulk ESS >=
-                                   ess_min */
+    int converged;              /* N's R-hat < rhat_max, bulk ESS >=
+                                   ess_min, and the chains agree on the
+                                   tails (tail_p >= VC_LCM_TAIL_P_MIN) */
+    /* Agreement of the chains on each tail: the share of each chain's
+     * draws below N.lower (the pooled draws' lower end) and above
+     * N.upper, min and max over the chains, and the smaller of the two
+     * tails' p-values of a chi-square test of equal shares, each chain
+     * weighted by the tail ESS of N over the chains (models/chains.c).
+     * tail_p 1 when undefined (no diagnostics, or one chain). */
+    double low_share_min, low_share_max;
+    double high_share_min, high_share_max;
+    double tail_p;
     unsigned flags;             /* VC_LCM_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
