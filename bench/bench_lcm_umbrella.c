@@ -106,9 +106,32 @@ int main(int argc, char **argv)
                low / (double)nd, low > 0 ? al / low : 0.0, acc[0], acc[1],
                (unsigned long long)asw, ast);
     }
-    printf("mean   %.5f (%.5f)  %.5f (%.5f)  q2.5 %.0f (%.0f)  "
+    printf("median %.5f (%.5f)  %.5f (%.5f)  q2.5 %.0f (%.0f)  "
            "q50 %.0f (%.0f)  q97.5 %.0f (%.0f)\n",
            e15, se15, e10, se10, e025, se025, e50, se50, e975, se975);
+    /* every chain's fitted profile along N (alpha's first bin), relative
+     * to its value at the bin of N = 22,000: -b ~ log p(log N) + const */
+    {
+        size_t nb, na;
+        double l0, w0, la, wa;
+        vc_lcm_umbrella_bias(um, 0, &nb, &l0, &w0, &na, &la, &wa);
+        size_t ref = (size_t)((log(22000.0) - l0) / w0);
+        printf("log density of log N relative to N = 22,000, by chain:\n"
+               "      N");
+        for (size_t i = 0; i < m; i++) {
+            printf("  %6zu", i);
+        }
+        printf("\n");
+        for (size_t k = 0; k < nb && ref < nb; k += nb > 30 ? 3 : 1) {
+            printf("%7.0f", exp(l0 + w0 * ((double)k + 0.5)));
+            for (size_t i = 0; i < m; i++) {
+                const double *bi = vc_lcm_umbrella_bias(um, i, &nb, &l0, &w0,
+                                                        &na, &la, &wa);
+                printf("  %6.1f", -bi[k * na] + bi[ref * na]);
+            }
+            printf("\n");
+        }
+    }
     /* the fitted free energy of chain 0: -b ~ log p(log N) + const */
     size_t bins, bins_a;
     double lo, width, lo_a, width_a;

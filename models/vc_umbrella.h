@@ -10,9 +10,10 @@
  * in a Wang-Landau phase, then fixed), and its draws are reweighted by
  * exp(-b).  Each chain's estimates are
  * self-normalised importance-sampling estimates; the reported estimate is
- * their mean over the chains and its Monte Carlo error the chains'
- * standard deviation over sqrt(chains), which needs no estimate of the
- * autocorrelation within a chain.  Round trips between two levels of N
+ * their median over the chains and its Monte Carlo error 1.2533 times the
+ * chains' robust standard deviation (1.4826 MAD) over sqrt(chains), which
+ * needs no estimate of the autocorrelation within a chain and is not
+ * moved by one chain stuck in one region.  Round trips between two levels of N
  * (vc_lcm_umbrella_trips) show whether each chain crossed.
  */
 #ifndef VC_UMBRELLA_H
@@ -71,9 +72,9 @@ void vc_lcm_umbrella_free(vc_lcm_umbrella *u);
 
 size_t vc_lcm_umbrella_chains(const vc_lcm_umbrella *u);
 
-/* The posterior probability P(N < x): *est the mean of the chains'
- * estimates, *se their standard deviation over sqrt(chains); per_chain
- * (filled, chains values) may be NULL. */
+/* The posterior probability P(N < x): *est the median of the chains'
+ * estimates, *se its standard error (above); per_chain (filled, chains
+ * values) may be NULL. */
 void vc_lcm_umbrella_share(const vc_lcm_umbrella *u, double x, double *est,
                            double *se, double *per_chain);
 

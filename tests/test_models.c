@@ -2042,6 +2042,54 @@ static void test_umbrella_exact(void)
     umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0);
 }
 
+/* UK (data/reference/UKdat.csv), issue 21: umbrella sampling on log N,
+ * independent of whether a chain crosses between regions by itself,
+ * against the figures of bench/RESULTS.md ("Issue 21"): 8 chains x
+ * 300,000 kept sweeps (N from 4,000 to 80,000, 60 bins), two seeds,
+ * gave P(N < 15,000) 0.0017 (se 0.0001), P(N < 10,000) below 1e-5,
+ * 2.5% point 17,050 (se 20), median 22,900 (se 60) -- the default
+ * hybrid's figures, not tempering's.  Here a short run (4 chains, 30
+ * bins from 6,000 to 60,000, 60,000 kept sweeps; some seconds): the
+ * low region below 10,000 must stay below 0.1%, the share below 15,000
+ * and the 2.5% point within 4 se (this run's, from the chains' spread)
+ * plus the long run's se of those figures. */
+static void test_umbrella_uk(void)
+{
+    vc_table *t = read_reference("UKdat.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.seed = 2121;
+    vc_lcm_umbrella_opts u;
+    vc_lcm_umbrella_opts_default(&u);
+    u.chains = 4;
+    u.n_lo = 6000.0;
+    u.n_hi = 60000.0;
+    u.bins = 30;
+    u.stages = 6;
+    u.stage_sweeps = 2000;
+    u.adapt_max = 100000;
+    u.sweeps = 60000;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_umbrella *um = vc_lcm_umbrella_run(t, &o, &u, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(um);
+    double s15, se15, s10, se10, q, seq, med, semed;
+    vc_lcm_umbrella_share(um, 15000.0, &s15, &se15, NULL);
+    vc_lcm_umbrella_share(um, 10000.0, &s10, &se10, NULL);
+    vc_lcm_umbrella_quantile(um, 0.025, &q, &seq, NULL);
+    vc_lcm_umbrella_quantile(um, 0.5, &med, &semed, NULL);
+    fprintf(stderr, "\n    UK umbrella: P(N<15,000) %.5f (%.5f), "
+            "P(N<10,000) %.2g (%.2g), 2.5%% %.0f (%.0f), median %.0f "
+            "(%.0f)", s15, se15, s10, se10, q, seq, med, semed);
+    CU_ASSERT(s10 < 1e-3);
+    ASSERT_WITHIN_SE(s15, 0.0017, sqrt(se15 * se15 + 1e-8), 4.0);
+    ASSERT_WITHIN_SE(q, 17050.0, sqrt(seq * seq + 400.0), 4.0);
+    ASSERT_WITHIN_SE(med, 22900.0, sqrt(semed * semed + 3600.0), 4.0);
+    vc_lcm_umbrella_free(um);
+    vc_table_free(t);
+}
+
 /* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
  * sizes must come out with the stick-breaking prior's probabilities,
  * prod_{k<K-1} B(1 + n_k, alpha + T_{k+1}) (models/splitmerge.c, (1)).
@@ -2529,6 +2577,7 @@ int vc_register_models_suite(void)
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
+        {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
