@@ -170,7 +170,8 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
     w->bias_lo_a = u->lo_a;
     w->bias_width_a = u->width_a;
     for (size_t k = 0; k < B; k++) {
-        eff[k] = tilt != NULL ? tilt[k] : 0.0;
+        b[k] = uo->bias != NULL ? uo->bias[k] : 0.0;
+        eff[k] = b[k] + (tilt != NULL ? tilt[k] : 0.0);
     }
     const double hi = u->lo + u->width * (double)u->bins;
     const double hi_a = u->lo_a + u->width_a * (double)u->bins_a;
@@ -300,6 +301,14 @@ vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
                      (unsigned long long)uo->sweeps,
                      (unsigned long long)uo->thin);
         return NULL;
+    }
+    for (size_t k = 0; uo->bias != NULL && k < uo->bins * uo->alpha_bins;
+         k++) {
+        if (!isfinite(uo->bias[k])) {
+            vc_error_set(err, VC_EINVAL, "umbrella sampling: bias of cell "
+                         "%zu is %g: expected finite", k, uo->bias[k]);
+            return NULL;
+        }
     }
     vc_lcm_umbrella *u = calloc(1, sizeof *u);
     if (u == NULL) {

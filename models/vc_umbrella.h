@@ -47,6 +47,10 @@ typedef struct {
     uint64_t sweeps;       /* sweeps per chain with the bias fixed, kept
                               every thin-th (default 200,000) */
     uint64_t thin;         /* default 10 */
+    const double *bias;    /* bins * alpha_bins: the bias to start the
+                              adaptive phase from (with stages = 0: the
+                              bias used), e.g. one fitted by an earlier
+                              run; borrowed; NULL (default): zero */
 } vc_lcm_umbrella_opts;
 
 void vc_lcm_umbrella_opts_default(vc_lcm_umbrella_opts *u);
