@@ -85,6 +85,10 @@
  * one step. */
 #define VCI_HYBRID_SM_EVERY 10000
 
+/* The tail test of the summary (tail_test) handles at most this many
+ * chains (stack scratch); with more it reports agreement (p = 1). */
+#define VCI_TAIL_CHAINS_MAX 256
+
 /* The block number of the exchange streams: far above any replica. */
 #define VCI_SWAP_BLOCK 0x80000000u
 
@@ -768,48 +772,72 @@ int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err)
 /*
  * Do the chains agree on the share of their draws beyond `cut` (below it
  * when below, else above)?  The share s_i of each chain, into *lo and *hi
- * (min and max), and the p-value of X^2 = sum_i e (s_i - s)^2 / (s (1 -
+ * (min and max), and the p-value of X^2 = sum_i e_i (s_i - s)^2 / (s (1 -
  * s)), s the pooled share, against chi-square with m - 1 degrees of
- * freedom: the test of equal binomial proportions with each chain's
- * draws counted as e effective ones (e = the tail ESS of N over m: the
- * ESS of the indicators of the 5% and 95% quantiles, Vehtari et al.
- * 2021 sec. 4.3).  Why (issue 21): on UK a tempering run had R-hat 1.02
- * while its chains put 6.7%, 0.8%, 1.4% and 0.2% of their draws below
- * N = 15,000; a region that one chain visits and the others do not
- * moves the interval's lower end, and this test names it.  1 when the
- * pooled share is 0 or 1.
+ * freedom: the test of equal binomial proportions with chain i's draws
+ * counted as e_i effective ones, e_i the ESS of the indicator within
+ * chain i alone (its own autocorrelation; the ESS over the chains would
+ * shrink with the very disagreement tested).  A chain whose indicator is
+ * constant in a half (no ESS) counts as the median of the others; none
+ * with an ESS: 1.  Why (issue 21): on UK a tempering run had R-hat 1.02
+ * while its chains put 6.7%, 0.8%, 1.4% and 0.2% of their draws below N
+ * = 15,000; a region that one chain visits and the others do not moves
+ * the interval's lower end, and this test names it.  1 when the pooled
+ * share is 0 or 1.  ind: scratch of n doubles.
  */
 static double tail_test(const double *x, size_t m, size_t n, double cut,
-                        int below, double e, double *lo, double *hi)
+                        int below, double *ind, double *lo, double *hi)
 {
-    double pooled = 0.0, ss = 0.0;
+    double pooled = 0.0;
+    double share[VCI_TAIL_CHAINS_MAX], ess[VCI_TAIL_CHAINS_MAX];
     *lo = HUGE_VAL;
     *hi = -HUGE_VAL;
-    double *share = malloc(m * sizeof *share);
-    if (share == NULL) {
-        *lo = *hi = 0.0;
-        return 1.0;
-    }
+    size_t defined = 0;
     for (size_t i = 0; i < m; i++) {
         size_t k = 0;
         for (size_t d = 0; d < n; d++) {
             double v = x[i * n + d];
-            k += below ? v < cut : v > cut;
+            ind[d] = below ? v < cut : v > cut;
+            k += ind[d] != 0.0;
         }
         share[i] = (double)k / (double)n;
         pooled += share[i] / (double)m;
         *lo = share[i] < *lo ? share[i] : *lo;
         *hi = share[i] > *hi ? share[i] : *hi;
+        if (i < VCI_TAIL_CHAINS_MAX) {
+            ess[i] = 0.0;
+            if (vc_diag_ess_basic(ind, 1, n, &ess[i], NULL) != VC_OK
+                || !(ess[i] > 0.0)) {
+                ess[i] = 0.0;
+            }
+            defined += ess[i] > 0.0;
+        }
     }
-    for (size_t i = 0; i < m; i++) {
-        ss += (share[i] - pooled) * (share[i] - pooled);
-    }
-    free(share);
-    if (!(pooled > 0.0 && pooled < 1.0) || m < 2 || !(e > 0.0)) {
+    if (!(pooled > 0.0 && pooled < 1.0) || m < 2 || defined == 0
+        || m > VCI_TAIL_CHAINS_MAX) {
         return 1.0;
     }
-    return gsl_cdf_chisq_Q(e * ss / (pooled * (1.0 - pooled)),
-                           (double)(m - 1));
+    /* the median ESS of the chains that have one, for those that do not */
+    double sorted[VCI_TAIL_CHAINS_MAX];
+    size_t ns = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (ess[i] > 0.0) {
+            size_t j = ns++;
+            while (j > 0 && sorted[j - 1] > ess[i]) {
+                sorted[j] = sorted[j - 1];
+                j--;
+            }
+            sorted[j] = ess[i];
+        }
+    }
+    double med = ns % 2 ? sorted[ns / 2]
+                        : 0.5 * (sorted[ns / 2 - 1] + sorted[ns / 2]);
+    double x2 = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        double e = ess[i] > 0.0 ? ess[i] : med;
+        x2 += e * (share[i] - pooled) * (share[i] - pooled);
+    }
+    return gsl_cdf_chisq_Q(x2 / (pooled * (1.0 - pooled)), (double)(m - 1));
 }
 
 int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
@@ -839,11 +867,17 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
     s->tail_p = 1.0;
     if (status == VC_OK) {
         gather(c, 0, n, x);
-        double e = s->N.diag_defined ? s->N.ess_tail / (double)m : 0.0;
-        double p_lo = tail_test(x, m, n, s->N.lower, 1, e,
+        double *ind = malloc(n * sizeof *ind);
+        if (ind == NULL) {
+            free(x);
+            return vc_error_set(err, VC_ENOMEM, "cannot summarise %zu "
+                                "draws", m * n);
+        }
+        double p_lo = tail_test(x, m, n, s->N.lower, 1, ind,
                                 &s->low_share_min, &s->low_share_max);
-        double p_hi = tail_test(x, m, n, s->N.upper, 0, e,
+        double p_hi = tail_test(x, m, n, s->N.upper, 0, ind,
                                 &s->high_share_min, &s->high_share_max);
+        free(ind);
         s->tail_p = p_lo < p_hi ? p_lo : p_hi;
     }
     free(x);
