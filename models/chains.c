@@ -85,7 +85,7 @@
  * one step. */
 #define VCI_HYBRID_SM_EVERY 10000
 
-/* The tail test of the summary (tail_test) handles at most this many
+/* The tail test of the summary (vci_tail_test) handles at most this many
  * chains (stack scratch); with more it reports agreement (p = 1). */
 #define VCI_TAIL_CHAINS_MAX 256
 
@@ -773,7 +773,7 @@ int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err)
  * Do the chains agree on the share of their draws beyond `cut` (below it
  * when below, else above)?  The share s_i of each chain, into *lo and *hi
  * (min and max), and the p-value of X^2 = sum_i e_i (s_i - s)^2 / (s (1 -
- * s)), s the pooled share, against chi-square with m - 1 degrees of
+ * s)), s the mean of the s_i, against chi-square with m - 1 degrees of
  * freedom: the test of equal binomial proportions with chain i's draws
  * counted as e_i effective ones, e_i the ESS of the indicator within
  * chain i alone (its own autocorrelation; the ESS over the chains would
@@ -785,8 +785,8 @@ int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err)
  * the interval's lower end, and this test names it.  1 when the pooled
  * share is 0 or 1.  ind: scratch of n doubles.
  */
-static double tail_test(const double *x, size_t m, size_t n, double cut,
-                        int below, double *ind, double *lo, double *hi)
+double vci_tail_test(const double *x, size_t m, size_t n, double cut,
+                     int below, double *ind, double *lo, double *hi)
 {
     double pooled = 0.0;
     double share[VCI_TAIL_CHAINS_MAX], ess[VCI_TAIL_CHAINS_MAX];
@@ -832,6 +832,11 @@ static double tail_test(const double *x, size_t m, size_t n, double cut,
     }
     double med = ns % 2 ? sorted[ns / 2]
                         : 0.5 * (sorted[ns / 2 - 1] + sorted[ns / 2]);
+    /* The pooled share unweighted, as R-hat compares chains: a chain
+     * whose share is off by a long excursion (few effective draws of its
+     * own) still makes the others, which pin the share down, disagree
+     * with the pool.  Under agreement X^2 is close to chi-square(m - 1)
+     * when the ESS are alike. */
     double x2 = 0.0;
     for (size_t i = 0; i < m; i++) {
         double e = ess[i] > 0.0 ? ess[i] : med;
@@ -873,9 +878,9 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
             return vc_error_set(err, VC_ENOMEM, "cannot summarise %zu "
                                 "draws", m * n);
         }
-        double p_lo = tail_test(x, m, n, s->N.lower, 1, ind,
+        double p_lo = vci_tail_test(x, m, n, s->N.lower, 1, ind,
                                 &s->low_share_min, &s->low_share_max);
-        double p_hi = tail_test(x, m, n, s->N.upper, 0, ind,
+        double p_hi = vci_tail_test(x, m, n, s->N.upper, 0, ind,
                                 &s->high_share_min, &s->high_share_max);
         free(ind);
         s->tail_p = p_lo < p_hi ? p_lo : p_hi;

@@ -358,6 +358,13 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
  * accepted, splits impossible, label swaps tried, accepted. */
 void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
 
+/* The summary's test of the chains' agreement on a tail (chains.c): m
+ * chains of n draws x, the share of each beyond cut (below when below)
+ * into *lo, *hi (min, max over the chains); returns the chi-square
+ * p-value; ind: scratch of n doubles. */
+double vci_tail_test(const double *x, size_t m, size_t n, double cut,
+                     int below, double *ind, double *lo, double *hi);
+
 /* vc_lcm_umbrella_run with a fixed log factor tilt[bins] (NULL: none) on
  * the target by bin of log N, which the weights do not undo: the chains
  * then estimate the posterior times exp(tilt) (models/umbrella.c; tests

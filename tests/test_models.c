@@ -2119,6 +2119,46 @@ static void test_umbrella_uk(void)
     vc_table_free(t);
 }
 
+/* The chains' agreement on a tail (vci_tail_test, issue 21): 4 chains of
+ * 4,000 independent uniforms agree on the share below 0.025 (p well above
+ * VC_LCM_TAIL_P_MIN); with one chain's draws below 0.1 moved below 0.025
+ * (10% of it in the tail against 2.5%) they do not; with every chain's
+ * values in runs of 200 (an ESS of about 20 each) the same excess is
+ * within the noise and not flagged. */
+static void test_tail_agreement(void)
+{
+    enum { M = 4, NN = 4000 };
+    double *x = malloc(M * NN * sizeof *x), ind[NN], lo, hi;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    gsl_rng *r = vc_rng_stream_alloc(21, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t i = 0; i < M * NN; i++) {
+        x[i] = gsl_rng_uniform(r);
+    }
+    double p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "\n    agreeing: p %.3g, shares %.4f-%.4f", p, lo, hi);
+    CU_ASSERT(p > 1e-3 && lo > 0.015 && hi < 0.035);
+    /* the upper tail too */
+    CU_ASSERT(vci_tail_test(x, M, NN, 0.975, 0, ind, &lo, &hi) > 1e-3);
+    for (size_t d = 0; d < NN; d++) {
+        x[3 * NN + d] = x[3 * NN + d] < 0.1 ? x[3 * NN + d] / 4.0
+                                            : x[3 * NN + d];
+    }
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "; one chain at 10%%: p %.3g, shares %.4f-%.4f", p, lo,
+            hi);
+    CU_ASSERT(p < VC_LCM_TAIL_P_MIN && hi > 0.08);
+    for (size_t i = 0; i < M * NN; i++) {
+        x[i] = x[i / 200 * 200];
+    }
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "; all in runs of 200: p %.3g, shares %.4f-%.4f", p,
+            lo, hi);
+    CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
+    gsl_rng_free(r);
+    free(x);
+}
+
 /* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
  * sizes must come out with the stick-breaking prior's probabilities,
  * prod_{k<K-1} B(1 + n_k, alpha + T_{k+1}) (models/splitmerge.c, (1)).
@@ -2607,6 +2647,7 @@ int vc_register_models_suite(void)
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
+        {"chains' agreement on the tails", test_tail_agreement},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
