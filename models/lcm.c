@@ -123,6 +123,15 @@
  *   likelihood, whose posterior spread grows with the number of
  *   parameters, not with n (bench/RESULTS.md).
  *
+ * Umbrella sampling (models/umbrella.c)
+ *   With a bias b(log N, log alpha) set on the workspace the target is the
+ *   posterior times exp(b): the draws of (e) and (d) from their
+ *   conditionals become independence proposals accepted with probability
+ *   min(1, exp(b' - b)) (the conditional's density cancels), and the
+ *   moves (a') and the flip (splitmerge.c) add b' - b to their log
+ *   ratios; steps (a)-(c) and the label swaps leave N and alpha alone.
+ *   Without a bias nothing changes, not even the random numbers used.
+ *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
  *
