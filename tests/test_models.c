@@ -1831,9 +1831,16 @@ static void test_exact_tiny(void)
     /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    /* the last: tempering-splitmerge with the hottest table thinned to
+     * one person (0.05 of counts of at most 4: every cell rounds to 0,
+     * and the largest keeps one), exchanges between replicas with n^r
+     * from 17 down to 1 (issue 21: the regime the UK runs exchange in,
+     * n^r from 2,744 to 686) */
     static const int samplers[] = {
         VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING,
-        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_HYBRID};
+        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_HYBRID,
+        VC_LCM_SAMPLER_TEMPERING_SPLITMERGE};
+    static const double beta_min[] = {0.2, 0.2, 0.2, 0.2, 0.05};
     for (size_t si = 0; si < sizeof samplers / sizeof *samplers; si++) {
     int sampler = samplers[si];
     vc_lcm_opts o;
@@ -1848,7 +1855,7 @@ static void test_exact_tiny(void)
     o.burnin = 2000;
     o.thin = 5;
     o.seed = 424242;
-    o.beta_min = 0.2;
+    o.beta_min = beta_min[si];
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     /* tempering: a quarter of the sweeps (each is 4 sweeps' work);
@@ -2157,6 +2164,87 @@ static void test_tail_agreement(void)
     CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
     gsl_rng_free(r);
     free(x);
+}
+
+/* The flip of the hybrid sampler (vci_sm_flip_alpha) alone on K = 3
+ * classes of fixed sizes, near-empty ones included (issue 21: the tiny
+ * exact test has K = 2, where classes 1 and K are neighbours): it toggles
+ * between the orderings (n_1, n_2, n_3) and (n_3, n_2, n_1) while moving
+ * log alpha, so the share of sweeps in the first ordering must be
+ *   P_A / (P_A + P_B),  P_o = int Gamma(alpha; a, b) alpha^(K-1)
+ *                            prod_{k<K} B(1 + n_k, alpha + T_{k+1}) d alpha
+ * (models/splitmerge.c, "The flip"), by quadrature. */
+static double flip_integrand(double alpha, void *p)
+{
+    const double *n = p; /* 3 sizes */
+    if (alpha <= 0.0) {
+        return 0.0;
+    }
+    double t = (0.25 - 1.0) * log(alpha) - 0.25 * alpha + 2.0 * log(alpha)
+               + gsl_sf_lnbeta(1.0 + n[0], alpha + n[1] + n[2])
+               + gsl_sf_lnbeta(1.0 + n[1], alpha + n[2]);
+    return exp(t + 20.0);
+}
+
+static void flip_case(const double sizes[3])
+{
+    double fwd[3] = {sizes[0], sizes[1], sizes[2]};
+    double rev[3] = {sizes[2], sizes[1], sizes[0]};
+    gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
+    double pa, pb, e1, e2;
+    gsl_function fa = {flip_integrand, fwd}, fb = {flip_integrand, rev};
+    CU_ASSERT_EQUAL_FATAL(gsl_integration_qagiu(&fa, 0.0, 0.0, 1e-10, 1000,
+                                                iw, &pa, &e1), 0);
+    CU_ASSERT_EQUAL_FATAL(gsl_integration_qagiu(&fb, 0.0, 0.0, 1e-10, 1000,
+                                                iw, &pb, &e2), 0);
+    gsl_integration_workspace_free(iw);
+    double exact = pa / (pa + pb);
+    vc_table *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 3;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(77, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    vc_lcm_state *st = (vc_lcm_state *)vc_lcm_state_get(w);
+    for (size_t k = 0; k < 3; k++) {
+        w->nobs_class[k] = (uint64_t)sizes[k];
+        st->n0_class[k] = 0;
+    }
+    st->n0 = 0;
+    st->alpha = 1.0;
+    enum { FLIPS = 400000 };
+    double *ind = malloc(FLIPS * sizeof *ind), in_a = 0.0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    uint64_t cnt[2] = {0, 0};
+    for (int i = 0; i < FLIPS; i++) {
+        vci_sm_flip_alpha(w, r, cnt);
+        ind[i] = w->nobs_class[0] == (uint64_t)sizes[0]
+                 && w->nobs_class[2] == (uint64_t)sizes[2];
+        in_a += ind[i];
+    }
+    double ess = 0.0;
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, 1, FLIPS, &ess, NULL), VC_OK);
+    double got = in_a / FLIPS;
+    fprintf(stderr, "\n    sizes %g %g %g: P(first order) %.4f (exact "
+            "%.4f, ESS %.0f), flips %llu/%llu", sizes[0], sizes[1],
+            sizes[2], got, exact, ess, (unsigned long long)cnt[1],
+            (unsigned long long)cnt[0]);
+    ASSERT_WITHIN_SE(got, exact, sqrt(exact * (1.0 - exact) / ess), 4.0);
+    CU_ASSERT(cnt[1] > FLIPS / 100);
+    free(ind);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+static void test_flip_orderings(void)
+{
+    static const double cases[][3] = {{0, 2, 15}, {1, 0, 8}, {3, 1, 40}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        flip_case(cases[c]);
+    }
 }
 
 /* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
@@ -2648,6 +2736,7 @@ int vc_register_models_suite(void)
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"chains' agreement on the tails", test_tail_agreement},
+        {"flip: orderings of K = 3 classes with alpha", test_flip_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
