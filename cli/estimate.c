@@ -145,8 +145,11 @@ void cli_estimate_help(FILE *f)
         "      --burnin B       sweeps discarded first, default 10000\n"
         "      --thin T         keep every T-th sweep, default 10\n"
         "      --until-converged  keep sampling in rounds of I sweeps until\n"
-        "                       R-hat < 1.01 and bulk ESS >= 400, up to\n"
-        "                       --max-iterations (default 10 I)\n"
+        "                       R-hat < 1.01, bulk ESS >= 400 and the\n"
+        "                       chains agree on the share of their draws\n"
+        "                       beyond each end of the interval (JSON:\n"
+        "                       diagnostics.tails), up to --max-iterations\n"
+        "                       (default 10 I)\n"
         "      --draws FILE     write every kept draw (stratum, chain, draw,\n"
         "                       N, alpha, occupied classes) as CSV\n"
         "\n", f);

@@ -699,6 +699,20 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_object_set_new(d, "seconds", json_real(seconds));
         }
         json_object_set_new(d, "converged", json_boolean(s.converged));
+        /* the chains' agreement on the tails (issue 21) */
+        json_t *jt = json_object();
+        json_object_set_new(jt, "below_lower_min",
+                            real_or_null(s.low_share_min));
+        json_object_set_new(jt, "below_lower_max",
+                            real_or_null(s.low_share_max));
+        json_object_set_new(jt, "above_upper_min",
+                            real_or_null(s.high_share_min));
+        json_object_set_new(jt, "above_upper_max",
+                            real_or_null(s.high_share_max));
+        json_object_set_new(jt, "p_value", real_or_null(s.tail_p));
+        json_object_set_new(jt, "agree",
+                            json_boolean(!(s.flags & VC_LCM_FLAG_TAILS)));
+        json_object_set_new(d, "tails", jt);
         json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
         json_object_set_new(d, "rng", json_string(s.rng));
         json_object_set_new(d, "sampler", json_string(s.sampler));
@@ -767,6 +781,16 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                    s.K, (unsigned long long)s.seed, took);
         if (o->figures) {
             res->figures = lcm_figures(c);
+        }
+        if (s.flags & VC_LCM_FLAG_TAILS) {
+            add_detail(res, "NOT CONVERGED: the chains disagree on the "
+                       "tails: %.2f%%-%.2f%% of a chain's draws below the "
+                       "lower end, %.2f%%-%.2f%% above the upper end "
+                       "(chi-square p = %.2g): a region of N some chains "
+                       "visit and others do not",
+                       100.0 * s.low_share_min, 100.0 * s.low_share_max,
+                       100.0 * s.high_share_min, 100.0 * s.high_share_max,
+                       s.tail_p);
         }
         if (!s.converged) {
             int gibbs = strcmp(s.sampler, "gibbs") == 0;

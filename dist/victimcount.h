@@ -22,6 +22,7 @@
 #include "estimators/vc_loglin.h"
 #include "models/vc_models.h"
 #include "models/vc_dga.h"
+#include "models/vc_umbrella.h"
 #include "report/vc_report.h"
 #include "sim/vc_sim.h"
 

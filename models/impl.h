@@ -15,6 +15,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "models/vc_models.h"
+#include "models/vc_umbrella.h"
 
 /* Below this mean gsl_ran_poisson is used; at and above it, PTRS
  * (Hormann 1993), whose validity starts at mean 10. */
@@ -91,6 +92,19 @@ struct vc_lcm_workspace {
      * the hybrid sampler), and the flips tried and accepted */
     unsigned flip_every;
     uint64_t flip[2];
+    /* umbrella sampling (models/umbrella.c): the target is the
+     * posterior times exp(bias[i * bias_bins_a + j]), i the bin of log N
+     * (bins of width bias_width from bias_lo), j that of log alpha
+     * (bias_width_a from bias_lo_a), the end bins extended outwards;
+     * NULL: none.  Steps (e), (a') (N) and (d) and the flip (alpha) then
+     * correct their proposals by the ratio of exp(b) (vci_lcm_bias_at).
+     * n0_prev: K, the unseen classes before a proposal of (e), restored
+     * on rejection. */
+    const double *bias;
+    size_t bias_bins, bias_bins_a;
+    double bias_lo, bias_width, bias_lo_a, bias_width_a;
+    uint64_t *n0_prev;
+    uint64_t bias_tried, bias_done; /* proposals of (e), accepted */
     /* blocked allocation (vci_lcm_use_blocks); nblocks 0: none, step (a)
      * draws from the sweep's generator */
     size_t nblocks, block_size;
@@ -102,6 +116,36 @@ struct vc_lcm_workspace {
     uint64_t *block_seen;    /* nblocks * J * K */
     int *block_status;       /* nblocks */
 };
+
+/* The bin of log x among `bins` bins of width `width` from lo (the end
+ * bins extended outwards). */
+static inline size_t vci_bias_bin(double x, double lo, double width,
+                                  size_t bins)
+{
+    double v = (log(x) - lo) / width;
+    if (!(v > 0.0) || bins < 2) {
+        return 0;
+    }
+    return v >= (double)(bins - 1) ? bins - 1 : (size_t)v;
+}
+
+/* The cell of (N, alpha) in w's bias. */
+static inline size_t vci_lcm_bias_cell(const vc_lcm_workspace *w, double N,
+                                       double alpha)
+{
+    return vci_bias_bin(N, w->bias_lo, w->bias_width, w->bias_bins)
+               * w->bias_bins_a
+           + vci_bias_bin(alpha, w->bias_lo_a, w->bias_width_a,
+                          w->bias_bins_a);
+}
+
+/* The log weight umbrella sampling adds to the target at (N, alpha) (0
+ * without a bias). */
+static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N,
+                                     double alpha)
+{
+    return w->bias == NULL ? 0.0 : w->bias[vci_lcm_bias_cell(w, N, alpha)];
+}
 
 /*
  * Blocked allocation: tables with at least VCI_BLOCK_MIN_PATTERNS distinct
@@ -313,5 +357,20 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,
  * accepted, splits impossible, label swaps tried, accepted. */
 void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
+
+/* The summary's test of the chains' agreement on a tail (chains.c): m
+ * chains of n draws x, the share of each beyond cut (below when below)
+ * into *lo, *hi (min, max over the chains); returns the chi-square
+ * p-value; ind: scratch of n doubles. */
+double vci_tail_test(const double *x, size_t m, size_t n, double cut,
+                     int below, double *ind, double *lo, double *hi);
+
+/* vc_lcm_umbrella_run with a fixed log factor tilt[bins] (NULL: none) on
+ * the target by bin of log N, which the weights do not undo: the chains
+ * then estimate the posterior times exp(tilt) (models/umbrella.c; tests
+ * build a target with two regions of N this way). */
+vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
+                                      const vc_lcm_umbrella_opts *uo,
+                                      const double *tilt, vc_error *err);
 
 #endif /* VC_MODELS_IMPL_H */

@@ -123,6 +123,15 @@
  *   likelihood, whose posterior spread grows with the number of
  *   parameters, not with n (bench/RESULTS.md).
  *
+ * Umbrella sampling (models/umbrella.c)
+ *   With a bias b(log N, log alpha) set on the workspace the target is the
+ *   posterior times exp(b): the draws of (e) and (d) from their
+ *   conditionals become independence proposals accepted with probability
+ *   min(1, exp(b' - b)) (the conditional's density cancels), and the
+ *   moves (a') and the flip (splitmerge.c) add b' - b to their log
+ *   ratios; steps (a)-(c) and the label swaps leave N and alpha alone.
+ *   Without a bias nothing changes, not even the random numbers used.
+ *
  * Cost of a sweep: O(npat K J) for (a) plus O(J K) gamma draws; it does
  * not depend on n, and it allocates nothing.
  *
@@ -264,6 +273,7 @@ void vc_lcm_free(vc_lcm_workspace *w)
     free(w->state.log_1m_lambda);
     free(w->state.log_pi);
     free(w->state.n0_class);
+    free(w->n0_prev);
     free(w->base);
     free(w->diff);
     free(w->ebase);
@@ -332,6 +342,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->state.log_1m_lambda = vci_calloc_lines(J * K, sizeof(double));
     w->state.log_pi = vci_calloc_lines(K, sizeof(double));
     w->state.n0_class = vci_calloc_lines(K, sizeof(uint64_t));
+    w->n0_prev = vci_calloc_lines(K, sizeof(uint64_t));
     w->base = vci_calloc_lines(K, sizeof(double));
     w->diff = vci_calloc_lines(J * K, sizeof(double));
     w->ebase = vci_calloc_lines(K, sizeof(double));
@@ -342,6 +353,7 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
     w->seen = vci_calloc_lines(J * K, sizeof(uint64_t));
     if (w->state.log_lambda == NULL || w->state.log_1m_lambda == NULL
         || w->state.log_pi == NULL || w->state.n0_class == NULL
+        || w->n0_prev == NULL
         || w->base == NULL || w->diff == NULL || w->ebase == NULL
         || w->ediff == NULL || w->prob == NULL
         || w->suffix == NULL || w->nobs_class == NULL
@@ -762,6 +774,16 @@ int vci_lcm_sample_alpha(vc_lcm_workspace *w, const gsl_rng *r)
     if (!(alpha > 0.0) || !isfinite(alpha)) {
         return VC_ENUMERIC;
     }
+    if (w->bias != NULL) {
+        /* umbrella sampling: the conditional draw as an independence
+         * proposal for the biased conditional, as in step (e) */
+        double N = (double)(w->n + w->state.n0);
+        double log_a = vci_lcm_bias_at(w, N, alpha)
+                       - vci_lcm_bias_at(w, N, w->state.alpha);
+        if (!(log_a >= 0.0 || log(vci_ran_uniform(r)) < log_a)) {
+            return VC_OK;
+        }
+    }
     w->state.alpha = alpha;
     return VC_OK;
 }
@@ -829,8 +851,9 @@ static uint64_t negbin_truncated(const gsl_rng *r, double p_seen, double n,
     return lo;
 }
 
-/* Step (e): n0 and the classes of the unobserved. */
-int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
+/* Step (e) without a bias: n0 and the classes of the unobserved from
+ * their conditional. */
+static int draw_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t K = w->K;
     vc_lcm_state *s = &w->state;
@@ -878,6 +901,35 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
     multinomial_add(r, n0, w, &a, largest_class(K, w->prob), 0u);
     s->n0 = n0;
     s->bound_sweeps++;
+    return VC_OK;
+}
+
+/* Step (e): n0 and the classes of the unobserved.  Under a bias
+ * (umbrella sampling, models/umbrella.c) the conditional draw is an
+ * independence proposal for the biased conditional p(n0, z0 | theta)
+ * exp(b(N)): accepted with probability min(1, exp(b(N') - b(N))), the
+ * conditional's own density cancelling from the ratio. */
+int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r)
+{
+    if (w->bias == NULL) {
+        return draw_unobserved(w, r);
+    }
+    vc_lcm_state *s = &w->state;
+    uint64_t n0 = s->n0;
+    memcpy(w->n0_prev, s->n0_class, w->K * sizeof *w->n0_prev);
+    int status = draw_unobserved(w, r);
+    if (status != VC_OK) {
+        return status;
+    }
+    double log_a = vci_lcm_bias_at(w, (double)(w->n + s->n0), s->alpha)
+                   - vci_lcm_bias_at(w, (double)(w->n + n0), s->alpha);
+    w->bias_tried++;
+    if (log_a >= 0.0 || log(vci_ran_uniform(r)) < log_a) {
+        w->bias_done++;
+        return VC_OK;
+    }
+    s->n0 = n0;
+    memcpy(s->n0_class, w->n0_prev, w->K * sizeof *w->n0_prev);
     return VC_OK;
 }
 
@@ -1061,7 +1113,9 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r)
     }
     double log_a = unseen_log_ratio(w, k, d) + log((m1 + 1.0) / (m + 1.0))
                    + log((n0 + (double)K) / (n01 + (double)K))
-                   + log(D / D1);
+                   + log(D / D1)
+                   + vci_lcm_bias_at(w, (double)w->n + n01, s->alpha)
+                   - vci_lcm_bias_at(w, (double)w->n + n0, s->alpha);
     if (!isfinite(log_a)) {
         return VC_ENUMERIC;
     }

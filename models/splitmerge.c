@@ -925,7 +925,9 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                                     w->alpha_rate)
                    - stick_log_target(n, K, alpha, w->alpha_shape,
                                       w->alpha_rate)
-                   + eps; /* the Jacobian alpha' / alpha of log alpha */
+                   + eps /* the Jacobian alpha' / alpha of log alpha */
+                   + vci_lcm_bias_at(w, (double)(w->n + s->n0), alpha1)
+                   - vci_lcm_bias_at(w, (double)(w->n + s->n0), alpha);
     if (!(log_a >= 0.0 || log(u) < log_a)) {
         return;
     }
@@ -985,6 +987,11 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
 {
     const size_t J = w->J, K = w->K, P = w->npat;
     vc_lcm_state *s = &w->state;
+    if (w->bias != NULL) {
+        /* its acceptance ratio has no bias term (umbrella.c) */
+        return vc_error_set(err, VC_EINVAL, "split-merge moves with a "
+                            "bias on N are not supported");
+    }
     int status = vci_lcm_sample_observed_cells(w, r, sm->cells);
     if (status != VC_OK) {
         return vc_error_set(err, status, "LCM sweep %llu: class allocation "

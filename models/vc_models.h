@@ -379,6 +379,22 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                                             ess_min, or undefined */
 #define VC_LCM_FLAG_BOUND 0x200u         /* a draw of N was held back by
                                             the n_max bound */
+#define VC_LCM_FLAG_TAILS 0x400u         /* the chains disagree on the
+                                            share of their draws beyond
+                                            the interval's ends (a region
+                                            some chains visit and others
+                                            do not; issue 21): the run is
+                                            not converged either */
+
+/* Below this p-value the chains' tail shares disagree
+ * (VC_LCM_FLAG_TAILS).  Far below the usual levels because the ESS of a
+ * tail's indicator within one chain overstates its information where
+ * slow configurations come and go: on UK (issue 21) a well-mixed hybrid
+ * run (4 x 200,000 sweeps, seed 21, 0.13-0.21% of each chain below N =
+ * 15,000) gave p = 3e-4, a Gibbs run with one chain started in the
+ * low-N region (3.7% of its draws below 15,000 against 0.14-0.16%; R-hat
+ * 1.004, converged by R-hat and ESS) gave 2e-10. */
+#define VC_LCM_TAIL_P_MIN 1e-6
 
 /* Plain-words description of one VC_LCM_FLAG_* bit (static), or NULL. */
 const char *vc_lcm_flag_text(unsigned flag);
@@ -388,8 +404,18 @@ typedef struct {
     vc_diag_summary N;          /* population size: the estimand */
     vc_diag_summary alpha;
     vc_diag_summary occupied;   /* number of occupied classes */
-    int converged;              /* N's R-hat < rhat_max and bulk ESS >=
-                                   ess_min */
+    int converged;              /* N's R-hat < rhat_max, bulk ESS >=
+                                   ess_min, and the chains agree on the
+                                   tails (tail_p >= VC_LCM_TAIL_P_MIN) */
+    /* Agreement of the chains on each tail: the share of each chain's
+     * draws below N.lower (the pooled draws' lower end) and above
+     * N.upper, min and max over the chains, and the smaller of the two
+     * tails' p-values of a chi-square test of equal shares, each chain
+     * weighted by the ESS of its own indicator (models/chains.c).
+     * tail_p 1 when undefined (no diagnostics, or one chain). */
+    double low_share_min, low_share_max;
+    double high_share_min, high_share_max;
+    double tail_p;
     unsigned flags;             /* VC_LCM_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */

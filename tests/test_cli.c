@@ -500,6 +500,20 @@ static void test_lcm_cli(void)
     }
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "chains")), 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(d, "sweeps")), 3000);
+    /* the chains' agreement on the tails (issue 21) */
+    json_t *tails = json_object_get(d, "tails");
+    static const char *const tail_fields[] = {
+        "below_lower_min", "below_lower_max", "above_upper_min",
+        "above_upper_max", "p_value"};
+    for (size_t k = 0; k < sizeof tail_fields / sizeof *tail_fields; k++) {
+        json_t *v = json_object_get(tails, tail_fields[k]);
+        CU_ASSERT(json_is_number(v) && json_number_value(v) >= 0.0
+                  && json_number_value(v) <= 1.0);
+    }
+    CU_ASSERT(json_number_value(json_object_get(tails, "below_lower_min"))
+              <= json_number_value(json_object_get(tails,
+                                                   "below_lower_max")));
+    CU_ASSERT(json_is_boolean(json_object_get(tails, "agree")));
     /* the default sampler and its moves, burn-in included: three moves
      * of the unseen a sweep (VCI_UNSEEN_MOVES), a flip every 10th */
     CU_ASSERT_STRING_EQUAL(

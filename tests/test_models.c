@@ -1707,11 +1707,19 @@ static double f_integrand(double u, void *p)
                      + gsl_sf_lnbeta(1 + nn[0], alpha + nn[1]));
 }
 
-static void test_exact_tiny(void)
+enum { TINY_J = 3, TINY_NPAT = 7, TINY_NOBS = 17, TINY_EXTRA = 60,
+       TINY_NMAX = TINY_NOBS + TINY_EXTRA };
+static const uint32_t tiny_pattern[TINY_NPAT] = {1, 2, 4, 3, 5, 6, 7};
+static const uint64_t tiny_count[TINY_NPAT] = {3, 2, 4, 2, 1, 3, 2};
+
+/* The exact posterior of N on the tiny table, post[n0] for n0 = 0 ..
+ * TINY_EXTRA (filled, normalised), and P(one class occupied). */
+static void tiny_exact_posterior(double *post_out, double *p_one_out)
 {
-    enum { J = 3, NPAT = 7, NOBS = 17, EXTRA = 60, NMAX = NOBS + EXTRA };
-    static const uint32_t pattern[NPAT] = {1, 2, 4, 3, 5, 6, 7};
-    static const uint64_t count[NPAT] = {3, 2, 4, 2, 1, 3, 2};
+    enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
+           EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
+    const uint32_t *pattern = tiny_pattern;
+    const uint64_t *count = tiny_count;
     /* F(n1, N - n1) for every N <= NMAX */
     static double log_f[NMAX + 1][NMAX + 1];
     gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
@@ -1798,9 +1806,22 @@ static void test_exact_tiny(void)
         norm += post[n0];
     }
     p_one /= norm;
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        post_out[n0] = post[n0] / norm;
+    }
+    *p_one_out = p_one;
+}
+
+static void test_exact_tiny(void)
+{
+    enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
+           EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
+    const uint32_t *pattern = tiny_pattern;
+    const uint64_t *count = tiny_count;
+    double post[EXTRA + 1], p_one;
+    tiny_exact_posterior(post, &p_one);
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
-        post[n0] /= norm;
         mean += (NOBS + n0) * post[n0];
         p_le5 += n0 <= 5 ? post[n0] : 0.0;
     }
@@ -1810,9 +1831,16 @@ static void test_exact_tiny(void)
     /* each sampler, same model and bound */
     static const char *const names[J] = {"A", "B", "C"};
     vc_table *t = vc_table_from_counts(J, names, NPAT, pattern, count, NULL);
+    /* the last: tempering-splitmerge with the hottest table thinned to
+     * one person (0.05 of counts of at most 4: every cell rounds to 0,
+     * and the largest keeps one), exchanges between replicas with n^r
+     * from 17 down to 1 (issue 21: the regime the UK runs exchange in,
+     * n^r from 2,744 to 686) */
     static const int samplers[] = {
         VC_LCM_SAMPLER_GIBBS, VC_LCM_SAMPLER_TEMPERING,
-        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_HYBRID};
+        VC_LCM_SAMPLER_SPLITMERGE, VC_LCM_SAMPLER_HYBRID,
+        VC_LCM_SAMPLER_TEMPERING_SPLITMERGE};
+    static const double beta_min[] = {0.2, 0.2, 0.2, 0.2, 0.05};
     for (size_t si = 0; si < sizeof samplers / sizeof *samplers; si++) {
     int sampler = samplers[si];
     vc_lcm_opts o;
@@ -1827,7 +1855,7 @@ static void test_exact_tiny(void)
     o.burnin = 2000;
     o.thin = 5;
     o.seed = 424242;
-    o.beta_min = 0.2;
+    o.beta_min = beta_min[si];
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     /* tempering: a quarter of the sweeps (each is 4 sweeps' work);
@@ -1916,6 +1944,307 @@ static void test_exact_tiny(void)
      * the exact 31.0 (some 30 se). */
     exact_tiny_move(t, 0, NOBS, NMAX, mean, p_le5, p_one);
     vc_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Umbrella sampling (models/umbrella.c) on the exact check's table: 8
+ * independent chains, each fitting its own bias, must give P(N < x)
+ * within 5 se (the se from the chains' spread) of the exact posterior,
+ * or of the exact posterior times exp(tilt) when a fixed tilt by bin of
+ * log N is imposed on the target (vci_lcm_umbrella_run). */
+static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
+                          size_t alpha_bins, double trips_lo,
+                          double trips_hi)
+{
+    static double post[TINY_EXTRA + 1];
+    static int have;
+    if (!have) {
+        double p_one;
+        tiny_exact_posterior(post, &p_one);
+        have = 1;
+    }
+    static const char *const names[TINY_J] = {"A", "B", "C"};
+    vc_table *t = vc_table_from_counts(TINY_J, names, TINY_NPAT,
+                                       tiny_pattern, tiny_count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.n_max = TINY_NMAX;
+    o.seed = 2121;
+    vc_lcm_umbrella_opts u;
+    vc_lcm_umbrella_opts_default(&u);
+    u.chains = 8;
+    u.n_lo = TINY_NOBS;
+    u.n_hi = TINY_NMAX + 1;
+    u.bins = bins;
+    u.alpha_bins = alpha_bins;
+    u.alpha_lo = 0.05;
+    u.alpha_hi = 20.0;
+    u.stages = 8;
+    u.stage_sweeps = 2000;
+    u.sweeps = 60000;
+    u.thin = 5;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_umbrella *um = vci_lcm_umbrella_run(t, &o, &u, tilt, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(um);
+    /* the target: the exact posterior times exp(tilt) by bin of log N,
+     * the bins as the library computes them */
+    double target[TINY_EXTRA + 1], norm = 0.0;
+    double lo = log((double)TINY_NOBS);
+    double width = (log(TINY_NMAX + 1.0) - lo) / (double)bins;
+    for (int n0 = 0; n0 <= TINY_EXTRA; n0++) {
+        size_t k = vci_bias_bin((double)(TINY_NOBS + n0), lo, width, bins);
+        target[n0] = post[n0] * exp(tilt != NULL ? tilt[k] : 0.0);
+        norm += target[n0];
+    }
+    fprintf(stderr, "\n    %s:", what);
+    static const int cuts[] = {19, 21, 24, 28, 33, 40, 50};
+    for (size_t c = 0; c < sizeof cuts / sizeof *cuts; c++) {
+        double exact = 0.0, est, se;
+        for (int n0 = 0; TINY_NOBS + n0 < cuts[c]; n0++) {
+            exact += target[n0] / norm;
+        }
+        vc_lcm_umbrella_share(um, cuts[c], &est, &se, NULL);
+        fprintf(stderr, " P(N<%d) %.4f (%.4f) exact %.4f;", cuts[c], est,
+                se, exact);
+        ASSERT_WITHIN_SE(est, exact, se, 5.0);
+        CU_ASSERT(se > 0.0 && se < 0.02);
+    }
+    uint64_t least = UINT64_MAX;
+    for (size_t i = 0; i < vc_lcm_umbrella_chains(um); i++) {
+        uint64_t tr = vc_lcm_umbrella_trips(um, i, trips_lo, trips_hi);
+        least = tr < least ? tr : least;
+        uint64_t sw;
+        unsigned st;
+        vc_lcm_umbrella_adaptation(um, i, &sw, &st);
+        CU_ASSERT_EQUAL(st, u.stages); /* every stage ended flat */
+    }
+    fprintf(stderr, " round trips N < %g to N >= %g: at least %llu a chain",
+            trips_lo, trips_hi, (unsigned long long)least);
+    CU_ASSERT(least >= 20);
+    vc_lcm_umbrella_free(um);
+    vc_table_free(t);
+}
+
+static void test_umbrella_exact(void)
+{
+    /* the posterior itself, bias on log N */
+    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0);
+    /* bias on log N and log alpha together (steps (d) and the flip
+     * corrected too) */
+    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0);
+    /* two regions: the target times e^-9 for N in the bins from about
+     * 27 to 40 and e^6 above, a valley between two regions of comparable
+     * weight (about 0.47 above N = 40), which the umbrella must recover */
+    enum { B = 12 };
+    double tilt[B] = {0};
+    double lo = log((double)TINY_NOBS);
+    double width = (log(TINY_NMAX + 1.0) - lo) / B;
+    for (size_t k = 0; k < B; k++) {
+        double mid = exp(lo + width * ((double)k + 0.5));
+        tilt[k] = mid > 27.0 && mid < 40.0 ? -9.0 : mid >= 40.0 ? 6.0 : 0.0;
+    }
+    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0);
+}
+
+/* UK (data/reference/UKdat.csv), issue 21: umbrella sampling on log N,
+ * independent of whether a chain crosses between regions by itself,
+ * against the figures of bench/RESULTS.md ("Issue 21"): 8 chains x
+ * 300,000 kept sweeps after a Wang-Landau phase (N from 4,000 to 80,000,
+ * 60 bins), two seeds, gave P(N < 15,000) 0.0018 (se 0.0001), P(N <
+ * 10,000) 0 in every chain (the log density of log N at 10,000 is 13-16
+ * below its peak), 2.5% point 17,000 (se 40), median 22,850 (se 40) --
+ * the default hybrid's figures, not tempering's.  A short adaptive phase
+ * is not enough on UK (chains end it in the low region and stay), so
+ * here the bias is that long run's fitted log density of log N (seed 12,
+ * the chains' common profile, interpolated), fixed, on 24 bins from
+ * 8,000 to 45,000, and 4 chains of 100,000 kept sweeps (some seconds):
+ * the share below 10,000 must stay below 0.1%, the share below 15,000,
+ * the 2.5% point and the median within 4 se (this run's, from the
+ * chains' spread, and the long run's) of the long run's. */
+static void test_umbrella_uk(void)
+{
+    /* log density of log N relative to N = 22,000 (long run, seed 12) */
+    static const double prof_n[] = {6428, 7466, 8673, 10074, 11702, 13593,
+                                    15789, 18341, 21304, 24747, 28746,
+                                    33390, 38786, 45053, 52333};
+    static const double prof_l[] = {-41.8, -29.3, -20.5, -14.6, -10.1,
+                                    -6.3, -2.8, -0.8, -0.05, -0.2, -0.9,
+                                    -2.1, -3.5, -5.0, -6.5};
+    enum { B = 24, NP = sizeof prof_n / sizeof *prof_n };
+    const double lo = log(8000.0), hi = log(45000.0);
+    double bias[B];
+    for (size_t k = 0; k < B; k++) {
+        double x = lo + (hi - lo) * ((double)k + 0.5) / B;
+        size_t j = 0;
+        while (j + 2 < NP && log(prof_n[j + 1]) < x) {
+            j++;
+        }
+        double f = (x - log(prof_n[j]))
+                   / (log(prof_n[j + 1]) - log(prof_n[j]));
+        bias[k] = -(prof_l[j] + f * (prof_l[j + 1] - prof_l[j]));
+    }
+    vc_table *t = read_reference("UKdat.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.seed = 2121;
+    vc_lcm_umbrella_opts u;
+    vc_lcm_umbrella_opts_default(&u);
+    u.chains = 4;
+    u.n_lo = 8000.0;
+    u.n_hi = 45000.0;
+    u.bins = B;
+    u.bias = bias;
+    u.stages = 0;
+    u.sweeps = 100000;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_umbrella *um = vc_lcm_umbrella_run(t, &o, &u, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(um);
+    double s15, se15, s10, se10, q, seq, med, semed;
+    vc_lcm_umbrella_share(um, 15000.0, &s15, &se15, NULL);
+    vc_lcm_umbrella_share(um, 10000.0, &s10, &se10, NULL);
+    vc_lcm_umbrella_quantile(um, 0.025, &q, &seq, NULL);
+    vc_lcm_umbrella_quantile(um, 0.5, &med, &semed, NULL);
+    uint64_t trips = 0;
+    for (size_t i = 0; i < u.chains; i++) {
+        trips += vc_lcm_umbrella_trips(um, i, 10000.0, 20000.0);
+    }
+    fprintf(stderr, "\n    UK umbrella: P(N<15,000) %.5f (%.5f), "
+            "P(N<10,000) %.2g (%.2g), 2.5%% %.0f (%.0f), median %.0f "
+            "(%.0f); %llu round trips 10,000-20,000", s15, se15, s10, se10,
+            q, seq, med, semed, (unsigned long long)trips);
+    CU_ASSERT(s10 < 1e-3);
+    ASSERT_WITHIN_SE(s15, 0.0018, sqrt(se15 * se15 + 1e-8), 4.0);
+    ASSERT_WITHIN_SE(q, 17000.0, sqrt(seq * seq + 1600.0), 4.0);
+    ASSERT_WITHIN_SE(med, 22850.0, sqrt(semed * semed + 1600.0), 4.0);
+    CU_ASSERT(trips >= 2);
+    vc_lcm_umbrella_free(um);
+    vc_table_free(t);
+}
+
+/* The chains' agreement on a tail (vci_tail_test, issue 21): 4 chains of
+ * 4,000 independent uniforms agree on the share below 0.025 (p well above
+ * VC_LCM_TAIL_P_MIN); with one chain's draws below 0.1 moved below 0.025
+ * (10% of it in the tail against 2.5%) they do not; with every chain's
+ * values in runs of 200 (an ESS of about 20 each) the same excess is
+ * within the noise and not flagged. */
+static void test_tail_agreement(void)
+{
+    enum { M = 4, NN = 4000 };
+    double *x = malloc(M * NN * sizeof *x), ind[NN], lo, hi;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    gsl_rng *r = vc_rng_stream_alloc(21, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t i = 0; i < M * NN; i++) {
+        x[i] = gsl_rng_uniform(r);
+    }
+    double p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "\n    agreeing: p %.3g, shares %.4f-%.4f", p, lo, hi);
+    CU_ASSERT(p > 1e-3 && lo > 0.015 && hi < 0.035);
+    /* the upper tail too */
+    CU_ASSERT(vci_tail_test(x, M, NN, 0.975, 0, ind, &lo, &hi) > 1e-3);
+    for (size_t d = 0; d < NN; d++) {
+        x[3 * NN + d] = x[3 * NN + d] < 0.1 ? x[3 * NN + d] / 4.0
+                                            : x[3 * NN + d];
+    }
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "; one chain at 10%%: p %.3g, shares %.4f-%.4f", p, lo,
+            hi);
+    CU_ASSERT(p < VC_LCM_TAIL_P_MIN && hi > 0.08);
+    for (size_t i = 0; i < M * NN; i++) {
+        x[i] = x[i / 200 * 200];
+    }
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    fprintf(stderr, "; all in runs of 200: p %.3g, shares %.4f-%.4f", p,
+            lo, hi);
+    CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
+    gsl_rng_free(r);
+    free(x);
+}
+
+/* The flip of the hybrid sampler (vci_sm_flip_alpha) alone on K = 3
+ * classes of fixed sizes, near-empty ones included (issue 21: the tiny
+ * exact test has K = 2, where classes 1 and K are neighbours): it toggles
+ * between the orderings (n_1, n_2, n_3) and (n_3, n_2, n_1) while moving
+ * log alpha, so the share of sweeps in the first ordering must be
+ *   P_A / (P_A + P_B),  P_o = int Gamma(alpha; a, b) alpha^(K-1)
+ *                            prod_{k<K} B(1 + n_k, alpha + T_{k+1}) d alpha
+ * (models/splitmerge.c, "The flip"), by quadrature. */
+static double flip_integrand(double alpha, void *p)
+{
+    const double *n = p; /* 3 sizes */
+    if (alpha <= 0.0) {
+        return 0.0;
+    }
+    double t = (0.25 - 1.0) * log(alpha) - 0.25 * alpha + 2.0 * log(alpha)
+               + gsl_sf_lnbeta(1.0 + n[0], alpha + n[1] + n[2])
+               + gsl_sf_lnbeta(1.0 + n[1], alpha + n[2]);
+    return exp(t + 20.0);
+}
+
+static void flip_case(const double sizes[3])
+{
+    double fwd[3] = {sizes[0], sizes[1], sizes[2]};
+    double rev[3] = {sizes[2], sizes[1], sizes[0]};
+    gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
+    double pa, pb, e1, e2;
+    gsl_function fa = {flip_integrand, fwd}, fb = {flip_integrand, rev};
+    CU_ASSERT_EQUAL_FATAL(gsl_integration_qagiu(&fa, 0.0, 0.0, 1e-10, 1000,
+                                                iw, &pa, &e1), 0);
+    CU_ASSERT_EQUAL_FATAL(gsl_integration_qagiu(&fb, 0.0, 0.0, 1e-10, 1000,
+                                                iw, &pb, &e2), 0);
+    gsl_integration_workspace_free(iw);
+    double exact = pa / (pa + pb);
+    vc_table *t = kosovo_table();
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 3;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
+    gsl_rng *r = vc_rng_stream_alloc(77, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
+    vc_lcm_state *st = (vc_lcm_state *)vc_lcm_state_get(w);
+    for (size_t k = 0; k < 3; k++) {
+        w->nobs_class[k] = (uint64_t)sizes[k];
+        st->n0_class[k] = 0;
+    }
+    st->n0 = 0;
+    st->alpha = 1.0;
+    enum { FLIPS = 400000 };
+    double *ind = malloc(FLIPS * sizeof *ind), in_a = 0.0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    uint64_t cnt[2] = {0, 0};
+    for (int i = 0; i < FLIPS; i++) {
+        vci_sm_flip_alpha(w, r, cnt);
+        ind[i] = w->nobs_class[0] == (uint64_t)sizes[0]
+                 && w->nobs_class[2] == (uint64_t)sizes[2];
+        in_a += ind[i];
+    }
+    double ess = 0.0;
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, 1, FLIPS, &ess, NULL), VC_OK);
+    double got = in_a / FLIPS;
+    fprintf(stderr, "\n    sizes %g %g %g: P(first order) %.4f (exact "
+            "%.4f, ESS %.0f), flips %llu/%llu", sizes[0], sizes[1],
+            sizes[2], got, exact, ess, (unsigned long long)cnt[1],
+            (unsigned long long)cnt[0]);
+    ASSERT_WITHIN_SE(got, exact, sqrt(exact * (1.0 - exact) / ess), 4.0);
+    CU_ASSERT(cnt[1] > FLIPS / 100);
+    free(ind);
+    gsl_rng_free(r);
+    vc_lcm_free(w);
+    vc_table_free(t);
+}
+
+static void test_flip_orderings(void)
+{
+    static const double cases[][3] = {{0, 2, 15}, {1, 0, 8}, {3, 1, 40}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        flip_case(cases[c]);
+    }
 }
 
 /* Label swaps alone on K = 3 classes of fixed sizes: the orderings of the
@@ -2404,6 +2733,10 @@ int vc_register_models_suite(void)
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
+        {"umbrella sampling vs exact posterior", test_umbrella_exact},
+        {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
+        {"chains' agreement on the tails", test_tail_agreement},
+        {"flip: orderings of K = 3 classes with alpha", test_flip_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
