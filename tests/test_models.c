@@ -1928,6 +1928,15 @@ static void test_exact_tiny(void)
         CU_ASSERT_EQUAL(beta[0], 1.0);
         CU_ASSERT_EQUAL(beta[3], 0.2);
         CU_ASSERT(beta[1] < 1.0 && beta[2] < beta[1] && beta[2] > 0.2);
+        /* the replicas, reweighted to the posterior, see no N the cold
+         * chains miss (issue 21) */
+        fprintf(stderr, "; replica %zu outside the cold range %.4f+%.4f "
+                "(ESS %.0f)", s.replica, s.replica_below, s.replica_above,
+                s.replica_ess);
+        CU_ASSERT(s.replica >= 1 && s.replica_ess >= VC_LCM_REPLICA_ESS_MIN);
+        CU_ASSERT(s.replica_below + s.replica_above
+                  < VC_LCM_REPLICA_SHARE_MAX);
+        CU_ASSERT(!(s.flags & VC_LCM_FLAG_REPLICA));
     }
     vc_lcm_chains_free(c);
     }
@@ -2164,6 +2173,49 @@ static void test_tail_agreement(void)
     CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
     gsl_rng_free(r);
     free(x);
+}
+
+/* Tempering's replica test (vci_replica_test, issue 21): a replica whose
+ * 4,000 draws imply N inside the cold chains' range 100-200, with mild
+ * weights, agrees; with 5% of its draws at N = 50 (a region the cold
+ * chains never visit) it does not; with the weights degenerate (one draw
+ * inside carrying e^40 more than the rest: far up the ladder) the test
+ * abstains; 0.2% outside (8 draws) stays under the 1% threshold. */
+static void test_replica_region(void)
+{
+    enum { NN = 4000 };
+    static double E[NN], lw[NN];
+    gsl_rng *r = vc_rng_stream_alloc(22, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t d = 0; d < NN; d++) {
+        E[d] = 100.0 + 100.0 * gsl_rng_uniform(r);
+        lw[d] = 0.5 * gsl_ran_gaussian(r, 1.0);
+    }
+    double below, above, ess;
+    size_t out;
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(below == 0.0 && above == 0.0 && out == 0 && ess > 2000.0);
+    for (size_t d = 0; d < NN; d += 500) {
+        E[d] = 50.0; /* 8 draws outside */
+    }
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(out == 8 && below > 0.0 && below < 0.01);
+    for (size_t d = 0; d < NN; d += 20) {
+        E[d] = 50.0; /* 5% outside */
+    }
+    int flag = vci_replica_test(E, lw, NN, 100.0, 200.0, &below, &above,
+                                &ess, &out);
+    fprintf(stderr, "\n    5%% below: share %.4f, ESS %.0f, %zu draws", below,
+            ess, out);
+    CU_ASSERT_EQUAL(flag, 1);
+    CU_ASSERT(below > 0.03 && below < 0.07 && above == 0.0 && out == 200);
+    lw[1] = 40.0; /* E[1] inside */
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(ess < 2.0 && below < 1e-10);
+    gsl_rng_free(r);
 }
 
 /* The flip of the hybrid sampler (vci_sm_flip_alpha) alone on K = 3
@@ -2736,6 +2788,7 @@ int vc_register_models_suite(void)
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"chains' agreement on the tails", test_tail_agreement},
+        {"tempering: a region a replica sees", test_replica_region},
         {"flip: orderings of K = 3 classes with alpha", test_flip_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
