@@ -1713,15 +1713,17 @@ static const uint32_t tiny_pattern[TINY_NPAT] = {1, 2, 4, 3, 5, 6, 7};
 static const uint64_t tiny_count[TINY_NPAT] = {3, 2, 4, 2, 1, 3, 2};
 
 /* The exact posterior of N on the tiny table, post[n0] for n0 = 0 ..
- * TINY_EXTRA (filled, normalised), and P(one class occupied). */
-static void tiny_exact_posterior(double *post_out, double *p_one_out)
+ * TINY_EXTRA (filled, normalised), P(one class occupied), and P(alpha <
+ * 1) (F with the integral over alpha < 1 only, i.e. u < 1). */
+static void tiny_exact_posterior(double *post_out, double *p_one_out,
+                                 double *p_alpha1_out)
 {
     enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
            EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
     const uint32_t *pattern = tiny_pattern;
     const uint64_t *count = tiny_count;
     /* F(n1, N - n1) for every N <= NMAX */
-    static double log_f[NMAX + 1][NMAX + 1];
+    static double log_f[NMAX + 1][NMAX + 1], log_f1[NMAX + 1][NMAX + 1];
     gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
     for (int N = NOBS; N <= NMAX; N++) {
         for (int n1 = 0; n1 <= N; n1++) {
@@ -1731,6 +1733,10 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
                                            &val, &abserr);
             CU_ASSERT_EQUAL_FATAL(st, 0);
             log_f[n1][N - n1] = log(val);
+            st = gsl_integration_qags(&fn, 0.0, 1.0, 0.0, 1e-10, 1000, iw,
+                                      &val, &abserr);
+            CU_ASSERT_EQUAL_FATAL(st, 0);
+            log_f1[n1][N - n1] = log(val);
         }
     }
     gsl_integration_workspace_free(iw);
@@ -1764,13 +1770,15 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
      * for P(one class occupied), which depends on how the people are
      * split between the classes much more than N does */
     double post[EXTRA + 1], post1[EXTRA + 1], norm = 0.0, maxlog = -HUGE_VAL;
+    double posta[EXTRA + 1]; /* the part with alpha < 1 */
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         int N = NOBS + n0;
-        double acc = 0.0, acc1 = 0.0;
+        double acc = 0.0, acc1 = 0.0, acca = 0.0;
         for (int o1 = 0; o1 <= NOBS; o1++) {
             for (int a = 0; a <= n0; a++) {
                 int n1 = o1 + a, n2 = N - n1;
                 double base = gsl_sf_lnchoose(n0, a) + log_f[n1][n2];
+                double to_a = log_f1[n1][n2] - log_f[n1][n2];
                 for (int u = 0; u < T; u++) {
                     for (int v = 0; v < T; v++) {
                         for (int z = 0; z < T; z++) {
@@ -1786,6 +1794,7 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
                                                     1 + n2 - total[j] + s[j]);
                             }
                             acc += wa * exp(lb + 150.0);
+                            acca += wa * exp(lb + to_a + 150.0);
                             if (n1 == 0 || n2 == 0) {
                                 acc1 += wa * exp(lb + 150.0);
                             }
@@ -1797,15 +1806,20 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
         /* (1/N) N! / n0! = (N - 1)! / n0! */
         post[n0] = log(acc) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
         post1[n0] = log(acc1) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
+        posta[n0] = log(acca) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
         maxlog = post[n0] > maxlog ? post[n0] : maxlog;
     }
-    double p_one = 0.0; /* P(one class occupied) */
+    double p_one = 0.0, p_a = 0.0; /* P(one class occupied), P(alpha < 1) */
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post[n0] = exp(post[n0] - maxlog);
         p_one += exp(post1[n0] - maxlog);
+        p_a += exp(posta[n0] - maxlog);
         norm += post[n0];
     }
     p_one /= norm;
+    if (p_alpha1_out != NULL) {
+        *p_alpha1_out = p_a / norm;
+    }
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post_out[n0] = post[n0] / norm;
     }
@@ -1819,7 +1833,7 @@ static void test_exact_tiny(void)
     const uint32_t *pattern = tiny_pattern;
     const uint64_t *count = tiny_count;
     double post[EXTRA + 1], p_one;
-    tiny_exact_posterior(post, &p_one);
+    tiny_exact_posterior(post, &p_one, NULL);
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         mean += (NOBS + n0) * post[n0];
@@ -1963,13 +1977,13 @@ static void test_exact_tiny(void)
  * log N is imposed on the target (vci_lcm_umbrella_run). */
 static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
                           size_t alpha_bins, double trips_lo,
-                          double trips_hi)
+                          double trips_hi, const double *fixed_bias)
 {
-    static double post[TINY_EXTRA + 1];
+    static double post[TINY_EXTRA + 1], p_alpha1;
     static int have;
     if (!have) {
         double p_one;
-        tiny_exact_posterior(post, &p_one);
+        tiny_exact_posterior(post, &p_one, &p_alpha1);
         have = 1;
     }
     static const char *const names[TINY_J] = {"A", "B", "C"};
@@ -1990,7 +2004,8 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
     u.alpha_bins = alpha_bins;
     u.alpha_lo = 0.05;
     u.alpha_hi = 20.0;
-    u.stages = 8;
+    u.stages = fixed_bias != NULL ? 0 : 8; /* 0: the bias given, fixed */
+    u.bias = fixed_bias;
     u.stage_sweeps = 2000;
     u.sweeps = 60000;
     u.thin = 5;
@@ -2021,6 +2036,37 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
         ASSERT_WITHIN_SE(est, exact, se, 5.0);
         CU_ASSERT(se > 0.0 && se < 0.02);
     }
+    if (tilt == NULL) {
+        /* P(alpha < 1), each chain's self-normalised estimate; their mean
+         * and its se from their spread.  N hardly depends on alpha on
+         * this table, so the shares of N alone cannot tell whether the
+         * bias on alpha is undone right. */
+        size_t m = vc_lcm_umbrella_chains(um);
+        double sum = 0.0, sum2 = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const uint64_t *N;
+            const double *alpha, *log_w;
+            size_t nd = vc_lcm_umbrella_draws(um, i, &N, &alpha, &log_w);
+            double max = -HUGE_VAL, w = 0.0, w1 = 0.0;
+            for (size_t d = 0; d < nd; d++) {
+                max = log_w[d] > max ? log_w[d] : max;
+            }
+            for (size_t d = 0; d < nd; d++) {
+                double e = exp(log_w[d] - max);
+                w += e;
+                w1 += alpha[d] < 1.0 ? e : 0.0;
+            }
+            sum += w1 / w;
+            sum2 += (w1 / w) * (w1 / w);
+        }
+        double mean = sum / (double)m;
+        double se = sqrt((sum2 - (double)m * mean * mean)
+                         / ((double)m - 1.0) / (double)m);
+        fprintf(stderr, " P(alpha<1) %.4f (%.4f) exact %.4f;", mean, se,
+                p_alpha1);
+        ASSERT_WITHIN_SE(mean, p_alpha1, se, 5.0);
+        CU_ASSERT(se > 0.0 && se < 0.02);
+    }
     uint64_t least = UINT64_MAX;
     for (size_t i = 0; i < vc_lcm_umbrella_chains(um); i++) {
         uint64_t tr = vc_lcm_umbrella_trips(um, i, trips_lo, trips_hi);
@@ -2040,10 +2086,10 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
 static void test_umbrella_exact(void)
 {
     /* the posterior itself, bias on log N */
-    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0);
+    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0, NULL);
     /* bias on log N and log alpha together (steps (d) and the flip
      * corrected too) */
-    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0);
+    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0, NULL);
     /* two regions: the target times e^-9 for N in the bins from about
      * 27 to 40 and e^6 above, a valley between two regions of comparable
      * weight (about 0.47 above N = 40), which the umbrella must recover */
@@ -2055,7 +2101,21 @@ static void test_umbrella_exact(void)
         double mid = exp(lo + width * ((double)k + 0.5));
         tilt[k] = mid > 27.0 && mid < 40.0 ? -9.0 : mid >= 40.0 ? 6.0 : 0.0;
     }
-    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0);
+    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0, NULL);
+}
+
+/* A strong fixed bias on alpha alone (issue 21): e^4 on alpha above 1
+ * (two bins of log alpha split at 1, none on N), so the chains spend most
+ * of their time where the posterior holds alpha rarely and the weights
+ * exp(-b) must bring it back; checked on P(alpha < 1) against its exact
+ * value.  The Wang-Landau bias of "bias on N and alpha" moved P(N < x)
+ * only 4.3 se when the correction of step (d) was left out, since N
+ * hardly depends on alpha here. */
+static void test_umbrella_alpha(void)
+{
+    static const double bias[2] = {0.0, 4.0};
+    umbrella_tiny("strong fixed bias on alpha", NULL, 1, 2, 20.0, 30.0,
+                  bias);
 }
 
 /* UK (data/reference/UKdat.csv), issue 21: umbrella sampling on log N,
@@ -2786,6 +2846,7 @@ int vc_register_models_suite(void)
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
+        {"umbrella sampling: a strong bias on alpha", test_umbrella_alpha},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"chains' agreement on the tails", test_tail_agreement},
         {"tempering: a region a replica sees", test_replica_region},
