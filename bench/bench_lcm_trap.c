@@ -95,6 +95,22 @@ int main(int argc, char **argv)
             last = tr->N[d] < 10000 ? (long)d : last;
         }
         size_t end = (size_t)(last + 1);
+        /* the configuration: mean alpha and occupied classes of the
+         * draws below 15,000 and of the others */
+        double a_lo = 0.0, a_hi = 0.0, k_lo = 0.0, k_hi = 0.0;
+        size_t n_lo = 0;
+        for (size_t d = 0; d < n; d++) {
+            int lo = tr->N[d] < 15000;
+            n_lo += lo;
+            a_lo += lo ? tr->alpha[d] : 0.0;
+            a_hi += lo ? 0.0 : tr->alpha[d];
+            k_lo += lo ? tr->occupied[d] : 0.0;
+            k_hi += lo ? 0.0 : tr->occupied[d];
+        }
+        printf("chain %zu: alpha %.2f, classes %.1f below 15k; alpha %.2f, "
+               "classes %.1f above\n", i, n_lo ? a_lo / (double)n_lo : NAN,
+               n_lo ? k_lo / (double)n_lo : NAN,
+               a_hi / (double)(n - n_lo), k_hi / (double)(n - n_lo));
         printf("chain %zu: <15k %.4f <10k %.4f | block 0..%ld of %zu: "
                "runs <15k in it %zu, after it %zu, share <15k after "
                "%.4f | 2nd half <15k %.4f\n",
@@ -135,6 +151,13 @@ int main(int argc, char **argv)
                "%.0f, tail p %.3g, flags %#x\n",
                s.N.lower, s.N.median, s.N.rhat, s.N.ess_bulk, s.tail_p,
                s.flags);
+        if (s.temperatures > 1) {
+            printf("replica test: replica %zu (beta %.3g), cold range "
+                   "%.0f-%.0f, weight below %.4f above %.4f, ESS %.0f, %zu "
+                   "draws outside\n", s.replica, s.replica_beta, s.cold_lo,
+                   s.cold_hi, s.replica_below, s.replica_above,
+                   s.replica_ess, s.replica_outside);
+        }
     }
     free(x);
     free(ind);
