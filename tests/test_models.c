@@ -1833,7 +1833,8 @@ static void test_exact_tiny(void)
     const uint32_t *pattern = tiny_pattern;
     const uint64_t *count = tiny_count;
     double post[EXTRA + 1], p_one;
-    tiny_exact_posterior(post, &p_one, NULL);
+    double p_alpha1;
+    tiny_exact_posterior(post, &p_one, &p_alpha1);
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         mean += (NOBS + n0) * post[n0];
@@ -1917,6 +1918,25 @@ static void test_exact_tiny(void)
             one / draws, p_one, ess_one);
     ASSERT_WITHIN_SE(one / draws, p_one,
                      sqrt(p_one * (1 - p_one) / ess_one), 4.0);
+    /* P(alpha < 1) (issue 21: tempering's cold chains on UK held alpha
+     * near 0.2-0.4 where Gibbs and the hybrid hold 0.16) */
+    double a1 = 0.0, ess_a1 = 0.0;
+    ind = malloc(s.chains * s.draws * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            a1 += tr->alpha[d] < 1.0;
+            ind[i * s.draws + d] = tr->alpha[d] < 1.0;
+        }
+    }
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_a1,
+                                      NULL), VC_OK);
+    free(ind);
+    fprintf(stderr, "; P(alpha < 1) %.4f (exact %.4f, ESS %.0f)",
+            a1 / draws, p_alpha1, ess_a1);
+    ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
+                     sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
         uint64_t um[4];
