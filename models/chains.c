@@ -998,6 +998,90 @@ static int replicas_check(const vc_lcm_chains *c, size_t n, vc_lcm_summary *s,
     return seen;
 }
 
+/* Split bins [a, b) of the smoothed histogram sm (raw counts h) at
+ * valleys, appending each mode's first bin and top bin to the lists. */
+static void split_modes(const double *sm, const double *h, size_t a,
+                        size_t b, double n, size_t max, size_t *first,
+                        size_t *top, size_t *k)
+{
+    size_t best = b;
+    double ratio = VCI_MODE_VALLEY;
+    for (size_t v = a + 1; v + 1 < b; v++) {
+        double left = 0.0, right = 0.0, wl = 0.0, wr = 0.0;
+        for (size_t j = a; j < b; j++) {
+            if (j < v) {
+                left = sm[j] > left ? sm[j] : left;
+                wl += h[j];
+            } else if (j > v) {
+                right = sm[j] > right ? sm[j] : right;
+                wr += h[j];
+            }
+        }
+        double low = left < right ? left : right;
+        if (low > 0.0 && sm[v] <= ratio * low && wl >= VCI_MODE_WEIGHT * n
+            && wr >= VCI_MODE_WEIGHT * n) {
+            ratio = sm[v] / low;
+            best = v;
+        }
+    }
+    if (best == b || *k + 2 > max) {
+        size_t t = a;
+        for (size_t j = a; j < b; j++) {
+            t = sm[j] > sm[t] ? j : t;
+        }
+        if (*k < max) {
+            first[*k] = a;
+            top[*k] = t;
+            (*k)++;
+        }
+        return;
+    }
+    split_modes(sm, h, a, best, n, max, first, top, k);
+    split_modes(sm, h, best, b, n, max, first, top, k);
+}
+
+size_t vci_modes(const double *x, size_t n, size_t max, double *centre,
+                 double *lo, double *hi, double *weight)
+{
+    enum { B = VCI_MODE_BINS };
+    double h[B] = {0}, sm[B], a = HUGE_VAL, z = -HUGE_VAL;
+    for (size_t d = 0; d < n; d++) {
+        double l = log(x[d]);
+        a = l < a ? l : a;
+        z = l > z ? l : z;
+    }
+    if (n == 0 || max == 0 || !(z > a) || !isfinite(z - a)) {
+        if (n > 0 && max > 0) {
+            centre[0] = lo[0] = hi[0] = exp(a);
+            weight[0] = 1.0;
+        }
+        return n > 0 && max > 0;
+    }
+    double width = (z - a) / B;
+    for (size_t d = 0; d < n; d++) {
+        size_t b = (size_t)((log(x[d]) - a) / width);
+        h[b < B ? b : B - 1] += 1.0;
+    }
+    for (size_t b = 0; b < B; b++) {
+        sm[b] = (2.0 * h[b] + (b > 0 ? h[b - 1] : h[b])
+                 + (b + 1 < B ? h[b + 1] : h[b])) / 4.0;
+    }
+    size_t first[B], top[B], k = 0;
+    split_modes(sm, h, 0, B, (double)n, max < B ? max : B, first, top, &k);
+    for (size_t m = 0; m < k; m++) {
+        size_t end = m + 1 < k ? first[m + 1] : B;
+        double w = 0.0;
+        for (size_t b = first[m]; b < end; b++) {
+            w += h[b];
+        }
+        centre[m] = exp(a + width * ((double)top[m] + 0.5));
+        lo[m] = exp(a + width * (double)first[m]);
+        hi[m] = exp(a + width * (double)end);
+        weight[m] = w / (double)n;
+    }
+    return k;
+}
+
 int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                           vc_error *err)
 {
@@ -1037,6 +1121,8 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                                 &s->high_share_min, &s->high_share_max);
         free(ind);
         s->tail_p = p_lo < p_hi ? p_lo : p_hi;
+        s->modes = vci_modes(x, m * n, 4, s->mode_centre, s->mode_lo,
+                             s->mode_hi, s->mode_weight);
     }
     free(x);
     if (status != VC_OK) {

@@ -379,6 +379,19 @@ int vci_replica_test(const double *E, const double *lw, size_t n,
                       double lo, double hi, double *below, double *above,
                       double *ess, size_t *outside);
 
+/* Modes of n pooled draws x > 0 on the log scale (chains.c): a
+ * histogram of log x in VCI_MODE_BINS bins, smoothed (1, 2, 1), split
+ * recursively at the bin whose height is at most VCI_MODE_VALLEY times
+ * the highest bin on each side, when each side holds at least
+ * VCI_MODE_WEIGHT of the draws.  Fills at most max modes: the centre
+ * of each one's highest bin, its range (lo, hi) and its share of the
+ * draws, in increasing order; returns their number (1: unimodal). */
+#define VCI_MODE_BINS 40
+#define VCI_MODE_VALLEY 0.1
+#define VCI_MODE_WEIGHT 0.01
+size_t vci_modes(const double *x, size_t n, size_t max, double *centre,
+                 double *lo, double *hi, double *weight);
+
 /* vc_lcm_umbrella_run with a fixed log factor tilt[bins] (NULL: none) on
  * the target by bin of log N, which the weights do not undo: the chains
  * then estimate the posterior times exp(tilt) (models/umbrella.c; tests

@@ -450,6 +450,13 @@ typedef struct {
     double replica_beta, replica_below, replica_above, replica_ess;
     size_t replica_outside;
     double cold_lo, cold_hi;
+    /* Separate modes of the pooled draws of N (models/chains.c,
+     * vci_modes: valleys of a histogram of log N at most a tenth of the
+     * peaks on either side, each side holding 1% of the draws or more):
+     * how many (1: unimodal; at most 4 reported), each one's peak, range
+     * and share of the draws, in increasing N. */
+    size_t modes;
+    double mode_centre[4], mode_lo[4], mode_hi[4], mode_weight[4];
     unsigned flags;             /* VC_LCM_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */

@@ -2298,6 +2298,41 @@ static void test_replica_region(void)
     gsl_rng_free(r);
 }
 
+/* Separate modes of N (vci_modes): 10,000 draws, log-normal around
+ * 22,000 (sd 0.1 on log N), are one mode; with 5% moved to a second one
+ * around 8,000 (sd 0.05), two, with their weights; with 0.5% there (below
+ * the 1% a mode needs), one. */
+static void test_modes(void)
+{
+    enum { NN = 10000 };
+    static double x[NN];
+    double c[4], lo[4], hi[4], w[4];
+    gsl_rng *r = vc_rng_stream_alloc(23, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t d = 0; d < NN; d++) {
+        x[d] = 22000.0 * exp(0.1 * gsl_ran_gaussian(r, 1.0));
+    }
+    CU_ASSERT_EQUAL(vci_modes(x, NN, 4, c, lo, hi, w), 1);
+    CU_ASSERT(w[0] == 1.0 && c[0] > 19000.0 && c[0] < 25000.0);
+    for (size_t d = 0; d < NN / 200; d++) {
+        x[d] = 8000.0 * exp(0.05 * gsl_ran_gaussian(r, 1.0));
+    }
+    CU_ASSERT_EQUAL(vci_modes(x, NN, 4, c, lo, hi, w), 1);
+    for (size_t d = 0; d < NN / 20; d++) {
+        x[d] = 8000.0 * exp(0.05 * gsl_ran_gaussian(r, 1.0));
+    }
+    size_t k = vci_modes(x, NN, 4, c, lo, hi, w);
+    fprintf(stderr, "\n    two modes: %zu: near %.0f (%.0f-%.0f) %.4f, "
+            "near %.0f (%.0f-%.0f) %.4f", k, c[0], lo[0], hi[0], w[0], c[1],
+            lo[1], hi[1], w[1]);
+    CU_ASSERT_EQUAL_FATAL(k, 2);
+    CU_ASSERT(c[0] > 7000.0 && c[0] < 9000.0 && c[1] > 19000.0
+              && c[1] < 25000.0);
+    CU_ASSERT(fabs(w[0] - 0.05) < 0.002 && fabs(w[0] + w[1] - 1.0) < 1e-12);
+    CU_ASSERT(hi[0] <= lo[1] + 1e-6 && hi[0] > 9000.0 && hi[0] < 19000.0);
+    gsl_rng_free(r);
+}
+
 /* The flip of the hybrid sampler (vci_sm_flip_alpha) alone on K = 3
  * classes of fixed sizes, near-empty ones included (issue 21: the tiny
  * exact test has K = 2, where classes 1 and K are neighbours): it toggles
@@ -2870,6 +2905,7 @@ int vc_register_models_suite(void)
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"chains' agreement on the tails", test_tail_agreement},
         {"tempering: a region a replica sees", test_replica_region},
+        {"separate modes of N", test_modes},
         {"flip: orderings of K = 3 classes with alpha", test_flip_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
