@@ -26,6 +26,7 @@ SANITIZE ?=
 
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
+                  libicu-dev \
                   fonts-dejavu-core openmpi-bin libopenmpi-dev
 
 # Only `make test-slow` needs these (it opens the report in a browser).
@@ -33,11 +34,11 @@ SLOW_DEBIAN_PACKAGES = chromium
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
-PKGS = gsl jansson cairo nettle
+PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle
+PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle -licuuc -licudata
 endif
 # Debian's libcsv-dev ships no .pc file.
 CSV_LIBS ?= -lcsv
@@ -68,7 +69,7 @@ LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
 ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
-                              models/*.c report/*.c))
+                              models/*.c report/*.c link/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 MPI_SRC := $(sort $(wildcard cli/mpi/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
@@ -204,7 +205,7 @@ coverage: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report cli
+	  report link cli
 	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
 
 format:

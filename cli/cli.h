@@ -283,6 +283,12 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
 
+/* encode.c / link.c: privacy-preserving record linkage (link/) */
+int cli_encode(int argc, char **argv);
+void cli_encode_help(FILE *f);
+int cli_link(int argc, char **argv);
+void cli_link_help(FILE *f);
+
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
                                  const vc_table *t, char *buf, size_t size);
