@@ -15,7 +15,7 @@
 /* The default threshold: on simulated lists with the recording errors of
  * `simulate --records` it gives the precision and recall recorded in
  * bench/RESULTS.md; see README ("Record linkage"). */
-#define LINK_DEFAULT_THRESHOLD 0.8
+#define LINK_DEFAULT_THRESHOLD 0.875
 #define LINK_DEFAULT_BAND_STEP 0.02
 
 void cli_link_help(FILE *f)
@@ -37,7 +37,7 @@ void cli_link_help(FILE *f)
         "the table has those columns first: read it with estimate --strata.\n"
         "\n"
         "Options:\n"
-        "      --threshold T      Dice threshold in (0, 1] (default 0.8).\n"
+        "      --threshold T      Dice threshold in (0, 1] (default 0.875).\n"
         "                         Too low: false matches, overlaps too large,\n"
         "                         N too low.  Too high: missed matches, N too\n"
         "                         high.  --report shows the band around T\n"
@@ -189,7 +189,7 @@ int cli_link(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    vc_link_opts lo = {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0};
+    vc_link_opts lo = {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0};
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
     int rc = CLI_EXIT_OK;

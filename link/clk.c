@@ -11,10 +11,12 @@
  * rest.  The secret itself is not kept.
  *
  * Tokens.  A name gives the distinct padded bigrams of its normalised
- * form ("nurlan" -> _n nu ur rl la an n_).  A date gives up to eight
- * features: the year, each of its four digits with its position, the day,
- * the month, and the unordered pair {day, month}; a day/month swap keeps
- * six of eight, a wrong year digit six of eight.  Sex gives "f" or "m";
+ * form ("nurlan" -> _n nu ur rl la an n_).  A date gives up to six
+ * features: the year, its third and fourth digits with their positions
+ * (the first two are the same for nearly everyone born 1900-2099, so
+ * they would only add bits that every pair shares), the day, the month,
+ * and the unordered pair {day, month}: a day/month swap keeps four of
+ * six, a wrong last digit of the year four of six.  Sex gives "f" or "m";
  * an exact field its whole normalised value.
  *
  * Positions.  Field f's budget b_f: each of its t tokens is given
@@ -246,12 +248,12 @@ static int date_tokens(const char *v, tokens *t, vc_link_date *d,
     char b[16];
     snprintf(b, sizeof b, "Y%04d", d->year);
     tok_add(t, b, 5);
-    for (int i = 0; i < 4; i++) {
+    /* the decade and the last digit on their own: a wrong digit keeps
+     * one; the century digits would be shared by nearly everyone */
+    for (int i = 2; i < 4; i++) {
         b[0] = 'y';
         b[1] = (char)('0' + i);
-        b[2] = (char)('0' + (d->year / (i == 0 ? 1000 : i == 1 ? 100
-                                                     : i == 2 ? 10 : 1))
-                                % 10);
+        b[2] = (char)('0' + (d->year / (i == 2 ? 10 : 1)) % 10);
         tok_add(t, b, 3);
     }
     if (d->month > 0) {

@@ -151,6 +151,7 @@ void vc_link_result_free(vc_link_result *r)
     free(r->tables);
     free(r->pair_candidates);
     free(r->pair_matches);
+    free(r->cluster);
     free(r);
 }
 
@@ -218,7 +219,7 @@ static int check_sets(const vc_link_set *const *sets, size_t J,
  * chunks; the candidates are sorted later, so their order here does not
  * matter. */
 static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
-                        uint32_t lb, size_t nstrata, double t, int avx2,
+                        uint32_t lb, size_t nstrata, double t, int kernel,
                         int threads, cand **cs, size_t *nc, size_t *cap,
                         uint64_t *comparisons, uint64_t *pruned)
 {
@@ -226,6 +227,12 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
     uint64_t ncmp = 0;
     uint64_t nprune = 0;
     int oom = 0;
+    /* the largest run of B one record can be compared with */
+    size_t maxrun = 1;
+    for (size_t s = 0; s < nstrata; s++) {
+        size_t run = B->start[s + 1] - B->start[s];
+        maxrun = run > maxrun ? run : maxrun;
+    }
     int nt = threads;
 #ifdef _OPENMP
     if (nt <= 0) {
@@ -239,10 +246,16 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
         cand *mine = NULL;
         size_t nm = 0;
         size_t mcap = 0;
-#pragma omp for schedule(dynamic, 256)
+        uint32_t *hit = malloc(maxrun * sizeof *hit);
+        double *score = malloc(maxrun * sizeof *score);
+        if (hit == NULL || score == NULL) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < A->n; i++) {
             uint32_t s = A->stratum[i];
-            if (s >= nstrata) {
+            if (s >= nstrata || hit == NULL || score == NULL) {
                 continue;
             }
             size_t b0 = B->start[s];
@@ -251,10 +264,9 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             /* the window of bit counts that can reach t */
             double lo = ceil(pa * t / (2.0 - t) - 1e-9);
             double hi = floor(pa * (2.0 - t) / t + 1e-9);
-            size_t x = b0;
-            size_t y = b1;
             /* binary search: first with pop >= lo, first with pop > hi */
-            size_t l = b0, r = b1;
+            size_t l = b0;
+            size_t r = b1;
             while (l < r) {
                 size_t mid = l + (r - l) / 2;
                 if ((double)B->pop[mid] < lo) {
@@ -263,7 +275,7 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                     r = mid;
                 }
             }
-            x = l;
+            size_t x = l;
             r = b1;
             while (l < r) {
                 size_t mid = l + (r - l) / 2;
@@ -273,41 +285,37 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                     r = mid;
                 }
             }
-            y = l;
+            size_t y = l;
             nprune += (b1 - b0) - (y - x);
             ncmp += y - x;
-            const uint64_t *fa = A->f + i * words;
-            for (size_t j = x; j < y; j++) {
-                const uint64_t *fb = B->f + j * words;
-                uint64_t c = avx2 ? vci_popcount_and_avx2(fa, fb, words)
-                                  : vci_popcount_and(fa, fb, words);
-                uint64_t den = A->pop[i] + B->pop[j];
-                if (den == 0) {
-                    continue;
+            size_t nh = vci_scan(kernel, A->f + i * words, A->pop[i],
+                                 B->f + x * words, B->pop + x, y - x, words,
+                                 t, hit, score);
+            if (nm + nh > mcap) {
+                size_t ncap = mcap ? 2 * mcap : 256;
+                while (ncap < nm + nh) {
+                    ncap *= 2;
                 }
-                double d = 2.0 * (double)c / (double)den;
-                if (d < t) {
-                    continue;
-                }
-                if (nm == mcap) {
-                    size_t ncap = mcap ? 2 * mcap : 256;
-                    cand *nmine = realloc(mine, ncap * sizeof *nmine);
-                    if (nmine == NULL) {
+                cand *nmine = realloc(mine, ncap * sizeof *nmine);
+                if (nmine == NULL) {
 #pragma omp atomic write
-                        oom = 1;
-                        continue;
-                    }
-                    mine = nmine;
-                    mcap = ncap;
+                    oom = 1;
+                    continue;
                 }
-                mine[nm].score = d;
+                mine = nmine;
+                mcap = ncap;
+            }
+            for (size_t h = 0; h < nh; h++) {
+                mine[nm].score = score[h];
                 mine[nm].la = la;
                 mine[nm].ia = A->orig[i];
                 mine[nm].lb = lb;
-                mine[nm].ib = B->orig[j];
+                mine[nm].ib = B->orig[x + hit[h]];
                 nm++;
             }
         }
+        free(hit);
+        free(score);
 #pragma omp critical(vc_link_cands)
         {
             if (*nc + nm > *cap) {
@@ -363,8 +371,8 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         return vc_error_set(err, VC_ENOMEM, "out of memory");
     }
     r->J = J;
-    int avx2 = !opts->portable && vci_link_have_avx2();
-    r->popcount = avx2 ? "avx2" : "portable";
+    int kernel = opts->portable ? VCI_KERNEL_PORTABLE : vci_scan_best();
+    r->popcount = vci_scan_name(kernel);
     for (size_t i = 0; i < VC_LINK_BAND; i++) {
         double b = t + ((double)i - (VC_LINK_BAND - 1) / 2) * opts->band_step;
         r->band[i] = b < 0.01 ? 0.01 : b > 1.0 ? 1.0 : b;
@@ -486,7 +494,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     for (size_t a = 0; a < J && rc == VC_OK; a++) {
         for (size_t b = a + 1; b < J && rc == VC_OK; b++) {
             rc = compare_pair(&ss[a], &ss[b], (uint32_t)a, (uint32_t)b, nkeys,
-                              tlow, avx2, opts->threads, &cs, &nc, &cap, &r->comparisons,
+                              tlow, kernel, opts->threads, &cs, &nc, &cap, &r->comparisons,
                               &r->pruned);
             if (rc != VC_OK) {
                 vc_error_set(err, rc, "out of memory");
@@ -526,6 +534,17 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         kt++;
     }
     cluster(cs, kt, offset, N, parent, mask, list_of);
+    memcpy(r->offset, offset, (J + 1) * sizeof *offset);
+    if (opts->keep_clusters) {
+        r->cluster = malloc((N + 1) * sizeof *r->cluster);
+        if (r->cluster == NULL) {
+            rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t x = 0; x < N; x++) {
+            r->cluster[x] = (uint32_t)uf_find(parent, x);
+        }
+    }
     /* the overlap tables: each cluster's pattern, counted per stratum */
     r->tables = calloc(nkeys + 1, sizeof *r->tables);
     rows = malloc((N + 1) * sizeof *rows);

@@ -230,6 +230,9 @@ typedef struct {
     int threads;        /* OpenMP threads; 0: OpenMP's default */
     int portable;       /* 1: the portable popcount even where AVX2 is
                            there (for the tests: same results) */
+    int keep_clusters;  /* 1: fill vc_link_result.cluster (for tests and
+                           benchmarks against a known truth; never
+                           written by the CLI) */
 } vc_link_opts;
 
 /* Counts only: never a score or a record. */
@@ -246,7 +249,13 @@ typedef struct {
     uint64_t band_matches[VC_LINK_BAND]; /* matched pairs in clusters */
     uint64_t band_people[VC_LINK_BAND];  /* clusters (people) */
     uint64_t people;             /* clusters at the threshold */
-    const char *popcount;        /* "avx2" or "portable" (static) */
+    const char *popcount;        /* the kernel: "avx2", "popcnt" or
+                                    "portable" (static) */
+    size_t offset[VC_MAX_LISTS + 1]; /* record i of list j is number
+                                    offset[j] + i below */
+    uint32_t *cluster;           /* with keep_clusters: each record's
+                                    cluster (its lowest record number),
+                                    else NULL */
     size_t ntables;              /* one table per stratum */
     vc_table **tables;           /* the overlap tables (owned) */
 } vc_link_result;
