@@ -16,7 +16,7 @@
  * `simulate --records` it gives the precision and recall recorded in
  * bench/RESULTS.md; see README ("Record linkage"). */
 #define LINK_DEFAULT_THRESHOLD 0.875
-#define LINK_DEFAULT_BAND_STEP 0.02
+#define LINK_DEFAULT_BAND_STEP 0.01
 
 void cli_link_help(FILE *f)
 {
@@ -50,7 +50,7 @@ void cli_link_help(FILE *f)
         "                         pairs pruned by the bit-count bound,\n"
         "                         candidate pairs and matches per pair of\n"
         "                         lists, people and matches at thresholds\n"
-        "                         T-0.08 .. T+0.08, time.  Similarity scores\n"
+        "                         T-0.04 .. T+0.04, time.  Similarity scores\n"
         "                         are never written: they would let a reader\n"
         "                         re-identify people\n"
         "  -h, --help             this help\n"

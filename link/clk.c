@@ -55,8 +55,28 @@
 
 #define CLK_MAX_TOKENS (VC_LINK_NAME_MAX + 2)
 
+/* The positions of a token depend only on (field, salt, token): a cache
+ * of them, an open-addressing table, spares the HMAC and the Philox
+ * blocks for the bigrams and date features that recur in every list
+ * (a name field has at most 27^2 bigrams).  Entries hold the first
+ * `bits` positions of the field (the most any record can need); the
+ * cache never changes an encoding, only its cost.  It stops growing at
+ * CLK_CACHE_MAX entries. */
+#define CLK_CACHE_SLOTS (1u << 16)
+#define CLK_CACHE_MAX (CLK_CACHE_SLOTS / 2)
+#define CLK_KEY_MAX 40
+
+typedef struct {
+    uint8_t len;                 /* 0: empty slot */
+    uint8_t key[CLK_KEY_MAX];
+    uint32_t off;                /* into the position slab */
+} clk_slot;
+
 struct vc_link_encoder {
     const vc_link_schema *s;
+    clk_slot *cache;             /* CLK_CACHE_SLOTS slots */
+    uint16_t *slab;              /* cached positions */
+    size_t slab_len, slab_cap, cached;
     struct hmac_sha256_ctx field[VC_LINK_MAX_FIELDS];
     struct hmac_sha256_ctx check, id;
     size_t words;        /* of the output */
@@ -103,11 +123,13 @@ vc_link_encoder *vc_link_encoder_alloc(const vc_link_schema *s,
     e->mwords = s->m / 64;
     e->words = vc_link_schema_bits(s) / 64;
     e->scratch = calloc(3 * e->mwords, sizeof *e->scratch);
+    e->cache = calloc(CLK_CACHE_SLOTS, sizeof *e->cache);
     size_t nb = s->xor_fold ? s->m / 2 : s->m;
     if (s->balance) {
         e->perm = malloc(2 * nb * sizeof *e->perm);
     }
-    if (e->scratch == NULL || (s->balance && e->perm == NULL)) {
+    if (e->scratch == NULL || e->cache == NULL
+        || (s->balance && e->perm == NULL)) {
         vc_link_encoder_free(e);
         vc_error_set(err, VC_ENOMEM, "out of memory");
         return NULL;
@@ -164,6 +186,8 @@ void vc_link_encoder_free(vc_link_encoder *e)
     }
     free(e->perm);
     free(e->scratch);
+    free(e->cache);
+    free(e->slab);
     memset(e, 0, sizeof *e);  /* the derived keys */
     free(e);
 }
@@ -173,10 +197,13 @@ size_t vc_link_encoder_words(const vc_link_encoder *e)
     return e->words;
 }
 
-/* Set the k positions of one token in filter (m bits). */
-static void hash_token(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
-                       size_t saltlen, const uint8_t *tok, size_t toklen,
-                       unsigned k, size_t m, uint64_t *filter)
+/* The first k positions of one token: the HMAC-SHA256 of
+ * (salt length, salt, token) under the field's key keys a Philox4x32-10
+ * stream whose 32-bit outputs modulo m are the positions. */
+static void token_positions(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
+                            size_t saltlen, const uint8_t *tok,
+                            size_t toklen, unsigned k, size_t m,
+                            uint16_t *pos)
 {
     uint8_t d[SHA256_DIGEST_SIZE];
     uint8_t sl = (uint8_t)saltlen;
@@ -191,9 +218,83 @@ static void hash_token(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
         ctr[0] = i / 4;
         vc_philox4x32_10(ctr, key, out);
         for (unsigned j = 0; j < 4 && i + j < k; j++) {
-            size_t pos = out[j] % m;
-            filter[pos / 64] |= (uint64_t)1 << (pos % 64);
+            pos[i + j] = (uint16_t)(out[j] % m);
         }
+    }
+}
+
+static uint32_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ p[i]) * 16777619u;
+    }
+    return h;
+}
+
+/* Set the k positions of token tok of field f in filter (m bits), from
+ * the cache when it holds them. */
+static void hash_token(vc_link_encoder *e, size_t f, const uint8_t *salt,
+                       size_t saltlen, const uint8_t *tok, size_t toklen,
+                       unsigned k, uint64_t *filter)
+{
+    size_t m = e->s->m;
+    unsigned kmax = e->s->fields[f].bits;
+    uint16_t local[VC_LINK_MAX_BITS];
+    uint8_t key[CLK_KEY_MAX];
+    size_t klen = 3 + saltlen + toklen;
+    clk_slot *slot = NULL;
+    if (klen <= CLK_KEY_MAX) {
+        key[0] = (uint8_t)f;
+        key[1] = (uint8_t)saltlen;
+        key[2] = (uint8_t)toklen;
+        memcpy(key + 3, salt, saltlen);
+        memcpy(key + 3 + saltlen, tok, toklen);
+        uint32_t h = fnv1a(key, klen) & (CLK_CACHE_SLOTS - 1);
+        for (;;) {
+            clk_slot *c = &e->cache[h];
+            if (c->len == 0) {
+                slot = c;
+                break;
+            }
+            if (c->len == klen && memcmp(c->key, key, klen) == 0) {
+                const uint16_t *pos = e->slab + c->off;
+                for (unsigned i = 0; i < k; i++) {
+                    filter[pos[i] / 64] |= (uint64_t)1 << (pos[i] % 64);
+                }
+                return;
+            }
+            h = (h + 1) & (CLK_CACHE_SLOTS - 1);
+        }
+    }
+    uint16_t *pos = local;
+    unsigned n = k;
+    if (slot != NULL && e->cached < CLK_CACHE_MAX) {
+        /* room for this entry's kmax positions in the slab */
+        if (e->slab_len + kmax > e->slab_cap) {
+            size_t cap = e->slab_cap ? 2 * e->slab_cap : 1u << 16;
+            while (cap < e->slab_len + kmax) {
+                cap *= 2;
+            }
+            uint16_t *ns = realloc(e->slab, cap * sizeof *ns);
+            if (ns != NULL) {
+                e->slab = ns;
+                e->slab_cap = cap;
+            }
+        }
+        if (e->slab_len + kmax <= e->slab_cap) {
+            pos = e->slab + e->slab_len;
+            n = kmax > k ? kmax : k;
+            slot->len = (uint8_t)klen;
+            memcpy(slot->key, key, klen);
+            slot->off = (uint32_t)e->slab_len;
+            e->slab_len += n;
+            e->cached++;
+        }
+    }
+    token_positions(&e->field[f], salt, saltlen, tok, toklen, n, m, pos);
+    for (unsigned i = 0; i < k; i++) {
+        filter[pos[i] / 64] |= (uint64_t)1 << (pos[i] % 64);
     }
 }
 
@@ -353,9 +454,9 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
         }
         if (s->fields[i].kind == VC_LINK_FIELD_EXACT) {
             if (norm[0] != '\0') {
-                hash_token(&e->field[i], (const uint8_t *)salt, saltlen,
+                hash_token(e, i, (const uint8_t *)salt, saltlen,
                            (const uint8_t *)norm, strlen(norm),
-                           s->fields[i].bits, s->m, f);
+                           s->fields[i].bits, f);
             }
             continue;
         }
@@ -364,8 +465,8 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
         }
         unsigned k = (unsigned)((s->fields[i].bits + t.n - 1) / t.n);
         for (size_t j = 0; j < t.n; j++) {
-            hash_token(&e->field[i], (const uint8_t *)salt, saltlen,
-                       t.t[j], t.len[j], k, s->m, f);
+            hash_token(e, i, (const uint8_t *)salt, saltlen, t.t[j],
+                       t.len[j], k, f);
         }
     }
     size_t w = e->mwords;

@@ -15,7 +15,12 @@ uint64_t vci_popcount(const uint64_t *a, size_t words);
 /* vci_link_have_avx2: the CPU runs the AVX2 kernel. */
 int vci_link_have_avx2(void);
 
-enum { VCI_KERNEL_PORTABLE = 0, VCI_KERNEL_POPCNT = 1, VCI_KERNEL_AVX2 = 2 };
+enum {
+    VCI_KERNEL_PORTABLE = 0,
+    VCI_KERNEL_POPCNT = 1,
+    VCI_KERNEL_AVX2 = 2,
+    VCI_KERNEL_AVX512 = 3
+};
 
 /* Compare a (pa bits set) with the nb encodings B (pb[j] bits set):
  * write to hit[] and score[] (filled; room for nb) the j whose Dice

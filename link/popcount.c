@@ -11,7 +11,8 @@
  * sums the bytes with vpsadbw (Mula, Kurz & Lemire 2018, "Faster
  * population counts using AVX2 instructions", Computer Journal 61:111);
  * four encodings of B are counted at once so that the horizontal sums
- * are shared.  1024-bit encodings (16 words) get unrolled code.
+ * are shared.  Where the CPU has AVX-512 VPOPCNTDQ, the counts come from
+ * vpopcntq itself.  1024-bit encodings (16 words) get unrolled code.
  */
 #include "link/impl.h"
 
@@ -175,6 +176,35 @@ scan_avx2_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
     }
     return nh;
 }
+
+/* AVX-512 with VPOPCNTDQ (Ice Lake, Zen 4 and later): a 1024-bit
+ * encoding is two registers, counted by vpopcntq directly. */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static size_t
+scan_avx512_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
+                 const uint32_t *pb, size_t nb, double t, uint32_t *hit,
+                 double *score)
+{
+    const __m512i a0 = _mm512_loadu_si512((const void *)a);
+    const __m512i a1 = _mm512_loadu_si512((const void *)(a + 8));
+    size_t nh = 0;
+    for (size_t j = 0; j < nb; j++) {
+        const uint64_t *b = B + j * 16;
+        __m512i c0 = _mm512_popcnt_epi64(
+            _mm512_and_si512(a0, _mm512_loadu_si512((const void *)b)));
+        __m512i c1 = _mm512_popcnt_epi64(
+            _mm512_and_si512(a1, _mm512_loadu_si512((const void *)(b + 8))));
+        uint64_t c = (uint64_t)_mm512_reduce_add_epi64(
+            _mm512_add_epi64(c0, c1));
+        uint32_t den = pa + pb[j];
+        double d;
+        if (KEEP(c, den, t, d)) {
+            hit[nh] = (uint32_t)j;
+            score[nh] = d;
+            nh++;
+        }
+    }
+    return nh;
+}
 #endif
 
 size_t vci_scan(int kernel, const uint64_t *a, uint32_t pa, const uint64_t *B,
@@ -182,10 +212,13 @@ size_t vci_scan(int kernel, const uint64_t *a, uint32_t pa, const uint64_t *B,
                 uint32_t *hit, double *score)
 {
 #ifdef VC_HAVE_X86
-    if (kernel == VCI_KERNEL_AVX2 && words == 16) {
+    if (kernel == VCI_KERNEL_AVX512 && words == 16) {
+        return scan_avx512_1024(a, pa, B, pb, nb, t, hit, score);
+    }
+    if (kernel >= VCI_KERNEL_AVX2 && words == 16) {
         return scan_avx2_1024(a, pa, B, pb, nb, t, hit, score);
     }
-    if (kernel == VCI_KERNEL_AVX2 || kernel == VCI_KERNEL_POPCNT) {
+    if (kernel >= VCI_KERNEL_POPCNT) {
         return scan_popcnt(a, pa, B, pb, nb, words, t, hit, score);
     }
 #endif
@@ -196,6 +229,10 @@ int vci_scan_best(void)
 {
 #ifdef VC_HAVE_X86
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512vpopcntdq")) {
+        return VCI_KERNEL_AVX512;
+    }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt")) {
         return VCI_KERNEL_AVX2;
     }
@@ -208,7 +245,8 @@ int vci_scan_best(void)
 
 const char *vci_scan_name(int kernel)
 {
-    return kernel == VCI_KERNEL_AVX2     ? "avx2"
+    return kernel == VCI_KERNEL_AVX512   ? "avx512"
+           : kernel == VCI_KERNEL_AVX2   ? "avx2"
            : kernel == VCI_KERNEL_POPCNT ? "popcnt"
                                          : "portable";
 }

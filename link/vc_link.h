@@ -249,8 +249,8 @@ typedef struct {
     uint64_t band_matches[VC_LINK_BAND]; /* matched pairs in clusters */
     uint64_t band_people[VC_LINK_BAND];  /* clusters (people) */
     uint64_t people;             /* clusters at the threshold */
-    const char *popcount;        /* the kernel: "avx2", "popcnt" or
-                                    "portable" (static) */
+    const char *popcount;        /* the kernel: "avx512", "avx2",
+                                    "popcnt" or "portable" (static) */
     size_t offset[VC_MAX_LISTS + 1]; /* record i of list j is number
                                     offset[j] + i below */
     uint32_t *cluster;           /* with keep_clusters: each record's
