@@ -43,6 +43,12 @@ void cli_link_help(FILE *f)
         "                         high.  --report shows the band around T\n"
         "      --names A,B,...    list names in the table (default: the names\n"
         "                         in the files)\n"
+        "      --thresholds LO:HI:STEP  the overlap table at each threshold\n"
+        "                         from LO to HI instead, with a first column\n"
+        "                         `threshold`: read it with `estimate\n"
+        "                         --strata threshold` to see how the\n"
+        "                         estimate moves with the threshold (false\n"
+        "                         matches at low ones, missed ones at high)\n"
         "      --threads N        OpenMP threads (default: all); the output\n"
         "                         does not depend on it\n"
         "  -o, --output FILE      the overlap table (default standard output)\n"
@@ -58,6 +64,9 @@ void cli_link_help(FILE *f)
         "Example:\n"
         "  victimcount link iom.enc ngo.enc police.enc -o overlaps.csv\n"
         "  victimcount estimate overlaps.csv\n"
+        "  victimcount link --thresholds 0.80:0.95:0.025 iom.enc ngo.enc \\\n"
+        "      police.enc -o sweep.csv\n"
+        "  victimcount estimate --strata threshold sweep.csv\n"
         "\n"
         "Exit status: 0 ok, 2 usage, 3 invalid or mismatched encodings (made\n"
         "with other secrets or schemas), 5 output not written, 1 internal\n"
@@ -65,7 +74,49 @@ void cli_link_help(FILE *f)
         f);
 }
 
-enum { LINK_THRESHOLD = 300, LINK_NAMES, LINK_REPORT, LINK_THREADS };
+enum {
+    LINK_THRESHOLD = 300,
+    LINK_NAMES,
+    LINK_REPORT,
+    LINK_THREADS,
+    LINK_THRESHOLDS
+};
+
+/* At most this many thresholds in --thresholds. */
+#define LINK_MAX_SWEEP 201
+
+/* --thresholds LO:HI:STEP into sweep[] (at most LINK_MAX_SWEEP values,
+ * each rounded to 1e-6 so that 0.8 + 3 x 0.05 prints as 0.95); returns
+ * how many, or 0 when the value is not understood. */
+static size_t parse_sweep(const char *s, double *sweep)
+{
+    double v[3];
+    const char *p = s;
+    for (int i = 0; i < 3; i++) {
+        char *end = NULL;
+        errno = 0;
+        v[i] = strtod(p, &end);
+        if (errno != 0 || end == p || *end != (i < 2 ? ':' : '\0')) {
+            return 0;
+        }
+        p = end + 1;
+    }
+    if (!(v[0] > 0.0 && v[1] <= 1.0 && v[0] <= v[1] && v[2] > 0.0)) {
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0;; i++) {
+        double x = round((v[0] + (double)i * v[2]) * 1e6) / 1e6;
+        if (x > v[1] + 1e-9) {
+            break;
+        }
+        if (n == LINK_MAX_SWEEP) {
+            return 0;
+        }
+        sweep[n++] = x;
+    }
+    return n;
+}
 
 static double now(void)
 {
@@ -102,9 +153,34 @@ static int check_names(const char *const *names, size_t J,
     return CLI_EXIT_OK;
 }
 
-static void write_table(FILE *f, const vc_link_set *s, const char *const *names,
-                        const vc_link_result *r)
+/* One block of the overlap table: the tables of every stratum, each row
+ * led by `lead` (the threshold of a sweep) when it is not NULL. */
+static void write_rows(FILE *f, const char *lead, size_t J,
+                       vc_table *const *tables, size_t ntables)
 {
+    for (size_t i = 0; i < ntables; i++) {
+        const vc_table *t = tables[i];
+        for (size_t p = 0; p < t->npat; p++) {
+            if (lead != NULL) {
+                fprintf(f, "%s,", lead);
+            }
+            for (size_t k = 0; k < t->nkeys; k++) {
+                fprintf(f, "%s,", t->keys[k]);
+            }
+            for (size_t j = 0; j < J; j++) {
+                fprintf(f, "%u,", (unsigned)(t->pattern[p] >> j & 1u));
+            }
+            fprintf(f, "%llu\n", (unsigned long long)t->count[p]);
+        }
+    }
+}
+
+static void write_table(FILE *f, const vc_link_set *s, const char *const *names,
+                        const vc_link_result *r, const double *sweep)
+{
+    if (r->nsweep > 0) {
+        fputs("threshold,", f);
+    }
     for (size_t k = 0; k < s->nstrata; k++) {
         fprintf(f, "%s,", s->strata_cols[k]);
     }
@@ -112,17 +188,14 @@ static void write_table(FILE *f, const vc_link_set *s, const char *const *names,
         fprintf(f, "%s,", names[j]);
     }
     fputs("count\n", f);
-    for (size_t i = 0; i < r->ntables; i++) {
-        const vc_table *t = r->tables[i];
-        for (size_t p = 0; p < t->npat; p++) {
-            for (size_t k = 0; k < t->nkeys; k++) {
-                fprintf(f, "%s,", t->keys[k]);
-            }
-            for (size_t j = 0; j < r->J; j++) {
-                fprintf(f, "%u,", (unsigned)(t->pattern[p] >> j & 1u));
-            }
-            fprintf(f, "%llu\n", (unsigned long long)t->count[p]);
-        }
+    if (r->nsweep == 0) {
+        write_rows(f, NULL, r->J, r->tables, r->ntables);
+        return;
+    }
+    for (size_t w = 0; w < r->nsweep; w++) {
+        char lead[32];
+        snprintf(lead, sizeof lead, "%g", sweep[w]);
+        write_rows(f, lead, r->J, r->sweep_tables[w], r->sweep_ntables[w]);
     }
 }
 
@@ -185,11 +258,14 @@ int cli_link(int argc, char **argv)
         {"names", required_argument, NULL, LINK_NAMES},
         {"report", required_argument, NULL, LINK_REPORT},
         {"threads", required_argument, NULL, LINK_THREADS},
+        {"thresholds", required_argument, NULL, LINK_THRESHOLDS},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    vc_link_opts lo = {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0};
+    vc_link_opts lo = {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0,
+                       0, NULL, 0};
+    double sweep[LINK_MAX_SWEEP];
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
     int rc = CLI_EXIT_OK;
@@ -229,6 +305,17 @@ int cli_link(int argc, char **argv)
         }
         case LINK_REPORT:
             report = optarg;
+            break;
+        case LINK_THRESHOLDS:
+            lo.nsweep = parse_sweep(optarg, sweep);
+            lo.sweep = sweep;
+            if (lo.nsweep == 0) {
+                cli_error("link: --thresholds takes LO:HI:STEP with 0 < LO "
+                          "<= HI <= 1 and at most %d steps, e.g. "
+                          "0.80:0.95:0.01, not \"%s\"", LINK_MAX_SWEEP,
+                          optarg);
+                rc = CLI_EXIT_USAGE;
+            }
             break;
         case 'o':
             output = optarg;
@@ -296,7 +383,7 @@ int cli_link(int argc, char **argv)
         rc = CLI_EXIT_INTERNAL;
         goto done;
     }
-    write_table(f, sets[0], nm, res);
+    write_table(f, sets[0], nm, res, sweep);
     if (fclose(f) != 0) {
         rc = CLI_EXIT_INTERNAL;
         goto done;
@@ -304,7 +391,8 @@ int cli_link(int argc, char **argv)
     if (report != NULL) {
         json_t *o = report_json((const vc_link_set *const *)sets, nm, res,
                                 lo.threshold, seconds, lo.threads);
-        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER
+                                           | JSON_REAL_PRECISION(10))
                        : NULL;
         json_decref(o);
         if (text == NULL) {

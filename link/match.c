@@ -149,6 +149,15 @@ void vc_link_result_free(vc_link_result *r)
         vc_table_free(r->tables[i]);
     }
     free(r->tables);
+    for (size_t w = 0; w < r->nsweep; w++) {
+        for (size_t i = 0; r->sweep_tables[w] && i < r->sweep_ntables[w];
+             i++) {
+            vc_table_free(r->sweep_tables[w][i]);
+        }
+        free(r->sweep_tables[w]);
+    }
+    free(r->sweep_tables);
+    free(r->sweep_ntables);
     free(r->pair_candidates);
     free(r->pair_matches);
     free(r->cluster);
@@ -352,6 +361,110 @@ static void sorted_set_free(sorted_set *s)
     free(s->start);
 }
 
+/* The overlap tables of the clusters in parent/mask: one per stratum, in
+ * stratum order (*tables returned, *ntables of them); *people the number
+ * of clusters; pair_matches (may be NULL) counts clusters holding both
+ * lists of each pair. */
+static int build_tables(const vc_link_set *const *sets, size_t J,
+                        const char *const *names, uint32_t *const *sid,
+                        char *const *keys, const size_t *offset,
+                        size_t *parent, const uint32_t *mask,
+                        vc_table ***tables, size_t *ntables, uint64_t *people,
+                        uint64_t *pair_matches, vc_error *err)
+{
+    size_t N = offset[J];
+    size_t nkeys = 0;
+    int rc = VC_OK;
+    uint64_t *byst = malloc((N + 1) * sizeof *byst);
+    uint32_t *rows = malloc((N + 1) * sizeof *rows);
+    uint64_t *counts = malloc((N + 1) * sizeof *counts);
+    if (byst == NULL || rows == NULL || counts == NULL) {
+        free(byst);
+        free(rows);
+        free(counts);
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    /* each cluster's (stratum, pattern), from its root */
+    size_t nr = 0;
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            size_t x = offset[j] + i;
+            if (uf_find(parent, x) == x) {
+                byst[nr++] = (uint64_t)sid[j][i] << 32 | mask[x];
+            }
+        }
+    }
+    *people = nr;
+    qsort(byst, nr, sizeof *byst, u64_cmp);
+    for (size_t x = 0; x < nr && pair_matches != NULL; x++) {
+        uint32_t m = (uint32_t)byst[x];
+        for (size_t a = 0; a < J; a++) {
+            for (size_t b = a + 1; b < J; b++) {
+                if ((m >> a & 1) && (m >> b & 1)) {
+                    pair_matches[a * J + b]++;
+                }
+            }
+        }
+    }
+    for (size_t x = 0; x < nr; x++) {
+        if (x == 0 || byst[x] >> 32 != byst[x - 1] >> 32) {
+            nkeys++;
+        }
+    }
+    *ntables = 0;
+    *tables = calloc(nkeys + 1, sizeof **tables);
+    if (*tables == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    size_t x = 0;
+    while (x < nr && rc == VC_OK) {
+        uint32_t s = (uint32_t)(byst[x] >> 32);
+        size_t np = 0;
+        while (x < nr && (uint32_t)(byst[x] >> 32) == s) {
+            uint32_t m = (uint32_t)byst[x];
+            if (np > 0 && rows[np - 1] == m) {
+                counts[np - 1]++;
+            } else {
+                rows[np] = m;
+                counts[np++] = 1;
+            }
+            x++;
+        }
+        vc_table *tb = vc_table_from_counts(J, names, np, rows, counts, err);
+        if (tb == NULL) {
+            rc = err ? err->code : VC_ENOMEM;
+            break;
+        }
+        (*tables)[(*ntables)++] = tb;
+        if (sets[0]->nstrata > 0) {
+            /* the stratum's values, split back from its key */
+            char *copy = strdup(keys[s]);
+            const char *vals[VC_MAX_LISTS + 2];
+            size_t nv = 0;
+            if (copy == NULL) {
+                rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                break;
+            }
+            char *p = copy;
+            for (;;) {
+                vals[nv++] = p;
+                char *sep = strchr(p, '\x1f');
+                if (sep == NULL || nv == sets[0]->nstrata) {
+                    break;
+                }
+                *sep = '\0';
+                p = sep + 1;
+            }
+            rc = vc_table_set_stratum(tb, nv, vals, err);
+            free(copy);
+        }
+    }
+    free(byst);
+    free(rows);
+    free(counts);
+    return rc;
+}
+
 int vc_link_run(const vc_link_set *const *sets, size_t J,
                 const char *const *names, const vc_link_opts *opts,
                 vc_link_result **out, vc_error *err)
@@ -378,6 +491,15 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         r->band[i] = b < 0.01 ? 0.01 : b > 1.0 ? 1.0 : b;
     }
     double tlow = r->band[0] < t ? r->band[0] : t;
+    for (size_t w = 0; w < opts->nsweep; w++) {
+        if (!(opts->sweep[w] > 0.0 && opts->sweep[w] <= 1.0)) {
+            vc_link_result_free(r);
+            return vc_error_set(err, VC_EINVAL,
+                                "threshold %g: expected a number in (0, 1]",
+                                opts->sweep[w]);
+        }
+        tlow = opts->sweep[w] < tlow ? opts->sweep[w] : tlow;
+    }
     size_t words = sets[0]->words;
     size_t nkeys = 0;
     size_t N = 0;
@@ -391,8 +513,6 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     size_t *parent = NULL;
     uint32_t *mask = NULL;
     uint32_t *list_of = NULL;
-    uint32_t *rows = NULL;
-    uint64_t *counts = NULL;
     r->pair_candidates = calloc(J * J, sizeof *r->pair_candidates);
     r->pair_matches = calloc(J * J, sizeof *r->pair_matches);
     if (sid == NULL || ss == NULL || r->pair_candidates == NULL
@@ -545,87 +665,32 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
             r->cluster[x] = (uint32_t)uf_find(parent, x);
         }
     }
-    /* the overlap tables: each cluster's pattern, counted per stratum */
-    r->tables = calloc(nkeys + 1, sizeof *r->tables);
-    rows = malloc((N + 1) * sizeof *rows);
-    counts = malloc((N + 1) * sizeof *counts);
-    if (r->tables == NULL || rows == NULL || counts == NULL) {
-        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+    rc = build_tables(sets, J, names, sid, keys, offset, parent, mask,
+                      &r->tables, &r->ntables, &r->people, r->pair_matches,
+                      err);
+    if (rc != VC_OK) {
         goto done;
     }
-    {
-        /* a stratum's roots, in index order */
-        uint64_t *byst = malloc((N + 1) * sizeof *byst);
-        if (byst == NULL) {
+    /* the sweep: the tables at each threshold asked for */
+    if (opts->nsweep > 0) {
+        r->sweep_tables = calloc(opts->nsweep, sizeof *r->sweep_tables);
+        r->sweep_ntables = calloc(opts->nsweep, sizeof *r->sweep_ntables);
+        if (r->sweep_tables == NULL || r->sweep_ntables == NULL) {
             rc = vc_error_set(err, VC_ENOMEM, "out of memory");
             goto done;
         }
-        size_t nr = 0;
-        for (size_t j = 0; j < J; j++) {
-            for (size_t i = 0; i < sets[j]->n; i++) {
-                size_t x = offset[j] + i;
-                if (uf_find(parent, x) == x) {
-                    byst[nr++] = (uint64_t)sid[j][i] << 32 | mask[x];
-                }
+        r->nsweep = opts->nsweep;
+        for (size_t w = 0; w < opts->nsweep && rc == VC_OK; w++) {
+            size_t k = 0;
+            while (k < nc && cs[k].score >= opts->sweep[w]) {
+                k++;
             }
+            uint64_t people = 0;
+            cluster(cs, k, offset, N, parent, mask, list_of);
+            rc = build_tables(sets, J, names, sid, keys, offset, parent, mask,
+                              &r->sweep_tables[w], &r->sweep_ntables[w],
+                              &people, NULL, err);
         }
-        r->people = nr;
-        qsort(byst, nr, sizeof *byst, u64_cmp);
-        for (size_t x = 0; x < nr; x++) {
-            uint32_t m = (uint32_t)byst[x];
-            for (size_t a = 0; a < J; a++) {
-                for (size_t b = a + 1; b < J; b++) {
-                    if ((m >> a & 1) && (m >> b & 1)) {
-                        r->pair_matches[a * J + b]++;
-                    }
-                }
-            }
-        }
-        size_t x = 0;
-        while (x < nr && rc == VC_OK) {
-            uint32_t s = (uint32_t)(byst[x] >> 32);
-            size_t np = 0;
-            while (x < nr && (uint32_t)(byst[x] >> 32) == s) {
-                uint32_t m = (uint32_t)byst[x];
-                if (np > 0 && rows[np - 1] == m) {
-                    counts[np - 1]++;
-                } else {
-                    rows[np] = m;
-                    counts[np++] = 1;
-                }
-                x++;
-            }
-            vc_table *tb = vc_table_from_counts(J, names, np, rows, counts,
-                                                err);
-            if (tb == NULL) {
-                rc = err ? err->code : VC_ENOMEM;
-                break;
-            }
-            r->tables[r->ntables++] = tb;
-            if (sets[0]->nstrata > 0) {
-                /* the stratum's values, split back from its key */
-                char *copy = strdup(keys[s]);
-                const char *vals[VC_MAX_LISTS + 2];
-                size_t nv = 0;
-                if (copy == NULL) {
-                    rc = vc_error_set(err, VC_ENOMEM, "out of memory");
-                    break;
-                }
-                char *p = copy;
-                for (;;) {
-                    vals[nv++] = p;
-                    char *sep = strchr(p, '\x1f');
-                    if (sep == NULL || nv == sets[0]->nstrata) {
-                        break;
-                    }
-                    *sep = '\0';
-                    p = sep + 1;
-                }
-                rc = vc_table_set_stratum(tb, nv, vals, err);
-                free(copy);
-            }
-        }
-        free(byst);
     }
 done:
     for (size_t i = 0; i < nkeys; i++) {
@@ -644,8 +709,6 @@ done:
     free(parent);
     free(mask);
     free(list_of);
-    free(rows);
-    free(counts);
     if (rc != VC_OK) {
         vc_link_result_free(r);
         return rc;

@@ -233,6 +233,10 @@ typedef struct {
     int keep_clusters;  /* 1: fill vc_link_result.cluster (for tests and
                            benchmarks against a known truth; never
                            written by the CLI) */
+    const double *sweep; /* nsweep more thresholds (borrowed), each in
+                            (0, 1]: the tables at each go to
+                            vc_link_result.sweep_tables */
+    size_t nsweep;
 } vc_link_opts;
 
 /* Counts only: never a score or a record. */
@@ -258,6 +262,10 @@ typedef struct {
                                     else NULL */
     size_t ntables;              /* one table per stratum */
     vc_table **tables;           /* the overlap tables (owned) */
+    size_t nsweep;               /* opts.nsweep */
+    size_t *sweep_ntables;       /* tables at each sweep threshold */
+    vc_table ***sweep_tables;    /* [w][i]: stratum i's table at
+                                    threshold opts.sweep[w] (owned) */
 } vc_link_result;
 
 /*

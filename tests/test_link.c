@@ -398,7 +398,7 @@ static void test_one_to_one(void)
     vc_link_set *C = mkset("C", 1, fc, 2);
     const vc_link_set *sets[3] = {A, B, C};
     const char *names[3] = {"A", "B", "C"};
-    vc_link_opts o = {0.85, 0.0, 0, 0, 0};
+    vc_link_opts o = {0.85, 0.0, 0, 0, 0, NULL, 0};
     vc_link_result *r = NULL;
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o, &r, NULL), VC_OK);
     CU_ASSERT_EQUAL(r->ntables, 1);
@@ -411,14 +411,14 @@ static void test_one_to_one(void)
     CU_ASSERT_EQUAL(r->comparisons, 2 + 1 + 2);
     vc_link_result_free(r);
     /* the portable kernel and one thread: the same table */
-    vc_link_opts o2 = {0.85, 0.0, 1, 1, 0};
+    vc_link_opts o2 = {0.85, 0.0, 1, 1, 0, NULL, 0};
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o2, &r, NULL), VC_OK);
     CU_ASSERT_EQUAL(r->tables[0]->pattern[1], 7u);
     CU_ASSERT_STRING_EQUAL(r->popcount, "portable");
     vc_link_result_free(r);
     /* the bit-count bound prunes without changing the result: at 0.99
      * nobody's counts are close enough */
-    vc_link_opts o3 = {0.99, 0.0, 0, 0, 0};
+    vc_link_opts o3 = {0.99, 0.0, 0, 0, 0, NULL, 0};
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o3, &r, NULL), VC_OK);
     CU_ASSERT_EQUAL(r->tables[0]->n, 3);  /* B0 = C is the one match */
     CU_ASSERT(r->pruned > 0);
@@ -499,8 +499,8 @@ static void test_known_truth(void)
                                         e), 0);
     const vc_link_set *sets[3] = {ls.sets[0], ls.sets[1], ls.sets[2]};
     const char *names[3] = {"A", "B", "C"};
-    vc_link_opts o1 = {0.875, 0.02, 1, 0, 1};
-    vc_link_opts o4 = {0.875, 0.02, 4, 0, 1};
+    vc_link_opts o1 = {0.875, 0.02, 1, 0, 1, NULL, 0};
+    vc_link_opts o4 = {0.875, 0.02, 4, 0, 1, NULL, 0};
     vc_link_result *r1 = NULL;
     vc_link_result *r4 = NULL;
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o1, &r1, NULL), VC_OK);
@@ -698,6 +698,20 @@ static void test_link_cli(void)
     char *est = slurp("out");
     CU_ASSERT_PTR_NOT_NULL(strstr(est, "loglinear"));
     free(est);
+    /* a sweep of thresholds: the block at 0.875 is the default table, and
+     * estimate reads the whole with --strata threshold */
+    CU_ASSERT_EQUAL(run("link --thresholds 0.8:0.95:0.075 %T/iom.enc "
+                        "%T/police.enc %T/ngo.enc -o %T/sweep.csv"), 0);
+    char *sw = slurp("sweep.csv");
+    CU_ASSERT(strncmp(sw, "threshold,iom,police,ngo,count\n0.8,", 35) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sw, "0.875,1,1,0,4\n0.875,0,0,1,1\n"
+                                      "0.875,1,0,1,3\n0.875,0,1,1,1\n"
+                                      "0.875,1,1,1,1\n0.95,"));
+    free(sw);
+    CU_ASSERT_EQUAL(run("estimate --strata threshold -m chao "
+                        "%T/sweep.csv"), 0);
+    CU_ASSERT_EQUAL(run("link --thresholds 0.9:0.8:0.1 %T/iom.enc "
+                        "%T/ngo.enc"), 2);
     /* one thread, the same bytes */
     CU_ASSERT_EQUAL(run("link --threads 1 --names IOM,Police,NGO "
                         "%T/iom.enc %T/police.enc %T/ngo.enc"), 0);
