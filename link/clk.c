@@ -424,6 +424,7 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
     if (saltlen > 255) {
         saltlen = 255;
     }
+    size_t ntok = 0;
     for (size_t i = 0; i < s->nfields; i++) {
         const char *v = values[i] ? values[i] : "";
         tokens t;
@@ -454,6 +455,7 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
         }
         if (s->fields[i].kind == VC_LINK_FIELD_EXACT) {
             if (norm[0] != '\0') {
+                ntok++;
                 hash_token(e, i, (const uint8_t *)salt, saltlen,
                            (const uint8_t *)norm, strlen(norm),
                            s->fields[i].bits, f);
@@ -463,11 +465,18 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
         if (t.n == 0) {
             continue;
         }
+        ntok += t.n;
         unsigned k = (unsigned)((s->fields[i].bits + t.n - 1) / t.n);
         for (size_t j = 0; j < t.n; j++) {
             hash_token(e, i, (const uint8_t *)salt, saltlen, t.t[j],
                        t.len[j], k, f);
         }
+    }
+    if (ntok == 0) {
+        /* an empty encoding matches nothing and would count as a person
+         * of its own */
+        return vc_error_set(err, VC_EDATA,
+                            "every field is empty: nothing to encode");
     }
     size_t w = e->mwords;
     if (s->xor_fold) {

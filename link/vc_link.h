@@ -136,7 +136,8 @@ size_t vc_link_encoder_words(const vc_link_encoder *e);
  * Encode one person: values[f] is field f's raw text (UTF-8; "" or NULL
  * missing).  filter (filled, vc_link_encoder_words words) receives the
  * encoding; bit i is bit i % 64 of word i / 64.  Errors: VC_EDATA (a
- * value that cannot be read, message naming the field).
+ * value that cannot be read, message naming the field; every field
+ * empty).
  */
 int vc_link_encode(vc_link_encoder *e, const char *const *values,
                    uint64_t *filter, vc_error *err);

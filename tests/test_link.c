@@ -233,6 +233,10 @@ static void test_clk(void)
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_link_encode(e, v, a, &err), VC_EDATA);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "date_of_birth"));
+    const char *v0[5] = {"", " - ", "", "", NULL};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_encode(e, v0, a, &err), VC_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "empty"));
     const char *v2[5] = {"Nurlan", "Zhumabekov", "", "unknown", ""};
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_link_encode(e, v2, a, &err), VC_EDATA);
