@@ -32,8 +32,7 @@ static const vc_sim_errors errors = {0.05, 0.20, 0.05, 0.03, 0.05};
 
 /* Raw kernel speed: 64 encodings each against n others, repeated for
  * about a second; returns comparisons per second. */
-static double kernel_rate(const uint64_t *f, size_t n, size_t words,
-                          int kernel)
+static double kernel_rate(const uint64_t *f, size_t n, size_t words, int kernel)
 {
     uint32_t *pop = malloc(n * sizeof *pop);
     uint32_t *hit = malloc(n * sizeof *hit);
@@ -82,12 +81,12 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("quality: 3 lists (%zu, %zu, %zu records) from %zu "
-               "people (seed %llu), errors typo %.2f other romanisation %.2f married "
+               "people (seed %llu), errors typo %.2f other romanisation %.2f "
+               "married "
                "%.2f swap %.2f missing date %.2f\n",
                ls.sets[0]->n, ls.sets[1]->n, ls.sets[2]->n, qpeople,
-               (unsigned long long)qseed, errors.typo,
-               errors.other_convention, errors.married, errors.swap_day_month,
-               errors.missing_date);
+               (unsigned long long)qseed, errors.typo, errors.other_convention,
+               errors.married, errors.swap_day_month, errors.missing_date);
         printf("  threshold  precision  recall\n");
         for (double t = 0.70; t < 0.951; t += 0.025) {
             vc_link_opts o = {t, 0.0, threads, 0, 1, NULL, 0};
@@ -114,8 +113,8 @@ int main(int argc, char **argv)
     }
     double dt = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - t0;
     printf("encode: %zu records in %.2f CPU s (drawing them included): "
-           "%.0f records/s on 1 core\n", ls.encoded, dt,
-           (double)ls.encoded / dt);
+           "%.0f records/s on 1 core\n",
+           ls.encoded, dt, (double)ls.encoded / dt);
     size_t words = ls.sets[0]->words;
     size_t nk = ls.sets[0]->n < 20000 ? ls.sets[0]->n : 20000;
     for (int k = vci_scan_best(); k >= 0; k--) {
@@ -136,14 +135,15 @@ int main(int argc, char **argv)
         dt = bench_now() - t0;
         double cpu = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - c0;
         printf("link 3 x (%zu, %zu, %zu), all against all, %d thread%s: "
-               "%.2f s wall, %.2f CPU s (%.3g/CPU s), %llu comparisons (%llu pruned), %.3g/s, "
+               "%.2f s wall, %.2f CPU s (%.3g/CPU s), %llu comparisons (%llu "
+               "pruned), %.3g/s, "
                "%llu candidate pairs, %llu people, kernel %s\n",
                ls.sets[0]->n, ls.sets[1]->n, ls.sets[2]->n, th,
                th == 1 ? "" : "s", dt, cpu, (double)r->comparisons / cpu,
                (unsigned long long)r->comparisons,
                (unsigned long long)r->pruned, (double)r->comparisons / dt,
-               (unsigned long long)r->candidates,
-               (unsigned long long)r->people, r->popcount);
+               (unsigned long long)r->candidates, (unsigned long long)r->people,
+               r->popcount);
         vc_link_result_free(r);
         if (th == threads) {
             break;

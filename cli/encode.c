@@ -117,9 +117,8 @@ static char *list_name(const char *path)
 }
 
 static int encode_rows(const vc_link_records *r, const vc_link_schema *sc,
-                       vc_link_encoder *e, const char *list,
-                       const long *col, const long *scol, size_t nstrata,
-                       FILE *out)
+                       vc_link_encoder *e, const char *list, const long *col,
+                       const long *scol, size_t nstrata, FILE *out)
 {
     size_t words = vc_link_encoder_words(e);
     uint64_t filter[VC_LINK_MAX_BITS / 64];
@@ -149,8 +148,8 @@ static int encode_rows(const vc_link_records *r, const vc_link_schema *sc,
             if (*v == '\0' || strpbrk(v, ",\"\r\n\x1f") != NULL) {
                 cli_error("encode: %s:%zu: column \"%s\": a stratum value "
                           "must be non-empty, without commas, quotes or "
-                          "line breaks", r->source, r->line[i],
-                          r->header[scol[k]]);
+                          "line breaks",
+                          r->source, r->line[i], r->header[scol[k]]);
                 free(b64);
                 return CLI_EXIT_DATA;
             }
@@ -210,7 +209,8 @@ int cli_encode(int argc, char **argv)
             break;
         default:
             cli_error("encode: unknown option %s (see victimcount encode "
-                      "--help)", argv[optind - 1]);
+                      "--help)",
+                      argv[optind - 1]);
             rc = CLI_EXIT_USAGE;
             break;
         }
@@ -253,7 +253,8 @@ int cli_encode(int argc, char **argv)
             goto done;
         }
         if (vc_link_schema_parse(schema_text, schema_len, schema_path, &sc,
-                                 &err) != VC_OK) {
+                                 &err)
+            != VC_OK) {
             cli_error("encode: %s", err.msg);
             rc = CLI_EXIT_DATA;
             goto done;
@@ -262,8 +263,7 @@ int cli_encode(int argc, char **argv)
         vc_link_schema_default(&sc);
     }
     have_schema = 1;
-    e = vc_link_encoder_alloc(&sc, (const uint8_t *)secret, secret_len,
-                              &err);
+    e = vc_link_encoder_alloc(&sc, (const uint8_t *)secret, secret_len, &err);
     if (e == NULL) {
         cli_error("encode: %s: %s", secret_path, err.msg);
         rc = err.code == VC_EINVAL ? CLI_EXIT_DATA : CLI_EXIT_INTERNAL;
@@ -279,8 +279,8 @@ int cli_encode(int argc, char **argv)
         col[f] = column_of(r, sc.fields[f].column);
         if (col[f] < 0) {
             cli_error("encode: %s: no column \"%s\" (field %s); name the "
-                      "columns with --schema", input, sc.fields[f].column,
-                      sc.fields[f].name);
+                      "columns with --schema",
+                      input, sc.fields[f].column, sc.fields[f].name);
             rc = CLI_EXIT_DATA;
             goto done;
         }
@@ -309,8 +309,8 @@ int cli_encode(int argc, char **argv)
     vc_link_key_check(e, check);
     if (vc_link_write_header(out, name, sc.hash, check,
                              vc_link_schema_bits(&sc),
-                             (const char *const *)strata.v, strata.n,
-                             &err) != VC_OK) {
+                             (const char *const *)strata.v, strata.n, &err)
+        != VC_OK) {
         cli_error("encode: %s", err.msg);
         rc = CLI_EXIT_USAGE;
         goto done;

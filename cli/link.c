@@ -125,14 +125,14 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int check_names(const char *const *names, size_t J,
-                       const vc_link_set *s)
+static int check_names(const char *const *names, size_t J, const vc_link_set *s)
 {
     for (size_t j = 0; j < J; j++) {
         if (*names[j] == '\0' || strpbrk(names[j], ",\"\r\n") != NULL
             || strcmp(names[j], "count") == 0) {
             cli_error("link: list name \"%s\": empty, \"count\", or holds a "
-                      "comma, quote or line break (use --names)", names[j]);
+                      "comma, quote or line break (use --names)",
+                      names[j]);
             return CLI_EXIT_USAGE;
         }
         for (size_t k = 0; k < j; k++) {
@@ -145,7 +145,8 @@ static int check_names(const char *const *names, size_t J,
         for (size_t k = 0; k < s->nstrata; k++) {
             if (strcmp(names[j], s->strata_cols[k]) == 0) {
                 cli_error("link: list name \"%s\" is also a stratum column "
-                          "(use --names)", names[j]);
+                          "(use --names)",
+                          names[j]);
                 return CLI_EXIT_USAGE;
             }
         }
@@ -215,12 +216,11 @@ static json_t *report_json(const vc_link_set *const *sets,
     for (size_t a = 0; a < r->J; a++) {
         for (size_t b = a + 1; b < r->J; b++) {
             json_array_append_new(
-                pairs,
-                json_pack("{s:s, s:s, s:I, s:I}", "a", names[a], "b",
-                          names[b], "candidate_pairs",
-                          (json_int_t)r->pair_candidates[a * r->J + b],
-                          "matches",
-                          (json_int_t)r->pair_matches[a * r->J + b]));
+                pairs, json_pack("{s:s, s:s, s:I, s:I}", "a", names[a], "b",
+                                 names[b], "candidate_pairs",
+                                 (json_int_t)r->pair_candidates[a * r->J + b],
+                                 "matches",
+                                 (json_int_t)r->pair_matches[a * r->J + b]));
         }
     }
     json_t *band = json_array();
@@ -263,8 +263,8 @@ int cli_link(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    vc_link_opts lo = {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0,
-                       0, NULL, 0};
+    vc_link_opts lo = {
+        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0};
     double sweep[LINK_MAX_SWEEP];
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
@@ -282,7 +282,8 @@ int cli_link(int argc, char **argv)
             if (errno != 0 || end == optarg || *end != '\0'
                 || !(lo.threshold > 0.0 && lo.threshold <= 1.0)) {
                 cli_error("link: --threshold takes a number in (0, 1], not "
-                          "\"%s\"", optarg);
+                          "\"%s\"",
+                          optarg);
                 rc = CLI_EXIT_USAGE;
             }
             break;
@@ -297,7 +298,8 @@ int cli_link(int argc, char **argv)
             if (errno != 0 || end == optarg || *end != '\0' || t < 1
                 || t > 1024) {
                 cli_error("link: --threads takes a number from 1 to 1024, "
-                          "not \"%s\"", optarg);
+                          "not \"%s\"",
+                          optarg);
                 rc = CLI_EXIT_USAGE;
             }
             lo.threads = (int)t;
@@ -312,8 +314,8 @@ int cli_link(int argc, char **argv)
             if (lo.nsweep == 0) {
                 cli_error("link: --thresholds takes LO:HI:STEP with 0 < LO "
                           "<= HI <= 1 and at most %d steps, e.g. "
-                          "0.80:0.95:0.01, not \"%s\"", LINK_MAX_SWEEP,
-                          optarg);
+                          "0.80:0.95:0.01, not \"%s\"",
+                          LINK_MAX_SWEEP, optarg);
                 rc = CLI_EXIT_USAGE;
             }
             break;
@@ -338,7 +340,8 @@ int cli_link(int argc, char **argv)
     size_t J = (size_t)(argc - optind);
     if (rc == CLI_EXIT_OK && (J < 2 || J > VC_MAX_LISTS)) {
         cli_error("link: expected 2 to %d encoding files, got %zu (see "
-                  "victimcount link --help)", VC_MAX_LISTS, J);
+                  "victimcount link --help)",
+                  VC_MAX_LISTS, J);
         rc = CLI_EXIT_USAGE;
     }
     if (rc == CLI_EXIT_OK && names.n != 0 && names.n != J) {
@@ -371,8 +374,8 @@ int cli_link(int argc, char **argv)
     if (rc != CLI_EXIT_OK) {
         goto done;
     }
-    if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res,
-                    &err) != VC_OK) {
+    if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
+        != VC_OK) {
         cli_error("link: %s", err.msg);
         rc = cli_exit_for_status(err.code);
         goto done;

@@ -67,22 +67,22 @@
 #define CLK_KEY_MAX 40
 
 typedef struct {
-    uint8_t len;                 /* 0: empty slot */
+    uint8_t len; /* 0: empty slot */
     uint8_t key[CLK_KEY_MAX];
-    uint32_t off;                /* into the position slab */
+    uint32_t off; /* into the position slab */
 } clk_slot;
 
 struct vc_link_encoder {
     const vc_link_schema *s;
-    clk_slot *cache;             /* CLK_CACHE_SLOTS slots */
-    uint16_t *slab;              /* cached positions */
+    clk_slot *cache; /* CLK_CACHE_SLOTS slots */
+    uint16_t *slab;  /* cached positions */
     size_t slab_len, slab_cap, cached;
     struct hmac_sha256_ctx field[VC_LINK_MAX_FIELDS];
     struct hmac_sha256_ctx check, id;
-    size_t words;        /* of the output */
-    size_t mwords;       /* of the filter before hardening */
-    uint32_t *perm;      /* balance: 2 m' positions, or NULL */
-    uint64_t *scratch;   /* mwords + 2 * mwords */
+    size_t words;      /* of the output */
+    size_t mwords;     /* of the filter before hardening */
+    uint32_t *perm;    /* balance: 2 m' positions, or NULL */
+    uint64_t *scratch; /* mwords + 2 * mwords */
 };
 
 static void expand(const uint8_t prk[32], const char *info, uint8_t out[32])
@@ -144,8 +144,7 @@ vc_link_encoder *vc_link_encoder_alloc(const vc_link_schema *s,
                  SHA256_DIGEST_SIZE, len, secret, prk);
     char info[VC_LINK_NAME_MAX + 96];
     for (size_t f = 0; f < s->nfields; f++) {
-        snprintf(info, sizeof info, "field:%s:%s", s->fields[f].name,
-                 s->hash);
+        snprintf(info, sizeof info, "field:%s:%s", s->fields[f].name, s->hash);
         expand(prk, info, k);
         hmac_sha256_set_key(&e->field[f], 32, k);
     }
@@ -188,7 +187,7 @@ void vc_link_encoder_free(vc_link_encoder *e)
     free(e->scratch);
     free(e->cache);
     free(e->slab);
-    memset(e, 0, sizeof *e);  /* the derived keys */
+    memset(e, 0, sizeof *e); /* the derived keys */
     free(e);
 }
 
@@ -201,9 +200,8 @@ size_t vc_link_encoder_words(const vc_link_encoder *e)
  * (salt length, salt, token) under the field's key keys a Philox4x32-10
  * stream whose 32-bit outputs modulo m are the positions. */
 static void token_positions(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
-                            size_t saltlen, const uint8_t *tok,
-                            size_t toklen, unsigned k, size_t m,
-                            uint16_t *pos)
+                            size_t saltlen, const uint8_t *tok, size_t toklen,
+                            unsigned k, size_t m, uint16_t *pos)
 {
     uint8_t d[SHA256_DIGEST_SIZE];
     uint8_t sl = (uint8_t)saltlen;
@@ -339,8 +337,7 @@ static int name_tokens(const char *v, tokens *t, char *norm, size_t size,
     return VC_OK;
 }
 
-static int date_tokens(const char *v, tokens *t, vc_link_date *d,
-                       vc_error *err)
+static int date_tokens(const char *v, tokens *t, vc_link_date *d, vc_error *err)
 {
     int rc = vc_link_parse_date(v, d, err);
     if (rc != VC_OK || d->year == 0) {
@@ -373,10 +370,10 @@ static int date_tokens(const char *v, tokens *t, vc_link_date *d,
 static int sex_tokens(const char *v, tokens *t, const char *field,
                       vc_error *err)
 {
-    static const char *const female[] = {"f", "female", "w", "woman", "j",
+    static const char *const female[] = {"f",   "female",  "w",    "woman", "j",
                                          "jen", "jenskii", "girl", NULL};
-    static const char *const male[] = {"m", "male", "man", "mujskoi", "muj",
-                                       "boy", NULL};
+    static const char *const male[] = {"m",   "male", "man", "mujskoi",
+                                       "muj", "boy",  NULL};
     char n[VC_LINK_NAME_MAX * 2];
     int rc = vc_link_normalise_name(v, strlen(v), n, sizeof n, err);
     if (rc != VC_OK || n[0] == '\0') {
@@ -396,7 +393,8 @@ static int sex_tokens(const char *v, tokens *t, const char *field,
     }
     return vc_error_set(err, VC_EDATA,
                         "%s: expected F, M, female, male, Ж or М (or "
-                        "empty)", field);
+                        "empty)",
+                        field);
 }
 
 int vc_link_encode(vc_link_encoder *e, const char *const *values,
@@ -468,8 +466,8 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
         ntok += t.n;
         unsigned k = (unsigned)((s->fields[i].bits + t.n - 1) / t.n);
         for (size_t j = 0; j < t.n; j++) {
-            hash_token(e, i, (const uint8_t *)salt, saltlen, t.t[j],
-                       t.len[j], k, f);
+            hash_token(e, i, (const uint8_t *)salt, saltlen, t.t[j], t.len[j],
+                       k, f);
         }
     }
     if (ntok == 0) {

@@ -41,8 +41,7 @@ void vc_link_base64_put(const uint64_t *filter, size_t words, char *out)
     out[BASE64_ENCODE_RAW_LENGTH(8 * words)] = '\0';
 }
 
-static int base64_get(const char *s, size_t len, uint64_t *filter,
-                      size_t words)
+static int base64_get(const char *s, size_t len, uint64_t *filter, size_t words)
 {
     uint8_t bytes[VC_LINK_MAX_BITS / 8 + 4];
     struct base64_decode_ctx ctx;
@@ -75,11 +74,13 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
     if (!plain(list)) {
         return vc_error_set(err, VC_EINVAL,
                             "list name \"%s\": empty, or holds a comma, "
-                            "quote or line break", list);
+                            "quote or line break",
+                            list);
     }
-    fprintf(f, "# victimcount encodings 1\n# list: %s\n# schema: %s\n"
-               "# key-check: %s\n# bits: %zu\nid", list, schema_hash,
-            key_check, bits);
+    fprintf(f,
+            "# victimcount encodings 1\n# list: %s\n# schema: %s\n"
+            "# key-check: %s\n# bits: %zu\nid",
+            list, schema_hash, key_check, bits);
     for (size_t k = 0; k < nstrata; k++) {
         if (!plain(strata_cols[k]) || strcmp(strata_cols[k], "id") == 0
             || strcmp(strata_cols[k], "clk") == 0) {
@@ -162,8 +163,8 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
-vc_link_set *vc_link_set_parse(const char *buf, size_t len,
-                               const char *source, vc_error *err)
+vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
+                               vc_error *err)
 {
     vc_link_set *s = calloc(1, sizeof *s);
     char *line = malloc(ENC_MAX_LINE + 1);
@@ -194,8 +195,8 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
             line[--l] = '\0';
         }
         if (memchr(line, '\0', l) != NULL) {
-            rc = vc_error_set(err, VC_EDATA, "%s:%zu: NUL byte", source,
-                              lineno);
+            rc =
+                vc_error_set(err, VC_EDATA, "%s:%zu: NUL byte", source, lineno);
             break;
         }
         const char *v = NULL;
@@ -208,15 +209,16 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
                     rc = vc_error_set(err, VC_EDATA,
                                       "%s:1: not a victimcount encoding file "
                                       "(expected \"# victimcount encodings "
-                                      "1\")", source);
+                                      "1\")",
+                                      source);
                 }
                 continue;
             }
             if (lineno <= 5) {
                 if (header_value(line, keys[lineno - 1], &v) != 0) {
                     rc = vc_error_set(err, VC_EDATA,
-                                      "%s:%zu: expected \"# %s: ...\"",
-                                      source, lineno, keys[lineno - 1]);
+                                      "%s:%zu: expected \"# %s: ...\"", source,
+                                      lineno, keys[lineno - 1]);
                     continue;
                 }
                 if (lineno == 2) {
@@ -237,26 +239,26 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
                         || b > VC_LINK_MAX_BITS || b % 64 != 0) {
                         rc = vc_error_set(err, VC_EDATA,
                                           "%s:5: bits: expected a multiple "
-                                          "of 64 up to %d", source,
-                                          VC_LINK_MAX_BITS);
+                                          "of 64 up to %d",
+                                          source, VC_LINK_MAX_BITS);
                     }
                     s->bits = b;
                     s->words = b / 64;
                 } else if (lineno != 2) {
                     rc = vc_error_set(err, VC_EDATA,
-                                      "%s:%zu: %s: expected hex digits",
-                                      source, lineno, keys[lineno - 1]);
+                                      "%s:%zu: %s: expected hex digits", source,
+                                      lineno, keys[lineno - 1]);
                 }
                 continue;
             }
             /* line 6: the column header */
             size_t nf = split(line, field, VC_MAX_LISTS + 2);
-            if (nf < 2 || nf > VC_MAX_LISTS + 2
-                || strcmp(field[0], "id") != 0
+            if (nf < 2 || nf > VC_MAX_LISTS + 2 || strcmp(field[0], "id") != 0
                 || strcmp(field[nf - 1], "clk") != 0) {
                 rc = vc_error_set(err, VC_EDATA,
                                   "%s:6: expected the header "
-                                  "\"id[,strata...],clk\"", source);
+                                  "\"id[,strata...],clk\"",
+                                  source);
                 continue;
             }
             s->nstrata = nf - 2;
@@ -277,27 +279,24 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
         }
         size_t nf = split(line, field, s->nstrata + 2);
         if (nf != s->nstrata + 2) {
-            rc = vc_error_set(err, VC_EDATA,
-                              "%s:%zu: expected %zu fields, got %s%zu",
-                              source, lineno, s->nstrata + 2,
-                              nf > s->nstrata + 2 ? "more than " : "",
-                              nf > s->nstrata + 2 ? s->nstrata + 2 : nf);
+            rc = vc_error_set(
+                err, VC_EDATA, "%s:%zu: expected %zu fields, got %s%zu", source,
+                lineno, s->nstrata + 2, nf > s->nstrata + 2 ? "more than " : "",
+                nf > s->nstrata + 2 ? s->nstrata + 2 : nf);
             break;
         }
         if (s->n == cap) {
             size_t nc = cap ? 2 * cap : 1024;
             if (nc > ENC_MAX_RECORDS) {
-                rc = vc_error_set(err, VC_EDATA, "%s: too many records",
-                                  source);
+                rc =
+                    vc_error_set(err, VC_EDATA, "%s: too many records", source);
                 break;
             }
             char **ids = realloc(s->ids, nc * sizeof *ids);
             s->ids = ids ? ids : s->ids;
-            char **st = realloc(s->strata,
-                                (nc * s->nstrata + 1) * sizeof *st);
+            char **st = realloc(s->strata, (nc * s->nstrata + 1) * sizeof *st);
             s->strata = st ? st : s->strata;
-            uint64_t *fl = realloc(s->filters,
-                                   nc * s->words * sizeof *fl);
+            uint64_t *fl = realloc(s->filters, nc * s->words * sizeof *fl);
             s->filters = fl ? fl : s->filters;
             if (ids == NULL || st == NULL || fl == NULL) {
                 rc = vc_error_set(err, VC_ENOMEM, "out of memory");
@@ -306,16 +305,17 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
             cap = nc;
         }
         const char *clk = field[nf - 1];
-        if (base64_get(clk, strlen(clk), s->filters + s->n * s->words,
-                       s->words) != 0) {
+        if (base64_get(clk, strlen(clk), s->filters + s->n * s->words, s->words)
+            != 0) {
             rc = vc_error_set(err, VC_EDATA,
                               "%s:%zu: column clk: expected %zu bits in "
-                              "base64", source, lineno, s->bits);
+                              "base64",
+                              source, lineno, s->bits);
             break;
         }
         if (field[0][0] == '\0') {
-            rc = vc_error_set(err, VC_EDATA, "%s:%zu: empty id", source,
-                              lineno);
+            rc =
+                vc_error_set(err, VC_EDATA, "%s:%zu: empty id", source, lineno);
             break;
         }
         s->ids[s->n] = strdup(field[0]);
@@ -332,7 +332,8 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len,
     if (rc == VC_OK && lineno < 6) {
         rc = vc_error_set(err, VC_EDATA,
                           "%s: the header ends at line %zu (6 lines "
-                          "expected)", source, lineno);
+                          "expected)",
+                          source, lineno);
     }
     free(line);
     if (rc != VC_OK) {

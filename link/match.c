@@ -37,17 +37,17 @@
 
 typedef struct {
     double score;
-    uint32_t la, ia, lb, ib;   /* list and record (original index) */
+    uint32_t la, ia, lb, ib; /* list and record (original index) */
 } cand;
 
 /* One list's records in comparison order. */
 typedef struct {
     size_t n, words;
-    uint32_t *stratum;   /* stratum id per sorted record */
-    uint32_t *pop;       /* bit count per sorted record */
-    uint32_t *orig;      /* original index per sorted record */
-    uint64_t *f;         /* filters in sorted order */
-    size_t *start;       /* nstrata + 1: first sorted record of stratum s */
+    uint32_t *stratum; /* stratum id per sorted record */
+    uint32_t *pop;     /* bit count per sorted record */
+    uint32_t *orig;    /* original index per sorted record */
+    uint64_t *f;       /* filters in sorted order */
+    size_t *start;     /* nstrata + 1: first sorted record of stratum s */
 } sorted_set;
 
 static int cand_cmp(const void *x, const void *y)
@@ -150,8 +150,7 @@ void vc_link_result_free(vc_link_result *r)
     }
     free(r->tables);
     for (size_t w = 0; w < r->nsweep; w++) {
-        for (size_t i = 0; r->sweep_tables[w] && i < r->sweep_ntables[w];
-             i++) {
+        for (size_t i = 0; r->sweep_tables[w] && i < r->sweep_ntables[w]; i++) {
             vc_table_free(r->sweep_tables[w][i]);
         }
         free(r->sweep_tables[w]);
@@ -174,13 +173,12 @@ double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words)
     return 2.0 * (double)vci_popcount_and(a, b, words) / (double)(pa + pb);
 }
 
-static int check_sets(const vc_link_set *const *sets, size_t J,
-                      vc_error *err)
+static int check_sets(const vc_link_set *const *sets, size_t J, vc_error *err)
 {
     if (J < 2 || J > VC_MAX_LISTS) {
         return vc_error_set(err, VC_EINVAL,
-                            "link: %zu encoding files; 2 to %d are needed",
-                            J, VC_MAX_LISTS);
+                            "link: %zu encoding files; 2 to %d are needed", J,
+                            VC_MAX_LISTS);
     }
     const vc_link_set *a = sets[0];
     for (size_t j = 1; j < J; j++) {
@@ -201,9 +199,8 @@ static int check_sets(const vc_link_set *const *sets, size_t J,
                                 b->key_check);
         }
         if (a->bits != b->bits) {
-            return vc_error_set(err, VC_EDATA,
-                                "%s and %s: %zu and %zu bits", a->source,
-                                b->source, a->bits, b->bits);
+            return vc_error_set(err, VC_EDATA, "%s and %s: %zu and %zu bits",
+                                a->source, b->source, a->bits, b->bits);
         }
         int same = a->nstrata == b->nstrata;
         for (size_t k = 0; same && k < a->nstrata; k++) {
@@ -213,7 +210,8 @@ static int check_sets(const vc_link_set *const *sets, size_t J,
             return vc_error_set(err, VC_EDATA,
                                 "%s and %s keep different stratum columns "
                                 "in clear: encode both with the same "
-                                "--strata-field", a->source, b->source);
+                                "--strata-field",
+                                a->source, b->source);
         }
         if (b->n > UINT32_MAX) {
             return vc_error_set(err, VC_EDATA, "%s: too many records",
@@ -297,9 +295,9 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             size_t y = l;
             nprune += (b1 - b0) - (y - x);
             ncmp += y - x;
-            size_t nh = vci_scan(kernel, A->f + i * words, A->pop[i],
-                                 B->f + x * words, B->pop + x, y - x, words,
-                                 t, hit, score);
+            size_t nh =
+                vci_scan(kernel, A->f + i * words, A->pop[i], B->f + x * words,
+                         B->pop + x, y - x, words, t, hit, score);
             if (nm + nh > mcap) {
                 size_t ncap = mcap ? 2 * mcap : 256;
                 while (ncap < nm + nh) {
@@ -367,9 +365,9 @@ static void sorted_set_free(sorted_set *s)
  * lists of each pair. */
 static int build_tables(const vc_link_set *const *sets, size_t J,
                         const char *const *names, uint32_t *const *sid,
-                        char *const *keys, const size_t *offset,
-                        size_t *parent, const uint32_t *mask,
-                        vc_table ***tables, size_t *ntables, uint64_t *people,
+                        char *const *keys, const size_t *offset, size_t *parent,
+                        const uint32_t *mask, vc_table ***tables,
+                        size_t *ntables, uint64_t *people,
                         uint64_t *pair_matches, vc_error *err)
 {
     size_t N = offset[J];
@@ -614,8 +612,8 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     for (size_t a = 0; a < J && rc == VC_OK; a++) {
         for (size_t b = a + 1; b < J && rc == VC_OK; b++) {
             rc = compare_pair(&ss[a], &ss[b], (uint32_t)a, (uint32_t)b, nkeys,
-                              tlow, kernel, opts->threads, &cs, &nc, &cap, &r->comparisons,
-                              &r->pruned);
+                              tlow, kernel, opts->threads, &cs, &nc, &cap,
+                              &r->comparisons, &r->pruned);
             if (rc != VC_OK) {
                 vc_error_set(err, rc, "out of memory");
             }
@@ -644,8 +642,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         while (k < nc && cs[k].score >= r->band[bnd]) {
             k++;
         }
-        r->band_matches[bnd] = cluster(cs, k, offset, N, parent, mask,
-                                       list_of);
+        r->band_matches[bnd] = cluster(cs, k, offset, N, parent, mask, list_of);
         r->band_people[bnd] = N - r->band_matches[bnd];
     }
     size_t kt = 0;
@@ -665,9 +662,9 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
             r->cluster[x] = (uint32_t)uf_find(parent, x);
         }
     }
-    rc = build_tables(sets, J, names, sid, keys, offset, parent, mask,
-                      &r->tables, &r->ntables, &r->people, r->pair_matches,
-                      err);
+    rc =
+        build_tables(sets, J, names, sid, keys, offset, parent, mask,
+                     &r->tables, &r->ntables, &r->people, r->pair_matches, err);
     if (rc != VC_OK) {
         goto done;
     }

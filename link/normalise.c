@@ -51,37 +51,37 @@ typedef struct {
 } translit;
 
 static const translit cyrillic[] = {
-    {0x0430, "a"},  {0x0431, "b"},  {0x0432, "v"},  {0x0433, "g"},
-    {0x0434, "d"},  {0x0435, "e"},  {0x0436, "zh"}, {0x0437, "z"},
-    {0x0438, "i"},  {0x0439, "y"},  {0x043a, "k"},  {0x043b, "l"},
-    {0x043c, "m"},  {0x043d, "n"},  {0x043e, "o"},  {0x043f, "p"},
-    {0x0440, "r"},  {0x0441, "s"},  {0x0442, "t"},  {0x0443, "u"},
-    {0x0444, "f"},  {0x0445, "kh"}, {0x0446, "ts"}, {0x0447, "ch"},
-    {0x0448, "sh"}, {0x0449, "shch"}, {0x044a, ""}, {0x044b, "y"},
-    {0x044c, ""},   {0x044d, "e"},  {0x044e, "yu"}, {0x044f, "ya"},
-    {0x0450, "e"},  {0x0451, "yo"}, /* ѐ ё */
-    {0x0454, "ye"}, {0x0456, "i"},  {0x0457, "yi"}, /* є і ї */
-    {0x045e, "o"},  /* ў: Uzbek o' */
-    {0x0491, "g"},  /* ґ */
-    {0x0493, "g"},  /* ғ: Kazakh, Uzbek g' */
-    {0x049b, "q"},  /* қ */
-    {0x04a3, "ng"}, /* ң */
-    {0x04af, "u"},  /* ү */
-    {0x04b1, "u"},  /* ұ */
-    {0x04b3, "kh"}, /* ҳ: Tajik, Uzbek */
+    {0x0430, "a"},   {0x0431, "b"},    {0x0432, "v"},  {0x0433, "g"},
+    {0x0434, "d"},   {0x0435, "e"},    {0x0436, "zh"}, {0x0437, "z"},
+    {0x0438, "i"},   {0x0439, "y"},    {0x043a, "k"},  {0x043b, "l"},
+    {0x043c, "m"},   {0x043d, "n"},    {0x043e, "o"},  {0x043f, "p"},
+    {0x0440, "r"},   {0x0441, "s"},    {0x0442, "t"},  {0x0443, "u"},
+    {0x0444, "f"},   {0x0445, "kh"},   {0x0446, "ts"}, {0x0447, "ch"},
+    {0x0448, "sh"},  {0x0449, "shch"}, {0x044a, ""},   {0x044b, "y"},
+    {0x044c, ""},    {0x044d, "e"},    {0x044e, "yu"}, {0x044f, "ya"},
+    {0x0450, "e"},   {0x0451, "yo"},                   /* ѐ ё */
+    {0x0454, "ye"},  {0x0456, "i"},    {0x0457, "yi"}, /* є і ї */
+    {0x045e, "o"},                                     /* ў: Uzbek o' */
+    {0x0491, "g"},                                     /* ґ */
+    {0x0493, "g"},   /* ғ: Kazakh, Uzbek g' */
+    {0x049b, "q"},   /* қ */
+    {0x04a3, "ng"},  /* ң */
+    {0x04af, "u"},   /* ү */
+    {0x04b1, "u"},   /* ұ */
+    {0x04b3, "kh"},  /* ҳ: Tajik, Uzbek */
     {0x04b7, "dzh"}, /* ҷ: Tajik */
-    {0x04bb, "h"},  /* һ */
-    {0x04d9, "a"},  /* ә */
-    {0x04e3, "i"},  /* ӣ: Tajik */
-    {0x04e9, "o"},  /* ө */
-    {0x04ef, "u"},  /* ӯ: Tajik */
+    {0x04bb, "h"},   /* һ */
+    {0x04d9, "a"},   /* ә */
+    {0x04e3, "i"},   /* ӣ: Tajik */
+    {0x04e9, "o"},   /* ө */
+    {0x04ef, "u"},   /* ӯ: Tajik */
 };
 
 /* Latin letters that have no canonical decomposition to a base letter. */
 static const translit latin_extra[] = {
-    {0x00e6, "ae"}, {0x00f0, "d"},  {0x00f8, "o"}, {0x00fe, "th"},
-    {0x0111, "d"},  {0x0131, "i"},  {0x0142, "l"}, {0x014b, "ng"},
-    {0x0153, "oe"}, {0x0259, "a"},  /* ə: Azerbaijani, Kazakh Latin */
+    {0x00e6, "ae"}, {0x00f0, "d"}, {0x00f8, "o"}, {0x00fe, "th"},
+    {0x0111, "d"},  {0x0131, "i"}, {0x0142, "l"}, {0x014b, "ng"},
+    {0x0153, "oe"}, {0x0259, "a"}, /* ə: Azerbaijani, Kazakh Latin */
 };
 
 static const char *table_find(const translit *t, size_t n, uint32_t cp)
@@ -183,7 +183,8 @@ static void fold_word(const char *w, size_t n, abuf *out)
     for (size_t i = 0; i < n && m + 4 < sizeof tmp;) {
         const char *p = w + i;
         size_t rest = n - i;
-#define STARTS(lit) (rest >= sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0)
+#define STARTS(lit)                                                            \
+    (rest >= sizeof(lit) - 1 && memcmp(p, lit, sizeof(lit) - 1) == 0)
         if (STARTS("shch")) {
             tmp[m++] = 's';
             tmp[m++] = 'h';
@@ -250,8 +251,8 @@ static void fold_word(const char *w, size_t n, abuf *out)
     }
 }
 
-int vc_link_normalise_name(const char *in, size_t len, char *out,
-                           size_t size, vc_error *err)
+int vc_link_normalise_name(const char *in, size_t len, char *out, size_t size,
+                           vc_error *err)
 {
     if (size == 0) {
         return vc_error_set(err, VC_EINVAL, "normalise: no room for output");
@@ -261,8 +262,8 @@ int vc_link_normalise_name(const char *in, size_t len, char *out,
         return VC_OK;
     }
     if (len > VC_LINK_NAME_MAX) {
-        return vc_error_set(err, VC_EDATA,
-                            "name longer than %d bytes", VC_LINK_NAME_MAX);
+        return vc_error_set(err, VC_EDATA, "name longer than %d bytes",
+                            VC_LINK_NAME_MAX);
     }
     UErrorCode st = U_ZERO_ERROR;
     UChar u[VC_LINK_NAME_MAX + 1];
@@ -364,16 +365,16 @@ int vc_link_parse_date(const char *s, vc_link_date *d, vc_error *err)
     if (ok != 0) {
         return vc_error_set(err, VC_EDATA,
                             "date \"%.*s\": expected yyyy-mm-dd, dd.mm.yyyy, "
-                            "dd/mm/yyyy or yyyy", (int)(n > 40 ? 40 : n), s);
+                            "dd/mm/yyyy or yyyy",
+                            (int)(n > 40 ? 40 : n), s);
     }
     if (y < 1850 || y > 2199) {
         return vc_error_set(err, VC_EDATA, "date \"%.*s\": year out of range",
                             (int)n, s);
     }
-    if (n != 4
-        && (m < 1 || m > 12 || day < 1 || day > days_in_month(y, m))) {
-        return vc_error_set(err, VC_EDATA, "date \"%.*s\": no such day",
-                            (int)n, s);
+    if (n != 4 && (m < 1 || m > 12 || day < 1 || day > days_in_month(y, m))) {
+        return vc_error_set(err, VC_EDATA, "date \"%.*s\": no such day", (int)n,
+                            s);
     }
     d->year = y;
     d->month = m;

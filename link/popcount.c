@@ -51,29 +51,29 @@ uint64_t vci_popcount_and(const uint64_t *a, const uint64_t *b, size_t words)
 
 /* The test every kernel applies to a count c: Dice >= t, written so that
  * the division is done only near the threshold and always the same way. */
-#define KEEP(c, den, t, d)                                                  \
-    ((den) != 0 && 2.0 * (double)(c) >= (t) * (double)(den) * (1.0 - 1e-12) \
+#define KEEP(c, den, t, d)                                                     \
+    ((den) != 0 && 2.0 * (double)(c) >= (t) * (double)(den) * (1.0 - 1e-12)    \
      && ((d) = 2.0 * (double)(c) / (double)(den)) >= (t))
 
-#define SCAN_LOOP(WORDS, POP)                                               \
-    for (size_t j = 0; j < nb; j++) {                                       \
-        const uint64_t *b = B + j * (WORDS);                                \
-        uint64_t c = 0;                                                     \
-        for (size_t w = 0; w < (WORDS); w++) {                              \
-            c += (uint64_t)POP(a[w] & b[w]);                                \
-        }                                                                   \
-        uint32_t den = pa + pb[j];                                          \
-        double d;                                                           \
-        if (KEEP(c, den, t, d)) {                                           \
-            hit[nh] = (uint32_t)j;                                          \
-            score[nh] = d;                                                  \
-            nh++;                                                           \
-        }                                                                   \
+#define SCAN_LOOP(WORDS, POP)                                                  \
+    for (size_t j = 0; j < nb; j++) {                                          \
+        const uint64_t *b = B + j * (WORDS);                                   \
+        uint64_t c = 0;                                                        \
+        for (size_t w = 0; w < (WORDS); w++) {                                 \
+            c += (uint64_t)POP(a[w] & b[w]);                                   \
+        }                                                                      \
+        uint32_t den = pa + pb[j];                                             \
+        double d;                                                              \
+        if (KEEP(c, den, t, d)) {                                              \
+            hit[nh] = (uint32_t)j;                                             \
+            score[nh] = d;                                                     \
+            nh++;                                                              \
+        }                                                                      \
     }
 
 size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
-                         const uint32_t *pb, size_t nb, size_t words,
-                         double t, uint32_t *hit, double *score)
+                         const uint32_t *pb, size_t nb, size_t words, double t,
+                         uint32_t *hit, double *score)
 {
     size_t nh = 0;
     if (words == 16) {
@@ -115,9 +115,9 @@ scan_avx2_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
                const uint32_t *pb, size_t nb, double t, uint32_t *hit,
                double *score)
 {
-    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3,
-                                         2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3,
-                                         1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i lut =
+        _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1,
+                         1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     const __m256i low = _mm256_set1_epi8(0x0f);
     const __m256i zero = _mm256_setzero_si256();
     const __m256i a0 = _mm256_loadu_si256((const __m256i *)a);
@@ -136,7 +136,7 @@ scan_avx2_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
                                 bytes_and(a1, b + 4, lut, low)),
                 _mm256_add_epi8(bytes_and(a2, b + 8, lut, low),
                                 bytes_and(a3, b + 12, lut, low)));
-            s[q] = _mm256_sad_epu8(bytes, zero);  /* 4 x 64-bit sums */
+            s[q] = _mm256_sad_epu8(bytes, zero); /* 4 x 64-bit sums */
         }
         /* the four totals: sum each s[q]'s four lanes */
         __m256i t01 = _mm256_add_epi64(_mm256_unpacklo_epi64(s[0], s[1]),
@@ -144,10 +144,8 @@ scan_avx2_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
         __m256i t23 = _mm256_add_epi64(_mm256_unpacklo_epi64(s[2], s[3]),
                                        _mm256_unpackhi_epi64(s[2], s[3]));
         /* t01 = (s0 lanes 0+1, s1 lanes 0+1, s0 lanes 2+3, s1 lanes 2+3) */
-        __m256i u = _mm256_add_epi64(_mm256_permute2x128_si256(t01, t23,
-                                                               0x20),
-                                     _mm256_permute2x128_si256(t01, t23,
-                                                               0x31));
+        __m256i u = _mm256_add_epi64(_mm256_permute2x128_si256(t01, t23, 0x20),
+                                     _mm256_permute2x128_si256(t01, t23, 0x31));
         uint64_t c[4];
         _mm256_storeu_si256((__m256i *)c, u);
         for (int q = 0; q < 4; q++) {
@@ -193,8 +191,8 @@ scan_avx512_1024(const uint64_t *a, uint32_t pa, const uint64_t *B,
             _mm512_and_si512(a0, _mm512_loadu_si512((const void *)b)));
         __m512i c1 = _mm512_popcnt_epi64(
             _mm512_and_si512(a1, _mm512_loadu_si512((const void *)(b + 8))));
-        uint64_t c = (uint64_t)_mm512_reduce_add_epi64(
-            _mm512_add_epi64(c0, c1));
+        uint64_t c =
+            (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(c0, c1));
         uint32_t den = pa + pb[j];
         double d;
         if (KEEP(c, den, t, d)) {

@@ -21,11 +21,11 @@
 
 typedef struct {
     vc_link_records *r;
-    char **row;        /* fields of the row being read */
+    char **row; /* fields of the row being read */
     size_t nf;
-    size_t cap;        /* of r->cells, in rows */
-    size_t line;       /* current line */
-    size_t row_line;   /* line where the current row started */
+    size_t cap;      /* of r->cells, in rows */
+    size_t line;     /* current line */
+    size_t row_line; /* line where the current row started */
     int rc;
     vc_error *err;
 } rec_reader;
@@ -58,16 +58,16 @@ static void on_field(void *s, size_t len, void *data)
         rr->row_line = rr->line;
     }
     if (rr->nf >= REC_MAX_COLS) {
-        rr->rc = vc_error_set(rr->err, VC_EDATA,
-                              "%s:%zu: more than %d fields",
+        rr->rc = vc_error_set(rr->err, VC_EDATA, "%s:%zu: more than %d fields",
                               rr->r->source, rr->line, REC_MAX_COLS);
         return;
     }
     if (len > REC_MAX_FIELD) {
-        rr->rc = vc_error_set(rr->err, VC_EDATA,
-                              "%s:%zu: column %zu: field longer than %d "
-                              "bytes", rr->r->source, rr->line, rr->nf + 1,
-                              REC_MAX_FIELD);
+        rr->rc =
+            vc_error_set(rr->err, VC_EDATA,
+                         "%s:%zu: column %zu: field longer than %d "
+                         "bytes",
+                         rr->r->source, rr->line, rr->nf + 1, REC_MAX_FIELD);
         return;
     }
     char *f = malloc(len + 1);
@@ -146,8 +146,7 @@ static void on_record(int c, void *data)
         }
         rr->cap = nc;
     }
-    memcpy(r->cells + r->nrows * r->ncols, rr->row,
-           r->ncols * sizeof *rr->row);
+    memcpy(r->cells + r->nrows * r->ncols, rr->row, r->ncols * sizeof *rr->row);
     r->line[r->nrows] = rr->row_line;
     r->nrows++;
     rr->nf = 0;
@@ -203,15 +202,15 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
         const char *e = memchr(buf + pos, '\n', len - pos);
         size_t seg = e ? (size_t)(e - (buf + pos)) + 1 : len - pos;
         if (csv_parse(&p, buf + pos, seg, on_field, on_record, &rr) != seg) {
-            rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source,
-                                 rr.line, csv_strerror(csv_error(&p)));
+            rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
+                                 csv_strerror(csv_error(&p)));
             break;
         }
         pos += seg;
         rr.line++;
     }
-    if (rr.rc == VC_OK
-        && csv_fini(&p, on_field, on_record, &rr) != 0 && rr.rc == VC_OK) {
+    if (rr.rc == VC_OK && csv_fini(&p, on_field, on_record, &rr) != 0
+        && rr.rc == VC_OK) {
         rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
                              csv_strerror(csv_error(&p)));
     }

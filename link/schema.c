@@ -41,11 +41,11 @@ static void schema_hash(vc_link_schema *s)
                               "type", kind_names[s->fields[i].kind], "bits",
                               (json_int_t)s->fields[i].bits));
     }
-    json_t *o = json_pack(
-        "{s:s, s:I, s:o, s:b, s:b, s:s?}", "format", "victimcount-clk-1",
-        "bits", (json_int_t)s->m, "fields", fields, "balance", s->balance,
-        "xor_fold", s->xor_fold, "salt",
-        s->salt >= 0 ? s->fields[s->salt].name : NULL);
+    json_t *o =
+        json_pack("{s:s, s:I, s:o, s:b, s:b, s:s?}", "format",
+                  "victimcount-clk-1", "bits", (json_int_t)s->m, "fields",
+                  fields, "balance", s->balance, "xor_fold", s->xor_fold,
+                  "salt", s->salt >= 0 ? s->fields[s->salt].name : NULL);
     char *text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     uint8_t d[SHA256_DIGEST_SIZE];
     struct sha256_ctx ctx;
@@ -78,9 +78,9 @@ void vc_link_schema_default(vc_link_schema *s)
         {"nationality", VC_LINK_FIELD_EXACT, 100},
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-        if (field_set(&s->fields[i], d[i].name, d[i].name, d[i].kind,
-                      d[i].bits) != 0) {
-            break;  /* out of memory: the caller's encoder will refuse */
+        if (field_set(&s->fields[i], d[i].name, d[i].name, d[i].kind, d[i].bits)
+            != 0) {
+            break; /* out of memory: the caller's encoder will refuse */
         }
         s->nfields++;
     }
@@ -108,12 +108,13 @@ size_t vc_link_schema_bits(const vc_link_schema *s)
     return m;
 }
 
-static int only_keys(const json_t *o, const char *const *keys,
-                     const char *what, const char *source, vc_error *err)
+static int only_keys(const json_t *o, const char *const *keys, const char *what,
+                     const char *source, vc_error *err)
 {
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)o, k, v) {
+    json_object_foreach((json_t *)o, k, v)
+    {
         int ok = 0;
         for (size_t i = 0; keys[i] != NULL; i++) {
             ok |= strcmp(k, keys[i]) == 0;
@@ -138,18 +139,16 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                             je.column, je.text);
     }
     int rc = VC_OK;
-    static const char *const top_keys[] = {"bits", "fields", "hardening",
-                                           NULL};
-    static const char *const field_keys[] = {"name", "column", "type",
-                                             "bits", NULL};
+    static const char *const top_keys[] = {"bits", "fields", "hardening", NULL};
+    static const char *const field_keys[] = {"name", "column", "type", "bits",
+                                             NULL};
     static const char *const hard_keys[] = {"balance", "xor_fold", "salt",
                                             NULL};
     json_t *bits = json_object_get(root, "bits");
     json_t *fields = json_object_get(root, "fields");
     json_t *hard = json_object_get(root, "hardening");
     if (!json_is_object(root)) {
-        rc = vc_error_set(err, VC_EDATA, "%s: expected a JSON object",
-                          source);
+        rc = vc_error_set(err, VC_EDATA, "%s: expected a JSON object", source);
         goto done;
     }
     rc = only_keys(root, top_keys, "schema", source, err);
@@ -162,7 +161,8 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
         if (b < 64 || b > VC_LINK_MAX_BITS || b % 128 != 0) {
             rc = vc_error_set(err, VC_EDATA,
                               "%s: \"bits\": expected a multiple of 128 from "
-                              "128 to %d", source, VC_LINK_MAX_BITS);
+                              "128 to %d",
+                              source, VC_LINK_MAX_BITS);
             goto done;
         }
         s->m = (size_t)b;
@@ -171,12 +171,14 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
         || json_array_size(fields) > VC_LINK_MAX_FIELDS) {
         rc = vc_error_set(err, VC_EDATA,
                           "%s: \"fields\": expected an array of 1 to %d "
-                          "fields", source, VC_LINK_MAX_FIELDS);
+                          "fields",
+                          source, VC_LINK_MAX_FIELDS);
         goto done;
     }
     size_t i;
     json_t *f;
-    json_array_foreach(fields, i, f) {
+    json_array_foreach(fields, i, f)
+    {
         char what[32];
         snprintf(what, sizeof what, "field %zu", i + 1);
         if (!json_is_object(f)) {
@@ -207,7 +209,8 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
         if (kind < 0) {
             rc = vc_error_set(err, VC_EDATA,
                               "%s: %s: type \"%s\": expected name, date, sex "
-                              "or exact", source, what, type);
+                              "or exact",
+                              source, what, type);
             goto done;
         }
         for (size_t j = 0; j < s->nfields; j++) {
@@ -217,21 +220,21 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                 goto done;
             }
         }
-        json_int_t b = kind == VC_LINK_FIELD_NAME
-                               || kind == VC_LINK_FIELD_DATE
+        json_int_t b = kind == VC_LINK_FIELD_NAME || kind == VC_LINK_FIELD_DATE
                            ? 200
                            : 100;
         if (fb != NULL) {
             b = json_is_integer(fb) ? json_integer_value(fb) : 0;
             if (b < 1 || (size_t)b > s->m) {
                 rc = vc_error_set(err, VC_EDATA,
-                                  "%s: %s: \"bits\": expected 1 to %zu",
-                                  source, what, s->m);
+                                  "%s: %s: \"bits\": expected 1 to %zu", source,
+                                  what, s->m);
                 goto done;
             }
         }
         if (field_set(&s->fields[s->nfields], name, col ? col : name,
-                      (vc_link_field_kind)kind, (unsigned)b) != 0) {
+                      (vc_link_field_kind)kind, (unsigned)b)
+            != 0) {
             s->nfields++;
             rc = vc_error_set(err, VC_ENOMEM, "out of memory");
             goto done;
@@ -241,8 +244,7 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
     if (hard != NULL) {
         if (!json_is_object(hard)) {
             rc = vc_error_set(err, VC_EDATA,
-                              "%s: \"hardening\": expected an object",
-                              source);
+                              "%s: \"hardening\": expected an object", source);
             goto done;
         }
         rc = only_keys(hard, hard_keys, "hardening", source, err);
@@ -256,7 +258,8 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
             || (salt && !json_is_string(salt) && !json_is_null(salt))) {
             rc = vc_error_set(err, VC_EDATA,
                               "%s: \"hardening\": balance and xor_fold are "
-                              "true or false, salt a field name", source);
+                              "true or false, salt a field name",
+                              source);
             goto done;
         }
         s->balance = bal && json_is_true(bal);
@@ -270,8 +273,8 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
             }
             if (s->salt < 0) {
                 rc = vc_error_set(err, VC_EDATA,
-                                  "%s: \"salt\": no field named \"%s\"",
-                                  source, sf);
+                                  "%s: \"salt\": no field named \"%s\"", source,
+                                  sf);
                 goto done;
             }
         }

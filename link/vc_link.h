@@ -45,8 +45,8 @@
  * an empty name gives "".  Errors: VC_EDATA (not UTF-8, longer than
  * VC_LINK_NAME_MAX, too long for out), VC_EINVAL.
  */
-int vc_link_normalise_name(const char *in, size_t len, char *out,
-                           size_t size, vc_error *err);
+int vc_link_normalise_name(const char *in, size_t len, char *out, size_t size,
+                           vc_error *err);
 
 /* A date of birth; 0 in a part means missing (a year alone has month and
  * day 0; a missing date is all 0). */
@@ -69,28 +69,28 @@ double vc_link_bigram_dice(const char *a, const char *b);
  * ------------------------------------------------------------------- */
 
 typedef enum {
-    VC_LINK_FIELD_NAME = 0,  /* normalised name, padded bigrams */
-    VC_LINK_FIELD_DATE = 1,  /* date of birth, swap-tolerant features */
-    VC_LINK_FIELD_SEX = 2,   /* f/m in Latin or Cyrillic, one token */
-    VC_LINK_FIELD_EXACT = 3  /* normalised whole value, one token */
+    VC_LINK_FIELD_NAME = 0, /* normalised name, padded bigrams */
+    VC_LINK_FIELD_DATE = 1, /* date of birth, swap-tolerant features */
+    VC_LINK_FIELD_SEX = 2,  /* f/m in Latin or Cyrillic, one token */
+    VC_LINK_FIELD_EXACT = 3 /* normalised whole value, one token */
 } vc_link_field_kind;
 
 typedef struct {
-    char *name;    /* the field's name, shared by all offices (owned) */
-    char *column;  /* this office's column header (owned) */
+    char *name;   /* the field's name, shared by all offices (owned) */
+    char *column; /* this office's column header (owned) */
     vc_link_field_kind kind;
     unsigned bits; /* the field's budget b: about this many bits set */
 } vc_link_field;
 
 typedef struct {
-    size_t m;              /* bits per filter before hardening */
+    size_t m; /* bits per filter before hardening */
     size_t nfields;
     vc_link_field fields[VC_LINK_MAX_FIELDS];
-    int balance;           /* append the complement and permute (2m) */
-    int xor_fold;          /* fold the two halves by XOR (m/2) */
-    int salt;              /* index of the salting field, or -1 */
-    char hash[65];         /* SHA-256 (hex) of the canonical schema:
-                              everything but the column names */
+    int balance;   /* append the complement and permute (2m) */
+    int xor_fold;  /* fold the two halves by XOR (m/2) */
+    int salt;      /* index of the salting field, or -1 */
+    char hash[65]; /* SHA-256 (hex) of the canonical schema:
+                      everything but the column names */
 } vc_link_schema;
 
 /* The default schema: given_name, family_name (names, 200 bits each),
@@ -159,12 +159,12 @@ void vc_link_record_key(const vc_link_encoder *e, const char *list,
 
 /* A CSV of one row per person, as strings. */
 typedef struct {
-    char *source;     /* file name in messages (owned) */
+    char *source; /* file name in messages (owned) */
     size_t ncols;
-    char **header;    /* ncols column names (owned) */
+    char **header; /* ncols column names (owned) */
     size_t nrows;
-    char **cells;     /* nrows * ncols fields (owned) */
-    size_t *line;     /* line of each row in the file */
+    char **cells; /* nrows * ncols fields (owned) */
+    size_t *line; /* line of each row in the file */
 } vc_link_records;
 
 /* Read a CSV file (comma, semicolon or tab; quotes; CRLF; BOM).  Errors
@@ -182,17 +182,17 @@ void vc_link_records_free(vc_link_records *r);
 
 /* One list's encodings, as read from an `encode` file. */
 typedef struct {
-    char *source;         /* file name in messages (owned) */
-    char *list;           /* the list's name (owned) */
-    char schema[65];      /* schema hash */
+    char *source;    /* file name in messages (owned) */
+    char *list;      /* the list's name (owned) */
+    char schema[65]; /* schema hash */
     char key_check[33];
-    size_t bits, words;   /* bits per encoding; words of 64 */
-    size_t nstrata;       /* stratum columns kept in clear */
-    char **strata_cols;   /* their names (owned) */
-    size_t n;             /* records */
-    char **ids;           /* n record keys (owned) */
-    char **strata;        /* n * nstrata values (owned) */
-    uint64_t *filters;    /* n * words (owned) */
+    size_t bits, words; /* bits per encoding; words of 64 */
+    size_t nstrata;     /* stratum columns kept in clear */
+    char **strata_cols; /* their names (owned) */
+    size_t n;           /* records */
+    char **ids;         /* n record keys (owned) */
+    char **strata;      /* n * nstrata values (owned) */
+    uint64_t *filters;  /* n * words (owned) */
 } vc_link_set;
 
 /* Bytes of the base64 text of one encoding of `bits` bits. */
@@ -213,8 +213,8 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
  * name file and line: VC_EIO, VC_EDATA, VC_ENOMEM.  Returned; free with
  * vc_link_set_free. */
 vc_link_set *vc_link_set_read(const char *path, vc_error *err);
-vc_link_set *vc_link_set_parse(const char *buf, size_t len,
-                               const char *source, vc_error *err);
+vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
+                               vc_error *err);
 void vc_link_set_free(vc_link_set *s);
 
 /* ---------------------------------------------------------------------
@@ -225,15 +225,15 @@ void vc_link_set_free(vc_link_set *s);
 #define VC_LINK_BAND 9
 
 typedef struct {
-    double threshold;   /* a pair matches when Dice >= threshold */
-    double band_step;   /* the band: threshold + (i - 4) * band_step,
-                           i = 0 .. VC_LINK_BAND - 1 (0: no band) */
-    int threads;        /* OpenMP threads; 0: OpenMP's default */
-    int portable;       /* 1: the portable popcount even where AVX2 is
-                           there (for the tests: same results) */
-    int keep_clusters;  /* 1: fill vc_link_result.cluster (for tests and
-                           benchmarks against a known truth; never
-                           written by the CLI) */
+    double threshold;    /* a pair matches when Dice >= threshold */
+    double band_step;    /* the band: threshold + (i - 4) * band_step,
+                            i = 0 .. VC_LINK_BAND - 1 (0: no band) */
+    int threads;         /* OpenMP threads; 0: OpenMP's default */
+    int portable;        /* 1: the portable popcount even where AVX2 is
+                            there (for the tests: same results) */
+    int keep_clusters;   /* 1: fill vc_link_result.cluster (for tests and
+                            benchmarks against a known truth; never
+                            written by the CLI) */
     const double *sweep; /* nsweep more thresholds (borrowed), each in
                             (0, 1]: the tables at each go to
                             vc_link_result.sweep_tables */
@@ -243,30 +243,30 @@ typedef struct {
 /* Counts only: never a score or a record. */
 typedef struct {
     size_t J;
-    uint64_t comparisons;        /* filter pairs whose Dice was computed */
-    uint64_t pruned;             /* pairs skipped by the popcount bound */
-    uint64_t candidates;         /* pairs at or above the band's lowest
-                                    threshold */
-    uint64_t *pair_candidates;   /* J * J: [a * J + b], a < b, at the
-                                    threshold */
-    uint64_t *pair_matches;      /* J * J: pairs joined in clusters */
-    double band[VC_LINK_BAND];   /* thresholds of the band */
+    uint64_t comparisons;      /* filter pairs whose Dice was computed */
+    uint64_t pruned;           /* pairs skipped by the popcount bound */
+    uint64_t candidates;       /* pairs at or above the band's lowest
+                                  threshold */
+    uint64_t *pair_candidates; /* J * J: [a * J + b], a < b, at the
+                                  threshold */
+    uint64_t *pair_matches;    /* J * J: pairs joined in clusters */
+    double band[VC_LINK_BAND]; /* thresholds of the band */
     uint64_t band_matches[VC_LINK_BAND]; /* matched pairs in clusters */
     uint64_t band_people[VC_LINK_BAND];  /* clusters (people) */
-    uint64_t people;             /* clusters at the threshold */
-    const char *popcount;        /* the kernel: "avx512", "avx2",
-                                    "popcnt" or "portable" (static) */
-    size_t offset[VC_MAX_LISTS + 1]; /* record i of list j is number
-                                    offset[j] + i below */
-    uint32_t *cluster;           /* with keep_clusters: each record's
-                                    cluster (its lowest record number),
-                                    else NULL */
-    size_t ntables;              /* one table per stratum */
-    vc_table **tables;           /* the overlap tables (owned) */
-    size_t nsweep;               /* opts.nsweep */
-    size_t *sweep_ntables;       /* tables at each sweep threshold */
-    vc_table ***sweep_tables;    /* [w][i]: stratum i's table at
-                                    threshold opts.sweep[w] (owned) */
+    uint64_t people;                     /* clusters at the threshold */
+    const char *popcount;                /* the kernel: "avx512", "avx2",
+                                            "popcnt" or "portable" (static) */
+    size_t offset[VC_MAX_LISTS + 1];     /* record i of list j is number
+                                        offset[j] + i below */
+    uint32_t *cluster;                   /* with keep_clusters: each record's
+                                            cluster (its lowest record number),
+                                            else NULL */
+    size_t ntables;                      /* one table per stratum */
+    vc_table **tables;                   /* the overlap tables (owned) */
+    size_t nsweep;                       /* opts.nsweep */
+    size_t *sweep_ntables;               /* tables at each sweep threshold */
+    vc_table ***sweep_tables;            /* [w][i]: stratum i's table at
+                                            threshold opts.sweep[w] (owned) */
 } vc_link_result;
 
 /*

@@ -308,12 +308,14 @@ static const roman romans[] = {
     {0x0442, {"t", "t", "t", "t"}},       {0x0443, {"u", "u", "ou", "u"}},
     {0x0444, {"f", "f", "f", "f"}},       {0x0445, {"kh", "h", "kh", "x"}},
     {0x0446, {"ts", "ts", "ts", "ts"}},   {0x0447, {"ch", "ch", "tch", "ch"}},
-    {0x0448, {"sh", "sh", "sh", "sh"}},   {0x0449, {"shch", "sch", "sch", "sh"}},
+    {0x0448, {"sh", "sh", "sh", "sh"}},
+    {0x0449, {"shch", "sch", "sch", "sh"}},
     {0x044a, {"", "", "", ""}},           {0x044b, {"y", "i", "y", "y"}},
     {0x044c, {"", "", "", ""}},           {0x044d, {"e", "e", "e", "e"}},
     {0x044e, {"yu", "yu", "iou", "yu"}},  {0x044f, {"ya", "ya", "ia", "ya"}},
     {0x0451, {"yo", "yo", "io", "yo"}},   {0x0456, {"i", "i", "i", "i"}},
-    {0x045e, {"o", "o", "o", "o\u2018"}}, {0x0493, {"g", "gh", "gh", "g\u2018"}},
+    {0x045e, {"o", "o", "o", "o\u2018"}},
+    {0x0493, {"g", "gh", "gh", "g\u2018"}},
     {0x049b, {"k", "k", "k", "q"}},       {0x04a3, {"ng", "n", "ng", "ng"}},
     {0x04af, {"u", "u", "u", "\u00fc"}},  {0x04b1, {"u", "u", "ou", "u"}},
     {0x04b3, {"kh", "h", "kh", "h"}},     {0x04b7, {"dzh", "j", "dj", "j"}},
@@ -386,7 +388,8 @@ static size_t romanise(const uint32_t *cp, size_t n, int conv, uint32_t *lat,
         uint32_t c = cyr_lower(cp[i]);
         const char *t = roman_of(c, conv);
         char buf[8];
-        if (c == 0x0435 && conv != 3 && (i == 0 || is_vowel(cyr_lower(cp[i - 1])))) {
+        if (c == 0x0435 && conv != 3
+            && (i == 0 || is_vowel(cyr_lower(cp[i - 1])))) {
             t = "ye";   /* е at the start or after a vowel */
         }
         if (t == NULL) {

@@ -20,7 +20,7 @@ typedef struct {
     size_t J;
     vc_link_set *sets[VC_MAX_LISTS];
     uint32_t *person[VC_MAX_LISTS];
-    double encode_seconds;   /* filled by the caller if it times */
+    double encode_seconds; /* filled by the caller if it times */
     size_t encoded;
 } link_sim;
 
@@ -75,10 +75,9 @@ static int link_sim_make(link_sim *ls, size_t J, const double *p, size_t N,
             if (gsl_rng_uniform(r) >= p[j]) {
                 continue;
             }
-            vc_sim_list_style st = {(int)(j % 2) ? VC_SIM_CYRILLIC
-                                                 : VC_SIM_LATIN,
-                                    (int)((j / 2) % VC_SIM_CONVENTIONS),
-                                    (int)(j % 3)};
+            vc_sim_list_style st = {
+                (int)(j % 2) ? VC_SIM_CYRILLIC : VC_SIM_LATIN,
+                (int)((j / 2) % VC_SIM_CONVENTIONS), (int)(j % 3)};
             vc_sim_record rec;
             vc_sim_record_write(r, &per, &st, errors, &rec);
             const char *v[5] = {rec.given, rec.family, rec.dob, rec.sex,

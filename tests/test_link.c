@@ -30,7 +30,7 @@ static const uint8_t secret[] = "a shared secret of 32 bytes, ok";
 
 typedef struct {
     const char *a, *b;
-    double min, max;  /* required range of Dice */
+    double min, max; /* required range of Dice */
 } name_pair;
 
 static const name_pair pairs[] = {
@@ -40,34 +40,34 @@ static const name_pair pairs[] = {
     {"Zhumabekova", "Jumabekova", 1, 1},
     {"Жумабекова", "Jumabekova", 1, 1},
     {"Айгуль", "Aigul", 1, 1},
-    {"Айгүл", "Aygul", 1, 1},             /* Kyrgyz ү */
-    {"Қанат", "Kanat", 1, 1},             /* Kazakh қ */
-    {"Qanat", "Kanat", 1, 1},             /* Kazakh Latin q */
-    {"Әлия", "Aliya", 1, 1},              /* Kazakh ә */
-    {"Ғалымжан", "Galymzhan", 1, 1},      /* Kazakh ғ */
+    {"Айгүл", "Aygul", 1, 1},        /* Kyrgyz ү */
+    {"Қанат", "Kanat", 1, 1},        /* Kazakh қ */
+    {"Qanat", "Kanat", 1, 1},        /* Kazakh Latin q */
+    {"Әлия", "Aliya", 1, 1},         /* Kazakh ә */
+    {"Ғалымжан", "Galymzhan", 1, 1}, /* Kazakh ғ */
     {"Ғалымжан", "Ghalymjan", 1, 1},
     {"Ерлан", "Yerlan", 1, 1},
     {"Алиев", "Aliyev", 1, 1},
-    {"Жўраев", "Jo\u2018rayev", 1, 1},    /* Uzbek ў, o' */
-    {"Бахтиёр", "Baxtiyor", 1, 1},        /* Uzbek Latin x */
+    {"Жўраев", "Jo\u2018rayev", 1, 1}, /* Uzbek ў, o' */
+    {"Бахтиёр", "Baxtiyor", 1, 1},     /* Uzbek Latin x */
     {"Хуршид", "Xurshid", 1, 1},
     {"Хуршид", "Khurshid", 1, 1},
     {"Дмитрий", "Dmitriy", 1, 1},
     {"Dmitry", "Dmitrii", 1, 1},
     {"Юсупов", "Yusupov", 1, 1},
     {"Шахзода", "Shahzoda", 1, 1},
-    {"Ҷамшед", "Jamshed", 1, 1},          /* Tajik ҷ */
+    {"Ҷамшед", "Jamshed", 1, 1}, /* Tajik ҷ */
     {"Ҷамшед", "Dzhamshed", 1, 1},
-    {"Ҳасанов", "Khasanov", 1, 1},        /* Tajik ҳ */
-    {"Раҳимӣ", "Rahimi", 1, 1},           /* Tajik ӣ */
-    {"Ӯлмас", "Ulmas", 1, 1},             /* Tajik ӯ */
+    {"Ҳасанов", "Khasanov", 1, 1},          /* Tajik ҳ */
+    {"Раҳимӣ", "Rahimi", 1, 1},             /* Tajik ӣ */
+    {"Ӯлмас", "Ulmas", 1, 1},               /* Tajik ӯ */
     {"Өмүрбек", "\u00d6m\u00fcrbek", 1, 1}, /* Kyrgyz ө ү; Latin with
                                               diacritics */
     {"Өмүрбек", "Omurbek", 1, 1},
-    {"Ұлан", "Ulan", 1, 1},               /* Kazakh ұ */
-    {"Әлібек", "Alibek", 1, 1},           /* Kazakh і */
-    {"Теңиз", "Tengiz", 1, 1},            /* ң */
-    {"Һадия", "Hadiya", 1, 1},            /* Kazakh һ */
+    {"Ұлан", "Ulan", 1, 1},     /* Kazakh ұ */
+    {"Әлібек", "Alibek", 1, 1}, /* Kazakh і */
+    {"Теңиз", "Tengiz", 1, 1},  /* ң */
+    {"Һадия", "Hadiya", 1, 1},  /* Kazakh һ */
     {"Наталья", "Nataliya", 1, 1},
     {"Евгений", "Yevgeniy", 1, 1},
     {"Evgeny", "Евгений", 1, 1},
@@ -78,7 +78,7 @@ static const name_pair pairs[] = {
     {"G\u2018ulomov", "Ғуломов", 1, 1},
     {"Ghulomov", "Gulomov", 1, 1},
     {"Цой", "Tsoy", 1, 1},
-    {"Djoumabaev", "Жумабаев", 1, 1},     /* French rendering */
+    {"Djoumabaev", "Жумабаев", 1, 1}, /* French rendering */
     {"Фёдор", "Fyodor", 1, 1},
     {"Сайёра", "Sayyora", 1, 1},
     {"Алексей", "Aleksey", 1, 1},
@@ -86,7 +86,7 @@ static const name_pair pairs[] = {
     {"Ҳамроев", "Hamroyev", 1, 1},
     /* conventions the folding does not unify: similar, not equal */
     {"Фёдор", "Fedor", 0.6, 0.8},
-    {"Юсупов", "Jusupov", 0.7, 0.9},       /* German j for й */
+    {"Юсупов", "Jusupov", 0.7, 0.9}, /* German j for й */
     {"Mariya", "Marija", 0.7, 0.9},
     /* different names stay apart */
     {"Nurlan", "Ruslan", 0, 0.5},
@@ -99,22 +99,26 @@ static void test_normalise_table(void)
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         char a[1024], b[1024];
         CU_ASSERT_EQUAL(vc_link_normalise_name(pairs[i].a, strlen(pairs[i].a),
-                                               a, sizeof a, NULL), VC_OK);
+                                               a, sizeof a, NULL),
+                        VC_OK);
         CU_ASSERT_EQUAL(vc_link_normalise_name(pairs[i].b, strlen(pairs[i].b),
-                                               b, sizeof b, NULL), VC_OK);
+                                               b, sizeof b, NULL),
+                        VC_OK);
         double d = vc_link_bigram_dice(a, b);
         int ok = d >= pairs[i].min - 1e-12 && d <= pairs[i].max + 1e-12;
         if (!ok) {
-            fprintf(stderr, "\n  %s (%s) / %s (%s): Dice %.3f, expected "
-                            "%.2f to %.2f", pairs[i].a, a, pairs[i].b, b, d,
-                    pairs[i].min, pairs[i].max);
+            fprintf(stderr,
+                    "\n  %s (%s) / %s (%s): Dice %.3f, expected "
+                    "%.2f to %.2f",
+                    pairs[i].a, a, pairs[i].b, b, d, pairs[i].min,
+                    pairs[i].max);
         }
         CU_ASSERT(ok);
     }
     /* the canonical forms themselves, for two of them */
     char out[64];
-    vc_link_normalise_name("Жумабекова", strlen("Жумабекова"), out,
-                           sizeof out, NULL);
+    vc_link_normalise_name("Жумабекова", strlen("Жумабекова"), out, sizeof out,
+                           NULL);
     CU_ASSERT_STRING_EQUAL(out, "jumabekova");
     vc_link_normalise_name("Noorlan", 7, out, sizeof out, NULL);
     CU_ASSERT_STRING_EQUAL(out, "nurlan");
@@ -125,8 +129,8 @@ static void test_normalise_errors(void)
     char out[64];
     vc_error err;
     vc_error_clear(&err);
-    CU_ASSERT_EQUAL(vc_link_normalise_name("\xff\xfe", 2, out, sizeof out,
-                                           &err), VC_EDATA);
+    CU_ASSERT_EQUAL(
+        vc_link_normalise_name("\xff\xfe", 2, out, sizeof out, &err), VC_EDATA);
     CU_ASSERT_EQUAL(vc_link_normalise_name("", 0, out, sizeof out, NULL),
                     VC_OK);
     CU_ASSERT_STRING_EQUAL(out, "");
@@ -136,8 +140,9 @@ static void test_normalise_errors(void)
     CU_ASSERT_STRING_EQUAL(out, "");
     char big[400];
     memset(big, 'a', sizeof big);
-    CU_ASSERT_EQUAL(vc_link_normalise_name(big, sizeof big, out, sizeof out,
-                                           NULL), VC_EDATA);
+    CU_ASSERT_EQUAL(
+        vc_link_normalise_name(big, sizeof big, out, sizeof out, NULL),
+        VC_EDATA);
     /* too long for the caller's buffer */
     CU_ASSERT_EQUAL(vc_link_normalise_name("Zhumabekova", 11, out, 5, NULL),
                     VC_EDATA);
@@ -157,9 +162,9 @@ static void test_dates(void)
     CU_ASSERT_EQUAL(vc_link_parse_date("", &d, NULL), VC_OK);
     CU_ASSERT_EQUAL(d.year, 0);
     CU_ASSERT_EQUAL(vc_link_parse_date("29.02.2000", &d, NULL), VC_OK);
-    const char *bad[] = {"29.02.2001", "31.04.1990", "1990-13-01",
-                         "3/11/1987", "11.03.87", "yesterday", "1987-03-11x",
-                         "11.03/1987", "0000-01-01"};
+    const char *bad[] = {"29.02.2001",  "31.04.1990", "1990-13-01",
+                         "3/11/1987",   "11.03.87",   "yesterday",
+                         "1987-03-11x", "11.03/1987", "0000-01-01"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vc_error err;
         vc_error_clear(&err);
@@ -256,9 +261,9 @@ static void test_hardening(void)
         "\"hardening\": {\"balance\": true, \"xor_fold\": true, "
         "\"salt\": \"date_of_birth\"}}";
     vc_link_schema s;
-    CU_ASSERT_EQUAL_FATAL(vc_link_schema_parse(json, strlen(json), "s.json",
-                                               &s, NULL), VC_OK);
-    CU_ASSERT_EQUAL(vc_link_schema_bits(&s), 1024);  /* folded, balanced */
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(json, strlen(json), "s.json", &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_schema_bits(&s), 1024); /* folded, balanced */
     CU_ASSERT_EQUAL(s.salt, 2);
     CU_ASSERT_STRING_EQUAL(s.fields[0].column, "Имя");
     vc_link_encoder *e = vc_link_encoder_alloc(&s, secret, 31, NULL);
@@ -283,8 +288,8 @@ static void test_hardening(void)
         "{\"name\": \"date_of_birth\", \"type\": \"date\"}],"
         "\"hardening\": {\"balance\": true, \"xor_fold\": true, "
         "\"salt\": \"date_of_birth\"}}";
-    CU_ASSERT_EQUAL_FATAL(vc_link_schema_parse(json2, strlen(json2), "s2",
-                                               &s2, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(json2, strlen(json2), "s2", &s2, NULL), VC_OK);
     CU_ASSERT_STRING_EQUAL(s.hash, s2.hash);
     vc_link_schema d;
     vc_link_schema_default(&d);
@@ -293,7 +298,9 @@ static void test_hardening(void)
     vc_link_schema_clear(&s2);
     vc_link_schema_clear(&d);
     const char *bad[] = {
-        "[]", "{\"fields\": []}", "{\"fields\": [{\"name\": \"a\"}]}",
+        "[]",
+        "{\"fields\": []}",
+        "{\"fields\": [{\"name\": \"a\"}]}",
         "{\"fields\": [{\"name\": \"a\", \"type\": \"soundex\"}]}",
         "{\"fields\": [{\"name\": \"a\", \"type\": \"name\", \"bits\": 0}]}",
         "{\"bits\": 1000, \"fields\": [{\"name\": \"a\", \"type\": "
@@ -308,8 +315,9 @@ static void test_hardening(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vc_error err;
         vc_error_clear(&err);
-        CU_ASSERT_EQUAL(vc_link_schema_parse(bad[i], strlen(bad[i]), "bad",
-                                             &s, &err), VC_EDATA);
+        CU_ASSERT_EQUAL(
+            vc_link_schema_parse(bad[i], strlen(bad[i]), "bad", &s, &err),
+            VC_EDATA);
         CU_ASSERT(strncmp(err.msg, "bad", 3) == 0);
     }
 }
@@ -329,8 +337,7 @@ static void test_popcount(void)
         for (size_t i = 0; i < W; i++) {
             /* b near a for some j, so that some pass the threshold */
             uint64_t x = (uint64_t)gsl_rng_get(r) << 32 | gsl_rng_get(r);
-            B[j * W + i] = j % 3 == 0 ? a[i] ^ (x & (x >> 7) & (x >> 13))
-                                      : x;
+            B[j * W + i] = j % 3 == 0 ? a[i] ^ (x & (x >> 7) & (x >> 13)) : x;
         }
     }
     B[5 * W + 3] = ~(uint64_t)0;
@@ -393,10 +400,10 @@ static void test_one_to_one(void)
      * 0.8); list C: one record similar to both B records.  One-to-one:
      * A joins the closer B record only; C joins that cluster (its other
      * candidate would put two B records in one person). */
-    uint64_t fa[2] = {0xffffffffffULL, 0};             /* 40 bits */
-    uint64_t fb[4] = {0xfffffffffULL, 0,                /* 36 of them */
-                      0xffffffffULL, 0};                /* 32 of them */
-    uint64_t fc[2] = {0xfffffffffULL, 0};              /* = fb[0] */
+    uint64_t fa[2] = {0xffffffffffULL, 0}; /* 40 bits */
+    uint64_t fb[4] = {0xfffffffffULL, 0,   /* 36 of them */
+                      0xffffffffULL, 0};   /* 32 of them */
+    uint64_t fc[2] = {0xfffffffffULL, 0};  /* = fb[0] */
     vc_link_set *A = mkset("A", 1, fa, 2);
     vc_link_set *B = mkset("B", 2, fb, 2);
     vc_link_set *C = mkset("C", 1, fc, 2);
@@ -424,7 +431,7 @@ static void test_one_to_one(void)
      * nobody's counts are close enough */
     vc_link_opts o3 = {0.99, 0.0, 0, 0, 0, NULL, 0};
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o3, &r, NULL), VC_OK);
-    CU_ASSERT_EQUAL(r->tables[0]->n, 3);  /* B0 = C is the one match */
+    CU_ASSERT_EQUAL(r->tables[0]->n, 3); /* B0 = C is the one match */
     CU_ASSERT(r->pruned > 0);
     vc_link_result_free(r);
     /* mismatched key checks are refused */
@@ -461,8 +468,8 @@ static void test_encfile_errors(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vc_error err;
         vc_error_clear(&err);
-        vc_link_set *s = vc_link_set_parse(bad[i], strlen(bad[i]), "e.enc",
-                                           &err);
+        vc_link_set *s =
+            vc_link_set_parse(bad[i], strlen(bad[i]), "e.enc", &err);
         CU_ASSERT_PTR_NULL(s);
         CU_ASSERT_EQUAL(err.code, VC_EDATA);
         CU_ASSERT(strncmp(err.msg, "e.enc", 5) == 0);
@@ -499,8 +506,8 @@ static void test_known_truth(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     link_sim ls;
     double p[3] = {0.5, 0.4, 0.3};
-    CU_ASSERT_EQUAL_FATAL(link_sim_make(&ls, 3, p, 3000, 2385, &errors, &s,
-                                        e), 0);
+    CU_ASSERT_EQUAL_FATAL(link_sim_make(&ls, 3, p, 3000, 2385, &errors, &s, e),
+                          0);
     const vc_link_set *sets[3] = {ls.sets[0], ls.sets[1], ls.sets[2]};
     const char *names[3] = {"A", "B", "C"};
     vc_link_opts o1 = {0.875, 0.02, 1, 0, 1, NULL, 0};
@@ -511,16 +518,18 @@ static void test_known_truth(void)
     CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 3, names, &o4, &r4, NULL), VC_OK);
     double prec, rec;
     link_sim_quality(&ls, r1, &prec, &rec);
-    fprintf(stderr, "\n  known truth, 3000 people: precision %.4f, recall "
-                    "%.4f ", prec, rec);
+    fprintf(stderr,
+            "\n  known truth, 3000 people: precision %.4f, recall "
+            "%.4f ",
+            prec, rec);
     CU_ASSERT(prec >= 0.98);
     CU_ASSERT(rec >= 0.95);
     size_t N = r1->offset[3];
     CU_ASSERT_EQUAL(memcmp(r1->cluster, r4->cluster, N * sizeof *r1->cluster),
                     0);
     CU_ASSERT_EQUAL(r1->candidates, r4->candidates);
-    CU_ASSERT_EQUAL(memcmp(r1->band_people, r4->band_people,
-                           sizeof r1->band_people), 0);
+    CU_ASSERT_EQUAL(
+        memcmp(r1->band_people, r4->band_people, sizeof r1->band_people), 0);
     /* the band: fewer people (more matches) as the threshold falls */
     for (size_t i = 1; i < VC_LINK_BAND; i++) {
         CU_ASSERT(r1->band_people[i - 1] <= r1->band_people[i]);
@@ -683,7 +692,8 @@ static void test_link_cli(void)
 {
     encode_all("");
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/police.enc %T/ngo.enc -o "
-                        "%T/t.csv --report %T/r.json"), 0);
+                        "%T/t.csv --report %T/r.json"),
+                    0);
     char *t = slurp("t.csv");
     /* the truth of the fixtures: Nurlan on all three lists; Aigul (day
      * and month swapped), Dilnoza (date missing on one), Gulnara and
@@ -705,7 +715,8 @@ static void test_link_cli(void)
     /* a sweep of thresholds: the block at 0.875 is the default table, and
      * estimate reads the whole with --strata threshold */
     CU_ASSERT_EQUAL(run("link --thresholds 0.8:0.95:0.075 %T/iom.enc "
-                        "%T/police.enc %T/ngo.enc -o %T/sweep.csv"), 0);
+                        "%T/police.enc %T/ngo.enc -o %T/sweep.csv"),
+                    0);
     char *sw = slurp("sweep.csv");
     CU_ASSERT(strncmp(sw, "threshold,iom,police,ngo,count\n0.8,", 35) == 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(sw, "0.875,1,1,0,4\n0.875,0,0,1,1\n"
@@ -713,27 +724,33 @@ static void test_link_cli(void)
                                       "0.875,1,1,1,1\n0.95,"));
     free(sw);
     CU_ASSERT_EQUAL(run("estimate --strata threshold -m chao "
-                        "%T/sweep.csv"), 0);
+                        "%T/sweep.csv"),
+                    0);
     CU_ASSERT_EQUAL(run("link --thresholds 0.9:0.8:0.1 %T/iom.enc "
-                        "%T/ngo.enc"), 2);
+                        "%T/ngo.enc"),
+                    2);
     /* one thread, the same bytes */
     CU_ASSERT_EQUAL(run("link --threads 1 --names IOM,Police,NGO "
-                        "%T/iom.enc %T/police.enc %T/ngo.enc"), 0);
+                        "%T/iom.enc %T/police.enc %T/ngo.enc"),
+                    0);
     char *t1 = slurp("out");
     CU_ASSERT_PTR_NOT_NULL(strstr(t1, "IOM,Police,NGO,count\n1,1,0,4\n"));
     free(t1);
     /* strata kept in clear: one table per country, read with --strata */
     encode_all("--strata-field country");
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/police.enc %T/ngo.enc -o "
-                        "%T/s.csv"), 0);
+                        "%T/s.csv"),
+                    0);
     char *s = slurp("s.csv");
-    CU_ASSERT(strncmp(s, "country,iom,police,ngo,count\nKazakhstan,1,1,0,2\n",
-                      47) == 0);
+    CU_ASSERT(
+        strncmp(s, "country,iom,police,ngo,count\nKazakhstan,1,1,0,2\n", 47)
+        == 0);
     free(s);
     CU_ASSERT_EQUAL(run("validate --strata country %T/s.csv"), 0);
     /* stratum columns must agree */
     CU_ASSERT_EQUAL(run("encode --secret-file %T/key --list ngo "
-                        "tests/fixtures/link_ngo.csv -o %T/ngo.enc"), 0);
+                        "tests/fixtures/link_ngo.csv -o %T/ngo.enc"),
+                    0);
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/ngo.enc"), 3);
 }
 
@@ -743,19 +760,24 @@ static void test_link_cli(void)
 static void test_simulate_people(void)
 {
     CU_ASSERT_EQUAL(run("simulate --lists IOM,Police,NGO --capture "
-                        "0.3,0.25,0.2 --N 800 --seed 5 -o %T/agg0.csv"), 0);
+                        "0.3,0.25,0.2 --N 800 --seed 5 -o %T/agg0.csv"),
+                    0);
     CU_ASSERT_EQUAL(run("simulate --lists IOM,Police,NGO --capture "
                         "0.3,0.25,0.2 --N 800 --seed 5 -o %T/agg.csv "
-                        "--people %T/people"), 0);
+                        "--people %T/people"),
+                    0);
     char *a0 = slurp("agg0.csv");
     char *a1 = slurp("agg.csv");
     CU_ASSERT_STRING_EQUAL(a0, a1);
     free(a0);
     free(a1);
     char *police = slurp("people/Police.csv");
-    CU_ASSERT(strncmp(police, "given_name,family_name,date_of_birth,sex,"
-                              "nationality\n", 51) == 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(police, ",Ж,"));  /* Cyrillic list */
+    CU_ASSERT(strncmp(police,
+                      "given_name,family_name,date_of_birth,sex,"
+                      "nationality\n",
+                      51)
+              == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(police, ",Ж,")); /* Cyrillic list */
     free(police);
     char *truth = slurp("people/people-truth.csv");
     CU_ASSERT(strncmp(truth, "list,row,person\n", 16) == 0);
@@ -765,16 +787,19 @@ static void test_simulate_people(void)
         char a[512];
         snprintf(a, sizeof a,
                  "encode --secret-file %%T/key %%T/people/%s.csv -o "
-                 "%%T/%s.enc", l[i], l[i]);
+                 "%%T/%s.enc",
+                 l[i], l[i]);
         CU_ASSERT_EQUAL(run(a), 0);
     }
     CU_ASSERT_EQUAL(run("link %T/IOM.enc %T/Police.enc %T/NGO.enc -o "
-                        "%T/linked.csv"), 0);
+                        "%T/linked.csv"),
+                    0);
     char *t = slurp("linked.csv");
     CU_ASSERT(strncmp(t, "IOM,Police,NGO,count\n", 21) == 0);
     free(t);
     CU_ASSERT_EQUAL(run("estimate --method chapman --lists IOM,Police "
-                        "%T/linked.csv"), 0);
+                        "%T/linked.csv"),
+                    0);
 }
 
 static void test_refusals(void)
@@ -782,7 +807,8 @@ static void test_refusals(void)
     encode_all("");
     /* another secret: refused, no output file */
     CU_ASSERT_EQUAL(run("encode --secret-file %T/key2 --list ngo "
-                        "tests/fixtures/link_ngo.csv -o %T/other.enc"), 0);
+                        "tests/fixtures/link_ngo.csv -o %T/other.enc"),
+                    0);
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/other.enc -o %T/no.csv"), 3);
     char *e = slurp("err");
     CU_ASSERT_PTR_NOT_NULL(strstr(e, "different secrets"));
@@ -797,11 +823,13 @@ static void test_refusals(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("{\"bits\": 1024, \"fields\": [{\"name\": \"given_name\", "
           "\"type\": \"name\"}, {\"name\": \"family_name\", \"type\": "
-          "\"name\"}]}\n", f);
+          "\"name\"}]}\n",
+          f);
     fclose(f);
     CU_ASSERT_EQUAL(run("encode --secret-file %T/key --schema "
                         "%T/schema.json --list ngo "
-                        "tests/fixtures/link_ngo.csv -o %T/other.enc"), 0);
+                        "tests/fixtures/link_ngo.csv -o %T/other.enc"),
+                    0);
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/other.enc"), 3);
     e = slurp("err");
     CU_ASSERT_PTR_NOT_NULL(strstr(e, "different schemas"));
@@ -810,13 +838,15 @@ static void test_refusals(void)
     CU_ASSERT_EQUAL(run("link %T/iom.enc"), 2);
     CU_ASSERT_EQUAL(run("link --threshold 1.5 %T/iom.enc %T/ngo.enc"), 2);
     CU_ASSERT_EQUAL(run("link --names A %T/iom.enc %T/ngo.enc"), 2);
-    CU_ASSERT_EQUAL(run("link %T/iom.enc %T/iom.enc"), 2);  /* same name */
+    CU_ASSERT_EQUAL(run("link %T/iom.enc %T/iom.enc"), 2); /* same name */
     CU_ASSERT_EQUAL(run("encode tests/fixtures/link_ngo.csv"), 2);
     CU_ASSERT_EQUAL(run("encode --secret-file %T/nokey "
-                        "tests/fixtures/link_ngo.csv"), 3);
+                        "tests/fixtures/link_ngo.csv"),
+                    3);
     /* a column the schema needs is missing */
     CU_ASSERT_EQUAL(run("encode --secret-file %T/key "
-                        "data/examples/kosovo.csv"), 3);
+                        "data/examples/kosovo.csv"),
+                    3);
     e = slurp("err");
     CU_ASSERT_PTR_NOT_NULL(strstr(e, "given_name"));
     free(e);
@@ -832,8 +862,7 @@ int vc_register_link_suite(void)
         return CU_get_error();
     }
     if (CU_add_test(s, "normalisation table", test_normalise_table) == NULL
-        || CU_add_test(s, "normalisation errors", test_normalise_errors)
-               == NULL
+        || CU_add_test(s, "normalisation errors", test_normalise_errors) == NULL
         || CU_add_test(s, "dates", test_dates) == NULL
         || CU_add_test(s, "clk", test_clk) == NULL
         || CU_add_test(s, "hardening and schema", test_hardening) == NULL
