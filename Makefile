@@ -14,6 +14,11 @@
 #                   simulated populations (bench/COVERAGE.md; minutes)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
+#   make install    library, headers, victimcount.pc, binaries, man page
+#                   under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make uninstall  removes exactly what install put there
+#   make test-clone git clone of the committed HEAD into an empty
+#                   temporary directory, then `make test` there
 
 # User-tunable; the project's fixed flags live in VC_CFLAGS and are always
 # added, so overriding OPT or CFLAGS cannot drop -Werror or OpenMP.
@@ -24,13 +29,29 @@ LDFLAGS ?=
 BUILD ?= build
 SANITIZE ?=
 
+# Installation (make install): GNU's names, PREFIX as most Makefiles
+# spell it; DESTDIR stages the tree for a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR ?=
+INSTALL ?= install
+# Run after installing as root into the real tree, so the dynamic linker
+# finds the new libvictimcount.so at once; tests set LDCONFIG=true.
+LDCONFIG ?= ldconfig
+
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
-                  libicu-dev \
-                  fonts-dejavu-core openmpi-bin libopenmpi-dev
+                  fonts-dejavu-core openmpi-bin libopenmpi-dev git \
+                  libmicrohttpd-dev libsqlite3-dev curl openssl libicu-dev
 
-# Only `make test-slow` needs these (it opens the report in a browser).
-SLOW_DEBIAN_PACKAGES = chromium
+# Only `make test-slow` needs these (it opens the report in a browser, and
+# drives the intake service's pages with it through the DevTools protocol
+# from node).
+SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
@@ -49,6 +70,13 @@ MPI_CFLAGS := $(patsubst -I%,-isystem %,\
 MPI_LIBS := $(shell pkg-config --libs ompi-c 2>/dev/null)
 ifeq ($(MPI_LIBS),)
 MPI_LIBS = -lmpi
+endif
+# The intake service (serve/, `victimcount serve`): libmicrohttpd for HTTP,
+# SQLite for the store.  Debian 12's libmicrohttpd 0.9.75-6 carries the
+# fix for CVE-2023-27371 (its changelog.Debian says so).
+SERVE_LIBS := $(shell pkg-config --libs libmicrohttpd sqlite3 2>/dev/null)
+ifeq ($(SERVE_LIBS),)
+SERVE_LIBS = -lmicrohttpd -lsqlite3
 endif
 CUNIT_LIBS := $(shell pkg-config --libs cunit 2>/dev/null)
 ifeq ($(CUNIT_LIBS),)
@@ -71,25 +99,43 @@ ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
                               models/*.c report/*.c link/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
+# The service is not part of the library: its objects go into the
+# victimcount binaries only.
+SERVE_SRC := $(sort $(wildcard serve/*.c))
 MPI_SRC := $(sort $(wildcard cli/mpi/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o) $(SERVE_SRC:%.c=$(BUILD)/%.o)
 MPI_OBJ := $(MPI_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 COVERAGE_BIN = $(BUILD)/bench/coverage_summary
 
+# The library's version is core's VC_VERSION; the soname carries its
+# major number (libvictimcount.so.0 -> libvictimcount.so.0.3.1).
+VERSION := $(shell sed -n 's/^\#define VC_VERSION "\([^"]*\)".*/\1/p' \
+             core/vc_core.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+SONAME = libvictimcount.so.$(SOVERSION)
 STATIC_LIB = $(BUILD)/libvictimcount.a
 SHARED_LIB = $(BUILD)/libvictimcount.so
+SHARED_REAL = $(BUILD)/libvictimcount.so.$(VERSION)
+# What `make install` ships: the public headers, every MODULE/vc_*.h
+# (internal ones are *impl.h, core/fastmath.h and cli/cli.h), the
+# umbrella header dist/victimcount.h, which includes them all, the
+# pkg-config file and the man page.
+PUBLIC_HEADERS := $(sort $(wildcard */vc_*.h))
+PC_FILE = $(BUILD)/victimcount.pc
+MAN_PAGE = $(BUILD)/victimcount.1
 CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
 .PHONY: all deps deps-slow deps-bench run test test-slow sanitize valgrind \
-        bench scaling coverage lint format clean check-deps
+        bench scaling coverage lint format clean check-deps install \
+        uninstall test-clone test-install man
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -126,18 +172,28 @@ $(STATIC_LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SHARED_LIB): $(LIB_OBJ)
-	$(CC) -shared $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+# Only vc_ symbols are exported (dist/libvictimcount.map); --as-needed
+# keeps the CLI's libraries (jansson, nettle) out of the library's
+# dependencies.
+$(SHARED_REAL): $(LIB_OBJ) dist/libvictimcount.map
+	$(CC) -shared $(ALL_LDFLAGS) -Wl,-soname,$(SONAME) \
+	  -Wl,--version-script=dist/libvictimcount.map -Wl,--as-needed \
+	  -o $@ $(LIB_OBJ) $(LIBS)
+
+$(SHARED_LIB): $(SHARED_REAL)
+	ln -sf $(notdir $<) $(BUILD)/$(SONAME)
+	ln -sf $(notdir $<) $@
 
 $(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS) \
+	  $(SERVE_LIBS) -lpthread
 
 # The MPI build of the CLI: the same objects with another main().
 $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
             $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(MPI_OBJ) \
 	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
-	  $(MPI_LIBS)
+	  $(SERVE_LIBS) $(MPI_LIBS)
 
 $(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
@@ -159,13 +215,92 @@ run: deps
 	  --out $(RUN_DIR)
 
 # The CLI tests in the suite run $(CLI_BIN) and, under mpirun,
-# $(MPI_BIN), so they are built first.
+# $(MPI_BIN), so they are built first.  Then the installation is checked
+# (not under SANITIZE: a sanitized libvictimcount.so needs its runtime
+# preloaded into the example program).
 test: deps
 	$(MAKE) all $(TEST_BIN)
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) ./$(TEST_BIN)
+ifeq ($(SANITIZE),)
+	$(MAKE) --no-print-directory test-install
+endif
+
+# Install into temporary prefixes, build and run a program against the
+# library through pkg-config (shared and static), check every installed
+# header and the man page, uninstall and check that nothing is left.
+test-install: all $(PC_FILE) $(MAN_PAGE)
+	MAKE="$(MAKE)" BUILD=$(BUILD) CC="$(CC)" sh tests/install/check.sh
+
+# The check a new user makes: a clone of the committed HEAD (not the
+# working tree) alone in an empty directory, then `make test` there with
+# no VC_REFDATA: whatever the tests need must be in the repository.
+test-clone: deps
+	sh tests/clone.sh
+
+# ---------------------------------------------------------------- install
+
+$(PC_FILE): dist/victimcount.pc.in core/vc_core.h Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' \
+	  -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	  -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	  -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	mv $@.tmp $@
+
+# The man page is written from the --help of every subcommand
+# (dist/mkman.sh), so it cannot say something --help does not.
+man: $(MAN_PAGE)
+$(MAN_PAGE): $(CLI_BIN) dist/mkman.sh
+	sh dist/mkman.sh $(CLI_BIN) > $@.tmp
+	mv $@.tmp $@
+
+INSTALLED_HEADERS = $(PUBLIC_HEADERS:%=$(INCLUDEDIR)/victimcount/%) \
+                    $(INCLUDEDIR)/victimcount/victimcount.h
+INSTALLED = $(INSTALLED_HEADERS) \
+            $(LIBDIR)/libvictimcount.so.$(VERSION) $(LIBDIR)/$(SONAME) \
+            $(LIBDIR)/libvictimcount.so $(LIBDIR)/libvictimcount.a \
+            $(PKGCONFIGDIR)/victimcount.pc $(BINDIR)/victimcount \
+            $(BINDIR)/victimcount-mpi $(MANDIR)/man1/victimcount.1 \
+            $(MANDIR)/man1/victimcount-mpi.1
+
+# The .pc file is rewritten on every install: PREFIX may differ from the
+# last build's.
+install: all $(MAN_PAGE)
+	rm -f $(PC_FILE)
+	$(MAKE) --no-print-directory $(PC_FILE)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/victimcount/,\
+	    $(sort $(dir $(PUBLIC_HEADERS))))
+	for h in $(PUBLIC_HEADERS); do \
+	  $(INSTALL) -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/victimcount/$$h \
+	    || exit 1; \
+	done
+	$(INSTALL) -m 644 dist/victimcount.h $(DESTDIR)$(INCLUDEDIR)/victimcount/
+	$(INSTALL) -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvictimcount.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvictimcount.so
+	$(INSTALL) -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 644 $(PC_FILE) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(INSTALL) -m 755 $(CLI_BIN) $(MPI_BIN) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(MAN_PAGE) $(DESTDIR)$(MANDIR)/man1/
+	printf '.so man1/victimcount.1\n' \
+	  > $(DESTDIR)$(MANDIR)/man1/victimcount-mpi.1
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  echo $(LDCONFIG); $(LDCONFIG) || true; fi
+
+# Removes the files install wrote and the include/victimcount tree, no
+# other directory (bin/, lib/ may hold other programs' files).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(sort $(dir $(PUBLIC_HEADERS))); do \
+	  rmdir $(DESTDIR)$(INCLUDEDIR)/victimcount/$$d 2>/dev/null || true; \
+	done
+	rmdir $(DESTDIR)$(INCLUDEDIR)/victimcount 2>/dev/null || true
 
 test-slow: test deps-slow
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_SLOW=1 ./$(TEST_BIN)
+	VC_CLI=$(CLI_BIN) sh tests/browser/serve_browser.sh
 
 # fontconfig's process-wide cache (through cairo) is never freed: see
 # tests/lsan.supp.
@@ -205,11 +340,12 @@ coverage: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report link cli
-	clang-tidy $(LIB_SRC) $(CLI_SRC) -- -std=c11 -I. $(PKG_CFLAGS)
+	  report link cli serve
+	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
+	  $(PKG_CFLAGS)
 
 format:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(MPI_SRC) $(TEST_SRC) \
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) $(MPI_SRC) $(TEST_SRC) \
 	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:

@@ -67,6 +67,10 @@ void cli_batch_help(FILE *f)
         "      --out DIR          where results and the cache go (required)\n"
         "      --strata COLS      estimate separately for each value of these\n"
         "                         columns, e.g. --strata country,year\n"
+        "      --count COL        the count column, when it is not named\n"
+        "                         count, freq, n or Freq\n"
+        "      --encoding NAME    the file's encoding when it is not UTF-8\n"
+        "                         (cp1251, koi8-r, latin1, utf-16, ...)\n"
         "  -m, --methods LIST     methods, default chapman,loglinear,lcm,dga\n"
         "                         (chapman on more than two lists gives\n"
         "                         Chapman for each pair)\n"
@@ -163,7 +167,14 @@ struct cli_batch_plan {
     size_t done, sdone;      /* units and strata finished */
     cli_progress progress;
     double t0;
+    FILE *headlines;         /* where assemble writes the headlines; NULL:
+                                standard output */
 };
+
+void cli_batch_set_headlines(cli_batch_plan *p, FILE *f)
+{
+    p->headlines = f;
+}
 
 /* The settings of m that can change its result, as canonical text. */
 static void method_settings(const cli_method *m, const cli_options *o,
@@ -732,14 +743,14 @@ static int write_json_output(const cli_options *o, const vc_dataset *d,
 /* Per stratum, the headline of the first method (in --methods order)
  * that used every list and gave an estimate. */
 static void print_headlines(const cli_options *o, const vc_dataset *d,
-                            const cli_result *rows, size_t nrows)
+                            const cli_result *rows, size_t nrows, FILE *f)
 {
     for (size_t s = 0; s < d->ntables; s++) {
         const vc_table *t = d->tables[s];
         char head[1024];
         const cli_result *best = cli_stratum_best(t, rows, nrows);
         cli_stratum_headline(o, d, t, best, head, sizeof head);
-        printf("%s\n", head);
+        fprintf(f, "%s\n", head);
     }
 }
 
@@ -867,15 +878,10 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
         cli_batch_plan_free(p);
         return rc;
     }
-    vc_read_opts ro;
-    cli_read_opts(&p->o, &ro);
-    vc_error err;
-    vc_error_clear(&err);
-    p->d = vc_dataset_read(p->o.input, &ro, &err);
+    p->d = cli_read_dataset(&p->o, &rc);
     if (p->d == NULL) {
-        cli_error("%s", err.msg);
         cli_batch_plan_free(p);
-        return cli_exit_for_status(err.code);
+        return rc;
     }
     rc = check_merges(p->d, &p->o);
     if (rc != CLI_EXIT_OK) {
@@ -1114,8 +1120,9 @@ int cli_batch_assemble(cli_batch_plan *p)
                           cli_write_report);
     }
     if (rc == CLI_EXIT_OK) {
-        print_headlines(o, d, rows, nrows);
-        printf("report: %s/report.html\n", o->out_dir);
+        FILE *f = p->headlines ? p->headlines : stdout;
+        print_headlines(o, d, rows, nrows, f);
+        fprintf(f, "report: %s/report.html\n", o->out_dir);
         size_t nofail = 0;
         for (size_t r = 0; r < nrows; r++) {
             nofail += rows[r].status != VC_OK;

@@ -79,6 +79,7 @@ typedef struct {
     cli_strings methods;
     cli_strings lists, strata, merge, omit;
     const char *count_column;
+    const char *encoding;   /* --encoding NAME, or NULL */
     uint64_t seed;
     int threads;            /* 0: OpenMP's default */
     /* loglinear */
@@ -149,6 +150,14 @@ void cli_options_free(cli_options *o);
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
 void cli_read_opts(const cli_options *o, vc_read_opts *r);
+/* Read o->input with o's reading options.  The dataset is returned (*rc
+ * CLI_EXIT_OK), or NULL after printing why, with the library's advice
+ * worded as this tool's options, and *rc the exit status. */
+vc_dataset *cli_read_dataset(const cli_options *o, int *rc);
+/* The message cli_read_dataset prints for a refused file (without the
+ * "victimcount: " prefix), into buf; the intake service answers with it. */
+void cli_word_read_error(const vc_error *err, const vc_read_advice *a,
+                         char *buf, size_t size);
 /* The common start of a subcommand: initialise o and parse argv; print
  * help(stdout) for --help.  When *done is set the caller returns the
  * result at once (o already freed): after --help, or a usage error. */
@@ -262,6 +271,10 @@ void cli_batch_progress_end(const cli_batch_plan *p);
 /* Compute and store every unit left, on this process's OpenMP threads.
  * CLI_EXIT_*. */
 int cli_batch_run_local(cli_batch_plan *p);
+/* Send the headlines (and the report's path) that cli_batch_assemble
+ * writes to f instead of standard output (the intake service keeps
+ * them with the estimate). */
+void cli_batch_set_headlines(cli_batch_plan *p, FILE *f);
 /* Read every unit back from the cache and write results.csv,
  * results.json and report.html, then the headlines on standard output.
  * CLI_EXIT_*. */
@@ -288,6 +301,12 @@ int cli_encode(int argc, char **argv);
 void cli_encode_help(FILE *f);
 int cli_link(int argc, char **argv);
 void cli_link_help(FILE *f);
+
+/* serve.c: the intake service (serve/) and its administration */
+int cli_serve(int argc, char **argv);
+int cli_admin(int argc, char **argv);
+void cli_serve_help(FILE *f);
+void cli_admin_help(FILE *f);
 
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,

@@ -30,6 +30,10 @@ static void usage(FILE *f)
         "             --help)\n"
         "  link       link several lists' encodings into an overlap table\n"
         "             (victimcount link --help)\n"
+        "  serve      the intake service: offices submit files over HTTP\n"
+        "             (victimcount serve --help)\n"
+        "  admin      offices, tokens and the audit log of the service\n"
+        "             (victimcount admin --help)\n"
         "\n"
         "  victimcount --version   print the version\n"
         "  victimcount --help      this help\n"
@@ -81,6 +85,12 @@ int cli_main(int argc, char **argv)
     }
     if (strcmp(cmd, "link") == 0) {
         return cli_link(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "serve") == 0) {
+        return cli_serve(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "admin") == 0) {
+        return cli_admin(argc - 1, argv + 1);
     }
     cli_error("unknown command \"%s\" (see victimcount --help)", cmd);
     return CLI_EXIT_USAGE;

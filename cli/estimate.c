@@ -16,9 +16,14 @@ void cli_estimate_help(FILE *f)
         "Estimate how many people there are in all, seen and unseen, from\n"
         "lists that each saw some of them (multiple-systems estimation).\n"
         "FILE is a CSV with one 0/1 column per list and a count column\n"
-        "(count, freq, n or Freq) giving how many people share each pattern,\n"
-        "or one row per person without a count column (cells 0/1, yes/no,\n"
-        "y/n, true/false, x/empty).\n"
+        "(count, freq, n or Freq, or named by --count) giving how many\n"
+        "people share each pattern, or one row per person without a count\n"
+        "column (cells 0/1, yes/no, y/n, true/false, x/empty).  Whole\n"
+        "numbers may be written as spreadsheets export them: 1.0, 310.0,\n"
+        "and 310,0 when the delimiter is ; or TAB.  Every column that is\n"
+        "neither the count nor a stratum is a list: any other column is\n"
+        "refused, never ignored.  The file is UTF-8 (UTF-16 with a\n"
+        "byte-order mark is detected), or see --encoding.\n"
         "\n"
         "Methods (--method, several separated by commas):\n", f);
     cli_methods_help(f);
@@ -52,10 +57,18 @@ void cli_estimate_help(FILE *f)
         "      --strata COLS    estimate separately for each value of these\n"
         "                       columns, e.g. --strata country,year\n"
         "      --lists COLS     use only these list columns, in this order\n"
+        "                       (the others are still checked as lists;\n"
+        "                       people only they saw become unseen)\n"
         "      --merge A+B      treat lists A and B as one (repeatable)\n"
         "      --omit COLS      leave these lists out; people only they saw\n"
         "                       become unseen\n"
-        "      --count COL      name of the count column, if not detected\n"
+        "      --count COL      the count column (how many people share each\n"
+        "                       row's pattern), when it is not named count,\n"
+        "                       freq, n or Freq, e.g. --count cases\n"
+        "      --encoding NAME  the file's encoding when it is not UTF-8:\n"
+        "                       cp1251 (Excel's Russian on Windows),\n"
+        "                       koi8-r, latin1, utf-16, or any name iconv -l\n"
+        "                       lists\n"
         "      --seed S         seed of every random draw (bootstrap, MCMC);\n"
         "                       the same seed gives the same output\n"
         "      --threads N      OpenMP threads (never changes results;\n"
@@ -191,15 +204,10 @@ int cli_estimate(int argc, char **argv)
         }
     }
 
-    vc_read_opts ro;
-    cli_read_opts(&o, &ro);
-    vc_error err;
-    vc_error_clear(&err);
-    vc_dataset *d = vc_dataset_read(o.input, &ro, &err);
+    vc_dataset *d = cli_read_dataset(&o, &rc);
     if (d == NULL) {
-        cli_error("%s", err.msg);
         cli_options_free(&o);
-        return cli_exit_for_status(err.code);
+        return rc;
     }
     if (o.methods.n == 0) {
         const char *dflt = (d->J == 2) ? "chapman" : "loglinear,chao";

@@ -142,6 +142,7 @@ enum {
     OPT_MERGE,
     OPT_OMIT,
     OPT_COUNT,
+    OPT_ENCODING,
     OPT_LABEL,
     OPT_SEED,
     OPT_THREADS,
@@ -219,6 +220,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {"merge", required_argument, NULL, OPT_MERGE},
         {"omit", required_argument, NULL, OPT_OMIT},
         {"count", required_argument, NULL, OPT_COUNT},
+        {"encoding", required_argument, NULL, OPT_ENCODING},
         {"label", required_argument, NULL, OPT_LABEL},
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -517,6 +519,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         case OPT_COUNT:
             o->count_column = optarg;
             break;
+        case OPT_ENCODING:
+            o->encoding = optarg;
+            break;
         case OPT_OUT:
         case OPT_SENSITIVITY:
         case OPT_RESUME:
@@ -576,6 +581,106 @@ void cli_read_opts(const cli_options *o, vc_read_opts *r)
     r->nmerge = o->merge.n;
     r->omit = (const char *const *)o->omit.v;
     r->nomit = o->omit.n;
+    r->encoding = o->encoding;
+}
+
+/* name as one shell word: as it is when it is plain, else in single
+ * quotes (each ' written '\''). */
+static void shell_word(const char *name, char *out, size_t size)
+{
+    int plain = name[0] != '\0';
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p < 0x80 && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z')
+            && !(*p >= '0' && *p <= '9') && strchr("_-.+/:@%", *p) == NULL) {
+            plain = 0;
+        }
+    }
+    if (plain) {
+        snprintf(out, size, "%s", name);
+        return;
+    }
+    size_t k = 0;
+    out[k++] = '\'';
+    for (const char *p = name; *p != '\0' && k + 6 < size; p++) {
+        if (*p == '\'') {
+            memcpy(out + k, "'\\''", 4);
+            k += 4;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k++] = '\'';
+    out[k] = '\0';
+}
+
+/* The library's advice on a refused file, worded as this tool's options
+ * (the library never names them), into buf. */
+void cli_word_read_error(const vc_error *err, const vc_read_advice *a,
+                         char *buf, size_t size)
+{
+    char word[2 * VC_ERROR_SIZE + 8];
+    int typable = 1; /* a name with a line break cannot be an option */
+    for (const unsigned char *p = (const unsigned char *)a->column; *p; p++) {
+        typable = typable && *p >= 0x20 && *p != 0x7f;
+    }
+    switch (a->kind) {
+    case VC_ADVICE_COLUMN:
+        if (!typable) {
+            snprintf(buf, size, "%s; name the column with --count or "
+                     "--strata, or remove it from the file", err->msg);
+            break;
+        }
+        shell_word(a->column, word, sizeof word);
+        if (a->may_be_count) {
+            snprintf(buf, size, "%s; if \"%s\" gives the number of people "
+                     "with each row's pattern, name it with --count %s; if "
+                     "it is a stratum, with --strata %s; else remove the "
+                     "column from the file",
+                     err->msg, a->column, word, word);
+        } else {
+            snprintf(buf, size, "%s; if \"%s\" is a stratum, name it with "
+                     "--strata %s; else remove the column from the file",
+                     err->msg, a->column, word);
+        }
+        break;
+    case VC_ADVICE_ENCODING:
+        snprintf(buf, size, "%s; name the encoding with --encoding NAME "
+                 "(cp1251, koi8-r, latin1, utf-16le, ...: iconv -l lists "
+                 "every name)", err->msg);
+        break;
+    case VC_ADVICE_ENCODING_NAME:
+        snprintf(buf, size, "%s; iconv -l lists every name --encoding "
+                 "takes", err->msg);
+        break;
+    default:
+        snprintf(buf, size, "%s", err->msg);
+        break;
+    }
+}
+
+static void print_read_error(const vc_error *err, const vc_read_advice *a)
+{
+    char buf[4 * VC_ERROR_SIZE + 256];
+    cli_word_read_error(err, a, buf, sizeof buf);
+    cli_error("%s", buf);
+}
+
+vc_dataset *cli_read_dataset(const cli_options *o, int *rc)
+{
+    vc_read_opts ro;
+    vc_read_advice advice;
+    cli_read_opts(o, &ro);
+    ro.advice = &advice;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(o->input, &ro, &err);
+    if (d == NULL) {
+        print_read_error(&err, &advice);
+        *rc = cli_exit_for_status(err.code);
+        return NULL;
+    }
+    *rc = CLI_EXIT_OK;
+    return d;
 }
 
 int cli_exit_for_status(int status)

@@ -25,7 +25,10 @@ void cli_validate_help(FILE *f)
         "      --lists COLS     use only these list columns\n"
         "      --merge A+B      treat lists A and B as one (repeatable)\n"
         "      --omit COLS      leave these lists out\n"
-        "      --count COL      name of the count column, if not detected\n"
+        "      --count COL      the count column, when it is not named\n"
+        "                       count, freq, n or Freq\n"
+        "      --encoding NAME  the file's encoding when it is not UTF-8\n"
+        "                       (cp1251, koi8-r, latin1, utf-16, ...)\n"
         "  -o, --output FILE    write the description there\n"
         "  -h, --help           this help\n"
         "\n"
@@ -98,15 +101,10 @@ int cli_validate(int argc, char **argv)
     if (done) {
         return rc;
     }
-    vc_read_opts ro;
-    cli_read_opts(&o, &ro);
-    vc_error err;
-    vc_error_clear(&err);
-    vc_dataset *d = vc_dataset_read(o.input, &ro, &err);
+    vc_dataset *d = cli_read_dataset(&o, &rc);
     if (d == NULL) {
-        cli_error("%s", err.msg);
         cli_options_free(&o);
-        return cli_exit_for_status(err.code);
+        return rc;
     }
     char *buf = NULL;
     size_t len = 0;

@@ -12,13 +12,56 @@
  * Stratum columns split the rows into one table per distinct combination of
  * their values, in order of first appearance.
  *
+ * A list cell is also 0 or 1 written as an exactly whole decimal ("1.0",
+ * "0.00"), and a count may be one too ("310.0"), as spreadsheets export
+ * them; with a semicolon or TAB delimiter the decimal separator may be a
+ * comma ("310,0", the Russian and most European locales).  Any other
+ * fraction is refused, and so is exponent notation ("1E+12"): a spreadsheet
+ * writes it for a value it has rounded for display.
+ *
+ * Every column that is neither the count nor a stratum is a list of the
+ * file, whatever opts->lists selects: a column whose cells are not list
+ * cells is refused, never ignored (the advice says it may be the count, a
+ * stratum, or a column to remove).
+ *
  * Lists are selected (opts->lists), then merged (opts->merge: "PF+NCA" is
  * the union of PF and NCA, placed where its first-named member was), then
  * omitted (opts->omit).  Rows are accumulated on the selected lists; merging
  * and omission are one vc_table_collapse per stratum.  People seen only by
- * lists left out become unseen: they are counted in ->dropped.  A row that
- * is 0 on every selected list is such a person when the selection left some
- * column out; otherwise it claims an unobserved person and is an error.
+ * lists left out become unseen: they are counted in ->dropped.
+ *
+ * The rules, in the order they are checked.  The file is checked as
+ * written: no row is accepted or refused differently because of what the
+ * options select.
+ *   On the bytes, as they stream past (first failure in file order):
+ *     E1  the encoding named is unknown to iconv (VC_EINVAL, before
+ *         anything is read);
+ *     E2  bytes that cannot be converted from the encoding named, or a
+ *         character cut short by the end of the file;
+ *     E3  bytes that are not UTF-8 (after any conversion), or a NUL byte.
+ *   The header, as written:
+ *     H1  an empty file, or only blank lines;
+ *     H2  a header of numbers only (no header line);
+ *     H3  an empty column name;  H4  a name twice.
+ *   The options against the header (names the header lacks, a column given
+ *   two roles, merge and omit entries: VC_EINVAL), then two columns that
+ *   both look like the count (VC_EDATA).  Then what the options select:
+ *     S1  more than VC_MAX_LISTS lists selected;
+ *     S2  fewer than 2 lists after selection, merging and omission.
+ *   Each data row, as written, in file order:
+ *     Q   malformed quoting (from libcsv, wherever it occurs);
+ *     R1  a number of fields other than the header's;
+ *     R2  a list cell that is not a list cell, in any list column of the
+ *         file, selected or not (with the advice for that column);
+ *     R3  a count that is not a whole number >= 0, or exceeds 2^64 - 1;
+ *     R4  counts adding up to more than 2^64 - 1;
+ *     R5  a positive count on a row that is 0 on every list of the file.
+ *   At the end, as written:
+ *     T1  no data rows;  T2  every count 0.
+ *   At the end, on what is used:
+ *     U1  everybody seen only by lists left out;
+ *     U2  a list used that catches nobody in the whole file ("leave it
+ *         out": a rule on the selection, which the selection can mend).
  *
  * Parsing.  libcsv (strict mode) splits the fields but keeps no line
  * numbers, so the input is handed to it one physical line at a time (up to
@@ -39,6 +82,7 @@
  * O(patterns) memory however many rows a record-level file has.
  */
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +106,21 @@
 /* Room for a list of column names inside an error message or note. */
 #define NAMES_MAX 300
 
+/* Bytes of UTF-8 produced per iconv call: bounds the memory a conversion
+ * takes, whatever the size of the input. */
+#define CONV_OUT ((size_t)1 << 16)
+
+/* The longest incomplete character held back between two chunks of
+ * converted input (iconv's encodings need at most 6 bytes; more is
+ * refused as undecodable). */
+#define CONV_CARRY 16
+
 /* The UTF-8 byte-order mark some editors put first. */
 static const unsigned char utf8_bom[3] = {0xEF, 0xBB, 0xBF};
 
-/* What a column is used for. */
-enum { ROLE_IGNORE = 0, ROLE_LIST, ROLE_COUNT, ROLE_STRATUM };
+/* What a column is used for.  ROLE_UNSELECTED: a list of the file that the
+ * selection leaves out (its cells are checked all the same). */
+enum { ROLE_IGNORE = 0, ROLE_LIST, ROLE_COUNT, ROLE_STRATUM, ROLE_UNSELECTED };
 
 /*
  * Open-addressing hash map from capture pattern to count.  The all-zero
@@ -95,6 +149,26 @@ typedef struct {
     const vc_read_opts *opts;
     vc_error *err;
     int status;
+
+    /* Decoding: the first bytes held back until the encoding is decided,
+     * then iconv (conv set) or UTF-8 as it is. */
+    unsigned char lead[3];
+    size_t nlead;
+    int decided;
+    int conv;
+    iconv_t cd;
+    const char *enc_name; /* for messages */
+    unsigned char *cout;  /* CONV_OUT bytes of converted output */
+    unsigned char carry[CONV_CARRY]; /* an incomplete character */
+    size_t ncarry;
+
+    /* UTF-8 check: continuation bytes still expected and their range, and
+     * where the bytes are (physical line from 1, byte of the line from 0,
+     * the byte where the current character began and its first byte). */
+    unsigned u8_need;
+    unsigned char u8_lo, u8_hi;
+    size_t u8_line, u8_col, u8_start;
+    unsigned char u8_lead;
 
     /* Before the parser starts: the bytes up to the end of the header line,
      * scanned incrementally to choose the delimiter. */
@@ -136,6 +210,10 @@ typedef struct {
     size_t Jsel;          /* selected lists, the bits of the row patterns */
     size_t *sel_col;
     int selection_drops;  /* the selection left some column out */
+    size_t nfile;         /* lists of the file, selected or not */
+    size_t *file_col;     /* their columns, in file order */
+    size_t *sel_of;       /* per column: its index among the selected
+                             lists, or SIZE_MAX */
     size_t J;             /* lists after merging and omission */
     uint32_t *group;      /* J masks over the selected lists */
     char **names;         /* J names */
@@ -271,6 +349,23 @@ static int fail(reader *r, int code, const char *fmt, ...)
     return code;
 }
 
+/* Tell the caller what it may change (opts->advice), for the error just
+ * recorded.  A column name too long for the advice gives none. */
+static void advise(reader *r, vc_advice_kind kind, const char *column,
+                   int may_be_count)
+{
+    vc_read_advice *a = r->opts->advice;
+    if (a == NULL) {
+        return;
+    }
+    if (column != NULL && strlen(column) >= sizeof a->column) {
+        return;
+    }
+    a->kind = kind;
+    a->may_be_count = may_be_count;
+    snprintf(a->column, sizeof a->column, "%s", column ? column : "");
+}
+
 static int fail_nomem(reader *r)
 {
     return fail(r, VC_ENOMEM, "%s: out of memory while reading", r->source);
@@ -341,13 +436,44 @@ static int add_note(reader *r, const char *fmt, ...)
  * Cell values
  * ------------------------------------------------------------------- */
 
-/* 1 or 0 for a list cell, -1 when it is not one of the accepted words. */
-static int parse_cell(const char *s, size_t n)
+/*
+ * The length of the whole part of s[0..n) when the rest is a decimal
+ * separator followed by zeros only ("310.0", "310.", and "310,00" when
+ * comma is 1), n when there is no separator, 0 when s is something else.
+ * The whole part is left to the caller.
+ */
+static size_t integral_prefix(const char *s, size_t n, int comma)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        i++;
+    }
+    if (i == 0 || i == n) {
+        return i == n ? n : 0;
+    }
+    if (s[i] != '.' && !(comma && s[i] == ',')) {
+        return 0;
+    }
+    for (size_t k = i + 1; k < n; k++) {
+        if (s[k] != '0') {
+            return 0;
+        }
+    }
+    return i;
+}
+
+/* 1 or 0 for a list cell, -1 when it is not one of the accepted words.
+ * comma: a comma may be the decimal separator ("1,0"). */
+static int parse_cell(const char *s, size_t n, int comma)
 {
     static const char *const yes[] = {"1", "yes", "y", "true", "x"};
     static const char *const no[] = {"0", "no", "n", "false"};
     if (s == NULL || n == 0) {
         return 0;
+    }
+    /* "1.0" and "0.00": a spreadsheet's whole numbers. */
+    if (n > 1 && integral_prefix(s, n, comma) == 1) {
+        n = 1;
     }
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         if (word_eq(s, n, yes[i])) {
@@ -363,19 +489,23 @@ static int parse_cell(const char *s, size_t n)
 }
 
 /*
- * A count: decimal digits, optionally followed by a point and zeros (so
- * "12.0", which some tools write for whole numbers, is 12).  Returns 0, -1
- * when it is not a whole number >= 0, -2 when it exceeds UINT64_MAX.
+ * A count: decimal digits, optionally followed by a decimal separator and
+ * zeros (so "12.0", which spreadsheets write for whole numbers, is 12;
+ * comma: "12,0" too).  Returns 0, -1 when it is not a whole number >= 0,
+ * -2 when it exceeds UINT64_MAX.
  */
-static int parse_count(const char *s, size_t n, uint64_t *out)
+static int parse_count(const char *s, size_t n, int comma, uint64_t *out)
 {
-    size_t i = 0;
     uint64_t v = 0;
     int overflow = 0;
     if (s == NULL) {
         return -1;
     }
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+    size_t whole = integral_prefix(s, n, comma);
+    if (whole == 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < whole; i++) {
         unsigned d = (unsigned)(s[i] - '0');
         if (v > (UINT64_MAX - d) / 10) {
             overflow = 1;
@@ -383,21 +513,38 @@ static int parse_count(const char *s, size_t n, uint64_t *out)
             v = v * 10 + d;
         }
     }
-    if (i == 0) {
-        return -1;
-    }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n && s[i] == '0'; i++) {
-        }
-    }
-    if (i != n) {
-        return -1;
-    }
     if (overflow) {
         return -2;
     }
     *out = v;
     return 0;
+}
+
+/* A number in exponent notation ("1.5E+06", "1e2"): what a spreadsheet
+ * writes for a value it has rounded, so it is refused with that reason. */
+static int is_exponent_form(const char *s, size_t n)
+{
+    size_t i = 0, digits = 0;
+    for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'
+                     || s[i] == ','); i++) {
+        digits += (s[i] >= '0' && s[i] <= '9');
+    }
+    if (digits == 0 || i == n || (s[i] != 'e' && s[i] != 'E')) {
+        return 0;
+    }
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) {
+        i++;
+    }
+    if (i == n) {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static int is_count_name(const char *s)
@@ -648,6 +795,7 @@ static const char *role_name(const reader *r, size_t c)
     case ROLE_STRATUM:
         return "it is a stratum column";
     case ROLE_IGNORE:
+    case ROLE_UNSELECTED:
         return "it is not among the selected lists";
     default:
         return "it is already a list";
@@ -665,14 +813,16 @@ static size_t find_selected(const reader *r, const char *name)
     return SIZE_MAX;
 }
 
-/* The names of the selected lists, for messages. */
-static void selected_names(const reader *r, char *out, size_t size)
+/* The names of the lists of the file, for messages (cut by join_names
+ * long before the last of VC_MAX_LISTS could matter). */
+static void file_list_names(const reader *r, char *out, size_t size)
 {
     const char *v[VC_MAX_LISTS];
-    for (size_t k = 0; k < r->Jsel; k++) {
-        v[k] = r->colnames[r->sel_col[k]];
+    size_t n = r->nfile < VC_MAX_LISTS ? r->nfile : VC_MAX_LISTS;
+    for (size_t f = 0; f < n; f++) {
+        v[f] = r->colnames[r->file_col[f]];
     }
-    join_names(out, size, v, r->Jsel);
+    join_names(out, size, v, n);
 }
 
 /* Count column, stratum columns and the selected lists. */
@@ -682,7 +832,10 @@ static int assign_roles(reader *r)
     r->role = calloc(r->ncols, sizeof *r->role);
     r->str_col = calloc(o->nstrata ? o->nstrata : 1, sizeof *r->str_col);
     r->sel_col = calloc(r->ncols, sizeof *r->sel_col);
-    if (r->role == NULL || r->str_col == NULL || r->sel_col == NULL) {
+    r->sel_of = calloc(r->ncols, sizeof *r->sel_of);
+    r->file_col = calloc(r->ncols, sizeof *r->file_col);
+    if (r->role == NULL || r->str_col == NULL || r->sel_col == NULL
+        || r->sel_of == NULL || r->file_col == NULL) {
         return fail_nomem(r);
     }
     r->count_col = SIZE_MAX;
@@ -748,16 +901,28 @@ static int assign_roles(reader *r)
         }
     }
     r->aggregated = (r->count_col != SIZE_MAX);
+    /* Every other column is a list of the file; those the selection
+     * leaves out are checked all the same. */
     for (size_t c = 0; c < r->ncols; c++) {
         if (r->role[c] != ROLE_IGNORE) {
             continue;
         }
         if (selected) {
+            r->role[c] = ROLE_UNSELECTED;
             r->selection_drops = 1;
         } else {
             r->role[c] = ROLE_LIST;
             r->sel_col[r->Jsel++] = c;
         }
+    }
+    for (size_t c = 0; c < r->ncols; c++) {
+        r->sel_of[c] = SIZE_MAX;
+        if (r->role[c] == ROLE_LIST || r->role[c] == ROLE_UNSELECTED) {
+            r->file_col[r->nfile++] = c;
+        }
+    }
+    for (size_t k = 0; k < r->Jsel; k++) {
+        r->sel_of[r->sel_col[k]] = k;
     }
     if (r->Jsel > VC_MAX_LISTS) {
         return fail(r, VC_EDATA,
@@ -1025,32 +1190,44 @@ static int process_row(reader *r)
                                        : "extra fields after",
                     r->colnames[last - 1]);
     }
+    /* Every list of the file, selected or not, in file order. */
+    int comma = (r->delim != ',');
     uint32_t mask = 0;
-    for (size_t k = 0; k < r->Jsel; k++) {
-        size_t c = r->sel_col[k];
+    int seen = 0; /* 1 on some list of the file */
+    for (size_t f = 0; f < r->nfile; f++) {
+        size_t c = r->file_col[f];
         const char *s = r->null[c] ? NULL : r->buf + r->off[c];
-        int v = parse_cell(s, r->len[c]);
+        int v = parse_cell(s, r->len[c], comma);
         if (v < 0) {
             echo(got, sizeof got, s, r->len[c]);
-            /* Without --lists every column is taken for a list, so a name
-             * or id column lands here: say how to leave it out. */
-            int chosen = r->opts->lists != NULL && r->opts->nlists > 0;
-            return fail(r, VC_EDATA,
-                        "%s:%zu: column \"%s\": expected 0 or 1 (or yes/no, "
-                        "true/false, x/empty), got \"%s\"%s%s%s",
-                        r->source, r->fline[c], r->colnames[c], got,
-                        chosen ? "" : "; if \"",
-                        chosen ? "" : r->colnames[c],
-                        chosen ? "" : "\" is not a list, name the list "
-                                      "columns with --lists");
+            /* A column the caller did not name as a list is one only
+             * because it is neither the count nor a stratum: it may be
+             * either, or not belong in the file. */
+            int named = r->opts->lists != NULL && r->opts->nlists > 0
+                        && r->role[c] == ROLE_LIST;
+            uint64_t ignored;
+            fail(r, VC_EDATA,
+                 "%s:%zu: column \"%s\": expected 0 or 1 (or yes/no, "
+                 "true/false, x/empty), got \"%s\"",
+                 r->source, r->fline[c], r->colnames[c], got);
+            if (!named) {
+                advise(r, VC_ADVICE_COLUMN, r->colnames[c],
+                       !r->aggregated
+                           && parse_count(s, r->len[c], comma, &ignored)
+                                  == 0);
+            }
+            return r->status;
         }
-        mask |= (uint32_t)v << k;
+        seen |= v;
+        if (r->sel_of[c] != SIZE_MAX) {
+            mask |= (uint32_t)v << r->sel_of[c];
+        }
     }
     uint64_t count = 1;
     if (r->aggregated) {
         size_t c = r->count_col;
         const char *s = r->null[c] ? NULL : r->buf + r->off[c];
-        int status = parse_count(s, r->len[c], &count);
+        int status = parse_count(s, r->len[c], comma, &count);
         if (status != 0) {
             echo(got, sizeof got, s, r->len[c]);
             if (status == -2) {
@@ -1062,8 +1239,13 @@ static int process_row(reader *r)
             }
             return fail(r, VC_EDATA,
                         "%s:%zu: column \"%s\": expected a count (a whole "
-                        "number >= 0), got \"%s\"",
-                        r->source, r->fline[c], r->colnames[c], got);
+                        "number >= 0), got \"%s\"%s",
+                        r->source, r->fline[c], r->colnames[c], got,
+                        is_exponent_form(s, r->len[c])
+                            ? " (exponent notation, which a spreadsheet "
+                              "writes for a value it has rounded: format "
+                              "the column as whole numbers)"
+                            : "");
         }
     }
     stratum *st = find_stratum(r);
@@ -1082,18 +1264,19 @@ static int process_row(reader *r)
                     (unsigned long long)UINT64_MAX);
     }
     r->total += count;
-    if (mask == 0) {
-        if (r->selection_drops) {
-            st->dropped += count;
-            return VC_OK;
-        }
+    if (!seen) {
         char cols[NAMES_MAX];
-        selected_names(r, cols, sizeof cols);
+        file_list_names(r, cols, sizeof cols);
         return fail(r, VC_EDATA,
                     "%s:%zu: columns %s: expected at least one 1, got all 0 "
                     "or empty%s: unobserved people cannot be in the data",
                     r->source, line, cols,
                     r->aggregated ? " with a positive count" : "");
+    }
+    if (mask == 0) {
+        /* Seen, but only by lists the selection left out. */
+        st->dropped += count;
+        return VC_OK;
     }
     int existed;
     if (pm_add(&st->pm, mask, count, &existed) != 0) {
@@ -1331,7 +1514,8 @@ static int scan_header(reader *r)
     return 0;
 }
 
-static void push(reader *r, const unsigned char *p, size_t n)
+/* UTF-8 text, checked: hold back the header line, then feed libcsv. */
+static void push_text(reader *r, const unsigned char *p, size_t n)
 {
     if (r->status != VC_OK || n == 0) {
         return;
@@ -1349,6 +1533,335 @@ static void push(reader *r, const unsigned char *p, size_t n)
     r->head_len += n;
     if (scan_header(r)) {
         start_parser(r);
+    }
+}
+
+/* ---------------------------------------------------------------------
+ * Encodings: the bytes as read, to checked UTF-8 text
+ * ------------------------------------------------------------------- */
+
+/* "column \"X\"" and sep, for a message about the byte being read, when
+ * the header is known; "" before. */
+static void where_in_row(const reader *r, const char *sep, char *out,
+                         size_t size)
+{
+    if (r->started && r->have_header) {
+        char col[NAMES_MAX];
+        column_desc(r, r->nfld, col, sizeof col);
+        snprintf(out, size, "%s%s", col, sep);
+    } else {
+        out[0] = '\0';
+    }
+}
+
+/*
+ * Check the UTF-8 of p[0..n), continuing from the bytes before: the
+ * well-formed byte sequences of the Unicode Standard 15.0, section 3.9,
+ * table 3-7 (no overlong forms, surrogates or code points above U+10FFFF).
+ * NUL is refused too: no text file holds one, and UTF-16 without a
+ * byte-order mark is full of them.  Returns the index of the first byte
+ * refused, or n.
+ */
+static size_t utf8_check(reader *r, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (r->u8_need > 0) {
+            if (c < r->u8_lo || c > r->u8_hi) {
+                return i;
+            }
+            r->u8_lo = 0x80;
+            r->u8_hi = 0xBF;
+            r->u8_need--;
+            r->u8_col++;
+            continue;
+        }
+        if (c != 0 && c < 0x80) {
+            if (c == '\n') {
+                r->u8_line++;
+                r->u8_col = 0;
+            } else {
+                r->u8_col++;
+            }
+            continue;
+        }
+        r->u8_start = r->u8_col;
+        r->u8_lead = c;
+        r->u8_lo = 0x80;
+        r->u8_hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            r->u8_need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            r->u8_need = 2;
+            r->u8_lo = (c == 0xE0) ? 0xA0 : 0x80;
+            r->u8_hi = (c == 0xED) ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            r->u8_need = 3;
+            r->u8_lo = (c == 0xF0) ? 0x90 : 0x80;
+            r->u8_hi = (c == 0xF4) ? 0x8F : 0xBF;
+        } else {
+            return i; /* NUL, a continuation byte, 0xC0, 0xC1, 0xF5-0xFF */
+        }
+        r->u8_col++;
+    }
+    return n;
+}
+
+/* The byte c (or the character begun before it) is not UTF-8. */
+static void utf8_failure(reader *r, unsigned char c, int at_end)
+{
+    char where[NAMES_MAX + 4];
+    where_in_row(r, ", ", where, sizeof where);
+    int begun = (r->u8_need > 0);
+    unsigned char b = begun ? r->u8_lead : c;
+    size_t col = (begun ? r->u8_start : r->u8_col) + 1;
+    if (b == 0) {
+        fail(r, VC_EDATA,
+             "%s:%zu: %sbyte %zu of the line: expected text, got a NUL "
+             "byte: the file may be UTF-16 without a byte-order mark",
+             r->source, r->u8_line, where, col);
+    } else {
+        fail(r, VC_EDATA,
+             "%s:%zu: %sbyte %zu of the line: expected UTF-8, got the byte "
+             "0x%02X%s: the file is %sin another encoding (such as "
+             "cp1251, which Excel writes for Russian on Windows, koi8-r or "
+             "latin1)",
+             r->source, r->u8_line, where, col, b,
+             at_end ? " cut short by the end of the file" : "",
+             at_end ? "cut short or " : "");
+    }
+    if (!r->conv) {
+        advise(r, VC_ADVICE_ENCODING, NULL, 0);
+    }
+}
+
+/* UTF-8 text as it comes (converted or not): checked, then parsed.  The
+ * bytes before a bad one are parsed first, so that an error earlier in
+ * the file is reported first and the column of the bad byte is known. */
+static void push_utf8(reader *r, const unsigned char *p, size_t n)
+{
+    if (r->status != VC_OK || n == 0) {
+        return;
+    }
+    size_t ok = utf8_check(r, p, n);
+    push_text(r, p, ok);
+    if (ok < n && r->status == VC_OK) {
+        utf8_failure(r, p[ok], 0);
+    }
+}
+
+/* Bytes of the named encoding that iconv cannot read. */
+static void conv_failure(reader *r, unsigned char c, int at_end)
+{
+    char where[NAMES_MAX + 4];
+    where_in_row(r, ": ", where, sizeof where);
+    if (at_end) {
+        fail(r, VC_EDATA,
+             "%s:%zu: %sexpected text in %s, got a character cut short by "
+             "the end of the file",
+             r->source, r->u8_line, where, r->enc_name);
+    } else {
+        fail(r, VC_EDATA,
+             "%s:%zu: %sexpected text in %s, got the byte 0x%02X, which "
+             "does not begin a character of %s: is the file in that "
+             "encoding?",
+             r->source, r->u8_line, where, r->enc_name, c, r->enc_name);
+    }
+}
+
+/* Convert in[0..len) and pass the UTF-8 on, CONV_OUT bytes at a time.
+ * *used: the bytes converted.  Returns 0 when all were, else iconv's
+ * errno (EILSEQ: an invalid sequence at in + *used; EINVAL: an incomplete
+ * one at the end). */
+static int convert(reader *r, const unsigned char *in, size_t len,
+                   size_t *used)
+{
+    char *ip = (char *)in;
+    size_t il = len;
+    int e = 0;
+    while (il > 0 && r->status == VC_OK) {
+        char *op = (char *)r->cout;
+        size_t ol = CONV_OUT;
+        e = (iconv(r->cd, &ip, &il, &op, &ol) == (size_t)-1) ? errno : 0;
+        push_utf8(r, r->cout, CONV_OUT - ol);
+        if (e != E2BIG) {
+            break;
+        }
+        e = 0;
+    }
+    *used = len - il;
+    return e;
+}
+
+/* Bytes in the named encoding.  A character split between two reads is
+ * held in r->carry until its end comes. */
+static void decode(reader *r, const unsigned char *p, size_t n)
+{
+    if (!r->conv) {
+        push_utf8(r, p, n);
+        return;
+    }
+    while (n > 0 && r->status == VC_OK) {
+        size_t used = 0;
+        if (r->ncarry > 0) {
+            size_t old = r->ncarry;
+            size_t take = (n < CONV_CARRY - old) ? n : CONV_CARRY - old;
+            memcpy(r->carry + old, p, take);
+            int e = convert(r, r->carry, old + take, &used);
+            if (r->status != VC_OK) {
+                return;
+            }
+            if (used > old) { /* the held character is complete */
+                r->ncarry = 0;
+                p += used - old;
+                n -= used - old;
+                continue;
+            }
+            if (e == EINVAL && take == n && old + take < CONV_CARRY) {
+                r->ncarry = old + take;
+                return;
+            }
+            conv_failure(r, r->carry[0], 0);
+            return;
+        }
+        int e = convert(r, p, n, &used);
+        if (r->status != VC_OK || e == 0) {
+            return;
+        }
+        p += used;
+        n -= used;
+        if (e == EINVAL && n < CONV_CARRY) {
+            memcpy(r->carry, p, n);
+            r->ncarry = n;
+            return;
+        }
+        conv_failure(r, *p, 0);
+        return;
+    }
+}
+
+/* 1 when name is UTF-8 however spelt (utf8, UTF_8, ...). */
+static int names_utf8(const char *name)
+{
+    char k[5];
+    size_t m = 0;
+    for (; *name != '\0'; name++) {
+        if (*name == '-' || *name == '_') {
+            continue;
+        }
+        if (m == 4) {
+            return 0;
+        }
+        k[m++] = (char)ascii_lower((unsigned char)*name);
+    }
+    return m == 4 && memcmp(k, "utf8", 4) == 0;
+}
+
+/* Start converting from the encoding name (enc_name keeps it for
+ * messages).  Returns VC_OK or the status. */
+static int open_iconv(reader *r, const char *name)
+{
+    r->cd = iconv_open("UTF-8", name);
+    if (r->cd == (iconv_t)-1) {
+        int e = errno;
+        if (e == EINVAL) {
+            advise(r, VC_ADVICE_ENCODING_NAME, NULL, 0);
+            return fail(r, VC_EINVAL,
+                        "%s: unknown encoding \"%s\" (iconv knows names such "
+                        "as cp1251, koi8-r, latin1, utf-16, utf-16le)",
+                        r->source, name);
+        }
+        return fail_nomem(r);
+    }
+    r->conv = 1;
+    r->enc_name = name;
+    r->cout = malloc(CONV_OUT);
+    return r->cout == NULL ? fail_nomem(r) : VC_OK;
+}
+
+/* Before any byte is read: the encoding the caller named, if any. */
+static int open_decoder(reader *r)
+{
+    const char *name = r->opts->encoding;
+    if (name == NULL || names_utf8(name)) {
+        return VC_OK;
+    }
+    if (name[0] == '\0') {
+        /* iconv reads "" as the locale's encoding: not a name. */
+        advise(r, VC_ADVICE_ENCODING_NAME, NULL, 0);
+        return fail(r, VC_EINVAL, "%s: unknown encoding \"\"", r->source);
+    }
+    return open_iconv(r, name);
+}
+
+/* The first bytes have come (or all there are): a UTF-16 byte-order mark
+ * decides the encoding when none was named; a UTF-8 one contradicts a
+ * name.  Then the bytes held back go on. */
+static void decide(reader *r)
+{
+    size_t skip = 0;
+    r->decided = 1;
+    if (r->conv) {
+        if (r->nlead == 3 && memcmp(r->lead, utf8_bom, 3) == 0) {
+            fail(r, VC_EDATA,
+                 "%s:1: expected text in %s, got a UTF-8 byte-order mark: "
+                 "the file is UTF-8",
+                 r->source, r->enc_name);
+            return;
+        }
+    } else if (r->nlead >= 2 && ((r->lead[0] == 0xFF && r->lead[1] == 0xFE)
+                                 || (r->lead[0] == 0xFE
+                                     && r->lead[1] == 0xFF))) {
+        if (open_iconv(r, r->lead[0] == 0xFF ? "UTF-16LE" : "UTF-16BE")
+            != VC_OK) {
+            return;
+        }
+        skip = 2;
+    }
+    decode(r, r->lead + skip, r->nlead - skip);
+}
+
+/* The bytes as read. */
+static void push(reader *r, const unsigned char *p, size_t n)
+{
+    if (r->status != VC_OK || n == 0) {
+        return;
+    }
+    if (!r->decided) {
+        while (n > 0 && r->nlead < sizeof r->lead) {
+            r->lead[r->nlead++] = *p++;
+            n--;
+        }
+        if (r->nlead < sizeof r->lead) {
+            return;
+        }
+        decide(r);
+    }
+    if (n > 0 && r->status == VC_OK) {
+        decode(r, p, n);
+    }
+}
+
+/* The end of the bytes: what was held back, a character cut short. */
+static void end_of_input(reader *r)
+{
+    if (r->status == VC_OK && !r->decided) {
+        decide(r);
+    }
+    if (r->status == VC_OK && r->conv) {
+        if (r->ncarry > 0) {
+            conv_failure(r, r->carry[0], 1);
+        } else {
+            /* Return a stateful encoding to its initial state. */
+            char *op = (char *)r->cout;
+            size_t ol = CONV_OUT;
+            if (iconv(r->cd, NULL, NULL, &op, &ol) != (size_t)-1) {
+                push_utf8(r, r->cout, CONV_OUT - ol);
+            }
+        }
+    }
+    if (r->status == VC_OK && r->u8_need > 0) {
+        utf8_failure(r, r->u8_lead, 1);
     }
 }
 
@@ -1496,10 +2009,15 @@ static vc_dataset *build_dataset(reader *r)
         d->dropped += all[i]->dropped;
     }
     if (n == 0) {
-        fail(r, VC_EDATA,
-             "%s: nobody is observed on the lists used (every count is 0, "
-             "or every person was seen only by lists left out)",
-             r->source);
+        if (r->total == 0) {
+            fail(r, VC_EDATA, "%s: nobody is observed: every count is 0",
+                 r->source);
+        } else {
+            fail(r, VC_EDATA,
+                 "%s: nobody is observed on the lists used: every person "
+                 "was seen only by lists left out",
+                 r->source);
+        }
         goto fail;
     }
     const char *nobody[VC_MAX_LISTS];
@@ -1594,6 +2112,11 @@ static void reader_init(reader *r, const char *source,
     r->line = 1;
     r->at_boundary = 1;
     r->record_line = 1;
+    r->u8_line = 1;
+    r->cd = (iconv_t)-1;
+    if (r->opts->advice != NULL) {
+        memset(r->opts->advice, 0, sizeof *r->opts->advice);
+    }
 }
 
 static void reader_free(reader *r)
@@ -1601,6 +2124,10 @@ static void reader_free(reader *r)
     if (r->parser_ready) {
         csv_free(&r->parser);
     }
+    if (r->cd != (iconv_t)-1) {
+        iconv_close(r->cd);
+    }
+    free(r->cout);
     free(r->head);
     free(r->buf);
     free(r->off);
@@ -1611,6 +2138,8 @@ static void reader_free(reader *r)
     free(r->role);
     free(r->str_col);
     free(r->sel_col);
+    free(r->sel_of);
+    free(r->file_col);
     free(r->group);
     free_strings(r->names, r->J);
     for (size_t i = 0; i < r->nstrata; i++) {
@@ -1625,6 +2154,7 @@ static void reader_free(reader *r)
 /* The end of the input: flush libcsv, check what was read, build. */
 static vc_dataset *finish(reader *r)
 {
+    end_of_input(r);
     if (r->status == VC_OK && !r->started) {
         /* The header line was never ended by a newline: detect on what
          * there is. */
@@ -1672,8 +2202,11 @@ vc_dataset *vc_dataset_parse(const char *buf, size_t len, const char *source,
 {
     reader r;
     reader_init(&r, source ? source : "<input>", opts, err);
-    push(&r, (const unsigned char *)buf, len);
-    vc_dataset *d = finish(&r);
+    vc_dataset *d = NULL;
+    if (open_decoder(&r) == VC_OK) {
+        push(&r, (const unsigned char *)buf, len);
+        d = finish(&r);
+    }
     reader_free(&r);
     return d;
 }
@@ -1683,6 +2216,10 @@ vc_dataset *vc_dataset_read(const char *path, const vc_read_opts *opts,
 {
     reader r;
     reader_init(&r, path, opts, err);
+    if (open_decoder(&r) != VC_OK) {
+        reader_free(&r);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         int e = errno;

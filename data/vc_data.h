@@ -97,6 +97,30 @@ vc_table *vc_table_collapse(const vc_table *t, size_t Jnew,
  * ------------------------------------------------------------------- */
 
 /*
+ * Why a file was refused, in a form a front end can word in its own terms
+ * (the command line names its options; the library's messages never do).
+ */
+typedef enum {
+    VC_ADVICE_NONE = 0,
+    VC_ADVICE_COLUMN,       /* `column` was taken for a list (as every
+                               column is that is not the count or a
+                               stratum, named or not) and holds a value
+                               that is not a list cell: it may be the
+                               count column (may_be_count), a stratum, or
+                               a column to remove from the file */
+    VC_ADVICE_ENCODING,     /* the bytes are not UTF-8: the caller should
+                               name the file's encoding */
+    VC_ADVICE_ENCODING_NAME /* the encoding named is not one iconv knows */
+} vc_advice_kind;
+
+typedef struct {
+    vc_advice_kind kind;
+    int may_be_count;           /* VC_ADVICE_COLUMN: the value is a whole
+                                   number and the file has no count column */
+    char column[VC_ERROR_SIZE]; /* VC_ADVICE_COLUMN: the column's name */
+} vc_read_advice;
+
+/*
  * What to read.  All string arrays are borrowed for the duration of the
  * call.  Zero-initialise for the defaults.
  */
@@ -106,7 +130,10 @@ typedef struct {
                                     (any case); none found = record level */
     const char *const *lists;    /* list columns to use, in this order;
                                     NULL: every column that is not a count
-                                    or stratum column */
+                                    or stratum column.  The columns left
+                                    out are still lists of the file: their
+                                    cells are checked, and the people only
+                                    they saw are counted in ->dropped */
     size_t nlists;
     const char *const *strata;   /* stratum columns (one table per value
                                     combination) */
@@ -116,6 +143,14 @@ typedef struct {
     size_t nmerge;
     const char *const *omit;     /* lists to leave out */
     size_t nomit;
+    const char *encoding;        /* the file's encoding, any name iconv
+                                    knows (cp1251, koi8-r, latin1,
+                                    utf-16, ...); NULL: UTF-8, or UTF-16
+                                    when the file starts with its
+                                    byte-order mark */
+    vc_read_advice *advice;      /* NULL, or filled when reading fails
+                                    (kind VC_ADVICE_NONE when there is no
+                                    advice to give) */
 } vc_read_opts;
 
 /*
@@ -144,11 +179,14 @@ typedef struct {
 
 /*
  * Read a CSV file (comma, semicolon or tab separated, detected from the
- * header; quoted fields; CRLF; a UTF-8 byte-order mark; blank lines) into a
- * dataset.  Errors name file, line and column and what was expected:
- * VC_EIO (cannot open or read), VC_EDATA (malformed input, see README),
- * VC_EINVAL (an option names a column that does not exist, or is
- * inconsistent), VC_ENOMEM.  Returned; free with vc_dataset_free.
+ * header; quoted fields; CRLF; a UTF-8 byte-order mark; blank lines; UTF-8,
+ * UTF-16 with a byte-order mark, or opts->encoding) into a dataset.  The
+ * file is checked as written, whatever the options select (see csv.c for
+ * the rules and their order).  Errors name file, line and column and what
+ * was expected: VC_EIO (cannot open or read), VC_EDATA (malformed input,
+ * see README), VC_EINVAL (an option names a column that does not exist,
+ * or is inconsistent; an unknown encoding), VC_ENOMEM.  Returned; free
+ * with vc_dataset_free.
  */
 vc_dataset *vc_dataset_read(const char *path, const vc_read_opts *opts,
                             vc_error *err);

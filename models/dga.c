@@ -67,7 +67,7 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
-#include "core/vc_fastmath.h"
+#include "core/fastmath.h"
 #include "models/dga_impl.h"
 #include "models/impl.h"
 

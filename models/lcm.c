@@ -139,7 +139,7 @@
 #include <gsl/gsl_randist.h>
 #include <omp.h>
 
-#include "core/vc_fastmath.h"
+#include "core/fastmath.h"
 #include "models/impl.h"
 
 /* Once at most this many people of a pattern are left to allocate, they

@@ -45,7 +45,7 @@
  *
  * Scalar exp and log here (and in the draws of lcm.c) are libm's:
  * table-driven, they take a third to a half of the latency of vci_exp and
- * vci_log of core/vc_fastmath.h (exp 10 ns, log 14 ns, both vci_ 28 ns on
+ * vci_log of core/fastmath.h (exp 10 ns, log 14 ns, both vci_ 28 ns on
  * the development VM, a chain of dependent calls), which are meant for
  * vectorised loops.
  *

@@ -619,6 +619,55 @@ static int mpi_batch(int np, const char *dir, const char *extra)
               extra, tmpdir, dir, tmpdir, dir, tmpdir, dir);
 }
 
+/* --count and --encoding in batch and in the MPI batch: the CP1251 file
+ * gives the results.csv of its UTF-8 twin (of the same name), and the MPI
+ * batch the bytes of the single-process one; a count column not named is
+ * refused with the advice. */
+static void test_batch_count_encoding(void)
+{
+    const char *opts = "--count Количество --methods chapman,loglinear "
+                       "--bootstrap 50 -q";
+    CU_ASSERT_EQUAL_FATAL(sh("cp tests/fixtures/cases_ru.csv %s/ru.csv && "
+                             "mkdir %s/cp && cp "
+                             "tests/fixtures/cases_ru_cp1251.csv "
+                             "%s/cp/ru.csv", tmpdir, tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL(sh("%s batch %s/ru.csv %s --out %s/ru8 >/dev/null",
+                       vc_test_cli(), tmpdir, opts, tmpdir), 0);
+    CU_ASSERT_EQUAL(sh("%s batch %s/cp/ru.csv --encoding cp1251 %s --out "
+                       "%s/ru1251 >/dev/null",
+                       vc_test_cli(), tmpdir, opts, tmpdir), 0);
+    static const char *const files[] = {"results.csv", "results.json"};
+    /* results.json names the input's path; the rows are in results.csv */
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/ru8/results.csv", tmpdir);
+    snprintf(b, sizeof b, "%s/ru1251/results.csv", tmpdir);
+    CU_ASSERT(same_bytes(a, b));
+    char path[600];
+    snprintf(path, sizeof path, "%s/ru8/results.csv", tmpdir);
+    char *csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(csv && strstr(csv, "МОМ;НПО;Полиция") ? csv
+                                                                  : NULL);
+    free(csv);
+    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/cases.csv --out %s/nocount "
+                       "> %s/nocount.err 2>&1",
+                       vc_test_cli(), tmpdir, tmpdir), 3);
+    snprintf(path, sizeof path, "%s/nocount.err", tmpdir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--count cases") ? err : NULL);
+    free(err);
+    if (!have_mpirun()) {
+        return;
+    }
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/cp/ru.csv --encoding "
+                       "cp1251 %s --out %s/rumpi >/dev/null",
+                       vc_test_mpi_cli(), tmpdir, opts, tmpdir), 0);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s/ru1251/%s", tmpdir, files[i]);
+        snprintf(b, sizeof b, "%s/rumpi/%s", tmpdir, files[i]);
+        CU_ASSERT(same_bytes(a, b));
+    }
+}
+
 /* The same bytes in results.csv, results.json and report.html as the
  * single-process batch with the same seed, for 1, 2 and 3 ranks, with
  * omit-each variants and with merge variants; a re-run finds every unit
@@ -909,6 +958,8 @@ int vc_register_batch_suite(void)
                        test_batch_merge) == NULL
         || CU_add_test(s, "batch: strata that cannot be estimated",
                        test_batch_bad_stratum) == NULL
+        || CU_add_test(s, "batch and mpi: --count, --encoding",
+                       test_batch_count_encoding) == NULL
         || CU_add_test(s, "mpi: same bytes with 1, 2 and 3 ranks",
                        test_mpi_identical) == NULL
         || CU_add_test(s, "mpi: worker killed, resume",

@@ -549,6 +549,135 @@ static void test_lcm_cli(void)
     json_decref(r);
 }
 
+
+/* Issue 13: a row that no list saw is refused whatever --lists, --omit or
+ * --merge select (it used to be counted as seen only by lists left out). */
+static void test_zero_row_selected(void)
+{
+    static const char *const args[] = {
+        "estimate --method chapman --lists IOM,NGO",
+        "estimate --method chapman",
+        "validate --omit Police",
+        "validate --merge IOM+NGO",
+    };
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd,
+                 "%s tests/fixtures/bad_zero_row_selected.csv", args[i]);
+        CU_ASSERT_EQUAL(run(cmd), 3);
+        const char *e = slurp(err_path);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "bad_zero_row_selected.csv:6:"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "expected at least one 1"));
+        CU_ASSERT_EQUAL(slurp(out_path)[0], '\0');
+    }
+}
+
+/* Issue 13: a count column with another name.  Refused with or without
+ * --lists, with advice that leads to --count; following it gives 882
+ * people seen, in English and in Russian with semicolons. */
+static void test_count_option(void)
+{
+    CU_ASSERT_EQUAL(run("estimate --lists IOM,NGO,Police "
+                        "tests/fixtures/cases.csv"), 3);
+    const char *e = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "cases.csv:2: column \"cases\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "name it with --count cases"));
+    CU_ASSERT_PTR_NULL(strstr(e, "--lists"));
+    CU_ASSERT_EQUAL(run("estimate tests/fixtures/cases.csv"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "--count cases"));
+    CU_ASSERT_EQUAL(run("estimate --lists IOM,NGO,Police --count cases -f "
+                        "json tests/fixtures/cases.csv"), 0);
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *in = json_object_get(root, "input");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(in, "observed")),
+                    882);
+    json_decref(root);
+    CU_ASSERT_EQUAL(run("validate --lists МОМ,НПО,Полиция "
+                        "tests/fixtures/cases_ru.csv"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
+                                  "name it with --count Количество"));
+    CU_ASSERT_EQUAL(run("validate --lists МОМ,НПО,Полиция --count "
+                        "Количество tests/fixtures/cases_ru.csv"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "people seen: 882"));
+    /* A text column: a stratum or nothing; a name with a space is quoted
+     * so that the advice can be pasted. */
+    char path[600], cmd[700];
+    snprintf(path, sizeof path, "%s/spaced.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("IOM,NGO,number of cases\n1,0,4\n0,1,5\n1,1,2\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "validate %s", path);
+    CU_ASSERT_EQUAL(run(cmd), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
+                                  "--count 'number of cases'"));
+    snprintf(cmd, sizeof cmd, "validate --count 'number of cases' %s", path);
+    CU_ASSERT_EQUAL(run(cmd), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "people seen: 11"));
+    CU_ASSERT_EQUAL(run("validate --strata country --lists A,B,C "
+                        "tests/fixtures/strata.csv"), 3);
+    e = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "column \"year\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "--strata year"));
+    CU_ASSERT_PTR_NULL(strstr(e, "--count"));
+}
+
+/* Issue 13: files in the encodings field offices write; validate shows the
+ * Russian headers and 882 people. */
+static void test_encoding_option(void)
+{
+    static const char *const ok[] = {
+        "--encoding cp1251 tests/fixtures/cases_ru_cp1251.csv",
+        "--encoding koi8-r tests/fixtures/cases_ru_koi8r.csv",
+        "tests/fixtures/cases_ru_utf16le.csv",
+        "tests/fixtures/cases_ru_utf16be.csv",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "validate --count Количество %s", ok[i]);
+        CU_ASSERT_EQUAL(run(cmd), 0);
+        const char *o = slurp(out_path);
+        CU_ASSERT_PTR_NOT_NULL(strstr(o, "3 lists: МОМ, НПО, Полиция"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(o, "people seen: 882"));
+    }
+    CU_ASSERT_EQUAL(run("validate --encoding latin1 --count cantidad "
+                        "tests/fixtures/cases_latin1.csv"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "OIM, Médicos, Policía"));
+    /* Not UTF-8: the line and byte, and the option to use. */
+    CU_ASSERT_EQUAL(run("validate tests/fixtures/cases_ru_cp1251.csv"), 3);
+    const char *e = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "cases_ru_cp1251.csv:1: byte 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "--encoding"));
+    CU_ASSERT_EQUAL(run("estimate --encoding cp1251 --count Количество "
+                        "tests/fixtures/bad_cp1251.csv"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "bad_cp1251.csv:3:"));
+    /* An unknown name is a usage error listing names. */
+    CU_ASSERT_EQUAL(run("estimate --encoding klingon "
+                        "tests/fixtures/cases.csv"), 2);
+    e = slurp(err_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "klingon"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "cp1251"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "iconv -l"));
+    /* Decimals as spreadsheets write them. */
+    CU_ASSERT_EQUAL(run("validate tests/fixtures/agg_decimals.csv"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "people seen: 882"));
+    CU_ASSERT_EQUAL(run("validate tests/fixtures/bad_count_decimal.csv"), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
+                                  "bad_count_decimal.csv:3: column \"count\""));
+    /* The help says so. */
+    static const char *const cmds[] = {"estimate", "validate", "batch"};
+    for (size_t i = 0; i < 3; i++) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "%s --help", cmds[i]);
+        CU_ASSERT_EQUAL(run(cmd), 0);
+        const char *h = slurp(out_path);
+        CU_ASSERT_PTR_NOT_NULL(strstr(h, "--encoding NAME"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(h, "--count COL"));
+    }
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -567,7 +696,12 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "loglinear", test_loglinear) == NULL
         || CU_add_test(s, "dga", test_dga_cli) == NULL
         || CU_add_test(s, "dga MCMC", test_dga_mcmc_cli) == NULL
-        || CU_add_test(s, "lcm", test_lcm_cli) == NULL) {
+        || CU_add_test(s, "lcm", test_lcm_cli) == NULL
+        || CU_add_test(s, "zero row with a selection",
+                       test_zero_row_selected) == NULL
+        || CU_add_test(s, "--count", test_count_option) == NULL
+        || CU_add_test(s, "--encoding and decimals", test_encoding_option)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

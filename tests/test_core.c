@@ -7,7 +7,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "core/vc_core.h"
-#include "core/vc_fastmath.h"
+#include "core/fastmath.h"
 #include "tests/test_util.h"
 
 /* Known-answer vectors of Philox4x32-10: Salmon et al. (2011), as
@@ -159,7 +159,7 @@ static void test_hash(void)
     CU_ASSERT_NOT_EQUAL(vc_rng_key(1, 2), vc_rng_key(2, 1));
 }
 
-/* vci_exp and vci_log (core/vc_fastmath.h) agree with the C library to a
+/* vci_exp and vci_log (core/fastmath.h) agree with the C library to a
  * few units in the last place over their documented ranges. */
 static void test_fastmath(void)
 {

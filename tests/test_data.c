@@ -11,6 +11,8 @@
  * over lists A, B, C with unrelated counts (BASE_* below), written in
  * different ways.
  */
+#include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,9 +389,10 @@ static void test_record_level(void)
     check_base(FIX "record.csv", 0);
 }
 
-/* Record level with an id column and a fourth list D: selecting A, B, C
- * ignores id and D, and the 11 people only D saw are dropped; keeping D
- * and omitting it gives the same table. */
+/* Record level with a fourth list D: selecting A, B, C leaves D out, and
+ * the 11 people only D saw are dropped; keeping D and omitting it gives
+ * the same table.  An id column is refused with or without a selection:
+ * it is neither a list, the count nor a stratum. */
 static void test_record_selection(void)
 {
     static const char *const abc[] = {"A", "B", "C"};
@@ -398,7 +401,7 @@ static void test_record_selection(void)
     vc_read_opts s = no_opts();
     s.lists = abc;
     s.nlists = 3;
-    vc_dataset *a = read_ok(FIX "record_4lists.csv", &s);
+    vc_dataset *a = read_ok(FIX "record_4lists_noid.csv", &s);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_EQUAL(a->aggregated, 0);
     CU_ASSERT(table_is(a->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
@@ -411,18 +414,28 @@ static void test_record_selection(void)
     o.nlists = 4;
     o.omit = omit;
     o.nomit = 1;
-    vc_dataset *b = read_ok(FIX "record_4lists.csv", &o);
+    vc_dataset *b = read_ok(FIX "record_4lists_noid.csv", &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(b->J, 3);
     CU_ASSERT(table_is(b->tables[0], BASE_NPAT, BASE_PAT, BASE_CNT));
     CU_ASSERT_EQUAL(b->dropped, 11);
     vc_dataset_free(b);
 
-    /* Without a selection the id column is a list: id 1 reads as a cell
-     * word, id 2 does not. */
+    /* The id column is taken for a list: id 1 reads as a cell word, id 2
+     * does not; the advice names the column, which may be the count. */
     static const char *const want[] = {":3:", "column \"id\"", "got \"2\"",
                                        NULL};
-    expect_read_error(FIX "record_4lists.csv", NULL, VC_EDATA, want);
+    vc_read_advice adv;
+    o = no_opts();
+    o.advice = &adv;
+    expect_read_error(FIX "record_4lists.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "id");
+    CU_ASSERT_EQUAL(adv.may_be_count, 1);
+    s.advice = &adv;
+    expect_read_error(FIX "record_4lists.csv", &s, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "id");
 }
 
 /* Strata in order of first appearance, labelled by their keys; list B saw
@@ -465,24 +478,24 @@ static void test_strata(void)
     CU_ASSERT(has_note(d, "stratum \"Kyrgyzstan 2006\": list \"B\""));
     vc_dataset_free(d);
 
-    /* One stratum column, with year left out by selecting the lists. */
+    /* One stratum column: year is not dropped silently, even when the
+     * lists are selected; the file has a count column, so the advice is
+     * a stratum or nothing. */
     static const char *const country[] = {"country"};
+    static const char *const want[] = {
+        FIX "strata.csv:2:", "column \"year\"", "got \"2005\"", NULL};
+    vc_read_advice adv;
     o.strata = country;
     o.nstrata = 1;
+    o.advice = &adv;
+    expect_read_error(FIX "strata.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "year");
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
     o.lists = abc;
     o.nlists = 3;
-    d = read_ok(FIX "strata.csv", &o);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    CU_ASSERT_EQUAL(d->J, 3);
-    CU_ASSERT_EQUAL(d->n, 56);
-    CU_ASSERT_EQUAL_FATAL(d->ntables, 2);
-    CU_ASSERT_STRING_EQUAL(d->tables[0]->label, "Kyrgyzstan");
-    CU_ASSERT_STRING_EQUAL(d->tables[1]->label, "Tajikistan");
-    static const uint32_t pk[] = {1, 2, 4, 7};
-    static const uint64_t ck[] = {16, 9, 11, 2};
-    CU_ASSERT(table_is(d->tables[0], 4, pk, ck));
-    CU_ASSERT_EQUAL(d->nnotes, 0);
-    vc_dataset_free(d);
+    expect_read_error(FIX "strata.csv", &o, VC_EDATA, want);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
 }
 
 /* ---------------------------------------------------------------------
@@ -604,11 +617,24 @@ static void test_zero_rows_and_selection(void)
     o.lists = ab;
     expect_parse_error("A,B,count\n1,0,4\n0,0,1\n", &o, VC_EDATA,
                        "mem.csv:3: columns \"A\", \"B\"");
-    /* Ignored columns may hold anything. */
-    d = parse_ok("A,note,B\nx,\"anything, at all\",\nx,17,x\n", &o);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    CU_ASSERT_EQUAL(d->n, 2);
-    vc_dataset_free(d);
+    /* A column the selection leaves out is still a list of the file:
+     * anything else in it is refused, never ignored. */
+    vc_read_advice adv;
+    o.advice = &adv;
+    expect_parse_error("A,note,B\nx,\"anything, at all\",\nx,17,x\n", &o,
+                       VC_EDATA, "mem.csv:2: column \"note\": expected 0 or 1");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_STRING_EQUAL(adv.column, "note");
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
+    /* A list named by the selection gets no advice on its role. */
+    expect_parse_error("A,B\nx,\nx,17\n", &o, VC_EDATA,
+                       "mem.csv:3: column \"B\"");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_NONE);
+    /* A zero row is refused whatever the selection: 0 on A and B and on
+     * C, which the selection leaves out. */
+    expect_parse_error("A,B,C,count\n1,0,0,4\n0,0,0,2\n", &o, VC_EDATA,
+                       "mem.csv:3: columns \"A\", \"B\", \"C\": expected at "
+                       "least one 1");
 }
 
 /* A stratum where everybody was seen only by an omitted list has no
@@ -753,6 +779,16 @@ static void test_error_fixtures(void)
          {":3:", "column \"B\"", "malformed quoting"}},
         {"bad_quote_unterminated.csv", VC_EDATA,
          {":3:", "column \"B\"", "closing quote"}},
+        {"bad_zero_row_selected.csv", VC_EDATA,
+         {":6:", "columns \"IOM\", \"NGO\", \"Police\"",
+          "expected at least one 1"}},
+        {"bad_cell_decimal.csv", VC_EDATA,
+         {":3:", "column \"NGO\"", "got \"0.9999999\""}},
+        {"bad_count_decimal.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"310.5\""}},
+        {"bad_count_exponent.csv", VC_EDATA,
+         {":3:", "column \"count\"", "got \"1.5E+06\" (exponent"}},
+        {"bad_utf16_nobom.csv", VC_EDATA, {":1:", "NUL byte", "UTF-16"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[256];
@@ -916,18 +952,19 @@ static int write_file(const char *path, const text_buf *b)
 
 /*
  * 200,000 people over 4 lists in 3 regions, with CRLF and LF lines, blank
- * lines, and an ignored comment column whose quoted values sometimes span
- * two lines: far more than one read chunk.  The file read in chunks, the
- * same bytes parsed from memory and the counts kept while writing must
- * agree, and an error appended at the end must carry its physical line.
+ * lines, and a second stratum column, comment, whose quoted values
+ * sometimes span two lines: far more than one read chunk.  The file read
+ * in chunks, the same bytes parsed from memory and the counts kept while
+ * writing must agree, and an error appended at the end must carry its
+ * physical line.
  */
 static void test_large_file(void)
 {
     static const char *const regions[] = {"north", "south", "east"};
     static const char *const lists[] = {"A", "B", "C", "D"};
-    static const char *const strata[] = {"region"};
+    static const char *const strata[] = {"region", "comment"};
     const size_t rows = 200000;
-    uint64_t want[3][16] = {{0}};
+    uint64_t want[3][2][16] = {{{0}}};
     text_buf b = {0};
     uint64_t x = 2385;
     put(&b, "region,A,B,C,D,comment\r\n");
@@ -935,18 +972,18 @@ static void test_large_file(void)
         x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
         unsigned pat = (unsigned)(x >> 33) % 15 + 1;
         unsigned reg = (unsigned)(x >> 50) % 3;
+        unsigned quoted = (x >> 20) % 7 == 0;
         char row[128];
         snprintf(row, sizeof row, "%s,%s,%s,%s,%s,%s%s", regions[reg],
                  pat & 1 ? "x" : "", pat & 2 ? "1" : "0",
                  pat & 4 ? "yes" : "no", pat & 8 ? "TRUE" : "",
-                 (x >> 20) % 7 == 0 ? "\"two\nlines, \"\"quoted\"\"\""
-                                    : "plain",
+                 quoted ? "\"two\nlines, \"\"quoted\"\"\"" : "plain",
                  (x >> 24) % 2 ? "\r\n" : "\n");
         put(&b, row);
         if (i % 997 == 0) {
             put(&b, "\r\n");
         }
-        want[reg][pat]++;
+        want[reg][quoted][pat]++;
     }
     char path[] = "/tmp/vc_test_data_XXXXXX";
     int fd = mkstemp(path);
@@ -959,26 +996,27 @@ static void test_large_file(void)
     o.lists = lists;
     o.nlists = 4;
     o.strata = strata;
-    o.nstrata = 1;
+    o.nstrata = 2;
     vc_dataset *d = read_ok(path, &o);
     vc_dataset *m = parse_ok(b.p, &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m);
     CU_ASSERT_EQUAL(d->n, rows);
     CU_ASSERT_EQUAL(d->aggregated, 0);
-    CU_ASSERT_EQUAL_FATAL(d->ntables, 3);
-    CU_ASSERT_EQUAL_FATAL(m->ntables, 3);
-    for (size_t t = 0; t < 3; t++) {
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 6);
+    CU_ASSERT_EQUAL_FATAL(m->ntables, 6);
+    for (size_t t = 0; t < 6; t++) {
         const vc_table *tt = d->tables[t];
         size_t reg = 0;
-        while (reg < 3 && strcmp(tt->label, regions[reg]) != 0) {
+        while (reg < 3 && strcmp(tt->keys[0], regions[reg]) != 0) {
             reg++;
         }
         CU_ASSERT_FATAL(reg < 3);
+        size_t quoted = strcmp(tt->keys[1], "plain") != 0;
         CU_ASSERT_EQUAL(tt->npat, 15);
         int same = 1;
         for (size_t i = 0; i < tt->npat; i++) {
-            same &= tt->count[i] == want[reg][tt->pattern[i]];
+            same &= tt->count[i] == want[reg][quoted][tt->pattern[i]];
         }
         CU_ASSERT(same);
         CU_ASSERT(table_is(m->tables[t], tt->npat, tt->pattern, tt->count));
@@ -997,6 +1035,610 @@ static void test_large_file(void)
     expect_parse_error(b.p, &o, VC_EDATA, where);
     remove(path);
     free(b.p);
+}
+
+
+/* ---------------------------------------------------------------------
+ * The file as written, whatever the options select (issue 13)
+ * ------------------------------------------------------------------- */
+
+/* The issue's example: the 7 people of the last row are seen by no list.
+ * Refused with or without a selection, merge or omission. */
+static void test_zero_row_any_selection(void)
+{
+    static const char *const iom_ngo[] = {"IOM", "NGO"};
+    static const char *const police[] = {"Police"};
+    static const char *const merge[] = {"IOM+NGO"};
+    const char *path = FIX "bad_zero_row_selected.csv";
+    static const char *const want[] = {
+        FIX "bad_zero_row_selected.csv:6:",
+        "columns \"IOM\", \"NGO\", \"Police\": expected at least one 1", NULL};
+    vc_read_opts o = no_opts();
+    expect_read_error(path, &o, VC_EDATA, want);
+    o.lists = iom_ngo;
+    o.nlists = 2;
+    expect_read_error(path, &o, VC_EDATA, want);
+    o = no_opts();
+    o.omit = police;
+    o.nomit = 1;
+    expect_read_error(path, &o, VC_EDATA, want);
+    o = no_opts();
+    o.merge = merge;
+    o.nmerge = 1;
+    expect_read_error(path, &o, VC_EDATA, want);
+    /* Without the bad row, the selection drops Police's 4 people. */
+    o = no_opts();
+    o.lists = iom_ngo;
+    o.nlists = 2;
+    vc_dataset *d = parse_ok("IOM,NGO,Police,count\n1,0,0,10\n0,1,0,5\n"
+                             "0,0,1,4\n1,1,0,3\n",
+                             &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 18);
+    CU_ASSERT_EQUAL(d->dropped, 4);
+    vc_dataset_free(d);
+}
+
+/*
+ * Every rule on the file as written (csv.c's E, H, Q, R and T rules), one
+ * in-memory file each over lists A, B, C: the same error, at the same line
+ * and column, with no options, with the lists A and B selected, with C
+ * omitted and with A and B merged.
+ */
+static void test_rules_as_written(void)
+{
+    static const struct {
+        const char *rule;
+        const char *text;
+        int code;
+        const char *want;
+    } cases[] = {
+        {"H1", "", VC_EDATA, "mem.csv:1: empty file"},
+        {"H1", "\n  \n", VC_EDATA, "mem.csv:1: no header"},
+        {"H2", "1,0,1,4\n0,1,1,3\n", VC_EDATA, "mem.csv:1: no header"},
+        {"H3", "A,B,C,count,\n1,0,0,4,\n", VC_EDATA,
+         "mem.csv:1: column 5: expected a column name"},
+        {"H4", "A,B,C,count,A\n1,0,0,4,1\n", VC_EDATA,
+         "mem.csv:1: column \"A\": the name appears twice"},
+        {"E3", "A,B,C,count\n1,0,0,4\n0,1,\xff,3\n", VC_EDATA,
+         "mem.csv:3: column \"C\", byte 5 of the line: expected UTF-8"},
+        {"E3", "A,B,C,count\n1,0,0,4\n0,1,0,3\xd0", VC_EDATA,
+         "mem.csv:3: column \"count\", byte 8 of the line: expected UTF-8, "
+         "got the byte 0xD0 cut short"},
+        {"Q", "A,B,C,count\n1,0,0,4\n0,1,1\",3\n", VC_EDATA,
+         "mem.csv:3: column \"C\": malformed quoting"},
+        {"R1", "A,B,C,count\n1,0,0,4\n0,1,3\n", VC_EDATA,
+         "mem.csv:3: expected 4 fields as in the header, got 3"},
+        {"R2", "A,B,C,count\n1,0,0,4\n0,1,maybe,3\n", VC_EDATA,
+         "mem.csv:3: column \"C\": expected 0 or 1"},
+        {"R2", "A,B,C,count\n1,0,0,4\n0,1,0.5,3\n", VC_EDATA,
+         "mem.csv:3: column \"C\": expected 0 or 1"},
+        {"R3", "A,B,C,count\n1,0,0,4\n0,1,0,abc\n", VC_EDATA,
+         "mem.csv:3: column \"count\": expected a count"},
+        {"R4", "A,B,C,count\n1,0,0,18446744073709551615\n0,0,1,1\n",
+         VC_EDATA, "mem.csv:3: column \"count\": expected the counts to add "
+                   "up"},
+        {"R5", "A,B,C,count\n1,0,0,4\n0,0,0,3\n", VC_EDATA,
+         "mem.csv:3: columns \"A\", \"B\", \"C\": expected at least one 1"},
+        {"T1", "A,B,C,count\n", VC_EDATA, "mem.csv:1: no data rows"},
+        {"T2", "A,B,C,count\n1,0,0,0\n0,1,1,0\n", VC_EDATA,
+         "mem.csv: nobody is observed: every count is 0"},
+    };
+    static const char *const ab[] = {"A", "B"};
+    static const char *const omit_c[] = {"C"};
+    static const char *const merge_ab[] = {"A+B"};
+    vc_read_opts opts[4];
+    for (size_t k = 0; k < 4; k++) {
+        opts[k] = no_opts();
+    }
+    opts[1].lists = ab;
+    opts[1].nlists = 2;
+    opts[2].omit = omit_c;
+    opts[2].nomit = 1;
+    opts[3].merge = merge_ab;
+    opts[3].nmerge = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t k = 0; k < 4; k++) {
+            vc_error err;
+            vc_error_clear(&err);
+            vc_dataset *d = vc_dataset_parse(cases[i].text,
+                                             strlen(cases[i].text),
+                                             "mem.csv", &opts[k], &err);
+            int ok = d == NULL && err.code == cases[i].code
+                     && strstr(err.msg, cases[i].want) == err.msg;
+            if (!ok) {
+                fprintf(stderr, "\n  rule %s, options %zu: \"%s\"",
+                        cases[i].rule, k, err.msg);
+            }
+            CU_ASSERT(ok);
+            vc_dataset_free(d);
+        }
+    }
+}
+
+/* The rules on what is used (S and U) depend on the selection by design:
+ * each refuses one way of reading a file and accepts another. */
+static void test_rules_on_selection(void)
+{
+    static const char *const ab[] = {"A", "B"};
+    static const char *const bc[] = {"B", "C"};
+    static const char *const omit_bc[] = {"B", "C"};
+    static const char *const omit_c[] = {"C"};
+    vc_read_opts o = no_opts();
+    /* S2: fewer than 2 lists left. */
+    o.omit = omit_bc;
+    o.nomit = 2;
+    expect_parse_error("A,B,C,count\n1,0,0,4\n0,1,1,3\n", &o, VC_EDATA,
+                       "mem.csv:1: 1 list (\"A\")");
+    /* U1: everybody seen only by C, which is left out. */
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    expect_parse_error("A,B,C,count\n0,0,1,4\n", &o, VC_EDATA,
+                       "every person was seen only by lists left out");
+    /* U2: C catches nobody: refused while it is used, fine left out. */
+    const char *empty_c = "A,B,C,count\n1,0,0,4\n1,1,0,3\n0,1,0,2\n";
+    expect_parse_error(empty_c, NULL, VC_EDATA, "list \"C\" catches nobody");
+    o = no_opts();
+    o.omit = omit_c;
+    o.nomit = 1;
+    vc_dataset *d = parse_ok(empty_c, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 9);
+    vc_dataset_free(d);
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    d = parse_ok(empty_c, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->dropped, 0);
+    vc_dataset_free(d);
+    /* S1: 31 lists are too many, 2 of them are fine (the other 29 are
+     * still checked: a bad cell in L31 is refused). */
+    char text[400];
+    size_t k = 0;
+    for (int j = 1; j <= 31; j++) {
+        k += (size_t)snprintf(text + k, sizeof text - k, "L%d,", j);
+    }
+    k += (size_t)snprintf(text + k, sizeof text - k, "count\n");
+    for (int row = 0; row < 2; row++) {
+        for (int j = 1; j <= 31; j++) {
+            k += (size_t)snprintf(text + k, sizeof text - k, "%d,",
+                                  j == row + 1);
+        }
+        k += (size_t)snprintf(text + k, sizeof text - k, "%d\n", 5 - row);
+    }
+    expect_parse_error(text, NULL, VC_EDATA, "31 list columns");
+    o.lists = bc;
+    static const char *const l1_l2[] = {"L1", "L2"};
+    o.lists = l1_l2;
+    d = parse_ok(text, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 2);
+    CU_ASSERT_EQUAL(d->n, 9);
+    vc_dataset_free(d);
+    text[k - 4] = '7'; /* L31 of the last row */
+    expect_parse_error(text, &o, VC_EDATA,
+                       "mem.csv:3: column \"L31\": expected 0 or 1");
+}
+
+/* ---------------------------------------------------------------------
+ * The count column by name (--count), and its advice
+ * ------------------------------------------------------------------- */
+
+/* Issue 13: IOM,NGO,Police,cases, and the same in Russian with
+ * semicolons.  Without naming the count column the file is refused,
+ * selection or not, with advice that it may be the count; named, it holds
+ * 882 people. */
+static void test_count_named(void)
+{
+    static const struct {
+        const char *file;
+        const char *count;
+        const char *lists[3];
+    } cases[] = {
+        {"cases.csv", "cases", {"IOM", "NGO", "Police"}},
+        {"cases_ru.csv", "Количество", {"МОМ", "НПО", "Полиция"}},
+    };
+    static const uint32_t pat[] = {1, 2, 3, 4, 5, 6, 7};
+    static const uint64_t cnt[] = {310, 205, 72, 160, 58, 47, 30};
+    for (size_t i = 0; i < 2; i++) {
+        char path[256], where[600];
+        snprintf(path, sizeof path, FIX "%s", cases[i].file);
+        snprintf(where, sizeof where, "%s:2: column \"%s\"", path,
+                 cases[i].count);
+        const char *want[] = {where, "expected 0 or 1", "got \"310\"", NULL};
+        vc_read_advice adv;
+        vc_read_opts o = no_opts();
+        o.advice = &adv;
+        expect_read_error(path, &o, VC_EDATA, want);
+        CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+        CU_ASSERT_STRING_EQUAL(adv.column, cases[i].count);
+        CU_ASSERT_EQUAL(adv.may_be_count, 1);
+        /* The message is the library's: no option of any front end. */
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_PTR_NULL(vc_dataset_read(path, &o, &err));
+        CU_ASSERT_PTR_NULL(strstr(err.msg, "--"));
+        o.lists = cases[i].lists;
+        o.nlists = 3;
+        expect_read_error(path, &o, VC_EDATA, want);
+        CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+        CU_ASSERT_EQUAL(adv.may_be_count, 1);
+        o.count_column = cases[i].count;
+        vc_dataset *d = read_ok(path, &o);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_NONE);
+        CU_ASSERT_EQUAL(d->aggregated, 1);
+        CU_ASSERT_EQUAL(d->n, 882);
+        CU_ASSERT(names_are(d->names, 3, cases[i].lists));
+        CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+        vc_dataset_free(d);
+        o.lists = NULL;
+        o.nlists = 0;
+        d = read_ok(path, &o);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+        vc_dataset_free(d);
+    }
+    /* A text value is no count: the advice is a stratum or nothing; and
+     * a file with a count column gets no count advice either. */
+    vc_read_advice adv;
+    vc_read_opts o = no_opts();
+    o.advice = &adv;
+    expect_parse_error("A,B,region\n1,0,north\n", &o, VC_EDATA,
+                       "column \"region\"");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_COLUMN);
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
+    expect_parse_error("A,B,count,cases\n1,0,4,4\n", &o, VC_EDATA,
+                       "column \"cases\"");
+    CU_ASSERT_EQUAL(adv.may_be_count, 0);
+    /* Other errors give no advice. */
+    expect_parse_error("A,B,count\n1,0,x\n", &o, VC_EDATA, "column \"count\"");
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_NONE);
+}
+
+/* ---------------------------------------------------------------------
+ * Encodings
+ * ------------------------------------------------------------------- */
+
+/* The Russian file in each encoding reads as the UTF-8 one: headers and
+ * counts. */
+static void test_encodings(void)
+{
+    static const struct {
+        const char *file;
+        const char *encoding;
+    } cases[] = {
+        {"cases_ru.csv", NULL},
+        {"cases_ru.csv", "UTF-8"},
+        {"cases_ru_cp1251.csv", "cp1251"},
+        {"cases_ru_cp1251.csv", "CP1251"},
+        {"cases_ru_cp1251.csv", "WINDOWS-1251"},
+        {"cases_ru_koi8r.csv", "koi8-r"},
+        {"cases_ru_utf16le.csv", NULL},
+        {"cases_ru_utf16be.csv", NULL},
+        {"cases_ru_utf16le.csv", "utf-16"},
+        {"cases_ru_utf16be.csv", "UTF-16"},
+    };
+    static const char *const ru[] = {"МОМ", "НПО", "Полиция"};
+    static const uint32_t pat[] = {1, 2, 3, 4, 5, 6, 7};
+    static const uint64_t cnt[] = {310, 205, 72, 160, 58, 47, 30};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, FIX "%s", cases[i].file);
+        vc_read_opts o = no_opts();
+        o.count_column = "Количество";
+        o.encoding = cases[i].encoding;
+        vc_dataset *d = read_ok(path, &o);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT(names_are(d->names, 3, ru));
+        CU_ASSERT_EQUAL(d->n, 882);
+        CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+        vc_dataset_free(d);
+    }
+    static const char *const es[] = {"OIM", "Médicos", "Policía"};
+    vc_read_opts o = no_opts();
+    o.count_column = "cantidad";
+    o.encoding = "latin1";
+    vc_dataset *d = read_ok(FIX "cases_latin1.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(names_are(d->names, 3, es));
+    CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+    vc_dataset_free(d);
+    o.encoding = "ISO-8859-1";
+    d = read_ok(FIX "cases_latin1.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(names_are(d->names, 3, es));
+    vc_dataset_free(d);
+}
+
+/* Bytes that are not what they should be: the line, the column when the
+ * header is known, the byte, and advice to name the encoding. */
+static void test_encoding_errors(void)
+{
+    vc_read_advice adv;
+    vc_read_opts o = no_opts();
+    o.advice = &adv;
+    /* CP1251 read as UTF-8: the first byte of the header. */
+    static const char *const want_cp[] = {
+        FIX "cases_ru_cp1251.csv:1: byte 1 of the line: expected UTF-8, got "
+            "the byte 0xCC",
+        "cp1251", NULL};
+    expect_read_error(FIX "cases_ru_cp1251.csv", &o, VC_EDATA, want_cp);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_ENCODING);
+    /* A latin1 byte in a stratum value on line 4. */
+    static const char *const strata[] = {"country"};
+    o.strata = strata;
+    o.nstrata = 1;
+    static const char *const want_u8[] = {
+        FIX "bad_utf8.csv:4: column \"country\", byte 2 of the line: "
+            "expected UTF-8, got the byte 0xE0",
+        NULL};
+    expect_read_error(FIX "bad_utf8.csv", &o, VC_EDATA, want_u8);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_ENCODING);
+    /* UTF-16 without a byte-order mark: NUL bytes; named, it reads. */
+    o = no_opts();
+    o.advice = &adv;
+    static const char *const want_nul[] = {
+        FIX "bad_utf16_nobom.csv:1: byte 2 of the line: expected text, got "
+            "a NUL byte",
+        NULL};
+    expect_read_error(FIX "bad_utf16_nobom.csv", &o, VC_EDATA, want_nul);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_ENCODING);
+    o.encoding = "utf-16le";
+    o.count_column = "cases";
+    vc_dataset *d = read_ok(FIX "bad_utf16_nobom.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 882);
+    vc_dataset_free(d);
+    /* A byte CP1251 does not define, in the count column of line 3. */
+    o = no_opts();
+    o.advice = &adv;
+    o.encoding = "cp1251";
+    o.count_column = "Количество";
+    static const char *const want_conv[] = {
+        FIX "bad_cp1251.csv:3: column \"Количество\": expected text in "
+            "cp1251, got the byte 0x98",
+        NULL};
+    expect_read_error(FIX "bad_cp1251.csv", &o, VC_EDATA, want_conv);
+    CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_NONE);
+    /* A UTF-8 file named as another encoding. */
+    static const char *const want_bom[] = {
+        ":1: expected text in cp1251, got a UTF-8 byte-order mark", NULL};
+    o.count_column = NULL;
+    expect_read_error(FIX "agg_bom.csv", &o, VC_EDATA, want_bom);
+    /* UTF-16 cut short: an odd number of bytes. */
+    o = no_opts();
+    {
+        const char text[] = "\xff\xfe" "A\0,\0B\0\n\0001\0,\0000\0\n\0001";
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_PTR_NULL(vc_dataset_parse(text, sizeof text - 1, "mem.csv",
+                                            &o, &err));
+        assert_msg(&err, "mem.csv:3: column \"A\": expected text in UTF-16LE, "
+                         "got a character cut short by the end of the file");
+        /* A lone low surrogate (0xDC00) cannot be read. */
+        const char bad[] = "\xff\xfe" "A\0,\0B\0\n\0\x00\xdc,\0000\0\n\0";
+        vc_error_clear(&err);
+        CU_ASSERT_PTR_NULL(vc_dataset_parse(bad, sizeof bad - 1, "mem.csv",
+                                            &o, &err));
+        assert_msg(&err, "mem.csv:2: column \"A\": expected text in UTF-16LE, "
+                         "got the byte 0x00");
+    }
+    /* Overlong forms, surrogates and code points above U+10FFFF. */
+    static const char *const bad_utf8[] = {"\xc0\xaf", "\xe0\x80\xaf",
+                                           "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                           "\xf5\x80\x80\x80", "\x80"};
+    for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "A,B\n1,0\nx%s,1\n", bad_utf8[i]);
+        expect_parse_error(text, NULL, VC_EDATA,
+                           "mem.csv:3: column \"A\", byte 2 of the line: "
+                           "expected UTF-8");
+    }
+    /* The largest and smallest of each length are fine (in a stratum). */
+    static const char *const strata_s[] = {"s"};
+    o = no_opts();
+    o.strata = strata_s;
+    o.nstrata = 1;
+    d = parse_ok("s,A,B\n\xc2\x80\xdf\xbf,1,0\n\xe0\xa0\x80\xef\xbf\xbf,0,1\n"
+                 "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf,1,1\n\xed\x9f\xbf,1,0\n",
+                 &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->ntables, 4);
+    vc_dataset_free(d);
+    /* Unknown names are the caller's error, before the file is opened. */
+    static const char *const names[] = {"nonesuch", "", "cp-1251-x"};
+    for (size_t i = 0; i < 3; i++) {
+        o = no_opts();
+        o.advice = &adv;
+        o.encoding = names[i];
+        static const char *const want_name[] = {"unknown encoding", NULL};
+        expect_read_error(FIX "no_such_file.csv", &o, VC_EINVAL, want_name);
+        CU_ASSERT_EQUAL(adv.kind, VC_ADVICE_ENCODING_NAME);
+    }
+}
+
+/* iconv a whole buffer; returned (free), *outlen set; NULL on failure. */
+static char *iconv_all(const char *to, const char *in, size_t len,
+                       size_t *outlen)
+{
+    iconv_t cd = iconv_open(to, "UTF-8");
+    if (cd == (iconv_t)-1) {
+        return NULL;
+    }
+    size_t cap = 4 * len + 16;
+    char *out = malloc(cap);
+    char *ip = (char *)in, *op = out;
+    size_t il = len, ol = cap;
+    if (out == NULL || iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        free(out);
+        out = NULL;
+    }
+    iconv_close(cd);
+    *outlen = cap - ol;
+    return out;
+}
+
+static int write_bytes(const char *path, const char *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        return -1;
+    }
+    size_t w = fwrite(p, 1, n, f);
+    return (fclose(f) == 0 && w == n) ? 0 : -1;
+}
+
+/*
+ * A stratified file far larger than one read chunk, with Cyrillic stratum
+ * values (and characters outside the BMP, surrogate pairs in UTF-16): read
+ * from UTF-8, CP1251, UTF-16LE and UTF-16BE files it gives the tables of
+ * the UTF-8 text parsed from memory.  A UTF-8 character is split between
+ * two chunks; conversions overflow one output buffer.
+ */
+static void test_encodings_in_chunks(void)
+{
+    static const char *const regions[] = {"Кыргызстан", "Таджикистан",
+                                          "Казахстан"};
+    static const char *const strata[] = {"регион"};
+    text_buf b = {0};
+    put(&b, "регион;A;B;C;count\n");
+    /* Shift the text so that a two-byte character straddles the first
+     * chunk boundary (65536 bytes). */
+    uint64_t x = 77;
+    while (b.len < 2 * 65536 + 64) {
+        x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        unsigned pat = (unsigned)(x >> 33) % 7 + 1;
+        char row[128];
+        snprintf(row, sizeof row, "%s;%u;%u;%u;%u,0\n",
+                 regions[(x >> 50) % 3], pat & 1, pat >> 1 & 1, pat >> 2 & 1,
+                 (unsigned)(x >> 40) % 50);
+        put(&b, row);
+    }
+    /* Blank lines after the header shift the text a byte each. */
+    size_t head = (size_t)(strchr(b.p, '\n') - b.p) + 1;
+    size_t shifts = 0;
+    while (((unsigned char)b.p[65536] & 0xC0) != 0x80 && shifts < 64) {
+        put(&b, "\n"); /* room for one more byte */
+        memmove(b.p + head + 1, b.p + head, b.len - head - 1);
+        b.p[head] = '\n';
+        shifts++;
+    }
+    CU_ASSERT_FATAL(shifts < 64);
+    vc_read_opts o = no_opts();
+    o.strata = strata;
+    o.nstrata = 1;
+    vc_dataset *want = parse_ok(b.p, &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    CU_ASSERT_EQUAL_FATAL(want->ntables, 3);
+
+    static const struct {
+        const char *iconv_name;
+        const char *bom;
+        size_t bomlen;
+        const char *encoding;
+    } forms[] = {
+        {NULL, "", 0, NULL},
+        {"CP1251", "", 0, "cp1251"},
+        {"UTF-16LE", "\xff\xfe", 2, NULL},
+        {"UTF-16BE", "\xfe\xff", 2, NULL},
+    };
+    char path[] = "/tmp/vc_test_enc_XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        size_t n = b.len;
+        char *bytes = forms[f].iconv_name
+                          ? iconv_all(forms[f].iconv_name, b.p, b.len, &n)
+                          : b.p;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
+        char *file = malloc(n + forms[f].bomlen);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(file);
+        memcpy(file, forms[f].bom, forms[f].bomlen);
+        memcpy(file + forms[f].bomlen, bytes, n);
+        CU_ASSERT_FATAL(write_bytes(path, file, n + forms[f].bomlen) == 0);
+        CU_ASSERT(n + forms[f].bomlen > 65536);
+        vc_read_opts of = o;
+        of.encoding = forms[f].encoding;
+        vc_dataset *d = read_ok(path, &of);
+        CU_ASSERT_PTR_NOT_NULL(d);
+        if (d != NULL && d->ntables == want->ntables) {
+            for (size_t t = 0; t < d->ntables; t++) {
+                const vc_table *w = want->tables[t];
+                CU_ASSERT_STRING_EQUAL(d->tables[t]->label, w->label);
+                CU_ASSERT(table_is(d->tables[t], w->npat, w->pattern,
+                                   w->count));
+            }
+        } else {
+            CU_FAIL("tables differ");
+        }
+        vc_dataset_free(d);
+        free(file);
+        if (bytes != b.p) {
+            free(bytes);
+        }
+    }
+    remove(path);
+    vc_dataset_free(want);
+    free(b.p);
+}
+
+/* ---------------------------------------------------------------------
+ * Whole numbers as spreadsheets write them
+ * ------------------------------------------------------------------- */
+
+static void test_decimals(void)
+{
+    static const uint32_t pat[] = {1, 2, 3, 4, 5, 6, 7};
+    static const uint64_t cnt[] = {310, 205, 72, 160, 58, 47, 30};
+    vc_dataset *d = read_ok(FIX "agg_decimals.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+    vc_dataset_free(d);
+    /* With ; as the delimiter, a comma may be the decimal separator. */
+    vc_read_opts o = no_opts();
+    o.count_column = "Количество";
+    d = read_ok(FIX "cases_ru_decimal_comma.csv", &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT(table_is(d->tables[0], 7, pat, cnt));
+    vc_dataset_free(d);
+    d = parse_ok("A\tB\tcount\n1,0\t0,0\t4,00\n0\t1\t9\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 13);
+    vc_dataset_free(d);
+    /* Record level: 1. and 0.000 are cells too. */
+    d = parse_ok("A,B\n1.,0.000\n0.0,1.0\n1.00,1\n", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->n, 3);
+    CU_ASSERT_EQUAL(count_of(d->tables[0], 3), 1);
+    vc_dataset_free(d);
+    /* With a comma delimiter, a quoted "1,0" is no number. */
+    expect_parse_error("A,B,count\n\"1,0\",0,4\n", NULL, VC_EDATA,
+                       "mem.csv:2: column \"A\": expected 0 or 1");
+    expect_parse_error("A,B,count\n1,0,\"4,0\"\n", NULL, VC_EDATA,
+                       "mem.csv:2: column \"count\": expected a count");
+    /* Anything not exactly whole is refused. */
+    static const char *const cells[] = {"2.0", "1.5", "0.9999999", "1.01",
+                                        ".0", "1e0", "-0", "01.0"};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        char text[64], want[64];
+        snprintf(text, sizeof text, "A,B,count\n1,0,4\n%s,1,3\n", cells[i]);
+        snprintf(want, sizeof want, "column \"A\": expected 0 or 1");
+        expect_parse_error(text, NULL, VC_EDATA, want);
+    }
+    static const char *const counts[] = {"310.5", "0.9999999", "1e2",
+                                         "1.5E+06", ".0", "3.0.0", "+3"};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "A,B,count\n1,0,4\n0,1,%s\n", counts[i]);
+        expect_parse_error(text, NULL, VC_EDATA,
+                           "mem.csv:3: column \"count\": expected a count");
+    }
+    expect_parse_error("A,B,count\n1,0,1e2\n", NULL, VC_EDATA,
+                       "exponent notation");
 }
 
 int vc_register_data_suite(void)
@@ -1033,6 +1675,14 @@ int vc_register_data_suite(void)
         {"cannot open", test_cannot_open},
         {"NULL arguments", test_nulls},
         {"large file in chunks", test_large_file},
+        {"zero row refused with any selection", test_zero_row_any_selection},
+        {"rules on the file as written", test_rules_as_written},
+        {"rules on the selection", test_rules_on_selection},
+        {"count column by name, with advice", test_count_named},
+        {"encodings", test_encodings},
+        {"encoding errors", test_encoding_errors},
+        {"encodings across chunks", test_encodings_in_chunks},
+        {"whole numbers as decimals", test_decimals},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         if (CU_add_test(s, tests[i].name, tests[i].fn) == NULL) {

@@ -1,7 +1,9 @@
 /*
- * vc_fastmath.h: exp and log written so that a compiler can vectorise
+ * fastmath.h: exp and log written so that a compiler can vectorise
  * loops over them (no branches, no errno), for the inner loops that
  * evaluate a posterior on a grid of tens of thousands of points per model.
+ * Internal to the library (vci_ names): not installed, and no public
+ * vc_*.h header may include it.
  *
  * Accuracy: within a few units in the last place of the C library's
  * results over the ranges documented below (checked in tests/test_core.c);
@@ -18,8 +20,8 @@
  *            log(f) = 2 atanh(s), s = (f - 1)/(f + 1), |s| <= 0.1716,
  *            by the odd series of atanh to s^21.
  */
-#ifndef VC_FASTMATH_H
-#define VC_FASTMATH_H
+#ifndef VCI_FASTMATH_H
+#define VCI_FASTMATH_H
 
 #include <stdint.h>
 #include <string.h>
@@ -98,4 +100,4 @@ static inline double vci_log(double x)
     return (ed * VCI_LN2_HI + logf) + ed * VCI_LN2_LO;
 }
 
-#endif /* VC_FASTMATH_H */
+#endif /* VCI_FASTMATH_H */
