@@ -46,7 +46,7 @@ LDCONFIG ?= ldconfig
 DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
                   libjansson-dev libglpk-dev libcairo2-dev nettle-dev \
                   fonts-dejavu-core openmpi-bin libopenmpi-dev git \
-                  libmicrohttpd-dev libsqlite3-dev curl openssl
+                  libmicrohttpd-dev libsqlite3-dev curl openssl libicu-dev
 
 # Only `make test-slow` needs these (it opens the report in a browser, and
 # drives the intake service's pages with it through the DevTools protocol
@@ -55,11 +55,11 @@ SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 
-PKGS = gsl jansson cairo nettle
+PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(PKG_LIBS),)
-PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle
+PKG_LIBS = -lgsl -lgslcblas -lm -ljansson -lcairo -lnettle -licuuc -licudata
 endif
 # Debian's libcsv-dev ships no .pc file.
 CSV_LIBS ?= -lcsv
@@ -97,7 +97,7 @@ LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
 ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
-                              models/*.c report/*.c))
+                              models/*.c report/*.c link/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # The service is not part of the library: its objects go into the
 # victimcount binaries only.
@@ -340,7 +340,7 @@ coverage: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report cli serve
+	  report link cli serve
 	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
 	  $(PKG_CFLAGS)
 

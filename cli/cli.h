@@ -296,6 +296,12 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
 
+/* encode.c / link.c: privacy-preserving record linkage (link/) */
+int cli_encode(int argc, char **argv);
+void cli_encode_help(FILE *f);
+int cli_link(int argc, char **argv);
+void cli_link_help(FILE *f);
+
 /* serve.c: the intake service (serve/) and its administration */
 int cli_serve(int argc, char **argv);
 int cli_admin(int argc, char **argv);
