@@ -1043,6 +1043,71 @@ static void test_mpi_worker_failure(void)
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
 }
 
+/* victimcount-mpi outside a batch: one rank runs any command as
+ * victimcount does; several are refused.  A file the master cannot read,
+ * or a worker that finds other units than the master, stops the job with
+ * the reason.  Without -q and off a terminal the master writes a line per
+ * finished unit naming the rank that computed it. */
+static void test_mpi_setup_errors(void)
+{
+    if (!have_mpirun()) {
+        return;
+    }
+    CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/mset.txt", tmpdir);
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 1 %s estimate -m chapman "
+                       "tests/fixtures/cli_two_lists.csv >'%s' 2>/dev/null",
+                       vc_test_mpi_cli(), path), 0);
+    char *t = slurp(path, NULL);
+    /* (470 x 297) / 58 - 1, as test_cli.c's text test */
+    CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "cli_two_lists: 2,406 (95% CI")
+                               ? t : NULL);
+    free(t);
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s estimate -m chapman "
+                       "tests/fixtures/cli_two_lists.csv >/dev/null 2>'%s'",
+                       vc_test_mpi_cli(), path), 2);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "only `batch` runs on several "
+                                          "ranks; run estimate with one "
+                                          "rank") ? t : NULL);
+    free(t);
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/missing.csv --out %s/mm "
+                       ">/dev/null 2>'%s'", vc_test_mpi_cli(), tmpdir,
+                       tmpdir, path), 3);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "missing.csv: cannot open") ? t
+                                                                      : NULL);
+    free(t);
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 1 %s batch %s/small.csv --strata "
+                       "country,year --methods chapman --out %s/mdiff : -np "
+                       "1 %s batch tests/fixtures/cli_strata.csv --strata "
+                       "country,year --methods chapman --out %s/mdiff "
+                       ">/dev/null 2>'%s'", vc_test_mpi_cli(), tmpdir, tmpdir,
+                       vc_test_mpi_cli(), tmpdir, path), 3);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "batch: rank 1 finds 2 units in "
+                                          "tests/fixtures/cli_strata.csv, "
+                                          "the master 4: is FILE the same "
+                                          "on every machine?") ? t : NULL);
+    CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "a worker could not set up the "
+                                          "batch") ? t : NULL);
+    free(t);
+    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/small.csv --strata "
+                       "country,year --methods chapman,independence --out "
+                       "%s/mlines >/dev/null 2>'%s'", vc_test_mpi_cli(),
+                       tmpdir, tmpdir, path), 0);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "batch: 1/8 units, 0/4 strata done "
+                                     "(Kazakhstan 2003, chapman, all lists, "
+                                     "rank 1, "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "batch: 8/8 units, 4/4 strata done "
+                                     "(Tajikistan 2005, independence, all "
+                                     "lists, rank 1, "));
+    free(t);
+}
+
 /* Slow: the report opened in headless Chromium (Debian's chromium; make
  * test-slow installs it).  The DOM after loading must hold every figure
  * as an image and the headlines; the console must show no error; and a
@@ -1145,6 +1210,8 @@ int vc_register_batch_suite(void)
                        test_mpi_identical) == NULL
         || CU_add_test(s, "mpi: worker killed, resume",
                        test_mpi_kill_resume) == NULL
+        || CU_add_test(s, "mpi: set-up errors, one rank, progress lines",
+                       test_mpi_setup_errors) == NULL
         || CU_add_test(s, "mpi: a worker's failure names its unit",
                        test_mpi_worker_failure) == NULL
         || CU_add_test(s, "report in headless Chromium (slow)",
