@@ -766,6 +766,42 @@ static void test_batch_cache_repair(void)
     CU_ASSERT(same_output("rep0", "rep1"));
 }
 
+/* A stratum key with HTML's special characters is escaped in the report
+ * (and quoted in results.csv); an lcm run of three draws has no R-hat,
+ * which the report says rather than printing a number. */
+static void test_batch_report_escapes(void)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/html.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static const char *const rows[] = {"1,0,0,30", "0,1,0,25", "0,0,1,20",
+                                       "1,1,0,8",  "0,1,1,6",  "1,0,1,5"};
+    fputs("site,A,B,C,count\n", f);
+    for (size_t i = 0; i < 6; i++) {
+        fprintf(f, "\"Say \"\"hi\"\" & <b>\",%s\n", rows[i]);
+    }
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch --strata site --methods chapman,lcm "
+                             "--iterations 3 --burnin 0 --thin 1 --chains 1 "
+                             "-q --out %s/html '%s' >/dev/null",
+                             vc_test_cli(), tmpdir, path), 0);
+    snprintf(path, sizeof path, "%s/html/report.html", tmpdir);
+    char *html = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "Say &quot;hi&quot; &amp; "
+                                        "&lt;b&gt;"));
+    CU_ASSERT_PTR_NULL(strstr(html, "& <b>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>undefined</td>"));
+    free(html);
+    snprintf(path, sizeof path, "%s/html/results.csv", tmpdir);
+    char *csv = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\n\"Say \"\"hi\"\" & <b>\",\"Say "
+                                       "\"\"hi\"\" & <b>\",chapman,A;B,"));
+    free(csv);
+}
+
 /* On a terminal, batch shows units and strata done, and an ETA. */
 static void test_batch_progress(void)
 {
@@ -1192,6 +1228,8 @@ int vc_register_batch_suite(void)
                == NULL
         || CU_add_test(s, "batch: cache repaired on resume",
                        test_batch_cache_repair) == NULL
+        || CU_add_test(s, "batch: report escapes, undefined R-hat",
+                       test_batch_report_escapes) == NULL
         || CU_add_test(s, "batch: progress on a terminal",
                        test_batch_progress) == NULL
         || CU_add_test(s, "central-asia example reproducible",

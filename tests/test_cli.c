@@ -829,6 +829,100 @@ static void test_progress_tty(void)
     json_decref(b);
 }
 
+/* The heterogeneity forms by name in the model and the coefficients
+ * (Rcapture's closedp.t on the hare data, as in test_loglin.c: Mth Chao
+ * 79.6, Darroch 90.5, Gamma3.5 101.6), and an interaction between lists
+ * that never meet fixed at minus infinity: with A*B gone, C is
+ * independent of the rest, so the unseen are 20 x 55 / 14 and N-hat is
+ * 89 + 78.571 = 167.571. */
+static void test_loglinear_forms(void)
+{
+    static const struct {
+        const char *h, *model, *last;
+        double N;
+    } cases[] = {
+        {"chao", "c1 + c2 + c3 + c4 + c5 + c6 + h=Chao", "eta5", 79.6},
+        {"darroch", "c1 + c2 + c3 + c4 + c5 + c6 + h=Darroch", "h=Darroch",
+         90.5},
+        {"gamma", "c1 + c2 + c3 + c4 + c5 + c6 + h=Gamma(3.5)",
+         "h=Gamma(3.5)", 101.6},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "estimate -f json -m loglinear --model "
+                 "independence --heterogeneity %s", cases[i].h);
+        CU_ASSERT_EQUAL_FATAL(run_ref(args, "hare.csv"), 0);
+        json_t *r = first_result();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        CU_ASSERT_DOUBLE_EQUAL(json_real_value(json_object_get(r,
+                                                               "estimate")),
+                               cases[i].N, 0.05);
+        CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r, "model")),
+                               cases[i].model);
+        CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(r,
+                                                               "coefficients"),
+                                               cases[i].last));
+        if (i == 0) {
+            json_t *h = json_object_get(r, "heterogeneity");
+            CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(h,
+                                                                     "form")),
+                                   "Chao");
+            CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+                                h, "etas_fixed_at_zero")), 0);
+        }
+        json_decref(r);
+    }
+    char path[600], args[1024];
+    snprintf(path, sizeof path, "%s/never_meet.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("A,B,C,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,0,1,8\n0,1,1,6\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "estimate -m loglinear --model '[12,3]' "
+             "'%s'", path);
+    CU_ASSERT_EQUAL_FATAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "1 interaction between "
+                                                   "lists that never meet "
+                                                   "fixed at minus infinity "
+                                                   "(extended MLE)"));
+    snprintf(args, sizeof args, "estimate -f json -m loglinear --model "
+             "'[12,3]' '%s'", path);
+    CU_ASSERT_EQUAL_FATAL(run(args), 0);
+    json_t *r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    VC_ASSERT_REL(json_real_value(json_object_get(r, "estimate")),
+                  89.0 + 20.0 * 55.0 / 14.0, 1e-6);
+    json_t *ab = json_object_get(json_object_get(r, "coefficients"), "A:B");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(ab, "state")),
+                           "minus infinity (lists never meet)");
+    json_decref(r);
+}
+
+/* Output that cannot be written: a full standard output, or -o naming a
+ * directory; exit 5, the reason, and no temporary file left. */
+static void test_output_errors(void)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s estimate data/examples/kosovo.csv "
+             ">/dev/full 2>'%s'", vc_test_cli(), err_path);
+    int st = system(cmd);
+    CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 5);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "cannot write to standard "
+                                                   "output: No space left on "
+                                                   "device"));
+    char dir[600], args[1400];
+    snprintf(dir, sizeof dir, "%s/outdir", tmpdir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0777), 0);
+    snprintf(args, sizeof args, "%s/x", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(args, 0777), 0);
+    snprintf(args, sizeof args, "estimate -o '%s' data/examples/kosovo.csv",
+             dir);
+    CU_ASSERT_EQUAL(run(args), 5);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), ": Is a directory"));
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -c tmp >/dev/null", tmpdir);
+    CU_ASSERT_NOT_EQUAL(system(cmd), 0);
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -852,7 +946,9 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "option effects", test_option_effects) == NULL
         || CU_add_test(s, "strata and label", test_strata_label) == NULL
         || CU_add_test(s, "progress on a terminal", test_progress_tty)
-               == NULL) {
+               == NULL
+        || CU_add_test(s, "loglinear forms", test_loglinear_forms) == NULL
+        || CU_add_test(s, "output errors", test_output_errors) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
