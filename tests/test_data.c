@@ -999,6 +999,111 @@ static void test_large_file(void)
     free(b.p);
 }
 
+/* The refusals of selection, merging and omission the other tests do not
+ * reach, each naming the column and why it cannot serve; a selection
+ * that leaves nobody observed; a header too long to list in full; a path
+ * that is a directory. */
+static void test_selection_refusals(void)
+{
+    const char *text = "A,B,C,site,count\n1,0,0,x,5\n0,1,0,x,4\n"
+                       "1,1,0,x,3\n0,0,1,x,2\n1,0,1,x,2\n";
+    static const char *const ab[] = {"A", "B"};
+    static const char *const ab_site[] = {"A", "B", "site"};
+    static const char *const site[] = {"site"};
+    static const char *const merge_ac[] = {"A+C"};
+    static const char *const merge_site[] = {"A+site"};
+    static const char *const merge_empty[] = {"+A"};
+    static const char *const omit_count[] = {"count"};
+    static const char *const omit_c[] = {"C"};
+
+    vc_read_opts o = no_opts();
+    o.lists = ab_site;
+    o.nlists = 3;
+    o.strata = site;
+    o.nstrata = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "list \"site\" cannot be used: it is a stratum "
+                       "column");
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    o.merge = merge_ac;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "merge \"A+C\": \"C\" is not a list (it is not among "
+                       "the selected lists)");
+    o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    o.merge = merge_site;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "\"site\" is not a list (it is a stratum column)");
+    o = no_opts();
+    o.merge = merge_empty;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "merge \"+A\": empty list name");
+    o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    o.omit = omit_count;
+    o.nomit = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "omitted list \"count\" is not a list (it is the "
+                       "count column)");
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    o.strata = site;
+    o.nstrata = 1;
+    o.omit = omit_c;
+    o.nomit = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "omitted list \"C\" is not a list (it is not among "
+                       "the selected lists)");
+    /* everyone seen only by a list left out */
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    expect_parse_error("A,B,C,count\n0,0,1,5\n", &o, VC_EDATA,
+                       "mem.csv: nobody is observed on the lists used");
+
+    /* thirty long column names: the list of columns is cut with "..." */
+    char head[2048] = "";
+    for (int j = 0; j < 30; j++) {
+        char col[64];
+        snprintf(col, sizeof col, "%slist_with_a_long_name_%02d",
+                 j ? "," : "", j);
+        strcat(head, col);
+    }
+    strcat(head, ",count\n");
+    char text2[4096];
+    snprintf(text2, sizeof text2, "%s", head);
+    for (int j = 0; j < 30; j++) {
+        strcat(text2, j ? ",0" : "1");
+    }
+    strcat(text2, ",3\n");
+    static const char *const nope[] = {"NOPE"};
+    o = no_opts();
+    o.lists = nope;
+    o.nlists = 1;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_parse(text2, strlen(text2), "mem.csv", &o,
+                                     &err);
+    CU_ASSERT_PTR_NULL(d);
+    assert_msg(&err, "\"NOPE\" is not a column of the header; the columns "
+                     "are \"list_with_a_long_name_00\", ");
+    size_t len = strlen(err.msg);
+    CU_ASSERT(len > 3 && strcmp(err.msg + len - 3, "...") == 0);
+
+    /* a directory opens but cannot be read */
+    static const char *const want_dir[] = {"tests/fixtures", "cannot read",
+                                           "Is a directory", NULL};
+    expect_read_error("tests/fixtures", NULL, VC_EIO, want_dir);
+}
+
 int vc_register_data_suite(void)
 {
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
@@ -1030,6 +1135,7 @@ int vc_register_data_suite(void)
         {"physical line numbers", test_line_numbers},
         {"malformed input fixtures", test_error_fixtures},
         {"option errors", test_option_errors},
+        {"selection refusals", test_selection_refusals},
         {"cannot open", test_cannot_open},
         {"NULL arguments", test_nulls},
         {"large file in chunks", test_large_file},
