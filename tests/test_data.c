@@ -1104,6 +1104,44 @@ static void test_selection_refusals(void)
     expect_read_error("tests/fixtures", NULL, VC_EIO, want_dir);
 }
 
+/* Two hundred strata, each appearing twice, interleaved: every row finds
+ * its stratum again after the table of strata has grown several times,
+ * and the tables keep the order of first appearance. */
+static void test_many_strata(void)
+{
+    size_t cap = 200 * 2 * 32 + 64, len = 0;
+    char *text = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    len += (size_t)snprintf(text + len, cap - len, "site,A,B,count\n");
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 200; i++) {
+            len += (size_t)snprintf(text + len, cap - len, "s%03d,%s,%d\n",
+                                    i, pass ? "0,1" : "1,1", i + 1);
+        }
+    }
+    static const char *const site[] = {"site"};
+    vc_read_opts o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    vc_dataset *d = parse_ok(text, &o);
+    free(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 200);
+    int ok = 1;
+    for (size_t i = 0; i < 200; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "s%03zu", i);
+        const vc_table *t = d->tables[i];
+        ok &= t->label != NULL && strcmp(t->label, want) == 0;
+        ok &= t->n == 2 * (i + 1);
+        ok &= vc_table_list_total(t, 0) == i + 1;
+        ok &= vc_table_list_total(t, 1) == 2 * (i + 1);
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT_EQUAL(d->n, 200 * 201);
+    vc_dataset_free(d);
+}
+
 int vc_register_data_suite(void)
 {
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
@@ -1136,6 +1174,7 @@ int vc_register_data_suite(void)
         {"malformed input fixtures", test_error_fixtures},
         {"option errors", test_option_errors},
         {"selection refusals", test_selection_refusals},
+        {"many strata", test_many_strata},
         {"cannot open", test_cannot_open},
         {"NULL arguments", test_nulls},
         {"large file in chunks", test_large_file},
