@@ -1098,6 +1098,21 @@ static void test_selection_refusals(void)
     size_t len = strlen(err.msg);
     CU_ASSERT(len > 3 && strcmp(err.msg + len - 3, "...") == 0);
 
+    /* an omitted list merged into the second of two merges */
+    static const char *const merge_two[] = {"A+B", "C+site"};
+    static const char *const omit_site[] = {"site"};
+    o = no_opts();
+    o.merge = merge_two;
+    o.nmerge = 2;
+    o.omit = omit_site;
+    o.nomit = 1;
+    expect_parse_error("A,B,C,site,count\n1,0,0,1,5\n0,1,1,0,4\n", &o,
+                       VC_EINVAL,
+                       "omitted list \"site\" was merged into \"C+site\"");
+    /* a long cell is echoed cut at 40 characters */
+    expect_parse_error("A,B,count\n1,0,abcdefghijklmnopqrstuvwxyz"
+                       "0123456789ABCDEFGHIJ\n", NULL, VC_EDATA,
+                       "got \"abcdefghijklmnopqrstuvwxyz0123456789ABCD...\"");
     /* a directory opens but cannot be read */
     static const char *const want_dir[] = {"tests/fixtures", "cannot read",
                                            "Is a directory", NULL};

@@ -1411,6 +1411,25 @@ static void test_api_refusals(void)
     CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, &bo, &br, NULL, &err),
                     VC_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too many replicates"));
+    /* more lists than a log-linear model takes */
+    const char *wide_names[21];
+    char wide_buf[21][4];
+    for (int j = 0; j < 21; j++) {
+        snprintf(wide_buf[j], sizeof wide_buf[j], "L%d", j);
+        wide_names[j] = wide_buf[j];
+    }
+    const uint32_t wpat[] = {1, 3};
+    const uint64_t wcnt[] = {4, 2};
+    vc_table *wide = vc_table_from_counts(21, wide_names, 2, wpat, wcnt,
+                                          &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wide);
+    vc_loglin_boot_opts_default(&bo);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(wide, &bo, &br, NULL, &err),
+                    VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "log-linear models take 1 to 20 lists, "
+                                    "not 21");
+    vc_table_free(wide);
 
     /* Profile interval reaching n: Chapman's data with 99 of 100 on both
      * lists leave n0-hat = 1 x 1 / 99, and N = n is inside the interval,

@@ -2430,6 +2430,20 @@ static void test_api_refusals(void)
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 2, 0.95, &ds, &err), VC_EINVAL);
     CU_ASSERT_STRING_EQUAL(err.msg, "draw 0 of chain 1 is not finite");
+    /* a generator without 32-bit outputs (RANLUX, 24 bits): the uniform
+     * is GSL's own uniform_pos of the same stream */
+    gsl_rng *r1 = gsl_rng_alloc(gsl_rng_ranlxs0);
+    gsl_rng *r2 = gsl_rng_alloc(gsl_rng_ranlxs0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r2);
+    int same = 1;
+    for (int i = 0; i < 100; i++) {
+        double u = vci_ran_uniform(r1);
+        same &= u == gsl_rng_uniform_pos(r2) && u > 0.0 && u < 1.0;
+    }
+    CU_ASSERT(same);
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
     const double sorted[3] = {1.0, 2.0, 3.0};
     CU_ASSERT_EQUAL(vc_diag_quantile_sorted(sorted, 3, 1.0), 3.0);
     CU_ASSERT_EQUAL(vc_diag_quantile_sorted(sorted, 3, 0.5), 2.0);
