@@ -552,6 +552,17 @@ static void test_batch_bad_stratum(void)
     CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "South: no estimate") ? out
                                                                    : NULL);
     free(out);
+    /* without -q, a note says how many rows have no estimate */
+    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv --strata "
+                       "region --methods chapman,loglinear --resume --out "
+                       "%s/bad >/dev/null 2>%s/bad.err", vc_test_cli(),
+                       tmpdir, tmpdir), 0);
+    snprintf(path, sizeof path, "%s/bad.err", tmpdir);
+    out = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "results have no estimate; "
+                                              "their rows say why")
+                               ? out : NULL);
+    free(out);
     /* usage */
     CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv >/dev/null "
                        "2>&1", vc_test_cli()), 2);

@@ -645,6 +645,12 @@ static void test_option_effects(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "note: 1365 people seen "
                                                    "only by lists left out "
                                                    "were dropped"));
+    /* spaces around list names are trimmed; text and stepwise named */
+    char first[4096];
+    snprintf(first, sizeof first, "%s", slurp(out_path));
+    CU_ASSERT_EQUAL(run("estimate -f text --select stepwise -m chapman "
+                        "--lists ' EXH , ABA ' data/examples/kosovo.csv"), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(out_path), first);
     CU_ASSERT_EQUAL(run("estimate -m chapman --lists EXH,ABA --round 1 "
                         "--interval log-normal data/examples/kosovo.csv"), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "about 6,000–8,000"));
