@@ -1402,6 +1402,15 @@ static void test_api_refusals(void)
                                         &err), VC_ENOMLE);
     vc_table_free(apart);
 
+    /* no options: the defaults, 1,000 replicates around the stepwise
+     * estimate of Korea, 268.7778 (test_cli.c) */
+    vc_loglin_boot_result b0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, NULL, &b0, NULL, &err),
+                    VC_OK);
+    CU_ASSERT_EQUAL(b0.B, 1000);
+    VC_ASSERT_REL(b0.N, 268.7778, 1e-6);
+    CU_ASSERT(b0.bca_lower < b0.N && b0.N < b0.bca_upper);
     /* bootstrap: more replicates than the streams allow, one list */
     vc_loglin_boot_opts bo;
     vc_loglin_boot_opts_default(&bo);
@@ -1429,6 +1438,12 @@ static void test_api_refusals(void)
                     VC_EINVAL);
     CU_ASSERT_STRING_EQUAL(err.msg, "log-linear models take 1 to 20 lists, "
                                     "not 21");
+    int code = -1;
+    vc_loglin_model m21;
+    memset(&m21, 0, sizeof m21);
+    m21.J = 21;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_exist(wide, &m21, &code, &err), VC_EINVAL);
     vc_table_free(wide);
 
     /* Profile interval reaching n: Chapman's data with 99 of 100 on both

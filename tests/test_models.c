@@ -2394,10 +2394,18 @@ static void test_api_refusals(void)
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_lcm_chains_round(NULL, 10, &err), VC_EINVAL);
 
+    /* vc_lcm_run passes the options' refusal on */
+    o.K = 0;
+    vc_lcm_summary bad;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_run(t, &o, &bad, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "classes K = 0"));
+    /* more threads than chains: the diagnostics use one per chain */
     o.chains = 2;
     o.K = 3;
     o.burnin = 50;
     o.thin = 1;
+    o.threads = 8;
     vc_error_clear(&err);
     vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
