@@ -212,8 +212,8 @@ coverage: deps
 # coverage"): a -O1 --coverage build in build-cov/, counters zeroed, the
 # suite (which also runs the CLI and the MPI CLI of that build), then
 # gcovr once for the library and once for the CLI, each per file and in
-# total.  Fails when a figure is under its target; tests/ and bench/ are
-# not counted.
+# total.  Fails when a figure is under its target or a test failed (the
+# report is printed either way); tests/ and bench/ are not counted.
 COV_BUILD = build-cov
 COV_LIB_DIRS = core data estimators models report sim
 COV_LIB_LINES ?= 97
@@ -224,7 +224,7 @@ linecov: deps deps-cov
 	  all $(COV_BUILD)/tests/run_tests
 	find $(COV_BUILD) -name '*.gcda' -delete
 	VC_CLI=$(COV_BUILD)/victimcount VC_MPI_CLI=$(COV_BUILD)/victimcount-mpi \
-	  ./$(COV_BUILD)/tests/run_tests
+	  ./$(COV_BUILD)/tests/run_tests; echo $$? > $(COV_BUILD)/suite-status
 	gcovr --root . --object-directory $(COV_BUILD) \
 	  $(foreach d,$(COV_LIB_DIRS) cli,--filter '$(d)/') \
 	  --exclude-unreachable-branches --json $(COV_BUILD)/coverage.json
@@ -241,7 +241,9 @@ linecov: deps deps-cov
 	  --fail-under-line $(COV_CLI_LINES) \
 	  && echo "CLI: target met" >> $(COV_BUILD)/verdict \
 	  || echo "CLI: target NOT met" >> $(COV_BUILD)/verdict
-	@cat $(COV_BUILD)/verdict; ! grep -q NOT $(COV_BUILD)/verdict
+	@test "$$(cat $(COV_BUILD)/suite-status)" = 0 \
+	  || echo "the suite FAILED (exit $$(cat $(COV_BUILD)/suite-status)): figures of a failed run" >> $(COV_BUILD)/verdict
+	@cat $(COV_BUILD)/verdict; ! grep -q 'NOT\|FAILED' $(COV_BUILD)/verdict
 COV_REPORT = gcovr --root . --add-tracefile $(COV_BUILD)/coverage.json \
 	  --sort-percentage
 
