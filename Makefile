@@ -12,6 +12,8 @@
 #                   (make deps-bench installs gnuplot for the plot)
 #   make coverage   bias, RMSE and interval coverage of every method on
 #                   simulated populations (bench/COVERAGE.md; minutes)
+#   make linecov    line and branch coverage of the library and the CLI by
+#                   the whole suite (build-cov/; fails below the targets)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
 #   make install    library, headers, victimcount.pc, binaries, man page
@@ -54,6 +56,8 @@ DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
 SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
+# Only `make linecov` needs these (gcovr reads gcc's gcov data).
+COV_DEBIAN_PACKAGES = gcovr
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -133,9 +137,9 @@ CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow deps-bench run test test-slow sanitize valgrind \
-        bench scaling coverage lint format clean check-deps install \
-        uninstall test-clone test-install man
+.PHONY: all deps deps-slow deps-bench deps-cov run test test-slow sanitize \
+        valgrind bench scaling coverage linecov lint format clean check-deps \
+        install uninstall test-clone test-install man
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -158,6 +162,9 @@ deps-slow:
 
 deps-bench:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
+
+deps-cov:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(COV_DEBIAN_PACKAGES)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -337,6 +344,45 @@ coverage: deps
 	VC=$(CLI_BIN) SUMMARY=$(COVERAGE_BIN) OUT=$(COVERAGE_OUT) \
 	  sh bench/coverage.sh
 
+# Line and branch coverage by the whole suite (bench/COVERAGE.md, "Line
+# coverage"): a -O1 --coverage build in build-cov/, counters zeroed, the
+# suite (which also runs the CLI and the MPI CLI of that build), then
+# gcovr once for the library and once for the CLI, each per file and in
+# total.  Fails when a figure is under its target or a test failed (the
+# report is printed either way); tests/ and bench/ are not counted.
+COV_BUILD = build-cov
+COV_LIB_DIRS = core data estimators models report sim
+COV_LIB_LINES ?= 97
+COV_LIB_BRANCHES ?= 85
+COV_CLI_LINES ?= 92
+linecov: deps deps-cov
+	$(MAKE) BUILD=$(COV_BUILD) OPT="-O1 -g --coverage" LDFLAGS=--coverage \
+	  all $(COV_BUILD)/tests/run_tests
+	find $(COV_BUILD) -name '*.gcda' -delete
+	VC_CLI=$(COV_BUILD)/victimcount VC_MPI_CLI=$(COV_BUILD)/victimcount-mpi \
+	  ./$(COV_BUILD)/tests/run_tests; echo $$? > $(COV_BUILD)/suite-status
+	gcovr --root . --object-directory $(COV_BUILD) \
+	  $(foreach d,$(COV_LIB_DIRS) cli,--filter '$(d)/') \
+	  --exclude-unreachable-branches --json $(COV_BUILD)/coverage.json
+	@echo "== library ($(COV_LIB_DIRS)): lines >= $(COV_LIB_LINES) %, branches >= $(COV_LIB_BRANCHES) %"
+	@$(COV_REPORT) $(foreach d,$(COV_LIB_DIRS),--filter '$(d)/') --txt -
+	@$(COV_REPORT) $(foreach d,$(COV_LIB_DIRS),--filter '$(d)/') \
+	  --branches --txt - --fail-under-line $(COV_LIB_LINES) \
+	  --fail-under-branch $(COV_LIB_BRANCHES) \
+	  && echo "library: targets met" > $(COV_BUILD)/verdict \
+	  || echo "library: targets NOT met" > $(COV_BUILD)/verdict
+	@echo "== CLI (cli/): lines >= $(COV_CLI_LINES) %"
+	@$(COV_REPORT) --filter 'cli/' --txt -
+	@$(COV_REPORT) --filter 'cli/' --branches --txt - \
+	  --fail-under-line $(COV_CLI_LINES) \
+	  && echo "CLI: target met" >> $(COV_BUILD)/verdict \
+	  || echo "CLI: target NOT met" >> $(COV_BUILD)/verdict
+	@test "$$(cat $(COV_BUILD)/suite-status)" = 0 \
+	  || echo "the suite FAILED (exit $$(cat $(COV_BUILD)/suite-status)): figures of a failed run" >> $(COV_BUILD)/verdict
+	@cat $(COV_BUILD)/verdict; ! grep -q 'NOT\|FAILED' $(COV_BUILD)/verdict
+COV_REPORT = gcovr --root . --add-tracefile $(COV_BUILD)/coverage.json \
+	  --sort-percentage
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
@@ -349,6 +395,6 @@ format:
 	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-cov
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -252,9 +252,14 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
     *help = 0;
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, NULL)) != -1) {
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, &li)) != -1) {
         char *end = NULL;
+        /* The option by its long name: argv[optind - 1] is its value when
+         * the value is a word of its own ("--bootstrap 1"). */
+        char name[32];
+        snprintf(name, sizeof name, "--%s", li >= 0 ? longopts[li].name : "");
+        li = -1;
         switch (c) {
         case 'm':
             if (cli_strings_add_csv(&o->methods, optarg) != 0) {
@@ -392,7 +397,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             uint64_t hi = (c == OPT_BOOTSTRAP) ? 10000000 : 1000;
             if (parse_u64(optarg, lo, hi, &v) != 0) {
                 cli_error("%s: %s takes a whole number from %llu to %llu, "
-                          "not \"%s\"", cmd, argv[optind - 1],
+                          "not \"%s\"", cmd, name,
                           (unsigned long long)lo, (unsigned long long)hi,
                           optarg);
                 return CLI_EXIT_USAGE;
@@ -414,7 +419,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             uint64_t lo = (c == OPT_BURNIN) ? 0 : 1;
             if (parse_u64(optarg, lo, UINT64_C(1) << 40, &v) != 0) {
                 cli_error("%s: %s takes a whole number >= %llu, not \"%s\"",
-                          cmd, argv[optind - 1], (unsigned long long)lo,
+                          cmd, name, (unsigned long long)lo,
                           optarg);
                 return CLI_EXIT_USAGE;
             }
@@ -527,7 +532,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         case OPT_RESUME:
             if (strcmp(cmd, "batch") != 0) {
                 cli_error("%s: %s is an option of victimcount batch", cmd,
-                          argv[optind - 1]);
+                          name);
                 return CLI_EXIT_USAGE;
             }
             if (c == OPT_OUT) {

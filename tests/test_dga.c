@@ -180,8 +180,33 @@ static void test_dga_errors(void)
     vc_dga_result *r = vc_dga_fit(t, &o, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     CU_ASSERT(r->flags & VC_DGA_FLAG_GRID_TAIL);
+    /* a quantile beyond the posterior's mass is the top of the grid */
+    CU_ASSERT_EQUAL(vc_dga_quantile(r, 2.0), (double)t->n + 40.0);
     vc_dga_result_free(r);
+    memset(&o, 0, sizeof o);
+    o.delta = INFINITY;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_fit(t, &o, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "delta must be a positive number");
     vc_table_free(t);
+    /* nobody observed and a grid from 0: nothing to average over */
+    static const char *const names[] = {"A", "B", "C"};
+    static const uint32_t pat[] = {1};
+    static const uint64_t cnt[] = {1};
+    vc_table *t0 = vc_table_from_counts(3, names, 0, pat, cnt, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+    memset(&o, 0, sizeof o);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_fit(t0, &o, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "no one was observed");
+    vc_table_free(t0);
+    /* the graphs: 2 to 7 lists; an edge is the same either way round */
+    uint32_t *edges = NULL;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_dga_decomposable_graphs(8, &edges, &err), 0);
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NULL(edges);
+    CU_ASSERT_EQUAL(vc_dga_edge_index(3, 1), vc_dga_edge_index(1, 3));
 }
 
 /* Madigan & York's 3-list example with a negative binomial prior
@@ -666,6 +691,26 @@ static void test_mcmc_errors(void)
     CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
     CU_ASSERT_EQUAL(err.code, VC_EINVAL);
     m.thin = 1;
+    m.rhat_max = 1.0;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "rhat_max must exceed 1 and ess_min be "
+                                    ">= 0");
+    m.rhat_max = 1.01;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(NULL, NULL, &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "no table given");
+    /* no MCMC options: the defaults (four chains) */
+    vc_error_clear(&err);
+    vc_dga_chains *cd = vc_dga_chains_alloc(t, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cd);
+    const uint32_t *ed = NULL;
+    const double *mn = NULL;
+    CU_ASSERT_EQUAL(vc_dga_chains_trace(cd, 3, &ed, &mn), 0);
+    CU_ASSERT_EQUAL(vc_dga_chains_trace(cd, 4, &ed, &mn), 0);
+    CU_ASSERT_PTR_NULL(ed);
+    CU_ASSERT_PTR_NULL(mn);
+    vc_dga_chains_free(cd);
     vc_error_clear(&err);
     vc_dga_chains *c = vc_dga_chains_alloc(t, NULL, &m, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);

@@ -1278,6 +1278,198 @@ static void test_m0_profile(void)
     vc_table_free(t);
 }
 
+/* The refusals of the model functions, fit, selection and bootstrap that
+ * the other tests do not reach, each with its code and message, and the
+ * profile interval whose lower end is n itself. */
+static void test_api_refusals(void)
+{
+    vc_error err;
+    vc_loglin_model m;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(3, &m, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_add(&m, 0x2u, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "needs two or more of the 3 "
+                                           "lists"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_add(&m, 0x9u, &err), VC_EINVAL);
+    /* twelve lists: 66 pairs and 220 triples pass the 256-term limit */
+    vc_loglin_model big;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(12, &big, &err),
+                          VC_OK);
+    int status = VC_OK;
+    for (uint32_t t = 0; t < (1u << 12) && status == VC_OK; t++) {
+        if (__builtin_popcount(t) == 3) {
+            status = vc_loglin_model_add(&big, t, &err);
+        }
+    }
+    CU_ASSERT_EQUAL(status, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "at most 256 interaction terms"));
+    CU_ASSERT(big.nterms <= 256);
+
+    /* the bracket form numbers lists with one digit */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("[12]", 10, NULL, &m, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "needs J <= 9 (here 10)"));
+    char buf[64];
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_all_two_way(10, &big, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_format(&big, NULL, buf, sizeof buf,
+                                           &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the bracket form needs J <= 9"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_format(&m, NULL, buf, 0, &err),
+                    VC_EINVAL);
+
+    /* heterogeneity: a space before the parameter is allowed; NONE takes
+     * it away again; an unknown form or an infinite theta is refused */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_parse("[12,3] + h=Poisson (3)", 3,
+                                                NULL, &m, &err), VC_OK);
+    CU_ASSERT_EQUAL(m.het, VC_LOGLIN_HET_POISSON);
+    CU_ASSERT_EQUAL(m.theta, 3.0);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, VC_LOGLIN_HET_NONE, 7.0,
+                                            &err), VC_OK);
+    CU_ASSERT_EQUAL(m.het, VC_LOGLIN_HET_NONE);
+    CU_ASSERT_EQUAL(m.theta, 0.0);
+    CU_ASSERT_EQUAL(vc_loglin_model_nhet(&m), 0);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, 9, 0.0, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown heterogeneity form 9"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, VC_LOGLIN_HET_GAMMA,
+                                            INFINITY, &err), VC_EINVAL);
+
+    /* fitting: a workspace for another J, a table of nobody, and a fit
+     * stopped after one IRLS step */
+    vc_table *korea = load_table("Korea");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(korea);
+    vc_loglin_workspace *w4 = vc_loglin_workspace_alloc(4, &err);
+    vc_loglin_workspace *w3 = vc_loglin_workspace_alloc(3, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w3);
+    vc_loglin_result res;
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(3, &m, &err), VC_OK);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_fit(korea, &m, NULL, NULL, &res, NULL, w4,
+                                  &err), VC_EINVAL);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_stepwise(korea, 0.02, &res, w4, &err),
+                    VC_EINVAL);
+    static const char *const abc[] = {"A", "B", "C"};
+    const uint32_t pat0[] = {1};
+    const uint64_t cnt0[] = {0};
+    vc_table *empty = vc_table_from_counts(3, abc, 1, pat0, cnt0, &err);
+    if (empty != NULL) {
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_loglin_fit(empty, &m, NULL, NULL, &res, NULL, w3,
+                                      &err), VC_EDATA);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the table is empty"));
+        vc_table_free(empty);
+    }
+    vc_loglin_control ctl;
+    vc_loglin_control_default(&ctl);
+    ctl.maxiter = 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_fit(korea, &m, NULL, &ctl, &res, NULL, w3,
+                                  &err), VC_ENOTCONV);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no convergence in 1 "
+                                           "iterations"));
+
+    /* enumeration: at least two lists, a known criterion, some model
+     * that fits (two lists that never meet: neither model does) */
+    static const char *const ab[] = {"A", "B"};
+    const uint32_t pat1[] = {1};
+    const uint64_t cnt1[] = {5};
+    vc_table *one = vc_table_from_counts(1, ab, 1, pat1, cnt1, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+    vc_loglin_ranked top[2];
+    vc_loglin_enum_summary sum;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(one, VC_LOGLIN_AIC, 2, top, &sum,
+                                        &err), VC_EINVAL);
+    vc_table_free(one);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(korea, (vc_loglin_criterion)7, 2,
+                                        top, &sum, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown criterion 7"));
+    const uint32_t pat2[] = {1, 2};
+    const uint64_t cnt2[] = {40, 30};
+    vc_table *apart = vc_table_from_counts(2, ab, 2, pat2, cnt2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(apart);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(apart, VC_LOGLIN_BIC, 2, top, &sum,
+                                        &err), VC_ENOMLE);
+    vc_table_free(apart);
+
+    /* no options: the defaults, 1,000 replicates around the stepwise
+     * estimate of Korea, 268.7778 (test_cli.c) */
+    vc_loglin_boot_result b0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, NULL, &b0, NULL, &err),
+                    VC_OK);
+    CU_ASSERT_EQUAL(b0.B, 1000);
+    VC_ASSERT_REL(b0.N, 268.7778, 1e-6);
+    CU_ASSERT(b0.bca_lower < b0.N && b0.N < b0.bca_upper);
+    /* bootstrap: more replicates than the streams allow, one list */
+    vc_loglin_boot_opts bo;
+    vc_loglin_boot_opts_default(&bo);
+    vc_loglin_boot_result br;
+    bo.B = (size_t)UINT32_MAX + 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, &bo, &br, NULL, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too many replicates"));
+    /* more lists than a log-linear model takes */
+    const char *wide_names[21];
+    char wide_buf[21][4];
+    for (int j = 0; j < 21; j++) {
+        snprintf(wide_buf[j], sizeof wide_buf[j], "L%d", j);
+        wide_names[j] = wide_buf[j];
+    }
+    const uint32_t wpat[] = {1, 3};
+    const uint64_t wcnt[] = {4, 2};
+    vc_table *wide = vc_table_from_counts(21, wide_names, 2, wpat, wcnt,
+                                          &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wide);
+    vc_loglin_boot_opts_default(&bo);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(wide, &bo, &br, NULL, &err),
+                    VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "log-linear models take 1 to 20 lists, "
+                                    "not 21");
+    int code = -1;
+    vc_loglin_model m21;
+    memset(&m21, 0, sizeof m21);
+    m21.J = 21;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_exist(wide, &m21, &code, &err), VC_EINVAL);
+    vc_table_free(wide);
+
+    /* Profile interval reaching n: Chapman's data with 99 of 100 on both
+     * lists leave n0-hat = 1 x 1 / 99, and N = n is inside the interval,
+     * so the lower end is n = 101 exactly. */
+    const uint32_t pat3[] = {1, 2, 3};
+    const uint64_t cnt3[] = {1, 1, 99};
+    vc_table *close = vc_table_from_counts(2, ab, 3, pat3, cnt3, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(close);
+    vc_loglin_workspace *w2 = vc_loglin_workspace_alloc(2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w2);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(2, &m, &err), VC_OK);
+    double lo = 0.0, hi = 0.0;
+    unsigned flags = 0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(close, &m, 0.95, 0.0, &lo, &hi,
+                                         &flags, w2, &err), VC_OK);
+    CU_ASSERT_EQUAL(lo, 101.0);
+    CU_ASSERT(hi > 101.0 + 1.0 / 99.0);
+    vc_loglin_workspace_free(w2);
+    vc_table_free(close);
+    vc_loglin_workspace_free(w3);
+    vc_loglin_workspace_free(w4);
+    vc_table_free(korea);
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -1310,7 +1502,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "M0 and Mh: properties", test_m0_properties)
                == NULL
         || CU_add_test(s, "M0 and Mh: profile interval", test_m0_profile)
-               == NULL) {
+               == NULL
+        || CU_add_test(s, "refusals", test_api_refusals) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
