@@ -12,6 +12,8 @@
 #                   (make deps-bench installs gnuplot for the plot)
 #   make coverage   bias, RMSE and interval coverage of every method on
 #                   simulated populations (bench/COVERAGE.md; minutes)
+#   make fuzz       libFuzzer harnesses of fuzz/, FUZZ_SECONDS each
+#                   (build-fuzz/; clang, see fuzz/README.md)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
 #   make install    library, headers, victimcount.pc, binaries, man page
@@ -54,6 +56,9 @@ DEBIAN_PACKAGES = gcc make pkg-config libgsl-dev libcsv-dev libcunit1-dev \
 SLOW_DEBIAN_PACKAGES = chromium nodejs
 # Only bench/scaling.sh needs these (it plots with gnuplot).
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
+# Only `make fuzz` needs these: clang with libFuzzer and the sanitizer
+# runtimes, and LLVM's OpenMP (the library is built with -fopenmp).
+FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
 
 PKGS = gsl jansson cairo nettle
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -133,9 +138,9 @@ CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow deps-bench run test test-slow sanitize valgrind \
-        bench scaling coverage lint format clean check-deps install \
-        uninstall test-clone test-install man
+.PHONY: all deps deps-slow deps-bench deps-fuzz run test test-slow sanitize \
+        valgrind bench scaling coverage fuzz fuzz-build fuzz-harnesses lint \
+        format clean check-deps install uninstall test-clone test-install man
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -158,6 +163,9 @@ deps-slow:
 
 deps-bench:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(BENCH_DEBIAN_PACKAGES)"
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_DEBIAN_PACKAGES)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -337,6 +345,52 @@ coverage: deps
 	VC=$(CLI_BIN) SUMMARY=$(COVERAGE_BIN) OUT=$(COVERAGE_OUT) \
 	  sh bench/coverage.sh
 
+# libFuzzer harnesses (fuzz/, one per parser of untrusted input), built
+# with clang into build-fuzz/ with ASan and UBSan; each runs FUZZ_SECONDS
+# (default 60) on its corpus build-fuzz/corpus/NAME, seeded from
+# fuzz/seeds/NAME, tests/fixtures/fuzz/NAME (every input that ever failed)
+# and, for the CSV intake, tests/fixtures/ and data/reference/.  Inputs
+# that fail are written to build-fuzz/artifacts/ and stop the run.
+# FUZZ_ARGS pass through to every harness (e.g. -jobs=2).  Never part of
+# `make test`: the failures found are CUnit tests there.
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_BUILD = build-fuzz
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SEEDS_csv = tests/fixtures data/reference
+fuzz: deps deps-fuzz
+	$(MAKE) fuzz-build
+	@set -e; for h in $(FUZZ_NAMES); do \
+	  corpus=$(FUZZ_BUILD)/corpus/$$h; \
+	  mkdir -p $$corpus $(FUZZ_BUILD)/artifacts; \
+	  seeds="fuzz/seeds/$$h"; \
+	  [ -d tests/fixtures/fuzz/$$h ] && seeds="$$seeds tests/fixtures/fuzz/$$h"; \
+	  [ $$h = csv ] && seeds="$$seeds $(FUZZ_SEEDS_csv)"; \
+	  echo "== fuzz_$$h: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -close_fd_mask=2 -print_final_stats=1 \
+	    -dict=fuzz/$$h.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h- $(FUZZ_ARGS) \
+	    $$corpus $$seeds; \
+	done
+
+# The harnesses link the library built by clang with the fuzzer's
+# coverage instrumentation; clang warns where `omp simd` cannot vectorise
+# at -O1, which is no error here.
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+	  SANITIZE=fuzzer-no-link,address,undefined CFLAGS=-Wno-pass-failed \
+	  fuzz-harnesses
+
+fuzz-harnesses: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/cli/opts.o \
+                      $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+	  $(BUILD)/cli/opts.o $(STATIC_LIB) $(LIBS)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
@@ -349,6 +403,6 @@ format:
 	  $(wildcard */*.h) $(wildcard cli/mpi/*.h)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
