@@ -13,7 +13,8 @@
  * interaction in an M0 model, and a heterogeneity form with a valid
  * theta; vc_loglin_model_format writes it in both forms (into a buffer of
  * any size, always NUL-terminated), and what it writes parses back to the
- * same model, as vc_loglin.h promises.
+ * same model, as vc_loglin.h promises, whatever the list names hold (when
+ * they are distinct).
  */
 #include <math.h>
 #include <stddef.h>
@@ -87,7 +88,7 @@ static void check_round_trip(const vc_loglin_model *m,
     vc_error err;
     vc_error_clear(&err);
     int status = vc_loglin_model_format(m, names, buf, sizeof buf, &err);
-    if (names == NULL && m->J > 9) {
+    if (names == NULL && m->J > 9 && !m->common) {
         FUZZ_CHECK(status == VC_EINVAL);
         return;
     }
@@ -155,7 +156,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         check_model(&m, J);
         check_round_trip(&m, NULL);
-        if (named) {
+        /* Names can be told apart only when they differ (a table's always
+         * do: the CSV intake refuses a repeated column name). */
+        int distinct = 1;
+        for (size_t j = 0; named && j < J; j++) {
+            for (size_t i = 0; i < j; i++) {
+                distinct &= strcmp(names[i], names[j]) != 0;
+            }
+        }
+        if (named && distinct) {
             check_round_trip(&m, nm);
         }
     }
