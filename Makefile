@@ -203,9 +203,10 @@ $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
 	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
 	  $(SERVE_LIBS) $(MPI_LIBS)
 
-$(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
-	  $(CUNIT_LIBS)
+# The cli suite also calls the option parser in-process (cli/opts.o).
+$(TEST_BIN): $(TEST_OBJ) $(BUILD)/cli/opts.o $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/cli/opts.o \
+	  $(STATIC_LIB) $(LIBS) $(CUNIT_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)

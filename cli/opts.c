@@ -250,7 +250,10 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {NULL, 0, NULL, 0},
     };
     *help = 0;
-    optind = 1;
+    /* 0, not 1: glibc's getopt then forgets where it was inside a group
+     * of short options ("-hq") that an earlier parse left unfinished; with
+     * 1 it would go on reading that earlier argv. */
+    optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, NULL)) != -1) {
