@@ -16,7 +16,7 @@
  *
  * Properties checked besides the sanitizers: a failure has a status and
  * a one-line message that starts with the source name; a dataset has 2 to
- * VC_MAX_LISTS lists with distinct names, and tables whose patterns are
+ * VC_MAX_LISTS lists with distinct, non-empty names, and tables whose patterns are
  * non-zero, inside J bits, strictly increasing, with positive counts that
  * add up to the table's n; the tables' n add up to the dataset's n; every
  * list of a table saw somebody in it; notes are one line.
@@ -111,7 +111,7 @@ static void check_dataset(const vc_dataset *d)
     FUZZ_CHECK(d->J >= 2 && d->J <= VC_MAX_LISTS);
     FUZZ_CHECK(d->aggregated == 0 || d->aggregated == 1);
     for (size_t j = 0; j < d->J; j++) {
-        FUZZ_CHECK(d->names[j] != NULL);
+        FUZZ_CHECK(d->names[j] != NULL && d->names[j][0] != '\0');
         for (size_t i = 0; i < j; i++) {
             FUZZ_CHECK(strcmp(d->names[i], d->names[j]) != 0);
         }

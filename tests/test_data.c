@@ -789,6 +789,13 @@ static void test_error_fixtures(void)
         {"bad_count_exponent.csv", VC_EDATA,
          {":3:", "column \"count\"", "got \"1.5E+06\" (exponent"}},
         {"bad_utf16_nobom.csv", VC_EDATA, {":1:", "NUL byte", "UTF-16"}},
+        /* A NUL byte would cut names and values short ("B\0X" a list
+         * named "B"): in a header name, and inside a quoted value over two
+         * lines (fuzz_csv's property: names are non-empty C strings). */
+        {"bad_nul_name.csv", VC_EDATA,
+         {":1:", "byte 4 of the line", "got a NUL byte"}},
+        {"bad_nul_value.csv", VC_EDATA,
+         {":3:", "byte 4 of the line", "got a NUL byte"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[256];
