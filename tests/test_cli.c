@@ -95,6 +95,14 @@ static void test_usage_errors(void)
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "magic"));
     CU_ASSERT_EQUAL(run("estimate --format xml data/examples/kosovo.csv"), 2);
+    /* The option at fault, even inside a group of short options (it was
+     * "unknown option estimate" for -zq), or one given a value it does
+     * not take. */
+    CU_ASSERT_EQUAL(run("estimate -zq data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "unknown option -z "));
+    CU_ASSERT_EQUAL(run("estimate --quiet=yes data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
+                                  "option --quiet=yes takes no value"));
     /* Chapman needs two lists: say how to pick them. */
     CU_ASSERT_EQUAL(run("estimate --method chapman "
                         "data/examples/kosovo.csv"), 2);
