@@ -19,7 +19,9 @@
  * VC_MAX_LISTS lists with distinct, non-empty names, and tables whose patterns are
  * non-zero, inside J bits, strictly increasing, with positive counts that
  * add up to the table's n; the tables' n add up to the dataset's n; every
- * list of a table saw somebody in it; notes are one line.
+ * list of a table saw somebody in it; notes are one line.  And a file
+ * without quotes gives the same answer, message or tables, with CRLF line
+ * ends (what Windows spreadsheets write).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +131,63 @@ static void check_dataset(const vc_dataset *d)
     }
 }
 
+/* Two parses gave the same answer: the same tables, or the same message. */
+static void check_same(const vc_dataset *a, const vc_error *ea,
+                       const vc_dataset *b, const vc_error *eb)
+{
+    FUZZ_CHECK((a == NULL) == (b == NULL));
+    if (a == NULL) {
+        if (strcmp(ea->msg, eb->msg) != 0) {
+            fuzz_note(ea->msg, eb->msg);
+        }
+        FUZZ_CHECK(ea->code == eb->code && strcmp(ea->msg, eb->msg) == 0);
+        return;
+    }
+    FUZZ_CHECK(a->J == b->J && a->ntables == b->ntables && a->n == b->n
+               && a->dropped == b->dropped && a->aggregated == b->aggregated
+               && a->nnotes == b->nnotes);
+    for (size_t j = 0; j < a->J; j++) {
+        FUZZ_CHECK(strcmp(a->names[j], b->names[j]) == 0);
+    }
+    for (size_t i = 0; i < a->nnotes; i++) {
+        FUZZ_CHECK(strcmp(a->notes[i], b->notes[i]) == 0);
+    }
+    for (size_t i = 0; i < a->ntables; i++) {
+        const vc_table *s = a->tables[i], *t = b->tables[i];
+        FUZZ_CHECK(s->J == t->J && s->npat == t->npat
+                   && (s->label == NULL) == (t->label == NULL));
+        FUZZ_CHECK(s->label == NULL || strcmp(s->label, t->label) == 0);
+        FUZZ_CHECK(memcmp(s->pattern, t->pattern,
+                          s->npat * sizeof s->pattern[0]) == 0);
+        FUZZ_CHECK(memcmp(s->count, t->count, s->npat * sizeof s->count[0])
+                   == 0);
+    }
+}
+
+/* The same file with CRLF line ends, when that changes no field: no
+ * quotes (a quoted field keeps its line breaks) and no CR already. */
+static char *crlf_copy(const char *buf, size_t len, size_t *out_len)
+{
+    size_t nl = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '"' || buf[i] == '\r') {
+            return NULL;
+        }
+        nl += buf[i] == '\n';
+    }
+    char *c = malloc(len + nl + 1);
+    FUZZ_CHECK(c != NULL);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\n') {
+            c[k++] = '\r';
+        }
+        c[k++] = buf[i];
+    }
+    *out_len = k;
+    return c;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t csv_len = find_options(data, size);
@@ -194,8 +253,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(err.code == VC_OK);
         check_dataset(d);
-        vc_dataset_free(d);
     }
+    size_t crlf_len;
+    char *crlf = crlf_copy(buf, csv_len, &crlf_len);
+    if (crlf != NULL) {
+        vc_error err2;
+        vc_error_clear(&err2);
+        vc_dataset *d2 = vc_dataset_parse(crlf, crlf_len, SOURCE, &o, &err2);
+        check_same(d, &err, d2, &err2);
+        vc_dataset_free(d2);
+        free(crlf);
+    }
+    vc_dataset_free(d);
     free(buf);
     free(count);
     values_free(&lists);
