@@ -352,8 +352,12 @@ coverage: deps
 # fuzz/seeds/NAME, tests/fixtures/fuzz/NAME (every input that ever failed)
 # and, for the CSV intake, tests/fixtures/ and data/reference/.  Inputs
 # that fail are written to build-fuzz/artifacts/ and stop the run.
-# FUZZ_ARGS pass through to every harness (e.g. -jobs=2).  Never part of
-# `make test`: the failures found are CUnit tests there.
+# FUZZ_ARGS pass through to every harness (e.g. -runs=10000000, or
+# -jobs=2).  Standard error is closed (-close_fd_mask=2: cli_parse prints
+# why it refuses an option); libFuzzer's lines, sanitizer reports and the
+# harnesses' property failures still come through.  Not part of `make
+# test`, which would need clang and a second build of the library: every
+# failure found is a CUnit test there instead.
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS ?=
 FUZZ_BUILD = build-fuzz

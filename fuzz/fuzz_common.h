@@ -19,14 +19,13 @@
  * libFuzzer closes stderr (-close_fd_mask=2). */
 #define FUZZ_STR2(x) #x
 #define FUZZ_STR(x) FUZZ_STR2(x)
-#define FUZZ_CHECK(cond)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            __sanitizer_report_error_summary(                              \
-                __FILE__ ":" FUZZ_STR(__LINE__) ": property failed: "      \
-                #cond);                                                    \
-            abort();                                                       \
-        }                                                                  \
+#define FUZZ_CHECK(cond)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            __sanitizer_report_error_summary(                                  \
+                __FILE__ ":" FUZZ_STR(__LINE__) ": property failed: " #cond);  \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 
 /* Say more about a failure about to be reported, where FUZZ_CHECK does. */

@@ -16,8 +16,8 @@
  *
  * Properties checked besides the sanitizers: a failure has a status and
  * a one-line message that starts with the source name; a dataset has 2 to
- * VC_MAX_LISTS lists with distinct, non-empty names, and tables whose patterns are
- * non-zero, inside J bits, strictly increasing, with positive counts that
+ * VC_MAX_LISTS lists with distinct, non-empty names, and tables whose patterns
+ * are non-zero, inside J bits, strictly increasing, with positive counts that
  * add up to the table's n; the tables' n add up to the dataset's n; every
  * list of a table saw somebody in it; notes are one line.  And a file
  * without quotes gives the same answer, message or tables, with CRLF line
@@ -157,8 +157,9 @@ static void check_same(const vc_dataset *a, const vc_error *ea,
         FUZZ_CHECK(s->J == t->J && s->npat == t->npat
                    && (s->label == NULL) == (t->label == NULL));
         FUZZ_CHECK(s->label == NULL || strcmp(s->label, t->label) == 0);
-        FUZZ_CHECK(memcmp(s->pattern, t->pattern,
-                          s->npat * sizeof s->pattern[0]) == 0);
+        FUZZ_CHECK(
+            memcmp(s->pattern, t->pattern, s->npat * sizeof s->pattern[0])
+            == 0);
         FUZZ_CHECK(memcmp(s->count, t->count, s->npat * sizeof s->count[0])
                    == 0);
     }

@@ -81,8 +81,7 @@ static void check_model(const vc_loglin_model *m, size_t J)
 }
 
 /* Format m (names NULL: bracket form) and parse it back. */
-static void check_round_trip(const vc_loglin_model *m,
-                             const char *const *names)
+static void check_round_trip(const vc_loglin_model *m, const char *const *names)
 {
     char buf[16384];
     vc_error err;

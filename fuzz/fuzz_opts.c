@@ -47,8 +47,8 @@ static void check_options(const cli_options *o, char **argv, int argc)
     FUZZ_CHECK(o->beta_min > 0.0 && o->beta_min < 1.0);
     FUZZ_CHECK(o->n0_hi == 0 || o->n0_lo < o->n0_hi);
     FUZZ_CHECK(!o->prior_negbin || (o->nb_a > 0.0 && o->nb_b > 0.0));
-    const cli_strings *all[] = {&o->methods, &o->lists,  &o->strata,
-                                &o->merge,   &o->omit,   &o->sens_merge};
+    const cli_strings *all[] = {&o->methods, &o->lists, &o->strata,
+                                &o->merge,   &o->omit,  &o->sens_merge};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
         for (size_t i = 0; i < all[k]->n; i++) {
             /* Split values are trimmed and never empty. */
