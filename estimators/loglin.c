@@ -326,16 +326,25 @@ static int find_name(const char *s, size_t len, size_t J,
     return -1;
 }
 
-/* The next '+' of a model string outside double quotes, or NULL.  A name
- * in quotes may hold '+' (a merged list "IOM+NGO"); a doubled quote inside
- * quotes toggles twice, so it needs no case of its own. */
+/* The next '+' of a model string outside double quotes and parentheses,
+ * or NULL.  A name in quotes may hold '+' (a merged list "IOM+NGO"); a
+ * doubled quote inside quotes toggles twice, so it needs no case of its
+ * own.  A theta in parentheses may hold one too: "h=Gamma(1e+20)", as
+ * vc_loglin_model_format prints a large theta. */
 static const char *next_plus(const char *s)
 {
     int quoted = 0;
+    size_t depth = 0;
     for (; *s != '\0'; s++) {
         if (*s == '"') {
             quoted = !quoted;
-        } else if (*s == '+' && !quoted) {
+        } else if (quoted) {
+            continue;
+        } else if (*s == '(') {
+            depth++;
+        } else if (*s == ')' && depth > 0) {
+            depth--;
+        } else if (*s == '+' && depth == 0) {
             return s;
         }
     }
@@ -759,12 +768,13 @@ static void append(char *buf, size_t size, size_t *len, const char *s,
 }
 
 /* Does a list name need quotes to parse back as itself: empty, holding a
- * separator or a quote, spaces at either end, or read as a keyword, a
+ * separator, a quote or a parenthesis (which would hide a '+' from the
+ * split into summands), spaces at either end, or read as a keyword, a
  * bracket model or a heterogeneity summand when bare? */
 static int needs_quotes(const char *name)
 {
     size_t n = strlen(name);
-    return n == 0 || strpbrk(name, "+*:\"") != NULL
+    return n == 0 || strpbrk(name, "+*:\"()") != NULL
            || isspace((unsigned char)name[0])
            || isspace((unsigned char)name[n - 1]) || name[0] == '['
            || word_is(name, n, "independence")

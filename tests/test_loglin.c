@@ -1406,6 +1406,18 @@ static void test_model_quoted_names(void)
                       "\"Independence\"*\"c:d\"*\"e*f\"");
     assert_round_trip("\"h=1\" + \"M0\" + h=Chao", 9, odd, NULL);
 
+    /* A theta printed with an exponent ("1e+20") parses back: its '+' is
+     * no summand (fuzz_model, tests/fixtures/fuzz/model/theta-exponent),
+     * and a name with a parenthesis is quoted so as not to hide one. */
+    model_fixture tf;
+    CU_ASSERT_EQUAL_FATAL(load_model_fixture("theta-exponent", &tf), 0);
+    assert_round_trip(tf.spec, tf.J, NULL,
+                      "M0 + h=Gamma(6.6666666666666668e+124)");
+    free_model_fixture(&tf);
+    const char *paren[] = {"A(", "B)", "C"};
+    assert_round_trip("A( * B) + C + h=Poisson(1e+20)", 3, paren,
+                      "\"A(\"*\"B)\" + C + h=Poisson(1e+20)");
+
     /* Malformed quoting is refused with the place named. */
     vc_loglin_model m;
     vc_error err;
