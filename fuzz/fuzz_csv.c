@@ -7,12 +7,12 @@
  * lines, one per line, each a letter, '=' and a comma-separated value:
  *   l=A,B      --lists        s=country,year  --strata
  *   m=A+B      --merge        o=C             --omit
- *   c=cases    --count
+ *   c=cases    --count        e=cp1251        --encoding (iconv's names)
  * (the same line may repeat; unknown letters are ignored, so that later
- * intake options such as an encoding can be added without breaking the
- * corpus).  A file from tests/fixtures/ is a valid input as it is: the
- * defaults.  Values reach the library raw, without the CLI's trimming, so
- * empty and odd names are tried too.
+ * intake options can be added without breaking the corpus).  A file from
+ * tests/fixtures/ is a valid input as it is: the defaults.  Values reach the
+ * library raw, without the CLI's trimming, so empty and odd names are tried
+ * too.
  *
  * Properties checked besides the sanitizers: a failure has a status and
  * a one-line message that starts with the source name; a dataset has 2 to
@@ -166,12 +166,18 @@ static void check_same(const vc_dataset *a, const vc_error *ea,
 }
 
 /* The same file with CRLF line ends, when that changes no field: no
- * quotes (a quoted field keeps its line breaks) and no CR already. */
+ * quotes (a quoted field keeps its line breaks), no CR already, and
+ * single bytes for characters (no NUL, no UTF-16 byte-order mark: a CR
+ * byte would break UTF-16 apart). */
 static char *crlf_copy(const char *buf, size_t len, size_t *out_len)
 {
     size_t nl = 0;
+    if (len >= 2
+        && ((unsigned char)buf[0] == 0xff || (unsigned char)buf[0] == 0xfe)) {
+        return NULL;
+    }
     for (size_t i = 0; i < len; i++) {
-        if (buf[i] == '"' || buf[i] == '\r') {
+        if (buf[i] == '"' || buf[i] == '\r' || buf[i] == '\0') {
             return NULL;
         }
         nl += buf[i] == '\n';
@@ -194,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t csv_len = find_options(data, size);
     values lists = {{NULL}, 0}, strata = {{NULL}, 0}, merge = {{NULL}, 0},
            omit = {{NULL}, 0};
-    char *count = NULL;
+    char *count = NULL, *encoding = NULL;
     size_t p = csv_len + 2;
     while (p < size) {
         const uint8_t *nl = memchr(data + p, '\n', size - p);
@@ -219,6 +225,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(count);
                 count = fuzz_strndup(v, vn);
                 break;
+            case 'e':
+                free(encoding);
+                encoding = fuzz_strndup(v, vn);
+                break;
             default:
                 break;
             }
@@ -228,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vc_read_opts o;
     memset(&o, 0, sizeof o);
     o.count_column = count;
+    o.encoding = encoding;
     o.lists = (const char *const *)lists.v;
     o.nlists = lists.n;
     o.strata = (const char *const *)strata.v;
@@ -256,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_dataset(d);
     }
     size_t crlf_len;
-    char *crlf = crlf_copy(buf, csv_len, &crlf_len);
+    char *crlf = encoding == NULL ? crlf_copy(buf, csv_len, &crlf_len) : NULL;
     if (crlf != NULL) {
         vc_error err2;
         vc_error_clear(&err2);
@@ -268,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vc_dataset_free(d);
     free(buf);
     free(count);
+    free(encoding);
     values_free(&lists);
     values_free(&strata);
     values_free(&merge);
