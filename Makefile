@@ -14,6 +14,8 @@
 #                   simulated populations (bench/COVERAGE.md; minutes)
 #   make linecov    line and branch coverage of the library and the CLI by
 #                   the whole suite (build-cov/; fails below the targets)
+#   make fuzz       libFuzzer harnesses of fuzz/, FUZZ_SECONDS each
+#                   (build-fuzz/; clang, see fuzz/README.md)
 #   make lint       cppcheck and clang-tidy
 #   make format     clang-format in place
 #   make install    library, headers, victimcount.pc, binaries, man page
@@ -58,6 +60,9 @@ SLOW_DEBIAN_PACKAGES = chromium nodejs
 BENCH_DEBIAN_PACKAGES = gnuplot-nox
 # Only `make linecov` needs these (gcovr reads gcc's gcov data).
 COV_DEBIAN_PACKAGES = gcovr
+# Only `make fuzz` needs these: clang with libFuzzer and the sanitizer
+# runtimes, and LLVM's OpenMP (the library is built with -fopenmp).
+FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -137,9 +142,10 @@ CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow deps-bench deps-cov run test test-slow sanitize \
-        valgrind bench scaling coverage linecov lint format clean check-deps \
-        install uninstall test-clone test-install man
+.PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz run test test-slow \
+        sanitize valgrind bench scaling coverage linecov fuzz fuzz-build \
+        fuzz-harnesses lint format clean check-deps install uninstall \
+        test-clone test-install man
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -165,6 +171,9 @@ deps-bench:
 
 deps-cov:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(COV_DEBIAN_PACKAGES)"
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_DEBIAN_PACKAGES)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -202,9 +211,10 @@ $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
 	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
 	  $(SERVE_LIBS) $(MPI_LIBS)
 
-$(TEST_BIN): $(TEST_OBJ) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC_LIB) $(LIBS) \
-	  $(CUNIT_LIBS)
+# The cli suite also calls the option parser in-process (cli/opts.o).
+$(TEST_BIN): $(TEST_OBJ) $(BUILD)/cli/opts.o $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/cli/opts.o \
+	  $(STATIC_LIB) $(LIBS) $(CUNIT_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
@@ -351,7 +361,7 @@ coverage: deps
 # total.  Fails when a figure is under its target or a test failed (the
 # report is printed either way); tests/ and bench/ are not counted.
 COV_BUILD = build-cov
-COV_LIB_DIRS = core data estimators models report sim
+COV_LIB_DIRS = core data estimators models report sim link
 COV_LIB_LINES ?= 97
 COV_LIB_BRANCHES ?= 85
 COV_CLI_LINES ?= 92
@@ -383,6 +393,56 @@ linecov: deps deps-cov
 COV_REPORT = gcovr --root . --add-tracefile $(COV_BUILD)/coverage.json \
 	  --sort-percentage
 
+# libFuzzer harnesses (fuzz/, one per parser of untrusted input), built
+# with clang into build-fuzz/ with ASan and UBSan; each runs FUZZ_SECONDS
+# (default 60) on its corpus build-fuzz/corpus/NAME, seeded from
+# fuzz/seeds/NAME, tests/fixtures/fuzz/NAME (every input that ever failed)
+# and, for the CSV intake, tests/fixtures/ and data/reference/.  Inputs
+# that fail are written to build-fuzz/artifacts/ and stop the run.
+# FUZZ_ARGS pass through to every harness (e.g. -runs=10000000, or
+# -jobs=2).  Standard error is closed (-close_fd_mask=2: cli_parse prints
+# why it refuses an option); libFuzzer's lines, sanitizer reports and the
+# harnesses' property failures still come through.  Not part of `make
+# test`, which would need clang and a second build of the library: every
+# failure found is a CUnit test there instead.
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_BUILD = build-fuzz
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SEEDS_csv = tests/fixtures data/reference
+fuzz: deps deps-fuzz
+	$(MAKE) fuzz-build
+	@set -e; for h in $(FUZZ_NAMES); do \
+	  corpus=$(FUZZ_BUILD)/corpus/$$h; \
+	  mkdir -p $$corpus $(FUZZ_BUILD)/artifacts; \
+	  seeds="fuzz/seeds/$$h"; \
+	  [ -d tests/fixtures/fuzz/$$h ] && seeds="$$seeds tests/fixtures/fuzz/$$h"; \
+	  [ $$h = csv ] && seeds="$$seeds $(FUZZ_SEEDS_csv)"; \
+	  echo "== fuzz_$$h: $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD)/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -close_fd_mask=2 -print_final_stats=1 \
+	    -dict=fuzz/$$h.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$h- $(FUZZ_ARGS) \
+	    $$corpus $$seeds; \
+	done
+
+# The harnesses link the library built by clang with the fuzzer's
+# coverage instrumentation; clang warns where `omp simd` cannot vectorise
+# at -O1, which is no error here.
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+	  SANITIZE=fuzzer-no-link,address,undefined CFLAGS=-Wno-pass-failed \
+	  fuzz-harnesses
+
+fuzz-harnesses: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/cli/opts.o \
+                      $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+	  $(BUILD)/cli/opts.o $(STATIC_LIB) $(LIBS)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
@@ -396,5 +456,7 @@ format:
 
 clean:
 	rm -rf build build-san build-cov
+
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

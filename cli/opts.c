@@ -250,7 +250,10 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {NULL, 0, NULL, 0},
     };
     *help = 0;
-    optind = 1;
+    /* 0, not 1: glibc's getopt then forgets where it was inside a group
+     * of short options ("-hq") that an earlier parse left unfinished; with
+     * 1 it would go on reading that earlier argv. */
+    optind = 0;
     opterr = 0;
     int c, li = -1;
     while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, &li)) != -1) {
@@ -560,8 +563,26 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                       "--help)", cmd, argv[optind - 1], cmd);
             return CLI_EXIT_USAGE;
         default:
-            cli_error("%s: unknown option %s (see victimcount %s --help)",
-                      cmd, argv[optind - 1], cmd);
+            /* optopt 0: an unknown long option, argv[optind - 1].  A known
+             * option without a value ('q', 'h', OPT_*) given one with '=':
+             * argv[optind - 1] too.  Any other optopt is an unknown short
+             * option, maybe inside a group ("-zq"), where argv[optind - 1]
+             * can be an earlier argument. */
+            if (optopt == 0) {
+                cli_error("%s: unknown option %s (see victimcount %s "
+                          "--help)", cmd, argv[optind - 1], cmd);
+            } else if (optopt == 'q' || optopt == 'h'
+                       || optopt >= OPT_LEVEL) {
+                cli_error("%s: option %s takes no value (see victimcount "
+                          "%s --help)", cmd, argv[optind - 1], cmd);
+            } else if (optopt > ' ' && optopt < 0x7f) {
+                cli_error("%s: unknown option -%c (see victimcount %s "
+                          "--help)", cmd, optopt, cmd);
+            } else {
+                cli_error("%s: unknown option: byte 0x%02x after '-' (see "
+                          "victimcount %s --help)", cmd,
+                          (unsigned)optopt & 0xffu, cmd);
+            }
             return CLI_EXIT_USAGE;
         }
     }

@@ -378,7 +378,10 @@ int cli_simulate(int argc, char **argv)
     const char *output = NULL, *truth = NULL, *people = NULL;
     cli_strings scripts = {NULL, 0};
     int rc = CLI_EXIT_OK;
-    optind = 1;
+    /* 0, not 1: glibc's getopt then forgets where it was inside a group
+     * of short options ("-hq") that an earlier parse left unfinished; with
+     * 1 it would go on reading that earlier argv. */
+    optind = 0;
     opterr = 0;
     int c;
     while (rc == CLI_EXIT_OK

@@ -12,6 +12,7 @@
 #include <CUnit/CUnit.h>
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "core/vc_core.h"
 #include "tests/test_util.h"
 
@@ -94,6 +95,14 @@ static void test_usage_errors(void)
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "magic"));
     CU_ASSERT_EQUAL(run("estimate --format xml data/examples/kosovo.csv"), 2);
+    /* The option at fault, even inside a group of short options (it was
+     * "unknown option estimate" for -zq), or one given a value it does
+     * not take. */
+    CU_ASSERT_EQUAL(run("estimate -zq data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "unknown option -z "));
+    CU_ASSERT_EQUAL(run("estimate --quiet=yes data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
+                                  "option --quiet=yes takes no value"));
     /* Chapman needs two lists: say how to pick them. */
     CU_ASSERT_EQUAL(run("estimate --method chapman "
                         "data/examples/kosovo.csv"), 2);
@@ -1072,6 +1081,78 @@ static void test_output_errors(void)
     CU_ASSERT_NOT_EQUAL(system(cmd), 0);
 }
 
+/* cli_parse with its messages to /dev/null. */
+static int parse_quietly(int argc, char **argv, const char *cmd,
+                         cli_options *o, int *help)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *null = fopen("/dev/null", "w");
+    if (null != NULL) {
+        dup2(fileno(null), 2);
+    }
+    cli_options_init(o);
+    int rc = cli_parse(argc, argv, cmd, o, help);
+    fflush(stderr);
+    if (saved >= 0) {
+        dup2(saved, 2);
+        close(saved);
+    }
+    if (null != NULL) {
+        fclose(null);
+    }
+    return rc;
+}
+
+/* Each parse starts afresh: getopt kept its place inside a group of short
+ * options that a parse left unfinished ("-hq", or "-qq-m..." refused at
+ * the '-'), and the next parse in the same process went on reading the
+ * earlier argv (fuzz_opts: heap use after free;
+ * tests/fixtures/fuzz/opts/getopt-unfinished-group holds its input: a
+ * command byte, then NUL-separated arguments). */
+static void test_parse_afresh(void)
+{
+    FILE *f = fopen("tests/fixtures/fuzz/opts/getopt-unfinished-group", "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char bytes[256];
+    size_t len = fread(bytes, 1, sizeof bytes - 1, f);
+    fclose(f);
+    bytes[len] = '\0';
+    char *argv1[8];
+    int argc1 = 0;
+    argv1[argc1++] = "estimate";
+    for (size_t i = 1; i < len && argc1 < 7; i += strlen(bytes + i) + 1) {
+        argv1[argc1++] = bytes + i;
+    }
+    argv1[argc1] = NULL;
+    cli_options o;
+    int help = 0;
+    CU_ASSERT_EQUAL(parse_quietly(argc1, argv1, "estimate", &o, &help),
+                    CLI_EXIT_USAGE);
+    cli_options_free(&o);
+
+    char *argv2[] = {"estimate", "f.csv", NULL};
+    CU_ASSERT_EQUAL(parse_quietly(2, argv2, "estimate", &o, &help),
+                    CLI_EXIT_OK);
+    CU_ASSERT_EQUAL(o.methods.n, 0);
+    CU_ASSERT_EQUAL(o.quiet, 0);
+    CU_ASSERT_PTR_EQUAL(o.input, argv2[1]);
+    cli_options_free(&o);
+
+    char *argv3[] = {"estimate", "-hq", "f.csv", NULL};
+    CU_ASSERT_EQUAL(parse_quietly(3, argv3, "estimate", &o, &help),
+                    CLI_EXIT_OK);
+    CU_ASSERT_EQUAL(help, 1);
+    cli_options_free(&o);
+    char *argv4[] = {"validate", "g.csv", NULL};
+    CU_ASSERT_EQUAL(parse_quietly(2, argv4, "validate", &o, &help),
+                    CLI_EXIT_OK);
+    CU_ASSERT_EQUAL(help, 0);
+    CU_ASSERT_EQUAL(o.quiet, 0);
+    CU_ASSERT_PTR_EQUAL(o.input, argv4[1]);
+    cli_options_free(&o);
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -1079,6 +1160,8 @@ int vc_register_cli_suite(void)
         return CU_get_error();
     }
     if (CU_add_test(s, "version and help", test_version_help) == NULL
+        || CU_add_test(s, "option parser: each parse afresh",
+                       test_parse_afresh) == NULL
         || CU_add_test(s, "usage errors", test_usage_errors) == NULL
         || CU_add_test(s, "data errors", test_data_errors) == NULL
         || CU_add_test(s, "json", test_json) == NULL

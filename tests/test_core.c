@@ -48,6 +48,11 @@ static void test_error_first_wins(void)
     CU_ASSERT_EQUAL(err.code, VC_EDATA);
     CU_ASSERT_STRING_EQUAL(err.msg, "file.csv:14: bad");
     CU_ASSERT_EQUAL(vc_error_set(NULL, VC_EIO, "ignored"), VC_EIO);
+    /* One line whatever a quoted argument holds (fuzz_model found model
+     * strings with line breaks echoed into two-line messages). */
+    vc_error_clear(&err);
+    vc_error_set(&err, VC_EINVAL, "model \"%s\": bad", "A\nB\r\tC\x7f\x01");
+    CU_ASSERT_STRING_EQUAL(err.msg, "model \"A?B??C??\": bad");
     for (int c = VC_OK; c <= VC_ENOTCONV; c++) {
         CU_ASSERT_STRING_NOT_EQUAL(vc_strerror(c), "unknown status");
     }

@@ -789,6 +789,13 @@ static void test_error_fixtures(void)
         {"bad_count_exponent.csv", VC_EDATA,
          {":3:", "column \"count\"", "got \"1.5E+06\" (exponent"}},
         {"bad_utf16_nobom.csv", VC_EDATA, {":1:", "NUL byte", "UTF-16"}},
+        /* A NUL byte would cut names and values short ("B\0X" a list
+         * named "B"): in a header name, and inside a quoted value over two
+         * lines (fuzz_csv's property: names are non-empty C strings). */
+        {"bad_nul_name.csv", VC_EDATA,
+         {":1:", "byte 4 of the line", "got a NUL byte"}},
+        {"bad_nul_value.csv", VC_EDATA,
+         {":3:", "byte 4 of the line", "got a NUL byte"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[256];
@@ -879,6 +886,29 @@ static void test_option_errors(void)
     static const char *const want_few[] = {"1 list (\"A+B\")", NULL};
     o.omit = omit_c;
     expect_read_error(path, &o, VC_EDATA, want_few);
+
+    /* A merge named like a column: two lists "A+B" were accepted, and
+     * everything that finds a list by name found the first (fuzz_csv;
+     * tests/fixtures/fuzz/csv/merged-name-collision). */
+    static const char *const want_clash[] = {
+        "merged list \"A+B\"", "name of another list", NULL};
+    o = no_opts();
+    o.merge = merge_ab;
+    o.nmerge = 1;
+    expect_read_error(FIX "merge_name_collision.csv", &o, VC_EINVAL,
+                      want_clash);
+    static const char *const merge_ba[] = {"B+A"};
+    o.merge = merge_ba;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(FIX "merge_name_collision.csv", &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT_STRING_EQUAL(d->names[0], "B+A");
+    CU_ASSERT_STRING_EQUAL(d->names[1], "A+B");
+    CU_ASSERT_EQUAL(vc_table_list_total(d->tables[0], 0), 9);
+    CU_ASSERT_EQUAL(vc_table_list_total(d->tables[0], 1), 5);
+    vc_dataset_free(d);
 }
 
 /* A file that cannot be opened: VC_EIO with the name and the reason. */
