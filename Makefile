@@ -319,9 +319,11 @@ sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(MAKE) BUILD=build-san SANITIZE=address,undefined OPT="-O1 -g" test
 
+# The alloc suite tries 8 failures per call here (80 in make test): under
+# valgrind each try costs seconds.
 valgrind: deps
 	$(MAKE) all $(TEST_BIN)
-	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) valgrind --error-exitcode=1 --leak-check=full \
+	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_ALLOC_TRIES=8 valgrind --error-exitcode=1 --leak-check=full \
 	  --errors-for-leak-kinds=definite ./$(TEST_BIN)
 
 bench: deps
