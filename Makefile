@@ -319,7 +319,7 @@ sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  $(MAKE) BUILD=build-san SANITIZE=address,undefined OPT="-O1 -g" test
 
-# The alloc suite tries 8 failures per call here (80 in make test): under
+# The alloc suite tries 8 failures per call here (60 in make test): under
 # valgrind each try costs seconds.
 valgrind: deps
 	$(MAKE) all $(TEST_BIN)

@@ -488,7 +488,7 @@ static size_t leaks(const char *what, long k)
 /* Every k up to STRIDE_FROM, then about MAX_TRIES in all (make test;
  * VC_ALLOC_TRIES sets it, as make valgrind does). */
 #define STRIDE_FROM 30
-#define MAX_TRIES 80
+#define MAX_TRIES 60
 
 /* A call under test: returns its status with err filled; on VC_OK it has
  * compared its result with the reference the first (unarmed) call kept,
