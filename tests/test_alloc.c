@@ -26,7 +26,9 @@
  * fontconfig's internals (cairo reports a failure as
  * CAIRO_STATUS_NO_MEMORY, which report/plot.c maps to VC_ENOMEM), stdio's
  * buffers (fopen, the growth of an open_memstream: its fclose then
- * fails, which the callers check), nettle (allocates nothing).
+ * fails, which the callers check), GLPK's (the existence LP of
+ * estimators/exist.c: GLPK ends the process when its allocator fails, so
+ * no status could come back), nettle (allocates nothing).
  *
  * The full loop over every k runs under VC_SLOW=1 (make test-slow); `make
  * test` tries every k up to STRIDE_FROM and then every stride-th, the
