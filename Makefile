@@ -320,11 +320,13 @@ sanitize: deps
 	  $(MAKE) BUILD=build-san SANITIZE=address,undefined OPT="-O1 -g" test
 
 # The alloc suite tries 8 failures per call here (60 in make test): under
-# valgrind each try costs seconds.
+# valgrind each try costs seconds.  fontconfig's process-wide cache is
+# suppressed as for LeakSanitizer (tests/valgrind.supp).
 valgrind: deps
 	$(MAKE) all $(TEST_BIN)
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_ALLOC_TRIES=8 valgrind --error-exitcode=1 --leak-check=full \
-	  --errors-for-leak-kinds=definite ./$(TEST_BIN)
+	  --errors-for-leak-kinds=definite \
+	  --suppressions=$(CURDIR)/tests/valgrind.supp ./$(TEST_BIN)
 
 bench: deps
 	$(MAKE) all $(BENCH_BIN)
