@@ -208,7 +208,7 @@ TEST_CLI_OBJ = $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 
 $(TEST_BIN): $(TEST_OBJ) $(TEST_CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) $(TEST_WRAP) -o $@ $(TEST_OBJ) $(TEST_CLI_OBJ) \
-	  $(STATIC_LIB) $(LIBS) $(CUNIT_LIBS)
+	  $(STATIC_LIB) $(LIBS) $(SERVE_LIBS) -lpthread $(CUNIT_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
