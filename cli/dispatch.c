@@ -54,6 +54,7 @@ static void usage(FILE *f)
 
 int cli_main(int argc, char **argv)
 {
+    cli_json_alloc_init();
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;

@@ -39,11 +39,13 @@ int cli_strings_add_csv(cli_strings *s, const char *csv)
         if (len > 0) {
             char **v = realloc(s->v, (s->n + 1) * sizeof *v);
             if (v == NULL) {
+                cli_error("out of memory");
                 return -1;
             }
             s->v = v;
             s->v[s->n] = malloc(len + 1);
             if (s->v[s->n] == NULL) {
+                cli_error("out of memory");
                 return -1;
             }
             memcpy(s->v[s->n], p, len);
