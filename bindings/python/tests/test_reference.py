@@ -236,4 +236,4 @@ def test_gil_released_and_ctrl_c_stops_lcm():
     with pytest.raises(KeyboardInterrupt):
         vc.estimate(ref("Kosovo.csv"), methods=["lcm"], iterations=10**6,
                     burnin=0, threads=1)
-    assert time.monotonic() - t0 < 60
+    assert time.monotonic() - t0 < 30  # rounds of about a second

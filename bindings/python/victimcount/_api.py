@@ -616,10 +616,12 @@ def _lcm_run(c, t, o, lo):
     err = L.Error()
     max_total = o["max_iterations"] or 10 * o["iterations"]
     target = o["iterations"]
-    # Rounds of a twentieth of the run: between rounds Python sees Ctrl-C
-    # (the call itself cannot be interrupted), and rounds never change the
-    # draws (vc_lcm_chains_round).
-    rnd = max(target // 20, o["thin"], 1)
+    # Rounds of about a second (after the first, which also runs the
+    # burn-in): between rounds Python sees Ctrl-C (a call into C cannot be
+    # interrupted), and rounds never change the draws
+    # (vc_lcm_chains_round).
+    thin = max(o["thin"], 1)
+    rnd = thin
     s = L.LcmSummary()
     t0 = time.monotonic()
     while True:
@@ -630,8 +632,13 @@ def _lcm_run(c, t, o, lo):
                 break
             target = min(done + o["iterations"], max_total)
             continue
-        _check(L.vc_lcm_chains_round(c, min(target - done, rnd), byref(err)),
-               err)
+        ask = min(target - done, rnd)
+        r0 = time.monotonic()
+        _check(L.vc_lcm_chains_round(c, ask, byref(err)), err)
+        secs = time.monotonic() - r0
+        # the sweeps of about a second at this pace, at most 4 times more
+        want = min(ask / secs if secs > 0 else 4 * ask, 4 * ask)
+        rnd = max(int(want // thin), 1) * thin
     seconds = time.monotonic() - t0
     e = L.Estimate()
     L.vc_lcm_summary_estimate(byref(s), byref(e))
@@ -867,7 +874,7 @@ def estimate(data, methods=None, **options):
     in the JSON, "draws" (lcm: NumPy arrays of shape (chains, draws) for
     N, alpha, occupied) and "posterior" (dga: N and probability on the
     grid).  Long runs release the GIL; Ctrl-C stops an lcm run between
-    rounds (a twentieth of the run each) and frees it.
+    rounds (about a second each, after the burn-in) and frees it.
     """
     opts = dict(options)
     d = _dataset(data, opts)

@@ -5,6 +5,7 @@
  * CLI's defaults, so the same options and seed give the CLI's figures.
  * Each result comes back as a named list; R/ makes the data frame.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #define R_NO_REMAP
 #include <R.h>
 #include <Rinternals.h>
@@ -14,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "estimators/vc_estimators.h"
 #include "models/vc_dga.h"
@@ -384,17 +386,33 @@ static int loglinear(const vc_table *t, SEXP o, vcr_out *r)
     return st == VC_OK ? VC_OK : fail(r, &err);
 }
 
-/* R_CheckUserInterrupt longjmps; run it inside R_ToplevelExec so the
- * chains can be freed first (R's documented pattern). */
-static void check_interrupt(void *unused)
+/* The chains live in an external pointer while they run, so that an
+ * interrupt, which longjmps out of R_CheckUserInterrupt, leaves them to
+ * this finalizer instead of leaking them. */
+static void chains_finalize(SEXP p)
 {
-    (void)unused;
-    R_CheckUserInterrupt();
+    vc_lcm_chains_free(R_ExternalPtrAddr(p));
+    R_ClearExternalPtr(p);
 }
 
-static int interrupted(void)
+static double seconds_now(void)
 {
-    return R_ToplevelExec(check_interrupt, NULL) == FALSE;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The length of the next round: the sweeps that take about a second at
+ * the pace of the last round, a whole number of thin steps, at least one,
+ * and at most four times the last. */
+static uint64_t next_round(uint64_t last, double secs, uint64_t thin)
+{
+    double want = secs > 0.0 ? (double)last / secs : 4.0 * (double)last;
+    if (want > 4.0 * (double)last) {
+        want = 4.0 * (double)last;
+    }
+    uint64_t k = (uint64_t)(want / (double)thin);
+    return (k ? k : 1) * thin;
 }
 
 static int lcm(const vc_table *t, SEXP o, vcr_out *r)
@@ -431,24 +449,25 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
     if (c == NULL) {
         return fail(r, &err);
     }
-    /* Rounds of a twentieth of the run, to check for interrupts between
-     * them; rounds never change the draws (vc_lcm_chains_round). */
-    uint64_t step = lo.iterations / 20 > lo.thin ? lo.iterations / 20
-                                                 : lo.thin;
-    int stop = 0;
+    SEXP holder = PROTECT(R_MakeExternalPtr(c, R_NilValue, R_NilValue));
+    R_RegisterCFinalizerEx(holder, chains_finalize, TRUE);
+    /* Rounds of about a second each (after the first, which also runs
+     * the burn-in), to check for interrupts between them; rounds never
+     * change the draws (vc_lcm_chains_round). */
+    uint64_t step = lo.thin;
     while (st == VC_OK && vc_lcm_chains_sweeps(c) < lo.iterations) {
         uint64_t left = lo.iterations - vc_lcm_chains_sweeps(c);
-        st = vc_lcm_chains_round(c, left < step ? left : step, &err);
-        if (interrupted()) {
-            stop = 1;
-            break;
-        }
+        uint64_t ask = left < step ? left : step;
+        double t0 = seconds_now();
+        st = vc_lcm_chains_round(c, ask, &err);
+        step = next_round(ask, seconds_now() - t0, lo.thin);
+        R_CheckUserInterrupt();
     }
     vc_lcm_summary s;
-    if (!stop && st == VC_OK) {
+    if (st == VC_OK) {
         st = vc_lcm_chains_summary(c, &s, &err);
     }
-    if (!stop && st == VC_OK) {
+    if (st == VC_OK) {
         vc_lcm_summary_estimate(&s, &r->est);
         r->est.level = lo.level;
         r->est.interval = "equal-tailed posterior";
@@ -484,10 +503,8 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
         r->details = rl_done(&d);
         UNPROTECT(1);
     }
-    vc_lcm_chains_free(c);
-    if (stop) {
-        R_CheckUserInterrupt(); /* the chains are freed: now stop */
-    }
+    chains_finalize(holder); /* free them now, not at the next GC */
+    UNPROTECT(1);
     return st == VC_OK ? VC_OK : fail(r, &err);
 }
 
