@@ -56,6 +56,14 @@ def _load():
 
 lib, lib_path = _load()
 
+# GSL's default error handler aborts the process; the library expects it
+# off and reports every failure as a status, as the CLI and the tests set
+# it (cli/main.c).  The setting is GSL's, so it holds for the whole
+# process.  libgsl is a dependency of libvictimcount: dlsym finds it there.
+lib.gsl_set_error_handler_off.restype = c_void_p
+lib.gsl_set_error_handler_off.argtypes = []
+lib.gsl_set_error_handler_off()
+
 
 class Error(Structure):
     _fields_ = [("code", c_int), ("msg", c_char * ERROR_SIZE)]

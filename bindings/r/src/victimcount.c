@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "estimators/vc_estimators.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
@@ -707,6 +709,10 @@ static const R_CallMethodDef calls[] = {
 void R_init_victimcount(DllInfo *dll);
 void R_init_victimcount(DllInfo *dll)
 {
+    /* GSL's default handler aborts the process (R with it); the library
+     * expects it off and reports every failure as a status, as the CLI
+     * sets it (cli/main.c).  The setting holds for the whole process. */
+    gsl_set_error_handler_off();
     R_registerRoutines(dll, NULL, calls, NULL, NULL);
     R_useDynamicSymbols(dll, FALSE);
 }

@@ -11,7 +11,7 @@ if [ -n "$VICTIMCOUNT_HOME" ]; then
   fi
   case "$1" in
     cflags) echo "-I$VICTIMCOUNT_HOME `pkg-config --cflags gsl 2>/dev/null`" ;;
-    libs) echo "-L$LIBDIR -Wl,-rpath,$LIBDIR -lvictimcount" ;;
+    libs) echo "-L$LIBDIR -Wl,-rpath,$LIBDIR -lvictimcount `pkg-config --libs gsl 2>/dev/null`" ;;
   esac
 elif pkg-config --exists victimcount 2>/dev/null; then
   case "$1" in

@@ -148,3 +148,11 @@ test_that("vc_validate describes overlaps and problems", {
   expect_equal(unname(v$strata[[1]]$overlaps), matrix(c(3, 0, 0, 4), 2))
   expect_length(v$strata[[1]]$problems, 2)
 })
+
+test_that("a GSL error does not abort R", {
+  # LCMCR's defaults on Korea: a Beta quantile of the diagnostics failed to
+  # converge, and GSL's default handler aborted R until it was turned off
+  k <- korea_df("Freq")
+  N <- vc_lcmCR(k, tabular = TRUE, samples = 1000)
+  expect_length(N, 4000)
+})
