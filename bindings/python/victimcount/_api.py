@@ -38,6 +38,7 @@ _LCM_DEFAULT_SEED = 20160906   # VC_LCM_DEFAULT_SEED: the CLI's --seed
 _DGA_MAX_EXACT_LISTS = 5
 _FLAG_SPARSE, _FLAG_UPPER_OPEN = 0x10, 0x20
 _LCM_FLAG_NOT_CONVERGED = 0x100
+_LCM_FLAG_TAILS = 0x400
 _DGA_GRID_TAIL, _DGA_SPARSE, _DGA_NOT_CONVERGED = 0x1, 0x2, 0x4
 _COEF_FREE, _COEF_NEGINF, _COEF_ALIASED, _COEF_ZERO, _COEF_TIED = range(5)
 _HET_NAMES = ("none", "Chao", "Poisson", "Darroch", "Gamma")
@@ -656,7 +657,15 @@ def _lcm_run(c, t, o, lo):
          "mcse_upper": _finite(N.mcse_upper),
          "chains": s.chains, "sweeps": s.sweeps, "burnin": s.burnin,
          "thin": s.thin, "draws": s.draws, "seconds": seconds,
-         "converged": bool(s.converged), "seed": s.seed, "rng": _s(s.rng),
+         "converged": bool(s.converged),
+         # the chains' agreement on the tails (issue 21)
+         "tails": {"below_lower_min": _finite(s.low_share_min),
+                   "below_lower_max": _finite(s.low_share_max),
+                   "above_upper_min": _finite(s.high_share_min),
+                   "above_upper_max": _finite(s.high_share_max),
+                   "p_value": _finite(s.tail_p),
+                   "agree": not s.flags & _LCM_FLAG_TAILS},
+         "seed": s.seed, "rng": _s(s.rng),
          "sampler": _s(s.sampler), "temperatures": s.temperatures}
     if s.temperatures > 1:
         beta, rate = (c_double * 64)(), (c_double * 64)()

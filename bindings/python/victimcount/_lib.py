@@ -185,6 +185,9 @@ class DiagSummary(Structure):
 class LcmSummary(Structure):
     _fields_ = [("N", DiagSummary), ("alpha", DiagSummary),
                 ("occupied", DiagSummary), ("converged", c_int),
+                ("low_share_min", c_double), ("low_share_max", c_double),
+                ("high_share_min", c_double),
+                ("high_share_max", c_double), ("tail_p", c_double),
                 ("flags", c_uint), ("observed", c_uint64),
                 ("rng", c_char_p), ("sampler", c_char_p),
                 ("temperatures", c_size_t), ("beta_min", c_double),

@@ -488,7 +488,7 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
             }
         }
         rlist d;
-        rl_init(&d, 14);
+        rl_init(&d, 16);
         rl_add(&d, "mean", real_or_na(s.N.mean));
         rl_add(&d, "sd", real_or_na(s.N.sd));
         rl_add(&d, "hpd_lower", real_or_na(s.N.hpd_lower));
@@ -499,6 +499,10 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
         rl_add(&d, "ess_tail",
                real_or_na(s.N.diag_defined ? s.N.ess_tail : NAN));
         rl_add(&d, "converged", Rf_ScalarLogical(s.converged));
+        /* the chains' agreement on the tails (issue 21) */
+        rl_add(&d, "tails_agree",
+               Rf_ScalarLogical(!(s.flags & VC_LCM_FLAG_TAILS)));
+        rl_add(&d, "tail_p", real_or_na(s.tail_p));
         rl_add(&d, "seed", Rf_ScalarReal((double)s.seed));
         rl_add(&d, "sampler", mkstr(s.sampler));
         rl_add(&d, "draws", dr);
