@@ -23,6 +23,10 @@
 #   make uninstall  removes exactly what install put there
 #   make test-clone git clone of the committed HEAD into an empty
 #                   temporary directory, then `make test` there
+#   make bindings   the R package (built and installed into build/R) and
+#                   the Python module (used in place) over the library
+#   make test-bindings  deps-bindings, then pytest and R CMD check
+#                   --as-cran with the testthat tests (CI runs it)
 
 # User-tunable; the project's fixed flags live in VC_CFLAGS and are always
 # added, so overriding OPT or CFLAGS cannot drop -Werror or OpenMP.
@@ -63,6 +67,10 @@ COV_DEBIAN_PACKAGES = gcovr
 # Only `make fuzz` needs these: clang with libFuzzer and the sanitizer
 # runtimes, and LLVM's OpenMP (the library is built with -fopenmp).
 FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
+# Only the R and Python bindings need these (make test-bindings);
+# installed without Recommends, which would add hundreds of R packages.
+BINDINGS_DEBIAN_PACKAGES = python3 python3-numpy python3-pytest \
+                           r-base-dev r-cran-testthat r-cran-posterior
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -142,10 +150,10 @@ CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz run test test-slow \
-        sanitize valgrind bench scaling coverage linecov fuzz fuzz-build \
-        fuzz-harnesses lint format clean check-deps install uninstall \
-        test-clone test-install man
+.PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz deps-bindings run \
+        test test-slow sanitize valgrind bench scaling coverage linecov fuzz \
+        fuzz-build fuzz-harnesses lint format clean check-deps install \
+        uninstall test-clone test-install man bindings test-bindings
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -160,7 +168,8 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_FLAGS) \
+	    $$missing; \
 	fi
 
 deps-slow:
@@ -174,6 +183,10 @@ deps-cov:
 
 deps-fuzz:
 	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(FUZZ_DEBIAN_PACKAGES)"
+
+deps-bindings:
+	@$(MAKE) --no-print-directory deps APT_FLAGS=--no-install-recommends \
+	  DEBIAN_PACKAGES="$(BINDINGS_DEBIAN_PACKAGES)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -263,6 +276,42 @@ test-install: all $(PC_FILE) $(MAN_PAGE)
 # no VC_REFDATA: whatever the tests need must be in the repository.
 test-clone: deps
 	sh tests/clone.sh
+
+# ---------------------------------------------------------------- bindings
+
+# The R package is built (R CMD build) and installed into $(R_LIB) against
+# the library of this tree; the Python module needs no build and finds
+# $(SHARED_LIB) when used in place (VICTIMCOUNT_LIB says so explicitly).
+# Debian's python3: the packages it needs are Debian's.
+PYTHON ?= /usr/bin/python3
+R_LIB = $(BUILD)/R
+R_TARBALL = $(BUILD)/victimcount_$(VERSION).tar.gz
+R_ENV = VICTIMCOUNT_HOME=$(CURDIR) VICTIMCOUNT_LIBDIR=$(CURDIR)/$(BUILD)
+BINDINGS_TEST_ENV = VC_CLI=$(CURDIR)/$(CLI_BIN) \
+                    VC_REFDATA=$(CURDIR)/data/reference \
+                    VICTIMCOUNT_LIB=$(CURDIR)/$(SHARED_LIB)
+
+bindings: all
+	@mkdir -p $(R_LIB)
+	rm -f $(R_TARBALL)
+	cd $(BUILD) && $(R_ENV) R CMD build --no-build-vignettes \
+	  $(CURDIR)/bindings/r
+	$(R_ENV) R CMD INSTALL --no-multiarch -l $(R_LIB) $(R_TARBALL)
+
+# pytest, then R CMD check --as-cran of the built package (no network:
+# the CRAN incoming checks are off; no PDF manual: that needs LaTeX),
+# which runs the examples and the testthat tests.  Any WARNING or NOTE
+# fails the target, as an ERROR does.
+test-bindings: deps-bindings bindings
+	cd bindings/python && $(BINDINGS_TEST_ENV) $(PYTHON) -m pytest -q \
+	  -p no:cacheprovider tests
+	rm -rf $(BUILD)/victimcount.Rcheck
+	cd $(BUILD) && $(R_ENV) $(BINDINGS_TEST_ENV) \
+	  _R_CHECK_CRAN_INCOMING_=false _R_CHECK_CRAN_INCOMING_REMOTE_=false \
+	  _R_CHECK_SYSTEM_CLOCK_=0 R CMD check --as-cran --no-manual \
+	  $(notdir $(R_TARBALL))
+	@if grep -E '(WARNING|NOTE)$$' $(BUILD)/victimcount.Rcheck/00check.log; \
+	then echo "R CMD check: warnings or notes (above)"; exit 1; fi
 
 # ---------------------------------------------------------------- install
 
