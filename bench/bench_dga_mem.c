@@ -5,8 +5,8 @@
  * REPEATS fits on all threads; the peak is the process's (getrusage), so
  * it includes reading the table.
  *
- * Usage: bench_dga_mem FILE [repeats]   (default 5)
- * e.g.   bench_dga_mem bench/dga_wide5.csv
+ * Usage: bench_dga_mem [FILE [repeats]]   (default bench/dga_wide5.csv,
+ * the wide 5-list table of bench/RESULTS.md, and 3 repeats)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +20,13 @@
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_dga_mem FILE [repeats]\n");
-        return 2;
-    }
-    int repeats = argc > 2 ? atoi(argv[2]) : 5;
+    const char *file = argc > 1 ? argv[1] : "bench/dga_wide5.csv";
+    int repeats = argc > 2 ? atoi(argv[2]) : 3;
     repeats = repeats < 1 ? 1 : repeats;
     vc_read_opts ro = {0};
     vc_error err;
     vc_error_clear(&err);
-    vc_dataset *d = vc_dataset_read(argv[1], &ro, &err);
+    vc_dataset *d = vc_dataset_read(file, &ro, &err);
     double *ms = malloc((size_t)repeats * sizeof *ms);
     if (d == NULL || ms == NULL) {
         fprintf(stderr, "bench_dga_mem: %s\n", d ? "out of memory" : err.msg);
@@ -53,7 +50,7 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     printf("| %s | n = %llu | n0 grid 0:%zu | median N %.0f | fit %.0f ms "
            "(median of %d) | peak RSS %.1f MB | minor faults %ld |\n",
-           argv[1], (unsigned long long)d->tables[0]->n, ngrid - 1, median_N,
+           file, (unsigned long long)d->tables[0]->n, ngrid - 1, median_N,
            bench_median(ms, (size_t)repeats), repeats,
            (double)ru.ru_maxrss / 1024.0, ru.ru_minflt);
     free(ms);
