@@ -213,14 +213,20 @@ $(SHARED_LIB): $(SHARED_REAL)
 	ln -sf $(notdir $<) $(BUILD)/$(SONAME)
 	ln -sf $(notdir $<) $@
 
+# --as-needed: a library none of the linked objects calls is not loaded
+# at every start (the start-up of the binary is most of a small
+# `estimate`; bench/RESULTS.md); -O1 gives the dynamic linker shorter
+# hash chains.
+CLI_LDFLAGS = -Wl,--as-needed -Wl,-O1
+
 $(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) $(LIBS) \
-	  $(SERVE_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) \
+	  $(LIBS) $(SERVE_LIBS) -lpthread
 
 # The MPI build of the CLI: the same objects with another main().
 $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \
             $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MPI_OBJ) \
+	$(CC) $(ALL_LDFLAGS) $(CLI_LDFLAGS) -o $@ $(MPI_OBJ) \
 	  $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(STATIC_LIB) $(LIBS) \
 	  $(SERVE_LIBS) $(MPI_LIBS)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <CUnit/CUnit.h>
+#include <omp.h>
 
 #include "models/dga_impl.h"
 #include "models/vc_dga.h"
@@ -146,6 +147,54 @@ static void test_dga_cliques_and_auto_grid(void)
     CU_ASSERT_EQUAL(vc_dga_quantile(r, 0.975), 16544);
     vc_dga_result_free(r);
     vc_table_free(p);
+    vc_table_free(t);
+}
+
+/*
+ * The exact pass streams the grid in blocks, and its sum in rounds of
+ * blocks whose per-graph sums are added in block order: the result is the
+ * same to the last bit on any number of threads.  UK 5 lists on 0:68600
+ * has 134 blocks, several rounds.
+ */
+static void test_dga_threads_identical(void)
+{
+    vc_table *t = vc_test_load_ref("UKdat_5.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_dga_opts o;
+    memset(&o, 0, sizeof o);
+    o.n0_hi = 68600;
+    vc_error err;
+    vc_error_clear(&err);
+    int saved = omp_get_max_threads();
+    vc_dga_result *r[3];
+    for (int k = 0; k < 3; k++) {
+        omp_set_num_threads(k + 1);
+        r[k] = vc_dga_fit(t, &o, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r[k]);
+    }
+    omp_set_num_threads(saved);
+    CU_ASSERT_EQUAL(r[0]->median, 22990);
+    VC_ASSERT_REL(r[0]->mean, 21282.17297, 1e-9);
+    for (int k = 1; k < 3; k++) {
+        CU_ASSERT_EQUAL_FATAL(r[k]->ngrid, r[0]->ngrid);
+        CU_ASSERT_EQUAL(memcmp(r[k]->post, r[0]->post,
+                               r[0]->ngrid * sizeof *r[0]->post), 0);
+        CU_ASSERT_EQUAL(memcmp(r[k]->edge_post, r[0]->edge_post,
+                               25 * sizeof *r[0]->edge_post), 0);
+        CU_ASSERT_EQUAL(memcmp(&r[k]->mean, &r[0]->mean, sizeof r[0]->mean),
+                        0);
+        for (size_t a = 0; a < r[0]->ntop; a++) {
+            CU_ASSERT_EQUAL(memcmp(&r[k]->top[a].posterior,
+                                   &r[0]->top[a].posterior,
+                                   sizeof r[0]->top[a].posterior), 0);
+            CU_ASSERT_EQUAL(memcmp(&r[k]->top[a].mean_N,
+                                   &r[0]->top[a].mean_N,
+                                   sizeof r[0]->top[a].mean_N), 0);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        vc_dga_result_free(r[k]);
+    }
     vc_table_free(t);
 }
 
@@ -731,6 +780,8 @@ int vc_register_dga_suite(void)
         || CU_add_test(s, "dga 2.0.2 reference", test_dga_reference) == NULL
         || CU_add_test(s, "cliques, auto grid, permutation",
                        test_dga_cliques_and_auto_grid) == NULL
+        || CU_add_test(s, "exact pass: same bits on 1, 2, 3 threads",
+                       test_dga_threads_identical) == NULL
         || CU_add_test(s, "errors and grid tail", test_dga_errors) == NULL
         || CU_add_test(s, "negative binomial prior", test_dga_negbin) == NULL
         || CU_add_test(s, "exact pass against the plain sum",
