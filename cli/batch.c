@@ -523,6 +523,9 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     if (m->two_list && J > 2 && strcmp(m->name, "chapman") == 0) {
         m = cli_method_find("pairwise");
     }
+    /* an allocation that failed and was recovered from on the way
+     * (jansson, a detail line) may have left a field out */
+    unsigned long oom_before = cli_oom_count();
     size_t cap = cli_method_rows(m, J);
     cli_result *res = calloc(cap, sizeof *res);
     if (res == NULL) {
@@ -555,12 +558,20 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     json_object_set_new(unit, "method", json_string(u->m->name));
     json_object_set_new(unit, "variant", json_string(u->variant));
     json_t *rows = json_array();
+    /* out of memory is not a result: such a unit is not kept, so a rerun
+     * computes it again */
+    int oom = 0;
     for (size_t k = 0; k < nrows; k++) {
+        oom |= res[k].status == VC_ENOMEM;
         json_array_append_new(rows, row_to_json(&res[k]));
         cli_result_clear(&res[k]);
     }
     json_object_set_new(unit, "rows", rows);
     free(res);
+    if (oom || cli_oom_count() != oom_before) {
+        json_decref(unit);
+        return NULL;
+    }
     return unit;
 }
 
@@ -569,8 +580,16 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
  * result alone. */
 char *cli_batch_unit_serialise(const json_t *unit)
 {
-    return json_dumps(unit, JSON_INDENT(1) | JSON_PRESERVE_ORDER
-                                | JSON_REAL_PRECISION(17));
+    /* jansson can leave a member out of the text when an allocation
+     * fails on the way and still return it (jsonmem.c) */
+    unsigned long oom_before = cli_oom_count();
+    char *text = json_dumps(unit, JSON_INDENT(1) | JSON_PRESERVE_ORDER
+                                      | JSON_REAL_PRECISION(17));
+    if (text != NULL && cli_oom_count() != oom_before) {
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 /* A unit file's contents when text is a finished unit with key; else
@@ -711,8 +730,13 @@ static int write_output(const char *dir, const char *name,
         cli_error("out of memory");
         return CLI_EXIT_INTERNAL;
     }
+    unsigned long oom_before = cli_oom_count();
     int rc = writer(o, d, rows, nrows, f);
-    if (fclose(f) != 0 && rc == CLI_EXIT_OK) {
+    /* the stream grows in memory: a failed fclose is out of memory, as
+     * is a JSON field jansson could not add (jsonmem.c) */
+    if ((fclose(f) != 0 || cli_oom_count() != oom_before)
+        && rc == CLI_EXIT_OK) {
+        cli_error("out of memory");
         rc = CLI_EXIT_INTERNAL;
     }
     if (rc == CLI_EXIT_OK) {
@@ -858,6 +882,7 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
                          cli_batch_plan **plan)
 {
     *plan = NULL;
+    cli_json_alloc_init(); /* the MPI build does not pass cli_main */
     cli_batch_plan *p = calloc(1, sizeof *p);
     if (p == NULL) {
         cli_error("out of memory");
@@ -986,7 +1011,13 @@ int cli_batch_unit_store(const cli_batch_plan *p, size_t i, const char *text,
                          size_t len)
 {
     const batch_unit *u = &p->units[i];
+    unsigned long oom_before = cli_oom_count();
     json_t *j = unit_check(json_loadb(text, len, 0, NULL), u->key);
+    if (cli_oom_count() != oom_before) {
+        json_decref(j);
+        cli_error("batch: out of memory in unit %s", u->name);
+        return CLI_EXIT_INTERNAL;
+    }
     if (j == NULL) {
         cli_error("batch: the result of unit %s is not a finished unit "
                   "with key %s", u->name, u->key);
@@ -1076,7 +1107,17 @@ int cli_batch_assemble(cli_batch_plan *p)
     size_t *row_unit = NULL;
     for (size_t i = 0; i < p->nunits; i++) {
         batch_unit *u = &p->units[i];
+        unsigned long oom_before = cli_oom_count();
         u->loaded = load_unit(u);
+        /* jansson may return what it parsed with a member left out when
+         * an allocation failed (jsonmem.c) */
+        if (cli_oom_count() != oom_before) {
+            json_decref(u->loaded);
+            u->loaded = NULL;
+            cli_error("out of memory");
+            rc = CLI_EXIT_INTERNAL;
+            break;
+        }
         if (u->loaded == NULL) {
             cli_error("batch: cannot read back %s (unit %s)", u->path,
                       u->name);

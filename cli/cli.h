@@ -140,6 +140,8 @@ typedef struct {
 } cli_result;
 
 /* opts.c */
+/* Append the comma-separated items of csv to s; -1 after printing "out
+ * of memory". */
 int cli_strings_add_csv(cli_strings *s, const char *csv);
 void cli_strings_free(cli_strings *s);
 void cli_options_init(cli_options *o);
@@ -296,11 +298,26 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
 
+/* encode.c / link.c: privacy-preserving record linkage (link/) */
+int cli_encode(int argc, char **argv);
+void cli_encode_help(FILE *f);
+int cli_link(int argc, char **argv);
+void cli_link_help(FILE *f);
+
 /* serve.c: the intake service (serve/) and its administration */
 int cli_serve(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 void cli_serve_help(FILE *f);
 void cli_admin_help(FILE *f);
+
+/* jsonmem.c: route jansson's allocations through malloc and count those
+ * that fail, with the other failures the CLI recovers from locally (see
+ * jsonmem.c for why).  cli_json_alloc_init is called before JSON is built
+ * (cli_main, the batch plan); cli_oom_note counts one failure,
+ * cli_oom_count reads the count. */
+void cli_json_alloc_init(void);
+void cli_oom_note(void);
+unsigned long cli_oom_count(void);
 
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,

@@ -25,6 +25,11 @@ static void usage(FILE *f)
         "             HTML report in a directory (victimcount batch --help)\n"
         "  simulate   draw populations of known size, write them as input\n"
         "             (victimcount simulate --help)\n"
+        "  encode     turn a list of people into keyed encodings that can\n"
+        "             be linked without sharing names (victimcount encode\n"
+        "             --help)\n"
+        "  link       link several lists' encodings into an overlap table\n"
+        "             (victimcount link --help)\n"
         "  serve      the intake service: offices submit files over HTTP\n"
         "             (victimcount serve --help)\n"
         "  admin      offices, tokens and the audit log of the service\n"
@@ -49,6 +54,7 @@ static void usage(FILE *f)
 
 int cli_main(int argc, char **argv)
 {
+    cli_json_alloc_init();
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_USAGE;
@@ -74,6 +80,12 @@ int cli_main(int argc, char **argv)
     }
     if (strcmp(cmd, "simulate") == 0) {
         return cli_simulate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "encode") == 0) {
+        return cli_encode(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "link") == 0) {
+        return cli_link(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "serve") == 0) {
         return cli_serve(argc - 1, argv + 1);

@@ -86,6 +86,9 @@ void cli_estimate_help(FILE *f)
         "                       summand \"+ h=H\" adds heterogeneity between\n"
         "                       people (Rcapture's Mth models, or Mh on M0):\n"
         "                       \"[12,3] + h=Chao\", \"M0 + h=Poisson\"\n"
+        "                       A list name holding + * or : (a merged\n"
+        "                       list) goes in double quotes:\n"
+        "                       --model '\"IOM+NGO\"*Police'\n"
         "      --heterogeneity H  the same as \"+ h=H\" in --model (needs\n"
         "                       --model; \"--model independence\" is Mth,\n"
         "                       \"--model M0\" is Mh):\n"
@@ -268,12 +271,18 @@ int cli_estimate(int argc, char **argv)
         }
         fputs("stratum,chain,draw,N,alpha,occupied\n", draws);
     }
+    /* a method's JSON or detail line that could not be allocated is
+     * left out quietly (jsonmem.c): such output is not written */
+    unsigned long oom_before = cli_oom_count();
+    int oom = 0;
     for (size_t s = 0; s < d->ntables; s++) {
         for (size_t i = 0; i < o.methods.n; i++) {
             size_t k = cli_run_method(cli_method_find(o.methods.v[i]), d->tables[s],
                                   &o, &res[nres], draws);
             for (size_t r = 0; r < k; r++) {
                 failed |= res[nres + r].status != VC_OK;
+                /* out of memory is no result to write */
+                oom |= res[nres + r].status == VC_ENOMEM;
             }
             nres += k;
         }
@@ -287,7 +296,9 @@ int cli_estimate(int argc, char **argv)
         rc = CLI_EXIT_INTERNAL;
     } else {
         rc = cli_write_results(&o, d, res, nres, mem);
-        if (fclose(mem) != 0 && rc == CLI_EXIT_OK) {
+        if ((fclose(mem) != 0 || oom || cli_oom_count() != oom_before)
+            && rc == CLI_EXIT_OK) {
+            cli_error("out of memory");
             rc = CLI_EXIT_INTERNAL;
         }
         if (rc == CLI_EXIT_OK) {
@@ -299,6 +310,7 @@ int cli_estimate(int argc, char **argv)
         int closed = fclose(draws);
         if (rc == CLI_EXIT_OK || rc == CLI_EXIT_NOEST) {
             if (closed != 0) {
+                cli_error("out of memory");
                 rc = CLI_EXIT_INTERNAL;
             } else {
                 int drc = cli_emit(o.draws, draws_buf, draws_len);

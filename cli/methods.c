@@ -161,7 +161,10 @@ static void add_detail(cli_result *res, const char *fmt, ...)
     size_t old = res->details ? strlen(res->details) : 0;
     char *grown = realloc(res->details, old + strlen(line) + 2);
     if (grown == NULL) {
-        return; /* details are a courtesy; the estimate stands */
+        /* the estimate stands, but a batch must not keep a unit with a
+         * line missing: counted (cli_batch_unit_compute) */
+        cli_oom_note();
+        return;
     }
     memcpy(grown + old, line, strlen(line));
     grown[old + strlen(line)] = '\n';
@@ -368,6 +371,11 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
             json_array_append_new(cells, cell);
         }
         json_object_set_new(x, "pearson_residuals", cells);
+    } else if (fitted == NULL || resid == NULL || obs == NULL
+               || again == NULL || err.code == VC_ENOMEM) {
+        /* the residuals are left out: a batch must not keep the unit
+         * (cli_batch_unit_compute) */
+        cli_oom_note();
     }
     free(again);
     free(obs);

@@ -39,11 +39,13 @@ int cli_strings_add_csv(cli_strings *s, const char *csv)
         if (len > 0) {
             char **v = realloc(s->v, (s->n + 1) * sizeof *v);
             if (v == NULL) {
+                cli_error("out of memory");
                 return -1;
             }
             s->v = v;
             s->v[s->n] = malloc(len + 1);
             if (s->v[s->n] == NULL) {
+                cli_error("out of memory");
                 return -1;
             }
             memcpy(s->v[s->n], p, len);
@@ -250,11 +252,19 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         {NULL, 0, NULL, 0},
     };
     *help = 0;
-    optind = 1;
+    /* 0, not 1: glibc's getopt then forgets where it was inside a group
+     * of short options ("-hq") that an earlier parse left unfinished; with
+     * 1 it would go on reading that earlier argv. */
+    optind = 0;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, NULL)) != -1) {
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, &li)) != -1) {
         char *end = NULL;
+        /* The option by its long name: argv[optind - 1] is its value when
+         * the value is a word of its own ("--bootstrap 1"). */
+        char name[32];
+        snprintf(name, sizeof name, "--%s", li >= 0 ? longopts[li].name : "");
+        li = -1;
         switch (c) {
         case 'm':
             if (cli_strings_add_csv(&o->methods, optarg) != 0) {
@@ -392,7 +402,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             uint64_t hi = (c == OPT_BOOTSTRAP) ? 10000000 : 1000;
             if (parse_u64(optarg, lo, hi, &v) != 0) {
                 cli_error("%s: %s takes a whole number from %llu to %llu, "
-                          "not \"%s\"", cmd, argv[optind - 1],
+                          "not \"%s\"", cmd, name,
                           (unsigned long long)lo, (unsigned long long)hi,
                           optarg);
                 return CLI_EXIT_USAGE;
@@ -414,7 +424,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             uint64_t lo = (c == OPT_BURNIN) ? 0 : 1;
             if (parse_u64(optarg, lo, UINT64_C(1) << 40, &v) != 0) {
                 cli_error("%s: %s takes a whole number >= %llu, not \"%s\"",
-                          cmd, argv[optind - 1], (unsigned long long)lo,
+                          cmd, name, (unsigned long long)lo,
                           optarg);
                 return CLI_EXIT_USAGE;
             }
@@ -527,7 +537,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         case OPT_RESUME:
             if (strcmp(cmd, "batch") != 0) {
                 cli_error("%s: %s is an option of victimcount batch", cmd,
-                          argv[optind - 1]);
+                          name);
                 return CLI_EXIT_USAGE;
             }
             if (c == OPT_OUT) {
@@ -555,8 +565,26 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                       "--help)", cmd, argv[optind - 1], cmd);
             return CLI_EXIT_USAGE;
         default:
-            cli_error("%s: unknown option %s (see victimcount %s --help)",
-                      cmd, argv[optind - 1], cmd);
+            /* optopt 0: an unknown long option, argv[optind - 1].  A known
+             * option without a value ('q', 'h', OPT_*) given one with '=':
+             * argv[optind - 1] too.  Any other optopt is an unknown short
+             * option, maybe inside a group ("-zq"), where argv[optind - 1]
+             * can be an earlier argument. */
+            if (optopt == 0) {
+                cli_error("%s: unknown option %s (see victimcount %s "
+                          "--help)", cmd, argv[optind - 1], cmd);
+            } else if (optopt == 'q' || optopt == 'h'
+                       || optopt >= OPT_LEVEL) {
+                cli_error("%s: option %s takes no value (see victimcount "
+                          "%s --help)", cmd, argv[optind - 1], cmd);
+            } else if (optopt > ' ' && optopt < 0x7f) {
+                cli_error("%s: unknown option -%c (see victimcount %s "
+                          "--help)", cmd, optopt, cmd);
+            } else {
+                cli_error("%s: unknown option: byte 0x%02x after '-' (see "
+                          "victimcount %s --help)", cmd,
+                          (unsigned)optopt & 0xffu, cmd);
+            }
             return CLI_EXIT_USAGE;
         }
     }

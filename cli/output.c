@@ -440,14 +440,25 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
 int cli_write_results(const cli_options *o, const vc_dataset *d,
                       const cli_result *res, size_t nres, FILE *f)
 {
+    /* jansson fails quietly (a field left out): see jsonmem.c */
+    unsigned long oom_before = cli_oom_count();
+    int rc;
     switch (o->format) {
     case CLI_JSON:
-        return write_json(o, d, res, nres, f);
+        rc = write_json(o, d, res, nres, f);
+        break;
     case CLI_CSV:
-        return write_csv(o, d, res, nres, f);
+        rc = write_csv(o, d, res, nres, f);
+        break;
     default:
-        return write_text(o, d, res, nres, f);
+        rc = write_text(o, d, res, nres, f);
+        break;
     }
+    if (cli_oom_count() != oom_before) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    return rc;
 }
 
 int cli_emit(const char *path, const char *buf, size_t len)

@@ -112,6 +112,8 @@ static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
         fputs("<img class=\"fig\" alt=\"", f);
         put_html(f, alt);
         fprintf(f, "\" src=\"data:image/png;base64,%s\">\n", b64);
+    } else {
+        cli_oom_note(); /* the figure is left out: see jsonmem.c */
     }
     free(b64);
     free(png);
@@ -119,6 +121,9 @@ static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
 
 static void put_plot_error(FILE *f, const vc_error *err)
 {
+    if (err->code == VC_ENOMEM) {
+        cli_oom_note(); /* a report short of memory is not kept */
+    }
     fputs("<p class=\"warn\">figure not drawn: ", f);
     put_html(f, err->msg);
     fputs("</p>\n", f);
@@ -183,6 +188,7 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
         free(rows);
         free(labels);
         free(groups);
+        cli_oom_note(); /* the figure is left out: see jsonmem.c */
         return;
     }
     size_t n = 0;
@@ -241,6 +247,7 @@ static void posterior(FILE *f, const cli_result *r)
         size_t n = json_array_size(mass);
         double *m = malloc((n ? n : 1) * sizeof *m);
         if (m == NULL) {
+            cli_oom_note();
             return;
         }
         for (size_t i = 0; i < n; i++) {
@@ -275,6 +282,7 @@ static void posterior(FILE *f, const cli_result *r)
         size_t nb = (size_t)((hi - lo) / w) + 1;
         double *m = calloc(nb, sizeof *m);
         if (m == NULL) {
+            cli_oom_note();
             return;
         }
         for (size_t c = 0; c < json_array_size(chains); c++) {
@@ -354,6 +362,8 @@ static void diagnostics(FILE *f, const cli_result *r)
                 put_plot_error(f, &err);
             }
             free(y);
+        } else if (m > 0 && n != SIZE_MAX && n >= 2) {
+            cli_oom_note(); /* the figure is left out: see jsonmem.c */
         }
     }
     if (r->details != NULL) {

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "models/vc_models.h"
@@ -50,6 +51,21 @@ void cli_simulate_help(FILE *f)
         "  -o, --output FILE      the data (default standard output)\n"
         "      --truth FILE       write the truth: strata, N, observed,\n"
         "                         unseen, expected share unseen\n"
+        "      --people DIR       also write person-level lists with names\n"
+        "                         and birth dates, for `encode` and `link`:\n"
+        "                         DIR/<list>.csv (given_name, family_name,\n"
+        "                         date_of_birth, sex, nationality, strata)\n"
+        "                         and DIR/people-truth.csv (list, row,\n"
+        "                         person).  Kazakh, Kyrgyz, Tajik, Uzbek and\n"
+        "                         Russian names; lists 1, 3, ... in Latin\n"
+        "                         (each its own romanisation), lists 2, 4,\n"
+        "                         ... in Cyrillic (see --scripts); each\n"
+        "                         record with recording errors: a typo in a\n"
+        "                         name (5%), another romanisation (20%), a\n"
+        "                         married surname (5% of women), day and\n"
+        "                         month swapped (3%), no date (5%).  The\n"
+        "                         other outputs do not change\n"
+        "      --scripts S,S,...  latin or cyrillic, one per list\n"
         "  -h, --help             this help\n"
         "\n"
         "Example:\n"
@@ -76,7 +92,9 @@ enum {
     SIM_REFERRAL,
     SIM_SEED,
     SIM_RECORDS,
-    SIM_TRUTH
+    SIM_TRUTH,
+    SIM_PEOPLE,
+    SIM_SCRIPTS
 };
 
 /* Parse "a,b,c" doubles into v (at most max); returns the count or -1. */
@@ -182,6 +200,152 @@ static void stratum_label(const char *keys, char *buf, size_t size)
     }
 }
 
+/* --people: the person-level lists being written, one memory stream per
+ * list and one for the truth. */
+typedef struct {
+    size_t J;
+    FILE *f[VC_SIM_MAX_LISTS + 1];      /* the lists, then the truth */
+    char *buf[VC_SIM_MAX_LISTS + 1];
+    size_t len[VC_SIM_MAX_LISTS + 1];
+    uint64_t rows[VC_SIM_MAX_LISTS];    /* rows written per list */
+    uint64_t next_person;               /* person ids across strata */
+    vc_sim_list_style style[VC_SIM_MAX_LISTS];
+} people_out;
+
+static int people_open(people_out *po, const cli_strings *lists,
+                       const cli_strings *scripts, const cli_strings *strata)
+{
+    po->J = lists->n;
+    for (size_t j = 0; j <= po->J && j <= VC_SIM_MAX_LISTS; j++) {
+        po->f[j] = open_memstream(&po->buf[j], &po->len[j]);
+        if (po->f[j] == NULL) {
+            return CLI_EXIT_INTERNAL;
+        }
+    }
+    for (size_t j = 0; j < po->J; j++) {
+        /* lists 1, 3, ... Latin, each with its own romanisation and ISO
+         * or dd/mm/yyyy dates; lists 2, 4, ... Cyrillic with dd.mm.yyyy */
+        int cyr = scripts->n ? strcmp(scripts->v[j], "cyrillic") == 0
+                             : (int)(j % 2);
+        po->style[j].script = cyr ? VC_SIM_CYRILLIC : VC_SIM_LATIN;
+        po->style[j].convention = (int)((j / 2) % VC_SIM_CONVENTIONS);
+        po->style[j].date_format = cyr ? VC_SIM_DATE_DOTS
+                                   : (j / 2) % 2 ? VC_SIM_DATE_SLASHES
+                                                 : VC_SIM_DATE_ISO;
+        fputs("given_name,family_name,date_of_birth,sex,nationality",
+              po->f[j]);
+        for (size_t k = 0; k < strata->n; k++) {
+            fputc(',', po->f[j]);
+            put_field(po->f[j], strata->v[k], strlen(strata->v[k]));
+        }
+        fputc('\n', po->f[j]);
+    }
+    fputs("list,row,person\n", po->f[po->J]);
+    return CLI_EXIT_OK;
+}
+
+/* The people of one stratum whose capture patterns count[] holds: each
+ * observed person drawn from the stream (seed, stratum, chain 1), in an
+ * order shuffled from the same stream (so a row's place says nothing of
+ * its pattern), and each list's record of them. */
+static int people_stratum(people_out *po, uint64_t seed, const char *label,
+                          const char *keys, const uint64_t *count,
+                          size_t npat, vc_error *err)
+{
+    static const vc_sim_errors errors = {0.05, 0.20, 0.05, 0.03, 0.05};
+    uint64_t n = 0;
+    for (size_t x = 1; x < npat; x++) {
+        n += count[x];
+    }
+    uint32_t *pat = malloc((n + 1) * sizeof *pat);
+    gsl_rng *r = vc_rng_stream_alloc(seed, vc_hash_string(label), 1, 0, err);
+    if (pat == NULL || r == NULL) {
+        free(pat);
+        gsl_rng_free(r);
+        return r == NULL ? err->code : VC_ENOMEM;
+    }
+    uint64_t k = 0;
+    for (size_t x = 1; x < npat; x++) {
+        for (uint64_t i = 0; i < count[x]; i++) {
+            pat[k++] = (uint32_t)x;
+        }
+    }
+    for (uint64_t i = n; i > 1; i--) {
+        uint64_t j = gsl_rng_uniform_int(r, (unsigned long)i);
+        uint32_t t = pat[i - 1];
+        pat[i - 1] = pat[j];
+        pat[j] = t;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        vc_sim_person p;
+        vc_sim_person_draw(r, &p);
+        uint64_t id = ++po->next_person;
+        for (size_t j = 0; j < po->J; j++) {
+            if (!(pat[i] >> j & 1u)) {
+                continue;
+            }
+            vc_sim_record rec;
+            vc_sim_record_write(r, &p, &po->style[j], &errors, &rec);
+            FILE *f = po->f[j];
+            put_field(f, rec.given, strlen(rec.given));
+            fputc(',', f);
+            put_field(f, rec.family, strlen(rec.family));
+            fprintf(f, ",%s,%s,%s", rec.dob, rec.sex, rec.nationality);
+            if (keys != NULL) {
+                fputc(',', f);
+                char kb[1024];
+                snprintf(kb, sizeof kb, "%s", keys);
+                /* put_keys ends with a comma: the keys' fields here */
+                for (char *q = kb;;) {
+                    char *c = strchr(q, ',');
+                    put_field(f, q, c ? (size_t)(c - q) : strlen(q));
+                    if (c == NULL) {
+                        break;
+                    }
+                    fputc(',', f);
+                    q = c + 1;
+                }
+            }
+            fputc('\n', f);
+            po->rows[j]++;
+            fprintf(po->f[po->J], "%zu,%llu,%llu\n", j + 1,
+                    (unsigned long long)po->rows[j],
+                    (unsigned long long)id);
+        }
+    }
+    free(pat);
+    gsl_rng_free(r);
+    return VC_OK;
+}
+
+/* Close the streams and, when dir is not NULL, write the files. */
+static int people_close(people_out *po, const char *dir,
+                        const cli_strings *lists)
+{
+    int rc = CLI_EXIT_OK;
+    for (size_t j = 0; j <= po->J && j <= VC_SIM_MAX_LISTS; j++) {
+        if (po->f[j] != NULL && fclose(po->f[j]) != 0) {
+            rc = CLI_EXIT_INTERNAL;
+        }
+    }
+    if (dir != NULL && rc == CLI_EXIT_OK) {
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            cli_error("simulate: --people %s: %s", dir, strerror(errno));
+            rc = CLI_EXIT_OUTPUT;
+        }
+        for (size_t j = 0; j <= po->J && rc == CLI_EXIT_OK; j++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s.csv", dir,
+                     j < po->J ? lists->v[j] : "people-truth");
+            rc = cli_emit(path, po->buf[j], po->len[j]);
+        }
+    }
+    for (size_t j = 0; j <= po->J && j <= VC_SIM_MAX_LISTS; j++) {
+        free(po->buf[j]);
+    }
+    return rc;
+}
+
 int cli_simulate(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -197,6 +361,8 @@ int cli_simulate(int argc, char **argv)
         {"records", no_argument, NULL, SIM_RECORDS},
         {"output", required_argument, NULL, 'o'},
         {"truth", required_argument, NULL, SIM_TRUTH},
+        {"people", required_argument, NULL, SIM_PEOPLE},
+        {"scripts", required_argument, NULL, SIM_SCRIPTS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -209,9 +375,13 @@ int cli_simulate(int argc, char **argv)
     int ncapture = 0;
     uint64_t N = 0, seed = VC_LCM_DEFAULT_SEED;
     int have_N = 0, records = 0;
-    const char *output = NULL, *truth = NULL;
+    const char *output = NULL, *truth = NULL, *people = NULL;
+    cli_strings scripts = {NULL, 0};
     int rc = CLI_EXIT_OK;
-    optind = 1;
+    /* 0, not 1: glibc's getopt then forgets where it was inside a group
+     * of short options ("-hq") that an earlier parse left unfinished; with
+     * 1 it would go on reading that earlier argv. */
+    optind = 0;
     opterr = 0;
     int c;
     while (rc == CLI_EXIT_OK
@@ -356,6 +526,14 @@ int cli_simulate(int argc, char **argv)
         case SIM_TRUTH:
             truth = optarg;
             break;
+        case SIM_PEOPLE:
+            people = optarg;
+            break;
+        case SIM_SCRIPTS:
+            if (cli_strings_add_csv(&scripts, optarg) != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            }
+            break;
         case 'h':
             cli_simulate_help(stdout);
             rc = -1;
@@ -385,6 +563,19 @@ int cli_simulate(int argc, char **argv)
         cli_error("simulate: --capture needs one probability per list (%zu "
                   "lists, %d probabilities)", lists.n, ncapture);
         rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && scripts.n != 0 && scripts.n != lists.n) {
+        cli_error("simulate: --scripts needs one script per list (%zu "
+                  "lists, %zu scripts)", lists.n, scripts.n);
+        rc = CLI_EXIT_USAGE;
+    }
+    for (size_t j = 0; rc == CLI_EXIT_OK && j < scripts.n; j++) {
+        if (strcmp(scripts.v[j], "latin") != 0
+            && strcmp(scripts.v[j], "cyrillic") != 0) {
+            cli_error("simulate: --scripts takes latin or cyrillic, not "
+                      "\"%s\"", scripts.v[j]);
+            rc = CLI_EXIT_USAGE;
+        }
     }
     if (rc == CLI_EXIT_OK && (have_N == (nst > 0))) {
         cli_error("simulate: give either --N (one population) or one "
@@ -451,6 +642,11 @@ int cli_simulate(int argc, char **argv)
         }
     }
 
+    people_out po;
+    memset(&po, 0, sizeof po);
+    if (rc == CLI_EXIT_OK && people != NULL) {
+        rc = people_open(&po, &lists, &scripts, &strata);
+    }
     char *buf = NULL, *tbuf = NULL;
     size_t len = 0, tlen = 0;
     FILE *out = NULL, *tout = NULL;
@@ -502,6 +698,10 @@ int cli_simulate(int argc, char **argv)
             status = vc_sim_draw(&ms, st[s].N, r, count, &err);
         }
         gsl_rng_free(r);
+        if (status == VC_OK && people != NULL) {
+            status = people_stratum(&po, seed, st[s].keys ? label : NULL,
+                                    st[s].keys, count, npat, &err);
+        }
         if (status != VC_OK) {
             cli_error("simulate: %s", err.msg);
             rc = cli_exit_for_status(status);
@@ -544,6 +744,12 @@ int cli_simulate(int argc, char **argv)
     if (rc == CLI_EXIT_OK && truth != NULL) {
         rc = cli_emit(truth, tbuf, tlen);
     }
+    if (people != NULL) {
+        int prc = people_close(&po, rc == CLI_EXIT_OK ? people : NULL,
+                               &lists);
+        rc = rc == CLI_EXIT_OK ? prc : rc;
+    }
+    cli_strings_free(&scripts);
     free(buf);
     free(tbuf);
     free(count);

@@ -28,6 +28,14 @@ int vc_error_set(vc_error *err, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    /* Messages are one line, but many quote what the caller gave (a model
+     * string, a column name), which may hold line breaks or other control
+     * bytes: those become '?'. */
+    for (char *p = err->msg; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
     return code;
 }
 

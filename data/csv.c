@@ -1057,6 +1057,21 @@ static int final_lists(reader *r)
             name[J0++] = mname[m];
         }
     }
+    /* A merged list is named by its members joined with '+', which a
+     * column may already be called; two lists of one name could not be
+     * told apart (by --omit, --model, or in any output). */
+    for (size_t a = 0; a < J0; a++) {
+        for (size_t b = 0; b < a; b++) {
+            if (strcmp(name[a], name[b]) == 0) {
+                status = fail(r, VC_EINVAL,
+                              "%s: the merged list \"%s\" would have the "
+                              "name of another list; rename that column, "
+                              "or name the merged lists in another order",
+                              r->source, name[a]);
+                goto done;
+            }
+        }
+    }
     for (size_t i = 0; i < no; i++) {
         size_t j = 0;
         while (j < J0 && strcmp(name[j], o->omit[i]) != 0) {

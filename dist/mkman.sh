@@ -7,7 +7,7 @@
 # the program.
 set -eu
 cli=${1:?usage: mkman.sh path/to/victimcount}
-commands="estimate validate batch simulate serve admin"
+commands="estimate validate batch simulate encode link serve admin"
 
 # Verbatim troff: backslashes, minus signs and control characters at the
 # start of a line escaped.

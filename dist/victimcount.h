@@ -20,6 +20,7 @@
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
+#include "link/vc_link.h"
 #include "models/vc_models.h"
 #include "models/vc_dga.h"
 #include "models/vc_umbrella.h"

@@ -326,7 +326,53 @@ static int find_name(const char *s, size_t len, size_t J,
     return -1;
 }
 
-/* "IOM*NGO + Police": summands split by '+', lists joined by '*' or ':'. */
+/* The next '+' of a model string outside double quotes and parentheses,
+ * or NULL.  A name in quotes may hold '+' (a merged list "IOM+NGO"); a
+ * doubled quote inside quotes toggles twice, so it needs no case of its
+ * own.  A theta in parentheses may hold one too: "h=Gamma(1e+20)", as
+ * vc_loglin_model_format prints a large theta. */
+static const char *next_plus(const char *s)
+{
+    int quoted = 0;
+    size_t depth = 0;
+    for (; *s != '\0'; s++) {
+        if (*s == '"') {
+            quoted = !quoted;
+        } else if (quoted) {
+            continue;
+        } else if (*s == '(') {
+            depth++;
+        } else if (*s == ')' && depth > 0) {
+            depth--;
+        } else if (*s == '+' && depth == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* A quoted name at p (on the opening quote) into name (room for strlen(p)
+ * bytes), each doubled quote read as one; returns the byte after the
+ * closing quote, or NULL when there is none. */
+static const char *read_quoted(const char *p, char *name, size_t *len)
+{
+    size_t n = 0;
+    for (p++; *p != '\0'; p++) {
+        if (*p == '"') {
+            if (p[1] != '"') {
+                name[n] = '\0';
+                *len = n;
+                return p + 1;
+            }
+            p++;
+        }
+        name[n++] = *p;
+    }
+    return NULL;
+}
+
+/* "IOM*NGO + Police": summands split by '+', lists joined by '*' or ':',
+ * a name in double quotes when it holds one of those ("IOM+NGO"*Police). */
 static int parse_names(const char *spec, const char *const *names,
                        vc_loglin_model *m, vc_error *err)
 {
@@ -336,35 +382,65 @@ static int parse_names(const char *spec, const char *const *names,
                             "model \"%s\": list names are unknown here; use "
                             "the bracket form such as [12,3]", spec);
     }
+    char *quoted = malloc(strlen(spec) + 1);
+    if (quoted == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot copy the model string");
+    }
+    int status = VC_OK;
     const char *p = skip_space(spec);
-    for (;;) {
+    while (status == VC_OK) {
         uint32_t mask = 0;
         for (;;) {
             p = skip_space(p);
             const char *start = p;
-            while (*p != '\0' && *p != '+' && *p != '*' && *p != ':') {
-                p++;
+            const char *name = p;
+            size_t nlen;
+            if (*p == '"') {
+                p = read_quoted(p, quoted, &nlen);
+                if (p == NULL) {
+                    status = vc_error_set(err, VC_EINVAL,
+                                          "model \"%s\": a quoted list name "
+                                          "has no closing quote at \"%s\"",
+                                          spec, start);
+                    break;
+                }
+                name = quoted;
+                p = skip_space(p);
+                if (*p != '\0' && *p != '+' && *p != '*' && *p != ':') {
+                    status = vc_error_set(err, VC_EINVAL,
+                                          "model \"%s\": expected \"*\", "
+                                          "\":\" or \"+\" after a quoted "
+                                          "name at \"%s\"", spec, p);
+                    break;
+                }
+            } else {
+                while (*p != '\0' && *p != '+' && *p != '*' && *p != ':') {
+                    p++;
+                }
+                const char *end = p;
+                while (end > start && isspace((unsigned char)end[-1])) {
+                    end--;
+                }
+                if (end == start) {
+                    status = vc_error_set(err, VC_EINVAL,
+                                          "model \"%s\": a list name is "
+                                          "missing at \"%s\"", spec, start);
+                    break;
+                }
+                nlen = (size_t)(end - start);
             }
-            const char *end = p;
-            while (end > start && isspace((unsigned char)end[-1])) {
-                end--;
-            }
-            if (end == start) {
-                return vc_error_set(err, VC_EINVAL,
-                                    "model \"%s\": a list name is missing "
-                                    "at \"%s\"", spec, start);
-            }
-            int j = find_name(start, (size_t)(end - start), J, names);
+            int j = find_name(name, nlen, J, names);
             if (j < 0) {
-                return vc_error_set(err, VC_EINVAL,
-                                    "model \"%s\": no list is named "
-                                    "\"%.*s\"", spec, (int)(end - start),
-                                    start);
+                status = vc_error_set(err, VC_EINVAL,
+                                      "model \"%s\": no list is named "
+                                      "\"%.*s\"", spec, (int)nlen, name);
+                break;
             }
             if (mask >> j & 1u) {
-                return vc_error_set(err, VC_EINVAL,
-                                    "model \"%s\": list \"%s\" repeated in "
-                                    "a term", spec, names[j]);
+                status = vc_error_set(err, VC_EINVAL,
+                                      "model \"%s\": list \"%s\" repeated "
+                                      "in a term", spec, names[j]);
+                break;
             }
             mask |= 1u << j;
             if (*p == '*' || *p == ':') {
@@ -373,16 +449,16 @@ static int parse_names(const char *spec, const char *const *names,
             }
             break;
         }
-        int status = add_group(m, mask, err);
-        if (status != VC_OK) {
-            return status;
+        if (status == VC_OK) {
+            status = add_group(m, mask, err);
         }
-        if (*p == '+') {
-            p++;
-            continue;
+        if (status != VC_OK || *p != '+') {
+            break; /* *p == '\0' when all went well */
         }
-        return VC_OK; /* *p == '\0' */
+        p++;
     }
+    free(quoted);
+    return status;
 }
 
 int vc_loglin_model_set_het(vc_loglin_model *m, int het, double theta,
@@ -574,7 +650,7 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
     vc_loglin_model hetm = tmp;
     const char *s = spec;
     for (;;) {
-        const char *end = strchr(s, '+');
+        const char *end = next_plus(s);
         size_t slen = end != NULL ? (size_t)(end - s) : strlen(s);
         if (is_het_summand(s)) {
             if (nhet++ > 0) {
@@ -691,6 +767,41 @@ static void append(char *buf, size_t size, size_t *len, const char *s,
     }
 }
 
+/* Does a list name need quotes to parse back as itself: empty, holding a
+ * separator, a quote or a parenthesis (which would hide a '+' from the
+ * split into summands), spaces at either end, or read as a keyword, a
+ * bracket model or a heterogeneity summand when bare? */
+static int needs_quotes(const char *name)
+{
+    size_t n = strlen(name);
+    return n == 0 || strpbrk(name, "+*:\"()") != NULL
+           || isspace((unsigned char)name[0])
+           || isspace((unsigned char)name[n - 1]) || name[0] == '['
+           || word_is(name, n, "independence")
+           || word_is(name, n, "all-two-way") || word_is(name, n, "m0")
+           || is_het_summand(name);
+}
+
+/* Append a list name, in double quotes (inner quotes doubled) when it
+ * needs them. */
+static void append_name(char *buf, size_t size, size_t *len, const char *name,
+                        int *full)
+{
+    if (!needs_quotes(name)) {
+        append(buf, size, len, name, full);
+        return;
+    }
+    append(buf, size, len, "\"", full);
+    for (const char *p = name; *p != '\0'; p++) {
+        char c[3] = {*p, '\0', '\0'};
+        if (*p == '"') {
+            c[1] = '"';
+        }
+        append(buf, size, len, c, full);
+    }
+    append(buf, size, len, "\"", full);
+}
+
 int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
                            char *buf, size_t size, vc_error *err)
 {
@@ -727,7 +838,7 @@ int vc_loglin_model_format(const vc_loglin_model *m, const char *const *names,
                 if (!first) {
                     append(buf, size, &len, "*", &full);
                 }
-                append(buf, size, &len, names[j], &full);
+                append_name(buf, size, &len, names[j], &full);
             }
             first = 0;
         }

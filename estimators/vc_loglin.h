@@ -156,6 +156,12 @@ int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term);
  *                                         (file order); J <= 9 only
  *   "IOM*NGO + Police", "A:B + C"         list names; "*" and ":" both join
  *                                         lists into one term
+ *   "\"IOM+NGO\"*Police"                   a name in double quotes (a quote
+ *                                         inside doubled) when it holds
+ *                                         + * : or ", has spaces at either
+ *                                         end, or would read as a keyword,
+ *                                         "[..." or "h=...": a merged list
+ *                                         such as IOM+NGO is named so
  * and any of these followed by one heterogeneity summand (Rcapture's h):
  *   "+ h=Chao" (or "h=LB"), "+ h=Poisson", "+ h=Poisson(3)", "+ h=Darroch",
  *   "+ h=Gamma", "+ h=Gamma(2.5)"        names in any case; theta in
@@ -175,7 +181,8 @@ int vc_loglin_model_parse(const char *spec, size_t J, const char *const *names,
 /*
  * Write the model into buf (size bytes, NUL-terminated) by its generators
  * (the terms contained in no other term, and lone main effects).  names NULL:
- * bracket form "[12,3]" (J <= 9); otherwise name form "IOM*NGO + Police".
+ * bracket form "[12,3]" (J <= 9); otherwise name form "IOM*NGO + Police",
+ * with the names that need it in quotes ("\"IOM+NGO\"*Police").
  * Either form parses back to the same model.  VC_EINVAL when the bracket
  * form is asked for J > 9 or buf is too small (buf then holds a truncated,
  * NUL-terminated string).  An M0 model (common) is "M0" in both forms.

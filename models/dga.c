@@ -367,15 +367,17 @@ static void subset_consts(vci_dga_grid *g, uint32_t s)
 
 /*
  * Fill the rows subs[0..nsubs) (0: the base, first if present) on the
- * block [i0, i0 + len) with an exact value at i0 and running sums of the
- * steps after it, so rounding cannot drift beyond a block.  Lazy grids
- * fill the blocks they need (threads fill different blocks, a row of a
- * block once); whole rows are filled block by block.
+ * block [i0, i0 + len) into dst[0..nsubs) (each at the block's first
+ * point) with an exact value at i0 and running sums of the steps after
+ * it, so rounding cannot drift beyond a block, and a row's values on a
+ * block do not depend on where they are stored or which other rows are
+ * filled with them.  Lazy grids fill the blocks they need into memory of
+ * the pass; whole rows are filled block by block.
  */
 VC_HOT_CLONES
 static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
                       const uint32_t *subs, size_t nsubs,
-                      double *restrict logA)
+                      double *const *dst, double *restrict logA)
 {
     double n = (double)g->n;
     double n00 = (double)(g->n0_lo + i0);
@@ -387,7 +389,7 @@ static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
     for (size_t j = 0; j < nsubs; j++) {
         uint32_t s = subs[j];
         if (s == 0) {
-            double *restrict base = g->base + i0;
+            double *restrict base = dst[j];
             base[0] = base_exact(g->o, n, n00);
 #pragma omp simd
             for (int i = 1; i < len; i++) {
@@ -395,7 +397,7 @@ static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
             }
             continue;
         }
-        double *restrict row = g->logD[s] + i0;
+        double *restrict row = dst[j];
         double x0 = subset_alpha(g, s) + g->zs[s] + n00;
         row[0] = g->cst[s] + gsl_sf_lngamma(x0)
                  - gsl_sf_lngamma(g->A + n + n00);
@@ -408,10 +410,10 @@ static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
      * in different rows do not wait on each other */
     size_t j = 0;
     for (; j + 4 <= nsubs; j += 4) {
-        double *restrict p0 = subs[j] ? g->logD[subs[j]] + i0 : g->base + i0;
-        double *restrict p1 = g->logD[subs[j + 1]] + i0;
-        double *restrict p2 = g->logD[subs[j + 2]] + i0;
-        double *restrict p3 = g->logD[subs[j + 3]] + i0;
+        double *restrict p0 = dst[j];
+        double *restrict p1 = dst[j + 1];
+        double *restrict p2 = dst[j + 2];
+        double *restrict p3 = dst[j + 3];
         double a0 = p0[0], a1 = p1[0], a2 = p2[0], a3 = p3[0];
         for (int i = 1; i < len; i++) {
             a0 += p0[i];
@@ -425,7 +427,7 @@ static void fill_rows(const vci_dga_grid *g, size_t i0, int len,
         }
     }
     for (; j < nsubs; j++) {
-        double *restrict p = subs[j] ? g->logD[subs[j]] + i0 : g->base + i0;
+        double *restrict p = dst[j];
         double a = p[0];
         for (int i = 1; i < len; i++) {
             a += p[i];
@@ -440,7 +442,8 @@ static void fill_whole(const vci_dga_grid *g, uint32_t s)
     double logA[AVG_BLOCK];
     for (size_t i0 = 0; i0 < g->ngrid; i0 += AVG_BLOCK) {
         size_t len = g->ngrid - i0 < AVG_BLOCK ? g->ngrid - i0 : AVG_BLOCK;
-        fill_rows(g, i0, (int)len, &s, 1, logA);
+        double *dst = s ? g->logD[s] + i0 : g->base + i0;
+        fill_rows(g, i0, (int)len, &s, 1, &dst, logA);
     }
 }
 
@@ -462,32 +465,20 @@ int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
     g->lazy = lazy;
     g->logD = calloc(g->nsub, sizeof *g->logD);
     g->rowmem = calloc(g->nsub, sizeof *g->rowmem);
-    g->base = malloc(g->ngrid * sizeof *g->base);
+    g->base = lazy ? NULL : malloc(g->ngrid * sizeof *g->base);
     g->zs = calloc(g->nsub, sizeof *g->zs);
     g->cst = calloc(g->nsub, sizeof *g->cst);
     g->cdone = calloc(g->nsub, 1);
-    if (g->logD == NULL || g->rowmem == NULL || g->base == NULL
+    if (g->logD == NULL || g->rowmem == NULL || (!lazy && g->base == NULL)
         || g->zs == NULL || g->cst == NULL || g->cdone == NULL) {
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate the n0 grid (%zu points)",
                             g->ngrid);
     }
     if (lazy) {
-        /* one allocation for all rows (filled block by block), each
-         * ROW_SKEW doubles longer than the grid so that rows read side by
-         * side fall in other cache sets */
-        size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-        size_t stride = g->ngrid + ROW_SKEW;
-        g->pool = malloc(g->nsub * stride * sizeof *g->pool);
-        g->bfilled = calloc(nblock * g->nsub, 1);
-        if (g->pool == NULL || g->bfilled == NULL) {
-            return vc_error_set(err, VC_ENOMEM,
-                                "cannot allocate the n0 grid (%zu points)",
-                                g->ngrid);
-        }
+        /* no rows here: vci_dga_average computes them block by block */
         for (uint32_t s = 1; s < g->nsub; s++) {
             subset_consts(g, s);
-            g->logD[s] = g->pool + s * stride;
         }
         return VC_OK;
     }
@@ -526,13 +517,11 @@ void vci_dga_grid_free(vci_dga_grid *g)
         }
     }
     free(g->rowmem);
-    free(g->pool);
     free(g->logD);
     free(g->base);
     free(g->zs);
     free(g->cst);
     free(g->cdone);
-    free(g->bfilled);
     /* safe to free again */
     memset(g, 0, sizeof *g);
 }
@@ -545,11 +534,12 @@ void vci_dga_grid_free(vci_dga_grid *g)
  * code v * 2^J + 2^v stands for log D({v}) alone, for the first vertex of
  * a further connected component.
  * A graph's log posterior is then the plain sum of its J factor rows:
- * J - 1 additions a point instead of a multiply-add per subset.
+ * J - 1 additions a point instead of a multiply-add per subset.  rows[s]:
+ * the block's row of subset s at its first point, rows[0] the base.
  */
 static inline __attribute__((always_inline)) void
-block_factors(const vci_dga_grid *g, const uint32_t *ufac,
-              const unsigned char *need, size_t nused, size_t i0,
+block_factors(const vci_dga_grid *g, const double *const *rows,
+              const uint32_t *ufac, const unsigned char *need, size_t nused,
               size_t len, size_t stride, double *restrict fac)
 {
     uint32_t pmask = (uint32_t)g->nsub - 1;
@@ -560,8 +550,8 @@ block_factors(const vci_dga_grid *g, const uint32_t *ufac,
         size_t v = ufac[q] >> g->J;
         size_t pa = ufac[q] & pmask;
         double *restrict out = fac + q * stride;
-        const double *hi = g->logD[(size_t)1 << v | pa] + i0;
-        const double *lo = pa ? g->logD[pa] + i0 : g->base + i0;
+        const double *hi = rows[(size_t)1 << v | pa];
+        const double *lo = rows[pa]; /* pa = 0: the base */
         if (pa == (size_t)1 << v) {
             memcpy(out, hi, len * sizeof *out);
         } else if (pa == 0) {
@@ -644,13 +634,14 @@ graph_prod(const vci_dga_terms *gr, const double *efac, size_t len,
     }
 }
 
-/* Log posterior of graph gr at one grid point. */
-static double graph_at(const vci_dga_grid *g, const vci_dga_terms *gr,
+/* Log posterior of graph gr at point i of a block whose rows are rows[]
+ * (rows[0] the base). */
+static double graph_at(const double *const *rows, const vci_dga_terms *gr,
                        size_t i)
 {
-    double v = g->base[i];
+    double v = rows[0][i];
     for (size_t k = 0; k < gr->nterm; k++) {
-        v += gr->coef[k] * g->logD[gr->subset[k]][i];
+        v += gr->coef[k] * rows[gr->subset[k]][i];
     }
     return v;
 }
@@ -661,31 +652,32 @@ static double graph_at(const vci_dga_grid *g, const vci_dga_terms *gr,
  * a stride times a bound on the step from one grid point to the next.
  * Each term's step (log D(S; n0 + 1) - log D(S; n0), and the same for the
  * prior part) is monotone in n0, so its size is largest at an end of the
- * block.  Returns the bound; *sample_max gets the largest sampled value.
+ * block.  The block's len points are rows[s][0..len) (rows[0] the base).
+ * Returns the bound; *sample_max gets the largest sampled value.
  */
-static double graph_block_bound(const vci_dga_grid *g,
-                                const vci_dga_terms *gr, size_t i0,
-                                size_t i1, double *sample_max)
+static double graph_block_bound(const double *const *rows,
+                                const vci_dga_terms *gr, size_t len,
+                                double *sample_max)
 {
     double m = -INFINITY;
-    for (size_t i = i0; i < i1; i += COARSE_STRIDE) {
-        double v = graph_at(g, gr, i);
+    for (size_t i = 0; i < len; i += COARSE_STRIDE) {
+        double v = graph_at(rows, gr, i);
         m = v > m ? v : m;
     }
-    double last = graph_at(g, gr, i1 - 1);
+    double last = graph_at(rows, gr, len - 1);
     m = last > m ? last : m;
     *sample_max = m;
-    if (i1 - i0 < 2) {
+    if (len < 2) {
         return m;
     }
-    /* the steps between points of the block: from i0 to i1 - 2 (a bound
-     * reads only its own block, which lazy grids fill one at a time) */
+    /* the steps between points of the block: from its first to its last
+     * but one (a bound reads only its own block) */
     double slope = 0.0;
-    size_t ends[2] = {i0, i1 - 2};
+    size_t ends[2] = {0, len - 2};
     for (int e = 0; e < 2; e++) {
-        double s = fabs(g->base[ends[e] + 1] - g->base[ends[e]]);
+        double s = fabs(rows[0][ends[e] + 1] - rows[0][ends[e]]);
         for (size_t k = 0; k < gr->nterm; k++) {
-            const double *d = g->logD[gr->subset[k]];
+            const double *d = rows[gr->subset[k]];
             s += fabs(gr->coef[k]) * fabs(d[ends[e] + 1] - d[ends[e]]);
         }
         slope = s > slope ? s : slope;
@@ -710,8 +702,9 @@ typedef struct {
 } block_work;
 
 /*
- * The weights of every graph on one block of the grid, [i0, i0 + len):
- * for each graph whose bound (ubound[k * nblock]) plus its log prior
+ * The weights of every graph on one block of the grid, of len points
+ * whose rows are rows[] (see block_factors): for each graph whose bound
+ * (ubound[k]) plus its log prior
  * weight (lgw[k], or 0 when lgw is NULL) reaches the cut, its weights
  * exp(log posterior + lgw[k] - M) for the points above the cut, added to
  * post in graph order, and the graph's sums of weights and of weight
@@ -728,15 +721,15 @@ typedef struct {
  * graphs (steep factors: small n0) take exp of the sum.
  */
 VC_HOT_CLONES
-static void block_sum(const vci_dga_grid *g, const vci_dga_terms *gt,
-                      size_t ngraphs, const uint32_t *ufac, size_t nused,
-                      const double *lgw, const double *ubound, size_t nblock,
-                      size_t i0, size_t len, double M, double cut, double N0,
-                      block_work *w, double *post, double *gsum,
+static void block_sum(const vci_dga_grid *g, const double *const *rows,
+                      const vci_dga_terms *gt, size_t ngraphs,
+                      const uint32_t *ufac, size_t nused, const double *lgw,
+                      const double *ubound, size_t len, double M, double cut,
+                      double N0, block_work *w, double *post, double *gsum,
                       double *gnsum)
 {
     size_t stride = w->stride;
-    block_factors(g, ufac, w->need, nused, i0, len, stride, w->fac);
+    block_factors(g, rows, ufac, w->need, nused, len, stride, w->fac);
     int n = (int)len;
     size_t mid = (len - 1) / 2;
     for (size_t q = 0; q < nused; q++) {
@@ -766,7 +759,7 @@ static void block_sum(const vci_dga_grid *g, const vci_dga_terms *gt,
     double *restrict row = w->row;
     for (size_t k = 0; k < ngraphs; k++) {
         double lw = lgw ? lgw[k] : 0.0;
-        if (ubound[k * nblock] + lw < cut) {
+        if (ubound[k] + lw < cut) {
             continue;
         }
         const vci_dga_terms *gr = &gt[k];
@@ -823,11 +816,16 @@ void vci_dga_graph_eval(const vci_dga_grid *g, const vci_dga_terms *gr,
     /* the coarse scan of the exact pass, for this graph alone: its
      * largest sampled value is the reference level */
     double M = -INFINITY;
+    const double *rows[1u << VC_DGA_MAX_LISTS];
     for (size_t b = 0; b < nblock; b++) {
         size_t i0 = b * GRID_BLOCK;
         size_t i1 = i0 + GRID_BLOCK < g->ngrid ? i0 + GRID_BLOCK : g->ngrid;
+        rows[0] = g->base + i0;
+        for (size_t k = 0; k < gr->nterm; k++) {
+            rows[gr->subset[k]] = g->logD[gr->subset[k]] + i0;
+        }
         double m;
-        ub[b] = graph_block_bound(g, gr, i0, i1, &m);
+        ub[b] = graph_block_bound(rows, gr, i1 - i0, &m);
         M = m > M ? m : M;
     }
     double cut = M - LOG_NEGLIGIBLE;
@@ -902,14 +900,6 @@ static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
     return log1p(-(g->A + n - subset_alpha(g, s) - g->zs[s]) / a);
 }
 
-/* The points of block b: first i0, last i1 - 1 (exclusive end i1). */
-static void block_span(const vci_dga_grid *g, size_t b, size_t *i0,
-                       size_t *i1)
-{
-    *i0 = b * AVG_BLOCK;
-    *i1 = *i0 + AVG_BLOCK < g->ngrid ? *i0 + AVG_BLOCK : g->ngrid;
-}
-
 /*
  * An upper bound of graph gr's log posterior on a block from its terms'
  * probes pb (pb[0] the base): every log D(S) is convex in n0 (its step,
@@ -946,48 +936,215 @@ static double probe_bound(const vci_dga_terms *gr, const probe *pb,
     return (la > lb ? la : lb) + 1e-3;
 }
 
-/* Lazy grids: fill the rows subs[0..nsubs) (0: the base; repeats allowed)
- * of block b that are not filled yet. */
-static void ensure_rows(const vci_dga_grid *g, size_t b, const uint32_t *subs,
-                        size_t nsubs, double *logA)
+/*
+ * The rows one block of the grid reads, each at the block's first point:
+ * row[s] for subset s > 0, row[0] the base.  Lazy grids compute them on
+ * demand into mem (nsub rows of stride doubles, reused block after block);
+ * whole-row grids point into their rows.
+ */
+typedef struct {
+    const double *row[1u << VC_DGA_MAX_LISTS];
+    unsigned char done[1u << VC_DGA_MAX_LISTS];
+    double *mem;  /* lazy: nsub * stride */
+    double *logA; /* AVG_BLOCK */
+    size_t stride, i0, len;
+} block_rows;
+
+/* Allocate br's memory for grid g; 0 when out of memory. */
+static int block_rows_alloc(const vci_dga_grid *g, block_rows *br)
+{
+    /* ROW_SKEW more doubles than a block, so that rows read side by side
+     * fall in other cache sets */
+    br->stride = AVG_BLOCK + ROW_SKEW;
+    br->mem = g->lazy ? malloc(g->nsub * br->stride * sizeof *br->mem)
+                      : NULL;
+    br->logA = malloc(AVG_BLOCK * sizeof *br->logA);
+    return (br->mem != NULL || !g->lazy) && br->logA != NULL;
+}
+
+static void block_rows_free(block_rows *br)
+{
+    free(br->mem);
+    free(br->logA);
+}
+
+/* The points of block b: first i0, last i1 - 1 (exclusive end i1). */
+static void block_span(const vci_dga_grid *g, size_t b, size_t *i0,
+                       size_t *i1)
+{
+    *i0 = b * AVG_BLOCK;
+    *i1 = *i0 + AVG_BLOCK < g->ngrid ? *i0 + AVG_BLOCK : g->ngrid;
+}
+
+/* Make br the rows of block b: none computed yet on lazy grids. */
+static void block_rows_begin(const vci_dga_grid *g, size_t b, block_rows *br)
+{
+    size_t i1;
+    block_span(g, b, &br->i0, &i1);
+    br->len = i1 - br->i0;
+    if (g->lazy) {
+        memset(br->done, 0, g->nsub);
+        return;
+    }
+    br->row[0] = g->base + br->i0;
+    for (size_t s = 1; s < g->nsub; s++) {
+        br->row[s] = g->logD[s] ? g->logD[s] + br->i0 : NULL;
+    }
+}
+
+/* Lazy grids: compute the rows subs[0..nsubs) (0: the base; repeats
+ * allowed) of br's block that are not computed yet. */
+static void block_rows_need(const vci_dga_grid *g, block_rows *br,
+                            const uint32_t *subs, size_t nsubs)
 {
     if (!g->lazy) {
         return;
     }
-    unsigned char *done = g->bfilled + b * g->nsub;
     uint32_t todo[1u << VC_DGA_MAX_LISTS];
+    double *dst[1u << VC_DGA_MAX_LISTS];
     size_t m = 0;
     /* the base first: fill_rows takes it only in the first slot */
     for (size_t j = 0; j < nsubs; j++) {
-        if (subs[j] == 0 && !done[0]) {
-            done[0] = 1;
+        if (subs[j] == 0 && !br->done[0]) {
+            br->done[0] = 1;
             todo[m++] = 0;
         }
     }
     for (size_t j = 0; j < nsubs; j++) {
-        if (!done[subs[j]]) {
-            done[subs[j]] = 1;
+        if (!br->done[subs[j]]) {
+            br->done[subs[j]] = 1;
             todo[m++] = subs[j];
         }
     }
+    for (size_t j = 0; j < m; j++) {
+        dst[j] = br->mem + todo[j] * br->stride;
+        br->row[todo[j]] = dst[j];
+    }
     if (m > 0) {
-        size_t i0, i1;
-        block_span(g, b, &i0, &i1);
-        fill_rows(g, i0, (int)(i1 - i0), todo, m, logA);
+        fill_rows(g, br->i0, (int)br->len, todo, m, dst, br->logA);
     }
 }
 
-/* max over graphs k and blocks b of v[k * nblock + b] + lgw[k] (lgw NULL:
- * 0): a graph's prior weight shifts all its values alike. */
-static double largest_weighted(const double *v, const double *lgw,
-                               size_t ngraphs, size_t nblock)
+/*
+ * Probes of every term a graph can read on block b into pb[0..nsub)
+ * (subsets with their constants set: all of them on lazy grids, the
+ * filled rows otherwise), then the bound ub[k] and largest probe value
+ * sm[k] of every graph there (probe_bound).  The same block gives the
+ * same values every time, so the passes of vci_dga_average recompute them
+ * rather than keep them for the whole grid.
+ */
+static void block_bounds(const vci_dga_grid *g, const vci_dga_terms *gt,
+                         size_t ngraphs, size_t b, probe *pb, double *ub,
+                         double *sm)
+{
+    uint64_t lo = g->n0_lo;
+    size_t i0, i1;
+    block_span(g, b, &i0, &i1);
+    size_t im = i0 + (i1 - 1 - i0) / 2;
+    double na = (double)(lo + i0), nb = (double)(lo + i1 - 1);
+    double nm = (double)(lo + im);
+    for (uint32_t s = 0; s < g->nsub; s++) {
+        probe *p = &pb[s];
+        if (s > 0 && !g->cdone[s]) {
+            continue;
+        }
+        p->a = probe_value(g, s, na);
+        p->m = probe_value(g, s, nm);
+        p->b = probe_value(g, s, nb);
+        p->dm = probe_step(g, s, nm);
+    }
+    double ha = (double)((i1 - 1 - i0) / 2);
+    double hb = (double)(i1 - 1 - i0) - ha;
+    for (size_t k = 0; k < ngraphs; k++) {
+        ub[k] = probe_bound(&gt[k], pb, ha, hb, &sm[k]);
+    }
+}
+
+/* Phase (2) of vci_dga_average on br's block: the graphs whose probe
+ * bound reaches cut1 but lies more than REFINE_GAP above their probes
+ * bounded again from the block's rows. */
+static void block_refine(const vci_dga_grid *g, const vci_dga_terms *gt,
+                         size_t ngraphs, const double *lgw, double cut1,
+                         block_rows *br, double *ub, double *sm)
+{
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = lgw ? lgw[k] : 0.0;
+        if (ub[k] + lw < cut1 || ub[k] - sm[k] <= REFINE_GAP) {
+            continue;
+        }
+        uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+        subs[0] = 0;
+        for (size_t t = 0; t < gt[k].nterm; t++) {
+            subs[t + 1] = gt[k].subset[t];
+        }
+        block_rows_need(g, br, subs, gt[k].nterm + 1);
+        double m;
+        double b = graph_block_bound(br->row, &gt[k], br->len, &m);
+        ub[k] = b < ub[k] ? b : ub[k];
+        sm[k] = m > sm[k] ? m : sm[k];
+    }
+}
+
+/* The largest of sm[k] + lgw[k] into *msm, of ub[k] + lgw[k] into *mub,
+ * and of ub[k] + lgw[k] over the graphs whose bound is loose (more than
+ * REFINE_GAP above sm[k]) into *mloose (lgw NULL: 0): a graph's prior
+ * weight shifts all its values alike. */
+static void block_maxima(const double *ub, const double *sm,
+                         const double *lgw, size_t ngraphs, double *msm,
+                         double *mub, double *mloose)
+{
+    double xs = -INFINITY, xu = -INFINITY, xl = -INFINITY;
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = lgw ? lgw[k] : 0.0;
+        double s = sm[k] + lw, u = ub[k] + lw;
+        xs = s > xs ? s : xs;
+        xu = u > xu ? u : xu;
+        if (ub[k] - sm[k] > REFINE_GAP) {
+            xl = u > xl ? u : xl;
+        }
+    }
+    *msm = xs;
+    *mub = xu;
+    *mloose = xl;
+}
+
+/* Blocks of the grid per round of the sum (phase 3): their sums per graph
+ * wait for the round's end, to be added in block order; about
+ * CHUNK_DOUBLES doubles of them. */
+#define CHUNK_DOUBLES 65536
+
+/* The largest of v[0..n). */
+static double largest(const double *v, size_t n)
 {
     double m = -INFINITY;
-    for (size_t q = 0; q < ngraphs * nblock; q++) {
-        double x = v[q] + (lgw ? lgw[q / nblock] : 0.0);
-        m = x > m ? x : m;
+    for (size_t i = 0; i < n; i++) {
+        m = v[i] > m ? v[i] : m;
     }
     return m;
+}
+
+/* Per-thread memory of the passes of vci_dga_average. */
+typedef struct {
+    probe *pb;      /* nsub */
+    double *ub, *sm; /* ngraphs each */
+    block_rows br;
+    int ok;
+} pass_work;
+
+static void pass_work_alloc(const vci_dga_grid *g, size_t ngraphs,
+                            pass_work *pw)
+{
+    pw->pb = malloc(g->nsub * sizeof *pw->pb);
+    pw->ub = malloc(2 * ngraphs * sizeof *pw->ub);
+    pw->sm = pw->ub ? pw->ub + ngraphs : NULL;
+    pw->ok = block_rows_alloc(g, &pw->br) && pw->pb && pw->ub;
+}
+
+static void pass_work_free(pass_work *pw)
+{
+    free(pw->pb);
+    free(pw->ub);
+    block_rows_free(&pw->br);
 }
 
 /*
@@ -1000,8 +1157,11 @@ static double largest_weighted(const double *v, const double *lgw,
  * (2) blocks whose probe bound is loose (strong curvature, small n0) are
  *     bounded again from their rows, every COARSE_STRIDE points;
  * (3) the sum, block by block, over the graphs whose bound reaches the
- *     cut.  Lazy grids fill a block's rows only in (2) or (3), so blocks
+ *     cut.  Lazy grids compute a block's rows only in (2) or (3), so blocks
  *     where no graph has weight cost only their probes.
+ * Only three maxima per block are kept between the phases: each phase
+ * recomputes a block's bounds (and the refinement of (2), with the cut of
+ * (1)), which come out the same each time.
  */
 vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
                                const uint32_t *edges, const double *log_gw,
@@ -1011,108 +1171,97 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     uint64_t lo = g->n0_lo;
     size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
     size_t nsub = g->nsub;
+    /* blocks per round of phase (3) */
+    size_t chunk = CHUNK_DOUBLES / (2 * ngraphs);
+    chunk = chunk < 8 ? 8 : chunk;
+    chunk = chunk < nblock ? chunk : nblock;
     vci_dga_terms *gt = malloc(ngraphs * sizeof *gt);
     double *gmax = malloc(ngraphs * sizeof *gmax);
     vc_dga_result *r = calloc(1, sizeof *r);
-    double *gsum = NULL, *gnsum = NULL, *ubound = NULL, *smax = NULL;
+    double *gsum = NULL, *gnsum = NULL, *csum = NULL, *bmax = NULL;
+    unsigned char *cvis = NULL;
     uint32_t *fmap = NULL, *ufac = NULL;
-    probe *pb = NULL;
     if (gt == NULL || gmax == NULL || r == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
         goto fail;
     }
-    gsum = calloc(nblock * ngraphs, sizeof *gsum);
-    gnsum = calloc(nblock * ngraphs, sizeof *gnsum);
+    /* gsum, gnsum: each graph's sums over the blocks so far; csum: a
+     * round's sums per block and graph; bmax: per block, the largest
+     * sm + lgw, ub + lgw and loose ub + lgw (block_maxima) */
+    gsum = calloc(2 * ngraphs, sizeof *gsum);
+    gnsum = gsum ? gsum + ngraphs : NULL;
+    csum = malloc(2 * chunk * ngraphs * sizeof *csum);
+    cvis = malloc(chunk);
+    bmax = malloc(3 * nblock * sizeof *bmax);
     r->post = calloc(g->ngrid, sizeof *r->post);
     r->edge_post = calloc(J * J, sizeof *r->edge_post);
-    ubound = malloc(ngraphs * nblock * sizeof *ubound);
-    smax = malloc(ngraphs * nblock * sizeof *smax);
-    pb = malloc(nblock * nsub * sizeof *pb);
-    if (gsum == NULL || gnsum == NULL || r->post == NULL
-        || r->edge_post == NULL || ubound == NULL || smax == NULL
-        || pb == NULL) {
+    if (gsum == NULL || csum == NULL || cvis == NULL || bmax == NULL
+        || r->post == NULL || r->edge_post == NULL) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
         goto fail;
     }
+    double *bsm = bmax, *bub = bmax + nblock, *bloose = bmax + 2 * nblock;
     for (size_t k = 0; k < ngraphs; k++) {
         vci_dga_terms_build(J, edges[k], &gt[k]);
     }
 
-    /* (1) probes of every term a graph can read (subsets with their
-     * constants set: all of them on lazy grids, the filled rows
-     * otherwise), then bounds */
-#pragma omp parallel for schedule(dynamic, 8)
-    for (size_t b = 0; b < nblock; b++) {
-        size_t i0, i1;
-        block_span(g, b, &i0, &i1);
-        size_t im = i0 + (i1 - 1 - i0) / 2;
-        double na = (double)(lo + i0), nb = (double)(lo + i1 - 1);
-        double nm = (double)(lo + im);
-        for (uint32_t s = 0; s < nsub; s++) {
-            probe *p = &pb[b * nsub + s];
-            if (s > 0 && !g->cdone[s]) {
-                continue;
-            }
-            p->a = probe_value(g, s, na);
-            p->m = probe_value(g, s, nm);
-            p->b = probe_value(g, s, nb);
-            p->dm = probe_step(g, s, nm);
-        }
-    }
-#pragma omp parallel for schedule(dynamic, 4)
-    for (size_t k = 0; k < ngraphs; k++) {
-        for (size_t b = 0; b < nblock; b++) {
-            size_t i0, i1;
-            block_span(g, b, &i0, &i1);
-            double ha = (double)((i1 - 1 - i0) / 2);
-            double hb = (double)(i1 - 1 - i0) - ha;
-            ubound[k * nblock + b] = probe_bound(&gt[k], pb + b * nsub, ha,
-                                                 hb, &smax[k * nblock + b]);
-        }
-    }
-    double M = largest_weighted(smax, log_gw, ngraphs, nblock);
-
-    /* (2) loose bounds that matter, again from the rows */
+    /* (1) probes and bounds */
     int alloc_failed = 0;
-    double cut = M - LOG_NEGLIGIBLE;
 #pragma omp parallel
     {
-        double *logA = malloc(AVG_BLOCK * sizeof *logA);
-        if (logA == NULL) {
+        pass_work pw;
+        pass_work_alloc(g, ngraphs, &pw);
+        if (!pw.ok) {
 #pragma omp atomic write
             alloc_failed = 1;
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 8)
         for (size_t b = 0; b < nblock; b++) {
-            size_t i0, i1;
-            block_span(g, b, &i0, &i1);
-            for (size_t k = 0; k < ngraphs && logA != NULL; k++) {
-                size_t q = k * nblock + b;
-                double lw = log_gw ? log_gw[k] : 0.0;
-                if (ubound[q] + lw < cut || ubound[q] - smax[q] <= REFINE_GAP) {
-                    continue;
-                }
-                uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
-                subs[0] = 0;
-                for (size_t t = 0; t < gt[k].nterm; t++) {
-                    subs[t + 1] = gt[k].subset[t];
-                }
-                ensure_rows(g, b, subs, gt[k].nterm + 1, logA);
-                double m;
-                double ub = graph_block_bound(g, &gt[k], i0, i1, &m);
-                ubound[q] = ub < ubound[q] ? ub : ubound[q];
-                smax[q] = m > smax[q] ? m : smax[q];
+            if (pw.ok) {
+                block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
+                block_maxima(pw.ub, pw.sm, log_gw, ngraphs, &bsm[b],
+                             &bub[b], &bloose[b]);
             }
         }
-        free(logA);
+        pass_work_free(&pw);
     }
     if (alloc_failed) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
         goto fail;
     }
-    M = largest_weighted(smax, log_gw, ngraphs, nblock);
-    double top = largest_weighted(ubound, log_gw, ngraphs, nblock);
-    cut = M - LOG_NEGLIGIBLE;
+    double M = largest(bsm, nblock);
+
+    /* (2) loose bounds that matter, again from the rows */
+    double cut1 = M - LOG_NEGLIGIBLE;
+#pragma omp parallel
+    {
+        pass_work pw;
+        pass_work_alloc(g, ngraphs, &pw);
+        if (!pw.ok) {
+#pragma omp atomic write
+            alloc_failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (size_t b = 0; b < nblock; b++) {
+            if (!pw.ok || bloose[b] < cut1) {
+                continue;
+            }
+            block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
+            block_rows_begin(g, b, &pw.br);
+            block_refine(g, gt, ngraphs, log_gw, cut1, &pw.br, pw.ub, pw.sm);
+            double loose;
+            block_maxima(pw.ub, pw.sm, log_gw, ngraphs, &bsm[b], &bub[b],
+                         &loose);
+        }
+        pass_work_free(&pw);
+    }
+    if (alloc_failed) {
+        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+        goto fail;
+    }
+    M = largest(bsm, nblock);
+    double top = largest(bub, nblock);
+    double cut = M - LOG_NEGLIGIBLE;
     if (top - M > EXP_RANGE) {
         /* Weights relative to M could overflow vci_exp's range: only a
          * posterior far sharper than any table of people gives this. */
@@ -1150,12 +1299,15 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         }
     }
 
-    /* (3) one pass by blocks of the grid: each block sums its graphs in
-     * graph order and writes only its own slots, so the result does not
-     * depend on the number of threads. */
+    /* (3) one pass by blocks of the grid, in rounds of chunk blocks: each
+     * block sums its graphs in graph order and writes only its own slots,
+     * and a round's sums per graph are added in block order, so the result
+     * does not depend on the number of threads. */
     double n = (double)g->n;
 #pragma omp parallel
     {
+        pass_work pw;
+        pass_work_alloc(g, ngraphs, &pw);
         block_work w;
         /* rows a little longer than a block, so that rows read side by
          * side do not share cache sets */
@@ -1167,55 +1319,72 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         w.vq = w.cq ? w.cq + nused : NULL;
         w.need = malloc(nused);
         w.subs = malloc(2 * nused * sizeof *w.subs);
-        double *logA = malloc(AVG_BLOCK * sizeof *logA);
-        int ok = w.fac && w.row && w.cq && w.need && w.subs && logA;
+        int ok = pw.ok && w.fac && w.row && w.cq && w.need && w.subs;
         if (!ok) {
 #pragma omp atomic write
             alloc_failed = 1;
         }
+        for (size_t c0 = 0; c0 < nblock; c0 += chunk) {
+            size_t c1 = c0 + chunk < nblock ? c0 + chunk : nblock;
 #pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nblock; b++) {
-            size_t i0, i1;
-            block_span(g, b, &i0, &i1);
-            /* the factors of the graphs that reach the cut here, and the
-             * rows of those factors */
-            int any = 0;
-            if (ok) {
+            for (size_t b = c0; b < c1; b++) {
+                cvis[b - c0] = 0;
+                if (!ok || bub[b] < cut) {
+                    /* no graph reaches the cut here */
+                    continue;
+                }
+                block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
+                block_rows_begin(g, b, &pw.br);
+                block_refine(g, gt, ngraphs, log_gw, cut1, &pw.br, pw.ub,
+                             pw.sm);
+                /* the factors of the graphs that reach the cut here, and
+                 * the rows of those factors */
                 memset(w.need, 0, nused);
-            }
-            for (size_t k = 0; k < ngraphs && ok; k++) {
-                double lw = log_gw ? log_gw[k] : 0.0;
-                if (ubound[k * nblock + b] + lw >= cut) {
-                    any = 1;
-                    for (size_t q = 0; q < gt[k].nfactor; q++) {
-                        w.need[gt[k].slot[q]] = 1;
+                for (size_t k = 0; k < ngraphs; k++) {
+                    double lw = log_gw ? log_gw[k] : 0.0;
+                    if (pw.ub[k] + lw >= cut) {
+                        for (size_t q = 0; q < gt[k].nfactor; q++) {
+                            w.need[gt[k].slot[q]] = 1;
+                        }
                     }
                 }
+                size_t nsubs = 0;
+                uint32_t pmask = (uint32_t)nsub - 1;
+                for (size_t q = 0; q < nused; q++) {
+                    if (w.need[q]) {
+                        uint32_t v = ufac[q] >> J, pa = ufac[q] & pmask;
+                        w.subs[nsubs++] = 1u << v | pa;
+                        w.subs[nsubs++] = pa; /* 0: the base */
+                    }
+                }
+                block_rows_need(g, &pw.br, w.subs, nsubs);
+                double *bs = csum + 2 * (b - c0) * ngraphs;
+                memset(bs, 0, 2 * ngraphs * sizeof *bs);
+                size_t i0 = pw.br.i0;
+                block_sum(g, pw.br.row, gt, ngraphs, ufac, nused, log_gw,
+                          pw.ub, pw.br.len, M, cut, n + (double)(lo + i0),
+                          &w, r->post + i0, bs, bs + ngraphs);
+                cvis[b - c0] = 1;
             }
-            if (!any) {
-                continue;
-            }
-            size_t nsubs = 0;
-            uint32_t pmask = (uint32_t)nsub - 1;
-            for (size_t q = 0; q < nused; q++) {
-                if (w.need[q]) {
-                    uint32_t v = ufac[q] >> J, pa = ufac[q] & pmask;
-                    w.subs[nsubs++] = 1u << v | pa;
-                    w.subs[nsubs++] = pa; /* 0: the base */
+            /* (the for's barrier: the round is summed) */
+#pragma omp single
+            for (size_t b = c0; b < c1; b++) {
+                if (!cvis[b - c0]) {
+                    continue;
+                }
+                const double *bs = csum + 2 * (b - c0) * ngraphs;
+                for (size_t k = 0; k < ngraphs; k++) {
+                    gsum[k] += bs[k];
+                    gnsum[k] += bs[ngraphs + k];
                 }
             }
-            ensure_rows(g, b, w.subs, nsubs, logA);
-            block_sum(g, gt, ngraphs, ufac, nused, log_gw, ubound + b,
-                      nblock, i0, i1 - i0, M, cut, n + (double)(lo + i0),
-                      &w, r->post + i0, gsum + b * ngraphs,
-                      gnsum + b * ngraphs);
         }
         free(w.fac);
         free(w.row);
         free(w.cq);
         free(w.need);
         free(w.subs);
-        free(logA);
+        pass_work_free(&pw);
     }
     if (alloc_failed) {
         vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
@@ -1246,11 +1415,7 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         goto fail;
     }
     for (size_t k = 0; k < ngraphs; k++) {
-        double s = 0.0, sn = 0.0;
-        for (size_t b = 0; b < nblock; b++) {
-            s += gsum[b * ngraphs + k];
-            sn += gnsum[b * ngraphs + k];
-        }
+        double s = gsum[k], sn = gnsum[k];
         gpost[k] = s / Z;
         gmean[k] = s > 0.0 ? sn / s : NAN;
         idx[k] = k;
@@ -1318,10 +1483,9 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     free(gt);
     free(gmax);
     free(gsum);
-    free(gnsum);
-    free(ubound);
-    free(smax);
-    free(pb);
+    free(csum);
+    free(cvis);
+    free(bmax);
     return r;
 
 fail:
@@ -1330,10 +1494,9 @@ fail:
     free(gt);
     free(gmax);
     free(gsum);
-    free(gnsum);
-    free(ubound);
-    free(smax);
-    free(pb);
+    free(csum);
+    free(cvis);
+    free(bmax);
     vc_dga_result_free(r);
     return NULL;
 }

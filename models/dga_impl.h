@@ -18,9 +18,13 @@
 
 /*
  * Everything the posterior pass reads: per subset S of lists, log D(S) on
- * the grid (rows filled on demand: a graph reads only its cliques and
- * separators, and with 8 lists most of the 256 subsets are never used),
- * and the part of the log posterior that no graph changes.
+ * the grid, and the part of the log posterior that no graph changes.
+ * Whole-row grids (the MCMC) hold rows over the whole grid, filled on
+ * demand: a graph reads only its cliques and separators, and with 8 lists
+ * most of the 256 subsets are never used.  Lazy grids (exact enumeration)
+ * hold only each subset's constants: vci_dga_average computes the rows of
+ * one block of the grid at a time, where it needs them, so a fit's memory
+ * does not grow with the grid (beyond the posterior itself).
  */
 typedef struct {
     size_t J, nsub, ngrid;
@@ -28,18 +32,17 @@ typedef struct {
     double delta;
     double A;           /* delta 2^J, the total prior weight */
     const vc_table *t;  /* borrowed: the marginal tables come from it */
-    double **logD;      /* nsub rows of ngrid, NULL until filled (lazy
-                           grids: set at init, into pool) */
-    double **rowmem;    /* nsub: the allocation holding each row (not lazy) */
-    double *pool;       /* lazy grids: one allocation for all rows */
-    double *base;       /* ngrid: log p(N) + log N! - log n0! */
+    double **logD;      /* whole rows: nsub rows of ngrid, NULL until
+                           filled; lazy grids: all NULL */
+    double **rowmem;    /* nsub: the allocation holding each row */
+    double *base;       /* whole rows: ngrid: log p(N) + log N! - log n0!;
+                           lazy grids: NULL */
     const vc_dga_opts *o; /* borrowed: the prior on N */
     double *zs;         /* nsub: z_S, observed people seen by no list of S */
     double *cst;        /* nsub: log D(S) less its zero cell's varying part */
     unsigned char *cdone; /* nsub: zs[S] and cst[S] are set */
-    int lazy;           /* rows and base live in pool but are filled block by
-                           block, by vci_dga_average, where it needs them */
-    unsigned char *bfilled; /* lazy: per block of the pass, rows filled */
+    int lazy;           /* rows computed block by block by vci_dga_average
+                           (every subset's constants set at init) */
 } vci_dga_grid;
 
 /* A graph as the subsets whose log D enters with coefficient +1 or -1,
@@ -73,8 +76,9 @@ void vci_dga_cliques(size_t J, uint32_t edges, char *const *names,
  * Set up the grid [lo, hi] for table t and prior o (both borrowed) with no
  * rows filled.  lazy = 0: rows are filled whole by vci_dga_grid_row (the
  * MCMC, which meets subsets one graph at a time); lazy = 1: every subset's
- * constants are set now and vci_dga_average fills the rows only on the
- * blocks of the grid where some graph has weight (exact enumeration).
+ * constants are set now and vci_dga_average computes the rows block by
+ * block, only on the blocks of the grid where some graph has weight, into
+ * memory of its own that it reuses (exact enumeration).
  * Errors: VC_ENOMEM.  On failure g is safe to vci_dga_grid_free.
  */
 int vci_dga_grid_init(const vc_table *t, const vc_dga_opts *o, double delta,
@@ -109,8 +113,10 @@ size_t vci_dga_eval_scratch(const vci_dga_grid *g);
  * the grid, moments, top graphs and edge posteriors filled (not the
  * flags for sparse overlap).  Every row of every graph must be filled, or
  * the grid lazy.  Parallel over blocks of the grid, each block summing its
- * graphs in the
- * given order: the result does not depend on the thread count.  Errors:
+ * graphs in the given order, the sums over blocks taken in block order:
+ * the result does not depend on the thread count.  Memory beyond the
+ * result: per thread, one block's rows and factors and a few doubles per
+ * graph; per block of the grid, three doubles.  Errors:
  * VC_ENOMEM, VC_ENUMERIC.  Returned.
  */
 vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,

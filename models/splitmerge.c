@@ -297,20 +297,17 @@ static void tails(vci_sm *sm)
     }
 }
 
-/* Put m people of row x into class k (add = 1) or take them out (add =
- * 0), with k's list counts s (sm->sA or sm->sB). */
-static void move_people(vci_sm *sm, size_t x, size_t k, uint64_t *s,
-                        uint64_t m, int add)
+/* Put m people of row x into class k, with k's list counts s (sm->sA or
+ * sm->sB).  Every caller fills classes that it has just emptied (load,
+ * allocate_split), so people are only ever added. */
+static void add_people(vci_sm *sm, size_t x, size_t k, uint64_t *s,
+                       uint64_t m)
 {
     uint32_t pat = sm->pat[x];
-    if (add) {
-        sm->ntot[k] += m;
-    } else {
-        sm->ntot[k] -= m;
-    }
+    sm->ntot[k] += m;
     for (size_t j = 0; j < sm->J; j++) {
         if (pat >> j & 1u) {
-            s[j] = add ? s[j] + m : s[j] - m;
+            s[j] += m;
         }
     }
 }
@@ -325,9 +322,9 @@ static void load(vci_sm *sm, size_t A, size_t B, const uint64_t *inA,
     memset(sm->sA, 0, sm->J * sizeof *sm->sA);
     memset(sm->sB, 0, sm->J * sizeof *sm->sB);
     for (size_t x = 0; x < sm->rows; x++) {
-        move_people(sm, x, A, sm->sA, inA[x], 1);
+        add_people(sm, x, A, sm->sA, inA[x]);
         if (inB != NULL) {
-            move_people(sm, x, B, sm->sB, inB[x], 1);
+            add_people(sm, x, B, sm->sB, inB[x]);
         }
     }
 }
@@ -560,8 +557,8 @@ static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
     sm->ntot[B] = 0;
     memset(sm->sA, 0, sm->J * sizeof *sm->sA);
     memset(sm->sB, 0, sm->J * sizeof *sm->sB);
-    move_people(sm, xi, A, sm->sA, 1, 1);
-    move_people(sm, xj, B, sm->sB, 1, 1);
+    add_people(sm, xi, A, sm->sA, 1);
+    add_people(sm, xj, B, sm->sB, 1);
     /* the free observed people, one at a time in the order sm->seq */
     for (size_t x = 0; x < P; x++) {
         sm->a_new[x] = x == xi;
@@ -587,7 +584,7 @@ static int allocate_split(vci_sm *sm, const gsl_rng *r, double alpha,
         sm->left[x]--;
         *logq += to_a ? lp : lq;
         sm->a_new[x] += (uint64_t)to_a;
-        move_people(sm, x, to_a ? A : B, to_a ? sm->sA : sm->sB, 1, 1);
+        add_people(sm, x, to_a ? A : B, to_a ? sm->sA : sm->sB, 1);
     }
     unseen_fn g = {A, B, 0, n_rest};
     uint64_t uA = draw_count(sm, r, alpha, &g, umax,
@@ -623,7 +620,7 @@ static int allocate_merge(vci_sm *sm, const gsl_rng *r, double alpha,
     memset(sm->sA, 0, sm->J * sizeof *sm->sA);
     memset(sm->sB, 0, sm->J * sizeof *sm->sB);
     for (size_t x = 0; x < P; x++) {
-        move_people(sm, x, A, sm->sA, sm->r_row[x], 1);
+        add_people(sm, x, A, sm->sA, sm->r_row[x]);
     }
     unseen_fn g = {A, B, 0, n_rest};
     uint64_t u = draw_count(sm, r, alpha, &g, umax, want, logq);

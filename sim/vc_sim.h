@@ -94,4 +94,69 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err);
 int vc_sim_draw(const vc_sim_model *m, uint64_t N, const gsl_rng *r,
                 uint64_t *count, vc_error *err);
 
+/* ---------------------------------------------------------------------
+ * People with names (people.c): person-level lists for testing record
+ * linkage against a known truth.
+ * ------------------------------------------------------------------- */
+
+#define VC_SIM_NATIONALITIES 5  /* Kazakh, Kyrgyz, Tajik, Uzbek, Russian */
+#define VC_SIM_CONVENTIONS 4    /* romanisations: passport/BGN, English
+                                   simple, French, Uzbek-Kazakh Latin */
+#define VC_SIM_NAME_MAX 128     /* bytes of a name, with its NUL */
+
+/* A person as the civil registry writes them (names in Cyrillic). */
+typedef struct {
+    int nationality;               /* 0 .. VC_SIM_NATIONALITIES - 1 */
+    int female;
+    char given[VC_SIM_NAME_MAX];   /* UTF-8, Cyrillic */
+    char family[VC_SIM_NAME_MAX];
+    int year, month, day;
+} vc_sim_person;
+
+enum { VC_SIM_CYRILLIC = 0, VC_SIM_LATIN = 1 };
+enum { VC_SIM_DATE_ISO = 0, VC_SIM_DATE_DOTS = 1, VC_SIM_DATE_SLASHES = 2 };
+
+/* How one list writes its records. */
+typedef struct {
+    int script;       /* VC_SIM_CYRILLIC or VC_SIM_LATIN */
+    int convention;   /* its usual romanisation (Latin lists) */
+    int date_format;  /* VC_SIM_DATE_* */
+} vc_sim_list_style;
+
+/* Probabilities of each recording error, per record (per name for the
+ * typo). */
+typedef struct {
+    double typo;              /* one letter wrong, missing, doubled or
+                                 swapped */
+    double other_convention;  /* another romanisation than the list's */
+    double married;           /* a woman recorded under another surname */
+    double swap_day_month;    /* day and month swapped (when both <= 12) */
+    double missing_date;      /* no date of birth */
+} vc_sim_errors;
+
+/* What a list holds of a person (UTF-8 strings). */
+typedef struct {
+    char given[VC_SIM_NAME_MAX], family[VC_SIM_NAME_MAX];
+    char dob[16];        /* in the list's format, "" when missing */
+    char sex[8];         /* F/M or Ж/М */
+    char nationality[32];
+    int married;         /* the surname is a married one */
+} vc_sim_record;
+
+/* Draw a person from r: twelve uniforms, always. */
+void vc_sim_person_draw(const gsl_rng *r, vc_sim_person *p);
+
+/* A family name in its female form when female (Slavic -ov, -ev, -in
+ * take -a, -skiy becomes -skaya; -enko, -zoda do not); out filled, size
+ * bytes. */
+void vc_sim_family_name(const char *male, int female, char *out,
+                        size_t size);
+
+/* The record that a list in style ls keeps of person p, with errors
+ * drawn from r under e (a fixed number of draws, plus those of the
+ * typos that happen); out filled. */
+void vc_sim_record_write(const gsl_rng *r, const vc_sim_person *p,
+                         const vc_sim_list_style *ls, const vc_sim_errors *e,
+                         vc_sim_record *out);
+
 #endif /* VC_SIM_H */

@@ -58,6 +58,8 @@ int main(int argc, char **argv)
         vc_register_models_suite, vc_register_dga_suite,
         vc_register_sim_suite,    vc_register_cli_suite,
         vc_register_batch_suite,  vc_register_serve_suite,
+        vc_register_link_suite,
+        vc_register_alloc_suite,
     };
     for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
         if (suites[i]() != CUE_SUCCESS) {

@@ -789,6 +789,13 @@ static void test_error_fixtures(void)
         {"bad_count_exponent.csv", VC_EDATA,
          {":3:", "column \"count\"", "got \"1.5E+06\" (exponent"}},
         {"bad_utf16_nobom.csv", VC_EDATA, {":1:", "NUL byte", "UTF-16"}},
+        /* A NUL byte would cut names and values short ("B\0X" a list
+         * named "B"): in a header name, and inside a quoted value over two
+         * lines (fuzz_csv's property: names are non-empty C strings). */
+        {"bad_nul_name.csv", VC_EDATA,
+         {":1:", "byte 4 of the line", "got a NUL byte"}},
+        {"bad_nul_value.csv", VC_EDATA,
+         {":3:", "byte 4 of the line", "got a NUL byte"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[256];
@@ -879,6 +886,29 @@ static void test_option_errors(void)
     static const char *const want_few[] = {"1 list (\"A+B\")", NULL};
     o.omit = omit_c;
     expect_read_error(path, &o, VC_EDATA, want_few);
+
+    /* A merge named like a column: two lists "A+B" were accepted, and
+     * everything that finds a list by name found the first (fuzz_csv;
+     * tests/fixtures/fuzz/csv/merged-name-collision). */
+    static const char *const want_clash[] = {
+        "merged list \"A+B\"", "name of another list", NULL};
+    o = no_opts();
+    o.merge = merge_ab;
+    o.nmerge = 1;
+    expect_read_error(FIX "merge_name_collision.csv", &o, VC_EINVAL,
+                      want_clash);
+    static const char *const merge_ba[] = {"B+A"};
+    o.merge = merge_ba;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_read(FIX "merge_name_collision.csv", &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->J, 3);
+    CU_ASSERT_STRING_EQUAL(d->names[0], "B+A");
+    CU_ASSERT_STRING_EQUAL(d->names[1], "A+B");
+    CU_ASSERT_EQUAL(vc_table_list_total(d->tables[0], 0), 9);
+    CU_ASSERT_EQUAL(vc_table_list_total(d->tables[0], 1), 5);
+    vc_dataset_free(d);
 }
 
 /* A file that cannot be opened: VC_EIO with the name and the reason. */
@@ -1641,6 +1671,164 @@ static void test_decimals(void)
                        "exponent notation");
 }
 
+/* The refusals of selection, merging and omission the other tests do not
+ * reach, each naming the column and why it cannot serve; a selection
+ * that leaves nobody observed; a header too long to list in full; a path
+ * that is a directory. */
+static void test_selection_refusals(void)
+{
+    const char *text = "A,B,C,site,count\n1,0,0,x,5\n0,1,0,x,4\n"
+                       "1,1,0,x,3\n0,0,1,x,2\n1,0,1,x,2\n";
+    static const char *const ab[] = {"A", "B"};
+    static const char *const ab_site[] = {"A", "B", "site"};
+    static const char *const site[] = {"site"};
+    static const char *const merge_ac[] = {"A+C"};
+    static const char *const merge_site[] = {"A+site"};
+    static const char *const merge_empty[] = {"+A"};
+    static const char *const omit_count[] = {"count"};
+    static const char *const omit_c[] = {"C"};
+
+    vc_read_opts o = no_opts();
+    o.lists = ab_site;
+    o.nlists = 3;
+    o.strata = site;
+    o.nstrata = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "list \"site\" cannot be used: it is a stratum "
+                       "column");
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    o.merge = merge_ac;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "merge \"A+C\": \"C\" is not a list (it is not among "
+                       "the selected lists)");
+    o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    o.merge = merge_site;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "\"site\" is not a list (it is a stratum column)");
+    o = no_opts();
+    o.merge = merge_empty;
+    o.nmerge = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "merge \"+A\": empty list name");
+    o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    o.omit = omit_count;
+    o.nomit = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "omitted list \"count\" is not a list (it is the "
+                       "count column)");
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    o.strata = site;
+    o.nstrata = 1;
+    o.omit = omit_c;
+    o.nomit = 1;
+    expect_parse_error(text, &o, VC_EINVAL,
+                       "omitted list \"C\" is not a list (it is not among "
+                       "the selected lists)");
+    /* everyone seen only by a list left out */
+    o = no_opts();
+    o.lists = ab;
+    o.nlists = 2;
+    expect_parse_error("A,B,C,count\n0,0,1,5\n", &o, VC_EDATA,
+                       "mem.csv: nobody is observed on the lists used");
+
+    /* thirty long column names: the list of columns is cut with "..." */
+    char head[2048] = "";
+    for (int j = 0; j < 30; j++) {
+        char col[64];
+        snprintf(col, sizeof col, "%slist_with_a_long_name_%02d",
+                 j ? "," : "", j);
+        strcat(head, col);
+    }
+    strcat(head, ",count\n");
+    char text2[4096];
+    snprintf(text2, sizeof text2, "%s", head);
+    for (int j = 0; j < 30; j++) {
+        strcat(text2, j ? ",0" : "1");
+    }
+    strcat(text2, ",3\n");
+    static const char *const nope[] = {"NOPE"};
+    o = no_opts();
+    o.lists = nope;
+    o.nlists = 1;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_parse(text2, strlen(text2), "mem.csv", &o,
+                                     &err);
+    CU_ASSERT_PTR_NULL(d);
+    assert_msg(&err, "\"NOPE\" is not a column of the header; the columns "
+                     "are \"list_with_a_long_name_00\", ");
+    size_t len = strlen(err.msg);
+    CU_ASSERT(len > 3 && strcmp(err.msg + len - 3, "...") == 0);
+
+    /* an omitted list merged into the second of two merges */
+    static const char *const merge_two[] = {"A+B", "C+site"};
+    static const char *const omit_site[] = {"site"};
+    o = no_opts();
+    o.merge = merge_two;
+    o.nmerge = 2;
+    o.omit = omit_site;
+    o.nomit = 1;
+    expect_parse_error("A,B,C,site,count\n1,0,0,1,5\n0,1,1,0,4\n", &o,
+                       VC_EINVAL,
+                       "omitted list \"site\" was merged into \"C+site\"");
+    /* a long cell is echoed cut at 40 characters */
+    expect_parse_error("A,B,count\n1,0,abcdefghijklmnopqrstuvwxyz"
+                       "0123456789ABCDEFGHIJ\n", NULL, VC_EDATA,
+                       "got \"abcdefghijklmnopqrstuvwxyz0123456789ABCD...\"");
+    /* a directory opens but cannot be read */
+    static const char *const want_dir[] = {"tests/fixtures", "cannot read",
+                                           "Is a directory", NULL};
+    expect_read_error("tests/fixtures", NULL, VC_EIO, want_dir);
+}
+
+/* Two hundred strata, each appearing twice, interleaved: every row finds
+ * its stratum again after the table of strata has grown several times,
+ * and the tables keep the order of first appearance. */
+static void test_many_strata(void)
+{
+    size_t cap = 200 * 2 * 32 + 64, len = 0;
+    char *text = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    len += (size_t)snprintf(text + len, cap - len, "site,A,B,count\n");
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < 200; i++) {
+            len += (size_t)snprintf(text + len, cap - len, "s%03d,%s,%d\n",
+                                    i, pass ? "0,1" : "1,1", i + 1);
+        }
+    }
+    static const char *const site[] = {"site"};
+    vc_read_opts o = no_opts();
+    o.strata = site;
+    o.nstrata = 1;
+    vc_dataset *d = parse_ok(text, &o);
+    free(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 200);
+    int ok = 1;
+    for (size_t i = 0; i < 200; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "s%03zu", i);
+        const vc_table *t = d->tables[i];
+        ok &= t->label != NULL && strcmp(t->label, want) == 0;
+        ok &= t->n == 2 * (i + 1);
+        ok &= vc_table_list_total(t, 0) == i + 1;
+        ok &= vc_table_list_total(t, 1) == 2 * (i + 1);
+    }
+    CU_ASSERT(ok);
+    CU_ASSERT_EQUAL(d->n, 200 * 201);
+    vc_dataset_free(d);
+}
+
 int vc_register_data_suite(void)
 {
     CU_pSuite s = CU_add_suite("data", NULL, NULL);
@@ -1672,6 +1860,8 @@ int vc_register_data_suite(void)
         {"physical line numbers", test_line_numbers},
         {"malformed input fixtures", test_error_fixtures},
         {"option errors", test_option_errors},
+        {"selection refusals", test_selection_refusals},
+        {"many strata", test_many_strata},
         {"cannot open", test_cannot_open},
         {"NULL arguments", test_nulls},
         {"large file in chunks", test_large_file},

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <CUnit/CUnit.h>
+#include <omp.h>
 
 #include "models/dga_impl.h"
 #include "models/vc_dga.h"
@@ -149,6 +150,54 @@ static void test_dga_cliques_and_auto_grid(void)
     vc_table_free(t);
 }
 
+/*
+ * The exact pass streams the grid in blocks, and its sum in rounds of
+ * blocks whose per-graph sums are added in block order: the result is the
+ * same to the last bit on any number of threads.  UK 5 lists on 0:68600
+ * has 134 blocks, several rounds.
+ */
+static void test_dga_threads_identical(void)
+{
+    vc_table *t = vc_test_load_ref("UKdat_5.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_dga_opts o;
+    memset(&o, 0, sizeof o);
+    o.n0_hi = 68600;
+    vc_error err;
+    vc_error_clear(&err);
+    int saved = omp_get_max_threads();
+    vc_dga_result *r[3];
+    for (int k = 0; k < 3; k++) {
+        omp_set_num_threads(k + 1);
+        r[k] = vc_dga_fit(t, &o, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r[k]);
+    }
+    omp_set_num_threads(saved);
+    CU_ASSERT_EQUAL(r[0]->median, 22990);
+    VC_ASSERT_REL(r[0]->mean, 21282.17297, 1e-9);
+    for (int k = 1; k < 3; k++) {
+        CU_ASSERT_EQUAL_FATAL(r[k]->ngrid, r[0]->ngrid);
+        CU_ASSERT_EQUAL(memcmp(r[k]->post, r[0]->post,
+                               r[0]->ngrid * sizeof *r[0]->post), 0);
+        CU_ASSERT_EQUAL(memcmp(r[k]->edge_post, r[0]->edge_post,
+                               25 * sizeof *r[0]->edge_post), 0);
+        CU_ASSERT_EQUAL(memcmp(&r[k]->mean, &r[0]->mean, sizeof r[0]->mean),
+                        0);
+        for (size_t a = 0; a < r[0]->ntop; a++) {
+            CU_ASSERT_EQUAL(memcmp(&r[k]->top[a].posterior,
+                                   &r[0]->top[a].posterior,
+                                   sizeof r[0]->top[a].posterior), 0);
+            CU_ASSERT_EQUAL(memcmp(&r[k]->top[a].mean_N,
+                                   &r[0]->top[a].mean_N,
+                                   sizeof r[0]->top[a].mean_N), 0);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        vc_dga_result_free(r[k]);
+    }
+    vc_table_free(t);
+}
+
 static void test_dga_errors(void)
 {
     vc_table *t = vc_test_load_ref("UKdat.csv"); /* 6 lists */
@@ -180,8 +229,33 @@ static void test_dga_errors(void)
     vc_dga_result *r = vc_dga_fit(t, &o, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     CU_ASSERT(r->flags & VC_DGA_FLAG_GRID_TAIL);
+    /* a quantile beyond the posterior's mass is the top of the grid */
+    CU_ASSERT_EQUAL(vc_dga_quantile(r, 2.0), (double)t->n + 40.0);
     vc_dga_result_free(r);
+    memset(&o, 0, sizeof o);
+    o.delta = INFINITY;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_fit(t, &o, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "delta must be a positive number");
     vc_table_free(t);
+    /* nobody observed and a grid from 0: nothing to average over */
+    static const char *const names[] = {"A", "B", "C"};
+    static const uint32_t pat[] = {1};
+    static const uint64_t cnt[] = {1};
+    vc_table *t0 = vc_table_from_counts(3, names, 0, pat, cnt, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+    memset(&o, 0, sizeof o);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_fit(t0, &o, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "no one was observed");
+    vc_table_free(t0);
+    /* the graphs: 2 to 7 lists; an edge is the same either way round */
+    uint32_t *edges = NULL;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_dga_decomposable_graphs(8, &edges, &err), 0);
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NULL(edges);
+    CU_ASSERT_EQUAL(vc_dga_edge_index(3, 1), vc_dga_edge_index(1, 3));
 }
 
 /* Madigan & York's 3-list example with a negative binomial prior
@@ -666,6 +740,26 @@ static void test_mcmc_errors(void)
     CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
     CU_ASSERT_EQUAL(err.code, VC_EINVAL);
     m.thin = 1;
+    m.rhat_max = 1.0;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(t, NULL, &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "rhat_max must exceed 1 and ess_min be "
+                                    ">= 0");
+    m.rhat_max = 1.01;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_dga_chains_alloc(NULL, NULL, &m, &err));
+    CU_ASSERT_STRING_EQUAL(err.msg, "no table given");
+    /* no MCMC options: the defaults (four chains) */
+    vc_error_clear(&err);
+    vc_dga_chains *cd = vc_dga_chains_alloc(t, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cd);
+    const uint32_t *ed = NULL;
+    const double *mn = NULL;
+    CU_ASSERT_EQUAL(vc_dga_chains_trace(cd, 3, &ed, &mn), 0);
+    CU_ASSERT_EQUAL(vc_dga_chains_trace(cd, 4, &ed, &mn), 0);
+    CU_ASSERT_PTR_NULL(ed);
+    CU_ASSERT_PTR_NULL(mn);
+    vc_dga_chains_free(cd);
     vc_error_clear(&err);
     vc_dga_chains *c = vc_dga_chains_alloc(t, NULL, &m, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -686,6 +780,8 @@ int vc_register_dga_suite(void)
         || CU_add_test(s, "dga 2.0.2 reference", test_dga_reference) == NULL
         || CU_add_test(s, "cliques, auto grid, permutation",
                        test_dga_cliques_and_auto_grid) == NULL
+        || CU_add_test(s, "exact pass: same bits on 1, 2, 3 threads",
+                       test_dga_threads_identical) == NULL
         || CU_add_test(s, "errors and grid tail", test_dga_errors) == NULL
         || CU_add_test(s, "negative binomial prior", test_dga_negbin) == NULL
         || CU_add_test(s, "exact pass against the plain sum",

@@ -250,7 +250,40 @@ static void test_estimator_errors(void)
                                              &e, &err), VC_OK);
     CU_ASSERT_EQUAL(e.estimate, 25.0);
     CU_ASSERT(e.flags & VC_FLAG_NO_UNSEEN);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_independence_estimate(t, 1.0, VC_INTERVAL_LOGNORMAL,
+                                             &e, &err), VC_EINVAL);
     vc_table_free(t);
+
+    /* a list that saw nobody: no MLE, and the list is named */
+    const uint32_t pat3[] = {1, 2, 3};
+    t = vc_table_from_counts(3, names, 3, pat3, cnt2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_independence_estimate(t, 0.95, VC_INTERVAL_LOGNORMAL,
+                                             &e, &err), VC_ENOMLE);
+    CU_ASSERT_STRING_EQUAL(err.msg, "list \"C\" saw nobody: the "
+                                    "independence model has no MLE");
+    vc_table_free(t);
+}
+
+/* Every flag has its sentence for the reports; the last flag is the
+ * highest bit, and no other bit has one. */
+static void test_flag_texts(void)
+{
+    for (unsigned f = 1; f <= VC_FLAG_LAST; f <<= 1) {
+        const char *s = vc_estimate_flag_text(f);
+        CU_ASSERT_PTR_NOT_NULL(s);
+        CU_ASSERT(s != NULL && strlen(s) > 20);
+    }
+    CU_ASSERT_PTR_NULL(vc_estimate_flag_text(VC_FLAG_LAST << 1));
+    CU_ASSERT_PTR_NULL(vc_estimate_flag_text(0));
+    CU_ASSERT_PTR_NOT_NULL(strstr(vc_estimate_flag_text(VC_FLAG_NO_UNSEEN),
+                                  "no width"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(vc_estimate_flag_text(
+                                      VC_FLAG_BIAS_CORRECTED), "f2 = 0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(vc_estimate_flag_text(
+                                      VC_FLAG_WALD_CLIPPED), "raised"));
 }
 
 /* Build a copy of t with its lists in the order perm (new list i = old
@@ -399,6 +432,7 @@ int vc_register_estimators_suite(void)
         || CU_add_test(s, "chao bias corrected", test_chao_bias_corrected)
                == NULL
         || CU_add_test(s, "errors", test_estimator_errors) == NULL
+        || CU_add_test(s, "flag texts", test_flag_texts) == NULL
         || CU_add_test(s, "properties", test_properties) == NULL
         || CU_add_test(s, "independence 30 lists", test_independence_wide)
                == NULL) {

@@ -1278,6 +1278,359 @@ static void test_m0_profile(void)
     vc_table_free(t);
 }
 
+/* The refusals of the model functions, fit, selection and bootstrap that
+ * the other tests do not reach, each with its code and message, and the
+ * profile interval whose lower end is n itself. */
+static void test_api_refusals(void)
+{
+    vc_error err;
+    vc_loglin_model m;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(3, &m, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_add(&m, 0x2u, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "needs two or more of the 3 "
+                                           "lists"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_add(&m, 0x9u, &err), VC_EINVAL);
+    /* twelve lists: 66 pairs and 220 triples pass the 256-term limit */
+    vc_loglin_model big;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(12, &big, &err),
+                          VC_OK);
+    int status = VC_OK;
+    for (uint32_t t = 0; t < (1u << 12) && status == VC_OK; t++) {
+        if (__builtin_popcount(t) == 3) {
+            status = vc_loglin_model_add(&big, t, &err);
+        }
+    }
+    CU_ASSERT_EQUAL(status, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "at most 256 interaction terms"));
+    CU_ASSERT(big.nterms <= 256);
+
+    /* the bracket form numbers lists with one digit */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("[12]", 10, NULL, &m, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "needs J <= 9 (here 10)"));
+    char buf[64];
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_all_two_way(10, &big, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_format(&big, NULL, buf, sizeof buf,
+                                           &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the bracket form needs J <= 9"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_format(&m, NULL, buf, 0, &err),
+                    VC_EINVAL);
+
+    /* heterogeneity: a space before the parameter is allowed; NONE takes
+     * it away again; an unknown form or an infinite theta is refused */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_parse("[12,3] + h=Poisson (3)", 3,
+                                                NULL, &m, &err), VC_OK);
+    CU_ASSERT_EQUAL(m.het, VC_LOGLIN_HET_POISSON);
+    CU_ASSERT_EQUAL(m.theta, 3.0);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, VC_LOGLIN_HET_NONE, 7.0,
+                                            &err), VC_OK);
+    CU_ASSERT_EQUAL(m.het, VC_LOGLIN_HET_NONE);
+    CU_ASSERT_EQUAL(m.theta, 0.0);
+    CU_ASSERT_EQUAL(vc_loglin_model_nhet(&m), 0);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, 9, 0.0, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown heterogeneity form 9"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_set_het(&m, VC_LOGLIN_HET_GAMMA,
+                                            INFINITY, &err), VC_EINVAL);
+
+    /* fitting: a workspace for another J, a table of nobody, and a fit
+     * stopped after one IRLS step */
+    vc_table *korea = load_table("Korea");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(korea);
+    vc_loglin_workspace *w4 = vc_loglin_workspace_alloc(4, &err);
+    vc_loglin_workspace *w3 = vc_loglin_workspace_alloc(3, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w4);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w3);
+    vc_loglin_result res;
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(3, &m, &err), VC_OK);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_fit(korea, &m, NULL, NULL, &res, NULL, w4,
+                                  &err), VC_EINVAL);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_stepwise(korea, 0.02, &res, w4, &err),
+                    VC_EINVAL);
+    static const char *const abc[] = {"A", "B", "C"};
+    const uint32_t pat0[] = {1};
+    const uint64_t cnt0[] = {0};
+    vc_table *empty = vc_table_from_counts(3, abc, 1, pat0, cnt0, &err);
+    if (empty != NULL) {
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_loglin_fit(empty, &m, NULL, NULL, &res, NULL, w3,
+                                      &err), VC_EDATA);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "the table is empty"));
+        vc_table_free(empty);
+    }
+    vc_loglin_control ctl;
+    vc_loglin_control_default(&ctl);
+    ctl.maxiter = 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_fit(korea, &m, NULL, &ctl, &res, NULL, w3,
+                                  &err), VC_ENOTCONV);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no convergence in 1 "
+                                           "iterations"));
+
+    /* enumeration: at least two lists, a known criterion, some model
+     * that fits (two lists that never meet: neither model does) */
+    static const char *const ab[] = {"A", "B"};
+    const uint32_t pat1[] = {1};
+    const uint64_t cnt1[] = {5};
+    vc_table *one = vc_table_from_counts(1, ab, 1, pat1, cnt1, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+    vc_loglin_ranked top[2];
+    vc_loglin_enum_summary sum;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(one, VC_LOGLIN_AIC, 2, top, &sum,
+                                        &err), VC_EINVAL);
+    vc_table_free(one);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(korea, (vc_loglin_criterion)7, 2,
+                                        top, &sum, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown criterion 7"));
+    const uint32_t pat2[] = {1, 2};
+    const uint64_t cnt2[] = {40, 30};
+    vc_table *apart = vc_table_from_counts(2, ab, 2, pat2, cnt2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(apart);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_enumerate(apart, VC_LOGLIN_BIC, 2, top, &sum,
+                                        &err), VC_ENOMLE);
+    vc_table_free(apart);
+
+    /* no options: the defaults, 1,000 replicates around the stepwise
+     * estimate of Korea, 268.7778 (test_cli.c) */
+    vc_loglin_boot_result b0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, NULL, &b0, NULL, &err),
+                    VC_OK);
+    CU_ASSERT_EQUAL(b0.B, 1000);
+    VC_ASSERT_REL(b0.N, 268.7778, 1e-6);
+    CU_ASSERT(b0.bca_lower < b0.N && b0.N < b0.bca_upper);
+    /* bootstrap: more replicates than the streams allow, one list */
+    vc_loglin_boot_opts bo;
+    vc_loglin_boot_opts_default(&bo);
+    vc_loglin_boot_result br;
+    bo.B = (size_t)UINT32_MAX + 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(korea, &bo, &br, NULL, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too many replicates"));
+    /* more lists than a log-linear model takes */
+    const char *wide_names[21];
+    char wide_buf[21][4];
+    for (int j = 0; j < 21; j++) {
+        snprintf(wide_buf[j], sizeof wide_buf[j], "L%d", j);
+        wide_names[j] = wide_buf[j];
+    }
+    const uint32_t wpat[] = {1, 3};
+    const uint64_t wcnt[] = {4, 2};
+    vc_table *wide = vc_table_from_counts(21, wide_names, 2, wpat, wcnt,
+                                          &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wide);
+    vc_loglin_boot_opts_default(&bo);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(wide, &bo, &br, NULL, &err),
+                    VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "log-linear models take 1 to 20 lists, "
+                                    "not 21");
+    int code = -1;
+    vc_loglin_model m21;
+    memset(&m21, 0, sizeof m21);
+    m21.J = 21;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_exist(wide, &m21, &code, &err), VC_EINVAL);
+    vc_table_free(wide);
+
+    /* Profile interval reaching n: Chapman's data with 99 of 100 on both
+     * lists leave n0-hat = 1 x 1 / 99, and N = n is inside the interval,
+     * so the lower end is n = 101 exactly. */
+    const uint32_t pat3[] = {1, 2, 3};
+    const uint64_t cnt3[] = {1, 1, 99};
+    vc_table *close = vc_table_from_counts(2, ab, 3, pat3, cnt3, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(close);
+    vc_loglin_workspace *w2 = vc_loglin_workspace_alloc(2, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w2);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_independence(2, &m, &err), VC_OK);
+    double lo = 0.0, hi = 0.0;
+    unsigned flags = 0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_profile_ci(close, &m, 0.95, 0.0, &lo, &hi,
+                                         &flags, w2, &err), VC_OK);
+    CU_ASSERT_EQUAL(lo, 101.0);
+    CU_ASSERT(hi > 101.0 + 1.0 / 99.0);
+    vc_loglin_workspace_free(w2);
+    vc_table_free(close);
+    vc_loglin_workspace_free(w3);
+    vc_loglin_workspace_free(w4);
+    vc_table_free(korea);
+}
+
+/* ---------------------------------------------------------------------
+ * Model strings: what fuzz/fuzz_model.c found
+ * ------------------------------------------------------------------- */
+
+/* A model string and its lists as fuzz_model reads them from a file of
+ * tests/fixtures/fuzz/model: a first line of comma-separated names (each
+ * cut at its first NUL byte, as a C string) or "#J", then the model. */
+typedef struct {
+    char *names[32];
+    size_t J;
+    int named;
+    char *spec;
+} model_fixture;
+
+static int load_model_fixture(const char *name, model_fixture *mf)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/fixtures/fuzz/model/%s", name);
+    memset(mf, 0, sizeof *mf);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "\n  cannot open %s", path);
+        return -1;
+    }
+    char buf[4096];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *nl = memchr(buf, '\n', len);
+    if (nl == NULL) {
+        return -1;
+    }
+    size_t hlen = (size_t)(nl - buf);
+    mf->named = !(hlen > 0 && buf[0] == '#');
+    if (mf->named) {
+        size_t start = 0;
+        for (size_t i = 0; i <= hlen && mf->J < 32; i++) {
+            if (i == hlen || buf[i] == ',') {
+                mf->names[mf->J++] = strndup(buf + start, i - start);
+                start = i + 1;
+            }
+        }
+    } else {
+        mf->J = strtoul(buf + 1, NULL, 10);
+    }
+    mf->spec = strndup(nl + 1, len - hlen - 1);
+    return 0;
+}
+
+static void free_model_fixture(model_fixture *mf)
+{
+    for (size_t j = 0; j < mf->J && mf->named; j++) {
+        free(mf->names[j]);
+    }
+    free(mf->spec);
+}
+
+/* Every message is one line, whatever the model string holds. */
+static void test_model_fuzz_message(void)
+{
+    model_fixture mf;
+    CU_ASSERT_EQUAL_FATAL(load_model_fixture("control-byte-in-message", &mf),
+                          0);
+    vc_loglin_model m;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse(mf.spec, mf.J,
+                                          (const char *const *)mf.names, &m,
+                                          &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));
+    CU_ASSERT_PTR_NULL(strchr(err.msg, '\x0f'));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no list is named"));
+    free_model_fixture(&mf);
+}
+
+/* Format, parse back, compare: the round trip vc_loglin.h promises. */
+static void assert_round_trip(const char *spec, size_t J,
+                              const char *const *names, const char *want)
+{
+    vc_loglin_model m, back;
+    vc_error err;
+    char buf[512];
+    vc_error_clear(&err);
+    int status = vc_loglin_model_parse(spec, J, names, &m, &err);
+    if (status != VC_OK) {
+        fprintf(stderr, "\n  \"%s\": %s", spec, err.msg);
+    }
+    CU_ASSERT_EQUAL_FATAL(status, VC_OK);
+    CU_ASSERT_EQUAL(vc_loglin_model_format(&m, names, buf, sizeof buf, &err),
+                    VC_OK);
+    if (want != NULL) {
+        CU_ASSERT_STRING_EQUAL(buf, want);
+    }
+    status = vc_loglin_model_parse(buf, J, names, &back, &err);
+    if (status != VC_OK) {
+        fprintf(stderr, "\n  printed as \"%s\": %s", buf, err.msg);
+    }
+    CU_ASSERT_EQUAL(status, VC_OK);
+    CU_ASSERT_EQUAL(memcmp(&m, &back, sizeof m), 0);
+}
+
+/* Names that cannot be written bare, such as the "IOM+NGO" of a merge,
+ * are printed in double quotes and read back so (fuzz_model found a
+ * model printed as "A*B + " that no parse accepts). */
+static void test_model_quoted_names(void)
+{
+    model_fixture mf;
+    CU_ASSERT_EQUAL_FATAL(load_model_fixture("empty-name-round-trip", &mf),
+                          0);
+    CU_ASSERT_EQUAL(mf.J, 3);
+    CU_ASSERT_STRING_EQUAL(mf.names[2], "");
+    assert_round_trip(mf.spec, mf.J, (const char *const *)mf.names,
+                      "A*B + \"\"");
+    free_model_fixture(&mf);
+
+    const char *merged[] = {"IOM+NGO", "Police", "Red Cross"};
+    assert_round_trip("\"IOM+NGO\" * Police + \"Red Cross\"", 3, merged,
+                      "\"IOM+NGO\"*Police + Red Cross");
+    assert_round_trip("[13,2]", 3, merged, "\"IOM+NGO\"*Red Cross + Police");
+    const char *odd[] = {"M0", "h=1", "a\"b", " pad", "[x", "all-two-way",
+                         "Independence", "c:d", "e*f"};
+    assert_round_trip("[12,34,56,789]", 9, odd,
+                      "\"M0\"*\"h=1\" + \"a\"\"b\"*\" pad\" + "
+                      "\"[x\"*\"all-two-way\" + "
+                      "\"Independence\"*\"c:d\"*\"e*f\"");
+    assert_round_trip("\"h=1\" + \"M0\" + h=Chao", 9, odd, NULL);
+
+    /* A theta printed with an exponent ("1e+20") parses back: its '+' is
+     * no summand (fuzz_model, tests/fixtures/fuzz/model/theta-exponent),
+     * and a name with a parenthesis is quoted so as not to hide one. */
+    model_fixture tf;
+    CU_ASSERT_EQUAL_FATAL(load_model_fixture("theta-exponent", &tf), 0);
+    assert_round_trip(tf.spec, tf.J, NULL,
+                      "M0 + h=Gamma(6.6666666666666668e+124)");
+    free_model_fixture(&tf);
+    const char *paren[] = {"A(", "B)", "C"};
+    assert_round_trip("A( * B) + C + h=Poisson(1e+20)", 3, paren,
+                      "\"A(\"*\"B)\" + C + h=Poisson(1e+20)");
+
+    /* Malformed quoting is refused with the place named. */
+    vc_loglin_model m;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("\"IOM+NGO*Police", 3, merged, &m,
+                                          &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no closing quote"));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("\"IOM+NGO\"Police", 3, merged, &m,
+                                          &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "after a quoted name"));
+    /* Unquoted, the '+' of a merged name still separates summands. */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_loglin_model_parse("IOM+NGO*Police", 3, merged, &m,
+                                          &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no list is named \"IOM\""));
+}
+
 int vc_register_loglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("loglin", NULL, NULL);
@@ -1285,6 +1638,10 @@ int vc_register_loglin_suite(void)
         return CU_get_error();
     }
     if (CU_add_test(s, "model strings", test_model_strings) == NULL
+        || CU_add_test(s, "model strings: one-line messages",
+                       test_model_fuzz_message) == NULL
+        || CU_add_test(s, "model strings: quoted names",
+                       test_model_quoted_names) == NULL
         || CU_add_test(s, "glm reference fits", test_glm_reference) == NULL
         || CU_add_test(s, "existence: Artificial_3",
                        test_existence_artificial) == NULL
@@ -1310,7 +1667,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "M0 and Mh: properties", test_m0_properties)
                == NULL
         || CU_add_test(s, "M0 and Mh: profile interval", test_m0_profile)
-               == NULL) {
+               == NULL
+        || CU_add_test(s, "refusals", test_api_refusals) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

@@ -2861,6 +2861,98 @@ static void test_sbc(void)
     }
 }
 
+/* Refusals of the options check, the chains and the diagnostics that the
+ * other tests do not reach, and R-hat so far (what the CLI's progress
+ * line shows) equal to the summary's. */
+static void test_api_refusals(void)
+{
+    vc_table *t = vc_test_load_ref("Korea.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_error err;
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_opts_check(NULL, t, &err), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "no LCM options given");
+    o.sampler = 99;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_opts_check(&o, t, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sampler = 99: expected"));
+    o.sampler = VC_LCM_SAMPLER_TEMPERING;
+    o.temperatures = 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_opts_check(&o, t, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "tempering with 1 temperatures"));
+    vc_lcm_opts_default(&o);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_lcm_chains_alloc(NULL, &o, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_chains_round(NULL, 10, &err), VC_EINVAL);
+
+    /* vc_lcm_run passes the options' refusal on */
+    o.K = 0;
+    vc_lcm_summary bad;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_run(t, &o, &bad, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "classes K = 0"));
+    /* more threads than chains: the diagnostics use one per chain */
+    o.chains = 2;
+    o.K = 3;
+    o.burnin = 50;
+    o.thin = 1;
+    o.threads = 8;
+    vc_error_clear(&err);
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    double rhat = 0.0;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_chains_rhat(c, &rhat, &err), VC_EUNDEFINED);
+    CU_ASSERT_STRING_EQUAL(err.msg, "R-hat needs 4 draws a chain, 0 so far");
+    /* more sweeps than any trace could keep */
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_chains_round(c, UINT64_MAX, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "keep too many draws"));
+    CU_ASSERT_EQUAL(vc_lcm_chains_sweeps(c), 0);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 200, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_lcm_chains_rhat(c, &rhat, &err), VC_OK);
+    vc_lcm_summary sum;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &sum, &err), VC_OK);
+    CU_ASSERT(sum.N.diag_defined);
+    CU_ASSERT_EQUAL(rhat, sum.N.rhat);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+
+    /* the summary of draws: some draws, all finite; the quantile at p = 1
+     * is the largest draw */
+    double x[4] = {1.0, 2.0, NAN, 4.0};
+    vc_diag_summary ds;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_diag_summarise(x, 0, 4, 0.95, &ds, &err), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "no draws to summarise");
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 2, 0.95, &ds, &err), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "draw 0 of chain 1 is not finite");
+    /* a generator without 32-bit outputs (RANLUX, 24 bits): the uniform
+     * is GSL's own uniform_pos of the same stream */
+    gsl_rng *r1 = gsl_rng_alloc(gsl_rng_ranlxs0);
+    gsl_rng *r2 = gsl_rng_alloc(gsl_rng_ranlxs0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r2);
+    int same = 1;
+    for (int i = 0; i < 100; i++) {
+        double u = vci_ran_uniform(r1);
+        same &= u == gsl_rng_uniform_pos(r2) && u > 0.0 && u < 1.0;
+    }
+    CU_ASSERT(same);
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+    const double sorted[3] = {1.0, 2.0, 3.0};
+    CU_ASSERT_EQUAL(vc_diag_quantile_sorted(sorted, 3, 1.0), 3.0);
+    CU_ASSERT_EQUAL(vc_diag_quantile_sorted(sorted, 3, 0.5), 2.0);
+}
+
 int vc_register_models_suite(void)
 {
     CU_pSuite s = CU_add_suite("models", NULL, NULL);
@@ -2885,6 +2977,7 @@ int vc_register_models_suite(void)
         {"conditional of observed classes", test_conditional_observed},
         {"sweep invariants", test_sweep_invariants},
         {"errors", test_errors},
+        {"refusals of the API", test_api_refusals},
         {"chains: thread count and rounds", test_chains_deterministic},
         {"blocked allocation: threads, nesting", test_blocked_allocation},
         {"diagnostics vs direct reference", test_diag_reference},

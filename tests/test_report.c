@@ -124,6 +124,54 @@ static void test_plots(void)
     CU_ASSERT_EQUAL(vc_plot_traces(y, 2, 1, "N", &a, &la, NULL), VC_EINVAL);
 }
 
+/* Edge cases of the formats and figures: a negative count keeps its sign;
+ * a forest whose intervals are one point still gets an axis a decade
+ * wide; flat traces get a unit-high axis; what cannot be drawn is
+ * refused with the reason. */
+static void test_report_edges(void)
+{
+    char buf[64];
+    vc_format_count(-1234.4, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "-1,234");
+    vc_format_count(-0.2, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "0");
+    vc_estimate e;
+    memset(&e, 0, sizeof e);
+    e.estimate = 120.0;
+    e.lower = 100.0;
+    e.upper = 150.0;
+    e.level = 0.9;
+    vc_headline(NULL, &e, 0, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "120 (90% CI 100\xE2\x80\x93" "150), about "
+                                "100\xE2\x80\x93" "150");
+
+    vc_plot_interval rows[2] = {
+        {"A", "chapman", 1000.0, 1000.0, 1000.0, 0, 0x0072B2},
+        {"A", "lcm", 1000.0, 1000.0, 1000.0, 0, 0xD55E00},
+    };
+    unsigned char *png = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 2, "N", &png, &len, NULL), VC_OK);
+    CU_ASSERT(is_png(png, len));
+    free(png);
+    double flat[6] = {500, 500, 500, 500, 500, 500};
+    CU_ASSERT_EQUAL(vc_plot_traces(flat, 2, 3, "N", &png, &len, NULL),
+                    VC_OK);
+    CU_ASSERT(is_png(png, len));
+    free(png);
+    vc_error err;
+    vc_error_clear(&err);
+    flat[4] = NAN;
+    CU_ASSERT_EQUAL(vc_plot_traces(flat, 2, 3, "N", &png, &len, &err),
+                    VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "trace plot: draw 5 is not finite");
+    double mass[3] = {0.0, 0.0, 0.0};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_plot_posterior(10.0, 1.0, mass, 3, NAN, NAN, NAN, "N",
+                                      &png, &len, &err), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "posterior plot: nothing to draw");
+}
+
 int vc_register_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -133,7 +181,8 @@ int vc_register_report_suite(void)
     if (CU_add_test(s, "format count", test_format_count) == NULL
         || CU_add_test(s, "about range", test_about_range) == NULL
         || CU_add_test(s, "headline", test_headline) == NULL
-        || CU_add_test(s, "figures (cairo)", test_plots) == NULL) {
+        || CU_add_test(s, "figures (cairo)", test_plots) == NULL
+        || CU_add_test(s, "edge cases", test_report_edges) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

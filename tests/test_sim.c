@@ -246,6 +246,17 @@ static void test_errors(void)
     m.ref[0].to = 0;
     m.ref[0].prob = 1.5;
     CU_ASSERT_EQUAL(vc_sim_model_check(&m, NULL), VC_EINVAL);
+    /* more classes or referrals than the model holds */
+    m = good;
+    m.K = VC_SIM_MAX_CLASSES + 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_sim_model_check(&m, &err), VC_EINVAL);
+    CU_ASSERT(strlen(err.msg) > 0);
+    m = good;
+    m.nref = VC_SIM_MAX_REFERRALS + 1;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_sim_model_check(&m, &err), VC_EINVAL);
+    CU_ASSERT(strlen(err.msg) > 0);
 }
 
 int vc_register_sim_suite(void)

@@ -74,6 +74,20 @@ static void test_from_counts_errors(void)
     const uint64_t big[] = {UINT64_MAX, 1};
     CU_ASSERT_PTR_NULL(vc_table_from_counts(3, abc, 2, two, big, &err));
     CU_ASSERT_EQUAL(err.code, VC_EDATA);
+    /* collapsing to no list, or to more than a table holds */
+    vc_table *t = vc_table_from_counts(3, abc, 2, two, cnt, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    const uint32_t group[] = {1};
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_table_collapse(t, 0, group, abc, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a table needs 1 to 30 lists, "
+                                           "not 0"));
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_table_collapse(t, VC_MAX_LISTS + 1, group, abc,
+                                         &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_table_free(t);
 }
 
 /* Merging PF and NCA in the UK 2013 table (Silverman 2014) gives the

@@ -70,6 +70,8 @@ int vc_register_report_suite(void);
 int vc_register_dga_suite(void);
 int vc_register_sim_suite(void);
 int vc_register_batch_suite(void);
+int vc_register_link_suite(void);
 int vc_register_serve_suite(void);
+int vc_register_alloc_suite(void);
 
 #endif /* VC_TEST_UTIL_H */

@@ -1,0 +1,248 @@
+"""The reference figures of the C tests, reached through Python, and the
+CLI's JSON reproduced field for field for the same options and seed."""
+import json
+import math
+import subprocess
+import threading
+import time
+import _thread
+
+import numpy as np
+import pytest
+
+import victimcount as vc
+from conftest import ref
+
+
+def rel(a, b):
+    return abs(a - b) / abs(b)
+
+
+def test_kosovo_chapman():
+    # tests/install/example.c: Chapman on EXH and ABA, SE of Seber (1982)
+    d = vc.read(ref("Kosovo.csv"), lists=["EXH", "ABA"])
+    assert d.lists == ["EXH", "ABA"] and d.dropped == 1365
+    (r,) = vc.estimate(d, methods=["chapman"])
+    assert rel(r["estimate"], 7231.472772) < 1e-9
+    assert rel(r["se"], 273.7525018) < 1e-9
+    assert r["lists"] == ["EXH", "ABA"] and r["observed"] == 3035
+    assert r["headline"].startswith("Kosovo: 7,231")
+
+
+def test_korea_dga():
+    # dga 2.0.2 on Korea, delta 2^-3, n0 in 0..3075 (tests/test_cli.c)
+    (r,) = vc.estimate(ref("Korea.csv"), methods=["dga"], delta=0.125,
+                       n0_grid=(0, 3075))
+    assert (r["estimate"], r["lower"], r["upper"]) == (159, 123, 432)
+    assert rel(r["mean"], 198.80) < 5e-5
+    assert r["graphs"][0]["cliques"] == "[b,c][c,d]"
+    post = r["posterior"]
+    assert post["N"][0] == 0 + d_n(ref("Korea.csv"))
+    assert abs(float(np.sum(post["probability"])) - 1) < 1e-9
+
+
+def d_n(path):
+    return vc.read(path).observed
+
+
+def test_kosovo_independence_matches_glm():
+    # tests/test_cli.c: the independence model matches R's glm
+    (r,) = vc.estimate(ref("Kosovo.csv"), methods=["independence"])
+    assert r["estimate"] > 4400 and r["interval"].startswith("log-normal")
+
+
+def cli_rows(cli, args, path):
+    out = subprocess.run([cli, "estimate", "-f", "json", "--quiet"] + args
+                         + [path], check=True, capture_output=True).stdout
+    return json.loads(out)["results"]
+
+
+def as_json(x):
+    """x as `estimate -f json` prints it: reals with 12 significant digits
+    (JSON_REAL_PRECISION(12) in cli/output.c), run times left out."""
+    if isinstance(x, float):
+        return float("%.12g" % x)
+    if isinstance(x, dict):
+        return {k: as_json(v) for k, v in x.items() if k != "seconds"}
+    if isinstance(x, list):
+        return [as_json(v) for v in x]
+    return x
+
+
+def strip(row):
+    """The fields the JSON has."""
+    return as_json({k: v for k, v in row.items()
+                    if k not in ("draws", "posterior")})
+
+
+def same(py_rows, cli_rows_):
+    assert len(py_rows) == len(cli_rows_)
+    for p, c in zip(py_rows, cli_rows_):
+        assert strip(p) == strip(c)
+
+
+@pytest.mark.parametrize("methods,args,opts", [
+    ("chao,independence,pairwise", [], {}),
+    ("loglinear", ["--bootstrap", "200", "--seed", "7"],
+     {"bootstrap": 200, "seed": 7}),
+    ("loglinear", ["--select", "aic"], {"select": "aic"}),
+    ("loglinear", ["--model", "EXH*ABA + OSCE + HRW"],
+     {"model": "EXH*ABA + OSCE + HRW"}),
+    ("loglinear", ["--model", "independence", "--heterogeneity", "Chao"],
+     {"model": "independence", "heterogeneity": "Chao"}),
+    ("dga", [], {}),
+    ("lcm", ["--iterations", "3000", "--burnin", "500", "--seed", "11"],
+     {"iterations": 3000, "burnin": 500, "seed": 11}),
+    ("lcm", ["--iterations", "1000", "--burnin", "200", "--sampler",
+             "tempering", "--temperatures", "3"],
+     {"iterations": 1000, "burnin": 200, "sampler": "tempering",
+      "temperatures": 3}),
+])
+def test_same_as_cli(cli, methods, args, opts):
+    path = ref("Kosovo.csv")
+    want = cli_rows(cli, ["-m", methods] + args, path)
+    got = vc.estimate(path, methods=methods.split(","), **opts)
+    same(got, want)
+
+
+def test_strata_and_wald_same_as_cli(cli):
+    path = ref("../examples/central-asia.csv")
+    args = ["-m", "chapman,chao,lcm", "--lists", "IOM,NGO",
+            "--strata", "country,year", "--interval", "wald",
+            "--iterations", "1000", "--burnin", "100"]
+    want = cli_rows(cli, args, path)
+    got = vc.estimate(path, methods=["chapman", "chao", "lcm"],
+                      lists=["IOM", "NGO"], strata=["country", "year"],
+                      interval="wald", iterations=1000, burnin=100)
+    same(got, want)
+    assert got[0]["stratum_keys"] == want[0]["stratum_keys"]
+
+
+def test_dga_mcmc_same_as_cli_any_threads(cli):
+    path = ref("UKdat.csv")
+    args = ["-m", "dga", "--iterations", "500", "--burnin", "100", "--thin",
+            "1", "--seed", "5"]
+    want = cli_rows(cli, args, path)
+    for threads in (1, 2):
+        got = vc.estimate(path, methods=["dga"], iterations=500, burnin=100,
+                          thin=1, seed=5, threads=threads)
+        same(got, want)
+
+
+def test_lcm_draws_same_as_cli(cli, tmp_path):
+    path = ref("Korea.csv")
+    draws = tmp_path / "draws.csv"
+    subprocess.run([cli, "estimate", "-q", "-m", "lcm", "--iterations",
+                    "1000", "--burnin", "100", "--seed", "9", "--draws",
+                    str(draws), path], check=True, capture_output=True)
+    lines = draws.read_text().splitlines()[1:]
+    want = np.array([int(x.split(",")[3]) for x in lines], dtype=np.uint64)
+    (r,) = vc.estimate(path, methods=["lcm"], iterations=1000, burnin=100,
+                       seed=9)
+    assert np.array_equal(r["draws"]["N"].reshape(-1), want)
+
+
+def test_lcm_draws_and_threads():
+    kw = dict(methods=["lcm"], iterations=2000, burnin=200, seed=3)
+    (a,) = vc.estimate(ref("Kosovo.csv"), threads=1, **kw)
+    (b,) = vc.estimate(ref("Kosovo.csv"), threads=2, **kw)
+    assert a["draws"]["N"].shape == (4, 200)
+    assert np.array_equal(a["draws"]["N"], b["draws"]["N"])
+    assert a["estimate"] == b["estimate"]
+    # the median of the pooled draws is the estimate
+    assert np.median(a["draws"]["N"].astype(float)) == a["estimate"]
+
+
+def test_data_frame_like_inputs_equal_the_file():
+    path = ref("Korea.csv")
+    from_file = vc.estimate(path, methods=["chao"])[0]
+    rows = vc.read(path).tables()[0]
+    cols = {"b": [], "c": [], "d": [], "count": []}
+    for p, n in zip(rows["patterns"], rows["counts"]):
+        for name, bit in zip("bcd", p):
+            cols[name].append(int(bit))
+        cols["count"].append(n)
+    got = vc.estimate(cols, methods=["chao"], source="Korea.csv")[0]
+    assert got == from_file
+    arr = np.array([cols[k] for k in cols]).T
+    got = vc.estimate(arr, columns=list(cols), methods=["chao"],
+                      source="Korea.csv")[0]
+    assert got == from_file
+    # one row per person, booleans
+    people = {"A": [True, True, False, True], "B": [True, False, True, True]}
+    d = vc.read(people)
+    assert not d.aggregated and d.observed == 4
+
+
+def test_errors_name_file_line_column(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B,count\n1,0,5\n1,2,3\n")
+    with pytest.raises(vc.VictimcountError) as e:
+        vc.read(str(bad))
+    assert e.value.status_name == "VC_EDATA"
+    assert e.value.file == str(bad) and e.value.line == 3
+    assert e.value.column == "B"
+    with pytest.raises(vc.VictimcountError) as e:
+        vc.read(str(tmp_path / "missing.csv"))
+    assert e.value.status_name == "VC_EIO"
+    with pytest.raises(vc.VictimcountError):
+        vc.estimate(ref("Kosovo.csv"), methods=["chapman"])
+    with pytest.raises(TypeError):
+        vc.estimate(ref("Kosovo.csv"), methods=["chao"], bogus=1)
+    with pytest.raises(ValueError):
+        vc.estimate(ref("Kosovo.csv"), methods=["nonesuch"])
+
+
+def test_failed_method_raises_or_is_kept():
+    kw = dict(methods=["loglinear"], model="all-two-way")
+    with pytest.raises(vc.VictimcountError) as e:
+        vc.estimate(ref("Korea.csv"), **kw)
+    assert e.value.status != 0
+    (r,) = vc.estimate(ref("Korea.csv"), errors="keep", **kw)
+    assert r["estimate"] is None and r["error"] and r["headline"] is None
+
+
+def test_validate():
+    v = vc.validate(ref("Kosovo.csv"))
+    assert v["lists"] == ["EXH", "ABA", "OSCE", "HRW"]
+    assert v["observed"] == 4400
+    s = v["strata"][0]
+    assert s["seen_by_list"]["EXH"] == s["overlaps"][0][0]
+    with pytest.raises(vc.VictimcountError):
+        vc.validate(b"A,B\n1,2\n")
+
+
+def test_gil_released_and_ctrl_c_stops_lcm():
+    # another thread runs while the sampler does
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(1)
+            time.sleep(0.01)
+
+    th = threading.Thread(target=tick)
+    th.start()
+    vc.estimate(ref("Kosovo.csv"), methods=["lcm"], iterations=20000,
+                burnin=100, threads=1)
+    stop.set()
+    th.join()
+    assert len(ticks) > 3
+    # Ctrl-C (SIGINT as KeyboardInterrupt) ends a long run within a round
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        vc.estimate(ref("Kosovo.csv"), methods=["lcm"], iterations=10**6,
+                    burnin=0, threads=1)
+    assert time.monotonic() - t0 < 30  # rounds of about a second
+
+
+def test_gsl_errors_do_not_abort():
+    # LCMCR's K = 5 on Korea: a Beta quantile of the diagnostics failed to
+    # converge and GSL's default handler aborted the process until the
+    # module turned it off
+    (r,) = vc.estimate(ref("Korea.csv"), methods=["lcm"], classes=5,
+                       iterations=10000, burnin=10000, thin=10)
+    assert r["estimate"] is not None

@@ -1,0 +1,3 @@
+library(testthat)
+library(victimcount)
+test_check("victimcount")

@@ -1,0 +1,429 @@
+/*
+ * link.c: `victimcount link`: the hub links the encodings of several
+ * lists (link/) into the overlap table that estimate and batch read.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "link/vc_link.h"
+
+/* The default threshold: on simulated lists with the recording errors of
+ * `simulate --records` it gives the precision and recall recorded in
+ * bench/RESULTS.md; see README ("Record linkage"). */
+#define LINK_DEFAULT_THRESHOLD 0.875
+#define LINK_DEFAULT_BAND_STEP 0.01
+
+void cli_link_help(FILE *f)
+{
+    fputs(
+        "Usage: victimcount link [OPTIONS] ENC1 ENC2 [ENC3 ...]\n"
+        "\n"
+        "Link the encodings of 2 to 30 lists (each written by `victimcount\n"
+        "encode` at one office, all with the same secret and schema) and\n"
+        "write the overlap table: one 0/1 column per list and a count, one\n"
+        "row per capture pattern, the input of `estimate` and `batch`.\n"
+        "\n"
+        "Two encodings match when their Dice similarity 2|A&B|/(|A|+|B|)\n"
+        "reaches the threshold.  Matching pairs are joined into people\n"
+        "greedily, highest similarity first, never putting two records of\n"
+        "one list in one person (a person is at most once on each list).\n"
+        "When the encodings keep stratum columns in clear (encode\n"
+        "--strata-field), only records of the same stratum are compared and\n"
+        "the table has those columns first: read it with estimate --strata.\n"
+        "\n"
+        "Options:\n"
+        "      --threshold T      Dice threshold in (0, 1] (default 0.875).\n"
+        "                         Too low: false matches, overlaps too large,\n"
+        "                         N too low.  Too high: missed matches, N too\n"
+        "                         high.  --report shows the band around T\n"
+        "      --names A,B,...    list names in the table (default: the names\n"
+        "                         in the files)\n"
+        "      --thresholds LO:HI:STEP  the overlap table at each threshold\n"
+        "                         from LO to HI instead, with a first column\n"
+        "                         `threshold`: read it with `estimate\n"
+        "                         --strata threshold` to see how the\n"
+        "                         estimate moves with the threshold (false\n"
+        "                         matches at low ones, missed ones at high)\n"
+        "      --threads N        OpenMP threads (default: all); the output\n"
+        "                         does not depend on it\n"
+        "  -o, --output FILE      the overlap table (default standard output)\n"
+        "      --report FILE      counts only, as JSON: records, comparisons,\n"
+        "                         pairs pruned by the bit-count bound,\n"
+        "                         candidate pairs and matches per pair of\n"
+        "                         lists, people and matches at thresholds\n"
+        "                         T-0.04 .. T+0.04, time.  Similarity scores\n"
+        "                         are never written: they would let a reader\n"
+        "                         re-identify people\n"
+        "  -h, --help             this help\n"
+        "\n"
+        "Example:\n"
+        "  victimcount link iom.enc ngo.enc police.enc -o overlaps.csv\n"
+        "  victimcount estimate overlaps.csv\n"
+        "  victimcount link --thresholds 0.80:0.95:0.025 iom.enc ngo.enc \\\n"
+        "      police.enc -o sweep.csv\n"
+        "  victimcount estimate --strata threshold sweep.csv\n"
+        "\n"
+        "Exit status: 0 ok, 2 usage, 3 invalid or mismatched encodings (made\n"
+        "with other secrets or schemas), 5 output not written, 1 internal\n"
+        "error.\n",
+        f);
+}
+
+enum {
+    LINK_THRESHOLD = 300,
+    LINK_NAMES,
+    LINK_REPORT,
+    LINK_THREADS,
+    LINK_THRESHOLDS
+};
+
+/* At most this many thresholds in --thresholds. */
+#define LINK_MAX_SWEEP 201
+
+/* --thresholds LO:HI:STEP into sweep[] (at most LINK_MAX_SWEEP values,
+ * each rounded to 1e-6 so that 0.8 + 3 x 0.05 prints as 0.95); returns
+ * how many, or 0 when the value is not understood. */
+static size_t parse_sweep(const char *s, double *sweep)
+{
+    double v[3];
+    const char *p = s;
+    for (int i = 0; i < 3; i++) {
+        char *end = NULL;
+        errno = 0;
+        v[i] = strtod(p, &end);
+        if (errno != 0 || end == p || *end != (i < 2 ? ':' : '\0')) {
+            return 0;
+        }
+        p = end + 1;
+    }
+    if (!(v[0] > 0.0 && v[1] <= 1.0 && v[0] <= v[1] && v[2] > 0.0)) {
+        return 0;
+    }
+    size_t n = 0;
+    for (size_t i = 0;; i++) {
+        double x = round((v[0] + (double)i * v[2]) * 1e6) / 1e6;
+        if (x > v[1] + 1e-9) {
+            break;
+        }
+        if (n == LINK_MAX_SWEEP) {
+            return 0;
+        }
+        sweep[n++] = x;
+    }
+    return n;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int check_names(const char *const *names, size_t J, const vc_link_set *s)
+{
+    for (size_t j = 0; j < J; j++) {
+        if (*names[j] == '\0' || strpbrk(names[j], ",\"\r\n") != NULL
+            || strcmp(names[j], "count") == 0) {
+            cli_error("link: list name \"%s\": empty, \"count\", or holds a "
+                      "comma, quote or line break (use --names)",
+                      names[j]);
+            return CLI_EXIT_USAGE;
+        }
+        for (size_t k = 0; k < j; k++) {
+            if (strcmp(names[j], names[k]) == 0) {
+                cli_error("link: two lists are named \"%s\" (use --names)",
+                          names[j]);
+                return CLI_EXIT_USAGE;
+            }
+        }
+        for (size_t k = 0; k < s->nstrata; k++) {
+            if (strcmp(names[j], s->strata_cols[k]) == 0) {
+                cli_error("link: list name \"%s\" is also a stratum column "
+                          "(use --names)",
+                          names[j]);
+                return CLI_EXIT_USAGE;
+            }
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* One block of the overlap table: the tables of every stratum, each row
+ * led by `lead` (the threshold of a sweep) when it is not NULL. */
+static void write_rows(FILE *f, const char *lead, size_t J,
+                       vc_table *const *tables, size_t ntables)
+{
+    for (size_t i = 0; i < ntables; i++) {
+        const vc_table *t = tables[i];
+        for (size_t p = 0; p < t->npat; p++) {
+            if (lead != NULL) {
+                fprintf(f, "%s,", lead);
+            }
+            for (size_t k = 0; k < t->nkeys; k++) {
+                fprintf(f, "%s,", t->keys[k]);
+            }
+            for (size_t j = 0; j < J; j++) {
+                fprintf(f, "%u,", (unsigned)(t->pattern[p] >> j & 1u));
+            }
+            fprintf(f, "%llu\n", (unsigned long long)t->count[p]);
+        }
+    }
+}
+
+static void write_table(FILE *f, const vc_link_set *s, const char *const *names,
+                        const vc_link_result *r, const double *sweep)
+{
+    if (r->nsweep > 0) {
+        fputs("threshold,", f);
+    }
+    for (size_t k = 0; k < s->nstrata; k++) {
+        fprintf(f, "%s,", s->strata_cols[k]);
+    }
+    for (size_t j = 0; j < r->J; j++) {
+        fprintf(f, "%s,", names[j]);
+    }
+    fputs("count\n", f);
+    if (r->nsweep == 0) {
+        write_rows(f, NULL, r->J, r->tables, r->ntables);
+        return;
+    }
+    for (size_t w = 0; w < r->nsweep; w++) {
+        char lead[32];
+        snprintf(lead, sizeof lead, "%g", sweep[w]);
+        write_rows(f, lead, r->J, r->sweep_tables[w], r->sweep_ntables[w]);
+    }
+}
+
+static json_t *report_json(const vc_link_set *const *sets,
+                           const char *const *names, const vc_link_result *r,
+                           double threshold, double seconds, int threads)
+{
+    json_t *o = json_object();
+    json_t *lists = json_array();
+    for (size_t j = 0; j < r->J; j++) {
+        json_array_append_new(lists,
+                              json_pack("{s:s, s:s, s:I}", "name", names[j],
+                                        "file", sets[j]->source, "records",
+                                        (json_int_t)sets[j]->n));
+    }
+    json_t *pairs = json_array();
+    for (size_t a = 0; a < r->J; a++) {
+        for (size_t b = a + 1; b < r->J; b++) {
+            json_array_append_new(
+                pairs, json_pack("{s:s, s:s, s:I, s:I}", "a", names[a], "b",
+                                 names[b], "candidate_pairs",
+                                 (json_int_t)r->pair_candidates[a * r->J + b],
+                                 "matches",
+                                 (json_int_t)r->pair_matches[a * r->J + b]));
+        }
+    }
+    json_t *band = json_array();
+    for (size_t i = 0; i < VC_LINK_BAND; i++) {
+        json_array_append_new(
+            band, json_pack("{s:f, s:I, s:I}", "threshold",
+                            round(r->band[i] * 1e6) / 1e6, "matched_pairs",
+                            (json_int_t)r->band_matches[i], "people",
+                            (json_int_t)r->band_people[i]));
+    }
+    json_object_set_new(o, "threshold", json_real(threshold));
+    json_object_set_new(o, "lists", lists);
+    json_object_set_new(o, "schema", json_string(sets[0]->schema));
+    json_object_set_new(o, "bits", json_integer((json_int_t)sets[0]->bits));
+    json_object_set_new(o, "strata", json_integer((json_int_t)r->ntables));
+    json_object_set_new(o, "comparisons",
+                        json_integer((json_int_t)r->comparisons));
+    json_object_set_new(o, "pruned_by_bit_count",
+                        json_integer((json_int_t)r->pruned));
+    json_object_set_new(o, "candidate_pairs_in_band",
+                        json_integer((json_int_t)r->candidates));
+    json_object_set_new(o, "people", json_integer((json_int_t)r->people));
+    json_object_set_new(o, "pairs", pairs);
+    json_object_set_new(o, "band", band);
+    json_object_set_new(o, "popcount", json_string(r->popcount));
+    json_object_set_new(o, "threads", json_integer(threads));
+    json_object_set_new(o, "seconds", json_real(round(seconds * 1e3) / 1e3));
+    return o;
+}
+
+int cli_link(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"threshold", required_argument, NULL, LINK_THRESHOLD},
+        {"names", required_argument, NULL, LINK_NAMES},
+        {"report", required_argument, NULL, LINK_REPORT},
+        {"threads", required_argument, NULL, LINK_THREADS},
+        {"thresholds", required_argument, NULL, LINK_THRESHOLDS},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    vc_link_opts lo = {
+        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0};
+    double sweep[LINK_MAX_SWEEP];
+    cli_strings names = {NULL, 0};
+    const char *output = NULL, *report = NULL;
+    int rc = CLI_EXIT_OK;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while (rc == CLI_EXIT_OK
+           && (c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case LINK_THRESHOLD:
+            errno = 0;
+            lo.threshold = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0'
+                || !(lo.threshold > 0.0 && lo.threshold <= 1.0)) {
+                cli_error("link: --threshold takes a number in (0, 1], not "
+                          "\"%s\"",
+                          optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            break;
+        case LINK_NAMES:
+            if (cli_strings_add_csv(&names, optarg) != 0) {
+                rc = CLI_EXIT_INTERNAL;
+            }
+            break;
+        case LINK_THREADS: {
+            errno = 0;
+            long t = strtol(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || t < 1
+                || t > 1024) {
+                cli_error("link: --threads takes a number from 1 to 1024, "
+                          "not \"%s\"",
+                          optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            lo.threads = (int)t;
+            break;
+        }
+        case LINK_REPORT:
+            report = optarg;
+            break;
+        case LINK_THRESHOLDS:
+            lo.nsweep = parse_sweep(optarg, sweep);
+            lo.sweep = sweep;
+            if (lo.nsweep == 0) {
+                cli_error("link: --thresholds takes LO:HI:STEP with 0 < LO "
+                          "<= HI <= 1 and at most %d steps, e.g. "
+                          "0.80:0.95:0.01, not \"%s\"",
+                          LINK_MAX_SWEEP, optarg);
+                rc = CLI_EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'h':
+            cli_link_help(stdout);
+            cli_strings_free(&names);
+            return CLI_EXIT_OK;
+        case ':':
+            cli_error("link: %s needs a value", argv[optind - 1]);
+            rc = CLI_EXIT_USAGE;
+            break;
+        default:
+            cli_error("link: unknown option %s (see victimcount link --help)",
+                      argv[optind - 1]);
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+    }
+    size_t J = (size_t)(argc - optind);
+    if (rc == CLI_EXIT_OK && (J < 2 || J > VC_MAX_LISTS)) {
+        cli_error("link: expected 2 to %d encoding files, got %zu (see "
+                  "victimcount link --help)",
+                  VC_MAX_LISTS, J);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK && names.n != 0 && names.n != J) {
+        cli_error("link: --names gives %zu names for %zu files", names.n, J);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_strings_free(&names);
+        return rc;
+    }
+    vc_link_set *sets[VC_MAX_LISTS];
+    const char *nm[VC_MAX_LISTS];
+    size_t nread = 0;
+    vc_link_result *res = NULL;
+    char *buf = NULL;
+    size_t blen = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    double t0 = now();
+    for (; nread < J; nread++) {
+        sets[nread] = vc_link_set_read(argv[optind + (int)nread], &err);
+        if (sets[nread] == NULL) {
+            cli_error("link: %s", err.msg);
+            rc = cli_exit_for_status(err.code);
+            goto done;
+        }
+        nm[nread] = names.n ? names.v[nread] : sets[nread]->list;
+    }
+    rc = check_names(nm, J, sets[0]);
+    if (rc != CLI_EXIT_OK) {
+        goto done;
+    }
+    if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
+        != VC_OK) {
+        cli_error("link: %s", err.msg);
+        rc = cli_exit_for_status(err.code);
+        goto done;
+    }
+    double seconds = now() - t0;
+    FILE *f = open_memstream(&buf, &blen);
+    if (f == NULL) {
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    write_table(f, sets[0], nm, res, sweep);
+    if (fclose(f) != 0) {
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    if (report != NULL) {
+        json_t *o = report_json((const vc_link_set *const *)sets, nm, res,
+                                lo.threshold, seconds, lo.threads);
+        char *text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER
+                                           | JSON_REAL_PRECISION(10))
+                       : NULL;
+        json_decref(o);
+        if (text == NULL) {
+            rc = CLI_EXIT_INTERNAL;
+            goto done;
+        }
+        size_t tl = strlen(text);
+        char *withnl = realloc(text, tl + 2);
+        if (withnl == NULL) {
+            free(text);
+            rc = CLI_EXIT_INTERNAL;
+            goto done;
+        }
+        withnl[tl] = '\n';
+        withnl[tl + 1] = '\0';
+        rc = cli_emit(report, withnl, tl + 1);
+        free(withnl);
+        if (rc != CLI_EXIT_OK) {
+            goto done;
+        }
+    }
+    rc = cli_emit(output, buf, blen);
+done:
+    free(buf);
+    vc_link_result_free(res);
+    for (size_t j = 0; j < nread; j++) {
+        vc_link_set_free(sets[j]);
+    }
+    cli_strings_free(&names);
+    return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * impl.h: declarations shared by the files of link/ and its white-box
+ * tests only.
+ */
+#ifndef VC_LINK_IMPL_H
+#define VC_LINK_IMPL_H
+
+#include "link/vc_link.h"
+
+/* Popcount kernels (popcount.c): the number of bits set in a & b, and
+ * in a, over `words` 64-bit words (portable code). */
+uint64_t vci_popcount_and(const uint64_t *a, const uint64_t *b, size_t words);
+uint64_t vci_popcount(const uint64_t *a, size_t words);
+/* vci_link_have_avx2: the CPU runs the AVX2 kernel. */
+int vci_link_have_avx2(void);
+
+enum {
+    VCI_KERNEL_PORTABLE = 0,
+    VCI_KERNEL_POPCNT = 1,
+    VCI_KERNEL_AVX2 = 2,
+    VCI_KERNEL_AVX512 = 3
+};
+
+/* Compare a (pa bits set) with the nb encodings B (pb[j] bits set):
+ * write to hit[] and score[] (filled; room for nb) the j whose Dice
+ * reaches t, in increasing j, and return how many.  Every kernel gives
+ * the same hits and scores. */
+size_t vci_scan(int kernel, const uint64_t *a, uint32_t pa, const uint64_t *B,
+                const uint32_t *pb, size_t nb, size_t words, double t,
+                uint32_t *hit, double *score);
+size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
+                         const uint32_t *pb, size_t nb, size_t words, double t,
+                         uint32_t *hit, double *score);
+/* The fastest kernel this CPU runs, and a kernel's name. */
+int vci_scan_best(void);
+const char *vci_scan_name(int kernel);
+
+#endif /* VC_LINK_IMPL_H */

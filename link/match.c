@@ -1,0 +1,715 @@
+/*
+ * match.c: link the encodings of J lists into one overlap table per
+ * stratum.
+ *
+ * Comparison.  Two encodings A, B are scored by the Dice coefficient
+ * D = 2 |A & B| / (|A| + |B|) (Schnell, Bachteler & Reiher 2009, eq. 1).
+ * Since |A & B| <= min(|A|, |B|), D >= t needs
+ *   t |A| / (2 - t) <= |B| <= (2 - t) |A| / t,
+ * so each list's records are sorted by bit count within their stratum and
+ * a record of list a is compared only with the records of list b whose
+ * counts lie in that window (the length filter of Schnell's PPRL
+ * toolbox; anonlink prunes the same way).  Strata are blocks: records of
+ * different strata are never compared.
+ *
+ * Clustering.  Candidate pairs (D at or above the lowest threshold asked)
+ * are sorted by D, highest first (ties by list, then record: the order is
+ * total, so the result never depends on threads).  Greedy: each pair
+ * joins the clusters of its two records unless the joined cluster would
+ * hold two records of one list; a person appears at most once per list.
+ * A cluster's lists are its capture pattern.  This is the greedy solver
+ * of anonlink (Data61) for many parties; for two lists it is the greedy
+ * approximation of the optimal one-to-one assignment, which differs from
+ * it only when a record has two close candidates.  Chains are possible
+ * (A-B and B-C join A with C whatever D(A, C)).
+ *
+ * Legend: J lists, t threshold, n_j records of list j.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "link/impl.h"
+
+typedef struct {
+    double score;
+    uint32_t la, ia, lb, ib; /* list and record (original index) */
+} cand;
+
+/* One list's records in comparison order. */
+typedef struct {
+    size_t n, words;
+    uint32_t *stratum; /* stratum id per sorted record */
+    uint32_t *pop;     /* bit count per sorted record */
+    uint32_t *orig;    /* original index per sorted record */
+    uint64_t *f;       /* filters in sorted order */
+    size_t *start;     /* nstrata + 1: first sorted record of stratum s */
+} sorted_set;
+
+static int cand_cmp(const void *x, const void *y)
+{
+    const cand *a = x;
+    const cand *b = y;
+    if (a->score != b->score) {
+        return a->score > b->score ? -1 : 1;
+    }
+    if (a->la != b->la) {
+        return a->la < b->la ? -1 : 1;
+    }
+    if (a->ia != b->ia) {
+        return a->ia < b->ia ? -1 : 1;
+    }
+    if (a->lb != b->lb) {
+        return a->lb < b->lb ? -1 : 1;
+    }
+    return a->ib < b->ib ? -1 : a->ib > b->ib;
+}
+
+/* qsort has no context argument: the keys are packed into one 64-bit
+ * value per record instead (stratum, count, index). */
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x;
+    uint64_t b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static const char *stratum_key(const vc_link_set *s, size_t i, char *buf,
+                               size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < s->nstrata; k++) {
+        int w = snprintf(buf + len, size - len, "%s%s", k ? "\x1f" : "",
+                         s->strata[i * s->nstrata + k]);
+        if (w < 0 || (size_t)w >= size - len) {
+            break;
+        }
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Union-find with the lists of each cluster as a mask at its root. */
+static size_t uf_find(size_t *parent, size_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Cluster the candidates cs[0 .. nc-1] (sorted, all >= t) into parent
+ * (filled, N entries) and mask; returns the pairs that joined clusters;
+ * pair_matches unused here. */
+static uint64_t cluster(const cand *cs, size_t nc, const size_t *offset,
+                        size_t N, size_t *parent, uint32_t *mask,
+                        const uint32_t *list_of)
+{
+    for (size_t x = 0; x < N; x++) {
+        parent[x] = x;
+        mask[x] = 1u << list_of[x];
+    }
+    uint64_t joined = 0;
+    for (size_t i = 0; i < nc; i++) {
+        size_t x = uf_find(parent, offset[cs[i].la] + cs[i].ia);
+        size_t y = uf_find(parent, offset[cs[i].lb] + cs[i].ib);
+        if (x == y || (mask[x] & mask[y]) != 0) {
+            continue;
+        }
+        /* the smaller index becomes the root: deterministic */
+        if (y < x) {
+            size_t t = x;
+            x = y;
+            y = t;
+        }
+        parent[y] = x;
+        mask[x] |= mask[y];
+        joined++;
+    }
+    return joined;
+}
+
+void vc_link_result_free(vc_link_result *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < r->ntables; i++) {
+        vc_table_free(r->tables[i]);
+    }
+    free(r->tables);
+    for (size_t w = 0; w < r->nsweep; w++) {
+        for (size_t i = 0; r->sweep_tables[w] && i < r->sweep_ntables[w]; i++) {
+            vc_table_free(r->sweep_tables[w][i]);
+        }
+        free(r->sweep_tables[w]);
+    }
+    free(r->sweep_tables);
+    free(r->sweep_ntables);
+    free(r->pair_candidates);
+    free(r->pair_matches);
+    free(r->cluster);
+    free(r);
+}
+
+double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words)
+{
+    uint64_t pa = vci_popcount(a, words);
+    uint64_t pb = vci_popcount(b, words);
+    if (pa + pb == 0) {
+        return 0.0;
+    }
+    return 2.0 * (double)vci_popcount_and(a, b, words) / (double)(pa + pb);
+}
+
+static int check_sets(const vc_link_set *const *sets, size_t J, vc_error *err)
+{
+    if (J < 2 || J > VC_MAX_LISTS) {
+        return vc_error_set(err, VC_EINVAL,
+                            "link: %zu encoding files; 2 to %d are needed", J,
+                            VC_MAX_LISTS);
+    }
+    const vc_link_set *a = sets[0];
+    for (size_t j = 1; j < J; j++) {
+        const vc_link_set *b = sets[j];
+        if (strcmp(a->schema, b->schema) != 0) {
+            return vc_error_set(err, VC_EDATA,
+                                "%s and %s were encoded with different "
+                                "schemas (schema %.12s... and %.12s...): "
+                                "encode both with the same schema file",
+                                a->source, b->source, a->schema, b->schema);
+        }
+        if (strcmp(a->key_check, b->key_check) != 0) {
+            return vc_error_set(err, VC_EDATA,
+                                "%s and %s were encoded with different "
+                                "secrets (key checks %s and %s): their "
+                                "encodings cannot be compared",
+                                a->source, b->source, a->key_check,
+                                b->key_check);
+        }
+        if (a->bits != b->bits) {
+            return vc_error_set(err, VC_EDATA, "%s and %s: %zu and %zu bits",
+                                a->source, b->source, a->bits, b->bits);
+        }
+        int same = a->nstrata == b->nstrata;
+        for (size_t k = 0; same && k < a->nstrata; k++) {
+            same = strcmp(a->strata_cols[k], b->strata_cols[k]) == 0;
+        }
+        if (!same) {
+            return vc_error_set(err, VC_EDATA,
+                                "%s and %s keep different stratum columns "
+                                "in clear: encode both with the same "
+                                "--strata-field",
+                                a->source, b->source);
+        }
+        if (b->n > UINT32_MAX) {
+            return vc_error_set(err, VC_EDATA, "%s: too many records",
+                                b->source);
+        }
+    }
+    return VC_OK;
+}
+
+/* Compare sorted list a with sorted list b (a < b) at threshold t; append
+ * candidates to *cs (realloc'd).  Parallel over a's records in fixed
+ * chunks; the candidates are sorted later, so their order here does not
+ * matter. */
+static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
+                        uint32_t lb, size_t nstrata, double t, int kernel,
+                        int threads, cand **cs, size_t *nc, size_t *cap,
+                        uint64_t *comparisons, uint64_t *pruned)
+{
+    size_t words = A->words;
+    uint64_t ncmp = 0;
+    uint64_t nprune = 0;
+    int oom = 0;
+    /* the largest run of B one record can be compared with */
+    size_t maxrun = 1;
+    for (size_t s = 0; s < nstrata; s++) {
+        size_t run = B->start[s + 1] - B->start[s];
+        maxrun = run > maxrun ? run : maxrun;
+    }
+    int nt = threads;
+#ifdef _OPENMP
+    if (nt <= 0) {
+        nt = omp_get_max_threads();
+    }
+#else
+    nt = 1;
+#endif
+#pragma omp parallel num_threads(nt) reduction(+ : ncmp, nprune)
+    {
+        cand *mine = NULL;
+        size_t nm = 0;
+        size_t mcap = 0;
+        uint32_t *hit = malloc(maxrun * sizeof *hit);
+        double *score = malloc(maxrun * sizeof *score);
+        if (hit == NULL || score == NULL) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(dynamic, 64)
+        for (size_t i = 0; i < A->n; i++) {
+            uint32_t s = A->stratum[i];
+            if (s >= nstrata || hit == NULL || score == NULL) {
+                continue;
+            }
+            size_t b0 = B->start[s];
+            size_t b1 = B->start[s + 1];
+            double pa = A->pop[i];
+            /* the window of bit counts that can reach t */
+            double lo = ceil(pa * t / (2.0 - t) - 1e-9);
+            double hi = floor(pa * (2.0 - t) / t + 1e-9);
+            /* binary search: first with pop >= lo, first with pop > hi */
+            size_t l = b0;
+            size_t r = b1;
+            while (l < r) {
+                size_t mid = l + (r - l) / 2;
+                if ((double)B->pop[mid] < lo) {
+                    l = mid + 1;
+                } else {
+                    r = mid;
+                }
+            }
+            size_t x = l;
+            r = b1;
+            while (l < r) {
+                size_t mid = l + (r - l) / 2;
+                if ((double)B->pop[mid] <= hi) {
+                    l = mid + 1;
+                } else {
+                    r = mid;
+                }
+            }
+            size_t y = l;
+            nprune += (b1 - b0) - (y - x);
+            ncmp += y - x;
+            size_t nh =
+                vci_scan(kernel, A->f + i * words, A->pop[i], B->f + x * words,
+                         B->pop + x, y - x, words, t, hit, score);
+            if (nm + nh > mcap) {
+                size_t ncap = mcap ? 2 * mcap : 256;
+                while (ncap < nm + nh) {
+                    ncap *= 2;
+                }
+                cand *nmine = realloc(mine, ncap * sizeof *nmine);
+                if (nmine == NULL) {
+#pragma omp atomic write
+                    oom = 1;
+                    continue;
+                }
+                mine = nmine;
+                mcap = ncap;
+            }
+            for (size_t h = 0; h < nh; h++) {
+                mine[nm].score = score[h];
+                mine[nm].la = la;
+                mine[nm].ia = A->orig[i];
+                mine[nm].lb = lb;
+                mine[nm].ib = B->orig[x + hit[h]];
+                nm++;
+            }
+        }
+        free(hit);
+        free(score);
+#pragma omp critical(vc_link_cands)
+        {
+            if (*nc + nm > *cap) {
+                size_t ncap = *cap ? *cap : 1024;
+                while (ncap < *nc + nm) {
+                    ncap *= 2;
+                }
+                cand *n2 = realloc(*cs, ncap * sizeof *n2);
+                if (n2 == NULL) {
+                    oom = 1;
+                } else {
+                    *cs = n2;
+                    *cap = ncap;
+                }
+            }
+            if (*nc + nm <= *cap && nm > 0) {
+                memcpy(*cs + *nc, mine, nm * sizeof *mine);
+                *nc += nm;
+            }
+        }
+        free(mine);
+    }
+    *comparisons += ncmp;
+    *pruned += nprune;
+    return oom ? VC_ENOMEM : VC_OK;
+}
+
+static void sorted_set_free(sorted_set *s)
+{
+    free(s->stratum);
+    free(s->pop);
+    free(s->orig);
+    free(s->f);
+    free(s->start);
+}
+
+/* The overlap tables of the clusters in parent/mask: one per stratum, in
+ * stratum order (*tables returned, *ntables of them); *people the number
+ * of clusters; pair_matches (may be NULL) counts clusters holding both
+ * lists of each pair. */
+static int build_tables(const vc_link_set *const *sets, size_t J,
+                        const char *const *names, uint32_t *const *sid,
+                        char *const *keys, const size_t *offset, size_t *parent,
+                        const uint32_t *mask, vc_table ***tables,
+                        size_t *ntables, uint64_t *people,
+                        uint64_t *pair_matches, vc_error *err)
+{
+    size_t N = offset[J];
+    size_t nkeys = 0;
+    int rc = VC_OK;
+    uint64_t *byst = malloc((N + 1) * sizeof *byst);
+    uint32_t *rows = malloc((N + 1) * sizeof *rows);
+    uint64_t *counts = malloc((N + 1) * sizeof *counts);
+    if (byst == NULL || rows == NULL || counts == NULL) {
+        free(byst);
+        free(rows);
+        free(counts);
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    /* each cluster's (stratum, pattern), from its root */
+    size_t nr = 0;
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            size_t x = offset[j] + i;
+            if (uf_find(parent, x) == x) {
+                byst[nr++] = (uint64_t)sid[j][i] << 32 | mask[x];
+            }
+        }
+    }
+    *people = nr;
+    qsort(byst, nr, sizeof *byst, u64_cmp);
+    for (size_t x = 0; x < nr && pair_matches != NULL; x++) {
+        uint32_t m = (uint32_t)byst[x];
+        for (size_t a = 0; a < J; a++) {
+            for (size_t b = a + 1; b < J; b++) {
+                if ((m >> a & 1) && (m >> b & 1)) {
+                    pair_matches[a * J + b]++;
+                }
+            }
+        }
+    }
+    for (size_t x = 0; x < nr; x++) {
+        if (x == 0 || byst[x] >> 32 != byst[x - 1] >> 32) {
+            nkeys++;
+        }
+    }
+    *ntables = 0;
+    *tables = calloc(nkeys + 1, sizeof **tables);
+    if (*tables == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    size_t x = 0;
+    while (x < nr && rc == VC_OK) {
+        uint32_t s = (uint32_t)(byst[x] >> 32);
+        size_t np = 0;
+        while (x < nr && (uint32_t)(byst[x] >> 32) == s) {
+            uint32_t m = (uint32_t)byst[x];
+            if (np > 0 && rows[np - 1] == m) {
+                counts[np - 1]++;
+            } else {
+                rows[np] = m;
+                counts[np++] = 1;
+            }
+            x++;
+        }
+        vc_table *tb = vc_table_from_counts(J, names, np, rows, counts, err);
+        if (tb == NULL) {
+            rc = err ? err->code : VC_ENOMEM;
+            break;
+        }
+        (*tables)[(*ntables)++] = tb;
+        if (sets[0]->nstrata > 0) {
+            /* the stratum's values, split back from its key */
+            char *copy = strdup(keys[s]);
+            const char *vals[VC_MAX_LISTS + 2];
+            size_t nv = 0;
+            if (copy == NULL) {
+                rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                break;
+            }
+            char *p = copy;
+            for (;;) {
+                vals[nv++] = p;
+                char *sep = strchr(p, '\x1f');
+                if (sep == NULL || nv == sets[0]->nstrata) {
+                    break;
+                }
+                *sep = '\0';
+                p = sep + 1;
+            }
+            rc = vc_table_set_stratum(tb, nv, vals, err);
+            free(copy);
+        }
+    }
+    free(byst);
+    free(rows);
+    free(counts);
+    return rc;
+}
+
+int vc_link_run(const vc_link_set *const *sets, size_t J,
+                const char *const *names, const vc_link_opts *opts,
+                vc_link_result **out, vc_error *err)
+{
+    *out = NULL;
+    int rc = check_sets(sets, J, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    double t = opts->threshold;
+    if (!(t > 0.0 && t <= 1.0)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "threshold %g: expected a number in (0, 1]", t);
+    }
+    vc_link_result *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    r->J = J;
+    int kernel = opts->portable ? VCI_KERNEL_PORTABLE : vci_scan_best();
+    r->popcount = vci_scan_name(kernel);
+    for (size_t i = 0; i < VC_LINK_BAND; i++) {
+        double b = t + ((double)i - (VC_LINK_BAND - 1) / 2) * opts->band_step;
+        r->band[i] = b < 0.01 ? 0.01 : b > 1.0 ? 1.0 : b;
+    }
+    double tlow = r->band[0] < t ? r->band[0] : t;
+    for (size_t w = 0; w < opts->nsweep; w++) {
+        if (!(opts->sweep[w] > 0.0 && opts->sweep[w] <= 1.0)) {
+            vc_link_result_free(r);
+            return vc_error_set(err, VC_EINVAL,
+                                "threshold %g: expected a number in (0, 1]",
+                                opts->sweep[w]);
+        }
+        tlow = opts->sweep[w] < tlow ? opts->sweep[w] : tlow;
+    }
+    size_t words = sets[0]->words;
+    size_t nkeys = 0;
+    size_t N = 0;
+    size_t offset[VC_MAX_LISTS + 1];
+    char **keys = NULL;
+    uint32_t **sid = calloc(J, sizeof *sid);
+    sorted_set *ss = calloc(J, sizeof *ss);
+    cand *cs = NULL;
+    size_t nc = 0;
+    size_t cap = 0;
+    size_t *parent = NULL;
+    uint32_t *mask = NULL;
+    uint32_t *list_of = NULL;
+    r->pair_candidates = calloc(J * J, sizeof *r->pair_candidates);
+    r->pair_matches = calloc(J * J, sizeof *r->pair_matches);
+    if (sid == NULL || ss == NULL || r->pair_candidates == NULL
+        || r->pair_matches == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* stratum ids: the distinct stratum keys of all lists, sorted */
+    for (size_t j = 0; j < J; j++) {
+        offset[j] = N;
+        N += sets[j]->n;
+    }
+    offset[J] = N;
+    keys = calloc(N + 1, sizeof *keys);
+    if (keys == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+        goto done;
+    }
+    {
+        char buf[4096];
+        size_t nk = 0;
+        for (size_t j = 0; j < J && rc == VC_OK; j++) {
+            for (size_t i = 0; i < sets[j]->n; i++) {
+                keys[nk] = strdup(stratum_key(sets[j], i, buf, sizeof buf));
+                if (keys[nk++] == NULL) {
+                    rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                    break;
+                }
+            }
+        }
+        if (rc != VC_OK) {
+            nkeys = nk;
+            goto done;
+        }
+        qsort(keys, nk, sizeof *keys, str_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < nk; i++) {
+            if (u > 0 && strcmp(keys[u - 1], keys[i]) == 0) {
+                free(keys[i]);
+            } else {
+                keys[u++] = keys[i];
+            }
+        }
+        nkeys = u;
+        if (nkeys >= (1u << 16)) {
+            rc = vc_error_set(err, VC_EINVAL, "link: more than 65535 strata");
+            goto done;
+        }
+        for (size_t j = 0; j < J; j++) {
+            sid[j] = malloc((sets[j]->n + 1) * sizeof **sid);
+            if (sid[j] == NULL) {
+                rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                goto done;
+            }
+            for (size_t i = 0; i < sets[j]->n; i++) {
+                const char *k = stratum_key(sets[j], i, buf, sizeof buf);
+                char **hit = bsearch(&k, keys, nkeys, sizeof *keys, str_cmp);
+                sid[j][i] = (uint32_t)(hit - keys);
+            }
+        }
+    }
+    /* each list in comparison order: (stratum, bit count, index) */
+    for (size_t j = 0; j < J; j++) {
+        const vc_link_set *s = sets[j];
+        sorted_set *o = &ss[j];
+        o->n = s->n;
+        o->words = words;
+        uint64_t *key = malloc((s->n + 1) * sizeof *key);
+        o->stratum = malloc((s->n + 1) * sizeof *o->stratum);
+        o->pop = malloc((s->n + 1) * sizeof *o->pop);
+        o->orig = malloc((s->n + 1) * sizeof *o->orig);
+        o->f = malloc((s->n * words + 1) * sizeof *o->f);
+        o->start = calloc(nkeys + 2, sizeof *o->start);
+        if (key == NULL || o->stratum == NULL || o->pop == NULL
+            || o->orig == NULL || o->f == NULL || o->start == NULL) {
+            free(key);
+            rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < s->n; i++) {
+            uint64_t p = vci_popcount(s->filters + i * words, words);
+            key[i] = (uint64_t)sid[j][i] << 48 | p << 32 | i;
+        }
+        qsort(key, s->n, sizeof *key, u64_cmp);
+        for (size_t i = 0; i < s->n; i++) {
+            size_t k = (size_t)(key[i] & 0xffffffffu);
+            o->orig[i] = (uint32_t)k;
+            o->stratum[i] = (uint32_t)(key[i] >> 48);
+            o->pop[i] = (uint32_t)(key[i] >> 32 & 0xffff);
+            memcpy(o->f + i * words, s->filters + k * words,
+                   words * sizeof *o->f);
+            o->start[o->stratum[i] + 1]++;
+        }
+        for (size_t k = 0; k < nkeys; k++) {
+            o->start[k + 1] += o->start[k];
+        }
+        free(key);
+    }
+    for (size_t a = 0; a < J && rc == VC_OK; a++) {
+        for (size_t b = a + 1; b < J && rc == VC_OK; b++) {
+            rc = compare_pair(&ss[a], &ss[b], (uint32_t)a, (uint32_t)b, nkeys,
+                              tlow, kernel, opts->threads, &cs, &nc, &cap,
+                              &r->comparisons, &r->pruned);
+            if (rc != VC_OK) {
+                vc_error_set(err, rc, "out of memory");
+            }
+        }
+    }
+    if (rc != VC_OK) {
+        goto done;
+    }
+    qsort(cs, nc, sizeof *cs, cand_cmp);
+    r->candidates = nc;
+    parent = malloc((N + 1) * sizeof *parent);
+    mask = malloc((N + 1) * sizeof *mask);
+    list_of = malloc((N + 1) * sizeof *list_of);
+    if (parent == NULL || mask == NULL || list_of == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = offset[j]; i < offset[j + 1]; i++) {
+            list_of[i] = (uint32_t)j;
+        }
+    }
+    /* the band: clusters and joined pairs at each threshold */
+    for (size_t bnd = 0; bnd < VC_LINK_BAND; bnd++) {
+        size_t k = 0;
+        while (k < nc && cs[k].score >= r->band[bnd]) {
+            k++;
+        }
+        r->band_matches[bnd] = cluster(cs, k, offset, N, parent, mask, list_of);
+        r->band_people[bnd] = N - r->band_matches[bnd];
+    }
+    size_t kt = 0;
+    while (kt < nc && cs[kt].score >= t) {
+        r->pair_candidates[cs[kt].la * J + cs[kt].lb]++;
+        kt++;
+    }
+    cluster(cs, kt, offset, N, parent, mask, list_of);
+    memcpy(r->offset, offset, (J + 1) * sizeof *offset);
+    if (opts->keep_clusters) {
+        r->cluster = malloc((N + 1) * sizeof *r->cluster);
+        if (r->cluster == NULL) {
+            rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t x = 0; x < N; x++) {
+            r->cluster[x] = (uint32_t)uf_find(parent, x);
+        }
+    }
+    rc =
+        build_tables(sets, J, names, sid, keys, offset, parent, mask,
+                     &r->tables, &r->ntables, &r->people, r->pair_matches, err);
+    if (rc != VC_OK) {
+        goto done;
+    }
+    /* the sweep: the tables at each threshold asked for */
+    if (opts->nsweep > 0) {
+        r->sweep_tables = calloc(opts->nsweep, sizeof *r->sweep_tables);
+        r->sweep_ntables = calloc(opts->nsweep, sizeof *r->sweep_ntables);
+        if (r->sweep_tables == NULL || r->sweep_ntables == NULL) {
+            rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+            goto done;
+        }
+        r->nsweep = opts->nsweep;
+        for (size_t w = 0; w < opts->nsweep && rc == VC_OK; w++) {
+            size_t k = 0;
+            while (k < nc && cs[k].score >= opts->sweep[w]) {
+                k++;
+            }
+            uint64_t people = 0;
+            cluster(cs, k, offset, N, parent, mask, list_of);
+            rc = build_tables(sets, J, names, sid, keys, offset, parent, mask,
+                              &r->sweep_tables[w], &r->sweep_ntables[w],
+                              &people, NULL, err);
+        }
+    }
+done:
+    for (size_t i = 0; i < nkeys; i++) {
+        free(keys[i]);
+    }
+    free(keys);
+    for (size_t j = 0; ss != NULL && j < J; j++) {
+        sorted_set_free(&ss[j]);
+    }
+    free(ss);
+    for (size_t j = 0; sid != NULL && j < J; j++) {
+        free(sid[j]);
+    }
+    free(sid);
+    free(cs);
+    free(parent);
+    free(mask);
+    free(list_of);
+    if (rc != VC_OK) {
+        vc_link_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return VC_OK;
+}

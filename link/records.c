@@ -1,0 +1,263 @@
+/*
+ * records.c: an office's list of people, one row per person, read as a
+ * table of strings for `encode` (libcsv does the quoting rules of RFC
+ * 4180).  Comma, semicolon or tab separated (the one the header holds
+ * most of), a UTF-8 byte-order mark skipped, CRLF accepted, blank lines
+ * skipped.  Rows must have as many fields as the header.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "link/vc_link.h"
+
+/* Bounds: a field longer than this is not a name; a file with more rows
+ * than this is not one office's list. */
+#define REC_MAX_FIELD 4096
+#define REC_MAX_COLS 256
+#define REC_MAX_ROWS 50000000u
+
+typedef struct {
+    vc_link_records *r;
+    char **row; /* fields of the row being read */
+    size_t nf;
+    size_t cap;      /* of r->cells, in rows */
+    size_t line;     /* current line */
+    size_t row_line; /* line where the current row started */
+    int rc;
+    vc_error *err;
+} rec_reader;
+
+void vc_link_records_free(vc_link_records *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < r->nrows * r->ncols; i++) {
+        free(r->cells[i]);
+    }
+    for (size_t k = 0; k < r->ncols; k++) {
+        free(r->header[k]);
+    }
+    free(r->cells);
+    free(r->header);
+    free(r->line);
+    free(r->source);
+    free(r);
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    rec_reader *rr = data;
+    if (rr->rc != VC_OK) {
+        return;
+    }
+    if (rr->nf == 0) {
+        rr->row_line = rr->line;
+    }
+    if (rr->nf >= REC_MAX_COLS) {
+        rr->rc = vc_error_set(rr->err, VC_EDATA, "%s:%zu: more than %d fields",
+                              rr->r->source, rr->line, REC_MAX_COLS);
+        return;
+    }
+    if (len > REC_MAX_FIELD) {
+        rr->rc =
+            vc_error_set(rr->err, VC_EDATA,
+                         "%s:%zu: column %zu: field longer than %d "
+                         "bytes",
+                         rr->r->source, rr->line, rr->nf + 1, REC_MAX_FIELD);
+        return;
+    }
+    char *f = malloc(len + 1);
+    if (f == NULL) {
+        rr->rc = vc_error_set(rr->err, VC_ENOMEM, "out of memory");
+        return;
+    }
+    if (len > 0) {
+        memcpy(f, s, len);
+    }
+    f[len] = '\0';
+    rr->row[rr->nf++] = f;
+}
+
+static void row_clear(rec_reader *rr)
+{
+    for (size_t k = 0; k < rr->nf; k++) {
+        free(rr->row[k]);
+    }
+    rr->nf = 0;
+}
+
+static void on_record(int c, void *data)
+{
+    (void)c;
+    rec_reader *rr = data;
+    vc_link_records *r = rr->r;
+    if (rr->rc != VC_OK) {
+        row_clear(rr);
+        return;
+    }
+    /* a blank line is one empty field */
+    if (rr->nf == 1 && rr->row[0][0] == '\0') {
+        row_clear(rr);
+        return;
+    }
+    if (r->header == NULL) {
+        r->header = malloc((rr->nf + 1) * sizeof *r->header);
+        if (r->header == NULL) {
+            rr->rc = vc_error_set(rr->err, VC_ENOMEM, "out of memory");
+            row_clear(rr);
+            return;
+        }
+        memcpy(r->header, rr->row, rr->nf * sizeof *rr->row);
+        r->ncols = rr->nf;
+        rr->nf = 0;
+        return;
+    }
+    if (rr->nf != r->ncols) {
+        rr->rc = vc_error_set(rr->err, VC_EDATA,
+                              "%s:%zu: %zu fields, the header has %zu",
+                              r->source, rr->row_line, rr->nf, r->ncols);
+        row_clear(rr);
+        return;
+    }
+    if (r->nrows == rr->cap) {
+        size_t nc = rr->cap ? 2 * rr->cap : 1024;
+        if (nc > REC_MAX_ROWS) {
+            rr->rc = vc_error_set(rr->err, VC_EDATA, "%s: more than %u rows",
+                                  r->source, REC_MAX_ROWS);
+            row_clear(rr);
+            return;
+        }
+        char **cells = realloc(r->cells, nc * r->ncols * sizeof *cells);
+        if (cells != NULL) {
+            r->cells = cells;
+        }
+        size_t *line = realloc(r->line, nc * sizeof *line);
+        if (line != NULL) {
+            r->line = line;
+        }
+        if (cells == NULL || line == NULL) {
+            rr->rc = vc_error_set(rr->err, VC_ENOMEM, "out of memory");
+            row_clear(rr);
+            return;
+        }
+        rr->cap = nc;
+    }
+    memcpy(r->cells + r->nrows * r->ncols, rr->row, r->ncols * sizeof *rr->row);
+    r->line[r->nrows] = rr->row_line;
+    r->nrows++;
+    rr->nf = 0;
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ';
+}
+
+vc_link_records *vc_link_records_parse(const char *buf, size_t len,
+                                       const char *source, vc_error *err)
+{
+    vc_link_records *r = calloc(1, sizeof *r);
+    char **row = calloc(REC_MAX_COLS, sizeof *row);
+    if (r == NULL || row == NULL || (r->source = strdup(source)) == NULL) {
+        free(row);
+        vc_link_records_free(r);
+        vc_error_set(err, VC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+        buf += 3;
+        len -= 3;
+    }
+    /* the delimiter: the one of , ; TAB the header line holds most of */
+    const char *nl = memchr(buf, '\n', len);
+    size_t hl = nl ? (size_t)(nl - buf) : len;
+    size_t nc = 0, ns = 0, nt = 0;
+    for (size_t i = 0; i < hl; i++) {
+        nc += buf[i] == ',';
+        ns += buf[i] == ';';
+        nt += buf[i] == '\t';
+    }
+    unsigned char delim = ',';
+    if (ns > nc && ns >= nt) {
+        delim = ';';
+    } else if (nt > nc && nt > ns) {
+        delim = '\t';
+    }
+    struct csv_parser p;
+    rec_reader rr = {r, row, 0, 0, 1, 1, VC_OK, err};
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        free(row);
+        vc_link_records_free(r);
+        vc_error_set(err, VC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    csv_set_delim(&p, delim);
+    csv_set_space_func(&p, is_space);
+    size_t pos = 0;
+    while (pos < len && rr.rc == VC_OK) {
+        const char *e = memchr(buf + pos, '\n', len - pos);
+        size_t seg = e ? (size_t)(e - (buf + pos)) + 1 : len - pos;
+        if (csv_parse(&p, buf + pos, seg, on_field, on_record, &rr) != seg) {
+            rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
+                                 csv_strerror(csv_error(&p)));
+            break;
+        }
+        pos += seg;
+        rr.line++;
+    }
+    if (rr.rc == VC_OK && csv_fini(&p, on_field, on_record, &rr) != 0
+        && rr.rc == VC_OK) {
+        rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
+                             csv_strerror(csv_error(&p)));
+    }
+    csv_free(&p);
+    row_clear(&rr);
+    free(row);
+    if (rr.rc == VC_OK && r->header == NULL) {
+        rr.rc = vc_error_set(err, VC_EDATA, "%s: empty file", source);
+    }
+    if (rr.rc != VC_OK) {
+        vc_link_records_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+vc_link_records *vc_link_records_read(const char *path, vc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        vc_error_set(err, VC_EIO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16;
+    size_t len = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        len += fread(buf + len, 1, cap - len, f);
+        if (len < cap) {
+            break;
+        }
+        char *nb = realloc(buf, 2 * cap);
+        if (nb == NULL) {
+            free(buf);
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL || bad) {
+        free(buf);
+        vc_error_set(err, bad ? VC_EIO : VC_ENOMEM, "%s: %s", path,
+                     bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    vc_link_records *r = vc_link_records_parse(buf, len, path, err);
+    free(buf);
+    return r;
+}

@@ -1,0 +1,291 @@
+/*
+ * vc_link.h: privacy-preserving record linkage.  Each office turns its
+ * list of people into keyed Bloom-filter encodings on its own machine
+ * (the cryptographic long-term key, CLK: Schnell, Bachteler & Reiher
+ * 2009, "Privacy-preserving record linkage using Bloom filters", BMC
+ * Medical Informatics and Decision Making 9:41); a hub links the
+ * encodings of several lists by their Dice similarity into the overlap
+ * table (vc_table) that every estimator reads.  No name or date leaves
+ * an office; the hub never needs the secret.
+ *
+ * Legend: m bits per filter; for a field, t its tokens (q-grams of a
+ * name, features of a date) and k = ceil(b / |t|) hash positions per
+ * token, b the field's bit budget; Dice(A, B) = 2 |A & B| / (|A| + |B|)
+ * with |.| the number of set bits; J lists.
+ *
+ * The module depends on core and data (layout: core <- data <- link) and
+ * on ICU (normalisation) and nettle (HKDF, HMAC-SHA256, base64).
+ */
+#ifndef VC_LINK_H
+#define VC_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/vc_core.h"
+#include "data/vc_data.h"
+
+/* Longest name (bytes of UTF-8) a field may hold. */
+#define VC_LINK_NAME_MAX 256
+/* Filter sizes a schema may ask for: a multiple of 64 bits, at most
+ * 8192 (clkhash's schemas use 1024 to 4096). */
+#define VC_LINK_MAX_BITS 8192
+#define VC_LINK_MAX_FIELDS 16
+
+/* ---------------------------------------------------------------------
+ * Normalisation (normalise.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * The canonical Latin form of a name in[0 .. len - 1] (UTF-8, any script
+ * the lists use): NFKC with case folding, Cyrillic transliterated, marks
+ * and punctuation dropped, romanisation variants folded, words joined;
+ * see normalise.c.  out (filled, size bytes) receives [a-z]* and a NUL;
+ * an empty name gives "".  Errors: VC_EDATA (not UTF-8, longer than
+ * VC_LINK_NAME_MAX, too long for out), VC_EINVAL.
+ */
+int vc_link_normalise_name(const char *in, size_t len, char *out, size_t size,
+                           vc_error *err);
+
+/* A date of birth; 0 in a part means missing (a year alone has month and
+ * day 0; a missing date is all 0). */
+typedef struct {
+    int year, month, day;
+} vc_link_date;
+
+/* Read "yyyy-mm-dd", "dd.mm.yyyy", "dd/mm/yyyy", "dd-mm-yyyy", "yyyy" or
+ * "" (missing) into *d (filled).  VC_EDATA for anything else, or a day
+ * that is not in the calendar. */
+int vc_link_parse_date(const char *s, vc_link_date *d, vc_error *err);
+
+/* Dice coefficient of the sets of padded bigrams of two normalised
+ * names (the quantity their Bloom filters approximate); 0 when both are
+ * empty. */
+double vc_link_bigram_dice(const char *a, const char *b);
+
+/* ---------------------------------------------------------------------
+ * Schema (schema.c): which fields, how they are encoded, the hardening
+ * ------------------------------------------------------------------- */
+
+typedef enum {
+    VC_LINK_FIELD_NAME = 0, /* normalised name, padded bigrams */
+    VC_LINK_FIELD_DATE = 1, /* date of birth, swap-tolerant features */
+    VC_LINK_FIELD_SEX = 2,  /* f/m in Latin or Cyrillic, one token */
+    VC_LINK_FIELD_EXACT = 3 /* normalised whole value, one token */
+} vc_link_field_kind;
+
+typedef struct {
+    char *name;   /* the field's name, shared by all offices (owned) */
+    char *column; /* this office's column header (owned) */
+    vc_link_field_kind kind;
+    unsigned bits; /* the field's budget b: about this many bits set */
+} vc_link_field;
+
+typedef struct {
+    size_t m; /* bits per filter before hardening */
+    size_t nfields;
+    vc_link_field fields[VC_LINK_MAX_FIELDS];
+    int balance;   /* append the complement and permute (2m) */
+    int xor_fold;  /* fold the two halves by XOR (m/2) */
+    int salt;      /* index of the salting field, or -1 */
+    char hash[65]; /* SHA-256 (hex) of the canonical schema:
+                      everything but the column names */
+} vc_link_schema;
+
+/* The default schema: given_name, family_name (names, 200 bits each),
+ * date_of_birth (200), sex and nationality (100 each), m = 1024, no
+ * balancing, folding or salting (README argues these defaults). */
+void vc_link_schema_default(vc_link_schema *s);
+
+/*
+ * Read a schema from JSON text buf[0 .. len - 1] (borrowed); source
+ * names it in messages.  See README ("Schema") for the format.  Fields
+ * not named keep nothing from the default: a schema lists all its
+ * fields.  Errors: VC_EDATA (malformed, unknown key or type, bits out of
+ * range), VC_ENOMEM.  *s filled; free with vc_link_schema_clear.
+ */
+int vc_link_schema_parse(const char *buf, size_t len, const char *source,
+                         vc_link_schema *s, vc_error *err);
+void vc_link_schema_clear(vc_link_schema *s);
+
+/* Bits per encoding after hardening. */
+size_t vc_link_schema_bits(const vc_link_schema *s);
+
+/* ---------------------------------------------------------------------
+ * Encoding (clk.c)
+ * ------------------------------------------------------------------- */
+
+typedef struct vc_link_encoder vc_link_encoder;
+
+/*
+ * An encoder for schema s (borrowed; must outlive the encoder) and the
+ * shared secret secret[0 .. len - 1] (copied into derived keys only; at
+ * least 16 bytes).  Per-field keys are derived with HKDF-SHA256 (RFC
+ * 5869).  Returned; NULL with VC_EINVAL or VC_ENOMEM.  Not thread-safe.
+ */
+vc_link_encoder *vc_link_encoder_alloc(const vc_link_schema *s,
+                                       const uint8_t *secret, size_t len,
+                                       vc_error *err);
+void vc_link_encoder_free(vc_link_encoder *e);
+
+/* Words of 64 bits in one encoding (vc_link_schema_bits / 64). */
+size_t vc_link_encoder_words(const vc_link_encoder *e);
+
+/*
+ * Encode one person: values[f] is field f's raw text (UTF-8; "" or NULL
+ * missing).  filter (filled, vc_link_encoder_words words) receives the
+ * encoding; bit i is bit i % 64 of word i / 64.  Errors: VC_EDATA (a
+ * value that cannot be read, message naming the field; every field
+ * empty).
+ */
+int vc_link_encode(vc_link_encoder *e, const char *const *values,
+                   uint64_t *filter, vc_error *err);
+
+/* The key check value: HMAC-SHA256 under a key derived from the secret,
+ * of a fixed label, 16 bytes as 32 hex digits.  Offices with the same
+ * secret agree on it; it reveals nothing else about the secret. */
+void vc_link_key_check(const vc_link_encoder *e, char hex[33]);
+
+/* An opaque record key for row `row` of list `list`: 96 bits of an HMAC
+ * under a derived key, as 24 hex digits; only the holder of the secret
+ * and the list can map it back to the row. */
+void vc_link_record_key(const vc_link_encoder *e, const char *list,
+                        uint64_t row, char hex[25]);
+
+/* ---------------------------------------------------------------------
+ * An office's list of people (records.c)
+ * ------------------------------------------------------------------- */
+
+/* A CSV of one row per person, as strings. */
+typedef struct {
+    char *source; /* file name in messages (owned) */
+    size_t ncols;
+    char **header; /* ncols column names (owned) */
+    size_t nrows;
+    char **cells; /* nrows * ncols fields (owned) */
+    size_t *line; /* line of each row in the file */
+} vc_link_records;
+
+/* Read a CSV file (comma, semicolon or tab; quotes; CRLF; BOM).  Errors
+ * name file and line: VC_EIO, VC_EDATA (malformed, a row with another
+ * number of fields than the header, a field over 4096 bytes), VC_ENOMEM.
+ * Returned; vc_link_records_free. */
+vc_link_records *vc_link_records_read(const char *path, vc_error *err);
+vc_link_records *vc_link_records_parse(const char *buf, size_t len,
+                                       const char *source, vc_error *err);
+void vc_link_records_free(vc_link_records *r);
+
+/* ---------------------------------------------------------------------
+ * Encoding files (encfile.c)
+ * ------------------------------------------------------------------- */
+
+/* One list's encodings, as read from an `encode` file. */
+typedef struct {
+    char *source;    /* file name in messages (owned) */
+    char *list;      /* the list's name (owned) */
+    char schema[65]; /* schema hash */
+    char key_check[33];
+    size_t bits, words; /* bits per encoding; words of 64 */
+    size_t nstrata;     /* stratum columns kept in clear */
+    char **strata_cols; /* their names (owned) */
+    size_t n;           /* records */
+    char **ids;         /* n record keys (owned) */
+    char **strata;      /* n * nstrata values (owned) */
+    uint64_t *filters;  /* n * words (owned) */
+} vc_link_set;
+
+/* Bytes of the base64 text of one encoding of `bits` bits. */
+size_t vc_link_base64_len(size_t bits);
+/* Write filter (words words) as base64 into out (filled,
+ * vc_link_base64_len + 1 bytes, NUL-terminated). */
+void vc_link_base64_put(const uint64_t *filter, size_t words, char *out);
+
+/* Write the header of an encoding file (six lines, the column header
+ * last) for list `list`, with nstrata stratum columns kept in clear.
+ * VC_EINVAL when a name holds a comma, quote or line break. */
+int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
+                         const char *key_check, size_t bits,
+                         const char *const *strata_cols, size_t nstrata,
+                         vc_error *err);
+
+/* Read an encoding file (format in README, "Encoding files").  Errors
+ * name file and line: VC_EIO, VC_EDATA, VC_ENOMEM.  Returned; free with
+ * vc_link_set_free. */
+vc_link_set *vc_link_set_read(const char *path, vc_error *err);
+vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
+                               vc_error *err);
+void vc_link_set_free(vc_link_set *s);
+
+/* ---------------------------------------------------------------------
+ * Linking (match.c)
+ * ------------------------------------------------------------------- */
+
+/* Thresholds of the report's band. */
+#define VC_LINK_BAND 9
+
+typedef struct {
+    double threshold;    /* a pair matches when Dice >= threshold */
+    double band_step;    /* the band: threshold + (i - 4) * band_step,
+                            i = 0 .. VC_LINK_BAND - 1 (0: no band) */
+    int threads;         /* OpenMP threads; 0: OpenMP's default */
+    int portable;        /* 1: the portable popcount even where AVX2 is
+                            there (for the tests: same results) */
+    int keep_clusters;   /* 1: fill vc_link_result.cluster (for tests and
+                            benchmarks against a known truth; never
+                            written by the CLI) */
+    const double *sweep; /* nsweep more thresholds (borrowed), each in
+                            (0, 1]: the tables at each go to
+                            vc_link_result.sweep_tables */
+    size_t nsweep;
+} vc_link_opts;
+
+/* Counts only: never a score or a record. */
+typedef struct {
+    size_t J;
+    uint64_t comparisons;      /* filter pairs whose Dice was computed */
+    uint64_t pruned;           /* pairs skipped by the popcount bound */
+    uint64_t candidates;       /* pairs at or above the band's lowest
+                                  threshold */
+    uint64_t *pair_candidates; /* J * J: [a * J + b], a < b, at the
+                                  threshold */
+    uint64_t *pair_matches;    /* J * J: pairs joined in clusters */
+    double band[VC_LINK_BAND]; /* thresholds of the band */
+    uint64_t band_matches[VC_LINK_BAND]; /* matched pairs in clusters */
+    uint64_t band_people[VC_LINK_BAND];  /* clusters (people) */
+    uint64_t people;                     /* clusters at the threshold */
+    const char *popcount;                /* the kernel: "avx512", "avx2",
+                                            "popcnt" or "portable" (static) */
+    size_t offset[VC_MAX_LISTS + 1];     /* record i of list j is number
+                                        offset[j] + i below */
+    uint32_t *cluster;                   /* with keep_clusters: each record's
+                                            cluster (its lowest record number),
+                                            else NULL */
+    size_t ntables;                      /* one table per stratum */
+    vc_table **tables;                   /* the overlap tables (owned) */
+    size_t nsweep;                       /* opts.nsweep */
+    size_t *sweep_ntables;               /* tables at each sweep threshold */
+    vc_table ***sweep_tables;            /* [w][i]: stratum i's table at
+                                            threshold opts.sweep[w] (owned) */
+} vc_link_result;
+
+/*
+ * Link J sets (borrowed, 2 <= J <= VC_MAX_LISTS), named names[j]
+ * (borrowed): compare every pair of records of different lists in the
+ * same stratum, keep pairs with Dice >= the band's lowest threshold, and
+ * cluster them one-to-one (at most one record per list in a cluster) by
+ * greedy merging in descending order of Dice (match.c).  Errors: VC_EINVAL
+ * (sets whose schemas, key checks, sizes or stratum columns differ),
+ * VC_ENOMEM.  *out returned; vc_link_result_free.  The result does not
+ * depend on the number of threads.
+ */
+int vc_link_run(const vc_link_set *const *sets, size_t J,
+                const char *const *names, const vc_link_opts *opts,
+                vc_link_result **out, vc_error *err);
+void vc_link_result_free(vc_link_result *r);
+
+/* Dice of two encodings of `words` words (reference code for tests and
+ * the pairwise report; the linker uses its own kernels). */
+double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words);
+
+#endif /* VC_LINK_H */
