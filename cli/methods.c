@@ -727,7 +727,8 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_t *jm = json_array();
             for (size_t k = 0; k < s.modes; k++) {
                 json_t *one = json_object();
-                json_object_set_new(one, "peak", real_or_null(s.mode_centre[k]));
+                json_object_set_new(one, "peak",
+                                    real_or_null(s.mode_centre[k]));
                 json_object_set_new(one, "lower", real_or_null(s.mode_lo[k]));
                 json_object_set_new(one, "upper", real_or_null(s.mode_hi[k]));
                 json_object_set_new(one, "weight",
