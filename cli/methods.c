@@ -721,6 +721,22 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         json_object_set_new(jt, "agree",
                             json_boolean(!(s.flags & VC_LCM_FLAG_TAILS)));
         json_object_set_new(d, "tails", jt);
+        if (s.modes > 1) {
+            /* separate modes of the pooled draws of N (issue 21; the
+             * latent-class part of issue 17's regimes) */
+            json_t *jm = json_array();
+            for (size_t k = 0; k < s.modes; k++) {
+                json_t *one = json_object();
+                json_object_set_new(one, "peak",
+                                    real_or_null(s.mode_centre[k]));
+                json_object_set_new(one, "lower", real_or_null(s.mode_lo[k]));
+                json_object_set_new(one, "upper", real_or_null(s.mode_hi[k]));
+                json_object_set_new(one, "weight",
+                                    real_or_null(s.mode_weight[k]));
+                json_array_append_new(jm, one);
+            }
+            json_object_set_new(d, "modes", jm);
+        }
         json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
         json_object_set_new(d, "rng", json_string(s.rng));
         json_object_set_new(d, "sampler", json_string(s.sampler));
@@ -741,6 +757,25 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             }
             json_object_set_new(d, "ladder", jb);
             json_object_set_new(d, "exchange_rates", jr);
+            /* the replica whose draws, reweighted to the posterior, put
+             * the most weight on N outside the cold chains' range
+             * (issue 21) */
+            json_t *jq = json_object();
+            json_object_set_new(jq, "replica",
+                                json_integer((json_int_t)s.replica));
+            json_object_set_new(jq, "beta", real_or_null(s.replica_beta));
+            json_object_set_new(jq, "cold_lower", real_or_null(s.cold_lo));
+            json_object_set_new(jq, "cold_upper", real_or_null(s.cold_hi));
+            json_object_set_new(jq, "share_below",
+                                real_or_null(s.replica_below));
+            json_object_set_new(jq, "share_above",
+                                real_or_null(s.replica_above));
+            json_object_set_new(jq, "ess", real_or_null(s.replica_ess));
+            json_object_set_new(jq, "draws_outside",
+                                json_integer((json_int_t)s.replica_outside));
+            json_object_set_new(jq, "agree", json_boolean(
+                                    !(s.flags & VC_LCM_FLAG_REPLICA)));
+            json_object_set_new(d, "replicas", jq);
         }
         uint64_t smc[7];
         if (vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0) {
@@ -799,6 +834,36 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                        100.0 * s.low_share_min, 100.0 * s.low_share_max,
                        100.0 * s.high_share_min, 100.0 * s.high_share_max,
                        s.tail_p);
+        }
+        if (s.modes > 1) {
+            char line[512];
+            int len = snprintf(line, sizeof line, "the draws of N have %zu "
+                               "separate modes:", s.modes);
+            for (size_t k = 0; k < s.modes && len > 0
+                               && (size_t)len < sizeof line; k++) {
+                char pk[48], a[48], b[48];
+                vc_format_count(s.mode_centre[k], pk, sizeof pk);
+                vc_format_count(s.mode_lo[k], a, sizeof a);
+                vc_format_count(s.mode_hi[k], b, sizeof b);
+                len += snprintf(line + len, sizeof line - (size_t)len,
+                                "%s near %s (%s\xE2\x80\x93%s, %.1f%% of the "
+                                "draws)", k ? ";" : "", pk, a, b,
+                                100.0 * s.mode_weight[k]);
+            }
+            add_detail(res, "%s", line);
+        }
+        if (s.flags & VC_LCM_FLAG_REPLICA) {
+            char lo_c[48], hi_c[48];
+            vc_format_count(s.cold_lo, lo_c, sizeof lo_c);
+            vc_format_count(s.cold_hi, hi_c, sizeof hi_c);
+            add_detail(res, "NOT CONVERGED: replica %zu of the tempering "
+                       "ladder (beta %.3g) sees N the cold chains never "
+                       "visit: reweighted to the posterior, %.1f%% of its "
+                       "draws imply N below %s and %.1f%% above %s (%zu "
+                       "draws, weights' ESS %.0f)",
+                       s.replica, s.replica_beta, 100.0 * s.replica_below,
+                       lo_c, 100.0 * s.replica_above, hi_c,
+                       s.replica_outside, s.replica_ess);
         }
         if (!s.converged) {
             int gibbs = strcmp(s.sampler, "gibbs") == 0;

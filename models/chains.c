@@ -112,6 +112,12 @@ struct vc_lcm_chains {
                                  unless that sampler) */
     uint64_t sm_every;        /* a split-merge step every sm_every-th */
     vc_lcm_trace *trace;      /* nchains */
+    double **rep_E;           /* nchains * R (tempering only): at each
+                                 kept draw, the N each replica's theta
+                                 implies for the full table, n / (1 -
+                                 pi0) */
+    double **rep_lw;          /* nchains * R: its log weight to the cold
+                                 posterior, l_0(theta) - l_r(theta) */
     size_t cap;               /* capacity of each trace */
     uint64_t sweeps;          /* sweeps per chain after burn-in */
     int burned;               /* burn-in done */
@@ -188,6 +194,16 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
             free(c->trace[i].occupied);
         }
     }
+    for (size_t i = 0; i < c->nchains * c->R; i++) {
+        if (c->rep_E != NULL) {
+            free(c->rep_E[i]);
+        }
+        if (c->rep_lw != NULL) {
+            free(c->rep_lw[i]);
+        }
+    }
+    free(c->rep_E);
+    free(c->rep_lw);
     free(c->sm);
     free(c->w);
     free(c->r);
@@ -242,7 +258,12 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->trace = calloc(c->nchains, sizeof *c->trace);
     c->status = calloc(c->nchains, sizeof *c->status);
     c->errs = calloc(c->nchains, sizeof *c->errs);
-    if (c->w == NULL || c->r == NULL || c->trace == NULL
+    if (c->R > 1) {
+        c->rep_E = calloc(nw, sizeof *c->rep_E);
+        c->rep_lw = calloc(nw, sizeof *c->rep_lw);
+    }
+    if ((c->R > 1 && (c->rep_E == NULL || c->rep_lw == NULL))
+        || c->w == NULL || c->r == NULL || c->trace == NULL
         || c->status == NULL || c->errs == NULL || c->rs == NULL
         || c->beta == NULL || c->counts == NULL || c->log_p == NULL
         || c->swap_tried == NULL
@@ -345,7 +366,19 @@ static int traces_reserve(vc_lcm_chains *c, size_t need, vc_error *err)
         if (occ != NULL) {
             tr->occupied = occ;
         }
-        if (N == NULL || alpha == NULL || occ == NULL) {
+        int rep_ok = 1;
+        for (size_t q = 0; c->rep_E != NULL && q < c->R; q++) {
+            double *e = realloc(c->rep_E[i * c->R + q], cap * sizeof *e);
+            if (e != NULL) {
+                c->rep_E[i * c->R + q] = e;
+            }
+            double *l = realloc(c->rep_lw[i * c->R + q], cap * sizeof *l);
+            if (l != NULL) {
+                c->rep_lw[i * c->R + q] = l;
+            }
+            rep_ok = rep_ok && e != NULL && l != NULL;
+        }
+        if (N == NULL || alpha == NULL || occ == NULL || !rep_ok) {
             /* Blocks that did grow are merely larger than c->cap says. */
             return vc_error_set(err, VC_ENOMEM,
                                 "cannot store %zu draws per chain", need);
@@ -441,6 +474,26 @@ static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
     return VC_OK;
 }
 
+/* Under tempering, at kept draw d of chain i: each replica's implied N
+ * for the full table and its log weight to the cold posterior (the
+ * summary's replica test).  No random numbers: the draws are unchanged.
+ * Touches only chain i's objects. */
+static void record_replicas(vc_lcm_chains *c, size_t i, size_t d)
+{
+    const size_t R = c->R;
+    vc_lcm_workspace **w = c->w + i * R;
+    double *lp = c->log_p + i * vci_lines(2 * c->t->npat);
+    for (size_t q = 0; q < R; q++) {
+        double ls = vci_lcm_log_pattern_probs(w[q], &w[q]->state, lp);
+        c->rep_E[i * R + q][d] = (double)c->t->n / exp(ls);
+        c->rep_lw[i * R + q][d] = q == 0
+                                      ? 0.0
+                                      : vci_lcm_log_marginal(w[0], lp, ls)
+                                            - vci_lcm_log_marginal(w[q], lp,
+                                                                   ls);
+    }
+}
+
 /* Run chain i: `burn` burn-in steps, then `sweeps` sweeps, recording
  * every thin-th.  Touches only chain i's objects.  The even/odd clock of
  * the exchanges is the chain's step count, the same for every chain. */
@@ -476,6 +529,9 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
             tr->N[nd] = s->N;
             tr->alpha[nd] = s->alpha;
             tr->occupied[nd] = (uint32_t)s->occupied;
+            if (c->rep_E != NULL) {
+                record_replicas(c, i, nd);
+            }
             nd++;
         }
     }
@@ -728,6 +784,10 @@ const char *vc_lcm_flag_text(unsigned flag)
     case VC_LCM_FLAG_BOUND:
         return "the bound on N was reached by some draws: the posterior "
                "is truncated there";
+    case VC_LCM_FLAG_REPLICA:
+        return "not converged: a replica of tempering, reweighted to the "
+               "posterior, puts weight on N that the cold chains never "
+               "visit; sample longer, with more chains or temperatures";
     case VC_LCM_FLAG_TAILS:
         return "not converged: the chains disagree on the share of their "
                "draws beyond the interval's ends (a region of N some "
@@ -845,6 +905,183 @@ double vci_tail_test(const double *x, size_t m, size_t n, double cut,
     return gsl_cdf_chisq_Q(x2 / (pooled * (1.0 - pooled)), (double)(m - 1));
 }
 
+/*
+ * A region a replica sees and the cold chains do not (issue 21).  Replica
+ * r samples the posterior given its thinned table, p_r(theta) ~ prior
+ * L_r(theta); reweighting its draws by p_0 / p_r ~ L_0 / L_r = exp(l_0 -
+ * l_r) turns them into a (self-normalised) importance sample of the
+ * posterior itself (e.g. Robert & Casella 2004, Monte Carlo Statistical
+ * Methods, sec. 3.3).  The share of that weight on implied N outside the
+ * cold chains' range estimates the posterior mass there, which the cold
+ * chains say is about nil; a replica that finds a few per cent there has
+ * seen a region the cold chains missed, and the exchanges have not
+ * carried it down.  Far replicas have degenerate weights (Kish ESS
+ * (sum w)^2 / sum w^2 near 1), which the summary discounts.
+ */
+int vci_replica_test(const double *E, const double *lw, size_t n,
+                      double lo, double hi, double *below, double *above,
+                      double *ess, size_t *outside)
+{
+    double max = -HUGE_VAL;
+    for (size_t d = 0; d < n; d++) {
+        max = lw[d] > max ? lw[d] : max;
+    }
+    double sum = 0.0, sum2 = 0.0, b = 0.0, a = 0.0;
+    size_t out = 0;
+    for (size_t d = 0; d < n && isfinite(max); d++) {
+        double wt = exp(lw[d] - max);
+        sum += wt;
+        sum2 += wt * wt;
+        b += E[d] < lo ? wt : 0.0;
+        a += E[d] > hi ? wt : 0.0;
+        out += E[d] < lo || E[d] > hi;
+    }
+    *below = sum > 0.0 ? b / sum : 0.0;
+    *above = sum > 0.0 ? a / sum : 0.0;
+    *ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
+    *outside = out;
+    return *below + *above >= VC_LCM_REPLICA_SHARE_MAX
+           && *ess >= VC_LCM_REPLICA_ESS_MIN
+           && out >= VC_LCM_REPLICA_DRAWS_MIN;
+}
+
+/* The replica test of the summary over every replica r >= 1, the chains
+ * pooled (they share the ladder, so the weights' unknown constant Z_0 /
+ * Z_r is common); fills s->replica* and s->cold_*.  Returns 1 when a
+ * replica holds a region the cold chains miss, 0 when none does, -1 when
+ * out of memory (err set). */
+static int replicas_check(const vc_lcm_chains *c, size_t n, vc_lcm_summary *s,
+                          vc_error *err)
+{
+    size_t m = c->nchains, R = c->R;
+    s->cold_lo = HUGE_VAL;
+    s->cold_hi = -HUGE_VAL;
+    for (size_t i = 0; i < m; i++) {
+        for (size_t d = 0; d < n; d++) {
+            double e = c->rep_E[i * R][d];
+            s->cold_lo = e < s->cold_lo ? e : s->cold_lo;
+            s->cold_hi = e > s->cold_hi ? e : s->cold_hi;
+        }
+    }
+    double *E = malloc(m * n * sizeof *E), *lw = malloc(m * n * sizeof *lw);
+    if (E == NULL || lw == NULL) {
+        free(E);
+        free(lw);
+        vc_error_set(err, VC_ENOMEM, "cannot summarise %zu draws", m * n);
+        return -1;
+    }
+    int seen = 0;
+    double worst = -1.0;
+    for (size_t q = 1; q < R; q++) {
+        for (size_t i = 0; i < m; i++) {
+            memcpy(E + i * n, c->rep_E[i * R + q], n * sizeof *E);
+            memcpy(lw + i * n, c->rep_lw[i * R + q], n * sizeof *lw);
+        }
+        double below, above, ess;
+        size_t out;
+        int flag = vci_replica_test(E, lw, m * n, s->cold_lo, s->cold_hi,
+                                    &below, &above, &ess, &out);
+        if (ess < VC_LCM_REPLICA_ESS_MIN || below + above <= worst) {
+            continue;
+        }
+        worst = below + above;
+        s->replica = q;
+        s->replica_beta = c->beta[q];
+        s->replica_below = below;
+        s->replica_above = above;
+        s->replica_ess = ess;
+        s->replica_outside = out;
+        seen = flag;
+    }
+    free(E);
+    free(lw);
+    return seen;
+}
+
+/* Split bins [a, b) of the smoothed histogram sm (raw counts h) at
+ * valleys, appending each mode's first bin and top bin to the lists. */
+static void split_modes(const double *sm, const double *h, size_t a,
+                        size_t b, double n, size_t max, size_t *first,
+                        size_t *top, size_t *k)
+{
+    size_t best = b;
+    double ratio = VCI_MODE_VALLEY;
+    for (size_t v = a + 1; v + 1 < b; v++) {
+        double left = 0.0, right = 0.0, wl = 0.0, wr = 0.0;
+        for (size_t j = a; j < b; j++) {
+            if (j < v) {
+                left = sm[j] > left ? sm[j] : left;
+                wl += h[j];
+            } else if (j > v) {
+                right = sm[j] > right ? sm[j] : right;
+                wr += h[j];
+            }
+        }
+        double low = left < right ? left : right;
+        if (low > 0.0 && sm[v] <= ratio * low && wl >= VCI_MODE_WEIGHT * n
+            && wr >= VCI_MODE_WEIGHT * n) {
+            ratio = sm[v] / low;
+            best = v;
+        }
+    }
+    if (best == b || *k + 2 > max) {
+        size_t t = a;
+        for (size_t j = a; j < b; j++) {
+            t = sm[j] > sm[t] ? j : t;
+        }
+        if (*k < max) {
+            first[*k] = a;
+            top[*k] = t;
+            (*k)++;
+        }
+        return;
+    }
+    split_modes(sm, h, a, best, n, max, first, top, k);
+    split_modes(sm, h, best, b, n, max, first, top, k);
+}
+
+size_t vci_modes(const double *x, size_t n, size_t max, double *centre,
+                 double *lo, double *hi, double *weight)
+{
+    enum { B = VCI_MODE_BINS };
+    double h[B] = {0}, sm[B], a = HUGE_VAL, z = -HUGE_VAL;
+    for (size_t d = 0; d < n; d++) {
+        double l = log(x[d]);
+        a = l < a ? l : a;
+        z = l > z ? l : z;
+    }
+    if (n == 0 || max == 0 || !(z > a) || !isfinite(z - a)) {
+        if (n > 0 && max > 0) {
+            centre[0] = lo[0] = hi[0] = exp(a);
+            weight[0] = 1.0;
+        }
+        return n > 0 && max > 0;
+    }
+    double width = (z - a) / B;
+    for (size_t d = 0; d < n; d++) {
+        size_t b = (size_t)((log(x[d]) - a) / width);
+        h[b < B ? b : B - 1] += 1.0;
+    }
+    for (size_t b = 0; b < B; b++) {
+        sm[b] = (2.0 * h[b] + (b > 0 ? h[b - 1] : h[b])
+                 + (b + 1 < B ? h[b + 1] : h[b])) / 4.0;
+    }
+    size_t first[B], top[B], k = 0;
+    split_modes(sm, h, 0, B, (double)n, max < B ? max : B, first, top, &k);
+    for (size_t m = 0; m < k; m++) {
+        size_t end = m + 1 < k ? first[m + 1] : B;
+        double w = 0.0;
+        for (size_t b = first[m]; b < end; b++) {
+            w += h[b];
+        }
+        centre[m] = exp(a + width * ((double)top[m] + 0.5));
+        lo[m] = exp(a + width * (double)first[m]);
+        hi[m] = exp(a + width * (double)end);
+        weight[m] = w / (double)n;
+    }
+    return k;
+}
+
 int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                           vc_error *err)
 {
@@ -884,14 +1121,23 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                                 &s->high_share_min, &s->high_share_max);
         free(ind);
         s->tail_p = p_lo < p_hi ? p_lo : p_hi;
+        s->modes = vci_modes(x, m * n, 4, s->mode_centre, s->mode_lo,
+                             s->mode_hi, s->mode_weight);
     }
     free(x);
     if (status != VC_OK) {
         return status;
     }
+    int replica = 0;
+    if (c->rep_E != NULL) {
+        replica = replicas_check(c, n, s, err);
+        if (replica < 0) {
+            return VC_ENOMEM;
+        }
+    }
     int tails = s->tail_p >= VC_LCM_TAIL_P_MIN;
     s->converged = s->N.diag_defined && s->N.rhat < c->o.rhat_max
-                   && s->N.ess_bulk >= c->o.ess_min && tails;
+                   && s->N.ess_bulk >= c->o.ess_min && tails && !replica;
     for (size_t i = 0; i < m; i++) {
         /* the cold replica's workspace counts its own sweeps (the counter
          * stays with the workspace when states are exchanged) */
@@ -899,7 +1145,8 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
     }
     s->flags = (s->converged ? 0u : VC_LCM_FLAG_NOT_CONVERGED)
                | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u)
-               | (tails ? 0u : VC_LCM_FLAG_TAILS);
+               | (tails ? 0u : VC_LCM_FLAG_TAILS)
+               | (replica ? VC_LCM_FLAG_REPLICA : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
     s->sampler = c->o.sampler == VC_LCM_SAMPLER_HYBRID ? "hybrid"

@@ -365,6 +365,33 @@ void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
 double vci_tail_test(const double *x, size_t m, size_t n, double cut,
                      int below, double *ind, double *lo, double *hi);
 
+/* The summary's test of tempering's replicas (chains.c): n draws of one
+ * replica, each with E, the N its parameters imply for the full table
+ * (n / (1 - pi0)), and lw, the log of its importance weight to the cold
+ * posterior (l_0 - l_r, the log marginal likelihoods of the full and the
+ * replica's table).  The self-normalised share of the weight on draws
+ * with E < lo into *below and E > hi into *above, the weights' Kish ESS
+ * into *ess and the number of draws outside [lo, hi] into *outside.
+ * Returns 1 when these say the replica holds a region the cold chains
+ * miss (VC_LCM_REPLICA_SHARE_MAX, VC_LCM_REPLICA_ESS_MIN,
+ * VC_LCM_REPLICA_DRAWS_MIN), else 0. */
+int vci_replica_test(const double *E, const double *lw, size_t n,
+                      double lo, double hi, double *below, double *above,
+                      double *ess, size_t *outside);
+
+/* Modes of n pooled draws x > 0 on the log scale (chains.c): a
+ * histogram of log x in VCI_MODE_BINS bins, smoothed (1, 2, 1), split
+ * recursively at the bin whose height is at most VCI_MODE_VALLEY times
+ * the highest bin on each side, when each side holds at least
+ * VCI_MODE_WEIGHT of the draws.  Fills at most max modes: the centre
+ * of each one's highest bin, its range (lo, hi) and its share of the
+ * draws, in increasing order; returns their number (1: unimodal). */
+#define VCI_MODE_BINS 40
+#define VCI_MODE_VALLEY 0.1
+#define VCI_MODE_WEIGHT 0.01
+size_t vci_modes(const double *x, size_t n, size_t max, double *centre,
+                 double *lo, double *hi, double *weight);
+
 /* vc_lcm_umbrella_run with a fixed log factor tilt[bins] (NULL: none) on
  * the target by bin of log N, which the weights do not undo: the chains
  * then estimate the posterior times exp(tilt) (models/umbrella.c; tests

@@ -386,6 +386,23 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                                             do not; issue 21): the run is
                                             not converged either */
 
+#define VC_LCM_FLAG_REPLICA 0x800u       /* a replica of tempering,
+                                            reweighted to the posterior,
+                                            puts weight on N the cold
+                                            chain never visits (issue
+                                            21): not converged either */
+
+/* VC_LCM_FLAG_REPLICA: a replica's draws outside the cold chains' range
+ * of N hold at least this share of its weight reweighted to the
+ * posterior, with at least VC_LCM_REPLICA_ESS_MIN effective weights and
+ * VC_LCM_REPLICA_DRAWS_MIN draws outside.  The cold chains' own kept
+ * draws put no weight outside their range, and a replica that samples
+ * the same posterior puts about 1 / (draws) there (the exact K = 2, J =
+ * 3 test's tempering run: 0, weights' ESS 29,636). */
+#define VC_LCM_REPLICA_SHARE_MAX 0.01
+#define VC_LCM_REPLICA_ESS_MIN 20.0
+#define VC_LCM_REPLICA_DRAWS_MIN 5
+
 /* Below this p-value the chains' tail shares disagree
  * (VC_LCM_FLAG_TAILS).  Far below the usual levels because the ESS of a
  * tail's indicator within one chain overstates its information where
@@ -405,8 +422,11 @@ typedef struct {
     vc_diag_summary alpha;
     vc_diag_summary occupied;   /* number of occupied classes */
     int converged;              /* N's R-hat < rhat_max, bulk ESS >=
-                                   ess_min, and the chains agree on the
-                                   tails (tail_p >= VC_LCM_TAIL_P_MIN) */
+                                   ess_min, the chains agree on the
+                                   tails (tail_p >= VC_LCM_TAIL_P_MIN),
+                                   and no replica of tempering holds N
+                                   the cold chains miss
+                                   (VC_LCM_FLAG_REPLICA) */
     /* Agreement of the chains on each tail: the share of each chain's
      * draws below N.lower (the pooled draws' lower end) and above
      * N.upper, min and max over the chains, and the smaller of the two
@@ -416,6 +436,27 @@ typedef struct {
     double low_share_min, low_share_max;
     double high_share_min, high_share_max;
     double tail_p;
+    /* Tempering's replicas against the cold chains (0 and undefined
+     * without tempering): for each replica r >= 1, its kept draws'
+     * implied N (n / (1 - pi0), pi0 the probability of being missed by
+     * every list), weighted to the posterior by the ratio of the full
+     * table's marginal likelihood to the replica's (importance sampling),
+     * and the share of that weight on N outside the cold chains' range of
+     * the same quantity (cold_lo, cold_hi).  Reported: the replica with
+     * the largest share among those with VC_LCM_REPLICA_ESS_MIN
+     * effective weights (replica 0 if none), its beta, the share below
+     * and above, the weights' ESS and its draws outside the range. */
+    size_t replica;
+    double replica_beta, replica_below, replica_above, replica_ess;
+    size_t replica_outside;
+    double cold_lo, cold_hi;
+    /* Separate modes of the pooled draws of N (models/chains.c,
+     * vci_modes: valleys of a histogram of log N at most a tenth of the
+     * peaks on either side, each side holding 1% of the draws or more):
+     * how many (1: unimodal; at most 4 reported), each one's peak, range
+     * and share of the draws, in increasing N. */
+    size_t modes;
+    double mode_centre[4], mode_lo[4], mode_hi[4], mode_weight[4];
     unsigned flags;             /* VC_LCM_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */

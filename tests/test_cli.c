@@ -569,6 +569,28 @@ static void test_lcm_cli(void)
         json_string_value(json_object_get(d, "sampler")), "gibbs");
     CU_ASSERT_PTR_NULL(json_object_get(d, "unseen_moves"));
     CU_ASSERT_PTR_NULL(json_object_get(d, "flips"));
+    CU_ASSERT_PTR_NULL(json_object_get(d, "replicas"));
+    json_decref(r);
+    /* tempering: the replica test's fields (issue 21) */
+    CU_ASSERT_EQUAL_FATAL(run_ref("estimate -f json -m lcm --sampler "
+                                  "tempering --temperatures 3 --chains 2 "
+                                  "--iterations 2000 --burnin 400 --seed 3 "
+                                  "--threads 1", "Korea.csv"), 0);
+    r = first_result();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    json_t *jq = json_object_get(json_object_get(r, "diagnostics"),
+                                 "replicas");
+    static const char *const rep_fields[] = {
+        "beta", "cold_lower", "cold_upper", "share_below", "share_above",
+        "ess"};
+    for (size_t k = 0; k < sizeof rep_fields / sizeof *rep_fields; k++) {
+        CU_ASSERT(json_is_number(json_object_get(jq, rep_fields[k])));
+    }
+    CU_ASSERT(json_is_integer(json_object_get(jq, "replica")));
+    CU_ASSERT(json_is_integer(json_object_get(jq, "draws_outside")));
+    CU_ASSERT(json_is_boolean(json_object_get(jq, "agree")));
+    CU_ASSERT(json_number_value(json_object_get(jq, "cold_lower"))
+              <= json_number_value(json_object_get(jq, "cold_upper")));
     json_decref(r);
 }
 

@@ -1713,15 +1713,17 @@ static const uint32_t tiny_pattern[TINY_NPAT] = {1, 2, 4, 3, 5, 6, 7};
 static const uint64_t tiny_count[TINY_NPAT] = {3, 2, 4, 2, 1, 3, 2};
 
 /* The exact posterior of N on the tiny table, post[n0] for n0 = 0 ..
- * TINY_EXTRA (filled, normalised), and P(one class occupied). */
-static void tiny_exact_posterior(double *post_out, double *p_one_out)
+ * TINY_EXTRA (filled, normalised), P(one class occupied), and P(alpha <
+ * 1) (F with the integral over alpha < 1 only, i.e. u < 1). */
+static void tiny_exact_posterior(double *post_out, double *p_one_out,
+                                 double *p_alpha1_out)
 {
     enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
            EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
     const uint32_t *pattern = tiny_pattern;
     const uint64_t *count = tiny_count;
     /* F(n1, N - n1) for every N <= NMAX */
-    static double log_f[NMAX + 1][NMAX + 1];
+    static double log_f[NMAX + 1][NMAX + 1], log_f1[NMAX + 1][NMAX + 1];
     gsl_integration_workspace *iw = gsl_integration_workspace_alloc(1000);
     for (int N = NOBS; N <= NMAX; N++) {
         for (int n1 = 0; n1 <= N; n1++) {
@@ -1731,6 +1733,10 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
                                            &val, &abserr);
             CU_ASSERT_EQUAL_FATAL(st, 0);
             log_f[n1][N - n1] = log(val);
+            st = gsl_integration_qags(&fn, 0.0, 1.0, 0.0, 1e-10, 1000, iw,
+                                      &val, &abserr);
+            CU_ASSERT_EQUAL_FATAL(st, 0);
+            log_f1[n1][N - n1] = log(val);
         }
     }
     gsl_integration_workspace_free(iw);
@@ -1764,13 +1770,15 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
      * for P(one class occupied), which depends on how the people are
      * split between the classes much more than N does */
     double post[EXTRA + 1], post1[EXTRA + 1], norm = 0.0, maxlog = -HUGE_VAL;
+    double posta[EXTRA + 1]; /* the part with alpha < 1 */
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         int N = NOBS + n0;
-        double acc = 0.0, acc1 = 0.0;
+        double acc = 0.0, acc1 = 0.0, acca = 0.0;
         for (int o1 = 0; o1 <= NOBS; o1++) {
             for (int a = 0; a <= n0; a++) {
                 int n1 = o1 + a, n2 = N - n1;
                 double base = gsl_sf_lnchoose(n0, a) + log_f[n1][n2];
+                double to_a = log_f1[n1][n2] - log_f[n1][n2];
                 for (int u = 0; u < T; u++) {
                     for (int v = 0; v < T; v++) {
                         for (int z = 0; z < T; z++) {
@@ -1786,6 +1794,7 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
                                                     1 + n2 - total[j] + s[j]);
                             }
                             acc += wa * exp(lb + 150.0);
+                            acca += wa * exp(lb + to_a + 150.0);
                             if (n1 == 0 || n2 == 0) {
                                 acc1 += wa * exp(lb + 150.0);
                             }
@@ -1797,15 +1806,20 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out)
         /* (1/N) N! / n0! = (N - 1)! / n0! */
         post[n0] = log(acc) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
         post1[n0] = log(acc1) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
+        posta[n0] = log(acca) + gsl_sf_lngamma(N) - gsl_sf_lngamma(n0 + 1);
         maxlog = post[n0] > maxlog ? post[n0] : maxlog;
     }
-    double p_one = 0.0; /* P(one class occupied) */
+    double p_one = 0.0, p_a = 0.0; /* P(one class occupied), P(alpha < 1) */
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post[n0] = exp(post[n0] - maxlog);
         p_one += exp(post1[n0] - maxlog);
+        p_a += exp(posta[n0] - maxlog);
         norm += post[n0];
     }
     p_one /= norm;
+    if (p_alpha1_out != NULL) {
+        *p_alpha1_out = p_a / norm;
+    }
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         post_out[n0] = post[n0] / norm;
     }
@@ -1819,7 +1833,8 @@ static void test_exact_tiny(void)
     const uint32_t *pattern = tiny_pattern;
     const uint64_t *count = tiny_count;
     double post[EXTRA + 1], p_one;
-    tiny_exact_posterior(post, &p_one);
+    double p_alpha1;
+    tiny_exact_posterior(post, &p_one, &p_alpha1);
     double mean = 0.0, var = 0.0, p_le5 = 0.0;
     for (int n0 = 0; n0 <= EXTRA; n0++) {
         mean += (NOBS + n0) * post[n0];
@@ -1903,6 +1918,25 @@ static void test_exact_tiny(void)
             one / draws, p_one, ess_one);
     ASSERT_WITHIN_SE(one / draws, p_one,
                      sqrt(p_one * (1 - p_one) / ess_one), 4.0);
+    /* P(alpha < 1) (issue 21: tempering's cold chains on UK held alpha
+     * near 0.2-0.4 where Gibbs and the hybrid hold 0.16) */
+    double a1 = 0.0, ess_a1 = 0.0;
+    ind = malloc(s.chains * s.draws * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            a1 += tr->alpha[d] < 1.0;
+            ind[i * s.draws + d] = tr->alpha[d] < 1.0;
+        }
+    }
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_a1,
+                                      NULL), VC_OK);
+    free(ind);
+    fprintf(stderr, "; P(alpha < 1) %.4f (exact %.4f, ESS %.0f)",
+            a1 / draws, p_alpha1, ess_a1);
+    ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
+                     sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
         uint64_t um[4];
@@ -1928,6 +1962,15 @@ static void test_exact_tiny(void)
         CU_ASSERT_EQUAL(beta[0], 1.0);
         CU_ASSERT_EQUAL(beta[3], 0.2);
         CU_ASSERT(beta[1] < 1.0 && beta[2] < beta[1] && beta[2] > 0.2);
+        /* the replicas, reweighted to the posterior, see no N the cold
+         * chains miss (issue 21) */
+        fprintf(stderr, "; replica %zu outside the cold range %.4f+%.4f "
+                "(ESS %.0f)", s.replica, s.replica_below, s.replica_above,
+                s.replica_ess);
+        CU_ASSERT(s.replica >= 1 && s.replica_ess >= VC_LCM_REPLICA_ESS_MIN);
+        CU_ASSERT(s.replica_below + s.replica_above
+                  < VC_LCM_REPLICA_SHARE_MAX);
+        CU_ASSERT(!(s.flags & VC_LCM_FLAG_REPLICA));
     }
     vc_lcm_chains_free(c);
     }
@@ -1954,13 +1997,13 @@ static void test_exact_tiny(void)
  * log N is imposed on the target (vci_lcm_umbrella_run). */
 static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
                           size_t alpha_bins, double trips_lo,
-                          double trips_hi)
+                          double trips_hi, const double *fixed_bias)
 {
-    static double post[TINY_EXTRA + 1];
+    static double post[TINY_EXTRA + 1], p_alpha1;
     static int have;
     if (!have) {
         double p_one;
-        tiny_exact_posterior(post, &p_one);
+        tiny_exact_posterior(post, &p_one, &p_alpha1);
         have = 1;
     }
     static const char *const names[TINY_J] = {"A", "B", "C"};
@@ -1981,7 +2024,8 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
     u.alpha_bins = alpha_bins;
     u.alpha_lo = 0.05;
     u.alpha_hi = 20.0;
-    u.stages = 8;
+    u.stages = fixed_bias != NULL ? 0 : 8; /* 0: the bias given, fixed */
+    u.bias = fixed_bias;
     u.stage_sweeps = 2000;
     u.sweeps = 60000;
     u.thin = 5;
@@ -2012,6 +2056,37 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
         ASSERT_WITHIN_SE(est, exact, se, 5.0);
         CU_ASSERT(se > 0.0 && se < 0.02);
     }
+    if (tilt == NULL) {
+        /* P(alpha < 1), each chain's self-normalised estimate; their mean
+         * and its se from their spread.  N hardly depends on alpha on
+         * this table, so the shares of N alone cannot tell whether the
+         * bias on alpha is undone right. */
+        size_t m = vc_lcm_umbrella_chains(um);
+        double sum = 0.0, sum2 = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const uint64_t *N;
+            const double *alpha, *log_w;
+            size_t nd = vc_lcm_umbrella_draws(um, i, &N, &alpha, &log_w);
+            double max = -HUGE_VAL, w = 0.0, w1 = 0.0;
+            for (size_t d = 0; d < nd; d++) {
+                max = log_w[d] > max ? log_w[d] : max;
+            }
+            for (size_t d = 0; d < nd; d++) {
+                double e = exp(log_w[d] - max);
+                w += e;
+                w1 += alpha[d] < 1.0 ? e : 0.0;
+            }
+            sum += w1 / w;
+            sum2 += (w1 / w) * (w1 / w);
+        }
+        double mean = sum / (double)m;
+        double se = sqrt((sum2 - (double)m * mean * mean)
+                         / ((double)m - 1.0) / (double)m);
+        fprintf(stderr, " P(alpha<1) %.4f (%.4f) exact %.4f;", mean, se,
+                p_alpha1);
+        ASSERT_WITHIN_SE(mean, p_alpha1, se, 5.0);
+        CU_ASSERT(se > 0.0 && se < 0.02);
+    }
     uint64_t least = UINT64_MAX;
     for (size_t i = 0; i < vc_lcm_umbrella_chains(um); i++) {
         uint64_t tr = vc_lcm_umbrella_trips(um, i, trips_lo, trips_hi);
@@ -2031,10 +2106,10 @@ static void umbrella_tiny(const char *what, const double *tilt, size_t bins,
 static void test_umbrella_exact(void)
 {
     /* the posterior itself, bias on log N */
-    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0);
+    umbrella_tiny("bias on N", NULL, 12, 1, 20.0, 30.0, NULL);
     /* bias on log N and log alpha together (steps (d) and the flip
      * corrected too) */
-    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0);
+    umbrella_tiny("bias on N and alpha", NULL, 6, 4, 20.0, 30.0, NULL);
     /* two regions: the target times e^-9 for N in the bins from about
      * 27 to 40 and e^6 above, a valley between two regions of comparable
      * weight (about 0.47 above N = 40), which the umbrella must recover */
@@ -2046,7 +2121,21 @@ static void test_umbrella_exact(void)
         double mid = exp(lo + width * ((double)k + 0.5));
         tilt[k] = mid > 27.0 && mid < 40.0 ? -9.0 : mid >= 40.0 ? 6.0 : 0.0;
     }
-    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0);
+    umbrella_tiny("two regions", tilt, B, 1, 24.0, 45.0, NULL);
+}
+
+/* A strong fixed bias on alpha alone (issue 21): e^4 on alpha above 1
+ * (two bins of log alpha split at 1, none on N), so the chains spend most
+ * of their time where the posterior holds alpha rarely and the weights
+ * exp(-b) must bring it back; checked on P(alpha < 1) against its exact
+ * value.  The Wang-Landau bias of "bias on N and alpha" moved P(N < x)
+ * only 4.3 se when the correction of step (d) was left out, since N
+ * hardly depends on alpha here. */
+static void test_umbrella_alpha(void)
+{
+    static const double bias[2] = {0.0, 4.0};
+    umbrella_tiny("strong fixed bias on alpha", NULL, 1, 2, 20.0, 30.0,
+                  bias);
 }
 
 /* UK (data/reference/UKdat.csv), issue 21: umbrella sampling on log N,
@@ -2164,6 +2253,84 @@ static void test_tail_agreement(void)
     CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
     gsl_rng_free(r);
     free(x);
+}
+
+/* Tempering's replica test (vci_replica_test, issue 21): a replica whose
+ * 4,000 draws imply N inside the cold chains' range 100-200, with mild
+ * weights, agrees; with 5% of its draws at N = 50 (a region the cold
+ * chains never visit) it does not; with the weights degenerate (one draw
+ * inside carrying e^40 more than the rest: far up the ladder) the test
+ * abstains; 0.2% outside (8 draws) stays under the 1% threshold. */
+static void test_replica_region(void)
+{
+    enum { NN = 4000 };
+    static double E[NN], lw[NN];
+    gsl_rng *r = vc_rng_stream_alloc(22, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t d = 0; d < NN; d++) {
+        E[d] = 100.0 + 100.0 * gsl_rng_uniform(r);
+        lw[d] = 0.5 * gsl_ran_gaussian(r, 1.0);
+    }
+    double below, above, ess;
+    size_t out;
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(below == 0.0 && above == 0.0 && out == 0 && ess > 2000.0);
+    for (size_t d = 0; d < NN; d += 500) {
+        E[d] = 50.0; /* 8 draws outside */
+    }
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(out == 8 && below > 0.0 && below < 0.01);
+    for (size_t d = 0; d < NN; d += 20) {
+        E[d] = 50.0; /* 5% outside */
+    }
+    int flag = vci_replica_test(E, lw, NN, 100.0, 200.0, &below, &above,
+                                &ess, &out);
+    fprintf(stderr, "\n    5%% below: share %.4f, ESS %.0f, %zu draws", below,
+            ess, out);
+    CU_ASSERT_EQUAL(flag, 1);
+    CU_ASSERT(below > 0.03 && below < 0.07 && above == 0.0 && out == 200);
+    lw[1] = 40.0; /* E[1] inside */
+    CU_ASSERT_EQUAL(vci_replica_test(E, lw, NN, 100.0, 200.0, &below,
+                                     &above, &ess, &out), 0);
+    CU_ASSERT(ess < 2.0 && below < 1e-10);
+    gsl_rng_free(r);
+}
+
+/* Separate modes of N (vci_modes): 10,000 draws, log-normal around
+ * 22,000 (sd 0.1 on log N), are one mode; with 5% moved to a second one
+ * around 8,000 (sd 0.05), two, with their weights; with 0.5% there (below
+ * the 1% a mode needs), one. */
+static void test_modes(void)
+{
+    enum { NN = 10000 };
+    static double x[NN];
+    double c[4], lo[4], hi[4], w[4];
+    gsl_rng *r = vc_rng_stream_alloc(23, 0, 0, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (size_t d = 0; d < NN; d++) {
+        x[d] = 22000.0 * exp(0.1 * gsl_ran_gaussian(r, 1.0));
+    }
+    CU_ASSERT_EQUAL(vci_modes(x, NN, 4, c, lo, hi, w), 1);
+    CU_ASSERT(w[0] == 1.0 && c[0] > 19000.0 && c[0] < 25000.0);
+    for (size_t d = 0; d < NN / 200; d++) {
+        x[d] = 8000.0 * exp(0.05 * gsl_ran_gaussian(r, 1.0));
+    }
+    CU_ASSERT_EQUAL(vci_modes(x, NN, 4, c, lo, hi, w), 1);
+    for (size_t d = 0; d < NN / 20; d++) {
+        x[d] = 8000.0 * exp(0.05 * gsl_ran_gaussian(r, 1.0));
+    }
+    size_t k = vci_modes(x, NN, 4, c, lo, hi, w);
+    fprintf(stderr, "\n    two modes: %zu: near %.0f (%.0f-%.0f) %.4f, "
+            "near %.0f (%.0f-%.0f) %.4f", k, c[0], lo[0], hi[0], w[0], c[1],
+            lo[1], hi[1], w[1]);
+    CU_ASSERT_EQUAL_FATAL(k, 2);
+    CU_ASSERT(c[0] > 7000.0 && c[0] < 9000.0 && c[1] > 19000.0
+              && c[1] < 25000.0);
+    CU_ASSERT(fabs(w[0] - 0.05) < 0.002 && fabs(w[0] + w[1] - 1.0) < 1e-12);
+    CU_ASSERT(hi[0] <= lo[1] + 1e-6 && hi[0] > 9000.0 && hi[0] < 19000.0);
+    gsl_rng_free(r);
 }
 
 /* The flip of the hybrid sampler (vci_sm_flip_alpha) alone on K = 3
@@ -2827,8 +2994,11 @@ int vc_register_models_suite(void)
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
+        {"umbrella sampling: a strong bias on alpha", test_umbrella_alpha},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
         {"chains' agreement on the tails", test_tail_agreement},
+        {"tempering: a region a replica sees", test_replica_region},
+        {"separate modes of N", test_modes},
         {"flip: orderings of K = 3 classes with alpha", test_flip_orderings},
         {"simulation-based calibration (slow)", test_sbc},
     };
