@@ -846,7 +846,8 @@ int vc_lcm_chains_rhat(const vc_lcm_chains *c, double *rhat, vc_error *err)
  * share is 0 or 1.  ind: scratch of n doubles.
  */
 double vci_tail_test(const double *x, size_t m, size_t n, double cut,
-                     int below, double *ind, double *lo, double *hi)
+                     int below, double *ind, double *lo, double *hi,
+                     int *status)
 {
     double pooled = 0.0;
     double share[VCI_TAIL_CHAINS_MAX], ess[VCI_TAIL_CHAINS_MAX];
@@ -866,8 +867,11 @@ double vci_tail_test(const double *x, size_t m, size_t n, double cut,
         *hi = share[i] > *hi ? share[i] : *hi;
         if (i < VCI_TAIL_CHAINS_MAX) {
             ess[i] = 0.0;
-            if (vc_diag_ess_basic(ind, 1, n, &ess[i], NULL) != VC_OK
-                || !(ess[i] > 0.0)) {
+            int st = vc_diag_ess_basic(ind, 1, n, &ess[i], NULL);
+            if (st == VC_ENOMEM && status != NULL) {
+                *status = VC_ENOMEM;
+            }
+            if (st != VC_OK || !(ess[i] > 0.0)) {
                 ess[i] = 0.0;
             }
             defined += ess[i] > 0.0;
@@ -1116,10 +1120,17 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
                                 "draws", m * n);
         }
         double p_lo = vci_tail_test(x, m, n, s->N.lower, 1, ind,
-                                &s->low_share_min, &s->low_share_max);
+                                    &s->low_share_min, &s->low_share_max,
+                                    &status);
         double p_hi = vci_tail_test(x, m, n, s->N.upper, 0, ind,
-                                &s->high_share_min, &s->high_share_max);
+                                    &s->high_share_min, &s->high_share_max,
+                                    &status);
         free(ind);
+        if (status != VC_OK) {
+            free(x);
+            return vc_error_set(err, status, "cannot summarise %zu draws",
+                                m * n);
+        }
         s->tail_p = p_lo < p_hi ? p_lo : p_hi;
         s->modes = vci_modes(x, m * n, 4, s->mode_centre, s->mode_lo,
                              s->mode_hi, s->mode_weight);

@@ -361,9 +361,12 @@ void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
 /* The summary's test of the chains' agreement on a tail (chains.c): m
  * chains of n draws x, the share of each beyond cut (below when below)
  * into *lo, *hi (min, max over the chains); returns the chi-square
- * p-value; ind: scratch of n doubles. */
+ * p-value; ind: scratch of n doubles.  *status (when not NULL) becomes
+ * VC_ENOMEM when a chain's ESS could not be computed for want of memory
+ * (the p-value then does not count). */
 double vci_tail_test(const double *x, size_t m, size_t n, double cut,
-                     int below, double *ind, double *lo, double *hi);
+                     int below, double *ind, double *lo, double *hi,
+                     int *status);
 
 /* The summary's test of tempering's replicas (chains.c): n draws of one
  * replica, each with E, the N its parameters imply for the full table

@@ -2231,23 +2231,23 @@ static void test_tail_agreement(void)
     for (size_t i = 0; i < M * NN; i++) {
         x[i] = gsl_rng_uniform(r);
     }
-    double p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    double p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi, NULL);
     fprintf(stderr, "\n    agreeing: p %.3g, shares %.4f-%.4f", p, lo, hi);
     CU_ASSERT(p > 1e-3 && lo > 0.015 && hi < 0.035);
     /* the upper tail too */
-    CU_ASSERT(vci_tail_test(x, M, NN, 0.975, 0, ind, &lo, &hi) > 1e-3);
+    CU_ASSERT(vci_tail_test(x, M, NN, 0.975, 0, ind, &lo, &hi, NULL) > 1e-3);
     for (size_t d = 0; d < NN; d++) {
         x[3 * NN + d] = x[3 * NN + d] < 0.1 ? x[3 * NN + d] / 4.0
                                             : x[3 * NN + d];
     }
-    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi, NULL);
     fprintf(stderr, "; one chain at 10%%: p %.3g, shares %.4f-%.4f", p, lo,
             hi);
     CU_ASSERT(p < VC_LCM_TAIL_P_MIN && hi > 0.08);
     for (size_t i = 0; i < M * NN; i++) {
         x[i] = x[i / 200 * 200];
     }
-    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi);
+    p = vci_tail_test(x, M, NN, 0.025, 1, ind, &lo, &hi, NULL);
     fprintf(stderr, "; all in runs of 200: p %.3g, shares %.4f-%.4f", p,
             lo, hi);
     CU_ASSERT(p > VC_LCM_TAIL_P_MIN);
