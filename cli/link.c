@@ -264,7 +264,7 @@ int cli_link(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     vc_link_opts lo = {
-        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0};
+        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0, 0.0};
     double sweep[LINK_MAX_SWEEP];
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
