@@ -128,8 +128,10 @@ static size_t bin_at(double x, size_t nbins)
     return k < 0.0 ? 0 : k > (double)nbins ? nbins : (size_t)k;
 }
 
-int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
-                        vc_link_mixture *m, vc_error *err)
+/* EM from one start: the pairs above lo + frac (1 - lo) taken as
+ * matches. */
+static int fit_from(const uint64_t *hist, size_t nbins, double floor,
+                    double frac, vc_link_mixture *m, vc_error *err)
 {
     memset(m, 0, sizeof *m);
     size_t k0 = bin_at(floor, nbins);
@@ -158,7 +160,7 @@ int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
     double *wt1 = p0 + nbins, *wt0 = wt1 + nbins, *scratch = wt0 + nbins;
     /* start: the upper quarter of the occupied window are matches */
     double lo = (double)k0 * binw;
-    double split = lo + 0.75 * (1.0 - lo);
+    double split = lo + frac * (1.0 - lo);
     double w1 = 0, s1 = 0, q1 = 0, w0 = 0, s0 = 0, q0 = 0;
     for (size_t k = k0; k + 1 < nbins; k++) {
         double x = ((double)k + 0.5) * binw;
@@ -224,10 +226,12 @@ int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
         beta_moments(mean0, q0 / w0 - mean0 * mean0, binw, &m->a0, &m->b0);
         mstep(wt1, k0, nbins, scratch, &m->a1, &m->b1);
         mstep(wt0, k0, nbins, scratch, &m->a0, &m->b0);
+        m->loglik = ll;
         if (fabs(ll - ll_old) < MIX_TOL * (fabs(ll) + 1.0)) {
             break;
         }
         ll_old = ll;
+        m->loglik = ll;
     }
     free(p1);
     /* the match component is the one with the higher mean */
@@ -246,6 +250,37 @@ int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
                             "linkage-error model: the fit did not converge");
     }
     return VC_OK;
+}
+
+int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
+                        vc_link_mixture *m, vc_error *err)
+{
+    /* EM finds local maxima: start from several splits of the window and
+     * keep the fit of highest likelihood */
+    static const double fracs[] = {0.75, 0.5, 0.25, 0.9};
+    int best = VC_EDATA;
+    for (size_t i = 0; i < sizeof fracs / sizeof fracs[0]; i++) {
+        vc_link_mixture t;
+        vc_error e;
+        vc_error_clear(&e);
+        int rc = fit_from(hist, nbins, floor, fracs[i], &t, &e);
+        if (rc == VC_ENOMEM) {
+            if (err != NULL) {
+                *err = e;
+            }
+            return rc;
+        }
+        if (rc == VC_OK && (best != VC_OK || t.loglik > m->loglik)) {
+            *m = t;
+            best = VC_OK;
+        } else if (rc != VC_OK && best != VC_OK && err != NULL) {
+            *err = e;
+        }
+    }
+    if (best != VC_OK) {
+        memset(m, 0, sizeof *m);
+    }
+    return best;
 }
 
 void vc_link_mixture_errors(const vc_link_mixture *m, const uint64_t *hist,

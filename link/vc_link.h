@@ -315,7 +315,8 @@ double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words);
  * binned counts: the E-step gives each bin's share of matches from the
  * truncated, discretised densities; the M-step maximises each
  * component's weighted binned log-likelihood over (log a, log b) by
- * Nelder-Mead, started at the weighted moments.
+ * Nelder-Mead, started at the weighted moments.  EM is started from four
+ * splits of the window and the fit of highest likelihood kept.
  */
 typedef struct {
     double pi;       /* share of true matches among the n pairs */
@@ -326,6 +327,7 @@ typedef struct {
     double top;      /* pairs in the top bin (Dice 1 and just below):
                         exact agreements, taken as matches outright */
     int iterations;  /* EM iterations run */
+    double loglik;   /* binned log-likelihood below the top bin */
 } vc_link_mixture;
 
 /* Fit the mixture to hist (nbins counts over [0, 1], bin k = [k, k + 1)
