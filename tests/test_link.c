@@ -1023,8 +1023,18 @@ static void test_simulate_people(void)
         CU_ASSERT_EQUAL(run(a), 0);
     }
     CU_ASSERT_EQUAL(run("link %T/IOM.enc %T/Police.enc %T/NGO.enc -o "
-                        "%T/linked.csv"),
+                        "%T/linked.csv --report %T/lr.json"),
                     0);
+    /* the report's linkage error: per pair, rates and the corrected
+     * two-list estimate, the assumptions in words, never a score */
+    char *lr = slurp("lr.json");
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"linkage_error\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"false_match_rate\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"missed_match_rate\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"ding_fienberg\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "Assumes linkage errors independent"));
+    CU_ASSERT_PTR_NULL(strstr(lr, "score"));
+    free(lr);
     char *t = slurp("linked.csv");
     CU_ASSERT(strncmp(t, "IOM,Police,NGO,count\n", 21) == 0);
     free(t);
