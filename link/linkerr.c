@@ -257,6 +257,13 @@ int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
 {
     /* EM finds local maxima: start from several splits of the window and
      * keep the fit of highest likelihood */
+    if (nbins < 10 || nbins > 4 * VC_LINK_HIST) {
+        memset(m, 0, sizeof *m);
+        return vc_error_set(err, VC_EINVAL,
+                            "linkage-error model: %zu bins; 10 to %d "
+                            "expected",
+                            nbins, 4 * VC_LINK_HIST);
+    }
     static const double fracs[] = {0.75, 0.5, 0.25, 0.9};
     int best = VC_EDATA;
     for (size_t i = 0; i < sizeof fracs / sizeof fracs[0]; i++) {

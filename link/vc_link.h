@@ -333,7 +333,8 @@ typedef struct {
 /* Fit the mixture to hist (nbins counts over [0, 1], bin k = [k, k + 1)
  * / nbins) on the bins at or above floor.  VC_EDATA when fewer than 20
  * pairs or fewer than 3 occupied bins are in the window, or the fit
- * degenerates (a component with no weight). */
+ * degenerates (a component with no weight); VC_EINVAL unless 10 <=
+ * nbins <= 4 * VC_LINK_HIST. */
 /* The window the CLI fits the mixture on: Dice >= 0.8.  Unrelated
  * people's 1024-bit encodings score about 0.5 to 0.7 (half their bits
  * set); their body below 0.8 is not a Beta's shape and, fitted, draws the
@@ -356,7 +357,8 @@ typedef struct {
     double missed_match_rate; /* missed_matches / true_matches */
 } vc_link_errors;
 
-/* From a fitted mixture, the hist it was fitted to (nbins), the
+/* From a fitted mixture, the hist it was fitted to (nbins, at most
+ * 4 * VC_LINK_HIST, as the fit requires), the
  * threshold t (on a bin edge or between), and `candidates` pairs at or
  * above t of which `linked` were kept by the one-to-one clustering: the
  * expected errors.  Assumes the pairs dropped by the clustering were

@@ -632,6 +632,7 @@ static void test_mixture_known(void)
     vc_link_mixture m;
     CU_ASSERT_EQUAL(vc_link_mixture_fit(h, VC_LINK_HIST, 0.5, &m, NULL),
                     VC_EDATA);
+    CU_ASSERT_EQUAL(vc_link_mixture_fit(h, 5, 0.0, &m, NULL), VC_EINVAL);
     h[150] = 5;
     h[170] = 5;
     h[10] = 5;
