@@ -89,7 +89,7 @@ int main(int argc, char **argv)
                errors.married, errors.swap_day_month, errors.missing_date);
         printf("  threshold  precision  recall\n");
         for (double t = 0.70; t < 0.951; t += 0.025) {
-            vc_link_opts o = {t, 0.0, threads, 0, 1, NULL, 0};
+            vc_link_opts o = {t, 0.0, threads, 0, 1, NULL, 0, 0.0};
             vc_link_result *r = NULL;
             const vc_link_set *sets[3] = {ls.sets[0], ls.sets[1], ls.sets[2]};
             const char *names[3] = {"L1", "L2", "L3"};
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
                kernel_rate(ls.sets[0]->filters, nk, words, k));
     }
     for (int th = 1; th <= threads; th *= 2) {
-        vc_link_opts o = {0.875, 0.01, th, 0, 0, NULL, 0};
+        vc_link_opts o = {0.875, 0.01, th, 0, 0, NULL, 0, 0.0};
         vc_link_result *r = NULL;
         const vc_link_set *sets[3] = {ls.sets[0], ls.sets[1], ls.sets[2]};
         const char *names[3] = {"L1", "L2", "L3"};

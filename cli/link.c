@@ -56,9 +56,16 @@ void cli_link_help(FILE *f)
         "                         pairs pruned by the bit-count bound,\n"
         "                         candidate pairs and matches per pair of\n"
         "                         lists, people and matches at thresholds\n"
-        "                         T-0.04 .. T+0.04, time.  Similarity scores\n"
-        "                         are never written: they would let a reader\n"
-        "                         re-identify people\n"
+        "                         T-0.04 .. T+0.04, time; and the linkage\n"
+        "                         error per pair of lists: expected false and\n"
+        "                         missed matches and their rates, from a\n"
+        "                         mixture of match and non-match similarities\n"
+        "                         fitted by EM (Belin & Rubin 1995), with the\n"
+        "                         two-list Petersen and Chapman estimates and\n"
+        "                         the Ding & Fienberg (1994) corrected one\n"
+        "                         (assumptions written beside).  Similarity\n"
+        "                         scores are never written: they would let a\n"
+        "                         reader re-identify people\n"
         "  -h, --help             this help\n"
         "\n"
         "Example:\n"
@@ -200,6 +207,101 @@ static void write_table(FILE *f, const vc_link_set *s, const char *const *names,
     }
 }
 
+/* A rounded count or rate for the report (6 decimals). */
+static json_t *rounded(double x)
+{
+    return json_real(round(x * 1e6) / 1e6);
+}
+
+/* The linkage-error section of the report: per pair of lists, the
+ * mixture model's expected false and missed matches at the threshold,
+ * their rates, and the two-list estimate before and after the Ding &
+ * Fienberg (1994) correction.  Counts and rates only. */
+static json_t *linkage_error_json(const vc_link_set *const *sets,
+                                  const char *const *names,
+                                  const vc_link_result *r, double threshold)
+{
+    json_t *o = json_object();
+    json_object_set_new(
+        o, "model",
+        json_string("Dice similarities of candidate pairs at or above the "
+                    "window's lowest are a mixture of two Beta "
+                    "distributions, true matches and non-matches, truncated "
+                    "to the window, fitted by EM (Belin & Rubin 1995); "
+                    "pairs at Dice 1 are matches. Matches below the window "
+                    "are extrapolated from the matches' Beta. Pairs the "
+                    "one-to-one clustering dropped are taken as "
+                    "non-matches."));
+    json_object_set_new(
+        o, "correction",
+        json_string("Ding & Fienberg (1994): N = n1 n2 (alpha - beta) / "
+                    "(m - beta n2), m the linked pairs, alpha = 1 - "
+                    "missed-match rate (a true match is linked), beta = "
+                    "false matches / records of the second list without a "
+                    "true match. Assumes linkage errors independent of "
+                    "capture and the same for every record, and the two "
+                    "lists independent; computed over all strata together."));
+    json_object_set_new(o, "window_lowest",
+                        json_real(VC_LINK_ERR_FLOOR));
+    json_t *pairs = json_array();
+    size_t J = r->J;
+    for (size_t a = 0; a < J; a++) {
+        for (size_t b = a + 1; b < J; b++) {
+            const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
+            json_t *p = json_pack("{s:s, s:s}", "a", names[a], "b", names[b]);
+            vc_link_mixture m;
+            vc_error err;
+            vc_error_clear(&err);
+            double floor = r->hist_floor > VC_LINK_ERR_FLOOR
+                               ? r->hist_floor
+                               : VC_LINK_ERR_FLOOR;
+            if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &m, &err)
+                != VC_OK) {
+                json_object_set_new(p, "fit", json_string(err.msg));
+                json_array_append_new(pairs, p);
+                continue;
+            }
+            vc_link_errors e;
+            vc_link_mixture_errors(&m, h, VC_LINK_HIST, threshold,
+                                   r->pair_candidates[a * J + b],
+                                   r->pair_matches[a * J + b], &e);
+            double n1 = (double)sets[a]->n, n2 = (double)sets[b]->n;
+            double alpha, beta, N;
+            vc_link_error_probs(&e, n2, &alpha, &beta);
+            json_object_set_new(p, "fit", json_string("ok"));
+            json_object_set_new(p, "em_iterations",
+                                json_integer(m.iterations));
+            json_object_set_new(p, "linked_pairs", rounded(e.linked));
+            json_object_set_new(p, "expected_false_matches",
+                                rounded(e.false_matches));
+            json_object_set_new(p, "expected_missed_matches",
+                                rounded(e.missed_matches));
+            json_object_set_new(p, "expected_true_matches",
+                                rounded(e.true_matches));
+            json_object_set_new(p, "false_match_rate",
+                                rounded(e.false_match_rate));
+            json_object_set_new(p, "missed_match_rate",
+                                rounded(e.missed_match_rate));
+            if (e.linked > 0) {
+                json_object_set_new(p, "petersen",
+                                    rounded(n1 * n2 / e.linked));
+            }
+            json_object_set_new(p, "chapman",
+                                rounded((n1 + 1) * (n2 + 1) / (e.linked + 1)
+                                        - 1));
+            if (vc_link_ding_fienberg(n1, n2, e.linked, alpha, beta, &N, &err)
+                == VC_OK) {
+                json_object_set_new(p, "ding_fienberg", rounded(N));
+            } else {
+                json_object_set_new(p, "ding_fienberg", json_string(err.msg));
+            }
+            json_array_append_new(pairs, p);
+        }
+    }
+    json_object_set_new(o, "pairs", pairs);
+    return o;
+}
+
 static json_t *report_json(const vc_link_set *const *sets,
                            const char *const *names, const vc_link_result *r,
                            double threshold, double seconds, int threads)
@@ -245,6 +347,8 @@ static json_t *report_json(const vc_link_set *const *sets,
     json_object_set_new(o, "people", json_integer((json_int_t)r->people));
     json_object_set_new(o, "pairs", pairs);
     json_object_set_new(o, "band", band);
+    json_object_set_new(o, "linkage_error",
+                        linkage_error_json(sets, names, r, threshold));
     json_object_set_new(o, "popcount", json_string(r->popcount));
     json_object_set_new(o, "threads", json_integer(threads));
     json_object_set_new(o, "seconds", json_real(round(seconds * 1e3) / 1e3));
@@ -264,7 +368,7 @@ int cli_link(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     vc_link_opts lo = {
-        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0};
+        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0, 0.0};
     double sweep[LINK_MAX_SWEEP];
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
@@ -373,6 +477,10 @@ int cli_link(int argc, char **argv)
     rc = check_names(nm, J, sets[0]);
     if (rc != CLI_EXIT_OK) {
         goto done;
+    }
+    if (report != NULL) {
+        /* the linkage-error model needs the pairs down to its window */
+        lo.score_floor = VC_LINK_ERR_FLOOR;
     }
     if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
         != VC_OK) {

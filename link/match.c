@@ -158,6 +158,7 @@ void vc_link_result_free(vc_link_result *r)
     free(r->sweep_tables);
     free(r->sweep_ntables);
     free(r->pair_candidates);
+    free(r->hist);
     free(r->pair_matches);
     free(r->cluster);
     free(r);
@@ -498,6 +499,12 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         }
         tlow = opts->sweep[w] < tlow ? opts->sweep[w] : tlow;
     }
+    /* the band's lowest: `candidates` counts from here, whatever floor */
+    double tband = tlow;
+    if (opts->score_floor > 0.0 && opts->score_floor < tlow) {
+        tlow = opts->score_floor;
+    }
+    r->hist_floor = tlow;
     size_t words = sets[0]->words;
     size_t nkeys = 0;
     size_t N = 0;
@@ -623,7 +630,18 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         goto done;
     }
     qsort(cs, nc, sizeof *cs, cand_cmp);
-    r->candidates = nc;
+    r->hist = calloc(J * J * VC_LINK_HIST, sizeof *r->hist);
+    if (r->hist == NULL) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+        goto done;
+    }
+    r->candidates = 0;
+    for (size_t k = 0; k < nc; k++) {
+        size_t bin = (size_t)(cs[k].score * VC_LINK_HIST);
+        bin = bin >= VC_LINK_HIST ? VC_LINK_HIST - 1 : bin;
+        r->hist[(cs[k].la * J + cs[k].lb) * VC_LINK_HIST + bin]++;
+        r->candidates += cs[k].score >= tband;
+    }
     parent = malloc((N + 1) * sizeof *parent);
     mask = malloc((N + 1) * sizeof *mask);
     list_of = malloc((N + 1) * sizeof *list_of);

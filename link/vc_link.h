@@ -223,6 +223,8 @@ void vc_link_set_free(vc_link_set *s);
 
 /* Thresholds of the report's band. */
 #define VC_LINK_BAND 9
+/* Bins of the histogram of candidate pairs' Dice over [0, 1]. */
+#define VC_LINK_HIST 200
 
 typedef struct {
     double threshold;    /* a pair matches when Dice >= threshold */
@@ -238,6 +240,9 @@ typedef struct {
                             (0, 1]: the tables at each go to
                             vc_link_result.sweep_tables */
     size_t nsweep;
+    double score_floor;  /* > 0: also keep pairs with Dice >= score_floor
+                            for the histogram of the linkage-error model
+                            (vc_link_result.hist); 0: the band's lowest */
 } vc_link_opts;
 
 /* Counts only: never a score or a record. */
@@ -267,6 +272,13 @@ typedef struct {
     size_t *sweep_ntables;               /* tables at each sweep threshold */
     vc_table ***sweep_tables;            /* [w][i]: stratum i's table at
                                             threshold opts.sweep[w] (owned) */
+    double hist_floor;                   /* lowest Dice in hist */
+    uint64_t *hist;                      /* J * J * VC_LINK_HIST: [(a * J +
+                                            b) * VC_LINK_HIST + k], a < b:
+                                            candidate pairs with Dice in
+                                            bin k = [k, k + 1) / VC_LINK_HIST
+                                            (1.0 in the last), for Dice >=
+                                            hist_floor (counts only) */
 } vc_link_result;
 
 /*
@@ -287,5 +299,93 @@ void vc_link_result_free(vc_link_result *r);
 /* Dice of two encodings of `words` words (reference code for tests and
  * the pairwise report; the linker uses its own kernels). */
 double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words);
+
+/* ---------------------------------------------------------------------
+ * Linkage error (linkerr.c)
+ * ------------------------------------------------------------------- */
+
+/*
+ * A two-component mixture for the Dice of candidate pairs, as in
+ * Fellegi-Sunter practice with a mixture of match and non-match score
+ * distributions (Belin & Rubin 1995, JASA 90:694): a share pi of the
+ * pairs are true matches with Dice ~ Beta(a1, b1), the rest non-matches
+ * with Dice ~ Beta(a0, b0), both truncated to the histogram's window
+ * [floor, 1 - 1/nbins); the top bin (Dice 1, exact agreement, a point
+ * mass no Beta has) is taken as matches.  Fitted by EM (Dempster, Laird & Rubin 1977) on the
+ * binned counts: the E-step gives each bin's share of matches from the
+ * truncated, discretised densities; the M-step maximises each
+ * component's weighted binned log-likelihood over (log a, log b) by
+ * Nelder-Mead, started at the weighted moments.  EM is started from four
+ * splits of the window and the fit of highest likelihood kept.
+ */
+typedef struct {
+    double pi;       /* share of true matches among the n pairs */
+    double a1, b1;   /* matches: Beta(a1, b1) */
+    double a0, b0;   /* non-matches: Beta(a0, b0) */
+    double floor;    /* the window's lowest Dice */
+    double n;        /* pairs in the window below the top bin */
+    double top;      /* pairs in the top bin (Dice 1 and just below):
+                        exact agreements, taken as matches outright */
+    int iterations;  /* EM iterations run */
+    double loglik;   /* binned log-likelihood below the top bin */
+} vc_link_mixture;
+
+/* Fit the mixture to hist (nbins counts over [0, 1], bin k = [k, k + 1)
+ * / nbins) on the bins at or above floor.  VC_EDATA when fewer than 20
+ * pairs or fewer than 3 occupied bins are in the window, or the fit
+ * degenerates (a component with no weight); VC_EINVAL unless 10 <=
+ * nbins <= 4 * VC_LINK_HIST. */
+/* The window the CLI fits the mixture on: Dice >= 0.8.  Unrelated
+ * people's 1024-bit encodings score about 0.5 to 0.7 (half their bits
+ * set); their body below 0.8 is not a Beta's shape and, fitted, draws the
+ * match component down into it.  Above 0.8 the two components are what
+ * the model says (measured on simulate --people lists: bench/RESULTS.md). */
+#define VC_LINK_ERR_FLOOR 0.8
+
+int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
+                        vc_link_mixture *m, vc_error *err);
+
+/* Expected linkage errors at threshold t among one list pair's pairs. */
+typedef struct {
+    double pairs;           /* candidate pairs with Dice >= t */
+    double linked;          /* pairs linked (one-to-one) */
+    double false_matches;   /* expected non-matches among the linked */
+    double missed_matches;  /* expected true matches not linked: Dice < t
+                               (below the window by the Beta's tail) */
+    double true_matches;    /* expected true matches in all */
+    double false_match_rate;  /* false_matches / linked */
+    double missed_match_rate; /* missed_matches / true_matches */
+} vc_link_errors;
+
+/* From a fitted mixture, the hist it was fitted to (nbins, at most
+ * 4 * VC_LINK_HIST, as the fit requires), the
+ * threshold t (on a bin edge or between), and `candidates` pairs at or
+ * above t of which `linked` were kept by the one-to-one clustering: the
+ * expected errors.  Assumes the pairs dropped by the clustering were
+ * non-matches (one-to-one drops the weaker of two claims on a record). */
+void vc_link_mixture_errors(const vc_link_mixture *m, const uint64_t *hist,
+                            size_t nbins, double t, uint64_t candidates,
+                            uint64_t linked, vc_link_errors *out);
+
+/*
+ * Ding & Fienberg (1994, Survey Methodology 20:41) two-list estimate
+ * corrected for linkage error.  With n1, n2 records on the lists, m
+ * linked pairs, alpha = P(a true match is linked) and beta = P(a record
+ * of list 2 without a true match in list 1 is falsely linked), the
+ * expected number of links is E[m] = alpha M + beta (n2 - M) for M true
+ * matches, so M = (m - beta n2) / (alpha - beta) and the Petersen
+ * estimate becomes
+ *     N = n1 n2 (alpha - beta) / (m - beta n2).
+ * Assumes the errors are independent of capture (homogeneous linkage
+ * errors across records) and the lists independent.  VC_EDATA when
+ * alpha <= beta or m <= beta n2.
+ */
+int vc_link_ding_fienberg(double n1, double n2, double m, double alpha,
+                          double beta, double *N, vc_error *err);
+
+/* alpha and beta of the correction from estimated errors of a list
+ * pair whose second list has n2 records. */
+void vc_link_error_probs(const vc_link_errors *e, double n2, double *alpha,
+                         double *beta);
 
 #endif /* VC_LINK_H */
