@@ -938,6 +938,36 @@ static int start_estimate(const char *req, char *id)
     return ok ? 0 : -1;
 }
 
+/* Inputs fuzz/fuzz_serve.c found (tests/fixtures/fuzz/serve/: the
+ * selector byte, then the body of POST /api/v1/estimates) with an unknown
+ * field whose name the 400 message quoted raw: a name cut at 100 bytes
+ * inside a UTF-8 character made the message unencodable, so the document
+ * came back without it; a "\n" in the name made it two lines. */
+static void test_estimate_unknown_field_quoted(void)
+{
+    static const char *const files[] = {
+        "tests/fixtures/fuzz/serve/estimate_key_cut_utf8",
+        "tests/fixtures/fuzz/serve/estimate_key_newline"};
+    for (size_t k = 0; k < 2; k++) {
+        char *in = read_file(files[k]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+        response r;
+        http("POST", "/api/v1/estimates", tok_an, "application/json", "",
+             in + 1, strlen(in + 1), &r);
+        CU_ASSERT_EQUAL(r.status, 400);
+        json_t *j = json_of(&r);
+        const char *m = json_string_value(json_object_get(j, "message"));
+        CU_ASSERT_PTR_NOT_NULL(m);
+        if (m != NULL) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(m, "unknown field \""));
+            CU_ASSERT_PTR_NULL(strpbrk(m, "\r\n"));
+        }
+        json_decref(j);
+        free_response(&r);
+        free(in);
+    }
+}
+
 /* kill -9 while an estimate runs: after the restart it finishes, with
  * the results an uninterrupted run gives. */
 static void test_kill9_resumes_estimate(void)
@@ -1168,6 +1198,8 @@ int vc_register_serve_suite(void)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
+        || CU_add_test(s, "estimates: unknown field quoted safely",
+                       test_estimate_unknown_field_quoted) == NULL
         || CU_add_test(s, "web pages: sign in, CSRF, upload",
                        test_web_pages) == NULL
         || CU_add_test(s, "web pages: analyst publishes", test_web_publish)
