@@ -323,7 +323,7 @@ json_t *vcsi_submission_public(json_t *doc)
     return out;
 }
 
-/* A name from a request, fit to quote in a one-line message that JSON
+/* A name (or text) from a request, fit to quote in a one-line message that JSON
  * can carry: control bytes become '?', and a name longer than size - 1
  * bytes is cut at a character boundary (jansson has checked it is UTF-8;
  * a cut inside a character would make the message unencodable and the
@@ -356,8 +356,12 @@ const char *vcsi_estimate_request(const char *body, size_t len,
                              JSON_REJECT_DUPLICATES, &jerr);
     const char *why = NULL;
     if (req == NULL) {
+        /* jansson's text quotes the bytes near the error as they are */
+        char near[sizeof jerr.text];
+        quote_name(jerr.text, near, sizeof near);
         snprintf(msg, size, "the body is not JSON: %s (line %d, "
-                 "column %d)", jerr.text, jerr.line, jerr.column);
+                 "column %d)", near, jerr.line, jerr.column);
+        vcsi_ascii_if_needed(msg);
         why = msg;
     } else if (!json_is_object(req)) {
         why = "the body must be a JSON object";

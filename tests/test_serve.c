@@ -940,31 +940,42 @@ static int start_estimate(const char *req, char *id)
 
 /* Inputs fuzz/fuzz_serve.c found (tests/fixtures/fuzz/serve/: the
  * selector byte, then the body of POST /api/v1/estimates) with an unknown
- * field whose name the 400 message quoted raw: a name cut at 100 bytes
+ * field whose name the 400 message quoted raw (a name cut at 100 bytes
  * inside a UTF-8 character made the message unencodable, so the document
- * came back without it; a "\n" in the name made it two lines. */
+ * came back without it; a "\n" in the name made it two lines), and a body
+ * that is not JSON whose control byte jansson's message quoted as it is. */
 static void test_estimate_unknown_field_quoted(void)
 {
     static const char *const files[] = {
         "tests/fixtures/fuzz/serve/estimate_key_cut_utf8",
-        "tests/fixtures/fuzz/serve/estimate_key_newline"};
-    for (size_t k = 0; k < 2; k++) {
-        char *in = read_file(files[k]);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+        "tests/fixtures/fuzz/serve/estimate_key_newline",
+        "tests/fixtures/fuzz/serve/estimate_not_json_control"};
+    static const char *const words[] = {"unknown field \"",
+                                        "unknown field \"",
+                                        "the body is not JSON"};
+    for (size_t k = 0; k < 3; k++) {
+        /* the file: a selector byte, then the body (which may hold NUL) */
+        FILE *f = fopen(files[k], "rb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        char in[512];
+        size_t n = fread(in, 1, sizeof in, f);
+        fclose(f);
+        CU_ASSERT_FATAL(n >= 1);
         response r;
         http("POST", "/api/v1/estimates", tok_an, "application/json", "",
-             in + 1, strlen(in + 1), &r);
+             in + 1, n - 1, &r);
         CU_ASSERT_EQUAL(r.status, 400);
         json_t *j = json_of(&r);
         const char *m = json_string_value(json_object_get(j, "message"));
         CU_ASSERT_PTR_NOT_NULL(m);
         if (m != NULL) {
-            CU_ASSERT_PTR_NOT_NULL(strstr(m, "unknown field \""));
-            CU_ASSERT_PTR_NULL(strpbrk(m, "\r\n"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(m, words[k]));
+            for (const char *p = m; *p; p++) {
+                CU_ASSERT_FATAL((unsigned char)*p >= 0x20 && *p != 0x7f);
+            }
         }
         json_decref(j);
         free_response(&r);
-        free(in);
     }
 }
 
@@ -1198,7 +1209,7 @@ int vc_register_serve_suite(void)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
-        || CU_add_test(s, "estimates: unknown field quoted safely",
+        || CU_add_test(s, "estimates: 400 messages quote the body safely",
                        test_estimate_unknown_field_quoted) == NULL
         || CU_add_test(s, "web pages: sign in, CSRF, upload",
                        test_web_pages) == NULL
