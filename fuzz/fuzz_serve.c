@@ -22,8 +22,9 @@
  *   5 paths:     a URL (vcsi_split_id on /api/v1/submissions/ and
  *                /api/v1/estimates/, vcsi_estimate_path on /estimates/)
  *
- * The store is a temporary SQLite database opened once, holding one
- * office and one session; only lookups touch it.
+ * The store is a temporary SQLite database (/tmp/fuzz_serve.XXXXXX,
+ * removed at exit; a crash leaves it) opened once, holding one office and
+ * one session; only lookups touch it.
  *
  * Properties checked besides the sanitizers: a refused upload has a
  * one-line reader message and a 422 document that JSON can hold; an

@@ -148,11 +148,24 @@ void vcsi_ascii_if_needed(char *s)
 }
 
 /* The charset parameter of a Content-Type value t (may be NULL), lower
- * case ("" when absent or UTF-8, which is the default anyway). */
+ * case ("" when absent or UTF-8, which is the default anyway).  Parameter
+ * names are case-insensitive (RFC 9110, 5.6.6: "Charset=" is the same
+ * parameter), and only a whole parameter name counts ("x-charset=" is
+ * another parameter). */
 void vcsi_charset_of(const char *t, char *out, size_t size)
 {
     out[0] = '\0';
-    const char *p = t ? strstr(t, "charset=") : NULL;
+    const char *p = t ? strchr(t, ';') : NULL;
+    while (p != NULL) {
+        p++;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncasecmp(p, "charset=", 8) == 0) {
+            break;
+        }
+        p = strchr(p, ';');
+    }
     if (p == NULL) {
         return;
     }

@@ -482,6 +482,17 @@ static void test_submission_and_idempotency(void)
                                   "\xd0\xa1\xd0\xbf\xd0\xb8\xd1\x81\xd0\xbe"
                                   "\xd0\xba" "1"));
     free_response(&r);
+    /* parameter names are case-insensitive (RFC 9110, 5.6.6); a parameter
+     * whose name merely ends in "charset" is another one (found reading
+     * the parser for fuzz/fuzz_serve.c) */
+    http("POST", "/api/v1/submissions", tok_a,
+         "text/csv;Charset=\"CP1251\"", "", cp1251, strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 201);
+    free_response(&r);
+    http("POST", "/api/v1/submissions", tok_a, "text/csv; x-charset=cp1251",
+         "", cp1251, strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 422);
+    free_response(&r);
     /* strata through X-Strata */
     static const char strat[] =
         "year,IOM,NGO,count\n2004,1,0,5\n2004,0,1,4\n2004,1,1,2\n"
