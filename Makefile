@@ -512,6 +512,15 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/cli/opts.o \
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
 	  $(BUILD)/cli/opts.o $(STATIC_LIB) $(LIBS)
 
+# The service's harness calls serve/'s parsers: its objects, libmicrohttpd
+# and SQLite besides the library.
+$(BUILD)/fuzz/fuzz_serve: fuzz/fuzz_serve.c fuzz/fuzz_common.h \
+                          $(SERVE_SRC:%.c=$(BUILD)/%.o) $(STATIC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
+	  $(SERVE_SRC:%.c=$(BUILD)/%.o) $(STATIC_LIB) $(LIBS) $(SERVE_LIBS) \
+	  -lpthread
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \

@@ -147,14 +147,25 @@ void vcsi_ascii_if_needed(char *s)
     json_decref(probe);
 }
 
-/* The charset parameter of the Content-Type, lower case ("" when
- * absent or UTF-8, which is the default anyway). */
-void vcsi_charset(struct MHD_Connection *c, char *out, size_t size)
+/* The charset parameter of a Content-Type value t (may be NULL), lower
+ * case ("" when absent or UTF-8, which is the default anyway).  Parameter
+ * names are case-insensitive (RFC 9110, 5.6.6: "Charset=" is the same
+ * parameter), and only a whole parameter name counts ("x-charset=" is
+ * another parameter). */
+void vcsi_charset_of(const char *t, char *out, size_t size)
 {
     out[0] = '\0';
-    const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *p = t ? strstr(t, "charset=") : NULL;
+    const char *p = t ? strchr(t, ';') : NULL;
+    while (p != NULL) {
+        p++;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncasecmp(p, "charset=", 8) == 0) {
+            break;
+        }
+        p = strchr(p, ';');
+    }
     if (p == NULL) {
         return;
     }
@@ -173,27 +184,44 @@ void vcsi_charset(struct MHD_Connection *c, char *out, size_t size)
     }
 }
 
-/* The office behind "Authorization: Bearer TOKEN": 1, or 0. */
-static int authenticate(vcs_server *srv, struct MHD_Connection *c,
-                        vcs_office *o)
+void vcsi_charset(struct MHD_Connection *c, char *out, size_t size)
 {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_AUTHORIZATION);
+    vcsi_charset_of(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_TYPE),
+                    out, size);
+}
+
+const char *vcsi_bearer(const char *h)
+{
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-        return 0;
+        return NULL;
     }
     h += 7;
     while (*h == ' ') {
         h++;
     }
-    return vcsi_office_by_token(srv->store, h, o) == 1;
+    return h;
+}
+
+/* The office behind "Authorization: Bearer TOKEN": 1, or 0. */
+static int authenticate(vcs_server *srv, struct MHD_Connection *c,
+                        vcs_office *o)
+{
+    const char *h = vcsi_bearer(MHD_lookup_connection_value(
+        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+    return h != NULL && vcsi_office_by_token(srv->store, h, o) == 1;
 }
 
 /* The media type of the request without parameters, lower case. */
 void vcsi_media_type(struct MHD_Connection *c, char *out, size_t size)
 {
-    const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_CONTENT_TYPE);
+    vcsi_media_type_of(MHD_lookup_connection_value(
+                           c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+                       out, size);
+}
+
+void vcsi_media_type_of(const char *t, char *out, size_t size)
+{
     size_t n = 0;
     if (t != NULL) {
         while (*t == ' ') {
@@ -207,6 +235,11 @@ void vcsi_media_type(struct MHD_Connection *c, char *out, size_t size)
     out[n] = '\0';
 }
 
+int vcsi_submission_id_ok(const char *idem)
+{
+    return idem == NULL || (strlen(idem) > 0 && strlen(idem) <= 100);
+}
+
 /* POST /api/v1/submissions */
 static enum MHD_Result post_submission(vcs_server *srv,
                                        struct MHD_Connection *c,
@@ -215,7 +248,7 @@ static enum MHD_Result post_submission(vcs_server *srv,
 {
     const char *idem = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                    "X-Submission-Id");
-    if (idem != NULL && (strlen(idem) == 0 || strlen(idem) > 100)) {
+    if (!vcsi_submission_id_ok(idem)) {
         return vcsi_error(c, MHD_HTTP_BAD_REQUEST, "bad request",
                           "X-Submission-Id: 1 to 100 characters (a UUID "
                           "chosen by the client)");
@@ -303,20 +336,45 @@ json_t *vcsi_submission_public(json_t *doc)
     return out;
 }
 
-/* POST /api/v1/estimates */
-static enum MHD_Result post_estimate(vcs_server *srv,
-                                     struct MHD_Connection *c,
-                                     const vcs_office *o, const request *rq,
-                                     const char *client)
+/* A name (or text) from a request, fit to quote in a one-line message that JSON
+ * can carry: control bytes become '?', and a name longer than size - 1
+ * bytes is cut at a character boundary (jansson has checked it is UTF-8;
+ * a cut inside a character would make the message unencodable and the
+ * 400 document would lose it). */
+static void quote_name(const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name);
+    if (n > size - 1) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80) {
+            n--;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    out[n] = '\0';
+}
+
+/* Validate the body of POST /api/v1/estimates: NULL and *out (the
+ * request, taken by the caller) when it is valid, else why not (msg or a
+ * constant) and *out NULL. */
+const char *vcsi_estimate_request(const char *body, size_t len,
+                                  int (*method_known)(const char *),
+                                  json_t **out, char *msg, size_t size)
 {
     json_error_t jerr;
-    json_t *req = json_loadb(rq->body ? rq->body : "", rq->len,
+    json_t *req = json_loadb(body, len,
                              JSON_REJECT_DUPLICATES, &jerr);
     const char *why = NULL;
-    char msg[300];
     if (req == NULL) {
-        snprintf(msg, sizeof msg, "the body is not JSON: %s (line %d, "
-                 "column %d)", jerr.text, jerr.line, jerr.column);
+        /* jansson's text quotes the bytes near the error as they are */
+        char near[sizeof jerr.text];
+        quote_name(jerr.text, near, sizeof near);
+        snprintf(msg, size, "the body is not JSON: %s (line %d, "
+                 "column %d)", near, jerr.line, jerr.column);
+        vcsi_ascii_if_needed(msg);
         why = msg;
     } else if (!json_is_object(req)) {
         why = "the body must be a JSON object";
@@ -329,9 +387,11 @@ static enum MHD_Result post_estimate(vcs_server *srv,
         if (why == NULL && strcmp(key, "country") != 0
             && strcmp(key, "period") != 0 && strcmp(key, "submissions") != 0
             && strcmp(key, "methods") != 0 && strcmp(key, "seed") != 0) {
-            snprintf(msg, sizeof msg, "unknown field \"%.100s\" (the fields "
+            char shown[101];
+            quote_name(key, shown, sizeof shown);
+            snprintf(msg, size, "unknown field \"%s\" (the fields "
                      "are country, period, submissions, methods, seed)",
-                     key);
+                     shown);
             why = msg;
         }
     }
@@ -361,8 +421,8 @@ static enum MHD_Result post_estimate(vcs_server *srv,
     {
         if (why == NULL
             && (!json_is_string(v)
-                || (srv->cfg.method_known != NULL
-                    && !srv->cfg.method_known(json_string_value(v))))) {
+                || (method_known != NULL
+                    && !method_known(json_string_value(v))))) {
             why = "\"methods\" names a method victimcount does not know "
                   "(see victimcount estimate --help)";
         }
@@ -379,8 +439,30 @@ static enum MHD_Result post_estimate(vcs_server *srv,
     }
     if (why != NULL) {
         json_decref(req);
+        req = NULL;
+    }
+    *out = req;
+    return why;
+}
+
+/* POST /api/v1/estimates */
+static enum MHD_Result post_estimate(vcs_server *srv,
+                                     struct MHD_Connection *c,
+                                     const vcs_office *o, const request *rq,
+                                     const char *client)
+{
+    char msg[300];
+    json_t *req = NULL;
+    const char *why = vcsi_estimate_request(rq->body ? rq->body : "", rq->len,
+                                            srv->cfg.method_known, &req, msg,
+                                            sizeof msg);
+    if (why != NULL) {
         return vcsi_error(c, MHD_HTTP_BAD_REQUEST, "bad request", why);
     }
+    json_t *country = json_object_get(req, "country");
+    json_t *period = json_object_get(req, "period");
+    json_t *seed = json_object_get(req, "seed");
+
     if (seed == NULL) {
         /* stored with the request, so a resumed run uses the same seed */
         json_object_set_new(req, "seed",
@@ -414,7 +496,7 @@ static enum MHD_Result post_estimate(vcs_server *srv,
 
 /* Does path start with prefix and then hold one path segment (an id)?
  * The id goes to id (at most 100 characters); rest gets what follows. */
-static int split_id(const char *path, const char *prefix, char *id,
+int vcsi_split_id(const char *path, const char *prefix, char *id,
                     const char **rest)
 {
     size_t pl = strlen(prefix);
@@ -464,7 +546,7 @@ static enum MHD_Result api(vcs_server *srv, struct MHD_Connection *c,
         return vcsi_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
                           "method not allowed", NULL);
     }
-    if (split_id(url, "/api/v1/submissions/", id, &rest)
+    if (vcsi_split_id(url, "/api/v1/submissions/", id, &rest)
         && (*rest == '\0' || strcmp(rest, "/csv") == 0)) {
         if (!get) {
             return vcsi_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -503,7 +585,7 @@ static enum MHD_Result api(vcs_server *srv, struct MHD_Connection *c,
         }
         return post_estimate(srv, c, &o, rq, client);
     }
-    if (split_id(url, "/api/v1/estimates/", id, &rest)) {
+    if (vcsi_split_id(url, "/api/v1/estimates/", id, &rest)) {
         if (strcmp(rest, "/publish") == 0) {
             if (!post) {
                 return vcsi_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

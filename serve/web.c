@@ -144,10 +144,10 @@ static enum MHD_Result redirect(struct MHD_Connection *c, const char *where,
 }
 
 /* The CSRF token of a session. */
-static void csrf_of(vcs_server *srv, const char *session, char out[64])
+void vcsi_csrf_of(const uint8_t *key, const char *session, char out[64])
 {
     uint8_t h[VCS_HASH_SIZE];
-    vcsi_hmac(srv->store->key, "csrf", session, strlen(session), h);
+    vcsi_hmac(key, "csrf", session, strlen(session), h);
     vcsi_b64url(h, sizeof h, out);
 }
 
@@ -159,22 +159,10 @@ static int signed_in(vcs_server *srv, struct MHD_Connection *c,
     if (s == NULL || vcsi_session_office(srv->store, s, o) != 1) {
         return 0;
     }
-    csrf_of(srv, s, csrf);
+    vcsi_csrf_of(srv->store->key, s, csrf);
     *session = s;
     return 1;
 }
-
-/* The fields of a posted form. */
-typedef struct {
-    char csrf[64];
-    char token[128];
-    char strata[256];
-    char sid[64];
-    char *file;
-    size_t flen, fcap;
-    int file_given;
-    int overflow;
-} form;
 
 static void field_append(char *dst, size_t size, const char *data,
                          uint64_t off, size_t n, int *overflow)
@@ -187,18 +175,17 @@ static void field_append(char *dst, size_t size, const char *data,
     dst[off + n] = '\0';
 }
 
-static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind,
-                                  const char *key, const char *filename,
-                                  const char *content_type,
-                                  const char *transfer_encoding,
-                                  const char *data, uint64_t off,
-                                  size_t size)
+enum MHD_Result vcsi_form_field(void *cls, enum MHD_ValueKind kind,
+                                const char *key, const char *filename,
+                                const char *content_type,
+                                const char *transfer_encoding,
+                                const char *data, uint64_t off, size_t size)
 {
     (void)kind;
     (void)filename;
     (void)content_type;
     (void)transfer_encoding;
-    form *f = cls;
+    vcs_form *f = cls;
     if (strcmp(key, "csrf") == 0) {
         field_append(f->csrf, sizeof f->csrf, data, off, size, &f->overflow);
     } else if (strcmp(key, "token") == 0) {
@@ -232,11 +219,11 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind,
 
 /* Parse the buffered body as a form; 0 or -1 (not a form). */
 static int parse_form(struct MHD_Connection *c, const char *body,
-                      size_t len, form *f)
+                      size_t len, vcs_form *f)
 {
     memset(f, 0, sizeof *f);
     struct MHD_PostProcessor *pp =
-        MHD_create_post_processor(c, 16384, form_field, f);
+        MHD_create_post_processor(c, 16384, vcsi_form_field, f);
     if (pp == NULL) {
         return -1;
     }
@@ -245,7 +232,7 @@ static int parse_form(struct MHD_Connection *c, const char *body,
     return ok == MHD_YES && !f->overflow ? 0 : -1;
 }
 
-static int csrf_ok(const form *f, const char *csrf)
+int vcsi_csrf_ok(const vcs_form *f, const char *csrf)
 {
     return strlen(f->csrf) == strlen(csrf)
            && memeql_sec(f->csrf, csrf, strlen(csrf));
@@ -423,7 +410,7 @@ static enum MHD_Result home(vcs_server *srv, struct MHD_Connection *c,
 
 static enum MHD_Result upload(vcs_server *srv, struct MHD_Connection *c,
                               const vcs_office *o, const char *csrf,
-                              const form *f, const char *client)
+                              const vcs_form *f, const char *client)
 {
     page p;
     if (page_open(&p, "Your file", o, csrf) != 0) {
@@ -546,8 +533,7 @@ static enum MHD_Result estimate_page(vcs_server *srv,
     return page_send(&p, c, MHD_HTTP_OK, NULL);
 }
 
-/* Is url "/estimates/ID" + rest?  The ID into id. */
-static int estimate_path(const char *url, const char *rest, char *id,
+int vcsi_estimate_path(const char *url, const char *rest, char *id,
                          size_t size)
 {
     const char *pre = "/estimates/";
@@ -597,7 +583,7 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
         return page_send(&p, c, MHD_HTTP_OK, NULL);
     }
     if (strcmp(url, "/signin") == 0 && post) {
-        form f;
+        vcs_form f;
         vcs_office who;
         char sess[VCS_TOKEN_TEXT];
         char cookie[256];
@@ -626,11 +612,12 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
         return redirect(c, "/", NULL);
     }
     char pub[128];
-    int publish = post && estimate_path(url, "/publish", pub, sizeof pub);
+    int publish = post
+                  && vcsi_estimate_path(url, "/publish", pub, sizeof pub);
     if (post && (strcmp(url, "/signout") == 0 || strcmp(url, "/upload") == 0
                  || publish)) {
-        form f;
-        if (parse_form(c, body, len, &f) != 0 || !csrf_ok(&f, csrf)) {
+        vcs_form f;
+        if (parse_form(c, body, len, &f) != 0 || !vcsi_csrf_ok(&f, csrf)) {
             free(f.file);
             page p;
             if (page_open(&p, "Refused", &o, csrf) != 0) {
@@ -665,10 +652,10 @@ enum MHD_Result vcsi_web(vcs_server *srv, struct MHD_Connection *c,
         return r;
     }
     char id[128];
-    if (get && estimate_path(url, "", id, sizeof id)) {
+    if (get && vcsi_estimate_path(url, "", id, sizeof id)) {
         return estimate_page(srv, c, &o, csrf, id);
     }
-    if (get && estimate_path(url, "/report", id, sizeof id)) {
+    if (get && vcsi_estimate_path(url, "/report", id, sizeof id)) {
         json_t *doc = vcsi_estimate_get(srv->store, &o, id, 1);
         if (json_is_string(doc)) {
             char *html = strdup(json_string_value(doc));

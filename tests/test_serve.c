@@ -482,6 +482,17 @@ static void test_submission_and_idempotency(void)
                                   "\xd0\xa1\xd0\xbf\xd0\xb8\xd1\x81\xd0\xbe"
                                   "\xd0\xba" "1"));
     free_response(&r);
+    /* parameter names are case-insensitive (RFC 9110, 5.6.6); a parameter
+     * whose name merely ends in "charset" is another one (found reading
+     * the parser for fuzz/fuzz_serve.c) */
+    http("POST", "/api/v1/submissions", tok_a,
+         "text/csv;Charset=\"CP1251\"", "", cp1251, strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 201);
+    free_response(&r);
+    http("POST", "/api/v1/submissions", tok_a, "text/csv; x-charset=cp1251",
+         "", cp1251, strlen(cp1251), &r);
+    CU_ASSERT_EQUAL(r.status, 422);
+    free_response(&r);
     /* strata through X-Strata */
     static const char strat[] =
         "year,IOM,NGO,count\n2004,1,0,5\n2004,0,1,4\n2004,1,1,2\n"
@@ -938,6 +949,47 @@ static int start_estimate(const char *req, char *id)
     return ok ? 0 : -1;
 }
 
+/* Inputs fuzz/fuzz_serve.c found (tests/fixtures/fuzz/serve/: the
+ * selector byte, then the body of POST /api/v1/estimates) with an unknown
+ * field whose name the 400 message quoted raw (a name cut at 100 bytes
+ * inside a UTF-8 character made the message unencodable, so the document
+ * came back without it; a "\n" in the name made it two lines), and a body
+ * that is not JSON whose control byte jansson's message quoted as it is. */
+static void test_estimate_unknown_field_quoted(void)
+{
+    static const char *const files[] = {
+        "tests/fixtures/fuzz/serve/estimate_key_cut_utf8",
+        "tests/fixtures/fuzz/serve/estimate_key_newline",
+        "tests/fixtures/fuzz/serve/estimate_not_json_control"};
+    static const char *const words[] = {"unknown field \"",
+                                        "unknown field \"",
+                                        "the body is not JSON"};
+    for (size_t k = 0; k < 3; k++) {
+        /* the file: a selector byte, then the body (which may hold NUL) */
+        FILE *f = fopen(files[k], "rb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        char in[512];
+        size_t n = fread(in, 1, sizeof in, f);
+        fclose(f);
+        CU_ASSERT_FATAL(n >= 1);
+        response r;
+        http("POST", "/api/v1/estimates", tok_an, "application/json", "",
+             in + 1, n - 1, &r);
+        CU_ASSERT_EQUAL(r.status, 400);
+        json_t *j = json_of(&r);
+        const char *m = json_string_value(json_object_get(j, "message"));
+        CU_ASSERT_PTR_NOT_NULL(m);
+        if (m != NULL) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(m, words[k]));
+            for (const char *p = m; *p; p++) {
+                CU_ASSERT_FATAL((unsigned char)*p >= 0x20 && *p != 0x7f);
+            }
+        }
+        json_decref(j);
+        free_response(&r);
+    }
+}
+
 /* kill -9 while an estimate runs: after the restart it finishes, with
  * the results an uninterrupted run gives. */
 static void test_kill9_resumes_estimate(void)
@@ -1168,6 +1220,8 @@ int vc_register_serve_suite(void)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
+        || CU_add_test(s, "estimates: 400 messages quote the body safely",
+                       test_estimate_unknown_field_quoted) == NULL
         || CU_add_test(s, "web pages: sign in, CSRF, upload",
                        test_web_pages) == NULL
         || CU_add_test(s, "web pages: analyst publishes", test_web_publish)
