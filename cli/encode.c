@@ -177,7 +177,7 @@ int cli_encode(int argc, char **argv)
     const char *output = NULL;
     cli_strings strata = {NULL, 0};
     int rc = CLI_EXIT_OK;
-    optind = 1;
+    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
     opterr = 0;
     int c;
     while (rc == CLI_EXIT_OK

@@ -373,7 +373,7 @@ int cli_link(int argc, char **argv)
     cli_strings names = {NULL, 0};
     const char *output = NULL, *report = NULL;
     int rc = CLI_EXIT_OK;
-    optind = 1;
+    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
     opterr = 0;
     int c;
     while (rc == CLI_EXIT_OK

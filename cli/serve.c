@@ -162,7 +162,7 @@ int cli_admin(int argc, char **argv)
         {"since", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 1;
+    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc - 1, argv + 1, ":h", longs, NULL)) != -1) {
@@ -302,7 +302,7 @@ static int run_estimate(void *ctx, const char *input, const char *dir,
                     NULL};
     int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
     cli_batch_plan *p;
-    optind = 1;
+    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
     int rc = cli_batch_plan_alloc(argc, argv, 1, &p);
     if (p == NULL) {
         return vc_error_set(err, VC_EDATA, "the batch refused its input "
@@ -414,7 +414,7 @@ int cli_serve(int argc, char **argv)
         {"tls-key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    optind = 1;
+    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
     opterr = 0;
     int c;
     unsigned long v;
