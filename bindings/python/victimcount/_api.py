@@ -39,6 +39,7 @@ _DGA_MAX_EXACT_LISTS = 5
 _FLAG_SPARSE, _FLAG_UPPER_OPEN = 0x10, 0x20
 _LCM_FLAG_NOT_CONVERGED = 0x100
 _LCM_FLAG_TAILS = 0x400
+_LCM_FLAG_REPLICA = 0x800
 _DGA_GRID_TAIL, _DGA_SPARSE, _DGA_NOT_CONVERGED = 0x1, 0x2, 0x4
 _COEF_FREE, _COEF_NEGINF, _COEF_ALIASED, _COEF_ZERO, _COEF_TIED = range(5)
 _HET_NAMES = ("none", "Chao", "Poisson", "Darroch", "Gamma")
@@ -667,12 +668,30 @@ def _lcm_run(c, t, o, lo):
                    "agree": not s.flags & _LCM_FLAG_TAILS},
          "seed": s.seed, "rng": _s(s.rng),
          "sampler": _s(s.sampler), "temperatures": s.temperatures}
+    if s.modes > 1:
+        # separate modes of the pooled draws of N (issue 21)
+        d["modes"] = [{"peak": _finite(s.mode_centre[k]),
+                       "lower": _finite(s.mode_lo[k]),
+                       "upper": _finite(s.mode_hi[k]),
+                       "weight": _finite(s.mode_weight[k])}
+                      for k in range(min(s.modes, 4))]
     if s.temperatures > 1:
         beta, rate = (c_double * 64)(), (c_double * 64)()
         nb = L.lib.vc_lcm_chains_ladder(c, beta, 64)
         nr = L.lib.vc_lcm_chains_swap_rates(c, rate, 64)
         d["ladder"] = list(beta[:min(nb, 64)])
         d["exchange_rates"] = list(rate[:min(nr, 64)])
+        # the replica whose reweighted draws put the most weight outside
+        # the cold chains' range of N (issue 21)
+        d["replicas"] = {"replica": s.replica,
+                         "beta": _finite(s.replica_beta),
+                         "cold_lower": _finite(s.cold_lo),
+                         "cold_upper": _finite(s.cold_hi),
+                         "share_below": _finite(s.replica_below),
+                         "share_above": _finite(s.replica_above),
+                         "ess": _finite(s.replica_ess),
+                         "draws_outside": s.replica_outside,
+                         "agree": not s.flags & _LCM_FLAG_REPLICA}
     smc = (c_uint64 * 7)()
     if L.lib.vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0:
         keys = ("splits_proposed", "splits_accepted", "merges_proposed",
