@@ -150,7 +150,7 @@ CLI_BIN = $(BUILD)/victimcount
 MPI_BIN = $(BUILD)/victimcount-mpi
 TEST_BIN = $(BUILD)/tests/run_tests
 
-.PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz deps-bindings run \
+.PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz deps-bindings run test-same \
         test test-slow sanitize valgrind bench scaling coverage linecov fuzz \
         fuzz-build fuzz-harnesses lint format clean check-deps install \
         uninstall test-clone test-install man bindings test-bindings
@@ -267,9 +267,17 @@ run: deps
 test: deps
 	$(MAKE) all $(TEST_BIN)
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) ./$(TEST_BIN)
+	$(MAKE) --no-print-directory test-same
 ifeq ($(SANITIZE),)
 	$(MAKE) --no-print-directory test-install
 endif
+
+# Same bytes (issue 14): every command's output against the outputs
+# recorded in tests/golden/ (timing fields aside).  A change that means
+# to change an output records it again (tests/same_bytes.sh CLI --record)
+# and says why in its commit.
+test-same: $(CLI_BIN)
+	sh tests/same_bytes.sh $(CLI_BIN)
 
 # Install into temporary prefixes, build and run a program against the
 # library through pkg-config (shared and static), check every installed
