@@ -429,6 +429,129 @@ static vc_table *drop_empty_lists(vci_csv_reader *r, vc_table *t)
     return c;
 }
 
+/* The dataset's own copies of the source and of the names of the lists
+ * and of the strata columns. */
+static int copy_names(vci_csv_reader *r, vc_dataset *d)
+{
+    d->source = vci_csv_dup_str(r->source);
+    d->aggregated = r->aggregated;
+    d->names = calloc(r->J, sizeof *d->names);
+    d->strata_cols = calloc(r->nstr ? r->nstr : 1, sizeof *d->strata_cols);
+    d->tables = calloc(r->nstrata ? r->nstrata : 1, sizeof *d->tables);
+    if (d->source == NULL || d->names == NULL || d->strata_cols == NULL
+        || d->tables == NULL) {
+        return vci_csv_fail_nomem(r);
+    }
+    for (; d->J < r->J; d->J++) {
+        d->names[d->J] = vci_csv_dup_str(r->names[d->J]);
+        if (d->names[d->J] == NULL) {
+            return vci_csv_fail_nomem(r);
+        }
+    }
+    for (; d->nstrata_cols < r->nstr; d->nstrata_cols++) {
+        d->strata_cols[d->nstrata_cols] =
+            vci_csv_dup_str(r->colnames[r->str_col[d->nstrata_cols]]);
+        if (d->strata_cols[d->nstrata_cols] == NULL) {
+            return vci_csv_fail_nomem(r);
+        }
+    }
+    return VC_OK;
+}
+
+/* At the end, on what is used: T2 and U1 (n people observed on the lists
+ * used, in all strata), then U2 (total[j] people caught by list j). */
+static int check_observed(vci_csv_reader *r, uint64_t n,
+                          const uint64_t *total)
+{
+    if (n == 0) {
+        if (r->total == 0) {
+            return vci_csv_fail(r, VC_EDATA,
+                                "%s: nobody is observed: every count is 0",
+                                r->source);
+        }
+        return vci_csv_fail(
+            r, VC_EDATA,
+            "%s: nobody is observed on the lists used: every person "
+            "was seen only by lists left out",
+            r->source);
+    }
+    const char *nobody[VC_MAX_LISTS];
+    size_t nnobody = 0;
+    for (size_t j = 0; j < r->J; j++) {
+        if (total[j] == 0) {
+            nobody[nnobody++] = r->names[j];
+        }
+    }
+    if (nnobody > 0) {
+        char list[VCI_CSV_NAMES_MAX];
+        vci_csv_join_names(list, sizeof list, nobody, nnobody);
+        return vci_csv_fail(
+            r, VC_EDATA,
+            "%s: list%s %s %s nobody in the whole file; leave %s out",
+            r->source, nnobody > 1 ? "s" : "", list,
+            nnobody > 1 ? "catch" : "catches", nnobody > 1 ? "them" : "it");
+    }
+    return VC_OK;
+}
+
+/* The notes on the whole file: duplicates summed, empty rows skipped,
+ * people dropped (seen only by lists left out). */
+static int file_notes(vci_csv_reader *r, uint64_t dropped)
+{
+    int status = VC_OK;
+    if (r->ndup > 0) {
+        status = vci_csv_add_note(
+            r, "%llu duplicate pattern%s summed (first at line %zu)",
+            (unsigned long long)r->ndup, r->ndup > 1 ? "s were" : " was",
+            r->first_dup_line);
+    }
+    if (status == VC_OK && r->nempty > 0) {
+        status = vci_csv_add_note(r,
+                                  "%zu row%s with every field empty skipped "
+                                  "(first at line %zu)",
+                                  r->nempty, r->nempty > 1 ? "s" : "",
+                                  r->first_empty_line);
+    }
+    if (status == VC_OK && dropped > 0) {
+        status = vci_csv_add_note(
+            r, "%llu %s seen only by lists left out %s dropped",
+            (unsigned long long)dropped, dropped > 1 ? "people" : "person",
+            dropped > 1 ? "were" : "was");
+    }
+    return status;
+}
+
+/* The tables of the strata, all[0..nstrata), into d: a stratum where
+ * nobody was observed gives a note instead, and lists that saw nobody in
+ * a stratum are left out of its table.  all[] is emptied as it goes.
+ * Returns VC_OK or the status recorded in r. */
+static int keep_tables(vci_csv_reader *r, vc_table **all, vc_dataset *d)
+{
+    for (size_t i = 0; i < r->nstrata; i++) {
+        vc_table *t = all[i];
+        all[i] = NULL;
+        if (t->n == 0) {
+            int status =
+                vci_csv_add_note(r,
+                                 "stratum \"%s\": nobody observed on the "
+                                 "lists used; no table",
+                                 t->label ? t->label : "");
+            vc_table_free(t);
+            if (status != VC_OK) {
+                return status;
+            }
+            continue;
+        }
+        t = drop_empty_lists(r, t);
+        if (t == NULL) {
+            return r->status;
+        }
+        d->tables[d->ntables++] = t;
+        d->n += t->n;
+    }
+    return VC_OK;
+}
+
 vc_dataset *vci_csv_build_dataset(vci_csv_reader *r)
 {
     vc_dataset *d = calloc(1, sizeof *d);
@@ -439,30 +562,8 @@ vc_dataset *vci_csv_build_dataset(vci_csv_reader *r)
         vci_csv_fail_nomem(r);
         goto fail;
     }
-    d->source = vci_csv_dup_str(r->source);
-    d->aggregated = r->aggregated;
-    d->names = calloc(r->J, sizeof *d->names);
-    d->strata_cols = calloc(r->nstr ? r->nstr : 1, sizeof *d->strata_cols);
-    d->tables = calloc(r->nstrata ? r->nstrata : 1, sizeof *d->tables);
-    if (d->source == NULL || d->names == NULL || d->strata_cols == NULL
-        || d->tables == NULL) {
-        vci_csv_fail_nomem(r);
+    if (copy_names(r, d) != VC_OK) {
         goto fail;
-    }
-    for (; d->J < r->J; d->J++) {
-        d->names[d->J] = vci_csv_dup_str(r->names[d->J]);
-        if (d->names[d->J] == NULL) {
-            vci_csv_fail_nomem(r);
-            goto fail;
-        }
-    }
-    for (; d->nstrata_cols < r->nstr; d->nstrata_cols++) {
-        d->strata_cols[d->nstrata_cols] =
-            vci_csv_dup_str(r->colnames[r->str_col[d->nstrata_cols]]);
-        if (d->strata_cols[d->nstrata_cols] == NULL) {
-            vci_csv_fail_nomem(r);
-            goto fail;
-        }
     }
     for (size_t k = 0; k < r->Jsel; k++) {
         selnames[k] = r->colnames[r->sel_col[k]];
@@ -479,82 +580,10 @@ vc_dataset *vci_csv_build_dataset(vci_csv_reader *r)
         n += all[i]->n;
         d->dropped += all[i]->dropped;
     }
-    if (n == 0) {
-        if (r->total == 0) {
-            vci_csv_fail(r, VC_EDATA,
-                         "%s: nobody is observed: every count is 0", r->source);
-        } else {
-            vci_csv_fail(
-                r, VC_EDATA,
-                "%s: nobody is observed on the lists used: every person "
-                "was seen only by lists left out",
-                r->source);
-        }
+    if (check_observed(r, n, total) != VC_OK
+        || file_notes(r, d->dropped) != VC_OK
+        || keep_tables(r, all, d) != VC_OK) {
         goto fail;
-    }
-    const char *nobody[VC_MAX_LISTS];
-    size_t nnobody = 0;
-    for (size_t j = 0; j < r->J; j++) {
-        if (total[j] == 0) {
-            nobody[nnobody++] = r->names[j];
-        }
-    }
-    if (nnobody > 0) {
-        char list[VCI_CSV_NAMES_MAX];
-        vci_csv_join_names(list, sizeof list, nobody, nnobody);
-        vci_csv_fail(r, VC_EDATA,
-                     "%s: list%s %s %s nobody in the whole file; leave %s out",
-                     r->source, nnobody > 1 ? "s" : "", list,
-                     nnobody > 1 ? "catch" : "catches",
-                     nnobody > 1 ? "them" : "it");
-        goto fail;
-    }
-    if (r->ndup > 0
-        && vci_csv_add_note(
-               r, "%llu duplicate pattern%s summed (first at line %zu)",
-               (unsigned long long)r->ndup, r->ndup > 1 ? "s were" : " was",
-               r->first_dup_line)
-               != VC_OK) {
-        goto fail;
-    }
-    if (r->nempty > 0
-        && vci_csv_add_note(
-               r,
-               "%zu row%s with every field empty skipped (first at "
-               "line %zu)",
-               r->nempty, r->nempty > 1 ? "s" : "", r->first_empty_line)
-               != VC_OK) {
-        goto fail;
-    }
-    if (d->dropped > 0
-        && vci_csv_add_note(r, "%llu %s seen only by lists left out %s dropped",
-                            (unsigned long long)d->dropped,
-                            d->dropped > 1 ? "people" : "person",
-                            d->dropped > 1 ? "were" : "was")
-               != VC_OK) {
-        goto fail;
-    }
-    for (size_t i = 0; i < r->nstrata; i++) {
-        vc_table *t = all[i];
-        all[i] = NULL;
-        if (t->n == 0) {
-            int status =
-                vci_csv_add_note(r,
-                                 "stratum \"%s\": nobody observed on the "
-                                 "lists used; no table",
-                                 t->label ? t->label : "");
-            vc_table_free(t);
-            if (status != VC_OK) {
-                goto fail;
-            }
-            continue;
-        }
-        t = drop_empty_lists(r, t);
-        if (t == NULL) {
-            goto fail;
-        }
-        d->tables[d->ntables++] = t;
-        d->n += t->n;
     }
     d->notes = r->notes;
     d->nnotes = r->nnotes;
