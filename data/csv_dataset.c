@@ -211,25 +211,12 @@ static vci_csv_stratum *find_stratum(vci_csv_reader *r)
  * Data rows
  * ------------------------------------------------------------------- */
 
-int vci_csv_process_row(vci_csv_reader *r)
+/* R2: the cells of every list of the file, selected or not, in file
+ * order.  *mask: the row's pattern on the selected lists; *seen: 1 when
+ * it is 1 on some list of the file. */
+static int row_lists(vci_csv_reader *r, int comma, uint32_t *mask, int *seen)
 {
-    size_t line = r->fline[0];
     char got[VCI_CSV_ECHO_MAX + 8];
-    r->nrows++;
-    if (r->nfld != r->ncols) {
-        size_t last = (r->nfld < r->ncols) ? r->nfld : r->ncols;
-        return vci_csv_fail(
-            r, VC_EDATA,
-            "%s:%zu: expected %zu fields as in the header, got %zu "
-            "(%s column \"%s\")",
-            r->source, line, r->ncols, r->nfld,
-            r->nfld < r->ncols ? "the row ends after" : "extra fields after",
-            r->colnames[last - 1]);
-    }
-    /* Every list of the file, selected or not, in file order. */
-    int comma = (r->delim != ',');
-    uint32_t mask = 0;
-    int seen = 0; /* 1 on some list of the file */
     for (size_t f = 0; f < r->nfile; f++) {
         size_t c = r->file_col[f];
         const char *s = r->null[c] ? NULL : r->buf + r->off[c];
@@ -255,37 +242,68 @@ int vci_csv_process_row(vci_csv_reader *r)
             }
             return r->status;
         }
-        seen |= v;
+        *seen |= v;
         if (r->sel_of[c] != SIZE_MAX) {
-            mask |= (uint32_t)v << r->sel_of[c];
+            *mask |= (uint32_t)v << r->sel_of[c];
         }
     }
+    return VC_OK;
+}
+
+/* R3: the row's count, from the count column of an aggregated file. */
+static int row_count(vci_csv_reader *r, int comma, uint64_t *count)
+{
+    char got[VCI_CSV_ECHO_MAX + 8];
+    size_t c = r->count_col;
+    const char *s = r->null[c] ? NULL : r->buf + r->off[c];
+    int status = vci_csv_parse_count(s, r->len[c], comma, count);
+    if (status == 0) {
+        return VC_OK;
+    }
+    vci_csv_echo(got, sizeof got, s, r->len[c]);
+    if (status == -2) {
+        return vci_csv_fail(
+            r, VC_EDATA,
+            "%s:%zu: column \"%s\": expected a count of at "
+            "most %llu, got \"%s\"",
+            r->source, r->fline[c], r->colnames[c],
+            (unsigned long long)UINT64_MAX, got);
+    }
+    return vci_csv_fail(
+        r, VC_EDATA,
+        "%s:%zu: column \"%s\": expected a count (a whole "
+        "number >= 0), got \"%s\"%s",
+        r->source, r->fline[c], r->colnames[c], got,
+        vci_csv_is_exponent_form(s, r->len[c])
+            ? " (exponent notation, which a spreadsheet "
+              "writes for a value it has rounded: format "
+              "the column as whole numbers)"
+            : "");
+}
+
+int vci_csv_process_row(vci_csv_reader *r)
+{
+    size_t line = r->fline[0];
+    r->nrows++;
+    if (r->nfld != r->ncols) {
+        size_t last = (r->nfld < r->ncols) ? r->nfld : r->ncols;
+        return vci_csv_fail(
+            r, VC_EDATA,
+            "%s:%zu: expected %zu fields as in the header, got %zu "
+            "(%s column \"%s\")",
+            r->source, line, r->ncols, r->nfld,
+            r->nfld < r->ncols ? "the row ends after" : "extra fields after",
+            r->colnames[last - 1]);
+    }
+    int comma = (r->delim != ',');
+    uint32_t mask = 0;
+    int seen = 0; /* 1 on some list of the file */
+    if (row_lists(r, comma, &mask, &seen) != VC_OK) {
+        return r->status;
+    }
     uint64_t count = 1;
-    if (r->aggregated) {
-        size_t c = r->count_col;
-        const char *s = r->null[c] ? NULL : r->buf + r->off[c];
-        int status = vci_csv_parse_count(s, r->len[c], comma, &count);
-        if (status != 0) {
-            vci_csv_echo(got, sizeof got, s, r->len[c]);
-            if (status == -2) {
-                return vci_csv_fail(
-                    r, VC_EDATA,
-                    "%s:%zu: column \"%s\": expected a count of at "
-                    "most %llu, got \"%s\"",
-                    r->source, r->fline[c], r->colnames[c],
-                    (unsigned long long)UINT64_MAX, got);
-            }
-            return vci_csv_fail(
-                r, VC_EDATA,
-                "%s:%zu: column \"%s\": expected a count (a whole "
-                "number >= 0), got \"%s\"%s",
-                r->source, r->fline[c], r->colnames[c], got,
-                vci_csv_is_exponent_form(s, r->len[c])
-                    ? " (exponent notation, which a spreadsheet "
-                      "writes for a value it has rounded: format "
-                      "the column as whole numbers)"
-                    : "");
-        }
+    if (r->aggregated && row_count(r, comma, &count) != VC_OK) {
+        return r->status;
     }
     vci_csv_stratum *st = find_stratum(r);
     if (st == NULL) {
