@@ -76,19 +76,11 @@ void vci_csv_file_list_names(const vci_csv_reader *r, char *out, size_t size)
     vci_csv_join_names(out, size, v, n);
 }
 
-/* Count column, stratum columns and the selected lists. */
-static int assign_roles(vci_csv_reader *r)
+/* The roles the caller named: the count column, the strata, the selected
+ * lists (opts->lists), each checked against the header. */
+static int named_roles(vci_csv_reader *r)
 {
     const vc_read_opts *o = r->opts;
-    r->role = calloc(r->ncols, sizeof *r->role);
-    r->str_col = calloc(o->nstrata ? o->nstrata : 1, sizeof *r->str_col);
-    r->sel_col = calloc(r->ncols, sizeof *r->sel_col);
-    r->sel_of = calloc(r->ncols, sizeof *r->sel_of);
-    r->file_col = calloc(r->ncols, sizeof *r->file_col);
-    if (r->role == NULL || r->str_col == NULL || r->sel_col == NULL
-        || r->sel_of == NULL || r->file_col == NULL) {
-        return vci_csv_fail_nomem(r);
-    }
     r->count_col = SIZE_MAX;
     if (o->count_column != NULL) {
         r->count_col = find_column(r, o->count_column);
@@ -130,31 +122,40 @@ static int assign_roles(vci_csv_reader *r)
         r->role[c] = VCI_ROLE_LIST;
         r->sel_col[r->Jsel++] = c;
     }
-    if (o->count_column == NULL) {
-        /* A column named like a count is the count column, unless the
-         * caller made it a list or a stratum. */
-        for (size_t c = 0; c < r->ncols; c++) {
-            if (r->role[c] != VCI_ROLE_IGNORE
-                || !vci_csv_is_count_name(r->colnames[c])) {
-                continue;
-            }
-            if (r->count_col != SIZE_MAX) {
-                return vci_csv_fail(
-                    r, VC_EDATA,
-                    "%s:%zu: columns \"%s\" and \"%s\" both look "
-                    "like the count column; name the one to use",
-                    r->source, r->header_line, r->colnames[r->count_col],
-                    r->colnames[c]);
-            }
-            r->count_col = c;
+    return VC_OK;
+}
+
+/* When the caller named no count column: a column named like a count is
+ * the count column, unless the caller made it a list or a stratum. */
+static int guess_count(vci_csv_reader *r)
+{
+    for (size_t c = 0; c < r->ncols; c++) {
+        if (r->role[c] != VCI_ROLE_IGNORE
+            || !vci_csv_is_count_name(r->colnames[c])) {
+            continue;
         }
         if (r->count_col != SIZE_MAX) {
-            r->role[r->count_col] = VCI_ROLE_COUNT;
+            return vci_csv_fail(
+                r, VC_EDATA,
+                "%s:%zu: columns \"%s\" and \"%s\" both look "
+                "like the count column; name the one to use",
+                r->source, r->header_line, r->colnames[r->count_col],
+                r->colnames[c]);
         }
+        r->count_col = c;
     }
-    r->aggregated = (r->count_col != SIZE_MAX);
-    /* Every other column is a list of the file; those the selection
-     * leaves out are checked all the same. */
+    if (r->count_col != SIZE_MAX) {
+        r->role[r->count_col] = VCI_ROLE_COUNT;
+    }
+    return VC_OK;
+}
+
+/* Every other column is a list of the file; those the selection leaves
+ * out are checked all the same.  Then S1 on the selected lists. */
+static int file_lists(vci_csv_reader *r)
+{
+    const vc_read_opts *o = r->opts;
+    int selected = (o->lists != NULL && o->nlists > 0);
     for (size_t c = 0; c < r->ncols; c++) {
         if (r->role[c] != VCI_ROLE_IGNORE) {
             continue;
@@ -184,6 +185,31 @@ static int assign_roles(vci_csv_reader *r)
             r->source, r->header_line, r->Jsel, VC_MAX_LISTS);
     }
     return VC_OK;
+}
+
+/* The role of every column: named by the caller, the count column by its
+ * name, or a list of the file. */
+static int assign_roles(vci_csv_reader *r)
+{
+    const vc_read_opts *o = r->opts;
+    r->role = calloc(r->ncols, sizeof *r->role);
+    r->str_col = calloc(o->nstrata ? o->nstrata : 1, sizeof *r->str_col);
+    r->sel_col = calloc(r->ncols, sizeof *r->sel_col);
+    r->sel_of = calloc(r->ncols, sizeof *r->sel_of);
+    r->file_col = calloc(r->ncols, sizeof *r->file_col);
+    if (r->role == NULL || r->str_col == NULL || r->sel_col == NULL
+        || r->sel_of == NULL || r->file_col == NULL) {
+        return vci_csv_fail_nomem(r);
+    }
+    int status = named_roles(r);
+    if (status == VC_OK && o->count_column == NULL) {
+        status = guess_count(r);
+    }
+    if (status != VC_OK) {
+        return status;
+    }
+    r->aggregated = (r->count_col != SIZE_MAX);
+    return file_lists(r);
 }
 
 /*
