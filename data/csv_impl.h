@@ -155,7 +155,6 @@ typedef struct {
     size_t nnotes, notes_cap;
 } vci_csv_reader;
 
-
 /* ---------------------------------------------------------------------
  * csv.c: strings, messages and notes, cell values
  * ------------------------------------------------------------------- */
