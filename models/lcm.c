@@ -1020,7 +1020,7 @@ double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
 
 /*
  * (a') The unseen of one class, with lambda and V integrated out
- * (vci_lcm_move_unseen; samplers other than gibbs and tempering).
+ * (vci_lcm_move_unseen; the hybrid sampler, schedule.c).
  *
  * Why.  Given theta, n0 ~ NegBin(n, 1 - pi0) has a standard deviation of
  * about 120 on Kosovo, where the posterior of N has one of about 1,300:

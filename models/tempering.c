@@ -4,9 +4,8 @@
  * replicas against the cold chains.
  *
  * Parallel tempering (the samplers tempering and tempering-splitmerge,
- * schedule.c; Geyer 1991,
- * "Markov chain Monte Carlo maximum likelihood", Computing Science and
- * Statistics 23:156-163): chain c holds R = o->temperatures replicas at
+ * schedule.c; Geyer 1991, "Markov chain Monte Carlo maximum likelihood",
+ * Computing Science and Statistics 23:156-163): chain c holds R = o->temperatures replicas at
  * "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
  * samples the posterior given the thinned table round(beta_r c_x) (data
  * tempering, models/lcm.c, "Tempering"); replica 0 has the table itself
@@ -19,8 +18,8 @@
  * s = r + 1, l_r the log marginal likelihood of theta on replica r's
  * table (vci_lcm_log_marginal), after which (n0, z0) of both replicas is
  * redrawn given their new theta; then it runs one sweep of every
- * replica (chains.c).  Each exchange is a Metropolis move on the product of the
- * replicas' targets, so each replica keeps its own, and replica 0 the
+ * replica (chains.c).  Each exchange is a Metropolis move on the product
+ * of the replicas' targets, so each replica keeps its own, and replica 0 the
  * posterior; the kept draws are taken after the sweeps, so every recorded
  * state is a complete Gibbs state.  The deterministic even/odd schedule
  * (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321) moves states along
@@ -33,7 +32,8 @@
 
 #include "models/impl.h"
 
-/* Adaptations of the tempering ladder during the burn-in (burn_in), in
+/* Adaptations of the tempering ladder during the burn-in
+ * (vci_tempering_burn_in, called by chains.c's burn_in), in
  * rounds of doubling length.  On UK, 3 and 5 rounds both leave 15-20%
  * exchanges across the table thinned to ~0.5, where the posterior changes
  * abruptly and no spacing helps (bench/RESULTS.md); elsewhere 5 rounds

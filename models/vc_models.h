@@ -56,9 +56,9 @@
                                         runs; Kosovo forgets its start in
                                         a few thousand sweeps */
 #define VC_LCM_DEFAULT_ITERATIONS 100000 /* sweeps per chain after burn-in:
-                                        on Kosovo 4 chains give bulk ESS
-                                        ~600-700 (bench/RESULTS.md), above
-                                        the convergence target of 400 */
+                                        on Kosovo 4 chains give a bulk ESS
+                                        above the convergence target of
+                                        400 (bench/RESULTS.md) */
 #define VC_LCM_DEFAULT_THIN 10       /* LCMCR's default thinning; adjacent
                                         sweeps are nearly identical in N */
 #define VC_LCM_DEFAULT_SEED 20160906u /* any fixed value; always reported */

@@ -282,7 +282,9 @@ STRUCTS = {
     "vc_loglin_boot_opts": LoglinBootOpts,
     "vc_loglin_boot_result": LoglinBootResult, "vc_lcm_opts": LcmOpts,
     "vc_diag_summary": DiagSummary, "vc_lcm_summary": LcmSummary,
-    "vc_lcm_trace": LcmTrace, "vc_dga_opts": DgaOpts,
+    "vc_lcm_trace": LcmTrace,
+    "vc_lcm_splitmerge_counts": LcmSplitmergeCounts,
+    "vc_lcm_hybrid_counts": LcmHybridCounts, "vc_dga_opts": DgaOpts,
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
 }
