@@ -5,8 +5,8 @@
  *
  * Parallel tempering (the samplers tempering and tempering-splitmerge,
  * schedule.c; Geyer 1991, "Markov chain Monte Carlo maximum likelihood",
- * Computing Science and Statistics 23:156-163): chain c holds R = o->temperatures replicas at
- * "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
+ * Computing Science and Statistics 23:156-163): chain c holds R =
+ * o->temperatures replicas at "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
  * samples the posterior given the thinned table round(beta_r c_x) (data
  * tempering, models/lcm.c, "Tempering"); replica 0 has the table itself
  * and gives the draws.  Replica r draws from stream (seed, stratum, c, r);
