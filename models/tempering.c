@@ -36,7 +36,7 @@
  * (vci_tempering_burn_in, called by chains.c's burn_in), in
  * rounds of doubling length.  On UK, 3 and 5 rounds both leave 15-20%
  * exchanges across the table thinned to ~0.5, where the posterior changes
- * abruptly and no spacing helps (bench/RESULTS.md); elsewhere 5 rounds
+ * abruptly and no spacing helps (bench/HISTORY.md); elsewhere 5 rounds
  * bring the pairs to 35-70%.  Each round costs one serial pass over the
  * chains. */
 #define VCI_LADDER_ROUNDS 5

@@ -99,8 +99,9 @@
 #define VC_LCM_DEFAULT_TEMPERATURES 8 /* enough replicas for the adapted
                                       ladder to exchange between every
                                       pair on UK; each replica costs a
-                                      sweep (bench/RESULTS.md, "data
-                                      tempering, adapted ladder") */
+                                      sweep (bench/HISTORY.md, "Branch
+                                      lcm3: data tempering, adapted
+                                      ladder") */
 #define VC_LCM_DEFAULT_BETA_MIN 0.25 /* below the fraction where the UK
                                       posterior changes shape abruptly,
                                       so the ladder spans it (ibid.) */
