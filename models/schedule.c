@@ -30,8 +30,10 @@
  *   (R = vc_lcm_opts.temperatures; "1 a 100": one proposal on every
  *   100th sweep)
  *
- * Every move is a Metropolis-Hastings or Gibbs step that keeps the
- * posterior, so every schedule samples it; they differ in how fast they
+ * Every move draws from its replica's own stream (chains.c), so a
+ * schedule never changes the reproducibility of the draws.  Every move is
+ * a Metropolis-Hastings or Gibbs step that keeps the posterior, so every
+ * schedule samples it; they differ in how fast they
  * cross between the configurations that hold plain Gibbs chains (UK,
  * issue 4 and issue 21; bench/RESULTS.md).  Why each number:
  *   - split-merge every 100th sweep (splitmerge, tempering-splitmerge):
