@@ -777,31 +777,42 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                                     !(s.flags & VC_LCM_FLAG_REPLICA)));
             json_object_set_new(d, "replicas", jq);
         }
-        uint64_t smc[7];
-        if (vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0) {
+        vc_lcm_splitmerge_counts smc;
+        if (vc_lcm_chains_splitmerge_counts(c, 0, &smc)) {
             /* the full-table replica's proposals, burn-in included */
+            const struct {
+                const char *key;
+                uint64_t n;
+            } sm[] = {{"splits_proposed", smc.splits_proposed},
+                      {"splits_accepted", smc.splits_accepted},
+                      {"merges_proposed", smc.merges_proposed},
+                      {"merges_accepted", smc.merges_accepted},
+                      {"splits_no_empty_class", smc.splits_no_empty_class},
+                      {"label_swaps_proposed", smc.label_swaps_proposed},
+                      {"label_swaps_accepted", smc.label_swaps_accepted}};
             json_t *js = json_object();
-            static const char *const key[7] = {
-                "splits_proposed", "splits_accepted", "merges_proposed",
-                "merges_accepted", "splits_no_empty_class",
-                "label_swaps_proposed", "label_swaps_accepted"};
-            for (int q = 0; q < 7; q++) {
-                json_object_set_new(js, key[q],
-                                    json_integer((json_int_t)smc[q]));
+            for (size_t q = 0; q < sizeof sm / sizeof *sm; q++) {
+                json_object_set_new(js, sm[q].key,
+                                    json_integer((json_int_t)sm[q].n));
             }
             json_object_set_new(d, "splitmerge", js);
         }
-        uint64_t hc[4];
-        if (vc_lcm_chains_hybrid_counts(c, hc) > 0) {
+        vc_lcm_hybrid_counts hc;
+        if (vc_lcm_chains_hybrid_counts(c, &hc)) {
             /* the hybrid's moves, burn-in included */
-            static const char *const key[2] = {"unseen_moves", "flips"};
-            for (int q = 0; q < 2; q++) {
+            const struct {
+                const char *key;
+                uint64_t proposed, accepted;
+            } hm[] = {{"unseen_moves", hc.unseen_moves_proposed,
+                       hc.unseen_moves_accepted},
+                      {"flips", hc.flips_proposed, hc.flips_accepted}};
+            for (size_t q = 0; q < sizeof hm / sizeof *hm; q++) {
                 json_t *ju = json_object();
                 json_object_set_new(ju, "proposed",
-                                    json_integer((json_int_t)hc[2 * q]));
+                                    json_integer((json_int_t)hm[q].proposed));
                 json_object_set_new(ju, "accepted",
-                                    json_integer((json_int_t)hc[2 * q + 1]));
-                json_object_set_new(d, key[q], ju);
+                                    json_integer((json_int_t)hm[q].accepted));
+                json_object_set_new(d, hm[q].key, ju);
             }
         }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));

@@ -362,15 +362,24 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             } else if (strcmp(optarg, "tempering") == 0) {
                 o->sampler = VC_LCM_SAMPLER_TEMPERING;
             } else if (strcmp(optarg, "splitmerge") == 0) {
-                o->sampler = VC_LCM_SAMPLER_SPLITMERGE;
+                /* retired: the library says why and what replaces it */
+                vc_lcm_opts lo;
+                vc_error e;
+                vc_lcm_opts_default(&lo);
+                lo.sampler = VC_LCM_SAMPLER_SPLITMERGE;
+                vc_error_clear(&e);
+                vc_lcm_opts_check(&lo, NULL, &e);
+                cli_error("%s: --sampler splitmerge: %s; use --sampler "
+                          "hybrid", cmd, e.msg);
+                return CLI_EXIT_USAGE;
             } else if (strcmp(optarg, "tempering-splitmerge") == 0) {
                 o->sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
             } else if (strcmp(optarg, "hybrid") == 0) {
                 o->sampler = VC_LCM_SAMPLER_HYBRID;
             } else {
-                cli_error("%s: --sampler takes hybrid, gibbs, tempering, "
-                          "splitmerge or tempering-splitmerge, not "
-                          "\"%s\"", cmd, optarg);
+                cli_error("%s: --sampler takes hybrid, gibbs, tempering "
+                          "or tempering-splitmerge, not \"%s\"", cmd,
+                          optarg);
                 return CLI_EXIT_USAGE;
             }
             break;

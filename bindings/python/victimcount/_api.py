@@ -11,7 +11,7 @@ import math
 import os
 import re
 import time
-from ctypes import (byref, c_char_p, c_double, c_uint, c_uint64,
+from ctypes import (byref, c_char_p, c_double, c_uint,
                     create_string_buffer, POINTER, sizeof)
 
 from . import _lib as L
@@ -32,6 +32,7 @@ _CLASSICAL = ("chapman", "petersen", "pairwise", "chao", "independence")
 _METHODS = _CLASSICAL + ("loglinear", "lcm", "dga")
 _TWO_LIST = ("chapman", "petersen")
 
+# splitmerge is retired: the library refuses it, naming the hybrid
 _SAMPLERS = {"gibbs": 0, "tempering": 1, "splitmerge": 2,
              "tempering-splitmerge": 3, "hybrid": 4}
 _LCM_DEFAULT_SEED = 20160906   # VC_LCM_DEFAULT_SEED: the CLI's --seed
@@ -692,16 +693,16 @@ def _lcm_run(c, t, o, lo):
                          "ess": _finite(s.replica_ess),
                          "draws_outside": s.replica_outside,
                          "agree": not s.flags & _LCM_FLAG_REPLICA}
-    smc = (c_uint64 * 7)()
-    if L.lib.vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0:
-        keys = ("splits_proposed", "splits_accepted", "merges_proposed",
-                "merges_accepted", "splits_no_empty_class",
-                "label_swaps_proposed", "label_swaps_accepted")
-        d["splitmerge"] = dict(zip(keys, smc))
-    hc = (c_uint64 * 4)()
-    if L.lib.vc_lcm_chains_hybrid_counts(c, hc) > 0:
-        for q, key in enumerate(("unseen_moves", "flips")):
-            d[key] = {"proposed": hc[2 * q], "accepted": hc[2 * q + 1]}
+    smc = L.LcmSplitmergeCounts()
+    if L.vc_lcm_chains_splitmerge_counts(c, 0, byref(smc)):
+        d["splitmerge"] = {k: getattr(smc, k)
+                           for k, _ in L.LcmSplitmergeCounts._fields_}
+    hc = L.LcmHybridCounts()
+    if L.vc_lcm_chains_hybrid_counts(c, byref(hc)):
+        d["unseen_moves"] = {"proposed": hc.unseen_moves_proposed,
+                             "accepted": hc.unseen_moves_accepted}
+        d["flips"] = {"proposed": hc.flips_proposed,
+                      "accepted": hc.flips_accepted}
     d["classes"] = s.K
     x["diagnostics"] = d
     if o["draws"]:

@@ -211,6 +211,23 @@ class LcmTrace(Structure):
                 ("occupied", POINTER(c_uint32))]
 
 
+class LcmSplitmergeCounts(Structure):
+    _fields_ = [("splits_proposed", c_uint64),
+                ("splits_accepted", c_uint64),
+                ("merges_proposed", c_uint64),
+                ("merges_accepted", c_uint64),
+                ("splits_no_empty_class", c_uint64),
+                ("label_swaps_proposed", c_uint64),
+                ("label_swaps_accepted", c_uint64)]
+
+
+class LcmHybridCounts(Structure):
+    _fields_ = [("unseen_moves_proposed", c_uint64),
+                ("unseen_moves_accepted", c_uint64),
+                ("flips_proposed", c_uint64),
+                ("flips_accepted", c_uint64)]
+
+
 class DgaOpts(Structure):
     _fields_ = [("delta", c_double), ("n0_lo", c_uint64),
                 ("n0_hi", c_uint64), ("prior", c_int), ("nb_a", c_double),
@@ -265,7 +282,9 @@ STRUCTS = {
     "vc_loglin_boot_opts": LoglinBootOpts,
     "vc_loglin_boot_result": LoglinBootResult, "vc_lcm_opts": LcmOpts,
     "vc_diag_summary": DiagSummary, "vc_lcm_summary": LcmSummary,
-    "vc_lcm_trace": LcmTrace, "vc_dga_opts": DgaOpts,
+    "vc_lcm_trace": LcmTrace,
+    "vc_lcm_splitmerge_counts": LcmSplitmergeCounts,
+    "vc_lcm_hybrid_counts": LcmHybridCounts, "vc_dga_opts": DgaOpts,
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
 }
@@ -349,6 +368,11 @@ vc_lcm_chains_trace = _fn("vc_lcm_chains_trace", POINTER(LcmTrace),
                           c_void_p, c_size_t)
 vc_lcm_chains_summary = _fn("vc_lcm_chains_summary", c_int, c_void_p,
                             POINTER(LcmSummary), E)
+vc_lcm_chains_splitmerge_counts = _fn("vc_lcm_chains_splitmerge_counts",
+                                      c_int, c_void_p, c_size_t,
+                                      POINTER(LcmSplitmergeCounts))
+vc_lcm_chains_hybrid_counts = _fn("vc_lcm_chains_hybrid_counts", c_int,
+                                  c_void_p, POINTER(LcmHybridCounts))
 vc_lcm_chains_free = _fn("vc_lcm_chains_free", None, c_void_p)
 vc_lcm_summary_estimate = _fn("vc_lcm_summary_estimate", None,
                               POINTER(LcmSummary), _est)

@@ -427,6 +427,8 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
     lo.alpha_shape = num(o, "a_alpha", VC_LCM_DEFAULT_ALPHA_SHAPE);
     lo.alpha_rate = num(o, "b_alpha", VC_LCM_DEFAULT_ALPHA_RATE);
     const char *sampler = str(o, "sampler");
+    /* indexed by VC_LCM_SAMPLER_*; the retired splitmerge is passed on
+     * for the library to refuse with its reason */
     static const char *const samplers[] = {"gibbs", "tempering",
                                            "splitmerge",
                                            "tempering-splitmerge", "hybrid"};
