@@ -36,10 +36,8 @@
 int vc_chao_estimate(const vc_table *t, double level, vc_estimate *out,
                      vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must lie strictly between 0 "
-                            "and 1, got %g", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     uint64_t *f = calloc(t->J + 1 > 3 ? t->J + 1 : 3, sizeof *f);
     if (f == NULL) {

@@ -56,10 +56,8 @@ int vc_independence_estimate(const vc_table *t, double level,
                              vc_interval_kind kind, vc_estimate *out,
                              vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must lie strictly between 0 "
-                            "and 1, got %g", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     size_t J = t->J;
     double n = (double)t->n;

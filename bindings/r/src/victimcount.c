@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
 #include "report/vc_report.h"
