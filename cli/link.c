@@ -132,6 +132,30 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* 1 when the first difference between sets[0] and another set, in the
+ * order the library checks them (schema, secret, size, stratum columns),
+ * is in the stratum columns: the library's message then says so, and this
+ * tool adds which option to give alike. */
+static int strata_differ_first(vc_link_set *const *sets, size_t J)
+{
+    const vc_link_set *a = sets[0];
+    for (size_t j = 1; j < J; j++) {
+        const vc_link_set *b = sets[j];
+        if (strcmp(a->schema, b->schema) != 0
+            || strcmp(a->key_check, b->key_check) != 0 || a->bits != b->bits) {
+            return 0;
+        }
+        int same = a->nstrata == b->nstrata;
+        for (size_t k = 0; same && k < a->nstrata; k++) {
+            same = strcmp(a->strata_cols[k], b->strata_cols[k]) == 0;
+        }
+        if (!same) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int check_names(const char *const *names, size_t J, const vc_link_set *s)
 {
     for (size_t j = 0; j < J; j++) {
@@ -484,7 +508,10 @@ int cli_link(int argc, char **argv)
     }
     if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
         != VC_OK) {
-        cli_error("link: %s", err.msg);
+        cli_error("link: %s%s", err.msg,
+                  err.code == VC_EDATA && strata_differ_first(sets, J)
+                      ? ": encode both with the same --strata-field"
+                      : "");
         rc = cli_exit_for_status(err.code);
         goto done;
     }

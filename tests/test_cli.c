@@ -107,6 +107,18 @@ static void test_usage_errors(void)
     CU_ASSERT_EQUAL(run("estimate --method chapman "
                         "data/examples/kosovo.csv"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "--lists"));
+    /* Petersen without recaptures: the library says Chapman is defined,
+     * the tool how to ask for it. */
+    char path[512], cmd[600];
+    snprintf(path, sizeof path, "%s/apart.csv", tmpdir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("A,B,count\n1,0,5\n0,1,4\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "estimate -m petersen '%s'", path);
+    CU_ASSERT_EQUAL(run(cmd), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "Chapman's estimator "
+                                  "is defined (--method chapman)\n"));
     /* An option naming a column that does not exist. */
     CU_ASSERT_EQUAL(run("estimate --lists EXH,NOPE data/examples/kosovo.csv"),
                     2);

@@ -213,6 +213,8 @@ static void test_estimator_errors(void)
                                             VC_INTERVAL_WALD, &e, &err),
                     VC_EUNDEFINED);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Chapman"));
+    /* the library names no option of the command line */
+    CU_ASSERT_PTR_NULL(strstr(err.msg, "--"));
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_chapman_from_counts(120, 85, 0, 0.95,
                                            VC_INTERVAL_WALD, &e, &err), VC_OK);
