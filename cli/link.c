@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "link/vc_link.h"
@@ -123,13 +122,6 @@ static size_t parse_sweep(const char *s, double *sweep)
         sweep[n++] = x;
     }
     return n;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* 1 when the first difference between sets[0] and another set, in the
@@ -488,7 +480,7 @@ int cli_link(int argc, char **argv)
     size_t blen = 0;
     vc_error err;
     vc_error_clear(&err);
-    double t0 = now();
+    double t0 = cli_seconds();
     for (; nread < J; nread++) {
         sets[nread] = vc_link_set_read(argv[optind + (int)nread], &err);
         if (sets[nread] == NULL) {
@@ -515,7 +507,7 @@ int cli_link(int argc, char **argv)
         rc = cli_exit_for_status(err.code);
         goto done;
     }
-    double seconds = now() - t0;
+    double seconds = cli_seconds() - t0;
     FILE *f = open_memstream(&buf, &blen);
     if (f == NULL) {
         rc = CLI_EXIT_INTERNAL;
