@@ -1,8 +1,18 @@
 /*
- * estimate.c: the words of every flag (one table for all methods), the
- * one formatter of warnings, and the check of an interval level.
+ * estimate.c: a fresh estimate, the words of every flag (one table for
+ * all methods), the one formatter of warnings, and the check of an
+ * interval level.
  */
+#include <string.h>
+
 #include "core/vc_estimate.h"
+
+void vc_estimate_init(vc_estimate *e, const char *method, uint64_t observed)
+{
+    memset(e, 0, sizeof *e);
+    e->method = method;
+    e->observed = observed;
+}
 
 const char *vc_estimate_flag_text(unsigned flag)
 {

@@ -74,6 +74,10 @@ typedef struct {
     unsigned flags;       /* VC_FLAG_* */
 } vc_estimate;
 
+/* Start *e as an estimate of method (a static string) on `observed`
+ * people seen: every other field zero, for the method to fill. */
+void vc_estimate_init(vc_estimate *e, const char *method, uint64_t observed);
+
 /* Plain-words description of one flag bit (static), or NULL for a bit
  * that is not a flag. */
 const char *vc_estimate_flag_text(unsigned flag);

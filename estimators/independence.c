@@ -87,12 +87,8 @@ int vc_independence_estimate(const vc_table *t, double level,
         return status;
     }
 
-    out->method = "independence";
-    out->observed = t->n;
-    out->flags = 0u;
+    vc_estimate_init(out, "independence", t->n);
     out->has_se = 1;
-    out->list_a = 0;
-    out->list_b = 0;
 
     /* A list that saw everybody leaves nobody unseen: N = n exactly. */
     double nmax = 0.0;

@@ -45,11 +45,9 @@ static int check_counts(uint64_t n1, uint64_t n2, uint64_t m, double level,
 static void init_estimate(vc_estimate *out, const char *method, uint64_t n,
                           uint64_t m)
 {
-    out->method = method;
-    out->observed = n;
+    vc_estimate_init(out, method, n);
     out->flags = (m < FEW_RECAPTURES) ? VC_FLAG_FEW_RECAPTURES : 0u;
     out->has_se = 1;
-    out->list_a = 0;
     out->list_b = 1;
 }
 

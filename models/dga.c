@@ -1625,8 +1625,7 @@ double vc_dga_quantile(const vc_dga_result *r, double p)
 
 void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e)
 {
-    memset(e, 0, sizeof *e);
-    e->method = "dga";
+    vc_estimate_init(e, "dga", r->n);
     e->estimate = r->median;
     e->se = r->sd;
     e->has_se = 1;
@@ -1634,6 +1633,5 @@ void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e)
     e->lower = vc_dga_quantile(r, (1.0 - level) / 2.0);
     e->upper = vc_dga_quantile(r, 1.0 - (1.0 - level) / 2.0);
     e->interval = "equal-tailed posterior";
-    e->observed = r->n;
     e->flags = r->flags;
 }

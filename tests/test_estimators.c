@@ -311,6 +311,16 @@ static void test_warnings(void)
     CU_ASSERT_PTR_EQUAL(w[2], vc_estimate_flag_text(VC_FLAG_NOT_CONVERGED));
     CU_ASSERT_EQUAL(vc_estimate_warnings(f, w, 1), 1);
     CU_ASSERT_PTR_EQUAL(w[0], vc_estimate_flag_text(VC_FLAG_SPARSE));
+    /* a fresh estimate keeps nothing of what was there */
+    vc_estimate e;
+    memset(&e, 0xAB, sizeof e);
+    vc_estimate_init(&e, "chao", 7);
+    CU_ASSERT_STRING_EQUAL(e.method, "chao");
+    CU_ASSERT_EQUAL(e.observed, 7);
+    CU_ASSERT_EQUAL(e.flags, 0);
+    CU_ASSERT_EQUAL(e.has_se, 0);
+    CU_ASSERT_EQUAL(e.estimate, 0.0);
+    CU_ASSERT_PTR_NULL(e.interval);
 }
 
 /* One check, one wording, for every level a function takes. */
