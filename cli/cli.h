@@ -322,6 +322,14 @@ unsigned long cli_oom_count(void);
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
                                  const vc_table *t, char *buf, size_t size);
+/* A row's name in every output: "chapman IOM×NGO" for a two-list
+ * row that gave an estimate, else the method. */
+void cli_row_name(const cli_result *r, char *buf, size_t size);
+/* A JSON number, or null when x is not finite (no NaN or Inf is ever
+ * written). */
+json_t *cli_json_real(double x);
+/* Seconds on the monotonic clock, for the timing fields. */
+double cli_seconds(void);
 int cli_write_results(const cli_options *o, const vc_dataset *d,
                       const cli_result *res, size_t nres, FILE *f);
 /* Write the bytes of buf to path atomically (temporary file, fsync,

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "link/vc_link.h"
@@ -125,11 +124,28 @@ static size_t parse_sweep(const char *s, double *sweep)
     return n;
 }
 
-static double now(void)
+/* 1 when the first difference between sets[0] and another set, in the
+ * order the library checks them (schema, secret, size, stratum columns),
+ * is in the stratum columns: the library's message then says so, and this
+ * tool adds which option to give alike. */
+static int strata_differ_first(vc_link_set *const *sets, size_t J)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    const vc_link_set *a = sets[0];
+    for (size_t j = 1; j < J; j++) {
+        const vc_link_set *b = sets[j];
+        if (strcmp(a->schema, b->schema) != 0
+            || strcmp(a->key_check, b->key_check) != 0 || a->bits != b->bits) {
+            return 0;
+        }
+        int same = a->nstrata == b->nstrata;
+        for (size_t k = 0; same && k < a->nstrata; k++) {
+            same = strcmp(a->strata_cols[k], b->strata_cols[k]) == 0;
+        }
+        if (!same) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int check_names(const char *const *names, size_t J, const vc_link_set *s)
@@ -464,7 +480,7 @@ int cli_link(int argc, char **argv)
     size_t blen = 0;
     vc_error err;
     vc_error_clear(&err);
-    double t0 = now();
+    double t0 = cli_seconds();
     for (; nread < J; nread++) {
         sets[nread] = vc_link_set_read(argv[optind + (int)nread], &err);
         if (sets[nread] == NULL) {
@@ -484,11 +500,14 @@ int cli_link(int argc, char **argv)
     }
     if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
         != VC_OK) {
-        cli_error("link: %s", err.msg);
+        cli_error("link: %s%s", err.msg,
+                  err.code == VC_EDATA && strata_differ_first(sets, J)
+                      ? ": encode both with the same --strata-field"
+                      : "");
         rc = cli_exit_for_status(err.code);
         goto done;
     }
-    double seconds = now() - t0;
+    double seconds = cli_seconds() - t0;
     FILE *f = open_memstream(&buf, &blen);
     if (f == NULL) {
         rc = CLI_EXIT_INTERNAL;

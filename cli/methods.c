@@ -10,10 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "estimators/vc_loglin.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
 #include "report/vc_report.h"
@@ -109,6 +109,13 @@ size_t cli_run_method(const cli_method *m, const vc_table *t,
         } else {
             status = vc_petersen_estimate(t, 0, 1, o->level, kind,
                                           &res[0].est, &err);
+            if (status == VC_EUNDEFINED) {
+                /* no one on both lists: the library names the estimator
+                 * that is defined, this tool how to ask for it */
+                size_t len = strlen(err.msg);
+                snprintf(err.msg + len, sizeof err.msg - len,
+                         " (--method chapman)");
+            }
         }
     } else if (m->pairwise && t->J < 2) {
         status = vc_error_set(&err, VC_EUNDEFINED,
@@ -178,18 +185,6 @@ static json_t *extra(cli_result *res)
         res->extra = json_object();
     }
     return res->extra;
-}
-
-static json_t *real_or_null(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------------
@@ -284,10 +279,10 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
             state = "fixed at 0 (negative Chao eta)";
         }
         int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
-        json_object_set_new(c, "value",
-                            free_coef ? real_or_null(r->coef[p]) : json_null());
-        json_object_set_new(c, "se",
-                            free_coef ? real_or_null(r->se[p]) : json_null());
+        json_object_set_new(c, "value", free_coef ? cli_json_real(r->coef[p])
+                                                  : json_null());
+        json_object_set_new(c, "se", free_coef ? cli_json_real(r->se[p])
+                                               : json_null());
         json_object_set_new(c, "state", json_string(state));
         json_object_set_new(coef, pn, c);
     }
@@ -309,10 +304,10 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     }
     json_object_set_new(x, "coefficients", coef);
     json_object_set_new(x, "existence", json_integer(r->existence));
-    json_object_set_new(x, "deviance", real_or_null(r->deviance));
-    json_object_set_new(x, "df", real_or_null(r->df));
-    json_object_set_new(x, "aic", real_or_null(r->aic));
-    json_object_set_new(x, "bic", real_or_null(r->bic));
+    json_object_set_new(x, "deviance", cli_json_real(r->deviance));
+    json_object_set_new(x, "df", cli_json_real(r->df));
+    json_object_set_new(x, "aic", cli_json_real(r->aic));
+    json_object_set_new(x, "bic", cli_json_real(r->bic));
     add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on %.0f "
                "df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
                brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
@@ -335,8 +330,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
                                vc_loglin_workspace *w, cli_result *res)
 {
     json_t *x = extra(res);
-    json_object_set_new(x, "pearson_chi2", real_or_null(r->pearson_chi2));
-    json_object_set_new(x, "pearson_max_abs", real_or_null(r->pearson_max));
+    json_object_set_new(x, "pearson_chi2", cli_json_real(r->pearson_chi2));
+    json_object_set_new(x, "pearson_max_abs", cli_json_real(r->pearson_max));
     add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
                r->pearson_chi2, r->df, r->pearson_max);
     if (t->J > CLI_RESIDUAL_MAX_LISTS) {
@@ -366,8 +361,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
             json_t *cell = json_object();
             json_object_set_new(cell, "pattern", json_string(pat));
             json_object_set_new(cell, "observed", json_real(obs[c]));
-            json_object_set_new(cell, "fitted", real_or_null(fitted[c]));
-            json_object_set_new(cell, "residual", real_or_null(resid[c]));
+            json_object_set_new(cell, "fitted", cli_json_real(fitted[c]));
+            json_object_set_new(cell, "residual", cli_json_real(resid[c]));
             json_array_append_new(cells, cell);
         }
         json_object_set_new(x, "pearson_residuals", cells);
@@ -448,10 +443,10 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                                        sizeof name, &e2);
                 json_t *m = json_object();
                 json_object_set_new(m, "model", json_string(name));
-                json_object_set_new(m, "estimate", real_or_null(top[i].N));
+                json_object_set_new(m, "estimate", cli_json_real(top[i].N));
                 json_object_set_new(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
-                                    real_or_null(top[i].criterion));
-                json_object_set_new(m, "weight", real_or_null(top[i].weight));
+                                    cli_json_real(top[i].criterion));
+                json_object_set_new(m, "weight", cli_json_real(top[i].weight));
                 json_array_append_new(arr, m);
                 char est[48];
                 vc_format_count(top[i].N, est, sizeof est);
@@ -528,12 +523,12 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                     json_object_set_new(b, "seed",
                                         json_integer((json_int_t)o->seed));
                     json_t *pct = json_array();
-                    json_array_append_new(pct, real_or_null(br.pct_lower));
-                    json_array_append_new(pct, real_or_null(br.pct_upper));
+                    json_array_append_new(pct, cli_json_real(br.pct_lower));
+                    json_array_append_new(pct, cli_json_real(br.pct_upper));
                     json_object_set_new(b, "percentile", pct);
                     json_t *bca = json_array();
-                    json_array_append_new(bca, real_or_null(br.bca_lower));
-                    json_array_append_new(bca, real_or_null(br.bca_upper));
+                    json_array_append_new(bca, cli_json_real(br.bca_lower));
+                    json_array_append_new(bca, cli_json_real(br.bca_upper));
                     json_object_set_new(b, "bca", bca);
                     json_object_set_new(extra(res), "bootstrap", b);
                     char a[48], c[48];
@@ -642,7 +637,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
     uint64_t round = !show                ? UINT64_MAX
                      : target / 10 > o->thin ? target / 10
                                              : o->thin;
-    double t0 = now_seconds();
+    double t0 = cli_seconds();
     vc_lcm_summary s;
     memset(&s, 0, sizeof s);
     double rhat = 0.0;
@@ -668,10 +663,10 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                 rhat = 0.0;
             }
             lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->chains,
-                         now_seconds() - t0, rhat);
+                         cli_seconds() - t0, rhat);
         }
     }
-    double seconds = now_seconds() - t0;
+    double seconds = cli_seconds() - t0;
     if (show) {
         fputs("\r\033[K", stderr);
     }
@@ -680,24 +675,24 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         res->est.level = o->level;
         res->est.interval = "equal-tailed posterior";
         json_t *x = extra(res);
-        json_object_set_new(x, "mean", real_or_null(s.N.mean));
-        json_object_set_new(x, "sd", real_or_null(s.N.sd));
-        json_object_set_new(x, "hpd_lower", real_or_null(s.N.hpd_lower));
-        json_object_set_new(x, "hpd_upper", real_or_null(s.N.hpd_upper));
+        json_object_set_new(x, "mean", cli_json_real(s.N.mean));
+        json_object_set_new(x, "sd", cli_json_real(s.N.sd));
+        json_object_set_new(x, "hpd_lower", cli_json_real(s.N.hpd_lower));
+        json_object_set_new(x, "hpd_upper", cli_json_real(s.N.hpd_upper));
         json_t *d = json_object();
         json_object_set_new(d, "rhat", s.N.diag_defined
-                                           ? real_or_null(s.N.rhat)
+                                           ? cli_json_real(s.N.rhat)
                                            : json_null());
         json_object_set_new(d, "ess_bulk", s.N.diag_defined
-                                               ? real_or_null(s.N.ess_bulk)
+                                               ? cli_json_real(s.N.ess_bulk)
                                                : json_null());
         json_object_set_new(d, "ess_tail", s.N.diag_defined
-                                               ? real_or_null(s.N.ess_tail)
+                                               ? cli_json_real(s.N.ess_tail)
                                                : json_null());
-        json_object_set_new(d, "mcse_median", real_or_null(s.N.mcse_median));
+        json_object_set_new(d, "mcse_median", cli_json_real(s.N.mcse_median));
         /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
-        json_object_set_new(d, "mcse_lower", real_or_null(s.N.mcse_lower));
-        json_object_set_new(d, "mcse_upper", real_or_null(s.N.mcse_upper));
+        json_object_set_new(d, "mcse_lower", cli_json_real(s.N.mcse_lower));
+        json_object_set_new(d, "mcse_upper", cli_json_real(s.N.mcse_upper));
         json_object_set_new(d, "chains", json_integer((json_int_t)s.chains));
         json_object_set_new(d, "sweeps", json_integer((json_int_t)s.sweeps));
         json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));
@@ -710,16 +705,16 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         /* the chains' agreement on the tails (issue 21) */
         json_t *jt = json_object();
         json_object_set_new(jt, "below_lower_min",
-                            real_or_null(s.low_share_min));
+                            cli_json_real(s.low_share_min));
         json_object_set_new(jt, "below_lower_max",
-                            real_or_null(s.low_share_max));
+                            cli_json_real(s.low_share_max));
         json_object_set_new(jt, "above_upper_min",
-                            real_or_null(s.high_share_min));
+                            cli_json_real(s.high_share_min));
         json_object_set_new(jt, "above_upper_max",
-                            real_or_null(s.high_share_max));
-        json_object_set_new(jt, "p_value", real_or_null(s.tail_p));
+                            cli_json_real(s.high_share_max));
+        json_object_set_new(jt, "p_value", cli_json_real(s.tail_p));
         json_object_set_new(jt, "agree",
-                            json_boolean(!(s.flags & VC_LCM_FLAG_TAILS)));
+                            json_boolean(!(s.flags & VC_FLAG_TAILS)));
         json_object_set_new(d, "tails", jt);
         if (s.modes > 1) {
             /* separate modes of the pooled draws of N (issue 21; the
@@ -728,11 +723,11 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             for (size_t k = 0; k < s.modes; k++) {
                 json_t *one = json_object();
                 json_object_set_new(one, "peak",
-                                    real_or_null(s.mode_centre[k]));
-                json_object_set_new(one, "lower", real_or_null(s.mode_lo[k]));
-                json_object_set_new(one, "upper", real_or_null(s.mode_hi[k]));
+                                    cli_json_real(s.mode_centre[k]));
+                json_object_set_new(one, "lower", cli_json_real(s.mode_lo[k]));
+                json_object_set_new(one, "upper", cli_json_real(s.mode_hi[k]));
                 json_object_set_new(one, "weight",
-                                    real_or_null(s.mode_weight[k]));
+                                    cli_json_real(s.mode_weight[k]));
                 json_array_append_new(jm, one);
             }
             json_object_set_new(d, "modes", jm);
@@ -763,18 +758,18 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_t *jq = json_object();
             json_object_set_new(jq, "replica",
                                 json_integer((json_int_t)s.replica));
-            json_object_set_new(jq, "beta", real_or_null(s.replica_beta));
-            json_object_set_new(jq, "cold_lower", real_or_null(s.cold_lo));
-            json_object_set_new(jq, "cold_upper", real_or_null(s.cold_hi));
+            json_object_set_new(jq, "beta", cli_json_real(s.replica_beta));
+            json_object_set_new(jq, "cold_lower", cli_json_real(s.cold_lo));
+            json_object_set_new(jq, "cold_upper", cli_json_real(s.cold_hi));
             json_object_set_new(jq, "share_below",
-                                real_or_null(s.replica_below));
+                                cli_json_real(s.replica_below));
             json_object_set_new(jq, "share_above",
-                                real_or_null(s.replica_above));
-            json_object_set_new(jq, "ess", real_or_null(s.replica_ess));
+                                cli_json_real(s.replica_above));
+            json_object_set_new(jq, "ess", cli_json_real(s.replica_ess));
             json_object_set_new(jq, "draws_outside",
                                 json_integer((json_int_t)s.replica_outside));
             json_object_set_new(jq, "agree", json_boolean(
-                                    !(s.flags & VC_LCM_FLAG_REPLICA)));
+                                    !(s.flags & VC_FLAG_REPLICA)));
             json_object_set_new(d, "replicas", jq);
         }
         vc_lcm_splitmerge_counts smc;
@@ -836,7 +831,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         if (o->figures) {
             res->figures = lcm_figures(c);
         }
-        if (s.flags & VC_LCM_FLAG_TAILS) {
+        if (s.flags & VC_FLAG_TAILS) {
             add_detail(res, "NOT CONVERGED: the chains disagree on the "
                        "tails: %.2f%%-%.2f%% of a chain's draws below the "
                        "lower end, %.2f%%-%.2f%% above the upper end "
@@ -863,7 +858,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             }
             add_detail(res, "%s", line);
         }
-        if (s.flags & VC_LCM_FLAG_REPLICA) {
+        if (s.flags & VC_FLAG_REPLICA) {
             char lo_c[48], hi_c[48];
             vc_format_count(s.cold_lo, lo_c, sizeof lo_c);
             vc_format_count(s.cold_hi, hi_c, sizeof hi_c);
@@ -968,29 +963,20 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     m.seed = o->seed;
     m.stratum = vc_hash_string(t->label);
     m.threads = o->threads;
-    double t0 = now_seconds();
+    double t0 = cli_seconds();
     vc_dga_result *r = mcmc ? vc_dga_mcmc_fit(t, &d, &m, &err)
                             : vc_dga_fit(t, &d, &err);
-    double seconds = now_seconds() - t0;
+    double seconds = cli_seconds() - t0;
     if (r == NULL) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);
         return res->status = err.code;
     }
     vc_dga_estimate(r, o->level, &res->est);
-    if (r->flags & VC_DGA_FLAG_NOT_CONVERGED) {
-        res->est.flags |= VC_LCM_FLAG_NOT_CONVERGED;
-    }
-    if (r->flags & VC_DGA_FLAG_SPARSE) {
-        res->est.flags |= VC_FLAG_SPARSE;
-    }
-    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
-        res->est.flags |= VC_FLAG_UPPER_OPEN;
-    }
     json_t *x = extra(res);
-    json_object_set_new(x, "mean", real_or_null(r->mean));
-    json_object_set_new(x, "sd", real_or_null(r->sd));
-    json_object_set_new(x, "mode", real_or_null(r->mode));
-    json_object_set_new(x, "delta", real_or_null(r->delta));
+    json_object_set_new(x, "mean", cli_json_real(r->mean));
+    json_object_set_new(x, "sd", cli_json_real(r->sd));
+    json_object_set_new(x, "mode", cli_json_real(r->mode));
+    json_object_set_new(x, "delta", cli_json_real(r->delta));
     json_t *grid = json_array();
     json_array_append_new(grid, json_integer((json_int_t)r->n0_lo));
     json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
@@ -1011,16 +997,16 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         const vc_dga_mcmc_info *mc = &r->mc;
         json_t *dg = json_object();
         json_object_set_new(dg, "rhat", mc->diag_defined
-                                            ? real_or_null(mc->rhat_N)
+                                            ? cli_json_real(mc->rhat_N)
                                             : json_null());
         json_object_set_new(dg, "ess_bulk", mc->diag_defined
-                                                ? real_or_null(mc->ess_N)
+                                                ? cli_json_real(mc->ess_N)
                                                 : json_null());
         json_object_set_new(dg, "rhat_edges",
-                            mc->diag_defined ? real_or_null(mc->rhat_edges)
+                            mc->diag_defined ? cli_json_real(mc->rhat_edges)
                                              : json_null());
         json_object_set_new(dg, "ess_bulk_edges",
-                            mc->diag_defined ? real_or_null(mc->ess_edges)
+                            mc->diag_defined ? cli_json_real(mc->ess_edges)
                                              : json_null());
         json_object_set_new(dg, "chains",
                             json_integer((json_int_t)mc->chains));
@@ -1030,7 +1016,7 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
                             json_integer((json_int_t)mc->burnin));
         json_object_set_new(dg, "thin", json_integer((json_int_t)mc->thin));
         json_object_set_new(dg, "draws", json_integer((json_int_t)mc->draws));
-        json_object_set_new(dg, "acceptance", real_or_null(mc->acceptance));
+        json_object_set_new(dg, "acceptance", cli_json_real(mc->acceptance));
         json_object_set_new(dg, "graphs_visited",
                             json_integer((json_int_t)mc->visited));
         json_object_set_new(dg, "graphs_evaluated",
@@ -1063,11 +1049,11 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         json_t *g = json_object();
         json_object_set_new(g, "cliques", json_string(r->top[k].cliques));
         json_object_set_new(g, "posterior",
-                            real_or_null(r->top[k].posterior));
-        json_object_set_new(g, "mean", real_or_null(r->top[k].mean_N));
+                            cli_json_real(r->top[k].posterior));
+        json_object_set_new(g, "mean", cli_json_real(r->top[k].mean_N));
         if (mcmc) {
             json_object_set_new(g, "renormalised",
-                                real_or_null(r->top[k].renormalised));
+                                cli_json_real(r->top[k].renormalised));
         }
         json_array_append_new(graphs, g);
         char gm[48];
@@ -1085,11 +1071,11 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
             char key[512];
             snprintf(key, sizeof key, "%s-%s", t->names[a], t->names[b]);
             json_object_set_new(edges, key,
-                                real_or_null(r->edge_post[a * t->J + b]));
+                                cli_json_real(r->edge_post[a * t->J + b]));
         }
     }
     json_object_set_new(x, "edge_posterior", edges);
-    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
+    if (r->flags & VC_FLAG_UPPER_OPEN) {
         add_detail(res, "WARNING: %.2g of the posterior lies in the top 5%% "
                    "of the n0 grid: the upper end is not pinned down; widen "
                    "--n0-grid or treat the upper figures as lower bounds",

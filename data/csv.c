@@ -121,17 +121,6 @@ char *vci_csv_dup_str(const char *s)
     return vci_csv_dup_mem(s, strlen(s));
 }
 
-void vci_csv_free_strings(char **v, size_t n)
-{
-    if (v == NULL) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        free(v[i]);
-    }
-    free(v);
-}
-
 int vci_csv_ascii_lower(int c)
 {
     return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
@@ -457,21 +446,21 @@ static void reader_free(vci_csv_reader *r)
     free(r->len);
     free(r->fline);
     free(r->null);
-    vci_csv_free_strings(r->colnames, r->ncols);
+    vci_data_free_strings(r->colnames, r->ncols);
     free(r->role);
     free(r->str_col);
     free(r->sel_col);
     free(r->sel_of);
     free(r->file_col);
     free(r->group);
-    vci_csv_free_strings(r->names, r->J);
+    vci_data_free_strings(r->names, r->J);
     for (size_t i = 0; i < r->nstrata; i++) {
         vci_csv_stratum_free(r->strata[i], r->nstr);
     }
     free(r->strata);
     free(r->slot);
     free(r->keybuf);
-    vci_csv_free_strings(r->notes, r->nnotes);
+    vci_data_free_strings(r->notes, r->nnotes);
 }
 
 /* The end of the input: flush libcsv, check what was read, build. */
@@ -572,14 +561,14 @@ void vc_dataset_free(vc_dataset *d)
         return;
     }
     free(d->source);
-    vci_csv_free_strings(d->names, d->J);
-    vci_csv_free_strings(d->strata_cols, d->nstrata_cols);
+    vci_data_free_strings(d->names, d->J);
+    vci_data_free_strings(d->strata_cols, d->nstrata_cols);
     if (d->tables != NULL) {
         for (size_t i = 0; i < d->ntables; i++) {
             vc_table_free(d->tables[i]);
         }
     }
     free(d->tables);
-    vci_csv_free_strings(d->notes, d->nnotes);
+    vci_data_free_strings(d->notes, d->nnotes);
     free(d);
 }

@@ -418,7 +418,7 @@ static int final_lists(vci_csv_reader *r)
                          r->J > 0 ? have : "none");
     }
 done:
-    vci_csv_free_strings(mname, mname ? nm : 0);
+    vci_data_free_strings(mname, mname ? nm : 0);
     free(mgroup);
     free(mfirst);
     return status;

@@ -78,7 +78,7 @@ void vci_csv_stratum_free(vci_csv_stratum *st, size_t nkeys)
     if (st == NULL) {
         return;
     }
-    vci_csv_free_strings(st->keys, nkeys);
+    vci_data_free_strings(st->keys, nkeys);
     free(st->key);
     free(st->pm.mask);
     free(st->pm.count);

@@ -16,6 +16,7 @@
 
 #include <csv.h>
 
+#include "data/data_impl.h"
 #include "data/vc_data.h"
 
 /* Longest cell value quoted back in an error message, in bytes. */
@@ -162,7 +163,6 @@ typedef struct {
 char *vci_csv_dup_mem(const char *s, size_t n);
 char *vci_csv_dup_str(const char *s);
 int vci_csv_ascii_lower(int c);
-void vci_csv_free_strings(char **v, size_t n);
 int vci_csv_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 /* Record an error through vc_error_set and remember that reading failed.

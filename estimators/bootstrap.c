@@ -108,10 +108,8 @@ static int check_opts(const vc_table *t, const vc_loglin_boot_opts *opts,
         return vc_error_set(err, VC_EINVAL, "too many replicates (%zu)",
                             o->B);
     }
-    if (!(o->level > 0.0 && o->level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must be in (0, 1), not %g",
-                            o->level);
+    if (vc_level_check(o->level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     if (!(o->pthresh > 0.0 && o->pthresh < 1.0)) {
         return vc_error_set(err, VC_EINVAL,

@@ -1079,10 +1079,8 @@ int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
 int vc_loglin_estimate(const vc_loglin_result *r, double level,
                        vc_estimate *out, vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must be in (0, 1), not %g",
-                            level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     double z = gsl_cdf_ugaussian_Qinv(0.5 * (1.0 - level));
     memset(out, 0, sizeof *out);

@@ -12,6 +12,7 @@
 #define VC_LOGLIN_IMPL_H
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 
 struct vc_loglin_workspace {
     size_t J;

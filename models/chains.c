@@ -448,29 +448,6 @@ int vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
     return 1;
 }
 
-const char *vc_lcm_flag_text(unsigned flag)
-{
-    switch (flag) {
-    case VC_LCM_FLAG_NOT_CONVERGED:
-        return "not converged: R-hat or bulk ESS of N misses its target; "
-               "sample longer";
-    case VC_LCM_FLAG_BOUND:
-        return "the bound on N was reached by some draws: the posterior "
-               "is truncated there";
-    case VC_LCM_FLAG_REPLICA:
-        return "not converged: a replica of tempering, reweighted to the "
-               "posterior, puts weight on N that the cold chains never "
-               "visit; sample longer, with more chains or temperatures";
-    case VC_LCM_FLAG_TAILS:
-        return "not converged: the chains disagree on the share of their "
-               "draws beyond the interval's ends (a region of N some "
-               "chains visit and others do not); sample longer or with "
-               "more chains";
-    default:
-        return NULL;
-    }
-}
-
 /* The kept draws of quantity q (0: N, 1: alpha, 2: occupied classes)
  * into x, chain-major: m chains of n draws. */
 static void gather(const vc_lcm_chains *c, int q, size_t n, double *x)
@@ -734,10 +711,10 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
          * stays with the workspace when states are exchanged) */
         s->bound_sweeps += c->w[i * c->R]->state.bound_sweeps;
     }
-    s->flags = (s->converged ? 0u : VC_LCM_FLAG_NOT_CONVERGED)
-               | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u)
-               | (tails ? 0u : VC_LCM_FLAG_TAILS)
-               | (replica ? VC_LCM_FLAG_REPLICA : 0u);
+    s->flags = (s->converged ? 0u : VC_FLAG_NOT_CONVERGED)
+               | (s->bound_sweeps > 0 ? VC_FLAG_BOUND : 0u)
+               | (tails ? 0u : VC_FLAG_TAILS)
+               | (replica ? VC_FLAG_REPLICA : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
     s->sampler = c->sched.name;

@@ -226,9 +226,8 @@ int vci_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t,
         return vc_error_set(err, VC_EINVAL, "threads = %d: expected >= 0",
                             o->threads);
     }
-    if (!(o->level > 0.0 && o->level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "level = %g: expected in (0, 1)", o->level);
+    if (vc_level_check(o->level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     if (!(o->rhat_max > 1.0) || !(o->ess_min >= 0.0)) {
         return vc_error_set(err, VC_EINVAL,

@@ -59,7 +59,7 @@
  * Kept: gibbs, LCMCR's own sweep, to compare with LCMCR and as the
  * cheapest sweep where it mixes; tempering and tempering-splitmerge, the
  * only route between regions of N other than the hybrid's own moves, and
- * the one the summary checks replica by replica (VC_LCM_FLAG_REPLICA).
+ * the one the summary checks replica by replica (VC_FLAG_REPLICA).
  * They cost a sweep per replica (8 by default) and on UK their chains
  * put more draws below N = 15,000 than the hybrid and umbrella sampling
  * support, for a reason not yet known (issue 21): while that is open

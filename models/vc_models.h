@@ -117,7 +117,7 @@ typedef struct {
                               LCMCR always applies one (21 n, silently);
                               here a bound is visible: sweeps whose draw of
                               N was held back by it are counted and
-                              flagged (VC_LCM_FLAG_BOUND).  When set, must
+                              flagged (VC_FLAG_BOUND).  When set, must
                               satisfy n < n_max <= n + 2^32 - 1. */
     /* the run */
     int sampler;           /* VC_LCM_SAMPLER_* */
@@ -385,26 +385,11 @@ int vc_diag_mcse_quantile(const double *x, size_t m, size_t n, double p,
 int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                       vc_diag_summary *out, vc_error *err);
 
-/* Soft problems of an LCM run, in vc_lcm_summary.flags and, or-ed in,
- * vc_estimate.flags.  High bits, clear of the estimators' VC_FLAG_*. */
-#define VC_LCM_FLAG_NOT_CONVERGED 0x100u /* R-hat >= rhat_max, bulk ESS <
-                                            ess_min, or undefined */
-#define VC_LCM_FLAG_BOUND 0x200u         /* a draw of N was held back by
-                                            the n_max bound */
-#define VC_LCM_FLAG_TAILS 0x400u         /* the chains disagree on the
-                                            share of their draws beyond
-                                            the interval's ends (a region
-                                            some chains visit and others
-                                            do not; issue 21): the run is
-                                            not converged either */
+/* Soft problems of an LCM run, in vc_lcm_summary.flags and
+ * vc_estimate.flags: VC_FLAG_NOT_CONVERGED, VC_FLAG_BOUND, VC_FLAG_TAILS
+ * and VC_FLAG_REPLICA (core/vc_estimate.h, with their words). */
 
-#define VC_LCM_FLAG_REPLICA 0x800u       /* a replica of tempering,
-                                            reweighted to the posterior,
-                                            puts weight on N the cold
-                                            chain never visits (issue
-                                            21): not converged either */
-
-/* VC_LCM_FLAG_REPLICA: a replica's draws outside the cold chains' range
+/* VC_FLAG_REPLICA: a replica's draws outside the cold chains' range
  * of N hold at least this share of its weight reweighted to the
  * posterior, with at least VC_LCM_REPLICA_ESS_MIN effective weights and
  * VC_LCM_REPLICA_DRAWS_MIN draws outside.  The cold chains' own kept
@@ -416,7 +401,7 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
 #define VC_LCM_REPLICA_DRAWS_MIN 5
 
 /* Below this p-value the chains' tail shares disagree
- * (VC_LCM_FLAG_TAILS).  Far below the usual levels because the ESS of a
+ * (VC_FLAG_TAILS).  Far below the usual levels because the ESS of a
  * tail's indicator within one chain overstates its information where
  * slow configurations come and go: on UK (issue 21) a well-mixed hybrid
  * run (4 x 200,000 sweeps, seed 21, 0.13-0.21% of each chain below N =
@@ -424,9 +409,6 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
  * low-N region (3.7% of its draws below 15,000 against 0.14-0.16%; R-hat
  * 1.004, converged by R-hat and ESS) gave 2e-10. */
 #define VC_LCM_TAIL_P_MIN 1e-6
-
-/* Plain-words description of one VC_LCM_FLAG_* bit (static), or NULL. */
-const char *vc_lcm_flag_text(unsigned flag);
 
 /* Everything a report needs about a run. */
 typedef struct {
@@ -438,7 +420,7 @@ typedef struct {
                                    tails (tail_p >= VC_LCM_TAIL_P_MIN),
                                    and no replica of tempering holds N
                                    the cold chains miss
-                                   (VC_LCM_FLAG_REPLICA) */
+                                   (VC_FLAG_REPLICA) */
     /* Agreement of the chains on each tail: the share of each chain's
      * draws below N.lower (the pooled draws' lower end) and above
      * N.upper, min and max over the chains, and the smaller of the two
@@ -469,7 +451,7 @@ typedef struct {
      * and share of the draws, in increasing N. */
     size_t modes;
     double mode_centre[4], mode_lo[4], mode_hi[4], mode_weight[4];
-    unsigned flags;             /* VC_LCM_FLAG_* */
+    unsigned flags;             /* VC_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
     const char *rng;            /* generator name (static) */

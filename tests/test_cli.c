@@ -66,6 +66,18 @@ static const char *slurp(const char *path)
     return buf;
 }
 
+/* Write text to the file `name` in the temporary directory; its path
+ * into path. */
+static void tmp_file(const char *name, const char *text, char *path,
+                     size_t size)
+{
+    snprintf(path, size, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -107,6 +119,14 @@ static void test_usage_errors(void)
     CU_ASSERT_EQUAL(run("estimate --method chapman "
                         "data/examples/kosovo.csv"), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "--lists"));
+    /* Petersen without recaptures: the library says Chapman is defined,
+     * the tool how to ask for it. */
+    char path[512], cmd[600];
+    tmp_file("apart.csv", "A,B,count\n1,0,5\n0,1,4\n", path, sizeof path);
+    snprintf(cmd, sizeof cmd, "estimate -m petersen '%s'", path);
+    CU_ASSERT_EQUAL(run(cmd), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "Chapman's estimator "
+                                  "is defined (--method chapman)\n"));
     /* An option naming a column that does not exist. */
     CU_ASSERT_EQUAL(run("estimate --lists EXH,NOPE data/examples/kosovo.csv"),
                     2);
@@ -649,11 +669,8 @@ static void test_count_option(void)
     /* A text column: a stratum or nothing; a name with a space is quoted
      * so that the advice can be pasted. */
     char path[600], cmd[700];
-    snprintf(path, sizeof path, "%s/spaced.csv", tmpdir);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("IOM,NGO,number of cases\n1,0,4\n0,1,5\n1,1,2\n", f);
-    fclose(f);
+    tmp_file("spaced.csv", "IOM,NGO,number of cases\n1,0,4\n0,1,5\n1,1,2\n",
+             path, sizeof path);
     snprintf(cmd, sizeof cmd, "validate %s", path);
     CU_ASSERT_EQUAL(run(cmd), 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path),
@@ -1056,11 +1073,9 @@ static void test_loglinear_forms(void)
         json_decref(r);
     }
     char path[600], args[1024];
-    snprintf(path, sizeof path, "%s/never_meet.csv", tmpdir);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs("A,B,C,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,0,1,8\n0,1,1,6\n", f);
-    fclose(f);
+    tmp_file("never_meet.csv",
+             "A,B,C,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,0,1,8\n0,1,1,6\n",
+             path, sizeof path);
     snprintf(args, sizeof args, "estimate -m loglinear --model '[12,3]' "
              "'%s'", path);
     CU_ASSERT_EQUAL_FATAL(run(args), 0);

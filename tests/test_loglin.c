@@ -15,6 +15,7 @@
 #include <omp.h>
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 #include "tests/test_util.h"
 
 /* A reference table of data/reference by name, read by tests/test_util.c

@@ -761,13 +761,16 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, 2, 4, 1.0, &v, NULL),
                     VC_EINVAL);
     vc_diag_summary ds;
-    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 4, 0.0, &ds, NULL), VC_EINVAL);
+    vc_error lerr;
+    vc_error_clear(&lerr);
+    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 4, 0.0, &ds, &lerr), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(lerr.msg, "interval level must lie strictly "
+                                     "between 0 and 1, got 0");
     CU_ASSERT_EQUAL(vc_diag_summarise(c8, 2, 4, 0.9, &ds, NULL), VC_OK);
     CU_ASSERT_EQUAL(ds.diag_defined, 0);
     CU_ASSERT_EQUAL(ds.median, 2.5);
-    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_BOUND));
-    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_NOT_CONVERGED));
-    CU_ASSERT_PTR_NULL(vc_lcm_flag_text(0x1u));
+    CU_ASSERT_PTR_NOT_NULL(vc_estimate_flag_text(VC_FLAG_BOUND));
+    CU_ASSERT_PTR_NOT_NULL(vc_estimate_flag_text(VC_FLAG_NOT_CONVERGED));
     vc_table_free(t);
 }
 
@@ -1459,7 +1462,7 @@ static void test_kosovo_lcmcr(void)
     CU_ASSERT_STRING_EQUAL(e.method, "lcm");
     CU_ASSERT_EQUAL(e.estimate, s.N.median);
     CU_ASSERT_EQUAL(e.observed, 4400);
-    CU_ASSERT_EQUAL(e.flags & VC_LCM_FLAG_BOUND, 0);
+    CU_ASSERT_EQUAL(e.flags & VC_FLAG_BOUND, 0);
     vc_lcm_chains_free(c);
     vc_table_free(t);
 }
@@ -1954,7 +1957,7 @@ static void test_exact_tiny(void)
             a1 / draws, p_alpha1, ess_a1);
     ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
                      sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
-    CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
         vc_lcm_hybrid_counts um;
         CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, &um), 1);
@@ -1992,7 +1995,7 @@ static void test_exact_tiny(void)
         CU_ASSERT(s.replica >= 1 && s.replica_ess >= VC_LCM_REPLICA_ESS_MIN);
         CU_ASSERT(s.replica_below + s.replica_above
                   < VC_LCM_REPLICA_SHARE_MAX);
-        CU_ASSERT(!(s.flags & VC_LCM_FLAG_REPLICA));
+        CU_ASSERT(!(s.flags & VC_FLAG_REPLICA));
     }
     vc_lcm_chains_free(c);
     }

@@ -289,6 +289,11 @@ STRUCTS = {
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
 }
 
+# The flags (core/vc_estimate.h) that this package tests bit by bit; their
+# words come from vc_estimate_warnings.  The layout test checks the values.
+FLAGS = {"VC_FLAG_UPPER_OPEN": 0x20, "VC_FLAG_TAILS": 0x100,
+         "VC_FLAG_REPLICA": 0x200}
+
 E = POINTER(Error)
 T = POINTER(Table)
 
@@ -308,8 +313,8 @@ vc_dataset_read = _fn("vc_dataset_read", POINTER(Dataset), c_char_p,
 vc_dataset_parse = _fn("vc_dataset_parse", POINTER(Dataset), c_char_p,
                        c_size_t, c_char_p, POINTER(ReadOpts), E)
 vc_dataset_free = _fn("vc_dataset_free", None, POINTER(Dataset))
-vc_estimate_flag_text = _fn("vc_estimate_flag_text", c_char_p, c_uint)
-vc_lcm_flag_text = _fn("vc_lcm_flag_text", c_char_p, c_uint)
+vc_estimate_warnings = _fn("vc_estimate_warnings", c_size_t, c_uint,
+                           POINTER(c_char_p), c_size_t)
 vc_headline = _fn("vc_headline", c_size_t, c_char_p, POINTER(Estimate),
                   c_int, c_char_p, c_size_t)
 vc_format_count = _fn("vc_format_count", c_size_t, c_double, c_char_p,
