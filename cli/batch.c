@@ -182,20 +182,23 @@ static void method_settings(const cli_method *m, const cli_options *o,
 {
     fprintf(f, "level %.17g\ninterval %d\n", o->level, (int)o->interval);
     if (strcmp(m->name, "loglinear") == 0) {
+        const cli_opts_loglinear *ll = &o->loglinear;
         fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
-                o->model ? o->model : "", (int)o->select, o->pthresh,
-                o->bootstrap);
+                ll->model ? ll->model : "", (int)ll->select, ll->pthresh,
+                ll->bootstrap);
     } else if (strcmp(m->name, "lcm") == 0) {
+        const cli_opts_lcm *lc = &o->lcm;
         fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
                 "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
-                o->classes, o->chains, (unsigned long long)o->iterations,
-                (unsigned long long)o->burnin, (unsigned long long)o->thin,
-                (unsigned long long)o->max_iterations, o->until_converged);
+                lc->classes, lc->chains, (unsigned long long)lc->iterations,
+                (unsigned long long)lc->burnin, (unsigned long long)lc->thin,
+                (unsigned long long)lc->max_iterations, lc->until_converged);
     } else if (strcmp(m->name, "dga") == 0) {
+        const cli_opts_dga *dg = &o->dga;
         fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
-                o->delta, (unsigned long long)o->n0_lo,
-                (unsigned long long)o->n0_hi, o->prior_negbin, o->nb_a,
-                o->nb_b);
+                dg->delta, (unsigned long long)dg->n0_lo,
+                (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
+                dg->nb_b);
     }
 }
 
@@ -229,8 +232,8 @@ static void merged_name(const vc_table *t, uint32_t mask, char *buf,
  * and none twice; CLI_EXIT_OK or CLI_EXIT_USAGE after saying why. */
 static int check_merges(const vc_dataset *d, const cli_options *o)
 {
-    for (size_t i = 0; i < o->sens_merge.n; i++) {
-        const char *spec = o->sens_merge.v[i];
+    for (size_t i = 0; i < o->batch.sens_merge.n; i++) {
+        const char *spec = o->batch.sens_merge.v[i];
         uint64_t seen = 0;
         for (const char *p = spec;;) {
             const char *plus = strchr(p, '+');
@@ -266,7 +269,7 @@ static int check_merges(const vc_dataset *d, const cli_options *o)
 /* Room for the variants of a table of J lists. */
 static size_t variants_cap(size_t J, const cli_options *o)
 {
-    return J + J * (J - 1) / 2 + o->sens_merge.n;
+    return J + J * (J - 1) / 2 + o->batch.sens_merge.n;
 }
 
 /* Append a merge variant of the lists in mask to v unless one with the
@@ -309,7 +312,7 @@ static size_t stratum_variants(const vc_table *t, const cli_options *o,
     size_t J = t->J;
     /* Leaving out one of three or more lists keeps two or more; with two
      * lists a variant would have one. */
-    if ((o->sensitivity & CLI_SENS_OMIT_EACH) && J >= 3) {
+    if ((o->batch.sensitivity & CLI_SENS_OMIT_EACH) && J >= 3) {
         for (size_t j = 0; j < J; j++) {
             memset(&v[n], 0, sizeof v[n]);
             v[n].kind = CLI_SENS_OMIT;
@@ -319,15 +322,15 @@ static size_t stratum_variants(const vc_table *t, const cli_options *o,
             n++;
         }
     }
-    if ((o->sensitivity & CLI_SENS_MERGE_PAIRS) && J >= 3) {
+    if ((o->batch.sensitivity & CLI_SENS_MERGE_PAIRS) && J >= 3) {
         for (size_t a = 0; a < J; a++) {
             for (size_t b = a + 1; b < J; b++) {
                 n = add_merge(t, (1u << a) | (1u << b), v, n);
             }
         }
     }
-    for (size_t i = 0; i < o->sens_merge.n; i++) {
-        const char *spec = o->sens_merge.v[i];
+    for (size_t i = 0; i < o->batch.sens_merge.n; i++) {
+        const char *spec = o->batch.sens_merge.v[i];
         uint32_t mask = 0;
         const char *absent = NULL;
         size_t absent_len = 0;
@@ -781,17 +784,17 @@ static void print_headlines(const cli_options *o, const vc_dataset *d,
 /* The batch's checks of its options, then the default methods. */
 static int check_options(cli_options *o)
 {
-    if (o->out_dir == NULL) {
+    if (o->batch.out_dir == NULL) {
         cli_error("batch: --out DIR is required (results, report and the "
                   "cache go there)");
         return CLI_EXIT_USAGE;
     }
-    if (o->draws != NULL || o->output != NULL) {
+    if (o->lcm.draws != NULL || o->output != NULL) {
         cli_error("batch: --draws and --output belong to estimate; batch "
                   "writes everything into --out DIR");
         return CLI_EXIT_USAGE;
     }
-    if (strlen(o->out_dir) > 4000) {
+    if (strlen(o->batch.out_dir) > 4000) {
         cli_error("batch: --out DIR is too long");
         return CLI_EXIT_USAGE;
     }
@@ -918,7 +921,7 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
             fprintf(stderr, "note: %s\n", p->d->notes[i]);
         }
     }
-    snprintf(p->cache, sizeof p->cache, "%s/cache", p->o.out_dir);
+    snprintf(p->cache, sizeof p->cache, "%s/cache", p->o.batch.out_dir);
     p->mo = p->o;
     p->mo.quiet = 1;        /* the batch shows its own progress */
     p->mo.figures = 1;
@@ -971,7 +974,7 @@ const char *cli_batch_unit_name(const cli_batch_plan *p, size_t i)
 
 int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
 {
-    if (make_dir(p->o.out_dir) != 0 || make_dir(p->cache) != 0) {
+    if (make_dir(p->o.batch.out_dir) != 0 || make_dir(p->cache) != 0) {
         cli_error("batch: cannot create %s: %s", p->cache, strerror(errno));
         return CLI_EXIT_OUTPUT;
     }
@@ -1149,21 +1152,21 @@ int cli_batch_assemble(cli_batch_plan *p)
     const vc_dataset *d = p->d;
     if (rc == CLI_EXIT_OK) {
         fill_sensitivity(rows, row_unit, p->units, nrows);
-        rc = write_output(o->out_dir, "results.csv", o, d, rows, nrows,
+        rc = write_output(o->batch.out_dir, "results.csv", o, d, rows, nrows,
                           write_csv_output);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = write_output(o->out_dir, "results.json", o, d, rows, nrows,
+        rc = write_output(o->batch.out_dir, "results.json", o, d, rows, nrows,
                           write_json_output);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = write_output(o->out_dir, "report.html", o, d, rows, nrows,
+        rc = write_output(o->batch.out_dir, "report.html", o, d, rows, nrows,
                           cli_write_report);
     }
     if (rc == CLI_EXIT_OK) {
         FILE *f = p->headlines ? p->headlines : stdout;
         print_headlines(o, d, rows, nrows, f);
-        fprintf(f, "report: %s/report.html\n", o->out_dir);
+        fprintf(f, "report: %s/report.html\n", o->batch.out_dir);
         size_t nofail = 0;
         for (size_t r = 0; r < nrows; r++) {
             nofail += rows[r].status != VC_OK;

@@ -66,29 +66,22 @@ typedef struct {
     size_t n;       /* variants that gave an estimate */
 } cli_spread;
 
-/* Everything a subcommand was asked to do. */
+/* The options of each method family and of batch, one struct each, so
+ * that a reader sees which options belong to what; cli_options embeds
+ * them all.  The option table in opts.c says which commands accept each
+ * option and how its value is checked. */
+
+/* loglinear: --model, --heterogeneity, --select, --pthresh, --bootstrap */
 typedef struct {
-    const char *input;      /* the CSV file */
-    const char *output;     /* NULL: stdout */
-    const char *label;      /* population name in headlines, or NULL */
-    cli_format format;
-    double level;
-    cli_interval interval;
-    int round_figures;      /* 0: automatic */
-    int quiet;
-    cli_strings methods;
-    cli_strings lists, strata, merge, omit;
-    const char *count_column;
-    const char *encoding;   /* --encoding NAME, or NULL */
-    uint64_t seed;
-    int threads;            /* 0: OpenMP's default */
-    /* loglinear */
     const char *model;      /* --model, or NULL to select */
     const char *heterogeneity; /* --heterogeneity, added to --model */
     cli_select select;
     double pthresh;
-    size_t bootstrap;
-    /* lcm */
+    size_t bootstrap;       /* resamples of --interval bootstrap */
+} cli_opts_loglinear;
+
+/* lcm: the latent-class model's sampler and run length */
+typedef struct {
     size_t classes, chains;
     int sampler;              /* VC_LCM_SAMPLER_* */
     size_t temperatures;      /* --temperatures: replicas per chain */
@@ -96,19 +89,51 @@ typedef struct {
     int fixed_ladder;         /* --fixed-ladder: no adaptation */
     uint64_t iterations, burnin, thin, max_iterations;
     int until_converged;
-    const char *draws;      /* --draws FILE */
-    /* dga */
+    const char *draws;      /* --draws FILE (estimate only) */
+} cli_opts_lcm;
+
+/* dga: decomposable graphical models */
+typedef struct {
     double delta;           /* <= 0: 2^-J */
     uint64_t n0_lo, n0_hi;  /* n0_hi 0: automatic */
     int prior_negbin;
     double nb_a, nb_b;
-    int dga_mcmc;           /* --dga-mcmc: MCMC over graphs even for J <= 5 */
-    /* batch */
+    int mcmc;               /* --dga-mcmc: MCMC over graphs even for
+                               J <= 5 */
+} cli_opts_dga;
+
+/* batch: --out, --sensitivity, --resume (refused by the others) */
+typedef struct {
     const char *out_dir;    /* --out DIR */
     unsigned sensitivity;   /* CLI_SENS_OMIT_EACH | CLI_SENS_MERGE_PAIRS */
     cli_strings sens_merge; /* each "A+B[+C...]" of --sensitivity
                                merge:A+B */
     int resume;             /* --resume (re-running resumes anyway) */
+} cli_opts_batch;
+
+/* Everything estimate, validate or batch was asked to do. */
+typedef struct {
+    /* what to read: every command */
+    const char *input;      /* the CSV file */
+    cli_strings lists, strata, merge, omit;
+    const char *count_column;
+    const char *encoding;   /* --encoding NAME, or NULL */
+    /* what to write: every command */
+    const char *output;     /* NULL: stdout */
+    const char *label;      /* population name in headlines, or NULL */
+    cli_format format;
+    double level;
+    cli_interval interval;
+    int round_figures;      /* 0: automatic */
+    int quiet;
+    /* what to run: every method */
+    cli_strings methods;
+    uint64_t seed;
+    int threads;            /* 0: OpenMP's default */
+    cli_opts_loglinear loglinear;
+    cli_opts_lcm lcm;
+    cli_opts_dga dga;
+    cli_opts_batch batch;
     /* set by batch for the method runners, never by an option */
     int figures;            /* keep what the report draws (draws of N,
                                posterior grid) in cli_result.figures */

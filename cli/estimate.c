@@ -261,7 +261,7 @@ int cli_estimate(int argc, char **argv)
     char *draws_buf = NULL;
     size_t draws_len = 0;
     FILE *draws = NULL;
-    if (o.draws != NULL) {
+    if (o.lcm.draws != NULL) {
         draws = open_memstream(&draws_buf, &draws_len);
         if (draws == NULL) {
             cli_error("out of memory");
@@ -314,7 +314,7 @@ int cli_estimate(int argc, char **argv)
                 cli_error("out of memory");
                 rc = CLI_EXIT_INTERNAL;
             } else {
-                int drc = cli_emit(o.draws, draws_buf, draws_len);
+                int drc = cli_emit(o.lcm.draws, draws_buf, draws_len);
                 rc = drc != CLI_EXIT_OK ? drc : rc;
             }
         }

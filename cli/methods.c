@@ -395,19 +395,19 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
     int have_asked = 0;
     const char *how = "the user (--model)";
     int status = VC_OK;
-    if (o->heterogeneity != NULL && o->model == NULL) {
+    if (o->loglinear.heterogeneity != NULL && o->loglinear.model == NULL) {
         status = vc_error_set(&err, VC_EINVAL,
                               "--heterogeneity adds to a model: give "
                               "--model too (--model independence for "
                               "Rcapture's Mth, --model M0 for Mh)");
-    } else if (o->model != NULL) {
+    } else if (o->loglinear.model != NULL) {
         vc_loglin_model m;
         char spec[2048];
-        if (o->heterogeneity != NULL) {
-            snprintf(spec, sizeof spec, "%s + h=%s", o->model,
-                     o->heterogeneity);
+        if (o->loglinear.heterogeneity != NULL) {
+            snprintf(spec, sizeof spec, "%s + h=%s", o->loglinear.model,
+                     o->loglinear.heterogeneity);
         } else {
-            snprintf(spec, sizeof spec, "%s", o->model);
+            snprintf(spec, sizeof spec, "%s", o->loglinear.model);
         }
         status = vc_loglin_model_parse(spec, t->J,
                                        (const char *const *)t->names, &m,
@@ -417,13 +417,13 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
             have_asked = 1;
             status = vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w, &err);
         }
-    } else if (o->select == CLI_SELECT_STEPWISE) {
+    } else if (o->loglinear.select == CLI_SELECT_STEPWISE) {
         how = "stepwise (SparseMSE)";
-        status = vc_loglin_stepwise(t, o->pthresh, &fit, w, &err);
+        status = vc_loglin_stepwise(t, o->loglinear.pthresh, &fit, w, &err);
     } else {
         vc_loglin_ranked top[5];
         vc_loglin_enum_summary sum;
-        vc_loglin_criterion crit = o->select == CLI_SELECT_AIC
+        vc_loglin_criterion crit = o->loglinear.select == CLI_SELECT_AIC
                                        ? VC_LOGLIN_AIC : VC_LOGLIN_BIC;
         how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
                                     : "BIC over all pairwise models";
@@ -478,7 +478,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         res->est.interval = "Wald on log n0";
         cli_interval kind = o->interval;
         if (kind == CLI_INTERVAL_DEFAULT) {
-            kind = (o->model == NULL && o->select == CLI_SELECT_STEPWISE)
+            kind = (o->loglinear.model == NULL
+                    && o->loglinear.select == CLI_SELECT_STEPWISE)
                        ? CLI_INTERVAL_BOOTSTRAP : CLI_INTERVAL_PROFILE;
         }
         if (kind == CLI_INTERVAL_PROFILE) {
@@ -494,7 +495,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                 res->est.interval = "profile likelihood (Cormack 1992)";
             }
         } else if (kind == CLI_INTERVAL_BOOTSTRAP) {
-            if (o->model != NULL || o->select != CLI_SELECT_STEPWISE) {
+            if (o->loglinear.model != NULL
+                || o->loglinear.select != CLI_SELECT_STEPWISE) {
                 status = vc_error_set(&err, VC_EINVAL,
                                       "the bootstrap interval repeats "
                                       "stepwise selection in every "
@@ -503,10 +505,10 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
             } else {
                 vc_loglin_boot_opts bo;
                 vc_loglin_boot_opts_default(&bo);
-                bo.B = o->bootstrap;
+                bo.B = o->loglinear.bootstrap;
                 bo.seed = o->seed;
                 bo.stratum = vc_hash_string(t->label);
-                bo.pthresh = o->pthresh;
+                bo.pthresh = o->loglinear.pthresh;
                 bo.level = o->level;
                 vc_loglin_boot_result br;
                 status = vc_loglin_bootstrap(t, &bo, &br, NULL, &err);
@@ -606,15 +608,15 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
     vc_error_clear(&err);
     vc_lcm_opts lo;
     vc_lcm_opts_default(&lo);
-    lo.K = o->classes;
-    lo.sampler = o->sampler;
-    lo.temperatures = o->temperatures;
-    lo.beta_min = o->beta_min;
-    lo.adapt_ladder = !o->fixed_ladder;
-    lo.chains = o->chains;
-    lo.burnin = o->burnin;
-    lo.iterations = o->iterations;
-    lo.thin = o->thin;
+    lo.K = o->lcm.classes;
+    lo.sampler = o->lcm.sampler;
+    lo.temperatures = o->lcm.temperatures;
+    lo.beta_min = o->lcm.beta_min;
+    lo.adapt_ladder = !o->lcm.fixed_ladder;
+    lo.chains = o->lcm.chains;
+    lo.burnin = o->lcm.burnin;
+    lo.iterations = o->lcm.iterations;
+    lo.thin = o->lcm.thin;
     lo.seed = o->seed;
     lo.stratum = vc_hash_string(t->label);
     lo.threads = o->threads;
@@ -626,17 +628,17 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         status = c ? VC_OK : err.code;
     }
     int show = !o->quiet && isatty(STDERR_FILENO);
-    uint64_t max_total = o->max_iterations ? o->max_iterations
-                                           : 10 * o->iterations;
-    uint64_t target = o->iterations;
+    uint64_t max_total = o->lcm.max_iterations ? o->lcm.max_iterations
+                                           : 10 * o->lcm.iterations;
+    uint64_t target = o->lcm.iterations;
     /* With progress shown, rounds of a tenth of the run (at least one
      * thin step); without, one round: each round ends at a barrier that
      * waits for the slowest chain, and on a 16-core machine whose cores
      * ran at unequal speeds ten barriers cost 20% of the wall time.
      * Rounds never change the draws. */
     uint64_t round = !show                ? UINT64_MAX
-                     : target / 10 > o->thin ? target / 10
-                                             : o->thin;
+                     : target / 10 > o->lcm.thin ? target / 10
+                                             : o->lcm.thin;
     double t0 = cli_seconds();
     vc_lcm_summary s;
     memset(&s, 0, sizeof s);
@@ -645,13 +647,13 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         uint64_t done = vc_lcm_chains_sweeps(c);
         if (done >= target) {
             status = vc_lcm_chains_summary(c, &s, &err);
-            if (status != VC_OK || s.converged || !o->until_converged
+            if (status != VC_OK || s.converged || !o->lcm.until_converged
                 || done >= max_total) {
                 break;
             }
             /* not converged yet: extend by the same length again */
-            target = done + o->iterations < max_total ? done + o->iterations
-                                                      : max_total;
+            target = done + o->lcm.iterations < max_total
+                         ? done + o->lcm.iterations : max_total;
             rhat = s.N.rhat;
             continue;
         }
@@ -662,7 +664,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             if (vc_lcm_chains_rhat(c, &rhat, NULL) != VC_OK) {
                 rhat = 0.0;
             }
-            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->chains,
+            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->lcm.chains,
                          cli_seconds() - t0, rhat);
         }
     }
@@ -944,22 +946,22 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     vc_error_clear(&err);
     vc_dga_opts d;
     memset(&d, 0, sizeof d);
-    d.delta = o->delta;
-    d.n0_lo = o->n0_lo;
-    d.n0_hi = o->n0_hi;
-    d.prior = o->prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
-    d.nb_a = o->nb_a;
-    d.nb_b = o->nb_b;
+    d.delta = o->dga.delta;
+    d.n0_lo = o->dga.n0_lo;
+    d.n0_hi = o->dga.n0_hi;
+    d.prior = o->dga.prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
+    d.nb_a = o->dga.nb_a;
+    d.nb_b = o->dga.nb_b;
     d.top = 5;
     /* Every graph is enumerated up to 5 lists; beyond, or when asked,
      * MCMC over graphs with the lcm method's run options. */
-    int mcmc = o->dga_mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
+    int mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
     vc_dga_mcmc_opts m;
     vc_dga_mcmc_opts_default(&m);
-    m.chains = o->chains;
-    m.burnin = o->burnin;
-    m.iterations = o->iterations;
-    m.thin = o->thin;
+    m.chains = o->lcm.chains;
+    m.burnin = o->lcm.burnin;
+    m.iterations = o->lcm.iterations;
+    m.thin = o->lcm.thin;
     m.seed = o->seed;
     m.stratum = vc_hash_string(t->label);
     m.threads = o->threads;

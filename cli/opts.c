@@ -76,17 +76,17 @@ void cli_options_init(cli_options *o)
     o->level = 0.95;
     o->interval = CLI_INTERVAL_DEFAULT;
     o->seed = VC_LCM_DEFAULT_SEED;
-    o->select = CLI_SELECT_STEPWISE;
-    o->pthresh = 0.02;
-    o->bootstrap = 1000;
-    o->classes = VC_LCM_DEFAULT_K;
-    o->sampler = VC_LCM_DEFAULT_SAMPLER;
-    o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
-    o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
-    o->chains = VC_LCM_DEFAULT_CHAINS;
-    o->iterations = VC_LCM_DEFAULT_ITERATIONS;
-    o->burnin = VC_LCM_DEFAULT_BURNIN;
-    o->thin = VC_LCM_DEFAULT_THIN;
+    o->loglinear.select = CLI_SELECT_STEPWISE;
+    o->loglinear.pthresh = 0.02;
+    o->loglinear.bootstrap = 1000;
+    o->lcm.classes = VC_LCM_DEFAULT_K;
+    o->lcm.sampler = VC_LCM_DEFAULT_SAMPLER;
+    o->lcm.temperatures = VC_LCM_DEFAULT_TEMPERATURES;
+    o->lcm.beta_min = VC_LCM_DEFAULT_BETA_MIN;
+    o->lcm.chains = VC_LCM_DEFAULT_CHAINS;
+    o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+    o->lcm.burnin = VC_LCM_DEFAULT_BURNIN;
+    o->lcm.thin = VC_LCM_DEFAULT_THIN;
 }
 
 void cli_options_free(cli_options *o)
@@ -96,7 +96,7 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->strata);
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
-    cli_strings_free(&o->sens_merge);
+    cli_strings_free(&o->batch.sens_merge);
 }
 
 /* One or more comma-separated --sensitivity kinds into o; returns
@@ -113,13 +113,13 @@ static int parse_sensitivity(const char *cmd, const char *arg,
     for (size_t i = 0; i < kinds.n && rc == CLI_EXIT_OK; i++) {
         const char *k = kinds.v[i];
         if (strcmp(k, "omit-each") == 0) {
-            o->sensitivity |= CLI_SENS_OMIT_EACH;
+            o->batch.sensitivity |= CLI_SENS_OMIT_EACH;
         } else if (strcmp(k, "merge-pairs") == 0) {
-            o->sensitivity |= CLI_SENS_MERGE_PAIRS;
+            o->batch.sensitivity |= CLI_SENS_MERGE_PAIRS;
         } else if (strncmp(k, "merge:", 6) == 0 && strchr(k + 6, '+') != NULL
                    && k[6] != '+' && k[strlen(k) - 1] != '+'
                    && strstr(k, "++") == NULL) {
-            if (cli_strings_add_csv(&o->sens_merge, k + 6) != 0) {
+            if (cli_strings_add_csv(&o->batch.sens_merge, k + 6) != 0) {
                 rc = CLI_EXIT_INTERNAL;
             }
         } else {
@@ -331,18 +331,18 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             break;
         }
         case OPT_MODEL:
-            o->model = optarg;
+            o->loglinear.model = optarg;
             break;
         case OPT_HETEROGENEITY:
-            o->heterogeneity = optarg;
+            o->loglinear.heterogeneity = optarg;
             break;
         case OPT_SELECT:
             if (strcmp(optarg, "stepwise") == 0) {
-                o->select = CLI_SELECT_STEPWISE;
+                o->loglinear.select = CLI_SELECT_STEPWISE;
             } else if (strcmp(optarg, "aic") == 0) {
-                o->select = CLI_SELECT_AIC;
+                o->loglinear.select = CLI_SELECT_AIC;
             } else if (strcmp(optarg, "bic") == 0) {
-                o->select = CLI_SELECT_BIC;
+                o->loglinear.select = CLI_SELECT_BIC;
             } else {
                 cli_error("%s: --select must be stepwise, aic or bic, not "
                           "\"%s\"", cmd, optarg);
@@ -350,7 +350,7 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             }
             break;
         case OPT_PTHRESH:
-            if (parse_double(optarg, 0.0, 1.0, &o->pthresh) != 0) {
+            if (parse_double(optarg, 0.0, 1.0, &o->loglinear.pthresh) != 0) {
                 cli_error("%s: --pthresh must lie between 0 and 1, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
@@ -358,9 +358,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             break;
         case OPT_SAMPLER:
             if (strcmp(optarg, "gibbs") == 0) {
-                o->sampler = VC_LCM_SAMPLER_GIBBS;
+                o->lcm.sampler = VC_LCM_SAMPLER_GIBBS;
             } else if (strcmp(optarg, "tempering") == 0) {
-                o->sampler = VC_LCM_SAMPLER_TEMPERING;
+                o->lcm.sampler = VC_LCM_SAMPLER_TEMPERING;
             } else if (strcmp(optarg, "splitmerge") == 0) {
                 /* retired: the library says why and what replaces it */
                 vc_lcm_opts lo;
@@ -373,9 +373,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                           "hybrid", cmd, e.msg);
                 return CLI_EXIT_USAGE;
             } else if (strcmp(optarg, "tempering-splitmerge") == 0) {
-                o->sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
+                o->lcm.sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
             } else if (strcmp(optarg, "hybrid") == 0) {
-                o->sampler = VC_LCM_SAMPLER_HYBRID;
+                o->lcm.sampler = VC_LCM_SAMPLER_HYBRID;
             } else {
                 cli_error("%s: --sampler takes hybrid, gibbs, tempering "
                           "or tempering-splitmerge, not \"%s\"", cmd,
@@ -390,18 +390,18 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                           "to 64, not \"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }
-            o->temperatures = (size_t)v;
+            o->lcm.temperatures = (size_t)v;
             break;
         }
         case OPT_BETA_MIN:
-            if (parse_double(optarg, 0.0, 1.0, &o->beta_min) != 0) {
+            if (parse_double(optarg, 0.0, 1.0, &o->lcm.beta_min) != 0) {
                 cli_error("%s: --beta-min must lie strictly between 0 and 1, "
                           "not \"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
         case OPT_FIXED_LADDER:
-            o->fixed_ladder = 1;
+            o->lcm.fixed_ladder = 1;
             break;
         case OPT_BOOTSTRAP:
         case OPT_CLASSES:
@@ -417,11 +417,11 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 return CLI_EXIT_USAGE;
             }
             if (c == OPT_BOOTSTRAP) {
-                o->bootstrap = (size_t)v;
+                o->loglinear.bootstrap = (size_t)v;
             } else if (c == OPT_CLASSES) {
-                o->classes = (size_t)v;
+                o->lcm.classes = (size_t)v;
             } else {
-                o->chains = (size_t)v;
+                o->lcm.chains = (size_t)v;
             }
             break;
         }
@@ -438,27 +438,27 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 return CLI_EXIT_USAGE;
             }
             if (c == OPT_ITERATIONS) {
-                o->iterations = v;
+                o->lcm.iterations = v;
             } else if (c == OPT_BURNIN) {
-                o->burnin = v;
+                o->lcm.burnin = v;
             } else if (c == OPT_THIN) {
-                o->thin = v;
+                o->lcm.thin = v;
             } else {
-                o->max_iterations = v;
+                o->lcm.max_iterations = v;
             }
             break;
         }
         case OPT_UNTIL_CONVERGED:
-            o->until_converged = 1;
+            o->lcm.until_converged = 1;
             break;
         case OPT_DGA_MCMC:
-            o->dga_mcmc = 1;
+            o->dga.mcmc = 1;
             break;
         case OPT_DRAWS:
-            o->draws = optarg;
+            o->lcm.draws = optarg;
             break;
         case OPT_DELTA:
-            if (parse_double(optarg, 0.0, 1e6, &o->delta) != 0) {
+            if (parse_double(optarg, 0.0, 1e6, &o->dga.delta) != 0) {
                 cli_error("%s: --delta must be a positive number, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
@@ -477,9 +477,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
             memcpy(lo_s, optarg, ll);
             lo_s[ll] = '\0';
             strcpy(hi_s, colon + 1);
-            if (parse_u64(lo_s, 0, UINT64_C(1) << 40, &o->n0_lo) != 0
-                || parse_u64(hi_s, 1, UINT64_C(1) << 40, &o->n0_hi) != 0
-                || o->n0_hi <= o->n0_lo) {
+            if (parse_u64(lo_s, 0, UINT64_C(1) << 40, &o->dga.n0_lo) != 0
+                || parse_u64(hi_s, 1, UINT64_C(1) << 40, &o->dga.n0_hi) != 0
+                || o->dga.n0_hi <= o->dga.n0_lo) {
                 cli_error("%s: --n0-grid takes LO:HI with 0 <= LO < HI, not "
                           "\"%s\"", cmd, optarg);
                 return CLI_EXIT_USAGE;
@@ -488,20 +488,20 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         }
         case OPT_PRIOR_N: {
             if (strcmp(optarg, "1/N") == 0 || strcmp(optarg, "inverse") == 0) {
-                o->prior_negbin = 0;
+                o->dga.prior_negbin = 0;
                 break;
             }
             end = NULL;
             if (strncmp(optarg, "negbin:", 7) == 0) {
                 errno = 0;
-                o->nb_a = strtod(optarg + 7, &end);
+                o->dga.nb_a = strtod(optarg + 7, &end);
                 if (errno == 0 && end != optarg + 7 && *end == ',') {
                     const char *b = end + 1;
-                    o->nb_b = strtod(b, &end);
+                    o->dga.nb_b = strtod(b, &end);
                     if (errno == 0 && end != b && *end == '\0'
-                        && o->nb_a > 0.0 && o->nb_b > 0.0
-                        && isfinite(o->nb_a) && isfinite(o->nb_b)) {
-                        o->prior_negbin = 1;
+                        && o->dga.nb_a > 0.0 && o->dga.nb_b > 0.0
+                        && isfinite(o->dga.nb_a) && isfinite(o->dga.nb_b)) {
+                        o->dga.prior_negbin = 1;
                         break;
                     }
                 }
@@ -550,9 +550,9 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
                 return CLI_EXIT_USAGE;
             }
             if (c == OPT_OUT) {
-                o->out_dir = optarg;
+                o->batch.out_dir = optarg;
             } else if (c == OPT_RESUME) {
-                o->resume = 1;
+                o->batch.resume = 1;
             } else {
                 int src = parse_sensitivity(cmd, optarg, o);
                 if (src != CLI_EXIT_OK) {

@@ -284,7 +284,7 @@ static int write_json(const cli_options *o, const vc_dataset *d,
             json_object_set_new(j, "headline", json_null());
             json_object_set_new(j, "error", json_string(x->error));
         }
-        if (o->out_dir != NULL) {
+        if (o->batch.out_dir != NULL) {
             json_object_set_new(j, "variant",
                                 json_string(x->variant ? x->variant
                                                        : "all lists"));
@@ -348,7 +348,7 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
     /* The batch puts the stratum keys first and the variant and the
      * sensitivity spreads (list left out; lists merged) last; estimate
      * keeps its columns. */
-    int batch = o->out_dir != NULL;
+    int batch = o->batch.out_dir != NULL;
     if (batch) {
         for (size_t k = 0; k < d->nstrata_cols; k++) {
             csv_field(f, d->strata_cols[k]);

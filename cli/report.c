@@ -420,9 +420,9 @@ static void stratum_section(FILE *f, const cli_options *o,
     fputs(" people.</p>\n", f);
     /* a spread column for each kind of --sensitivity variant asked for */
     int show[CLI_SENS_KINDS];
-    show[CLI_SENS_OMIT] = (o->sensitivity & CLI_SENS_OMIT_EACH) != 0;
-    show[CLI_SENS_MERGE] = (o->sensitivity & CLI_SENS_MERGE_PAIRS) != 0
-                           || o->sens_merge.n > 0;
+    show[CLI_SENS_OMIT] = (o->batch.sensitivity & CLI_SENS_OMIT_EACH) != 0;
+    show[CLI_SENS_MERGE] = (o->batch.sensitivity & CLI_SENS_MERGE_PAIRS) != 0
+                           || o->batch.sens_merge.n > 0;
     fprintf(f, "<table><tr><th>method</th><th>estimate</th><th>%.10g%% "
             "interval</th><th>kind of interval</th>%s%s<th>warnings</th>"
             "</tr>\n", 100.0 * o->level,
