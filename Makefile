@@ -518,10 +518,10 @@ fuzz-build:
 fuzz-harnesses: $(FUZZ_BIN)
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(BUILD)/cli/opts.o \
-                      $(STATIC_LIB)
+                      $(BUILD)/cli/optable.o $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< \
-	  $(BUILD)/cli/opts.o $(STATIC_LIB) $(LIBS)
+	  $(BUILD)/cli/opts.o $(BUILD)/cli/optable.o $(STATIC_LIB) $(LIBS)
 
 # The service's harness calls serve/'s parsers: its objects, libmicrohttpd
 # and SQLite besides the library.

@@ -164,6 +164,93 @@ typedef struct {
                                variants of each kind */
 } cli_result;
 
+/* optable.c: a command's options as a table.  One entry per option; the
+ * parser builds getopt_long's tables from it, checks values and words
+ * every refusal the same way for every command:
+ *   CMD: --NAME TAKES, not "VALUE"
+ *   CMD: --NAME is an option of victimcount OTHER
+ *   CMD: option --NAME needs a value (see victimcount CMD --help) */
+typedef enum {
+    CLI_OPT_FLAG,     /* no value: sets an int to 1 */
+    CLI_OPT_HELP,     /* -h, --help: parsing stops, *help set */
+    CLI_OPT_STRING,   /* a word: const char *, borrowed from argv */
+    CLI_OPT_LIST,     /* comma-separated items appended to a cli_strings */
+    CLI_OPT_U64,      /* a whole number in [whole.lo, whole.hi]: uint64_t */
+    CLI_OPT_SIZE,     /* the same into a size_t */
+    CLI_OPT_INT,      /* the same into an int */
+    CLI_OPT_UNSIGNED, /* the same into an unsigned */
+    CLI_OPT_REAL,     /* a number in (real.lo, real.hi) (or (lo, hi] with
+                         real.hi_closed): double */
+    CLI_OPT_CHOICE,   /* one of choices' names: its value into an int (or
+                         an enum) */
+    CLI_OPT_CUSTOM    /* parse(value, field, &takes) */
+} cli_opt_kind;
+
+/* A whole number's upper bound that is no real limit: a refusal then
+ * says "takes a whole number >= LO". */
+#define CLI_OPT_NO_LIMIT (UINT64_C(1) << 40)
+
+/* One name of a CLI_OPT_CHOICE and its value; a list ends with a NULL
+ * name.  A name with the value of an earlier one is an alias: accepted,
+ * not listed in a refusal. */
+typedef struct {
+    const char *name;
+    int value;
+} cli_choice;
+
+typedef struct {
+    const char *name;       /* long name, without "--" */
+    const char *alias;      /* a second long name, or NULL */
+    char short_name;        /* -X, or 0 */
+    cli_opt_kind kind;
+    size_t field;           /* offsetof the field it sets in the command's
+                               options struct (CUSTOM: what parse gets) */
+    unsigned commands;      /* bits of cli_optable.command that accept
+                               it; 0: every command of the table */
+    struct {
+        uint64_t lo, hi;
+    } whole;                /* U64, SIZE, INT, UNSIGNED */
+    struct {
+        double lo, hi;
+        int hi_closed;
+    } real;                 /* REAL */
+    const cli_choice *choices; /* CHOICE */
+    /* CUSTOM: set *field from value and return CLI_EXIT_OK; or
+     * CLI_EXIT_USAGE, the refusal worded with *takes (set to NULL after
+     * printing a refusal of its own); or CLI_EXIT_INTERNAL after printing
+     * "out of memory". */
+    int (*parse)(const char *value, void *field, const char **takes);
+    /* any kind, may be NULL: for a value no longer taken, why and what
+     * replaces it (refused as "CMD: --NAME VALUE: WHY"); NULL for any
+     * other value */
+    const char *(*retired)(const char *value);
+    /* the words of a refusal after "--NAME ": NULL for a whole number
+     * (worded from its range); for a CHOICE the verb ("must be", "takes")
+     * before the list of names */
+    const char *takes;
+} cli_opt;
+
+/* A command's table, and who is parsing it. */
+typedef struct {
+    const cli_opt *opts;
+    size_t n;
+    const char *cmd;        /* starts every message: "estimate", "admin
+                               revoke" */
+    const char *help_cmd;   /* "see victimcount HELP_CMD --help" */
+    unsigned command;       /* this command's bit, for cli_opt.commands */
+    const char *const *command_names; /* each bit's command, NULL-ended */
+} cli_optable;
+
+/* Parse argv[1 ..] by t into dest (the struct the fields lie in); optind
+ * is then the first operand.  Returns CLI_EXIT_OK, or CLI_EXIT_USAGE /
+ * CLI_EXIT_INTERNAL after printing why; *help set (and parsing stopped)
+ * at --help. */
+int cli_opt_parse(int argc, char **argv, const cli_optable *t, void *dest,
+                  int *help);
+/* A whole number in [lo, hi] (no sign, no other character); 0 on
+ * success. */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+
 /* opts.c */
 /* Append the comma-separated items of csv to s; -1 after printing "out
  * of memory". */
