@@ -328,7 +328,9 @@ void cli_validate_help(FILE *f);
 int cli_batch(int argc, char **argv);
 void cli_batch_help(FILE *f);
 
-/* batch.c: a batch in steps, so that cli_batch (threads of one process)
+/* batch_plan.c (plan, units, keys), batch_cache.c (open_cache, todo,
+ * unit_serialise, unit_store), batch.c (the rest): a batch in steps, so
+ * that cli_batch (threads of one process)
  * and the MPI driver (cli/mpi/, ranks across machines) share everything
  * but the loop that hands out units.  A unit is (stratum, method,
  * variant); units are numbered 0 .. cli_batch_nunits - 1 in output order,
