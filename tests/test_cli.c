@@ -815,6 +815,39 @@ static void test_option_errors(void)
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "validate: option -o "
                                                    "needs a value"));
+    /* every command parses through the same option table and words its
+     * refusals alike (cli/optable.c) */
+    static const struct {
+        const char *cmd, *msg;
+    } others[] = {
+        {"encode --secret-file", "encode: option --secret-file needs a "
+                                 "value (see victimcount encode --help)"},
+        {"link --threshold 1.5 a b", "link: --threshold takes a number in "
+                                     "(0, 1], not \"1.5\""},
+        {"link --threads 0 a b", "link: --threads takes a number from 1 to "
+                                 "1024, not \"0\""},
+        {"serve --workers 257", "serve: --workers takes a whole number from "
+                                "1 to 256, not \"257\""},
+        {"serve --db", "serve: option --db needs a value (see victimcount "
+                       "serve --help)"},
+        {"admin audit --office x", "admin audit: --office is an option of "
+                                   "victimcount admin add-office or admin "
+                                   "revoke"},
+        {"admin revoke --since 2020", "admin revoke: --since is an option "
+                                      "of victimcount admin audit"},
+        {"admin revoke --bogus", "admin revoke: unknown option --bogus (see "
+                                 "victimcount admin --help)"},
+        {"simulate --seed -1", "simulate: --seed takes a whole number >= 0, "
+                               "not \"-1\""},
+    };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        CU_ASSERT_EQUAL(run(others[i].cmd), 2);
+        const char *e = slurp(err_path);
+        if (strstr(e, others[i].msg) == NULL) {
+            fprintf(stderr, "\n  %s: %s", others[i].cmd, e);
+        }
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, others[i].msg));
+    }
     /* the bootstrap interval repeats the stepwise search: not with a
      * model given */
     CU_ASSERT_EQUAL(run("estimate -m loglinear --interval bootstrap "
