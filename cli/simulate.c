@@ -388,11 +388,13 @@ static int parse_stratum(const char *arg, void *field, const char **takes)
     }
     s.keys = strndup(arg, (size_t)(colon - arg));
     sim_stratum *grown = realloc(so->st, (so->nst + 1) * sizeof *so->st);
+    if (grown != NULL) {
+        so->st = grown; /* the old block may be gone even if keys failed */
+    }
     if (s.keys == NULL || grown == NULL) {
         free(s.keys);
         return CLI_EXIT_INTERNAL;
     }
-    so->st = grown;
     so->st[so->nst++] = s;
     return CLI_EXIT_OK;
 }
@@ -448,11 +450,14 @@ static int parse_referral(const char *arg, void *field, const char **takes)
     (void)takes;
     char *copy = strdup(arg);
     char **grown = realloc(so->refs.v, (so->refs.n + 1) * sizeof *grown);
+    if (grown != NULL) {
+        so->refs.v = grown; /* the old block may be gone even if copy
+                               failed */
+    }
     if (copy == NULL || grown == NULL) {
         free(copy);
         return CLI_EXIT_INTERNAL;
     }
-    so->refs.v = grown;
     so->refs.v[so->refs.n++] = copy;
     return CLI_EXIT_OK;
 }
