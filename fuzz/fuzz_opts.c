@@ -1,6 +1,7 @@
 /*
  * fuzz_opts.c: libFuzzer harness for the option parser of estimate,
- * validate and batch (cli_parse in cli/opts.c).
+ * validate and batch (cli_parse in cli/opts.c, through the option table
+ * machinery of cli/optable.c that every command uses).
  *
  * Input: one byte choosing the subcommand (its value modulo 3: estimate,
  * validate, batch), then the arguments separated by NUL bytes, e.g.

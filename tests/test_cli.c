@@ -96,6 +96,60 @@ static void test_version_help(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "in common"));
 }
 
+/* Every option a command's --help names is one its option table parses
+ * (cli/optable.c): given alone, it is refused for a missing value or
+ * input, never as unknown.  The few names that belong to another program
+ * or command (mpirun's --bind-to; estimate's and encode's columns in
+ * link's example) are listed here. */
+static void test_help_options_parsed(void)
+{
+    static const char *const cmds[] = {
+        "estimate", "validate", "batch", "simulate", "encode", "link",
+        "serve", "admin add-office", "admin revoke", "admin audit"};
+    static const char *const elsewhere[] = {
+        "batch --bind-to", "link --strata", "link --strata-field"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "%s --help", cmds[c]);
+        CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+        static char help[1 << 16];
+        snprintf(help, sizeof help, "%s", slurp(out_path));
+        size_t checked = 0;
+        for (const char *p = strstr(help, "--"); p != NULL;
+             p = strstr(p + 2, "--")) {
+            size_t n = 2;
+            while (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z')
+                   || (p[n] >= 'A' && p[n] <= 'Z')
+                   || (p[n] >= '0' && p[n] <= '9')) {
+                n++;
+            }
+            if (n == 2 || p[2] == '-') {
+                continue;
+            }
+            char opt[64], both[320];
+            snprintf(opt, sizeof opt, "%.*s", (int)n, p);
+            snprintf(both, sizeof both, "%s %s", cmds[c], opt);
+            int skip = 0;
+            for (size_t k = 0; k < sizeof elsewhere / sizeof elsewhere[0];
+                 k++) {
+                skip |= strcmp(both, elsewhere[k]) == 0;
+            }
+            if (skip) {
+                continue;
+            }
+            /* serve never starts: every option of it takes a value */
+            snprintf(cmd, sizeof cmd, "%s </dev/null", both);
+            run(cmd);
+            if (strstr(slurp(err_path), "unknown option") != NULL) {
+                fprintf(stderr, "\n  %s: %s", both, slurp(err_path));
+                CU_FAIL("an option --help names is unknown");
+            }
+            checked++;
+        }
+        CU_ASSERT(checked > 0);
+    }
+}
+
 static void test_usage_errors(void)
 {
     CU_ASSERT_EQUAL(run(""), 2);
@@ -1236,6 +1290,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "option parser: each parse afresh",
                        test_parse_afresh) == NULL
         || CU_add_test(s, "usage errors", test_usage_errors) == NULL
+        || CU_add_test(s, "every option --help names is parsed",
+                       test_help_options_parsed) == NULL
         || CU_add_test(s, "data errors", test_data_errors) == NULL
         || CU_add_test(s, "json", test_json) == NULL
         || CU_add_test(s, "text and csv", test_text_and_csv) == NULL
