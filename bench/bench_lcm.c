@@ -47,6 +47,7 @@
 #include "core/vc_core.h"
 #include "data/vc_data.h"
 #include "models/impl.h"
+#include "models/mcmc_impl.h"
 #include "models/vc_models.h"
 
 static const uint32_t kosovo_pattern[] = {1, 2, 4, 8, 3, 5, 9, 6,

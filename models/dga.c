@@ -69,7 +69,7 @@
 
 #include "core/fastmath.h"
 #include "models/dga_impl.h"
-#include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 /*
  * On machines with AVX2 the hot loops (VC_HOT_CLONES) are also compiled

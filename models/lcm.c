@@ -152,6 +152,7 @@
 
 #include "core/fastmath.h"
 #include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 /* Once at most this many people of a pattern are left to allocate, they
  * are placed person by person (one uniform and a short linear search each)

@@ -175,6 +175,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 /* The unseen of a class are drawn from their whole conditional when
  * their range (with a bound n_max) has at most this many values, else

@@ -20,6 +20,7 @@
 #include <omp.h>
 
 #include "models/impl.h"
+#include "models/mcmc_impl.h"
 #include "models/vc_models.h"
 #include "sim/vc_sim.h"
 #include "tests/test_util.h"
