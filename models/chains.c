@@ -15,7 +15,7 @@
  * tempering's exchanges between replicas (tempering.c), then a sweep of
  * each replica (lcm.c, vci_lcm_sweep).
  *
- * Large tables (models/impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
+ * Large tables (models/lcm_impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
  * or more): the allocation step of each replica is split into fixed
  * blocks of patterns, each with its own stream (seed, stratum, c,
  * VCI_BLOCK_STREAM(r, b)), run by a nested OpenMP loop.  The blocks and
@@ -32,7 +32,7 @@
 #include <gsl/gsl_cdf.h>
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
 
 /* The tail test of the summary (vci_tail_test) handles at most this many

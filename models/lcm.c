@@ -151,7 +151,7 @@
 #include <omp.h>
 
 #include "core/fastmath.h"
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
 
 /* Once at most this many people of a pattern are left to allocate, they

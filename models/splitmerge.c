@@ -174,7 +174,7 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
 
 /* The unseen of a class are drawn from their whole conditional when

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
 
 /* Adaptations of the tempering ladder during the burn-in

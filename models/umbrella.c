@@ -60,7 +60,7 @@
 
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/vc_umbrella.h"
 
 struct vc_lcm_umbrella {

@@ -19,7 +19,7 @@
 #include <gsl/gsl_sf_psi.h>
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
 #include "models/vc_models.h"
 #include "sim/vc_sim.h"
@@ -1481,7 +1481,7 @@ static vc_lcm_chains *kosovo_run(const vc_table *t, int sampler,
     o.burnin = 4000;
     o.thin = 10;
     o.seed = seed;
-    /* the retired splitmerge too (models/impl.h) */
+    /* the retired splitmerge too (models/lcm_impl.h) */
     vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);

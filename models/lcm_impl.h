@@ -1,9 +1,12 @@
 /*
- * impl.h: declarations shared between the files of models/ and their
- * white-box tests (tests/test_models.c).  Not part of the public API.
+ * lcm_impl.h: the latent-class model's insides, shared between its files
+ * (lcm.c, schedule.c, chains.c, tempering.c, splitmerge.c, umbrella.c)
+ * and their white-box tests.  The pieces that graph averaging uses too
+ * (random variates, diagnostics, aligned allocation, log-gamma) are in
+ * mcmc_impl.h.  Not part of the public API.
  */
-#ifndef VC_MODELS_IMPL_H
-#define VC_MODELS_IMPL_H
+#ifndef VC_LCM_IMPL_H
+#define VC_LCM_IMPL_H
 
 #include <math.h>
 #include <stddef.h>
@@ -411,4 +414,4 @@ vc_lcm_umbrella *vci_lcm_umbrella_run(const vc_table *t, const vc_lcm_opts *o,
                                       const vc_lcm_umbrella_opts *uo,
                                       const double *tilt, vc_error *err);
 
-#endif /* VC_MODELS_IMPL_H */
+#endif /* VC_LCM_IMPL_H */
