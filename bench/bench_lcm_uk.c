@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     vc_error_clear(&err);
     double t0 = omp_get_wtime();
     /* the retired splitmerge too, as the reference of its figures in
-     * bench/RESULTS.md (models/lcm_impl.h) */
+     * bench/RESULTS.md, "The samplers compared" (models/lcm_impl.h) */
     vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, &err);
     vc_lcm_summary s;
     if (c == NULL || vc_lcm_chains_round(c, sweeps, &err) != VC_OK

@@ -217,7 +217,7 @@ int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
 /* The half-width of (a')'s proposal in units of sqrt(m_0k + 1): on
  * Kosovo under the hybrid sampler 8 chains of 500,000 sweeps needed 492-
  * 573 sweeps per ESS of N with 5, 465-477 with 10, 403-459 with 20 and
- * 380-486 with 40 (bench/RESULTS.md). */
+ * 380-486 with 40 (bench/HISTORY.md, "Version 0.3.0"). */
 #define VCI_UNSEEN_STEP 20.0
 
 
