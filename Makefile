@@ -140,7 +140,8 @@ STATIC_LIB = $(BUILD)/libvictimcount.a
 SHARED_LIB = $(BUILD)/libvictimcount.so
 SHARED_REAL = $(BUILD)/libvictimcount.so.$(VERSION)
 # What `make install` ships: the public headers, every MODULE/vc_*.h
-# (internal ones are *impl.h, core/fastmath.h and cli/cli.h), the
+# (internal ones: each module's *_impl.h, core/fastmath.h and the
+# headers of cli/ and serve/), the
 # umbrella header dist/victimcount.h, which includes them all, the
 # pkg-config file and the man page.
 PUBLIC_HEADERS := $(sort $(wildcard */vc_*.h))

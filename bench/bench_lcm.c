@@ -16,7 +16,7 @@
  *
  *   0. the floor: the random variates one Kosovo sweep draws, timed alone
  *      by the same generator and variate functions (white-box, through
- *      models/impl.h).  Counted per sweep on Kosovo (temporary counters,
+ *      models/lcm_impl.h).  Counted per sweep on Kosovo (temporary counters,
  *      200,000 sweeps, version 0.2.1): 49.8 binomials (28.0 by inversion,
  *      mean n 21.9, mean n p 4.05; 21.9 by BTRD, mean n 232, mean n p
  *      51), 65.7 gammas (lambda and V; shapes mostly 1 + a count), 6.2
@@ -46,7 +46,8 @@
 
 #include "core/vc_core.h"
 #include "data/vc_data.h"
-#include "models/impl.h"
+#include "models/lcm_impl.h"
+#include "models/mcmc_impl.h"
 #include "models/vc_models.h"
 
 static const uint32_t kosovo_pattern[] = {1, 2, 4, 8, 3, 5, 9, 6,

@@ -9,7 +9,7 @@
  * Usage: bench_lcm_uk SAMPLER [SWEEPS [SEED [TEMPERATURES [BETA_MIN
  *                     [BURNIN]]]]]
  *   SAMPLER hybrid, gibbs, tempering, tempering-splitmerge or the
- *   retired splitmerge (run through models/impl.h); SWEEPS
+ *   retired splitmerge (run through models/lcm_impl.h); SWEEPS
  *   per chain after burn-in (default
  *   20000); defaults otherwise those of vc_lcm_opts_default, thin 10.
  */
@@ -22,7 +22,7 @@
 #include <omp.h>
 
 #include "bench/bench_common.h"
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/vc_models.h"
 
 int main(int argc, char **argv)
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     vc_error_clear(&err);
     double t0 = omp_get_wtime();
     /* the retired splitmerge too, as the reference of its figures in
-     * bench/RESULTS.md (models/impl.h) */
+     * bench/RESULTS.md, "The samplers compared" (models/lcm_impl.h) */
     vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, &err);
     vc_lcm_summary s;
     if (c == NULL || vc_lcm_chains_round(c, sweeps, &err) != VC_OK

@@ -15,7 +15,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "bench/bench_common.h"
-#include "link/impl.h"
+#include "link/link_impl.h"
 #include "tests/link_sim.h"
 
 /* CPU seconds of this thread or process: the machine is shared, so

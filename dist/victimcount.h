@@ -10,7 +10,7 @@
  * Cflags put include/victimcount on the include path, so the modules'
  * own includes ("core/vc_core.h") resolve as they do in the source tree.
  * Every name declared here starts with vc_ or VC_ (tests/install/check.sh
- * checks it).  The library's internal headers (*impl.h, core/fastmath.h)
+ * checks it).  The library's internal headers (*_impl.h, core/fastmath.h)
  * are not installed.
  */
 #ifndef VC_VICTIMCOUNT_H

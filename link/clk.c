@@ -51,7 +51,7 @@
 #include <nettle/hkdf.h>
 #include <nettle/hmac.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 #define CLK_MAX_TOKENS (VC_LINK_NAME_MAX + 2)
 

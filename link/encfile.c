@@ -20,7 +20,7 @@
 
 #include <nettle/base64.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 /* Bound on one file: lines longer than this are refused, not read. */
 #define ENC_MAX_LINE 65536

@@ -17,7 +17,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_multimin.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 #define MIX_MAX_ITER 500
 #define MIX_TOL 1e-9

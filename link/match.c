@@ -33,7 +33,7 @@
 #include <omp.h>
 #endif
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 typedef struct {
     double score;

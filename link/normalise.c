@@ -40,7 +40,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 /* The Cyrillic letters after case folding, U+0430 .. U+04FF, as the
  * Latin spelling they fold to before step 3.  Letters not listed are

@@ -14,7 +14,7 @@
  * are shared.  Where the CPU has AVX-512 VPOPCNTDQ, the counts come from
  * vpopcntq itself.  1024-bit encodings (16 words) get unrolled code.
  */
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

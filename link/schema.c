@@ -18,7 +18,7 @@
 #include <jansson.h>
 #include <nettle/sha2.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 
 static const char *const kind_names[] = {"name", "date", "sex", "exact"};
 

@@ -15,7 +15,7 @@
  * tempering's exchanges between replicas (tempering.c), then a sweep of
  * each replica (lcm.c, vci_lcm_sweep).
  *
- * Large tables (models/impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
+ * Large tables (models/lcm_impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
  * or more): the allocation step of each replica is split into fixed
  * blocks of patterns, each with its own stream (seed, stratum, c,
  * VCI_BLOCK_STREAM(r, b)), run by a nested OpenMP loop.  The blocks and
@@ -32,7 +32,8 @@
 #include <gsl/gsl_cdf.h>
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
+#include "models/mcmc_impl.h"
 
 /* The tail test of the summary (vci_tail_test) handles at most this many
  * chains (stack scratch); with more it reports agreement (p = 1). */
@@ -118,7 +119,7 @@ vc_lcm_chains *vci_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->beta = calloc(c->R, sizeof *c->beta);
     c->counts = calloc(c->R * t->npat, sizeof *c->counts);
     /* per-chain parts that the chains' threads write: on lines of their
-     * own (models/impl.h, vci_lines) */
+     * own (models/mcmc_impl.h, vci_lines) */
     c->log_p = vci_calloc_lines(c->nchains * vci_lines(2 * t->npat),
                                 sizeof *c->log_p);
     c->swap_tried = vci_calloc_lines(c->nchains * vci_lines(c->R),

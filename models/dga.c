@@ -69,7 +69,7 @@
 
 #include "core/fastmath.h"
 #include "models/dga_impl.h"
-#include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 /*
  * On machines with AVX2 the hot loops (VC_HOT_CLONES) are also compiled
@@ -1148,178 +1148,292 @@ static void pass_work_free(pass_work *pw)
 }
 
 /*
- * One pass over (graph, n0) on the grid: see dga_impl.h.  Phases:
- * (1) probes: every term's exact values at three points of each block of
- *     AVG_BLOCK points, and the bounds of every graph on every block from
- *     them (probe_bound); the largest sampled value is the reference level
- *     M, at most the true maximum, so weights are taken relative to it and
- *     skipping those below M - LOG_NEGLIGIBLE is safe;
- * (2) blocks whose probe bound is loose (strong curvature, small n0) are
- *     bounded again from their rows, every COARSE_STRIDE points;
- * (3) the sum, block by block, over the graphs whose bound reaches the
- *     cut.  Lazy grids compute a block's rows only in (2) or (3), so blocks
- *     where no graph has weight cost only their probes.
+ * One pass over (graph, n0) on the grid: see dga_impl.h.  Phases, each a
+ * function below:
+ * (1) avg_probe: every term's exact values at three points of each block
+ *     of AVG_BLOCK points, and the bounds of every graph on every block
+ *     from them (probe_bound); the largest sampled value is the reference
+ *     level M, at most the true maximum, so weights are taken relative to
+ *     it and skipping those below M - LOG_NEGLIGIBLE is safe;
+ * (2) avg_bound: blocks whose probe bound is loose (strong curvature,
+ *     small n0) are bounded again from their rows, every COARSE_STRIDE
+ *     points;
+ * (3) avg_sum: the sum, block by block, over the graphs whose bound
+ *     reaches the cut.  Lazy grids compute a block's rows only in (2) or
+ *     (3), so blocks where no graph has weight cost only their probes;
+ * (4) avg_reduce: the serial reductions in fixed order, into the result.
  * Only three maxima per block are kept between the phases: each phase
  * recomputes a block's bounds (and the refinement of (2), with the cut of
  * (1)), which come out the same each time.
  */
-vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
-                               const uint32_t *edges, const double *log_gw,
-                               size_t ngraphs, vc_error *err)
-{
-    size_t J = g->J;
-    uint64_t lo = g->n0_lo;
-    size_t nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-    size_t nsub = g->nsub;
-    /* blocks per round of phase (3) */
-    size_t chunk = CHUNK_DOUBLES / (2 * ngraphs);
-    chunk = chunk < 8 ? 8 : chunk;
-    chunk = chunk < nblock ? chunk : nblock;
-    vci_dga_terms *gt = malloc(ngraphs * sizeof *gt);
-    double *gmax = malloc(ngraphs * sizeof *gmax);
-    vc_dga_result *r = calloc(1, sizeof *r);
-    double *gsum = NULL, *gnsum = NULL, *csum = NULL, *bmax = NULL;
-    unsigned char *cvis = NULL;
-    uint32_t *fmap = NULL, *ufac = NULL;
-    if (gt == NULL || gmax == NULL || r == NULL) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
-        goto fail;
-    }
-    /* gsum, gnsum: each graph's sums over the blocks so far; csum: a
-     * round's sums per block and graph; bmax: per block, the largest
-     * sm + lgw, ub + lgw and loose ub + lgw (block_maxima) */
-    gsum = calloc(2 * ngraphs, sizeof *gsum);
-    gnsum = gsum ? gsum + ngraphs : NULL;
-    csum = malloc(2 * chunk * ngraphs * sizeof *csum);
-    cvis = malloc(chunk);
-    bmax = malloc(3 * nblock * sizeof *bmax);
-    r->post = calloc(g->ngrid, sizeof *r->post);
-    r->edge_post = calloc(J * J, sizeof *r->edge_post);
-    if (gsum == NULL || csum == NULL || cvis == NULL || bmax == NULL
-        || r->post == NULL || r->edge_post == NULL) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
-        goto fail;
-    }
-    double *bsm = bmax, *bub = bmax + nblock, *bloose = bmax + 2 * nblock;
-    for (size_t k = 0; k < ngraphs; k++) {
-        vci_dga_terms_build(J, edges[k], &gt[k]);
-    }
 
-    /* (1) probes and bounds */
+/* What the phases of one pass share. */
+typedef struct {
+    const vci_dga_grid *g;
+    const double *log_gw;   /* the graphs' log prior weights; NULL: none */
+    size_t ngraphs, nblock;
+    vci_dga_terms *gt;      /* ngraphs: each graph's terms */
+    double *gpost;          /* ngraphs: the graphs' posteriors (4) */
+    /* gsum, gnsum: each graph's sums over the blocks so far; csum: a
+     * round's sums per block and graph; cvis: the round's blocks summed */
+    double *gsum, *gnsum, *csum;
+    unsigned char *cvis;
+    size_t chunk;           /* blocks per round of phase (3) */
+    /* bmax: per block, the largest sm + lgw (bsm), ub + lgw (bub) and
+     * loose ub + lgw (bloose), as block_maxima gives them */
+    double *bmax, *bsm, *bub, *bloose;
+    double M;               /* the reference level */
+    double cut1, cut;       /* the cuts of phases (2) and (3) */
+    uint32_t *ufac;         /* nused: the factors some graph uses, by
+                               code; gt[k].slot[] numbers them */
+    size_t nused;
+} avg_pass;
+
+static void avg_pass_free(avg_pass *p)
+{
+    free(p->ufac);
+    free(p->gt);
+    free(p->gpost);
+    free(p->gsum);
+    free(p->csum);
+    free(p->cvis);
+    free(p->bmax);
+}
+
+/* The shared memory of a pass and the result's grid arrays, the graphs'
+ * terms built.  Errors: VC_ENOMEM (p is then safe to avg_pass_free). */
+static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
+                          const double *log_gw, size_t ngraphs, avg_pass *p,
+                          vc_dga_result *r, vc_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->g = g;
+    p->log_gw = log_gw;
+    p->ngraphs = ngraphs;
+    p->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+    p->chunk = CHUNK_DOUBLES / (2 * ngraphs);
+    p->chunk = p->chunk < 8 ? 8 : p->chunk;
+    p->chunk = p->chunk < p->nblock ? p->chunk : p->nblock;
+    p->gt = malloc(ngraphs * sizeof *p->gt);
+    p->gpost = malloc(ngraphs * sizeof *p->gpost);
+    if (p->gt == NULL || p->gpost == NULL || r == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate graph terms");
+    }
+    p->gsum = calloc(2 * ngraphs, sizeof *p->gsum);
+    p->gnsum = p->gsum ? p->gsum + ngraphs : NULL;
+    p->csum = malloc(2 * p->chunk * ngraphs * sizeof *p->csum);
+    p->cvis = malloc(p->chunk);
+    p->bmax = malloc(3 * p->nblock * sizeof *p->bmax);
+    r->post = calloc(g->ngrid, sizeof *r->post);
+    r->edge_post = calloc(g->J * g->J, sizeof *r->edge_post);
+    if (p->gsum == NULL || p->csum == NULL || p->cvis == NULL
+        || p->bmax == NULL || r->post == NULL || r->edge_post == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    p->bsm = p->bmax;
+    p->bub = p->bmax + p->nblock;
+    p->bloose = p->bmax + 2 * p->nblock;
+    for (size_t k = 0; k < ngraphs; k++) {
+        vci_dga_terms_build(g->J, edges[k], &p->gt[k]);
+    }
+    return VC_OK;
+}
+
+/* (1) Probes and bounds of every block; the cut of (2).  Errors:
+ * VC_ENOMEM. */
+static int avg_probe(avg_pass *p, vc_error *err)
+{
     int alloc_failed = 0;
 #pragma omp parallel
     {
         pass_work pw;
-        pass_work_alloc(g, ngraphs, &pw);
+        pass_work_alloc(p->g, p->ngraphs, &pw);
         if (!pw.ok) {
 #pragma omp atomic write
             alloc_failed = 1;
         }
 #pragma omp for schedule(dynamic, 8)
-        for (size_t b = 0; b < nblock; b++) {
+        for (size_t b = 0; b < p->nblock; b++) {
             if (pw.ok) {
-                block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
-                block_maxima(pw.ub, pw.sm, log_gw, ngraphs, &bsm[b],
-                             &bub[b], &bloose[b]);
+                block_bounds(p->g, p->gt, p->ngraphs, b, pw.pb, pw.ub,
+                             pw.sm);
+                block_maxima(pw.ub, pw.sm, p->log_gw, p->ngraphs,
+                             &p->bsm[b], &p->bub[b], &p->bloose[b]);
             }
         }
         pass_work_free(&pw);
     }
     if (alloc_failed) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
-        goto fail;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
-    double M = largest(bsm, nblock);
+    p->M = largest(p->bsm, p->nblock);
+    p->cut1 = p->M - LOG_NEGLIGIBLE;
+    return VC_OK;
+}
 
-    /* (2) loose bounds that matter, again from the rows */
-    double cut1 = M - LOG_NEGLIGIBLE;
+/* (2) Loose bounds that matter, again from the rows; the reference level
+ * M and the cut of (3).  Errors: VC_ENOMEM, VC_ENUMERIC. */
+static int avg_bound(avg_pass *p, vc_error *err)
+{
+    int alloc_failed = 0;
 #pragma omp parallel
     {
         pass_work pw;
-        pass_work_alloc(g, ngraphs, &pw);
+        pass_work_alloc(p->g, p->ngraphs, &pw);
         if (!pw.ok) {
 #pragma omp atomic write
             alloc_failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < nblock; b++) {
-            if (!pw.ok || bloose[b] < cut1) {
+        for (size_t b = 0; b < p->nblock; b++) {
+            if (!pw.ok || p->bloose[b] < p->cut1) {
                 continue;
             }
-            block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
-            block_rows_begin(g, b, &pw.br);
-            block_refine(g, gt, ngraphs, log_gw, cut1, &pw.br, pw.ub, pw.sm);
+            block_bounds(p->g, p->gt, p->ngraphs, b, pw.pb, pw.ub, pw.sm);
+            block_rows_begin(p->g, b, &pw.br);
+            block_refine(p->g, p->gt, p->ngraphs, p->log_gw, p->cut1, &pw.br,
+                         pw.ub, pw.sm);
             double loose;
-            block_maxima(pw.ub, pw.sm, log_gw, ngraphs, &bsm[b], &bub[b],
-                         &loose);
+            block_maxima(pw.ub, pw.sm, p->log_gw, p->ngraphs, &p->bsm[b],
+                         &p->bub[b], &loose);
         }
         pass_work_free(&pw);
     }
     if (alloc_failed) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
-        goto fail;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
-    M = largest(bsm, nblock);
-    double top = largest(bub, nblock);
-    double cut = M - LOG_NEGLIGIBLE;
-    if (top - M > EXP_RANGE) {
+    p->M = largest(p->bsm, p->nblock);
+    double top = largest(p->bub, p->nblock);
+    p->cut = p->M - LOG_NEGLIGIBLE;
+    if (top - p->M > EXP_RANGE) {
         /* Weights relative to M could overflow vci_exp's range: only a
          * posterior far sharper than any table of people gives this. */
-        vc_error_set(err, VC_ENUMERIC,
-                     "graph averaging: the posterior of n0 is too sharply "
-                     "peaked for the grid scan; narrow the n0 grid");
-        goto fail;
+        return vc_error_set(err, VC_ENUMERIC,
+                            "graph averaging: the posterior of n0 is too "
+                            "sharply peaked for the grid scan; narrow the "
+                            "n0 grid");
     }
-    /* The factors some graph uses, numbered compactly in the order of
-     * their codes. */
-    fmap = malloc((J << J) * sizeof *fmap);
-    ufac = malloc((J << J) * sizeof *ufac);
-    if (fmap == NULL || ufac == NULL) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
-        goto fail;
+    return VC_OK;
+}
+
+/* The factors some graph uses, numbered compactly in the order of their
+ * codes, into p->ufac and each graph's slot[].  Errors: VC_ENOMEM. */
+static int avg_factors(avg_pass *p, vc_error *err)
+{
+    size_t J = p->g->J;
+    uint32_t *fmap = malloc((J << J) * sizeof *fmap);
+    p->ufac = malloc((J << J) * sizeof *p->ufac);
+    if (fmap == NULL || p->ufac == NULL) {
+        free(fmap);
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
     }
     for (size_t f = 0; f < (J << J); f++) {
         fmap[f] = 0;
     }
-    for (size_t k = 0; k < ngraphs; k++) {
-        for (size_t q = 0; q < gt[k].nfactor; q++) {
-            fmap[gt[k].factor[q]] = 1;
+    for (size_t k = 0; k < p->ngraphs; k++) {
+        for (size_t q = 0; q < p->gt[k].nfactor; q++) {
+            fmap[p->gt[k].factor[q]] = 1;
         }
     }
     size_t nused = 0;
     for (size_t f = 0; f < (J << J); f++) {
         if (fmap[f]) {
             fmap[f] = (uint32_t)nused;
-            ufac[nused++] = (uint32_t)f;
+            p->ufac[nused++] = (uint32_t)f;
         }
     }
-    for (size_t k = 0; k < ngraphs; k++) {
-        for (size_t q = 0; q < gt[k].nfactor; q++) {
-            gt[k].slot[q] = fmap[gt[k].factor[q]];
+    for (size_t k = 0; k < p->ngraphs; k++) {
+        for (size_t q = 0; q < p->gt[k].nfactor; q++) {
+            p->gt[k].slot[q] = fmap[p->gt[k].factor[q]];
         }
     }
+    p->nused = nused;
+    free(fmap);
+    return VC_OK;
+}
 
-    /* (3) one pass by blocks of the grid, in rounds of chunk blocks: each
-     * block sums its graphs in graph order and writes only its own slots,
-     * and a round's sums per graph are added in block order, so the result
-     * does not depend on the number of threads. */
-    double n = (double)g->n;
+/* One thread's block_work for the pass p; 0 when out of memory (w is
+ * then still safe to block_work_free). */
+static int block_work_alloc(const avg_pass *p, block_work *w)
+{
+    size_t nused = p->nused;
+    /* rows a little longer than a block, so that rows read side by side
+     * do not share cache sets */
+    w->stride = AVG_BLOCK + 8;
+    w->fac = malloc(2 * nused * w->stride * sizeof *w->fac);
+    w->efac = w->fac ? w->fac + nused * w->stride : NULL;
+    w->row = malloc(AVG_BLOCK * sizeof *w->row);
+    w->cq = malloc(2 * nused * sizeof *w->cq);
+    w->vq = w->cq ? w->cq + nused : NULL;
+    w->need = malloc(nused);
+    w->subs = malloc(2 * nused * sizeof *w->subs);
+    return w->fac && w->row && w->cq && w->need && w->subs;
+}
+
+static void block_work_free(block_work *w)
+{
+    free(w->fac);
+    free(w->row);
+    free(w->cq);
+    free(w->need);
+    free(w->subs);
+}
+
+/* Block b of phase (3): its bounds again, the rows of the factors of the
+ * graphs that reach the cut there, and their weights added to post (the
+ * result's) and to bs[0..ngraphs) (sums) and bs[ngraphs..2 ngraphs)
+ * (sums times N), which the caller zeroed. */
+static void avg_sum_block(const avg_pass *p, size_t b, pass_work *pw,
+                          block_work *w, double *post, double *bs)
+{
+    const vci_dga_grid *g = p->g;
+    size_t J = g->J, ngraphs = p->ngraphs;
+    block_bounds(g, p->gt, ngraphs, b, pw->pb, pw->ub, pw->sm);
+    block_rows_begin(g, b, &pw->br);
+    block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw->br, pw->ub,
+                 pw->sm);
+    /* the factors of the graphs that reach the cut here, and the rows of
+     * those factors */
+    memset(w->need, 0, p->nused);
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = p->log_gw ? p->log_gw[k] : 0.0;
+        if (pw->ub[k] + lw >= p->cut) {
+            for (size_t q = 0; q < p->gt[k].nfactor; q++) {
+                w->need[p->gt[k].slot[q]] = 1;
+            }
+        }
+    }
+    size_t nsubs = 0;
+    uint32_t pmask = (uint32_t)g->nsub - 1;
+    for (size_t q = 0; q < p->nused; q++) {
+        if (w->need[q]) {
+            uint32_t v = p->ufac[q] >> J, pa = p->ufac[q] & pmask;
+            w->subs[nsubs++] = 1u << v | pa;
+            w->subs[nsubs++] = pa; /* 0: the base */
+        }
+    }
+    block_rows_need(g, &pw->br, w->subs, nsubs);
+    size_t i0 = pw->br.i0;
+    block_sum(g, pw->br.row, p->gt, ngraphs, p->ufac, p->nused, p->log_gw,
+              pw->ub, pw->br.len, p->M, p->cut,
+              (double)g->n + (double)(g->n0_lo + i0), w, post + i0, bs,
+              bs + ngraphs);
+}
+
+/* (3) One pass by blocks of the grid, in rounds of chunk blocks: each
+ * block sums its graphs in graph order and writes only its own slots,
+ * and a round's sums per graph are added in block order, so the result
+ * does not depend on the number of threads.  Errors: VC_ENOMEM. */
+static int avg_sum(avg_pass *p, double *post, vc_error *err)
+{
+    size_t nblock = p->nblock, chunk = p->chunk, ngraphs = p->ngraphs;
+    int alloc_failed = 0;
 #pragma omp parallel
     {
         pass_work pw;
-        pass_work_alloc(g, ngraphs, &pw);
+        pass_work_alloc(p->g, ngraphs, &pw);
         block_work w;
-        /* rows a little longer than a block, so that rows read side by
-         * side do not share cache sets */
-        w.stride = AVG_BLOCK + 8;
-        w.fac = malloc(2 * nused * w.stride * sizeof *w.fac);
-        w.efac = w.fac ? w.fac + nused * w.stride : NULL;
-        w.row = malloc(AVG_BLOCK * sizeof *w.row);
-        w.cq = malloc(2 * nused * sizeof *w.cq);
-        w.vq = w.cq ? w.cq + nused : NULL;
-        w.need = malloc(nused);
-        w.subs = malloc(2 * nused * sizeof *w.subs);
-        int ok = pw.ok && w.fac && w.row && w.cq && w.need && w.subs;
+        int ok = block_work_alloc(p, &w) && pw.ok;
         if (!ok) {
 #pragma omp atomic write
             alloc_failed = 1;
@@ -1328,70 +1442,70 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
             size_t c1 = c0 + chunk < nblock ? c0 + chunk : nblock;
 #pragma omp for schedule(dynamic, 1)
             for (size_t b = c0; b < c1; b++) {
-                cvis[b - c0] = 0;
-                if (!ok || bub[b] < cut) {
+                p->cvis[b - c0] = 0;
+                if (!ok || p->bub[b] < p->cut) {
                     /* no graph reaches the cut here */
                     continue;
                 }
-                block_bounds(g, gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
-                block_rows_begin(g, b, &pw.br);
-                block_refine(g, gt, ngraphs, log_gw, cut1, &pw.br, pw.ub,
-                             pw.sm);
-                /* the factors of the graphs that reach the cut here, and
-                 * the rows of those factors */
-                memset(w.need, 0, nused);
-                for (size_t k = 0; k < ngraphs; k++) {
-                    double lw = log_gw ? log_gw[k] : 0.0;
-                    if (pw.ub[k] + lw >= cut) {
-                        for (size_t q = 0; q < gt[k].nfactor; q++) {
-                            w.need[gt[k].slot[q]] = 1;
-                        }
-                    }
-                }
-                size_t nsubs = 0;
-                uint32_t pmask = (uint32_t)nsub - 1;
-                for (size_t q = 0; q < nused; q++) {
-                    if (w.need[q]) {
-                        uint32_t v = ufac[q] >> J, pa = ufac[q] & pmask;
-                        w.subs[nsubs++] = 1u << v | pa;
-                        w.subs[nsubs++] = pa; /* 0: the base */
-                    }
-                }
-                block_rows_need(g, &pw.br, w.subs, nsubs);
-                double *bs = csum + 2 * (b - c0) * ngraphs;
+                double *bs = p->csum + 2 * (b - c0) * ngraphs;
                 memset(bs, 0, 2 * ngraphs * sizeof *bs);
-                size_t i0 = pw.br.i0;
-                block_sum(g, pw.br.row, gt, ngraphs, ufac, nused, log_gw,
-                          pw.ub, pw.br.len, M, cut, n + (double)(lo + i0),
-                          &w, r->post + i0, bs, bs + ngraphs);
-                cvis[b - c0] = 1;
+                avg_sum_block(p, b, &pw, &w, post, bs);
+                p->cvis[b - c0] = 1;
             }
             /* (the for's barrier: the round is summed) */
 #pragma omp single
             for (size_t b = c0; b < c1; b++) {
-                if (!cvis[b - c0]) {
+                if (!p->cvis[b - c0]) {
                     continue;
                 }
-                const double *bs = csum + 2 * (b - c0) * ngraphs;
+                const double *bs = p->csum + 2 * (b - c0) * ngraphs;
                 for (size_t k = 0; k < ngraphs; k++) {
-                    gsum[k] += bs[k];
-                    gnsum[k] += bs[ngraphs + k];
+                    p->gsum[k] += bs[k];
+                    p->gnsum[k] += bs[ngraphs + k];
                 }
             }
         }
-        free(w.fac);
-        free(w.row);
-        free(w.cq);
-        free(w.need);
-        free(w.subs);
+        block_work_free(&w);
         pass_work_free(&pw);
     }
     if (alloc_failed) {
-        vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
-        goto fail;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
     }
+    return VC_OK;
+}
 
-    /* Serial reductions in fixed order. */
+/* The ntop graphs of highest posterior gpost first (ties in graph
+ * order), as indices into idx[ngraphs] (filled): a stable selection sort
+ * is plenty for 822 graphs. */
+static void avg_top(const double *gpost, size_t ngraphs, size_t ntop,
+                    size_t *idx)
+{
+    for (size_t k = 0; k < ngraphs; k++) {
+        idx[k] = k;
+    }
+    for (size_t a = 0; a < ntop; a++) {
+        size_t best = a;
+        for (size_t k = a + 1; k < ngraphs; k++) {
+            if (gpost[idx[k]] > gpost[idx[best]]) {
+                best = k;
+            }
+        }
+        size_t tmp = idx[a];
+        idx[a] = idx[best];
+        idx[best] = tmp;
+    }
+}
+
+/* (4) Serial reductions in fixed order: the posterior of N normalised
+ * and its moments, each graph's posterior and mean of N, the edges'
+ * posteriors, the top graphs, into r.  Errors: VC_ENOMEM. */
+static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
+                      const uint32_t *edges, vc_dga_result *r, vc_error *err)
+{
+    const vci_dga_grid *g = p->g;
+    size_t J = g->J, ngraphs = p->ngraphs;
+    uint64_t lo = g->n0_lo;
+    double n = (double)g->n;
     double Z = 0.0, mean = 0.0, sq = 0.0;
     for (size_t i = 0; i < g->ngrid; i++) {
         Z += r->post[i];
@@ -1405,20 +1519,18 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         double d = n + (double)(lo + i) - mean;
         sq += r->post[i] * d * d;
     }
-    double *gpost = gmax; /* graph posteriors */
+    double *gpost = p->gpost;
     double *gmean = malloc(ngraphs * sizeof *gmean);
     size_t *idx = malloc(ngraphs * sizeof *idx);
     if (gmean == NULL || idx == NULL) {
         free(gmean);
         free(idx);
-        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
-        goto fail;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     for (size_t k = 0; k < ngraphs; k++) {
-        double s = gsum[k], sn = gnsum[k];
+        double s = p->gsum[k], sn = p->gnsum[k];
         gpost[k] = s / Z;
         gmean[k] = s > 0.0 ? sn / s : NAN;
-        idx[k] = k;
         for (size_t bb = 1; bb < J; bb++) {
             for (size_t a = 0; a < bb; a++) {
                 if (edges[k] >> vc_dga_edge_index(a, bb) & 1u) {
@@ -1428,26 +1540,14 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
             }
         }
     }
-    /* top graphs: a stable selection sort is plenty for 822 graphs */
     size_t ntop = o->top ? o->top : DEFAULT_TOP;
     ntop = ntop < ngraphs ? ntop : ngraphs;
-    for (size_t a = 0; a < ntop; a++) {
-        size_t best = a;
-        for (size_t k = a + 1; k < ngraphs; k++) {
-            if (gpost[idx[k]] > gpost[idx[best]]) {
-                best = k;
-            }
-        }
-        size_t tmp = idx[a];
-        idx[a] = idx[best];
-        idx[best] = tmp;
-    }
+    avg_top(gpost, ngraphs, ntop, idx);
     r->top = calloc(ntop ? ntop : 1, sizeof *r->top);
     if (r->top == NULL) {
         free(gmean);
         free(idx);
-        vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
-        goto fail;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     for (size_t a = 0; a < ntop; a++) {
         vc_dga_graph *tg = &r->top[a];
@@ -1456,7 +1556,7 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         tg->renormalised = gpost[idx[a]];
         tg->mean_N = gmean[idx[a]];
         vci_dga_cliques(J, tg->edges, g->t->names, tg->cliques,
-                      sizeof tg->cliques);
+                        sizeof tg->cliques);
     }
     free(gmean);
     free(idx);
@@ -1478,27 +1578,37 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         }
     }
     r->mode = n + (double)(lo + imode);
-    free(fmap);
-    free(ufac);
-    free(gt);
-    free(gmax);
-    free(gsum);
-    free(csum);
-    free(cvis);
-    free(bmax);
-    return r;
+    return VC_OK;
+}
 
-fail:
-    free(fmap);
-    free(ufac);
-    free(gt);
-    free(gmax);
-    free(gsum);
-    free(csum);
-    free(cvis);
-    free(bmax);
-    vc_dga_result_free(r);
-    return NULL;
+vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
+                               const uint32_t *edges, const double *log_gw,
+                               size_t ngraphs, vc_error *err)
+{
+    vc_dga_result *r = calloc(1, sizeof *r);
+    avg_pass p;
+    int status = avg_pass_alloc(g, edges, log_gw, ngraphs, &p, r, err);
+    if (status == VC_OK) {
+        status = avg_probe(&p, err);
+    }
+    if (status == VC_OK) {
+        status = avg_bound(&p, err);
+    }
+    if (status == VC_OK) {
+        status = avg_factors(&p, err);
+    }
+    if (status == VC_OK) {
+        status = avg_sum(&p, r->post, err);
+    }
+    if (status == VC_OK) {
+        status = avg_reduce(&p, o, edges, r, err);
+    }
+    avg_pass_free(&p);
+    if (status != VC_OK) {
+        vc_dga_result_free(r);
+        return NULL;
+    }
+    return r;
 }
 
 int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,

@@ -56,7 +56,7 @@
 #include <gsl/gsl_fft_real.h>
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 /* Probabilities one standard deviation either side of a normal median:
  * Phi(-1) and Phi(1). */

@@ -123,7 +123,8 @@
  *   it), so replicas at beta = 1 and 0.95 exchanged 1-2% of the time.
  *   Data tempering has no such term: its energy is the observed-data log
  *   likelihood, whose posterior spread grows with the number of
- *   parameters, not with n (bench/RESULTS.md).
+ *   parameters, not with n (bench/HISTORY.md, "What changed in the
+ *   tempering, and why").
  *
  * Umbrella sampling (models/umbrella.c)
  *   With a bias b(log N, log alpha) set on the workspace the target is the
@@ -151,12 +152,14 @@
 #include <omp.h>
 
 #include "core/fastmath.h"
-#include "models/impl.h"
+#include "models/lcm_impl.h"
+#include "models/mcmc_impl.h"
 
 /* Once at most this many people of a pattern are left to allocate, they
  * are placed person by person (one uniform and a short linear search each)
  * rather than by further conditional binomials; on Kosovo any value from 4
- * to 24 gives the same speed within noise (bench/RESULTS.md).  Changes the random numbers used, never the distribution. */
+ * to 24 gives the same speed within noise (bench/HISTORY.md, "Branch
+ * lcm2").  Changes the random numbers used, never the distribution. */
 #define VCI_CATEGORICAL_MAX 4
 
 /* With a bound n_max, redraw n0 at most this many times before switching
@@ -436,8 +439,9 @@ static inline size_t visit(size_t i, size_t first)
  * (largest_class), the first binomial takes most of the people; a full
  * sort by weight saved few binomials and cost more than it saved, since
  * the weights of the empty classes change order every sweep (Kosovo,
- * whole runs of the CLI: 7% less CPU time; bench/RESULTS.md).  The order
- * is a function of the conditioning state, so the draw stays exact.
+ * whole runs of the CLI: 7% less CPU time; bench/HISTORY.md, "Version
+ * 0.3.0").  The order is a function of the conditioning state, so the
+ * draw stays exact.
  */
 static void multinomial_add(const gsl_rng *r, uint64_t c,
                             const vc_lcm_workspace *w, alloc_scratch *a,
@@ -1041,7 +1045,7 @@ double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
  * Measured on Kosovo, with the label swaps of the hybrid sampler, one
  * move a sweep cuts the sweeps per effective draw of N from about 800 to
  * 400-490, three (VCI_UNSEEN_MOVES) to 280-394; a move costs about
- * 0.1-0.15 us (bench/RESULTS.md).
+ * 0.1-0.15 us (bench/HISTORY.md, "Version 0.3.1").
  *
  * The proposal.  Class k with probability (m_0k + 1) / (n0 + K) (the
  * classes that hold the unseen are the ones worth moving), then m_0k' =

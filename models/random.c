@@ -73,7 +73,7 @@
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
 
-#include "models/impl.h"
+#include "models/mcmc_impl.h"
 
 double vci_ran_gamma(const gsl_rng *r, double a)
 {

@@ -1,7 +1,7 @@
 /*
  * schedule.c: what each sampler of the latent class model does, in one
  * place.  The options name a sampler (vc_lcm_opts.sampler); this file
- * turns it, once, into a schedule (vci_lcm_schedule, models/impl.h) that
+ * turns it, once, into a schedule (vci_lcm_schedule, models/lcm_impl.h) that
  * the chains (chains.c) and the one-chain calls (vc_lcm_iterate) run.
  *
  * One step of a chain:
@@ -77,7 +77,7 @@
  * against the umbrella estimate of issue 21.  Its schedule stays here for
  * the tests and bench_lcm_uk, which keep it as a reference.
  */
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 
 /* The hybrid's periods and counts (see above). */
 #define VCI_SM_EVERY 100

@@ -35,7 +35,7 @@
  * of sweeps in configurations that differ in which classes exist and
  * whom they hold (a class of people only list GP sees, with some 1,500
  * unseen members, in one chain and not in another), and N moves with the
- * configuration (bench/RESULTS.md).  A Gibbs sweep moves people between
+ * configuration (bench/HISTORY.md, "Branch splitmerge").  A Gibbs sweep moves people between
  * classes one conditional draw at a time given lambda and pi; a split or
  * merge creates or removes a class in one step, with lambda and V
  * integrated out so that the new class needs no proposed parameters, and
@@ -138,7 +138,8 @@
  * mixes the configurations near N = 19,300 and 23,000 that hold Gibbs
  * chains for a million sweeps: with the split-merge proposals switched
  * off, the swaps alone gave R-hat 1.0012 and bulk ESS 1,580 in 100,000
- * sweeps where Gibbs gave 1.036 and 92 (bench/RESULTS.md).
+ * sweeps where Gibbs gave 1.036 and 92 (bench/HISTORY.md, "Branch
+ * splitmerge").
  *
  * The flip (hybrid sampler only; vci_sm_flip_alpha).  On UK a chain can
  * start, and stay for a million sweeps, in a configuration where one
@@ -174,7 +175,8 @@
 
 #include <gsl/gsl_sf_gamma.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
+#include "models/mcmc_impl.h"
 
 /* The unseen of a class are drawn from their whole conditional when
  * their range (with a bound n_max) has at most this many values, else

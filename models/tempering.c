@@ -30,7 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
+#include "models/mcmc_impl.h"
 
 /* Adaptations of the tempering ladder during the burn-in
  * (vci_tempering_burn_in, called by chains.c's burn_in), in
@@ -115,7 +116,7 @@ static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
 }
 
 /* Exchange counters of pair q of chain i: each chain's counters on
- * cache lines of their own (models/impl.h, vci_lines). */
+ * cache lines of their own (models/mcmc_impl.h, vci_lines). */
 static size_t swap_at(const vc_lcm_chains *c, size_t i, size_t q)
 {
     return i * vci_lines(c->R) + q;

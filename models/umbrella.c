@@ -60,7 +60,7 @@
 
 #include <omp.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/vc_umbrella.h"
 
 struct vc_lcm_umbrella {
@@ -400,7 +400,8 @@ static double median_of(double *v, size_t m)
  * the mean: on UK one chain of eight sat for its whole kept run in a
  * low-N region after the adaptive phase (no round trip) and its
  * estimates were off by 100 times their spread among the others
- * (bench/RESULTS.md); one such chain moves the mean, not the median. */
+ * (bench/HISTORY.md, "Issue 21"); one such chain moves the mean, not
+ * the median. */
 static void median_se(const double *v, size_t m, double *est, double *se)
 {
     double *a = malloc(m * sizeof *a);

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "data/vc_data.h"
-#include "serve/impl.h"
+#include "serve/serve_impl.h"
 
 struct vcs_worker {
     const vcs_config *cfg;

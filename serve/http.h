@@ -11,7 +11,7 @@
 
 #include <microhttpd.h>
 
-#include "serve/impl.h"
+#include "serve/serve_impl.h"
 
 struct vcs_server {
     vcs_config cfg;

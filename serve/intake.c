@@ -12,7 +12,7 @@
 
 #include "data/vc_data.h"
 #include "report/vc_report.h"
-#include "serve/impl.h"
+#include "serve/serve_impl.h"
 
 /* Split "a, b,c" into trimmed names (at most cap); returns the count, or
  * cap + 1 when there are too many. */

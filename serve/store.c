@@ -41,7 +41,7 @@
 
 #include <nettle/memops.h>
 
-#include "serve/impl.h"
+#include "serve/serve_impl.h"
 
 #define SCHEMA_VERSION 1
 

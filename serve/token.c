@@ -18,7 +18,7 @@
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
 
-#include "serve/impl.h"
+#include "serve/serve_impl.h"
 
 int vcsi_random(uint8_t *buf, size_t n, vc_error *err)
 {

@@ -336,7 +336,7 @@ static void test_level_check(void)
     CU_ASSERT_EQUAL(vc_level_check(95.0, &err), VC_EINVAL);
     CU_ASSERT_STRING_EQUAL(err.msg, "interval level must lie strictly "
                                     "between 0 and 1, got 95");
-    /* the estimators say the same (models: test_models.c) */
+    /* the estimators say the same (models: test_lcm.c) */
     vc_estimate e;
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_chapman_from_counts(10, 10, 5, 1.5,

@@ -16,7 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 
-#include "link/impl.h"
+#include "link/link_impl.h"
 #include "tests/link_sim.h"
 #include "tests/test_util.h"
 

@@ -1,5 +1,5 @@
 /*
- * impl.h: declarations shared by the files of serve/ (not a public
+ * serve_impl.h: declarations shared by the files of serve/ (not a public
  * header).
  */
 #ifndef VC_SERVE_IMPL_H

@@ -1,5 +1,5 @@
 /*
- * impl.h: declarations shared by the files of link/ and its white-box
+ * link_impl.h: declarations shared by the files of link/ and its white-box
  * tests only.
  */
 #ifndef VC_LINK_IMPL_H
