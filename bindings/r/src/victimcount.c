@@ -428,15 +428,31 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
     lo.alpha_shape = num(o, "a_alpha", VC_LCM_DEFAULT_ALPHA_SHAPE);
     lo.alpha_rate = num(o, "b_alpha", VC_LCM_DEFAULT_ALPHA_RATE);
     const char *sampler = str(o, "sampler");
-    /* indexed by VC_LCM_SAMPLER_*; the retired splitmerge is passed on
-     * for the library to refuse with its reason */
-    static const char *const samplers[] = {"gibbs", "tempering",
-                                           "splitmerge",
-                                           "tempering-splitmerge", "hybrid"};
-    for (int s = 0; sampler && s < 5; s++) {
-        if (strcmp(sampler, samplers[s]) == 0) {
-            lo.sampler = s;
+    /* the retired splitmerge is passed on for the library to refuse
+     * with its reason; a name it does not know is refused here, never
+     * replaced by the default */
+    static const struct {
+        const char *name;
+        int value;
+    } samplers[] = {{"hybrid", VC_LCM_SAMPLER_HYBRID},
+                    {"gibbs", VC_LCM_SAMPLER_GIBBS},
+                    {"tempering", VC_LCM_SAMPLER_TEMPERING},
+                    {"tempering-splitmerge",
+                     VC_LCM_SAMPLER_TEMPERING_SPLITMERGE},
+                    {"splitmerge", VC_LCM_SAMPLER_SPLITMERGE}};
+    if (sampler != NULL) {
+        size_t s = 0, n = sizeof samplers / sizeof samplers[0];
+        while (s < n && strcmp(sampler, samplers[s].name) != 0) {
+            s++;
         }
+        if (s == n) {
+            vc_error_set(&err, VC_EINVAL,
+                         "unknown sampler \"%s\": hybrid (the default), "
+                         "gibbs, tempering or tempering-splitmerge",
+                         sampler);
+            return fail(r, &err);
+        }
+        lo.sampler = samplers[s].value;
     }
     lo.temperatures = (size_t)num(o, "temperatures",
                                   VC_LCM_DEFAULT_TEMPERATURES);

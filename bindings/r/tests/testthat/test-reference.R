@@ -83,6 +83,15 @@ test_that("vc_estimatepopulation is the CLI's stepwise bootstrap", {
   expect_error(vc_estimatepopulation(k, method = "lasso"), "stepwise")
 })
 
+test_that("an unknown sampler is refused, never replaced by the default", {
+  caps <- korea_df("Freq")
+  expect_error(vc_lcmCR(caps, tabular = TRUE, K = 5, burnin = 10,
+                        samples = 10, sampler = "hybird"),
+               "unknown sampler \"hybird\"")
+  expect_error(vc_lcmCR(caps, tabular = TRUE, K = 5, burnin = 10,
+                        samples = 10, sampler = "splitmerge"), "hybrid")
+})
+
 test_that("vc_lcmCR gives the CLI's draws of N", {
   path <- ref("Korea.csv")
   f <- tempfile(fileext = ".csv")
