@@ -1097,6 +1097,365 @@ static void test_refusals(void)
     CU_ASSERT_EQUAL(run("link --help"), 0);
 }
 
+/* ---------------------------------------------------------------------
+ * An office's list as `encode` reads it (records.c): what is accepted,
+ * and each refusal with its file, line and column.
+ * ------------------------------------------------------------------- */
+
+/* Parse text as "r.csv"; on refusal, check the code and that the message
+ * starts with want. */
+static void records_refused(const char *text, size_t len, int code,
+                            const char *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r = vc_link_records_parse(text, len, "r.csv", &err);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_EQUAL(err.code, code);
+    if (strncmp(err.msg, want, strlen(want)) != 0) {
+        fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg, want);
+        CU_FAIL("message");
+    }
+    vc_link_records_free(r);
+}
+
+static void test_records(void)
+{
+    /* a byte-order mark, semicolons (the header holds more of them than
+     * commas), a quoted field holding the other separator, CRLF, a blank
+     * line and a line of spaces skipped; each row keeps its line */
+    const char *semi = "\xef\xbb\xbfgiven;family;note\r\n"
+                       "Anna;Ivanova;\"a, b\"\r\n"
+                       "\r\n"
+                       "   \r\n"
+                       "Nurlan;Zhumabekov;x\r\n";
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r =
+        vc_link_records_parse(semi, strlen(semi), "r.csv", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 3);
+    CU_ASSERT_STRING_EQUAL(r->header[0], "given"); /* the BOM dropped */
+    CU_ASSERT_STRING_EQUAL(r->header[2], "note");
+    CU_ASSERT_EQUAL_FATAL(r->nrows, 2);
+    CU_ASSERT_STRING_EQUAL(r->cells[2], "a, b");
+    CU_ASSERT_STRING_EQUAL(r->cells[3], "Nurlan");
+    CU_ASSERT_STRING_EQUAL(r->cells[5], "x");
+    CU_ASSERT_EQUAL(r->line[0], 2);
+    CU_ASSERT_EQUAL(r->line[1], 5);
+    vc_link_records_free(r);
+    /* tabs (a comma inside a field does not make it a comma file) */
+    const char *tabs = "given\tfamily\nAbdu, Rakhman\tAliev\n";
+    r = vc_link_records_parse(tabs, strlen(tabs), "t.tsv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 2);
+    CU_ASSERT_EQUAL_FATAL(r->nrows, 1);
+    CU_ASSERT_STRING_EQUAL(r->cells[0], "Abdu, Rakhman");
+    vc_link_records_free(r);
+
+    /* refusals */
+    const char *short_row = "a,b\n1,2\n3\n";
+    records_refused(short_row, strlen(short_row), VC_EDATA,
+                    "r.csv:3: 1 fields, the header has 2");
+    const char *long_row = "a,b\n\n1,2,3\n";
+    records_refused(long_row, strlen(long_row), VC_EDATA,
+                    "r.csv:3: 3 fields, the header has 2");
+    /* a quote inside an unquoted field, or after a closing quote */
+    const char *quote = "a,b\n1,x\"y\n";
+    records_refused(quote, strlen(quote), VC_EDATA,
+                    "r.csv:2: column 2: a quote inside an unquoted field");
+    const char *after = "a,b\n1,2\n\"x\"y,2\n";
+    records_refused(after, strlen(after), VC_EDATA,
+                    "r.csv:3: column 1: a quote inside an unquoted field");
+    /* a quoted field still open at the end of the file: the line and
+     * column where it began, not the end of the file */
+    const char *open = "a,b\n1,\"abc\n";
+    records_refused(open, strlen(open), VC_EDATA,
+                    "r.csv:2: column 2: a quoted field not closed before "
+                    "the end of the file");
+    const char *open1 = "a,b\n1,2\n\n\"abc\ndef,x\nghi\n";
+    records_refused(open1, strlen(open1), VC_EDATA,
+                    "r.csv:4: column 1: a quoted field not closed");
+    const char *open2 = "a,b,c\r\n1,\"two\r\nlines\",\"x\r\n";
+    records_refused(open2, strlen(open2), VC_EDATA,
+                    "r.csv:3: column 3: a quoted field not closed");
+    /* nothing but blank lines */
+    records_refused("\n  \n\n", 5, VC_EDATA, "r.csv: empty file");
+    records_refused("", 0, VC_EDATA, "r.csv: empty file");
+    /* a field over 4096 bytes, in column 2 of line 3 */
+    size_t big = 4097;
+    char *buf = malloc(big + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    size_t k = (size_t)sprintf(buf, "a,b\n1,2\n3,");
+    memset(buf + k, 'x', big);
+    k += big;
+    buf[k++] = '\n';
+    records_refused(buf, k, VC_EDATA,
+                    "r.csv:3: column 2: field longer than 4096 bytes");
+    /* 4096 bytes is still a field */
+    buf[k - 2] = '\n';
+    r = vc_link_records_parse(buf, k - 1, "r.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(strlen(r->cells[3]), 4096);
+    vc_link_records_free(r);
+    free(buf);
+    /* a header of 257 columns; 256 are read */
+    buf = malloc(257 * 8 + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    k = 0;
+    for (int c = 0; c < 257; c++) {
+        k += (size_t)sprintf(buf + k, "%sc%d", c ? "," : "", c);
+    }
+    buf[k++] = '\n';
+    records_refused(buf, k, VC_EDATA, "r.csv:1: more than 256 fields");
+    char *comma = strrchr(buf, ',');
+    comma[0] = '\n';
+    r = vc_link_records_parse(buf, (size_t)(comma - buf) + 1, "r.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 256);
+    CU_ASSERT_STRING_EQUAL(r->header[255], "c255");
+    vc_link_records_free(r);
+    free(buf);
+}
+
+/* Reading from a file: one larger than the first read buffer (64 KiB)
+ * reads whole; a missing file and a directory are refused with the
+ * path. */
+static void test_records_read(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/many.csv", tmp);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("given_name,family_name,date_of_birth\n", f);
+    for (int i = 0; i < 5000; i++) {
+        fprintf(f, "Name%d,Family%d,1990-01-%02d\n", i, i, 1 + i % 28);
+    }
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r = vc_link_records_read(path, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->nrows, 5000);
+    CU_ASSERT_STRING_EQUAL(r->cells[4999 * 3 + 1], "Family4999");
+    CU_ASSERT_EQUAL(r->line[4999], 5001);
+    vc_link_records_free(r);
+    snprintf(path, sizeof path, "%s/absent.csv", tmp);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_records_read(path, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, path, strlen(path)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No such file"));
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_records_read(tmp, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, tmp, strlen(tmp)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "read error"));
+}
+
+/* An encoding file, line by line: each refusal names the file and the
+ * line, and says what was expected. */
+#define ENC_HEAD                                                          \
+    "# victimcount encodings 1\n# list: A\n# schema: "                    \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n" \
+    "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128\n"
+
+static void encfile_refused(const char *text, size_t len, const char *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_parse(text, len, "e.enc", &err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_EQUAL(err.code, VC_EDATA);
+    if (strncmp(err.msg, want, strlen(want)) != 0) {
+        fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg, want);
+        CU_FAIL("message");
+    }
+    vc_link_set_free(s);
+}
+
+static void test_encfile_lines(void)
+{
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"# victimcount encodings 2\n", "e.enc:1: not a victimcount "
+                                        "encoding file"},
+        {"# victimcount encodings 1\n# lists: A\n",
+         "e.enc:2: expected \"# list: ...\""},
+        {"# victimcount encodings 1\n# list: \n", "e.enc:2: empty list name"},
+        {"# victimcount encodings 1\n# list: A\n# schema: 0123\n",
+         "e.enc:3: schema: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
+         "e.enc:3: schema: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdeg\n",
+         "e.enc:4: key-check: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 100\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 0\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128x\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {ENC_HEAD "clk\n", "e.enc:6: expected the header \"id[,strata...],clk\""},
+        {ENC_HEAD "id,region\n", "e.enc:6: expected the header"},
+        {ENC_HEAD "key,clk\n", "e.enc:6: expected the header"},
+        {ENC_HEAD "id,clk\n,AQAAAAAAAAAAAAAAAAAAgA==\n", "e.enc:7: empty id"},
+        {ENC_HEAD "id,clk\nr1,AQAAAAAAAAAAAAAAAAAAgA==\n"
+                  "r2,AQAAAAAAAAAAAAAAAAAAg!==\n",
+         "e.enc:8: column clk: expected 128 bits in base64"},
+        {ENC_HEAD "id,clk\nr1,AQAAAAAAAAAAAAAAAAAAgAAA\n",
+         "e.enc:7: column clk: expected 128 bits in base64"},
+        {ENC_HEAD "id,region,clk\nr1,AQAAAAAAAAAAAAAAAAAAgA==\n",
+         "e.enc:7: expected 3 fields, got 2"},
+        {ENC_HEAD "id,clk\nr1,North,AQAAAAAAAAAAAAAAAAAAgA==\n",
+         "e.enc:7: expected 2 fields, got more than 2"},
+        {"# victimcount encodings 1\n# list: A\n",
+         "e.enc: the header ends at line 2 (6 lines expected)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        encfile_refused(bad[i].text, strlen(bad[i].text), bad[i].want);
+    }
+    /* a NUL byte inside a line */
+    static const char nul[] = ENC_HEAD "id,clk\nr\0001,AQAAAAAAAAAAAAAAAAAAgA==\n";
+    encfile_refused(nul, sizeof nul - 1, "e.enc:7: NUL byte");
+    /* a line over 65536 bytes */
+    size_t head = strlen(ENC_HEAD "id,clk\n");
+    char *buf = malloc(head + 70000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf, ENC_HEAD "id,clk\n", head);
+    memset(buf + head, 'x', 65537);
+    buf[head + 65537] = '\n';
+    encfile_refused(buf, head + 65538, "e.enc:7: line too long");
+    free(buf);
+    /* accepted: CRLF, a blank line, a stratum column kept in clear */
+    const char *good = "# victimcount encodings 1\r\n# list: IOM\r\n# schema: "
+                       "0123456789abcdef0123456789abcdef0123456789abcdef"
+                       "0123456789abcdef\r\n"
+                       "# key-check: 0123456789abcdef0123456789abcdef\r\n"
+                       "# bits: 128\r\nid,region,clk\r\n"
+                       "r1,North,AQAAAAAAAAAAAAAAAAAAgA==\r\n\r\n"
+                       "r2,South,AgAAAAAAAAAAAAAAAAAAAA==\r\n";
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_parse(good, strlen(good), "g.enc", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->list, "IOM");
+    CU_ASSERT_EQUAL(s->bits, 128);
+    CU_ASSERT_EQUAL(s->nstrata, 1);
+    CU_ASSERT_STRING_EQUAL(s->strata_cols[0], "region");
+    CU_ASSERT_EQUAL_FATAL(s->n, 2);
+    CU_ASSERT_STRING_EQUAL(s->ids[1], "r2");
+    CU_ASSERT_STRING_EQUAL(s->strata[1], "South");
+    CU_ASSERT_EQUAL(s->filters[2], 2u);
+    CU_ASSERT_EQUAL(s->filters[3], 0u);
+    vc_link_set_free(s);
+}
+
+/* The header `encode` writes: names that would break the file are
+ * refused, and what is written reads back. */
+static void test_encfile_header(void)
+{
+    static const char hash[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char check[] = "0123456789abcdef0123456789abcdef";
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_write_header(f, "IOM, Almaty", hash, check, 128,
+                                         NULL, 0, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "list name \"IOM, Almaty\""));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(
+        vc_link_write_header(f, "", hash, check, 128, NULL, 0, &err),
+        VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "empty"));
+    static const char *const bad_cols[][1] = {{"clk"}, {"id"}, {""},
+                                              {"re\"gion"}};
+    for (size_t i = 0; i < 4; i++) {
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_write_header(f, "IOM", hash, check, 128,
+                                             bad_cols[i], 1, &err),
+                        VC_EINVAL);
+        CU_ASSERT(strncmp(err.msg, "stratum column", 14) == 0);
+    }
+    fclose(f);
+    free(text);
+    /* a good header, one row, read back */
+    f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static const char *const cols[] = {"region", "year"};
+    CU_ASSERT_EQUAL(
+        vc_link_write_header(f, "IOM", hash, check, 128, cols, 2, NULL),
+        VC_OK);
+    uint64_t filter[2] = {5, (uint64_t)1 << 63};
+    char b64[64];
+    vc_link_base64_put(filter, 2, b64);
+    fprintf(f, "k1,North,2024,%s\n", b64);
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_link_set *s = vc_link_set_parse(text, len, "w.enc", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->schema, hash);
+    CU_ASSERT_STRING_EQUAL(s->key_check, check);
+    CU_ASSERT_EQUAL(s->nstrata, 2);
+    CU_ASSERT_STRING_EQUAL(s->strata_cols[1], "year");
+    CU_ASSERT_EQUAL_FATAL(s->n, 1);
+    CU_ASSERT_STRING_EQUAL(s->strata[1], "2024");
+    CU_ASSERT_EQUAL(s->filters[0], 5u);
+    CU_ASSERT_EQUAL(s->filters[1], (uint64_t)1 << 63);
+    vc_link_set_free(s);
+    free(text);
+}
+
+/* Reading an encoding file: one over the first read buffer (64 KiB)
+ * reads whole; a missing file and a directory are refused. */
+static void test_encfile_read(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.enc", tmp);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(ENC_HEAD "id,clk\n", f);
+    for (uint64_t i = 0; i < 4000; i++) {
+        uint64_t filter[2] = {i, ~i};
+        char b64[64];
+        vc_link_base64_put(filter, 2, b64);
+        fprintf(f, "r%llu,%s\n", (unsigned long long)i, b64);
+    }
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_read(path, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL_FATAL(s->n, 4000);
+    CU_ASSERT_STRING_EQUAL(s->ids[3999], "r3999");
+    CU_ASSERT_EQUAL(s->filters[2 * 3999], 3999u);
+    CU_ASSERT_EQUAL(s->filters[2 * 3999 + 1], ~(uint64_t)3999);
+    vc_link_set_free(s);
+    snprintf(path, sizeof path, "%s/absent.enc", tmp);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_set_read(path, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, path, strlen(path)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No such file"));
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_set_read(tmp, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "read error"));
+}
+
 int vc_register_link_suite(void)
 {
     CU_pSuite s = CU_add_suite("link", setup, teardown);
@@ -1119,7 +1478,13 @@ int vc_register_link_suite(void)
         || CU_add_test(s, "no leakage", test_no_leakage) == NULL
         || CU_add_test(s, "link end to end", test_link_cli) == NULL
         || CU_add_test(s, "simulate --people", test_simulate_people) == NULL
-        || CU_add_test(s, "refusals", test_refusals) == NULL) {
+        || CU_add_test(s, "refusals", test_refusals) == NULL
+        || CU_add_test(s, "records", test_records) == NULL
+        || CU_add_test(s, "records from a file", test_records_read) == NULL
+        || CU_add_test(s, "encoding file lines", test_encfile_lines) == NULL
+        || CU_add_test(s, "encoding file header", test_encfile_header)
+               == NULL
+        || CU_add_test(s, "encoding file read", test_encfile_read) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
