@@ -1456,6 +1456,170 @@ static void test_encfile_read(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "read error"));
 }
 
+/* An encoding set from text written as `encode` writes it: list `list`,
+ * stratum columns region and year, one row per entry of rows (id, region,
+ * year, and a filter of 128 bits given as two words). */
+typedef struct {
+    const char *id, *region, *year;
+    uint64_t f0, f1;
+} enc_row;
+
+static vc_link_set *set_of(const char *list, const enc_row *rows, size_t n,
+                           size_t bits)
+{
+    static const char hash[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char check[] = "0123456789abcdef0123456789abcdef";
+    static const char *const cols[] = {"region", "year"};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        return NULL;
+    }
+    vc_link_write_header(f, list, hash, check, bits, cols, 2, NULL);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t filter[4] = {rows[i].f0, rows[i].f1, 0, 0};
+        char b64[128];
+        vc_link_base64_put(filter, bits / 64, b64);
+        fprintf(f, "%s,%s,%s,%s\n", rows[i].id, rows[i].region, rows[i].year,
+                b64);
+    }
+    fclose(f);
+    vc_link_set *s = vc_link_set_parse(text, len, list, NULL);
+    free(text);
+    return s;
+}
+
+/* Linking with two stratum columns kept in clear: people are matched only
+ * within their (region, year), and each stratum's table carries both
+ * values; the sweep's tables at a lower threshold join more. */
+static void test_link_strata(void)
+{
+    const uint64_t p1 = 0xffffffffffULL, p2 = 0xffffffffffULL << 20;
+    const uint64_t p1b = 0xfffffffffULL; /* 36 of p1's 40 bits: Dice 0.947 */
+    static const enc_row a_rows[] = {
+        {"a1", "North", "2020", 0, 0},
+        {"a2", "North", "2021", 0, 0},
+        {"a3", "South", "2020", 0, 0},
+    };
+    enc_row a[3], b[3];
+    memcpy(a, a_rows, sizeof a);
+    a[0].f0 = p1;
+    a[1].f0 = p2;
+    a[2].f0 = p1;
+    /* b1 is a1 (same stratum); b2 is a2's filter in another year; b3 is
+     * a3 with 4 bits lost */
+    static const enc_row b_rows[] = {
+        {"b1", "North", "2020", 0, 0},
+        {"b2", "North", "2022", 0, 0},
+        {"b3", "South", "2020", 0, 0},
+    };
+    memcpy(b, b_rows, sizeof b);
+    b[0].f0 = p1;
+    b[1].f0 = p2;
+    b[2].f0 = p1b;
+    vc_link_set *A = set_of("A", a, 3, 128);
+    vc_link_set *B = set_of("B", b, 3, 128);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B);
+    const vc_link_set *sets[2] = {A, B};
+    const char *names[2] = {"A", "B"};
+    static const double sweep[1] = {0.9};
+    vc_link_opts o = {0.96, 0.0, 1, 1, 0, sweep, 1, 0.0};
+    vc_link_result *r = NULL;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 2, names, &o, &r, &err), VC_OK);
+    /* strata: North 2020, North 2021, North 2022, South 2020 */
+    CU_ASSERT_EQUAL_FATAL(r->ntables, 4);
+    static const char *const label[4] = {"North 2020", "North 2021",
+                                         "North 2022", "South 2020"};
+    /* at 0.96: only a1 = b1; a3 and b3 (0.947) stay apart */
+    static const uint64_t n_at[4] = {1, 1, 1, 2};
+    for (size_t s = 0; s < 4; s++) {
+        const vc_table *t = r->tables[s];
+        CU_ASSERT_STRING_EQUAL(t->label, label[s]);
+        CU_ASSERT_EQUAL(t->nkeys, 2);
+        CU_ASSERT_EQUAL(t->n, n_at[s]);
+    }
+    CU_ASSERT_EQUAL(r->tables[0]->npat, 1);
+    CU_ASSERT_EQUAL(r->tables[0]->pattern[0], 3u);
+    CU_ASSERT_STRING_EQUAL(r->tables[3]->keys[0], "South");
+    CU_ASSERT_STRING_EQUAL(r->tables[3]->keys[1], "2020");
+    CU_ASSERT_EQUAL(r->people, 5);
+    /* the sweep at 0.9 joins a3 and b3 too */
+    CU_ASSERT_EQUAL_FATAL(r->nsweep, 1);
+    CU_ASSERT_EQUAL_FATAL(r->sweep_ntables[0], 4);
+    CU_ASSERT_EQUAL(r->sweep_tables[0][3]->n, 1);
+    CU_ASSERT_EQUAL(r->sweep_tables[0][3]->pattern[0], 3u);
+    vc_link_result_free(r);
+    vc_link_set_free(A);
+    vc_link_set_free(B);
+}
+
+/* What vc_link_run refuses before comparing anything. */
+static void test_link_run_refusals(void)
+{
+    static const enc_row rows[] = {{"x1", "North", "2020", 0xff, 0}};
+    vc_link_set *A = set_of("A", rows, 1, 128);
+    vc_link_set *B = set_of("B", rows, 1, 128);
+    vc_link_set *W = set_of("W", rows, 1, 256);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(W);
+    const char *names[3] = {"A", "B", "W"};
+    vc_link_opts o = {0.9, 0.0, 1, 1, 0, NULL, 0, 0.0};
+    vc_link_result *r = NULL;
+    vc_error err;
+    /* one list */
+    const vc_link_set *one[1] = {A};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(one, 1, names, &o, &r, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "1 encoding files; 2 to"));
+    /* another encoding length */
+    const vc_link_set *aw[2] = {A, W};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(aw, 2, names, &o, &r, &err), VC_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "A and W: 128 and 256 bits"));
+    /* other stratum columns */
+    free(B->strata_cols[1]);
+    B->strata_cols[1] = strdup("month");
+    const vc_link_set *ab[2] = {A, B};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &o, &r, &err), VC_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "A and B keep different stratum "
+                                           "columns"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "--strata-field"));
+    free(B->strata_cols[1]);
+    B->strata_cols[1] = strdup("year");
+    /* thresholds out of (0, 1] */
+    static const double bad_t[] = {0.0, 1.01, NAN};
+    for (size_t i = 0; i < 3; i++) {
+        vc_link_opts bad = o;
+        bad.threshold = bad_t[i];
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &bad, &r, &err), VC_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected a number in (0, 1]"));
+        bad = o;
+        bad.sweep = &bad_t[i];
+        bad.nsweep = 1;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &bad, &r, &err), VC_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected a number in (0, 1]"));
+        CU_ASSERT_PTR_NULL(r);
+    }
+    /* and the same sets link */
+    CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &o, &r, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(r->ntables, 1);
+    CU_ASSERT_EQUAL(r->tables[0]->n, 1);
+    vc_link_result_free(r);
+    vc_link_set_free(A);
+    vc_link_set_free(B);
+    vc_link_set_free(W);
+}
+
 int vc_register_link_suite(void)
 {
     CU_pSuite s = CU_add_suite("link", setup, teardown);
@@ -1484,7 +1648,9 @@ int vc_register_link_suite(void)
         || CU_add_test(s, "encoding file lines", test_encfile_lines) == NULL
         || CU_add_test(s, "encoding file header", test_encfile_header)
                == NULL
-        || CU_add_test(s, "encoding file read", test_encfile_read) == NULL) {
+        || CU_add_test(s, "encoding file read", test_encfile_read) == NULL
+        || CU_add_test(s, "two stratum columns", test_link_strata) == NULL
+        || CU_add_test(s, "link refusals", test_link_run_refusals) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
