@@ -60,6 +60,7 @@
 
 #include "cli/cli.h"
 #include "data/vc_data.h"
+#include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
 #include "link/vc_link.h"
 #include "models/vc_dga.h"
@@ -1354,6 +1355,88 @@ static void test_estimate_command(void)
 }
 
 /* ---------------------------------------------------------------------
+ * The log-linear calls the bootstrap does not make: the enumeration of
+ * every model, the profile-likelihood interval, the existence check and
+ * the independence estimate
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+    vc_table *t;
+    int have_ref;
+    double ref[12];
+} loglin_ctx;
+
+static int call_loglin_more(void *ctx, vc_error *err)
+{
+    loglin_ctx *c = ctx;
+    double got[12];
+    vc_loglin_ranked top[2];
+    vc_loglin_enum_summary sum;
+    int rc = vc_loglin_enumerate(c->t, VC_LOGLIN_AIC, 2, top, &sum, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[0] = top[0].criterion;
+    got[1] = top[1].criterion;
+    got[2] = sum.N_averaged;
+    got[3] = (double)sum.nfitted;
+    vc_loglin_model m;
+    rc = vc_loglin_model_parse("[12,3]", c->t->J, NULL, &m, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(c->t->J, err);
+    if (w == NULL) {
+        return err->code;
+    }
+    unsigned flags = 0;
+    rc = vc_loglin_profile_ci(c->t, &m, 0.95, 0.0, &got[4], &got[5], &flags,
+                              w, err);
+    vc_loglin_workspace_free(w);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[6] = (double)flags;
+    int code = -1;
+    rc = vc_loglin_exist(c->t, &m, &code, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[7] = (double)code;
+    vc_estimate e;
+    rc = vc_independence_estimate(c->t, 0.95, VC_INTERVAL_LOGNORMAL, &e, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[8] = e.estimate;
+    got[9] = e.se;
+    got[10] = e.lower;
+    got[11] = e.upper;
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return same_doubles(got, c->ref, 12) ? VC_OK : VC_EDATA;
+}
+
+static void test_loglin_more(void)
+{
+    /* a table with an empty cell, so the existence check solves its LP */
+    static const char *const names[3] = {"A", "B", "C"};
+    static const uint32_t pattern[6] = {1, 2, 4, 3, 5, 7};
+    static const uint64_t count[6] = {40, 31, 22, 9, 6, 3};
+    loglin_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = vc_table_from_counts(3, names, 6, pattern, count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c.t);
+    alloc_stats st;
+    run_alloc_case("log-linear: enumeration, profile interval, existence, "
+                   "independence",
+                   call_loglin_more, &c, &st);
+    vc_table_free(c.t);
+}
+
+/* ---------------------------------------------------------------------
  * Record linkage (link/): the two files it reads and the linking itself
  * ------------------------------------------------------------------- */
 
@@ -1655,6 +1738,7 @@ int vc_register_alloc_suite(void)
         || CU_add_test(s, "batch command", test_batch_command) == NULL
         || CU_add_test(s, "estimate command", test_estimate_command)
                == NULL
+        || CU_add_test(s, "log-linear, more", test_loglin_more) == NULL
         || CU_add_test(s, "link: office list", test_link_records) == NULL
         || CU_add_test(s, "link: encoding file", test_link_encodings)
                == NULL
