@@ -1620,6 +1620,131 @@ static void test_link_run_refusals(void)
     vc_link_set_free(W);
 }
 
+/* Schema files: each refusal says what, where (the JSON's line and column
+ * when it is not JSON), and what is expected. */
+static void test_schema_refusals(void)
+{
+    static const struct {
+        const char *json, *want;
+    } bad[] = {
+        {"{\"bits\": 1024, \"fields\": [{\"name\": \"a\", \"type\": "
+         "\"name\"}], \"q\": 2}",
+         "s.json: schema: unknown key \"q\""},
+        {"{\"bits\": 100, \"fields\": [{\"name\": \"a\", \"type\": \"name\"}]}",
+         "s.json: \"bits\": expected a multiple of 128 from 128 to"},
+        {"{\"bits\": \"1024\", \"fields\": [{\"name\": \"a\", \"type\": "
+         "\"name\"}]}",
+         "s.json: \"bits\": expected a multiple of 128"},
+        {"{\"fields\": [\"given_name\"]}", "s.json: field 1: expected an object"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}, {\"name\": "
+         "\"b\", \"kind\": \"name\"}]}",
+         "s.json: field 2: unknown key \"kind\""},
+        {"{\"fields\": [{\"name\": \"\", \"type\": \"name\"}]}",
+         "s.json: field 1: \"name\" and \"type\" are required"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"soundex\"}]}",
+         "s.json: field 1: type \"soundex\": expected name, date, sex or "
+         "exact"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\", \"bits\": "
+         "2000}]}",
+         "s.json: field 1: \"bits\": expected 1 to 1024"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}, {\"name\": "
+         "\"a\", \"type\": \"date\"}]}",
+         "s.json: field \"a\" twice"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": true}",
+         "s.json: \"hardening\": expected an object"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"bloom\": 1}}",
+         "s.json: hardening: unknown key \"bloom\""},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"balance\": 1}}",
+         "s.json: \"hardening\": balance and xor_fold are true or false"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"salt\": 3}}",
+         "s.json: \"hardening\": balance and xor_fold are true or false, "
+         "salt a field name"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"salt\": \"b\"}}",
+         "s.json: \"salt\": no field named \"b\""},
+        {"[1, 2]", "s.json: expected a JSON object"},
+        {"{\"fields\": [}", "s.json:1:13: "},
+        {"{\"fields\": [],\n \"fields\": []}", "s.json:2:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vc_link_schema s;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_schema_parse(bad[i].json, strlen(bad[i].json),
+                                             "s.json", &s, &err),
+                        VC_EDATA);
+        CU_ASSERT_EQUAL(s.nfields, 0);
+        if (strncmp(err.msg, bad[i].want, strlen(bad[i].want)) != 0) {
+            fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg,
+                    bad[i].want);
+            CU_FAIL("message");
+        }
+    }
+    /* a null salt is no salt; the other options as given */
+    const char *ok = "{\"bits\": 512, \"fields\": [{\"name\": \"a\", \"type\": "
+                     "\"exact\", \"bits\": 7}], \"hardening\": {\"salt\": "
+                     "null, \"balance\": false, \"xor_fold\": true}}";
+    vc_link_schema s;
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(ok, strlen(ok), "s.json", &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(s.salt, -1);
+    CU_ASSERT_EQUAL(s.m, 512);
+    CU_ASSERT_EQUAL(s.fields[0].bits, 7);
+    CU_ASSERT_EQUAL(s.balance, 0);
+    CU_ASSERT_EQUAL(s.xor_fold, 1);
+    CU_ASSERT_EQUAL(vc_link_schema_bits(&s), 256);
+    vc_link_schema_clear(&s);
+}
+
+/* The encoder refuses a short secret and a schema without fields; a salt
+ * from a name field: the same people encode alike, a different salt
+ * (family name) leaves only chance agreement on the other fields. */
+static void test_encoder_salt(void)
+{
+    vc_link_schema d;
+    vc_link_schema_default(&d);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_encoder_alloc(&d, secret, 15, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "15 bytes; at least 16"));
+    vc_link_schema empty;
+    memset(&empty, 0, sizeof empty);
+    empty.m = 1024;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_encoder_alloc(&empty, secret, 31, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no fields"));
+    vc_link_schema_clear(&d);
+    const char *json =
+        "{\"fields\": [{\"name\": \"given_name\", \"type\": \"name\"},"
+        "{\"name\": \"family_name\", \"type\": \"name\"}],"
+        "\"hardening\": {\"salt\": \"family_name\"}}";
+    vc_link_schema s;
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(json, strlen(json), "s.json", &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(s.salt, 1);
+    vc_link_encoder *e = vc_link_encoder_alloc(&s, secret, 31, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    uint64_t a[16], b[16], c[16];
+    const char *v1[2] = {"Nurlan", "Zhumabekov"};
+    const char *v2[2] = {"Нурлан", "Жумабеков"}; /* the same, in Cyrillic */
+    const char *v3[2] = {"Nurlan", "Abdullaev"};
+    CU_ASSERT_EQUAL(vc_link_encode(e, v1, a, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_encode(e, v2, b, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_encode(e, v3, c, NULL), VC_OK);
+    size_t w = vc_link_encoder_words(e);
+    CU_ASSERT_EQUAL(vc_link_dice(a, b, w), 1.0);
+    /* same given name, but salted by another family name */
+    CU_ASSERT(vc_link_dice(a, c, w) < 0.4);
+    vc_link_encoder_free(e);
+    vc_link_schema_clear(&s);
+}
+
 int vc_register_link_suite(void)
 {
     CU_pSuite s = CU_add_suite("link", setup, teardown);
@@ -1650,7 +1775,10 @@ int vc_register_link_suite(void)
                == NULL
         || CU_add_test(s, "encoding file read", test_encfile_read) == NULL
         || CU_add_test(s, "two stratum columns", test_link_strata) == NULL
-        || CU_add_test(s, "link refusals", test_link_run_refusals) == NULL) {
+        || CU_add_test(s, "link refusals", test_link_run_refusals) == NULL
+        || CU_add_test(s, "schema refusals", test_schema_refusals) == NULL
+        || CU_add_test(s, "encoder, salt from a name", test_encoder_salt)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
