@@ -1745,6 +1745,48 @@ static void test_encoder_salt(void)
     vc_link_schema_clear(&s);
 }
 
+/* Normalisation, the rarer rules: English ph and ck, a Unicode space
+ * that NFKC keeps (U+2028) read as a space (a space keeps the k and h of
+ * two words from being read as kh, which joined they are), and no room
+ * for the output refused. */
+static void test_normalise_more(void)
+{
+    static const char *const same[][2] = {
+        {"Joseph", "Josef"},
+        {"Dick", "Dik"},
+        {"Ak\u2028Hasan", "Ak Hasan"},
+        {"AkHasan", "Ahasan"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char a[64], b[64];
+        CU_ASSERT_EQUAL(vc_link_normalise_name(same[i][0], strlen(same[i][0]),
+                                               a, sizeof a, NULL),
+                        VC_OK);
+        CU_ASSERT_EQUAL(vc_link_normalise_name(same[i][1], strlen(same[i][1]),
+                                               b, sizeof b, NULL),
+                        VC_OK);
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "\n  %s -> \"%s\", %s -> \"%s\"", same[i][0], a,
+                    same[i][1], b);
+        }
+        CU_ASSERT_STRING_EQUAL(a, b);
+    }
+    char spaced[64], joined[64];
+    CU_ASSERT_EQUAL(vc_link_normalise_name("Ak Hasan", 8, spaced,
+                                           sizeof spaced, NULL),
+                    VC_OK);
+    CU_ASSERT_EQUAL(vc_link_normalise_name("AkHasan", 7, joined,
+                                           sizeof joined, NULL),
+                    VC_OK);
+    CU_ASSERT_STRING_NOT_EQUAL(spaced, joined);
+    char out[4];
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_normalise_name("Nurlan", 6, out, 0, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no room for output"));
+}
+
 int vc_register_link_suite(void)
 {
     CU_pSuite s = CU_add_suite("link", setup, teardown);
@@ -1778,6 +1820,8 @@ int vc_register_link_suite(void)
         || CU_add_test(s, "link refusals", test_link_run_refusals) == NULL
         || CU_add_test(s, "schema refusals", test_schema_refusals) == NULL
         || CU_add_test(s, "encoder, salt from a name", test_encoder_salt)
+               == NULL
+        || CU_add_test(s, "normalisation, rarer rules", test_normalise_more)
                == NULL) {
         return CU_get_error();
     }
