@@ -226,10 +226,14 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
     while (pos < len && rr.rc == VC_OK) {
         const char *e = memchr(buf + pos, '\n', len - pos);
         size_t seg = e ? (size_t)(e - (buf + pos)) + 1 : len - pos;
-        /* libcsv skips an empty line; any other begins a row if none is
-         * open */
-        int empty = seg == 1 || (seg == 2 && buf[pos] == '\r');
-        if (rr.row_done && !(e != NULL && empty)) {
+        /* libcsv skips a line of nothing but spaces and line ends before
+         * a row begins; any other begins a row if none is open */
+        int blank = 1;
+        for (size_t i = 0; i < seg && blank; i++) {
+            blank = buf[pos + i] == ' ' || buf[pos + i] == '\r'
+                    || buf[pos + i] == '\n';
+        }
+        if (rr.row_done && !blank) {
             rr.open_line = rr.line;
             rr.row_done = 0;
         }

@@ -1123,11 +1123,13 @@ static void test_records(void)
 {
     /* a byte-order mark, semicolons (the header holds more of them than
      * commas), a quoted field holding the other separator, CRLF, a blank
-     * line and a line of spaces skipped; each row keeps its line */
+     * line, a line of spaces and a line of one empty quoted field
+     * skipped; each row keeps its line */
     const char *semi = "\xef\xbb\xbfgiven;family;note\r\n"
                        "Anna;Ivanova;\"a, b\"\r\n"
                        "\r\n"
                        "   \r\n"
+                       "\"\"\r\n"
                        "Nurlan;Zhumabekov;x\r\n";
     vc_error err;
     vc_error_clear(&err);
@@ -1142,7 +1144,7 @@ static void test_records(void)
     CU_ASSERT_STRING_EQUAL(r->cells[3], "Nurlan");
     CU_ASSERT_STRING_EQUAL(r->cells[5], "x");
     CU_ASSERT_EQUAL(r->line[0], 2);
-    CU_ASSERT_EQUAL(r->line[1], 5);
+    CU_ASSERT_EQUAL(r->line[1], 6);
     vc_link_records_free(r);
     /* tabs (a comma inside a field does not make it a comma file) */
     const char *tabs = "given\tfamily\nAbdu, Rakhman\tAliev\n";
@@ -1173,6 +1175,9 @@ static void test_records(void)
     records_refused(open, strlen(open), VC_EDATA,
                     "r.csv:2: column 2: a quoted field not closed before "
                     "the end of the file");
+    const char *open0 = "a,b\n  \r\n\"abc\n";
+    records_refused(open0, strlen(open0), VC_EDATA,
+                    "r.csv:3: column 1: a quoted field not closed");
     const char *open1 = "a,b\n1,2\n\n\"abc\ndef,x\nghi\n";
     records_refused(open1, strlen(open1), VC_EDATA,
                     "r.csv:4: column 1: a quoted field not closed");
