@@ -23,9 +23,9 @@ typedef struct {
     vc_link_records *r;
     char **row; /* fields of the row being read */
     size_t nf;
-    size_t cap;      /* of r->cells, in rows */
-    size_t line;     /* current line */
-    size_t row_line; /* line where the current row started */
+    size_t cap;            /* of r->cells, in rows */
+    size_t line;           /* current line */
+    size_t row_line;       /* line where the current row started */
     size_t field_end_line; /* line where the row's last field ended */
     size_t open_line;      /* first non-blank line of the row being read */
     int row_done;          /* no row begun since the last one ended */
@@ -212,8 +212,13 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
         delim = '\t';
     }
     struct csv_parser p;
-    rec_reader rr = {.r = r, .row = row, .line = 1, .row_line = 1,
-                     .row_done = 1, .rc = VC_OK, .err = err};
+    rec_reader rr = {.r = r,
+                     .row = row,
+                     .line = 1,
+                     .row_line = 1,
+                     .row_done = 1,
+                     .rc = VC_OK,
+                     .err = err};
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         free(row);
         vc_link_records_free(r);
@@ -251,8 +256,7 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
         /* the field left open began where the row's last field ended,
          * or with the row */
         rr.rc = parse_failed(&rr, csv_error(&p),
-                             rr.nf > 0 ? rr.field_end_line : rr.open_line,
-                             1);
+                             rr.nf > 0 ? rr.field_end_line : rr.open_line, 1);
     }
     csv_free(&p);
     row_clear(&rr);

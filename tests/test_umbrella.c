@@ -58,12 +58,12 @@ static void refused(const vc_table *t, const vc_lcm_opts *o,
     }
 }
 
-#define REFUSED(field, value, ...)                                          \
-    do {                                                                    \
-        vc_lcm_umbrella_opts bad_ = u;                                      \
-        bad_.field = value;                                                 \
-        static const char *const want_[] = {__VA_ARGS__, NULL};            \
-        refused(t, &o, &bad_, want_);                                       \
+#define REFUSED(field, value, ...)                                             \
+    do {                                                                       \
+        vc_lcm_umbrella_opts bad_ = u;                                         \
+        bad_.field = value;                                                    \
+        static const char *const want_[] = {__VA_ARGS__, NULL};                \
+        refused(t, &o, &bad_, want_);                                          \
     } while (0)
 
 static void test_refusals(void)
@@ -211,8 +211,8 @@ static void test_range_and_bias(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(um);
     size_t bins, bins_a;
     double lo, width, lo_a, width_a;
-    const double *b = vc_lcm_umbrella_bias(um, 1, &bins, &lo, &width,
-                                           &bins_a, &lo_a, &width_a);
+    const double *b = vc_lcm_umbrella_bias(um, 1, &bins, &lo, &width, &bins_a,
+                                           &lo_a, &width_a);
     VC_ASSERT_REL(lo, log(17.0), 1e-15);
     VC_ASSERT_REL(width, log(101.0 / 17.0) / 3.0, 1e-14);
     CU_ASSERT_EQUAL(bins_a, 1);
