@@ -149,8 +149,11 @@ int main(int argc, char **argv)
            "(CPU %.2f)\n", 1e6 * floor_dt / (double)sweeps,
            1e6 * floor_cpu / (double)sweeps);
 
-    /* 1. one chain, one thread */
-    vc_lcm_workspace *w = vc_lcm_alloc(t, &o, &err);
+    /* 1. one chain, one thread: the plain Gibbs sweep (vc_lcm_iterate
+     * runs the workspace's sampler, by default the hybrid) */
+    vc_lcm_opts og = o;
+    og.sampler = VC_LCM_SAMPLER_GIBBS;
+    vc_lcm_workspace *w = vc_lcm_alloc(t, &og, &err);
     gsl_rng *r = vc_rng_stream_alloc(o.seed, 0, 0, 0, &err);
     if (w == NULL || r == NULL || vc_lcm_init(w, r, &err) != VC_OK) {
         return fail(&err);

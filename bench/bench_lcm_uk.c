@@ -8,7 +8,8 @@
  *
  * Usage: bench_lcm_uk SAMPLER [SWEEPS [SEED [TEMPERATURES [BETA_MIN
  *                     [BURNIN]]]]]
- *   SAMPLER gibbs, tempering, splitmerge or tempering-splitmerge; SWEEPS
+ *   SAMPLER hybrid, gibbs, tempering, tempering-splitmerge or the
+ *   retired splitmerge (run through models/impl.h); SWEEPS
  *   per chain after burn-in (default
  *   20000); defaults otherwise those of vc_lcm_opts_default, thin 10.
  */
@@ -21,6 +22,7 @@
 #include <omp.h>
 
 #include "bench/bench_common.h"
+#include "models/impl.h"
 #include "models/vc_models.h"
 
 int main(int argc, char **argv)
@@ -53,7 +55,9 @@ int main(int argc, char **argv)
     vc_error err;
     vc_error_clear(&err);
     double t0 = omp_get_wtime();
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+    /* the retired splitmerge too, as the reference of its figures in
+     * bench/RESULTS.md (models/impl.h) */
+    vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, &err);
     vc_lcm_summary s;
     if (c == NULL || vc_lcm_chains_round(c, sweeps, &err) != VC_OK
         || vc_lcm_chains_summary(c, &s, &err) != VC_OK) {
@@ -82,16 +86,23 @@ int main(int argc, char **argv)
             printf(" %.2f", rate[q]);
         }
     }
-    uint64_t smc[7];
-    for (size_t q = 0; vc_lcm_chains_splitmerge_counts(c, q, smc) > 0; q++) {
+    vc_lcm_splitmerge_counts smc;
+    for (size_t q = 0; vc_lcm_chains_splitmerge_counts(c, q, &smc); q++) {
         printf("\n  replica %zu: splits %llu/%llu (%.4f), merges %llu/%llu "
                "(%.4f), no room %llu, label swaps %llu/%llu", q,
-               (unsigned long long)smc[1], (unsigned long long)smc[0],
-               smc[0] ? (double)smc[1] / (double)smc[0] : 0.0,
-               (unsigned long long)smc[3], (unsigned long long)smc[2],
-               smc[2] ? (double)smc[3] / (double)smc[2] : 0.0,
-               (unsigned long long)smc[4], (unsigned long long)smc[6],
-               (unsigned long long)smc[5]);
+               (unsigned long long)smc.splits_accepted,
+               (unsigned long long)smc.splits_proposed,
+               smc.splits_proposed ? (double)smc.splits_accepted
+                                         / (double)smc.splits_proposed
+                                   : 0.0,
+               (unsigned long long)smc.merges_accepted,
+               (unsigned long long)smc.merges_proposed,
+               smc.merges_proposed ? (double)smc.merges_accepted
+                                         / (double)smc.merges_proposed
+                                   : 0.0,
+               (unsigned long long)smc.splits_no_empty_class,
+               (unsigned long long)smc.label_swaps_accepted,
+               (unsigned long long)smc.label_swaps_proposed);
     }
     double beta[64];
     size_t R = vc_lcm_chains_ladder(c, beta, 64);

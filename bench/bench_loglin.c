@@ -20,6 +20,7 @@
 
 #include "bench/bench_common.h"
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 
 typedef struct {
     const char *what;

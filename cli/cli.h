@@ -66,29 +66,22 @@ typedef struct {
     size_t n;       /* variants that gave an estimate */
 } cli_spread;
 
-/* Everything a subcommand was asked to do. */
+/* The options of each method family and of batch, one struct each, so
+ * that a reader sees which options belong to what; cli_options embeds
+ * them all.  The option table in opts.c says which commands accept each
+ * option and how its value is checked. */
+
+/* loglinear: --model, --heterogeneity, --select, --pthresh, --bootstrap */
 typedef struct {
-    const char *input;      /* the CSV file */
-    const char *output;     /* NULL: stdout */
-    const char *label;      /* population name in headlines, or NULL */
-    cli_format format;
-    double level;
-    cli_interval interval;
-    int round_figures;      /* 0: automatic */
-    int quiet;
-    cli_strings methods;
-    cli_strings lists, strata, merge, omit;
-    const char *count_column;
-    const char *encoding;   /* --encoding NAME, or NULL */
-    uint64_t seed;
-    int threads;            /* 0: OpenMP's default */
-    /* loglinear */
     const char *model;      /* --model, or NULL to select */
     const char *heterogeneity; /* --heterogeneity, added to --model */
     cli_select select;
     double pthresh;
-    size_t bootstrap;
-    /* lcm */
+    size_t bootstrap;       /* resamples of --interval bootstrap */
+} cli_opts_loglinear;
+
+/* lcm: the latent-class model's sampler and run length */
+typedef struct {
     size_t classes, chains;
     int sampler;              /* VC_LCM_SAMPLER_* */
     size_t temperatures;      /* --temperatures: replicas per chain */
@@ -96,19 +89,51 @@ typedef struct {
     int fixed_ladder;         /* --fixed-ladder: no adaptation */
     uint64_t iterations, burnin, thin, max_iterations;
     int until_converged;
-    const char *draws;      /* --draws FILE */
-    /* dga */
+    const char *draws;      /* --draws FILE (estimate only) */
+} cli_opts_lcm;
+
+/* dga: decomposable graphical models */
+typedef struct {
     double delta;           /* <= 0: 2^-J */
     uint64_t n0_lo, n0_hi;  /* n0_hi 0: automatic */
     int prior_negbin;
     double nb_a, nb_b;
-    int dga_mcmc;           /* --dga-mcmc: MCMC over graphs even for J <= 5 */
-    /* batch */
+    int mcmc;               /* --dga-mcmc: MCMC over graphs even for
+                               J <= 5 */
+} cli_opts_dga;
+
+/* batch: --out, --sensitivity, --resume (refused by the others) */
+typedef struct {
     const char *out_dir;    /* --out DIR */
     unsigned sensitivity;   /* CLI_SENS_OMIT_EACH | CLI_SENS_MERGE_PAIRS */
     cli_strings sens_merge; /* each "A+B[+C...]" of --sensitivity
                                merge:A+B */
     int resume;             /* --resume (re-running resumes anyway) */
+} cli_opts_batch;
+
+/* Everything estimate, validate or batch was asked to do. */
+typedef struct {
+    /* what to read: every command */
+    const char *input;      /* the CSV file */
+    cli_strings lists, strata, merge, omit;
+    const char *count_column;
+    const char *encoding;   /* --encoding NAME, or NULL */
+    /* what to write: every command */
+    const char *output;     /* NULL: stdout */
+    const char *label;      /* population name in headlines, or NULL */
+    cli_format format;
+    double level;
+    cli_interval interval;
+    int round_figures;      /* 0: automatic */
+    int quiet;
+    /* what to run: every method */
+    cli_strings methods;
+    uint64_t seed;
+    int threads;            /* 0: OpenMP's default */
+    cli_opts_loglinear loglinear;
+    cli_opts_lcm lcm;
+    cli_opts_dga dga;
+    cli_opts_batch batch;
     /* set by batch for the method runners, never by an option */
     int figures;            /* keep what the report draws (draws of N,
                                posterior grid) in cli_result.figures */
@@ -138,6 +163,93 @@ typedef struct {
                                same method's estimates on the stratum's
                                variants of each kind */
 } cli_result;
+
+/* optable.c: a command's options as a table.  One entry per option; the
+ * parser builds getopt_long's tables from it, checks values and words
+ * every refusal the same way for every command:
+ *   CMD: --NAME TAKES, not "VALUE"
+ *   CMD: --NAME is an option of victimcount OTHER
+ *   CMD: option --NAME needs a value (see victimcount CMD --help) */
+typedef enum {
+    CLI_OPT_FLAG,     /* no value: sets an int to 1 */
+    CLI_OPT_HELP,     /* -h, --help: parsing stops, *help set */
+    CLI_OPT_STRING,   /* a word: const char *, borrowed from argv */
+    CLI_OPT_LIST,     /* comma-separated items appended to a cli_strings */
+    CLI_OPT_U64,      /* a whole number in [whole.lo, whole.hi]: uint64_t */
+    CLI_OPT_SIZE,     /* the same into a size_t */
+    CLI_OPT_INT,      /* the same into an int */
+    CLI_OPT_UNSIGNED, /* the same into an unsigned */
+    CLI_OPT_REAL,     /* a number in (real.lo, real.hi) (or (lo, hi] with
+                         real.hi_closed): double */
+    CLI_OPT_CHOICE,   /* one of choices' names: its value into an int (or
+                         an enum) */
+    CLI_OPT_CUSTOM    /* parse(value, field, &takes) */
+} cli_opt_kind;
+
+/* A whole number's upper bound that is no real limit: a refusal then
+ * says "takes a whole number >= LO". */
+#define CLI_OPT_NO_LIMIT (UINT64_C(1) << 40)
+
+/* One name of a CLI_OPT_CHOICE and its value; a list ends with a NULL
+ * name.  A name with the value of an earlier one is an alias: accepted,
+ * not listed in a refusal. */
+typedef struct {
+    const char *name;
+    int value;
+} cli_choice;
+
+typedef struct {
+    const char *name;       /* long name, without "--" */
+    const char *alias;      /* a second long name, or NULL */
+    char short_name;        /* -X, or 0 */
+    cli_opt_kind kind;
+    size_t field;           /* offsetof the field it sets in the command's
+                               options struct (CUSTOM: what parse gets) */
+    unsigned commands;      /* bits of cli_optable.command that accept
+                               it; 0: every command of the table */
+    struct {
+        uint64_t lo, hi;
+    } whole;                /* U64, SIZE, INT, UNSIGNED */
+    struct {
+        double lo, hi;
+        int hi_closed;
+    } real;                 /* REAL */
+    const cli_choice *choices; /* CHOICE */
+    /* CUSTOM: set *field from value and return CLI_EXIT_OK; or
+     * CLI_EXIT_USAGE, the refusal worded with *takes (set to NULL after
+     * printing a refusal of its own); or CLI_EXIT_INTERNAL after printing
+     * "out of memory". */
+    int (*parse)(const char *value, void *field, const char **takes);
+    /* any kind, may be NULL: for a value no longer taken, why and what
+     * replaces it (refused as "CMD: --NAME VALUE: WHY"); NULL for any
+     * other value */
+    const char *(*retired)(const char *value);
+    /* the words of a refusal after "--NAME ": NULL for a whole number
+     * (worded from its range); for a CHOICE the verb ("must be", "takes")
+     * before the list of names */
+    const char *takes;
+} cli_opt;
+
+/* A command's table, and who is parsing it. */
+typedef struct {
+    const cli_opt *opts;
+    size_t n;
+    const char *cmd;        /* starts every message: "estimate", "admin
+                               revoke" */
+    const char *help_cmd;   /* "see victimcount HELP_CMD --help" */
+    unsigned command;       /* this command's bit, for cli_opt.commands */
+    const char *const *command_names; /* each bit's command, NULL-ended */
+} cli_optable;
+
+/* Parse argv[1 ..] by t into dest (the struct the fields lie in); optind
+ * is then the first operand.  Returns CLI_EXIT_OK, or CLI_EXIT_USAGE /
+ * CLI_EXIT_INTERNAL after printing why; *help set (and parsing stopped)
+ * at --help. */
+int cli_opt_parse(int argc, char **argv, const cli_optable *t, void *dest,
+                  int *help);
+/* A whole number in [lo, hi] (no sign, no other character); 0 on
+ * success. */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* opts.c */
 /* Append the comma-separated items of csv to s; -1 after printing "out
@@ -216,7 +328,9 @@ void cli_validate_help(FILE *f);
 int cli_batch(int argc, char **argv);
 void cli_batch_help(FILE *f);
 
-/* batch.c: a batch in steps, so that cli_batch (threads of one process)
+/* batch_plan.c (plan, units, keys), batch_cache.c (open_cache, todo,
+ * unit_serialise, unit_store), batch.c (the rest): a batch in steps, so
+ * that cli_batch (threads of one process)
  * and the MPI driver (cli/mpi/, ranks across machines) share everything
  * but the loop that hands out units.  A unit is (stratum, method,
  * variant); units are numbered 0 .. cli_batch_nunits - 1 in output order,
@@ -322,6 +436,14 @@ unsigned long cli_oom_count(void);
 /* output.c */
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
                                  const vc_table *t, char *buf, size_t size);
+/* A row's name in every output: "chapman IOM×NGO" for a two-list
+ * row that gave an estimate, else the method. */
+void cli_row_name(const cli_result *r, char *buf, size_t size);
+/* A JSON number, or null when x is not finite (no NaN or Inf is ever
+ * written). */
+json_t *cli_json_real(double x);
+/* Seconds on the monotonic clock, for the timing fields. */
+double cli_seconds(void);
 int cli_write_results(const cli_options *o, const vc_dataset *d,
                       const cli_result *res, size_t nres, FILE *f);
 /* Write the bytes of buf to path atomically (temporary file, fsync,

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +65,23 @@ void cli_encode_help(FILE *f)
         f);
 }
 
-enum { ENC_SECRET = 300, ENC_SCHEMA, ENC_LIST, ENC_STRATA };
+/* What encode was asked to do. */
+typedef struct {
+    const char *secret_path, *schema_path, *list, *output;
+    cli_strings strata;
+} encode_options;
+
+#define F(member) offsetof(encode_options, member)
+static const cli_opt encode_table[] = {
+    {.name = "secret-file", .kind = CLI_OPT_STRING, .field = F(secret_path)},
+    {.name = "schema", .kind = CLI_OPT_STRING, .field = F(schema_path)},
+    {.name = "list", .kind = CLI_OPT_STRING, .field = F(list)},
+    {.name = "strata-field", .kind = CLI_OPT_LIST, .field = F(strata)},
+    {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
+     .field = F(output)},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+};
+#undef F
 
 /* The whole of a small file (the secret, the schema) into *buf. */
 static int slurp(const char *path, const char *what, char **buf, size_t *len)
@@ -164,67 +181,30 @@ static int encode_rows(const vc_link_records *r, const vc_link_schema *sc,
 
 int cli_encode(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"secret-file", required_argument, NULL, ENC_SECRET},
-        {"schema", required_argument, NULL, ENC_SCHEMA},
-        {"list", required_argument, NULL, ENC_LIST},
-        {"strata-field", required_argument, NULL, ENC_STRATA},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *secret_path = NULL, *schema_path = NULL, *list = NULL;
-    const char *output = NULL;
-    cli_strings strata = {NULL, 0};
-    int rc = CLI_EXIT_OK;
-    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
-    opterr = 0;
-    int c;
-    while (rc == CLI_EXIT_OK
-           && (c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case ENC_SECRET:
-            secret_path = optarg;
-            break;
-        case ENC_SCHEMA:
-            schema_path = optarg;
-            break;
-        case ENC_LIST:
-            list = optarg;
-            break;
-        case ENC_STRATA:
-            if (cli_strings_add_csv(&strata, optarg) != 0) {
-                rc = CLI_EXIT_INTERNAL;
-            }
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            cli_encode_help(stdout);
-            cli_strings_free(&strata);
-            return CLI_EXIT_OK;
-        case ':':
-            cli_error("encode: %s needs a value", argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
-        default:
-            cli_error("encode: unknown option %s (see victimcount encode "
-                      "--help)",
-                      argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
-        }
+    static const char *const names[] = {"encode", NULL};
+    const cli_optable t = {encode_table,
+                           sizeof encode_table / sizeof encode_table[0],
+                           "encode", "encode", 1u, names};
+    encode_options eo = {NULL, NULL, NULL, NULL, {NULL, 0}};
+    int help = 0;
+    int rc = cli_opt_parse(argc, argv, &t, &eo, &help);
+    if (rc == CLI_EXIT_OK && help) {
+        cli_encode_help(stdout);
+        cli_strings_free(&eo.strata);
+        return CLI_EXIT_OK;
     }
-    if (rc == CLI_EXIT_OK && (optind != argc - 1 || secret_path == NULL)) {
+    if (rc == CLI_EXIT_OK && (optind != argc - 1 || eo.secret_path == NULL)) {
         cli_error("encode: expected --secret-file KEY and one input FILE "
                   "(see victimcount encode --help)");
         rc = CLI_EXIT_USAGE;
     }
     if (rc != CLI_EXIT_OK) {
-        cli_strings_free(&strata);
+        cli_strings_free(&eo.strata);
         return rc;
     }
+    const char *secret_path = eo.secret_path, *schema_path = eo.schema_path;
+    const char *list = eo.list, *output = eo.output;
+    cli_strings strata = eo.strata;
     const char *input = argv[optind];
     char *secret = NULL, *schema_text = NULL, *name = NULL, *buf = NULL;
     size_t secret_len = 0, schema_len = 0, blen = 0;

@@ -4,10 +4,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "link/vc_link.h"
@@ -81,14 +81,6 @@ void cli_link_help(FILE *f)
         f);
 }
 
-enum {
-    LINK_THRESHOLD = 300,
-    LINK_NAMES,
-    LINK_REPORT,
-    LINK_THREADS,
-    LINK_THRESHOLDS
-};
-
 /* At most this many thresholds in --thresholds. */
 #define LINK_MAX_SWEEP 201
 
@@ -125,11 +117,66 @@ static size_t parse_sweep(const char *s, double *sweep)
     return n;
 }
 
-static double now(void)
+/* What link was asked to do. */
+typedef struct {
+    vc_link_opts lo;
+    double sweep[LINK_MAX_SWEEP];
+    cli_strings names;
+    const char *output, *report;
+} link_options;
+
+/* --thresholds LO:HI:STEP into the sweep of link_options. */
+static int parse_thresholds(const char *arg, void *field, const char **takes)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    link_options *k = field;
+    (void)takes; /* the table's words */
+    k->lo.nsweep = parse_sweep(arg, k->sweep);
+    k->lo.sweep = k->sweep;
+    return k->lo.nsweep == 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+}
+
+#define LINK_STR(x) #x
+#define LINK_XSTR(x) LINK_STR(x)
+#define F(member) offsetof(link_options, member)
+static const cli_opt link_table[] = {
+    {.name = "threshold", .kind = CLI_OPT_REAL, .field = F(lo.threshold),
+     .real = {0.0, 1.0, 1}, .takes = "takes a number in (0, 1]"},
+    {.name = "names", .kind = CLI_OPT_LIST, .field = F(names)},
+    {.name = "report", .kind = CLI_OPT_STRING, .field = F(report)},
+    {.name = "threads", .kind = CLI_OPT_INT, .field = F(lo.threads),
+     .whole = {1, 1024}, .takes = "takes a number from 1 to 1024"},
+    {.name = "thresholds", .kind = CLI_OPT_CUSTOM, .field = 0,
+     .parse = parse_thresholds,
+     .takes = "takes LO:HI:STEP with 0 < LO <= HI <= 1 and at most "
+              LINK_XSTR(LINK_MAX_SWEEP) " steps, e.g. 0.80:0.95:0.01"},
+    {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
+     .field = F(output)},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+};
+#undef F
+
+/* 1 when the first difference between sets[0] and another set, in the
+ * order the library checks them (schema, secret, size, stratum columns),
+ * is in the stratum columns: the library's message then says so, and this
+ * tool adds which option to give alike. */
+static int strata_differ_first(vc_link_set *const *sets, size_t J)
+{
+    const vc_link_set *a = sets[0];
+    for (size_t j = 1; j < J; j++) {
+        const vc_link_set *b = sets[j];
+        if (strcmp(a->schema, b->schema) != 0
+            || strcmp(a->key_check, b->key_check) != 0 || a->bits != b->bits) {
+            return 0;
+        }
+        int same = a->nstrata == b->nstrata;
+        for (size_t k = 0; same && k < a->nstrata; k++) {
+            same = strcmp(a->strata_cols[k], b->strata_cols[k]) == 0;
+        }
+        if (!same) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int check_names(const char *const *names, size_t J, const vc_link_set *s)
@@ -357,90 +404,27 @@ static json_t *report_json(const vc_link_set *const *sets,
 
 int cli_link(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"threshold", required_argument, NULL, LINK_THRESHOLD},
-        {"names", required_argument, NULL, LINK_NAMES},
-        {"report", required_argument, NULL, LINK_REPORT},
-        {"threads", required_argument, NULL, LINK_THREADS},
-        {"thresholds", required_argument, NULL, LINK_THRESHOLDS},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    vc_link_opts lo = {
-        LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0, 0.0};
-    double sweep[LINK_MAX_SWEEP];
-    cli_strings names = {NULL, 0};
-    const char *output = NULL, *report = NULL;
-    int rc = CLI_EXIT_OK;
-    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
-    opterr = 0;
-    int c;
-    while (rc == CLI_EXIT_OK
-           && (c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        char *end = NULL;
-        switch (c) {
-        case LINK_THRESHOLD:
-            errno = 0;
-            lo.threshold = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0'
-                || !(lo.threshold > 0.0 && lo.threshold <= 1.0)) {
-                cli_error("link: --threshold takes a number in (0, 1], not "
-                          "\"%s\"",
-                          optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            break;
-        case LINK_NAMES:
-            if (cli_strings_add_csv(&names, optarg) != 0) {
-                rc = CLI_EXIT_INTERNAL;
-            }
-            break;
-        case LINK_THREADS: {
-            errno = 0;
-            long t = strtol(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || t < 1
-                || t > 1024) {
-                cli_error("link: --threads takes a number from 1 to 1024, "
-                          "not \"%s\"",
-                          optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            lo.threads = (int)t;
-            break;
-        }
-        case LINK_REPORT:
-            report = optarg;
-            break;
-        case LINK_THRESHOLDS:
-            lo.nsweep = parse_sweep(optarg, sweep);
-            lo.sweep = sweep;
-            if (lo.nsweep == 0) {
-                cli_error("link: --thresholds takes LO:HI:STEP with 0 < LO "
-                          "<= HI <= 1 and at most %d steps, e.g. "
-                          "0.80:0.95:0.01, not \"%s\"",
-                          LINK_MAX_SWEEP, optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            cli_link_help(stdout);
-            cli_strings_free(&names);
-            return CLI_EXIT_OK;
-        case ':':
-            cli_error("link: %s needs a value", argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
-        default:
-            cli_error("link: unknown option %s (see victimcount link --help)",
-                      argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
-        }
+    static const char *const cmds[] = {"link", NULL};
+    const cli_optable t = {link_table,
+                           sizeof link_table / sizeof link_table[0], "link",
+                           "link", 1u, cmds};
+    link_options k = {
+        {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0,
+         0.0},
+        {0.0},
+        {NULL, 0},
+        NULL,
+        NULL};
+    int help = 0;
+    int rc = cli_opt_parse(argc, argv, &t, &k, &help);
+    if (rc == CLI_EXIT_OK && help) {
+        cli_link_help(stdout);
+        cli_strings_free(&k.names);
+        return CLI_EXIT_OK;
     }
+    vc_link_opts lo = k.lo; /* lo.sweep, if set, points into k */
+    cli_strings names = k.names;
+    const char *output = k.output, *report = k.report;
     size_t J = (size_t)(argc - optind);
     if (rc == CLI_EXIT_OK && (J < 2 || J > VC_MAX_LISTS)) {
         cli_error("link: expected 2 to %d encoding files, got %zu (see "
@@ -464,7 +448,7 @@ int cli_link(int argc, char **argv)
     size_t blen = 0;
     vc_error err;
     vc_error_clear(&err);
-    double t0 = now();
+    double t0 = cli_seconds();
     for (; nread < J; nread++) {
         sets[nread] = vc_link_set_read(argv[optind + (int)nread], &err);
         if (sets[nread] == NULL) {
@@ -484,17 +468,20 @@ int cli_link(int argc, char **argv)
     }
     if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
         != VC_OK) {
-        cli_error("link: %s", err.msg);
+        cli_error("link: %s%s", err.msg,
+                  err.code == VC_EDATA && strata_differ_first(sets, J)
+                      ? ": encode both with the same --strata-field"
+                      : "");
         rc = cli_exit_for_status(err.code);
         goto done;
     }
-    double seconds = now() - t0;
+    double seconds = cli_seconds() - t0;
     FILE *f = open_memstream(&buf, &blen);
     if (f == NULL) {
         rc = CLI_EXIT_INTERNAL;
         goto done;
     }
-    write_table(f, sets[0], nm, res, sweep);
+    write_table(f, sets[0], nm, res, k.sweep);
     if (fclose(f) != 0) {
         rc = CLI_EXIT_INTERNAL;
         goto done;

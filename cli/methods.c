@@ -10,10 +10,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "estimators/vc_loglin.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
 #include "report/vc_report.h"
@@ -109,6 +109,13 @@ size_t cli_run_method(const cli_method *m, const vc_table *t,
         } else {
             status = vc_petersen_estimate(t, 0, 1, o->level, kind,
                                           &res[0].est, &err);
+            if (status == VC_EUNDEFINED) {
+                /* no one on both lists: the library names the estimator
+                 * that is defined, this tool how to ask for it */
+                size_t len = strlen(err.msg);
+                snprintf(err.msg + len, sizeof err.msg - len,
+                         " (--method chapman)");
+            }
         }
     } else if (m->pairwise && t->J < 2) {
         status = vc_error_set(&err, VC_EUNDEFINED,
@@ -178,18 +185,6 @@ static json_t *extra(cli_result *res)
         res->extra = json_object();
     }
     return res->extra;
-}
-
-static json_t *real_or_null(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---------------------------------------------------------------------
@@ -284,10 +279,10 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
             state = "fixed at 0 (negative Chao eta)";
         }
         int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
-        json_object_set_new(c, "value",
-                            free_coef ? real_or_null(r->coef[p]) : json_null());
-        json_object_set_new(c, "se",
-                            free_coef ? real_or_null(r->se[p]) : json_null());
+        json_object_set_new(c, "value", free_coef ? cli_json_real(r->coef[p])
+                                                  : json_null());
+        json_object_set_new(c, "se", free_coef ? cli_json_real(r->se[p])
+                                               : json_null());
         json_object_set_new(c, "state", json_string(state));
         json_object_set_new(coef, pn, c);
     }
@@ -309,10 +304,10 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     }
     json_object_set_new(x, "coefficients", coef);
     json_object_set_new(x, "existence", json_integer(r->existence));
-    json_object_set_new(x, "deviance", real_or_null(r->deviance));
-    json_object_set_new(x, "df", real_or_null(r->df));
-    json_object_set_new(x, "aic", real_or_null(r->aic));
-    json_object_set_new(x, "bic", real_or_null(r->bic));
+    json_object_set_new(x, "deviance", cli_json_real(r->deviance));
+    json_object_set_new(x, "df", cli_json_real(r->df));
+    json_object_set_new(x, "aic", cli_json_real(r->aic));
+    json_object_set_new(x, "bic", cli_json_real(r->bic));
     add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on %.0f "
                "df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
                brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
@@ -335,8 +330,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
                                vc_loglin_workspace *w, cli_result *res)
 {
     json_t *x = extra(res);
-    json_object_set_new(x, "pearson_chi2", real_or_null(r->pearson_chi2));
-    json_object_set_new(x, "pearson_max_abs", real_or_null(r->pearson_max));
+    json_object_set_new(x, "pearson_chi2", cli_json_real(r->pearson_chi2));
+    json_object_set_new(x, "pearson_max_abs", cli_json_real(r->pearson_max));
     add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
                r->pearson_chi2, r->df, r->pearson_max);
     if (t->J > CLI_RESIDUAL_MAX_LISTS) {
@@ -366,8 +361,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
             json_t *cell = json_object();
             json_object_set_new(cell, "pattern", json_string(pat));
             json_object_set_new(cell, "observed", json_real(obs[c]));
-            json_object_set_new(cell, "fitted", real_or_null(fitted[c]));
-            json_object_set_new(cell, "residual", real_or_null(resid[c]));
+            json_object_set_new(cell, "fitted", cli_json_real(fitted[c]));
+            json_object_set_new(cell, "residual", cli_json_real(resid[c]));
             json_array_append_new(cells, cell);
         }
         json_object_set_new(x, "pearson_residuals", cells);
@@ -400,19 +395,19 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
     int have_asked = 0;
     const char *how = "the user (--model)";
     int status = VC_OK;
-    if (o->heterogeneity != NULL && o->model == NULL) {
+    if (o->loglinear.heterogeneity != NULL && o->loglinear.model == NULL) {
         status = vc_error_set(&err, VC_EINVAL,
                               "--heterogeneity adds to a model: give "
                               "--model too (--model independence for "
                               "Rcapture's Mth, --model M0 for Mh)");
-    } else if (o->model != NULL) {
+    } else if (o->loglinear.model != NULL) {
         vc_loglin_model m;
         char spec[2048];
-        if (o->heterogeneity != NULL) {
-            snprintf(spec, sizeof spec, "%s + h=%s", o->model,
-                     o->heterogeneity);
+        if (o->loglinear.heterogeneity != NULL) {
+            snprintf(spec, sizeof spec, "%s + h=%s", o->loglinear.model,
+                     o->loglinear.heterogeneity);
         } else {
-            snprintf(spec, sizeof spec, "%s", o->model);
+            snprintf(spec, sizeof spec, "%s", o->loglinear.model);
         }
         status = vc_loglin_model_parse(spec, t->J,
                                        (const char *const *)t->names, &m,
@@ -422,13 +417,13 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
             have_asked = 1;
             status = vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w, &err);
         }
-    } else if (o->select == CLI_SELECT_STEPWISE) {
+    } else if (o->loglinear.select == CLI_SELECT_STEPWISE) {
         how = "stepwise (SparseMSE)";
-        status = vc_loglin_stepwise(t, o->pthresh, &fit, w, &err);
+        status = vc_loglin_stepwise(t, o->loglinear.pthresh, &fit, w, &err);
     } else {
         vc_loglin_ranked top[5];
         vc_loglin_enum_summary sum;
-        vc_loglin_criterion crit = o->select == CLI_SELECT_AIC
+        vc_loglin_criterion crit = o->loglinear.select == CLI_SELECT_AIC
                                        ? VC_LOGLIN_AIC : VC_LOGLIN_BIC;
         how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
                                     : "BIC over all pairwise models";
@@ -448,10 +443,10 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                                        sizeof name, &e2);
                 json_t *m = json_object();
                 json_object_set_new(m, "model", json_string(name));
-                json_object_set_new(m, "estimate", real_or_null(top[i].N));
+                json_object_set_new(m, "estimate", cli_json_real(top[i].N));
                 json_object_set_new(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
-                                    real_or_null(top[i].criterion));
-                json_object_set_new(m, "weight", real_or_null(top[i].weight));
+                                    cli_json_real(top[i].criterion));
+                json_object_set_new(m, "weight", cli_json_real(top[i].weight));
                 json_array_append_new(arr, m);
                 char est[48];
                 vc_format_count(top[i].N, est, sizeof est);
@@ -483,7 +478,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
         res->est.interval = "Wald on log n0";
         cli_interval kind = o->interval;
         if (kind == CLI_INTERVAL_DEFAULT) {
-            kind = (o->model == NULL && o->select == CLI_SELECT_STEPWISE)
+            kind = (o->loglinear.model == NULL
+                    && o->loglinear.select == CLI_SELECT_STEPWISE)
                        ? CLI_INTERVAL_BOOTSTRAP : CLI_INTERVAL_PROFILE;
         }
         if (kind == CLI_INTERVAL_PROFILE) {
@@ -499,7 +495,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                 res->est.interval = "profile likelihood (Cormack 1992)";
             }
         } else if (kind == CLI_INTERVAL_BOOTSTRAP) {
-            if (o->model != NULL || o->select != CLI_SELECT_STEPWISE) {
+            if (o->loglinear.model != NULL
+                || o->loglinear.select != CLI_SELECT_STEPWISE) {
                 status = vc_error_set(&err, VC_EINVAL,
                                       "the bootstrap interval repeats "
                                       "stepwise selection in every "
@@ -508,10 +505,10 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
             } else {
                 vc_loglin_boot_opts bo;
                 vc_loglin_boot_opts_default(&bo);
-                bo.B = o->bootstrap;
+                bo.B = o->loglinear.bootstrap;
                 bo.seed = o->seed;
                 bo.stratum = vc_hash_string(t->label);
-                bo.pthresh = o->pthresh;
+                bo.pthresh = o->loglinear.pthresh;
                 bo.level = o->level;
                 vc_loglin_boot_result br;
                 status = vc_loglin_bootstrap(t, &bo, &br, NULL, &err);
@@ -528,12 +525,12 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                     json_object_set_new(b, "seed",
                                         json_integer((json_int_t)o->seed));
                     json_t *pct = json_array();
-                    json_array_append_new(pct, real_or_null(br.pct_lower));
-                    json_array_append_new(pct, real_or_null(br.pct_upper));
+                    json_array_append_new(pct, cli_json_real(br.pct_lower));
+                    json_array_append_new(pct, cli_json_real(br.pct_upper));
                     json_object_set_new(b, "percentile", pct);
                     json_t *bca = json_array();
-                    json_array_append_new(bca, real_or_null(br.bca_lower));
-                    json_array_append_new(bca, real_or_null(br.bca_upper));
+                    json_array_append_new(bca, cli_json_real(br.bca_lower));
+                    json_array_append_new(bca, cli_json_real(br.bca_upper));
                     json_object_set_new(b, "bca", bca);
                     json_object_set_new(extra(res), "bootstrap", b);
                     char a[48], c[48];
@@ -611,15 +608,15 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
     vc_error_clear(&err);
     vc_lcm_opts lo;
     vc_lcm_opts_default(&lo);
-    lo.K = o->classes;
-    lo.sampler = o->sampler;
-    lo.temperatures = o->temperatures;
-    lo.beta_min = o->beta_min;
-    lo.adapt_ladder = !o->fixed_ladder;
-    lo.chains = o->chains;
-    lo.burnin = o->burnin;
-    lo.iterations = o->iterations;
-    lo.thin = o->thin;
+    lo.K = o->lcm.classes;
+    lo.sampler = o->lcm.sampler;
+    lo.temperatures = o->lcm.temperatures;
+    lo.beta_min = o->lcm.beta_min;
+    lo.adapt_ladder = !o->lcm.fixed_ladder;
+    lo.chains = o->lcm.chains;
+    lo.burnin = o->lcm.burnin;
+    lo.iterations = o->lcm.iterations;
+    lo.thin = o->lcm.thin;
     lo.seed = o->seed;
     lo.stratum = vc_hash_string(t->label);
     lo.threads = o->threads;
@@ -631,18 +628,18 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         status = c ? VC_OK : err.code;
     }
     int show = !o->quiet && isatty(STDERR_FILENO);
-    uint64_t max_total = o->max_iterations ? o->max_iterations
-                                           : 10 * o->iterations;
-    uint64_t target = o->iterations;
+    uint64_t max_total = o->lcm.max_iterations ? o->lcm.max_iterations
+                                           : 10 * o->lcm.iterations;
+    uint64_t target = o->lcm.iterations;
     /* With progress shown, rounds of a tenth of the run (at least one
      * thin step); without, one round: each round ends at a barrier that
      * waits for the slowest chain, and on a 16-core machine whose cores
      * ran at unequal speeds ten barriers cost 20% of the wall time.
      * Rounds never change the draws. */
     uint64_t round = !show                ? UINT64_MAX
-                     : target / 10 > o->thin ? target / 10
-                                             : o->thin;
-    double t0 = now_seconds();
+                     : target / 10 > o->lcm.thin ? target / 10
+                                             : o->lcm.thin;
+    double t0 = cli_seconds();
     vc_lcm_summary s;
     memset(&s, 0, sizeof s);
     double rhat = 0.0;
@@ -650,13 +647,13 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         uint64_t done = vc_lcm_chains_sweeps(c);
         if (done >= target) {
             status = vc_lcm_chains_summary(c, &s, &err);
-            if (status != VC_OK || s.converged || !o->until_converged
+            if (status != VC_OK || s.converged || !o->lcm.until_converged
                 || done >= max_total) {
                 break;
             }
             /* not converged yet: extend by the same length again */
-            target = done + o->iterations < max_total ? done + o->iterations
-                                                      : max_total;
+            target = done + o->lcm.iterations < max_total
+                         ? done + o->lcm.iterations : max_total;
             rhat = s.N.rhat;
             continue;
         }
@@ -667,11 +664,11 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             if (vc_lcm_chains_rhat(c, &rhat, NULL) != VC_OK) {
                 rhat = 0.0;
             }
-            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->chains,
-                         now_seconds() - t0, rhat);
+            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->lcm.chains,
+                         cli_seconds() - t0, rhat);
         }
     }
-    double seconds = now_seconds() - t0;
+    double seconds = cli_seconds() - t0;
     if (show) {
         fputs("\r\033[K", stderr);
     }
@@ -680,24 +677,24 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         res->est.level = o->level;
         res->est.interval = "equal-tailed posterior";
         json_t *x = extra(res);
-        json_object_set_new(x, "mean", real_or_null(s.N.mean));
-        json_object_set_new(x, "sd", real_or_null(s.N.sd));
-        json_object_set_new(x, "hpd_lower", real_or_null(s.N.hpd_lower));
-        json_object_set_new(x, "hpd_upper", real_or_null(s.N.hpd_upper));
+        json_object_set_new(x, "mean", cli_json_real(s.N.mean));
+        json_object_set_new(x, "sd", cli_json_real(s.N.sd));
+        json_object_set_new(x, "hpd_lower", cli_json_real(s.N.hpd_lower));
+        json_object_set_new(x, "hpd_upper", cli_json_real(s.N.hpd_upper));
         json_t *d = json_object();
         json_object_set_new(d, "rhat", s.N.diag_defined
-                                           ? real_or_null(s.N.rhat)
+                                           ? cli_json_real(s.N.rhat)
                                            : json_null());
         json_object_set_new(d, "ess_bulk", s.N.diag_defined
-                                               ? real_or_null(s.N.ess_bulk)
+                                               ? cli_json_real(s.N.ess_bulk)
                                                : json_null());
         json_object_set_new(d, "ess_tail", s.N.diag_defined
-                                               ? real_or_null(s.N.ess_tail)
+                                               ? cli_json_real(s.N.ess_tail)
                                                : json_null());
-        json_object_set_new(d, "mcse_median", real_or_null(s.N.mcse_median));
+        json_object_set_new(d, "mcse_median", cli_json_real(s.N.mcse_median));
         /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
-        json_object_set_new(d, "mcse_lower", real_or_null(s.N.mcse_lower));
-        json_object_set_new(d, "mcse_upper", real_or_null(s.N.mcse_upper));
+        json_object_set_new(d, "mcse_lower", cli_json_real(s.N.mcse_lower));
+        json_object_set_new(d, "mcse_upper", cli_json_real(s.N.mcse_upper));
         json_object_set_new(d, "chains", json_integer((json_int_t)s.chains));
         json_object_set_new(d, "sweeps", json_integer((json_int_t)s.sweeps));
         json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));
@@ -710,16 +707,16 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         /* the chains' agreement on the tails (issue 21) */
         json_t *jt = json_object();
         json_object_set_new(jt, "below_lower_min",
-                            real_or_null(s.low_share_min));
+                            cli_json_real(s.low_share_min));
         json_object_set_new(jt, "below_lower_max",
-                            real_or_null(s.low_share_max));
+                            cli_json_real(s.low_share_max));
         json_object_set_new(jt, "above_upper_min",
-                            real_or_null(s.high_share_min));
+                            cli_json_real(s.high_share_min));
         json_object_set_new(jt, "above_upper_max",
-                            real_or_null(s.high_share_max));
-        json_object_set_new(jt, "p_value", real_or_null(s.tail_p));
+                            cli_json_real(s.high_share_max));
+        json_object_set_new(jt, "p_value", cli_json_real(s.tail_p));
         json_object_set_new(jt, "agree",
-                            json_boolean(!(s.flags & VC_LCM_FLAG_TAILS)));
+                            json_boolean(!(s.flags & VC_FLAG_TAILS)));
         json_object_set_new(d, "tails", jt);
         if (s.modes > 1) {
             /* separate modes of the pooled draws of N (issue 21; the
@@ -728,11 +725,11 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             for (size_t k = 0; k < s.modes; k++) {
                 json_t *one = json_object();
                 json_object_set_new(one, "peak",
-                                    real_or_null(s.mode_centre[k]));
-                json_object_set_new(one, "lower", real_or_null(s.mode_lo[k]));
-                json_object_set_new(one, "upper", real_or_null(s.mode_hi[k]));
+                                    cli_json_real(s.mode_centre[k]));
+                json_object_set_new(one, "lower", cli_json_real(s.mode_lo[k]));
+                json_object_set_new(one, "upper", cli_json_real(s.mode_hi[k]));
                 json_object_set_new(one, "weight",
-                                    real_or_null(s.mode_weight[k]));
+                                    cli_json_real(s.mode_weight[k]));
                 json_array_append_new(jm, one);
             }
             json_object_set_new(d, "modes", jm);
@@ -763,45 +760,56 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_t *jq = json_object();
             json_object_set_new(jq, "replica",
                                 json_integer((json_int_t)s.replica));
-            json_object_set_new(jq, "beta", real_or_null(s.replica_beta));
-            json_object_set_new(jq, "cold_lower", real_or_null(s.cold_lo));
-            json_object_set_new(jq, "cold_upper", real_or_null(s.cold_hi));
+            json_object_set_new(jq, "beta", cli_json_real(s.replica_beta));
+            json_object_set_new(jq, "cold_lower", cli_json_real(s.cold_lo));
+            json_object_set_new(jq, "cold_upper", cli_json_real(s.cold_hi));
             json_object_set_new(jq, "share_below",
-                                real_or_null(s.replica_below));
+                                cli_json_real(s.replica_below));
             json_object_set_new(jq, "share_above",
-                                real_or_null(s.replica_above));
-            json_object_set_new(jq, "ess", real_or_null(s.replica_ess));
+                                cli_json_real(s.replica_above));
+            json_object_set_new(jq, "ess", cli_json_real(s.replica_ess));
             json_object_set_new(jq, "draws_outside",
                                 json_integer((json_int_t)s.replica_outside));
             json_object_set_new(jq, "agree", json_boolean(
-                                    !(s.flags & VC_LCM_FLAG_REPLICA)));
+                                    !(s.flags & VC_FLAG_REPLICA)));
             json_object_set_new(d, "replicas", jq);
         }
-        uint64_t smc[7];
-        if (vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0) {
+        vc_lcm_splitmerge_counts smc;
+        if (vc_lcm_chains_splitmerge_counts(c, 0, &smc)) {
             /* the full-table replica's proposals, burn-in included */
+            const struct {
+                const char *key;
+                uint64_t n;
+            } sm[] = {{"splits_proposed", smc.splits_proposed},
+                      {"splits_accepted", smc.splits_accepted},
+                      {"merges_proposed", smc.merges_proposed},
+                      {"merges_accepted", smc.merges_accepted},
+                      {"splits_no_empty_class", smc.splits_no_empty_class},
+                      {"label_swaps_proposed", smc.label_swaps_proposed},
+                      {"label_swaps_accepted", smc.label_swaps_accepted}};
             json_t *js = json_object();
-            static const char *const key[7] = {
-                "splits_proposed", "splits_accepted", "merges_proposed",
-                "merges_accepted", "splits_no_empty_class",
-                "label_swaps_proposed", "label_swaps_accepted"};
-            for (int q = 0; q < 7; q++) {
-                json_object_set_new(js, key[q],
-                                    json_integer((json_int_t)smc[q]));
+            for (size_t q = 0; q < sizeof sm / sizeof *sm; q++) {
+                json_object_set_new(js, sm[q].key,
+                                    json_integer((json_int_t)sm[q].n));
             }
             json_object_set_new(d, "splitmerge", js);
         }
-        uint64_t hc[4];
-        if (vc_lcm_chains_hybrid_counts(c, hc) > 0) {
+        vc_lcm_hybrid_counts hc;
+        if (vc_lcm_chains_hybrid_counts(c, &hc)) {
             /* the hybrid's moves, burn-in included */
-            static const char *const key[2] = {"unseen_moves", "flips"};
-            for (int q = 0; q < 2; q++) {
+            const struct {
+                const char *key;
+                uint64_t proposed, accepted;
+            } hm[] = {{"unseen_moves", hc.unseen_moves_proposed,
+                       hc.unseen_moves_accepted},
+                      {"flips", hc.flips_proposed, hc.flips_accepted}};
+            for (size_t q = 0; q < sizeof hm / sizeof *hm; q++) {
                 json_t *ju = json_object();
                 json_object_set_new(ju, "proposed",
-                                    json_integer((json_int_t)hc[2 * q]));
+                                    json_integer((json_int_t)hm[q].proposed));
                 json_object_set_new(ju, "accepted",
-                                    json_integer((json_int_t)hc[2 * q + 1]));
-                json_object_set_new(d, key[q], ju);
+                                    json_integer((json_int_t)hm[q].accepted));
+                json_object_set_new(d, hm[q].key, ju);
             }
         }
         json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
@@ -825,7 +833,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         if (o->figures) {
             res->figures = lcm_figures(c);
         }
-        if (s.flags & VC_LCM_FLAG_TAILS) {
+        if (s.flags & VC_FLAG_TAILS) {
             add_detail(res, "NOT CONVERGED: the chains disagree on the "
                        "tails: %.2f%%-%.2f%% of a chain's draws below the "
                        "lower end, %.2f%%-%.2f%% above the upper end "
@@ -852,7 +860,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             }
             add_detail(res, "%s", line);
         }
-        if (s.flags & VC_LCM_FLAG_REPLICA) {
+        if (s.flags & VC_FLAG_REPLICA) {
             char lo_c[48], hi_c[48];
             vc_format_count(s.cold_lo, lo_c, sizeof lo_c);
             vc_format_count(s.cold_hi, hi_c, sizeof hi_c);
@@ -938,48 +946,39 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     vc_error_clear(&err);
     vc_dga_opts d;
     memset(&d, 0, sizeof d);
-    d.delta = o->delta;
-    d.n0_lo = o->n0_lo;
-    d.n0_hi = o->n0_hi;
-    d.prior = o->prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
-    d.nb_a = o->nb_a;
-    d.nb_b = o->nb_b;
+    d.delta = o->dga.delta;
+    d.n0_lo = o->dga.n0_lo;
+    d.n0_hi = o->dga.n0_hi;
+    d.prior = o->dga.prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
+    d.nb_a = o->dga.nb_a;
+    d.nb_b = o->dga.nb_b;
     d.top = 5;
     /* Every graph is enumerated up to 5 lists; beyond, or when asked,
      * MCMC over graphs with the lcm method's run options. */
-    int mcmc = o->dga_mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
+    int mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
     vc_dga_mcmc_opts m;
     vc_dga_mcmc_opts_default(&m);
-    m.chains = o->chains;
-    m.burnin = o->burnin;
-    m.iterations = o->iterations;
-    m.thin = o->thin;
+    m.chains = o->lcm.chains;
+    m.burnin = o->lcm.burnin;
+    m.iterations = o->lcm.iterations;
+    m.thin = o->lcm.thin;
     m.seed = o->seed;
     m.stratum = vc_hash_string(t->label);
     m.threads = o->threads;
-    double t0 = now_seconds();
+    double t0 = cli_seconds();
     vc_dga_result *r = mcmc ? vc_dga_mcmc_fit(t, &d, &m, &err)
                             : vc_dga_fit(t, &d, &err);
-    double seconds = now_seconds() - t0;
+    double seconds = cli_seconds() - t0;
     if (r == NULL) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);
         return res->status = err.code;
     }
     vc_dga_estimate(r, o->level, &res->est);
-    if (r->flags & VC_DGA_FLAG_NOT_CONVERGED) {
-        res->est.flags |= VC_LCM_FLAG_NOT_CONVERGED;
-    }
-    if (r->flags & VC_DGA_FLAG_SPARSE) {
-        res->est.flags |= VC_FLAG_SPARSE;
-    }
-    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
-        res->est.flags |= VC_FLAG_UPPER_OPEN;
-    }
     json_t *x = extra(res);
-    json_object_set_new(x, "mean", real_or_null(r->mean));
-    json_object_set_new(x, "sd", real_or_null(r->sd));
-    json_object_set_new(x, "mode", real_or_null(r->mode));
-    json_object_set_new(x, "delta", real_or_null(r->delta));
+    json_object_set_new(x, "mean", cli_json_real(r->mean));
+    json_object_set_new(x, "sd", cli_json_real(r->sd));
+    json_object_set_new(x, "mode", cli_json_real(r->mode));
+    json_object_set_new(x, "delta", cli_json_real(r->delta));
     json_t *grid = json_array();
     json_array_append_new(grid, json_integer((json_int_t)r->n0_lo));
     json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
@@ -1000,16 +999,16 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         const vc_dga_mcmc_info *mc = &r->mc;
         json_t *dg = json_object();
         json_object_set_new(dg, "rhat", mc->diag_defined
-                                            ? real_or_null(mc->rhat_N)
+                                            ? cli_json_real(mc->rhat_N)
                                             : json_null());
         json_object_set_new(dg, "ess_bulk", mc->diag_defined
-                                                ? real_or_null(mc->ess_N)
+                                                ? cli_json_real(mc->ess_N)
                                                 : json_null());
         json_object_set_new(dg, "rhat_edges",
-                            mc->diag_defined ? real_or_null(mc->rhat_edges)
+                            mc->diag_defined ? cli_json_real(mc->rhat_edges)
                                              : json_null());
         json_object_set_new(dg, "ess_bulk_edges",
-                            mc->diag_defined ? real_or_null(mc->ess_edges)
+                            mc->diag_defined ? cli_json_real(mc->ess_edges)
                                              : json_null());
         json_object_set_new(dg, "chains",
                             json_integer((json_int_t)mc->chains));
@@ -1019,7 +1018,7 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
                             json_integer((json_int_t)mc->burnin));
         json_object_set_new(dg, "thin", json_integer((json_int_t)mc->thin));
         json_object_set_new(dg, "draws", json_integer((json_int_t)mc->draws));
-        json_object_set_new(dg, "acceptance", real_or_null(mc->acceptance));
+        json_object_set_new(dg, "acceptance", cli_json_real(mc->acceptance));
         json_object_set_new(dg, "graphs_visited",
                             json_integer((json_int_t)mc->visited));
         json_object_set_new(dg, "graphs_evaluated",
@@ -1052,11 +1051,11 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         json_t *g = json_object();
         json_object_set_new(g, "cliques", json_string(r->top[k].cliques));
         json_object_set_new(g, "posterior",
-                            real_or_null(r->top[k].posterior));
-        json_object_set_new(g, "mean", real_or_null(r->top[k].mean_N));
+                            cli_json_real(r->top[k].posterior));
+        json_object_set_new(g, "mean", cli_json_real(r->top[k].mean_N));
         if (mcmc) {
             json_object_set_new(g, "renormalised",
-                                real_or_null(r->top[k].renormalised));
+                                cli_json_real(r->top[k].renormalised));
         }
         json_array_append_new(graphs, g);
         char gm[48];
@@ -1074,11 +1073,11 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
             char key[512];
             snprintf(key, sizeof key, "%s-%s", t->names[a], t->names[b]);
             json_object_set_new(edges, key,
-                                real_or_null(r->edge_post[a * t->J + b]));
+                                cli_json_real(r->edge_post[a * t->J + b]));
         }
     }
     json_object_set_new(x, "edge_posterior", edges);
-    if (r->flags & VC_DGA_FLAG_GRID_TAIL) {
+    if (r->flags & VC_FLAG_UPPER_OPEN) {
         add_detail(res, "WARNING: %.2g of the posterior lies in the top 5%% "
                    "of the n0 grid: the upper end is not pinned down; widen "
                    "--n0-grid or treat the upper figures as lower bounds",

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,17 +77,17 @@ void cli_options_init(cli_options *o)
     o->level = 0.95;
     o->interval = CLI_INTERVAL_DEFAULT;
     o->seed = VC_LCM_DEFAULT_SEED;
-    o->select = CLI_SELECT_STEPWISE;
-    o->pthresh = 0.02;
-    o->bootstrap = 1000;
-    o->classes = VC_LCM_DEFAULT_K;
-    o->sampler = VC_LCM_DEFAULT_SAMPLER;
-    o->temperatures = VC_LCM_DEFAULT_TEMPERATURES;
-    o->beta_min = VC_LCM_DEFAULT_BETA_MIN;
-    o->chains = VC_LCM_DEFAULT_CHAINS;
-    o->iterations = VC_LCM_DEFAULT_ITERATIONS;
-    o->burnin = VC_LCM_DEFAULT_BURNIN;
-    o->thin = VC_LCM_DEFAULT_THIN;
+    o->loglinear.select = CLI_SELECT_STEPWISE;
+    o->loglinear.pthresh = 0.02;
+    o->loglinear.bootstrap = 1000;
+    o->lcm.classes = VC_LCM_DEFAULT_K;
+    o->lcm.sampler = VC_LCM_DEFAULT_SAMPLER;
+    o->lcm.temperatures = VC_LCM_DEFAULT_TEMPERATURES;
+    o->lcm.beta_min = VC_LCM_DEFAULT_BETA_MIN;
+    o->lcm.chains = VC_LCM_DEFAULT_CHAINS;
+    o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+    o->lcm.burnin = VC_LCM_DEFAULT_BURNIN;
+    o->lcm.thin = VC_LCM_DEFAULT_THIN;
 }
 
 void cli_options_free(cli_options *o)
@@ -96,14 +97,15 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->strata);
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
-    cli_strings_free(&o->sens_merge);
+    cli_strings_free(&o->batch.sens_merge);
 }
 
-/* One or more comma-separated --sensitivity kinds into o; returns
- * CLI_EXIT_OK or CLI_EXIT_USAGE after printing why. */
-static int parse_sensitivity(const char *cmd, const char *arg,
-                             cli_options *o)
+/* --sensitivity: one or more comma-separated kinds into the batch's
+ * options. */
+static int parse_sensitivity(const char *arg, void *field,
+                             const char **takes)
 {
+    cli_opts_batch *b = field;
     cli_strings kinds = {NULL, 0};
     if (cli_strings_add_csv(&kinds, arg) != 0) {
         cli_strings_free(&kinds);
@@ -113,480 +115,230 @@ static int parse_sensitivity(const char *cmd, const char *arg,
     for (size_t i = 0; i < kinds.n && rc == CLI_EXIT_OK; i++) {
         const char *k = kinds.v[i];
         if (strcmp(k, "omit-each") == 0) {
-            o->sensitivity |= CLI_SENS_OMIT_EACH;
+            b->sensitivity |= CLI_SENS_OMIT_EACH;
         } else if (strcmp(k, "merge-pairs") == 0) {
-            o->sensitivity |= CLI_SENS_MERGE_PAIRS;
+            b->sensitivity |= CLI_SENS_MERGE_PAIRS;
         } else if (strncmp(k, "merge:", 6) == 0 && strchr(k + 6, '+') != NULL
                    && k[6] != '+' && k[strlen(k) - 1] != '+'
                    && strstr(k, "++") == NULL) {
-            if (cli_strings_add_csv(&o->sens_merge, k + 6) != 0) {
+            if (cli_strings_add_csv(&b->sens_merge, k + 6) != 0) {
                 rc = CLI_EXIT_INTERNAL;
             }
         } else {
             rc = CLI_EXIT_USAGE;
         }
     }
-    if (rc == CLI_EXIT_USAGE) {
-        cli_error("%s: --sensitivity takes omit-each, merge-pairs or "
-                  "merge:A+B (two or more list names joined by +), "
-                  "separated by commas, not \"%s\"", cmd, arg);
-    }
+    (void)takes; /* the table's words */
     cli_strings_free(&kinds);
     return rc;
 }
 
-enum {
-    OPT_LEVEL = 256,
-    OPT_INTERVAL,
-    OPT_ROUND,
-    OPT_STRATA,
-    OPT_LISTS,
-    OPT_MERGE,
-    OPT_OMIT,
-    OPT_COUNT,
-    OPT_ENCODING,
-    OPT_LABEL,
-    OPT_SEED,
-    OPT_THREADS,
-    OPT_MODEL,
-    OPT_HETEROGENEITY,
-    OPT_SELECT,
-    OPT_PTHRESH,
-    OPT_BOOTSTRAP,
-    OPT_CLASSES,
-    OPT_SAMPLER,
-    OPT_TEMPERATURES,
-    OPT_BETA_MIN,
-    OPT_FIXED_LADDER,
-    OPT_CHAINS,
-    OPT_ITERATIONS,
-    OPT_BURNIN,
-    OPT_THIN,
-    OPT_MAX_ITERATIONS,
-    OPT_UNTIL_CONVERGED,
-    OPT_DRAWS,
-    OPT_DELTA,
-    OPT_N0_GRID,
-    OPT_PRIOR_N,
-    OPT_DGA_MCMC,
-    OPT_OUT,
-    OPT_SENSITIVITY,
-    OPT_RESUME
+/* --n0-grid LO:HI into the dga options. */
+static int parse_n0_grid(const char *arg, void *field, const char **takes)
+{
+    cli_opts_dga *d = field;
+    char lo_s[32], hi_s[32];
+    const char *colon = strchr(arg, ':');
+    size_t ll = colon ? (size_t)(colon - arg) : 0;
+    if (colon == NULL || ll == 0 || ll >= sizeof lo_s
+        || strlen(colon + 1) >= sizeof hi_s) {
+        return CLI_EXIT_USAGE; /* the table's words */
+    }
+    memcpy(lo_s, arg, ll);
+    lo_s[ll] = '\0';
+    strcpy(hi_s, colon + 1);
+    if (cli_parse_u64(lo_s, 0, CLI_OPT_NO_LIMIT, &d->n0_lo) != 0
+        || cli_parse_u64(hi_s, 1, CLI_OPT_NO_LIMIT, &d->n0_hi) != 0
+        || d->n0_hi <= d->n0_lo) {
+        *takes = "takes LO:HI with 0 <= LO < HI";
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* --prior-n 1/N or negbin:A,B into the dga options. */
+static int parse_prior_n(const char *arg, void *field, const char **takes)
+{
+    cli_opts_dga *d = field;
+    (void)takes; /* the table's words */
+    if (strcmp(arg, "1/N") == 0 || strcmp(arg, "inverse") == 0) {
+        d->prior_negbin = 0;
+        return CLI_EXIT_OK;
+    }
+    char *end = NULL;
+    if (strncmp(arg, "negbin:", 7) == 0) {
+        errno = 0;
+        d->nb_a = strtod(arg + 7, &end);
+        if (errno == 0 && end != arg + 7 && *end == ',') {
+            const char *b = end + 1;
+            d->nb_b = strtod(b, &end);
+            if (errno == 0 && end != b && *end == '\0' && d->nb_a > 0.0
+                && d->nb_b > 0.0 && isfinite(d->nb_a)
+                && isfinite(d->nb_b)) {
+                d->prior_negbin = 1;
+                return CLI_EXIT_OK;
+            }
+        }
+    }
+    return CLI_EXIT_USAGE;
+}
+
+static const cli_choice formats[] = {
+    {"text", CLI_TEXT}, {"json", CLI_JSON}, {"csv", CLI_CSV}, {NULL, 0}};
+static const cli_choice intervals[] = {
+    {"lognormal", CLI_INTERVAL_LOGNORMAL},
+    {"log-normal", CLI_INTERVAL_LOGNORMAL},
+    {"wald", CLI_INTERVAL_WALD},
+    {"profile", CLI_INTERVAL_PROFILE},
+    {"bootstrap", CLI_INTERVAL_BOOTSTRAP},
+    {NULL, 0}};
+static const cli_choice selects[] = {{"stepwise", CLI_SELECT_STEPWISE},
+                                     {"aic", CLI_SELECT_AIC},
+                                     {"bic", CLI_SELECT_BIC},
+                                     {NULL, 0}};
+/* --sampler NAME: the latent-class model's samplers. */
+static const cli_choice samplers[] = {
+    {"hybrid", VC_LCM_SAMPLER_HYBRID},
+    {"gibbs", VC_LCM_SAMPLER_GIBBS},
+    {"tempering", VC_LCM_SAMPLER_TEMPERING},
+    {"tempering-splitmerge", VC_LCM_SAMPLER_TEMPERING_SPLITMERGE},
+    {NULL, 0}};
+
+/* --sampler splitmerge is retired: the library says why, and the refusal
+ * names what replaces it. */
+static const char *retired_sampler(const char *value)
+{
+    static char why[VC_ERROR_SIZE + 32];
+    if (strcmp(value, "splitmerge") != 0) {
+        return NULL;
+    }
+    vc_lcm_opts lo;
+    vc_error e;
+    vc_lcm_opts_default(&lo);
+    lo.sampler = VC_LCM_SAMPLER_SPLITMERGE;
+    vc_error_clear(&e);
+    vc_lcm_opts_check(&lo, NULL, &e);
+    snprintf(why, sizeof why, "%s; use --sampler hybrid", e.msg);
+    return why;
+}
+
+/* A CHOICE writes an int into an enum field. */
+_Static_assert(sizeof(cli_format) == sizeof(int)
+               && sizeof(cli_interval) == sizeof(int)
+               && sizeof(cli_select) == sizeof(int),
+               "a CLI_OPT_CHOICE field is an int");
+
+/* The commands that parse this table, as bits of cli_opt.commands. */
+enum { CMD_ESTIMATE = 1u, CMD_VALIDATE = 2u, CMD_BATCH = 4u };
+static const char *const command_names[] = {"estimate", "validate",
+                                             "batch", NULL};
+
+#define F(member) offsetof(cli_options, member)
+#define WHOLE(lo, hi) .whole = {(lo), (hi)}
+#define REAL(lo, hi) .real = {(lo), (hi), 0}
+
+/* The options of estimate, validate and batch; their --help (in
+ * estimate.c, validate.c, batch.c) teaches what each one does. */
+static const cli_opt options[] = {
+    /* what to read */
+    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists)},
+    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata)},
+    {.name = "merge", .kind = CLI_OPT_LIST, .field = F(merge)},
+    {.name = "omit", .kind = CLI_OPT_LIST, .field = F(omit)},
+    {.name = "count", .kind = CLI_OPT_STRING, .field = F(count_column)},
+    {.name = "encoding", .kind = CLI_OPT_STRING, .field = F(encoding)},
+    /* what to write */
+    {.name = "format", .short_name = 'f', .kind = CLI_OPT_CHOICE,
+     .field = F(format), .choices = formats, .takes = "must be"},
+    {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
+     .field = F(output)},
+    {.name = "label", .kind = CLI_OPT_STRING, .field = F(label)},
+    {.name = "level", .kind = CLI_OPT_REAL, .field = F(level),
+     REAL(0.0, 1.0),
+     .takes = "must be a number between 0 and 1 (e.g. 0.95)"},
+    {.name = "interval", .kind = CLI_OPT_CHOICE, .field = F(interval),
+     .choices = intervals, .takes = "must be"},
+    {.name = "round", .kind = CLI_OPT_INT, .field = F(round_figures),
+     WHOLE(1, 15),
+     .takes = "takes a number of significant figures from 1 to 15"},
+    {.name = "quiet", .short_name = 'q', .kind = CLI_OPT_FLAG,
+     .field = F(quiet)},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+    /* what to run */
+    {.name = "method", .alias = "methods", .short_name = 'm',
+     .kind = CLI_OPT_LIST, .field = F(methods)},
+    {.name = "seed", .kind = CLI_OPT_U64, .field = F(seed),
+     WHOLE(0, UINT64_MAX)},
+    {.name = "threads", .kind = CLI_OPT_INT, .field = F(threads),
+     WHOLE(1, 4096), .takes = "takes a number from 1 to 4096"},
+    /* loglinear */
+    {.name = "model", .kind = CLI_OPT_STRING, .field = F(loglinear.model)},
+    {.name = "heterogeneity", .kind = CLI_OPT_STRING,
+     .field = F(loglinear.heterogeneity)},
+    {.name = "select", .kind = CLI_OPT_CHOICE, .field = F(loglinear.select),
+     .choices = selects, .takes = "must be"},
+    {.name = "pthresh", .kind = CLI_OPT_REAL, .field = F(loglinear.pthresh),
+     REAL(0.0, 1.0), .takes = "must lie between 0 and 1"},
+    {.name = "bootstrap", .kind = CLI_OPT_SIZE,
+     .field = F(loglinear.bootstrap), WHOLE(2, 10000000)},
+    /* lcm */
+    {.name = "classes", .kind = CLI_OPT_SIZE, .field = F(lcm.classes),
+     WHOLE(1, 1000)},
+    {.name = "chains", .kind = CLI_OPT_SIZE, .field = F(lcm.chains),
+     WHOLE(1, 1000)},
+    {.name = "sampler", .kind = CLI_OPT_CHOICE, .field = F(lcm.sampler),
+     .choices = samplers, .retired = retired_sampler, .takes = "takes"},
+    {.name = "temperatures", .kind = CLI_OPT_SIZE,
+     .field = F(lcm.temperatures), WHOLE(2, 64)},
+    {.name = "beta-min", .kind = CLI_OPT_REAL, .field = F(lcm.beta_min),
+     REAL(0.0, 1.0), .takes = "must lie strictly between 0 and 1"},
+    {.name = "fixed-ladder", .kind = CLI_OPT_FLAG,
+     .field = F(lcm.fixed_ladder)},
+    {.name = "iterations", .kind = CLI_OPT_U64, .field = F(lcm.iterations),
+     WHOLE(1, CLI_OPT_NO_LIMIT)},
+    {.name = "burnin", .kind = CLI_OPT_U64, .field = F(lcm.burnin),
+     WHOLE(0, CLI_OPT_NO_LIMIT)},
+    {.name = "thin", .kind = CLI_OPT_U64, .field = F(lcm.thin),
+     WHOLE(1, CLI_OPT_NO_LIMIT)},
+    {.name = "max-iterations", .kind = CLI_OPT_U64,
+     .field = F(lcm.max_iterations), WHOLE(1, CLI_OPT_NO_LIMIT)},
+    {.name = "until-converged", .kind = CLI_OPT_FLAG,
+     .field = F(lcm.until_converged)},
+    {.name = "draws", .kind = CLI_OPT_STRING, .field = F(lcm.draws)},
+    /* dga */
+    {.name = "delta", .kind = CLI_OPT_REAL, .field = F(dga.delta),
+     REAL(0.0, 1e6), .takes = "must be a positive number"},
+    {.name = "n0-grid", .kind = CLI_OPT_CUSTOM, .field = F(dga),
+     .parse = parse_n0_grid, .takes = "takes LO:HI, e.g. 0:110000"},
+    {.name = "prior-n", .kind = CLI_OPT_CUSTOM, .field = F(dga),
+     .parse = parse_prior_n,
+     .takes = "takes 1/N or negbin:A,B with A, B > 0 (gamma shape A, "
+              "scale B)"},
+    {.name = "dga-mcmc", .kind = CLI_OPT_FLAG, .field = F(dga.mcmc)},
+    /* batch */
+    {.name = "out", .kind = CLI_OPT_STRING, .field = F(batch.out_dir),
+     .commands = CMD_BATCH},
+    {.name = "sensitivity", .kind = CLI_OPT_CUSTOM, .field = F(batch),
+     .commands = CMD_BATCH, .parse = parse_sensitivity,
+     .takes = "takes omit-each, merge-pairs or merge:A+B (two or more "
+              "list names joined by +), separated by commas"},
+    {.name = "resume", .kind = CLI_OPT_FLAG, .field = F(batch.resume),
+     .commands = CMD_BATCH},
 };
-
-/* A whole number in [lo, hi]; returns 0 on success. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    if (*s == '-' || *s == '\0') {
-        return -1;
-    }
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < lo || v > hi) {
-        return -1;
-    }
-    *out = (uint64_t)v;
-    return 0;
-}
-
-/* A finite number in (lo, hi) exclusive; returns 0 on success. */
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno != 0 || end == s || *end != '\0' || !(v > lo && v < hi)) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help)
 {
-    static const struct option longopts[] = {
-        {"method", required_argument, NULL, 'm'},
-        {"methods", required_argument, NULL, 'm'},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"sensitivity", required_argument, NULL, OPT_SENSITIVITY},
-        {"resume", no_argument, NULL, OPT_RESUME},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"level", required_argument, NULL, OPT_LEVEL},
-        {"interval", required_argument, NULL, OPT_INTERVAL},
-        {"round", required_argument, NULL, OPT_ROUND},
-        {"strata", required_argument, NULL, OPT_STRATA},
-        {"lists", required_argument, NULL, OPT_LISTS},
-        {"merge", required_argument, NULL, OPT_MERGE},
-        {"omit", required_argument, NULL, OPT_OMIT},
-        {"count", required_argument, NULL, OPT_COUNT},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"label", required_argument, NULL, OPT_LABEL},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"model", required_argument, NULL, OPT_MODEL},
-        {"heterogeneity", required_argument, NULL, OPT_HETEROGENEITY},
-        {"select", required_argument, NULL, OPT_SELECT},
-        {"pthresh", required_argument, NULL, OPT_PTHRESH},
-        {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
-        {"classes", required_argument, NULL, OPT_CLASSES},
-        {"sampler", required_argument, NULL, OPT_SAMPLER},
-        {"temperatures", required_argument, NULL, OPT_TEMPERATURES},
-        {"beta-min", required_argument, NULL, OPT_BETA_MIN},
-        {"fixed-ladder", no_argument, NULL, OPT_FIXED_LADDER},
-        {"chains", required_argument, NULL, OPT_CHAINS},
-        {"iterations", required_argument, NULL, OPT_ITERATIONS},
-        {"burnin", required_argument, NULL, OPT_BURNIN},
-        {"thin", required_argument, NULL, OPT_THIN},
-        {"max-iterations", required_argument, NULL, OPT_MAX_ITERATIONS},
-        {"until-converged", no_argument, NULL, OPT_UNTIL_CONVERGED},
-        {"draws", required_argument, NULL, OPT_DRAWS},
-        {"delta", required_argument, NULL, OPT_DELTA},
-        {"n0-grid", required_argument, NULL, OPT_N0_GRID},
-        {"prior-n", required_argument, NULL, OPT_PRIOR_N},
-        {"dga-mcmc", no_argument, NULL, OPT_DGA_MCMC},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    *help = 0;
-    /* 0, not 1: glibc's getopt then forgets where it was inside a group
-     * of short options ("-hq") that an earlier parse left unfinished; with
-     * 1 it would go on reading that earlier argv. */
-    optind = 0;
-    opterr = 0;
-    int c, li = -1;
-    while ((c = getopt_long(argc, argv, ":m:f:o:qh", longopts, &li)) != -1) {
-        char *end = NULL;
-        /* The option by its long name: argv[optind - 1] is its value when
-         * the value is a word of its own ("--bootstrap 1"). */
-        char name[32];
-        snprintf(name, sizeof name, "--%s", li >= 0 ? longopts[li].name : "");
-        li = -1;
-        switch (c) {
-        case 'm':
-            if (cli_strings_add_csv(&o->methods, optarg) != 0) {
-                return CLI_EXIT_INTERNAL;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0) {
-                o->format = CLI_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                o->format = CLI_JSON;
-            } else if (strcmp(optarg, "csv") == 0) {
-                o->format = CLI_CSV;
-            } else {
-                cli_error("%s: --format must be text, json or csv, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        case OPT_LEVEL:
-            errno = 0;
-            o->level = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0'
-                || !(o->level > 0.0 && o->level < 1.0)) {
-                cli_error("%s: --level must be a number between 0 and 1 "
-                          "(e.g. 0.95), not \"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_INTERVAL:
-            if (strcmp(optarg, "lognormal") == 0
-                || strcmp(optarg, "log-normal") == 0) {
-                o->interval = CLI_INTERVAL_LOGNORMAL;
-            } else if (strcmp(optarg, "wald") == 0) {
-                o->interval = CLI_INTERVAL_WALD;
-            } else if (strcmp(optarg, "profile") == 0) {
-                o->interval = CLI_INTERVAL_PROFILE;
-            } else if (strcmp(optarg, "bootstrap") == 0) {
-                o->interval = CLI_INTERVAL_BOOTSTRAP;
-            } else {
-                cli_error("%s: --interval must be lognormal, wald, profile "
-                          "or bootstrap, not \"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_SEED:
-            if (parse_u64(optarg, 0, UINT64_MAX, &o->seed) != 0) {
-                cli_error("%s: --seed takes a whole number >= 0, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_THREADS: {
-            uint64_t v;
-            if (parse_u64(optarg, 1, 4096, &v) != 0) {
-                cli_error("%s: --threads takes a number from 1 to 4096, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o->threads = (int)v;
-            break;
+    cli_optable t = {options, sizeof options / sizeof options[0], cmd, cmd,
+                     0, command_names};
+    for (unsigned b = 0; command_names[b] != NULL; b++) {
+        if (strcmp(cmd, command_names[b]) == 0) {
+            t.command = 1u << b;
         }
-        case OPT_MODEL:
-            o->model = optarg;
-            break;
-        case OPT_HETEROGENEITY:
-            o->heterogeneity = optarg;
-            break;
-        case OPT_SELECT:
-            if (strcmp(optarg, "stepwise") == 0) {
-                o->select = CLI_SELECT_STEPWISE;
-            } else if (strcmp(optarg, "aic") == 0) {
-                o->select = CLI_SELECT_AIC;
-            } else if (strcmp(optarg, "bic") == 0) {
-                o->select = CLI_SELECT_BIC;
-            } else {
-                cli_error("%s: --select must be stepwise, aic or bic, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_PTHRESH:
-            if (parse_double(optarg, 0.0, 1.0, &o->pthresh) != 0) {
-                cli_error("%s: --pthresh must lie between 0 and 1, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_SAMPLER:
-            if (strcmp(optarg, "gibbs") == 0) {
-                o->sampler = VC_LCM_SAMPLER_GIBBS;
-            } else if (strcmp(optarg, "tempering") == 0) {
-                o->sampler = VC_LCM_SAMPLER_TEMPERING;
-            } else if (strcmp(optarg, "splitmerge") == 0) {
-                o->sampler = VC_LCM_SAMPLER_SPLITMERGE;
-            } else if (strcmp(optarg, "tempering-splitmerge") == 0) {
-                o->sampler = VC_LCM_SAMPLER_TEMPERING_SPLITMERGE;
-            } else if (strcmp(optarg, "hybrid") == 0) {
-                o->sampler = VC_LCM_SAMPLER_HYBRID;
-            } else {
-                cli_error("%s: --sampler takes hybrid, gibbs, tempering, "
-                          "splitmerge or tempering-splitmerge, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_TEMPERATURES: {
-            uint64_t v;
-            if (parse_u64(optarg, 2, 64, &v) != 0) {
-                cli_error("%s: --temperatures takes a whole number from 2 "
-                          "to 64, not \"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o->temperatures = (size_t)v;
-            break;
-        }
-        case OPT_BETA_MIN:
-            if (parse_double(optarg, 0.0, 1.0, &o->beta_min) != 0) {
-                cli_error("%s: --beta-min must lie strictly between 0 and 1, "
-                          "not \"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_FIXED_LADDER:
-            o->fixed_ladder = 1;
-            break;
-        case OPT_BOOTSTRAP:
-        case OPT_CLASSES:
-        case OPT_CHAINS: {
-            uint64_t v;
-            uint64_t lo = (c == OPT_BOOTSTRAP) ? 2 : 1;
-            uint64_t hi = (c == OPT_BOOTSTRAP) ? 10000000 : 1000;
-            if (parse_u64(optarg, lo, hi, &v) != 0) {
-                cli_error("%s: %s takes a whole number from %llu to %llu, "
-                          "not \"%s\"", cmd, name,
-                          (unsigned long long)lo, (unsigned long long)hi,
-                          optarg);
-                return CLI_EXIT_USAGE;
-            }
-            if (c == OPT_BOOTSTRAP) {
-                o->bootstrap = (size_t)v;
-            } else if (c == OPT_CLASSES) {
-                o->classes = (size_t)v;
-            } else {
-                o->chains = (size_t)v;
-            }
-            break;
-        }
-        case OPT_ITERATIONS:
-        case OPT_BURNIN:
-        case OPT_THIN:
-        case OPT_MAX_ITERATIONS: {
-            uint64_t v;
-            uint64_t lo = (c == OPT_BURNIN) ? 0 : 1;
-            if (parse_u64(optarg, lo, UINT64_C(1) << 40, &v) != 0) {
-                cli_error("%s: %s takes a whole number >= %llu, not \"%s\"",
-                          cmd, name, (unsigned long long)lo,
-                          optarg);
-                return CLI_EXIT_USAGE;
-            }
-            if (c == OPT_ITERATIONS) {
-                o->iterations = v;
-            } else if (c == OPT_BURNIN) {
-                o->burnin = v;
-            } else if (c == OPT_THIN) {
-                o->thin = v;
-            } else {
-                o->max_iterations = v;
-            }
-            break;
-        }
-        case OPT_UNTIL_CONVERGED:
-            o->until_converged = 1;
-            break;
-        case OPT_DGA_MCMC:
-            o->dga_mcmc = 1;
-            break;
-        case OPT_DRAWS:
-            o->draws = optarg;
-            break;
-        case OPT_DELTA:
-            if (parse_double(optarg, 0.0, 1e6, &o->delta) != 0) {
-                cli_error("%s: --delta must be a positive number, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case OPT_N0_GRID: {
-            char lo_s[32], hi_s[32];
-            const char *colon = strchr(optarg, ':');
-            size_t ll = colon ? (size_t)(colon - optarg) : 0;
-            if (colon == NULL || ll == 0 || ll >= sizeof lo_s
-                || strlen(colon + 1) >= sizeof hi_s) {
-                cli_error("%s: --n0-grid takes LO:HI, e.g. 0:110000, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            memcpy(lo_s, optarg, ll);
-            lo_s[ll] = '\0';
-            strcpy(hi_s, colon + 1);
-            if (parse_u64(lo_s, 0, UINT64_C(1) << 40, &o->n0_lo) != 0
-                || parse_u64(hi_s, 1, UINT64_C(1) << 40, &o->n0_hi) != 0
-                || o->n0_hi <= o->n0_lo) {
-                cli_error("%s: --n0-grid takes LO:HI with 0 <= LO < HI, not "
-                          "\"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        }
-        case OPT_PRIOR_N: {
-            if (strcmp(optarg, "1/N") == 0 || strcmp(optarg, "inverse") == 0) {
-                o->prior_negbin = 0;
-                break;
-            }
-            end = NULL;
-            if (strncmp(optarg, "negbin:", 7) == 0) {
-                errno = 0;
-                o->nb_a = strtod(optarg + 7, &end);
-                if (errno == 0 && end != optarg + 7 && *end == ',') {
-                    const char *b = end + 1;
-                    o->nb_b = strtod(b, &end);
-                    if (errno == 0 && end != b && *end == '\0'
-                        && o->nb_a > 0.0 && o->nb_b > 0.0
-                        && isfinite(o->nb_a) && isfinite(o->nb_b)) {
-                        o->prior_negbin = 1;
-                        break;
-                    }
-                }
-            }
-            cli_error("%s: --prior-n takes 1/N or negbin:A,B with A, B > 0 "
-                      "(gamma shape A, scale B), not \"%s\"", cmd, optarg);
-            return CLI_EXIT_USAGE;
-        }
-        case OPT_ROUND: {
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || v < 1
-                || v > 15) {
-                cli_error("%s: --round takes a number of significant "
-                          "figures from 1 to 15, not \"%s\"", cmd, optarg);
-                return CLI_EXIT_USAGE;
-            }
-            o->round_figures = (int)v;
-            break;
-        }
-        case OPT_STRATA:
-        case OPT_LISTS:
-        case OPT_MERGE:
-        case OPT_OMIT: {
-            cli_strings *s = (c == OPT_STRATA) ? &o->strata
-                             : (c == OPT_LISTS) ? &o->lists
-                             : (c == OPT_MERGE) ? &o->merge
-                                                : &o->omit;
-            if (cli_strings_add_csv(s, optarg) != 0) {
-                return CLI_EXIT_INTERNAL;
-            }
-            break;
-        }
-        case OPT_COUNT:
-            o->count_column = optarg;
-            break;
-        case OPT_ENCODING:
-            o->encoding = optarg;
-            break;
-        case OPT_OUT:
-        case OPT_SENSITIVITY:
-        case OPT_RESUME:
-            if (strcmp(cmd, "batch") != 0) {
-                cli_error("%s: %s is an option of victimcount batch", cmd,
-                          name);
-                return CLI_EXIT_USAGE;
-            }
-            if (c == OPT_OUT) {
-                o->out_dir = optarg;
-            } else if (c == OPT_RESUME) {
-                o->resume = 1;
-            } else {
-                int src = parse_sensitivity(cmd, optarg, o);
-                if (src != CLI_EXIT_OK) {
-                    return src;
-                }
-            }
-            break;
-        case OPT_LABEL:
-            o->label = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            *help = 1;
-            return CLI_EXIT_OK;
-        case ':':
-            cli_error("%s: option %s needs a value (see victimcount %s "
-                      "--help)", cmd, argv[optind - 1], cmd);
-            return CLI_EXIT_USAGE;
-        default:
-            /* optopt 0: an unknown long option, argv[optind - 1].  A known
-             * option without a value ('q', 'h', OPT_*) given one with '=':
-             * argv[optind - 1] too.  Any other optopt is an unknown short
-             * option, maybe inside a group ("-zq"), where argv[optind - 1]
-             * can be an earlier argument. */
-            if (optopt == 0) {
-                cli_error("%s: unknown option %s (see victimcount %s "
-                          "--help)", cmd, argv[optind - 1], cmd);
-            } else if (optopt == 'q' || optopt == 'h'
-                       || optopt >= OPT_LEVEL) {
-                cli_error("%s: option %s takes no value (see victimcount "
-                          "%s --help)", cmd, argv[optind - 1], cmd);
-            } else if (optopt > ' ' && optopt < 0x7f) {
-                cli_error("%s: unknown option -%c (see victimcount %s "
-                          "--help)", cmd, optopt, cmd);
-            } else {
-                cli_error("%s: unknown option: byte 0x%02x after '-' (see "
-                          "victimcount %s --help)", cmd,
-                          (unsigned)optopt & 0xffu, cmd);
-            }
-            return CLI_EXIT_USAGE;
-        }
+    }
+    int rc = cli_opt_parse(argc, argv, &t, o, help);
+    if (rc != CLI_EXIT_OK || *help) {
+        return rc;
     }
     if (optind + 1 != argc) {
         cli_error("%s: expected exactly one input FILE, got %d (see "

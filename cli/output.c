@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "models/vc_models.h"
 #include "report/vc_report.h"
 
 const char *cli_population_label(const cli_options *o, const vc_dataset *d,
@@ -40,8 +40,7 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
     return buf;
 }
 
-/* "EXH x ABA" for two-list rows, else the method name. */
-static void row_name(const cli_result *r, char *buf, size_t size)
+void cli_row_name(const cli_result *r, char *buf, size_t size)
 {
     if (r->two_list && r->status == VC_OK) {
         snprintf(buf, size, "%s %s\xC3\x97%s", r->method,
@@ -52,22 +51,16 @@ static void row_name(const cli_result *r, char *buf, size_t size)
     }
 }
 
-/* Each set flag of e as words, one callback per flag. */
-static size_t flag_texts(unsigned flags, const char **out)
+json_t *cli_json_real(double x)
 {
-    size_t k = 0;
-    for (unsigned bit = 1; bit != 0 && k < 8; bit <<= 1) {
-        if (flags & bit) {
-            const char *txt = vc_estimate_flag_text(bit);
-            if (txt == NULL) {
-                txt = vc_lcm_flag_text(bit);
-            }
-            if (txt != NULL) {
-                out[k++] = txt;
-            }
-        }
-    }
-    return k;
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+double cli_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Print s left-aligned in width columns, counting UTF-8 characters, not
@@ -115,7 +108,7 @@ static int write_text(const cli_options *o, const vc_dataset *d,
         size_t first = r;
         for (; r < nres && res[r].table == t; r++) {
             char name[128];
-            row_name(&res[r], name, sizeof name);
+            cli_row_name(&res[r], name, sizeof name);
             fputs("  ", f);
             put_padded(f, name, 26);
             if (res[r].status != VC_OK) {
@@ -145,7 +138,7 @@ static int write_text(const cli_options *o, const vc_dataset *d,
                 continue;
             }
             char name[128], head[512];
-            row_name(&res[k], name, sizeof name);
+            cli_row_name(&res[k], name, sizeof name);
             vc_headline(label, &res[k].est, o->round_figures, head,
                         sizeof head);
             fprintf(f, "%s   [%s]\n", head, name);
@@ -168,8 +161,9 @@ static int write_text(const cli_options *o, const vc_dataset *d,
                         a, b, e->method, seen, t->J, unseen);
                 said_plain = 1;
             }
-            const char *w[8];
-            size_t nw = flag_texts(res[k].est.flags, w);
+            const char *w[VC_FLAG_COUNT];
+            size_t nw = vc_estimate_warnings(res[k].est.flags, w,
+                                             VC_FLAG_COUNT);
             for (size_t i = 0; i < nw; i++) {
                 fprintf(f, "  warning (%s): %s\n", name, w[i]);
             }
@@ -192,7 +186,7 @@ static int write_text(const cli_options *o, const vc_dataset *d,
 
 static json_t *json_number_or_null(double x, int valid)
 {
-    return (valid && isfinite(x)) ? json_real(x) : json_null();
+    return valid ? cli_json_real(x) : json_null();
 }
 
 static json_t *json_string_array(char *const *v, size_t n)
@@ -275,8 +269,9 @@ static int write_json(const cli_options *o, const vc_dataset *d,
                                                           ? e->observed
                                                           : t->n)));
         json_t *warn = json_array();
-        const char *w[8];
-        size_t nw = ok ? flag_texts(e->flags, w) : 0;
+        const char *w[VC_FLAG_COUNT];
+        size_t nw = ok ? vc_estimate_warnings(e->flags, w, VC_FLAG_COUNT)
+                       : 0;
         for (size_t i = 0; i < nw; i++) {
             json_array_append_new(warn, json_string(w[i]));
         }
@@ -289,7 +284,7 @@ static int write_json(const cli_options *o, const vc_dataset *d,
             json_object_set_new(j, "headline", json_null());
             json_object_set_new(j, "error", json_string(x->error));
         }
-        if (o->out_dir != NULL) {
+        if (o->batch.out_dir != NULL) {
             json_object_set_new(j, "variant",
                                 json_string(x->variant ? x->variant
                                                        : "all lists"));
@@ -353,7 +348,7 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
     /* The batch puts the stratum keys first and the variant and the
      * sensitivity spreads (list left out; lists merged) last; estimate
      * keeps its columns. */
-    int batch = o->out_dir != NULL;
+    int batch = o->batch.out_dir != NULL;
     if (batch) {
         for (size_t k = 0; k < d->nstrata_cols; k++) {
             csv_field(f, d->strata_cols[k]);
@@ -403,8 +398,9 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
         csv_field(f, ok ? e->interval : "");
         fprintf(f, ",%llu,", (unsigned long long)(ok && x->two_list
                                                       ? e->observed : t->n));
-        const char *w[8];
-        size_t nw = ok ? flag_texts(e->flags, w) : 0;
+        const char *w[VC_FLAG_COUNT];
+        size_t nw = ok ? vc_estimate_warnings(e->flags, w, VC_FLAG_COUNT)
+                       : 0;
         char warn[2048];
         size_t used = 0;
         warn[0] = '\0';

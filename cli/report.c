@@ -149,35 +149,6 @@ static unsigned method_color(const char *m)
     return 0x666666;
 }
 
-/* "chapman IOM×NGO" for two-list rows, else the method. */
-static void row_label(const cli_result *r, char *buf, size_t size)
-{
-    if (r->two_list && r->status == VC_OK) {
-        snprintf(buf, size, "%s %s\xC3\x97%s", r->method,
-                 r->table->names[r->est.list_a],
-                 r->table->names[r->est.list_b]);
-    } else {
-        snprintf(buf, size, "%s", r->method);
-    }
-}
-
-static size_t warnings_of(unsigned flags, const char **out, size_t max)
-{
-    size_t k = 0;
-    for (unsigned bit = 1; bit != 0 && k < max; bit <<= 1) {
-        if (flags & bit) {
-            const char *txt = vc_estimate_flag_text(bit);
-            if (txt == NULL) {
-                txt = vc_lcm_flag_text(bit);
-            }
-            if (txt != NULL) {
-                out[k++] = txt;
-            }
-        }
-    }
-    return k;
-}
-
 static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
                    const cli_result *res, size_t nres)
 {
@@ -201,7 +172,7 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
         if (g != groups[n]) {
             snprintf(groups[n], sizeof groups[n], "%s", g);
         }
-        row_label(&res[r], labels[n], sizeof labels[n]);
+        cli_row_name(&res[r], labels[n], sizeof labels[n]);
         rows[n].group = groups[n];
         rows[n].label = labels[n];
         rows[n].missing = res[r].status != VC_OK;
@@ -392,7 +363,7 @@ static void variant_table(FILE *f, const vc_table *t, const cli_result *res,
             any = 1;
         }
         char name[128];
-        row_label(x, name, sizeof name);
+        cli_row_name(x, name, sizeof name);
         fputs("<tr><td>", f);
         put_html(f, x->variant);
         fputs("</td><td>", f);
@@ -449,9 +420,9 @@ static void stratum_section(FILE *f, const cli_options *o,
     fputs(" people.</p>\n", f);
     /* a spread column for each kind of --sensitivity variant asked for */
     int show[CLI_SENS_KINDS];
-    show[CLI_SENS_OMIT] = (o->sensitivity & CLI_SENS_OMIT_EACH) != 0;
-    show[CLI_SENS_MERGE] = (o->sensitivity & CLI_SENS_MERGE_PAIRS) != 0
-                           || o->sens_merge.n > 0;
+    show[CLI_SENS_OMIT] = (o->batch.sensitivity & CLI_SENS_OMIT_EACH) != 0;
+    show[CLI_SENS_MERGE] = (o->batch.sensitivity & CLI_SENS_MERGE_PAIRS) != 0
+                           || o->batch.sens_merge.n > 0;
     fprintf(f, "<table><tr><th>method</th><th>estimate</th><th>%.10g%% "
             "interval</th><th>kind of interval</th>%s%s<th>warnings</th>"
             "</tr>\n", 100.0 * o->level,
@@ -463,7 +434,7 @@ static void stratum_section(FILE *f, const cli_options *o,
             continue;
         }
         char name[128];
-        row_label(x, name, sizeof name);
+        cli_row_name(x, name, sizeof name);
         fputs("<tr><td>", f);
         put_html(f, name);
         fputs("</td>", f);
@@ -494,8 +465,8 @@ static void stratum_section(FILE *f, const cli_options *o,
             fputs("</td>", f);
         }
         fputs("<td class=\"warn\">", f);
-        const char *w[8];
-        size_t nw = warnings_of(x->est.flags, w, 8);
+        const char *w[VC_FLAG_COUNT];
+        size_t nw = vc_estimate_warnings(x->est.flags, w, VC_FLAG_COUNT);
         for (size_t i = 0; i < nw; i++) {
             fputs(i ? "; " : "", f);
             put_html(f, w[i]);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,31 @@ static int print_audit(const vcs_audit_record *r, void *ctx)
     return 0;
 }
 
+/* What admin was asked to do. */
+typedef struct {
+    const char *db, *office, *country, *role, *since;
+} admin_options;
+
+/* The admin commands, as bits of cli_opt.commands. */
+enum { ADMIN_ADD = 1u, ADMIN_REVOKE = 2u, ADMIN_AUDIT = 4u };
+static const char *const admin_commands[] = {
+    "admin add-office", "admin revoke", "admin audit", NULL};
+
+#define F(member) offsetof(admin_options, member)
+static const cli_opt admin_table[] = {
+    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db)},
+    {.name = "office", .kind = CLI_OPT_STRING, .field = F(office),
+     .commands = ADMIN_ADD | ADMIN_REVOKE},
+    {.name = "country", .kind = CLI_OPT_STRING, .field = F(country),
+     .commands = ADMIN_ADD},
+    {.name = "role", .kind = CLI_OPT_STRING, .field = F(role),
+     .commands = ADMIN_ADD},
+    {.name = "since", .kind = CLI_OPT_STRING, .field = F(since),
+     .commands = ADMIN_AUDIT},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+};
+#undef F
+
 int cli_admin(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0
@@ -152,36 +178,28 @@ int cli_admin(int argc, char **argv)
                   "audit; see victimcount admin --help)", cmd);
         return CLI_EXIT_USAGE;
     }
-    const char *db = DEFAULT_DB, *office = NULL, *country = NULL;
-    const char *role = "office", *since = NULL;
-    static const struct option longs[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"office", required_argument, NULL, 'o'},
-        {"country", required_argument, NULL, 'c'},
-        {"role", required_argument, NULL, 'r'},
-        {"since", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc - 1, argv + 1, ":h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': office = optarg; break;
-        case 'c': country = optarg; break;
-        case 'r': role = optarg; break;
-        case 's': since = optarg; break;
-        case 'h': cli_admin_help(stdout); return CLI_EXIT_OK;
-        case ':':
-            cli_error("admin %s: %s needs a value", cmd, argv[optind]);
-            return CLI_EXIT_USAGE;
-        default:
-            cli_error("admin %s: unknown option %s (see victimcount admin "
-                      "--help)", cmd, argv[optind]);
-            return CLI_EXIT_USAGE;
+    unsigned which = 0;
+    for (unsigned b = 0; admin_commands[b] != NULL; b++) {
+        if (strcmp(cmd, admin_commands[b] + 6) == 0) {
+            which = 1u << b;
         }
     }
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "admin %s", cmd);
+    const cli_optable t = {admin_table,
+                           sizeof admin_table / sizeof admin_table[0],
+                           prefix, "admin", which, admin_commands};
+    admin_options ao = {DEFAULT_DB, NULL, NULL, "office", NULL};
+    int help = 0;
+    int prc = cli_opt_parse(argc - 1, argv + 1, &t, &ao, &help);
+    if (prc != CLI_EXIT_OK || help) {
+        if (help) {
+            cli_admin_help(stdout);
+        }
+        return prc;
+    }
+    const char *db = ao.db, *office = ao.office, *country = ao.country;
+    const char *role = ao.role, *since = ao.since;
     if (optind + 1 < argc) {
         cli_error("admin %s: unexpected argument \"%s\"", cmd,
                   argv[optind + 1]);
@@ -194,12 +212,6 @@ int cli_admin(int argc, char **argv)
     if (add && country == NULL) {
         cli_error("admin add-office: --country COUNTRY is required (offices "
                   "read the published estimates of their country)");
-        return CLI_EXIT_USAGE;
-    }
-    if ((!add && (country != NULL || strcmp(role, "office") != 0))
-        || (!audit && since != NULL) || (audit && office != NULL)) {
-        cli_error("admin %s: an option given belongs to another admin "
-                  "command (see victimcount admin --help)", cmd);
         return CLI_EXIT_USAGE;
     }
     vcs_store *s;
@@ -351,7 +363,7 @@ static int run_estimate(void *ctx, const char *input, const char *dir,
     return st;
 }
 
-/* "ADDR:PORT", "[V6]:PORT"; 0 or -1 after saying why. */
+/* "ADDR:PORT", "[V6]:PORT"; 0, or -1 when arg is not that. */
 static int parse_listen(const char *arg, char *addr, size_t size,
                         unsigned *port)
 {
@@ -366,8 +378,6 @@ static int parse_listen(const char *arg, char *addr, size_t size,
     unsigned long p = colon ? strtoul(colon + 1, &end, 10) : 0;
     if (colon == NULL || alen == 0 || alen >= size || colon[1] == '\0'
         || *end != '\0' || p > 65535) {
-        cli_error("serve: --listen takes ADDR:PORT, e.g. 127.0.0.1:8480 or "
-                  "[::1]:8480, not \"%s\"", arg);
         return -1;
     }
     memcpy(addr, a, alen);
@@ -376,21 +386,41 @@ static int parse_listen(const char *arg, char *addr, size_t size,
     return 0;
 }
 
-static int parse_count(const char *opt, const char *arg, unsigned long max,
-                       unsigned long *out)
+/* What serve was asked to do. */
+typedef struct {
+    vcs_config cfg;
+    const char *db, *cert, *key;
+    char addr[256];
+} serve_options;
+
+/* --listen ADDR:PORT into serve_options. */
+static int parse_listen_option(const char *arg, void *field,
+                               const char **takes)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || v == 0 || v > max
-        || arg[0] == '-') {
-        cli_error("serve: %s takes a whole number from 1 to %lu, not "
-                  "\"%s\"", opt, max, arg);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    serve_options *so = field;
+    (void)takes; /* the table's words */
+    return parse_listen(arg, so->addr, sizeof so->addr, &so->cfg.port) == 0
+               ? CLI_EXIT_OK
+               : CLI_EXIT_USAGE;
 }
+
+#define F(member) offsetof(serve_options, member)
+static const cli_opt serve_table[] = {
+    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db)},
+    {.name = "listen", .kind = CLI_OPT_CUSTOM, .field = 0,
+     .parse = parse_listen_option,
+     .takes = "takes ADDR:PORT, e.g. 127.0.0.1:8480 or [::1]:8480"},
+    {.name = "workers", .kind = CLI_OPT_UNSIGNED, .field = F(cfg.workers),
+     .whole = {1, 256}},
+    {.name = "max-upload", .kind = CLI_OPT_SIZE, .field = F(cfg.max_upload),
+     .whole = {1, 1ul << 30}},
+    {.name = "timeout", .kind = CLI_OPT_UNSIGNED, .field = F(cfg.timeout_s),
+     .whole = {1, 3600}},
+    {.name = "tls-cert", .kind = CLI_OPT_STRING, .field = F(cert)},
+    {.name = "tls-key", .kind = CLI_OPT_STRING, .field = F(key)},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+};
+#undef F
 
 static int loopback(const char *addr)
 {
@@ -400,62 +430,23 @@ static int loopback(const char *addr)
 
 int cli_serve(int argc, char **argv)
 {
-    vcs_config cfg;
-    vcs_config_init(&cfg);
-    const char *db = DEFAULT_DB, *cert = NULL, *key = NULL;
-    char addr[256] = "127.0.0.1";
-    static const struct option longs[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"workers", required_argument, NULL, 'w'},
-        {"max-upload", required_argument, NULL, 'm'},
-        {"timeout", required_argument, NULL, 't'},
-        {"tls-cert", required_argument, NULL, 'c'},
-        {"tls-key", required_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    optind = 0; /* as cli_parse: getopt forgets any earlier parse */
-    opterr = 0;
-    int c;
-    unsigned long v;
-    while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'l':
-            if (parse_listen(optarg, addr, sizeof addr, &cfg.port) != 0) {
-                return CLI_EXIT_USAGE;
-            }
-            break;
-        case 'w':
-            if (parse_count("--workers", optarg, 256, &v) != 0) {
-                return CLI_EXIT_USAGE;
-            }
-            cfg.workers = (unsigned)v;
-            break;
-        case 'm':
-            if (parse_count("--max-upload", optarg, 1ul << 30, &v) != 0) {
-                return CLI_EXIT_USAGE;
-            }
-            cfg.max_upload = v;
-            break;
-        case 't':
-            if (parse_count("--timeout", optarg, 3600, &v) != 0) {
-                return CLI_EXIT_USAGE;
-            }
-            cfg.timeout_s = (unsigned)v;
-            break;
-        case 'c': cert = optarg; break;
-        case 'k': key = optarg; break;
-        case 'h': cli_serve_help(stdout); return CLI_EXIT_OK;
-        case ':':
-            cli_error("serve: %s needs a value", argv[optind - 1]);
-            return CLI_EXIT_USAGE;
-        default:
-            cli_error("serve: unknown option %s (see victimcount serve "
-                      "--help)", argv[optind - 1]);
-            return CLI_EXIT_USAGE;
+    static const char *const cmds[] = {"serve", NULL};
+    const cli_optable t = {serve_table,
+                           sizeof serve_table / sizeof serve_table[0],
+                           "serve", "serve", 1u, cmds};
+    serve_options so = {.db = DEFAULT_DB, .addr = "127.0.0.1"};
+    vcs_config_init(&so.cfg);
+    int help = 0;
+    int rc = cli_opt_parse(argc, argv, &t, &so, &help);
+    if (rc != CLI_EXIT_OK || help) {
+        if (help) {
+            cli_serve_help(stdout);
         }
+        return rc;
     }
+    vcs_config cfg = so.cfg;
+    const char *db = so.db, *cert = so.cert, *key = so.key;
+    const char *addr = so.addr;
     if (optind < argc) {
         cli_error("serve: unexpected argument \"%s\"", argv[optind]);
         return CLI_EXIT_USAGE;
@@ -489,7 +480,7 @@ int cli_serve(int argc, char **argv)
     cfg.word_read_error = cli_word_read_error;
     cfg.log = log_line;
     vcs_store *s;
-    int rc = open_store(db, &s);
+    rc = open_store(db, &s);
     if (rc != CLI_EXIT_OK) {
         free(cert_pem);
         free(key_pem);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,22 +81,6 @@ typedef struct {
     uint64_t N;
     double odds;
 } sim_stratum;
-
-enum {
-    SIM_LISTS = 300,
-    SIM_CAPTURE,
-    SIM_N,
-    SIM_STRATA,
-    SIM_STRATUM,
-    SIM_CLASSES,
-    SIM_SD,
-    SIM_REFERRAL,
-    SIM_SEED,
-    SIM_RECORDS,
-    SIM_TRUTH,
-    SIM_PEOPLE,
-    SIM_SCRIPTS
-};
 
 /* Parse "a,b,c" doubles into v (at most max); returns the count or -1. */
 static int parse_doubles(const char *s, double *v, size_t max)
@@ -346,210 +331,194 @@ static int people_close(people_out *po, const char *dir,
     return rc;
 }
 
-int cli_simulate(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"lists", required_argument, NULL, SIM_LISTS},
-        {"capture", required_argument, NULL, SIM_CAPTURE},
-        {"N", required_argument, NULL, SIM_N},
-        {"strata", required_argument, NULL, SIM_STRATA},
-        {"stratum", required_argument, NULL, SIM_STRATUM},
-        {"classes", required_argument, NULL, SIM_CLASSES},
-        {"propensity-sd", required_argument, NULL, SIM_SD},
-        {"referral", required_argument, NULL, SIM_REFERRAL},
-        {"seed", required_argument, NULL, SIM_SEED},
-        {"records", no_argument, NULL, SIM_RECORDS},
-        {"output", required_argument, NULL, 'o'},
-        {"truth", required_argument, NULL, SIM_TRUTH},
-        {"people", required_argument, NULL, SIM_PEOPLE},
-        {"scripts", required_argument, NULL, SIM_SCRIPTS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_strings lists = {NULL, 0}, strata = {NULL, 0}, refs = {NULL, 0};
-    sim_stratum *st = NULL;
-    size_t nst = 0;
+/* What simulate was asked to do. */
+typedef struct {
+    cli_strings lists, strata, refs, scripts;
+    sim_stratum *st;
+    size_t nst;
     vc_sim_model m;
-    memset(&m, 0, sizeof m);
     double capture[VC_SIM_MAX_LISTS];
-    int ncapture = 0;
-    uint64_t N = 0, seed = VC_LCM_DEFAULT_SEED;
-    int have_N = 0, records = 0;
-    const char *output = NULL, *truth = NULL, *people = NULL;
-    cli_strings scripts = {NULL, 0};
-    int rc = CLI_EXIT_OK;
-    /* 0, not 1: glibc's getopt then forgets where it was inside a group
-     * of short options ("-hq") that an earlier parse left unfinished; with
-     * 1 it would go on reading that earlier argv. */
-    optind = 0;
-    opterr = 0;
-    int c;
-    while (rc == CLI_EXIT_OK
-           && (c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case SIM_LISTS:
-            if (cli_strings_add_csv(&lists, optarg) != 0) {
-                rc = CLI_EXIT_INTERNAL;
-            }
-            break;
-        case SIM_CAPTURE:
-            ncapture = parse_doubles(optarg, capture, VC_SIM_MAX_LISTS);
-            if (ncapture < 0) {
-                cli_error("simulate: --capture takes up to %d probabilities "
-                          "separated by commas, not \"%s\"",
-                          VC_SIM_MAX_LISTS, optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            break;
-        case SIM_N:
-            if (parse_count(optarg, &N) != 0 || strchr(optarg, ':')) {
-                cli_error("simulate: --N takes a whole number, not \"%s\"",
-                          optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            have_N = 1;
-            break;
-        case SIM_STRATA:
-            if (cli_strings_add_csv(&strata, optarg) != 0) {
-                rc = CLI_EXIT_INTERNAL;
-            }
-            break;
-        case SIM_STRATUM: {
-            const char *colon = strchr(optarg, ':');
-            sim_stratum s = {NULL, 0, 1.0};
-            if (colon == NULL || colon == optarg
-                || parse_count(colon + 1, &s.N) != 0) {
-                cli_error("simulate: --stratum takes KEYS:N[:ODDS], e.g. "
-                          "Kazakhstan,2003:5000, not \"%s\"", optarg);
-                rc = CLI_EXIT_USAGE;
-                break;
-            }
-            const char *odds = strchr(colon + 1, ':');
-            if (odds != NULL) {
-                char *end = NULL;
-                errno = 0;
-                s.odds = strtod(odds + 1, &end);
-                if (errno != 0 || end == odds + 1 || *end != '\0'
-                    || !(s.odds > 0.0) || !isfinite(s.odds)) {
-                    cli_error("simulate: the odds multiplier in --stratum "
-                              "\"%s\" must be a positive number", optarg);
-                    rc = CLI_EXIT_USAGE;
-                    break;
-                }
-            }
-            s.keys = strndup(optarg, (size_t)(colon - optarg));
-            sim_stratum *grown = realloc(st, (nst + 1) * sizeof *st);
-            if (s.keys == NULL || grown == NULL) {
-                free(s.keys);
-                rc = CLI_EXIT_INTERNAL;
-                break;
-            }
-            st = grown;
-            st[nst++] = s;
-            break;
-        }
-        case SIM_CLASSES: {
-            const char *p = optarg;
-            m.K = 0;
-            for (;;) {
-                char *end = NULL;
-                errno = 0;
-                double w = strtod(p, &end);
-                double shift = 0.0;
-                int ok = errno == 0 && end != p && *end == ':'
-                         && m.K < VC_SIM_MAX_CLASSES;
-                if (ok) {
-                    const char *q = end + 1;
-                    shift = strtod(q, &end);
-                    ok = errno == 0 && end != q
-                         && (*end == ',' || *end == '\0');
-                }
-                if (!ok) {
-                    cli_error("simulate: --classes takes WEIGHT:SHIFT pairs "
-                              "separated by commas (at most %d), not \"%s\"",
-                              VC_SIM_MAX_CLASSES, optarg);
-                    rc = CLI_EXIT_USAGE;
-                    break;
-                }
-                m.class_weight[m.K] = w;
-                m.class_shift[m.K] = shift;
-                m.K++;
-                if (*end == '\0') {
-                    break;
-                }
-                p = end + 1;
-            }
-            break;
-        }
-        case SIM_SD: {
-            char *end = NULL;
-            errno = 0;
-            m.sigma = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0') {
-                cli_error("simulate: --propensity-sd takes a number, not "
-                          "\"%s\"", optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            break;
-        }
-        case SIM_REFERRAL: {
-            char *copy = strdup(optarg);
-            char **grown = realloc(refs.v, (refs.n + 1) * sizeof *grown);
-            if (copy == NULL || grown == NULL) {
-                free(copy);
-                rc = CLI_EXIT_INTERNAL;
-                break;
-            }
-            refs.v = grown;
-            refs.v[refs.n++] = copy;
-            break;
-        }
-        case SIM_SEED: {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0'
-                || optarg[0] == '-') {
-                cli_error("simulate: --seed takes a whole number >= 0, not "
-                          "\"%s\"", optarg);
-                rc = CLI_EXIT_USAGE;
-            }
-            seed = (uint64_t)v;
-            break;
-        }
-        case SIM_RECORDS:
-            records = 1;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case SIM_TRUTH:
-            truth = optarg;
-            break;
-        case SIM_PEOPLE:
-            people = optarg;
-            break;
-        case SIM_SCRIPTS:
-            if (cli_strings_add_csv(&scripts, optarg) != 0) {
-                rc = CLI_EXIT_INTERNAL;
-            }
-            break;
-        case 'h':
-            cli_simulate_help(stdout);
-            rc = -1;
-            break;
-        case ':':
-            cli_error("simulate: option %s needs a value (see victimcount "
-                      "simulate --help)", argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
-        default:
-            cli_error("simulate: unknown option %s (see victimcount "
-                      "simulate --help)", argv[optind - 1]);
-            rc = CLI_EXIT_USAGE;
-            break;
+    int ncapture;
+    uint64_t N, seed;
+    int have_N, records;
+    const char *output, *truth, *people;
+} sim_options;
+
+/* --capture P1,P2,...: one probability per list. */
+static int parse_capture(const char *arg, void *field, const char **takes)
+{
+    sim_options *so = field;
+    (void)takes; /* the table's words */
+    so->ncapture = parse_doubles(arg, so->capture, VC_SIM_MAX_LISTS);
+    return so->ncapture < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+}
+
+/* --N: one population's size. */
+static int parse_N(const char *arg, void *field, const char **takes)
+{
+    sim_options *so = field;
+    (void)takes; /* the table's words */
+    so->have_N = 1;
+    return parse_count(arg, &so->N) != 0 || strchr(arg, ':')
+               ? CLI_EXIT_USAGE
+               : CLI_EXIT_OK;
+}
+
+/* --stratum KEYS:N[:ODDS], appended to the strata. */
+static int parse_stratum(const char *arg, void *field, const char **takes)
+{
+    sim_options *so = field;
+    const char *colon = strchr(arg, ':');
+    sim_stratum s = {NULL, 0, 1.0};
+    if (colon == NULL || colon == arg || parse_count(colon + 1, &s.N) != 0) {
+        return CLI_EXIT_USAGE; /* the table's words */
+    }
+    const char *odds = strchr(colon + 1, ':');
+    if (odds != NULL) {
+        char *end = NULL;
+        errno = 0;
+        s.odds = strtod(odds + 1, &end);
+        if (errno != 0 || end == odds + 1 || *end != '\0'
+            || !(s.odds > 0.0) || !isfinite(s.odds)) {
+            cli_error("simulate: the odds multiplier in --stratum \"%s\" "
+                      "must be a positive number", arg);
+            *takes = NULL;
+            return CLI_EXIT_USAGE;
         }
     }
+    s.keys = strndup(arg, (size_t)(colon - arg));
+    sim_stratum *grown = realloc(so->st, (so->nst + 1) * sizeof *so->st);
+    if (grown != NULL) {
+        so->st = grown; /* the old block may be gone even if keys failed */
+    }
+    if (s.keys == NULL || grown == NULL) {
+        free(s.keys);
+        return CLI_EXIT_INTERNAL;
+    }
+    so->st[so->nst++] = s;
+    return CLI_EXIT_OK;
+}
+
+/* --classes WEIGHT:SHIFT,...: the latent classes of capture. */
+static int parse_classes(const char *arg, void *field, const char **takes)
+{
+    vc_sim_model *m = &((sim_options *)field)->m;
+    const char *p = arg;
+    (void)takes; /* the table's words */
+    m->K = 0;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        double w = strtod(p, &end);
+        double shift = 0.0;
+        int ok = errno == 0 && end != p && *end == ':'
+                 && m->K < VC_SIM_MAX_CLASSES;
+        if (ok) {
+            const char *q = end + 1;
+            shift = strtod(q, &end);
+            ok = errno == 0 && end != q && (*end == ',' || *end == '\0');
+        }
+        if (!ok) {
+            return CLI_EXIT_USAGE;
+        }
+        m->class_weight[m->K] = w;
+        m->class_shift[m->K] = shift;
+        m->K++;
+        if (*end == '\0') {
+            return CLI_EXIT_OK;
+        }
+        p = end + 1;
+    }
+}
+
+/* --propensity-sd: any number; the library checks its range. */
+static int parse_sd(const char *arg, void *field, const char **takes)
+{
+    sim_options *so = field;
+    char *end = NULL;
+    (void)takes; /* the table's words */
+    errno = 0;
+    so->m.sigma = strtod(arg, &end);
+    return errno != 0 || end == arg || *end != '\0' ? CLI_EXIT_USAGE
+                                                     : CLI_EXIT_OK;
+}
+
+/* --referral FROM>TO:PROB, kept whole (checked once --lists is known). */
+static int parse_referral(const char *arg, void *field, const char **takes)
+{
+    sim_options *so = field;
+    (void)takes;
+    char *copy = strdup(arg);
+    char **grown = realloc(so->refs.v, (so->refs.n + 1) * sizeof *grown);
+    if (grown != NULL) {
+        so->refs.v = grown; /* the old block may be gone even if copy
+                               failed */
+    }
+    if (copy == NULL || grown == NULL) {
+        free(copy);
+        return CLI_EXIT_INTERNAL;
+    }
+    so->refs.v[so->refs.n++] = copy;
+    return CLI_EXIT_OK;
+}
+
+#define SIM_STR(x) #x
+#define SIM_XSTR(x) SIM_STR(x)
+#define F(member) offsetof(sim_options, member)
+static const cli_opt sim_table[] = {
+    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists)},
+    {.name = "capture", .kind = CLI_OPT_CUSTOM, .parse = parse_capture,
+     .takes = "takes up to " SIM_XSTR(VC_SIM_MAX_LISTS)
+              " probabilities separated by commas"},
+    {.name = "N", .kind = CLI_OPT_CUSTOM, .parse = parse_N,
+     .takes = "takes a whole number"},
+    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata)},
+    {.name = "stratum", .kind = CLI_OPT_CUSTOM, .parse = parse_stratum,
+     .takes = "takes KEYS:N[:ODDS], e.g. Kazakhstan,2003:5000"},
+    {.name = "classes", .kind = CLI_OPT_CUSTOM, .parse = parse_classes,
+     .takes = "takes WEIGHT:SHIFT pairs separated by commas (at most "
+              SIM_XSTR(VC_SIM_MAX_CLASSES) ")"},
+    {.name = "propensity-sd", .kind = CLI_OPT_CUSTOM, .parse = parse_sd,
+     .takes = "takes a number"},
+    {.name = "referral", .kind = CLI_OPT_CUSTOM, .parse = parse_referral},
+    {.name = "seed", .kind = CLI_OPT_U64, .field = F(seed),
+     .whole = {0, UINT64_MAX}},
+    {.name = "records", .kind = CLI_OPT_FLAG, .field = F(records)},
+    {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
+     .field = F(output)},
+    {.name = "truth", .kind = CLI_OPT_STRING, .field = F(truth)},
+    {.name = "people", .kind = CLI_OPT_STRING, .field = F(people)},
+    {.name = "scripts", .kind = CLI_OPT_LIST, .field = F(scripts)},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+};
+#undef F
+
+int cli_simulate(int argc, char **argv)
+{
+    static const char *const cmds[] = {"simulate", NULL};
+    const cli_optable t = {sim_table, sizeof sim_table / sizeof sim_table[0],
+                           "simulate", "simulate", 1u, cmds};
+    sim_options so;
+    memset(&so, 0, sizeof so);
+    so.seed = VC_LCM_DEFAULT_SEED;
+    int help = 0;
+    int rc = cli_opt_parse(argc, argv, &t, &so, &help);
+    if (rc == CLI_EXIT_OK && help) {
+        cli_simulate_help(stdout);
+        rc = -1;
+    }
+    /* the parsed options, owned from here by the locals below */
+    cli_strings lists = so.lists, strata = so.strata, refs = so.refs;
+    sim_stratum *st = so.st;
+    size_t nst = so.nst;
+    vc_sim_model m = so.m;
+    double capture[VC_SIM_MAX_LISTS];
+    memcpy(capture, so.capture, sizeof capture);
+    int ncapture = so.ncapture;
+    uint64_t N = so.N, seed = so.seed;
+    int have_N = so.have_N, records = so.records;
+    const char *output = so.output, *truth = so.truth, *people = so.people;
+    cli_strings scripts = so.scripts;
     if (rc == CLI_EXIT_OK && optind != argc) {
         cli_error("simulate: takes no FILE argument (use -o FILE)");
         rc = CLI_EXIT_USAGE;

@@ -2,8 +2,15 @@
  * vc_core.h: status codes, the error buffer, version, and the counter-based
  * random number streams every sampler draws from.
  *
- * core depends on nothing else in the project (layout: core <- data <-
- * estimators <- models <- cli).
+ * core depends on nothing else in the project; core/vc_estimate.h, the
+ * vocabulary of estimates, lives here for that reason.  Layers (a module
+ * includes only those to its left on its own line; nothing climbs back):
+ *
+ *   core <- data <- estimators <- models     the estimates
+ *   core <- data <- link                     record linkage
+ *   core <- sim                              simulated populations
+ *   core <- report                           words and figures
+ *   all of them <- cli, serve                the program and the service
  */
 #ifndef VC_CORE_H
 #define VC_CORE_H

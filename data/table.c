@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/data_impl.h"
 #include "data/vc_data.h"
 
 static char *dup_string(const char *s)
@@ -21,12 +22,12 @@ static char *dup_string(const char *s)
     return copy;
 }
 
-static void free_strings(char **v, size_t count)
+void vci_data_free_strings(char **v, size_t n)
 {
     if (v == NULL) {
         return;
     }
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < n; i++) {
         free(v[i]);
     }
     free(v);
@@ -42,7 +43,7 @@ static char **dup_strings(const char *const *v, size_t count)
     for (size_t i = 0; i < count; i++) {
         copy[i] = dup_string(v[i]);
         if (copy[i] == NULL) {
-            free_strings(copy, i);
+            vci_data_free_strings(copy, i);
             return NULL;
         }
     }
@@ -54,8 +55,8 @@ void vc_table_free(vc_table *t)
     if (t == NULL) {
         return;
     }
-    free_strings(t->names, t->J);
-    free_strings(t->keys, t->nkeys);
+    vci_data_free_strings(t->names, t->J);
+    vci_data_free_strings(t->keys, t->nkeys);
     free(t->label);
     free(t->pattern);
     free(t->count);
@@ -185,7 +186,7 @@ int vc_table_set_stratum(vc_table *t, size_t nkeys, const char *const *keys,
     }
     char *label = (nkeys > 0) ? malloc(len) : NULL;
     if (copy == NULL || (nkeys > 0 && label == NULL)) {
-        free_strings(copy, copy ? nkeys : 0);
+        vci_data_free_strings(copy, copy ? nkeys : 0);
         free(label);
         return vc_error_set(err, VC_ENOMEM, "cannot allocate stratum keys");
     }
@@ -202,7 +203,7 @@ int vc_table_set_stratum(vc_table *t, size_t nkeys, const char *const *keys,
         }
         *p = '\0';
     }
-    free_strings(t->keys, t->nkeys);
+    vci_data_free_strings(t->keys, t->nkeys);
     free(t->label);
     t->keys = copy;
     t->nkeys = nkeys;

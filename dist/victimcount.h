@@ -17,6 +17,7 @@
 #define VC_VICTIMCOUNT_H
 
 #include "core/vc_core.h"
+#include "core/vc_estimate.h"
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"

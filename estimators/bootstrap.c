@@ -90,47 +90,40 @@ static double quantile7(const double *x, size_t m, double p)
     return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
 }
 
-int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
-                        vc_loglin_boot_result *result, double *reps,
-                        vc_error *err)
+/* The options, checked: *o is opts or the defaults. */
+static int check_opts(const vc_table *t, const vc_loglin_boot_opts *opts,
+                      vc_loglin_boot_opts *o, vc_error *err)
 {
-    vc_loglin_boot_opts o;
     if (opts == NULL) {
-        vc_loglin_boot_opts_default(&o);
+        vc_loglin_boot_opts_default(o);
     } else {
-        o = *opts;
+        *o = *opts;
     }
-    if (o.B < 2) {
+    if (o->B < 2) {
         return vc_error_set(err, VC_EINVAL,
                             "the bootstrap needs at least 2 replicates, "
-                            "not %zu", o.B);
+                            "not %zu", o->B);
     }
-    if (o.B > UINT32_MAX) {
+    if (o->B > UINT32_MAX) {
         return vc_error_set(err, VC_EINVAL, "too many replicates (%zu)",
-                            o.B);
+                            o->B);
     }
-    if (!(o.level > 0.0 && o.level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must be in (0, 1), not %g",
-                            o.level);
+    if (vc_level_check(o->level, err) != VC_OK) {
+        return VC_EINVAL;
     }
-    if (!(o.pthresh > 0.0 && o.pthresh < 1.0)) {
+    if (!(o->pthresh > 0.0 && o->pthresh < 1.0)) {
         return vc_error_set(err, VC_EINVAL,
                             "the stepwise threshold must be in (0, 1), "
-                            "not %g", o.pthresh);
+                            "not %g", o->pthresh);
     }
-    if (t->J < 1 || t->J > VC_LOGLIN_MAX_LISTS) {
-        return vc_error_set(err, VC_EINVAL,
-                            "log-linear models take 1 to %d lists, not %zu",
-                            VC_LOGLIN_MAX_LISTS, t->J);
-    }
-    size_t J = t->J;
-    size_t ncell = (size_t)1 << J;
-    size_t npat = t->npat;
-    double n = (double)t->n;
+    return vci_loglin_check_J(t->J, err);
+}
 
-    /* The estimate on the data. */
-    vc_loglin_workspace *w0 = vc_loglin_workspace_alloc(J, err);
+/* The estimate on the data: N-hat of the stepwise search. */
+static int data_estimate(const vc_table *t, double pthresh, double *N_hat,
+                         vc_error *err)
+{
+    vc_loglin_workspace *w0 = vc_loglin_workspace_alloc(t->J, err);
     if (w0 == NULL) {
         return VC_ENOMEM;
     }
@@ -139,26 +132,26 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
         vc_loglin_workspace_free(w0);
         return vc_error_set(err, VC_ENOMEM, "cannot allocate a result");
     }
-    int status = vc_loglin_stepwise(t, o.pthresh, fit, w0, err);
-    double N_hat = fit->N;
+    int status = vc_loglin_stepwise(t, pthresh, fit, w0, err);
+    *N_hat = fit->N;
     free(fit);
     vc_loglin_workspace_free(w0);
-    if (status != VC_OK) {
-        return status;
-    }
+    return status;
+}
 
-    double *Nb = malloc(o.B * sizeof *Nb);
-    unsigned char *okb = malloc(o.B);
-    double *theta = malloc((npat ? npat : 1) * sizeof *theta);
-    unsigned char *okj = malloc(npat ? npat : 1);
-    if (Nb == NULL || okb == NULL || theta == NULL || okj == NULL) {
-        free(Nb);
-        free(okb);
-        free(theta);
-        free(okj);
-        return vc_error_set(err, VC_ENOMEM,
-                            "cannot allocate %zu bootstrap replicates", o.B);
-    }
+/* The parallel part: replicate b gives Nb[b] (okb[b] = 1 when its search
+ * found a model), the jackknife table without one person of pattern i
+ * gives theta[i] (okj[i] = 1 likewise).  Returns 1 when a thread could not
+ * allocate its workspace, else 0. */
+static int replicates(const vc_table *t, const vc_loglin_boot_opts *opts,
+                      double *Nb, unsigned char *okb, double *theta,
+                      unsigned char *okj)
+{
+    vc_loglin_boot_opts o = *opts;
+    size_t J = t->J;
+    size_t ncell = (size_t)1 << J;
+    size_t npat = t->npat;
+    double n = (double)t->n;
     int alloc_failed = 0;
 
 #pragma omp parallel
@@ -222,8 +215,90 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
         free(res);
         vc_loglin_workspace_free(w);
     }
+    return alloc_failed;
+}
 
-    if (alloc_failed) {
+/* The acceleration a from the grouped jackknife (the legend's formula),
+ * over the tables that found a model. */
+static double acceleration(const vc_table *t, const double *theta,
+                           const unsigned char *okj)
+{
+    size_t npat = t->npat;
+    double wsum = 0.0;
+    double tbar = 0.0;
+    for (size_t i = 0; i < npat; i++) {
+        if (okj[i]) {
+            wsum += (double)t->count[i];
+            tbar += (double)t->count[i] * theta[i];
+        }
+    }
+    tbar = wsum > 0.0 ? tbar / wsum : 0.0;
+    double s2 = 0.0;
+    double s3 = 0.0;
+    for (size_t i = 0; i < npat; i++) {
+        if (okj[i]) {
+            double d = tbar - theta[i];
+            s2 += (double)t->count[i] * d * d;
+            s3 += (double)t->count[i] * d * d * d;
+        }
+    }
+    return s2 > 0.0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
+}
+
+/* The percentile and BCa intervals from the nok replicates Nb[] that
+ * found a model (sorted here), nbelow of them below N_hat. */
+static void intervals(double *Nb, size_t nok, size_t nbelow, double N_hat,
+                      double a, const vc_loglin_boot_opts *o,
+                      vc_loglin_boot_result *result)
+{
+    gsl_sort(Nb, 1, nok);
+    double alpha = 1.0 - o->level;
+    double z0 = gsl_cdf_ugaussian_Pinv((double)nbelow / (double)nok);
+    double zl = gsl_cdf_ugaussian_Pinv(0.5 * alpha);
+    double zu = -zl;
+    double al = gsl_cdf_ugaussian_P(z0 + (z0 + zl) / (1.0 - a * (z0 + zl)));
+    double au = gsl_cdf_ugaussian_P(z0 + (z0 + zu) / (1.0 - a * (z0 + zu)));
+    memset(result, 0, sizeof *result);
+    result->N = N_hat;
+    result->pct_lower = quantile7(Nb, nok, 0.5 * alpha);
+    result->pct_upper = quantile7(Nb, nok, 1.0 - 0.5 * alpha);
+    result->bca_lower = quantile7(Nb, nok, al);
+    result->bca_upper = quantile7(Nb, nok, au);
+    result->z0 = z0;
+    result->acceleration = a;
+    result->B = o->B;
+    result->nfailed = o->B - nok;
+}
+
+int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
+                        vc_loglin_boot_result *result, double *reps,
+                        vc_error *err)
+{
+    vc_loglin_boot_opts o;
+    int status = check_opts(t, opts, &o, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t npat = t->npat;
+    double N_hat = 0.0;
+    status = data_estimate(t, o.pthresh, &N_hat, err);
+    if (status != VC_OK) {
+        return status;
+    }
+
+    double *Nb = malloc(o.B * sizeof *Nb);
+    unsigned char *okb = malloc(o.B);
+    double *theta = malloc((npat ? npat : 1) * sizeof *theta);
+    unsigned char *okj = malloc(npat ? npat : 1);
+    if (Nb == NULL || okb == NULL || theta == NULL || okj == NULL) {
+        free(Nb);
+        free(okb);
+        free(theta);
+        free(okj);
+        return vc_error_set(err, VC_ENOMEM,
+                            "cannot allocate %zu bootstrap replicates", o.B);
+    }
+    if (replicates(t, &o, Nb, okb, theta, okj)) {
         status = vc_error_set(err, VC_ENOMEM,
                               "cannot allocate bootstrap workspaces");
     }
@@ -251,43 +326,8 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
                               nbelow == 0 ? "none" : "all", nok, N_hat);
     }
     if (status == VC_OK) {
-        double wsum = 0.0;
-        double tbar = 0.0;
-        for (size_t i = 0; i < npat; i++) {
-            if (okj[i]) {
-                wsum += (double)t->count[i];
-                tbar += (double)t->count[i] * theta[i];
-            }
-        }
-        tbar = wsum > 0.0 ? tbar / wsum : 0.0;
-        double s2 = 0.0;
-        double s3 = 0.0;
-        for (size_t i = 0; i < npat; i++) {
-            if (okj[i]) {
-                double d = tbar - theta[i];
-                s2 += (double)t->count[i] * d * d;
-                s3 += (double)t->count[i] * d * d * d;
-            }
-        }
-        double a = s2 > 0.0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
-
-        gsl_sort(Nb, 1, nok);
-        double alpha = 1.0 - o.level;
-        double z0 = gsl_cdf_ugaussian_Pinv((double)nbelow / (double)nok);
-        double zl = gsl_cdf_ugaussian_Pinv(0.5 * alpha);
-        double zu = -zl;
-        double al = gsl_cdf_ugaussian_P(z0 + (z0 + zl) / (1.0 - a * (z0 + zl)));
-        double au = gsl_cdf_ugaussian_P(z0 + (z0 + zu) / (1.0 - a * (z0 + zu)));
-        memset(result, 0, sizeof *result);
-        result->N = N_hat;
-        result->pct_lower = quantile7(Nb, nok, 0.5 * alpha);
-        result->pct_upper = quantile7(Nb, nok, 1.0 - 0.5 * alpha);
-        result->bca_lower = quantile7(Nb, nok, al);
-        result->bca_upper = quantile7(Nb, nok, au);
-        result->z0 = z0;
-        result->acceleration = a;
-        result->B = o.B;
-        result->nfailed = o.B - nok;
+        intervals(Nb, nok, nbelow, N_hat, acceleration(t, theta, okj), &o,
+                  result);
     }
     free(Nb);
     free(okb);

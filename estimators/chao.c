@@ -36,10 +36,8 @@
 int vc_chao_estimate(const vc_table *t, double level, vc_estimate *out,
                      vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must lie strictly between 0 "
-                            "and 1, got %g", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     uint64_t *f = calloc(t->J + 1 > 3 ? t->J + 1 : 3, sizeof *f);
     if (f == NULL) {
@@ -51,12 +49,8 @@ int vc_chao_estimate(const vc_table *t, double level, vc_estimate *out,
     free(f);
 
     double n = (double)t->n;
-    out->method = "chao";
-    out->observed = t->n;
-    out->flags = 0u;
+    vc_estimate_init(out, "chao", t->n);
     out->has_se = 1;
-    out->list_a = 0;
-    out->list_b = 0;
     double A = (double)(t->J - 1) / (double)t->J;
     if (f2 > 0.0) {
         double r = f1 / f2;

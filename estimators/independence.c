@@ -56,10 +56,8 @@ int vc_independence_estimate(const vc_table *t, double level,
                              vc_interval_kind kind, vc_estimate *out,
                              vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must lie strictly between 0 "
-                            "and 1, got %g", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     size_t J = t->J;
     double n = (double)t->n;
@@ -89,12 +87,8 @@ int vc_independence_estimate(const vc_table *t, double level,
         return status;
     }
 
-    out->method = "independence";
-    out->observed = t->n;
-    out->flags = 0u;
+    vc_estimate_init(out, "independence", t->n);
     out->has_se = 1;
-    out->list_a = 0;
-    out->list_b = 0;
 
     /* A list that saw everybody leaves nobody unseen: N = n exactly. */
     double nmax = 0.0;

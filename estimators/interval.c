@@ -1,6 +1,5 @@
 /*
- * interval.c: confidence intervals shared by the classical estimators, and
- * the words for their flags.
+ * interval.c: confidence intervals shared by the classical estimators.
  *
  * Log-normal interval (Chao 1987, Biometrics 43:783-791, section 3): the number
  * unseen f0 = N - n is taken as log-normally distributed, so with
@@ -45,30 +44,4 @@ void vc_interval_fill(double N, double se, uint64_t n, double level,
     double C = exp(z * sqrt(log1p(se * se / (f0 * f0))));
     out->lower = nd + f0 / C;
     out->upper = nd + f0 * C;
-}
-
-const char *vc_estimate_flag_text(unsigned flag)
-{
-    switch (flag) {
-    case VC_FLAG_FEW_RECAPTURES:
-        return "fewer than 7 people are on both lists: the estimate is "
-               "biased and its interval approximate";
-    case VC_FLAG_NO_UNSEEN:
-        return "the estimate equals the number of people seen: the "
-               "interval has no width";
-    case VC_FLAG_BIAS_CORRECTED:
-        return "nobody is on exactly two lists (f2 = 0): the "
-               "bias-corrected form of Chao's bound is used";
-    case VC_FLAG_WALD_CLIPPED:
-        return "the Wald interval fell below the people seen and was "
-               "raised to that number";
-    case VC_FLAG_SPARSE:
-        return "some pair of lists has no one in common";
-    case VC_FLAG_UPPER_OPEN:
-        return "the upper end of the interval ran off the search range: "
-               "the data do not bound the population from above, and the "
-               "upper figure is the search limit, not a bound";
-    default:
-        return NULL;
-    }
 }

@@ -25,10 +25,8 @@
 static int check_counts(uint64_t n1, uint64_t n2, uint64_t m, double level,
                         vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must lie strictly between 0 "
-                            "and 1, got %g", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     if (m > n1 || m > n2) {
         return vc_error_set(err, VC_EINVAL,
@@ -47,11 +45,9 @@ static int check_counts(uint64_t n1, uint64_t n2, uint64_t m, double level,
 static void init_estimate(vc_estimate *out, const char *method, uint64_t n,
                           uint64_t m)
 {
-    out->method = method;
-    out->observed = n;
+    vc_estimate_init(out, method, n);
     out->flags = (m < FEW_RECAPTURES) ? VC_FLAG_FEW_RECAPTURES : 0u;
     out->has_se = 1;
-    out->list_a = 0;
     out->list_b = 1;
 }
 
@@ -66,8 +62,7 @@ int vc_petersen_from_counts(uint64_t n1, uint64_t n2, uint64_t m, double level,
     if (m == 0) {
         return vc_error_set(err, VC_EUNDEFINED,
                             "Lincoln-Petersen is undefined when no one is on "
-                            "both lists; Chapman's estimator is defined "
-                            "(--method chapman)");
+                            "both lists; Chapman's estimator is defined");
     }
     double a = (double)n1, b = (double)n2, c = (double)m;
     init_estimate(out, "petersen", n1 + n2 - m, m);

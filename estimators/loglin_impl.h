@@ -1,7 +1,8 @@
 /*
  * loglin_impl.h: declarations shared by the log-linear files of the
- * estimators module (loglin.c, exist.c, select.c, profile.c, bootstrap.c)
- * and their white-box tests.  Not part of the public API.
+ * estimators module (loglin_model.c, loglin.c, exist.c, select.c,
+ * profile.c, bootstrap.c) and their white-box tests.  Not part of the
+ * public API.
  *
  * The fit works on a dense count vector y[x], x = 0 .. 2^J - 1 indexed by
  * capture pattern, so that bootstrap replicates and the complete tables of
@@ -11,6 +12,7 @@
 #define VC_LOGLIN_IMPL_H
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 
 struct vc_loglin_workspace {
     size_t J;
@@ -59,6 +61,10 @@ struct vc_loglin_workspace {
     double *beta;      /* maxp: coefficients of the kept parameters */
     double *beta_new;  /* maxp */
 };
+
+/* VC_OK when a log-linear model can have J lists (1 to
+ * VC_LOGLIN_MAX_LISTS), else VC_EINVAL with the message set. */
+int vci_loglin_check_J(size_t J, vc_error *err);
 
 /*
  * Set up a fit of model m on counts y (2^J entries; y[0] is used only when

@@ -142,10 +142,8 @@ int vc_loglin_profile_ci(const vc_table *t, const vc_loglin_model *m,
                          double *upper, unsigned *flags,
                          vc_loglin_workspace *w, vc_error *err)
 {
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "interval level must be in (0, 1), not %g",
-                            level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     vc_loglin_result *res = malloc(sizeof *res);
     double *y = malloc(w->ncell_all * sizeof *y);

@@ -2,11 +2,13 @@
  * vc_estimators.h: classical (frequentist) population-size estimators on a
  * capture-history table.
  *
- * Every estimator fills a vc_estimate: a point estimate of the population
- * size N (people seen plus people no list saw), a standard error where one
- * is defined, and an interval at the requested level whose kind is named.
+ * Every estimator fills a vc_estimate (core/vc_estimate.h, with the
+ * flags and their words): a point estimate of the population size N
+ * (people seen plus people no list saw), a standard error where one is
+ * defined, and an interval at the requested level whose kind is named.
  * Statistics that are undefined for the data are errors (VC_EUNDEFINED,
- * VC_ENOMLE), never NaN or Inf.
+ * VC_ENOMLE), never NaN or Inf.  The log-linear models have a header of
+ * their own, estimators/vc_loglin.h.
  */
 #ifndef VC_ESTIMATORS_H
 #define VC_ESTIMATORS_H
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/vc_core.h"
+#include "core/vc_estimate.h"
 #include "data/vc_data.h"
 
 /* Which confidence interval to build around an estimate. */
@@ -26,37 +29,6 @@ typedef enum {
     /* Wald: N +/- z se, with the lower end raised to n observed. */
     VC_INTERVAL_WALD = 1
 } vc_interval_kind;
-
-/* Soft problems: flags in vc_estimate.flags, turned into words by the
- * caller (vc_estimate_flag_text). */
-#define VC_FLAG_FEW_RECAPTURES 0x1u /* m < 7: Chapman is biased, interval
-                                       approximate (Seber 1982, p. 60) */
-#define VC_FLAG_NO_UNSEEN      0x2u /* estimate equals n observed: nobody
-                                       unseen, interval degenerate */
-#define VC_FLAG_BIAS_CORRECTED 0x4u /* Chao: f2 = 0, bias-corrected form */
-#define VC_FLAG_WALD_CLIPPED   0x8u /* Wald lower end raised to n */
-#define VC_FLAG_SPARSE         0x10u /* a pair of lists never overlaps */
-#define VC_FLAG_UPPER_OPEN     0x20u /* the interval's upper end ran off
-                                        the search range: the upper limit
-                                        is that range's end, not a bound */
-#define VC_FLAG_LAST           0x20u
-
-/* One estimate.  Strings are static. */
-typedef struct {
-    const char *method;   /* "petersen", "chapman", "chao", "independence" */
-    double estimate;      /* N-hat, people in all (seen and unseen) */
-    double se;            /* standard error of N-hat; valid when has_se */
-    int has_se;
-    double level;         /* interval level, e.g. 0.95 */
-    double lower, upper;  /* interval for N */
-    const char *interval; /* kind of interval, e.g. "log-normal (Chao 1987)" */
-    uint64_t observed;    /* n: people seen by at least one list */
-    size_t list_a, list_b;/* the two lists, for two-list methods */
-    unsigned flags;       /* VC_FLAG_* */
-} vc_estimate;
-
-/* Plain-words description of one flag bit (static), or NULL. */
-const char *vc_estimate_flag_text(unsigned flag);
 
 /*
  * Two-list estimators from the counts n1 (seen by list 1), n2 (by list 2)
@@ -121,7 +93,5 @@ int vc_independence_estimate(const vc_table *t, double level,
  */
 void vc_interval_fill(double N, double se, uint64_t n, double level,
                       vc_interval_kind kind, vc_estimate *out);
-
-#include "estimators/vc_loglin.h"
 
 #endif /* VC_ESTIMATORS_H */

@@ -1,6 +1,6 @@
 /*
  * vc_loglin.h: log-linear multiple-systems estimation (part of the
- * estimators module; included by vc_estimators.h).
+ * estimators module, beside vc_estimators.h).
  *
  * Hierarchical Poisson log-linear models on the incomplete 2^J table
  * (Fienberg 1972, Biometrika 59:591): for every capture pattern x != 0,
@@ -32,9 +32,8 @@
 #include <stdint.h>
 
 #include "core/vc_core.h"
+#include "core/vc_estimate.h"
 #include "data/vc_data.h"
-/* For vc_estimate; the include guards make the cycle harmless. */
-#include "estimators/vc_estimators.h"
 
 /* More lists than this are refused by the log-linear code (VC_EINVAL): the
  * fit works on all 2^J - 1 observable cells, 2^20 of them at this limit

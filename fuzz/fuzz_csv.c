@@ -1,6 +1,6 @@
 /*
- * fuzz_csv.c: libFuzzer harness for the CSV intake (vc_dataset_parse in
- * data/csv.c), aggregated and record-level files, with strata, list
+ * fuzz_csv.c: libFuzzer harness for the CSV intake (vc_dataset_parse,
+ * data/csv*.c), aggregated and record-level files, with strata, list
  * selection, merging, omission and a named count column.
  *
  * Input: CSV bytes, optionally followed by the two bytes "\0\0" and option

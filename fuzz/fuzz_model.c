@@ -1,6 +1,7 @@
 /*
  * fuzz_model.c: libFuzzer harness for the model syntax of --model
- * (vc_loglin_model_parse and vc_loglin_model_format, estimators/loglin.c).
+ * (vc_loglin_model_parse and vc_loglin_model_format,
+ * estimators/loglin_model.c).
  *
  * Input: a first line naming the lists, comma-separated ("IOM,NGO,Police"),
  * or "#J" for J lists without names (the bracket form and keywords only);

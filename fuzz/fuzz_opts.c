@@ -1,6 +1,7 @@
 /*
  * fuzz_opts.c: libFuzzer harness for the option parser of estimate,
- * validate and batch (cli_parse in cli/opts.c).
+ * validate and batch (cli_parse in cli/opts.c, through the option table
+ * machinery of cli/optable.c that every command uses).
  *
  * Input: one byte choosing the subcommand (its value modulo 3: estimate,
  * validate, batch), then the arguments separated by NUL bytes, e.g.
@@ -39,16 +40,18 @@ static void check_options(const cli_options *o, char **argv, int argc)
     FUZZ_CHECK(o->level > 0.0 && o->level < 1.0);
     FUZZ_CHECK(o->threads >= 0 && o->threads <= 4096);
     FUZZ_CHECK(o->round_figures >= 0 && o->round_figures <= 15);
-    FUZZ_CHECK(o->pthresh > 0.0 && o->pthresh < 1.0);
-    FUZZ_CHECK(o->bootstrap >= 2 && o->bootstrap <= 10000000);
-    FUZZ_CHECK(o->classes >= 1 && o->classes <= 1000);
-    FUZZ_CHECK(o->chains >= 1 && o->chains <= 1000);
-    FUZZ_CHECK(o->temperatures >= 2 && o->temperatures <= 64);
-    FUZZ_CHECK(o->beta_min > 0.0 && o->beta_min < 1.0);
-    FUZZ_CHECK(o->n0_hi == 0 || o->n0_lo < o->n0_hi);
-    FUZZ_CHECK(!o->prior_negbin || (o->nb_a > 0.0 && o->nb_b > 0.0));
+    FUZZ_CHECK(o->loglinear.pthresh > 0.0 && o->loglinear.pthresh < 1.0);
+    FUZZ_CHECK(o->loglinear.bootstrap >= 2
+               && o->loglinear.bootstrap <= 10000000);
+    FUZZ_CHECK(o->lcm.classes >= 1 && o->lcm.classes <= 1000);
+    FUZZ_CHECK(o->lcm.chains >= 1 && o->lcm.chains <= 1000);
+    FUZZ_CHECK(o->lcm.temperatures >= 2 && o->lcm.temperatures <= 64);
+    FUZZ_CHECK(o->lcm.beta_min > 0.0 && o->lcm.beta_min < 1.0);
+    FUZZ_CHECK(o->dga.n0_hi == 0 || o->dga.n0_lo < o->dga.n0_hi);
+    FUZZ_CHECK(!o->dga.prior_negbin
+               || (o->dga.nb_a > 0.0 && o->dga.nb_b > 0.0));
     const cli_strings *all[] = {&o->methods, &o->lists, &o->strata,
-                                &o->merge,   &o->omit,  &o->sens_merge};
+                                &o->merge,   &o->omit,  &o->batch.sens_merge};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
         for (size_t i = 0; i < all[k]->n; i++) {
             /* Split values are trimmed and never empty. */

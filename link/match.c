@@ -210,8 +210,7 @@ static int check_sets(const vc_link_set *const *sets, size_t J, vc_error *err)
         if (!same) {
             return vc_error_set(err, VC_EDATA,
                                 "%s and %s keep different stratum columns "
-                                "in clear: encode both with the same "
-                                "--strata-field",
+                                "in clear",
                                 a->source, b->source);
         }
         if (b->n > UINT32_MAX) {

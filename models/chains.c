@@ -11,28 +11,9 @@
  * therefore bit-identical whatever the number of threads, and whatever
  * the split of a run into rounds, since a chain is one sequential stream.
  *
- * Parallel tempering (o->sampler == VC_LCM_SAMPLER_TEMPERING; Geyer 1991,
- * "Markov chain Monte Carlo maximum likelihood", Computing Science and
- * Statistics 23:156-163): chain c holds R = o->temperatures replicas at
- * "temperatures" beta_r = beta_min^(r / (R - 1)), r = 0..R-1.  Replica r
- * samples the posterior given the thinned table round(beta_r c_x) (data
- * tempering, models/lcm.c, "Tempering"); replica 0 has the table itself
- * and gives the draws.  Replica r draws from stream (seed, stratum, c, r);
- * the exchanges from stream (seed, stratum, c, VCI_SWAP_BLOCK).  Each step
- * of a chain first proposes exchanges between the pairs (r, r+1) with r
- * even (at even-numbered steps) or odd (at odd ones), accepted with
- * probability min(1, A),
- *   log A = l_r(theta_s) + l_s(theta_r) - l_r(theta_r) - l_s(theta_s),
- * s = r + 1, l_r the log marginal likelihood of theta on replica r's
- * table (vci_lcm_log_marginal), after which (n0, z0) of both replicas is
- * redrawn given their new theta; then it runs one Gibbs sweep of every
- * replica.  Each exchange is a Metropolis move on the product of the
- * replicas' targets, so each replica keeps its own, and replica 0 the
- * posterior; the kept draws are taken after the sweeps, so every recorded
- * state is a complete Gibbs state.  The deterministic even/odd schedule
- * (Okabe et al. 2001; Syed et al. 2022, JRSS B 84:321) moves states along
- * the ladder faster than random pairs.  Everything a chain does stays
- * inside its own replicas and streams.
+ * What a step of a chain does is its sampler's schedule (schedule.c):
+ * tempering's exchanges between replicas (tempering.c), then a sweep of
+ * each replica (lcm.c, vci_lcm_sweep).
  *
  * Large tables (models/impl.h, VCI_BLOCK_MIN_PATTERNS distinct patterns
  * or more): the allocation step of each replica is split into fixed
@@ -53,120 +34,9 @@
 
 #include "models/impl.h"
 
-/* Adaptations of the tempering ladder during the burn-in (burn_in), in
- * rounds of doubling length.  On UK, 3 and 5 rounds both leave 15-20%
- * exchanges across the table thinned to ~0.5, where the posterior changes
- * abruptly and no spacing helps (bench/RESULTS.md); elsewhere 5 rounds
- * bring the pairs to 35-70%.  Each round costs one serial pass over the
- * chains. */
-#define VCI_LADDER_ROUNDS 5
-
-/* Split-merge (o->sampler == VC_LCM_SAMPLER_SPLITMERGE or
- * VC_LCM_SAMPLER_TEMPERING_SPLITMERGE, models/splitmerge.c): every sweep
- * proposes label swaps of adjacent classes; every VCI_SM_EVERY-th step
- * of a chain also makes VCI_SM_MOVES split-merge proposals between its
- * steps (a) and (b).  A proposal costs about 1 ms on UK (some 70 Gibbs
- * sweeps) and is accepted about once in 3,000 there; every 10th step
- * made a run ten times slower for the same ESS, every 100th adds about
- * 15% (bench/RESULTS.md).  The moves draw from the chain's (replica's)
- * own stream. */
-#define VCI_SM_EVERY 100
-#define VCI_SM_MOVES 1
-
-/* Hybrid (o->sampler == VC_LCM_SAMPLER_HYBRID): the splitmerge sweeps
- * with, after the label swaps, the flip of classes 0 and K - 1 with alpha
- * (models/splitmerge.c) and VCI_UNSEEN_MOVES moves of the unseen of a
- * class (models/lcm.c, step (a')), and a split-merge proposal only every
- * VCI_HYBRID_SM_EVERY-th step.  A proposal costs about 1 ms on Kosovo,
- * some 100 sweeps: every 1,000th step cost 7% of the CPU time, and on UK
- * 12 of 12 seeds converged in the first 100,000 sweeps without any (12
- * of 12, one in 200,000, with one every 10,000th; bench/RESULTS.md).
- * Kept, rarely, for tables whose classes need creating or removing in
- * one step. */
-#define VCI_HYBRID_SM_EVERY 10000
-
 /* The tail test of the summary (vci_tail_test) handles at most this many
  * chains (stack scratch); with more it reports agreement (p = 1). */
 #define VCI_TAIL_CHAINS_MAX 256
-
-/* The block number of the exchange streams: far above any replica. */
-#define VCI_SWAP_BLOCK 0x80000000u
-
-struct vc_lcm_chains {
-    const vc_table *t;        /* borrowed */
-    vc_lcm_opts o;
-    size_t nchains;
-    size_t R;                 /* replicas per chain (1 under Gibbs) */
-    double *beta;             /* R: temperatures, beta[0] = 1 */
-    uint64_t *counts;         /* R * npat: each replica's thinned table */
-    double *log_p;            /* nchains * vci_lines(2 * npat): exchange
-                                 scratch, each chain's on its own lines */
-    vc_lcm_workspace **w;     /* nchains * R, chain-major */
-    gsl_rng **r;              /* nchains * R */
-    gsl_rng **rs;             /* nchains: exchange streams */
-    uint64_t *swap_tried;     /* nchains * vci_lines(R): exchanges of */
-    uint64_t *swap_done;      /* pair q of chain i at i * vci_lines(R) + q */
-    uint64_t steps;           /* steps of every chain since the start,
-                                 burn-in included (the even/odd clock) */
-    vci_sm **sm;              /* nchains: split-merge scratch (NULL
-                                 unless that sampler) */
-    uint64_t sm_every;        /* a split-merge step every sm_every-th */
-    vc_lcm_trace *trace;      /* nchains */
-    double **rep_E;           /* nchains * R (tempering only): at each
-                                 kept draw, the N each replica's theta
-                                 implies for the full table, n / (1 -
-                                 pi0) */
-    double **rep_lw;          /* nchains * R: its log weight to the cold
-                                 posterior, l_0(theta) - l_r(theta) */
-    size_t cap;               /* capacity of each trace */
-    uint64_t sweeps;          /* sweeps per chain after burn-in */
-    int burned;               /* burn-in done */
-    int failed;               /* a chain failed: no further rounds */
-    int *status;              /* nchains, per round */
-    vc_error *errs;           /* nchains, per round */
-};
-
-/* Replica q's table: counts round(beta_q c_x) (replica 0: the table
- * itself).  A table thinned to nobody keeps one person in its largest
- * cell, since the model needs n >= 1. */
-static void set_tables(vc_lcm_chains *c)
-{
-    const size_t npat = c->t->npat;
-    for (size_t q = 0; q < c->R; q++) {
-        uint64_t *cnt = c->counts + q * npat;
-        uint64_t n = 0;
-        size_t big = 0;
-        for (size_t x = 0; x < npat; x++) {
-            cnt[x] = q == 0 ? c->t->count[x]
-                            : (uint64_t)floor(c->beta[q]
-                                              * (double)c->t->count[x]
-                                              + 0.5);
-            n += cnt[x];
-            big = c->t->count[x] > c->t->count[big] ? x : big;
-        }
-        if (n == 0) {
-            cnt[big] = 1;
-        }
-    }
-}
-
-/* Point workspace w at replica q's table.  With a bound, every replica
- * keeps the same bound on n0 (n_max - n), so the bound's limit stays in
- * range whatever the thinning. */
-static void use_table(vc_lcm_chains *c, vc_lcm_workspace *w, size_t q)
-{
-    const size_t npat = c->t->npat;
-    const uint64_t *cnt = c->counts + q * npat;
-    uint64_t n = 0;
-    for (size_t x = 0; x < npat; x++) {
-        n += cnt[x];
-    }
-    w->count = cnt;
-    if (c->o.n_max != 0) {
-        w->n_max = c->o.n_max - c->t->n + n;
-    }
-    w->n = n;
-}
 
 void vc_lcm_chains_free(vc_lcm_chains *c)
 {
@@ -176,9 +46,6 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     for (size_t i = 0; i < c->nchains * c->R; i++) {
         if (c->w != NULL) {
             vc_lcm_free(c->w[i]);
-        }
-        if (c->sm != NULL) {
-            vci_sm_free(c->sm[i]);
         }
         if (c->r != NULL && c->r[i] != NULL) {
             gsl_rng_free(c->r[i]);
@@ -204,7 +71,6 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     }
     free(c->rep_E);
     free(c->rep_lw);
-    free(c->sm);
     free(c->w);
     free(c->r);
     free(c->rs);
@@ -222,11 +88,17 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
 vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
                                    vc_error *err)
 {
+    return vci_lcm_chains_alloc(t, o, 0, err);
+}
+
+vc_lcm_chains *vci_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
+                                    int retired_ok, vc_error *err)
+{
     if (t == NULL) {
         vc_error_set(err, VC_EINVAL, "no table given");
         return NULL;
     }
-    if (vc_lcm_opts_check(o, t, err) != VC_OK) {
+    if (vci_lcm_opts_check(o, t, retired_ok, err) != VC_OK) {
         return NULL;
     }
     vc_lcm_chains *c = calloc(1, sizeof *c);
@@ -237,10 +109,8 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
     c->t = t;
     c->o = *o;
     c->nchains = o->chains;
-    c->R = o->sampler == VC_LCM_SAMPLER_TEMPERING
-                   || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
-               ? o->temperatures
-               : 1;
+    vci_lcm_schedule_of(o, retired_ok, &c->sched, NULL); /* checked */
+    c->R = c->sched.replicas;
     size_t nw = c->nchains * c->R;
     c->w = calloc(nw, sizeof *c->w);
     c->r = calloc(nw, sizeof *c->r);
@@ -272,20 +142,15 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
         vc_error_set(err, VC_ENOMEM, "cannot allocate LCM chains");
         return NULL;
     }
-    /* the geometric ladder; beta[0] = 1 exactly */
-    for (size_t q = 0; q < c->R; q++) {
-        c->beta[q] = q == 0 ? 1.0
-                            : pow(o->beta_min, (double)q / (double)(c->R - 1));
-    }
-    set_tables(c);
+    vci_tempering_ladder(c);
     for (size_t i = 0; i < nw; i++) {
         size_t chain = i / c->R, q = i % c->R;
-        c->w[i] = vc_lcm_alloc(t, o, err);
+        c->w[i] = vci_lcm_alloc(t, o, &c->sched, err);
         if (c->w[i] == NULL) {
             vc_lcm_chains_free(c);
             return NULL;
         }
-        use_table(c, c->w[i], q);
+        vci_tempering_use_table(c, c->w[i], q);
         if (t->npat >= VCI_BLOCK_MIN_PATTERNS
             && vci_lcm_use_blocks(c->w[i], VCI_BLOCK_PATTERNS, o->seed,
                                   o->stratum, (uint32_t)chain, (uint32_t)q,
@@ -299,34 +164,10 @@ vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
-        if (o->sampler == VC_LCM_SAMPLER_HYBRID) {
-            c->w[i]->unseen_moves = VCI_UNSEEN_MOVES;
-            c->w[i]->flip_every = VCI_FLIP_EVERY;
-        }
         /* Initialisation is cheap; done serially, in chain order.  Every
          * replica starts from its own dispersed point. */
         if (vc_lcm_init(c->w[i], c->r[i], err) != VC_OK) {
             vc_lcm_chains_free(c);
-            return NULL;
-        }
-    }
-    if (o->sampler == VC_LCM_SAMPLER_SPLITMERGE
-        || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
-        || o->sampler == VC_LCM_SAMPLER_HYBRID) {
-        c->sm_every = o->sampler == VC_LCM_SAMPLER_HYBRID
-                          ? VCI_HYBRID_SM_EVERY
-                          : VCI_SM_EVERY;
-        c->sm = calloc(nw, sizeof *c->sm);
-        for (size_t i = 0; c->sm != NULL && i < nw; i++) {
-            c->sm[i] = vci_sm_alloc(c->w[i], t->n);
-            if (c->sm[i] == NULL) {
-                break;
-            }
-        }
-        if (c->sm == NULL || c->sm[nw - 1] == NULL) {
-            vc_lcm_chains_free(c);
-            vc_error_set(err, VC_ENOMEM, "cannot allocate split-merge "
-                         "scratch");
             return NULL;
         }
     }
@@ -388,110 +229,26 @@ static int traces_reserve(vc_lcm_chains *c, size_t need, vc_error *err)
     return VC_OK;
 }
 
-/* Exchange the states of two replicas (their sweep counters stay). */
-static void swap_states(vc_lcm_workspace *a, vc_lcm_workspace *b)
-{
-    vc_lcm_state sa = a->state;
-    uint64_t sweeps_a = a->state.sweeps, bound_a = a->state.bound_sweeps;
-    uint64_t sweeps_b = b->state.sweeps, bound_b = b->state.bound_sweeps;
-    a->state = b->state;
-    b->state = sa;
-    a->state.sweeps = sweeps_a;
-    a->state.bound_sweeps = bound_a;
-    b->state.sweeps = sweeps_b;
-    b->state.bound_sweeps = bound_b;
-    uint64_t *p = a->nobs_class;
-    a->nobs_class = b->nobs_class;
-    b->nobs_class = p;
-    p = a->seen;
-    a->seen = b->seen;
-    b->seen = p;
-}
-
-/* Exchange counters of pair q of chain i: each chain's counters on
- * cache lines of their own (models/impl.h, vci_lines). */
-static size_t swap_at(const vc_lcm_chains *c, size_t i, size_t q)
-{
-    return i * vci_lines(c->R) + q;
-}
-
-/* Restart the exchange counters of every chain. */
-static void swap_counts_clear(vc_lcm_chains *c)
-{
-    size_t len = c->nchains * vci_lines(c->R);
-    memset(c->swap_tried, 0, len * sizeof *c->swap_tried);
-    memset(c->swap_done, 0, len * sizeof *c->swap_done);
-}
-
-/* One step of chain i: (tempering) the exchanges of the even or odd
- * pairs, then a sweep of every replica.  Touches only chain i's
- * objects. */
+/* One step of chain i: its schedule (schedule.c), tempering's exchanges
+ * of the even or odd pairs, then a sweep of every replica.  Touches only
+ * chain i's objects. */
 static int chain_step_at(vc_lcm_chains *c, size_t i, uint64_t step,
                          vc_error *err)
 {
-    const size_t R = c->R, npat = c->t->npat;
-    vc_lcm_workspace **w = c->w + i * R;
-    double *lp_a = c->log_p + i * vci_lines(2 * npat), *lp_b = lp_a + npat;
-    for (size_t q = step % 2; R > 1 && q + 1 < R; q += 2) {
-        vc_lcm_workspace *a = w[q], *b = w[q + 1];
-        double ls_a = vci_lcm_log_pattern_probs(a, &a->state, lp_a);
-        double ls_b = vci_lcm_log_pattern_probs(b, &b->state, lp_b);
-        double log_acc = vci_lcm_log_marginal(a, lp_b, ls_b)
-                         + vci_lcm_log_marginal(b, lp_a, ls_a)
-                         - vci_lcm_log_marginal(a, lp_a, ls_a)
-                         - vci_lcm_log_marginal(b, lp_b, ls_b);
-        c->swap_tried[swap_at(c, i, q)]++;
-        if (log_acc >= 0.0 || vci_ran_uniform(c->rs[i]) < exp(log_acc)) {
-            swap_states(a, b);
-            c->swap_done[swap_at(c, i, q)]++;
-            /* (n0, z0) given the new theta, each on its own table */
-            int status = vci_lcm_resample_unobserved(a, c->r[i * R + q]);
-            if (status == VC_OK) {
-                status = vci_lcm_resample_unobserved(b, c->r[i * R + q + 1]);
-            }
-            if (status != VC_OK) {
-                return vc_error_set(err, status, "exchange of replicas "
-                                    "%zu and %zu: n0 not finite", q, q + 1);
-            }
+    const size_t R = c->R;
+    if (R > 1) {
+        int status = vci_tempering_exchanges(c, i, step, err);
+        if (status != VC_OK) {
+            return status;
         }
     }
     for (size_t q = 0; q < R; q++) {
-        int status;
-        if (c->sm == NULL) {
-            status = vc_lcm_iterate(w[q], c->r[i * R + q], err);
-        } else if (step % c->sm_every == 0) {
-            status = vci_lcm_iterate_splitmerge(w[q], c->r[i * R + q],
-                                                c->sm[i * R + q],
-                                                VCI_SM_MOVES, err);
-        } else {
-            status = vci_lcm_iterate_swaps(w[q], c->r[i * R + q],
-                                           c->sm[i * R + q], err);
-        }
+        int status = vci_lcm_sweep(c->w[i * R + q], c->r[i * R + q], err);
         if (status != VC_OK) {
             return status;
         }
     }
     return VC_OK;
-}
-
-/* Under tempering, at kept draw d of chain i: each replica's implied N
- * for the full table and its log weight to the cold posterior (the
- * summary's replica test).  No random numbers: the draws are unchanged.
- * Touches only chain i's objects. */
-static void record_replicas(vc_lcm_chains *c, size_t i, size_t d)
-{
-    const size_t R = c->R;
-    vc_lcm_workspace **w = c->w + i * R;
-    double *lp = c->log_p + i * vci_lines(2 * c->t->npat);
-    for (size_t q = 0; q < R; q++) {
-        double ls = vci_lcm_log_pattern_probs(w[q], &w[q]->state, lp);
-        c->rep_E[i * R + q][d] = (double)c->t->n / exp(ls);
-        c->rep_lw[i * R + q][d] = q == 0
-                                      ? 0.0
-                                      : vci_lcm_log_marginal(w[0], lp, ls)
-                                            - vci_lcm_log_marginal(w[q], lp,
-                                                                   ls);
-    }
 }
 
 /* Run chain i: `burn` burn-in steps, then `sweeps` sweeps, recording
@@ -530,7 +287,7 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
             tr->alpha[nd] = s->alpha;
             tr->occupied[nd] = (uint32_t)s->occupied;
             if (c->rep_E != NULL) {
-                record_replicas(c, i, nd);
+                vci_tempering_record(c, i, nd);
             }
             nd++;
         }
@@ -542,7 +299,7 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
  * parallel; one chain per iteration, so the schedule decides only which
  * thread runs a chain, never what the chain draws.  Returns the first
  * failing chain's status. */
-static int run_all(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
+int vci_chains_run(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
                    vc_error *err)
 {
     for (size_t i = 0; i < c->nchains; i++) {
@@ -568,93 +325,29 @@ static int run_all(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
 }
 
 /*
- * Adapt the ladder to the exchange rates seen since the last call
- * (Syed, Bouchard-Cote, Deligiannidis & Doucet 2022, JRSS B 84:321,
- * section 5.3): with r_q the pooled rejection rate of pair (q, q+1),
- * the cumulative barrier Lambda(beta_q) = sum_{p<q} r_p, interpolated
- * linearly in log beta, is split into R - 1 equal parts, which equalises
- * the rejection rates of the next ladder.  The ends (1 and beta_min) stay.
- * A rejection rate is estimated as (rejections + 1/2) / (tries + 1), so
- * a pair that always exchanged still spans a little barrier and no two
- * temperatures merge.  Then every replica's table follows its new
- * temperature and (n0, z0) is redrawn on it, and the counters restart.
- * Serial, in chain order: the result does not depend on the threads.
- */
-static int adapt_ladder(vc_lcm_chains *c, vc_error *err)
-{
-    const size_t R = c->R;
-    double lambda[64 + 1], next[64];
-    lambda[0] = 0.0;
-    for (size_t q = 0; q + 1 < R; q++) {
-        uint64_t tried = 0, done = 0;
-        for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[swap_at(c, i, q)];
-            done += c->swap_done[swap_at(c, i, q)];
-        }
-        lambda[q + 1] = lambda[q]
-                        + ((double)(tried - done) + 0.5) / ((double)tried + 1.0);
-    }
-    next[0] = 1.0;
-    next[R - 1] = c->beta[R - 1];
-    size_t seg = 0;
-    for (size_t q = 1; q + 1 < R; q++) {
-        double target = lambda[R - 1] * (double)q / (double)(R - 1);
-        while (seg + 2 < R && lambda[seg + 1] < target) {
-            seg++;
-        }
-        double f = (target - lambda[seg]) / (lambda[seg + 1] - lambda[seg]);
-        next[q] = exp((1.0 - f) * log(c->beta[seg])
-                      + f * log(c->beta[seg + 1]));
-    }
-    memcpy(c->beta, next, R * sizeof *next);
-    set_tables(c);
-    for (size_t i = 0; i < c->nchains * R; i++) {
-        use_table(c, c->w[i], i % R);
-        int status = vci_lcm_resample_unobserved(c->w[i], c->r[i]);
-        if (status != VC_OK) {
-            c->failed = 1;
-            return vc_error_set(err, status, "chain %zu: adapting the "
-                                "ladder: n0 not finite", i / R);
-        }
-    }
-    swap_counts_clear(c);
-    return VC_OK;
-}
-
-/*
  * The burn-in.  Under tempering with o.adapt_ladder, the ladder is
  * adapted VCI_LADDER_ROUNDS times, after 1/2^VCI_LADDER_ROUNDS, ..., 1/4
  * and 1/2 of it (each time from the rates of the stretch since the
  * previous adaptation: rounds of doubling length, as Syed et al. 2022,
- * Algorithm 4, so the later, longer rounds refine with less noise), then
- * frozen: the second half of
- * the burn-in and every kept sweep run on a fixed ladder, so the kept
- * draws come from a time-homogeneous Markov chain that leaves the
- * posterior invariant; the adaptation only chose its temperatures.  The
- * exchange counters restart after the burn-in, so the reported rates are
- * those of the frozen ladder.
+ * Algorithm 4, so the later, longer rounds refine with less noise;
+ * tempering.c), then frozen: the second half of the burn-in and every
+ * kept sweep run on a fixed ladder, so the kept draws come from a
+ * time-homogeneous Markov chain that leaves the posterior invariant; the
+ * adaptation only chose its temperatures.  The exchange counters restart
+ * after the burn-in, so the reported rates are those of the frozen
+ * ladder.
  */
 static int burn_in(vc_lcm_chains *c, vc_error *err)
 {
-    uint64_t b = c->o.burnin, done = 0;
-    if (c->R > 2 && c->o.adapt_ladder) {
-        for (int phase = VCI_LADDER_ROUNDS; phase >= 1; phase--) {
-            uint64_t until = b >> phase;
-            int status = run_all(c, until - done, 0, err);
-            if (status == VC_OK && until > done) {
-                status = adapt_ladder(c, err);
-            }
-            if (status != VC_OK) {
-                return status;
-            }
-            done = until;
-        }
+    uint64_t done = 0;
+    int status = vci_tempering_burn_in(c, &done, err);
+    if (status == VC_OK) {
+        status = vci_chains_run(c, c->o.burnin - done, 0, err);
     }
-    int status = run_all(c, b - done, 0, err);
     if (status != VC_OK) {
         return status;
     }
-    swap_counts_clear(c);
+    vci_tempering_counts_clear(c);
     return VC_OK;
 }
 
@@ -689,7 +382,7 @@ int vc_lcm_chains_round(vc_lcm_chains *c, uint64_t sweeps, vc_error *err)
         }
         c->burned = 1;
     }
-    status = run_all(c, 0, sweeps, err);
+    status = vci_chains_run(c, 0, sweeps, err);
     if (status != VC_OK) {
         return status;
     }
@@ -717,85 +410,42 @@ const vc_lcm_state *vc_lcm_chains_state(const vc_lcm_chains *c, size_t chain)
     return chain < c->nchains ? vc_lcm_state_get(c->w[chain * c->R]) : NULL;
 }
 
-size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
-                            size_t size)
+int vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c, size_t replica,
+                                    vc_lcm_splitmerge_counts *out)
 {
-    for (size_t q = 0; q < c->R && q < size; q++) {
-        beta[q] = c->beta[q];
-    }
-    return c->R;
-}
-
-size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
-                                size_t size)
-{
-    size_t pairs = c->R - 1;
-    for (size_t q = 0; q < pairs && q < size; q++) {
-        uint64_t tried = 0, done = 0;
-        for (size_t i = 0; i < c->nchains; i++) {
-            tried += c->swap_tried[swap_at(c, i, q)];
-            done += c->swap_done[swap_at(c, i, q)];
-        }
-        rate[q] = tried ? (double)done / (double)tried : 0.0;
-    }
-    return pairs;
-}
-
-size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
-                                       size_t replica, uint64_t counts[7])
-{
-    memset(counts, 0, 7 * sizeof *counts);
-    if (c->sm == NULL || replica >= c->R) {
+    memset(out, 0, sizeof *out);
+    if (replica >= c->R || c->w[replica]->sm == NULL) {
         return 0;
     }
     for (size_t i = 0; i < c->nchains; i++) {
         uint64_t one[7];
-        vci_sm_counts(c->sm[i * c->R + replica], one);
-        for (int q = 0; q < 7; q++) {
-            counts[q] += one[q];
-        }
+        vci_sm_counts(c->w[i * c->R + replica]->sm, one);
+        out->splits_proposed += one[0];
+        out->splits_accepted += one[1];
+        out->merges_proposed += one[2];
+        out->merges_accepted += one[3];
+        out->splits_no_empty_class += one[4];
+        out->label_swaps_proposed += one[5];
+        out->label_swaps_accepted += one[6];
     }
-    return 7;
+    return 1;
 }
 
-size_t vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
-                                   uint64_t counts[4])
+int vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
+                                vc_lcm_hybrid_counts *out)
 {
-    memset(counts, 0, 4 * sizeof *counts);
-    if (c->o.sampler != VC_LCM_SAMPLER_HYBRID) {
+    memset(out, 0, sizeof *out);
+    if (c->sched.unseen_moves == 0 && c->sched.flip_every == 0) {
         return 0;
     }
     for (size_t i = 0; i < c->nchains; i++) {
         const vc_lcm_workspace *w = c->w[i * c->R];
-        counts[0] += w->unseen_tried;
-        counts[1] += w->unseen_done;
-        counts[2] += w->flip[0];
-        counts[3] += w->flip[1];
+        out->unseen_moves_proposed += w->unseen_tried;
+        out->unseen_moves_accepted += w->unseen_done;
+        out->flips_proposed += w->flip[0];
+        out->flips_accepted += w->flip[1];
     }
-    return 4;
-}
-
-const char *vc_lcm_flag_text(unsigned flag)
-{
-    switch (flag) {
-    case VC_LCM_FLAG_NOT_CONVERGED:
-        return "not converged: R-hat or bulk ESS of N misses its target; "
-               "sample longer";
-    case VC_LCM_FLAG_BOUND:
-        return "the bound on N was reached by some draws: the posterior "
-               "is truncated there";
-    case VC_LCM_FLAG_REPLICA:
-        return "not converged: a replica of tempering, reweighted to the "
-               "posterior, puts weight on N that the cold chains never "
-               "visit; sample longer, with more chains or temperatures";
-    case VC_LCM_FLAG_TAILS:
-        return "not converged: the chains disagree on the share of their "
-               "draws beyond the interval's ends (a region of N some "
-               "chains visit and others do not); sample longer or with "
-               "more chains";
-    default:
-        return NULL;
-    }
+    return 1;
 }
 
 /* The kept draws of quantity q (0: N, 1: alpha, 2: occupied classes)
@@ -907,99 +557,6 @@ double vci_tail_test(const double *x, size_t m, size_t n, double cut,
         x2 += e * (share[i] - pooled) * (share[i] - pooled);
     }
     return gsl_cdf_chisq_Q(x2 / (pooled * (1.0 - pooled)), (double)(m - 1));
-}
-
-/*
- * A region a replica sees and the cold chains do not (issue 21).  Replica
- * r samples the posterior given its thinned table, p_r(theta) ~ prior
- * L_r(theta); reweighting its draws by p_0 / p_r ~ L_0 / L_r = exp(l_0 -
- * l_r) turns them into a (self-normalised) importance sample of the
- * posterior itself (e.g. Robert & Casella 2004, Monte Carlo Statistical
- * Methods, sec. 3.3).  The share of that weight on implied N outside the
- * cold chains' range estimates the posterior mass there, which the cold
- * chains say is about nil; a replica that finds a few per cent there has
- * seen a region the cold chains missed, and the exchanges have not
- * carried it down.  Far replicas have degenerate weights (Kish ESS
- * (sum w)^2 / sum w^2 near 1), which the summary discounts.
- */
-int vci_replica_test(const double *E, const double *lw, size_t n,
-                      double lo, double hi, double *below, double *above,
-                      double *ess, size_t *outside)
-{
-    double max = -HUGE_VAL;
-    for (size_t d = 0; d < n; d++) {
-        max = lw[d] > max ? lw[d] : max;
-    }
-    double sum = 0.0, sum2 = 0.0, b = 0.0, a = 0.0;
-    size_t out = 0;
-    for (size_t d = 0; d < n && isfinite(max); d++) {
-        double wt = exp(lw[d] - max);
-        sum += wt;
-        sum2 += wt * wt;
-        b += E[d] < lo ? wt : 0.0;
-        a += E[d] > hi ? wt : 0.0;
-        out += E[d] < lo || E[d] > hi;
-    }
-    *below = sum > 0.0 ? b / sum : 0.0;
-    *above = sum > 0.0 ? a / sum : 0.0;
-    *ess = sum2 > 0.0 ? sum * sum / sum2 : 0.0;
-    *outside = out;
-    return *below + *above >= VC_LCM_REPLICA_SHARE_MAX
-           && *ess >= VC_LCM_REPLICA_ESS_MIN
-           && out >= VC_LCM_REPLICA_DRAWS_MIN;
-}
-
-/* The replica test of the summary over every replica r >= 1, the chains
- * pooled (they share the ladder, so the weights' unknown constant Z_0 /
- * Z_r is common); fills s->replica* and s->cold_*.  Returns 1 when a
- * replica holds a region the cold chains miss, 0 when none does, -1 when
- * out of memory (err set). */
-static int replicas_check(const vc_lcm_chains *c, size_t n, vc_lcm_summary *s,
-                          vc_error *err)
-{
-    size_t m = c->nchains, R = c->R;
-    s->cold_lo = HUGE_VAL;
-    s->cold_hi = -HUGE_VAL;
-    for (size_t i = 0; i < m; i++) {
-        for (size_t d = 0; d < n; d++) {
-            double e = c->rep_E[i * R][d];
-            s->cold_lo = e < s->cold_lo ? e : s->cold_lo;
-            s->cold_hi = e > s->cold_hi ? e : s->cold_hi;
-        }
-    }
-    double *E = malloc(m * n * sizeof *E), *lw = malloc(m * n * sizeof *lw);
-    if (E == NULL || lw == NULL) {
-        free(E);
-        free(lw);
-        vc_error_set(err, VC_ENOMEM, "cannot summarise %zu draws", m * n);
-        return -1;
-    }
-    int seen = 0;
-    double worst = -1.0;
-    for (size_t q = 1; q < R; q++) {
-        for (size_t i = 0; i < m; i++) {
-            memcpy(E + i * n, c->rep_E[i * R + q], n * sizeof *E);
-            memcpy(lw + i * n, c->rep_lw[i * R + q], n * sizeof *lw);
-        }
-        double below, above, ess;
-        size_t out;
-        int flag = vci_replica_test(E, lw, m * n, s->cold_lo, s->cold_hi,
-                                    &below, &above, &ess, &out);
-        if (ess < VC_LCM_REPLICA_ESS_MIN || below + above <= worst) {
-            continue;
-        }
-        worst = below + above;
-        s->replica = q;
-        s->replica_beta = c->beta[q];
-        s->replica_below = below;
-        s->replica_above = above;
-        s->replica_ess = ess;
-        s->replica_outside = out;
-        seen = flag;
-    }
-    free(E);
-    free(lw);
-    return seen;
 }
 
 /* Split bins [a, b) of the smoothed histogram sm (raw counts h) at
@@ -1141,7 +698,7 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
     }
     int replica = 0;
     if (c->rep_E != NULL) {
-        replica = replicas_check(c, n, s, err);
+        replica = vci_tempering_replicas(c, n, s, err);
         if (replica < 0) {
             return VC_ENOMEM;
         }
@@ -1154,17 +711,13 @@ int vc_lcm_chains_summary(const vc_lcm_chains *c, vc_lcm_summary *s,
          * stays with the workspace when states are exchanged) */
         s->bound_sweeps += c->w[i * c->R]->state.bound_sweeps;
     }
-    s->flags = (s->converged ? 0u : VC_LCM_FLAG_NOT_CONVERGED)
-               | (s->bound_sweeps > 0 ? VC_LCM_FLAG_BOUND : 0u)
-               | (tails ? 0u : VC_LCM_FLAG_TAILS)
-               | (replica ? VC_LCM_FLAG_REPLICA : 0u);
+    s->flags = (s->converged ? 0u : VC_FLAG_NOT_CONVERGED)
+               | (s->bound_sweeps > 0 ? VC_FLAG_BOUND : 0u)
+               | (tails ? 0u : VC_FLAG_TAILS)
+               | (replica ? VC_FLAG_REPLICA : 0u);
     s->observed = c->t->n;
     s->rng = gsl_rng_name(c->r[0]);
-    s->sampler = c->o.sampler == VC_LCM_SAMPLER_HYBRID ? "hybrid"
-                 : c->R > 1 ? (c->sm != NULL ? "tempering-splitmerge"
-                                             : "tempering")
-                 : c->sm != NULL ? "splitmerge"
-                                 : "gibbs";
+    s->sampler = c->sched.name;
     s->temperatures = c->R;
     s->beta_min = c->R > 1 ? c->beta[c->R - 1] : 1.0;
     s->version = vc_version();

@@ -1552,12 +1552,12 @@ void vci_dga_finish(const vc_table *t, vc_dga_result *r)
         r->tail_mass += r->post[i];
     }
     if (r->tail_mass > TAIL_TOL) {
-        r->flags |= VC_DGA_FLAG_GRID_TAIL;
+        r->flags |= VC_FLAG_UPPER_OPEN;
     }
     for (size_t a = 0; a < t->J; a++) {
         for (size_t b = a + 1; b < t->J; b++) {
             if (vc_table_overlap(t, a, b) == 0) {
-                r->flags |= VC_DGA_FLAG_SPARSE;
+                r->flags |= VC_FLAG_SPARSE;
             }
         }
     }
@@ -1600,7 +1600,7 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
         if (r != NULL) {
             vci_dga_finish(t, r);
         }
-        if (r == NULL || !automatic || !(r->flags & VC_DGA_FLAG_GRID_TAIL)
+        if (r == NULL || !automatic || !(r->flags & VC_FLAG_UPPER_OPEN)
             || widen == VCI_DGA_MAX_WIDEN) {
             break;
         }
@@ -1625,8 +1625,7 @@ double vc_dga_quantile(const vc_dga_result *r, double p)
 
 void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e)
 {
-    memset(e, 0, sizeof *e);
-    e->method = "dga";
+    vc_estimate_init(e, "dga", r->n);
     e->estimate = r->median;
     e->se = r->sd;
     e->has_se = 1;
@@ -1634,5 +1633,5 @@ void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e)
     e->lower = vc_dga_quantile(r, (1.0 - level) / 2.0);
     e->upper = vc_dga_quantile(r, 1.0 - (1.0 - level) / 2.0);
     e->interval = "equal-tailed posterior";
-    e->observed = r->n;
+    e->flags = r->flags;
 }

@@ -135,8 +135,8 @@ int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
                   vc_dga_opts *o, double *delta, uint64_t *lo, uint64_t *hi,
                   vc_error *err);
 
-/* Fill r's tail mass and the flags VC_DGA_FLAG_GRID_TAIL and
- * VC_DGA_FLAG_SPARSE. */
+/* Fill r's tail mass and the flags VC_FLAG_UPPER_OPEN and
+ * VC_FLAG_SPARSE. */
 void vci_dga_finish(const vc_table *t, vc_dga_result *r);
 
 /*

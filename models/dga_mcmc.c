@@ -720,7 +720,7 @@ vc_dga_result *vc_dga_chains_result(const vc_dga_chains *c, vc_error *err)
                         && mc->ess_N >= c->m.ess_min
                         && mc->ess_edges >= c->m.ess_min);
     if (!mc->converged) {
-        r->flags |= VC_DGA_FLAG_NOT_CONVERGED;
+        r->flags |= VC_FLAG_NOT_CONVERGED;
     }
 
 done:
@@ -754,7 +754,7 @@ vc_dga_result *vc_dga_mcmc_fit(const vc_table *t, const vc_dga_opts *o,
             r = vc_dga_chains_result(c, err);
         }
         vc_dga_chains_free(c);
-        if (r == NULL || !automatic || !(r->flags & VC_DGA_FLAG_GRID_TAIL)
+        if (r == NULL || !automatic || !(r->flags & VC_FLAG_UPPER_OPEN)
             || widen == VCI_DGA_MAX_WIDEN) {
             break;
         }

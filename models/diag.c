@@ -708,9 +708,8 @@ int vci_diag_summarise(const double *x, size_t m, size_t n, double level,
     if (m < 1 || n < 1) {
         return vc_error_set(err, VC_EINVAL, "no draws to summarise");
     }
-    if (!(level > 0.0 && level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "level = %g: expected in (0, 1)", level);
+    if (vc_level_check(level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     size_t s = m * n;
     for (size_t i = 0; i < s; i++) {

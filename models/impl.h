@@ -57,6 +57,43 @@ double vci_ran_log_gamma(const gsl_rng *r, double a);
  * otherwise (random.c). */
 int vci_ran_poisson64(const gsl_rng *r, double mu, uint64_t *k);
 
+/* Split-merge scratch of one chain (splitmerge.c; declared below). */
+typedef struct vci_sm vci_sm;
+
+/*
+ * The schedule of a sampler (models/schedule.c, where the table of what
+ * each sampler does is): what one step of a chain does, derived once
+ * from the options.  A step is the exchanges between neighbouring
+ * replicas (tempering.c; none with one replica), then one sweep of each
+ * replica (lcm.c, vci_lcm_sweep), which runs the moves below in this
+ * order among the full conditionals (a)-(e).
+ */
+typedef struct {
+    const char *name;       /* the sampler's name (vc_lcm_summary.sampler;
+                               static) */
+    size_t replicas;        /* replicas per chain: 1, or the temperatures
+                               of tempering */
+    uint64_t sm_every;      /* split-merge proposals after step (a) of
+                               every sm_every-th sweep (0: never) */
+    unsigned sm_moves;      /* proposals on such a sweep */
+    int label_swaps;        /* label swaps of adjacent classes after (a),
+                               every sweep */
+    unsigned flip_every;    /* the flip of classes 1 and K with alpha,
+                               every flip_every-th sweep (0: never) */
+    unsigned unseen_moves;  /* moves (a') of the unseen, every sweep */
+} vci_lcm_schedule;
+
+/* The schedule of o->sampler (o->temperatures replicas when tempered)
+ * into *s.  Errors: VC_EINVAL for an unknown sampler, bad tempering
+ * options, or a retired sampler unless retired_ok (tests and benchmarks
+ * that keep a retired sweep as a reference). */
+int vci_lcm_schedule_of(const vc_lcm_opts *o, int retired_ok,
+                        vci_lcm_schedule *s, vc_error *err);
+
+/* vc_lcm_opts_check, the retired samplers accepted when retired_ok. */
+int vci_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t,
+                       int retired_ok, vc_error *err);
+
 /*
  * One chain: the state (public, vc_lcm_state) and the scratch, which is
  * rewritten by every sweep and never changes a result.
@@ -84,13 +121,14 @@ struct vc_lcm_workspace {
     uint64_t *nobs_class;    /* K: observed people allocated to class k */
     uint64_t *seen;          /* J*K: of them, seen by list j */
     double sum_log_1m_V;     /* sum_{k<K} log(1 - V_k), this sweep */
-    /* (a'), lcm.c: proposals on the unseen of a class a sweep (0: none,
-     * the plain Gibbs sweep), and the proposals tried and accepted */
-    unsigned unseen_moves;
+    /* what a sweep does (vci_lcm_sweep), and the split-merge scratch
+     * when it makes label swaps or split-merge proposals (owned; NULL
+     * otherwise) */
+    vci_lcm_schedule sched;
+    vci_sm *sm;
+    /* (a'), lcm.c: the proposals tried and accepted */
     uint64_t unseen_tried, unseen_done;
-    /* the flip of splitmerge.c: every flip_every-th sweep (0: never;
-     * the hybrid sampler), and the flips tried and accepted */
-    unsigned flip_every;
+    /* the flip of splitmerge.c: the flips tried and accepted */
     uint64_t flip[2];
     /* umbrella sampling (models/umbrella.c): the target is the
      * posterior times exp(bias[i * bias_bins_a + j]), i the bin of log N
@@ -151,20 +189,19 @@ static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N,
  * Blocked allocation: tables with at least VCI_BLOCK_MIN_PATTERNS distinct
  * observed patterns split step (a) into blocks of VCI_BLOCK_PATTERNS
  * consecutive patterns, each drawing from its own Philox stream, run in
- * parallel with OpenMP (models/chains.c turns it on).  256 patterns of K
- * = 10 classes are ~70 us of work (a sweep of a 14-list table with 3,148
- * patterns takes 0.86 ms), enough to amortise a thread hand-off on idle
- * cores; below 2,048 patterns (11 lists or fewer, in practice) a sweep is
- * too short to split.  The blocks run on several threads only when the
- * caller asked for a thread count (vc_lcm_opts.threads > 0): on cores
- * taken by other processes a parallel region every ~1 ms waits for a
- * descheduled thread at each barrier, and a 14-list sweep became ten
- * times slower (bench/RESULTS.md).  And at most one thread per
- * VCI_BLOCKS_PER_THREAD blocks: on a 16-core machine a 4,432-pattern
- * table (18 blocks) ran fastest on 4 threads (1.48 s) and took 3.6 s on
- * 16, slower than on one (2.5 s), the hand-off of a region every sweep
- * costing more than its share of the work.  The draws are the same
- * whatever the thread count.
+ * parallel with OpenMP (models/chains.c turns it on).  Why these sizes:
+ * a block must hold enough work to amortise a thread hand-off, and a
+ * table below VCI_BLOCK_MIN_PATTERNS patterns (11 lists or fewer, in
+ * practice) has sweeps too short to split.  The blocks run on several
+ * threads only when the caller asked for a thread count
+ * (vc_lcm_opts.threads > 0), because on cores taken by other processes a
+ * parallel region every sweep waits for a descheduled thread at each
+ * barrier; and at most one thread per VCI_BLOCKS_PER_THREAD blocks,
+ * because beyond that the hand-off of a region every sweep costs more
+ * than its share of the work.  The measurements behind each number are
+ * in bench/RESULTS.md ("Blocked per-pattern work in one chain") and
+ * bench/HISTORY.md ("Blocked allocation", "a 16-core machine").  The
+ * draws are the same whatever the thread count.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
@@ -186,6 +223,24 @@ int vci_lcm_use_blocks(vc_lcm_workspace *w, size_t block_size,
                        uint64_t seed, uint64_t stratum, uint32_t chain,
                        uint32_t replica, int threads, vc_error *err);
 
+/* A workspace for table t (borrowed) under the model options of o that
+ * sweeps by schedule s (o->sampler is not read): vc_lcm_alloc with any
+ * schedule (chains.c gives each replica its sampler's, umbrella.c the
+ * hybrid's without split-merge).  Errors as vc_lcm_alloc. */
+vc_lcm_workspace *vci_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
+                                const vci_lcm_schedule *s, vc_error *err);
+
+/* Give w schedule s (its split-merge scratch sized for tables of at most
+ * w->n observed people), for tests of one move.  Errors: VC_ENOMEM (w
+ * keeps its schedule). */
+int vci_lcm_set_schedule(vc_lcm_workspace *w, const vci_lcm_schedule *s,
+                         vc_error *err);
+
+/* One sweep of w's schedule (lcm.c): every step in order, as the full
+ * conditionals are listed at the top of lcm.c.  vc_lcm_iterate is this.
+ * Errors: VC_ENUMERIC, VC_EINVAL (split-merge with a bias on N). */
+int vci_lcm_sweep(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err);
+
 /* The steps of a sweep, in order (lcm.c); exposed for the tests of the
  * full conditionals.  Each returns VC_OK or VC_ENUMERIC. */
 int vci_lcm_sample_observed(vc_lcm_workspace *w, const gsl_rng *r);
@@ -199,21 +254,12 @@ int vci_lcm_sample_unobserved(vc_lcm_workspace *w, const gsl_rng *r);
  * Returns VC_OK or VC_ENUMERIC. */
 int vci_lcm_move_unseen(vc_lcm_workspace *w, const gsl_rng *r);
 
-/* The w->unseen_moves moves (a') of a sweep, in turn; the first status
- * that is not VC_OK. */
-int vci_lcm_moves_unseen(vc_lcm_workspace *w, const gsl_rng *r);
-
 /* The half-width of (a')'s proposal in units of sqrt(m_0k + 1): on
  * Kosovo under the hybrid sampler 8 chains of 500,000 sweeps needed 492-
  * 573 sweeps per ESS of N with 5, 465-477 with 10, 403-459 with 20 and
  * 380-486 with 40 (bench/RESULTS.md). */
 #define VCI_UNSEEN_STEP 20.0
 
-/* Proposals of (a') a sweep in the hybrid sampler: on Kosovo (8 chains x
- * 500,000 sweeps, seeds 1-6) sweeps per ESS of N averaged 442 with one,
- * 342 with 3 (3% dearer sweeps), about 370 with 6 (9% dearer) and 340
- * with 10 (18% dearer) (bench/RESULTS.md). */
-#define VCI_UNSEEN_MOVES 3
 
 /* vc_diag_summarise with the chains' FFTs on `threads` threads (0:
  * OpenMP's default); the result does not depend on it (models/diag.c). */
@@ -306,9 +352,8 @@ int vci_lcm_sample_observed_cells(vc_lcm_workspace *w, const gsl_rng *r,
 
 /*
  * Split-merge moves on the class allocation (models/splitmerge.c): the
- * scratch of one chain, allocated at chain setup, and its counters.
+ * scratch of one chain, allocated with its workspace, and its counters.
  */
-typedef struct vci_sm vci_sm;
 
 /* Scratch for workspace w's patterns and K, for tables of at most
  * n_obs observed people (a tempered replica's table changes with its
@@ -317,19 +362,16 @@ typedef struct vci_sm vci_sm;
 vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs);
 void vci_sm_free(vci_sm *sm);
 
-/* One sweep with split-merge proposals: step (a) keeping the per-pattern
- * class counts, `moves` split-merge proposals on the allocation and the
+/* Step (a) keeping the per-pattern class counts, then
+ * w->sched.sm_moves split-merge proposals on the allocation and the
  * unseen (lambda and V integrated out, alpha fixed; N may change), the
- * label swaps of vci_lcm_iterate_swaps, then steps (b)-(e) as
- * vc_lcm_iterate.  Errors: VC_ENUMERIC. */
-int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
-                               vci_sm *sm, size_t moves, vc_error *err);
+ * counts written back into the sweep's statistics (w->sm).  Returns
+ * VC_OK or VC_ENUMERIC. */
+int vci_sm_propose(vc_lcm_workspace *w, const gsl_rng *r);
 
-/* One sweep with label swaps: step (a), a proposal to exchange the
- * contents of each pair of adjacent classes (Papaspiliopoulos & Roberts
- * 2008), then steps (b)-(e).  Errors: VC_ENUMERIC. */
-int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
-                          vc_error *err);
+/* The counters of sm, as vci_sm_counts, to add to (the label swaps'
+ * counts[5] and [6]). */
+uint64_t *vci_sm_tally(vci_sm *sm);
 
 /* The label swaps alone, after step (a): each pair of adjacent classes
  * in turn, from the last, its contents (observed and unseen counts, list
@@ -347,16 +389,85 @@ void vci_sm_label_swaps(vc_lcm_workspace *w, const gsl_rng *r,
 void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
                        uint64_t counts[2]);
 #define VCI_FLIP_LOG_ALPHA 4.0
-/* The hybrid sets flip_every to VCI_FLIP_EVERY: on Kosovo a flip is
- * accepted about once in 600 proposals, and flips every
- * sweep made a sweep some 10% dearer and the ESS of N a sweep no better
- * (bench/RESULTS.md); escaping the UK region needs one accepted flip. */
-#define VCI_FLIP_EVERY 10
 
 /* Proposals tried and accepted so far (filled), as
  * vc_lcm_chains_splitmerge_counts: splits tried, accepted, merges tried,
  * accepted, splits impossible, label swaps tried, accepted. */
 void vci_sm_counts(const vci_sm *sm, uint64_t out[7]);
+
+/*
+ * Several chains (chains.c), with tempering's replicas (tempering.c).
+ */
+/* The block number of the exchange streams: far above any replica. */
+#define VCI_SWAP_BLOCK 0x80000000u
+
+struct vc_lcm_chains {
+    const vc_table *t;        /* borrowed */
+    vc_lcm_opts o;
+    size_t nchains;
+    size_t R;                 /* replicas per chain (sched.replicas) */
+    double *beta;             /* R: temperatures, beta[0] = 1 */
+    uint64_t *counts;         /* R * npat: each replica's thinned table */
+    double *log_p;            /* nchains * vci_lines(2 * npat): exchange
+                                 scratch, each chain's on its own lines */
+    vc_lcm_workspace **w;     /* nchains * R, chain-major */
+    gsl_rng **r;              /* nchains * R */
+    gsl_rng **rs;             /* nchains: exchange streams */
+    uint64_t *swap_tried;     /* nchains * vci_lines(R): exchanges of */
+    uint64_t *swap_done;      /* pair q of chain i at i * vci_lines(R) + q */
+    uint64_t steps;           /* steps of every chain since the start,
+                                 burn-in included (the even/odd clock) */
+    vci_lcm_schedule sched;   /* what a step does (schedule.c) */
+    vc_lcm_trace *trace;      /* nchains */
+    double **rep_E;           /* nchains * R (tempering only): at each
+                                 kept draw, the N each replica's theta
+                                 implies for the full table, n / (1 -
+                                 pi0) */
+    double **rep_lw;          /* nchains * R: its log weight to the cold
+                                 posterior, l_0(theta) - l_r(theta) */
+    size_t cap;               /* capacity of each trace */
+    uint64_t sweeps;          /* sweeps per chain after burn-in */
+    int burned;               /* burn-in done */
+    int failed;               /* a chain failed: no further rounds */
+    int *status;              /* nchains, per round */
+    vc_error *errs;           /* nchains, per round */
+};
+
+/* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in
+ * parallel (chains.c).  Returns the first failing chain's status. */
+int vci_chains_run(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
+                   vc_error *err);
+
+/* Tempering (tempering.c).  The geometric ladder from 1 to beta_min and
+ * each replica's table. */
+void vci_tempering_ladder(vc_lcm_chains *c);
+/* Each replica's table from the ladder: counts round(beta_q c_x). */
+void vci_tempering_set_tables(vc_lcm_chains *c);
+/* Point workspace w at replica q's table. */
+void vci_tempering_use_table(vc_lcm_chains *c, vc_lcm_workspace *w,
+                             size_t q);
+/* The exchanges of chain i's step `step`: the even or odd pairs.
+ * Touches only chain i's objects.  Errors: VC_ENUMERIC. */
+int vci_tempering_exchanges(vc_lcm_chains *c, size_t i, uint64_t step,
+                            vc_error *err);
+/* At kept draw d of chain i, each replica's implied N and log weight
+ * (the summary's replica test); no random numbers. */
+void vci_tempering_record(vc_lcm_chains *c, size_t i, size_t d);
+/* Restart the exchange counters of every chain. */
+void vci_tempering_counts_clear(vc_lcm_chains *c);
+/* The adaptive part of the burn-in (with o.adapt_ladder and more than
+ * two replicas): its steps into *done (0 if none). */
+int vci_tempering_burn_in(vc_lcm_chains *c, uint64_t *done, vc_error *err);
+/* The summary's replica test over every replica r >= 1: fills
+ * s->replica* and s->cold_*; 1 when a replica holds a region the cold
+ * chains miss, 0 when none does, -1 when out of memory (err set). */
+int vci_tempering_replicas(const vc_lcm_chains *c, size_t n,
+                           vc_lcm_summary *s, vc_error *err);
+
+/* vc_lcm_chains_alloc, with the retired samplers too when retired_ok
+ * (schedule.c; tests keep them as references). */
+vc_lcm_chains *vci_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
+                                    int retired_ok, vc_error *err);
 
 /* The summary's test of the chains' agreement on a tail (chains.c): m
  * chains of n draws x, the share of each beyond cut (below when below)

@@ -41,7 +41,8 @@
  *   population; lists independent within a class, so dependence between
  *   lists and heterogeneous catchability are carried by the class mixture.
  *
- * Full conditionals (the Gibbs sweep, in the order run)
+ * Full conditionals (the Gibbs sweep, in the order vci_lcm_sweep runs
+ * them; the samplers' other moves, schedule.c, come between (a) and (b))
  *   (a) Observed allocation.  The people with pattern x are exchangeable,
  *       so only their class counts matter:
  *         (m_x1, ..., m_xK) ~ Multinomial(c_x; w_x1, ..., w_xK),
@@ -56,9 +57,10 @@
  *       the others by index (the order is a function of the
  *       conditioning state, so the draw stays exact; multinomial_add),
  *       the last few people by categorical draws.
- *   (a') Hybrid sampler only (vc_lcm_workspace.unseen_moves): a
- *       Metropolis-Hastings move of one class's unseen count with lambda
- *       and V integrated out (vci_lcm_move_unseen, below).
+ *   (a') Hybrid sampler only (schedule.c): Metropolis-Hastings moves
+ *       of one class's unseen count with lambda and V integrated out
+ *       (vci_lcm_move_unseen, below), after the label swaps and the flip
+ *       of splitmerge.c.
  *   (b) lambda_jk ~ Beta(1 + s_jk, 1 + n_k - s_jk), drawn as G1 / (G1 + G2)
  *       with G1, G2 gamma; both shapes are >= 1, so neither draw can
  *       underflow, and log lambda = log(G1 / (G1 + G2)), log(1 -
@@ -192,7 +194,8 @@ void vc_lcm_opts_default(vc_lcm_opts *o)
     o->ess_min = VC_LCM_DEFAULT_ESS_MIN;
 }
 
-int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
+int vci_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t,
+                       int retired_ok, vc_error *err)
 {
     if (o == NULL) {
         return vc_error_set(err, VC_EINVAL, "no LCM options given");
@@ -212,28 +215,9 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
         return vc_error_set(err, VC_EINVAL, "chains = %zu: expected >= 1",
                             o->chains);
     }
-    if (o->sampler != VC_LCM_SAMPLER_GIBBS
-        && o->sampler != VC_LCM_SAMPLER_TEMPERING
-        && o->sampler != VC_LCM_SAMPLER_SPLITMERGE
-        && o->sampler != VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
-        && o->sampler != VC_LCM_SAMPLER_HYBRID) {
-        return vc_error_set(err, VC_EINVAL, "sampler = %d: expected %d "
-                            "(gibbs), %d (tempering), %d (splitmerge), "
-                            "%d (tempering-splitmerge) or %d (hybrid)",
-                            o->sampler, VC_LCM_SAMPLER_GIBBS,
-                            VC_LCM_SAMPLER_TEMPERING,
-                            VC_LCM_SAMPLER_SPLITMERGE,
-                            VC_LCM_SAMPLER_TEMPERING_SPLITMERGE,
-                            VC_LCM_SAMPLER_HYBRID);
-    }
-    if ((o->sampler == VC_LCM_SAMPLER_TEMPERING
-         || o->sampler == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE)
-        && (o->temperatures < 2 || o->temperatures > 64
-            || !(o->beta_min > 0.0 && o->beta_min < 1.0))) {
-        return vc_error_set(err, VC_EINVAL,
-                            "tempering with %zu temperatures down to beta "
-                            "= %g: expected 2 to 64 temperatures and beta "
-                            "in (0, 1)", o->temperatures, o->beta_min);
+    vci_lcm_schedule sched;
+    if (vci_lcm_schedule_of(o, retired_ok, &sched, err) != VC_OK) {
+        return VC_EINVAL;
     }
     if (o->thin < 1) {
         return vc_error_set(err, VC_EINVAL, "thin = 0: expected >= 1");
@@ -242,9 +226,8 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
         return vc_error_set(err, VC_EINVAL, "threads = %d: expected >= 0",
                             o->threads);
     }
-    if (!(o->level > 0.0 && o->level < 1.0)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "level = %g: expected in (0, 1)", o->level);
+    if (vc_level_check(o->level, err) != VC_OK) {
+        return VC_EINVAL;
     }
     if (!(o->rhat_max > 1.0) || !(o->ess_min >= 0.0)) {
         return vc_error_set(err, VC_EINVAL,
@@ -264,11 +247,17 @@ int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
     return VC_OK;
 }
 
+int vc_lcm_opts_check(const vc_lcm_opts *o, const vc_table *t, vc_error *err)
+{
+    return vci_lcm_opts_check(o, t, 0, err);
+}
+
 void vc_lcm_free(vc_lcm_workspace *w)
 {
     if (w == NULL) {
         return;
     }
+    vci_sm_free(w->sm);
     free(w->state.log_lambda);
     free(w->state.log_1m_lambda);
     free(w->state.log_pi);
@@ -299,11 +288,41 @@ void vc_lcm_free(vc_lcm_workspace *w)
 vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
                                vc_error *err)
 {
+    vci_lcm_schedule s;
+    if (o != NULL && vci_lcm_schedule_of(o, 0, &s, err) != VC_OK) {
+        return NULL;
+    }
+    if (o != NULL && s.replicas > 1) {
+        vc_error_set(err, VC_EINVAL, "%s runs %zu replicas a chain, "
+                     "exchanging states between them: vc_lcm_chains_alloc "
+                     "runs it, one workspace cannot", s.name, s.replicas);
+        return NULL;
+    }
+    return vci_lcm_alloc(t, o, &s, err);
+}
+
+int vci_lcm_set_schedule(vc_lcm_workspace *w, const vci_lcm_schedule *s,
+                         vc_error *err)
+{
+    if ((s->label_swaps || s->sm_every != 0) && w->sm == NULL) {
+        w->sm = vci_sm_alloc(w, w->n);
+        if (w->sm == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate "
+                                "split-merge scratch");
+        }
+    }
+    w->sched = *s;
+    return VC_OK;
+}
+
+vc_lcm_workspace *vci_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
+                                const vci_lcm_schedule *s, vc_error *err)
+{
     if (t == NULL) {
         vc_error_set(err, VC_EINVAL, "no table given");
         return NULL;
     }
-    if (vc_lcm_opts_check(o, t, err) != VC_OK) {
+    if (vci_lcm_opts_check(o, t, 1, err) != VC_OK) {
         return NULL;
     }
     if (t->n == 0 || t->npat == 0) {
@@ -360,6 +379,10 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
         || w->seen == NULL) {
         vc_lcm_free(w);
         vc_error_set(err, VC_ENOMEM, "cannot allocate an LCM workspace");
+        return NULL;
+    }
+    if (vci_lcm_set_schedule(w, s, err) != VC_OK) {
+        vc_lcm_free(w);
         return NULL;
     }
     return w;
@@ -996,7 +1019,7 @@ double vci_lcm_log_marginal(const vc_lcm_workspace *w, const double *log_p,
 
 /*
  * (a') The unseen of one class, with lambda and V integrated out
- * (vci_lcm_move_unseen; samplers other than gibbs and tempering).
+ * (vci_lcm_move_unseen; the hybrid sampler, schedule.c).
  *
  * Why.  Given theta, n0 ~ NegBin(n, 1 - pi0) has a standard deviation of
  * about 120 on Kosovo, where the posterior of N has one of about 1,300:
@@ -1186,44 +1209,76 @@ int vc_lcm_init(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
     return VC_OK;
 }
 
-int vci_lcm_moves_unseen(vc_lcm_workspace *w, const gsl_rng *r)
+/* The error of a failed step of sweep w->state.sweeps + 1. */
+static int sweep_error(const vc_lcm_workspace *w, int status,
+                       const char *step, vc_error *err)
 {
-    int status = VC_OK;
-    for (unsigned m = 0; status == VC_OK && m < w->unseen_moves; m++) {
-        status = vci_lcm_move_unseen(w, r);
+    return vc_error_set(err, status,
+                        "LCM sweep %llu: %s: a non-finite value or N "
+                        "beyond 2^62",
+                        (unsigned long long)w->state.sweeps + 1, step);
+}
+
+/*
+ * One sweep: every step of the sampler's schedule (schedule.c), in
+ * order.  The periodic moves count the workspace's own sweeps, which in a
+ * chain are its steps (a replica's counter stays with its workspace when
+ * states are exchanged).
+ */
+int vci_lcm_sweep(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
+{
+    const vci_lcm_schedule *s = &w->sched;
+    const uint64_t t = w->state.sweeps;
+    const int split = s->sm_every != 0 && t % s->sm_every == 0;
+    if (split && w->bias != NULL) {
+        /* its acceptance ratio has no bias term (umbrella.c) */
+        return vc_error_set(err, VC_EINVAL, "split-merge moves with a "
+                            "bias on N are not supported");
     }
-    return status;
-}
-
-/* Step (a), then the moves (a') the workspace asks for. */
-static int sample_observed_moves(vc_lcm_workspace *w, const gsl_rng *r)
-{
-    int status = vci_lcm_sample_observed(w, r);
-    return status == VC_OK ? vci_lcm_moves_unseen(w, r) : status;
-}
-
-int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
-{
-    static const char *const step[] = {
-        "class allocation of the observed", "lambda",
-        "stick-breaking weights", "alpha", "n0 (people no list saw)"};
-    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
-        sample_observed_moves, vci_lcm_sample_lambda,
-        vci_lcm_sample_weights, vci_lcm_sample_alpha,
-        vci_lcm_sample_unobserved};
-    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-        int status = sample[i](w, r);
+    /* (a) the class allocation of the observed; on a split-merge sweep
+     * keeping each pattern's class counts, then the proposals on them
+     * (splitmerge.c) */
+    int status = split ? vci_sm_propose(w, r) : vci_lcm_sample_observed(w, r);
+    if (status != VC_OK) {
+        return sweep_error(w, status, "class allocation of the observed",
+                           err);
+    }
+    /* label swaps of adjacent classes, the flip of the first and last
+     * with alpha (splitmerge.c) */
+    if (s->label_swaps) {
+        vci_sm_label_swaps(w, r, vci_sm_tally(w->sm));
+    }
+    if (s->flip_every != 0 && t % s->flip_every == 0) {
+        vci_sm_flip_alpha(w, r, w->flip);
+    }
+    /* (a') moves of the unseen of a class */
+    for (unsigned m = 0; m < s->unseen_moves; m++) {
+        status = vci_lcm_move_unseen(w, r);
         if (status != VC_OK) {
-            return vc_error_set(err, status,
-                                "LCM sweep %llu: %s: a non-finite value or "
-                                "N beyond 2^62",
-                                (unsigned long long)w->state.sweeps + 1,
-                                step[i]);
+            return sweep_error(w, status, "move of the unseen", err);
+        }
+    }
+    /* (b)-(e) */
+    static const char *const step[] = {
+        "lambda", "stick-breaking weights", "alpha",
+        "n0 (people no list saw)"};
+    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
+        vci_lcm_sample_lambda, vci_lcm_sample_weights,
+        vci_lcm_sample_alpha, vci_lcm_sample_unobserved};
+    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
+        status = sample[i](w, r);
+        if (status != VC_OK) {
+            return sweep_error(w, status, step[i], err);
         }
     }
     w->state.sweeps++;
     update_tracked(w);
     return VC_OK;
+}
+
+int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err)
+{
+    return vci_lcm_sweep(w, r, err);
 }
 
 /* Step (a) with the class counts of every observed pattern kept

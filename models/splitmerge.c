@@ -1,7 +1,8 @@
 /*
  * splitmerge.c: split-merge Metropolis-Hastings moves on the latent
  * classes of the latent class model (models/lcm.c), with the number of
- * unseen people, and label swaps, for `--sampler splitmerge`.
+ * unseen people, label swaps and the flip: the moves the samplers'
+ * schedules (schedule.c) add to the Gibbs sweep.
  *
  * References
  *   [JN04] S. Jain & R. M. Neal (2004), "A split-merge Markov chain Monte
@@ -268,6 +269,11 @@ vci_sm *vci_sm_alloc(const vc_lcm_workspace *w, uint64_t n_obs)
 void vci_sm_counts(const vci_sm *sm, uint64_t out[7])
 {
     memcpy(out, sm->counts, sizeof sm->counts);
+}
+
+uint64_t *vci_sm_tally(vci_sm *sm)
+{
+    return sm->counts;
 }
 
 /* Uniform on 0..n-1, n >= 1, exactly: 64 random bits from four 16-bit
@@ -933,72 +939,19 @@ void vci_sm_flip_alpha(vc_lcm_workspace *w, const gsl_rng *r,
     swap_classes(w, 0, K - 1);
 }
 
-/* The flip and the moves of the unseen (a', lcm.c) when the chain makes
- * them, then steps (b)-(e) of a sweep, after (a) and the other moves. */
-static int finish_sweep(vc_lcm_workspace *w, const gsl_rng *r,
-                        vc_error *err)
-{
-    vc_lcm_state *s = &w->state;
-    if (w->flip_every > 0 && s->sweeps % w->flip_every == 0) {
-        vci_sm_flip_alpha(w, r, w->flip);
-    }
-    int status = vci_lcm_moves_unseen(w, r); /* (a'), lcm.c */
-    if (status != VC_OK) {
-        return vc_error_set(err, status, "LCM sweep %llu: move of the "
-                            "unseen: a non-finite value",
-                            (unsigned long long)s->sweeps + 1);
-    }
-    static const char *const step[] = {"lambda", "stick-breaking weights",
-                                       "alpha", "n0 (people no list saw)"};
-    int (*const sample[])(vc_lcm_workspace *, const gsl_rng *) = {
-        vci_lcm_sample_lambda, vci_lcm_sample_weights, vci_lcm_sample_alpha,
-        vci_lcm_resample_unobserved};
-    for (size_t i = 0; i < sizeof step / sizeof step[0]; i++) {
-        status = sample[i](w, r);
-        if (status != VC_OK) {
-            return vc_error_set(err, status,
-                                "LCM sweep %llu (split-merge): %s: a "
-                                "non-finite value or N beyond 2^62",
-                                (unsigned long long)s->sweeps + 1, step[i]);
-        }
-    }
-    s->sweeps++;
-    return VC_OK;
-}
-
-int vci_lcm_iterate_swaps(vc_lcm_workspace *w, const gsl_rng *r, vci_sm *sm,
-                          vc_error *err)
-{
-    int status = vci_lcm_sample_observed(w, r);
-    if (status != VC_OK) {
-        return vc_error_set(err, status, "LCM sweep %llu: class allocation "
-                            "of the observed: a non-finite value",
-                            (unsigned long long)w->state.sweeps + 1);
-    }
-    vci_sm_label_swaps(w, r, sm->counts);
-    return finish_sweep(w, r, err);
-}
-
-int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
-                               vci_sm *sm, size_t moves, vc_error *err)
+int vci_sm_propose(vc_lcm_workspace *w, const gsl_rng *r)
 {
     const size_t J = w->J, K = w->K, P = w->npat;
     vc_lcm_state *s = &w->state;
-    if (w->bias != NULL) {
-        /* its acceptance ratio has no bias term (umbrella.c) */
-        return vc_error_set(err, VC_EINVAL, "split-merge moves with a "
-                            "bias on N are not supported");
-    }
+    vci_sm *sm = w->sm;
     int status = vci_lcm_sample_observed_cells(w, r, sm->cells);
     if (status != VC_OK) {
-        return vc_error_set(err, status, "LCM sweep %llu: class allocation "
-                            "of the observed: a non-finite value",
-                            (unsigned long long)s->sweeps + 1);
+        return status;
     }
     memcpy(sm->cells + P * K, s->n0_class, K * sizeof *s->n0_class);
     uint64_t unseen_max = w->n_max != 0 ? w->n_max - w->n
                                         : (uint64_t)1 << 62;
-    for (size_t m = 0; m < moves; m++) {
+    for (size_t m = 0; m < w->sched.sm_moves; m++) {
         split_merge(sm, r, s->alpha, unseen_max);
     }
     /* the counts back into the sweep's sufficient statistics */
@@ -1021,6 +974,5 @@ int vci_lcm_iterate_splitmerge(vc_lcm_workspace *w, const gsl_rng *r,
     }
     s->n0 = n0;
     s->N = w->n + n0;
-    vci_sm_label_swaps(w, r, sm->counts);
-    return finish_sweep(w, r, err);
+    return VC_OK;
 }

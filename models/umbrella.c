@@ -145,13 +145,20 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
     double *b = u->bias + i * B;
     double *eff = calloc(B, sizeof *eff); /* tilt + b: the chain's bias */
     uint64_t *hist = calloc(B, sizeof *hist); /* visits in this stage */
-    vc_lcm_workspace *w = vc_lcm_alloc(t, o, err);
+    /* the hybrid's sweep without its split-merge proposals, which
+     * refuse a bias (schedule.c) */
+    vc_lcm_opts ho = *o;
+    ho.sampler = VC_LCM_SAMPLER_HYBRID;
+    vci_lcm_schedule sched;
+    vc_lcm_workspace *w = NULL;
+    if (vci_lcm_schedule_of(&ho, 0, &sched, err) == VC_OK) {
+        sched.sm_every = 0;
+        w = vci_lcm_alloc(t, o, &sched, err);
+    }
     gsl_rng *r = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)i,
                                      VC_UMBRELLA_STREAM, err);
-    vci_sm *sm = w != NULL ? vci_sm_alloc(w, t->n) : NULL;
     int status = VC_OK;
-    if (eff == NULL || hist == NULL || w == NULL || r == NULL
-        || sm == NULL) {
+    if (eff == NULL || hist == NULL || w == NULL || r == NULL) {
         status = vc_error_set(err, VC_ENOMEM, "umbrella chain %zu: cannot "
                               "allocate", i);
         goto done;
@@ -160,8 +167,6 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
     if (status != VC_OK) {
         goto done;
     }
-    w->unseen_moves = VCI_UNSEEN_MOVES;
-    w->flip_every = VCI_FLIP_EVERY;
     w->bias = eff;
     w->bias_bins = u->bins;
     w->bias_lo = u->lo;
@@ -183,7 +188,7 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
         int flat = 0;
         while (!flat && spent < uo->adapt_max) {
             for (uint64_t sw = 0; sw < uo->stage_sweeps; sw++) {
-                status = vci_lcm_iterate_swaps(w, r, sm, err);
+                status = vci_lcm_sweep(w, r, err);
                 if (status != VC_OK) {
                     goto done;
                 }
@@ -229,7 +234,7 @@ static int run_chain(vc_lcm_umbrella *u, size_t i, const vc_table *t,
     }
     size_t d = 0;
     for (uint64_t sw = 1; sw <= uo->sweeps; sw++) {
-        status = vci_lcm_iterate_swaps(w, r, sm, err);
+        status = vci_lcm_sweep(w, r, err);
         if (status != VC_OK) {
             goto done;
         }
@@ -252,7 +257,6 @@ done:
     if (w != NULL) {
         w->bias = NULL;
     }
-    vci_sm_free(sm);
     if (r != NULL) {
         gsl_rng_free(r);
     }

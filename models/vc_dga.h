@@ -43,15 +43,12 @@ typedef struct {
                           0 = 10 */
 } vc_dga_opts;
 
-/* Soft problems (vc_dga_result.flags). */
-#define VC_DGA_FLAG_GRID_TAIL 0x1u  /* posterior mass near the top of the
-                                       grid is not negligible */
-#define VC_DGA_FLAG_SPARSE    0x2u  /* some pair of lists has no one in
-                                       common: graphs joining them rest on
-                                       the prior alone */
-#define VC_DGA_FLAG_NOT_CONVERGED 0x4u /* MCMC: R-hat >= rhat_max or bulk
-                                          ESS < ess_min for E(N | G) or the
-                                          number of edges */
+/* Soft problems, in vc_dga_result.flags and vc_estimate.flags:
+ * VC_FLAG_UPPER_OPEN (posterior mass near the top of the grid of n0 is
+ * not negligible), VC_FLAG_SPARSE (some pair of lists has no one in
+ * common: graphs joining them rest on the prior alone) and, from MCMC,
+ * VC_FLAG_NOT_CONVERGED (R-hat >= rhat_max or bulk ESS < ess_min for
+ * E(N | G) or the number of edges); core/vc_estimate.h words them. */
 
 /* One of the most probable graphs. */
 typedef struct {
@@ -105,7 +102,7 @@ typedef struct {
     size_t ntop;
     vc_dga_graph *top;    /* ntop most probable graphs, best first */
     double *edge_post;    /* J*J: posterior probability of edge (a, b) */
-    unsigned flags;       /* VC_DGA_FLAG_* */
+    unsigned flags;       /* VC_FLAG_* */
     int mcmc;             /* 1: from MCMC over graphs, mc is filled */
     vc_dga_mcmc_info mc;
 } vc_dga_result;
@@ -136,7 +133,7 @@ double vc_dga_quantile(const vc_dga_result *r, double p);
 
 /*
  * Fill e (method "dga") with the posterior median as the estimate, the
- * equal-tailed interval at level, and the posterior sd as se.
+ * equal-tailed interval at level, the posterior sd as se, and r's flags.
  */
 void vc_dga_estimate(const vc_dga_result *r, double level, vc_estimate *e);
 

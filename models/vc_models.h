@@ -56,9 +56,9 @@
                                         runs; Kosovo forgets its start in
                                         a few thousand sweeps */
 #define VC_LCM_DEFAULT_ITERATIONS 100000 /* sweeps per chain after burn-in:
-                                        on Kosovo 4 chains give bulk ESS
-                                        ~600-700 (bench/RESULTS.md), above
-                                        the convergence target of 400 */
+                                        on Kosovo 4 chains give a bulk ESS
+                                        above the convergence target of
+                                        400 (bench/RESULTS.md) */
 #define VC_LCM_DEFAULT_THIN 10       /* LCMCR's default thinning; adjacent
                                         sweeps are nearly identical in N */
 #define VC_LCM_DEFAULT_SEED 20160906u /* any fixed value; always reported */
@@ -66,8 +66,10 @@
 #define VC_LCM_DEFAULT_RHAT_MAX 1.01 /* Vehtari et al. (2021), sec. 4 */
 #define VC_LCM_DEFAULT_ESS_MIN 400.0 /* 100 per chain for 4 chains, ibid. */
 
-/* Samplers (vc_lcm_opts.sampler). */
-#define VC_LCM_SAMPLER_GIBBS 0     /* the plain Gibbs sweep (models/lcm.c) */
+/* Samplers (vc_lcm_opts.sampler).  What each does, step by step, is
+ * the table at the top of models/schedule.c. */
+#define VC_LCM_SAMPLER_GIBBS 0     /* the plain Gibbs sweep of LCMCR
+                                      (models/lcm.c) */
 #define VC_LCM_SAMPLER_TEMPERING 1 /* parallel tempering: each chain runs
                                       `temperatures` replicas of the Gibbs
                                       sweep, replica r on the table thinned
@@ -76,35 +78,33 @@
                                       neighbours (Geyer 1991); the draws
                                       are those of the full-table replica,
                                       which targets the posterior exactly
-                                      (models/lcm.c, "Tempering") */
-#define VC_LCM_SAMPLER_SPLITMERGE 2 /* Gibbs sweeps with label swaps of
-                                      adjacent classes in each
-                                      (Papaspiliopoulos & Roberts 2008)
-                                      and, every 100th sweep, a split-
-                                      merge proposal on the classes and N
-                                      (Jain & Neal 2004; Dahl 2003);
-                                      models/splitmerge.c */
+                                      (models/tempering.c) */
+#define VC_LCM_SAMPLER_SPLITMERGE 2 /* retired (refused with a message
+                                      naming the hybrid, which makes its
+                                      moves and more; models/schedule.c) */
 #define VC_LCM_SAMPLER_TEMPERING_SPLITMERGE 3 /* parallel tempering whose
-                                      replicas run the splitmerge sweeps */
-#define VC_LCM_SAMPLER_HYBRID 4    /* the splitmerge sweeps (label swaps,
-                                      split-merge every 10,000th sweep)
-                                      with, each, three moves of the
-                                      unseen of a class, lambda and V
-                                      integrated out, and every 10th a
-                                      flip of the first and last classes
-                                      with alpha
-                                      (models/splitmerge.c, models/lcm.c,
-                                      step (a')) */
+                                      replicas add label swaps of adjacent
+                                      classes (Papaspiliopoulos & Roberts
+                                      2008) and, every 100th sweep, a
+                                      split-merge proposal on the classes
+                                      and N (Jain & Neal 2004; Dahl 2003;
+                                      models/splitmerge.c) */
+#define VC_LCM_SAMPLER_HYBRID 4    /* Gibbs sweeps with label swaps, three
+                                      moves of the unseen of a class
+                                      (lambda and V integrated out), every
+                                      10th a flip of the first and last
+                                      classes with alpha and every
+                                      10,000th a split-merge proposal */
 #define VC_LCM_DEFAULT_SAMPLER VC_LCM_SAMPLER_HYBRID
-#define VC_LCM_DEFAULT_TEMPERATURES 8 /* with beta_min 0.25: on UK the
-                                      adapted ladder then exchanges
-                                      15-55% of the time between every
-                                      pair, and reaches R-hat < 1.01
-                                      (bench/RESULTS.md); each replica
-                                      costs a sweep */
-#define VC_LCM_DEFAULT_BETA_MIN 0.25 /* below the fraction near 0.5 where
-                                      the UK posterior changes shape
-                                      abruptly, so the ladder spans it */
+#define VC_LCM_DEFAULT_TEMPERATURES 8 /* enough replicas for the adapted
+                                      ladder to exchange between every
+                                      pair on UK; each replica costs a
+                                      sweep (bench/HISTORY.md, "Branch
+                                      lcm3: data tempering, adapted
+                                      ladder") */
+#define VC_LCM_DEFAULT_BETA_MIN 0.25 /* below the fraction where the UK
+                                      posterior changes shape abruptly,
+                                      so the ladder spans it (ibid.) */
 
 typedef struct {
     /* the model */
@@ -117,7 +117,7 @@ typedef struct {
                               LCMCR always applies one (21 n, silently);
                               here a bound is visible: sweeps whose draw of
                               N was held back by it are counted and
-                              flagged (VC_LCM_FLAG_BOUND).  When set, must
+                              flagged (VC_FLAG_BOUND).  When set, must
                               satisfy n < n_max <= n + 2^32 - 1. */
     /* the run */
     int sampler;           /* VC_LCM_SAMPLER_* */
@@ -189,9 +189,10 @@ typedef struct vc_lcm_workspace vc_lcm_workspace;
 /*
  * Allocate the state and scratch of one chain for table t (borrowed: it
  * must outlive the workspace) under the model options of o (K,
- * alpha_shape, alpha_rate, n_max; o is copied).  Errors: VC_EINVAL (bad
- * option, a table with no one observed, a count above 2^32 - 1),
- * VC_ENOMEM.  Returned; free with vc_lcm_free.
+ * alpha_shape, alpha_rate, n_max) and its sampler (o is copied).  Errors:
+ * VC_EINVAL (bad option, a tempering sampler, which needs several
+ * replicas: vc_lcm_chains_*, a table with no one observed, a count above
+ * 2^32 - 1), VC_ENOMEM.  Returned; free with vc_lcm_free.
  */
 vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
                                vc_error *err);
@@ -206,8 +207,10 @@ vc_lcm_workspace *vc_lcm_alloc(const vc_table *t, const vc_lcm_opts *o,
 int vc_lcm_init(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err);
 
 /*
- * One Gibbs sweep (see models/lcm.c).  Allocates nothing; its cost depends
- * on the number of distinct observed patterns, J and K, not on n.  Errors:
+ * One sweep of the workspace's sampler (o->sampler of vc_lcm_alloc; the
+ * default is the hybrid, gibbs the plain Gibbs sweep; models/schedule.c
+ * says what each does).  Allocates nothing; its cost depends on the
+ * number of distinct observed patterns, J and K, not on n.  Errors:
  * VC_ENUMERIC (a non-finite weight, or N beyond 2^62).
  */
 int vc_lcm_iterate(vc_lcm_workspace *w, const gsl_rng *r, vc_error *err);
@@ -274,26 +277,35 @@ size_t vc_lcm_chains_swap_rates(const vc_lcm_chains *c, double *rate,
 size_t vc_lcm_chains_ladder(const vc_lcm_chains *c, double *beta,
                             size_t size);
 
-/*
- * Split-merge counters of replica `replica` (0: the full table; 0 unless
- * tempering-splitmerge), pooled over chains, burn-in included (filled):
- * counts[0] splits proposed, [1] accepted, [2] merges proposed, [3]
- * accepted, [4] splits impossible (no empty class), [5] label swaps
- * proposed, [6] accepted.  Returns 7, or 0 (all zero) under a sampler
- * without split-merge moves or for a replica that does not exist.
- */
-size_t vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c,
-                                       size_t replica, uint64_t counts[7]);
+/* Split-merge counters (models/splitmerge.c), burn-in included. */
+typedef struct {
+    uint64_t splits_proposed, splits_accepted;
+    uint64_t merges_proposed, merges_accepted;
+    uint64_t splits_no_empty_class;  /* splits impossible: no empty class */
+    uint64_t label_swaps_proposed, label_swaps_accepted;
+} vc_lcm_splitmerge_counts;
 
 /*
- * Counters of the hybrid sampler's own moves, pooled over chains, burn-in
- * included (filled): counts[0] moves of the unseen proposed (models/lcm.c,
- * step (a')), [1] accepted, [2] flips of classes 0 and K - 1 with alpha
- * proposed (models/splitmerge.c), [3] accepted.  Returns 4, or 0 (all
- * zero) under another sampler.
+ * The split-merge counters of replica `replica` (0: the full table; 0
+ * unless tempering-splitmerge), pooled over chains (filled).  Returns 1,
+ * or 0 (all zero) under a sampler without label swaps or split-merge
+ * proposals or for a replica that does not exist.
  */
-size_t vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
-                                   uint64_t counts[4]);
+int vc_lcm_chains_splitmerge_counts(const vc_lcm_chains *c, size_t replica,
+                                    vc_lcm_splitmerge_counts *out);
+
+/* Counters of the hybrid sampler's own moves, burn-in included: the
+ * moves of the unseen (models/lcm.c, step (a')) and the flips of classes
+ * 1 and K with alpha (models/splitmerge.c). */
+typedef struct {
+    uint64_t unseen_moves_proposed, unseen_moves_accepted;
+    uint64_t flips_proposed, flips_accepted;
+} vc_lcm_hybrid_counts;
+
+/* The hybrid's counters, pooled over chains (filled).  Returns 1, or 0
+ * (all zero) under a sampler without these moves. */
+int vc_lcm_chains_hybrid_counts(const vc_lcm_chains *c,
+                                vc_lcm_hybrid_counts *out);
 
 /* Sweeps per chain after burn-in so far. */
 uint64_t vc_lcm_chains_sweeps(const vc_lcm_chains *c);
@@ -373,26 +385,11 @@ int vc_diag_mcse_quantile(const double *x, size_t m, size_t n, double p,
 int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
                       vc_diag_summary *out, vc_error *err);
 
-/* Soft problems of an LCM run, in vc_lcm_summary.flags and, or-ed in,
- * vc_estimate.flags.  High bits, clear of the estimators' VC_FLAG_*. */
-#define VC_LCM_FLAG_NOT_CONVERGED 0x100u /* R-hat >= rhat_max, bulk ESS <
-                                            ess_min, or undefined */
-#define VC_LCM_FLAG_BOUND 0x200u         /* a draw of N was held back by
-                                            the n_max bound */
-#define VC_LCM_FLAG_TAILS 0x400u         /* the chains disagree on the
-                                            share of their draws beyond
-                                            the interval's ends (a region
-                                            some chains visit and others
-                                            do not; issue 21): the run is
-                                            not converged either */
+/* Soft problems of an LCM run, in vc_lcm_summary.flags and
+ * vc_estimate.flags: VC_FLAG_NOT_CONVERGED, VC_FLAG_BOUND, VC_FLAG_TAILS
+ * and VC_FLAG_REPLICA (core/vc_estimate.h, with their words). */
 
-#define VC_LCM_FLAG_REPLICA 0x800u       /* a replica of tempering,
-                                            reweighted to the posterior,
-                                            puts weight on N the cold
-                                            chain never visits (issue
-                                            21): not converged either */
-
-/* VC_LCM_FLAG_REPLICA: a replica's draws outside the cold chains' range
+/* VC_FLAG_REPLICA: a replica's draws outside the cold chains' range
  * of N hold at least this share of its weight reweighted to the
  * posterior, with at least VC_LCM_REPLICA_ESS_MIN effective weights and
  * VC_LCM_REPLICA_DRAWS_MIN draws outside.  The cold chains' own kept
@@ -404,7 +401,7 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
 #define VC_LCM_REPLICA_DRAWS_MIN 5
 
 /* Below this p-value the chains' tail shares disagree
- * (VC_LCM_FLAG_TAILS).  Far below the usual levels because the ESS of a
+ * (VC_FLAG_TAILS).  Far below the usual levels because the ESS of a
  * tail's indicator within one chain overstates its information where
  * slow configurations come and go: on UK (issue 21) a well-mixed hybrid
  * run (4 x 200,000 sweeps, seed 21, 0.13-0.21% of each chain below N =
@@ -412,9 +409,6 @@ int vc_diag_summarise(const double *x, size_t m, size_t n, double level,
  * low-N region (3.7% of its draws below 15,000 against 0.14-0.16%; R-hat
  * 1.004, converged by R-hat and ESS) gave 2e-10. */
 #define VC_LCM_TAIL_P_MIN 1e-6
-
-/* Plain-words description of one VC_LCM_FLAG_* bit (static), or NULL. */
-const char *vc_lcm_flag_text(unsigned flag);
 
 /* Everything a report needs about a run. */
 typedef struct {
@@ -426,7 +420,7 @@ typedef struct {
                                    tails (tail_p >= VC_LCM_TAIL_P_MIN),
                                    and no replica of tempering holds N
                                    the cold chains miss
-                                   (VC_LCM_FLAG_REPLICA) */
+                                   (VC_FLAG_REPLICA) */
     /* Agreement of the chains on each tail: the share of each chain's
      * draws below N.lower (the pooled draws' lower end) and above
      * N.upper, min and max over the chains, and the smaller of the two
@@ -457,11 +451,11 @@ typedef struct {
      * and share of the draws, in increasing N. */
     size_t modes;
     double mode_centre[4], mode_lo[4], mode_hi[4], mode_weight[4];
-    unsigned flags;             /* VC_LCM_FLAG_* */
+    unsigned flags;             /* VC_FLAG_* */
     uint64_t observed;          /* n */
     /* what was run, for the record (style guide, section 5) */
     const char *rng;            /* generator name (static) */
-    const char *sampler;        /* "gibbs", "tempering", "splitmerge",
+    const char *sampler;        /* "gibbs", "tempering",
                                    "tempering-splitmerge" or "hybrid"
                                    (static) */
     size_t temperatures;        /* replicas per chain (1 under Gibbs) */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "estimators/vc_estimators.h"
+#include "core/vc_estimate.h"
 
 /*
  * Write x rounded to the nearest whole number with thousands separators

@@ -777,6 +777,28 @@ static void test_batch_cache_repair(void)
     CU_ASSERT(same_output("rep0", "rep1"));
 }
 
+/* Every option of a method's family is part of its units' cache key: a
+ * re-run into the same --out with one of them changed computes that
+ * method's unit again (one new unit file) rather than serving the result
+ * of the other setting. */
+static void test_batch_cache_keys(void)
+{
+    const char *base = "--methods loglinear,lcm,dga --model independence "
+                       "--iterations 300 --burnin 100 -q";
+    static const char *const changed[] = {"--heterogeneity 2",
+                                          "--sampler gibbs", "--dga-mcmc"};
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch data/reference/Kosovo.csv %s --out "
+                             "%s/keys >/dev/null", vc_test_cli(), base,
+                             tmpdir), 0);
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++) {
+        CU_ASSERT_EQUAL(sh("%s batch data/reference/Kosovo.csv %s %s --out "
+                           "%s/keys >/dev/null", vc_test_cli(), base,
+                           changed[i], tmpdir), 0);
+        CU_ASSERT_EQUAL(sh("test $(ls %s/keys/cache | wc -l) -eq %zu",
+                           tmpdir, 3 + i + 1), 0);
+    }
+}
+
 /* A stratum key with HTML's special characters is escaped in the report
  * (and quoted in results.csv); an lcm run of three draws has no R-hat,
  * which the report says rather than printing a number. */
@@ -1288,6 +1310,8 @@ int vc_register_batch_suite(void)
                == NULL
         || CU_add_test(s, "batch: cache repaired on resume",
                        test_batch_cache_repair) == NULL
+        || CU_add_test(s, "batch: every method option in the cache key",
+                       test_batch_cache_keys) == NULL
         || CU_add_test(s, "batch: report escapes, undefined R-hat",
                        test_batch_report_escapes) == NULL
         || CU_add_test(s, "batch: progress on a terminal",

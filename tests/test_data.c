@@ -1,5 +1,5 @@
 /*
- * test_data.c: the data suite: CSV intake (data/csv.c) into vc_table.
+ * test_data.c: the data suite: CSV intake (data/csv*.c) into vc_table.
  *
  * Known values come from the published tables in data/reference
  * (see SOURCES.md there); every documented malformed input has a fixture

@@ -129,7 +129,7 @@ static void test_dga_cliques_and_auto_grid(void)
     CU_ASSERT_STRING_EQUAL(r->top[0].cliques, "[EXH,ABA,OSCE][EXH,OSCE,HRW]");
     CU_ASSERT_EQUAL(r->ngrid, 110001);
     CU_ASSERT_EQUAL(r->median, 12595);
-    CU_ASSERT_EQUAL(r->flags & VC_DGA_FLAG_GRID_TAIL, 0);
+    CU_ASSERT_EQUAL(r->flags & VC_FLAG_UPPER_OPEN, 0);
     /* ABA-HRW is the one pair missing from the top graph */
     CU_ASSERT(r->edge_post[1 * 4 + 3] < 0.05);
     CU_ASSERT(r->edge_post[0 * 4 + 1] > 0.95);
@@ -228,7 +228,7 @@ static void test_dga_errors(void)
     o.n0_hi = 40;
     vc_dga_result *r = vc_dga_fit(t, &o, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    CU_ASSERT(r->flags & VC_DGA_FLAG_GRID_TAIL);
+    CU_ASSERT(r->flags & VC_FLAG_UPPER_OPEN);
     /* a quantile beyond the posterior's mass is the top of the grid */
     CU_ASSERT_EQUAL(vc_dga_quantile(r, 2.0), (double)t->n + 40.0);
     vc_dga_result_free(r);
@@ -278,7 +278,7 @@ static void test_dga_negbin(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     CU_ASSERT_EQUAL(r->ngraphs, 8);
     CU_ASSERT(r->median > 626.0 && r->mean > 626.0 && isfinite(r->sd));
-    CU_ASSERT_EQUAL(r->flags & VC_DGA_FLAG_GRID_TAIL, 0);
+    CU_ASSERT_EQUAL(r->flags & VC_FLAG_UPPER_OPEN, 0);
     vc_dga_result_free(r);
     vc_table_free(t);
 }

@@ -213,6 +213,8 @@ static void test_estimator_errors(void)
                                             VC_INTERVAL_WALD, &e, &err),
                     VC_EUNDEFINED);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "Chapman"));
+    /* the library names no option of the command line */
+    CU_ASSERT_PTR_NULL(strstr(err.msg, "--"));
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_chapman_from_counts(120, 85, 0, 0.95,
                                            VC_INTERVAL_WALD, &e, &err), VC_OK);
@@ -268,14 +270,17 @@ static void test_estimator_errors(void)
 }
 
 /* Every flag has its sentence for the reports; the last flag is the
- * highest bit, and no other bit has one. */
+ * highest bit, VC_FLAG_COUNT counts them, and no other bit has one. */
 static void test_flag_texts(void)
 {
+    size_t count = 0;
     for (unsigned f = 1; f <= VC_FLAG_LAST; f <<= 1) {
         const char *s = vc_estimate_flag_text(f);
         CU_ASSERT_PTR_NOT_NULL(s);
         CU_ASSERT(s != NULL && strlen(s) > 20);
+        count++;
     }
+    CU_ASSERT_EQUAL(count, VC_FLAG_COUNT);
     CU_ASSERT_PTR_NULL(vc_estimate_flag_text(VC_FLAG_LAST << 1));
     CU_ASSERT_PTR_NULL(vc_estimate_flag_text(0));
     CU_ASSERT_PTR_NOT_NULL(strstr(vc_estimate_flag_text(VC_FLAG_NO_UNSEEN),
@@ -284,6 +289,61 @@ static void test_flag_texts(void)
                                       VC_FLAG_BIAS_CORRECTED), "f2 = 0"));
     CU_ASSERT_PTR_NOT_NULL(strstr(vc_estimate_flag_text(
                                       VC_FLAG_WALD_CLIPPED), "raised"));
+}
+
+/* The one formatter of warnings: set flags in the order of their bits,
+ * bits that are not flags skipped, at most max of them. */
+static void test_warnings(void)
+{
+    const char *w[VC_FLAG_COUNT];
+    unsigned all = (VC_FLAG_LAST << 1) - 1u;
+    CU_ASSERT_EQUAL(vc_estimate_warnings(all, w, VC_FLAG_COUNT),
+                    VC_FLAG_COUNT);
+    CU_ASSERT_EQUAL(vc_estimate_warnings(0xFFFFFFFFu, w, VC_FLAG_COUNT),
+                    VC_FLAG_COUNT);
+    CU_ASSERT_EQUAL(vc_estimate_warnings(0, w, VC_FLAG_COUNT), 0);
+    CU_ASSERT_EQUAL(vc_estimate_warnings(VC_FLAG_LAST << 1, w,
+                                         VC_FLAG_COUNT), 0);
+    unsigned f = VC_FLAG_NOT_CONVERGED | VC_FLAG_SPARSE | VC_FLAG_UPPER_OPEN;
+    CU_ASSERT_EQUAL(vc_estimate_warnings(f, w, VC_FLAG_COUNT), 3);
+    CU_ASSERT_PTR_EQUAL(w[0], vc_estimate_flag_text(VC_FLAG_SPARSE));
+    CU_ASSERT_PTR_EQUAL(w[1], vc_estimate_flag_text(VC_FLAG_UPPER_OPEN));
+    CU_ASSERT_PTR_EQUAL(w[2], vc_estimate_flag_text(VC_FLAG_NOT_CONVERGED));
+    CU_ASSERT_EQUAL(vc_estimate_warnings(f, w, 1), 1);
+    CU_ASSERT_PTR_EQUAL(w[0], vc_estimate_flag_text(VC_FLAG_SPARSE));
+    /* a fresh estimate keeps nothing of what was there */
+    vc_estimate e;
+    memset(&e, 0xAB, sizeof e);
+    vc_estimate_init(&e, "chao", 7);
+    CU_ASSERT_STRING_EQUAL(e.method, "chao");
+    CU_ASSERT_EQUAL(e.observed, 7);
+    CU_ASSERT_EQUAL(e.flags, 0);
+    CU_ASSERT_EQUAL(e.has_se, 0);
+    CU_ASSERT_EQUAL(e.estimate, 0.0);
+    CU_ASSERT_PTR_NULL(e.interval);
+}
+
+/* One check, one wording, for every level a function takes. */
+static void test_level_check(void)
+{
+    vc_error err;
+    CU_ASSERT_EQUAL(vc_level_check(0.95, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_level_check(1e-9, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_level_check(0.0, NULL), VC_EINVAL);
+    CU_ASSERT_EQUAL(vc_level_check(1.0, NULL), VC_EINVAL);
+    CU_ASSERT_EQUAL(vc_level_check(NAN, NULL), VC_EINVAL);
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_level_check(95.0, &err), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "interval level must lie strictly "
+                                    "between 0 and 1, got 95");
+    /* the estimators say the same (models: test_models.c) */
+    vc_estimate e;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_chapman_from_counts(10, 10, 5, 1.5,
+                                           VC_INTERVAL_LOGNORMAL, &e, &err),
+                    VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.msg, "interval level must lie strictly "
+                                    "between 0 and 1, got 1.5");
 }
 
 /* Build a copy of t with its lists in the order perm (new list i = old
@@ -433,6 +493,8 @@ int vc_register_estimators_suite(void)
                == NULL
         || CU_add_test(s, "errors", test_estimator_errors) == NULL
         || CU_add_test(s, "flag texts", test_flag_texts) == NULL
+        || CU_add_test(s, "warnings", test_warnings) == NULL
+        || CU_add_test(s, "level check", test_level_check) == NULL
         || CU_add_test(s, "properties", test_properties) == NULL
         || CU_add_test(s, "independence 30 lists", test_independence_wide)
                == NULL) {

@@ -984,6 +984,12 @@ static void test_link_cli(void)
                         "tests/fixtures/link_ngo.csv -o %T/ngo.enc"),
                     0);
     CU_ASSERT_EQUAL(run("link %T/iom.enc %T/ngo.enc"), 3);
+    /* the library says what differs; the tool names the option */
+    char *e = slurp("err");
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "keep different stratum columns in "
+                                     "clear: encode both with the same "
+                                     "--strata-field\n"));
+    free(e);
 }
 
 /* simulate --people, then encode each list, link, estimate: the whole

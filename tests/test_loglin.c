@@ -15,70 +15,18 @@
 #include <omp.h>
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 #include "tests/test_util.h"
 
-/* ---------------------------------------------------------------------
- * Reading the reference tables: a header of list names then "count", and
- * rows of 0/1 flags and a count.  The data module's CSV reader lives on
- * another branch; this format is simple enough to read here.
- * ------------------------------------------------------------------- */
-
+/* A reference table of data/reference by name, read by tests/test_util.c
+ * independently of the library's CSV reader. */
 static vc_table *load_table(const char *name)
 {
     char file[256];
-    snprintf(file, sizeof file, "%s.csv", name);
-    FILE *f = fopen(vc_test_refpath(file), "r");
-    if (f == NULL) {
-        fprintf(stderr, "\n  cannot open %s", vc_test_refpath(file));
+    if (snprintf(file, sizeof file, "%s.csv", name) >= (int)sizeof file) {
         return NULL;
     }
-    char line[4096];
-    char *names[64];
-    size_t J = 0;
-    if (fgets(line, sizeof line, f) == NULL) {
-        fclose(f);
-        return NULL;
-    }
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *tok = strtok(line, ","); tok != NULL; tok = strtok(NULL, ",")) {
-        names[J++] = strdup(tok);
-    }
-    J--; /* the count column */
-    free(names[J]);
-    uint32_t pattern[4096];
-    uint64_t count[4096];
-    size_t npat = 0;
-    while (npat < 4096 && fgets(line, sizeof line, f) != NULL) {
-        uint32_t x = 0;
-        size_t col = 0;
-        unsigned long long c = 0;
-        for (char *tok = strtok(line, ",\r\n"); tok != NULL;
-             tok = strtok(NULL, ",\r\n")) {
-            if (col < J) {
-                x |= (uint32_t)(atoi(tok) != 0) << col;
-            } else {
-                c = strtoull(tok, NULL, 10);
-            }
-            col++;
-        }
-        if (col == J + 1) {
-            pattern[npat] = x;
-            count[npat] = c;
-            npat++;
-        }
-    }
-    fclose(f);
-    vc_error err;
-    vc_error_clear(&err);
-    vc_table *t = vc_table_from_counts(J, (const char *const *)names, npat,
-                                       pattern, count, &err);
-    for (size_t j = 0; j < J; j++) {
-        free(names[j]);
-    }
-    if (t == NULL) {
-        fprintf(stderr, "\n  %s: %s", name, err.msg);
-    }
-    return t;
+    return vc_test_load_ref(file);
 }
 
 /* ---------------------------------------------------------------------

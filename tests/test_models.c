@@ -679,6 +679,10 @@ static void test_sweep_invariants(void)
         CU_ASSERT(s->alpha > 0.0 && isfinite(s->alpha));
         CU_ASSERT_EQUAL(s->sweeps, (uint64_t)i + 1);
     }
+    /* one workspace runs the default sampler, the hybrid (issue 14):
+     * three moves of the unseen a sweep, a flip every 10th */
+    CU_ASSERT_EQUAL(w->unseen_tried, 3 * 500);
+    CU_ASSERT_EQUAL(w->flip[0], 500 / 10);
     gsl_rng_free(r);
     vc_lcm_free(w);
     vc_table_free(t);
@@ -757,13 +761,16 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(vc_diag_mcse_quantile(x, 2, 4, 1.0, &v, NULL),
                     VC_EINVAL);
     vc_diag_summary ds;
-    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 4, 0.0, &ds, NULL), VC_EINVAL);
+    vc_error lerr;
+    vc_error_clear(&lerr);
+    CU_ASSERT_EQUAL(vc_diag_summarise(x, 2, 4, 0.0, &ds, &lerr), VC_EINVAL);
+    CU_ASSERT_STRING_EQUAL(lerr.msg, "interval level must lie strictly "
+                                     "between 0 and 1, got 0");
     CU_ASSERT_EQUAL(vc_diag_summarise(c8, 2, 4, 0.9, &ds, NULL), VC_OK);
     CU_ASSERT_EQUAL(ds.diag_defined, 0);
     CU_ASSERT_EQUAL(ds.median, 2.5);
-    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_BOUND));
-    CU_ASSERT_PTR_NOT_NULL(vc_lcm_flag_text(VC_LCM_FLAG_NOT_CONVERGED));
-    CU_ASSERT_PTR_NULL(vc_lcm_flag_text(0x1u));
+    CU_ASSERT_PTR_NOT_NULL(vc_estimate_flag_text(VC_FLAG_BOUND));
+    CU_ASSERT_PTR_NOT_NULL(vc_estimate_flag_text(VC_FLAG_NOT_CONVERGED));
     vc_table_free(t);
 }
 
@@ -784,7 +791,7 @@ static vc_lcm_chains *run_chains(const vc_table *t, int threads,
     o.seed = 8675309;
     o.stratum = vc_hash_string("Kosovo|1999");
     omp_set_num_threads(threads);
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, NULL);
     for (size_t i = 0; c != NULL && i < nrounds; i++) {
         if (vc_lcm_chains_round(c, rounds[i], NULL) != VC_OK) {
             vc_lcm_chains_free(c);
@@ -1431,15 +1438,18 @@ static void test_kosovo_lcmcr(void)
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
     CU_ASSERT_EQUAL(s.N.diag_defined, 1);
-    uint64_t hc[4];
-    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 4);
+    vc_lcm_hybrid_counts hc;
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, &hc), 1);
     CU_ASSERT_STRING_EQUAL(s.sampler, "hybrid"); /* the default */
     fprintf(stderr, "\n    Kosovo: R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; "
             "unseen moves %llu/%llu, flips %llu/%llu", s.N.rhat,
-            s.N.ess_bulk, s.N.ess_tail, (unsigned long long)hc[1],
-            (unsigned long long)hc[0], (unsigned long long)hc[3],
-            (unsigned long long)hc[2]);
-    CU_ASSERT(hc[1] > hc[0] / 10); /* the moves do move */
+            s.N.ess_bulk, s.N.ess_tail,
+            (unsigned long long)hc.unseen_moves_accepted,
+            (unsigned long long)hc.unseen_moves_proposed,
+            (unsigned long long)hc.flips_accepted,
+            (unsigned long long)hc.flips_proposed);
+    /* the moves do move */
+    CU_ASSERT(hc.unseen_moves_accepted > hc.unseen_moves_proposed / 10);
     double scale = sqrt(4.0 * (double)sweeps / 4e6);
     check_against("median", s.N.median, 10464, s.N.mcse_median, scale);
     check_against("mean", s.N.mean, 10740, s.N.mcse_mean, scale);
@@ -1452,7 +1462,7 @@ static void test_kosovo_lcmcr(void)
     CU_ASSERT_STRING_EQUAL(e.method, "lcm");
     CU_ASSERT_EQUAL(e.estimate, s.N.median);
     CU_ASSERT_EQUAL(e.observed, 4400);
-    CU_ASSERT_EQUAL(e.flags & VC_LCM_FLAG_BOUND, 0);
+    CU_ASSERT_EQUAL(e.flags & VC_FLAG_BOUND, 0);
     vc_lcm_chains_free(c);
     vc_table_free(t);
 }
@@ -1470,7 +1480,8 @@ static vc_lcm_chains *kosovo_run(const vc_table *t, int sampler,
     o.burnin = 4000;
     o.thin = 10;
     o.seed = seed;
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    /* the retired splitmerge too (models/impl.h) */
+    vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, sweeps, NULL), VC_OK);
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, s, NULL), VC_OK);
@@ -1529,15 +1540,16 @@ static void kosovo_splitmerge(int sampler, uint64_t sweeps)
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     vc_lcm_summary s;
     vc_lcm_chains *c = kosovo_run(t, sampler, 2004, sweeps, &s);
-    uint64_t sm[7];
-    CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
+    vc_lcm_splitmerge_counts sm;
+    CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, &sm), 1);
     fprintf(stderr, "\n    Kosovo, %s: R-hat %.4f, bulk ESS %.0f, splits "
             "%llu/%llu, merges %llu/%llu", s.sampler, s.N.rhat,
-            s.N.ess_bulk, (unsigned long long)sm[1],
-            (unsigned long long)sm[0], (unsigned long long)sm[3],
-            (unsigned long long)sm[2]);
+            s.N.ess_bulk, (unsigned long long)sm.splits_accepted,
+            (unsigned long long)sm.splits_proposed,
+            (unsigned long long)sm.merges_accepted,
+            (unsigned long long)sm.merges_proposed);
     check_kosovo(&s);
-    CU_ASSERT(sm[0] + sm[2] > 0);
+    CU_ASSERT(sm.splits_proposed + sm.merges_proposed > 0);
     vc_lcm_chains_free(c);
     vc_table_free(t);
 }
@@ -1558,8 +1570,8 @@ static void test_kosovo_gibbs(void)
     vc_lcm_summary s;
     vc_lcm_chains *c = kosovo_run(t, VC_LCM_SAMPLER_GIBBS, 2026, 100000,
                                   &s);
-    uint64_t hc[4];
-    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 0);
+    vc_lcm_hybrid_counts hc;
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, &hc), 0);
     fprintf(stderr, "\n    Kosovo, gibbs: R-hat %.4f, bulk ESS %.0f",
             s.N.rhat, s.N.ess_bulk);
     check_kosovo(&s);
@@ -1602,26 +1614,33 @@ static void exact_tiny_move(const vc_table *t, int splitmerge, int nobs,
 {
     vc_lcm_opts o;
     vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_GIBBS; /* then one move added below */
     o.K = 2;
     o.n_max = (uint64_t)nmax;
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
     gsl_rng *r = vc_rng_stream_alloc(31337, 0, 0, 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    vci_sm *sm = vci_sm_alloc(w, t->n);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    /* three split-merge proposals and the label swaps every sweep, or
+     * five moves of the unseen */
+    vci_lcm_schedule move = {"test", 1, 0, 0, 0, 0, 0};
+    if (splitmerge) {
+        move.sm_every = 1;
+        move.sm_moves = 3;
+        move.label_swaps = 1;
+    } else {
+        move.unseen_moves = 5;
+    }
+    CU_ASSERT_EQUAL_FATAL(vci_lcm_set_schedule(w, &move, NULL), VC_OK);
+    vci_sm *sm = w->sm;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
-    w->unseen_moves = splitmerge ? 0 : 5;
     enum { BURN = 2000, KEEP = 40000, THIN = 5 };
     double *x = malloc(KEEP * sizeof *x), *occ = malloc(KEEP * sizeof *occ);
     CU_ASSERT_PTR_NOT_NULL_FATAL(x);
     CU_ASSERT_PTR_NOT_NULL_FATAL(occ);
     double hits = 0.0, one = 0.0;
     for (int i = 0; i < BURN + KEEP * THIN; i++) {
-        CU_ASSERT_EQUAL_FATAL(
-            splitmerge ? vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL)
-                       : vc_lcm_iterate(w, r, NULL),
-            VC_OK);
+        CU_ASSERT_EQUAL_FATAL(vc_lcm_iterate(w, r, NULL), VC_OK);
         if (i >= BURN && (i - BURN) % THIN == 0) {
             double N = (double)vc_lcm_state_get(w)->N;
             x[(i - BURN) / THIN] = N;
@@ -1636,8 +1655,10 @@ static void exact_tiny_move(const vc_table *t, int splitmerge, int nobs,
                           VC_OK);
     CU_ASSERT_EQUAL_FATAL(vc_diag_ess_basic(occ, 1, KEEP, &ess_one, NULL),
                           VC_OK);
-    uint64_t cnt[7];
-    vci_sm_counts(sm, cnt);
+    uint64_t cnt[7] = {0};
+    if (sm != NULL) {
+        vci_sm_counts(sm, cnt);
+    }
     fprintf(stderr, "\n    %s: mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
             splitmerge ? "split-merge every sweep" : "unseen moves",
             d.mean, d.mcse_mean, hits / KEEP, d.ess_bulk);
@@ -1663,7 +1684,6 @@ static void exact_tiny_move(const vc_table *t, int splitmerge, int nobs,
                      sqrt(p_one * (1 - p_one) / ess_one), 4.0);
     free(x);
     free(occ);
-    vci_sm_free(sm);
     gsl_rng_free(r);
     vc_lcm_free(w);
 }
@@ -1871,7 +1891,7 @@ static void test_exact_tiny(void)
     o.thin = 5;
     o.seed = 424242;
     o.beta_min = beta_min[si];
-    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    vc_lcm_chains *c = vci_lcm_chains_alloc(t, &o, 1, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     /* tempering: a quarter of the sweeps (each is 4 sweeps' work);
      * splitmerge: the same, its move is checked on its own below */
@@ -1937,23 +1957,28 @@ static void test_exact_tiny(void)
             a1 / draws, p_alpha1, ess_a1);
     ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
                      sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
-    CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_LCM_FLAG_BOUND));
+    CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
-        uint64_t um[4];
-        CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, um), 4);
+        vc_lcm_hybrid_counts um;
+        CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, &um), 1);
         fprintf(stderr, "; unseen moves %llu/%llu",
-                (unsigned long long)um[1], (unsigned long long)um[0]);
-        CU_ASSERT(um[1] > um[0] / 50); /* the move does move */
+                (unsigned long long)um.unseen_moves_accepted,
+                (unsigned long long)um.unseen_moves_proposed);
+        /* the move does move */
+        CU_ASSERT(um.unseen_moves_accepted > um.unseen_moves_proposed / 50);
     }
     if (sampler == VC_LCM_SAMPLER_SPLITMERGE) {
-        uint64_t sm[7];
-        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, sm), 7);
+        vc_lcm_splitmerge_counts sm;
+        CU_ASSERT_EQUAL(vc_lcm_chains_splitmerge_counts(c, 0, &sm), 1);
         fprintf(stderr, "; splits %llu/%llu, merges %llu/%llu, swaps "
-                "%llu/%llu", (unsigned long long)sm[1],
-                (unsigned long long)sm[0], (unsigned long long)sm[3],
-                (unsigned long long)sm[2], (unsigned long long)sm[6],
-                (unsigned long long)sm[5]);
-        CU_ASSERT(sm[1] > 100 && sm[3] > 100); /* the moves do move */
+                "%llu/%llu", (unsigned long long)sm.splits_accepted,
+                (unsigned long long)sm.splits_proposed,
+                (unsigned long long)sm.merges_accepted,
+                (unsigned long long)sm.merges_proposed,
+                (unsigned long long)sm.label_swaps_accepted,
+                (unsigned long long)sm.label_swaps_proposed);
+        /* the moves do move */
+        CU_ASSERT(sm.splits_accepted > 100 && sm.merges_accepted > 100);
     }
     if (sampler == VC_LCM_SAMPLER_TEMPERING) {
         /* the adapted ladder: from 1 down to beta_min, decreasing */
@@ -1970,7 +1995,7 @@ static void test_exact_tiny(void)
         CU_ASSERT(s.replica >= 1 && s.replica_ess >= VC_LCM_REPLICA_ESS_MIN);
         CU_ASSERT(s.replica_below + s.replica_above
                   < VC_LCM_REPLICA_SHARE_MAX);
-        CU_ASSERT(!(s.flags & VC_LCM_FLAG_REPLICA));
+        CU_ASSERT(!(s.flags & VC_FLAG_REPLICA));
     }
     vc_lcm_chains_free(c);
     }
@@ -2577,13 +2602,15 @@ static void test_splitmerge_vs_gibbs_k4(void)
     vc_lcm_chains_free(k4_chains(t, &o, KEEP, occ, N, g, g_se));
     vc_lcm_workspace *w = vc_lcm_alloc(t, &o, NULL);
     gsl_rng *r = vc_rng_stream_alloc(4445, 0, 0, 0, NULL);
-    vci_sm *sm = w != NULL ? vci_sm_alloc(w, t->n) : NULL;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    /* three split-merge proposals and the label swaps every sweep */
+    static const vci_lcm_schedule split3 = {"test", 1, 1, 3, 1, 0, 0};
+    CU_ASSERT_EQUAL_FATAL(vci_lcm_set_schedule(w, &split3, NULL), VC_OK);
+    vci_sm *sm = w->sm;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_init(w, r, NULL), VC_OK);
     for (int i = 0; i < 2000 + 4 * KEEP * THIN; i++) {
-        CU_ASSERT_EQUAL_FATAL(vci_lcm_iterate_splitmerge(w, r, sm, 3, NULL),
-                              VC_OK);
+        CU_ASSERT_EQUAL_FATAL(vc_lcm_iterate(w, r, NULL), VC_OK);
         if (i >= 2000 && (i - 2000) % THIN == 0) {
             const vc_lcm_state *st = vc_lcm_state_get(w);
             occ[(i - 2000) / THIN] = (double)st->occupied;
@@ -2604,17 +2631,18 @@ static void test_splitmerge_vs_gibbs_k4(void)
     o.sampler = VC_LCM_SAMPLER_HYBRID;
     o.seed = 4446;
     vc_lcm_chains *c = k4_chains(t, &o, KEEP, occ, N, m, m_se);
-    uint64_t hc[4];
-    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, hc), 4);
+    vc_lcm_hybrid_counts hc;
+    CU_ASSERT_EQUAL(vc_lcm_chains_hybrid_counts(c, &hc), 1);
     k4_compare("hybrid", g, g_se, m, m_se);
     fprintf(stderr, "; flips %llu/%llu, unseen moves %llu/%llu",
-            (unsigned long long)hc[3], (unsigned long long)hc[2],
-            (unsigned long long)hc[1], (unsigned long long)hc[0]);
-    CU_ASSERT(hc[3] > 100);
+            (unsigned long long)hc.flips_accepted,
+            (unsigned long long)hc.flips_proposed,
+            (unsigned long long)hc.unseen_moves_accepted,
+            (unsigned long long)hc.unseen_moves_proposed);
+    CU_ASSERT(hc.flips_accepted > 100);
     vc_lcm_chains_free(c);
     free(occ);
     free(N);
-    vci_sm_free(sm);
     gsl_rng_free(r);
     vc_lcm_free(w);
     vc_table_free(t);
@@ -2742,7 +2770,7 @@ static sbc_result sbc_replicate(int sampler, uint32_t rep)
         o.burnin = SBC_BURNIN;
         o.thin = SBC_THIN;
         o.seed = 1000 + rep;
-        vc_lcm_chains *c = t ? vc_lcm_chains_alloc(t, &o, NULL) : NULL;
+        vc_lcm_chains *c = t ? vci_lcm_chains_alloc(t, &o, 1, NULL) : NULL;
         if (c == NULL || vc_lcm_chains_round(c, SBC_THIN * SBC_DRAWS, NULL) != VC_OK
             || vc_lcm_chains_trace(c, 0)->ndraws != SBC_DRAWS) {
             out.status = VC_ENUMERIC;
@@ -2883,6 +2911,21 @@ static void test_api_refusals(void)
     vc_error_clear(&err);
     CU_ASSERT_EQUAL(vc_lcm_opts_check(&o, t, &err), VC_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "tempering with 1 temperatures"));
+    /* a retired sampler: refused, naming its replacement (issue 14) */
+    vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_SPLITMERGE;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_lcm_opts_check(&o, t, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "splitmerge sampler is retired: "
+                                           "the hybrid sampler (the "
+                                           "default)"));
+    CU_ASSERT_PTR_NULL(vc_lcm_chains_alloc(t, &o, NULL));
+    CU_ASSERT_PTR_NULL(vc_lcm_alloc(t, &o, NULL));
+    /* one workspace cannot temper */
+    o.sampler = VC_LCM_SAMPLER_TEMPERING;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_lcm_alloc(t, &o, &err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "vc_lcm_chains_alloc runs it"));
     vc_lcm_opts_default(&o);
     vc_error_clear(&err);
     CU_ASSERT_PTR_NULL(vc_lcm_chains_alloc(NULL, &o, &err));

@@ -295,7 +295,7 @@ static int master(cli_batch_plan *p, int size)
         cli_error("batch: stopped; %zu of %zu units are finished in %s/cache"
                   "; run the same command again to resume",
                   cli_batch_ndone(p), cli_batch_nunits(p),
-                  cli_batch_options(p)->out_dir);
+                  cli_batch_options(p)->batch.out_dir);
     }
     return rc;
 }
@@ -413,7 +413,8 @@ int cli_mpi_batch(int argc, char **argv)
 
     sig_plan = p;
     char cache[4200];
-    snprintf(cache, sizeof cache, "%s/cache", cli_batch_options(p)->out_dir);
+    snprintf(cache, sizeof cache, "%s/cache",
+             cli_batch_options(p)->batch.out_dir);
     sig_cache = cache;
     int rc = CLI_EXIT_OK;
     if (rank == 0) {

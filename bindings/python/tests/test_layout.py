@@ -1,6 +1,7 @@
 """The ctypes structs of victimcount/_lib.py against the C headers: a probe
 compiled from the headers prints every struct's size and every field's
-offset, and each must equal what ctypes computes."""
+offset, and each must equal what ctypes computes; so must the flags the
+package tests bit by bit."""
 import ctypes
 import os
 import shutil
@@ -18,9 +19,13 @@ def test_struct_layouts(tmp_path):
     if cc is None or not os.path.exists(header):
         pytest.skip("no C compiler or no source tree")
     lines = ['#include <stddef.h>', '#include <stdio.h>',
+             '#include "estimators/vc_loglin.h"',
              '#include "models/vc_models.h"', '#include "models/vc_dga.h"',
              'int main(void) {']
     want = {}
+    for name, value in L.FLAGS.items():
+        lines.append('printf("%s %%u\\n", %s);' % (name, name))
+        want[name] = value
     for cname, st in L.STRUCTS.items():
         lines.append('printf("%s %%zu\\n", sizeof(%s));' % (cname, cname))
         want[cname] = ctypes.sizeof(st)

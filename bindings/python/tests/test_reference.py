@@ -193,6 +193,14 @@ def test_errors_name_file_line_column(tmp_path):
         vc.estimate(ref("Kosovo.csv"), methods=["nonesuch"])
 
 
+def test_retired_sampler_is_refused_naming_its_replacement():
+    with pytest.raises(vc.VictimcountError) as e:
+        vc.estimate(ref("Korea.csv"), methods=["lcm"], sampler="splitmerge",
+                    iterations=100, burnin=10)
+    assert "splitmerge sampler is retired" in str(e.value)
+    assert "hybrid" in str(e.value)
+
+
 def test_failed_method_raises_or_is_kept():
     kw = dict(methods=["loglinear"], model="all-two-way")
     with pytest.raises(vc.VictimcountError) as e:

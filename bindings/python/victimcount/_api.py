@@ -11,7 +11,7 @@ import math
 import os
 import re
 import time
-from ctypes import (byref, c_char_p, c_double, c_uint, c_uint64,
+from ctypes import (byref, c_char_p, c_double, c_uint,
                     create_string_buffer, POINTER, sizeof)
 
 from . import _lib as L
@@ -32,15 +32,14 @@ _CLASSICAL = ("chapman", "petersen", "pairwise", "chao", "independence")
 _METHODS = _CLASSICAL + ("loglinear", "lcm", "dga")
 _TWO_LIST = ("chapman", "petersen")
 
+# splitmerge is retired: the library refuses it, naming the hybrid
 _SAMPLERS = {"gibbs": 0, "tempering": 1, "splitmerge": 2,
              "tempering-splitmerge": 3, "hybrid": 4}
 _LCM_DEFAULT_SEED = 20160906   # VC_LCM_DEFAULT_SEED: the CLI's --seed
 _DGA_MAX_EXACT_LISTS = 5
-_FLAG_SPARSE, _FLAG_UPPER_OPEN = 0x10, 0x20
-_LCM_FLAG_NOT_CONVERGED = 0x100
-_LCM_FLAG_TAILS = 0x400
-_LCM_FLAG_REPLICA = 0x800
-_DGA_GRID_TAIL, _DGA_SPARSE, _DGA_NOT_CONVERGED = 0x1, 0x2, 0x4
+_FLAG_UPPER_OPEN = L.FLAGS["VC_FLAG_UPPER_OPEN"]
+_FLAG_TAILS = L.FLAGS["VC_FLAG_TAILS"]
+_FLAG_REPLICA = L.FLAGS["VC_FLAG_REPLICA"]
 _COEF_FREE, _COEF_NEGINF, _COEF_ALIASED, _COEF_ZERO, _COEF_TIED = range(5)
 _HET_NAMES = ("none", "Chao", "Poisson", "Darroch", "Gamma")
 
@@ -665,7 +664,7 @@ def _lcm_run(c, t, o, lo):
                    "above_upper_min": _finite(s.high_share_min),
                    "above_upper_max": _finite(s.high_share_max),
                    "p_value": _finite(s.tail_p),
-                   "agree": not s.flags & _LCM_FLAG_TAILS},
+                   "agree": not s.flags & _FLAG_TAILS},
          "seed": s.seed, "rng": _s(s.rng),
          "sampler": _s(s.sampler), "temperatures": s.temperatures}
     if s.modes > 1:
@@ -691,17 +690,17 @@ def _lcm_run(c, t, o, lo):
                          "share_above": _finite(s.replica_above),
                          "ess": _finite(s.replica_ess),
                          "draws_outside": s.replica_outside,
-                         "agree": not s.flags & _LCM_FLAG_REPLICA}
-    smc = (c_uint64 * 7)()
-    if L.lib.vc_lcm_chains_splitmerge_counts(c, 0, smc) > 0:
-        keys = ("splits_proposed", "splits_accepted", "merges_proposed",
-                "merges_accepted", "splits_no_empty_class",
-                "label_swaps_proposed", "label_swaps_accepted")
-        d["splitmerge"] = dict(zip(keys, smc))
-    hc = (c_uint64 * 4)()
-    if L.lib.vc_lcm_chains_hybrid_counts(c, hc) > 0:
-        for q, key in enumerate(("unseen_moves", "flips")):
-            d[key] = {"proposed": hc[2 * q], "accepted": hc[2 * q + 1]}
+                         "agree": not s.flags & _FLAG_REPLICA}
+    smc = L.LcmSplitmergeCounts()
+    if L.vc_lcm_chains_splitmerge_counts(c, 0, byref(smc)):
+        d["splitmerge"] = {k: getattr(smc, k)
+                           for k, _ in L.LcmSplitmergeCounts._fields_}
+    hc = L.LcmHybridCounts()
+    if L.vc_lcm_chains_hybrid_counts(c, byref(hc)):
+        d["unseen_moves"] = {"proposed": hc.unseen_moves_proposed,
+                             "accepted": hc.unseen_moves_accepted}
+        d["flips"] = {"proposed": hc.flips_proposed,
+                      "accepted": hc.flips_accepted}
     d["classes"] = s.K
     x["diagnostics"] = d
     if o["draws"]:
@@ -765,12 +764,6 @@ def _dga(tp, o):
 def _dga_result(t, r, o, mcmc, seconds):
     e = L.Estimate()
     L.vc_dga_estimate(byref(r), o["level"], byref(e))
-    if r.flags & _DGA_NOT_CONVERGED:
-        e.flags |= _LCM_FLAG_NOT_CONVERGED
-    if r.flags & _DGA_SPARSE:
-        e.flags |= _FLAG_SPARSE
-    if r.flags & _DGA_GRID_TAIL:
-        e.flags |= _FLAG_UPPER_OPEN
     x = {"mean": _finite(r.mean), "sd": _finite(r.sd),
          "mode": _finite(r.mode), "delta": _finite(r.delta),
          "n0_grid": [r.n0_lo, r.n0_lo + r.ngrid - 1],
@@ -804,7 +797,7 @@ def _dga_result(t, r, o, mcmc, seconds):
         "%s-%s" % (_s(t.names[a]), _s(t.names[b])):
             _finite(r.edge_post[a * J + b])
         for a in range(J) for b in range(a + 1, J)}
-    if r.flags & _DGA_GRID_TAIL:
+    if r.flags & _FLAG_UPPER_OPEN:
         x["grid_tail_mass"] = r.tail_mass
     grid = r.post[:r.ngrid]
     n0 = [r.n0_lo + i for i in range(r.ngrid)]
@@ -832,15 +825,9 @@ def _label(o, d, t):
 
 
 def _flag_texts(flags):
-    out = []
-    bit = 1
-    while bit < (1 << 32) and len(out) < 8:
-        if flags & bit:
-            txt = L.vc_estimate_flag_text(bit) or L.vc_lcm_flag_text(bit)
-            if txt:
-                out.append(_s(txt))
-        bit <<= 1
-    return out
+    w = (c_char_p * 32)()  # more than there are flags: one per bit
+    n = L.vc_estimate_warnings(flags, w, len(w))
+    return [_s(w[i]) for i in range(n)]
 
 
 def _row(name, d, t, o, e, x, ok, error=None, status=0):

@@ -211,6 +211,23 @@ class LcmTrace(Structure):
                 ("occupied", POINTER(c_uint32))]
 
 
+class LcmSplitmergeCounts(Structure):
+    _fields_ = [("splits_proposed", c_uint64),
+                ("splits_accepted", c_uint64),
+                ("merges_proposed", c_uint64),
+                ("merges_accepted", c_uint64),
+                ("splits_no_empty_class", c_uint64),
+                ("label_swaps_proposed", c_uint64),
+                ("label_swaps_accepted", c_uint64)]
+
+
+class LcmHybridCounts(Structure):
+    _fields_ = [("unseen_moves_proposed", c_uint64),
+                ("unseen_moves_accepted", c_uint64),
+                ("flips_proposed", c_uint64),
+                ("flips_accepted", c_uint64)]
+
+
 class DgaOpts(Structure):
     _fields_ = [("delta", c_double), ("n0_lo", c_uint64),
                 ("n0_hi", c_uint64), ("prior", c_int), ("nb_a", c_double),
@@ -265,10 +282,17 @@ STRUCTS = {
     "vc_loglin_boot_opts": LoglinBootOpts,
     "vc_loglin_boot_result": LoglinBootResult, "vc_lcm_opts": LcmOpts,
     "vc_diag_summary": DiagSummary, "vc_lcm_summary": LcmSummary,
-    "vc_lcm_trace": LcmTrace, "vc_dga_opts": DgaOpts,
+    "vc_lcm_trace": LcmTrace,
+    "vc_lcm_splitmerge_counts": LcmSplitmergeCounts,
+    "vc_lcm_hybrid_counts": LcmHybridCounts, "vc_dga_opts": DgaOpts,
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
 }
+
+# The flags (core/vc_estimate.h) that this package tests bit by bit; their
+# words come from vc_estimate_warnings.  The layout test checks the values.
+FLAGS = {"VC_FLAG_UPPER_OPEN": 0x20, "VC_FLAG_TAILS": 0x100,
+         "VC_FLAG_REPLICA": 0x200}
 
 E = POINTER(Error)
 T = POINTER(Table)
@@ -289,8 +313,8 @@ vc_dataset_read = _fn("vc_dataset_read", POINTER(Dataset), c_char_p,
 vc_dataset_parse = _fn("vc_dataset_parse", POINTER(Dataset), c_char_p,
                        c_size_t, c_char_p, POINTER(ReadOpts), E)
 vc_dataset_free = _fn("vc_dataset_free", None, POINTER(Dataset))
-vc_estimate_flag_text = _fn("vc_estimate_flag_text", c_char_p, c_uint)
-vc_lcm_flag_text = _fn("vc_lcm_flag_text", c_char_p, c_uint)
+vc_estimate_warnings = _fn("vc_estimate_warnings", c_size_t, c_uint,
+                           POINTER(c_char_p), c_size_t)
 vc_headline = _fn("vc_headline", c_size_t, c_char_p, POINTER(Estimate),
                   c_int, c_char_p, c_size_t)
 vc_format_count = _fn("vc_format_count", c_size_t, c_double, c_char_p,
@@ -349,6 +373,11 @@ vc_lcm_chains_trace = _fn("vc_lcm_chains_trace", POINTER(LcmTrace),
                           c_void_p, c_size_t)
 vc_lcm_chains_summary = _fn("vc_lcm_chains_summary", c_int, c_void_p,
                             POINTER(LcmSummary), E)
+vc_lcm_chains_splitmerge_counts = _fn("vc_lcm_chains_splitmerge_counts",
+                                      c_int, c_void_p, c_size_t,
+                                      POINTER(LcmSplitmergeCounts))
+vc_lcm_chains_hybrid_counts = _fn("vc_lcm_chains_hybrid_counts", c_int,
+                                  c_void_p, POINTER(LcmHybridCounts))
 vc_lcm_chains_free = _fn("vc_lcm_chains_free", None, c_void_p)
 vc_lcm_summary_estimate = _fn("vc_lcm_summary_estimate", None,
                               POINTER(LcmSummary), _est)

@@ -20,6 +20,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "estimators/vc_estimators.h"
+#include "estimators/vc_loglin.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
 #include "report/vc_report.h"
@@ -427,6 +428,8 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
     lo.alpha_shape = num(o, "a_alpha", VC_LCM_DEFAULT_ALPHA_SHAPE);
     lo.alpha_rate = num(o, "b_alpha", VC_LCM_DEFAULT_ALPHA_RATE);
     const char *sampler = str(o, "sampler");
+    /* indexed by VC_LCM_SAMPLER_*; the retired splitmerge is passed on
+     * for the library to refuse with its reason */
     static const char *const samplers[] = {"gibbs", "tempering",
                                            "splitmerge",
                                            "tempering-splitmerge", "hybrid"};
@@ -501,7 +504,7 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
         rl_add(&d, "converged", Rf_ScalarLogical(s.converged));
         /* the chains' agreement on the tails (issue 21) */
         rl_add(&d, "tails_agree",
-               Rf_ScalarLogical(!(s.flags & VC_LCM_FLAG_TAILS)));
+               Rf_ScalarLogical(!(s.flags & VC_FLAG_TAILS)));
         rl_add(&d, "tail_p", real_or_na(s.tail_p));
         rl_add(&d, "seed", Rf_ScalarReal((double)s.seed));
         rl_add(&d, "sampler", mkstr(s.sampler));
@@ -543,15 +546,6 @@ static int dga(const vc_table *t, SEXP o, vcr_out *r)
         return fail(r, &err);
     }
     vc_dga_estimate(res, num(o, "level", 0.95), &r->est);
-    if (res->flags & VC_DGA_FLAG_NOT_CONVERGED) {
-        r->est.flags |= VC_LCM_FLAG_NOT_CONVERGED;
-    }
-    if (res->flags & VC_DGA_FLAG_SPARSE) {
-        r->est.flags |= VC_FLAG_SPARSE;
-    }
-    if (res->flags & VC_DGA_FLAG_GRID_TAIL) {
-        r->est.flags |= VC_FLAG_UPPER_OPEN;
-    }
     rlist l;
     rl_init(&l, 12);
     rl_add(&l, "mean", real_or_na(res->mean));
@@ -634,16 +628,11 @@ static SEXP row(const char *m, const vc_dataset *d, const vc_table *t,
     rl_add(&l, "observed",
            Rf_ScalarReal((double)(ok && two ? e->observed : t->n)));
     char warn[2048] = "";
-    for (unsigned bit = 1; ok && bit != 0; bit <<= 1) {
-        if (e->flags & bit) {
-            const char *txt = vc_estimate_flag_text(bit);
-            txt = txt ? txt : vc_lcm_flag_text(bit);
-            size_t u = strlen(warn);
-            if (txt) {
-                snprintf(warn + u, sizeof warn - u, "%s%s", u ? "; " : "",
-                         txt);
-            }
-        }
+    const char *w[VC_FLAG_COUNT];
+    size_t nw = ok ? vc_estimate_warnings(e->flags, w, VC_FLAG_COUNT) : 0;
+    for (size_t i = 0; i < nw; i++) {
+        size_t u = strlen(warn);
+        snprintf(warn + u, sizeof warn - u, "%s%s", i ? "; " : "", w[i]);
     }
     rl_add(&l, "warnings", mkstr(warn));
     char head[512], lab[256];

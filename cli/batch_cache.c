@@ -1,0 +1,224 @@
+/*
+ * batch_cache.c: the cache of `victimcount batch`: one file per unit,
+ * DIR/cache/<key>.json, its key made by the plan (batch_plan.c).
+ *
+ * A finished unit is written atomically (temporary file, fsync, rename,
+ * fsync of the directory) to DIR/cache/<sha256>.json, where the hash is
+ * over a canonical text of everything the unit's result depends on.  A
+ * later run finds the file by the same hash and does not recompute it; a
+ * changed setting or table gives another hash, so a stale result is never
+ * reused.  A file is taken as finished only when it holds the unit's key
+ * and its rows; temporaries a killed run left are removed on opening.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/batch_impl.h"
+
+static json_t *real_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static double real_of(const json_t *j)
+{
+    return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+/* A result row as JSON for the unit file: every field, doubles exact. */
+json_t *batch_row_to_json(const cli_result *r)
+{
+    const vc_estimate *e = &r->est;
+    json_t *j = json_object();
+    json_object_set_new(j, "status", json_integer(r->status));
+    json_object_set_new(j, "error", json_string(r->error));
+    json_object_set_new(j, "two_list", json_boolean(r->two_list));
+    json_t *x = json_object();
+    json_object_set_new(x, "method", json_string(e->method ? e->method
+                                                           : ""));
+    json_object_set_new(x, "estimate", real_or_null(e->estimate));
+    json_object_set_new(x, "se", real_or_null(e->se));
+    json_object_set_new(x, "has_se", json_boolean(e->has_se));
+    json_object_set_new(x, "level", real_or_null(e->level));
+    json_object_set_new(x, "lower", real_or_null(e->lower));
+    json_object_set_new(x, "upper", real_or_null(e->upper));
+    json_object_set_new(x, "interval", json_string(e->interval ? e->interval
+                                                               : ""));
+    json_object_set_new(x, "observed", json_integer((json_int_t)e->observed));
+    json_object_set_new(x, "list_a", json_integer((json_int_t)e->list_a));
+    json_object_set_new(x, "list_b", json_integer((json_int_t)e->list_b));
+    json_object_set_new(x, "flags", json_integer((json_int_t)e->flags));
+    json_object_set_new(j, "est", x);
+    json_object_set(j, "extra", r->extra ? r->extra : json_null());
+    json_object_set_new(j, "details", r->details ? json_string(r->details)
+                                                 : json_null());
+    json_object_set(j, "figures", r->figures ? r->figures : json_null());
+    return j;
+}
+
+/* The row back from JSON.  Strings and objects are borrowed from j, which
+ * must outlive the row; the row must not be cli_result_clear'ed. */
+void batch_row_from_json(const json_t *j, const vc_table *t,
+                          const char *method, cli_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->table = t;
+    r->method = method;
+    r->status = (int)json_integer_value(json_object_get(j, "status"));
+    const char *err = json_string_value(json_object_get(j, "error"));
+    snprintf(r->error, sizeof r->error, "%s", err ? err : "");
+    r->two_list = json_is_true(json_object_get(j, "two_list"));
+    const json_t *x = json_object_get(j, "est");
+    vc_estimate *e = &r->est;
+    e->method = json_string_value(json_object_get(x, "method"));
+    e->estimate = real_of(json_object_get(x, "estimate"));
+    e->se = real_of(json_object_get(x, "se"));
+    e->has_se = json_is_true(json_object_get(x, "has_se"));
+    e->level = real_of(json_object_get(x, "level"));
+    e->lower = real_of(json_object_get(x, "lower"));
+    e->upper = real_of(json_object_get(x, "upper"));
+    e->interval = json_string_value(json_object_get(x, "interval"));
+    e->observed = (uint64_t)json_integer_value(json_object_get(x,
+                                                               "observed"));
+    e->list_a = (size_t)json_integer_value(json_object_get(x, "list_a"));
+    e->list_b = (size_t)json_integer_value(json_object_get(x, "list_b"));
+    e->flags = (unsigned)json_integer_value(json_object_get(x, "flags"));
+    json_t *extra = json_object_get(j, "extra");
+    r->extra = json_is_object(extra) ? extra : NULL;
+    json_t *fig = json_object_get(j, "figures");
+    r->figures = json_is_object(fig) ? fig : NULL;
+    r->details = (char *)json_string_value(json_object_get(j, "details"));
+}
+
+/* The bytes of a unit file: doubles with 17 digits, so they read back
+ * exactly, and keys in insertion order, so the bytes depend on the
+ * result alone. */
+char *cli_batch_unit_serialise(const json_t *unit)
+{
+    /* jansson can leave a member out of the text when an allocation
+     * fails on the way and still return it (jsonmem.c) */
+    unsigned long oom_before = cli_oom_count();
+    char *text = json_dumps(unit, JSON_INDENT(1) | JSON_PRESERVE_ORDER
+                                      | JSON_REAL_PRECISION(17));
+    if (text != NULL && cli_oom_count() != oom_before) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* A unit file's contents when text is a finished unit with key; else
+ * NULL.  Returned; json_decref. */
+static json_t *unit_check(json_t *j, const char *key)
+{
+    if (j == NULL) {
+        return NULL;
+    }
+    const char *k = json_string_value(json_object_get(j, "key"));
+    if (k == NULL || strcmp(k, key) != 0
+        || !json_is_array(json_object_get(j, "rows"))
+        || json_array_size(json_object_get(j, "rows")) == 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Load u's file when it exists and is a finished unit with u's key. */
+json_t *batch_load_unit(const batch_unit *u)
+{
+    return unit_check(json_load_file(u->path, 0, NULL), u->key);
+}
+
+/* mkdir -p for one level; an existing directory is fine. */
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return 0;
+        }
+        errno = ENOTDIR;
+    }
+    return -1;
+}
+
+/* Remove temporary files a killed run left in the cache (cli_emit names
+ * them NAME.tmp.XXXXXX); the finished units are never touched. */
+static void remove_stale_temporaries(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (strstr(e->d_name, ".json.tmp.") != NULL) {
+            char p[4096 + 260];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    }
+    closedir(dp);
+}
+
+int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
+{
+    if (make_dir(p->o.batch.out_dir) != 0 || make_dir(p->cache) != 0) {
+        cli_error("batch: cannot create %s: %s", p->cache, strerror(errno));
+        return CLI_EXIT_OUTPUT;
+    }
+    remove_stale_temporaries(p->cache);
+    p->todo = calloc(p->nunits ? p->nunits : 1, sizeof *p->todo);
+    p->left = calloc(p->d->ntables ? p->d->ntables : 1, sizeof *p->left);
+    if (p->todo == NULL || p->left == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < p->nunits; i++) {
+        json_t *j = batch_load_unit(&p->units[i]);
+        if (j == NULL) {
+            p->todo[p->ntodo++] = i;
+            p->left[p->units[i].stratum]++;
+        }
+        json_decref(j);
+    }
+    for (size_t s = 0; s < p->d->ntables; s++) {
+        p->sdone += p->left[s] == 0;
+    }
+    batch_progress_start(p, progress);
+    return CLI_EXIT_OK;
+}
+
+size_t cli_batch_todo(const cli_batch_plan *p, const size_t **todo)
+{
+    *todo = p->todo;
+    return p->ntodo;
+}
+
+int cli_batch_unit_store(const cli_batch_plan *p, size_t i, const char *text,
+                         size_t len)
+{
+    const batch_unit *u = &p->units[i];
+    unsigned long oom_before = cli_oom_count();
+    json_t *j = unit_check(json_loadb(text, len, 0, NULL), u->key);
+    if (cli_oom_count() != oom_before) {
+        json_decref(j);
+        cli_error("batch: out of memory in unit %s", u->name);
+        return CLI_EXIT_INTERNAL;
+    }
+    if (j == NULL) {
+        cli_error("batch: the result of unit %s is not a finished unit "
+                  "with key %s", u->name, u->key);
+        return CLI_EXIT_INTERNAL;
+    }
+    json_decref(j);
+    /* cli_emit is safe to call from several threads at once; the fsyncs
+     * then overlap */
+    return cli_emit(u->path, text, len);
+}

@@ -1,0 +1,494 @@
+/*
+ * batch_plan.c: the plan of `victimcount batch`: its options, its data,
+ * and its units with their cache keys, in output order; nothing is
+ * written here.
+ *
+ * The unit of work is (stratum, method, variant): variant is "all lists"
+ * or, with --sensitivity, the stratum's table changed in one way: one list
+ * left out (omit-each), or two or more lists merged into one (merge-pairs,
+ * merge:A+B).  Each variant estimates under other assumptions about the
+ * lists (a list left out cannot bias the others through its dependence on
+ * them; merged lists may depend on each other in any way), so the spread
+ * of a method's estimates over the variants of one kind, reported next to
+ * its main estimate, shows how much the estimate leans on each list and on
+ * the lists being independent of each other.  A merged list keeps the
+ * place of its first member and is named by its members in file order, so
+ * merge:NGO+IOM and merge-pairs give the same unit (and share its cache
+ * file).  Each unit is
+ * independent of every other: its random streams are keyed by the seed and
+ * the stratum's label (the lcm and loglinear runners use
+ * vc_hash_string(label) as the stream's stratum id), never by its position
+ * in the file or the thread that runs it.
+ *
+ * A unit's cache key is the SHA-256 of a canonical text of everything its
+ * result depends on: the engine version, the method and its settings, the
+ * seed, the stratum label and the table itself (list names, patterns,
+ * counts); a changed setting or table gives another key (batch_cache.c
+ * stores and finds the units by it).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/batch_impl.h"
+
+/* Bump when the layout of a unit file changes, so that old files are
+ * never read as new ones (it is part of every unit's hash). */
+#define BATCH_UNIT_FORMAT 1
+
+/* The settings of m that can change its result, as canonical text: every
+ * option of m's family (cli_opts_loglinear, _lcm, _dga) but lcm's
+ * --draws, which batch refuses. */
+static void method_settings(const cli_method *m, const cli_options *o,
+                            FILE *f)
+{
+    fprintf(f, "level %.17g\ninterval %d\n", o->level, (int)o->interval);
+    if (strcmp(m->name, "loglinear") == 0) {
+        const cli_opts_loglinear *ll = &o->loglinear;
+        fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
+                ll->model ? ll->model : "", (int)ll->select, ll->pthresh,
+                ll->bootstrap);
+        fprintf(f, "heterogeneity %s\n",
+                ll->heterogeneity ? ll->heterogeneity : "");
+    } else if (strcmp(m->name, "lcm") == 0) {
+        const cli_opts_lcm *lc = &o->lcm;
+        fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
+                "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
+                lc->classes, lc->chains, (unsigned long long)lc->iterations,
+                (unsigned long long)lc->burnin, (unsigned long long)lc->thin,
+                (unsigned long long)lc->max_iterations, lc->until_converged);
+        fprintf(f, "sampler %d\ntemperatures %zu\nbeta_min %.17g\n"
+                "fixed_ladder %d\n", lc->sampler, lc->temperatures,
+                lc->beta_min, lc->fixed_ladder);
+    } else if (strcmp(m->name, "dga") == 0) {
+        const cli_opts_dga *dg = &o->dga;
+        fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
+                dg->delta, (unsigned long long)dg->n0_lo,
+                (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
+                dg->nb_b);
+        fprintf(f, "mcmc %d\n", dg->mcmc);
+    }
+}
+
+/* Index of the list called name (len bytes) in t, or -1. */
+static long table_list(const vc_table *t, const char *name, size_t len)
+{
+    for (size_t j = 0; j < t->J; j++) {
+        if (strlen(t->names[j]) == len && strncmp(t->names[j], name, len)
+                                              == 0) {
+            return (long)j;
+        }
+    }
+    return -1;
+}
+
+/* The names of the lists in mask, in t's order, joined by "+". */
+static void merged_name(const vc_table *t, uint32_t mask, char *buf,
+                        size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->J && used < size; j++) {
+        if (mask >> j & 1u) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? "+" : "", t->names[j]);
+        }
+    }
+}
+
+/* Every name in each --sensitivity merge:A+B must be a list of the file,
+ * and none twice; CLI_EXIT_OK or CLI_EXIT_USAGE after saying why. */
+static int check_merges(const vc_dataset *d, const cli_options *o)
+{
+    for (size_t i = 0; i < o->batch.sens_merge.n; i++) {
+        const char *spec = o->batch.sens_merge.v[i];
+        uint64_t seen = 0;
+        for (const char *p = spec;;) {
+            const char *plus = strchr(p, '+');
+            size_t len = plus ? (size_t)(plus - p) : strlen(p);
+            long j = -1;
+            for (size_t k = 0; k < d->J && j < 0; k++) {
+                if (strlen(d->names[k]) == len
+                    && strncmp(d->names[k], p, len) == 0) {
+                    j = (long)k;
+                }
+            }
+            if (j < 0) {
+                cli_error("batch: --sensitivity merge:%s: \"%.*s\" is not "
+                          "one of the lists of %s", spec, (int)len, p,
+                          d->source);
+                return CLI_EXIT_USAGE;
+            }
+            if (seen >> j & 1u) {
+                cli_error("batch: --sensitivity merge:%s names \"%.*s\" "
+                          "twice", spec, (int)len, p);
+                return CLI_EXIT_USAGE;
+            }
+            seen |= UINT64_C(1) << j;
+            if (plus == NULL) {
+                break;
+            }
+            p = plus + 1;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Room for the variants of a table of J lists. */
+static size_t variants_cap(size_t J, const cli_options *o)
+{
+    return J + J * (J - 1) / 2 + o->batch.sens_merge.n;
+}
+
+/* Append a merge variant of the lists in mask to v unless one with the
+ * same mask is there already; returns the new count. */
+static size_t add_merge(const vc_table *t, uint32_t mask, batch_variant *v,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].kind == CLI_SENS_MERGE && v[i].mask == mask
+            && v[i].why[0] == '\0') {
+            return n;
+        }
+    }
+    batch_variant *x = &v[n];
+    memset(x, 0, sizeof *x);
+    x->kind = CLI_SENS_MERGE;
+    x->mask = mask;
+    char name[sizeof x->variant - 8];
+    merged_name(t, mask, name, sizeof name);
+    snprintf(x->variant, sizeof x->variant, "%s merged", name);
+    size_t merged = 0;
+    for (size_t j = 0; j < t->J; j++) {
+        merged += mask >> j & 1u;
+    }
+    if (t->J - merged + 1 < 2) {
+        snprintf(x->why, sizeof x->why, "merging %.400s leaves one list; at "
+                 "least 2 are needed", name);
+    }
+    return n + 1;
+}
+
+/* The variants of table t that o asks for, in output order and without
+ * repeats: each list left out (omit-each), each pair of lists merged
+ * (merge-pairs), then each merge:A+B as given.  v has room for
+ * variants_cap(t->J, o); returns how many were written. */
+static size_t stratum_variants(const vc_table *t, const cli_options *o,
+                               batch_variant *v)
+{
+    size_t n = 0;
+    size_t J = t->J;
+    /* Leaving out one of three or more lists keeps two or more; with two
+     * lists a variant would have one. */
+    if ((o->batch.sensitivity & CLI_SENS_OMIT_EACH) && J >= 3) {
+        for (size_t j = 0; j < J; j++) {
+            memset(&v[n], 0, sizeof v[n]);
+            v[n].kind = CLI_SENS_OMIT;
+            v[n].mask = 1u << j;
+            snprintf(v[n].variant, sizeof v[n].variant, "without %s",
+                     t->names[j]);
+            n++;
+        }
+    }
+    if ((o->batch.sensitivity & CLI_SENS_MERGE_PAIRS) && J >= 3) {
+        for (size_t a = 0; a < J; a++) {
+            for (size_t b = a + 1; b < J; b++) {
+                n = add_merge(t, (1u << a) | (1u << b), v, n);
+            }
+        }
+    }
+    for (size_t i = 0; i < o->batch.sens_merge.n; i++) {
+        const char *spec = o->batch.sens_merge.v[i];
+        uint32_t mask = 0;
+        const char *absent = NULL;
+        size_t absent_len = 0;
+        for (const char *p = spec;;) {
+            const char *plus = strchr(p, '+');
+            size_t len = plus ? (size_t)(plus - p) : strlen(p);
+            long j = table_list(t, p, len);
+            if (j < 0 && absent == NULL) {
+                absent = p;
+                absent_len = len;
+            } else if (j >= 0) {
+                mask |= 1u << j;
+            }
+            if (plus == NULL) {
+                break;
+            }
+            p = plus + 1;
+        }
+        if (absent == NULL) {
+            n = add_merge(t, mask, v, n);
+            continue;
+        }
+        /* check_merges made sure the list is in the file: here it saw
+         * nobody, so this stratum has no such variant, and its row says
+         * so */
+        memset(&v[n], 0, sizeof v[n]);
+        v[n].kind = CLI_SENS_MERGE;
+        v[n].mask = mask;
+        snprintf(v[n].variant, sizeof v[n].variant, "%s merged", spec);
+        snprintf(v[n].why, sizeof v[n].why, "cannot merge %.300s here: %.*s "
+                 "saw nobody in this stratum", spec, (int)absent_len,
+                 absent);
+        n++;
+    }
+    return n;
+}
+
+/* The table of variant v of t: returned (vc_table_free), or NULL with
+ * err set. */
+static vc_table *variant_table(const vc_table *t, const batch_variant *v,
+                               vc_error *err)
+{
+    uint32_t group[VC_MAX_LISTS];
+    const char *names[VC_MAX_LISTS];
+    char merged[sizeof v->variant];
+    merged_name(t, v->mask, merged, sizeof merged);
+    uint32_t first = v->mask & (~v->mask + 1u);
+    size_t k = 0;
+    for (size_t j = 0; j < t->J; j++) {
+        uint32_t bit = 1u << j;
+        if ((v->mask & bit) == 0) {
+            group[k] = bit;
+            names[k++] = t->names[j];
+        } else if (v->kind == CLI_SENS_MERGE && bit == first) {
+            /* the merged list takes the place of its first member */
+            group[k] = v->mask;
+            names[k++] = merged;
+        }
+    }
+    return vc_table_collapse(t, k, group, names, err);
+}
+
+/* SHA-256 of the canonical description of unit u, as hex. */
+static int unit_key(batch_unit *u, const cli_options *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        return -1;
+    }
+    const vc_table *t = u->t;
+    fprintf(f, "victimcount batch unit %d\nengine %s\nmethod %s\n"
+            "variant %s\nseed %llu\n", BATCH_UNIT_FORMAT, vc_version(),
+            u->m->name, u->variant, (unsigned long long)o->seed);
+    method_settings(u->m, o, f);
+    /* the label keys the random streams, so it is part of the input */
+    fprintf(f, "label %zu %s\nlists %zu\n", t->label ? strlen(t->label) : 0,
+            t->label ? t->label : "", t->J);
+    for (size_t j = 0; j < t->J; j++) {
+        fprintf(f, "%zu %s\n", strlen(t->names[j]), t->names[j]);
+    }
+    fprintf(f, "patterns %zu\n", t->npat);
+    for (size_t i = 0; i < t->npat; i++) {
+        fprintf(f, "%lx %llu\n", (unsigned long)t->pattern[i],
+                (unsigned long long)t->count[i]);
+    }
+    fprintf(f, "dropped %llu\n", (unsigned long long)t->dropped);
+    if (fclose(f) != 0) {
+        free(buf);
+        return -1;
+    }
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)buf);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    free(buf);
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++) {
+        snprintf(u->key + 2 * i, 3, "%02x", digest[i]);
+    }
+    return 0;
+}
+
+/* The batch's checks of its options, then the default methods. */
+static int check_options(cli_options *o)
+{
+    if (o->batch.out_dir == NULL) {
+        cli_error("batch: --out DIR is required (results, report and the "
+                  "cache go there)");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->lcm.draws != NULL || o->output != NULL) {
+        cli_error("batch: --draws and --output belong to estimate; batch "
+                  "writes everything into --out DIR");
+        return CLI_EXIT_USAGE;
+    }
+    if (strlen(o->batch.out_dir) > 4000) {
+        cli_error("batch: --out DIR is too long");
+        return CLI_EXIT_USAGE;
+    }
+    if (o->methods.n == 0
+        && cli_strings_add_csv(&o->methods, "chapman,loglinear,lcm,dga")
+               != 0) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < o->methods.n; i++) {
+        if (cli_method_find(o->methods.v[i]) == NULL) {
+            cli_error("batch: unknown method \"%s\" (see victimcount "
+                      "estimate --help)", o->methods.v[i]);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* Enumerate p's units in output order: stratum, method, variant (the
+ * variants of each stratum from stratum_variants, the same list for every
+ * method). */
+static int enumerate_units(cli_batch_plan *p)
+{
+    const cli_options *o = &p->o;
+    const vc_dataset *d = p->d;
+    size_t cap = 0, vcap = 1;
+    for (size_t s = 0; s < d->ntables; s++) {
+        size_t nv = variants_cap(d->tables[s]->J, o);
+        cap += o->methods.n * (1 + nv);
+        vcap = nv > vcap ? nv : vcap;
+    }
+    p->units = calloc(cap ? cap : 1, sizeof *p->units);
+    batch_variant *var = calloc(vcap, sizeof *var);
+    if (p->units == NULL || var == NULL) {
+        free(var);
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    for (size_t s = 0; s < d->ntables; s++) {
+        const vc_table *t = d->tables[s];
+        size_t nvar = stratum_variants(t, o, var);
+        for (size_t i = 0; i < o->methods.n; i++) {
+            for (long v = -1; v < (long)nvar; v++) {
+                batch_unit *u = &p->units[p->nunits++];
+                u->stratum = s;
+                u->m = cli_method_find(o->methods.v[i]);
+                u->kind = -1;
+                u->t = t;
+                if (v >= 0) {
+                    const batch_variant *x = &var[v];
+                    u->kind = x->kind;
+                    u->mask = x->mask;
+                    snprintf(u->variant, sizeof u->variant, "%s",
+                             x->variant);
+                    snprintf(u->why, sizeof u->why, "%s", x->why);
+                    if (x->why[0] == '\0') {
+                        u->own = variant_table(t, x, &err);
+                        if (u->own == NULL) {
+                            cli_error("%s", err.msg);
+                            free(var);
+                            return CLI_EXIT_INTERNAL;
+                        }
+                        u->t = u->own;
+                    }
+                }
+                if (unit_key(u, o) != 0) {
+                    cli_error("out of memory");
+                    free(var);
+                    return CLI_EXIT_INTERNAL;
+                }
+                snprintf(u->path, sizeof u->path, "%s/%s.json", p->cache,
+                         u->key);
+                char lab[256];
+                snprintf(u->name, sizeof u->name, "%s, %s, %s",
+                         cli_population_label(o, d, t, lab, sizeof lab),
+                         u->m->name, v >= 0 ? u->variant : "all lists");
+            }
+        }
+    }
+    free(var);
+    return CLI_EXIT_OK;
+}
+
+int cli_batch_plan_alloc(int argc, char **argv, int quiet,
+                         cli_batch_plan **plan)
+{
+    *plan = NULL;
+    cli_json_alloc_init(); /* the MPI build does not pass cli_main */
+    cli_batch_plan *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    cli_options_init(&p->o);
+    int help = 0;
+    int rc = cli_parse(argc, argv, "batch", &p->o, &help);
+    if (help) {
+        cli_batch_help(stdout);
+        cli_batch_plan_free(p);
+        return CLI_EXIT_OK;
+    }
+    if (rc == CLI_EXIT_OK) {
+        rc = check_options(&p->o);
+    }
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    p->d = cli_read_dataset(&p->o, &rc);
+    if (p->d == NULL) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    rc = check_merges(p->d, &p->o);
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    if (!p->o.quiet && !quiet) {
+        for (size_t i = 0; i < p->d->nnotes; i++) {
+            fprintf(stderr, "note: %s\n", p->d->notes[i]);
+        }
+    }
+    snprintf(p->cache, sizeof p->cache, "%s/cache", p->o.batch.out_dir);
+    p->mo = p->o;
+    p->mo.quiet = 1;        /* the batch shows its own progress */
+    p->mo.figures = 1;
+    p->mo.no_timing = 1;
+    rc = enumerate_units(p);
+    if (rc != CLI_EXIT_OK) {
+        cli_batch_plan_free(p);
+        return rc;
+    }
+    *plan = p;
+    return CLI_EXIT_OK;
+}
+
+void cli_batch_plan_free(cli_batch_plan *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < p->nunits; i++) {
+        vc_table_free(p->units[i].own);
+        json_decref(p->units[i].loaded);
+    }
+    free(p->units);
+    free(p->todo);
+    free(p->left);
+    vc_dataset_free(p->d);
+    cli_options_free(&p->o);
+    free(p);
+}
+
+const cli_options *cli_batch_options(const cli_batch_plan *p)
+{
+    return &p->o;
+}
+
+size_t cli_batch_nunits(const cli_batch_plan *p)
+{
+    return p->nunits;
+}
+
+const char *cli_batch_unit_key(const cli_batch_plan *p, size_t i)
+{
+    return p->units[i].key;
+}
+
+const char *cli_batch_unit_name(const cli_batch_plan *p, size_t i)
+{
+    return p->units[i].name;
+}
