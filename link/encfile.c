@@ -106,7 +106,8 @@ void vc_link_set_free(vc_link_set *s)
             free(s->strata[i * s->nstrata + k]);
         }
     }
-    for (size_t k = 0; k < s->nstrata; k++) {
+    /* strata_cols is NULL when its allocation failed */
+    for (size_t k = 0; s->strata_cols != NULL && k < s->nstrata; k++) {
         free(s->strata_cols[k]);
     }
     free(s->strata_cols);
@@ -222,10 +223,11 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
                     continue;
                 }
                 if (lineno == 2) {
-                    s->list = strdup(v);
-                    if (s->list == NULL || *v == '\0') {
+                    if (*v == '\0') {
                         rc = vc_error_set(err, VC_EDATA,
                                           "%s:2: empty list name", source);
+                    } else if ((s->list = strdup(v)) == NULL) {
+                        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
                     }
                 } else if (lineno == 3 && is_hex(v, 64)) {
                     memcpy(s->schema, v, 65);

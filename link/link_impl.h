@@ -11,8 +11,6 @@
  * in a, over `words` 64-bit words (portable code). */
 uint64_t vci_popcount_and(const uint64_t *a, const uint64_t *b, size_t words);
 uint64_t vci_popcount(const uint64_t *a, size_t words);
-/* vci_link_have_avx2: the CPU runs the AVX2 kernel. */
-int vci_link_have_avx2(void);
 
 enum {
     VCI_KERNEL_PORTABLE = 0,

@@ -21,16 +21,6 @@
 #define VC_HAVE_X86 1
 #endif
 
-int vci_link_have_avx2(void)
-{
-#ifdef VC_HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-#else
-    return 0;
-#endif
-}
-
 uint64_t vci_popcount(const uint64_t *a, size_t words)
 {
     uint64_t c = 0;

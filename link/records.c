@@ -23,9 +23,12 @@ typedef struct {
     vc_link_records *r;
     char **row; /* fields of the row being read */
     size_t nf;
-    size_t cap;      /* of r->cells, in rows */
-    size_t line;     /* current line */
-    size_t row_line; /* line where the current row started */
+    size_t cap;            /* of r->cells, in rows */
+    size_t line;           /* current line */
+    size_t row_line;       /* line where the current row started */
+    size_t field_end_line; /* line where the row's last field ended */
+    size_t open_line;      /* first non-blank line of the row being read */
+    int row_done;          /* no row begun since the last one ended */
     int rc;
     vc_error *err;
 } rec_reader;
@@ -80,6 +83,7 @@ static void on_field(void *s, size_t len, void *data)
     }
     f[len] = '\0';
     rr->row[rr->nf++] = f;
+    rr->field_end_line = rr->line;
 }
 
 static void row_clear(rec_reader *rr)
@@ -95,6 +99,7 @@ static void on_record(int c, void *data)
     (void)c;
     rec_reader *rr = data;
     vc_link_records *r = rr->r;
+    rr->row_done = 1;
     if (rr->rc != VC_OK) {
         row_clear(rr);
         return;
@@ -152,6 +157,25 @@ static void on_record(int c, void *data)
     rr->nf = 0;
 }
 
+/* libcsv's error code as a status and message: at the end of the file
+ * (CSV_STRICT_FINI) a quoted field left open, begun at line; before it
+ * (CSV_STRICT) a quote inside an unquoted field or after a closing one,
+ * at line. */
+static int parse_failed(rec_reader *rr, int code, size_t line, int at_end)
+{
+    if (code == CSV_ENOMEM) {
+        return vc_error_set(rr->err, VC_ENOMEM, "out of memory");
+    }
+    return vc_error_set(rr->err, VC_EDATA, "%s:%zu: column %zu: %s",
+                        rr->r->source, line, rr->nf + 1,
+                        at_end ? "a quoted field not closed before the end "
+                                 "of the file"
+                               : "a quote inside an unquoted field, or "
+                                 "after a closing quote (a quote in a "
+                                 "field is written as two, in a field "
+                                 "enclosed in quotes)");
+}
+
 static int is_space(unsigned char c)
 {
     return c == ' ';
@@ -188,7 +212,13 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
         delim = '\t';
     }
     struct csv_parser p;
-    rec_reader rr = {r, row, 0, 0, 1, 1, VC_OK, err};
+    rec_reader rr = {.r = r,
+                     .row = row,
+                     .line = 1,
+                     .row_line = 1,
+                     .row_done = 1,
+                     .rc = VC_OK,
+                     .err = err};
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         free(row);
         vc_link_records_free(r);
@@ -201,9 +231,21 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
     while (pos < len && rr.rc == VC_OK) {
         const char *e = memchr(buf + pos, '\n', len - pos);
         size_t seg = e ? (size_t)(e - (buf + pos)) + 1 : len - pos;
+        /* libcsv skips a line of nothing but spaces and line ends before
+         * a row begins; any other begins a row if none is open */
+        int blank = 1;
+        for (size_t i = 0; i < seg && blank; i++) {
+            blank = buf[pos + i] == ' ' || buf[pos + i] == '\r'
+                    || buf[pos + i] == '\n';
+        }
+        if (rr.row_done && !blank) {
+            rr.open_line = rr.line;
+            rr.row_done = 0;
+        }
         if (csv_parse(&p, buf + pos, seg, on_field, on_record, &rr) != seg) {
-            rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
-                                 csv_strerror(csv_error(&p)));
+            if (rr.rc == VC_OK) {
+                rr.rc = parse_failed(&rr, csv_error(&p), rr.line, 0);
+            }
             break;
         }
         pos += seg;
@@ -211,8 +253,10 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
     }
     if (rr.rc == VC_OK && csv_fini(&p, on_field, on_record, &rr) != 0
         && rr.rc == VC_OK) {
-        rr.rc = vc_error_set(err, VC_EDATA, "%s:%zu: %s", source, rr.line,
-                             csv_strerror(csv_error(&p)));
+        /* the field left open began where the row's last field ended,
+         * or with the row */
+        rr.rc = parse_failed(&rr, csv_error(&p),
+                             rr.nf > 0 ? rr.field_end_line : rr.open_line, 1);
     }
     csv_free(&p);
     row_clear(&rr);

@@ -78,7 +78,8 @@ size_t vc_lcm_umbrella_chains(const vc_lcm_umbrella *u);
 
 /* The posterior probability P(N < x): *est the median of the chains'
  * estimates, *se its standard error (above); per_chain (filled, chains
- * values) may be NULL. */
+ * values) may be NULL.  *est and *se are NaN when scratch memory cannot
+ * be allocated. */
 void vc_lcm_umbrella_share(const vc_lcm_umbrella *u, double x, double *est,
                            double *se, double *per_chain);
 

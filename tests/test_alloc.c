@@ -40,7 +40,9 @@
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,9 +60,12 @@
 
 #include "cli/cli.h"
 #include "data/vc_data.h"
+#include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
+#include "link/vc_link.h"
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
+#include "models/vc_umbrella.h"
 #include "report/vc_report.h"
 #include "tests/test_util.h"
 
@@ -1349,6 +1354,372 @@ static void test_estimate_command(void)
     __real_free(c.ref[1]);
 }
 
+/* ---------------------------------------------------------------------
+ * The log-linear calls the bootstrap does not make: the enumeration of
+ * every model, the profile-likelihood interval, the existence check and
+ * the independence estimate
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+    vc_table *t;
+    int have_ref;
+    double ref[12];
+} loglin_ctx;
+
+static int call_loglin_more(void *ctx, vc_error *err)
+{
+    loglin_ctx *c = ctx;
+    double got[12];
+    vc_loglin_ranked top[2];
+    vc_loglin_enum_summary sum;
+    int rc = vc_loglin_enumerate(c->t, VC_LOGLIN_AIC, 2, top, &sum, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[0] = top[0].criterion;
+    got[1] = top[1].criterion;
+    got[2] = sum.N_averaged;
+    got[3] = (double)sum.nfitted;
+    vc_loglin_model m;
+    rc = vc_loglin_model_parse("[12,3]", c->t->J, NULL, &m, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(c->t->J, err);
+    if (w == NULL) {
+        return err->code;
+    }
+    unsigned flags = 0;
+    rc = vc_loglin_profile_ci(c->t, &m, 0.95, 0.0, &got[4], &got[5], &flags,
+                              w, err);
+    vc_loglin_workspace_free(w);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[6] = (double)flags;
+    int code = -1;
+    rc = vc_loglin_exist(c->t, &m, &code, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[7] = (double)code;
+    vc_estimate e;
+    rc = vc_independence_estimate(c->t, 0.95, VC_INTERVAL_LOGNORMAL, &e, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    got[8] = e.estimate;
+    got[9] = e.se;
+    got[10] = e.lower;
+    got[11] = e.upper;
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return same_doubles(got, c->ref, 12) ? VC_OK : VC_EDATA;
+}
+
+static void test_loglin_more(void)
+{
+    /* a table with an empty cell, so the existence check solves its LP */
+    static const char *const names[3] = {"A", "B", "C"};
+    static const uint32_t pattern[6] = {1, 2, 4, 3, 5, 7};
+    static const uint64_t count[6] = {40, 31, 22, 9, 6, 3};
+    loglin_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = vc_table_from_counts(3, names, 6, pattern, count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c.t);
+    alloc_stats st;
+    run_alloc_case("log-linear: enumeration, profile interval, existence, "
+                   "independence",
+                   call_loglin_more, &c, &st);
+    vc_table_free(c.t);
+}
+
+/* ---------------------------------------------------------------------
+ * Record linkage (link/): the two files it reads and the linking itself
+ * ------------------------------------------------------------------- */
+
+/* A digest of anything, as text appended to buf. */
+static void digest_add(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void digest_add(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t off = strlen(buf);
+    if (off + 1 >= size) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + off, size - off, fmt, ap);
+    va_end(ap);
+}
+
+typedef struct {
+    char path[512];
+    int have_ref;
+    char ref[4096];
+} link_file_ctx;
+
+/* An office's list over 64 KiB (the reader's buffer grows once). */
+static int call_records_read(void *ctx, vc_error *err)
+{
+    link_file_ctx *c = ctx;
+    vc_link_records *r = vc_link_records_read(c->path, err);
+    if (r == NULL) {
+        return err->code;
+    }
+    char got[4096] = "";
+    digest_add(got, sizeof got, "%zu %zu", r->ncols, r->nrows);
+    for (size_t k = 0; k < r->ncols; k++) {
+        digest_add(got, sizeof got, " %s", r->header[k]);
+    }
+    for (size_t i = 0; i < r->nrows; i += 997) {
+        digest_add(got, sizeof got, " %zu:%s/%s", r->line[i],
+                   r->cells[i * r->ncols], r->cells[i * r->ncols + 2]);
+    }
+    vc_link_records_free(r);
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return strcmp(got, c->ref) == 0 ? VC_OK : VC_EDATA;
+}
+
+static void test_link_records(void)
+{
+    link_file_ctx c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.path, sizeof c.path, "%s/office.csv", tmpdir);
+    FILE *f = fopen(c.path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("\xef\xbb\xbfgiven_name;family_name;date_of_birth\r\n", f);
+    for (int i = 0; i < 2500; i++) {
+        fprintf(f, "\"Name %d\";Family%d;1990-01-%02d\r\n", i, i,
+                1 + i % 28);
+    }
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    alloc_stats st;
+    run_alloc_case("link: an office's list, 2,500 rows", call_records_read,
+                   &c, &st);
+    CU_ASSERT(st.total > 7500);
+}
+
+/* Write an encoding file of n records (stratum columns region and year)
+ * to path; record i's encoding is person i % people's bits. */
+static int write_encodings(const char *path, const char *list, size_t n,
+                           size_t people, unsigned shift)
+{
+    static const char hash[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char check[] = "0123456789abcdef0123456789abcdef";
+    static const char *const cols[] = {"region", "year"};
+    FILE *f = fopen(path, "w");
+    if (f == NULL
+        || vc_link_write_header(f, list, hash, check, 128, cols, 2, NULL)
+               != VC_OK) {
+        if (f != NULL) {
+            fclose(f);
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t p = i % people;
+        /* 40 bits in a position of person p's own, one moved by shift */
+        uint64_t filter[2] = {0xffffffffffULL << (p % 24),
+                              (uint64_t)(p / 24 + 1) << shift};
+        char b64[64];
+        vc_link_base64_put(filter, 2, b64);
+        fprintf(f, "%s%zu,%s,%d,%s\n", list, i, p % 2 ? "North" : "South",
+                2020 + (int)(p % 3 == 0), b64);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int call_set_read(void *ctx, vc_error *err)
+{
+    link_file_ctx *c = ctx;
+    vc_link_set *s = vc_link_set_read(c->path, err);
+    if (s == NULL) {
+        return err->code;
+    }
+    char got[4096] = "";
+    digest_add(got, sizeof got, "%s %s %s %zu %zu %s %s", s->list,
+               s->schema, s->key_check, s->bits, s->n, s->strata_cols[0],
+               s->strata_cols[1]);
+    for (size_t i = 0; i < s->n; i += 331) {
+        digest_add(got, sizeof got, " %s:%s/%s:%llx.%llx", s->ids[i],
+                   s->strata[2 * i], s->strata[2 * i + 1],
+                   (unsigned long long)s->filters[2 * i],
+                   (unsigned long long)s->filters[2 * i + 1]);
+    }
+    vc_link_set_free(s);
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return strcmp(got, c->ref) == 0 ? VC_OK : VC_EDATA;
+}
+
+static void test_link_encodings(void)
+{
+    link_file_ctx c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.path, sizeof c.path, "%s/iom.enc", tmpdir);
+    /* about 50 bytes a record: over 64 KiB */
+    CU_ASSERT_EQUAL_FATAL(write_encodings(c.path, "IOM", 2000, 2000, 0), 0);
+    alloc_stats st;
+    run_alloc_case("link: an encoding file, 2,000 records, 2 strata",
+                   call_set_read, &c, &st);
+    CU_ASSERT(st.total > 6000);
+}
+
+typedef struct {
+    const vc_link_set *sets[3];
+    int have_ref;
+    char ref[8192];
+} link_run_ctx;
+
+static void tables_digest(char *buf, size_t size, vc_table *const *t,
+                          size_t nt)
+{
+    for (size_t s = 0; s < nt; s++) {
+        digest_add(buf, size, " [%s", t[s]->label ? t[s]->label : "");
+        for (size_t i = 0; i < t[s]->npat; i++) {
+            digest_add(buf, size, " %lx:%llu", (unsigned long)t[s]->pattern[i],
+                       (unsigned long long)t[s]->count[i]);
+        }
+        digest_add(buf, size, "]");
+    }
+}
+
+static int call_link_run(void *ctx, vc_error *err)
+{
+    link_run_ctx *c = ctx;
+    static const char *const names[3] = {"IOM", "NGO", "Police"};
+    static const double sweep[2] = {0.7, 0.95};
+    vc_link_opts o = {0.85, 0.02, 1, 1, 1, sweep, 2, 0.5};
+    vc_link_result *r = NULL;
+    int rc = vc_link_run(c->sets, 3, names, &o, &r, err);
+    if (rc != VC_OK) {
+        vc_link_result_free(r);
+        return rc;
+    }
+    char got[8192] = "";
+    digest_add(got, sizeof got, "%llu %llu %llu %llu",
+               (unsigned long long)r->comparisons,
+               (unsigned long long)r->candidates,
+               (unsigned long long)r->people,
+               (unsigned long long)r->band_matches[0]);
+    tables_digest(got, sizeof got, r->tables, r->ntables);
+    for (size_t w = 0; w < r->nsweep; w++) {
+        tables_digest(got, sizeof got, r->sweep_tables[w],
+                      r->sweep_ntables[w]);
+    }
+    for (size_t x = 0; x < r->offset[3]; x += 7) {
+        digest_add(got, sizeof got, " %u", (unsigned)r->cluster[x]);
+    }
+    vc_link_result_free(r);
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return strcmp(got, c->ref) == 0 ? VC_OK : VC_EDATA;
+}
+
+static void test_link_run(void)
+{
+    static const char *const list[3] = {"IOM", "NGO", "Police"};
+    link_run_ctx c;
+    memset(&c, 0, sizeof c);
+    vc_link_set *sets[3];
+    for (size_t j = 0; j < 3; j++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.enc", tmpdir, list[j]);
+        /* list j holds people 0 .. 29 - 5 j, list 2 with a bit moved */
+        CU_ASSERT_EQUAL_FATAL(
+            write_encodings(path, list[j], 30 - 5 * j, 30 - 5 * j,
+                            j == 2 ? 1 : 0),
+            0);
+        sets[j] = vc_link_set_read(path, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sets[j]);
+        c.sets[j] = sets[j];
+    }
+    alloc_stats st;
+    run_alloc_case("link: 3 lists, 2 stratum columns, a sweep", call_link_run,
+                   &c, &st);
+    CU_ASSERT(st.total > 20);
+    for (size_t j = 0; j < 3; j++) {
+        vc_link_set_free(sets[j]);
+    }
+}
+
+/* ---------------------------------------------------------------------
+ * Umbrella sampling (models/umbrella.c), and the estimates from it: an
+ * allocation failure in vc_lcm_umbrella_share or _quantile gives NaN, as
+ * their header says, never another number.
+ * ------------------------------------------------------------------- */
+
+typedef struct {
+    vc_table *t;
+    int have_ref;
+    double ref[8];
+} umbrella_ctx;
+
+static int call_umbrella(void *ctx, vc_error *err)
+{
+    umbrella_ctx *c = ctx;
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.K = 2;
+    o.seed = 21;
+    o.threads = 1;
+    vc_lcm_umbrella_opts u;
+    vc_lcm_umbrella_opts_default(&u);
+    u.chains = 2;
+    u.bins = 4;
+    u.stages = 2;
+    u.stage_sweeps = 5;
+    u.adapt_max = 20;
+    u.sweeps = 20;
+    u.thin = 2;
+    vc_lcm_umbrella *um = vc_lcm_umbrella_run(c->t, &o, &u, err);
+    if (um == NULL) {
+        return err->code;
+    }
+    double got[8];
+    vc_lcm_umbrella_share(um, 2000.0, &got[0], &got[1], NULL);
+    vc_lcm_umbrella_quantile(um, 0.5, &got[2], &got[3], NULL);
+    const uint64_t *N;
+    const double *alpha, *log_w;
+    got[4] = (double)vc_lcm_umbrella_draws(um, 1, &N, &alpha, &log_w);
+    got[5] = (double)N[9];
+    got[6] = alpha[9];
+    got[7] = log_w[9];
+    vc_lcm_umbrella_free(um);
+    if (isnan(got[0]) || isnan(got[2])) {
+        return vc_error_set(err, VC_ENOMEM, "umbrella: an estimate is NaN "
+                            "(out of memory)");
+    }
+    if (!c->have_ref) {
+        memcpy(c->ref, got, sizeof got);
+        c->have_ref = 1;
+    }
+    return same_doubles(got, c->ref, 8) ? VC_OK : VC_EDATA;
+}
+
+static void test_umbrella(void)
+{
+    umbrella_ctx c;
+    memset(&c, 0, sizeof c);
+    c.t = vc_test_load_ref("Korea.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c.t);
+    alloc_stats st;
+    run_alloc_case("umbrella sampling, 2 chains, share and quantile",
+                   call_umbrella, &c, &st);
+    vc_table_free(c.t);
+}
+
 int vc_register_alloc_suite(void)
 {
     CU_pSuite s = CU_add_suite("alloc", setup, teardown);
@@ -1366,7 +1737,13 @@ int vc_register_alloc_suite(void)
         || CU_add_test(s, "batch units", test_batch_units) == NULL
         || CU_add_test(s, "batch command", test_batch_command) == NULL
         || CU_add_test(s, "estimate command", test_estimate_command)
-               == NULL) {
+               == NULL
+        || CU_add_test(s, "log-linear, more", test_loglin_more) == NULL
+        || CU_add_test(s, "link: office list", test_link_records) == NULL
+        || CU_add_test(s, "link: encoding file", test_link_encodings)
+               == NULL
+        || CU_add_test(s, "link: linking", test_link_run) == NULL
+        || CU_add_test(s, "umbrella sampling", test_umbrella) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

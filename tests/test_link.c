@@ -1103,6 +1103,701 @@ static void test_refusals(void)
     CU_ASSERT_EQUAL(run("link --help"), 0);
 }
 
+/* ---------------------------------------------------------------------
+ * An office's list as `encode` reads it (records.c): what is accepted,
+ * and each refusal with its file, line and column.
+ * ------------------------------------------------------------------- */
+
+/* Parse text as "r.csv"; on refusal, check the code and that the message
+ * starts with want. */
+static void records_refused(const char *text, size_t len, int code,
+                            const char *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r = vc_link_records_parse(text, len, "r.csv", &err);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_EQUAL(err.code, code);
+    if (strncmp(err.msg, want, strlen(want)) != 0) {
+        fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg, want);
+        CU_FAIL("message");
+    }
+    vc_link_records_free(r);
+}
+
+static void test_records(void)
+{
+    /* a byte-order mark, semicolons (the header holds more of them than
+     * commas), a quoted field holding the other separator, CRLF, a blank
+     * line, a line of spaces and a line of one empty quoted field
+     * skipped; each row keeps its line */
+    const char *semi = "\xef\xbb\xbfgiven;family;note\r\n"
+                       "Anna;Ivanova;\"a, b\"\r\n"
+                       "\r\n"
+                       "   \r\n"
+                       "\"\"\r\n"
+                       "Nurlan;Zhumabekov;x\r\n";
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r =
+        vc_link_records_parse(semi, strlen(semi), "r.csv", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 3);
+    CU_ASSERT_STRING_EQUAL(r->header[0], "given"); /* the BOM dropped */
+    CU_ASSERT_STRING_EQUAL(r->header[2], "note");
+    CU_ASSERT_EQUAL_FATAL(r->nrows, 2);
+    CU_ASSERT_STRING_EQUAL(r->cells[2], "a, b");
+    CU_ASSERT_STRING_EQUAL(r->cells[3], "Nurlan");
+    CU_ASSERT_STRING_EQUAL(r->cells[5], "x");
+    CU_ASSERT_EQUAL(r->line[0], 2);
+    CU_ASSERT_EQUAL(r->line[1], 6);
+    vc_link_records_free(r);
+    /* tabs (a comma inside a field does not make it a comma file) */
+    const char *tabs = "given\tfamily\nAbdu, Rakhman\tAliev\n";
+    r = vc_link_records_parse(tabs, strlen(tabs), "t.tsv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 2);
+    CU_ASSERT_EQUAL_FATAL(r->nrows, 1);
+    CU_ASSERT_STRING_EQUAL(r->cells[0], "Abdu, Rakhman");
+    vc_link_records_free(r);
+
+    /* refusals */
+    const char *short_row = "a,b\n1,2\n3\n";
+    records_refused(short_row, strlen(short_row), VC_EDATA,
+                    "r.csv:3: 1 fields, the header has 2");
+    const char *long_row = "a,b\n\n1,2,3\n";
+    records_refused(long_row, strlen(long_row), VC_EDATA,
+                    "r.csv:3: 3 fields, the header has 2");
+    /* a quote inside an unquoted field, or after a closing quote */
+    const char *quote = "a,b\n1,x\"y\n";
+    records_refused(quote, strlen(quote), VC_EDATA,
+                    "r.csv:2: column 2: a quote inside an unquoted field");
+    const char *after = "a,b\n1,2\n\"x\"y,2\n";
+    records_refused(after, strlen(after), VC_EDATA,
+                    "r.csv:3: column 1: a quote inside an unquoted field");
+    /* a quoted field still open at the end of the file: the line and
+     * column where it began, not the end of the file */
+    const char *open = "a,b\n1,\"abc\n";
+    records_refused(open, strlen(open), VC_EDATA,
+                    "r.csv:2: column 2: a quoted field not closed before "
+                    "the end of the file");
+    const char *open0 = "a,b\n  \r\n\"abc\n";
+    records_refused(open0, strlen(open0), VC_EDATA,
+                    "r.csv:3: column 1: a quoted field not closed");
+    const char *open1 = "a,b\n1,2\n\n\"abc\ndef,x\nghi\n";
+    records_refused(open1, strlen(open1), VC_EDATA,
+                    "r.csv:4: column 1: a quoted field not closed");
+    const char *open2 = "a,b,c\r\n1,\"two\r\nlines\",\"x\r\n";
+    records_refused(open2, strlen(open2), VC_EDATA,
+                    "r.csv:3: column 3: a quoted field not closed");
+    /* nothing but blank lines */
+    records_refused("\n  \n\n", 5, VC_EDATA, "r.csv: empty file");
+    records_refused("", 0, VC_EDATA, "r.csv: empty file");
+    /* a field over 4096 bytes, in column 2 of line 3 */
+    size_t big = 4097;
+    char *buf = malloc(big + 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    size_t k = (size_t)sprintf(buf, "a,b\n1,2\n3,");
+    memset(buf + k, 'x', big);
+    k += big;
+    buf[k++] = '\n';
+    records_refused(buf, k, VC_EDATA,
+                    "r.csv:3: column 2: field longer than 4096 bytes");
+    /* 4096 bytes is still a field */
+    buf[k - 2] = '\n';
+    r = vc_link_records_parse(buf, k - 1, "r.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(strlen(r->cells[3]), 4096);
+    vc_link_records_free(r);
+    free(buf);
+    /* a header of 257 columns; 256 are read */
+    buf = malloc(257 * 8 + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    k = 0;
+    for (int c = 0; c < 257; c++) {
+        k += (size_t)sprintf(buf + k, "%sc%d", c ? "," : "", c);
+    }
+    buf[k++] = '\n';
+    records_refused(buf, k, VC_EDATA, "r.csv:1: more than 256 fields");
+    char *comma = strrchr(buf, ',');
+    comma[0] = '\n';
+    r = vc_link_records_parse(buf, (size_t)(comma - buf) + 1, "r.csv", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->ncols, 256);
+    CU_ASSERT_STRING_EQUAL(r->header[255], "c255");
+    vc_link_records_free(r);
+    free(buf);
+}
+
+/* Reading from a file: one larger than the first read buffer (64 KiB)
+ * reads whole; a missing file and a directory are refused with the
+ * path. */
+static void test_records_read(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/many.csv", tmp);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("given_name,family_name,date_of_birth\n", f);
+    for (int i = 0; i < 5000; i++) {
+        fprintf(f, "Name%d,Family%d,1990-01-%02d\n", i, i, 1 + i % 28);
+    }
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_records *r = vc_link_records_read(path, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(r->nrows, 5000);
+    CU_ASSERT_STRING_EQUAL(r->cells[4999 * 3 + 1], "Family4999");
+    CU_ASSERT_EQUAL(r->line[4999], 5001);
+    vc_link_records_free(r);
+    snprintf(path, sizeof path, "%s/absent.csv", tmp);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_records_read(path, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, path, strlen(path)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No such file"));
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_records_read(tmp, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, tmp, strlen(tmp)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "read error"));
+}
+
+/* An encoding file, line by line: each refusal names the file and the
+ * line, and says what was expected. */
+#define ENC_HEAD                                                          \
+    "# victimcount encodings 1\n# list: A\n# schema: "                    \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n" \
+    "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128\n"
+
+static void encfile_refused(const char *text, size_t len, const char *want)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_parse(text, len, "e.enc", &err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_EQUAL(err.code, VC_EDATA);
+    if (strncmp(err.msg, want, strlen(want)) != 0) {
+        fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg, want);
+        CU_FAIL("message");
+    }
+    vc_link_set_free(s);
+}
+
+static void test_encfile_lines(void)
+{
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"# victimcount encodings 2\n", "e.enc:1: not a victimcount "
+                                        "encoding file"},
+        {"# victimcount encodings 1\n# lists: A\n",
+         "e.enc:2: expected \"# list: ...\""},
+        {"# victimcount encodings 1\n# list: \n", "e.enc:2: empty list name"},
+        {"# victimcount encodings 1\n# list: A\n# schema: 0123\n",
+         "e.enc:3: schema: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
+         "e.enc:3: schema: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdeg\n",
+         "e.enc:4: key-check: expected hex digits"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 100\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 0\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {"# victimcount encodings 1\n# list: A\n# schema: "
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+         "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128x\n",
+         "e.enc:5: bits: expected a multiple of 64 up to"},
+        {ENC_HEAD "clk\n", "e.enc:6: expected the header \"id[,strata...],clk\""},
+        {ENC_HEAD "id,region\n", "e.enc:6: expected the header"},
+        {ENC_HEAD "key,clk\n", "e.enc:6: expected the header"},
+        {ENC_HEAD "id,clk\n,AQAAAAAAAAAAAAAAAAAAgA==\n", "e.enc:7: empty id"},
+        {ENC_HEAD "id,clk\nr1,AQAAAAAAAAAAAAAAAAAAgA==\n"
+                  "r2,AQAAAAAAAAAAAAAAAAAAg!==\n",
+         "e.enc:8: column clk: expected 128 bits in base64"},
+        {ENC_HEAD "id,clk\nr1,AQAAAAAAAAAAAAAAAAAAgAAA\n",
+         "e.enc:7: column clk: expected 128 bits in base64"},
+        {ENC_HEAD "id,region,clk\nr1,AQAAAAAAAAAAAAAAAAAAgA==\n",
+         "e.enc:7: expected 3 fields, got 2"},
+        {ENC_HEAD "id,clk\nr1,North,AQAAAAAAAAAAAAAAAAAAgA==\n",
+         "e.enc:7: expected 2 fields, got more than 2"},
+        {"# victimcount encodings 1\n# list: A\n",
+         "e.enc: the header ends at line 2 (6 lines expected)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        encfile_refused(bad[i].text, strlen(bad[i].text), bad[i].want);
+    }
+    /* a NUL byte inside a line */
+    static const char nul[] = ENC_HEAD "id,clk\nr\0001,AQAAAAAAAAAAAAAAAAAAgA==\n";
+    encfile_refused(nul, sizeof nul - 1, "e.enc:7: NUL byte");
+    /* a line over 65536 bytes */
+    size_t head = strlen(ENC_HEAD "id,clk\n");
+    char *buf = malloc(head + 70000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    memcpy(buf, ENC_HEAD "id,clk\n", head);
+    memset(buf + head, 'x', 65537);
+    buf[head + 65537] = '\n';
+    encfile_refused(buf, head + 65538, "e.enc:7: line too long");
+    free(buf);
+    /* accepted: CRLF, a blank line, a stratum column kept in clear */
+    const char *good = "# victimcount encodings 1\r\n# list: IOM\r\n# schema: "
+                       "0123456789abcdef0123456789abcdef0123456789abcdef"
+                       "0123456789abcdef\r\n"
+                       "# key-check: 0123456789abcdef0123456789abcdef\r\n"
+                       "# bits: 128\r\nid,region,clk\r\n"
+                       "r1,North,AQAAAAAAAAAAAAAAAAAAgA==\r\n\r\n"
+                       "r2,South,AgAAAAAAAAAAAAAAAAAAAA==\r\n";
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_parse(good, strlen(good), "g.enc", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->list, "IOM");
+    CU_ASSERT_EQUAL(s->bits, 128);
+    CU_ASSERT_EQUAL(s->nstrata, 1);
+    CU_ASSERT_STRING_EQUAL(s->strata_cols[0], "region");
+    CU_ASSERT_EQUAL_FATAL(s->n, 2);
+    CU_ASSERT_STRING_EQUAL(s->ids[1], "r2");
+    CU_ASSERT_STRING_EQUAL(s->strata[1], "South");
+    CU_ASSERT_EQUAL(s->filters[2], 2u);
+    CU_ASSERT_EQUAL(s->filters[3], 0u);
+    vc_link_set_free(s);
+}
+
+/* The header `encode` writes: names that would break the file are
+ * refused, and what is written reads back. */
+static void test_encfile_header(void)
+{
+    static const char hash[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char check[] = "0123456789abcdef0123456789abcdef";
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_write_header(f, "IOM, Almaty", hash, check, 128,
+                                         NULL, 0, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "list name \"IOM, Almaty\""));
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(
+        vc_link_write_header(f, "", hash, check, 128, NULL, 0, &err),
+        VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "empty"));
+    static const char *const bad_cols[][1] = {{"clk"}, {"id"}, {""},
+                                              {"re\"gion"}};
+    for (size_t i = 0; i < 4; i++) {
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_write_header(f, "IOM", hash, check, 128,
+                                             bad_cols[i], 1, &err),
+                        VC_EINVAL);
+        CU_ASSERT(strncmp(err.msg, "stratum column", 14) == 0);
+    }
+    fclose(f);
+    free(text);
+    /* a good header, one row, read back */
+    f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static const char *const cols[] = {"region", "year"};
+    CU_ASSERT_EQUAL(
+        vc_link_write_header(f, "IOM", hash, check, 128, cols, 2, NULL),
+        VC_OK);
+    uint64_t filter[2] = {5, (uint64_t)1 << 63};
+    char b64[64];
+    vc_link_base64_put(filter, 2, b64);
+    fprintf(f, "k1,North,2024,%s\n", b64);
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_link_set *s = vc_link_set_parse(text, len, "w.enc", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s->schema, hash);
+    CU_ASSERT_STRING_EQUAL(s->key_check, check);
+    CU_ASSERT_EQUAL(s->nstrata, 2);
+    CU_ASSERT_STRING_EQUAL(s->strata_cols[1], "year");
+    CU_ASSERT_EQUAL_FATAL(s->n, 1);
+    CU_ASSERT_STRING_EQUAL(s->strata[1], "2024");
+    CU_ASSERT_EQUAL(s->filters[0], 5u);
+    CU_ASSERT_EQUAL(s->filters[1], (uint64_t)1 << 63);
+    vc_link_set_free(s);
+    free(text);
+}
+
+/* Reading an encoding file: one over the first read buffer (64 KiB)
+ * reads whole; a missing file and a directory are refused. */
+static void test_encfile_read(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/big.enc", tmp);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(ENC_HEAD "id,clk\n", f);
+    for (uint64_t i = 0; i < 4000; i++) {
+        uint64_t filter[2] = {i, ~i};
+        char b64[64];
+        vc_link_base64_put(filter, 2, b64);
+        fprintf(f, "r%llu,%s\n", (unsigned long long)i, b64);
+    }
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_read(path, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL_FATAL(s->n, 4000);
+    CU_ASSERT_STRING_EQUAL(s->ids[3999], "r3999");
+    CU_ASSERT_EQUAL(s->filters[2 * 3999], 3999u);
+    CU_ASSERT_EQUAL(s->filters[2 * 3999 + 1], ~(uint64_t)3999);
+    vc_link_set_free(s);
+    snprintf(path, sizeof path, "%s/absent.enc", tmp);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_set_read(path, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT(strncmp(err.msg, path, strlen(path)) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "No such file"));
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_set_read(tmp, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "read error"));
+}
+
+/* An encoding set from text written as `encode` writes it: list `list`,
+ * stratum columns region and year, one row per entry of rows (id, region,
+ * year, and a filter of 128 bits given as two words). */
+typedef struct {
+    const char *id, *region, *year;
+    uint64_t f0, f1;
+} enc_row;
+
+static vc_link_set *set_of(const char *list, const enc_row *rows, size_t n,
+                           size_t bits)
+{
+    static const char hash[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char check[] = "0123456789abcdef0123456789abcdef";
+    static const char *const cols[] = {"region", "year"};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        return NULL;
+    }
+    vc_link_write_header(f, list, hash, check, bits, cols, 2, NULL);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t filter[4] = {rows[i].f0, rows[i].f1, 0, 0};
+        char b64[128];
+        vc_link_base64_put(filter, bits / 64, b64);
+        fprintf(f, "%s,%s,%s,%s\n", rows[i].id, rows[i].region, rows[i].year,
+                b64);
+    }
+    fclose(f);
+    vc_link_set *s = vc_link_set_parse(text, len, list, NULL);
+    free(text);
+    return s;
+}
+
+/* Linking with two stratum columns kept in clear: people are matched only
+ * within their (region, year), and each stratum's table carries both
+ * values; the sweep's tables at a lower threshold join more. */
+static void test_link_strata(void)
+{
+    const uint64_t p1 = 0xffffffffffULL, p2 = 0xffffffffffULL << 20;
+    const uint64_t p1b = 0xfffffffffULL; /* 36 of p1's 40 bits: Dice 0.947 */
+    static const enc_row a_rows[] = {
+        {"a1", "North", "2020", 0, 0},
+        {"a2", "North", "2021", 0, 0},
+        {"a3", "South", "2020", 0, 0},
+    };
+    enc_row a[3], b[3];
+    memcpy(a, a_rows, sizeof a);
+    a[0].f0 = p1;
+    a[1].f0 = p2;
+    a[2].f0 = p1;
+    /* b1 is a1 (same stratum); b2 is a2's filter in another year; b3 is
+     * a3 with 4 bits lost */
+    static const enc_row b_rows[] = {
+        {"b1", "North", "2020", 0, 0},
+        {"b2", "North", "2022", 0, 0},
+        {"b3", "South", "2020", 0, 0},
+    };
+    memcpy(b, b_rows, sizeof b);
+    b[0].f0 = p1;
+    b[1].f0 = p2;
+    b[2].f0 = p1b;
+    vc_link_set *A = set_of("A", a, 3, 128);
+    vc_link_set *B = set_of("B", b, 3, 128);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B);
+    const vc_link_set *sets[2] = {A, B};
+    const char *names[2] = {"A", "B"};
+    static const double sweep[1] = {0.9};
+    vc_link_opts o = {0.96, 0.0, 1, 1, 0, sweep, 1, 0.0};
+    vc_link_result *r = NULL;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_link_run(sets, 2, names, &o, &r, &err), VC_OK);
+    /* strata: North 2020, North 2021, North 2022, South 2020 */
+    CU_ASSERT_EQUAL_FATAL(r->ntables, 4);
+    static const char *const label[4] = {"North 2020", "North 2021",
+                                         "North 2022", "South 2020"};
+    /* at 0.96: only a1 = b1; a3 and b3 (0.947) stay apart */
+    static const uint64_t n_at[4] = {1, 1, 1, 2};
+    for (size_t s = 0; s < 4; s++) {
+        const vc_table *t = r->tables[s];
+        CU_ASSERT_STRING_EQUAL(t->label, label[s]);
+        CU_ASSERT_EQUAL(t->nkeys, 2);
+        CU_ASSERT_EQUAL(t->n, n_at[s]);
+    }
+    CU_ASSERT_EQUAL(r->tables[0]->npat, 1);
+    CU_ASSERT_EQUAL(r->tables[0]->pattern[0], 3u);
+    CU_ASSERT_STRING_EQUAL(r->tables[3]->keys[0], "South");
+    CU_ASSERT_STRING_EQUAL(r->tables[3]->keys[1], "2020");
+    CU_ASSERT_EQUAL(r->people, 5);
+    /* the sweep at 0.9 joins a3 and b3 too */
+    CU_ASSERT_EQUAL_FATAL(r->nsweep, 1);
+    CU_ASSERT_EQUAL_FATAL(r->sweep_ntables[0], 4);
+    CU_ASSERT_EQUAL(r->sweep_tables[0][3]->n, 1);
+    CU_ASSERT_EQUAL(r->sweep_tables[0][3]->pattern[0], 3u);
+    vc_link_result_free(r);
+    vc_link_set_free(A);
+    vc_link_set_free(B);
+}
+
+/* What vc_link_run refuses before comparing anything. */
+static void test_link_run_refusals(void)
+{
+    static const enc_row rows[] = {{"x1", "North", "2020", 0xff, 0}};
+    vc_link_set *A = set_of("A", rows, 1, 128);
+    vc_link_set *B = set_of("B", rows, 1, 128);
+    vc_link_set *W = set_of("W", rows, 1, 256);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(A);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(B);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(W);
+    const char *names[3] = {"A", "B", "W"};
+    vc_link_opts o = {0.9, 0.0, 1, 1, 0, NULL, 0, 0.0};
+    vc_link_result *r = NULL;
+    vc_error err;
+    /* one list */
+    const vc_link_set *one[1] = {A};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(one, 1, names, &o, &r, &err), VC_EINVAL);
+    CU_ASSERT_PTR_NULL(r);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "1 encoding files; 2 to"));
+    /* another encoding length */
+    const vc_link_set *aw[2] = {A, W};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(aw, 2, names, &o, &r, &err), VC_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "A and W: 128 and 256 bits"));
+    /* other stratum columns */
+    free(B->strata_cols[1]);
+    B->strata_cols[1] = strdup("month");
+    const vc_link_set *ab[2] = {A, B};
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &o, &r, &err), VC_EDATA);
+    /* the library says what differs; the CLI names its option */
+    CU_ASSERT_STRING_EQUAL(err.msg,
+                           "A and B keep different stratum columns in clear");
+    free(B->strata_cols[1]);
+    B->strata_cols[1] = strdup("year");
+    /* thresholds out of (0, 1] */
+    static const double bad_t[] = {0.0, 1.01, NAN};
+    for (size_t i = 0; i < 3; i++) {
+        vc_link_opts bad = o;
+        bad.threshold = bad_t[i];
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &bad, &r, &err), VC_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected a number in (0, 1]"));
+        bad = o;
+        bad.sweep = &bad_t[i];
+        bad.nsweep = 1;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &bad, &r, &err), VC_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expected a number in (0, 1]"));
+        CU_ASSERT_PTR_NULL(r);
+    }
+    /* and the same sets link */
+    CU_ASSERT_EQUAL(vc_link_run(ab, 2, names, &o, &r, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(r->ntables, 1);
+    CU_ASSERT_EQUAL(r->tables[0]->n, 1);
+    vc_link_result_free(r);
+    vc_link_set_free(A);
+    vc_link_set_free(B);
+    vc_link_set_free(W);
+}
+
+/* Schema files: each refusal says what, where (the JSON's line and column
+ * when it is not JSON), and what is expected. */
+static void test_schema_refusals(void)
+{
+    static const struct {
+        const char *json, *want;
+    } bad[] = {
+        {"{\"bits\": 1024, \"fields\": [{\"name\": \"a\", \"type\": "
+         "\"name\"}], \"q\": 2}",
+         "s.json: schema: unknown key \"q\""},
+        {"{\"bits\": 100, \"fields\": [{\"name\": \"a\", \"type\": \"name\"}]}",
+         "s.json: \"bits\": expected a multiple of 128 from 128 to"},
+        {"{\"bits\": \"1024\", \"fields\": [{\"name\": \"a\", \"type\": "
+         "\"name\"}]}",
+         "s.json: \"bits\": expected a multiple of 128"},
+        {"{\"fields\": [\"given_name\"]}", "s.json: field 1: expected an object"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}, {\"name\": "
+         "\"b\", \"kind\": \"name\"}]}",
+         "s.json: field 2: unknown key \"kind\""},
+        {"{\"fields\": [{\"name\": \"\", \"type\": \"name\"}]}",
+         "s.json: field 1: \"name\" and \"type\" are required"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"soundex\"}]}",
+         "s.json: field 1: type \"soundex\": expected name, date, sex or "
+         "exact"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\", \"bits\": "
+         "2000}]}",
+         "s.json: field 1: \"bits\": expected 1 to 1024"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}, {\"name\": "
+         "\"a\", \"type\": \"date\"}]}",
+         "s.json: field \"a\" twice"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": true}",
+         "s.json: \"hardening\": expected an object"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"bloom\": 1}}",
+         "s.json: hardening: unknown key \"bloom\""},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"balance\": 1}}",
+         "s.json: \"hardening\": balance and xor_fold are true or false"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"salt\": 3}}",
+         "s.json: \"hardening\": balance and xor_fold are true or false, "
+         "salt a field name"},
+        {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\"}], "
+         "\"hardening\": {\"salt\": \"b\"}}",
+         "s.json: \"salt\": no field named \"b\""},
+        {"[1, 2]", "s.json: expected a JSON object"},
+        {"{\"fields\": [}", "s.json:1:13: "},
+        {"{\"fields\": [],\n \"fields\": []}", "s.json:2:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vc_link_schema s;
+        vc_error err;
+        vc_error_clear(&err);
+        CU_ASSERT_EQUAL(vc_link_schema_parse(bad[i].json, strlen(bad[i].json),
+                                             "s.json", &s, &err),
+                        VC_EDATA);
+        CU_ASSERT_EQUAL(s.nfields, 0);
+        if (strncmp(err.msg, bad[i].want, strlen(bad[i].want)) != 0) {
+            fprintf(stderr, "\n  got \"%s\", expected \"%s...\"", err.msg,
+                    bad[i].want);
+            CU_FAIL("message");
+        }
+    }
+    /* a null salt is no salt; the other options as given */
+    const char *ok = "{\"bits\": 512, \"fields\": [{\"name\": \"a\", \"type\": "
+                     "\"exact\", \"bits\": 7}], \"hardening\": {\"salt\": "
+                     "null, \"balance\": false, \"xor_fold\": true}}";
+    vc_link_schema s;
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(ok, strlen(ok), "s.json", &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(s.salt, -1);
+    CU_ASSERT_EQUAL(s.m, 512);
+    CU_ASSERT_EQUAL(s.fields[0].bits, 7);
+    CU_ASSERT_EQUAL(s.balance, 0);
+    CU_ASSERT_EQUAL(s.xor_fold, 1);
+    CU_ASSERT_EQUAL(vc_link_schema_bits(&s), 256);
+    vc_link_schema_clear(&s);
+}
+
+/* The encoder refuses a short secret and a schema without fields; a salt
+ * from a name field: the same people encode alike, a different salt
+ * (family name) leaves only chance agreement on the other fields. */
+static void test_encoder_salt(void)
+{
+    vc_link_schema d;
+    vc_link_schema_default(&d);
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_encoder_alloc(&d, secret, 15, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "15 bytes; at least 16"));
+    vc_link_schema empty;
+    memset(&empty, 0, sizeof empty);
+    empty.m = 1024;
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_link_encoder_alloc(&empty, secret, 31, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no fields"));
+    vc_link_schema_clear(&d);
+    const char *json =
+        "{\"fields\": [{\"name\": \"given_name\", \"type\": \"name\"},"
+        "{\"name\": \"family_name\", \"type\": \"name\"}],"
+        "\"hardening\": {\"salt\": \"family_name\"}}";
+    vc_link_schema s;
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(json, strlen(json), "s.json", &s, NULL), VC_OK);
+    CU_ASSERT_EQUAL(s.salt, 1);
+    vc_link_encoder *e = vc_link_encoder_alloc(&s, secret, 31, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    uint64_t a[16], b[16], c[16];
+    const char *v1[2] = {"Nurlan", "Zhumabekov"};
+    const char *v2[2] = {"Нурлан", "Жумабеков"}; /* the same, in Cyrillic */
+    const char *v3[2] = {"Nurlan", "Abdullaev"};
+    CU_ASSERT_EQUAL(vc_link_encode(e, v1, a, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_encode(e, v2, b, NULL), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_encode(e, v3, c, NULL), VC_OK);
+    size_t w = vc_link_encoder_words(e);
+    CU_ASSERT_EQUAL(vc_link_dice(a, b, w), 1.0);
+    /* same given name, but salted by another family name */
+    CU_ASSERT(vc_link_dice(a, c, w) < 0.4);
+    vc_link_encoder_free(e);
+    vc_link_schema_clear(&s);
+}
+
+/* Normalisation, the rarer rules: English ph and ck, a Unicode space
+ * that NFKC keeps (U+2028) read as a space (a space keeps the k and h of
+ * two words from being read as kh, which joined they are), and no room
+ * for the output refused. */
+static void test_normalise_more(void)
+{
+    static const char *const same[][2] = {
+        {"Joseph", "Josef"},
+        {"Dick", "Dik"},
+        {"Ak\u2028Hasan", "Ak Hasan"},
+        {"AkHasan", "Ahasan"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char a[64], b[64];
+        CU_ASSERT_EQUAL(vc_link_normalise_name(same[i][0], strlen(same[i][0]),
+                                               a, sizeof a, NULL),
+                        VC_OK);
+        CU_ASSERT_EQUAL(vc_link_normalise_name(same[i][1], strlen(same[i][1]),
+                                               b, sizeof b, NULL),
+                        VC_OK);
+        if (strcmp(a, b) != 0) {
+            fprintf(stderr, "\n  %s -> \"%s\", %s -> \"%s\"", same[i][0], a,
+                    same[i][1], b);
+        }
+        CU_ASSERT_STRING_EQUAL(a, b);
+    }
+    char spaced[64], joined[64];
+    CU_ASSERT_EQUAL(vc_link_normalise_name("Ak Hasan", 8, spaced,
+                                           sizeof spaced, NULL),
+                    VC_OK);
+    CU_ASSERT_EQUAL(vc_link_normalise_name("AkHasan", 7, joined,
+                                           sizeof joined, NULL),
+                    VC_OK);
+    CU_ASSERT_STRING_NOT_EQUAL(spaced, joined);
+    char out[4];
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_normalise_name("Nurlan", 6, out, 0, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no room for output"));
+}
+
 int vc_register_link_suite(void)
 {
     CU_pSuite s = CU_add_suite("link", setup, teardown);
@@ -1125,7 +1820,20 @@ int vc_register_link_suite(void)
         || CU_add_test(s, "no leakage", test_no_leakage) == NULL
         || CU_add_test(s, "link end to end", test_link_cli) == NULL
         || CU_add_test(s, "simulate --people", test_simulate_people) == NULL
-        || CU_add_test(s, "refusals", test_refusals) == NULL) {
+        || CU_add_test(s, "refusals", test_refusals) == NULL
+        || CU_add_test(s, "records", test_records) == NULL
+        || CU_add_test(s, "records from a file", test_records_read) == NULL
+        || CU_add_test(s, "encoding file lines", test_encfile_lines) == NULL
+        || CU_add_test(s, "encoding file header", test_encfile_header)
+               == NULL
+        || CU_add_test(s, "encoding file read", test_encfile_read) == NULL
+        || CU_add_test(s, "two stratum columns", test_link_strata) == NULL
+        || CU_add_test(s, "link refusals", test_link_run_refusals) == NULL
+        || CU_add_test(s, "schema refusals", test_schema_refusals) == NULL
+        || CU_add_test(s, "encoder, salt from a name", test_encoder_salt)
+               == NULL
+        || CU_add_test(s, "normalisation, rarer rules", test_normalise_more)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

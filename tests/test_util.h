@@ -64,6 +64,7 @@ int vc_register_data_suite(void);
 int vc_register_estimators_suite(void);
 int vc_register_loglin_suite(void);
 int vc_register_models_suite(void);
+int vc_register_umbrella_suite(void);
 int vc_register_cli_suite(void);
 int vc_register_table_suite(void);
 int vc_register_report_suite(void);
