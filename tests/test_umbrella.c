@@ -13,11 +13,11 @@
 
 #include <CUnit/CUnit.h>
 
-#include "models/impl.h"
+#include "models/lcm_impl.h"
 #include "models/vc_umbrella.h"
 #include "tests/test_util.h"
 
-/* The exact check's table of test_models.c: 3 lists, 17 people. */
+/* The exact check's table of test_samplers_exact.c: 3 lists, 17 people. */
 static vc_table *tiny_table(void)
 {
     static const char *const names[3] = {"A", "B", "C"};
