@@ -439,9 +439,29 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
 /* A row's name in every output: "chapman IOM×NGO" for a two-list
  * row that gave an estimate, else the method. */
 void cli_row_name(const cli_result *r, char *buf, size_t size);
-/* A JSON number, or null when x is not finite (no NaN or Inf is ever
- * written). */
+
+/* json.c: how the CLI builds JSON.  A JSON number, or null when x is not
+ * finite (no NaN or Inf is ever written). */
 json_t *cli_json_real(double x);
+/* o[key] = cli_json_real(x); _if: null unless defined. */
+void cli_json_set_real(json_t *o, const char *key, double x);
+void cli_json_set_real_if(json_t *o, const char *key, double x, int defined);
+void cli_json_set_int(json_t *o, const char *key, long long n);
+void cli_json_set_str(json_t *o, const char *key, const char *s);
+void cli_json_set_bool(json_t *o, const char *key, int b);
+/* One field of a struct written as JSON: its key, where it lies in the
+ * struct (offsetof) and its C type. */
+typedef enum { CLI_JSON_REAL, CLI_JSON_U64, CLI_JSON_SIZE } cli_json_kind;
+typedef struct {
+    const char *key;
+    size_t offset;
+    cli_json_kind kind;
+} cli_json_field;
+/* o[f[i].key] = the field of *base, for each of the n fields in order. */
+void cli_json_set_fields(json_t *o, const void *base,
+                         const cli_json_field *f, size_t n);
+/* [a, b] (both stolen). */
+json_t *cli_json_pair(json_t *a, json_t *b);
 /* Seconds on the monotonic clock, for the timing fields. */
 double cli_seconds(void);
 int cli_write_results(const cli_options *o, const vc_dataset *d,

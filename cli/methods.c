@@ -253,11 +253,11 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
         brackets[0] = '\0'; /* none, or nothing new (M0) */
     }
     json_t *x = extra(res);
-    json_object_set_new(x, "model", json_string(name));
+    cli_json_set_str(x, "model", name);
     if (brackets[0]) {
-        json_object_set_new(x, "model_brackets", json_string(brackets));
+        cli_json_set_str(x, "model_brackets", brackets);
     }
-    json_object_set_new(x, "selection", json_string(how));
+    cli_json_set_str(x, "selection", how);
     json_t *terms = json_array();
     json_t *coef = json_object();
     for (size_t p = 0; p < r->nparams; p++) {
@@ -279,11 +279,9 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
             state = "fixed at 0 (negative Chao eta)";
         }
         int free_coef = r->coef_state[p] == VC_LOGLIN_COEF_FREE;
-        json_object_set_new(c, "value", free_coef ? cli_json_real(r->coef[p])
-                                                  : json_null());
-        json_object_set_new(c, "se", free_coef ? cli_json_real(r->se[p])
-                                               : json_null());
-        json_object_set_new(c, "state", json_string(state));
+        cli_json_set_real_if(c, "value", r->coef[p], free_coef);
+        cli_json_set_real_if(c, "se", r->se[p], free_coef);
+        cli_json_set_str(c, "state", state);
         json_object_set_new(coef, pn, c);
     }
     json_object_set_new(x, "terms", terms);
@@ -291,23 +289,22 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
                                             "Darroch", "Gamma"};
     if (r->model.het != VC_LOGLIN_HET_NONE) {
         json_t *h = json_object();
-        json_object_set_new(h, "form", json_string(het_names[r->model.het]));
+        cli_json_set_str(h, "form", het_names[r->model.het]);
         if (r->model.het == VC_LOGLIN_HET_POISSON
             || r->model.het == VC_LOGLIN_HET_GAMMA) {
             json_object_set_new(h, "theta", json_real(r->model.theta));
         }
         if (r->model.het == VC_LOGLIN_HET_CHAO) {
-            json_object_set_new(h, "etas_fixed_at_zero",
-                                json_integer((json_int_t)r->nzero));
+            cli_json_set_int(h, "etas_fixed_at_zero", r->nzero);
         }
         json_object_set_new(x, "heterogeneity", h);
     }
     json_object_set_new(x, "coefficients", coef);
-    json_object_set_new(x, "existence", json_integer(r->existence));
-    json_object_set_new(x, "deviance", cli_json_real(r->deviance));
-    json_object_set_new(x, "df", cli_json_real(r->df));
-    json_object_set_new(x, "aic", cli_json_real(r->aic));
-    json_object_set_new(x, "bic", cli_json_real(r->bic));
+    cli_json_set_int(x, "existence", r->existence);
+    cli_json_set_real(x, "deviance", r->deviance);
+    cli_json_set_real(x, "df", r->df);
+    cli_json_set_real(x, "aic", r->aic);
+    cli_json_set_real(x, "bic", r->bic);
     add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on %.0f "
                "df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
                brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
@@ -330,8 +327,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
                                vc_loglin_workspace *w, cli_result *res)
 {
     json_t *x = extra(res);
-    json_object_set_new(x, "pearson_chi2", cli_json_real(r->pearson_chi2));
-    json_object_set_new(x, "pearson_max_abs", cli_json_real(r->pearson_max));
+    cli_json_set_real(x, "pearson_chi2", r->pearson_chi2);
+    cli_json_set_real(x, "pearson_max_abs", r->pearson_max);
     add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
                r->pearson_chi2, r->df, r->pearson_max);
     if (t->J > CLI_RESIDUAL_MAX_LISTS) {
@@ -359,10 +356,10 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
             }
             pat[t->J] = '\0';
             json_t *cell = json_object();
-            json_object_set_new(cell, "pattern", json_string(pat));
+            cli_json_set_str(cell, "pattern", pat);
             json_object_set_new(cell, "observed", json_real(obs[c]));
-            json_object_set_new(cell, "fitted", cli_json_real(fitted[c]));
-            json_object_set_new(cell, "residual", cli_json_real(resid[c]));
+            cli_json_set_real(cell, "fitted", fitted[c]);
+            cli_json_set_real(cell, "residual", resid[c]);
             json_array_append_new(cells, cell);
         }
         json_object_set_new(x, "pearson_residuals", cells);
@@ -442,11 +439,11 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                                        (const char *const *)t->names, name,
                                        sizeof name, &e2);
                 json_t *m = json_object();
-                json_object_set_new(m, "model", json_string(name));
-                json_object_set_new(m, "estimate", cli_json_real(top[i].N));
-                json_object_set_new(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
-                                    cli_json_real(top[i].criterion));
-                json_object_set_new(m, "weight", cli_json_real(top[i].weight));
+                cli_json_set_str(m, "model", name);
+                cli_json_set_real(m, "estimate", top[i].N);
+                cli_json_set_real(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
+                                  top[i].criterion);
+                cli_json_set_real(m, "weight", top[i].weight);
                 json_array_append_new(arr, m);
                 char est[48];
                 vc_format_count(top[i].N, est, sizeof est);
@@ -456,10 +453,8 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                            top[i].criterion, top[i].weight);
             }
             json_object_set_new(extra(res), "top_models", arr);
-            json_object_set_new(extra(res), "models_fitted",
-                                json_integer((json_int_t)sum.nfitted));
-            json_object_set_new(extra(res), "models_refused",
-                                json_integer((json_int_t)sum.nrefused));
+            cli_json_set_int(extra(res), "models_fitted", sum.nfitted);
+            cli_json_set_int(extra(res), "models_refused", sum.nrefused);
         }
     }
     if (status == VC_OK) {
@@ -518,12 +513,9 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
                     res->est.interval = "bootstrap BCa through stepwise "
                                         "selection";
                     json_t *b = json_object();
-                    json_object_set_new(b, "replicates",
-                                        json_integer((json_int_t)br.B));
-                    json_object_set_new(b, "failed",
-                                        json_integer((json_int_t)br.nfailed));
-                    json_object_set_new(b, "seed",
-                                        json_integer((json_int_t)o->seed));
+                    cli_json_set_int(b, "replicates", br.B);
+                    cli_json_set_int(b, "failed", br.nfailed);
+                    cli_json_set_int(b, "seed", o->seed);
                     json_t *pct = json_array();
                     json_array_append_new(pct, cli_json_real(br.pct_lower));
                     json_array_append_new(pct, cli_json_real(br.pct_upper));
@@ -595,8 +587,8 @@ static json_t *lcm_figures(const vc_lcm_chains *c)
         }
         json_array_append_new(chains, a);
     }
-    json_object_set_new(fig, "kind", json_string("draws"));
-    json_object_set_new(fig, "every", json_integer((json_int_t)step));
+    cli_json_set_str(fig, "kind", "draws");
+    cli_json_set_int(fig, "every", step);
     json_object_set_new(fig, "chains", chains);
     return fig;
 }
@@ -677,46 +669,35 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
         res->est.level = o->level;
         res->est.interval = "equal-tailed posterior";
         json_t *x = extra(res);
-        json_object_set_new(x, "mean", cli_json_real(s.N.mean));
-        json_object_set_new(x, "sd", cli_json_real(s.N.sd));
-        json_object_set_new(x, "hpd_lower", cli_json_real(s.N.hpd_lower));
-        json_object_set_new(x, "hpd_upper", cli_json_real(s.N.hpd_upper));
+        cli_json_set_real(x, "mean", s.N.mean);
+        cli_json_set_real(x, "sd", s.N.sd);
+        cli_json_set_real(x, "hpd_lower", s.N.hpd_lower);
+        cli_json_set_real(x, "hpd_upper", s.N.hpd_upper);
         json_t *d = json_object();
-        json_object_set_new(d, "rhat", s.N.diag_defined
-                                           ? cli_json_real(s.N.rhat)
-                                           : json_null());
-        json_object_set_new(d, "ess_bulk", s.N.diag_defined
-                                               ? cli_json_real(s.N.ess_bulk)
-                                               : json_null());
-        json_object_set_new(d, "ess_tail", s.N.diag_defined
-                                               ? cli_json_real(s.N.ess_tail)
-                                               : json_null());
-        json_object_set_new(d, "mcse_median", cli_json_real(s.N.mcse_median));
+        cli_json_set_real_if(d, "rhat", s.N.rhat, s.N.diag_defined);
+        cli_json_set_real_if(d, "ess_bulk", s.N.ess_bulk, s.N.diag_defined);
+        cli_json_set_real_if(d, "ess_tail", s.N.ess_tail, s.N.diag_defined);
+        cli_json_set_real(d, "mcse_median", s.N.mcse_median);
         /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
-        json_object_set_new(d, "mcse_lower", cli_json_real(s.N.mcse_lower));
-        json_object_set_new(d, "mcse_upper", cli_json_real(s.N.mcse_upper));
-        json_object_set_new(d, "chains", json_integer((json_int_t)s.chains));
-        json_object_set_new(d, "sweeps", json_integer((json_int_t)s.sweeps));
-        json_object_set_new(d, "burnin", json_integer((json_int_t)s.burnin));
-        json_object_set_new(d, "thin", json_integer((json_int_t)s.thin));
-        json_object_set_new(d, "draws", json_integer((json_int_t)s.draws));
+        cli_json_set_real(d, "mcse_lower", s.N.mcse_lower);
+        cli_json_set_real(d, "mcse_upper", s.N.mcse_upper);
+        cli_json_set_int(d, "chains", s.chains);
+        cli_json_set_int(d, "sweeps", s.sweeps);
+        cli_json_set_int(d, "burnin", s.burnin);
+        cli_json_set_int(d, "thin", s.thin);
+        cli_json_set_int(d, "draws", s.draws);
         if (!o->no_timing) {
             json_object_set_new(d, "seconds", json_real(seconds));
         }
-        json_object_set_new(d, "converged", json_boolean(s.converged));
+        cli_json_set_bool(d, "converged", s.converged);
         /* the chains' agreement on the tails (issue 21) */
         json_t *jt = json_object();
-        json_object_set_new(jt, "below_lower_min",
-                            cli_json_real(s.low_share_min));
-        json_object_set_new(jt, "below_lower_max",
-                            cli_json_real(s.low_share_max));
-        json_object_set_new(jt, "above_upper_min",
-                            cli_json_real(s.high_share_min));
-        json_object_set_new(jt, "above_upper_max",
-                            cli_json_real(s.high_share_max));
-        json_object_set_new(jt, "p_value", cli_json_real(s.tail_p));
-        json_object_set_new(jt, "agree",
-                            json_boolean(!(s.flags & VC_FLAG_TAILS)));
+        cli_json_set_real(jt, "below_lower_min", s.low_share_min);
+        cli_json_set_real(jt, "below_lower_max", s.low_share_max);
+        cli_json_set_real(jt, "above_upper_min", s.high_share_min);
+        cli_json_set_real(jt, "above_upper_max", s.high_share_max);
+        cli_json_set_real(jt, "p_value", s.tail_p);
+        cli_json_set_bool(jt, "agree", !(s.flags & VC_FLAG_TAILS));
         json_object_set_new(d, "tails", jt);
         if (s.modes > 1) {
             /* separate modes of the pooled draws of N (issue 21; the
@@ -724,21 +705,18 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
             json_t *jm = json_array();
             for (size_t k = 0; k < s.modes; k++) {
                 json_t *one = json_object();
-                json_object_set_new(one, "peak",
-                                    cli_json_real(s.mode_centre[k]));
-                json_object_set_new(one, "lower", cli_json_real(s.mode_lo[k]));
-                json_object_set_new(one, "upper", cli_json_real(s.mode_hi[k]));
-                json_object_set_new(one, "weight",
-                                    cli_json_real(s.mode_weight[k]));
+                cli_json_set_real(one, "peak", s.mode_centre[k]);
+                cli_json_set_real(one, "lower", s.mode_lo[k]);
+                cli_json_set_real(one, "upper", s.mode_hi[k]);
+                cli_json_set_real(one, "weight", s.mode_weight[k]);
                 json_array_append_new(jm, one);
             }
             json_object_set_new(d, "modes", jm);
         }
-        json_object_set_new(d, "seed", json_integer((json_int_t)s.seed));
-        json_object_set_new(d, "rng", json_string(s.rng));
-        json_object_set_new(d, "sampler", json_string(s.sampler));
-        json_object_set_new(d, "temperatures",
-                            json_integer((json_int_t)s.temperatures));
+        cli_json_set_int(d, "seed", s.seed);
+        cli_json_set_str(d, "rng", s.rng);
+        cli_json_set_str(d, "sampler", s.sampler);
+        cli_json_set_int(d, "temperatures", s.temperatures);
         if (s.temperatures > 1) {
             /* the ladder as run (adapted during the burn-in) and the
              * exchange rates of its pairs after the burn-in */
@@ -758,20 +736,15 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
              * the most weight on N outside the cold chains' range
              * (issue 21) */
             json_t *jq = json_object();
-            json_object_set_new(jq, "replica",
-                                json_integer((json_int_t)s.replica));
-            json_object_set_new(jq, "beta", cli_json_real(s.replica_beta));
-            json_object_set_new(jq, "cold_lower", cli_json_real(s.cold_lo));
-            json_object_set_new(jq, "cold_upper", cli_json_real(s.cold_hi));
-            json_object_set_new(jq, "share_below",
-                                cli_json_real(s.replica_below));
-            json_object_set_new(jq, "share_above",
-                                cli_json_real(s.replica_above));
-            json_object_set_new(jq, "ess", cli_json_real(s.replica_ess));
-            json_object_set_new(jq, "draws_outside",
-                                json_integer((json_int_t)s.replica_outside));
-            json_object_set_new(jq, "agree", json_boolean(
-                                    !(s.flags & VC_FLAG_REPLICA)));
+            cli_json_set_int(jq, "replica", s.replica);
+            cli_json_set_real(jq, "beta", s.replica_beta);
+            cli_json_set_real(jq, "cold_lower", s.cold_lo);
+            cli_json_set_real(jq, "cold_upper", s.cold_hi);
+            cli_json_set_real(jq, "share_below", s.replica_below);
+            cli_json_set_real(jq, "share_above", s.replica_above);
+            cli_json_set_real(jq, "ess", s.replica_ess);
+            cli_json_set_int(jq, "draws_outside", s.replica_outside);
+            cli_json_set_bool(jq, "agree",  !(s.flags & VC_FLAG_REPLICA));
             json_object_set_new(d, "replicas", jq);
         }
         vc_lcm_splitmerge_counts smc;
@@ -789,8 +762,7 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                       {"label_swaps_accepted", smc.label_swaps_accepted}};
             json_t *js = json_object();
             for (size_t q = 0; q < sizeof sm / sizeof *sm; q++) {
-                json_object_set_new(js, sm[q].key,
-                                    json_integer((json_int_t)sm[q].n));
+                cli_json_set_int(js, sm[q].key, sm[q].n);
             }
             json_object_set_new(d, "splitmerge", js);
         }
@@ -805,14 +777,12 @@ int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
                       {"flips", hc.flips_proposed, hc.flips_accepted}};
             for (size_t q = 0; q < sizeof hm / sizeof *hm; q++) {
                 json_t *ju = json_object();
-                json_object_set_new(ju, "proposed",
-                                    json_integer((json_int_t)hm[q].proposed));
-                json_object_set_new(ju, "accepted",
-                                    json_integer((json_int_t)hm[q].accepted));
+                cli_json_set_int(ju, "proposed", hm[q].proposed);
+                cli_json_set_int(ju, "accepted", hm[q].accepted);
                 json_object_set_new(d, hm[q].key, ju);
             }
         }
-        json_object_set_new(d, "classes", json_integer((json_int_t)s.K));
+        cli_json_set_int(d, "classes", s.K);
         json_object_set_new(x, "diagnostics", d);
         char mean[48], lo_s[48], hi_s[48];
         vc_format_count(s.N.mean, mean, sizeof mean);
@@ -932,10 +902,9 @@ static json_t *dga_figures(const vc_dga_result *r)
         }
         json_array_append_new(mass, json_real(m));
     }
-    json_object_set_new(fig, "kind", json_string("grid"));
-    json_object_set_new(fig, "first",
-                        json_integer((json_int_t)(r->n + r->n0_lo + lo)));
-    json_object_set_new(fig, "width", json_integer((json_int_t)width));
+    cli_json_set_str(fig, "kind", "grid");
+    cli_json_set_int(fig, "first", r->n + r->n0_lo + lo);
+    cli_json_set_int(fig, "width", width);
     json_object_set_new(fig, "mass", mass);
     return fig;
 }
@@ -975,18 +944,17 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     }
     vc_dga_estimate(r, o->level, &res->est);
     json_t *x = extra(res);
-    json_object_set_new(x, "mean", cli_json_real(r->mean));
-    json_object_set_new(x, "sd", cli_json_real(r->sd));
-    json_object_set_new(x, "mode", cli_json_real(r->mode));
-    json_object_set_new(x, "delta", cli_json_real(r->delta));
+    cli_json_set_real(x, "mean", r->mean);
+    cli_json_set_real(x, "sd", r->sd);
+    cli_json_set_real(x, "mode", r->mode);
+    cli_json_set_real(x, "delta", r->delta);
     json_t *grid = json_array();
     json_array_append_new(grid, json_integer((json_int_t)r->n0_lo));
     json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
                                                           - 1)));
     json_object_set_new(x, "n0_grid", grid);
-    json_object_set_new(x, "search", json_string(mcmc ? "mcmc" : "exact"));
-    json_object_set_new(x, "graphs_averaged",
-                        json_integer((json_int_t)r->ngraphs));
+    cli_json_set_str(x, "search", mcmc ? "mcmc" : "exact");
+    cli_json_set_int(x, "graphs_averaged", r->ngraphs);
     json_t *graphs = json_array();
     char mean[48];
     vc_format_count(r->mean, mean, sizeof mean);
@@ -998,35 +966,24 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     if (mcmc) {
         const vc_dga_mcmc_info *mc = &r->mc;
         json_t *dg = json_object();
-        json_object_set_new(dg, "rhat", mc->diag_defined
-                                            ? cli_json_real(mc->rhat_N)
-                                            : json_null());
-        json_object_set_new(dg, "ess_bulk", mc->diag_defined
-                                                ? cli_json_real(mc->ess_N)
-                                                : json_null());
-        json_object_set_new(dg, "rhat_edges",
-                            mc->diag_defined ? cli_json_real(mc->rhat_edges)
-                                             : json_null());
-        json_object_set_new(dg, "ess_bulk_edges",
-                            mc->diag_defined ? cli_json_real(mc->ess_edges)
-                                             : json_null());
-        json_object_set_new(dg, "chains",
-                            json_integer((json_int_t)mc->chains));
-        json_object_set_new(dg, "sweeps",
-                            json_integer((json_int_t)mc->sweeps));
-        json_object_set_new(dg, "burnin",
-                            json_integer((json_int_t)mc->burnin));
-        json_object_set_new(dg, "thin", json_integer((json_int_t)mc->thin));
-        json_object_set_new(dg, "draws", json_integer((json_int_t)mc->draws));
-        json_object_set_new(dg, "acceptance", cli_json_real(mc->acceptance));
-        json_object_set_new(dg, "graphs_visited",
-                            json_integer((json_int_t)mc->visited));
-        json_object_set_new(dg, "graphs_evaluated",
-                            json_integer((json_int_t)mc->evaluated));
+        cli_json_set_real_if(dg, "rhat", mc->rhat_N, mc->diag_defined);
+        cli_json_set_real_if(dg, "ess_bulk", mc->ess_N, mc->diag_defined);
+        cli_json_set_real_if(dg, "rhat_edges", mc->rhat_edges,
+                             mc->diag_defined);
+        cli_json_set_real_if(dg, "ess_bulk_edges", mc->ess_edges,
+                             mc->diag_defined);
+        cli_json_set_int(dg, "chains", mc->chains);
+        cli_json_set_int(dg, "sweeps", mc->sweeps);
+        cli_json_set_int(dg, "burnin", mc->burnin);
+        cli_json_set_int(dg, "thin", mc->thin);
+        cli_json_set_int(dg, "draws", mc->draws);
+        cli_json_set_real(dg, "acceptance", mc->acceptance);
+        cli_json_set_int(dg, "graphs_visited", mc->visited);
+        cli_json_set_int(dg, "graphs_evaluated", mc->evaluated);
         json_object_set_new(dg, "seconds", json_real(seconds));
-        json_object_set_new(dg, "converged", json_boolean(mc->converged));
-        json_object_set_new(dg, "seed", json_integer((json_int_t)mc->seed));
-        json_object_set_new(dg, "rng", json_string(mc->rng));
+        cli_json_set_bool(dg, "converged", mc->converged);
+        cli_json_set_int(dg, "seed", mc->seed);
+        cli_json_set_str(dg, "rng", mc->rng);
         json_object_set_new(x, "diagnostics", dg);
         add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
                    "E(N | graph); R-hat %.4f, bulk ESS %.0f of the number "
@@ -1049,13 +1006,11 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
                "on each other):");
     for (size_t k = 0; k < r->ntop; k++) {
         json_t *g = json_object();
-        json_object_set_new(g, "cliques", json_string(r->top[k].cliques));
-        json_object_set_new(g, "posterior",
-                            cli_json_real(r->top[k].posterior));
-        json_object_set_new(g, "mean", cli_json_real(r->top[k].mean_N));
+        cli_json_set_str(g, "cliques", r->top[k].cliques);
+        cli_json_set_real(g, "posterior", r->top[k].posterior);
+        cli_json_set_real(g, "mean", r->top[k].mean_N);
         if (mcmc) {
-            json_object_set_new(g, "renormalised",
-                                cli_json_real(r->top[k].renormalised));
+            cli_json_set_real(g, "renormalised", r->top[k].renormalised);
         }
         json_array_append_new(graphs, g);
         char gm[48];
@@ -1072,8 +1027,7 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
         for (size_t b = a + 1; b < t->J; b++) {
             char key[512];
             snprintf(key, sizeof key, "%s-%s", t->names[a], t->names[b]);
-            json_object_set_new(edges, key,
-                                cli_json_real(r->edge_post[a * t->J + b]));
+            cli_json_set_real(edges, key, r->edge_post[a * t->J + b]);
         }
     }
     json_object_set_new(x, "edge_posterior", edges);

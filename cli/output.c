@@ -51,11 +51,6 @@ void cli_row_name(const cli_result *r, char *buf, size_t size)
     }
 }
 
-json_t *cli_json_real(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 double cli_seconds(void)
 {
     struct timespec ts;
