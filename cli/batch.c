@@ -113,8 +113,8 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     size_t J = u->t->J;
     const cli_method *m = u->m;
     /* Chapman on more than two lists: Chapman for each pair. */
-    if (m->two_list && J > 2 && strcmp(m->name, "chapman") == 0) {
-        m = cli_method_find("pairwise");
+    if (m->many_lists != NULL && J > 2) {
+        m = cli_method_find(m->many_lists);
     }
     /* an allocation that failed and was recovered from on the way
      * (jansson, a detail line) may have left a field out */

@@ -284,13 +284,43 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* A method: its name, what it needs. */
+/* A model-based method's jobs (methods.c): fit it on one table into its
+ * typed summary (NULL with err set on failure), then from that summary
+ * the estimate, the JSON of what was fitted, the detail lines, the
+ * report's figures and --draws' CSV rows (NULL: none); free the summary. */
 typedef struct {
+    void *(*fit)(const vc_table *t, const cli_options *o, vc_error *err);
+    void (*estimate)(const void *run, const cli_options *o, vc_estimate *e);
+    json_t *(*to_json)(const void *run, const cli_options *o);
+    void (*to_text)(const void *run, const cli_options *o, cli_result *res);
+    json_t *(*figures)(const void *run);
+    void (*draws)(const void *run, FILE *f);
+    void (*free)(void *run);
+} cli_model_jobs;
+
+/* A method of estimate and batch: one entry of the table in methods.c.
+ * A new method is one more entry there and its functions. */
+typedef struct cli_method cli_method;
+struct cli_method {
     const char *name;
-    const char *summary;
-    int two_list;   /* needs exactly two lists */
-    int pairwise;   /* one row per pair of lists */
-} cli_method;
+    const char *summary;    /* one line for --help */
+    int two_list;           /* needs exactly two lists */
+    int pairwise;           /* one row per pair of lists */
+    unsigned color;         /* 0xRRGGBB in the report's forest plot */
+    const char *many_lists; /* the method a batch runs instead on a table
+                               of more than two lists, or NULL */
+    /* Run on t into res[0 .. cli_method_rows - 1] (zeroed, table and
+     * method set); returns the rows written.  One of: */
+    size_t (*run)(const cli_method *m, const vc_table *t,
+                  const cli_options *o, cli_result *res, FILE *draws);
+    /* the library call of a classical method (run_classical) */
+    int (*classical)(const cli_method *m, const vc_table *t,
+                     const cli_options *o, vc_estimate *e, vc_error *err);
+    const cli_model_jobs *model; /* a model-based method's (run_model) */
+    /* The options of its family as canonical text for the batch's cache
+     * keys (NULL: none beyond the level and interval). */
+    void (*settings)(const cli_options *o, FILE *f);
+};
 
 /* methods.c: the method table; NULL for an unknown name. */
 const cli_method *cli_method_find(const char *name);
@@ -304,15 +334,6 @@ size_t cli_method_rows(const cli_method *m, size_t J);
  * NULL) receives lcm's --draws CSV rows. */
 size_t cli_run_method(const cli_method *m, const vc_table *t,
                       const cli_options *o, cli_result *res, FILE *draws);
-
-/* methods.c: the model-based methods, one table each.  Fill res (already
- * zeroed, table and method set); draws (may be NULL) receives --draws CSV
- * rows.  Return the status. */
-int cli_run_loglinear(const vc_table *t, const cli_options *o,
-                      cli_result *res);
-int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
-                FILE *draws);
-int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res);
 void cli_result_clear(cli_result *res);
 
 /* dispatch.c: run the command in argv[1]; returns the exit status. */

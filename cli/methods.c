@@ -7,6 +7,7 @@
  * what its figures draw).
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,135 +18,6 @@
 #include "models/vc_dga.h"
 #include "models/vc_models.h"
 #include "report/vc_report.h"
-
-/* ---------------------------------------------------------------------
- * The methods and how to run one on one table (estimate and batch)
- * ------------------------------------------------------------------- */
-
-static const cli_method methods[] = {
-    {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0},
-    {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
-                 "overlap)", 1, 0},
-    {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1},
-    {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0},
-    {"independence", "independence log-linear model over all lists", 0, 0},
-    {"loglinear", "log-linear models with interactions between lists: "
-                  "stepwise selection (SparseMSE), or --select aic|bic, or "
-                  "--model M", 0, 0},
-    {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
-            "LCMCR): MCMC, allows heterogeneity", 0, 0},
-    {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
-            "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
-            "to 8", 0, 0},
-};
-#define NMETHODS (sizeof methods / sizeof methods[0])
-
-const cli_method *cli_method_find(const char *name)
-{
-    for (size_t i = 0; i < NMETHODS; i++) {
-        if (strcmp(methods[i].name, name) == 0) {
-            return &methods[i];
-        }
-    }
-    return NULL;
-}
-
-void cli_methods_help(FILE *f)
-{
-    for (size_t i = 0; i < NMETHODS; i++) {
-        fprintf(f, "  %-13s %s%s\n", methods[i].name, methods[i].summary,
-                methods[i].two_list ? "; needs exactly 2 lists" : "");
-    }
-}
-
-size_t cli_method_rows(const cli_method *m, size_t J)
-{
-    if (m->pairwise && J >= 3) {
-        return J * (J - 1) / 2;
-    }
-    return 1;
-}
-
-size_t cli_run_method(const cli_method *m, const vc_table *t,
-                         const cli_options *o, cli_result *res, FILE *draws)
-{
-    size_t nrows = 1;
-    if (m->pairwise && t->J >= 2) {
-        nrows = t->J * (t->J - 1) / 2;
-    }
-    for (size_t i = 0; i < nrows; i++) {
-        memset(&res[i], 0, sizeof res[i]);
-        res[i].table = t;
-        res[i].method = m->name;
-        res[i].two_list = m->two_list || m->pairwise;
-    }
-    if (strcmp(m->name, "loglinear") == 0) {
-        cli_run_loglinear(t, o, &res[0]);
-        return 1;
-    }
-    if (strcmp(m->name, "lcm") == 0) {
-        cli_run_lcm(t, o, &res[0], draws);
-        return 1;
-    }
-    if (strcmp(m->name, "dga") == 0) {
-        cli_run_dga(t, o, &res[0]);
-        return 1;
-    }
-    /* the classical methods' intervals */
-    vc_interval_kind kind = o->interval == CLI_INTERVAL_WALD
-                                ? VC_INTERVAL_WALD : VC_INTERVAL_LOGNORMAL;
-    vc_error err;
-    vc_error_clear(&err);
-    int status;
-    if (strcmp(m->name, "chapman") == 0 || strcmp(m->name, "petersen") == 0) {
-        if (t->J != 2) {
-            status = vc_error_set(&err, VC_EUNDEFINED,
-                                  "%s needs exactly 2 lists, and %zu of them "
-                                  "saw someone here",
-                                  m->name, t->J);
-        } else if (m->name[0] == 'c') {
-            status = vc_chapman_estimate(t, 0, 1, o->level, kind,
-                                         &res[0].est, &err);
-        } else {
-            status = vc_petersen_estimate(t, 0, 1, o->level, kind,
-                                          &res[0].est, &err);
-            if (status == VC_EUNDEFINED) {
-                /* no one on both lists: the library names the estimator
-                 * that is defined, this tool how to ask for it */
-                size_t len = strlen(err.msg);
-                snprintf(err.msg + len, sizeof err.msg - len,
-                         " (--method chapman)");
-            }
-        }
-    } else if (m->pairwise && t->J < 2) {
-        status = vc_error_set(&err, VC_EUNDEFINED,
-                              "pairwise needs at least 2 lists, and only "
-                              "%zu saw someone here", t->J);
-    } else if (m->pairwise) {
-        vc_estimate *tmp = calloc(nrows ? nrows : 1, sizeof *tmp);
-        if (tmp == NULL) {
-            status = vc_error_set(&err, VC_ENOMEM, "out of memory");
-        } else {
-            status = vc_pairwise_chapman(t, o->level, kind, tmp, &err);
-            for (size_t i = 0; i < nrows && status == VC_OK; i++) {
-                res[i].est = tmp[i];
-            }
-            free(tmp);
-        }
-    } else if (strcmp(m->name, "chao") == 0) {
-        status = vc_chao_estimate(t, o->level, &res[0].est, &err);
-    } else {
-        status = vc_independence_estimate(t, o->level, kind, &res[0].est,
-                                          &err);
-    }
-    if (status != VC_OK) {
-        /* A failed pairwise table is reported as one row. */
-        nrows = 1;
-        res[0].status = status;
-        snprintf(res[0].error, sizeof res[0].error, "%s", err.msg);
-    }
-    return nrows;
-}
 
 void cli_result_clear(cli_result *res)
 {
@@ -185,6 +57,147 @@ static json_t *extra(cli_result *res)
         res->extra = json_object();
     }
     return res->extra;
+}
+
+/* ---------------------------------------------------------------------
+ * The classical methods: one library call each
+ * ------------------------------------------------------------------- */
+
+static vc_interval_kind classical_interval(const cli_options *o)
+{
+    return o->interval == CLI_INTERVAL_WALD ? VC_INTERVAL_WALD
+                                            : VC_INTERVAL_LOGNORMAL;
+}
+
+/* Chapman and Petersen: exactly the two lists that saw someone here. */
+static int two_lists(const cli_method *m, const vc_table *t, vc_error *err)
+{
+    if (t->J != 2) {
+        return vc_error_set(err, VC_EUNDEFINED,
+                            "%s needs exactly 2 lists, and %zu of them saw "
+                            "someone here",
+                            m->name, t->J);
+    }
+    return VC_OK;
+}
+
+static int chapman(const cli_method *m, const vc_table *t,
+                   const cli_options *o, vc_estimate *e, vc_error *err)
+{
+    int status = two_lists(m, t, err);
+    return status != VC_OK ? status
+                           : vc_chapman_estimate(t, 0, 1, o->level,
+                                                 classical_interval(o), e,
+                                                 err);
+}
+
+static int petersen(const cli_method *m, const vc_table *t,
+                    const cli_options *o, vc_estimate *e, vc_error *err)
+{
+    int status = two_lists(m, t, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    status = vc_petersen_estimate(t, 0, 1, o->level, classical_interval(o),
+                                  e, err);
+    if (status == VC_EUNDEFINED) {
+        /* no one on both lists: the library names the estimator that is
+         * defined, this tool how to ask for it */
+        size_t len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof err->msg - len,
+                 " (--method chapman)");
+    }
+    return status;
+}
+
+static int chao(const cli_method *m, const vc_table *t, const cli_options *o,
+                vc_estimate *e, vc_error *err)
+{
+    (void)m;
+    return vc_chao_estimate(t, o->level, e, err);
+}
+
+static int independence(const cli_method *m, const vc_table *t,
+                        const cli_options *o, vc_estimate *e, vc_error *err)
+{
+    (void)m;
+    return vc_independence_estimate(t, o->level, classical_interval(o), e,
+                                    err);
+}
+
+/* A failed method is reported as one row. */
+static size_t failed(cli_result *res, int status, const vc_error *err)
+{
+    res[0].status = status;
+    snprintf(res[0].error, sizeof res[0].error, "%s", err->msg);
+    return 1;
+}
+
+static size_t run_classical(const cli_method *m, const vc_table *t,
+                            const cli_options *o, cli_result *res,
+                            FILE *draws)
+{
+    (void)draws;
+    vc_error err;
+    vc_error_clear(&err);
+    int status = m->classical(m, t, o, &res[0].est, &err);
+    return status == VC_OK ? 1 : failed(res, status, &err);
+}
+
+/* Chapman for every pair of lists: one row each. */
+static size_t run_pairwise(const cli_method *m, const vc_table *t,
+                           const cli_options *o, cli_result *res,
+                           FILE *draws)
+{
+    (void)m;
+    (void)draws;
+    vc_error err;
+    vc_error_clear(&err);
+    if (t->J < 2) {
+        return failed(res, vc_error_set(&err, VC_EUNDEFINED,
+                                        "pairwise needs at least 2 lists, "
+                                        "and only %zu saw someone here",
+                                        t->J),
+                      &err);
+    }
+    size_t nrows = t->J * (t->J - 1) / 2;
+    vc_estimate *tmp = calloc(nrows, sizeof *tmp);
+    if (tmp == NULL) {
+        return failed(res, vc_error_set(&err, VC_ENOMEM, "out of memory"),
+                      &err);
+    }
+    int status = vc_pairwise_chapman(t, o->level, classical_interval(o), tmp,
+                                     &err);
+    for (size_t i = 0; i < nrows && status == VC_OK; i++) {
+        res[i].est = tmp[i];
+    }
+    free(tmp);
+    return status == VC_OK ? nrows : failed(res, status, &err);
+}
+
+/* A model-based method through its jobs: fit, then the estimate, the
+ * JSON, the text, the figures and the draws from the typed summary. */
+static size_t run_model(const cli_method *m, const vc_table *t,
+                        const cli_options *o, cli_result *res, FILE *draws)
+{
+    const cli_model_jobs *j = m->model;
+    vc_error err;
+    vc_error_clear(&err);
+    void *run = j->fit(t, o, &err);
+    if (run == NULL) {
+        return failed(res, err.code, &err);
+    }
+    j->estimate(run, o, &res->est);
+    res->extra = j->to_json(run, o);
+    j->to_text(run, o, res);
+    if (o->figures) {
+        res->figures = j->figures(run);
+    }
+    if (draws != NULL && j->draws != NULL) {
+        j->draws(run, draws);
+    }
+    j->free(run);
+    return 1;
 }
 
 /* ---------------------------------------------------------------------
@@ -375,8 +388,8 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
     free(fitted);
 }
 
-int cli_run_loglinear(const vc_table *t, const cli_options *o,
-                      cli_result *res)
+static int loglinear_fit(const vc_table *t, const cli_options *o,
+                         cli_result *res)
 {
     vc_error err;
     vc_error_clear(&err);
@@ -544,6 +557,16 @@ int cli_run_loglinear(const vc_table *t, const cli_options *o,
     return res->status = status;
 }
 
+static size_t run_loglinear(const cli_method *m, const vc_table *t,
+                            const cli_options *o, cli_result *res,
+                            FILE *draws)
+{
+    (void)m;
+    (void)draws;
+    loglinear_fit(t, o, res);
+    return 1;
+}
+
 /* ---------------------------------------------------------------------
  * Latent-class MCMC
  * ------------------------------------------------------------------- */
@@ -593,286 +616,395 @@ static json_t *lcm_figures(const vc_lcm_chains *c)
     return fig;
 }
 
-int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
-                FILE *draws)
-{
-    vc_error err;
-    vc_error_clear(&err);
+/* One run of the latent-class model on one table: its typed summary,
+ * which the method's jobs below describe. */
+typedef struct {
+    const vc_table *t;
     vc_lcm_opts lo;
-    vc_lcm_opts_default(&lo);
-    lo.K = o->lcm.classes;
-    lo.sampler = o->lcm.sampler;
-    lo.temperatures = o->lcm.temperatures;
-    lo.beta_min = o->lcm.beta_min;
-    lo.adapt_ladder = !o->lcm.fixed_ladder;
-    lo.chains = o->lcm.chains;
-    lo.burnin = o->lcm.burnin;
-    lo.iterations = o->lcm.iterations;
-    lo.thin = o->lcm.thin;
-    lo.seed = o->seed;
-    lo.stratum = vc_hash_string(t->label);
-    lo.threads = o->threads;
-    lo.level = o->level;
-    int status = vc_lcm_opts_check(&lo, t, &err);
-    vc_lcm_chains *c = NULL;
-    if (status == VC_OK) {
-        c = vc_lcm_chains_alloc(t, &lo, &err);
-        status = c ? VC_OK : err.code;
-    }
+    vc_lcm_chains *c;
+    vc_lcm_summary s;
+    double seconds;
+} lcm_run;
+
+/* The library's options from the command line's. */
+static void lcm_options(const vc_table *t, const cli_options *o,
+                        vc_lcm_opts *lo)
+{
+    vc_lcm_opts_default(lo);
+    lo->K = o->lcm.classes;
+    lo->sampler = o->lcm.sampler;
+    lo->temperatures = o->lcm.temperatures;
+    lo->beta_min = o->lcm.beta_min;
+    lo->adapt_ladder = !o->lcm.fixed_ladder;
+    lo->chains = o->lcm.chains;
+    lo->burnin = o->lcm.burnin;
+    lo->iterations = o->lcm.iterations;
+    lo->thin = o->lcm.thin;
+    lo->seed = o->seed;
+    lo->stratum = vc_hash_string(t->label);
+    lo->threads = o->threads;
+    lo->level = o->level;
+}
+
+/* Run r's chains the asked number of sweeps, and with --until-converged
+ * again by the same length until they converge or reach the cap; the
+ * summary goes to r->s.  On a terminal, a progress line after each
+ * round. */
+static int lcm_until_converged(lcm_run *r, const cli_options *o,
+                               vc_error *err)
+{
     int show = !o->quiet && isatty(STDERR_FILENO);
     uint64_t max_total = o->lcm.max_iterations ? o->lcm.max_iterations
-                                           : 10 * o->lcm.iterations;
+                                               : 10 * o->lcm.iterations;
     uint64_t target = o->lcm.iterations;
     /* With progress shown, rounds of a tenth of the run (at least one
      * thin step); without, one round: each round ends at a barrier that
      * waits for the slowest chain, and on a 16-core machine whose cores
      * ran at unequal speeds ten barriers cost 20% of the wall time.
      * Rounds never change the draws. */
-    uint64_t round = !show                ? UINT64_MAX
+    uint64_t round = !show                       ? UINT64_MAX
                      : target / 10 > o->lcm.thin ? target / 10
-                                             : o->lcm.thin;
+                                                 : o->lcm.thin;
     double t0 = cli_seconds();
-    vc_lcm_summary s;
-    memset(&s, 0, sizeof s);
     double rhat = 0.0;
+    int status = VC_OK;
     while (status == VC_OK) {
-        uint64_t done = vc_lcm_chains_sweeps(c);
+        uint64_t done = vc_lcm_chains_sweeps(r->c);
         if (done >= target) {
-            status = vc_lcm_chains_summary(c, &s, &err);
-            if (status != VC_OK || s.converged || !o->lcm.until_converged
+            status = vc_lcm_chains_summary(r->c, &r->s, err);
+            if (status != VC_OK || r->s.converged || !o->lcm.until_converged
                 || done >= max_total) {
                 break;
             }
             /* not converged yet: extend by the same length again */
             target = done + o->lcm.iterations < max_total
                          ? done + o->lcm.iterations : max_total;
-            rhat = s.N.rhat;
+            rhat = r->s.N.rhat;
             continue;
         }
         uint64_t step = target - done < round ? target - done : round;
-        status = vc_lcm_chains_round(c, step, &err);
+        status = vc_lcm_chains_round(r->c, step, err);
         if (show && status == VC_OK) {
             /* the current R-hat of N; none (0) until it is defined */
-            if (vc_lcm_chains_rhat(c, &rhat, NULL) != VC_OK) {
+            if (vc_lcm_chains_rhat(r->c, &rhat, NULL) != VC_OK) {
                 rhat = 0.0;
             }
-            lcm_progress(t, vc_lcm_chains_sweeps(c), target, o->lcm.chains,
-                         cli_seconds() - t0, rhat);
+            lcm_progress(r->t, vc_lcm_chains_sweeps(r->c), target,
+                         o->lcm.chains, cli_seconds() - t0, rhat);
         }
     }
-    double seconds = cli_seconds() - t0;
+    r->seconds = cli_seconds() - t0;
     if (show) {
         fputs("\r\033[K", stderr);
     }
-    if (status == VC_OK) {
-        vc_lcm_summary_estimate(&s, &res->est);
-        res->est.level = o->level;
-        res->est.interval = "equal-tailed posterior";
-        json_t *x = extra(res);
-        cli_json_set_real(x, "mean", s.N.mean);
-        cli_json_set_real(x, "sd", s.N.sd);
-        cli_json_set_real(x, "hpd_lower", s.N.hpd_lower);
-        cli_json_set_real(x, "hpd_upper", s.N.hpd_upper);
-        json_t *d = json_object();
-        cli_json_set_real_if(d, "rhat", s.N.rhat, s.N.diag_defined);
-        cli_json_set_real_if(d, "ess_bulk", s.N.ess_bulk, s.N.diag_defined);
-        cli_json_set_real_if(d, "ess_tail", s.N.ess_tail, s.N.diag_defined);
-        cli_json_set_real(d, "mcse_median", s.N.mcse_median);
-        /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
-        cli_json_set_real(d, "mcse_lower", s.N.mcse_lower);
-        cli_json_set_real(d, "mcse_upper", s.N.mcse_upper);
-        cli_json_set_int(d, "chains", s.chains);
-        cli_json_set_int(d, "sweeps", s.sweeps);
-        cli_json_set_int(d, "burnin", s.burnin);
-        cli_json_set_int(d, "thin", s.thin);
-        cli_json_set_int(d, "draws", s.draws);
-        if (!o->no_timing) {
-            json_object_set_new(d, "seconds", json_real(seconds));
-        }
-        cli_json_set_bool(d, "converged", s.converged);
-        /* the chains' agreement on the tails (issue 21) */
-        json_t *jt = json_object();
-        cli_json_set_real(jt, "below_lower_min", s.low_share_min);
-        cli_json_set_real(jt, "below_lower_max", s.low_share_max);
-        cli_json_set_real(jt, "above_upper_min", s.high_share_min);
-        cli_json_set_real(jt, "above_upper_max", s.high_share_max);
-        cli_json_set_real(jt, "p_value", s.tail_p);
-        cli_json_set_bool(jt, "agree", !(s.flags & VC_FLAG_TAILS));
-        json_object_set_new(d, "tails", jt);
-        if (s.modes > 1) {
-            /* separate modes of the pooled draws of N (issue 21; the
-             * latent-class part of issue 17's regimes) */
-            json_t *jm = json_array();
-            for (size_t k = 0; k < s.modes; k++) {
-                json_t *one = json_object();
-                cli_json_set_real(one, "peak", s.mode_centre[k]);
-                cli_json_set_real(one, "lower", s.mode_lo[k]);
-                cli_json_set_real(one, "upper", s.mode_hi[k]);
-                cli_json_set_real(one, "weight", s.mode_weight[k]);
-                json_array_append_new(jm, one);
-            }
-            json_object_set_new(d, "modes", jm);
-        }
-        cli_json_set_int(d, "seed", s.seed);
-        cli_json_set_str(d, "rng", s.rng);
-        cli_json_set_str(d, "sampler", s.sampler);
-        cli_json_set_int(d, "temperatures", s.temperatures);
-        if (s.temperatures > 1) {
-            /* the ladder as run (adapted during the burn-in) and the
-             * exchange rates of its pairs after the burn-in */
-            double beta[64], rate[64];
-            size_t nb = vc_lcm_chains_ladder(c, beta, 64);
-            size_t nr = vc_lcm_chains_swap_rates(c, rate, 64);
-            json_t *jb = json_array(), *jr = json_array();
-            for (size_t q = 0; q < nb && q < 64; q++) {
-                json_array_append_new(jb, json_real(beta[q]));
-            }
-            for (size_t q = 0; q < nr && q < 64; q++) {
-                json_array_append_new(jr, json_real(rate[q]));
-            }
-            json_object_set_new(d, "ladder", jb);
-            json_object_set_new(d, "exchange_rates", jr);
-            /* the replica whose draws, reweighted to the posterior, put
-             * the most weight on N outside the cold chains' range
-             * (issue 21) */
-            json_t *jq = json_object();
-            cli_json_set_int(jq, "replica", s.replica);
-            cli_json_set_real(jq, "beta", s.replica_beta);
-            cli_json_set_real(jq, "cold_lower", s.cold_lo);
-            cli_json_set_real(jq, "cold_upper", s.cold_hi);
-            cli_json_set_real(jq, "share_below", s.replica_below);
-            cli_json_set_real(jq, "share_above", s.replica_above);
-            cli_json_set_real(jq, "ess", s.replica_ess);
-            cli_json_set_int(jq, "draws_outside", s.replica_outside);
-            cli_json_set_bool(jq, "agree",  !(s.flags & VC_FLAG_REPLICA));
-            json_object_set_new(d, "replicas", jq);
-        }
-        vc_lcm_splitmerge_counts smc;
-        if (vc_lcm_chains_splitmerge_counts(c, 0, &smc)) {
-            /* the full-table replica's proposals, burn-in included */
-            const struct {
-                const char *key;
-                uint64_t n;
-            } sm[] = {{"splits_proposed", smc.splits_proposed},
-                      {"splits_accepted", smc.splits_accepted},
-                      {"merges_proposed", smc.merges_proposed},
-                      {"merges_accepted", smc.merges_accepted},
-                      {"splits_no_empty_class", smc.splits_no_empty_class},
-                      {"label_swaps_proposed", smc.label_swaps_proposed},
-                      {"label_swaps_accepted", smc.label_swaps_accepted}};
-            json_t *js = json_object();
-            for (size_t q = 0; q < sizeof sm / sizeof *sm; q++) {
-                cli_json_set_int(js, sm[q].key, sm[q].n);
-            }
-            json_object_set_new(d, "splitmerge", js);
-        }
-        vc_lcm_hybrid_counts hc;
-        if (vc_lcm_chains_hybrid_counts(c, &hc)) {
-            /* the hybrid's moves, burn-in included */
-            const struct {
-                const char *key;
-                uint64_t proposed, accepted;
-            } hm[] = {{"unseen_moves", hc.unseen_moves_proposed,
-                       hc.unseen_moves_accepted},
-                      {"flips", hc.flips_proposed, hc.flips_accepted}};
-            for (size_t q = 0; q < sizeof hm / sizeof *hm; q++) {
-                json_t *ju = json_object();
-                cli_json_set_int(ju, "proposed", hm[q].proposed);
-                cli_json_set_int(ju, "accepted", hm[q].accepted);
-                json_object_set_new(d, hm[q].key, ju);
-            }
-        }
-        cli_json_set_int(d, "classes", s.K);
-        json_object_set_new(x, "diagnostics", d);
-        char mean[48], lo_s[48], hi_s[48];
-        vc_format_count(s.N.mean, mean, sizeof mean);
-        vc_format_count(s.N.hpd_lower, lo_s, sizeof lo_s);
-        vc_format_count(s.N.hpd_upper, hi_s, sizeof hi_s);
-        char took[48] = "";
-        if (!o->no_timing) {
-            snprintf(took, sizeof took, " in %.1f s", seconds);
-        }
-        add_detail(res, "posterior mean %s, sd %.1f, HPD %s\xE2\x80\x93%s; "
-                   "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
-                   "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
-                   "%llu)%s", mean, s.N.sd, lo_s, hi_s, s.N.rhat,
-                   s.N.ess_bulk, s.N.ess_tail, s.chains,
-                   (unsigned long long)s.sweeps,
-                   (unsigned long long)s.burnin, (unsigned long long)s.thin,
-                   s.K, (unsigned long long)s.seed, took);
-        if (o->figures) {
-            res->figures = lcm_figures(c);
-        }
-        if (s.flags & VC_FLAG_TAILS) {
-            add_detail(res, "NOT CONVERGED: the chains disagree on the "
-                       "tails: %.2f%%-%.2f%% of a chain's draws below the "
-                       "lower end, %.2f%%-%.2f%% above the upper end "
-                       "(chi-square p = %.2g): a region of N some chains "
-                       "visit and others do not",
-                       100.0 * s.low_share_min, 100.0 * s.low_share_max,
-                       100.0 * s.high_share_min, 100.0 * s.high_share_max,
-                       s.tail_p);
-        }
-        if (s.modes > 1) {
-            char line[512];
-            int len = snprintf(line, sizeof line, "the draws of N have %zu "
-                               "separate modes:", s.modes);
-            for (size_t k = 0; k < s.modes && len > 0
-                               && (size_t)len < sizeof line; k++) {
-                char pk[48], a[48], b[48];
-                vc_format_count(s.mode_centre[k], pk, sizeof pk);
-                vc_format_count(s.mode_lo[k], a, sizeof a);
-                vc_format_count(s.mode_hi[k], b, sizeof b);
-                len += snprintf(line + len, sizeof line - (size_t)len,
-                                "%s near %s (%s\xE2\x80\x93%s, %.1f%% of the "
-                                "draws)", k ? ";" : "", pk, a, b,
-                                100.0 * s.mode_weight[k]);
-            }
-            add_detail(res, "%s", line);
-        }
-        if (s.flags & VC_FLAG_REPLICA) {
-            char lo_c[48], hi_c[48];
-            vc_format_count(s.cold_lo, lo_c, sizeof lo_c);
-            vc_format_count(s.cold_hi, hi_c, sizeof hi_c);
-            add_detail(res, "NOT CONVERGED: replica %zu of the tempering "
-                       "ladder (beta %.3g) sees N the cold chains never "
-                       "visit: reweighted to the posterior, %.1f%% of its "
-                       "draws imply N below %s and %.1f%% above %s (%zu "
-                       "draws, weights' ESS %.0f)",
-                       s.replica, s.replica_beta, 100.0 * s.replica_below,
-                       lo_c, 100.0 * s.replica_above, hi_c,
-                       s.replica_outside, s.replica_ess);
-        }
-        if (!s.converged) {
-            int gibbs = strcmp(s.sampler, "gibbs") == 0;
-            add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
-                       "bulk ESS at least %.0f; run longer (--iterations, "
-                       "--until-converged)%s", lo.rhat_max, lo.ess_min,
-                       gibbs ? ", or use the default --sampler hybrid, "
-                               "whose moves of the unseen, label swaps and "
-                               "split-merge proposals let chains leave "
-                               "modes where Gibbs chains stall"
-                             : "");
-        }
-        if (draws != NULL) {
-            for (size_t ch = 0; ch < vc_lcm_chains_count(c); ch++) {
-                const vc_lcm_trace *tr = vc_lcm_chains_trace(c, ch);
-                for (size_t i = 0; i < tr->ndraws; i++) {
-                    fprintf(draws, "%s,%zu,%zu,%llu,%.10g,%u\n",
-                            t->label ? t->label : "", ch + 1, i + 1,
-                            (unsigned long long)tr->N[i], tr->alpha[i],
-                            (unsigned)tr->occupied[i]);
-                }
-            }
-        }
-    }
-    vc_lcm_chains_free(c);
-    if (status != VC_OK) {
-        snprintf(res->error, sizeof res->error, "%s", err.msg);
-        cli_result_clear(res);
-    }
-    return res->status = status;
+    return status;
 }
+
+static void lcm_free(void *run)
+{
+    lcm_run *r = run;
+    if (r != NULL) {
+        vc_lcm_chains_free(r->c);
+        free(r);
+    }
+}
+
+static void *lcm_fit(const vc_table *t, const cli_options *o, vc_error *err)
+{
+    lcm_run *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        vc_error_set(err, VC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    r->t = t;
+    lcm_options(t, o, &r->lo);
+    int status = vc_lcm_opts_check(&r->lo, t, err);
+    if (status == VC_OK) {
+        r->c = vc_lcm_chains_alloc(t, &r->lo, err);
+        status = r->c ? VC_OK : err->code;
+    }
+    if (status == VC_OK) {
+        status = lcm_until_converged(r, o, err);
+    }
+    if (status != VC_OK) {
+        lcm_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void lcm_estimate(const void *run, const cli_options *o,
+                         vc_estimate *e)
+{
+    const lcm_run *r = run;
+    vc_lcm_summary_estimate(&r->s, e);
+    e->level = o->level;
+    e->interval = "equal-tailed posterior";
+}
+
+/* The chains' agreement on the tails (issue 21). */
+static json_t *lcm_tails_json(const vc_lcm_summary *s)
+{
+    static const cli_json_field f[] = {
+        {"below_lower_min", offsetof(vc_lcm_summary, low_share_min),
+         CLI_JSON_REAL},
+        {"below_lower_max", offsetof(vc_lcm_summary, low_share_max),
+         CLI_JSON_REAL},
+        {"above_upper_min", offsetof(vc_lcm_summary, high_share_min),
+         CLI_JSON_REAL},
+        {"above_upper_max", offsetof(vc_lcm_summary, high_share_max),
+         CLI_JSON_REAL},
+        {"p_value", offsetof(vc_lcm_summary, tail_p), CLI_JSON_REAL}};
+    json_t *jt = json_object();
+    cli_json_set_fields(jt, s, f, sizeof f / sizeof *f);
+    cli_json_set_bool(jt, "agree", !(s->flags & VC_FLAG_TAILS));
+    return jt;
+}
+
+/* Separate modes of the pooled draws of N (issue 21; the latent-class
+ * part of issue 17's regimes). */
+static json_t *lcm_modes_json(const vc_lcm_summary *s)
+{
+    json_t *jm = json_array();
+    for (size_t k = 0; k < s->modes; k++) {
+        json_t *one = json_object();
+        cli_json_set_real(one, "peak", s->mode_centre[k]);
+        cli_json_set_real(one, "lower", s->mode_lo[k]);
+        cli_json_set_real(one, "upper", s->mode_hi[k]);
+        cli_json_set_real(one, "weight", s->mode_weight[k]);
+        json_array_append_new(jm, one);
+    }
+    return jm;
+}
+
+/* Tempering: the ladder as run (adapted during the burn-in), the
+ * exchange rates of its pairs after the burn-in, and the replica whose
+ * draws, reweighted to the posterior, put the most weight on N outside
+ * the cold chains' range (issue 21). */
+static void lcm_ladder_json(const lcm_run *r, json_t *d)
+{
+    double beta[64], rate[64];
+    size_t nb = vc_lcm_chains_ladder(r->c, beta, 64);
+    size_t nr = vc_lcm_chains_swap_rates(r->c, rate, 64);
+    json_t *jb = json_array(), *jr = json_array();
+    for (size_t q = 0; q < nb && q < 64; q++) {
+        json_array_append_new(jb, json_real(beta[q]));
+    }
+    for (size_t q = 0; q < nr && q < 64; q++) {
+        json_array_append_new(jr, json_real(rate[q]));
+    }
+    json_object_set_new(d, "ladder", jb);
+    json_object_set_new(d, "exchange_rates", jr);
+    static const cli_json_field f[] = {
+        {"replica", offsetof(vc_lcm_summary, replica), CLI_JSON_SIZE},
+        {"beta", offsetof(vc_lcm_summary, replica_beta), CLI_JSON_REAL},
+        {"cold_lower", offsetof(vc_lcm_summary, cold_lo), CLI_JSON_REAL},
+        {"cold_upper", offsetof(vc_lcm_summary, cold_hi), CLI_JSON_REAL},
+        {"share_below", offsetof(vc_lcm_summary, replica_below),
+         CLI_JSON_REAL},
+        {"share_above", offsetof(vc_lcm_summary, replica_above),
+         CLI_JSON_REAL},
+        {"ess", offsetof(vc_lcm_summary, replica_ess), CLI_JSON_REAL},
+        {"draws_outside", offsetof(vc_lcm_summary, replica_outside),
+         CLI_JSON_SIZE}};
+    json_t *jq = json_object();
+    cli_json_set_fields(jq, &r->s, f, sizeof f / sizeof *f);
+    cli_json_set_bool(jq, "agree", !(r->s.flags & VC_FLAG_REPLICA));
+    json_object_set_new(d, "replicas", jq);
+}
+
+/* The moves' counters, burn-in included: the full-table replica's label
+ * swaps and split-merge proposals, and the hybrid's moves. */
+static void lcm_counts_json(const lcm_run *r, json_t *d)
+{
+#define SM(key, field) {key, offsetof(vc_lcm_splitmerge_counts, field), \
+                        CLI_JSON_U64}
+    static const cli_json_field sm[] = {
+        SM("splits_proposed", splits_proposed),
+        SM("splits_accepted", splits_accepted),
+        SM("merges_proposed", merges_proposed),
+        SM("merges_accepted", merges_accepted),
+        SM("splits_no_empty_class", splits_no_empty_class),
+        SM("label_swaps_proposed", label_swaps_proposed),
+        SM("label_swaps_accepted", label_swaps_accepted)};
+#undef SM
+    static const cli_json_field hm[][2] = {
+        {{"proposed", offsetof(vc_lcm_hybrid_counts, unseen_moves_proposed),
+          CLI_JSON_U64},
+         {"accepted", offsetof(vc_lcm_hybrid_counts, unseen_moves_accepted),
+          CLI_JSON_U64}},
+        {{"proposed", offsetof(vc_lcm_hybrid_counts, flips_proposed),
+          CLI_JSON_U64},
+         {"accepted", offsetof(vc_lcm_hybrid_counts, flips_accepted),
+          CLI_JSON_U64}}};
+    static const char *const hm_keys[] = {"unseen_moves", "flips"};
+    vc_lcm_splitmerge_counts smc;
+    if (vc_lcm_chains_splitmerge_counts(r->c, 0, &smc)) {
+        json_t *js = json_object();
+        cli_json_set_fields(js, &smc, sm, sizeof sm / sizeof *sm);
+        json_object_set_new(d, "splitmerge", js);
+    }
+    vc_lcm_hybrid_counts hc;
+    if (vc_lcm_chains_hybrid_counts(r->c, &hc)) {
+        for (size_t q = 0; q < 2; q++) {
+            json_t *ju = json_object();
+            cli_json_set_fields(ju, &hc, hm[q], 2);
+            json_object_set_new(d, hm_keys[q], ju);
+        }
+    }
+}
+
+static json_t *lcm_diagnostics_json(const lcm_run *r, const cli_options *o)
+{
+    const vc_lcm_summary *s = &r->s;
+    json_t *d = json_object();
+    cli_json_set_real_if(d, "rhat", s->N.rhat, s->N.diag_defined);
+    cli_json_set_real_if(d, "ess_bulk", s->N.ess_bulk, s->N.diag_defined);
+    cli_json_set_real_if(d, "ess_tail", s->N.ess_tail, s->N.diag_defined);
+    cli_json_set_real(d, "mcse_median", s->N.mcse_median);
+    /* MCSE of the interval's ends (V21 sec. 4.4), as of the median */
+    cli_json_set_real(d, "mcse_lower", s->N.mcse_lower);
+    cli_json_set_real(d, "mcse_upper", s->N.mcse_upper);
+    cli_json_set_int(d, "chains", s->chains);
+    cli_json_set_int(d, "sweeps", s->sweeps);
+    cli_json_set_int(d, "burnin", s->burnin);
+    cli_json_set_int(d, "thin", s->thin);
+    cli_json_set_int(d, "draws", s->draws);
+    if (!o->no_timing) {
+        json_object_set_new(d, "seconds", json_real(r->seconds));
+    }
+    cli_json_set_bool(d, "converged", s->converged);
+    json_object_set_new(d, "tails", lcm_tails_json(s));
+    if (s->modes > 1) {
+        json_object_set_new(d, "modes", lcm_modes_json(s));
+    }
+    cli_json_set_int(d, "seed", s->seed);
+    cli_json_set_str(d, "rng", s->rng);
+    cli_json_set_str(d, "sampler", s->sampler);
+    cli_json_set_int(d, "temperatures", s->temperatures);
+    if (s->temperatures > 1) {
+        lcm_ladder_json(r, d);
+    }
+    lcm_counts_json(r, d);
+    cli_json_set_int(d, "classes", s->K);
+    return d;
+}
+
+static json_t *lcm_json(const void *run, const cli_options *o)
+{
+    const lcm_run *r = run;
+    json_t *x = json_object();
+    cli_json_set_real(x, "mean", r->s.N.mean);
+    cli_json_set_real(x, "sd", r->s.N.sd);
+    cli_json_set_real(x, "hpd_lower", r->s.N.hpd_lower);
+    cli_json_set_real(x, "hpd_upper", r->s.N.hpd_upper);
+    json_object_set_new(x, "diagnostics", lcm_diagnostics_json(r, o));
+    return x;
+}
+
+/* The separate modes of the draws of N, as one detail line. */
+static void lcm_modes_text(const vc_lcm_summary *s, cli_result *res)
+{
+    char line[512];
+    int len = snprintf(line, sizeof line, "the draws of N have %zu "
+                       "separate modes:", s->modes);
+    for (size_t k = 0; k < s->modes && len > 0
+                       && (size_t)len < sizeof line; k++) {
+        char pk[48], a[48], b[48];
+        vc_format_count(s->mode_centre[k], pk, sizeof pk);
+        vc_format_count(s->mode_lo[k], a, sizeof a);
+        vc_format_count(s->mode_hi[k], b, sizeof b);
+        len += snprintf(line + len, sizeof line - (size_t)len,
+                        "%s near %s (%s\xE2\x80\x93%s, %.1f%% of the "
+                        "draws)", k ? ";" : "", pk, a, b,
+                        100.0 * s->mode_weight[k]);
+    }
+    add_detail(res, "%s", line);
+}
+
+static void lcm_text(const void *run, const cli_options *o,
+                     cli_result *res)
+{
+    const lcm_run *r = run;
+    const vc_lcm_summary *s = &r->s;
+    char mean[48], lo_s[48], hi_s[48];
+    vc_format_count(s->N.mean, mean, sizeof mean);
+    vc_format_count(s->N.hpd_lower, lo_s, sizeof lo_s);
+    vc_format_count(s->N.hpd_upper, hi_s, sizeof hi_s);
+    char took[48] = "";
+    if (!o->no_timing) {
+        snprintf(took, sizeof took, " in %.1f s", r->seconds);
+    }
+    add_detail(res, "posterior mean %s, sd %.1f, HPD %s\xE2\x80\x93%s; "
+               "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
+               "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
+               "%llu)%s", mean, s->N.sd, lo_s, hi_s, s->N.rhat,
+               s->N.ess_bulk, s->N.ess_tail, s->chains,
+               (unsigned long long)s->sweeps,
+               (unsigned long long)s->burnin, (unsigned long long)s->thin,
+               s->K, (unsigned long long)s->seed, took);
+    if (s->flags & VC_FLAG_TAILS) {
+        add_detail(res, "NOT CONVERGED: the chains disagree on the "
+                   "tails: %.2f%%-%.2f%% of a chain's draws below the "
+                   "lower end, %.2f%%-%.2f%% above the upper end "
+                   "(chi-square p = %.2g): a region of N some chains "
+                   "visit and others do not",
+                   100.0 * s->low_share_min, 100.0 * s->low_share_max,
+                   100.0 * s->high_share_min, 100.0 * s->high_share_max,
+                   s->tail_p);
+    }
+    if (s->modes > 1) {
+        lcm_modes_text(s, res);
+    }
+    if (s->flags & VC_FLAG_REPLICA) {
+        char lo_c[48], hi_c[48];
+        vc_format_count(s->cold_lo, lo_c, sizeof lo_c);
+        vc_format_count(s->cold_hi, hi_c, sizeof hi_c);
+        add_detail(res, "NOT CONVERGED: replica %zu of the tempering "
+                   "ladder (beta %.3g) sees N the cold chains never "
+                   "visit: reweighted to the posterior, %.1f%% of its "
+                   "draws imply N below %s and %.1f%% above %s (%zu "
+                   "draws, weights' ESS %.0f)",
+                   s->replica, s->replica_beta, 100.0 * s->replica_below,
+                   lo_c, 100.0 * s->replica_above, hi_c,
+                   s->replica_outside, s->replica_ess);
+    }
+    if (!s->converged) {
+        int gibbs = strcmp(s->sampler, "gibbs") == 0;
+        add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
+                   "bulk ESS at least %.0f; run longer (--iterations, "
+                   "--until-converged)%s", r->lo.rhat_max, r->lo.ess_min,
+                   gibbs ? ", or use the default --sampler hybrid, "
+                           "whose moves of the unseen, label swaps and "
+                           "split-merge proposals let chains leave "
+                           "modes where Gibbs chains stall"
+                         : "");
+    }
+}
+
+static json_t *lcm_run_figures(const void *run)
+{
+    return lcm_figures(((const lcm_run *)run)->c);
+}
+
+/* --draws: every kept draw of every chain as a CSV row. */
+static void lcm_draws(const void *run, FILE *draws)
+{
+    const lcm_run *r = run;
+    for (size_t ch = 0; ch < vc_lcm_chains_count(r->c); ch++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(r->c, ch);
+        for (size_t i = 0; i < tr->ndraws; i++) {
+            fprintf(draws, "%s,%zu,%zu,%llu,%.10g,%u\n",
+                    r->t->label ? r->t->label : "", ch + 1, i + 1,
+                    (unsigned long long)tr->N[i], tr->alpha[i],
+                    (unsigned)tr->occupied[i]);
+        }
+    }
+}
+
+static const cli_model_jobs lcm_jobs = {lcm_fit, lcm_estimate, lcm_json,
+                                        lcm_text, lcm_run_figures,
+                                        lcm_draws, lcm_free};
 
 /* ---------------------------------------------------------------------
  * Graph averaging
@@ -909,10 +1041,32 @@ static json_t *dga_figures(const vc_dga_result *r)
     return fig;
 }
 
-int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
+/* One run of graph averaging on one table: its typed summary. */
+typedef struct {
+    const vc_table *t;
+    vc_dga_mcmc_opts m;
+    int mcmc;              /* MCMC over graphs rather than all of them */
+    vc_dga_result *r;
+    double seconds;
+} dga_run;
+
+static void dga_free(void *run)
 {
-    vc_error err;
-    vc_error_clear(&err);
+    dga_run *g = run;
+    if (g != NULL) {
+        vc_dga_result_free(g->r);
+        free(g);
+    }
+}
+
+static void *dga_fit(const vc_table *t, const cli_options *o, vc_error *err)
+{
+    dga_run *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        vc_error_set(err, VC_ENOMEM, "out of memory");
+        return NULL;
+    }
+    g->t = t;
     vc_dga_opts d;
     memset(&d, 0, sizeof d);
     d.delta = o->dga.delta;
@@ -924,104 +1078,94 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     d.top = 5;
     /* Every graph is enumerated up to 5 lists; beyond, or when asked,
      * MCMC over graphs with the lcm method's run options. */
-    int mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
-    vc_dga_mcmc_opts m;
-    vc_dga_mcmc_opts_default(&m);
-    m.chains = o->lcm.chains;
-    m.burnin = o->lcm.burnin;
-    m.iterations = o->lcm.iterations;
-    m.thin = o->lcm.thin;
-    m.seed = o->seed;
-    m.stratum = vc_hash_string(t->label);
-    m.threads = o->threads;
+    g->mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
+    vc_dga_mcmc_opts_default(&g->m);
+    g->m.chains = o->lcm.chains;
+    g->m.burnin = o->lcm.burnin;
+    g->m.iterations = o->lcm.iterations;
+    g->m.thin = o->lcm.thin;
+    g->m.seed = o->seed;
+    g->m.stratum = vc_hash_string(t->label);
+    g->m.threads = o->threads;
     double t0 = cli_seconds();
-    vc_dga_result *r = mcmc ? vc_dga_mcmc_fit(t, &d, &m, &err)
-                            : vc_dga_fit(t, &d, &err);
-    double seconds = cli_seconds() - t0;
-    if (r == NULL) {
-        snprintf(res->error, sizeof res->error, "%s", err.msg);
-        return res->status = err.code;
+    g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
+                   : vc_dga_fit(t, &d, err);
+    g->seconds = cli_seconds() - t0;
+    if (g->r == NULL) {
+        dga_free(g);
+        return NULL;
     }
-    vc_dga_estimate(r, o->level, &res->est);
-    json_t *x = extra(res);
+    return g;
+}
+
+static void dga_estimate(const void *run, const cli_options *o,
+                         vc_estimate *e)
+{
+    vc_dga_estimate(((const dga_run *)run)->r, o->level, e);
+}
+
+/* MCMC over graphs: convergence of E(N | graph) and of the number of
+ * edges, and the run's counts. */
+static json_t *dga_diagnostics_json(const dga_run *g)
+{
+    const vc_dga_mcmc_info *mc = &g->r->mc;
+    json_t *dg = json_object();
+    cli_json_set_real_if(dg, "rhat", mc->rhat_N, mc->diag_defined);
+    cli_json_set_real_if(dg, "ess_bulk", mc->ess_N, mc->diag_defined);
+    cli_json_set_real_if(dg, "rhat_edges", mc->rhat_edges, mc->diag_defined);
+    cli_json_set_real_if(dg, "ess_bulk_edges", mc->ess_edges,
+                         mc->diag_defined);
+    static const cli_json_field f[] = {
+        {"chains", offsetof(vc_dga_mcmc_info, chains), CLI_JSON_SIZE},
+        {"sweeps", offsetof(vc_dga_mcmc_info, sweeps), CLI_JSON_U64},
+        {"burnin", offsetof(vc_dga_mcmc_info, burnin), CLI_JSON_U64},
+        {"thin", offsetof(vc_dga_mcmc_info, thin), CLI_JSON_U64},
+        {"draws", offsetof(vc_dga_mcmc_info, draws), CLI_JSON_SIZE},
+        {"acceptance", offsetof(vc_dga_mcmc_info, acceptance), CLI_JSON_REAL},
+        {"graphs_visited", offsetof(vc_dga_mcmc_info, visited),
+         CLI_JSON_SIZE},
+        {"graphs_evaluated", offsetof(vc_dga_mcmc_info, evaluated),
+         CLI_JSON_SIZE}};
+    cli_json_set_fields(dg, mc, f, sizeof f / sizeof *f);
+    json_object_set_new(dg, "seconds", json_real(g->seconds));
+    cli_json_set_bool(dg, "converged", mc->converged);
+    cli_json_set_int(dg, "seed", mc->seed);
+    cli_json_set_str(dg, "rng", mc->rng);
+    return dg;
+}
+
+static json_t *dga_json(const void *run, const cli_options *o)
+{
+    (void)o;
+    const dga_run *g = run;
+    const vc_dga_result *r = g->r;
+    const vc_table *t = g->t;
+    json_t *x = json_object();
     cli_json_set_real(x, "mean", r->mean);
     cli_json_set_real(x, "sd", r->sd);
     cli_json_set_real(x, "mode", r->mode);
     cli_json_set_real(x, "delta", r->delta);
-    json_t *grid = json_array();
-    json_array_append_new(grid, json_integer((json_int_t)r->n0_lo));
-    json_array_append_new(grid, json_integer((json_int_t)(r->n0_lo + r->ngrid
-                                                          - 1)));
-    json_object_set_new(x, "n0_grid", grid);
-    cli_json_set_str(x, "search", mcmc ? "mcmc" : "exact");
+    json_object_set_new(x, "n0_grid",
+                        cli_json_pair(json_integer((json_int_t)r->n0_lo),
+                                      json_integer((json_int_t)(
+                                          r->n0_lo + r->ngrid - 1))));
+    cli_json_set_str(x, "search", g->mcmc ? "mcmc" : "exact");
     cli_json_set_int(x, "graphs_averaged", r->ngraphs);
-    json_t *graphs = json_array();
-    char mean[48];
-    vc_format_count(r->mean, mean, sizeof mean);
-    add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
-               "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
-               r->sd, r->mode, r->ngraphs, mcmc ? " visited" : "", r->delta,
-               (unsigned long long)r->n0_lo,
-               (unsigned long long)(r->n0_lo + r->ngrid - 1));
-    if (mcmc) {
-        const vc_dga_mcmc_info *mc = &r->mc;
-        json_t *dg = json_object();
-        cli_json_set_real_if(dg, "rhat", mc->rhat_N, mc->diag_defined);
-        cli_json_set_real_if(dg, "ess_bulk", mc->ess_N, mc->diag_defined);
-        cli_json_set_real_if(dg, "rhat_edges", mc->rhat_edges,
-                             mc->diag_defined);
-        cli_json_set_real_if(dg, "ess_bulk_edges", mc->ess_edges,
-                             mc->diag_defined);
-        cli_json_set_int(dg, "chains", mc->chains);
-        cli_json_set_int(dg, "sweeps", mc->sweeps);
-        cli_json_set_int(dg, "burnin", mc->burnin);
-        cli_json_set_int(dg, "thin", mc->thin);
-        cli_json_set_int(dg, "draws", mc->draws);
-        cli_json_set_real(dg, "acceptance", mc->acceptance);
-        cli_json_set_int(dg, "graphs_visited", mc->visited);
-        cli_json_set_int(dg, "graphs_evaluated", mc->evaluated);
-        json_object_set_new(dg, "seconds", json_real(seconds));
-        cli_json_set_bool(dg, "converged", mc->converged);
-        cli_json_set_int(dg, "seed", mc->seed);
-        cli_json_set_str(dg, "rng", mc->rng);
-        json_object_set_new(x, "diagnostics", dg);
-        add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
-                   "E(N | graph); R-hat %.4f, bulk ESS %.0f of the number "
-                   "of edges; %zu chains x %llu sweeps (burn-in %llu, thin "
-                   "%llu, seed %llu), acceptance %.3f, %zu graphs "
-                   "evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
-                   mc->rhat_edges, mc->ess_edges, mc->chains,
-                   (unsigned long long)mc->sweeps,
-                   (unsigned long long)mc->burnin,
-                   (unsigned long long)mc->thin,
-                   (unsigned long long)mc->seed, mc->acceptance,
-                   mc->evaluated, seconds);
-        if (!mc->converged) {
-            add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
-                       "bulk ESS at least %.0f; run longer (--iterations)",
-                       m.rhat_max, m.ess_min);
-        }
+    if (g->mcmc) {
+        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g));
     }
-    add_detail(res, "most probable graphs (lists in a bracket may depend "
-               "on each other):");
+    json_t *graphs = json_array();
     for (size_t k = 0; k < r->ntop; k++) {
-        json_t *g = json_object();
-        cli_json_set_str(g, "cliques", r->top[k].cliques);
-        cli_json_set_real(g, "posterior", r->top[k].posterior);
-        cli_json_set_real(g, "mean", r->top[k].mean_N);
-        if (mcmc) {
-            cli_json_set_real(g, "renormalised", r->top[k].renormalised);
+        json_t *gr = json_object();
+        cli_json_set_str(gr, "cliques", r->top[k].cliques);
+        cli_json_set_real(gr, "posterior", r->top[k].posterior);
+        cli_json_set_real(gr, "mean", r->top[k].mean_N);
+        if (g->mcmc) {
+            cli_json_set_real(gr, "renormalised", r->top[k].renormalised);
         }
-        json_array_append_new(graphs, g);
-        char gm[48];
-        vc_format_count(r->top[k].mean_N, gm, sizeof gm);
-        add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
-                   r->top[k].cliques, gm);
+        json_array_append_new(graphs, gr);
     }
     json_object_set_new(x, "graphs", graphs);
-    if (o->figures) {
-        res->figures = dga_figures(r);
-    }
     json_t *edges = json_object();
     for (size_t a = 0; a < t->J; a++) {
         for (size_t b = a + 1; b < t->J; b++) {
@@ -1032,12 +1176,176 @@ int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res)
     }
     json_object_set_new(x, "edge_posterior", edges);
     if (r->flags & VC_FLAG_UPPER_OPEN) {
+        json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
+    }
+    return x;
+}
+
+static void dga_text(const void *run, const cli_options *o, cli_result *res)
+{
+    (void)o;
+    const dga_run *g = run;
+    const vc_dga_result *r = g->r;
+    char mean[48];
+    vc_format_count(r->mean, mean, sizeof mean);
+    add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
+               "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
+               r->sd, r->mode, r->ngraphs, g->mcmc ? " visited" : "",
+               r->delta, (unsigned long long)r->n0_lo,
+               (unsigned long long)(r->n0_lo + r->ngrid - 1));
+    if (g->mcmc) {
+        const vc_dga_mcmc_info *mc = &r->mc;
+        add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
+                   "E(N | graph); R-hat %.4f, bulk ESS %.0f of the number "
+                   "of edges; %zu chains x %llu sweeps (burn-in %llu, thin "
+                   "%llu, seed %llu), acceptance %.3f, %zu graphs "
+                   "evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
+                   mc->rhat_edges, mc->ess_edges, mc->chains,
+                   (unsigned long long)mc->sweeps,
+                   (unsigned long long)mc->burnin,
+                   (unsigned long long)mc->thin,
+                   (unsigned long long)mc->seed, mc->acceptance,
+                   mc->evaluated, g->seconds);
+        if (!mc->converged) {
+            add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
+                       "bulk ESS at least %.0f; run longer (--iterations)",
+                       g->m.rhat_max, g->m.ess_min);
+        }
+    }
+    add_detail(res, "most probable graphs (lists in a bracket may depend "
+               "on each other):");
+    for (size_t k = 0; k < r->ntop; k++) {
+        char gm[48];
+        vc_format_count(r->top[k].mean_N, gm, sizeof gm);
+        add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
+                   r->top[k].cliques, gm);
+    }
+    if (r->flags & VC_FLAG_UPPER_OPEN) {
         add_detail(res, "WARNING: %.2g of the posterior lies in the top 5%% "
                    "of the n0 grid: the upper end is not pinned down; widen "
                    "--n0-grid or treat the upper figures as lower bounds",
                    r->tail_mass);
-        json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
     }
-    vc_dga_result_free(r);
-    return res->status = VC_OK;
+}
+
+static json_t *dga_run_figures(const void *run)
+{
+    return dga_figures(((const dga_run *)run)->r);
+}
+
+static const cli_model_jobs dga_jobs = {dga_fit, dga_estimate, dga_json,
+                                        dga_text, dga_run_figures, NULL,
+                                        dga_free};
+
+/* ---------------------------------------------------------------------
+ * The table of methods: a new method is one entry here and its functions
+ * above
+ * ------------------------------------------------------------------- */
+
+/* The settings of a family that can change its result, as canonical text
+ * for the batch's cache keys: every option of the family
+ * (cli_opts_loglinear, _lcm, _dga) but lcm's --draws, which batch
+ * refuses. */
+static void loglinear_settings(const cli_options *o, FILE *f)
+{
+    const cli_opts_loglinear *ll = &o->loglinear;
+    fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
+            ll->model ? ll->model : "", (int)ll->select, ll->pthresh,
+            ll->bootstrap);
+    fprintf(f, "heterogeneity %s\n",
+            ll->heterogeneity ? ll->heterogeneity : "");
+}
+
+static void lcm_settings(const cli_options *o, FILE *f)
+{
+    const cli_opts_lcm *lc = &o->lcm;
+    fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
+            "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
+            lc->classes, lc->chains, (unsigned long long)lc->iterations,
+            (unsigned long long)lc->burnin, (unsigned long long)lc->thin,
+            (unsigned long long)lc->max_iterations, lc->until_converged);
+    fprintf(f, "sampler %d\ntemperatures %zu\nbeta_min %.17g\n"
+            "fixed_ladder %d\n", lc->sampler, lc->temperatures,
+            lc->beta_min, lc->fixed_ladder);
+}
+
+static void dga_settings(const cli_options *o, FILE *f)
+{
+    const cli_opts_dga *dg = &o->dga;
+    fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
+            dg->delta, (unsigned long long)dg->n0_lo,
+            (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
+            dg->nb_b);
+    fprintf(f, "mcmc %d\n", dg->mcmc);
+}
+
+/* Colours of the report's forest plot (Okabe-Ito); grey for the rest. */
+#define GREY 0x666666
+
+static const cli_method methods[] = {
+    {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0,
+     GREY, "pairwise", run_classical, chapman, NULL, NULL},
+    {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
+                 "overlap)", 1, 0, GREY, NULL, run_classical, petersen,
+     NULL, NULL},
+    {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1,
+     GREY, NULL, run_pairwise, NULL, NULL, NULL},
+    {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0,
+     0xE69F00, NULL, run_classical, chao, NULL, NULL},
+    {"independence", "independence log-linear model over all lists", 0, 0,
+     0x56B4E9, NULL, run_classical, independence, NULL, NULL},
+    {"loglinear", "log-linear models with interactions between lists: "
+                  "stepwise selection (SparseMSE), or --select aic|bic, or "
+                  "--model M", 0, 0, 0x0072B2, NULL, run_loglinear, NULL,
+     NULL, loglinear_settings},
+    {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
+            "LCMCR): MCMC, allows heterogeneity", 0, 0, 0xD55E00, NULL,
+     run_model, NULL, &lcm_jobs, lcm_settings},
+    {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
+            "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
+            "to 8", 0, 0, 0x009E73, NULL, run_model, NULL, &dga_jobs,
+     dga_settings},
+};
+#define NMETHODS (sizeof methods / sizeof methods[0])
+
+const cli_method *cli_method_find(const char *name)
+{
+    for (size_t i = 0; i < NMETHODS; i++) {
+        if (strcmp(methods[i].name, name) == 0) {
+            return &methods[i];
+        }
+    }
+    return NULL;
+}
+
+void cli_methods_help(FILE *f)
+{
+    for (size_t i = 0; i < NMETHODS; i++) {
+        fprintf(f, "  %-13s %s%s\n", methods[i].name, methods[i].summary,
+                methods[i].two_list ? "; needs exactly 2 lists" : "");
+    }
+}
+
+size_t cli_method_rows(const cli_method *m, size_t J)
+{
+    if (m->pairwise && J >= 3) {
+        return J * (J - 1) / 2;
+    }
+    return 1;
+}
+
+size_t cli_run_method(const cli_method *m, const vc_table *t,
+                      const cli_options *o, cli_result *res, FILE *draws)
+{
+    size_t nrows = 1;
+    if (m->pairwise && t->J >= 2) {
+        nrows = t->J * (t->J - 1) / 2;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].table = t;
+        res[i].method = m->name;
+        res[i].two_list = m->two_list || m->pairwise;
+    }
+    return m->run(m, t, o, res, draws);
 }

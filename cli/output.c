@@ -137,7 +137,8 @@ static int write_text(const cli_options *o, const vc_dataset *d,
             vc_headline(label, &res[k].est, o->round_figures, head,
                         sizeof head);
             fprintf(f, "%s   [%s]\n", head, name);
-            if (!said_plain && strcmp(res[k].method, "pairwise") != 0) {
+            const cli_method *mk = cli_method_find(res[k].method);
+            if (!said_plain && !(mk != NULL && mk->pairwise)) {
                 /* One sentence in plain words, for the first method that
                  * estimates the whole population. */
                 double alo, ahi;
