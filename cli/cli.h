@@ -334,6 +334,34 @@ size_t cli_method_rows(const cli_method *m, size_t J);
  * NULL) receives lcm's --draws CSV rows. */
 size_t cli_run_method(const cli_method *m, const vc_table *t,
                       const cli_options *o, cli_result *res, FILE *draws);
+
+/* The draws of N per chain for the report's posterior and trace plots,
+ * every k-th draw so that a chain keeps at most CLI_FIGURE_DRAWS: enough
+ * for a histogram and a trace, small enough for the batch cache. */
+#define CLI_FIGURE_DRAWS 2000
+
+/* methods.c: for the methods' files.  Append a formatted line to
+ * res->details (a failure is counted by cli_oom_note); res->extra,
+ * created when first asked for. */
+void cli_add_detail(cli_result *res, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+json_t *cli_result_extra(cli_result *res);
+
+/* The model-based methods (method_loglinear.c, method_lcm.c,
+ * method_dga.c): loglinear's run, lcm's and dga's jobs, and each
+ * family's options as canonical text for the batch's cache keys (every
+ * option of cli_opts_loglinear, _lcm, _dga but lcm's --draws, which batch
+ * refuses). */
+size_t cli_run_loglinear(const cli_method *m, const vc_table *t,
+                         const cli_options *o, cli_result *res, FILE *draws);
+extern const cli_model_jobs cli_lcm_jobs;
+extern const cli_model_jobs cli_dga_jobs;
+void cli_loglinear_settings(const cli_options *o, FILE *f);
+void cli_lcm_settings(const cli_options *o, FILE *f);
+void cli_dga_settings(const cli_options *o, FILE *f);
 void cli_result_clear(cli_result *res);
 
 /* dispatch.c: run the command in argv[1]; returns the exit status. */
