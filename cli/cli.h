@@ -509,8 +509,13 @@ typedef struct {
 /* o[f[i].key] = the field of *base, for each of the n fields in order. */
 void cli_json_set_fields(json_t *o, const void *base,
                          const cli_json_field *f, size_t n);
+/* The n strings of v as a JSON array. */
+json_t *cli_json_strings(char *const *v, size_t n);
 /* [a, b] (both stolen). */
 json_t *cli_json_pair(json_t *a, json_t *b);
+/* What was read, as estimate's JSON "input" and validate's JSON say it:
+ * file, format, lists, observed, dropped, strata, notes. */
+json_t *cli_json_input(const vc_dataset *d);
 /* Seconds on the monotonic clock, for the timing fields. */
 double cli_seconds(void);
 int cli_write_results(const cli_options *o, const vc_dataset *d,

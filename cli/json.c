@@ -69,6 +69,15 @@ void cli_json_set_fields(json_t *o, const void *base,
     }
 }
 
+json_t *cli_json_strings(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_string(v[i]));
+    }
+    return a;
+}
+
 json_t *cli_json_pair(json_t *a, json_t *b)
 {
     json_t *arr = json_array();
