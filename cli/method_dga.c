@@ -195,42 +195,43 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
     char mean[48];
     vc_format_count(r->mean, mean, sizeof mean);
     cli_add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
-               "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
-               r->sd, r->mode, r->ngraphs, g->mcmc ? " visited" : "",
-               r->delta, (unsigned long long)r->n0_lo,
-               (unsigned long long)(r->n0_lo + r->ngrid - 1));
+                   "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
+                   r->sd, r->mode, r->ngraphs, g->mcmc ? " visited" : "",
+                   r->delta, (unsigned long long)r->n0_lo,
+                   (unsigned long long)(r->n0_lo + r->ngrid - 1));
     if (g->mcmc) {
         const vc_dga_mcmc_info *mc = &r->mc;
         cli_add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
-                   "E(N | graph); R-hat %.4f, bulk ESS %.0f of the number "
-                   "of edges; %zu chains x %llu sweeps (burn-in %llu, thin "
-                   "%llu, seed %llu), acceptance %.3f, %zu graphs "
-                   "evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
-                   mc->rhat_edges, mc->ess_edges, mc->chains,
-                   (unsigned long long)mc->sweeps,
-                   (unsigned long long)mc->burnin,
-                   (unsigned long long)mc->thin,
-                   (unsigned long long)mc->seed, mc->acceptance,
-                   mc->evaluated, g->seconds);
+                       "E(N | graph); R-hat %.4f, bulk ESS %.0f of the "
+                       "number of edges; %zu chains x %llu sweeps (burn-in "
+                       "%llu, thin %llu, seed %llu), acceptance %.3f, %zu "
+                       "graphs evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
+                       mc->rhat_edges, mc->ess_edges, mc->chains,
+                       (unsigned long long)mc->sweeps,
+                       (unsigned long long)mc->burnin,
+                       (unsigned long long)mc->thin,
+                       (unsigned long long)mc->seed, mc->acceptance,
+                       mc->evaluated, g->seconds);
         if (!mc->converged) {
             cli_add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
-                       "bulk ESS at least %.0f; run longer (--iterations)",
-                       g->m.rhat_max, g->m.ess_min);
+                           "bulk ESS at least %.0f; run longer (--iterations)",
+                           g->m.rhat_max, g->m.ess_min);
         }
     }
     cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
-               "on each other):");
+                   "on each other):");
     for (size_t k = 0; k < r->ntop; k++) {
         char gm[48];
         vc_format_count(r->top[k].mean_N, gm, sizeof gm);
         cli_add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
-                   r->top[k].cliques, gm);
+                       r->top[k].cliques, gm);
     }
     if (r->flags & VC_FLAG_UPPER_OPEN) {
-        cli_add_detail(res, "WARNING: %.2g of the posterior lies in the top 5%% "
-                   "of the n0 grid: the upper end is not pinned down; widen "
-                   "--n0-grid or treat the upper figures as lower bounds",
-                   r->tail_mass);
+        cli_add_detail(res, "WARNING: %.2g of the posterior lies in the "
+                       "top 5%% of the n0 grid: the upper end is not pinned "
+                       "down; widen --n0-grid or treat the upper figures as "
+                       "lower bounds",
+                       r->tail_mass);
     }
 }
 

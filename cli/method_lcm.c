@@ -378,22 +378,22 @@ static void lcm_text(const void *run, const cli_options *o,
         snprintf(took, sizeof took, " in %.1f s", r->seconds);
     }
     cli_add_detail(res, "posterior mean %s, sd %.1f, HPD %s\xE2\x80\x93%s; "
-               "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
-               "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
-               "%llu)%s", mean, s->N.sd, lo_s, hi_s, s->N.rhat,
-               s->N.ess_bulk, s->N.ess_tail, s->chains,
-               (unsigned long long)s->sweeps,
-               (unsigned long long)s->burnin, (unsigned long long)s->thin,
-               s->K, (unsigned long long)s->seed, took);
+                   "R-hat %.4f, bulk ESS %.0f, tail ESS %.0f; %zu chains x "
+                   "%llu sweeps (burn-in %llu, thin %llu, K* = %zu, seed "
+                   "%llu)%s", mean, s->N.sd, lo_s, hi_s, s->N.rhat,
+                   s->N.ess_bulk, s->N.ess_tail, s->chains,
+                   (unsigned long long)s->sweeps,
+                   (unsigned long long)s->burnin, (unsigned long long)s->thin,
+                   s->K, (unsigned long long)s->seed, took);
     if (s->flags & VC_FLAG_TAILS) {
         cli_add_detail(res, "NOT CONVERGED: the chains disagree on the "
-                   "tails: %.2f%%-%.2f%% of a chain's draws below the "
-                   "lower end, %.2f%%-%.2f%% above the upper end "
-                   "(chi-square p = %.2g): a region of N some chains "
-                   "visit and others do not",
-                   100.0 * s->low_share_min, 100.0 * s->low_share_max,
-                   100.0 * s->high_share_min, 100.0 * s->high_share_max,
-                   s->tail_p);
+                       "tails: %.2f%%-%.2f%% of a chain's draws below the "
+                       "lower end, %.2f%%-%.2f%% above the upper end "
+                       "(chi-square p = %.2g): a region of N some chains "
+                       "visit and others do not",
+                       100.0 * s->low_share_min, 100.0 * s->low_share_max,
+                       100.0 * s->high_share_min, 100.0 * s->high_share_max,
+                       s->tail_p);
     }
     if (s->modes > 1) {
         lcm_modes_text(s, res);
@@ -403,20 +403,20 @@ static void lcm_text(const void *run, const cli_options *o,
         vc_format_count(s->cold_lo, lo_c, sizeof lo_c);
         vc_format_count(s->cold_hi, hi_c, sizeof hi_c);
         cli_add_detail(res, "NOT CONVERGED: replica %zu of the tempering "
-                   "ladder (beta %.3g) sees N the cold chains never "
-                   "visit: reweighted to the posterior, %.1f%% of its "
-                   "draws imply N below %s and %.1f%% above %s (%zu "
-                   "draws, weights' ESS %.0f)",
-                   s->replica, s->replica_beta, 100.0 * s->replica_below,
-                   lo_c, 100.0 * s->replica_above, hi_c,
-                   s->replica_outside, s->replica_ess);
+                       "ladder (beta %.3g) sees N the cold chains never "
+                       "visit: reweighted to the posterior, %.1f%% of its "
+                       "draws imply N below %s and %.1f%% above %s (%zu "
+                       "draws, weights' ESS %.0f)",
+                       s->replica, s->replica_beta, 100.0 * s->replica_below,
+                       lo_c, 100.0 * s->replica_above, hi_c,
+                       s->replica_outside, s->replica_ess);
     }
     if (!s->converged) {
         int gibbs = strcmp(s->sampler, "gibbs") == 0;
         cli_add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
-                   "bulk ESS at least %.0f; run longer (--iterations, "
-                   "--until-converged)%s", r->lo.rhat_max, r->lo.ess_min,
-                   gibbs ? ", or use the default --sampler hybrid, "
+                       "bulk ESS at least %.0f; run longer (--iterations, "
+                       "--until-converged)%s", r->lo.rhat_max, r->lo.ess_min,
+                       gibbs ? ", or use the default --sampler hybrid, "
                            "whose moves of the unseen, label swaps and "
                            "split-merge proposals let chains leave "
                            "modes where Gibbs chains stall"

@@ -129,14 +129,14 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     cli_json_set_real(x, "df", r->df);
     cli_json_set_real(x, "aic", r->aic);
     cli_json_set_real(x, "bic", r->bic);
-    cli_add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on %.0f "
-               "df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
-               brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
-               r->aic, r->bic);
+    cli_add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on "
+                   "%.0f df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
+                   brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
+                   r->aic, r->bic);
     if (r->nneginf > 0) {
         cli_add_detail(res, "%zu interaction%s between lists that never meet "
-                   "fixed at minus infinity (extended MLE)", r->nneginf,
-                   r->nneginf == 1 ? "" : "s");
+                       "fixed at minus infinity (extended MLE)", r->nneginf,
+                       r->nneginf == 1 ? "" : "s");
     }
 }
 
@@ -154,7 +154,7 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
     cli_json_set_real(x, "pearson_chi2", r->pearson_chi2);
     cli_json_set_real(x, "pearson_max_abs", r->pearson_max);
     cli_add_detail(res, "Pearson X^2 %.4g on %.0f df; largest |residual| %.2f",
-               r->pearson_chi2, r->df, r->pearson_max);
+                   r->pearson_chi2, r->df, r->pearson_max);
     if (t->J > CLI_RESIDUAL_MAX_LISTS) {
         return;
     }
@@ -199,6 +199,178 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
     free(fitted);
 }
 
+/* The five best models by AIC or BIC over all pairwise models: the best
+ * fitted into fit, the ranking in the JSON and (ahead of the model's own
+ * lines) in the details. */
+static int loglinear_ranked(const vc_table *t, vc_loglin_criterion crit,
+                            vc_loglin_result *fit, vc_loglin_workspace *w,
+                            cli_result *res, vc_error *err)
+{
+    vc_loglin_ranked top[5];
+    vc_loglin_enum_summary sum;
+    int status = vc_loglin_enumerate(t, crit, 5, top, &sum, err);
+    if (status == VC_OK) {
+        status = vc_loglin_fit(t, &top[0].model, NULL, NULL, fit, NULL, w,
+                               err);
+    }
+    if (status != VC_OK) {
+        return status;
+    }
+    const char *cname = crit == VC_LOGLIN_AIC ? "AIC" : "BIC";
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sum.ntop; i++) {
+        char name[1024];
+        vc_error e2;
+        vc_error_clear(&e2);
+        vc_loglin_model_format(&top[i].model, (const char *const *)t->names,
+                               name, sizeof name, &e2);
+        json_t *m = json_object();
+        cli_json_set_str(m, "model", name);
+        cli_json_set_real(m, "estimate", top[i].N);
+        cli_json_set_real(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
+                          top[i].criterion);
+        cli_json_set_real(m, "weight", top[i].weight);
+        json_array_append_new(arr, m);
+        char est[48];
+        vc_format_count(top[i].N, est, sizeof est);
+        cli_add_detail(res, "  %zu. %-40s N %s, %s %.2f, weight %.3f", i + 1,
+                       name, est, cname, top[i].criterion, top[i].weight);
+    }
+    json_t *x = cli_result_extra(res);
+    json_object_set_new(x, "top_models", arr);
+    cli_json_set_int(x, "models_fitted", sum.nfitted);
+    cli_json_set_int(x, "models_refused", sum.nrefused);
+    return VC_OK;
+}
+
+/* The model: the one asked for (--model, --heterogeneity; also into
+ * *asked, which the profile refits at every N so that Chao etas are fixed
+ * at 0 afresh at each N, as Rcapture does), stepwise selection, or the
+ * best by AIC or BIC.  *how says which. */
+static int loglinear_choose(const vc_table *t, const cli_options *o,
+                            vc_loglin_result *fit, vc_loglin_model *asked,
+                            int *have_asked, const char **how,
+                            vc_loglin_workspace *w, cli_result *res,
+                            vc_error *err)
+{
+    const cli_opts_loglinear *ll = &o->loglinear;
+    *how = "the user (--model)";
+    if (ll->heterogeneity != NULL && ll->model == NULL) {
+        return vc_error_set(err, VC_EINVAL,
+                            "--heterogeneity adds to a model: give --model "
+                            "too (--model independence for Rcapture's Mth, "
+                            "--model M0 for Mh)");
+    }
+    if (ll->model != NULL) {
+        char spec[2048];
+        if (ll->heterogeneity != NULL) {
+            snprintf(spec, sizeof spec, "%s + h=%s", ll->model,
+                     ll->heterogeneity);
+        } else {
+            snprintf(spec, sizeof spec, "%s", ll->model);
+        }
+        int status = vc_loglin_model_parse(spec, t->J,
+                                           (const char *const *)t->names,
+                                           asked, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        *have_asked = 1;
+        return vc_loglin_fit(t, asked, NULL, NULL, fit, NULL, w, err);
+    }
+    if (ll->select == CLI_SELECT_STEPWISE) {
+        *how = "stepwise (SparseMSE)";
+        return vc_loglin_stepwise(t, ll->pthresh, fit, w, err);
+    }
+    vc_loglin_criterion crit = ll->select == CLI_SELECT_AIC ? VC_LOGLIN_AIC
+                                                            : VC_LOGLIN_BIC;
+    *how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
+                                 : "BIC over all pairwise models";
+    return loglinear_ranked(t, crit, fit, w, res, err);
+}
+
+/* The bootstrap interval: stepwise selection repeated in every
+ * replicate, BCa (Efron 1987) as the interval, the percentile interval
+ * beside it. */
+static int loglinear_bootstrap(const vc_table *t, const cli_options *o,
+                               cli_result *res, vc_error *err)
+{
+    if (o->loglinear.model != NULL
+        || o->loglinear.select != CLI_SELECT_STEPWISE) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the bootstrap interval repeats stepwise "
+                            "selection in every replicate: use it with "
+                            "--select stepwise and no --model");
+    }
+    vc_loglin_boot_opts bo;
+    vc_loglin_boot_opts_default(&bo);
+    bo.B = o->loglinear.bootstrap;
+    bo.seed = o->seed;
+    bo.stratum = vc_hash_string(t->label);
+    bo.pthresh = o->loglinear.pthresh;
+    bo.level = o->level;
+    vc_loglin_boot_result br;
+    int status = vc_loglin_bootstrap(t, &bo, &br, NULL, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    res->est.lower = br.bca_lower;
+    res->est.upper = br.bca_upper;
+    res->est.interval = "bootstrap BCa through stepwise selection";
+    json_t *b = json_object();
+    cli_json_set_int(b, "replicates", br.B);
+    cli_json_set_int(b, "failed", br.nfailed);
+    cli_json_set_int(b, "seed", o->seed);
+    json_object_set_new(b, "percentile",
+                        cli_json_pair(cli_json_real(br.pct_lower),
+                                      cli_json_real(br.pct_upper)));
+    json_object_set_new(b, "bca", cli_json_pair(cli_json_real(br.bca_lower),
+                                                cli_json_real(br.bca_upper)));
+    json_object_set_new(cli_result_extra(res), "bootstrap", b);
+    char a[48], c[48];
+    vc_format_count(br.pct_lower, a, sizeof a);
+    vc_format_count(br.pct_upper, c, sizeof c);
+    cli_add_detail(res, "bootstrap: %zu replicates (seed %llu), percentile "
+                   "interval %s\xE2\x80\x93%s%s", br.B,
+                   (unsigned long long)o->seed, a, c,
+                   br.nfailed ? ", some replicates failed" : "");
+    return VC_OK;
+}
+
+/* The interval asked for (by default the bootstrap after stepwise
+ * selection, else the profile likelihood); Wald on log n0 stands when
+ * none is. */
+static int loglinear_interval(const vc_table *t, const cli_options *o,
+                              const vc_loglin_model *refit,
+                              vc_loglin_workspace *w, cli_result *res,
+                              vc_error *err)
+{
+    res->est.interval = "Wald on log n0";
+    cli_interval kind = o->interval;
+    if (kind == CLI_INTERVAL_DEFAULT) {
+        kind = (o->loglinear.model == NULL
+                && o->loglinear.select == CLI_SELECT_STEPWISE)
+                   ? CLI_INTERVAL_BOOTSTRAP : CLI_INTERVAL_PROFILE;
+    }
+    if (kind == CLI_INTERVAL_BOOTSTRAP) {
+        return loglinear_bootstrap(t, o, res, err);
+    }
+    if (kind != CLI_INTERVAL_PROFILE) {
+        return VC_OK;
+    }
+    double lo, hi;
+    unsigned flags = 0;
+    int status = vc_loglin_profile_ci(t, refit, o->level, 0.0, &lo, &hi,
+                                      &flags, w, err);
+    if (status == VC_OK) {
+        res->est.lower = lo;
+        res->est.upper = hi;
+        res->est.flags |= flags;
+        res->est.interval = "profile likelihood (Cormack 1992)";
+    }
+    return status;
+}
+
 static int loglinear_fit(const vc_table *t, const cli_options *o,
                          cli_result *res)
 {
@@ -210,77 +382,11 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
         return res->status = err.code;
     }
     vc_loglin_result fit;
-    /* The model the profile refits at every N: the one asked for, so that
-     * Chao etas are fixed at 0 afresh at each N, as Rcapture does. */
     vc_loglin_model asked;
     int have_asked = 0;
-    const char *how = "the user (--model)";
-    int status = VC_OK;
-    if (o->loglinear.heterogeneity != NULL && o->loglinear.model == NULL) {
-        status = vc_error_set(&err, VC_EINVAL,
-                              "--heterogeneity adds to a model: give "
-                              "--model too (--model independence for "
-                              "Rcapture's Mth, --model M0 for Mh)");
-    } else if (o->loglinear.model != NULL) {
-        vc_loglin_model m;
-        char spec[2048];
-        if (o->loglinear.heterogeneity != NULL) {
-            snprintf(spec, sizeof spec, "%s + h=%s", o->loglinear.model,
-                     o->loglinear.heterogeneity);
-        } else {
-            snprintf(spec, sizeof spec, "%s", o->loglinear.model);
-        }
-        status = vc_loglin_model_parse(spec, t->J,
-                                       (const char *const *)t->names, &m,
-                                       &err);
-        if (status == VC_OK) {
-            asked = m;
-            have_asked = 1;
-            status = vc_loglin_fit(t, &m, NULL, NULL, &fit, NULL, w, &err);
-        }
-    } else if (o->loglinear.select == CLI_SELECT_STEPWISE) {
-        how = "stepwise (SparseMSE)";
-        status = vc_loglin_stepwise(t, o->loglinear.pthresh, &fit, w, &err);
-    } else {
-        vc_loglin_ranked top[5];
-        vc_loglin_enum_summary sum;
-        vc_loglin_criterion crit = o->loglinear.select == CLI_SELECT_AIC
-                                       ? VC_LOGLIN_AIC : VC_LOGLIN_BIC;
-        how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
-                                    : "BIC over all pairwise models";
-        status = vc_loglin_enumerate(t, crit, 5, top, &sum, &err);
-        if (status == VC_OK) {
-            status = vc_loglin_fit(t, &top[0].model, NULL, NULL, &fit, NULL,
-                                   w, &err);
-        }
-        if (status == VC_OK) {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < sum.ntop; i++) {
-                char name[1024];
-                vc_error e2;
-                vc_error_clear(&e2);
-                vc_loglin_model_format(&top[i].model,
-                                       (const char *const *)t->names, name,
-                                       sizeof name, &e2);
-                json_t *m = json_object();
-                cli_json_set_str(m, "model", name);
-                cli_json_set_real(m, "estimate", top[i].N);
-                cli_json_set_real(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
-                                  top[i].criterion);
-                cli_json_set_real(m, "weight", top[i].weight);
-                json_array_append_new(arr, m);
-                char est[48];
-                vc_format_count(top[i].N, est, sizeof est);
-                cli_add_detail(res, "  %zu. %-40s N %s, %s %.2f, weight %.3f",
-                           i + 1, name, est,
-                           crit == VC_LOGLIN_AIC ? "AIC" : "BIC",
-                           top[i].criterion, top[i].weight);
-            }
-            json_object_set_new(cli_result_extra(res), "top_models", arr);
-            cli_json_set_int(cli_result_extra(res), "models_fitted", sum.nfitted);
-            cli_json_set_int(cli_result_extra(res), "models_refused", sum.nrefused);
-        }
-    }
+    const char *how = NULL;
+    int status = loglinear_choose(t, o, &fit, &asked, &have_asked, &how, w,
+                                  res, &err);
     if (status == VC_OK) {
         status = vc_loglin_estimate(&fit, o->level, &res->est, &err);
     }
@@ -291,74 +397,12 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
         describe_residuals(t, &fit, w, res);
         if (top_lines != NULL) {
             cli_add_detail(res, "best models:");
-            cli_add_detail(res, "%.*s", (int)strlen(top_lines) - 1, top_lines);
+            cli_add_detail(res, "%.*s", (int)strlen(top_lines) - 1,
+                           top_lines);
             free(top_lines);
         }
-        res->est.interval = "Wald on log n0";
-        cli_interval kind = o->interval;
-        if (kind == CLI_INTERVAL_DEFAULT) {
-            kind = (o->loglinear.model == NULL
-                    && o->loglinear.select == CLI_SELECT_STEPWISE)
-                       ? CLI_INTERVAL_BOOTSTRAP : CLI_INTERVAL_PROFILE;
-        }
-        if (kind == CLI_INTERVAL_PROFILE) {
-            double lo, hi;
-            unsigned flags = 0;
-            status = vc_loglin_profile_ci(t, have_asked ? &asked : &fit.model,
-                                          o->level, 0.0, &lo, &hi, &flags, w,
-                                          &err);
-            if (status == VC_OK) {
-                res->est.lower = lo;
-                res->est.upper = hi;
-                res->est.flags |= flags;
-                res->est.interval = "profile likelihood (Cormack 1992)";
-            }
-        } else if (kind == CLI_INTERVAL_BOOTSTRAP) {
-            if (o->loglinear.model != NULL
-                || o->loglinear.select != CLI_SELECT_STEPWISE) {
-                status = vc_error_set(&err, VC_EINVAL,
-                                      "the bootstrap interval repeats "
-                                      "stepwise selection in every "
-                                      "replicate: use it with --select "
-                                      "stepwise and no --model");
-            } else {
-                vc_loglin_boot_opts bo;
-                vc_loglin_boot_opts_default(&bo);
-                bo.B = o->loglinear.bootstrap;
-                bo.seed = o->seed;
-                bo.stratum = vc_hash_string(t->label);
-                bo.pthresh = o->loglinear.pthresh;
-                bo.level = o->level;
-                vc_loglin_boot_result br;
-                status = vc_loglin_bootstrap(t, &bo, &br, NULL, &err);
-                if (status == VC_OK) {
-                    res->est.lower = br.bca_lower;
-                    res->est.upper = br.bca_upper;
-                    res->est.interval = "bootstrap BCa through stepwise "
-                                        "selection";
-                    json_t *b = json_object();
-                    cli_json_set_int(b, "replicates", br.B);
-                    cli_json_set_int(b, "failed", br.nfailed);
-                    cli_json_set_int(b, "seed", o->seed);
-                    json_t *pct = json_array();
-                    json_array_append_new(pct, cli_json_real(br.pct_lower));
-                    json_array_append_new(pct, cli_json_real(br.pct_upper));
-                    json_object_set_new(b, "percentile", pct);
-                    json_t *bca = json_array();
-                    json_array_append_new(bca, cli_json_real(br.bca_lower));
-                    json_array_append_new(bca, cli_json_real(br.bca_upper));
-                    json_object_set_new(b, "bca", bca);
-                    json_object_set_new(cli_result_extra(res), "bootstrap", b);
-                    char a[48], c[48];
-                    vc_format_count(br.pct_lower, a, sizeof a);
-                    vc_format_count(br.pct_upper, c, sizeof c);
-                    cli_add_detail(res, "bootstrap: %zu replicates (seed %llu), "
-                               "percentile interval %s\xE2\x80\x93%s%s",
-                               br.B, (unsigned long long)o->seed, a, c,
-                               br.nfailed ? ", some replicates failed" : "");
-                }
-            }
-        }
+        status = loglinear_interval(t, o, have_asked ? &asked : &fit.model,
+                                    w, res, &err);
     }
     vc_loglin_workspace_free(w);
     if (status != VC_OK) {
