@@ -130,9 +130,10 @@ static void describe_loglin(const vc_table *t, const vc_loglin_result *r,
     cli_json_set_real(x, "aic", r->aic);
     cli_json_set_real(x, "bic", r->bic);
     cli_add_detail(res, "model %s%s%s%s, selected by %s; deviance %.4g on "
-                   "%.0f df, AIC %.2f, BIC %.2f", name, brackets[0] ? " (" : "",
-                   brackets, brackets[0] ? ")" : "", how, r->deviance, r->df,
-                   r->aic, r->bic);
+                   "%.0f df, AIC %.2f, BIC %.2f", name,
+                   brackets[0] ? " (" : "", brackets,
+                   brackets[0] ? ")" : "", how, r->deviance, r->df, r->aic,
+                   r->bic);
     if (r->nneginf > 0) {
         cli_add_detail(res, "%zu interaction%s between lists that never meet "
                        "fixed at minus infinity (extended MLE)", r->nneginf,
