@@ -58,19 +58,6 @@ static long table_list(const vc_table *t, const char *name, size_t len)
     return -1;
 }
 
-/* The names of the lists in mask, in t's order, joined by "+". */
-static void merged_name(const vc_table *t, uint32_t mask, char *buf,
-                        size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t j = 0; j < t->J && used < size; j++) {
-        if (mask >> j & 1u) {
-            used += (size_t)snprintf(buf + used, size - used, "%s%s",
-                                     used ? "+" : "", t->names[j]);
-        }
-    }
-}
 
 /* Every name in each --sensitivity merge:A+B must be a list of the file,
  * and none twice; CLI_EXIT_OK or CLI_EXIT_USAGE after saying why. */
@@ -132,7 +119,7 @@ static size_t add_merge(const vc_table *t, uint32_t mask, batch_variant *v,
     x->kind = CLI_SENS_MERGE;
     x->mask = mask;
     char name[sizeof x->variant - 8];
-    merged_name(t, mask, name, sizeof name);
+    cli_mask_names(t, mask, "+", name, sizeof name);
     snprintf(x->variant, sizeof x->variant, "%s merged", name);
     size_t merged = 0;
     for (size_t j = 0; j < t->J; j++) {
@@ -220,7 +207,7 @@ static vc_table *variant_table(const vc_table *t, const batch_variant *v,
     uint32_t group[VC_MAX_LISTS];
     const char *names[VC_MAX_LISTS];
     char merged[sizeof v->variant];
-    merged_name(t, v->mask, merged, sizeof merged);
+    cli_mask_names(t, v->mask, "+", merged, sizeof merged);
     uint32_t first = v->mask & (~v->mask + 1u);
     size_t k = 0;
     for (size_t j = 0; j < t->J; j++) {

@@ -488,6 +488,10 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
 /* A row's name in every output: "chapman IOM×NGO" for a two-list
  * row that gave an estimate, else the method. */
 void cli_row_name(const cli_result *r, char *buf, size_t size);
+/* The names of the lists in mask, in t's order, joined by sep ("A+B" for
+ * a merge, "A:B" for an interaction term). */
+void cli_mask_names(const vc_table *t, uint32_t mask, const char *sep,
+                    char *buf, size_t size);
 
 /* json.c: how the CLI builds JSON.  A JSON number, or null when x is not
  * finite (no NaN or Inf is ever written). */

@@ -51,15 +51,7 @@ static void param_name(const vc_table *t, const vc_loglin_result *r, size_t p,
         }
         return;
     }
-    uint32_t term = r->model.term[p - 1 - t->J];
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t j = 0; j < t->J && used < size; j++) {
-        if (term >> j & 1u) {
-            used += (size_t)snprintf(buf + used, size - used, "%s%s",
-                                     used ? ":" : "", t->names[j]);
-        }
-    }
+    cli_mask_names(t, r->model.term[p - 1 - t->J], ":", buf, size);
 }
 
 static void describe_loglin(const vc_table *t, const vc_loglin_result *r,

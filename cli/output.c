@@ -40,6 +40,19 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
     return buf;
 }
 
+void cli_mask_names(const vc_table *t, uint32_t mask, const char *sep,
+                    char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->J && used < size; j++) {
+        if (mask >> j & 1u) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? sep : "", t->names[j]);
+        }
+    }
+}
+
 void cli_row_name(const cli_result *r, char *buf, size_t size)
 {
     if (r->two_list && r->status == VC_OK) {
