@@ -253,4 +253,10 @@ void cli_dga_settings(const cli_options *o, FILE *f)
             (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
             dg->nb_b);
     fprintf(f, "mcmc %d\n", dg->mcmc);
+    /* MCMC over graphs (asked for, or on more than 5 lists) runs with
+     * lcm's run options */
+    fprintf(f, "chains %zu\niterations %llu\nburnin %llu\nthin %llu\n",
+            o->lcm.chains, (unsigned long long)o->lcm.iterations,
+            (unsigned long long)o->lcm.burnin,
+            (unsigned long long)o->lcm.thin);
 }
