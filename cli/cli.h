@@ -285,17 +285,20 @@ void cli_error(const char *fmt, ...)
     ;
 
 /* A model-based method's jobs (methods.c): fit it on one table into its
- * typed summary (NULL with err set on failure), then from that summary
- * the estimate, the JSON of what was fitted, the detail lines, the
- * report's figures and --draws' CSV rows (NULL: none); free the summary. */
+ * typed summary (size bytes, zeroed by the caller; a status, err set on
+ * failure), then from that summary the estimate, the JSON of what was
+ * fitted, the detail lines, the report's figures and --draws' CSV rows
+ * (NULL: none); clear releases what the summary holds, fitted or not. */
 typedef struct {
-    void *(*fit)(const vc_table *t, const cli_options *o, vc_error *err);
+    size_t size;
+    int (*fit)(void *run, const vc_table *t, const cli_options *o,
+               vc_error *err);
     void (*estimate)(const void *run, const cli_options *o, vc_estimate *e);
     json_t *(*to_json)(const void *run, const cli_options *o);
     void (*to_text)(const void *run, const cli_options *o, cli_result *res);
     json_t *(*figures)(const void *run);
     void (*draws)(const void *run, FILE *f);
-    void (*free)(void *run);
+    void (*clear)(void *run);
 } cli_model_jobs;
 
 /* A method of estimate and batch: one entry of the table in methods.c.

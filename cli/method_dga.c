@@ -56,22 +56,15 @@ typedef struct {
     double seconds;
 } dga_run;
 
-static void dga_free(void *run)
+static void dga_clear(void *run)
 {
-    dga_run *g = run;
-    if (g != NULL) {
-        vc_dga_result_free(g->r);
-        free(g);
-    }
+    vc_dga_result_free(((dga_run *)run)->r);
 }
 
-static void *dga_fit(const vc_table *t, const cli_options *o, vc_error *err)
+static int dga_fit(void *run, const vc_table *t, const cli_options *o,
+                   vc_error *err)
 {
-    dga_run *g = calloc(1, sizeof *g);
-    if (g == NULL) {
-        vc_error_set(err, VC_ENOMEM, "out of memory");
-        return NULL;
-    }
+    dga_run *g = run;
     g->t = t;
     vc_dga_opts d;
     memset(&d, 0, sizeof d);
@@ -97,11 +90,7 @@ static void *dga_fit(const vc_table *t, const cli_options *o, vc_error *err)
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);
     g->seconds = cli_seconds() - t0;
-    if (g->r == NULL) {
-        dga_free(g);
-        return NULL;
-    }
-    return g;
+    return g->r != NULL ? VC_OK : err->code;
 }
 
 static void dga_estimate(const void *run, const cli_options *o,
@@ -240,10 +229,9 @@ static json_t *dga_run_figures(const void *run)
     return dga_figures(((const dga_run *)run)->r);
 }
 
-const cli_model_jobs cli_dga_jobs = {dga_fit,  dga_estimate,
-                                     dga_json, dga_text,
-                                     dga_run_figures, NULL,
-                                     dga_free};
+const cli_model_jobs cli_dga_jobs = {sizeof(dga_run), dga_fit,
+                                     dga_estimate, dga_json, dga_text,
+                                     dga_run_figures, NULL, dga_clear};
 
 void cli_dga_settings(const cli_options *o, FILE *f)
 {

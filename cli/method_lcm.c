@@ -142,22 +142,15 @@ static int lcm_until_converged(lcm_run *r, const cli_options *o,
     return status;
 }
 
-static void lcm_free(void *run)
+static void lcm_clear(void *run)
 {
-    lcm_run *r = run;
-    if (r != NULL) {
-        vc_lcm_chains_free(r->c);
-        free(r);
-    }
+    vc_lcm_chains_free(((lcm_run *)run)->c);
 }
 
-static void *lcm_fit(const vc_table *t, const cli_options *o, vc_error *err)
+static int lcm_fit(void *run, const vc_table *t, const cli_options *o,
+                   vc_error *err)
 {
-    lcm_run *r = calloc(1, sizeof *r);
-    if (r == NULL) {
-        vc_error_set(err, VC_ENOMEM, "out of memory");
-        return NULL;
-    }
+    lcm_run *r = run;
     r->t = t;
     lcm_options(t, o, &r->lo);
     int status = vc_lcm_opts_check(&r->lo, t, err);
@@ -168,11 +161,7 @@ static void *lcm_fit(const vc_table *t, const cli_options *o, vc_error *err)
     if (status == VC_OK) {
         status = lcm_until_converged(r, o, err);
     }
-    if (status != VC_OK) {
-        lcm_free(r);
-        return NULL;
-    }
-    return r;
+    return status;
 }
 
 static void lcm_estimate(const void *run, const cli_options *o,
@@ -444,10 +433,9 @@ static void lcm_draws(const void *run, FILE *draws)
     }
 }
 
-const cli_model_jobs cli_lcm_jobs = {lcm_fit,  lcm_estimate,
-                                     lcm_json, lcm_text,
-                                     lcm_run_figures, lcm_draws,
-                                     lcm_free};
+const cli_model_jobs cli_lcm_jobs = {sizeof(lcm_run), lcm_fit,
+                                     lcm_estimate, lcm_json, lcm_text,
+                                     lcm_run_figures, lcm_draws, lcm_clear};
 
 void cli_lcm_settings(const cli_options *o, FILE *f)
 {

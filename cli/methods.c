@@ -175,21 +175,26 @@ static size_t run_model(const cli_method *m, const vc_table *t,
     const cli_model_jobs *j = m->model;
     vc_error err;
     vc_error_clear(&err);
-    void *run = j->fit(t, o, &err);
+    void *run = calloc(1, j->size);
     if (run == NULL) {
-        return failed(res, err.code, &err);
+        return failed(res, vc_error_set(&err, VC_ENOMEM, "out of memory"),
+                      &err);
     }
-    j->estimate(run, o, &res->est);
-    res->extra = j->to_json(run, o);
-    j->to_text(run, o, res);
-    if (o->figures) {
-        res->figures = j->figures(run);
+    int status = j->fit(run, t, o, &err);
+    if (status == VC_OK) {
+        j->estimate(run, o, &res->est);
+        res->extra = j->to_json(run, o);
+        j->to_text(run, o, res);
+        if (o->figures) {
+            res->figures = j->figures(run);
+        }
+        if (draws != NULL && j->draws != NULL) {
+            j->draws(run, draws);
+        }
     }
-    if (draws != NULL && j->draws != NULL) {
-        j->draws(run, draws);
-    }
-    j->free(run);
-    return 1;
+    j->clear(run);
+    free(run);
+    return status == VC_OK ? 1 : failed(res, status, &err);
 }
 
 /* ---------------------------------------------------------------------
