@@ -215,6 +215,14 @@ static void model_of_index(size_t J, uint64_t idx, vc_loglin_model *m)
     }
 }
 
+/* Free each of the n blocks. */
+static void free_each(void *const *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i]);
+    }
+}
+
 int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
                         size_t ntop, vc_loglin_ranked *top,
                         vc_loglin_enum_summary *summary, vc_error *err)
@@ -244,15 +252,10 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
     unsigned char *ok = malloc(nmodels);
     rank_entry *order = malloc(nmodels * sizeof *order);
     double *y = malloc(((size_t)1 << J) * sizeof *y);
+    void *const mem[] = {cval, Nval, dev, df, ok, order, y};
     if (cval == NULL || Nval == NULL || dev == NULL || df == NULL
         || ok == NULL || order == NULL || y == NULL) {
-        free(cval);
-        free(Nval);
-        free(dev);
-        free(df);
-        free(ok);
-        free(order);
-        free(y);
+        free_each(mem, sizeof mem / sizeof *mem);
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate an enumeration of %llu models",
                             (unsigned long long)nmodels);
@@ -364,12 +367,6 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
             e->index = idx;
         }
     }
-    free(cval);
-    free(Nval);
-    free(dev);
-    free(df);
-    free(ok);
-    free(order);
-    free(y);
+    free_each(mem, sizeof mem / sizeof *mem);
     return status;
 }
