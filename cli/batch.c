@@ -113,8 +113,8 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     size_t J = u->t->J;
     const cli_method *m = u->m;
     /* Chapman on more than two lists: Chapman for each pair. */
-    if (m->two_list && J > 2 && strcmp(m->name, "chapman") == 0) {
-        m = cli_method_find("pairwise");
+    if (m->many_lists != NULL && J > 2) {
+        m = cli_method_find(m->many_lists);
     }
     /* an allocation that failed and was recovered from on the way
      * (jansson, a detail line) may have left a field out */
@@ -168,13 +168,6 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     return unit;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* The progress display: on a terminal one line rewritten in place; as
  * lines (a log, or mpirun's forwarded standard error) one line per
  * finished unit, naming it and who computed it. */
@@ -182,7 +175,7 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
 {
     size_t total = p->nunits;
     size_t done = p->nunits - p->ntodo + p->done;
-    double elapsed = now_seconds() - p->t0;
+    double elapsed = cli_seconds() - p->t0;
     if (p->progress == CLI_PROGRESS_TTY) {
         fprintf(stderr, "\r\033[Kbatch: %zu/%zu units, %zu/%zu strata done",
                 done, total, p->sdone, p->d->ntables);
@@ -207,7 +200,7 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
 void batch_progress_start(cli_batch_plan *p, cli_progress progress)
 {
     p->progress = p->o.quiet ? CLI_PROGRESS_NONE : progress;
-    p->t0 = now_seconds();
+    p->t0 = cli_seconds();
     if (p->progress == CLI_PROGRESS_TTY) {
         show_progress(p, p->nunits, NULL);
     }

@@ -20,11 +20,6 @@
 
 #include "cli/batch_impl.h"
 
-static json_t *real_or_null(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
-}
-
 static double real_of(const json_t *j)
 {
     return json_is_number(j) ? json_number_value(j) : NAN;
@@ -35,24 +30,22 @@ json_t *batch_row_to_json(const cli_result *r)
 {
     const vc_estimate *e = &r->est;
     json_t *j = json_object();
-    json_object_set_new(j, "status", json_integer(r->status));
-    json_object_set_new(j, "error", json_string(r->error));
-    json_object_set_new(j, "two_list", json_boolean(r->two_list));
+    cli_json_set_int(j, "status", r->status);
+    cli_json_set_str(j, "error", r->error);
+    cli_json_set_bool(j, "two_list", r->two_list);
     json_t *x = json_object();
-    json_object_set_new(x, "method", json_string(e->method ? e->method
-                                                           : ""));
-    json_object_set_new(x, "estimate", real_or_null(e->estimate));
-    json_object_set_new(x, "se", real_or_null(e->se));
-    json_object_set_new(x, "has_se", json_boolean(e->has_se));
-    json_object_set_new(x, "level", real_or_null(e->level));
-    json_object_set_new(x, "lower", real_or_null(e->lower));
-    json_object_set_new(x, "upper", real_or_null(e->upper));
-    json_object_set_new(x, "interval", json_string(e->interval ? e->interval
-                                                               : ""));
-    json_object_set_new(x, "observed", json_integer((json_int_t)e->observed));
-    json_object_set_new(x, "list_a", json_integer((json_int_t)e->list_a));
-    json_object_set_new(x, "list_b", json_integer((json_int_t)e->list_b));
-    json_object_set_new(x, "flags", json_integer((json_int_t)e->flags));
+    cli_json_set_str(x, "method", e->method ? e->method : "");
+    cli_json_set_real(x, "estimate", e->estimate);
+    cli_json_set_real(x, "se", e->se);
+    cli_json_set_bool(x, "has_se", e->has_se);
+    cli_json_set_real(x, "level", e->level);
+    cli_json_set_real(x, "lower", e->lower);
+    cli_json_set_real(x, "upper", e->upper);
+    cli_json_set_str(x, "interval", e->interval ? e->interval : "");
+    cli_json_set_int(x, "observed", e->observed);
+    cli_json_set_int(x, "list_a", e->list_a);
+    cli_json_set_int(x, "list_b", e->list_b);
+    cli_json_set_int(x, "flags", e->flags);
     json_object_set_new(j, "est", x);
     json_object_set(j, "extra", r->extra ? r->extra : json_null());
     json_object_set_new(j, "details", r->details ? json_string(r->details)

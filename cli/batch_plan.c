@@ -35,37 +35,14 @@
  * never read as new ones (it is part of every unit's hash). */
 #define BATCH_UNIT_FORMAT 1
 
-/* The settings of m that can change its result, as canonical text: every
- * option of m's family (cli_opts_loglinear, _lcm, _dga) but lcm's
- * --draws, which batch refuses. */
+/* The settings of m that can change its result, as canonical text: the
+ * level, the interval and its family's options (cli_method.settings). */
 static void method_settings(const cli_method *m, const cli_options *o,
                             FILE *f)
 {
     fprintf(f, "level %.17g\ninterval %d\n", o->level, (int)o->interval);
-    if (strcmp(m->name, "loglinear") == 0) {
-        const cli_opts_loglinear *ll = &o->loglinear;
-        fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
-                ll->model ? ll->model : "", (int)ll->select, ll->pthresh,
-                ll->bootstrap);
-        fprintf(f, "heterogeneity %s\n",
-                ll->heterogeneity ? ll->heterogeneity : "");
-    } else if (strcmp(m->name, "lcm") == 0) {
-        const cli_opts_lcm *lc = &o->lcm;
-        fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
-                "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
-                lc->classes, lc->chains, (unsigned long long)lc->iterations,
-                (unsigned long long)lc->burnin, (unsigned long long)lc->thin,
-                (unsigned long long)lc->max_iterations, lc->until_converged);
-        fprintf(f, "sampler %d\ntemperatures %zu\nbeta_min %.17g\n"
-                "fixed_ladder %d\n", lc->sampler, lc->temperatures,
-                lc->beta_min, lc->fixed_ladder);
-    } else if (strcmp(m->name, "dga") == 0) {
-        const cli_opts_dga *dg = &o->dga;
-        fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
-                dg->delta, (unsigned long long)dg->n0_lo,
-                (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
-                dg->nb_b);
-        fprintf(f, "mcmc %d\n", dg->mcmc);
+    if (m->settings != NULL) {
+        m->settings(o, f);
     }
 }
 
@@ -81,19 +58,6 @@ static long table_list(const vc_table *t, const char *name, size_t len)
     return -1;
 }
 
-/* The names of the lists in mask, in t's order, joined by "+". */
-static void merged_name(const vc_table *t, uint32_t mask, char *buf,
-                        size_t size)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t j = 0; j < t->J && used < size; j++) {
-        if (mask >> j & 1u) {
-            used += (size_t)snprintf(buf + used, size - used, "%s%s",
-                                     used ? "+" : "", t->names[j]);
-        }
-    }
-}
 
 /* Every name in each --sensitivity merge:A+B must be a list of the file,
  * and none twice; CLI_EXIT_OK or CLI_EXIT_USAGE after saying why. */
@@ -155,7 +119,7 @@ static size_t add_merge(const vc_table *t, uint32_t mask, batch_variant *v,
     x->kind = CLI_SENS_MERGE;
     x->mask = mask;
     char name[sizeof x->variant - 8];
-    merged_name(t, mask, name, sizeof name);
+    cli_mask_names(t, mask, "+", name, sizeof name);
     snprintf(x->variant, sizeof x->variant, "%s merged", name);
     size_t merged = 0;
     for (size_t j = 0; j < t->J; j++) {
@@ -243,7 +207,7 @@ static vc_table *variant_table(const vc_table *t, const batch_variant *v,
     uint32_t group[VC_MAX_LISTS];
     const char *names[VC_MAX_LISTS];
     char merged[sizeof v->variant];
-    merged_name(t, v->mask, merged, sizeof merged);
+    cli_mask_names(t, v->mask, "+", merged, sizeof merged);
     uint32_t first = v->mask & (~v->mask + 1u);
     size_t k = 0;
     for (size_t j = 0; j < t->J; j++) {

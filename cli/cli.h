@@ -284,13 +284,46 @@ void cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* A method: its name, what it needs. */
+/* A model-based method's jobs (methods.c): fit it on one table into its
+ * typed summary (size bytes, zeroed by the caller; a status, err set on
+ * failure), then from that summary the estimate, the JSON of what was
+ * fitted, the detail lines, the report's figures and --draws' CSV rows
+ * (NULL: none); clear releases what the summary holds, fitted or not. */
 typedef struct {
+    size_t size;
+    int (*fit)(void *run, const vc_table *t, const cli_options *o,
+               vc_error *err);
+    void (*estimate)(const void *run, const cli_options *o, vc_estimate *e);
+    json_t *(*to_json)(const void *run, const cli_options *o);
+    void (*to_text)(const void *run, const cli_options *o, cli_result *res);
+    json_t *(*figures)(const void *run);
+    void (*draws)(const void *run, FILE *f);
+    void (*clear)(void *run);
+} cli_model_jobs;
+
+/* A method of estimate and batch: one entry of the table in methods.c.
+ * A new method is one more entry there and its functions. */
+typedef struct cli_method cli_method;
+struct cli_method {
     const char *name;
-    const char *summary;
-    int two_list;   /* needs exactly two lists */
-    int pairwise;   /* one row per pair of lists */
-} cli_method;
+    const char *summary;    /* one line for --help */
+    int two_list;           /* needs exactly two lists */
+    int pairwise;           /* one row per pair of lists */
+    unsigned color;         /* 0xRRGGBB in the report's forest plot */
+    const char *many_lists; /* the method a batch runs instead on a table
+                               of more than two lists, or NULL */
+    /* Run on t into res[0 .. cli_method_rows - 1] (zeroed, table and
+     * method set); returns the rows written.  One of: */
+    size_t (*run)(const cli_method *m, const vc_table *t,
+                  const cli_options *o, cli_result *res, FILE *draws);
+    /* the library call of a classical method (run_classical) */
+    int (*classical)(const cli_method *m, const vc_table *t,
+                     const cli_options *o, vc_estimate *e, vc_error *err);
+    const cli_model_jobs *model; /* a model-based method's (run_model) */
+    /* The options of its family as canonical text for the batch's cache
+     * keys (NULL: none beyond the level and interval). */
+    void (*settings)(const cli_options *o, FILE *f);
+};
 
 /* methods.c: the method table; NULL for an unknown name. */
 const cli_method *cli_method_find(const char *name);
@@ -305,14 +338,33 @@ size_t cli_method_rows(const cli_method *m, size_t J);
 size_t cli_run_method(const cli_method *m, const vc_table *t,
                       const cli_options *o, cli_result *res, FILE *draws);
 
-/* methods.c: the model-based methods, one table each.  Fill res (already
- * zeroed, table and method set); draws (may be NULL) receives --draws CSV
- * rows.  Return the status. */
-int cli_run_loglinear(const vc_table *t, const cli_options *o,
-                      cli_result *res);
-int cli_run_lcm(const vc_table *t, const cli_options *o, cli_result *res,
-                FILE *draws);
-int cli_run_dga(const vc_table *t, const cli_options *o, cli_result *res);
+/* The draws of N per chain for the report's posterior and trace plots,
+ * every k-th draw so that a chain keeps at most CLI_FIGURE_DRAWS: enough
+ * for a histogram and a trace, small enough for the batch cache. */
+#define CLI_FIGURE_DRAWS 2000
+
+/* methods.c: for the methods' files.  Append a formatted line to
+ * res->details (a failure is counted by cli_oom_note); res->extra,
+ * created when first asked for. */
+void cli_add_detail(cli_result *res, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+json_t *cli_result_extra(cli_result *res);
+
+/* The model-based methods (method_loglinear.c, method_lcm.c,
+ * method_dga.c): loglinear's run, lcm's and dga's jobs, and each
+ * family's options as canonical text for the batch's cache keys (every
+ * option of cli_opts_loglinear, _lcm, _dga but lcm's --draws, which batch
+ * refuses). */
+size_t cli_run_loglinear(const cli_method *m, const vc_table *t,
+                         const cli_options *o, cli_result *res, FILE *draws);
+extern const cli_model_jobs cli_lcm_jobs;
+extern const cli_model_jobs cli_dga_jobs;
+void cli_loglinear_settings(const cli_options *o, FILE *f);
+void cli_lcm_settings(const cli_options *o, FILE *f);
+void cli_dga_settings(const cli_options *o, FILE *f);
 void cli_result_clear(cli_result *res);
 
 /* dispatch.c: run the command in argv[1]; returns the exit status. */
@@ -439,9 +491,38 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
 /* A row's name in every output: "chapman IOM×NGO" for a two-list
  * row that gave an estimate, else the method. */
 void cli_row_name(const cli_result *r, char *buf, size_t size);
-/* A JSON number, or null when x is not finite (no NaN or Inf is ever
- * written). */
+/* The names of the lists in mask, in t's order, joined by sep ("A+B" for
+ * a merge, "A:B" for an interaction term). */
+void cli_mask_names(const vc_table *t, uint32_t mask, const char *sep,
+                    char *buf, size_t size);
+
+/* json.c: how the CLI builds JSON.  A JSON number, or null when x is not
+ * finite (no NaN or Inf is ever written). */
 json_t *cli_json_real(double x);
+/* o[key] = cli_json_real(x); _if: null unless defined. */
+void cli_json_set_real(json_t *o, const char *key, double x);
+void cli_json_set_real_if(json_t *o, const char *key, double x, int defined);
+void cli_json_set_int(json_t *o, const char *key, long long n);
+void cli_json_set_str(json_t *o, const char *key, const char *s);
+void cli_json_set_bool(json_t *o, const char *key, int b);
+/* One field of a struct written as JSON: its key, where it lies in the
+ * struct (offsetof) and its C type. */
+typedef enum { CLI_JSON_REAL, CLI_JSON_U64, CLI_JSON_SIZE } cli_json_kind;
+typedef struct {
+    const char *key;
+    size_t offset;
+    cli_json_kind kind;
+} cli_json_field;
+/* o[f[i].key] = the field of *base, for each of the n fields in order. */
+void cli_json_set_fields(json_t *o, const void *base,
+                         const cli_json_field *f, size_t n);
+/* The n strings of v as a JSON array. */
+json_t *cli_json_strings(char *const *v, size_t n);
+/* [a, b] (both stolen). */
+json_t *cli_json_pair(json_t *a, json_t *b);
+/* What was read, as estimate's JSON "input" and validate's JSON say it:
+ * file, format, lists, observed, dropped, strata, notes. */
+json_t *cli_json_input(const vc_dataset *d);
 /* Seconds on the monotonic clock, for the timing fields. */
 double cli_seconds(void);
 int cli_write_results(const cli_options *o, const vc_dataset *d,

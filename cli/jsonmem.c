@@ -7,7 +7,7 @@
  * nothing, so an object built by a chain of such calls can come out with
  * fields missing.  Rather than test each of the hundreds of calls that
  * build results, the CLI routes jansson's allocations through malloc here
- * and counts the failures, as add_detail (methods.c) counts a detail line
+ * and counts the failures, as cli_add_detail (methods.c) counts a detail line
  * it could not add; code that builds results to keep (a batch unit file)
  * compares the count before and after and treats any change as out of
  * memory (cli_batch_unit_compute).  The count is process-wide, so a

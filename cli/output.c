@@ -40,6 +40,19 @@ const char *cli_population_label(const cli_options *o, const vc_dataset *d,
     return buf;
 }
 
+void cli_mask_names(const vc_table *t, uint32_t mask, const char *sep,
+                    char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < t->J && used < size; j++) {
+        if (mask >> j & 1u) {
+            used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                     used ? sep : "", t->names[j]);
+        }
+    }
+}
+
 void cli_row_name(const cli_result *r, char *buf, size_t size)
 {
     if (r->two_list && r->status == VC_OK) {
@@ -49,11 +62,6 @@ void cli_row_name(const cli_result *r, char *buf, size_t size)
     } else {
         snprintf(buf, size, "%s", r->method);
     }
-}
-
-json_t *cli_json_real(double x)
-{
-    return isfinite(x) ? json_real(x) : json_null();
 }
 
 double cli_seconds(void)
@@ -142,7 +150,8 @@ static int write_text(const cli_options *o, const vc_dataset *d,
             vc_headline(label, &res[k].est, o->round_figures, head,
                         sizeof head);
             fprintf(f, "%s   [%s]\n", head, name);
-            if (!said_plain && strcmp(res[k].method, "pairwise") != 0) {
+            const cli_method *mk = cli_method_find(res[k].method);
+            if (!said_plain && !(mk != NULL && mk->pairwise)) {
                 /* One sentence in plain words, for the first method that
                  * estimates the whole population. */
                 double alo, ahi;
@@ -189,13 +198,21 @@ static json_t *json_number_or_null(double x, int valid)
     return valid ? cli_json_real(x) : json_null();
 }
 
-static json_t *json_string_array(char *const *v, size_t n)
+json_t *cli_json_input(const vc_dataset *d)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_string(v[i]));
-    }
-    return a;
+    json_t *in = json_object();
+    cli_json_set_str(in, "file", d->source);
+    cli_json_set_str(in, "format", d->aggregated ? "aggregated" : "records");
+    json_object_set_new(in, "lists", cli_json_strings(d->names, d->J));
+    cli_json_set_int(in, "observed", d->n);
+    cli_json_set_int(in, "dropped", d->dropped);
+    json_t *strata = json_object();
+    json_object_set_new(strata, "columns",
+                        cli_json_strings(d->strata_cols, d->nstrata_cols));
+    cli_json_set_int(strata, "count", d->nstrata_cols ? d->ntables : 0);
+    json_object_set_new(in, "strata", strata);
+    json_object_set_new(in, "notes", cli_json_strings(d->notes, d->nnotes));
+    return in;
 }
 
 static int write_json(const cli_options *o, const vc_dataset *d,
@@ -203,28 +220,13 @@ static int write_json(const cli_options *o, const vc_dataset *d,
 {
     json_t *root = json_object();
     json_object_set_new(root, "version", json_string(vc_version()));
-    json_t *in = json_object();
-    json_object_set_new(in, "file", json_string(d->source));
-    json_object_set_new(in, "format",
-                        json_string(d->aggregated ? "aggregated" : "records"));
-    json_object_set_new(in, "lists", json_string_array(d->names, d->J));
-    json_object_set_new(in, "observed", json_integer((json_int_t)d->n));
-    json_object_set_new(in, "dropped", json_integer((json_int_t)d->dropped));
-    json_t *strata = json_object();
-    json_object_set_new(strata, "columns",
-                        json_string_array(d->strata_cols, d->nstrata_cols));
-    json_object_set_new(strata, "count",
-                        json_integer((json_int_t)(d->nstrata_cols
-                                                      ? d->ntables : 0)));
-    json_object_set_new(in, "strata", strata);
-    json_object_set_new(in, "notes", json_string_array(d->notes, d->nnotes));
-    json_object_set_new(root, "input", in);
+    json_object_set_new(root, "input", cli_json_input(d));
     json_t *set = json_object();
     json_object_set_new(set, "level", json_real(o->level));
     json_object_set_new(set, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(set, "rng", json_string("philox4x32-10"));
     json_object_set_new(set, "methods",
-                        json_string_array(o->methods.v, o->methods.n));
+                        cli_json_strings(o->methods.v, o->methods.n));
     json_object_set_new(root, "settings", set);
 
     json_t *results = json_array();
@@ -253,7 +255,7 @@ static int write_json(const cli_options *o, const vc_dataset *d,
             json_object_set_new(j, "lists", pair);
         } else {
             json_object_set_new(j, "lists",
-                                json_string_array(t->names, t->J));
+                                cli_json_strings(t->names, t->J));
         }
         json_object_set_new(j, "estimate", json_number_or_null(e->estimate,
                                                                ok));

@@ -129,24 +129,11 @@ static void put_plot_error(FILE *f, const vc_error *err)
     fputs("</p>\n", f);
 }
 
-static unsigned method_color(const char *m)
+/* The method's colour in the forest plot (its entry in methods.c). */
+static unsigned method_color(const char *name)
 {
-    if (strcmp(m, "loglinear") == 0) {
-        return 0x0072B2;
-    }
-    if (strcmp(m, "lcm") == 0) {
-        return 0xD55E00;
-    }
-    if (strcmp(m, "dga") == 0) {
-        return 0x009E73;
-    }
-    if (strcmp(m, "chao") == 0) {
-        return 0xE69F00;
-    }
-    if (strcmp(m, "independence") == 0) {
-        return 0x56B4E9;
-    }
-    return 0x666666;
+    const cli_method *m = cli_method_find(name);
+    return m != NULL ? m->color : 0x666666;
 }
 
 static void forest(FILE *f, const cli_options *o, const vc_dataset *d,

@@ -493,133 +493,213 @@ static const cli_opt sim_table[] = {
 };
 #undef F
 
-int cli_simulate(int argc, char **argv)
+static void sim_options_free(sim_options *so)
 {
-    static const char *const cmds[] = {"simulate", NULL};
-    const cli_optable t = {sim_table, sizeof sim_table / sizeof sim_table[0],
-                           "simulate", "simulate", 1u, cmds};
-    sim_options so;
-    memset(&so, 0, sizeof so);
-    so.seed = VC_LCM_DEFAULT_SEED;
-    int help = 0;
-    int rc = cli_opt_parse(argc, argv, &t, &so, &help);
-    if (rc == CLI_EXIT_OK && help) {
-        cli_simulate_help(stdout);
-        rc = -1;
+    for (size_t s = 0; s < so->nst; s++) {
+        free(so->st[s].keys);
     }
-    /* the parsed options, owned from here by the locals below */
-    cli_strings lists = so.lists, strata = so.strata, refs = so.refs;
-    sim_stratum *st = so.st;
-    size_t nst = so.nst;
-    vc_sim_model m = so.m;
-    double capture[VC_SIM_MAX_LISTS];
-    memcpy(capture, so.capture, sizeof capture);
-    int ncapture = so.ncapture;
-    uint64_t N = so.N, seed = so.seed;
-    int have_N = so.have_N, records = so.records;
-    const char *output = so.output, *truth = so.truth, *people = so.people;
-    cli_strings scripts = so.scripts;
-    if (rc == CLI_EXIT_OK && optind != argc) {
+    free(so->st);
+    cli_strings_free(&so->scripts);
+    cli_strings_free(&so->lists);
+    cli_strings_free(&so->strata);
+    cli_strings_free(&so->refs);
+}
+
+/* The options together: what the table cannot check one option at a
+ * time.  CLI_EXIT_*, after printing why not. */
+static int sim_check(const sim_options *so, int nargs)
+{
+    if (nargs != 0) {
         cli_error("simulate: takes no FILE argument (use -o FILE)");
-        rc = CLI_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && lists.n == 0) {
+    if (so->lists.n == 0) {
         cli_error("simulate: --lists is required, e.g. --lists IOM,NGO,"
                   "Police");
-        rc = CLI_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && (size_t)ncapture != lists.n) {
+    if ((size_t)so->ncapture != so->lists.n) {
         cli_error("simulate: --capture needs one probability per list (%zu "
-                  "lists, %d probabilities)", lists.n, ncapture);
-        rc = CLI_EXIT_USAGE;
+                  "lists, %d probabilities)", so->lists.n, so->ncapture);
+        return CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && scripts.n != 0 && scripts.n != lists.n) {
+    if (so->scripts.n != 0 && so->scripts.n != so->lists.n) {
         cli_error("simulate: --scripts needs one script per list (%zu "
-                  "lists, %zu scripts)", lists.n, scripts.n);
-        rc = CLI_EXIT_USAGE;
+                  "lists, %zu scripts)", so->lists.n, so->scripts.n);
+        return CLI_EXIT_USAGE;
     }
-    for (size_t j = 0; rc == CLI_EXIT_OK && j < scripts.n; j++) {
-        if (strcmp(scripts.v[j], "latin") != 0
-            && strcmp(scripts.v[j], "cyrillic") != 0) {
+    for (size_t j = 0; j < so->scripts.n; j++) {
+        if (strcmp(so->scripts.v[j], "latin") != 0
+            && strcmp(so->scripts.v[j], "cyrillic") != 0) {
             cli_error("simulate: --scripts takes latin or cyrillic, not "
-                      "\"%s\"", scripts.v[j]);
-            rc = CLI_EXIT_USAGE;
+                      "\"%s\"", so->scripts.v[j]);
+            return CLI_EXIT_USAGE;
         }
     }
-    if (rc == CLI_EXIT_OK && (have_N == (nst > 0))) {
+    if (so->have_N == (so->nst > 0)) {
         cli_error("simulate: give either --N (one population) or one "
                   "--stratum per stratum, not both or neither");
-        rc = CLI_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && nst > 0) {
-        for (size_t s = 0; s < nst && rc == CLI_EXIT_OK; s++) {
-            size_t nkeys = 1;
-            for (const char *p = st[s].keys; *p; p++) {
-                nkeys += *p == ',';
-            }
-            if (nkeys != strata.n) {
-                cli_error("simulate: --stratum %s has %zu key%s and --strata "
-                          "names %zu column%s", st[s].keys, nkeys,
-                          nkeys == 1 ? "" : "s", strata.n,
-                          strata.n == 1 ? "" : "s");
-                rc = CLI_EXIT_USAGE;
-            }
+    for (size_t s = 0; s < so->nst; s++) {
+        size_t nkeys = 1;
+        for (const char *p = so->st[s].keys; *p; p++) {
+            nkeys += *p == ',';
+        }
+        if (nkeys != so->strata.n) {
+            cli_error("simulate: --stratum %s has %zu key%s and --strata "
+                      "names %zu column%s", so->st[s].keys, nkeys,
+                      nkeys == 1 ? "" : "s", so->strata.n,
+                      so->strata.n == 1 ? "" : "s");
+            return CLI_EXIT_USAGE;
         }
     }
-    if (rc == CLI_EXIT_OK) {
-        m.J = lists.n;
-        for (size_t j = 0; j < lists.n && j < VC_SIM_MAX_LISTS; j++) {
-            m.p[j] = capture[j];
+    return CLI_EXIT_OK;
+}
+
+/* The model from the options: the lists' capture probabilities and the
+ * referrals (FROM>TO:PROB, now that the lists are known), checked by the
+ * library; with --N, the one stratum.  CLI_EXIT_*. */
+static int sim_model(sim_options *so)
+{
+    vc_sim_model *m = &so->m;
+    m->J = so->lists.n;
+    for (size_t j = 0; j < so->lists.n && j < VC_SIM_MAX_LISTS; j++) {
+        m->p[j] = so->capture[j];
+    }
+    for (size_t i = 0; i < so->refs.n; i++) {
+        const char *s = so->refs.v[i];
+        const char *gt = strchr(s, '>');
+        const char *colon = gt ? strchr(gt, ':') : NULL;
+        long a = gt ? find_list(&so->lists, s, (size_t)(gt - s)) : -1;
+        long b = colon ? find_list(&so->lists, gt + 1,
+                                   (size_t)(colon - gt - 1)) : -1;
+        char *end = NULL;
+        double r = colon ? strtod(colon + 1, &end) : -1.0;
+        if (a < 0 || b < 0 || end == colon + 1 || *end != '\0'
+            || m->nref >= VC_SIM_MAX_REFERRALS) {
+            cli_error("simulate: --referral takes FROM>TO:PROB with two of "
+                      "the --lists names, e.g. NGO>Police:0.3, not \"%s\"",
+                      s);
+            return CLI_EXIT_USAGE;
         }
-        for (size_t i = 0; i < refs.n && rc == CLI_EXIT_OK; i++) {
-            const char *s = refs.v[i];
-            const char *gt = strchr(s, '>');
-            const char *colon = gt ? strchr(gt, ':') : NULL;
-            long a = gt ? find_list(&lists, s, (size_t)(gt - s)) : -1;
-            long b = colon ? find_list(&lists, gt + 1,
-                                       (size_t)(colon - gt - 1)) : -1;
-            char *end = NULL;
-            double r = colon ? strtod(colon + 1, &end) : -1.0;
-            if (a < 0 || b < 0 || end == colon + 1 || *end != '\0'
-                || m.nref >= VC_SIM_MAX_REFERRALS) {
-                cli_error("simulate: --referral takes FROM>TO:PROB with two "
-                          "of the --lists names, e.g. NGO>Police:0.3, not "
-                          "\"%s\"", s);
-                rc = CLI_EXIT_USAGE;
-                break;
-            }
-            m.ref[m.nref].from = (size_t)a;
-            m.ref[m.nref].to = (size_t)b;
-            m.ref[m.nref].prob = r;
-            m.nref++;
-        }
+        m->ref[m->nref].from = (size_t)a;
+        m->ref[m->nref].to = (size_t)b;
+        m->ref[m->nref].prob = r;
+        m->nref++;
     }
     vc_error err;
     vc_error_clear(&err);
-    if (rc == CLI_EXIT_OK && vc_sim_model_check(&m, &err) != VC_OK) {
+    if (vc_sim_model_check(m, &err) != VC_OK) {
         cli_error("simulate: %s", err.msg);
-        rc = CLI_EXIT_USAGE;
+        return CLI_EXIT_USAGE;
     }
-    if (rc == CLI_EXIT_OK && nst == 0) {
-        st = calloc(1, sizeof *st);
-        if (st == NULL) {
-            rc = CLI_EXIT_INTERNAL;
-        } else {
-            st[0].N = N;
-            st[0].odds = 1.0;
-            nst = 1;
+    if (so->nst == 0) {
+        so->st = calloc(1, sizeof *so->st);
+        if (so->st == NULL) {
+            return CLI_EXIT_INTERNAL;
+        }
+        so->st[0].N = so->N;
+        so->st[0].odds = 1.0;
+        so->nst = 1;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The header rows of the table (out) and of the truth (tout). */
+static void sim_headers(const sim_options *so, FILE *out, FILE *tout)
+{
+    for (size_t k = 0; k < so->strata.n; k++) {
+        put_field(out, so->strata.v[k], strlen(so->strata.v[k]));
+        fputc(',', out);
+        put_field(tout, so->strata.v[k], strlen(so->strata.v[k]));
+        fputc(',', tout);
+    }
+    for (size_t j = 0; j < so->m.J; j++) {
+        put_field(out, so->lists.v[j], strlen(so->lists.v[j]));
+        fputs(j + 1 < so->m.J || !so->records ? "," : "\n", out);
+    }
+    if (!so->records) {
+        fputs("count\n", out);
+    }
+    fputs("N,observed,unseen,expected_share_unseen,seed\n", tout);
+}
+
+/* Draw stratum s: its pattern probabilities into prob and counts into
+ * count (npat each), from the stream (seed, stratum, chain 0); with
+ * --people, its people.  A status, err set. */
+static int sim_draw(const sim_options *so, size_t s, people_out *po,
+                    double *prob, uint64_t *count, size_t npat,
+                    vc_error *err)
+{
+    const sim_stratum *st = &so->st[s];
+    vc_sim_model ms = so->m;
+    char label[1024];
+    stratum_label(st->keys, label, sizeof label);
+    gsl_rng *r = NULL;
+    int status = vc_sim_model_scale(&ms, st->odds, err);
+    if (status == VC_OK) {
+        status = vc_sim_pattern_probs(&ms, prob, err);
+    }
+    if (status == VC_OK) {
+        r = vc_rng_stream_alloc(so->seed,
+                                vc_hash_string(st->keys ? label : NULL), 0,
+                                0, err);
+        status = r ? VC_OK : err->code;
+    }
+    if (status == VC_OK) {
+        status = vc_sim_draw(&ms, st->N, r, count, err);
+    }
+    gsl_rng_free(r);
+    if (status == VC_OK && so->people != NULL) {
+        status = people_stratum(po, so->seed, st->keys ? label : NULL,
+                                st->keys, count, npat, err);
+    }
+    return status;
+}
+
+/* Stratum s's rows: its patterns (or, with --records, one row per
+ * person) to out, its truth to tout. */
+static void sim_write(const sim_options *so, size_t s, const double *prob,
+                      const uint64_t *count, size_t npat, FILE *out,
+                      FILE *tout)
+{
+    const sim_stratum *st = &so->st[s];
+    size_t J = so->m.J;
+    for (size_t x = 1; x < npat; x++) {
+        uint64_t reps = so->records ? count[x] : (count[x] > 0);
+        for (uint64_t i = 0; i < reps; i++) {
+            put_keys(out, st->keys);
+            for (size_t j = 0; j < J; j++) {
+                fprintf(out, "%u%s", (unsigned)(x >> j & 1u),
+                        j + 1 < J || !so->records ? "," : "\n");
+            }
+            if (!so->records) {
+                fprintf(out, "%llu\n", (unsigned long long)count[x]);
+            }
         }
     }
+    put_keys(tout, st->keys);
+    fprintf(tout, "%llu,%llu,%llu,%.6f,%llu\n", (unsigned long long)st->N,
+            (unsigned long long)(st->N - count[0]),
+            (unsigned long long)count[0], prob[0],
+            (unsigned long long)so->seed);
+}
 
+/* Draw every stratum and write the table, the truth and the people, each
+ * file whole or not at all.  CLI_EXIT_*. */
+static int sim_run(const sim_options *so)
+{
+    int rc = CLI_EXIT_OK;
     people_out po;
     memset(&po, 0, sizeof po);
-    if (rc == CLI_EXIT_OK && people != NULL) {
-        rc = people_open(&po, &lists, &scripts, &strata);
+    if (so->people != NULL) {
+        rc = people_open(&po, &so->lists, &so->scripts, &so->strata);
     }
     char *buf = NULL, *tbuf = NULL;
     size_t len = 0, tlen = 0;
     FILE *out = NULL, *tout = NULL;
-    size_t npat = (size_t)1 << (m.J < VC_SIM_MAX_LISTS ? m.J : 0);
+    size_t npat = (size_t)1 << (so->m.J < VC_SIM_MAX_LISTS ? so->m.J : 0);
     uint64_t *count = NULL;
     double *prob = NULL;
     if (rc == CLI_EXIT_OK) {
@@ -633,68 +713,18 @@ int cli_simulate(int argc, char **argv)
         }
     }
     if (rc == CLI_EXIT_OK) {
-        for (size_t k = 0; k < strata.n; k++) {
-            put_field(out, strata.v[k], strlen(strata.v[k]));
-            fputc(',', out);
-            put_field(tout, strata.v[k], strlen(strata.v[k]));
-            fputc(',', tout);
-        }
-        for (size_t j = 0; j < m.J; j++) {
-            put_field(out, lists.v[j], strlen(lists.v[j]));
-            fputs(j + 1 < m.J || !records ? "," : "\n", out);
-        }
-        if (!records) {
-            fputs("count\n", out);
-        }
-        fputs("N,observed,unseen,expected_share_unseen,seed\n", tout);
+        sim_headers(so, out, tout);
     }
-    for (size_t s = 0; s < nst && rc == CLI_EXIT_OK; s++) {
-        vc_sim_model ms = m;
-        char label[1024];
-        stratum_label(st[s].keys, label, sizeof label);
-        gsl_rng *r = NULL;
-        int status = vc_sim_model_scale(&ms, st[s].odds, &err);
-        if (status == VC_OK) {
-            status = vc_sim_pattern_probs(&ms, prob, &err);
-        }
-        if (status == VC_OK) {
-            r = vc_rng_stream_alloc(seed, vc_hash_string(st[s].keys ? label
-                                                                    : NULL),
-                                    0, 0, &err);
-            status = r ? VC_OK : err.code;
-        }
-        if (status == VC_OK) {
-            status = vc_sim_draw(&ms, st[s].N, r, count, &err);
-        }
-        gsl_rng_free(r);
-        if (status == VC_OK && people != NULL) {
-            status = people_stratum(&po, seed, st[s].keys ? label : NULL,
-                                    st[s].keys, count, npat, &err);
-        }
+    for (size_t s = 0; s < so->nst && rc == CLI_EXIT_OK; s++) {
+        vc_error err;
+        vc_error_clear(&err);
+        int status = sim_draw(so, s, &po, prob, count, npat, &err);
         if (status != VC_OK) {
             cli_error("simulate: %s", err.msg);
             rc = cli_exit_for_status(status);
             break;
         }
-        for (size_t x = 1; x < npat; x++) {
-            uint64_t reps = records ? count[x] : (count[x] > 0);
-            for (uint64_t i = 0; i < reps; i++) {
-                put_keys(out, st[s].keys);
-                for (size_t j = 0; j < m.J; j++) {
-                    fprintf(out, "%u%s", (unsigned)(x >> j & 1u),
-                            j + 1 < m.J || !records ? "," : "\n");
-                }
-                if (!records) {
-                    fprintf(out, "%llu\n", (unsigned long long)count[x]);
-                }
-            }
-        }
-        put_keys(tout, st[s].keys);
-        fprintf(tout, "%llu,%llu,%llu,%.6f,%llu\n",
-                (unsigned long long)st[s].N,
-                (unsigned long long)(st[s].N - count[0]),
-                (unsigned long long)count[0], prob[0],
-                (unsigned long long)seed);
+        sim_write(so, s, prob, count, npat, out, tout);
     }
     int closed = 0;
     if (out != NULL) {
@@ -708,27 +738,44 @@ int cli_simulate(int argc, char **argv)
         rc = CLI_EXIT_INTERNAL;
     }
     if (rc == CLI_EXIT_OK) {
-        rc = cli_emit(output, buf, len);
+        rc = cli_emit(so->output, buf, len);
     }
-    if (rc == CLI_EXIT_OK && truth != NULL) {
-        rc = cli_emit(truth, tbuf, tlen);
+    if (rc == CLI_EXIT_OK && so->truth != NULL) {
+        rc = cli_emit(so->truth, tbuf, tlen);
     }
-    if (people != NULL) {
-        int prc = people_close(&po, rc == CLI_EXIT_OK ? people : NULL,
-                               &lists);
+    if (so->people != NULL) {
+        int prc = people_close(&po, rc == CLI_EXIT_OK ? so->people : NULL,
+                               &so->lists);
         rc = rc == CLI_EXIT_OK ? prc : rc;
     }
-    cli_strings_free(&scripts);
     free(buf);
     free(tbuf);
     free(count);
     free(prob);
-    for (size_t s = 0; s < nst; s++) {
-        free(st[s].keys);
+    return rc;
+}
+
+int cli_simulate(int argc, char **argv)
+{
+    static const char *const cmds[] = {"simulate", NULL};
+    const cli_optable t = {sim_table, sizeof sim_table / sizeof sim_table[0],
+                           "simulate", "simulate", 1u, cmds};
+    sim_options so;
+    memset(&so, 0, sizeof so);
+    so.seed = VC_LCM_DEFAULT_SEED;
+    int help = 0;
+    int rc = cli_opt_parse(argc, argv, &t, &so, &help);
+    if (rc == CLI_EXIT_OK && help) {
+        cli_simulate_help(stdout);
+    } else if (rc == CLI_EXIT_OK) {
+        rc = sim_check(&so, argc - optind);
+        if (rc == CLI_EXIT_OK) {
+            rc = sim_model(&so);
+        }
+        if (rc == CLI_EXIT_OK) {
+            rc = sim_run(&so);
+        }
     }
-    free(st);
-    cli_strings_free(&lists);
-    cli_strings_free(&strata);
-    cli_strings_free(&refs);
-    return rc < 0 ? CLI_EXIT_OK : rc;
+    sim_options_free(&so);
+    return rc;
 }

@@ -174,6 +174,14 @@ static void one_line(char *msg)
     }
 }
 
+/* fmt's text with ap into msg, on one line. */
+static void format_line(char msg[VC_ERROR_SIZE], const char *fmt,
+                        va_list ap)
+{
+    vsnprintf(msg, VC_ERROR_SIZE, fmt, ap);
+    one_line(msg);
+}
+
 /*
  * Record an error through vc_error_set and remember that reading failed.
  * Only the first error counts, as in vc_error itself.
@@ -186,9 +194,8 @@ int vci_csv_fail(vci_csv_reader *r, int code, const char *fmt, ...)
     char msg[VC_ERROR_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    format_line(msg, fmt, ap);
     va_end(ap);
-    one_line(msg);
     r->status = code;
     vc_error_set(r->err, code, "%s", msg);
     return code;
@@ -258,9 +265,8 @@ int vci_csv_add_note(vci_csv_reader *r, const char *fmt, ...)
     char msg[VC_ERROR_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    format_line(msg, fmt, ap);
     va_end(ap);
-    one_line(msg);
     char *copy = vci_csv_dup_str(msg);
     if (copy == NULL
         || vci_csv_grow((void **)&r->notes, &r->notes_cap, r->nnotes + 1,

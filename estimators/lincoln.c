@@ -99,16 +99,21 @@ static int check_pair(const vc_table *t, size_t a, size_t b, vc_error *err)
     return VC_OK;
 }
 
-int vc_petersen_estimate(const vc_table *t, size_t a, size_t b, double level,
-                         vc_interval_kind kind, vc_estimate *out,
-                         vc_error *err)
+/* A two-list estimator from its counts (vc_petersen_from_counts,
+ * vc_chapman_from_counts). */
+typedef int (*from_counts)(uint64_t n1, uint64_t n2, uint64_t m,
+                           double level, vc_interval_kind kind,
+                           vc_estimate *out, vc_error *err);
+
+/* Estimator f on lists a and b of t. */
+static int pair_estimate(from_counts f, const vc_table *t, size_t a,
+                         size_t b, double level, vc_interval_kind kind,
+                         vc_estimate *out, vc_error *err)
 {
     int status = check_pair(t, a, b, err);
     if (status == VC_OK) {
-        status = vc_petersen_from_counts(vc_table_list_total(t, a),
-                                         vc_table_list_total(t, b),
-                                         vc_table_overlap(t, a, b), level,
-                                         kind, out, err);
+        status = f(vc_table_list_total(t, a), vc_table_list_total(t, b),
+                   vc_table_overlap(t, a, b), level, kind, out, err);
     }
     if (status == VC_OK) {
         out->list_a = a;
@@ -117,22 +122,20 @@ int vc_petersen_estimate(const vc_table *t, size_t a, size_t b, double level,
     return status;
 }
 
+int vc_petersen_estimate(const vc_table *t, size_t a, size_t b, double level,
+                         vc_interval_kind kind, vc_estimate *out,
+                         vc_error *err)
+{
+    return pair_estimate(vc_petersen_from_counts, t, a, b, level, kind, out,
+                         err);
+}
+
 int vc_chapman_estimate(const vc_table *t, size_t a, size_t b, double level,
                         vc_interval_kind kind, vc_estimate *out,
                         vc_error *err)
 {
-    int status = check_pair(t, a, b, err);
-    if (status == VC_OK) {
-        status = vc_chapman_from_counts(vc_table_list_total(t, a),
-                                        vc_table_list_total(t, b),
-                                        vc_table_overlap(t, a, b), level, kind,
-                                        out, err);
-    }
-    if (status == VC_OK) {
-        out->list_a = a;
-        out->list_b = b;
-    }
-    return status;
+    return pair_estimate(vc_chapman_from_counts, t, a, b, level, kind, out,
+                         err);
 }
 
 int vc_pairwise_chapman(const vc_table *t, double level, vc_interval_kind kind,

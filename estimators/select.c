@@ -62,21 +62,29 @@ static double overlap_pvalue(double obs, double mean)
     return gsl_cdf_poisson_P((unsigned)obs, mean);
 }
 
+/* A value to sort by (a p-value, a criterion), ties broken by the order
+ * of enumeration, so that every machine sorts alike. */
 typedef struct {
-    double pvalue;
-    uint32_t pair;
-    size_t order;   /* position in (0,1), (0,2), ..., for ties */
-} candidate;
+    double crit;
+    uint64_t idx;
+} rank_entry;
 
-static int candidate_cmp(const void *pa, const void *pb)
+static int rank_cmp(const void *pa, const void *pb)
 {
-    const candidate *a = pa;
-    const candidate *b = pb;
-    if (a->pvalue != b->pvalue) {
-        return a->pvalue < b->pvalue ? -1 : 1;
+    const rank_entry *a = pa;
+    const rank_entry *b = pb;
+    if (a->crit != b->crit) {
+        return a->crit < b->crit ? -1 : 1;
     }
-    return (a->order > b->order) - (a->order < b->order);
+    return (a->idx > b->idx) - (a->idx < b->idx);
 }
+
+/* A pair stepwise selection may add: its p-value and its position in
+ * (0,1), (0,2), ... (rank, first, so that rank_cmp sorts candidates). */
+typedef struct {
+    rank_entry rank;
+    uint32_t pair;
+} candidate;
 
 int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                               double pthresh, vc_loglin_result *result,
@@ -114,14 +122,14 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                 double mean = pair_margin(w->fitted, J, pair);
                 double pv = overlap_pvalue(obs, mean);
                 if (pv < pthresh) {
-                    cands[ncand].pvalue = pv;
+                    cands[ncand].rank.crit = pv;
+                    cands[ncand].rank.idx = order;
                     cands[ncand].pair = pair;
-                    cands[ncand].order = order;
                     ncand++;
                 }
             }
         }
-        qsort(cands, ncand, sizeof *cands, candidate_cmp);
+        qsort(cands, ncand, sizeof *cands, rank_cmp);
         /* The best candidate whose model has an MLE with N identifiable. */
         int added = 0;
         for (size_t i = 0; i < ncand && !added; i++) {
@@ -207,19 +215,12 @@ static void model_of_index(size_t J, uint64_t idx, vc_loglin_model *m)
     }
 }
 
-typedef struct {
-    double crit;
-    uint64_t idx;
-} rank_entry;
-
-static int rank_cmp(const void *pa, const void *pb)
+/* Free each of the n blocks. */
+static void free_each(void *const *p, size_t n)
 {
-    const rank_entry *a = pa;
-    const rank_entry *b = pb;
-    if (a->crit != b->crit) {
-        return a->crit < b->crit ? -1 : 1;
+    for (size_t i = 0; i < n; i++) {
+        free(p[i]);
     }
-    return (a->idx > b->idx) - (a->idx < b->idx);
 }
 
 int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
@@ -251,15 +252,10 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
     unsigned char *ok = malloc(nmodels);
     rank_entry *order = malloc(nmodels * sizeof *order);
     double *y = malloc(((size_t)1 << J) * sizeof *y);
+    void *const mem[] = {cval, Nval, dev, df, ok, order, y};
     if (cval == NULL || Nval == NULL || dev == NULL || df == NULL
         || ok == NULL || order == NULL || y == NULL) {
-        free(cval);
-        free(Nval);
-        free(dev);
-        free(df);
-        free(ok);
-        free(order);
-        free(y);
+        free_each(mem, sizeof mem / sizeof *mem);
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate an enumeration of %llu models",
                             (unsigned long long)nmodels);
@@ -371,12 +367,6 @@ int vc_loglin_enumerate(const vc_table *t, vc_loglin_criterion crit,
             e->index = idx;
         }
     }
-    free(cval);
-    free(Nval);
-    free(dev);
-    free(df);
-    free(ok);
-    free(order);
-    free(y);
+    free_each(mem, sizeof mem / sizeof *mem);
     return status;
 }

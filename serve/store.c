@@ -617,19 +617,30 @@ static int office_by_hash(vcs_store *s, const char *sql,
     return found;
 }
 
-int vcsi_office_by_token(vcs_store *s, const char *token, vcs_office *o)
+/* The office that holds secret (a token or a session, by purpose): its
+ * keyed hash looked up by sql (?1 the hash, ?2 the time now).  The index
+ * lookup is on a keyed hash the caller cannot steer, so its timing says
+ * nothing about stored secrets. */
+static int office_by_secret(vcs_store *s, const char *purpose,
+                            const char *secret, const char *sql,
+                            vcs_office *o)
 {
-    size_t n = strlen(token);
+    size_t n = strlen(secret);
     if (n == 0 || n > 128) {
         return 0;
     }
     uint8_t h[VCS_HASH_SIZE];
-    vcsi_hmac(s->key, "token", token, n, h);
-    /* the index lookup is on a keyed hash the caller cannot steer, so its
-     * timing says nothing about stored tokens; ?2 is unused here */
-    return office_by_hash(s, "SELECT id, name, country, role, token_hash "
-                             "FROM offices WHERE token_hash = ?1 AND "
-                             "revoked = 0 AND ?2 IS NOT NULL", h, o);
+    vcsi_hmac(s->key, purpose, secret, n, h);
+    return office_by_hash(s, sql, h, o);
+}
+
+int vcsi_office_by_token(vcs_store *s, const char *token, vcs_office *o)
+{
+    /* ?2 is unused here */
+    return office_by_secret(s, "token", token,
+                            "SELECT id, name, country, role, token_hash "
+                            "FROM offices WHERE token_hash = ?1 AND "
+                            "revoked = 0 AND ?2 IS NOT NULL", o);
 }
 
 int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
@@ -681,16 +692,11 @@ int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
 
 int vcsi_session_office(vcs_store *s, const char *token, vcs_office *o)
 {
-    size_t n = strlen(token);
-    if (n == 0 || n > 128) {
-        return 0;
-    }
-    uint8_t h[VCS_HASH_SIZE];
-    vcsi_hmac(s->key, "session", token, n, h);
-    return office_by_hash(s, "SELECT o.id, o.name, o.country, o.role, "
-                             "s.hash FROM sessions s JOIN offices o ON "
-                             "o.id = s.office WHERE s.hash = ?1 AND "
-                             "s.expires > ?2 AND o.revoked = 0", h, o);
+    return office_by_secret(s, "session", token,
+                            "SELECT o.id, o.name, o.country, o.role, "
+                            "s.hash FROM sessions s JOIN offices o ON "
+                            "o.id = s.office WHERE s.hash = ?1 AND "
+                            "s.expires > ?2 AND o.revoked = 0", o);
 }
 
 void vcsi_session_delete(vcs_store *s, const char *token)

@@ -277,15 +277,13 @@ static void describe_summary(FILE *f, const json_t *v)
     }
 }
 
-static void warnings_list(FILE *f, const json_t *w)
+/* The strings of a (a JSON array) as an HTML list, escaped. */
+static void string_list(FILE *f, const json_t *a)
 {
-    if (json_array_size(w) == 0) {
-        return;
-    }
-    fputs("<p>Read these before an estimate is made:</p><ul>", f);
+    fputs("<ul>", f);
     size_t i;
     json_t *x;
-    json_array_foreach(w, i, x)
+    json_array_foreach(a, i, x)
     {
         fputs("<li>", f);
         esc(f, json_string_value(x));
@@ -294,19 +292,18 @@ static void warnings_list(FILE *f, const json_t *w)
     fputs("</ul>", f);
 }
 
+static void warnings_list(FILE *f, const json_t *w)
+{
+    if (json_array_size(w) == 0) {
+        return;
+    }
+    fputs("<p>Read these before an estimate is made:</p>", f);
+    string_list(f, w);
+}
+
 static void headlines_list(FILE *f, const json_t *doc)
 {
-    const json_t *h = json_object_get(doc, "headlines");
-    fputs("<ul>", f);
-    size_t i;
-    json_t *x;
-    json_array_foreach(h, i, x)
-    {
-        fputs("<li>", f);
-        esc(f, json_string_value(x));
-        fputs("</li>", f);
-    }
-    fputs("</ul>", f);
+    string_list(f, json_object_get(doc, "headlines"));
 }
 
 static enum MHD_Result home(vcs_server *srv, struct MHD_Connection *c,

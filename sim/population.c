@@ -161,20 +161,34 @@ static void add_product_law(const double *base, size_t J, double shift,
     }
 }
 
-int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
+/* What both the probabilities and a draw start from: m checked, each
+ * list's base capture on the logit scale, the classes' weights w and
+ * shifts c (*K of them). */
+static int model_start(const vc_sim_model *m, double *base, double *w,
+                       double *c, size_t *K, vc_error *err)
 {
     int status = vc_sim_model_check(m, err);
     if (status != VC_OK) {
         return status;
     }
-    size_t J = m->J;
-    size_t npat = (size_t)1 << J;
-    double base[VC_SIM_MAX_LISTS];
-    for (size_t j = 0; j < J; j++) {
+    for (size_t j = 0; j < m->J; j++) {
         base[j] = logit(m->p[j]);
     }
+    *K = classes(m, w, c);
+    return VC_OK;
+}
+
+int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
+{
+    double base[VC_SIM_MAX_LISTS];
     double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
-    size_t K = classes(m, w, c);
+    size_t K;
+    int status = model_start(m, base, w, c, &K, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    size_t J = m->J;
+    size_t npat = (size_t)1 << J;
     memset(prob, 0, npat * sizeof *prob);
     if (m->sigma == 0.0) {
         for (size_t k = 0; k < K; k++) {
@@ -233,18 +247,15 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
 int vc_sim_draw(const vc_sim_model *m, uint64_t N, const gsl_rng *r,
                 uint64_t *count, vc_error *err)
 {
-    int status = vc_sim_model_check(m, err);
+    double base[VC_SIM_MAX_LISTS];
+    double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
+    size_t K;
+    int status = model_start(m, base, w, c, &K, err);
     if (status != VC_OK) {
         return status;
     }
     size_t J = m->J;
     size_t npat = (size_t)1 << J;
-    double base[VC_SIM_MAX_LISTS];
-    for (size_t j = 0; j < J; j++) {
-        base[j] = logit(m->p[j]);
-    }
-    double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
-    size_t K = classes(m, w, c);
     /* cumulative class weights; the last is 1 by construction */
     double cum[VC_SIM_MAX_CLASSES];
     double acc = 0.0;

@@ -118,6 +118,10 @@ check "ca-bad-method.txt" $E -m nonsense "$CA"
 check "validate-ca.txt" "$CLI" validate --strata country,year "$CA"
 check "validate-ca-bad.txt" "$CLI" validate "$CA"
 check "validate-kosovo.json" "$CLI" validate -f json "$EX/kosovo.csv"
+check "validate-ca.json" "$CLI" validate -f json --strata country,year "$CA"
+# validate refuses what it does not use (estimate's options, -f csv)
+check "validate-refused-method.txt" "$CLI" validate -m lcm --iterations 10 "$EX/kosovo.csv"
+check "validate-refused-csv.txt" "$CLI" validate -f csv "$EX/kosovo.csv"
 
 # simulate
 check "sim-counts.csv" "$CLI" simulate --lists A,B,C --capture 0.3,0.4,0.2 --N 5000 --seed 9

@@ -797,6 +797,12 @@ static void test_batch_cache_keys(void)
         CU_ASSERT_EQUAL(sh("test $(ls %s/keys/cache | wc -l) -eq %zu",
                            tmpdir, 3 + i + 1), 0);
     }
+    /* dga's MCMC over graphs runs with lcm's run options: a change of one
+     * computes both methods' units again */
+    CU_ASSERT_EQUAL(sh("%s batch data/reference/Kosovo.csv %s --dga-mcmc "
+                       "--thin 2 --out %s/keys >/dev/null", vc_test_cli(),
+                       base, tmpdir), 0);
+    CU_ASSERT_EQUAL(sh("test $(ls %s/keys/cache | wc -l) -eq 8", tmpdir), 0);
 }
 
 /* A stratum key with HTML's special characters is escaped in the report

@@ -353,6 +353,44 @@ static void test_validate(void)
     t = slurp(out_path);
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "no one is on both IOM and NGO"));
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "only 2 lists"));
+    /* -f json: the same description as JSON, the same problems */
+    CU_ASSERT_EQUAL(run("validate -f json tests/fixtures/cli_no_overlap.csv"),
+                    0);
+    json_error_t jerr;
+    json_t *root = json_loads(slurp(out_path), 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+                               json_object_get(root, "input"), "file")),
+                           "tests/fixtures/cli_no_overlap.csv");
+    json_t *t0 = json_array_get(json_object_get(root, "tables"), 0);
+    json_t *problems = json_object_get(t0, "problems");
+    CU_ASSERT_EQUAL(json_array_size(problems), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_array_get(problems,
+                                                                   0)),
+                                  "no one is on both IOM and NGO"));
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(root, "problems")), 2);
+    /* the overlaps: the diagonal is what each list saw */
+    json_t *ov = json_object_get(t0, "overlaps");
+    CU_ASSERT_EQUAL(json_array_size(ov), json_array_size(json_object_get(
+                                              t0, "lists")));
+    CU_ASSERT_EQUAL(json_integer_value(json_array_get(json_array_get(ov, 0),
+                                                      1)), 0);
+    json_decref(root);
+    /* what validate does not use is refused, not ignored */
+    static const char *const refused[] = {
+        "--method lcm", "--seed 3", "--iterations 10", "--level 0.9",
+        "-q", "--label x", "--out dir", "--dga-mcmc"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "validate %s data/examples/kosovo.csv",
+                 refused[i]);
+        CU_ASSERT_EQUAL(run(cmd), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "is an option of "
+                                                       "victimcount"));
+        CU_ASSERT_EQUAL(slurp(out_path)[0], '\0');
+    }
+    CU_ASSERT_EQUAL(run("validate -f csv data/examples/kosovo.csv"), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "text or json"));
 }
 
 /* Run the CLI on a reference table: args before the file name. */

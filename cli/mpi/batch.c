@@ -124,6 +124,18 @@ static void put_line(char *buf, size_t n)
     }
 }
 
+/* " unit U (NAME), not finished" after the n bytes of buf, then the
+ * line written (async-signal-safe). */
+static void put_unfinished(char *buf, size_t n, size_t size, long u)
+{
+    n = put_str(buf, n, size, " unit ");
+    n = put_num(buf, n, size, u);
+    n = put_str(buf, n, size, " (");
+    n = put_str(buf, n, size, cli_batch_unit_name(sig_plan, (size_t)u));
+    n = put_str(buf, n, size, "), not finished\n");
+    put_line(buf, n);
+}
+
 static void on_signal(int sig)
 {
     char buf[1024];
@@ -149,22 +161,12 @@ static void on_signal(int sig)
             }
             n = put_str(buf, 0, sizeof buf, "victimcount-mpi: rank ");
             n = put_num(buf, n, sizeof buf, r);
-            n = put_str(buf, n, sizeof buf, " was computing unit ");
-            n = put_num(buf, n, sizeof buf, u);
-            n = put_str(buf, n, sizeof buf, " (");
-            n = put_str(buf, n, sizeof buf,
-                        cli_batch_unit_name(sig_plan, (size_t)u));
-            n = put_str(buf, n, sizeof buf, "), not finished\n");
-            put_line(buf, n);
+            n = put_str(buf, n, sizeof buf, " was computing");
+            put_unfinished(buf, n, sizeof buf, u);
         }
     } else if (sig_unit >= 0) {
-        n = put_str(buf, n, sizeof buf, " while computing unit ");
-        n = put_num(buf, n, sizeof buf, sig_unit);
-        n = put_str(buf, n, sizeof buf, " (");
-        n = put_str(buf, n, sizeof buf,
-                    cli_batch_unit_name(sig_plan, (size_t)sig_unit));
-        n = put_str(buf, n, sizeof buf, "), not finished\n");
-        put_line(buf, n);
+        n = put_str(buf, n, sizeof buf, " while computing");
+        put_unfinished(buf, n, sizeof buf, sig_unit);
     } else {
         n = put_str(buf, n, sizeof buf, " between units\n");
         put_line(buf, n);

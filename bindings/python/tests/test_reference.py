@@ -254,3 +254,49 @@ def test_gsl_errors_do_not_abort():
     (r,) = vc.estimate(ref("Korea.csv"), methods=["lcm"], classes=5,
                        iterations=10000, burnin=10000, thin=10)
     assert r["estimate"] is not None
+
+
+def key_paths(x, prefix=""):
+    """Every key of x and of the objects inside it, as dotted paths (the
+    lists' objects under "[]"), run times left out."""
+    out = set()
+    if isinstance(x, dict):
+        for k, v in x.items():
+            if k != "seconds":
+                out.add(prefix + k)
+                out |= key_paths(v, prefix + k + ".")
+    elif isinstance(x, list):
+        for v in x:
+            out |= key_paths(v, prefix + "[].")
+    return out
+
+
+# Every sampler the CLI offers (splitmerge is retired) and dga's MCMC over
+# graphs, forced on a table of 4 lists and automatic on 6: the binding
+# builds these diagnostics by hand (bindings/python/victimcount/_api.py
+# _lcm_run, _dga_result), so a key the CLI gains (cli/method_lcm.c,
+# cli/method_dga.c) must be added there too.
+@pytest.mark.parametrize("table,methods,args,opts", [
+    ("Kosovo.csv", "lcm", ["--sampler", "hybrid"], {"sampler": "hybrid"}),
+    ("Kosovo.csv", "lcm", ["--sampler", "gibbs"], {"sampler": "gibbs"}),
+    ("Kosovo.csv", "lcm", ["--sampler", "tempering", "--temperatures", "2"],
+     {"sampler": "tempering", "temperatures": 2}),
+    ("Kosovo.csv", "lcm", ["--sampler", "tempering-splitmerge",
+                           "--temperatures", "2"],
+     {"sampler": "tempering-splitmerge", "temperatures": 2}),
+    ("Kosovo.csv", "dga", ["--dga-mcmc"], {"dga_mcmc": True}),
+    ("UKdat.csv", "dga", [], {}),
+])
+def test_diagnostics_keys_same_as_cli(cli, table, methods, args, opts):
+    run = ["--iterations", "400", "--burnin", "100", "--seed", "2"]
+    want = cli_rows(cli, ["-m", methods] + run + args, ref(table))
+    got = vc.estimate(ref(table), methods=[methods], iterations=400,
+                      burnin=100, seed=2, **opts)
+    assert len(got) == len(want) == 1
+    cli_keys = key_paths(strip(want[0]))
+    py_keys = key_paths(strip(got[0]))
+    assert any(k.startswith("diagnostics.") for k in cli_keys)
+    assert sorted(cli_keys - py_keys) == [], "keys the binding lacks"
+    assert sorted(py_keys - cli_keys) == [], "keys the CLI lacks"
+    same(got, want)
+

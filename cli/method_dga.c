@@ -1,0 +1,250 @@
+/*
+ * method_dga.c: the graph-averaging method of estimate and batch (its
+ * entry in methods.c): every decomposable graph up to 5 lists, MCMC over
+ * graphs beyond or when asked; the typed summary in JSON, text and
+ * figures.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "models/vc_dga.h"
+#include "report/vc_report.h"
+
+/* ---------------------------------------------------------------------
+ * Graph averaging
+ * ------------------------------------------------------------------- */
+
+/* The posterior of N on the grid for the report, trimmed to where it
+ * holds all but 1e-6 of its mass at each end, in at most
+ * CLI_FIGURE_DRAWS bins of equal width. */
+static json_t *dga_figures(const vc_dga_result *r)
+{
+    size_t lo = 0, hi = r->ngrid;
+    double acc = 0.0;
+    while (lo + 1 < r->ngrid && acc + r->post[lo] < 1e-6) {
+        acc += r->post[lo++];
+    }
+    acc = 0.0;
+    while (hi > lo + 1 && acc + r->post[hi - 1] < 1e-6) {
+        acc += r->post[--hi];
+    }
+    size_t width = (hi - lo + CLI_FIGURE_DRAWS - 1) / CLI_FIGURE_DRAWS;
+    json_t *fig = json_object();
+    json_t *mass = json_array();
+    for (size_t i = lo; i < hi; i += width) {
+        double m = 0.0;
+        for (size_t k = i; k < i + width && k < hi; k++) {
+            m += r->post[k];
+        }
+        json_array_append_new(mass, json_real(m));
+    }
+    cli_json_set_str(fig, "kind", "grid");
+    cli_json_set_int(fig, "first", r->n + r->n0_lo + lo);
+    cli_json_set_int(fig, "width", width);
+    json_object_set_new(fig, "mass", mass);
+    return fig;
+}
+
+/* One run of graph averaging on one table: its typed summary. */
+typedef struct {
+    const vc_table *t;
+    vc_dga_mcmc_opts m;
+    int mcmc;              /* MCMC over graphs rather than all of them */
+    vc_dga_result *r;
+    double seconds;
+} dga_run;
+
+static void dga_clear(void *run)
+{
+    vc_dga_result_free(((dga_run *)run)->r);
+}
+
+static int dga_fit(void *run, const vc_table *t, const cli_options *o,
+                   vc_error *err)
+{
+    dga_run *g = run;
+    g->t = t;
+    vc_dga_opts d;
+    memset(&d, 0, sizeof d);
+    d.delta = o->dga.delta;
+    d.n0_lo = o->dga.n0_lo;
+    d.n0_hi = o->dga.n0_hi;
+    d.prior = o->dga.prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
+    d.nb_a = o->dga.nb_a;
+    d.nb_b = o->dga.nb_b;
+    d.top = 5;
+    /* Every graph is enumerated up to 5 lists; beyond, or when asked,
+     * MCMC over graphs with the lcm method's run options. */
+    g->mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
+    vc_dga_mcmc_opts_default(&g->m);
+    g->m.chains = o->lcm.chains;
+    g->m.burnin = o->lcm.burnin;
+    g->m.iterations = o->lcm.iterations;
+    g->m.thin = o->lcm.thin;
+    g->m.seed = o->seed;
+    g->m.stratum = vc_hash_string(t->label);
+    g->m.threads = o->threads;
+    double t0 = cli_seconds();
+    g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
+                   : vc_dga_fit(t, &d, err);
+    g->seconds = cli_seconds() - t0;
+    return g->r != NULL ? VC_OK : err->code;
+}
+
+static void dga_estimate(const void *run, const cli_options *o,
+                         vc_estimate *e)
+{
+    vc_dga_estimate(((const dga_run *)run)->r, o->level, e);
+}
+
+/* MCMC over graphs: convergence of E(N | graph) and of the number of
+ * edges, and the run's counts. */
+static json_t *dga_diagnostics_json(const dga_run *g)
+{
+    const vc_dga_mcmc_info *mc = &g->r->mc;
+    json_t *dg = json_object();
+    cli_json_set_real_if(dg, "rhat", mc->rhat_N, mc->diag_defined);
+    cli_json_set_real_if(dg, "ess_bulk", mc->ess_N, mc->diag_defined);
+    cli_json_set_real_if(dg, "rhat_edges", mc->rhat_edges, mc->diag_defined);
+    cli_json_set_real_if(dg, "ess_bulk_edges", mc->ess_edges,
+                         mc->diag_defined);
+    static const cli_json_field f[] = {
+        {"chains", offsetof(vc_dga_mcmc_info, chains), CLI_JSON_SIZE},
+        {"sweeps", offsetof(vc_dga_mcmc_info, sweeps), CLI_JSON_U64},
+        {"burnin", offsetof(vc_dga_mcmc_info, burnin), CLI_JSON_U64},
+        {"thin", offsetof(vc_dga_mcmc_info, thin), CLI_JSON_U64},
+        {"draws", offsetof(vc_dga_mcmc_info, draws), CLI_JSON_SIZE},
+        {"acceptance", offsetof(vc_dga_mcmc_info, acceptance), CLI_JSON_REAL},
+        {"graphs_visited", offsetof(vc_dga_mcmc_info, visited),
+         CLI_JSON_SIZE},
+        {"graphs_evaluated", offsetof(vc_dga_mcmc_info, evaluated),
+         CLI_JSON_SIZE}};
+    cli_json_set_fields(dg, mc, f, sizeof f / sizeof *f);
+    json_object_set_new(dg, "seconds", json_real(g->seconds));
+    cli_json_set_bool(dg, "converged", mc->converged);
+    cli_json_set_int(dg, "seed", mc->seed);
+    cli_json_set_str(dg, "rng", mc->rng);
+    return dg;
+}
+
+static json_t *dga_json(const void *run, const cli_options *o)
+{
+    (void)o;
+    const dga_run *g = run;
+    const vc_dga_result *r = g->r;
+    const vc_table *t = g->t;
+    json_t *x = json_object();
+    cli_json_set_real(x, "mean", r->mean);
+    cli_json_set_real(x, "sd", r->sd);
+    cli_json_set_real(x, "mode", r->mode);
+    cli_json_set_real(x, "delta", r->delta);
+    json_object_set_new(x, "n0_grid",
+                        cli_json_pair(json_integer((json_int_t)r->n0_lo),
+                                      json_integer((json_int_t)(
+                                          r->n0_lo + r->ngrid - 1))));
+    cli_json_set_str(x, "search", g->mcmc ? "mcmc" : "exact");
+    cli_json_set_int(x, "graphs_averaged", r->ngraphs);
+    if (g->mcmc) {
+        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g));
+    }
+    json_t *graphs = json_array();
+    for (size_t k = 0; k < r->ntop; k++) {
+        json_t *gr = json_object();
+        cli_json_set_str(gr, "cliques", r->top[k].cliques);
+        cli_json_set_real(gr, "posterior", r->top[k].posterior);
+        cli_json_set_real(gr, "mean", r->top[k].mean_N);
+        if (g->mcmc) {
+            cli_json_set_real(gr, "renormalised", r->top[k].renormalised);
+        }
+        json_array_append_new(graphs, gr);
+    }
+    json_object_set_new(x, "graphs", graphs);
+    json_t *edges = json_object();
+    for (size_t a = 0; a < t->J; a++) {
+        for (size_t b = a + 1; b < t->J; b++) {
+            char key[512];
+            snprintf(key, sizeof key, "%s-%s", t->names[a], t->names[b]);
+            cli_json_set_real(edges, key, r->edge_post[a * t->J + b]);
+        }
+    }
+    json_object_set_new(x, "edge_posterior", edges);
+    if (r->flags & VC_FLAG_UPPER_OPEN) {
+        json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
+    }
+    return x;
+}
+
+static void dga_text(const void *run, const cli_options *o, cli_result *res)
+{
+    (void)o;
+    const dga_run *g = run;
+    const vc_dga_result *r = g->r;
+    char mean[48];
+    vc_format_count(r->mean, mean, sizeof mean);
+    cli_add_detail(res, "posterior mean %s, sd %.1f, mode %.0f; %zu "
+                   "decomposable graphs%s, delta %g, n0 grid %llu:%llu", mean,
+                   r->sd, r->mode, r->ngraphs, g->mcmc ? " visited" : "",
+                   r->delta, (unsigned long long)r->n0_lo,
+                   (unsigned long long)(r->n0_lo + r->ngrid - 1));
+    if (g->mcmc) {
+        const vc_dga_mcmc_info *mc = &r->mc;
+        cli_add_detail(res, "MCMC over graphs: R-hat %.4f, bulk ESS %.0f of "
+                       "E(N | graph); R-hat %.4f, bulk ESS %.0f of the "
+                       "number of edges; %zu chains x %llu sweeps (burn-in "
+                       "%llu, thin %llu, seed %llu), acceptance %.3f, %zu "
+                       "graphs evaluated, in %.1f s", mc->rhat_N, mc->ess_N,
+                       mc->rhat_edges, mc->ess_edges, mc->chains,
+                       (unsigned long long)mc->sweeps,
+                       (unsigned long long)mc->burnin,
+                       (unsigned long long)mc->thin,
+                       (unsigned long long)mc->seed, mc->acceptance,
+                       mc->evaluated, g->seconds);
+        if (!mc->converged) {
+            cli_add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
+                           "bulk ESS at least %.0f; run longer (--iterations)",
+                           g->m.rhat_max, g->m.ess_min);
+        }
+    }
+    cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
+                   "on each other):");
+    for (size_t k = 0; k < r->ntop; k++) {
+        char gm[48];
+        vc_format_count(r->top[k].mean_N, gm, sizeof gm);
+        cli_add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
+                       r->top[k].cliques, gm);
+    }
+    if (r->flags & VC_FLAG_UPPER_OPEN) {
+        cli_add_detail(res, "WARNING: %.2g of the posterior lies in the "
+                       "top 5%% of the n0 grid: the upper end is not pinned "
+                       "down; widen --n0-grid or treat the upper figures as "
+                       "lower bounds",
+                       r->tail_mass);
+    }
+}
+
+static json_t *dga_run_figures(const void *run)
+{
+    return dga_figures(((const dga_run *)run)->r);
+}
+
+const cli_model_jobs cli_dga_jobs = {sizeof(dga_run), dga_fit,
+                                     dga_estimate, dga_json, dga_text,
+                                     dga_run_figures, NULL, dga_clear};
+
+void cli_dga_settings(const cli_options *o, FILE *f)
+{
+    const cli_opts_dga *dg = &o->dga;
+    fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
+            dg->delta, (unsigned long long)dg->n0_lo,
+            (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
+            dg->nb_b);
+    fprintf(f, "mcmc %d\n", dg->mcmc);
+    /* MCMC over graphs (asked for, or on more than 5 lists) runs with
+     * lcm's run options */
+    fprintf(f, "chains %zu\niterations %llu\nburnin %llu\nthin %llu\n",
+            o->lcm.chains, (unsigned long long)o->lcm.iterations,
+            (unsigned long long)o->lcm.burnin,
+            (unsigned long long)o->lcm.thin);
+}
