@@ -52,6 +52,18 @@ static void usage(FILE *f)
         "exist, 5 output not written, 1 internal error.\n", f);
 }
 
+/* The commands: a new command is a line here, a cli_NAME function of its
+ * own file, its option table (cli/optable.c) and a line in usage(). */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"estimate", cli_estimate}, {"validate", cli_validate},
+    {"batch", cli_batch},       {"simulate", cli_simulate},
+    {"encode", cli_encode},     {"link", cli_link},
+    {"serve", cli_serve},       {"admin", cli_admin},
+};
+
 int cli_main(int argc, char **argv)
 {
     cli_json_alloc_init();
@@ -69,29 +81,10 @@ int cli_main(int argc, char **argv)
         printf("victimcount %s\n", vc_version());
         return CLI_EXIT_OK;
     }
-    if (strcmp(cmd, "estimate") == 0) {
-        return cli_estimate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "validate") == 0) {
-        return cli_validate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "batch") == 0) {
-        return cli_batch(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "simulate") == 0) {
-        return cli_simulate(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "encode") == 0) {
-        return cli_encode(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "link") == 0) {
-        return cli_link(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "serve") == 0) {
-        return cli_serve(argc - 1, argv + 1);
-    }
-    if (strcmp(cmd, "admin") == 0) {
-        return cli_admin(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
     }
     cli_error("unknown command \"%s\" (see victimcount --help)", cmd);
     return CLI_EXIT_USAGE;
