@@ -347,38 +347,9 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
 
 vc_link_set *vc_link_set_read(const char *path, vc_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        vc_error_set(err, VC_EIO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16;
-    size_t len = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (len < cap) {
-            break;
-        }
-        char *nb = realloc(buf, 2 * cap);
-        if (nb == NULL) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
+    size_t len;
+    char *buf = vci_link_read_file(path, &len, err);
     if (buf == NULL) {
-        vc_error_set(err, VC_ENOMEM, "%s: out of memory", path);
-        return NULL;
-    }
-    if (bad) {
-        free(buf);
-        vc_error_set(err, VC_EIO, "%s: read error", path);
         return NULL;
     }
     vc_link_set *s = vc_link_set_parse(buf, len, path, err);

@@ -33,4 +33,7 @@ size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
 int vci_scan_best(void);
 const char *vci_scan_name(int kernel);
 
+/* The whole file at path (records.c); NULL with VC_EIO or VC_ENOMEM. */
+char *vci_link_read_file(const char *path, size_t *len, vc_error *err);
+
 #endif /* VC_LINK_IMPL_H */

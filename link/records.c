@@ -11,7 +11,7 @@
 
 #include <csv.h>
 
-#include "link/vc_link.h"
+#include "link/link_impl.h"
 
 /* Bounds: a field longer than this is not a name; a file with more rows
  * than this is not one office's list. */
@@ -271,7 +271,10 @@ vc_link_records *vc_link_records_parse(const char *buf, size_t len,
     return r;
 }
 
-vc_link_records *vc_link_records_read(const char *path, vc_error *err)
+/* The whole file at path, in a buffer of its own (free it), its length in
+ * *len; NULL with VC_EIO or VC_ENOMEM.  An office's list and an encoding
+ * file are read whole: their parsers take bytes. */
+char *vci_link_read_file(const char *path, size_t *len, vc_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -279,11 +282,11 @@ vc_link_records *vc_link_records_read(const char *path, vc_error *err)
         return NULL;
     }
     size_t cap = 1 << 16;
-    size_t len = 0;
     char *buf = malloc(cap);
+    *len = 0;
     while (buf != NULL) {
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap) {
+        *len += fread(buf + *len, 1, cap - *len, f);
+        if (*len < cap) {
             break;
         }
         char *nb = realloc(buf, 2 * cap);
@@ -299,6 +302,16 @@ vc_link_records *vc_link_records_read(const char *path, vc_error *err)
         free(buf);
         vc_error_set(err, bad ? VC_EIO : VC_ENOMEM, "%s: %s", path,
                      bad ? "read error" : "out of memory");
+        return NULL;
+    }
+    return buf;
+}
+
+vc_link_records *vc_link_records_read(const char *path, vc_error *err)
+{
+    size_t len;
+    char *buf = vci_link_read_file(path, &len, err);
+    if (buf == NULL) {
         return NULL;
     }
     vc_link_records *r = vc_link_records_parse(buf, len, path, err);
