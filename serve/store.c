@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,65 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
     }
 }
 
+/* Every read of the service: on a reader connection (its lock held
+ * throughout), prepare sql, bind its parameters ?1, ?2, ... from the
+ * arguments after types (one letter each: 's' a string, NULL binding NULL;
+ * 'i' an int; 'I' an sqlite3_int64; 'b' a blob, its pointer then its int
+ * size), then hand each row to row(st, ctx) until it returns nonzero.
+ * Returns SQLITE_DONE when every row was read, SQLITE_ROW when row
+ * stopped early, else SQLite's error code; on an error with err given,
+ * err says what (worded "store: WHAT: ..."). */
+static int read_rows(vcs_store *s, const char *what, vc_error *err,
+                     const char *sql,
+                     int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+                     const char *types, ...)
+{
+    unsigned slot;
+    sqlite3 *r = vcsi_reader_lock(s, &slot);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        va_list ap;
+        va_start(ap, types);
+        for (int i = 1; types[i - 1] != '\0'; i++) {
+            switch (types[i - 1]) {
+            case 's':
+                bind_text(st, i, va_arg(ap, const char *));
+                break;
+            case 'i':
+                sqlite3_bind_int(st, i, va_arg(ap, int));
+                break;
+            case 'I':
+                sqlite3_bind_int64(st, i, va_arg(ap, sqlite3_int64));
+                break;
+            default: { /* 'b' */
+                const void *blob = va_arg(ap, const void *);
+                sqlite3_bind_blob(st, i, blob, va_arg(ap, int),
+                                  SQLITE_TRANSIENT);
+            }
+            }
+        }
+        va_end(ap);
+        do {
+            rc = sqlite3_step(st);
+        } while (rc == SQLITE_ROW && row(st, ctx) == 0);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && err != NULL) {
+        vcsi_db_error(r, what, err);
+    }
+    vcsi_reader_unlock(s, slot);
+    return rc;
+}
+
+/* For a row function of read_rows that wants the first row alone: its
+ * document into *out, and stop. */
+static int first_doc(json_t **out, json_t *doc)
+{
+    *out = doc;
+    return 1;
+}
+
 int vcsi_audit(sqlite3 *w, const char *office, const char *action,
                const char *object, const char *client, vc_error *err)
 {
@@ -540,40 +600,34 @@ int vcs_office_revoke(vcs_store *s, const char *name, vc_error *err)
     return rc;
 }
 
+/* vcs_audit_each's caller's function and its context. */
+typedef struct {
+    int (*each)(const vcs_audit_record *r, void *ctx);
+    void *ctx;
+} audit_reader;
+
+static int audit_row(sqlite3_stmt *st, void *ctx)
+{
+    const audit_reader *a = ctx;
+    vcs_audit_record rec = {sqlite3_column_int64(st, 0),
+                            (const char *)sqlite3_column_text(st, 1),
+                            (const char *)sqlite3_column_text(st, 2),
+                            (const char *)sqlite3_column_text(st, 3),
+                            (const char *)sqlite3_column_text(st, 4),
+                            (const char *)sqlite3_column_text(st, 5)};
+    return a->each(&rec, a->ctx);
+}
+
 int vcs_audit_each(vcs_store *s, const char *since,
                    int (*each)(const vcs_audit_record *r, void *ctx),
                    void *ctx, vc_error *err)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    int rc = VC_OK;
-    if (sqlite3_prepare_v2(r, "SELECT seq, time, office, action, object, "
-                              "client FROM audit WHERE time >= ? ORDER BY "
-                              "seq", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(r, "audit", err);
-    } else {
-        bind_text(st, 1, since ? since : "");
-        int s3;
-        while ((s3 = sqlite3_step(st)) == SQLITE_ROW) {
-            vcs_audit_record a = {
-                sqlite3_column_int64(st, 0),
-                (const char *)sqlite3_column_text(st, 1),
-                (const char *)sqlite3_column_text(st, 2),
-                (const char *)sqlite3_column_text(st, 3),
-                (const char *)sqlite3_column_text(st, 4),
-                (const char *)sqlite3_column_text(st, 5)};
-            if (each(&a, ctx) != 0) {
-                break;
-            }
-        }
-        if (s3 != SQLITE_ROW && s3 != SQLITE_DONE) {
-            rc = vcsi_db_error(r, "audit", err);
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return rc;
+    audit_reader a = {each, ctx};
+    int rc = read_rows(s, "audit", err,
+                       "SELECT seq, time, office, action, object, client "
+                       "FROM audit WHERE time >= ? ORDER BY seq",
+                       audit_row, &a, "s", since ? since : "");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? VC_OK : VC_EIO;
 }
 
 /* Fill o from a row (id, name, country, role). */
@@ -589,32 +643,33 @@ static void office_from_row(sqlite3_stmt *st, vcs_office *o)
 
 /* The office of the row where sql's one parameter (a hash) matches; the
  * stored hash is compared again in constant time. */
+/* What office_by_hash looks for and finds. */
+typedef struct {
+    const uint8_t *h;
+    vcs_office *o;
+    int found;
+} office_search;
+
+static int office_row(sqlite3_stmt *st, void *ctx)
+{
+    office_search *q = ctx;
+    const void *stored = sqlite3_column_blob(st, 4);
+    if (sqlite3_column_bytes(st, 4) == VCS_HASH_SIZE
+        && memeql_sec(stored, q->h, VCS_HASH_SIZE)) {
+        office_from_row(st, q->o);
+        q->found = 1;
+    }
+    return 1; /* the first row only */
+}
+
 static int office_by_hash(vcs_store *s, const char *sql,
                           const uint8_t h[VCS_HASH_SIZE], vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    int found = -1;
-    if (sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, h, VCS_HASH_SIZE, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-        int s3 = sqlite3_step(st);
-        found = 0;
-        if (s3 == SQLITE_ROW) {
-            const void *stored = sqlite3_column_blob(st, 4);
-            if (sqlite3_column_bytes(st, 4) == VCS_HASH_SIZE
-                && memeql_sec(stored, h, VCS_HASH_SIZE)) {
-                office_from_row(st, o);
-                found = 1;
-            }
-        } else if (s3 != SQLITE_DONE) {
-            found = -1;
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return found;
+    office_search q = {h, o, 0};
+    int rc = read_rows(s, "office", NULL, sql, office_row, &q, "bI",
+                       (const void *)h, (int)VCS_HASH_SIZE,
+                       (sqlite3_int64)time(NULL));
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? q.found : -1;
 }
 
 /* The office that holds secret (a token or a session, by purpose): its
@@ -904,101 +959,100 @@ static json_t *submission_doc(sqlite3_stmt *st, int with_body)
     return doc;
 }
 
+static int submission_with_body(sqlite3_stmt *st, void *ctx)
+{
+    return first_doc(ctx, submission_doc(st, 1));
+}
+
+static int submission_without_body(sqlite3_stmt *st, void *ctx)
+{
+    return first_doc(ctx, submission_doc(st, 0));
+}
+
+static int submission_append(sqlite3_stmt *st, void *ctx)
+{
+    json_array_append_new(ctx, submission_doc(st, 0));
+    return 0;
+}
+
 json_t *vcsi_submission_get(vcs_store *s, const vcs_office *o,
                             const char *id, int with_body)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
     json_t *doc = NULL;
     /* one query for "missing" and "someone else's": both find no row */
-    if (sqlite3_prepare_v2(r, "SELECT id, office, created, length(body), "
-                              "sha256, strata, summary, body FROM "
-                              "submissions WHERE id = ?1 AND (?2 OR "
-                              "office = ?3)", -1, &st, NULL) == SQLITE_OK) {
-        bind_text(st, 1, id);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->name);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            doc = submission_doc(st, with_body);
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
+    read_rows(s, "submission", NULL,
+              "SELECT id, office, created, length(body), sha256, strata, "
+              "summary, body FROM submissions WHERE id = ?1 AND (?2 OR "
+              "office = ?3)",
+              with_body ? submission_with_body : submission_without_body,
+              &doc, "sis", id, o->analyst, o->name);
     return doc;
 }
 
 json_t *vcsi_submission_list(vcs_store *s, const vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
     json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT id, office, created, length(body), "
-                                 "sha256, strata, summary FROM submissions "
-                                 "WHERE ?1 OR office = ?2 ORDER BY seq DESC",
-                              -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, o->analyst);
-        bind_text(st, 2, o->name);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_array_append_new(a, submission_doc(st, 0));
-        }
-        sqlite3_finalize(st);
+    if (a != NULL) {
+        read_rows(s, "submissions", NULL,
+                  "SELECT id, office, created, length(body), sha256, "
+                  "strata, summary FROM submissions WHERE ?1 OR office = "
+                  "?2 ORDER BY seq DESC",
+                  submission_append, a, "is", o->analyst, o->name);
     }
-    vcsi_reader_unlock(s, slot);
     return a;
+}
+
+/* The rows vcsi_submissions_of_country keeps (ids: NULL for all) and
+ * the array they go to. */
+typedef struct {
+    const json_t *ids;
+    json_t *a;
+} country_rows;
+
+static int country_row(sqlite3_stmt *st, void *ctx)
+{
+    const country_rows *c = ctx;
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (c->ids != NULL) {
+        int named = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(c->ids, i, v)
+        {
+            named |= json_is_string(v)
+                     && strcmp(json_string_value(v), id) == 0;
+        }
+        if (!named) {
+            return 0;
+        }
+    }
+    const char *strata = (const char *)sqlite3_column_text(st, 2);
+    const char *enc = (const char *)sqlite3_column_text(st, 5);
+    json_array_append_new(
+        c->a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s}", "id", id,
+                        "encoding", enc ? json_string(enc) : json_null(),
+                        "office", (const char *)sqlite3_column_text(st, 1),
+                        "strata", strata ? json_string(strata) : json_null(),
+                        "body",
+                        json_stringn_nocheck(
+                            (const char *)sqlite3_column_blob(st, 3),
+                            (size_t)sqlite3_column_bytes(st, 3)),
+                        "created", (const char *)sqlite3_column_text(st, 4)));
+    return 0;
 }
 
 json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
                                     const json_t *ids)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT s.id, s.office, s.strata, s.body, "
-                                 "s.created, s.encoding FROM submissions s JOIN offices "
-                                 "o ON o.name = s.office WHERE o.country = "
-                                 "? ORDER BY s.seq DESC", -1, &st, NULL)
-               == SQLITE_OK) {
-        bind_text(st, 1, country);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
-            if (ids != NULL) {
-                int named = 0;
-                size_t i;
-                json_t *v;
-                json_array_foreach(ids, i, v)
-                {
-                    named |= json_is_string(v)
-                             && strcmp(json_string_value(v), id) == 0;
-                }
-                if (!named) {
-                    continue;
-                }
-            }
-            const char *strata = (const char *)sqlite3_column_text(st, 2);
-            const char *enc = (const char *)sqlite3_column_text(st, 5);
-            json_array_append_new(
-                a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s}", "id", id,
-                             "encoding", enc ? json_string(enc) : json_null(),
-                             "office",
-                             (const char *)sqlite3_column_text(st, 1),
-                             "strata",
-                             strata ? json_string(strata) : json_null(),
-                             "body",
-                             json_stringn_nocheck(
-                                 (const char *)sqlite3_column_blob(st, 3),
-                                 (size_t)sqlite3_column_bytes(st, 3)),
-                             "created",
-                             (const char *)sqlite3_column_text(st, 4)));
-        }
-        sqlite3_finalize(st);
+    country_rows c = {ids, json_array()};
+    if (c.a != NULL) {
+        read_rows(s, "submissions", NULL,
+                  "SELECT s.id, s.office, s.strata, s.body, s.created, "
+                  "s.encoding FROM submissions s JOIN offices o ON o.name "
+                  "= s.office WHERE o.country = ? ORDER BY s.seq DESC",
+                  country_row, &c, "s", country);
     }
-    vcsi_reader_unlock(s, slot);
-    return a;
+    return c.a;
 }
 
 int vcsi_estimate_put(vcs_store *s, const vcs_office *o,
@@ -1095,60 +1149,49 @@ static json_t *estimate_doc(sqlite3_stmt *st, int full)
  * the same. */
 #define ESTIMATE_VISIBLE "(?2 OR (published = 1 AND country = ?3))"
 
+static int estimate_full(sqlite3_stmt *st, void *ctx)
+{
+    return first_doc(ctx, estimate_doc(st, 1));
+}
+
+/* The report column alone: a string, or null while there is none. */
+static int estimate_report(sqlite3_stmt *st, void *ctx)
+{
+    return first_doc(ctx, sqlite3_column_type(st, 11) != SQLITE_NULL
+                              ? json_string((const char *)
+                                                sqlite3_column_text(st, 11))
+                              : json_null());
+}
+
+static int estimate_append(sqlite3_stmt *st, void *ctx)
+{
+    json_array_append_new(ctx, estimate_doc(st, 0));
+    return 0;
+}
+
 json_t *vcsi_estimate_get(vcs_store *s, const vcs_office *o,
                           const char *id, int report)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
     json_t *doc = NULL;
-    if (sqlite3_prepare_v2(r, "SELECT id, analyst, country, status, "
-                              "published, created, updated, request, "
-                              "summary, error, result, report, headlines "
-                              "FROM "
-                              "estimates WHERE id = ?1 AND "
-                              ESTIMATE_VISIBLE, -1, &st, NULL)
-        == SQLITE_OK) {
-        bind_text(st, 1, id);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->country);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            if (!report) {
-                doc = estimate_doc(st, 1);
-            } else if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
-                doc = json_string((const char *)sqlite3_column_text(st,
-                                                                    11));
-            } else {
-                doc = json_null();
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
+    read_rows(s, "estimate", NULL,
+              "SELECT id, analyst, country, status, published, created, "
+              "updated, request, summary, error, result, report, headlines "
+              "FROM estimates WHERE id = ?1 AND " ESTIMATE_VISIBLE,
+              report ? estimate_report : estimate_full, &doc, "sis", id,
+              o->analyst, o->country);
     return doc;
 }
 
 json_t *vcsi_estimate_list(vcs_store *s, const vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
     json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT id, analyst, country, status, "
-                                 "published, created, updated FROM "
-                                 "estimates WHERE ?1 IS NOT NULL AND "
-                                 ESTIMATE_VISIBLE " ORDER BY seq DESC", -1,
-                              &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, 1);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->country);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_array_append_new(a, estimate_doc(st, 0));
-        }
-        sqlite3_finalize(st);
+    if (a != NULL) {
+        read_rows(s, "estimates", NULL,
+                  "SELECT id, analyst, country, status, published, created, "
+                  "updated FROM estimates WHERE ?1 IS NOT NULL AND "
+                  ESTIMATE_VISIBLE " ORDER BY seq DESC",
+                  estimate_append, a, "iis", 1, o->analyst, o->country);
     }
-    vcsi_reader_unlock(s, slot);
     return a;
 }
 
