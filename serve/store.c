@@ -431,12 +431,27 @@ static int read_rows(vcs_store *s, const char *what, vc_error *err,
     return rc;
 }
 
-/* For a row function of read_rows that wants the first row alone: its
- * document into *out, and stop. */
-static int first_doc(json_t **out, json_t *doc)
+/* Rows as JSON documents, for read_rows: doc(st, arg) of the first row
+ * into out (first_row), or of every row appended to the array out
+ * (each_row). */
+typedef struct {
+    json_t *(*doc)(sqlite3_stmt *st, int arg);
+    int arg;
+    json_t *out;
+} row_docs;
+
+static int first_row(sqlite3_stmt *st, void *ctx)
 {
-    *out = doc;
+    row_docs *d = ctx;
+    d->out = d->doc(st, d->arg);
     return 1;
+}
+
+static int each_row(sqlite3_stmt *st, void *ctx)
+{
+    row_docs *d = ctx;
+    json_array_append_new(d->out, d->doc(st, d->arg));
+    return 0;
 }
 
 int vcsi_audit(sqlite3 *w, const char *office, const char *action,
@@ -959,47 +974,30 @@ static json_t *submission_doc(sqlite3_stmt *st, int with_body)
     return doc;
 }
 
-static int submission_with_body(sqlite3_stmt *st, void *ctx)
-{
-    return first_doc(ctx, submission_doc(st, 1));
-}
-
-static int submission_without_body(sqlite3_stmt *st, void *ctx)
-{
-    return first_doc(ctx, submission_doc(st, 0));
-}
-
-static int submission_append(sqlite3_stmt *st, void *ctx)
-{
-    json_array_append_new(ctx, submission_doc(st, 0));
-    return 0;
-}
-
 json_t *vcsi_submission_get(vcs_store *s, const vcs_office *o,
                             const char *id, int with_body)
 {
-    json_t *doc = NULL;
+    row_docs d = {submission_doc, with_body, NULL};
     /* one query for "missing" and "someone else's": both find no row */
     read_rows(s, "submission", NULL,
               "SELECT id, office, created, length(body), sha256, strata, "
               "summary, body FROM submissions WHERE id = ?1 AND (?2 OR "
               "office = ?3)",
-              with_body ? submission_with_body : submission_without_body,
-              &doc, "sis", id, o->analyst, o->name);
-    return doc;
+              first_row, &d, "sis", id, o->analyst, o->name);
+    return d.out;
 }
 
 json_t *vcsi_submission_list(vcs_store *s, const vcs_office *o)
 {
-    json_t *a = json_array();
-    if (a != NULL) {
+    row_docs d = {submission_doc, 0, json_array()};
+    if (d.out != NULL) {
         read_rows(s, "submissions", NULL,
                   "SELECT id, office, created, length(body), sha256, "
                   "strata, summary FROM submissions WHERE ?1 OR office = "
                   "?2 ORDER BY seq DESC",
-                  submission_append, a, "is", o->analyst, o->name);
+                  each_row, &d, "is", o->analyst, o->name);
     }
-    return a;
+    return d.out;
 }
 
 /* The rows vcsi_submissions_of_country keeps (ids: NULL for all) and
@@ -1149,50 +1147,38 @@ static json_t *estimate_doc(sqlite3_stmt *st, int full)
  * the same. */
 #define ESTIMATE_VISIBLE "(?2 OR (published = 1 AND country = ?3))"
 
-static int estimate_full(sqlite3_stmt *st, void *ctx)
-{
-    return first_doc(ctx, estimate_doc(st, 1));
-}
-
 /* The report column alone: a string, or null while there is none. */
-static int estimate_report(sqlite3_stmt *st, void *ctx)
+static json_t *report_doc(sqlite3_stmt *st, int unused)
 {
-    return first_doc(ctx, sqlite3_column_type(st, 11) != SQLITE_NULL
-                              ? json_string((const char *)
-                                                sqlite3_column_text(st, 11))
-                              : json_null());
-}
-
-static int estimate_append(sqlite3_stmt *st, void *ctx)
-{
-    json_array_append_new(ctx, estimate_doc(st, 0));
-    return 0;
+    (void)unused;
+    return sqlite3_column_type(st, 11) != SQLITE_NULL
+               ? json_string((const char *)sqlite3_column_text(st, 11))
+               : json_null();
 }
 
 json_t *vcsi_estimate_get(vcs_store *s, const vcs_office *o,
                           const char *id, int report)
 {
-    json_t *doc = NULL;
+    row_docs d = {report ? report_doc : estimate_doc, 1, NULL};
     read_rows(s, "estimate", NULL,
               "SELECT id, analyst, country, status, published, created, "
               "updated, request, summary, error, result, report, headlines "
               "FROM estimates WHERE id = ?1 AND " ESTIMATE_VISIBLE,
-              report ? estimate_report : estimate_full, &doc, "sis", id,
-              o->analyst, o->country);
-    return doc;
+              first_row, &d, "sis", id, o->analyst, o->country);
+    return d.out;
 }
 
 json_t *vcsi_estimate_list(vcs_store *s, const vcs_office *o)
 {
-    json_t *a = json_array();
-    if (a != NULL) {
+    row_docs d = {estimate_doc, 0, json_array()};
+    if (d.out != NULL) {
         read_rows(s, "estimates", NULL,
                   "SELECT id, analyst, country, status, published, created, "
                   "updated FROM estimates WHERE ?1 IS NOT NULL AND "
                   ESTIMATE_VISIBLE " ORDER BY seq DESC",
-                  estimate_append, a, "iis", 1, o->analyst, o->country);
+                  each_row, &d, "iis", 1, o->analyst, o->country);
     }
-    return a;
+    return d.out;
 }
 
 int vcsi_estimate_publish(vcs_store *s, const vcs_office *o, const char *id,
