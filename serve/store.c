@@ -380,14 +380,58 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
     }
 }
 
+/* Bind st's parameters ?1, ?2, ... from ap, one letter of types each:
+ * 's' a string (NULL binds NULL), 'i' an int, 'I' an sqlite3_int64, 'b'
+ * a blob (its pointer, then its int size). */
+static void bind_args(sqlite3_stmt *st, const char *types, va_list ap)
+{
+    for (int i = 1; types[i - 1] != '\0'; i++) {
+        switch (types[i - 1]) {
+        case 's':
+            bind_text(st, i, va_arg(ap, const char *));
+            break;
+        case 'i':
+            sqlite3_bind_int(st, i, va_arg(ap, int));
+            break;
+        case 'I':
+            sqlite3_bind_int64(st, i, va_arg(ap, sqlite3_int64));
+            break;
+        default: { /* 'b' */
+            const void *blob = va_arg(ap, const void *);
+            sqlite3_bind_blob(st, i, blob, va_arg(ap, int),
+                              SQLITE_TRANSIENT);
+        }
+        }
+    }
+}
+
+/* One statement of a write, in the caller's transaction on w: sql
+ * prepared, bound from the arguments after types (bind_args), stepped
+ * once, finalized.  VC_OK when it ran, else VC_EIO with err worded
+ * "store: WHAT: ..." (err may be NULL). */
+static int write_step(sqlite3 *w, const char *what, vc_error *err,
+                      const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w, sql, -1, &st, NULL) != SQLITE_OK) {
+        return vcsi_db_error(w, what, err);
+    }
+    va_list ap;
+    va_start(ap, types);
+    bind_args(st, types, ap);
+    va_end(ap);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK
+                                             : vcsi_db_error(w, what, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Every read of the service: on a reader connection (its lock held
- * throughout), prepare sql, bind its parameters ?1, ?2, ... from the
- * arguments after types (one letter each: 's' a string, NULL binding NULL;
- * 'i' an int; 'I' an sqlite3_int64; 'b' a blob, its pointer then its int
- * size), then hand each row to row(st, ctx) until it returns nonzero.
- * Returns SQLITE_DONE when every row was read, SQLITE_ROW when row
- * stopped early, else SQLite's error code; on an error with err given,
- * err says what (worded "store: WHAT: ..."). */
+ * throughout), prepare sql, bind its parameters from the arguments after
+ * types (bind_args), then hand each row to row(st, ctx) until it returns
+ * nonzero.  Returns SQLITE_DONE when every row was read, SQLITE_ROW when
+ * row stopped early, else SQLite's error code; on an error with err
+ * given, err says what (worded "store: WHAT: ..."). */
 static int read_rows(vcs_store *s, const char *what, vc_error *err,
                      const char *sql,
                      int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
@@ -400,24 +444,7 @@ static int read_rows(vcs_store *s, const char *what, vc_error *err,
     if (rc == SQLITE_OK) {
         va_list ap;
         va_start(ap, types);
-        for (int i = 1; types[i - 1] != '\0'; i++) {
-            switch (types[i - 1]) {
-            case 's':
-                bind_text(st, i, va_arg(ap, const char *));
-                break;
-            case 'i':
-                sqlite3_bind_int(st, i, va_arg(ap, int));
-                break;
-            case 'I':
-                sqlite3_bind_int64(st, i, va_arg(ap, sqlite3_int64));
-                break;
-            default: { /* 'b' */
-                const void *blob = va_arg(ap, const void *);
-                sqlite3_bind_blob(st, i, blob, va_arg(ap, int),
-                                  SQLITE_TRANSIENT);
-            }
-            }
-        }
+        bind_args(st, types, ap);
         va_end(ap);
         do {
             rc = sqlite3_step(st);
@@ -457,23 +484,13 @@ static int each_row(sqlite3_stmt *st, void *ctx)
 int vcsi_audit(sqlite3 *w, const char *office, const char *action,
                const char *object, const char *client, vc_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w, "INSERT INTO audit (time, office, action, "
-                              "object, client) VALUES (?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        return vcsi_db_error(w, "audit", err);
-    }
     char now[32];
     vcsi_now(now);
-    bind_text(st, 1, now);
-    bind_text(st, 2, office);
-    bind_text(st, 3, action);
-    bind_text(st, 4, object ? object : "");
-    bind_text(st, 5, client ? client : "");
-    int rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK
-                                             : vcsi_db_error(w, "audit", err);
-    sqlite3_finalize(st);
-    return rc;
+    return write_step(w, "audit", err,
+                      "INSERT INTO audit (time, office, action, object, "
+                      "client) VALUES (?, ?, ?, ?, ?)",
+                      "sssss", now, office, action, object ? object : "",
+                      client ? client : "");
 }
 
 /* BEGIN IMMEDIATE on the writer (lock held): the write lock is taken at
@@ -577,36 +594,20 @@ int vcs_office_revoke(vcs_store *s, const char *name, vc_error *err)
 {
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE offices SET revoked = 1 WHERE "
-                                 "name = ?", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "revoke", err);
+    if (rc == VC_OK) {
+        rc = write_step(w, "revoke", err,
+                        "UPDATE offices SET revoked = 1 WHERE name = ?", "s",
+                        name);
+    }
+    if (rc == VC_OK && sqlite3_changes(w) == 0) {
+        rc = vc_error_set(err, VC_EINVAL, "there is no office called "
+                          "\"%s\"", name);
     }
     if (rc == VC_OK) {
-        bind_text(st, 1, name);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "revoke", err);
-        } else if (sqlite3_changes(w) == 0) {
-            rc = vc_error_set(err, VC_EINVAL, "there is no office called "
-                              "\"%s\"", name);
-        }
+        rc = write_step(w, "revoke", err,
+                        "DELETE FROM sessions WHERE office = (SELECT id "
+                        "FROM offices WHERE name = ?)", "s", name);
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "DELETE FROM sessions WHERE office = "
-                                 "(SELECT id FROM offices WHERE name = ?)",
-                              -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "revoke", err);
-    }
-    if (rc == VC_OK) {
-        bind_text(st, 1, name);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "revoke", err);
-        }
-    }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, "admin", "office.revoke", name, "", err);
     }
@@ -727,7 +728,6 @@ int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
     if (rc == VC_OK) {
         /* expired sessions go as new ones come */
         char sql[96];
@@ -735,23 +735,15 @@ int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
                  "%lld", (long long)time(NULL));
         rc = exec(w, sql, err);
     }
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "INSERT INTO sessions (hash, office, "
-                                 "created, expires) VALUES (?, ?, ?, ?)",
-                              -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "session", err);
-    }
     if (rc == VC_OK) {
-        sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, o->id);
-        bind_text(st, 3, now);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL)
-                                      + (sqlite3_int64)hours * 3600);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "session", err);
-        }
+        rc = write_step(w, "session", err,
+                        "INSERT INTO sessions (hash, office, created, "
+                        "expires) VALUES (?, ?, ?, ?)", "bIsI",
+                        (const void *)h, (int)sizeof h,
+                        (sqlite3_int64)o->id, now,
+                        (sqlite3_int64)time(NULL)
+                            + (sqlite3_int64)hours * 3600);
     }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "session.create", "", client, err);
     }
@@ -774,13 +766,9 @@ void vcsi_session_delete(vcs_store *s, const char *token)
     uint8_t h[VCS_HASH_SIZE];
     vcsi_hmac(s->key, "session", token, strlen(token), h);
     sqlite3 *w = vcsi_writer_lock(s);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w, "DELETE FROM sessions WHERE hash = ?", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
-        sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
+    /* a sign-out that fails leaves a session that expires anyway */
+    write_step(w, "session", NULL, "DELETE FROM sessions WHERE hash = ?",
+               "b", (const void *)h, (int)sizeof h);
     vcsi_writer_unlock(s);
 }
 
@@ -1066,26 +1054,13 @@ int vcsi_estimate_put(vcs_store *s, const vcs_office *o,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "INSERT INTO estimates (id, analyst, "
-                                 "country, request, status, created, "
-                                 "updated) VALUES (?, ?, ?, ?, 'queued', ?, "
-                                 "?)", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "estimate", err);
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, fresh);
-        bind_text(st, 2, o->name);
-        bind_text(st, 3, country);
-        bind_text(st, 4, request);
-        bind_text(st, 5, now);
-        bind_text(st, 6, now);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "estimate", err);
-        }
+        rc = write_step(w, "estimate", err,
+                        "INSERT INTO estimates (id, analyst, country, "
+                        "request, status, created, updated) VALUES (?, ?, "
+                        "?, ?, 'queued', ?, ?)", "ssssss", fresh, o->name,
+                        country, request, now, now);
     }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "estimate.create", fresh, client, err);
     }
@@ -1186,22 +1161,14 @@ int vcsi_estimate_publish(vcs_store *s, const vcs_office *o, const char *id,
 {
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE estimates SET published = 1 WHERE "
-                                 "id = ? AND status = 'done'", -1, &st,
-                              NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "publish", err);
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, id);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "publish", err);
-        } else if (sqlite3_changes(w) == 0) {
-            rc = vc_error_set(err, VC_EINVAL, "estimate %s is not done", id);
-        }
+        rc = write_step(w, "publish", err,
+                        "UPDATE estimates SET published = 1 WHERE id = ? "
+                        "AND status = 'done'", "s", id);
     }
-    sqlite3_finalize(st);
+    if (rc == VC_OK && sqlite3_changes(w) == 0) {
+        rc = vc_error_set(err, VC_EINVAL, "estimate %s is not done", id);
+    }
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "estimate.publish", id, client, err);
     }
@@ -1254,26 +1221,13 @@ int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, NULL);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE estimates SET status = ?, error = "
-                                 "?, summary = ?, result = ?, report = ?, "
-                                 "headlines = ?, updated = ? WHERE id = ?", -1, &st, NULL)
-               != SQLITE_OK) {
-        rc = VC_EIO;
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, status);
-        bind_text(st, 2, error);
-        bind_text(st, 3, summary);
-        bind_text(st, 4, results);
-        bind_text(st, 5, report);
-        bind_text(st, 6, headlines);
-        bind_text(st, 7, now);
-        bind_text(st, 8, id);
-        rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK : VC_EIO;
+        rc = write_step(w, "estimate", NULL,
+                        "UPDATE estimates SET status = ?, error = ?, "
+                        "summary = ?, result = ?, report = ?, headlines = "
+                        "?, updated = ? WHERE id = ?", "ssssssss", status,
+                        error, summary, results, report, headlines, now, id);
     }
-    sqlite3_finalize(st);
     rc = commit(w, rc, NULL);
     vcsi_writer_unlock(s);
     return rc;
