@@ -67,7 +67,9 @@ void cli_batch_help(FILE *f)
     fputs(
         "\n"
         "Standard output gets one headline per stratum and the report's\n"
-        "path; standard error shows progress when it is a terminal.\n"
+        "path.  Standard error, when it is a terminal, shows progress:\n"
+        "units and strata done, units computed per second and the time\n"
+        "left at that rate (-q: none).  The outputs never depend on it.\n"
         "\n"
         "Across ranks of an MPI job (build/victimcount-mpi, the same\n"
         "options): mpirun --bind-to none -np W+1 victimcount-mpi batch ...\n"
@@ -165,7 +167,10 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
 
 /* The progress display: on a terminal one line rewritten in place; as
  * lines (a log, or mpirun's forwarded standard error) one line per
- * finished unit, naming it and who computed it. */
+ * finished unit, naming it and who computed it.  Both give the units
+ * computed per second in this run (cached units cost nothing, so they
+ * are left out of the rate) and the time left at that rate, as
+ * estimate's progress line gives sweeps per second for chains. */
 static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
 {
     size_t total = p->nunits;
@@ -180,6 +185,9 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
                 p->units[i].name, by ? ", " : "", by ? by : "", elapsed);
     } else {
         return;
+    }
+    if (p->done > 0 && elapsed > 0.0) {
+        fprintf(stderr, ", %.3g units/s", (double)p->done / elapsed);
     }
     if (p->done > 0 && p->done < p->ntodo) {
         double eta = elapsed * (double)(p->ntodo - p->done)
