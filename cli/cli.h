@@ -228,6 +228,15 @@ typedef struct {
      * (worded from its range); for a CHOICE the verb ("must be", "takes")
      * before the list of names */
     const char *takes;
+    /* --help's line for it (cli_opt_help): the value's placeholder
+     * ("COLS", "FILE"; NULL for a flag), what it does, and its default
+     * (NULL: none, or said in help) */
+    const char *arg;
+    const char *help;
+    const char *dflt;
+    /* the heading --help lists it under: NULL for the command's general
+     * options, else a method's name ("lcm") or another group's */
+    const char *section;
 } cli_opt;
 
 /* A command's table, and who is parsing it. */
@@ -247,6 +256,22 @@ typedef struct {
  * at --help. */
 int cli_opt_parse(int argc, char **argv, const cli_optable *t, void *dest,
                   int *help);
+/* A command's own words for one option of a shared table (estimate,
+ * validate and batch share one): name is the long name; help and dflt
+ * replace the table's.  A list ends with a NULL name. */
+typedef struct {
+    const char *name;
+    const char *help;
+    const char *dflt;
+} cli_opt_words;
+
+/* The lines of --help for t's options that t->command accepts and that
+ * are listed under section (NULL: the general ones), in table order:
+ *   "  -m, --method LIST      what it does (default: D)"
+ * wrapped to 78 columns; own (may be NULL) rewords some.  So --help and
+ * the parser read one table and cannot drift apart. */
+void cli_opt_help(FILE *f, const cli_optable *t, const char *section,
+                  const cli_opt_words *own);
 /* A whole number in [lo, hi] (no sign, no other character); 0 on
  * success. */
 int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
@@ -263,6 +288,12 @@ void cli_options_free(cli_options *o);
  * or CLI_EXIT_USAGE after printing why; *help set when --help was given. */
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
+/* The table cli_parse reads for cmd (estimate, validate or batch). */
+void cli_options_table(const char *cmd, cli_optable *t);
+/* cmd's --help lines for the options of that table under section
+ * (cli_opt_help). */
+void cli_options_help(FILE *f, const char *cmd, const char *section,
+                      const cli_opt_words *own);
 void cli_read_opts(const cli_options *o, vc_read_opts *r);
 /* Read o->input with o's reading options.  The dataset is returned (*rc
  * CLI_EXIT_OK), or NULL after printing why, with the library's advice
@@ -463,18 +494,31 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 /* simulate.c */
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_simulate_table(cli_optable *t);
 
 /* encode.c / link.c: privacy-preserving record linkage (link/) */
 int cli_encode(int argc, char **argv);
 void cli_encode_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_encode_table(cli_optable *t);
 int cli_link(int argc, char **argv);
 void cli_link_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_link_table(cli_optable *t);
 
 /* serve.c: the intake service (serve/) and its administration */
 int cli_serve(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 void cli_serve_help(FILE *f);
 void cli_admin_help(FILE *f);
+/* the option tables of serve and of admin's command cmd ("revoke"; NULL:
+ * every admin command at once, as --help lists them) */
+void cli_serve_table(cli_optable *t);
+void cli_admin_table(const char *cmd, cli_optable *t);
+/* dispatch.c: the option table of a command as its --help names it
+ * ("estimate", "admin revoke"); 0, or -1 for no such command. */
+int cli_command_optable(const char *cmd, cli_optable *t);
 
 /* jsonmem.c: route jansson's allocations through malloc and count those
  * that fail, with the other failures the CLI recovers from locally (see

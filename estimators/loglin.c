@@ -970,6 +970,28 @@ static int check_existence(const double *y, vc_loglin_result *res,
     return VC_OK;
 }
 
+/* check_existence where a missing MLE ends the fit: VC_OK when the MLE
+ * exists, else VC_ENOMLE "log-linear fit: the MLE does not exist WHY"
+ * (or the check's own error).  Asked before IRLS when N is not
+ * identifiable, and during it (a singular Gram matrix, or lp_after
+ * iterations without convergence). */
+static int require_mle(const double *y, vc_loglin_result *res,
+                       vc_loglin_workspace *w, const char *why,
+                       vc_error *err)
+{
+    int exists;
+    int status = check_existence(y, res, w, &exists, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (!exists) {
+        return vc_error_set(err, VC_ENOMLE,
+                            "log-linear fit: the MLE does not exist %s",
+                            why);
+    }
+    return VC_OK;
+}
+
 /* One IRLS fit of model m as it stands (no refits for Chao's etas). */
 static int fit_once(const double *y, double n, int include0,
                     const vc_loglin_model *m, const vc_loglin_result *start,
@@ -993,15 +1015,10 @@ static int fit_once(const double *y, double n, int include0,
     res->iterations = 0;
     vci_loglin_setup(y, include0, m, res, w);
     if (!w->identifiable) {
-        int exists;
-        int status = check_existence(y, res, w, &exists, err);
+        int status = require_mle(y, res, w,
+                                 "and N is not identifiable (code 3)", err);
         if (status != VC_OK) {
             return status;
-        }
-        if (!exists) {
-            return vc_error_set(err, VC_ENOMLE,
-                                "log-linear fit: the MLE does not exist "
-                                "and N is not identifiable (code 3)");
         }
         if (res->nneginf > 0) {
             /* The finite MLE does not exist (a margin is zero) and the
@@ -1030,15 +1047,9 @@ static int fit_once(const double *y, double n, int include0,
             /* A singular weighted Gram matrix with a full-rank design means
              * means have underflowed to 0: the signature of a missing MLE. */
             if (!lp_done) {
-                int exists;
-                int status = check_existence(y, res, w, &exists, err);
+                int status = require_mle(y, res, w, "(code 1)", err);
                 if (status != VC_OK) {
                     return status;
-                }
-                if (!exists) {
-                    return vc_error_set(err, VC_ENOMLE,
-                                        "log-linear fit: the MLE does not "
-                                        "exist (code 1)");
                 }
             }
             return vc_error_set(err, VC_ENUMERIC,
@@ -1078,15 +1089,9 @@ static int fit_once(const double *y, double n, int include0,
             break;
         }
         if (iter == control->lp_after && !lp_done) {
-            int exists;
-            int status = check_existence(y, res, w, &exists, err);
+            int status = require_mle(y, res, w, "(code 1)", err);
             if (status != VC_OK) {
                 return status;
-            }
-            if (!exists) {
-                return vc_error_set(err, VC_ENOMLE,
-                                    "log-linear fit: the MLE does not "
-                                    "exist (code 1)");
             }
             lp_done = 1;
         }

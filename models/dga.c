@@ -1123,7 +1123,14 @@ static double largest(const double *v, size_t n)
     return m;
 }
 
-/* Per-thread memory of the passes of vci_dga_average. */
+/* Per-thread memory of the passes of vci_dga_average.  Phases (1), (2)
+ * and (3) each open a parallel region that allocates it, flags a failed
+ * allocation and frees it: alike on purpose.  Each phase's loop has its
+ * own schedule (dynamic 8 for the cheap probes, dynamic 1 for the costly
+ * refinement and sums, which (3) runs in rounds with a barrier), and an
+ * OpenMP schedule is fixed per loop at compile time; one region driven
+ * by a callback per block would put an indirect call in the per-block
+ * loop and hide which phase a profile shows. */
 typedef struct {
     probe *pb;      /* nsub */
     double *ub, *sm; /* ngraphs each */

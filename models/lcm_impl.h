@@ -159,9 +159,9 @@ static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N,
  * barrier; and at most one thread per VCI_BLOCKS_PER_THREAD blocks,
  * because beyond that the hand-off of a region every sweep costs more
  * than its share of the work.  The measurements behind each number are
- * in bench/RESULTS.md ("Blocked per-pattern work in one chain") and
- * bench/HISTORY.md ("Blocked allocation", "a 16-core machine").  The
- * draws are the same whatever the thread count.
+ * in bench/RESULTS.md ("Blocked per-pattern work in one chain", under
+ * "Chains in parallel") and bench/HISTORY.md ("Blocked allocation", "a
+ * 16-core machine").  The draws are the same whatever the thread count.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,

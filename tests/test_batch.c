@@ -841,7 +841,8 @@ static void test_batch_report_escapes(void)
     free(csv);
 }
 
-/* On a terminal, batch shows units and strata done, and an ETA. */
+/* On a terminal, batch shows units and strata done, units per second
+ * and the time left; -q silences it (and changes no output file). */
 static void test_batch_progress(void)
 {
     char path[600];
@@ -858,7 +859,39 @@ static void test_batch_progress(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "\r\033[Kbatch: 4/4 units, 2/2 strata "
                                      "done"));
     CU_ASSERT_PTR_NOT_NULL(strstr(t, ", ETA "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, " units/s"));
+    /* the rate is a positive number */
+    const char *rate = strstr(t, " units/s");
+    if (rate != NULL) {
+        const char *num = rate;
+        while (num > t && num[-1] != ' ') {
+            num--;
+        }
+        CU_ASSERT(strtod(num, NULL) > 0.0);
+    }
     free(t);
+    snprintf(path, sizeof path, "%s/bprogq.out", tmpdir);
+    CU_ASSERT_EQUAL_FATAL(sh("script -qec \"%s batch -q --strata "
+                             "country,year --methods chapman,independence "
+                             "--lists IOM,NGO --out %s/bprogq "
+                             "tests/fixtures/cli_strata.csv\" /dev/null "
+                             ">'%s' 2>&1", vc_test_cli(), tmpdir, path), 0);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NULL(strstr(t, "batch: "));
+    CU_ASSERT_PTR_NULL(strstr(t, "units/s"));
+    free(t);
+    /* the outputs are the same bytes with or without the display */
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "results.csv" : "results.json";
+        char a[700], b[700];
+        snprintf(a, sizeof a, "%s/bprog/%s", tmpdir, name);
+        snprintf(b, sizeof b, "%s/bprogq/%s", tmpdir, name);
+        char *x = slurp(a, NULL), *y = slurp(b, NULL);
+        CU_ASSERT(x != NULL && y != NULL && strcmp(x, y) == 0);
+        free(x);
+        free(y);
+    }
 }
 
 /* The MPI batch (build/victimcount-mpi under mpirun) on localhost: no

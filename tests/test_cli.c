@@ -150,6 +150,52 @@ static void test_help_options_parsed(void)
     }
 }
 
+/* The other way round: every option a command's table accepts has a
+ * line of its own in that command's --help ("  -m, --method" or
+ * "      --lists" at the start of a line) with words saying what it does,
+ * and an alias is named beside it.  A new option without --help words,
+ * or a section heading the help forgets to print, fails here. */
+static void test_help_lists_every_option(void)
+{
+    static const char *const cmds[] = {
+        "estimate", "validate", "batch", "simulate", "encode", "link",
+        "serve", "admin add-office", "admin revoke", "admin audit"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        cli_optable t;
+        CU_ASSERT_EQUAL_FATAL(cli_command_optable(cmds[c], &t), 0);
+        CU_ASSERT(t.n > 0);
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "%s --help", cmds[c]);
+        CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+        static char help[1 << 16];
+        snprintf(help, sizeof help, "%s", slurp(out_path));
+        for (size_t i = 0; i < t.n; i++) {
+            const cli_opt *e = &t.opts[i];
+            if (e->commands != 0 && (e->commands & t.command) == 0) {
+                continue;
+            }
+            char head[128], alias[96];
+            snprintf(head, sizeof head, "\n  %s%c%s--%s",
+                     e->short_name ? "-" : " ",
+                     e->short_name ? e->short_name : ' ',
+                     e->short_name ? ", " : "  ", e->name);
+            const char *at = strstr(help, head);
+            size_t n = strlen(head);
+            int listed = at != NULL && (at[n] == ' ' || at[n] == '\n');
+            int said = e->help != NULL && strlen(e->help) >= 8;
+            snprintf(alias, sizeof alias, "(or --%s)",
+                     e->alias ? e->alias : "");
+            int alias_named = e->alias == NULL || strstr(help, alias);
+            if (!listed || !said || !alias_named) {
+                fprintf(stderr, "\n  %s --help: --%s %s", cmds[c], e->name,
+                        !listed ? "has no line" : !said ? "has no words"
+                                                        : "hides its alias");
+                CU_FAIL("an option of the table is not in --help");
+            }
+        }
+    }
+}
+
 static void test_usage_errors(void)
 {
     CU_ASSERT_EQUAL(run(""), 2);
@@ -1330,6 +1376,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "usage errors", test_usage_errors) == NULL
         || CU_add_test(s, "every option --help names is parsed",
                        test_help_options_parsed) == NULL
+        || CU_add_test(s, "every option of a table is in --help",
+                       test_help_lists_every_option) == NULL
         || CU_add_test(s, "data errors", test_data_errors) == NULL
         || CU_add_test(s, "json", test_json) == NULL
         || CU_add_test(s, "text and csv", test_text_and_csv) == NULL
