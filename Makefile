@@ -114,7 +114,7 @@ LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
 ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
-                              models/*.c report/*.c link/*.c))
+                              models/*.c report/*.c link/*.c batch/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # The service is not part of the library: its objects go into the
 # victimcount binaries only.
@@ -439,7 +439,7 @@ coverage: deps
 # total.  Fails when a figure is under its target or a test failed (the
 # report is printed either way); tests/ and bench/ are not counted.
 COV_BUILD = build-cov
-COV_LIB_DIRS = core data estimators models report sim link
+COV_LIB_DIRS = core data estimators models report sim link batch
 COV_LIB_LINES ?= 97
 COV_LIB_BRANCHES ?= 85
 COV_CLI_LINES ?= 92
@@ -536,7 +536,7 @@ $(BUILD)/fuzz/fuzz_serve: fuzz/fuzz_serve.c fuzz/fuzz_common.h \
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report link cli serve
+	  report link batch cli serve
 	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
 	  $(PKG_CFLAGS)
 
