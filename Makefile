@@ -69,8 +69,10 @@ COV_DEBIAN_PACKAGES = gcovr
 FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
 # Only the R and Python bindings need these (make test-bindings);
 # installed without Recommends, which would add hundreds of R packages.
+# knitr, rmarkdown and pandoc build the R package's vignettes.
 BINDINGS_DEBIAN_PACKAGES = python3 python3-numpy python3-pytest \
-                           r-base-dev r-cran-testthat r-cran-posterior
+                           r-base-dev r-cran-testthat r-cran-posterior \
+                           r-cran-knitr r-cran-rmarkdown pandoc
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -294,9 +296,10 @@ test-clone: deps
 
 # ---------------------------------------------------------------- bindings
 
-# The R package is built (R CMD build) and installed into $(R_LIB) against
-# the library of this tree; the Python module needs no build and finds
-# $(SHARED_LIB) when used in place (VICTIMCOUNT_LIB says so explicitly).
+# The R package is built (R CMD build, which runs its vignettes) and
+# installed into $(R_LIB) against the library of this tree; the Python
+# module needs no build and finds $(SHARED_LIB) when used in place
+# (VICTIMCOUNT_LIB says so explicitly).
 # Debian's python3: the packages it needs are Debian's.
 PYTHON ?= /usr/bin/python3
 R_LIB = $(BUILD)/R
@@ -309,8 +312,7 @@ BINDINGS_TEST_ENV = VC_CLI=$(CURDIR)/$(CLI_BIN) \
 bindings: all
 	@mkdir -p $(R_LIB)
 	rm -f $(R_TARBALL)
-	cd $(BUILD) && $(R_ENV) R CMD build --no-build-vignettes \
-	  $(CURDIR)/bindings/r
+	cd $(BUILD) && $(R_ENV) R CMD build $(CURDIR)/bindings/r
 	$(R_ENV) R CMD INSTALL --no-multiarch -l $(R_LIB) $(R_TARBALL)
 
 # pytest, then R CMD check --as-cran of the built package (no network:

@@ -1,4 +1,4 @@
-"""The module's functions: read, validate, estimate.
+"""The module's functions: read, validate, estimate, batch.
 
 estimate() repeats, call for call, what `victimcount estimate` does for each
 method (cli/methods.c), with the CLI's defaults, and builds the rows of its
