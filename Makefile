@@ -69,10 +69,11 @@ COV_DEBIAN_PACKAGES = gcovr
 FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
 # Only the R and Python bindings need these (make test-bindings);
 # installed without Recommends, which would add hundreds of R packages.
-# knitr, rmarkdown and pandoc build the R package's vignettes.
+# knitr, rmarkdown and pandoc build the R package's vignettes; qpdf is
+# what R CMD check --as-cran checks their size with.
 BINDINGS_DEBIAN_PACKAGES = python3 python3-numpy python3-pytest \
                            r-base-dev r-cran-testthat r-cran-posterior \
-                           r-cran-knitr r-cran-rmarkdown pandoc
+                           r-cran-knitr r-cran-rmarkdown pandoc qpdf
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
