@@ -151,6 +151,9 @@ vc_batch <- function(x, method = NULL, level = 0.95, ...,
   draws <- match.arg(draws)
   dots <- split_dots(list(...), "vc_batch")
   opts <- dots$opts
+  if (!is.null(method) && length(method) == 0L)
+    stop("vc_batch: no methods named; leave method NULL for the default ",
+         "(chapman, loglinear, lcm, dga)", call. = FALSE)
   tab <- as_vc_table(x, dots$read)
   opts$level <- level
   rows <- .Call(vcr_batch, tab$ptr,

@@ -228,6 +228,8 @@ test_that("vc_batch: default methods, refused units, unknown methods", {
   expect_match(r$error[5], "^only 1 list saw anyone here")
   expect_error(vc_batch(d, method = "lcmcr", strata = "s"),
                "unknown method")
+  expect_error(vc_batch(d, method = character(), strata = "s"),
+               "no methods named")
   r <- vc_batch(d, strata = "s", iterations = 200, burnin = 50,
                 bootstrap = 20)
   expect_equal(r$method[r$stratum == "y"],
