@@ -20,6 +20,7 @@
 
 #include <omp.h>
 
+#include "batch/vc_batch.h"
 #include "cli/batch_impl.h"
 #include "report/vc_report.h"
 
@@ -108,11 +109,12 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     cli_options mo = p->mo;
     mo.threads = threads;
     size_t J = u->t->J;
-    const cli_method *m = u->m;
-    /* Chapman on more than two lists: Chapman for each pair. */
-    if (m->many_lists != NULL && J > 2) {
-        m = cli_method_find(m->many_lists);
-    }
+    /* the library's plan says which method runs on this table (chapman
+     * on more than two lists: Chapman for each pair) and whether one can
+     * run at all; the method runners key their streams as it says */
+    vc_batch_unit bu;
+    vc_batch_unit_init(u->t, u->m->name, mo.seed, &bu);
+    const cli_method *m = cli_method_find(bu.run);
     /* an allocation that failed and was recovered from on the way
      * (jansson, a detail line) may have left a field out */
     unsigned long oom_before = cli_oom_count();
@@ -122,20 +124,13 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
         return NULL;
     }
     size_t nrows;
-    if (u->why[0] != '\0') {
+    if (u->why[0] != '\0' || bu.status != VC_OK) {
         nrows = 1;
         res[0].table = u->t;
         res[0].method = u->m->name;
         res[0].status = VC_EUNDEFINED;
-        snprintf(res[0].error, sizeof res[0].error, "%s", u->why);
-    } else if (J < 2) {
-        nrows = 1;
-        res[0].table = u->t;
-        res[0].method = u->m->name;
-        res[0].status = VC_EUNDEFINED;
-        snprintf(res[0].error, sizeof res[0].error,
-                 "only %zu list saw anyone here; at least 2 are needed (3 "
-                 "for loglinear, lcm and dga)", J);
+        snprintf(res[0].error, sizeof res[0].error, "%s",
+                 u->why[0] != '\0' ? u->why : bu.why);
     } else {
         nrows = cli_run_method(m, u->t, &mo, res, NULL);
     }

@@ -341,8 +341,6 @@ struct cli_method {
     int two_list;           /* needs exactly two lists */
     int pairwise;           /* one row per pair of lists */
     unsigned color;         /* 0xRRGGBB in the report's forest plot */
-    const char *many_lists; /* the method a batch runs instead on a table
-                               of more than two lists, or NULL */
     /* Run on t into res[0 .. cli_method_rows - 1] (zeroed, table and
      * method set); returns the rows written.  One of: */
     size_t (*run)(const cli_method *m, const vc_table *t,

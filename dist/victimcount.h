@@ -16,6 +16,7 @@
 #ifndef VC_VICTIMCOUNT_H
 #define VC_VICTIMCOUNT_H
 
+#include "batch/vc_batch.h"
 #include "core/vc_core.h"
 #include "core/vc_estimate.h"
 #include "data/vc_data.h"

@@ -1,4 +1,4 @@
-"""The module's functions: read, validate, estimate.
+"""The module's functions: read, validate, estimate, batch.
 
 estimate() repeats, call for call, what `victimcount estimate` does for each
 method (cli/methods.c), with the CLI's defaults, and builds the rows of its
@@ -11,7 +11,7 @@ import math
 import os
 import re
 import time
-from ctypes import (byref, c_char_p, c_double, c_uint,
+from ctypes import (byref, c_char_p, c_double, c_size_t, c_uint,
                     create_string_buffer, POINTER, sizeof)
 
 from . import _lib as L
@@ -477,19 +477,19 @@ def _residuals(tp, t, fit, w, x):
          "residual": _finite(resid[c])} for c in range(1, ncell)]
 
 
-def _loglinear(tp, o):
+def _loglinear(tp, o, stream):
     t = tp.contents
     err = L.Error()
     w = L.vc_loglin_workspace_alloc(t.J, byref(err))
     if not w:
         raise _Fail(err.code, err.msg.decode())
     try:
-        return _loglinear_in(tp, t, o, w)
+        return _loglinear_in(tp, t, o, w, stream)
     finally:
         L.vc_loglin_workspace_free(w)
 
 
-def _loglinear_in(tp, t, o, w):
+def _loglinear_in(tp, t, o, w, stream):
     err = L.Error()
     fit = L.LoglinResult()
     asked = None
@@ -564,7 +564,7 @@ def _loglinear_in(tp, t, o, w):
         L.vc_loglin_boot_opts_default(byref(bo))
         bo.B = o["bootstrap"]
         bo.seed = o["seed"]
-        bo.stratum = L.vc_hash_string(t.label)
+        bo.stratum = stream
         bo.pthresh = o["pthresh"]
         bo.level = o["level"]
         br = L.LoglinBootResult()
@@ -585,7 +585,7 @@ def _diag_or_null(defined, v):
     return _finite(v) if defined else None
 
 
-def _lcm(tp, o):
+def _lcm(tp, o, stream):
     t = tp.contents
     err = L.Error()
     lo = L.LcmOpts()
@@ -600,7 +600,7 @@ def _lcm(tp, o):
     lo.iterations = o["iterations"]
     lo.thin = o["thin"]
     lo.seed = o["seed"]
-    lo.stratum = L.vc_hash_string(t.label)
+    lo.stratum = stream
     lo.threads = o["threads"]
     lo.level = o["level"]
     _check(L.vc_lcm_opts_check(byref(lo), tp, byref(err)), err)
@@ -725,7 +725,7 @@ def _lcm_draws(c):
     return out
 
 
-def _dga(tp, o):
+def _dga(tp, o, stream):
     t = tp.contents
     err = L.Error()
     d = L.DgaOpts()
@@ -747,7 +747,7 @@ def _dga(tp, o):
     m.iterations = o["iterations"]
     m.thin = o["thin"]
     m.seed = o["seed"]
-    m.stratum = L.vc_hash_string(t.label)
+    m.stratum = stream
     m.threads = o["threads"]
     t0 = time.monotonic()
     rp = L.vc_dga_mcmc_fit(tp, byref(d), byref(m), byref(err)) if mcmc \
@@ -810,6 +810,17 @@ def _dga_result(t, r, o, mcmc, seconds):
 
 
 # ---------------------------------------------------------------- estimate
+
+def _run(m, tp, o, stream):
+    """Method m on table tp: a list of (vc_estimate, details)."""
+    if m in _CLASSICAL:
+        return _classical(m, tp, tp.contents.J, o)
+    if m == "loglinear":
+        return _loglinear(tp, o, stream)
+    if m == "lcm":
+        return _lcm(tp, o, stream)
+    return _dga(tp, o, stream)
+
 
 def _label(o, d, t):
     """As cli_population_label: the stratum, the label, or the input's base
@@ -911,16 +922,11 @@ def estimate(data, methods=None, **options):
     for s in range(len(d)):
         tp = d._table(s)
         t = tp.contents
+        # a stratum's streams are keyed by its label (vc_batch.h)
+        stream = L.vc_hash_string(t.label)
         for m in methods:
             try:
-                if m in _CLASSICAL:
-                    got = _classical(m, tp, t.J, o)
-                elif m == "loglinear":
-                    got = _loglinear(tp, o)
-                elif m == "lcm":
-                    got = _lcm(tp, o)
-                else:
-                    got = _dga(tp, o)
+                got = _run(m, tp, o, stream)
                 rows.extend(_row(m, d, t, o, e, x, True) for e, x in got)
             except _Fail as f:
                 if o["errors"] == "raise":
@@ -929,4 +935,62 @@ def estimate(data, methods=None, **options):
                                            % (where, m, f.message)) from None
                 rows.append(_row(m, d, t, o, L.Estimate(), {}, False,
                                  f.message, f.status))
+    return rows
+
+
+# ---------------------------------------------------------------- batch
+
+def batch(data, methods=None, **options):
+    """Every stratum with every method, as `victimcount batch` computes its
+    results: the library's plan of a batch (batch/vc_batch.h) gives the
+    units, stratum by stratum and the methods in the order given (default
+    chapman, loglinear, lcm, dga), the method that runs on each stratum's
+    table (chapman on more than two lists gives Chapman for each pair) and
+    the seed and random stream of each unit, so the same options and seed
+    give the numbers of the CLI's results.json, bit for bit, whatever the
+    number of threads.
+
+    data and options: as estimate() (draws=False unless asked for).  A unit
+    that fails does not stop the batch: its row has estimate None, error
+    and status, as in results.json.  Returns a list of dicts, one per
+    stratum and method (per pair for chapman on more than two lists), with
+    the fields of results.json's rows.  The report (report.html) is written
+    by the CLI: `victimcount batch FILE --out DIR`.
+    """
+    opts = dict(options)
+    opts.setdefault("draws", False)
+    d = _dataset(data, opts)
+    o = _options(opts)
+    if isinstance(methods, str):
+        methods = [m for m in methods.split(",") if m]
+    arr, n = _strings(methods)
+    nunits = c_size_t()
+    err = L.Error()
+    plan = L.vc_batch_plan(d._ptr, arr, n, o["seed"], byref(nunits),
+                           byref(err))
+    if not plan:
+        _raise(err)
+    try:
+        units = [(u.stratum, _s(u.asked), _s(u.run), u.seed, u.stream,
+                  u.status, _s(u.why)) for u in plan[:nunits.value]]
+    finally:
+        L.libc_free(plan)
+    rows = []
+    for s, asked, run, seed, stream, status, why in units:
+        tp = d._table(s)
+        t = tp.contents
+        uo = dict(o, seed=seed)
+        if status != 0:
+            got, fail = [], _Fail(status, why)
+        else:
+            try:
+                got, fail = _run(run, tp, uo, stream), None
+            except _Fail as f:
+                got, fail = [], f
+        if fail is not None:
+            rows.append(_row(asked, d, t, uo, L.Estimate(), {}, False,
+                             fail.message, fail.status))
+        rows.extend(_row(asked, d, t, uo, e, x, True) for e, x in got)
+    for r in rows:
+        r["variant"] = "all lists"
     return rows

@@ -2,8 +2,8 @@
 functions of its public headers that the module calls.
 
 The structs repeat the layouts of core/vc_core.h, data/vc_data.h,
-estimators/vc_estimators.h, estimators/vc_loglin.h, models/vc_models.h and
-models/vc_dga.h field for field; tests/test_layout.py compiles a probe
+estimators/vc_estimators.h, estimators/vc_loglin.h, models/vc_models.h,
+models/vc_dga.h and batch/vc_batch.h field for field; tests/test_layout.py compiles a probe
 against those headers and checks every size and offset, so a header change
 that is not repeated here fails the tests instead of corrupting memory.
 
@@ -272,6 +272,13 @@ class DgaMcmcOpts(Structure):
                 ("ess_min", c_double)]
 
 
+class BatchUnit(Structure):
+    _fields_ = [("stratum", c_size_t), ("method", c_size_t),
+                ("asked", c_char_p), ("run", c_char_p), ("seed", c_uint64),
+                ("stream", c_uint64), ("status", c_int),
+                ("why", c_char * ERROR_SIZE)]
+
+
 # name -> (struct, C type name) for the layout test
 STRUCTS = {
     "vc_error": Error, "vc_table": Table, "vc_read_advice": ReadAdvice,
@@ -287,6 +294,7 @@ STRUCTS = {
     "vc_lcm_hybrid_counts": LcmHybridCounts, "vc_dga_opts": DgaOpts,
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
+    "vc_batch_unit": BatchUnit,
 }
 
 # The flags (core/vc_estimate.h) that this package tests bit by bit; their
@@ -313,6 +321,11 @@ vc_dataset_read = _fn("vc_dataset_read", POINTER(Dataset), c_char_p,
 vc_dataset_parse = _fn("vc_dataset_parse", POINTER(Dataset), c_char_p,
                        c_size_t, c_char_p, POINTER(ReadOpts), E)
 vc_dataset_free = _fn("vc_dataset_free", None, POINTER(Dataset))
+# the plan of a batch (batch/vc_batch.h); the plan is free()d
+vc_batch_plan = _fn("vc_batch_plan", POINTER(BatchUnit), POINTER(Dataset),
+                    POINTER(c_char_p), c_size_t, c_uint64,
+                    POINTER(c_size_t), POINTER(Error))
+libc_free = _fn("free", None, c_void_p)
 vc_estimate_warnings = _fn("vc_estimate_warnings", c_size_t, c_uint,
                            POINTER(c_char_p), c_size_t)
 vc_headline = _fn("vc_headline", c_size_t, c_char_p, POINTER(Estimate),
