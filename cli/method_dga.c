@@ -53,6 +53,7 @@ typedef struct {
     vc_dga_mcmc_opts m;
     int mcmc;              /* MCMC over graphs rather than all of them */
     vc_dga_result *r;
+    vc_ppc ppc;            /* the posterior predictive check */
     double seconds;
 } dga_run;
 
@@ -90,7 +91,11 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);
     g->seconds = cli_seconds() - t0;
-    return g->r != NULL ? VC_OK : err->code;
+    if (g->r == NULL) {
+        return err->code;
+    }
+    /* the check draws from its own stream: the fit is unchanged */
+    return vc_dga_ppc(t, &d, g->r, o->seed, g->m.stratum, 0, &g->ppc, err);
 }
 
 static void dga_estimate(const void *run, const cli_options *o,
@@ -173,6 +178,8 @@ static json_t *dga_json(const void *run, const cli_options *o)
     if (r->flags & VC_FLAG_UPPER_OPEN) {
         json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
     }
+    json_object_set_new(x, "checks",
+                        cli_ppc_json(&g->ppc, t, VC_OK, r->flags));
     return x;
 }
 
@@ -207,6 +214,7 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
                            g->m.rhat_max, g->m.ess_min);
         }
     }
+    cli_ppc_text(&g->ppc, g->t, VC_OK, r->flags, res);
     cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
                    "on each other):");
     for (size_t k = 0; k < r->ntop; k++) {

@@ -65,6 +65,7 @@ typedef struct {
     vc_lcm_opts lo;
     vc_lcm_chains *c;
     vc_lcm_summary s;
+    vc_ppc ppc;            /* the posterior predictive check */
     double seconds;
 } lcm_run;
 
@@ -160,6 +161,10 @@ static int lcm_fit(void *run, const vc_table *t, const cli_options *o,
     }
     if (status == VC_OK) {
         status = lcm_until_converged(r, o, err);
+    }
+    if (status == VC_OK) {
+        /* the check's replicates were drawn with the kept draws */
+        status = vc_lcm_chains_ppc(r->c, &r->ppc, err);
     }
     return status;
 }
@@ -330,6 +335,8 @@ static json_t *lcm_json(const void *run, const cli_options *o)
     cli_json_set_real(x, "hpd_lower", r->s.N.hpd_lower);
     cli_json_set_real(x, "hpd_upper", r->s.N.hpd_upper);
     json_object_set_new(x, "diagnostics", lcm_diagnostics_json(r, o));
+    json_object_set_new(x, "checks",
+                        cli_ppc_json(&r->ppc, r->t, VC_OK, r->s.flags));
     return x;
 }
 
@@ -374,6 +381,7 @@ static void lcm_text(const void *run, const cli_options *o,
                    (unsigned long long)s->sweeps,
                    (unsigned long long)s->burnin, (unsigned long long)s->thin,
                    s->K, (unsigned long long)s->seed, took);
+    cli_ppc_text(&r->ppc, r->t, VC_OK, s->flags, res);
     if (s->flags & VC_FLAG_TAILS) {
         cli_add_detail(res, "NOT CONVERGED: the chains disagree on the "
                        "tails: %.2f%%-%.2f%% of a chain's draws below the "

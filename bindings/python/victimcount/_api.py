@@ -585,6 +585,33 @@ def _diag_or_null(defined, v):
     return _finite(v) if defined else None
 
 
+def _checks(p, t, flags):
+    """The "checks" object of an lcm or dga result, as the CLI writes it
+    (cli/checks.c): the posterior predictive check and its verdict."""
+    worst = []
+    for k in range(min(p.nworst, L.PPC_WORST)):
+        c = p.worst[k]
+        worst.append({
+            "pattern": "".join("1" if c.pattern >> j & 1 else "0"
+                               for j in range(t.J)),
+            "observed": _finite(c.observed),
+            "expected": _finite(c.expected),
+            "replicated": _finite(c.replicated),
+            "discrepancy": _finite(c.discrepancy)})
+    reason = create_string_buffer(256)
+    passed = L.vc_check_verdict(0, flags,
+                                p.ppp if p.defined else float("nan"),
+                                b"posterior predictive", reason, 256)
+    return {"statistic": _s(p.statistic),
+            "ppp": _finite(p.ppp) if p.defined else None,
+            "draws": p.draws,
+            "observed_mean": _finite(p.observed_mean) if p.defined else None,
+            "replicated_mean":
+                _finite(p.replicated_mean) if p.defined else None,
+            "worst_patterns": worst, "pass": bool(passed),
+            "reason": reason.value.decode()}
+
+
 def _lcm(tp, o):
     t = tp.contents
     err = L.Error()
@@ -703,6 +730,9 @@ def _lcm_run(c, t, o, lo):
                       "accepted": hc.flips_accepted}
     d["classes"] = s.K
     x["diagnostics"] = d
+    ppc = L.Ppc()
+    _check(L.vc_lcm_chains_ppc(c, byref(ppc), byref(err)), err)
+    x["checks"] = _checks(ppc, t, s.flags)
     if o["draws"]:
         x["draws"] = _lcm_draws(c)
     return [(e, x)]
@@ -756,12 +786,15 @@ def _dga(tp, o):
     if not rp:
         raise _Fail(err.code, err.msg.decode())
     try:
-        return _dga_result(t, rp.contents, o, mcmc, seconds)
+        ppc = L.Ppc()
+        _check(L.vc_dga_ppc(tp, byref(d), rp, o["seed"], m.stratum, 0,
+                            byref(ppc), byref(err)), err)
+        return _dga_result(t, rp.contents, o, mcmc, seconds, ppc)
     finally:
         L.vc_dga_result_free(rp)
 
 
-def _dga_result(t, r, o, mcmc, seconds):
+def _dga_result(t, r, o, mcmc, seconds, ppc):
     e = L.Estimate()
     L.vc_dga_estimate(byref(r), o["level"], byref(e))
     x = {"mean": _finite(r.mean), "sd": _finite(r.sd),
@@ -799,6 +832,7 @@ def _dga_result(t, r, o, mcmc, seconds):
         for a in range(J) for b in range(a + 1, J)}
     if r.flags & _FLAG_UPPER_OPEN:
         x["grid_tail_mass"] = r.tail_mass
+    x["checks"] = _checks(ppc, t, r.flags)
     grid = r.post[:r.ngrid]
     n0 = [r.n0_lo + i for i in range(r.ngrid)]
     if _np is not None:
