@@ -19,6 +19,7 @@
  * (more than VC_PPC_MAX_LISTS lists).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -80,10 +81,15 @@ void cli_ppc_text(const vc_ppc *p, const vc_table *t, int status,
                        reason, VC_PPC_MAX_LISTS);
         return;
     }
-    cli_add_detail(res, "model check: %s: %s (posterior predictive p = "
-                   "%.3f, Freeman-Tukey, %llu replicated tables; mean T "
-                   "%.1f observed, %.1f replicated)",
-                   pass ? "passes" : "FAILS", reason, p->ppp,
+    /* the p-value once: in the reason, or after it */
+    char ppp[64] = "";
+    if (strstr(reason, "p = ") == NULL) {
+        snprintf(ppp, sizeof ppp, "; posterior predictive p = %.2g",
+                 p->ppp);
+    }
+    cli_add_detail(res, "model check: %s: %s%s (Freeman-Tukey, %llu "
+                   "replicated tables; mean T %.1f observed, %.1f "
+                   "replicated)", pass ? "passes" : "FAILS", reason, ppp,
                    (unsigned long long)p->draws, p->observed_mean,
                    p->replicated_mean);
     char line[1024];

@@ -131,6 +131,8 @@ typedef struct {
     cli_strings methods;
     uint64_t seed;
     int threads;            /* 0: OpenMP's default */
+    int prior_sensitivity;  /* --prior-sensitivity: lcm and dga rerun
+                               under other priors (issue 17) */
     cli_opts_loglinear loglinear;
     cli_opts_lcm lcm;
     cli_opts_dga dga;
@@ -178,6 +180,26 @@ typedef struct {
  * p < 0.01, p the posterior predictive p-value of lcm and dga, the
  * deviance goodness-of-fit p-value of loglinear); reason (may be NULL)
  * gets why in one sentence. */
+/* --prior-sensitivity (priorsens.c): one rerun of a Bayesian method
+ * under another prior, or the main run with N bounded (bound set). */
+typedef struct {
+    char setting[96];      /* e.g. "K* = 20", "delta = 1/2" */
+    int status;            /* VC_OK, or why the rerun failed */
+    double estimate, lower, upper;
+    int converged;         /* -1: not applicable (exact dga) */
+    int bound;             /* the row of the bound N <= 21 n */
+} cli_prior_row;
+#define CLI_PRIOR_ROWS 8
+
+/* prior_sensitivity: [{"setting", "estimate", "lower", "upper",
+ * "converged"}] into x, and bound_cuts_upper: whether the bound row's
+ * upper end lies more than 5% below main's (e: the method's estimate). */
+void cli_prior_json(json_t *x, const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e);
+/* The rows as a small table in res's details, and a sentence when the
+ * bound cuts the upper end by more than 5%. */
+void cli_prior_text(const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e, cli_result *res);
 json_t *cli_ppc_json(const vc_ppc *p, const vc_table *t, int status,
                      unsigned flags);
 void cli_ppc_text(const vc_ppc *p, const vc_table *t, int status,

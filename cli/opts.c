@@ -334,6 +334,8 @@ static const cli_opt options[] = {
               "scale B)", .commands = EST_BATCH},
     {.name = "dga-mcmc", .kind = CLI_OPT_FLAG, .field = F(dga.mcmc),
      .commands = EST_BATCH},
+    {.name = "prior-sensitivity", .kind = CLI_OPT_FLAG,
+     .field = F(prior_sensitivity), .commands = EST_BATCH},
     /* batch */
     {.name = "out", .kind = CLI_OPT_STRING, .field = F(batch.out_dir),
      .commands = CMD_BATCH},

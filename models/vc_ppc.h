@@ -119,4 +119,39 @@ int vc_dga_ppc(const vc_table *t, const vc_dga_opts *o,
 int vc_check_verdict(int status, unsigned flags, double p, const char *test,
                      char *reason, size_t size);
 
+/* ---------------------------------------------------------------------
+ * Prior sensitivity (issue 17): the effect of an upper bound on N.
+ * A bound N <= N_max in the prior (LCMCR imposes N <= 21 n) truncates the
+ * posterior at N_max and renormalises it, since the likelihood is
+ * unchanged: the posterior under the bounded prior is the unbounded one
+ * conditioned on N <= N_max.  So its median and equal-tailed interval
+ * come from the unbounded run without a rerun (models/prior.c).
+ * ------------------------------------------------------------------- */
+
+/* LCMCR's bound on N, as a multiple of the people seen. */
+#define VC_LCMCR_BOUND_FACTOR 21.0
+/* A bound "changes the upper end" when it moves it down by more than
+ * this fraction (issue 17). */
+#define VC_BOUND_UPPER_CHANGE 0.05
+
+/*
+ * Median and equal-tailed interval at level of the pooled kept draws of
+ * c with N <= N_max (type-7 quantiles, as vc_diag_summarise).  *share
+ * (may be NULL) gets the share of draws above N_max.  Errors: VC_EINVAL
+ * (bad level, no draw at or below N_max), VC_ENOMEM.
+ */
+int vc_lcm_chains_bounded(const vc_lcm_chains *c, double N_max, double level,
+                          double *median, double *lower, double *upper,
+                          double *share, vc_error *err);
+
+/*
+ * The same for a graph-averaging posterior r on its grid: median and
+ * interval as vc_dga_quantile does (first grid point whose cumulative
+ * mass reaches p) of the posterior restricted to N <= N_max.  Errors:
+ * VC_EINVAL (bad level, no mass at or below N_max).
+ */
+int vc_dga_bounded(const vc_dga_result *r, double N_max, double level,
+                   double *median, double *lower, double *upper,
+                   double *share, vc_error *err);
+
 #endif /* VC_PPC_H */
