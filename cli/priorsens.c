@@ -48,7 +48,7 @@ void cli_prior_text(const cli_prior_row *rows, size_t n,
                    "prior):", 100.0 * e->level);
     for (size_t i = 0; i < n; i++) {
         if (rows[i].status != VC_OK) {
-            cli_add_detail(res, "  %-36s failed: %s", rows[i].setting,
+            cli_add_detail(res, "  %-40s failed: %s", rows[i].setting,
                            vc_strerror(rows[i].status));
             continue;
         }
@@ -56,7 +56,7 @@ void cli_prior_text(const cli_prior_row *rows, size_t n,
         vc_format_count(rows[i].estimate, est, sizeof est);
         vc_format_count(rows[i].lower, lo, sizeof lo);
         vc_format_count(rows[i].upper, hi, sizeof hi);
-        cli_add_detail(res, "  %-36s %10s  %s\xE2\x80\x93%s%s",
+        cli_add_detail(res, "  %-40s %10s  %s\xE2\x80\x93%s%s",
                        rows[i].setting, est, lo, hi,
                        rows[i].converged == 0 ? "  (not converged)" : "");
     }

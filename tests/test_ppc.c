@@ -204,6 +204,65 @@ static void test_verdict(void)
                     1);
 }
 
+/* A table with little overlap between 3 lists: a long upper tail. */
+static vc_table *sparse_table(void)
+{
+    static const char *const names[] = {"A", "B", "C"};
+    const uint32_t pat[] = {1, 2, 4, 3, 5, 6};
+    const uint64_t cnt[] = {200, 200, 200, 2, 1, 2};
+    return vc_table_from_counts(3, names, 6, pat, cnt, NULL);
+}
+
+/* The bounded posterior: with a bound above every draw or grid point,
+ * the unbounded median and interval; at 21 n, an upper end at or below
+ * the bound, below the unbounded one, and the share cut off. */
+static void test_bounded(void)
+{
+    vc_table *t = sparse_table();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dga_result *r = vc_dga_fit(t, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    double med, lo, hi, share;
+    CU_ASSERT_EQUAL(vc_dga_bounded(r, 1e18, 0.95, &med, &lo, &hi, &share,
+                                   &err), VC_OK);
+    CU_ASSERT_EQUAL(med, vc_dga_quantile(r, 0.5));
+    CU_ASSERT_EQUAL(lo, vc_dga_quantile(r, 0.025));
+    CU_ASSERT_EQUAL(hi, vc_dga_quantile(r, 0.975));
+    CU_ASSERT_EQUAL(share, 0.0);
+    double bound = 21.0 * (double)t->n;
+    double med2, lo2, hi2;
+    CU_ASSERT_EQUAL(vc_dga_bounded(r, bound, 0.95, &med2, &lo2, &hi2,
+                                   &share, &err), VC_OK);
+    CU_ASSERT(hi2 <= bound && hi2 < 0.95 * hi && med2 < med);
+    CU_ASSERT(share > 0.025 && share < 1.0);
+    CU_ASSERT_EQUAL(vc_dga_bounded(r, 10.0, 0.95, &med2, &lo2, &hi2, NULL,
+                                   NULL), VC_EINVAL);
+    vc_dga_result_free(r);
+
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.chains = 2;
+    o.burnin = 200;
+    o.iterations = 2000;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(vc_lcm_chains_round(c, o.iterations, &err), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL(vc_lcm_chains_summary(c, &s, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_lcm_chains_bounded(c, 1e18, 0.95, &med, &lo, &hi,
+                                          &share, &err), VC_OK);
+    CU_ASSERT_DOUBLE_EQUAL(med, s.N.median, 1e-9 * s.N.median);
+    CU_ASSERT_DOUBLE_EQUAL(lo, s.N.lower, 1e-9 * s.N.lower);
+    CU_ASSERT_DOUBLE_EQUAL(hi, s.N.upper, 1e-9 * s.N.upper);
+    CU_ASSERT_EQUAL(vc_lcm_chains_bounded(c, bound, 0.95, &med2, &lo2, &hi2,
+                                          &share, &err), VC_OK);
+    CU_ASSERT(hi2 <= bound && hi2 < hi && share > 0.0);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
 int vc_register_ppc_suite(void)
 {
     CU_pSuite s = CU_add_suite("ppc", NULL, NULL);
@@ -216,7 +275,9 @@ int vc_register_ppc_suite(void)
                        test_lcm_threads) == NULL
         || CU_add_test(s, "dga: true model, restricted misfit",
                        test_dga_checks) == NULL
-        || CU_add_test(s, "verdict", test_verdict) == NULL) {
+        || CU_add_test(s, "verdict", test_verdict) == NULL
+        || CU_add_test(s, "posterior bounded at N_max", test_bounded)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
