@@ -364,6 +364,8 @@ vc_loglin_fit = _fn("vc_loglin_fit", c_int, T, POINTER(LoglinModel),
                     POINTER(c_double), c_void_p, E)
 vc_loglin_pearson = _fn("vc_loglin_pearson", c_int, T, POINTER(c_double),
                         POINTER(c_double), E)
+vc_loglin_gof = _fn("vc_loglin_gof", c_int, POINTER(LoglinResult),
+                    POINTER(c_double), POINTER(c_double), E)
 vc_loglin_stepwise = _fn("vc_loglin_stepwise", c_int, T, c_double,
                          POINTER(LoglinResult), c_void_p, E)
 vc_loglin_enumerate = _fn("vc_loglin_enumerate", c_int, T, c_int, c_size_t,
