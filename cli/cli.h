@@ -10,6 +10,7 @@
 #include "core/vc_core.h"
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
+#include "models/vc_ppc.h"
 
 #include <jansson.h>
 
@@ -130,6 +131,8 @@ typedef struct {
     cli_strings methods;
     uint64_t seed;
     int threads;            /* 0: OpenMP's default */
+    int prior_sensitivity;  /* --prior-sensitivity: lcm and dga rerun
+                               under other priors (issue 17) */
     cli_opts_loglinear loglinear;
     cli_opts_lcm lcm;
     cli_opts_dga dga;
@@ -162,7 +165,47 @@ typedef struct {
     cli_spread sens[CLI_SENS_KINDS]; /* of a main row: the spread of the
                                same method's estimates on the stratum's
                                variants of each kind */
+    double ppp;             /* lcm, dga: the posterior predictive p-value
+                               of the model check (issue 17); NaN when
+                               none (other methods, no check made).  Set
+                               by cli_run_method and batch_row_from_json
+                               from extra.checks.ppp */
 } cli_result;
+
+/* checks.c: the model checks of issue 17 (the JSON format is at the top
+ * of checks.c).  cli_ppc_json: the "checks" object of an lcm or dga
+ * result; cli_ppc_text: its detail lines.  cli_result_ppp_of: extra's
+ * checks.ppp, NaN when absent.  cli_result_check: 1 when r's checks pass,
+ * 0 when they fail (vc_check_verdict: failed or no MLE, not converged, or
+ * p < 0.01, p the posterior predictive p-value of lcm and dga, the
+ * deviance goodness-of-fit p-value of loglinear); reason (may be NULL)
+ * gets why in one sentence. */
+/* --prior-sensitivity (priorsens.c): one rerun of a Bayesian method
+ * under another prior, or the main run with N bounded (bound set). */
+typedef struct {
+    char setting[96];      /* e.g. "K* = 20", "delta = 1/2" */
+    int status;            /* VC_OK, or why the rerun failed */
+    double estimate, lower, upper;
+    int converged;         /* -1: not applicable (exact dga) */
+    int bound;             /* the row of the bound N <= 21 n */
+} cli_prior_row;
+#define CLI_PRIOR_ROWS 8
+
+/* prior_sensitivity: [{"setting", "estimate", "lower", "upper",
+ * "converged"}] into x, and bound_cuts_upper: whether the bound row's
+ * upper end lies more than 5% below main's (e: the method's estimate). */
+void cli_prior_json(json_t *x, const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e);
+/* The rows as a small table in res's details, and a sentence when the
+ * bound cuts the upper end by more than 5%. */
+void cli_prior_text(const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e, cli_result *res);
+json_t *cli_ppc_json(const vc_ppc *p, const vc_table *t, int status,
+                     unsigned flags);
+void cli_ppc_text(const vc_ppc *p, const vc_table *t, int status,
+                  unsigned flags, cli_result *res);
+double cli_result_ppp_of(const cli_result *r);
+int cli_result_check(const cli_result *r, char *reason, size_t size);
 
 /* optable.c: a command's options as a table.  One entry per option; the
  * parser builds getopt_long's tables from it, checks values and words

@@ -273,5 +273,9 @@ size_t cli_run_method(const cli_method *m, const vc_table *t,
         res[i].method = m->name;
         res[i].two_list = m->two_list || m->pairwise;
     }
-    return m->run(m, t, o, res, draws);
+    size_t written = m->run(m, t, o, res, draws);
+    for (size_t i = 0; i < written; i++) {
+        res[i].ppp = cli_result_ppp_of(&res[i]);
+    }
+    return written;
 }

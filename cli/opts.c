@@ -438,6 +438,17 @@ static const cli_opt options[] = {
              "--iterations, --burnin, --thin and --seed as lcm (a sweep is "
              "one proposal per pair of lists) and reports R-hat and bulk "
              "ESS of E(N | graph) and of the number of edges"},
+    {.name = "prior-sensitivity", .kind = CLI_OPT_FLAG,
+     .field = F(prior_sensitivity), .commands = EST_BATCH,
+     .help = "lcm and dga: rerun under other priors and show the estimate "
+             "and interval under each (JSON: prior_sensitivity): lcm with "
+             "K* = 5, 10, 20 and alpha ~ Gamma(1, 1) or Gamma(2, 0.5) "
+             "besides LCMCR's Gamma(0.25, 0.25); dga with delta = 2^-J, "
+             "1/2, 1 and N ~ 1/N or a negative binomial (shape 1, mean "
+             "10 n).  Each rerun has the main run's --burnin, --iterations "
+             "(never extended) and seed.  Both also show the posterior "
+             "bounded at N <= 21 n (LCMCR's bound) and say so when that "
+             "moves the upper end down by over 5%"},
     /* batch */
     {.name = "out", .kind = CLI_OPT_STRING, .field = F(batch.out_dir),
      .commands = CMD_BATCH, .section = "batch", .arg = "DIR",

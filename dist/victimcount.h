@@ -26,6 +26,7 @@
 #include "models/vc_models.h"
 #include "models/vc_dga.h"
 #include "models/vc_umbrella.h"
+#include "models/vc_ppc.h"
 #include "report/vc_report.h"
 #include "sim/vc_sim.h"
 

@@ -1221,3 +1221,19 @@ int vc_loglin_estimate(const vc_loglin_result *r, double level,
     }
     return VC_OK;
 }
+
+int vc_loglin_gof(const vc_loglin_result *r, double *p_deviance,
+                  double *p_pearson, vc_error *err)
+{
+    *p_deviance = NAN;
+    *p_pearson = NAN;
+    if (!(r->df > 0.0)) {
+        return vc_error_set(err, VC_EUNDEFINED, "the model has no residual "
+                            "degrees of freedom: no goodness-of-fit test");
+    }
+    *p_deviance = gsl_cdf_chisq_Q(r->deviance > 0.0 ? r->deviance : 0.0,
+                                  r->df);
+    *p_pearson = gsl_cdf_chisq_Q(r->pearson_chi2 > 0.0 ? r->pearson_chi2
+                                                       : 0.0, r->df);
+    return VC_OK;
+}

@@ -869,6 +869,8 @@ void vc_dga_result_free(vc_dga_result *r)
     free(r->post);
     free(r->top);
     free(r->edge_post);
+    free(r->all_edges);
+    free(r->all_post);
     free(r);
 }
 
@@ -1567,6 +1569,14 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     }
     free(gmean);
     free(idx);
+    r->all_edges = malloc(ngraphs * sizeof *r->all_edges);
+    r->all_post = malloc(ngraphs * sizeof *r->all_post);
+    if (r->all_edges == NULL || r->all_post == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    memcpy(r->all_edges, edges, ngraphs * sizeof *r->all_edges);
+    memcpy(r->all_post, gpost, ngraphs * sizeof *r->all_post);
+    r->nall = ngraphs;
 
     r->ntop = ntop;
     r->J = J;

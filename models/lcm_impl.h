@@ -331,6 +331,11 @@ struct vc_lcm_chains {
     int failed;               /* a chain failed: no further rounds */
     int *status;              /* nchains, per round */
     vc_error *errs;           /* nchains, per round */
+    /* the posterior predictive check (ppc.c): each chain's sums, one
+     * replicate per kept draw, from the chain's stream (seed, stratum,
+     * chain, VC_PPC_STREAM); NULL beyond VC_PPC_MAX_LISTS lists */
+    struct vci_ppc_acc_s *ppc; /* nchains */
+    gsl_rng **ppc_r;          /* nchains */
 };
 
 /* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in

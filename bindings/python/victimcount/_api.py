@@ -477,6 +477,52 @@ def _residuals(tp, t, fit, w, x):
          "residual": _finite(resid[c])} for c in range(1, ncell)]
 
 
+def _gof(fit):
+    pd, pp = c_double(), c_double()
+    L.vc_loglin_gof(byref(fit), byref(pd), byref(pp), None)
+    return pd.value, pp.value
+
+
+def _near_models(tp, t, aic, top, ntop, w):
+    """The goodness of fit of the models within 2 of the best AIC or BIC,
+    each refitted, as the CLI's checks.models (cli/method_loglinear.c)."""
+    out = []
+    for i in range(ntop):
+        delta = top[i].criterion - top[0].criterion
+        if delta > 2.0:
+            break
+        f, e2 = L.LoglinResult(), L.Error()
+        if L.vc_loglin_fit(tp, byref(top[i].model), None, None, byref(f),
+                           None, w, byref(e2)) != 0:
+            continue
+        pd, pp = _gof(f)
+        buf = create_string_buffer(1024)
+        L.vc_loglin_model_format(byref(top[i].model), t.names, buf, 1024,
+                                 byref(e2))
+        out.append({"model": _s(buf.value),
+                    ("aic" if aic else "bic"): _finite(top[i].criterion),
+                    "delta": _finite(delta), "estimate": _finite(top[i].N),
+                    "deviance": _finite(f.deviance), "df": _finite(f.df),
+                    "p_value": _finite(pd),
+                    "pearson_chi2": _finite(f.pearson_chi2),
+                    "pearson_p_value": _finite(pp)})
+    return out
+
+
+def _loglin_checks(fit, near):
+    """The chosen model's goodness of fit and verdict (issue 17)."""
+    pd, pp = _gof(fit)
+    reason = create_string_buffer(256)
+    passed = L.vc_check_verdict(0, 0, pd, b"deviance goodness-of-fit",
+                                reason, 256)
+    c = {"statistic": "deviance", "p_value": _finite(pd),
+         "pearson_p_value": _finite(pp), "df": _finite(fit.df),
+         "pass": bool(passed), "reason": reason.value.decode()}
+    if near is not None:
+        c["models"] = near
+    return c
+
+
 def _loglinear(tp, o, stream):
     t = tp.contents
     err = L.Error()
@@ -493,6 +539,7 @@ def _loglinear_in(tp, t, o, w, stream):
     err = L.Error()
     fit = L.LoglinResult()
     asked = None
+    near = None
     how = "the user (--model)"
     x = {}
     if o["heterogeneity"] is not None and o["model"] is None:
@@ -515,15 +562,17 @@ def _loglinear_in(tp, t, o, w, stream):
                                     byref(err)), err)
     else:
         aic = o["select"] == "aic"
-        top = (L.LoglinRanked * 5)()
+        # as many ranked models as the CLI (CLI_GOF_RANKED), for the
+        # checks of those within 2 of the best; 5 of them listed
+        top = (L.LoglinRanked * 32)()
         summ = L.LoglinEnumSummary()
         how = ("AIC" if aic else "BIC") + " over all pairwise models"
-        _check(L.vc_loglin_enumerate(tp, 0 if aic else 1, 5, top,
+        _check(L.vc_loglin_enumerate(tp, 0 if aic else 1, 32, top,
                                      byref(summ), byref(err)), err)
         _check(L.vc_loglin_fit(tp, byref(top[0].model), None, None,
                                byref(fit), None, w, byref(err)), err)
         arr = []
-        for i in range(summ.ntop):
+        for i in range(min(summ.ntop, 5)):
             buf = create_string_buffer(1024)
             e2 = L.Error()
             L.vc_loglin_model_format(byref(top[i].model), t.names, buf, 1024,
@@ -536,11 +585,13 @@ def _loglinear_in(tp, t, o, w, stream):
         x["top_models"] = arr
         x["models_fitted"] = summ.nfitted
         x["models_refused"] = summ.nrefused
+        near = _near_models(tp, t, aic, top, summ.ntop, w)
     e = L.Estimate()
     _check(L.vc_loglin_estimate(byref(fit), o["level"], byref(e),
                                 byref(err)), err)
     _describe_loglin(t, fit, how, x)
     _residuals(tp, t, fit, w, x)
+    x["checks"] = _loglin_checks(fit, near)
     e.interval = b"Wald on log n0"
     kind = o["interval"]
     if kind is None:
@@ -583,6 +634,33 @@ def _loglinear_in(tp, t, o, w, stream):
 
 def _diag_or_null(defined, v):
     return _finite(v) if defined else None
+
+
+def _checks(p, t, flags):
+    """The "checks" object of an lcm or dga result, as the CLI writes it
+    (cli/checks.c): the posterior predictive check and its verdict."""
+    worst = []
+    for k in range(min(p.nworst, L.PPC_WORST)):
+        c = p.worst[k]
+        worst.append({
+            "pattern": "".join("1" if c.pattern >> j & 1 else "0"
+                               for j in range(t.J)),
+            "observed": _finite(c.observed),
+            "expected": _finite(c.expected),
+            "replicated": _finite(c.replicated),
+            "discrepancy": _finite(c.discrepancy)})
+    reason = create_string_buffer(256)
+    passed = L.vc_check_verdict(0, flags,
+                                p.ppp if p.defined else float("nan"),
+                                b"posterior predictive", reason, 256)
+    return {"statistic": _s(p.statistic),
+            "ppp": _finite(p.ppp) if p.defined else None,
+            "draws": p.draws,
+            "observed_mean": _finite(p.observed_mean) if p.defined else None,
+            "replicated_mean":
+                _finite(p.replicated_mean) if p.defined else None,
+            "worst_patterns": worst, "pass": bool(passed),
+            "reason": reason.value.decode()}
 
 
 def _lcm(tp, o, stream):
@@ -703,6 +781,9 @@ def _lcm_run(c, t, o, lo):
                       "accepted": hc.flips_accepted}
     d["classes"] = s.K
     x["diagnostics"] = d
+    ppc = L.Ppc()
+    _check(L.vc_lcm_chains_ppc(c, byref(ppc), byref(err)), err)
+    x["checks"] = _checks(ppc, t, s.flags)
     if o["draws"]:
         x["draws"] = _lcm_draws(c)
     return [(e, x)]
@@ -756,12 +837,15 @@ def _dga(tp, o, stream):
     if not rp:
         raise _Fail(err.code, err.msg.decode())
     try:
-        return _dga_result(t, rp.contents, o, mcmc, seconds)
+        ppc = L.Ppc()
+        _check(L.vc_dga_ppc(tp, byref(d), rp, o["seed"], m.stratum, 0,
+                            byref(ppc), byref(err)), err)
+        return _dga_result(t, rp.contents, o, mcmc, seconds, ppc)
     finally:
         L.vc_dga_result_free(rp)
 
 
-def _dga_result(t, r, o, mcmc, seconds):
+def _dga_result(t, r, o, mcmc, seconds, ppc):
     e = L.Estimate()
     L.vc_dga_estimate(byref(r), o["level"], byref(e))
     x = {"mean": _finite(r.mean), "sd": _finite(r.sd),
@@ -799,6 +883,7 @@ def _dga_result(t, r, o, mcmc, seconds):
         for a in range(J) for b in range(a + 1, J)}
     if r.flags & _FLAG_UPPER_OPEN:
         x["grid_tail_mass"] = r.tail_mass
+    x["checks"] = _checks(ppc, t, r.flags)
     grid = r.post[:r.ngrid]
     n0 = [r.n0_lo + i for i in range(r.ngrid)]
     if _np is not None:

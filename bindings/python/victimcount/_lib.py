@@ -261,7 +261,26 @@ class DgaResult(Structure):
                 ("tail_mass", c_double), ("ntop", c_size_t),
                 ("top", POINTER(DgaGraph)),
                 ("edge_post", POINTER(c_double)), ("flags", c_uint),
-                ("mcmc", c_int), ("mc", DgaMcmcInfo)]
+                ("mcmc", c_int), ("mc", DgaMcmcInfo),
+                ("nall", c_size_t), ("all_edges", POINTER(c_uint32)),
+                ("all_post", POINTER(c_double))]
+
+
+# the posterior predictive check (models/vc_ppc.h)
+PPC_WORST = 5
+
+
+class PpcCell(Structure):
+    _fields_ = [("pattern", c_uint32), ("observed", c_double),
+                ("expected", c_double), ("replicated", c_double),
+                ("discrepancy", c_double)]
+
+
+class Ppc(Structure):
+    _fields_ = [("defined", c_int), ("statistic", c_char_p),
+                ("ppp", c_double), ("observed_mean", c_double),
+                ("replicated_mean", c_double), ("draws", c_uint64),
+                ("nworst", c_size_t), ("worst", PpcCell * PPC_WORST)]
 
 
 class DgaMcmcOpts(Structure):
@@ -295,6 +314,7 @@ STRUCTS = {
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
     "vc_batch_unit": BatchUnit,
+    "vc_ppc_cell": PpcCell, "vc_ppc": Ppc,
 }
 
 # The flags (core/vc_estimate.h) that this package tests bit by bit; their
@@ -357,6 +377,8 @@ vc_loglin_fit = _fn("vc_loglin_fit", c_int, T, POINTER(LoglinModel),
                     POINTER(c_double), c_void_p, E)
 vc_loglin_pearson = _fn("vc_loglin_pearson", c_int, T, POINTER(c_double),
                         POINTER(c_double), E)
+vc_loglin_gof = _fn("vc_loglin_gof", c_int, POINTER(LoglinResult),
+                    POINTER(c_double), POINTER(c_double), E)
 vc_loglin_stepwise = _fn("vc_loglin_stepwise", c_int, T, c_double,
                          POINTER(LoglinResult), c_void_p, E)
 vc_loglin_enumerate = _fn("vc_loglin_enumerate", c_int, T, c_int, c_size_t,
@@ -403,3 +425,11 @@ vc_dga_mcmc_fit = _fn("vc_dga_mcmc_fit", POINTER(DgaResult), T,
 vc_dga_estimate = _fn("vc_dga_estimate", None, POINTER(DgaResult), c_double,
                       _est)
 vc_dga_result_free = _fn("vc_dga_result_free", None, POINTER(DgaResult))
+# model checks (issue 17)
+vc_lcm_chains_ppc = _fn("vc_lcm_chains_ppc", c_int, c_void_p, POINTER(Ppc),
+                        E)
+vc_dga_ppc = _fn("vc_dga_ppc", c_int, T, POINTER(DgaOpts),
+                 POINTER(DgaResult), c_uint64, c_uint64, c_size_t,
+                 POINTER(Ppc), E)
+vc_check_verdict = _fn("vc_check_verdict", c_int, c_int, c_uint, c_double,
+                       c_char_p, c_char_p, c_size_t)
