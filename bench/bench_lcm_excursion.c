@@ -27,9 +27,20 @@
  * ordering the stick-breaking prior disfavours, which Gibbs sweeps leave
  * slowly) and its mean alpha.
  *
+ * Pooled over the chains, from the cold replica's N every 10th step: P(N
+ * < CUT) with its Monte Carlo error (sqrt(p (1 - p) / ESS), ESS of the
+ * indicator, vc_diag_ess_basic), the 2.5% point and the median with
+ * theirs (vc_diag_mcse_quantile) and R-hat, for the whole run and for the
+ * chains' second halves (as bench_lcm_trap).
+ *
+ * "Big" classes hold at least 2% of N; the share of steps with 4 or
+ * more of them is printed by replica, and phase 2 prints, by tenths of
+ * its run, the share below CUT and the mean number of big classes.
+ *
  * Usage: bench_lcm_excursion [CHAINS [STEPS [BURNIN [SEED [CUT [DUMPS
- *        [ESCAPE [MOVES]]]]]]]]; defaults 4, 100000, 10000, 81, 15000, 6,
- *        200000, 0.
+ *        [ESCAPE [MOVES [SAMPLERS [REPS]]]]]]]]]]; defaults 4, 100000,
+ *        10000, 81, 15000, 6, 200000, 0, 2 (hybrid and Gibbs; 1: the
+ *        hybrid only), 3 runs from each state.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +89,18 @@ static void load_state(vc_lcm_workspace *w, const saved_state *s)
     st->N = w->n + s->n0;
 }
 
+/* Classes holding at least 2% of N (a count of the class configuration
+ * that ignores the near-empty classes Gibbs keeps creating). */
+static unsigned big_classes(const vc_lcm_workspace *w)
+{
+    unsigned big = 0;
+    for (size_t k = 0; k < w->K; k++) {
+        uint64_t nk = w->nobs_class[k] + w->state.n0_class[k];
+        big += (double)nk >= 0.02 * (double)(w->n + w->state.n0);
+    }
+    return big;
+}
+
 /* The class sizes (observed + unseen) of w, largest first, and pi. */
 static void print_config(const vc_lcm_workspace *w)
 {
@@ -118,6 +141,8 @@ int main(int argc, char **argv)
     size_t dumps = argc > 6 ? strtoul(argv[6], NULL, 10) : 6;
     uint64_t escape = argc > 7 ? strtoull(argv[7], NULL, 10) : 200000;
     int moves = argc > 8 ? atoi(argv[8]) : 0;
+    size_t nsamplers = argc > 9 ? strtoul(argv[9], NULL, 10) : 2;
+    uint32_t reps = argc > 10 ? (uint32_t)strtoul(argv[10], NULL, 10) : 3;
     o.thin = 1;
     o.threads = 1;
     vc_error err;
@@ -153,10 +178,17 @@ int main(int argc, char **argv)
     size_t kept = 0;
     uint64_t *low_steps = calloc(R, sizeof *low_steps);
     uint64_t *gap_steps = calloc(R, sizeof *gap_steps);
+    uint64_t *big4_steps = calloc(R, sizeof *big4_steps);
+    uint64_t low_big4 = 0; /* cold steps below cut with 4+ big classes */
     double *alpha_sum = calloc(R, sizeof *alpha_sum);
     uint64_t low_gap = 0; /* cold steps below cut with a gap */
     if (keep == NULL || low_steps == NULL || gap_steps == NULL
-        || alpha_sum == NULL) {
+        || alpha_sum == NULL || big4_steps == NULL) {
+        return 1;
+    }
+    const size_t nd = (size_t)(steps / 10);
+    double *xs = malloc((m * nd + 1) * sizeof *xs);
+    if (xs == NULL) {
         return 1;
     }
     double t0 = bench_now();
@@ -193,12 +225,17 @@ int main(int argc, char **argv)
                     empty |= nk == 0;
                 }
                 gap_steps[q] += gap;
+                big4_steps[q] += big_classes(w[q]) >= 4;
                 gap0 = q == 0 ? gap : gap0;
                 alpha_sum[q] += w[q]->state.alpha;
             }
             int low = w[0]->state.N < cut;
             low_gap += low && gap0;
+            low_big4 += low && big_classes(w[0]) >= 4;
             cold_low += low;
+            if ((s + 1) % 10 == 0 && (s + 1) / 10 <= nd) {
+                xs[i * nd + (s + 1) / 10 - 1] = (double)w[0]->state.N;
+            }
             if (low && !was_low) {
                 since = s;
                 entry_swap = swapped;
@@ -244,6 +281,45 @@ int main(int argc, char **argv)
                    / (double)c->swap_tried[i * vci_lines(R)]);
         fflush(stdout);
     }
+    for (int half = 0; half < 2 && nd >= 2; half++) {
+        size_t from = half ? nd / 2 : 0, len = nd - from;
+        double *x = malloc(m * len * sizeof *x);
+        double *ind = malloc(m * len * sizeof *ind);
+        if (x == NULL || ind == NULL) {
+            return 1;
+        }
+        size_t k = 0;
+        printf("%s: share below %llu by chain", half ? "second halves"
+                                                     : "whole run",
+               (unsigned long long)cut);
+        for (size_t i = 0; i < m; i++) {
+            size_t ki = 0;
+            for (size_t d = 0; d < len; d++) {
+                x[i * len + d] = xs[i * nd + from + d];
+                ind[i * len + d] = x[i * len + d] < (double)cut;
+                ki += ind[i * len + d] != 0.0;
+            }
+            printf(" %.5f", (double)ki / (double)len);
+            k += ki;
+        }
+        double p = (double)k / (double)(m * len), ess = 0.0;
+        double se025 = 0.0, semed = 0.0;
+        vc_diag_summary ds;
+        memset(&ds, 0, sizeof ds);
+        if (vc_diag_ess_basic(ind, m, len, &ess, &err) != VC_OK) {
+            ess = 0.0;
+        }
+        vc_diag_summarise(x, m, len, 0.95, &ds, &err);
+        vc_diag_mcse_quantile(x, m, len, 0.025, &se025, &err);
+        vc_diag_mcse_quantile(x, m, len, 0.5, &semed, &err);
+        printf("; pooled %.5f (%.5f; ESS %.0f), 2.5%% %.0f (%.0f), median "
+               "%.0f (%.0f), R-hat %.4f\n", p,
+               ess > 0.0 ? sqrt(p * (1.0 - p) / ess) : NAN, ess, ds.lower,
+               se025, ds.median, semed, ds.rhat);
+        free(x);
+        free(ind);
+    }
+    free(xs);
     printf("phase 1: %.1f s; share of steps whose theta implies N < %llu, "
            "by replica:", bench_now() - t0, (unsigned long long)cut);
     for (size_t q = 0; q < R; q++) {
@@ -257,14 +333,19 @@ int main(int argc, char **argv)
     for (size_t q = 0; q < R; q++) {
         printf(" %.3f", alpha_sum[q] / (double)(steps * m));
     }
-    printf("\n  cold steps below cut with a gap: %llu of %llu\n",
-           (unsigned long long)low_gap, (unsigned long long)low_steps[0]);
+    printf("\n  share of steps with 4 or more big classes, by replica:");
+    for (size_t q = 0; q < R; q++) {
+        printf(" %.4f", (double)big4_steps[q] / (double)(steps * m));
+    }
+    printf("\n  cold steps below cut with a gap: %llu, with 4+ big classes: "
+           "%llu, of %llu\n", (unsigned long long)low_gap,
+           (unsigned long long)low_big4, (unsigned long long)low_steps[0]);
     /* phase 2: the hybrid and plain Gibbs from each kept state */
     static const int samplers[] = {VC_LCM_SAMPLER_HYBRID,
                                    VC_LCM_SAMPLER_GIBBS};
     for (size_t d = 0; d < kept; d++) {
-        for (size_t si = 0; si < 2; si++) {
-            for (uint32_t rep = 0; rep < 3; rep++) {
+        for (size_t si = 0; si < nsamplers && si < 2; si++) {
+            for (uint32_t rep = 0; rep < reps; rep++) {
                 vc_lcm_opts oo;
                 vc_lcm_opts_default(&oo);
                 oo.sampler = samplers[si];
@@ -277,7 +358,13 @@ int main(int argc, char **argv)
                     return 1;
                 }
                 load_state(w, &keep[d]);
-                uint64_t first = 0, below = 0;
+                uint64_t first = 0, below = 0, tenth = escape / 10,
+                         tb = 0, tbig = 0;
+                printf("state %zu, %s run %u by tenths (share below cut, "
+                       "big classes):", d,
+                       samplers[si] == VC_LCM_SAMPLER_HYBRID ? "hybrid"
+                                                             : "gibbs",
+                       rep);
                 for (uint64_t s = 1; s <= escape; s++) {
                     if (vc_lcm_iterate(w, r, &err) != VC_OK) {
                         fprintf(stderr, "bench_lcm_excursion: %s\n",
@@ -286,11 +373,18 @@ int main(int argc, char **argv)
                     }
                     uint64_t N = vc_lcm_state_get(w)->N;
                     below += N < cut;
+                    tb += N < cut;
+                    tbig += big_classes(w);
                     if (first == 0 && N >= 20000) {
                         first = s;
                     }
+                    if (tenth > 0 && s % tenth == 0) {
+                        printf(" %.4f/%.2f", (double)tb / (double)tenth,
+                               (double)tbig / (double)tenth);
+                        tb = tbig = 0;
+                    }
                 }
-                printf("state %zu, %s run %u: first N >= 20,000 after %llu "
+                printf("\nstate %zu, %s run %u: first N >= 20,000 after %llu "
                        "sweeps%s; share below %llu in %llu sweeps %.5f\n",
                        d, samplers[si] == VC_LCM_SAMPLER_HYBRID ? "hybrid"
                                                                 : "gibbs",
@@ -307,6 +401,7 @@ int main(int argc, char **argv)
     free(keep);
     free(low_steps);
     free(gap_steps);
+    free(big4_steps);
     free(alpha_sum);
     vc_lcm_chains_free(c);
     vc_table_free(t);
