@@ -166,8 +166,10 @@ int main(int argc, char **argv)
     }
     printf("tempering%s, %zu chains x %llu steps after burn-in %llu, seed "
            "%llu, cut %llu; ladder",
-           moves == 0 ? "" : moves == 1 ? " + label swaps"
-                                         : " + label swaps + flip", m, (unsigned long long)steps,
+           moves == 0   ? ""
+           : moves == 1 ? " + label swaps"
+                        : " + label swaps + flip",
+           m, (unsigned long long)steps,
            (unsigned long long)o.burnin, (unsigned long long)o.seed,
            (unsigned long long)cut);
     for (size_t q = 0; q < R; q++) {
