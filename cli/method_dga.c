@@ -47,10 +47,15 @@ static json_t *dga_figures(const vc_dga_result *r)
     return fig;
 }
 
+/* The most probable graphs shown in text and JSON. */
+#define DGA_SHOWN 5
+
 /* One run of graph averaging on one table: its typed summary. */
 typedef struct {
     const vc_table *t;
     vc_dga_mcmc_opts m;
+    vc_dga_opts d;         /* the options fitted with (the regimes
+                              refit with them) */
     int mcmc;              /* MCMC over graphs rather than all of them */
     vc_dga_result *r;
     double seconds;
@@ -74,7 +79,10 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     d.prior = o->dga.prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
     d.nb_a = o->dga.nb_a;
     d.nb_b = o->dga.nb_b;
-    d.top = 5;
+    /* the text and JSON show the 5 most probable graphs; the synthesis's
+     * regimes look at more */
+    d.top = cli_synthesis_wanted(o) ? VC_DGA_REGIME_GRAPHS : DGA_SHOWN;
+    g->d = d;
     /* Every graph is enumerated up to 5 lists; beyond, or when asked,
      * MCMC over graphs with the lcm method's run options. */
     g->mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
@@ -150,7 +158,7 @@ static json_t *dga_json(const void *run, const cli_options *o)
         json_object_set_new(x, "diagnostics", dga_diagnostics_json(g));
     }
     json_t *graphs = json_array();
-    for (size_t k = 0; k < r->ntop; k++) {
+    for (size_t k = 0; k < r->ntop && k < DGA_SHOWN; k++) {
         json_t *gr = json_object();
         cli_json_set_str(gr, "cliques", r->top[k].cliques);
         cli_json_set_real(gr, "posterior", r->top[k].posterior);
@@ -209,7 +217,7 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
     }
     cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
                    "on each other):");
-    for (size_t k = 0; k < r->ntop; k++) {
+    for (size_t k = 0; k < r->ntop && k < DGA_SHOWN; k++) {
         char gm[48];
         vc_format_count(r->top[k].mean_N, gm, sizeof gm);
         cli_add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
@@ -229,12 +237,64 @@ static json_t *dga_run_figures(const void *run)
     return dga_figures(((const dga_run *)run)->r);
 }
 
+/* The graph's structure in words (vc_synth_structure_words). */
+static void dga_words(const vc_table *t, uint32_t edges, char *buf,
+                      size_t size)
+{
+    uint32_t nbr[VC_DGA_MAX_LISTS] = {0};
+    for (size_t a = 0; a < t->J; a++) {
+        for (size_t b = 0; b < t->J; b++) {
+            if (a != b && (edges >> vc_dga_edge_index(a, b) & 1u)) {
+                nbr[a] |= UINT32_C(1) << b;
+            }
+        }
+    }
+    vc_synth_structure_words(t->J, (const char *const *)t->names, nbr, buf,
+                             size);
+}
+
+/* The synthesis's input: the regimes of the graph posterior
+ * (vc_dga_regimes), each named by its most probable graph in words. */
+static json_t *dga_synth(const void *run, const cli_options *o)
+{
+    const dga_run *g = run;
+    json_t *x = json_object();
+    vc_dga_regime reg[VC_SYNTH_MAX_REGIMES];
+    size_t n = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    char words[VC_SYNTH_WORDS];
+    if (g->r->ntop > 0) {
+        dga_words(g->t, g->r->top[0].edges, words, sizeof words);
+        cli_json_set_str(x, "structure", words);
+    }
+    if (vc_dga_regimes(g->t, &g->d, g->r, o->level, reg,
+                       VC_SYNTH_MAX_REGIMES, &n, &err) != VC_OK) {
+        /* the method's own interval stands as its one regime */
+        if (err.code == VC_ENOMEM) {
+            cli_oom_note();
+        }
+        return x;
+    }
+    json_t *regimes = json_array();
+    for (size_t k = 0; k < n; k++) {
+        dga_words(g->t, reg[k].edges, words, sizeof words);
+        cli_synth_regime_add(regimes, reg[k].estimate, reg[k].lower,
+                             reg[k].upper, reg[k].weight, words);
+    }
+    json_object_set_new(x, "regimes", regimes);
+    return x;
+}
+
 const cli_model_jobs cli_dga_jobs = {sizeof(dga_run), dga_fit,
                                      dga_estimate, dga_json, dga_text,
-                                     dga_run_figures, NULL, dga_clear};
+                                     dga_run_figures, dga_synth, NULL,
+                                     dga_clear};
 
 void cli_dga_settings(const cli_options *o, FILE *f)
 {
+    /* the regimes the synthesis takes are part of the result */
+    fprintf(f, "synthesis %d\n", cli_synthesis_wanted(o));
     const cli_opts_dga *dg = &o->dga;
     fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
             dg->delta, (unsigned long long)dg->n0_lo,

@@ -433,12 +433,37 @@ static void lcm_draws(const void *run, FILE *draws)
     }
 }
 
+/* The synthesis's input: the separate modes of the pooled draws of N
+ * (vci_modes, issue 21) as regimes when there are two or more, each
+ * with its peak, its range and its share of the draws. */
+static json_t *lcm_synth(const void *run, const cli_options *o)
+{
+    (void)o;
+    const vc_lcm_summary *s = &((const lcm_run *)run)->s;
+    static const char words[] = "capture probabilities differ between "
+                                "hidden groups of people (latent classes)";
+    json_t *x = json_object();
+    cli_json_set_str(x, "structure", words);
+    if (s->modes >= 2) {
+        json_t *regimes = json_array();
+        for (size_t k = 0; k < s->modes; k++) {
+            cli_synth_regime_add(regimes, s->mode_centre[k], s->mode_lo[k],
+                                 s->mode_hi[k], s->mode_weight[k], words);
+        }
+        json_object_set_new(x, "regimes", regimes);
+    }
+    return x;
+}
+
 const cli_model_jobs cli_lcm_jobs = {sizeof(lcm_run), lcm_fit,
                                      lcm_estimate, lcm_json, lcm_text,
-                                     lcm_run_figures, lcm_draws, lcm_clear};
+                                     lcm_run_figures, lcm_synth, lcm_draws,
+                                     lcm_clear};
 
 void cli_lcm_settings(const cli_options *o, FILE *f)
 {
+    /* the regimes the synthesis takes are part of the result */
+    fprintf(f, "synthesis %d\n", cli_synthesis_wanted(o));
     const cli_opts_lcm *lc = &o->lcm;
     fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
             "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",
