@@ -85,7 +85,9 @@ void cli_options_init(cli_options *o)
     o->lcm.temperatures = VC_LCM_DEFAULT_TEMPERATURES;
     o->lcm.beta_min = VC_LCM_DEFAULT_BETA_MIN;
     o->lcm.chains = VC_LCM_DEFAULT_CHAINS;
-    o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+    /* 0 until parsed: no --iterations means sampling until converged
+     * (cli_parse) */
+    o->lcm.iterations = 0;
     o->lcm.burnin = VC_LCM_DEFAULT_BURNIN;
     o->lcm.thin = VC_LCM_DEFAULT_THIN;
 }
@@ -365,6 +367,15 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         return CLI_EXIT_USAGE;
     }
     o->input = argv[optind];
+    /* Issue 17: without --iterations the Bayesian methods sample in rounds
+     * of the default length until they converge (as --until-converged),
+     * up to --max-iterations; an explicit --iterations is a run of that
+     * fixed length (benchmarks, tests), unless --until-converged is
+     * given too. */
+    if (o->lcm.iterations == 0) {
+        o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+        o->lcm.until_converged = 1;
+    }
     return CLI_EXIT_OK;
 }
 
