@@ -395,6 +395,13 @@ typedef struct {
     const char *methods[8];    /* borrowed: the methods synthesised */
     size_t row[8];             /* res index of each */
     vc_synthesis s;
+    /* batch --sensitivity omit-each: the variant of a passing method
+     * whose estimate moved furthest (on the log scale) from the
+     * method's own */
+    int has_sens;
+    const char *sens_variant;  /* borrowed: "without IOM" */
+    const char *sens_method;   /* borrowed */
+    double sens_from, sens_to;
 } cli_synth_stratum;
 /* Synthesise every stratum where at least two of the four methods ran;
  * returns how many (*out: returned, cli_synth_free), 0 when none or out

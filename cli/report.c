@@ -61,11 +61,10 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
         }
         vc_format_count(sy->s.quote_lower, lo, sizeof lo);
         vc_format_count(sy->s.quote_upper, hi, sizeof hi);
-        snprintf(buf, size, "%s: %s victims (%s %s\xE2\x80\x93%s; the "
-                 "methods %s), %zu lists, %s people seen [%s]", label,
-                 sy->s.about, sy->s.agree ? "common range" : "envelope",
-                 lo, hi, sy->s.agree ? "agree" : "disagree", t->J, seen,
-                 names);
+        snprintf(buf, size, "%s: %s victims (envelope %s\xE2\x80\x93%s; "
+                 "the methods %s), %zu lists, %s people seen [%s]", label,
+                 sy->s.about, lo, hi, sy->s.agree ? "agree" : "disagree",
+                 t->J, seen, names);
         return;
     }
     if (best == NULL) {
@@ -420,6 +419,16 @@ static void synthesis_section(FILE *f, const cli_synth_stratum *sy)
     }
     if (sy->s.nregimes > 0) {
         fputs("</table>\n", f);
+    }
+    if (sy->has_sens) {
+        char a[48], b[48];
+        vc_format_count(sy->sens_from, a, sizeof a);
+        vc_format_count(sy->sens_to, b, sizeof b);
+        fputs("<p class=\"note\">One list left out: ", f);
+        put_html(f, sy->sens_variant);
+        fputs(" moves ", f);
+        put_html(f, sy->sens_method);
+        fprintf(f, " most, from %s to %s.</p>\n", a, b);
     }
     fputs("</div>\n", f);
 }

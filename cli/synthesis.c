@@ -111,6 +111,39 @@ static void synth_input(const cli_result *r, vc_synth_method *m)
     }
 }
 
+/* Which list's removal moves a passing method's estimate most: the
+ * omit-each variants (rows first .. end - 1 of the stratum) against the
+ * method's own estimate, by |log(variant / own)|. */
+static void omit_sensitivity(const cli_result *res, size_t first,
+                             size_t end, cli_synth_stratum *x)
+{
+    double best = -1.0;
+    for (size_t r = first; r < end; r++) {
+        const cli_result *v = &res[r];
+        if (v->variant == NULL || v->variant_kind != CLI_SENS_OMIT
+            || v->status != VC_OK || !(v->est.estimate > 0.0)) {
+            continue;
+        }
+        for (size_t i = 0; i < x->nmethods; i++) {
+            const cli_result *own = &res[x->row[i]];
+            if (!(x->s.passing >> i & 1u)
+                || strcmp(own->method, v->method) != 0
+                || !(own->est.estimate > 0.0)) {
+                continue;
+            }
+            double d = fabs(log(v->est.estimate / own->est.estimate));
+            if (d > best) {
+                best = d;
+                x->has_sens = 1;
+                x->sens_variant = v->variant;
+                x->sens_method = own->method;
+                x->sens_from = own->est.estimate;
+                x->sens_to = v->est.estimate;
+            }
+        }
+    }
+}
+
 size_t cli_synthesize(const cli_options *o, const cli_result *res,
                       size_t nres, cli_synth_stratum **out)
 {
@@ -147,6 +180,7 @@ size_t cli_synthesize(const cli_options *o, const cli_result *res,
             != VC_OK) {
             continue; /* no method gave an estimate: nothing to quote */
         }
+        omit_sensitivity(res, one.first, r, &one);
         if (n == cap) {
             cap = cap ? 2 * cap : 8;
             cli_synth_stratum *grown = realloc(all, cap * sizeof *grown);
@@ -232,8 +266,24 @@ json_t *cli_synth_json(const cli_synth_stratum *s, size_t n)
         cli_json_set_real(q, "lower", y->quote_lower);
         cli_json_set_real(q, "upper", y->quote_upper);
         cli_json_set_str(q, "about", y->about);
+        if (y->agree) {
+            /* the range every passing interval shares (not quoted: it
+             * covers N less often than any one of them) */
+            json_object_set_new(q, "common",
+                                cli_json_pair(cli_json_real(y->common_lower),
+                                              cli_json_real(
+                                                  y->common_upper)));
+        }
         json_object_set_new(j, "quote", q);
         cli_json_set_str(j, "statement", y->statement);
+        if (x->has_sens) {
+            json_t *sv = json_object();
+            cli_json_set_str(sv, "variant", x->sens_variant);
+            cli_json_set_str(sv, "method", x->sens_method);
+            cli_json_set_real(sv, "estimate", x->sens_from);
+            cli_json_set_real(sv, "variant_estimate", x->sens_to);
+            json_object_set_new(j, "omit_most", sv);
+        }
         json_array_append_new(arr, j);
     }
     return arr;
@@ -261,6 +311,13 @@ void cli_synth_text(const cli_synth_stratum *x, FILE *f)
         vc_format_count(r->upper, c, sizeof c);
         fprintf(f, "  regime %zu: %s (%s\xE2\x80\x93%s), weight %.2f, %s: "
                 "%s\n", g + 1, a, b, c, r->weight, names, r->structure);
+    }
+    if (x->has_sens) {
+        char a[48], b[48];
+        vc_format_count(x->sens_from, a, sizeof a);
+        vc_format_count(x->sens_to, b, sizeof b);
+        fprintf(f, "  one list left out: %s moves %s most, from %s to %s\n",
+                x->sens_variant, x->sens_method, a, b);
     }
     fputc('\n', f);
 }

@@ -83,7 +83,11 @@ typedef struct {
                               pairwise (and at least one passes) */
     size_t nregimes;
     vc_synth_group regime[VC_SYNTH_MAX_REGIMES]; /* in increasing N */
-    double quote_lower, quote_upper; /* the range to quote */
+    double quote_lower, quote_upper; /* the range to quote: the envelope
+                                        of the passing intervals */
+    double common_lower, common_upper; /* when they agree, the range all
+                                          the passing intervals share;
+                                          else NaN */
     double about_lower, about_upper; /* it rounded outwards */
     char about[128];       /* "about 9,000–34,000" */
     char statement[2048];  /* one or two plain sentences, more when
@@ -95,10 +99,12 @@ typedef struct {
  * population.  A method passes unless it has no estimate, is not
  * converged (VC_FLAG_NOT_CONVERGED, VC_FLAG_TAILS, VC_FLAG_REPLICA) or
  * its check's p is below VC_SYNTH_CHECK_P.  The methods agree when the
- * intervals of the passing ones overlap pairwise; the quote is then
- * their common range (the largest lower end to the smallest upper end),
- * else the envelope of their intervals (of every method with an estimate
- * when none passes).  Regimes: the passing methods' regimes grouped by
+ * intervals of the passing ones overlap pairwise (their common range,
+ * the largest lower end to the smallest upper end, is then filled).  The
+ * quote is the envelope of the passing methods' intervals (of every
+ * method with an estimate when none passes): it covers N at least as
+ * often as the best of them, where the common range covers it less often
+ * than the worst (bench/COVERAGE.md).  Regimes: the passing methods' regimes grouped by
  * estimate.  figures: as vc_about_range for the "about" range.  Errors:
  * VC_EINVAL (n 0 or too many, no method with an estimate).
  */

@@ -253,7 +253,8 @@ static void test_synthesis(void)
     vc_synthesis s;
     vc_error err;
     vc_error_clear(&err);
-    /* overlapping pairwise: agree, the common range quoted */
+    /* overlapping pairwise: agree; the envelope quoted, the common range
+     * beside it */
     vc_synth_method m[4];
     m[0] = method("loglinear", 1000, 900, 1150);
     m[1] = method("lcm", 1050, 950, 1300);
@@ -261,9 +262,11 @@ static void test_synthesis(void)
     CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 3, 0, &s, &err), VC_OK);
     CU_ASSERT_TRUE(s.agree);
     CU_ASSERT_EQUAL(s.passing, 0x7u);
-    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 950, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 1150, 1e-9);
-    CU_ASSERT(s.about_lower <= 950 && s.about_upper >= 1150);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 1300, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.common_lower, 950, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.common_upper, 1150, 1e-9);
+    CU_ASSERT(s.about_lower <= 900 && s.about_upper >= 1300);
     CU_ASSERT_EQUAL(s.nregimes, 1);
     CU_ASSERT_DOUBLE_EQUAL(s.regime[0].weight, 1.0, 1e-12);
     CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "The methods agree"));
@@ -276,6 +279,7 @@ static void test_synthesis(void)
     CU_ASSERT_FALSE(s.agree);
     CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
     CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 3400, 1e-9);
+    CU_ASSERT(isnan(s.common_lower));
     CU_ASSERT_EQUAL(s.nregimes, 2);
     CU_ASSERT_EQUAL(s.regime[1].methods, 0x2u);
     CU_ASSERT_DOUBLE_EQUAL(s.regime[0].weight + s.regime[1].weight, 1.0,
