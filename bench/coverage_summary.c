@@ -254,6 +254,7 @@ static int synthesis_row(const char *scenario, const truth_row *truth,
     }
     double alo = 0.0, ahi = 0.0;
     wilson(agree, used, &alo, &ahi);
+    alo = alo > 0.0 ? alo : 0.0; /* not "-0%" */
     qsort(width, used, sizeof *width, cmp_double);
     double w = used == 0 ? NAN
                : used % 2 ? width[used / 2]
