@@ -57,6 +57,7 @@ typedef struct {
     vc_dga_opts d;         /* the options fitted with (the regimes
                               refit with them) */
     int mcmc;              /* MCMC over graphs rather than all of them */
+    uint64_t cap;          /* until converged: the most sweeps a chain */
     vc_dga_result *r;
     double seconds;
 } dga_run;
@@ -97,6 +98,23 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     double t0 = cli_seconds();
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);
+    /* Until converged (the default without --iterations, issue 17): run
+     * again twice as long while not converged, up to the cap that lcm
+     * takes (--max-iterations, or 10 of its rounds).  A fresh run rather
+     * than more rounds of the same chains, because vc_dga_mcmc_fit also
+     * widens the grid of n0 as it needs; each run is a pure function of
+     * its length and seed, so the result does not depend on the runs
+     * before it. */
+    uint64_t cap = o->lcm.max_iterations ? o->lcm.max_iterations
+                                         : 10 * o->lcm.iterations;
+    while (g->mcmc && g->r != NULL && o->lcm.until_converged
+           && !g->r->mc.converged && g->m.iterations < cap) {
+        g->m.iterations = 2 * g->m.iterations < cap ? 2 * g->m.iterations
+                                                    : cap;
+        vc_dga_result_free(g->r);
+        g->r = vc_dga_mcmc_fit(t, &d, &g->m, err);
+    }
+    g->cap = cap;
     g->seconds = cli_seconds() - t0;
     return g->r != NULL ? VC_OK : err->code;
 }
@@ -109,7 +127,7 @@ static void dga_estimate(const void *run, const cli_options *o,
 
 /* MCMC over graphs: convergence of E(N | graph) and of the number of
  * edges, and the run's counts. */
-static json_t *dga_diagnostics_json(const dga_run *g)
+static json_t *dga_diagnostics_json(const dga_run *g, const cli_options *o)
 {
     const vc_dga_mcmc_info *mc = &g->r->mc;
     json_t *dg = json_object();
@@ -132,6 +150,12 @@ static json_t *dga_diagnostics_json(const dga_run *g)
     cli_json_set_fields(dg, mc, f, sizeof f / sizeof *f);
     json_object_set_new(dg, "seconds", json_real(g->seconds));
     cli_json_set_bool(dg, "converged", mc->converged);
+    if (o->lcm.until_converged) {
+        json_t *u = json_object();
+        cli_json_set_int(u, "first", o->lcm.iterations);
+        cli_json_set_int(u, "max_sweeps", g->cap);
+        json_object_set_new(dg, "until_converged", u);
+    }
     cli_json_set_int(dg, "seed", mc->seed);
     cli_json_set_str(dg, "rng", mc->rng);
     return dg;
@@ -139,7 +163,6 @@ static json_t *dga_diagnostics_json(const dga_run *g)
 
 static json_t *dga_json(const void *run, const cli_options *o)
 {
-    (void)o;
     const dga_run *g = run;
     const vc_dga_result *r = g->r;
     const vc_table *t = g->t;
@@ -155,7 +178,7 @@ static json_t *dga_json(const void *run, const cli_options *o)
     cli_json_set_str(x, "search", g->mcmc ? "mcmc" : "exact");
     cli_json_set_int(x, "graphs_averaged", r->ngraphs);
     if (g->mcmc) {
-        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g));
+        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g, o));
     }
     json_t *graphs = json_array();
     for (size_t k = 0; k < r->ntop && k < DGA_SHOWN; k++) {
@@ -186,7 +209,6 @@ static json_t *dga_json(const void *run, const cli_options *o)
 
 static void dga_text(const void *run, const cli_options *o, cli_result *res)
 {
-    (void)o;
     const dga_run *g = run;
     const vc_dga_result *r = g->r;
     char mean[48];
@@ -209,6 +231,11 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
                        (unsigned long long)mc->thin,
                        (unsigned long long)mc->seed, mc->acceptance,
                        mc->evaluated, g->seconds);
+        if (o->lcm.until_converged) {
+            cli_add_detail(res, "run again twice as long until converged, "
+                           "at most %llu sweeps a chain (fixed length: "
+                           "--iterations)", (unsigned long long)g->cap);
+        }
         if (!mc->converged) {
             cli_add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
                            "bulk ESS at least %.0f; run longer (--iterations)",
@@ -307,4 +334,7 @@ void cli_dga_settings(const cli_options *o, FILE *f)
             o->lcm.chains, (unsigned long long)o->lcm.iterations,
             (unsigned long long)o->lcm.burnin,
             (unsigned long long)o->lcm.thin);
+    fprintf(f, "until_converged %d\nmax_iterations %llu\n",
+            o->lcm.until_converged,
+            (unsigned long long)o->lcm.max_iterations);
 }
