@@ -242,7 +242,9 @@ static void group_regimes(const vc_synth_method *m, size_t n, unsigned use,
                        sizeof out->structure);
             }
         }
-        if (out->methods == 0) {
+        /* a regime with almost no weight (dga's saturated graph, say) is
+         * clutter, not an explanation */
+        if (out->methods == 0 || out->weight < VC_SYNTH_REGIME_MIN_LISTED) {
             continue;
         }
         out->estimate = out->weight > 0.0 ? exp(logsum / out->weight)

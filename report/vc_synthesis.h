@@ -28,6 +28,9 @@
 /* A regime of at least this weight counts as an explanation the data
  * allow in the statement (the lighter ones stay in the list). */
 #define VC_SYNTH_REGIME_MIN_WEIGHT 0.1
+/* Regimes lighter than this are not listed (their weight is then
+ * missing from the sum of the listed ones). */
+#define VC_SYNTH_REGIME_MIN_LISTED 0.01
 
 /* One regime a method allows: N summary, its weight within the method
  * (posterior probability, criterion weight, share of draws) and the
