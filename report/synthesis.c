@@ -236,8 +236,13 @@ static void group_regimes(const vc_synth_method *m, size_t n, unsigned use,
                                                     : out->lower;
             out->upper = reg[k]->upper > out->upper ? reg[k]->upper
                                                     : out->upper;
-            if (share[k] > heaviest) {
-                heaviest = share[k];
+            /* named by its heaviest member, preferring a dependence
+             * structure of the method's own regimes (dga's graph, a
+             * log-linear model) to a method's one generic description
+             * (lcm's latent classes) */
+            double rank = share[k] + (m[from[k]].nregimes > 0 ? 1.0 : 0.0);
+            if (rank > heaviest) {
+                heaviest = rank;
                 memcpy(out->structure, reg[k]->structure,
                        sizeof out->structure);
             }
