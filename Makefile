@@ -134,7 +134,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 COVERAGE_BIN = $(BUILD)/bench/coverage_summary
 
 # The library's version is core's VC_VERSION; the soname carries its
-# major number (libvictimcount.so.0 -> libvictimcount.so.0.3.1).
+# major number (libvictimcount.so.0 -> libvictimcount.so.0.4.0).
 VERSION := $(shell sed -n 's/^\#define VC_VERSION "\([^"]*\)".*/\1/p' \
              core/vc_core.h)
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
@@ -261,8 +261,8 @@ RUN_DIR = $(BUILD)/central-asia
 run: deps
 	$(MAKE) all
 	./$(CLI_BIN) batch $(EXAMPLE) --strata country,year \
-	  --methods chapman,loglinear,lcm --iterations 20000 --burnin 5000 \
-	  --out $(RUN_DIR)
+	  --methods chapman,loglinear,lcm,dga --iterations 20000 --burnin 5000 \
+	  --until-converged --out $(RUN_DIR)
 
 # The CLI tests in the suite run $(CLI_BIN) and, under mpirun,
 # $(MPI_BIN), so they are built first.  Then the installation is checked

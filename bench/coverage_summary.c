@@ -27,6 +27,12 @@
  * in the figures; an lcm or dga MCMC run that did not meet its convergence
  * rule counts in "not conv." and in the figures.
  *
+ * With --synthesis SCENARIO TRUTH.csv RESULTS.json (header:
+ * --synthesis-header) it summarises issue 17's synthesis instead: how
+ * often the methods agree, how often the quoted range covers N (when they
+ * agree, when they do not), its median width, and each method's coverage
+ * on the same populations (bench/synthesis.sh).
+ *
  * The Markdown header and the binomial band of nominal coverage come from
  * `coverage_summary --header R`: the central 95% of Binomial(R, 0.95)/R,
  * the range in which a method whose intervals truly cover 95% of the time
@@ -175,8 +181,116 @@ static int print_header(size_t R)
     return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * The synthesis (issue 17): how often the methods agree, and how often
+ * the quoted range covers N against each method's interval on the same
+ * populations.  One table row per scenario:
+ *   coverage_summary --synthesis SCENARIO TRUTH.csv RESULTS.json
+ * ------------------------------------------------------------------- */
+
+static const char *const synth_names[] = {"loglinear", "lcm", "dga",
+                                          "independence"};
+#define NSYNTH_NAMES 4
+
+static int print_synthesis_header(void)
+{
+    printf("| scenario | populations | agree (95%% Wilson) | quote covers N "
+           "| when agree | when disagree | median quote width/N | "
+           "loglinear | lcm | dga | independence |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    return 0;
+}
+
+static int synthesis_row(const char *scenario, const truth_row *truth,
+                         size_t ntruth, json_t *root)
+{
+    json_t *syn = json_object_get(root, "synthesis");
+    json_t *results = json_object_get(root, "results");
+    size_t n = json_array_size(syn), agree = 0, cov = 0, cov_a = 0,
+           cov_d = 0, used = 0;
+    size_t mcov[NSYNTH_NAMES] = {0}, mn[NSYNTH_NAMES] = {0};
+    double *width = calloc(n ? n : 1, sizeof *width);
+    if (width == NULL) {
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(syn, i);
+        const char *key = json_string_value(json_object_get(s, "stratum"));
+        double N = key ? truth_of(truth, ntruth, key) : NAN;
+        json_t *q = json_object_get(s, "quote");
+        double lo = json_number_value(json_object_get(q, "lower"));
+        double hi = json_number_value(json_object_get(q, "upper"));
+        if (!isfinite(N)) {
+            continue;
+        }
+        int a = json_is_true(json_object_get(s, "agree"));
+        int c = lo <= N && N <= hi;
+        width[used++] = (hi - lo) / N;
+        agree += a;
+        cov += c;
+        cov_a += a && c;
+        cov_d += !a && c;
+        /* each method's own interval on this population */
+        for (size_t r = 0; r < json_array_size(results); r++) {
+            json_t *x = json_array_get(results, r);
+            const char *k = json_string_value(json_object_get(x, "stratum"));
+            const char *m = json_string_value(json_object_get(x, "method"));
+            const char *v = json_string_value(json_object_get(x, "variant"));
+            if (k == NULL || m == NULL || strcmp(k, key) != 0
+                || (v != NULL && strcmp(v, "all lists") != 0)) {
+                continue;
+            }
+            for (size_t j = 0; j < NSYNTH_NAMES; j++) {
+                json_t *l = json_object_get(x, "lower");
+                json_t *u = json_object_get(x, "upper");
+                if (strcmp(m, synth_names[j]) == 0 && json_is_number(l)
+                    && json_is_number(u)) {
+                    mn[j]++;
+                    mcov[j] += json_number_value(l) <= N
+                               && N <= json_number_value(u);
+                }
+            }
+        }
+    }
+    double alo = 0.0, ahi = 0.0;
+    wilson(agree, used, &alo, &ahi);
+    alo = alo > 0.0 ? alo : 0.0; /* not "-0%" */
+    qsort(width, used, sizeof *width, cmp_double);
+    double w = used == 0 ? NAN
+               : used % 2 ? width[used / 2]
+                          : 0.5 * (width[used / 2 - 1] + width[used / 2]);
+    printf("| %s | %zu | %.0f%% (%.0f-%.0f) | %.1f%% | %zu/%zu | %zu/%zu | "
+           "%.2f |", scenario, used,
+           used ? 100.0 * (double)agree / (double)used : 0.0, 100.0 * alo,
+           100.0 * ahi, used ? 100.0 * (double)cov / (double)used : 0.0,
+           cov_a, agree, cov_d, used - agree, w);
+    for (size_t j = 0; j < NSYNTH_NAMES; j++) {
+        if (mn[j] == 0) {
+            printf(" - |");
+        } else {
+            printf(" %.1f%% |", 100.0 * (double)mcov[j] / (double)mn[j]);
+        }
+    }
+    printf("\n");
+    free(width);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--synthesis-header") == 0) {
+        return print_synthesis_header();
+    }
+    if (argc == 5 && strcmp(argv[1], "--synthesis") == 0) {
+        size_t nt = 0;
+        truth_row *t = read_truth(argv[3], &nt);
+        json_error_t je;
+        json_t *root = t ? json_load_file(argv[4], 0, &je) : NULL;
+        int rc = root ? synthesis_row(argv[2], t, nt, root) : 1;
+        json_decref(root);
+        free(t);
+        return rc;
+    }
     if (argc == 3 && strcmp(argv[1], "--header") == 0) {
         return print_header((size_t)strtoul(argv[2], NULL, 10));
     }

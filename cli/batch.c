@@ -71,6 +71,12 @@ void cli_batch_help(FILE *f)
         "path.  Standard error, when it is a terminal, shows progress:\n"
         "units and strata done, units computed per second and the time\n"
         "left at that rate (-q: none).  The outputs never depend on it.\n"
+        "When two or more of loglinear, lcm, dga and independence run, the\n"
+        "headline quotes their synthesis (see victimcount estimate\n"
+        "--help): results.csv gains agree, quote_lower and quote_upper,\n"
+        "results.json a \"synthesis\" array, the report a section per\n"
+        "stratum; with --sensitivity omit-each it names the list whose\n"
+        "removal moves a method most.\n"
         "\n"
         "Across ranks of an MPI job (build/victimcount-mpi, the same\n"
         "options): mpirun --bind-to none -np W+1 victimcount-mpi batch ...\n"
@@ -108,6 +114,8 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     const batch_unit *u = &p->units[i];
     cli_options mo = p->mo;
     mo.threads = threads;
+    /* the synthesis takes the stratum's own rows only */
+    mo.no_synthesis = u->kind >= 0;
     size_t J = u->t->J;
     /* the library's plan says which method runs on this table (chapman
      * on more than two lists: Chapman for each pair) and whether one can
@@ -353,18 +361,23 @@ static int write_json_output(const cli_options *o, const vc_dataset *d,
     return cli_write_results(&c, d, rows, nrows, f);
 }
 
-/* Per stratum, the headline of the first method (in --methods order)
- * that used every list and gave an estimate. */
+/* Per stratum, the synthesis's quote when two or more of the methods it
+ * takes ran (issue 17), else the headline of the first method (in
+ * --methods order) that used every list and gave an estimate. */
 static void print_headlines(const cli_options *o, const vc_dataset *d,
                             const cli_result *rows, size_t nrows, FILE *f)
 {
+    cli_synth_stratum *syn = NULL;
+    size_t nsyn = cli_synthesize(o, rows, nrows, &syn);
     for (size_t s = 0; s < d->ntables; s++) {
         const vc_table *t = d->tables[s];
         char head[1024];
         const cli_result *best = cli_stratum_best(t, rows, nrows);
-        cli_stratum_headline(o, d, t, best, head, sizeof head);
+        cli_stratum_headline(o, d, t, best, cli_synth_find(syn, nsyn, t),
+                             head, sizeof head);
         fprintf(f, "%s\n", head);
     }
+    cli_synth_free(syn, nsyn);
 }
 
 int cli_batch_assemble(cli_batch_plan *p)

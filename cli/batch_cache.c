@@ -51,6 +51,7 @@ json_t *batch_row_to_json(const cli_result *r)
     json_object_set_new(j, "details", r->details ? json_string(r->details)
                                                  : json_null());
     json_object_set(j, "figures", r->figures ? r->figures : json_null());
+    json_object_set(j, "synth", r->synth ? r->synth : json_null());
     return j;
 }
 
@@ -87,6 +88,8 @@ void batch_row_from_json(const json_t *j, const vc_table *t,
     r->figures = json_is_object(fig) ? fig : NULL;
     r->details = (char *)json_string_value(json_object_get(j, "details"));
     r->ppp = cli_result_ppp_of(r);
+    json_t *synth = json_object_get(j, "synth");
+    r->synth = json_is_object(synth) ? synth : NULL;
 }
 
 /* The bytes of a unit file: doubles with 17 digits, so they read back

@@ -11,6 +11,7 @@
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
 #include "models/vc_ppc.h"
+#include "report/vc_synthesis.h"
 
 #include <jansson.h>
 
@@ -142,6 +143,8 @@ typedef struct {
                                posterior grid) in cli_result.figures */
     int no_timing;          /* leave run times out of results, so a
                                result depends on its inputs alone */
+    int no_synthesis;       /* a variant of --sensitivity: no regimes for
+                               the synthesis (cli_synthesis_wanted) */
 } cli_options;
 
 /* One estimate (or failure) for one stratum and method. */
@@ -156,6 +159,10 @@ typedef struct {
     char *details;          /* method-specific text lines, or NULL */
     json_t *figures;        /* what the report draws (o->figures), or
                                NULL */
+    json_t *synth;          /* what the synthesis takes from this method
+                               beyond its estimate (cli_synthesis_wanted):
+                               {"regimes": [{estimate, lower, upper,
+                               weight, structure}], "structure"}, or NULL */
     /* batch */
     const char *variant;    /* NULL: all lists; else e.g. "without IOM"
                                or "IOM+NGO merged" */
@@ -371,6 +378,8 @@ typedef struct {
     json_t *(*to_json)(const void *run, const cli_options *o);
     void (*to_text)(const void *run, const cli_options *o, cli_result *res);
     json_t *(*figures)(const void *run);
+    /* what the synthesis takes (cli_result.synth; NULL: nothing) */
+    json_t *(*synth)(const void *run, const cli_options *o);
     void (*draws)(const void *run, FILE *f);
     void (*clear)(void *run);
 } cli_model_jobs;
@@ -438,6 +447,49 @@ void cli_loglinear_settings(const cli_options *o, FILE *f);
 void cli_lcm_settings(const cli_options *o, FILE *f);
 void cli_dga_settings(const cli_options *o, FILE *f);
 void cli_result_clear(cli_result *res);
+
+/* synthesis.c: which number to quote (issue 17).  Wanted when two or
+ * more of loglinear, lcm, dga and independence run; the methods then put
+ * their regimes into cli_result.synth. */
+int cli_synthesis_wanted(const cli_options *o);
+/* One regime as the synthesis's JSON input (estimate, lower, upper,
+ * weight, structure), appended to the array regimes. */
+void cli_synth_regime_add(json_t *regimes, double estimate, double lower,
+                          double upper, double weight,
+                          const char *structure);
+
+/* The synthesis of each stratum, from the main rows (variant NULL) of
+ * res in stratum order. */
+typedef struct {
+    const vc_table *table;     /* borrowed */
+    size_t first;              /* res index of its first row */
+    size_t nmethods;
+    const char *methods[8];    /* borrowed: the methods synthesised */
+    size_t row[8];             /* res index of each */
+    vc_synthesis s;
+    /* batch --sensitivity omit-each: the variant of a passing method
+     * whose estimate moved furthest (on the log scale) from the
+     * method's own */
+    int has_sens;
+    const char *sens_variant;  /* borrowed: "without IOM" */
+    const char *sens_method;   /* borrowed */
+    double sens_from, sens_to;
+} cli_synth_stratum;
+/* Synthesise every stratum where at least two of the four methods ran;
+ * returns how many (*out: returned, cli_synth_free), 0 when none or out
+ * of memory (then cli_oom_note). */
+size_t cli_synthesize(const cli_options *o, const cli_result *res,
+                      size_t nres, cli_synth_stratum **out);
+void cli_synth_free(cli_synth_stratum *s, size_t n);
+/* The stratum's synthesis whose table is t, or NULL. */
+const cli_synth_stratum *cli_synth_find(const cli_synth_stratum *s,
+                                        size_t n, const vc_table *t);
+/* The top-level JSON array "synthesis" (returned). */
+json_t *cli_synth_json(const cli_synth_stratum *s, size_t n);
+/* The section of text before a stratum's method table. */
+void cli_synth_text(const cli_synth_stratum *s, FILE *f);
+/* "agree" and the quote for results.csv's columns (empty when none). */
+void cli_synth_csv(const cli_synth_stratum *s, FILE *f);
 
 /* dispatch.c: run the command in argv[1]; returns the exit status. */
 int cli_main(int argc, char **argv);
@@ -528,9 +580,12 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres, FILE *f);
 const cli_result *cli_stratum_best(const vc_table *t, const cli_result *res,
                                    size_t nres);
+/* sy: the stratum's synthesis, or NULL; when given, the headline quotes
+ * it and names its methods instead of best's. */
 void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
                           const vc_table *t, const cli_result *best,
-                          char *buf, size_t size);
+                          const cli_synth_stratum *sy, char *buf,
+                          size_t size);
 
 /* simulate.c */
 int cli_simulate(int argc, char **argv);

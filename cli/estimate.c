@@ -71,6 +71,15 @@ void cli_estimate_help(FILE *f)
     /* a second literal: ISO C guarantees strings of 4095 bytes only */
     fputs(
         "\n"
+        "Which number to quote: when two or more of loglinear, lcm, dga and\n"
+        "independence run, a section per stratum before the method table\n"
+        "(JSON: the top-level array \"synthesis\") names the methods whose\n"
+        "checks pass (converged, an estimate, model check p >= 0.01), says\n"
+        "whether their intervals overlap (agree), the regimes of N the data\n"
+        "allow (dga's graphs, the log-linear models within 2 AIC of the\n"
+        "best, lcm's modes) and the range to quote: the envelope of the\n"
+        "passing methods' intervals.\n"
+        "\n"
         "Exit status:\n"
         "  0  all estimates computed\n"
         "  1  internal error\n"

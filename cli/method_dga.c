@@ -48,11 +48,17 @@ static json_t *dga_figures(const vc_dga_result *r)
     return fig;
 }
 
+/* The most probable graphs shown in text and JSON. */
+#define DGA_SHOWN 5
+
 /* One run of graph averaging on one table: its typed summary. */
 typedef struct {
     const vc_table *t;
     vc_dga_mcmc_opts m;
+    vc_dga_opts d;         /* the options fitted with (the regimes
+                              refit with them) */
     int mcmc;              /* MCMC over graphs rather than all of them */
+    uint64_t cap;          /* until converged: the most sweeps a chain */
     vc_dga_result *r;
     vc_ppc ppc;            /* the posterior predictive check */
     cli_prior_row prior[CLI_PRIOR_ROWS]; /* --prior-sensitivity */
@@ -147,7 +153,10 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     d.prior = o->dga.prior_negbin ? VC_DGA_PRIOR_NEGBIN : VC_DGA_PRIOR_INV_N;
     d.nb_a = o->dga.nb_a;
     d.nb_b = o->dga.nb_b;
-    d.top = 5;
+    /* the text and JSON show the 5 most probable graphs; the synthesis's
+     * regimes look at more */
+    d.top = cli_synthesis_wanted(o) ? VC_DGA_REGIME_GRAPHS : DGA_SHOWN;
+    g->d = d;
     /* Every graph is enumerated up to 5 lists; beyond, or when asked,
      * MCMC over graphs with the lcm method's run options. */
     g->mcmc = o->dga.mcmc || t->J > VC_DGA_MAX_EXACT_LISTS;
@@ -162,6 +171,23 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     double t0 = cli_seconds();
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);
+    /* Until converged (the default without --iterations, issue 17): run
+     * again twice as long while not converged, up to the cap that lcm
+     * takes (--max-iterations, or 10 of its rounds).  A fresh run rather
+     * than more rounds of the same chains, because vc_dga_mcmc_fit also
+     * widens the grid of n0 as it needs; each run is a pure function of
+     * its length and seed, so the result does not depend on the runs
+     * before it. */
+    uint64_t cap = o->lcm.max_iterations ? o->lcm.max_iterations
+                                         : 10 * o->lcm.iterations;
+    while (g->mcmc && g->r != NULL && o->lcm.until_converged
+           && !g->r->mc.converged && g->m.iterations < cap) {
+        g->m.iterations = 2 * g->m.iterations < cap ? 2 * g->m.iterations
+                                                    : cap;
+        vc_dga_result_free(g->r);
+        g->r = vc_dga_mcmc_fit(t, &d, &g->m, err);
+    }
+    g->cap = cap;
     g->seconds = cli_seconds() - t0;
     if (g->r == NULL) {
         return err->code;
@@ -183,7 +209,7 @@ static void dga_estimate(const void *run, const cli_options *o,
 
 /* MCMC over graphs: convergence of E(N | graph) and of the number of
  * edges, and the run's counts. */
-static json_t *dga_diagnostics_json(const dga_run *g)
+static json_t *dga_diagnostics_json(const dga_run *g, const cli_options *o)
 {
     const vc_dga_mcmc_info *mc = &g->r->mc;
     json_t *dg = json_object();
@@ -206,6 +232,12 @@ static json_t *dga_diagnostics_json(const dga_run *g)
     cli_json_set_fields(dg, mc, f, sizeof f / sizeof *f);
     json_object_set_new(dg, "seconds", json_real(g->seconds));
     cli_json_set_bool(dg, "converged", mc->converged);
+    if (o->lcm.until_converged) {
+        json_t *u = json_object();
+        cli_json_set_int(u, "first", o->lcm.iterations);
+        cli_json_set_int(u, "max_sweeps", g->cap);
+        json_object_set_new(dg, "until_converged", u);
+    }
     cli_json_set_int(dg, "seed", mc->seed);
     cli_json_set_str(dg, "rng", mc->rng);
     return dg;
@@ -228,10 +260,10 @@ static json_t *dga_json(const void *run, const cli_options *o)
     cli_json_set_str(x, "search", g->mcmc ? "mcmc" : "exact");
     cli_json_set_int(x, "graphs_averaged", r->ngraphs);
     if (g->mcmc) {
-        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g));
+        json_object_set_new(x, "diagnostics", dga_diagnostics_json(g, o));
     }
     json_t *graphs = json_array();
-    for (size_t k = 0; k < r->ntop; k++) {
+    for (size_t k = 0; k < r->ntop && k < DGA_SHOWN; k++) {
         json_t *gr = json_object();
         cli_json_set_str(gr, "cliques", r->top[k].cliques);
         cli_json_set_real(gr, "posterior", r->top[k].posterior);
@@ -288,6 +320,11 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
                        (unsigned long long)mc->thin,
                        (unsigned long long)mc->seed, mc->acceptance,
                        mc->evaluated, g->seconds);
+        if (o->lcm.until_converged) {
+            cli_add_detail(res, "run again twice as long until converged, "
+                           "at most %llu sweeps a chain (fixed length: "
+                           "--iterations)", (unsigned long long)g->cap);
+        }
         if (!mc->converged) {
             cli_add_detail(res, "NOT CONVERGED: R-hat must be below %.2f and "
                            "bulk ESS at least %.0f; run longer (--iterations)",
@@ -297,7 +334,7 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
     cli_ppc_text(&g->ppc, g->t, VC_OK, r->flags, res);
     cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
                    "on each other):");
-    for (size_t k = 0; k < r->ntop; k++) {
+    for (size_t k = 0; k < r->ntop && k < DGA_SHOWN; k++) {
         char gm[48];
         vc_format_count(r->top[k].mean_N, gm, sizeof gm);
         cli_add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
@@ -322,12 +359,64 @@ static json_t *dga_run_figures(const void *run)
     return dga_figures(((const dga_run *)run)->r);
 }
 
+/* The graph's structure in words (vc_synth_structure_words). */
+static void dga_words(const vc_table *t, uint32_t edges, char *buf,
+                      size_t size)
+{
+    uint32_t nbr[VC_DGA_MAX_LISTS] = {0};
+    for (size_t a = 0; a < t->J; a++) {
+        for (size_t b = 0; b < t->J; b++) {
+            if (a != b && (edges >> vc_dga_edge_index(a, b) & 1u)) {
+                nbr[a] |= UINT32_C(1) << b;
+            }
+        }
+    }
+    vc_synth_structure_words(t->J, (const char *const *)t->names, nbr, buf,
+                             size);
+}
+
+/* The synthesis's input: the regimes of the graph posterior
+ * (vc_dga_regimes), each named by its most probable graph in words. */
+static json_t *dga_synth(const void *run, const cli_options *o)
+{
+    const dga_run *g = run;
+    json_t *x = json_object();
+    vc_dga_regime reg[VC_SYNTH_MAX_REGIMES];
+    size_t n = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    char words[VC_SYNTH_WORDS];
+    if (g->r->ntop > 0) {
+        dga_words(g->t, g->r->top[0].edges, words, sizeof words);
+        cli_json_set_str(x, "structure", words);
+    }
+    if (vc_dga_regimes(g->t, &g->d, g->r, o->level, reg,
+                       VC_SYNTH_MAX_REGIMES, &n, &err) != VC_OK) {
+        /* the method's own interval stands as its one regime */
+        if (err.code == VC_ENOMEM) {
+            cli_oom_note();
+        }
+        return x;
+    }
+    json_t *regimes = json_array();
+    for (size_t k = 0; k < n; k++) {
+        dga_words(g->t, reg[k].edges, words, sizeof words);
+        cli_synth_regime_add(regimes, reg[k].estimate, reg[k].lower,
+                             reg[k].upper, reg[k].weight, words);
+    }
+    json_object_set_new(x, "regimes", regimes);
+    return x;
+}
+
 const cli_model_jobs cli_dga_jobs = {sizeof(dga_run), dga_fit,
                                      dga_estimate, dga_json, dga_text,
-                                     dga_run_figures, NULL, dga_clear};
+                                     dga_run_figures, dga_synth, NULL,
+                                     dga_clear};
 
 void cli_dga_settings(const cli_options *o, FILE *f)
 {
+    /* the regimes the synthesis takes are part of the result */
+    fprintf(f, "synthesis %d\n", cli_synthesis_wanted(o));
     const cli_opts_dga *dg = &o->dga;
     fprintf(f, "delta %.17g\nn0 %llu %llu\nprior %d %.17g %.17g\n",
             dg->delta, (unsigned long long)dg->n0_lo,
@@ -343,4 +432,7 @@ void cli_dga_settings(const cli_options *o, FILE *f)
             o->lcm.chains, (unsigned long long)o->lcm.iterations,
             (unsigned long long)o->lcm.burnin,
             (unsigned long long)o->lcm.thin);
+    fprintf(f, "until_converged %d\nmax_iterations %llu\n",
+            o->lcm.until_converged,
+            (unsigned long long)o->lcm.max_iterations);
 }

@@ -164,12 +164,19 @@ static void lcm_options(const vc_table *t, const cli_options *o,
  * again by the same length until they converge or reach the cap; the
  * summary goes to r->s.  On a terminal, a progress line after each
  * round. */
+/* The most sweeps per chain a run in rounds takes (the output states
+ * it): --max-iterations, or 10 rounds. */
+static uint64_t lcm_cap(const cli_options *o)
+{
+    return o->lcm.max_iterations ? o->lcm.max_iterations
+                                 : 10 * o->lcm.iterations;
+}
+
 static int lcm_until_converged(lcm_run *r, const cli_options *o,
                                vc_error *err)
 {
     int show = !o->quiet && isatty(STDERR_FILENO);
-    uint64_t max_total = o->lcm.max_iterations ? o->lcm.max_iterations
-                                               : 10 * o->lcm.iterations;
+    uint64_t max_total = lcm_cap(o);
     uint64_t target = o->lcm.iterations;
     /* With progress shown, rounds of a tenth of the run (at least one
      * thin step); without, one round: each round ends at a barrier that
@@ -384,6 +391,14 @@ static json_t *lcm_diagnostics_json(const lcm_run *r, const cli_options *o)
         json_object_set_new(d, "seconds", json_real(r->seconds));
     }
     cli_json_set_bool(d, "converged", s->converged);
+    if (o->lcm.until_converged) {
+        /* sampled in rounds until converged (the default without
+         * --iterations): the cap on sweeps per chain */
+        json_t *u = json_object();
+        cli_json_set_int(u, "round", o->lcm.iterations);
+        cli_json_set_int(u, "max_sweeps", lcm_cap(o));
+        json_object_set_new(d, "until_converged", u);
+    }
     json_object_set_new(d, "tails", lcm_tails_json(s));
     if (s->modes > 1) {
         json_object_set_new(d, "modes", lcm_modes_json(s));
@@ -461,6 +476,13 @@ static void lcm_text(const void *run, const cli_options *o,
                    (unsigned long long)s->burnin, (unsigned long long)s->thin,
                    s->K, (unsigned long long)s->seed, took);
     cli_ppc_text(&r->ppc, r->t, VC_OK, s->flags, res);
+    if (o->lcm.until_converged) {
+        cli_add_detail(res, "sampled in rounds of %llu sweeps until "
+                       "converged, at most %llu sweeps a chain (fixed "
+                       "length: --iterations)",
+                       (unsigned long long)o->lcm.iterations,
+                       (unsigned long long)lcm_cap(o));
+    }
     if (s->flags & VC_FLAG_TAILS) {
         cli_add_detail(res, "NOT CONVERGED: the chains disagree on the "
                        "tails: %.2f%%-%.2f%% of a chain's draws below the "
@@ -525,12 +547,37 @@ static void lcm_draws(const void *run, FILE *draws)
     }
 }
 
+/* The synthesis's input: the separate modes of the pooled draws of N
+ * (vci_modes, issue 21) as regimes when there are two or more, each
+ * with its peak, its range and its share of the draws. */
+static json_t *lcm_synth(const void *run, const cli_options *o)
+{
+    (void)o;
+    const vc_lcm_summary *s = &((const lcm_run *)run)->s;
+    static const char words[] = "capture probabilities differ between "
+                                "hidden groups of people (latent classes)";
+    json_t *x = json_object();
+    cli_json_set_str(x, "structure", words);
+    if (s->modes >= 2) {
+        json_t *regimes = json_array();
+        for (size_t k = 0; k < s->modes; k++) {
+            cli_synth_regime_add(regimes, s->mode_centre[k], s->mode_lo[k],
+                                 s->mode_hi[k], s->mode_weight[k], words);
+        }
+        json_object_set_new(x, "regimes", regimes);
+    }
+    return x;
+}
+
 const cli_model_jobs cli_lcm_jobs = {sizeof(lcm_run), lcm_fit,
                                      lcm_estimate, lcm_json, lcm_text,
-                                     lcm_run_figures, lcm_draws, lcm_clear};
+                                     lcm_run_figures, lcm_synth, lcm_draws,
+                                     lcm_clear};
 
 void cli_lcm_settings(const cli_options *o, FILE *f)
 {
+    /* the regimes the synthesis takes are part of the result */
+    fprintf(f, "synthesis %d\n", cli_synthesis_wanted(o));
     const cli_opts_lcm *lc = &o->lcm;
     fprintf(f, "classes %zu\nchains %zu\niterations %llu\nburnin %llu\n"
             "thin %llu\nmax_iterations %llu\nuntil_converged %d\n",

@@ -467,6 +467,60 @@ static int loglinear_interval(const vc_table *t, const cli_options *o,
     return status;
 }
 
+/* A model's interactions as a dependence structure in words: lists that
+ * share a term depend on each other. */
+static void loglinear_words(const vc_table *t, const vc_loglin_model *m,
+                            char *buf, size_t size)
+{
+    uint32_t nbr[32] = {0};
+    for (size_t k = 0; k < m->nterms; k++) {
+        for (size_t a = 0; a < t->J && a < 32; a++) {
+            if (m->term[k] >> a & 1u) {
+                nbr[a] |= m->term[k] & ~(UINT32_C(1) << a);
+            }
+        }
+    }
+    vc_synth_structure_words(t->J, (const char *const *)t->names, nbr, buf,
+                             size);
+}
+
+/* The synthesis's input: the regimes among the models within reach of
+ * the best (vc_loglin_regimes, by BIC under --select bic, else AIC), and
+ * the chosen model's structure.  Up to VC_LOGLIN_REGIME_MAX_LISTS lists;
+ * beyond, the method's interval is its one regime. */
+static void loglinear_synth(const vc_table *t, const cli_options *o,
+                            const vc_loglin_model *chosen, cli_result *res)
+{
+    char words[VC_SYNTH_WORDS];
+    json_t *x = json_object();
+    loglinear_words(t, chosen, words, sizeof words);
+    cli_json_set_str(x, "structure", words);
+    res->synth = x;
+    if (t->J > VC_LOGLIN_REGIME_MAX_LISTS) {
+        return;
+    }
+    vc_loglin_regime reg[VC_SYNTH_MAX_REGIMES];
+    size_t n = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_loglin_criterion crit = o->loglinear.select == CLI_SELECT_BIC
+                                   ? VC_LOGLIN_BIC : VC_LOGLIN_AIC;
+    if (vc_loglin_regimes(t, crit, o->level, reg, VC_SYNTH_MAX_REGIMES, &n,
+                          &err) != VC_OK) {
+        if (err.code == VC_ENOMEM) {
+            cli_oom_note();
+        }
+        return;
+    }
+    json_t *regimes = json_array();
+    for (size_t k = 0; k < n; k++) {
+        loglinear_words(t, &reg[k].model, words, sizeof words);
+        cli_synth_regime_add(regimes, reg[k].estimate, reg[k].lower,
+                             reg[k].upper, reg[k].weight, words);
+    }
+    json_object_set_new(x, "regimes", regimes);
+}
+
 static int loglinear_fit(const vc_table *t, const cli_options *o,
                          cli_result *res)
 {
@@ -504,6 +558,9 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
                                     w, res, &err);
     }
     json_decref(near);
+    if (status == VC_OK && cli_synthesis_wanted(o)) {
+        loglinear_synth(t, o, &fit.model, res);
+    }
     vc_loglin_workspace_free(w);
     if (status != VC_OK) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);
@@ -523,6 +580,8 @@ size_t cli_run_loglinear(const cli_method *m, const vc_table *t,
 
 void cli_loglinear_settings(const cli_options *o, FILE *f)
 {
+    /* the regimes the synthesis takes are part of the result */
+    fprintf(f, "synthesis %d\n", cli_synthesis_wanted(o));
     const cli_opts_loglinear *ll = &o->loglinear;
     fprintf(f, "model %s\nselect %d\npthresh %.17g\nbootstrap %zu\n",
             ll->model ? ll->model : "", (int)ll->select, ll->pthresh,

@@ -15,9 +15,11 @@ void cli_result_clear(cli_result *res)
 {
     json_decref(res->extra);
     json_decref(res->figures);
+    json_decref(res->synth);
     free(res->details);
     res->extra = NULL;
     res->figures = NULL;
+    res->synth = NULL;
     res->details = NULL;
 }
 
@@ -187,6 +189,9 @@ static size_t run_model(const cli_method *m, const vc_table *t,
         j->to_text(run, o, res);
         if (o->figures) {
             res->figures = j->figures(run);
+        }
+        if (j->synth != NULL && cli_synthesis_wanted(o)) {
+            res->synth = j->synth(run, o);
         }
         if (draws != NULL && j->draws != NULL) {
             j->draws(run, draws);

@@ -85,7 +85,9 @@ void cli_options_init(cli_options *o)
     o->lcm.temperatures = VC_LCM_DEFAULT_TEMPERATURES;
     o->lcm.beta_min = VC_LCM_DEFAULT_BETA_MIN;
     o->lcm.chains = VC_LCM_DEFAULT_CHAINS;
-    o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+    /* 0 until parsed: no --iterations means sampling until converged
+     * (cli_parse) */
+    o->lcm.iterations = 0;
     o->lcm.burnin = VC_LCM_DEFAULT_BURNIN;
     o->lcm.thin = VC_LCM_DEFAULT_THIN;
 }
@@ -388,8 +390,13 @@ static const cli_opt options[] = {
      .dflt = OPT_XSTR(VC_LCM_DEFAULT_CHAINS)},
     {.name = "iterations", .kind = CLI_OPT_U64, .field = F(lcm.iterations),
      WHOLE(1, CLI_OPT_NO_LIMIT), .commands = EST_BATCH, .section = "lcm",
-     .arg = "I", .help = "sweeps per chain after burn-in",
-     .dflt = OPT_XSTR(VC_LCM_DEFAULT_ITERATIONS)},
+     .arg = "I", .help = "a fixed-length run: I sweeps per chain after "
+                         "burn-in.  Without it lcm (and dga's MCMC over "
+                         "graphs) samples in rounds of "
+                         OPT_XSTR(VC_LCM_DEFAULT_ITERATIONS) " sweeps "
+                         "until converged, as with --until-converged (the "
+                         "output states the cap); give it for benchmarks "
+                         "and runs that must take a known time"},
     {.name = "burnin", .kind = CLI_OPT_U64, .field = F(lcm.burnin),
      WHOLE(0, CLI_OPT_NO_LIMIT), .commands = EST_BATCH, .section = "lcm",
      .arg = "B", .help = "sweeps discarded first",
@@ -401,7 +408,8 @@ static const cli_opt options[] = {
     {.name = "until-converged", .kind = CLI_OPT_FLAG,
      .field = F(lcm.until_converged), .commands = EST_BATCH,
      .section = "lcm",
-     .help = "keep sampling in rounds of I sweeps until R-hat < 1.01, bulk "
+     .help = "(the default without --iterations) keep sampling in rounds "
+             "of I sweeps until R-hat < 1.01, bulk "
              "ESS >= 400 and the chains agree on the share of their draws "
              "beyond each end of the interval (JSON: diagnostics.tails), "
              "up to --max-iterations"},
@@ -503,6 +511,15 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         return CLI_EXIT_USAGE;
     }
     o->input = argv[optind];
+    /* Issue 17: without --iterations the Bayesian methods sample in rounds
+     * of the default length until they converge (as --until-converged),
+     * up to --max-iterations; an explicit --iterations is a run of that
+     * fixed length (benchmarks, tests), unless --until-converged is
+     * given too. */
+    if (o->lcm.iterations == 0) {
+        o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
+        o->lcm.until_converged = 1;
+    }
     return CLI_EXIT_OK;
 }
 

@@ -93,7 +93,8 @@ static void write_list_names(const vc_table *t, FILE *f)
 }
 
 static int write_text(const cli_options *o, const vc_dataset *d,
-                      const cli_result *res, size_t nres, FILE *f)
+                      const cli_result *res, size_t nres,
+                      const cli_synth_stratum *syn, size_t nsyn, FILE *f)
 {
     char num[48], lab[256];
     size_t r = 0;
@@ -109,6 +110,10 @@ static int write_text(const cli_options *o, const vc_dataset *d,
             fprintf(f, " (%s more seen only by lists left out)", num);
         }
         fputs("\n\n", f);
+        const cli_synth_stratum *sy = cli_synth_find(syn, nsyn, t);
+        if (sy != NULL) {
+            cli_synth_text(sy, f);
+        }
         char lvl[48];
         snprintf(lvl, sizeof lvl, "%.10g%%", 100.0 * o->level);
         fprintf(f, "  %-26s %10s %10s   %-21s %s\n", "method", "estimate",
@@ -216,7 +221,8 @@ json_t *cli_json_input(const vc_dataset *d)
 }
 
 static int write_json(const cli_options *o, const vc_dataset *d,
-                      const cli_result *res, size_t nres, FILE *f)
+                      const cli_result *res, size_t nres,
+                      const cli_synth_stratum *syn, size_t nsyn, FILE *f)
 {
     json_t *root = json_object();
     json_object_set_new(root, "version", json_string(vc_version()));
@@ -317,6 +323,9 @@ static int write_json(const cli_options *o, const vc_dataset *d,
         json_array_append_new(results, j);
     }
     json_object_set_new(root, "results", results);
+    if (nsyn > 0) {
+        json_object_set_new(root, "synthesis", cli_synth_json(syn, nsyn));
+    }
     int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(12)
                                      | JSON_PRESERVE_ORDER);
     fputc('\n', f);
@@ -345,7 +354,8 @@ static void csv_field(FILE *f, const char *s)
 }
 
 static int write_csv(const cli_options *o, const vc_dataset *d,
-                     const cli_result *res, size_t nres, FILE *f)
+                     const cli_result *res, size_t nres,
+                     const cli_synth_stratum *syn, size_t nsyn, FILE *f)
 {
     /* The batch puts the stratum keys first and the variant and the
      * sensitivity spreads (list left out; lists merged) last; estimate
@@ -359,8 +369,10 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
     }
     fputs("stratum,method,lists,estimate,se,lower,upper,level,interval,"
           "observed,warnings,headline,error", f);
-    fputs(batch ? ",variant,omit_lower,omit_upper,merge_lower,merge_upper\n"
-                : "\n", f);
+    fputs(batch ? ",variant,omit_lower,omit_upper,merge_lower,merge_upper"
+                : "", f);
+    /* the synthesis of the row's stratum (issue 17), when there is one */
+    fputs(nsyn > 0 ? ",agree,quote_lower,quote_upper\n" : "\n", f);
     char lab[256], head[512], lists[1024];
     for (size_t r = 0; r < nres; r++) {
         const cli_result *x = &res[r];
@@ -430,6 +442,10 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
                 }
             }
         }
+        if (nsyn > 0) {
+            cli_synth_csv(cli_synth_find(syn, nsyn, x->base ? x->base : t),
+                          f);
+        }
         fputc('\n', f);
     }
     return CLI_EXIT_OK;
@@ -441,17 +457,20 @@ int cli_write_results(const cli_options *o, const vc_dataset *d,
     /* jansson fails quietly (a field left out): see jsonmem.c */
     unsigned long oom_before = cli_oom_count();
     int rc;
+    cli_synth_stratum *syn = NULL;
+    size_t nsyn = cli_synthesize(o, res, nres, &syn);
     switch (o->format) {
     case CLI_JSON:
-        rc = write_json(o, d, res, nres, f);
+        rc = write_json(o, d, res, nres, syn, nsyn, f);
         break;
     case CLI_CSV:
-        rc = write_csv(o, d, res, nres, f);
+        rc = write_csv(o, d, res, nres, syn, nsyn, f);
         break;
     default:
-        rc = write_text(o, d, res, nres, f);
+        rc = write_text(o, d, res, nres, syn, nsyn, f);
         break;
     }
+    cli_synth_free(syn, nsyn);
     if (cli_oom_count() != oom_before) {
         cli_error("out of memory");
         rc = CLI_EXIT_INTERNAL;

@@ -44,11 +44,29 @@ static const char *first_error(const vc_table *t, const cli_result *res,
 
 void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
                           const vc_table *t, const cli_result *best,
-                          char *buf, size_t size)
+                          const cli_synth_stratum *sy, char *buf,
+                          size_t size)
 {
     char lab[256], seen[48];
     const char *label = cli_population_label(o, d, t, lab, sizeof lab);
     vc_format_count((double)t->n, seen, sizeof seen);
+    if (sy != NULL) {
+        /* the synthesis's quote, naming the methods behind it (issue 17) */
+        char names[256], lo[48], hi[48];
+        size_t used = 0;
+        names[0] = '\0';
+        for (size_t i = 0; i < sy->nmethods && used < sizeof names; i++) {
+            used += (size_t)snprintf(names + used, sizeof names - used,
+                                     "%s%s", i ? ", " : "", sy->methods[i]);
+        }
+        vc_format_count(sy->s.quote_lower, lo, sizeof lo);
+        vc_format_count(sy->s.quote_upper, hi, sizeof hi);
+        snprintf(buf, size, "%s: %s victims (envelope %s\xE2\x80\x93%s; "
+                 "the methods %s), %zu lists, %s people seen [%s]", label,
+                 sy->s.about, lo, hi, sy->s.agree ? "agree" : "disagree",
+                 t->J, seen, names);
+        return;
+    }
     if (best == NULL) {
         snprintf(buf, size, "%s: no estimate, %zu list%s, %s people seen",
                  label, t->J, t->J == 1 ? "" : "s", seen);
@@ -413,19 +431,68 @@ static void variant_table(FILE *f, const vc_table *t, const cli_result *res,
     }
 }
 
+/* The synthesis of a stratum (issue 17): its statement and regimes. */
+static void synthesis_section(FILE *f, const cli_synth_stratum *sy)
+{
+    fputs("<div class=\"synthesis\"><p><b>Which number to quote.</b> ", f);
+    put_html(f, sy->s.statement);
+    fputs("</p>\n", f);
+    if (sy->s.nregimes > 0) {
+        fputs("<table><tr><th>regime</th><th>estimate</th><th>range</th>"
+              "<th>weight</th><th>methods</th><th>structure</th></tr>\n", f);
+    }
+    for (size_t g = 0; g < sy->s.nregimes; g++) {
+        const vc_synth_group *r = &sy->s.regime[g];
+        char a[48], b[48], c[48];
+        vc_format_count(r->estimate, a, sizeof a);
+        vc_format_count(r->lower, b, sizeof b);
+        vc_format_count(r->upper, c, sizeof c);
+        fprintf(f, "<tr><td>%zu</td><td class=\"num\">%s</td><td class=\""
+                "num\">%s\xE2\x80\x93%s</td><td class=\"num\">%.2f</td><td>",
+                g + 1, a, b, c, r->weight);
+        for (size_t i = 0, k = 0; i < sy->nmethods; i++) {
+            if (r->methods >> i & 1u) {
+                fputs(k++ ? ", " : "", f);
+                put_html(f, sy->methods[i]);
+            }
+        }
+        fputs("</td><td>", f);
+        put_html(f, r->structure);
+        fputs("</td></tr>\n", f);
+    }
+    if (sy->s.nregimes > 0) {
+        fputs("</table>\n", f);
+    }
+    if (sy->has_sens) {
+        char a[48], b[48];
+        vc_format_count(sy->sens_from, a, sizeof a);
+        vc_format_count(sy->sens_to, b, sizeof b);
+        fputs("<p class=\"note\">One list left out: ", f);
+        put_html(f, sy->sens_variant);
+        fputs(" moves ", f);
+        put_html(f, sy->sens_method);
+        fprintf(f, " most, from %s to %s.</p>\n", a, b);
+    }
+    fputs("</div>\n", f);
+}
+
 static void stratum_section(FILE *f, const cli_options *o,
                             const vc_dataset *d, const vc_table *t,
-                            const cli_result *res, size_t nres)
+                            const cli_result *res, size_t nres,
+                            const cli_synth_stratum *sy)
 {
     char lab[256], head[1024], num[48];
     const char *label = cli_population_label(o, d, t, lab, sizeof lab);
     const cli_result *best = cli_stratum_best(t, res, nres);
-    cli_stratum_headline(o, d, t, best, head, sizeof head);
+    cli_stratum_headline(o, d, t, best, sy, head, sizeof head);
     fputs("<section>\n<h2>", f);
     put_html(f, label);
     fputs("</h2>\n<p class=\"headline\">", f);
     put_html(f, head);
     fputs("</p>\n", f);
+    if (sy != NULL) {
+        synthesis_section(f, sy);
+    }
     if (best == NULL) {
         fputs("<p class=\"warn\">No method gave an estimate: ", f);
         put_html(f, first_error(t, res, nres));
@@ -576,23 +643,33 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "other, so they can disagree. The interval says how sure the "
           "estimate is; quote the range, not the single number.</p>\n", f);
     fputs("<h2>Summary</h2>\n<ul>\n", f);
+    cli_synth_stratum *syn = NULL;
+    size_t nsyn = cli_synthesize(o, res, nres, &syn);
     for (size_t s = 0; s < d->ntables; s++) {
         char head[1024];
         cli_stratum_headline(o, d, d->tables[s],
-                             cli_stratum_best(d->tables[s], res, nres), head,
+                             cli_stratum_best(d->tables[s], res, nres),
+                             cli_synth_find(syn, nsyn, d->tables[s]), head,
                              sizeof head);
         fputs("<li>", f);
         put_html(f, head);
         fputs("</li>\n", f);
     }
-    fputs("</ul>\n<p>Each headline quotes the first method in the list "
-          "above that used every list and gave an estimate; the sections "
-          "below show all of them.</p>\n<h2>All strata and methods</h2>\n",
+    fputs(nsyn > 0 ? "</ul>\n<p>Each headline quotes the synthesis of the "
+                     "methods named in brackets (see \"Which number to "
+                     "quote\" in each section); the sections below show "
+                     "every method.</p>\n<h2>All strata and methods</h2>\n"
+                   : "</ul>\n<p>Each headline quotes the first method in the "
+                     "list above that used every list and gave an estimate; "
+                     "the sections below show all of them.</p>\n<h2>All "
+                     "strata and methods</h2>\n",
           f);
     forest(f, o, d, res, nres);
     for (size_t s = 0; s < d->ntables; s++) {
-        stratum_section(f, o, d, d->tables[s], res, nres);
+        stratum_section(f, o, d, d->tables[s], res, nres,
+                        cli_synth_find(syn, nsyn, d->tables[s]));
     }
+    cli_synth_free(syn, nsyn);
     fputs("</body>\n</html>\n", f);
     return CLI_EXIT_OK;
 }

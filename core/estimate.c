@@ -3,6 +3,8 @@
  * all methods), the one formatter of warnings, and the check of an
  * interval level.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/vc_estimate.h"
@@ -76,4 +78,104 @@ int vc_level_check(double level, vc_error *err)
                             "and 1, got %g", level);
     }
     return VC_OK;
+}
+
+/* Points of the density's grid in vc_log_mass_groups. */
+#define MASS_GRID 512
+
+size_t vc_log_mass_groups(const double *x, const double *w, size_t n,
+                          double bandwidth, size_t *group)
+{
+    double lo = HUGE_VAL, hi = -HUGE_VAL, total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        group[i] = (size_t)-1;
+        if (x[i] > 0.0 && isfinite(x[i])) {
+            double l = log(x[i]);
+            lo = l < lo ? l : lo;
+            hi = l > hi ? l : hi;
+            double wi = w ? w[i] : 1.0;
+            total += wi > 0.0 ? wi : 0.0;
+        }
+    }
+    if (!(hi >= lo) || !(bandwidth > 0.0)) {
+        return 0;
+    }
+    double a = lo - 3.0 * bandwidth, step = (hi - lo + 6.0 * bandwidth)
+                                            / (MASS_GRID - 1);
+    double dens[MASS_GRID];
+    for (size_t g = 0; g < MASS_GRID; g++) {
+        double at = a + step * (double)g, s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double wi = w ? w[i] : 1.0;
+            if (!(x[i] > 0.0 && isfinite(x[i]) && wi > 0.0)) {
+                continue;
+            }
+            double z = (at - log(x[i])) / bandwidth;
+            s += wi * exp(-0.5 * z * z);
+        }
+        dens[g] = s;
+    }
+    /* cut[k]: the grid point where group k + 1 starts */
+    size_t cut[MASS_GRID];
+    size_t ncut = 0;
+    double peak = -1.0;       /* the current group's highest peak */
+    size_t last = 0;          /* where it is */
+    int seen = 0;
+    for (size_t g = 0; g < MASS_GRID; g++) {
+        int is_peak = (g == 0 || dens[g] > dens[g - 1])
+                      && (g + 1 == MASS_GRID || dens[g] >= dens[g + 1])
+                      && total > 0.0;
+        if (!is_peak) {
+            continue;
+        }
+        if (!seen) {
+            seen = 1;
+            peak = dens[g];
+            last = g;
+            continue;
+        }
+        size_t v = last;
+        for (size_t k = last; k <= g; k++) {
+            v = dens[k] < dens[v] ? k : v;
+        }
+        double lower = peak < dens[g] ? peak : dens[g];
+        if (dens[v] <= VC_VALLEY_DEPTH * lower) {
+            cut[ncut++] = v;
+            peak = dens[g];
+            last = g;
+        } else if (dens[g] > peak) {
+            peak = dens[g];
+            last = g;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!(x[i] > 0.0 && isfinite(x[i]))) {
+            continue;
+        }
+        double pos = (log(x[i]) - a) / step;
+        size_t k = 0;
+        while (k < ncut && pos >= (double)cut[k]) {
+            k++;
+        }
+        group[i] = k;
+    }
+    /* renumber so that only groups holding a value count */
+    size_t map[MASS_GRID + 1], used = 0;
+    for (size_t k = 0; k <= ncut; k++) {
+        map[k] = (size_t)-1;
+    }
+    for (size_t k = 0; k <= ncut; k++) {
+        for (size_t i = 0; i < n; i++) {
+            if (group[i] == k) {
+                map[k] = used++;
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (group[i] != (size_t)-1) {
+            group[i] = map[group[i]];
+        }
+    }
+    return used;
 }

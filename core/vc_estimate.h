@@ -98,4 +98,24 @@ size_t vc_estimate_warnings(unsigned flags, const char **out, size_t max);
  */
 int vc_level_check(double level, vc_error *err);
 
+/*
+ * Group weighted positive numbers on the log scale by the valleys of
+ * their mass (issue 17's regimes: graphs by E(N | G), models by N,
+ * methods' regimes by estimate).  The weights w (NULL: equal) are
+ * smoothed with a Gaussian kernel of sd `bandwidth` on log x (Silverman
+ * 1986, sec. 2.4) on a grid of 512 points; scanning the density's peaks
+ * in increasing x, a new group starts at the lowest point between the
+ * current group's highest peak and the next peak when that point is at
+ * most VC_VALLEY_DEPTH of the lower of the two; else the peaks merge.
+ * A value with little weight between two heavy ones thus joins one of
+ * them instead of bridging them (single linkage on the values would).
+ * group[i] (filled) receives the group of x[i], numbered 0, 1, ... in
+ * increasing x; returns their number.  Values that are not positive and
+ * finite, or have weight <= 0 or NaN, still get the group they fall in
+ * when positive and finite, else (size_t)-1.  n may be 0.
+ */
+#define VC_VALLEY_DEPTH 0.5
+size_t vc_log_mass_groups(const double *x, const double *w, size_t n,
+                          double bandwidth, size_t *group);
+
 #endif /* VC_ESTIMATE_H */

@@ -28,6 +28,7 @@
 #include "models/vc_umbrella.h"
 #include "models/vc_ppc.h"
 #include "report/vc_report.h"
+#include "report/vc_synthesis.h"
 #include "sim/vc_sim.h"
 
 #endif /* VC_VICTIMCOUNT_H */

@@ -490,4 +490,44 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
                         vc_loglin_boot_result *result, double *reps,
                         vc_error *err);
 
+/* ---------------------------------------------------------------------
+ * Regimes among the models within reach of the best (estimators/
+ * loglin_regimes.c; issue 17)
+ * ------------------------------------------------------------------- */
+
+/* Models within this much of the best criterion are within reach
+ * (Burnham & Anderson 2002, sec. 2.6: substantial support). */
+#define VC_LOGLIN_REGIME_DELTA 2.0
+/* Bandwidth on log N of the models' weights, split at the valleys
+ * (vc_log_mass_groups), as dga's graphs (VC_DGA_REGIME_BANDWIDTH). */
+#define VC_LOGLIN_REGIME_BANDWIDTH 0.15
+/* The enumeration behind the regimes is offered up to this many lists
+ * (2^15 models with 6 lists take seconds; 7 lists, 2^21, far longer). */
+#define VC_LOGLIN_REGIME_MAX_LISTS 6
+
+typedef struct {
+    double estimate;     /* N of its best model */
+    double lower, upper; /* profile-likelihood interval of that model, at
+                            the level asked (vc_loglin_profile_ci) */
+    unsigned flags;      /* of that interval (VC_FLAG_UPPER_OPEN) */
+    double weight;       /* its models' criterion weights over those of
+                            every model within reach */
+    vc_loglin_model model; /* its best model */
+    size_t nmodels;      /* models within reach in the regime */
+} vc_loglin_regime;
+
+/*
+ * The models of all pairwise interactions (vc_loglin_enumerate) within
+ * VC_LOGLIN_REGIME_DELTA of the best by crit, grouped by their N on the
+ * log scale (criterion weights split at their valleys, above), each group summarised by its best model's
+ * N and profile interval and weighted by the Akaike (or BIC) weights
+ * exp(-delta / 2) of its models, renormalised over the models within
+ * reach.  out[0 .. max-1] in increasing N, *nout their number.  Errors:
+ * VC_EINVAL (level, max 0, more than VC_LOGLIN_REGIME_MAX_LISTS lists),
+ * those of vc_loglin_enumerate and vc_loglin_profile_ci.
+ */
+int vc_loglin_regimes(const vc_table *t, vc_loglin_criterion crit,
+                      double level, vc_loglin_regime *out, size_t max,
+                      size_t *nout, vc_error *err);
+
 #endif /* VC_LOGLIN_H */

@@ -236,4 +236,42 @@ void vc_dga_chains_free(vc_dga_chains *c);
 vc_dga_result *vc_dga_mcmc_fit(const vc_table *t, const vc_dga_opts *o,
                                const vc_dga_mcmc_opts *m, vc_error *err);
 
+/* ---------------------------------------------------------------------
+ * Regimes of the graph posterior (models/dga_regimes.c; issue 17): the
+ * explanations the data allow, each a set of graphs whose conditional
+ * posteriors of N lie close together on the log scale.
+ * ------------------------------------------------------------------- */
+
+/* The graphs' posterior mass over log E(N | G) is smoothed with this
+ * bandwidth and split at its valleys (vc_log_mass_groups): 0.15 (15% in
+ * N) separates UK's 12,000 from its 25,000 and keeps graphs a few per
+ * cent apart together. */
+#define VC_DGA_REGIME_BANDWIDTH 0.15
+/* Graphs of r->top considered: ask vc_dga_fit for at least this many
+ * (vc_dga_opts.top) so that the regimes cover nearly all the mass. */
+#define VC_DGA_REGIME_GRAPHS 64
+
+typedef struct {
+    double estimate;     /* posterior median of N over the regime's graphs */
+    double lower, upper; /* equal-tailed interval at the level asked */
+    double weight;       /* its graphs' posterior over that of every graph
+                            considered */
+    uint32_t edges;      /* its most probable graph */
+    size_t ngraphs;      /* graphs in the regime */
+} vc_dga_regime;
+
+/*
+ * Group the graphs of r->top (from vc_dga_fit or the MCMC functions on t
+ * with options o) by E(N | G), weighted by their posterior, at the
+ * valleys of that mass (bandwidth above), then for each
+ * regime the posterior of N averaged over its graphs alone (weighted by
+ * their marginal likelihoods, on r's grid): its median and interval.
+ * out[0 .. max-1] receives the regimes in increasing N (the heaviest
+ * max when there are more; weights then do not sum to 1), *nout their
+ * number.  Errors: VC_EINVAL (level, max 0, r without graphs), VC_ENOMEM.
+ */
+int vc_dga_regimes(const vc_table *t, const vc_dga_opts *o,
+                   const vc_dga_result *r, double level, vc_dga_regime *out,
+                   size_t max, size_t *nout, vc_error *err);
+
 #endif /* VC_DGA_H */

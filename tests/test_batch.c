@@ -489,8 +489,10 @@ static void test_batch_merge(void)
     snprintf(path, sizeof path, "%s/mg/results.csv", tmpdir);
     char *csv = slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    /* then the synthesis's columns: two of its methods ran (issue 17) */
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",variant,omit_lower,omit_upper,"
-                                       "merge_lower,merge_upper\n"));
+                                       "merge_lower,merge_upper,agree,"
+                                       "quote_lower,quote_upper\n"));
     /* the merged list named in file order, in its first member's place */
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "IOM+NGO;Police;Shelter,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "IOM;NGO+Police;Shelter,"));

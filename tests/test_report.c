@@ -8,6 +8,7 @@
 #include <CUnit/CUnit.h>
 
 #include "report/vc_report.h"
+#include "report/vc_synthesis.h"
 #include "tests/test_util.h"
 
 static void test_format_count(void)
@@ -172,6 +173,170 @@ static void test_report_edges(void)
     CU_ASSERT_STRING_EQUAL(err.msg, "posterior plot: nothing to draw");
 }
 
+/* vc_log_mass_groups: light values between heavy ones join one of them
+ * (no single-linkage bridge); equal weights far apart split; nothing
+ * usable, no group. */
+static void test_mass_groups(void)
+{
+    /* UK's graphs in miniature: mass at 12,000 and 25,000, a light graph
+     * at 17,000 between them */
+    double x[] = {12000, 12500, 17000, 25000, 26000};
+    double w[] = {0.15, 0.10, 0.01, 0.44, 0.11};
+    size_t g[5];
+    CU_ASSERT_EQUAL(vc_log_mass_groups(x, w, 5, 0.15, g), 2);
+    CU_ASSERT_EQUAL(g[0], 0);
+    CU_ASSERT_EQUAL(g[1], 0);
+    CU_ASSERT_EQUAL(g[3], 1);
+    CU_ASSERT_EQUAL(g[4], 1);
+    /* within 10%: one group */
+    double y[] = {1000, 1080};
+    CU_ASSERT_EQUAL(vc_log_mass_groups(y, NULL, 2, 0.15, g), 1);
+    CU_ASSERT_EQUAL(g[0], g[1]);
+    /* a factor of 1.4 apart at bandwidth 0.1: two (Kosovo's independence
+     * and lcm) */
+    double z[] = {7395, 10418, 12595, 14342};
+    CU_ASSERT_EQUAL(vc_log_mass_groups(z, NULL, 4, 0.1, g), 2);
+    CU_ASSERT_EQUAL(g[0], 0);
+    CU_ASSERT_EQUAL(g[1], 1);
+    CU_ASSERT_EQUAL(g[3], 1);
+    double bad[] = {NAN, -1.0};
+    CU_ASSERT_EQUAL(vc_log_mass_groups(bad, NULL, 2, 0.15, g), 0);
+    CU_ASSERT_EQUAL(g[0], (size_t)-1);
+    CU_ASSERT_EQUAL(vc_log_mass_groups(x, w, 0, 0.15, g), 0);
+}
+
+/* Structures in words: maximal cliques, lists alone, none. */
+static void test_structure_words(void)
+{
+    const char *names[] = {"IOM", "Police", "NGO", "HRW"};
+    /* IOM-Police-NGO a triangle, HRW alone */
+    uint32_t nbr[4] = {0x6, 0x5, 0x3, 0x0};
+    char buf[256];
+    vc_synth_structure_words(4, names, nbr, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "IOM, Police and NGO depend on each other; "
+                                "HRW is independent of the others");
+    uint32_t none[4] = {0};
+    vc_synth_structure_words(4, names, none, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "the lists are independent");
+    /* a path IOM-Police-NGO: two pairs */
+    uint32_t path[4] = {0x2, 0x5, 0x2, 0x0};
+    vc_synth_structure_words(4, names, path, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "IOM and Police depend on each other; "
+                                "Police and NGO depend on each other; "
+                                "HRW is independent of the others");
+    /* a short buffer is cut, not overrun; the length needed is returned */
+    char small[8];
+    size_t need = vc_synth_structure_words(4, names, nbr, small,
+                                           sizeof small);
+    CU_ASSERT(need > sizeof small);
+    CU_ASSERT_EQUAL(strlen(small), sizeof small - 1);
+}
+
+static vc_synth_method method(const char *name, double est, double lo,
+                              double hi)
+{
+    vc_synth_method m;
+    memset(&m, 0, sizeof m);
+    m.method = name;
+    m.has_estimate = 1;
+    m.estimate = est;
+    m.lower = lo;
+    m.upper = hi;
+    m.ppp = NAN;
+    snprintf(m.structure, sizeof m.structure, "%s's structure", name);
+    return m;
+}
+
+/* Agreement, the quote, passing and failing, regimes. */
+static void test_synthesis(void)
+{
+    vc_synthesis s;
+    vc_error err;
+    vc_error_clear(&err);
+    /* overlapping pairwise: agree; the envelope quoted, the common range
+     * beside it */
+    vc_synth_method m[4];
+    m[0] = method("loglinear", 1000, 900, 1150);
+    m[1] = method("lcm", 1050, 950, 1300);
+    m[2] = method("dga", 1020, 920, 1200);
+    CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 3, 0, &s, &err), VC_OK);
+    CU_ASSERT_TRUE(s.agree);
+    CU_ASSERT_EQUAL(s.passing, 0x7u);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 1300, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.common_lower, 950, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.common_upper, 1150, 1e-9);
+    CU_ASSERT(s.about_lower <= 900 && s.about_upper >= 1300);
+    CU_ASSERT_EQUAL(s.nregimes, 1);
+    CU_ASSERT_DOUBLE_EQUAL(s.regime[0].weight, 1.0, 1e-12);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "The methods agree"));
+
+    /* two that do not overlap: disagree, the envelope, two regimes each
+     * named with its methods */
+    m[1] = method("lcm", 2300, 1600, 3400);
+    m[3] = method("independence", 1300, 1200, 1500);
+    CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 4, 0, &s, &err), VC_OK);
+    CU_ASSERT_FALSE(s.agree);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 3400, 1e-9);
+    CU_ASSERT(isnan(s.common_lower));
+    CU_ASSERT_EQUAL(s.nregimes, 2);
+    CU_ASSERT_EQUAL(s.regime[1].methods, 0x2u);
+    CU_ASSERT_DOUBLE_EQUAL(s.regime[0].weight + s.regime[1].weight, 1.0,
+                           1e-12);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "The methods disagree"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "Two explanations"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "unless other information"));
+
+    /* a method not converged, one whose check fails, one without an
+     * estimate: named with the reason and left out of agree and quote */
+    m[1].flags = VC_FLAG_TAILS;
+    m[2].ppp = 0.002;
+    m[2].check = "posterior predictive check";
+    m[3].has_estimate = 0;
+    m[3].error = "no MLE";
+    CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 4, 0, &s, &err), VC_OK);
+    CU_ASSERT_EQUAL(s.passing, 0x1u);
+    CU_ASSERT_STRING_EQUAL(s.reason[1], "not converged");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.reason[2], "posterior predictive check "
+                                               "fails"));
+    CU_ASSERT_STRING_EQUAL(s.reason[3], "no estimate: no MLE");
+    CU_ASSERT_TRUE(s.agree);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 1150, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "Only loglinear passes"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "lcm is left out: not "
+                                               "converged"));
+
+    /* none passes: the envelope of those with an estimate, said so */
+    m[0].flags = VC_FLAG_NOT_CONVERGED;
+    CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 4, 0, &s, &err), VC_OK);
+    CU_ASSERT_EQUAL(s.passing, 0u);
+    CU_ASSERT_FALSE(s.agree);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_lower, 900, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(s.quote_upper, 3400, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "No method passes"));
+
+    /* a method's regimes count with their weights */
+    m[0] = method("loglinear", 1000, 900, 1150);
+    m[1] = method("dga", 1500, 900, 3000);
+    m[1].nregimes = 2;
+    m[1].regime[0] = (vc_synth_regime){1000, 900, 1200, 0.4, "A"};
+    m[1].regime[1] = (vc_synth_regime){2200, 1800, 3000, 0.6, "B"};
+    CU_ASSERT_EQUAL_FATAL(vc_synthesize(m, 2, 0, &s, &err), VC_OK);
+    CU_ASSERT_TRUE(s.agree);
+    CU_ASSERT_EQUAL(s.nregimes, 2);
+    CU_ASSERT_DOUBLE_EQUAL(s.regime[0].weight, 0.5 + 0.5 * 0.4, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(s.regime[1].weight, 0.5 * 0.6, 1e-12);
+    CU_ASSERT_STRING_EQUAL(s.regime[1].structure, "B");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s.statement, "Two explanations"));
+
+    /* refused: nothing, or nothing with an estimate */
+    CU_ASSERT_EQUAL(vc_synthesize(m, 0, 0, &s, &err), VC_EINVAL);
+    m[0].has_estimate = m[1].has_estimate = 0;
+    CU_ASSERT_EQUAL(vc_synthesize(m, 2, 0, &s, &err), VC_EINVAL);
+}
+
 int vc_register_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -182,7 +347,10 @@ int vc_register_report_suite(void)
         || CU_add_test(s, "about range", test_about_range) == NULL
         || CU_add_test(s, "headline", test_headline) == NULL
         || CU_add_test(s, "figures (cairo)", test_plots) == NULL
-        || CU_add_test(s, "edge cases", test_report_edges) == NULL) {
+        || CU_add_test(s, "edge cases", test_report_edges) == NULL
+        || CU_add_test(s, "mass groups", test_mass_groups) == NULL
+        || CU_add_test(s, "structure words", test_structure_words) == NULL
+        || CU_add_test(s, "synthesis", test_synthesis) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
