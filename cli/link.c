@@ -299,15 +299,24 @@ static json_t *multiple_lists_json(const vc_link_result *r, vc_link_dct *d,
                     "pair as in the pairs above, taken as known, so the "
                     "corrected interval is too narrow by their "
                     "uncertainty."));
+    vc_error err;
+    vc_error_clear(&err);
     if (unfitted != NULL) {
+        /* alpha 1 and beta 0: B is the identity, the uncorrected fit */
+        for (size_t i = 0; i < r->J * r->J && r->J <= VC_LINK_DCT_MAX_LISTS;
+             i++) {
+            d->alpha[i] = 1.0;
+            d->beta[i] = 0.0;
+        }
+        if (vc_link_dct_fit(r, d, &err) == VC_OK) {
+            json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+        }
         json_object_set_new(o, "corrected",
                             json_string("no correction: the score mixture "
                                         "of a pair of lists could not be "
                                         "fitted (see pairs)"));
         return o;
     }
-    vc_error err;
-    vc_error_clear(&err);
     if (vc_link_dct_fit(r, d, &err) != VC_OK) {
         if (isfinite(d->uncorrected.N)) {
             json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
