@@ -98,6 +98,8 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
     cli_strings_free(&o->batch.sens_merge);
+    json_decref(o->batch.linkage);
+    o->batch.linkage = NULL;
 }
 
 /* --sensitivity: one or more comma-separated kinds into the batch's
@@ -343,6 +345,8 @@ static const cli_opt options[] = {
               "list names joined by +), separated by commas"},
     {.name = "resume", .kind = CLI_OPT_FLAG, .field = F(batch.resume),
      .commands = CMD_BATCH},
+    {.name = "linkage-report", .kind = CLI_OPT_STRING,
+     .field = F(batch.linkage_report), .commands = CMD_BATCH},
 };
 
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
