@@ -312,9 +312,9 @@ static json_t *multiple_lists_json(const vc_link_result *r, vc_link_dct *d,
             json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
         }
         json_object_set_new(o, "corrected",
-                            json_string("no correction: the score mixture "
-                                        "of a pair of lists could not be "
-                                        "fitted (see pairs)"));
+                            json_string("no correction: the similarity "
+                                        "mixture of a pair of lists could "
+                                        "not be fitted (see pairs)"));
         return o;
     }
     if (vc_link_dct_fit(r, d, &err) != VC_OK) {

@@ -478,8 +478,8 @@ int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
             if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &mix, &e)
                 != VC_OK) {
                 return vc_error_set(err, VC_EDATA,
-                                    "lists %zu and %zu: the score mixture: "
-                                    "%s",
+                                    "lists %zu and %zu: the similarity "
+                                    "mixture: %s",
                                     a + 1, b + 1, e.msg);
             }
             vc_link_errors le;

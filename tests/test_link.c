@@ -1200,11 +1200,53 @@ static void test_simulate_people(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"missed_match_rate\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"ding_fienberg\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(lr, "Assumes linkage errors independent"));
+    /* three lists: the multiple-list estimates and their assumptions */
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"multiple_lists\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "Di Consiglio & Tuoto 2018"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "\"uncorrected\": {"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lr, "linkage errors homogeneous"));
     CU_ASSERT_PTR_NULL(strstr(lr, "score"));
     free(lr);
     char *t = slurp("linked.csv");
     CU_ASSERT(strncmp(t, "IOM,Police,NGO,count\n", 21) == 0);
     free(t);
+    /* the report: the estimate against the threshold, the chosen one
+     * marked, and the linkage report's counts */
+    CU_ASSERT_EQUAL(run("link --thresholds 0.85:0.9:0.025 %T/IOM.enc "
+                        "%T/Police.enc %T/NGO.enc -o %T/sweep.csv"),
+                    0);
+    CU_ASSERT_EQUAL(run("batch %T/sweep.csv --strata threshold --methods "
+                        "independence --linkage-report %T/lr.json --out "
+                        "%T/lb -q"),
+                    0);
+    char *html = slurp("lb/report.html");
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(html, "<h2>Record linkage: the estimate against the threshold"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "the chosen threshold marked\" src="
+                                        "\"data:image/png;base64,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>0.875 (chosen)</td>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>0.85</td>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<h2>Record linkage</h2>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>IOM &amp; Police</td>"));
+    free(html);
+    /* without the linkage report: the plot, nothing marked */
+    CU_ASSERT_EQUAL(run("batch %T/sweep.csv --strata threshold --methods "
+                        "independence --out %T/lb2 -q"),
+                    0);
+    html = slurp("lb2/report.html");
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "No threshold is marked"));
+    CU_ASSERT_PTR_NULL(strstr(html, "(chosen)"));
+    CU_ASSERT_PTR_NULL(strstr(html, "<h2>Record linkage</h2>"));
+    free(html);
+    /* a file that is not link's report is refused before any work */
+    CU_ASSERT_EQUAL(run("batch %T/sweep.csv --strata threshold --methods "
+                        "independence --linkage-report %T/sweep.csv --out "
+                        "%T/lb3 -q"),
+                    3);
+    CU_ASSERT_EQUAL(run("batch %T/sweep.csv --strata threshold --methods "
+                        "independence --linkage-report %T/key --out "
+                        "%T/lb3 -q"),
+                    3);
     CU_ASSERT_EQUAL(run("estimate --method chapman --lists IOM,Police "
                         "%T/linked.csv"),
                     0);
