@@ -12,10 +12,9 @@
 #include "cli/cli.h"
 #include "link/vc_link.h"
 
-/* The default threshold: on simulated lists with the recording errors of
- * `simulate --records` it gives the precision and recall recorded in
- * bench/RESULTS.md; see README ("Record linkage"). */
-#define LINK_DEFAULT_THRESHOLD 0.875
+/* The default threshold (the library's, which the intake service uses
+ * too); see README ("Record linkage"). */
+#define LINK_DEFAULT_THRESHOLD VC_LINK_DEFAULT_THRESHOLD
 #define LINK_DEFAULT_BAND_STEP 0.01
 
 void cli_link_help(FILE *f)

@@ -291,6 +291,18 @@ typedef struct {
  * VC_ENOMEM.  *out returned; vc_link_result_free.  The result does not
  * depend on the number of threads.
  */
+/* The refusals of vc_link_run alone, for a caller that must refuse a
+ * request before linking (the intake service): VC_EINVAL (J outside 2 ..
+ * VC_MAX_LISTS), VC_EDATA (schemas, key checks, sizes or stratum columns
+ * differ; a message naming both sets and what differs). */
+int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
+                       vc_error *err);
+
+/* The threshold `link` uses when none is given, and the intake service
+ * always: on simulated lists with the recording errors of `simulate
+ * --records` it gives the precision and recall of bench/RESULTS.md. */
+#define VC_LINK_DEFAULT_THRESHOLD 0.875
+
 int vc_link_run(const vc_link_set *const *sets, size_t J,
                 const char *const *names, const vc_link_opts *opts,
                 vc_link_result **out, vc_error *err);
