@@ -999,10 +999,10 @@ static void test_encoding_submissions(void)
              vc_test_cli());
     CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
     char tok_tj1[64], tok_tj2[64];
-    CU_ASSERT_EQUAL_FATAL(add_office("tj-iom", "Tajikistan", "office",
+    CU_ASSERT_EQUAL_FATAL(add_office("tm-iom", "Turkmenistan", "office",
                                      tok_tj1),
                           0);
-    CU_ASSERT_EQUAL_FATAL(add_office("tj-police", "Tajikistan", "office",
+    CU_ASSERT_EQUAL_FATAL(add_office("tm-police", "Turkmenistan", "office",
                                      tok_tj2),
                           0);
     char *a = slurp_dir("A.enc"), *b = slurp_dir("B.enc");
@@ -1046,7 +1046,7 @@ static void test_encoding_submissions(void)
     free_response(&other);
     /* one list's encodings: nothing to link yet */
     char id[64], *body = NULL;
-    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Tajikistan\", "
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
                                       "\"methods\": [\"chapman\"]}",
                                       id, NULL),
                     202);
@@ -1065,7 +1065,7 @@ static void test_encoding_submissions(void)
              json_string_value(json_object_get(j, "id")));
     json_decref(j);
     free_response(&r);
-    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Tajikistan\", "
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
                                       "\"methods\": [\"chapman\"]}",
                                       id, NULL),
                     202);
@@ -1102,7 +1102,7 @@ static void test_encoding_submissions(void)
              json_string_value(json_object_get(j, "id")));
     json_decref(j);
     free_response(&r);
-    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Tajikistan\", "
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
                                       "\"methods\": [\"chapman\"]}",
                                       id, &body),
                     422);
@@ -1111,7 +1111,7 @@ static void test_encoding_submissions(void)
     /* choosing the two that agree is fine */
     char req[512];
     snprintf(req, sizeof req,
-             "{\"country\": \"Tajikistan\", \"methods\": [\"chapman\"], "
+             "{\"country\": \"Turkmenistan\", \"methods\": [\"chapman\"], "
              "\"submissions\": [\"%s\", \"%s\"]}",
              sub_a, sub_b);
     CU_ASSERT_EQUAL(post_estimate_req(req, id, NULL), 202);
