@@ -405,8 +405,10 @@ void vc_link_error_probs(const vc_link_errors *e, double n2, double *alpha,
  * for linkage error (Di Consiglio & Tuoto 2018, J. Off. Stat. 34:889)
  * ------------------------------------------------------------------- */
 
-/* The correction's table has 2^J cells and B (2^J - 1)^2 entries. */
-#define VC_LINK_DCT_MAX_LISTS 10
+/* The correction's table has 2^J cells, B (2^J - 1)^2 entries, and
+ * building B's false-link part takes about J^2 4^J steps: 8 lists is
+ * well under a second, 10 would take minutes. */
+#define VC_LINK_DCT_MAX_LISTS 8
 
 /* A population estimate of the independence log-linear model. */
 typedef struct {

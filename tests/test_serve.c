@@ -985,18 +985,19 @@ static int post_estimate_req(const char *req, char *id, char **body)
  * refuses them; a broken one refused at upload. */
 static void test_encoding_submissions(void)
 {
-    char cmd[2048];
+    char cmd[8192];
+    const char *v = vc_test_cli(); /* may be relative: no cd */
     snprintf(cmd, sizeof cmd,
-             "cd %s && %s simulate --lists A,B --capture 0.3,0.25 --N 500 "
-             "--seed 3 --people people -o people.csv && printf "
-             "'0123456789abcdef0123456789abcdef\\n' > k1 && printf "
-             "'fedcba9876543210fedcba9876543210\\n' > k2 && %s encode "
-             "--secret-file k1 -o A.enc people/A.csv && %s encode "
-             "--secret-file k1 -o B.enc people/B.csv && %s encode "
-             "--secret-file k2 --list C -o C.enc people/B.csv && %s link "
-             "A.enc B.enc -o linked.csv",
-             dir, vc_test_cli(), vc_test_cli(), vc_test_cli(), vc_test_cli(),
-             vc_test_cli());
+             "%s simulate --lists A,B --capture 0.3,0.25 --N 500 --seed 3 "
+             "--people %s/people -o %s/people.csv && printf "
+             "'0123456789abcdef0123456789abcdef\\n' > %s/k1 && printf "
+             "'fedcba9876543210fedcba9876543210\\n' > %s/k2 && %s encode "
+             "--secret-file %s/k1 -o %s/A.enc %s/people/A.csv && %s encode "
+             "--secret-file %s/k1 -o %s/B.enc %s/people/B.csv && %s encode "
+             "--secret-file %s/k2 --list C -o %s/C.enc %s/people/B.csv && "
+             "%s link %s/A.enc %s/B.enc -o %s/linked.csv",
+             v, dir, dir, dir, dir, v, dir, dir, dir, v, dir, dir, dir, v,
+             dir, dir, dir, v, dir, dir, dir);
     CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
     char tok_tj1[64], tok_tj2[64];
     CU_ASSERT_EQUAL_FATAL(add_office("tm-iom", "Turkmenistan", "office",
