@@ -267,6 +267,36 @@ static int unit_key(batch_unit *u, const cli_options *o)
     return 0;
 }
 
+/* --linkage-report FILE: the JSON that `link --report` wrote, read now
+ * (a wrong file is refused before any estimate is computed) into
+ * o->batch.linkage for the report.  It must have the threshold link
+ * used and its lists. */
+static int load_linkage_report(cli_options *o)
+{
+    const char *path = o->batch.linkage_report;
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL) {
+        cli_error("batch: --linkage-report %s:%d:%d: %s", path, je.line,
+                  je.column, je.text);
+        return CLI_EXIT_DATA;
+    }
+    double t = json_number_value(json_object_get(j, "threshold"));
+    if (!json_is_object(j) || !json_is_number(json_object_get(j, "threshold"))
+        || !(t > 0.0 && t <= 1.0)
+        || !json_is_array(json_object_get(j, "lists"))
+        || !json_is_array(json_object_get(j, "pairs"))) {
+        json_decref(j);
+        cli_error("batch: --linkage-report %s: not a report of victimcount "
+                  "link (it needs \"threshold\" in (0, 1], \"lists\" and "
+                  "\"pairs\")",
+                  path);
+        return CLI_EXIT_DATA;
+    }
+    o->batch.linkage = j;
+    return CLI_EXIT_OK;
+}
+
 /* The batch's checks of its options, then the default methods. */
 static int check_options(cli_options *o)
 {
@@ -283,6 +313,12 @@ static int check_options(cli_options *o)
     if (strlen(o->batch.out_dir) > 4000) {
         cli_error("batch: --out DIR is too long");
         return CLI_EXIT_USAGE;
+    }
+    if (o->batch.linkage_report != NULL) {
+        int rc = load_linkage_report(o);
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
     }
     if (o->methods.n == 0
         && cli_strings_add_csv(&o->methods, VC_BATCH_DEFAULT_METHODS)

@@ -111,6 +111,9 @@ typedef struct {
     cli_strings sens_merge; /* each "A+B[+C...]" of --sensitivity
                                merge:A+B */
     int resume;             /* --resume (re-running resumes anyway) */
+    const char *linkage_report; /* --linkage-report FILE (link --report) */
+    json_t *linkage;        /* that file, read by batch before it runs
+                               (owned; cli_options_free) */
 } cli_opts_batch;
 
 /* Everything estimate, validate or batch was asked to do. */

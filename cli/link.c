@@ -12,10 +12,9 @@
 #include "cli/cli.h"
 #include "link/vc_link.h"
 
-/* The default threshold: on simulated lists with the recording errors of
- * `simulate --records` it gives the precision and recall recorded in
- * bench/RESULTS.md; see README ("Record linkage"). */
-#define LINK_DEFAULT_THRESHOLD 0.875
+/* The default threshold (the library's, which the intake service uses
+ * too); see README ("Record linkage"). */
+#define LINK_DEFAULT_THRESHOLD VC_LINK_DEFAULT_THRESHOLD
 #define LINK_DEFAULT_BAND_STEP 0.01
 
 void cli_link_help(FILE *f)
@@ -48,6 +47,8 @@ void cli_link_help(FILE *f)
         "  victimcount link --thresholds 0.80:0.95:0.025 iom.enc ngo.enc \\\n"
         "      police.enc -o sweep.csv\n"
         "  victimcount estimate --strata threshold sweep.csv\n"
+        "  victimcount batch sweep.csv --strata threshold --out dir \\\n"
+        "      --linkage-report linkage.json   # the plot, T marked\n"
         "\n"
         "Exit status: 0 ok, 2 usage, 3 invalid or mismatched encodings (made\n"
         "with other secrets or schemas), 5 output not written, 1 internal\n"
@@ -148,7 +149,9 @@ static const cli_opt link_table[] = {
              "and missed matches and their rates, from a mixture of match "
              "and non-match similarities fitted by EM (Belin & Rubin 1995), "
              "with the two-list Petersen and Chapman estimates and the Ding "
-             "& Fienberg (1994) corrected one (assumptions written beside). "
+             "& Fienberg (1994) corrected one; with 3 lists or more, the "
+             "independence log-linear estimate uncorrected and corrected "
+             "(Di Consiglio & Tuoto 2018) (assumptions written beside). "
              " Similarity scores are never written: they would let a reader "
              "re-identify people"},
     {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
@@ -268,6 +271,75 @@ static json_t *rounded(double x)
     return json_real(round(x * 1e6) / 1e6);
 }
 
+/* One estimate of the multiple-list section, rounded. */
+static json_t *mse_json(const vc_link_mse *e)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o}", "N", rounded(e->N),
+                     "unseen", rounded(e->unseen), "se", rounded(e->se),
+                     "lower", rounded(e->lo), "upper", rounded(e->hi));
+}
+
+/* The multiple-list section of the linkage error (3 or more lists): the
+ * independence log-linear estimate of the linked table, uncorrected and
+ * corrected as Di Consiglio & Tuoto (2018) do (link/multilist.c), from
+ * the pairs' alpha and beta in *d; `unfitted` names a list of a pair
+ * whose mixture could not be fitted (then no correction). */
+static json_t *multiple_lists_json(const vc_link_result *r, vc_link_dct *d,
+                                   const char *unfitted)
+{
+    json_t *o = json_object();
+    json_object_set_new(
+        o, "model",
+        json_string("Independence log-linear model (main effects) fitted "
+                    "by Poisson maximum likelihood to the linked table, all "
+                    "strata together; uncorrected: means mu; corrected (Di "
+                    "Consiglio & Tuoto 2018): means B mu, B the expected "
+                    "observed patterns of one person of each true pattern "
+                    "(link/multilist.c)."));
+    json_object_set_new(
+        o, "assumptions",
+        json_string("Lists independent and people homogeneous (the "
+                    "independence model); linkage errors homogeneous: every "
+                    "true link between lists a and b found with the same "
+                    "probability alpha, independently of other links and of "
+                    "capture, and every record of list b whose person is not "
+                    "on list a falsely linked to list a with the same "
+                    "probability beta, to first order (no cluster takes two "
+                    "false links); a false partner's pattern drawn in "
+                    "proportion to the linked table; alpha and beta of each "
+                    "pair as in the pairs above, taken as known, so the "
+                    "corrected interval is too narrow by their "
+                    "uncertainty."));
+    vc_error err;
+    vc_error_clear(&err);
+    if (unfitted != NULL) {
+        /* alpha 1 and beta 0: B is the identity, the uncorrected fit */
+        for (size_t i = 0; i < r->J * r->J && r->J <= VC_LINK_DCT_MAX_LISTS;
+             i++) {
+            d->alpha[i] = 1.0;
+            d->beta[i] = 0.0;
+        }
+        if (vc_link_dct_fit(r, d, &err) == VC_OK) {
+            json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+        }
+        json_object_set_new(o, "corrected",
+                            json_string("no correction: the similarity "
+                                        "mixture of a pair of lists could "
+                                        "not be fitted (see pairs)"));
+        return o;
+    }
+    if (vc_link_dct_fit(r, d, &err) != VC_OK) {
+        if (isfinite(d->uncorrected.N)) {
+            json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+        }
+        json_object_set_new(o, "corrected", json_string(err.msg));
+        return o;
+    }
+    json_object_set_new(o, "uncorrected", mse_json(&d->uncorrected));
+    json_object_set_new(o, "corrected", mse_json(&d->corrected));
+    return o;
+}
+
 /* The linkage-error section of the report: per pair of lists, the
  * mixture model's expected false and missed matches at the threshold,
  * their rates, and the two-list estimate before and after the Ding &
@@ -300,6 +372,9 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                         json_real(VC_LINK_ERR_FLOOR));
     json_t *pairs = json_array();
     size_t J = r->J;
+    vc_link_dct d;
+    memset(&d, 0, sizeof d);
+    const char *unfitted = NULL; /* a pair whose mixture failed */
     for (size_t a = 0; a < J; a++) {
         for (size_t b = a + 1; b < J; b++) {
             const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
@@ -312,6 +387,7 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                                : VC_LINK_ERR_FLOOR;
             if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &m, &err)
                 != VC_OK) {
+                unfitted = unfitted ? unfitted : names[b];
                 json_object_set_new(p, "fit", json_string(err.msg));
                 json_array_append_new(pairs, p);
                 continue;
@@ -323,6 +399,10 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
             double n1 = (double)sets[a]->n, n2 = (double)sets[b]->n;
             double alpha, beta, N;
             vc_link_error_probs(&e, n2, &alpha, &beta);
+            if (J <= VC_LINK_DCT_MAX_LISTS) {
+                d.alpha[a * J + b] = alpha;
+                d.beta[a * J + b] = beta;
+            }
             json_object_set_new(p, "fit", json_string("ok"));
             json_object_set_new(p, "em_iterations",
                                 json_integer(m.iterations));
@@ -354,6 +434,10 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
         }
     }
     json_object_set_new(o, "pairs", pairs);
+    if (J >= 3) {
+        json_object_set_new(o, "multiple_lists",
+                            multiple_lists_json(r, &d, unfitted));
+    }
     return o;
 }
 

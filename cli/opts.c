@@ -100,6 +100,8 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
     cli_strings_free(&o->batch.sens_merge);
+    json_decref(o->batch.linkage);
+    o->batch.linkage = NULL;
 }
 
 /* --sensitivity: one or more comma-separated kinds into the batch's
@@ -475,6 +477,14 @@ static const cli_opt options[] = {
      .help = "skip finished units (re-running does so anyway: finished "
              "units are cached in DIR/cache, keyed by table, method "
              "settings, seed and engine version)"},
+    {.name = "linkage-report", .kind = CLI_OPT_STRING,
+     .field = F(batch.linkage_report), .commands = CMD_BATCH,
+     .section = "batch", .arg = "FILE",
+     .help = "the --report of `victimcount link` that made the input: the "
+             "report shows its counts and linkage-error estimates, and marks "
+             "its threshold on the plot of the estimate against the "
+             "threshold, drawn when the input has a stratum column "
+             "`threshold` (link --thresholds, then --strata threshold)"},
 };
 
 void cli_options_table(const char *cmd, cli_optable *t)

@@ -603,6 +603,313 @@ static void stratum_section(FILE *f, const cli_options *o,
     fputs("</section>\n", f);
 }
 
+/* The result of method m for table t with every list, when it gave an
+ * estimate, else NULL. */
+static const cli_result *method_result(const vc_table *t, const char *m,
+                                       const cli_result *res, size_t nres)
+{
+    for (size_t r = 0; r < nres; r++) {
+        if (res[r].table == t && res[r].variant == NULL && !res[r].two_list
+            && res[r].status == VC_OK && strcmp(res[r].method, m) == 0) {
+            return &res[r];
+        }
+    }
+    return NULL;
+}
+
+/* 1 when tables a and b have the same stratum values but in column tc. */
+static int same_but(const vc_table *a, const vc_table *b, size_t tc)
+{
+    for (size_t k = 0; k < a->nkeys; k++) {
+        if (k != tc && strcmp(a->keys[k], b->keys[k]) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+typedef struct {
+    double t;
+    const vc_table *table;
+} thr_point;
+
+static int thr_cmp(const void *a, const void *b)
+{
+    double x = ((const thr_point *)a)->t, y = ((const thr_point *)b)->t;
+    return (x > y) - (x < y);
+}
+
+/* One group of strata that differ only in the threshold: the points in
+ * pts (sorted here), the plot of the first method in --methods order that
+ * has an estimate at every threshold, and its numbers as a table. */
+static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
+                            size_t n, double chosen, const cli_result *res,
+                            size_t nres)
+{
+    qsort(pts, n, sizeof *pts, thr_cmp);
+    const char *method = NULL;
+    for (size_t i = 0; i < o->methods.n && method == NULL; i++) {
+        size_t have = 0;
+        while (have < n
+               && method_result(pts[have].table, o->methods.v[i], res, nres)
+                      != NULL) {
+            have++;
+        }
+        method = have == n ? o->methods.v[i] : NULL;
+    }
+    if (method == NULL) {
+        fputs("<p class=\"warn\">figure not drawn: no method gave an "
+              "estimate at every threshold</p>\n", f);
+        return;
+    }
+    double *buf = malloc(4 * n * sizeof *buf);
+    if (buf == NULL) {
+        cli_oom_note(); /* the figure is left out: see jsonmem.c */
+        return;
+    }
+    double *t = buf, *est = t + n, *lo = est + n, *hi = lo + n;
+    for (size_t i = 0; i < n; i++) {
+        const vc_estimate *e =
+            &method_result(pts[i].table, method, res, nres)->est;
+        t[i] = pts[i].t;
+        est[i] = e->estimate;
+        lo[i] = e->lower;
+        hi[i] = e->upper;
+    }
+    unsigned char *png = NULL;
+    size_t len = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    char ylabel[160];
+    snprintf(ylabel, sizeof ylabel,
+             "people in all (%s; line: estimate; band: %.10g%% interval)",
+             method, 100.0 * o->level);
+    if (vc_plot_threshold(t, est, lo, hi, n, chosen, ylabel, &png, &len,
+                          &err)
+        == VC_OK) {
+        put_png(f, png, len, "the estimate and its interval against the "
+                             "linkage threshold, the chosen threshold "
+                             "marked");
+    } else {
+        put_plot_error(f, &err);
+    }
+    fprintf(f, "<table>\n<tr><th>threshold</th><th class=\"num\">%s"
+            "</th><th class=\"num\">%.10g%% interval</th></tr>\n",
+            method, 100.0 * o->level);
+    for (size_t i = 0; i < n; i++) {
+        int mark = isfinite(chosen) && fabs(t[i] - chosen) < 1e-9;
+        fprintf(f, "<tr><td>%.10g%s</td>", t[i], mark ? " (chosen)" : "");
+        put_estimate_cells(f, &method_result(pts[i].table, method, res,
+                                             nres)->est);
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    free(buf);
+}
+
+/* When the input has a stratum column `threshold` (the overlap tables
+ * of `link --thresholds`): per group of the other stratum columns, the
+ * estimate against the threshold, the one link used (from
+ * --linkage-report) marked. */
+static void threshold_section(FILE *f, const cli_options *o,
+                              const vc_dataset *d, const cli_result *res,
+                              size_t nres)
+{
+    size_t tc = d->nstrata_cols;
+    for (size_t k = 0; k < d->nstrata_cols; k++) {
+        if (strcmp(d->strata_cols[k], "threshold") == 0) {
+            tc = k;
+        }
+    }
+    if (tc == d->nstrata_cols || d->ntables < 2) {
+        return;
+    }
+    const json_t *lr = o->batch.linkage;
+    double chosen = lr != NULL
+                        ? json_number_value(json_object_get(lr, "threshold"))
+                        : NAN;
+    fputs("<h2>Record linkage: the estimate against the threshold</h2>\n"
+          "<p>The overlaps were counted by linking the lists' encodings at "
+          "each Dice threshold of the stratum column <code>threshold</code> "
+          "(<code>victimcount link --thresholds</code>). Too low a "
+          "threshold joins different people (false matches: overlaps too "
+          "large, the estimate too low); too high a threshold leaves the "
+          "same person apart (missed matches: the estimate too high). An "
+          "estimate that moves little near the chosen threshold does not "
+          "hang on it.", f);
+    if (lr == NULL) {
+        fputs(" No threshold is marked: give batch <code>--linkage-report"
+              "</code> with the report of the linkage used.", f);
+    }
+    fputs("</p>\n", f);
+    thr_point *pts = malloc(d->ntables * sizeof *pts);
+    unsigned char *done = calloc(d->ntables, 1);
+    if (pts == NULL || done == NULL) {
+        free(pts);
+        free(done);
+        cli_oom_note(); /* the figure is left out: see jsonmem.c */
+        return;
+    }
+    for (size_t s = 0; s < d->ntables; s++) {
+        if (done[s]) {
+            continue;
+        }
+        size_t n = 0;
+        int bad = 0;
+        for (size_t u = s; u < d->ntables; u++) {
+            const vc_table *t = d->tables[u];
+            if (done[u] || !same_but(d->tables[s], t, tc)) {
+                continue;
+            }
+            done[u] = 1;
+            char *end = NULL;
+            pts[n].t = strtod(t->keys[tc], &end);
+            bad |= end == t->keys[tc] || *end != '\0' || !isfinite(pts[n].t);
+            pts[n++].table = t;
+        }
+        if (d->nstrata_cols > 1) {
+            fputs("<h3>", f);
+            for (size_t k = 0, first = 1; k < d->nstrata_cols; k++) {
+                if (k == tc) {
+                    continue;
+                }
+                fputs(first ? "" : ", ", f);
+                put_html(f, d->strata_cols[k]);
+                fputs(" ", f);
+                put_html(f, d->tables[s]->keys[k]);
+                first = 0;
+            }
+            fputs("</h3>\n", f);
+        }
+        if (bad || n < 2) {
+            fputs(bad ? "<p class=\"warn\">figure not drawn: a threshold "
+                        "that is not a number</p>\n"
+                      : "<p class=\"warn\">figure not drawn: one threshold "
+                        "only</p>\n",
+                  f);
+            continue;
+        }
+        threshold_group(f, o, pts, n, chosen, res, nres);
+    }
+    free(pts);
+    free(done);
+}
+
+/* A number of the linkage report as text: a count with separators, or
+ * a rate with 4 decimals; "-" when absent. */
+static void put_link_number(FILE *f, const json_t *v, int rate)
+{
+    char num[48];
+    if (!json_is_number(v)) {
+        fputs("-", f);
+    } else if (rate) {
+        fprintf(f, "%.4f", json_number_value(v));
+    } else {
+        vc_format_count(json_number_value(v), num, sizeof num);
+        fputs(num, f);
+    }
+}
+
+/* The linkage report (link --report, counts only) given to batch with
+ * --linkage-report. */
+static void linkage_section(FILE *f, const json_t *lr)
+{
+    char num[48];
+    fputs("<h2>Record linkage</h2>\n<p>The overlaps come from linking the "
+          "lists' keyed encodings (<code>victimcount link</code>); no name "
+          "left the offices and no similarity score is shown.", f);
+    fprintf(f, " Dice threshold %.10g; ",
+            json_number_value(json_object_get(lr, "threshold")));
+    vc_format_count(json_number_value(json_object_get(lr, "comparisons")),
+                    num, sizeof num);
+    fprintf(f, "%s comparisons; ", num);
+    vc_format_count(json_number_value(json_object_get(lr, "people")), num,
+                    sizeof num);
+    fprintf(f, "%s people after linking.</p>\n", num);
+    fputs("<table>\n<tr><th>list</th><th class=\"num\">records</th></tr>\n",
+          f);
+    const json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(lr, "lists"), i, v)
+    {
+        fputs("<tr><td>", f);
+        put_html(f, json_string_value(json_object_get(v, "name")));
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(v, "records"), 0);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n<table>\n<tr><th>lists</th><th class=\"num\">candidate "
+          "pairs</th><th class=\"num\">matches</th><th class=\"num\">"
+          "false-match rate</th><th class=\"num\">missed-match rate</th>"
+          "<th class=\"num\">Ding &amp; Fienberg N</th></tr>\n",
+          f);
+    const json_t *errs = json_object_get(json_object_get(lr, "linkage_error"),
+                                         "pairs");
+    json_array_foreach(json_object_get(lr, "pairs"), i, v)
+    {
+        const json_t *e = json_array_get(errs, i);
+        fputs("<tr><td>", f);
+        put_html(f, json_string_value(json_object_get(v, "a")));
+        fputs(" &amp; ", f);
+        put_html(f, json_string_value(json_object_get(v, "b")));
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(v, "candidate_pairs"), 0);
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(v, "matches"), 0);
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(e, "false_match_rate"), 1);
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(e, "missed_match_rate"), 1);
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(e, "ding_fienberg"), 0);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n<p>Matches at thresholds around the one used (the "
+          "band):</p>\n<table>\n<tr><th>threshold</th><th class=\"num\">"
+          "matched pairs</th><th class=\"num\">people</th></tr>\n",
+          f);
+    json_array_foreach(json_object_get(lr, "band"), i, v)
+    {
+        fprintf(f, "<tr><td>%.10g</td><td class=\"num\">",
+                json_number_value(json_object_get(v, "threshold")));
+        put_link_number(f, json_object_get(v, "matched_pairs"), 0);
+        fputs("</td><td class=\"num\">", f);
+        put_link_number(f, json_object_get(v, "people"), 0);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    const json_t *ml = json_object_get(json_object_get(lr, "linkage_error"),
+                                       "multiple_lists");
+    if (json_is_object(ml)) {
+        fputs("<p>Independence log-linear estimate of the linked table, "
+              "and corrected for the estimated linkage errors (Di Consiglio "
+              "&amp; Tuoto 2018):</p>\n<table>\n<tr><th></th><th class=\""
+              "num\">N</th><th class=\"num\">95% interval</th></tr>\n",
+              f);
+        static const char *const which[] = {"uncorrected", "corrected"};
+        for (size_t k = 0; k < 2; k++) {
+            const json_t *e = json_object_get(ml, which[k]);
+            fprintf(f, "<tr><td>%s</td>", which[k]);
+            if (json_is_object(e)) {
+                fputs("<td class=\"num\">", f);
+                put_link_number(f, json_object_get(e, "N"), 0);
+                fputs("</td><td class=\"num\">", f);
+                put_link_number(f, json_object_get(e, "lower"), 0);
+                fputs("\xE2\x80\x93", f);
+                put_link_number(f, json_object_get(e, "upper"), 0);
+                fputs("</td></tr>\n", f);
+            } else {
+                fputs("<td colspan=\"2\" class=\"warn\">", f);
+                put_html(f, json_string_value(e));
+                fputs("</td></tr>\n", f);
+            }
+        }
+        fputs("</table>\n<p class=\"note\">Assumptions: ", f);
+        put_html(f, json_string_value(json_object_get(ml, "assumptions")));
+        fputs("</p>\n", f);
+    }
+}
+
 int cli_write_report(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres, FILE *f)
 {
@@ -665,6 +972,10 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
                      "strata and methods</h2>\n",
           f);
     forest(f, o, d, res, nres);
+    if (o->batch.linkage != NULL) {
+        linkage_section(f, o->batch.linkage);
+    }
+    threshold_section(f, o, d, res, nres);
     for (size_t s = 0; s < d->ntables; s++) {
         stratum_section(f, o, d, d->tables[s], res, nres,
                         cli_synth_find(syn, nsyn, d->tables[s]));

@@ -174,7 +174,8 @@ double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words)
     return 2.0 * (double)vci_popcount_and(a, b, words) / (double)(pa + pb);
 }
 
-static int check_sets(const vc_link_set *const *sets, size_t J, vc_error *err)
+int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
+                       vc_error *err)
 {
     if (J < 2 || J > VC_MAX_LISTS) {
         return vc_error_set(err, VC_EINVAL,
@@ -468,7 +469,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
                 vc_link_result **out, vc_error *err)
 {
     *out = NULL;
-    int rc = check_sets(sets, J, err);
+    int rc = vc_link_check_sets(sets, J, err);
     if (rc != VC_OK) {
         return rc;
     }

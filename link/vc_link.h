@@ -291,6 +291,18 @@ typedef struct {
  * VC_ENOMEM.  *out returned; vc_link_result_free.  The result does not
  * depend on the number of threads.
  */
+/* The refusals of vc_link_run alone, for a caller that must refuse a
+ * request before linking (the intake service): VC_EINVAL (J outside 2 ..
+ * VC_MAX_LISTS), VC_EDATA (schemas, key checks, sizes or stratum columns
+ * differ; a message naming both sets and what differs). */
+int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
+                       vc_error *err);
+
+/* The threshold `link` uses when none is given, and the intake service
+ * always: on simulated lists with the recording errors of `simulate
+ * --records` it gives the precision and recall of bench/RESULTS.md. */
+#define VC_LINK_DEFAULT_THRESHOLD 0.875
+
 int vc_link_run(const vc_link_set *const *sets, size_t J,
                 const char *const *names, const vc_link_opts *opts,
                 vc_link_result **out, vc_error *err);
@@ -387,5 +399,78 @@ int vc_link_ding_fienberg(double n1, double n2, double m, double alpha,
  * pair whose second list has n2 records. */
 void vc_link_error_probs(const vc_link_errors *e, double n2, double *alpha,
                          double *beta);
+
+/* ---------------------------------------------------------------------
+ * More than two lists (multilist.c): the log-linear estimate corrected
+ * for linkage error (Di Consiglio & Tuoto 2018, J. Off. Stat. 34:889)
+ * ------------------------------------------------------------------- */
+
+/* The correction's table has 2^J cells, B (2^J - 1)^2 entries, and
+ * building B's false-link part takes about J^2 4^J steps: 8 lists is
+ * well under a second, 10 would take minutes. */
+#define VC_LINK_DCT_MAX_LISTS 8
+
+/* A population estimate of the independence log-linear model. */
+typedef struct {
+    double N;        /* estimated population */
+    double unseen;   /* of which never observed (the empty pattern) */
+    double se;       /* standard error (conditional on alpha and beta) */
+    double lo, hi;   /* N -/+ 1.96 se */
+    int iterations;  /* Fisher-scoring iterations */
+    double loglik;   /* Poisson log-likelihood at the maximum */
+} vc_link_mse;
+
+/*
+ * The matrix B of E[x~] = B y (multilist.c, equations (1) and (2)): for
+ * J lists, the observed counts x (2^J, indexed by mask; x[0] ignored),
+ * alpha and beta (J * J, [a * J + b] for a < b: the probability that a
+ * true link between lists a and b is found, and that a record of list b
+ * whose person is not on list a is falsely linked to list a).  B (filled,
+ * (2^J - 1)^2, row C - 1 and column S - 1 at [(C - 1) (2^J - 1) + S - 1]).
+ * Errors: VC_EINVAL (J outside 2 .. VC_LINK_DCT_MAX_LISTS), VC_EDATA
+ * (alpha outside (0, 1] or beta outside [0, 1)), VC_ENOMEM.
+ */
+int vc_link_dct_matrix(size_t J, const double *x, const double *alpha,
+                       const double *beta, double *B, vc_error *err);
+
+/*
+ * Fit the independence log-linear model to the observed counts x (2^J,
+ * x[0] ignored) with means B mu (B from vc_link_dct_matrix: the corrected
+ * estimate) or mu (B NULL: the uncorrected one), by Fisher scoring.
+ * *out filled.  Errors: VC_EINVAL, VC_EDATA (a list with no one or with
+ * everyone; expected counts not positive; no convergence), VC_ENOMEM.
+ */
+int vc_link_mse_fit(size_t J, const double *x, const double *B,
+                    vc_link_mse *out, vc_error *err);
+
+/* The two estimates of vc_link_dct_estimate. */
+typedef struct {
+    size_t J;
+    /* [a * J + b], a < b: each list pair's alpha and beta, from the score
+     * mixture (vc_link_mixture_fit, vc_link_mixture_errors,
+     * vc_link_error_probs) */
+    double alpha[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
+    double beta[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
+    vc_link_mse uncorrected; /* the linked table as it is */
+    vc_link_mse corrected;   /* Di Consiglio & Tuoto */
+} vc_link_dct;
+
+/*
+ * From a link result r made with a score floor (vc_link_opts.score_floor
+ * <= VC_LINK_ERR_FLOOR) at threshold `threshold`, and the lists' record
+ * counts records[j]: fit the score mixture of every list pair on Dice >=
+ * VC_LINK_ERR_FLOOR, take alpha and beta from it, and fit the
+ * independence model to the table of all strata together, uncorrected
+ * and corrected.  Errors: VC_EINVAL (J over VC_LINK_DCT_MAX_LISTS),
+ * VC_EDATA (a pair's mixture cannot be fitted, naming the pair; the fits'
+ * errors), VC_ENOMEM.  *out filled.
+ */
+int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
+                         double threshold, vc_link_dct *out, vc_error *err);
+
+/* The two fits of vc_link_dct_estimate from alpha and beta already in *d
+ * (for a caller that fitted the mixtures itself): fills d->J,
+ * d->uncorrected and d->corrected.  Errors as vc_link_dct_estimate. */
+int vc_link_dct_fit(const vc_link_result *r, vc_link_dct *d, vc_error *err);
 
 #endif /* VC_LINK_H */

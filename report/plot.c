@@ -13,6 +13,7 @@
  * the forest plot, on a logarithmic one.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,10 +270,12 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
 }
 
 /* A linear axis from lo to hi along [p0, p1] with nice ticks; labels
- * below (horizontal axis) or left (vertical). */
-static void linear_axis(cairo_t *cr, double lo, double hi, double p0,
-                        double p1, double across0, double across1,
-                        int horizontal)
+ * below (horizontal axis) or left (vertical), as whole counts with
+ * thousands separators, or with `decimals` decimals when it is > 0 (a
+ * threshold). */
+static void linear_axis_fmt(cairo_t *cr, double lo, double hi, double p0,
+                            double p1, double across0, double across1,
+                            int horizontal, int decimals)
 {
     double step = nice_step(hi - lo, 6);
     char num[48];
@@ -289,13 +292,24 @@ static void linear_axis(cairo_t *cr, double lo, double hi, double p0,
         }
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        vc_format_count(v, num, sizeof num);
+        if (decimals > 0) {
+            snprintf(num, sizeof num, "%.*f", decimals, v);
+        } else {
+            vc_format_count(v, num, sizeof num);
+        }
         if (horizontal) {
             text_at(cr, p, across1 + 16, 0.5, num);
         } else {
             text_at(cr, across0 - 6, p + 4, 1.0, num);
         }
     }
+}
+
+static void linear_axis(cairo_t *cr, double lo, double hi, double p0,
+                        double p1, double across0, double across1,
+                        int horizontal)
+{
+    linear_axis_fmt(cr, lo, hi, p0, p1, across0, across1, horizontal, 0);
 }
 
 int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
@@ -410,4 +424,112 @@ int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
             "kept draw, in order (one colour per chain)");
     text_at(cr, 8, 12, 0.0, ylabel ? ylabel : "");
     return canvas_close(&f.c, png, len, err);
+}
+
+int vc_plot_threshold(const double *t, const double *est, const double *lo,
+                      const double *hi, size_t n, double chosen,
+                      const char *ylabel, unsigned char **png, size_t *len,
+                      vc_error *err)
+{
+    double tlo = INFINITY, thi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(t[i]) || !finite3(est[i], lo[i], hi[i])
+            || !(lo[i] <= est[i] && est[i] <= hi[i])) {
+            return vc_error_set(err, VC_EINVAL,
+                                "threshold plot: point %zu is not a "
+                                "finite estimate inside its interval",
+                                i + 1);
+        }
+        if (i > 0 && !(t[i] > t[i - 1])) {
+            return vc_error_set(err, VC_EINVAL,
+                                "threshold plot: thresholds not increasing "
+                                "at point %zu",
+                                i + 1);
+        }
+        tlo = fmin(tlo, t[i]);
+        thi = fmax(thi, t[i]);
+        ylo = fmin(ylo, lo[i]);
+        yhi = fmax(yhi, hi[i]);
+    }
+    if (n < 2) {
+        return vc_error_set(err, VC_EINVAL,
+                            "threshold plot: needs two thresholds or more");
+    }
+    if (!(yhi > ylo)) {
+        yhi = ylo + 1.0;
+    }
+    /* a margin of a twentieth around the values and the thresholds */
+    double ypad = 0.05 * (yhi - ylo), tpad = 0.05 * (thi - tlo);
+    ylo = fmax(ylo - ypad, 0.0);
+    yhi += ypad;
+    tlo -= tpad;
+    thi += tpad;
+    const double h = 300, left = 80, right = 24, top = 24, bottom = 48;
+    canvas c;
+    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    cairo_t *cr = c.cr;
+    double px0 = left, px1 = PLOT_WIDTH - right;
+    double py0 = top, py1 = h - bottom;
+#define XPOS(v) (px0 + ((v) - tlo) / (thi - tlo) * (px1 - px0))
+#define YPOS(v) (py1 - ((v) - ylo) / (yhi - ylo) * (py1 - py0))
+    int decimals = (int)ceil(-log10(nice_step(thi - tlo, 6)) - 1e-9);
+    linear_axis_fmt(cr, tlo, thi, px0, px1, py0, py1, 1,
+                    decimals > 0 ? decimals : 1);
+    linear_axis(cr, ylo, yhi, py1, py0, px0, px1, 0);
+    /* the interval as a band, the estimate as a line with dots */
+    cairo_set_source_rgb(cr, 0.87, 0.92, 0.98);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0) {
+            cairo_move_to(cr, XPOS(t[i]), YPOS(hi[i]));
+        } else {
+            cairo_line_to(cr, XPOS(t[i]), YPOS(hi[i]));
+        }
+    }
+    for (size_t i = n; i-- > 0;) {
+        cairo_line_to(cr, XPOS(t[i]), YPOS(lo[i]));
+    }
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0.16, 0.38, 0.66);
+    cairo_set_line_width(cr, 1.6);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0) {
+            cairo_move_to(cr, XPOS(t[i]), YPOS(est[i]));
+        } else {
+            cairo_line_to(cr, XPOS(t[i]), YPOS(est[i]));
+        }
+    }
+    cairo_stroke(cr);
+    for (size_t i = 0; i < n; i++) {
+        cairo_arc(cr, XPOS(t[i]), YPOS(est[i]), 3.0, 0, PLOT_TAU);
+        cairo_fill(cr);
+    }
+    cairo_set_line_width(cr, 1);
+    if (isfinite(chosen) && chosen >= tlo && chosen <= thi) {
+        cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+        cairo_set_line_width(cr, 2);
+        cairo_move_to(cr, XPOS(chosen), py0);
+        cairo_line_to(cr, XPOS(chosen), py1);
+        cairo_stroke(cr);
+        cairo_set_line_width(cr, 1);
+        char lab[64];
+        snprintf(lab, sizeof lab, "chosen %.*f", decimals > 0 ? decimals + 1
+                                                              : 2, chosen);
+        text_at(cr, XPOS(chosen), py0 - 6, 0.5, lab);
+    }
+#undef XPOS
+#undef YPOS
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_move_to(cr, px0, py1);
+    cairo_line_to(cr, px1, py1);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, (px0 + px1) / 2, h - 12, 0.5,
+            "Dice threshold of the linkage (low: false matches, N too low; "
+            "high: missed matches, N too high)");
+    text_at(cr, 8, 14, 0.0, ylabel ? ylabel : "");
+    return canvas_close(&c, png, len, err);
 }

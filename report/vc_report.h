@@ -80,4 +80,16 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
 int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
                    unsigned char **png, size_t *len, vc_error *err);
 
+/*
+ * The estimate against the linkage threshold: n points at thresholds
+ * t[0] < t[1] < ... (each est[i] inside [lo[i], hi[i]]), the estimates as
+ * a line with dots, their intervals as a band, and the threshold chosen
+ * for the linkage marked by a vertical line (NAN: none).  ylabel names
+ * the vertical axis.
+ */
+int vc_plot_threshold(const double *t, const double *est, const double *lo,
+                      const double *hi, size_t n, double chosen,
+                      const char *ylabel, unsigned char **png, size_t *len,
+                      vc_error *err);
+
 #endif /* VC_REPORT_H */

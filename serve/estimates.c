@@ -107,6 +107,9 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
         const char *id = json_string_value(json_object_get(sub, "id"));
         const char *body = json_string_value(json_object_get(sub, "body"));
         size_t blen = json_string_length(json_object_get(sub, "body"));
+        if (vcsi_is_encodings(body, blen)) {
+            continue; /* linked below, with the country's other lists */
+        }
         const char *strata = json_string_value(json_object_get(sub,
                                                                "strata"));
         char *copy = strata ? strdup(strata) : NULL;
@@ -182,6 +185,85 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
         } else {
             json_decref(mine);
         }
+    }
+    /* the encoding submissions, linked into one overlap table (one per
+     * stratum kept in clear) as `victimcount link` links them at its
+     * default threshold; a stratum an overlap table already covers keeps
+     * that table */
+    vc_link_set *es[VC_MAX_LISTS];
+    const char *eids[VC_MAX_LISTS];
+    size_t ne = 0;
+    vc_link_result *lr = NULL;
+    if (rc == VC_OK) {
+        rc = vcsi_encodings_of(subs, es, eids, &ne, superseded, err);
+    }
+    if (rc == VC_OK && ne >= 2) {
+        const char *nm[VC_MAX_LISTS];
+        for (size_t k = 0; k < ne; k++) {
+            nm[k] = es[k]->list;
+        }
+        vc_link_opts lo = {VC_LINK_DEFAULT_THRESHOLD, 0.0, 0, 0, 0, NULL, 0,
+                           0.0};
+        rc = vc_link_run((const vc_link_set *const *)es, ne, nm, &lo, &lr,
+                         err);
+        json_t *mine = json_array(), *from = json_array();
+        for (size_t k = 0; k < ne; k++) {
+            json_array_append_new(from, json_string(eids[k]));
+        }
+        for (size_t i = 0; rc == VC_OK && i < lr->ntables; i++) {
+            const vc_table *t = lr->tables[i];
+            const char *label = t->label ? t->label : country;
+            if (period != NULL && !in_period(t, period)) {
+                continue;
+            }
+            const char *by = NULL;
+            for (size_t m = 0; m < n && by == NULL; m++) {
+                if (strcmp(ch[m].label, label) == 0) {
+                    by = ch[m].sub;
+                }
+            }
+            if (by != NULL) {
+                json_array_append_new(superseded,
+                                      json_pack("{s:s, s:s, s:s}",
+                                                "submission", "linked "
+                                                "encodings", "stratum",
+                                                label, "superseded_by", by));
+                continue;
+            }
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                chosen *c2 = realloc(ch, cap * sizeof *ch);
+                if (c2 == NULL) {
+                    rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                    break;
+                }
+                ch = c2;
+            }
+            ch[n].label = strdup(label);
+            ch[n].d = NULL;
+            ch[n].t = t;
+            ch[n].sub = "linked encodings";
+            n++;
+            json_array_append_new(mine, json_string(label));
+        }
+        if (rc == VC_OK) {
+            json_array_append_new(
+                used, json_pack("{s:o, s:{s:f, s:I, s:I}, s:o}",
+                                "linked_encodings", from, "linkage",
+                                "threshold", VC_LINK_DEFAULT_THRESHOLD,
+                                "comparisons", (json_int_t)lr->comparisons,
+                                "people", (json_int_t)lr->people, "strata",
+                                mine));
+        } else {
+            json_decref(mine);
+            json_decref(from);
+        }
+    }
+    if (rc == VC_OK && n == 0 && ne == 1) {
+        rc = vc_error_set(err, VC_EDATA, "%s has the encodings of one list "
+                          "only (%s, submission %s): linking needs the "
+                          "encodings of two lists or more", country,
+                          es[0]->list, eids[0]);
     }
     if (rc == VC_OK && n == 0) {
         rc = vc_error_set(err, VC_EDATA, "no submission of %s%s%s%s has a "
@@ -272,10 +354,23 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
         vc_dataset_free(sets[i]);
     }
     free(sets);
+    vc_link_result_free(lr);
+    for (size_t k = 0; k < ne; k++) {
+        vc_link_set_free(es[k]);
+    }
     json_decref(subs);
     if (rc == VC_OK) {
         *summary = json_pack("{s:o, s:o}", "used", used, "superseded",
                              superseded);
+        if (*summary != NULL && ne == 1) {
+            /* a lone list's encodings wait for another list's */
+            json_object_set_new(
+                *summary, "waiting",
+                json_pack("[{s:s, s:s, s:s}]", "submission", eids[0], "list",
+                          es[0]->list, "why",
+                          "linking needs the encodings of two lists or "
+                          "more"));
+        }
     } else {
         json_decref(used);
         json_decref(superseded);

@@ -445,6 +445,31 @@ const char *vcsi_estimate_request(const char *body, size_t len,
     return why;
 }
 
+/* VC_OK when the encoding submissions an estimate of country would use
+ * (those in ids, or all) can be linked together: the same schema,
+ * secret, size and stratum columns (vc_link_check_sets); else the
+ * refusal, naming the submissions. */
+static int encodings_linkable(vcs_store *s, const char *country,
+                              const json_t *ids, vc_error *err)
+{
+    json_t *subs = vcsi_submissions_of_country(s, country, ids);
+    if (subs == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    vc_link_set *sets[VC_MAX_LISTS];
+    const char *eids[VC_MAX_LISTS];
+    size_t n = 0;
+    int rc = vcsi_encodings_of(subs, sets, eids, &n, NULL, err);
+    if (rc == VC_OK && n >= 2) {
+        rc = vc_link_check_sets((const vc_link_set *const *)sets, n, err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        vc_link_set_free(sets[k]);
+    }
+    json_decref(subs);
+    return rc;
+}
+
 /* POST /api/v1/estimates */
 static enum MHD_Result post_estimate(vcs_server *srv,
                                      struct MHD_Connection *c,
@@ -462,6 +487,20 @@ static enum MHD_Result post_estimate(vcs_server *srv,
     json_t *country = json_object_get(req, "country");
     json_t *period = json_object_get(req, "period");
     json_t *seed = json_object_get(req, "seed");
+    /* encodings made with other schemas or secrets cannot be linked:
+     * refused now, as `victimcount link` refuses them, not hours later */
+    vc_error lerr;
+    vc_error_clear(&lerr);
+    if (encodings_linkable(srv->store, json_string_value(country),
+                           json_object_get(req, "submissions"), &lerr)
+        != VC_OK) {
+        json_decref(req);
+        vcsi_ascii_if_needed(lerr.msg);
+        return vcsi_reply_json(c, MHD_HTTP_UNPROCESSABLE_CONTENT,
+                               json_pack("{s:s, s:s}", "error",
+                                         "invalid input", "message",
+                                         lerr.msg));
+    }
 
     if (seed == NULL) {
         /* stored with the request, so a resumed run uses the same seed */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "data/vc_data.h"
+#include "link/vc_link.h"
 #include "report/vc_report.h"
 #include "serve/serve_impl.h"
 
@@ -143,6 +144,110 @@ static void service_hint(const vc_read_advice *a, int web, char *buf,
     }
 }
 
+int vcsi_is_encodings(const char *body, size_t len)
+{
+    static const char magic[] = "# victimcount encodings";
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
+        body += 3; /* a byte-order mark */
+        len -= 3;
+    }
+    return len >= sizeof magic - 1 && memcmp(body, magic, sizeof magic - 1)
+                                          == 0;
+}
+
+/* An encoding file (`victimcount encode`): read as `link` reads it; the
+ * summary names its kind, list, schema hash, key check, size and the
+ * stratum columns it keeps in clear, never an encoding. */
+static void check_encodings(const char *body, size_t len, vcs_check *c)
+{
+    vc_error err;
+    vc_error_clear(&err);
+    vc_link_set *s = vc_link_set_parse(body, len, VCS_UPLOAD_SOURCE, &err);
+    if (s == NULL) {
+        snprintf(c->plain, sizeof c->plain, "%s", err.msg);
+        snprintf(c->message, sizeof c->message, "%s", err.msg);
+        snprintf(c->hint, sizeof c->hint,
+                 "send the file `victimcount encode` wrote, unchanged");
+        snprintf(c->web_hint, sizeof c->web_hint, "%s", c->hint);
+        locate(err.msg, &c->line, c->column, sizeof c->column);
+        return;
+    }
+    json_t *cols = json_array();
+    for (size_t k = 0; k < s->nstrata; k++) {
+        json_array_append_new(cols, json_string(s->strata_cols[k]));
+    }
+    c->summary = json_pack(
+        "{s:s, s:[s], s:[], s:I, s:[], s:b, s:{s:s, s:s, s:s, s:I, s:I, "
+        "s:o}}",
+        "kind", "encodings", "lists", s->list, "strata", "people_seen",
+        (json_int_t)s->n, "warnings", "aggregated", 0, "encodings", "list",
+        s->list, "schema", s->schema, "key_check", s->key_check, "bits",
+        (json_int_t)s->bits, "records", (json_int_t)s->n, "strata_columns",
+        cols);
+    c->ok = c->summary != NULL;
+    if (!c->ok) {
+        snprintf(c->message, sizeof c->message, "out of memory");
+        snprintf(c->plain, sizeof c->plain, "out of memory");
+    }
+    vc_link_set_free(s);
+}
+
+int vcsi_encodings_of(const json_t *subs, vc_link_set **sets,
+                      const char **ids, size_t *n, json_t *superseded,
+                      vc_error *err)
+{
+    *n = 0;
+    size_t i;
+    const json_t *sub;
+    json_array_foreach(subs, i, sub)
+    {
+        const json_t *b = json_object_get(sub, "body");
+        const char *body = json_string_value(b);
+        size_t len = json_string_length(b);
+        const char *id = json_string_value(json_object_get(sub, "id"));
+        if (body == NULL || !vcsi_is_encodings(body, len)) {
+            continue;
+        }
+        vc_link_set *s = vc_link_set_parse(body, len, id, err);
+        if (s == NULL) {
+            goto fail;
+        }
+        size_t k = 0;
+        while (k < *n && strcmp(sets[k]->list, s->list) != 0) {
+            k++;
+        }
+        if (k < *n) {
+            /* newest first: the list already has a newer encoding */
+            if (superseded != NULL) {
+                json_array_append_new(superseded,
+                                      json_pack("{s:s, s:s, s:s}",
+                                                "submission", id, "list",
+                                                s->list, "superseded_by",
+                                                ids[k]));
+            }
+            vc_link_set_free(s);
+            continue;
+        }
+        if (*n == VC_MAX_LISTS) {
+            vc_link_set_free(s);
+            vc_error_set(err, VC_EDATA,
+                         "more than %d lists' encodings to link",
+                         VC_MAX_LISTS);
+            goto fail;
+        }
+        /* sources name the submission in link's messages */
+        sets[*n] = s;
+        ids[(*n)++] = id;
+    }
+    return VC_OK;
+fail:
+    for (size_t k = 0; k < *n; k++) {
+        vc_link_set_free(sets[k]);
+    }
+    *n = 0;
+    return err != NULL ? err->code : VC_EDATA;
+}
+
 void vcsi_check_upload(const char *body, size_t len, const char *strata,
                        const char *encoding,
                        void (*word)(const vc_error *, const vc_read_advice *,
@@ -150,6 +255,19 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
                        vcs_check *c)
 {
     memset(c, 0, sizeof *c);
+    if (vcsi_is_encodings(body, len)) {
+        if (strata != NULL || encoding != NULL) {
+            /* what is not understood is refused, not ignored */
+            static const char why[] =
+                "an encoding file takes neither X-Strata nor a charset: its "
+                "stratum columns are in its header and it is ASCII";
+            snprintf(c->message, sizeof c->message, "%s", why);
+            snprintf(c->plain, sizeof c->plain, "%s", why);
+            return;
+        }
+        check_encodings(body, len, c);
+        return;
+    }
     char *copy = strata ? strdup(strata) : NULL;
     char *cols[16];
     size_t ncols = 0;

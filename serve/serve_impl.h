@@ -13,6 +13,7 @@
 #include <nettle/sha2.h>
 #include <sqlite3.h>
 
+#include "link/vc_link.h"
 #include "serve/serve.h"
 
 #define VCS_HASH_SIZE SHA256_DIGEST_SIZE
@@ -167,6 +168,20 @@ void vcsi_check_upload(const char *body, size_t len, const char *strata,
                                     char *, size_t),
                        vcs_check *c);
 void vcsi_check_free(vcs_check *c);
+/* 1 when an upload is an encoding file of `victimcount encode` (by its
+ * first line), stored as a submission of kind "encodings" and linked
+ * with the country's other encodings at estimate time. */
+int vcsi_is_encodings(const char *body, size_t len);
+/* The encoding submissions among subs (vcsi_submissions_of_country's
+ * array), newest first, one per list name (a newer one supersedes an
+ * older of the same list: *superseded, when not NULL, gets {submission,
+ * list, superseded_by} for each).  sets[] (room for VC_MAX_LISTS)
+ * returned, ids[] their submission ids (borrowed from subs); *n how many.
+ * VC_EDATA (a stored file unreadable, more than VC_MAX_LISTS lists),
+ * VC_ENOMEM. */
+int vcsi_encodings_of(const json_t *subs, vc_link_set **sets,
+                      const char **ids, size_t *n, json_t *superseded,
+                      vc_error *err);
 /* The source name uploads have in messages. */
 #define VCS_UPLOAD_SOURCE "upload.csv"
 

@@ -100,14 +100,17 @@ static void test_version_help(void)
  * (cli/optable.c): given alone, it is refused for a missing value or
  * input, never as unknown.  The few names that belong to another program
  * or command (mpirun's --bind-to; estimate's and encode's columns in
- * link's example) are listed here. */
+ * link's example; link's --report and --thresholds in batch's
+ * --linkage-report, and that in link's example) are listed here. */
 static void test_help_options_parsed(void)
 {
     static const char *const cmds[] = {
         "estimate", "validate", "batch", "simulate", "encode", "link",
         "serve", "admin add-office", "admin revoke", "admin audit"};
     static const char *const elsewhere[] = {
-        "batch --bind-to", "link --strata", "link --strata-field"};
+        "batch --bind-to",        "link --strata",
+        "link --strata-field",    "link --linkage-report",
+        "batch --report",         "batch --thresholds"};
     for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "%s --help", cmds[c]);

@@ -949,6 +949,195 @@ static int start_estimate(const char *req, char *id)
     return ok ? 0 : -1;
 }
 
+/* The slurped file dir/name (NULL when unreadable). */
+static char *slurp_dir(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_file(path);
+}
+
+/* POST an estimate request as the analyst: its status, and its id when
+ * 202 (id: room for 64). */
+static int post_estimate_req(const char *req, char *id, char **body)
+{
+    response r;
+    http("POST", "/api/v1/estimates", tok_an, "application/json", "", req,
+         strlen(req), &r);
+    json_t *j = json_of(&r);
+    if (r.status == 202 && j != NULL) {
+        snprintf(id, 64, "%s", json_string_value(json_object_get(j, "id")));
+    }
+    json_decref(j);
+    int st = r.status;
+    if (body != NULL) {
+        *body = r.body;
+    } else {
+        free(r.body);
+    }
+    return st;
+}
+
+/* Encoding files as submissions: recognised by their header, stored as
+ * a submission of kind "encodings", never readable by another office;
+ * linked at estimate time once two lists' exist, into the table `link`
+ * writes; encodings made with another secret refused with 422 as link
+ * refuses them; a broken one refused at upload. */
+static void test_encoding_submissions(void)
+{
+    char cmd[8192];
+    const char *v = vc_test_cli(); /* may be relative: no cd */
+    snprintf(cmd, sizeof cmd,
+             "%s simulate --lists A,B --capture 0.3,0.25 --N 500 --seed 3 "
+             "--people %s/people -o %s/people.csv && printf "
+             "'0123456789abcdef0123456789abcdef\\n' > %s/k1 && printf "
+             "'fedcba9876543210fedcba9876543210\\n' > %s/k2 && %s encode "
+             "--secret-file %s/k1 -o %s/A.enc %s/people/A.csv && %s encode "
+             "--secret-file %s/k1 -o %s/B.enc %s/people/B.csv && %s encode "
+             "--secret-file %s/k2 --list C -o %s/C.enc %s/people/B.csv && "
+             "%s link %s/A.enc %s/B.enc -o %s/linked.csv",
+             v, dir, dir, dir, dir, v, dir, dir, dir, v, dir, dir, dir, v,
+             dir, dir, dir, v, dir, dir, dir);
+    CU_ASSERT_EQUAL_FATAL(sh(cmd), 0);
+    char tok_tj1[64], tok_tj2[64];
+    CU_ASSERT_EQUAL_FATAL(add_office("tm-iom", "Turkmenistan", "office",
+                                     tok_tj1),
+                          0);
+    CU_ASSERT_EQUAL_FATAL(add_office("tm-police", "Turkmenistan", "office",
+                                     tok_tj2),
+                          0);
+    char *a = slurp_dir("A.enc"), *b = slurp_dir("B.enc");
+    char *c = slurp_dir("C.enc"), *linked = slurp_dir("linked.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(linked);
+    response r;
+    upload(tok_tj1, NULL, a, &r);
+    CU_ASSERT_EQUAL_FATAL(r.status, 201);
+    json_t *j = json_of(&r);
+    char sub_a[64];
+    snprintf(sub_a, sizeof sub_a, "%s",
+             json_string_value(json_object_get(j, "id")));
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_array_get(json_object_get(j, "lists"), 0)),
+        "A");
+    json_decref(j);
+    free_response(&r);
+    /* stored as an encoding submission; its owner sees the kind, another
+     * office (even of the same country) sees nothing */
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/submissions/%s", sub_a);
+    get(path, tok_tj1, &r);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(r.body ? strstr(r.body, "\"encodings\"") : NULL);
+    free_response(&r);
+    response other, none;
+    get(path, tok_tj2, &other);
+    get("/api/v1/submissions/00000000-0000-4000-8000-000000000000", tok_tj2,
+        &none);
+    CU_ASSERT_EQUAL(other.status, 404);
+    CU_ASSERT_EQUAL(other.status, none.status);
+    CU_ASSERT(other.body && none.body && strcmp(other.body, none.body) == 0);
+    free_response(&other);
+    free_response(&none);
+    snprintf(path, sizeof path, "/api/v1/submissions/%s/csv", sub_a);
+    get(path, tok_a, &other);
+    CU_ASSERT_EQUAL(other.status, 404);
+    free_response(&other);
+    /* one list's encodings: nothing to link yet */
+    char id[64], *body = NULL;
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
+                                      "\"methods\": [\"chapman\"]}",
+                                      id, NULL),
+                    202);
+    j = wait_estimate(id);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+                           "failed");
+    CU_ASSERT_PTR_NOT_NULL(strstr(
+        json_string_value(json_object_get(j, "error")), "two lists or more"));
+    json_decref(j);
+    /* the second list's: linked at estimate time */
+    upload(tok_tj2, NULL, b, &r);
+    CU_ASSERT_EQUAL_FATAL(r.status, 201);
+    j = json_of(&r);
+    char sub_b[64];
+    snprintf(sub_b, sizeof sub_b, "%s",
+             json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    free_response(&r);
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
+                                      "\"methods\": [\"chapman\"]}",
+                                      id, NULL),
+                    202);
+    j = wait_estimate(id);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+                           "done");
+    json_t *used = json_array_get(
+        json_object_get(json_object_get(j, "submissions"), "used"), 0);
+    CU_ASSERT_EQUAL(
+        json_array_size(json_object_get(used, "linked_encodings")), 2);
+    /* the people the service linked are the rows of link's own table */
+    long people = 0;
+    {
+        char *save = NULL, *copy = strdup(linked);
+        for (char *line = strtok_r(copy, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            const char *last = strrchr(line, ',');
+            if (last && line != copy) {
+                people += atol(last + 1);
+            }
+        }
+        free(copy);
+    }
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+                        json_object_get(used, "linkage"), "people")),
+                    people);
+    json_decref(j);
+    /* another secret: refused now, as link refuses it */
+    upload(tok_tj1, NULL, c, &r);
+    CU_ASSERT_EQUAL_FATAL(r.status, 201);
+    j = json_of(&r);
+    char sub_c[64];
+    snprintf(sub_c, sizeof sub_c, "%s",
+             json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    free_response(&r);
+    CU_ASSERT_EQUAL(post_estimate_req("{\"country\": \"Turkmenistan\", "
+                                      "\"methods\": [\"chapman\"]}",
+                                      id, &body),
+                    422);
+    CU_ASSERT_PTR_NOT_NULL(body ? strstr(body, "different secrets") : NULL);
+    free(body);
+    /* choosing the two that agree is fine */
+    char req[512];
+    snprintf(req, sizeof req,
+             "{\"country\": \"Turkmenistan\", \"methods\": [\"chapman\"], "
+             "\"submissions\": [\"%s\", \"%s\"]}",
+             sub_a, sub_b);
+    CU_ASSERT_EQUAL(post_estimate_req(req, id, NULL), 202);
+    j = wait_estimate(id);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "status")),
+                           "done");
+    json_decref(j);
+    /* a broken encoding file is refused at upload, naming the line */
+    char *broken = strdup(a);
+    char *row = strstr(broken, "\nid,clk\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+    char *clk = strchr(row + 8, ',');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(clk);
+    clk[1] = '!'; /* not base64 */
+    upload(tok_tj1, NULL, broken, &r);
+    CU_ASSERT_EQUAL(r.status, 422);
+    CU_ASSERT_PTR_NOT_NULL(r.body ? strstr(r.body, "upload.csv:") : NULL);
+    free_response(&r);
+    free(broken);
+    free(a);
+    free(b);
+    free(c);
+    free(linked);
+}
+
 /* Inputs fuzz/fuzz_serve.c found (tests/fixtures/fuzz/serve/: the
  * selector byte, then the body of POST /api/v1/estimates) with an unknown
  * field whose name the 400 message quoted raw (a name cut at 100 bytes
@@ -1220,6 +1409,8 @@ int vc_register_serve_suite(void)
                == NULL
         || CU_add_test(s, "isolation, estimates, publish, audit",
                        test_isolation_and_estimates) == NULL
+        || CU_add_test(s, "encoding files as submissions, linked",
+                       test_encoding_submissions) == NULL
         || CU_add_test(s, "estimates: 400 messages quote the body safely",
                        test_estimate_unknown_field_quoted) == NULL
         || CU_add_test(s, "web pages: sign in, CSRF, upload",
