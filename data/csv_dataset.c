@@ -250,6 +250,28 @@ static int row_lists(vci_csv_reader *r, int comma, uint32_t *mask, int *seen)
     return VC_OK;
 }
 
+/* A covariate cell that is empty or NA is a missing value, never a
+ * level of its own: the model with covariates does not take missing
+ * values (yet), so the row is refused where it is. */
+static int row_covariates(vci_csv_reader *r)
+{
+    for (size_t v = r->nstr - r->ncov; v < r->nstr; v++) {
+        size_t c = r->str_col[v];
+        const char *s = r->buf + r->off[c];
+        size_t n = r->len[c];
+        if (n == 0 || (n == 2 && s[0] == 'N' && s[1] == 'A')) {
+            return vci_csv_fail(
+                r, VC_EDATA,
+                "%s:%zu: column \"%s\": expected a covariate value, got %s "
+                "(a missing value: rows with a missing covariate are not "
+                "taken yet; fill it in or remove the row)",
+                r->source, r->fline[c], r->colnames[c],
+                n == 0 ? "an empty cell" : "\"NA\"");
+        }
+    }
+    return VC_OK;
+}
+
 /* R3: the row's count, from the count column of an aggregated file. */
 static int row_count(vci_csv_reader *r, int comma, uint64_t *count)
 {
@@ -303,6 +325,9 @@ int vci_csv_process_row(vci_csv_reader *r)
     }
     uint64_t count = 1;
     if (r->aggregated && row_count(r, comma, &count) != VC_OK) {
+        return r->status;
+    }
+    if (row_covariates(r) != VC_OK) {
         return r->status;
     }
     vci_csv_stratum *st = find_stratum(r);
@@ -560,7 +585,9 @@ static int keep_tables(vci_csv_reader *r, vc_table **all, vc_dataset *d)
             }
             continue;
         }
-        t = drop_empty_lists(r, t);
+        /* With covariates every table keeps every list: the tables are
+         * the slices of one table that a model fits whole. */
+        t = r->ncov > 0 ? t : drop_empty_lists(r, t);
         if (t == NULL) {
             return r->status;
         }
@@ -603,6 +630,7 @@ vc_dataset *vci_csv_build_dataset(vci_csv_reader *r)
         || keep_tables(r, all, d) != VC_OK) {
         goto fail;
     }
+    d->ncovariates = r->ncov;
     d->notes = r->notes;
     d->nnotes = r->nnotes;
     r->notes = NULL;

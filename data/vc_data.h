@@ -151,6 +151,15 @@ typedef struct {
     vc_read_advice *advice;      /* NULL, or filled when reading fails
                                     (kind VC_ADVICE_NONE when there is no
                                     advice to give) */
+    const char *const *covariates; /* categorical covariate columns: read
+                                    as stratum columns after the strata
+                                    (one table per combination of stratum
+                                    and covariate values, with every list
+                                    kept), for a model that takes them in
+                                    (estimators/vc_covloglin.h).  An empty
+                                    or NA cell is a missing value and is
+                                    refused (VC_EDATA, line and column) */
+    size_t ncovariates;
 } vc_read_opts;
 
 /*
@@ -175,6 +184,9 @@ typedef struct {
     size_t nnotes;       /* informational notes, one line each (owned):
                             duplicate patterns summed, rows dropped, ... */
     char **notes;
+    size_t ncovariates;  /* the last ncovariates of strata_cols (and of
+                            each table's keys) are the covariates of
+                            vc_read_opts.covariates; 0 without */
 } vc_dataset;
 
 /*
