@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <CUnit/CUnit.h>
+#include <omp.h>
 
 #include "estimators/vc_covloglin.h"
 #include "tests/test_util.h"
@@ -325,6 +326,111 @@ static void test_read(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "r.csv:3: column \"sex\""));
 }
 
+/* reference.R's exhaustive search over table 1's 10 two-way terms: the
+ * best model by AIC and by BIC is A:B + A:sex (AIC 229.37950518092077,
+ * BIC 269.29042385000787). */
+static void test_search(void)
+{
+    vc_covtable *ct = table1();
+    vc_error err;
+    vc_error_clear(&err);
+    vc_covloglin_result r;
+    vc_cov_search_summary sum;
+    vc_covloglin_model want;
+    CU_ASSERT_EQUAL(vc_covloglin_model_parse("A*B + A*sex + age", ct, &want,
+                                             &err), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(
+        vc_covloglin_search(ct, VC_COV_AIC, 1, &r, &sum, &err), VC_OK);
+    CU_ASSERT_EQUAL(sum.ncandidates, 10);
+    CU_ASSERT(sum.exhaustive);
+    CU_ASSERT_EQUAL(sum.nfitted, 1024);
+    CU_ASSERT_EQUAL(memcmp(&r.model, &want, sizeof want), 0);
+    VC_ASSERT_REL(r.aic, 229.37950518092077, 1e-9);
+    CU_ASSERT_EQUAL_FATAL(
+        vc_covloglin_search(ct, VC_COV_BIC, 1, &r, &sum, &err), VC_OK);
+    CU_ASSERT_EQUAL(memcmp(&r.model, &want, sizeof want), 0);
+    VC_ASSERT_REL(r.bic, 269.29042385000787, 1e-9);
+    /* stepwise finds it too here, and with any thread count */
+    for (int threads = 1; threads <= 3; threads += 2) {
+        omp_set_num_threads(threads);
+        CU_ASSERT_EQUAL_FATAL(
+            vc_covloglin_search(ct, VC_COV_AIC, 0, &r, &sum, &err), VC_OK);
+        CU_ASSERT(!sum.exhaustive);
+        CU_ASSERT(sum.nfitted < 1024);
+        CU_ASSERT_EQUAL(memcmp(&r.model, &want, sizeof want), 0);
+    }
+    omp_set_num_threads(omp_get_num_procs());
+    /* AICc is AIC plus its correction */
+    CU_ASSERT_EQUAL_FATAL(
+        vc_covloglin_search(ct, VC_COV_AICC, 1, &r, &sum, &err), VC_OK);
+    double k = (double)r.k, n = (double)ct->n;
+    VC_ASSERT_REL(r.aicc, r.aic + 2 * k * (k + 1) / (n - k - 1), 1e-12);
+    vc_covtable_free(ct);
+}
+
+/* The bootstrap: the same bytes for any thread count, intervals around
+ * the estimate, and each replicate a different table. */
+static void test_bootstrap(void)
+{
+    vc_covtable *ct = table1();
+    vc_error err;
+    vc_error_clear(&err);
+    vc_covloglin_model m;
+    CU_ASSERT_EQUAL(vc_covloglin_model_parse("A*B + A*sex + age", ct, &m,
+                                             &err), VC_OK);
+    /* groups: total, female, male */
+    unsigned char groups[3 * 6];
+    for (size_t c = 0; c < 6; c++) {
+        groups[c] = 1;
+        groups[6 + c] = vc_covtable_level(ct, c, 0) == 0;
+        groups[12 + c] = vc_covtable_level(ct, c, 0) == 1;
+    }
+    enum { B = 200 };
+    double lo1[3], hi1[3], lo2[3], hi2[3];
+    double *reps1 = malloc(B * 3 * sizeof *reps1);
+    double *reps2 = malloc(B * 3 * sizeof *reps2);
+    size_t nf1, nf2;
+    omp_set_num_threads(1);
+    CU_ASSERT_EQUAL_FATAL(vc_covloglin_bootstrap(ct, &m, 3, groups, B, 7, 0,
+                                                 0.95, lo1, hi1, reps1, &nf1,
+                                                 &err), VC_OK);
+    omp_set_num_threads(3);
+    CU_ASSERT_EQUAL_FATAL(vc_covloglin_bootstrap(ct, &m, 3, groups, B, 7, 0,
+                                                 0.95, lo2, hi2, reps2, &nf2,
+                                                 &err), VC_OK);
+    omp_set_num_threads(omp_get_num_procs());
+    CU_ASSERT_EQUAL(memcmp(reps1, reps2, B * 3 * sizeof *reps1), 0);
+    CU_ASSERT_EQUAL(memcmp(lo1, lo2, sizeof lo1), 0);
+    CU_ASSERT_EQUAL(nf1, 0);
+    vc_covloglin_workspace *w = vc_covloglin_workspace_alloc(ct, &err);
+    vc_covloglin_result r;
+    CU_ASSERT_EQUAL(vc_covloglin_fit(ct, NULL, &m, &r, NULL, w, &err), VC_OK);
+    for (size_t g = 0; g < 3; g++) {
+        vc_cov_group est;
+        CU_ASSERT_EQUAL(vc_covloglin_group(w, groups + 6 * g, 0.95, &est,
+                                           &err), VC_OK);
+        CU_ASSERT(lo1[g] < est.N && est.N < hi1[g]);
+        /* the percentile interval and the Wald one roughly agree */
+        CU_ASSERT(fabs(log(hi1[g] / lo1[g]) / log(est.upper / est.lower) - 1)
+                  < 0.5);
+    }
+    /* female + male = total in every replicate */
+    for (size_t b = 0; b < B; b++) {
+        VC_ASSERT_REL(reps1[3 * b + 1] + reps1[3 * b + 2], reps1[3 * b],
+                      1e-9);
+    }
+    CU_ASSERT(reps1[0] != reps1[3]);
+    /* another seed, other replicates */
+    CU_ASSERT_EQUAL(vc_covloglin_bootstrap(ct, &m, 3, groups, B, 8, 0, 0.95,
+                                           lo2, hi2, reps2, &nf2, &err),
+                    VC_OK);
+    CU_ASSERT(memcmp(reps1, reps2, B * 3 * sizeof *reps1) != 0);
+    free(reps1);
+    free(reps2);
+    vc_covloglin_workspace_free(w);
+    vc_covtable_free(ct);
+}
+
 int vc_register_covloglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("covloglin", NULL, NULL);
@@ -337,7 +443,10 @@ int vc_register_covloglin_suite(void)
         || CU_add_test(s, "glm: 4 lists, 3 covariates", test_glm_table2)
                == NULL
         || CU_add_test(s, "existence", test_existence) == NULL
-        || CU_add_test(s, "reading covariates", test_read) == NULL) {
+        || CU_add_test(s, "reading covariates", test_read) == NULL
+        || CU_add_test(s, "search: exhaustive and stepwise", test_search)
+               == NULL
+        || CU_add_test(s, "bootstrap", test_bootstrap) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
