@@ -95,6 +95,7 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->methods);
     cli_strings_free(&o->lists);
     cli_strings_free(&o->strata);
+    cli_strings_free(&o->covariates);
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
     cli_strings_free(&o->batch.sens_merge);
@@ -194,6 +195,7 @@ static const cli_choice intervals[] = {
     {NULL, 0}};
 static const cli_choice selects[] = {{"stepwise", CLI_SELECT_STEPWISE},
                                      {"aic", CLI_SELECT_AIC},
+                                     {"aicc", CLI_SELECT_AICC},
                                      {"bic", CLI_SELECT_BIC},
                                      {NULL, 0}};
 /* --sampler NAME: the latent-class model's samplers. */
@@ -248,6 +250,10 @@ static const cli_opt options[] = {
     /* what to read */
     {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists)},
     {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata)},
+    {.name = "covariates", .kind = CLI_OPT_LIST, .field = F(covariates),
+     .commands = CMD_ESTIMATE | CMD_VALIDATE},
+    {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
+     .commands = CMD_ESTIMATE},
     {.name = "merge", .kind = CLI_OPT_LIST, .field = F(merge)},
     {.name = "omit", .kind = CLI_OPT_LIST, .field = F(omit)},
     {.name = "count", .kind = CLI_OPT_STRING, .field = F(count_column)},
@@ -365,6 +371,12 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         return CLI_EXIT_USAGE;
     }
     o->input = argv[optind];
+    if (o->covariates.n == 0
+        && (o->loglinear.select == CLI_SELECT_AICC || o->by_pairs)) {
+        cli_error("%s: %s needs --covariates (see victimcount %s --help)",
+                  cmd, o->by_pairs ? "--by-pairs" : "--select aicc", cmd);
+        return CLI_EXIT_USAGE;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -381,6 +393,8 @@ void cli_read_opts(const cli_options *o, vc_read_opts *r)
     r->omit = (const char *const *)o->omit.v;
     r->nomit = o->omit.n;
     r->encoding = o->encoding;
+    r->covariates = (const char *const *)o->covariates.v;
+    r->ncovariates = o->covariates.n;
 }
 
 /* name as one shell word: as it is when it is plain, else in single

@@ -842,7 +842,7 @@ static void test_option_errors(void)
     } cases[] = {
         {"--seed -1", "--seed takes a whole number >= 0, not \"-1\""},
         {"--threads 0", "--threads takes a number from 1 to 4096, not \"0\""},
-        {"--select best", "--select must be stepwise, aic or bic, not "
+        {"--select best", "--select must be stepwise, aic, aicc or bic, not "
                           "\"best\""},
         {"--pthresh 1", "--pthresh must lie between 0 and 1, not \"1\""},
         {"--temperatures 1", "--temperatures takes a whole number from 2 "
