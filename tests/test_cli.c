@@ -1318,6 +1318,77 @@ static void test_parse_afresh(void)
     cli_options_free(&o);
 }
 
+/* estimate --covariates: the by-level figures of R's glm
+ * (tests/fixtures/covloglin/reference.R, "t1 m2"), the bootstrap the
+ * same for any thread count, and the refusals. */
+static void test_covariates(void)
+{
+    const char *t1 = "tests/fixtures/covloglin/t1.csv";
+    char args[1024];
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "-f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    const char *out = slurp(out_path);
+    /* total 921.96130255173887, female 270.09174641371089, elder
+     * 396.60614620203216: JSON has 12 significant figures */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"estimate\": 921.961302552"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"female\",\n"
+                                       "          \"estimate\": "
+                                       "270.091746414"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"elder\",\n"
+                                       "          \"estimate\": "
+                                       "396.606146202"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"by\": ["));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"observed\": 160"));
+    /* the bootstrap: the same bytes with 1 and 2 threads, pairs too */
+    static char one[1 << 16];
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --select aic --by-pairs "
+             "--bootstrap 200 --threads 1 -f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    snprintf(one, sizeof one, "%s", slurp(out_path));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"covariate\": \"sex:age\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"level\": \"male:elder\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"search\": \"exhaustive\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"replicates\": 200"));
+    /* R's exhaustive AIC search picks A:B + A:sex, AIC 229.37950518 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"aic\": 229.379505181"));
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --select aic --by-pairs "
+             "--bootstrap 200 --threads 2 -f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(out_path), one);
+    /* text: a table by level */
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--bootstrap 100 %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "age = child"));
+    /* other methods per level, with a note */
+    snprintf(args, sizeof args, "estimate --covariates sex --strata age -m chao %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "elder sex=male"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "runs on the table of "
+                                                   "each covariate level"));
+    /* refusals */
+    char path[600];
+    tmp_file("na.csv", "IOM,NGO,sex\n1,0,f\n0,1,NA\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex %s", path);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "na.csv:3: column "
+                                                   "\"sex\""));
+    snprintf(args, sizeof args, "estimate --select aicc %s", t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+    snprintf(args, sizeof args, "estimate --covariates sex,age --model "
+             "'IOM*+NGO' %s", t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "at character 5"));
+    snprintf(args, sizeof args, "batch --covariates sex --out %s/b %s",
+             tmpdir, t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -1352,7 +1423,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "progress on a terminal", test_progress_tty)
                == NULL
         || CU_add_test(s, "loglinear forms", test_loglinear_forms) == NULL
-        || CU_add_test(s, "output errors", test_output_errors) == NULL) {
+        || CU_add_test(s, "output errors", test_output_errors) == NULL
+        || CU_add_test(s, "covariates", test_covariates) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
