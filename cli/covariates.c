@@ -206,6 +206,12 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
         cli_json_set_int(b, "seed", (long long)o->seed);
         json_object_set_new(x, "bootstrap", b);
     }
+    if (ct->nmissing > 0) {
+        json_t *mv = json_object();
+        cli_json_set_int(mv, "people", (long long)ct->nmissing);
+        cli_json_set_int(mv, "em_iterations", (long long)fit.em_iterations);
+        json_object_set_new(x, "missing_covariates", mv);
+    }
     json_t *by = json_array();
     for (size_t g = 1; g < ng; g++) {
         json_t *j = json_object();
@@ -214,7 +220,12 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
         cli_json_set_real(j, "estimate", N[g]);
         cli_json_set_real(j, "lower", lo[g]);
         cli_json_set_real(j, "upper", hi[g]);
-        cli_json_set_int(j, "observed", (long long)obs[g]);
+        if (obs[g] == floor(obs[g])) {
+            cli_json_set_int(j, "observed", (long long)obs[g]);
+        } else {
+            /* with missing values: as the EM allocates them */
+            cli_json_set_real(j, "observed", obs[g]);
+        }
         json_array_append_new(by, j);
     }
     json_object_set_new(x, "by", by);
@@ -230,6 +241,14 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
     }
     cli_add_detail(res, "deviance %.2f on %.0f df, AIC %.2f, %zu parameters",
                    fit.deviance, fit.df, fit.aic, fit.k);
+    if (ct->nmissing > 0) {
+        cli_add_detail(res, "%llu people with a missing covariate value: "
+                       "filled in by EM (%zu steps; missing at random given "
+                       "the lists that saw them), repeated in every "
+                       "bootstrap replicate; their share of a level counts "
+                       "in its observed",
+                       (unsigned long long)ct->nmissing, fit.em_iterations);
+    }
     if (boot) {
         cli_add_detail(res, "intervals: parametric bootstrap, %zu replicates "
                        "(seed %llu)%s", o->loglinear.bootstrap,
@@ -264,10 +283,13 @@ done:
 }
 
 /* A table of the people of one group of combinations, summed over the
- * other covariates, keyed by the stratum keys and "name=level". */
+ * other covariates, keyed by the stratum keys and "name=level".  in NULL:
+ * everyone, people with missing values too; else the group of the
+ * covariates in mask, and of the people with a missing value those whose
+ * covariates in mask are known. */
 static vc_table *group_table(const vc_covtable *ct, const unsigned char *in,
-                             const vc_table *whole, const char *key,
-                             vc_error *err)
+                             uint32_t mask, const vc_table *whole,
+                             const char *key, vc_error *err)
 {
     size_t nx = (size_t)1 << ct->J;
     uint32_t *pat = malloc(nx * sizeof *pat);
@@ -281,6 +303,26 @@ static vc_table *group_table(const vc_covtable *ct, const unsigned char *in,
                     cnt[x] += (uint64_t)ct->y[(c << ct->J) | x];
                 }
             }
+        }
+        for (size_t k = 0; k < ct->ntypes; k++) {
+            if (in != NULL && (ct->type[k] & mask) != 0) {
+                continue;
+            }
+            unsigned char *done = calloc(ct->type_ncomb[k], 1);
+            if (done == NULL) {
+                break;
+            }
+            for (size_t c = 0; c < ct->ncomb; c++) {
+                size_t r = vc_covtable_reduce(ct, k, c);
+                if ((in != NULL && !in[c]) || done[r]) {
+                    continue;
+                }
+                done[r] = 1;
+                for (size_t x = 1; x < nx; x++) {
+                    cnt[x] += (uint64_t)ct->ymiss[k][(r << ct->J) | x];
+                }
+            }
+            free(done);
         }
         cnt[0] = 0;
         t = vc_table_from_counts(ct->J, (const char *const *)ct->lists, nx,
@@ -367,8 +409,8 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
         vc_table whole_keys = {0};
         whole_keys.nkeys = ns;
         whole_keys.keys = d->tables[i]->keys;
-        p->whole = p->ct ? group_table(p->ct, NULL, ns ? &whole_keys : NULL,
-                                       NULL, &err)
+        p->whole = p->ct ? group_table(p->ct, NULL, 0,
+                                       ns ? &whole_keys : NULL, NULL, &err)
                          : NULL;
         if (p->whole == NULL) {
             cli_error("%s: %s", o->input, err.msg);
@@ -455,8 +497,8 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
                         whole_keys.nkeys = p->whole->nkeys;
                         whole_keys.keys = p->whole->keys;
                         vc_error_clear(&err);
-                        vc_table *t = group_table(p->ct, in, &whole_keys, key,
-                                                  &err);
+                        vc_table *t = group_table(p->ct, in, 1u << v,
+                                                  &whole_keys, key, &err);
                         if (t == NULL) {
                             cli_error("%s", err.msg);
                             rc = cli_exit_for_status(err.code);

@@ -250,28 +250,6 @@ static int row_lists(vci_csv_reader *r, int comma, uint32_t *mask, int *seen)
     return VC_OK;
 }
 
-/* A covariate cell that is empty or NA is a missing value, never a
- * level of its own: the model with covariates does not take missing
- * values (yet), so the row is refused where it is. */
-static int row_covariates(vci_csv_reader *r)
-{
-    for (size_t v = r->nstr - r->ncov; v < r->nstr; v++) {
-        size_t c = r->str_col[v];
-        const char *s = r->buf + r->off[c];
-        size_t n = r->len[c];
-        if (n == 0 || (n == 2 && s[0] == 'N' && s[1] == 'A')) {
-            return vci_csv_fail(
-                r, VC_EDATA,
-                "%s:%zu: column \"%s\": expected a covariate value, got %s "
-                "(a missing value: rows with a missing covariate are not "
-                "taken yet; fill it in or remove the row)",
-                r->source, r->fline[c], r->colnames[c],
-                n == 0 ? "an empty cell" : "\"NA\"");
-        }
-    }
-    return VC_OK;
-}
-
 /* R3: the row's count, from the count column of an aggregated file. */
 static int row_count(vci_csv_reader *r, int comma, uint64_t *count)
 {
@@ -325,9 +303,6 @@ int vci_csv_process_row(vci_csv_reader *r)
     }
     uint64_t count = 1;
     if (r->aggregated && row_count(r, comma, &count) != VC_OK) {
-        return r->status;
-    }
-    if (row_covariates(r) != VC_OK) {
         return r->status;
     }
     vci_csv_stratum *st = find_stratum(r);

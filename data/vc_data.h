@@ -157,8 +157,9 @@ typedef struct {
                                     and covariate values, with every list
                                     kept), for a model that takes them in
                                     (estimators/vc_covloglin.h).  An empty
-                                    or NA cell is a missing value and is
-                                    refused (VC_EDATA, line and column) */
+                                    or NA cell is a missing value, kept as
+                                    it is in the keys ("" or "NA"): the
+                                    model fills it in by EM */
     size_t ncovariates;
 } vc_read_opts;
 

@@ -11,6 +11,15 @@
  * interval of N_G.  The model is held fixed, as in the anchors' default;
  * a replicate whose MLE does not exist is left out and counted.
  *
+ * With missing covariate values the EM is repeated in every replicate
+ * (Zwane & van der Heijden 2007): the replicate draws complete cells from
+ * the EM's fitted means, then hides covariates as the data do, missing at
+ * random given the capture pattern: a person of pattern x loses the
+ * covariates of missingness type t with probability pi_{x,t}, the share
+ * of the people of pattern x who have that type in the data (a
+ * multinomial split of each cell, drawn as successive binomials); the
+ * replicate is then fitted by EM like the data.
+ *
  * Replicate b draws from the Philox stream (seed, stratum, b, 0) and
  * writes only its own row, so any number of threads gives the same bytes.
  */
@@ -23,7 +32,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "estimators/vc_covloglin.h"
+#include "estimators/covloglin_impl.h"
 
 int vc_covloglin_bootstrap(const vc_covtable *ct, const vc_covloglin_model *m,
                            size_t ngroups, const unsigned char *groups,
@@ -55,13 +64,41 @@ int vc_covloglin_bootstrap(const vc_covtable *ct, const vc_covloglin_model *m,
         free(mu);
         return status;
     }
+    /* pi[x * ntypes + t]: the share of pattern x with missingness t */
+    size_t nt = ct->ntypes, J = ct->J;
+    double *pi = calloc(((size_t)lists + 1) * (nt ? nt : 1), sizeof *pi);
+    if (pi == NULL) {
+        free(mu);
+        return vc_error_set(err, VC_ENOMEM, "bootstrap: out of memory");
+    }
+    for (size_t x = 1; x <= lists; x++) {
+        double nx = 0.0;
+        for (size_t c = 0; c < ct->ncomb; c++) {
+            nx += ct->y[(c << J) | x];
+        }
+        for (size_t t = 0; t < nt; t++) {
+            for (size_t k = 0; k < ct->type_ncomb[t]; k++) {
+                pi[x * nt + t] += ct->ymiss[t][(k << J) | x];
+            }
+            nx += pi[x * nt + t];
+        }
+        for (size_t t = 0; t < nt && nx > 0.0; t++) {
+            pi[x * nt + t] /= nx;
+        }
+    }
     int alloc_failed = 0;
 #pragma omp parallel
     {
         vc_covloglin_workspace *w = vc_covloglin_workspace_alloc(ct, NULL);
         double *ystar = calloc(ncell, sizeof *ystar);
+        double *ymiss[VC_COV_MAX_MISSING_TYPES] = {0};
+        int have_miss = 1;
+        for (size_t t = 0; t < nt; t++) {
+            ymiss[t] = malloc((ct->type_ncomb[t] << J) * sizeof *ymiss[t]);
+            have_miss = have_miss && ymiss[t] != NULL;
+        }
         gsl_rng *r = vc_rng_stream_alloc(seed, stratum, 0, 0, NULL);
-        int ready = w != NULL && ystar != NULL && r != NULL;
+        int ready = w != NULL && ystar != NULL && r != NULL && have_miss;
         if (!ready) {
 #pragma omp atomic write
             alloc_failed = 1;
@@ -82,8 +119,30 @@ int vc_covloglin_bootstrap(const vc_covtable *ct, const vc_covloglin_model *m,
                                ? (double)gsl_ran_poisson(r, mu[i])
                                : 0.0;
             }
+            for (size_t t = 0; t < nt; t++) {
+                memset(ymiss[t], 0,
+                       (ct->type_ncomb[t] << J) * sizeof *ymiss[t]);
+            }
+            for (size_t i = 0; nt > 0 && i < ncell; i++) {
+                size_t x = i & lists;
+                unsigned left = (unsigned)ystar[i];
+                double rest = 1.0;
+                for (size_t t = 0; x != 0 && t < nt && left > 0; t++) {
+                    double p = rest > 0.0 ? pi[x * nt + t] / rest : 0.0;
+                    unsigned k = gsl_ran_binomial(r, p > 1.0 ? 1.0 : p, left);
+                    ymiss[t][(vc_covtable_reduce(ct, t, i >> J) << J) | x] +=
+                        k;
+                    left -= k;
+                    rest -= pi[x * nt + t];
+                }
+                ystar[i] = left;
+            }
             vc_covloglin_result rb;
-            if (vc_covloglin_fit(ct, ystar, m, &rb, NULL, w, NULL) != VC_OK) {
+            int st = nt > 0 ? vci_cov_fit_em(ct, ystar, ymiss, m, &rb, NULL,
+                                             w, NULL)
+                            : vc_covloglin_fit(ct, ystar, m, &rb, NULL, w,
+                                               NULL);
+            if (st != VC_OK) {
                 continue;
             }
             for (size_t g = 0; g < ngroups; g++) {
@@ -97,9 +156,13 @@ int vc_covloglin_bootstrap(const vc_covtable *ct, const vc_covloglin_model *m,
         }
         gsl_rng_free(r);
         free(ystar);
+        for (size_t t = 0; t < nt; t++) {
+            free(ymiss[t]);
+        }
         vc_covloglin_workspace_free(w);
     }
     free(mu);
+    free(pi);
     if (alloc_failed) {
         return vc_error_set(err, VC_ENOMEM, "bootstrap: out of memory");
     }

@@ -45,7 +45,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_sf_gamma.h>
 
-#include "estimators/vc_covloglin.h"
+#include "estimators/covloglin_impl.h"
 
 /* Converged when no linear predictor moves more than this in one Newton
  * step; the next step then moves by about its square. */
@@ -65,8 +65,11 @@ struct vc_covloglin_workspace {
     double *eta, *eta_new, *mu;
     size_t p, pcap;
     double *H, *b, *beta, *beta_new, *cov;
-    const double *y;   /* counts of the last fit (borrowed) */
+    const double *y;   /* counts of the last fit (borrowed, or ycomp) */
     int fitted;        /* the last fit succeeded */
+    double *ycomp;     /* ncell: the table EM completed */
+    double *yprev;     /* ncell: the same one step earlier */
+    double *denom;     /* ncell: sums of means over missing values */
 };
 
 void vc_covloglin_workspace_free(vc_covloglin_workspace *w)
@@ -84,6 +87,9 @@ void vc_covloglin_workspace_free(vc_covloglin_workspace *w)
     free(w->beta);
     free(w->beta_new);
     free(w->cov);
+    free(w->ycomp);
+    free(w->yprev);
+    free(w->denom);
     free(w);
 }
 
@@ -106,8 +112,12 @@ vc_covloglin_workspace *vc_covloglin_workspace_alloc(const vc_covtable *ct,
     w->eta = malloc(w->ncell * sizeof *w->eta);
     w->eta_new = malloc(w->ncell * sizeof *w->eta_new);
     w->mu = malloc(w->ncell * sizeof *w->mu);
+    w->ycomp = malloc(w->ncell * sizeof *w->ycomp);
+    w->yprev = malloc(w->ncell * sizeof *w->yprev);
+    w->denom = malloc(w->ncell * sizeof *w->denom);
     if (w->nnz == NULL || w->col == NULL || w->eta == NULL
-        || w->eta_new == NULL || w->mu == NULL) {
+        || w->eta_new == NULL || w->mu == NULL || w->ycomp == NULL
+        || w->yprev == NULL || w->denom == NULL) {
         vc_covloglin_workspace_free(w);
         vc_error_set(err, VC_ENOMEM, "cannot allocate a workspace");
         return NULL;
@@ -353,19 +363,13 @@ double vc_covloglin_criterion(const vc_covloglin_result *r,
     }
 }
 
-int vc_covloglin_fit(const vc_covtable *ct, const double *y,
-                     const vc_covloglin_model *m, vc_covloglin_result *res,
-                     double *fitted, vc_covloglin_workspace *w,
-                     vc_error *err)
+/* The fit on a fully classified table y. */
+static int fit_complete(const vc_covtable *ct, const double *y,
+                        const vc_covloglin_model *m,
+                        vc_covloglin_result *res, double *fitted,
+                        vc_covloglin_workspace *w, vc_error *err)
 {
     w->fitted = 0;
-    if (m->J != ct->J || m->V != ct->V || w->ct != ct) {
-        return vc_error_set(err, VC_EINVAL,
-                            "model or workspace made for another table");
-    }
-    if (y == NULL) {
-        y = ct->y;
-    }
     uint32_t lists = (1u << ct->J) - 1;
     for (size_t i = 0; i < m->nterms; i++) {
         if ((m->term[i] & lists) == lists) {
@@ -501,6 +505,164 @@ int vc_covloglin_fit(const vc_covtable *ct, const double *y,
         memcpy(fitted, w->mu, w->ncell * sizeof *fitted);
     }
     return VC_OK;
+}
+
+/* EM steps before giving up, and the largest change of a completed count
+ * (relative to 1 + the count) that counts as converged. */
+#define EM_MAXITER 2000
+#define EM_TOL 1e-9
+
+int vci_cov_fit_em(const vc_covtable *ct, const double *y,
+                   double *const *ymiss, const vc_covloglin_model *m,
+                   vc_covloglin_result *res, double *fitted,
+                   vc_covloglin_workspace *w, vc_error *err)
+{
+    size_t J = ct->J, ncell = ct->ncell;
+    uint32_t lists = (1u << J) - 1;
+    /* Start from equal means: the first E-step spreads the people with a
+     * missing value evenly over the levels they may have. */
+    for (size_t r = 0; r < ncell; r++) {
+        w->mu[r] = 1.0;
+    }
+    memcpy(w->yprev, y, ncell * sizeof *y);
+    size_t it;
+    int status = VC_OK;
+    for (it = 1; it <= EM_MAXITER; it++) {
+        /* E-step: y_comp = y + the missing counts allocated in proportion
+         * to the current means of the cells they may belong to. */
+        memcpy(w->ycomp, y, ncell * sizeof *y);
+        for (size_t t = 0; t < ct->ntypes; t++) {
+            size_t nk = ct->type_ncomb[t] << J;
+            memset(w->denom, 0, nk * sizeof *w->denom);
+            for (size_t c = 0; c < ct->ncomb; c++) {
+                size_t k = vc_covtable_reduce(ct, t, c) << J;
+                for (size_t x = 1; x <= lists; x++) {
+                    w->denom[k | x] += w->mu[(c << J) | x];
+                }
+            }
+            for (size_t c = 0; c < ct->ncomb; c++) {
+                size_t k = vc_covtable_reduce(ct, t, c) << J;
+                for (size_t x = 1; x <= lists; x++) {
+                    double d = w->denom[k | x];
+                    if (d > 0.0 && ymiss[t][k | x] > 0.0) {
+                        w->ycomp[(c << J) | x] +=
+                            ymiss[t][k | x] * w->mu[(c << J) | x] / d;
+                    }
+                }
+            }
+        }
+        /* M-step: the fit of the completed table. */
+        status = fit_complete(ct, w->ycomp, m, res, fitted, w, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        double move = 0.0;
+        for (size_t r = 0; r < ncell; r++) {
+            double d = fabs(w->ycomp[r] - w->yprev[r]) / (1.0 + w->ycomp[r]);
+            move = d > move ? d : move;
+        }
+        memcpy(w->yprev, w->ycomp, ncell * sizeof *y);
+        if (it > 1 && move < EM_TOL) {
+            break;
+        }
+    }
+    if (it > EM_MAXITER) {
+        return vc_error_set(err, VC_ENOTCONV,
+                            "EM over the missing covariate values did not "
+                            "converge in %d steps", EM_MAXITER);
+    }
+    res->em_iterations = it;
+    /* The observed-data log-likelihood.  Missing at random given the
+     * pattern x: a person of cell (c, x) has missingness type t with
+     * probability pi_{x,t} (estimated as the share of pattern x with type
+     * t, the saturated MLE), so full cells are Poisson(mu (1 - pi_x)) and
+     * a missing-value cell Poisson(pi_{x,t} sum mu) over the cells it may
+     * belong to (Little & Rubin 2002, sec. 13.2).  The pi terms do not
+     * involve mu, so they change no ranking; they keep the figure a true
+     * log-likelihood.  AIC, AICc and BIC use it. */
+    double *pi = calloc(((size_t)lists + 1) * ct->ntypes, sizeof *pi);
+    double *pfull = calloc((size_t)lists + 1, sizeof *pfull);
+    if (pi == NULL || pfull == NULL) {
+        free(pi);
+        free(pfull);
+        return vc_error_set(err, VC_ENOMEM, "EM: out of memory");
+    }
+    for (size_t r = 0; r < ncell; r++) {
+        pfull[r & lists] += (r & lists) ? y[r] : 0.0;
+    }
+    for (size_t t = 0; t < ct->ntypes; t++) {
+        for (size_t i = 0; i < (ct->type_ncomb[t] << J); i++) {
+            pi[(i & lists) * ct->ntypes + t] += (i & lists) ? ymiss[t][i]
+                                                            : 0.0;
+        }
+    }
+    for (size_t x = 1; x <= lists; x++) {
+        double nx = pfull[x];
+        for (size_t t = 0; t < ct->ntypes; t++) {
+            nx += pi[x * ct->ntypes + t];
+        }
+        pfull[x] = nx > 0.0 ? pfull[x] / nx : 0.0;
+        for (size_t t = 0; t < ct->ntypes; t++) {
+            pi[x * ct->ntypes + t] = nx > 0.0 ? pi[x * ct->ntypes + t] / nx
+                                              : 0.0;
+        }
+    }
+    double ll = 0.0;
+    for (size_t r = 0; r < ncell; r++) {
+        if (r & lists) {
+            if (y[r] > 0.0) {
+                ll += y[r] * log(w->mu[r] * pfull[r & lists])
+                      - lgamma(y[r] + 1.0);
+            }
+            ll -= w->mu[r];
+        }
+    }
+    for (size_t t = 0; t < ct->ntypes; t++) {
+        size_t nk = ct->type_ncomb[t] << J;
+        memset(w->denom, 0, nk * sizeof *w->denom);
+        for (size_t c = 0; c < ct->ncomb; c++) {
+            size_t k = vc_covtable_reduce(ct, t, c) << J;
+            for (size_t x = 1; x <= lists; x++) {
+                w->denom[k | x] += w->mu[(c << J) | x];
+            }
+        }
+        for (size_t i = 0; i < nk; i++) {
+            if ((i & lists) && ymiss[t][i] > 0.0) {
+                ll += ymiss[t][i]
+                          * log(pi[(i & lists) * ct->ntypes + t]
+                                * w->denom[i])
+                      - lgamma(ymiss[t][i] + 1.0);
+            }
+        }
+    }
+    free(pi);
+    free(pfull);
+    double k = (double)res->k, n = 0.0;
+    for (size_t r = 0; r < ncell; r++) {
+        n += (r & lists) ? w->ycomp[r] : 0.0;
+    }
+    res->loglik = ll;
+    res->aic = -2.0 * ll + 2.0 * k;
+    res->aicc = n > k + 1.0 ? res->aic + 2.0 * k * (k + 1.0) / (n - k - 1.0)
+                            : HUGE_VAL;
+    res->bic = -2.0 * ll + k * log(n);
+    return VC_OK;
+}
+
+int vc_covloglin_fit(const vc_covtable *ct, const double *y,
+                     const vc_covloglin_model *m, vc_covloglin_result *res,
+                     double *fitted, vc_covloglin_workspace *w,
+                     vc_error *err)
+{
+    w->fitted = 0;
+    if (m->J != ct->J || m->V != ct->V || w->ct != ct) {
+        return vc_error_set(err, VC_EINVAL,
+                            "model or workspace made for another table");
+    }
+    if (y == NULL && ct->ntypes > 0) {
+        return vci_cov_fit_em(ct, ct->y, ct->ymiss, m, res, fitted, w, err);
+    }
+    return fit_complete(ct, y != NULL ? y : ct->y, m, res, fitted, w, err);
 }
 
 int vc_covloglin_group(const vc_covloglin_workspace *w,

@@ -29,7 +29,64 @@ void vc_covtable_free(vc_covtable *ct)
     }
     free(ct->cov);
     free(ct->y);
+    for (size_t t = 0; t < ct->ntypes; t++) {
+        free(ct->ymiss[t]);
+    }
     free(ct);
+}
+
+size_t vc_covtable_reduce(const vc_covtable *ct, size_t t, size_t c)
+{
+    size_t idx = 0;
+    for (size_t v = 0; v < ct->V; v++) {
+        if (!(ct->type[t] >> v & 1u)) {
+            idx = idx * ct->nlevels[v] + vc_covtable_level(ct, c, v);
+        }
+    }
+    return idx;
+}
+
+int vc_covtable_add_missing(vc_covtable *ct, uint32_t missing, size_t c,
+                            uint32_t x, double count, vc_error *err)
+{
+    if (missing == 0 || missing >> ct->V != 0 || x == 0 || x >> ct->J != 0
+        || c >= ct->ncomb || !(count >= 0.0)) {
+        return vc_error_set(err, VC_EINVAL, "missing values: bad cell");
+    }
+    size_t t = 0;
+    while (t < ct->ntypes && ct->type[t] != missing) {
+        t++;
+    }
+    if (t == ct->ntypes) {
+        if (t == VC_COV_MAX_MISSING_TYPES) {
+            return vc_error_set(err, VC_EINVAL,
+                                "more than %d kinds of missing covariate "
+                                "values", VC_COV_MAX_MISSING_TYPES);
+        }
+        size_t nk = 1;
+        for (size_t v = 0; v < ct->V; v++) {
+            nk *= (missing >> v & 1u) ? 1 : ct->nlevels[v];
+        }
+        ct->ymiss[t] = calloc(nk << ct->J, sizeof *ct->ymiss[t]);
+        if (ct->ymiss[t] == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate missing "
+                                "values");
+        }
+        ct->type[t] = missing;
+        ct->type_ncomb[t] = nk;
+        ct->ntypes++;
+    }
+    ct->ymiss[t][(vc_covtable_reduce(ct, t, c) << ct->J) | x] += count;
+    ct->nmissing += (uint64_t)count;
+    ct->n += (uint64_t)count;
+    return VC_OK;
+}
+
+/* An empty cell or NA is a missing value, never a level (R's read.csv
+ * reads both as NA). */
+static int is_missing(const char *s)
+{
+    return s[0] == '\0' || strcmp(s, "NA") == 0;
 }
 
 size_t vc_covtable_level(const vc_covtable *ct, size_t c, size_t v)
@@ -201,11 +258,19 @@ vc_covtable *vc_covtable_from_tables(size_t ntables,
         qsort(lev[v], ntables, sizeof *lev[v], cmp_str);
         size_t k = 0;
         for (size_t i = 0; i < ntables; i++) {
+            if (is_missing(lev[v][i])) {
+                continue;
+            }
             if (k == 0 || strcmp(lev[v][k - 1], lev[v][i]) != 0) {
                 lev[v][k++] = lev[v][i];
             }
         }
         nlevels[v] = k;
+        if (k == 0) {
+            vc_error_set(err, VC_EDATA, "covariate \"%s\": every value is "
+                         "missing", cov_names[v]);
+            goto done;
+        }
     }
     ct = shell(t[0]->J, (const char *const *)t[0]->names, V, cov_names,
                nlevels, err);
@@ -222,8 +287,15 @@ vc_covtable *vc_covtable_from_tables(size_t ntables,
     }
     for (size_t i = 0; i < ntables; i++) {
         size_t c = 0;
+        uint32_t missing = 0;
         for (size_t v = 0; v < V; v++) {
-            size_t l = find(ct->levels[v], nlevels[v], t[i]->keys[key0 + v]);
+            const char *key = t[i]->keys[key0 + v];
+            size_t l = 0;
+            if (is_missing(key)) {
+                missing |= 1u << v;
+            } else {
+                l = find(ct->levels[v], nlevels[v], key);
+            }
             c = c * nlevels[v] + l;
         }
         uint32_t map[VC_MAX_LISTS];
@@ -244,9 +316,15 @@ vc_covtable *vc_covtable_from_tables(size_t ntables,
                     x |= map[j];
                 }
             }
-            ct->y[(c << ct->J) | x] += (double)t[i]->count[p];
+            if (missing == 0) {
+                ct->y[(c << ct->J) | x] += (double)t[i]->count[p];
+            } else if (vc_covtable_add_missing(ct, missing, c, x,
+                                               (double)t[i]->count[p], err)
+                       != VC_OK) {
+                goto fail;
+            }
         }
-        ct->n += t[i]->n;
+        ct->n += missing == 0 ? t[i]->n : 0;
     }
     goto done;
 fail:

@@ -49,6 +49,9 @@
 #define VC_COV_MAX_LEVELS 64
 /* Terms of a model, main effects included (the intercept is not a term). */
 #define VC_COV_MAX_TERMS 256
+/* Kinds of missingness (sets of covariates missing together) a table
+ * holds. */
+#define VC_COV_MAX_MISSING_TYPES 32
 /* Cells of a table (combinations x 2^J): beyond this a model is refused
  * rather than filling memory. */
 #define VC_COV_MAX_CELLS ((size_t)1 << 20)
@@ -69,14 +72,24 @@ typedef struct {
     size_t ncomb;        /* prod nlevels */
     size_t ncell;        /* ncomb * 2^J */
     double *y;           /* ncell counts, index c * 2^J + x; y[c*2^J] = 0 */
-    uint64_t n;          /* people observed */
+    uint64_t n;          /* people observed, with missing values or not */
+    /* People with some covariate value missing (empty or NA), by kind of
+     * missingness: type[t] has bit v set when covariate v is missing;
+     * ymiss[t] holds their counts by combination of the covariates they
+     * have (index vc_covtable_reduce(ct, t, c) * 2^J + x). */
+    size_t ntypes;
+    uint32_t type[VC_COV_MAX_MISSING_TYPES];
+    size_t type_ncomb[VC_COV_MAX_MISSING_TYPES];
+    double *ymiss[VC_COV_MAX_MISSING_TYPES];
+    uint64_t nmissing;   /* people in ymiss */
 } vc_covtable;
 
 /*
  * Build the table from ntables tables (borrowed) that are the slices of
  * one dataset: table i holds the people whose covariates have the values
  * t[i]->keys[key0 .. key0 + V) (vc_dataset with vc_read_opts.covariates;
- * key0 = the number of stratum columns).  Lists are matched by name;
+ * key0 = the number of stratum columns).  A value "" or "NA" is
+ * missing: those people go to ymiss.  Lists are matched by name;
  * every table must have the lists of t[0] (or a subset of them).  Levels
  * are those that occur, sorted; combinations that never occur have
  * zero counts.  Errors: VC_EINVAL (V or J out of range, too many levels
@@ -102,6 +115,18 @@ void vc_covtable_free(vc_covtable *ct);
 
 /* Level of covariate v in combination c. */
 size_t vc_covtable_level(const vc_covtable *ct, size_t c, size_t v);
+
+/* Index among the combinations of the covariates that missingness type t
+ * leaves known of full combination c. */
+size_t vc_covtable_reduce(const vc_covtable *ct, size_t t, size_t c);
+
+/* Add count people of pattern x (1 .. 2^J - 1) whose covariates in the
+ * mask missing (non-zero) are missing and whose others have the levels
+ * of full combination c (its missing ones ignored).  Errors: VC_EINVAL
+ * (bad x or mask, too many types), VC_ENOMEM.  For tests and
+ * simulations; vc_covtable_from_tables does this for missing values. */
+int vc_covtable_add_missing(vc_covtable *ct, uint32_t missing, size_t c,
+                            uint32_t x, double count, vc_error *err);
 
 /* ---------------------------------------------------------------------
  * Models
@@ -187,6 +212,8 @@ typedef struct {
     size_t iterations;
     double N, n0;         /* totals */
     double se_log_n0;
+    size_t em_iterations; /* EM steps over missing covariate values (0
+                             when none are missing) */
 } vc_covloglin_result;
 
 /* Scratch for fits on one table; not shared between threads. */
@@ -199,10 +226,13 @@ void vc_covloglin_workspace_free(vc_covloglin_workspace *w);
 
 /*
  * Fit m to the counts of ct (y: NULL for ct->y, or ncell counts of a
- * replicate) by Newton's method (IRLS for the canonical log link,
+ * replicate, fully classified) by Newton's method (IRLS for the canonical log link,
  * McCullagh & Nelder 1989, sec. 2.5), first checking by linear program
  * that the MLE exists (Haberman 1974, Thm 2.2; Fienberg & Rinaldo 2012)
- * when some observed cell is 0.  fitted (may be NULL) receives ncell
+ * when some observed cell is 0.  With y NULL and people with missing
+ * covariate values in ct, the fit is the EM algorithm over the missing
+ * values (covem.c; Zwane & van der Heijden 2007), and the groups count
+ * those people as the EM allocates them.  fitted (may be NULL) receives ncell
  * means, the unobserved cells x = 0 predicted.  Errors: VC_EINVAL
  * (model for other J or V), VC_ENOMLE (the MLE does not exist), VC_ENOTIDENT
  * (a term holds every list), VC_ENOTCONV, VC_ENUMERIC, VC_ENOMEM.

@@ -1371,13 +1371,26 @@ static void test_covariates(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "elder sex=male"));
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "runs on the table of "
                                                    "each covariate level"));
+    /* missing ages (NA) filled in by EM: reference.R's first EM run,
+     * age "adult" 243.36936117468301 */
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "-f json tests/fixtures/covloglin/t1miss.csv");
+    CU_ASSERT_EQUAL(run(args), 0);
+    out = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"people\": 104"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"adult\",\n"
+                                       "          \"estimate\": "
+                                       "243.3693612"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"estimate\": 921.961302552"));
     /* refusals */
     char path[600];
-    tmp_file("na.csv", "IOM,NGO,sex\n1,0,f\n0,1,NA\n", path, sizeof path);
+    tmp_file("na.csv", "IOM,NGO,sex\nNA,0,f\n0,1,NA\n", path, sizeof path);
     snprintf(args, sizeof args, "estimate --covariates sex %s", path);
     CU_ASSERT_EQUAL(run(args), 3);
-    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "na.csv:3: column "
-                                                   "\"sex\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "na.csv:2: column "
+                                                   "\"IOM\""));
     snprintf(args, sizeof args, "estimate --select aicc %s", t1);
     CU_ASSERT_EQUAL(run(args), 2);
     snprintf(args, sizeof args, "estimate --covariates sex,age --model "
