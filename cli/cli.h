@@ -121,6 +121,7 @@ typedef struct {
                                them in (covariates.c) */
     int by_pairs;           /* --by-pairs: estimates for pairs of
                                covariate levels too */
+    const char *population; /* --population FILE: rates per 100,000 */
     const char *count_column;
     const char *encoding;   /* --encoding NAME, or NULL */
     /* what to write: every command */

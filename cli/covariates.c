@@ -23,7 +23,52 @@
 typedef struct {
     char covariate[256];
     char level[512];
+    size_t nv;           /* covariates that define it (0: the total) */
+    size_t v[2], l[2];   /* which, at which levels */
 } group_name;
+
+/* What a stratum's run needs besides the table. */
+typedef struct {
+    const vc_population *pop;   /* --population, or NULL */
+    size_t ns;                  /* stratum columns */
+    char *const *strata_cols;   /* their names */
+} run_context;
+
+/* The population of group g of stratum `whole` (keys: its stratum
+ * values), or 0 when the table has none for it. */
+static double group_population(const run_context *rc, const vc_table *whole,
+                               const vc_covtable *ct, const group_name *g)
+{
+    const char *names[64], *values[64];
+    size_t n = 0;
+    if (rc->pop == NULL || rc->ns > 60) {
+        return 0.0;
+    }
+    for (size_t s = 0; s < rc->ns; s++) {
+        names[n] = rc->strata_cols[s];
+        values[n++] = whole->keys[s];
+    }
+    for (size_t i = 0; i < g->nv; i++) {
+        names[n] = ct->cov[g->v[i]];
+        values[n++] = ct->levels[g->v[i]][g->l[i]];
+    }
+    double sum = 0.0;
+    return vc_population_sum(rc->pop, n, names, values, &sum) == VC_OK
+               ? sum
+               : 0.0;
+}
+
+/* rate, rate_lower, rate_upper per 100,000 into j (nothing without a
+ * population). */
+static void set_rates(json_t *j, double pop, double N, double lo, double hi)
+{
+    if (pop > 0.0) {
+        cli_json_set_real(j, "population", pop);
+        cli_json_set_real(j, "rate", 1e5 * N / pop);
+        cli_json_set_real(j, "rate_lower", 1e5 * lo / pop);
+        cli_json_set_real(j, "rate_upper", 1e5 * hi / pop);
+    }
+}
 
 /* The groups of ct: total first, then every level of every covariate,
  * then (pairs) every pair of levels of every pair of covariates.  flags:
@@ -50,6 +95,9 @@ static size_t make_groups(const vc_covtable *ct, int pairs,
     g++;
     for (size_t v = 0; v < ct->V; v++) {
         for (size_t l = 0; l < ct->nlevels[v]; l++, g++) {
+            (*names)[g].nv = 1;
+            (*names)[g].v[0] = v;
+            (*names)[g].l[0] = l;
             snprintf((*names)[g].covariate, sizeof (*names)[g].covariate,
                      "%s", ct->cov[v]);
             snprintf((*names)[g].level, sizeof (*names)[g].level, "%s",
@@ -63,6 +111,11 @@ static size_t make_groups(const vc_covtable *ct, int pairs,
         for (size_t u = v + 1; u < ct->V; u++) {
             for (size_t l = 0; l < ct->nlevels[v]; l++) {
                 for (size_t k = 0; k < ct->nlevels[u]; k++, g++) {
+                    (*names)[g].nv = 2;
+                    (*names)[g].v[0] = v;
+                    (*names)[g].l[0] = l;
+                    (*names)[g].v[1] = u;
+                    (*names)[g].l[1] = k;
                     snprintf((*names)[g].covariate,
                              sizeof (*names)[g].covariate, "%s:%s",
                              ct->cov[v], ct->cov[u]);
@@ -87,7 +140,8 @@ static const char *criterion_name(vc_cov_criterion c)
 
 /* The model with covariates on one stratum into res (table, method set). */
 static int run_model(const vc_covtable *ct, const vc_table *whole,
-                     const cli_options *o, cli_result *res, vc_error *err)
+                     const run_context *rc, const cli_options *o,
+                     cli_result *res, vc_error *err)
 {
     vc_covloglin_result fit;
     vc_cov_search_summary sum;
@@ -193,6 +247,8 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
         cli_json_set_int(s, "models_refused", (long long)sum.nrefused);
         json_object_set_new(x, "selection", s);
     }
+    double pop0 = group_population(rc, whole, ct, &names[0]);
+    set_rates(x, pop0, N[0], lo[0], hi[0]);
     cli_json_set_int(x, "parameters", (long long)fit.k);
     cli_json_set_real(x, "deviance", fit.deviance);
     cli_json_set_real(x, "df", fit.df);
@@ -226,6 +282,8 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
             /* with missing values: as the EM allocates them */
             cli_json_set_real(j, "observed", obs[g]);
         }
+        set_rates(j, group_population(rc, whole, ct, &names[g]), N[g], lo[g],
+                  hi[g]);
         json_array_append_new(by, j);
     }
     json_object_set_new(x, "by", by);
@@ -257,18 +315,33 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
     }
     char lvl[48];
     snprintf(lvl, sizeof lvl, "%.10g%% interval", 100.0 * o->level);
-    cli_add_detail(res, "%-28s %10s   %-21s %10s", "by covariate", "estimate",
-                   lvl, "observed");
-    for (size_t g = 1; g < ng; g++) {
+    int rates = rc->pop != NULL;
+    cli_add_detail(res, "%-28s %10s   %-21s %10s%s", "by covariate",
+                   "estimate", lvl, "observed",
+                   rates ? "   per 100,000 (interval)" : "");
+    for (size_t g = rates ? 0 : 1; g < ng; g++) {
         char name[600], est[48], a[48], b[48], range[112], ob[48];
-        snprintf(name, sizeof name, "%s = %s", names[g].covariate,
-                 names[g].level);
+        char rate[160] = "";
+        double pg = rates ? group_population(rc, whole, ct, &names[g]) : 0.0;
+        if (pg > 0.0) {
+            snprintf(rate, sizeof rate, "   %.1f (%.1f \xE2\x80\x93 %.1f)",
+                     1e5 * N[g] / pg, 1e5 * lo[g] / pg, 1e5 * hi[g] / pg);
+        } else if (rates) {
+            snprintf(rate, sizeof rate, "   - (no population)");
+        }
+        if (g == 0) {
+            snprintf(name, sizeof name, "total");
+        } else {
+            snprintf(name, sizeof name, "%s = %s", names[g].covariate,
+                     names[g].level);
+        }
         vc_format_count(N[g], est, sizeof est);
         vc_format_count(lo[g], a, sizeof a);
         vc_format_count(hi[g], b, sizeof b);
         vc_format_count(obs[g], ob, sizeof ob);
         snprintf(range, sizeof range, "%s \xE2\x80\x93 %s", a, b);
-        cli_add_detail(res, "%-28s %10s   %-23s %10s", name, est, range, ob);
+        cli_add_detail(res, "%-28s %10s   %-23s %10s%s", name, est, range, ob,
+                       rate);
     }
 done:
     vc_covloglin_workspace_free(w);
@@ -373,6 +446,34 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
     vc_table **wholes = calloc(d->ntables ? d->ntables : 1, sizeof *wholes);
     size_t nparts = 0;
     int rc = CLI_EXIT_OK;
+    run_context ctx = {NULL, ns, d->strata_cols};
+    vc_population *pop = NULL;
+    if (o->population != NULL) {
+        vc_error perr;
+        vc_error_clear(&perr);
+        pop = vc_population_read(o->population, &perr);
+        if (pop == NULL) {
+            cli_error("%s", perr.msg);
+            rc = cli_exit_for_status(perr.code);
+            goto done;
+        }
+        /* every key column must be a stratum or a covariate: anything
+         * else would be summed over without a word */
+        for (size_t k = 0; k < pop->ncols; k++) {
+            int known = 0;
+            for (size_t s = 0; s < d->nstrata_cols; s++) {
+                known |= strcmp(pop->cols[k], d->strata_cols[s]) == 0;
+            }
+            if (!known) {
+                cli_error("%s: column \"%s\" is neither a stratum nor a "
+                          "covariate of %s", o->population, pop->cols[k],
+                          o->input);
+                rc = CLI_EXIT_DATA;
+                goto done;
+            }
+        }
+        ctx.pop = pop;
+    }
     if (first == NULL || parts == NULL || slice == NULL || wholes == NULL) {
         cli_error("out of memory");
         rc = CLI_EXIT_INTERNAL;
@@ -463,7 +564,7 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
                 r->table = p->whole;
                 r->method = m->name;
                 vc_error_clear(&err);
-                r->status = run_model(p->ct, p->whole, o, r, &err);
+                r->status = run_model(p->ct, p->whole, &ctx, o, r, &err);
                 if (r->status != VC_OK) {
                     snprintf(r->error, sizeof r->error, "%s", err.msg);
                     failed = 1;
@@ -574,6 +675,7 @@ done:
         free(parts[s].level);
     }
     free(parts);
+    vc_population_free(pop);
     free(first);
     free(slice);
     free(wholes);

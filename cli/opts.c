@@ -254,6 +254,8 @@ static const cli_opt options[] = {
      .commands = CMD_ESTIMATE | CMD_VALIDATE},
     {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
      .commands = CMD_ESTIMATE},
+    {.name = "population", .kind = CLI_OPT_STRING, .field = F(population),
+     .commands = CMD_ESTIMATE},
     {.name = "merge", .kind = CLI_OPT_LIST, .field = F(merge)},
     {.name = "omit", .kind = CLI_OPT_LIST, .field = F(omit)},
     {.name = "count", .kind = CLI_OPT_STRING, .field = F(count_column)},
@@ -372,9 +374,14 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
     }
     o->input = argv[optind];
     if (o->covariates.n == 0
-        && (o->loglinear.select == CLI_SELECT_AICC || o->by_pairs)) {
+        && (o->loglinear.select == CLI_SELECT_AICC || o->by_pairs
+            || o->population != NULL)) {
         cli_error("%s: %s needs --covariates (see victimcount %s --help)",
-                  cmd, o->by_pairs ? "--by-pairs" : "--select aicc", cmd);
+                  cmd,
+                  o->by_pairs             ? "--by-pairs"
+                  : o->population != NULL ? "--population"
+                                          : "--select aicc",
+                  cmd);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;

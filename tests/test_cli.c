@@ -1384,8 +1384,31 @@ static void test_covariates(void)
                                        "          \"estimate\": "
                                        "243.3693612"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"estimate\": 921.961302552"));
+    /* rates per 100,000: female 270.09174641371089 of 1,000,000 */
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "--population tests/fixtures/covloglin/t1pop.csv -f json %s",
+             t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    out = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"rate\": 27.0091746414"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"population\": 1980000.0"));
     /* refusals */
     char path[600];
+    tmp_file("pop.csv", "region,population\nnorth,10\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "\"region\" is neither"));
+    tmp_file("pop2.csv", "sex,population\nfemale,x\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "pop2.csv:2: column "
+                                                   "\"population\""));
+    snprintf(args, sizeof args, "estimate --population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 2);
     tmp_file("na.csv", "IOM,NGO,sex\nNA,0,f\n0,1,NA\n", path, sizeof path);
     snprintf(args, sizeof args, "estimate --covariates sex %s", path);
     CU_ASSERT_EQUAL(run(args), 3);
