@@ -3,7 +3,7 @@
  *
  * Buckland & Garthwaite (1991, Biometrics 47:255, sec. 2) for capture-
  * recapture models, as Cruyff's mse package and the covariate studies use
- * it (van der Heijden et al. 2012, JRSS A 175:1, sec. 3; Cruyff et al.
+ * it (van der Heijden et al. 2012, Ann. Appl. Stat. 6:831; Cruyff et al.
  * 2017, CHANCE 30(3):41): with mu-hat the fit of the model m, replicate
  * b draws every observed cell y*_{c,x} ~ Poisson(mu-hat_{c,x}), refits
  * m to y*, and takes N*_G = n*_G + n0*_G for every group G (total,

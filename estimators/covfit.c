@@ -3,7 +3,7 @@
  * (vc_covloglin.h), the existence check, and estimates by level.
  *
  * Design (Bishop, Fienberg & Holland 1975, ch. 6; van der Heijden et al.
- * 2012, JRSS A 175:1, sec. 2): one column for the intercept and, for each
+ * 2012, Ann. Appl. Stat. 6:831): one column for the intercept and, for each
  * term t, prod_{v in t} (L_v - 1) columns with treatment contrasts (the
  * first level of a covariate is the reference, as R's default
  * contr.treatment): cell (c, x) has a 1 in the column of t whose levels

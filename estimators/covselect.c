@@ -2,7 +2,7 @@
  * covselect.c: model search for log-linear models with covariates.
  *
  * The space is the one the covariate studies search (van der Heijden et
- * al. 2012, JRSS A 175:1, sec. 4; Cruyff, van Dijk & van der Heijden
+ * al. 2012, Ann. Appl. Stat. 6:831; Cruyff, van Dijk & van der Heijden
  * 2017, CHANCE 30(3):41; Cruyff's R package mse, which offers forward,
  * backward and exhaustive searches): from independence with covariates
  * (every main effect) up to every two-way term, lists x lists, lists x

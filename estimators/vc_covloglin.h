@@ -6,7 +6,7 @@
  * capture patterns by covariate levels (Bishop, Fienberg & Holland 1975,
  * ch. 6; van der Heijden, Whittaker, Cruyff, Bakker & van der Vliet 2012,
  * "People born in the Middle East but residing in the Netherlands",
- * J. R. Stat. Soc. A 175:1, sec. 2; Cruyff, van Dijk & van der Heijden
+ * Ann. Appl. Stat. 6:831; Cruyff, van Dijk & van der Heijden
  * 2017, "The challenge of counting victims of human trafficking", CHANCE
  * 30(3):41): every combination c of covariate levels has its own 2^J
  * table, and one Poisson log-linear model is fitted over all of them,
