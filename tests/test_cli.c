@@ -1394,6 +1394,30 @@ static void test_covariates(void)
     out = slurp(out_path);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"rate\": 27.0091746414"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"population\": 1980000.0"));
+    /* simulate with covariates: a column per covariate, NA for missing
+     * values, the truth by level, the same bytes for the same seed */
+    static char sim1[1 << 16];
+    snprintf(args, sizeof args,
+             "simulate --lists A,B,C --capture 0.2,0.15,0.1 --N 3000 "
+             "--covariate sex=female:0.4:0.5,male:0.6 --missing sex:0.2 "
+             "--truth %s/truth.csv", tmpdir);
+    CU_ASSERT_EQUAL(run(args), 0);
+    snprintf(sim1, sizeof sim1, "%s", slurp(out_path));
+    CU_ASSERT(strncmp(sim1, "A,B,C,sex,count\n", 16) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sim1, ",NA,"));
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/truth.csv", tmpdir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(tpath), "\n,,3000,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(tpath), "\nsex,female,"));
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(out_path), sim1);
+    /* and estimate reads it back, the missing sexes by EM */
+    char spath[600];
+    tmp_file("sim.csv", sim1, spath, sizeof spath);
+    snprintf(args, sizeof args, "estimate --covariates sex --bootstrap 50 "
+             "-f json %s", spath);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "\"missing_covariates\""));
     /* refusals */
     char path[600];
     tmp_file("pop.csv", "region,population\nnorth,10\n", path, sizeof path);
