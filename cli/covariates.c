@@ -151,6 +151,12 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
                                 : VC_COV_AIC;
     int searched = o->loglinear.model == NULL;
     int status;
+    if (o->loglinear.heterogeneity != NULL) {
+        return vc_error_set(err, VC_EINVAL,
+                            "--heterogeneity is not taken with "
+                            "--covariates (the covariates model the "
+                            "heterogeneity they explain)");
+    }
     if (o->interval == CLI_INTERVAL_PROFILE
         || o->interval == CLI_INTERVAL_LOGNORMAL) {
         return vc_error_set(err, VC_EINVAL,
