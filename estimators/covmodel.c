@@ -331,8 +331,12 @@ static int parse_power(parser *ps, term_set *out)
     }
     term_set base = *out;
     for (unsigned long i = 1; i < k; i++) {
+        size_t before = out->n;
         if (set_cross(ps, out, &base, at) != VC_OK) {
             return ps->status;
+        }
+        if (out->n == before) {
+            break; /* closed: higher powers add nothing */
         }
     }
     return VC_OK;

@@ -234,6 +234,67 @@ static void test_formulas(void)
     vc_covtable_free(ct);
 }
 
+/* Random formulas over the names and operators: every one is parsed or
+ * refused with a one-line VC_EINVAL message, and a parsed model prints to
+ * a string that parses back to it. */
+static void test_formula_property(void)
+{
+    /* names and operators alternate, with noise from any atom */
+    static const char *const names[] = {"A", "B", "C", "sex", "age",
+                                        "\"sex\"", "`age`", "(A+B)",
+                                        "(sex+C)^2", "(A*age)", "x"};
+    static const char *const ops[] = {"+", "*", ":", " + ", "^2", "(",
+                                      ")", "~", "^", "1", "-", "^3"};
+    vc_covtable *ct = table1();
+    uint64_t state = 18;
+    size_t parsed = 0;
+    for (int i = 0; i < 20000; i++) {
+        char spec[160];
+        size_t len = 0;
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        int n = 1 + (int)((state >> 33) % 9);
+        for (int k = 0; k < n; k++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t u = state >> 33;
+            int noise = u % 10 == 0;
+            const char *a = (k % 2 == 0) != noise
+                                ? names[(u / 10) % (sizeof names
+                                                    / sizeof names[0])]
+                                : ops[(u / 10) % (sizeof ops / sizeof ops[0])];
+            size_t al = strlen(a);
+            if (len + al + 1 < sizeof spec) {
+                memcpy(spec + len, a, al);
+                len += al;
+            }
+        }
+        spec[len] = '\0';
+        vc_covloglin_model m, m2;
+        vc_error err;
+        vc_error_clear(&err);
+        int st = vc_covloglin_model_parse(spec, ct, &m, &err);
+        if (st != VC_OK) {
+            CU_ASSERT_EQUAL(st, VC_EINVAL);
+            CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));
+            CU_ASSERT(err.msg[0] != '\0');
+            continue;
+        }
+        parsed++;
+        char buf[1024];
+        CU_ASSERT_EQUAL(vc_covloglin_model_format(&m, ct, buf, sizeof buf,
+                                                  &err), VC_OK);
+        CU_ASSERT_EQUAL(vc_covloglin_model_parse(buf, ct, &m2, &err), VC_OK);
+        CU_ASSERT_EQUAL(memcmp(&m, &m2, sizeof m), 0);
+        for (size_t t = 0; t < m.nterms; t++) {
+            for (uint32_t s = (m.term[t] - 1) & m.term[t]; s != 0;
+                 s = (s - 1) & m.term[t]) {
+                CU_ASSERT(vc_covloglin_model_has(&m, s));
+            }
+        }
+    }
+    CU_ASSERT(parsed > 2000);
+    vc_covtable_free(ct);
+}
+
 static void test_existence(void)
 {
     /* list A never sees a male: the term A:sex has a zero margin, so the
@@ -559,6 +620,8 @@ int vc_register_covloglin_suite(void)
         || CU_add_test(s, "glm: 3 lists, 2 covariates", test_glm_table1)
                == NULL
         || CU_add_test(s, "glm: 4 lists, 3 covariates", test_glm_table2)
+               == NULL
+        || CU_add_test(s, "formulas: random strings", test_formula_property)
                == NULL
         || CU_add_test(s, "existence", test_existence) == NULL
         || CU_add_test(s, "reading covariates", test_read) == NULL
