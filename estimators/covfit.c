@@ -169,6 +169,11 @@ static int build_design(const vc_covloglin_model *m,
             }
         }
         p += ncol;
+        if (p > VC_COV_MAX_PARAMS) {
+            return vc_error_set(err, VC_EINVAL,
+                                "the model has more than %d parameters",
+                                VC_COV_MAX_PARAMS);
+        }
     }
     if (reserve(w, p, err) != VC_OK) {
         return VC_ENOMEM;
@@ -378,8 +383,9 @@ static int fit_complete(const vc_covtable *ct, const double *y,
                                 "saw is not identifiable");
         }
     }
-    if (build_design(m, w, err) != VC_OK) {
-        return VC_ENOMEM;
+    int built = build_design(m, w, err);
+    if (built != VC_OK) {
+        return built;
     }
     size_t p = w->p;
     size_t nfit = ct->ncomb * (size_t)lists;

@@ -52,9 +52,13 @@
 /* Kinds of missingness (sets of covariates missing together) a table
  * holds. */
 #define VC_COV_MAX_MISSING_TYPES 32
-/* Cells of a table (combinations x 2^J): beyond this a model is refused
- * rather than filling memory. */
-#define VC_COV_MAX_CELLS ((size_t)1 << 20)
+/* Cells of a table (combinations x 2^J): beyond this a table is refused
+ * rather than filling memory (the design keeps up to 257 column indices
+ * per cell: 67 MB at this limit). */
+#define VC_COV_MAX_CELLS ((size_t)1 << 16)
+/* Parameters of a model (columns of its design): the Newton step holds a
+ * square matrix of this side (32 MB at the limit). */
+#define VC_COV_MAX_PARAMS 2048
 
 /* ---------------------------------------------------------------------
  * The table
@@ -234,7 +238,8 @@ void vc_covloglin_workspace_free(vc_covloglin_workspace *w);
  * values (covem.c; Zwane & van der Heijden 2007), and the groups count
  * those people as the EM allocates them.  fitted (may be NULL) receives ncell
  * means, the unobserved cells x = 0 predicted.  Errors: VC_EINVAL
- * (model for other J or V), VC_ENOMLE (the MLE does not exist), VC_ENOTIDENT
+ * (model for other J or V, more than VC_COV_MAX_PARAMS parameters),
+ * VC_ENOMLE (the MLE does not exist), VC_ENOTIDENT
  * (a term holds every list), VC_ENOTCONV, VC_ENUMERIC, VC_ENOMEM.
  */
 int vc_covloglin_fit(const vc_covtable *ct, const double *y,

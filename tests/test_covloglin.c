@@ -610,6 +610,50 @@ static void test_em(void)
     vc_covtable_free(ct);
 }
 
+/* Limits: a model beyond VC_COV_MAX_PARAMS parameters and a table beyond
+ * VC_COV_MAX_CELLS cells are refused, not allocated. */
+static void test_limits(void)
+{
+    static char names[2][64][8];
+    const char *lev0[64], *lev1[64];
+    for (int l = 0; l < 64; l++) {
+        snprintf(names[0][l], 8, "a%02d", l);
+        snprintf(names[1][l], 8, "b%02d", l);
+        lev0[l] = names[0][l];
+        lev1[l] = names[1][l];
+    }
+    const char *const *lev[] = {lev0, lev1};
+    const char *const cov[] = {"u", "v"};
+    const size_t nl[] = {64, 64};
+    size_t ncell = (size_t)64 * 64 * 4;
+    double *y = calloc(ncell, sizeof *y);
+    for (size_t i = 0; i < ncell; i++) {
+        y[i] = (i % 4) ? 3.0 : 0.0;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    vc_covtable *ct = vc_covtable_from_counts(2, lists3, 2, cov, nl, lev, y,
+                                              &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ct);
+    vc_covloglin_model m;
+    CU_ASSERT_EQUAL(vc_covloglin_model_parse("A + B + u*v", ct, &m, &err),
+                    VC_OK);
+    vc_covloglin_workspace *w = vc_covloglin_workspace_alloc(ct, &err);
+    vc_covloglin_result r;
+    CU_ASSERT_EQUAL(vc_covloglin_fit(ct, NULL, &m, &r, NULL, w, &err),
+                    VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "parameters"));
+    vc_covloglin_workspace_free(w);
+    vc_covtable_free(ct);
+    /* 5 lists x 64 x 64 levels: 131,072 cells */
+    const char *const l5[] = {"A", "B", "C", "D", "E"};
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_covtable_from_counts(5, l5, 2, cov, nl, lev, y,
+                                               &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    free(y);
+}
+
 int vc_register_covloglin_suite(void)
 {
     CU_pSuite s = CU_add_suite("covloglin", NULL, NULL);
@@ -628,7 +672,8 @@ int vc_register_covloglin_suite(void)
         || CU_add_test(s, "search: exhaustive and stepwise", test_search)
                == NULL
         || CU_add_test(s, "bootstrap", test_bootstrap) == NULL
-        || CU_add_test(s, "EM over missing covariates", test_em) == NULL) {
+        || CU_add_test(s, "EM over missing covariates", test_em) == NULL
+        || CU_add_test(s, "limits", test_limits) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;
