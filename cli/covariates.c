@@ -11,6 +11,7 @@
  * (summed over the covariates) for the rows the output writes.
  */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -453,6 +454,11 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
     size_t nparts = 0;
     int rc = CLI_EXIT_OK;
     run_context ctx = {NULL, ns, d->strata_cols};
+    if (o->threads > 0) {
+        /* the search and the bootstrap run their models on this many
+         * threads (results never depend on it) */
+        omp_set_num_threads(o->threads);
+    }
     vc_population *pop = NULL;
     if (o->population != NULL) {
         vc_error perr;
