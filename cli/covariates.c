@@ -139,6 +139,75 @@ static const char *criterion_name(vc_cov_criterion c)
     return c == VC_COV_BIC ? "BIC" : c == VC_COV_AICC ? "AICc" : "AIC";
 }
 
+/* The estimates of every group of a stratum (make_groups' order). */
+typedef struct {
+    size_t ng;
+    const group_name *names;
+    const double *N, *obs, *lo, *hi;
+} by_figures;
+
+/* JSON "by": every group but the total. */
+static json_t *by_json(const by_figures *f, const run_context *rc,
+                       const vc_table *whole, const vc_covtable *ct)
+{
+    json_t *by = json_array();
+    for (size_t g = 1; g < f->ng; g++) {
+        json_t *j = json_object();
+        cli_json_set_str(j, "covariate", f->names[g].covariate);
+        cli_json_set_str(j, "level", f->names[g].level);
+        cli_json_set_real(j, "estimate", f->N[g]);
+        cli_json_set_real(j, "lower", f->lo[g]);
+        cli_json_set_real(j, "upper", f->hi[g]);
+        if (f->obs[g] == floor(f->obs[g])) {
+            cli_json_set_int(j, "observed", (long long)f->obs[g]);
+        } else {
+            /* with missing values: as the EM allocates them */
+            cli_json_set_real(j, "observed", f->obs[g]);
+        }
+        set_rates(j, group_population(rc, whole, ct, &f->names[g]), f->N[g], f->lo[g],
+                  f->hi[g]);
+        json_array_append_new(by, j);
+    }
+    return by;
+}
+
+/* The text table: every group (the total too when rates are shown). */
+static void by_text(const by_figures *f, const run_context *rc,
+                    const vc_table *whole, const vc_covtable *ct,
+                    double level, cli_result *res)
+{
+    char lvl[48];
+    snprintf(lvl, sizeof lvl, "%.10g%% interval", 100.0 * level);
+    int rates = rc->pop != NULL;
+    cli_add_detail(res, "%-28s %10s   %-21s %10s%s", "by covariate",
+                   "estimate", lvl, "observed",
+                   rates ? "   per 100,000 (interval)" : "");
+    for (size_t g = rates ? 0 : 1; g < f->ng; g++) {
+        char name[600], est[48], a[48], b[48], range[112], ob[48];
+        char rate[160] = "";
+        double pg = rates ? group_population(rc, whole, ct, &f->names[g]) : 0.0;
+        if (pg > 0.0) {
+            snprintf(rate, sizeof rate, "   %.1f (%.1f \xE2\x80\x93 %.1f)",
+                     1e5 * f->N[g] / pg, 1e5 * f->lo[g] / pg, 1e5 * f->hi[g] / pg);
+        } else if (rates) {
+            snprintf(rate, sizeof rate, "   - (no population)");
+        }
+        if (g == 0) {
+            snprintf(name, sizeof name, "total");
+        } else {
+            snprintf(name, sizeof name, "%s = %s", f->names[g].covariate,
+                     f->names[g].level);
+        }
+        vc_format_count(f->N[g], est, sizeof est);
+        vc_format_count(f->lo[g], a, sizeof a);
+        vc_format_count(f->hi[g], b, sizeof b);
+        vc_format_count(f->obs[g], ob, sizeof ob);
+        snprintf(range, sizeof range, "%s \xE2\x80\x93 %s", a, b);
+        cli_add_detail(res, "%-28s %10s   %-23s %10s%s", name, est, range, ob,
+                       rate);
+    }
+}
+
 /* The model with covariates on one stratum into res (table, method set). */
 static int run_model(const vc_covtable *ct, const vc_table *whole,
                      const run_context *rc, const cli_options *o,
@@ -228,6 +297,7 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
     if (status != VC_OK) {
         goto done;
     }
+    const by_figures fig = {ng, names, N, obs, lo, hi};
     vc_estimate *e = &res->est;
     vc_estimate_init(e, "loglinear", whole->n);
     e->estimate = N[0];
@@ -275,25 +345,7 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
         cli_json_set_int(mv, "em_iterations", (long long)fit.em_iterations);
         json_object_set_new(x, "missing_covariates", mv);
     }
-    json_t *by = json_array();
-    for (size_t g = 1; g < ng; g++) {
-        json_t *j = json_object();
-        cli_json_set_str(j, "covariate", names[g].covariate);
-        cli_json_set_str(j, "level", names[g].level);
-        cli_json_set_real(j, "estimate", N[g]);
-        cli_json_set_real(j, "lower", lo[g]);
-        cli_json_set_real(j, "upper", hi[g]);
-        if (obs[g] == floor(obs[g])) {
-            cli_json_set_int(j, "observed", (long long)obs[g]);
-        } else {
-            /* with missing values: as the EM allocates them */
-            cli_json_set_real(j, "observed", obs[g]);
-        }
-        set_rates(j, group_population(rc, whole, ct, &names[g]), N[g], lo[g],
-                  hi[g]);
-        json_array_append_new(by, j);
-    }
-    json_object_set_new(x, "by", by);
+    json_object_set_new(x, "by", by_json(&fig, rc, whole, ct));
 
     if (searched) {
         cli_add_detail(res, "model: %s (chosen by %s, %s search over %zu "
@@ -320,36 +372,7 @@ static int run_model(const vc_covtable *ct, const vc_table *whole,
                        (unsigned long long)o->seed,
                        nfailed ? ", some replicates had no fit" : "");
     }
-    char lvl[48];
-    snprintf(lvl, sizeof lvl, "%.10g%% interval", 100.0 * o->level);
-    int rates = rc->pop != NULL;
-    cli_add_detail(res, "%-28s %10s   %-21s %10s%s", "by covariate",
-                   "estimate", lvl, "observed",
-                   rates ? "   per 100,000 (interval)" : "");
-    for (size_t g = rates ? 0 : 1; g < ng; g++) {
-        char name[600], est[48], a[48], b[48], range[112], ob[48];
-        char rate[160] = "";
-        double pg = rates ? group_population(rc, whole, ct, &names[g]) : 0.0;
-        if (pg > 0.0) {
-            snprintf(rate, sizeof rate, "   %.1f (%.1f \xE2\x80\x93 %.1f)",
-                     1e5 * N[g] / pg, 1e5 * lo[g] / pg, 1e5 * hi[g] / pg);
-        } else if (rates) {
-            snprintf(rate, sizeof rate, "   - (no population)");
-        }
-        if (g == 0) {
-            snprintf(name, sizeof name, "total");
-        } else {
-            snprintf(name, sizeof name, "%s = %s", names[g].covariate,
-                     names[g].level);
-        }
-        vc_format_count(N[g], est, sizeof est);
-        vc_format_count(lo[g], a, sizeof a);
-        vc_format_count(hi[g], b, sizeof b);
-        vc_format_count(obs[g], ob, sizeof ob);
-        snprintf(range, sizeof range, "%s \xE2\x80\x93 %s", a, b);
-        cli_add_detail(res, "%-28s %10s   %-23s %10s%s", name, est, range, ob,
-                       rate);
-    }
+    by_text(&fig, rc, whole, ct, o->level, res);
 done:
     vc_covloglin_workspace_free(w);
     free(flags);
