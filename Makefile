@@ -69,8 +69,11 @@ COV_DEBIAN_PACKAGES = gcovr
 FUZZ_DEBIAN_PACKAGES = clang libclang-rt-14-dev libomp-14-dev
 # Only the R and Python bindings need these (make test-bindings);
 # installed without Recommends, which would add hundreds of R packages.
+# knitr, rmarkdown and pandoc build the R package's vignettes; qpdf is
+# what R CMD check --as-cran checks their size with.
 BINDINGS_DEBIAN_PACKAGES = python3 python3-numpy python3-pytest \
-                           r-base-dev r-cran-testthat r-cran-posterior
+                           r-base-dev r-cran-testthat r-cran-posterior \
+                           r-cran-knitr r-cran-rmarkdown pandoc qpdf
 
 PKGS = gsl jansson cairo nettle icu-uc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -114,7 +117,7 @@ LIBS = $(CSV_LIBS) $(PKG_LIBS) -lglpk -lm
 ALL_LDFLAGS = -fopenmp $(VC_LDFLAGS) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard core/*.c data/*.c sim/*.c estimators/*.c \
-                              models/*.c report/*.c link/*.c))
+                              models/*.c report/*.c link/*.c batch/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # The service is not part of the library: its objects go into the
 # victimcount binaries only.
@@ -294,9 +297,10 @@ test-clone: deps
 
 # ---------------------------------------------------------------- bindings
 
-# The R package is built (R CMD build) and installed into $(R_LIB) against
-# the library of this tree; the Python module needs no build and finds
-# $(SHARED_LIB) when used in place (VICTIMCOUNT_LIB says so explicitly).
+# The R package is built (R CMD build, which runs its vignettes) and
+# installed into $(R_LIB) against the library of this tree; the Python
+# module needs no build and finds $(SHARED_LIB) when used in place
+# (VICTIMCOUNT_LIB says so explicitly).
 # Debian's python3: the packages it needs are Debian's.
 PYTHON ?= /usr/bin/python3
 R_LIB = $(BUILD)/R
@@ -309,8 +313,7 @@ BINDINGS_TEST_ENV = VC_CLI=$(CURDIR)/$(CLI_BIN) \
 bindings: all
 	@mkdir -p $(R_LIB)
 	rm -f $(R_TARBALL)
-	cd $(BUILD) && $(R_ENV) R CMD build --no-build-vignettes \
-	  $(CURDIR)/bindings/r
+	cd $(BUILD) && $(R_ENV) R CMD build $(CURDIR)/bindings/r
 	$(R_ENV) R CMD INSTALL --no-multiarch -l $(R_LIB) $(R_TARBALL)
 
 # pytest, then R CMD check --as-cran of the built package (no network:
@@ -439,7 +442,7 @@ coverage: deps
 # total.  Fails when a figure is under its target or a test failed (the
 # report is printed either way); tests/ and bench/ are not counted.
 COV_BUILD = build-cov
-COV_LIB_DIRS = core data estimators models report sim link
+COV_LIB_DIRS = core data estimators models report sim link batch
 COV_LIB_LINES ?= 97
 COV_LIB_BRANCHES ?= 85
 COV_CLI_LINES ?= 92
@@ -536,7 +539,7 @@ $(BUILD)/fuzz/fuzz_serve: fuzz/fuzz_serve.c fuzz/fuzz_common.h \
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -I. \
 	  --suppress=missingIncludeSystem core data sim estimators models \
-	  report link cli serve
+	  report link batch cli serve
 	clang-tidy $(LIB_SRC) $(CLI_SRC) $(SERVE_SRC) -- -std=c11 -I. \
 	  $(PKG_CFLAGS)
 

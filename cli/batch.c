@@ -20,6 +20,7 @@
 
 #include <omp.h>
 
+#include "batch/vc_batch.h"
 #include "cli/batch_impl.h"
 #include "report/vc_report.h"
 
@@ -32,47 +33,44 @@ void cli_batch_help(FILE *f)
         "and write DIR/results.csv, DIR/results.json and DIR/report.html\n"
         "(one self-contained page with headlines, tables and figures).\n"
         "\n"
-        "Options (and every option of `victimcount estimate`, applied to\n"
-        "each method):\n"
-        "      --out DIR          where results and the cache go (required)\n"
-        "      --strata COLS      estimate separately for each value of these\n"
-        "                         columns, e.g. --strata country,year\n"
-        "      --count COL        the count column, when it is not named\n"
-        "                         count, freq, n or Freq\n"
-        "      --encoding NAME    the file's encoding when it is not UTF-8\n"
-        "                         (cp1251, koi8-r, latin1, utf-16, ...)\n"
-        "  -m, --methods LIST     methods, default chapman,loglinear,lcm,dga\n"
-        "                         (chapman on more than two lists gives\n"
-        "                         Chapman for each pair)\n"
-        "      --seed S           every stratum's random streams derive from\n"
-        "                         S and the stratum's name, so results do not\n"
-        "                         depend on order, threads or the other\n"
-        "                         strata in the file\n"
-        "      --sensitivity KINDS  rerun each method on variants of each\n"
-        "                         stratum's table and report, next to its\n"
-        "                         main estimate, the range of its estimates\n"
-        "                         over the variants of each kind; KINDS is\n"
-        "                         one or more of, separated by commas:\n"
-        "                           omit-each    each list left out in turn\n"
-        "                           merge-pairs  each pair of lists merged\n"
-        "                                        into one list\n"
-        "                           merge:A+B    lists A and B (or more:\n"
-        "                                        A+B+C) merged into one\n"
-        "                         (repeatable).  Variants need 3 or more\n"
-        "                         lists; a variant left with 2 lists gets\n"
-        "                         only chapman.  The spreads are columns\n"
-        "                         omit_lower/omit_upper and merge_lower/\n"
-        "                         merge_upper of results.csv, \"sensitivity\"\n"
-        "                         in results.json, and columns of the report\n"
-        "      --resume           skip finished units (re-running does so\n"
-        "                         anyway: finished units are cached in\n"
-        "                         DIR/cache, keyed by table, method settings,\n"
-        "                         seed and engine version)\n"
-        "      --threads N        strata run in parallel on N threads\n"
-        "  -q, --quiet            no progress on standard error\n"
+        "Options:\n", f);
+    cli_options_help(f, "batch", "batch", NULL);
+    fputs(
+        "\n"
+        "  --sensitivity KINDS: one or more of, separated by commas:\n"
+        "    omit-each    each list left out in turn\n"
+        "    merge-pairs  each pair of lists merged into one list\n"
+        "    merge:A+B    lists A and B (or more: A+B+C) merged into one\n"
+        "  Variants need 3 or more lists; a variant left with 2 lists gets\n"
+        "  only chapman.  The spreads are columns omit_lower/omit_upper and\n"
+        "  merge_lower/merge_upper of results.csv, \"sensitivity\" in\n"
+        "  results.json, and columns of the report.\n"
+        "\n"
+        "Options shared with `victimcount estimate` (each applied to every\n"
+        "method; see its --help for what the methods' options do):\n", f);
+    /* batch runs strata where estimate runs one table */
+    static const cli_opt_words own[] = {
+        {"method", "methods, separated by commas (chapman on more than two "
+                   "lists gives Chapman for each pair)",
+         "chapman,loglinear,lcm,dga"},
+        {"seed", "every stratum's random streams derive from S and the "
+                 "stratum's name, so results do not depend on order, "
+                 "threads or the other strata in the file", NULL},
+        {"threads", "strata run in parallel on N threads", "all cores"},
+        {"quiet", "no progress on standard error", NULL},
+        {NULL, NULL, NULL}};
+    cli_options_help(f, "batch", NULL, own);
+    static const char *const methods[] = {"loglinear", "lcm", "dga"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        fprintf(f, "\n%s:\n", methods[i]);
+        cli_options_help(f, "batch", methods[i], NULL);
+    }
+    fputs(
         "\n"
         "Standard output gets one headline per stratum and the report's\n"
-        "path; standard error shows progress when it is a terminal.\n"
+        "path.  Standard error, when it is a terminal, shows progress:\n"
+        "units and strata done, units computed per second and the time\n"
+        "left at that rate (-q: none).  The outputs never depend on it.\n"
         "\n"
         "Across ranks of an MPI job (build/victimcount-mpi, the same\n"
         "options): mpirun --bind-to none -np W+1 victimcount-mpi batch ...\n"
@@ -111,11 +109,12 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
     cli_options mo = p->mo;
     mo.threads = threads;
     size_t J = u->t->J;
-    const cli_method *m = u->m;
-    /* Chapman on more than two lists: Chapman for each pair. */
-    if (m->many_lists != NULL && J > 2) {
-        m = cli_method_find(m->many_lists);
-    }
+    /* the library's plan says which method runs on this table (chapman
+     * on more than two lists: Chapman for each pair) and whether one can
+     * run at all; the method runners key their streams as it says */
+    vc_batch_unit bu;
+    vc_batch_unit_init(u->t, u->m->name, mo.seed, &bu);
+    const cli_method *m = cli_method_find(bu.run);
     /* an allocation that failed and was recovered from on the way
      * (jansson, a detail line) may have left a field out */
     unsigned long oom_before = cli_oom_count();
@@ -125,20 +124,13 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
         return NULL;
     }
     size_t nrows;
-    if (u->why[0] != '\0') {
+    if (u->why[0] != '\0' || bu.status != VC_OK) {
         nrows = 1;
         res[0].table = u->t;
         res[0].method = u->m->name;
         res[0].status = VC_EUNDEFINED;
-        snprintf(res[0].error, sizeof res[0].error, "%s", u->why);
-    } else if (J < 2) {
-        nrows = 1;
-        res[0].table = u->t;
-        res[0].method = u->m->name;
-        res[0].status = VC_EUNDEFINED;
-        snprintf(res[0].error, sizeof res[0].error,
-                 "only %zu list saw anyone here; at least 2 are needed (3 "
-                 "for loglinear, lcm and dga)", J);
+        snprintf(res[0].error, sizeof res[0].error, "%s",
+                 u->why[0] != '\0' ? u->why : bu.why);
     } else {
         nrows = cli_run_method(m, u->t, &mo, res, NULL);
     }
@@ -170,7 +162,10 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
 
 /* The progress display: on a terminal one line rewritten in place; as
  * lines (a log, or mpirun's forwarded standard error) one line per
- * finished unit, naming it and who computed it. */
+ * finished unit, naming it and who computed it.  Both give the units
+ * computed per second in this run (cached units cost nothing, so they
+ * are left out of the rate) and the time left at that rate, as
+ * estimate's progress line gives sweeps per second for chains. */
 static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
 {
     size_t total = p->nunits;
@@ -185,6 +180,9 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
                 p->units[i].name, by ? ", " : "", by ? by : "", elapsed);
     } else {
         return;
+    }
+    if (p->done > 0 && elapsed > 0.0) {
+        fprintf(stderr, ", %.3g units/s", (double)p->done / elapsed);
     }
     if (p->done > 0 && p->done < p->ntodo) {
         double eta = elapsed * (double)(p->ntodo - p->done)

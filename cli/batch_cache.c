@@ -86,6 +86,7 @@ void batch_row_from_json(const json_t *j, const vc_table *t,
     json_t *fig = json_object_get(j, "figures");
     r->figures = json_is_object(fig) ? fig : NULL;
     r->details = (char *)json_string_value(json_object_get(j, "details"));
+    r->ppp = cli_result_ppp_of(r);
 }
 
 /* The bytes of a unit file: doubles with 17 digits, so they read back

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch/vc_batch.h"
 #include "cli/batch_impl.h"
 
 /* Bump when the layout of a unit file changes, so that old files are
@@ -284,7 +285,7 @@ static int check_options(cli_options *o)
         return CLI_EXIT_USAGE;
     }
     if (o->methods.n == 0
-        && cli_strings_add_csv(&o->methods, "chapman,loglinear,lcm,dga")
+        && cli_strings_add_csv(&o->methods, VC_BATCH_DEFAULT_METHODS)
                != 0) {
         cli_error("out of memory");
         return CLI_EXIT_INTERNAL;

@@ -10,6 +10,7 @@
 #include "core/vc_core.h"
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
+#include "models/vc_ppc.h"
 
 #include <jansson.h>
 
@@ -136,6 +137,8 @@ typedef struct {
     cli_strings methods;
     uint64_t seed;
     int threads;            /* 0: OpenMP's default */
+    int prior_sensitivity;  /* --prior-sensitivity: lcm and dga rerun
+                               under other priors (issue 17) */
     cli_opts_loglinear loglinear;
     cli_opts_lcm lcm;
     cli_opts_dga dga;
@@ -168,7 +171,47 @@ typedef struct {
     cli_spread sens[CLI_SENS_KINDS]; /* of a main row: the spread of the
                                same method's estimates on the stratum's
                                variants of each kind */
+    double ppp;             /* lcm, dga: the posterior predictive p-value
+                               of the model check (issue 17); NaN when
+                               none (other methods, no check made).  Set
+                               by cli_run_method and batch_row_from_json
+                               from extra.checks.ppp */
 } cli_result;
+
+/* checks.c: the model checks of issue 17 (the JSON format is at the top
+ * of checks.c).  cli_ppc_json: the "checks" object of an lcm or dga
+ * result; cli_ppc_text: its detail lines.  cli_result_ppp_of: extra's
+ * checks.ppp, NaN when absent.  cli_result_check: 1 when r's checks pass,
+ * 0 when they fail (vc_check_verdict: failed or no MLE, not converged, or
+ * p < 0.01, p the posterior predictive p-value of lcm and dga, the
+ * deviance goodness-of-fit p-value of loglinear); reason (may be NULL)
+ * gets why in one sentence. */
+/* --prior-sensitivity (priorsens.c): one rerun of a Bayesian method
+ * under another prior, or the main run with N bounded (bound set). */
+typedef struct {
+    char setting[96];      /* e.g. "K* = 20", "delta = 1/2" */
+    int status;            /* VC_OK, or why the rerun failed */
+    double estimate, lower, upper;
+    int converged;         /* -1: not applicable (exact dga) */
+    int bound;             /* the row of the bound N <= 21 n */
+} cli_prior_row;
+#define CLI_PRIOR_ROWS 8
+
+/* prior_sensitivity: [{"setting", "estimate", "lower", "upper",
+ * "converged"}] into x, and bound_cuts_upper: whether the bound row's
+ * upper end lies more than 5% below main's (e: the method's estimate). */
+void cli_prior_json(json_t *x, const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e);
+/* The rows as a small table in res's details, and a sentence when the
+ * bound cuts the upper end by more than 5%. */
+void cli_prior_text(const cli_prior_row *rows, size_t n,
+                    const vc_estimate *e, cli_result *res);
+json_t *cli_ppc_json(const vc_ppc *p, const vc_table *t, int status,
+                     unsigned flags);
+void cli_ppc_text(const vc_ppc *p, const vc_table *t, int status,
+                  unsigned flags, cli_result *res);
+double cli_result_ppp_of(const cli_result *r);
+int cli_result_check(const cli_result *r, char *reason, size_t size);
 
 /* optable.c: a command's options as a table.  One entry per option; the
  * parser builds getopt_long's tables from it, checks values and words
@@ -234,6 +277,15 @@ typedef struct {
      * (worded from its range); for a CHOICE the verb ("must be", "takes")
      * before the list of names */
     const char *takes;
+    /* --help's line for it (cli_opt_help): the value's placeholder
+     * ("COLS", "FILE"; NULL for a flag), what it does, and its default
+     * (NULL: none, or said in help) */
+    const char *arg;
+    const char *help;
+    const char *dflt;
+    /* the heading --help lists it under: NULL for the command's general
+     * options, else a method's name ("lcm") or another group's */
+    const char *section;
 } cli_opt;
 
 /* A command's table, and who is parsing it. */
@@ -253,6 +305,22 @@ typedef struct {
  * at --help. */
 int cli_opt_parse(int argc, char **argv, const cli_optable *t, void *dest,
                   int *help);
+/* A command's own words for one option of a shared table (estimate,
+ * validate and batch share one): name is the long name; help and dflt
+ * replace the table's.  A list ends with a NULL name. */
+typedef struct {
+    const char *name;
+    const char *help;
+    const char *dflt;
+} cli_opt_words;
+
+/* The lines of --help for t's options that t->command accepts and that
+ * are listed under section (NULL: the general ones), in table order:
+ *   "  -m, --method LIST      what it does (default: D)"
+ * wrapped to 78 columns; own (may be NULL) rewords some.  So --help and
+ * the parser read one table and cannot drift apart. */
+void cli_opt_help(FILE *f, const cli_optable *t, const char *section,
+                  const cli_opt_words *own);
 /* A whole number in [lo, hi] (no sign, no other character); 0 on
  * success. */
 int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
@@ -269,6 +337,12 @@ void cli_options_free(cli_options *o);
  * or CLI_EXIT_USAGE after printing why; *help set when --help was given. */
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help);
+/* The table cli_parse reads for cmd (estimate, validate or batch). */
+void cli_options_table(const char *cmd, cli_optable *t);
+/* cmd's --help lines for the options of that table under section
+ * (cli_opt_help). */
+void cli_options_help(FILE *f, const char *cmd, const char *section,
+                      const cli_opt_words *own);
 void cli_read_opts(const cli_options *o, vc_read_opts *r);
 /* Read o->input with o's reading options.  The dataset is returned (*rc
  * CLI_EXIT_OK), or NULL after printing why, with the library's advice
@@ -316,8 +390,6 @@ struct cli_method {
     int two_list;           /* needs exactly two lists */
     int pairwise;           /* one row per pair of lists */
     unsigned color;         /* 0xRRGGBB in the report's forest plot */
-    const char *many_lists; /* the method a batch runs instead on a table
-                               of more than two lists, or NULL */
     /* Run on t into res[0 .. cli_method_rows - 1] (zeroed, table and
      * method set); returns the rows written.  One of: */
     size_t (*run)(const cli_method *m, const vc_table *t,
@@ -473,18 +545,31 @@ void cli_stratum_headline(const cli_options *o, const vc_dataset *d,
 /* simulate.c */
 int cli_simulate(int argc, char **argv);
 void cli_simulate_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_simulate_table(cli_optable *t);
 
 /* encode.c / link.c: privacy-preserving record linkage (link/) */
 int cli_encode(int argc, char **argv);
 void cli_encode_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_encode_table(cli_optable *t);
 int cli_link(int argc, char **argv);
 void cli_link_help(FILE *f);
+/* its option table (for --help and tests) */
+void cli_link_table(cli_optable *t);
 
 /* serve.c: the intake service (serve/) and its administration */
 int cli_serve(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 void cli_serve_help(FILE *f);
 void cli_admin_help(FILE *f);
+/* the option tables of serve and of admin's command cmd ("revoke"; NULL:
+ * every admin command at once, as --help lists them) */
+void cli_serve_table(cli_optable *t);
+void cli_admin_table(const char *cmd, cli_optable *t);
+/* dispatch.c: the option table of a command as its --help names it
+ * ("estimate", "admin revoke"); 0, or -1 for no such command. */
+int cli_command_optable(const char *cmd, cli_optable *t);
 
 /* jsonmem.c: route jansson's allocations through malloc and count those
  * that fail, with the other failures the CLI recovers from locally (see

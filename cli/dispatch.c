@@ -53,7 +53,8 @@ static void usage(FILE *f)
 }
 
 /* The commands: a new command is a line here, a cli_NAME function of its
- * own file, its option table (cli/optable.c) and a line in usage(). */
+ * own file, its option table (cli_opt, cli.h: its --help lines come from
+ * it), a line in cli_command_optable and a line in usage(). */
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -63,6 +64,28 @@ static const struct {
     {"encode", cli_encode},     {"link", cli_link},
     {"serve", cli_serve},       {"admin", cli_admin},
 };
+
+int cli_command_optable(const char *cmd, cli_optable *t)
+{
+    if (strcmp(cmd, "estimate") == 0 || strcmp(cmd, "validate") == 0
+        || strcmp(cmd, "batch") == 0) {
+        cli_options_table(cmd, t);
+    } else if (strcmp(cmd, "simulate") == 0) {
+        cli_simulate_table(t);
+    } else if (strcmp(cmd, "encode") == 0) {
+        cli_encode_table(t);
+    } else if (strcmp(cmd, "link") == 0) {
+        cli_link_table(t);
+    } else if (strcmp(cmd, "serve") == 0) {
+        cli_serve_table(t);
+    } else if (strncmp(cmd, "admin ", 6) == 0) {
+        cli_admin_table(cmd + 6, t);
+        return t->command != 0 ? 0 : -1;
+    } else {
+        return -1;
+    }
+    return 0;
+}
 
 int cli_main(int argc, char **argv)
 {

@@ -34,20 +34,11 @@ void cli_encode_help(FILE *f)
         "(see README, \"Record linkage\").  Columns the schema does not\n"
         "name are not encoded.\n"
         "\n"
-        "Options:\n"
-        "      --secret-file KEY  the shared secret (at least 16 bytes; one\n"
-        "                         trailing newline is ignored).  Every office\n"
-        "                         of one linkage uses the same file; keep it\n"
-        "                         away from the hub\n"
-        "      --schema FILE      JSON schema (default: the built-in one);\n"
-        "                         every office must use the same schema\n"
-        "      --list NAME        the list's name in the output (default: the\n"
-        "                         file name without directory and extension)\n"
-        "      --strata-field COLS  stratum columns to keep IN CLEAR beside\n"
-        "                         each encoding (e.g. country,year), so that\n"
-        "                         link writes one table per stratum\n"
-        "  -o, --output FILE      the encodings (default standard output)\n"
-        "  -h, --help             this help\n"
+        "Options:\n", f);
+    cli_optable t;
+    cli_encode_table(&t);
+    cli_opt_help(f, &t, NULL, NULL);
+    fputs(
         "\n"
         "Output: a header naming the list, the schema's hash and a key check\n"
         "value (so that link refuses encodings made under another schema or\n"
@@ -73,14 +64,35 @@ typedef struct {
 
 #define F(member) offsetof(encode_options, member)
 static const cli_opt encode_table[] = {
-    {.name = "secret-file", .kind = CLI_OPT_STRING, .field = F(secret_path)},
-    {.name = "schema", .kind = CLI_OPT_STRING, .field = F(schema_path)},
-    {.name = "list", .kind = CLI_OPT_STRING, .field = F(list)},
-    {.name = "strata-field", .kind = CLI_OPT_LIST, .field = F(strata)},
+    {.name = "secret-file", .kind = CLI_OPT_STRING, .field = F(secret_path),
+     .arg = "KEY",
+     .help = "the shared secret (at least 16 bytes; one trailing newline is "
+             "ignored).  Every office of one linkage uses the same file; "
+             "keep it away from the hub"},
+    {.name = "schema", .kind = CLI_OPT_STRING, .field = F(schema_path),
+     .arg = "FILE", .help = "JSON schema; every office must use the same "
+                            "schema", .dflt = "the built-in one"},
+    {.name = "list", .kind = CLI_OPT_STRING, .field = F(list),
+     .arg = "NAME", .help = "the list's name in the output",
+     .dflt = "the file name without directory and extension"},
+    {.name = "strata-field", .kind = CLI_OPT_LIST, .field = F(strata),
+     .arg = "COLS",
+     .help = "stratum columns to keep IN CLEAR beside each encoding (e.g. "
+             "country,year), so that link writes one table per stratum"},
     {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
-     .field = F(output)},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+     .field = F(output), .arg = "FILE", .help = "the encodings",
+     .dflt = "standard output"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
 };
+
+void cli_encode_table(cli_optable *t)
+{
+    static const char *const cmds[] = {"encode", NULL};
+    *t = (cli_optable){encode_table,
+                       sizeof encode_table / sizeof encode_table[0],
+                       "encode", "encode", 1u, cmds};
+}
 #undef F
 
 /* The whole of a small file (the secret, the schema) into *buf. */
@@ -181,10 +193,8 @@ static int encode_rows(const vc_link_records *r, const vc_link_schema *sc,
 
 int cli_encode(int argc, char **argv)
 {
-    static const char *const names[] = {"encode", NULL};
-    const cli_optable t = {encode_table,
-                           sizeof encode_table / sizeof encode_table[0],
-                           "encode", "encode", 1u, names};
+    cli_optable t;
+    cli_encode_table(&t);
     encode_options eo = {NULL, NULL, NULL, NULL, {NULL, 0}};
     int help = 0;
     int rc = cli_opt_parse(argc, argv, &t, &eo, &help);

@@ -36,37 +36,11 @@ void cli_link_help(FILE *f)
         "--strata-field), only records of the same stratum are compared and\n"
         "the table has those columns first: read it with estimate --strata.\n"
         "\n"
-        "Options:\n"
-        "      --threshold T      Dice threshold in (0, 1] (default 0.875).\n"
-        "                         Too low: false matches, overlaps too large,\n"
-        "                         N too low.  Too high: missed matches, N too\n"
-        "                         high.  --report shows the band around T\n"
-        "      --names A,B,...    list names in the table (default: the names\n"
-        "                         in the files)\n"
-        "      --thresholds LO:HI:STEP  the overlap table at each threshold\n"
-        "                         from LO to HI instead, with a first column\n"
-        "                         `threshold`: read it with `estimate\n"
-        "                         --strata threshold` to see how the\n"
-        "                         estimate moves with the threshold (false\n"
-        "                         matches at low ones, missed ones at high)\n"
-        "      --threads N        OpenMP threads (default: all); the output\n"
-        "                         does not depend on it\n"
-        "  -o, --output FILE      the overlap table (default standard output)\n"
-        "      --report FILE      counts only, as JSON: records, comparisons,\n"
-        "                         pairs pruned by the bit-count bound,\n"
-        "                         candidate pairs and matches per pair of\n"
-        "                         lists, people and matches at thresholds\n"
-        "                         T-0.04 .. T+0.04, time; and the linkage\n"
-        "                         error per pair of lists: expected false and\n"
-        "                         missed matches and their rates, from a\n"
-        "                         mixture of match and non-match similarities\n"
-        "                         fitted by EM (Belin & Rubin 1995), with the\n"
-        "                         two-list Petersen and Chapman estimates and\n"
-        "                         the Ding & Fienberg (1994) corrected one\n"
-        "                         (assumptions written beside).  Similarity\n"
-        "                         scores are never written: they would let a\n"
-        "                         reader re-identify people\n"
-        "  -h, --help             this help\n"
+        "Options:\n", f);
+    cli_optable t;
+    cli_link_table(&t);
+    cli_opt_help(f, &t, NULL, NULL);
+    fputs(
         "\n"
         "Example:\n"
         "  victimcount link iom.enc ngo.enc police.enc -o overlaps.csv\n"
@@ -140,19 +114,53 @@ static int parse_thresholds(const char *arg, void *field, const char **takes)
 #define F(member) offsetof(link_options, member)
 static const cli_opt link_table[] = {
     {.name = "threshold", .kind = CLI_OPT_REAL, .field = F(lo.threshold),
-     .real = {0.0, 1.0, 1}, .takes = "takes a number in (0, 1]"},
-    {.name = "names", .kind = CLI_OPT_LIST, .field = F(names)},
-    {.name = "report", .kind = CLI_OPT_STRING, .field = F(report)},
-    {.name = "threads", .kind = CLI_OPT_INT, .field = F(lo.threads),
-     .whole = {1, 1024}, .takes = "takes a number from 1 to 1024"},
+     .real = {0.0, 1.0, 1}, .takes = "takes a number in (0, 1]",
+     .arg = "T",
+     .help = "Dice threshold in (0, 1].  Too low: false matches, overlaps "
+             "too large, N too low.  Too high: missed matches, N too high. "
+             " --report shows the band around T",
+     .dflt = LINK_XSTR(LINK_DEFAULT_THRESHOLD)},
+    {.name = "names", .kind = CLI_OPT_LIST, .field = F(names),
+     .arg = "A,B,...", .help = "list names in the table",
+     .dflt = "the names in the files"},
     {.name = "thresholds", .kind = CLI_OPT_CUSTOM, .field = 0,
      .parse = parse_thresholds,
      .takes = "takes LO:HI:STEP with 0 < LO <= HI <= 1 and at most "
-              LINK_XSTR(LINK_MAX_SWEEP) " steps, e.g. 0.80:0.95:0.01"},
+              LINK_XSTR(LINK_MAX_SWEEP) " steps, e.g. 0.80:0.95:0.01",
+     .arg = "LO:HI:STEP",
+     .help = "the overlap table at each threshold from LO to HI instead, "
+             "with a first column `threshold`: read it with `estimate "
+             "--strata threshold` to see how the estimate moves with the "
+             "threshold (false matches at low ones, missed ones at high)"},
+    {.name = "threads", .kind = CLI_OPT_INT, .field = F(lo.threads),
+     .whole = {1, 1024}, .takes = "takes a number from 1 to 1024",
+     .arg = "N", .help = "OpenMP threads; the output does not depend on it",
+     .dflt = "all"},
     {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
-     .field = F(output)},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+     .field = F(output), .arg = "FILE", .help = "the overlap table",
+     .dflt = "standard output"},
+    {.name = "report", .kind = CLI_OPT_STRING, .field = F(report),
+     .arg = "FILE",
+     .help = "counts only, as JSON: records, comparisons, pairs pruned by "
+             "the bit-count bound, candidate pairs and matches per pair of "
+             "lists, people and matches at thresholds T-0.04 .. T+0.04, "
+             "time; and the linkage error per pair of lists: expected false "
+             "and missed matches and their rates, from a mixture of match "
+             "and non-match similarities fitted by EM (Belin & Rubin 1995), "
+             "with the two-list Petersen and Chapman estimates and the Ding "
+             "& Fienberg (1994) corrected one (assumptions written beside). "
+             " Similarity scores are never written: they would let a reader "
+             "re-identify people"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
 };
+
+void cli_link_table(cli_optable *t)
+{
+    static const char *const cmds[] = {"link", NULL};
+    *t = (cli_optable){link_table, sizeof link_table / sizeof link_table[0],
+                       "link", "link", 1u, cmds};
+}
 #undef F
 
 /* 1 when the first difference between sets[0] and another set, in the
@@ -404,10 +412,8 @@ static json_t *report_json(const vc_link_set *const *sets,
 
 int cli_link(int argc, char **argv)
 {
-    static const char *const cmds[] = {"link", NULL};
-    const cli_optable t = {link_table,
-                           sizeof link_table / sizeof link_table[0], "link",
-                           "link", 1u, cmds};
+    cli_optable t;
+    cli_link_table(&t);
     link_options k = {
         {LINK_DEFAULT_THRESHOLD, LINK_DEFAULT_BAND_STEP, 0, 0, 0, NULL, 0,
          0.0},

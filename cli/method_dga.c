@@ -4,6 +4,7 @@
  * graphs beyond or when asked; the typed summary in JSON, text and
  * figures.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,80 @@ typedef struct {
     vc_dga_mcmc_opts m;
     int mcmc;              /* MCMC over graphs rather than all of them */
     vc_dga_result *r;
+    vc_ppc ppc;            /* the posterior predictive check */
+    cli_prior_row prior[CLI_PRIOR_ROWS]; /* --prior-sensitivity */
+    size_t nprior;
     double seconds;
 } dga_run;
+
+/* --prior-sensitivity: delta (0: 2^-J, dga's default) and the prior on
+ * N (negbin: shape 1 and mean 10 n, a geometric law that falls off like
+ * 1/N's at first but has an exponential tail beyond 10 n; vc_dga.h
+ * defines the law, Madigan & York 1997, sec. 2, use such priors). */
+static const struct {
+    double delta;
+    int negbin;
+    const char *name;
+} dga_priors[] = {{0.0, 0, "delta = 2^-J, p(N) ~ 1/N"},
+                  {0.5, 0, "delta = 1/2, p(N) ~ 1/N"},
+                  {1.0, 0, "delta = 1, p(N) ~ 1/N"},
+                  {0.0, 1, "delta = 2^-J, N ~ NegBin(1, mean 10 n)"}};
+
+/* Each prior of dga_priors: a fresh fit (exact, or MCMC of the main
+ * run's length, seed and stratum), or the main fit itself when the prior
+ * is its own; then the main posterior bounded at 21 n. */
+static void dga_prior_sensitivity(dga_run *g, const vc_dga_opts *d,
+                                  const cli_options *o)
+{
+    const vc_table *t = g->t;
+    size_t n = 0;
+    double def_delta = ldexp(1.0, -(int)t->J);
+    for (size_t v = 0; v < sizeof dga_priors / sizeof *dga_priors; v++) {
+        cli_prior_row *row = &g->prior[n++];
+        snprintf(row->setting, sizeof row->setting, "%s", dga_priors[v].name);
+        vc_dga_opts dv = *d;
+        dv.delta = dga_priors[v].delta;
+        dv.prior = dga_priors[v].negbin ? VC_DGA_PRIOR_NEGBIN
+                                        : VC_DGA_PRIOR_INV_N;
+        dv.nb_a = 1.0;
+        dv.nb_b = 10.0 * (double)t->n;
+        double want = dv.delta > 0.0 ? dv.delta : def_delta;
+        const vc_dga_result *r = NULL;
+        vc_dga_result *own = NULL;
+        if (want == g->r->delta && dv.prior == d->prior
+            && (d->prior == VC_DGA_PRIOR_INV_N
+                || (d->nb_a == dv.nb_a && d->nb_b == dv.nb_b))) {
+            r = g->r;
+        } else {
+            vc_error err;
+            vc_error_clear(&err);
+            own = g->mcmc ? vc_dga_mcmc_fit(t, &dv, &g->m, &err)
+                          : vc_dga_fit(t, &dv, &err);
+            row->status = own ? VC_OK : err.code;
+            r = own;
+        }
+        if (r != NULL) {
+            vc_estimate e;
+            vc_dga_estimate(r, o->level, &e);
+            row->estimate = e.estimate;
+            row->lower = e.lower;
+            row->upper = e.upper;
+            row->converged = g->mcmc ? r->mc.converged : -1;
+        }
+        vc_dga_result_free(own);
+    }
+    cli_prior_row *row = &g->prior[n++];
+    double bound = VC_LCMCR_BOUND_FACTOR * (double)t->n;
+    char bs[48];
+    vc_format_count(bound, bs, sizeof bs);
+    snprintf(row->setting, sizeof row->setting, "N <= 21 n = %s (LCMCR's "
+             "bound)", bs);
+    row->bound = 1;
+    row->converged = g->mcmc ? g->r->mc.converged : -1;
+    row->status = vc_dga_bounded(g->r, bound, o->level, &row->estimate,
+                                 &row->lower, &row->upper, NULL, NULL);
+    g->nprior = n;
+}
 
 static void dga_clear(void *run)
 {
@@ -90,7 +163,16 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);
     g->seconds = cli_seconds() - t0;
-    return g->r != NULL ? VC_OK : err->code;
+    if (g->r == NULL) {
+        return err->code;
+    }
+    /* the check draws from its own stream: the fit is unchanged */
+    int status = vc_dga_ppc(t, &d, g->r, o->seed, g->m.stratum, 0, &g->ppc,
+                            err);
+    if (status == VC_OK && o->prior_sensitivity) {
+        dga_prior_sensitivity(g, &d, o);
+    }
+    return status;
 }
 
 static void dga_estimate(const void *run, const cli_options *o,
@@ -131,7 +213,6 @@ static json_t *dga_diagnostics_json(const dga_run *g)
 
 static json_t *dga_json(const void *run, const cli_options *o)
 {
-    (void)o;
     const dga_run *g = run;
     const vc_dga_result *r = g->r;
     const vc_table *t = g->t;
@@ -173,12 +254,18 @@ static json_t *dga_json(const void *run, const cli_options *o)
     if (r->flags & VC_FLAG_UPPER_OPEN) {
         json_object_set_new(x, "grid_tail_mass", json_real(r->tail_mass));
     }
+    json_object_set_new(x, "checks",
+                        cli_ppc_json(&g->ppc, t, VC_OK, r->flags));
+    if (g->nprior > 0) {
+        vc_estimate e;
+        vc_dga_estimate(r, o->level, &e);
+        cli_prior_json(x, g->prior, g->nprior, &e);
+    }
     return x;
 }
 
 static void dga_text(const void *run, const cli_options *o, cli_result *res)
 {
-    (void)o;
     const dga_run *g = run;
     const vc_dga_result *r = g->r;
     char mean[48];
@@ -207,6 +294,7 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
                            g->m.rhat_max, g->m.ess_min);
         }
     }
+    cli_ppc_text(&g->ppc, g->t, VC_OK, r->flags, res);
     cli_add_detail(res, "most probable graphs (lists in a bracket may depend "
                    "on each other):");
     for (size_t k = 0; k < r->ntop; k++) {
@@ -214,6 +302,11 @@ static void dga_text(const void *run, const cli_options *o, cli_result *res)
         vc_format_count(r->top[k].mean_N, gm, sizeof gm);
         cli_add_detail(res, "  %.4f  %-40s mean N %s", r->top[k].posterior,
                        r->top[k].cliques, gm);
+    }
+    if (g->nprior > 0) {
+        vc_estimate e;
+        vc_dga_estimate(r, o->level, &e);
+        cli_prior_text(g->prior, g->nprior, &e, res);
     }
     if (r->flags & VC_FLAG_UPPER_OPEN) {
         cli_add_detail(res, "WARNING: %.2g of the posterior lies in the "
@@ -241,6 +334,9 @@ void cli_dga_settings(const cli_options *o, FILE *f)
             (unsigned long long)dg->n0_hi, dg->prior_negbin, dg->nb_a,
             dg->nb_b);
     fprintf(f, "mcmc %d\n", dg->mcmc);
+    if (o->prior_sensitivity) { /* absent otherwise: older keys hold */
+        fputs("prior_sensitivity 1\n", f);
+    }
     /* MCMC over graphs (asked for, or on more than 5 lists) runs with
      * lcm's run options */
     fprintf(f, "chains %zu\niterations %llu\nburnin %llu\nthin %llu\n",

@@ -65,8 +65,80 @@ typedef struct {
     vc_lcm_opts lo;
     vc_lcm_chains *c;
     vc_lcm_summary s;
+    vc_ppc ppc;            /* the posterior predictive check */
+    cli_prior_row prior[CLI_PRIOR_ROWS]; /* --prior-sensitivity */
+    size_t nprior;
     double seconds;
 } lcm_run;
+
+/* --prior-sensitivity: the truncation K* and the prior on alpha (K 0:
+ * the run's own K*).  The default alpha ~ Gamma(0.25, 0.25) is LCMCR's
+ * (mean 1, sd 2); Gamma(1, 1) (mean 1, sd 1) keeps alpha away from its
+ * extremes, Gamma(2, 0.5) (mean 4) favours more occupied classes. */
+static const struct {
+    size_t K;
+    double shape, rate;
+} lcm_priors[] = {{5, 0.25, 0.25}, {10, 0.25, 0.25}, {20, 0.25, 0.25},
+                  {0, 1.0, 1.0}, {0, 2.0, 0.5}};
+
+/* Each prior of lcm_priors: a fresh run of the same length (--iterations
+ * after --burnin, never extended: --until-converged applies to the main
+ * run only) with the same seed and stratum, or the main run itself when
+ * the prior is its own; then the main run's draws bounded at 21 n. */
+static void lcm_prior_sensitivity(lcm_run *r, const cli_options *o)
+{
+    vc_lcm_opts lo = r->lo;
+    size_t n = 0;
+    for (size_t v = 0; v < sizeof lcm_priors / sizeof *lcm_priors; v++) {
+        cli_prior_row *row = &r->prior[n++];
+        lo.K = lcm_priors[v].K ? lcm_priors[v].K : r->lo.K;
+        lo.alpha_shape = lcm_priors[v].shape;
+        lo.alpha_rate = lcm_priors[v].rate;
+        snprintf(row->setting, sizeof row->setting,
+                 "K* = %zu, alpha ~ Gamma(%g, %g)", lo.K, lo.alpha_shape,
+                 lo.alpha_rate);
+        vc_estimate e;
+        if (lo.K == r->lo.K && lo.alpha_shape == r->lo.alpha_shape
+            && lo.alpha_rate == r->lo.alpha_rate) {
+            vc_lcm_summary_estimate(&r->s, &e);
+            row->converged = r->s.converged;
+        } else {
+            vc_error err;
+            vc_error_clear(&err);
+            vc_lcm_summary s;
+            vc_lcm_chains *c = vc_lcm_chains_alloc(r->t, &lo, &err);
+            row->status = c ? VC_OK : err.code;
+            if (row->status == VC_OK) {
+                row->status = vc_lcm_chains_round(c, o->lcm.iterations,
+                                                  &err);
+            }
+            if (row->status == VC_OK) {
+                row->status = vc_lcm_chains_summary(c, &s, &err);
+            }
+            vc_lcm_chains_free(c);
+            if (row->status != VC_OK) {
+                continue;
+            }
+            vc_lcm_summary_estimate(&s, &e);
+            row->converged = s.converged;
+        }
+        row->estimate = e.estimate;
+        row->lower = e.lower;
+        row->upper = e.upper;
+    }
+    cli_prior_row *row = &r->prior[n++];
+    double bound = VC_LCMCR_BOUND_FACTOR * (double)r->t->n;
+    char bs[48];
+    vc_format_count(bound, bs, sizeof bs);
+    snprintf(row->setting, sizeof row->setting, "N <= 21 n = %s (LCMCR's "
+             "bound)", bs);
+    row->bound = 1;
+    row->converged = r->s.converged;
+    row->status = vc_lcm_chains_bounded(r->c, bound, o->level,
+                                        &row->estimate, &row->lower,
+                                        &row->upper, NULL, NULL);
+    r->nprior = n;
+}
 
 /* The library's options from the command line's. */
 static void lcm_options(const vc_table *t, const cli_options *o,
@@ -160,6 +232,13 @@ static int lcm_fit(void *run, const vc_table *t, const cli_options *o,
     }
     if (status == VC_OK) {
         status = lcm_until_converged(r, o, err);
+    }
+    if (status == VC_OK) {
+        /* the check's replicates were drawn with the kept draws */
+        status = vc_lcm_chains_ppc(r->c, &r->ppc, err);
+    }
+    if (status == VC_OK && o->prior_sensitivity) {
+        lcm_prior_sensitivity(r, o);
     }
     return status;
 }
@@ -330,6 +409,13 @@ static json_t *lcm_json(const void *run, const cli_options *o)
     cli_json_set_real(x, "hpd_lower", r->s.N.hpd_lower);
     cli_json_set_real(x, "hpd_upper", r->s.N.hpd_upper);
     json_object_set_new(x, "diagnostics", lcm_diagnostics_json(r, o));
+    json_object_set_new(x, "checks",
+                        cli_ppc_json(&r->ppc, r->t, VC_OK, r->s.flags));
+    if (r->nprior > 0) {
+        vc_estimate e;
+        lcm_estimate(r, o, &e);
+        cli_prior_json(x, r->prior, r->nprior, &e);
+    }
     return x;
 }
 
@@ -374,6 +460,7 @@ static void lcm_text(const void *run, const cli_options *o,
                    (unsigned long long)s->sweeps,
                    (unsigned long long)s->burnin, (unsigned long long)s->thin,
                    s->K, (unsigned long long)s->seed, took);
+    cli_ppc_text(&r->ppc, r->t, VC_OK, s->flags, res);
     if (s->flags & VC_FLAG_TAILS) {
         cli_add_detail(res, "NOT CONVERGED: the chains disagree on the "
                        "tails: %.2f%%-%.2f%% of a chain's draws below the "
@@ -399,6 +486,11 @@ static void lcm_text(const void *run, const cli_options *o,
                        s->replica, s->replica_beta, 100.0 * s->replica_below,
                        lo_c, 100.0 * s->replica_above, hi_c,
                        s->replica_outside, s->replica_ess);
+    }
+    if (r->nprior > 0) {
+        vc_estimate e;
+        lcm_estimate(r, o, &e);
+        cli_prior_text(r->prior, r->nprior, &e, res);
     }
     if (!s->converged) {
         int gibbs = strcmp(s->sampler, "gibbs") == 0;
@@ -448,4 +540,7 @@ void cli_lcm_settings(const cli_options *o, FILE *f)
     fprintf(f, "sampler %d\ntemperatures %zu\nbeta_min %.17g\n"
             "fixed_ladder %d\n", lc->sampler, lc->temperatures,
             lc->beta_min, lc->fixed_ladder);
+    if (o->prior_sensitivity) { /* absent otherwise: older keys hold */
+        fputs("prior_sensitivity 1\n", f);
+    }
 }

@@ -4,6 +4,7 @@
  * pairwise models; its interval (profile, bootstrap through the
  * selection, Wald); what was fitted in JSON and text.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,16 +193,116 @@ static void describe_residuals(const vc_table *t, const vc_loglin_result *r,
     free(fitted);
 }
 
+/* The checks of issue 17 for the chosen model: its deviance and
+ * Pearson goodness-of-fit p-values (vc_loglin_gof), the verdict on
+ * them (vc_check_verdict, on the deviance p-value), and near (taken;
+ * may be NULL: stepwise or a given model) the same for the models within
+ * 2 of the best AIC or BIC.  JSON: checks {"statistic": "deviance",
+ * "p_value", "pearson_p_value", "df", "pass", "reason", "models"}. */
+static void describe_gof(const vc_loglin_result *r, json_t *near,
+                         cli_result *res)
+{
+    double pd, pp;
+    vc_loglin_gof(r, &pd, &pp, NULL);
+    char reason[256];
+    int pass = vc_check_verdict(VC_OK, 0, pd, "deviance goodness-of-fit",
+                                reason, sizeof reason);
+    json_t *c = json_object();
+    cli_json_set_str(c, "statistic", "deviance");
+    cli_json_set_real(c, "p_value", pd);
+    cli_json_set_real(c, "pearson_p_value", pp);
+    cli_json_set_real(c, "df", r->df);
+    cli_json_set_bool(c, "pass", pass);
+    cli_json_set_str(c, "reason", reason);
+    if (near != NULL) {
+        json_object_set_new(c, "models", near);
+    }
+    json_object_set_new(cli_result_extra(res), "checks", c);
+    if (isnan(pd)) {
+        cli_add_detail(res, "model check: %s (no residual degrees of "
+                       "freedom: the model reproduces the table)",
+                       reason);
+    } else {
+        cli_add_detail(res, "model check: %s: goodness of fit p = %.3g "
+                       "(deviance), %.3g (Pearson), chi-square on %.0f df "
+                       "(rough when many cells are small)",
+                       pass ? "passes" : "FAILS", pd, pp, r->df);
+    }
+    for (size_t i = 0; near != NULL && i < json_array_size(near); i++) {
+        const json_t *m = json_array_get(near, i);
+        const json_t *pv = json_object_get(m, "p_value");
+        cli_add_detail(res, "  within 2 of the best: %s (delta %.2f): "
+                       "deviance p = %.3g, Pearson p = %.3g",
+                       json_string_value(json_object_get(m, "model")),
+                       json_number_value(json_object_get(m, "delta")),
+                       json_is_number(pv) ? json_number_value(pv) : NAN,
+                       json_is_number(json_object_get(m, "pearson_p_value"))
+                           ? json_number_value(json_object_get(
+                                 m, "pearson_p_value"))
+                           : NAN);
+    }
+}
+
 /* The five best models by AIC or BIC over all pairwise models: the best
  * fitted into fit, the ranking in the JSON and (ahead of the model's own
  * lines) in the details. */
+/* Models ranked for the checks: those within 2 of the best criterion
+ * (Burnham & Anderson 2002, sec. 2.6: "substantial support") among the
+ * best CLI_GOF_RANKED. */
+#define CLI_GOF_RANKED 32
+#define CLI_TOP_MODELS 5
+
+/* The goodness-of-fit of the models within 2 of the best AIC or BIC
+ * (top[0 .. ntop - 1], best first), each refitted for its Pearson X^2:
+ * a JSON array for checks.models.  A refit that fails leaves that model
+ * out. */
+static json_t *near_models_json(const vc_table *t, vc_loglin_criterion crit,
+                                const vc_loglin_ranked *top, size_t ntop,
+                                vc_loglin_workspace *w)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ntop; i++) {
+        double delta = top[i].criterion - top[0].criterion;
+        if (delta > 2.0) {
+            break;
+        }
+        vc_loglin_result f;
+        vc_error e2;
+        vc_error_clear(&e2);
+        double pd, pp;
+        if (vc_loglin_fit(t, &top[i].model, NULL, NULL, &f, NULL, w, &e2)
+            != VC_OK) {
+            continue;
+        }
+        vc_loglin_gof(&f, &pd, &pp, NULL);
+        char name[1024];
+        vc_error_clear(&e2);
+        vc_loglin_model_format(&top[i].model, (const char *const *)t->names,
+                               name, sizeof name, &e2);
+        json_t *m = json_object();
+        cli_json_set_str(m, "model", name);
+        cli_json_set_real(m, crit == VC_LOGLIN_AIC ? "aic" : "bic",
+                          top[i].criterion);
+        cli_json_set_real(m, "delta", delta);
+        cli_json_set_real(m, "estimate", top[i].N);
+        cli_json_set_real(m, "deviance", f.deviance);
+        cli_json_set_real(m, "df", f.df);
+        cli_json_set_real(m, "p_value", pd);
+        cli_json_set_real(m, "pearson_chi2", f.pearson_chi2);
+        cli_json_set_real(m, "pearson_p_value", pp);
+        json_array_append_new(arr, m);
+    }
+    return arr;
+}
+
 static int loglinear_ranked(const vc_table *t, vc_loglin_criterion crit,
                             vc_loglin_result *fit, vc_loglin_workspace *w,
-                            cli_result *res, vc_error *err)
+                            cli_result *res, json_t **near, vc_error *err)
 {
-    vc_loglin_ranked top[5];
+    vc_loglin_ranked top[CLI_GOF_RANKED];
     vc_loglin_enum_summary sum;
-    int status = vc_loglin_enumerate(t, crit, 5, top, &sum, err);
+    int status = vc_loglin_enumerate(t, crit, CLI_GOF_RANKED, top, &sum,
+                                     err);
     if (status == VC_OK) {
         status = vc_loglin_fit(t, &top[0].model, NULL, NULL, fit, NULL, w,
                                err);
@@ -211,7 +312,7 @@ static int loglinear_ranked(const vc_table *t, vc_loglin_criterion crit,
     }
     const char *cname = crit == VC_LOGLIN_AIC ? "AIC" : "BIC";
     json_t *arr = json_array();
-    for (size_t i = 0; i < sum.ntop; i++) {
+    for (size_t i = 0; i < sum.ntop && i < CLI_TOP_MODELS; i++) {
         char name[1024];
         vc_error e2;
         vc_error_clear(&e2);
@@ -233,7 +334,9 @@ static int loglinear_ranked(const vc_table *t, vc_loglin_criterion crit,
     json_object_set_new(x, "top_models", arr);
     cli_json_set_int(x, "models_fitted", sum.nfitted);
     cli_json_set_int(x, "models_refused", sum.nrefused);
-    return VC_OK;
+    *near = near_models_json(t, crit, top, sum.ntop, w);
+    /* the chosen model's fit again: the refits used the workspace */
+    return vc_loglin_fit(t, &top[0].model, NULL, NULL, fit, NULL, w, err);
 }
 
 /* The model: the one asked for (--model, --heterogeneity; also into
@@ -244,7 +347,7 @@ static int loglinear_choose(const vc_table *t, const cli_options *o,
                             vc_loglin_result *fit, vc_loglin_model *asked,
                             int *have_asked, const char **how,
                             vc_loglin_workspace *w, cli_result *res,
-                            vc_error *err)
+                            json_t **near, vc_error *err)
 {
     const cli_opts_loglinear *ll = &o->loglinear;
     *how = "the user (--model)";
@@ -279,7 +382,7 @@ static int loglinear_choose(const vc_table *t, const cli_options *o,
                                                             : VC_LOGLIN_BIC;
     *how = crit == VC_LOGLIN_AIC ? "AIC over all pairwise models"
                                  : "BIC over all pairwise models";
-    return loglinear_ranked(t, crit, fit, w, res, err);
+    return loglinear_ranked(t, crit, fit, w, res, near, err);
 }
 
 /* The bootstrap interval: stepwise selection repeated in every
@@ -378,8 +481,9 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
     vc_loglin_model asked;
     int have_asked = 0;
     const char *how = NULL;
+    json_t *near = NULL;
     int status = loglinear_choose(t, o, &fit, &asked, &have_asked, &how, w,
-                                  res, &err);
+                                  res, &near, &err);
     if (status == VC_OK) {
         status = vc_loglin_estimate(&fit, o->level, &res->est, &err);
     }
@@ -388,6 +492,8 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
         res->details = NULL;
         describe_loglin(t, &fit, how, res);
         describe_residuals(t, &fit, w, res);
+        describe_gof(&fit, near, res);
+        near = NULL;
         if (top_lines != NULL) {
             cli_add_detail(res, "best models:");
             cli_add_detail(res, "%.*s", (int)strlen(top_lines) - 1,
@@ -397,6 +503,7 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
         status = loglinear_interval(t, o, have_asked ? &asked : &fit.model,
                                     w, res, &err);
     }
+    json_decref(near);
     vc_loglin_workspace_free(w);
     if (status != VC_OK) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);

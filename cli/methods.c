@@ -210,26 +210,26 @@ static size_t run_model(const cli_method *m, const vc_table *t,
 
 static const cli_method methods[] = {
     {"chapman", "Chapman (1951) two-list estimator, Seber's variance", 1, 0,
-     GREY, "pairwise", run_classical, chapman, NULL, NULL},
+     GREY, run_classical, chapman, NULL, NULL},
     {"petersen", "Lincoln-Petersen two-list estimator (undefined with no "
-                 "overlap)", 1, 0, GREY, NULL, run_classical, petersen,
+                 "overlap)", 1, 0, GREY, run_classical, petersen,
      NULL, NULL},
     {"pairwise", "Chapman for every pair of lists (descriptive)", 0, 1,
-     GREY, NULL, run_pairwise, NULL, NULL, NULL},
+     GREY, run_pairwise, NULL, NULL, NULL},
     {"chao", "Chao's (1987) lower bound under heterogeneous capture", 0, 0,
-     0xE69F00, NULL, run_classical, chao, NULL, NULL},
+     0xE69F00, run_classical, chao, NULL, NULL},
     {"independence", "independence log-linear model over all lists", 0, 0,
-     0x56B4E9, NULL, run_classical, independence, NULL, NULL},
+     0x56B4E9, run_classical, independence, NULL, NULL},
     {"loglinear", "log-linear models with interactions between lists: "
                   "stepwise selection (SparseMSE), or --select aic|bic, or "
-                  "--model M", 0, 0, 0x0072B2, NULL, cli_run_loglinear, NULL,
+                  "--model M", 0, 0, 0x0072B2, cli_run_loglinear, NULL,
      NULL, cli_loglinear_settings},
     {"lcm", "Bayesian latent-class model (Manrique-Vallier 2016, as R's "
-            "LCMCR): MCMC, allows heterogeneity", 0, 0, 0xD55E00, NULL,
+            "LCMCR): MCMC, allows heterogeneity", 0, 0, 0xD55E00,
      run_model, NULL, &cli_lcm_jobs, cli_lcm_settings},
     {"dga", "Bayesian averaging over decomposable graphs (Madigan & York "
             "1997, as R's dga): exact up to 5 lists, MCMC over graphs for 6 "
-            "to 8", 0, 0, 0x009E73, NULL, run_model, NULL, &cli_dga_jobs,
+            "to 8", 0, 0, 0x009E73, run_model, NULL, &cli_dga_jobs,
      cli_dga_settings},
 };
 #define NMETHODS (sizeof methods / sizeof methods[0])
@@ -273,5 +273,9 @@ size_t cli_run_method(const cli_method *m, const vc_table *t,
         res[i].method = m->name;
         res[i].two_list = m->two_list || m->pairwise;
     }
-    return m->run(m, t, o, res, draws);
+    size_t written = m->run(m, t, o, res, draws);
+    for (size_t i = 0; i < written; i++) {
+        res[i].ppp = cli_result_ppp_of(&res[i]);
+    }
+    return written;
 }

@@ -297,3 +297,77 @@ int cli_opt_parse(int argc, char **argv, const cli_optable *t, void *dest,
     }
     return CLI_EXIT_OK;
 }
+
+/* --help's layout: descriptions start in this column and wrap before
+ * this width. */
+#define HELP_COLUMN 25
+#define HELP_WIDTH 78
+
+/* Write text's words from column col (where the cursor stands), wrapped
+ * at HELP_WIDTH, each further line indented to HELP_COLUMN. */
+static void help_wrap(FILE *f, const char *text, size_t col)
+{
+    size_t start = col;
+    for (const char *p = text; *p != '\0';) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t n = strcspn(p, " ");
+        if (col > start && col + 1 + n > HELP_WIDTH) {
+            fprintf(f, "\n%*s", HELP_COLUMN, "");
+            col = start = HELP_COLUMN;
+        } else if (col > start) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, n, f);
+        col += n;
+        p += n;
+    }
+    fputc('\n', f);
+}
+
+void cli_opt_help(FILE *f, const cli_optable *t, const char *section,
+                  const cli_opt_words *own)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const cli_opt *e = &t->opts[i];
+        int here = section == NULL ? e->section == NULL
+                                   : e->section != NULL
+                                         && strcmp(section, e->section) == 0;
+        if (!here || (e->commands != 0 && (e->commands & t->command) == 0)) {
+            continue;
+        }
+        const char *help = e->help, *dflt = e->dflt;
+        for (const cli_opt_words *w = own; w != NULL && w->name != NULL;
+             w++) {
+            if (strcmp(w->name, e->name) == 0) {
+                help = w->help;
+                dflt = w->dflt;
+            }
+        }
+        char head[128], text[2048];
+        int k = snprintf(head, sizeof head, "  %s%c%s--%s%s%s",
+                         e->short_name ? "-" : " ",
+                         e->short_name ? e->short_name : ' ',
+                         e->short_name ? ", " : "  ", e->name,
+                         e->arg ? " " : "", e->arg ? e->arg : "");
+        size_t m = (size_t)snprintf(text, sizeof text, "%s",
+                                    help ? help : "");
+        if (e->alias != NULL && m < sizeof text) {
+            m += (size_t)snprintf(text + m, sizeof text - m,
+                                  " (or --%s)", e->alias);
+        }
+        if (dflt != NULL && m < sizeof text) {
+            snprintf(text + m, sizeof text - m, " (default: %s)", dflt);
+        }
+        fputs(head, f);
+        if (k + 1 > HELP_COLUMN) {
+            fprintf(f, "\n%*s", HELP_COLUMN, "");
+        } else {
+            fprintf(f, "%*s", HELP_COLUMN - k, "");
+        }
+        help_wrap(f, text, HELP_COLUMN);
+    }
+}

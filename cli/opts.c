@@ -243,126 +243,282 @@ static const char *const command_names[] = {"estimate", "validate",
 #define F(member) offsetof(cli_options, member)
 #define WHOLE(lo, hi) .whole = {(lo), (hi)}
 #define REAL(lo, hi) .real = {(lo), (hi), 0}
+#define OPT_STR(x) #x
+#define OPT_XSTR(x) OPT_STR(x)
 
-/* The options of estimate, validate and batch; their --help (in
- * estimate.c, validate.c, batch.c) teaches what each one does. */
+/* The options of estimate, validate and batch, with the words of their
+ * --help lines (cli_options_help); the teaching paragraphs around those
+ * lines are in estimate.c, validate.c and batch.c.  The defaults named
+ * here are those of cli_options_init. */
 static const cli_opt options[] = {
-    /* what to read */
-    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists)},
-    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata)},
-    {.name = "covariates", .kind = CLI_OPT_LIST, .field = F(covariates),
-     .commands = CMD_ESTIMATE | CMD_VALIDATE},
-    {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
-     .commands = CMD_ESTIMATE},
-    {.name = "population", .kind = CLI_OPT_STRING, .field = F(population),
-     .commands = CMD_ESTIMATE},
-    {.name = "merge", .kind = CLI_OPT_LIST, .field = F(merge)},
-    {.name = "omit", .kind = CLI_OPT_LIST, .field = F(omit)},
-    {.name = "count", .kind = CLI_OPT_STRING, .field = F(count_column)},
-    {.name = "encoding", .kind = CLI_OPT_STRING, .field = F(encoding)},
+    /* what to run */
+    {.name = "method", .alias = "methods", .short_name = 'm',
+     .kind = CLI_OPT_LIST, .field = F(methods), .commands = EST_BATCH,
+     .arg = "LIST", .help = "methods to run, separated by commas (see "
+                            "Methods above)",
+     .dflt = "chapman with 2 lists, else loglinear,chao"},
     /* what to write */
     {.name = "format", .short_name = 'f', .kind = CLI_OPT_CHOICE,
-     .field = F(format), .choices = formats, .takes = "must be"},
+     .field = F(format), .choices = formats, .takes = "must be",
+     .arg = "FMT", .help = "text, json or csv", .dflt = "text"},
     {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
-     .field = F(output)},
-    {.name = "label", .kind = CLI_OPT_STRING, .field = F(label),
-     .commands = EST_BATCH},
+     .field = F(output), .arg = "FILE",
+     .help = "write there instead of standard output; the file appears "
+             "only when complete"},
     {.name = "level", .kind = CLI_OPT_REAL, .field = F(level),
      REAL(0.0, 1.0),
      .takes = "must be a number between 0 and 1 (e.g. 0.95)",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .arg = "L", .help = "interval level",
+     .dflt = "0.95"},
     {.name = "interval", .kind = CLI_OPT_CHOICE, .field = F(interval),
-     .choices = intervals, .takes = "must be", .commands = EST_BATCH},
+     .choices = intervals, .takes = "must be", .commands = EST_BATCH,
+     .arg = "KIND",
+     .help = "lognormal (Chao 1987, never below the people seen; default "
+             "of the classical methods), wald, profile (profile "
+             "likelihood; default of loglinear with --model or --select "
+             "aic|bic) or bootstrap (loglinear stepwise default: selection "
+             "repeated per replicate)"},
     {.name = "round", .kind = CLI_OPT_INT, .field = F(round_figures),
      WHOLE(1, 15),
      .takes = "takes a number of significant figures from 1 to 15",
-     .commands = EST_BATCH},
-    {.name = "quiet", .short_name = 'q', .kind = CLI_OPT_FLAG,
-     .field = F(quiet), .commands = EST_BATCH},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
-    /* what to run */
-    {.name = "method", .alias = "methods", .short_name = 'm',
-     .kind = CLI_OPT_LIST, .field = F(methods), .commands = EST_BATCH},
+     .commands = EST_BATCH, .arg = "N",
+     .help = "quote the 'about' range at N significant figures",
+     .dflt = "1, or 2 when 1 would widen the interval by more than half"},
+    {.name = "label", .kind = CLI_OPT_STRING, .field = F(label),
+     .commands = EST_BATCH, .arg = "TEXT",
+     .help = "name of the population in headlines",
+     .dflt = "the stratum, or the file name"},
+    /* what to read */
+    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata),
+     .arg = "COLS", .help = "estimate separately for each value of these "
+                            "columns, e.g. --strata country,year"},
+    {.name = "covariates", .kind = CLI_OPT_LIST, .field = F(covariates),
+     .commands = CMD_ESTIMATE | CMD_VALIDATE, .arg = "COLS",
+     .help = "categorical columns (e.g. sex,age,form) that enter the "
+             "log-linear model beside the lists: one model over all their "
+             "levels, N in total and for every level (JSON \"by\"); an empty "
+             "or NA cell is a missing value, filled in by EM.  --model then "
+             "takes R's formula operators over list and covariate names "
+             "(\"(IOM+NGO+Police)*sex + age\", \"(IOM+NGO+Police+sex+age)^2\"; "
+             "every main effect is always in); without --model the two-way "
+             "terms are searched (--select stepwise by AIC, or aic, aicc, bic "
+             "over every model when there are at most 12 terms); intervals "
+             "by parametric bootstrap (--bootstrap) or --interval wald.  "
+             "Other methods run on each level's table separately"},
+    {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
+     .commands = CMD_ESTIMATE,
+     .help = "with --covariates: also every pair of levels of two "
+             "covariates (\"sex:age\" = \"female:minor\")"},
+    {.name = "population", .kind = CLI_OPT_STRING, .field = F(population),
+     .commands = CMD_ESTIMATE, .arg = "FILE",
+     .help = "with --covariates: a CSV of population sizes (a population "
+             "column and stratum or covariate columns, one row per "
+             "combination) for victims per 100,000 with intervals (JSON "
+             "rate, rate_lower, rate_upper)"},
+    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists),
+     .arg = "COLS", .help = "use only these list columns, in this order "
+                            "(the others are still checked as lists; "
+                            "people only they saw become unseen)"},
+    {.name = "merge", .kind = CLI_OPT_LIST, .field = F(merge),
+     .arg = "A+B", .help = "treat lists A and B as one (repeatable)"},
+    {.name = "omit", .kind = CLI_OPT_LIST, .field = F(omit),
+     .arg = "COLS", .help = "leave these lists out; people only they saw "
+                            "become unseen"},
+    {.name = "count", .kind = CLI_OPT_STRING, .field = F(count_column),
+     .arg = "COL", .help = "the count column (how many people share each "
+                           "row's pattern), when it is not named count, "
+                           "freq, n or Freq, e.g. --count cases"},
+    {.name = "encoding", .kind = CLI_OPT_STRING, .field = F(encoding),
+     .arg = "NAME", .help = "the file's encoding when it is not UTF-8: "
+                            "cp1251 (Excel's Russian on Windows), koi8-r, "
+                            "latin1, utf-16, or any name iconv -l lists"},
+    /* how to run */
     {.name = "seed", .kind = CLI_OPT_U64, .field = F(seed),
-     WHOLE(0, UINT64_MAX), .commands = EST_BATCH},
+     WHOLE(0, UINT64_MAX), .commands = EST_BATCH, .arg = "S",
+     .help = "seed of every random draw (bootstrap, MCMC); the same seed "
+             "gives the same output"},
     {.name = "threads", .kind = CLI_OPT_INT, .field = F(threads),
      WHOLE(1, 4096), .takes = "takes a number from 1 to 4096",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .arg = "N",
+     .help = "OpenMP threads (never changes results; default: all cores). "
+             " lcm runs its chains in parallel; one chain of a table with "
+             "2,048 or more patterns splits its work into blocks only when "
+             "N is given"},
+    {.name = "quiet", .short_name = 'q', .kind = CLI_OPT_FLAG,
+     .field = F(quiet), .commands = EST_BATCH,
+     .help = "no notes or progress on standard error"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
     /* loglinear */
     {.name = "model", .kind = CLI_OPT_STRING, .field = F(loglinear.model),
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "loglinear", .arg = "M",
+     .help = "fit this model: \"IOM*NGO + Police\", \"[12,3]\" (lists "
+             "numbered from 1), all-two-way, independence, or M0 (every "
+             "list has the same capture probability: Rcapture's M0); a "
+             "summand \"+ h=H\" adds heterogeneity between people "
+             "(Rcapture's Mth models, or Mh on M0): \"[12,3] + h=Chao\", "
+             "\"M0 + h=Poisson\".  A list name holding + * or : (a merged "
+             "list) goes in double quotes: --model '\"IOM+NGO\"*Police'"},
     {.name = "heterogeneity", .kind = CLI_OPT_STRING,
-     .field = F(loglinear.heterogeneity), .commands = EST_BATCH},
+     .field = F(loglinear.heterogeneity), .commands = EST_BATCH,
+     .section = "loglinear", .arg = "H",
+     .help = "the same as \"+ h=H\" in --model (needs --model; \"--model "
+             "independence\" is Mth, \"--model M0\" is Mh): chao (or lb: "
+             "Chao's lower bound, negative etas set to 0), poisson (column "
+             "2^k - 1), poisson(a) (a^k - 1), darroch (k^2 / 2), gamma "
+             "(-log(3.5 + k) + log 3.5), gamma(a); k = number of lists "
+             "that saw a person"},
     {.name = "select", .kind = CLI_OPT_CHOICE, .field = F(loglinear.select),
-     .choices = selects, .takes = "must be", .commands = EST_BATCH},
+     .choices = selects, .takes = "must be", .commands = EST_BATCH,
+     .section = "loglinear", .arg = "HOW",
+     .help = "stepwise (p-value threshold --pthresh), aic or bic (all "
+             "models with pairwise interactions); aicc too with "
+             "--covariates", .dflt = "stepwise"},
     {.name = "pthresh", .kind = CLI_OPT_REAL, .field = F(loglinear.pthresh),
      REAL(0.0, 1.0), .takes = "must lie between 0 and 1",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "loglinear", .arg = "P",
+     .help = "p-value below which stepwise selection adds a term",
+     .dflt = "0.02"},
     {.name = "bootstrap", .kind = CLI_OPT_SIZE,
      .field = F(loglinear.bootstrap), WHOLE(2, 10000000),
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "loglinear", .arg = "B",
+     .help = "bootstrap replicates", .dflt = "1000"},
     /* lcm */
     {.name = "classes", .kind = CLI_OPT_SIZE, .field = F(lcm.classes),
-     WHOLE(1, 1000), .commands = EST_BATCH},
-    {.name = "chains", .kind = CLI_OPT_SIZE, .field = F(lcm.chains),
-     WHOLE(1, 1000), .commands = EST_BATCH},
+     WHOLE(1, 1000), .commands = EST_BATCH, .section = "lcm", .arg = "K",
+     .help = "latent classes K*", .dflt = OPT_XSTR(VC_LCM_DEFAULT_K)},
     {.name = "sampler", .kind = CLI_OPT_CHOICE, .field = F(lcm.sampler),
      .choices = samplers, .retired = retired_sampler, .takes = "takes",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "lcm", .arg = "S",
+     .help = "hybrid, gibbs, tempering or tempering-splitmerge (see "
+             "below; models/schedule.c lists what each does, step by "
+             "step)", .dflt = "hybrid"},
     {.name = "temperatures", .kind = CLI_OPT_SIZE,
-     .field = F(lcm.temperatures), WHOLE(2, 64), .commands = EST_BATCH},
+     .field = F(lcm.temperatures), WHOLE(2, 64), .commands = EST_BATCH,
+     .section = "lcm", .arg = "R",
+     .help = "replicas per chain (tempering); each costs one sweep",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_TEMPERATURES)},
     {.name = "beta-min", .kind = CLI_OPT_REAL, .field = F(lcm.beta_min),
      REAL(0.0, 1.0), .takes = "must lie strictly between 0 and 1",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "lcm", .arg = "B",
+     .help = "fraction of the table the hottest replica sees",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_BETA_MIN)},
     {.name = "fixed-ladder", .kind = CLI_OPT_FLAG,
-     .field = F(lcm.fixed_ladder), .commands = EST_BATCH},
+     .field = F(lcm.fixed_ladder), .commands = EST_BATCH, .section = "lcm",
+     .help = "keep the geometric ladder 1..B; by default it is adapted in "
+             "the first half of the burn-in to even out exchange rates, "
+             "then frozen (JSON: ladder, exchange_rates)"},
+    {.name = "chains", .kind = CLI_OPT_SIZE, .field = F(lcm.chains),
+     WHOLE(1, 1000), .commands = EST_BATCH, .section = "lcm", .arg = "C",
+     .help = "chains run in parallel",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_CHAINS)},
     {.name = "iterations", .kind = CLI_OPT_U64, .field = F(lcm.iterations),
-     WHOLE(1, CLI_OPT_NO_LIMIT), .commands = EST_BATCH},
+     WHOLE(1, CLI_OPT_NO_LIMIT), .commands = EST_BATCH, .section = "lcm",
+     .arg = "I", .help = "sweeps per chain after burn-in",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_ITERATIONS)},
     {.name = "burnin", .kind = CLI_OPT_U64, .field = F(lcm.burnin),
-     WHOLE(0, CLI_OPT_NO_LIMIT), .commands = EST_BATCH},
+     WHOLE(0, CLI_OPT_NO_LIMIT), .commands = EST_BATCH, .section = "lcm",
+     .arg = "B", .help = "sweeps discarded first",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_BURNIN)},
     {.name = "thin", .kind = CLI_OPT_U64, .field = F(lcm.thin),
-     WHOLE(1, CLI_OPT_NO_LIMIT), .commands = EST_BATCH},
+     WHOLE(1, CLI_OPT_NO_LIMIT), .commands = EST_BATCH, .section = "lcm",
+     .arg = "T", .help = "keep every T-th sweep",
+     .dflt = OPT_XSTR(VC_LCM_DEFAULT_THIN)},
+    {.name = "until-converged", .kind = CLI_OPT_FLAG,
+     .field = F(lcm.until_converged), .commands = EST_BATCH,
+     .section = "lcm",
+     .help = "keep sampling in rounds of I sweeps until R-hat < 1.01, bulk "
+             "ESS >= 400 and the chains agree on the share of their draws "
+             "beyond each end of the interval (JSON: diagnostics.tails), "
+             "up to --max-iterations"},
     {.name = "max-iterations", .kind = CLI_OPT_U64,
      .field = F(lcm.max_iterations), WHOLE(1, CLI_OPT_NO_LIMIT),
-     .commands = EST_BATCH},
-    {.name = "until-converged", .kind = CLI_OPT_FLAG,
-     .field = F(lcm.until_converged), .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "lcm", .arg = "M",
+     .help = "with --until-converged, the most sweeps per chain after "
+             "burn-in", .dflt = "10 I"},
     {.name = "draws", .kind = CLI_OPT_STRING, .field = F(lcm.draws),
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "lcm", .arg = "FILE",
+     .help = "write every kept draw (stratum, chain, draw, N, alpha, "
+             "occupied classes) as CSV"},
     /* dga */
     {.name = "delta", .kind = CLI_OPT_REAL, .field = F(dga.delta),
      REAL(0.0, 1e6), .takes = "must be a positive number",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "dga", .arg = "D",
+     .help = "prior weight per cell", .dflt = "2^-J"},
     {.name = "n0-grid", .kind = CLI_OPT_CUSTOM, .field = F(dga),
      .parse = parse_n0_grid, .takes = "takes LO:HI, e.g. 0:110000",
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "dga", .arg = "LO:HI",
+     .help = "grid of the number unseen",
+     .dflt = "0:25n, widened while its top holds posterior mass"},
     {.name = "prior-n", .kind = CLI_OPT_CUSTOM, .field = F(dga),
      .parse = parse_prior_n,
      .takes = "takes 1/N or negbin:A,B with A, B > 0 (gamma shape A, "
-              "scale B)", .commands = EST_BATCH},
+              "scale B)", .commands = EST_BATCH, .section = "dga",
+     .arg = "P", .help = "prior of N: 1/N or negbin:A,B (A, B > 0: gamma "
+                         "shape A, scale B)", .dflt = "1/N"},
     {.name = "dga-mcmc", .kind = CLI_OPT_FLAG, .field = F(dga.mcmc),
-     .commands = EST_BATCH},
+     .commands = EST_BATCH, .section = "dga",
+     .help = "MCMC over graphs (Giudici & Green 1999) even with 5 lists or "
+             "fewer, where every graph is otherwise enumerated; with 6 to "
+             "8 lists MCMC is the only way.  It takes --chains, "
+             "--iterations, --burnin, --thin and --seed as lcm (a sweep is "
+             "one proposal per pair of lists) and reports R-hat and bulk "
+             "ESS of E(N | graph) and of the number of edges"},
+    {.name = "prior-sensitivity", .kind = CLI_OPT_FLAG,
+     .field = F(prior_sensitivity), .commands = EST_BATCH,
+     .help = "lcm and dga: rerun under other priors and show the estimate "
+             "and interval under each (JSON: prior_sensitivity): lcm with "
+             "K* = 5, 10, 20 and alpha ~ Gamma(1, 1) or Gamma(2, 0.5) "
+             "besides LCMCR's Gamma(0.25, 0.25); dga with delta = 2^-J, "
+             "1/2, 1 and N ~ 1/N or a negative binomial (shape 1, mean "
+             "10 n).  Each rerun has the main run's --burnin, --iterations "
+             "(never extended) and seed.  Both also show the posterior "
+             "bounded at N <= 21 n (LCMCR's bound) and say so when that "
+             "moves the upper end down by over 5%"},
     /* batch */
     {.name = "out", .kind = CLI_OPT_STRING, .field = F(batch.out_dir),
-     .commands = CMD_BATCH},
+     .commands = CMD_BATCH, .section = "batch", .arg = "DIR",
+     .help = "where results and the cache go (required)"},
     {.name = "sensitivity", .kind = CLI_OPT_CUSTOM, .field = F(batch),
      .commands = CMD_BATCH, .parse = parse_sensitivity,
      .takes = "takes omit-each, merge-pairs or merge:A+B (two or more "
-              "list names joined by +), separated by commas"},
+              "list names joined by +), separated by commas",
+     .section = "batch", .arg = "KINDS",
+     .help = "rerun each method on variants of each stratum's table and "
+             "report, next to its main estimate, the range of its "
+             "estimates over the variants of each kind (repeatable; KINDS "
+             "below)"},
     {.name = "resume", .kind = CLI_OPT_FLAG, .field = F(batch.resume),
-     .commands = CMD_BATCH},
+     .commands = CMD_BATCH, .section = "batch",
+     .help = "skip finished units (re-running does so anyway: finished "
+             "units are cached in DIR/cache, keyed by table, method "
+             "settings, seed and engine version)"},
 };
+
+void cli_options_table(const char *cmd, cli_optable *t)
+{
+    *t = (cli_optable){options, sizeof options / sizeof options[0], cmd,
+                       cmd, 0, command_names};
+    for (unsigned b = 0; command_names[b] != NULL; b++) {
+        if (strcmp(cmd, command_names[b]) == 0) {
+            t->command = 1u << b;
+        }
+    }
+}
+
+void cli_options_help(FILE *f, const char *cmd, const char *section,
+                      const cli_opt_words *own)
+{
+    cli_optable t;
+    cli_options_table(cmd, &t);
+    cli_opt_help(f, &t, section, own);
+}
 
 int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
               int *help)
 {
-    cli_optable t = {options, sizeof options / sizeof options[0], cmd, cmd,
-                     0, command_names};
-    for (unsigned b = 0; command_names[b] != NULL; b++) {
-        if (strcmp(cmd, command_names[b]) == 0) {
-            t.command = 1u << b;
-        }
-    }
+    cli_optable t;
+    cli_options_table(cmd, &t);
     int rc = cli_opt_parse(argc, argv, &t, o, help);
     if (rc != CLI_EXIT_OK || *help) {
         return rc;

@@ -332,6 +332,49 @@ static void diagnostics(FILE *f, const cli_result *r)
     fputs("</details>\n", f);
 }
 
+/* The model checks of stratum t's methods (issue 17; checks.c): one
+ * line each for the methods that have one, passing or failing with the
+ * reason, and the worst-fitting pattern of a posterior predictive
+ * check. */
+static void put_checks(FILE *f, const vc_table *t, const cli_result *res,
+                       size_t nres)
+{
+    int any = 0;
+    for (size_t r = 0; r < nres; r++) {
+        const cli_result *x = &res[r];
+        if (x->table != t || x->variant != NULL || x->status != VC_OK
+            || json_object_get(x->extra, "checks") == NULL) {
+            continue;
+        }
+        if (!any) {
+            fputs("<p class=\"note\"><em>Model checks</em> (a method "
+                  "fails when it did not converge, or when the data are "
+                  "unlikely under it: p below 0.01):</p>\n<ul>\n", f);
+            any = 1;
+        }
+        char reason[256];
+        int pass = cli_result_check(x, reason, sizeof reason);
+        fputs("<li>", f);
+        put_html(f, x->method);
+        fputs(pass ? ": passes: " : ": <b>fails</b>: ", f);
+        put_html(f, reason);
+        const json_t *w = json_object_get(json_object_get(x->extra, "checks"),
+                                          "worst_patterns");
+        const json_t *w0 = json_array_get(w, 0);
+        if (w0 != NULL) {
+            fprintf(f, "; worst-fitting pattern %s: %.0f seen, %.1f "
+                    "expected",
+                    json_string_value(json_object_get(w0, "pattern")),
+                    json_number_value(json_object_get(w0, "observed")),
+                    json_number_value(json_object_get(w0, "expected")));
+        }
+        fputs("</li>\n", f);
+    }
+    if (any) {
+        fputs("</ul>\n", f);
+    }
+}
+
 /* The estimates of every --sensitivity variant of stratum t, behind a
  * fold: which list, left out or merged, moves which method. */
 static void variant_table(FILE *f, const vc_table *t, const cli_result *res,
@@ -461,6 +504,7 @@ static void stratum_section(FILE *f, const cli_options *o,
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    put_checks(f, t, res, nres);
     if (show[CLI_SENS_OMIT] || show[CLI_SENS_MERGE]) {
         fputs("<p class=\"note\">", f);
         if (show[CLI_SENS_OMIT]) {

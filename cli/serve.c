@@ -30,25 +30,11 @@ void cli_serve_help(FILE *f)
         "analysts start estimates over what was submitted.  Everything is\n"
         "kept in one SQLite database.  Stop it with Ctrl-C (or SIGTERM).\n"
         "\n"
-        "Options:\n"
-        "      --db FILE          the database (default var/victimcount.db;\n"
-        "                         created with its folder; the token key is\n"
-        "                         FILE.key, estimates go to FILE.estimates/)\n"
-        "      --listen ADDR:PORT where to listen (default 127.0.0.1:8480;\n"
-        "                         [::1]:8480 for IPv6; port 0 picks a free\n"
-        "                         one, printed at start)\n"
-        "      --workers N        HTTP threads (default 16: they mostly wait\n"
-        "                         for the disk, and the more wait together\n"
-        "                         the more one commit stores)\n"
-        "      --max-upload BYTES largest accepted request body (default\n"
-        "                         10000000); larger ones get 413\n"
-        "      --timeout S        drop a connection idle for S seconds\n"
-        "                         (default 30)\n"
-        "      --tls-cert FILE --tls-key FILE\n"
-        "                         serve HTTPS with this PEM certificate and\n"
-        "                         key (needed beyond this machine: without\n"
-        "                         TLS, tokens cross the network readable)\n"
-        "  -h, --help             this help\n"
+        "Options:\n", f);
+    cli_optable t;
+    cli_serve_table(&t);
+    cli_opt_help(f, &t, NULL, NULL);
+    fputs(
         "\n"
         "Offices and analysts get their tokens from `victimcount admin\n"
         "add-office`.  The API is under /api/v1 (see README: \"Running the\n"
@@ -84,7 +70,11 @@ void cli_admin_help(FILE *f)
         "             client address), from time T on (UTC, e.g. 2026-12-04\n"
         "             or 2026-12-04T16:00)\n"
         "\n"
-        "--db defaults to var/victimcount.db, as for serve.\n"
+        "Options:\n", f);
+    cli_optable t;
+    cli_admin_table(NULL, &t);
+    cli_opt_help(f, &t, NULL, NULL);
+    fputs(
         "\n"
         "Exit status: 0 ok, 2 usage (or no such office, or the name is\n"
         "taken), 3 the database cannot be opened, 1 internal error.\n",
@@ -149,18 +139,37 @@ static const char *const admin_commands[] = {
 
 #define F(member) offsetof(admin_options, member)
 static const cli_opt admin_table[] = {
-    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db)},
+    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db), .arg = "FILE",
+     .help = "the service's database, as for serve", .dflt = DEFAULT_DB},
     {.name = "office", .kind = CLI_OPT_STRING, .field = F(office),
-     .commands = ADMIN_ADD | ADMIN_REVOKE},
+     .commands = ADMIN_ADD | ADMIN_REVOKE, .arg = "NAME",
+     .help = "the office or analyst (add-office, revoke)"},
     {.name = "country", .kind = CLI_OPT_STRING, .field = F(country),
-     .commands = ADMIN_ADD},
+     .commands = ADMIN_ADD, .arg = "COUNTRY",
+     .help = "whose published estimates the office reads (add-office)"},
     {.name = "role", .kind = CLI_OPT_STRING, .field = F(role),
-     .commands = ADMIN_ADD},
+     .commands = ADMIN_ADD, .arg = "ROLE",
+     .help = "office or analyst (add-office)", .dflt = "office"},
     {.name = "since", .kind = CLI_OPT_STRING, .field = F(since),
-     .commands = ADMIN_AUDIT},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+     .commands = ADMIN_AUDIT, .arg = "T",
+     .help = "audit from time T on (UTC, e.g. 2026-12-04 or "
+             "2026-12-04T16:00)"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
 };
 #undef F
+
+void cli_admin_table(const char *cmd, cli_optable *t)
+{
+    *t = (cli_optable){admin_table,
+                       sizeof admin_table / sizeof admin_table[0], "admin",
+                       "admin", 0, admin_commands};
+    for (unsigned b = 0; admin_commands[b] != NULL; b++) {
+        if (cmd == NULL || strcmp(cmd, admin_commands[b] + 6) == 0) {
+            t->command |= 1u << b;
+        }
+    }
+}
 
 int cli_admin(int argc, char **argv)
 {
@@ -178,17 +187,11 @@ int cli_admin(int argc, char **argv)
                   "audit; see victimcount admin --help)", cmd);
         return CLI_EXIT_USAGE;
     }
-    unsigned which = 0;
-    for (unsigned b = 0; admin_commands[b] != NULL; b++) {
-        if (strcmp(cmd, admin_commands[b] + 6) == 0) {
-            which = 1u << b;
-        }
-    }
     char prefix[64];
     snprintf(prefix, sizeof prefix, "admin %s", cmd);
-    const cli_optable t = {admin_table,
-                           sizeof admin_table / sizeof admin_table[0],
-                           prefix, "admin", which, admin_commands};
+    cli_optable t;
+    cli_admin_table(cmd, &t);
+    t.cmd = prefix;
     admin_options ao = {DEFAULT_DB, NULL, NULL, "office", NULL};
     int help = 0;
     int prc = cli_opt_parse(argc - 1, argv + 1, &t, &ao, &help);
@@ -406,20 +409,45 @@ static int parse_listen_option(const char *arg, void *field,
 
 #define F(member) offsetof(serve_options, member)
 static const cli_opt serve_table[] = {
-    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db)},
+    {.name = "db", .kind = CLI_OPT_STRING, .field = F(db), .arg = "FILE",
+     .help = "the database (created with its folder; the token key is "
+             "FILE.key, estimates go to FILE.estimates/)",
+     .dflt = DEFAULT_DB},
     {.name = "listen", .kind = CLI_OPT_CUSTOM, .field = 0,
      .parse = parse_listen_option,
-     .takes = "takes ADDR:PORT, e.g. 127.0.0.1:8480 or [::1]:8480"},
+     .takes = "takes ADDR:PORT, e.g. 127.0.0.1:8480 or [::1]:8480",
+     .arg = "ADDR:PORT",
+     .help = "where to listen ([::1]:8480 for IPv6; port 0 picks a free "
+             "one, printed at start)", .dflt = "127.0.0.1:8480"},
     {.name = "workers", .kind = CLI_OPT_UNSIGNED, .field = F(cfg.workers),
-     .whole = {1, 256}},
+     .whole = {1, 256}, .arg = "N",
+     .help = "HTTP threads (they mostly wait for the disk, and the more "
+             "wait together the more one commit stores)", .dflt = "16"},
     {.name = "max-upload", .kind = CLI_OPT_SIZE, .field = F(cfg.max_upload),
-     .whole = {1, 1ul << 30}},
+     .whole = {1, 1ul << 30}, .arg = "BYTES",
+     .help = "largest accepted request body; larger ones get 413",
+     .dflt = "10000000"},
     {.name = "timeout", .kind = CLI_OPT_UNSIGNED, .field = F(cfg.timeout_s),
-     .whole = {1, 3600}},
-    {.name = "tls-cert", .kind = CLI_OPT_STRING, .field = F(cert)},
-    {.name = "tls-key", .kind = CLI_OPT_STRING, .field = F(key)},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+     .whole = {1, 3600}, .arg = "S",
+     .help = "drop a connection idle for S seconds", .dflt = "30"},
+    {.name = "tls-cert", .kind = CLI_OPT_STRING, .field = F(cert),
+     .arg = "FILE",
+     .help = "serve HTTPS with this PEM certificate (and --tls-key; needed "
+             "beyond this machine: without TLS, tokens cross the network "
+             "readable)"},
+    {.name = "tls-key", .kind = CLI_OPT_STRING, .field = F(key),
+     .arg = "FILE", .help = "the certificate's PEM key (with --tls-cert)"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
 };
+
+void cli_serve_table(cli_optable *t)
+{
+    static const char *const cmds[] = {"serve", NULL};
+    *t = (cli_optable){serve_table,
+                       sizeof serve_table / sizeof serve_table[0], "serve",
+                       "serve", 1u, cmds};
+}
 #undef F
 
 static int loopback(const char *addr)
@@ -430,10 +458,8 @@ static int loopback(const char *addr)
 
 int cli_serve(int argc, char **argv)
 {
-    static const char *const cmds[] = {"serve", NULL};
-    const cli_optable t = {serve_table,
-                           sizeof serve_table / sizeof serve_table[0],
-                           "serve", "serve", 1u, cmds};
+    cli_optable t;
+    cli_serve_table(&t);
     serve_options so = {.db = DEFAULT_DB, .addr = "127.0.0.1"};
     vcs_config_init(&so.cfg);
     int help = 0;

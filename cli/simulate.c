@@ -30,54 +30,11 @@ void cli_simulate_help(FILE *f)
         "same file; each stratum draws from its own stream, keyed by its\n"
         "label, so adding strata never changes the others.\n"
         "\n"
-        "Options:\n"
-        "      --lists A,B,C      list names (required)\n"
-        "      --capture P,P,P    each list's capture probability (required)\n"
-        "      --N N              population size (one unstratified\n"
-        "                         population)\n"
-        "      --strata COLS      stratum column names, e.g. country,year\n"
-        "      --stratum K,K:N[:ODDS]  one stratum: its keys (one per\n"
-        "                         --strata column), its size N and\n"
-        "                         optionally a multiplier of every list's\n"
-        "                         capture odds there; repeatable\n"
-        "      --classes W:C,W:C  latent classes: weight W and log-odds\n"
-        "                         shift C of each (e.g. 0.7:-0.5,0.3:1.2)\n"
-        "      --propensity-sd S  sd of the personal log-odds propensity\n"
-        "      --referral A>B:R   a person on list A but not on B is put on\n"
-        "                         B with probability R; repeatable, applied\n"
-        "                         in order\n"
-        "      --seed S           seed of the draws (default 20160906)\n"
-        "      --records          one row per person instead of one row per\n"
-        "                         capture pattern with a count\n"
-        "  -o, --output FILE      the data (default standard output)\n"
-        "      --truth FILE       write the truth: strata, N, observed,\n"
-        "                         unseen, expected share unseen\n"
-        "      --people DIR       also write person-level lists with names\n"
-        "                         and birth dates, for `encode` and `link`:\n"
-        "                         DIR/<list>.csv (given_name, family_name,\n"
-        "                         date_of_birth, sex, nationality, strata)\n"
-        "                         and DIR/people-truth.csv (list, row,\n"
-        "                         person).  Kazakh, Kyrgyz, Tajik, Uzbek and\n"
-        "                         Russian names; lists 1, 3, ... in Latin\n"
-        "                         (each its own romanisation), lists 2, 4,\n"
-        "                         ... in Cyrillic (see --scripts); each\n"
-        "                         record with recording errors: a typo in a\n"
-        "                         name (5%), another romanisation (20%), a\n"
-        "                         married surname (5% of women), day and\n"
-        "                         month swapped (3%), no date (5%).  The\n"
-        "                         other outputs do not change\n"
-        "      --scripts S,S,...  latin or cyrillic, one per list\n"
-        "      --covariate NAME=LEVEL:SHARE[:SHIFT],...  a categorical\n"
-        "                         covariate: each level's share of the\n"
-        "                         population and the shift it adds to\n"
-        "                         every list's capture log-odds (default\n"
-        "                         0); repeatable.  The data gain a column\n"
-        "                         per covariate, the truth one row per\n"
-        "                         level (covariate, level, N, observed,\n"
-        "                         unseen, seed)\n"
-        "      --missing NAME:RATE  each person seen has this covariate\n"
-        "                         missing (NA) with probability RATE\n"
-        "  -h, --help             this help\n"
+        "Options:\n", f);
+    cli_optable t;
+    cli_simulate_table(&t);
+    cli_opt_help(f, &t, NULL, NULL);
+    fputs(
         "\n"
         "Example:\n"
         "  victimcount simulate --lists IOM,NGO,Police --capture\n"
@@ -574,35 +531,82 @@ static int parse_referral(const char *arg, void *field, const char **takes)
 #define SIM_XSTR(x) SIM_STR(x)
 #define F(member) offsetof(sim_options, member)
 static const cli_opt sim_table[] = {
-    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists)},
+    {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists),
+     .arg = "A,B,C", .help = "list names (required)"},
     {.name = "capture", .kind = CLI_OPT_CUSTOM, .parse = parse_capture,
      .takes = "takes up to " SIM_XSTR(VC_SIM_MAX_LISTS)
-              " probabilities separated by commas"},
+              " probabilities separated by commas",
+     .arg = "P,P,P", .help = "each list's capture probability (required)"},
     {.name = "N", .kind = CLI_OPT_CUSTOM, .parse = parse_N,
-     .takes = "takes a whole number"},
-    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata)},
+     .takes = "takes a whole number", .arg = "N",
+     .help = "population size (one unstratified population)"},
+    {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata),
+     .arg = "COLS", .help = "stratum column names, e.g. country,year"},
     {.name = "stratum", .kind = CLI_OPT_CUSTOM, .parse = parse_stratum,
-     .takes = "takes KEYS:N[:ODDS], e.g. Kazakhstan,2003:5000"},
+     .takes = "takes KEYS:N[:ODDS], e.g. Kazakhstan,2003:5000",
+     .arg = "K,K:N[:ODDS]",
+     .help = "one stratum: its keys (one per --strata column), its size N "
+             "and optionally a multiplier of every list's capture odds "
+             "there; repeatable"},
     {.name = "classes", .kind = CLI_OPT_CUSTOM, .parse = parse_classes,
      .takes = "takes WEIGHT:SHIFT pairs separated by commas (at most "
-              SIM_XSTR(VC_SIM_MAX_CLASSES) ")"},
+              SIM_XSTR(VC_SIM_MAX_CLASSES) ")",
+     .arg = "W:C,W:C", .help = "latent classes: weight W and log-odds shift "
+                               "C of each (e.g. 0.7:-0.5,0.3:1.2)"},
     {.name = "propensity-sd", .kind = CLI_OPT_CUSTOM, .parse = parse_sd,
-     .takes = "takes a number"},
-    {.name = "referral", .kind = CLI_OPT_CUSTOM, .parse = parse_referral},
+     .takes = "takes a number", .arg = "S",
+     .help = "sd of the personal log-odds propensity"},
+    {.name = "referral", .kind = CLI_OPT_CUSTOM, .parse = parse_referral,
+     .arg = "A>B:R",
+     .help = "a person on list A but not on B is put on B with probability "
+             "R; repeatable, applied in order"},
     {.name = "seed", .kind = CLI_OPT_U64, .field = F(seed),
-     .whole = {0, UINT64_MAX}},
-    {.name = "records", .kind = CLI_OPT_FLAG, .field = F(records)},
+     .whole = {0, UINT64_MAX}, .arg = "S", .help = "seed of the draws",
+     .dflt = "20160906"},
+    {.name = "records", .kind = CLI_OPT_FLAG, .field = F(records),
+     .help = "one row per person instead of one row per capture pattern "
+             "with a count"},
     {.name = "output", .short_name = 'o', .kind = CLI_OPT_STRING,
-     .field = F(output)},
-    {.name = "truth", .kind = CLI_OPT_STRING, .field = F(truth)},
-    {.name = "people", .kind = CLI_OPT_STRING, .field = F(people)},
-    {.name = "scripts", .kind = CLI_OPT_LIST, .field = F(scripts)},
+     .field = F(output), .arg = "FILE", .help = "the data",
+     .dflt = "standard output"},
+    {.name = "truth", .kind = CLI_OPT_STRING, .field = F(truth),
+     .arg = "FILE", .help = "write the truth: strata, N, observed, unseen, "
+                            "expected share unseen"},
+    {.name = "people", .kind = CLI_OPT_STRING, .field = F(people),
+     .arg = "DIR",
+     .help = "also write person-level lists with names and birth dates, "
+             "for `encode` and `link`: DIR/<list>.csv (given_name, "
+             "family_name, date_of_birth, sex, nationality, strata) and "
+             "DIR/people-truth.csv (list, row, person).  Kazakh, Kyrgyz, "
+             "Tajik, Uzbek and Russian names; lists 1, 3, ... in Latin "
+             "(each its own romanisation), lists 2, 4, ... in Cyrillic (see "
+             "--scripts); each record with recording errors: a typo in a "
+             "name (5%), another romanisation (20%), a married surname (5% "
+             "of women), day and month swapped (3%), no date (5%).  The "
+             "other outputs do not change"},
+    {.name = "scripts", .kind = CLI_OPT_LIST, .field = F(scripts),
+     .arg = "S,S,...", .help = "latin or cyrillic, one per list"},
     {.name = "covariate", .kind = CLI_OPT_CUSTOM, .field = F(covs),
-     .parse = parse_keep},
+     .parse = parse_keep, .arg = "NAME=LEVEL:SHARE[:SHIFT],...",
+     .help = "a categorical covariate: each level's share of the "
+             "population and the shift it adds to every list's capture "
+             "log-odds (default 0); repeatable.  The data gain a column per "
+             "covariate, the truth one row per level (covariate, level, N, "
+             "observed, unseen, seed)"},
     {.name = "missing", .kind = CLI_OPT_CUSTOM, .field = F(missing),
-     .parse = parse_keep},
-    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP},
+     .parse = parse_keep, .arg = "NAME:RATE",
+     .help = "each person seen has this covariate missing (NA) with "
+             "probability RATE"},
+    {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
+     .help = "this help"},
 };
+
+void cli_simulate_table(cli_optable *t)
+{
+    static const char *const cmds[] = {"simulate", NULL};
+    *t = (cli_optable){sim_table, sizeof sim_table / sizeof sim_table[0],
+                       "simulate", "simulate", 1u, cmds};
+}
 #undef F
 
 static void sim_options_free(sim_options *so)
@@ -1008,9 +1012,8 @@ static int sim_run(const sim_options *so)
 
 int cli_simulate(int argc, char **argv)
 {
-    static const char *const cmds[] = {"simulate", NULL};
-    const cli_optable t = {sim_table, sizeof sim_table / sizeof sim_table[0],
-                           "simulate", "simulate", 1u, cmds};
+    cli_optable t;
+    cli_simulate_table(&t);
     sim_options so;
     memset(&so, 0, sizeof so);
     so.seed = VC_LCM_DEFAULT_SEED;

@@ -20,23 +20,23 @@ void cli_validate_help(FILE *f)
         "in common, strata with fewer than 3 lists that saw anyone).\n"
         "Nothing is estimated.\n"
         "\n"
-        "Options (as for estimate; validate refuses estimate's others):\n"
-        "      --strata COLS    describe each stratum separately\n"
-        "      --covariates COLS  describe each combination of the levels of\n"
-        "                       these covariate columns (an empty or NA\n"
-        "                       cell is a missing value, shown as such)\n"
-        "      --lists COLS     use only these list columns\n"
-        "      --merge A+B      treat lists A and B as one (repeatable)\n"
-        "      --omit COLS      leave these lists out\n"
-        "      --count COL      the count column, when it is not named\n"
-        "                       count, freq, n or Freq\n"
-        "      --encoding NAME  the file's encoding when it is not UTF-8\n"
-        "                       (cp1251, koi8-r, latin1, utf-16, ...)\n"
-        "  -f, --format FMT     text (default) or json: the same description\n"
-        "                       as one JSON object (input, seen_by_list,\n"
-        "                       tables with their overlaps and problems)\n"
-        "  -o, --output FILE    write the description there\n"
-        "  -h, --help           this help\n"
+        "Options (as for estimate; validate refuses estimate's others):\n",
+        f);
+    /* validate describes where estimate estimates */
+    static const cli_opt_words own[] = {
+        {"strata", "describe each stratum separately, e.g. --strata "
+                   "country,year", NULL},
+        {"covariates", "describe each combination of the levels of these "
+                       "covariate columns (an empty or NA cell is a "
+                       "missing value, shown as such)", NULL},
+        {"format", "text or json: the same description as one JSON object "
+                   "(input, seen_by_list, tables with their overlaps and "
+                   "problems)", "text"},
+        {"output", "write the description there instead of standard "
+                   "output; the file appears only when complete", NULL},
+        {NULL, NULL, NULL}};
+    cli_options_help(f, "validate", NULL, own);
+    fputs(
         "\n"
         "Exit status: 0 the file is usable (problems listed are warnings),\n"
         "2 usage error, 3 the file is missing or invalid (the message names\n"

@@ -16,6 +16,7 @@
 #ifndef VC_VICTIMCOUNT_H
 #define VC_VICTIMCOUNT_H
 
+#include "batch/vc_batch.h"
 #include "core/vc_core.h"
 #include "core/vc_estimate.h"
 #include "data/vc_data.h"
@@ -26,6 +27,7 @@
 #include "models/vc_models.h"
 #include "models/vc_dga.h"
 #include "models/vc_umbrella.h"
+#include "models/vc_ppc.h"
 #include "report/vc_report.h"
 #include "sim/vc_sim.h"
 

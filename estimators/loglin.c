@@ -128,6 +128,8 @@ void vc_loglin_workspace_free(vc_loglin_workspace *w)
     free(w->b);
     free(w->beta);
     free(w->beta_new);
+    free(w->zt);
+    free(w->zt2);
     free(w->hcol);
     free(w->arow);
     free(w->aidx);
@@ -172,6 +174,18 @@ vc_loglin_workspace *vc_loglin_workspace_alloc(size_t J, vc_error *err)
     w->acap = ncell * w->maxp;
     if (w->acap > CSR_MAX_ENTRIES) {
         w->acap = CSR_MAX_ENTRIES;
+    }
+    /* Wide tables, whose compressed design does not fit, fit through the
+     * lattice transforms below, which need two scratch vectors. */
+    if (ncell * w->maxp > CSR_MAX_ENTRIES) {
+        w->zt = malloc(ncell * sizeof *w->zt);
+        w->zt2 = malloc(ncell * sizeof *w->zt2);
+        if (w->zt == NULL || w->zt2 == NULL) {
+            vc_loglin_workspace_free(w);
+            vc_error_set(err, VC_ENOMEM,
+                         "cannot allocate a log-linear workspace");
+            return NULL;
+        }
     }
     w->arow = malloc((ncell + 1) * sizeof *w->arow);
     w->aidx = malloc(w->acap * sizeof *w->aidx);
@@ -358,6 +372,75 @@ static void build_design(const size_t *cand, size_t q,
     w->arow[w->ncell] = nnz;
 }
 
+/* ---------------------------------------------------------------------
+ * Wide tables: the fit through transforms on the lattice of patterns
+ *
+ * With every design column the indicator of a set of lists (no
+ * heterogeneity column, not M0), the quantities of a Newton step are sums
+ * over the patterns that contain a set:
+ *   eta_x  = sum of beta_t over the terms t contained in x,
+ *   H_ab   = sum of mu_x over the cells x of S containing t_a | t_b,
+ *   b_a    = sum of w_x z_x over the cells x of S containing t_a,
+ * i.e. the subset-sum and superset-sum (zeta) transforms of the Boolean
+ * lattice (Rota 1964; the fast form in J 2^(J-1) additions, Yates 1937 /
+ * Kennes 1992), one transform each instead of a pass over the 2^J cells
+ * per pair of parameters.  Used when the compressed design does not fit
+ * (tables of about 14 lists and more): the cost of a step falls from
+ * O(2^J p^2) to O(J 2^J + p^2).  Same IRLS, other summation order.
+ * ------------------------------------------------------------------- */
+
+/* a[x] <- sum of a[s] over s contained in x. */
+static void zeta_subsets(double *a, size_t J)
+{
+    size_t n = (size_t)1 << J;
+    for (size_t bit = 1; bit < n; bit <<= 1) {
+        for (size_t base = 0; base < n; base += 2 * bit) {
+            double *lo = a + base;
+            double *hi = a + base + bit;
+            for (size_t k = 0; k < bit; k++) {
+                hi[k] += lo[k];
+            }
+        }
+    }
+}
+
+void vci_loglin_zeta_supersets(double *a, size_t J)
+{
+    size_t n = (size_t)1 << J;
+    for (size_t bit = 1; bit < n; bit <<= 1) {
+        for (size_t base = 0; base < n; base += 2 * bit) {
+            double *lo = a + base;
+            const double *hi = a + base + bit;
+            for (size_t k = 0; k < bit; k++) {
+                lo[k] += hi[k];
+            }
+        }
+    }
+}
+
+/* 1 when the set-up fit takes the transforms: they are allocated (the
+ * compressed design cannot fit) and every parameter is an indicator. */
+static int use_zeta(const vc_loglin_workspace *w)
+{
+    return w->zt != NULL && w->het0 == w->np && !w->common;
+}
+
+/* G of gram() by transforms: the cells of S counted per set. */
+static void gram_zeta(const size_t *order, size_t q, double *G,
+                      vc_loglin_workspace *w)
+{
+    memset(w->zt, 0, w->ncell_all * sizeof *w->zt);
+    for (size_t s = 0; s < w->ncell; s++) {
+        w->zt[w->cell[s]] = 1.0;
+    }
+    vci_loglin_zeta_supersets(w->zt, w->J);
+    for (size_t a = 0; a < q; a++) {
+        for (size_t b = 0; b <= a; b++) {
+            G[a * q + b] = w->zt[w->pmask[order[a]] | w->pmask[order[b]]];
+        }
+    }
+}
+
 /* G = X_S' X_S over the candidates in order[0..q) (lower triangle of a
  * q x q row-major matrix), from the compressed design when there is one,
  * else by testing masks. */
@@ -505,9 +588,14 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
     for (size_t c = 1; c < q; c++) {
         cand[c] = order[c - 1];
     }
-    build_design(cand, q, w);
     double *G = w->H; /* q x q, row-major, scratch */
-    gram(order, q, G, w);
+    if (use_zeta(w)) {
+        w->use_csr = 0;
+        gram_zeta(order, q, G, w);
+    } else {
+        build_design(cand, q, w);
+        gram(order, q, G, w);
+    }
     mark_aliased(order, q, G, res, w);
     if (w->use_csr && res->naliased > 0) {
         compact_design(cand, q, w);
@@ -558,10 +646,20 @@ static double predict(const vc_loglin_workspace *w, const double *beta,
     size_t act[VC_LOGLIN_MAX_PARAMS];
     double val[VC_LOGLIN_MAX_PARAMS];
     double maxdelta = 0.0;
+    int zeta = use_zeta(w);
+    if (zeta) {
+        memset(w->zt, 0, w->ncell_all * sizeof *w->zt);
+        for (size_t i = 0; i < w->nkept; i++) {
+            w->zt[w->pmask[w->kept[i]]] += beta[i];
+        }
+        zeta_subsets(w->zt, w->J);
+    }
     for (size_t s = 0; s < w->ncell; s++) {
         uint32_t x = w->cell[s];
         double eta = 0.0;
-        if (w->use_csr) {
+        if (zeta) {
+            eta = w->zt[x];
+        } else if (w->use_csr) {
             for (size_t e = w->arow[s]; e < w->arow[s + 1]; e++) {
                 eta += beta[w->aidx[e]] * w->aval[e];
             }
@@ -608,6 +706,26 @@ static void accumulate(const double *y, vc_loglin_workspace *w)
     double val[VC_LOGLIN_MAX_PARAMS];
     memset(w->H, 0, p * p * sizeof *w->H);
     memset(w->b, 0, p * sizeof *w->b);
+    if (use_zeta(w)) {
+        memset(w->zt, 0, w->ncell_all * sizeof *w->zt);
+        memset(w->zt2, 0, w->ncell_all * sizeof *w->zt2);
+        for (size_t s = 0; s < w->ncell; s++) {
+            uint32_t x = w->cell[s];
+            double mu = w->mu[x];
+            w->zt[x] = mu;
+            w->zt2[x] = mu * w->eta[x] + (y[x] - mu);
+        }
+        vci_loglin_zeta_supersets(w->zt, w->J);
+        vci_loglin_zeta_supersets(w->zt2, w->J);
+        for (size_t i = 0; i < p; i++) {
+            uint32_t ti = w->pmask[w->kept[i]];
+            w->b[i] = w->zt2[ti];
+            for (size_t j = 0; j <= i; j++) {
+                w->H[i * p + j] = w->zt[ti | w->pmask[w->kept[j]]];
+            }
+        }
+        return;
+    }
     if (w->use_csr) {
         for (size_t s = 0; s < w->ncell; s++) {
             uint32_t x = w->cell[s];
@@ -852,6 +970,28 @@ static int check_existence(const double *y, vc_loglin_result *res,
     return VC_OK;
 }
 
+/* check_existence where a missing MLE ends the fit: VC_OK when the MLE
+ * exists, else VC_ENOMLE "log-linear fit: the MLE does not exist WHY"
+ * (or the check's own error).  Asked before IRLS when N is not
+ * identifiable, and during it (a singular Gram matrix, or lp_after
+ * iterations without convergence). */
+static int require_mle(const double *y, vc_loglin_result *res,
+                       vc_loglin_workspace *w, const char *why,
+                       vc_error *err)
+{
+    int exists;
+    int status = check_existence(y, res, w, &exists, err);
+    if (status != VC_OK) {
+        return status;
+    }
+    if (!exists) {
+        return vc_error_set(err, VC_ENOMLE,
+                            "log-linear fit: the MLE does not exist %s",
+                            why);
+    }
+    return VC_OK;
+}
+
 /* One IRLS fit of model m as it stands (no refits for Chao's etas). */
 static int fit_once(const double *y, double n, int include0,
                     const vc_loglin_model *m, const vc_loglin_result *start,
@@ -875,15 +1015,10 @@ static int fit_once(const double *y, double n, int include0,
     res->iterations = 0;
     vci_loglin_setup(y, include0, m, res, w);
     if (!w->identifiable) {
-        int exists;
-        int status = check_existence(y, res, w, &exists, err);
+        int status = require_mle(y, res, w,
+                                 "and N is not identifiable (code 3)", err);
         if (status != VC_OK) {
             return status;
-        }
-        if (!exists) {
-            return vc_error_set(err, VC_ENOMLE,
-                                "log-linear fit: the MLE does not exist "
-                                "and N is not identifiable (code 3)");
         }
         if (res->nneginf > 0) {
             /* The finite MLE does not exist (a margin is zero) and the
@@ -912,15 +1047,9 @@ static int fit_once(const double *y, double n, int include0,
             /* A singular weighted Gram matrix with a full-rank design means
              * means have underflowed to 0: the signature of a missing MLE. */
             if (!lp_done) {
-                int exists;
-                int status = check_existence(y, res, w, &exists, err);
+                int status = require_mle(y, res, w, "(code 1)", err);
                 if (status != VC_OK) {
                     return status;
-                }
-                if (!exists) {
-                    return vc_error_set(err, VC_ENOMLE,
-                                        "log-linear fit: the MLE does not "
-                                        "exist (code 1)");
                 }
             }
             return vc_error_set(err, VC_ENUMERIC,
@@ -960,15 +1089,9 @@ static int fit_once(const double *y, double n, int include0,
             break;
         }
         if (iter == control->lp_after && !lp_done) {
-            int exists;
-            int status = check_existence(y, res, w, &exists, err);
+            int status = require_mle(y, res, w, "(code 1)", err);
             if (status != VC_OK) {
                 return status;
-            }
-            if (!exists) {
-                return vc_error_set(err, VC_ENOMLE,
-                                    "log-linear fit: the MLE does not "
-                                    "exist (code 1)");
             }
             lp_done = 1;
         }
@@ -1096,5 +1219,21 @@ int vc_loglin_estimate(const vc_loglin_result *r, double level,
     if (r->nneginf > 0) {
         out->flags |= VC_FLAG_SPARSE;
     }
+    return VC_OK;
+}
+
+int vc_loglin_gof(const vc_loglin_result *r, double *p_deviance,
+                  double *p_pearson, vc_error *err)
+{
+    *p_deviance = NAN;
+    *p_pearson = NAN;
+    if (!(r->df > 0.0)) {
+        return vc_error_set(err, VC_EUNDEFINED, "the model has no residual "
+                            "degrees of freedom: no goodness-of-fit test");
+    }
+    *p_deviance = gsl_cdf_chisq_Q(r->deviance > 0.0 ? r->deviance : 0.0,
+                                  r->df);
+    *p_pearson = gsl_cdf_chisq_Q(r->pearson_chi2 > 0.0 ? r->pearson_chi2
+                                                       : 0.0, r->df);
     return VC_OK;
 }

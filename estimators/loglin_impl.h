@@ -52,6 +52,10 @@ struct vc_loglin_workspace {
     double *aval;      /* acap */
     size_t acap;
     int use_csr;
+    /* 2^J scratch each for the lattice transforms of wide tables (loglin.c,
+     * "Wide tables"); NULL when the compressed design fits. */
+    double *zt;
+    double *zt2;
     /* 1: fits leave se[] and se_log_n0 at 0 and skip inverting the
      * information matrix (enumeration, bootstrap replicates, which never
      * read them).  0 after vc_loglin_workspace_alloc. */
@@ -118,6 +122,10 @@ static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
     }
     return (x & w->pmask[k]) == w->pmask[k] ? 1.0 : 0.0;
 }
+
+/* a[x] <- sum of a[s] over the 2^J patterns s containing x (the
+ * superset-sum transform; loglin.c, "Wide tables"). */
+void vci_loglin_zeta_supersets(double *a, size_t J);
 
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);

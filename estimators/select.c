@@ -107,7 +107,18 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
         return status;
     }
     candidate cands[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
+    /* Wide tables: every pair's margin of the counts and of the fitted
+     * means from a superset-sum transform of each (the fits of a step use
+     * the same scratch, so both are redone each step) instead of a pass
+     * over the cells per pair. */
+    int wide = w->zt != NULL;
     for (;;) {
+        if (wide) {
+            memcpy(w->zt2, y, w->ncell_all * sizeof *y);
+            vci_loglin_zeta_supersets(w->zt2, J);
+            memcpy(w->zt, w->fitted, w->ncell_all * sizeof *w->zt);
+            vci_loglin_zeta_supersets(w->zt, J);
+        }
         /* p-values of every pair not in the model, from the fitted means of
          * the current model (no refit: SparseMSE's score-like test). */
         size_t ncand = 0;
@@ -118,8 +129,9 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                 if (vc_loglin_model_has(&cur.model, pair)) {
                     continue;
                 }
-                double obs = pair_margin(y, J, pair);
-                double mean = pair_margin(w->fitted, J, pair);
+                double obs = wide ? w->zt2[pair] : pair_margin(y, J, pair);
+                double mean = wide ? w->zt[pair]
+                                   : pair_margin(w->fitted, J, pair);
                 double pv = overlap_pvalue(obs, mean);
                 if (pv < pthresh) {
                     cands[ncand].rank.crit = pv;

@@ -330,6 +330,17 @@ int vc_loglin_pearson(const vc_table *t, const double *fitted, double *resid,
                       vc_error *err);
 
 /*
+ * Goodness-of-fit p-values of fit r against the chi-square law on r->df
+ * degrees of freedom (McCullagh & Nelder 1989, sec. 4.4.3): *p_deviance
+ * = P(chi2_df >= deviance), *p_pearson = P(chi2_df >= X^2).  Both are
+ * approximations that need most fitted means above about 5; in sparse
+ * tables treat them as rough.  Errors: VC_EUNDEFINED when df <= 0 (a
+ * saturated model reproduces the table: no test), both then NaN.
+ */
+int vc_loglin_gof(const vc_loglin_result *r, double *p_deviance,
+                  double *p_pearson, vc_error *err);
+
+/*
  * Existence and identifiability of model m on table t, by the linear
  * program of Fienberg & Rinaldo (2012) after fixing at minus infinity the
  * terms whose lists never meet (Chan, Silverman & Vincent 2021, sec. 2).

@@ -75,6 +75,12 @@ size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
 }
 
 #ifdef VC_HAVE_X86
+/* vci_scan_portable's body again, alike on purpose: under
+ * target("popcnt") the same __builtin_popcountll compiles to one POPCNT
+ * instruction, and GCC does not inline a function built for another
+ * target, so calling the portable kernel from here would lose exactly
+ * that.  The loop itself is shared (SCAN_LOOP); only the unrolled
+ * 16-word case and the general one are spelled in each. */
 __attribute__((target("popcnt"))) static size_t
 scan_popcnt(const uint64_t *a, uint32_t pa, const uint64_t *B,
             const uint32_t *pb, size_t nb, size_t words, double t,

@@ -34,6 +34,7 @@
 
 #include "models/lcm_impl.h"
 #include "models/mcmc_impl.h"
+#include "models/ppc_impl.h"
 
 /* The tail test of the summary (vci_tail_test) handles at most this many
  * chains (stack scratch); with more it reports agreement (p = 1). */
@@ -70,6 +71,16 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
             free(c->rep_lw[i]);
         }
     }
+    for (size_t i = 0; i < c->nchains; i++) {
+        if (c->ppc != NULL) {
+            vci_ppc_acc_free(&c->ppc[i]);
+        }
+        if (c->ppc_r != NULL && c->ppc_r[i] != NULL) {
+            gsl_rng_free(c->ppc_r[i]);
+        }
+    }
+    free(c->ppc);
+    free(c->ppc_r);
     free(c->rep_E);
     free(c->rep_lw);
     free(c->w);
@@ -84,6 +95,30 @@ void vc_lcm_chains_free(vc_lcm_chains *c)
     free(c->status);
     free(c->errs);
     free(c);
+}
+
+/* Each chain's posterior predictive check (ppc.c): its sums and its
+ * stream, apart from every stream of the sampler, so the check never
+ * changes a draw. */
+static int ppc_alloc(vc_lcm_chains *c, const vc_table *t, vc_error *err)
+{
+    c->ppc = calloc(c->nchains, sizeof *c->ppc);
+    c->ppc_r = calloc(c->nchains, sizeof *c->ppc_r);
+    if (c->ppc == NULL || c->ppc_r == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate LCM chains");
+    }
+    for (size_t i = 0; i < c->nchains; i++) {
+        int status = vci_ppc_acc_init(&c->ppc[i], t, err);
+        if (status != VC_OK) {
+            return status;
+        }
+        c->ppc_r[i] = vc_rng_stream_alloc(c->o.seed, c->o.stratum,
+                                          (uint32_t)i, VC_PPC_STREAM, err);
+        if (c->ppc_r[i] == NULL) {
+            return VC_ENOMEM;
+        }
+    }
+    return VC_OK;
 }
 
 vc_lcm_chains *vc_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
@@ -171,6 +206,11 @@ vc_lcm_chains *vci_lcm_chains_alloc(const vc_table *t, const vc_lcm_opts *o,
             vc_lcm_chains_free(c);
             return NULL;
         }
+    }
+    if (t->J <= VC_PPC_MAX_LISTS
+        && ppc_alloc(c, t, err) != VC_OK) {
+        vc_lcm_chains_free(c);
+        return NULL;
     }
     for (size_t i = 0; i < c->nchains; i++) {
         c->rs[i] = vc_rng_stream_alloc(o->seed, o->stratum, (uint32_t)i,
@@ -289,6 +329,10 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
             tr->occupied[nd] = (uint32_t)s->occupied;
             if (c->rep_E != NULL) {
                 vci_tempering_record(c, i, nd);
+            }
+            if (c->ppc != NULL) {
+                vci_ppc_lcm_cells(s, c->ppc[i].p);
+                vci_ppc_acc_draw(&c->ppc[i], (double)s->N, c->ppc_r[i]);
             }
             nd++;
         }

@@ -869,6 +869,8 @@ void vc_dga_result_free(vc_dga_result *r)
     free(r->post);
     free(r->top);
     free(r->edge_post);
+    free(r->all_edges);
+    free(r->all_post);
     free(r);
 }
 
@@ -1123,7 +1125,14 @@ static double largest(const double *v, size_t n)
     return m;
 }
 
-/* Per-thread memory of the passes of vci_dga_average. */
+/* Per-thread memory of the passes of vci_dga_average.  Phases (1), (2)
+ * and (3) each open a parallel region that allocates it, flags a failed
+ * allocation and frees it: alike on purpose.  Each phase's loop has its
+ * own schedule (dynamic 8 for the cheap probes, dynamic 1 for the costly
+ * refinement and sums, which (3) runs in rounds with a barrier), and an
+ * OpenMP schedule is fixed per loop at compile time; one region driven
+ * by a callback per block would put an indirect call in the per-block
+ * loop and hide which phase a profile shows. */
 typedef struct {
     probe *pb;      /* nsub */
     double *ub, *sm; /* ngraphs each */
@@ -1560,6 +1569,14 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     }
     free(gmean);
     free(idx);
+    r->all_edges = malloc(ngraphs * sizeof *r->all_edges);
+    r->all_post = malloc(ngraphs * sizeof *r->all_post);
+    if (r->all_edges == NULL || r->all_post == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    memcpy(r->all_edges, edges, ngraphs * sizeof *r->all_edges);
+    memcpy(r->all_post, gpost, ngraphs * sizeof *r->all_post);
+    r->nall = ngraphs;
 
     r->ntop = ntop;
     r->J = J;

@@ -159,9 +159,9 @@ static inline double vci_lcm_bias_at(const vc_lcm_workspace *w, double N,
  * barrier; and at most one thread per VCI_BLOCKS_PER_THREAD blocks,
  * because beyond that the hand-off of a region every sweep costs more
  * than its share of the work.  The measurements behind each number are
- * in bench/RESULTS.md ("Blocked per-pattern work in one chain") and
- * bench/HISTORY.md ("Blocked allocation", "a 16-core machine").  The
- * draws are the same whatever the thread count.
+ * in bench/RESULTS.md ("Blocked per-pattern work in one chain", under
+ * "Chains in parallel") and bench/HISTORY.md ("Blocked allocation", "a
+ * 16-core machine").  The draws are the same whatever the thread count.
  *
  * The stream of block b of replica q is (seed, stratum, chain,
  * VCI_BLOCK_STREAM(q, b)): bit 30 set, q in bits 23-28, b in bits 0-22,
@@ -331,6 +331,11 @@ struct vc_lcm_chains {
     int failed;               /* a chain failed: no further rounds */
     int *status;              /* nchains, per round */
     vc_error *errs;           /* nchains, per round */
+    /* the posterior predictive check (ppc.c): each chain's sums, one
+     * replicate per kept draw, from the chain's stream (seed, stratum,
+     * chain, VC_PPC_STREAM); NULL beyond VC_PPC_MAX_LISTS lists */
+    struct vci_ppc_acc_s *ppc; /* nchains */
+    gsl_rng **ppc_r;          /* nchains */
 };
 
 /* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in

@@ -105,6 +105,11 @@ typedef struct {
     unsigned flags;       /* VC_FLAG_* */
     int mcmc;             /* 1: from MCMC over graphs, mc is filled */
     vc_dga_mcmc_info mc;
+    /* every graph averaged over, in the order averaged, with its
+     * posterior probability (what vc_dga_ppc draws graphs from) */
+    size_t nall;
+    uint32_t *all_edges;  /* nall edge masks */
+    double *all_post;     /* nall posterior probabilities */
 } vc_dga_result;
 
 /* Bit index of the edge between lists a != b among the J(J-1)/2 pairs. */

@@ -86,6 +86,23 @@ static int canvas_open(canvas *c, double w, double h, vc_error *err)
     return VC_OK;
 }
 
+/* A plot: its canvas (PLOT_WIDTH by h) and the area inside the margins
+ * where the data go, x0..x1 left to right and y0..y1 top to bottom. */
+typedef struct {
+    canvas c;
+    double x0, x1, y0, y1;
+} frame;
+
+static int frame_open(frame *f, double h, double left, double right,
+                      double top, double bottom, vc_error *err)
+{
+    f->x0 = left;
+    f->x1 = PLOT_WIDTH - right;
+    f->y0 = top;
+    f->y1 = h - bottom;
+    return canvas_open(&f->c, PLOT_WIDTH, h, err);
+}
+
 static int canvas_close(canvas *c, unsigned char **png, size_t *len,
                         vc_error *err)
 {
@@ -185,16 +202,14 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
         b = a + 1.0;
     }
     const double row_h = 18, head_h = 24, top = 16, bottom = 48;
-    const double left = 250, right = 24;
     double h = top + bottom + (double)n * row_h + (double)ngroups * head_h;
-    canvas c;
-    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    frame f;
+    int status = frame_open(&f, h, 250, 24, top, bottom, err);
     if (status != VC_OK) {
         return status;
     }
-    cairo_t *cr = c.cr;
-    double x0 = left, x1 = PLOT_WIDTH - right;
-    double plot_bottom = h - bottom;
+    cairo_t *cr = f.c.cr;
+    double x0 = f.x0, x1 = f.x1, plot_bottom = f.y1;
 #define XPOS(v) (x0 + (log10(v) - a) / (b - a) * (x1 - x0))
     /* grid and tick labels */
     char num[48];
@@ -250,7 +265,7 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
         y += row_h;
     }
 #undef XPOS
-    return canvas_close(&c, png, len, err);
+    return canvas_close(&f.c, png, len, err);
 }
 
 /* A linear axis from lo to hi along [p0, p1] with nice ticks; labels
@@ -300,15 +315,14 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
         return vc_error_set(err, VC_EINVAL,
                             "posterior plot: nothing to draw");
     }
-    const double h = 240, left = 30, right = 24, top = 14, bottom = 48;
-    canvas c;
-    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    const double h = 240;
+    frame f;
+    int status = frame_open(&f, h, 30, 24, 14, 48, err);
     if (status != VC_OK) {
         return status;
     }
-    cairo_t *cr = c.cr;
-    double px0 = left, px1 = PLOT_WIDTH - right;
-    double py0 = top, py1 = h - bottom;
+    cairo_t *cr = f.c.cr;
+    double px0 = f.x0, px1 = f.x1, py0 = f.y0, py1 = f.y1;
     double xlo = x0, xhi = x0 + width * (double)n;
 #define XPOS(v) (px0 + ((v) - xlo) / (xhi - xlo) * (px1 - px0))
     linear_axis(cr, xlo, xhi, px0, px1, py0, py1, 1);
@@ -341,7 +355,7 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
     cairo_stroke(cr);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     text_at(cr, (px0 + px1) / 2, h - 12, 0.5, xlabel ? xlabel : "");
-    return canvas_close(&c, png, len, err);
+    return canvas_close(&f.c, png, len, err);
 }
 
 int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
@@ -367,15 +381,14 @@ int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
     if (!(hi > lo)) {
         hi = lo + 1.0;
     }
-    const double h = 220, left = 70, right = 24, top = 14, bottom = 40;
-    canvas c;
-    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    const double h = 220;
+    frame f;
+    int status = frame_open(&f, h, 70, 24, 14, 40, err);
     if (status != VC_OK) {
         return status;
     }
-    cairo_t *cr = c.cr;
-    double px0 = left, px1 = PLOT_WIDTH - right;
-    double py0 = top, py1 = h - bottom;
+    cairo_t *cr = f.c.cr;
+    double px0 = f.x0, px1 = f.x1, py0 = f.y0, py1 = f.y1;
     linear_axis(cr, lo, hi, py1, py0, px0, px1, 0);
     cairo_set_line_width(cr, 0.8);
     for (size_t ch = 0; ch < m; ch++) {
@@ -396,5 +409,5 @@ int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
     text_at(cr, (px0 + px1) / 2, h - 10, 0.5,
             "kept draw, in order (one colour per chain)");
     text_at(cr, 8, 12, 0.0, ylabel ? ylabel : "");
-    return canvas_close(&c, png, len, err);
+    return canvas_close(&f.c, png, len, err);
 }

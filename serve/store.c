@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,26 +380,117 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
     }
 }
 
+/* Bind st's parameters ?1, ?2, ... from ap, one letter of types each:
+ * 's' a string (NULL binds NULL), 'i' an int, 'I' an sqlite3_int64, 'b'
+ * a blob (its pointer, then its int size). */
+static void bind_args(sqlite3_stmt *st, const char *types, va_list ap)
+{
+    for (int i = 1; types[i - 1] != '\0'; i++) {
+        switch (types[i - 1]) {
+        case 's':
+            bind_text(st, i, va_arg(ap, const char *));
+            break;
+        case 'i':
+            sqlite3_bind_int(st, i, va_arg(ap, int));
+            break;
+        case 'I':
+            sqlite3_bind_int64(st, i, va_arg(ap, sqlite3_int64));
+            break;
+        default: { /* 'b' */
+            const void *blob = va_arg(ap, const void *);
+            sqlite3_bind_blob(st, i, blob, va_arg(ap, int),
+                              SQLITE_TRANSIENT);
+        }
+        }
+    }
+}
+
+/* One statement of a write, in the caller's transaction on w: sql
+ * prepared, bound from the arguments after types (bind_args), stepped
+ * once, finalized.  VC_OK when it ran, else VC_EIO with err worded
+ * "store: WHAT: ..." (err may be NULL). */
+static int write_step(sqlite3 *w, const char *what, vc_error *err,
+                      const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w, sql, -1, &st, NULL) != SQLITE_OK) {
+        return vcsi_db_error(w, what, err);
+    }
+    va_list ap;
+    va_start(ap, types);
+    bind_args(st, types, ap);
+    va_end(ap);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK
+                                             : vcsi_db_error(w, what, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Every read of the service: on a reader connection (its lock held
+ * throughout), prepare sql, bind its parameters from the arguments after
+ * types (bind_args), then hand each row to row(st, ctx) until it returns
+ * nonzero.  Returns SQLITE_DONE when every row was read, SQLITE_ROW when
+ * row stopped early, else SQLite's error code; on an error with err
+ * given, err says what (worded "store: WHAT: ..."). */
+static int read_rows(vcs_store *s, const char *what, vc_error *err,
+                     const char *sql,
+                     int (*row)(sqlite3_stmt *st, void *ctx), void *ctx,
+                     const char *types, ...)
+{
+    unsigned slot;
+    sqlite3 *r = vcsi_reader_lock(s, &slot);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        va_list ap;
+        va_start(ap, types);
+        bind_args(st, types, ap);
+        va_end(ap);
+        do {
+            rc = sqlite3_step(st);
+        } while (rc == SQLITE_ROW && row(st, ctx) == 0);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE && err != NULL) {
+        vcsi_db_error(r, what, err);
+    }
+    vcsi_reader_unlock(s, slot);
+    return rc;
+}
+
+/* Rows as JSON documents, for read_rows: doc(st, arg) of the first row
+ * into out (first_row), or of every row appended to the array out
+ * (each_row). */
+typedef struct {
+    json_t *(*doc)(sqlite3_stmt *st, int arg);
+    int arg;
+    json_t *out;
+} row_docs;
+
+static int first_row(sqlite3_stmt *st, void *ctx)
+{
+    row_docs *d = ctx;
+    d->out = d->doc(st, d->arg);
+    return 1;
+}
+
+static int each_row(sqlite3_stmt *st, void *ctx)
+{
+    row_docs *d = ctx;
+    json_array_append_new(d->out, d->doc(st, d->arg));
+    return 0;
+}
+
 int vcsi_audit(sqlite3 *w, const char *office, const char *action,
                const char *object, const char *client, vc_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w, "INSERT INTO audit (time, office, action, "
-                              "object, client) VALUES (?, ?, ?, ?, ?)",
-                           -1, &st, NULL) != SQLITE_OK) {
-        return vcsi_db_error(w, "audit", err);
-    }
     char now[32];
     vcsi_now(now);
-    bind_text(st, 1, now);
-    bind_text(st, 2, office);
-    bind_text(st, 3, action);
-    bind_text(st, 4, object ? object : "");
-    bind_text(st, 5, client ? client : "");
-    int rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK
-                                             : vcsi_db_error(w, "audit", err);
-    sqlite3_finalize(st);
-    return rc;
+    return write_step(w, "audit", err,
+                      "INSERT INTO audit (time, office, action, object, "
+                      "client) VALUES (?, ?, ?, ?, ?)",
+                      "sssss", now, office, action, object ? object : "",
+                      client ? client : "");
 }
 
 /* BEGIN IMMEDIATE on the writer (lock held): the write lock is taken at
@@ -502,36 +594,20 @@ int vcs_office_revoke(vcs_store *s, const char *name, vc_error *err)
 {
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE offices SET revoked = 1 WHERE "
-                                 "name = ?", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "revoke", err);
+    if (rc == VC_OK) {
+        rc = write_step(w, "revoke", err,
+                        "UPDATE offices SET revoked = 1 WHERE name = ?", "s",
+                        name);
+    }
+    if (rc == VC_OK && sqlite3_changes(w) == 0) {
+        rc = vc_error_set(err, VC_EINVAL, "there is no office called "
+                          "\"%s\"", name);
     }
     if (rc == VC_OK) {
-        bind_text(st, 1, name);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "revoke", err);
-        } else if (sqlite3_changes(w) == 0) {
-            rc = vc_error_set(err, VC_EINVAL, "there is no office called "
-                              "\"%s\"", name);
-        }
+        rc = write_step(w, "revoke", err,
+                        "DELETE FROM sessions WHERE office = (SELECT id "
+                        "FROM offices WHERE name = ?)", "s", name);
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "DELETE FROM sessions WHERE office = "
-                                 "(SELECT id FROM offices WHERE name = ?)",
-                              -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "revoke", err);
-    }
-    if (rc == VC_OK) {
-        bind_text(st, 1, name);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "revoke", err);
-        }
-    }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, "admin", "office.revoke", name, "", err);
     }
@@ -540,40 +616,34 @@ int vcs_office_revoke(vcs_store *s, const char *name, vc_error *err)
     return rc;
 }
 
+/* vcs_audit_each's caller's function and its context. */
+typedef struct {
+    int (*each)(const vcs_audit_record *r, void *ctx);
+    void *ctx;
+} audit_reader;
+
+static int audit_row(sqlite3_stmt *st, void *ctx)
+{
+    const audit_reader *a = ctx;
+    vcs_audit_record rec = {sqlite3_column_int64(st, 0),
+                            (const char *)sqlite3_column_text(st, 1),
+                            (const char *)sqlite3_column_text(st, 2),
+                            (const char *)sqlite3_column_text(st, 3),
+                            (const char *)sqlite3_column_text(st, 4),
+                            (const char *)sqlite3_column_text(st, 5)};
+    return a->each(&rec, a->ctx);
+}
+
 int vcs_audit_each(vcs_store *s, const char *since,
                    int (*each)(const vcs_audit_record *r, void *ctx),
                    void *ctx, vc_error *err)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    int rc = VC_OK;
-    if (sqlite3_prepare_v2(r, "SELECT seq, time, office, action, object, "
-                              "client FROM audit WHERE time >= ? ORDER BY "
-                              "seq", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(r, "audit", err);
-    } else {
-        bind_text(st, 1, since ? since : "");
-        int s3;
-        while ((s3 = sqlite3_step(st)) == SQLITE_ROW) {
-            vcs_audit_record a = {
-                sqlite3_column_int64(st, 0),
-                (const char *)sqlite3_column_text(st, 1),
-                (const char *)sqlite3_column_text(st, 2),
-                (const char *)sqlite3_column_text(st, 3),
-                (const char *)sqlite3_column_text(st, 4),
-                (const char *)sqlite3_column_text(st, 5)};
-            if (each(&a, ctx) != 0) {
-                break;
-            }
-        }
-        if (s3 != SQLITE_ROW && s3 != SQLITE_DONE) {
-            rc = vcsi_db_error(r, "audit", err);
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return rc;
+    audit_reader a = {each, ctx};
+    int rc = read_rows(s, "audit", err,
+                       "SELECT seq, time, office, action, object, client "
+                       "FROM audit WHERE time >= ? ORDER BY seq",
+                       audit_row, &a, "s", since ? since : "");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? VC_OK : VC_EIO;
 }
 
 /* Fill o from a row (id, name, country, role). */
@@ -589,32 +659,33 @@ static void office_from_row(sqlite3_stmt *st, vcs_office *o)
 
 /* The office of the row where sql's one parameter (a hash) matches; the
  * stored hash is compared again in constant time. */
+/* What office_by_hash looks for and finds. */
+typedef struct {
+    const uint8_t *h;
+    vcs_office *o;
+    int found;
+} office_search;
+
+static int office_row(sqlite3_stmt *st, void *ctx)
+{
+    office_search *q = ctx;
+    const void *stored = sqlite3_column_blob(st, 4);
+    if (sqlite3_column_bytes(st, 4) == VCS_HASH_SIZE
+        && memeql_sec(stored, q->h, VCS_HASH_SIZE)) {
+        office_from_row(st, q->o);
+        q->found = 1;
+    }
+    return 1; /* the first row only */
+}
+
 static int office_by_hash(vcs_store *s, const char *sql,
                           const uint8_t h[VCS_HASH_SIZE], vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    int found = -1;
-    if (sqlite3_prepare_v2(r, sql, -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, h, VCS_HASH_SIZE, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-        int s3 = sqlite3_step(st);
-        found = 0;
-        if (s3 == SQLITE_ROW) {
-            const void *stored = sqlite3_column_blob(st, 4);
-            if (sqlite3_column_bytes(st, 4) == VCS_HASH_SIZE
-                && memeql_sec(stored, h, VCS_HASH_SIZE)) {
-                office_from_row(st, o);
-                found = 1;
-            }
-        } else if (s3 != SQLITE_DONE) {
-            found = -1;
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return found;
+    office_search q = {h, o, 0};
+    int rc = read_rows(s, "office", NULL, sql, office_row, &q, "bI",
+                       (const void *)h, (int)VCS_HASH_SIZE,
+                       (sqlite3_int64)time(NULL));
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? q.found : -1;
 }
 
 /* The office that holds secret (a token or a session, by purpose): its
@@ -657,7 +728,6 @@ int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
     if (rc == VC_OK) {
         /* expired sessions go as new ones come */
         char sql[96];
@@ -665,23 +735,15 @@ int vcsi_session_create(vcs_store *s, const vcs_office *o, unsigned hours,
                  "%lld", (long long)time(NULL));
         rc = exec(w, sql, err);
     }
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "INSERT INTO sessions (hash, office, "
-                                 "created, expires) VALUES (?, ?, ?, ?)",
-                              -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "session", err);
-    }
     if (rc == VC_OK) {
-        sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, o->id);
-        bind_text(st, 3, now);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL)
-                                      + (sqlite3_int64)hours * 3600);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "session", err);
-        }
+        rc = write_step(w, "session", err,
+                        "INSERT INTO sessions (hash, office, created, "
+                        "expires) VALUES (?, ?, ?, ?)", "bIsI",
+                        (const void *)h, (int)sizeof h,
+                        (sqlite3_int64)o->id, now,
+                        (sqlite3_int64)time(NULL)
+                            + (sqlite3_int64)hours * 3600);
     }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "session.create", "", client, err);
     }
@@ -704,13 +766,9 @@ void vcsi_session_delete(vcs_store *s, const char *token)
     uint8_t h[VCS_HASH_SIZE];
     vcsi_hmac(s->key, "session", token, strlen(token), h);
     sqlite3 *w = vcsi_writer_lock(s);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w, "DELETE FROM sessions WHERE hash = ?", -1,
-                           &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
-        sqlite3_step(st);
-        sqlite3_finalize(st);
-    }
+    /* a sign-out that fails leaves a session that expires anyway */
+    write_step(w, "session", NULL, "DELETE FROM sessions WHERE hash = ?",
+               "b", (const void *)h, (int)sizeof h);
     vcsi_writer_unlock(s);
 }
 
@@ -907,98 +965,80 @@ static json_t *submission_doc(sqlite3_stmt *st, int with_body)
 json_t *vcsi_submission_get(vcs_store *s, const vcs_office *o,
                             const char *id, int with_body)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *doc = NULL;
+    row_docs d = {submission_doc, with_body, NULL};
     /* one query for "missing" and "someone else's": both find no row */
-    if (sqlite3_prepare_v2(r, "SELECT id, office, created, length(body), "
-                              "sha256, strata, summary, body FROM "
-                              "submissions WHERE id = ?1 AND (?2 OR "
-                              "office = ?3)", -1, &st, NULL) == SQLITE_OK) {
-        bind_text(st, 1, id);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->name);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            doc = submission_doc(st, with_body);
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return doc;
+    read_rows(s, "submission", NULL,
+              "SELECT id, office, created, length(body), sha256, strata, "
+              "summary, body FROM submissions WHERE id = ?1 AND (?2 OR "
+              "office = ?3)",
+              first_row, &d, "sis", id, o->analyst, o->name);
+    return d.out;
 }
 
 json_t *vcsi_submission_list(vcs_store *s, const vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT id, office, created, length(body), "
-                                 "sha256, strata, summary FROM submissions "
-                                 "WHERE ?1 OR office = ?2 ORDER BY seq DESC",
-                              -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, o->analyst);
-        bind_text(st, 2, o->name);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_array_append_new(a, submission_doc(st, 0));
-        }
-        sqlite3_finalize(st);
+    row_docs d = {submission_doc, 0, json_array()};
+    if (d.out != NULL) {
+        read_rows(s, "submissions", NULL,
+                  "SELECT id, office, created, length(body), sha256, "
+                  "strata, summary FROM submissions WHERE ?1 OR office = "
+                  "?2 ORDER BY seq DESC",
+                  each_row, &d, "is", o->analyst, o->name);
     }
-    vcsi_reader_unlock(s, slot);
-    return a;
+    return d.out;
+}
+
+/* The rows vcsi_submissions_of_country keeps (ids: NULL for all) and
+ * the array they go to. */
+typedef struct {
+    const json_t *ids;
+    json_t *a;
+} country_rows;
+
+static int country_row(sqlite3_stmt *st, void *ctx)
+{
+    const country_rows *c = ctx;
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    if (c->ids != NULL) {
+        int named = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(c->ids, i, v)
+        {
+            named |= json_is_string(v)
+                     && strcmp(json_string_value(v), id) == 0;
+        }
+        if (!named) {
+            return 0;
+        }
+    }
+    const char *strata = (const char *)sqlite3_column_text(st, 2);
+    const char *enc = (const char *)sqlite3_column_text(st, 5);
+    json_array_append_new(
+        c->a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s}", "id", id,
+                        "encoding", enc ? json_string(enc) : json_null(),
+                        "office", (const char *)sqlite3_column_text(st, 1),
+                        "strata", strata ? json_string(strata) : json_null(),
+                        "body",
+                        json_stringn_nocheck(
+                            (const char *)sqlite3_column_blob(st, 3),
+                            (size_t)sqlite3_column_bytes(st, 3)),
+                        "created", (const char *)sqlite3_column_text(st, 4)));
+    return 0;
 }
 
 json_t *vcsi_submissions_of_country(vcs_store *s, const char *country,
                                     const json_t *ids)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT s.id, s.office, s.strata, s.body, "
-                                 "s.created, s.encoding FROM submissions s JOIN offices "
-                                 "o ON o.name = s.office WHERE o.country = "
-                                 "? ORDER BY s.seq DESC", -1, &st, NULL)
-               == SQLITE_OK) {
-        bind_text(st, 1, country);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *id = (const char *)sqlite3_column_text(st, 0);
-            if (ids != NULL) {
-                int named = 0;
-                size_t i;
-                json_t *v;
-                json_array_foreach(ids, i, v)
-                {
-                    named |= json_is_string(v)
-                             && strcmp(json_string_value(v), id) == 0;
-                }
-                if (!named) {
-                    continue;
-                }
-            }
-            const char *strata = (const char *)sqlite3_column_text(st, 2);
-            const char *enc = (const char *)sqlite3_column_text(st, 5);
-            json_array_append_new(
-                a, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s}", "id", id,
-                             "encoding", enc ? json_string(enc) : json_null(),
-                             "office",
-                             (const char *)sqlite3_column_text(st, 1),
-                             "strata",
-                             strata ? json_string(strata) : json_null(),
-                             "body",
-                             json_stringn_nocheck(
-                                 (const char *)sqlite3_column_blob(st, 3),
-                                 (size_t)sqlite3_column_bytes(st, 3)),
-                             "created",
-                             (const char *)sqlite3_column_text(st, 4)));
-        }
-        sqlite3_finalize(st);
+    country_rows c = {ids, json_array()};
+    if (c.a != NULL) {
+        read_rows(s, "submissions", NULL,
+                  "SELECT s.id, s.office, s.strata, s.body, s.created, "
+                  "s.encoding FROM submissions s JOIN offices o ON o.name "
+                  "= s.office WHERE o.country = ? ORDER BY s.seq DESC",
+                  country_row, &c, "s", country);
     }
-    vcsi_reader_unlock(s, slot);
-    return a;
+    return c.a;
 }
 
 int vcsi_estimate_put(vcs_store *s, const vcs_office *o,
@@ -1014,26 +1054,13 @@ int vcsi_estimate_put(vcs_store *s, const vcs_office *o,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "INSERT INTO estimates (id, analyst, "
-                                 "country, request, status, created, "
-                                 "updated) VALUES (?, ?, ?, ?, 'queued', ?, "
-                                 "?)", -1, &st, NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "estimate", err);
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, fresh);
-        bind_text(st, 2, o->name);
-        bind_text(st, 3, country);
-        bind_text(st, 4, request);
-        bind_text(st, 5, now);
-        bind_text(st, 6, now);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "estimate", err);
-        }
+        rc = write_step(w, "estimate", err,
+                        "INSERT INTO estimates (id, analyst, country, "
+                        "request, status, created, updated) VALUES (?, ?, "
+                        "?, ?, 'queued', ?, ?)", "ssssss", fresh, o->name,
+                        country, request, now, now);
     }
-    sqlite3_finalize(st);
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "estimate.create", fresh, client, err);
     }
@@ -1095,61 +1122,38 @@ static json_t *estimate_doc(sqlite3_stmt *st, int full)
  * the same. */
 #define ESTIMATE_VISIBLE "(?2 OR (published = 1 AND country = ?3))"
 
+/* The report column alone: a string, or null while there is none. */
+static json_t *report_doc(sqlite3_stmt *st, int unused)
+{
+    (void)unused;
+    return sqlite3_column_type(st, 11) != SQLITE_NULL
+               ? json_string((const char *)sqlite3_column_text(st, 11))
+               : json_null();
+}
+
 json_t *vcsi_estimate_get(vcs_store *s, const vcs_office *o,
                           const char *id, int report)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *doc = NULL;
-    if (sqlite3_prepare_v2(r, "SELECT id, analyst, country, status, "
-                              "published, created, updated, request, "
-                              "summary, error, result, report, headlines "
-                              "FROM "
-                              "estimates WHERE id = ?1 AND "
-                              ESTIMATE_VISIBLE, -1, &st, NULL)
-        == SQLITE_OK) {
-        bind_text(st, 1, id);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->country);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            if (!report) {
-                doc = estimate_doc(st, 1);
-            } else if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
-                doc = json_string((const char *)sqlite3_column_text(st,
-                                                                    11));
-            } else {
-                doc = json_null();
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    vcsi_reader_unlock(s, slot);
-    return doc;
+    row_docs d = {report ? report_doc : estimate_doc, 1, NULL};
+    read_rows(s, "estimate", NULL,
+              "SELECT id, analyst, country, status, published, created, "
+              "updated, request, summary, error, result, report, headlines "
+              "FROM estimates WHERE id = ?1 AND " ESTIMATE_VISIBLE,
+              first_row, &d, "sis", id, o->analyst, o->country);
+    return d.out;
 }
 
 json_t *vcsi_estimate_list(vcs_store *s, const vcs_office *o)
 {
-    unsigned slot;
-    sqlite3 *r = vcsi_reader_lock(s, &slot);
-    sqlite3_stmt *st;
-    json_t *a = json_array();
-    if (a != NULL
-        && sqlite3_prepare_v2(r, "SELECT id, analyst, country, status, "
-                                 "published, created, updated FROM "
-                                 "estimates WHERE ?1 IS NOT NULL AND "
-                                 ESTIMATE_VISIBLE " ORDER BY seq DESC", -1,
-                              &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, 1);
-        sqlite3_bind_int(st, 2, o->analyst);
-        bind_text(st, 3, o->country);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_array_append_new(a, estimate_doc(st, 0));
-        }
-        sqlite3_finalize(st);
+    row_docs d = {estimate_doc, 0, json_array()};
+    if (d.out != NULL) {
+        read_rows(s, "estimates", NULL,
+                  "SELECT id, analyst, country, status, published, created, "
+                  "updated FROM estimates WHERE ?1 IS NOT NULL AND "
+                  ESTIMATE_VISIBLE " ORDER BY seq DESC",
+                  each_row, &d, "iis", 1, o->analyst, o->country);
     }
-    vcsi_reader_unlock(s, slot);
-    return a;
+    return d.out;
 }
 
 int vcsi_estimate_publish(vcs_store *s, const vcs_office *o, const char *id,
@@ -1157,22 +1161,14 @@ int vcsi_estimate_publish(vcs_store *s, const vcs_office *o, const char *id,
 {
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE estimates SET published = 1 WHERE "
-                                 "id = ? AND status = 'done'", -1, &st,
-                              NULL) != SQLITE_OK) {
-        rc = vcsi_db_error(w, "publish", err);
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, id);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = vcsi_db_error(w, "publish", err);
-        } else if (sqlite3_changes(w) == 0) {
-            rc = vc_error_set(err, VC_EINVAL, "estimate %s is not done", id);
-        }
+        rc = write_step(w, "publish", err,
+                        "UPDATE estimates SET published = 1 WHERE id = ? "
+                        "AND status = 'done'", "s", id);
     }
-    sqlite3_finalize(st);
+    if (rc == VC_OK && sqlite3_changes(w) == 0) {
+        rc = vc_error_set(err, VC_EINVAL, "estimate %s is not done", id);
+    }
     if (rc == VC_OK) {
         rc = vcsi_audit(w, o->name, "estimate.publish", id, client, err);
     }
@@ -1225,26 +1221,13 @@ int vcsi_estimate_finish(vcs_store *s, const char *id, const char *status,
     vcsi_now(now);
     sqlite3 *w = vcsi_writer_lock(s);
     int rc = begin(w, NULL);
-    sqlite3_stmt *st = NULL;
-    if (rc == VC_OK
-        && sqlite3_prepare_v2(w, "UPDATE estimates SET status = ?, error = "
-                                 "?, summary = ?, result = ?, report = ?, "
-                                 "headlines = ?, updated = ? WHERE id = ?", -1, &st, NULL)
-               != SQLITE_OK) {
-        rc = VC_EIO;
-    }
     if (rc == VC_OK) {
-        bind_text(st, 1, status);
-        bind_text(st, 2, error);
-        bind_text(st, 3, summary);
-        bind_text(st, 4, results);
-        bind_text(st, 5, report);
-        bind_text(st, 6, headlines);
-        bind_text(st, 7, now);
-        bind_text(st, 8, id);
-        rc = sqlite3_step(st) == SQLITE_DONE ? VC_OK : VC_EIO;
+        rc = write_step(w, "estimate", NULL,
+                        "UPDATE estimates SET status = ?, error = ?, "
+                        "summary = ?, result = ?, report = ?, headlines = "
+                        "?, updated = ? WHERE id = ?", "ssssssss", status,
+                        error, summary, results, report, headlines, now, id);
     }
-    sqlite3_finalize(st);
     rc = commit(w, rc, NULL);
     vcsi_writer_unlock(s);
     return rc;

@@ -163,36 +163,39 @@ static void add_product_law(const double *base, size_t J, double shift,
 
 /* What both the probabilities and a draw start from: m checked, each
  * list's base capture on the logit scale, the classes' weights w and
- * shifts c (*K of them). */
-static int model_start(const vc_sim_model *m, double *base, double *w,
-                       double *c, size_t *K, vc_error *err)
+ * shifts c (K of them), J lists and their npat patterns. */
+typedef struct {
+    double base[VC_SIM_MAX_LISTS];
+    double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
+    size_t K, J, npat;
+} model_law;
+
+static int model_start(const vc_sim_model *m, model_law *s, vc_error *err)
 {
     int status = vc_sim_model_check(m, err);
     if (status != VC_OK) {
         return status;
     }
     for (size_t j = 0; j < m->J; j++) {
-        base[j] = logit(m->p[j]);
+        s->base[j] = logit(m->p[j]);
     }
-    *K = classes(m, w, c);
+    s->K = classes(m, s->w, s->c);
+    s->J = m->J;
+    s->npat = (size_t)1 << m->J;
     return VC_OK;
 }
 
 int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
 {
-    double base[VC_SIM_MAX_LISTS];
-    double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
-    size_t K;
-    int status = model_start(m, base, w, c, &K, err);
+    model_law s;
+    int status = model_start(m, &s, err);
     if (status != VC_OK) {
         return status;
     }
-    size_t J = m->J;
-    size_t npat = (size_t)1 << J;
-    memset(prob, 0, npat * sizeof *prob);
+    memset(prob, 0, s.npat * sizeof *prob);
     if (m->sigma == 0.0) {
-        for (size_t k = 0; k < K; k++) {
-            add_product_law(base, J, c[k], w[k], prob);
+        for (size_t k = 0; k < s.K; k++) {
+            add_product_law(s.base, s.J, s.c[k], s.w[k], prob);
         }
     } else {
         gsl_integration_fixed_workspace *q = gsl_integration_fixed_alloc(
@@ -207,9 +210,9 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
         double norm = 1.0 / sqrt(M_PI);
         for (size_t i = 0; i < VC_SIM_HERMITE_NODES; i++) {
             double eta = M_SQRT2 * m->sigma * x[i];
-            for (size_t k = 0; k < K; k++) {
-                add_product_law(base, J, c[k] + eta, w[k] * wx[i] * norm,
-                                prob);
+            for (size_t k = 0; k < s.K; k++) {
+                add_product_law(s.base, s.J, s.c[k] + eta,
+                                s.w[k] * wx[i] * norm, prob);
             }
         }
         gsl_integration_fixed_free(q);
@@ -219,7 +222,7 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
         uint32_t a = 1u << m->ref[i].from;
         uint32_t b = 1u << m->ref[i].to;
         double r = m->ref[i].prob;
-        for (size_t x = 0; x < npat; x++) {
+        for (size_t x = 0; x < s.npat; x++) {
             if ((x & a) && !(x & b)) {
                 double moved = r * prob[x];
                 prob[x] -= moved;
@@ -228,7 +231,7 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
         }
     }
     double total = 0.0;
-    for (size_t x = 0; x < npat; x++) {
+    for (size_t x = 0; x < s.npat; x++) {
         if (!isfinite(prob[x]) || prob[x] < 0.0) {
             return vc_error_set(err, VC_ENUMERIC,
                                 "simulation: pattern probability %zu is %g",
@@ -247,50 +250,47 @@ int vc_sim_pattern_probs(const vc_sim_model *m, double *prob, vc_error *err)
 int vc_sim_draw(const vc_sim_model *m, uint64_t N, const gsl_rng *r,
                 uint64_t *count, vc_error *err)
 {
-    double base[VC_SIM_MAX_LISTS];
-    double w[VC_SIM_MAX_CLASSES], c[VC_SIM_MAX_CLASSES];
-    size_t K;
-    int status = model_start(m, base, w, c, &K, err);
+    model_law s;
+    int status = model_start(m, &s, err);
     if (status != VC_OK) {
         return status;
     }
-    size_t J = m->J;
-    size_t npat = (size_t)1 << J;
     /* cumulative class weights; the last is 1 by construction */
     double cum[VC_SIM_MAX_CLASSES];
     double acc = 0.0;
-    for (size_t k = 0; k < K; k++) {
-        acc += w[k];
+    for (size_t k = 0; k < s.K; k++) {
+        acc += s.w[k];
         cum[k] = acc;
     }
-    cum[K - 1] = 1.0;
+    cum[s.K - 1] = 1.0;
     /* With one class and no propensity every person has the same law, so
      * the per-list probabilities are computed once. */
     double q[VC_SIM_MAX_CLASSES][VC_SIM_MAX_LISTS];
-    for (size_t k = 0; k < K; k++) {
-        for (size_t j = 0; j < J; j++) {
-            q[k][j] = logistic(base[j] + c[k]);
+    for (size_t k = 0; k < s.K; k++) {
+        for (size_t j = 0; j < s.J; j++) {
+            q[k][j] = logistic(s.base[j] + s.c[k]);
         }
     }
-    memset(count, 0, npat * sizeof *count);
+    memset(count, 0, s.npat * sizeof *count);
     for (uint64_t i = 0; i < N; i++) {
         size_t k = 0;
-        if (K > 1) {
+        if (s.K > 1) {
             double u = gsl_rng_uniform(r);
-            while (k + 1 < K && u >= cum[k]) {
+            while (k + 1 < s.K && u >= cum[k]) {
                 k++;
             }
         }
         uint32_t x = 0;
         if (m->sigma > 0.0) {
             double eta = gsl_ran_gaussian(r, m->sigma);
-            for (size_t j = 0; j < J; j++) {
-                if (gsl_rng_uniform(r) < logistic(base[j] + c[k] + eta)) {
+            for (size_t j = 0; j < s.J; j++) {
+                double p = logistic(s.base[j] + s.c[k] + eta);
+                if (gsl_rng_uniform(r) < p) {
                     x |= 1u << j;
                 }
             }
         } else {
-            for (size_t j = 0; j < J; j++) {
+            for (size_t j = 0; j < s.J; j++) {
                 if (gsl_rng_uniform(r) < q[k][j]) {
                     x |= 1u << j;
                 }

@@ -19,6 +19,7 @@
 #include <cairo.h>
 #include <jansson.h>
 
+#include "batch/vc_batch.h"
 #include "data/vc_data.h"
 #include "tests/test_util.h"
 
@@ -841,7 +842,8 @@ static void test_batch_report_escapes(void)
     free(csv);
 }
 
-/* On a terminal, batch shows units and strata done, and an ETA. */
+/* On a terminal, batch shows units and strata done, units per second
+ * and the time left; -q silences it (and changes no output file). */
 static void test_batch_progress(void)
 {
     char path[600];
@@ -858,7 +860,39 @@ static void test_batch_progress(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "\r\033[Kbatch: 4/4 units, 2/2 strata "
                                      "done"));
     CU_ASSERT_PTR_NOT_NULL(strstr(t, ", ETA "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, " units/s"));
+    /* the rate is a positive number */
+    const char *rate = strstr(t, " units/s");
+    if (rate != NULL) {
+        const char *num = rate;
+        while (num > t && num[-1] != ' ') {
+            num--;
+        }
+        CU_ASSERT(strtod(num, NULL) > 0.0);
+    }
     free(t);
+    snprintf(path, sizeof path, "%s/bprogq.out", tmpdir);
+    CU_ASSERT_EQUAL_FATAL(sh("script -qec \"%s batch -q --strata "
+                             "country,year --methods chapman,independence "
+                             "--lists IOM,NGO --out %s/bprogq "
+                             "tests/fixtures/cli_strata.csv\" /dev/null "
+                             ">'%s' 2>&1", vc_test_cli(), tmpdir, path), 0);
+    t = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NULL(strstr(t, "batch: "));
+    CU_ASSERT_PTR_NULL(strstr(t, "units/s"));
+    free(t);
+    /* the outputs are the same bytes with or without the display */
+    for (int k = 0; k < 2; k++) {
+        const char *name = k == 0 ? "results.csv" : "results.json";
+        char a[700], b[700];
+        snprintf(a, sizeof a, "%s/bprog/%s", tmpdir, name);
+        snprintf(b, sizeof b, "%s/bprogq/%s", tmpdir, name);
+        char *x = slurp(a, NULL), *y = slurp(b, NULL);
+        CU_ASSERT(x != NULL && y != NULL && strcmp(x, y) == 0);
+        free(x);
+        free(y);
+    }
 }
 
 /* The MPI batch (build/victimcount-mpi under mpirun) on localhost: no
@@ -1303,13 +1337,72 @@ static void test_report_in_chromium(void)
     cairo_surface_destroy(img);
 }
 
+/* The library's plan (batch/vc_batch.h): units stratum by stratum in the
+ * order of the methods, chapman run as pairwise on more than two lists,
+ * the stream keyed by the label alone, a stratum with one list refused
+ * with the CLI's message, unknown methods refused. */
+static void test_batch_plan(void)
+{
+    const char *text = "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,2\n"
+                       "x,0,0,1,3\ny,1,0,0,7\ny,1,1,0,1\ny,0,1,0,2\n"
+                       "z,1,0,0,9\n";
+    const char *strata[] = {"s"};
+    vc_read_opts o;
+    memset(&o, 0, sizeof o);
+    o.strata = strata;
+    o.nstrata = 1;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_dataset *d = vc_dataset_parse(text, strlen(text), "mem.csv", &o,
+                                     &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL_FATAL(d->ntables, 3);
+    const char *ms[] = {"chapman", "lcm"};
+    size_t n = 0;
+    vc_batch_unit *u = vc_batch_plan(d, ms, 2, 7, &n, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    CU_ASSERT_EQUAL_FATAL(n, 6);
+    CU_ASSERT_EQUAL(u[0].stratum, 0);
+    CU_ASSERT_STRING_EQUAL(u[0].asked, "chapman");
+    CU_ASSERT_STRING_EQUAL(u[0].run, "pairwise"); /* x: 3 lists */
+    CU_ASSERT_STRING_EQUAL(u[1].run, "lcm");
+    CU_ASSERT_EQUAL(u[1].method, 1);
+    CU_ASSERT_STRING_EQUAL(u[2].run, "chapman"); /* y: 2 lists */
+    CU_ASSERT_EQUAL(u[2].stratum, 1);
+    CU_ASSERT_EQUAL(u[2].seed, 7);
+    CU_ASSERT_EQUAL(u[2].stream, vc_hash_string(d->tables[1]->label));
+    CU_ASSERT_NOT_EQUAL(u[0].stream, u[2].stream);
+    CU_ASSERT_EQUAL(u[0].status, VC_OK);
+    CU_ASSERT_EQUAL(u[4].status, VC_EUNDEFINED); /* z: 1 list */
+    CU_ASSERT_STRING_EQUAL(u[4].why, "only 1 list saw anyone here; at "
+                           "least 2 are needed (3 for loglinear, lcm and "
+                           "dga)");
+    free(u);
+    u = vc_batch_plan(d, NULL, 0, 1, &n, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+    CU_ASSERT_EQUAL(n, 12);
+    CU_ASSERT_STRING_EQUAL(u[3].asked, "dga");
+    free(u);
+    const char *bad[] = {"lcm", "lcmcr"};
+    CU_ASSERT_PTR_NULL(vc_batch_plan(d, bad, 2, 1, &n, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "\"lcmcr\""));
+    CU_ASSERT_EQUAL(n, 0);
+    vc_error_clear(&err);
+    CU_ASSERT_PTR_NULL(vc_batch_plan(d, bad, 0, 1, &n, &err));
+    CU_ASSERT_EQUAL(err.code, VC_EINVAL);
+    vc_dataset_free(d);
+}
+
 int vc_register_batch_suite(void)
 {
     CU_pSuite s = CU_add_suite("batch", setup, teardown);
     if (s == NULL) {
         return CU_get_error();
     }
-    if (CU_add_test(s, "simulate", test_simulate) == NULL
+    if (CU_add_test(s, "batch: the library's plan", test_batch_plan)
+            == NULL
+        || CU_add_test(s, "simulate", test_simulate) == NULL
         || CU_add_test(s, "simulate: options and errors",
                        test_simulate_options) == NULL
         || CU_add_test(s, "batch: options and errors", test_batch_options)

@@ -150,6 +150,52 @@ static void test_help_options_parsed(void)
     }
 }
 
+/* The other way round: every option a command's table accepts has a
+ * line of its own in that command's --help ("  -m, --method" or
+ * "      --lists" at the start of a line) with words saying what it does,
+ * and an alias is named beside it.  A new option without --help words,
+ * or a section heading the help forgets to print, fails here. */
+static void test_help_lists_every_option(void)
+{
+    static const char *const cmds[] = {
+        "estimate", "validate", "batch", "simulate", "encode", "link",
+        "serve", "admin add-office", "admin revoke", "admin audit"};
+    for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
+        cli_optable t;
+        CU_ASSERT_EQUAL_FATAL(cli_command_optable(cmds[c], &t), 0);
+        CU_ASSERT(t.n > 0);
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "%s --help", cmds[c]);
+        CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+        static char help[1 << 16];
+        snprintf(help, sizeof help, "%s", slurp(out_path));
+        for (size_t i = 0; i < t.n; i++) {
+            const cli_opt *e = &t.opts[i];
+            if (e->commands != 0 && (e->commands & t.command) == 0) {
+                continue;
+            }
+            char head[128], alias[96];
+            snprintf(head, sizeof head, "\n  %s%c%s--%s",
+                     e->short_name ? "-" : " ",
+                     e->short_name ? e->short_name : ' ',
+                     e->short_name ? ", " : "  ", e->name);
+            const char *at = strstr(help, head);
+            size_t n = strlen(head);
+            int listed = at != NULL && (at[n] == ' ' || at[n] == '\n');
+            int said = e->help != NULL && strlen(e->help) >= 8;
+            snprintf(alias, sizeof alias, "(or --%s)",
+                     e->alias ? e->alias : "");
+            int alias_named = e->alias == NULL || strstr(help, alias);
+            if (!listed || !said || !alias_named) {
+                fprintf(stderr, "\n  %s --help: --%s %s", cmds[c], e->name,
+                        !listed ? "has no line" : !said ? "has no words"
+                                                        : "hides its alias");
+                CU_FAIL("an option of the table is not in --help");
+            }
+        }
+    }
+}
+
 static void test_usage_errors(void)
 {
     CU_ASSERT_EQUAL(run(""), 2);
@@ -412,6 +458,60 @@ static json_t *first_result(void)
                                            0));
     json_decref(root);
     return r;
+}
+
+/* The model checks and --prior-sensitivity of issue 17 on Korea: each
+ * method's checks in the JSON (a p-value in [0, 1], worst patterns as
+ * 0/1 strings of 3 characters, a verdict), the prior rows of lcm and dga
+ * (the row of the run's own prior is the run itself), and a sparse table
+ * whose upper end LCMCR's bound of 21 n would cut. */
+static void test_checks_and_priors(void)
+{
+    CU_ASSERT_EQUAL(run_ref("estimate -q -m loglinear,lcm,dga --select bic "
+                            "--prior-sensitivity --iterations 1000 --burnin "
+                            "200 -f json", "Korea.csv"), 0);
+    json_error_t jerr;
+    json_t *root = json_load_file(out_path, 0, &jerr);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    json_t *res = json_object_get(root, "results");
+    CU_ASSERT_EQUAL_FATAL(json_array_size(res), 3);
+    size_t rows[3] = {0, 6, 5};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *r = json_array_get(res, i);
+        json_t *c = json_object_get(r, "checks");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        json_t *p = json_object_get(c, i == 0 ? "p_value" : "ppp");
+        CU_ASSERT(json_is_number(p) && json_number_value(p) >= 0.0
+                  && json_number_value(p) <= 1.0);
+        CU_ASSERT(json_is_boolean(json_object_get(c, "pass")));
+        CU_ASSERT(json_is_string(json_object_get(c, "reason")));
+        json_t *ps = json_object_get(r, "prior_sensitivity");
+        CU_ASSERT_EQUAL(json_array_size(ps), rows[i]);
+        if (i == 0) {
+            CU_ASSERT(json_is_array(json_object_get(c, "models")));
+            continue;
+        }
+        json_t *w = json_array_get(json_object_get(c, "worst_patterns"), 0);
+        CU_ASSERT_EQUAL(strlen(json_string_value(
+                            json_object_get(w, "pattern"))), 3);
+        /* lcm: row 1 is K* = 10 with LCMCR's prior; dga: row 0 */
+        json_t *own = json_array_get(ps, i == 1 ? 1 : 0);
+        CU_ASSERT(json_equal(json_object_get(own, "estimate"),
+                             json_object_get(r, "estimate")));
+        CU_ASSERT(json_equal(json_object_get(own, "upper"),
+                             json_object_get(r, "upper")));
+        CU_ASSERT(json_is_boolean(json_object_get(r, "bound_cuts_upper")));
+    }
+    json_decref(root);
+    char path[600];
+    tmp_file("sparse.csv", "A,B,C,count\n1,0,0,200\n0,1,0,200\n0,0,1,200\n"
+             "1,1,0,2\n1,0,1,1\n0,1,1,2\n", path, sizeof path);
+    char cmd[800];
+    snprintf(cmd, sizeof cmd, "estimate -q -m dga --prior-sensitivity '%s'",
+             path);
+    CU_ASSERT_EQUAL(run(cmd), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "an upper bound on N "
+                                  "of LCMCR's size"));
 }
 
 /* Korea (Ball, Shin & Yang 2018): Rcapture's BIC model [12,23] gives
@@ -1461,6 +1561,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "usage errors", test_usage_errors) == NULL
         || CU_add_test(s, "every option --help names is parsed",
                        test_help_options_parsed) == NULL
+        || CU_add_test(s, "every option of a table is in --help",
+                       test_help_lists_every_option) == NULL
         || CU_add_test(s, "data errors", test_data_errors) == NULL
         || CU_add_test(s, "json", test_json) == NULL
         || CU_add_test(s, "text and csv", test_text_and_csv) == NULL
@@ -1469,6 +1571,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "no estimate", test_no_estimate) == NULL
         || CU_add_test(s, "validate", test_validate) == NULL
         || CU_add_test(s, "loglinear", test_loglinear) == NULL
+        || CU_add_test(s, "model checks and prior sensitivity",
+                       test_checks_and_priors) == NULL
         || CU_add_test(s, "dga", test_dga_cli) == NULL
         || CU_add_test(s, "dga MCMC", test_dga_mcmc_cli) == NULL
         || CU_add_test(s, "lcm", test_lcm_cli) == NULL

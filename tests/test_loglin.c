@@ -376,6 +376,53 @@ static void test_stepwise_sparsemse(void)
     vc_table_free(t);
 }
 
+/* A wide table: rbvole's 18 lists (2^18 cells) fit through the lattice
+ * transforms of estimators/loglin.c ("Wide tables"; tables of 14 lists and
+ * more).  The model stepwise chooses, refitted by R 4.2.2's glm (Poisson,
+ * the 2^18 - 1 observable cells, epsilon 1e-12):
+ *   n0 3152.875865, deviance 284.3000658, AIC 583.6470767,
+ *   se of the intercept 0.1708262924.
+ * (SparseMSE could not be run here: the model is our stepwise's choice.) */
+static void test_wide_table_glm(void)
+{
+    static const char *const chosen =
+        "c11*c12 + c11*c13 + c12*c13 + c12*c21 + c21*c22 + c21*c23 + "
+        "c22*c23 + c31*c32 + c31*c33 + c32*c33 + c41*c43 + c42*c43 + "
+        "c42*c51 + c51*c52 + c51*c53 + c52*c53 + c53*c62 + c61*c62 + "
+        "c61*c63 + c62*c63";
+    vc_table *t = load_table("rbvole");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL_FATAL(t->J, 18);
+    vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    vc_loglin_result res;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_stepwise(t, VC_LOGLIN_PTHRESH, &res, w,
+                                             &err), VC_OK);
+    char buf[1024];
+    vc_loglin_model_format(&res.model, (const char *const *)t->names, buf,
+                           sizeof buf, NULL);
+    if (strcmp(buf, chosen) != 0) {
+        fprintf(stderr, "\n  rbvole: stepwise chose %s", buf);
+    }
+    CU_ASSERT_STRING_EQUAL(buf, chosen);
+    /* The chosen model refitted with standard errors, against glm. */
+    vc_loglin_model m;
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_model_parse(chosen, t->J,
+                                                (const char *const *)t->names,
+                                                &m, &err), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_loglin_fit(t, &m, NULL, NULL, &res, NULL, w, &err),
+                          VC_OK);
+    VC_ASSERT_REL(res.n0, 3152.875865, 1e-8);
+    VC_ASSERT_REL(res.N, 3712.875865, 1e-8);
+    VC_ASSERT_REL(res.deviance, 284.3000658, 1e-8);
+    VC_ASSERT_REL(res.aic, 583.6470767, 1e-8);
+    VC_ASSERT_REL(res.se_log_n0, 0.1708262924, 1e-6);
+    vc_loglin_workspace_free(w);
+    vc_table_free(t);
+}
+
 /* Enumeration by BIC against Rcapture (SOURCES.md: "Rcapture BIC choice
  * (pairwise terms)"). */
 static void test_enumerate_rcapture(void)
@@ -1594,6 +1641,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "existence: Artificial_3",
                        test_existence_artificial) == NULL
         || CU_add_test(s, "fit errors", test_fit_errors) == NULL
+        || CU_add_test(s, "wide table: rbvole against glm",
+                       test_wide_table_glm) == NULL
         || CU_add_test(s, "stepwise: SparseMSE", test_stepwise_sparsemse)
                == NULL
         || CU_add_test(s, "enumeration: Rcapture BIC",

@@ -108,6 +108,8 @@ int vc_register_models_suite(void)
         {"Kosovo, gibbs vs LCMCR", test_kosovo_gibbs},
         {"Korea vs LCMCR", test_korea_lcmcr},
         {"exact posterior, K = 2, J = 3", test_exact_tiny},
+        {"tempering vs exact posterior, long (slow)",
+         test_tempering_exact_long},
         {"split-merge vs Gibbs, K = 4", test_splitmerge_vs_gibbs_k4},
         {"label swaps: orderings of the classes", test_label_swaps_orderings},
         {"umbrella sampling vs exact posterior", test_umbrella_exact},

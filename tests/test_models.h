@@ -75,6 +75,7 @@ void test_korea_lcmcr(void);
 
 /* test_samplers_exact.c */
 void test_exact_tiny(void);
+void test_tempering_exact_long(void);
 void test_umbrella_exact(void);
 void test_umbrella_alpha(void);
 void test_umbrella_uk(void);

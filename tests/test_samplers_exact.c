@@ -260,6 +260,72 @@ static void tiny_exact_posterior(double *post_out, double *p_one_out,
     *p_one_out = p_one;
 }
 
+/* The draws of chains c (summary s) on the tiny table against its exact
+ * posterior: the mean of N, P(N <= n + 5), P(one class occupied) and
+ * P(alpha < 1), each within 4 se (from the draws' ESS). */
+static void tiny_check_chains(const vc_lcm_chains *c, const vc_lcm_summary *sp,
+                              double mean, double sd, double p_le5,
+                              double p_one, double p_alpha1)
+{
+    enum { NOBS = TINY_NOBS };
+    vc_lcm_summary s = *sp;
+    double hits = 0.0, draws = 0.0;
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            hits += tr->N[d] <= NOBS + 5;
+            draws += 1.0;
+        }
+    }
+    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; %s "
+            "mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
+            mean, sd, NOBS + 5, p_le5, s.sampler, s.N.mean,
+            s.N.mcse_mean, hits / draws, s.N.ess_bulk);
+    ASSERT_WITHIN_SE(s.N.mean, mean, s.N.mcse_mean, 4.0);
+    /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
+    ASSERT_WITHIN_SE(hits / draws, p_le5,
+                     sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
+    /* P(one class occupied): binomial se inflated by draws / ESS */
+    double one = 0.0, ess_one = 0.0;
+    double *ind = malloc(s.chains * s.draws * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            one += tr->occupied[d] == 1;
+            ind[i * s.draws + d] = tr->occupied[d] == 1;
+        }
+    }
+    /* the ESS of the indicator itself (a two-valued quantity has no
+     * tail ESS, so s.occupied's diagnostics are undefined) */
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_one,
+                                      NULL), VC_OK);
+    free(ind);
+    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
+            one / draws, p_one, ess_one);
+    ASSERT_WITHIN_SE(one / draws, p_one,
+                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
+    /* P(alpha < 1) (issue 21: tempering's cold chains on UK held alpha
+     * near 0.2-0.4 where Gibbs and the hybrid hold 0.16) */
+    double a1 = 0.0, ess_a1 = 0.0;
+    ind = malloc(s.chains * s.draws * sizeof *ind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
+    for (size_t i = 0; i < s.chains; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        for (size_t d = 0; d < tr->ndraws; d++) {
+            a1 += tr->alpha[d] < 1.0;
+            ind[i * s.draws + d] = tr->alpha[d] < 1.0;
+        }
+    }
+    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_a1,
+                                      NULL), VC_OK);
+    free(ind);
+    fprintf(stderr, "; P(alpha < 1) %.4f (exact %.4f, ESS %.0f)",
+            a1 / draws, p_alpha1, ess_a1);
+    ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
+                     sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
+}
+
 void test_exact_tiny(void)
 {
     enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
@@ -316,61 +382,7 @@ void test_exact_tiny(void)
         VC_OK);
     vc_lcm_summary s;
     CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
-    double hits = 0.0, draws = 0.0;
-    for (size_t i = 0; i < s.chains; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < tr->ndraws; d++) {
-            hits += tr->N[d] <= NOBS + 5;
-            draws += 1.0;
-        }
-    }
-    fprintf(stderr, "\n    exact mean %.4f sd %.4f P(N<=%d) %.4f; %s "
-            "mean %.4f (mcse %.4f) P %.4f, ESS %.0f",
-            mean, sqrt(var), NOBS + 5, p_le5, s.sampler, s.N.mean,
-            s.N.mcse_mean, hits / draws, s.N.ess_bulk);
-    ASSERT_WITHIN_SE(s.N.mean, mean, s.N.mcse_mean, 4.0);
-    /* P(N <= n + 5): binomial se inflated by draws / bulk ESS */
-    ASSERT_WITHIN_SE(hits / draws, p_le5,
-                     sqrt(p_le5 * (1 - p_le5) / s.N.ess_bulk), 4.0);
-    /* P(one class occupied): binomial se inflated by draws / ESS */
-    double one = 0.0, ess_one = 0.0;
-    double *ind = malloc(s.chains * s.draws * sizeof *ind);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
-    for (size_t i = 0; i < s.chains; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < tr->ndraws; d++) {
-            one += tr->occupied[d] == 1;
-            ind[i * s.draws + d] = tr->occupied[d] == 1;
-        }
-    }
-    /* the ESS of the indicator itself (a two-valued quantity has no
-     * tail ESS, so s.occupied's diagnostics are undefined) */
-    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_one,
-                                      NULL), VC_OK);
-    free(ind);
-    fprintf(stderr, "; P(one class) %.4f (exact %.4f, ESS %.0f)",
-            one / draws, p_one, ess_one);
-    ASSERT_WITHIN_SE(one / draws, p_one,
-                     sqrt(p_one * (1 - p_one) / ess_one), 4.0);
-    /* P(alpha < 1) (issue 21: tempering's cold chains on UK held alpha
-     * near 0.2-0.4 where Gibbs and the hybrid hold 0.16) */
-    double a1 = 0.0, ess_a1 = 0.0;
-    ind = malloc(s.chains * s.draws * sizeof *ind);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ind);
-    for (size_t i = 0; i < s.chains; i++) {
-        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
-        for (size_t d = 0; d < tr->ndraws; d++) {
-            a1 += tr->alpha[d] < 1.0;
-            ind[i * s.draws + d] = tr->alpha[d] < 1.0;
-        }
-    }
-    CU_ASSERT_EQUAL(vc_diag_ess_basic(ind, s.chains, s.draws, &ess_a1,
-                                      NULL), VC_OK);
-    free(ind);
-    fprintf(stderr, "; P(alpha < 1) %.4f (exact %.4f, ESS %.0f)",
-            a1 / draws, p_alpha1, ess_a1);
-    ASSERT_WITHIN_SE(a1 / draws, p_alpha1,
-                     sqrt(p_alpha1 * (1 - p_alpha1) / ess_a1), 4.0);
+    tiny_check_chains(c, &s, mean, sqrt(var), p_le5, p_one, p_alpha1);
     CU_ASSERT(s.bound_sweeps > 0 && (s.flags & VC_FLAG_BOUND));
     if (sampler == VC_LCM_SAMPLER_HYBRID) {
         vc_lcm_hybrid_counts um;
@@ -425,6 +437,61 @@ void test_exact_tiny(void)
      * class left out of the acceptance, the mean of N was 32.9 against
      * the exact 31.0 (some 30 se). */
     exact_tiny_move(t, 0, NOBS, NMAX, mean, p_le5, p_one);
+    vc_table_free(t);
+}
+
+/* Issue 21, the long check of plain tempering (make test-slow only):
+ * on UK its cold chains put more draws below N = 15,000 than the hybrid
+ * and umbrella sampling.  Here tempering runs 8 replicas down to a table
+ * of one person (beta_min 0.05, so exchanges cross n^r from 17 to 1),
+ * with the bound n_max active in every replica, for 4 chains x 1,500,000
+ * sweeps (15 times the sweeps of test_exact_tiny): the mean of N,
+ * P(N <= n + 5), P(one class) and P(alpha < 1) must match the exact
+ * posterior within 4 se, with se some 4 times smaller than there. */
+void test_tempering_exact_long(void)
+{
+    if (!vc_test_slow()) {
+        return;
+    }
+    enum { J = TINY_J, NPAT = TINY_NPAT, NOBS = TINY_NOBS,
+           EXTRA = TINY_EXTRA, NMAX = TINY_NMAX };
+    double post[EXTRA + 1], p_one, p_alpha1;
+    tiny_exact_posterior(post, &p_one, &p_alpha1);
+    double mean = 0.0, var = 0.0, p_le5 = 0.0;
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        mean += (NOBS + n0) * post[n0];
+        p_le5 += n0 <= 5 ? post[n0] : 0.0;
+    }
+    for (int n0 = 0; n0 <= EXTRA; n0++) {
+        var += (NOBS + n0 - mean) * (NOBS + n0 - mean) * post[n0];
+    }
+    static const char *const names[J] = {"A", "B", "C"};
+    vc_table *t = vc_table_from_counts(J, names, NPAT, tiny_pattern,
+                                       tiny_count, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = VC_LCM_SAMPLER_TEMPERING;
+    o.temperatures = 8;
+    o.beta_min = 0.05;
+    o.K = 2;
+    o.n_max = NMAX;
+    o.burnin = 5000;
+    o.thin = 20;
+    o.seed = 2121;
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 1500000, NULL), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, NULL), VC_OK);
+    tiny_check_chains(c, &s, mean, sqrt(var), p_le5, p_one, p_alpha1);
+    double rate[7];
+    CU_ASSERT_EQUAL(vc_lcm_chains_swap_rates(c, rate, 7), 7);
+    fprintf(stderr, "; exchange rates");
+    for (int q = 0; q < 7; q++) {
+        fprintf(stderr, " %.2f", rate[q]);
+    }
+    vc_lcm_chains_free(c);
     vc_table_free(t);
 }
 

@@ -70,6 +70,7 @@ int vc_register_cli_suite(void);
 int vc_register_table_suite(void);
 int vc_register_report_suite(void);
 int vc_register_dga_suite(void);
+int vc_register_ppc_suite(void);
 int vc_register_sim_suite(void);
 int vc_register_batch_suite(void);
 int vc_register_link_suite(void);

@@ -21,6 +21,8 @@ def test_struct_layouts(tmp_path):
     lines = ['#include <stddef.h>', '#include <stdio.h>',
              '#include "estimators/vc_loglin.h"',
              '#include "models/vc_models.h"', '#include "models/vc_dga.h"',
+             '#include "batch/vc_batch.h"',
+             '#include "models/vc_ppc.h"',
              'int main(void) {']
     want = {}
     for name, value in L.FLAGS.items():

@@ -300,3 +300,147 @@ def test_diagnostics_keys_same_as_cli(cli, table, methods, args, opts):
     assert sorted(py_keys - cli_keys) == [], "keys the CLI lacks"
     same(got, want)
 
+
+
+def cache_rows(out):
+    """The rows of a CLI batch's unit files (DIR/cache/*.json, doubles
+    with 17 digits, so exact), by (stratum, method)."""
+    import glob
+    units = {}
+    for f in glob.glob(str(out / "cache" / "*.json")):
+        with open(f) as fh:
+            u = json.load(fh)
+        if u["variant"] == "":
+            units[(u["stratum"], u["method"])] = u["rows"]
+    return units
+
+
+def test_batch_bit_identical_to_cli(cli, tmp_path):
+    # the CLI on two threads, the module on one: the same bits
+    path = ref("../examples/central-asia.csv")
+    out = tmp_path / "out"
+    subprocess.run([cli, "batch", path, "--strata", "country,year",
+                    "--methods", "chapman,loglinear,chao,lcm", "--bootstrap",
+                    "200", "--iterations", "1000", "--burnin", "200",
+                    "--seed", "42", "--threads", "2", "--out", str(out),
+                    "-q"], check=True, capture_output=True)
+    got = vc.batch(path, strata=["country", "year"],
+                   methods=["chapman", "loglinear", "chao", "lcm"],
+                   bootstrap=200, iterations=1000, burnin=200, seed=42,
+                   threads=1)
+    with open(out / "results.json") as f:
+        want = json.load(f)["results"]
+    assert len(got) == len(want) == 9 * (3 + 3)  # chapman: 3 pairs
+    units = cache_rows(out)
+    seen = {}
+    for g, w in zip(got, want):
+        for k in ("method", "stratum", "stratum_keys", "lists", "observed",
+                  "interval", "headline", "warnings", "variant"):
+            assert g[k] == w[k], k
+        key = (g["stratum"], g["method"])
+        i = seen.get(key, 0)
+        seen[key] = i + 1
+        est = units[key][i]["est"]
+        for k in ("estimate", "lower", "upper"):
+            assert g[k] == est[k], (key, k)  # exact, not approximate
+    assert len(seen) == 9 * 4
+
+
+def test_batch_default_methods_and_refused_units(cli, tmp_path):
+    # a stratum where one list saw everyone gets the CLI's row saying why
+    data = (b"s,A,B,C,count\nx,1,0,0,50\nx,0,1,0,40\nx,1,1,0,20\n"
+            b"x,0,0,1,30\nx,1,0,1,9\nx,0,1,1,7\ny,1,0,0,9\n")
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    subprocess.run([cli, "batch", str(path), "--strata", "s", "--methods",
+                    "chapman,chao", "--out", str(out), "-q"], check=True,
+                   capture_output=True)
+    with open(out / "results.json") as f:
+        want = json.load(f)["results"]
+    got = vc.batch(str(path), strata=["s"], methods="chapman,chao")
+
+    def g12(x):  # results.json's 12 significant digits
+        return None if x is None else float("%.12g" % x)
+    assert [(g["stratum"], g["method"], g12(g["estimate"]), g.get("error"))
+            for g in got] == [(w["stratum"], w["method"], w["estimate"],
+                               w.get("error")) for w in want]
+    assert got[-1]["error"].startswith("only 1 list saw anyone here")
+    with pytest.raises(vc.VictimcountError, match="unknown method"):
+        vc.batch(str(path), strata=["s"], methods=["lcmcr"])
+    # no methods named: the library's default list, as the CLI's
+    plan = vc.batch(str(path), strata=["s"], iterations=200, burnin=50,
+                    bootstrap=20)
+    assert [r["method"] for r in plan if r["stratum"] == "y"] == [
+        "chapman", "loglinear", "lcm", "dga"]
+
+
+_CHILD = r"""
+import os, sys, threading, time
+sys.path.insert(0, %r)
+import victimcount as vc
+what = sys.argv[1]
+if what == "threads":
+    # the most threads the process held while an lcm run went on, over
+    # those it held before (this one, the watcher, a BLAS's pool if any)
+    peak = [0]
+    stop = threading.Event()
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], len(os.listdir("/proc/self/task")))
+            time.sleep(0.005)
+    w = threading.Thread(target=watch)
+    w.start()
+    time.sleep(0.05)
+    base = len(os.listdir("/proc/self/task"))
+    kw = {} if sys.argv[2] == "env" else {"threads": int(sys.argv[2])}
+    vc.estimate(%r, methods=["lcm"], iterations=4000, burnin=100,
+                chains=4, **kw)
+    stop.set()
+    w.join()
+    print(peak[0] - base)
+else:
+    print("started", flush=True)
+    try:
+        vc.batch(%r, methods=["lcm"], iterations=10**7, burnin=0,
+                 threads=1)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(3)
+"""
+
+
+def _child(tmp_path, *args, env=None):
+    import os
+    import sys
+    src = tmp_path / "child.py"
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src.write_text(_CHILD % (here, ref("Kosovo.csv"), ref("Kosovo.csv")))
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.Popen([sys.executable, str(src)] + list(args),
+                            stdout=subprocess.PIPE, text=True, env=e)
+
+
+def test_threads_follow_omp_num_threads_or_the_argument(tmp_path):
+    # the OpenMP team's threads besides the calling one
+    def peak(arg, omp):
+        p = _child(tmp_path, "threads", arg, env={"OMP_NUM_THREADS": omp})
+        out, _ = p.communicate(timeout=120)
+        assert p.returncode == 0
+        return int(out.split()[-1])
+    assert peak("env", "1") == 0
+    assert peak("env", "3") == 2
+    assert peak("2", "1") == 1
+
+
+def test_real_sigint_stops_a_batch_cleanly(tmp_path):
+    import signal
+    p = _child(tmp_path, "sigint")
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    assert "interrupted" in out and p.returncode == 3
+    assert time.monotonic() - t0 < 30  # within a round of about a second

@@ -1,4 +1,4 @@
-"""The module's functions: read, validate, estimate.
+"""The module's functions: read, validate, estimate, batch.
 
 estimate() repeats, call for call, what `victimcount estimate` does for each
 method (cli/methods.c), with the CLI's defaults, and builds the rows of its
@@ -11,7 +11,7 @@ import math
 import os
 import re
 import time
-from ctypes import (byref, c_char_p, c_double, c_uint,
+from ctypes import (byref, c_char_p, c_double, c_size_t, c_uint,
                     create_string_buffer, POINTER, sizeof)
 
 from . import _lib as L
@@ -477,22 +477,69 @@ def _residuals(tp, t, fit, w, x):
          "residual": _finite(resid[c])} for c in range(1, ncell)]
 
 
-def _loglinear(tp, o):
+def _gof(fit):
+    pd, pp = c_double(), c_double()
+    L.vc_loglin_gof(byref(fit), byref(pd), byref(pp), None)
+    return pd.value, pp.value
+
+
+def _near_models(tp, t, aic, top, ntop, w):
+    """The goodness of fit of the models within 2 of the best AIC or BIC,
+    each refitted, as the CLI's checks.models (cli/method_loglinear.c)."""
+    out = []
+    for i in range(ntop):
+        delta = top[i].criterion - top[0].criterion
+        if delta > 2.0:
+            break
+        f, e2 = L.LoglinResult(), L.Error()
+        if L.vc_loglin_fit(tp, byref(top[i].model), None, None, byref(f),
+                           None, w, byref(e2)) != 0:
+            continue
+        pd, pp = _gof(f)
+        buf = create_string_buffer(1024)
+        L.vc_loglin_model_format(byref(top[i].model), t.names, buf, 1024,
+                                 byref(e2))
+        out.append({"model": _s(buf.value),
+                    ("aic" if aic else "bic"): _finite(top[i].criterion),
+                    "delta": _finite(delta), "estimate": _finite(top[i].N),
+                    "deviance": _finite(f.deviance), "df": _finite(f.df),
+                    "p_value": _finite(pd),
+                    "pearson_chi2": _finite(f.pearson_chi2),
+                    "pearson_p_value": _finite(pp)})
+    return out
+
+
+def _loglin_checks(fit, near):
+    """The chosen model's goodness of fit and verdict (issue 17)."""
+    pd, pp = _gof(fit)
+    reason = create_string_buffer(256)
+    passed = L.vc_check_verdict(0, 0, pd, b"deviance goodness-of-fit",
+                                reason, 256)
+    c = {"statistic": "deviance", "p_value": _finite(pd),
+         "pearson_p_value": _finite(pp), "df": _finite(fit.df),
+         "pass": bool(passed), "reason": reason.value.decode()}
+    if near is not None:
+        c["models"] = near
+    return c
+
+
+def _loglinear(tp, o, stream):
     t = tp.contents
     err = L.Error()
     w = L.vc_loglin_workspace_alloc(t.J, byref(err))
     if not w:
         raise _Fail(err.code, err.msg.decode())
     try:
-        return _loglinear_in(tp, t, o, w)
+        return _loglinear_in(tp, t, o, w, stream)
     finally:
         L.vc_loglin_workspace_free(w)
 
 
-def _loglinear_in(tp, t, o, w):
+def _loglinear_in(tp, t, o, w, stream):
     err = L.Error()
     fit = L.LoglinResult()
     asked = None
+    near = None
     how = "the user (--model)"
     x = {}
     if o["heterogeneity"] is not None and o["model"] is None:
@@ -515,15 +562,17 @@ def _loglinear_in(tp, t, o, w):
                                     byref(err)), err)
     else:
         aic = o["select"] == "aic"
-        top = (L.LoglinRanked * 5)()
+        # as many ranked models as the CLI (CLI_GOF_RANKED), for the
+        # checks of those within 2 of the best; 5 of them listed
+        top = (L.LoglinRanked * 32)()
         summ = L.LoglinEnumSummary()
         how = ("AIC" if aic else "BIC") + " over all pairwise models"
-        _check(L.vc_loglin_enumerate(tp, 0 if aic else 1, 5, top,
+        _check(L.vc_loglin_enumerate(tp, 0 if aic else 1, 32, top,
                                      byref(summ), byref(err)), err)
         _check(L.vc_loglin_fit(tp, byref(top[0].model), None, None,
                                byref(fit), None, w, byref(err)), err)
         arr = []
-        for i in range(summ.ntop):
+        for i in range(min(summ.ntop, 5)):
             buf = create_string_buffer(1024)
             e2 = L.Error()
             L.vc_loglin_model_format(byref(top[i].model), t.names, buf, 1024,
@@ -536,11 +585,13 @@ def _loglinear_in(tp, t, o, w):
         x["top_models"] = arr
         x["models_fitted"] = summ.nfitted
         x["models_refused"] = summ.nrefused
+        near = _near_models(tp, t, aic, top, summ.ntop, w)
     e = L.Estimate()
     _check(L.vc_loglin_estimate(byref(fit), o["level"], byref(e),
                                 byref(err)), err)
     _describe_loglin(t, fit, how, x)
     _residuals(tp, t, fit, w, x)
+    x["checks"] = _loglin_checks(fit, near)
     e.interval = b"Wald on log n0"
     kind = o["interval"]
     if kind is None:
@@ -564,7 +615,7 @@ def _loglinear_in(tp, t, o, w):
         L.vc_loglin_boot_opts_default(byref(bo))
         bo.B = o["bootstrap"]
         bo.seed = o["seed"]
-        bo.stratum = L.vc_hash_string(t.label)
+        bo.stratum = stream
         bo.pthresh = o["pthresh"]
         bo.level = o["level"]
         br = L.LoglinBootResult()
@@ -585,7 +636,34 @@ def _diag_or_null(defined, v):
     return _finite(v) if defined else None
 
 
-def _lcm(tp, o):
+def _checks(p, t, flags):
+    """The "checks" object of an lcm or dga result, as the CLI writes it
+    (cli/checks.c): the posterior predictive check and its verdict."""
+    worst = []
+    for k in range(min(p.nworst, L.PPC_WORST)):
+        c = p.worst[k]
+        worst.append({
+            "pattern": "".join("1" if c.pattern >> j & 1 else "0"
+                               for j in range(t.J)),
+            "observed": _finite(c.observed),
+            "expected": _finite(c.expected),
+            "replicated": _finite(c.replicated),
+            "discrepancy": _finite(c.discrepancy)})
+    reason = create_string_buffer(256)
+    passed = L.vc_check_verdict(0, flags,
+                                p.ppp if p.defined else float("nan"),
+                                b"posterior predictive", reason, 256)
+    return {"statistic": _s(p.statistic),
+            "ppp": _finite(p.ppp) if p.defined else None,
+            "draws": p.draws,
+            "observed_mean": _finite(p.observed_mean) if p.defined else None,
+            "replicated_mean":
+                _finite(p.replicated_mean) if p.defined else None,
+            "worst_patterns": worst, "pass": bool(passed),
+            "reason": reason.value.decode()}
+
+
+def _lcm(tp, o, stream):
     t = tp.contents
     err = L.Error()
     lo = L.LcmOpts()
@@ -600,7 +678,7 @@ def _lcm(tp, o):
     lo.iterations = o["iterations"]
     lo.thin = o["thin"]
     lo.seed = o["seed"]
-    lo.stratum = L.vc_hash_string(t.label)
+    lo.stratum = stream
     lo.threads = o["threads"]
     lo.level = o["level"]
     _check(L.vc_lcm_opts_check(byref(lo), tp, byref(err)), err)
@@ -703,6 +781,9 @@ def _lcm_run(c, t, o, lo):
                       "accepted": hc.flips_accepted}
     d["classes"] = s.K
     x["diagnostics"] = d
+    ppc = L.Ppc()
+    _check(L.vc_lcm_chains_ppc(c, byref(ppc), byref(err)), err)
+    x["checks"] = _checks(ppc, t, s.flags)
     if o["draws"]:
         x["draws"] = _lcm_draws(c)
     return [(e, x)]
@@ -725,7 +806,7 @@ def _lcm_draws(c):
     return out
 
 
-def _dga(tp, o):
+def _dga(tp, o, stream):
     t = tp.contents
     err = L.Error()
     d = L.DgaOpts()
@@ -747,7 +828,7 @@ def _dga(tp, o):
     m.iterations = o["iterations"]
     m.thin = o["thin"]
     m.seed = o["seed"]
-    m.stratum = L.vc_hash_string(t.label)
+    m.stratum = stream
     m.threads = o["threads"]
     t0 = time.monotonic()
     rp = L.vc_dga_mcmc_fit(tp, byref(d), byref(m), byref(err)) if mcmc \
@@ -756,12 +837,15 @@ def _dga(tp, o):
     if not rp:
         raise _Fail(err.code, err.msg.decode())
     try:
-        return _dga_result(t, rp.contents, o, mcmc, seconds)
+        ppc = L.Ppc()
+        _check(L.vc_dga_ppc(tp, byref(d), rp, o["seed"], m.stratum, 0,
+                            byref(ppc), byref(err)), err)
+        return _dga_result(t, rp.contents, o, mcmc, seconds, ppc)
     finally:
         L.vc_dga_result_free(rp)
 
 
-def _dga_result(t, r, o, mcmc, seconds):
+def _dga_result(t, r, o, mcmc, seconds, ppc):
     e = L.Estimate()
     L.vc_dga_estimate(byref(r), o["level"], byref(e))
     x = {"mean": _finite(r.mean), "sd": _finite(r.sd),
@@ -799,6 +883,7 @@ def _dga_result(t, r, o, mcmc, seconds):
         for a in range(J) for b in range(a + 1, J)}
     if r.flags & _FLAG_UPPER_OPEN:
         x["grid_tail_mass"] = r.tail_mass
+    x["checks"] = _checks(ppc, t, r.flags)
     grid = r.post[:r.ngrid]
     n0 = [r.n0_lo + i for i in range(r.ngrid)]
     if _np is not None:
@@ -810,6 +895,17 @@ def _dga_result(t, r, o, mcmc, seconds):
 
 
 # ---------------------------------------------------------------- estimate
+
+def _run(m, tp, o, stream):
+    """Method m on table tp: a list of (vc_estimate, details)."""
+    if m in _CLASSICAL:
+        return _classical(m, tp, tp.contents.J, o)
+    if m == "loglinear":
+        return _loglinear(tp, o, stream)
+    if m == "lcm":
+        return _lcm(tp, o, stream)
+    return _dga(tp, o, stream)
+
 
 def _label(o, d, t):
     """As cli_population_label: the stratum, the label, or the input's base
@@ -911,16 +1007,11 @@ def estimate(data, methods=None, **options):
     for s in range(len(d)):
         tp = d._table(s)
         t = tp.contents
+        # a stratum's streams are keyed by its label (vc_batch.h)
+        stream = L.vc_hash_string(t.label)
         for m in methods:
             try:
-                if m in _CLASSICAL:
-                    got = _classical(m, tp, t.J, o)
-                elif m == "loglinear":
-                    got = _loglinear(tp, o)
-                elif m == "lcm":
-                    got = _lcm(tp, o)
-                else:
-                    got = _dga(tp, o)
+                got = _run(m, tp, o, stream)
                 rows.extend(_row(m, d, t, o, e, x, True) for e, x in got)
             except _Fail as f:
                 if o["errors"] == "raise":
@@ -929,4 +1020,62 @@ def estimate(data, methods=None, **options):
                                            % (where, m, f.message)) from None
                 rows.append(_row(m, d, t, o, L.Estimate(), {}, False,
                                  f.message, f.status))
+    return rows
+
+
+# ---------------------------------------------------------------- batch
+
+def batch(data, methods=None, **options):
+    """Every stratum with every method, as `victimcount batch` computes its
+    results: the library's plan of a batch (batch/vc_batch.h) gives the
+    units, stratum by stratum and the methods in the order given (default
+    chapman, loglinear, lcm, dga), the method that runs on each stratum's
+    table (chapman on more than two lists gives Chapman for each pair) and
+    the seed and random stream of each unit, so the same options and seed
+    give the numbers of the CLI's results.json, bit for bit, whatever the
+    number of threads.
+
+    data and options: as estimate() (draws=False unless asked for).  A unit
+    that fails does not stop the batch: its row has estimate None, error
+    and status, as in results.json.  Returns a list of dicts, one per
+    stratum and method (per pair for chapman on more than two lists), with
+    the fields of results.json's rows.  The report (report.html) is written
+    by the CLI: `victimcount batch FILE --out DIR`.
+    """
+    opts = dict(options)
+    opts.setdefault("draws", False)
+    d = _dataset(data, opts)
+    o = _options(opts)
+    if isinstance(methods, str):
+        methods = [m for m in methods.split(",") if m]
+    arr, n = _strings(methods)
+    nunits = c_size_t()
+    err = L.Error()
+    plan = L.vc_batch_plan(d._ptr, arr, n, o["seed"], byref(nunits),
+                           byref(err))
+    if not plan:
+        _raise(err)
+    try:
+        units = [(u.stratum, _s(u.asked), _s(u.run), u.seed, u.stream,
+                  u.status, _s(u.why)) for u in plan[:nunits.value]]
+    finally:
+        L.libc_free(plan)
+    rows = []
+    for s, asked, run, seed, stream, status, why in units:
+        tp = d._table(s)
+        t = tp.contents
+        uo = dict(o, seed=seed)
+        if status != 0:
+            got, fail = [], _Fail(status, why)
+        else:
+            try:
+                got, fail = _run(run, tp, uo, stream), None
+            except _Fail as f:
+                got, fail = [], f
+        if fail is not None:
+            rows.append(_row(asked, d, t, uo, L.Estimate(), {}, False,
+                             fail.message, fail.status))
+        rows.extend(_row(asked, d, t, uo, e, x, True) for e, x in got)
+    for r in rows:
+        r["variant"] = "all lists"
     return rows

@@ -2,8 +2,8 @@
 functions of its public headers that the module calls.
 
 The structs repeat the layouts of core/vc_core.h, data/vc_data.h,
-estimators/vc_estimators.h, estimators/vc_loglin.h, models/vc_models.h and
-models/vc_dga.h field for field; tests/test_layout.py compiles a probe
+estimators/vc_estimators.h, estimators/vc_loglin.h, models/vc_models.h,
+models/vc_dga.h and batch/vc_batch.h field for field; tests/test_layout.py compiles a probe
 against those headers and checks every size and offset, so a header change
 that is not repeated here fails the tests instead of corrupting memory.
 
@@ -263,7 +263,26 @@ class DgaResult(Structure):
                 ("tail_mass", c_double), ("ntop", c_size_t),
                 ("top", POINTER(DgaGraph)),
                 ("edge_post", POINTER(c_double)), ("flags", c_uint),
-                ("mcmc", c_int), ("mc", DgaMcmcInfo)]
+                ("mcmc", c_int), ("mc", DgaMcmcInfo),
+                ("nall", c_size_t), ("all_edges", POINTER(c_uint32)),
+                ("all_post", POINTER(c_double))]
+
+
+# the posterior predictive check (models/vc_ppc.h)
+PPC_WORST = 5
+
+
+class PpcCell(Structure):
+    _fields_ = [("pattern", c_uint32), ("observed", c_double),
+                ("expected", c_double), ("replicated", c_double),
+                ("discrepancy", c_double)]
+
+
+class Ppc(Structure):
+    _fields_ = [("defined", c_int), ("statistic", c_char_p),
+                ("ppp", c_double), ("observed_mean", c_double),
+                ("replicated_mean", c_double), ("draws", c_uint64),
+                ("nworst", c_size_t), ("worst", PpcCell * PPC_WORST)]
 
 
 class DgaMcmcOpts(Structure):
@@ -272,6 +291,13 @@ class DgaMcmcOpts(Structure):
                 ("seed", c_uint64), ("stratum", c_uint64),
                 ("threads", c_int), ("rhat_max", c_double),
                 ("ess_min", c_double)]
+
+
+class BatchUnit(Structure):
+    _fields_ = [("stratum", c_size_t), ("method", c_size_t),
+                ("asked", c_char_p), ("run", c_char_p), ("seed", c_uint64),
+                ("stream", c_uint64), ("status", c_int),
+                ("why", c_char * ERROR_SIZE)]
 
 
 # name -> (struct, C type name) for the layout test
@@ -289,6 +315,8 @@ STRUCTS = {
     "vc_lcm_hybrid_counts": LcmHybridCounts, "vc_dga_opts": DgaOpts,
     "vc_dga_graph": DgaGraph, "vc_dga_mcmc_info": DgaMcmcInfo,
     "vc_dga_result": DgaResult, "vc_dga_mcmc_opts": DgaMcmcOpts,
+    "vc_batch_unit": BatchUnit,
+    "vc_ppc_cell": PpcCell, "vc_ppc": Ppc,
 }
 
 # The flags (core/vc_estimate.h) that this package tests bit by bit; their
@@ -315,6 +343,11 @@ vc_dataset_read = _fn("vc_dataset_read", POINTER(Dataset), c_char_p,
 vc_dataset_parse = _fn("vc_dataset_parse", POINTER(Dataset), c_char_p,
                        c_size_t, c_char_p, POINTER(ReadOpts), E)
 vc_dataset_free = _fn("vc_dataset_free", None, POINTER(Dataset))
+# the plan of a batch (batch/vc_batch.h); the plan is free()d
+vc_batch_plan = _fn("vc_batch_plan", POINTER(BatchUnit), POINTER(Dataset),
+                    POINTER(c_char_p), c_size_t, c_uint64,
+                    POINTER(c_size_t), POINTER(Error))
+libc_free = _fn("free", None, c_void_p)
 vc_estimate_warnings = _fn("vc_estimate_warnings", c_size_t, c_uint,
                            POINTER(c_char_p), c_size_t)
 vc_headline = _fn("vc_headline", c_size_t, c_char_p, POINTER(Estimate),
@@ -346,6 +379,8 @@ vc_loglin_fit = _fn("vc_loglin_fit", c_int, T, POINTER(LoglinModel),
                     POINTER(c_double), c_void_p, E)
 vc_loglin_pearson = _fn("vc_loglin_pearson", c_int, T, POINTER(c_double),
                         POINTER(c_double), E)
+vc_loglin_gof = _fn("vc_loglin_gof", c_int, POINTER(LoglinResult),
+                    POINTER(c_double), POINTER(c_double), E)
 vc_loglin_stepwise = _fn("vc_loglin_stepwise", c_int, T, c_double,
                          POINTER(LoglinResult), c_void_p, E)
 vc_loglin_enumerate = _fn("vc_loglin_enumerate", c_int, T, c_int, c_size_t,
@@ -392,3 +427,11 @@ vc_dga_mcmc_fit = _fn("vc_dga_mcmc_fit", POINTER(DgaResult), T,
 vc_dga_estimate = _fn("vc_dga_estimate", None, POINTER(DgaResult), c_double,
                       _est)
 vc_dga_result_free = _fn("vc_dga_result_free", None, POINTER(DgaResult))
+# model checks (issue 17)
+vc_lcm_chains_ppc = _fn("vc_lcm_chains_ppc", c_int, c_void_p, POINTER(Ppc),
+                        E)
+vc_dga_ppc = _fn("vc_dga_ppc", c_int, T, POINTER(DgaOpts),
+                 POINTER(DgaResult), c_uint64, c_uint64, c_size_t,
+                 POINTER(Ppc), E)
+vc_check_verdict = _fn("vc_check_verdict", c_int, c_int, c_uint, c_double,
+                       c_char_p, c_char_p, c_size_t)

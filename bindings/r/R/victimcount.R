@@ -79,23 +79,48 @@ lcm_draws <- function(m, as) {
   m
 }
 
-vc_estimate <- function(x, method = NULL, level = 0.95, ...,
-                        draws = c("auto", "posterior", "matrix"),
-                        errors = c("stop", "keep")) {
-  draws <- match.arg(draws)
-  errors <- match.arg(errors)
-  dots <- list(...)
+# The read options and the engine's options in `...`, checked.
+split_dots <- function(dots, fun) {
   read_names <- c("count", "lists", "strata", "merge", "omit", "encoding",
                   "source")
   read <- dots[intersect(names(dots), read_names)]
   opts <- dots[setdiff(names(dots), read_names)]
   bad <- setdiff(names(opts), vc_option_names)
   if (length(opts) && (is.null(names(opts)) || any(names(opts) == "")))
-    stop("vc_estimate: options in ... must be named", call. = FALSE)
+    stop(fun, ": options in ... must be named", call. = FALSE)
   if (length(bad))
-    stop("vc_estimate: unknown option(s) ", paste(bad, collapse = ", "),
+    stop(fun, ": unknown option(s) ", paste(bad, collapse = ", "),
          "; see ?vc_estimate", call. = FALSE)
-  tab <- as_vc_table(x, read)
+  if (!is.null(opts$n0_grid)) opts$n0_grid <- as.numeric(opts$n0_grid)
+  list(read = read, opts = opts)
+}
+
+# The rows from C as a data frame, the details as an attribute.
+rows_to_df <- function(rows, draws) {
+  cols <- c("stratum", "method", "lists", "estimate", "se", "lower",
+            "upper", "level", "interval", "observed", "warnings",
+            "headline", "error")
+  out <- as.data.frame(lapply(stats::setNames(cols, cols), function(k)
+    unlist(lapply(rows, `[[`, k))), stringsAsFactors = FALSE)
+  details <- lapply(rows, function(r) {
+    d <- r$details
+    if (!is.null(d$draws)) {
+      d$draws <- if (draws == "none") NULL else lcm_draws(d$draws, draws)
+    }
+    d
+  })
+  attr(out, "details") <- details
+  out
+}
+
+vc_estimate <- function(x, method = NULL, level = 0.95, ...,
+                        draws = c("auto", "posterior", "matrix"),
+                        errors = c("stop", "keep")) {
+  draws <- match.arg(draws)
+  errors <- match.arg(errors)
+  dots <- split_dots(list(...), "vc_estimate")
+  opts <- dots$opts
+  tab <- as_vc_table(x, dots$read)
   if (is.null(method)) {
     method <- if (length(tab$info$lists) == 2L) "chapman"
               else c("loglinear", "chao")
@@ -109,7 +134,6 @@ vc_estimate <- function(x, method = NULL, level = 0.95, ...,
     stop("vc_estimate: chapman and petersen need exactly 2 lists; pick two ",
          "with lists = c(\"A\", \"B\") or use method = \"pairwise\"",
          call. = FALSE)
-  if (!is.null(opts$n0_grid)) opts$n0_grid <- as.numeric(opts$n0_grid)
   opts$level <- level
   rows <- .Call(vcr_estimate, tab$ptr, as.character(method), opts)
   failed <- vapply(rows, function(r) r$status != 0L, logical(1))
@@ -119,17 +143,23 @@ vc_estimate <- function(x, method = NULL, level = 0.95, ...,
                  if (is.na(r$stratum)) "" else paste0(r$stratum, ": "),
                  r$method, r$error, r$status), call. = FALSE)
   }
-  cols <- c("stratum", "method", "lists", "estimate", "se", "lower",
-            "upper", "level", "interval", "observed", "warnings",
-            "headline", "error")
-  out <- as.data.frame(lapply(stats::setNames(cols, cols), function(k)
-    unlist(lapply(rows, `[[`, k))), stringsAsFactors = FALSE)
-  details <- lapply(rows, function(r) {
-    d <- r$details
-    if (!is.null(d$draws)) d$draws <- lcm_draws(d$draws, draws)
-    d
-  })
-  attr(out, "details") <- details
+  rows_to_df(rows, draws)
+}
+
+vc_batch <- function(x, method = NULL, level = 0.95, ...,
+                     draws = c("none", "auto", "posterior", "matrix")) {
+  draws <- match.arg(draws)
+  dots <- split_dots(list(...), "vc_batch")
+  opts <- dots$opts
+  if (!is.null(method) && length(method) == 0L)
+    stop("vc_batch: no methods named; leave method NULL for the default ",
+         "(chapman, loglinear, lcm, dga)", call. = FALSE)
+  tab <- as_vc_table(x, dots$read)
+  opts$level <- level
+  rows <- .Call(vcr_batch, tab$ptr,
+                if (is.null(method)) NULL else as.character(method), opts)
+  out <- rows_to_df(rows, draws)
+  out$status <- vapply(rows, function(r) r$status, integer(1))
   out
 }
 

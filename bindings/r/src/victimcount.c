@@ -19,6 +19,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "batch/vc_batch.h"
 #include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
 #include "models/vc_dga.h"
@@ -267,7 +268,8 @@ static int classical(const char *m, const vc_table *t, SEXP o, vcr_out *r,
     return st == VC_OK ? VC_OK : fail(r, &err);
 }
 
-static int loglinear(const vc_table *t, SEXP o, vcr_out *r)
+static int loglinear(const vc_table *t, SEXP o, uint64_t stream,
+                     vcr_out *r)
 {
     vc_error err;
     vc_error_clear(&err);
@@ -361,7 +363,7 @@ static int loglinear(const vc_table *t, SEXP o, vcr_out *r)
                 vc_loglin_boot_opts_default(&bo);
                 bo.B = (size_t)num(o, "bootstrap", 1000);
                 bo.seed = (uint64_t)num(o, "seed", VC_LCM_DEFAULT_SEED);
-                bo.stratum = vc_hash_string(t->label);
+                bo.stratum = stream;
                 bo.pthresh = num(o, "pthresh", 0.02);
                 bo.level = level;
                 vc_loglin_boot_result br;
@@ -418,7 +420,7 @@ static uint64_t next_round(uint64_t last, double secs, uint64_t thin)
     return (k ? k : 1) * thin;
 }
 
-static int lcm(const vc_table *t, SEXP o, vcr_out *r)
+static int lcm(const vc_table *t, SEXP o, uint64_t stream, vcr_out *r)
 {
     vc_error err;
     vc_error_clear(&err);
@@ -462,7 +464,7 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
                                   VC_LCM_DEFAULT_ITERATIONS);
     lo.thin = (uint64_t)num(o, "thin", VC_LCM_DEFAULT_THIN);
     lo.seed = (uint64_t)num(o, "seed", VC_LCM_DEFAULT_SEED);
-    lo.stratum = vc_hash_string(t->label);
+    lo.stratum = stream;
     lo.threads = (int)num(o, "threads", 0);
     lo.level = num(o, "level", 0.95);
     int st = vc_lcm_opts_check(&lo, t, &err);
@@ -533,7 +535,7 @@ static int lcm(const vc_table *t, SEXP o, vcr_out *r)
     return st == VC_OK ? VC_OK : fail(r, &err);
 }
 
-static int dga(const vc_table *t, SEXP o, vcr_out *r)
+static int dga(const vc_table *t, SEXP o, uint64_t stream, vcr_out *r)
 {
     vc_error err;
     vc_error_clear(&err);
@@ -554,7 +556,7 @@ static int dga(const vc_table *t, SEXP o, vcr_out *r)
     m.iterations = (uint64_t)num(o, "iterations", VC_LCM_DEFAULT_ITERATIONS);
     m.thin = (uint64_t)num(o, "thin", VC_LCM_DEFAULT_THIN);
     m.seed = (uint64_t)num(o, "seed", VC_LCM_DEFAULT_SEED);
-    m.stratum = vc_hash_string(t->label);
+    m.stratum = stream;
     m.threads = (int)num(o, "threads", 0);
     vc_dga_result *res = mcmc ? vc_dga_mcmc_fit(t, &d, &m, &err)
                               : vc_dga_fit(t, &d, &err);
@@ -663,6 +665,40 @@ static SEXP row(const char *m, const vc_dataset *d, const vc_table *t,
     return rl_done(&l);
 }
 
+/* Method m on t: its rows (one per pair for pairwise on 3 or more lists)
+ * into out from *k on, named `name`; stream keys its random draws. */
+static void run_method(const char *m, const char *name, const vc_dataset *d,
+                       const vc_table *t, SEXP opts, uint64_t stream,
+                       SEXP out, size_t *k)
+{
+    double level = num(opts, "level", 0.95);
+    size_t rows = strcmp(m, "pairwise") == 0 && t->J >= 3
+                      ? t->J * (t->J - 1) / 2 : 1;
+    for (size_t q = 0; q < rows; q++) {
+        vcr_out r;
+        memset(&r, 0, sizeof r);
+        r.details = R_NilValue;
+        if (strcmp(m, "loglinear") == 0) {
+            loglinear(t, opts, stream, &r);
+        } else if (strcmp(m, "lcm") == 0) {
+            lcm(t, opts, stream, &r);
+        } else if (strcmp(m, "dga") == 0) {
+            dga(t, opts, stream, &r);
+        } else {
+            classical(m, t, opts, &r, q);
+        }
+        PROTECT(r.details);
+        SET_VECTOR_ELT(out, (R_xlen_t)(*k)++, row(name, d, t, &r, level));
+        UNPROTECT(1);
+    }
+}
+
+/* The rows method m gives on a table of J lists. */
+static size_t method_rows(const char *m, size_t J)
+{
+    return strcmp(m, "pairwise") == 0 && J >= 3 ? J * (J - 1) / 2 : 1;
+}
+
 SEXP vcr_estimate(SEXP p, SEXP methods, SEXP opts);
 SEXP vcr_estimate(SEXP p, SEXP methods, SEXP opts)
 {
@@ -672,38 +708,69 @@ SEXP vcr_estimate(SEXP p, SEXP methods, SEXP opts)
     size_t cap = 0;
     for (size_t s = 0; s < d->ntables; s++) {
         for (size_t i = 0; i < nm; i++) {
-            size_t J = d->tables[s]->J;
-            cap += strcmp(ms[i], "pairwise") == 0 && J >= 3
-                       ? J * (J - 1) / 2 : 1;
+            cap += method_rows(ms[i], d->tables[s]->J);
         }
     }
     SEXP out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)cap));
     size_t k = 0;
-    double level = num(opts, "level", 0.95);
     for (size_t s = 0; s < d->ntables; s++) {
         const vc_table *t = d->tables[s];
+        /* a stratum's streams are keyed by its label (vc_batch.h) */
+        uint64_t stream = vc_hash_string(t->label);
         for (size_t i = 0; i < nm; i++) {
-            const char *m = ms[i];
-            size_t rows = strcmp(m, "pairwise") == 0 && t->J >= 3
-                              ? t->J * (t->J - 1) / 2 : 1;
-            for (size_t q = 0; q < rows; q++) {
-                vcr_out r;
-                memset(&r, 0, sizeof r);
-                r.details = R_NilValue;
-                if (strcmp(m, "loglinear") == 0) {
-                    loglinear(t, opts, &r);
-                } else if (strcmp(m, "lcm") == 0) {
-                    lcm(t, opts, &r);
-                } else if (strcmp(m, "dga") == 0) {
-                    dga(t, opts, &r);
-                } else {
-                    classical(m, t, opts, &r, q);
-                }
-                PROTECT(r.details);
-                SET_VECTOR_ELT(out, (R_xlen_t)k++, row(m, d, t, &r, level));
-                UNPROTECT(1);
-            }
+            run_method(ms[i], ms[i], d, t, opts, stream, out, &k);
         }
+    }
+    UNPROTECT(1);
+    return out;
+}
+
+/* `victimcount batch`'s units, from the library's plan (batch/vc_batch.h):
+ * the method that runs on each stratum's table, its seed and stream, and
+ * the units that cannot run, whose rows say why.  Interrupts are checked
+ * between units and within lcm's rounds. */
+SEXP vcr_batch(SEXP p, SEXP methods, SEXP opts);
+SEXP vcr_batch(SEXP p, SEXP methods, SEXP opts)
+{
+    vc_dataset *d = ds_get(p);
+    size_t nm;
+    const char **ms = strs(methods, &nm);
+    vc_error err;
+    vc_error_clear(&err);
+    size_t nu = 0;
+    vc_batch_unit *plan = vc_batch_plan(d, ms, nm,
+                                        (uint64_t)num(opts, "seed",
+                                                      VC_LCM_DEFAULT_SEED),
+                                        &nu, &err);
+    if (plan == NULL) {
+        Rf_error("%s [status %d]", err.msg, err.code);
+    }
+    /* in R's memory, so that an interrupt (a longjmp) leaks nothing */
+    vc_batch_unit *u = (vc_batch_unit *)R_alloc(nu ? nu : 1, sizeof *u);
+    memcpy(u, plan, nu * sizeof *u);
+    free(plan);
+    size_t cap = 0;
+    for (size_t i = 0; i < nu; i++) {
+        cap += u[i].status == VC_OK
+                   ? method_rows(u[i].run, d->tables[u[i].stratum]->J) : 1;
+    }
+    SEXP out = PROTECT(Rf_allocVector(VECSXP, (R_xlen_t)cap));
+    size_t k = 0;
+    for (size_t i = 0; i < nu; i++) {
+        R_CheckUserInterrupt();
+        const vc_table *t = d->tables[u[i].stratum];
+        if (u[i].status == VC_OK) {
+            run_method(u[i].run, u[i].asked, d, t, opts, u[i].stream, out,
+                       &k);
+            continue;
+        }
+        vcr_out r;
+        memset(&r, 0, sizeof r);
+        r.details = R_NilValue;
+        r.status = u[i].status;
+        snprintf(r.error, sizeof r.error, "%s", u[i].why);
+        SET_VECTOR_ELT(out, (R_xlen_t)k++,
+                       row(u[i].asked, d, t, &r, num(opts, "level", 0.95)));
     }
     UNPROTECT(1);
     return out;
@@ -713,6 +780,7 @@ static const R_CallMethodDef calls[] = {
     {"vcr_read", (DL_FUNC)&vcr_read, 4},
     {"vcr_info", (DL_FUNC)&vcr_info, 1},
     {"vcr_estimate", (DL_FUNC)&vcr_estimate, 3},
+    {"vcr_batch", (DL_FUNC)&vcr_batch, 3},
     {NULL, NULL, 0}};
 
 void R_init_victimcount(DllInfo *dll);

@@ -165,3 +165,86 @@ test_that("a GSL error does not abort R", {
   N <- vc_lcmCR(k, tabular = TRUE, samples = 1000)
   expect_length(N, 4000)
 })
+
+# The estimates of a CLI batch's unit files (DIR/cache/*.json, doubles with
+# 17 digits), as text, by "stratum|method", in row order.
+cache_estimates <- function(dir) {
+  out <- list()
+  for (f in list.files(file.path(dir, "cache"), pattern = "[.]json$",
+                       full.names = TRUE)) {
+    l <- readLines(f, encoding = "UTF-8", warn = FALSE)
+    top <- function(k) sub(sprintf('^ "%s": "(.*)",?$', k), "\\1",
+                           grep(sprintf('^ "%s": ', k), l, value = TRUE)[1])
+    if (top("variant") != "") next
+    est <- function(k) sub(",$", "", sub(sprintf('^    "%s": ', k), "",
+                           grep(sprintf('^    "%s": ', k), l, value = TRUE)))
+    nrow <- length(grep('^   "status": ', l))
+    e <- list(estimate = est("estimate"), lower = est("lower"),
+              upper = est("upper"))
+    expect_true(all(lengths(e) == nrow))
+    out[[paste(top("stratum"), top("method"), sep = "|")]] <- e
+  }
+  out
+}
+
+test_that("vc_batch is bit-identical to the CLI's batch", {
+  path <- ref("../examples/central-asia.csv")
+  out <- tempfile()
+  on.exit(unlink(out, recursive = TRUE))
+  st <- system2(cli(), c("batch", shQuote(path), "--strata", "country,year",
+                         "--methods", "chapman,loglinear,chao",
+                         "--bootstrap", "100", "--seed", "9", "--threads",
+                         "2", "--out", shQuote(out), "-q"),
+                stdout = FALSE)
+  expect_equal(st, 0L)
+  got <- vc_batch(path, method = c("chapman", "loglinear", "chao"),
+                  strata = c("country", "year"), bootstrap = 100, seed = 9,
+                  threads = 1)
+  expect_equal(nrow(got), 9L * (3L + 2L))  # chapman: three pairs
+  units <- cache_estimates(out)
+  expect_equal(length(units), 9L * 3L)
+  key <- paste(got$stratum, got$method, sep = "|")
+  for (k in unique(key)) {
+    rows <- got[key == k, ]
+    for (f in c("estimate", "lower", "upper")) {
+      # exact: the 17 digits C prints, as the unit file has them
+      expect_identical(sprintf("%.17g", rows[[f]]),
+                       sub("[.]0$", "", units[[k]][[f]]))
+    }
+  }
+  csv <- utils::read.csv(file.path(out, "results.csv"),
+                         stringsAsFactors = FALSE)
+  expect_identical(got$headline, csv$headline)
+  expect_identical(got$method, csv$method)
+})
+
+test_that("vc_batch: default methods, refused units, unknown methods", {
+  d <- data.frame(s = c("x", "x", "x", "x", "y"), A = c(1, 0, 1, 0, 1),
+                  B = c(0, 1, 1, 0, 0), C = c(0, 0, 0, 1, 0),
+                  count = c(50, 40, 20, 30, 9))
+  r <- vc_batch(d, method = c("chapman", "chao"), strata = "s")
+  expect_equal(r$method, c(rep("chapman", 3), "chao", "chapman", "chao"))
+  expect_equal(r$status[5:6], c(5L, 5L))
+  expect_match(r$error[5], "^only 1 list saw anyone here")
+  expect_error(vc_batch(d, method = "lcmcr", strata = "s"),
+               "unknown method")
+  expect_error(vc_batch(d, method = character(), strata = "s"),
+               "no methods named")
+  r <- vc_batch(d, strata = "s", iterations = 200, burnin = 50,
+                bootstrap = 20)
+  expect_equal(r$method[r$stratum == "y"],
+               c("chapman", "loglinear", "lcm", "dga"))
+})
+
+test_that("a long run stops at R's interrupt check (a time limit)", {
+  # setTimeLimit is checked where an interrupt is (R_CheckUserInterrupt)
+  t0 <- Sys.time()
+  setTimeLimit(elapsed = 1, transient = TRUE)
+  on.exit(setTimeLimit(elapsed = Inf))
+  expect_error(vc_estimate(ref("Kosovo.csv"), method = "lcm",
+                           iterations = 1e7, burnin = 0, threads = 1),
+               "time limit")
+  setTimeLimit(elapsed = Inf)
+  expect_lt(as.numeric(difftime(Sys.time(), t0, units = "secs")), 30)
+  gc() # the chains' finalizer frees them
+})
