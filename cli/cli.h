@@ -40,7 +40,8 @@ typedef enum {
 typedef enum {
     CLI_SELECT_STEPWISE,
     CLI_SELECT_AIC,
-    CLI_SELECT_BIC
+    CLI_SELECT_BIC,
+    CLI_SELECT_AICC   /* with --covariates only */
 } cli_select;
 
 /* A growable array of strings split from comma-separated option values. */
@@ -121,6 +122,11 @@ typedef struct {
     /* what to read: every command */
     const char *input;      /* the CSV file */
     cli_strings lists, strata, merge, omit;
+    cli_strings covariates; /* --covariates: the log-linear model takes
+                               them in (covariates.c) */
+    int by_pairs;           /* --by-pairs: estimates for pairs of
+                               covariate levels too */
+    const char *population; /* --population FILE: rates per 100,000 */
     const char *count_column;
     const char *encoding;   /* --encoding NAME, or NULL */
     /* what to write: every command */
@@ -496,6 +502,10 @@ void cli_synth_csv(const cli_synth_stratum *s, FILE *f);
 
 /* dispatch.c: run the command in argv[1]; returns the exit status. */
 int cli_main(int argc, char **argv);
+
+/* covariates.c: estimate's run when --covariates is given (d read with
+ * them); writes the output and returns the exit status. */
+int cli_estimate_covariates(const cli_options *o, const vc_dataset *d);
 
 /* estimate.c / validate.c */
 int cli_estimate(int argc, char **argv);

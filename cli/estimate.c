@@ -121,7 +121,9 @@ int cli_estimate(int argc, char **argv)
         return rc;
     }
     if (o.methods.n == 0) {
-        const char *dflt = (d->J == 2) ? "chapman" : "loglinear,chao";
+        const char *dflt = o.covariates.n > 0 ? "loglinear"
+                           : (d->J == 2)      ? "chapman"
+                                              : "loglinear,chao";
         if (cli_strings_add_csv(&o.methods, dflt) != 0) {
             vc_dataset_free(d);
             cli_options_free(&o);
@@ -143,6 +145,12 @@ int cli_estimate(int argc, char **argv)
         for (size_t i = 0; i < d->nnotes; i++) {
             fprintf(stderr, "note: %s\n", d->notes[i]);
         }
+    }
+    if (o.covariates.n > 0) {
+        rc = cli_estimate_covariates(&o, d);
+        vc_dataset_free(d);
+        cli_options_free(&o);
+        return rc;
     }
 
     /* Count rows, run, and collect. */

@@ -97,6 +97,7 @@ void cli_options_free(cli_options *o)
     cli_strings_free(&o->methods);
     cli_strings_free(&o->lists);
     cli_strings_free(&o->strata);
+    cli_strings_free(&o->covariates);
     cli_strings_free(&o->merge);
     cli_strings_free(&o->omit);
     cli_strings_free(&o->batch.sens_merge);
@@ -198,6 +199,7 @@ static const cli_choice intervals[] = {
     {NULL, 0}};
 static const cli_choice selects[] = {{"stepwise", CLI_SELECT_STEPWISE},
                                      {"aic", CLI_SELECT_AIC},
+                                     {"aicc", CLI_SELECT_AICC},
                                      {"bic", CLI_SELECT_BIC},
                                      {NULL, 0}};
 /* --sampler NAME: the latent-class model's samplers. */
@@ -294,6 +296,29 @@ static const cli_opt options[] = {
     {.name = "strata", .kind = CLI_OPT_LIST, .field = F(strata),
      .arg = "COLS", .help = "estimate separately for each value of these "
                             "columns, e.g. --strata country,year"},
+    {.name = "covariates", .kind = CLI_OPT_LIST, .field = F(covariates),
+     .commands = CMD_ESTIMATE | CMD_VALIDATE, .arg = "COLS",
+     .help = "categorical columns (e.g. sex,age,form) that enter the "
+             "log-linear model beside the lists: one model over all their "
+             "levels, N in total and for every level (JSON \"by\"); an empty "
+             "or NA cell is a missing value, filled in by EM.  --model then "
+             "takes R's formula operators over list and covariate names "
+             "(\"(IOM+NGO+Police)*sex + age\", \"(IOM+NGO+Police+sex+age)^2\"; "
+             "every main effect is always in); without --model the two-way "
+             "terms are searched (--select stepwise by AIC, or aic, aicc, bic "
+             "over every model when there are at most 12 terms); intervals "
+             "by parametric bootstrap (--bootstrap) or --interval wald.  "
+             "Other methods run on each level's table separately"},
+    {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
+     .commands = CMD_ESTIMATE,
+     .help = "with --covariates: also every pair of levels of two "
+             "covariates (\"sex:age\" = \"female:minor\")"},
+    {.name = "population", .kind = CLI_OPT_STRING, .field = F(population),
+     .commands = CMD_ESTIMATE, .arg = "FILE",
+     .help = "with --covariates: a CSV of population sizes (a population "
+             "column and stratum or covariate columns, one row per "
+             "combination) for victims per 100,000 with intervals (JSON "
+             "rate, rate_lower, rate_upper)"},
     {.name = "lists", .kind = CLI_OPT_LIST, .field = F(lists),
      .arg = "COLS", .help = "use only these list columns, in this order "
                             "(the others are still checked as lists; "
@@ -351,7 +376,8 @@ static const cli_opt options[] = {
      .choices = selects, .takes = "must be", .commands = EST_BATCH,
      .section = "loglinear", .arg = "HOW",
      .help = "stepwise (p-value threshold --pthresh), aic or bic (all "
-             "models with pairwise interactions)", .dflt = "stepwise"},
+             "models with pairwise interactions); aicc too with "
+             "--covariates", .dflt = "stepwise"},
     {.name = "pthresh", .kind = CLI_OPT_REAL, .field = F(loglinear.pthresh),
      REAL(0.0, 1.0), .takes = "must lie between 0 and 1",
      .commands = EST_BATCH, .section = "loglinear", .arg = "P",
@@ -530,6 +556,17 @@ int cli_parse(int argc, char **argv, const char *cmd, cli_options *o,
         o->lcm.iterations = VC_LCM_DEFAULT_ITERATIONS;
         o->lcm.until_converged = 1;
     }
+    if (o->covariates.n == 0
+        && (o->loglinear.select == CLI_SELECT_AICC || o->by_pairs
+            || o->population != NULL)) {
+        cli_error("%s: %s needs --covariates (see victimcount %s --help)",
+                  cmd,
+                  o->by_pairs             ? "--by-pairs"
+                  : o->population != NULL ? "--population"
+                                          : "--select aicc",
+                  cmd);
+        return CLI_EXIT_USAGE;
+    }
     return CLI_EXIT_OK;
 }
 
@@ -546,6 +583,8 @@ void cli_read_opts(const cli_options *o, vc_read_opts *r)
     r->omit = (const char *const *)o->omit.v;
     r->nomit = o->omit.n;
     r->encoding = o->encoding;
+    r->covariates = (const char *const *)o->covariates.v;
+    r->ncovariates = o->covariates.n;
 }
 
 /* name as one shell word: as it is when it is plain, else in single

@@ -309,7 +309,105 @@ typedef struct {
     uint64_t N, seed;
     int have_N, records;
     const char *output, *truth, *people;
+    cli_strings covs, missing;  /* --covariate, --missing as given */
+    vc_sim_covariates cv;       /* parsed from them by sim_model */
+    char *cov_name[VC_SIM_MAX_COVARIATES];
+    char *level_name[VC_SIM_MAX_COVARIATES][VC_SIM_MAX_LEVELS];
 } sim_options;
+
+/* A repeatable option kept whole, into the cli_strings at field. */
+static int parse_keep(const char *arg, void *field, const char **takes)
+{
+    cli_strings *v = field;
+    (void)takes;
+    char *copy = strdup(arg);
+    char **grown = realloc(v->v, (v->n + 1) * sizeof *grown);
+    if (grown != NULL) {
+        v->v = grown;
+    }
+    if (copy == NULL || grown == NULL) {
+        free(copy);
+        return CLI_EXIT_INTERNAL;
+    }
+    v->v[v->n++] = copy;
+    return CLI_EXIT_OK;
+}
+
+/* --covariate NAME=LEVEL:SHARE[:SHIFT],... into so->cv.  CLI_EXIT_*. */
+static int parse_covariate_spec(sim_options *so, const char *spec)
+{
+    vc_sim_covariates *cv = &so->cv;
+    const char *eq = strchr(spec, '=');
+    if (eq == NULL || eq == spec || cv->V >= VC_SIM_MAX_COVARIATES) {
+        goto bad;
+    }
+    size_t v = cv->V;
+    so->cov_name[v] = strndup(spec, (size_t)(eq - spec));
+    if (so->cov_name[v] == NULL) {
+        return CLI_EXIT_INTERNAL;
+    }
+    cv->V++;
+    const char *p = eq + 1;
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        if (colon == NULL || colon == p
+            || cv->nlevels[v] >= VC_SIM_MAX_LEVELS) {
+            goto bad;
+        }
+        size_t l = cv->nlevels[v];
+        so->level_name[v][l] = strndup(p, (size_t)(colon - p));
+        if (so->level_name[v][l] == NULL) {
+            return CLI_EXIT_INTERNAL;
+        }
+        cv->nlevels[v]++;
+        char *end = NULL;
+        errno = 0;
+        cv->share[v][l] = strtod(colon + 1, &end);
+        if (errno != 0 || end == colon + 1) {
+            goto bad;
+        }
+        if (*end == ':') {
+            const char *q = end + 1;
+            cv->shift[v][l] = strtod(q, &end);
+            if (errno != 0 || end == q) {
+                goto bad;
+            }
+        }
+        if (*end == '\0') {
+            return CLI_EXIT_OK;
+        }
+        if (*end != ',') {
+            goto bad;
+        }
+        p = end + 1;
+    }
+bad:
+    cli_error("simulate: --covariate takes NAME=LEVEL:SHARE[:SHIFT],... "
+              "(at most %d covariates of %d levels), e.g. "
+              "sex=female:0.4:-0.5,male:0.6, not \"%s\"",
+              VC_SIM_MAX_COVARIATES, VC_SIM_MAX_LEVELS, spec);
+    return CLI_EXIT_USAGE;
+}
+
+/* --missing NAME:RATE into so->cv.  CLI_EXIT_*. */
+static int parse_missing_spec(sim_options *so, const char *spec)
+{
+    const char *colon = strrchr(spec, ':');
+    for (size_t v = 0; colon != NULL && v < so->cv.V; v++) {
+        if (strlen(so->cov_name[v]) == (size_t)(colon - spec)
+            && strncmp(so->cov_name[v], spec, (size_t)(colon - spec)) == 0) {
+            char *end = NULL;
+            errno = 0;
+            so->cv.missing[v] = strtod(colon + 1, &end);
+            if (errno == 0 && end != colon + 1 && *end == '\0') {
+                return CLI_EXIT_OK;
+            }
+        }
+    }
+    cli_error("simulate: --missing takes NAME:RATE with a --covariate "
+              "name, e.g. age:0.2, not \"%s\"", spec);
+    return CLI_EXIT_USAGE;
+}
 
 /* --capture P1,P2,...: one probability per list. */
 static int parse_capture(const char *arg, void *field, const char **takes)
@@ -488,6 +586,17 @@ static const cli_opt sim_table[] = {
              "other outputs do not change"},
     {.name = "scripts", .kind = CLI_OPT_LIST, .field = F(scripts),
      .arg = "S,S,...", .help = "latin or cyrillic, one per list"},
+    {.name = "covariate", .kind = CLI_OPT_CUSTOM, .field = F(covs),
+     .parse = parse_keep, .arg = "NAME=LEVEL:SHARE[:SHIFT],...",
+     .help = "a categorical covariate: each level's share of the "
+             "population and the shift it adds to every list's capture "
+             "log-odds (default 0); repeatable.  The data gain a column per "
+             "covariate, the truth one row per level (covariate, level, N, "
+             "observed, unseen, seed)"},
+    {.name = "missing", .kind = CLI_OPT_CUSTOM, .field = F(missing),
+     .parse = parse_keep, .arg = "NAME:RATE",
+     .help = "each person seen has this covariate missing (NA) with "
+             "probability RATE"},
     {.name = "help", .short_name = 'h', .kind = CLI_OPT_HELP,
      .help = "this help"},
 };
@@ -510,6 +619,14 @@ static void sim_options_free(sim_options *so)
     cli_strings_free(&so->lists);
     cli_strings_free(&so->strata);
     cli_strings_free(&so->refs);
+    cli_strings_free(&so->covs);
+    cli_strings_free(&so->missing);
+    for (size_t v = 0; v < VC_SIM_MAX_COVARIATES; v++) {
+        free(so->cov_name[v]);
+        for (size_t l = 0; l < VC_SIM_MAX_LEVELS; l++) {
+            free(so->level_name[v][l]);
+        }
+    }
 }
 
 /* The options together: what the table cannot check one option at a
@@ -601,6 +718,22 @@ static int sim_model(sim_options *so)
         cli_error("simulate: %s", err.msg);
         return CLI_EXIT_USAGE;
     }
+    for (size_t i = 0; i < so->covs.n; i++) {
+        int rc = parse_covariate_spec(so, so->covs.v[i]);
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < so->missing.n; i++) {
+        int rc = parse_missing_spec(so, so->missing.v[i]);
+        if (rc != CLI_EXIT_OK) {
+            return rc;
+        }
+    }
+    if (so->cv.V > 0 && so->people != NULL) {
+        cli_error("simulate: --people does not take --covariate yet");
+        return CLI_EXIT_USAGE;
+    }
     if (so->nst == 0) {
         so->st = calloc(1, sizeof *so->st);
         if (so->st == NULL) {
@@ -624,12 +757,119 @@ static void sim_headers(const sim_options *so, FILE *out, FILE *tout)
     }
     for (size_t j = 0; j < so->m.J; j++) {
         put_field(out, so->lists.v[j], strlen(so->lists.v[j]));
-        fputs(j + 1 < so->m.J || !so->records ? "," : "\n", out);
+        fputs(j + 1 < so->m.J || !so->records || so->cv.V > 0 ? "," : "\n",
+              out);
+    }
+    for (size_t v = 0; v < so->cv.V; v++) {
+        put_field(out, so->cov_name[v], strlen(so->cov_name[v]));
+        fputs(v + 1 < so->cv.V || !so->records ? "," : "\n", out);
     }
     if (!so->records) {
         fputs("count\n", out);
     }
-    fputs("N,observed,unseen,expected_share_unseen,seed\n", tout);
+    fputs(so->cv.V > 0 ? "covariate,level,N,observed,unseen,seed\n"
+                       : "N,observed,unseen,expected_share_unseen,seed\n",
+          tout);
+}
+
+/* Stratum s with covariates: drawn and written (data and truth by
+ * level).  A status, err set. */
+static int sim_covariates(const sim_options *so, size_t s, FILE *out,
+                          FILE *tout, vc_error *err)
+{
+    const sim_stratum *st = &so->st[s];
+    const vc_sim_covariates *cv = &so->cv;
+    vc_sim_model ms = so->m;
+    char label[1024];
+    stratum_label(st->keys, label, sizeof label);
+    size_t J = ms.J, nx = (size_t)1 << J;
+    size_t ncomb = vc_sim_covariates_ncomb(cv, 0);
+    size_t ncombx = vc_sim_covariates_ncomb(cv, 1);
+    uint64_t *count = malloc(ncombx * nx * sizeof *count);
+    uint64_t *truth = malloc(ncomb * nx * sizeof *truth);
+    int status = count && truth ? vc_sim_model_scale(&ms, st->odds, err)
+                                : vc_error_set(err, VC_ENOMEM,
+                                               "out of memory");
+    if (status == VC_OK) {
+        status = vc_sim_draw_covariates(
+            &ms, cv, st->N, so->seed,
+            vc_hash_string(st->keys ? label : NULL), count, truth, err);
+    }
+    for (size_t cx = 0; status == VC_OK && cx < ncombx; cx++) {
+        size_t lev[VC_SIM_MAX_COVARIATES], rest = cx;
+        for (size_t v = cv->V; v-- > 0;) {
+            lev[v] = rest % (cv->nlevels[v] + 1);
+            rest /= cv->nlevels[v] + 1;
+        }
+        for (size_t x = 1; x < nx; x++) {
+            uint64_t n = count[cx * nx + x];
+            uint64_t reps = so->records ? n : (n > 0);
+            for (uint64_t i = 0; i < reps; i++) {
+                put_keys(out, st->keys);
+                for (size_t j = 0; j < J; j++) {
+                    fprintf(out, "%u,", (unsigned)(x >> j & 1u));
+                }
+                for (size_t v = 0; v < cv->V; v++) {
+                    const char *name = lev[v] == cv->nlevels[v]
+                                           ? "NA"
+                                           : so->level_name[v][lev[v]];
+                    put_field(out, name, strlen(name));
+                    fputs(v + 1 < cv->V || !so->records ? "," : "\n", out);
+                }
+                if (!so->records) {
+                    fprintf(out, "%llu\n", (unsigned long long)n);
+                }
+            }
+        }
+    }
+    /* the truth: total, then every level */
+    for (size_t g = 0; status == VC_OK; g++) {
+        size_t v = 0, l = 0, k = g;
+        if (g > 0) {
+            k = g - 1;
+            while (v < cv->V && k >= cv->nlevels[v]) {
+                k -= cv->nlevels[v];
+                v++;
+            }
+            if (v == cv->V) {
+                break;
+            }
+            l = k;
+        }
+        uint64_t N = 0, unseen = 0;
+        for (size_t c = 0; c < ncomb; c++) {
+            size_t rest = c, lv = 0;
+            for (size_t u = cv->V; u-- > 0;) {
+                if (u == v) {
+                    lv = rest % cv->nlevels[u];
+                }
+                rest /= cv->nlevels[u];
+            }
+            if (g > 0 && lv != l) {
+                continue;
+            }
+            for (size_t x = 0; x < nx; x++) {
+                N += truth[c * nx + x];
+            }
+            unseen += truth[c * nx];
+        }
+        put_keys(tout, st->keys);
+        if (g == 0) {
+            fputs(",,", tout);
+        } else {
+            put_field(tout, so->cov_name[v], strlen(so->cov_name[v]));
+            fputc(',', tout);
+            put_field(tout, so->level_name[v][l],
+                      strlen(so->level_name[v][l]));
+            fputc(',', tout);
+        }
+        fprintf(tout, "%llu,%llu,%llu,%llu\n", (unsigned long long)N,
+                (unsigned long long)(N - unseen),
+                (unsigned long long)unseen, (unsigned long long)so->seed);
+    }
+    free(count);
+    free(truth);
+    return status;
 }
 
 /* Draw stratum s: its pattern probabilities into prob and counts into
@@ -725,6 +965,14 @@ static int sim_run(const sim_options *so)
     for (size_t s = 0; s < so->nst && rc == CLI_EXIT_OK; s++) {
         vc_error err;
         vc_error_clear(&err);
+        if (so->cv.V > 0) {
+            int status = sim_covariates(so, s, out, tout, &err);
+            if (status != VC_OK) {
+                cli_error("simulate: %s", err.msg);
+                rc = cli_exit_for_status(status);
+            }
+            continue;
+        }
         int status = sim_draw(so, s, &po, prob, count, npat, &err);
         if (status != VC_OK) {
             cli_error("simulate: %s", err.msg);

@@ -26,6 +26,9 @@ void cli_validate_help(FILE *f)
     static const cli_opt_words own[] = {
         {"strata", "describe each stratum separately, e.g. --strata "
                    "country,year", NULL},
+        {"covariates", "describe each combination of the levels of these "
+                       "covariate columns (an empty or NA cell is a "
+                       "missing value, shown as such)", NULL},
         {"format", "text or json: the same description as one JSON object "
                    "(input, seen_by_list, tables with their overlaps and "
                    "problems)", "text"},

@@ -105,7 +105,26 @@ static int named_roles(vci_csv_reader *r)
         r->role[c] = VCI_ROLE_STRATUM;
         r->str_col[s] = c;
     }
-    r->nstr = nstrata;
+    size_t ncov = (o->covariates != NULL) ? o->ncovariates : 0;
+    for (size_t v = 0; v < ncov; v++) {
+        size_t c = find_column(r, o->covariates[v]);
+        if (c == SIZE_MAX) {
+            return unknown_column(r, "covariate column", o->covariates[v]);
+        }
+        if (r->role[c] != VCI_ROLE_IGNORE) {
+            return vci_csv_fail(
+                r, VC_EINVAL, "%s: covariate column \"%s\" cannot be used: %s",
+                r->source, o->covariates[v],
+                r->role[c] == VCI_ROLE_COUNT ? "it is the count column"
+                : r->role[c] == VCI_ROLE_STRATUM
+                    ? "it is a stratum column or named twice"
+                    : "it is named twice");
+        }
+        r->role[c] = VCI_ROLE_STRATUM;
+        r->str_col[nstrata + v] = c;
+    }
+    r->nstr = nstrata + ncov;
+    r->ncov = ncov;
     int selected = (o->lists != NULL && o->nlists > 0);
     for (size_t k = 0; selected && k < o->nlists; k++) {
         size_t c = find_column(r, o->lists[k]);
@@ -193,7 +212,8 @@ static int assign_roles(vci_csv_reader *r)
 {
     const vc_read_opts *o = r->opts;
     r->role = calloc(r->ncols, sizeof *r->role);
-    r->str_col = calloc(o->nstrata ? o->nstrata : 1, sizeof *r->str_col);
+    size_t nkeys = o->nstrata + (o->covariates != NULL ? o->ncovariates : 0);
+    r->str_col = calloc(nkeys ? nkeys : 1, sizeof *r->str_col);
     r->sel_col = calloc(r->ncols, sizeof *r->sel_col);
     r->sel_of = calloc(r->ncols, sizeof *r->sel_of);
     r->file_col = calloc(r->ncols, sizeof *r->file_col);

@@ -560,7 +560,9 @@ static int keep_tables(vci_csv_reader *r, vc_table **all, vc_dataset *d)
             }
             continue;
         }
-        t = drop_empty_lists(r, t);
+        /* With covariates every table keeps every list: the tables are
+         * the slices of one table that a model fits whole. */
+        t = r->ncov > 0 ? t : drop_empty_lists(r, t);
         if (t == NULL) {
             return r->status;
         }
@@ -603,6 +605,7 @@ vc_dataset *vci_csv_build_dataset(vci_csv_reader *r)
         || keep_tables(r, all, d) != VC_OK) {
         goto fail;
     }
+    d->ncovariates = r->ncov;
     d->notes = r->notes;
     d->nnotes = r->nnotes;
     r->notes = NULL;

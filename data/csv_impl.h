@@ -124,7 +124,8 @@ typedef struct {
     int aggregated;
     size_t count_col;
     size_t nstr;
-    size_t *str_col;
+    size_t *str_col;      /* the strata, then the covariates */
+    size_t ncov;          /* the last ncov of str_col are covariates */
     size_t Jsel;          /* selected lists, the bits of the row patterns */
     size_t *sel_col;
     int selection_drops;  /* the selection left some column out */

@@ -151,6 +151,16 @@ typedef struct {
     vc_read_advice *advice;      /* NULL, or filled when reading fails
                                     (kind VC_ADVICE_NONE when there is no
                                     advice to give) */
+    const char *const *covariates; /* categorical covariate columns: read
+                                    as stratum columns after the strata
+                                    (one table per combination of stratum
+                                    and covariate values, with every list
+                                    kept), for a model that takes them in
+                                    (estimators/vc_covloglin.h).  An empty
+                                    or NA cell is a missing value, kept as
+                                    it is in the keys ("" or "NA"): the
+                                    model fills it in by EM */
+    size_t ncovariates;
 } vc_read_opts;
 
 /*
@@ -175,6 +185,9 @@ typedef struct {
     size_t nnotes;       /* informational notes, one line each (owned):
                             duplicate patterns summed, rows dropped, ... */
     char **notes;
+    size_t ncovariates;  /* the last ncovariates of strata_cols (and of
+                            each table's keys) are the covariates of
+                            vc_read_opts.covariates; 0 without */
 } vc_dataset;
 
 /*
@@ -200,5 +213,34 @@ vc_dataset *vc_dataset_parse(const char *buf, size_t len, const char *source,
 
 /* Free a dataset; NULL is a no-op. */
 void vc_dataset_free(vc_dataset *d);
+
+/* ---------------------------------------------------------------------
+ * Population sizes (denominators of rates per 100,000)
+ * ------------------------------------------------------------------- */
+
+/* A table of population sizes: key columns (strata, covariates) and one
+ * population per row (population.c). */
+typedef struct {
+    size_t ncols;        /* key columns */
+    char **cols;         /* their names (owned) */
+    size_t nrows;
+    char **cells;        /* nrows * ncols key values (owned) */
+    double *population;  /* nrows, each > 0 */
+} vc_population;
+
+/* Read a CSV with a header naming a population column (any case) and key
+ * columns.  Errors (with file and record): VC_EIO, VC_EDATA (no
+ * population column, a row of the wrong width, a population that is not
+ * a number above 0, no rows), VC_ENOMEM.  Returned; free with
+ * vc_population_free. */
+vc_population *vc_population_read(const char *path, vc_error *err);
+void vc_population_free(vc_population *p);
+
+/* The population of the rows whose key columns names[i] hold values[i],
+ * i < n (n = 0: every row), into *sum.  VC_EUNDEFINED (no message) when a
+ * column named is not in the table or no row matches. */
+int vc_population_sum(const vc_population *p, size_t n,
+                      const char *const *names, const char *const *values,
+                      double *sum);
 
 #endif /* VC_DATA_H */

@@ -22,6 +22,7 @@
 #include "data/vc_data.h"
 #include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
+#include "estimators/vc_covloglin.h"
 #include "link/vc_link.h"
 #include "models/vc_models.h"
 #include "models/vc_dga.h"

@@ -159,4 +159,50 @@ void vc_sim_record_write(const gsl_rng *r, const vc_sim_person *p,
                          const vc_sim_list_style *ls, const vc_sim_errors *e,
                          vc_sim_record *out);
 
+/* ---------------------------------------------------------------------
+ * Covariates (covariates.c): populations split by categorical covariates
+ * whose levels change every list's capture odds, with covariate values
+ * missing at random among the people seen (issue 18).
+ * ------------------------------------------------------------------- */
+
+#define VC_SIM_MAX_COVARIATES 4
+#define VC_SIM_MAX_LEVELS 8
+
+/* Covariates of a simulated population.  Zero-initialise, then fill. */
+typedef struct {
+    size_t V;                                       /* 1..MAX_COVARIATES */
+    size_t nlevels[VC_SIM_MAX_COVARIATES];          /* 1..MAX_LEVELS */
+    double share[VC_SIM_MAX_COVARIATES][VC_SIM_MAX_LEVELS]; /* population
+                                    shares, >= 0, not all 0 (normalised) */
+    double shift[VC_SIM_MAX_COVARIATES][VC_SIM_MAX_LEVELS]; /* log-odds
+                                    shift of every list's capture */
+    double missing[VC_SIM_MAX_COVARIATES];          /* probability that a
+                                    person seen has this value missing,
+                                    [0, 1) */
+} vc_sim_covariates;
+
+/* Combinations of full levels (prod nlevels) and of levels-or-missing
+ * (prod (nlevels + 1); level nlevels[v] = missing).  0 when cv is
+ * invalid. */
+size_t vc_sim_covariates_ncomb(const vc_sim_covariates *cv, int with_missing);
+
+/*
+ * Draw a population of N people under m and cv: N is split among the
+ * combinations of levels (independent covariates, multinomial with the
+ * product of the shares), combination c is drawn as vc_sim_draw under m
+ * with every capture odds times exp(sum of its levels' shifts), and every
+ * person seen loses each covariate value v with probability missing[v],
+ * independently.  count (filled, ncomb(with_missing) * 2^J, index
+ * c' * 2^J + x where c' runs over levels-or-missing, covariate 0
+ * slowest) holds the people by what the data will show; truth (filled,
+ * ncomb(full) * 2^J) by their true levels, x = 0 the unseen.  Streams:
+ * (seed, stratum, 0, 0) splits N; combination c draws from
+ * (seed, stratum, c + 1, 0) and hides values from (seed, stratum, c + 1,
+ * 1), so the same seed gives the same population.  Errors: VC_EINVAL
+ * (cv or m invalid), VC_ENOMEM.
+ */
+int vc_sim_draw_covariates(const vc_sim_model *m, const vc_sim_covariates *cv,
+                           uint64_t N, uint64_t seed, uint64_t stratum,
+                           uint64_t *count, uint64_t *truth, vc_error *err);
+
 #endif /* VC_SIM_H */

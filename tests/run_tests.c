@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         vc_register_core_suite,   vc_register_table_suite,
         vc_register_data_suite,   vc_register_report_suite,
         vc_register_estimators_suite, vc_register_loglin_suite,
+        vc_register_covloglin_suite,
         vc_register_models_suite, vc_register_umbrella_suite,
         vc_register_dga_suite,    vc_register_ppc_suite,
         vc_register_sim_suite,    vc_register_cli_suite,

@@ -945,7 +945,7 @@ static void test_option_errors(void)
     } cases[] = {
         {"--seed -1", "--seed takes a whole number >= 0, not \"-1\""},
         {"--threads 0", "--threads takes a number from 1 to 4096, not \"0\""},
-        {"--select best", "--select must be stepwise, aic or bic, not "
+        {"--select best", "--select must be stepwise, aic, aicc or bic, not "
                           "\"best\""},
         {"--pthresh 1", "--pthresh must lie between 0 and 1, not \"1\""},
         {"--temperatures 1", "--temperatures takes a whole number from 2 "
@@ -1525,6 +1525,137 @@ static void test_converge_default(void)
     json_decref(r);
 }
 
+/* estimate --covariates: the by-level figures of R's glm
+ * (tests/fixtures/covloglin/reference.R, "t1 m2"), the bootstrap the
+ * same for any thread count, and the refusals. */
+static void test_covariates(void)
+{
+    const char *t1 = "tests/fixtures/covloglin/t1.csv";
+    char args[1024];
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "-f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    const char *out = slurp(out_path);
+    /* total 921.96130255173887, female 270.09174641371089, elder
+     * 396.60614620203216: JSON has 12 significant figures */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"estimate\": 921.961302552"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"female\",\n"
+                                       "          \"estimate\": "
+                                       "270.091746414"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"elder\",\n"
+                                       "          \"estimate\": "
+                                       "396.606146202"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"by\": ["));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"observed\": 160"));
+    /* the bootstrap: the same bytes with 1 and 2 threads, pairs too */
+    static char one[1 << 16];
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --select aic --by-pairs "
+             "--bootstrap 200 --threads 1 -f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    snprintf(one, sizeof one, "%s", slurp(out_path));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"covariate\": \"sex:age\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"level\": \"male:elder\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"search\": \"exhaustive\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"replicates\": 200"));
+    /* R's exhaustive AIC search picks A:B + A:sex, AIC 229.37950518 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(one, "\"aic\": 229.379505181"));
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --select aic --by-pairs "
+             "--bootstrap 200 --threads 2 -f json %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(out_path), one);
+    /* text: a table by level */
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--bootstrap 100 %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "age = child"));
+    /* other methods per level, with a note */
+    snprintf(args, sizeof args, "estimate --covariates sex --strata age -m chao %s", t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "elder sex=male"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "runs on the table of "
+                                                   "each covariate level"));
+    /* missing ages (NA) filled in by EM: reference.R's first EM run,
+     * age "adult" 243.36936117468301 */
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "-f json tests/fixtures/covloglin/t1miss.csv");
+    CU_ASSERT_EQUAL(run(args), 0);
+    out = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"people\": 104"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"level\": \"adult\",\n"
+                                       "          \"estimate\": "
+                                       "243.3693612"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"estimate\": 921.961302552"));
+    /* rates per 100,000: female 270.09174641371089 of 1,000,000 */
+    snprintf(args, sizeof args,
+             "estimate --covariates sex,age --model "
+             "'IOM*NGO + (IOM+NGO+Police)*sex + age' --interval wald "
+             "--population tests/fixtures/covloglin/t1pop.csv -f json %s",
+             t1);
+    CU_ASSERT_EQUAL(run(args), 0);
+    out = slurp(out_path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"rate\": 27.0091746414"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"population\": 1980000.0"));
+    /* simulate with covariates: a column per covariate, NA for missing
+     * values, the truth by level, the same bytes for the same seed */
+    static char sim1[1 << 16];
+    snprintf(args, sizeof args,
+             "simulate --lists A,B,C --capture 0.2,0.15,0.1 --N 3000 "
+             "--covariate sex=female:0.4:0.5,male:0.6 --missing sex:0.2 "
+             "--truth %s/truth.csv", tmpdir);
+    CU_ASSERT_EQUAL(run(args), 0);
+    snprintf(sim1, sizeof sim1, "%s", slurp(out_path));
+    CU_ASSERT(strncmp(sim1, "A,B,C,sex,count\n", 16) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sim1, ",NA,"));
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/truth.csv", tmpdir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(tpath), "\n,,3000,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(tpath), "\nsex,female,"));
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(out_path), sim1);
+    /* and estimate reads it back, the missing sexes by EM */
+    char spath[600];
+    tmp_file("sim.csv", sim1, spath, sizeof spath);
+    snprintf(args, sizeof args, "estimate --covariates sex --bootstrap 50 "
+             "-f json %s", spath);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(out_path), "\"missing_covariates\""));
+    /* refusals */
+    char path[600];
+    tmp_file("pop.csv", "region,population\nnorth,10\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "\"region\" is neither"));
+    tmp_file("pop2.csv", "sex,population\nfemale,x\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex,age "
+             "--population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "pop2.csv:2: column "
+                                                   "\"population\""));
+    snprintf(args, sizeof args, "estimate --population %s %s", path, t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+    tmp_file("na.csv", "IOM,NGO,sex\nNA,0,f\n0,1,NA\n", path, sizeof path);
+    snprintf(args, sizeof args, "estimate --covariates sex %s", path);
+    CU_ASSERT_EQUAL(run(args), 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "na.csv:2: column "
+                                                   "\"IOM\""));
+    snprintf(args, sizeof args, "estimate --select aicc %s", t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+    snprintf(args, sizeof args, "estimate --covariates sex,age --model "
+             "'IOM*+NGO' %s", t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "at character 5"));
+    snprintf(args, sizeof args, "batch --covariates sex --out %s/b %s",
+             tmpdir, t1);
+    CU_ASSERT_EQUAL(run(args), 2);
+}
+
 int vc_register_cli_suite(void)
 {
     CU_pSuite s = CU_add_suite("cli", setup, teardown);
@@ -1566,7 +1697,8 @@ int vc_register_cli_suite(void)
         || CU_add_test(s, "progress on a terminal", test_progress_tty)
                == NULL
         || CU_add_test(s, "loglinear forms", test_loglinear_forms) == NULL
-        || CU_add_test(s, "output errors", test_output_errors) == NULL) {
+        || CU_add_test(s, "output errors", test_output_errors) == NULL
+        || CU_add_test(s, "covariates", test_covariates) == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

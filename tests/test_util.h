@@ -63,6 +63,7 @@ int vc_register_core_suite(void);
 int vc_register_data_suite(void);
 int vc_register_estimators_suite(void);
 int vc_register_loglin_suite(void);
+int vc_register_covloglin_suite(void);
 int vc_register_models_suite(void);
 int vc_register_umbrella_suite(void);
 int vc_register_cli_suite(void);

@@ -88,7 +88,8 @@ class ReadOpts(Structure):
                 ("strata", POINTER(c_char_p)), ("nstrata", c_size_t),
                 ("merge", POINTER(c_char_p)), ("nmerge", c_size_t),
                 ("omit", POINTER(c_char_p)), ("nomit", c_size_t),
-                ("encoding", c_char_p), ("advice", POINTER(ReadAdvice))]
+                ("encoding", c_char_p), ("advice", POINTER(ReadAdvice)),
+                ("covariates", POINTER(c_char_p)), ("ncovariates", c_size_t)]
 
 
 class Dataset(Structure):
@@ -98,7 +99,8 @@ class Dataset(Structure):
                 ("strata_cols", POINTER(c_char_p)),
                 ("ntables", c_size_t), ("tables", POINTER(POINTER(Table))),
                 ("n", c_uint64), ("dropped", c_uint64),
-                ("nnotes", c_size_t), ("notes", POINTER(c_char_p))]
+                ("nnotes", c_size_t), ("notes", POINTER(c_char_p)),
+                ("ncovariates", c_size_t)]
 
 
 class Estimate(Structure):
