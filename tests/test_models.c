@@ -115,6 +115,8 @@ int vc_register_models_suite(void)
         {"umbrella sampling vs exact posterior", test_umbrella_exact},
         {"umbrella sampling: a strong bias on alpha", test_umbrella_alpha},
         {"UK: umbrella sampling on N (issue 21)", test_umbrella_uk},
+        {"UK: samplers against the umbrella figures (issue 21)",
+         test_uk_samplers_umbrella},
         {"chains' agreement on the tails", test_tail_agreement},
         {"tempering: a region a replica sees", test_replica_region},
         {"separate modes of N", test_modes},

@@ -79,6 +79,7 @@ void test_tempering_exact_long(void);
 void test_umbrella_exact(void);
 void test_umbrella_alpha(void);
 void test_umbrella_uk(void);
+void test_uk_samplers_umbrella(void);
 
 /* test_moves.c */
 void test_splitmerge_vs_gibbs_k4(void);

@@ -720,3 +720,68 @@ void test_umbrella_uk(void)
     vc_lcm_umbrella_free(um);
     vc_table_free(t);
 }
+
+/* UK, issue 21: the default sampler (and, in make test-slow, tempering,
+ * whose replicas make the hybrid's label swaps and flip since 0.4.0)
+ * against the umbrella figures above, which do not depend on a chain's
+ * own crossing between regions: P(N < 15,000) 0.0018 (se 0.0001), 2.5%
+ * point 17,000 (se 40), median 22,850 (se 40).  4 chains x 200,000 sweeps
+ * (thin 10); the share's standard error from the chains' spread of their
+ * own shares (each chain crosses the region many times at this length),
+ * the quantiles' from the summary's MCSE.  Plain tempering (0.3.1) put
+ * 2.3% below 15,000 here (seed 81) and its 2.5% point at 15,193. */
+static void uk_sampler_vs_umbrella(int sampler, uint64_t seed)
+{
+    vc_table *t = read_reference("UKdat.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_lcm_opts o;
+    vc_lcm_opts_default(&o);
+    o.sampler = sampler;
+    o.seed = seed;
+    o.chains = 4;
+    vc_error err;
+    vc_error_clear(&err);
+    vc_lcm_chains *c = vc_lcm_chains_alloc(t, &o, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_round(c, 200000, &err), VC_OK);
+    vc_lcm_summary s;
+    CU_ASSERT_EQUAL_FATAL(vc_lcm_chains_summary(c, &s, &err), VC_OK);
+    double share[4], mean = 0.0;
+    for (size_t i = 0; i < 4; i++) {
+        const vc_lcm_trace *tr = vc_lcm_chains_trace(c, i);
+        size_t below = 0;
+        for (size_t k = 0; k < tr->ndraws; k++) {
+            below += tr->N[k] < 15000;
+        }
+        share[i] = (double)below / (double)tr->ndraws;
+        mean += share[i] / 4.0;
+    }
+    double var = 0.0;
+    for (size_t i = 0; i < 4; i++) {
+        var += (share[i] - mean) * (share[i] - mean) / 3.0;
+    }
+    double se = sqrt(var / 4.0);
+    fprintf(stderr, "\n    UK %s: P(N<15,000) %.5f (%.5f; chains %.4f "
+            "%.4f %.4f %.4f), 2.5%% %.0f (%.0f), median %.0f (%.0f)",
+            s.sampler, mean, se, share[0], share[1], share[2], share[3],
+            s.N.lower, s.N.mcse_lower, s.N.median, s.N.mcse_median);
+    /* at least 0.0005 for the share's se: four chains estimate a spread
+     * roughly, and a run may by chance see nearly equal shares */
+    ASSERT_WITHIN_SE(mean, 0.0018,
+                     sqrt(se * se + 0.0005 * 0.0005 + 1e-8), 4.0);
+    ASSERT_WITHIN_SE(s.N.lower, 17000.0,
+                     sqrt(s.N.mcse_lower * s.N.mcse_lower + 1600.0), 4.0);
+    ASSERT_WITHIN_SE(s.N.median, 22850.0,
+                     sqrt(s.N.mcse_median * s.N.mcse_median + 1600.0), 4.0);
+    CU_ASSERT(s.N.rhat < 1.01);
+    vc_lcm_chains_free(c);
+    vc_table_free(t);
+}
+
+void test_uk_samplers_umbrella(void)
+{
+    uk_sampler_vs_umbrella(VC_LCM_SAMPLER_HYBRID, 82);
+    if (vc_test_slow()) {
+        uk_sampler_vs_umbrella(VC_LCM_SAMPLER_TEMPERING, 81);
+    }
+}
