@@ -223,6 +223,10 @@ void cli_ppc_text(const vc_ppc *p, const vc_table *t, int status,
 double cli_result_ppp_of(const cli_result *r);
 int cli_result_check(const cli_result *r, char *reason, size_t size);
 
+/* Name each failed result on standard error (cli/estimate.c); returns the
+ * exit status: the first failure's, CLI_EXIT_INTERNAL if any is internal. */
+int cli_report_failures(const cli_result *res, size_t nres);
+
 /* optable.c: a command's options as a table.  One entry per option; the
  * parser builds getopt_long's tables from it, checks values and words
  * every refusal the same way for every command:

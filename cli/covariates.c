@@ -683,18 +683,7 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
         }
     }
     if (rc == CLI_EXIT_OK && failed) {
-        for (size_t r = 0; r < nres; r++) {
-            if (res[r].status != VC_OK) {
-                cli_error("%s%s%s: %s", res[r].table->label
-                                            ? res[r].table->label : "",
-                          res[r].table->label ? ": " : "", res[r].method,
-                          res[r].error);
-                int code = cli_exit_for_status(res[r].status);
-                if (rc == CLI_EXIT_OK || code == CLI_EXIT_INTERNAL) {
-                    rc = code;
-                }
-            }
-        }
+        rc = cli_report_failures(res, nres);
     }
     for (size_t r = 0; r < nres; r++) {
         cli_result_clear(&res[r]);

@@ -98,6 +98,26 @@ void cli_estimate_help(FILE *f)
         "      -f json -o results.json file.csv\n", f);
 }
 
+/* Name each failed result on standard error; the exit status: the
+ * first failure's, or CLI_EXIT_INTERNAL when any failure is internal. */
+int cli_report_failures(const cli_result *res, size_t nres)
+{
+    int rc = CLI_EXIT_OK;
+    for (size_t r = 0; r < nres; r++) {
+        if (res[r].status != VC_OK) {
+            cli_error("%s%s%s: %s", res[r].table->label
+                                        ? res[r].table->label : "",
+                      res[r].table->label ? ": " : "", res[r].method,
+                      res[r].error);
+            int code = cli_exit_for_status(res[r].status);
+            if (rc == CLI_EXIT_OK || code == CLI_EXIT_INTERNAL) {
+                rc = code;
+            }
+        }
+    }
+    return rc;
+}
+
 int cli_estimate(int argc, char **argv)
 {
     cli_options o;
@@ -233,18 +253,7 @@ int cli_estimate(int argc, char **argv)
         free(draws_buf);
     }
     if (rc == CLI_EXIT_OK && failed) {
-        for (size_t r = 0; r < nres; r++) {
-            if (res[r].status != VC_OK) {
-                cli_error("%s%s%s: %s", res[r].table->label
-                                            ? res[r].table->label : "",
-                          res[r].table->label ? ": " : "", res[r].method,
-                          res[r].error);
-                int code = cli_exit_for_status(res[r].status);
-                if (rc == CLI_EXIT_OK || code == CLI_EXIT_INTERNAL) {
-                    rc = code;
-                }
-            }
-        }
+        rc = cli_report_failures(res, nres);
     }
     for (size_t r = 0; r < nres; r++) {
         cli_result_clear(&res[r]);

@@ -46,6 +46,7 @@
 #include <gsl/gsl_sf_gamma.h>
 
 #include "estimators/covloglin_impl.h"
+#include "estimators/loglin_impl.h"
 
 /* Converged when no linear predictor moves more than this in one Newton
  * step; the next step then moves by about its square. */
@@ -53,8 +54,6 @@
 #define MAXITER 100
 /* exp() overflows beyond about 709.8. */
 #define LOG_MEAN_MAX 700.0
-/* LP optimum (counts scaled to max 1) counted as zero. */
-#define EXIST_TOL 1e-9
 
 struct vc_covloglin_workspace {
     const vc_covtable *ct;
@@ -297,20 +296,7 @@ static int lp_exists(const double *y, const vc_covloglin_workspace *w,
     free(ja);
     free(ar);
     free(margin);
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    int rc = glp_simplex(lp, &parm);
-    int st = glp_get_status(lp);
-    double opt = glp_get_obj_val(lp);
-    glp_delete_prob(lp);
-    if (rc != 0 || st != GLP_OPT) {
-        return vc_error_set(err, VC_ENUMERIC,
-                            "existence check: GLPK simplex failed (return "
-                            "%d, status %d)", rc, st);
-    }
-    *exists = opt > EXIST_TOL;
-    return VC_OK;
+    return vci_lp_solve_exists(lp, exists, err);
 }
 
 /* H = X' W X and b = X' (W eta + y - mu) over the observed cells (upper

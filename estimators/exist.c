@@ -47,6 +47,24 @@
  * taken not to exist.  Rounding in the simplex leaves about 1e-15. */
 #define EXIST_TOL 1e-9
 
+int vci_lp_solve_exists(struct glp_prob *lp, int *exists, vc_error *err)
+{
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    int rc = glp_simplex(lp, &parm);
+    int st = glp_get_status(lp);
+    double opt = glp_get_obj_val(lp);
+    glp_delete_prob(lp);
+    if (rc != 0 || st != GLP_OPT) {
+        return vc_error_set(err, VC_ENUMERIC,
+                            "existence check: GLPK simplex failed (return "
+                            "%d, status %d)", rc, st);
+    }
+    *exists = opt > EXIST_TOL;
+    return VC_OK;
+}
+
 int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
                          int *exists, vc_error *err)
 {
@@ -140,20 +158,7 @@ int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
     free(ja);
     free(ar);
 
-    glp_smcp parm;
-    glp_init_smcp(&parm);
-    parm.msg_lev = GLP_MSG_OFF;
-    int rc = glp_simplex(lp, &parm);
-    int st = glp_get_status(lp);
-    double opt = glp_get_obj_val(lp);
-    glp_delete_prob(lp);
-    if (rc != 0 || st != GLP_OPT) {
-        return vc_error_set(err, VC_ENUMERIC,
-                            "existence check: GLPK simplex failed (return "
-                            "%d, status %d)", rc, st);
-    }
-    *exists = opt > EXIST_TOL;
-    return VC_OK;
+    return vci_lp_solve_exists(lp, exists, err);
 }
 
 int vc_loglin_exist(const vc_table *t, const vc_loglin_model *m, int *code,

@@ -101,6 +101,14 @@ int vci_loglin_fit_dense(const double *y, double n, int include0,
 int vci_loglin_lp_exists(const double *y, const vc_loglin_workspace *w,
                          int *exists, vc_error *err);
 
+/* Solve the existence linear program lp (GLPK, maximising the slack s on
+ * counts scaled to a maximum of 1; exist.c), quietly, free it, and set
+ * *exists to 1 when the optimum is clearly positive (above EXIST_TOL,
+ * exist.c).  Shared by the log-linear fits with and without covariates.
+ * VC_ENUMERIC when the simplex fails. */
+struct glp_prob;
+int vci_lp_solve_exists(struct glp_prob *lp, int *exists, vc_error *err);
+
 /* 1 when parameter k (as set up in w) has a design column of general
  * values (heterogeneity, M0's k_x) rather than the 0/1 indicator of
  * pmask[k]. */
