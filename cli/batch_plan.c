@@ -396,8 +396,9 @@ static int enumerate_cov_units(cli_batch_plan *p)
 }
 
 /* With --covariates: the strata of d with the covariates summed over
- * (p->view), their tables by level, and --population. */
-static int covariate_strata(cli_batch_plan *p)
+ * (p->view), their tables by level, and --population.  quiet: no note
+ * (an MPI worker; rank 0 says it). */
+static int covariate_strata(cli_batch_plan *p, int quiet)
 {
     int rc = CLI_EXIT_OK;
     p->pop = cli_cov_population(&p->o, p->d, &rc);
@@ -432,7 +433,7 @@ static int covariate_strata(cli_batch_plan *p)
     p->view.ntables = p->ncov;
     p->view.tables = p->wholes;
     p->sd = &p->view;
-    if (others && !p->o.quiet) {
+    if (others && !p->o.quiet && !quiet) {
         fprintf(stderr, "note: only loglinear takes covariates: the other "
                 "methods run on the table of each covariate level "
                 "separately\n");
@@ -554,7 +555,7 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
     p->mo.no_timing = 1;
     p->sd = p->d;
     if (p->o.covariates.n > 0) {
-        rc = covariate_strata(p);
+        rc = covariate_strata(p, quiet);
         if (rc != CLI_EXIT_OK) {
             cli_batch_plan_free(p);
             return rc;
