@@ -1750,6 +1750,21 @@ static void test_batch_covariates(void)
              "--bootstrap 200 --seed 11 --out %s %s", dir, path);
     CU_ASSERT_EQUAL(run(args), 0);
     CU_ASSERT_STRING_EQUAL(slurp(res), first);
+    /* the population is part of the cache key: with one, the cached
+     * units are not taken and the rates are there */
+    char pop[600];
+    tmp_file("bcovpop.csv", "region,sex,population\nnorth,female,1e6\n"
+             "north,male,1e6\nsouth,female,5e5\nsouth,male,5e5\n", pop,
+             sizeof pop);
+    snprintf(args, sizeof args,
+             "batch -q --covariates sex --strata region -m loglinear,chapman "
+             "--bootstrap 200 --seed 11 --population %s --out %s %s", pop,
+             dir, path);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(res), "\"rate_upper\""));
+    snprintf(res, sizeof res, "%s/results.csv", dir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(res), ",covariate,covariate_level,"
+                                              "rate,rate_lower,rate_upper"));
     /* a population with a column that is neither a stratum nor a
      * covariate (age) is refused before anything is computed */
     snprintf(args, sizeof args,
