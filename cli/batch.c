@@ -450,7 +450,12 @@ int cli_batch_assemble(cli_batch_plan *p)
                           &rows[nrows]);
             rows[nrows].variant = u->kind >= 0 ? u->variant : NULL;
             rows[nrows].variant_kind = u->kind;
-            rows[nrows].base = p->sd->tables[u->stratum];
+            /* with --covariates a method run on one level's table is
+             * that level's row, not the stratum's: the synthesis compares
+             * it with the level's other rows only (like with like) */
+            rows[nrows].base = p->cov != NULL && u->cs == NULL
+                                   ? u->t
+                                   : p->sd->tables[u->stratum];
             row_unit[nrows++] = i;
         }
     }
