@@ -58,6 +58,19 @@ void cli_batch_help(FILE *f)
                  "threads or the other strata in the file", NULL},
         {"threads", "strata run in parallel on N threads", "all cores"},
         {"quiet", "no progress on standard error", NULL},
+        {"covariates",
+         "categorical columns (e.g. sex,age,form) that enter the log-linear "
+         "model beside the lists (see victimcount estimate --help): each "
+         "stratum's loglinear unit fits one model over the lists and the "
+         "covariates, with N in total and for every level; the other "
+         "methods run on each level's table.  results.json keeps \"by\"; "
+         "results.csv gains columns covariate and covariate_level (empty "
+         "on a stratum's own rows) and, after each loglinear row, one row per "
+         "level with its estimate, interval and observed (the level's "
+         "share of people with a missing value included) and, with "
+         "--population, rate, rate_lower and rate_upper per 100,000; the "
+         "report a table and a figure per covariate.  Not with "
+         "--sensitivity", NULL},
         {NULL, NULL, NULL}};
     cli_options_help(f, "batch", NULL, own);
     static const char *const methods[] = {"loglinear", "lcm", "dga"};
@@ -132,7 +145,19 @@ json_t *cli_batch_unit_compute(const cli_batch_plan *p, size_t i,
         return NULL;
     }
     size_t nrows;
-    if (u->why[0] != '\0' || bu.status != VC_OK) {
+    if (u->cs != NULL) {
+        /* the stratum's model with covariates: one row, with "by" */
+        nrows = 1;
+        res[0].table = u->t;
+        res[0].method = u->m->name;
+        vc_error err;
+        vc_error_clear(&err);
+        res[0].status = cli_cov_run(u->cs->ct, u->cs->whole, p->pop, p->d,
+                                    &mo, &res[0], &err);
+        if (res[0].status != VC_OK) {
+            snprintf(res[0].error, sizeof res[0].error, "%s", err.msg);
+        }
+    } else if (u->why[0] != '\0' || bu.status != VC_OK) {
         nrows = 1;
         res[0].table = u->t;
         res[0].method = u->m->name;
@@ -181,10 +206,10 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
     double elapsed = cli_seconds() - p->t0;
     if (p->progress == CLI_PROGRESS_TTY) {
         fprintf(stderr, "\r\033[Kbatch: %zu/%zu units, %zu/%zu strata done",
-                done, total, p->sdone, p->d->ntables);
+                done, total, p->sdone, p->sd->ntables);
     } else if (p->progress == CLI_PROGRESS_LINES && i < p->nunits) {
         fprintf(stderr, "batch: %zu/%zu units, %zu/%zu strata done "
-                "(%s%s%s, %.1f s)", done, total, p->sdone, p->d->ntables,
+                "(%s%s%s, %.1f s)", done, total, p->sdone, p->sd->ntables,
                 p->units[i].name, by ? ", " : "", by ? by : "", elapsed);
     } else {
         return;
@@ -425,11 +450,16 @@ int cli_batch_assemble(cli_batch_plan *p)
                           &rows[nrows]);
             rows[nrows].variant = u->kind >= 0 ? u->variant : NULL;
             rows[nrows].variant_kind = u->kind;
-            rows[nrows].base = p->d->tables[u->stratum];
+            /* with --covariates a method run on one level's table is
+             * that level's row, not the stratum's: the synthesis compares
+             * it with the level's other rows only (like with like) */
+            rows[nrows].base = p->cov != NULL && u->cs == NULL
+                                   ? u->t
+                                   : p->sd->tables[u->stratum];
             row_unit[nrows++] = i;
         }
     }
-    const vc_dataset *d = p->d;
+    const vc_dataset *d = p->sd;
     if (rc == CLI_EXIT_OK) {
         fill_sensitivity(rows, row_unit, p->units, nrows);
         rc = write_output(o->batch.out_dir, "results.csv", o, d, rows, nrows,

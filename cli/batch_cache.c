@@ -172,7 +172,8 @@ int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
     }
     remove_stale_temporaries(p->cache);
     p->todo = calloc(p->nunits ? p->nunits : 1, sizeof *p->todo);
-    p->left = calloc(p->d->ntables ? p->d->ntables : 1, sizeof *p->left);
+    size_t nstrata = p->sd->ntables;
+    p->left = calloc(nstrata ? nstrata : 1, sizeof *p->left);
     if (p->todo == NULL || p->left == NULL) {
         cli_error("out of memory");
         return CLI_EXIT_INTERNAL;
@@ -185,7 +186,7 @@ int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
         }
         json_decref(j);
     }
-    for (size_t s = 0; s < p->d->ntables; s++) {
+    for (size_t s = 0; s < p->sd->ntables; s++) {
         p->sdone += p->left[s] == 0;
     }
     batch_progress_start(p, progress);

@@ -34,6 +34,8 @@ typedef struct {
     char path[4096 + 80];    /* DIR/cache/<key>.json */
     char name[1400];         /* "Kazakhstan 2004, lcm, without IOM" */
     json_t *loaded;          /* the unit file's contents */
+    const cli_cov_stratum *cs; /* with --covariates, the loglinear unit of
+                                a stratum: its model with covariates */
 } batch_unit;
 
 /* A variant of one stratum's table, before it is paired with methods. */
@@ -49,7 +51,14 @@ typedef struct {
 struct cli_batch_plan {
     cli_options o;           /* as parsed */
     cli_options mo;          /* what each method runner gets */
-    vc_dataset *d;
+    vc_dataset *d;           /* as read (with --covariates: a table per
+                                stratum and combination of levels) */
+    const vc_dataset *sd;    /* its strata: d, or with --covariates view */
+    vc_dataset view;         /* d with the covariates summed over */
+    cli_cov_stratum *cov;    /* with --covariates: per stratum of view */
+    size_t ncov;
+    vc_table **wholes;       /* view's tables (cov[s].whole) */
+    vc_population *pop;      /* --population, or NULL */
     batch_unit *units;
     size_t nunits;
     char cache[4096];        /* DIR/cache */

@@ -226,8 +226,9 @@ static vc_table *variant_table(const vc_table *t, const batch_variant *v,
 }
 
 /* SHA-256 of the canonical description of unit u, as hex. */
-static int unit_key(batch_unit *u, const cli_options *o)
+static int unit_key(batch_unit *u, const cli_batch_plan *p)
 {
+    const cli_options *o = &p->o;
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -251,6 +252,10 @@ static int unit_key(batch_unit *u, const cli_options *o)
                 (unsigned long long)t->count[i]);
     }
     fprintf(f, "dropped %llu\n", (unsigned long long)t->dropped);
+    if (u->cs != NULL) {
+        /* the model with covariates sees the table by level, not t */
+        cli_cov_key(u->cs->ct, o, p->pop, f);
+    }
     if (fclose(f) != 0) {
         free(buf);
         return -1;
@@ -314,6 +319,13 @@ static int check_options(cli_options *o)
         cli_error("batch: --out DIR is too long");
         return CLI_EXIT_USAGE;
     }
+    if (o->covariates.n > 0
+        && (o->batch.sensitivity != 0 || o->batch.sens_merge.n > 0)) {
+        cli_error("batch: --sensitivity is not taken with --covariates "
+                  "(the variants would need a model with covariates of "
+                  "their own)");
+        return CLI_EXIT_USAGE;
+    }
     if (o->batch.linkage_report != NULL) {
         int rc = load_linkage_report(o);
         if (rc != CLI_EXIT_OK) {
@@ -339,10 +351,103 @@ static int check_options(cli_options *o)
 /* Enumerate p's units in output order: stratum, method, variant (the
  * variants of each stratum from stratum_variants, the same list for every
  * method). */
+/* With --covariates: per stratum and method, loglinear's model with
+ * covariates on the stratum, or the method on each level's table (as
+ * estimate runs them). */
+static int enumerate_cov_units(cli_batch_plan *p)
+{
+    const cli_options *o = &p->o;
+    size_t cap = 0;
+    for (size_t s = 0; s < p->ncov; s++) {
+        cap += o->methods.n * (1 + p->cov[s].nlevel);
+    }
+    p->units = calloc(cap ? cap : 1, sizeof *p->units);
+    if (p->units == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t s = 0; s < p->ncov; s++) {
+        const cli_cov_stratum *cs = &p->cov[s];
+        for (size_t i = 0; i < o->methods.n; i++) {
+            const cli_method *m = cli_method_find(o->methods.v[i]);
+            int model = strcmp(m->name, "loglinear") == 0;
+            for (size_t l = 0; l < (model ? 1 : cs->nlevel); l++) {
+                batch_unit *u = &p->units[p->nunits++];
+                u->stratum = s;
+                u->m = m;
+                u->kind = -1;
+                u->t = model ? cs->whole : cs->level[l];
+                u->cs = model ? cs : NULL;
+                if (unit_key(u, p) != 0) {
+                    cli_error("out of memory");
+                    return CLI_EXIT_INTERNAL;
+                }
+                snprintf(u->path, sizeof u->path, "%s/%s.json", p->cache,
+                         u->key);
+                char lab[256];
+                snprintf(u->name, sizeof u->name, "%s, %s, all lists",
+                         cli_population_label(o, p->sd, u->t, lab,
+                                              sizeof lab),
+                         u->m->name);
+            }
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* With --covariates: the strata of d with the covariates summed over
+ * (p->view), their tables by level, and --population.  quiet: no note
+ * (an MPI worker; rank 0 says it). */
+static int covariate_strata(cli_batch_plan *p, int quiet)
+{
+    int rc = CLI_EXIT_OK;
+    p->pop = cli_cov_population(&p->o, p->d, &rc);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    p->cov = cli_cov_strata(p->d, &p->ncov, &err);
+    if (p->cov == NULL) {
+        cli_error("%s: %s", p->o.input, err.msg);
+        return cli_exit_for_status(err.code);
+    }
+    int others = 0;
+    for (size_t i = 0; i < p->o.methods.n; i++) {
+        others |= strcmp(p->o.methods.v[i], "loglinear") != 0;
+    }
+    p->wholes = calloc(p->ncov ? p->ncov : 1, sizeof *p->wholes);
+    if (p->wholes == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
+    }
+    for (size_t s = 0; s < p->ncov; s++) {
+        p->wholes[s] = p->cov[s].whole;
+        if (others && cli_cov_levels(&p->cov[s], &err) != VC_OK) {
+            cli_error("%s", err.msg);
+            return cli_exit_for_status(err.code);
+        }
+    }
+    p->view = *p->d;
+    p->view.nstrata_cols = p->d->nstrata_cols - p->d->ncovariates;
+    p->view.ntables = p->ncov;
+    p->view.tables = p->wholes;
+    p->sd = &p->view;
+    if (others && !p->o.quiet && !quiet) {
+        fprintf(stderr, "note: only loglinear takes covariates: the other "
+                "methods run on the table of each covariate level "
+                "separately\n");
+    }
+    return CLI_EXIT_OK;
+}
+
 static int enumerate_units(cli_batch_plan *p)
 {
     const cli_options *o = &p->o;
     const vc_dataset *d = p->d;
+    if (p->cov != NULL) {
+        return enumerate_cov_units(p);
+    }
     size_t cap = 0, vcap = 1;
     for (size_t s = 0; s < d->ntables; s++) {
         size_t nv = variants_cap(d->tables[s]->J, o);
@@ -385,7 +490,7 @@ static int enumerate_units(cli_batch_plan *p)
                         u->t = u->own;
                     }
                 }
-                if (unit_key(u, o) != 0) {
+                if (unit_key(u, p) != 0) {
                     cli_error("out of memory");
                     free(var);
                     return CLI_EXIT_INTERNAL;
@@ -448,6 +553,14 @@ int cli_batch_plan_alloc(int argc, char **argv, int quiet,
     p->mo.quiet = 1;        /* the batch shows its own progress */
     p->mo.figures = 1;
     p->mo.no_timing = 1;
+    p->sd = p->d;
+    if (p->o.covariates.n > 0) {
+        rc = covariate_strata(p, quiet);
+        if (rc != CLI_EXIT_OK) {
+            cli_batch_plan_free(p);
+            return rc;
+        }
+    }
     rc = enumerate_units(p);
     if (rc != CLI_EXIT_OK) {
         cli_batch_plan_free(p);
@@ -469,6 +582,9 @@ void cli_batch_plan_free(cli_batch_plan *p)
     free(p->units);
     free(p->todo);
     free(p->left);
+    cli_cov_strata_free(p->cov, p->ncov);
+    free(p->wholes);
+    vc_population_free(p->pop);
     vc_dataset_free(p->d);
     cli_options_free(&p->o);
     free(p);

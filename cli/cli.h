@@ -9,6 +9,7 @@
 
 #include "core/vc_core.h"
 #include "data/vc_data.h"
+#include "estimators/vc_covloglin.h"
 #include "estimators/vc_estimators.h"
 #include "models/vc_ppc.h"
 #include "report/vc_synthesis.h"
@@ -510,6 +511,38 @@ int cli_main(int argc, char **argv);
 /* covariates.c: estimate's run when --covariates is given (d read with
  * them); writes the output and returns the exit status. */
 int cli_estimate_covariates(const cli_options *o, const vc_dataset *d);
+
+/* covariates.c, for batch too: one stratum of a dataset read with
+ * covariates: its table of patterns by covariate combinations, its
+ * whole table (summed over the covariates; the rows' table), and after
+ * cli_cov_levels the table of each level of every covariate (the other
+ * methods run on those). */
+typedef struct {
+    vc_covtable *ct;
+    vc_table *whole;
+    vc_table **level;    /* one per level of every covariate */
+    size_t nlevel;
+} cli_cov_stratum;
+
+/* The strata of d in order of first appearance, *n of them (returned;
+ * cli_cov_strata_free), or NULL with err set. */
+cli_cov_stratum *cli_cov_strata(const vc_dataset *d, size_t *n,
+                                vc_error *err);
+int cli_cov_levels(cli_cov_stratum *p, vc_error *err);
+void cli_cov_strata_free(cli_cov_stratum *parts, size_t n);
+/* --population read and checked against d's columns (NULL without it, or
+ * on error with *rc set after saying why). */
+vc_population *cli_cov_population(const cli_options *o, const vc_dataset *d,
+                                  int *rc);
+/* The model with covariates on one stratum into res (one row: table
+ * whole, method loglinear, extra with "by"). */
+int cli_cov_run(const vc_covtable *ct, const vc_table *whole,
+                const vc_population *pop, const vc_dataset *d,
+                const cli_options *o, cli_result *res, vc_error *err);
+/* Canonical text of everything of ct, o and pop a stratum's result with
+ * covariates depends on beyond the method's settings (batch's cache). */
+void cli_cov_key(const vc_covtable *ct, const cli_options *o,
+                 const vc_population *pop, FILE *f);
 
 /* estimate.c / validate.c */
 int cli_estimate(int argc, char **argv);

@@ -453,66 +453,70 @@ static vc_table *group_table(const vc_covtable *ct, const unsigned char *in,
     return t;
 }
 
-/* Everything of one stratum that outlives the rows. */
-typedef struct {
-    vc_covtable *ct;
-    vc_table *whole;
-    vc_table **level;    /* one per level of every covariate */
-    size_t nlevel;
-} stratum_parts;
+typedef cli_cov_stratum stratum_parts;
 
-int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
+int cli_cov_run(const vc_covtable *ct, const vc_table *whole,
+                const vc_population *pop, const vc_dataset *d,
+                const cli_options *o, cli_result *res, vc_error *err)
+{
+    run_context rc = {pop, d->nstrata_cols - d->ncovariates,
+                      d->strata_cols};
+    return run_model(ct, whole, &rc, o, res, err);
+}
+
+vc_population *cli_cov_population(const cli_options *o, const vc_dataset *d,
+                                  int *rc)
+{
+    *rc = CLI_EXIT_OK;
+    if (o->population == NULL) {
+        return NULL;
+    }
+    vc_error perr;
+    vc_error_clear(&perr);
+    vc_population *pop = vc_population_read(o->population, &perr);
+    if (pop == NULL) {
+        cli_error("%s", perr.msg);
+        *rc = cli_exit_for_status(perr.code);
+        return NULL;
+    }
+    /* every key column must be a stratum or a covariate: anything else
+     * would be summed over without a word */
+    for (size_t k = 0; k < pop->ncols; k++) {
+        int known = 0;
+        for (size_t s = 0; s < d->nstrata_cols; s++) {
+            known |= strcmp(pop->cols[k], d->strata_cols[s]) == 0;
+        }
+        if (!known) {
+            cli_error("%s: column \"%s\" is neither a stratum nor a "
+                      "covariate of %s", o->population, pop->cols[k],
+                      o->input);
+            vc_population_free(pop);
+            *rc = CLI_EXIT_DATA;
+            return NULL;
+        }
+    }
+    return pop;
+}
+
+cli_cov_stratum *cli_cov_strata(const vc_dataset *d, size_t *n,
+                                vc_error *err)
 {
     size_t ns = d->nstrata_cols - d->ncovariates;
     size_t V = d->ncovariates;
     const char *const *covn = (const char *const *)d->strata_cols + ns;
+    size_t cap = d->ntables ? d->ntables : 1;
     /* Strata in order of first appearance: table i belongs to the first
      * table with the same stratum keys. */
-    size_t *first = malloc((d->ntables ? d->ntables : 1) * sizeof *first);
-    stratum_parts *parts = calloc(d->ntables ? d->ntables : 1,
-                                  sizeof *parts);
-    const vc_table **slice = malloc((d->ntables ? d->ntables : 1)
-                                    * sizeof *slice);
-    vc_table **wholes = calloc(d->ntables ? d->ntables : 1, sizeof *wholes);
-    size_t nparts = 0;
-    int rc = CLI_EXIT_OK;
-    run_context ctx = {NULL, ns, d->strata_cols};
-    if (o->threads > 0) {
-        /* the search and the bootstrap run their models on this many
-         * threads (results never depend on it) */
-        omp_set_num_threads(o->threads);
-    }
-    vc_population *pop = NULL;
-    if (o->population != NULL) {
-        vc_error perr;
-        vc_error_clear(&perr);
-        pop = vc_population_read(o->population, &perr);
-        if (pop == NULL) {
-            cli_error("%s", perr.msg);
-            rc = cli_exit_for_status(perr.code);
-            goto done;
-        }
-        /* every key column must be a stratum or a covariate: anything
-         * else would be summed over without a word */
-        for (size_t k = 0; k < pop->ncols; k++) {
-            int known = 0;
-            for (size_t s = 0; s < d->nstrata_cols; s++) {
-                known |= strcmp(pop->cols[k], d->strata_cols[s]) == 0;
-            }
-            if (!known) {
-                cli_error("%s: column \"%s\" is neither a stratum nor a "
-                          "covariate of %s", o->population, pop->cols[k],
-                          o->input);
-                rc = CLI_EXIT_DATA;
-                goto done;
-            }
-        }
-        ctx.pop = pop;
-    }
-    if (first == NULL || parts == NULL || slice == NULL || wholes == NULL) {
-        cli_error("out of memory");
-        rc = CLI_EXIT_INTERNAL;
-        goto done;
+    size_t *first = malloc(cap * sizeof *first);
+    const vc_table **slice = malloc(cap * sizeof *slice);
+    stratum_parts *parts = calloc(cap, sizeof *parts);
+    *n = 0;
+    if (first == NULL || slice == NULL || parts == NULL) {
+        free(first);
+        free(slice);
+        free(parts);
+        vc_error_set(err, VC_ENOMEM, "out of memory");
+        return NULL;
     }
     for (size_t i = 0; i < d->ntables; i++) {
         first[i] = i;
@@ -528,7 +532,6 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
             }
         }
     }
-    vc_error err;
     for (size_t i = 0; i < d->ntables; i++) {
         if (first[i] != i) {
             continue;
@@ -539,22 +542,158 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
                 slice[m++] = d->tables[k];
             }
         }
-        vc_error_clear(&err);
-        stratum_parts *p = &parts[nparts];
-        p->ct = vc_covtable_from_tables(m, slice, ns, V, covn, &err);
+        stratum_parts *p = &parts[*n];
+        p->ct = vc_covtable_from_tables(m, slice, ns, V, covn, err);
         vc_table whole_keys = {0};
         whole_keys.nkeys = ns;
         whole_keys.keys = d->tables[i]->keys;
         p->whole = p->ct ? group_table(p->ct, NULL, 0,
-                                       ns ? &whole_keys : NULL, NULL, &err)
+                                       ns ? &whole_keys : NULL, NULL, err)
                          : NULL;
         if (p->whole == NULL) {
-            cli_error("%s: %s", o->input, err.msg);
-            rc = cli_exit_for_status(err.code);
             vc_covtable_free(p->ct);
-            goto done;
+            p->ct = NULL;
+            cli_cov_strata_free(parts, *n);
+            free(first);
+            free(slice);
+            *n = 0;
+            return NULL;
         }
-        wholes[nparts++] = p->whole;
+        (*n)++;
+    }
+    free(first);
+    free(slice);
+    return parts;
+}
+
+int cli_cov_levels(cli_cov_stratum *p, vc_error *err)
+{
+    if (p->level != NULL) {
+        return VC_OK;
+    }
+    size_t nlev = 0;
+    for (size_t v = 0; v < p->ct->V; v++) {
+        nlev += p->ct->nlevels[v];
+    }
+    p->level = calloc(nlev ? nlev : 1, sizeof *p->level);
+    unsigned char *in = malloc(p->ct->ncomb);
+    if (p->level == NULL || in == NULL) {
+        free(in);
+        return vc_error_set(err, VC_ENOMEM, "out of memory");
+    }
+    for (size_t v = 0; v < p->ct->V; v++) {
+        for (size_t l = 0; l < p->ct->nlevels[v]; l++) {
+            char key[600];
+            snprintf(key, sizeof key, "%s=%s", p->ct->cov[v],
+                     p->ct->levels[v][l]);
+            for (size_t c = 0; c < p->ct->ncomb; c++) {
+                in[c] = vc_covtable_level(p->ct, c, v) == l;
+            }
+            vc_table whole_keys = {0};
+            whole_keys.nkeys = p->whole->nkeys;
+            whole_keys.keys = p->whole->keys;
+            vc_table *t = group_table(p->ct, in, 1u << v, &whole_keys, key,
+                                      err);
+            if (t == NULL) {
+                free(in);
+                return err->code;
+            }
+            p->level[p->nlevel++] = t;
+        }
+    }
+    free(in);
+    return VC_OK;
+}
+
+void cli_cov_strata_free(cli_cov_stratum *parts, size_t n)
+{
+    for (size_t s = 0; parts != NULL && s < n; s++) {
+        vc_covtable_free(parts[s].ct);
+        vc_table_free(parts[s].whole);
+        for (size_t l = 0; l < parts[s].nlevel; l++) {
+            vc_table_free(parts[s].level[l]);
+        }
+        free(parts[s].level);
+    }
+    free(parts);
+}
+
+void cli_cov_key(const vc_covtable *ct, const cli_options *o,
+                 const vc_population *pop, FILE *f)
+{
+    fprintf(f, "covariates %zu by_pairs %d\n", ct->V, o->by_pairs);
+    for (size_t v = 0; v < ct->V; v++) {
+        fprintf(f, "%zu %s %zu\n", strlen(ct->cov[v]), ct->cov[v],
+                ct->nlevels[v]);
+        for (size_t l = 0; l < ct->nlevels[v]; l++) {
+            fprintf(f, "%zu %s\n", strlen(ct->levels[v][l]),
+                    ct->levels[v][l]);
+        }
+    }
+    for (size_t i = 0; i < ct->ncell; i++) {
+        if (ct->y[i] != 0.0) {
+            fprintf(f, "y %zu %.17g\n", i, ct->y[i]);
+        }
+    }
+    for (size_t k = 0; k < ct->ntypes; k++) {
+        size_t nc = ct->type_ncomb[k] << ct->J;
+        fprintf(f, "missing %lx %zu\n", (unsigned long)ct->type[k], nc);
+        for (size_t i = 0; i < nc; i++) {
+            if (ct->ymiss[k][i] != 0.0) {
+                fprintf(f, "m %zu %.17g\n", i, ct->ymiss[k][i]);
+            }
+        }
+    }
+    /* the rates come from the population file's figures */
+    if (pop != NULL) {
+        fprintf(f, "population %zu %zu\n", pop->ncols, pop->nrows);
+        for (size_t k = 0; k < pop->ncols; k++) {
+            fprintf(f, "%zu %s\n", strlen(pop->cols[k]), pop->cols[k]);
+        }
+        for (size_t r = 0; r < pop->nrows; r++) {
+            for (size_t k = 0; k < pop->ncols; k++) {
+                const char *c = pop->cells[r * pop->ncols + k];
+                fprintf(f, "%zu %s\n", strlen(c), c);
+            }
+            fprintf(f, "%.17g\n", pop->population[r]);
+        }
+    }
+}
+
+int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
+{
+    size_t ns = d->nstrata_cols - d->ncovariates;
+    size_t V = d->ncovariates;
+    stratum_parts *parts = NULL;
+    vc_table **wholes = calloc(d->ntables ? d->ntables : 1, sizeof *wholes);
+    size_t nparts = 0;
+    int rc = CLI_EXIT_OK;
+    run_context ctx = {NULL, ns, d->strata_cols};
+    if (o->threads > 0) {
+        /* the search and the bootstrap run their models on this many
+         * threads (results never depend on it) */
+        omp_set_num_threads(o->threads);
+    }
+    vc_population *pop = cli_cov_population(o, d, &rc);
+    if (rc != CLI_EXIT_OK) {
+        goto done;
+    }
+    ctx.pop = pop;
+    if (wholes == NULL) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+        goto done;
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    parts = cli_cov_strata(d, &nparts, &err);
+    if (parts == NULL) {
+        cli_error("%s: %s", o->input, err.msg);
+        rc = cli_exit_for_status(err.code);
+        goto done;
+    }
+    for (size_t s = 0; s < nparts; s++) {
+        wholes[s] = parts[s].whole;
     }
 
     /* the rows: per stratum, loglinear on the model with covariates, the
@@ -608,42 +747,11 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
                 continue;
             }
             /* per level */
-            if (p->level == NULL) {
-                size_t nlev = 0;
-                for (size_t v = 0; v < V; v++) {
-                    nlev += p->ct->nlevels[v];
-                }
-                p->level = calloc(nlev, sizeof *p->level);
-                unsigned char *in = malloc(p->ct->ncomb);
-                if (p->level == NULL || in == NULL) {
-                    free(in);
-                    cli_error("out of memory");
-                    rc = CLI_EXIT_INTERNAL;
-                    break;
-                }
-                for (size_t v = 0; v < V && rc == CLI_EXIT_OK; v++) {
-                    for (size_t l = 0; l < p->ct->nlevels[v]; l++) {
-                        char key[600];
-                        snprintf(key, sizeof key, "%s=%s", p->ct->cov[v],
-                                 p->ct->levels[v][l]);
-                        for (size_t c = 0; c < p->ct->ncomb; c++) {
-                            in[c] = vc_covtable_level(p->ct, c, v) == l;
-                        }
-                        vc_table whole_keys = {0};
-                        whole_keys.nkeys = p->whole->nkeys;
-                        whole_keys.keys = p->whole->keys;
-                        vc_error_clear(&err);
-                        vc_table *t = group_table(p->ct, in, 1u << v,
-                                                  &whole_keys, key, &err);
-                        if (t == NULL) {
-                            cli_error("%s", err.msg);
-                            rc = cli_exit_for_status(err.code);
-                            break;
-                        }
-                        p->level[p->nlevel++] = t;
-                    }
-                }
-                free(in);
+            vc_error_clear(&err);
+            if (cli_cov_levels(p, &err) != VC_OK) {
+                cli_error("%s", err.msg);
+                rc = cli_exit_for_status(err.code);
+                break;
             }
             for (size_t l = 0; l < p->nlevel && rc == CLI_EXIT_OK; l++) {
                 size_t k = cli_run_method(m, p->level[l], o, &res[nres],
@@ -690,18 +798,8 @@ int cli_estimate_covariates(const cli_options *o, const vc_dataset *d)
     }
     free(res);
 done:
-    for (size_t s = 0; parts != NULL && s < nparts; s++) {
-        vc_covtable_free(parts[s].ct);
-        vc_table_free(parts[s].whole);
-        for (size_t l = 0; l < parts[s].nlevel; l++) {
-            vc_table_free(parts[s].level[l]);
-        }
-        free(parts[s].level);
-    }
-    free(parts);
+    cli_cov_strata_free(parts, nparts);
     vc_population_free(pop);
-    free(first);
-    free(slice);
     free(wholes);
     return rc;
 }

@@ -297,7 +297,7 @@ static const cli_opt options[] = {
      .arg = "COLS", .help = "estimate separately for each value of these "
                             "columns, e.g. --strata country,year"},
     {.name = "covariates", .kind = CLI_OPT_LIST, .field = F(covariates),
-     .commands = CMD_ESTIMATE | CMD_VALIDATE, .arg = "COLS",
+     .commands = CMD_ESTIMATE | CMD_VALIDATE | CMD_BATCH, .arg = "COLS",
      .help = "categorical columns (e.g. sex,age,form) that enter the "
              "log-linear model beside the lists: one model over all their "
              "levels, N in total and for every level (JSON \"by\"); an empty "
@@ -310,11 +310,11 @@ static const cli_opt options[] = {
              "by parametric bootstrap (--bootstrap) or --interval wald.  "
              "Other methods run on each level's table separately"},
     {.name = "by-pairs", .kind = CLI_OPT_FLAG, .field = F(by_pairs),
-     .commands = CMD_ESTIMATE,
+     .commands = EST_BATCH,
      .help = "with --covariates: also every pair of levels of two "
              "covariates (\"sex:age\" = \"female:minor\")"},
     {.name = "population", .kind = CLI_OPT_STRING, .field = F(population),
-     .commands = CMD_ESTIMATE, .arg = "FILE",
+     .commands = EST_BATCH, .arg = "FILE",
      .help = "with --covariates: a CSV of population sizes (a population "
              "column and stratum or covariate columns, one row per "
              "combination) for victims per 100,000 with intervals (JSON "

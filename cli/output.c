@@ -353,6 +353,64 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* The level columns of a batch with --covariates (empty on the
+ * stratum's own rows): covariate, level, and with --population the
+ * stratum's rate per 100,000 and its interval. */
+static void csv_level_columns(const cli_options *o, const json_t *g,
+                              FILE *f)
+{
+    const char *cov = json_string_value(json_object_get(g, "covariate"));
+    const char *lev = json_string_value(json_object_get(g, "level"));
+    fputc(',', f);
+    csv_field(f, cov ? cov : "");
+    fputc(',', f);
+    csv_field(f, lev ? lev : "");
+    if (o->population == NULL) {
+        return;
+    }
+    static const char *const rate[] = {"rate", "rate_lower", "rate_upper"};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *v = json_object_get(g, rate[i]);
+        if (json_is_number(v)) {
+            fprintf(f, ",%.10g", json_number_value(v));
+        } else {
+            fputc(',', f);
+        }
+    }
+}
+
+/* After a batch row with "by" (--covariates): one row per level, its
+ * estimate, interval and observed from "by" (the other columns as the
+ * stratum's row, no headline, warnings or spreads). */
+static void csv_by_rows(const cli_options *o, const vc_dataset *d,
+                        const cli_result *x, const char *lists, int synth,
+                        FILE *f)
+{
+    const json_t *by = x->extra ? json_object_get(x->extra, "by") : NULL;
+    const vc_table *t = x->table;
+    for (size_t i = 0; i < json_array_size(by); i++) {
+        const json_t *g = json_array_get(by, i);
+        for (size_t k = 0; k < d->nstrata_cols; k++) {
+            csv_field(f, k < t->nkeys ? t->keys[k] : "");
+            fputc(',', f);
+        }
+        csv_field(f, t->label);
+        fputc(',', f);
+        csv_field(f, x->method);
+        fputc(',', f);
+        csv_field(f, lists);
+        fprintf(f, ",%.10g,,%.10g,%.10g,%.10g,",
+                json_number_value(json_object_get(g, "estimate")),
+                json_number_value(json_object_get(g, "lower")),
+                json_number_value(json_object_get(g, "upper")), o->level);
+        csv_field(f, x->est.interval);
+        fprintf(f, ",%.10g,,,,all lists,,,,",
+                json_number_value(json_object_get(g, "observed")));
+        csv_level_columns(o, g, f);
+        fputs(synth ? ",,,\n" : "\n", f);
+    }
+}
+
 static int write_csv(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres,
                      const cli_synth_stratum *syn, size_t nsyn, FILE *f)
@@ -371,6 +429,13 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
           "observed,warnings,headline,error", f);
     fputs(batch ? ",variant,omit_lower,omit_upper,merge_lower,merge_upper"
                 : "", f);
+    /* batch with --covariates: a row per level after the model's row */
+    int levels = batch && o->covariates.n > 0;
+    if (levels) {
+        fputs(o->population
+                  ? ",covariate,covariate_level,rate,rate_lower,rate_upper"
+                  : ",covariate,covariate_level", f);
+    }
     /* the synthesis of the row's stratum (issue 17), when there is one */
     fputs(nsyn > 0 ? ",agree,quote_lower,quote_upper\n" : "\n", f);
     char lab[256], head[512], lists[1024];
@@ -442,11 +507,19 @@ static int write_csv(const cli_options *o, const vc_dataset *d,
                 }
             }
         }
+        if (levels) {
+            /* the stratum's own rate, when it has one */
+            const json_t *own = ok && x->extra ? x->extra : NULL;
+            csv_level_columns(o, own, f);
+        }
         if (nsyn > 0) {
             cli_synth_csv(cli_synth_find(syn, nsyn, x->base ? x->base : t),
                           f);
         }
         fputc('\n', f);
+        if (levels && ok) {
+            csv_by_rows(o, d, x, lists, nsyn > 0, f);
+        }
     }
     return CLI_EXIT_OK;
 }

@@ -476,6 +476,141 @@ static void synthesis_section(FILE *f, const cli_synth_stratum *sy)
     fputs("</div>\n", f);
 }
 
+/* A number of a "by" entry, or NAN when it has none. */
+static double by_real(const json_t *g, const char *key)
+{
+    const json_t *v = json_object_get(g, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* One forest plot of the entries of `by` from `from` on whose covariate
+ * is that of by[from]: their estimates (with a tick at the people seen),
+ * or with rate set their rates per 100,000. */
+static void by_plot(FILE *f, const cli_options *o, const json_t *by,
+                    size_t from, size_t to, int rate, unsigned color)
+{
+    size_t n = to - from;
+    vc_plot_interval *rows = calloc(n ? n : 1, sizeof *rows);
+    if (rows == NULL) {
+        cli_oom_note(); /* the figure is left out: see jsonmem.c */
+        return;
+    }
+    const char *cov = json_string_value(json_object_get(
+        json_array_get(by, from), "covariate"));
+    for (size_t i = 0; i < n; i++) {
+        const json_t *g = json_array_get(by, from + i);
+        const char *lev = json_string_value(json_object_get(g, "level"));
+        rows[i].group = cov ? cov : "";
+        rows[i].label = lev ? lev : "";
+        rows[i].color = color;
+        rows[i].estimate = by_real(g, rate ? "rate" : "estimate");
+        double lo = by_real(g, rate ? "rate_lower" : "lower");
+        rows[i].upper = by_real(g, rate ? "rate_upper" : "upper");
+        /* a log axis: a lower end at 0 is drawn at the axis's start */
+        rows[i].lower = lo > 0.0 ? lo : fmin(rows[i].estimate,
+                                              rows[i].upper) / 10.0;
+        rows[i].missing = !isfinite(rows[i].estimate);
+        rows[i].observed = rate ? 0.0 : by_real(g, "observed");
+    }
+    unsigned char *png = NULL;
+    size_t len = 0;
+    vc_error err;
+    vc_error_clear(&err);
+    char xlabel[160], alt[400];
+    if (rate) {
+        snprintf(xlabel, sizeof xlabel, "victims per 100,000 (dot: "
+                 "estimate; bar: %.10g%% interval; log scale)",
+                 100.0 * o->level);
+    } else {
+        snprintf(xlabel, sizeof xlabel, "people, seen and unseen (dot: "
+                 "estimate; bar: %.10g%% interval; tick: seen; log scale)",
+                 100.0 * o->level);
+    }
+    snprintf(alt, sizeof alt, "%s by %.300s", rate ? "rates per 100,000"
+                                                   : "estimates",
+             cov ? cov : "");
+    if (vc_plot_forest(rows, n, xlabel, &png, &len, &err) == VC_OK) {
+        put_png(f, png, len, alt);
+    } else {
+        put_plot_error(f, &err);
+    }
+    free(rows);
+}
+
+/* With --covariates: the loglinear row's figures by covariate level
+ * ("by"), as a table and a figure per covariate (and per covariate the
+ * rates when --population gave them). */
+static void covariate_section(FILE *f, const cli_options *o,
+                              const cli_result *x)
+{
+    const json_t *by = json_object_get(x->extra, "by");
+    if (json_array_size(by) == 0) {
+        return;
+    }
+    int rates = 0;
+    for (size_t i = 0; i < json_array_size(by); i++) {
+        rates |= json_is_number(json_object_get(json_array_get(by, i),
+                                                "rate"));
+    }
+    fputs("<h3>By covariate (", f);
+    put_html(f, x->method);
+    fputs(", one model over the lists and the covariates)</h3>\n", f);
+    fprintf(f, "<table><tr><th>covariate</th><th>level</th><th>estimate"
+            "</th><th>%.10g%% interval</th><th>observed</th>%s</tr>\n",
+            100.0 * o->level,
+            rates ? "<th>per 100,000</th><th>interval</th>" : "");
+    char num[48];
+    for (size_t i = 0; i < json_array_size(by); i++) {
+        const json_t *g = json_array_get(by, i);
+        fputs("<tr><td>", f);
+        put_html(f, json_string_value(json_object_get(g, "covariate")));
+        fputs("</td><td>", f);
+        put_html(f, json_string_value(json_object_get(g, "level")));
+        fputs("</td>", f);
+        vc_estimate e;
+        memset(&e, 0, sizeof e);
+        e.estimate = by_real(g, "estimate");
+        e.lower = by_real(g, "lower");
+        e.upper = by_real(g, "upper");
+        put_estimate_cells(f, &e);
+        vc_format_count(by_real(g, "observed"), num, sizeof num);
+        fprintf(f, "<td class=\"num\">%s</td>", num);
+        if (rates && json_is_number(json_object_get(g, "rate"))) {
+            fprintf(f, "<td class=\"num\">%.1f</td><td class=\"num\">"
+                    "%.1f\xE2\x80\x93%.1f</td>", by_real(g, "rate"),
+                    by_real(g, "rate_lower"), by_real(g, "rate_upper"));
+        } else if (rates) {
+            fputs("<td colspan=\"2\">no population</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    /* a figure per covariate (entries of one covariate are adjacent) */
+    unsigned color = method_color(x->method);
+    for (size_t a = 0, b; a < json_array_size(by); a = b) {
+        const char *cov = json_string_value(json_object_get(
+            json_array_get(by, a), "covariate"));
+        int has_rate = 1;
+        for (b = a; b < json_array_size(by); b++) {
+            const json_t *g = json_array_get(by, b);
+            const char *c = json_string_value(json_object_get(g,
+                                                              "covariate"));
+            if (c == NULL || cov == NULL || strcmp(c, cov) != 0) {
+                break;
+            }
+            has_rate &= json_is_number(json_object_get(g, "rate"));
+        }
+        if (b == a) {
+            b = a + 1;
+            continue;
+        }
+        by_plot(f, o, by, a, b, 0, color);
+        if (rates && has_rate) {
+            by_plot(f, o, by, a, b, 1, color);
+        }
+    }
+}
+
 static void stratum_section(FILE *f, const cli_options *o,
                             const vc_dataset *d, const vc_table *t,
                             const cli_result *res, size_t nres,
@@ -571,6 +706,12 @@ static void stratum_section(FILE *f, const cli_options *o,
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    for (size_t r = 0; r < nres; r++) {
+        if (res[r].table == t && res[r].variant == NULL
+            && res[r].status == VC_OK && res[r].extra != NULL) {
+            covariate_section(f, o, &res[r]);
+        }
+    }
     put_checks(f, t, res, nres);
     if (show[CLI_SENS_OMIT] || show[CLI_SENS_MERGE]) {
         fputs("<p class=\"note\">", f);

@@ -179,6 +179,14 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
         }
         lo = fmin(lo, rows[i].lower);
         hi = fmax(hi, rows[i].upper);
+        if (rows[i].observed > 0.0) {
+            if (!isfinite(rows[i].observed)) {
+                return vc_error_set(err, VC_EINVAL, "forest plot: row %zu "
+                                    "has a non-finite observed", i + 1);
+            }
+            lo = fmin(lo, rows[i].observed);
+            hi = fmax(hi, rows[i].observed);
+        }
     }
     if (n == 0 || !(hi > 0.0)) {
         return vc_error_set(err, VC_EINVAL, "forest plot: nothing to draw");
@@ -261,6 +269,13 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
             cairo_stroke(cr);
             cairo_arc(cr, XPOS(rows[i].estimate), yc, 4.5, 0, PLOT_TAU);
             cairo_fill(cr);
+            if (rows[i].observed > 0.0) {
+                cairo_set_source_rgb(cr, 0.0, 0.0, 0.0);
+                cairo_set_line_width(cr, 2.0);
+                cairo_move_to(cr, XPOS(rows[i].observed), yc - 6);
+                cairo_line_to(cr, XPOS(rows[i].observed), yc + 6);
+                cairo_stroke(cr);
+            }
             cairo_set_line_width(cr, 1);
         }
         y += row_h;

@@ -54,12 +54,17 @@ typedef struct {
     double estimate, lower, upper;
     int missing;         /* no estimate: the label alone, marked */
     unsigned color;      /* 0xRRGGBB */
+    double observed;     /* > 0: the people seen, marked by a tick (the
+                            by-level figures of a model with covariates);
+                            0: no mark */
 } vc_plot_interval;
 
 /*
  * Intervals as horizontal bars with a dot at the estimate, rows grouped
  * under headings, on a logarithmic axis (estimates of strata of very
- * different sizes stay legible side by side).  xlabel names the axis.
+ * different sizes stay legible side by side).  A row with observed > 0
+ * also has a black tick there (how many of the estimate were seen).
+ * xlabel names the axis.
  */
 int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
                    unsigned char **png, size_t *len, vc_error *err);

@@ -883,8 +883,8 @@ static int call_plot(void *ctx, vc_error *err)
 {
     plot_ctx *c = ctx;
     vc_plot_interval rows[2] = {
-        {"North", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2},
-        {"North", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00},
+        {"North", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2, 0},
+        {"North", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00, 0},
     };
     unsigned char *png = NULL;
     size_t len = 0;

@@ -954,6 +954,39 @@ static int mpi_batch(int np, const char *dir, const char *extra)
               extra, tmpdir, dir, tmpdir, dir, tmpdir, dir);
 }
 
+/* batch --covariates under MPI: the bytes of the single-process batch,
+ * and the note about the other methods said once (by rank 0). */
+static void test_batch_covariates_mpi(void)
+{
+    if (!have_mpirun()) {
+        return;
+    }
+    const char *opts = "--covariates sex --strata age -m loglinear,chapman "
+                       "--bootstrap 100 --seed 5 --population "
+                       "tests/fixtures/covloglin/t1pop.csv "
+                       "tests/fixtures/covloglin/t1.csv";
+    CU_ASSERT_EQUAL_FATAL(sh("%s batch -q %s --out %s/cov1 >/dev/null",
+                             vc_test_cli(), opts, tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(sh(MPIRUN " -np 3 %s batch %s --out %s/cov2 "
+                             ">/dev/null 2>%s/cov2.err",
+                             vc_test_mpi_cli(), opts, tmpdir, tmpdir), 0);
+    static const char *const files[] = {"results.csv", "results.json",
+                                        "report.html"};
+    char a[600], b[600];
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(a, sizeof a, "%s/cov1/%s", tmpdir, files[i]);
+        snprintf(b, sizeof b, "%s/cov2/%s", tmpdir, files[i]);
+        CU_ASSERT(same_bytes(a, b));
+    }
+    snprintf(a, sizeof a, "%s/cov2.err", tmpdir);
+    char *err = slurp(a, NULL);
+    const char *note = err ? strstr(err, "only loglinear takes") : NULL;
+    CU_ASSERT_PTR_NOT_NULL(note);
+    CU_ASSERT_PTR_NULL(note ? strstr(note + 1, "only loglinear takes")
+                            : NULL);
+    free(err);
+}
+
 /* --count and --encoding in batch and in the MPI batch: the CP1251 file
  * gives the results.csv of its UTF-8 twin (of the same name), and the MPI
  * batch the bytes of the single-process one; a count column not named is
@@ -1429,6 +1462,8 @@ int vc_register_batch_suite(void)
                        test_batch_merge) == NULL
         || CU_add_test(s, "batch: strata that cannot be estimated",
                        test_batch_bad_stratum) == NULL
+        || CU_add_test(s, "batch and mpi: --covariates",
+                       test_batch_covariates_mpi) == NULL
         || CU_add_test(s, "batch and mpi: --count, --encoding",
                        test_batch_count_encoding) == NULL
         || CU_add_test(s, "mpi: same bytes with 1, 2 and 3 ranks",

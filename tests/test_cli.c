@@ -1654,9 +1654,127 @@ static void test_covariates(void)
              "'IOM*+NGO' %s", t1);
     CU_ASSERT_EQUAL(run(args), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "at character 5"));
-    snprintf(args, sizeof args, "batch --covariates sex --out %s/b %s",
-             tmpdir, t1);
+    snprintf(args, sizeof args, "batch --covariates sex --sensitivity "
+             "omit-each --out %s/b %s", tmpdir, t1);
     CU_ASSERT_EQUAL(run(args), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(err_path), "not taken with "
+                                                   "--covariates"));
+}
+
+/* The "by" of the loglinear row of stratum `label` in a results JSON
+ * (returned; json_decref), or NULL. */
+static json_t *by_of(const char *path, const char *label)
+{
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *by = NULL;
+    json_t *rows = json_object_get(root, "results");
+    for (size_t i = 0; by == NULL && i < json_array_size(rows); i++) {
+        json_t *r = json_array_get(rows, i);
+        const char *s = json_string_value(json_object_get(r, "stratum"));
+        if (s != NULL && strcmp(s, label) == 0
+            && strcmp(json_string_value(json_object_get(r, "method")),
+                      "loglinear") == 0) {
+            by = json_incref(json_object_get(r, "by"));
+        }
+    }
+    json_decref(root);
+    return by;
+}
+
+/* batch --covariates: strata x covariates on a small simulated file,
+ * each stratum's by-level figures those of estimate on that stratum with
+ * the same seed (the random streams are keyed by the stratum's label). */
+static void test_batch_covariates(void)
+{
+    char args[2048], path[600], dir[600], res[700];
+    /* two strata simulated apart, sex missing for 10 % of the people */
+    static char sim[1 << 17];
+    size_t used = 0;
+    static const char *const regions[] = {"north", "south"};
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(args, sizeof args,
+                 "simulate --lists A,B,C --capture 0.3,0.25,0.2 --N %d "
+                 "--covariate sex=female:0.4:0.5,male:0.6 --missing sex:0.1 "
+                 "--seed %zu", k ? 900 : 1500, k + 3);
+        CU_ASSERT_EQUAL_FATAL(run(args), 0);
+        const char *out = slurp(out_path);
+        const char *nl = strchr(out, '\n');
+        CU_ASSERT_PTR_NOT_NULL_FATAL(nl);
+        if (k == 0) {
+            used += (size_t)snprintf(sim, sizeof sim, "region,%.*s\n",
+                                     (int)(nl - out), out);
+        }
+        for (const char *line = nl + 1; *line;) {
+            const char *end = strchr(line, '\n');
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            used += (size_t)snprintf(sim + used, sizeof sim - used,
+                                     "%s,%.*s\n", regions[k], (int)len,
+                                     line);
+            line += len + (end != NULL);
+        }
+    }
+    tmp_file("bcov.csv", sim, path, sizeof path);
+    snprintf(dir, sizeof dir, "%s/bcov", tmpdir);
+    snprintf(args, sizeof args,
+             "batch -q --covariates sex --strata region -m loglinear,chapman "
+             "--bootstrap 200 --seed 11 --out %s %s", dir, path);
+    CU_ASSERT_EQUAL_FATAL(run(args), 0);
+    snprintf(res, sizeof res, "%s/results.csv", dir);
+    const char *csv = slurp(res);
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",covariate,covariate_level\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",sex,female\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(csv, "south sex=male,chapman"));
+    snprintf(res, sizeof res, "%s/report.html", dir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(res), "By covariate"));
+    snprintf(res, sizeof res, "%s/results.json", dir);
+    for (size_t k = 0; k < 2; k++) {
+        json_t *b = by_of(res, regions[k]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+        CU_ASSERT_EQUAL(json_array_size(b), 2);
+        snprintf(args, sizeof args,
+                 "estimate --covariates sex --strata region -m loglinear "
+                 "--bootstrap 200 --seed 11 -f json %s", path);
+        CU_ASSERT_EQUAL_FATAL(run(args), 0);
+        json_t *e = by_of(out_path, regions[k]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        CU_ASSERT_TRUE(json_equal(b, e));
+        /* and not by chance: the strata differ */
+        json_t *other = by_of(out_path, regions[1 - k]);
+        CU_ASSERT_FALSE(json_equal(b, other));
+        json_decref(other);
+        json_decref(b);
+        json_decref(e);
+    }
+    /* a rerun reads every unit back from the cache: the same bytes */
+    static char first[1 << 17];
+    snprintf(first, sizeof first, "%s", slurp(res));
+    snprintf(args, sizeof args,
+             "batch -q --covariates sex --strata region -m loglinear,chapman "
+             "--bootstrap 200 --seed 11 --out %s %s", dir, path);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_STRING_EQUAL(slurp(res), first);
+    /* the population is part of the cache key: with one, the cached
+     * units are not taken and the rates are there */
+    char pop[600];
+    tmp_file("bcovpop.csv", "region,sex,population\nnorth,female,1e6\n"
+             "north,male,1e6\nsouth,female,5e5\nsouth,male,5e5\n", pop,
+             sizeof pop);
+    snprintf(args, sizeof args,
+             "batch -q --covariates sex --strata region -m loglinear,chapman "
+             "--bootstrap 200 --seed 11 --population %s --out %s %s", pop,
+             dir, path);
+    CU_ASSERT_EQUAL(run(args), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(res), "\"rate_upper\""));
+    snprintf(res, sizeof res, "%s/results.csv", dir);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slurp(res), ",covariate,covariate_level,"
+                                              "rate,rate_lower,rate_upper"));
+    /* a population with a column that is neither a stratum nor a
+     * covariate (age) is refused before anything is computed */
+    snprintf(args, sizeof args,
+             "batch -q --covariates sex --strata region -m loglinear "
+             "--bootstrap 200 --seed 11 --population %s --out %s %s",
+             "tests/fixtures/covloglin/t1pop.csv", dir, path);
+    CU_ASSERT_EQUAL(run(args), 3);
 }
 
 int vc_register_cli_suite(void)
@@ -1701,7 +1819,9 @@ int vc_register_cli_suite(void)
                == NULL
         || CU_add_test(s, "loglinear forms", test_loglinear_forms) == NULL
         || CU_add_test(s, "output errors", test_output_errors) == NULL
-        || CU_add_test(s, "covariates", test_covariates) == NULL) {
+        || CU_add_test(s, "covariates", test_covariates) == NULL
+        || CU_add_test(s, "batch with covariates", test_batch_covariates)
+               == NULL) {
         return CU_get_error();
     }
     return CUE_SUCCESS;

@@ -91,9 +91,9 @@ static int is_png(const unsigned char *p, size_t len)
 static void test_plots(void)
 {
     vc_plot_interval rows[3] = {
-        {"Tajikistan 2005", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2},
-        {"Tajikistan 2005", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00},
-        {"Kazakhstan 2005", "dga", 0, 0, 0, 1, 0x009E73},
+        {"Tajikistan 2005", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2, 0},
+        {"Tajikistan 2005", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00, 0},
+        {"Kazakhstan 2005", "dga", 0, 0, 0, 1, 0x009E73, 0},
     };
     unsigned char *a = NULL, *b = NULL;
     size_t la = 0, lb = 0;
@@ -101,8 +101,17 @@ static void test_plots(void)
     CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &b, &lb, NULL), VC_OK);
     CU_ASSERT(is_png(a, la));
     CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+    free(b);
+    /* the people seen as a tick: another figure; not finite: refused */
+    rows[0].observed = 700.0;
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &b, &lb, NULL), VC_OK);
+    CU_ASSERT(is_png(b, lb));
+    CU_ASSERT(la != lb || memcmp(a, b, la) != 0);
     free(a);
     free(b);
+    rows[0].observed = INFINITY;
+    CU_ASSERT_EQUAL(vc_plot_forest(rows, 3, "N", &a, &la, NULL), VC_EINVAL);
+    rows[0].observed = 0.0;
     rows[0].upper = NAN;
     vc_error err;
     vc_error_clear(&err);
@@ -147,8 +156,8 @@ static void test_report_edges(void)
                                 "100\xE2\x80\x93" "150");
 
     vc_plot_interval rows[2] = {
-        {"A", "chapman", 1000.0, 1000.0, 1000.0, 0, 0x0072B2},
-        {"A", "lcm", 1000.0, 1000.0, 1000.0, 0, 0xD55E00},
+        {"A", "chapman", 1000.0, 1000.0, 1000.0, 0, 0x0072B2, 0},
+        {"A", "lcm", 1000.0, 1000.0, 1000.0, 0, 0xD55E00, 0},
     };
     unsigned char *png = NULL;
     size_t len = 0;
