@@ -29,7 +29,9 @@
 # A seed's thread counts run back to back, so their ratio sees the same
 # load; a seed gives the same draws, hence the same ESS, on any number of
 # threads (checked here), so that ratio is a ratio of wall times. The
-# 1-minute load average before and after each run is printed with it.
+# 1-minute load average before and after each run is printed with it, and
+# the JSON's diagnostics.seconds (burn-in and sampling, timed inside): the
+# rest of the wall time is start-up, reading and the summary.
 #
 # The summary gives, per thread count, the median and range over seeds,
 # and the mean with its standard error over seeds (the seeds are
@@ -70,7 +72,7 @@ vc=${VC_CLI:-build/victimcount}
 [ -r "$file" ] || { echo "ess_longrun.sh: cannot read $file" >&2; exit 2; }
 mkdir -p "$out"
 raw=$out/runs.tsv
-printf 'seed\tthreads\twall_s\tcpu_s\tess_bulk\trhat\tmedian_N\tsweeps_per_ess\tess_per_s\tess_per_cpu_s\tload_before\tload_after\n' > "$raw"
+printf 'seed\tthreads\twall_s\tcpu_s\tess_bulk\trhat\tmedian_N\tsweeps_per_ess\tess_per_s\tess_per_cpu_s\tload_before\tload_after\tsampling_s\n' > "$raw"
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 # json_num KEY FILE: the first number after "KEY": in FILE.  The CLI writes
@@ -97,16 +99,17 @@ for s in $seeds; do
         ess=$(json_num ess_bulk "$j")
         rhat=$(json_num rhat "$j")
         med=$(json_num estimate "$j")
+        samp=$(json_num seconds "$j")
         [ -n "$ess" ] || { echo "ess_longrun.sh: no ess_bulk in $j" >&2; exit 1; }
         awk -v s="$s" -v t="$t" -v c="$chains" -v i="$iters" -v ess="$ess" \
-            -v rhat="$rhat" -v med="$med" -v lb="$lb" -v la="$la" '
+            -v rhat="$rhat" -v med="$med" -v lb="$lb" -v la="$la" -v samp="$samp" '
             { wall = $1; cpu = $2 + $3
-              printf "%s\t%s\t%.2f\t%.2f\t%.1f\t%.5f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\n",
+              printf "%s\t%s\t%.2f\t%.2f\t%.1f\t%.5f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%.2f\n",
                      s, t, wall, cpu, ess, rhat, med, c * i / ess,
-                     ess / wall, ess / cpu, lb, la }' "$out/time.txt" >> "$raw"
+                     ess / wall, ess / cpu, lb, la, samp }' "$out/time.txt" >> "$raw"
         tail -n 1 "$raw" | awk -F'\t' '{
-            printf "  seed %s, %s thread(s): %s s wall, %s s CPU, ESS %s, %s sweeps/ESS, %s ESS/s (load %s -> %s)\n",
-                   $1, $2, $3, $4, $5, $8, $9, $11, $12 }' >&2
+            printf "  seed %s, %s thread(s): %s s wall (sampling %s), %s s CPU, ESS %s, %s sweeps/ESS, %s ESS/s, %s per CPU s (load %s -> %s)\n",
+                   $1, $2, $3, $13, $4, $5, $8, $9, $10, $11, $12 }' >&2
     done
 done
 
@@ -118,7 +121,8 @@ awk -F'\t' -v base="$base" -v lcmcr=116 '
 NR == 1 { next }
 {
     key = $2; n[key]++; k = n[key]
-    eps[key, k] = $9; spe[key, k] = $8; wall[$1, key] = $3; ess[$1, key] = $5
+    eps[key, k] = $9; spe[key, k] = $8; epc[key, k] = $10
+    wall[$1, key] = $3; cpu[$1, key] = $4; ess[$1, key] = $5
     if (!(key in seen)) { seen[key] = 1; order[++nt] = key }
     if (!($1 in sseen)) { sseen[$1] = 1; sorder[++ns] = $1 }
 }
@@ -135,19 +139,22 @@ function median(a, m) {
 END {
     for (q = 1; q <= nt; q++) {
         t = order[q]; m = n[t]; sum = 0; ss = 0
-        delete x; delete y
-        for (k = 1; k <= m; k++) { x[k] = eps[t, k]; y[k] = spe[t, k]; sum += x[k] }
+        delete x; delete y; delete z
+        for (k = 1; k <= m; k++) {
+            x[k] = eps[t, k]; y[k] = spe[t, k]; z[k] = epc[t, k]; sum += x[k]
+        }
         mean = sum / m
         for (k = 1; k <= m; k++) ss += (x[k] - mean) ^ 2
         se = m > 1 ? sqrt(ss / (m - 1) / m) : 0
-        sort(x, m); sort(y, m)
-        printf "%s thread(s), %d seeds: ESS/s median %.0f (%.0f-%.0f), mean %.0f +- %.0f (%.1f%%), %.2fx LCMCR (%d); sweeps per ESS median %.0f (%.0f-%.0f)\n",
+        sort(x, m); sort(y, m); sort(z, m)
+        printf "%s thread(s), %d seeds: ESS/s median %.0f (%.0f-%.0f), mean %.0f +- %.0f (%.1f%%), %.2fx LCMCR (%d); sweeps per ESS median %.0f (%.0f-%.0f); ESS per CPU s median %.0f (%.0f-%.0f)\n",
                t, m, median(x, m), x[1], x[m], mean, se, 100 * se / mean,
-               median(x, m) / lcmcr, lcmcr, median(y, m), y[1], y[m]
+               median(x, m) / lcmcr, lcmcr, median(y, m), y[1], y[m],
+               median(z, m), z[1], z[m]
     }
     for (q = 1; q <= nt; q++) {
         t = order[q]; if (t == base) continue
-        m = 0; delete r
+        m = 0; delete r; delete u
         for (p = 1; p <= ns; p++) {
             s = sorder[p]
             if (((s, base) in wall) && ((s, t) in wall)) {
@@ -155,11 +162,12 @@ END {
                     printf "WARNING: seed %s: ESS %s on %s thread(s), %s on %s\n",
                            s, ess[s, base], base, ess[s, t], t
                 r[++m] = wall[s, base] / wall[s, t]
+                u[m] = cpu[s, t] / cpu[s, base]
             }
         }
         if (m == 0) continue
-        sort(r, m)
-        printf "%s threads against %s, wall time, same seed: median %.2fx (%.2f-%.2f, %d seeds)\n",
-               t, base, median(r, m), r[1], r[m], m
+        sort(r, m); sort(u, m)
+        printf "%s threads against %s, same seed: wall %.2fx as fast, median (%.2f-%.2f, %d seeds); CPU s %.2fx (%.2f-%.2f)\n",
+               t, base, median(r, m), r[1], r[m], m, median(u, m), u[1], u[m]
     }
 }' "$raw"
