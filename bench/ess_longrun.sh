@@ -30,8 +30,9 @@
 # load; a seed gives the same draws, hence the same ESS, on any number of
 # threads (checked here), so that ratio is a ratio of wall times. The
 # 1-minute load average before and after each run is printed with it, and
-# the JSON's diagnostics.seconds (burn-in and sampling, timed inside): the
-# rest of the wall time is start-up, reading and the summary.
+# the JSON's diagnostics.seconds (burn-in, sampling and the summary of the
+# draws, timed inside): the rest of the wall time is start-up, reading the
+# table and writing the output.
 #
 # The summary gives, per thread count, the median and range over seeds,
 # and the mean with its standard error over seeds (the seeds are
