@@ -50,6 +50,38 @@ typedef struct {
     const char *sub;    /* borrowed from the submissions array */
 } chosen;
 
+/* Keep table t (stratum label; d owns it, or NULL) of submission sub
+ * unless a table kept before covers the same stratum: that one is newer,
+ * and t is listed under superseded.  A kept label goes to mine.
+ * VC_ENOMEM when the array cannot grow. */
+static int choose(chosen **ch, size_t *n, size_t *cap, const char *label,
+                  vc_dataset *d, const vc_table *t, const char *sub,
+                  json_t *superseded, json_t *mine, vc_error *err)
+{
+    for (size_t m = 0; m < *n; m++) {
+        if (strcmp((*ch)[m].label, label) == 0) {
+            json_array_append_new(superseded,
+                                  json_pack("{s:s, s:s, s:s}", "submission",
+                                            sub, "stratum", label,
+                                            "superseded_by", (*ch)[m].sub));
+            return VC_OK;
+        }
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 16;
+        chosen *c2 = realloc(*ch, c * sizeof **ch);
+        if (c2 == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "out of memory");
+        }
+        *ch = c2;
+        *cap = c;
+    }
+    (*ch)[*n] = (chosen){strdup(label), d, t, sub};
+    (*n)++;
+    json_array_append_new(mine, json_string(label));
+    return VC_OK;
+}
+
 static int cmp_chosen(const void *a, const void *b)
 {
     return strcmp(((const chosen *)a)->label, ((const chosen *)b)->label);
@@ -140,40 +172,14 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
             break;
         }
         json_t *mine = json_array();
-        for (size_t k = 0; k < sets[i]->ntables; k++) {
+        for (size_t k = 0; rc == VC_OK && k < sets[i]->ntables; k++) {
             const vc_table *t = sets[i]->tables[k];
             const char *label = t->label ? t->label : country;
             if (period != NULL && !in_period(t, period)) {
                 continue;
             }
-            const char *by = NULL;
-            for (size_t m = 0; m < n && by == NULL; m++) {
-                if (strcmp(ch[m].label, label) == 0) {
-                    by = ch[m].sub;
-                }
-            }
-            if (by != NULL) {
-                json_array_append_new(superseded,
-                                      json_pack("{s:s, s:s, s:s}",
-                                                "submission", id, "stratum",
-                                                label, "superseded_by", by));
-                continue;
-            }
-            if (n == cap) {
-                cap = cap ? 2 * cap : 16;
-                chosen *c2 = realloc(ch, cap * sizeof *ch);
-                if (c2 == NULL) {
-                    rc = vc_error_set(err, VC_ENOMEM, "out of memory");
-                    break;
-                }
-                ch = c2;
-            }
-            ch[n].label = strdup(label);
-            ch[n].d = sets[i];
-            ch[n].t = t;
-            ch[n].sub = id;
-            n++;
-            json_array_append_new(mine, json_string(label));
+            rc = choose(&ch, &n, &cap, label, sets[i], t, id, superseded,
+                        mine, err);
         }
         if (json_array_size(mine) > 0) {
             json_array_append_new(used, json_pack("{s:s, s:s, s:o}",
@@ -216,35 +222,8 @@ static int build_input(vcs_store *s, const json_t *req, const char *path,
             if (period != NULL && !in_period(t, period)) {
                 continue;
             }
-            const char *by = NULL;
-            for (size_t m = 0; m < n && by == NULL; m++) {
-                if (strcmp(ch[m].label, label) == 0) {
-                    by = ch[m].sub;
-                }
-            }
-            if (by != NULL) {
-                json_array_append_new(superseded,
-                                      json_pack("{s:s, s:s, s:s}",
-                                                "submission", "linked "
-                                                "encodings", "stratum",
-                                                label, "superseded_by", by));
-                continue;
-            }
-            if (n == cap) {
-                cap = cap ? 2 * cap : 16;
-                chosen *c2 = realloc(ch, cap * sizeof *ch);
-                if (c2 == NULL) {
-                    rc = vc_error_set(err, VC_ENOMEM, "out of memory");
-                    break;
-                }
-                ch = c2;
-            }
-            ch[n].label = strdup(label);
-            ch[n].d = NULL;
-            ch[n].t = t;
-            ch[n].sub = "linked encodings";
-            n++;
-            json_array_append_new(mine, json_string(label));
+            rc = choose(&ch, &n, &cap, label, NULL, t, "linked encodings",
+                        superseded, mine, err);
         }
         if (rc == VC_OK) {
             json_array_append_new(
