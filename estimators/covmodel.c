@@ -30,17 +30,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "estimators/loglin_impl.h"
 #include "estimators/vc_covloglin.h"
 
 /* Most terms an operand of the formula may hold on the way (before the
  * model is closed under subsets). */
 #define SET_MAX VC_COV_MAX_TERMS
 
-static int term_less(uint32_t a, uint32_t b)
-{
-    int oa = __builtin_popcount(a), ob = __builtin_popcount(b);
-    return oa != ob ? oa < ob : a < b;
-}
 
 int vc_covloglin_model_has(const vc_covloglin_model *m, uint32_t term)
 {
@@ -55,13 +51,7 @@ int vc_covloglin_model_has(const vc_covloglin_model *m, uint32_t term)
 /* Insert one term (not present) in canonical order. */
 static void insert_term(vc_covloglin_model *m, uint32_t term)
 {
-    size_t i = m->nterms;
-    while (i > 0 && term_less(term, m->term[i - 1])) {
-        m->term[i] = m->term[i - 1];
-        i--;
-    }
-    m->term[i] = term;
-    m->nterms++;
+    vci_terms_insert(m->term, &m->nterms, term);
 }
 
 int vc_covloglin_model_add(vc_covloglin_model *m, uint32_t term,

@@ -135,6 +135,12 @@ static inline double vci_loglin_colval(const vc_loglin_workspace *w, size_t k,
  * superset-sum transform; loglin.c, "Wide tables"). */
 void vci_loglin_zeta_supersets(double *a, size_t J);
 
+/* Insert term t into term[0 .. *n) in the canonical order of terms (by
+ * order, the number of lists or variables, then by mask) and count it;
+ * the caller checked room and absence.  Shared by the models with and
+ * without covariates (loglin_model.c). */
+void vci_terms_insert(uint32_t *term, size_t *n, uint32_t t);
+
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);
 

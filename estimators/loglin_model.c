@@ -67,11 +67,23 @@ int vc_loglin_model_all_two_way(size_t J, vc_loglin_model *m, vc_error *err)
 }
 
 /* Canonical order of terms: by order (number of lists), then by mask. */
+/* The canonical order of terms: by order, then by mask. */
 static int term_less(uint32_t a, uint32_t b)
 {
     int pa = __builtin_popcount(a);
     int pb = __builtin_popcount(b);
     return pa != pb ? pa < pb : a < b;
+}
+
+void vci_terms_insert(uint32_t *term, size_t *n, uint32_t t)
+{
+    size_t i = *n;
+    while (i > 0 && term_less(t, term[i - 1])) {
+        term[i] = term[i - 1];
+        i--;
+    }
+    term[i] = t;
+    (*n)++;
 }
 
 int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term)
@@ -91,13 +103,7 @@ int vc_loglin_model_has(const vc_loglin_model *m, uint32_t term)
  * and absence. */
 static void insert_term(vc_loglin_model *m, uint32_t term)
 {
-    size_t i = m->nterms;
-    while (i > 0 && term_less(term, m->term[i - 1])) {
-        m->term[i] = m->term[i - 1];
-        i--;
-    }
-    m->term[i] = term;
-    m->nterms++;
+    vci_terms_insert(m->term, &m->nterms, term);
 }
 
 int vc_loglin_model_add(vc_loglin_model *m, uint32_t term, vc_error *err)
