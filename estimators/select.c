@@ -107,15 +107,20 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
         return status;
     }
     candidate cands[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
-    /* Wide tables: every pair's margin of the counts and of the fitted
-     * means from a superset-sum transform of each (the fits of a step use
-     * the same scratch, so both are redone each step) instead of a pass
-     * over the cells per pair. */
+    /* The counts' pair margins do not change: once.  (Whole counts, so
+     * their sums are exact in any order.) */
+    double obs_pair[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
+    for (size_t a = 0, order = 0; a < J; a++) {
+        for (size_t b = a + 1; b < J; b++, order++) {
+            obs_pair[order] = pair_margin(y, J, (1u << a) | (1u << b));
+        }
+    }
+    /* Wide tables: every pair's margin of the fitted means from one
+     * superset-sum transform a step (the fits of a step use the same
+     * scratch) instead of a pass over the cells per pair. */
     int wide = w->zt != NULL;
     for (;;) {
         if (wide) {
-            memcpy(w->zt2, y, w->ncell_all * sizeof *y);
-            vci_loglin_zeta_supersets(w->zt2, J);
             memcpy(w->zt, w->fitted, w->ncell_all * sizeof *w->zt);
             vci_loglin_zeta_supersets(w->zt, J);
         }
@@ -129,7 +134,7 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                 if (vc_loglin_model_has(&cur.model, pair)) {
                     continue;
                 }
-                double obs = wide ? w->zt2[pair] : pair_margin(y, J, pair);
+                double obs = obs_pair[order];
                 double mean = wide ? w->zt[pair]
                                    : pair_margin(w->fitted, J, pair);
                 double pv = overlap_pvalue(obs, mean);
