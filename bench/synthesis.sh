@@ -55,18 +55,7 @@ scenario() {
     echo "synthesis: scenario $name done in $(($(date +%s) - t0)) s" >&2
 }
 
-scenario independent 1 1000 \
-    --lists A,B,C,D --capture 0.2,0.15,0.25,0.1
-scenario heterogeneous 2 1000 \
-    --lists A,B,C,D --capture 0.2,0.15,0.25,0.1 \
-    --classes 0.75:-1.0,0.25:1.5
-scenario propensity 5 1000 \
-    --lists A,B,C,D --capture 0.2,0.15,0.25,0.1 --propensity-sd 1
-scenario referrals 3 1000 \
-    --lists A,B,C,D --capture 0.2,0.15,0.25,0.1 \
-    --referral 'A>B:0.4' --referral 'C>D:0.3'
-scenario sparse 4 400 \
-    --lists A,B,C,D,E --capture 0.15,0.1,0.08,0.12,0.06
+. "$(dirname "$0")/scenarios.sh"
 
 {
     echo "REPS=$REPS SEED=$SEED THREADS=$THREADS BOOT=$BOOT LCM='$LCM'"
