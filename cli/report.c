@@ -120,8 +120,12 @@ static void put_estimate_cells(FILE *f, const vc_estimate *e)
             "\x93%s</td>", est, lo, hi);
 }
 
-/* An <img> holding png as a data URI; frees png. */
-static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
+/* An <img> holding a figure (PNG or SVG, fmt) as a data URI; frees
+ * png.  An SVG goes in an <img> rather than inline: cairo names its
+ * glyphs glyph0-1, ... in every figure, and ids must be unique within an
+ * HTML page. */
+static void put_png(FILE *f, vc_plot_format fmt, unsigned char *png,
+                    size_t len, const char *alt)
 {
     char *b64 = malloc(BASE64_ENCODE_RAW_LENGTH(len) + 1);
     if (b64 != NULL) {
@@ -129,7 +133,8 @@ static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
         b64[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
         fputs("<img class=\"fig\" alt=\"", f);
         put_html(f, alt);
-        fprintf(f, "\" src=\"data:image/png;base64,%s\">\n", b64);
+        fprintf(f, "\" src=\"data:image/%s;base64,%s\">\n",
+                fmt == VC_PLOT_SVG ? "svg+xml" : "png", b64);
     } else {
         cli_oom_note(); /* the figure is left out: see jsonmem.c */
     }
@@ -154,8 +159,10 @@ static unsigned method_color(const char *name)
     return m != NULL ? m->color : 0x666666;
 }
 
-static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
-                   const cli_result *res, size_t nres)
+/* The forest plot of every row of res that is not a variant, grouped by
+ * stratum. */
+static void forest(FILE *f, vc_plot_format fmt, const cli_options *o,
+                   const vc_dataset *d, const cli_result *res, size_t nres)
 {
     vc_plot_interval *rows = calloc(nres ? nres : 1, sizeof *rows);
     char (*labels)[128] = calloc(nres ? nres : 1, sizeof *labels);
@@ -194,9 +201,9 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
     char xlabel[128];
     snprintf(xlabel, sizeof xlabel, "people in all, seen and unseen (dot: "
              "estimate; bar: %.10g%% interval; log scale)", 100.0 * o->level);
-    if (vc_plot_forest(rows, n, xlabel, &png, &len, &err) == VC_OK) {
-        put_png(f, png, len, "forest plot of the estimates and intervals of "
-                             "every stratum and method");
+    if (vc_plot_forest_as(fmt, rows, n, xlabel, &png, &len, &err) == VC_OK) {
+        put_png(f, fmt, png, len, "forest plot of the estimates and "
+                                  "intervals of every stratum and method");
     } else {
         put_plot_error(f, &err);
     }
@@ -206,7 +213,7 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
 }
 
 /* The posterior of N of an lcm (draws) or dga (grid) row. */
-static void posterior(FILE *f, const cli_result *r)
+static void posterior(FILE *f, vc_plot_format fmt, const cli_result *r)
 {
     const json_t *fig = r->figures;
     const char *kind = json_string_value(json_object_get(fig, "kind"));
@@ -233,9 +240,9 @@ static void posterior(FILE *f, const cli_result *r)
                                                                "first"));
         double w = (double)json_integer_value(json_object_get(fig,
                                                               "width"));
-        status = vc_plot_posterior(x0 - 0.5, w, m, n, r->est.lower,
-                                   r->est.upper, r->est.estimate, xlabel,
-                                   &png, &len, &err);
+        status = vc_plot_posterior_as(fmt, x0 - 0.5, w, m, n, r->est.lower,
+                                      r->est.upper, r->est.estimate, xlabel,
+                                      &png, &len, &err);
         free(m);
     } else if (kind != NULL && strcmp(kind, "draws") == 0) {
         const json_t *chains = json_object_get(fig, "chains");
@@ -268,20 +275,20 @@ static void posterior(FILE *f, const cli_result *r)
                 m[(size_t)((v - lo) / w)] += 1.0;
             }
         }
-        status = vc_plot_posterior(lo - 0.5, w, m, nb, r->est.lower,
-                                   r->est.upper, r->est.estimate, xlabel,
-                                   &png, &len, &err);
+        status = vc_plot_posterior_as(fmt, lo - 0.5, w, m, nb, r->est.lower,
+                                      r->est.upper, r->est.estimate, xlabel,
+                                      &png, &len, &err);
         free(m);
     }
     if (status == VC_OK) {
-        put_png(f, png, len, xlabel);
+        put_png(f, fmt, png, len, xlabel);
     } else if (err.code != VC_OK) {
         put_plot_error(f, &err);
     }
 }
 
 /* R-hat, ESS and trace plot of an lcm row, behind a fold. */
-static void diagnostics(FILE *f, const cli_result *r)
+static void diagnostics(FILE *f, vc_plot_format fmt, const cli_result *r)
 {
     const json_t *dg = json_object_get(r->extra, "diagnostics");
     int is_lcm = dg != NULL;
@@ -332,8 +339,10 @@ static void diagnostics(FILE *f, const cli_result *r)
             size_t len = 0;
             vc_error err;
             vc_error_clear(&err);
-            if (vc_plot_traces(y, m, n, "N", &png, &len, &err) == VC_OK) {
-                put_png(f, png, len, "trace plot of N, one line per chain");
+            if (vc_plot_traces_as(fmt, y, m, n, "N", &png, &len, &err)
+                == VC_OK) {
+                put_png(f, fmt, png, len,
+                        "trace plot of N, one line per chain");
             } else {
                 put_plot_error(f, &err);
             }
@@ -486,8 +495,9 @@ static double by_real(const json_t *g, const char *key)
 /* One forest plot of the entries of `by` from `from` on whose covariate
  * is that of by[from]: their estimates (with a tick at the people seen),
  * or with rate set their rates per 100,000. */
-static void by_plot(FILE *f, const cli_options *o, const json_t *by,
-                    size_t from, size_t to, int rate, unsigned color)
+static void by_plot(FILE *f, vc_plot_format fmt, const cli_options *o,
+                    const json_t *by, size_t from, size_t to, int rate,
+                    unsigned color)
 {
     size_t n = to - from;
     vc_plot_interval *rows = calloc(n ? n : 1, sizeof *rows);
@@ -529,8 +539,8 @@ static void by_plot(FILE *f, const cli_options *o, const json_t *by,
     snprintf(alt, sizeof alt, "%s by %.300s", rate ? "rates per 100,000"
                                                    : "estimates",
              cov ? cov : "");
-    if (vc_plot_forest(rows, n, xlabel, &png, &len, &err) == VC_OK) {
-        put_png(f, png, len, alt);
+    if (vc_plot_forest_as(fmt, rows, n, xlabel, &png, &len, &err) == VC_OK) {
+        put_png(f, fmt, png, len, alt);
     } else {
         put_plot_error(f, &err);
     }
@@ -540,8 +550,8 @@ static void by_plot(FILE *f, const cli_options *o, const json_t *by,
 /* With --covariates: the loglinear row's figures by covariate level
  * ("by"), as a table and a figure per covariate (and per covariate the
  * rates when --population gave them). */
-static void covariate_section(FILE *f, const cli_options *o,
-                              const cli_result *x)
+static void covariate_section(FILE *f, vc_plot_format fmt,
+                              const cli_options *o, const cli_result *x)
 {
     const json_t *by = json_object_get(x->extra, "by");
     if (json_array_size(by) == 0) {
@@ -604,17 +614,17 @@ static void covariate_section(FILE *f, const cli_options *o,
             b = a + 1;
             continue;
         }
-        by_plot(f, o, by, a, b, 0, color);
+        by_plot(f, fmt, o, by, a, b, 0, color);
         if (rates && has_rate) {
-            by_plot(f, o, by, a, b, 1, color);
+            by_plot(f, fmt, o, by, a, b, 1, color);
         }
     }
 }
 
-static void stratum_section(FILE *f, const cli_options *o,
-                            const vc_dataset *d, const vc_table *t,
-                            const cli_result *res, size_t nres,
-                            const cli_synth_stratum *sy)
+static void stratum_section(FILE *f, vc_plot_format fmt,
+                            const cli_options *o, const vc_dataset *d,
+                            const vc_table *t, const cli_result *res,
+                            size_t nres, const cli_synth_stratum *sy)
 {
     char lab[256], head[1024], num[48];
     const char *label = cli_population_label(o, d, t, lab, sizeof lab);
@@ -709,7 +719,7 @@ static void stratum_section(FILE *f, const cli_options *o,
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK && res[r].extra != NULL) {
-            covariate_section(f, o, &res[r]);
+            covariate_section(f, fmt, o, &res[r]);
         }
     }
     put_checks(f, t, res, nres);
@@ -732,13 +742,13 @@ static void stratum_section(FILE *f, const cli_options *o,
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK && res[r].figures != NULL) {
-            posterior(f, &res[r]);
+            posterior(f, fmt, &res[r]);
         }
     }
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK) {
-            diagnostics(f, &res[r]);
+            diagnostics(f, fmt, &res[r]);
         }
     }
     fputs("</section>\n", f);
@@ -783,8 +793,9 @@ static int thr_cmp(const void *a, const void *b)
 /* One group of strata that differ only in the threshold: the points in
  * pts (sorted here), the plot of the first method in --methods order that
  * has an estimate at every threshold, and its numbers as a table. */
-static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
-                            size_t n, double chosen, const cli_result *res,
+static void threshold_group(FILE *f, vc_plot_format fmt,
+                            const cli_options *o, thr_point *pts, size_t n,
+                            double chosen, const cli_result *res,
                             size_t nres)
 {
     qsort(pts, n, sizeof *pts, thr_cmp);
@@ -825,10 +836,10 @@ static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
     snprintf(ylabel, sizeof ylabel,
              "people in all (%s; line: estimate; band: %.10g%% interval)",
              method, 100.0 * o->level);
-    if (vc_plot_threshold(t, est, lo, hi, n, chosen, ylabel, &png, &len,
-                          &err)
+    if (vc_plot_threshold_as(fmt, t, est, lo, hi, n, chosen, ylabel, &png,
+                             &len, &err)
         == VC_OK) {
-        put_png(f, png, len, "the estimate and its interval against the "
+        put_png(f, fmt, png, len, "the estimate and its interval against the "
                              "linkage threshold, the chosen threshold "
                              "marked");
     } else {
@@ -852,9 +863,9 @@ static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
  * of `link --thresholds`): per group of the other stratum columns, the
  * estimate against the threshold, the one link used (from
  * --linkage-report) marked. */
-static void threshold_section(FILE *f, const cli_options *o,
-                              const vc_dataset *d, const cli_result *res,
-                              size_t nres)
+static void threshold_section(FILE *f, vc_plot_format fmt,
+                              const cli_options *o, const vc_dataset *d,
+                              const cli_result *res, size_t nres)
 {
     size_t tc = d->nstrata_cols;
     for (size_t k = 0; k < d->nstrata_cols; k++) {
@@ -930,7 +941,7 @@ static void threshold_section(FILE *f, const cli_options *o,
                   f);
             continue;
         }
-        threshold_group(f, o, pts, n, chosen, res, nres);
+        threshold_group(f, fmt, o, pts, n, chosen, res, nres);
     }
     free(pts);
     free(done);
@@ -1051,13 +1062,19 @@ static void linkage_section(FILE *f, const json_t *lr)
     }
 }
 
-int cli_write_report(const cli_options *o, const vc_dataset *d,
-                     const cli_result *res, size_t nres, FILE *f)
+/* The page's head, titled "victimcount report: " and the input's name
+ * (then ": " and sub when sub is not NULL), and the opening of its
+ * body. */
+static void put_head(FILE *f, const vc_dataset *d, const char *sub)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\""
           "utf-8\">\n<meta name=\"viewport\" content=\"width=device-width"
           "\">\n<title>victimcount report: ", f);
     put_html(f, d->source);
+    if (sub != NULL) {
+        fputs(": ", f);
+        put_html(f, sub);
+    }
     fputs("</title>\n<style>\n"
           "body{font-family:\"DejaVu Sans\",Arial,sans-serif;max-width:"
           "900px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}"
@@ -1073,6 +1090,11 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "summary{cursor:pointer;color:#0b5394}\n"
           ".note{font-size:.9em;color:#444}\n"
           "</style>\n</head>\n<body>\n", f);
+}
+
+/* The title, what was run, and what the methods assume. */
+static void put_intro(FILE *f, const cli_options *o, const vc_dataset *d)
+{
     fputs("<h1>How many people in all? Estimates from overlapping lists"
           "</h1>\n<p>Input <code>", f);
     put_html(f, d->source);
@@ -1090,6 +1112,13 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "lists; they differ in how they let the lists depend on each "
           "other, so they can disagree. The interval says how sure the "
           "estimate is; quote the range, not the single number.</p>\n", f);
+}
+
+int cli_write_report(const cli_options *o, const vc_dataset *d,
+                     const cli_result *res, size_t nres, FILE *f)
+{
+    put_head(f, d, NULL);
+    put_intro(f, o, d);
     fputs("<h2>Summary</h2>\n<ul>\n", f);
     cli_synth_stratum *syn = NULL;
     size_t nsyn = cli_synthesize(o, res, nres, &syn);
@@ -1112,13 +1141,13 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
                      "the sections below show all of them.</p>\n<h2>All "
                      "strata and methods</h2>\n",
           f);
-    forest(f, o, d, res, nres);
+    forest(f, VC_PLOT_PNG, o, d, res, nres);
     if (o->batch.linkage != NULL) {
         linkage_section(f, o->batch.linkage);
     }
-    threshold_section(f, o, d, res, nres);
+    threshold_section(f, VC_PLOT_PNG, o, d, res, nres);
     for (size_t s = 0; s < d->ntables; s++) {
-        stratum_section(f, o, d, d->tables[s], res, nres,
+        stratum_section(f, VC_PLOT_PNG, o, d, d->tables[s], res, nres,
                         cli_synth_find(syn, nsyn, d->tables[s]));
     }
     cli_synth_free(syn, nsyn);
