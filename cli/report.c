@@ -6,10 +6,21 @@
  * fold, their convergence diagnostics and trace plots.  Figures are drawn
  * by report/plot.c (cairo) and embedded as PNG data URIs (base64 from
  * nettle), so the file needs nothing else to open, and holds no script.
+ *
+ * A large batch gets pages instead (issue 20: 200 strata made a 57 MB
+ * file): report.html becomes an index (the headlines as a table, a
+ * forest plot of each stratum's headline estimate by the first stratum
+ * column) and each stratum has a page of its own in report/, numbered
+ * (never named after user text), with its figures as SVG.
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <nettle/base64.h>
@@ -159,10 +170,11 @@ static unsigned method_color(const char *name)
     return m != NULL ? m->color : 0x666666;
 }
 
-/* The forest plot of every row of res that is not a variant, grouped by
- * stratum. */
+/* The forest plot of every row of res that is not a variant (of table
+ * `only` alone when it is not NULL), grouped by stratum. */
 static void forest(FILE *f, vc_plot_format fmt, const cli_options *o,
-                   const vc_dataset *d, const cli_result *res, size_t nres)
+                   const vc_dataset *d, const cli_result *res, size_t nres,
+                   const vc_table *only)
 {
     vc_plot_interval *rows = calloc(nres ? nres : 1, sizeof *rows);
     char (*labels)[128] = calloc(nres ? nres : 1, sizeof *labels);
@@ -176,7 +188,8 @@ static void forest(FILE *f, vc_plot_format fmt, const cli_options *o,
     }
     size_t n = 0;
     for (size_t r = 0; r < nres; r++) {
-        if (res[r].variant != NULL) {
+        if (res[r].variant != NULL
+            || (only != NULL && res[r].table != only)) {
             continue;
         }
         const char *g = cli_population_label(o, d, res[r].table, groups[n],
@@ -1141,7 +1154,7 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
                      "the sections below show all of them.</p>\n<h2>All "
                      "strata and methods</h2>\n",
           f);
-    forest(f, VC_PLOT_PNG, o, d, res, nres);
+    forest(f, VC_PLOT_PNG, o, d, res, nres, NULL);
     if (o->batch.linkage != NULL) {
         linkage_section(f, o->batch.linkage);
     }
@@ -1152,5 +1165,388 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
     }
     cli_synth_free(syn, nsyn);
     fputs("</body>\n</html>\n", f);
+    return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * The report in pages (issue 20).
+ * ------------------------------------------------------------------- */
+
+/* auto: pages above this many strata (a single file of 20 strata with
+ * lcm and dga is about 6 MB) */
+#define REPORT_AUTO_STRATA 20
+/* the most strata in one forest plot of the index */
+#define REPORT_FOREST_STRATA 100
+/* the folder of the stratum pages, next to report.html */
+#define REPORT_PAGES "report"
+
+int cli_report_paged(const cli_options *o, const vc_dataset *d)
+{
+    return o->batch.report_form == CLI_REPORT_PAGES
+           || (o->batch.report_form == CLI_REPORT_AUTO
+               && d->ntables > REPORT_AUTO_STRATA);
+}
+
+/* The file name of stratum s's page: its number, never its values. */
+static void page_name(size_t s, char *buf, size_t size)
+{
+    snprintf(buf, size, "s%05zu.html", s + 1);
+}
+
+/* 1 when name is one that page_name writes. */
+static int is_page_name(const char *name)
+{
+    if (name[0] != 's' || !isdigit((unsigned char)name[1])) {
+        return 0;
+    }
+    size_t k = 1;
+    while (isdigit((unsigned char)name[k])) {
+        k++;
+    }
+    return strcmp(name + k, ".html") == 0;
+}
+
+/* Stratum t's page: links to the index and its neighbours, its section
+ * as in the single file (figures as SVG), and its methods side by side
+ * in a forest plot. */
+static void stratum_page(FILE *f, const cli_options *o, const vc_dataset *d,
+                         size_t s, const cli_result *res, size_t nres,
+                         const cli_synth_stratum *sy)
+{
+    const vc_table *t = d->tables[s];
+    char lab[256], name[48];
+    const char *label = cli_population_label(o, d, t, lab, sizeof lab);
+    put_head(f, d, label);
+    fputs("<p><a href=\"../report.html\">All strata</a>", f);
+    if (s > 0) {
+        page_name(s - 1, name, sizeof name);
+        fprintf(f, " &middot; <a href=\"%s\">previous</a>", name);
+    }
+    if (s + 1 < d->ntables) {
+        page_name(s + 1, name, sizeof name);
+        fprintf(f, " &middot; <a href=\"%s\">next</a>", name);
+    }
+    fprintf(f, " &middot; stratum %zu of %zu</p>\n", s + 1, d->ntables);
+    stratum_section(f, VC_PLOT_SVG, o, d, t, res, nres, sy);
+    fputs("<h2>The methods side by side</h2>\n", f);
+    forest(f, VC_PLOT_SVG, o, d, res, nres, t);
+    fputs("</body>\n</html>\n", f);
+}
+
+/* The row of stratum t in an index forest plot: the estimate of its
+ * headline's method (cli_stratum_best), labelled by its stratum values
+ * after the first (that column heads the plot) and the method. */
+static void index_row(const cli_options *o, const vc_dataset *d,
+                      const vc_table *t, const cli_result *res, size_t nres,
+                      int by_first, char *label, size_t size,
+                      vc_plot_interval *row)
+{
+    const cli_result *best = cli_stratum_best(t, res, nres);
+    size_t used = 0;
+    label[0] = '\0';
+    if (by_first) {
+        for (size_t k = 1; k < t->nkeys && used < size; k++) {
+            used += (size_t)snprintf(label + used, size - used, "%s%s",
+                                     k > 1 ? ", " : "", t->keys[k]);
+        }
+    } else {
+        char lab[256];
+        const char *l = cli_population_label(o, d, t, lab, sizeof lab);
+        used = (size_t)snprintf(label, size, "%s", l);
+    }
+    if (used < size && best != NULL) {
+        snprintf(label + used, size - used, " (%s)", best->method);
+    }
+    row->label = label;
+    row->missing = best == NULL;
+    row->observed = 0.0;
+    if (best != NULL) {
+        row->estimate = best->est.estimate;
+        row->lower = fmax(best->est.lower, 1.0);
+        row->upper = best->est.upper;
+        row->color = method_color(best->method);
+    }
+}
+
+/* The forest plots of the index: one per value of the first stratum
+ * column (in order of first appearance; with one column, runs of
+ * strata in order), at most REPORT_FOREST_STRATA strata each, one row
+ * per stratum. */
+static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
+                          const cli_result *res, size_t nres)
+{
+    size_t n = d->ntables;
+    int by_first = d->nstrata_cols >= 2;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    unsigned char *done = calloc(n ? n : 1, 1);
+    vc_plot_interval *rows = calloc(REPORT_FOREST_STRATA, sizeof *rows);
+    char(*labels)[256] = calloc(REPORT_FOREST_STRATA, sizeof *labels);
+    if (order == NULL || done == NULL || rows == NULL || labels == NULL) {
+        free(order);
+        free(done);
+        free(rows);
+        free(labels);
+        cli_oom_note(); /* the figures are left out: see jsonmem.c */
+        return;
+    }
+    /* the strata grouped by their first value, groups in order of first
+     * appearance */
+    size_t m = 0;
+    for (size_t s = 0; s < n; s++) {
+        for (size_t u = s; u < n && !done[s]; u++) {
+            if (!done[u] && (!by_first
+                             || strcmp(d->tables[u]->keys[0],
+                                       d->tables[s]->keys[0]) == 0)) {
+                done[u] = 1;
+                order[m++] = u;
+                if (!by_first) {
+                    break;
+                }
+            }
+        }
+    }
+    char xlabel[200];
+    snprintf(xlabel, sizeof xlabel, "people in all (dot: estimate; bar: "
+             "%.10g%% interval; log scale)", 100.0 * o->level);
+    for (size_t a = 0, b; a < m; a = b) {
+        const char *head = by_first ? d->tables[order[a]]->keys[0] : "";
+        for (b = a + 1; b < m && b - a < REPORT_FOREST_STRATA
+                        && (!by_first
+                            || strcmp(d->tables[order[b]]->keys[0], head)
+                                   == 0);
+             b++) {
+        }
+        char group[300];
+        if (by_first) {
+            snprintf(group, sizeof group, "%.200s", head);
+        } else {
+            snprintf(group, sizeof group, "strata %zu\xE2\x80\x93%zu",
+                     a + 1, b);
+        }
+        for (size_t i = a; i < b; i++) {
+            rows[i - a].group = group;
+            index_row(o, d, d->tables[order[i]], res, nres, by_first,
+                      labels[i - a], sizeof labels[i - a], &rows[i - a]);
+        }
+        fputs("<h3>", f);
+        if (by_first) {
+            put_html(f, d->strata_cols[0]);
+            fputs(" ", f);
+        }
+        put_html(f, group);
+        fputs("</h3>\n", f);
+        unsigned char *svg = NULL;
+        size_t len = 0;
+        vc_error err;
+        vc_error_clear(&err);
+        if (vc_plot_forest_as(VC_PLOT_SVG, rows, b - a, xlabel, &svg, &len,
+                              &err)
+            == VC_OK) {
+            put_png(f, VC_PLOT_SVG, svg, len, "forest plot of the headline "
+                                              "estimates of these strata");
+        } else {
+            put_plot_error(f, &err);
+        }
+    }
+    free(order);
+    free(done);
+    free(rows);
+    free(labels);
+}
+
+/* The index page: what was run, a table of the strata (each linked to
+ * its page) with their headlines, and the forest plots. */
+static void index_page(FILE *f, const cli_options *o, const vc_dataset *d,
+                       const cli_result *res, size_t nres,
+                       const cli_synth_stratum *syn, size_t nsyn)
+{
+    put_head(f, d, NULL);
+    put_intro(f, o, d);
+    fprintf(f, "<p>%zu strata: this page has their headlines and "
+            "a forest plot of them; each stratum's name leads to its own "
+            "page, with every method, its figures and diagnostics.</p>\n",
+            d->ntables);
+    fputs("<h2>Summary</h2>\n<table>\n<tr><th>stratum</th><th>headline"
+          "</th></tr>\n", f);
+    for (size_t s = 0; s < d->ntables; s++) {
+        const vc_table *t = d->tables[s];
+        char lab[256], head[1024], name[48];
+        const char *label = cli_population_label(o, d, t, lab, sizeof lab);
+        cli_stratum_headline(o, d, t, cli_stratum_best(t, res, nres),
+                             cli_synth_find(syn, nsyn, t), head,
+                             sizeof head);
+        /* the headline starts with the label, already in the first
+         * column */
+        size_t k = strlen(label);
+        const char *rest = strncmp(head, label, k) == 0
+                                   && strncmp(head + k, ": ", 2) == 0
+                               ? head + k + 2
+                               : head;
+        page_name(s, name, sizeof name);
+        fprintf(f, "<tr><td><a href=\"" REPORT_PAGES "/%s\">", name);
+        put_html(f, label);
+        fputs("</a></td><td>", f);
+        put_html(f, rest);
+        fputs("</td></tr>\n", f);
+    }
+    fputs(nsyn > 0 ? "</table>\n<p>Each headline quotes the synthesis of "
+                     "the methods named in brackets; the stratum's page "
+                     "shows every method.</p>\n"
+                   : "</table>\n<p>Each headline quotes the first method "
+                     "in the list above that used every list and gave an "
+                     "estimate; the stratum's page shows all of them.</p>"
+                     "\n",
+          f);
+    fputs("<h2>All strata</h2>\n<p class=\"note\">One row per stratum: "
+          "the estimate and interval of the method its headline would "
+          "quote alone (named in brackets).</p>\n", f);
+    index_forests(f, o, d, res, nres);
+    if (o->batch.linkage != NULL) {
+        linkage_section(f, o->batch.linkage);
+    }
+    threshold_section(f, VC_PLOT_SVG, o, d, res, nres);
+    fputs("</body>\n</html>\n", f);
+}
+
+/* Remove the pages page_name writes from dir, then dir itself (which
+ * fails, leaving it, when something else is there).  0 when dir is
+ * gone. */
+static int remove_pages(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    const struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (is_page_name(e->d_name)) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(dp);
+    return rmdir(dir);
+}
+
+/* Write every stratum page into the folder tmp.  CLI_EXIT_* after
+ * printing why. */
+static int write_pages(const char *tmp, const cli_options *o,
+                       const vc_dataset *d, const cli_result *res,
+                       size_t nres, const cli_synth_stratum *syn,
+                       size_t nsyn)
+{
+    for (size_t s = 0; s < d->ntables; s++) {
+        char name[48], path[4200];
+        page_name(s, name, sizeof name);
+        snprintf(path, sizeof path, "%s/%s", tmp, name);
+        FILE *f = fopen(path, "w");
+        if (f == NULL) {
+            cli_error("report: cannot write %s: %s", path, strerror(errno));
+            return CLI_EXIT_OUTPUT;
+        }
+        stratum_page(f, o, d, s, res, nres,
+                     cli_synth_find(syn, nsyn, d->tables[s]));
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad) {
+            cli_error("report: cannot write %s: %s", path, strerror(errno));
+            return CLI_EXIT_OUTPUT;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_write_report_pages(const cli_options *o, const vc_dataset *d,
+                           const cli_result *res, size_t nres,
+                           const char *dir)
+{
+    char tmp[4096], final[4096], old[4096], index[4096];
+    if (strlen(dir) > 4000) {
+        cli_error("report: the folder name %.60s... is too long", dir);
+        return CLI_EXIT_OUTPUT;
+    }
+    snprintf(tmp, sizeof tmp, "%s/.report-XXXXXX", dir);
+    snprintf(final, sizeof final, "%s/" REPORT_PAGES, dir);
+    snprintf(old, sizeof old, "%s/.report-old-XXXXXX", dir);
+    snprintf(index, sizeof index, "%s/report.html", dir);
+    /* something in the way that the report did not write is not
+     * replaced */
+    struct stat st;
+    int had_old = lstat(final, &st) == 0;
+    if (had_old && !S_ISDIR(st.st_mode)) {
+        cli_error("report: %s is in the way (not a folder of report "
+                  "pages): move it, or give another --out", final);
+        return CLI_EXIT_OUTPUT;
+    }
+    /* the pages go into a fresh folder next to the report's, renamed
+     * into place only when all are written */
+    if (mkdtemp(tmp) == NULL) {
+        cli_error("report: cannot create a folder in %s: %s", dir,
+                  strerror(errno));
+        return CLI_EXIT_OUTPUT;
+    }
+    /* mkdtemp makes it private; the pages are as readable as any file
+     * written here (the umask decides) */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0777 & ~mask);
+    cli_synth_stratum *syn = NULL;
+    size_t nsyn = cli_synthesize(o, res, nres, &syn);
+    unsigned long oom_before = cli_oom_count();
+    int rc = write_pages(tmp, o, d, res, nres, syn, nsyn);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = rc == CLI_EXIT_OK ? open_memstream(&buf, &len) : NULL;
+    if (rc == CLI_EXIT_OK && f == NULL) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    if (f != NULL) {
+        index_page(f, o, d, res, nres, syn, nsyn);
+        /* the index grows in memory: a failed fclose is out of memory */
+        if (fclose(f) != 0) {
+            cli_oom_note();
+        }
+    }
+    cli_synth_free(syn, nsyn);
+    if (rc == CLI_EXIT_OK && cli_oom_count() != oom_before) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    /* the old pages aside, the new ones in, then the index */
+    if (rc == CLI_EXIT_OK && had_old
+        && (mkdtemp(old) == NULL || rename(final, old) != 0)) {
+        cli_error("report: cannot move the old pages %s aside: %s", final,
+                  strerror(errno));
+        rmdir(old);
+        rc = CLI_EXIT_OUTPUT;
+    }
+    if (rc == CLI_EXIT_OK && rename(tmp, final) != 0) {
+        cli_error("report: cannot rename %s to %s: %s", tmp, final,
+                  strerror(errno));
+        if (had_old) {
+            rename(old, final);
+        }
+        rc = CLI_EXIT_OUTPUT;
+    }
+    if (rc != CLI_EXIT_OK) {
+        remove_pages(tmp);
+        free(buf);
+        return rc;
+    }
+    rc = cli_emit(index, buf, len);
+    free(buf);
+    if (rc != CLI_EXIT_OK) {
+        /* the old report stays whole: its pages back in place */
+        remove_pages(final);
+        if (had_old) {
+            rename(old, final);
+        }
+        return rc;
+    }
+    if (had_old && remove_pages(old) != 0) {
+        fprintf(stderr, "note: %s holds files the report did not write; "
+                "it was left there\n", old);
+    }
     return CLI_EXIT_OK;
 }
