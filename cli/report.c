@@ -1268,10 +1268,12 @@ static void index_row(const cli_options *o, const vc_dataset *d,
     }
 }
 
-/* The forest plots of the index: one per value of the first stratum
- * column (in order of first appearance; with one column, runs of
- * strata in order), at most REPORT_FOREST_STRATA strata each, one row
- * per stratum. */
+/* The forest plots of the index, one row per stratum: the strata
+ * grouped by the value of the first stratum column (groups in order of
+ * first appearance, each under its heading), whole groups packed into
+ * plots of at most REPORT_FOREST_STRATA rows (a larger group is split),
+ * so that many small groups do not each pay for a figure of their own.
+ * With one stratum column, runs of strata in order. */
 static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
                           const cli_result *res, size_t nres)
 {
@@ -1281,16 +1283,17 @@ static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
     unsigned char *done = calloc(n ? n : 1, 1);
     vc_plot_interval *rows = calloc(REPORT_FOREST_STRATA, sizeof *rows);
     char(*labels)[256] = calloc(REPORT_FOREST_STRATA, sizeof *labels);
-    if (order == NULL || done == NULL || rows == NULL || labels == NULL) {
+    char(*groups)[256] = calloc(REPORT_FOREST_STRATA, sizeof *groups);
+    if (order == NULL || done == NULL || rows == NULL || labels == NULL
+        || groups == NULL) {
         free(order);
         free(done);
         free(rows);
         free(labels);
+        free(groups);
         cli_oom_note(); /* the figures are left out: see jsonmem.c */
         return;
     }
-    /* the strata grouped by their first value, groups in order of first
-     * appearance */
     size_t m = 0;
     for (size_t s = 0; s < n; s++) {
         for (size_t u = s; u < n && !done[s]; u++) {
@@ -1305,26 +1308,34 @@ static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
             }
         }
     }
+#define KEY0(i) (d->tables[order[i]]->keys[0])
     char xlabel[200];
     snprintf(xlabel, sizeof xlabel, "people in all (dot: estimate; bar: "
              "%.10g%% interval; log scale)", 100.0 * o->level);
     for (size_t a = 0, b; a < m; a = b) {
-        const char *head = by_first ? d->tables[order[a]]->keys[0] : "";
-        for (b = a + 1; b < m && b - a < REPORT_FOREST_STRATA
-                        && (!by_first
-                            || strcmp(d->tables[order[b]]->keys[0], head)
-                                   == 0);
-             b++) {
-        }
-        char group[300];
-        if (by_first) {
-            snprintf(group, sizeof group, "%.200s", head);
-        } else {
-            snprintf(group, sizeof group, "strata %zu\xE2\x80\x93%zu",
-                     a + 1, b);
+        /* whole groups while they fit, else as much of one as fits */
+        b = a + 1;
+        while (b < m && b - a < REPORT_FOREST_STRATA) {
+            size_t e = b;
+            while (by_first && e < m && strcmp(KEY0(e), KEY0(b)) == 0) {
+                e++;
+            }
+            if (!by_first || strcmp(KEY0(b), KEY0(b - 1)) == 0) {
+                b++; /* the group under way, or one column: row by row */
+            } else if (e - a <= REPORT_FOREST_STRATA) {
+                b = e;
+            } else {
+                break;
+            }
         }
         for (size_t i = a; i < b; i++) {
-            rows[i - a].group = group;
+            if (by_first) {
+                snprintf(groups[i - a], sizeof groups[i - a], "%s", KEY0(i));
+            } else {
+                snprintf(groups[i - a], sizeof groups[i - a],
+                         "strata %zu\xE2\x80\x93%zu", a + 1, b);
+            }
+            rows[i - a].group = groups[i - a];
             index_row(o, d, d->tables[order[i]], res, nres, by_first,
                       labels[i - a], sizeof labels[i - a], &rows[i - a]);
         }
@@ -1332,8 +1343,14 @@ static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
         if (by_first) {
             put_html(f, d->strata_cols[0]);
             fputs(" ", f);
+            put_html(f, KEY0(a));
+            if (strcmp(KEY0(a), KEY0(b - 1)) != 0) {
+                fputs(" to ", f);
+                put_html(f, KEY0(b - 1));
+            }
+        } else {
+            put_html(f, groups[0]);
         }
-        put_html(f, group);
         fputs("</h3>\n", f);
         unsigned char *svg = NULL;
         size_t len = 0;
@@ -1348,10 +1365,12 @@ static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
             put_plot_error(f, &err);
         }
     }
+#undef KEY0
     free(order);
     free(done);
     free(rows);
     free(labels);
+    free(groups);
 }
 
 /* The index page: what was run, a table of the strata (each linked to

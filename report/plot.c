@@ -178,6 +178,49 @@ static size_t svg_compact(char *s, size_t n)
     return w;
 }
 
+/* cairo numbers the SVG's surfaces ("surface6") by a counter of the
+ * whole process, so the same figure drawn twice would differ.  Renumber
+ * them 1, 2, ... in order of first appearance (at most 64, so a new
+ * number has at most 2 digits and "surfaceN" grows by at most a byte:
+ * the copy's quarter more is ample); returns the new document (the old one freed) and its length in
+ * *n, or NULL when out of memory. */
+static char *svg_renumber(char *s, size_t *n)
+{
+    static const char word[] = "surface";
+    const size_t wl = sizeof word - 1;
+    unsigned long seen[64];
+    size_t nseen = 0;
+    char *out = malloc(*n + *n / 4 + 64);
+    if (out == NULL) {
+        free(s);
+        return NULL;
+    }
+    size_t r = 0, w = 0;
+    while (r < *n) {
+        if (r + wl < *n && memcmp(s + r, word, wl) == 0
+            && isdigit((unsigned char)s[r + wl])) {
+            char *end;
+            unsigned long id = strtoul(s + r + wl, &end, 10);
+            size_t k = 0;
+            while (k < nseen && seen[k] != id) {
+                k++;
+            }
+            if (k == nseen && nseen < sizeof seen / sizeof seen[0]) {
+                seen[nseen++] = id;
+            }
+            if (k < nseen) {
+                w += (size_t)sprintf(out + w, "%s%zu", word, k + 1);
+                r = (size_t)(end - s);
+                continue;
+            }
+        }
+        out[w++] = s[r++];
+    }
+    free(s);
+    *n = w;
+    return out;
+}
+
 static int canvas_close(canvas *c, unsigned char **out, size_t *len,
                         vc_error *err)
 {
@@ -204,6 +247,10 @@ static int canvas_close(canvas *c, unsigned char **out, size_t *len,
     }
     if (c->fmt == VC_PLOT_SVG) {
         s.len = svg_compact((char *)s.buf, s.len);
+        s.buf = (unsigned char *)svg_renumber((char *)s.buf, &s.len);
+        if (s.buf == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "out of memory");
+        }
     }
     *out = s.buf;
     *len = s.len;
