@@ -12,8 +12,9 @@
 # chain whatever the run's length, so the report's size is that of a
 # longer run) and --threads 2, then prints the report's sizes and, when
 # node and chromium are there (make test-slow installs them), the opening
-# times by tests/browser/report_open.mjs.  The record is in
-# bench/RESULTS.md.
+# times by tests/browser/report_open.mjs.  Exits 1 when the index is 5 MB
+# or more, a page 500 KB or more, or a page took over 2 s to open.  The
+# record is in bench/RESULTS.md.
 set -eu
 VC=${VC_CLI:-build/victimcount}
 NSTRATA=${1:-1000}
@@ -51,8 +52,17 @@ total=$(du -sb "$DIR/out/report" | cut -f1)
 echo "strata $NSTRATA, methods $METHODS: batch $(echo "$end - $start" | bc) s"
 echo "index report.html $index bytes; $pages stratum pages: median $median, largest $largest bytes; pages in all $total bytes"
 
+status=0
+if [ "$index" -ge $((5 * 1024 * 1024)) ]; then
+    echo "FAIL the index is 5 MB or more"; status=1
+fi
+if [ "$largest" -ge $((500 * 1024)) ]; then
+    echo "FAIL a stratum page is 500 KB or more"; status=1
+fi
+
 if command -v node > /dev/null && command -v "${CHROMIUM:-chromium}" > /dev/null; then
-    node tests/browser/report_open.mjs "$DIR/out/report.html" 2000
+    node tests/browser/report_open.mjs "$DIR/out/report.html" 2000 || status=1
 else
     echo "no node or chromium: opening times not measured (make test-slow installs them)"
 fi
+exit $status
