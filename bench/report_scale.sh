@@ -19,8 +19,15 @@ set -eu
 VC=${VC_CLI:-build/victimcount}
 NSTRATA=${1:-1000}
 METHODS=${2:-chapman,loglinear,lcm,dga}
-DIR=$(mktemp -d /tmp/vc_report_scale_XXXXXX)
-trap 'rm -rf "$DIR"' EXIT INT TERM
+# REPORT_SCALE_DIR: work there and keep it (its batch cache makes a
+# re-run cheap); else in a temporary folder removed at the end
+if [ -n "${REPORT_SCALE_DIR:-}" ]; then
+    DIR=$REPORT_SCALE_DIR
+    mkdir -p "$DIR"
+else
+    DIR=$(mktemp -d /tmp/vc_report_scale_XXXXXX)
+    trap 'rm -rf "$DIR"' EXIT INT TERM
+fi
 
 # the strata: country c (1-50), year 2001-2010, sex f/m, in that order
 ARGS=""

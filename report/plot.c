@@ -69,6 +69,12 @@ typedef struct {
     png_sink svg;
 } canvas;
 
+/* Pixels per unit of a PNG. */
+static double canvas_scale(vc_plot_format fmt)
+{
+    return fmt == VC_PLOT_PNG_1X ? 1.0 : PLOT_SCALE;
+}
+
 static int canvas_open_as(canvas *c, vc_plot_format fmt, double w, double h,
                           vc_error *err)
 {
@@ -83,8 +89,8 @@ static int canvas_open_as(canvas *c, vc_plot_format fmt, double w, double h,
                                               CAIRO_SVG_VERSION_1_1);
     } else {
         c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
-                                                (int)(w * PLOT_SCALE),
-                                                (int)(h * PLOT_SCALE));
+                                                (int)(w * canvas_scale(fmt)),
+                                                (int)(h * canvas_scale(fmt)));
     }
     c->cr = cairo_create(c->surface);
     cairo_status_t st = cairo_status(c->cr);
@@ -97,7 +103,7 @@ static int canvas_open_as(canvas *c, vc_plot_format fmt, double w, double h,
                             "cairo: %s", cairo_status_to_string(st));
     }
     if (fmt != VC_PLOT_SVG) {
-        cairo_scale(c->cr, PLOT_SCALE, PLOT_SCALE);
+        cairo_scale(c->cr, canvas_scale(fmt), canvas_scale(fmt));
     }
     cairo_set_source_rgb(c->cr, 1, 1, 1);
     cairo_paint(c->cr);

@@ -46,9 +46,16 @@ size_t vc_headline(const char *label, const vc_estimate *e, int figures,
  * Equal inputs give equal bytes.
  * ------------------------------------------------------------------- */
 
-/* What a figure function writes: a PNG, or an SVG document (cairo's SVG
- * surface, SVG 1.1, text as glyph outlines so no font is needed). */
-typedef enum { VC_PLOT_PNG = 0, VC_PLOT_SVG = 1 } vc_plot_format;
+/* What a figure function writes: a PNG (1.5 pixels a unit, sharp on
+ * dense screens), an SVG document (cairo's SVG surface, SVG 1.1, text as
+ * glyph outlines so no font is needed), or a PNG of one pixel a unit
+ * (half the bytes; for many figures on one page, where a browser draws
+ * a large SVG's thousands of glyphs slowly). */
+typedef enum {
+    VC_PLOT_PNG = 0,
+    VC_PLOT_SVG = 1,
+    VC_PLOT_PNG_1X = 2
+} vc_plot_format;
 
 /* One row of a forest plot: an estimate and its interval. */
 typedef struct {

@@ -115,6 +115,13 @@ async function main() {
     check(figs > 0, `${what}: no figure`);
     return ms;
   };
+  // a first page of the file scheme, untimed: the renderer process
+  // starts (a reader's browser has one running)
+  {
+    const loaded = event("Page.loadEventFired");
+    await s("Page.navigate", { url: "file://" + join(pagesDir, "..") });
+    await loaded;
+  }
   await open("index", index);
   const pages = readdirSync(pagesDir).filter((n) => /^s[0-9]+\.html$/.test(n)).sort();
   const links = await evaluate(
