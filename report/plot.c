@@ -157,20 +157,36 @@ static size_t svg_compact(char *s, size_t n)
                 d++;
             }
             dec = d - r - 1;
-            if (dec > SVG_DECIMALS && d - start < 40) {
+            if (dec > SVG_DECIMALS && r - start < 40) {
+                /* rounded half up on the digits as written (they are
+                 * cairo's rounding already): no strtod and printf for
+                 * every coordinate */
                 char num[48];
-                memcpy(num, s + start, d - start);
-                num[d - start] = '\0';
-                int k = snprintf(num, sizeof num, "%.*f", SVG_DECIMALS,
-                                 strtod(num, NULL));
-                while (k > 0 && num[k - 1] == '0') {
-                    k--;
+                size_t len = r - start + 1 + SVG_DECIMALS;
+                memcpy(num + 1, s + start, len);
+                int carry = s[r + 1 + SVG_DECIMALS] >= '5';
+                for (size_t i = len; carry && i-- > 0;) {
+                    char *c = &num[1 + i];
+                    if (*c == '9') {
+                        *c = '0';
+                    } else if (*c != '.') {
+                        (*c)++;
+                        carry = 0;
+                    }
                 }
-                if (k > 0 && num[k - 1] == '.') {
-                    k--;
+                char *out = num + 1;
+                if (carry) {
+                    *--out = '1';
+                    len++;
                 }
-                memcpy(s + w, num, (size_t)k);
-                w += (size_t)k;
+                while (out[len - 1] == '0') {
+                    len--; /* stops at the point */
+                }
+                if (out[len - 1] == '.') {
+                    len--;
+                }
+                memcpy(s + w, out, len);
+                w += len;
                 r = d;
                 continue;
             }
@@ -188,8 +204,8 @@ static size_t svg_compact(char *s, size_t n)
  * whole process, so the same figure drawn twice would differ.  Renumber
  * them 1, 2, ... in order of first appearance (at most 64, so a new
  * number has at most 2 digits and "surfaceN" grows by at most a byte:
- * the copy's quarter more is ample); returns the new document (the old one freed) and its length in
- * *n, or NULL when out of memory. */
+ * the copy's quarter more is ample); returns the new document (the old
+ * one freed) and its length in *n, or NULL when out of memory. */
 static char *svg_renumber(char *s, size_t *n)
 {
     static const char word[] = "surface";
