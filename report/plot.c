@@ -252,15 +252,17 @@ static int canvas_close(canvas *c, unsigned char **out, size_t *len,
         /* finishing the surface writes the whole document to c->svg */
         cairo_surface_finish(c->surface);
         st = cairo_surface_status(c->surface);
-        s = c->svg;
     } else if (st == CAIRO_STATUS_SUCCESS) {
         cairo_surface_flush(c->surface);
         st = cairo_surface_write_to_png_stream(c->surface, sink_write, &s);
-    } else {
-        s = c->svg;
     }
     cairo_destroy(c->cr);
     cairo_surface_destroy(c->surface);
+    if (c->fmt == VC_PLOT_SVG) {
+        /* taken only now: an SVG surface destroyed unfinished (after an
+         * error) still writes into c->svg */
+        s = c->svg;
+    }
     if (st != CAIRO_STATUS_SUCCESS || s.failed) {
         free(s.buf);
         return vc_error_set(err, s.failed || st == CAIRO_STATUS_NO_MEMORY
