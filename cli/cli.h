@@ -643,6 +643,10 @@ int cli_report_paged(const cli_options *o, const vc_dataset *d);
 int cli_write_report_pages(const cli_options *o, const vc_dataset *d,
                            const cli_result *res, size_t nres,
                            const char *dir);
+/* After a single-file report: remove dir/report/, the pages of an
+ * earlier report in pages, which would no longer match it (left, with a
+ * note, when it holds files the report did not write). */
+void cli_report_pages_remove(const char *dir);
 const cli_result *cli_stratum_best(const vc_table *t, const cli_result *res,
                                    size_t nres);
 /* sy: the stratum's synthesis, or NULL; when given, the headline quotes

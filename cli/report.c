@@ -1452,6 +1452,18 @@ static int remove_pages(const char *dir)
     return rmdir(dir);
 }
 
+void cli_report_pages_remove(const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/" REPORT_PAGES, dir);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)
+        && remove_pages(path) != 0) {
+        fprintf(stderr, "note: %s holds files the report did not write; "
+                "it was left there\n", path);
+    }
+}
+
 /* Write every stratum page into the folder tmp.  CLI_EXIT_* after
  * printing why. */
 static int write_pages(const char *tmp, const cli_options *o,

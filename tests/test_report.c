@@ -593,6 +593,12 @@ static void test_report_pages(void)
     CU_ASSERT_PTR_NULL(strstr(index, "href=\"report/"));
     free(index);
     CU_ASSERT_NOT_EQUAL(pages_batch(dir, "one", "--report-form many"), 0);
+    /* the pages of an earlier run go when the report becomes one file */
+    CU_ASSERT_EQUAL(pages_batch(dir, "one", "--report-form pages"), 0);
+    snprintf(path, sizeof path, "%s/one/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
+    CU_ASSERT_EQUAL(pages_batch(dir, "one", "--report-form single"), 0);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
 
     /* something in the way of the pages: refused, nothing written */
     CU_ASSERT_EQUAL(sh("mkdir -p %s/way && echo mine > %s/way/report", dir,
