@@ -395,6 +395,7 @@ uninstall:
 test-slow: test deps-slow
 	VC_CLI=$(CLI_BIN) VC_MPI_CLI=$(MPI_BIN) VC_SLOW=1 ./$(TEST_BIN)
 	VC_CLI=$(CLI_BIN) sh tests/browser/serve_browser.sh
+	VC_CLI=$(CLI_BIN) sh tests/browser/report_browser.sh
 
 # fontconfig's process-wide cache (through cairo) is never freed: see
 # tests/lsan.supp.

@@ -470,8 +470,15 @@ int cli_batch_assemble(cli_batch_plan *p)
                           write_json_output);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = write_output(o->batch.out_dir, "report.html", o, d, rows, nrows,
-                          cli_write_report);
+        if (cli_report_paged(o, d)) {
+            rc = cli_write_report_pages(o, d, rows, nrows, o->batch.out_dir);
+        } else {
+            rc = write_output(o->batch.out_dir, "report.html", o, d, rows,
+                              nrows, cli_write_report);
+            if (rc == CLI_EXIT_OK) {
+                cli_report_pages_remove(o->batch.out_dir);
+            }
+        }
     }
     if (rc == CLI_EXIT_OK) {
         FILE *f = p->headlines ? p->headlines : stdout;

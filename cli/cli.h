@@ -116,7 +116,11 @@ typedef struct {
     const char *linkage_report; /* --linkage-report FILE (link --report) */
     json_t *linkage;        /* that file, read by batch before it runs
                                (owned; cli_options_free) */
+    int report_form;        /* --report-form: CLI_REPORT_* */
 } cli_opts_batch;
+
+/* batch --report-form: one file, pages, or pages for many strata */
+enum { CLI_REPORT_AUTO = 0, CLI_REPORT_SINGLE, CLI_REPORT_PAGES };
 
 /* Everything estimate, validate or batch was asked to do. */
 typedef struct {
@@ -628,6 +632,21 @@ int cli_batch_assemble(cli_batch_plan *p);
  * used every list and gave an estimate, or NULL. */
 int cli_write_report(const cli_options *o, const vc_dataset *d,
                      const cli_result *res, size_t nres, FILE *f);
+/* 1 when the batch's report is written as pages (--report-form, or
+ * auto with many strata) rather than one file. */
+int cli_report_paged(const cli_options *o, const vc_dataset *d);
+/* The report as pages: dir/report.html an index, dir/report/ one page
+ * per stratum.  Written into a temporary folder in dir and renamed into
+ * place, then the index atomically; on failure nothing of it is left
+ * and an earlier report in dir stays whole.  CLI_EXIT_* after printing
+ * why. */
+int cli_write_report_pages(const cli_options *o, const vc_dataset *d,
+                           const cli_result *res, size_t nres,
+                           const char *dir);
+/* After a single-file report: remove dir/report/, the pages of an
+ * earlier report in pages, which would no longer match it (left, with a
+ * note, when it holds files the report did not write). */
+void cli_report_pages_remove(const char *dir);
 const cli_result *cli_stratum_best(const vc_table *t, const cli_result *res,
                                    size_t nres);
 /* sy: the stratum's synthesis, or NULL; when given, the headline quotes

@@ -202,6 +202,11 @@ static const cli_choice selects[] = {{"stepwise", CLI_SELECT_STEPWISE},
                                      {"aicc", CLI_SELECT_AICC},
                                      {"bic", CLI_SELECT_BIC},
                                      {NULL, 0}};
+/* batch --report-form FORM */
+static const cli_choice report_forms[] = {{"auto", CLI_REPORT_AUTO},
+                                          {"single", CLI_REPORT_SINGLE},
+                                          {"pages", CLI_REPORT_PAGES},
+                                          {NULL, 0}};
 /* --sampler NAME: the latent-class model's samplers. */
 static const cli_choice samplers[] = {
     {"hybrid", VC_LCM_SAMPLER_HYBRID},
@@ -503,6 +508,18 @@ static const cli_opt options[] = {
      .help = "skip finished units (re-running does so anyway: finished "
              "units are cached in DIR/cache, keyed by table, method "
              "settings, seed and engine version)"},
+    {.name = "report-form", .kind = CLI_OPT_CHOICE,
+     .field = F(batch.report_form), .choices = report_forms,
+     .takes = "must be", .commands = CMD_BATCH, .section = "batch",
+     .arg = "FORM",
+     .help = "single: DIR/report.html holds everything, figures as PNG "
+             "(what make run shows); pages: DIR/report.html is an index "
+             "(every stratum's headline, linked to its page, and forest "
+             "plots of the headline estimates by the first --strata "
+             "column) and DIR/report/ holds one page per stratum, "
+             "numbered, with vector (SVG) figures; auto: pages above 20 "
+             "strata, where one file grows past about 6 MB",
+     .dflt = "auto"},
     {.name = "linkage-report", .kind = CLI_OPT_STRING,
      .field = F(batch.linkage_report), .commands = CMD_BATCH,
      .section = "batch", .arg = "FILE",

@@ -6,10 +6,21 @@
  * fold, their convergence diagnostics and trace plots.  Figures are drawn
  * by report/plot.c (cairo) and embedded as PNG data URIs (base64 from
  * nettle), so the file needs nothing else to open, and holds no script.
+ *
+ * A large batch gets pages instead (issue 20: 200 strata made a 57 MB
+ * file): report.html becomes an index (the headlines as a table, a
+ * forest plot of each stratum's headline estimate by the first stratum
+ * column) and each stratum has a page of its own in report/, numbered
+ * (never named after user text), with its figures as SVG.
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <nettle/base64.h>
@@ -120,8 +131,12 @@ static void put_estimate_cells(FILE *f, const vc_estimate *e)
             "\x93%s</td>", est, lo, hi);
 }
 
-/* An <img> holding png as a data URI; frees png. */
-static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
+/* An <img> holding a figure (PNG or SVG, fmt) as a data URI; frees
+ * png.  An SVG goes in an <img> rather than inline: cairo names its
+ * glyphs glyph0-1, ... in every figure, and ids must be unique within an
+ * HTML page. */
+static void put_png(FILE *f, vc_plot_format fmt, unsigned char *png,
+                    size_t len, const char *alt)
 {
     char *b64 = malloc(BASE64_ENCODE_RAW_LENGTH(len) + 1);
     if (b64 != NULL) {
@@ -129,7 +144,8 @@ static void put_png(FILE *f, unsigned char *png, size_t len, const char *alt)
         b64[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
         fputs("<img class=\"fig\" alt=\"", f);
         put_html(f, alt);
-        fprintf(f, "\" src=\"data:image/png;base64,%s\">\n", b64);
+        fprintf(f, "\" src=\"data:image/%s;base64,%s\">\n",
+                fmt == VC_PLOT_SVG ? "svg+xml" : "png", b64);
     } else {
         cli_oom_note(); /* the figure is left out: see jsonmem.c */
     }
@@ -154,8 +170,11 @@ static unsigned method_color(const char *name)
     return m != NULL ? m->color : 0x666666;
 }
 
-static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
-                   const cli_result *res, size_t nres)
+/* The forest plot of every row of res that is not a variant (of table
+ * `only` alone when it is not NULL), grouped by stratum. */
+static void forest(FILE *f, vc_plot_format fmt, const cli_options *o,
+                   const vc_dataset *d, const cli_result *res, size_t nres,
+                   const vc_table *only)
 {
     vc_plot_interval *rows = calloc(nres ? nres : 1, sizeof *rows);
     char (*labels)[128] = calloc(nres ? nres : 1, sizeof *labels);
@@ -169,7 +188,8 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
     }
     size_t n = 0;
     for (size_t r = 0; r < nres; r++) {
-        if (res[r].variant != NULL) {
+        if (res[r].variant != NULL
+            || (only != NULL && res[r].table != only)) {
             continue;
         }
         const char *g = cli_population_label(o, d, res[r].table, groups[n],
@@ -194,9 +214,9 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
     char xlabel[128];
     snprintf(xlabel, sizeof xlabel, "people in all, seen and unseen (dot: "
              "estimate; bar: %.10g%% interval; log scale)", 100.0 * o->level);
-    if (vc_plot_forest(rows, n, xlabel, &png, &len, &err) == VC_OK) {
-        put_png(f, png, len, "forest plot of the estimates and intervals of "
-                             "every stratum and method");
+    if (vc_plot_forest_as(fmt, rows, n, xlabel, &png, &len, &err) == VC_OK) {
+        put_png(f, fmt, png, len, "forest plot of the estimates and "
+                                  "intervals of every stratum and method");
     } else {
         put_plot_error(f, &err);
     }
@@ -206,7 +226,7 @@ static void forest(FILE *f, const cli_options *o, const vc_dataset *d,
 }
 
 /* The posterior of N of an lcm (draws) or dga (grid) row. */
-static void posterior(FILE *f, const cli_result *r)
+static void posterior(FILE *f, vc_plot_format fmt, const cli_result *r)
 {
     const json_t *fig = r->figures;
     const char *kind = json_string_value(json_object_get(fig, "kind"));
@@ -233,9 +253,9 @@ static void posterior(FILE *f, const cli_result *r)
                                                                "first"));
         double w = (double)json_integer_value(json_object_get(fig,
                                                               "width"));
-        status = vc_plot_posterior(x0 - 0.5, w, m, n, r->est.lower,
-                                   r->est.upper, r->est.estimate, xlabel,
-                                   &png, &len, &err);
+        status = vc_plot_posterior_as(fmt, x0 - 0.5, w, m, n, r->est.lower,
+                                      r->est.upper, r->est.estimate, xlabel,
+                                      &png, &len, &err);
         free(m);
     } else if (kind != NULL && strcmp(kind, "draws") == 0) {
         const json_t *chains = json_object_get(fig, "chains");
@@ -268,20 +288,20 @@ static void posterior(FILE *f, const cli_result *r)
                 m[(size_t)((v - lo) / w)] += 1.0;
             }
         }
-        status = vc_plot_posterior(lo - 0.5, w, m, nb, r->est.lower,
-                                   r->est.upper, r->est.estimate, xlabel,
-                                   &png, &len, &err);
+        status = vc_plot_posterior_as(fmt, lo - 0.5, w, m, nb, r->est.lower,
+                                      r->est.upper, r->est.estimate, xlabel,
+                                      &png, &len, &err);
         free(m);
     }
     if (status == VC_OK) {
-        put_png(f, png, len, xlabel);
+        put_png(f, fmt, png, len, xlabel);
     } else if (err.code != VC_OK) {
         put_plot_error(f, &err);
     }
 }
 
 /* R-hat, ESS and trace plot of an lcm row, behind a fold. */
-static void diagnostics(FILE *f, const cli_result *r)
+static void diagnostics(FILE *f, vc_plot_format fmt, const cli_result *r)
 {
     const json_t *dg = json_object_get(r->extra, "diagnostics");
     int is_lcm = dg != NULL;
@@ -332,8 +352,10 @@ static void diagnostics(FILE *f, const cli_result *r)
             size_t len = 0;
             vc_error err;
             vc_error_clear(&err);
-            if (vc_plot_traces(y, m, n, "N", &png, &len, &err) == VC_OK) {
-                put_png(f, png, len, "trace plot of N, one line per chain");
+            if (vc_plot_traces_as(fmt, y, m, n, "N", &png, &len, &err)
+                == VC_OK) {
+                put_png(f, fmt, png, len,
+                        "trace plot of N, one line per chain");
             } else {
                 put_plot_error(f, &err);
             }
@@ -486,8 +508,9 @@ static double by_real(const json_t *g, const char *key)
 /* One forest plot of the entries of `by` from `from` on whose covariate
  * is that of by[from]: their estimates (with a tick at the people seen),
  * or with rate set their rates per 100,000. */
-static void by_plot(FILE *f, const cli_options *o, const json_t *by,
-                    size_t from, size_t to, int rate, unsigned color)
+static void by_plot(FILE *f, vc_plot_format fmt, const cli_options *o,
+                    const json_t *by, size_t from, size_t to, int rate,
+                    unsigned color)
 {
     size_t n = to - from;
     vc_plot_interval *rows = calloc(n ? n : 1, sizeof *rows);
@@ -529,8 +552,8 @@ static void by_plot(FILE *f, const cli_options *o, const json_t *by,
     snprintf(alt, sizeof alt, "%s by %.300s", rate ? "rates per 100,000"
                                                    : "estimates",
              cov ? cov : "");
-    if (vc_plot_forest(rows, n, xlabel, &png, &len, &err) == VC_OK) {
-        put_png(f, png, len, alt);
+    if (vc_plot_forest_as(fmt, rows, n, xlabel, &png, &len, &err) == VC_OK) {
+        put_png(f, fmt, png, len, alt);
     } else {
         put_plot_error(f, &err);
     }
@@ -540,8 +563,8 @@ static void by_plot(FILE *f, const cli_options *o, const json_t *by,
 /* With --covariates: the loglinear row's figures by covariate level
  * ("by"), as a table and a figure per covariate (and per covariate the
  * rates when --population gave them). */
-static void covariate_section(FILE *f, const cli_options *o,
-                              const cli_result *x)
+static void covariate_section(FILE *f, vc_plot_format fmt,
+                              const cli_options *o, const cli_result *x)
 {
     const json_t *by = json_object_get(x->extra, "by");
     if (json_array_size(by) == 0) {
@@ -604,17 +627,17 @@ static void covariate_section(FILE *f, const cli_options *o,
             b = a + 1;
             continue;
         }
-        by_plot(f, o, by, a, b, 0, color);
+        by_plot(f, fmt, o, by, a, b, 0, color);
         if (rates && has_rate) {
-            by_plot(f, o, by, a, b, 1, color);
+            by_plot(f, fmt, o, by, a, b, 1, color);
         }
     }
 }
 
-static void stratum_section(FILE *f, const cli_options *o,
-                            const vc_dataset *d, const vc_table *t,
-                            const cli_result *res, size_t nres,
-                            const cli_synth_stratum *sy)
+static void stratum_section(FILE *f, vc_plot_format fmt,
+                            const cli_options *o, const vc_dataset *d,
+                            const vc_table *t, const cli_result *res,
+                            size_t nres, const cli_synth_stratum *sy)
 {
     char lab[256], head[1024], num[48];
     const char *label = cli_population_label(o, d, t, lab, sizeof lab);
@@ -709,7 +732,7 @@ static void stratum_section(FILE *f, const cli_options *o,
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK && res[r].extra != NULL) {
-            covariate_section(f, o, &res[r]);
+            covariate_section(f, fmt, o, &res[r]);
         }
     }
     put_checks(f, t, res, nres);
@@ -732,13 +755,13 @@ static void stratum_section(FILE *f, const cli_options *o,
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK && res[r].figures != NULL) {
-            posterior(f, &res[r]);
+            posterior(f, fmt, &res[r]);
         }
     }
     for (size_t r = 0; r < nres; r++) {
         if (res[r].table == t && res[r].variant == NULL
             && res[r].status == VC_OK) {
-            diagnostics(f, &res[r]);
+            diagnostics(f, fmt, &res[r]);
         }
     }
     fputs("</section>\n", f);
@@ -783,8 +806,9 @@ static int thr_cmp(const void *a, const void *b)
 /* One group of strata that differ only in the threshold: the points in
  * pts (sorted here), the plot of the first method in --methods order that
  * has an estimate at every threshold, and its numbers as a table. */
-static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
-                            size_t n, double chosen, const cli_result *res,
+static void threshold_group(FILE *f, vc_plot_format fmt,
+                            const cli_options *o, thr_point *pts, size_t n,
+                            double chosen, const cli_result *res,
                             size_t nres)
 {
     qsort(pts, n, sizeof *pts, thr_cmp);
@@ -825,10 +849,10 @@ static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
     snprintf(ylabel, sizeof ylabel,
              "people in all (%s; line: estimate; band: %.10g%% interval)",
              method, 100.0 * o->level);
-    if (vc_plot_threshold(t, est, lo, hi, n, chosen, ylabel, &png, &len,
-                          &err)
+    if (vc_plot_threshold_as(fmt, t, est, lo, hi, n, chosen, ylabel, &png,
+                             &len, &err)
         == VC_OK) {
-        put_png(f, png, len, "the estimate and its interval against the "
+        put_png(f, fmt, png, len, "the estimate and its interval against the "
                              "linkage threshold, the chosen threshold "
                              "marked");
     } else {
@@ -852,9 +876,9 @@ static void threshold_group(FILE *f, const cli_options *o, thr_point *pts,
  * of `link --thresholds`): per group of the other stratum columns, the
  * estimate against the threshold, the one link used (from
  * --linkage-report) marked. */
-static void threshold_section(FILE *f, const cli_options *o,
-                              const vc_dataset *d, const cli_result *res,
-                              size_t nres)
+static void threshold_section(FILE *f, vc_plot_format fmt,
+                              const cli_options *o, const vc_dataset *d,
+                              const cli_result *res, size_t nres)
 {
     size_t tc = d->nstrata_cols;
     for (size_t k = 0; k < d->nstrata_cols; k++) {
@@ -930,7 +954,7 @@ static void threshold_section(FILE *f, const cli_options *o,
                   f);
             continue;
         }
-        threshold_group(f, o, pts, n, chosen, res, nres);
+        threshold_group(f, fmt, o, pts, n, chosen, res, nres);
     }
     free(pts);
     free(done);
@@ -1051,13 +1075,19 @@ static void linkage_section(FILE *f, const json_t *lr)
     }
 }
 
-int cli_write_report(const cli_options *o, const vc_dataset *d,
-                     const cli_result *res, size_t nres, FILE *f)
+/* The page's head, titled "victimcount report: " and the input's name
+ * (then ": " and sub when sub is not NULL), and the opening of its
+ * body. */
+static void put_head(FILE *f, const vc_dataset *d, const char *sub)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\""
           "utf-8\">\n<meta name=\"viewport\" content=\"width=device-width"
           "\">\n<title>victimcount report: ", f);
     put_html(f, d->source);
+    if (sub != NULL) {
+        fputs(": ", f);
+        put_html(f, sub);
+    }
     fputs("</title>\n<style>\n"
           "body{font-family:\"DejaVu Sans\",Arial,sans-serif;max-width:"
           "900px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}"
@@ -1073,6 +1103,11 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "summary{cursor:pointer;color:#0b5394}\n"
           ".note{font-size:.9em;color:#444}\n"
           "</style>\n</head>\n<body>\n", f);
+}
+
+/* The title, what was run, and what the methods assume. */
+static void put_intro(FILE *f, const cli_options *o, const vc_dataset *d)
+{
     fputs("<h1>How many people in all? Estimates from overlapping lists"
           "</h1>\n<p>Input <code>", f);
     put_html(f, d->source);
@@ -1090,6 +1125,13 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
           "lists; they differ in how they let the lists depend on each "
           "other, so they can disagree. The interval says how sure the "
           "estimate is; quote the range, not the single number.</p>\n", f);
+}
+
+int cli_write_report(const cli_options *o, const vc_dataset *d,
+                     const cli_result *res, size_t nres, FILE *f)
+{
+    put_head(f, d, NULL);
+    put_intro(f, o, d);
     fputs("<h2>Summary</h2>\n<ul>\n", f);
     cli_synth_stratum *syn = NULL;
     size_t nsyn = cli_synthesize(o, res, nres, &syn);
@@ -1112,16 +1154,434 @@ int cli_write_report(const cli_options *o, const vc_dataset *d,
                      "the sections below show all of them.</p>\n<h2>All "
                      "strata and methods</h2>\n",
           f);
-    forest(f, o, d, res, nres);
+    forest(f, VC_PLOT_PNG, o, d, res, nres, NULL);
     if (o->batch.linkage != NULL) {
         linkage_section(f, o->batch.linkage);
     }
-    threshold_section(f, o, d, res, nres);
+    threshold_section(f, VC_PLOT_PNG, o, d, res, nres);
     for (size_t s = 0; s < d->ntables; s++) {
-        stratum_section(f, o, d, d->tables[s], res, nres,
+        stratum_section(f, VC_PLOT_PNG, o, d, d->tables[s], res, nres,
                         cli_synth_find(syn, nsyn, d->tables[s]));
     }
     cli_synth_free(syn, nsyn);
     fputs("</body>\n</html>\n", f);
+    return CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------
+ * The report in pages (issue 20).
+ * ------------------------------------------------------------------- */
+
+/* auto: pages above this many strata (a single file of 20 strata with
+ * lcm and dga is about 6 MB) */
+#define REPORT_AUTO_STRATA 20
+/* the most strata in one forest plot of the index */
+#define REPORT_FOREST_STRATA 100
+/* the index's forest plots: a PNG of one pixel a unit (ten SVG plots of
+ * 100 strata took Chromium 3-5 s to draw, as many PNGs under 1 s) */
+#define INDEX_FIGURES VC_PLOT_PNG_1X
+/* the folder of the stratum pages, next to report.html */
+#define REPORT_PAGES "report"
+
+int cli_report_paged(const cli_options *o, const vc_dataset *d)
+{
+    return o->batch.report_form == CLI_REPORT_PAGES
+           || (o->batch.report_form == CLI_REPORT_AUTO
+               && d->ntables > REPORT_AUTO_STRATA);
+}
+
+/* The file name of stratum s's page: its number, never its values. */
+static void page_name(size_t s, char *buf, size_t size)
+{
+    snprintf(buf, size, "s%05zu.html", s + 1);
+}
+
+/* 1 when name is one that page_name writes. */
+static int is_page_name(const char *name)
+{
+    if (name[0] != 's' || !isdigit((unsigned char)name[1])) {
+        return 0;
+    }
+    size_t k = 1;
+    while (isdigit((unsigned char)name[k])) {
+        k++;
+    }
+    return strcmp(name + k, ".html") == 0;
+}
+
+/* Stratum t's page: links to the index and its neighbours, its section
+ * as in the single file (figures as SVG), and its methods side by side
+ * in a forest plot. */
+static void stratum_page(FILE *f, const cli_options *o, const vc_dataset *d,
+                         size_t s, const cli_result *res, size_t nres,
+                         const cli_synth_stratum *sy)
+{
+    const vc_table *t = d->tables[s];
+    char lab[256], name[48];
+    const char *label = cli_population_label(o, d, t, lab, sizeof lab);
+    put_head(f, d, label);
+    fputs("<p><a href=\"../report.html\">All strata</a>", f);
+    if (s > 0) {
+        page_name(s - 1, name, sizeof name);
+        fprintf(f, " &middot; <a href=\"%s\">previous</a>", name);
+    }
+    if (s + 1 < d->ntables) {
+        page_name(s + 1, name, sizeof name);
+        fprintf(f, " &middot; <a href=\"%s\">next</a>", name);
+    }
+    fprintf(f, " &middot; stratum %zu of %zu</p>\n", s + 1, d->ntables);
+    stratum_section(f, VC_PLOT_SVG, o, d, t, res, nres, sy);
+    fputs("<h2>The methods side by side</h2>\n", f);
+    forest(f, VC_PLOT_SVG, o, d, res, nres, t);
+    fputs("</body>\n</html>\n", f);
+}
+
+/* The row of stratum t in an index forest plot: the estimate of its
+ * headline's method (cli_stratum_best), labelled by its stratum values
+ * after the first (that column heads the plot) and the method. */
+static void index_row(const cli_options *o, const vc_dataset *d,
+                      const vc_table *t, const cli_result *res, size_t nres,
+                      int by_first, char *label, size_t size,
+                      vc_plot_interval *row)
+{
+    const cli_result *best = cli_stratum_best(t, res, nres);
+    size_t used = 0;
+    label[0] = '\0';
+    if (by_first) {
+        for (size_t k = 1; k < t->nkeys && used < size; k++) {
+            used += (size_t)snprintf(label + used, size - used, "%s%s",
+                                     k > 1 ? ", " : "", t->keys[k]);
+        }
+    } else {
+        char lab[256];
+        const char *l = cli_population_label(o, d, t, lab, sizeof lab);
+        used = (size_t)snprintf(label, size, "%s", l);
+    }
+    if (used < size && best != NULL) {
+        snprintf(label + used, size - used, " (%s)", best->method);
+    }
+    row->label = label;
+    row->missing = best == NULL;
+    row->observed = 0.0;
+    if (best != NULL) {
+        row->estimate = best->est.estimate;
+        row->lower = fmax(best->est.lower, 1.0);
+        row->upper = best->est.upper;
+        row->color = method_color(best->method);
+    }
+}
+
+/* The forest plots of the index, one row per stratum: the strata
+ * grouped by the value of the first stratum column (groups in order of
+ * first appearance, each under its heading), whole groups packed into
+ * plots of at most REPORT_FOREST_STRATA rows (a larger group is split),
+ * so that many small groups do not each pay for a figure of their own.
+ * With one stratum column, runs of strata in order. */
+static void index_forests(FILE *f, const cli_options *o, const vc_dataset *d,
+                          const cli_result *res, size_t nres)
+{
+    size_t n = d->ntables;
+    int by_first = d->nstrata_cols >= 2;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    unsigned char *done = calloc(n ? n : 1, 1);
+    vc_plot_interval *rows = calloc(REPORT_FOREST_STRATA, sizeof *rows);
+    char(*labels)[256] = calloc(REPORT_FOREST_STRATA, sizeof *labels);
+    char(*groups)[256] = calloc(REPORT_FOREST_STRATA, sizeof *groups);
+    if (order == NULL || done == NULL || rows == NULL || labels == NULL
+        || groups == NULL) {
+        free(order);
+        free(done);
+        free(rows);
+        free(labels);
+        free(groups);
+        cli_oom_note(); /* the figures are left out: see jsonmem.c */
+        return;
+    }
+    size_t m = 0;
+    for (size_t s = 0; s < n; s++) {
+        for (size_t u = s; u < n && !done[s]; u++) {
+            if (!done[u] && (!by_first
+                             || strcmp(d->tables[u]->keys[0],
+                                       d->tables[s]->keys[0]) == 0)) {
+                done[u] = 1;
+                order[m++] = u;
+                if (!by_first) {
+                    break;
+                }
+            }
+        }
+    }
+#define KEY0(i) (d->tables[order[i]]->keys[0])
+    char xlabel[200];
+    snprintf(xlabel, sizeof xlabel, "people in all (dot: estimate; bar: "
+             "%.10g%% interval; log scale)", 100.0 * o->level);
+    for (size_t a = 0, b; a < m; a = b) {
+        /* whole groups while they fit, else as much of one as fits */
+        b = a + 1;
+        while (b < m && b - a < REPORT_FOREST_STRATA) {
+            size_t e = b;
+            while (by_first && e < m && strcmp(KEY0(e), KEY0(b)) == 0) {
+                e++;
+            }
+            if (!by_first || strcmp(KEY0(b), KEY0(b - 1)) == 0) {
+                b++; /* the group under way, or one column: row by row */
+            } else if (e - a <= REPORT_FOREST_STRATA) {
+                b = e;
+            } else {
+                break;
+            }
+        }
+        for (size_t i = a; i < b; i++) {
+            if (by_first) {
+                snprintf(groups[i - a], sizeof groups[i - a], "%s", KEY0(i));
+            } else {
+                snprintf(groups[i - a], sizeof groups[i - a],
+                         "strata %zu\xE2\x80\x93%zu", a + 1, b);
+            }
+            rows[i - a].group = groups[i - a];
+            index_row(o, d, d->tables[order[i]], res, nres, by_first,
+                      labels[i - a], sizeof labels[i - a], &rows[i - a]);
+        }
+        fputs("<h3>", f);
+        if (by_first) {
+            put_html(f, d->strata_cols[0]);
+            fputs(" ", f);
+            put_html(f, KEY0(a));
+            if (strcmp(KEY0(a), KEY0(b - 1)) != 0) {
+                fputs(" to ", f);
+                put_html(f, KEY0(b - 1));
+            }
+        } else {
+            put_html(f, groups[0]);
+        }
+        fputs("</h3>\n", f);
+        unsigned char *fig = NULL;
+        size_t len = 0;
+        vc_error err;
+        vc_error_clear(&err);
+        if (vc_plot_forest_as(INDEX_FIGURES, rows, b - a, xlabel, &fig,
+                              &len, &err)
+            == VC_OK) {
+            put_png(f, INDEX_FIGURES, fig, len, "forest plot of the "
+                                                "headline estimates of "
+                                                "these strata");
+        } else {
+            put_plot_error(f, &err);
+        }
+    }
+#undef KEY0
+    free(order);
+    free(done);
+    free(rows);
+    free(labels);
+    free(groups);
+}
+
+/* The index page: what was run, a table of the strata (each linked to
+ * its page) with their headlines, and the forest plots. */
+static void index_page(FILE *f, const cli_options *o, const vc_dataset *d,
+                       const cli_result *res, size_t nres,
+                       const cli_synth_stratum *syn, size_t nsyn)
+{
+    put_head(f, d, NULL);
+    put_intro(f, o, d);
+    fprintf(f, "<p>%zu strata: this page has their headlines and "
+            "a forest plot of them; each stratum's name leads to its own "
+            "page, with every method, its figures and diagnostics.</p>\n",
+            d->ntables);
+    fputs("<h2>Summary</h2>\n<table>\n<tr><th>stratum</th><th>headline"
+          "</th></tr>\n", f);
+    for (size_t s = 0; s < d->ntables; s++) {
+        const vc_table *t = d->tables[s];
+        char lab[256], head[1024], name[48];
+        const char *label = cli_population_label(o, d, t, lab, sizeof lab);
+        cli_stratum_headline(o, d, t, cli_stratum_best(t, res, nres),
+                             cli_synth_find(syn, nsyn, t), head,
+                             sizeof head);
+        /* the headline starts with the label, already in the first
+         * column */
+        size_t k = strlen(label);
+        const char *rest = strncmp(head, label, k) == 0
+                                   && strncmp(head + k, ": ", 2) == 0
+                               ? head + k + 2
+                               : head;
+        page_name(s, name, sizeof name);
+        fprintf(f, "<tr><td><a href=\"" REPORT_PAGES "/%s\">", name);
+        put_html(f, label);
+        fputs("</a></td><td>", f);
+        put_html(f, rest);
+        fputs("</td></tr>\n", f);
+    }
+    fputs(nsyn > 0 ? "</table>\n<p>Each headline quotes the synthesis of "
+                     "the methods named in brackets; the stratum's page "
+                     "shows every method.</p>\n"
+                   : "</table>\n<p>Each headline quotes the first method "
+                     "in the list above that used every list and gave an "
+                     "estimate; the stratum's page shows all of them.</p>"
+                     "\n",
+          f);
+    fputs("<h2>All strata</h2>\n<p class=\"note\">One row per stratum: "
+          "the estimate and interval of the method its headline would "
+          "quote alone (named in brackets).</p>\n", f);
+    index_forests(f, o, d, res, nres);
+    if (o->batch.linkage != NULL) {
+        linkage_section(f, o->batch.linkage);
+    }
+    threshold_section(f, VC_PLOT_SVG, o, d, res, nres);
+    fputs("</body>\n</html>\n", f);
+}
+
+/* Remove the pages page_name writes from dir, then dir itself (which
+ * fails, leaving it, when something else is there).  0 when dir is
+ * gone. */
+static int remove_pages(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    const struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (is_page_name(e->d_name)) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(dp);
+    return rmdir(dir);
+}
+
+void cli_report_pages_remove(const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/" REPORT_PAGES, dir);
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)
+        && remove_pages(path) != 0) {
+        fprintf(stderr, "note: %s holds files the report did not write; "
+                "it was left there\n", path);
+    }
+}
+
+/* Write every stratum page into the folder tmp.  CLI_EXIT_* after
+ * printing why. */
+static int write_pages(const char *tmp, const cli_options *o,
+                       const vc_dataset *d, const cli_result *res,
+                       size_t nres, const cli_synth_stratum *syn,
+                       size_t nsyn)
+{
+    for (size_t s = 0; s < d->ntables; s++) {
+        char name[48], path[4200];
+        page_name(s, name, sizeof name);
+        snprintf(path, sizeof path, "%s/%s", tmp, name);
+        FILE *f = fopen(path, "w");
+        if (f == NULL) {
+            cli_error("report: cannot write %s: %s", path, strerror(errno));
+            return CLI_EXIT_OUTPUT;
+        }
+        stratum_page(f, o, d, s, res, nres,
+                     cli_synth_find(syn, nsyn, d->tables[s]));
+        int bad = ferror(f);
+        if (fclose(f) != 0 || bad) {
+            cli_error("report: cannot write %s: %s", path, strerror(errno));
+            return CLI_EXIT_OUTPUT;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_write_report_pages(const cli_options *o, const vc_dataset *d,
+                           const cli_result *res, size_t nres,
+                           const char *dir)
+{
+    char tmp[4096], final[4096], old[4096], index[4096];
+    if (strlen(dir) > 4000) {
+        cli_error("report: the folder name %.60s... is too long", dir);
+        return CLI_EXIT_OUTPUT;
+    }
+    snprintf(tmp, sizeof tmp, "%s/.report-XXXXXX", dir);
+    snprintf(final, sizeof final, "%s/" REPORT_PAGES, dir);
+    snprintf(old, sizeof old, "%s/.report-old-XXXXXX", dir);
+    snprintf(index, sizeof index, "%s/report.html", dir);
+    /* something in the way that the report did not write is not
+     * replaced */
+    struct stat st;
+    int had_old = lstat(final, &st) == 0;
+    if (had_old && !S_ISDIR(st.st_mode)) {
+        cli_error("report: %s is in the way (not a folder of report "
+                  "pages): move it, or give another --out", final);
+        return CLI_EXIT_OUTPUT;
+    }
+    /* the pages go into a fresh folder next to the report's, renamed
+     * into place only when all are written */
+    if (mkdtemp(tmp) == NULL) {
+        cli_error("report: cannot create a folder in %s: %s", dir,
+                  strerror(errno));
+        return CLI_EXIT_OUTPUT;
+    }
+    /* mkdtemp makes it private; the pages are as readable as any file
+     * written here (the umask decides) */
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(tmp, 0777 & ~mask);
+    cli_synth_stratum *syn = NULL;
+    size_t nsyn = cli_synthesize(o, res, nres, &syn);
+    unsigned long oom_before = cli_oom_count();
+    int rc = write_pages(tmp, o, d, res, nres, syn, nsyn);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = rc == CLI_EXIT_OK ? open_memstream(&buf, &len) : NULL;
+    if (rc == CLI_EXIT_OK && f == NULL) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    if (f != NULL) {
+        index_page(f, o, d, res, nres, syn, nsyn);
+        /* the index grows in memory: a failed fclose is out of memory */
+        if (fclose(f) != 0) {
+            cli_oom_note();
+        }
+    }
+    cli_synth_free(syn, nsyn);
+    if (rc == CLI_EXIT_OK && cli_oom_count() != oom_before) {
+        cli_error("out of memory");
+        rc = CLI_EXIT_INTERNAL;
+    }
+    /* the old pages aside, the new ones in, then the index */
+    if (rc == CLI_EXIT_OK && had_old
+        && (mkdtemp(old) == NULL || rename(final, old) != 0)) {
+        cli_error("report: cannot move the old pages %s aside: %s", final,
+                  strerror(errno));
+        rmdir(old);
+        rc = CLI_EXIT_OUTPUT;
+    }
+    if (rc == CLI_EXIT_OK && rename(tmp, final) != 0) {
+        cli_error("report: cannot rename %s to %s: %s", tmp, final,
+                  strerror(errno));
+        if (had_old) {
+            rename(old, final);
+        }
+        rc = CLI_EXIT_OUTPUT;
+    }
+    if (rc != CLI_EXIT_OK) {
+        remove_pages(tmp);
+        free(buf);
+        return rc;
+    }
+    rc = cli_emit(index, buf, len);
+    free(buf);
+    if (rc != CLI_EXIT_OK) {
+        /* the old report stays whole: its pages back in place */
+        remove_pages(final);
+        if (had_old) {
+            rename(old, final);
+        }
+        return rc;
+    }
+    if (had_old && remove_pages(old) != 0) {
+        fprintf(stderr, "note: %s holds files the report did not write; "
+                "it was left there\n", old);
+    }
     return CLI_EXIT_OK;
 }

@@ -301,8 +301,8 @@ static int read_output(const char *path, char **out, vc_error *err)
 }
 
 /* The estimate runner: `victimcount batch INPUT --strata stratum --count
- * count --methods M --seed S --out DIR --quiet`, in steps, on this
- * process's threads. */
+ * count --methods M --seed S --out DIR --quiet --report-form single`, in
+ * steps, on this process's threads. */
 static int run_estimate(void *ctx, const char *input, const char *dir,
                         const char *methods, uint64_t seed,
                         char **results_json, char **report_html,
@@ -314,7 +314,8 @@ static int run_estimate(void *ctx, const char *input, const char *dir,
     char *argv[] = {"batch", (char *)input, "--strata", "stratum",
                     "--count", "count", "--methods", (char *)methods,
                     "--seed", seedtxt, "--out", (char *)dir, "--quiet",
-                    NULL};
+                    /* the service serves report.html alone */
+                    "--report-form", "single", NULL};
     int argc = (int)(sizeof argv / sizeof argv[0]) - 1;
     cli_batch_plan *p;
     optind = 0; /* as cli_parse: getopt forgets any earlier parse */

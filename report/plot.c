@@ -1,6 +1,8 @@
 /*
  * plot.c: the report's figures, drawn with cairo (https://cairographics.org)
- * on an image surface and encoded as PNG in memory.
+ * on an image surface and encoded as PNG in memory, or on cairo's SVG
+ * surface as a vector image (the pages of a large batch's report, where
+ * a figure of a few kilobytes matters more than sharp raster text).
  *
  * Why cairo: a maintained 2-D library (Debian's libcairo2) that
  * antialiases lines and text and writes PNG itself, so the report embeds
@@ -12,11 +14,13 @@
  * numbers for graph labels", Graphics Gems I), on a linear axis or, for
  * the forest plot, on a logarithmic one.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cairo-svg.h>
 #include <cairo.h>
 
 #include "report/vc_report.h"
@@ -54,30 +58,53 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data,
     return CAIRO_STATUS_SUCCESS;
 }
 
-/* A canvas: surface and context at PLOT_SCALE, white background. */
+/* A canvas: surface and context, white background.  A PNG is drawn at
+ * PLOT_SCALE on an image surface; an SVG at scale 1 on cairo's SVG
+ * surface, which streams its document into `svg` as it is finished. */
 typedef struct {
     cairo_surface_t *surface;
     cairo_t *cr;
     double w, h;
+    vc_plot_format fmt;
+    png_sink svg;
 } canvas;
 
-static int canvas_open(canvas *c, double w, double h, vc_error *err)
+/* Pixels per unit of a PNG. */
+static double canvas_scale(vc_plot_format fmt)
+{
+    return fmt == VC_PLOT_PNG_1X ? 1.0 : PLOT_SCALE;
+}
+
+static int canvas_open_as(canvas *c, vc_plot_format fmt, double w, double h,
+                          vc_error *err)
 {
     c->w = w;
     c->h = h;
-    c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
-                                            (int)(w * PLOT_SCALE),
-                                            (int)(h * PLOT_SCALE));
+    c->fmt = fmt;
+    c->svg = (png_sink){NULL, 0, 0, 0};
+    if (fmt == VC_PLOT_SVG) {
+        c->surface = cairo_svg_surface_create_for_stream(sink_write, &c->svg,
+                                                         w, h);
+        cairo_svg_surface_restrict_to_version(c->surface,
+                                              CAIRO_SVG_VERSION_1_1);
+    } else {
+        c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24,
+                                                (int)(w * canvas_scale(fmt)),
+                                                (int)(h * canvas_scale(fmt)));
+    }
     c->cr = cairo_create(c->surface);
     cairo_status_t st = cairo_status(c->cr);
     if (st != CAIRO_STATUS_SUCCESS) {
         cairo_destroy(c->cr);
         cairo_surface_destroy(c->surface);
+        free(c->svg.buf);
         return vc_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? VC_ENOMEM
                                                               : VC_ENUMERIC,
                             "cairo: %s", cairo_status_to_string(st));
     }
-    cairo_scale(c->cr, PLOT_SCALE, PLOT_SCALE);
+    if (fmt != VC_PLOT_SVG) {
+        cairo_scale(c->cr, canvas_scale(fmt), canvas_scale(fmt));
+    }
     cairo_set_source_rgb(c->cr, 1, 1, 1);
     cairo_paint(c->cr);
     cairo_select_font_face(c->cr, PLOT_FONT, CAIRO_FONT_SLANT_NORMAL,
@@ -94,34 +121,162 @@ typedef struct {
     double x0, x1, y0, y1;
 } frame;
 
-static int frame_open(frame *f, double h, double left, double right,
-                      double top, double bottom, vc_error *err)
+static int frame_open(frame *f, vc_plot_format fmt, double h, double left,
+                      double right, double top, double bottom,
+                      vc_error *err)
 {
     f->x0 = left;
     f->x1 = PLOT_WIDTH - right;
     f->y0 = top;
     f->y1 = h - bottom;
-    return canvas_open(&f->c, PLOT_WIDTH, h, err);
+    return canvas_open_as(&f->c, fmt, PLOT_WIDTH, h, err);
 }
 
-static int canvas_close(canvas *c, unsigned char **png, size_t *len,
+/* Shorten every number of an SVG document that has more than
+ * SVG_DECIMALS decimals to that many (rounded, trailing zeros dropped),
+ * in place; returns the new length.  cairo writes coordinates with six
+ * decimals, which doubles a figure's size for precision no screen shows
+ * (a hundredth of a pixel).  Numbers with fewer decimals (the XML
+ * declaration's "1.0", ids) are left as they are. */
+#define SVG_DECIMALS 1
+static size_t svg_compact(char *s, size_t n)
+{
+    size_t r = 0, w = 0;
+    while (r < n) {
+        size_t start = r;
+        int word = start > 0 && (isalnum((unsigned char)s[start - 1])
+                                 || s[start - 1] == '_');
+        while (r < n && isdigit((unsigned char)s[r])) {
+            r++;
+        }
+        size_t dec = 0;
+        if (r > start && !word && r + 1 < n && s[r] == '.'
+            && isdigit((unsigned char)s[r + 1])) {
+            size_t d = r + 1;
+            while (d < n && isdigit((unsigned char)s[d])) {
+                d++;
+            }
+            dec = d - r - 1;
+            if (dec > SVG_DECIMALS && r - start < 40) {
+                /* rounded half up on the digits as written (they are
+                 * cairo's rounding already): no strtod and printf for
+                 * every coordinate */
+                char num[48];
+                size_t len = r - start + 1 + SVG_DECIMALS;
+                memcpy(num + 1, s + start, len);
+                int carry = s[r + 1 + SVG_DECIMALS] >= '5';
+                for (size_t i = len; carry && i-- > 0;) {
+                    char *c = &num[1 + i];
+                    if (*c == '9') {
+                        *c = '0';
+                    } else if (*c != '.') {
+                        (*c)++;
+                        carry = 0;
+                    }
+                }
+                char *out = num + 1;
+                if (carry) {
+                    *--out = '1';
+                    len++;
+                }
+                while (out[len - 1] == '0') {
+                    len--; /* stops at the point */
+                }
+                if (out[len - 1] == '.') {
+                    len--;
+                }
+                memcpy(s + w, out, len);
+                w += len;
+                r = d;
+                continue;
+            }
+        }
+        if (r == start) {
+            r++;
+        }
+        memmove(s + w, s + start, r - start);
+        w += r - start;
+    }
+    return w;
+}
+
+/* cairo numbers the SVG's surfaces ("surface6") by a counter of the
+ * whole process, so the same figure drawn twice would differ.  Renumber
+ * them 1, 2, ... in order of first appearance (at most 64, so a new
+ * number has at most 2 digits and "surfaceN" grows by at most a byte:
+ * the copy's quarter more is ample); returns the new document (the old
+ * one freed) and its length in *n, or NULL when out of memory. */
+static char *svg_renumber(char *s, size_t *n)
+{
+    static const char word[] = "surface";
+    const size_t wl = sizeof word - 1;
+    unsigned long seen[64];
+    size_t nseen = 0;
+    char *out = malloc(*n + *n / 4 + 64);
+    if (out == NULL) {
+        free(s);
+        return NULL;
+    }
+    size_t r = 0, w = 0;
+    while (r < *n) {
+        if (r + wl < *n && memcmp(s + r, word, wl) == 0
+            && isdigit((unsigned char)s[r + wl])) {
+            char *end;
+            unsigned long id = strtoul(s + r + wl, &end, 10);
+            size_t k = 0;
+            while (k < nseen && seen[k] != id) {
+                k++;
+            }
+            if (k == nseen && nseen < sizeof seen / sizeof seen[0]) {
+                seen[nseen++] = id;
+            }
+            if (k < nseen) {
+                w += (size_t)sprintf(out + w, "%s%zu", word, k + 1);
+                r = (size_t)(end - s);
+                continue;
+            }
+        }
+        out[w++] = s[r++];
+    }
+    free(s);
+    *n = w;
+    return out;
+}
+
+static int canvas_close(canvas *c, unsigned char **out, size_t *len,
                         vc_error *err)
 {
     png_sink s = {NULL, 0, 0, 0};
     cairo_status_t st = cairo_status(c->cr);
-    if (st == CAIRO_STATUS_SUCCESS) {
+    if (st == CAIRO_STATUS_SUCCESS && c->fmt == VC_PLOT_SVG) {
+        /* finishing the surface writes the whole document to c->svg */
+        cairo_surface_finish(c->surface);
+        st = cairo_surface_status(c->surface);
+    } else if (st == CAIRO_STATUS_SUCCESS) {
         cairo_surface_flush(c->surface);
         st = cairo_surface_write_to_png_stream(c->surface, sink_write, &s);
     }
     cairo_destroy(c->cr);
     cairo_surface_destroy(c->surface);
+    if (c->fmt == VC_PLOT_SVG) {
+        /* taken only now: an SVG surface destroyed unfinished (after an
+         * error) still writes into c->svg */
+        s = c->svg;
+    }
     if (st != CAIRO_STATUS_SUCCESS || s.failed) {
         free(s.buf);
         return vc_error_set(err, s.failed || st == CAIRO_STATUS_NO_MEMORY
                                      ? VC_ENOMEM : VC_ENUMERIC,
                             "cairo: %s", cairo_status_to_string(st));
     }
-    *png = s.buf;
+    if (c->fmt == VC_PLOT_SVG) {
+        s.len = svg_compact((char *)s.buf, s.len);
+        s.buf = (unsigned char *)svg_renumber((char *)s.buf, &s.len);
+        if (s.buf == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "out of memory");
+        }
+    }
+    *out = s.buf;
     *len = s.len;
     return VC_OK;
 }
@@ -161,6 +316,13 @@ static int finite3(double a, double b, double c)
 
 int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
                    unsigned char **png, size_t *len, vc_error *err)
+{
+    return vc_plot_forest_as(VC_PLOT_PNG, rows, n, xlabel, png, len, err);
+}
+
+int vc_plot_forest_as(vc_plot_format fmt, const vc_plot_interval *rows,
+                      size_t n, const char *xlabel, unsigned char **png,
+                      size_t *len, vc_error *err)
 {
     double lo = INFINITY, hi = 0.0;
     size_t ngroups = 0;
@@ -213,7 +375,7 @@ int vc_plot_forest(const vc_plot_interval *rows, size_t n, const char *xlabel,
     const double row_h = 18, head_h = 24, top = 16, bottom = 48;
     double h = top + bottom + (double)n * row_h + (double)ngroups * head_h;
     frame f;
-    int status = frame_open(&f, h, 250, 24, top, bottom, err);
+    int status = frame_open(&f, fmt, h, 250, 24, top, bottom, err);
     if (status != VC_OK) {
         return status;
     }
@@ -331,6 +493,15 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
                       double lo, double hi, double mark, const char *xlabel,
                       unsigned char **png, size_t *len, vc_error *err)
 {
+    return vc_plot_posterior_as(VC_PLOT_PNG, x0, width, mass, n, lo, hi,
+                                mark, xlabel, png, len, err);
+}
+
+int vc_plot_posterior_as(vc_plot_format fmt, double x0, double width,
+                         const double *mass, size_t n, double lo, double hi,
+                         double mark, const char *xlabel,
+                         unsigned char **png, size_t *len, vc_error *err)
+{
     double top_mass = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(mass[i]) || mass[i] < 0.0) {
@@ -346,7 +517,7 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
     }
     const double h = 240;
     frame f;
-    int status = frame_open(&f, h, 30, 24, 14, 48, err);
+    int status = frame_open(&f, fmt, h, 30, 24, 14, 48, err);
     if (status != VC_OK) {
         return status;
     }
@@ -390,6 +561,13 @@ int vc_plot_posterior(double x0, double width, const double *mass, size_t n,
 int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
                    unsigned char **png, size_t *len, vc_error *err)
 {
+    return vc_plot_traces_as(VC_PLOT_PNG, y, m, n, ylabel, png, len, err);
+}
+
+int vc_plot_traces_as(vc_plot_format fmt, const double *y, size_t m,
+                      size_t n, const char *ylabel, unsigned char **png,
+                      size_t *len, vc_error *err)
+{
     /* a qualitative palette (Okabe & Ito 2008), distinguishable by people
      * with colour-vision deficiencies */
     static const unsigned palette[] = {0x0072B2, 0xD55E00, 0x009E73,
@@ -412,7 +590,7 @@ int vc_plot_traces(const double *y, size_t m, size_t n, const char *ylabel,
     }
     const double h = 220;
     frame f;
-    int status = frame_open(&f, h, 70, 24, 14, 40, err);
+    int status = frame_open(&f, fmt, h, 70, 24, 14, 40, err);
     if (status != VC_OK) {
         return status;
     }
@@ -445,6 +623,16 @@ int vc_plot_threshold(const double *t, const double *est, const double *lo,
                       const double *hi, size_t n, double chosen,
                       const char *ylabel, unsigned char **png, size_t *len,
                       vc_error *err)
+{
+    return vc_plot_threshold_as(VC_PLOT_PNG, t, est, lo, hi, n, chosen,
+                                ylabel, png, len, err);
+}
+
+int vc_plot_threshold_as(vc_plot_format fmt, const double *t,
+                         const double *est, const double *lo,
+                         const double *hi, size_t n, double chosen,
+                         const char *ylabel, unsigned char **png,
+                         size_t *len, vc_error *err)
 {
     double tlo = INFINITY, thi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
@@ -481,7 +669,7 @@ int vc_plot_threshold(const double *t, const double *est, const double *lo,
     thi += tpad;
     const double h = 300, left = 80, right = 24, top = 24, bottom = 48;
     canvas c;
-    int status = canvas_open(&c, PLOT_WIDTH, h, err);
+    int status = canvas_open_as(&c, fmt, PLOT_WIDTH, h, err);
     if (status != VC_OK) {
         return status;
     }

@@ -46,6 +46,17 @@ size_t vc_headline(const char *label, const vc_estimate *e, int figures,
  * Equal inputs give equal bytes.
  * ------------------------------------------------------------------- */
 
+/* What a figure function writes: a PNG (1.5 pixels a unit, sharp on
+ * dense screens), an SVG document (cairo's SVG surface, SVG 1.1, text as
+ * glyph outlines so no font is needed), or a PNG of one pixel a unit
+ * (half the bytes; for many figures on one page, where a browser draws
+ * a large SVG's thousands of glyphs slowly). */
+typedef enum {
+    VC_PLOT_PNG = 0,
+    VC_PLOT_SVG = 1,
+    VC_PLOT_PNG_1X = 2
+} vc_plot_format;
+
 /* One row of a forest plot: an estimate and its interval. */
 typedef struct {
     const char *group;   /* heading of a block of rows (a stratum); a new
@@ -96,5 +107,24 @@ int vc_plot_threshold(const double *t, const double *est, const double *lo,
                       const double *hi, size_t n, double chosen,
                       const char *ylabel, unsigned char **png, size_t *len,
                       vc_error *err);
+
+/* The same figures as PNG or SVG (fmt); the functions above are these
+ * with VC_PLOT_PNG.  An SVG is drawn at 1 unit per pixel of the PNG at
+ * scale 1. */
+int vc_plot_forest_as(vc_plot_format fmt, const vc_plot_interval *rows,
+                      size_t n, const char *xlabel, unsigned char **out,
+                      size_t *len, vc_error *err);
+int vc_plot_posterior_as(vc_plot_format fmt, double x0, double width,
+                         const double *mass, size_t n, double lo, double hi,
+                         double mark, const char *xlabel,
+                         unsigned char **out, size_t *len, vc_error *err);
+int vc_plot_traces_as(vc_plot_format fmt, const double *y, size_t m,
+                      size_t n, const char *ylabel, unsigned char **out,
+                      size_t *len, vc_error *err);
+int vc_plot_threshold_as(vc_plot_format fmt, const double *t,
+                         const double *est, const double *lo,
+                         const double *hi, size_t n, double chosen,
+                         const char *ylabel, unsigned char **out,
+                         size_t *len, vc_error *err);
 
 #endif /* VC_REPORT_H */

@@ -877,6 +877,7 @@ typedef struct {
     int have_ref;
     size_t len;
     unsigned char ref[65536];
+    vc_plot_format fmt;
 } plot_ctx;
 
 static int call_plot(void *ctx, vc_error *err)
@@ -888,7 +889,7 @@ static int call_plot(void *ctx, vc_error *err)
     };
     unsigned char *png = NULL;
     size_t len = 0;
-    int rc = vc_plot_forest(rows, 2, "N", &png, &len, err);
+    int rc = vc_plot_forest_as(c->fmt, rows, 2, "N", &png, &len, err);
     if (rc != VC_OK) {
         return rc;
     }
@@ -908,6 +909,11 @@ static void test_plot(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     alloc_stats st;
     run_alloc_case("forest plot (PNG)", call_plot, c, &st);
+    /* the SVG's stream, its coordinates shortened and its surfaces
+     * renumbered (issue 20's report in pages) */
+    memset(c, 0, sizeof *c);
+    c->fmt = VC_PLOT_SVG;
+    run_alloc_case("forest plot (SVG)", call_plot, c, &st);
     free(c);
 }
 

@@ -1,11 +1,17 @@
 /*
  * test_report.c: numbers and headlines for people.
  */
+#include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <CUnit/CUnit.h>
+#include <ctype.h>
+#include <unistd.h>
 
 #include "report/vc_report.h"
 #include "report/vc_synthesis.h"
@@ -346,6 +352,284 @@ static void test_synthesis(void)
     CU_ASSERT_EQUAL(vc_synthesize(m, 2, 0, &s, &err), VC_EINVAL);
 }
 
+/* The figures as SVG: an SVG 1.1 document, equal inputs give equal
+ * bytes, no coordinate with more than one decimal (svg_compact) while
+ * the glyph ids and the XML declaration stay intact, and a trace of 4
+ * chains of 2,000 draws stays small. */
+static void test_plots_svg(void)
+{
+    vc_plot_interval rows[2] = {
+        {"Tajikistan 2005", "loglinear", 1062.4, 858.2, 1264.1, 0, 0x0072B2, 0},
+        {"Tajikistan 2005", "lcm", 1051.0, 709.0, 1644.2, 0, 0xD55E00, 0},
+    };
+    unsigned char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    CU_ASSERT_EQUAL_FATAL(vc_plot_forest_as(VC_PLOT_SVG, rows, 2, "N", &a,
+                                            &la, NULL), VC_OK);
+    CU_ASSERT_EQUAL_FATAL(vc_plot_forest_as(VC_PLOT_SVG, rows, 2, "N", &b,
+                                            &lb, NULL), VC_OK);
+    CU_ASSERT(la == lb && memcmp(a, b, la) == 0);
+    char *t = malloc(la + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    memcpy(t, a, la);
+    t[la] = '\0';
+    CU_ASSERT(strncmp(t, "<?xml version=\"1.0\"", 19) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "<svg "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "</svg>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "id=\"glyph0-1\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "xlink:href=\"#glyph0-1\""));
+    int long_decimals = 0;
+    for (size_t i = 0; i + 2 < la; i++) {
+        long_decimals += t[i] == '.' && isdigit((unsigned char)t[i + 1])
+                         && isdigit((unsigned char)t[i + 2]);
+    }
+    CU_ASSERT_EQUAL(long_decimals, 0);
+    free(t);
+    free(a);
+    free(b);
+    /* the PNG of the same rows is not what SVG gives */
+    CU_ASSERT_EQUAL(vc_plot_forest_as(VC_PLOT_PNG, rows, 2, "N", &a, &la,
+                                      NULL), VC_OK);
+    CU_ASSERT(is_png(a, la));
+    free(a);
+    double mass[5] = {0.1, 0.3, 0.385, 0.2, 0.015};
+    CU_ASSERT_EQUAL(vc_plot_posterior_as(VC_PLOT_SVG, 900.5, 25.0, mass, 5,
+                                         930, 1010, 961, "N", &a, &la,
+                                         NULL), VC_OK);
+    CU_ASSERT(la > 100 && memcmp(a, "<?xml", 5) == 0);
+    CU_ASSERT(la < 40000);
+    free(a);
+    double *y = malloc(4 * 2000 * sizeof *y);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    for (size_t i = 0; i < 4 * 2000; i++) {
+        y[i] = 3000.0 + 400.0 * sin(0.37 * (double)i) * cos(0.011 * (double)i);
+    }
+    CU_ASSERT_EQUAL(vc_plot_traces_as(VC_PLOT_SVG, y, 4, 2000, "N", &a, &la,
+                                      NULL), VC_OK);
+    CU_ASSERT(la > 1000 && la < 160000);
+    free(a);
+    free(y);
+    /* bad input is refused as for PNG */
+    rows[0].upper = NAN;
+    CU_ASSERT_EQUAL(vc_plot_forest_as(VC_PLOT_SVG, rows, 2, "N", &a, &la,
+                                      NULL), VC_EINVAL);
+}
+
+/* A shell command line with %s-style arguments: its exit status, or -1
+ * when it did not exit normally. */
+static int sh(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+static int sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+/* The whole of a file, or NULL; *len its size.  Returned; free(). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            cap = 2 * cap + 65536 + 1;
+            char *g = realloc(buf, cap);
+            if (g == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = g;
+        }
+        size_t k = fread(buf + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len != NULL) {
+        *len = n;
+    }
+    return buf;
+}
+
+/* The entries of dir whose names start with prefix. */
+static size_t count_entries(const char *dir, const char *prefix)
+{
+    DIR *dp = opendir(dir);
+    if (dp == NULL) {
+        return 0;
+    }
+    size_t n = 0;
+    const struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    }
+    closedir(dp);
+    return n;
+}
+
+/* The strata of the pages test: 3 countries x 10 years, one country
+ * named with markup. */
+#define PAGES_STRATA 30
+static const char hostile[] = "<script>alert(\"x\")</script>&amp;";
+
+/* batch on dir/sim.csv into dir/OUT with the fast methods; the exit
+ * status. */
+static int pages_batch(const char *dir, const char *out, const char *extra)
+{
+    return sh("%s batch -q %s/sim.csv --strata country,year --methods "
+              "chapman,loglinear %s --out %s/%s >%s/%s.out 2>%s/%s.err",
+              vc_test_cli(), dir, extra, dir, out, dir, out, dir, out);
+}
+
+/* A batch of more than 20 strata gets the report as pages: an index
+ * whose links all resolve to the numbered stratum pages, every stratum
+ * present, a stratum value with markup escaped everywhere and never in
+ * a file name, each page well under the size limits (index 5 MB, page
+ * 500 KB), nothing temporary left; --report-form single still writes
+ * one file; a report in the way or an unwritable index leaves no
+ * partial report, and an earlier one whole. */
+static void test_report_pages(void)
+{
+    char dir[] = "/tmp/vc_pages_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char args[4096];
+    size_t used = 0;
+    for (int i = 0; i < PAGES_STRATA; i++) {
+        const char *country = i < 10 ? "Kazakhstan" : i < 20 ? hostile
+                                                              : "Tajikistan";
+        used += (size_t)snprintf(args + used, sizeof args - used,
+                                 " --stratum '%s,%d:%d'", country, 2001 + i,
+                                 900 + 40 * i);
+    }
+    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B,C --capture "
+                             "0.3,0.2,0.25 --strata country,year%s -o "
+                             "%s/sim.csv", vc_test_cli(), args, dir), 0);
+    CU_ASSERT_EQUAL_FATAL(pages_batch(dir, "out", ""), 0);
+    char path[600];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/out/report.html", dir);
+    char *index = slurp(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(index);
+    CU_ASSERT(len < 5u << 20);
+    /* every link to a page resolves, one per stratum, in order */
+    size_t links = 0;
+    for (const char *p = index; (p = strstr(p, "href=\"report/")) != NULL;
+         p++) {
+        char want[64];
+        snprintf(want, sizeof want, "href=\"report/s%05zu.html\"",
+                 links + 1);
+        CU_ASSERT(strncmp(p, want, strlen(want)) == 0);
+        struct stat st;
+        snprintf(path, sizeof path, "%s/out/report/s%05zu.html", dir,
+                 links + 1);
+        CU_ASSERT(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+        links++;
+    }
+    CU_ASSERT_EQUAL(links, PAGES_STRATA);
+    snprintf(path, sizeof path, "%s/out/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
+    CU_ASSERT_EQUAL(count_entries(path, ""), PAGES_STRATA + 2); /* . .. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, ">Kazakhstan 2001</a>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, ">Tajikistan 2030</a>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, ">&lt;script&gt;alert(&quot;x"
+                                         "&quot;)&lt;/script&gt;&amp;amp; "
+                                         "2015</a>"));
+    CU_ASSERT_PTR_NULL(strstr(index, "<script"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, "<h3>country Kazakhstan to "
+                                         "Tajikistan</h3>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, "data:image/png;base64,"));
+    free(index);
+    /* each page: its stratum, escaped, links back, small */
+    for (int i = 0; i < PAGES_STRATA; i++) {
+        snprintf(path, sizeof path, "%s/out/report/s%05d.html", dir, i + 1);
+        char *page = slurp(path, &len);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+        CU_ASSERT(len < 500u << 10);
+        char want[128];
+        snprintf(want, sizeof want, " %d</h2>", 2001 + i);
+        CU_ASSERT_PTR_NOT_NULL(strstr(page, want));
+        CU_ASSERT_PTR_NOT_NULL(strstr(page, "<a href=\"../report.html\">"));
+        CU_ASSERT_PTR_NULL(strstr(page, "<script"));
+        CU_ASSERT_PTR_NULL(strstr(page, "data:image/png"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(page, "data:image/svg+xml;base64,"));
+        if (i == 10) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(page, "<h2>&lt;script&gt;"));
+        }
+        free(page);
+    }
+    snprintf(path, sizeof path, "%s/out", dir);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
+    /* a re-run replaces the pages and leaves nothing aside */
+    CU_ASSERT_EQUAL(pages_batch(dir, "out", ""), 0);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
+    snprintf(path, sizeof path, "%s/out/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
+
+    /* one file when asked for */
+    CU_ASSERT_EQUAL(pages_batch(dir, "one", "--report-form single"), 0);
+    snprintf(path, sizeof path, "%s/one/report", dir);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/one/report.html", dir);
+    index = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(index);
+    CU_ASSERT_PTR_NOT_NULL(strstr(index, "data:image/png;base64,"));
+    CU_ASSERT_PTR_NULL(strstr(index, "href=\"report/"));
+    free(index);
+    CU_ASSERT_NOT_EQUAL(pages_batch(dir, "one", "--report-form many"), 0);
+    /* the pages of an earlier run go when the report becomes one file */
+    CU_ASSERT_EQUAL(pages_batch(dir, "one", "--report-form pages"), 0);
+    snprintf(path, sizeof path, "%s/one/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
+    CU_ASSERT_EQUAL(pages_batch(dir, "one", "--report-form single"), 0);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+
+    /* something in the way of the pages: refused, nothing written */
+    CU_ASSERT_EQUAL(sh("mkdir -p %s/way && echo mine > %s/way/report", dir,
+                       dir), 0);
+    CU_ASSERT_NOT_EQUAL(pages_batch(dir, "way", ""), 0);
+    snprintf(path, sizeof path, "%s/way.err", dir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/way/report is in the way"));
+    free(err);
+    snprintf(path, sizeof path, "%s/way/report.html", dir);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    snprintf(path, sizeof path, "%s/way", dir);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
+
+    /* the index cannot be written (a folder in its place): the earlier
+     * report's pages stay as they were, nothing temporary is left */
+    CU_ASSERT_EQUAL(sh("cp %s/out/report/s00001.html %s/s1.html && "
+                       "mv %s/out/report.html %s/index.html && "
+                       "mkdir %s/out/report.html", dir, dir, dir, dir, dir),
+                    0);
+    CU_ASSERT_NOT_EQUAL(pages_batch(dir, "out", ""), 0);
+    CU_ASSERT_EQUAL(sh("cmp -s %s/s1.html %s/out/report/s00001.html", dir,
+                       dir), 0);
+    snprintf(path, sizeof path, "%s/out/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
+    snprintf(path, sizeof path, "%s/out", dir);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
+    CU_ASSERT_EQUAL(sh("rm -rf '%s'", dir), 0);
+}
+
 int vc_register_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -356,6 +640,9 @@ int vc_register_report_suite(void)
         || CU_add_test(s, "about range", test_about_range) == NULL
         || CU_add_test(s, "headline", test_headline) == NULL
         || CU_add_test(s, "figures (cairo)", test_plots) == NULL
+        || CU_add_test(s, "figures as SVG", test_plots_svg) == NULL
+        || CU_add_test(s, "report in pages (batch)", test_report_pages)
+               == NULL
         || CU_add_test(s, "edge cases", test_report_edges) == NULL
         || CU_add_test(s, "mass groups", test_mass_groups) == NULL
         || CU_add_test(s, "structure words", test_structure_words) == NULL
