@@ -101,7 +101,12 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
         return status;
     }
     vc_loglin_result cur, cand;
-    status = vci_loglin_fit_dense(y, n, 0, &m, NULL, NULL, &cur, w->fitted,
+    /* Tables fitted through their factors (loglin_factor.c): the pairs'
+     * expected overlaps come from the factors too, and no fit spells out
+     * its 2^J means. */
+    int factored = vci_loglin_factored_applies(w, &m);
+    double *fitted = factored ? NULL : w->fitted;
+    status = vci_loglin_fit_dense(y, n, 0, &m, NULL, NULL, &cur, fitted,
                                   w, err);
     if (status != VC_OK) {
         return status;
@@ -118,9 +123,12 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
     /* Wide tables: every pair's margin of the fitted means from one
      * superset-sum transform a step (the fits of a step use the same
      * scratch) instead of a pass over the cells per pair. */
-    int wide = w->zt != NULL;
+    double pair_mean[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
+    int wide = w->wide && !factored;
     for (;;) {
-        if (wide) {
+        if (factored) {
+            vci_loglin_factored_pair_means(&cur, w, pair_mean);
+        } else if (wide) {
             memcpy(w->zt, w->fitted, w->ncell_all * sizeof *w->zt);
             vci_loglin_zeta_supersets(w->zt, J);
         }
@@ -135,8 +143,9 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                     continue;
                 }
                 double obs = obs_pair[order];
-                double mean = wide ? w->zt[pair]
-                                   : pair_margin(w->fitted, J, pair);
+                double mean = factored ? pair_mean[order]
+                              : wide ? w->zt[pair]
+                                     : pair_margin(w->fitted, J, pair);
                 double pv = overlap_pvalue(obs, mean);
                 if (pv < pthresh) {
                     cands[ncand].rank.crit = pv;
@@ -159,7 +168,7 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
             vc_error cand_err;
             vc_error_clear(&cand_err);
             int cs = vci_loglin_fit_dense(y, n, 0, &next, &cur, NULL, &cand,
-                                          w->fitted, w, &cand_err);
+                                          fitted, w, &cand_err);
             if (cs == VC_ENOMEM) {
                 return vc_error_set(err, cs, "%s", cand_err.msg);
             }
