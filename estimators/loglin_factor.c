@@ -215,10 +215,12 @@ static void setup(const double *y, int include0, const vc_loglin_model *m,
 {
     vci_loglin_setup_columns(m, res, w);
     size_t p = w->np;
-    w->nobs = 0;
-    for (size_t x = include0 ? 0 : 1; x < w->ncell_all; x++) {
-        if (y[x] > 0.0) {
-            w->obs[w->nobs++] = (uint32_t)x;
+    if (w->obs_y != y || include0) {
+        w->nobs = 0;
+        for (size_t x = include0 ? 0 : 1; x < w->ncell_all; x++) {
+            if (y[x] > 0.0) {
+                w->obs[w->nobs++] = (uint32_t)x;
+            }
         }
     }
     components(m, w);
@@ -407,19 +409,41 @@ static double trial(const double *y, int include0, const double *beta,
     return isfinite(dev) ? dev : HUGE_VAL;
 }
 
-/* X'WX at the point of F (lower triangle of w->H) and, when g is not
- * NULL, the score X'(y - mu). */
+/* X'WX at the point of F (lower triangle of H) and, when g is not NULL,
+ * the score X'(y - mu).  Each kept parameter lies in one component, so
+ * an entry is P F_c(t_i | t_j) / Z_c within a component and
+ * P (F_ci(t_i) / Z_ci) (F_cj(t_j) / Z_cj) across two, P = eu prod_c Z_c,
+ * Z_c = F_c(empty) >= 1. */
 static void information(const vc_loglin_workspace *w, const double *F,
                         double eu, double zm1, int include0, double *H,
                         double *g)
 {
     size_t p = w->nkept;
+    double P = eu;
+    for (size_t c = 0; c < w->ncomp; c++) {
+        P *= F[w->comp_off[c]];
+    }
+    double ratio[VC_LOGLIN_MAX_PARAMS];
     for (size_t i = 0; i < p; i++) {
-        uint32_t ti = w->pmask[w->kept[i]];
+        size_t c = w->kcomp[i];
+        ratio[i] = c == SIZE_MAX ? 1.0
+                                 : F[w->comp_off[c] + w->kmask[i]]
+                                       / F[w->comp_off[c]];
+    }
+    for (size_t i = 0; i < p; i++) {
+        size_t ci = w->kcomp[i];
         for (size_t j = 0; j <= i; j++) {
-            uint32_t t = ti | w->pmask[w->kept[j]];
-            H[i * p + j] = t == 0 ? total_mean(eu, zm1, include0)
-                                  : eu * margin(w, F, t);
+            size_t cj = w->kcomp[j];
+            double h;
+            if (ci == SIZE_MAX && cj == SIZE_MAX) {
+                h = total_mean(eu, zm1, include0);
+            } else if (ci == cj) {
+                size_t off = w->comp_off[ci];
+                h = P * (F[off + (w->kmask[i] | w->kmask[j])] / F[off]);
+            } else {
+                h = P * ratio[i] * ratio[j];
+            }
+            H[i * p + j] = h;
         }
         if (g != NULL) {
             /* Column 0 is the intercept's: H[i][0] = X_i' mu. */
@@ -552,6 +576,11 @@ static double max_unobserved(const vc_loglin_workspace *w, const double *E,
     const local_entry *list[VC_LOGLIN_MAX_LISTS];
     size_t nl[VC_LOGLIN_MAX_LISTS];
     double rest[VC_LOGLIN_MAX_LISTS + 1];
+    /* Only each component's best K = nobs + 2 cells can take part: were
+     * the best cell's part in c ranked below K, the K cells better in c,
+     * with the same parts elsewhere, would be K cells at least as large,
+     * of which at most nobs have counts and one is the zero cell. */
+    size_t K = w->nobs + 2;
     size_t used = 0;
     for (size_t c = 0; c < w->ncomp; c++) {
         size_t off = w->comp_off[c];
@@ -559,13 +588,21 @@ static double max_unobserved(const vc_loglin_workspace *w, const double *E,
         local_entry *e = buf + used;
         size_t k = 0;
         for (size_t l = 0; l < nc; l++) {
-            if (w->alive[off + l]) {
-                e[k].v = E[off + l];
-                e[k].cell = (uint32_t)l;
-                k++;
+            if (!w->alive[off + l]) {
+                continue;
             }
+            local_entry v = {E[off + l], (uint32_t)l};
+            if (k == K && entry_desc(&v, &e[K - 1]) >= 0) {
+                continue;
+            }
+            /* Insert into the sorted best k (dropping the K+1-th). */
+            size_t i = k < K ? k++ : K - 1;
+            while (i > 0 && entry_desc(&v, &e[i - 1]) < 0) {
+                e[i] = e[i - 1];
+                i--;
+            }
+            e[i] = v;
         }
-        qsort(e, k, sizeof *e, entry_desc);
         list[c] = e;
         nl[c] = k;
         used += k;

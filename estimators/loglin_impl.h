@@ -69,6 +69,10 @@ struct vc_loglin_workspace {
     unsigned char *alive;  /* 2^J: local cells free of NEGINF terms */
     uint32_t *obs;         /* 2^J: the cells with y > 0 */
     size_t nobs;
+    const double *obs_y;   /* not NULL: obs lists the cells x != 0 with
+                              y > 0 of these counts, which a caller (the
+                              stepwise search) keeps unchanged: setup need
+                              not scan the 2^J cells */
     size_t ncomp;
     size_t comp_k[VC_LOGLIN_MAX_LISTS];
     size_t comp_off[VC_LOGLIN_MAX_LISTS];

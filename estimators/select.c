@@ -115,7 +115,29 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
     /* The counts' pair margins do not change: once.  (Whole counts, so
      * their sums are exact in any order.) */
     double obs_pair[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
-    for (size_t a = 0, order = 0; a < J; a++) {
+    if (factored) {
+        /* From the cells with counts, listed once for every fit of the
+         * search (w->obs_y; the sums are of whole counts: exact). */
+        w->nobs = 0;
+        for (size_t x = 1; x < w->ncell_all; x++) {
+            if (y[x] > 0.0) {
+                w->obs[w->nobs++] = (uint32_t)x;
+            }
+        }
+        w->obs_y = y;
+        memset(obs_pair, 0, sizeof obs_pair);
+        for (size_t s = 0; s < w->nobs; s++) {
+            uint32_t x = w->obs[s];
+            for (size_t a = 0, order = 0; a < J; a++) {
+                for (size_t b = a + 1; b < J; b++, order++) {
+                    if (x >> a & x >> b & 1u) {
+                        obs_pair[order] += y[x];
+                    }
+                }
+            }
+        }
+    }
+    for (size_t a = 0, order = 0; a < J && !factored; a++) {
         for (size_t b = a + 1; b < J; b++, order++) {
             obs_pair[order] = pair_margin(y, J, (1u << a) | (1u << b));
         }
@@ -170,6 +192,7 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
             int cs = vci_loglin_fit_dense(y, n, 0, &next, &cur, NULL, &cand,
                                           fitted, w, &cand_err);
             if (cs == VC_ENOMEM) {
+                w->obs_y = NULL;
                 return vc_error_set(err, cs, "%s", cand_err.msg);
             }
             if (cs == VC_OK) {
@@ -181,6 +204,7 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
             break;
         }
     }
+    w->obs_y = NULL;
     /* w->fitted may hold a refused candidate's means: refit is not needed
      * for the result, which is complete. */
     *result = cur;
