@@ -33,6 +33,11 @@
  *   a = sum_x y_x (theta_. - theta_(x))^3
  *       / (6 [sum_x y_x (theta_. - theta_(x))^2]^{3/2}).
  *
+ * Cost: B + (patterns observed) stepwise searches, the jackknife's share
+ * being the patterns (66 of 1,066 searches on rbvole, 18 lists: no
+ * shortcut for the acceleration is needed).  vc_loglin_bootstrap_progress
+ * reports them as they finish.
+ *
  * A replicate whose stepwise search fails (no independence MLE on y*) is
  * left out and counted; a jackknife table that fails is left out of a.
  * Sums over replicates run serially in replicate order after the parallel

@@ -57,7 +57,7 @@ struct vc_loglin_workspace {
     double *zt;
     double *zt2;
     int wide;          /* the compressed design cannot fit: J 2^J * maxp
-                          above CSR_MAX_ENTRIES (about 14 lists and more) */
+                          above CSR_MAX_ENTRIES (12 lists and more) */
     /* Factored fits (loglin_factor.c).  factor_mode: 0 on wide tables
      * only (the default), 1 on every table, -1 never (the tests compare
      * the two paths).  The model's lists fall into components that no

@@ -15,6 +15,15 @@
  * Ties (p-values that underflow to 0) go to the first pair in the order
  * (0,1), (0,2), ...  This reproduces SparseMSE 2.0.1 on Korea, Kosovo, UK
  * (6 and 5 lists) and Madigan & York's 3- and 5-list data (tests).
+ * The p-values need no fit per candidate: they are score-type tests of
+ * each pair from the current fit alone (the score of u_ab at 0 is
+ * o_ab - m_ab, the overlap less its fitted mean; Rao 1948, Proc. Camb.
+ * Phil. Soc. 44:50; Agresti 2013, Categorical Data Analysis, 3rd ed.,
+ * sec. 1.3), so a step costs one
+ * fit, plus one per candidate refused for want of an MLE.  On wide tables
+ * (loglin_factor.c) the fits and the expected overlaps go through the
+ * model's factors; the test "factored fits: same models on every table"
+ * checks that the search chooses the same models both ways.
  *
  * Enumeration (as Rcapture's closedpMS.t with maxorder 2; Baillargeon &
  * Rivest 2007, J. Stat. Softw. 19(5)): every model of main effects plus a

@@ -380,9 +380,11 @@ static void test_stepwise_sparsemse(void)
     vc_table_free(t);
 }
 
-/* A wide table: rbvole's 18 lists (2^18 cells) fit through the lattice
- * transforms of estimators/loglin.c ("Wide tables"; tables of 14 lists and
- * more).  The model stepwise chooses, refitted by R 4.2.2's glm (Poisson,
+/* A wide table: rbvole's 18 lists (2^18 cells) fit through the model's
+ * factors (estimators/loglin_factor.c; tables of 12 lists and more; the
+ * cell-by-cell lattice transforms of loglin.c, "Wide tables", give the
+ * same, test_factored_same_models).  The model stepwise chooses, refitted
+ * by R 4.2.2's glm (Poisson,
  * the 2^18 - 1 observable cells, epsilon 1e-12):
  *   n0 3152.875865, deviance 284.3000658, AIC 583.6470767,
  *   se of the intercept 0.1708262924.
