@@ -46,7 +46,7 @@
  *
  * Used for wide tables (w->wide: 12 lists and more, those of the lattice
  * transforms), where the cell-by-cell fit took about 80 ms on rbvole and
- * this one takes about 1 ms; narrower tables keep the cell-by-cell path,
+ * this one about 0.2 ms; narrower tables keep the cell-by-cell path,
  * so their output does not change (the tests run this one on them too).
  *
  * Legend: J lists, x a cell, x_c its restriction to component c, L the
