@@ -53,7 +53,7 @@ struct vc_loglin_workspace {
     size_t acap;
     int use_csr;
     /* 2^J scratch each for the lattice transforms of wide tables (loglin.c,
-     * "Wide tables"); NULL when the compressed design fits. */
+     * "Wide tables") and the factored fits (loglin_factor.c), for every J. */
     double *zt;
     double *zt2;
     int wide;          /* the compressed design cannot fit: J 2^J * maxp
