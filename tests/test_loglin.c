@@ -785,6 +785,61 @@ static void test_bootstrap_sparsemse(void)
 
 /* Same seed, 1 and 4 threads: identical replicates and intervals; another
  * seed: different replicates. */
+/* What the progress callback saw. */
+typedef struct {
+    size_t calls;
+    size_t first_done, first_total;
+    size_t last_done, last_total;
+    int monotone;
+} progress_seen;
+
+static void progress_record(void *ctx, size_t done, size_t total)
+{
+    progress_seen *p = ctx;
+    if (p->calls == 0) {
+        p->first_done = done;
+        p->first_total = total;
+    } else if (done < p->last_done || total != p->last_total) {
+        p->monotone = 0;
+    }
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+/* vc_loglin_bootstrap_progress: 0 of B + patterns first, all of them
+ * last, never backwards, from 2 threads; the result is the same as
+ * without progress. */
+static void test_bootstrap_progress(void)
+{
+    vc_table *t = load_table("Kosovo");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_boot_opts o;
+    vc_loglin_boot_opts_default(&o);
+    o.B = 48;
+    o.seed = 20;
+    vc_loglin_boot_result a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    progress_seen seen = {0, 0, 0, 0, 0, 1};
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap_progress(t, &o, progress_record,
+                                                 &seen, &a, NULL, NULL),
+                    VC_OK);
+    omp_set_num_threads(saved);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &b, NULL, NULL), VC_OK);
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof a), 0);
+    size_t total = o.B + t->npat;
+    CU_ASSERT(seen.calls >= 2);
+    CU_ASSERT_EQUAL(seen.first_done, 0);
+    CU_ASSERT_EQUAL(seen.first_total, total);
+    CU_ASSERT_EQUAL(seen.last_done, total);
+    CU_ASSERT_EQUAL(seen.last_total, total);
+    CU_ASSERT(seen.monotone);
+    vc_table_free(t);
+}
+
 static void test_bootstrap_threads(void)
 {
     vc_table *t = load_table("Kosovo");
@@ -1839,6 +1894,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "bootstrap: SparseMSE BCa",
                        test_bootstrap_sparsemse) == NULL
         || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
+               == NULL
+        || CU_add_test(s, "bootstrap: progress", test_bootstrap_progress)
                == NULL
         || CU_add_test(s, "properties", test_properties) == NULL
         || CU_add_test(s, "heterogeneity: Rcapture closedp.t",
