@@ -5,8 +5,12 @@
  * selection, Wald); what was fitted in JSON and text.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <omp.h>
 
 #include "cli/cli.h"
 #include "estimators/vc_loglin.h"
@@ -385,6 +389,79 @@ static int loglinear_choose(const vc_table *t, const cli_options *o,
     return loglinear_ranked(t, crit, fit, w, res, near, err);
 }
 
+/* A bootstrap expected to take at least this long (seconds of wall
+ * time) is announced with its estimated cost: before any replicate when
+ * the search on the data took at least BOOT_NOTE_SLOW seconds (then its
+ * set-up costs are negligible), else after the first second. */
+#define BOOT_NOTE_SECONDS 5.0
+#define BOOT_NOTE_SLOW 1.0
+
+/* The bootstrap's progress on standard error (never with -q; batch sets
+ * it for its units).  The estimated cost: from the search on the data
+ * (that search's time, times the searches, over the threads) when it
+ * was slow, else from the rate of the first second of
+ * replicates (the search on the data also pays the first touch of the
+ * workspace's 2^J arrays: on rbvole it took twice a replicate's time).
+ * On a terminal, a line rewritten in place with the searches done, their
+ * rate and the time left, as lcm's chains. */
+typedef struct {
+    const vc_table *t;
+    double t0;       /* start of the bootstrap */
+    double t1;       /* end of the search on the data */
+    double last;     /* last line shown */
+    int noted;       /* the cost was stated (or need not be) */
+    int tty;
+    int threads;
+} boot_progress;
+
+static void boot_progress_fn(void *ctx, size_t done, size_t total)
+{
+    boot_progress *p = ctx;
+    const char *label = p->t->label ? p->t->label : "";
+    const char *sp = p->t->label ? " " : "";
+    double now = cli_seconds();
+    if (done == 0) {
+        p->t1 = now;
+        p->last = now;
+        double one = now - p->t0;
+        double est = one * (double)total / (double)p->threads;
+        if (one >= BOOT_NOTE_SLOW && est >= BOOT_NOTE_SECONDS) {
+            fprintf(stderr, "loglinear%s%s: the bootstrap repeats the "
+                    "stepwise search %zu times (replicates and jackknife); "
+                    "the search on the data took %.2f s: about %.0f s on "
+                    "%d thread%s\n", sp, label, total, one, est, p->threads,
+                    p->threads == 1 ? "" : "s");
+            p->noted = 1;
+        }
+        return;
+    }
+    double elapsed = now - p->t1;
+    if (!p->noted && done < total && elapsed >= 1.0) {
+        double left = elapsed * (double)(total - done) / (double)done;
+        if (left >= BOOT_NOTE_SECONDS) {
+            fprintf(stderr, "%sloglinear%s%s: bootstrap: %zu stepwise "
+                    "searches (replicates and jackknife), about %.0f s "
+                    "left\n", p->tty ? "\r\033[K" : "", sp, label, total,
+                    left);
+        }
+        p->noted = 1;
+    }
+    if (!p->tty || (done < total && now - p->last < 0.25)) {
+        return;
+    }
+    p->last = now;
+    if (done >= total) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        return;
+    }
+    double rate = elapsed > 0.0 ? (double)done / elapsed : 0.0;
+    double eta = elapsed * (double)(total - done) / (double)done;
+    fprintf(stderr, "\r\033[Kloglinear%s%s: %zu/%zu bootstrap searches, "
+            "%.0f/s, ETA %.0f s", sp, label, done, total, rate, eta);
+    fflush(stderr);
+}
+
 /* The bootstrap interval: stepwise selection repeated in every
  * replicate, BCa (Efron 1987) as the interval, the percentile interval
  * beside it. */
@@ -406,7 +483,13 @@ static int loglinear_bootstrap(const vc_table *t, const cli_options *o,
     bo.pthresh = o->loglinear.pthresh;
     bo.level = o->level;
     vc_loglin_boot_result br;
-    int status = vc_loglin_bootstrap(t, &bo, &br, NULL, err);
+    boot_progress bp = {t, cli_seconds(), 0.0, 0.0, 0,
+                        isatty(STDERR_FILENO),
+                        omp_get_max_threads()};
+    int status = vc_loglin_bootstrap_progress(t, &bo,
+                                              o->quiet ? NULL
+                                                       : boot_progress_fn,
+                                              &bp, &br, NULL, err);
     if (status != VC_OK) {
         return status;
     }
@@ -526,6 +609,11 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
 {
     vc_error err;
     vc_error_clear(&err);
+    if (o->threads > 0) {
+        /* --threads: the enumeration and the bootstrap run on this many
+         * threads (results never depend on it), as --covariates does. */
+        omp_set_num_threads(o->threads);
+    }
     vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, &err);
     if (w == NULL) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);

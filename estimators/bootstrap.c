@@ -33,6 +33,11 @@
  *   a = sum_x y_x (theta_. - theta_(x))^3
  *       / (6 [sum_x y_x (theta_. - theta_(x))^2]^{3/2}).
  *
+ * Cost: B + (patterns observed) stepwise searches, the jackknife's share
+ * being the patterns (66 of 1,066 searches on rbvole, 18 lists: no
+ * shortcut for the acceleration is needed).  vc_loglin_bootstrap_progress
+ * reports them as they finish.
+ *
  * A replicate whose stepwise search fails (no independence MLE on y*) is
  * left out and counted; a jackknife table that fails is left out of a.
  * Sums over replicates run serially in replicate order after the parallel
@@ -63,6 +68,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <omp.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -139,14 +146,30 @@ static int data_estimate(const vc_table *t, double pthresh, double *N_hat,
     return status;
 }
 
+/* One more search done: counted by every thread, shown by the first
+ * (so the callback never runs on two threads at once). */
+static void report(vc_loglin_progress_fn progress, void *ctx, size_t *done,
+                   size_t total)
+{
+    size_t d;
+#pragma omp atomic capture
+    d = ++*done;
+    if (progress != NULL && omp_get_thread_num() == 0) {
+        progress(ctx, d, total);
+    }
+}
+
 /* The parallel part: replicate b gives Nb[b] (okb[b] = 1 when its search
  * found a model), the jackknife table without one person of pattern i
  * gives theta[i] (okj[i] = 1 likewise).  Returns 1 when a thread could not
  * allocate its workspace, else 0. */
 static int replicates(const vc_table *t, const vc_loglin_boot_opts *opts,
+                      vc_loglin_progress_fn progress, void *ctx,
                       double *Nb, unsigned char *okb, double *theta,
                       unsigned char *okj)
 {
+    size_t total = opts->B + t->npat;
+    size_t done = 0;
     vc_loglin_boot_opts o = *opts;
     size_t J = t->J;
     size_t ncell = (size_t)1 << J;
@@ -189,6 +212,7 @@ static int replicates(const vc_table *t, const vc_loglin_boot_opts *opts,
                 okb[b] = 1;
                 Nb[b] = n + res->n0;
             }
+            report(progress, ctx, &done, total);
         }
         /* Grouped jackknife: one person less in cell i. */
 #pragma omp for schedule(dynamic, 1)
@@ -209,6 +233,7 @@ static int replicates(const vc_table *t, const vc_loglin_boot_opts *opts,
                 okj[i] = 1;
                 theta[i] = n + res->n0;
             }
+            report(progress, ctx, &done, total);
         }
         gsl_rng_free(r);
         free(ystar);
@@ -274,6 +299,16 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
                         vc_loglin_boot_result *result, double *reps,
                         vc_error *err)
 {
+    return vc_loglin_bootstrap_progress(t, opts, NULL, NULL, result, reps,
+                                        err);
+}
+
+int vc_loglin_bootstrap_progress(const vc_table *t,
+                                 const vc_loglin_boot_opts *opts,
+                                 vc_loglin_progress_fn progress, void *ctx,
+                                 vc_loglin_boot_result *result, double *reps,
+                                 vc_error *err)
+{
     vc_loglin_boot_opts o;
     int status = check_opts(t, opts, &o, err);
     if (status != VC_OK) {
@@ -298,7 +333,10 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
         return vc_error_set(err, VC_ENOMEM,
                             "cannot allocate %zu bootstrap replicates", o.B);
     }
-    if (replicates(t, &o, Nb, okb, theta, okj)) {
+    if (progress != NULL) {
+        progress(ctx, 0, o.B + npat);
+    }
+    if (replicates(t, &o, progress, ctx, Nb, okb, theta, okj)) {
         status = vc_error_set(err, VC_ENOMEM,
                               "cannot allocate bootstrap workspaces");
     }
@@ -328,6 +366,9 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
     if (status == VC_OK) {
         intervals(Nb, nok, nbelow, N_hat, acceleration(t, theta, okj), &o,
                   result);
+    }
+    if (progress != NULL) {
+        progress(ctx, o.B + npat, o.B + npat);
     }
     free(Nb);
     free(okb);

@@ -53,9 +53,36 @@ struct vc_loglin_workspace {
     size_t acap;
     int use_csr;
     /* 2^J scratch each for the lattice transforms of wide tables (loglin.c,
-     * "Wide tables"); NULL when the compressed design fits. */
+     * "Wide tables") and the factored fits (loglin_factor.c), for every J. */
     double *zt;
     double *zt2;
+    int wide;          /* the compressed design cannot fit: J 2^J * maxp
+                          above CSR_MAX_ENTRIES (12 lists and more) */
+    /* Factored fits (loglin_factor.c).  factor_mode: 0 on wide tables
+     * only (the default), 1 on every table, -1 never (the tests compare
+     * the two paths).  The model's lists fall into components that no
+     * term joins; component c holds comp_k[c] lists, its 2^comp_k[c]
+     * local cells start at comp_off[c] in the local arrays; list j is bit
+     * lbit[j] of component comp_of[j].  Kept parameter i lives in
+     * component kcomp[i] with local mask kmask[i]. */
+    int factor_mode;
+    unsigned char *alive;  /* 2^J: local cells free of NEGINF terms */
+    uint32_t *obs;         /* 2^J: the cells with y > 0 */
+    size_t nobs;
+    const double *obs_y;   /* not NULL: obs lists the cells x != 0 with
+                              y > 0 of these counts, which a caller (the
+                              stepwise search) keeps unchanged: setup need
+                              not scan the 2^J cells */
+    size_t ncomp;
+    size_t comp_k[VC_LOGLIN_MAX_LISTS];
+    size_t comp_off[VC_LOGLIN_MAX_LISTS];
+    uint32_t comp_mask[VC_LOGLIN_MAX_LISTS];
+    size_t comp_of[VC_LOGLIN_MAX_LISTS];
+    size_t lbit[VC_LOGLIN_MAX_LISTS];
+    size_t kcomp[VC_LOGLIN_MAX_PARAMS];
+    uint32_t kmask[VC_LOGLIN_MAX_PARAMS];
+    double ysum[VC_LOGLIN_MAX_PARAMS];  /* X'y: y over the cells of S
+                                           containing kept parameter i */
     /* 1: fits leave se[] and se_log_n0 at 0 and skip inverting the
      * information matrix (enumeration, bootstrap replicates, which never
      * read them).  0 after vc_loglin_workspace_alloc. */
@@ -143,6 +170,46 @@ void vci_terms_insert(uint32_t *term, size_t *n, uint32_t t);
 
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);
+
+/* Pieces of loglin.c shared with loglin_factor.c. */
+void vci_loglin_setup_columns(const vc_loglin_model *m, vc_loglin_result *res,
+                              vc_loglin_workspace *w);
+void vci_loglin_mark_aliased(const size_t *order, size_t q, double *G,
+                             vc_loglin_result *res, vc_loglin_workspace *w);
+int vci_loglin_chol_solve(double *H, const double *b, double *x, size_t p);
+/* a[x] <- sum of a[s] over the patterns s contained in x. */
+void vci_loglin_zeta_subsets(double *a, size_t J);
+/* w->beta of the kept parameters (set up in w) from a warm start, matched
+ * by term; 0 where the start has none. */
+void vci_loglin_start_beta(const vc_loglin_result *start,
+                           const vc_loglin_model *m, vc_loglin_workspace *w);
+
+/* 1 when fit_once should try vci_loglin_fit_factored for model m. */
+int vci_loglin_factored_applies(const vc_loglin_workspace *w,
+                                const vc_loglin_model *m);
+
+/*
+ * The fit of fit_once (loglin.c) through the model's factors
+ * (loglin_factor.c).  Sets *declined and returns VC_OK without a result
+ * when the fit needs what only the cell-by-cell path does (N not
+ * identifiable, the existence LP, a singular step): the caller then runs
+ * that path from scratch, so errors and refusals are the same.
+ */
+int vci_loglin_fit_factored(const double *y, double n, int include0,
+                            const vc_loglin_model *m,
+                            const vc_loglin_result *start,
+                            const vc_loglin_control *control,
+                            vc_loglin_result *res, double *fitted,
+                            vc_loglin_workspace *w, int *declined);
+
+/*
+ * Stepwise's expected overlaps: mean[o] = sum of the fitted means of r
+ * (a fit of any path on J lists, no heterogeneity, not M0) over the cells
+ * containing pair o, pairs in the order (0,1), (0,2), ..., from r's
+ * coefficients through its factors.  Uses w's scratch.
+ */
+void vci_loglin_factored_pair_means(const vc_loglin_result *r,
+                                    vc_loglin_workspace *w, double *mean);
 
 /* Stepwise search on dense counts, as vc_loglin_stepwise. */
 int vci_loglin_stepwise_dense(const double *y, double n, size_t J,

@@ -15,6 +15,15 @@
  * Ties (p-values that underflow to 0) go to the first pair in the order
  * (0,1), (0,2), ...  This reproduces SparseMSE 2.0.1 on Korea, Kosovo, UK
  * (6 and 5 lists) and Madigan & York's 3- and 5-list data (tests).
+ * The p-values need no fit per candidate: they are score-type tests of
+ * each pair from the current fit alone (the score of u_ab at 0 is
+ * o_ab - m_ab, the overlap less its fitted mean; Rao 1948, Proc. Camb.
+ * Phil. Soc. 44:50; Agresti 2013, Categorical Data Analysis, 3rd ed.,
+ * sec. 1.3), so a step costs one
+ * fit, plus one per candidate refused for want of an MLE.  On wide tables
+ * (loglin_factor.c) the fits and the expected overlaps go through the
+ * model's factors; the test "factored fits: same models on every table"
+ * checks that the search chooses the same models both ways.
  *
  * Enumeration (as Rcapture's closedpMS.t with maxorder 2; Baillargeon &
  * Rivest 2007, J. Stat. Softw. 19(5)): every model of main effects plus a
@@ -101,7 +110,12 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
         return status;
     }
     vc_loglin_result cur, cand;
-    status = vci_loglin_fit_dense(y, n, 0, &m, NULL, NULL, &cur, w->fitted,
+    /* Tables fitted through their factors (loglin_factor.c): the pairs'
+     * expected overlaps come from the factors too, and no fit spells out
+     * its 2^J means. */
+    int factored = vci_loglin_factored_applies(w, &m);
+    double *fitted = factored ? NULL : w->fitted;
+    status = vci_loglin_fit_dense(y, n, 0, &m, NULL, NULL, &cur, fitted,
                                   w, err);
     if (status != VC_OK) {
         return status;
@@ -110,7 +124,29 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
     /* The counts' pair margins do not change: once.  (Whole counts, so
      * their sums are exact in any order.) */
     double obs_pair[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
-    for (size_t a = 0, order = 0; a < J; a++) {
+    if (factored) {
+        /* From the cells with counts, listed once for every fit of the
+         * search (w->obs_y; the sums are of whole counts: exact). */
+        w->nobs = 0;
+        for (size_t x = 1; x < w->ncell_all; x++) {
+            if (y[x] > 0.0) {
+                w->obs[w->nobs++] = (uint32_t)x;
+            }
+        }
+        w->obs_y = y;
+        memset(obs_pair, 0, sizeof obs_pair);
+        for (size_t s = 0; s < w->nobs; s++) {
+            uint32_t x = w->obs[s];
+            for (size_t a = 0, order = 0; a < J; a++) {
+                for (size_t b = a + 1; b < J; b++, order++) {
+                    if (x >> a & x >> b & 1u) {
+                        obs_pair[order] += y[x];
+                    }
+                }
+            }
+        }
+    }
+    for (size_t a = 0, order = 0; a < J && !factored; a++) {
         for (size_t b = a + 1; b < J; b++, order++) {
             obs_pair[order] = pair_margin(y, J, (1u << a) | (1u << b));
         }
@@ -118,9 +154,12 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
     /* Wide tables: every pair's margin of the fitted means from one
      * superset-sum transform a step (the fits of a step use the same
      * scratch) instead of a pass over the cells per pair. */
-    int wide = w->zt != NULL;
+    double pair_mean[VC_LOGLIN_MAX_LISTS * (VC_LOGLIN_MAX_LISTS - 1) / 2];
+    int wide = w->wide && !factored;
     for (;;) {
-        if (wide) {
+        if (factored) {
+            vci_loglin_factored_pair_means(&cur, w, pair_mean);
+        } else if (wide) {
             memcpy(w->zt, w->fitted, w->ncell_all * sizeof *w->zt);
             vci_loglin_zeta_supersets(w->zt, J);
         }
@@ -135,8 +174,9 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
                     continue;
                 }
                 double obs = obs_pair[order];
-                double mean = wide ? w->zt[pair]
-                                   : pair_margin(w->fitted, J, pair);
+                double mean = factored ? pair_mean[order]
+                              : wide ? w->zt[pair]
+                                     : pair_margin(w->fitted, J, pair);
                 double pv = overlap_pvalue(obs, mean);
                 if (pv < pthresh) {
                     cands[ncand].rank.crit = pv;
@@ -159,8 +199,9 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
             vc_error cand_err;
             vc_error_clear(&cand_err);
             int cs = vci_loglin_fit_dense(y, n, 0, &next, &cur, NULL, &cand,
-                                          w->fitted, w, &cand_err);
+                                          fitted, w, &cand_err);
             if (cs == VC_ENOMEM) {
+                w->obs_y = NULL;
                 return vc_error_set(err, cs, "%s", cand_err.msg);
             }
             if (cs == VC_OK) {
@@ -172,6 +213,7 @@ int vci_loglin_stepwise_dense(const double *y, double n, size_t J,
             break;
         }
     }
+    w->obs_y = NULL;
     /* w->fitted may hold a refused candidate's means: refit is not needed
      * for the result, which is complete. */
     *result = cur;

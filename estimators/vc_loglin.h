@@ -490,6 +490,25 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
                         vc_loglin_boot_result *result, double *reps,
                         vc_error *err);
 
+/* Progress of a long computation: done of total searches (each a stepwise
+ * selection).  Called from one thread at a time. */
+typedef void (*vc_loglin_progress_fn)(void *ctx, size_t done, size_t total);
+
+/*
+ * vc_loglin_bootstrap with progress: progress(ctx, 0, total) once the
+ * search on the data is done (its time, times total, is the cost of what
+ * follows: a caller can state it before the long part), then from the
+ * first thread as replicates and jackknife tables finish, and
+ * progress(ctx, total, total) at the end.  total = B + the patterns of t
+ * (the grouped jackknife: one search per observed pattern).  progress may
+ * be NULL.  The result does not depend on it.
+ */
+int vc_loglin_bootstrap_progress(const vc_table *t,
+                                 const vc_loglin_boot_opts *opts,
+                                 vc_loglin_progress_fn progress, void *ctx,
+                                 vc_loglin_boot_result *result, double *reps,
+                                 vc_error *err);
+
 /* ---------------------------------------------------------------------
  * Regimes among the models within reach of the best (estimators/
  * loglin_regimes.c; issue 17)

@@ -14,6 +14,10 @@
 #include <CUnit/CUnit.h>
 #include <omp.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "estimators/loglin_impl.h"
 #include "estimators/vc_estimators.h"
 #include "estimators/vc_loglin.h"
 #include "tests/test_util.h"
@@ -376,9 +380,11 @@ static void test_stepwise_sparsemse(void)
     vc_table_free(t);
 }
 
-/* A wide table: rbvole's 18 lists (2^18 cells) fit through the lattice
- * transforms of estimators/loglin.c ("Wide tables"; tables of 14 lists and
- * more).  The model stepwise chooses, refitted by R 4.2.2's glm (Poisson,
+/* A wide table: rbvole's 18 lists (2^18 cells) fit through the model's
+ * factors (estimators/loglin_factor.c; tables of 12 lists and more; the
+ * cell-by-cell lattice transforms of loglin.c, "Wide tables", give the
+ * same, test_factored_same_models).  The model stepwise chooses, refitted
+ * by R 4.2.2's glm (Poisson,
  * the 2^18 - 1 observable cells, epsilon 1e-12):
  *   n0 3152.875865, deviance 284.3000658, AIC 583.6470767,
  *   se of the intercept 0.1708262924.
@@ -421,6 +427,184 @@ static void test_wide_table_glm(void)
     VC_ASSERT_REL(res.se_log_n0, 0.1708262924, 1e-6);
     vc_loglin_workspace_free(w);
     vc_table_free(t);
+}
+
+/* ---------------------------------------------------------------------
+ * Factored fits (estimators/loglin_factor.c, issue 20) against the
+ * cell-by-cell fits, on every reference table
+ * ------------------------------------------------------------------- */
+
+/* The same fit both ways: same status, and when it succeeds the same
+ * counts of parameters and cells and the same statistics to rounding. */
+static void check_same_fit(const char *what, const vc_loglin_result *a,
+                           int sa, const double *fa,
+                           const vc_loglin_result *b, int sb,
+                           const double *fb, size_t ncell)
+{
+    if (sa != sb) {
+        fprintf(stderr, "\n  %s: factored status %d, cell by cell %d", what,
+                sa, sb);
+    }
+    CU_ASSERT_EQUAL(sa, sb);
+    if (sa != VC_OK || sb != VC_OK) {
+        return;
+    }
+    CU_ASSERT_EQUAL(a->k, b->k);
+    CU_ASSERT_EQUAL(a->df, b->df);
+    CU_ASSERT_EQUAL(a->nfixed, b->nfixed);
+    CU_ASSERT_EQUAL(a->nneginf, b->nneginf);
+    CU_ASSERT_EQUAL(a->naliased, b->naliased);
+    CU_ASSERT_EQUAL(memcmp(a->coef_state, b->coef_state, a->nparams), 0);
+    VC_ASSERT_REL(a->N, b->N, 1e-9);
+    VC_ASSERT_REL(a->n0, b->n0, 1e-9);
+    CU_ASSERT(fabs(a->deviance - b->deviance)
+              <= 1e-8 * (1.0 + fabs(b->deviance)));
+    CU_ASSERT(fabs(a->aic - b->aic) <= 1e-8 * (1.0 + fabs(b->aic)));
+    CU_ASSERT(fabs(a->pearson_chi2 - b->pearson_chi2)
+              <= 1e-8 * (1.0 + b->pearson_chi2));
+    CU_ASSERT(fabs(a->pearson_max - b->pearson_max)
+              <= 1e-8 * (1.0 + b->pearson_max));
+    CU_ASSERT(fabs(a->se_log_n0 - b->se_log_n0)
+              <= 1e-7 * (1e-12 + b->se_log_n0));
+    if (fa != NULL && fb != NULL) {
+        double worst = 0.0;
+        for (size_t x = 0; x < ncell; x++) {
+            double d = fabs(fa[x] - fb[x]) / (1e-300 + fabs(fb[x]));
+            worst = d > worst && fb[x] != 0.0 ? d : worst;
+            CU_ASSERT_FATAL((fa[x] == 0.0) == (fb[x] == 0.0));
+        }
+        CU_ASSERT(worst < 1e-8);
+    }
+}
+
+/* Stepwise selection must choose the same model through the factors as
+ * cell by cell: on every reference table (those of at most
+ * VC_LOGLIN_MAX_LISTS lists), on Poisson resamples of them as the
+ * bootstrap draws them, and the fits of fixed models agree. */
+static void test_factored_same_models(void)
+{
+    static const char *const tables[] = {
+        "Artificial_3", "Korea", "Kosovo", "MY1997_3", "MY1997_5", "UKdat",
+        "UKdat_5", "duck", "hare", "bunting", "rbvole", "mvole",
+    };
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    gsl_rng_set(r, 20);
+    size_t ntested = 0;
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        vc_table *t = load_table(tables[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        if (t->J > VC_LOGLIN_MAX_LISTS) {
+            vc_table_free(t); /* mvole: 30 lists, refused by both */
+            continue;
+        }
+        ntested++;
+        vc_loglin_workspace *wf = vc_loglin_workspace_alloc(t->J, NULL);
+        vc_loglin_workspace *wd = vc_loglin_workspace_alloc(t->J, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(wd);
+        /* rbvole is wide: factored by default; the others only when
+         * asked. */
+        wf->factor_mode = wf->wide ? 0 : 1;
+        wd->factor_mode = -1;
+        size_t ncell = wf->ncell_all;
+        double *y = calloc(ncell, sizeof *y);
+        double *fa = malloc(ncell * sizeof *fa);
+        double *fb = malloc(ncell * sizeof *fb);
+        vc_loglin_result *a = malloc(sizeof *a);
+        vc_loglin_result *b = malloc(sizeof *b);
+        CU_ASSERT_FATAL(y != NULL && fa != NULL && fb != NULL && a != NULL
+                        && b != NULL);
+        /* Replicate 0 is the data; then Poisson resamples (fewer on the
+         * wide table, whose cell-by-cell search takes about a second). */
+        size_t nrep = t->J > 10 ? 3 : 25;
+        for (size_t rep = 0; rep < nrep; rep++) {
+            memset(y, 0, ncell * sizeof *y);
+            double n = 0.0;
+            for (size_t k = 0; k < t->npat; k++) {
+                double v = (double)t->count[k];
+                if (rep > 0) {
+                    v = (double)gsl_ran_poisson(r, v);
+                }
+                y[t->pattern[k]] = v;
+                n += v;
+            }
+            if (!(n > 0.0)) {
+                continue;
+            }
+            int sa = vci_loglin_stepwise_dense(y, n, t->J, VC_LOGLIN_PTHRESH,
+                                               a, wf, NULL);
+            int sb = vci_loglin_stepwise_dense(y, n, t->J, VC_LOGLIN_PTHRESH,
+                                               b, wd, NULL);
+            char ba[1024] = "";
+            char bb[1024] = "";
+            if (sa == VC_OK) {
+                vc_loglin_model_format(&a->model, NULL, ba, sizeof ba, NULL);
+            }
+            if (sb == VC_OK) {
+                vc_loglin_model_format(&b->model, NULL, bb, sizeof bb, NULL);
+            }
+            if (strcmp(ba, bb) != 0) {
+                fprintf(stderr, "\n  %s replicate %zu: factored %s, cell by "
+                        "cell %s", tables[i], rep, ba, bb);
+            }
+            CU_ASSERT_STRING_EQUAL(ba, bb);
+            char what[64];
+            snprintf(what, sizeof what, "%s stepwise %zu", tables[i], rep);
+            check_same_fit(what, a, sa, NULL, b, sb, NULL, ncell);
+            /* The chosen model refitted with standard errors and means,
+             * then independence and (up to 8 lists) all two-way. */
+            vc_loglin_model models[3];
+            size_t nm = 0;
+            if (sb == VC_OK) {
+                models[nm++] = b->model;
+            }
+            vc_loglin_model_independence(t->J, &models[nm++], NULL);
+            if (t->J <= 8) {
+                vc_loglin_model_all_two_way(t->J, &models[nm++], NULL);
+            }
+            wf->no_se = 0;
+            for (size_t k = 0; k < nm; k++) {
+                vc_error ea;
+                vc_error eb;
+                vc_error_clear(&ea);
+                vc_error_clear(&eb);
+                sa = vci_loglin_fit_dense(y, n, 0, &models[k], NULL, NULL, a,
+                                          fa, wf, &ea);
+                sb = vci_loglin_fit_dense(y, n, 0, &models[k], NULL, NULL, b,
+                                          fb, wd, &eb);
+                snprintf(what, sizeof what, "%s fit %zu of %zu", tables[i],
+                         k, rep);
+                check_same_fit(what, a, sa, fa, b, sb, fb, ncell);
+                if (sa != VC_OK && sb != VC_OK) {
+                    CU_ASSERT_STRING_EQUAL(ea.msg, eb.msg);
+                }
+                /* The complete table of the profile likelihood: cell 0
+                 * given, warm-started from the fit above. */
+                if (sa == VC_OK && sb == VC_OK) {
+                    y[0] = 2.0 * b->n0;
+                    vc_loglin_result sa0 = *a;
+                    vc_loglin_result sb0 = *b;
+                    sa = vci_loglin_fit_dense(y, n, 1, &models[k], &sa0, NULL,
+                                              a, fa, wf, &ea);
+                    sb = vci_loglin_fit_dense(y, n, 1, &models[k], &sb0, NULL,
+                                              b, fb, wd, &eb);
+                    check_same_fit(what, a, sa, fa, b, sb, fb, ncell);
+                    y[0] = 0.0;
+                }
+            }
+        }
+        free(y);
+        free(fa);
+        free(fb);
+        free(a);
+        free(b);
+        vc_loglin_workspace_free(wf);
+        vc_loglin_workspace_free(wd);
+        vc_table_free(t);
+    }
+    CU_ASSERT_EQUAL(ntested, 11);
+    gsl_rng_free(r);
 }
 
 /* Enumeration by BIC against Rcapture (SOURCES.md: "Rcapture BIC choice
@@ -601,6 +785,61 @@ static void test_bootstrap_sparsemse(void)
 
 /* Same seed, 1 and 4 threads: identical replicates and intervals; another
  * seed: different replicates. */
+/* What the progress callback saw. */
+typedef struct {
+    size_t calls;
+    size_t first_done, first_total;
+    size_t last_done, last_total;
+    int monotone;
+} progress_seen;
+
+static void progress_record(void *ctx, size_t done, size_t total)
+{
+    progress_seen *p = ctx;
+    if (p->calls == 0) {
+        p->first_done = done;
+        p->first_total = total;
+    } else if (done < p->last_done || total != p->last_total) {
+        p->monotone = 0;
+    }
+    p->calls++;
+    p->last_done = done;
+    p->last_total = total;
+}
+
+/* vc_loglin_bootstrap_progress: 0 of B + patterns first, all of them
+ * last, never backwards, from 2 threads; the result is the same as
+ * without progress. */
+static void test_bootstrap_progress(void)
+{
+    vc_table *t = load_table("Kosovo");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    vc_loglin_boot_opts o;
+    vc_loglin_boot_opts_default(&o);
+    o.B = 48;
+    o.seed = 20;
+    vc_loglin_boot_result a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    progress_seen seen = {0, 0, 0, 0, 0, 1};
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap_progress(t, &o, progress_record,
+                                                 &seen, &a, NULL, NULL),
+                    VC_OK);
+    omp_set_num_threads(saved);
+    CU_ASSERT_EQUAL(vc_loglin_bootstrap(t, &o, &b, NULL, NULL), VC_OK);
+    CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof a), 0);
+    size_t total = o.B + t->npat;
+    CU_ASSERT(seen.calls >= 2);
+    CU_ASSERT_EQUAL(seen.first_done, 0);
+    CU_ASSERT_EQUAL(seen.first_total, total);
+    CU_ASSERT_EQUAL(seen.last_done, total);
+    CU_ASSERT_EQUAL(seen.last_total, total);
+    CU_ASSERT(seen.monotone);
+    vc_table_free(t);
+}
+
 static void test_bootstrap_threads(void)
 {
     vc_table *t = load_table("Kosovo");
@@ -1645,6 +1884,8 @@ int vc_register_loglin_suite(void)
                        test_wide_table_glm) == NULL
         || CU_add_test(s, "stepwise: SparseMSE", test_stepwise_sparsemse)
                == NULL
+        || CU_add_test(s, "factored fits: same models on every table",
+                       test_factored_same_models) == NULL
         || CU_add_test(s, "enumeration: Rcapture BIC",
                        test_enumerate_rcapture) == NULL
         || CU_add_test(s, "enumeration: thread count",
@@ -1653,6 +1894,8 @@ int vc_register_loglin_suite(void)
         || CU_add_test(s, "bootstrap: SparseMSE BCa",
                        test_bootstrap_sparsemse) == NULL
         || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
+               == NULL
+        || CU_add_test(s, "bootstrap: progress", test_bootstrap_progress)
                == NULL
         || CU_add_test(s, "properties", test_properties) == NULL
         || CU_add_test(s, "heterogeneity: Rcapture closedp.t",
