@@ -1050,14 +1050,17 @@ static void test_no_leakage(void)
             char norm[1024];
             vc_link_normalise_name(v, strlen(v), norm, sizeof norm, NULL);
             const char *forms[2] = {v, norm};
-            /* the value, its transliteration, and every substring of 4
-             * or more bytes of either (a base64 text can hold a 3-letter
-             * run by chance, a 4-letter Latin one rarely, a given one
-             * of 4 letters with probability about 1e-4 per record) */
+            /* the value, its transliteration, and every substring of 5
+             * or more bytes of either.  A base64 text holds a given run
+             * of 4 letters (either case) by chance with probability
+             * about (2/64)^4 x 172 = 1.6e-4 per 1024-bit record: over
+             * the few hundred runs of these files about one chance hit
+             * in three files, as the field-scored encodings (format 2)
+             * showed ("rhod" once); a run of 5, about 5e-6 per record */
             for (size_t k = 0; k < 2; k++) {
                 size_t n = strlen(forms[k]);
-                for (size_t s = 0; s + 4 <= n; s++) {
-                    for (size_t l = 4; s + l <= n; l++) {
+                for (size_t s = 0; s + 5 <= n; s++) {
+                    for (size_t l = 5; s + l <= n; l++) {
                         checked++;
                         int leak = contains(enc, forms[k] + s, l);
                         if (leak) {
@@ -1473,6 +1476,11 @@ static void test_records_read(void)
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n" \
     "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128\n"
 
+#define ENC2_HEAD                                                         \
+    "# victimcount encodings 2\n# list: A\n# schema: "                    \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n" \
+    "# key-check: 0123456789abcdef0123456789abcdef\n# bits: 128\n"
+
 static void encfile_refused(const char *text, size_t len, const char *want)
 {
     vc_error err;
@@ -1492,7 +1500,7 @@ static void test_encfile_lines(void)
     static const struct {
         const char *text, *want;
     } bad[] = {
-        {"# victimcount encodings 2\n", "e.enc:1: not a victimcount "
+        {"# victimcount encodings 3\n", "e.enc:1: not a victimcount "
                                         "encoding file"},
         {"# victimcount encodings 1\n# lists: A\n",
          "e.enc:2: expected \"# list: ...\""},
@@ -1533,9 +1541,33 @@ static void test_encfile_lines(void)
          "e.enc:7: expected 2 fields, got more than 2"},
         {"# victimcount encodings 1\n# list: A\n",
          "e.enc: the header ends at line 2 (6 lines expected)"},
+        /* format 2: the field segments and weights, summing to the bits */
+        {ENC2_HEAD "\n", "e.enc:6: expected \"# fields: bits:weight,...\""},
+        {ENC2_HEAD "# fields: 64:1\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1,96:1\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1,64:0\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1,64:nan\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1,64\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1;64:1\n", "e.enc:6: expected \"# fields:"},
+        {ENC2_HEAD "# fields: 64:1,64:1\nid\n", "e.enc:7: expected the header"},
+        {ENC2_HEAD "# fields: 64:1,64:1\n",
+         "e.enc: the header ends at line 6 (7 lines expected)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         encfile_refused(bad[i].text, strlen(bad[i].text), bad[i].want);
+    }
+    /* format 2 read: its segments and weights */
+    {
+        static const char two[] = ENC2_HEAD
+            "# fields: 64:4.55,64:9.79\nid,clk\nr1,AQAAAAAAAAAAAAAAAAAAgA==\n";
+        vc_link_set *s2 = vc_link_set_parse(two, sizeof two - 1, "e.enc", NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+        CU_ASSERT_EQUAL(s2->nseg, 2);
+        CU_ASSERT_EQUAL(s2->seg_words[0], 1);
+        CU_ASSERT_EQUAL(s2->seg_words[1], 1);
+        CU_ASSERT_DOUBLE_EQUAL(s2->seg_weight[1], 9.79, 1e-12);
+        CU_ASSERT_EQUAL(s2->n, 1);
+        vc_link_set_free(s2);
     }
     /* a NUL byte inside a line */
     static const char nul[] = ENC_HEAD "id,clk\nr\0001,AQAAAAAAAAAAAAAAAAAAgA==\n";
