@@ -257,6 +257,7 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
     }
     size_t i;
     json_t *f;
+    int weighted = 0;
     json_array_foreach(fields, i, f)
     {
         char what[32];
@@ -333,6 +334,7 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
         }
         if (fw != NULL) {
             s->fields[s->nfields].weight = w;
+            weighted = 1;
         }
         s->nfields++;
     }
@@ -393,6 +395,13 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                           "(a balanced segment is never empty, so a missing "
                           "field could not be told): use \"clk\" or drop "
                           "\"balance\"",
+                          source);
+        goto done;
+    }
+    if (weighted && !s->field_scored) {
+        rc = vc_error_set(err, VC_EDATA,
+                          "%s: a field's \"weight\" is for the \"fields\" "
+                          "layout; one CLK has no per-field weights",
                           source);
         goto done;
     }
