@@ -30,6 +30,13 @@
  * modulo m, are the positions.  A token's positions are thus unknowable
  * without the secret, and different tokens' positions are independent.
  *
+ * Layout.  One CLK (schema "layout": "clk", format 1): every field's
+ * positions range over the whole filter.  Field-scored (the default,
+ * format 2): field f's positions range over a segment of its own,
+ * [o_f, o_f + s_f) (vc_link_schema_segments: about proportional to the
+ * budgets, 64-bit aligned), so `link` can score each field
+ * (fieldscore.c).
+ *
  * Hardening (schema "hardening"; README argues the defaults):
  *   salt: the salting field's value (the year, for a date) enters every
  *     token's HMAC, so equal bigrams of people born in different years

@@ -12,6 +12,13 @@
  * toolbox; anonlink prunes the same way).  Strata are blocks: records of
  * different strata are never compared.
  *
+ * Field-scored sets (format 2) are screened so by the whole-filter Dice
+ * at min(t, VC_LINK_FIELD_SCREEN), and the pairs that pass are scored by
+ * fields (fieldscore.c).  A missing field counts VC_LINK_MISSING_CREDIT,
+ * unless more records of all the lists than there are lists share the
+ * pair's other segments bit for bit (ambiguity_build): at least two people
+ * then hold those values, and the field counts VC_LINK_AMBIGUOUS_CREDIT.
+ *
  * Clustering.  Candidate pairs (D at or above the lowest threshold asked)
  * are sorted by D, highest first (ties by list, then record: the order is
  * total, so the result never depends on threads).  Greedy: each pair
