@@ -357,11 +357,12 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
     json_t *o = json_object();
     json_object_set_new(
         o, "model",
-        json_string("Dice similarities of candidate pairs at or above the "
+        json_string("Scores (Dice; for field-scored encodings the "
+                    "weighted field Dice) of candidate pairs at or above the "
                     "window's lowest are a mixture of two Beta "
                     "distributions, true matches and non-matches, truncated "
                     "to the window, fitted by EM (Belin & Rubin 1995); "
-                    "pairs at Dice 1 are matches. Matches below the window "
+                    "pairs at score 1 are matches. Matches below the window "
                     "are extrapolated from the matches' Beta. Pairs the "
                     "one-to-one clustering dropped are taken as "
                     "non-matches."));
