@@ -357,12 +357,13 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
     json_t *o = json_object();
     json_object_set_new(
         o, "model",
-        json_string("Scores (Dice; for field-scored encodings the "
-                    "weighted field Dice) of candidate pairs at or above the "
-                    "window's lowest are a mixture of two Beta "
+        json_string("Similarities (Dice; for format-2 encodings each "
+                    "field's Dice averaged with the fields' weights) of "
+                    "candidate pairs at or above the window's lowest are a "
+                    "mixture of two Beta "
                     "distributions, true matches and non-matches, truncated "
                     "to the window, fitted by EM (Belin & Rubin 1995); "
-                    "pairs at score 1 are matches. Matches below the window "
+                    "pairs at similarity 1 are matches. Matches below the window "
                     "are extrapolated from the matches' Beta. Pairs the "
                     "one-to-one clustering dropped are taken as "
                     "non-matches."));
