@@ -21,7 +21,7 @@ int main(int argc, char **argv)
     double t = argc > 2 ? atof(argv[2]) : 0.875;
     uint64_t seed = argc > 3 ? strtoull(argv[3], 0, 10) : 13;
     static const vc_sim_errors errors = {0.05, 0.20, 0.05, 0.03, 0.05};
-    vc_link_schema s; vc_link_schema_default(&s); if (getenv("M")) s.m = strtoul(getenv("M"),0,10); if (getenv("DB")) s.fields[2].bits = strtoul(getenv("DB"),0,10);
+    vc_link_schema s; vc_link_schema_default(&s); if (getenv("M")) s.m = strtoul(getenv("M"),0,10); if (getenv("DB")) s.fields[2].bits = strtoul(getenv("DB"),0,10); if (getenv("CLK")) s.field_scored = 0;
     vc_link_encoder *e = vc_link_encoder_alloc(&s, secret, 31, NULL);
     double p[3] = {0.5, 0.4, 0.3};
     size_t words = vc_link_encoder_words(e);
@@ -35,6 +35,7 @@ int main(int argc, char **argv)
         ls.person[j] = malloc((N + 1) * sizeof *ls.person[j]);
         R[j] = calloc(N + 1, sizeof *R[j]);
         memcpy(ls.sets[j]->schema, s.hash, 65); memcpy(ls.sets[j]->key_check, check, 33);
+        vc_link_set_layout(ls.sets[j], &s);
     }
     for (size_t i = 0; i < N; i++) {
         vc_sim_person per; vc_sim_person_draw(r, &per);
@@ -82,11 +83,39 @@ int main(int argc, char **argv)
             samedob += !md && strcmp(x->dob, y->dob) == 0;
             sameyear += !md && strncmp(x->dob, y->dob, 4) == 0;
             married += x->married || y->married;
-            dsum += vc_link_dice(ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words, words);
+            dsum += vc_link_score(ls.sets[a], ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words);
             if (fp <= 5) printf("  %s %s %s | %s %s %s  dice %.3f\n", x->g, x->f, x->dob, y->g, y->f, y->dob,
-                vc_link_dice(ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words, words));
+                vc_link_score(ls.sets[a], ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words));
         }
         free(cb);
+    }
+    if (getenv("FREQ")) {
+        /* how common are the names of linked pairs with a date missing? */
+        size_t tot = 0; for (int j = 0; j < 3; j++) tot += ls.sets[j]->n;
+        long hf[8] = {0}, ht[8] = {0};
+        for (int a = 0; a < 3; a++) for (int b = a + 1; b < 3; b++) {
+            size_t NN = res->offset[3];
+            long *cb = malloc(NN * sizeof *cb); for (size_t k = 0; k < NN; k++) cb[k] = -1;
+            for (size_t i = 0; i < ls.sets[b]->n; i++) cb[res->cluster[res->offset[b] + i]] = (long)i;
+            for (size_t i = 0; i < ls.sets[a]->n; i++) {
+                long k = cb[res->cluster[res->offset[a] + i]];
+                if (k < 0) continue;
+                rec *x = &R[a][i], *y = &R[b][k];
+                int md = strcmp(x->dob, "00000000") == 0 || strcmp(y->dob, "00000000") == 0;
+                if (!md) continue;
+                long c = 0;
+                for (int j = 0; j < 3; j++) for (size_t q = 0; q < ls.sets[j]->n; q++)
+                    c += strcmp(R[j][q].g, x->g) == 0 && strcmp(R[j][q].f, x->f) == 0;
+                int bin = c <= 1 ? 0 : c == 2 ? 1 : c == 3 ? 2 : c <= 5 ? 3 : c <= 8 ? 4 : c <= 12 ? 5 : c <= 20 ? 6 : 7;
+                if (x->person == y->person) ht[bin]++; else hf[bin]++;
+            }
+            free(cb);
+        }
+        printf("records %zu; missing-date links by count of the name pair (<=1,2,3,4-5,6-8,9-12,13-20,>20):\n true ", tot);
+        for (int q = 0; q < 8; q++) printf(" %ld", ht[q]);
+        printf("\n false");
+        for (int q = 0; q < 8; q++) printf(" %ld", hf[q]);
+        printf("\n");
     }
     printf("false pairs %ld: one date missing %ld, same given+family %ld, same given %ld, same family %ld, same date %ld, same year %ld, married %ld, mean dice %.3f\n",
            fp, missdob, samename, samegiven, samefam, samedob, sameyear, married, fp ? dsum / (double)fp : 0.0);

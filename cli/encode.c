@@ -298,9 +298,9 @@ int cli_encode(int argc, char **argv)
     }
     char check[33];
     vc_link_key_check(e, check);
-    if (vc_link_write_header(out, name, sc.hash, check,
-                             vc_link_schema_bits(&sc),
-                             (const char *const *)strata.v, strata.n, &err)
+    if (vc_link_write_header_schema(out, name, &sc, check,
+                                    (const char *const *)strata.v, strata.n,
+                                    &err)
         != VC_OK) {
         cli_error("encode: %s", err.msg);
         rc = CLI_EXIT_USAGE;

@@ -27,10 +27,16 @@ void cli_link_help(FILE *f)
         "write the overlap table: one 0/1 column per list and a count, one\n"
         "row per capture pattern, the input of `estimate` and `batch`.\n"
         "\n"
-        "Two encodings match when their Dice similarity 2|A&B|/(|A|+|B|)\n"
-        "reaches the threshold.  Matching pairs are joined into people\n"
-        "greedily, highest similarity first, never putting two records of\n"
-        "one list in one person (a person is at most once on each list).\n"
+        "Two encodings match when their score reaches the threshold: for\n"
+        "the default encodings (format 2) the Dice similarity\n"
+        "2|A&B|/(|A|+|B|) of each field, averaged with the fields'\n"
+        "agreement weights (a date of birth weighs most; a missing field\n"
+        "counts for neither side unless the names are shared by more\n"
+        "records than there are lists); for one-CLK encodings (format 1)\n"
+        "the Dice of the whole filter (README, \"Scoring by field\").\n"
+        "Matching pairs are joined into people greedily, highest score\n"
+        "first, never putting two records of one list in one person (a\n"
+        "person is at most once on each list).\n"
         "When the encodings keep stratum columns in clear (encode\n"
         "--strata-field), only records of the same stratum are compared and\n"
         "the table has those columns first: read it with estimate --strata.\n"
@@ -117,7 +123,7 @@ static const cli_opt link_table[] = {
     {.name = "threshold", .kind = CLI_OPT_REAL, .field = F(lo.threshold),
      .real = {0.0, 1.0, 1}, .takes = "takes a number in (0, 1]",
      .arg = "T",
-     .help = "Dice threshold in (0, 1].  Too low: false matches, overlaps "
+     .help = "Score threshold in (0, 1].  Too low: false matches, overlaps "
              "too large, N too low.  Too high: missed matches, N too high. "
              " --report shows the band around T",
      .dflt = LINK_XSTR(LINK_DEFAULT_THRESHOLD)},
@@ -351,11 +357,13 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
     json_t *o = json_object();
     json_object_set_new(
         o, "model",
-        json_string("Dice similarities of candidate pairs at or above the "
-                    "window's lowest are a mixture of two Beta "
+        json_string("Similarities (Dice; for format-2 encodings each "
+                    "field's Dice averaged with the fields' weights) of "
+                    "candidate pairs at or above the window's lowest are a "
+                    "mixture of two Beta "
                     "distributions, true matches and non-matches, truncated "
                     "to the window, fitted by EM (Belin & Rubin 1995); "
-                    "pairs at Dice 1 are matches. Matches below the window "
+                    "pairs at similarity 1 are matches. Matches below the window "
                     "are extrapolated from the matches' Beta. Pairs the "
                     "one-to-one clustering dropped are taken as "
                     "non-matches."));

@@ -30,6 +30,13 @@
  * modulo m, are the positions.  A token's positions are thus unknowable
  * without the secret, and different tokens' positions are independent.
  *
+ * Layout.  One CLK (schema "layout": "clk", format 1): every field's
+ * positions range over the whole filter.  Field-scored (the default,
+ * format 2): field f's positions range over a segment of its own,
+ * [o_f, o_f + s_f) (vc_link_schema_segments: about proportional to the
+ * budgets, 64-bit aligned), so `link` can score each field
+ * (fieldscore.c).
+ *
  * Hardening (schema "hardening"; README argues the defaults):
  *   salt: the salting field's value (the year, for a date) enters every
  *     token's HMAC, so equal bigrams of people born in different years
@@ -81,6 +88,9 @@ struct vc_link_encoder {
     struct hmac_sha256_ctx check, id;
     size_t words;      /* of the output */
     size_t mwords;     /* of the filter before hardening */
+    size_t nseg;       /* field-scored layout: one segment per field */
+    size_t seg_off[VC_LINK_MAX_FIELDS]; /* its first bit before folding */
+    size_t seg_len[VC_LINK_MAX_FIELDS]; /* its bits before folding */
     uint32_t *perm;    /* balance: 2 m' positions, or NULL */
     uint64_t *scratch; /* mwords + 2 * mwords */
 };
@@ -122,6 +132,21 @@ vc_link_encoder *vc_link_encoder_alloc(const vc_link_schema *s,
     e->s = s;
     e->mwords = s->m / 64;
     e->words = vc_link_schema_bits(s) / 64;
+    size_t seg[VC_LINK_MAX_FIELDS];
+    if (s->field_scored) {
+        if (vc_link_schema_segments(s, seg) != 0) {
+            free(e);
+            vc_error_set(err, VC_EINVAL, "schema: fields do not fit");
+            return NULL;
+        }
+        e->nseg = s->nfields;
+        size_t off = 0;
+        for (size_t f = 0; f < s->nfields; f++) {
+            e->seg_off[f] = off;
+            e->seg_len[f] = s->xor_fold ? 2 * seg[f] : seg[f];
+            off += e->seg_len[f];
+        }
+    }
     e->scratch = calloc(3 * e->mwords, sizeof *e->scratch);
     e->cache = calloc(CLK_CACHE_SLOTS, sizeof *e->cache);
     size_t nb = s->xor_fold ? s->m / 2 : s->m;
@@ -201,7 +226,7 @@ size_t vc_link_encoder_words(const vc_link_encoder *e)
  * stream whose 32-bit outputs modulo m are the positions. */
 static void token_positions(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
                             size_t saltlen, const uint8_t *tok, size_t toklen,
-                            unsigned k, size_t m, uint16_t *pos)
+                            unsigned k, size_t off, size_t m, uint16_t *pos)
 {
     uint8_t d[SHA256_DIGEST_SIZE];
     uint8_t sl = (uint8_t)saltlen;
@@ -216,7 +241,7 @@ static void token_positions(struct hmac_sha256_ctx *ctx, const uint8_t *salt,
         ctr[0] = i / 4;
         vc_philox4x32_10(ctr, key, out);
         for (unsigned j = 0; j < 4 && i + j < k; j++) {
-            pos[i + j] = (uint16_t)(out[j] % m);
+            pos[i + j] = (uint16_t)(off + out[j] % m);
         }
     }
 }
@@ -236,7 +261,8 @@ static void hash_token(vc_link_encoder *e, size_t f, const uint8_t *salt,
                        size_t saltlen, const uint8_t *tok, size_t toklen,
                        unsigned k, uint64_t *filter)
 {
-    size_t m = e->s->m;
+    size_t m = e->nseg ? e->seg_len[f] : e->s->m;
+    size_t off = e->nseg ? e->seg_off[f] : 0;
     unsigned kmax = e->s->fields[f].bits;
     uint16_t local[VC_LINK_MAX_BITS];
     uint8_t key[CLK_KEY_MAX];
@@ -290,7 +316,7 @@ static void hash_token(vc_link_encoder *e, size_t f, const uint8_t *salt,
             e->cached++;
         }
     }
-    token_positions(&e->field[f], salt, saltlen, tok, toklen, n, m, pos);
+    token_positions(&e->field[f], salt, saltlen, tok, toklen, n, off, m, pos);
     for (unsigned i = 0; i < k; i++) {
         filter[pos[i] / 64] |= (uint64_t)1 << (pos[i] % 64);
     }
@@ -477,7 +503,19 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
                             "every field is empty: nothing to encode");
     }
     size_t w = e->mwords;
-    if (s->xor_fold) {
+    if (s->xor_fold && e->nseg > 0) {
+        /* each segment folded on itself, so fields stay apart */
+        size_t o = 0;
+        for (size_t g = 0; g < e->nseg; g++) {
+            size_t h = e->seg_len[g] / 128;
+            size_t src = e->seg_off[g] / 64;
+            for (size_t i = 0; i < h; i++) {
+                f[o + i] = f[src + i] ^ f[src + h + i];
+            }
+            o += h;
+        }
+        w /= 2;
+    } else if (s->xor_fold) {
         w /= 2;
         for (size_t i = 0; i < w; i++) {
             f[i] ^= f[w + i];

@@ -10,6 +10,16 @@
  *   id[,stratum columns...],clk
  *   3f0c...,Kazakhstan,<base64 of bits/8 bytes>
  *
+ * The field-scored layout (schema "layout": "fields") writes format 2:
+ * the first line "# victimcount encodings 2" and, after "# bits", a line
+ *
+ *   # fields: 256:4.55,256:4.55,256:9.79,128:0.64,128:1.15
+ *
+ * with each field's segment (bits, in field order, summing to the bits)
+ * and its agreement weight (fieldscore.c).  A reader of format 1 refuses
+ * format 2 at its first line; format 1 is still read, and scored by one
+ * Dice as before.
+ *
  * Bit i of an encoding is bit i % 8 of byte i / 8.  Stratum values are
  * written in clear only when the office asks (`--strata-field`); they may
  * not hold commas, quotes or line breaks, so the rows need no quoting.
@@ -93,6 +103,101 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
     }
     fputs(",clk\n", f);
     return VC_OK;
+}
+
+int vc_link_write_header_schema(FILE *f, const char *list,
+                                const vc_link_schema *s, const char *key_check,
+                                const char *const *strata_cols, size_t nstrata,
+                                vc_error *err)
+{
+    size_t seg[VC_LINK_MAX_FIELDS];
+    if (!s->field_scored) {
+        return vc_link_write_header(f, list, s->hash, key_check,
+                                    vc_link_schema_bits(s), strata_cols,
+                                    nstrata, err);
+    }
+    if (vc_link_schema_segments(s, seg) != 0) {
+        return vc_error_set(err, VC_EINVAL, "schema: fields do not fit");
+    }
+    if (!plain(list)) {
+        return vc_error_set(err, VC_EINVAL,
+                            "list name \"%s\": empty, or holds a comma, "
+                            "quote or line break",
+                            list);
+    }
+    for (size_t k = 0; k < nstrata; k++) {
+        if (!plain(strata_cols[k]) || strcmp(strata_cols[k], "id") == 0
+            || strcmp(strata_cols[k], "clk") == 0) {
+            return vc_error_set(err, VC_EINVAL,
+                                "stratum column \"%s\": empty, id, clk, or "
+                                "holds a comma, quote or line break",
+                                strata_cols[k]);
+        }
+    }
+    fprintf(f,
+            "# victimcount encodings 2\n# list: %s\n# schema: %s\n"
+            "# key-check: %s\n# bits: %zu\n# fields: ",
+            list, s->hash, key_check, vc_link_schema_bits(s));
+    for (size_t g = 0; g < s->nfields; g++) {
+        fprintf(f, "%s%zu:%.6g", g ? "," : "", seg[g], s->fields[g].weight);
+    }
+    fputs("\nid", f);
+    for (size_t k = 0; k < nstrata; k++) {
+        fprintf(f, ",%s", strata_cols[k]);
+    }
+    fputs(",clk\n", f);
+    return VC_OK;
+}
+
+void vc_link_set_layout(vc_link_set *s, const vc_link_schema *sc)
+{
+    size_t seg[VC_LINK_MAX_FIELDS];
+    s->nseg = 0;
+    if (vc_link_schema_segments(sc, seg) != 0) {
+        return;
+    }
+    for (size_t g = 0; g < sc->nfields; g++) {
+        s->seg_words[g] = seg[g] / 64;
+        /* the weight as the header writes it, so that files and memory
+         * agree to the bit */
+        char w[32];
+        snprintf(w, sizeof w, "%.6g", sc->fields[g].weight);
+        s->seg_weight[g] = strtod(w, NULL);
+    }
+    s->nseg = sc->nfields;
+}
+
+/* The "# fields: " value v of a format-2 header into s (bits known). */
+static int parse_fields(const char *v, vc_link_set *s)
+{
+    size_t total = 0;
+    s->nseg = 0;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long b = strtoul(v, &end, 10);
+        if (errno != 0 || end == v || *end != ':' || b == 0 || b % 64 != 0
+            || b > VC_LINK_MAX_BITS || s->nseg == VC_LINK_MAX_FIELDS) {
+            return -1;
+        }
+        v = end + 1;
+        double w = strtod(v, &end);
+        if (end == v || !(w > 0.0 && w <= 100.0)) {
+            return -1;
+        }
+        s->seg_words[s->nseg] = b / 64;
+        s->seg_weight[s->nseg] = w;
+        s->nseg++;
+        total += b;
+        if (*end == '\0') {
+            break;
+        }
+        if (*end != ',') {
+            return -1;
+        }
+        v = end + 1;
+    }
+    return total == s->bits ? 0 : -1;
 }
 
 void vc_link_set_free(vc_link_set *s)
@@ -180,6 +285,7 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
     size_t lineno = 0;
     int rc = VC_OK;
     char *field[VC_MAX_LISTS + 3];
+    size_t hdr = 6; /* the column header's line: 7 in format 2 */
     while (pos < len && rc == VC_OK) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         size_t l = nl ? (size_t)(nl - (buf + pos)) : len - pos;
@@ -201,17 +307,32 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
             break;
         }
         const char *v = NULL;
-        if (lineno <= 6) {
+        if (lineno <= hdr) {
             /* the header, in its fixed order */
             static const char *const keys[] = {NULL, "list", "schema",
                                                "key-check", "bits"};
             if (lineno == 1) {
-                if (strcmp(line, "# victimcount encodings 1") != 0) {
+                if (strcmp(line, "# victimcount encodings 2") == 0) {
+                    hdr = 7;
+                } else if (strcmp(line, "# victimcount encodings 1") != 0) {
                     rc = vc_error_set(err, VC_EDATA,
                                       "%s:1: not a victimcount encoding file "
+                                      "of a format this version reads "
                                       "(expected \"# victimcount encodings "
-                                      "1\")",
+                                      "1\" or \"2\")",
                                       source);
+                }
+                continue;
+            }
+            if (lineno == 6 && hdr == 7) {
+                if (header_value(line, "fields", &v) != 0
+                    || parse_fields(v, s) != 0) {
+                    rc = vc_error_set(err, VC_EDATA,
+                                      "%s:6: expected \"# fields: "
+                                      "bits:weight,...\" (segments of a "
+                                      "multiple of 64 bits summing to %zu, "
+                                      "weights in (0, 100])",
+                                      source, s->bits);
                 }
                 continue;
             }
@@ -253,14 +374,14 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
                 }
                 continue;
             }
-            /* line 6: the column header */
+            /* line 6 (7): the column header */
             size_t nf = split(line, field, VC_MAX_LISTS + 2);
             if (nf < 2 || nf > VC_MAX_LISTS + 2 || strcmp(field[0], "id") != 0
                 || strcmp(field[nf - 1], "clk") != 0) {
                 rc = vc_error_set(err, VC_EDATA,
-                                  "%s:6: expected the header "
+                                  "%s:%zu: expected the header "
                                   "\"id[,strata...],clk\"",
-                                  source);
+                                  source, hdr);
                 continue;
             }
             s->nstrata = nf - 2;
@@ -331,11 +452,11 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
             rc = vc_error_set(err, VC_ENOMEM, "out of memory");
         }
     }
-    if (rc == VC_OK && lineno < 6) {
+    if (rc == VC_OK && lineno < hdr) {
         rc = vc_error_set(err, VC_EDATA,
-                          "%s: the header ends at line %zu (6 lines "
+                          "%s: the header ends at line %zu (%zu lines "
                           "expected)",
-                          source, lineno);
+                          source, lineno, hdr);
     }
     free(line);
     if (rc != VC_OK) {

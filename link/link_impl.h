@@ -33,6 +33,18 @@ size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
 int vci_scan_best(void);
 const char *vci_scan_name(int kernel);
 
+/* The field score of two encodings of nseg segments of seg_words[g]
+ * words weighted by weight[g] (fieldscore.c). */
+double vci_field_score(const uint64_t *a, const uint64_t *b, size_t nseg,
+                       const size_t *seg_words, const double *weight,
+                       double credit);
+/* Bit g set when segment g of a is empty (a missing field). */
+uint32_t vci_empty_mask(const uint64_t *a, size_t nseg,
+                        const size_t *seg_words);
+/* A 64-bit hash of a's segments outside the mask skip. */
+uint64_t vci_segments_hash(const uint64_t *a, size_t nseg,
+                           const size_t *seg_words, uint32_t skip);
+
 /* The whole file at path (records.c); NULL with VC_EIO or VC_ENOMEM. */
 char *vci_link_read_file(const char *path, size_t *len, vc_error *err);
 

@@ -12,6 +12,13 @@
  * toolbox; anonlink prunes the same way).  Strata are blocks: records of
  * different strata are never compared.
  *
+ * Field-scored sets (format 2) are screened so by the whole-filter Dice
+ * at min(t, VC_LINK_FIELD_SCREEN), and the pairs that pass are scored by
+ * fields (fieldscore.c).  A missing field counts VC_LINK_MISSING_CREDIT,
+ * unless more records of all the lists than there are lists share the
+ * pair's other segments bit for bit (ambiguity_build): at least two people
+ * then hold those values, and the field counts VC_LINK_AMBIGUOUS_CREDIT.
+ *
  * Clustering.  Candidate pairs (D at or above the lowest threshold asked)
  * are sorted by D, highest first (ties by list, then record: the order is
  * total, so the result never depends on threads).  Greedy: each pair
@@ -50,6 +57,18 @@ typedef struct {
     size_t *start;     /* nstrata + 1: first sorted record of stratum s */
 } sorted_set;
 
+/* The field-scored layout's ambiguity of comparisons with a field
+ * missing: for each union M of two records' empty segments, how many
+ * records of all the lists share record x's segments outside M. */
+#define AMB_MAX_MASKS 64
+typedef struct {
+    size_t N, J;
+    size_t nmask;
+    uint32_t mask[AMB_MAX_MASKS];
+    uint32_t *count; /* nmask * N */
+    uint32_t *emask; /* N: each record's empty segments */
+} ambiguity;
+
 static int cand_cmp(const void *x, const void *y)
 {
     const cand *a = x;
@@ -76,6 +95,120 @@ static int u64_cmp(const void *x, const void *y)
     uint64_t a = *(const uint64_t *)x;
     uint64_t b = *(const uint64_t *)y;
     return a < b ? -1 : a > b;
+}
+
+typedef struct {
+    uint64_t h;
+    uint32_t x;
+} hashed;
+
+static int hashed_cmp(const void *p, const void *q)
+{
+    const hashed *a = p;
+    const hashed *b = q;
+    if (a->h != b->h) {
+        return a->h < b->h ? -1 : 1;
+    }
+    return a->x < b->x ? -1 : a->x > b->x;
+}
+
+static void ambiguity_free(ambiguity *am)
+{
+    free(am->count);
+    free(am->emask);
+}
+
+/* Fill am for the J sets (field-scored), records numbered by offset. */
+static int ambiguity_build(const vc_link_set *const *sets, size_t J,
+                           const size_t *offset, ambiguity *am)
+{
+    const vc_link_set *L = sets[0];
+    size_t N = offset[J];
+    memset(am, 0, sizeof *am);
+    am->N = N;
+    am->J = J;
+    am->emask = malloc((N + 1) * sizeof *am->emask);
+    hashed *hs = malloc((N + 1) * sizeof *hs);
+    if (am->emask == NULL || hs == NULL) {
+        free(hs);
+        return VC_ENOMEM;
+    }
+    /* the distinct empty masks, then their pairwise unions */
+    uint32_t seen[AMB_MAX_MASKS];
+    size_t nseen = 0;
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            uint32_t m = vci_empty_mask(sets[j]->filters + i * L->words,
+                                        L->nseg, L->seg_words);
+            am->emask[offset[j] + i] = m;
+            size_t k = 0;
+            while (k < nseen && seen[k] != m) {
+                k++;
+            }
+            if (k == nseen && nseen < AMB_MAX_MASKS) {
+                seen[nseen++] = m;
+            }
+        }
+    }
+    for (size_t a = 0; a < nseen; a++) {
+        for (size_t b = a; b < nseen; b++) {
+            uint32_t m = seen[a] | seen[b];
+            size_t k = 0;
+            while (k < am->nmask && am->mask[k] != m) {
+                k++;
+            }
+            if (m != 0 && k == am->nmask && am->nmask < AMB_MAX_MASKS) {
+                am->mask[am->nmask++] = m;
+            }
+        }
+    }
+    am->count = malloc((am->nmask * N + 1) * sizeof *am->count);
+    if (am->count == NULL) {
+        free(hs);
+        return VC_ENOMEM;
+    }
+    for (size_t k = 0; k < am->nmask; k++) {
+        for (size_t j = 0; j < J; j++) {
+            for (size_t i = 0; i < sets[j]->n; i++) {
+                size_t x = offset[j] + i;
+                hs[x].h = vci_segments_hash(sets[j]->filters + i * L->words,
+                                            L->nseg, L->seg_words,
+                                            am->mask[k]);
+                hs[x].x = (uint32_t)x;
+            }
+        }
+        qsort(hs, N, sizeof *hs, hashed_cmp);
+        for (size_t a = 0; a < N;) {
+            size_t b = a;
+            while (b < N && hs[b].h == hs[a].h) {
+                b++;
+            }
+            for (size_t c = a; c < b; c++) {
+                am->count[k * N + hs[c].x] = (uint32_t)(b - a);
+            }
+            a = b;
+        }
+    }
+    free(hs);
+    return VC_OK;
+}
+
+/* The missing-field credit of records x and y (numbered by offset). */
+static double ambiguity_credit(const ambiguity *am, size_t x, size_t y)
+{
+    uint32_t m = am->emask[x] | am->emask[y];
+    if (m == 0) {
+        return VC_LINK_MISSING_CREDIT;
+    }
+    for (size_t k = 0; k < am->nmask; k++) {
+        if (am->mask[k] == m) {
+            size_t c = am->count[k * am->N + x];
+            size_t d = am->count[k * am->N + y];
+            return (c > am->J || d > am->J) ? VC_LINK_AMBIGUOUS_CREDIT
+                                            : VC_LINK_MISSING_CREDIT;
+        }
+    }
+    return VC_LINK_MISSING_CREDIT;
 }
 
 static const char *stratum_key(const vc_link_set *s, size_t i, char *buf,
@@ -204,6 +337,18 @@ int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
             return vc_error_set(err, VC_EDATA, "%s and %s: %zu and %zu bits",
                                 a->source, b->source, a->bits, b->bits);
         }
+        int same_seg = a->nseg == b->nseg;
+        for (size_t g = 0; same_seg && g < a->nseg; g++) {
+            same_seg = a->seg_words[g] == b->seg_words[g]
+                       && a->seg_weight[g] == b->seg_weight[g];
+        }
+        if (!same_seg) {
+            return vc_error_set(err, VC_EDATA,
+                                "%s and %s: different field segments or "
+                                "weights (formats %d and %d)",
+                                a->source, b->source, a->nseg ? 2 : 1,
+                                b->nseg ? 2 : 1);
+        }
         int same = a->nstrata == b->nstrata;
         for (size_t k = 0; same && k < a->nstrata; k++) {
             same = strcmp(a->strata_cols[k], b->strata_cols[k]) == 0;
@@ -227,11 +372,18 @@ int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
  * chunks; the candidates are sorted later, so their order here does not
  * matter. */
 static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
-                        uint32_t lb, size_t nstrata, double t, int kernel,
-                        int threads, cand **cs, size_t *nc, size_t *cap,
+                        uint32_t lb, size_t nstrata, double t,
+                        const vc_link_set *layout, const ambiguity *am,
+                        const size_t *offset, int kernel, int threads,
+                        cand **cs, size_t *nc, size_t *cap,
                         uint64_t *comparisons, uint64_t *pruned)
 {
     size_t words = A->words;
+    /* field-scored: screen by the whole Dice, then score by fields */
+    double screen = t;
+    if (layout->nseg > 0 && VC_LINK_FIELD_SCREEN < t) {
+        screen = VC_LINK_FIELD_SCREEN;
+    }
     uint64_t ncmp = 0;
     uint64_t nprune = 0;
     int oom = 0;
@@ -270,8 +422,8 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             size_t b1 = B->start[s + 1];
             double pa = A->pop[i];
             /* the window of bit counts that can reach t */
-            double lo = ceil(pa * t / (2.0 - t) - 1e-9);
-            double hi = floor(pa * (2.0 - t) / t + 1e-9);
+            double lo = ceil(pa * screen / (2.0 - screen) - 1e-9);
+            double hi = floor(pa * (2.0 - screen) / screen + 1e-9);
             /* binary search: first with pop >= lo, first with pop > hi */
             size_t l = b0;
             size_t r = b1;
@@ -298,7 +450,24 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             ncmp += y - x;
             size_t nh =
                 vci_scan(kernel, A->f + i * words, A->pop[i], B->f + x * words,
-                         B->pop + x, y - x, words, t, hit, score);
+                         B->pop + x, y - x, words, screen, hit, score);
+            if (layout->nseg > 0) {
+                size_t kept = 0;
+                for (size_t h = 0; h < nh; h++) {
+                    double credit = ambiguity_credit(
+                        am, offset[la] + A->orig[i],
+                        offset[lb] + B->orig[x + hit[h]]);
+                    double sc = vci_field_score(
+                        A->f + i * words, B->f + (x + hit[h]) * words,
+                        layout->nseg, layout->seg_words, layout->seg_weight,
+                        credit);
+                    if (sc >= t) {
+                        hit[kept] = hit[h];
+                        score[kept++] = sc;
+                    }
+                }
+                nh = kept;
+            }
             if (nm + nh > mcap) {
                 size_t ncap = mcap ? 2 * mcap : 256;
                 while (ncap < nm + nh) {
@@ -518,6 +687,8 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     size_t *parent = NULL;
     uint32_t *mask = NULL;
     uint32_t *list_of = NULL;
+    ambiguity am;
+    memset(&am, 0, sizeof am);
     r->pair_candidates = calloc(J * J, sizeof *r->pair_candidates);
     r->pair_matches = calloc(J * J, sizeof *r->pair_matches);
     if (sid == NULL || ss == NULL || r->pair_candidates == NULL
@@ -616,11 +787,16 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         }
         free(key);
     }
+    if (sets[0]->nseg > 0 && ambiguity_build(sets, J, offset, &am) != VC_OK) {
+        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t a = 0; a < J && rc == VC_OK; a++) {
         for (size_t b = a + 1; b < J && rc == VC_OK; b++) {
             rc = compare_pair(&ss[a], &ss[b], (uint32_t)a, (uint32_t)b, nkeys,
-                              tlow, kernel, opts->threads, &cs, &nc, &cap,
-                              &r->comparisons, &r->pruned);
+                              tlow, sets[0], &am, offset, kernel,
+                              opts->threads, &cs, &nc, &cap, &r->comparisons,
+                              &r->pruned);
             if (rc != VC_OK) {
                 vc_error_set(err, rc, "out of memory");
             }
@@ -708,6 +884,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         }
     }
 done:
+    ambiguity_free(&am);
     for (size_t i = 0; i < nkeys; i++) {
         free(keys[i]);
     }

@@ -22,6 +22,29 @@
 
 static const char *const kind_names[] = {"name", "date", "sex", "exact"};
 
+/* Default agreement weights ln(m / u) of the field-scored layout
+ * (Fellegi & Sunter 1969, JASA 64:1183, eq. for the log-likelihood ratio
+ * of agreement), with m = 0.95 the chance that a true match agrees on the
+ * field despite recording errors, and u the chance that two unrelated
+ * people agree: a name u = 0.01 (the commonest given names and surnames
+ * of the region each hold a few per cent of people), a date of birth u =
+ * 1 / (365 x 49) (births spread over about 49 years), sex u = 0.5, an
+ * exact field such as nationality u = 0.3 (a handful of values). */
+static double default_weight(vc_link_field_kind kind)
+{
+    switch (kind) {
+    case VC_LINK_FIELD_NAME:
+        return 4.55; /* ln(0.95 / 0.01) */
+    case VC_LINK_FIELD_DATE:
+        return 9.79; /* ln(0.95 x 365 x 49) */
+    case VC_LINK_FIELD_SEX:
+        return 0.64; /* ln(0.95 / 0.5) */
+    case VC_LINK_FIELD_EXACT:
+        break;
+    }
+    return 1.15; /* ln(0.95 / 0.3) */
+}
+
 static int field_set(vc_link_field *f, const char *name, const char *column,
                      vc_link_field_kind kind, unsigned bits)
 {
@@ -29,6 +52,7 @@ static int field_set(vc_link_field *f, const char *name, const char *column,
     f->column = strdup(column);
     f->kind = kind;
     f->bits = bits;
+    f->weight = default_weight(kind);
     return (f->name == NULL || f->column == NULL) ? -1 : 0;
 }
 
@@ -36,16 +60,24 @@ static void schema_hash(vc_link_schema *s)
 {
     json_t *fields = json_array();
     for (size_t i = 0; i < s->nfields; i++) {
-        json_array_append_new(
-            fields, json_pack("{s:s, s:s, s:I}", "name", s->fields[i].name,
+        json_t *f = json_pack("{s:s, s:s, s:I}", "name", s->fields[i].name,
                               "type", kind_names[s->fields[i].kind], "bits",
-                              (json_int_t)s->fields[i].bits));
+                              (json_int_t)s->fields[i].bits);
+        if (s->field_scored && f != NULL) {
+            /* the weight as written in the encoding file's header */
+            char w[32];
+            snprintf(w, sizeof w, "%.6g", s->fields[i].weight);
+            json_object_set_new(f, "weight", json_string(w));
+        }
+        json_array_append_new(fields, f);
     }
+    /* the one-CLK layout's text is that of 0.4.0, so its hashes stay */
     json_t *o =
         json_pack("{s:s, s:I, s:o, s:b, s:b, s:s?}", "format",
-                  "victimcount-clk-1", "bits", (json_int_t)s->m, "fields",
-                  fields, "balance", s->balance, "xor_fold", s->xor_fold,
-                  "salt", s->salt >= 0 ? s->fields[s->salt].name : NULL);
+                  s->field_scored ? "victimcount-clk-2" : "victimcount-clk-1",
+                  "bits", (json_int_t)s->m, "fields", fields, "balance",
+                  s->balance, "xor_fold", s->xor_fold, "salt",
+                  s->salt >= 0 ? s->fields[s->salt].name : NULL);
     char *text = o ? json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
     uint8_t d[SHA256_DIGEST_SIZE];
     struct sha256_ctx ctx;
@@ -66,6 +98,7 @@ void vc_link_schema_default(vc_link_schema *s)
     memset(s, 0, sizeof *s);
     s->m = 1024;
     s->salt = -1;
+    s->field_scored = 1;
     static const struct {
         const char *name;
         vc_link_field_kind kind;
@@ -108,6 +141,52 @@ size_t vc_link_schema_bits(const vc_link_schema *s)
     return m;
 }
 
+int vc_link_schema_segments(const vc_link_schema *s, size_t *seg)
+{
+    /* units of 64 bits as written (128 before folding); each field gets
+     * one, the rest go by largest remainder of units x budget share */
+    size_t units = vc_link_schema_bits(s) / 64;
+    if (!s->field_scored || s->balance || s->nfields == 0 || s->nfields > units) {
+        return -1;
+    }
+    double total = 0.0;
+    for (size_t f = 0; f < s->nfields; f++) {
+        total += s->fields[f].bits;
+    }
+    size_t used = 0;
+    double want[VC_LINK_MAX_FIELDS];
+    for (size_t f = 0; f < s->nfields; f++) {
+        want[f] = (double)units * s->fields[f].bits / total;
+        seg[f] = want[f] < 1.0 ? 1 : (size_t)want[f];
+        used += seg[f];
+    }
+    while (used != units) {
+        /* one unit to the field furthest below its share, or from the
+         * one furthest above it (never below one unit) */
+        size_t best = s->nfields;
+        double gap = 0.0;
+        for (size_t f = 0; f < s->nfields; f++) {
+            double g = used < units ? want[f] - (double)seg[f]
+                                    : (double)seg[f] - want[f];
+            if ((used < units || seg[f] > 1) && (best == s->nfields || g > gap)) {
+                best = f;
+                gap = g;
+            }
+        }
+        if (used < units) {
+            seg[best]++;
+            used++;
+        } else {
+            seg[best]--;
+            used--;
+        }
+    }
+    for (size_t f = 0; f < s->nfields; f++) {
+        seg[f] *= 64;
+    }
+    return 0;
+}
+
 static int only_keys(const json_t *o, const char *const *keys, const char *what,
                      const char *source, vc_error *err)
 {
@@ -139,9 +218,10 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                             je.column, je.text);
     }
     int rc = VC_OK;
-    static const char *const top_keys[] = {"bits", "fields", "hardening", NULL};
+    static const char *const top_keys[] = {"bits", "fields", "hardening",
+                                           "layout", NULL};
     static const char *const field_keys[] = {"name", "column", "type", "bits",
-                                             NULL};
+                                             "weight", NULL};
     static const char *const hard_keys[] = {"balance", "xor_fold", "salt",
                                             NULL};
     json_t *bits = json_object_get(root, "bits");
@@ -177,6 +257,7 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
     }
     size_t i;
     json_t *f;
+    int weighted = 0;
     json_array_foreach(fields, i, f)
     {
         char what[32];
@@ -232,12 +313,28 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                 goto done;
             }
         }
+        json_t *fw = json_object_get(f, "weight");
+        double w = 0.0;
+        if (fw != NULL) {
+            w = json_is_number(fw) ? json_number_value(fw) : 0.0;
+            if (!(w > 0.0 && w <= 100.0)) {
+                rc = vc_error_set(err, VC_EDATA,
+                                  "%s: %s: \"weight\": expected a number "
+                                  "above 0, at most 100",
+                                  source, what);
+                goto done;
+            }
+        }
         if (field_set(&s->fields[s->nfields], name, col ? col : name,
                       (vc_link_field_kind)kind, (unsigned)b)
             != 0) {
             s->nfields++;
             rc = vc_error_set(err, VC_ENOMEM, "out of memory");
             goto done;
+        }
+        if (fw != NULL) {
+            s->fields[s->nfields].weight = w;
+            weighted = 1;
         }
         s->nfields++;
     }
@@ -278,6 +375,43 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
                 goto done;
             }
         }
+    }
+    /* the layout: field-scored unless balanced (a balanced filter has
+     * every segment half full, so a missing field cannot be told) */
+    json_t *layout = json_object_get(root, "layout");
+    const char *lv = layout ? json_string_value(layout) : NULL;
+    if (layout != NULL && (lv == NULL
+                           || (strcmp(lv, "fields") != 0
+                               && strcmp(lv, "clk") != 0))) {
+        rc = vc_error_set(err, VC_EDATA,
+                          "%s: \"layout\": expected \"fields\" or \"clk\"",
+                          source);
+        goto done;
+    }
+    s->field_scored = lv ? strcmp(lv, "fields") == 0 : !s->balance;
+    if (s->field_scored && s->balance) {
+        rc = vc_error_set(err, VC_EDATA,
+                          "%s: \"layout\": \"fields\" cannot be balanced "
+                          "(a balanced segment is never empty, so a missing "
+                          "field could not be told): use \"clk\" or drop "
+                          "\"balance\"",
+                          source);
+        goto done;
+    }
+    if (weighted && !s->field_scored) {
+        rc = vc_error_set(err, VC_EDATA,
+                          "%s: a field's \"weight\" is for the \"fields\" "
+                          "layout; one CLK has no per-field weights",
+                          source);
+        goto done;
+    }
+    size_t seg[VC_LINK_MAX_FIELDS];
+    if (s->field_scored && vc_link_schema_segments(s, seg) != 0) {
+        rc = vc_error_set(err, VC_EDATA,
+                          "%s: \"layout\": \"fields\" needs a segment of "
+                          "64 bits per field: %zu fields in %zu bits",
+                          source, s->nfields, vc_link_schema_bits(s));
+        goto done;
     }
     schema_hash(s);
 done:

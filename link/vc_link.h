@@ -80,6 +80,8 @@ typedef struct {
     char *column; /* this office's column header (owned) */
     vc_link_field_kind kind;
     unsigned bits; /* the field's budget b: about this many bits set */
+    double weight; /* field-scored layout: the Fellegi-Sunter agreement
+                      weight ln(m / u) of the field (schema.c) */
 } vc_link_field;
 
 typedef struct {
@@ -89,6 +91,9 @@ typedef struct {
     int balance;   /* append the complement and permute (2m) */
     int xor_fold;  /* fold the two halves by XOR (m/2) */
     int salt;      /* index of the salting field, or -1 */
+    int field_scored; /* 1: the field-scored layout (each field's bits in a
+                      segment of its own, scored per field by `link`);
+                      0: one CLK over all fields (the layout of 0.4.0) */
     char hash[65]; /* SHA-256 (hex) of the canonical schema:
                       everything but the column names */
 } vc_link_schema;
@@ -111,6 +116,13 @@ void vc_link_schema_clear(vc_link_schema *s);
 
 /* Bits per encoding after hardening. */
 size_t vc_link_schema_bits(const vc_link_schema *s);
+
+/* The field-scored layout's segments: seg[f] (filled, nfields entries)
+ * the bits of field f in the encoding as written (after folding), a
+ * multiple of 64, in field order, summing to vc_link_schema_bits; about
+ * proportional to the fields' budgets, at least 64 each.  -1 when the
+ * schema has no such layout or more fields than 64-bit words. */
+int vc_link_schema_segments(const vc_link_schema *s, size_t *seg);
 
 /* ---------------------------------------------------------------------
  * Encoding (clk.c)
@@ -187,6 +199,10 @@ typedef struct {
     char schema[65]; /* schema hash */
     char key_check[33];
     size_t bits, words; /* bits per encoding; words of 64 */
+    size_t nseg;        /* field-scored layout (encodings 2): segments,
+                           one per field; 0: one CLK (encodings 1) */
+    size_t seg_words[VC_LINK_MAX_FIELDS]; /* 64-bit words of each */
+    double seg_weight[VC_LINK_MAX_FIELDS]; /* its agreement weight */
     size_t nstrata;     /* stratum columns kept in clear */
     char **strata_cols; /* their names (owned) */
     size_t n;           /* records */
@@ -208,6 +224,20 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
                          const char *key_check, size_t bits,
                          const char *const *strata_cols, size_t nstrata,
                          vc_error *err);
+
+/* The header of an encoding file made under schema s: the six lines of
+ * vc_link_write_header (bits from s), and for the field-scored layout
+ * (format 2) the segments and weights before the column header.  Errors
+ * as vc_link_write_header. */
+int vc_link_write_header_schema(FILE *f, const char *list,
+                                const vc_link_schema *s, const char *key_check,
+                                const char *const *strata_cols, size_t nstrata,
+                                vc_error *err);
+
+/* Set s's layout (nseg, seg_words, seg_weight) to that of schema sc, as
+ * reading a file encoded under sc would (for callers that build sets in
+ * memory: tests, benchmarks). */
+void vc_link_set_layout(vc_link_set *s, const vc_link_schema *sc);
 
 /* Read an encoding file (format in README, "Encoding files").  Errors
  * name file and line: VC_EIO, VC_EDATA, VC_ENOMEM.  Returned; free with
@@ -311,6 +341,31 @@ void vc_link_result_free(vc_link_result *r);
 /* Dice of two encodings of `words` words (reference code for tests and
  * the pairwise report; the linker uses its own kernels). */
 double vc_link_dice(const uint64_t *a, const uint64_t *b, size_t words);
+
+/*
+ * The score `link` gives two encodings of set s (fieldscore.c): their
+ * Dice for one CLK (s->nseg 0); for the field-scored layout the mean of
+ * the fields' Dice weighted by their agreement weights, a field empty on
+ * either side (missing) counting VC_LINK_MISSING_CREDIT.  In [0, 1].
+ */
+double vc_link_score(const vc_link_set *s, const uint64_t *a,
+                     const uint64_t *b);
+
+/* A missing field's share in the field score: about halfway between the
+ * Dice of agreeing values (1) and of unrelated ones (about 0.55 in a
+ * segment filled as the default budgets fill it), so that a missing value
+ * counts for neither (Fellegi & Sunter 1969: weight 0). */
+#define VC_LINK_MISSING_CREDIT 0.775
+
+/* The missing field's share when the pair's other fields are shared, bit
+ * for bit, by more records of all the lists than there are lists: then at
+ * least two people carry them, and without the missing field the
+ * comparison cannot tell which (match.c); the Dice of unrelated values. */
+#define VC_LINK_AMBIGUOUS_CREDIT 0.55
+
+/* The field-scored layout is screened by the whole-filter Dice first:
+ * pairs below min(the lowest threshold asked, this) are not scored. */
+#define VC_LINK_FIELD_SCREEN 0.75
 
 /* ---------------------------------------------------------------------
  * Linkage error (linkerr.c)

@@ -65,6 +65,7 @@ static int link_sim_make(link_sim *ls, size_t J, const double *p, size_t N,
         ls->sets[j] = link_sim_set(name, N, words);
         ls->person[j] = malloc((N + 1) * sizeof *ls->person[j]);
         memcpy(ls->sets[j]->schema, schema->hash, 65);
+        vc_link_set_layout(ls->sets[j], schema);
         memcpy(ls->sets[j]->key_check, check, 33);
     }
     int rc = 0;
