@@ -13,6 +13,8 @@
  *
  * Results carry no run times: a result depends on its inputs alone.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +58,10 @@ void cli_batch_help(FILE *f)
         {"seed", "every stratum's random streams derive from S and the "
                  "stratum's name, so results do not depend on order, "
                  "threads or the other strata in the file", NULL},
-        {"threads", "strata run in parallel on N threads", "all cores"},
+        {"threads", "the units (stratum x method x variant) share N "
+                    "threads, the costliest first; the last ones to start "
+                    "take the threads that are free (an lcm unit's chains "
+                    "in parallel)", "all cores"},
         {"quiet", "no progress on standard error", NULL},
         {"covariates",
          "categorical columns (e.g. sex,age,form) that enter the log-linear "
@@ -83,7 +88,9 @@ void cli_batch_help(FILE *f)
         "Standard output gets one headline per stratum and the report's\n"
         "path.  Standard error, when it is a terminal, shows progress:\n"
         "units and strata done, units computed per second and the time\n"
-        "left at that rate (-q: none).  The outputs never depend on it.\n"
+        "left, from the time each unit is expected to take (lcm's chains\n"
+        "most, the closed forms least: they run in that order; -q:\n"
+        "none).  The outputs never depend on it, nor on the order.\n"
         "When two or more of loglinear, lcm, dga and independence run, the\n"
         "headline quotes their synthesis (see victimcount estimate\n"
         "--help): results.csv gains agree, quote_lower and quote_upper,\n"
@@ -218,9 +225,15 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
         fprintf(stderr, ", %.3g units/s", (double)p->done / elapsed);
     }
     if (p->done > 0 && p->done < p->ntodo) {
-        double eta = elapsed * (double)(p->ntodo - p->done)
-                     / (double)p->done;
-        fprintf(stderr, ", ETA %.0f s", eta);
+        /* the units run the costliest first, so the units left are
+         * cheaper than those done: the time left is weighed by their
+         * estimated costs (batch_unit_cost), not counted in units */
+        double eta = p->cost_done > 0.0
+                         ? elapsed * (p->cost_todo - p->cost_done)
+                               / p->cost_done
+                         : elapsed * (double)(p->ntodo - p->done)
+                               / (double)p->done;
+        fprintf(stderr, ", ETA %.0f s", eta > 0.0 ? eta : 0.0);
     }
     if (p->progress == CLI_PROGRESS_LINES) {
         fputc('\n', stderr);
@@ -240,6 +253,7 @@ void batch_progress_start(cli_batch_plan *p, cli_progress progress)
 void cli_batch_unit_done(cli_batch_plan *p, size_t i, const char *by)
 {
     p->done++;
+    p->cost_done += p->units[i].cost;
     if (--p->left[p->units[i].stratum] == 0) {
         p->sdone++;
     }
@@ -251,51 +265,140 @@ size_t cli_batch_ndone(const cli_batch_plan *p)
     return p->nunits - p->ntodo + p->done;
 }
 
+/* The threads a unit about to start gets, when `free` of the batch's
+ * threads hold no unit, `left` units wait to start after it and `cost`
+ * is the estimated cost of those and this one: its share of the free
+ * threads by cost, and at least the threads that no waiting unit will
+ * claim (fewer units wait than threads are free), up to what it can use.
+ * A large batch's units get one thread each until its last ones; a
+ * stratum's lcm unit among cheap ones gets the free threads for its
+ * chains.  A unit never grows once started, hence the costliest first. */
+static int unit_threads(const batch_unit *u, int free, size_t left,
+                        double cost)
+{
+    if (free <= 1) {
+        return 1;
+    }
+    int g = left < (size_t)free ? free - (int)left : 1;
+    if (cost > 0.0) {
+        double share = (double)free * u->cost / cost + 0.5;
+        if (share > (double)g) {
+            g = share < (double)free ? (int)share : free;
+        }
+    }
+    return g < u->width ? g : u->width;
+}
+
+/* Compute unit i on `threads` threads and store its file; CLI_EXIT_*. */
+static int run_unit(cli_batch_plan *p, size_t i, int threads)
+{
+    json_t *unit = cli_batch_unit_compute(p, i, threads);
+    char *text = unit ? cli_batch_unit_serialise(unit) : NULL;
+    json_decref(unit);
+    int wrc = CLI_EXIT_INTERNAL;
+    if (text == NULL) {
+        cli_error("batch: out of memory in unit %s", p->units[i].name);
+    } else {
+        wrc = cli_batch_unit_store(p, i, text, strlen(text));
+    }
+    free(text);
+    return wrc;
+}
+
+/* What the team of cli_batch_run_local shares, under mu. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t freed;  /* a unit finished: its threads are free */
+    size_t next;           /* the next of p->todo to start */
+    int busy;              /* threads granted to the units running */
+    double cost_left;      /* estimated cost of the units not started */
+    int stop;              /* a unit file could not be written */
+} batch_team;
+
+/* The next unit for a thread of the team and its threads, once a thread
+ * is free; SIZE_MAX when none is left or the batch stops. */
+static size_t team_take(cli_batch_plan *p, batch_team *tm, int threads,
+                        int *granted)
+{
+    size_t i = SIZE_MAX;
+    pthread_mutex_lock(&tm->mu);
+    /* a unit granted several threads holds them until it ends: the team
+     * members they stand for wait, so the threads in use never exceed
+     * the batch's */
+    while (tm->next < p->ntodo && tm->stop == CLI_EXIT_OK
+           && tm->busy >= threads) {
+        pthread_cond_wait(&tm->freed, &tm->mu);
+    }
+    if (tm->next < p->ntodo && tm->stop == CLI_EXIT_OK) {
+        i = p->todo[tm->next++];
+        *granted = unit_threads(&p->units[i], threads - tm->busy,
+                                p->ntodo - tm->next, tm->cost_left);
+        tm->cost_left -= p->units[i].cost;
+        tm->busy += *granted;
+    }
+    pthread_mutex_unlock(&tm->mu);
+    return i;
+}
+
+static void team_done(cli_batch_plan *p, batch_team *tm, size_t i,
+                      int granted, int wrc)
+{
+    pthread_mutex_lock(&tm->mu);
+    tm->busy -= granted;
+    if (wrc != CLI_EXIT_OK && tm->stop == CLI_EXIT_OK) {
+        tm->stop = wrc;
+    }
+    cli_batch_unit_done(p, i, NULL);
+    pthread_cond_broadcast(&tm->freed);
+    pthread_mutex_unlock(&tm->mu);
+}
+
 int cli_batch_run_local(cli_batch_plan *p)
 {
-    /* Strata in parallel, each unit's own methods serial inside (nested
-     * parallelism would oversubscribe the cores; the results are the same
-     * either way).  With fewer units than threads, the units run one after
-     * the other and use the threads inside. */
+    /* A team of up to `threads` threads, each taking the next unit (the
+     * costliest first) when a thread is free, so that strata, methods
+     * and variants share the cores.  Each unit runs on the threads
+     * unit_threads grants it, inside it (a nested parallel region of its
+     * own: an lcm unit's chains, dga's graphs), never more in all than
+     * the batch's threads.  The results are the same on any number of
+     * threads at either level. */
     const cli_options *o = &p->o;
     size_t ntodo = p->ntodo;
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    int outer = (size_t)threads < ntodo ? threads : (int)ntodo;
-    if (outer > 1) {
-        omp_set_max_active_levels(1);
+    int team = (size_t)threads < ntodo ? threads : (int)ntodo;
+    if (team <= 1) {
+        /* one unit at a time, each with the batch's threads inside */
+        int stop = CLI_EXIT_OK;
+        for (size_t k = 0; k < ntodo && stop == CLI_EXIT_OK; k++) {
+            stop = run_unit(p, p->todo[k], o->threads);
+            cli_batch_unit_done(p, p->todo[k], NULL);
+        }
+        cli_batch_progress_end(p);
+        return stop;
     }
-    int inner = outer > 1 ? 1 : o->threads;
-    int stop = 0; /* a unit file could not be written: run no more */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(outer > 1 ? outer : 1) if (outer > 1)
-    for (size_t k = 0; k < ntodo; k++) {
-        int stopped;
-#pragma omp atomic read
-        stopped = stop;
-        if (stopped) {
-            continue;
+    batch_team tm = {.next = 0, .busy = 0, .cost_left = p->cost_todo,
+                     .stop = CLI_EXIT_OK};
+    pthread_mutex_init(&tm.mu, NULL);
+    pthread_cond_init(&tm.freed, NULL);
+    /* the team's level and one inside each unit; deeper regions (lcm's
+     * pattern blocks under its chains) stay serial, as in estimate */
+    omp_set_max_active_levels(2);
+#pragma omp parallel num_threads(team)
+    for (;;) {
+        int granted = 1;
+        size_t i = team_take(p, &tm, threads, &granted);
+        if (i == SIZE_MAX) {
+            break;
         }
-        size_t i = p->todo[k];
-        json_t *unit = cli_batch_unit_compute(p, i, inner);
-        char *text = unit ? cli_batch_unit_serialise(unit) : NULL;
-        json_decref(unit);
-        int wrc = CLI_EXIT_INTERNAL;
-        if (text == NULL) {
-            cli_error("batch: out of memory in unit %s", p->units[i].name);
-        } else {
-            wrc = cli_batch_unit_store(p, i, text, strlen(text));
-        }
-        free(text);
-#pragma omp critical(batch_progress)
-        {
-            if (wrc != CLI_EXIT_OK) {
-#pragma omp atomic write
-                stop = wrc;
-            }
-            cli_batch_unit_done(p, i, NULL);
-        }
+        /* regions without a num_threads clause inside the unit (the
+         * bootstrap's) take this thread's nthreads-var */
+        omp_set_num_threads(granted);
+        team_done(p, &tm, i, granted, run_unit(p, i, granted));
     }
+    pthread_cond_destroy(&tm.freed);
+    pthread_mutex_destroy(&tm.mu);
     cli_batch_progress_end(p);
-    return stop;
+    return tm.stop;
 }
 
 void cli_batch_progress_end(const cli_batch_plan *p)
