@@ -59,9 +59,9 @@ void cli_batch_help(FILE *f)
                  "stratum's name, so results do not depend on order, "
                  "threads or the other strata in the file", NULL},
         {"threads", "the units (stratum x method x variant) share N "
-                    "threads, the costliest first; the last ones to start "
-                    "take the threads that are free (an lcm unit's chains "
-                    "in parallel)", "all cores"},
+                    "threads, the costliest first; a thread with no unit "
+                    "left runs the chains of an lcm unit still running",
+         "all cores"},
         {"quiet", "no progress on standard error", NULL},
         {"covariates",
          "categorical columns (e.g. sex,age,form) that enter the log-linear "
@@ -265,30 +265,6 @@ size_t cli_batch_ndone(const cli_batch_plan *p)
     return p->nunits - p->ntodo + p->done;
 }
 
-/* The threads a unit about to start gets, when `free` of the batch's
- * threads hold no unit, `left` units wait to start after it and `cost`
- * is the estimated cost of those and this one: its share of the free
- * threads by cost, and at least the threads that no waiting unit will
- * claim (fewer units wait than threads are free), up to what it can use.
- * A large batch's units get one thread each until its last ones; a
- * stratum's lcm unit among cheap ones gets the free threads for its
- * chains.  A unit never grows once started, hence the costliest first. */
-static int unit_threads(const batch_unit *u, int free, size_t left,
-                        double cost)
-{
-    if (free <= 1) {
-        return 1;
-    }
-    int g = left < (size_t)free ? free - (int)left : 1;
-    if (cost > 0.0) {
-        double share = (double)free * u->cost / cost + 0.5;
-        if (share > (double)g) {
-            g = share < (double)free ? (int)share : free;
-        }
-    }
-    return g < u->width ? g : u->width;
-}
-
 /* Compute unit i on `threads` threads and store its file; CLI_EXIT_*. */
 static int run_unit(cli_batch_plan *p, size_t i, int threads)
 {
@@ -305,70 +281,24 @@ static int run_unit(cli_batch_plan *p, size_t i, int threads)
     return wrc;
 }
 
-/* What the team of cli_batch_run_local shares, under mu. */
-typedef struct {
-    pthread_mutex_t mu;
-    pthread_cond_t freed;  /* a unit finished: its threads are free */
-    size_t next;           /* the next of p->todo to start */
-    int busy;              /* threads granted to the units running */
-    double cost_left;      /* estimated cost of the units not started */
-    int stop;              /* a unit file could not be written */
-} batch_team;
-
-/* The next unit for a thread of the team and its threads, once a thread
- * is free; SIZE_MAX when none is left or the batch stops. */
-static size_t team_take(cli_batch_plan *p, batch_team *tm, int threads,
-                        int *granted)
-{
-    size_t i = SIZE_MAX;
-    pthread_mutex_lock(&tm->mu);
-    /* a unit granted several threads holds them until it ends: the team
-     * members they stand for wait, so the threads in use never exceed
-     * the batch's */
-    while (tm->next < p->ntodo && tm->stop == CLI_EXIT_OK
-           && tm->busy >= threads) {
-        pthread_cond_wait(&tm->freed, &tm->mu);
-    }
-    if (tm->next < p->ntodo && tm->stop == CLI_EXIT_OK) {
-        i = p->todo[tm->next++];
-        *granted = unit_threads(&p->units[i], threads - tm->busy,
-                                p->ntodo - tm->next, tm->cost_left);
-        tm->cost_left -= p->units[i].cost;
-        tm->busy += *granted;
-    }
-    pthread_mutex_unlock(&tm->mu);
-    return i;
-}
-
-static void team_done(cli_batch_plan *p, batch_team *tm, size_t i,
-                      int granted, int wrc)
-{
-    pthread_mutex_lock(&tm->mu);
-    tm->busy -= granted;
-    if (wrc != CLI_EXIT_OK && tm->stop == CLI_EXIT_OK) {
-        tm->stop = wrc;
-    }
-    cli_batch_unit_done(p, i, NULL);
-    pthread_cond_broadcast(&tm->freed);
-    pthread_mutex_unlock(&tm->mu);
-}
-
 int cli_batch_run_local(cli_batch_plan *p)
 {
-    /* A team of up to `threads` threads, each taking the next unit (the
-     * costliest first) when a thread is free, so that strata, methods
-     * and variants share the cores.  Each unit runs on the threads
-     * unit_threads grants it, inside it (a nested parallel region of its
-     * own: an lcm unit's chains, dga's graphs), never more in all than
-     * the batch's threads.  The results are the same on any number of
-     * threads at either level. */
+    /* The units (stratum x method x variant) are tasks of one team of up
+     * to `threads` threads, created the costliest first, so that a thread
+     * takes the next unit as soon as it is free.  Inside a unit, an lcm
+     * unit's chains are tasks of the same team (models/chains.c): once no
+     * unit waits, the free threads run the chains of the units still
+     * running instead of idling at the end.  Other parallel regions
+     * inside a unit run on its thread.  The results are the same on any
+     * number of threads: every unit and chain draws from streams of its
+     * own, and the outputs are assembled from the cache in unit order. */
     const cli_options *o = &p->o;
     size_t ntodo = p->ntodo;
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
     int team = (size_t)threads < ntodo ? threads : (int)ntodo;
+    int stop = CLI_EXIT_OK; /* a unit file could not be written */
     if (team <= 1) {
         /* one unit at a time, each with the batch's threads inside */
-        int stop = CLI_EXIT_OK;
         for (size_t k = 0; k < ntodo && stop == CLI_EXIT_OK; k++) {
             stop = run_unit(p, p->todo[k], o->threads);
             cli_batch_unit_done(p, p->todo[k], NULL);
@@ -376,29 +306,31 @@ int cli_batch_run_local(cli_batch_plan *p)
         cli_batch_progress_end(p);
         return stop;
     }
-    batch_team tm = {.next = 0, .busy = 0, .cost_left = p->cost_todo,
-                     .stop = CLI_EXIT_OK};
-    pthread_mutex_init(&tm.mu, NULL);
-    pthread_cond_init(&tm.freed, NULL);
-    /* the team's level and one inside each unit; deeper regions (lcm's
-     * pattern blocks under its chains) stay serial, as in estimate */
-    omp_set_max_active_levels(2);
-#pragma omp parallel num_threads(team)
-    for (;;) {
-        int granted = 1;
-        size_t i = team_take(p, &tm, threads, &granted);
-        if (i == SIZE_MAX) {
-            break;
+    omp_set_max_active_levels(1);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+#pragma omp parallel num_threads(team) shared(stop, mu)
+#pragma omp single
+    for (size_t k = 0; k < ntodo; k++) {
+        size_t i = p->todo[k];
+#pragma omp task firstprivate(i) shared(stop, mu)
+        {
+            pthread_mutex_lock(&mu);
+            int stopped = stop != CLI_EXIT_OK;
+            pthread_mutex_unlock(&mu);
+            if (!stopped) {
+                int wrc = run_unit(p, i, 1);
+                pthread_mutex_lock(&mu);
+                if (wrc != CLI_EXIT_OK && stop == CLI_EXIT_OK) {
+                    stop = wrc;
+                }
+                cli_batch_unit_done(p, i, NULL);
+                pthread_mutex_unlock(&mu);
+            }
         }
-        /* regions without a num_threads clause inside the unit (the
-         * bootstrap's) take this thread's nthreads-var */
-        omp_set_num_threads(granted);
-        team_done(p, &tm, i, granted, run_unit(p, i, granted));
     }
-    pthread_cond_destroy(&tm.freed);
-    pthread_mutex_destroy(&tm.mu);
+    pthread_mutex_destroy(&mu);
     cli_batch_progress_end(p);
-    return tm.stop;
+    return stop;
 }
 
 void cli_batch_progress_end(const cli_batch_plan *p)

@@ -39,7 +39,6 @@ typedef struct {
     double cost;             /* its estimated run time on one core, in
                                 seconds (batch_unit_cost): the order the
                                 units are computed in and the time left */
-    int width;               /* the most threads it can use at once */
 } batch_unit;
 
 /* A variant of one stratum's table, before it is paired with methods. */
@@ -89,8 +88,8 @@ void batch_row_from_json(const json_t *j, const vc_table *t,
                          const char *method, cli_result *r);
 json_t *batch_load_unit(const batch_unit *u);
 
-/* batch_plan.c: u's estimated run time on one core in seconds, and the
- * most threads it can keep busy (u->cost, u->width). */
+/* batch_plan.c: u's estimated run time on one core in seconds
+ * (u->cost). */
 void batch_unit_cost(batch_unit *u, const cli_options *o);
 
 /* batch.c: start the progress display (NONE under --quiet). */

@@ -305,7 +305,6 @@ void batch_unit_cost(batch_unit *u, const cli_options *o)
     for (size_t i = 0; i < t->npat; i++) {
         n += (double)t->count[i];
     }
-    u->width = 1;
     if (u->why[0] != '\0' || t->J < 2) {
         u->cost = 0.0; /* a row saying why */
     } else if (strcmp(m, "lcm") == 0) {
@@ -319,15 +318,12 @@ void batch_unit_cost(batch_unit *u, const cli_options *o)
         double classes = o->lcm.classes ? (double)o->lcm.classes : 10.0;
         u->cost = sweeps * replicas
                   * (1.0 + 0.22 * cells * classes / 10.0) * 1e-6;
-        u->width = o->lcm.chains > 0 && o->lcm.chains < 1024
-                       ? (int)o->lcm.chains : 1;
     } else if (strcmp(m, "dga") == 0) {
         double grid = o->dga.n0_hi > o->dga.n0_lo
                           ? (double)(o->dga.n0_hi - o->dga.n0_lo)
                           : 25.0 * n + 1000.0;
         u->cost = t->J > 5 || o->dga.mcmc ? 1.0
                                           : 1e-9 * dga_graphs(t->J) * grid;
-        u->width = 1024;
     } else if (strcmp(m, "loglinear") == 0) {
         double fits = o->interval == CLI_INTERVAL_BOOTSTRAP
                           ? 1.0 + (double)o->loglinear.bootstrap : 1.0;
@@ -335,7 +331,6 @@ void batch_unit_cost(batch_unit *u, const cli_options *o)
         if (u->cs != NULL) {
             u->cost *= (double)(1 + u->cs->nlevel);
         }
-        u->width = 1024;
     } else {
         u->cost = 1e-5;
     }
