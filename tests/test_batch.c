@@ -844,10 +844,11 @@ static void test_batch_report_escapes(void)
     free(csv);
 }
 
-/* A batch with fewer units than threads grants a unit several threads
- * (an lcm unit's chains in parallel, cli_batch_run_local): the cache
- * files and outputs are the bytes of one thread, and of many strata on
- * few threads (units one thread each), whatever the order they ran in. */
+/* A batch with fewer units than threads runs an lcm unit's chains on the
+ * threads that have no unit (tasks of the batch's team,
+ * cli_batch_run_local): the cache files and outputs are the bytes of one
+ * thread, and of the same units among many strata on two threads,
+ * whatever thread and order they ran in. */
 static void test_batch_granted_threads(void)
 {
     CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
@@ -1480,7 +1481,7 @@ int vc_register_batch_suite(void)
                        test_batch_cache_keys) == NULL
         || CU_add_test(s, "batch: report escapes, undefined R-hat",
                        test_batch_report_escapes) == NULL
-        || CU_add_test(s, "batch: threads granted inside units",
+        || CU_add_test(s, "batch: chains on the threads units left free",
                        test_batch_granted_threads) == NULL
         || CU_add_test(s, "batch: progress on a terminal",
                        test_batch_progress) == NULL
