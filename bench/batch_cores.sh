@@ -25,7 +25,8 @@
 #   wall x threads), work share (mean of min(R threads, T) / T over the
 #   samples), the same over the units phase only (up to the newest file
 #   in DIR/cache: units are written as they finish) and the share of that
-#   phase's samples with every thread at work, the load average before.
+#   phase's samples with every thread at work, the load average before,
+#   and the peak resident memory (MB).
 set -eu
 
 strata=100
@@ -59,7 +60,7 @@ if [ ! -f "$data" ]; then
         --strata site $args --seed 5 -o "$data"
 fi
 
-echo "threads,strata,wall_s,cpu_s,strata_per_s,core_use,work_share,units_phase_s,units_work_share,units_all_busy,load"
+echo "threads,strata,wall_s,cpu_s,strata_per_s,core_use,work_share,units_phase_s,units_work_share,units_all_busy,load,max_rss_mb"
 for t in $threads; do
     dir=$out/run-t$t
     rm -rf "$dir"
@@ -67,7 +68,7 @@ for t in $threads; do
     : > "$samples"
     load=$(cut -d' ' -f1 /proc/loadavg)
     start=$(date +%s.%N)
-    /usr/bin/time -f "%e %U %S" -o "$out/time-t$t" \
+    /usr/bin/time -f "%e %U %S %M" -o "$out/time-t$t" \
         "$vc" batch "$data" --strata site --methods "$methods" \
         --threads "$t" -q --out "$dir" "$@" > /dev/null &
     tpid=$!
@@ -86,14 +87,14 @@ for t in $threads; do
     wait "$tpid"
     # newest unit file, with sub-second precision
     last=$(find "$dir/cache" -name '*.json' -printf '%T@\n' | sort -n | tail -1)
-    read -r wall user sys < "$out/time-t$t"
+    read -r wall user sys rss < "$out/time-t$t"
     awk -v t="$t" -v s="$strata" -v start="$start" -v wall="$wall" \
-        -v user="$user" -v sys="$sys" -v last="$last" -v load="$load" '
+        -v user="$user" -v sys="$sys" -v rss="$rss" -v last="$last" -v load="$load" '
         { n++; r = $4 > t ? t : $4; w += r / t
           if ($1 <= last) { nu++; wu += r / t; full += (r >= t) } }
-        END { cpu = user + sys
-          printf "%d,%d,%.1f,%.1f,%.3f,%.0f%%,%.0f%%,%.1f,%.0f%%,%.0f%%,%s\n",
+        END { cpu = user + sys; if (n == 0) n = 1; if (nu == 0) nu = 1
+          printf "%d,%d,%.1f,%.1f,%.3f,%.0f%%,%.0f%%,%.1f,%.0f%%,%.0f%%,%s,%.0f\n",
                  t, s, wall, cpu, s / wall, 100 * cpu / (wall * t),
                  100 * w / n, last - start, 100 * wu / nu, 100 * full / nu,
-                 load }' "$samples"
+                 load, rss / 1024 }' "$samples"
 done
