@@ -13,6 +13,8 @@
  *
  * Results carry no run times: a result depends on its inputs alone.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +58,10 @@ void cli_batch_help(FILE *f)
         {"seed", "every stratum's random streams derive from S and the "
                  "stratum's name, so results do not depend on order, "
                  "threads or the other strata in the file", NULL},
-        {"threads", "strata run in parallel on N threads", "all cores"},
+        {"threads", "the units (stratum x method x variant) share N "
+                    "threads, the costliest first; a thread with no unit "
+                    "left runs the chains of an lcm unit still running",
+         "all cores"},
         {"quiet", "no progress on standard error", NULL},
         {"covariates",
          "categorical columns (e.g. sex,age,form) that enter the log-linear "
@@ -83,7 +88,9 @@ void cli_batch_help(FILE *f)
         "Standard output gets one headline per stratum and the report's\n"
         "path.  Standard error, when it is a terminal, shows progress:\n"
         "units and strata done, units computed per second and the time\n"
-        "left at that rate (-q: none).  The outputs never depend on it.\n"
+        "left, from the time each unit is expected to take (lcm's chains\n"
+        "most, the closed forms least: they run in that order; -q:\n"
+        "none).  The outputs never depend on it, nor on the order.\n"
         "When two or more of loglinear, lcm, dga and independence run, the\n"
         "headline quotes their synthesis (see victimcount estimate\n"
         "--help): results.csv gains agree, quote_lower and quote_upper,\n"
@@ -218,9 +225,15 @@ static void show_progress(const cli_batch_plan *p, size_t i, const char *by)
         fprintf(stderr, ", %.3g units/s", (double)p->done / elapsed);
     }
     if (p->done > 0 && p->done < p->ntodo) {
-        double eta = elapsed * (double)(p->ntodo - p->done)
-                     / (double)p->done;
-        fprintf(stderr, ", ETA %.0f s", eta);
+        /* the units run the costliest first, so the units left are
+         * cheaper than those done: the time left is weighed by their
+         * estimated costs (batch_unit_cost), not counted in units */
+        double eta = p->cost_done > 0.0
+                         ? elapsed * (p->cost_todo - p->cost_done)
+                               / p->cost_done
+                         : elapsed * (double)(p->ntodo - p->done)
+                               / (double)p->done;
+        fprintf(stderr, ", ETA %.0f s", eta > 0.0 ? eta : 0.0);
     }
     if (p->progress == CLI_PROGRESS_LINES) {
         fputc('\n', stderr);
@@ -240,6 +253,7 @@ void batch_progress_start(cli_batch_plan *p, cli_progress progress)
 void cli_batch_unit_done(cli_batch_plan *p, size_t i, const char *by)
 {
     p->done++;
+    p->cost_done += p->units[i].cost;
     if (--p->left[p->units[i].stratum] == 0) {
         p->sdone++;
     }
@@ -251,49 +265,70 @@ size_t cli_batch_ndone(const cli_batch_plan *p)
     return p->nunits - p->ntodo + p->done;
 }
 
+/* Compute unit i on `threads` threads and store its file; CLI_EXIT_*. */
+static int run_unit(cli_batch_plan *p, size_t i, int threads)
+{
+    json_t *unit = cli_batch_unit_compute(p, i, threads);
+    char *text = unit ? cli_batch_unit_serialise(unit) : NULL;
+    json_decref(unit);
+    int wrc = CLI_EXIT_INTERNAL;
+    if (text == NULL) {
+        cli_error("batch: out of memory in unit %s", p->units[i].name);
+    } else {
+        wrc = cli_batch_unit_store(p, i, text, strlen(text));
+    }
+    free(text);
+    return wrc;
+}
+
 int cli_batch_run_local(cli_batch_plan *p)
 {
-    /* Strata in parallel, each unit's own methods serial inside (nested
-     * parallelism would oversubscribe the cores; the results are the same
-     * either way).  With fewer units than threads, the units run one after
-     * the other and use the threads inside. */
+    /* The units (stratum x method x variant) are tasks of one team of up
+     * to `threads` threads, created the costliest first, so that a thread
+     * takes the next unit as soon as it is free.  Inside a unit, an lcm
+     * unit's chains are tasks of the same team (models/chains.c): once no
+     * unit waits, the free threads run the chains of the units still
+     * running instead of idling at the end.  Other parallel regions
+     * inside a unit run on its thread.  The results are the same on any
+     * number of threads: every unit and chain draws from streams of its
+     * own, and the outputs are assembled from the cache in unit order. */
     const cli_options *o = &p->o;
     size_t ntodo = p->ntodo;
     int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-    int outer = (size_t)threads < ntodo ? threads : (int)ntodo;
-    if (outer > 1) {
-        omp_set_max_active_levels(1);
+    int team = (size_t)threads < ntodo ? threads : (int)ntodo;
+    int stop = CLI_EXIT_OK; /* a unit file could not be written */
+    if (team <= 1) {
+        /* one unit at a time, each with the batch's threads inside */
+        for (size_t k = 0; k < ntodo && stop == CLI_EXIT_OK; k++) {
+            stop = run_unit(p, p->todo[k], o->threads);
+            cli_batch_unit_done(p, p->todo[k], NULL);
+        }
+        cli_batch_progress_end(p);
+        return stop;
     }
-    int inner = outer > 1 ? 1 : o->threads;
-    int stop = 0; /* a unit file could not be written: run no more */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(outer > 1 ? outer : 1) if (outer > 1)
+    omp_set_max_active_levels(1);
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+#pragma omp parallel num_threads(team) shared(stop, mu)
+#pragma omp single
     for (size_t k = 0; k < ntodo; k++) {
-        int stopped;
-#pragma omp atomic read
-        stopped = stop;
-        if (stopped) {
-            continue;
-        }
         size_t i = p->todo[k];
-        json_t *unit = cli_batch_unit_compute(p, i, inner);
-        char *text = unit ? cli_batch_unit_serialise(unit) : NULL;
-        json_decref(unit);
-        int wrc = CLI_EXIT_INTERNAL;
-        if (text == NULL) {
-            cli_error("batch: out of memory in unit %s", p->units[i].name);
-        } else {
-            wrc = cli_batch_unit_store(p, i, text, strlen(text));
-        }
-        free(text);
-#pragma omp critical(batch_progress)
+#pragma omp task firstprivate(i) shared(stop, mu)
         {
-            if (wrc != CLI_EXIT_OK) {
-#pragma omp atomic write
-                stop = wrc;
+            pthread_mutex_lock(&mu);
+            int stopped = stop != CLI_EXIT_OK;
+            pthread_mutex_unlock(&mu);
+            if (!stopped) {
+                int wrc = run_unit(p, i, 1);
+                pthread_mutex_lock(&mu);
+                if (wrc != CLI_EXIT_OK && stop == CLI_EXIT_OK) {
+                    stop = wrc;
+                }
+                cli_batch_unit_done(p, i, NULL);
+                pthread_mutex_unlock(&mu);
             }
-            cli_batch_unit_done(p, i, NULL);
         }
     }
+    pthread_mutex_destroy(&mu);
     cli_batch_progress_end(p);
     return stop;
 }

@@ -164,6 +164,44 @@ static void remove_stale_temporaries(const char *dir)
     closedir(dp);
 }
 
+/* qsort order of the units to do: the costliest first (Graham's
+ * longest-processing-time rule, batch_unit_cost), equal costs in unit
+ * order, so the order is the same on every run. */
+typedef struct {
+    double cost;
+    size_t i;
+} unit_order;
+
+static int costlier_first(const void *a, const void *b)
+{
+    const unit_order *x = a, *y = b;
+    if (x->cost != y->cost) {
+        return x->cost > y->cost ? -1 : 1;
+    }
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* p->todo in the order of costlier_first; 0, or -1 when out of memory */
+static int order_todo(cli_batch_plan *p)
+{
+    unit_order *u = malloc((p->ntodo ? p->ntodo : 1) * sizeof *u);
+    if (u == NULL) {
+        return -1;
+    }
+    p->cost_todo = 0.0;
+    for (size_t k = 0; k < p->ntodo; k++) {
+        u[k].i = p->todo[k];
+        u[k].cost = p->units[u[k].i].cost;
+        p->cost_todo += u[k].cost;
+    }
+    qsort(u, p->ntodo, sizeof *u, costlier_first);
+    for (size_t k = 0; k < p->ntodo; k++) {
+        p->todo[k] = u[k].i;
+    }
+    free(u);
+    return 0;
+}
+
 int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
 {
     if (make_dir(p->o.batch.out_dir) != 0 || make_dir(p->cache) != 0) {
@@ -188,6 +226,13 @@ int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress)
     }
     for (size_t s = 0; s < p->sd->ntables; s++) {
         p->sdone += p->left[s] == 0;
+    }
+    /* Which unit runs when never changes a result (each unit's streams
+     * are its own) nor an output (assembled from the cache in unit
+     * order); it decides whether the cores idle at the end. */
+    if (order_todo(p) != 0) {
+        cli_error("out of memory");
+        return CLI_EXIT_INTERNAL;
     }
     batch_progress_start(p, progress);
     return CLI_EXIT_OK;

@@ -36,6 +36,9 @@ typedef struct {
     json_t *loaded;          /* the unit file's contents */
     const cli_cov_stratum *cs; /* with --covariates, the loglinear unit of
                                 a stratum: its model with covariates */
+    double cost;             /* its estimated run time on one core, in
+                                seconds (batch_unit_cost): the order the
+                                units are computed in and the time left */
 } batch_unit;
 
 /* A variant of one stratum's table, before it is paired with methods. */
@@ -62,8 +65,11 @@ struct cli_batch_plan {
     batch_unit *units;
     size_t nunits;
     char cache[4096];        /* DIR/cache */
-    size_t *todo;            /* units not in the cache, in unit order */
+    size_t *todo;            /* units not in the cache, the costliest
+                                first (batch_cache.c) */
     size_t ntodo;
+    double cost_todo;        /* their estimated cost, in all */
+    double cost_done;        /* of those finished in this run */
     size_t *left;            /* per stratum, its units not yet done */
     size_t done, sdone;      /* units and strata finished */
     cli_progress progress;
@@ -81,6 +87,10 @@ json_t *batch_row_to_json(const cli_result *r);
 void batch_row_from_json(const json_t *j, const vc_table *t,
                          const char *method, cli_result *r);
 json_t *batch_load_unit(const batch_unit *u);
+
+/* batch_plan.c: u's estimated run time on one core in seconds
+ * (u->cost). */
+void batch_unit_cost(batch_unit *u, const cli_options *o);
 
 /* batch.c: start the progress display (NONE under --quiet). */
 void batch_progress_start(cli_batch_plan *p, cli_progress progress);

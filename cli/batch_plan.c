@@ -272,6 +272,70 @@ static int unit_key(batch_unit *u, const cli_batch_plan *p)
     return 0;
 }
 
+/* Decomposable graphs on J vertices (OEIS A058862), the models exact
+ * graph averaging sums over; above 5 lists dga samples graphs instead. */
+static double dga_graphs(size_t J)
+{
+    static const double g[] = {1, 1, 2, 8, 61, 822};
+    return J < sizeof g / sizeof g[0] ? g[J] : 822.0;
+}
+
+/* The cost model orders the units (the costliest start first, so that
+ * the last ones to start are short and every thread stays busy until the
+ * end; Graham 1969, "Bounds on multiprocessing timing anomalies", SIAM
+ * J. Appl. Math. 17(2), the longest-processing-time rule) and weighs the
+ * time left in the progress line.  Only the ratios matter, and only
+ * roughly: the figures are this 2-core VM's (bench/RESULTS.md, issue 20),
+ *   lcm: 4.3 us a sweep a chain with 15 patterns and 10 classes
+ *        (1.9 s for 4 x 110,000 sweeps, whatever N), linear in the
+ *        patterns times the classes; tempering runs every replica;
+ *   dga: about 1 ns per graph and point of the n0 grid (Kosovo 61 graphs
+ *        x 110,000 points: 6 ms), the grid about 25 n wide by default;
+ *   loglinear: the stepwise fits grow with the 2^J cells, about 10 ms
+ *        on 4 lists, each bootstrap resample a fit of its own;
+ *   the closed forms (chapman, pairwise, chao, ...): microseconds.
+ * A unit with --until-converged may take more rounds than its first;
+ * that cannot be known before it runs. */
+void batch_unit_cost(batch_unit *u, const cli_options *o)
+{
+    const vc_table *t = u->t;
+    const char *m = u->m->name;
+    double J = (double)t->J, cells = (double)t->npat;
+    double n = 0.0;
+    for (size_t i = 0; i < t->npat; i++) {
+        n += (double)t->count[i];
+    }
+    if (u->why[0] != '\0' || t->J < 2) {
+        u->cost = 0.0; /* a row saying why */
+    } else if (strcmp(m, "lcm") == 0) {
+        double sweeps = (double)o->lcm.chains
+                        * (double)(o->lcm.burnin + o->lcm.iterations);
+        double replicas = o->lcm.sampler == VC_LCM_SAMPLER_TEMPERING
+                                  || o->lcm.sampler
+                                         == VC_LCM_SAMPLER_TEMPERING_SPLITMERGE
+                              ? (double)o->lcm.temperatures
+                              : 1.0;
+        double classes = o->lcm.classes ? (double)o->lcm.classes : 10.0;
+        u->cost = sweeps * replicas
+                  * (1.0 + 0.22 * cells * classes / 10.0) * 1e-6;
+    } else if (strcmp(m, "dga") == 0) {
+        double grid = o->dga.n0_hi > o->dga.n0_lo
+                          ? (double)(o->dga.n0_hi - o->dga.n0_lo)
+                          : 25.0 * n + 1000.0;
+        u->cost = t->J > 5 || o->dga.mcmc ? 1.0
+                                          : 1e-9 * dga_graphs(t->J) * grid;
+    } else if (strcmp(m, "loglinear") == 0) {
+        double fits = o->interval == CLI_INTERVAL_BOOTSTRAP
+                          ? 1.0 + (double)o->loglinear.bootstrap : 1.0;
+        u->cost = 1e-3 * (cells + 1.0) * J * J / 16.0 * fits;
+        if (u->cs != NULL) {
+            u->cost *= (double)(1 + u->cs->nlevel);
+        }
+    } else {
+        u->cost = 1e-5;
+    }
+}
+
 /* --linkage-report FILE: the JSON that `link --report` wrote, read now
  * (a wrong file is refused before any estimate is computed) into
  * o->batch.linkage for the report.  It must have the threshold link
@@ -382,6 +446,7 @@ static int enumerate_cov_units(cli_batch_plan *p)
                     cli_error("out of memory");
                     return CLI_EXIT_INTERNAL;
                 }
+                batch_unit_cost(u, o);
                 snprintf(u->path, sizeof u->path, "%s/%s.json", p->cache,
                          u->key);
                 char lab[256];
@@ -495,6 +560,7 @@ static int enumerate_units(cli_batch_plan *p)
                     free(var);
                     return CLI_EXIT_INTERNAL;
                 }
+                batch_unit_cost(u, o);
                 snprintf(u->path, sizeof u->path, "%s/%s.json", p->cache,
                          u->key);
                 char lab[256];

@@ -592,7 +592,9 @@ const char *cli_batch_unit_name(const cli_batch_plan *p, size_t i);
  * left, find the units not yet cached and start the progress display
  * (NONE under --quiet whatever is asked).  CLI_EXIT_*. */
 int cli_batch_open_cache(cli_batch_plan *p, cli_progress progress);
-/* The units left to do, in unit order (*todo borrowed from p). */
+/* The units left to do, the costliest first (their estimated run times;
+ * equal ones in unit order), the order to hand them out in (*todo
+ * borrowed from p). */
 size_t cli_batch_todo(const cli_batch_plan *p, const size_t **todo);
 /* Compute unit i with `threads` OpenMP threads inside (0: OpenMP's
  * default) and return its unit file as JSON (returned; json_decref), or

@@ -342,8 +342,11 @@ static void run_chain(vc_lcm_chains *c, size_t i, uint64_t burn,
 
 /* Every chain runs `burn` burn-in steps then `sweeps` sweeps, in
  * parallel; one chain per iteration, so the schedule decides only which
- * thread runs a chain, never what the chain draws.  Returns the first
- * failing chain's status. */
+ * thread runs a chain, never what the chain draws.  Called from inside a
+ * running team (`victimcount batch` runs its units as tasks of one team),
+ * the chains are tasks of that team: a thread with no unit of its own
+ * runs another unit's chains rather than wait, and the taskloop ends when
+ * every chain has.  Returns the first failing chain's status. */
 int vci_chains_run(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
                    vc_error *err)
 {
@@ -354,9 +357,17 @@ int vci_chains_run(vc_lcm_chains *c, uint64_t burn, uint64_t sweeps,
     if ((size_t)nthreads > c->nchains) {
         nthreads = (int)c->nchains;
     }
+    if (omp_get_active_level() > 0) {
+        uint64_t steps = c->steps;
+#pragma omp taskloop grainsize(1) shared(c) firstprivate(burn, sweeps, steps)
+        for (size_t i = 0; i < c->nchains; i++) {
+            run_chain(c, i, burn, sweeps, steps);
+        }
+    } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (size_t i = 0; i < c->nchains; i++) {
-        run_chain(c, i, burn, sweeps, c->steps);
+        for (size_t i = 0; i < c->nchains; i++) {
+            run_chain(c, i, burn, sweeps, c->steps);
+        }
     }
     c->steps += burn + sweeps;
     for (size_t i = 0; i < c->nchains; i++) {

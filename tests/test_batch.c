@@ -844,6 +844,39 @@ static void test_batch_report_escapes(void)
     free(csv);
 }
 
+/* A batch with fewer units than threads runs an lcm unit's chains on the
+ * threads that have no unit (tasks of the batch's team,
+ * cli_batch_run_local): the cache files and outputs are the bytes of one
+ * thread, and of the same units among many strata on two threads,
+ * whatever thread and order they ran in. */
+static void test_batch_granted_threads(void)
+{
+    CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
+                             "grep -E '^(Tajikistan,2005|Kazakhstan,2003),' "
+                             "data/examples/central-asia.csv) > %s/two.csv",
+                             tmpdir), 0);
+    static const char *const runs[] = {"g1", "g3", "g8"};
+    static const int threads[] = {1, 3, 8};
+    for (size_t r = 0; r < 3; r++) {
+        CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/two.csv " BATCH_FAST
+                                 " --methods chapman,loglinear,lcm,dga "
+                                 "--threads %d --out %s/%s >%s/%s.out "
+                                 "2>&1", vc_test_cli(), tmpdir, threads[r],
+                                 tmpdir, runs[r], tmpdir, runs[r]), 0);
+    }
+    CU_ASSERT(same_output("g1", "g3"));
+    CU_ASSERT(same_output("g1", "g8"));
+    CU_ASSERT_EQUAL(sh("diff -r %s/g1/cache %s/g3/cache && diff -r "
+                       "%s/g1/cache %s/g8/cache", tmpdir, tmpdir, tmpdir,
+                       tmpdir), 0);
+    /* the same units inside the nine-stratum batch on two threads */
+    CU_ASSERT_EQUAL_FATAL(batch("g9", "--methods chapman,loglinear,lcm,dga "
+                                      "--threads 2"), 0);
+    CU_ASSERT_EQUAL(sh("for f in %s/g1/cache/*.json; do cmp -s \"$f\" "
+                       "%s/g9/cache/$(basename \"$f\") || exit 1; done",
+                       tmpdir, tmpdir), 0);
+}
+
 /* On a terminal, batch shows units and strata done, units per second
  * and the time left; -q silences it (and changes no output file). */
 static void test_batch_progress(void)
@@ -1448,6 +1481,8 @@ int vc_register_batch_suite(void)
                        test_batch_cache_keys) == NULL
         || CU_add_test(s, "batch: report escapes, undefined R-hat",
                        test_batch_report_escapes) == NULL
+        || CU_add_test(s, "batch: chains on the threads units left free",
+                       test_batch_granted_threads) == NULL
         || CU_add_test(s, "batch: progress on a terminal",
                        test_batch_progress) == NULL
         || CU_add_test(s, "central-asia example reproducible",

@@ -5,10 +5,11 @@
  *
  * Rank 0 is the master.  It reads the file, enumerates the units exactly
  * as `victimcount batch` does and skips those already in DIR/cache.  It
- * hands out one unit at a time, in unit order, to whichever worker is
- * free: units differ in cost by orders of magnitude (Chapman on three
- * lists takes microseconds, a latent-class model minutes), so a static
- * split would leave ranks idle.  A worker computes its unit with
+ * hands out one unit at a time, the costliest first (cli_batch_todo), to
+ * whichever worker is free: units differ in cost by orders of magnitude
+ * (Chapman on three lists takes microseconds, a latent-class model
+ * minutes), so a static split would leave ranks idle, and the cheap units
+ * last fill the ranks while the last expensive ones finish.  A worker computes its unit with
  * cli_batch_unit_compute, the code `victimcount batch` runs, with its own
  * OpenMP threads inside the unit, and sends the serialised unit file back
  * as soon as it is done (MPI_Send of the bytes).  The master checks it,
