@@ -913,8 +913,22 @@ static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
  * sides of m.  The sum of chords and tangents is linear, so it is largest
  * at an end.  *smax gets the largest of the values at the three probes.
  */
+static double probe_line(const vci_dga_terms *gr, const probe *pb,
+                          double ha, double hb, double *smax, double *ea,
+                          double *eb);
+
 static double probe_bound(const vci_dga_terms *gr, const probe *pb,
                           double ha, double hb, double *smax)
+{
+    double ea, eb;
+    return probe_line(gr, pb, ha, hb, smax, &ea, &eb);
+}
+
+/* probe_bound, with the line's values at the block's ends (slack
+ * included) in *ea and *eb. */
+static double probe_line(const vci_dga_terms *gr, const probe *pb,
+                         double ha, double hb, double *smax, double *ea,
+                         double *eb)
 {
     double la = pb[0].m - ha * pb[0].dm, lb = pb[0].m + hb * pb[0].dm;
     double va = pb[0].a, vm = pb[0].m, vb = pb[0].b;
@@ -935,7 +949,36 @@ static double probe_bound(const vci_dga_terms *gr, const probe *pb,
     double m = va > vm ? va : vm;
     *smax = m > vb ? m : vb;
     /* the slack covers rounding in the rows' running sums */
+    *ea = la + 1e-3;
+    *eb = lb + 1e-3;
     return (la > lb ? la : lb) + 1e-3;
+}
+
+/*
+ * A lower bound of graph gr's log posterior on a block from its terms'
+ * probes, the mirror of probe_bound: a convex term lies above its tangent
+ * at m (over the integers, T(i) >= T(m) + (i - m) (T(m + 1) - T(m)) on
+ * both sides of m), a concave one above its chord.  The sum is linear:
+ * its values at the block's ends, less the slack of probe_bound, into
+ * *ea and *eb.
+ */
+static void probe_lower(const vci_dga_terms *gr, const probe *pb,
+                        double ha, double hb, double *ea, double *eb)
+{
+    double la = pb[0].a, lb = pb[0].b;
+    for (size_t k = 0; k < gr->nterm; k++) {
+        double c = gr->coef[k];
+        const probe *p = &pb[gr->subset[k]];
+        if (c > 0.0) {
+            la += c * (p->m - ha * p->dm);
+            lb += c * (p->m + hb * p->dm);
+        } else {
+            la += c * p->a;
+            lb += c * p->b;
+        }
+    }
+    *ea = la - 1e-3;
+    *eb = lb - 1e-3;
 }
 
 /*
@@ -1325,6 +1368,145 @@ static int avg_bound(avg_pass *p, vc_error *err)
     return VC_OK;
 }
 
+/* The largest value of graph gr's log posterior on br's block, from its
+ * rows (computed here if they are not yet). */
+static double block_max(const vci_dga_grid *g, block_rows *br,
+                        const vci_dga_terms *gr)
+{
+    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+    subs[0] = 0;
+    for (size_t t = 0; t < gr->nterm; t++) {
+        subs[t + 1] = gr->subset[t];
+    }
+    block_rows_need(g, br, subs, gr->nterm + 1);
+    double m = -INFINITY;
+    for (size_t i = 0; i < br->len; i++) {
+        double v = graph_at(br->row, gr, i);
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* Sum over the n points of a block of exp(line - M), for the line from a
+ * to b: a geometric series; where the line is nearly flat (it changes by
+ * under 2e-3), n times its largest value (upper = 1) or its smallest. */
+static double line_sum(double a, double b, double n, double M, int upper)
+{
+    double top = a > b ? a : b;
+    double d = n > 1.0 ? fabs(b - a) / (n - 1.0) : 0.0;
+    if (n * d < 2e-3) {
+        return n * vci_exp((upper ? top : a + b - top) - M);
+    }
+    return vci_exp(top - M) * (expm1(-n * d) / expm1(-d));
+}
+
+/* Below this (in log, relative to M) a graph's weights on a block count
+ * in the upper bound of the total as e^TAIL_FLOOR each: 4e-18, so even
+ * 10^9 such (graph, point) pairs add under 1e-8 to a total of at least
+ * the weight at M, about 1. */
+#define TAIL_FLOOR -40.0
+
+/*
+ * Between (2) and (3), for the automatic grid's widening: 1 when the
+ * share of the posterior in the top TAIL_FRACTION of the grid that
+ * vci_dga_finish would find is certainly above TAIL_TOL, so the grid is
+ * widened without the sum (3); 0 when that is not certain (then the sum
+ * decides, as always).  The weights (3) sums are those above the cut
+ * relative to M.  Per block and graph, the log posterior lies below the
+ * line of probe_line and above that of probe_lower (counted only where
+ * it is above the cut), so the sums of exp over those lines (line_sum;
+ * or the block's largest value times its length where (2) refined the
+ * bound) bound the block's weights; the tail's lower bound over the
+ * total's upper bound is a lower bound of the share.  The margin of 0.1%
+ * covers the rounding of the sums and of vci_exp.  Cost: the probes of
+ * (1) again, a few exps per block and graph.  Errors: VC_ENOMEM.
+ */
+static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
+{
+    const vci_dga_grid *g = p->g;
+    size_t nblock = p->nblock, ngraphs = p->ngraphs;
+    size_t tail0 = g->ngrid
+                   - (size_t)ceil(TAIL_FRACTION * (double)g->ngrid);
+    double *up = malloc(2 * nblock * sizeof *up);
+    double *low = up ? up + nblock : NULL;
+    *heavy = 0;
+    if (up == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    int alloc_failed = 0;
+#pragma omp parallel
+    {
+        pass_work pw;
+        pass_work_alloc(g, ngraphs, &pw);
+        if (!pw.ok) {
+#pragma omp atomic write
+            alloc_failed = 1;
+        }
+#pragma omp for schedule(dynamic, 8)
+        for (size_t b = 0; b < nblock; b++) {
+            if (!pw.ok) {
+                continue;
+            }
+            size_t i0, i1;
+            block_span(g, b, &i0, &i1);
+            double len = (double)(i1 - i0);
+            block_bounds(g, p->gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
+            block_rows_begin(g, b, &pw.br);
+            if (p->bloose[b] >= p->cut1) {
+                block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw.br,
+                             pw.ub, pw.sm);
+            }
+            double ha = (double)((i1 - 1 - i0) / 2);
+            double hb = (double)(i1 - 1 - i0) - ha;
+            double u = 0.0, l = 0.0;
+            for (size_t k = 0; k < ngraphs; k++) {
+                double lw = p->log_gw ? p->log_gw[k] : 0.0;
+                if (pw.ub[k] - pw.sm[k] > REFINE_GAP
+                    && pw.ub[k] + lw - p->M >= TAIL_FLOOR) {
+                    /* still loose (small n0): the block's largest value
+                     * from its rows */
+                    pw.ub[k] = block_max(g, &pw.br, &p->gt[k]) + 1e-3;
+                }
+                double x = pw.ub[k] + lw - p->M;
+                if (x < TAIL_FLOOR) {
+                    u += len * exp(TAIL_FLOOR);
+                    continue;
+                }
+                double ea, eb, smax;
+                probe_line(&p->gt[k], pw.pb, ha, hb, &smax, &ea, &eb);
+                if (pw.ub[k] < (ea > eb ? ea : eb)) {
+                    /* refined: the block's largest value */
+                    u += len * vci_exp(x);
+                } else {
+                    u += line_sum(ea + lw, eb + lw, len, p->M, 1);
+                }
+                if (i0 >= tail0) {
+                    probe_lower(&p->gt[k], pw.pb, ha, hb, &ea, &eb);
+                    if ((ea < eb ? ea : eb) + lw > p->cut + 1e-3) {
+                        l += line_sum(ea + lw, eb + lw, len, p->M, 0);
+                    }
+                }
+            }
+            up[b] = u;
+            low[b] = l;
+        }
+        pass_work_free(&pw);
+    }
+    if (!alloc_failed) {
+        double total = 0.0, tail = 0.0;
+        for (size_t b = 0; b < nblock; b++) {
+            total += up[b];
+            tail += low[b];
+        }
+        *heavy = tail > 1.001 * TAIL_TOL * total;
+    }
+    free(up);
+    if (alloc_failed) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    return VC_OK;
+}
+
 /* The factors some graph uses, numbered compactly in the order of their
  * codes, into p->ufac and each graph's slot[].  Errors: VC_ENOMEM. */
 static int avg_factors(avg_pass *p, vc_error *err)
@@ -1598,9 +1780,12 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     return VC_OK;
 }
 
-vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
-                               const uint32_t *edges, const double *log_gw,
-                               size_t ngraphs, vc_error *err)
+/* vci_dga_average; with heavy non-NULL, *heavy = 1 and no result (NULL,
+ * no error) when avg_tail_heavy finds the grid's top certainly holding
+ * more than TAIL_TOL. */
+static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
+                              const uint32_t *edges, const double *log_gw,
+                              size_t ngraphs, int *heavy, vc_error *err)
 {
     vc_dga_result *r = calloc(1, sizeof *r);
     avg_pass p;
@@ -1610,6 +1795,14 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     }
     if (status == VC_OK) {
         status = avg_bound(&p, err);
+    }
+    if (status == VC_OK && heavy != NULL) {
+        status = avg_tail_heavy(&p, heavy, err);
+        if (status == VC_OK && *heavy) {
+            avg_pass_free(&p);
+            vc_dga_result_free(r);
+            return NULL;
+        }
     }
     if (status == VC_OK) {
         status = avg_factors(&p, err);
@@ -1626,6 +1819,13 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         return NULL;
     }
     return r;
+}
+
+vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
+                               const uint32_t *edges, const double *log_gw,
+                               size_t ngraphs, vc_error *err)
+{
+    return average(g, o, edges, log_gw, ngraphs, NULL, err);
 }
 
 int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
@@ -1690,16 +1890,17 @@ void vci_dga_finish(const vc_table *t, vc_dga_result *r)
     }
 }
 
-/* The exact pass on the grid [lo, hi] over the given graphs. */
+/* The exact pass on the grid [lo, hi] over the given graphs; heavy as
+ * in average(). */
 static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
                                double delta, uint64_t lo, uint64_t hi,
                                const uint32_t *edges, size_t ngraphs,
-                               vc_error *err)
+                               int *heavy, vc_error *err)
 {
     vci_dga_grid g;
     vc_dga_result *r = NULL;
     if (vci_dga_grid_init(t, o, delta, lo, hi, 1, &g, err) == VC_OK) {
-        r = vci_dga_average(&g, o, edges, NULL, ngraphs, err);
+        r = average(&g, o, edges, NULL, ngraphs, heavy, err);
     }
     vci_dga_grid_free(&g);
     return r;
@@ -1723,7 +1924,15 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
     }
     vc_dga_result *r = NULL;
     for (int widen = 0;; widen++) {
-        r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs, err);
+        /* a grid that will be widened anyway is left before its sum */
+        int heavy = 0;
+        int may_widen = automatic && widen < VCI_DGA_MAX_WIDEN;
+        r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs,
+                     may_widen ? &heavy : NULL, err);
+        if (heavy) {
+            hi = lo + 2 * (hi - lo);
+            continue;
+        }
         if (r != NULL) {
             vci_dga_finish(t, r);
         }
