@@ -1828,6 +1828,167 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     return average(g, o, edges, log_gw, ngraphs, NULL, err);
 }
 
+/* Running sums kept for the draws of n0: at most this many doubles, so
+ * 8 MB whatever the grid. */
+#define N0_CUM_DOUBLES (1u << 20)
+
+/* Graph gr's log posterior on br's block into v[0..len): the base, then
+ * each term times its coefficient, in term order (the order of whole
+ * rows). */
+static void graph_values(const block_rows *br, const vci_dga_terms *gr,
+                         double *restrict v)
+{
+    const double *restrict b0 = br->row[0];
+    size_t len = br->len;
+    for (size_t i = 0; i < len; i++) {
+        v[i] = b0[i];
+    }
+    for (size_t k = 0; k < gr->nterm; k++) {
+        const double *restrict d = br->row[gr->subset[k]];
+        double c = gr->coef[k];
+        for (size_t i = 0; i < len; i++) {
+            v[i] += c * d[i];
+        }
+    }
+}
+
+/* The rows graph gr reads on br's block (the base and its terms). */
+static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
+                            const vci_dga_terms *gr)
+{
+    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+    subs[0] = 0;
+    for (size_t t = 0; t < gr->nterm; t++) {
+        subs[t + 1] = gr->subset[t];
+    }
+    block_rows_need(g, br, subs, gr->nterm + 1);
+}
+
+/* The work of vci_dga_n0: one block's rows and values. */
+typedef struct {
+    block_rows br;
+    double *v; /* AVG_BLOCK */
+} n0_work;
+
+int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
+                    const uint32_t *edges, size_t ngraphs, vc_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->g = g;
+    s->ngraphs = ngraphs;
+    s->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+    size_t per = N0_CUM_DOUBLES / (ngraphs ? ngraphs : 1);
+    per = per ? per : 1;
+    s->cs = (s->nblock + per - 1) / per;
+    s->cs = s->cs ? s->cs : 1;
+    s->nck = (s->nblock + s->cs - 1) / s->cs;
+    n0_work *w = calloc(1, sizeof *w);
+    s->work = w;
+    s->gt = malloc((ngraphs ? ngraphs : 1) * sizeof *s->gt);
+    s->top = malloc((ngraphs ? ngraphs : 1) * sizeof *s->top);
+    size_t ncum = ngraphs * s->nck;
+    s->cum = malloc((ncum > 0 ? ncum : 1) * sizeof *s->cum);
+    if (w == NULL || s->gt == NULL || s->top == NULL || s->cum == NULL
+        || !g->lazy || !block_rows_alloc(g, &w->br)
+        || (w->v = malloc(AVG_BLOCK * sizeof *w->v)) == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    for (size_t k = 0; k < ngraphs; k++) {
+        vci_dga_terms_build(g->J, edges[k], &s->gt[k]);
+        s->top[k] = -INFINITY;
+    }
+    /* (1) each graph's largest value */
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_rows_begin(g, b, &w->br);
+        for (size_t k = 0; k < ngraphs; k++) {
+            graph_rows_need(g, &w->br, &s->gt[k]);
+            graph_values(&w->br, &s->gt[k], w->v);
+            double m = s->top[k];
+            for (size_t i = 0; i < w->br.len; i++) {
+                m = w->v[i] > m ? w->v[i] : m;
+            }
+            s->top[k] = m;
+        }
+    }
+    /* (2) the running sums, point by point in grid order */
+    double *sum = calloc(ngraphs ? ngraphs : 1, sizeof *sum);
+    if (sum == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_rows_begin(g, b, &w->br);
+        for (size_t k = 0; k < ngraphs; k++) {
+            graph_rows_need(g, &w->br, &s->gt[k]);
+            graph_values(&w->br, &s->gt[k], w->v);
+            double a = sum[k], top = s->top[k];
+            for (size_t i = 0; i < w->br.len; i++) {
+                a += exp(w->v[i] - top);
+            }
+            sum[k] = a;
+            if ((b + 1) % s->cs == 0 || b + 1 == s->nblock) {
+                s->cum[k * s->nck + b / s->cs] = a;
+            }
+        }
+    }
+    free(sum);
+    return VC_OK;
+}
+
+double vci_dga_n0_total(const vci_dga_n0 *s, size_t k)
+{
+    return s->cum[k * s->nck + s->nck - 1];
+}
+
+size_t vci_dga_n0_find(vci_dga_n0 *s, size_t k, double u)
+{
+    const vci_dga_grid *g = s->g;
+    n0_work *w = s->work;
+    const double *cum = s->cum + k * s->nck;
+    /* the first span whose running sum at its end exceeds u */
+    size_t a = 0, b = s->nck;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cum[mid] > u) {
+            b = mid;
+        } else {
+            a = mid + 1;
+        }
+    }
+    if (a == s->nck) {
+        return g->ngrid - 1;
+    }
+    double acc = a > 0 ? cum[a - 1] : 0.0, top = s->top[k];
+    size_t b1 = (a + 1) * s->cs < s->nblock ? (a + 1) * s->cs : s->nblock;
+    for (size_t blk = a * s->cs; blk < b1; blk++) {
+        block_rows_begin(g, blk, &w->br);
+        graph_rows_need(g, &w->br, &s->gt[k]);
+        graph_values(&w->br, &s->gt[k], w->v);
+        for (size_t i = 0; i < w->br.len; i++) {
+            acc += exp(w->v[i] - top);
+            if (acc > u) {
+                return w->br.i0 + i;
+            }
+        }
+    }
+    return g->ngrid - 1;
+}
+
+void vci_dga_n0_free(vci_dga_n0 *s)
+{
+    n0_work *w = s->work;
+    if (w != NULL) {
+        block_rows_free(&w->br);
+        free(w->v);
+        free(w);
+    }
+    free(s->gt);
+    free(s->top);
+    free(s->cum);
+    memset(s, 0, sizeof *s);
+}
+
 int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
                   vc_dga_opts *o, double *delta, uint64_t *lo, uint64_t *hi,
                   vc_error *err)
