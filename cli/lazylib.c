@@ -1,21 +1,23 @@
 /*
  * lazylib.c: the libraries that only some commands use (cairo for the
- * report's figures, libmicrohttpd and SQLite for `serve`), loaded with
+ * report's figures, libmicrohttpd and SQLite for `serve`, GLPK for the
+ * log-linear fits' existence check, ICU for record linkage), loaded with
  * dlopen at their first call instead of at every start of the command.
  *
  * Why: the dynamic loader maps and relocates every library a binary
- * needs before main(), and these three bring about thirty more with them
- * (pixman, freetype, fontconfig, X11 for cairo; GnuTLS, nettle, gmp, p11-kit
- * for libmicrohttpd): two thirds of the start-up of `victimcount
- * --version` (bench/RESULTS.md), paid by every `estimate`.
+ * needs before main(), and these bring about thirty more with them
+ * (pixman, freetype, fontconfig, X11 for cairo; GnuTLS, gmp, p11-kit for
+ * libmicrohttpd; libstdc++ and ICU's 30 MB of data; SuiteSparse for
+ * GLPK): most of the start-up of `victimcount --version`
+ * (bench/RESULTS.md), paid by every `estimate`.
  *
  * How: this file defines each function the CLI and the library it links
  * call, with the library's own prototype (its header is included, so a
  * wrong one does not compile); each forwards to the function of the real
  * library, found with dlsym once per library (pthread_once: `serve` calls
  * SQLite from several threads).  With these definitions in the binary, the
- * link's --as-needed drops the three libraries from its dependencies.
- * libvictimcount.so itself still links cairo as usual (its users, the
+ * link's --as-needed drops these libraries from its dependencies.
+ * libvictimcount.so itself still links them as usual (its users, the
  * bindings, are unchanged).  A library that cannot be loaded is a broken
  * installation: the command says which and exits with status 70
  * (EX_SOFTWARE).
@@ -28,15 +30,24 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <glpk.h>
 #include <microhttpd.h>
 #include <sqlite3.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/uvernum.h>
 
 /* The run-time names (sonames) of Debian 12's libcairo2,
- * libmicrohttpd12 and libsqlite3-0, the packages behind the -dev ones
- * the Makefile installs. */
+ * libmicrohttpd12, libsqlite3-0 and libglpk40, the packages behind the
+ * -dev ones the Makefile installs; ICU's carries its major version, which
+ * its headers state (and every ICU function name carries, through the
+ * headers' renaming macros). */
 #define CAIRO_SONAME "libcairo.so.2"
 #define MHD_SONAME "libmicrohttpd.so.12"
 #define SQLITE_SONAME "libsqlite3.so.0"
+#define GLPK_SONAME "libglpk.so.40"
+#define ICU_SONAME "libicuuc.so." U_ICU_VERSION_SHORT
 
 /* The functions used, as X(return type, name, (parameters), (arguments))
  * for those that return a value and V(name, (parameters), (arguments))
@@ -173,11 +184,60 @@
       (sqlite3 * db, const char *name, int mode, int *nlog, int *nckpt),   \
       (db, name, mode, nlog, nckpt))
 
+/* GLPK, for the existence check of the log-linear fits
+ * (estimators/exist.c, covfit.c). */
+#define GLPK_FUNCS(X, V)                                                    \
+    X(int, glp_add_cols, (glp_prob * P, int ncs), (P, ncs))                \
+    X(int, glp_add_rows, (glp_prob * P, int nrs), (P, nrs))                \
+    X(glp_prob *, glp_create_prob, (void), ())                             \
+    V(glp_delete_prob, (glp_prob * P), (P))                                \
+    X(double, glp_get_obj_val, (glp_prob * P), (P))                        \
+    X(int, glp_get_status, (glp_prob * P), (P))                            \
+    V(glp_init_smcp, (glp_smcp * parm), (parm))                            \
+    V(glp_load_matrix,                                                     \
+      (glp_prob * P, int ne, const int ia[], const int ja[],               \
+       const double ar[]),                                                 \
+      (P, ne, ia, ja, ar))                                                 \
+    V(glp_set_col_bnds,                                                    \
+      (glp_prob * P, int j, int type, double lb, double ub),               \
+      (P, j, type, lb, ub))                                                \
+    V(glp_set_obj_coef, (glp_prob * P, int j, double coef), (P, j, coef))  \
+    V(glp_set_obj_dir, (glp_prob * P, int dir), (P, dir))                  \
+    V(glp_set_row_bnds,                                                    \
+      (glp_prob * P, int i, int type, double lb, double ub),               \
+      (P, i, type, lb, ub))                                                \
+    X(int, glp_simplex, (glp_prob * P, const glp_smcp *parm), (P, parm))
+
+/* ICU, for the normalisation of names in record linkage
+ * (link/normalise.c). */
+#define ICU_FUNCS(X, V)                                                     \
+    X(const char *, u_errorName, (UErrorCode code), (code))                \
+    X(UBool, u_isUWhiteSpace, (UChar32 c), (c))                            \
+    X(UBool, u_isalpha, (UChar32 c), (c))                                  \
+    X(UChar *, u_strFromUTF8,                                              \
+      (UChar * dest, int32_t destCapacity, int32_t *pDestLength,           \
+       const char *src, int32_t srcLength, UErrorCode *pErrorCode),        \
+      (dest, destCapacity, pDestLength, src, srcLength, pErrorCode))       \
+    X(int32_t, unorm2_getDecomposition,                                    \
+      (const UNormalizer2 *norm2, UChar32 c, UChar *decomposition,         \
+       int32_t capacity, UErrorCode *pErrorCode),                          \
+      (norm2, c, decomposition, capacity, pErrorCode))                     \
+    X(const UNormalizer2 *, unorm2_getNFDInstance,                         \
+      (UErrorCode * pErrorCode), (pErrorCode))                             \
+    X(const UNormalizer2 *, unorm2_getNFKCCasefoldInstance,                \
+      (UErrorCode * pErrorCode), (pErrorCode))                             \
+    X(int32_t, unorm2_normalize,                                           \
+      (const UNormalizer2 *norm2, const UChar *src, int32_t length,        \
+       UChar *dest, int32_t capacity, UErrorCode *pErrorCode),             \
+      (norm2, src, length, dest, capacity, pErrorCode))
+
 /* Per library: a table of pointers, its pthread_once and loader. */
 #define PTR_X(ret, name, params, args) ret(*name) params;
 #define PTR_V(name, params, args) void(*name) params;
-#define SYM_X(ret, name, params, args) lazy_sym(h, soname, #name, &t->name, \
-                                                sizeof t->name);
+#define STR_(x) #x
+#define STR(x) STR_(x) /* after macro expansion: ICU's versioned names */
+#define SYM_X(ret, name, params, args) lazy_sym(h, soname, STR(name),      \
+                                                &t->name, sizeof t->name);
 #define SYM_V(name, params, args) SYM_X(void, name, params, args)
 
 /* dlsym's object pointer into a function pointer of size size at dst
@@ -224,6 +284,8 @@ static void *lazy_open(const char *soname)
 LAZY_LIB(cairo, CAIRO_FUNCS, CAIRO_SONAME)
 LAZY_LIB(mhd, MHD_FUNCS, MHD_SONAME)
 LAZY_LIB(sqlite, SQLITE_FUNCS, SQLITE_SONAME)
+LAZY_LIB(glpk, GLPK_FUNCS, GLPK_SONAME)
+LAZY_LIB(icu, ICU_FUNCS, ICU_SONAME)
 
 /* The forwarding definitions. */
 #define CAIRO_X(ret, name, params, args)                                    \
@@ -238,8 +300,18 @@ LAZY_LIB(sqlite, SQLITE_FUNCS, SQLITE_SONAME)
     ret name params { return mhd_get()->name args; }
 #define MHD_V(name, params, args)                                           \
     void name params { mhd_get()->name args; }
+#define GLPK_X(ret, name, params, args)                                     \
+    ret name params { return glpk_get()->name args; }
+#define GLPK_V(name, params, args)                                          \
+    void name params { glpk_get()->name args; }
+#define ICU_X(ret, name, params, args)                                      \
+    ret name params { return icu_get()->name args; }
+#define ICU_V(name, params, args)                                           \
+    void name params { icu_get()->name args; }
 
 CAIRO_FUNCS(CAIRO_X, CAIRO_V)
+GLPK_FUNCS(GLPK_X, GLPK_V)
+ICU_FUNCS(ICU_X, ICU_V)
 SQLITE_FUNCS(SQLITE_X, SQLITE_V)
 MHD_FUNCS(MHD_X, MHD_V)
 
