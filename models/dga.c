@@ -1426,6 +1426,10 @@ static double line_sum(double a, double b, double n, double M, int upper)
  * 10^9 such (graph, point) pairs add under 1e-8 to a total of at least
  * the weight at M, about 1. */
 #define TAIL_FLOOR -40.0
+/* Below this, a block's weights count in the total as its bound times
+ * its length, without the line of probe_line: looser, but at most
+ * e^TAIL_LINE of the weight at M per point. */
+#define TAIL_LINE -15.0
 
 /*
  * Between (2) and (3), for the automatic grid's widening: 1 when the
@@ -1491,6 +1495,12 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                 double x = pw.ub[k] + lw - p->M;
                 if (x < TAIL_FLOOR) {
                     u += len * exp(TAIL_FLOOR);
+                    continue;
+                }
+                if (x < TAIL_LINE && i0 < tail0) {
+                    /* small: the block's bound times its length is
+                     * enough */
+                    u += len * vci_exp(x);
                     continue;
                 }
                 double ea, eb, smax;
@@ -1919,10 +1929,34 @@ int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
         vci_dga_terms_build(g->J, edges[k], &s->gt[k]);
         s->top[k] = -INFINITY;
     }
-    /* (1) each graph's largest value */
+    /* (1) each graph's largest value: the probes' sampled values (less
+     * the slack that covers the rows' rounding) give a lower bound of it,
+     * and only blocks whose bound (block_bounds) reaches that are read */
+    probe *pb = malloc(g->nsub * sizeof *pb);
+    double *lower = malloc(3 * (ngraphs ? ngraphs : 1) * sizeof *lower);
+    if (pb == NULL || lower == NULL) {
+        free(pb);
+        free(lower);
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    double *ub = lower + ngraphs, *sm = ub + ngraphs;
+    for (size_t k = 0; k < ngraphs; k++) {
+        lower[k] = -INFINITY;
+    }
     for (size_t b = 0; b < s->nblock; b++) {
+        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
+        for (size_t k = 0; k < ngraphs; k++) {
+            lower[k] = sm[k] - 1e-3 > lower[k] ? sm[k] - 1e-3 : lower[k];
+        }
+    }
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
         block_rows_begin(g, b, &w->br);
         for (size_t k = 0; k < ngraphs; k++) {
+            if (ub[k] < lower[k]) {
+                continue;
+            }
             graph_rows_need(g, &w->br, &s->gt[k]);
             graph_values(&w->br, &s->gt[k], w->v);
             double m = s->top[k];
@@ -1932,6 +1966,8 @@ int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
             s->top[k] = m;
         }
     }
+    free(pb);
+    free(lower);
     /* (2) the running sums, point by point in grid order */
     double *sum = calloc(ngraphs ? ngraphs : 1, sizeof *sum);
     if (sum == NULL) {
