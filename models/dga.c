@@ -1260,7 +1260,31 @@ typedef struct {
     uint32_t *ufac;         /* nused: the factors some graph uses, by
                                code; gt[k].slot[] numbers them */
     size_t nused;
+    double M1;              /* the reference level of (1) */
+    size_t b_start;         /* (3) starts at this block (avg_carry) */
+    double *snap;           /* non-NULL: (3) copies gsum and gnsum here
+                               when the blocks before snap_at are summed */
+    size_t snap_at;
 } avg_pass;
+
+/*
+ * What a fit on a grid leaves to the fit on the grid widened from it
+ * (same lower end): the grids' full blocks before nfull are the same
+ * blocks with the same rows, and when both passes find the same
+ * reference levels M1 and M (the peak lies in the first grid), the same
+ * graphs reach the cut there with the same weights.  Phase (3) of the
+ * wider grid then starts at block nfull, from the weights and the sums
+ * per graph (taken in block order, as (3) takes them) of the first.  The
+ * result is the same bits as a pass over the whole grid.
+ */
+typedef struct {
+    int valid;     /* the fields below hold a fit */
+    size_t nfull;  /* its full blocks */
+    double M1, M;  /* its reference levels */
+    double *post;  /* nfull * AVG_BLOCK: its weights there, unnormalised */
+    double *gsum;  /* 2 ngraphs: its sums and sums times N per graph over
+                      the blocks before nfull */
+} avg_carry;
 
 static void avg_pass_free(avg_pass *p)
 {
@@ -1340,6 +1364,7 @@ static int avg_probe(avg_pass *p, vc_error *err)
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     p->M = largest(p->bsm, p->nblock);
+    p->M1 = p->M;
     p->cut1 = p->M - LOG_NEGLIGIBLE;
     return VC_OK;
 }
@@ -1660,7 +1685,7 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
 #pragma omp atomic write
             alloc_failed = 1;
         }
-        for (size_t c0 = 0; c0 < nblock; c0 += chunk) {
+        for (size_t c0 = p->b_start; c0 < nblock; c0 += chunk) {
             size_t c1 = c0 + chunk < nblock ? c0 + chunk : nblock;
 #pragma omp for schedule(dynamic, 1)
             for (size_t b = c0; b < c1; b++) {
@@ -1677,6 +1702,9 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
             /* (the for's barrier: the round is summed) */
 #pragma omp single
             for (size_t b = c0; b < c1; b++) {
+                if (p->snap != NULL && b == p->snap_at) {
+                    memcpy(p->snap, p->gsum, 2 * ngraphs * sizeof *p->snap);
+                }
                 if (!p->cvis[b - c0]) {
                     continue;
                 }
@@ -1692,6 +1720,9 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
     }
     if (alloc_failed) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
+    }
+    if (p->snap != NULL && p->snap_at >= nblock) {
+        memcpy(p->snap, p->gsum, 2 * ngraphs * sizeof *p->snap);
     }
     return VC_OK;
 }
@@ -1811,12 +1842,62 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     return VC_OK;
 }
 
+/* Before (3): start it where carry's fit ends, when that fit is
+ * valid here (avg_carry); and have (3) keep what the next grid can use.
+ * Errors: VC_ENOMEM. */
+static int carry_in(avg_pass *p, avg_carry *carry, double *post,
+                    vc_error *err)
+{
+    size_t ngraphs = p->ngraphs;
+    if (carry->gsum == NULL) {
+        carry->gsum = malloc(2 * ngraphs * sizeof *carry->gsum);
+        if (carry->gsum == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                                "posterior");
+        }
+    }
+    if (carry->valid && carry->M1 == p->M1 && carry->M == p->M
+        && carry->nfull <= p->nblock) {
+        p->b_start = carry->nfull;
+        memcpy(post, carry->post,
+               carry->nfull * AVG_BLOCK * sizeof *post);
+        memcpy(p->gsum, carry->gsum, 2 * ngraphs * sizeof *p->gsum);
+    }
+    p->snap = carry->gsum;
+    p->snap_at = p->g->ngrid / AVG_BLOCK;
+    return VC_OK;
+}
+
+/* After (3): keep this fit's weights on its full blocks (before (4)
+ * normalises them) for the next grid.  Errors: VC_ENOMEM. */
+static int carry_out(const avg_pass *p, avg_carry *carry,
+                     const double *post, vc_error *err)
+{
+    size_t nfull = p->snap_at;
+    double *kept = realloc(carry->post,
+                           (nfull ? nfull : 1) * AVG_BLOCK * sizeof *kept);
+    if (kept == NULL) {
+        carry->valid = 0;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                            "posterior");
+    }
+    carry->post = kept;
+    memcpy(kept, post, nfull * AVG_BLOCK * sizeof *kept);
+    carry->nfull = nfull;
+    carry->M1 = p->M1;
+    carry->M = p->M;
+    carry->valid = 1;
+    return VC_OK;
+}
+
 /* vci_dga_average; with heavy non-NULL, *heavy = 1 and no result (NULL,
  * no error) when avg_tail_heavy finds the grid's top certainly holding
- * more than TAIL_TOL. */
+ * more than TAIL_TOL; with carry non-NULL, the pass starts from carry's
+ * fit where it can and leaves its own there (avg_carry). */
 static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
                               const uint32_t *edges, const double *log_gw,
-                              size_t ngraphs, int *heavy, vc_error *err)
+                              size_t ngraphs, int *heavy, avg_carry *carry,
+                              vc_error *err)
 {
     vc_dga_result *r = calloc(1, sizeof *r);
     avg_pass p;
@@ -1838,8 +1919,14 @@ static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
     if (status == VC_OK) {
         status = avg_factors(&p, err);
     }
+    if (status == VC_OK && carry != NULL) {
+        status = carry_in(&p, carry, r->post, err);
+    }
     if (status == VC_OK) {
         status = avg_sum(&p, r->post, err);
+    }
+    if (status == VC_OK && carry != NULL) {
+        status = carry_out(&p, carry, r->post, err);
     }
     if (status == VC_OK) {
         status = avg_reduce(&p, o, edges, r, err);
@@ -1856,7 +1943,7 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
                                const uint32_t *edges, const double *log_gw,
                                size_t ngraphs, vc_error *err)
 {
-    return average(g, o, edges, log_gw, ngraphs, NULL, err);
+    return average(g, o, edges, log_gw, ngraphs, NULL, NULL, err);
 }
 
 /* Running sums kept for the draws of n0: at most this many doubles, so
@@ -2108,17 +2195,17 @@ void vci_dga_finish(const vc_table *t, vc_dga_result *r)
     }
 }
 
-/* The exact pass on the grid [lo, hi] over the given graphs; heavy as
- * in average(). */
+/* The exact pass on the grid [lo, hi] over the given graphs; heavy and
+ * carry as in average(). */
 static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
                                double delta, uint64_t lo, uint64_t hi,
                                const uint32_t *edges, size_t ngraphs,
-                               int *heavy, vc_error *err)
+                               int *heavy, avg_carry *carry, vc_error *err)
 {
     vci_dga_grid g;
     vc_dga_result *r = NULL;
     if (vci_dga_grid_init(t, o, delta, lo, hi, 1, &g, err) == VC_OK) {
-        r = average(&g, o, edges, NULL, ngraphs, heavy, err);
+        r = average(&g, o, edges, NULL, ngraphs, heavy, carry, err);
     }
     vci_dga_grid_free(&g);
     return r;
@@ -2141,12 +2228,15 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
         return NULL;
     }
     vc_dga_result *r = NULL;
+    /* a grid that will be widened anyway is left before its sum; a wider
+     * grid starts its sum where the last one ended, when it can */
+    avg_carry carry = {0, 0, 0.0, 0.0, NULL, NULL};
     for (int widen = 0;; widen++) {
-        /* a grid that will be widened anyway is left before its sum */
         int heavy = 0;
         int may_widen = automatic && widen < VCI_DGA_MAX_WIDEN;
         r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs,
-                     may_widen ? &heavy : NULL, err);
+                     may_widen ? &heavy : NULL,
+                     automatic ? &carry : NULL, err);
         if (heavy) {
             hi = lo + 2 * (hi - lo);
             continue;
@@ -2161,6 +2251,8 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
         vc_dga_result_free(r);
         hi = lo + 2 * (hi - lo);
     }
+    free(carry.post);
+    free(carry.gsum);
     free(edges);
     return r;
 }
