@@ -1873,6 +1873,22 @@ static int carry_in(avg_pass *p, avg_carry *carry, double *post,
 static int carry_out(const avg_pass *p, avg_carry *carry,
                      const double *post, vc_error *err)
 {
+    /* the share of the grid's top that vci_dga_finish will find, the same
+     * operations as (4) and it: at most TAIL_TOL, the grid is the last
+     * and nothing need be kept */
+    size_t ngrid = p->g->ngrid;
+    double Z = 0.0, tail = 0.0;
+    for (size_t i = 0; i < ngrid; i++) {
+        Z += post[i];
+    }
+    for (size_t i = ngrid - (size_t)ceil(TAIL_FRACTION * (double)ngrid);
+         i < ngrid; i++) {
+        tail += post[i] / Z;
+    }
+    if (!(tail > TAIL_TOL)) {
+        carry->valid = 0;
+        return VC_OK;
+    }
     size_t nfull = p->snap_at;
     double *kept = realloc(carry->post,
                            (nfull ? nfull : 1) * AVG_BLOCK * sizeof *kept);
