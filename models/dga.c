@@ -1842,6 +1842,21 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     return VC_OK;
 }
 
+/* 1 when the reference level M lies in the grid's top TAIL_FRACTION:
+ * only then is avg_tail_heavy worth its cost, since a grid whose peak
+ * lies lower is, if widened, carried into the wider grid's sum
+ * (avg_carry) and not lost. */
+static int peak_in_top(const avg_pass *p)
+{
+    size_t b = 0;
+    while (b + 1 < p->nblock && p->bsm[b] != p->M) {
+        b++;
+    }
+    size_t tail0 = p->g->ngrid
+                   - (size_t)ceil(TAIL_FRACTION * (double)p->g->ngrid);
+    return (b + 1) * AVG_BLOCK > tail0;
+}
+
 /* Before (3): start it where carry's fit ends, when that fit is
  * valid here (avg_carry); and have (3) keep what the next grid can use.
  * Errors: VC_ENOMEM. */
@@ -1924,7 +1939,7 @@ static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
     if (status == VC_OK) {
         status = avg_bound(&p, err);
     }
-    if (status == VC_OK && heavy != NULL) {
+    if (status == VC_OK && heavy != NULL && peak_in_top(&p)) {
         status = avg_tail_heavy(&p, heavy, err);
         if (status == VC_OK && *heavy) {
             avg_pass_free(&p);
