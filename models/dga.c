@@ -612,6 +612,27 @@ graph_prod(const vci_dga_terms *gr, const double *efac, size_t len,
 {
     const double *restrict f0 = efac + gr->slot[0] * stride;
     const double *restrict f1 = efac + gr->slot[1] * stride;
+    if (gr->nfactor == 5) {
+        /* five lists, the exact enumeration's widest: one pass, the same
+         * products in the same order */
+        const double *restrict f2 = efac + gr->slot[2] * stride;
+        const double *restrict f3 = efac + gr->slot[3] * stride;
+        const double *restrict f4 = efac + gr->slot[4] * stride;
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            row[i] = ((((sc * f0[i]) * f1[i]) * f2[i]) * f3[i]) * f4[i];
+        }
+        return;
+    }
+    if (gr->nfactor == 4) {
+        const double *restrict f2 = efac + gr->slot[2] * stride;
+        const double *restrict f3 = efac + gr->slot[3] * stride;
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            row[i] = (((sc * f0[i]) * f1[i]) * f2[i]) * f3[i];
+        }
+        return;
+    }
 #pragma omp simd
     for (size_t i = 0; i < len; i++) {
         row[i] = (sc * f0[i]) * f1[i];
@@ -913,8 +934,22 @@ static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
  * sides of m.  The sum of chords and tangents is linear, so it is largest
  * at an end.  *smax gets the largest of the values at the three probes.
  */
+static double probe_line(const vci_dga_terms *gr, const probe *pb,
+                          double ha, double hb, double *smax, double *ea,
+                          double *eb);
+
 static double probe_bound(const vci_dga_terms *gr, const probe *pb,
                           double ha, double hb, double *smax)
+{
+    double ea, eb;
+    return probe_line(gr, pb, ha, hb, smax, &ea, &eb);
+}
+
+/* probe_bound, with the line's values at the block's ends (slack
+ * included) in *ea and *eb. */
+static double probe_line(const vci_dga_terms *gr, const probe *pb,
+                         double ha, double hb, double *smax, double *ea,
+                         double *eb)
 {
     double la = pb[0].m - ha * pb[0].dm, lb = pb[0].m + hb * pb[0].dm;
     double va = pb[0].a, vm = pb[0].m, vb = pb[0].b;
@@ -935,7 +970,36 @@ static double probe_bound(const vci_dga_terms *gr, const probe *pb,
     double m = va > vm ? va : vm;
     *smax = m > vb ? m : vb;
     /* the slack covers rounding in the rows' running sums */
+    *ea = la + 1e-3;
+    *eb = lb + 1e-3;
     return (la > lb ? la : lb) + 1e-3;
+}
+
+/*
+ * A lower bound of graph gr's log posterior on a block from its terms'
+ * probes, the mirror of probe_bound: a convex term lies above its tangent
+ * at m (over the integers, T(i) >= T(m) + (i - m) (T(m + 1) - T(m)) on
+ * both sides of m), a concave one above its chord.  The sum is linear:
+ * its values at the block's ends, less the slack of probe_bound, into
+ * *ea and *eb.
+ */
+static void probe_lower(const vci_dga_terms *gr, const probe *pb,
+                        double ha, double hb, double *ea, double *eb)
+{
+    double la = pb[0].a, lb = pb[0].b;
+    for (size_t k = 0; k < gr->nterm; k++) {
+        double c = gr->coef[k];
+        const probe *p = &pb[gr->subset[k]];
+        if (c > 0.0) {
+            la += c * (p->m - ha * p->dm);
+            lb += c * (p->m + hb * p->dm);
+        } else {
+            la += c * p->a;
+            lb += c * p->b;
+        }
+    }
+    *ea = la - 1e-3;
+    *eb = lb - 1e-3;
 }
 
 /*
@@ -1196,7 +1260,31 @@ typedef struct {
     uint32_t *ufac;         /* nused: the factors some graph uses, by
                                code; gt[k].slot[] numbers them */
     size_t nused;
+    double M1;              /* the reference level of (1) */
+    size_t b_start;         /* (3) starts at this block (avg_carry) */
+    double *snap;           /* non-NULL: (3) copies gsum and gnsum here
+                               when the blocks before snap_at are summed */
+    size_t snap_at;
 } avg_pass;
+
+/*
+ * What a fit on a grid leaves to the fit on the grid widened from it
+ * (same lower end): the grids' full blocks before nfull are the same
+ * blocks with the same rows, and when both passes find the same
+ * reference levels M1 and M (the peak lies in the first grid), the same
+ * graphs reach the cut there with the same weights.  Phase (3) of the
+ * wider grid then starts at block nfull, from the weights and the sums
+ * per graph (taken in block order, as (3) takes them) of the first.  The
+ * result is the same bits as a pass over the whole grid.
+ */
+typedef struct {
+    int valid;     /* the fields below hold a fit */
+    size_t nfull;  /* its full blocks */
+    double M1, M;  /* its reference levels */
+    double *post;  /* nfull * AVG_BLOCK: its weights there, unnormalised */
+    double *gsum;  /* 2 ngraphs: its sums and sums times N per graph over
+                      the blocks before nfull */
+} avg_carry;
 
 static void avg_pass_free(avg_pass *p)
 {
@@ -1276,6 +1364,7 @@ static int avg_probe(avg_pass *p, vc_error *err)
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     p->M = largest(p->bsm, p->nblock);
+    p->M1 = p->M;
     p->cut1 = p->M - LOG_NEGLIGIBLE;
     return VC_OK;
 }
@@ -1321,6 +1410,155 @@ static int avg_bound(avg_pass *p, vc_error *err)
                             "graph averaging: the posterior of n0 is too "
                             "sharply peaked for the grid scan; narrow the "
                             "n0 grid");
+    }
+    return VC_OK;
+}
+
+/* The largest value of graph gr's log posterior on br's block, from its
+ * rows (computed here if they are not yet). */
+static double block_max(const vci_dga_grid *g, block_rows *br,
+                        const vci_dga_terms *gr)
+{
+    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+    subs[0] = 0;
+    for (size_t t = 0; t < gr->nterm; t++) {
+        subs[t + 1] = gr->subset[t];
+    }
+    block_rows_need(g, br, subs, gr->nterm + 1);
+    double m = -INFINITY;
+    for (size_t i = 0; i < br->len; i++) {
+        double v = graph_at(br->row, gr, i);
+        m = v > m ? v : m;
+    }
+    return m;
+}
+
+/* Sum over the n points of a block of exp(line - M), for the line from a
+ * to b: a geometric series; where the line is nearly flat (it changes by
+ * under 2e-3), n times its largest value (upper = 1) or its smallest. */
+static double line_sum(double a, double b, double n, double M, int upper)
+{
+    double top = a > b ? a : b;
+    double d = n > 1.0 ? fabs(b - a) / (n - 1.0) : 0.0;
+    if (n * d < 2e-3) {
+        return n * vci_exp((upper ? top : a + b - top) - M);
+    }
+    return vci_exp(top - M) * (expm1(-n * d) / expm1(-d));
+}
+
+/* Below this (in log, relative to M) a graph's weights on a block count
+ * in the upper bound of the total as e^TAIL_FLOOR each: 4e-18, so even
+ * 10^9 such (graph, point) pairs add under 1e-8 to a total of at least
+ * the weight at M, about 1. */
+#define TAIL_FLOOR -40.0
+/* Below this, a block's weights count in the total as its bound times
+ * its length, without the line of probe_line: looser, but at most
+ * e^TAIL_LINE of the weight at M per point. */
+#define TAIL_LINE -15.0
+
+/*
+ * Between (2) and (3), for the automatic grid's widening: 1 when the
+ * share of the posterior in the top TAIL_FRACTION of the grid that
+ * vci_dga_finish would find is certainly above TAIL_TOL, so the grid is
+ * widened without the sum (3); 0 when that is not certain (then the sum
+ * decides, as always).  The weights (3) sums are those above the cut
+ * relative to M.  Per block and graph, the log posterior lies below the
+ * line of probe_line and above that of probe_lower (counted only where
+ * it is above the cut), so the sums of exp over those lines (line_sum;
+ * or the block's largest value times its length where (2) refined the
+ * bound) bound the block's weights; the tail's lower bound over the
+ * total's upper bound is a lower bound of the share.  The margin of 0.1%
+ * covers the rounding of the sums and of vci_exp.  Cost: the probes of
+ * (1) again, a few exps per block and graph.  Errors: VC_ENOMEM.
+ */
+static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
+{
+    const vci_dga_grid *g = p->g;
+    size_t nblock = p->nblock, ngraphs = p->ngraphs;
+    size_t tail0 = g->ngrid
+                   - (size_t)ceil(TAIL_FRACTION * (double)g->ngrid);
+    double *up = malloc(2 * nblock * sizeof *up);
+    double *low = up ? up + nblock : NULL;
+    *heavy = 0;
+    if (up == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
+    }
+    int alloc_failed = 0;
+#pragma omp parallel
+    {
+        pass_work pw;
+        pass_work_alloc(g, ngraphs, &pw);
+        if (!pw.ok) {
+#pragma omp atomic write
+            alloc_failed = 1;
+        }
+#pragma omp for schedule(dynamic, 8)
+        for (size_t b = 0; b < nblock; b++) {
+            if (!pw.ok) {
+                continue;
+            }
+            size_t i0, i1;
+            block_span(g, b, &i0, &i1);
+            double len = (double)(i1 - i0);
+            block_bounds(g, p->gt, ngraphs, b, pw.pb, pw.ub, pw.sm);
+            block_rows_begin(g, b, &pw.br);
+            if (p->bloose[b] >= p->cut1) {
+                block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw.br,
+                             pw.ub, pw.sm);
+            }
+            double ha = (double)((i1 - 1 - i0) / 2);
+            double hb = (double)(i1 - 1 - i0) - ha;
+            double u = 0.0, l = 0.0;
+            for (size_t k = 0; k < ngraphs; k++) {
+                double lw = p->log_gw ? p->log_gw[k] : 0.0;
+                if (pw.ub[k] - pw.sm[k] > REFINE_GAP
+                    && pw.ub[k] + lw - p->M >= TAIL_FLOOR) {
+                    /* still loose (small n0): the block's largest value
+                     * from its rows */
+                    pw.ub[k] = block_max(g, &pw.br, &p->gt[k]) + 1e-3;
+                }
+                double x = pw.ub[k] + lw - p->M;
+                if (x < TAIL_FLOOR) {
+                    u += len * exp(TAIL_FLOOR);
+                    continue;
+                }
+                if (x < TAIL_LINE && i0 < tail0) {
+                    /* small: the block's bound times its length is
+                     * enough */
+                    u += len * vci_exp(x);
+                    continue;
+                }
+                double ea, eb, smax;
+                probe_line(&p->gt[k], pw.pb, ha, hb, &smax, &ea, &eb);
+                if (pw.ub[k] < (ea > eb ? ea : eb)) {
+                    /* refined: the block's largest value */
+                    u += len * vci_exp(x);
+                } else {
+                    u += line_sum(ea + lw, eb + lw, len, p->M, 1);
+                }
+                if (i0 >= tail0) {
+                    probe_lower(&p->gt[k], pw.pb, ha, hb, &ea, &eb);
+                    if ((ea < eb ? ea : eb) + lw > p->cut + 1e-3) {
+                        l += line_sum(ea + lw, eb + lw, len, p->M, 0);
+                    }
+                }
+            }
+            up[b] = u;
+            low[b] = l;
+        }
+        pass_work_free(&pw);
+    }
+    if (!alloc_failed) {
+        double total = 0.0, tail = 0.0;
+        for (size_t b = 0; b < nblock; b++) {
+            total += up[b];
+            tail += low[b];
+        }
+        *heavy = tail > 1.001 * TAIL_TOL * total;
+    }
+    free(up);
+    if (alloc_failed) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     return VC_OK;
 }
@@ -1447,7 +1685,7 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
 #pragma omp atomic write
             alloc_failed = 1;
         }
-        for (size_t c0 = 0; c0 < nblock; c0 += chunk) {
+        for (size_t c0 = p->b_start; c0 < nblock; c0 += chunk) {
             size_t c1 = c0 + chunk < nblock ? c0 + chunk : nblock;
 #pragma omp for schedule(dynamic, 1)
             for (size_t b = c0; b < c1; b++) {
@@ -1464,6 +1702,9 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
             /* (the for's barrier: the round is summed) */
 #pragma omp single
             for (size_t b = c0; b < c1; b++) {
+                if (p->snap != NULL && b == p->snap_at) {
+                    memcpy(p->snap, p->gsum, 2 * ngraphs * sizeof *p->snap);
+                }
                 if (!p->cvis[b - c0]) {
                     continue;
                 }
@@ -1479,6 +1720,9 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
     }
     if (alloc_failed) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate graph factors");
+    }
+    if (p->snap != NULL && p->snap_at >= nblock) {
+        memcpy(p->snap, p->gsum, 2 * ngraphs * sizeof *p->snap);
     }
     return VC_OK;
 }
@@ -1598,9 +1842,93 @@ static int avg_reduce(avg_pass *p, const vc_dga_opts *o,
     return VC_OK;
 }
 
-vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
-                               const uint32_t *edges, const double *log_gw,
-                               size_t ngraphs, vc_error *err)
+/* 1 when the reference level M lies in the grid's top TAIL_FRACTION:
+ * only then is avg_tail_heavy worth its cost, since a grid whose peak
+ * lies lower is, if widened, carried into the wider grid's sum
+ * (avg_carry) and not lost. */
+static int peak_in_top(const avg_pass *p)
+{
+    size_t b = 0;
+    while (b + 1 < p->nblock && p->bsm[b] != p->M) {
+        b++;
+    }
+    size_t tail0 = p->g->ngrid
+                   - (size_t)ceil(TAIL_FRACTION * (double)p->g->ngrid);
+    return (b + 1) * AVG_BLOCK > tail0;
+}
+
+/* Before (3): start it where carry's fit ends, when that fit is
+ * valid here (avg_carry); and have (3) keep what the next grid can use.
+ * Errors: VC_ENOMEM. */
+static int carry_in(avg_pass *p, avg_carry *carry, double *post,
+                    vc_error *err)
+{
+    size_t ngraphs = p->ngraphs;
+    if (carry->gsum == NULL) {
+        carry->gsum = malloc(2 * ngraphs * sizeof *carry->gsum);
+        if (carry->gsum == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                                "posterior");
+        }
+    }
+    if (carry->valid && carry->M1 == p->M1 && carry->M == p->M
+        && carry->nfull <= p->nblock) {
+        p->b_start = carry->nfull;
+        memcpy(post, carry->post,
+               carry->nfull * AVG_BLOCK * sizeof *post);
+        memcpy(p->gsum, carry->gsum, 2 * ngraphs * sizeof *p->gsum);
+    }
+    p->snap = carry->gsum;
+    p->snap_at = p->g->ngrid / AVG_BLOCK;
+    return VC_OK;
+}
+
+/* After (3): keep this fit's weights on its full blocks (before (4)
+ * normalises them) for the next grid.  Errors: VC_ENOMEM. */
+static int carry_out(const avg_pass *p, avg_carry *carry,
+                     const double *post, vc_error *err)
+{
+    /* the share of the grid's top that vci_dga_finish will find, the same
+     * operations as (4) and it: at most TAIL_TOL, the grid is the last
+     * and nothing need be kept */
+    size_t ngrid = p->g->ngrid;
+    double Z = 0.0, tail = 0.0;
+    for (size_t i = 0; i < ngrid; i++) {
+        Z += post[i];
+    }
+    for (size_t i = ngrid - (size_t)ceil(TAIL_FRACTION * (double)ngrid);
+         i < ngrid; i++) {
+        tail += post[i] / Z;
+    }
+    if (!(tail > TAIL_TOL)) {
+        carry->valid = 0;
+        return VC_OK;
+    }
+    size_t nfull = p->snap_at;
+    double *kept = realloc(carry->post,
+                           (nfull ? nfull : 1) * AVG_BLOCK * sizeof *kept);
+    if (kept == NULL) {
+        carry->valid = 0;
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                            "posterior");
+    }
+    carry->post = kept;
+    memcpy(kept, post, nfull * AVG_BLOCK * sizeof *kept);
+    carry->nfull = nfull;
+    carry->M1 = p->M1;
+    carry->M = p->M;
+    carry->valid = 1;
+    return VC_OK;
+}
+
+/* vci_dga_average; with heavy non-NULL, *heavy = 1 and no result (NULL,
+ * no error) when avg_tail_heavy finds the grid's top certainly holding
+ * more than TAIL_TOL; with carry non-NULL, the pass starts from carry's
+ * fit where it can and leaves its own there (avg_carry). */
+static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
+                              const uint32_t *edges, const double *log_gw,
+                              size_t ngraphs, int *heavy, avg_carry *carry,
+                              vc_error *err)
 {
     vc_dga_result *r = calloc(1, sizeof *r);
     avg_pass p;
@@ -1611,11 +1939,25 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
     if (status == VC_OK) {
         status = avg_bound(&p, err);
     }
+    if (status == VC_OK && heavy != NULL && peak_in_top(&p)) {
+        status = avg_tail_heavy(&p, heavy, err);
+        if (status == VC_OK && *heavy) {
+            avg_pass_free(&p);
+            vc_dga_result_free(r);
+            return NULL;
+        }
+    }
     if (status == VC_OK) {
         status = avg_factors(&p, err);
     }
+    if (status == VC_OK && carry != NULL) {
+        status = carry_in(&p, carry, r->post, err);
+    }
     if (status == VC_OK) {
         status = avg_sum(&p, r->post, err);
+    }
+    if (status == VC_OK && carry != NULL) {
+        status = carry_out(&p, carry, r->post, err);
     }
     if (status == VC_OK) {
         status = avg_reduce(&p, o, edges, r, err);
@@ -1626,6 +1968,200 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
         return NULL;
     }
     return r;
+}
+
+vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
+                               const uint32_t *edges, const double *log_gw,
+                               size_t ngraphs, vc_error *err)
+{
+    return average(g, o, edges, log_gw, ngraphs, NULL, NULL, err);
+}
+
+/* Running sums kept for the draws of n0: at most this many doubles, so
+ * 8 MB whatever the grid. */
+#define N0_CUM_DOUBLES (1u << 20)
+
+/* Graph gr's log posterior on br's block into v[0..len): the base, then
+ * each term times its coefficient, in term order (the order of whole
+ * rows). */
+VC_HOT_CLONES
+static void graph_values(const block_rows *br, const vci_dga_terms *gr,
+                         double *restrict v)
+{
+    const double *restrict b0 = br->row[0];
+    size_t len = br->len;
+    memcpy(v, b0, len * sizeof *v);
+    for (size_t k = 0; k < gr->nterm; k++) {
+        const double *restrict d = br->row[gr->subset[k]];
+        double c = gr->coef[k];
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            v[i] += c * d[i];
+        }
+    }
+}
+
+/* The rows graph gr reads on br's block (the base and its terms). */
+static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
+                            const vci_dga_terms *gr)
+{
+    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+    subs[0] = 0;
+    for (size_t t = 0; t < gr->nterm; t++) {
+        subs[t + 1] = gr->subset[t];
+    }
+    block_rows_need(g, br, subs, gr->nterm + 1);
+}
+
+/* The work of vci_dga_n0: one block's rows and values. */
+typedef struct {
+    block_rows br;
+    double *v; /* AVG_BLOCK */
+} n0_work;
+
+int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
+                    const uint32_t *edges, size_t ngraphs, vc_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->g = g;
+    s->ngraphs = ngraphs;
+    s->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
+    size_t per = N0_CUM_DOUBLES / (ngraphs ? ngraphs : 1);
+    per = per ? per : 1;
+    s->cs = (s->nblock + per - 1) / per;
+    s->cs = s->cs ? s->cs : 1;
+    s->nck = (s->nblock + s->cs - 1) / s->cs;
+    n0_work *w = calloc(1, sizeof *w);
+    s->work = w;
+    s->gt = malloc((ngraphs ? ngraphs : 1) * sizeof *s->gt);
+    s->top = malloc((ngraphs ? ngraphs : 1) * sizeof *s->top);
+    size_t ncum = ngraphs * s->nck;
+    s->cum = malloc((ncum > 0 ? ncum : 1) * sizeof *s->cum);
+    if (w == NULL || s->gt == NULL || s->top == NULL || s->cum == NULL
+        || !g->lazy || !block_rows_alloc(g, &w->br)
+        || (w->v = malloc(AVG_BLOCK * sizeof *w->v)) == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    for (size_t k = 0; k < ngraphs; k++) {
+        vci_dga_terms_build(g->J, edges[k], &s->gt[k]);
+        s->top[k] = -INFINITY;
+    }
+    /* (1) each graph's largest value: the probes' sampled values (less
+     * the slack that covers the rows' rounding) give a lower bound of it,
+     * and only blocks whose bound (block_bounds) reaches that are read */
+    probe *pb = malloc(g->nsub * sizeof *pb);
+    double *lower = malloc(3 * (ngraphs ? ngraphs : 1) * sizeof *lower);
+    if (pb == NULL || lower == NULL) {
+        free(pb);
+        free(lower);
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    double *ub = lower + ngraphs, *sm = ub + ngraphs;
+    for (size_t k = 0; k < ngraphs; k++) {
+        lower[k] = -INFINITY;
+    }
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
+        for (size_t k = 0; k < ngraphs; k++) {
+            lower[k] = sm[k] - 1e-3 > lower[k] ? sm[k] - 1e-3 : lower[k];
+        }
+    }
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
+        block_rows_begin(g, b, &w->br);
+        for (size_t k = 0; k < ngraphs; k++) {
+            if (ub[k] < lower[k]) {
+                continue;
+            }
+            graph_rows_need(g, &w->br, &s->gt[k]);
+            graph_values(&w->br, &s->gt[k], w->v);
+            double m = s->top[k];
+            for (size_t i = 0; i < w->br.len; i++) {
+                m = w->v[i] > m ? w->v[i] : m;
+            }
+            s->top[k] = m;
+        }
+    }
+    free(pb);
+    free(lower);
+    /* (2) the running sums, point by point in grid order */
+    double *sum = calloc(ngraphs ? ngraphs : 1, sizeof *sum);
+    if (sum == NULL) {
+        return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
+                            "n0");
+    }
+    for (size_t b = 0; b < s->nblock; b++) {
+        block_rows_begin(g, b, &w->br);
+        for (size_t k = 0; k < ngraphs; k++) {
+            graph_rows_need(g, &w->br, &s->gt[k]);
+            graph_values(&w->br, &s->gt[k], w->v);
+            double a = sum[k], top = s->top[k];
+            for (size_t i = 0; i < w->br.len; i++) {
+                a += exp(w->v[i] - top);
+            }
+            sum[k] = a;
+            if ((b + 1) % s->cs == 0 || b + 1 == s->nblock) {
+                s->cum[k * s->nck + b / s->cs] = a;
+            }
+        }
+    }
+    free(sum);
+    return VC_OK;
+}
+
+double vci_dga_n0_total(const vci_dga_n0 *s, size_t k)
+{
+    return s->cum[k * s->nck + s->nck - 1];
+}
+
+size_t vci_dga_n0_find(vci_dga_n0 *s, size_t k, double u)
+{
+    const vci_dga_grid *g = s->g;
+    n0_work *w = s->work;
+    const double *cum = s->cum + k * s->nck;
+    /* the first span whose running sum at its end exceeds u */
+    size_t a = 0, b = s->nck;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cum[mid] > u) {
+            b = mid;
+        } else {
+            a = mid + 1;
+        }
+    }
+    if (a == s->nck) {
+        return g->ngrid - 1;
+    }
+    double acc = a > 0 ? cum[a - 1] : 0.0, top = s->top[k];
+    size_t b1 = (a + 1) * s->cs < s->nblock ? (a + 1) * s->cs : s->nblock;
+    for (size_t blk = a * s->cs; blk < b1; blk++) {
+        block_rows_begin(g, blk, &w->br);
+        graph_rows_need(g, &w->br, &s->gt[k]);
+        graph_values(&w->br, &s->gt[k], w->v);
+        for (size_t i = 0; i < w->br.len; i++) {
+            acc += exp(w->v[i] - top);
+            if (acc > u) {
+                return w->br.i0 + i;
+            }
+        }
+    }
+    return g->ngrid - 1;
+}
+
+void vci_dga_n0_free(vci_dga_n0 *s)
+{
+    n0_work *w = s->work;
+    if (w != NULL) {
+        block_rows_free(&w->br);
+        free(w->v);
+        free(w);
+    }
+    free(s->gt);
+    free(s->top);
+    free(s->cum);
+    memset(s, 0, sizeof *s);
 }
 
 int vci_dga_setup(const vc_table *t, const vc_dga_opts *opts, size_t maxJ,
@@ -1690,16 +2226,17 @@ void vci_dga_finish(const vc_table *t, vc_dga_result *r)
     }
 }
 
-/* The exact pass on the grid [lo, hi] over the given graphs. */
+/* The exact pass on the grid [lo, hi] over the given graphs; heavy and
+ * carry as in average(). */
 static vc_dga_result *fit_grid(const vc_table *t, const vc_dga_opts *o,
                                double delta, uint64_t lo, uint64_t hi,
                                const uint32_t *edges, size_t ngraphs,
-                               vc_error *err)
+                               int *heavy, avg_carry *carry, vc_error *err)
 {
     vci_dga_grid g;
     vc_dga_result *r = NULL;
     if (vci_dga_grid_init(t, o, delta, lo, hi, 1, &g, err) == VC_OK) {
-        r = vci_dga_average(&g, o, edges, NULL, ngraphs, err);
+        r = average(&g, o, edges, NULL, ngraphs, heavy, carry, err);
     }
     vci_dga_grid_free(&g);
     return r;
@@ -1722,8 +2259,19 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
         return NULL;
     }
     vc_dga_result *r = NULL;
+    /* a grid that will be widened anyway is left before its sum; a wider
+     * grid starts its sum where the last one ended, when it can */
+    avg_carry carry = {0, 0, 0.0, 0.0, NULL, NULL};
     for (int widen = 0;; widen++) {
-        r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs, err);
+        int heavy = 0;
+        int may_widen = automatic && widen < VCI_DGA_MAX_WIDEN;
+        r = fit_grid(t, &o, delta, lo, hi, edges, ngraphs,
+                     may_widen ? &heavy : NULL,
+                     automatic ? &carry : NULL, err);
+        if (heavy) {
+            hi = lo + 2 * (hi - lo);
+            continue;
+        }
         if (r != NULL) {
             vci_dga_finish(t, r);
         }
@@ -1734,6 +2282,8 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
         vc_dga_result_free(r);
         hi = lo + 2 * (hi - lo);
     }
+    free(carry.post);
+    free(carry.gsum);
     free(edges);
     return r;
 }

@@ -123,6 +123,40 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
                                const uint32_t *edges, const double *log_gw,
                                size_t ngraphs, vc_error *err);
 
+/*
+ * Draws of n0 from each graph's own posterior p(n0 | G, data) on a lazy
+ * grid (the posterior predictive check, ppc.c), by inversion of its
+ * running sum over the grid, cdf(i) = sum_{j <= i} exp(v_j - top) with v
+ * the graph's log posterior and top its largest value, without keeping
+ * rows or cdf over the grid: the running sums are kept at every cs-th
+ * block's end, and a draw recomputes the cs blocks it falls in.  The
+ * arithmetic of each value and each sum is that of whole rows, point by
+ * point in grid order, so the draws are the same bits.
+ */
+typedef struct {
+    const vci_dga_grid *g;
+    size_t ngraphs, nblock, cs, nck;
+    vci_dga_terms *gt;  /* ngraphs */
+    double *top;        /* ngraphs: each graph's largest log posterior */
+    double *cum;        /* ngraphs x nck: running sums at span ends */
+    void *work;         /* the block rows */
+} vci_dga_n0;
+
+/* The graphs edges[0..ngraphs) on lazy grid g (borrowed): their largest
+ * values and running sums, two passes over the grid.  Errors: VC_ENOMEM;
+ * s is then safe to vci_dga_n0_free. */
+int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
+                    const uint32_t *edges, size_t ngraphs, vc_error *err);
+
+/* Graph k's total, sum_i exp(v_i - top). */
+double vci_dga_n0_total(const vci_dga_n0 *s, size_t k);
+
+/* The first grid index whose running sum for graph k exceeds u (the last
+ * index when none does). */
+size_t vci_dga_n0_find(vci_dga_n0 *s, size_t k, double u);
+
+void vci_dga_n0_free(vci_dga_n0 *s);
+
 /* The automatic grid is doubled at most this many times. */
 #define VCI_DGA_MAX_WIDEN 5
 

@@ -311,54 +311,23 @@ static void dga_support(const vc_dga_result *r, size_t *lo, size_t *hi)
     *hi = b - 1;
 }
 
-/* The replicates of graph k (cnt of them), appended to acc. */
-static int dga_graph_replicates(vci_dga_grid *g, const vc_dga_result *res,
-                                uint32_t edges, uint64_t cnt,
-                                dga_scratch *w, double *cdf, vci_ppc_acc *acc,
-                                const gsl_rng *r, vc_error *err)
+/* The replicates of the sampler's graph k (edges; cnt of them), appended
+ * to acc: n0 from p(n0 | G, y) on the grid (dga.c), then the cells. */
+static void dga_graph_replicates(vci_dga_n0 *n0s, size_t k,
+                                 const vc_dga_result *res, uint32_t edges,
+                                 uint64_t cnt, dga_scratch *w,
+                                 vci_ppc_acc *acc, const gsl_rng *r)
 {
-    vci_dga_terms gt;
-    vci_dga_terms_build(g->J, edges, &gt);
-    for (size_t k = 0; k < gt.nterm; k++) {
-        int status = vci_dga_grid_row(g, gt.subset[k], err);
-        if (status != VC_OK) {
-            return status;
-        }
-    }
-    /* p(n0 | G, y) on the grid (dga.c: the graph's log posterior is the
-     * base row plus its terms' rows), as a cumulative sum */
-    double top = -INFINITY;
-    for (size_t i = 0; i < g->ngrid; i++) {
-        double v = g->base[i];
-        for (size_t k = 0; k < gt.nterm; k++) {
-            v += gt.coef[k] * g->logD[gt.subset[k]][i];
-        }
-        cdf[i] = v;
-        top = v > top ? v : top;
-    }
-    double sum = 0.0;
-    for (size_t i = 0; i < g->ngrid; i++) {
-        sum += exp(cdf[i] - top);
-        cdf[i] = sum;
-    }
+    double sum = vci_dga_n0_total(n0s, k);
     for (uint64_t s = 0; s < cnt; s++) {
         double u = gsl_rng_uniform(r) * sum;
-        size_t a = 0, b = g->ngrid - 1;
-        while (a < b) { /* the first point whose cumulative sum exceeds u */
-            size_t mid = a + (b - a) / 2;
-            if (cdf[mid] > u) {
-                b = mid;
-            } else {
-                a = mid + 1;
-            }
-        }
-        double n0 = (double)(g->n0_lo + a);
+        size_t a = vci_dga_n0_find(n0s, k, u);
+        double n0 = (double)(n0s->g->n0_lo + a);
         memcpy(w->m, acc->obs, w->ncell * sizeof *w->m);
         w->m[0] = n0;
         dga_cells(res, edges, w, acc->p, r);
-        vci_ppc_acc_draw(acc, (double)g->n + n0, r);
+        vci_ppc_acc_draw(acc, (double)n0s->g->n + n0, r);
     }
-    return VC_OK;
 }
 
 int vc_dga_ppc(const vc_table *t, const vc_dga_opts *o,
@@ -384,26 +353,28 @@ int vc_dga_ppc(const vc_table *t, const vc_dga_opts *o,
     size_t ilo, ihi;
     dga_support(r, &ilo, &ihi);
     vci_dga_grid g;
+    vci_dga_n0 n0s;
     vci_ppc_acc acc;
     dga_scratch w = {t->J, (size_t)1 << t->J, NULL, NULL, NULL};
-    double *cdf = NULL;
     uint64_t *cnt = NULL;
+    uint32_t *drawn = NULL;
     gsl_rng *rng = NULL;
     memset(&g, 0, sizeof g);
+    memset(&n0s, 0, sizeof n0s);
     status = vci_ppc_acc_init(&acc, t, err);
     if (status == VC_OK) {
         status = vci_dga_grid_init(t, &oo, r->delta, r->n0_lo + ilo,
-                                   r->n0_lo + ihi, 0, &g, err);
+                                   r->n0_lo + ihi, 1, &g, err);
     }
     if (status == VC_OK) {
         w.m = malloc(w.ncell * sizeof *w.m);
         w.marg = malloc(w.ncell * sizeof *w.marg);
         w.theta = malloc(t->J * w.ncell * sizeof *w.theta);
-        cdf = malloc(g.ngrid * sizeof *cdf);
         cnt = calloc(r->nall, sizeof *cnt);
+        drawn = malloc(r->nall * sizeof *drawn);
         rng = vc_rng_stream_alloc(seed, stratum, 0, VC_PPC_STREAM, err);
-        if (w.m == NULL || w.marg == NULL || w.theta == NULL || cdf == NULL
-            || cnt == NULL || rng == NULL) {
+        if (w.m == NULL || w.marg == NULL || w.theta == NULL || cnt == NULL
+            || drawn == NULL || rng == NULL) {
             status = vc_error_set(err, VC_ENOMEM, "cannot allocate the "
                                   "posterior predictive check");
         }
@@ -424,10 +395,17 @@ int vc_dga_ppc(const vc_table *t, const vc_dga_opts *o,
             }
             cnt[k]++;
         }
-        for (size_t k = 0; k < r->nall && status == VC_OK; k++) {
+        size_t ndrawn = 0;
+        for (size_t k = 0; k < r->nall; k++) {
             if (cnt[k] > 0) {
-                status = dga_graph_replicates(&g, r, r->all_edges[k], cnt[k],
-                                              &w, cdf, &acc, rng, err);
+                drawn[ndrawn++] = r->all_edges[k];
+            }
+        }
+        status = vci_dga_n0_init(&n0s, &g, drawn, ndrawn, err);
+        for (size_t k = 0, d = 0; k < r->nall && status == VC_OK; k++) {
+            if (cnt[k] > 0) {
+                dga_graph_replicates(&n0s, d++, r, r->all_edges[k], cnt[k],
+                                     &w, &acc, rng);
             }
         }
     }
@@ -437,8 +415,9 @@ int vc_dga_ppc(const vc_table *t, const vc_dga_opts *o,
     if (rng != NULL) {
         gsl_rng_free(rng);
     }
+    vci_dga_n0_free(&n0s);
     free(cnt);
-    free(cdf);
+    free(drawn);
     free(w.m);
     free(w.marg);
     free(w.theta);
