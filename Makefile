@@ -223,9 +223,19 @@ $(SHARED_LIB): $(SHARED_REAL)
 # hash chains.
 CLI_LDFLAGS = -Wl,--as-needed -Wl,-O1
 
+# The libraries cli/lazylib.c loads at first use must not be needed at
+# start: a function of theirs newly called without a forwarding definition
+# there would bring its library back silently, so the link fails instead.
+LAZY_LIBS_RE = libcairo|libmicrohttpd|libsqlite3|libglpk|libicu
+
 $(CLI_BIN): $(CLI_OBJ) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) $(CLI_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC_LIB) \
 	  $(LIBS) $(SERVE_LIBS) -lpthread
+	@if readelf -d $@ | grep NEEDED | grep -E '$(LAZY_LIBS_RE)'; then \
+	  echo "$@ needs the libraries above at start: add the functions" \
+	       "it calls of theirs to cli/lazylib.c"; \
+	  nm -D --undefined-only $@ | grep -E ' (cairo_|MHD_|sqlite3_|glp_|u_|unorm2_)' || true; \
+	  rm -f $@; exit 1; fi
 
 # The MPI build of the CLI: the same objects with another main().
 $(MPI_BIN): $(MPI_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) \

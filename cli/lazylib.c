@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cairo-svg.h>
 #include <cairo.h>
 #include <glpk.h>
 #include <microhttpd.h>
@@ -85,7 +86,17 @@
       (status))                                                            \
     V(cairo_stroke, (cairo_t * cr), (cr))                                  \
     V(cairo_surface_destroy, (cairo_surface_t * surface), (surface))       \
+    V(cairo_surface_finish, (cairo_surface_t * surface), (surface))        \
     V(cairo_surface_flush, (cairo_surface_t * surface), (surface))         \
+    X(cairo_status_t, cairo_surface_status, (cairo_surface_t * surface),   \
+      (surface))                                                           \
+    X(cairo_surface_t *, cairo_svg_surface_create_for_stream,              \
+      (cairo_write_func_t write_func, void *closure, double width_in_points, \
+       double height_in_points),                                           \
+      (write_func, closure, width_in_points, height_in_points))            \
+    V(cairo_svg_surface_restrict_to_version,                               \
+      (cairo_surface_t * surface, cairo_svg_version_t version),            \
+      (surface, version))                                                  \
     X(cairo_status_t, cairo_surface_write_to_png_stream,                   \
       (cairo_surface_t * surface, cairo_write_func_t write_func,           \
        void *closure),                                                     \
