@@ -496,6 +496,7 @@ static int loglinear_bootstrap(const vc_table *t, const cli_options *o,
     res->est.lower = br.bca_lower;
     res->est.upper = br.bca_upper;
     res->est.interval = "bootstrap BCa through stepwise selection";
+    res->est.flags |= vc_loglin_boot_flags(&br, o->level);
     json_t *b = json_object();
     cli_json_set_int(b, "replicates", br.B);
     cli_json_set_int(b, "failed", br.nfailed);

@@ -52,6 +52,12 @@ const char *vc_estimate_flag_text(unsigned flag)
         return "not converged: a replica of tempering, reweighted to the "
                "posterior, puts weight on N that the cold chains never "
                "visit; sample longer, with more chains or temperatures";
+    case VC_FLAG_BCA_TAIL:
+        return "the bootstrap interval is unsteady: most replicates' "
+               "stepwise searches land on one side of the estimate, or an "
+               "end lies at the most extreme replicate, so the BCa "
+               "correction is not small; compare the percentile interval, "
+               "or use --interval profile";
     default:
         return NULL;
     }

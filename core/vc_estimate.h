@@ -55,8 +55,13 @@
                                          weight on N the cold chains never
                                          visit (issue 21): not converged
                                          either */
-#define VC_FLAG_LAST           0x200u /* the highest bit in use */
-#define VC_FLAG_COUNT          10     /* bits in use: the most warnings an
+#define VC_FLAG_BCA_TAIL       0x400u /* loglinear bootstrap: more than
+                                         84% of the replicates lie on one
+                                         side of the estimate (|z0| > 1),
+                                         or a BCa end lies beyond all the
+                                         replicates but less than one */
+#define VC_FLAG_LAST           0x400u /* the highest bit in use */
+#define VC_FLAG_COUNT          11     /* bits in use: the most warnings an
                                          estimate can carry */
 
 /* One estimate.  Strings are static. */

@@ -270,6 +270,16 @@ static double acceleration(const vc_table *t, const double *theta,
     return s2 > 0.0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
 }
 
+/* The BCa levels of the ends, as intervals() and vc_loglin_boot_flags take them. */
+static void bca_levels(double z0, double a, double level, double *al,
+                       double *au)
+{
+    double zl = gsl_cdf_ugaussian_Pinv(0.5 * (1.0 - level));
+    double zu = -zl;
+    *al = gsl_cdf_ugaussian_P(z0 + (z0 + zl) / (1.0 - a * (z0 + zl)));
+    *au = gsl_cdf_ugaussian_P(z0 + (z0 + zu) / (1.0 - a * (z0 + zu)));
+}
+
 /* The percentile and BCa intervals from the nok replicates Nb[] that
  * found a model (sorted here), nbelow of them below N_hat. */
 static void intervals(double *Nb, size_t nok, size_t nbelow, double N_hat,
@@ -279,10 +289,8 @@ static void intervals(double *Nb, size_t nok, size_t nbelow, double N_hat,
     gsl_sort(Nb, 1, nok);
     double alpha = 1.0 - o->level;
     double z0 = gsl_cdf_ugaussian_Pinv((double)nbelow / (double)nok);
-    double zl = gsl_cdf_ugaussian_Pinv(0.5 * alpha);
-    double zu = -zl;
-    double al = gsl_cdf_ugaussian_P(z0 + (z0 + zl) / (1.0 - a * (z0 + zl)));
-    double au = gsl_cdf_ugaussian_P(z0 + (z0 + zu) / (1.0 - a * (z0 + zu)));
+    double al, au;
+    bca_levels(z0, a, o->level, &al, &au);
     memset(result, 0, sizeof *result);
     result->N = N_hat;
     result->pct_lower = quantile7(Nb, nok, 0.5 * alpha);
@@ -293,6 +301,21 @@ static void intervals(double *Nb, size_t nok, size_t nbelow, double N_hat,
     result->acceleration = a;
     result->B = o->B;
     result->nfailed = o->B - nok;
+}
+
+unsigned vc_loglin_boot_flags(const vc_loglin_boot_result *r, double level)
+{
+    if (r == NULL || r->B <= r->nfailed || !(level > 0.0 && level < 1.0)) {
+        return 0;
+    }
+    double nok = (double)(r->B - r->nfailed);
+    double al, au;
+    bca_levels(r->z0, r->acceleration, level, &al, &au);
+    if (!isfinite(r->z0) || fabs(r->z0) > 1.0 || !(al * nok >= 1.0)
+        || !((1.0 - au) * nok >= 1.0)) {
+        return VC_FLAG_BCA_TAIL;
+    }
+    return 0;
 }
 
 int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,

@@ -490,6 +490,20 @@ int vc_loglin_bootstrap(const vc_table *t, const vc_loglin_boot_opts *opts,
                         vc_loglin_boot_result *result, double *reps,
                         vc_error *err);
 
+/*
+ * VC_FLAG_BCA_TAIL when the BCa interval of r (at level) cannot be
+ * trusted as it stands, else 0: |z0| > 1, more than 84% of the replicates
+ * on one side of the estimate, where the BCa adjustment is no longer a
+ * small correction (DiCiccio & Efron 1996, sec. 3; rbvole: z0 = -1.31,
+ * BCa 2,940-4,058 against the percentile 3,419-6,374), or an end at a
+ * quantile level with less than one of the successful replicates beyond
+ * it: the most extreme replicate, whose Monte Carlo error no B makes
+ * small at that level (Efron & Tibshirani 1993, sec. 19.3).  Ends on a
+ * few replicates are common at B = 1,000 (UK 5 lists: the 2nd smallest)
+ * and are not flagged.
+ */
+unsigned vc_loglin_boot_flags(const vc_loglin_boot_result *r, double level);
+
 /* Progress of a long computation: done of total searches (each a stepwise
  * selection).  Called from one thread at a time. */
 typedef void (*vc_loglin_progress_fn)(void *ctx, size_t done, size_t total);

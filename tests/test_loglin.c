@@ -810,6 +810,40 @@ static void progress_record(void *ctx, size_t done, size_t total)
 /* vc_loglin_bootstrap_progress: 0 of B + patterns first, all of them
  * last, never backwards, from 2 threads; the result is the same as
  * without progress. */
+/* vc_loglin_boot_flags: a bias correction of |z0| > 1, or a BCa end
+ * beyond all the replicates but less than one, flags the interval; the
+ * reference tables' corrections (UK 5 lists z0 = -0.42, a = -0.012: the
+ * lower end the 0.21% quantile, 2 of 1,000 replicates beyond it) do not;
+ * rbvole's (z0 = -1.31) does. */
+static void test_bootstrap_flags(void)
+{
+    vc_loglin_boot_result r;
+    memset(&r, 0, sizeof r);
+    r.B = 1000;
+    r.z0 = -0.415194;
+    r.acceleration = -0.0121811;
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), 0u);
+    r.z0 = -1.31058;
+    r.acceleration = -0.00358711;
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), VC_FLAG_BCA_TAIL);
+    r.z0 = 1.2;
+    r.acceleration = 0.0;
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), VC_FLAG_BCA_TAIL);
+    /* z0 = -0.9 alone passes at B = 1,000, but its lower level
+     * Phi(-0.9 + (-0.9 - 1.96)) = 8.7e-5 has no replicate beyond it */
+    r.z0 = -0.9;
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), VC_FLAG_BCA_TAIL);
+    r.B = 100000; /* ... while 100,000 replicates put 8.7 beyond it */
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), 0u);
+    r.nfailed = 99500; /* only the successful ones count */
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), VC_FLAG_BCA_TAIL);
+    r.nfailed = 0;
+    r.z0 = NAN; /* every replicate on one side */
+    CU_ASSERT_EQUAL(vc_loglin_boot_flags(&r, 0.95), VC_FLAG_BCA_TAIL);
+    CU_ASSERT_STRING_EQUAL(vc_estimate_flag_text(VC_FLAG_BCA_TAIL) != NULL
+                               ? "ok" : "none", "ok");
+}
+
 static void test_bootstrap_progress(void)
 {
     vc_table *t = load_table("Kosovo");
@@ -1895,6 +1929,8 @@ int vc_register_loglin_suite(void)
                        test_bootstrap_sparsemse) == NULL
         || CU_add_test(s, "bootstrap: thread count", test_bootstrap_threads)
                == NULL
+        || CU_add_test(s, "bootstrap: unsteady BCa flagged",
+                       test_bootstrap_flags) == NULL
         || CU_add_test(s, "bootstrap: progress", test_bootstrap_progress)
                == NULL
         || CU_add_test(s, "properties", test_properties) == NULL

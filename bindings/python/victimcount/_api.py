@@ -623,6 +623,7 @@ def _loglinear_in(tp, t, o, w, stream):
                                      byref(err)), err)
         e.lower, e.upper = br.bca_lower, br.bca_upper
         e.interval = b"bootstrap BCa through stepwise selection"
+        e.flags |= L.vc_loglin_boot_flags(byref(br), o["level"])
         x["bootstrap"] = {"replicates": br.B, "failed": br.nfailed,
                           "seed": o["seed"],
                           "percentile": [_finite(br.pct_lower),

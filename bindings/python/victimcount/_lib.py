@@ -397,6 +397,8 @@ vc_loglin_boot_opts_default = _fn("vc_loglin_boot_opts_default", None,
 vc_loglin_bootstrap = _fn("vc_loglin_bootstrap", c_int, T,
                           POINTER(LoglinBootOpts), POINTER(LoglinBootResult),
                           POINTER(c_double), E)
+vc_loglin_boot_flags = _fn("vc_loglin_boot_flags", c_uint,
+                           POINTER(LoglinBootResult), c_double)
 # latent classes
 vc_lcm_opts_default = _fn("vc_lcm_opts_default", None, POINTER(LcmOpts))
 vc_lcm_opts_check = _fn("vc_lcm_opts_check", c_int, POINTER(LcmOpts), T, E)

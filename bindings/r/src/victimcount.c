@@ -373,6 +373,7 @@ static int loglinear(const vc_table *t, SEXP o, uint64_t stream,
                     r->est.upper = br.bca_upper;
                     r->est.interval = "bootstrap BCa through stepwise "
                                       "selection";
+                    r->est.flags |= vc_loglin_boot_flags(&br, level);
                     rl_add(&d, "bootstrap_replicates",
                            Rf_ScalarReal((double)br.B));
                     rl_add(&d, "bootstrap_failed",
