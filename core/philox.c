@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/philox_impl.h"
 #include "core/vc_core.h"
 
 #define PHILOX_M0 0xD2511F53u
@@ -28,20 +29,15 @@
 #define PHILOX_W1 0xBB67AE85u
 #define PHILOX_ROUNDS 10
 
-/* Blocks encrypted at a time: four independent blocks, interleaved round
- * by round, keep the multipliers busy where one block's ten dependent
- * rounds would leave them waiting (one block took ~19 ns inside a
- * latent-class sweep; bench/RESULTS.md).  The words come out in the same
- * order as block by block, so the streams do not change. */
-#define PHILOX_BATCH 4
+/* Blocks encrypted at a time (VCI_PHILOX_BATCH, philox_impl.h): four
+ * independent blocks, interleaved round by round, keep the multipliers
+ * busy where one block's ten dependent rounds would leave them waiting
+ * (one block took ~19 ns inside a latent-class sweep; bench/RESULTS.md).
+ * The words come out in the same order as block by block, so the streams
+ * do not change. */
+#define PHILOX_BATCH VCI_PHILOX_BATCH
 
-typedef struct {
-    uint32_t ctr[4];  /* next counter to encrypt */
-    uint32_t key[2];
-    uint32_t out[4 * PHILOX_BATCH]; /* current output blocks, in order */
-    unsigned idx;     /* next unused word of out; 4 * PHILOX_BATCH means
-                         exhausted */
-} philox_state;
+typedef vci_philox_state philox_state;
 
 static inline void philox_round(uint32_t c[4], const uint32_t k[2])
 {
@@ -158,18 +154,20 @@ static void philox_set(void *vstate, unsigned long int s)
     philox_set_stream(vstate, (uint64_t)s, 0, 0, 0);
 }
 
+void vci_philox_refill(vci_philox_state *st)
+{
+    philox_batch(st->ctr, st->key, st->out);
+    /* advance the 64-bit position held in words 0 and 1 */
+    uint64_t pos = (uint64_t)st->ctr[0] | (uint64_t)st->ctr[1] << 32;
+    pos += PHILOX_BATCH;
+    st->ctr[0] = (uint32_t)pos;
+    st->ctr[1] = (uint32_t)(pos >> 32);
+    st->idx = 0;
+}
+
 static inline uint32_t philox_next(philox_state *st)
 {
-    if (st->idx >= 4 * PHILOX_BATCH) {
-        philox_batch(st->ctr, st->key, st->out);
-        /* advance the 64-bit position held in words 0 and 1 */
-        uint64_t pos = (uint64_t)st->ctr[0] | (uint64_t)st->ctr[1] << 32;
-        pos += PHILOX_BATCH;
-        st->ctr[0] = (uint32_t)pos;
-        st->ctr[1] = (uint32_t)(pos >> 32);
-        st->idx = 0;
-    }
-    return st->out[st->idx++];
+    return vci_philox_next(st);
 }
 
 static unsigned long int philox_get(void *vstate)
@@ -188,7 +186,7 @@ static double philox_get_double(void *vstate)
     return (double)bits * 0x1.0p-53;
 }
 
-static const gsl_rng_type philox_type = {
+const gsl_rng_type vci_philox_type = {
     "philox4x32-10",
     0xffffffffUL,
     0,
@@ -198,7 +196,7 @@ static const gsl_rng_type philox_type = {
     &philox_get_double,
 };
 
-const gsl_rng_type *vc_rng_philox4x32 = &philox_type;
+const gsl_rng_type *vc_rng_philox4x32 = &vci_philox_type;
 
 int vc_rng_set_stream(gsl_rng *r, uint64_t seed, uint64_t stratum,
                       uint32_t chain, uint32_t block, vc_error *err)
