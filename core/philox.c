@@ -154,9 +154,70 @@ static void philox_set(void *vstate, unsigned long int s)
     philox_set_stream(vstate, (uint64_t)s, 0, 0, 0);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && PHILOX_BATCH == 4
+#include <immintrin.h>
+#define PHILOX_HAVE_AVX2 1
+
+/* philox_batch with AVX2: the four blocks in the four 64-bit lanes of
+ * each counter word (zero-extended 32-bit values), one vpmuludq per
+ * multiplier and round where SSE2 needs two and the shuffles between
+ * them.  Integer arithmetic: the same words as philox_batch.  The refill
+ * was some 7% of a latent-class sweep (bench/RESULTS.md). */
+__attribute__((target("avx2"))) static void
+philox_batch_avx2(const uint32_t ctr[4], const uint32_t key[2],
+                  uint32_t out[4 * PHILOX_BATCH])
+{
+    uint64_t pos = (uint64_t)ctr[0] | (uint64_t)ctr[1] << 32;
+    const __m256i lo32 = _mm256_set1_epi64x(0xffffffffLL);
+    const __m256i m0 = _mm256_set1_epi64x(PHILOX_M0);
+    const __m256i m1 = _mm256_set1_epi64x(PHILOX_M1);
+    __m256i p = _mm256_add_epi64(_mm256_set1_epi64x((long long)pos),
+                                 _mm256_set_epi64x(3, 2, 1, 0));
+    __m256i c0 = _mm256_and_si256(p, lo32);
+    __m256i c1 = _mm256_srli_epi64(p, 32);
+    __m256i c2 = _mm256_set1_epi64x(ctr[2]);
+    __m256i c3 = _mm256_set1_epi64x(ctr[3]);
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < PHILOX_ROUNDS; round++) {
+        if (round > 0) {
+            k0 += PHILOX_W0;
+            k1 += PHILOX_W1;
+        }
+        __m256i p0 = _mm256_mul_epu32(c0, m0);
+        __m256i p1 = _mm256_mul_epu32(c2, m1);
+        c0 = _mm256_xor_si256(
+            _mm256_xor_si256(_mm256_srli_epi64(p1, 32), c1),
+            _mm256_set1_epi64x(k0));
+        c1 = _mm256_and_si256(p1, lo32);
+        c2 = _mm256_xor_si256(
+            _mm256_xor_si256(_mm256_srli_epi64(p0, 32), c3),
+            _mm256_set1_epi64x(k1));
+        c3 = _mm256_and_si256(p0, lo32);
+    }
+    uint64_t w[4][PHILOX_BATCH];
+    _mm256_storeu_si256((__m256i *)w[0], c0);
+    _mm256_storeu_si256((__m256i *)w[1], c1);
+    _mm256_storeu_si256((__m256i *)w[2], c2);
+    _mm256_storeu_si256((__m256i *)w[3], c3);
+    for (int b = 0; b < PHILOX_BATCH; b++) {
+        for (int j = 0; j < 4; j++) {
+            out[4 * b + j] = (uint32_t)w[j][b];
+        }
+    }
+}
+#endif
+
 void vci_philox_refill(vci_philox_state *st)
 {
+#ifdef PHILOX_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        philox_batch_avx2(st->ctr, st->key, st->out);
+    } else {
+        philox_batch(st->ctr, st->key, st->out);
+    }
+#else
     philox_batch(st->ctr, st->key, st->out);
+#endif
     /* advance the 64-bit position held in words 0 and 1 */
     uint64_t pos = (uint64_t)st->ctr[0] | (uint64_t)st->ctr[1] << 32;
     pos += PHILOX_BATCH;
