@@ -22,6 +22,7 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_gamma.h>
 
+#include "core/philox_impl.h"
 #include "models/vc_models.h"
 
 /*
@@ -37,11 +38,15 @@
 /*
  * A uniform in (0, 1) from one 32-bit output, (x + 1/2) 2^-32, for
  * generators whose outputs span [0, 2^32 - 1] (Philox, mt19937); any
- * other generator falls back to gsl_rng_uniform_pos.  Called through the
- * type's function pointer directly: no call into libgsl.
+ * other generator falls back to gsl_rng_uniform_pos.  Philox's word is
+ * taken inline (core/philox_impl.h), any other through the type's
+ * function pointer: no call into libgsl either way, the same words.
  */
 static inline double vci_ran_uniform(const gsl_rng *r)
 {
+    if (r->type == &vci_philox_type) {
+        return ((double)vci_philox_next(r->state) + 0.5) * 0x1p-32;
+    }
     if (r->type->min == 0 && r->type->max == 0xffffffffUL) {
         return ((double)r->type->get(r->state) + 0.5) * 0x1p-32;
     }

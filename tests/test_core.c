@@ -6,6 +6,7 @@
 #include <CUnit/CUnit.h>
 #include <gsl/gsl_randist.h>
 
+#include "core/philox_impl.h"
 #include "core/vc_core.h"
 #include "core/fastmath.h"
 #include "tests/test_util.h"
@@ -127,6 +128,31 @@ static void test_stream_blocks(void)
     gsl_rng_free(r);
 }
 
+/* The same across the carry of the position from word 0 into word 1,
+ * which the batched refill (philox.c: SSE2 or AVX2) computes in 64-bit
+ * lanes: a stream started just below 2^32 blocks. */
+static void test_stream_carry(void)
+{
+    vc_error err;
+    gsl_rng *r = vc_rng_stream_alloc(99, 1, 2, 4, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    vci_philox_state *st = r->state;
+    st->ctr[0] = 0xfffffffdu; /* the next refill starts here */
+    uint64_t key = vc_rng_key(99, 1);
+    uint32_t k[2] = {(uint32_t)key, (uint32_t)(key >> 32)};
+    int same = 1;
+    for (uint64_t pos = 0xfffffffdu; pos < 0x100000000ull + 9; pos++) {
+        uint32_t ctr[4] = {(uint32_t)pos, (uint32_t)(pos >> 32), 2, 4};
+        uint32_t out[4];
+        vc_philox4x32_10(ctr, k, out);
+        for (int i = 0; i < 4; i++) {
+            same &= (gsl_rng_get(r) == out[i]);
+        }
+    }
+    CU_ASSERT(same);
+    gsl_rng_free(r);
+}
+
 /* Uniform doubles lie in [0, 1) with mean 1/2 and variance 1/12 within
  * 4 standard errors (GSL randist/test.c's moment check). */
 static void test_uniform_moments(void)
@@ -221,6 +247,8 @@ int vc_register_core_suite(void)
     if (CU_add_test(s, "philox known answers", test_philox_kat) == NULL
         || CU_add_test(s, "philox stream = consecutive blocks",
                        test_stream_blocks) == NULL
+        || CU_add_test(s, "Philox stream across the position carry",
+                       test_stream_carry) == NULL
         || CU_add_test(s, "error buffer", test_error_first_wins) == NULL
         || CU_add_test(s, "streams", test_streams) == NULL
         || CU_add_test(s, "uniform moments", test_uniform_moments) == NULL
