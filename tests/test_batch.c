@@ -1215,6 +1215,13 @@ static void test_mpi_kill_resume(void)
     }
     CU_ASSERT(victim > 0);
     if (victim > 0) {
+        /* the master writes a finished unit's file before it sends that
+         * rank its next unit: if the file was rank 1's, rank 1 is idle
+         * for that moment (and the message under test is not due);
+         * 150 ms later it is inside its next lcm unit, which runs for
+         * most of a second (units go out costliest first) */
+        struct timespec ts = {0, 150000000L};
+        nanosleep(&ts, NULL);
         kill(victim, SIGKILL);
     }
     int st = 0;
