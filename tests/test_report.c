@@ -633,7 +633,8 @@ static void test_report_pages(void)
 /* The stratum pages are drawn on the batch's threads (issue 20): the
  * report of a batch with figures of every kind (lcm and dga: posterior,
  * traces, forest) is the same bytes, every file of it, on 1 thread, on
- * 2, and re-assembled from the cache on 3. */
+ * 2, and re-assembled from the cache on 3; a failure names the first
+ * page that failed and leaves the earlier report whole. */
 static void test_report_pages_threads(void)
 {
     char dir[] = "/tmp/vc_pthreads_XXXXXX";
@@ -659,7 +660,28 @@ static void test_report_pages_threads(void)
                                "%s/t2/report.html", dir, dir, dir, dir), 0);
         }
     }
+    /* every page too large to write (a file size limit, its signal
+     * ignored so that write fails with EFBIG): the first page is the
+     * one named whatever the threads' timing, and the earlier report
+     * stays whole with nothing temporary left */
+    CU_ASSERT_NOT_EQUAL(sh("trap '' XFSZ; ulimit -f 200; %s batch -q "
+                           "%s/sim.csv --strata country,year --methods "
+                           "chapman,lcm,dga --iterations 300 --burnin 100 "
+                           "--report-form pages --threads 2 --out %s/t2 "
+                           ">/dev/null 2>%s/err", vc_test_cli(), dir, dir,
+                           dir), 0);
     char path[600];
+    snprintf(path, sizeof path, "%s/err", dir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/s00001.html: "));
+    CU_ASSERT_PTR_NULL(strstr(err, "/s00002.html"));
+    free(err);
+    CU_ASSERT_EQUAL(sh("diff -r %s/t1/report %s/t2/report >/dev/null && "
+                       "cmp -s %s/t1/report.html %s/t2/report.html", dir,
+                       dir, dir, dir), 0);
+    snprintf(path, sizeof path, "%s/t2", dir);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
     snprintf(path, sizeof path, "%s/t2/report", dir);
     CU_ASSERT_EQUAL(count_entries(path, "s"), 6);
     snprintf(path, sizeof path, "%s/t2/report/s00006.html", dir);
