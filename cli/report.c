@@ -1500,8 +1500,11 @@ static int write_page(const char *tmp, const cli_options *o,
  * process-wide surface ids per figure), so the bytes do not depend on
  * the number of threads.  The failure reported is the first in page
  * order, whatever the threads' timing: a page after one that failed is
- * skipped, one before it is still tried.  CLI_EXIT_* after printing
- * why. */
+ * skipped, one before it is still tried.  The index is drawn after the
+ * pages, never beside them: drawn first, beside the pages, its PNG
+ * forest plots came out with other bytes (tried), likely because cairo
+ * shares a font's glyph cache among every figure drawn with it.
+ * CLI_EXIT_* after printing why. */
 static int write_pages(const char *tmp, const cli_options *o,
                        const vc_dataset *d, const cli_result *res,
                        size_t nres, const cli_synth_stratum *syn,
