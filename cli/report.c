@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 #include <nettle/base64.h>
+#include <omp.h>
 
 #include "cli/cli.h"
 #include "models/vc_models.h"
@@ -1464,29 +1465,79 @@ void cli_report_pages_remove(const char *dir)
     }
 }
 
-/* Write every stratum page into the folder tmp.  CLI_EXIT_* after
- * printing why. */
+/* Write stratum page s into the folder tmp.  0, or -1 with why in msg
+ * (nothing printed: the pages are written by several threads). */
+static int write_page(const char *tmp, const cli_options *o,
+                      const vc_dataset *d, size_t s, const cli_result *res,
+                      size_t nres, const cli_synth_stratum *syn, size_t nsyn,
+                      char *msg, size_t size)
+{
+    char name[48], path[4200], why[256];
+    page_name(s, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s", tmp, name);
+    FILE *f = fopen(path, "w");
+    if (f != NULL) {
+        stratum_page(f, o, d, s, res, nres,
+                     cli_synth_find(syn, nsyn, d->tables[s]));
+        int bad = ferror(f);
+        if (fclose(f) == 0 && !bad) {
+            return 0;
+        }
+    }
+    /* strerror_r, not strerror: its buffer is this thread's own */
+    if (strerror_r(errno, why, sizeof why) != 0) {
+        snprintf(why, sizeof why, "error %d", errno);
+    }
+    snprintf(msg, size, "report: cannot write %s: %s", path, why);
+    return -1;
+}
+
+/* Write every stratum page into the folder tmp, on the batch's threads
+ * (issue 20: drawn one after another, the pages of 1,000 strata were the
+ * serial tail that kept a batch on many cores below 90% use).  Each page
+ * is its own file drawn from read-only results, and the figures owe
+ * nothing to the thread that draws them (plot.c renumbers cairo's
+ * process-wide surface ids per figure), so the bytes do not depend on
+ * the number of threads.  The failure reported is the first in page
+ * order, whatever the threads' timing: a page after one that failed is
+ * skipped, one before it is still tried.  The index is drawn after the
+ * pages, never beside them: drawn first, beside the pages, its PNG
+ * forest plots came out with other bytes (tried), likely because cairo
+ * shares a font's glyph cache among every figure drawn with it.
+ * CLI_EXIT_* after printing why. */
 static int write_pages(const char *tmp, const cli_options *o,
                        const vc_dataset *d, const cli_result *res,
                        size_t nres, const cli_synth_stratum *syn,
                        size_t nsyn)
 {
-    for (size_t s = 0; s < d->ntables; s++) {
-        char name[48], path[4200];
-        page_name(s, name, sizeof name);
-        snprintf(path, sizeof path, "%s/%s", tmp, name);
-        FILE *f = fopen(path, "w");
-        if (f == NULL) {
-            cli_error("report: cannot write %s: %s", path, strerror(errno));
-            return CLI_EXIT_OUTPUT;
+    size_t n = d->ntables, first = n; /* the first page that failed */
+    char msg[4500] = "";
+    int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+    if ((size_t)threads > n) {
+        threads = n > 0 ? (int)n : 1;
+    }
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (size_t s = 0; s < n; s++) {
+        size_t stop;
+#pragma omp atomic read
+        stop = first;
+        if (s > stop) {
+            continue;
         }
-        stratum_page(f, o, d, s, res, nres,
-                     cli_synth_find(syn, nsyn, d->tables[s]));
-        int bad = ferror(f);
-        if (fclose(f) != 0 || bad) {
-            cli_error("report: cannot write %s: %s", path, strerror(errno));
-            return CLI_EXIT_OUTPUT;
+        char why[4500];
+        if (write_page(tmp, o, d, s, res, nres, syn, nsyn, why, sizeof why)
+            != 0) {
+#pragma omp critical(report_page_error)
+            if (s < first) {
+                memcpy(msg, why, sizeof msg);
+#pragma omp atomic write
+                first = s;
+            }
         }
+    }
+    if (first < n) {
+        cli_error("%s", msg);
+        return CLI_EXIT_OUTPUT;
     }
     return CLI_EXIT_OK;
 }

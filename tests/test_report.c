@@ -630,6 +630,68 @@ static void test_report_pages(void)
     CU_ASSERT_EQUAL(sh("rm -rf '%s'", dir), 0);
 }
 
+/* The stratum pages are drawn on the batch's threads (issue 20): the
+ * report of a batch with figures of every kind (lcm and dga: posterior,
+ * traces, forest) is the same bytes, every file of it, on 1 thread, on
+ * 2, and re-assembled from the cache on 3; a failure names the first
+ * page that failed and leaves the earlier report whole. */
+static void test_report_pages_threads(void)
+{
+    char dir[] = "/tmp/vc_pthreads_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B,C --capture "
+                             "0.3,0.2,0.25 --strata country,year --stratum "
+                             "K,2001:900 --stratum K,2002:1000 --stratum "
+                             "K,2003:1300 --stratum T,2001:1100 --stratum "
+                             "T,2002:700 --stratum T,2003:800 -o %s/sim.csv",
+                             vc_test_cli(), dir), 0);
+    static const char *const runs[][2] = {
+        {"t1", "--threads 1"}, {"t2", "--threads 2"}, {"t2", "--threads 3"}};
+    for (size_t k = 0; k < 3; k++) {
+        CU_ASSERT_EQUAL_FATAL(sh("%s batch -q %s/sim.csv --strata "
+                                 "country,year --methods chapman,lcm,dga "
+                                 "--iterations 300 --burnin 100 "
+                                 "--report-form pages %s --out %s/%s "
+                                 ">/dev/null", vc_test_cli(), dir,
+                                 runs[k][1], dir, runs[k][0]), 0);
+        if (k > 0) {
+            CU_ASSERT_EQUAL(sh("diff -r %s/t1/report %s/t2/report >/dev/null "
+                               "&& cmp -s %s/t1/report.html "
+                               "%s/t2/report.html", dir, dir, dir, dir), 0);
+        }
+    }
+    /* every page too large to write (a file size limit, its signal
+     * ignored so that write fails with EFBIG): the first page is the
+     * one named whatever the threads' timing, and the earlier report
+     * stays whole with nothing temporary left */
+    CU_ASSERT_NOT_EQUAL(sh("trap '' XFSZ; ulimit -f 200; %s batch -q "
+                           "%s/sim.csv --strata country,year --methods "
+                           "chapman,lcm,dga --iterations 300 --burnin 100 "
+                           "--report-form pages --threads 2 --out %s/t2 "
+                           ">/dev/null 2>%s/err", vc_test_cli(), dir, dir,
+                           dir), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/err", dir);
+    char *err = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/s00001.html: "));
+    CU_ASSERT_PTR_NULL(strstr(err, "/s00002.html"));
+    free(err);
+    CU_ASSERT_EQUAL(sh("diff -r %s/t1/report %s/t2/report >/dev/null && "
+                       "cmp -s %s/t1/report.html %s/t2/report.html", dir,
+                       dir, dir, dir), 0);
+    snprintf(path, sizeof path, "%s/t2", dir);
+    CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
+    snprintf(path, sizeof path, "%s/t2/report", dir);
+    CU_ASSERT_EQUAL(count_entries(path, "s"), 6);
+    snprintf(path, sizeof path, "%s/t2/report/s00006.html", dir);
+    char *page = slurp(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "data:image/svg+xml;base64,"));
+    free(page);
+    CU_ASSERT_EQUAL(sh("rm -rf '%s'", dir), 0);
+}
+
 int vc_register_report_suite(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -643,6 +705,8 @@ int vc_register_report_suite(void)
         || CU_add_test(s, "figures as SVG", test_plots_svg) == NULL
         || CU_add_test(s, "report in pages (batch)", test_report_pages)
                == NULL
+        || CU_add_test(s, "report pages on threads",
+                       test_report_pages_threads) == NULL
         || CU_add_test(s, "edge cases", test_report_edges) == NULL
         || CU_add_test(s, "mass groups", test_mass_groups) == NULL
         || CU_add_test(s, "structure words", test_structure_words) == NULL
