@@ -2,7 +2,7 @@
 // real browser (issue 20: a 1,000-stratum report must open within 2 s).
 //
 // Debian's chromium, headless, driven through the DevTools protocol over
-// --remote-debugging-pipe as serve_browser.mjs does (no npm).  The
+// --remote-debugging-pipe (devtools.mjs; no npm).  The
 // browser is started first and not timed (a reader's browser is already
 // running); each page is timed from Page.navigate to its load event,
 // which waits for every figure (the SVGs in <img>) to load.
@@ -14,10 +14,10 @@
 // with the most bytes and checks the same.  Prints one line per page
 // ("index 312 ms ...") and exits 1 when a check fails or a page took
 // longer than LIMIT_MS (default 2000).
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
+
+import { launch } from "./devtools.mjs";
 
 const [indexArg, limitArg] = process.argv.slice(2);
 if (!indexArg) {
@@ -27,59 +27,8 @@ if (!indexArg) {
 const index = resolve(indexArg);
 const limit = Number(limitArg || 2000);
 const pagesDir = join(dirname(index), "report");
-const chromium = process.env.CHROMIUM || "chromium";
-const profile = mkdtempSync(join(tmpdir(), "vc-chromium-"));
-const child = spawn(
-  chromium,
-  ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-   "--disable-extensions", "--remote-debugging-pipe",
-   `--user-data-dir=${profile}`, "about:blank"],
-  { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
-const toBrowser = child.stdio[3];
-const fromBrowser = child.stdio[4];
-
-let nextId = 1;
-const pending = new Map();
-const waiters = [];
-let buffer = Buffer.alloc(0);
-fromBrowser.on("data", (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  let end;
-  while ((end = buffer.indexOf(0)) >= 0) {
-    const msg = JSON.parse(buffer.subarray(0, end).toString("utf8"));
-    buffer = buffer.subarray(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve: ok, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? reject(new Error(JSON.stringify(msg.error))) : ok(msg.result);
-    } else if (msg.method) {
-      for (const w of waiters.slice()) {
-        if (w.method === msg.method) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(msg.params);
-        }
-      }
-    }
-  }
-});
-
-function send(method, params = {}, sessionId) {
-  const id = nextId++;
-  const msg = { id, method, params };
-  if (sessionId) msg.sessionId = sessionId;
-  toBrowser.write(JSON.stringify(msg) + "\0");
-  return new Promise((ok, reject) => {
-    pending.set(id, { resolve: ok, reject });
-    setTimeout(() => reject(new Error(`${method}: no answer in 30 s`)), 30000);
-  });
-}
-
-function event(method, ms = 30000) {
-  return new Promise((ok, reject) => {
-    waiters.push({ method, resolve: ok });
-    setTimeout(() => reject(new Error(`${method}: not seen in ${ms} ms`)), ms);
-  });
-}
+const browser = launch(30000);
+const { child, send, event } = browser;
 
 let failures = 0;
 function check(ok, what) {
@@ -146,17 +95,7 @@ main()
   .catch((e) => { console.error(`FAIL ${e.message}`); failures++; })
   .finally(async () => {
     clearTimeout(timer);
-    const exited = new Promise((ok) => {
-      child.on("exit", ok);
-      setTimeout(ok, 5000);
-    });
-    try { await send("Browser.close"); } catch (e) { child.kill("SIGKILL"); }
-    await exited;
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    } catch (e) {
-      console.error(`note: could not remove ${profile}: ${e.message}`);
-    }
+    await browser.close();
     console.log(failures ? `${failures} check(s) failed` : "the report opened within the limit");
     process.exit(failures ? 1 : 0);
   });

@@ -1,7 +1,7 @@
 // serve_browser.mjs: a real browser against `victimcount serve`.
 //
 // Debian's chromium, headless, driven through the DevTools protocol over
-// --remote-debugging-pipe (file descriptors 3 and 4, messages ended by a
+// --remote-debugging-pipe (devtools.mjs: file descriptors 3 and 4, messages ended by a
 // NUL byte), so neither npm nor a WebSocket library is needed.  The pages
 // themselves have no JavaScript; the test acts as a person would: types
 // the token, picks files, presses the buttons (by evaluating DOM calls
@@ -11,69 +11,15 @@
 //
 // BASE_URL is a loopback address; every wait is bounded.  Exit status 0
 // when every check passed; each failure is printed.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { launch } from "./devtools.mjs";
 
 const [base, token, goodCsv, badCsv] = process.argv.slice(2);
 if (!base || !base.startsWith("http://127.0.0.1:")) {
   console.error("usage: serve_browser.mjs http://127.0.0.1:PORT TOKEN GOOD BAD");
   process.exit(2);
 }
-const chromium = process.env.CHROMIUM || "chromium";
-const profile = mkdtempSync(join(tmpdir(), "vc-chromium-"));
-const child = spawn(
-  chromium,
-  ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-   "--disable-extensions", "--remote-debugging-pipe",
-   `--user-data-dir=${profile}`, "about:blank"],
-  { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
-const toBrowser = child.stdio[3];
-const fromBrowser = child.stdio[4];
-
-let nextId = 1;
-const pending = new Map();
-const waiters = [];
-let buffer = Buffer.alloc(0);
-fromBrowser.on("data", (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  let end;
-  while ((end = buffer.indexOf(0)) >= 0) {
-    const msg = JSON.parse(buffer.subarray(0, end).toString("utf8"));
-    buffer = buffer.subarray(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      msg.error ? reject(new Error(JSON.stringify(msg.error))) : resolve(msg.result);
-    } else if (msg.method) {
-      for (const w of waiters.slice()) {
-        if (w.method === msg.method) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(msg.params);
-        }
-      }
-    }
-  }
-});
-
-function send(method, params = {}, sessionId) {
-  const id = nextId++;
-  const msg = { id, method, params };
-  if (sessionId) msg.sessionId = sessionId;
-  toBrowser.write(JSON.stringify(msg) + "\0");
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    setTimeout(() => reject(new Error(`${method}: no answer in 20 s`)), 20000);
-  });
-}
-
-function event(method, ms = 20000) {
-  return new Promise((resolve, reject) => {
-    waiters.push({ method, resolve });
-    setTimeout(() => reject(new Error(`${method}: not seen in ${ms} ms`)), ms);
-  });
-}
+const browser = launch(20000);
+const { child, send, event } = browser;
 
 let failures = 0;
 function check(ok, what) {
@@ -164,17 +110,7 @@ main()
   .catch((e) => { console.error(`FAIL ${e.message}`); failures++; })
   .finally(async () => {
     clearTimeout(timer);
-    const exited = new Promise((resolve) => {
-      child.on("exit", resolve);
-      setTimeout(resolve, 5000);
-    });
-    try { await send("Browser.close"); } catch (e) { child.kill("SIGKILL"); }
-    await exited;
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    } catch (e) {
-      console.error(`note: could not remove ${profile}: ${e.message}`);
-    }
+    await browser.close();
     console.log(failures ? `${failures} check(s) failed` : "all browser checks passed");
     process.exit(failures ? 1 : 0);
   });
