@@ -60,46 +60,12 @@ static int sh(const char *fmt, ...)
     return WEXITSTATUS(st);
 }
 
-/* The whole of a file, or NULL.  Returned; free(). */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = 2 * cap + 8192;
-            char *g = realloc(buf, cap);
-            if (g == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = g;
-        }
-        size_t k = fread(buf + n, 1, 4096, f);
-        n += k;
-        if (k == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len != NULL) {
-        *len = n;
-    }
-    return buf;
-}
-
 /* Non-zero when the two files exist and hold the same bytes. */
 static int same_bytes(const char *a, const char *b)
 {
     size_t la = 0, lb = 0;
-    char *x = slurp(a, &la);
-    char *y = slurp(b, &lb);
+    char *x = vc_test_slurp(a, &la);
+    char *y = vc_test_slurp(b, &lb);
     int same = x != NULL && y != NULL && la == lb && memcmp(x, y, la) == 0;
     if (!same) {
         fprintf(stderr, "\n  %s and %s differ", a, b);
@@ -165,7 +131,7 @@ static void test_simulate(void)
     CU_ASSERT_EQUAL(c->tables[0]->n, a->tables[1]->n);
     CU_ASSERT_EQUAL(memcmp(c->tables[0]->count, a->tables[1]->count,
                            c->tables[0]->npat * sizeof(uint64_t)), 0);
-    char *truth = slurp(pt, NULL);
+    char *truth = vc_test_slurp(pt, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(truth);
     char want[256];
     snprintf(want, sizeof want, "Kazakhstan,2004,5000,%llu,%llu,",
@@ -198,7 +164,7 @@ static void test_simulate(void)
  * directory, run, and the bytes compared. */
 static void test_example_reproducible(void)
 {
-    char *md = slurp("data/examples/central-asia.md", NULL);
+    char *md = vc_test_slurp("data/examples/central-asia.md", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(md);
     const char *start = strstr(md, "build/victimcount simulate");
     CU_ASSERT_PTR_NOT_NULL_FATAL(start);
@@ -291,7 +257,7 @@ static void test_batch_outputs(void)
     CU_ASSERT(sens >= 9 * 3);
     json_decref(root);
     snprintf(path, sizeof path, "%s/full/report.html", tmpdir);
-    char *html = slurp(path, NULL);
+    char *html = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(html);
     size_t imgs = 0;
     for (const char *p = html; (p = strstr(p, "<img")) != NULL; p++) {
@@ -305,7 +271,7 @@ static void test_batch_outputs(void)
     CU_ASSERT_PTR_NULL(strstr(html, "<script"));
     free(html);
     snprintf(path, sizeof path, "%s/full.out", tmpdir);
-    char *out = slurp(path, NULL);
+    char *out = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "Kyrgyz Republic 2004: about "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "report: "));
@@ -487,7 +453,7 @@ static void test_batch_merge(void)
     CU_ASSERT_EQUAL(merged, 9 * 6);
     json_decref(root);
     snprintf(path, sizeof path, "%s/mg/results.csv", tmpdir);
-    char *csv = slurp(path, NULL);
+    char *csv = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     /* then the synthesis's columns: two of its methods ran (issue 17) */
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, ",variant,omit_lower,omit_upper,"
@@ -498,7 +464,7 @@ static void test_batch_merge(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "IOM;NGO+Police;Shelter,"));
     free(csv);
     snprintf(path, sizeof path, "%s/mg/report.html", tmpdir);
-    char *html = slurp(path, NULL);
+    char *html = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(html);
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<th>without one list</th><th>"
                                         "lists merged</th>"));
@@ -513,7 +479,7 @@ static void test_batch_merge(void)
                              "+Police --out %s/mgbad >/dev/null 2>&1",
                              vc_test_cli(), tmpdir), 0);
     snprintf(path, sizeof path, "%s/mgbad/results.csv", tmpdir);
-    csv = slurp(path, NULL);
+    csv = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "cannot merge NGO+Police here: NGO "
                                        "saw nobody in this stratum"));
@@ -542,7 +508,7 @@ static void test_batch_bad_stratum(void)
                              vc_test_cli(), tmpdir, tmpdir), 0);
     char path[600];
     snprintf(path, sizeof path, "%s/bad/results.csv", tmpdir);
-    char *csv = slurp(path, NULL);
+    char *csv = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     /* South: only IOM saw anyone */
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "South,South,chapman"));
@@ -551,7 +517,7 @@ static void test_batch_bad_stratum(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "East,East,loglinear"));
     free(csv);
     snprintf(path, sizeof path, "%s/bad.out", tmpdir);
-    char *out = slurp(path, NULL);
+    char *out = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "South: no estimate") ? out
                                                                    : NULL);
     free(out);
@@ -561,7 +527,7 @@ static void test_batch_bad_stratum(void)
                        "%s/bad >/dev/null 2>%s/bad.err", vc_test_cli(),
                        tmpdir, tmpdir), 0);
     snprintf(path, sizeof path, "%s/bad.err", tmpdir);
-    out = slurp(path, NULL);
+    out = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "results have no estimate; "
                                               "their rows say why")
                                ? out : NULL);
@@ -617,7 +583,7 @@ static void test_simulate_options(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CU_ASSERT_EQUAL(sh("%s simulate %s >/dev/null 2>'%s'", vc_test_cli(),
                            cases[i].args, path), 2);
-        char *e = slurp(path, NULL);
+        char *e = vc_test_slurp(path, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(e);
         if (strstr(e, cases[i].msg) == NULL) {
             fprintf(stderr, "\n  %s: %s", cases[i].args, e);
@@ -626,7 +592,7 @@ static void test_simulate_options(void)
         free(e);
     }
     CU_ASSERT_EQUAL(sh("%s simulate --help >'%s'", vc_test_cli(), path), 0);
-    char *help = slurp(path, NULL);
+    char *help = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(help && strstr(help, "Usage: victimcount simulate")
                                ? help : NULL);
     free(help);
@@ -650,7 +616,7 @@ static void test_simulate_options(void)
              "seed\n1000,%llu,%llu,0.250000,7\n",
              (unsigned long long)d->tables[0]->n,
              (unsigned long long)(1000 - d->tables[0]->n));
-    char *t = slurp(truth, NULL);
+    char *t = vc_test_slurp(truth, NULL);
     CU_ASSERT_PTR_NOT_NULL(t);
     CU_ASSERT_STRING_EQUAL(t ? t : "", want);
     free(t);
@@ -662,7 +628,7 @@ static void test_simulate_options(void)
                              "--strata site --stratum 'Say \"hi\":100' "
                              "--stratum b:50:2 --seed 7 -o '%s' "
                              "--truth '%s'", vc_test_cli(), out, truth), 0);
-    t = slurp(truth, NULL);
+    t = vc_test_slurp(truth, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "\n\"Say \"\"hi\"\"\",100,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(t, ",0.111111,7\n"));
@@ -706,7 +672,7 @@ static void test_batch_options(void)
         int rc = sh("%s batch tests/fixtures/cli_strata.csv %s >/dev/null "
                     "2>'%s'", vc_test_cli(), args, path);
         CU_ASSERT_EQUAL(rc, i == 3 ? 5 : 2);
-        char *e = slurp(path, NULL);
+        char *e = vc_test_slurp(path, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(e);
         if (strstr(e, cases[i].msg) == NULL) {
             fprintf(stderr, "\n  %s: %s", args, e);
@@ -719,17 +685,17 @@ static void test_batch_options(void)
     longdir[4100] = '\0';
     CU_ASSERT_EQUAL(sh("%s batch --out %s tests/fixtures/cli_strata.csv "
                        ">/dev/null 2>'%s'", vc_test_cli(), longdir, path), 2);
-    char *e = slurp(path, NULL);
+    char *e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "batch: --out DIR is too long")
                                ? e : NULL);
     free(e);
     CU_ASSERT_EQUAL(sh("%s batch --out %s/o2 %s/missing.csv >/dev/null "
                        "2>'%s'", vc_test_cli(), tmpdir, tmpdir, path), 3);
-    e = slurp(path, NULL);
+    e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "missing.csv") ? e : NULL);
     free(e);
     CU_ASSERT_EQUAL(sh("%s batch --help >'%s'", vc_test_cli(), path), 0);
-    e = slurp(path, NULL);
+    e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "Usage: victimcount batch") ? e
                                                                      : NULL);
     free(e);
@@ -741,7 +707,7 @@ static void test_batch_options(void)
                              "EXH,ABA,OSCE --out %s/nostrata "
                              "data/examples/kosovo.csv >/dev/null 2>'%s'",
                              vc_test_cli(), tmpdir, path), 0);
-    e = slurp(path, NULL);
+    e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "note: ") ? e : NULL);
     free(e);
     snprintf(path, sizeof path, "%s/nostrata/results.json", tmpdir);
@@ -829,7 +795,7 @@ static void test_batch_report_escapes(void)
                              "-q --out %s/html '%s' >/dev/null",
                              vc_test_cli(), tmpdir, path), 0);
     snprintf(path, sizeof path, "%s/html/report.html", tmpdir);
-    char *html = slurp(path, NULL);
+    char *html = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(html);
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "Say &quot;hi&quot; &amp; "
                                         "&lt;b&gt;"));
@@ -837,7 +803,7 @@ static void test_batch_report_escapes(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>undefined</td>"));
     free(html);
     snprintf(path, sizeof path, "%s/html/results.csv", tmpdir);
-    char *csv = slurp(path, NULL);
+    char *csv = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\n\"Say \"\"hi\"\" & <b>\",\"Say "
                                        "\"\"hi\"\" & <b>\",chapman,A;B,"));
@@ -888,7 +854,7 @@ static void test_batch_progress(void)
                              "IOM,NGO --out %s/bprog "
                              "tests/fixtures/cli_strata.csv\" /dev/null "
                              ">'%s' 2>&1", vc_test_cli(), tmpdir, path), 0);
-    char *t = slurp(path, NULL);
+    char *t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "\r\033[Kbatch: 0/4 units, 0/2 strata "
                                      "done"));
@@ -912,7 +878,7 @@ static void test_batch_progress(void)
                              "--lists IOM,NGO --out %s/bprogq "
                              "tests/fixtures/cli_strata.csv\" /dev/null "
                              ">'%s' 2>&1", vc_test_cli(), tmpdir, path), 0);
-    t = slurp(path, NULL);
+    t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     CU_ASSERT_PTR_NULL(strstr(t, "batch: "));
     CU_ASSERT_PTR_NULL(strstr(t, "units/s"));
@@ -923,7 +889,7 @@ static void test_batch_progress(void)
         char a[700], b[700];
         snprintf(a, sizeof a, "%s/bprog/%s", tmpdir, name);
         snprintf(b, sizeof b, "%s/bprogq/%s", tmpdir, name);
-        char *x = slurp(a, NULL), *y = slurp(b, NULL);
+        char *x = vc_test_slurp(a, NULL), *y = vc_test_slurp(b, NULL);
         CU_ASSERT(x != NULL && y != NULL && strcmp(x, y) == 0);
         free(x);
         free(y);
@@ -1012,7 +978,7 @@ static void test_batch_covariates_mpi(void)
         CU_ASSERT(same_bytes(a, b));
     }
     snprintf(a, sizeof a, "%s/cov2.err", tmpdir);
-    char *err = slurp(a, NULL);
+    char *err = vc_test_slurp(a, NULL);
     const char *note = err ? strstr(err, "only loglinear takes") : NULL;
     CU_ASSERT_PTR_NOT_NULL(note);
     CU_ASSERT_PTR_NULL(note ? strstr(note + 1, "only loglinear takes")
@@ -1045,7 +1011,7 @@ static void test_batch_count_encoding(void)
     CU_ASSERT(same_bytes(a, b));
     char path[600];
     snprintf(path, sizeof path, "%s/ru8/results.csv", tmpdir);
-    char *csv = slurp(path, NULL);
+    char *csv = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(csv && strstr(csv, "МОМ;НПО;Полиция") ? csv
                                                                   : NULL);
     free(csv);
@@ -1053,7 +1019,7 @@ static void test_batch_count_encoding(void)
                        "> %s/nocount.err 2>&1",
                        vc_test_cli(), tmpdir, tmpdir), 3);
     snprintf(path, sizeof path, "%s/nocount.err", tmpdir);
-    char *err = slurp(path, NULL);
+    char *err = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "--count cases") ? err : NULL);
     free(err);
     if (!have_mpirun()) {
@@ -1090,7 +1056,7 @@ static void test_mpi_identical(void)
     /* the headlines on the master's standard output, once */
     char path[600];
     snprintf(path, sizeof path, "%s/mnp3.out", tmpdir);
-    char *out = slurp(path, NULL);
+    char *out = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     const char *first = strstr(out, "Tajikistan 2005: about ");
     CU_ASSERT(first != NULL && strstr(first + 1, "Tajikistan 2005:") == NULL);
@@ -1105,7 +1071,7 @@ static void test_mpi_identical(void)
     CU_ASSERT_EQUAL(mpi_batch(3, "mmnp3", MPI_MERGE), 0);
     CU_ASSERT(same_output("mmref", "mmnp3"));
     snprintf(path, sizeof path, "%s/mmnp3/results.csv", tmpdir);
-    out = slurp(path, NULL);
+    out = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "NGO+Police merged"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "without IOM"));
@@ -1132,7 +1098,7 @@ static pid_t rank_pid(pid_t parent, int rank)
         }
         char path[300];
         snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-        char *stat = slurp(path, NULL);
+        char *stat = vc_test_slurp(path, NULL);
         /* pid (comm) state ppid ...; comm may hold spaces, so from the
          * last ')' */
         const char *rp = stat ? strrchr(stat, ')') : NULL;
@@ -1146,7 +1112,7 @@ static pid_t rank_pid(pid_t parent, int rank)
         }
         snprintf(path, sizeof path, "/proc/%ld/environ", pid);
         size_t len = 0;
-        char *env = slurp(path, &len);
+        char *env = vc_test_slurp(path, &len);
         for (size_t off = 0; env != NULL && off < len;
              off += strlen(env + off) + 1) {
             if (strncmp(env + off, want, (size_t)wlen) == 0
@@ -1229,7 +1195,7 @@ static void test_mpi_kill_resume(void)
     CU_ASSERT(!WIFEXITED(st) || WEXITSTATUS(st) != 0);
     char path[600];
     snprintf(path, sizeof path, "%s/mkill.err", tmpdir);
-    char *err = slurp(path, NULL);
+    char *err = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "rank 1 was computing unit "));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "run the same command again to "
@@ -1266,7 +1232,7 @@ static void test_mpi_worker_failure(void)
     CU_ASSERT(rc != 0);
     char path[600];
     snprintf(path, sizeof path, "%s/mfail.err", tmpdir);
-    char *err = slurp(path, NULL);
+    char *err = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "batch: rank 2 failed on unit "));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "differ between machines"));
@@ -1292,7 +1258,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_EQUAL(sh(MPIRUN " -np 1 %s estimate -m chapman "
                        "tests/fixtures/cli_two_lists.csv >'%s' 2>/dev/null",
                        vc_test_mpi_cli(), path), 0);
-    char *t = slurp(path, NULL);
+    char *t = vc_test_slurp(path, NULL);
     /* (470 x 297) / 58 - 1, as test_cli.c's text test */
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "cli_two_lists: 2,406 (95% CI")
                                ? t : NULL);
@@ -1300,7 +1266,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s estimate -m chapman "
                        "tests/fixtures/cli_two_lists.csv >/dev/null 2>'%s'",
                        vc_test_mpi_cli(), path), 2);
-    t = slurp(path, NULL);
+    t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "only `batch` runs on several "
                                           "ranks; run estimate with one "
                                           "rank") ? t : NULL);
@@ -1308,7 +1274,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/missing.csv --out %s/mm "
                        ">/dev/null 2>'%s'", vc_test_mpi_cli(), tmpdir,
                        tmpdir, path), 3);
-    t = slurp(path, NULL);
+    t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "missing.csv: cannot open") ? t
                                                                       : NULL);
     free(t);
@@ -1318,7 +1284,7 @@ static void test_mpi_setup_errors(void)
                        "country,year --methods chapman --out %s/mdiff "
                        ">/dev/null 2>'%s'", vc_test_mpi_cli(), tmpdir, tmpdir,
                        vc_test_mpi_cli(), tmpdir, path), 3);
-    t = slurp(path, NULL);
+    t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "batch: rank 1 finds 2 units in "
                                           "tests/fixtures/cli_strata.csv, "
                                           "the master 4: is FILE the same "
@@ -1330,7 +1296,7 @@ static void test_mpi_setup_errors(void)
                        "country,year --methods chapman,independence --out "
                        "%s/mlines >/dev/null 2>'%s'", vc_test_mpi_cli(),
                        tmpdir, tmpdir, path), 0);
-    t = slurp(path, NULL);
+    t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "batch: 1/8 units, 0/4 strata done "
                                      "(Kazakhstan 2003, chapman, all lists, "
@@ -1373,7 +1339,7 @@ static void test_report_in_chromium(void)
                              tmpdir, tmpdir), 0);
     char path[600];
     snprintf(path, sizeof path, "%s/dom.html", tmpdir);
-    char *dom = slurp(path, NULL);
+    char *dom = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dom);
     size_t imgs = 0;
     for (const char *p = dom; (p = strstr(p, "<img class=\"fig\"")) != NULL;
@@ -1384,7 +1350,7 @@ static void test_report_in_chromium(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(dom, "Kazakhstan 2004: about "));
     free(dom);
     snprintf(path, sizeof path, "%s/chromium.err", tmpdir);
-    char *log = slurp(path, NULL);
+    char *log = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(log);
     CU_ASSERT_PTR_NULL(strstr(log, "CONSOLE"));
     CU_ASSERT_PTR_NULL(strstr(log, "Uncaught"));

@@ -434,40 +434,6 @@ static int sh(const char *fmt, ...)
     return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }
 
-/* The whole of a file, or NULL; *len its size.  Returned; free(). */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = 2 * cap + 65536 + 1;
-            char *g = realloc(buf, cap);
-            if (g == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = g;
-        }
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-        if (k == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len != NULL) {
-        *len = n;
-    }
-    return buf;
-}
-
 /* The entries of dir whose names start with prefix. */
 static size_t count_entries(const char *dir, const char *prefix)
 {
@@ -525,7 +491,7 @@ static void test_report_pages(void)
     char path[600];
     size_t len = 0;
     snprintf(path, sizeof path, "%s/out/report.html", dir);
-    char *index = slurp(path, &len);
+    char *index = vc_test_slurp(path, &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(index);
     CU_ASSERT(len < 5u << 20);
     /* every link to a page resolves, one per stratum, in order */
@@ -559,7 +525,7 @@ static void test_report_pages(void)
     /* each page: its stratum, escaped, links back, small */
     for (int i = 0; i < PAGES_STRATA; i++) {
         snprintf(path, sizeof path, "%s/out/report/s%05d.html", dir, i + 1);
-        char *page = slurp(path, &len);
+        char *page = vc_test_slurp(path, &len);
         CU_ASSERT_PTR_NOT_NULL_FATAL(page);
         CU_ASSERT(len < 500u << 10);
         char want[128];
@@ -587,7 +553,7 @@ static void test_report_pages(void)
     snprintf(path, sizeof path, "%s/one/report", dir);
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
     snprintf(path, sizeof path, "%s/one/report.html", dir);
-    index = slurp(path, NULL);
+    index = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(index);
     CU_ASSERT_PTR_NOT_NULL(strstr(index, "data:image/png;base64,"));
     CU_ASSERT_PTR_NULL(strstr(index, "href=\"report/"));
@@ -605,7 +571,7 @@ static void test_report_pages(void)
                        dir), 0);
     CU_ASSERT_NOT_EQUAL(pages_batch(dir, "way", ""), 0);
     snprintf(path, sizeof path, "%s/way.err", dir);
-    char *err = slurp(path, NULL);
+    char *err = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/way/report is in the way"));
     free(err);
@@ -672,7 +638,7 @@ static void test_report_pages_threads(void)
                            dir), 0);
     char path[600];
     snprintf(path, sizeof path, "%s/err", dir);
-    char *err = slurp(path, NULL);
+    char *err = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(err);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/s00001.html: "));
     CU_ASSERT_PTR_NULL(strstr(err, "/s00002.html"));
@@ -685,7 +651,7 @@ static void test_report_pages_threads(void)
     snprintf(path, sizeof path, "%s/t2/report", dir);
     CU_ASSERT_EQUAL(count_entries(path, "s"), 6);
     snprintf(path, sizeof path, "%s/t2/report/s00006.html", dir);
-    char *page = slurp(path, NULL);
+    char *page = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(page);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "data:image/svg+xml;base64,"));
     free(page);

@@ -65,3 +65,37 @@ vc_table *vc_test_load_ref(const char *name)
     free(cnt);
     return t;
 }
+
+/* The whole of a file, or NULL.  Returned; free(). */
+char *vc_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = 2 * cap + 8192;
+            char *g = realloc(buf, cap);
+            if (g == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = g;
+        }
+        size_t k = fread(buf + n, 1, 4096, f);
+        n += k;
+        if (k == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len != NULL) {
+        *len = n;
+    }
+    return buf;
+}

@@ -55,6 +55,10 @@ const char *vc_test_mpi_cli(void);
  * columns then count); NULL on failure.  Returned. */
 vc_table *vc_test_load_ref(const char *name);
 
+/* The whole of a file, NUL-terminated, or NULL when it cannot be read;
+ * *len (may be NULL) its size.  Returned; free(). */
+char *vc_test_slurp(const char *path, size_t *len);
+
 /* Non-zero when slow tests were asked for (VC_SLOW=1). */
 int vc_test_slow(void);
 
