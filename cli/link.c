@@ -405,6 +405,12 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                                    r->pair_candidates[a * J + b],
                                    r->pair_matches[a * J + b], &e);
             double n1 = (double)sets[a]->n, n2 = (double)sets[b]->n;
+            if (vc_link_errors_check(&e, n1, n2, &err) != VC_OK) {
+                unfitted = unfitted ? unfitted : names[b];
+                json_object_set_new(p, "fit", json_string(err.msg));
+                json_array_append_new(pairs, p);
+                continue;
+            }
             double alpha, beta, N;
             vc_link_error_probs(&e, n2, &alpha, &beta);
             if (J <= VC_LINK_DCT_MAX_LISTS) {

@@ -339,6 +339,21 @@ void vc_link_mixture_errors(const vc_link_mixture *m, const uint64_t *hist,
                                  : 0.0;
 }
 
+int vc_link_errors_check(const vc_link_errors *e, double n1, double n2,
+                         vc_error *err)
+{
+    double most = n1 < n2 ? n1 : n2;
+    if (!(e->true_matches <= most) || !isfinite(e->missed_matches)) {
+        return vc_error_set(err, VC_EDATA,
+                            "the score mixture implies %.0f true matches "
+                            "between lists of %.0f and %.0f records (at "
+                            "most %.0f): it does not describe these "
+                            "scores, so no correction is made",
+                            e->true_matches, n1, n2, most);
+    }
+    return VC_OK;
+}
+
 void vc_link_error_probs(const vc_link_errors *e, double n2, double *alpha,
                          double *beta)
 {

@@ -450,6 +450,18 @@ void vc_link_mixture_errors(const vc_link_mixture *m, const uint64_t *hist,
 int vc_link_ding_fienberg(double n1, double n2, double m, double alpha,
                           double beta, double *N, vc_error *err);
 
+/*
+ * VC_OK when the estimated errors e of a pair of lists of n1 and n2
+ * records are possible: a person is on a list at most once, so the true
+ * matches (linked - false + missed) cannot exceed min(n1, n2).  Else
+ * VC_EDATA with a message that gives both: the mixture does not describe
+ * these scores (measured: field-scored encodings of three lists of
+ * 100,000 gave 1.4 million "missed" matches), and no correction may be
+ * computed from it.
+ */
+int vc_link_errors_check(const vc_link_errors *e, double n1, double n2,
+                         vc_error *err);
+
 /* alpha and beta of the correction from estimated errors of a list
  * pair whose second list has n2 records. */
 void vc_link_error_probs(const vc_link_errors *e, double n2, double *alpha,

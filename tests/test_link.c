@@ -563,6 +563,31 @@ static void mix_hist(gsl_rng *r, size_t n, double pi, double a1, double b1,
     }
 }
 
+/* vc_link_errors_check: estimated errors implying more true matches than
+ * the smaller list has records are refused (a person is on a list at
+ * most once); possible ones pass. */
+static void test_errors_check(void)
+{
+    vc_link_errors e;
+    memset(&e, 0, sizeof e);
+    e.linked = 900;
+    e.false_matches = 30;
+    e.missed_matches = 50;
+    e.true_matches = 920;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(vc_link_errors_check(&e, 1000, 1200, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_errors_check(&e, 1000, 920, &err), VC_OK);
+    CU_ASSERT_EQUAL(vc_link_errors_check(&e, 1000, 919, &err), VC_EDATA);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "at most 919"));
+    e.missed_matches = 1408400; /* three lists of 100,000, field score */
+    e.true_matches = 1428998;
+    CU_ASSERT_EQUAL(vc_link_errors_check(&e, 102208, 101957, &err),
+                    VC_EDATA);
+    e.true_matches = NAN;
+    CU_ASSERT_EQUAL(vc_link_errors_check(&e, 1000, 1000, &err), VC_EDATA);
+}
+
 /* Known mixtures are recovered: the whole of [0, 1], and a window that
  * cuts the non-matches' body off as the linker's floor does. */
 static void test_mixture_known(void)
@@ -2179,6 +2204,8 @@ int vc_register_link_suite(void)
         || CU_add_test(s, "encoding files", test_encfile_errors) == NULL
         || CU_add_test(s, "known truth", test_known_truth) == NULL
         || CU_add_test(s, "score mixture", test_mixture_known) == NULL
+        || CU_add_test(s, "linkage error: impossible estimates refused",
+                       test_errors_check) == NULL
         || CU_add_test(s, "linkage error, known truth",
                        test_linkage_error_truth)
                == NULL
