@@ -886,6 +886,23 @@ static int start_values(const double *y, const vc_loglin_result *start,
     return 1;
 }
 
+/* The figures of res that follow from its coefficients, k and the
+ * log-likelihood of n people seen: AIC, BIC, log n0 and its SE, n0, N
+ * (0 with include0).  0 when n0 or N is beyond a double, else 1.  Shared
+ * by the cell-by-cell and the factored fits. */
+int vci_loglin_summarise(vc_loglin_result *res, double loglik, double n,
+                         int include0)
+{
+    res->aic = -2.0 * loglik + 2.0 * (double)res->k;
+    res->bic = -2.0 * loglik + log(n) * (double)res->k;
+    res->log_n0 = res->coef[0];
+    res->se_log_n0 = res->se[0];
+    res->n = (uint64_t)llround(n);
+    res->n0 = exp(res->coef[0]);
+    res->N = include0 ? 0.0 : n + res->n0;
+    return isfinite(res->n0) && (include0 || isfinite(res->N));
+}
+
 /* Fill the statistics of a converged fit. */
 static int finish(const double *y, double n, int include0,
                   vc_loglin_result *res, double *fitted,
@@ -951,14 +968,7 @@ static int finish(const double *y, double n, int include0,
     }
     res->pearson_chi2 = x2;
     res->pearson_max = rmax;
-    res->aic = -2.0 * loglik + 2.0 * (double)res->k;
-    res->bic = -2.0 * loglik + log(n) * (double)res->k;
-    res->log_n0 = res->coef[0];
-    res->se_log_n0 = res->se[0];
-    res->n = (uint64_t)llround(n);
-    res->n0 = exp(res->coef[0]);
-    res->N = include0 ? 0.0 : n + res->n0;
-    if (!isfinite(res->n0) || (!include0 && !isfinite(res->N))) {
+    if (!vci_loglin_summarise(res, loglik, n, include0)) {
         return vc_error_set(err, VC_ENOMLE,
                             "log-linear fit: n0 = exp(%g) is beyond the "
                             "range of a double", res->coef[0]);

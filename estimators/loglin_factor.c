@@ -704,14 +704,7 @@ static int finish(const double *y, double n, int include0,
     res->loglik = loglik;
     res->pearson_chi2 = x2;
     res->pearson_max = rmax;
-    res->aic = -2.0 * loglik + 2.0 * (double)res->k;
-    res->bic = -2.0 * loglik + log(n) * (double)res->k;
-    res->log_n0 = res->coef[0];
-    res->se_log_n0 = res->se[0];
-    res->n = (uint64_t)llround(n);
-    res->n0 = exp(res->coef[0]);
-    res->N = include0 ? 0.0 : n + res->n0;
-    if (!isfinite(res->n0) || (!include0 && !isfinite(res->N))) {
+    if (!vci_loglin_summarise(res, loglik, n, include0)) {
         return 0;
     }
     if (fitted != NULL) {

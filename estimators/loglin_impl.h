@@ -168,6 +168,11 @@ void vci_loglin_zeta_supersets(double *a, size_t J);
  * without covariates (loglin_model.c). */
 void vci_terms_insert(uint32_t *term, size_t *n, uint32_t t);
 
+/* AIC, BIC, log n0 and its SE, n, n0 and N of a fitted res (loglin.c);
+ * 0 when n0 or N is not finite. */
+int vci_loglin_summarise(vc_loglin_result *res, double loglik, double n,
+                         int include0);
+
 /* Fill w->y from table t (which must have w->J lists); returns n. */
 double vci_loglin_dense_counts(const vc_table *t, vc_loglin_workspace *w);
 
