@@ -3,7 +3,6 @@
  * simulated files that read back as drawn, batches whose results do not
  * depend on order, threads or interruption, and the report.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,28 +37,6 @@ static int teardown(void)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Run a shell command line with %s-style arguments; return its exit
- * status, or -1 when it did not exit normally. */
-static int sh(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    if (st == -1 || !WIFEXITED(st)) {
-        return -1;
-    }
-    return WEXITSTATUS(st);
-}
-
 /* Non-zero when the two files exist and hold the same bytes. */
 static int same_bytes(const char *a, const char *b)
 {
@@ -86,15 +63,15 @@ static int same_bytes(const char *a, const char *b)
 static void test_simulate(void)
 {
     CU_ASSERT_EQUAL_FATAL(
-        sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
+        vc_test_sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
            "--stratum Kazakhstan,2004:5000:0.8 -o %s/agg.csv --truth "
            "%s/truth.csv", vc_test_cli(), tmpdir, tmpdir), 0);
     CU_ASSERT_EQUAL_FATAL(
-        sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
+        vc_test_sh("%s simulate " SIM_ARGS " --stratum Tajikistan,2004:1500 "
            "--stratum Kazakhstan,2004:5000:0.8 --records -o %s/rec.csv",
            vc_test_cli(), tmpdir), 0);
     CU_ASSERT_EQUAL_FATAL(
-        sh("%s simulate " SIM_ARGS " --stratum Kazakhstan,2004:5000:0.8 "
+        vc_test_sh("%s simulate " SIM_ARGS " --stratum Kazakhstan,2004:5000:0.8 "
            "-o %s/one.csv", vc_test_cli(), tmpdir), 0);
     char p1[512], p2[512], p3[512], pt[512];
     snprintf(p1, sizeof p1, "%s/agg.csv", tmpdir);
@@ -144,16 +121,16 @@ static void test_simulate(void)
     vc_dataset_free(b);
     vc_dataset_free(c);
     /* usage errors */
-    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5 --N 10 "
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --lists A,B --capture 0.5 --N 10 "
                        ">/dev/null 2>&1", vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,1.5 --N 10 "
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,1.5 --N 10 "
                        ">/dev/null 2>&1", vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 "
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,0.5 "
                        ">/dev/null 2>&1", vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 --N 9 "
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,0.5 --N 9 "
                        "--referral 'A>C:0.5' >/dev/null 2>&1",
                        vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s simulate --lists A,B --capture 0.5,0.5 --strata "
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,0.5 --strata "
                        "x,y --stratum a:10 >/dev/null 2>&1",
                        vc_test_cli()), 2);
 }
@@ -187,7 +164,7 @@ static void test_example_reproducible(void)
     free(md);
     /* run the binary under test rather than build/victimcount */
     const char *rest = cmd + strlen(prefix) + strlen("victimcount");
-    CU_ASSERT_EQUAL_FATAL(sh("%s%s", vc_test_cli(), rest), 0);
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s%s", vc_test_cli(), rest), 0);
     char a[512], b[512];
     snprintf(a, sizeof a, "%s/ca.csv", tmpdir);
     CU_ASSERT(same_bytes(a, "data/examples/central-asia.csv"));
@@ -203,7 +180,7 @@ static void test_example_reproducible(void)
 
 static int batch(const char *dir, const char *extra)
 {
-    return sh("%s batch data/examples/central-asia.csv " BATCH_FAST
+    return vc_test_sh("%s batch data/examples/central-asia.csv " BATCH_FAST
               " %s --out %s/%s >%s/%s.out 2>%s/%s.err", vc_test_cli(), extra,
               tmpdir, dir, tmpdir, dir, tmpdir, dir);
 }
@@ -278,19 +255,19 @@ static void test_batch_outputs(void)
     free(out);
 
     /* one thread, a fresh directory: the same bytes */
-    CU_ASSERT_EQUAL_FATAL(sh("OMP_NUM_THREADS=1 %s batch "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("OMP_NUM_THREADS=1 %s batch "
                              "data/examples/central-asia.csv " BATCH_FAST
                              " --methods chapman,loglinear,lcm,dga "
                              "--sensitivity omit-each --out %s/one "
                              ">/dev/null 2>&1", vc_test_cli(), tmpdir), 0);
     CU_ASSERT(same_output("full", "one"));
     /* a re-run finds every unit cached: same bytes, no new unit files */
-    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n1", tmpdir, tmpdir),
+    CU_ASSERT_EQUAL(vc_test_sh("ls %s/full/cache | wc -l > %s/n1", tmpdir, tmpdir),
                     0);
     CU_ASSERT_EQUAL_FATAL(batch("full", "--methods chapman,loglinear,lcm,"
                                         "dga --sensitivity omit-each "
                                         "--resume"), 0);
-    CU_ASSERT_EQUAL(sh("ls %s/full/cache | wc -l > %s/n2", tmpdir, tmpdir),
+    CU_ASSERT_EQUAL(vc_test_sh("ls %s/full/cache | wc -l > %s/n2", tmpdir, tmpdir),
                     0);
     char n1[600], n2[600];
     snprintf(n1, sizeof n1, "%s/n1", tmpdir);
@@ -302,11 +279,11 @@ static void test_batch_outputs(void)
 /* A stratum's rows do not depend on which other strata are in the file. */
 static void test_batch_subset(void)
 {
-    CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("(head -1 data/examples/central-asia.csv; "
                              "grep '^Tajikistan,2005' "
                              "data/examples/central-asia.csv) > %s/taj.csv",
                              tmpdir), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/taj.csv " BATCH_FAST
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch %s/taj.csv " BATCH_FAST
                              " --methods loglinear,lcm --out %s/taj "
                              ">/dev/null 2>&1", vc_test_cli(), tmpdir,
                              tmpdir), 0);
@@ -354,7 +331,7 @@ static void test_batch_kill_resume(void)
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         unsigned more = 1 + (unsigned)(x >> 62);
         unsigned pause_ms = (unsigned)((x >> 32) % 41);
-        rc = sh("d=%s/killed; n0=$(ls $d/cache 2>/dev/null | grep -vc "
+        rc = vc_test_sh("d=%s/killed; n0=$(ls $d/cache 2>/dev/null | grep -vc "
                 "'\\.tmp\\.'); %s batch data/examples/central-asia.csv "
                 BATCH_FAST " %s --out $d >/dev/null 2>&1 & p=$!; "
                 "while kill -0 $p 2>/dev/null; do "
@@ -381,7 +358,7 @@ static void test_batch_kill_resume(void)
 
 static int merge_batch(const char *dir, const char *sens, const char *env)
 {
-    return sh("%s %s batch %s/m4.csv " MERGE_METHODS " --sensitivity %s "
+    return vc_test_sh("%s %s batch %s/m4.csv " MERGE_METHODS " --sensitivity %s "
               "--out %s/%s >/dev/null 2>%s/%s.err", env, vc_test_cli(),
               tmpdir, sens, tmpdir, dir, tmpdir, dir);
 }
@@ -394,25 +371,25 @@ static int merge_batch(const char *dir, const char *sens, const char *env)
 static void test_batch_merge(void)
 {
     CU_ASSERT_EQUAL_FATAL(
-        sh("%s simulate --lists IOM,NGO,Police,Shelter --capture "
+        vc_test_sh("%s simulate --lists IOM,NGO,Police,Shelter --capture "
            "0.2,0.15,0.1,0.12 --referral 'NGO>Police:0.3' --strata region "
            "--stratum North:1500 --stratum South:800 --stratum East:600 "
            "--seed 2385 -o %s/m4.csv", vc_test_cli(), tmpdir), 0);
     /* one user-given merge, named out of file order */
     CU_ASSERT_EQUAL_FATAL(merge_batch("mg", "merge:NGO+IOM", ""), 0);
-    CU_ASSERT_EQUAL(sh("ls -i %s/mg/cache | sort > %s/mg.i1", tmpdir,
+    CU_ASSERT_EQUAL(vc_test_sh("ls -i %s/mg/cache | sort > %s/mg.i1", tmpdir,
                        tmpdir), 0);
     /* 3 strata x 3 methods x (all lists + 1 merge) */
-    CU_ASSERT_EQUAL(sh("test $(wc -l < %s/mg.i1) -eq 18", tmpdir), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("test $(wc -l < %s/mg.i1) -eq 18", tmpdir), 0);
     /* every kind at once: the 18 units are reused, not rewritten (same
      * inodes: a rewrite renames a new file into place), and the
      * NGO+IOM merge is the IOM+NGO pair: 3 x 3 x (1 + 4 + 6) units */
     const char *all = "omit-each,merge-pairs --sensitivity merge:NGO+IOM";
     CU_ASSERT_EQUAL_FATAL(merge_batch("mg", all, ""), 0);
-    CU_ASSERT_EQUAL(sh("ls -i %s/mg/cache | sort > %s/mg.i2", tmpdir,
+    CU_ASSERT_EQUAL(vc_test_sh("ls -i %s/mg/cache | sort > %s/mg.i2", tmpdir,
                        tmpdir), 0);
-    CU_ASSERT_EQUAL(sh("test $(wc -l < %s/mg.i2) -eq 99", tmpdir), 0);
-    CU_ASSERT_EQUAL(sh("test -z \"$(comm -23 %s/mg.i1 %s/mg.i2)\"", tmpdir,
+    CU_ASSERT_EQUAL(vc_test_sh("test $(wc -l < %s/mg.i2) -eq 99", tmpdir), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("test -z \"$(comm -23 %s/mg.i1 %s/mg.i2)\"", tmpdir,
                        tmpdir), 0);
     /* one thread, a fresh directory: the same bytes */
     CU_ASSERT_EQUAL_FATAL(merge_batch("mg1", all, "OMP_NUM_THREADS=1"), 0);
@@ -473,7 +450,7 @@ static void test_batch_merge(void)
 
     /* a list that saw nobody in a stratum: that stratum's rows say so;
      * merging every list leaves one: the rows say so */
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/batch_strata.csv "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch tests/fixtures/batch_strata.csv "
                              "--strata region --methods chapman -q "
                              "--sensitivity merge:NGO+Police,merge:IOM+NGO"
                              "+Police --out %s/mgbad >/dev/null 2>&1",
@@ -491,7 +468,7 @@ static void test_batch_merge(void)
                                       "merge:IOM+IOM", "merge:+IOM",
                                       "merge-each"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv "
+        CU_ASSERT_EQUAL(vc_test_sh("%s batch tests/fixtures/batch_strata.csv "
                            "--strata region --sensitivity %s --out %s/u "
                            ">/dev/null 2>&1", vc_test_cli(), bad[i], tmpdir),
                         2);
@@ -502,7 +479,7 @@ static void test_batch_merge(void)
  * still succeeds. */
 static void test_batch_bad_stratum(void)
 {
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/batch_strata.csv "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch tests/fixtures/batch_strata.csv "
                              "--strata region --methods chapman,loglinear "
                              "-q --out %s/bad > %s/bad.out 2>&1",
                              vc_test_cli(), tmpdir, tmpdir), 0);
@@ -522,7 +499,7 @@ static void test_batch_bad_stratum(void)
                                                                    : NULL);
     free(out);
     /* without -q, a note says how many rows have no estimate */
-    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv --strata "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch tests/fixtures/batch_strata.csv --strata "
                        "region --methods chapman,loglinear --resume --out "
                        "%s/bad >/dev/null 2>%s/bad.err", vc_test_cli(),
                        tmpdir, tmpdir), 0);
@@ -533,11 +510,11 @@ static void test_batch_bad_stratum(void)
                                ? out : NULL);
     free(out);
     /* usage */
-    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/batch_strata.csv >/dev/null "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch tests/fixtures/batch_strata.csv >/dev/null "
                        "2>&1", vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s estimate --out x tests/fixtures/batch_strata.csv "
+    CU_ASSERT_EQUAL(vc_test_sh("%s estimate --out x tests/fixtures/batch_strata.csv "
                        ">/dev/null 2>&1", vc_test_cli()), 2);
-    CU_ASSERT_EQUAL(sh("%s batch --sensitivity sideways --out %s/u "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch --sensitivity sideways --out %s/u "
                        "tests/fixtures/batch_strata.csv >/dev/null 2>&1",
                        vc_test_cli(), tmpdir), 2);
 }
@@ -581,7 +558,7 @@ static void test_simulate_options(void)
     char path[600];
     snprintf(path, sizeof path, "%s/sim_err", tmpdir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        CU_ASSERT_EQUAL(sh("%s simulate %s >/dev/null 2>'%s'", vc_test_cli(),
+        CU_ASSERT_EQUAL(vc_test_sh("%s simulate %s >/dev/null 2>'%s'", vc_test_cli(),
                            cases[i].args, path), 2);
         char *e = vc_test_slurp(path, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(e);
@@ -591,7 +568,7 @@ static void test_simulate_options(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(e, cases[i].msg));
         free(e);
     }
-    CU_ASSERT_EQUAL(sh("%s simulate --help >'%s'", vc_test_cli(), path), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("%s simulate --help >'%s'", vc_test_cli(), path), 0);
     char *help = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(help && strstr(help, "Usage: victimcount simulate")
                                ? help : NULL);
@@ -602,7 +579,7 @@ static void test_simulate_options(void)
     char out[600], truth[600];
     snprintf(out, sizeof out, "%s/sim_one.csv", tmpdir);
     snprintf(truth, sizeof truth, "%s/sim_one_truth.csv", tmpdir);
-    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B --capture 0.5,0.5 "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,0.5 "
                              "--N 1000 --seed 7 -o '%s' --truth '%s'",
                              vc_test_cli(), out, truth), 0);
     vc_error err;
@@ -624,7 +601,7 @@ static void test_simulate_options(void)
 
     /* a key holding a double quote is quoted and read back whole; odds 2
      * raise each capture probability to 2/3, so 1/9 stay unseen */
-    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B --capture 0.5,0.5 "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s simulate --lists A,B --capture 0.5,0.5 "
                              "--strata site --stratum 'Say \"hi\":100' "
                              "--stratum b:50:2 --seed 7 -o '%s' "
                              "--truth '%s'", vc_test_cli(), out, truth), 0);
@@ -669,7 +646,7 @@ static void test_batch_options(void)
     snprintf(path, sizeof path, "%s/batch_err", tmpdir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(args, sizeof args, cases[i].args, tmpdir);
-        int rc = sh("%s batch tests/fixtures/cli_strata.csv %s >/dev/null "
+        int rc = vc_test_sh("%s batch tests/fixtures/cli_strata.csv %s >/dev/null "
                     "2>'%s'", vc_test_cli(), args, path);
         CU_ASSERT_EQUAL(rc, i == 3 ? 5 : 2);
         char *e = vc_test_slurp(path, NULL);
@@ -683,18 +660,18 @@ static void test_batch_options(void)
     char longdir[4200];
     memset(longdir, 'd', 4100);
     longdir[4100] = '\0';
-    CU_ASSERT_EQUAL(sh("%s batch --out %s tests/fixtures/cli_strata.csv "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch --out %s tests/fixtures/cli_strata.csv "
                        ">/dev/null 2>'%s'", vc_test_cli(), longdir, path), 2);
     char *e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "batch: --out DIR is too long")
                                ? e : NULL);
     free(e);
-    CU_ASSERT_EQUAL(sh("%s batch --out %s/o2 %s/missing.csv >/dev/null "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch --out %s/o2 %s/missing.csv >/dev/null "
                        "2>'%s'", vc_test_cli(), tmpdir, tmpdir, path), 3);
     e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "missing.csv") ? e : NULL);
     free(e);
-    CU_ASSERT_EQUAL(sh("%s batch --help >'%s'", vc_test_cli(), path), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch --help >'%s'", vc_test_cli(), path), 0);
     e = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(e && strstr(e, "Usage: victimcount batch") ? e
                                                                      : NULL);
@@ -703,7 +680,7 @@ static void test_batch_options(void)
     /* no strata: one unnamed population; Kosovo's independence model is
      * R's glm figure, 7,394.586663 (test_cli.c), and the rows left out by
      * --lists are a note on stderr */
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch --methods independence --lists "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch --methods independence --lists "
                              "EXH,ABA,OSCE --out %s/nostrata "
                              "data/examples/kosovo.csv >/dev/null 2>'%s'",
                              vc_test_cli(), tmpdir, path), 0);
@@ -727,16 +704,16 @@ static void test_batch_cache_repair(void)
 {
     const char *args = "--strata country,year --methods chapman,independence"
                        " -q";
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/cli_strata.csv %s "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch tests/fixtures/cli_strata.csv %s "
                              "--lists IOM,NGO --out %s/rep0 >/dev/null",
                              vc_test_cli(), args, tmpdir), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("cp -r %s/rep0 %s/rep1", tmpdir, tmpdir), 0);
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("cp -r %s/rep0 %s/rep1", tmpdir, tmpdir), 0);
     /* one unit file emptied of its rows, one stray temporary */
-    CU_ASSERT_EQUAL_FATAL(sh("f=$(ls %s/rep1/cache/*.json | head -1) && "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("f=$(ls %s/rep1/cache/*.json | head -1) && "
                              "printf '{\"key\": \"x\", \"rows\": []}' >$f "
                              "&& : > %s/rep1/cache/u.json.tmp.AbC123",
                              tmpdir, tmpdir), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch tests/fixtures/cli_strata.csv %s "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch tests/fixtures/cli_strata.csv %s "
                              "--lists IOM,NGO --resume --out %s/rep1 "
                              ">/dev/null",
                              vc_test_cli(), args, tmpdir), 0);
@@ -756,22 +733,22 @@ static void test_batch_cache_keys(void)
                        "--iterations 300 --burnin 100 -q";
     static const char *const changed[] = {"--heterogeneity 2",
                                           "--sampler gibbs", "--dga-mcmc"};
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch data/reference/Kosovo.csv %s --out "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch data/reference/Kosovo.csv %s --out "
                              "%s/keys >/dev/null", vc_test_cli(), base,
                              tmpdir), 0);
     for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++) {
-        CU_ASSERT_EQUAL(sh("%s batch data/reference/Kosovo.csv %s %s --out "
+        CU_ASSERT_EQUAL(vc_test_sh("%s batch data/reference/Kosovo.csv %s %s --out "
                            "%s/keys >/dev/null", vc_test_cli(), base,
                            changed[i], tmpdir), 0);
-        CU_ASSERT_EQUAL(sh("test $(ls %s/keys/cache | wc -l) -eq %zu",
+        CU_ASSERT_EQUAL(vc_test_sh("test $(ls %s/keys/cache | wc -l) -eq %zu",
                            tmpdir, 3 + i + 1), 0);
     }
     /* dga's MCMC over graphs runs with lcm's run options: a change of one
      * computes both methods' units again */
-    CU_ASSERT_EQUAL(sh("%s batch data/reference/Kosovo.csv %s --dga-mcmc "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch data/reference/Kosovo.csv %s --dga-mcmc "
                        "--thin 2 --out %s/keys >/dev/null", vc_test_cli(),
                        base, tmpdir), 0);
-    CU_ASSERT_EQUAL(sh("test $(ls %s/keys/cache | wc -l) -eq 8", tmpdir), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("test $(ls %s/keys/cache | wc -l) -eq 8", tmpdir), 0);
 }
 
 /* A stratum key with HTML's special characters is escaped in the report
@@ -790,7 +767,7 @@ static void test_batch_report_escapes(void)
         fprintf(f, "\"Say \"\"hi\"\" & <b>\",%s\n", rows[i]);
     }
     fclose(f);
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch --strata site --methods chapman,lcm "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch --strata site --methods chapman,lcm "
                              "--iterations 3 --burnin 0 --thin 1 --chains 1 "
                              "-q --out %s/html '%s' >/dev/null",
                              vc_test_cli(), tmpdir, path), 0);
@@ -817,14 +794,14 @@ static void test_batch_report_escapes(void)
  * whatever thread and order they ran in. */
 static void test_batch_granted_threads(void)
 {
-    CU_ASSERT_EQUAL_FATAL(sh("(head -1 data/examples/central-asia.csv; "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("(head -1 data/examples/central-asia.csv; "
                              "grep -E '^(Tajikistan,2005|Kazakhstan,2003),' "
                              "data/examples/central-asia.csv) > %s/two.csv",
                              tmpdir), 0);
     static const char *const runs[] = {"g1", "g3", "g8"};
     static const int threads[] = {1, 3, 8};
     for (size_t r = 0; r < 3; r++) {
-        CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/two.csv " BATCH_FAST
+        CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch %s/two.csv " BATCH_FAST
                                  " --methods chapman,loglinear,lcm,dga "
                                  "--threads %d --out %s/%s >%s/%s.out "
                                  "2>&1", vc_test_cli(), tmpdir, threads[r],
@@ -832,13 +809,13 @@ static void test_batch_granted_threads(void)
     }
     CU_ASSERT(same_output("g1", "g3"));
     CU_ASSERT(same_output("g1", "g8"));
-    CU_ASSERT_EQUAL(sh("diff -r %s/g1/cache %s/g3/cache && diff -r "
+    CU_ASSERT_EQUAL(vc_test_sh("diff -r %s/g1/cache %s/g3/cache && diff -r "
                        "%s/g1/cache %s/g8/cache", tmpdir, tmpdir, tmpdir,
                        tmpdir), 0);
     /* the same units inside the nine-stratum batch on two threads */
     CU_ASSERT_EQUAL_FATAL(batch("g9", "--methods chapman,loglinear,lcm,dga "
                                       "--threads 2"), 0);
-    CU_ASSERT_EQUAL(sh("for f in %s/g1/cache/*.json; do cmp -s \"$f\" "
+    CU_ASSERT_EQUAL(vc_test_sh("for f in %s/g1/cache/*.json; do cmp -s \"$f\" "
                        "%s/g9/cache/$(basename \"$f\") || exit 1; done",
                        tmpdir, tmpdir), 0);
 }
@@ -849,7 +826,7 @@ static void test_batch_progress(void)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/bprog.out", tmpdir);
-    CU_ASSERT_EQUAL_FATAL(sh("script -qec \"%s batch --strata country,year "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("script -qec \"%s batch --strata country,year "
                              "--methods chapman,independence --lists "
                              "IOM,NGO --out %s/bprog "
                              "tests/fixtures/cli_strata.csv\" /dev/null "
@@ -873,7 +850,7 @@ static void test_batch_progress(void)
     }
     free(t);
     snprintf(path, sizeof path, "%s/bprogq.out", tmpdir);
-    CU_ASSERT_EQUAL_FATAL(sh("script -qec \"%s batch -q --strata "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("script -qec \"%s batch -q --strata "
                              "country,year --methods chapman,independence "
                              "--lists IOM,NGO --out %s/bprogq "
                              "tests/fixtures/cli_strata.csv\" /dev/null "
@@ -931,7 +908,7 @@ static void test_batch_progress(void)
  * nothing (make deps installs it, so in CI they run). */
 static int have_mpirun(void)
 {
-    if (sh("command -v mpirun >/dev/null 2>&1") == 0) {
+    if (vc_test_sh("command -v mpirun >/dev/null 2>&1") == 0) {
         return 1;
     }
     fprintf(stderr, "\n  mpirun not found: MPI batch tests skipped (make "
@@ -941,14 +918,14 @@ static int have_mpirun(void)
 
 static int make_small_input(void)
 {
-    return sh("(head -1 data/examples/central-asia.csv; grep -E "
+    return vc_test_sh("(head -1 data/examples/central-asia.csv; grep -E "
               "'^(Kazakhstan|Tajikistan,2005)' "
               "data/examples/central-asia.csv) > %s/small.csv", tmpdir);
 }
 
 static int mpi_batch(int np, const char *dir, const char *extra)
 {
-    return sh(MPIRUN " -np %d %s batch %s/small.csv " MPI_ARGS " %s --out "
+    return vc_test_sh(MPIRUN " -np %d %s batch %s/small.csv " MPI_ARGS " %s --out "
               "%s/%s >%s/%s.out 2>%s/%s.err", np, vc_test_mpi_cli(), tmpdir,
               extra, tmpdir, dir, tmpdir, dir, tmpdir, dir);
 }
@@ -964,9 +941,9 @@ static void test_batch_covariates_mpi(void)
                        "--bootstrap 100 --seed 5 --population "
                        "tests/fixtures/covloglin/t1pop.csv "
                        "tests/fixtures/covloglin/t1.csv";
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch -q %s --out %s/cov1 >/dev/null",
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch -q %s --out %s/cov1 >/dev/null",
                              vc_test_cli(), opts, tmpdir), 0);
-    CU_ASSERT_EQUAL_FATAL(sh(MPIRUN " -np 3 %s batch %s --out %s/cov2 "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh(MPIRUN " -np 3 %s batch %s --out %s/cov2 "
                              ">/dev/null 2>%s/cov2.err",
                              vc_test_mpi_cli(), opts, tmpdir, tmpdir), 0);
     static const char *const files[] = {"results.csv", "results.json",
@@ -994,13 +971,13 @@ static void test_batch_count_encoding(void)
 {
     const char *opts = "--count Количество --methods chapman,loglinear "
                        "--bootstrap 50 -q";
-    CU_ASSERT_EQUAL_FATAL(sh("cp tests/fixtures/cases_ru.csv %s/ru.csv && "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("cp tests/fixtures/cases_ru.csv %s/ru.csv && "
                              "mkdir %s/cp && cp "
                              "tests/fixtures/cases_ru_cp1251.csv "
                              "%s/cp/ru.csv", tmpdir, tmpdir, tmpdir), 0);
-    CU_ASSERT_EQUAL(sh("%s batch %s/ru.csv %s --out %s/ru8 >/dev/null",
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch %s/ru.csv %s --out %s/ru8 >/dev/null",
                        vc_test_cli(), tmpdir, opts, tmpdir), 0);
-    CU_ASSERT_EQUAL(sh("%s batch %s/cp/ru.csv --encoding cp1251 %s --out "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch %s/cp/ru.csv --encoding cp1251 %s --out "
                        "%s/ru1251 >/dev/null",
                        vc_test_cli(), tmpdir, opts, tmpdir), 0);
     static const char *const files[] = {"results.csv", "results.json"};
@@ -1015,7 +992,7 @@ static void test_batch_count_encoding(void)
     CU_ASSERT_PTR_NOT_NULL(csv && strstr(csv, "МОМ;НПО;Полиция") ? csv
                                                                   : NULL);
     free(csv);
-    CU_ASSERT_EQUAL(sh("%s batch tests/fixtures/cases.csv --out %s/nocount "
+    CU_ASSERT_EQUAL(vc_test_sh("%s batch tests/fixtures/cases.csv --out %s/nocount "
                        "> %s/nocount.err 2>&1",
                        vc_test_cli(), tmpdir, tmpdir), 3);
     snprintf(path, sizeof path, "%s/nocount.err", tmpdir);
@@ -1025,7 +1002,7 @@ static void test_batch_count_encoding(void)
     if (!have_mpirun()) {
         return;
     }
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/cp/ru.csv --encoding "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 2 %s batch %s/cp/ru.csv --encoding "
                        "cp1251 %s --out %s/rumpi >/dev/null",
                        vc_test_mpi_cli(), tmpdir, opts, tmpdir), 0);
     for (size_t i = 0; i < 2; i++) {
@@ -1045,7 +1022,7 @@ static void test_mpi_identical(void)
         return;
     }
     CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
                              " --out %s/mref >/dev/null 2>&1", vc_test_cli(),
                              tmpdir, tmpdir), 0);
     static const char *const dirs[] = {"mnp1", "mnp2", "mnp3"};
@@ -1065,7 +1042,7 @@ static void test_mpi_identical(void)
     CU_ASSERT(same_output("mref", "mnp3"));
     /* merged lists: the variants travel to the workers as unit indices,
      * so the workers must enumerate them as the master does */
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " " MPI_MERGE
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch %s/small.csv " MPI_ARGS " " MPI_MERGE
                              " --out %s/mmref >/dev/null 2>&1",
                              vc_test_cli(), tmpdir, tmpdir), 0);
     CU_ASSERT_EQUAL(mpi_batch(3, "mmnp3", MPI_MERGE), 0);
@@ -1208,7 +1185,7 @@ static void test_mpi_kill_resume(void)
     CU_ASSERT(kept >= 1 && kept < 8);
     /* resume; the reference is the single-process batch */
     CU_ASSERT_EQUAL(mpi_batch(3, "mkill", slow), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("%s batch %s/small.csv " MPI_ARGS " %s --out "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch %s/small.csv " MPI_ARGS " %s --out "
                              "%s/mkref >/dev/null 2>&1", vc_test_cli(),
                              tmpdir, slow, tmpdir), 0);
     CU_ASSERT(same_output("mkref", "mkill"));
@@ -1223,7 +1200,7 @@ static void test_mpi_worker_failure(void)
         return;
     }
     CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
-    int rc = sh(MPIRUN " -np 2 %s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
+    int rc = vc_test_sh(MPIRUN " -np 2 %s batch %s/small.csv " MPI_ARGS " " MPI_QUICK
                 " --out %s/mfail : -np 1 %s batch %s/small.csv " MPI_ARGS
                 " " MPI_QUICK " --seed 1 --out %s/mfail >/dev/null "
                 "2>%s/mfail.err",
@@ -1255,7 +1232,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_EQUAL_FATAL(make_small_input(), 0);
     char path[600];
     snprintf(path, sizeof path, "%s/mset.txt", tmpdir);
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 1 %s estimate -m chapman "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 1 %s estimate -m chapman "
                        "tests/fixtures/cli_two_lists.csv >'%s' 2>/dev/null",
                        vc_test_mpi_cli(), path), 0);
     char *t = vc_test_slurp(path, NULL);
@@ -1263,7 +1240,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "cli_two_lists: 2,406 (95% CI")
                                ? t : NULL);
     free(t);
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s estimate -m chapman "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 2 %s estimate -m chapman "
                        "tests/fixtures/cli_two_lists.csv >/dev/null 2>'%s'",
                        vc_test_mpi_cli(), path), 2);
     t = vc_test_slurp(path, NULL);
@@ -1271,14 +1248,14 @@ static void test_mpi_setup_errors(void)
                                           "ranks; run estimate with one "
                                           "rank") ? t : NULL);
     free(t);
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/missing.csv --out %s/mm "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 2 %s batch %s/missing.csv --out %s/mm "
                        ">/dev/null 2>'%s'", vc_test_mpi_cli(), tmpdir,
                        tmpdir, path), 3);
     t = vc_test_slurp(path, NULL);
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "missing.csv: cannot open") ? t
                                                                       : NULL);
     free(t);
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 1 %s batch %s/small.csv --strata "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 1 %s batch %s/small.csv --strata "
                        "country,year --methods chapman --out %s/mdiff : -np "
                        "1 %s batch tests/fixtures/cli_strata.csv --strata "
                        "country,year --methods chapman --out %s/mdiff "
@@ -1292,7 +1269,7 @@ static void test_mpi_setup_errors(void)
     CU_ASSERT_PTR_NOT_NULL(t && strstr(t, "a worker could not set up the "
                                           "batch") ? t : NULL);
     free(t);
-    CU_ASSERT_EQUAL(sh(MPIRUN " -np 2 %s batch %s/small.csv --strata "
+    CU_ASSERT_EQUAL(vc_test_sh(MPIRUN " -np 2 %s batch %s/small.csv --strata "
                        "country,year --methods chapman,independence --out "
                        "%s/mlines >/dev/null 2>'%s'", vc_test_mpi_cli(),
                        tmpdir, tmpdir, path), 0);
@@ -1329,10 +1306,10 @@ static void test_report_in_chromium(void)
              "--disable-background-networking --disable-component-update "
              "--disable-sync --no-first-run --enable-logging=stderr "
              "--user-data-dir=%s/chromium-profile", tmpdir);
-    CU_ASSERT_EQUAL_FATAL(sh("%s %s --dump-dom file://%s/chr/report.html "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s %s --dump-dom file://%s/chr/report.html "
                              ">%s/dom.html 2>%s/chromium.err", chromium,
                              flags, tmpdir, tmpdir, tmpdir), 0);
-    CU_ASSERT_EQUAL_FATAL(sh("%s %s --window-size=1000,3000 "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s %s --window-size=1000,3000 "
                              "--screenshot=%s/shot.png "
                              "file://%s/chr/report.html >/dev/null "
                              "2>>%s/chromium.err", chromium, flags, tmpdir,

@@ -3,7 +3,6 @@
  */
 #include <dirent.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -415,25 +414,6 @@ static void test_plots_svg(void)
                                       NULL), VC_EINVAL);
 }
 
-/* A shell command line with %s-style arguments: its exit status, or -1
- * when it did not exit normally. */
-static int sh(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-
-static int sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
-
 /* The entries of dir whose names start with prefix. */
 static size_t count_entries(const char *dir, const char *prefix)
 {
@@ -459,7 +439,7 @@ static const char hostile[] = "<script>alert(\"x\")</script>&amp;";
  * status. */
 static int pages_batch(const char *dir, const char *out, const char *extra)
 {
-    return sh("%s batch -q %s/sim.csv --strata country,year --methods "
+    return vc_test_sh("%s batch -q %s/sim.csv --strata country,year --methods "
               "chapman,loglinear %s --out %s/%s >%s/%s.out 2>%s/%s.err",
               vc_test_cli(), dir, extra, dir, out, dir, out, dir, out);
 }
@@ -484,7 +464,7 @@ static void test_report_pages(void)
                                  " --stratum '%s,%d:%d'", country, 2001 + i,
                                  900 + 40 * i);
     }
-    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B,C --capture "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s simulate --lists A,B,C --capture "
                              "0.3,0.2,0.25 --strata country,year%s -o "
                              "%s/sim.csv", vc_test_cli(), args, dir), 0);
     CU_ASSERT_EQUAL_FATAL(pages_batch(dir, "out", ""), 0);
@@ -567,7 +547,7 @@ static void test_report_pages(void)
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
 
     /* something in the way of the pages: refused, nothing written */
-    CU_ASSERT_EQUAL(sh("mkdir -p %s/way && echo mine > %s/way/report", dir,
+    CU_ASSERT_EQUAL(vc_test_sh("mkdir -p %s/way && echo mine > %s/way/report", dir,
                        dir), 0);
     CU_ASSERT_NOT_EQUAL(pages_batch(dir, "way", ""), 0);
     snprintf(path, sizeof path, "%s/way.err", dir);
@@ -582,18 +562,18 @@ static void test_report_pages(void)
 
     /* the index cannot be written (a folder in its place): the earlier
      * report's pages stay as they were, nothing temporary is left */
-    CU_ASSERT_EQUAL(sh("cp %s/out/report/s00001.html %s/s1.html && "
+    CU_ASSERT_EQUAL(vc_test_sh("cp %s/out/report/s00001.html %s/s1.html && "
                        "mv %s/out/report.html %s/index.html && "
                        "mkdir %s/out/report.html", dir, dir, dir, dir, dir),
                     0);
     CU_ASSERT_NOT_EQUAL(pages_batch(dir, "out", ""), 0);
-    CU_ASSERT_EQUAL(sh("cmp -s %s/s1.html %s/out/report/s00001.html", dir,
+    CU_ASSERT_EQUAL(vc_test_sh("cmp -s %s/s1.html %s/out/report/s00001.html", dir,
                        dir), 0);
     snprintf(path, sizeof path, "%s/out/report", dir);
     CU_ASSERT_EQUAL(count_entries(path, "s"), PAGES_STRATA);
     snprintf(path, sizeof path, "%s/out", dir);
     CU_ASSERT_EQUAL(count_entries(path, ".report"), 0);
-    CU_ASSERT_EQUAL(sh("rm -rf '%s'", dir), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("rm -rf '%s'", dir), 0);
 }
 
 /* The stratum pages are drawn on the batch's threads (issue 20): the
@@ -605,7 +585,7 @@ static void test_report_pages_threads(void)
 {
     char dir[] = "/tmp/vc_pthreads_XXXXXX";
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    CU_ASSERT_EQUAL_FATAL(sh("%s simulate --lists A,B,C --capture "
+    CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s simulate --lists A,B,C --capture "
                              "0.3,0.2,0.25 --strata country,year --stratum "
                              "K,2001:900 --stratum K,2002:1000 --stratum "
                              "K,2003:1300 --stratum T,2001:1100 --stratum "
@@ -614,14 +594,14 @@ static void test_report_pages_threads(void)
     static const char *const runs[][2] = {
         {"t1", "--threads 1"}, {"t2", "--threads 2"}, {"t2", "--threads 3"}};
     for (size_t k = 0; k < 3; k++) {
-        CU_ASSERT_EQUAL_FATAL(sh("%s batch -q %s/sim.csv --strata "
+        CU_ASSERT_EQUAL_FATAL(vc_test_sh("%s batch -q %s/sim.csv --strata "
                                  "country,year --methods chapman,lcm,dga "
                                  "--iterations 300 --burnin 100 "
                                  "--report-form pages %s --out %s/%s "
                                  ">/dev/null", vc_test_cli(), dir,
                                  runs[k][1], dir, runs[k][0]), 0);
         if (k > 0) {
-            CU_ASSERT_EQUAL(sh("diff -r %s/t1/report %s/t2/report >/dev/null "
+            CU_ASSERT_EQUAL(vc_test_sh("diff -r %s/t1/report %s/t2/report >/dev/null "
                                "&& cmp -s %s/t1/report.html "
                                "%s/t2/report.html", dir, dir, dir, dir), 0);
         }
@@ -630,7 +610,7 @@ static void test_report_pages_threads(void)
      * ignored so that write fails with EFBIG): the first page is the
      * one named whatever the threads' timing, and the earlier report
      * stays whole with nothing temporary left */
-    CU_ASSERT_NOT_EQUAL(sh("trap '' XFSZ; ulimit -f 200; %s batch -q "
+    CU_ASSERT_NOT_EQUAL(vc_test_sh("trap '' XFSZ; ulimit -f 200; %s batch -q "
                            "%s/sim.csv --strata country,year --methods "
                            "chapman,lcm,dga --iterations 300 --burnin 100 "
                            "--report-form pages --threads 2 --out %s/t2 "
@@ -643,7 +623,7 @@ static void test_report_pages_threads(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/s00001.html: "));
     CU_ASSERT_PTR_NULL(strstr(err, "/s00002.html"));
     free(err);
-    CU_ASSERT_EQUAL(sh("diff -r %s/t1/report %s/t2/report >/dev/null && "
+    CU_ASSERT_EQUAL(vc_test_sh("diff -r %s/t1/report %s/t2/report >/dev/null && "
                        "cmp -s %s/t1/report.html %s/t2/report.html", dir,
                        dir, dir, dir), 0);
     snprintf(path, sizeof path, "%s/t2", dir);
@@ -655,7 +635,7 @@ static void test_report_pages_threads(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(page);
     CU_ASSERT_PTR_NOT_NULL(strstr(page, "data:image/svg+xml;base64,"));
     free(page);
-    CU_ASSERT_EQUAL(sh("rm -rf '%s'", dir), 0);
+    CU_ASSERT_EQUAL(vc_test_sh("rm -rf '%s'", dir), 0);
 }
 
 int vc_register_report_suite(void)

@@ -3,9 +3,12 @@
  * data/reference (0/1 list columns, then count), independent of
  * the library's CSV reader so that estimator tests do not depend on it.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/wait.h>
 
 #include "tests/test_util.h"
 
@@ -98,4 +101,15 @@ char *vc_test_slurp(const char *path, size_t *len)
         *len = n;
     }
     return buf;
+}
+
+int vc_test_sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
 }

@@ -59,6 +59,14 @@ vc_table *vc_test_load_ref(const char *name);
  * *len (may be NULL) its size.  Returned; free(). */
 char *vc_test_slurp(const char *path, size_t *len);
 
+/* Run a shell command line built with printf-style arguments; its exit
+ * status, or -1 when it did not exit normally. */
+int vc_test_sh(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 /* Non-zero when slow tests were asked for (VC_SLOW=1). */
 int vc_test_slow(void);
 
