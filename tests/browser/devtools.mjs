@@ -7,6 +7,7 @@
 //   await browser.send("Target.createTarget", { url: "about:blank" });
 //   await browser.event("Page.loadEventFired");
 //   await browser.close();           // the browser and its profile gone
+//   run(browser, main, () => failures, "LATE", "PASSED");  // or this
 //
 // CHROMIUM names the browser's binary (default: chromium).
 import { spawn } from "node:child_process";
@@ -88,4 +89,26 @@ export function launch(waitMs) {
   }
 
   return { child, send, event, close };
+}
+
+// Run main() against browser for at most 120 s, then close it and exit:
+// status 1 when failures() counts any failed check or main threw (each
+// printed), else 0 after printing passed.  late is what is printed when
+// the 120 s run out.
+export function run(browser, main, failures, late, passed) {
+  const timer = setTimeout(() => {
+    console.error(`FAIL ${late}`);
+    browser.child.kill("SIGKILL");
+    process.exit(1);
+  }, 120000);
+  let thrown = 0;
+  main()
+    .catch((e) => { console.error(`FAIL ${e.message}`); thrown = 1; })
+    .finally(async () => {
+      clearTimeout(timer);
+      await browser.close();
+      const n = failures() + thrown;
+      console.log(n ? `${n} check(s) failed` : passed);
+      process.exit(n ? 1 : 0);
+    });
 }

@@ -17,7 +17,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, dirname, resolve } from "node:path";
 
-import { launch } from "./devtools.mjs";
+import { launch, run } from "./devtools.mjs";
 
 const [indexArg, limitArg] = process.argv.slice(2);
 if (!indexArg) {
@@ -28,7 +28,7 @@ const index = resolve(indexArg);
 const limit = Number(limitArg || 2000);
 const pagesDir = join(dirname(index), "report");
 const browser = launch(30000);
-const { child, send, event } = browser;
+const { send, event } = browser;
 
 let failures = 0;
 function check(ok, what) {
@@ -85,17 +85,5 @@ async function main() {
   await open(`page ${biggest} (largest)`, join(pagesDir, biggest));
 }
 
-const timer = setTimeout(() => {
-  console.error("FAIL the report did not open in 120 s");
-  child.kill("SIGKILL");
-  process.exit(1);
-}, 120000);
-
-main()
-  .catch((e) => { console.error(`FAIL ${e.message}`); failures++; })
-  .finally(async () => {
-    clearTimeout(timer);
-    await browser.close();
-    console.log(failures ? `${failures} check(s) failed` : "the report opened within the limit");
-    process.exit(failures ? 1 : 0);
-  });
+run(browser, main, () => failures, "the report did not open in 120 s",
+    "the report opened within the limit");

@@ -11,7 +11,7 @@
 //
 // BASE_URL is a loopback address; every wait is bounded.  Exit status 0
 // when every check passed; each failure is printed.
-import { launch } from "./devtools.mjs";
+import { launch, run } from "./devtools.mjs";
 
 const [base, token, goodCsv, badCsv] = process.argv.slice(2);
 if (!base || !base.startsWith("http://127.0.0.1:")) {
@@ -19,7 +19,7 @@ if (!base || !base.startsWith("http://127.0.0.1:")) {
   process.exit(2);
 }
 const browser = launch(20000);
-const { child, send, event } = browser;
+const { send, event } = browser;
 
 let failures = 0;
 function check(ok, what) {
@@ -100,17 +100,5 @@ async function main() {
   check((await text()).includes("Sign in"), "signed out: back to the sign-in page");
 }
 
-const timer = setTimeout(() => {
-  console.error("FAIL the browser test did not finish in 120 s");
-  child.kill("SIGKILL");
-  process.exit(1);
-}, 120000);
-
-main()
-  .catch((e) => { console.error(`FAIL ${e.message}`); failures++; })
-  .finally(async () => {
-    clearTimeout(timer);
-    await browser.close();
-    console.log(failures ? `${failures} check(s) failed` : "all browser checks passed");
-    process.exit(failures ? 1 : 0);
-  });
+run(browser, main, () => failures, "the browser test did not finish in 120 s",
+    "all browser checks passed");
