@@ -1091,6 +1091,18 @@ static void block_rows_need(const vci_dga_grid *g, block_rows *br,
     }
 }
 
+/* The rows graph gr reads on br's block (the base and its terms). */
+static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
+                            const vci_dga_terms *gr)
+{
+    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
+    subs[0] = 0;
+    for (size_t t = 0; t < gr->nterm; t++) {
+        subs[t + 1] = gr->subset[t];
+    }
+    block_rows_need(g, br, subs, gr->nterm + 1);
+}
+
 /*
  * Probes of every term a graph can read on block b into pb[0..nsub)
  * (subsets with their constants set: all of them on lazy grids, the
@@ -1138,12 +1150,7 @@ static void block_refine(const vci_dga_grid *g, const vci_dga_terms *gt,
         if (ub[k] + lw < cut1 || ub[k] - sm[k] <= REFINE_GAP) {
             continue;
         }
-        uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
-        subs[0] = 0;
-        for (size_t t = 0; t < gt[k].nterm; t++) {
-            subs[t + 1] = gt[k].subset[t];
-        }
-        block_rows_need(g, br, subs, gt[k].nterm + 1);
+        graph_rows_need(g, br, &gt[k]);
         double m;
         double b = graph_block_bound(br->row, &gt[k], br->len, &m);
         ub[k] = b < ub[k] ? b : ub[k];
@@ -1419,12 +1426,7 @@ static int avg_bound(avg_pass *p, vc_error *err)
 static double block_max(const vci_dga_grid *g, block_rows *br,
                         const vci_dga_terms *gr)
 {
-    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
-    subs[0] = 0;
-    for (size_t t = 0; t < gr->nterm; t++) {
-        subs[t + 1] = gr->subset[t];
-    }
-    block_rows_need(g, br, subs, gr->nterm + 1);
+    graph_rows_need(g, br, gr);
     double m = -INFINITY;
     for (size_t i = 0; i < br->len; i++) {
         double v = graph_at(br->row, gr, i);
@@ -1999,18 +2001,6 @@ static void graph_values(const block_rows *br, const vci_dga_terms *gr,
             v[i] += c * d[i];
         }
     }
-}
-
-/* The rows graph gr reads on br's block (the base and its terms). */
-static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
-                            const vci_dga_terms *gr)
-{
-    uint32_t subs[2 * VC_DGA_MAX_LISTS + 1];
-    subs[0] = 0;
-    for (size_t t = 0; t < gr->nterm; t++) {
-        subs[t + 1] = gr->subset[t];
-    }
-    block_rows_need(g, br, subs, gr->nterm + 1);
 }
 
 /* The work of vci_dga_n0: one block's rows and values. */
