@@ -585,13 +585,7 @@ void vci_loglin_setup(const double *y, int include0, const vc_loglin_model *m,
      * parameters, with the intercept last, so the intercept is dropped
      * exactly when N is not identifiable.  order[] lists them. */
     size_t order[VC_LOGLIN_MAX_PARAMS];
-    size_t q = 0;
-    for (size_t k = 1; k < p; k++) {
-        if (w->state[k] == VC_LOGLIN_COEF_FREE) {
-            order[q++] = k;
-        }
-    }
-    order[q++] = 0;
+    size_t q = vci_loglin_free_order(w, p, order);
     /* The compressed design is over the candidates (FREE parameters in
      * parameter order: candidate c is order position c - 1, the intercept
      * c = 0 is position q - 1). */
@@ -884,6 +878,22 @@ static int start_values(const double *y, const vc_loglin_result *start,
         w->mu[x] = exp(w->eta[x]);
     }
     return 1;
+}
+
+/* The free parameters of the p in w's state, in order, then the
+ * intercept last (the aliasing's order: the intercept goes exactly when N
+ * is not identifiable) into order[]; returns how many. */
+size_t vci_loglin_free_order(const vc_loglin_workspace *w, size_t p,
+                             size_t *order)
+{
+    size_t q = 0;
+    for (size_t k = 1; k < p; k++) {
+        if (w->state[k] == VC_LOGLIN_COEF_FREE) {
+            order[q++] = k;
+        }
+    }
+    order[q++] = 0;
+    return q;
 }
 
 /* The figures of res that follow from its coefficients, k and the

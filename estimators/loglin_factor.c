@@ -258,13 +258,7 @@ static void setup(const double *y, int include0, const vc_loglin_model *m,
     /* The list of the cells of S is the cell-by-cell path's: none here. */
     w->ncell = 0;
     size_t order[VC_LOGLIN_MAX_PARAMS];
-    size_t q = 0;
-    for (size_t k = 1; k < p; k++) {
-        if (w->state[k] == VC_LOGLIN_COEF_FREE) {
-            order[q++] = k;
-        }
-    }
-    order[q++] = 0;
+    size_t q = vci_loglin_free_order(w, p, order);
     double *G = w->H;
     for (size_t a = 0; a < q; a++) {
         for (size_t b = 0; b <= a; b++) {

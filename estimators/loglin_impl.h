@@ -168,6 +168,11 @@ void vci_loglin_zeta_supersets(double *a, size_t J);
  * without covariates (loglin_model.c). */
 void vci_terms_insert(uint32_t *term, size_t *n, uint32_t t);
 
+/* The free parameters, then the intercept, into order[] (loglin.c);
+ * returns how many. */
+size_t vci_loglin_free_order(const vc_loglin_workspace *w, size_t p,
+                             size_t *order);
+
 /* AIC, BIC, log n0 and its SE, n, n0 and N of a fitted res (loglin.c);
  * 0 when n0 or N is not finite. */
 int vci_loglin_summarise(vc_loglin_result *res, double loglik, double n,
