@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <omp.h>
-
 #include "cli/cli.h"
 #include "models/vc_dga.h"
 #include "report/vc_report.h"
@@ -170,12 +168,6 @@ static int dga_fit(void *run, const vc_table *t, const cli_options *o,
     g->m.seed = o->seed;
     g->m.stratum = vc_hash_string(t->label);
     g->m.threads = o->threads;
-    if (o->threads > 0) {
-        /* --threads: the exact enumeration and the check run on this
-         * many threads too (their sums are in graph and block order, so
-         * the result never depends on it), as loglinear does */
-        omp_set_num_threads(o->threads);
-    }
     double t0 = cli_seconds();
     g->r = g->mcmc ? vc_dga_mcmc_fit(t, &d, &g->m, err)
                    : vc_dga_fit(t, &d, err);

@@ -610,11 +610,6 @@ static int loglinear_fit(const vc_table *t, const cli_options *o,
 {
     vc_error err;
     vc_error_clear(&err);
-    if (o->threads > 0) {
-        /* --threads: the enumeration and the bootstrap run on this many
-         * threads (results never depend on it), as --covariates does. */
-        omp_set_num_threads(o->threads);
-    }
     vc_loglin_workspace *w = vc_loglin_workspace_alloc(t->J, &err);
     if (w == NULL) {
         snprintf(res->error, sizeof res->error, "%s", err.msg);

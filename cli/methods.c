@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <omp.h>
+
 #include "cli/cli.h"
 
 void cli_result_clear(cli_result *res)
@@ -277,6 +279,13 @@ size_t cli_run_method(const cli_method *m, const vc_table *t,
         res[i].table = t;
         res[i].method = m->name;
         res[i].two_list = m->two_list || m->pairwise;
+    }
+    if (o->threads > 0) {
+        /* --threads: every OpenMP region a method opens without a thread
+         * count of its own (loglinear's enumeration and bootstrap, dga's
+         * enumeration and check) runs on this many threads; no result
+         * depends on it */
+        omp_set_num_threads(o->threads);
     }
     size_t written = m->run(m, t, o, res, draws);
     for (size_t i = 0; i < written; i++) {
