@@ -76,10 +76,12 @@ static int plain(const char *s)
     return *s != '\0' && strpbrk(s, ",\"\r\n\x1f") == NULL;
 }
 
-int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
-                         const char *key_check, size_t bits,
-                         const char *const *strata_cols, size_t nstrata,
-                         vc_error *err)
+/* VC_OK when the list name and the stratum columns can stand in a
+ * header (plain text; a stratum column is neither id nor clk), else
+ * VC_EINVAL naming the first that cannot.  Checked before anything is
+ * written. */
+static int check_names(const char *list, const char *const *strata_cols,
+                       size_t nstrata, vc_error *err)
 {
     if (!plain(list)) {
         return vc_error_set(err, VC_EINVAL,
@@ -87,10 +89,6 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
                             "quote or line break",
                             list);
     }
-    fprintf(f,
-            "# victimcount encodings 1\n# list: %s\n# schema: %s\n"
-            "# key-check: %s\n# bits: %zu\nid",
-            list, schema_hash, key_check, bits);
     for (size_t k = 0; k < nstrata; k++) {
         if (!plain(strata_cols[k]) || strcmp(strata_cols[k], "id") == 0
             || strcmp(strata_cols[k], "clk") == 0) {
@@ -99,6 +97,24 @@ int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
                                 "holds a comma, quote or line break",
                                 strata_cols[k]);
         }
+    }
+    return VC_OK;
+}
+
+int vc_link_write_header(FILE *f, const char *list, const char *schema_hash,
+                         const char *key_check, size_t bits,
+                         const char *const *strata_cols, size_t nstrata,
+                         vc_error *err)
+{
+    int rc = check_names(list, strata_cols, nstrata, err);
+    if (rc != VC_OK) {
+        return rc;
+    }
+    fprintf(f,
+            "# victimcount encodings 1\n# list: %s\n# schema: %s\n"
+            "# key-check: %s\n# bits: %zu\nid",
+            list, schema_hash, key_check, bits);
+    for (size_t k = 0; k < nstrata; k++) {
         fprintf(f, ",%s", strata_cols[k]);
     }
     fputs(",clk\n", f);
@@ -119,20 +135,9 @@ int vc_link_write_header_schema(FILE *f, const char *list,
     if (vc_link_schema_segments(s, seg) != 0) {
         return vc_error_set(err, VC_EINVAL, "schema: fields do not fit");
     }
-    if (!plain(list)) {
-        return vc_error_set(err, VC_EINVAL,
-                            "list name \"%s\": empty, or holds a comma, "
-                            "quote or line break",
-                            list);
-    }
-    for (size_t k = 0; k < nstrata; k++) {
-        if (!plain(strata_cols[k]) || strcmp(strata_cols[k], "id") == 0
-            || strcmp(strata_cols[k], "clk") == 0) {
-            return vc_error_set(err, VC_EINVAL,
-                                "stratum column \"%s\": empty, id, clk, or "
-                                "holds a comma, quote or line break",
-                                strata_cols[k]);
-        }
+    int rc = check_names(list, strata_cols, nstrata, err);
+    if (rc != VC_OK) {
+        return rc;
     }
     fprintf(f,
             "# victimcount encodings 2\n# list: %s\n# schema: %s\n"
