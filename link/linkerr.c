@@ -561,10 +561,23 @@ int vc_link_fs_fit(const vc_link_result *r, size_t a, size_t b,
             }
         }
         for (size_t f = 0; f < F; f++) {
+            /* missing: known from the lists (qa, qb the shares of their
+             * records without the field); the other levels share the
+             * rest */
+            double qa = r->agree_missing[a * F + f];
+            double qb = r->agree_missing[b * F + f];
+            double miss = 1.0 - (1.0 - qa) * (1.0 - qb);
+            double tot = 0.0;
             for (unsigned l = 0; l < VC_LINK_LEVELS; l++) {
                 double c = supported[f][l] ? cm[f][l] : 0.0;
-                fs->m[f][l] = (c + VC_FS_PRIOR)
-                              / (NM + VC_LINK_LEVELS * VC_FS_PRIOR);
+                fs->m[f][l] = l == VC_LINK_LEVEL_MISSING ? 0.0
+                                                         : c + VC_FS_PRIOR;
+                tot += fs->m[f][l];
+            }
+            for (unsigned l = 0; l < VC_LINK_LEVELS; l++) {
+                fs->m[f][l] = l == VC_LINK_LEVEL_MISSING
+                                  ? miss
+                                  : (1.0 - miss) * fs->m[f][l] / tot;
             }
         }
         /* E-step: a pattern seen only below the anchor holds NM

@@ -294,6 +294,7 @@ void vc_link_result_free(vc_link_result *r)
     free(r->hist);
     free(r->agree_key);
     free(r->agree_count);
+    free(r->agree_missing);
     free(r->pair_matches);
     free(r->cluster);
     free(r);
@@ -551,9 +552,23 @@ static int agreement_count(const vc_link_set *const *sets, size_t J,
     r->agree_fields = L->nseg;
     r->agree_key = malloc((nk + 1) * sizeof *r->agree_key);
     r->agree_count = malloc((nk + 1) * sizeof *r->agree_count);
-    if (r->agree_key == NULL || r->agree_count == NULL) {
+    r->agree_missing = calloc(J * L->nseg + 1, sizeof *r->agree_missing);
+    if (r->agree_key == NULL || r->agree_count == NULL
+        || r->agree_missing == NULL) {
         free(key);
         return VC_ENOMEM;
+    }
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            uint32_t m = vci_empty_mask(sets[j]->filters + i * words, L->nseg,
+                                        L->seg_words);
+            for (size_t g = 0; g < L->nseg; g++) {
+                r->agree_missing[j * L->nseg + g] += m >> g & 1u;
+            }
+        }
+        for (size_t g = 0; g < L->nseg && sets[j]->n > 0; g++) {
+            r->agree_missing[j * L->nseg + g] /= (double)sets[j]->n;
+        }
     }
     for (size_t k = 0; k < nc; k++) {
         if (k == 0 || key[k] != key[k - 1]) {

@@ -321,6 +321,9 @@ typedef struct {
     size_t nagree;                       /* keys */
     uint64_t *agree_key;
     uint64_t *agree_count;
+    double *agree_missing; /* J * agree_fields: [j * agree_fields + f] the
+                              share of list j's records with field f
+                              empty (missing) */
 } vc_link_result;
 
 /*
