@@ -1296,6 +1296,9 @@ static void test_simulate_people(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>0.85</td>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<h2>Record linkage</h2>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td>IOM &amp; Police</td>"));
+    /* how the error rates were estimated, as link's report says */
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(html, "<p class=\"note\">Error rates: Fellegi-Sunter model"));
     free(html);
     /* without the linkage report: the plot, nothing marked */
     CU_ASSERT_EQUAL(run("batch %T/sweep.csv --strata threshold --methods "
