@@ -498,6 +498,11 @@ int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                                        r->pair_candidates[a * J + b],
                                        r->pair_matches[a * J + b], &le);
             }
+            if (vc_link_errors_check(&le, (double)records[a],
+                                     (double)records[b], &e) != VC_OK) {
+                return vc_error_set(err, VC_EDATA, "lists %zu and %zu: %s",
+                                    a + 1, b + 1, e.msg);
+            }
             vc_link_error_probs(&le, (double)records[b],
                                 &out->alpha[a * J + b], &out->beta[a * J + b]);
         }

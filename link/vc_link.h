@@ -592,9 +592,11 @@ int vc_link_mse_fit(size_t J, const double *x, const double *B,
 /* The two estimates of vc_link_dct_estimate. */
 typedef struct {
     size_t J;
-    /* [a * J + b], a < b: each list pair's alpha and beta, from the score
-     * mixture (vc_link_mixture_fit, vc_link_mixture_errors,
-     * vc_link_error_probs) */
+    /* [a * J + b], a < b: each list pair's alpha and beta, from the
+     * Fellegi-Sunter model (field-scored sets: vc_link_fs_fit,
+     * vc_link_fs_errors) or the score mixture (one CLK:
+     * vc_link_mixture_fit, vc_link_mixture_errors), by
+     * vc_link_error_probs */
     double alpha[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
     double beta[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
     vc_link_mse uncorrected; /* the linked table as it is */
@@ -603,13 +605,16 @@ typedef struct {
 
 /*
  * From a link result r made with a score floor (vc_link_opts.score_floor
- * <= VC_LINK_ERR_FLOOR) at threshold `threshold`, and the lists' record
- * counts records[j]: fit the score mixture of every list pair on Dice >=
- * VC_LINK_ERR_FLOOR, take alpha and beta from it, and fit the
- * independence model to the table of all strata together, uncorrected
- * and corrected.  Errors: VC_EINVAL (J over VC_LINK_DCT_MAX_LISTS),
- * VC_EDATA (a pair's mixture cannot be fitted, naming the pair; the fits'
- * errors), VC_ENOMEM.  *out filled.
+ * <= VC_LINK_FS_FLOOR for field-scored sets, <= VC_LINK_ERR_FLOOR for one
+ * CLK) at threshold `threshold`, and the lists' record counts
+ * records[j]: fit every list pair's error model (the Fellegi-Sunter model
+ * of the agreement patterns for field-scored sets, the score mixture on
+ * Dice >= VC_LINK_ERR_FLOOR for one CLK), take alpha and beta from it,
+ * and fit the independence model to the table of all strata together,
+ * uncorrected and corrected.  Errors: VC_EINVAL (J over
+ * VC_LINK_DCT_MAX_LISTS), VC_EDATA (a pair's model cannot be fitted or
+ * gives impossible errors (vc_link_errors_check), naming the pair; the
+ * fits' errors), VC_ENOMEM.  *out filled.
  */
 int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                          double threshold, vc_link_dct *out, vc_error *err);
