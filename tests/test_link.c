@@ -808,6 +808,91 @@ static void test_dct_matrix(void)
     CU_ASSERT_EQUAL(vc_link_mse_fit(J, empty, NULL, &a, NULL), VC_EDATA);
 }
 
+/* The Fellegi-Sunter error model (link/linkerr.c) on pattern counts made
+ * by hand: 2,000 matches of three fields, each field exact with
+ * probability 0.85, close 0.10, missing 0.05 (each list lacking it in
+ * about 2.5% of records) independently; a match scoring at or above the
+ * anchor (and the threshold, the same here) when at most one field is
+ * not exact; 800 non-matches below it, with a far field (a level no
+ * anchored pair shows), and 30 among the anchored pairs of pattern
+ * (exact, exact, missing).  The model finds the matches below the
+ * threshold (the product's mass of two or more inexact fields) within
+ * 10% and the 30 false ones within 10; refusals. */
+static void test_fs_model_known(void)
+{
+    enum { F = 3 };
+    static const double lev[VC_LINK_LEVELS] = {0.85, 0.10, 0.0, 0.05};
+    const double M = 2000.0;
+    vc_link_result r;
+    memset(&r, 0, sizeof r);
+    r.J = 2;
+    r.agree_fields = F;
+    uint64_t key[2 * 64 + 4];
+    uint64_t count[2 * 64 + 4];
+    double missing[2 * F];
+    double q = 1.0 - sqrt(1.0 - lev[VC_LINK_LEVEL_MISSING]);
+    for (size_t k = 0; k < 2 * F; k++) {
+        missing[k] = q;
+    }
+    r.agree_missing = missing;
+    size_t n = 0;
+    double below = 0.0, linked = 0.0;
+    /* keys in order: side bits (below first), then pattern */
+    for (unsigned side = 0; side < 2; side++) {
+        for (uint32_t pat = 0; pat < 64; pat++) {
+            double p = 1.0;
+            int inexact = 0;
+            for (size_t f = 0; f < F; f++) {
+                unsigned l = pat >> (2 * f) & 3u;
+                p *= lev[l];
+                inexact += l != VC_LINK_LEVEL_EXACT;
+            }
+            int up = inexact <= 1;
+            double c = up == (int)side ? floor(M * p + 0.5) : 0.0;
+            if (side == 0 && pat == (2u | 2u << 2)) {
+                c += 800.0; /* non-matches: given and family far */
+            }
+            if (side == 1 && pat == (3u << 4)) {
+                c += 30.0; /* namesakes whose date is missing */
+            }
+            if (c > 0.0) {
+                key[n] = (uint64_t)1 << 34 | (uint64_t)side << 33
+                         | (uint64_t)side << 32 | pat;
+                count[n++] = (uint64_t)c;
+                below += side == 0 && pat != (2u | 2u << 2) ? c : 0.0;
+                linked += side ? c : 0.0;
+            }
+        }
+    }
+    r.nagree = n;
+    r.agree_key = key;
+    r.agree_count = count;
+    uint64_t pc[4] = {0, (uint64_t)linked, 0, 0};
+    uint64_t pm[4] = {0, (uint64_t)linked, 0, 0};
+    r.pair_candidates = pc;
+    r.pair_matches = pm;
+    vc_link_fs fs;
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(vc_link_fs_fit(&r, 0, 1, &fs, &err), VC_OK);
+    vc_link_errors e;
+    vc_link_fs_errors(&fs, &r, 0, 1, &e);
+    fprintf(stderr,
+            "\n  missed %.1f (true %.0f), false %.1f (true 30), %d "
+            "iterations ",
+            e.missed_matches, below, e.false_matches, fs.iterations);
+    CU_ASSERT(fabs(e.missed_matches - below) < 0.1 * below);
+    CU_ASSERT(fabs(e.false_matches - 30.0) < 10.0);
+    CU_ASSERT(fabs(fs.m[0][VC_LINK_LEVEL_EXACT] - 0.85) < 0.03);
+    /* refusals: lists out of order, no patterns, too few pairs */
+    CU_ASSERT_EQUAL(vc_link_fs_fit(&r, 1, 0, &fs, NULL), VC_EINVAL);
+    CU_ASSERT_EQUAL(vc_link_fs_fit(&r, 0, 2, &fs, NULL), VC_EINVAL);
+    r.nagree = 2;
+    CU_ASSERT_EQUAL(vc_link_fs_fit(&r, 0, 1, &fs, &err), VC_EDATA);
+    r.agree_fields = 0;
+    CU_ASSERT_EQUAL(vc_link_fs_fit(&r, 0, 1, &fs, NULL), VC_EINVAL);
+}
+
 /* Simulated people on three independent lists with heavy recording
  * errors, field-scored, linked above the CLI's threshold (missed
  * matches) and below (false ones): the Fellegi-Sunter model's error
@@ -2236,6 +2321,8 @@ int vc_register_link_suite(void)
                == NULL
         || CU_add_test(s, "multiple-list correction matrix",
                        test_dct_matrix) == NULL
+        || CU_add_test(s, "Fellegi-Sunter error model, known counts",
+                       test_fs_model_known) == NULL
         || CU_add_test(s, "multiple-list correction, known truth",
                        test_dct_truth) == NULL
         || CU_add_test(s, "no leakage", test_no_leakage) == NULL
