@@ -152,9 +152,12 @@ static const cli_opt link_table[] = {
              "the bit-count bound, candidate pairs and matches per pair of "
              "lists, people and matches at thresholds T-0.04 .. T+0.04, "
              "time; and the linkage error per pair of lists: expected false "
-             "and missed matches and their rates, from a mixture of match "
-             "and non-match similarities fitted by EM (Belin & Rubin 1995), "
-             "with the two-list Petersen and Chapman estimates and the Ding "
+             "and missed matches and their rates, fitted by EM: for the "
+             "default encodings (format 2) a Fellegi-Sunter model of the "
+             "fields' agreement patterns (Winkler 1988), for one CLK a "
+             "mixture of match and non-match similarities (Belin & Rubin "
+             "1995); with the two-list Petersen and Chapman estimates and "
+             "the Ding "
              "& Fienberg (1994) corrected one; with 3 lists or more, the "
              "independence log-linear estimate uncorrected and corrected "
              "(Di Consiglio & Tuoto 2018) (assumptions written beside). "
@@ -355,18 +358,39 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                                   const vc_link_result *r, double threshold)
 {
     json_t *o = json_object();
+    /* field-scored encodings (format 2): the Fellegi-Sunter model of the
+     * fields' agreement patterns; one CLK: the mixture of Dice scores */
+    int fs_model = r->agree_fields > 0;
     json_object_set_new(
         o, "model",
-        json_string("Similarities (Dice; for format-2 encodings each "
-                    "field's Dice averaged with the fields' weights) of "
-                    "candidate pairs at or above the window's lowest are a "
-                    "mixture of two Beta "
-                    "distributions, true matches and non-matches, truncated "
-                    "to the window, fitted by EM (Belin & Rubin 1995); "
-                    "pairs at similarity 1 are matches. Matches below the window "
-                    "are extrapolated from the matches' Beta. Pairs the "
-                    "one-to-one clustering dropped are taken as "
-                    "non-matches."));
+        json_string(
+            fs_model
+                ? "Fellegi-Sunter model of the candidate pairs at or above "
+                  "the window's lowest: each pair's agreement pattern (each "
+                  "field exact, close (Dice >= 0.7), far or missing); the "
+                  "matches' patterns have independent fields (m "
+                  "probabilities; Fellegi & Sunter 1969, Winkler 1988), "
+                  "fitted by EM to the pairs at or above the anchor (taken "
+                  "as matches) and the matches the model expects, at most "
+                  "the pairs there, among the patterns seen only below it; "
+                  "a field is missing in a match when either record lacks "
+                  "it (the lists' own shares: missing at random). "
+                  "A pattern's pairs above the anchor beyond its expected "
+                  "matches (less the Poisson excess) are non-matches; at "
+                  "the threshold, non-matches at or above it are false "
+                  "matches, matches below it missed. A non-match with a "
+                  "match's pattern (a namesake with a date missing) is not "
+                  "seen; matches below the window are not counted. Pairs "
+                  "the one-to-one clustering dropped are taken as "
+                  "non-matches."
+                : "Similarities (Dice) of candidate pairs at or above the "
+                  "window's lowest are a mixture of two Beta "
+                  "distributions, true matches and non-matches, truncated "
+                  "to the window, fitted by EM (Belin & Rubin 1995); "
+                  "pairs at similarity 1 are matches. Matches below the "
+                  "window are extrapolated from the matches' Beta. Pairs "
+                  "the one-to-one clustering dropped are taken as "
+                  "non-matches."));
     json_object_set_new(
         o, "correction",
         json_string("Ding & Fienberg (1994): N = n1 n2 (alpha - beta) / "
@@ -377,7 +401,11 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                     "capture and the same for every record, and the two "
                     "lists independent; computed over all strata together."));
     json_object_set_new(o, "window_lowest",
-                        json_real(VC_LINK_ERR_FLOOR));
+                        json_real(fs_model ? VC_LINK_FS_FLOOR
+                                           : VC_LINK_ERR_FLOOR));
+    if (fs_model) {
+        json_object_set_new(o, "anchor", json_real(VC_LINK_FS_ANCHOR));
+    }
     json_t *pairs = json_array();
     size_t J = r->J;
     vc_link_dct d;
@@ -385,25 +413,39 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
     const char *unfitted = NULL; /* a pair whose mixture failed */
     for (size_t a = 0; a < J; a++) {
         for (size_t b = a + 1; b < J; b++) {
-            const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
             json_t *p = json_pack("{s:s, s:s}", "a", names[a], "b", names[b]);
-            vc_link_mixture m;
             vc_error err;
             vc_error_clear(&err);
-            double floor = r->hist_floor > VC_LINK_ERR_FLOOR
-                               ? r->hist_floor
-                               : VC_LINK_ERR_FLOOR;
-            if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &m, &err)
-                != VC_OK) {
-                unfitted = unfitted ? unfitted : names[b];
-                json_object_set_new(p, "fit", json_string(err.msg));
-                json_array_append_new(pairs, p);
-                continue;
-            }
             vc_link_errors e;
-            vc_link_mixture_errors(&m, h, VC_LINK_HIST, threshold,
-                                   r->pair_candidates[a * J + b],
-                                   r->pair_matches[a * J + b], &e);
+            int iterations = 0;
+            if (fs_model) {
+                vc_link_fs fs;
+                if (vc_link_fs_fit(r, a, b, &fs, &err) != VC_OK) {
+                    unfitted = unfitted ? unfitted : names[b];
+                    json_object_set_new(p, "fit", json_string(err.msg));
+                    json_array_append_new(pairs, p);
+                    continue;
+                }
+                vc_link_fs_errors(&fs, r, a, b, &e);
+                iterations = fs.iterations;
+            } else {
+                const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
+                vc_link_mixture m;
+                double floor = r->hist_floor > VC_LINK_ERR_FLOOR
+                                   ? r->hist_floor
+                                   : VC_LINK_ERR_FLOOR;
+                if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &m, &err)
+                    != VC_OK) {
+                    unfitted = unfitted ? unfitted : names[b];
+                    json_object_set_new(p, "fit", json_string(err.msg));
+                    json_array_append_new(pairs, p);
+                    continue;
+                }
+                vc_link_mixture_errors(&m, h, VC_LINK_HIST, threshold,
+                                       r->pair_candidates[a * J + b],
+                                       r->pair_matches[a * J + b], &e);
+                iterations = m.iterations;
+            }
             double n1 = (double)sets[a]->n, n2 = (double)sets[b]->n;
             if (vc_link_errors_check(&e, n1, n2, &err) != VC_OK) {
                 unfitted = unfitted ? unfitted : names[b];
@@ -418,8 +460,7 @@ static json_t *linkage_error_json(const vc_link_set *const *sets,
                 d.beta[a * J + b] = beta;
             }
             json_object_set_new(p, "fit", json_string("ok"));
-            json_object_set_new(p, "em_iterations",
-                                json_integer(m.iterations));
+            json_object_set_new(p, "em_iterations", json_integer(iterations));
             json_object_set_new(p, "linked_pairs", rounded(e.linked));
             json_object_set_new(p, "expected_false_matches",
                                 rounded(e.false_matches));
@@ -568,7 +609,8 @@ int cli_link(int argc, char **argv)
     }
     if (report != NULL) {
         /* the linkage-error model needs the pairs down to its window */
-        lo.score_floor = VC_LINK_ERR_FLOOR;
+        lo.score_floor =
+            sets[0]->nseg > 0 ? VC_LINK_FS_FLOOR : VC_LINK_ERR_FLOOR;
     }
     if (vc_link_run((const vc_link_set *const *)sets, J, nm, &lo, &res, &err)
         != VC_OK) {

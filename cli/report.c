@@ -1030,7 +1030,17 @@ static void linkage_section(FILE *f, const json_t *lr)
         put_link_number(f, json_object_get(e, "ding_fienberg"), 0);
         fputs("</td></tr>\n", f);
     }
-    fputs("</table>\n<p>Matches at thresholds around the one used (the "
+    const json_t *model = json_object_get(json_object_get(lr,
+                                                          "linkage_error"),
+                                          "model");
+    fputs("</table>\n", f);
+    if (json_is_string(model)) {
+        /* how the rates were estimated, as the link report says */
+        fputs("<p class=\"note\">Error rates: ", f);
+        put_html(f, json_string_value(model));
+        fputs("</p>\n", f);
+    }
+    fputs("<p>Matches at thresholds around the one used (the "
           "band):</p>\n<table>\n<tr><th>threshold</th><th class=\"num\">"
           "matched pairs</th><th class=\"num\">people</th></tr>\n",
           f);

@@ -94,3 +94,27 @@ uint64_t vci_segments_hash(const uint64_t *a, size_t nseg,
     h *= 0x94d049bb133111ebull;
     return h ^ h >> 31;
 }
+
+uint32_t vci_agreement_pattern(const uint64_t *a, const uint64_t *b,
+                               size_t nseg, const size_t *seg_words)
+{
+    uint32_t code = 0;
+    size_t o = 0;
+    for (size_t g = 0; g < nseg; g++) {
+        size_t w = seg_words[g];
+        uint64_t pa = vci_popcount(a + o, w);
+        uint64_t pb = vci_popcount(b + o, w);
+        uint32_t level = VC_LINK_LEVEL_MISSING;
+        if (pa > 0 && pb > 0) {
+            uint64_t c = vci_popcount_and(a + o, b + o, w);
+            /* Dice 1 exactly: the same bits (2c = pa + pb) */
+            double d = 2.0 * (double)c / (double)(pa + pb);
+            level = 2 * c == pa + pb               ? VC_LINK_LEVEL_EXACT
+                    : d >= VC_LINK_LEVEL_CLOSE_DICE ? VC_LINK_LEVEL_CLOSE
+                                                    : VC_LINK_LEVEL_FAR;
+        }
+        code |= level << (2 * g);
+        o += w;
+    }
+    return code;
+}

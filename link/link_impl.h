@@ -45,6 +45,11 @@ uint32_t vci_empty_mask(const uint64_t *a, size_t nseg,
 uint64_t vci_segments_hash(const uint64_t *a, size_t nseg,
                            const size_t *seg_words, uint32_t skip);
 
+/* The agreement pattern of two encodings (vc_link_result.agree_key's
+ * pattern): 2 bits per segment, its VC_LINK_LEVEL_* (nseg <= 16). */
+uint32_t vci_agreement_pattern(const uint64_t *a, const uint64_t *b,
+                               size_t nseg, const size_t *seg_words);
+
 /* The whole file at path (records.c); NULL with VC_EIO or VC_ENOMEM. */
 char *vci_link_read_file(const char *path, size_t *len, vc_error *err);
 

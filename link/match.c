@@ -292,6 +292,9 @@ void vc_link_result_free(vc_link_result *r)
     free(r->sweep_ntables);
     free(r->pair_candidates);
     free(r->hist);
+    free(r->agree_key);
+    free(r->agree_count);
+    free(r->agree_missing);
     free(r->pair_matches);
     free(r->cluster);
     free(r);
@@ -518,6 +521,64 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
     *comparisons += ncmp;
     *pruned += nprune;
     return oom ? VC_ENOMEM : VC_OK;
+}
+
+/* The agreement patterns of the candidates cs[0 .. nc-1] of field-scored
+ * sets, counted by list pair, side of the threshold t and pattern into
+ * r->agree_* (the Fellegi-Sunter model of linkerr.c reads them). */
+static int agreement_count(const vc_link_set *const *sets, size_t J,
+                           const cand *cs, size_t nc, double t,
+                           vc_link_result *r)
+{
+    const vc_link_set *L = sets[0];
+    size_t words = L->words;
+    uint64_t *key = malloc((nc + 1) * sizeof *key);
+    if (key == NULL) {
+        return VC_ENOMEM;
+    }
+    for (size_t k = 0; k < nc; k++) {
+        const uint64_t *x = sets[cs[k].la]->filters + (size_t)cs[k].ia * words;
+        const uint64_t *y = sets[cs[k].lb]->filters + (size_t)cs[k].ib * words;
+        key[k] = (uint64_t)(cs[k].la * J + cs[k].lb) << 34
+                 | (uint64_t)(cs[k].score >= VC_LINK_FS_ANCHOR) << 33
+                 | (uint64_t)(cs[k].score >= t) << 32
+                 | vci_agreement_pattern(x, y, L->nseg, L->seg_words);
+    }
+    qsort(key, nc, sizeof *key, u64_cmp);
+    size_t nk = 0;
+    for (size_t k = 0; k < nc; k++) {
+        nk += k == 0 || key[k] != key[k - 1];
+    }
+    r->agree_fields = L->nseg;
+    r->agree_key = malloc((nk + 1) * sizeof *r->agree_key);
+    r->agree_count = malloc((nk + 1) * sizeof *r->agree_count);
+    r->agree_missing = calloc(J * L->nseg + 1, sizeof *r->agree_missing);
+    if (r->agree_key == NULL || r->agree_count == NULL
+        || r->agree_missing == NULL) {
+        free(key);
+        return VC_ENOMEM;
+    }
+    for (size_t j = 0; j < J; j++) {
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            uint32_t m = vci_empty_mask(sets[j]->filters + i * words, L->nseg,
+                                        L->seg_words);
+            for (size_t g = 0; g < L->nseg; g++) {
+                r->agree_missing[j * L->nseg + g] += m >> g & 1u;
+            }
+        }
+        for (size_t g = 0; g < L->nseg && sets[j]->n > 0; g++) {
+            r->agree_missing[j * L->nseg + g] /= (double)sets[j]->n;
+        }
+    }
+    for (size_t k = 0; k < nc; k++) {
+        if (k == 0 || key[k] != key[k - 1]) {
+            r->agree_key[r->nagree] = key[k];
+            r->agree_count[r->nagree++] = 0;
+        }
+        r->agree_count[r->nagree - 1]++;
+    }
+    free(key);
+    return VC_OK;
 }
 
 static void sorted_set_free(sorted_set *s)
@@ -817,6 +878,13 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         bin = bin >= VC_LINK_HIST ? VC_LINK_HIST - 1 : bin;
         r->hist[(cs[k].la * J + cs[k].lb) * VC_LINK_HIST + bin]++;
         r->candidates += cs[k].score >= tband;
+    }
+    if (sets[0]->nseg > 0) {
+        rc = agreement_count(sets, J, cs, nc, t, r);
+        if (rc != VC_OK) {
+            vc_error_set(err, rc, "out of memory");
+            goto done;
+        }
     }
     parent = malloc((N + 1) * sizeof *parent);
     mask = malloc((N + 1) * sizeof *mask);

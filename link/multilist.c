@@ -471,21 +471,38 @@ int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                                                      : VC_LINK_ERR_FLOOR;
     for (size_t a = 0; a < J; a++) {
         for (size_t b = a + 1; b < J; b++) {
-            const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
-            vc_link_mixture mix;
+            vc_link_errors le;
             vc_error e;
             vc_error_clear(&e);
-            if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &mix, &e)
-                != VC_OK) {
-                return vc_error_set(err, VC_EDATA,
-                                    "lists %zu and %zu: the similarity "
-                                    "mixture: %s",
+            if (r->agree_fields > 0) {
+                /* field-scored: the Fellegi-Sunter model (linkerr.c) */
+                vc_link_fs fs;
+                if (vc_link_fs_fit(r, a, b, &fs, &e) != VC_OK) {
+                    return vc_error_set(err, VC_EDATA,
+                                        "lists %zu and %zu: the "
+                                        "Fellegi-Sunter model: %s",
+                                        a + 1, b + 1, e.msg);
+                }
+                vc_link_fs_errors(&fs, r, a, b, &le);
+            } else {
+                const uint64_t *h = r->hist + (a * J + b) * VC_LINK_HIST;
+                vc_link_mixture mix;
+                if (vc_link_mixture_fit(h, VC_LINK_HIST, floor, &mix, &e)
+                    != VC_OK) {
+                    return vc_error_set(err, VC_EDATA,
+                                        "lists %zu and %zu: the similarity "
+                                        "mixture: %s",
+                                        a + 1, b + 1, e.msg);
+                }
+                vc_link_mixture_errors(&mix, h, VC_LINK_HIST, threshold,
+                                       r->pair_candidates[a * J + b],
+                                       r->pair_matches[a * J + b], &le);
+            }
+            if (vc_link_errors_check(&le, (double)records[a],
+                                     (double)records[b], &e) != VC_OK) {
+                return vc_error_set(err, VC_EDATA, "lists %zu and %zu: %s",
                                     a + 1, b + 1, e.msg);
             }
-            vc_link_errors le;
-            vc_link_mixture_errors(&mix, h, VC_LINK_HIST, threshold,
-                                   r->pair_candidates[a * J + b],
-                                   r->pair_matches[a * J + b], &le);
             vc_link_error_probs(&le, (double)records[b],
                                 &out->alpha[a * J + b], &out->beta[a * J + b]);
         }

@@ -309,6 +309,21 @@ typedef struct {
                                             bin k = [k, k + 1) / VC_LINK_HIST
                                             (1.0 in the last), for Dice >=
                                             hist_floor (counts only) */
+    /* field-scored layout (format 2) only, else 0 and NULL: the per-field
+     * agreement patterns of the candidate pairs with score >= hist_floor,
+     * counted (counts only, never a pair).  agree_key[i] = (a * J + b) <<
+     * 34 | anchor << 33 | above << 32 | pattern, a < b the lists, anchor 1
+     * when the score reaches VC_LINK_FS_ANCHOR, above 1 when it reaches
+     * the threshold, pattern 2 bits per field (field f in bits 2f, 2f + 1:
+     * a VC_LINK_LEVEL_*); sorted, distinct; agree_count[i] the pairs of
+     * that key */
+    size_t agree_fields;                 /* fields (segments) */
+    size_t nagree;                       /* keys */
+    uint64_t *agree_key;
+    uint64_t *agree_count;
+    double *agree_missing; /* J * agree_fields: [j * agree_fields + f] the
+                              share of list j's records with field f
+                              empty (missing) */
 } vc_link_result;
 
 /*
@@ -363,6 +378,19 @@ double vc_link_score(const vc_link_set *s, const uint64_t *a,
  * comparison cannot tell which (match.c); the Dice of unrelated values. */
 #define VC_LINK_AMBIGUOUS_CREDIT 0.55
 
+/* A field's agreement level for the Fellegi-Sunter model of linkerr.c,
+ * from its Dice D in a pair: exact (D = 1: the same tokens), close
+ * (VC_LINK_LEVEL_CLOSE_DICE <= D < 1: a typo, another romanisation, a
+ * day-month swap), far (below), missing (empty on either side). */
+enum {
+    VC_LINK_LEVEL_EXACT = 0,
+    VC_LINK_LEVEL_CLOSE = 1,
+    VC_LINK_LEVEL_FAR = 2,
+    VC_LINK_LEVEL_MISSING = 3,
+    VC_LINK_LEVELS = 4
+};
+#define VC_LINK_LEVEL_CLOSE_DICE 0.7
+
 /* The field-scored layout is screened by the whole-filter Dice first:
  * pairs below min(the lowest threshold asked, this) are not scored. */
 #define VC_LINK_FIELD_SCREEN 0.75
@@ -411,6 +439,50 @@ typedef struct {
 
 int vc_link_mixture_fit(const uint64_t *hist, size_t nbins, double floor,
                         vc_link_mixture *m, vc_error *err);
+
+/*
+ * The linkage-error model of the field-scored layout (linkerr.c): the
+ * candidate pairs of one list pair with score in the window
+ * [VC_LINK_FS_FLOOR, 1], each described by its agreement pattern (a
+ * VC_LINK_LEVEL_* per field).  The matches' patterns follow the
+ * Fellegi-Sunter conditional-independence model, m(gamma) = prod_f
+ * m_f(gamma_f) (Fellegi & Sunter 1969, JASA 64:1183; Winkler 1988; Jaro
+ * 1989, JASA 84:414); the pairs at or above the threshold are taken as
+ * matches, and the model, fitted by EM, says how many matches the
+ * patterns seen only below the threshold hold (the missed matches) and
+ * how many pairs above it exceed the matches expected of their pattern
+ * (the false matches).  Non-matches are not modelled (their patterns in
+ * the window are far from independent).
+ */
+typedef struct {
+    size_t nfields;
+    double m[VC_LINK_MAX_FIELDS][VC_LINK_LEVELS]; /* m_f(l) of matches */
+    double n;             /* pairs in the window */
+    double matches;       /* expected matches among them */
+    double false_above;   /* expected non-matches at or above the
+                             threshold (before the clustering) */
+    double missed_below;  /* expected matches below it */
+    int iterations;       /* EM iterations run */
+} vc_link_fs;
+
+/* The window of the Fellegi-Sunter model: the field screen's 0.75, so
+ * that every pair the linker scores is in it (a match below it is never
+ * seen: measured 0-1 of 23-132 missed true pairs, bench/RESULTS.md). */
+#define VC_LINK_FS_FLOOR VC_LINK_FIELD_SCREEN
+
+/* The pairs the model takes as matches to learn the matches' patterns
+ * from: those scoring at least the default threshold, where the
+ * precision measured on simulated lists is 0.98-0.999 (bench/RESULTS.md),
+ * whatever the threshold asked. */
+#define VC_LINK_FS_ANCHOR VC_LINK_DEFAULT_THRESHOLD
+
+/* Fit the model to the patterns of lists a < b in r (made with a score
+ * floor <= VC_LINK_FS_FLOOR on field-scored sets).  Errors: VC_EINVAL (r
+ * has no patterns: one-CLK sets, or a, b out of range), VC_EDATA (fewer
+ * than 20 pairs, 10 of them at or above the threshold, or 3 patterns in
+ * the window), VC_ENOMEM.  *fs filled. */
+int vc_link_fs_fit(const vc_link_result *r, size_t a, size_t b,
+                   vc_link_fs *fs, vc_error *err);
 
 /* Expected linkage errors at threshold t among one list pair's pairs. */
 typedef struct {
@@ -461,6 +533,13 @@ int vc_link_ding_fienberg(double n1, double n2, double m, double alpha,
  */
 int vc_link_errors_check(const vc_link_errors *e, double n1, double n2,
                          vc_error *err);
+
+/* The expected errors of lists a < b at r's threshold from a fitted
+ * model: the non-matches among the pairs at or above the threshold, less
+ * the pairs the clustering dropped (as vc_link_mixture_errors), and the
+ * matches among the pairs in the window below it. */
+void vc_link_fs_errors(const vc_link_fs *fs, const vc_link_result *r,
+                       size_t a, size_t b, vc_link_errors *out);
 
 /* alpha and beta of the correction from estimated errors of a list
  * pair whose second list has n2 records. */
@@ -513,9 +592,11 @@ int vc_link_mse_fit(size_t J, const double *x, const double *B,
 /* The two estimates of vc_link_dct_estimate. */
 typedef struct {
     size_t J;
-    /* [a * J + b], a < b: each list pair's alpha and beta, from the score
-     * mixture (vc_link_mixture_fit, vc_link_mixture_errors,
-     * vc_link_error_probs) */
+    /* [a * J + b], a < b: each list pair's alpha and beta, from the
+     * Fellegi-Sunter model (field-scored sets: vc_link_fs_fit,
+     * vc_link_fs_errors) or the score mixture (one CLK:
+     * vc_link_mixture_fit, vc_link_mixture_errors), by
+     * vc_link_error_probs */
     double alpha[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
     double beta[VC_LINK_DCT_MAX_LISTS * VC_LINK_DCT_MAX_LISTS];
     vc_link_mse uncorrected; /* the linked table as it is */
@@ -524,13 +605,16 @@ typedef struct {
 
 /*
  * From a link result r made with a score floor (vc_link_opts.score_floor
- * <= VC_LINK_ERR_FLOOR) at threshold `threshold`, and the lists' record
- * counts records[j]: fit the score mixture of every list pair on Dice >=
- * VC_LINK_ERR_FLOOR, take alpha and beta from it, and fit the
- * independence model to the table of all strata together, uncorrected
- * and corrected.  Errors: VC_EINVAL (J over VC_LINK_DCT_MAX_LISTS),
- * VC_EDATA (a pair's mixture cannot be fitted, naming the pair; the fits'
- * errors), VC_ENOMEM.  *out filled.
+ * <= VC_LINK_FS_FLOOR for field-scored sets, <= VC_LINK_ERR_FLOOR for one
+ * CLK) at threshold `threshold`, and the lists' record counts
+ * records[j]: fit every list pair's error model (the Fellegi-Sunter model
+ * of the agreement patterns for field-scored sets, the score mixture on
+ * Dice >= VC_LINK_ERR_FLOOR for one CLK), take alpha and beta from it,
+ * and fit the independence model to the table of all strata together,
+ * uncorrected and corrected.  Errors: VC_EINVAL (J over
+ * VC_LINK_DCT_MAX_LISTS), VC_EDATA (a pair's model cannot be fitted or
+ * gives impossible errors (vc_link_errors_check), naming the pair; the
+ * fits' errors), VC_ENOMEM.  *out filled.
  */
 int vc_link_dct_estimate(const vc_link_result *r, const size_t *records,
                          double threshold, vc_link_dct *out, vc_error *err);
