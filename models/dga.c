@@ -52,7 +52,11 @@
  * enumeration (all decomposable graphs, uniform weights) and the MCMC of
  * dga_mcmc.c (the distinct graphs visited, weighted by their visit
  * frequencies); vci_dga_graph_eval sums one graph's weights over the grid
- * for the chain's acceptance ratio.  dga_impl.h declares the shared parts.
+ * for the chain's acceptance ratio.  On lazy grids, a block far enough
+ * from n0 = 0 takes each graph's weights from their interpolation at a
+ * few Chebyshev nodes where its accuracy test passes (dga_quad.c,
+ * avg_quad_block), and its posterior over the grid from the same
+ * interpolants.  dga_impl.h declares the shared parts.
  *
  * Assumptions: closed population; dependence between lists as a
  * decomposable log-linear model with no higher-order terms than its
@@ -953,17 +957,15 @@ static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
  * at an end.  *smax gets the largest of the values at the three probes.
  */
 static inline __attribute__((always_inline)) double
-probe_line(const vci_dga_terms *gr, const probe *pb, double ha, double hb,
-           double *smax, double *ea, double *eb);
+probe_line(const vci_dga_terms *gr, const probe *pb, double *smax,
+           double *ea, double *eb);
 
 /* probe_bound, with the line's values at the block's ends (slack
  * included) in *ea and *eb. */
 static inline __attribute__((always_inline)) double
-probe_line(const vci_dga_terms *gr, const probe *pb, double ha, double hb,
-           double *smax, double *ea, double *eb)
+probe_line(const vci_dga_terms *gr, const probe *pb, double *smax,
+           double *ea, double *eb)
 {
-    (void)ha;
-    (void)hb;
     /* {va, vm, vb, la}: the values at the three points and the line's
      * first end, then lb; each the same additions in the same order as
      * one at a time */
@@ -989,11 +991,10 @@ probe_line(const vci_dga_terms *gr, const probe *pb, double ha, double hb,
 }
 
 static inline __attribute__((always_inline)) double
-probe_bound(const vci_dga_terms *gr, const probe *pb, double ha, double hb,
-            double *smax)
+probe_bound(const vci_dga_terms *gr, const probe *pb, double *smax)
 {
     double ea, eb;
-    return probe_line(gr, pb, ha, hb, smax, &ea, &eb);
+    return probe_line(gr, pb, smax, &ea, &eb);
 }
 
 /*
@@ -1005,10 +1006,8 @@ probe_bound(const vci_dga_terms *gr, const probe *pb, double ha, double hb,
  * *ea and *eb.
  */
 static void probe_lower(const vci_dga_terms *gr, const probe *pb,
-                        double ha, double hb, double *ea, double *eb)
+                        double *ea, double *eb)
 {
-    (void)ha;
-    (void)hb;
     double la = pb[0].a, lb = pb[0].b;
     for (size_t k = 0; k < gr->nterm; k++) {
         double c = gr->coef[k];
@@ -1125,8 +1124,8 @@ static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
  * The terms of one block at the nodes of its interpolation (dga_quad.c):
  * per subset s (0: the base) its value at the block's first point,
  * computed as fill_rows computes it, and its change from there at each
- * node (slot order), from log-gamma shifts (vci_dga_lgamma_shift) rather
- * than running sums.  Filled on demand, level by level.
+ * node (slot order), from log-gamma shifts (lgamma_shifts) rather than
+ * running sums.  Filled on demand, level by level.
  */
 typedef struct node_rows {
     double anchor[1u << VC_DGA_MAX_LISTS];
@@ -1362,7 +1361,7 @@ static void block_bounds(const vci_dga_grid *g, const vci_dga_terms *gt,
         p->tx[3] = p->ta;
     }
     for (size_t k = 0; k < ngraphs; k++) {
-        ub[k] = probe_bound(&gt[k], pb, ha, hb, &sm[k]);
+        ub[k] = probe_bound(&gt[k], pb, &sm[k]);
     }
 }
 
@@ -1768,8 +1767,6 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                 block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw.br,
                              pw.ub, pw.sm);
             }
-            double ha = (double)((i1 - 1 - i0) / 2);
-            double hb = (double)(i1 - 1 - i0) - ha;
             double u = 0.0, l = 0.0;
             for (size_t k = 0; k < ngraphs; k++) {
                 double lw = p->log_gw ? p->log_gw[k] : 0.0;
@@ -1791,7 +1788,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                     continue;
                 }
                 double ea, eb, smax;
-                probe_line(&p->gt[k], pw.pb, ha, hb, &smax, &ea, &eb);
+                probe_line(&p->gt[k], pw.pb, &smax, &ea, &eb);
                 if (pw.ub[k] < (ea > eb ? ea : eb)) {
                     /* refined: the block's largest value */
                     u += len * vci_exp(x);
@@ -1799,7 +1796,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                     u += line_sum(ea + lw, eb + lw, len, p->M, 1);
                 }
                 if (i0 >= tail0) {
-                    probe_lower(&p->gt[k], pw.pb, ha, hb, &ea, &eb);
+                    probe_lower(&p->gt[k], pw.pb, &ea, &eb);
                     if ((ea < eb ? ea : eb) + lw > p->cut + 1e-3) {
                         l += line_sum(ea + lw, eb + lw, len, p->M, 0);
                     }

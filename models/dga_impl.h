@@ -127,17 +127,19 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
  * Draws of n0 from each graph's own posterior p(n0 | G, data) on a lazy
  * grid (the posterior predictive check, ppc.c), by inversion of its
  * running sum over the grid, cdf(i) = sum_{j <= i} exp(v_j - top) with v
- * the graph's log posterior and top its largest value, without keeping
- * rows or cdf over the grid: the running sums are kept at every cs-th
- * block's end, and a draw recomputes the cs blocks it falls in.  The
- * arithmetic of each value and each sum is that of whole rows, point by
- * point in grid order, so the draws are the same bits.
+ * the graph's log posterior and top a reference level (its largest probe
+ * value), without keeping rows or cdf over the grid: the running sums are
+ * kept at every cs-th block's end, and a draw recomputes the cs blocks it
+ * falls in.  A block's sum is that of its interpolant (dga_quad.c) where
+ * a level is accepted, else point by point; a draw in an interpolated
+ * block bisects the interpolant's running sums.  Each block's values and
+ * sums come out the same at init and at a draw.
  */
 typedef struct {
     const vci_dga_grid *g;
     size_t ngraphs, nblock, cs, nck;
     vci_dga_terms *gt;  /* ngraphs */
-    double *top;        /* ngraphs: each graph's largest log posterior */
+    double *top;        /* ngraphs: each graph's reference level */
     double *cum;        /* ngraphs x nck: running sums at span ends */
     void *work;         /* the block rows */
 } vci_dga_n0;
