@@ -71,6 +71,7 @@
 #include <string.h>
 
 #include <gsl/gsl_sf_gamma.h>
+#include <omp.h>
 
 #include "core/fastmath.h"
 #include "models/dga_impl.h"
@@ -1410,10 +1411,12 @@ static void block_maxima(const double *ub, const double *sm,
 
 /* Blocks of the grid per round of the sum (phase 3): their sums per graph
  * wait for the round's end, to be added in block order; about
- * CHUNK_DOUBLES doubles of them (2 MB: since the blocks' sums became
- * cheap, fewer rounds keep a second thread from spinning at their
- * barriers). */
-#define CHUNK_DOUBLES 262144
+ * CHUNK_DOUBLES doubles of them on one thread (512 KB: one thread needs
+ * no long rounds, and each of their pages is a fault the first time),
+ * four times that on more (2 MB: the blocks' sums became cheap, and a
+ * thread spins at each round's barrier).  The result does not depend on
+ * the rounds. */
+#define CHUNK_DOUBLES 65536
 
 /* The largest of v[0..n). */
 static double largest(const double *v, size_t n)
@@ -1552,7 +1555,8 @@ static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
     p->log_gw = log_gw;
     p->ngraphs = ngraphs;
     p->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-    p->chunk = CHUNK_DOUBLES / (2 * ngraphs);
+    p->chunk = ((size_t)CHUNK_DOUBLES << (omp_get_max_threads() > 1 ? 2 : 0))
+               / (2 * ngraphs);
     p->chunk = p->chunk < 8 ? 8 : p->chunk;
     p->chunk = p->chunk < p->nblock ? p->chunk : p->nblock;
     p->gt = malloc(ngraphs * sizeof *p->gt);

@@ -187,9 +187,8 @@ typedef struct {
                                     order), node by node */
     double c[VCI_QLEVELS][VCI_QN]; /* sum_i l_j(i) */
     double d[VCI_QLEVELS][VCI_QN]; /* sum_i i l_j(i) */
-    double check[VCI_QLEVELS - 1][16 * 17]; /* level l's basis at level
-                                             l + 1's new nodes, slot by
-                                             slot */
+    /* level l's basis at level l + 1's new nodes, slot by slot */
+    double check[VCI_QLEVELS - 1][16 * 17];
 } vci_dga_quad;
 
 static inline size_t vci_dga_quad_nodes(int l)
