@@ -1198,14 +1198,11 @@ static void lgamma_shifts(double x, const double *ts, size_t from,
     }
 }
 
-/* Subset s's anchor and changes at slots [0, upto). */
-static void node_rows_need(const vci_dga_grid *g, const vci_dga_quad *q,
+/* Subset s's anchor and changes at slots [nr->upto[s], upto). */
+static void node_rows_fill(const vci_dga_grid *g, const vci_dga_quad *q,
                            node_rows *nr, uint32_t s, size_t upto)
 {
     size_t from = nr->upto[s];
-    if (from >= upto) {
-        return;
-    }
     double n = (double)g->n;
     double n00 = (double)(g->n0_lo + nr->i0);
     double tmp[VCI_QN];
@@ -1243,6 +1240,17 @@ static void node_rows_need(const vci_dga_grid *g, const vci_dga_quad *q,
         nr->dv[s][k] -= nr->ysh[k];
     }
     nr->upto[s] = upto;
+}
+
+/* Subset s's anchor and changes at slots [0, upto): filled only when
+ * they are not yet (inline, as most calls find them filled). */
+static inline void node_rows_need(const vci_dga_grid *g,
+                                  const vci_dga_quad *q, node_rows *nr,
+                                  uint32_t s, size_t upto)
+{
+    if (nr->upto[s] < upto) {
+        node_rows_fill(g, q, nr, s, upto);
+    }
 }
 
 /* Graph gr's weights exp(v - shift) at slots [from, from + CNT) into w,
