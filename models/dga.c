@@ -52,7 +52,11 @@
  * enumeration (all decomposable graphs, uniform weights) and the MCMC of
  * dga_mcmc.c (the distinct graphs visited, weighted by their visit
  * frequencies); vci_dga_graph_eval sums one graph's weights over the grid
- * for the chain's acceptance ratio.  dga_impl.h declares the shared parts.
+ * for the chain's acceptance ratio.  On lazy grids, a block far enough
+ * from n0 = 0 takes each graph's weights from their interpolation at a
+ * few Chebyshev nodes where its accuracy test passes (dga_quad.c,
+ * avg_quad_block), and its posterior over the grid from the same
+ * interpolants.  dga_impl.h declares the shared parts.
  *
  * Assumptions: closed population; dependence between lists as a
  * decomposable log-linear model with no higher-order terms than its
@@ -61,11 +65,13 @@
  * the prior (flagged, as dga does not); a posterior whose mass reaches the
  * top of the n0 grid is widened automatically or flagged.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_sf_gamma.h>
+#include <omp.h>
 
 #include "core/fastmath.h"
 #include "models/dga_impl.h"
@@ -98,7 +104,7 @@
 /* Grid points per block of the posterior pass of vci_dga_average: a
  * block's factor rows (up to J 2^(J-1) of them) stay in the second-level
  * cache. */
-#define AVG_BLOCK 512
+#define AVG_BLOCK VCI_QUAD_LEN
 /* A block whose bound from the probes lies more than this above the
  * values sampled there (strong curvature: small n0) is bounded again from
  * its rows, every COARSE_STRIDE points. */
@@ -720,6 +726,17 @@ typedef struct {
     unsigned char *need;
     uint32_t *subs; /* 2 nused: the rows the needed factors read */
     size_t stride;
+    struct node_rows *nr; /* the interpolation's node values (lazy
+                             grids) */
+    double *ubx;    /* ngraphs: the bounds of the graphs summed point by
+                       point (-inf: interpolated, or below the cut) */
+    /* the interpolation's factors (avg_quad_block), per factor q: its
+     * changes from the block's first point at the nodes (qf + q VCI_QN),
+     * their exps relative to the middle node (qe + q VCI_QN), its value
+     * at the middle node (qc), the largest |change| from there (qv), and
+     * whether a graph there needs it (qneed) */
+    double *qf, *qe, *qc, *qv;
+    unsigned char *qneed;
 } block_work;
 
 /*
@@ -896,21 +913,27 @@ void vc_dga_result_free(vc_dga_result *r)
 }
 
 /* One term's values at a block's first, middle and last points and its
- * step after the middle point. */
+ * step after the middle point; ta and tb: its tangent at the middle
+ * point, m - ha dm and m + hb dm, at the block's ends (probe_line);
+ * cx and tx: {a, m, b, a} and {a, m, b, ta}, what a term with a positive
+ * (chord) or negative (tangent) coefficient adds to probe_line's values
+ * at the three points and its line's first end, side by side. */
 typedef struct {
-    double a, m, b, dm;
+    double a, m, b, dm, ta, tb;
+    double cx[4], tx[4];
 } probe;
 
-/* Term s at n0: log D(S) for s > 0, the base for s = 0. */
-static double probe_value(const vci_dga_grid *g, uint32_t s, double n0)
+/* Term s at n0: log D(S) for s > 0, the base for s = 0; ly is
+ * vci_lgamma(A + n + n0), shared by every subset. */
+static double probe_value(const vci_dga_grid *g, uint32_t s, double n0,
+                          double ly)
 {
     double n = (double)g->n;
     if (s == 0) {
         return log_prior_N(g->o, n + n0) + vci_lgamma(n + n0 + 1.0)
                - vci_lgamma(n0 + 1.0);
     }
-    return g->cst[s] + vci_lgamma(subset_alpha(g, s) + g->zs[s] + n0)
-           - vci_lgamma(g->A + n + n0);
+    return g->cst[s] + vci_lgamma(subset_alpha(g, s) + g->zs[s] + n0) - ly;
 }
 
 static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
@@ -934,45 +957,45 @@ static double probe_step(const vci_dga_grid *g, uint32_t s, double n0)
  * sides of m.  The sum of chords and tangents is linear, so it is largest
  * at an end.  *smax gets the largest of the values at the three probes.
  */
-static double probe_line(const vci_dga_terms *gr, const probe *pb,
-                          double ha, double hb, double *smax, double *ea,
-                          double *eb);
-
-static double probe_bound(const vci_dga_terms *gr, const probe *pb,
-                          double ha, double hb, double *smax)
-{
-    double ea, eb;
-    return probe_line(gr, pb, ha, hb, smax, &ea, &eb);
-}
+static inline __attribute__((always_inline)) double
+probe_line(const vci_dga_terms *gr, const probe *pb, double *smax,
+           double *ea, double *eb);
 
 /* probe_bound, with the line's values at the block's ends (slack
  * included) in *ea and *eb. */
-static double probe_line(const vci_dga_terms *gr, const probe *pb,
-                         double ha, double hb, double *smax, double *ea,
-                         double *eb)
+static inline __attribute__((always_inline)) double
+probe_line(const vci_dga_terms *gr, const probe *pb, double *smax,
+           double *ea, double *eb)
 {
-    double la = pb[0].m - ha * pb[0].dm, lb = pb[0].m + hb * pb[0].dm;
-    double va = pb[0].a, vm = pb[0].m, vb = pb[0].b;
+    /* {va, vm, vb, la}: the values at the three points and the line's
+     * first end, then lb; each the same additions in the same order as
+     * one at a time */
+    double v[4] = {pb[0].a, pb[0].m, pb[0].b, pb[0].ta};
+    double lb = pb[0].tb;
     for (size_t k = 0; k < gr->nterm; k++) {
         double c = gr->coef[k];
         const probe *p = &pb[gr->subset[k]];
-        va += c * p->a;
-        vm += c * p->m;
-        vb += c * p->b;
-        if (c > 0.0) {
-            la += c * p->a;
-            lb += c * p->b;
-        } else {
-            la += c * (p->m - ha * p->dm);
-            lb += c * (p->m + hb * p->dm);
+        /* a convex term's chord, a concave one's tangent (branch-free) */
+        const double *x = c > 0.0 ? p->cx : p->tx;
+        for (int j = 0; j < 4; j++) {
+            v[j] += c * x[j];
         }
+        lb += c * (c > 0.0 ? p->b : p->tb);
     }
-    double m = va > vm ? va : vm;
-    *smax = m > vb ? m : vb;
+    double la = v[3];
+    double m = v[0] > v[1] ? v[0] : v[1];
+    *smax = m > v[2] ? m : v[2];
     /* the slack covers rounding in the rows' running sums */
     *ea = la + 1e-3;
     *eb = lb + 1e-3;
     return (la > lb ? la : lb) + 1e-3;
+}
+
+static inline __attribute__((always_inline)) double
+probe_bound(const vci_dga_terms *gr, const probe *pb, double *smax)
+{
+    double ea, eb;
+    return probe_line(gr, pb, smax, &ea, &eb);
 }
 
 /*
@@ -984,19 +1007,14 @@ static double probe_line(const vci_dga_terms *gr, const probe *pb,
  * *ea and *eb.
  */
 static void probe_lower(const vci_dga_terms *gr, const probe *pb,
-                        double ha, double hb, double *ea, double *eb)
+                        double *ea, double *eb)
 {
     double la = pb[0].a, lb = pb[0].b;
     for (size_t k = 0; k < gr->nterm; k++) {
         double c = gr->coef[k];
         const probe *p = &pb[gr->subset[k]];
-        if (c > 0.0) {
-            la += c * (p->m - ha * p->dm);
-            lb += c * (p->m + hb * p->dm);
-        } else {
-            la += c * p->a;
-            lb += c * p->b;
-        }
+        la += c * (c > 0.0 ? p->ta : p->a);
+        lb += c * (c > 0.0 ? p->tb : p->b);
     }
     *ea = la - 1e-3;
     *eb = lb - 1e-3;
@@ -1104,6 +1122,213 @@ static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
 }
 
 /*
+ * The terms of one block at the nodes of its interpolation (dga_quad.c):
+ * per subset s (0: the base) its value at the block's first point,
+ * computed as fill_rows computes it, and its change from there at each
+ * node (slot order), from log-gamma shifts (lgamma_shifts) rather than
+ * running sums.  Filled on demand, level by level.
+ */
+typedef struct node_rows {
+    double anchor[1u << VC_DGA_MAX_LISTS];
+    double dv[1u << VC_DGA_MAX_LISTS][VCI_QN];
+    size_t upto[1u << VC_DGA_MAX_LISTS]; /* slots filled; 0: none */
+    double ysh[VCI_QN];  /* lgamma shifts of A + n + n0 */
+    size_t yupto;
+    double ylg;          /* lgamma(A + n + n0) at the first point */
+    size_t i0;
+} node_rows;
+
+/* Points before a block's first n0 at which the interpolation is tried:
+ * its log-gamma arguments' poles then lie at least two block lengths
+ * away, so every level's Bernstein ellipse reaches far beyond the block. */
+#define QUAD_MIN_N0 (2 * AVG_BLOCK)
+
+/* Make nr the node rows of the block starting at grid point i0. */
+static void node_rows_begin(node_rows *nr, size_t i0, size_t nsub)
+{
+    memset(nr->upto, 0, nsub * sizeof *nr->upto);
+    nr->yupto = 0;
+    nr->i0 = i0;
+}
+
+/*
+ * lgamma(x + t) - lgamma(x) at t = ts[from..upto) into out[from..upto),
+ * for x >= QUAD_MIN_N0 (so t / x <= 1/2): Stirling's series (Abramowitz
+ * & Stegun 6.1.41, to z^-9: below 2e-16 for z >= 15) with the difference
+ * of its leading terms taken as (x - 1/2) log1p(t / x) + t (log(x + t) -
+ * 1), free of the cancellation of two log-gammas of size x log x;
+ * log1p(u) = 2 atanh(u / (2 + u)) by its odd series to the 23rd power
+ * (u <= 1/2: |s| <= 0.2, remainder below 1e-17), branch-free so that the
+ * loop vectorises.
+ */
+VC_HOT_CLONES
+static void lgamma_shifts(double x, const double *ts, size_t from,
+                          size_t upto, double *restrict out)
+{
+    double r = 1.0 / x, r2 = r * r;
+    double tx = r * (1.0 / 12.0
+                     - r2 * (1.0 / 360.0
+                             - r2 * (1.0 / 1260.0
+                                     - r2 * (1.0 / 1680.0 - r2 / 1188.0))));
+    double xm = x - 0.5;
+#pragma omp simd
+    for (size_t k = from; k < upto; k++) {
+        double t = ts[k];
+        double u = t / x;
+        double sa = u / (2.0 + u), s2 = sa * sa;
+        double at = 1.0 / 23.0;
+        at = 1.0 / 21.0 + s2 * at;
+        at = 1.0 / 19.0 + s2 * at;
+        at = 1.0 / 17.0 + s2 * at;
+        at = 1.0 / 15.0 + s2 * at;
+        at = 1.0 / 13.0 + s2 * at;
+        at = 1.0 / 11.0 + s2 * at;
+        at = 1.0 / 9.0 + s2 * at;
+        at = 1.0 / 7.0 + s2 * at;
+        at = 1.0 / 5.0 + s2 * at;
+        at = 1.0 / 3.0 + s2 * at;
+        double l1p = 2.0 * sa + 2.0 * sa * (s2 * at);
+        double z = x + t, rz = 1.0 / z, rz2 = rz * rz;
+        double tz = rz * (1.0 / 12.0
+                          - rz2 * (1.0 / 360.0
+                                   - rz2 * (1.0 / 1260.0
+                                            - rz2 * (1.0 / 1680.0
+                                                     - rz2 / 1188.0))));
+        out[k] = xm * l1p + t * (vci_log(z) - 1.0) + (tz - tx);
+    }
+}
+
+/* Subset s's anchor and changes at slots [nr->upto[s], upto). */
+static void node_rows_fill(const vci_dga_grid *g, const vci_dga_quad *q,
+                           node_rows *nr, uint32_t s, size_t upto)
+{
+    size_t from = nr->upto[s];
+    double n = (double)g->n;
+    double n00 = (double)(g->n0_lo + nr->i0);
+    double tmp[VCI_QN];
+    if (s == 0) {
+        /* base = lgamma(N + a') - lgamma(n0 + 1) - N log1p(1 / b), with
+         * a' = 0 for p(N) ~ 1/N (and no last term) */
+        int nb = g->o->prior == VC_DGA_PRIOR_NEGBIN;
+        double xN = n + n00 + (nb ? g->o->nb_a : 0.0);
+        double r = nb ? log1p(1.0 / g->o->nb_b) : 0.0;
+        if (from == 0) {
+            nr->anchor[0] = base_exact(g->o, n, n00);
+        }
+        lgamma_shifts(xN, q->ts, from, upto, nr->dv[0]);
+        lgamma_shifts(n00 + 1.0, q->ts, from, upto, tmp);
+        for (size_t k = from; k < upto; k++) {
+            nr->dv[0][k] -= tmp[k] + q->ts[k] * r;
+        }
+        nr->upto[0] = upto;
+        return;
+    }
+    double y = g->A + n + n00;
+    if (nr->yupto == 0) {
+        nr->ylg = gsl_sf_lngamma(y);
+    }
+    if (nr->yupto < upto) {
+        lgamma_shifts(y, q->ts, nr->yupto, upto, nr->ysh);
+        nr->yupto = upto;
+    }
+    double x0 = subset_alpha(g, s) + g->zs[s] + n00;
+    if (from == 0) {
+        nr->anchor[s] = g->cst[s] + gsl_sf_lngamma(x0) - nr->ylg;
+    }
+    lgamma_shifts(x0, q->ts, from, upto, nr->dv[s]);
+    for (size_t k = from; k < upto; k++) {
+        nr->dv[s][k] -= nr->ysh[k];
+    }
+    nr->upto[s] = upto;
+}
+
+/* Subset s's anchor and changes at slots [0, upto): filled only when
+ * they are not yet (inline, as most calls find them filled). */
+static inline void node_rows_need(const vci_dga_grid *g,
+                                  const vci_dga_quad *q, node_rows *nr,
+                                  uint32_t s, size_t upto)
+{
+    if (nr->upto[s] < upto) {
+        node_rows_fill(g, q, nr, s, upto);
+    }
+}
+
+/* Graph gr's weights exp(v - shift) at slots [from, from + CNT) into w,
+ * v its log posterior: the anchors summed in graph_at's order, then the
+ * changes.  The rows it reads must be filled that far. */
+#define GRAPH_NODES(NAME, CNT)                                              \
+    static inline __attribute__((always_inline)) void                       \
+    NAME(const node_rows *nr, const vci_dga_terms *gr, double shift,        \
+         size_t from, double *w)                                            \
+    {                                                                       \
+        double a = nr->anchor[0];                                           \
+        double d[CNT];                                                      \
+        const double *d0 = nr->dv[0] + from;                                \
+        _Pragma("omp simd")                                                 \
+        for (size_t j = 0; j < (CNT); j++) {                                \
+            d[j] = d0[j];                                                   \
+        }                                                                   \
+        for (size_t k = 0; k < gr->nterm; k++) {                            \
+            const double *dv = nr->dv[gr->subset[k]] + from;                \
+            double c = gr->coef[k];                                         \
+            a += c * nr->anchor[gr->subset[k]];                             \
+            _Pragma("omp simd")                                             \
+            for (size_t j = 0; j < (CNT); j++) {                            \
+                d[j] += c * dv[j];                                          \
+            }                                                               \
+        }                                                                   \
+        a -= shift;                                                         \
+        /* far below: 0 to a double's precision (the level tests then      \
+         * see a steep block) */                                            \
+        _Pragma("omp simd")                                                 \
+        for (size_t j = 0; j < (CNT); j++) {                                \
+            double x = a + d[j];                                            \
+            double keep = (double)(x > -700.0);                             \
+            w[from + j] = vci_exp(x > -700.0 ? x : -700.0) * keep;          \
+        }                                                                   \
+    }
+GRAPH_NODES(graph_nodes9, 9)
+GRAPH_NODES(graph_nodes8, 8)
+GRAPH_NODES(graph_nodes16, 16)
+
+/* The rows graph gr reads, filled to slot upto. */
+static void graph_nodes_need(const vci_dga_grid *g, const vci_dga_quad *q,
+                             node_rows *nr, const vci_dga_terms *gr,
+                             size_t upto)
+{
+    node_rows_need(g, q, nr, 0, upto);
+    for (size_t k = 0; k < gr->nterm; k++) {
+        node_rows_need(g, q, nr, gr->subset[k], upto);
+    }
+}
+
+/* Graph gr's weights at the nodes of the interpolation level that its
+ * tests accept (vci_dga_quad_ok) into w (slot order); returns that level
+ * (1: 9 nodes, 2: 17, 3: 33), or 0 when none is accepted (the block is
+ * then summed point by point). */
+VC_HOT_CLONES
+static int graph_quad(const vci_dga_grid *g, const vci_dga_quad *q,
+                      node_rows *nr, const vci_dga_terms *gr, double shift,
+                      double *w)
+{
+    size_t n1 = vci_dga_quad_nodes(1), n2 = vci_dga_quad_nodes(2);
+    size_t n3 = vci_dga_quad_nodes(3);
+    graph_nodes_need(g, q, nr, gr, n1);
+    graph_nodes9(nr, gr, shift, 0, w);
+    if (vci_dga_quad_ok(q, 0, w)) {
+        return 1;
+    }
+    graph_nodes_need(g, q, nr, gr, n2);
+    graph_nodes8(nr, gr, shift, n1, w);
+    if (vci_dga_quad_ok(q, 1, w)) {
+        return 2;
+    }
+    graph_nodes_need(g, q, nr, gr, n3);
+    graph_nodes16(nr, gr, shift, n2, w);
+    return vci_dga_quad_ok(q, 2, w) ? 3 : 0;
+}
+
+/*
  * Probes of every term a graph can read on block b into pb[0..nsub)
  * (subsets with their constants set: all of them on lazy grids, the
  * filled rows otherwise), then the bound ub[k] and largest probe value
@@ -1111,6 +1336,7 @@ static void graph_rows_need(const vci_dga_grid *g, block_rows *br,
  * same values every time, so the passes of vci_dga_average recompute them
  * rather than keep them for the whole grid.
  */
+VC_HOT_CLONES
 static void block_bounds(const vci_dga_grid *g, const vci_dga_terms *gt,
                          size_t ngraphs, size_t b, probe *pb, double *ub,
                          double *sm)
@@ -1121,20 +1347,30 @@ static void block_bounds(const vci_dga_grid *g, const vci_dga_terms *gt,
     size_t im = i0 + (i1 - 1 - i0) / 2;
     double na = (double)(lo + i0), nb = (double)(lo + i1 - 1);
     double nm = (double)(lo + im);
+    double ha = (double)((i1 - 1 - i0) / 2);
+    double hb = (double)(i1 - 1 - i0) - ha;
+    double y = g->A + (double)g->n;
+    double lya = vci_lgamma(y + na), lym = vci_lgamma(y + nm);
+    double lyb = vci_lgamma(y + nb);
     for (uint32_t s = 0; s < g->nsub; s++) {
         probe *p = &pb[s];
         if (s > 0 && !g->cdone[s]) {
             continue;
         }
-        p->a = probe_value(g, s, na);
-        p->m = probe_value(g, s, nm);
-        p->b = probe_value(g, s, nb);
+        p->a = probe_value(g, s, na, lya);
+        p->m = probe_value(g, s, nm, lym);
+        p->b = probe_value(g, s, nb, lyb);
         p->dm = probe_step(g, s, nm);
+        p->ta = p->m - ha * p->dm;
+        p->tb = p->m + hb * p->dm;
+        p->cx[0] = p->tx[0] = p->a;
+        p->cx[1] = p->tx[1] = p->m;
+        p->cx[2] = p->tx[2] = p->b;
+        p->cx[3] = p->a;
+        p->tx[3] = p->ta;
     }
-    double ha = (double)((i1 - 1 - i0) / 2);
-    double hb = (double)(i1 - 1 - i0) - ha;
     for (size_t k = 0; k < ngraphs; k++) {
-        ub[k] = probe_bound(&gt[k], pb, ha, hb, &sm[k]);
+        ub[k] = probe_bound(&gt[k], pb, &sm[k]);
     }
 }
 
@@ -1183,7 +1419,11 @@ static void block_maxima(const double *ub, const double *sm,
 
 /* Blocks of the grid per round of the sum (phase 3): their sums per graph
  * wait for the round's end, to be added in block order; about
- * CHUNK_DOUBLES doubles of them. */
+ * CHUNK_DOUBLES doubles of them on one thread (512 KB: one thread needs
+ * no long rounds, and each of their pages is a fault the first time),
+ * four times that on more (2 MB: the blocks' sums became cheap, and a
+ * thread spins at each round's barrier).  The result does not depend on
+ * the rounds. */
 #define CHUNK_DOUBLES 65536
 
 /* The largest of v[0..n). */
@@ -1272,6 +1512,8 @@ typedef struct {
     double *snap;           /* non-NULL: (3) copies gsum and gnsum here
                                when the blocks before snap_at are summed */
     size_t snap_at;
+    const vci_dga_quad *quad; /* interpolation tables of a full block;
+                                 NULL: every block point by point */
 } avg_pass;
 
 /*
@@ -1288,9 +1530,15 @@ typedef struct {
     int valid;     /* the fields below hold a fit */
     size_t nfull;  /* its full blocks */
     double M1, M;  /* its reference levels */
-    double *post;  /* nfull * AVG_BLOCK: its weights there, unnormalised */
+    double *post;  /* its weights over its whole grid, unnormalised (the
+                      buffer of its result, handed over: the next grid's
+                      result grows it) */
     double *gsum;  /* 2 ngraphs: its sums and sums times N per graph over
                       the blocks before nfull */
+    /* phase (1)'s maxima per block (bsm, bub, bloose: 3 pfull doubles)
+     * of the last grid's full blocks, the same on the wider grid */
+    size_t pfull;
+    double *pmax;
 } avg_carry;
 
 static void avg_pass_free(avg_pass *p)
@@ -1315,7 +1563,8 @@ static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
     p->log_gw = log_gw;
     p->ngraphs = ngraphs;
     p->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-    p->chunk = CHUNK_DOUBLES / (2 * ngraphs);
+    p->chunk = ((size_t)CHUNK_DOUBLES << (omp_get_max_threads() > 1 ? 2 : 0))
+               / (2 * ngraphs);
     p->chunk = p->chunk < 8 ? 8 : p->chunk;
     p->chunk = p->chunk < p->nblock ? p->chunk : p->nblock;
     p->gt = malloc(ngraphs * sizeof *p->gt);
@@ -1343,10 +1592,18 @@ static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
     return VC_OK;
 }
 
-/* (1) Probes and bounds of every block; the cut of (2).  Errors:
- * VC_ENOMEM. */
-static int avg_probe(avg_pass *p, vc_error *err)
+/* (1) Probes and bounds of every block; the cut of (2).  With carry
+ * non-NULL, the blocks carry holds are taken from there, and this grid's
+ * full blocks left there.  Errors: VC_ENOMEM. */
+static int avg_probe(avg_pass *p, avg_carry *carry, vc_error *err)
 {
+    size_t reuse = 0, nblock = p->nblock;
+    if (carry != NULL && carry->pmax != NULL && carry->pfull <= nblock) {
+        reuse = carry->pfull;
+        memcpy(p->bsm, carry->pmax, reuse * sizeof *p->bsm);
+        memcpy(p->bub, carry->pmax + reuse, reuse * sizeof *p->bub);
+        memcpy(p->bloose, carry->pmax + 2 * reuse, reuse * sizeof *p->bub);
+    }
     int alloc_failed = 0;
 #pragma omp parallel
     {
@@ -1357,7 +1614,7 @@ static int avg_probe(avg_pass *p, vc_error *err)
             alloc_failed = 1;
         }
 #pragma omp for schedule(dynamic, 8)
-        for (size_t b = 0; b < p->nblock; b++) {
+        for (size_t b = reuse; b < nblock; b++) {
             if (pw.ok) {
                 block_bounds(p->g, p->gt, p->ngraphs, b, pw.pb, pw.ub,
                              pw.sm);
@@ -1370,7 +1627,21 @@ static int avg_probe(avg_pass *p, vc_error *err)
     if (alloc_failed) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
-    p->M = largest(p->bsm, p->nblock);
+    if (carry != NULL) {
+        size_t nfull = p->g->ngrid / AVG_BLOCK;
+        double *kept = realloc(carry->pmax,
+                               3 * (nfull ? nfull : 1) * sizeof *kept);
+        if (kept == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                                "posterior");
+        }
+        memcpy(kept, p->bsm, nfull * sizeof *kept);
+        memcpy(kept + nfull, p->bub, nfull * sizeof *kept);
+        memcpy(kept + 2 * nfull, p->bloose, nfull * sizeof *kept);
+        carry->pmax = kept;
+        carry->pfull = nfull;
+    }
+    p->M = largest(p->bsm, nblock);
     p->M1 = p->M;
     p->cut1 = p->M - LOG_NEGLIGIBLE;
     return VC_OK;
@@ -1508,8 +1779,6 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                 block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw.br,
                              pw.ub, pw.sm);
             }
-            double ha = (double)((i1 - 1 - i0) / 2);
-            double hb = (double)(i1 - 1 - i0) - ha;
             double u = 0.0, l = 0.0;
             for (size_t k = 0; k < ngraphs; k++) {
                 double lw = p->log_gw ? p->log_gw[k] : 0.0;
@@ -1531,7 +1800,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                     continue;
                 }
                 double ea, eb, smax;
-                probe_line(&p->gt[k], pw.pb, ha, hb, &smax, &ea, &eb);
+                probe_line(&p->gt[k], pw.pb, &smax, &ea, &eb);
                 if (pw.ub[k] < (ea > eb ? ea : eb)) {
                     /* refined: the block's largest value */
                     u += len * vci_exp(x);
@@ -1539,7 +1808,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
                     u += line_sum(ea + lw, eb + lw, len, p->M, 1);
                 }
                 if (i0 >= tail0) {
-                    probe_lower(&p->gt[k], pw.pb, ha, hb, &ea, &eb);
+                    probe_lower(&p->gt[k], pw.pb, &ea, &eb);
                     if ((ea < eb ? ea : eb) + lw > p->cut + 1e-3) {
                         l += line_sum(ea + lw, eb + lw, len, p->M, 0);
                     }
@@ -1616,7 +1885,15 @@ static int block_work_alloc(const avg_pass *p, block_work *w)
     w->vq = w->cq ? w->cq + nused : NULL;
     w->need = malloc(nused);
     w->subs = malloc(2 * nused * sizeof *w->subs);
-    return w->fac && w->row && w->cq && w->need && w->subs;
+    w->nr = p->quad ? malloc(sizeof *w->nr) : NULL;
+    w->ubx = malloc(p->ngraphs * sizeof *w->ubx);
+    w->qf = malloc((2 * VCI_QN + 2) * nused * sizeof *w->qf);
+    w->qe = w->qf ? w->qf + VCI_QN * nused : NULL;
+    w->qc = w->qf ? w->qe + VCI_QN * nused : NULL;
+    w->qv = w->qf ? w->qc + nused : NULL;
+    w->qneed = malloc(nused);
+    return w->fac && w->row && w->cq && w->need && w->subs
+           && (w->nr || !p->quad) && w->ubx && w->qf && w->qneed;
 }
 
 static void block_work_free(block_work *w)
@@ -1626,12 +1903,234 @@ static void block_work_free(block_work *w)
     free(w->cq);
     free(w->need);
     free(w->subs);
+    free(w->nr);
+    free(w->ubx);
+    free(w->qf);
+    free(w->qneed);
+}
+
+/* The slot of the middle node (t = h), where each factor is centred. */
+#define QUAD_MID 2
+
+/*
+ * The needed factors of the interpolation (w->qneed) at slots [from,
+ * upto): their changes from the block's first point, as block_factors
+ * forms them from the rows (log D(pa + v) - log D(pa), the base added
+ * where pa is empty), their exps relative to the middle node and the
+ * largest |change| from it; with from = 0 also their values at the middle
+ * node.
+ */
+VC_HOT_CLONES
+static void quad_factors(const avg_pass *p, block_work *w, size_t from,
+                         size_t upto)
+{
+    const vci_dga_grid *g = p->g;
+    uint32_t pmask = (uint32_t)g->nsub - 1;
+    node_rows *nr = w->nr;
+    for (size_t f = 0; f < p->nused; f++) {
+        if (!w->qneed[f]) {
+            continue;
+        }
+        size_t v = p->ufac[f] >> g->J, pa = p->ufac[f] & pmask;
+        uint32_t hs = (uint32_t)((size_t)1 << v | pa);
+        node_rows_need(g, p->quad, nr, hs, upto);
+        node_rows_need(g, p->quad, nr, (uint32_t)pa, upto);
+        double sg = pa == (size_t)1 << v ? 0.0 : pa == 0 ? 1.0 : -1.0;
+        const double *hi = nr->dv[hs], *lo = nr->dv[pa];
+        double *df = w->qf + f * VCI_QN, *ef = w->qe + f * VCI_QN;
+        if (from == 0) {
+            double anc = nr->anchor[hs];
+            anc = sg > 0.0 ? anc + nr->anchor[0]
+                  : sg < 0.0 ? anc - nr->anchor[pa] : anc;
+            df[QUAD_MID] = hi[QUAD_MID] + sg * lo[QUAD_MID];
+            w->qc[f] = anc + df[QUAD_MID];
+            w->qv[f] = 0.0;
+        }
+        double c = df[QUAD_MID], vmax = w->qv[f];
+#pragma omp simd reduction(max : vmax)
+        for (size_t j = from; j < upto; j++) {
+            df[j] = hi[j] + sg * lo[j];
+            double d = df[j] - c;
+            d = d < 0.0 ? -d : d;
+            vmax = d > vmax ? d : vmax;
+            ef[j] = vci_exp(d <= EXP_RANGE ? df[j] - c : 0.0);
+        }
+        w->qv[f] = vmax;
+    }
+}
+
+/* Graph gr's weights at slots [from, from + CNT) into wv: sc times the
+ * product of its factors' exps (as graph_prod). */
+#define GRAPH_QPROD(NAME, CNT)                                              \
+    static inline __attribute__((always_inline)) void                       \
+    NAME(const vci_dga_terms *gr, const double *qe, double sc, size_t from, \
+         double *wv)                                                        \
+    {                                                                       \
+        double r[CNT];                                                      \
+        const double *e0 = qe + gr->slot[0] * VCI_QN + from;                \
+        _Pragma("omp simd")                                                 \
+        for (size_t j = 0; j < (CNT); j++) {                                \
+            r[j] = sc * e0[j];                                              \
+        }                                                                   \
+        for (size_t q = 1; q < gr->nfactor; q++) {                          \
+            const double *e = qe + gr->slot[q] * VCI_QN + from;             \
+            _Pragma("omp simd")                                             \
+            for (size_t j = 0; j < (CNT); j++) {                            \
+                r[j] *= e[j];                                               \
+            }                                                               \
+        }                                                                   \
+        for (size_t j = 0; j < (CNT); j++) {                                \
+            wv[from + j] = r[j];                                            \
+        }                                                                   \
+    }
+GRAPH_QPROD(graph_qprod9, 9)
+GRAPH_QPROD(graph_qprod8, 8)
+GRAPH_QPROD(graph_qprod16, 16)
+
+/*
+ * The graphs of block b of phase (3) whose weights their interpolation
+ * gives (dga_quad.c): their sums into bs (as avg_sum_block) and their
+ * weights added to post; w->ubx[k] gets -inf for them and for the graphs
+ * below the cut, ub[k] for the others (summed point by point).  A graph's
+ * weights at the nodes are exp(c - M) times the product of its factors'
+ * exps relative to their middle values c_q (c their sum), as in
+ * block_sum; a graph whose factors vary by more than EXP_RANGE in all
+ * goes point by point.
+ */
+VC_HOT_CLONES
+static void avg_quad_block(const avg_pass *p, const pass_work *pw,
+                           block_work *w, double *post, double *bs)
+{
+    const vci_dga_grid *g = p->g;
+    const vci_dga_quad *q = p->quad;
+    size_t ngraphs = p->ngraphs, i0 = pw->br.i0;
+    size_t n1 = vci_dga_quad_nodes(1);
+    double N0 = (double)g->n + (double)(g->n0_lo + i0);
+    double tot[VCI_QLEVELS][VCI_QN];
+    int used[VCI_QLEVELS] = {0};
+    memset(tot, 0, sizeof tot);
+    node_rows_begin(w->nr, i0, g->nsub);
+    memset(w->qneed, 0, p->nused);
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = p->log_gw ? p->log_gw[k] : 0.0;
+        if (pw->ub[k] + lw >= p->cut) {
+            for (size_t f = 0; f < p->gt[k].nfactor; f++) {
+                w->qneed[p->gt[k].slot[f]] = 1;
+            }
+        }
+    }
+    quad_factors(p, w, 0, n1);
+    size_t filled = n1; /* the factors' slots filled */
+    for (size_t k = 0; k < ngraphs; k++) {
+        double lw = p->log_gw ? p->log_gw[k] : 0.0;
+        w->ubx[k] = -INFINITY;
+        if (pw->ub[k] + lw < p->cut) {
+            continue;
+        }
+        const vci_dga_terms *gr = &p->gt[k];
+        double c = 0.0;
+        for (size_t f = 0; f < gr->nfactor; f++) {
+            c += w->qc[gr->slot[f]];
+        }
+        double t = c - (p->M - lw), sc = 0.0;
+        double wv[VCI_QN];
+        int l = 0;
+        /* level by level: the weights at the next level's new nodes, and
+         * its test */
+        for (int lv = 0; lv + 1 < VCI_QLEVELS; lv++) {
+            size_t from = lv == 0 ? 0 : vci_dga_quad_nodes(lv);
+            size_t upto = vci_dga_quad_nodes(lv + 1);
+            if (filled < upto) {
+                quad_factors(p, w, filled, upto);
+                filled = upto;
+            }
+            double v = 0.0;
+            for (size_t f = 0; f < gr->nfactor; f++) {
+                v += w->qv[gr->slot[f]];
+            }
+            if (!(v <= EXP_RANGE && t + v <= EXP_RANGE)) {
+                break;
+            }
+            if (lv == 0) {
+                sc = exp(t);
+                graph_qprod9(gr, w->qe, sc, 0, wv);
+            } else if (lv == 1) {
+                graph_qprod8(gr, w->qe, sc, from, wv);
+            } else {
+                graph_qprod16(gr, w->qe, sc, from, wv);
+            }
+            if (vci_dga_quad_ok(q, lv, wv)) {
+                l = lv + 1;
+                break;
+            }
+        }
+        if (l == 0) {
+            w->ubx[k] = pw->ub[k];
+            continue;
+        }
+        double sum, sd;
+        vci_dga_quad_sums(q, l, wv, &sum, &sd);
+        bs[k] = sum;
+        bs[ngraphs + k] = N0 * sum + sd;
+        size_t nl = vci_dga_quad_nodes(l);
+        for (size_t j = 0; j < nl; j++) {
+            tot[l][j] += wv[j];
+        }
+        used[l] = 1;
+    }
+    /* the sum of the graphs' interpolants is the interpolant of their
+     * sum: each level's node totals carried up to the finest level used
+     * (a polynomial of lower degree is its own interpolant there), then
+     * one pass over the points */
+    int top = 0;
+    for (int l = 1; l < VCI_QLEVELS; l++) {
+        top = used[l] ? l : top;
+    }
+    if (top == 0) {
+        return;
+    }
+    for (int l = 1; l < top; l++) {
+        if (!used[l]) {
+            continue;
+        }
+        size_t nl = vci_dga_quad_nodes(l), nu = vci_dga_quad_nodes(l + 1);
+        for (size_t a = nl; a < nu; a++) {
+            const double *b = q->check[l] + (a - nl) * nl;
+            double x = 0.0;
+            for (size_t j = 0; j < nl; j++) {
+                x += b[j] * tot[l][j];
+            }
+            tot[l][a] = x;
+        }
+        for (size_t j = 0; j < nu; j++) {
+            tot[l + 1][j] += tot[l][j];
+        }
+    }
+    size_t nt = vci_dga_quad_nodes(top), len = q->len;
+    double *restrict row = w->row;
+    memset(row, 0, len * sizeof *row);
+    for (size_t j = 0; j < nt; j++) {
+        const double *restrict bj = q->basist[top] + j * len;
+        double tj = tot[top][j];
+#pragma omp simd
+        for (size_t i = 0; i < len; i++) {
+            row[i] += bj[i] * tj;
+        }
+    }
+    double *restrict pp = post + i0;
+#pragma omp simd
+    for (size_t i = 0; i < len; i++) {
+        /* an interpolant of positive weights: never below 0 */
+        pp[i] += row[i] > 0.0 ? row[i] : 0.0;
+    }
 }
 
 /* Block b of phase (3): its bounds again, the rows of the factors of the
  * graphs that reach the cut there, and their weights added to post (the
  * result's) and to bs[0..ngraphs) (sums) and bs[ngraphs..2 ngraphs)
- * (sums times N), which the caller zeroed. */
+ * (sums times N), which the caller zeroed.  On a full block far enough
+ * from n0 = 0, the graphs whose interpolation is accepted are summed from
+ * it (avg_quad_block), the others point by point. */
 static void avg_sum_block(const avg_pass *p, size_t b, pass_work *pw,
                           block_work *w, double *post, double *bs)
 {
@@ -1641,16 +2140,27 @@ static void avg_sum_block(const avg_pass *p, size_t b, pass_work *pw,
     block_rows_begin(g, b, &pw->br);
     block_refine(g, p->gt, ngraphs, p->log_gw, p->cut1, &pw->br, pw->ub,
                  pw->sm);
+    const double *ub = pw->ub;
+    if (p->quad != NULL && pw->br.len == p->quad->len
+        && g->n0_lo + pw->br.i0 >= QUAD_MIN_N0) {
+        avg_quad_block(p, pw, w, post, bs);
+        ub = w->ubx;
+    }
     /* the factors of the graphs that reach the cut here, and the rows of
      * those factors */
     memset(w->need, 0, p->nused);
+    int any = 0;
     for (size_t k = 0; k < ngraphs; k++) {
         double lw = p->log_gw ? p->log_gw[k] : 0.0;
-        if (pw->ub[k] + lw >= p->cut) {
+        if (ub[k] + lw >= p->cut) {
+            any = 1;
             for (size_t q = 0; q < p->gt[k].nfactor; q++) {
                 w->need[p->gt[k].slot[q]] = 1;
             }
         }
+    }
+    if (!any) {
+        return;
     }
     size_t nsubs = 0;
     uint32_t pmask = (uint32_t)g->nsub - 1;
@@ -1664,7 +2174,7 @@ static void avg_sum_block(const avg_pass *p, size_t b, pass_work *pw,
     block_rows_need(g, &pw->br, w->subs, nsubs);
     size_t i0 = pw->br.i0;
     block_sum(g, pw->br.row, p->gt, ngraphs, p->ufac, p->nused, p->log_gw,
-              pw->ub, pw->br.len, p->M, p->cut,
+              ub, pw->br.len, p->M, p->cut,
               (double)g->n + (double)(g->n0_lo + i0), w, post + i0, bs,
               bs + ngraphs);
 }
@@ -1862,7 +2372,7 @@ static int peak_in_top(const avg_pass *p)
 /* Before (3): start it where carry's fit ends, when that fit is
  * valid here (avg_carry); and have (3) keep what the next grid can use.
  * Errors: VC_ENOMEM. */
-static int carry_in(avg_pass *p, avg_carry *carry, double *post,
+static int carry_in(avg_pass *p, avg_carry *carry, vc_dga_result *r,
                     vc_error *err)
 {
     size_t ngraphs = p->ngraphs;
@@ -1875,9 +2385,21 @@ static int carry_in(avg_pass *p, avg_carry *carry, double *post,
     }
     if (carry->valid && carry->M1 == p->M1 && carry->M == p->M
         && carry->nfull <= p->nblock) {
+        /* the last fit's weights become this one's: its buffer grown,
+         * past its full blocks zeroed (no copy, no fresh pages for the
+         * part already written) */
+        size_t keep = carry->nfull * AVG_BLOCK, ngrid = p->g->ngrid;
+        double *post = realloc(carry->post, ngrid * sizeof *post);
+        if (post == NULL) {
+            return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                                "posterior");
+        }
+        memset(post + keep, 0, (ngrid - keep) * sizeof *post);
+        free(r->post);
+        r->post = post;
+        carry->post = NULL;
+        carry->valid = 0;
         p->b_start = carry->nfull;
-        memcpy(post, carry->post,
-               carry->nfull * AVG_BLOCK * sizeof *post);
         memcpy(p->gsum, carry->gsum, 2 * ngraphs * sizeof *p->gsum);
     }
     p->snap = carry->gsum;
@@ -1885,10 +2407,11 @@ static int carry_in(avg_pass *p, avg_carry *carry, double *post,
     return VC_OK;
 }
 
-/* After (3): keep this fit's weights on its full blocks (before (4)
- * normalises them) for the next grid.  Errors: VC_ENOMEM. */
-static int carry_out(const avg_pass *p, avg_carry *carry,
-                     const double *post, vc_error *err)
+/* After (3): whether the grid will be widened (carry->valid), with what
+ * the next grid needs to start from this fit (its weights themselves are
+ * handed over by average()). */
+static void carry_out(const avg_pass *p, avg_carry *carry,
+                      const double *post)
 {
     /* the share of the grid's top that vci_dga_finish will find, the same
      * operations as (4) and it: at most TAIL_TOL, the grid is the last
@@ -1902,31 +2425,17 @@ static int carry_out(const avg_pass *p, avg_carry *carry,
          i < ngrid; i++) {
         tail += post[i] / Z;
     }
-    if (!(tail > TAIL_TOL)) {
-        carry->valid = 0;
-        return VC_OK;
-    }
-    size_t nfull = p->snap_at;
-    double *kept = realloc(carry->post,
-                           (nfull ? nfull : 1) * AVG_BLOCK * sizeof *kept);
-    if (kept == NULL) {
-        carry->valid = 0;
-        return vc_error_set(err, VC_ENOMEM, "cannot allocate the "
-                            "posterior");
-    }
-    carry->post = kept;
-    memcpy(kept, post, nfull * AVG_BLOCK * sizeof *kept);
-    carry->nfull = nfull;
+    carry->valid = tail > TAIL_TOL;
+    carry->nfull = p->snap_at;
     carry->M1 = p->M1;
     carry->M = p->M;
-    carry->valid = 1;
-    return VC_OK;
 }
 
 /* vci_dga_average; with heavy non-NULL, *heavy = 1 and no result (NULL,
- * no error) when avg_tail_heavy finds the grid's top certainly holding
- * more than TAIL_TOL; with carry non-NULL, the pass starts from carry's
- * fit where it can and leaves its own there (avg_carry). */
+ * no error) when the grid's top holds more than TAIL_TOL: certainly, by
+ * avg_tail_heavy's bounds before the sum, or by the sum itself when carry
+ * is non-NULL; with carry non-NULL, the pass starts from carry's fit
+ * where it can and leaves its own there (avg_carry). */
 static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
                               const uint32_t *edges, const double *log_gw,
                               size_t ngraphs, int *heavy, avg_carry *carry,
@@ -1936,7 +2445,7 @@ static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
     avg_pass p;
     int status = avg_pass_alloc(g, edges, log_gw, ngraphs, &p, r, err);
     if (status == VC_OK) {
-        status = avg_probe(&p, err);
+        status = avg_probe(&p, carry, err);
     }
     if (status == VC_OK) {
         status = avg_bound(&p, err);
@@ -1952,14 +2461,34 @@ static vc_dga_result *average(const vci_dga_grid *g, const vc_dga_opts *o,
     if (status == VC_OK) {
         status = avg_factors(&p, err);
     }
+    if (status == VC_OK && g->lazy && g->ngrid >= QUAD_MIN_N0 + AVG_BLOCK) {
+        p.quad = vci_dga_quad_block();
+        if (p.quad == NULL) {
+            status = vc_error_set(err, VC_ENOMEM, "cannot allocate the "
+                                  "posterior");
+        }
+    }
     if (status == VC_OK && carry != NULL) {
-        status = carry_in(&p, carry, r->post, err);
+        status = carry_in(&p, carry, r, err);
     }
     if (status == VC_OK) {
         status = avg_sum(&p, r->post, err);
     }
     if (status == VC_OK && carry != NULL) {
-        status = carry_out(&p, carry, r->post, err);
+        carry_out(&p, carry, r->post);
+        if (carry->valid && heavy != NULL) {
+            /* its top holds more than TAIL_TOL (as vci_dga_finish would
+             * find): widened, this fit's unnormalised weights handed to
+             * the next grid rather than copied */
+            free(carry->post);
+            carry->post = r->post;
+            r->post = NULL;
+            *heavy = 1;
+            avg_pass_free(&p);
+            vc_dga_result_free(r);
+            return NULL;
+        }
+        carry->valid = 0;
     }
     if (status == VC_OK) {
         status = avg_reduce(&p, o, edges, r, err);
@@ -2003,11 +2532,52 @@ static void graph_values(const block_rows *br, const vci_dga_terms *gr,
     }
 }
 
-/* The work of vci_dga_n0: one block's rows and values. */
+/* The work of vci_dga_n0: one block's rows and values, and the
+ * interpolation of full blocks far enough from n0 = 0. */
 typedef struct {
     block_rows br;
-    double *v; /* AVG_BLOCK */
+    double *v;      /* AVG_BLOCK */
+    probe *pb;      /* nsub */
+    double *ub, *sm; /* ngraphs each */
+    const vci_dga_quad *q; /* NULL: no interpolation */
+    node_rows nr;
 } n0_work;
+
+/*
+ * Graph k's weights exp(v - top) on block b (vci_dga_n0): 0 when the
+ * probes' bound lies LOG_NEGLIGIBLE below top (at most 2e-22 of the
+ * graph's largest weight a point); else the level of their interpolation
+ * (dga_quad.c) with the node weights in wv, when accepted; else -1 and
+ * the block's rows ready in w->br for the point-by-point sum.  w->ub
+ * must hold the graph's bound there (block_bounds).  The same block and
+ * graph give the same answer whatever was computed before.
+ */
+static int n0_block(const vci_dga_n0 *s, n0_work *w, size_t k, size_t b,
+                    double *wv)
+{
+    const vci_dga_grid *g = s->g;
+    if (w->ub[k] < s->top[k] - LOG_NEGLIGIBLE) {
+        return 0;
+    }
+    size_t i0, i1;
+    block_span(g, b, &i0, &i1);
+    if (w->q != NULL && i1 - i0 == w->q->len
+        && g->n0_lo + i0 >= QUAD_MIN_N0) {
+        if (w->nr.i0 != i0) {
+            node_rows_begin(&w->nr, i0, g->nsub);
+        }
+        int l = graph_quad(g, w->q, &w->nr, &s->gt[k], s->top[k], wv);
+        if (l > 0) {
+            return l;
+        }
+    }
+    if (w->br.i0 != i0 || w->br.len != i1 - i0) {
+        block_rows_begin(g, b, &w->br);
+    }
+    graph_rows_need(g, &w->br, &s->gt[k]);
+    graph_values(&w->br, &s->gt[k], w->v);
+    return -1;
+}
 
 int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
                     const uint32_t *edges, size_t ngraphs, vc_error *err)
@@ -2029,67 +2599,90 @@ int vci_dga_n0_init(vci_dga_n0 *s, const vci_dga_grid *g,
     s->cum = malloc((ncum > 0 ? ncum : 1) * sizeof *s->cum);
     if (w == NULL || s->gt == NULL || s->top == NULL || s->cum == NULL
         || !g->lazy || !block_rows_alloc(g, &w->br)
-        || (w->v = malloc(AVG_BLOCK * sizeof *w->v)) == NULL) {
+        || (w->v = malloc(AVG_BLOCK * sizeof *w->v)) == NULL
+        || (w->pb = malloc(g->nsub * sizeof *w->pb)) == NULL
+        || (w->ub = malloc(2 * (ngraphs ? ngraphs : 1) * sizeof *w->ub))
+               == NULL
+        || (g->ngrid >= QUAD_MIN_N0 + AVG_BLOCK
+            && (w->q = vci_dga_quad_block()) == NULL)) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
                             "n0");
     }
+    w->sm = w->ub + ngraphs;
+    w->br.i0 = w->nr.i0 = SIZE_MAX;
     for (size_t k = 0; k < ngraphs; k++) {
         vci_dga_terms_build(g->J, edges[k], &s->gt[k]);
         s->top[k] = -INFINITY;
     }
-    /* (1) each graph's largest value: the probes' sampled values (less
-     * the slack that covers the rows' rounding) give a lower bound of it,
-     * and only blocks whose bound (block_bounds) reaches that are read */
-    probe *pb = malloc(g->nsub * sizeof *pb);
-    double *lower = malloc(3 * (ngraphs ? ngraphs : 1) * sizeof *lower);
-    if (pb == NULL || lower == NULL) {
-        free(pb);
-        free(lower);
+    /* (1) each graph's reference level top: the largest of its probes'
+     * sampled values, within the slack of the rows' rounding of its
+     * largest value; where a block's bound lies more than EXP_RANGE above
+     * it (strong curvature), the largest value itself from the rows of
+     * the blocks whose bound reaches top */
+    double *hi = malloc((ngraphs ? ngraphs : 1) * sizeof *hi);
+    if (hi == NULL) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
                             "n0");
     }
-    double *ub = lower + ngraphs, *sm = ub + ngraphs;
     for (size_t k = 0; k < ngraphs; k++) {
-        lower[k] = -INFINITY;
+        hi[k] = -INFINITY;
     }
     for (size_t b = 0; b < s->nblock; b++) {
-        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
+        block_bounds(g, s->gt, ngraphs, b, w->pb, w->ub, w->sm);
         for (size_t k = 0; k < ngraphs; k++) {
-            lower[k] = sm[k] - 1e-3 > lower[k] ? sm[k] - 1e-3 : lower[k];
+            double lo = w->sm[k] - 1e-3;
+            s->top[k] = lo > s->top[k] ? lo : s->top[k];
+            hi[k] = w->ub[k] > hi[k] ? w->ub[k] : hi[k];
         }
     }
-    for (size_t b = 0; b < s->nblock; b++) {
-        block_bounds(g, s->gt, ngraphs, b, pb, ub, sm);
+    /* hi[k] becomes the exact largest value of a steep graph, -inf for
+     * the others */
+    int steep = 0;
+    for (size_t k = 0; k < ngraphs; k++) {
+        int st = hi[k] - s->top[k] > EXP_RANGE;
+        steep |= st;
+        hi[k] = st ? -DBL_MAX : -INFINITY;
+    }
+    for (size_t b = 0; steep && b < s->nblock; b++) {
+        block_bounds(g, s->gt, ngraphs, b, w->pb, w->ub, w->sm);
         block_rows_begin(g, b, &w->br);
         for (size_t k = 0; k < ngraphs; k++) {
-            if (ub[k] < lower[k]) {
+            if (hi[k] == -INFINITY || w->ub[k] < s->top[k]) {
                 continue;
             }
             graph_rows_need(g, &w->br, &s->gt[k]);
             graph_values(&w->br, &s->gt[k], w->v);
-            double m = s->top[k];
             for (size_t i = 0; i < w->br.len; i++) {
-                m = w->v[i] > m ? w->v[i] : m;
+                hi[k] = w->v[i] > hi[k] ? w->v[i] : hi[k];
             }
-            s->top[k] = m;
         }
     }
-    free(pb);
-    free(lower);
-    /* (2) the running sums, point by point in grid order */
+    for (size_t k = 0; steep && k < ngraphs; k++) {
+        s->top[k] = hi[k] > s->top[k] ? hi[k] : s->top[k];
+    }
+    w->br.i0 = SIZE_MAX;
+    free(hi);
+    /* (2) the running sums, block by block in grid order */
     double *sum = calloc(ngraphs ? ngraphs : 1, sizeof *sum);
     if (sum == NULL) {
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the draws of "
                             "n0");
     }
     for (size_t b = 0; b < s->nblock; b++) {
-        block_rows_begin(g, b, &w->br);
+        block_bounds(g, s->gt, ngraphs, b, w->pb, w->ub, w->sm);
         for (size_t k = 0; k < ngraphs; k++) {
-            graph_rows_need(g, &w->br, &s->gt[k]);
-            graph_values(&w->br, &s->gt[k], w->v);
-            double a = sum[k], top = s->top[k];
-            for (size_t i = 0; i < w->br.len; i++) {
-                a += exp(w->v[i] - top);
+            double wv[VCI_QN];
+            int l = n0_block(s, w, k, b, wv);
+            double a = sum[k];
+            if (l > 0) {
+                double bs, bsd;
+                vci_dga_quad_sums(w->q, l, wv, &bs, &bsd);
+                a += bs;
+            } else if (l < 0) {
+                double top = s->top[k];
+                for (size_t i = 0; i < w->br.len; i++) {
+                    a += exp(w->v[i] - top);
+                }
             }
             sum[k] = a;
             if ((b + 1) % s->cs == 0 || b + 1 == s->nblock) {
@@ -2126,18 +2719,53 @@ size_t vci_dga_n0_find(vci_dga_n0 *s, size_t k, double u)
     }
     double acc = a > 0 ? cum[a - 1] : 0.0, top = s->top[k];
     size_t b1 = (a + 1) * s->cs < s->nblock ? (a + 1) * s->cs : s->nblock;
+    size_t last = g->ngrid - 1;
     for (size_t blk = a * s->cs; blk < b1; blk++) {
-        block_rows_begin(g, blk, &w->br);
-        graph_rows_need(g, &w->br, &s->gt[k]);
-        graph_values(&w->br, &s->gt[k], w->v);
-        for (size_t i = 0; i < w->br.len; i++) {
-            acc += exp(w->v[i] - top);
-            if (acc > u) {
-                return w->br.i0 + i;
+        size_t i0, i1;
+        block_span(g, blk, &i0, &i1);
+        last = i1 - 1;
+        block_bounds(g, &s->gt[k], 1, blk, w->pb, w->ub + k, w->sm + k);
+        double wv[VCI_QN];
+        int l = n0_block(s, w, k, blk, wv);
+        if (l > 0) {
+            /* the interpolant's running sums over the block: the first
+             * point where they pass u (the block's total is their last
+             * value, as in (2)) */
+            size_t n = vci_dga_quad_nodes(l);
+            const double *cb = w->q->cbasis[l];
+            double endv = 0.0;
+            for (size_t j = 0; j < n; j++) {
+                endv += cb[(w->q->len - 1) * n + j] * wv[j];
+            }
+            if (!(acc + endv > u)) {
+                acc += endv;
+                continue;
+            }
+            size_t lo = 0, hi = w->q->len - 1;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                double c = 0.0;
+                for (size_t j = 0; j < n; j++) {
+                    c += cb[mid * n + j] * wv[j];
+                }
+                if (acc + c > u) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return i0 + lo;
+        }
+        if (l < 0) {
+            for (size_t i = 0; i < w->br.len; i++) {
+                acc += exp(w->v[i] - top);
+                if (acc > u) {
+                    return w->br.i0 + i;
+                }
             }
         }
     }
-    return g->ngrid - 1;
+    return last;
 }
 
 void vci_dga_n0_free(vci_dga_n0 *s)
@@ -2146,6 +2774,8 @@ void vci_dga_n0_free(vci_dga_n0 *s)
     if (w != NULL) {
         block_rows_free(&w->br);
         free(w->v);
+        free(w->pb);
+        free(w->ub);
         free(w);
     }
     free(s->gt);
@@ -2251,7 +2881,7 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
     vc_dga_result *r = NULL;
     /* a grid that will be widened anyway is left before its sum; a wider
      * grid starts its sum where the last one ended, when it can */
-    avg_carry carry = {0, 0, 0.0, 0.0, NULL, NULL};
+    avg_carry carry = {0, 0, 0.0, 0.0, NULL, NULL, 0, NULL};
     for (int widen = 0;; widen++) {
         int heavy = 0;
         int may_widen = automatic && widen < VCI_DGA_MAX_WIDEN;
@@ -2274,6 +2904,7 @@ vc_dga_result *vc_dga_fit(const vc_table *t, const vc_dga_opts *opts,
     }
     free(carry.post);
     free(carry.gsum);
+    free(carry.pmax);
     free(edges);
     return r;
 }

@@ -127,17 +127,19 @@ vc_dga_result *vci_dga_average(const vci_dga_grid *g, const vc_dga_opts *o,
  * Draws of n0 from each graph's own posterior p(n0 | G, data) on a lazy
  * grid (the posterior predictive check, ppc.c), by inversion of its
  * running sum over the grid, cdf(i) = sum_{j <= i} exp(v_j - top) with v
- * the graph's log posterior and top its largest value, without keeping
- * rows or cdf over the grid: the running sums are kept at every cs-th
- * block's end, and a draw recomputes the cs blocks it falls in.  The
- * arithmetic of each value and each sum is that of whole rows, point by
- * point in grid order, so the draws are the same bits.
+ * the graph's log posterior and top a reference level (its largest probe
+ * value), without keeping rows or cdf over the grid: the running sums are
+ * kept at every cs-th block's end, and a draw recomputes the cs blocks it
+ * falls in.  A block's sum is that of its interpolant (dga_quad.c) where
+ * a level is accepted, else point by point; a draw in an interpolated
+ * block bisects the interpolant's running sums.  Each block's values and
+ * sums come out the same at init and at a draw.
  */
 typedef struct {
     const vci_dga_grid *g;
     size_t ngraphs, nblock, cs, nck;
     vci_dga_terms *gt;  /* ngraphs */
-    double *top;        /* ngraphs: each graph's largest log posterior */
+    double *top;        /* ngraphs: each graph's reference level */
     double *cum;        /* ngraphs x nck: running sums at span ends */
     void *work;         /* the block rows */
 } vci_dga_n0;
@@ -156,6 +158,100 @@ double vci_dga_n0_total(const vci_dga_n0 *s, size_t k);
 size_t vci_dga_n0_find(vci_dga_n0 *s, size_t k, double u);
 
 void vci_dga_n0_free(vci_dga_n0 *s);
+
+/*
+ * Interpolation of a graph's weights on one block of the grid from their
+ * values at Chebyshev-Lobatto nodes (dga_quad.c).  Level l (0 to 3) uses
+ * vci_dga_quad_nodes(l) = 5, 9, 17, 33 of the VCI_QN nodes t[]: every
+ * 8th, 4th, 2nd, every one.  Arrays over the nodes are in slot order (ts[]): level
+ * l's nodes are the first vci_dga_quad_nodes(l) slots.
+ */
+#define VCI_QN 33
+#define VCI_QLEVELS 4
+/* A level is accepted when the coarser one matches the weights at its
+ * new nodes to this fraction of the block's largest weight. */
+#define VCI_QUAD_TOL 1e-10
+/* ... or of this, whichever is larger: weights are taken relative to the
+ * posterior's largest (the exact pass) or the graph's (the draws of n0),
+ * and a graph's weights below e^-20 of it need only an error below
+ * 2e-19 of it, even on 512 points of thousands of blocks. */
+#define VCI_QUAD_FLOOR 2e-9
+
+typedef struct {
+    size_t len;                 /* points 0..len-1 of a block */
+    double t[VCI_QN];           /* the nodes, in [0, len - 1], in order */
+    double ts[VCI_QN];          /* the same in slot order */
+    double *cbasis[VCI_QLEVELS]; /* len x n: the Lagrange basis' running
+                                    sums over the points */
+    double *basist[VCI_QLEVELS]; /* n x len: the Lagrange basis (slot
+                                    order), node by node */
+    double c[VCI_QLEVELS][VCI_QN]; /* sum_i l_j(i) */
+    double d[VCI_QLEVELS][VCI_QN]; /* sum_i i l_j(i) */
+    /* level l's basis at level l + 1's new nodes, slot by slot */
+    double check[VCI_QLEVELS - 1][16 * 17];
+} vci_dga_quad;
+
+static inline size_t vci_dga_quad_nodes(int l)
+{
+    return ((size_t)4 << l) + 1;
+}
+
+/* Points of the blocks of the exact pass (AVG_BLOCK in dga.c). */
+#define VCI_QUAD_LEN 512
+
+/* The tables for blocks of VCI_QUAD_LEN points, shared by every fit of
+ * the process (built at the first call that can, thread-safe); NULL
+ * when out of memory. */
+const vci_dga_quad *vci_dga_quad_block(void);
+
+/* The tables for blocks of len >= 2 points; 0 when out of memory (q is
+ * then safe to free). */
+int vci_dga_quad_init(vci_dga_quad *q, size_t len);
+void vci_dga_quad_free(vci_dga_quad *q);
+
+/* 1 when level l's interpolant of the weights w[] (slot order, level
+ * l + 1's slots filled) matches them at level l + 1's new nodes to
+ * VCI_QUAD_TOL of their largest or of VCI_QUAD_FLOOR (l = 0, 1, 2):
+ * level l + 1 is accepted. */
+static inline int vci_dga_quad_ok(const vci_dga_quad *q, int l,
+                                  const double *w)
+{
+    size_t n = vci_dga_quad_nodes(l), n1 = vci_dga_quad_nodes(l + 1);
+    double top = VCI_QUAD_FLOOR;
+#pragma omp simd reduction(max : top)
+    for (size_t k = 0; k < n1; k++) {
+        top = w[k] > top ? w[k] : top;
+    }
+    double tol = VCI_QUAD_TOL * top, bad = 0.0;
+    for (size_t a = n; a < n1; a++) {
+        const double *b = q->check[l] + (a - n) * n;
+        double p = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            p += b[k] * w[k];
+        }
+        double d = p - w[a];
+        d = d < 0.0 ? -d : d;
+        /* (a NaN stays) */
+        bad = d <= bad ? bad : d;
+    }
+    /* (a NaN or infinity fails too) */
+    return bad <= tol && tol < 1e300;
+}
+
+/* Level l's sums over the block's points of the interpolant of w[] and
+ * of i times it into *s and *sd. */
+static inline void vci_dga_quad_sums(const vci_dga_quad *q, int l,
+                                     const double *w, double *s, double *sd)
+{
+    size_t n = vci_dga_quad_nodes(l);
+    double a = 0.0, b = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        a += q->c[l][k] * w[k];
+        b += q->d[l][k] * w[k];
+    }
+    *s = a;
+    *sd = b;
+}
 
 /* The automatic grid is doubled at most this many times. */
 #define VCI_DGA_MAX_WIDEN 5
