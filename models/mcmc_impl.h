@@ -66,7 +66,7 @@ static inline double vci_ran_uniform(const gsl_rng *r)
  * returned at once (97.2% of tries); otherwise vci_ran_normal_rest
  * decides with the wedge or the tail.  Inline on Philox's words: GSL's
  * gsl_ran_gaussian_ziggurat cost a call into the library and one through
- * the generator's function pointer a normal (4% of a Kosovo run;
+ * the generator's function pointer a normal (2.5-4% of a Kosovo run;
  * bench/HISTORY.md, "Issue 20: the latent-class core faster, new draws").
  */
 #define VCI_ZIG_LAYERS 128

@@ -1,6 +1,6 @@
 /*
- * random.c: the two random variates the latent-class sampler needs beyond
- * what GSL offers.
+ * random.c: the random variates the latent-class sampler draws beyond
+ * what GSL offers, or faster than GSL draws them.
  *
  * 0. Uniforms from one 32-bit output, (u + 1/2) 2^-32 in (0, 1), where
  *    32 bits of resolution suffice (every acceptance test and inversion
@@ -9,7 +9,7 @@
  * 1. Gamma(a) draws by Marsaglia & Tsang (2000, "A simple method for
  *    generating gamma variables", ACM TOMS 26:363-372, section 2): for
  *    a >= 1, with d = a - 1/3 and c = 1/sqrt(9 d), draw x ~ N(0, 1) (by
- *    our ziggurat, section 4 below) and
+ *    our ziggurat, section 3 below) and
  *    v = (1 + c x)^3 until v > 0 and U < 1 - 0.0331 x^4 (the squeeze) or
  *    log U < x^2/2 + d - d v + d log v; return d v.
  *
@@ -48,9 +48,9 @@
  * table-driven, they take a third to a half of the latency of vci_exp and
  * vci_log of core/fastmath.h (exp 10 ns, log 14 ns, both vci_ 28 ns on
  * the development VM, a chain of dependent calls), which are meant for
- * vectorised loops.
+ * vectorised loops (step (b) of lcm.c logs its lambdas in one).
  *
- * 4. Standard normal draws by the ziggurat of Marsaglia & Tsang (2000,
+ * 3. Standard normal draws by the ziggurat of Marsaglia & Tsang (2000,
  *    "The ziggurat method for generating random variables", Journal of
  *    Statistical Software 5(8)), 128 layers, the fast path inline in
  *    mcmc_impl.h (vci_ran_normal).  The half-density f(x) = exp(-x^2/2)
@@ -76,7 +76,7 @@
  *    the top at 0) and the draws (moments, a chi-square on 200 cells and
  *    one of the tail).
  *
- * 3. Poisson draws whose mean may exceed the range of gsl_ran_poisson's
+ * 4. Poisson draws whose mean may exceed the range of gsl_ran_poisson's
  *    unsigned int result.  The number of people no list saw has no upper
  *    bound under p(N) ~ 1/N, so a chain can visit n0 > 2^32.  For means
  *    below VCI_POISSON_PTRS_MIN we use inversion by sequential search
@@ -102,7 +102,7 @@
 
 #include "models/mcmc_impl.h"
 
-/* Section 4: the ziggurat's tables (Marsaglia & Tsang 2000), 128 layers:
+/* Section 3: the ziggurat's tables (Marsaglia & Tsang 2000), 128 layers:
  * k_i = floor(2^24 x_{i+1} / x_i), w_i = x_i 2^-24, f_i = exp(-x_i^2 / 2)
  * (f_0 unused, f_128 = 1); x_0 = v / f(r) is the width of the base strip,
  * x_1 = r, x_128 = 0. */

@@ -239,7 +239,7 @@ static void check_normal_draws(gsl_rng *r, int draws, double zig_r,
     free(x);
 }
 
-/* The ziggurat's tables (random.c, section 4), then its draws, from
+/* The ziggurat's tables (random.c, section 3), then its draws, from
  * Philox (inline) and from mt19937 (through the type's pointer). */
 void test_normal(void)
 {
