@@ -76,6 +76,9 @@ struct vc_lcm_workspace {
                                 (lcm.c, vci_lcm_sample_observed) */
     double *ebase;           /* K: exp(base_k - max_l base_l), if linear */
     double *ediff;           /* J*K: exp(diff_jk), if linear */
+    double *lin;             /* 2*J*K: step (b)'s lambda_jk, then 1 -
+                                lambda_jk, on the linear scale (1 where
+                                drawn on the log scale), logged together */
     double *prob;            /* K: unnormalised class probabilities */
     double *suffix;          /* K+1: suffix sums of prob */
     uint64_t *nobs_class;    /* K: observed people allocated to class k */

@@ -85,6 +85,7 @@ int vc_register_models_suite(void)
         {"Beta(1, b) draws by inversion", test_log_beta1},
         {"binomial draws (inversion, BTRD)", test_binomial},
         {"gamma draws (Marsaglia-Tsang)", test_gamma},
+        {"normal draws (ziggurat)", test_normal},
         {"32-bit uniforms", test_uniform32},
         {"Poisson draws, goodness of fit", test_poisson_fit},
         {"conditional of n0 (negative binomial)", test_conditional_n0},

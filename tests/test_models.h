@@ -39,6 +39,7 @@ void test_log_gamma(void);
 void test_log_beta1(void);
 void test_binomial(void);
 void test_gamma(void);
+void test_normal(void);
 void test_uniform32(void);
 void test_poisson_fit(void);
 

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -167,6 +168,135 @@ void test_gamma(void)
         assert_chisq(obs, prob, CELLS, draws, what);
     }
     gsl_rng_free(r);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Moments, a chi-square on 200 cells of equal probability, the tail
+ * beyond r (its mass, and a chi-square of its shape) and the
+ * Kolmogorov-Smirnov statistic of `draws` normal draws from r. */
+static void check_normal_draws(gsl_rng *r, int draws, double zig_r,
+                               const char *what)
+{
+    enum { CELLS = 200, TCELLS = 20 };
+    double *x = malloc((size_t)draws * sizeof *x);
+    CU_ASSERT_FATAL(x != NULL);
+    double obs[CELLS] = {0}, prob[CELLS], tobs[TCELLS] = {0},
+           tprob[TCELLS];
+    double m1 = 0.0, m2 = 0.0, m3 = 0.0, m4 = 0.0, ntail = 0.0;
+    double qr = gsl_cdf_ugaussian_Q(zig_r);
+    for (int i = 0; i < draws; i++) {
+        double z = vci_ran_normal(r);
+        CU_ASSERT_FATAL(isfinite(z));
+        x[i] = z;
+        m1 += z;
+        m2 += z * z;
+        m3 += z * z * z;
+        m4 += z * z * z * z;
+        int c = (int)(gsl_cdf_ugaussian_P(z) * CELLS);
+        obs[c < CELLS ? c : CELLS - 1] += 1.0;
+        if (fabs(z) > zig_r) {
+            /* the tail's shape: Q(|z|) / Q(r) is uniform on (0, 1) */
+            ntail += 1.0;
+            int t = (int)(gsl_cdf_ugaussian_Q(fabs(z)) / qr * TCELLS);
+            tobs[t < TCELLS ? t : TCELLS - 1] += 1.0;
+        }
+    }
+    double n = draws;
+    /* moments of N(0, 1): 0, 1, 0, 3; the sampling sds of the means of
+     * z, z^2, z^3, z^4 are sqrt(1, 2, 15, 96) / sqrt(n) */
+    ASSERT_WITHIN_SE(m1 / n, 0.0, sqrt(1.0 / n), 5.0);
+    ASSERT_WITHIN_SE(m2 / n, 1.0, sqrt(2.0 / n), 5.0);
+    ASSERT_WITHIN_SE(m3 / n, 0.0, sqrt(15.0 / n), 5.0);
+    ASSERT_WITHIN_SE(m4 / n, 3.0, sqrt(96.0 / n), 5.0);
+    for (int c = 0; c < CELLS; c++) {
+        prob[c] = 1.0 / CELLS;
+    }
+    assert_chisq(obs, prob, CELLS, n, what);
+    /* the tail's mass, 2 Q(r), within 5 binomial sds */
+    ASSERT_WITHIN_SE(ntail / n, 2.0 * qr, sqrt(2.0 * qr / n), 5.0);
+    for (int t = 0; t < TCELLS; t++) {
+        tprob[t] = 1.0 / TCELLS;
+    }
+    assert_chisq(tobs, tprob, TCELLS, ntail, what);
+    /* Kolmogorov-Smirnov: sqrt(n) D below 1.95 (p = 0.001) */
+    qsort(x, (size_t)draws, sizeof *x, cmp_double);
+    double d = 0.0;
+    for (int i = 0; i < draws; i++) {
+        double f = gsl_cdf_ugaussian_P(x[i]);
+        double lo = f - i / n, hi = (i + 1) / n - f;
+        d = lo > d ? lo : d;
+        d = hi > d ? hi : d;
+    }
+    if (!(sqrt(n) * d < 1.95)) {
+        fprintf(stderr, "\n  %s: KS sqrt(n) D = %.3f", what, sqrt(n) * d);
+    }
+    CU_ASSERT(sqrt(n) * d < 1.95);
+    free(x);
+}
+
+/* The ziggurat's tables (random.c, section 3), then its draws, from
+ * Philox (inline) and from mt19937 (through the type's pointer). */
+void test_normal(void)
+{
+    const double two24 = 16777216.0;
+    double x[VCI_ZIG_LAYERS + 1];
+    for (int i = 0; i < VCI_ZIG_LAYERS; i++) {
+        x[i] = vci_zig_w[i] * two24;
+    }
+    x[VCI_ZIG_LAYERS] = 0.0;
+    double zig_r = x[1];
+    CU_ASSERT_DOUBLE_EQUAL(zig_r, 3.44261985589665, 1e-13);
+    /* the base strip's area: x_0 f(r) = r f(r) + the tail's mass */
+    double v = x[0] * vci_zig_f[1];
+    CU_ASSERT_DOUBLE_EQUAL(v, zig_r * exp(-0.5 * zig_r * zig_r)
+                                  + sqrt(2.0 * 3.14159265358979323846)
+                                        * gsl_cdf_ugaussian_Q(zig_r),
+                           1e-15);
+    CU_ASSERT_EQUAL(vci_zig_f[VCI_ZIG_LAYERS], 1.0);
+    for (int i = 1; i < VCI_ZIG_LAYERS; i++) {
+        /* decreasing edges, f at each, the same area for every layer */
+        CU_ASSERT(x[i + 1] < x[i]);
+        CU_ASSERT_DOUBLE_EQUAL(vci_zig_f[i], exp(-0.5 * x[i] * x[i]),
+                               1e-15);
+        CU_ASSERT_DOUBLE_EQUAL(x[i] * (vci_zig_f[i + 1] - vci_zig_f[i]), v,
+                               1e-14);
+    }
+    for (int i = 0; i < VCI_ZIG_LAYERS; i++) {
+        /* k_i = floor(2^24 x_{i+1} / x_i): j < k_i is under the curve */
+        double k = floor(two24 * x[i + 1] / x[i]);
+        CU_ASSERT(fabs(k - (double)vci_zig_k[i]) <= 1.0);
+        CU_ASSERT((double)vci_zig_k[i] * vci_zig_w[i] <= x[i + 1]);
+    }
+    gsl_rng *r = vc_rng_stream_alloc(2000, 5, 0, 0, NULL);
+    /* the tail alone, 100,000 draws: a word of the base strip beyond r
+     * (layer 0, the largest j, sign bit set) sends vci_ran_normal_rest to
+     * Marsaglia's tail method; Q(z) / Q(r) is uniform on (0, 1) */
+    enum { TCELLS = 50 };
+    double tobs[TCELLS] = {0}, tprob[TCELLS];
+    double qr = gsl_cdf_ugaussian_Q(zig_r);
+    const int tdraws = 100000;
+    for (int i = 0; i < tdraws; i++) {
+        double z = vci_ran_normal_rest(r, 0xffffff80u);
+        CU_ASSERT_FATAL(z > zig_r && isfinite(z));
+        int t = (int)(gsl_cdf_ugaussian_Q(z) / qr * TCELLS);
+        tobs[t < TCELLS ? t : TCELLS - 1] += 1.0;
+    }
+    for (int t = 0; t < TCELLS; t++) {
+        tprob[t] = 1.0 / TCELLS;
+    }
+    assert_chisq(tobs, tprob, TCELLS, tdraws, "normal tail");
+    check_normal_draws(r, 2000000, zig_r, "normal (Philox)");
+    gsl_rng_free(r);
+    gsl_rng *mt = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_FATAL(mt != NULL);
+    gsl_rng_set(mt, 2000);
+    check_normal_draws(mt, 500000, zig_r, "normal (mt19937)");
+    gsl_rng_free(mt);
 }
 
 /* The 32-bit uniform: in (0, 1), mean 1/2, and flat on 64 cells. */
