@@ -1,20 +1,28 @@
 /*
- * popcount.c: the linker's inner loop: one encoding a against a run of
- * encodings B, keeping those whose Dice coefficient reaches t.
+ * popcount.c: the linker's inner loop: up to VCI_PROBES encodings of one
+ * list, each against a window of another list's records, keeping the
+ * pairs whose Dice coefficient reaches t.
+ *
+ * The other list is blocked (vci_block): word w of 8 consecutive records
+ * side by side, so that one vector load holds it for 8 records and the 8
+ * pairs' counts build up lane by lane, with no horizontal sum per pair
+ * (the cost that dominated when one pair's 16 words were summed across a
+ * register); the probes share each load, which divides the memory
+ * traffic by their number.
  *
  * Kernels with the same results (integer bit counts, then one formula
  * for the Dice coefficient): a portable one (__builtin_popcountll, which
- * without a target is a bit-twiddling routine), a POPCNT one, and an
- * AVX2 one for CPUs that have them, chosen at run time with
+ * without a target is a bit-twiddling routine), a POPCNT one, and AVX2
+ * and AVX-512 ones for CPUs that have them, chosen at run time with
  * __builtin_cpu_supports.  The AVX2 kernel counts the bits of each byte
  * by looking up its two nibbles in a 16-entry table with vpshufb and
  * sums the bytes with vpsadbw (Mula, Kurz & Lemire 2018, "Faster
- * population counts using AVX2 instructions", Computer Journal 61:111);
- * four encodings of B are counted at once so that the horizontal sums
- * are shared.  Where the CPU has AVX-512 VPOPCNTDQ, the counts come from
- * vpopcntq itself.  1024-bit encodings (16 words) get unrolled code.
+ * population counts using AVX2 instructions", Computer Journal 61:111).
+ * Where the CPU has AVX-512 VPOPCNTDQ, the counts come from vpopcntq
+ * itself.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "link/link_impl.h"
@@ -127,27 +135,40 @@ static size_t keep_lanes(const vci_probe *p, size_t q, size_t k, unsigned keep,
     return nh;
 }
 
-/* One block for one probe: the VCI_LANES counts, then the exact test on
- * every lane of the window.  POP is the bit count of one word. */
-#define SCAN_BLOCKS(POP)                                                       \
-    size_t k0, k1, nh = 0;                                                     \
-    block_span(p, np, &k0, &k1);                                               \
+/* The scalar kernels: word by word, the 8 lanes' counts in 8 registers
+ * (independent chains), then the exact test on each lane of the probe's
+ * window.  POP is the bit count of one word; WORDS the number of words
+ * (a constant where it can be). */
+#define SCAN_LANES(POP, WORDS)                                                 \
     for (size_t k = k0; k < k1; k++) {                                         \
-        const uint64_t *bt = Bt + k * VCI_LANES * words;                       \
+        const uint64_t *bt = Bt + k * VCI_LANES * (WORDS);                     \
         for (size_t q = 0; q < np; q++) {                                      \
             unsigned in = lanes_in(k, p[q].x, p[q].y);                         \
             if (in == 0) {                                                     \
                 continue;                                                      \
             }                                                                  \
+            const uint64_t *a = p[q].a;                                        \
             uint64_t c[VCI_LANES] = {0};                                       \
-            for (size_t w = 0; w < words; w++) {                               \
-                uint64_t aw = p[q].a[w];                                       \
-                for (size_t l = 0; l < VCI_LANES; l++) {                       \
-                    c[l] += (uint64_t)POP(aw & bt[w * VCI_LANES + l]);         \
+            for (size_t w = 0; w < (WORDS); w++) {                             \
+                uint64_t aw = a[w];                                            \
+                const uint64_t *row = bt + w * VCI_LANES;                      \
+                _Pragma("GCC unroll 8") for (size_t l = 0; l < VCI_LANES;      \
+                                             l++)                              \
+                {                                                              \
+                    c[l] += (uint64_t)POP(aw & row[l]);                        \
                 }                                                              \
             }                                                                  \
             nh = keep_lanes(p, q, k, in, c, pb, t, out, nh);                   \
         }                                                                      \
+    }
+
+#define SCAN_BLOCKS(POP)                                                       \
+    size_t k0, k1, nh = 0;                                                     \
+    block_span(p, np, &k0, &k1);                                               \
+    if (words == 16) {                                                         \
+        SCAN_LANES(POP, 16)                                                    \
+    } else {                                                                   \
+        SCAN_LANES(POP, words)                                                 \
     }                                                                          \
     return nh;
 
@@ -185,68 +206,98 @@ scan_popcnt(const vci_probe *p, size_t np, const uint64_t *Bt,
  * and then by vpsadbw into the 4 records' counts (Mula, Kurz & Lemire
  * 2018, "Faster population counts using AVX2 instructions", Computer
  * Journal 61:111); the layout puts word w of the 4 records side by side,
- * so no horizontal sum is needed.  Up to 4 probes share each load. */
-__attribute__((target("avx2,popcnt"))) static inline __m256i
-nibble_count(__m256i y, __m256i lut, __m256i low)
-{
-    __m256i lo = _mm256_and_si256(y, low);
-    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(y, 4), low);
-    return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo),
-                           _mm256_shuffle_epi8(lut, hi));
-}
-
-__attribute__((target("avx2,popcnt"))) static size_t
-scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
-          const uint32_t *pb, size_t words, double t, vci_hit *out)
+ * so no horizontal sum is needed.  The nibbles of a & b are those of a
+ * and of b ANDed, so b's are split once per load and each probe's once
+ * per call, and 4 probes share each load. */
+__attribute__((target("avx2,popcnt"), always_inline)) static inline void
+avx2_half(const uint64_t *const *alo, const uint64_t *const *ahi,
+          const uint64_t *bt, size_t words, __m256i *sum, const size_t NQ)
 {
     const __m256i lut =
         _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1,
                          1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     const __m256i low = _mm256_set1_epi8(0x0f);
     const __m256i zero = _mm256_setzero_si256();
+    __m256i acc[4];
+#pragma GCC unroll 4
+    for (size_t q = 0; q < NQ; q++) {
+        sum[q] = zero;
+        acc[q] = zero;
+    }
+    for (size_t w = 0; w < words; w++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(bt + w * VCI_LANES));
+        __m256i blo = _mm256_and_si256(v, low);
+        __m256i bhi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+#pragma GCC unroll 4
+        for (size_t q = 0; q < NQ; q++) {
+            __m256i lo = _mm256_and_si256(
+                blo, _mm256_set1_epi64x((long long)alo[q][w]));
+            __m256i hi = _mm256_and_si256(
+                bhi, _mm256_set1_epi64x((long long)ahi[q][w]));
+            acc[q] = _mm256_add_epi8(
+                acc[q], _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo),
+                                        _mm256_shuffle_epi8(lut, hi)));
+        }
+        if (w % 31 == 30 || w + 1 == words) {
+#pragma GCC unroll 4
+            for (size_t q = 0; q < NQ; q++) {
+                sum[q] = _mm256_add_epi64(sum[q], _mm256_sad_epu8(acc[q], zero));
+                acc[q] = zero;
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t
+scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
+          const uint32_t *pb, size_t words, double t, vci_hit *out)
+{
     const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     const __m256d loose = _mm256_set1_pd(LOOSE(t));
+    /* each probe's low and high nibbles, word by word */
+    uint64_t *nib = malloc(2 * VCI_PROBES * words * sizeof *nib + 1);
+    if (nib == NULL) {
+        return scan_popcnt(p, np, Bt, pb, words, t, out);
+    }
+    const uint64_t *alo[VCI_PROBES];
+    const uint64_t *ahi[VCI_PROBES];
+    for (size_t q = 0; q < VCI_PROBES; q++) {
+        /* missing probes count with probe 0's words, and are not kept */
+        const uint64_t *a = p[q < np ? q : 0].a;
+        uint64_t *lo = nib + 2 * q * words;
+        uint64_t *hi = lo + words;
+        for (size_t w = 0; w < words; w++) {
+            lo[w] = a[w] & 0x0f0f0f0f0f0f0f0full;
+            hi[w] = a[w] >> 4 & 0x0f0f0f0f0f0f0f0full;
+        }
+        alo[q] = lo;
+        ahi[q] = hi;
+    }
     size_t k0, k1, nh = 0;
     block_span(p, np, &k0, &k1);
     for (size_t k = k0; k < k1; k++) {
         const uint64_t *bt = Bt + k * VCI_LANES * words;
         unsigned in[VCI_PROBES];
-        unsigned any = 0;
-        for (size_t q = 0; q < np; q++) {
-            in[q] = lanes_in(k, p[q].x, p[q].y);
-            any |= in[q];
+        for (size_t q = 0; q < VCI_PROBES; q++) {
+            in[q] = q < np ? lanes_in(k, p[q].x, p[q].y) : 0u;
         }
-        if (any == 0) {
-            continue;
-        }
-        for (size_t h = 0; h < 2; h++) {
-            __m256d den = _mm256_cvtepi32_pd(
-                _mm_loadu_si128((const __m128i *)(pb + k * VCI_LANES + 4 * h)));
-            for (size_t q0 = 0; q0 < np; q0 += 4) {
-                size_t nq = np - q0 < 4 ? np - q0 : 4;
-                __m256i sum[4], acc[4];
+        for (size_t q0 = 0; q0 < np; q0 += 4) {
+            if ((in[q0] | in[q0 + 1] | in[q0 + 2] | in[q0 + 3]) == 0) {
+                continue;
+            }
+            for (size_t h = 0; h < 2; h++) {
+                unsigned any = 0;
+                for (size_t q = q0; q < q0 + 4; q++) {
+                    any |= in[q] >> (4 * h) & 0xfu;
+                }
+                if (any == 0) {
+                    continue;
+                }
+                __m256i sum[4];
+                avx2_half(alo + q0, ahi + q0, bt + 4 * h, words, sum, 4);
+                __m256d den = _mm256_cvtepi32_pd(_mm_loadu_si128(
+                    (const __m128i *)(pb + k * VCI_LANES + 4 * h)));
                 for (size_t q = 0; q < 4; q++) {
-                    sum[q] = zero;
-                    acc[q] = zero;
-                }
-                for (size_t w = 0; w < words; w++) {
-                    __m256i v = _mm256_loadu_si256(
-                        (const __m256i *)(bt + w * VCI_LANES + 4 * h));
-                    for (size_t q = 0; q < nq; q++) {
-                        __m256i y = _mm256_and_si256(
-                            v, _mm256_set1_epi64x((long long)p[q0 + q].a[w]));
-                        acc[q] = _mm256_add_epi8(acc[q],
-                                                 nibble_count(y, lut, low));
-                    }
-                    if (w % 31 == 30 || w + 1 == words) {
-                        for (size_t q = 0; q < nq; q++) {
-                            sum[q] = _mm256_add_epi64(
-                                sum[q], _mm256_sad_epu8(acc[q], zero));
-                            acc[q] = zero;
-                        }
-                    }
-                }
-                for (size_t q = 0; q < nq; q++) {
                     unsigned lanes = in[q0 + q] >> (4 * h) & 0xfu;
                     if (lanes == 0) {
                         continue;
@@ -270,6 +321,7 @@ scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
             }
         }
     }
+    free(nib);
     return nh;
 }
 
