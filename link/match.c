@@ -518,12 +518,11 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                         if (layout->nseg > 0) {
                             /* no field missing on either side: no credit
                              * is used, and the lookups would miss cache */
-                            double credit =
-                                (A->emask[i] | B->emask[j]) == 0
-                                    ? VC_LINK_MISSING_CREDIT
-                                    : ambiguity_credit(
-                                          am, offset[la] + A->orig[i],
-                                          offset[lb] + B->orig[j]);
+                            double credit = (A->emask[i] | B->emask[j]) == 0
+                                                ? VC_LINK_MISSING_CREDIT
+                                                : ambiguity_credit(
+                                                    am, offset[la] + A->orig[i],
+                                                    offset[lb] + B->orig[j]);
                             /* B's record from the chunk just scanned */
                             const uint64_t *blk =
                                 B->fb + j / VCI_LANES * VCI_LANES * words
@@ -531,10 +530,9 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                             for (size_t w = 0; w < words; w++) {
                                 brow[w] = blk[w * VCI_LANES];
                             }
-                            sc = vci_field_score(A->f + i * words, brow,
-                                                 layout->nseg,
-                                                 layout->seg_words,
-                                                 layout->seg_weight, credit);
+                            sc = vci_field_score(
+                                A->f + i * words, brow, layout->nseg,
+                                layout->seg_words, layout->seg_weight, credit);
                             if (sc < t) {
                                 continue;
                             }

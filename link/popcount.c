@@ -152,8 +152,7 @@ static size_t keep_lanes(const vci_probe *p, size_t q, size_t k, unsigned keep,
             for (size_t w = 0; w < (WORDS); w++) {                             \
                 uint64_t aw = a[w];                                            \
                 const uint64_t *row = bt + w * VCI_LANES;                      \
-                _Pragma("GCC unroll 8") for (size_t l = 0; l < VCI_LANES;      \
-                                             l++)                              \
+                _Pragma("GCC unroll 8") for (size_t l = 0; l < VCI_LANES; l++) \
                 {                                                              \
                     c[l] += (uint64_t)POP(aw & row[l]);                        \
                 }                                                              \
@@ -230,10 +229,10 @@ avx2_half(const uint64_t *const *alo, const uint64_t *const *ahi,
         __m256i bhi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
 #pragma GCC unroll 4
         for (size_t q = 0; q < NQ; q++) {
-            __m256i lo = _mm256_and_si256(
-                blo, _mm256_set1_epi64x((long long)alo[q][w]));
-            __m256i hi = _mm256_and_si256(
-                bhi, _mm256_set1_epi64x((long long)ahi[q][w]));
+            __m256i lo =
+                _mm256_and_si256(blo, _mm256_set1_epi64x((long long)alo[q][w]));
+            __m256i hi =
+                _mm256_and_si256(bhi, _mm256_set1_epi64x((long long)ahi[q][w]));
             acc[q] = _mm256_add_epi8(
                 acc[q], _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo),
                                         _mm256_shuffle_epi8(lut, hi)));
@@ -241,7 +240,8 @@ avx2_half(const uint64_t *const *alo, const uint64_t *const *ahi,
         if (w % 31 == 30 || w + 1 == words) {
 #pragma GCC unroll 4
             for (size_t q = 0; q < NQ; q++) {
-                sum[q] = _mm256_add_epi64(sum[q], _mm256_sad_epu8(acc[q], zero));
+                sum[q] =
+                    _mm256_add_epi64(sum[q], _mm256_sad_epu8(acc[q], zero));
                 acc[q] = zero;
             }
         }
@@ -249,8 +249,8 @@ avx2_half(const uint64_t *const *alo, const uint64_t *const *ahi,
 }
 
 __attribute__((target("avx2,popcnt"))) static size_t
-scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
-          const uint32_t *pb, size_t words, double t, vci_hit *out)
+scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt, const uint32_t *pb,
+          size_t words, double t, vci_hit *out)
 {
     const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     const __m256d loose = _mm256_set1_pd(LOOSE(t));
@@ -302,7 +302,8 @@ scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
                     if (lanes == 0) {
                         continue;
                     }
-                    /* the low halves of the 4 counts (< 2^31), as doubles */
+                    /* the low halves of the 4 counts (<= VC_LINK_MAX_BITS), as
+                     * doubles */
                     __m256d cd = _mm256_cvtepi32_pd(_mm256_castsi256_si128(
                         _mm256_permutevar8x32_epi32(sum[q], even)));
                     __m256d dd = _mm256_add_pd(
@@ -314,8 +315,8 @@ scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
                     if (pass != 0) {
                         uint64_t c[VCI_LANES];
                         _mm256_storeu_si256((__m256i *)(c + 4 * h), sum[q]);
-                        nh = keep_lanes(p, q0 + q, k, pass << (4 * h), c, pb,
-                                        t, out, nh);
+                        nh = keep_lanes(p, q0 + q, k, pass << (4 * h), c, pb, t,
+                                        out, nh);
                     }
                 }
             }
@@ -330,14 +331,13 @@ scan_avx2(const vci_probe *p, size_t np, const uint64_t *Bt,
  * lane, so the 8 counts come out without a horizontal sum; np probes
  * share each load (NP a constant, so the accumulators stay in
  * registers). */
-__attribute__((target("avx512f,avx512vpopcntdq"), always_inline)) static inline size_t
-scan_avx512_np(const vci_probe *p, size_t np, const uint64_t *Bt,
-               const uint32_t *pb, size_t words, double t, vci_hit *out,
-               const size_t NP)
+__attribute__((target("avx512f,avx512vpopcntdq"),
+               always_inline)) static inline size_t
+scan_avx512_np(const vci_probe *p, const uint64_t *Bt, const uint32_t *pb,
+               size_t words, double t, vci_hit *out, const size_t NP)
 {
     const __m512d loose = _mm512_set1_pd(LOOSE(t));
     size_t k0, k1, nh = 0;
-    (void)np;
     block_span(p, NP, &k0, &k1);
     for (size_t k = k0; k < k1; k++) {
         const uint64_t *bt = Bt + k * VCI_LANES * words;
@@ -371,10 +371,9 @@ scan_avx512_np(const vci_probe *p, size_t np, const uint64_t *Bt,
             if (in[q] == 0) {
                 continue;
             }
-            /* counts < 2^31: narrowed to 32 bits, then doubles */
+            /* counts <= VC_LINK_MAX_BITS: narrowed to 32 bits, then doubles */
             __m512d cd = _mm512_cvtepi32_pd(_mm512_cvtepi64_epi32(acc[q]));
-            __m512d dd =
-                _mm512_add_pd(den, _mm512_set1_pd((double)p[q].pa));
+            __m512d dd = _mm512_add_pd(den, _mm512_set1_pd((double)p[q].pa));
             unsigned pass = (unsigned)_mm512_cmp_pd_mask(
                 _mm512_add_pd(cd, cd), _mm512_mul_pd(loose, dd), _CMP_GE_OQ);
             pass &= in[q];
@@ -394,17 +393,16 @@ scan_avx512(const vci_probe *p, size_t np, const uint64_t *Bt,
 {
     switch (np) {
     case 8:
-        return scan_avx512_np(p, np, Bt, pb, words, t, out, 8);
+        return scan_avx512_np(p, Bt, pb, words, t, out, 8);
     case 4:
-        return scan_avx512_np(p, np, Bt, pb, words, t, out, 4);
+        return scan_avx512_np(p, Bt, pb, words, t, out, 4);
     default:
         break;
     }
-    /* other numbers of probes: one at a time, then merged into j order
-     * is not needed (callers take the hits in any order), so appended */
+    /* other numbers of probes (a list's last tile): one at a time */
     size_t nh = 0;
     for (size_t q = 0; q < np; q++) {
-        size_t n1 = scan_avx512_np(p + q, 1, Bt, pb, words, t, out + nh, 1);
+        size_t n1 = scan_avx512_np(p + q, Bt, pb, words, t, out + nh, 1);
         for (size_t h = 0; h < n1; h++) {
             out[nh + h].probe = (uint32_t)q;
         }
