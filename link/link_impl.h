@@ -19,16 +19,41 @@ enum {
     VCI_KERNEL_AVX512 = 3
 };
 
-/* Compare a (pa bits set) with the nb encodings B (pb[j] bits set):
- * write to hit[] and score[] (filled; room for nb) the j whose Dice
- * reaches t, in increasing j, and return how many.  Every kernel gives
- * the same hits and scores. */
-size_t vci_scan(int kernel, const uint64_t *a, uint32_t pa, const uint64_t *B,
-                const uint32_t *pb, size_t nb, size_t words, double t,
-                uint32_t *hit, double *score);
-size_t vci_scan_portable(const uint64_t *a, uint32_t pa, const uint64_t *B,
-                         const uint32_t *pb, size_t nb, size_t words, double t,
-                         uint32_t *hit, double *score);
+/* The screen's layout of a sorted list: blocks of VCI_LANES records, word
+ * w of the block's records side by side (record j's word w at
+ * Bt[(j / VCI_LANES * words + w) * VCI_LANES + j % VCI_LANES]), the last
+ * block padded with zeros, so that a vector of one word of several
+ * records is one load.  vci_block_words(n, words) words; vci_block fills
+ * it from n records of `words` words each. */
+enum { VCI_LANES = 8, VCI_PROBES = 8 };
+size_t vci_block_words(size_t n, size_t words);
+void vci_block(const uint64_t *rows, size_t n, size_t words, uint64_t *Bt);
+
+/* One encoding a (pa bits set) to compare with the records [x, y) of a
+ * blocked list; x == y for none. */
+typedef struct {
+    const uint64_t *a;
+    uint32_t pa;
+    size_t x, y;
+} vci_probe;
+
+/* A pair that passed: probe index, record of the list, Dice. */
+typedef struct {
+    uint32_t probe, j;
+    double score;
+} vci_hit;
+
+/* Compare each of the np (<= VCI_PROBES) probes p[] with the records of
+ * its window in the blocked list Bt (pb[j] bits set in record j; pb has
+ * an entry for every record of the blocks touched, padding included):
+ * write to out[] (room for the sum of the windows' sizes) the pairs whose
+ * Dice reaches t, in no set order, and return how many.  Every kernel
+ * gives the same set of hits and the same scores. */
+size_t vci_scan(int kernel, const vci_probe *p, size_t np, const uint64_t *Bt,
+                const uint32_t *pb, size_t words, double t, vci_hit *out);
+size_t vci_scan_portable(const vci_probe *p, size_t np, const uint64_t *Bt,
+                         const uint32_t *pb, size_t words, double t,
+                         vci_hit *out);
 /* The fastest kernel this CPU runs, and a kernel's name. */
 int vci_scan_best(void);
 const char *vci_scan_name(int kernel);

@@ -54,6 +54,8 @@ typedef struct {
     uint32_t *pop;     /* bit count per sorted record */
     uint32_t *orig;    /* original index per sorted record */
     uint64_t *f;       /* filters in sorted order */
+    uint64_t *fb;      /* the same, blocked for the screen (vci_block) */
+    uint32_t *emask;   /* empty segments per sorted record (field-scored) */
     size_t *start;     /* nstrata + 1: first sorted record of stratum s */
 } sorted_set;
 
@@ -370,10 +372,53 @@ int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
     return VC_OK;
 }
 
+/* The window of list B's records (sorted by stratum, then bit count)
+ * whose bit counts can reach Dice `screen` with record i of A: [*x, *y). */
+static void pop_window(const sorted_set *A, const sorted_set *B, size_t i,
+                       double screen, size_t *x, size_t *y)
+{
+    uint32_t s = A->stratum[i];
+    size_t b0 = B->start[s];
+    size_t b1 = B->start[s + 1];
+    double pa = A->pop[i];
+    /* the window of bit counts that can reach t */
+    double lo = ceil(pa * screen / (2.0 - screen) - 1e-9);
+    double hi = floor(pa * (2.0 - screen) / screen + 1e-9);
+    /* binary search: first with pop >= lo, first with pop > hi */
+    size_t l = b0;
+    size_t r = b1;
+    while (l < r) {
+        size_t mid = l + (r - l) / 2;
+        if ((double)B->pop[mid] < lo) {
+            l = mid + 1;
+        } else {
+            r = mid;
+        }
+    }
+    *x = l;
+    r = b1;
+    while (l < r) {
+        size_t mid = l + (r - l) / 2;
+        if ((double)B->pop[mid] <= hi) {
+            l = mid + 1;
+        } else {
+            r = mid;
+        }
+    }
+    *y = l;
+}
+
+/* Tiles of A's records (consecutive in comparison order, so with nearly
+ * the same windows) are compared with B one chunk of B at a time: a
+ * chunk's blocked filters (CHUNK x 128 bytes at 1024 bits) stay in the
+ * core's L2 cache while the tile's probes, VCI_PROBES to a kernel call,
+ * pass over it, instead of each record of A streaming all of B from
+ * memory. */
+enum { TILE = 64, CHUNK = 2048 };
+
 /* Compare sorted list a with sorted list b (a < b) at threshold t; append
- * candidates to *cs (realloc'd).  Parallel over a's records in fixed
- * chunks; the candidates are sorted later, so their order here does not
- * matter. */
+ * candidates to *cs (realloc'd).  Parallel over tiles of a's records; the
+ * candidates are sorted later, so their order here does not matter. */
 static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                         uint32_t lb, size_t nstrata, double t,
                         const vc_link_set *layout, const ambiguity *am,
@@ -390,12 +435,7 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
     uint64_t ncmp = 0;
     uint64_t nprune = 0;
     int oom = 0;
-    /* the largest run of B one record can be compared with */
-    size_t maxrun = 1;
-    for (size_t s = 0; s < nstrata; s++) {
-        size_t run = B->start[s + 1] - B->start[s];
-        maxrun = run > maxrun ? run : maxrun;
-    }
+    size_t ntiles = (A->n + TILE - 1) / TILE;
     int nt = threads;
 #ifdef _OPENMP
     if (nt <= 0) {
@@ -409,93 +449,109 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
         cand *mine = NULL;
         size_t nm = 0;
         size_t mcap = 0;
-        uint32_t *hit = malloc(maxrun * sizeof *hit);
-        double *score = malloc(maxrun * sizeof *score);
-        if (hit == NULL || score == NULL) {
+        vci_hit *hits = malloc(VCI_PROBES * CHUNK * sizeof *hits);
+        uint64_t *brow = malloc(words * sizeof *brow);
+        size_t wx[TILE], wy[TILE];
+        if (hits == NULL || brow == NULL) {
 #pragma omp atomic write
             oom = 1;
         }
-#pragma omp for schedule(dynamic, 64)
-        for (size_t i = 0; i < A->n; i++) {
-            uint32_t s = A->stratum[i];
-            if (s >= nstrata || hit == NULL || score == NULL) {
-                continue;
-            }
-            size_t b0 = B->start[s];
-            size_t b1 = B->start[s + 1];
-            double pa = A->pop[i];
-            /* the window of bit counts that can reach t */
-            double lo = ceil(pa * screen / (2.0 - screen) - 1e-9);
-            double hi = floor(pa * (2.0 - screen) / screen + 1e-9);
-            /* binary search: first with pop >= lo, first with pop > hi */
-            size_t l = b0;
-            size_t r = b1;
-            while (l < r) {
-                size_t mid = l + (r - l) / 2;
-                if ((double)B->pop[mid] < lo) {
-                    l = mid + 1;
-                } else {
-                    r = mid;
-                }
-            }
-            size_t x = l;
-            r = b1;
-            while (l < r) {
-                size_t mid = l + (r - l) / 2;
-                if ((double)B->pop[mid] <= hi) {
-                    l = mid + 1;
-                } else {
-                    r = mid;
-                }
-            }
-            size_t y = l;
-            nprune += (b1 - b0) - (y - x);
-            ncmp += y - x;
-            size_t nh =
-                vci_scan(kernel, A->f + i * words, A->pop[i], B->f + x * words,
-                         B->pop + x, y - x, words, screen, hit, score);
-            if (layout->nseg > 0) {
-                size_t kept = 0;
-                for (size_t h = 0; h < nh; h++) {
-                    double credit = ambiguity_credit(
-                        am, offset[la] + A->orig[i],
-                        offset[lb] + B->orig[x + hit[h]]);
-                    double sc = vci_field_score(
-                        A->f + i * words, B->f + (x + hit[h]) * words,
-                        layout->nseg, layout->seg_words, layout->seg_weight,
-                        credit);
-                    if (sc >= t) {
-                        hit[kept] = hit[h];
-                        score[kept++] = sc;
-                    }
-                }
-                nh = kept;
-            }
-            if (nm + nh > mcap) {
-                size_t ncap = mcap ? 2 * mcap : 256;
-                while (ncap < nm + nh) {
-                    ncap *= 2;
-                }
-                cand *nmine = realloc(mine, ncap * sizeof *nmine);
-                if (nmine == NULL) {
-#pragma omp atomic write
-                    oom = 1;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t g = 0; g < ntiles; g++) {
+            size_t i0 = g * TILE;
+            size_t i1 = i0 + TILE < A->n ? i0 + TILE : A->n;
+            size_t lo = SIZE_MAX;
+            size_t hi = 0;
+            for (size_t i = i0; i < i1; i++) {
+                wx[i - i0] = wy[i - i0] = 0;
+                if (A->stratum[i] >= nstrata || hits == NULL || brow == NULL) {
                     continue;
                 }
-                mine = nmine;
-                mcap = ncap;
+                size_t x, y;
+                pop_window(A, B, i, screen, &x, &y);
+                uint32_t s = A->stratum[i];
+                nprune += (B->start[s + 1] - B->start[s]) - (y - x);
+                ncmp += y - x;
+                if (y > x) {
+                    wx[i - i0] = x;
+                    wy[i - i0] = y;
+                    lo = x < lo ? x : lo;
+                    hi = y > hi ? y : hi;
+                }
             }
-            for (size_t h = 0; h < nh; h++) {
-                mine[nm].score = score[h];
-                mine[nm].la = la;
-                mine[nm].ia = A->orig[i];
-                mine[nm].lb = lb;
-                mine[nm].ib = B->orig[x + hit[h]];
-                nm++;
+            for (size_t c0 = lo; c0 < hi; c0 += CHUNK) {
+                size_t c1 = c0 + CHUNK < hi ? c0 + CHUNK : hi;
+                for (size_t q0 = i0; q0 < i1; q0 += VCI_PROBES) {
+                    vci_probe pr[VCI_PROBES];
+                    size_t np = i1 - q0 < VCI_PROBES ? i1 - q0 : VCI_PROBES;
+                    int any = 0;
+                    for (size_t q = 0; q < np; q++) {
+                        size_t i = q0 + q;
+                        size_t x = wx[i - i0] > c0 ? wx[i - i0] : c0;
+                        size_t y = wy[i - i0] < c1 ? wy[i - i0] : c1;
+                        pr[q].a = A->f + i * words;
+                        pr[q].pa = A->pop[i];
+                        pr[q].x = y > x ? x : 0;
+                        pr[q].y = y > x ? y : 0;
+                        any |= y > x;
+                    }
+                    if (!any) {
+                        continue;
+                    }
+                    size_t nh = vci_scan(kernel, pr, np, B->fb, B->pop, words,
+                                         screen, hits);
+                    if (nm + nh > mcap) {
+                        size_t ncap = mcap ? 2 * mcap : 256;
+                        while (ncap < nm + nh) {
+                            ncap *= 2;
+                        }
+                        cand *nmine = realloc(mine, ncap * sizeof *nmine);
+                        if (nmine == NULL) {
+#pragma omp atomic write
+                            oom = 1;
+                            continue;
+                        }
+                        mine = nmine;
+                        mcap = ncap;
+                    }
+                    for (size_t h = 0; h < nh; h++) {
+                        size_t i = q0 + hits[h].probe;
+                        size_t j = hits[h].j;
+                        double sc = hits[h].score;
+                        if (layout->nseg > 0) {
+                            /* no field missing on either side: no credit
+                             * is used, and the lookups would miss cache */
+                            double credit = (A->emask[i] | B->emask[j]) == 0
+                                                ? VC_LINK_MISSING_CREDIT
+                                                : ambiguity_credit(
+                                                    am, offset[la] + A->orig[i],
+                                                    offset[lb] + B->orig[j]);
+                            /* B's record from the chunk just scanned */
+                            const uint64_t *blk =
+                                B->fb + j / VCI_LANES * VCI_LANES * words
+                                + j % VCI_LANES;
+                            for (size_t w = 0; w < words; w++) {
+                                brow[w] = blk[w * VCI_LANES];
+                            }
+                            sc = vci_field_score(
+                                A->f + i * words, brow, layout->nseg,
+                                layout->seg_words, layout->seg_weight, credit);
+                            if (sc < t) {
+                                continue;
+                            }
+                        }
+                        mine[nm].score = sc;
+                        mine[nm].la = la;
+                        mine[nm].ia = A->orig[i];
+                        mine[nm].lb = lb;
+                        mine[nm].ib = B->orig[j];
+                        nm++;
+                    }
+                }
             }
         }
-        free(hit);
-        free(score);
+        free(hits);
+        free(brow);
 #pragma omp critical(vc_link_cands)
         {
             if (*nc + nm > *cap) {
@@ -587,6 +643,8 @@ static void sorted_set_free(sorted_set *s)
     free(s->pop);
     free(s->orig);
     free(s->f);
+    free(s->fb);
+    free(s->emask);
     free(s->start);
 }
 
@@ -819,7 +877,8 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         o->words = words;
         uint64_t *key = malloc((s->n + 1) * sizeof *key);
         o->stratum = malloc((s->n + 1) * sizeof *o->stratum);
-        o->pop = malloc((s->n + 1) * sizeof *o->pop);
+        /* zeros up to the end of the last block: the kernels read them */
+        o->pop = calloc(vci_block_words(s->n, 1) + 1, sizeof *o->pop);
         o->orig = malloc((s->n + 1) * sizeof *o->orig);
         o->f = malloc((s->n * words + 1) * sizeof *o->f);
         o->start = calloc(nkeys + 2, sizeof *o->start);
@@ -847,10 +906,31 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
             o->start[k + 1] += o->start[k];
         }
         free(key);
+        /* the first list is only ever compared as A, by rows */
+        if (j > 0) {
+            o->fb = malloc((vci_block_words(s->n, words) + 1) * sizeof *o->fb);
+            if (o->fb == NULL) {
+                rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                goto done;
+            }
+            vci_block(o->f, s->n, words, o->fb);
+        }
     }
-    if (sets[0]->nseg > 0 && ambiguity_build(sets, J, offset, &am) != VC_OK) {
-        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
-        goto done;
+    if (sets[0]->nseg > 0) {
+        if (ambiguity_build(sets, J, offset, &am) != VC_OK) {
+            rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t j = 0; j < J; j++) {
+            ss[j].emask = malloc((ss[j].n + 1) * sizeof *ss[j].emask);
+            if (ss[j].emask == NULL) {
+                rc = vc_error_set(err, VC_ENOMEM, "out of memory");
+                goto done;
+            }
+            for (size_t i = 0; i < ss[j].n; i++) {
+                ss[j].emask[i] = am.emask[offset[j] + ss[j].orig[i]];
+            }
+        }
     }
     for (size_t a = 0; a < J && rc == VC_OK; a++) {
         for (size_t b = a + 1; b < J && rc == VC_OK; b++) {

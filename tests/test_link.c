@@ -325,51 +325,112 @@ static void test_hardening(void)
     }
 }
 
+/* Hits in (probe, record) order: the kernels give them in no set order. */
+static int hit_cmp(const void *x, const void *y)
+{
+    const vci_hit *a = x;
+    const vci_hit *b = y;
+    if (a->probe != b->probe) {
+        return a->probe < b->probe ? -1 : 1;
+    }
+    return a->j < b->j ? -1 : a->j > b->j;
+}
+
 static void test_popcount(void)
 {
     /* the kernels agree with a bit-by-bit count and with each other, for
-     * every length, on random words and on words with few bits set */
+     * every length, on random words and on words with few bits set, for
+     * 1 to VCI_PROBES probes with windows that start and end inside
+     * blocks, span several, or are empty */
     gsl_rng *r = vc_rng_stream_alloc(2385, 7, 0, 0, NULL);
-    enum { NB = 37, W = 40 };
+    enum { NB = 37, W = 40, NA = VCI_PROBES };
     uint64_t *B = malloc(NB * W * sizeof *B);
-    uint64_t a[W];
-    for (size_t i = 0; i < W; i++) {
-        a[i] = (uint64_t)gsl_rng_get(r) << 32 | gsl_rng_get(r);
+    uint64_t A[NA * W];
+    for (size_t i = 0; i < NA * W; i++) {
+        A[i] = (uint64_t)gsl_rng_get(r) << 32 | gsl_rng_get(r);
     }
     for (size_t j = 0; j < NB; j++) {
         for (size_t i = 0; i < W; i++) {
-            /* b near a for some j, so that some pass the threshold */
+            /* b near probe j % NA for some j, so that some pass */
             uint64_t x = (uint64_t)gsl_rng_get(r) << 32 | gsl_rng_get(r);
-            B[j * W + i] = j % 3 == 0 ? a[i] ^ (x & (x >> 7) & (x >> 13)) : x;
+            B[j * W + i] =
+                j % 3 == 0 ? A[(j % NA) * W + i] ^ (x & (x >> 7) & (x >> 13))
+                           : x;
         }
     }
     B[5 * W + 3] = ~(uint64_t)0;
+    const size_t win[NA][2] = {{0, NB}, {3, 30}, {8, 16}, {9, 9},
+                               {0, 1},  {15, 37}, {1, 36}, {17, 23}};
     for (size_t w = 1; w <= W; w++) {
-        uint32_t pb[NB];
-        uint32_t pa = (uint32_t)vci_popcount(a, w);
+        uint32_t pb[NB + VCI_LANES] = {0};
         uint64_t *Bw = malloc(NB * w * sizeof *Bw);
+        uint64_t *Bt = malloc(vci_block_words(NB, w) * sizeof *Bt);
+        uint64_t *Aw = malloc(NA * w * sizeof *Aw);
+        for (size_t q = 0; q < NA; q++) {
+            memcpy(Aw + q * w, A + q * W, w * sizeof *Aw);
+        }
         for (size_t j = 0; j < NB; j++) {
             memcpy(Bw + j * w, B + j * W, w * sizeof *Bw);
             pb[j] = (uint32_t)vci_popcount(Bw + j * w, w);
             uint64_t want = 0;
             for (size_t i = 0; i < w; i++) {
                 for (int k = 0; k < 64; k++) {
-                    want += (a[i] & Bw[j * w + i]) >> k & 1;
+                    want += (Aw[i] & Bw[j * w + i]) >> k & 1;
                 }
             }
-            CU_ASSERT_EQUAL(vci_popcount_and(a, Bw + j * w, w), want);
+            CU_ASSERT_EQUAL(vci_popcount_and(Aw, Bw + j * w, w), want);
         }
-        uint32_t h0[NB], h1[NB];
-        double s0[NB], s1[NB];
-        size_t n0 = vci_scan_portable(a, pa, Bw, pb, NB, w, 0.7, h0, s0);
-        CU_ASSERT(n0 > 0 && n0 < NB);
-        for (int k = VCI_KERNEL_POPCNT; k <= vci_scan_best(); k++) {
-            size_t n1 = vci_scan(k, a, pa, Bw, pb, NB, w, 0.7, h1, s1);
-            CU_ASSERT_EQUAL_FATAL(n1, n0);
-            CU_ASSERT_EQUAL(memcmp(h0, h1, n0 * sizeof *h0), 0);
-            CU_ASSERT_EQUAL(memcmp(s0, s1, n0 * sizeof *s0), 0);
+        vci_block(Bw, NB, w, Bt);
+        for (size_t j = 0; j < NB; j++) {
+            for (size_t i = 0; i < w; i++) {
+                CU_ASSERT_EQUAL(Bt[(j / VCI_LANES * w + i) * VCI_LANES
+                                   + j % VCI_LANES],
+                                Bw[j * w + i]);
+            }
+        }
+        for (size_t np = 1; np <= NA; np++) {
+            vci_probe p[NA];
+            size_t room = 0;
+            for (size_t q = 0; q < np; q++) {
+                p[q].a = Aw + q * w;
+                p[q].pa = (uint32_t)vci_popcount(p[q].a, w);
+                p[q].x = win[q][0];
+                p[q].y = win[q][1];
+                room += p[q].y - p[q].x;
+            }
+            /* the hits by the formula itself, pair by pair */
+            vci_hit *h0 = malloc(room * sizeof *h0);
+            vci_hit *h1 = malloc(room * sizeof *h1);
+            size_t n0 = 0;
+            for (size_t q = 0; q < np; q++) {
+                for (size_t j = p[q].x; j < p[q].y; j++) {
+                    double d = vc_link_dice(p[q].a, Bw + j * w, w);
+                    if (d >= 0.7) {
+                        h0[n0].probe = (uint32_t)q;
+                        h0[n0].j = (uint32_t)j;
+                        h0[n0++].score = d;
+                    }
+                }
+            }
+            CU_ASSERT(np < 3 || (n0 > 0 && n0 < room));
+            for (int k = VCI_KERNEL_PORTABLE; k <= vci_scan_best(); k++) {
+                size_t n1 = k == VCI_KERNEL_PORTABLE
+                                ? vci_scan_portable(p, np, Bt, pb, w, 0.7, h1)
+                                : vci_scan(k, p, np, Bt, pb, w, 0.7, h1);
+                qsort(h1, n1, sizeof *h1, hit_cmp);
+                CU_ASSERT_EQUAL_FATAL(n1, n0);
+                for (size_t h = 0; h < n0; h++) {
+                    CU_ASSERT_EQUAL(h1[h].probe, h0[h].probe);
+                    CU_ASSERT_EQUAL(h1[h].j, h0[h].j);
+                    CU_ASSERT_EQUAL(h1[h].score, h0[h].score);
+                }
+            }
+            free(h0);
+            free(h1);
         }
         free(Bw);
+        free(Bt);
+        free(Aw);
     }
     free(B);
     gsl_rng_free(r);
