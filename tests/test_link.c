@@ -1637,6 +1637,7 @@ static void test_records(void)
         k += (size_t)sprintf(buf + k, "%sc%d", c ? "," : "", c);
     }
     buf[k++] = '\n';
+    buf[k] = '\0'; /* for strrchr; the parser reads k bytes */
     records_refused(buf, k, VC_EDATA, "r.csv:1: more than 256 fields");
     char *comma = strrchr(buf, ',');
     comma[0] = '\n';
