@@ -157,7 +157,7 @@ TEST_BIN = $(BUILD)/tests/run_tests
 .PHONY: all deps deps-slow deps-bench deps-cov deps-fuzz deps-bindings run test-same \
         test test-slow sanitize valgrind bench scaling coverage linecov fuzz \
         fuzz-build fuzz-harnesses lint format clean check-deps install \
-        uninstall test-clone test-install man bindings test-bindings
+        uninstall test-clone test-install man bindings test-bindings countries
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(CLI_BIN) $(MPI_BIN)
 
@@ -261,6 +261,17 @@ $(TEST_BIN): $(TEST_OBJ) $(TEST_CLI_OBJ) $(STATIC_LIB)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+# The table of country names and codes (link/countries.inc) from ICU's
+# CLDR data; committed, so the build never depends on ICU's version.  Run
+# by hand when the table should follow a newer CLDR (a new table is a new
+# schema hash: link/country.c), then commit the result.
+$(BUILD)/gen_countries: link/gen/gen_countries.c $(STATIC_LIB)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+countries: $(BUILD)/gen_countries
+	$(BUILD)/gen_countries > link/countries.inc.tmp
+	mv link/countries.inc.tmp link/countries.inc
 
 EXAMPLE = data/examples/central-asia.csv
 RUN_DIR = $(BUILD)/central-asia

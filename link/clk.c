@@ -440,6 +440,8 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
             if (vc_link_parse_date(v, &d, &e2) == VC_OK && d.year > 0) {
                 snprintf(salt, sizeof salt, "%04d", d.year);
             }
+        } else if (s->fields[s->salt].kind == VC_LINK_FIELD_COUNTRY) {
+            vc_link_normalise_country(v, strlen(v), salt, sizeof salt, &e2);
         } else {
             vc_link_normalise_name(v, strlen(v), salt, sizeof salt, &e2);
         }
@@ -472,12 +474,18 @@ int vc_link_encode(vc_link_encoder *e, const char *const *values,
             /* one token, the whole normalised value (hashed below) */
             rc = vc_link_normalise_name(v, strlen(v), norm, sizeof norm, &fe);
             break;
+        case VC_LINK_FIELD_COUNTRY:
+            /* one token, the country's code or the normalised value */
+            rc = vc_link_normalise_country(v, strlen(v), norm, sizeof norm,
+                                           &fe);
+            break;
         }
         if (rc != VC_OK) {
             return vc_error_set(err, rc, "column \"%s\": %s",
                                 s->fields[i].column, fe.msg);
         }
-        if (s->fields[i].kind == VC_LINK_FIELD_EXACT) {
+        if (s->fields[i].kind == VC_LINK_FIELD_EXACT
+            || s->fields[i].kind == VC_LINK_FIELD_COUNTRY) {
             if (norm[0] != '\0') {
                 ntok++;
                 hash_token(e, i, (const uint8_t *)salt, saltlen,

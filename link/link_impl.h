@@ -75,6 +75,15 @@ uint64_t vci_segments_hash(const uint64_t *a, size_t nseg,
 uint32_t vci_agreement_pattern(const uint64_t *a, const uint64_t *b,
                                size_t nseg, const size_t *seg_words);
 
+/* The country table (country.c): the alpha-3 code of a normalised name,
+ * or NULL; entry i of the names table (key, code, a written form that
+ * normalises to key) and the number of entries; a digest (16 hex
+ * digits and a NUL) of the whole table, part of the schema hash. */
+const char *vci_country_by_key(const char *key);
+size_t vci_country_names(size_t i, const char **key, const char **a3,
+                         const char **name);
+void vci_country_table_digest(char out[17]);
+
 /* The whole file at path (records.c); NULL with VC_EIO or VC_ENOMEM. */
 char *vci_link_read_file(const char *path, size_t *len, vc_error *err);
 

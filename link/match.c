@@ -327,7 +327,11 @@ int vc_link_check_sets(const vc_link_set *const *sets, size_t J,
             return vc_error_set(err, VC_EDATA,
                                 "%s and %s were encoded with different "
                                 "schemas (schema %.12s... and %.12s...): "
-                                "encode both with the same schema file",
+                                "encode both with the same schema file and "
+                                "the same version of victimcount (versions "
+                                "that encoded nationality as text, not as "
+                                "its ISO 3166-1 code, made encodings that "
+                                "must be made again)",
                                 a->source, b->source, a->schema, b->schema);
         }
         if (strcmp(a->key_check, b->key_check) != 0) {

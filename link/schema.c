@@ -20,7 +20,8 @@
 
 #include "link/link_impl.h"
 
-static const char *const kind_names[] = {"name", "date", "sex", "exact"};
+static const char *const kind_names[] = {"name", "date", "sex", "exact",
+                                         "country"};
 
 /* Default agreement weights ln(m / u) of the field-scored layout
  * (Fellegi & Sunter 1969, JASA 64:1183, eq. for the log-likelihood ratio
@@ -40,6 +41,7 @@ static double default_weight(vc_link_field_kind kind)
     case VC_LINK_FIELD_SEX:
         return 0.64; /* ln(0.95 / 0.5) */
     case VC_LINK_FIELD_EXACT:
+    case VC_LINK_FIELD_COUNTRY:
         break;
     }
     return 1.15; /* ln(0.95 / 0.3) */
@@ -63,6 +65,14 @@ static void schema_hash(vc_link_schema *s)
         json_t *f = json_pack("{s:s, s:s, s:I}", "name", s->fields[i].name,
                               "type", kind_names[s->fields[i].kind], "bits",
                               (json_int_t)s->fields[i].bits);
+        if (s->fields[i].kind == VC_LINK_FIELD_COUNTRY && f != NULL) {
+            /* the country table decides the tokens: a new table (a newer
+             * CLDR, another alias) is a new hash, so `link` refuses to
+             * mix encodings made with different tables */
+            char t[17];
+            vci_country_table_digest(t);
+            json_object_set_new(f, "table", json_string(t));
+        }
         if (s->field_scored && f != NULL) {
             /* the weight as written in the encoding file's header */
             char w[32];
@@ -108,7 +118,7 @@ void vc_link_schema_default(vc_link_schema *s)
         {"family_name", VC_LINK_FIELD_NAME, 200},
         {"date_of_birth", VC_LINK_FIELD_DATE, 200},
         {"sex", VC_LINK_FIELD_SEX, 100},
-        {"nationality", VC_LINK_FIELD_EXACT, 100},
+        {"nationality", VC_LINK_FIELD_COUNTRY, 100},
     };
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         if (field_set(&s->fields[i], d[i].name, d[i].name, d[i].kind, d[i].bits)
@@ -282,15 +292,15 @@ int vc_link_schema_parse(const char *buf, size_t len, const char *source,
             goto done;
         }
         int kind = -1;
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             if (strcmp(type, kind_names[k]) == 0) {
                 kind = k;
             }
         }
         if (kind < 0) {
             rc = vc_error_set(err, VC_EDATA,
-                              "%s: %s: type \"%s\": expected name, date, sex "
-                              "or exact",
+                              "%s: %s: type \"%s\": expected name, date, sex, "
+                              "exact or country",
                               source, what, type);
             goto done;
         }

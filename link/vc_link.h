@@ -48,6 +48,17 @@
 int vc_link_normalise_name(const char *in, size_t len, char *out, size_t size,
                            vc_error *err);
 
+/*
+ * A nationality in[0 .. len - 1] as a country's ISO 3166-1 alpha-3 code
+ * ("Россия", "Russian Federation", "ru", "RUS" -> "RUS") when it is a
+ * code (alpha-2 or alpha-3, any case) or a name of a country in English,
+ * Russian or the region's languages (country.c); otherwise its
+ * normalised name (lower case, so never a code).  Errors as
+ * vc_link_normalise_name; size at least 4.
+ */
+int vc_link_normalise_country(const char *in, size_t len, char *out,
+                              size_t size, vc_error *err);
+
 /* A date of birth; 0 in a part means missing (a year alone has month and
  * day 0; a missing date is all 0). */
 typedef struct {
@@ -72,7 +83,9 @@ typedef enum {
     VC_LINK_FIELD_NAME = 0, /* normalised name, padded bigrams */
     VC_LINK_FIELD_DATE = 1, /* date of birth, swap-tolerant features */
     VC_LINK_FIELD_SEX = 2,  /* f/m in Latin or Cyrillic, one token */
-    VC_LINK_FIELD_EXACT = 3 /* normalised whole value, one token */
+    VC_LINK_FIELD_EXACT = 3, /* normalised whole value, one token */
+    VC_LINK_FIELD_COUNTRY = 4 /* a country: its ISO 3166-1 alpha-3 code
+                                 when known, else as EXACT (country.c) */
 } vc_link_field_kind;
 
 typedef struct {

@@ -127,6 +127,98 @@ static void test_normalise_table(void)
     CU_ASSERT_STRING_EQUAL(out, "nurlan");
 }
 
+/* Spellings of one country that offices write: each must give the code. */
+static const struct {
+    const char *in, *code;
+} countries[] = {
+    {"Россия", "RUS"}, {"Russia", "RUS"}, {"Russian Federation", "RUS"},
+    {"Российская Федерация", "RUS"}, {"RU", "RUS"}, {"rus", "RUS"},
+    {"РФ", "RUS"}, {"Ресей", "RUS"}, {"  russia ", "RUS"},
+    {"Таджикистан", "TJK"}, {"tadzhikistan", "TJK"}, {"Tajikistan", "TJK"},
+    {"TJK", "TJK"}, {"tj", "TJK"}, {"Тоҷикистон", "TJK"},
+    {"Кыргызстан", "KGZ"}, {"Киргизия", "KGZ"}, {"Kyrgyzstan", "KGZ"},
+    {"Kyrgyz Republic", "KGZ"}, {"Kirghizia", "KGZ"}, {"KGZ", "KGZ"},
+    {"kg", "KGZ"}, {"Казахстан", "KAZ"}, {"Қазақстан", "KAZ"},
+    {"Kazakhstan", "KAZ"}, {"Qazaqstan", "KAZ"}, {"Kz", "KAZ"},
+    {"Узбекистан", "UZB"}, {"O'zbekiston", "UZB"}, {"Ўзбекистон", "UZB"},
+    {"Uzbekistan", "UZB"}, {"Украина", "UKR"}, {"Україна", "UKR"},
+    {"Беларусь", "BLR"}, {"Белоруссия", "BLR"}, {"Türkiye", "TUR"},
+    {"Turkey", "TUR"}, {"Турция", "TUR"}, {"Китай", "CHN"}, {"КНР", "CHN"},
+    {"China", "CHN"}, {"Афганистан", "AFG"}, {"Afghanistan", "AFG"},
+    {"Иран", "IRN"}, {"Azərbaycan", "AZE"}, {"Азербайджан", "AZE"},
+    {"Армения", "ARM"}, {"Грузия", "GEO"}, {"Georgia", "GEO"},
+    {"Монголия", "MNG"}, {"ОАЭ", "ARE"}, {"UAE", "ARE"},
+    {"United Arab Emirates", "ARE"}, {"Южная Корея", "KOR"},
+    {"South Korea", "KOR"}, {"KOR", "KOR"}, {"КНДР", "PRK"},
+    {"UK", "GBR"}, {"U.K.", "GBR"}, {"United Kingdom", "GBR"},
+    {"GB", "GBR"}, {"USA", "USA"}, {"США", "USA"}, {"us", "USA"},
+    {"United States", "USA"}, {"Germany", "DEU"}, {"Германия", "DEU"},
+    {"de", "DEU"}, {"Франция", "FRA"},
+    /* folded codes stay apart: Cambodia's KHM is not HM (Heard Island) */
+    {"KHM", "KHM"}, {"HM", "HMD"}, {"MMR", "MMR"}, {"MR", "MRT"},
+};
+
+static void test_country(void)
+{
+    char out[256];
+    for (size_t i = 0; i < sizeof countries / sizeof countries[0]; i++) {
+        CU_ASSERT_EQUAL(vc_link_normalise_country(countries[i].in,
+                                                  strlen(countries[i].in),
+                                                  out, sizeof out, NULL),
+                        VC_OK);
+        if (strcmp(out, countries[i].code) != 0) {
+            fprintf(stderr, "\n  %s: %s, expected %s", countries[i].in, out,
+                    countries[i].code);
+        }
+        CU_ASSERT_STRING_EQUAL(out, countries[i].code);
+    }
+    /* unknown values are kept as normalised text (lower case, never a
+     * code), demonyms are not countries, and "" stays "" */
+    static const struct {
+        const char *in, *out;
+    } unknown[] = {{"Atlantis", "atlantis"}, {"Кыргыз", "kirgiz"},
+                   {"Russian", "rusian"},    {"XX", "h"},
+                   {"Конго", "kongo"},       {"", ""},
+                   {"stateless", "stateles"}};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        CU_ASSERT_EQUAL(vc_link_normalise_country(unknown[i].in,
+                                                  strlen(unknown[i].in), out,
+                                                  sizeof out, NULL),
+                        VC_OK);
+        if (strcmp(out, unknown[i].out) != 0) {
+            fprintf(stderr, "\n  %s: %s, expected %s", unknown[i].in, out,
+                    unknown[i].out);
+        }
+        CU_ASSERT_STRING_EQUAL(out, unknown[i].out);
+    }
+    vc_error err;
+    vc_error_clear(&err);
+    CU_ASSERT_EQUAL(
+        vc_link_normalise_country("\xff", 1, out, sizeof out, &err), VC_EDATA);
+    CU_ASSERT_EQUAL(vc_link_normalise_country("RU", 2, out, 3, NULL),
+                    VC_EINVAL);
+    /* the committed table agrees with today's normaliser (else: `make
+     * countries`), its keys are sorted and unique, its codes ISO-shaped */
+    const char *key, *a3, *name, *prev = "";
+    size_t n = vci_country_names(0, &key, &a3, &name);
+    CU_ASSERT(n > 1000);
+    for (size_t i = 0; i < n; i++) {
+        vci_country_names(i, &key, &a3, &name);
+        CU_ASSERT_EQUAL(vc_link_normalise_name(name, strlen(name), out,
+                                               sizeof out, NULL),
+                        VC_OK);
+        if (strcmp(out, key) != 0) {
+            fprintf(stderr, "\n  table: %s gives %s, not %s", name, out, key);
+        }
+        CU_ASSERT_STRING_EQUAL(out, key);
+        CU_ASSERT(strcmp(prev, key) < 0);
+        CU_ASSERT(strlen(a3) == 3 && a3[0] >= 'A' && a3[0] <= 'Z');
+        CU_ASSERT_STRING_EQUAL(vci_country_by_key(key), a3);
+        prev = key;
+    }
+    CU_ASSERT_PTR_NULL(vci_country_by_key("atlantis"));
+}
+
 static void test_normalise_errors(void)
 {
     char out[64];
@@ -1366,6 +1458,43 @@ static void test_link_cli(void)
     free(e);
 }
 
+/* Encodings made before nationality became a country code (the default
+ * schema of 0.4.1, whose file tests/fixtures/link_old_nationality.enc is
+ * tests/golden/enc-A.enc as it was) are refused, saying why; the old
+ * hash is the schema with nationality of type "exact", and no other. */
+static void test_old_nationality_refused(void)
+{
+    static const char old_hash[] =
+        "2a6e3610730c1f7d72401151ba8590ce2dc410349695598af052331d120ada16";
+    vc_link_schema d;
+    vc_link_schema_default(&d);
+    CU_ASSERT_STRING_NOT_EQUAL(d.hash, old_hash);
+    CU_ASSERT_EQUAL(d.fields[4].kind, VC_LINK_FIELD_COUNTRY);
+    vc_link_schema_clear(&d);
+    static const char exact[] =
+        "{\"fields\": ["
+        "{\"name\": \"given_name\", \"type\": \"name\"},"
+        "{\"name\": \"family_name\", \"type\": \"name\"},"
+        "{\"name\": \"date_of_birth\", \"type\": \"date\"},"
+        "{\"name\": \"sex\", \"type\": \"sex\"},"
+        "{\"name\": \"nationality\", \"type\": \"exact\"}]}";
+    vc_link_schema x;
+    CU_ASSERT_EQUAL_FATAL(
+        vc_link_schema_parse(exact, sizeof exact - 1, "exact", &x, NULL),
+        VC_OK);
+    CU_ASSERT_STRING_EQUAL(x.hash, old_hash);
+    vc_link_schema_clear(&x);
+    CU_ASSERT_EQUAL(run("encode --secret-file %T/key --list ngo "
+                        "tests/fixtures/link_ngo.csv -o %T/new.enc"),
+                    0);
+    CU_ASSERT_EQUAL(
+        run("link tests/fixtures/link_old_nationality.enc %T/new.enc"), 3);
+    char *e = slurp("err");
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "different schemas"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "not as its ISO 3166-1 code"));
+    free(e);
+}
+
 /* simulate --people, then encode each list, link, estimate: the whole
  * path a hub would take, and the aggregate output of simulate unchanged
  * by --people. */
@@ -2215,7 +2344,7 @@ static void test_schema_refusals(void)
         {"{\"fields\": [{\"name\": \"\", \"type\": \"name\"}]}",
          "s.json: field 1: \"name\" and \"type\" are required"},
         {"{\"fields\": [{\"name\": \"a\", \"type\": \"soundex\"}]}",
-         "s.json: field 1: type \"soundex\": expected name, date, sex or "
+         "s.json: field 1: type \"soundex\": expected name, date, sex, "
          "exact"},
         {"{\"fields\": [{\"name\": \"a\", \"type\": \"name\", \"bits\": "
          "2000}]}",
@@ -2368,6 +2497,11 @@ int vc_register_link_suite(void)
     }
     if (CU_add_test(s, "normalisation table", test_normalise_table) == NULL
         || CU_add_test(s, "normalisation errors", test_normalise_errors) == NULL
+        || CU_add_test(s, "nationality as a country code", test_country)
+               == NULL
+        || CU_add_test(s, "encodings of text nationalities refused",
+                       test_old_nationality_refused)
+               == NULL
         || CU_add_test(s, "dates", test_dates) == NULL
         || CU_add_test(s, "clk", test_clk) == NULL
         || CU_add_test(s, "hardening and schema", test_hardening) == NULL
