@@ -134,7 +134,7 @@ BENCH_BIN := $(BENCH_SRC:%.c=$(BUILD)/%)
 COVERAGE_BIN = $(BUILD)/bench/coverage_summary
 
 # The library's version is core's VC_VERSION; the soname carries its
-# major number (libvictimcount.so.0 -> libvictimcount.so.0.4.0).
+# major number (libvictimcount.so.0 -> libvictimcount.so.0.5.0).
 VERSION := $(shell sed -n 's/^\#define VC_VERSION "\([^"]*\)".*/\1/p' \
              core/vc_core.h)
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))

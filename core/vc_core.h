@@ -20,7 +20,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#define VC_VERSION "0.4.0"
+#define VC_VERSION "0.5.0"
 
 /*
  * Status codes.  Append-only: never renumber or reuse a value, so that

@@ -5,7 +5,7 @@ from setuptools import setup
 
 setup(
     name="victimcount",
-    version="0.4.0",
+    version="0.5.0",
     description="Multiple-systems estimation over libvictimcount",
     packages=["victimcount"],
     python_requires=">=3.9",
