@@ -105,6 +105,15 @@
  * block's factor rows (up to J 2^(J-1) of them) stay in the second-level
  * cache. */
 #define AVG_BLOCK VCI_QUAD_LEN
+
+/* Grids of fewer blocks are summed on one thread: a second one costs
+ * more (its team's start, its work buffers' pages, its spinning at each
+ * barrier) than it saves on so little work (UK 5 lists: 39 ms of CPU on
+ * one thread, 79 ms on two, 49 ms wall).  The result is the same either
+ * way (the sums are kept per block and added in block order). */
+#ifndef AVG_PAR_MIN_BLOCKS
+#define AVG_PAR_MIN_BLOCKS 1024
+#endif
 /* A block whose bound from the probes lies more than this above the
  * values sampled there (strong curvature: small n0) is bounded again from
  * its rows, every COARSE_STRIDE points. */
@@ -1563,8 +1572,8 @@ static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
     p->log_gw = log_gw;
     p->ngraphs = ngraphs;
     p->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-    p->chunk = ((size_t)CHUNK_DOUBLES << (omp_get_max_threads() > 1 ? 2 : 0))
-               / (2 * ngraphs);
+    int par = omp_get_max_threads() > 1 && p->nblock >= AVG_PAR_MIN_BLOCKS;
+    p->chunk = ((size_t)CHUNK_DOUBLES << (par ? 2 : 0)) / (2 * ngraphs);
     p->chunk = p->chunk < 8 ? 8 : p->chunk;
     p->chunk = p->chunk < p->nblock ? p->chunk : p->nblock;
     p->gt = malloc(ngraphs * sizeof *p->gt);
@@ -1605,7 +1614,7 @@ static int avg_probe(avg_pass *p, avg_carry *carry, vc_error *err)
         memcpy(p->bloose, carry->pmax + 2 * reuse, reuse * sizeof *p->bub);
     }
     int alloc_failed = 0;
-#pragma omp parallel
+#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
     {
         pass_work pw;
         pass_work_alloc(p->g, p->ngraphs, &pw);
@@ -1652,7 +1661,7 @@ static int avg_probe(avg_pass *p, avg_carry *carry, vc_error *err)
 static int avg_bound(avg_pass *p, vc_error *err)
 {
     int alloc_failed = 0;
-#pragma omp parallel
+#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
     {
         pass_work pw;
         pass_work_alloc(p->g, p->ngraphs, &pw);
@@ -1757,7 +1766,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     int alloc_failed = 0;
-#pragma omp parallel
+#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
     {
         pass_work pw;
         pass_work_alloc(g, ngraphs, &pw);
@@ -2187,7 +2196,7 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
 {
     size_t nblock = p->nblock, chunk = p->chunk, ngraphs = p->ngraphs;
     int alloc_failed = 0;
-#pragma omp parallel
+#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
     {
         pass_work pw;
         pass_work_alloc(p->g, ngraphs, &pw);
