@@ -30,6 +30,16 @@
  * it only when a record has two close candidates.  Chains are possible
  * (A-B and B-C join A with C whatever D(A, C)).
  *
+ * Memory.  Only the pairs at or above the lowest clustering threshold
+ * (the band's lowest, the threshold, the sweep's) are kept, 24 bytes
+ * each; the pairs between a --report score floor and it, which grow with
+ * the square of the records per stratum, are counted into the histogram
+ * and agreement tallies as they are found (counted, below).  The rest is
+ * linear in the records: the filters read (bits/8 bytes a record), their
+ * sorted copy (lists 1..J-1) and the blocked copy (lists 2..J), and with
+ * fields the ambiguity counts (4 bytes a record per union of empty-field
+ * masks).
+ *
  * Legend: J lists, t threshold, n_j records of list j.
  */
 #include <math.h>
@@ -1077,6 +1087,11 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
                 goto done;
             }
             vci_block(o->f, s->n, words, o->fb);
+        }
+        /* the last list is only ever compared as B, by blocks */
+        if (j == J - 1 && j > 0) {
+            free(o->f);
+            o->f = NULL;
         }
     }
     if (sets[0]->nseg > 0) {
