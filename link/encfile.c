@@ -464,6 +464,11 @@ vc_link_set *vc_link_set_parse(const char *buf, size_t len, const char *source,
                           source, lineno, hdr);
     }
     free(line);
+    if (rc == VC_OK && s->n > 0 && s->n < cap) {
+        /* the doubling leaves up to half the filters unused: give it back */
+        uint64_t *fl = realloc(s->filters, s->n * s->words * sizeof *fl);
+        s->filters = fl ? fl : s->filters;
+    }
     if (rc != VC_OK) {
         vc_link_set_free(s);
         return NULL;

@@ -30,6 +30,16 @@
  * it only when a record has two close candidates.  Chains are possible
  * (A-B and B-C join A with C whatever D(A, C)).
  *
+ * Memory.  Only the pairs at or above the lowest clustering threshold
+ * (the band's lowest, the threshold, the sweep's) are kept, 24 bytes
+ * each; the pairs between a --report score floor and it, which grow with
+ * the square of the records per stratum, are counted into the histogram
+ * and agreement tallies as they are found (counted, below).  The rest is
+ * linear in the records: the filters read (bits/8 bytes a record), their
+ * sorted copy (lists 1..J-1) and the blocked copy (lists 2..J), and with
+ * fields the ambiguity counts (4 bytes a record per union of empty-field
+ * masks).
+ *
  * Legend: J lists, t threshold, n_j records of list j.
  */
 #include <math.h>
@@ -112,6 +122,115 @@ static int hashed_cmp(const void *p, const void *q)
         return a->h < b->h ? -1 : 1;
     }
     return a->x < b->x ? -1 : a->x > b->x;
+}
+
+/* Agreement-pattern keys counted without keeping the pairs: sorted,
+ * distinct keys with their counts.  Keys arrive in a buffer of TALLY_BUF
+ * and are folded in by sort and merge, so a tally holds at most TALLY_BUF
+ * keys plus its distinct ones (list pairs x 4 x the field patterns: a few
+ * thousand), whatever the number of pairs counted. */
+enum { TALLY_BUF = 4096 };
+typedef struct {
+    size_t n, cap;
+    uint64_t *key;
+    uint64_t *count;
+    size_t nbuf;
+    uint64_t *buf; /* TALLY_BUF keys not yet folded in */
+} tally;
+
+static void tally_free(tally *y)
+{
+    free(y->key);
+    free(y->count);
+    free(y->buf);
+    memset(y, 0, sizeof *y);
+}
+
+/* Merge the sorted distinct (key, count) of n entries into y. */
+static int tally_merge(tally *y, const uint64_t *key, const uint64_t *count,
+                       size_t n)
+{
+    size_t cap = y->n + n;
+    uint64_t *k2 = malloc((cap + 1) * sizeof *k2);
+    uint64_t *c2 = malloc((cap + 1) * sizeof *c2);
+    if (k2 == NULL || c2 == NULL) {
+        free(k2);
+        free(c2);
+        return VC_ENOMEM;
+    }
+    size_t a = 0, b = 0, m = 0;
+    while (a < y->n || b < n) {
+        if (b == n || (a < y->n && y->key[a] < key[b])) {
+            k2[m] = y->key[a];
+            c2[m++] = y->count[a++];
+        } else if (a == y->n || key[b] < y->key[a]) {
+            k2[m] = key[b];
+            c2[m++] = count[b++];
+        } else {
+            k2[m] = key[b];
+            c2[m++] = y->count[a++] + count[b++];
+        }
+    }
+    free(y->key);
+    free(y->count);
+    y->key = k2;
+    y->count = c2;
+    y->n = m;
+    y->cap = cap;
+    return VC_OK;
+}
+
+/* Fold keys[0 .. n-1] (any order; sorted in place) into y. */
+static int tally_fold(tally *y, uint64_t *keys, size_t n)
+{
+    if (n == 0) {
+        return VC_OK;
+    }
+    qsort(keys, n, sizeof *keys, u64_cmp);
+    /* distinct keys with counts, in place: the counts go to a copy */
+    uint64_t *cnt = malloc(n * sizeof *cnt);
+    if (cnt == NULL) {
+        return VC_ENOMEM;
+    }
+    size_t d = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (k == 0 || keys[k] != keys[d - 1]) {
+            keys[d] = keys[k];
+            cnt[d++] = 0;
+        }
+        cnt[d - 1]++;
+    }
+    int rc = tally_merge(y, keys, cnt, d);
+    free(cnt);
+    return rc;
+}
+
+/* Count one key into y. */
+static int tally_add(tally *y, uint64_t key)
+{
+    if (y->buf == NULL) {
+        y->buf = malloc(TALLY_BUF * sizeof *y->buf);
+        if (y->buf == NULL) {
+            return VC_ENOMEM;
+        }
+    }
+    y->buf[y->nbuf++] = key;
+    if (y->nbuf == TALLY_BUF) {
+        y->nbuf = 0;
+        return tally_fold(y, y->buf, TALLY_BUF);
+    }
+    return VC_OK;
+}
+
+/* The agreement key of a pair of lists la < lb scored sc (agreement_count). */
+static uint64_t agree_key_of(size_t J, uint32_t la, uint32_t lb, double sc,
+                             double t, const uint64_t *x, const uint64_t *y,
+                             const vc_link_set *L)
+{
+    return (uint64_t)(la * J + lb) << 34
+           | (uint64_t)(sc >= VC_LINK_FS_ANCHOR) << 33
+           | (uint64_t)(sc >= t) << 32
+           | vci_agreement_pattern(x, y, L->nseg, L->seg_words);
 }
 
 static void ambiguity_free(ambiguity *am)
@@ -420,6 +539,19 @@ static void pop_window(const sorted_set *A, const sorted_set *B, size_t i,
  * memory. */
 enum { TILE = 64, CHUNK = 2048 };
 
+/* The pairs that no clustering reads (Dice below every threshold asked,
+ * kept only for the linkage-error model's histogram and agreement
+ * patterns under a score floor) are counted where they are found, not
+ * kept: with --report they are most of the pairs, and their number grows
+ * with the square of the records per stratum. */
+typedef struct {
+    double tkeep;   /* pairs at or above are kept as candidates */
+    double t;       /* the threshold of the agreement keys */
+    size_t J;
+    uint64_t *hist; /* J * J * VC_LINK_HIST, as vc_link_result.hist */
+    tally agree;    /* agreement keys (field-scored sets) */
+} counted;
+
 /* Compare sorted list a with sorted list b (a < b) at threshold t; append
  * candidates to *cs (realloc'd).  Parallel over tiles of a's records; the
  * candidates are sorted later, so their order here does not matter. */
@@ -428,7 +560,8 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                         const vc_link_set *layout, const ambiguity *am,
                         const size_t *offset, int kernel, int threads,
                         cand **cs, size_t *nc, size_t *cap,
-                        uint64_t *comparisons, uint64_t *pruned)
+                        uint64_t *comparisons, uint64_t *pruned,
+                        counted *below)
 {
     size_t words = A->words;
     /* field-scored: screen by the whole Dice, then score by fields */
@@ -455,8 +588,12 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
         size_t mcap = 0;
         vci_hit *hits = malloc(VCI_PROBES * CHUNK * sizeof *hits);
         uint64_t *brow = malloc(words * sizeof *brow);
+        size_t nhist = below->J * below->J * VC_LINK_HIST;
+        uint64_t *hmine = calloc(nhist, sizeof *hmine);
+        tally amine;
+        memset(&amine, 0, sizeof amine);
         size_t wx[TILE], wy[TILE];
-        if (hits == NULL || brow == NULL) {
+        if (hits == NULL || brow == NULL || hmine == NULL) {
 #pragma omp atomic write
             oom = 1;
         }
@@ -468,7 +605,8 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             size_t hi = 0;
             for (size_t i = i0; i < i1; i++) {
                 wx[i - i0] = wy[i - i0] = 0;
-                if (A->stratum[i] >= nstrata || hits == NULL || brow == NULL) {
+                if (A->stratum[i] >= nstrata || hits == NULL || brow == NULL
+                    || hmine == NULL) {
                     continue;
                 }
                 size_t x, y;
@@ -544,6 +682,22 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
                                 continue;
                             }
                         }
+                        if (sc < below->tkeep) {
+                            size_t bin = (size_t)(sc * VC_LINK_HIST);
+                            bin = bin >= VC_LINK_HIST ? VC_LINK_HIST - 1 : bin;
+                            hmine[(la * below->J + lb) * VC_LINK_HIST + bin]++;
+                            if (layout->nseg > 0
+                                && tally_add(&amine,
+                                             agree_key_of(below->J, la, lb, sc,
+                                                          below->t,
+                                                          A->f + i * words,
+                                                          brow, layout))
+                                       != VC_OK) {
+#pragma omp atomic write
+                                oom = 1;
+                            }
+                            continue;
+                        }
                         mine[nm].score = sc;
                         mine[nm].la = la;
                         mine[nm].ia = A->orig[i];
@@ -556,13 +710,23 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
         }
         free(hits);
         free(brow);
+        if (tally_fold(&amine, amine.buf, amine.nbuf) != VC_OK) {
+#pragma omp atomic write
+            oom = 1;
+        }
 #pragma omp critical(vc_link_cands)
         {
+            for (size_t k = 0; hmine != NULL && k < nhist; k++) {
+                below->hist[k] += hmine[k];
+            }
+            if (tally_merge(&below->agree, amine.key, amine.count, amine.n)
+                != VC_OK) {
+                oom = 1;
+            }
+            /* grown to fit, not doubled: the per-thread vectors are
+             * already the bulk of it */
             if (*nc + nm > *cap) {
-                size_t ncap = *cap ? *cap : 1024;
-                while (ncap < *nc + nm) {
-                    ncap *= 2;
-                }
+                size_t ncap = *nc + nm;
                 cand *n2 = realloc(*cs, ncap * sizeof *n2);
                 if (n2 == NULL) {
                     oom = 1;
@@ -577,6 +741,8 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
             }
         }
         free(mine);
+        free(hmine);
+        tally_free(&amine);
     }
     *comparisons += ncmp;
     *pruned += nprune;
@@ -584,11 +750,12 @@ static int compare_pair(const sorted_set *A, const sorted_set *B, uint32_t la,
 }
 
 /* The agreement patterns of the candidates cs[0 .. nc-1] of field-scored
- * sets, counted by list pair, side of the threshold t and pattern into
- * r->agree_* (the Fellegi-Sunter model of linkerr.c reads them). */
+ * sets and of the pairs counted below them (below->agree), by list pair,
+ * side of the threshold t and pattern, into r->agree_* (the
+ * Fellegi-Sunter model of linkerr.c reads them). */
 static int agreement_count(const vc_link_set *const *sets, size_t J,
                            const cand *cs, size_t nc, double t,
-                           vc_link_result *r)
+                           counted *below, vc_link_result *r)
 {
     const vc_link_set *L = sets[0];
     size_t words = L->words;
@@ -599,23 +766,20 @@ static int agreement_count(const vc_link_set *const *sets, size_t J,
     for (size_t k = 0; k < nc; k++) {
         const uint64_t *x = sets[cs[k].la]->filters + (size_t)cs[k].ia * words;
         const uint64_t *y = sets[cs[k].lb]->filters + (size_t)cs[k].ib * words;
-        key[k] = (uint64_t)(cs[k].la * J + cs[k].lb) << 34
-                 | (uint64_t)(cs[k].score >= VC_LINK_FS_ANCHOR) << 33
-                 | (uint64_t)(cs[k].score >= t) << 32
-                 | vci_agreement_pattern(x, y, L->nseg, L->seg_words);
+        key[k] = agree_key_of(J, cs[k].la, cs[k].lb, cs[k].score, t, x, y, L);
     }
-    qsort(key, nc, sizeof *key, u64_cmp);
-    size_t nk = 0;
-    for (size_t k = 0; k < nc; k++) {
-        nk += k == 0 || key[k] != key[k - 1];
+    int rc = tally_fold(&below->agree, key, nc);
+    free(key);
+    if (rc != VC_OK) {
+        return rc;
     }
+    size_t nk = below->agree.n;
     r->agree_fields = L->nseg;
     r->agree_key = malloc((nk + 1) * sizeof *r->agree_key);
     r->agree_count = malloc((nk + 1) * sizeof *r->agree_count);
     r->agree_missing = calloc(J * L->nseg + 1, sizeof *r->agree_missing);
     if (r->agree_key == NULL || r->agree_count == NULL
         || r->agree_missing == NULL) {
-        free(key);
         return VC_ENOMEM;
     }
     for (size_t j = 0; j < J; j++) {
@@ -630,14 +794,12 @@ static int agreement_count(const vc_link_set *const *sets, size_t J,
             r->agree_missing[j * L->nseg + g] /= (double)sets[j]->n;
         }
     }
-    for (size_t k = 0; k < nc; k++) {
-        if (k == 0 || key[k] != key[k - 1]) {
-            r->agree_key[r->nagree] = key[k];
-            r->agree_count[r->nagree++] = 0;
-        }
-        r->agree_count[r->nagree - 1]++;
+    if (nk > 0) {
+        memcpy(r->agree_key, below->agree.key, nk * sizeof *r->agree_key);
+        memcpy(r->agree_count, below->agree.count,
+               nk * sizeof *r->agree_count);
     }
-    free(key);
+    r->nagree = nk;
     return VC_OK;
 }
 
@@ -812,10 +974,17 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     uint32_t *list_of = NULL;
     ambiguity am;
     memset(&am, 0, sizeof am);
+    counted below;
+    memset(&below, 0, sizeof below);
+    below.tkeep = tband;
+    below.t = t;
+    below.J = J;
     r->pair_candidates = calloc(J * J, sizeof *r->pair_candidates);
     r->pair_matches = calloc(J * J, sizeof *r->pair_matches);
+    r->hist = calloc(J * J * VC_LINK_HIST, sizeof *r->hist);
+    below.hist = r->hist;
     if (sid == NULL || ss == NULL || r->pair_candidates == NULL
-        || r->pair_matches == NULL) {
+        || r->pair_matches == NULL || r->hist == NULL) {
         rc = vc_error_set(err, VC_ENOMEM, "out of memory");
         goto done;
     }
@@ -919,6 +1088,11 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
             }
             vci_block(o->f, s->n, words, o->fb);
         }
+        /* the last list is only ever compared as B, by blocks */
+        if (j == J - 1 && j > 0) {
+            free(o->f);
+            o->f = NULL;
+        }
     }
     if (sets[0]->nseg > 0) {
         if (ambiguity_build(sets, J, offset, &am) != VC_OK) {
@@ -941,7 +1115,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
             rc = compare_pair(&ss[a], &ss[b], (uint32_t)a, (uint32_t)b, nkeys,
                               tlow, sets[0], &am, offset, kernel,
                               opts->threads, &cs, &nc, &cap, &r->comparisons,
-                              &r->pruned);
+                              &r->pruned, &below);
             if (rc != VC_OK) {
                 vc_error_set(err, rc, "out of memory");
             }
@@ -951,11 +1125,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         goto done;
     }
     qsort(cs, nc, sizeof *cs, cand_cmp);
-    r->hist = calloc(J * J * VC_LINK_HIST, sizeof *r->hist);
-    if (r->hist == NULL) {
-        rc = vc_error_set(err, VC_ENOMEM, "out of memory");
-        goto done;
-    }
+    /* r->hist holds the pairs below tband already (compare_pair) */
     r->candidates = 0;
     for (size_t k = 0; k < nc; k++) {
         size_t bin = (size_t)(cs[k].score * VC_LINK_HIST);
@@ -964,7 +1134,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
         r->candidates += cs[k].score >= tband;
     }
     if (sets[0]->nseg > 0) {
-        rc = agreement_count(sets, J, cs, nc, t, r);
+        rc = agreement_count(sets, J, cs, nc, t, &below, r);
         if (rc != VC_OK) {
             vc_error_set(err, rc, "out of memory");
             goto done;
@@ -1037,6 +1207,7 @@ int vc_link_run(const vc_link_set *const *sets, size_t J,
     }
 done:
     ambiguity_free(&am);
+    tally_free(&below.agree);
     for (size_t i = 0; i < nkeys; i++) {
         free(keys[i]);
     }
