@@ -2004,6 +2004,29 @@ GRAPH_QPROD(graph_qprod9, 9)
 GRAPH_QPROD(graph_qprod8, 8)
 GRAPH_QPROD(graph_qprod16, 16)
 
+/* Level 1's sums of up to four graphs at once (cnt of them, their node
+ * weights wb[i][0..9), indices ks[i]): into bs as avg_quad_block's, each
+ * lane the products added in the order of vci_dga_quad_sums, so the same
+ * bits as one graph at a time without waiting on one chain of additions
+ * per graph. */
+static inline __attribute__((always_inline)) void
+quad_sums1x4(const vci_dga_quad *q, double wb[4][VCI_QN], const size_t *ks,
+             int cnt, double N0, size_t ngraphs, double *bs)
+{
+    vci_v4d a = {0.0, 0.0, 0.0, 0.0}, b = a;
+    for (size_t j = 0; j < 9; j++) {
+        vci_v4d wj = {wb[0][j], wb[1][j], wb[2][j], wb[3][j]};
+        vci_v4d cj = {q->c[1][j], q->c[1][j], q->c[1][j], q->c[1][j]};
+        vci_v4d dj = {q->d[1][j], q->d[1][j], q->d[1][j], q->d[1][j]};
+        a += cj * wj;
+        b += dj * wj;
+    }
+    for (int i = 0; i < cnt; i++) {
+        bs[ks[i]] = a[i];
+        bs[ngraphs + ks[i]] = N0 * a[i] + b[i];
+    }
+}
+
 /*
  * The graphs of block b of phase (3) whose weights their interpolation
  * gives (dga_quad.c): their sums into bs (as avg_sum_block) and their
@@ -2026,6 +2049,9 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
     double tot[VCI_QLEVELS][VCI_QN];
     int used[VCI_QLEVELS] = {0};
     memset(tot, 0, sizeof tot);
+    double wb[4][VCI_QN]; /* level 1's graphs waiting for their sums */
+    size_t kb[4];
+    int nb = 0;
     node_rows_begin(w->nr, i0, g->nsub);
     memset(w->qneed, 0, p->nused);
     for (size_t k = 0; k < ngraphs; k++) {
@@ -2089,6 +2115,20 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
             w->ubx[k] = pw->ub[k];
             continue;
         }
+        used[l] = 1;
+        if (l == 1) {
+            /* summed four graphs at a time */
+            memcpy(wb[nb], wv, 9 * sizeof *wv);
+            kb[nb++] = k;
+            if (nb == 4) {
+                quad_sums1x4(q, wb, kb, 4, N0, ngraphs, bs);
+                nb = 0;
+            }
+            for (size_t j = 0; j < 9; j++) {
+                tot[1][j] += wv[j];
+            }
+            continue;
+        }
         double sum, sd;
         vci_dga_quad_sums(q, l, wv, &sum, &sd);
         bs[k] = sum;
@@ -2097,7 +2137,12 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
         for (size_t j = 0; j < nl; j++) {
             tot[l][j] += wv[j];
         }
-        used[l] = 1;
+    }
+    if (nb > 0) {
+        for (int i = nb; i < 4; i++) {
+            memset(wb[i], 0, 9 * sizeof *wb[i]);
+        }
+        quad_sums1x4(q, wb, kb, nb, N0, ngraphs, bs);
     }
     /* the sum of the graphs' interpolants is the interpolant of their
      * sum: each level's node totals carried up to the finest level used
