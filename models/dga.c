@@ -1264,11 +1264,12 @@ static inline void node_rows_need(const vci_dga_grid *g,
 
 /* Graph gr's weights exp(v - shift) at slots [from, from + CNT) into w,
  * v its log posterior: the anchors summed in graph_at's order, then the
- * changes.  The rows it reads must be filled that far. */
+ * changes.  The rows it reads must be filled that far.  Returns the
+ * largest of top and these weights. */
 #define GRAPH_NODES(NAME, CNT)                                              \
-    static inline __attribute__((always_inline)) void                       \
+    static inline __attribute__((always_inline)) double                     \
     NAME(const node_rows *nr, const vci_dga_terms *gr, double shift,        \
-         size_t from, double *w)                                            \
+         size_t from, double *w, double top)                                \
     {                                                                       \
         double a = nr->anchor[0];                                           \
         double d[CNT];                                                      \
@@ -1289,12 +1290,15 @@ static inline void node_rows_need(const vci_dga_grid *g,
         a -= shift;                                                         \
         /* far below: 0 to a double's precision (the level tests then      \
          * see a steep block) */                                            \
-        _Pragma("omp simd")                                                 \
+        _Pragma("omp simd reduction(max : top)")                            \
         for (size_t j = 0; j < (CNT); j++) {                                \
             double x = a + d[j];                                            \
             double keep = (double)(x > -700.0);                             \
-            w[from + j] = vci_exp(x > -700.0 ? x : -700.0) * keep;          \
+            double e = vci_exp(x > -700.0 ? x : -700.0) * keep;             \
+            w[from + j] = e;                                                \
+            top = e > top ? e : top;                                        \
         }                                                                   \
+        return top;                                                         \
     }
 GRAPH_NODES(graph_nodes9, 9)
 GRAPH_NODES(graph_nodes8, 8)
@@ -1323,18 +1327,18 @@ static int graph_quad(const vci_dga_grid *g, const vci_dga_quad *q,
     size_t n1 = vci_dga_quad_nodes(1), n2 = vci_dga_quad_nodes(2);
     size_t n3 = vci_dga_quad_nodes(3);
     graph_nodes_need(g, q, nr, gr, n1);
-    graph_nodes9(nr, gr, shift, 0, w);
-    if (vci_dga_quad_ok(q, 0, w)) {
+    double top = graph_nodes9(nr, gr, shift, 0, w, VCI_QUAD_FLOOR);
+    if (vci_dga_quad_ok0(q, w, top)) {
         return 1;
     }
     graph_nodes_need(g, q, nr, gr, n2);
-    graph_nodes8(nr, gr, shift, n1, w);
-    if (vci_dga_quad_ok(q, 1, w)) {
+    top = graph_nodes8(nr, gr, shift, n1, w, top);
+    if (vci_dga_quad_ok1(q, w, top)) {
         return 2;
     }
     graph_nodes_need(g, q, nr, gr, n3);
-    graph_nodes16(nr, gr, shift, n2, w);
-    return vci_dga_quad_ok(q, 2, w) ? 3 : 0;
+    top = graph_nodes16(nr, gr, shift, n2, w, top);
+    return vci_dga_quad_ok2(q, w, top) ? 3 : 0;
 }
 
 /*
@@ -1969,11 +1973,12 @@ static void quad_factors(const avg_pass *p, block_work *w, size_t from,
 }
 
 /* Graph gr's weights at slots [from, from + CNT) into wv: sc times the
- * product of its factors' exps (as graph_prod). */
+ * product of its factors' exps (as graph_prod).  Returns the largest of
+ * top and these weights. */
 #define GRAPH_QPROD(NAME, CNT)                                              \
-    static inline __attribute__((always_inline)) void                       \
+    static inline __attribute__((always_inline)) double                     \
     NAME(const vci_dga_terms *gr, const double *qe, double sc, size_t from, \
-         double *wv)                                                        \
+         double *wv, double top)                                            \
     {                                                                       \
         double r[CNT];                                                      \
         const double *e0 = qe + gr->slot[0] * VCI_QN + from;                \
@@ -1988,13 +1993,39 @@ static void quad_factors(const avg_pass *p, block_work *w, size_t from,
                 r[j] *= e[j];                                               \
             }                                                               \
         }                                                                   \
+        _Pragma("omp simd reduction(max : top)")                            \
         for (size_t j = 0; j < (CNT); j++) {                                \
             wv[from + j] = r[j];                                            \
+            top = r[j] > top ? r[j] : top;                                  \
         }                                                                   \
+        return top;                                                         \
     }
 GRAPH_QPROD(graph_qprod9, 9)
 GRAPH_QPROD(graph_qprod8, 8)
 GRAPH_QPROD(graph_qprod16, 16)
+
+/* Level 1's sums of up to four graphs at once (cnt of them, their node
+ * weights wb[i][0..9), indices ks[i]): into bs as avg_quad_block's, each
+ * lane the products added in the order of vci_dga_quad_sums, so the same
+ * bits as one graph at a time without waiting on one chain of additions
+ * per graph. */
+static inline __attribute__((always_inline)) void
+quad_sums1x4(const vci_dga_quad *q, double wb[4][VCI_QN], const size_t *ks,
+             int cnt, double N0, size_t ngraphs, double *bs)
+{
+    vci_v4d a = {0.0, 0.0, 0.0, 0.0}, b = a;
+    for (size_t j = 0; j < 9; j++) {
+        vci_v4d wj = {wb[0][j], wb[1][j], wb[2][j], wb[3][j]};
+        vci_v4d cj = {q->c[1][j], q->c[1][j], q->c[1][j], q->c[1][j]};
+        vci_v4d dj = {q->d[1][j], q->d[1][j], q->d[1][j], q->d[1][j]};
+        a += cj * wj;
+        b += dj * wj;
+    }
+    for (int i = 0; i < cnt; i++) {
+        bs[ks[i]] = a[i];
+        bs[ngraphs + ks[i]] = N0 * a[i] + b[i];
+    }
+}
 
 /*
  * The graphs of block b of phase (3) whose weights their interpolation
@@ -2018,6 +2049,9 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
     double tot[VCI_QLEVELS][VCI_QN];
     int used[VCI_QLEVELS] = {0};
     memset(tot, 0, sizeof tot);
+    double wb[4][VCI_QN]; /* level 1's graphs waiting for their sums */
+    size_t kb[4];
+    int nb = 0;
     node_rows_begin(w->nr, i0, g->nsub);
     memset(w->qneed, 0, p->nused);
     for (size_t k = 0; k < ngraphs; k++) {
@@ -2041,7 +2075,7 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
         for (size_t f = 0; f < gr->nfactor; f++) {
             c += w->qc[gr->slot[f]];
         }
-        double t = c - (p->M - lw), sc = 0.0;
+        double t = c - (p->M - lw), sc = 0.0, top = VCI_QUAD_FLOOR;
         double wv[VCI_QN];
         int l = 0;
         /* level by level: the weights at the next level's new nodes, and
@@ -2060,21 +2094,39 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
             if (!(v <= EXP_RANGE && t + v <= EXP_RANGE)) {
                 break;
             }
+            int ok;
             if (lv == 0) {
                 sc = exp(t);
-                graph_qprod9(gr, w->qe, sc, 0, wv);
+                top = graph_qprod9(gr, w->qe, sc, 0, wv, top);
+                ok = vci_dga_quad_ok0(q, wv, top);
             } else if (lv == 1) {
-                graph_qprod8(gr, w->qe, sc, from, wv);
+                top = graph_qprod8(gr, w->qe, sc, from, wv, top);
+                ok = vci_dga_quad_ok1(q, wv, top);
             } else {
-                graph_qprod16(gr, w->qe, sc, from, wv);
+                top = graph_qprod16(gr, w->qe, sc, from, wv, top);
+                ok = vci_dga_quad_ok2(q, wv, top);
             }
-            if (vci_dga_quad_ok(q, lv, wv)) {
+            if (ok) {
                 l = lv + 1;
                 break;
             }
         }
         if (l == 0) {
             w->ubx[k] = pw->ub[k];
+            continue;
+        }
+        used[l] = 1;
+        if (l == 1) {
+            /* summed four graphs at a time */
+            memcpy(wb[nb], wv, 9 * sizeof *wv);
+            kb[nb++] = k;
+            if (nb == 4) {
+                quad_sums1x4(q, wb, kb, 4, N0, ngraphs, bs);
+                nb = 0;
+            }
+            for (size_t j = 0; j < 9; j++) {
+                tot[1][j] += wv[j];
+            }
             continue;
         }
         double sum, sd;
@@ -2085,7 +2137,12 @@ static void avg_quad_block(const avg_pass *p, const pass_work *pw,
         for (size_t j = 0; j < nl; j++) {
             tot[l][j] += wv[j];
         }
-        used[l] = 1;
+    }
+    if (nb > 0) {
+        for (int i = nb; i < 4; i++) {
+            memset(wb[i], 0, 9 * sizeof *wb[i]);
+        }
+        quad_sums1x4(q, wb, kb, nb, N0, ngraphs, bs);
     }
     /* the sum of the graphs' interpolants is the interpolant of their
      * sum: each level's node totals carried up to the finest level used

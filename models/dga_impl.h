@@ -189,6 +189,9 @@ typedef struct {
     double d[VCI_QLEVELS][VCI_QN]; /* sum_i i l_j(i) */
     /* level l's basis at level l + 1's new nodes, slot by slot */
     double check[VCI_QLEVELS - 1][16 * 17];
+    /* the same transposed: node k's basis function at the new nodes
+     * (checkt[l][k * (n1 - n) + a - n]) */
+    double checkt[VCI_QLEVELS - 1][16 * 17];
 } vci_dga_quad;
 
 static inline size_t vci_dga_quad_nodes(int l)
@@ -209,34 +212,78 @@ const vci_dga_quad *vci_dga_quad_block(void);
 int vci_dga_quad_init(vci_dga_quad *q, size_t len);
 void vci_dga_quad_free(vci_dga_quad *q);
 
-/* 1 when level l's interpolant of the weights w[] (slot order, level
+/* Four doubles side by side (GCC's and Clang's vector extension: each
+ * lane the IEEE operation of its scalar code, in the same order, and
+ * without contraction under -std=c11); loads and stores by memcpy, so
+ * unaligned. */
+typedef double vci_v4d __attribute__((vector_size(32)));
+typedef long long vci_v4l __attribute__((vector_size(32)));
+
+/* (macros, not functions: a 32-byte vector passed by value changes the
+ * ABI where AVX is off) */
+#define VCI_V4_LOAD(v, x) memcpy(&(v), (x), sizeof(v))
+
+/* ok &= -1 in every lane where |p - w| <= tv (never for a NaN), else 0. */
+#define VCI_V4_WITHIN(ok, p, w, tv)                                         \
+    do {                                                                    \
+        vci_v4d w_, d_;                                                     \
+        VCI_V4_LOAD(w_, (w));                                               \
+        d_ = (p) - w_;                                                      \
+        vci_v4l m_ = (vci_v4l)d_ & (vci_v4l)neg0_;                          \
+        d_ = (vci_v4d)((vci_v4l)d_ ^ m_); /* |d| */                         \
+        (ok) &= d_ <= (tv);                                                 \
+    } while (0)
+
+/*
+ * 1 when level l's interpolant of the weights w[] (slot order, level
  * l + 1's slots filled) matches them at level l + 1's new nodes to
- * VCI_QUAD_TOL of their largest or of VCI_QUAD_FLOOR (l = 0, 1, 2):
- * level l + 1 is accepted. */
-static inline int vci_dga_quad_ok(const vci_dga_quad *q, int l,
-                                  const double *w)
-{
-    size_t n = vci_dga_quad_nodes(l), n1 = vci_dga_quad_nodes(l + 1);
-    double top = VCI_QUAD_FLOOR;
-#pragma omp simd reduction(max : top)
-    for (size_t k = 0; k < n1; k++) {
-        top = w[k] > top ? w[k] : top;
+ * VCI_QUAD_TOL of top, which must be the largest of w[0..n1) and
+ * VCI_QUAD_FLOOR (l = 0, 1, 2; n1 = vci_dga_quad_nodes(l + 1)): level
+ * l + 1 is accepted; a NaN or infinity fails.  One function per level,
+ * its sizes constant: the interpolant at the 4, 8 or 16 new nodes is
+ * computed four nodes to a vector (checkt), each lane the same products
+ * added in the same order as one node at a time; the callers pass the
+ * largest weight as they form the weights rather than reading them back.
+ */
+#define VCI_QUAD_TEST(NAME, L)                                              \
+    static inline __attribute__((always_inline)) int                        \
+    NAME(const vci_dga_quad *q, const double *w, double top)                \
+    {                                                                       \
+        enum { n_ = (4 << (L)) + 1, nn_ = 4 << (L) };                       \
+        const double *bt = q->checkt[L];                                    \
+        vci_v4d p0 = {0.0, 0.0, 0.0, 0.0}, p1 = p0, p2 = p0, p3 = p0;       \
+        for (int k = 0; k < n_; k++) {                                      \
+            vci_v4d wk = {w[k], w[k], w[k], w[k]}, b0, b1, b2, b3;          \
+            const double *b = bt + k * nn_;                                 \
+            VCI_V4_LOAD(b0, b);                                             \
+            p0 += b0 * wk;                                                  \
+            if (nn_ > 4) {                                                  \
+                VCI_V4_LOAD(b1, b + 4);                                     \
+                p1 += b1 * wk;                                              \
+            }                                                               \
+            if (nn_ > 8) {                                                  \
+                VCI_V4_LOAD(b2, b + 8);                                     \
+                VCI_V4_LOAD(b3, b + 12);                                    \
+                p2 += b2 * wk;                                              \
+                p3 += b3 * wk;                                              \
+            }                                                               \
+        }                                                                   \
+        double tol = VCI_QUAD_TOL * top;                                    \
+        vci_v4d tv = {tol, tol, tol, tol}, neg0_ = {-0.0, -0.0, -0.0, -0.0}; \
+        vci_v4l ok = {-1, -1, -1, -1};                                      \
+        VCI_V4_WITHIN(ok, p0, w + n_, tv);                                  \
+        if (nn_ > 4) {                                                      \
+            VCI_V4_WITHIN(ok, p1, w + n_ + 4, tv);                          \
+        }                                                                   \
+        if (nn_ > 8) {                                                      \
+            VCI_V4_WITHIN(ok, p2, w + n_ + 8, tv);                          \
+            VCI_V4_WITHIN(ok, p3, w + n_ + 12, tv);                         \
+        }                                                                   \
+        return (ok[0] & ok[1] & ok[2] & ok[3]) != 0 && tol < 1e300;         \
     }
-    double tol = VCI_QUAD_TOL * top, bad = 0.0;
-    for (size_t a = n; a < n1; a++) {
-        const double *b = q->check[l] + (a - n) * n;
-        double p = 0.0;
-        for (size_t k = 0; k < n; k++) {
-            p += b[k] * w[k];
-        }
-        double d = p - w[a];
-        d = d < 0.0 ? -d : d;
-        /* (a NaN stays) */
-        bad = d <= bad ? bad : d;
-    }
-    /* (a NaN or infinity fails too) */
-    return bad <= tol && tol < 1e300;
-}
+VCI_QUAD_TEST(vci_dga_quad_ok0, 0)
+VCI_QUAD_TEST(vci_dga_quad_ok1, 1)
+VCI_QUAD_TEST(vci_dga_quad_ok2, 2)
 
 /* Level l's sums over the block's points of the interpolant of w[] and
  * of i times it into *s and *sd. */

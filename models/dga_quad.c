@@ -117,6 +117,10 @@ int vci_dga_quad_init(vci_dga_quad *q, size_t len)
             size_t n1 = vci_dga_quad_nodes(l + 1);
             for (size_t a = n; a < n1; a++) {
                 lagrange(q, l, q->ts[a], q->check[l] + (a - n) * n);
+                for (size_t k = 0; k < n; k++) {
+                    q->checkt[l][k * (n1 - n) + a - n] =
+                        q->check[l][(a - n) * n + k];
+                }
             }
         }
     }
