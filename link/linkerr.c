@@ -595,7 +595,17 @@ int vc_link_fs_fit(const vc_link_result *r, size_t a, size_t b,
         }
         prev = tot;
     }
-    fs->iterations = it > VC_FS_MAX_ITER ? VC_FS_MAX_ITER : it;
+    if (it > VC_FS_MAX_ITER) {
+        /* not settled: rates from an unfinished fit are not given */
+        free(pat);
+        free(A);
+        fs->iterations = VC_FS_MAX_ITER;
+        return vc_error_set(err, VC_EDATA,
+                            "Fellegi-Sunter model: EM did not converge in "
+                            "%d iterations",
+                            VC_FS_MAX_ITER);
+    }
+    fs->iterations = it;
     /* each pattern's share of matches among its anchors, sA (1 less the
      * excess over the expected matches, less the Poisson excess), and
      * among its other pairs, sB = x / B; at the threshold, the non-matches

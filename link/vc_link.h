@@ -493,7 +493,8 @@ typedef struct {
  * floor <= VC_LINK_FS_FLOOR on field-scored sets).  Errors: VC_EINVAL (r
  * has no patterns: one-CLK sets, or a, b out of range), VC_EDATA (fewer
  * than 20 pairs, 10 of them at or above the threshold, or 3 patterns in
- * the window), VC_ENOMEM.  *fs filled. */
+ * the window; EM not settled in 2,000 iterations), VC_ENOMEM.  *fs
+ * filled. */
 int vc_link_fs_fit(const vc_link_result *r, size_t a, size_t b,
                    vc_link_fs *fs, vc_error *err);
 
