@@ -15,6 +15,17 @@
 #include "tests/link_sim.h"
 static const uint8_t secret[] = "a shared secret of 32 bytes, ok";
 typedef struct { char g[64], f[64], dob[16]; int married; uint32_t person; } rec;
+/* For each cluster of res, list b's record in it (-1 when none): the
+ * partner of list a's record i is then map[res->cluster[offset[a] + i]].
+ * Free with free(). */
+static long *partners(const vc_link_result *res, const link_sim *ls, int b)
+{
+    size_t NN = res->offset[3];
+    long *cb = malloc((NN + 1) * sizeof *cb);
+    for (size_t k = 0; k < NN; k++) cb[k] = -1;
+    for (size_t i = 0; i < ls->sets[b]->n; i++) cb[res->cluster[res->offset[b] + i]] = (long)i;
+    return cb;
+}
 int main(int argc, char **argv)
 {
     size_t N = argc > 1 ? strtoul(argv[1], 0, 10) : 20000;
@@ -65,10 +76,7 @@ int main(int argc, char **argv)
     long fp = 0, missdob = 0, samename = 0, samedob = 0, sameyear = 0, samegiven = 0, samefam = 0, married = 0;
     double dsum = 0;
     for (int a = 0; a < 3; a++) for (int b = a + 1; b < 3; b++) {
-        /* cluster -> record of b */
-        size_t NN = res->offset[3];
-        long *cb = malloc(NN * sizeof *cb); for (size_t k = 0; k < NN; k++) cb[k] = -1;
-        for (size_t i = 0; i < ls.sets[b]->n; i++) cb[res->cluster[res->offset[b] + i]] = (long)i;
+        long *cb = partners(res, &ls, b);
         for (size_t i = 0; i < ls.sets[a]->n; i++) {
             long k = cb[res->cluster[res->offset[a] + i]];
             if (k < 0) continue;
@@ -83,9 +91,9 @@ int main(int argc, char **argv)
             samedob += !md && strcmp(x->dob, y->dob) == 0;
             sameyear += !md && strncmp(x->dob, y->dob, 4) == 0;
             married += x->married || y->married;
-            dsum += vc_link_score(ls.sets[a], ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words);
-            if (fp <= 5) printf("  %s %s %s | %s %s %s  dice %.3f\n", x->g, x->f, x->dob, y->g, y->f, y->dob,
-                vc_link_score(ls.sets[a], ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words));
+            double dice = vc_link_score(ls.sets[a], ls.sets[a]->filters + i * words, ls.sets[b]->filters + (size_t)k * words);
+            dsum += dice;
+            if (fp <= 5) printf("  %s %s %s | %s %s %s  dice %.3f\n", x->g, x->f, x->dob, y->g, y->f, y->dob, dice);
         }
         free(cb);
     }
@@ -94,9 +102,7 @@ int main(int argc, char **argv)
         size_t tot = 0; for (int j = 0; j < 3; j++) tot += ls.sets[j]->n;
         long hf[8] = {0}, ht[8] = {0};
         for (int a = 0; a < 3; a++) for (int b = a + 1; b < 3; b++) {
-            size_t NN = res->offset[3];
-            long *cb = malloc(NN * sizeof *cb); for (size_t k = 0; k < NN; k++) cb[k] = -1;
-            for (size_t i = 0; i < ls.sets[b]->n; i++) cb[res->cluster[res->offset[b] + i]] = (long)i;
+            long *cb = partners(res, &ls, b);
             for (size_t i = 0; i < ls.sets[a]->n; i++) {
                 long k = cb[res->cluster[res->offset[a] + i]];
                 if (k < 0) continue;
