@@ -1512,6 +1512,8 @@ typedef struct {
     double *gsum, *gnsum, *csum;
     unsigned char *cvis;
     size_t chunk;           /* blocks per round of phase (3) */
+    int team;               /* phases on the OpenMP team: the grid has
+                               AVG_PAR_MIN_BLOCKS blocks or more */
     /* bmax: per block, the largest sm + lgw (bsm), ub + lgw (bub) and
      * loose ub + lgw (bloose), as block_maxima gives them */
     double *bmax, *bsm, *bub, *bloose;
@@ -1576,7 +1578,8 @@ static int avg_pass_alloc(const vci_dga_grid *g, const uint32_t *edges,
     p->log_gw = log_gw;
     p->ngraphs = ngraphs;
     p->nblock = (g->ngrid + AVG_BLOCK - 1) / AVG_BLOCK;
-    int par = omp_get_max_threads() > 1 && p->nblock >= AVG_PAR_MIN_BLOCKS;
+    p->team = p->nblock >= AVG_PAR_MIN_BLOCKS;
+    int par = p->team && omp_get_max_threads() > 1;
     p->chunk = ((size_t)CHUNK_DOUBLES << (par ? 2 : 0)) / (2 * ngraphs);
     p->chunk = p->chunk < 8 ? 8 : p->chunk;
     p->chunk = p->chunk < p->nblock ? p->chunk : p->nblock;
@@ -1618,7 +1621,7 @@ static int avg_probe(avg_pass *p, avg_carry *carry, vc_error *err)
         memcpy(p->bloose, carry->pmax + 2 * reuse, reuse * sizeof *p->bub);
     }
     int alloc_failed = 0;
-#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
+#pragma omp parallel if (p->team)
     {
         pass_work pw;
         pass_work_alloc(p->g, p->ngraphs, &pw);
@@ -1665,7 +1668,7 @@ static int avg_probe(avg_pass *p, avg_carry *carry, vc_error *err)
 static int avg_bound(avg_pass *p, vc_error *err)
 {
     int alloc_failed = 0;
-#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
+#pragma omp parallel if (p->team)
     {
         pass_work pw;
         pass_work_alloc(p->g, p->ngraphs, &pw);
@@ -1770,7 +1773,7 @@ static int avg_tail_heavy(const avg_pass *p, int *heavy, vc_error *err)
         return vc_error_set(err, VC_ENOMEM, "cannot allocate the posterior");
     }
     int alloc_failed = 0;
-#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
+#pragma omp parallel if (p->team)
     {
         pass_work pw;
         pass_work_alloc(g, ngraphs, &pw);
@@ -2253,7 +2256,7 @@ static int avg_sum(avg_pass *p, double *post, vc_error *err)
 {
     size_t nblock = p->nblock, chunk = p->chunk, ngraphs = p->ngraphs;
     int alloc_failed = 0;
-#pragma omp parallel if (p->nblock >= AVG_PAR_MIN_BLOCKS)
+#pragma omp parallel if (p->team)
     {
         pass_work pw;
         pass_work_alloc(p->g, ngraphs, &pw);
