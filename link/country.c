@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "link/link_impl.h"
@@ -60,6 +61,18 @@ static int code_text(const char *in, size_t len, char *c)
     return n >= 2;
 }
 
+/* bsearch comparators: a code against country_codes (sorted by alpha-2),
+ * a normalised name against country_names (sorted by key). */
+static int cmp_a2(const void *c, const void *e)
+{
+    return strcmp(c, ((const country_code *)e)->a2);
+}
+
+static int cmp_key(const void *k, const void *e)
+{
+    return strcmp(k, ((const country_name *)e)->key);
+}
+
 static const char *code_find(const char *c)
 {
     size_t nc = sizeof country_codes / sizeof country_codes[0];
@@ -69,21 +82,9 @@ static const char *code_find(const char *c)
         }
     }
     if (strlen(c) == 2) {
-        size_t lo = 0;
-        size_t hi = nc;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            int r = strcmp(country_codes[mid].a2, c);
-            if (r == 0) {
-                return country_codes[mid].a3;
-            }
-            if (r < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return NULL;
+        const country_code *k =
+            bsearch(c, country_codes, nc, sizeof *country_codes, cmp_a2);
+        return k != NULL ? k->a3 : NULL;
     }
     for (size_t i = 0; i < nc; i++) {
         if (strcmp(country_codes[i].a3, c) == 0) {
@@ -95,21 +96,11 @@ static const char *code_find(const char *c)
 
 const char *vci_country_by_key(const char *key)
 {
-    size_t lo = 0;
-    size_t hi = sizeof country_names / sizeof country_names[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int r = strcmp(country_names[mid].key, key);
-        if (r == 0) {
-            return country_names[mid].a3;
-        }
-        if (r < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return NULL;
+    const country_name *k =
+        bsearch(key, country_names,
+                sizeof country_names / sizeof country_names[0],
+                sizeof *country_names, cmp_key);
+    return k != NULL ? k->a3 : NULL;
 }
 
 size_t vci_country_names(size_t i, const char **key, const char **a3,
