@@ -131,7 +131,7 @@ static int hashed_cmp(const void *p, const void *q)
  * thousand), whatever the number of pairs counted. */
 enum { TALLY_BUF = 4096 };
 typedef struct {
-    size_t n, cap;
+    size_t n;
     uint64_t *key;
     uint64_t *count;
     size_t nbuf;
@@ -176,7 +176,6 @@ static int tally_merge(tally *y, const uint64_t *key, const uint64_t *count,
     y->key = k2;
     y->count = c2;
     y->n = m;
-    y->cap = cap;
     return VC_OK;
 }
 
